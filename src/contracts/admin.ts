@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** Where a customer came from (first or last marketing touch). */
+export const TouchSchema = z.object({
+  channel: z.string(),
+  source: z.string().nullable(),
+  medium: z.string().nullable(),
+  campaign: z.string().nullable(),
+  referrer: z.string().nullable(),
+  at: z.string(),
+});
+
+export const CustomerSummary = z.object({
+  userId: z.string().nullable(),
+  anonymousIds: z.array(z.string()),
+  traits: z.record(z.string(), z.unknown()),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+  acquisitionChannel: z.string().describe('First-touch channel; "direct" when no campaign or referrer was ever seen'),
+});
+
+export const CustomerDetail = CustomerSummary.extend({
+  /** Internal id, stable across merges into this profile. */
+  customerId: z.number().int(),
+  traitTimes: z.record(z.string(), z.tuple([z.string(), z.string()])).describe('Per trait: [firstSetAt, lastSetAt]'),
+  accountIds: z.array(z.string()),
+  aliases: z.array(z.string()).describe('Other userIds that resolve to this customer (from alias calls)'),
+  firstTouch: TouchSchema.nullable(),
+  lastTouch: TouchSchema.nullable(),
+});
+
+export const CustomerList = z.object({
+  customers: z.array(CustomerSummary),
+  nextCursor: z.string().nullable(),
+});
+
+export const CustomerListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().regex(/^\d+$/, 'cursor must be a value returned as nextCursor').optional(),
+  q: z.string().max(200).optional().describe('Case-insensitive match on userId, anonymousId, email or name'),
+});
+
+export const EventSchema = z.object({
+  id: z.number().int(),
+  messageId: z.string(),
+  type: z.string(),
+  event: z.string().nullable(),
+  userId: z.string().nullable(),
+  anonymousId: z.string().nullable(),
+  groupId: z.string().nullable(),
+  timestamp: z.string(),
+  receivedAt: z.string(),
+  properties: z.record(z.string(), z.unknown()),
+  traits: z.record(z.string(), z.unknown()).nullable(),
+  context: z.record(z.string(), z.unknown()),
+});
+
+export const EventList = z.object({ events: z.array(EventSchema), nextCursor: z.string().nullable() });
+
+export const EventListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
+});
+
+export const AccountDetail = z.object({
+  groupId: z.string(),
+  traits: z.record(z.string(), z.unknown()),
+  traitTimes: z.record(z.string(), z.tuple([z.string(), z.string()])),
+  memberUserIds: z.array(z.string()),
+  memberCount: z.number().int(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+});
+
+export const Health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  database: z.object({ ok: z.boolean(), kind: z.enum(['pglite', 'postgres']), latencyMs: z.number() }),
+  uptimeSeconds: z.number(),
+});

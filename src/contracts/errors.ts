@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/** Machine-readable error codes returned by every Tenure endpoint. */
+export const ErrorCode = z.enum([
+  'unauthorized',
+  'forbidden',
+  'invalid_json',
+  'unsupported_media_type',
+  'request_too_large',
+  'event_too_large',
+  'invalid_event',
+  'validation_failed',
+  'not_found',
+  'conflict',
+  'internal',
+  'unavailable',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** The body of every non-2xx response. */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: ErrorCode,
+    message: z.string(),
+    /** For batch input: the index of the offending event in `batch`. */
+    index: z.number().int().optional(),
+    /** Dotted path of the offending field, e.g. `batch.3.timestamp`. */
+    field: z.string().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/** Environment variables Tenure reads, with defaults. Parsed once at start. */
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+      message: 'must be a postgres:// or postgresql:// URL (leave it unset for embedded PGlite)',
+    }),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  TENURE_DATA_DIR: z.string().min(1).default('./.tenure'),
+  TENURE_WRITE_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+  TENURE_ADMIN_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+  TENURE_DEMO: z
+    .enum(['auto', 'true', 'false', '1', '0'])
+    .default('auto')
+    .transform((v) => (v === '1' ? 'true' : v === '0' ? 'false' : v)),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Readonly<z.infer<typeof EnvSchema>>;
+
+/** Thrown when the environment holds a value Tenure cannot use. */
+export class ConfigError extends Error {}
+
+/**
+ * Parse configuration from an environment object. Empty strings count as unset.
+ * Throws ConfigError naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') cleaned[key] = v;
+  }
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}=${JSON.stringify(cleaned[String(i.path[0])] ?? '')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}

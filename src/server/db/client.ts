@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+
+/** Anything that can run a parameterised SQL statement: the database or an open transaction. */
+export interface Queryable {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
+}
+
+/** A database handle. Repositories take a `Queryable` (db or tx) as their first argument. */
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Run `fn` inside BEGIN/COMMIT; rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** The underlying driver object (pg.Pool or PGlite), for migrations and bulk paths. */
+  readonly raw: pg.Pool | PGlite;
+}
+
+export interface OpenDbOptions {
+  /** postgres:// URL; when absent PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data directory; `memory://` for an in-memory database. */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+// int8 and numeric as JS numbers: ids and counts stay well below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+/** Open PostgreSQL (when databaseUrl is set) or PGlite. */
+export async function openDb(opts: OpenDbOptions): Promise<Db> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10);
+  return openPglite(opts.dataDir ?? './.tenure');
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  pool.on('error', () => {
+    /* idle client errors are reported on next use */
+  });
+  const run = async <T>(client: pg.Pool | pg.PoolClient, text: string, params?: unknown[]) => {
+    const r = await client.query(text, params as unknown[]);
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+  };
+  return {
+    kind: 'postgres',
+    raw: pool,
+    query: (text, params) => run(pool, text, params),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: (text, params) => run(client, text, params) });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Db> {
+  let dir = dataDir;
+  if (!dataDir.startsWith('memory://')) {
+    dir = resolve(dataDir, 'pgdata');
+    mkdirSync(dir, { recursive: true });
+  }
+  const parsers = { 20: (v: string) => Number(v), 1700: (v: string) => Number(v) };
+  const db = await PGlite.create(dir, { parsers });
+  const run = async <T>(q: Pick<PGlite, 'query'>, text: string, params?: unknown[]) => {
+    const r = await q.query<T>(text, params as unknown[]);
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+  };
+  return {
+    kind: 'pglite',
+    raw: db,
+    query: (text, params) => run(db, text, params),
+    transaction: (fn) => db.transaction((tx) => fn({ query: (text, params) => run(tx, text, params) })),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import type pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Db } from './client.js';
+
+/** Locate the committed migrations folder from src/ (tsx) or dist/ (built). */
+export function migrationsFolder(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = resolve(dir, 'migrations');
+    if (existsSync(resolve(candidate, 'meta/_journal.json'))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('migrations folder not found next to the Tenure package');
+}
+
+// Arbitrary constant: serialises concurrent `migrate` runs from several processes.
+const MIGRATION_LOCK = 7_316_142;
+
+/** Apply every committed migration not yet applied. Safe to run from many processes at once. */
+export async function migrate(db: Db): Promise<void> {
+  const migrationsFolderPath = migrationsFolder();
+  if (db.kind === 'pglite') {
+    const { drizzle } = await import('drizzle-orm/pglite');
+    const { migrate: run } = await import('drizzle-orm/pglite/migrator');
+    await run(drizzle(db.raw as PGlite), { migrationsFolder: migrationsFolderPath });
+    return;
+  }
+  const pool = db.raw as pg.Pool;
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const { drizzle } = await import('drizzle-orm/node-postgres');
+    const { migrate: run } = await import('drizzle-orm/node-postgres/migrator');
+    await run(drizzle(client), { migrationsFolder: migrationsFolderPath });
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    client.release();
+  }
+}

@@ -1,0 +1,4 @@
+export * from './workspaces.js';
+export * from './customers.js';
+export * from './events.js';
+export * from './accounts.js';

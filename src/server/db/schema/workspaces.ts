@@ -1,0 +1,20 @@
+import { pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/** A tenant. All other rows carry a workspace_id; keys are stored as SHA-256 hashes. */
+export const workspaces = pgTable(
+  'workspaces',
+  {
+    id: serial('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    writeKeyHash: text('write_key_hash').notNull(),
+    adminKeyHash: text('admin_key_hash').notNull(),
+    timezone: text('timezone').notNull().default('UTC'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('workspaces_slug_uq').on(t.slug),
+    uniqueIndex('workspaces_write_key_uq').on(t.writeKeyHash),
+    uniqueIndex('workspaces_admin_key_uq').on(t.adminKeyHash),
+  ],
+);

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Health } from '../../../contracts/admin.js';
+import type { Db } from '../../db/client.js';
+
+/** Liveness and database reachability; 503 when the database does not answer within 2 s. */
+export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
+  const started = Date.now();
+  app.withTypeProvider<ZodTypeProvider>().get('/health', {
+    schema: { tags: ['health'], summary: 'Liveness and database reachability', response: { 200: Health, 503: Health } },
+    handler: async (_req, reply) => {
+      const t0 = performance.now();
+      let ok = true;
+      try {
+        await Promise.race([
+          deps.db.query('SELECT 1'),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+        ]);
+      } catch {
+        ok = false;
+      }
+      const body = {
+        status: ok ? ('ok' as const) : ('degraded' as const),
+        database: { ok, kind: deps.db.kind, latencyMs: Math.round((performance.now() - t0) * 100) / 100 },
+        uptimeSeconds: Math.round((Date.now() - started) / 1000),
+      };
+      return reply.status(ok ? 200 : 503).send(body);
+    },
+  });
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ErrorBody } from '../../../contracts/errors.js';
+import { BatchBody, CALL_TYPES, CallSchemas, IngestOk, type CallType } from '../../../contracts/segment.js';
+import type { Db } from '../../db/client.js';
+import { ingestEvents } from '../../ingest/ingest.service.js';
+import { normalizeCall, type NormalizedEvent, type RequestFacts } from '../../ingest/normalize.js';
+import { authenticateWrite, type KeyResolver } from '../auth.js';
+import { bodyBytes } from '../body.js';
+import { HttpError } from '../errors.js';
+
+/** Validation happens in the handler, so errors can name the event index; schemas are for OpenAPI only. */
+const documentOnly = () => (data: unknown) => ({ value: data });
+
+/** Segment HTTP Tracking API: /v1/identify, /v1/track, /v1/page, /v1/screen, /v1/group, /v1/alias, /v1/batch. */
+export function ingestRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const responses = { 200: IngestOk, 400: ErrorBody, 401: ErrorBody };
+
+  for (const type of CALL_TYPES) {
+    r.post(`/v1/${type}`, {
+      schema: { tags: ['ingestion'], summary: `Segment ${type} call`, body: CallSchemas[type], response: responses },
+      validatorCompiler: documentOnly,
+      handler: async (req) => {
+        const ws = await authenticateWrite(deps.keys, req);
+        const body = requireObject(req.body);
+        const result = normalizeCall(body, type, facts(req, body), 0, '');
+        if (!result.ok) throw new HttpError(400, result.rejection.code, result.rejection.message, { field: result.rejection.field || undefined });
+        await ingestEvents(deps.db, ws.id, [result.event]);
+        return { success: true as const };
+      },
+    });
+  }
+
+  for (const path of ['/v1/batch', '/v1/import']) {
+    r.post(path, {
+      schema: { tags: ['ingestion'], summary: 'Segment batch: up to 500 KB of calls of any type', body: BatchBody, response: responses },
+      validatorCompiler: documentOnly,
+      handler: async (req) => {
+        const ws = await authenticateWrite(deps.keys, req);
+        const body = requireObject(req.body);
+        if (!Array.isArray(body.batch)) throw new HttpError(400, 'invalid_event', '`batch` must be an array of Segment calls', { field: 'batch' });
+        const f = facts(req, body);
+        const events: NormalizedEvent[] = [];
+        for (let i = 0; i < body.batch.length; i++) {
+          const call = body.batch[i] as Record<string, unknown> | null;
+          if (call === null || typeof call !== 'object' || Array.isArray(call)) {
+            throw new HttpError(400, 'invalid_event', `batch[${i}] is not an object`, { index: i, field: `batch.${i}` });
+          }
+          const type = call.type as CallType;
+          if (!CALL_TYPES.includes(type)) {
+            throw new HttpError(400, 'invalid_event', `batch[${i}].type must be one of ${CALL_TYPES.join(', ')}; got ${JSON.stringify(call.type ?? null)}`, { index: i, field: `batch.${i}.type` });
+          }
+          const result = normalizeCall(call, type, f, i, `batch.${i}`);
+          if (!result.ok) {
+            const { code, message, index, field } = result.rejection;
+            throw new HttpError(400, code, `batch[${i}]: ${message}`, { index, field });
+          }
+          events.push(result.event);
+        }
+        await ingestEvents(deps.db, ws.id, events);
+        return { success: true as const };
+      },
+    });
+  }
+}
+
+function requireObject(body: unknown): Record<string, unknown> {
+  if (body === null || body === undefined || typeof body !== 'object' || Array.isArray(body)) {
+    throw new HttpError(400, 'invalid_json', 'request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+function facts(req: FastifyRequest, body: Record<string, unknown>): RequestFacts {
+  return {
+    receivedAt: new Date(),
+    sentAt: body.sentAt,
+    context: (body.context as Record<string, unknown> | null | undefined) ?? null,
+    ip: req.ip,
+    bodyBytes: bodyBytes.get(req) ?? Number.MAX_SAFE_INTEGER,
+  };
+}

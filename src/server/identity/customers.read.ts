@@ -1,0 +1,96 @@
+import type { z } from 'zod';
+import type { AccountDetail, CustomerDetail, CustomerSummary } from '../../contracts/admin.js';
+import type { Queryable } from '../db/client.js';
+import type { Touch } from './attribution.js';
+
+type Summary = z.infer<typeof CustomerSummary>;
+type Detail = z.infer<typeof CustomerDetail>;
+
+/** Resolve a userId (or alias) or anonymousId to the internal customer id. */
+export async function findCustomerId(db: Queryable, workspaceId: number, id: string): Promise<number | null> {
+  const { rows } = await db.query<{ customer_id: number }>(
+    `SELECT customer_id FROM identities WHERE workspace_id = $1 AND value = $2 ORDER BY (kind = 'user') DESC LIMIT 1`,
+    [workspaceId, id],
+  );
+  return rows[0]?.customer_id ?? null;
+}
+
+const SUMMARY_SQL = `c.id, c.user_id, c.traits, c.first_seen_at, c.last_seen_at, c.first_touch,
+  COALESCE((SELECT array_agg(i.value ORDER BY i.created_at) FROM identities i
+             WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.kind = 'anonymous'), '{}') AS anonymous_ids`;
+
+interface SummaryRow {
+  id: number;
+  user_id: string | null;
+  traits: Record<string, unknown>;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  first_touch: Touch | null;
+  anonymous_ids: string[];
+}
+
+function toSummary(r: SummaryRow): Summary {
+  return {
+    userId: r.user_id,
+    anonymousIds: r.anonymous_ids,
+    traits: r.traits,
+    firstSeenAt: r.first_seen_at.toISOString(),
+    lastSeenAt: r.last_seen_at.toISOString(),
+    acquisitionChannel: r.first_touch?.channel ?? 'direct',
+  };
+}
+
+/** Page through customers, newest first; `cursor` is the last customer id of the previous page. */
+export async function listCustomers(db: Queryable, workspaceId: number, opts: { limit: number; cursor?: number; q?: string }) {
+  const q = opts.q?.trim() ? `%${opts.q.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_SQL} FROM customers c
+      WHERE c.workspace_id = $1 AND ($2::bigint IS NULL OR c.id < $2)
+        AND ($3::text IS NULL OR c.user_id ILIKE $3 OR c.traits->>'email' ILIKE $3 OR c.traits->>'name' ILIKE $3
+             OR EXISTS (SELECT 1 FROM identities i WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.value ILIKE $3))
+      ORDER BY c.id DESC LIMIT $4`,
+    [workspaceId, opts.cursor ?? null, q, opts.limit + 1],
+  );
+  const page = rows.slice(0, opts.limit);
+  return { customers: page.map(toSummary), nextCursor: rows.length > opts.limit ? String(page[page.length - 1]!.id) : null };
+}
+
+/** The full profile of one customer. */
+export async function getCustomer(db: Queryable, workspaceId: number, customerId: number): Promise<Detail | null> {
+  const { rows } = await db.query<SummaryRow & { trait_times: Detail['traitTimes']; last_touch: Touch | null; account_ids: string[]; aliases: string[] }>(
+    `SELECT ${SUMMARY_SQL}, c.trait_times, c.last_touch,
+       COALESCE((SELECT array_agg(a.group_id ORDER BY a.group_id) FROM account_members m JOIN accounts a ON a.id = m.account_id
+                  WHERE m.customer_id = c.id), '{}') AS account_ids,
+       COALESCE((SELECT array_agg(i.value ORDER BY i.created_at) FROM identities i
+                  WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.kind = 'user'
+                    AND i.value IS DISTINCT FROM c.user_id), '{}') AS aliases
+     FROM customers c WHERE c.workspace_id = $1 AND c.id = $2`,
+    [workspaceId, customerId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return { ...toSummary(r), customerId: r.id, traitTimes: r.trait_times, accountIds: r.account_ids, aliases: r.aliases, firstTouch: r.first_touch, lastTouch: r.last_touch };
+}
+
+/** An account with its members' userIds (first 1,000) and member count. */
+export async function getAccount(db: Queryable, workspaceId: number, groupId: string): Promise<z.infer<typeof AccountDetail> | null> {
+  const { rows } = await db.query<{ id: number; group_id: string; traits: Record<string, unknown>; trait_times: Record<string, [string, string]>; first_seen_at: Date; last_seen_at: Date; member_ids: string[] | null; member_count: number }>(
+    `SELECT a.id, a.group_id, a.traits, a.trait_times, a.first_seen_at, a.last_seen_at,
+       (SELECT array_agg(x.uid ORDER BY x.uid) FROM (SELECT COALESCE(c.user_id, '') AS uid FROM account_members m JOIN customers c ON c.id = m.customer_id
+          WHERE m.account_id = a.id AND c.user_id IS NOT NULL ORDER BY c.user_id LIMIT 1000) x) AS member_ids,
+       (SELECT count(*)::int FROM account_members m WHERE m.account_id = a.id) AS member_count
+     FROM accounts a WHERE a.workspace_id = $1 AND a.group_id = $2`,
+    [workspaceId, groupId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    groupId: r.group_id,
+    traits: r.traits,
+    traitTimes: r.trait_times,
+    memberUserIds: r.member_ids ?? [],
+    memberCount: r.member_count,
+    firstSeenAt: r.first_seen_at.toISOString(),
+    lastSeenAt: r.last_seen_at.toISOString(),
+  };
+}

@@ -1,0 +1,87 @@
+import type { Db, Queryable } from '../db/client.js';
+import { touchOf } from '../identity/attribution.js';
+import { applyGroups, type GroupLink } from '../identity/accounts.repo.js';
+import { allocateCustomerIds, applyMerge, findIdentities, lockProfiles, RetryableConflict, saveIdentities, saveProfiles } from '../identity/customers.repo.js';
+import { IdentityGraph } from '../identity/identity-graph.js';
+import { applyTouch, markSeen } from '../identity/profile.js';
+import { applyTraits } from '../identity/traits.js';
+import { insertEvents } from './events.repo.js';
+import type { NormalizedEvent } from './normalize.js';
+
+export interface IngestResult {
+  /** Events newly stored. */
+  inserted: number;
+  /** Events skipped because their messageId was already stored. */
+  duplicates: number;
+}
+
+const MAX_ATTEMPTS = 8;
+const RETRYABLE_PG_CODES = new Set(['40001', '40P01', '23505']);
+
+/**
+ * Store a batch of normalised events atomically: resolve each to a customer (creating,
+ * linking and merging profiles), append the events (deduplicated by messageId), and
+ * update profiles and accounts. When this resolves, everything is committed.
+ * Concurrent writers touching the same identities are handled by retrying the batch.
+ */
+export async function ingestEvents(db: Db, workspaceId: number, events: NormalizedEvent[]): Promise<IngestResult> {
+  if (events.length === 0) return { inserted: 0, duplicates: 0 };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction((tx) => applyBatch(tx, workspaceId, events));
+    } catch (err) {
+      const retryable = err instanceof RetryableConflict || RETRYABLE_PG_CODES.has((err as { code?: string }).code ?? '');
+      if (!retryable || attempt >= MAX_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+    }
+  }
+}
+
+async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[]): Promise<IngestResult> {
+  const userIds = new Set<string>();
+  const anonIds = new Set<string>();
+  for (const e of events) {
+    if (e.userId) userIds.add(e.userId);
+    if (e.anonymousId) anonIds.add(e.anonymousId);
+    if (e.previousId) {
+      userIds.add(e.previousId);
+      anonIds.add(e.previousId);
+    }
+  }
+  const identities = await findIdentities(tx, workspaceId, [...userIds], [...anonIds]);
+  const profiles = await lockProfiles(tx, [...new Set(identities.map((i) => i.customer_id))]);
+  const spare = await allocateCustomerIds(tx, userIds.size + anonIds.size - identities.length);
+  const graph = new IdentityGraph(() => {
+    const id = spare.pop();
+    if (id === undefined) throw new Error('customer id pool exhausted');
+    return id;
+  });
+  for (const i of identities) graph.load(i.kind, i.value, i.customer_id);
+  for (const p of profiles) graph.addProfile(p);
+
+  const resolved = events.map((e) => (e.type === 'alias' ? graph.alias(e.userId!, e.previousId!) : graph.resolve(e.userId, e.anonymousId)));
+  const customerIds = resolved.map((id) => graph.canonical(id));
+
+  for (const m of graph.merges) if (m.fromStored) await applyMerge(tx, workspaceId, m);
+  const inserted = await insertEvents(tx, workspaceId, events, customerIds);
+
+  const groups: GroupLink[] = [];
+  const applied = new Set<string>();
+  events.forEach((e, i) => {
+    const p = graph.profile(customerIds[i]!);
+    markSeen(p, e.timestamp.toISOString());
+    if (!inserted.has(e.messageId) || applied.has(e.messageId)) return;
+    applied.add(e.messageId);
+    if (e.type === 'identify' && e.traits) {
+      if (applyTraits(p, e.traits, e.timestamp)) p.dirty = true;
+    }
+    if (e.type === 'group' && e.groupId) groups.push({ groupId: e.groupId, customerId: p.id, traits: e.traits ?? {}, at: e.timestamp });
+    const touch = e.type === 'identify' || e.type === 'group' || e.type === 'alias' ? null : touchOf(e.context, e.properties, e.timestamp);
+    if (touch) applyTouch(p, touch);
+  });
+
+  await saveProfiles(tx, workspaceId, graph.profiles.values());
+  await saveIdentities(tx, workspaceId, graph.identityRows('new'), graph.identityRows('rebound'));
+  await applyGroups(tx, workspaceId, groups);
+  return { inserted: inserted.size, duplicates: events.length - inserted.size };
+}

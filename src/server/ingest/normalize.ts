@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { CallSchemas, type CallType } from '../../contracts/segment.js';
+import type { ErrorCode } from '../../contracts/errors.js';
+
+/** Largest accepted single event, as Segment: 32 KB of JSON. */
+export const MAX_EVENT_BYTES = 32 * 1024;
+/** Largest accepted request body after decompression, as Segment: 500 KB. */
+export const MAX_REQUEST_BYTES = 500 * 1024;
+
+/** A Segment call after validation, id defaulting and clock-skew correction. */
+export interface NormalizedEvent {
+  messageId: string;
+  type: CallType;
+  /** Track event name, or page/screen name. */
+  event: string | null;
+  userId: string | null;
+  anonymousId: string | null;
+  groupId: string | null;
+  previousId: string | null;
+  timestamp: Date;
+  originalTimestamp: Date | null;
+  sentAt: Date | null;
+  receivedAt: Date;
+  properties: Record<string, unknown>;
+  traits: Record<string, unknown> | null;
+  context: Record<string, unknown>;
+}
+
+/** Why one event of a request was refused. */
+export interface EventRejection {
+  code: Extract<ErrorCode, 'invalid_event' | 'event_too_large'>;
+  message: string;
+  index: number;
+  field: string;
+}
+
+/** What the request adds to every event: when it arrived, batch-level fields, the caller's address. */
+export interface RequestFacts {
+  receivedAt: Date;
+  sentAt?: unknown;
+  context?: Record<string, unknown> | null;
+  ip?: string;
+  /** Decompressed size of the whole request body; events are measured only when it exceeds MAX_EVENT_BYTES. */
+  bodyBytes: number;
+}
+
+type Result = { ok: true; event: NormalizedEvent } | { ok: false; rejection: EventRejection };
+
+/**
+ * Validate and normalise one Segment call. `fieldPrefix` names where the call sits in
+ * the request (e.g. `batch.3`) so errors point at the exact field.
+ */
+export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts, index: number, fieldPrefix: string): Result {
+  const fail = (code: EventRejection['code'], message: string, field: string): Result => ({
+    ok: false,
+    rejection: { code, message, index, field: field ? `${fieldPrefix}${fieldPrefix ? '.' : ''}${field}` : fieldPrefix },
+  });
+  if (facts.bodyBytes > MAX_EVENT_BYTES) {
+    const size = Buffer.byteLength(JSON.stringify(raw));
+    if (size > MAX_EVENT_BYTES) return fail('event_too_large', `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES} bytes (32 KB)`, '');
+  }
+  const parsed = (CallSchemas[type] as z.ZodType).safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.');
+    return fail('invalid_event', `${type} call: ${field ? `\`${field}\` ` : ''}${issue.message}`, field);
+  }
+  const call = parsed.data as Record<string, unknown>;
+  const userId = idOf(call.userId);
+  const anonymousId = idOf(call.anonymousId);
+  const previousId = type === 'alias' ? idOf(call.previousId) : null;
+  if (type === 'alias') {
+    if (!userId) return fail('invalid_event', 'alias calls need a `userId`', 'userId');
+  } else if (!userId && !anonymousId) {
+    return fail('invalid_event', `${type} call needs a \`userId\` or an \`anonymousId\``, 'userId');
+  }
+
+  const original = parseTime(call.timestamp ?? call.originalTimestamp);
+  if (original === 'invalid') return fail('invalid_event', '`timestamp` is not a valid ISO-8601 date', call.timestamp !== undefined ? 'timestamp' : 'originalTimestamp');
+  const sentAt = parseTime(call.sentAt ?? facts.sentAt);
+  if (sentAt === 'invalid') return fail('invalid_event', '`sentAt` is not a valid ISO-8601 date', 'sentAt');
+
+  const context = { ...(facts.context ?? {}), ...((call.context as Record<string, unknown> | null) ?? {}) };
+  if (facts.ip && context.ip === undefined) context.ip = facts.ip;
+
+  const messageId = call.messageId === undefined || call.messageId === null ? `tenure-${randomUUID()}` : String(call.messageId);
+  const name = type === 'track' ? (call.event as string) : type === 'page' || type === 'screen' ? ((call.name as string | null | undefined) ?? null) : null;
+  const properties = (call.properties as Record<string, unknown> | null | undefined) ?? {};
+  if (type === 'page' && call.category != null && properties.category === undefined) properties.category = call.category;
+
+  return {
+    ok: true,
+    event: {
+      messageId,
+      type,
+      event: name,
+      userId,
+      anonymousId,
+      groupId: type === 'group' ? String(call.groupId) : null,
+      previousId,
+      timestamp: correctedTimestamp(facts.receivedAt, sentAt, original),
+      originalTimestamp: original,
+      sentAt,
+      receivedAt: facts.receivedAt,
+      properties,
+      traits: type === 'identify' || type === 'group' ? ((call.traits as Record<string, unknown> | null | undefined) ?? {}) : null,
+      context,
+    },
+  };
+}
+
+/**
+ * Segment's clock-skew correction: when the client says when it sent the request,
+ * `timestamp = receivedAt - (sentAt - originalTimestamp)`; otherwise the client's
+ * timestamp is trusted as is (historical imports); with neither, the arrival time.
+ */
+export function correctedTimestamp(receivedAt: Date, sentAt: Date | null, original: Date | null): Date {
+  if (!original) return receivedAt;
+  if (!sentAt) return original;
+  return new Date(receivedAt.getTime() - (sentAt.getTime() - original.getTime()));
+}
+
+function idOf(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  const s = String(v);
+  return s === '' ? null : s;
+}
+
+function parseTime(v: unknown): Date | null | 'invalid' {
+  if (v === undefined || v === null || v === '') return null;
+  const d = typeof v === 'number' ? new Date(v) : typeof v === 'string' ? new Date(v) : null;
+  if (!d || Number.isNaN(d.getTime())) return 'invalid';
+  return d;
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { openRuntime } from './runtime.js';
+import { buildApp } from './http/app.js';
+import { importCsv, type ImportKind } from './import/csv-import.js';
+import { seedDemo, isEmpty } from './demo/demo.js';
+import { rotateKeys } from './workspaces/rotate.js';
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+async function serve(config: Config, log: Logger, opts: { port?: number; host?: string; seedIfEmpty: boolean }): Promise<void> {
+  const { db, workspace } = await openRuntime(config, log);
+  if (opts.seedIfEmpty && config.TENURE_DEMO !== 'false' && (await isEmpty(db, workspace.id))) {
+    log.info('empty database: generating demo data (set TENURE_DEMO=false to skip)');
+    await seedDemo(db, workspace.id, { progress: process.stderr.isTTY === true, log });
+  }
+  const app = await buildApp({ db, log });
+  const listenPort = opts.port ?? config.PORT;
+  const host = opts.host ?? config.HOST;
+  const address = await app.listen({ port: listenPort, host });
+  log.info({ address, database: db.kind }, `Tenure is listening on ${address} (API reference: ${address}/openapi.json)`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await app.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const program = new Command('tenure').description('Tenure: customer lifecycle management').showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the HTTP server (ingestion + admin API)')
+    .option('-p, --port <port>', 'port to listen on (default: $PORT or 3000)', port)
+    .option('--host <host>', 'address to bind (default: $HOST or 127.0.0.1)')
+    .action((o: { port?: number; host?: string }) => serve(config, log, { ...o, seedIfEmpty: false }));
+
+  program
+    .command('start')
+    .description('migrate, load demo data into an empty database, and serve (what `npm start` runs)')
+    .option('-p, --port <port>', 'port to listen on (default: $PORT or 3000)', port)
+    .option('--host <host>', 'address to bind (default: $HOST or 127.0.0.1)')
+    .action((o: { port?: number; host?: string }) => serve(config, log, { ...o, seedIfEmpty: true }));
+
+  program
+    .command('migrate')
+    .description('apply database migrations and exit')
+    .action(async () => {
+      const { db } = await openRuntime(config, log);
+      await db.close();
+      process.stdout.write('migrations applied\n');
+    });
+
+  program
+    .command('import')
+    .description('import customers or events from a CSV file (see README for the columns)')
+    .argument('<kind>', 'customers | events', (v: string) => {
+      if (v !== 'customers' && v !== 'events') throw new InvalidArgumentError('must be "customers" or "events"');
+      return v as ImportKind;
+    })
+    .argument('<file>', 'path to a CSV file with a header row')
+    .option('--no-progress', 'do not draw a progress bar')
+    .action(async (kind: ImportKind, file: string, o: { progress: boolean }) => {
+      const { db, workspace } = await openRuntime(config, log);
+      try {
+        const report = await importCsv(db, workspace.id, kind, file, { progress: o.progress && process.stderr.isTTY === true });
+        process.stdout.write(`${file}: ${report.accepted} rows imported, ${report.duplicates} already present, ${report.rejected.length} rejected\n`);
+        for (const r of report.rejected.slice(0, 50)) process.stdout.write(`  ${file}:${r.line}${r.field ? ` [${r.field}]` : ''}: ${r.message}\n`);
+        if (report.rejected.length > 50) process.stdout.write(`  … and ${report.rejected.length - 50} more\n`);
+        process.exitCode = report.rejected.length > 0 ? 1 : 0;
+      } finally {
+        await db.close();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('generate a realistic, seeded demo business (default 10,000 customers, ~1M events over 18 months)')
+    .option('--customers <n>', 'number of customers', positiveInt, 10_000)
+    .option('--seed <n>', 'random seed (same seed, same data)', positiveInt, 42)
+    .option('--no-progress', 'do not draw a progress bar')
+    .action(async (o: { customers: number; seed: number; progress: boolean }) => {
+      const { db, workspace } = await openRuntime(config, log);
+      try {
+        const t0 = performance.now();
+        const r = await seedDemo(db, workspace.id, { customers: o.customers, seed: o.seed, progress: o.progress && process.stderr.isTTY === true, log });
+        process.stdout.write(`demo data: ${r.customers} customers, ${r.events} events in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  program
+    .command('keys')
+    .description('manage the default workspace keys')
+    .command('rotate')
+    .description('generate new write and admin keys (the old ones stop working)')
+    .option('--write-only', 'rotate only the write key')
+    .option('--admin-only', 'rotate only the admin key')
+    .action(async (o: { writeOnly?: boolean; adminOnly?: boolean }) => {
+      const { db, workspace } = await openRuntime(config, log);
+      try {
+        const keys = await rotateKeys(db, workspace.id, { write: !o.adminOnly, admin: !o.writeOnly });
+        if (keys.writeKey) process.stdout.write(`write key: ${keys.writeKey}\n`);
+        if (keys.adminKey) process.stdout.write(`admin key: ${keys.adminKey}\n`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  await program.parseAsync(process.argv);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`tenure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

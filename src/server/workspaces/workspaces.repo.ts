@@ -1,0 +1,65 @@
+import type { Queryable } from '../db/client.js';
+import { generateKey, hashKey } from './keys.js';
+
+export interface Workspace {
+  id: number;
+  slug: string;
+  name: string;
+  timezone: string;
+}
+
+const COLS = 'id, slug, name, timezone';
+
+export async function findWorkspaceByKey(db: Queryable, kind: 'write' | 'admin', key: string): Promise<Workspace | null> {
+  const column = kind === 'write' ? 'write_key_hash' : 'admin_key_hash';
+  const { rows } = await db.query<Workspace>(`SELECT ${COLS} FROM workspaces WHERE ${column} = $1`, [hashKey(key)]);
+  return rows[0] ?? null;
+}
+
+export async function findWorkspaceBySlug(db: Queryable, slug: string): Promise<Workspace | null> {
+  const { rows } = await db.query<Workspace>(`SELECT ${COLS} FROM workspaces WHERE slug = $1`, [slug]);
+  return rows[0] ?? null;
+}
+
+/** Create a workspace with the given keys (generated when absent). Returns the plain keys once. */
+export async function createWorkspace(
+  db: Queryable,
+  input: { slug: string; name: string; writeKey?: string; adminKey?: string },
+): Promise<{ workspace: Workspace; writeKey: string; adminKey: string }> {
+  const writeKey = input.writeKey ?? generateKey('write');
+  const adminKey = input.adminKey ?? generateKey('admin');
+  const { rows } = await db.query<Workspace>(
+    `INSERT INTO workspaces (slug, name, write_key_hash, admin_key_hash) VALUES ($1, $2, $3, $4) RETURNING ${COLS}`,
+    [input.slug, input.name, hashKey(writeKey), hashKey(adminKey)],
+  );
+  return { workspace: rows[0]!, writeKey, adminKey };
+}
+
+/** Replace a workspace's keys (used to pin the default workspace's keys from the environment). */
+export async function setWorkspaceKeys(db: Queryable, id: number, keys: { writeKey?: string; adminKey?: string }): Promise<void> {
+  if (keys.writeKey) await db.query(`UPDATE workspaces SET write_key_hash = $2 WHERE id = $1`, [id, hashKey(keys.writeKey)]);
+  if (keys.adminKey) await db.query(`UPDATE workspaces SET admin_key_hash = $2 WHERE id = $1`, [id, hashKey(keys.adminKey)]);
+}
+
+export const DEFAULT_WORKSPACE = 'default';
+
+/**
+ * Make sure the default workspace exists. Keys from the environment, when given, are
+ * (re)applied; otherwise keys are generated on first start and returned once so they
+ * can be printed. Returns `created` keys only when they were generated now.
+ */
+export async function ensureDefaultWorkspace(
+  db: Queryable,
+  env: { writeKey?: string; adminKey?: string },
+): Promise<{ workspace: Workspace; generated: { writeKey?: string; adminKey?: string } }> {
+  const existing = await findWorkspaceBySlug(db, DEFAULT_WORKSPACE);
+  if (existing) {
+    await setWorkspaceKeys(db, existing.id, env);
+    return { workspace: existing, generated: {} };
+  }
+  const created = await createWorkspace(db, { slug: DEFAULT_WORKSPACE, name: 'Default workspace', ...env });
+  return {
+    workspace: created.workspace,
+    generated: { writeKey: env.writeKey ? undefined : created.writeKey, adminKey: env.adminKey ? undefined : created.adminKey },
+  };
+}
