@@ -1,0 +1,33 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('uses defaults and treats empty strings as unset', () => {
+    const c = loadConfig({ DATABASE_URL: '', PORT: '' });
+    assert.equal(c.PORT, 3000);
+    assert.equal(c.DATABASE_URL, undefined);
+    assert.equal(c.TENURE_DATA_DIR, './.tenure');
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('names every bad variable and its value', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TENURE_ADMIN_KEY: 'short' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /PORT="eighty"/);
+        assert.match(err.message, /DATABASE_URL="mysql:\/\/x": must be a postgres:\/\//);
+        assert.match(err.message, /TENURE_ADMIN_KEY="short": must be at least 8 characters/);
+        return true;
+      },
+    );
+  });
+
+  it('reads a PostgreSQL URL and a port', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', PORT: '8080', TENURE_DEMO: '0' });
+    assert.equal(c.DATABASE_URL, 'postgres://u@h:5432/db');
+    assert.equal(c.PORT, 8080);
+    assert.equal(c.TENURE_DEMO, 'false');
+  });
+});
