@@ -5,17 +5,57 @@ import type { Profile } from './profile.js';
 /** Thrown inside a transaction when a concurrent writer changed what it read; the caller retries. */
 export class RetryableConflict extends Error {}
 
-/** Identity rows for these userIds and anonymousIds. */
-export async function findIdentities(tx: Queryable, workspaceId: number, userIds: string[], anonymousIds: string[]) {
+/** An identity with the customer it resolves to. */
+export interface LoadedIdentity {
+  kind: IdKind;
+  value: string;
+  profile: Profile;
+}
+
+/**
+ * Look up these userIds and anonymousIds and row-lock the customers they resolve to, in
+ * id order (so concurrent batches cannot deadlock on them). One index probe per id.
+ */
+export async function loadIdentities(tx: Queryable, workspaceId: number, userIds: string[], anonymousIds: string[]): Promise<LoadedIdentity[]> {
   if (userIds.length === 0 && anonymousIds.length === 0) return [];
-  const { rows } = await tx.query<{ kind: IdKind; value: string; customer_id: number }>(
-    `SELECT kind, value, customer_id FROM identities
-      WHERE workspace_id = $1
-        AND ((kind = 'user' AND value IN (SELECT jsonb_array_elements_text($2::jsonb)))
-          OR (kind = 'anonymous' AND value IN (SELECT jsonb_array_elements_text($3::jsonb))))`,
-    [workspaceId, JSON.stringify(userIds), JSON.stringify(anonymousIds)],
+  const { rows } = await tx.query<CustomerRow & { kind: IdKind; value: string }>(
+    `WITH ids AS (
+       SELECT i.kind, i.value, i.customer_id FROM unnest($2::text[]) AS v(value)
+         CROSS JOIN LATERAL (SELECT kind, value, customer_id FROM identities
+                              WHERE workspace_id = $1 AND kind = 'user' AND value = v.value OFFSET 0) i
+       UNION ALL
+       SELECT i.kind, i.value, i.customer_id FROM unnest($3::text[]) AS v(value)
+         CROSS JOIN LATERAL (SELECT kind, value, customer_id FROM identities
+                              WHERE workspace_id = $1 AND kind = 'anonymous' AND value = v.value OFFSET 0) i)
+     SELECT ids.kind, ids.value, c.id, c.user_id, c.traits, c.trait_times, c.first_seen_at, c.last_seen_at, c.first_touch, c.last_touch
+       FROM ids JOIN customers c ON c.id = ids.customer_id
+      ORDER BY c.id FOR UPDATE OF c`,
+    [workspaceId, userIds, anonymousIds],
   );
-  return rows;
+  const profiles = new Map<number, Profile>();
+  return rows.map((r) => {
+    let profile = profiles.get(r.id);
+    if (!profile) {
+      profile = toProfile(r);
+      profiles.set(r.id, profile);
+    }
+    return { kind: r.kind, value: r.value, profile };
+  });
+}
+
+/**
+ * Serialise writers that are about to create the same identities: a transaction-scoped
+ * advisory lock per (workspace, kind, value), taken in a fixed order so two batches
+ * cannot deadlock. Whoever waits re-reads the identities afterwards and finds them.
+ */
+export async function lockNewIdentities(tx: Queryable, workspaceId: number, keys: Array<{ kind: IdKind; value: string }>): Promise<void> {
+  if (keys.length === 0) return;
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(h) FROM (
+       SELECT DISTINCT hashtextextended(x.k || ':' || x.v, $1) AS h FROM jsonb_to_recordset($2::jsonb) AS x(k text, v text)
+     ) l ORDER BY h`,
+    [workspaceId, JSON.stringify(keys.map((k) => ({ k: k.kind, v: k.value })))],
+  );
 }
 
 interface CustomerRow {
@@ -29,19 +69,8 @@ interface CustomerRow {
   last_touch: Profile['lastTouch'];
 }
 
-/**
- * Load and row-lock customers (in id order, so concurrent batches cannot deadlock on them).
- * Throws RetryableConflict if one vanished since its identity was read (merged concurrently).
- */
-export async function lockProfiles(tx: Queryable, ids: number[]): Promise<Profile[]> {
-  if (ids.length === 0) return [];
-  const { rows } = await tx.query<CustomerRow>(
-    `SELECT id, user_id, traits, trait_times, first_seen_at, last_seen_at, first_touch, last_touch
-       FROM customers WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint) ORDER BY id FOR UPDATE`,
-    [JSON.stringify(ids)],
-  );
-  if (rows.length !== ids.length) throw new RetryableConflict('a customer was merged concurrently');
-  return rows.map((r) => ({
+function toProfile(r: CustomerRow): Profile {
+  return {
     id: r.id,
     userId: r.user_id,
     traits: r.traits,
@@ -52,16 +81,24 @@ export async function lockProfiles(tx: Queryable, ids: number[]): Promise<Profil
     lastTouch: r.last_touch,
     isNew: false,
     dirty: false,
-  }));
+  };
 }
 
-/** Reserve `n` customer ids from the sequence. */
-export async function allocateCustomerIds(tx: Queryable, n: number): Promise<number[]> {
+/**
+ * Reserve `n` customer ids from the sequence. With a single connection (PGlite) nobody can
+ * interleave, so one setval reserves the whole block; otherwise one nextval per id.
+ */
+export async function allocateCustomerIds(tx: Queryable, n: number, opts: { exclusive: boolean }): Promise<number[]> {
   if (n <= 0) return [];
-  const { rows } = await tx.query<{ id: number }>(
-    `SELECT nextval(pg_get_serial_sequence('customers', 'id'))::int8 AS id FROM generate_series(1, $1::int)`,
-    [n],
-  );
+  if (opts.exclusive) {
+    const { rows } = await tx.query<{ last: number }>(
+      `SELECT setval('customers_id_seq', nextval('customers_id_seq') + $1::int - 1) AS last`,
+      [n],
+    );
+    const last = rows[0]!.last;
+    return Array.from({ length: n }, (_, i) => last - n + 1 + i);
+  }
+  const { rows } = await tx.query<{ id: number }>(`SELECT nextval('customers_id_seq')::int8 AS id FROM generate_series(1, $1::int)`, [n]);
   return rows.map((r) => r.id);
 }
 

@@ -1,8 +1,8 @@
 import type { Db, Queryable } from '../db/client.js';
 import { touchOf } from '../identity/attribution.js';
 import { applyGroups, type GroupLink } from '../identity/accounts.repo.js';
-import { allocateCustomerIds, applyMerge, findIdentities, lockProfiles, RetryableConflict, saveIdentities, saveProfiles } from '../identity/customers.repo.js';
-import { IdentityGraph } from '../identity/identity-graph.js';
+import { allocateCustomerIds, applyMerge, loadIdentities, lockNewIdentities, RetryableConflict, saveIdentities, saveProfiles } from '../identity/customers.repo.js';
+import { IdentityGraph, type IdKind } from '../identity/identity-graph.js';
 import { applyTouch, markSeen } from '../identity/profile.js';
 import { applyTraits } from '../identity/traits.js';
 import { insertEvents } from './events.repo.js';
@@ -28,7 +28,7 @@ export async function ingestEvents(db: Db, workspaceId: number, events: Normaliz
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction((tx) => applyBatch(tx, workspaceId, events));
+      return await db.transaction((tx) => applyBatch(tx, workspaceId, events, { exclusive: db.kind === 'pglite' }));
     } catch (err) {
       const retryable = err instanceof RetryableConflict || RETRYABLE_PG_CODES.has((err as { code?: string }).code ?? '');
       if (!retryable || attempt >= MAX_ATTEMPTS) throw err;
@@ -37,7 +37,7 @@ export async function ingestEvents(db: Db, workspaceId: number, events: Normaliz
   }
 }
 
-async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[]): Promise<IngestResult> {
+async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[], opts: { exclusive: boolean }): Promise<IngestResult> {
   const userIds = new Set<string>();
   const anonIds = new Set<string>();
   for (const e of events) {
@@ -48,16 +48,24 @@ async function applyBatch(tx: Queryable, workspaceId: number, events: Normalized
       anonIds.add(e.previousId);
     }
   }
-  const identities = await findIdentities(tx, workspaceId, [...userIds], [...anonIds]);
-  const profiles = await lockProfiles(tx, [...new Set(identities.map((i) => i.customer_id))]);
-  const spare = await allocateCustomerIds(tx, userIds.size + anonIds.size - identities.length);
+  let identities = await loadIdentities(tx, workspaceId, [...userIds], [...anonIds]);
+  if (!opts.exclusive) {
+    const missing = missingIdentities(identities, userIds, anonIds);
+    if (missing.length > 0) {
+      await lockNewIdentities(tx, workspaceId, missing);
+      identities = await loadIdentities(tx, workspaceId, [...userIds], [...anonIds]);
+    }
+  }
+  const spare = await allocateCustomerIds(tx, userIds.size + anonIds.size - identities.length, opts);
   const graph = new IdentityGraph(() => {
     const id = spare.pop();
     if (id === undefined) throw new Error('customer id pool exhausted');
     return id;
   });
-  for (const i of identities) graph.load(i.kind, i.value, i.customer_id);
-  for (const p of profiles) graph.addProfile(p);
+  for (const i of identities) {
+    graph.load(i.kind, i.value, i.profile.id);
+    graph.addProfile(i.profile);
+  }
 
   const resolved = events.map((e) => (e.type === 'alias' ? graph.alias(e.userId!, e.previousId!) : graph.resolve(e.userId, e.anonymousId)));
   const customerIds = resolved.map((id) => graph.canonical(id));
@@ -84,4 +92,12 @@ async function applyBatch(tx: Queryable, workspaceId: number, events: Normalized
   await saveIdentities(tx, workspaceId, graph.identityRows('new'), graph.identityRows('rebound'));
   await applyGroups(tx, workspaceId, groups);
   return { inserted: inserted.size, duplicates: events.length - inserted.size };
+}
+
+function missingIdentities(found: Array<{ kind: IdKind; value: string }>, userIds: Set<string>, anonIds: Set<string>) {
+  const have = new Set(found.map((f) => `${f.kind}:${f.value}`));
+  const missing: Array<{ kind: IdKind; value: string }> = [];
+  for (const value of userIds) if (!have.has(`user:${value}`)) missing.push({ kind: 'user', value });
+  for (const value of anonIds) if (!have.has(`anonymous:${value}`)) missing.push({ kind: 'anonymous', value });
+  return missing;
 }
