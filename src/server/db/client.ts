@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -69,9 +69,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
 
 async function openPglite(dataDir: string): Promise<Db> {
   let dir = dataDir;
+  let release = () => {};
   if (!dataDir.startsWith('memory://')) {
     dir = resolve(dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
+    release = lockDataDir(resolve(dataDir, 'tenure.pid'));
   }
   const parsers = { 20: (v: string) => Number(v), 1700: (v: string) => Number(v) };
   const db = await PGlite.create(dir, { parsers });
@@ -84,6 +86,38 @@ async function openPglite(dataDir: string): Promise<Db> {
     raw: db,
     query: (text, params) => run(db, text, params),
     transaction: (fn) => db.transaction((tx) => fn({ query: (text, params) => run(tx, text, params) })),
-    close: () => db.close(),
+    close: async () => {
+      await db.close();
+      release();
+    },
   };
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same files would
+ * corrupt them. Claim the data dir with a pid file; a stale file (dead pid) is taken over.
+ */
+function lockDataDir(pidFile: string): () => void {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new Error(
+        `the data directory ${pidFile.replace(/\/tenure\.pid$/, '')} is in use by another Tenure process (pid ${pid}); ` +
+          'stop it, or point TENURE_DATA_DIR elsewhere (or use DATABASE_URL for PostgreSQL, which many processes can share)',
+      );
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  writeFileSync(pidFile, String(process.pid));
+  return () => rmSync(pidFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
