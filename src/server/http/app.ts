@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
+import { IngestQueue } from '../ingest/ingest-queue.js';
 import { KeyResolver } from './auth.js';
 import { registerJsonBody } from './body.js';
 import { errorHandler } from './errors.js';
@@ -41,7 +42,7 @@ export async function buildApp({ db, log }: AppDeps): Promise<FastifyInstance> {
 
   const keys = new KeyResolver(db);
   healthRoutes(app, { db });
-  ingestRoutes(app, { db, keys });
+  ingestRoutes(app, { queue: new IngestQueue(db, { log }), keys });
   customerRoutes(app, { db, keys });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -23,12 +23,15 @@ const RETRYABLE_PG_CODES = new Set(['40001', '40P01', '23505']);
  * linking and merging profiles), append the events (deduplicated by messageId), and
  * update profiles and accounts. When this resolves, everything is committed.
  * Concurrent writers touching the same identities are handled by retrying the batch.
+ * `insertedIds`, when given, receives the messageIds newly stored.
  */
-export async function ingestEvents(db: Db, workspaceId: number, events: NormalizedEvent[]): Promise<IngestResult> {
+export async function ingestEvents(db: Db, workspaceId: number, events: NormalizedEvent[], insertedIds?: Set<string>): Promise<IngestResult> {
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction((tx) => applyBatch(tx, workspaceId, events, { exclusive: db.kind === 'pglite' }));
+      const inserted = await db.transaction((tx) => applyBatch(tx, workspaceId, events, { exclusive: db.kind === 'pglite' }));
+      if (insertedIds) for (const id of inserted) insertedIds.add(id);
+      return { inserted: inserted.size, duplicates: events.length - inserted.size };
     } catch (err) {
       const retryable = err instanceof RetryableConflict || RETRYABLE_PG_CODES.has((err as { code?: string }).code ?? '');
       if (!retryable || attempt >= MAX_ATTEMPTS) throw err;
@@ -37,7 +40,7 @@ export async function ingestEvents(db: Db, workspaceId: number, events: Normaliz
   }
 }
 
-async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[], opts: { exclusive: boolean }): Promise<IngestResult> {
+async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[], opts: { exclusive: boolean }): Promise<Set<string>> {
   const userIds = new Set<string>();
   const anonIds = new Set<string>();
   for (const e of events) {
@@ -91,7 +94,7 @@ async function applyBatch(tx: Queryable, workspaceId: number, events: Normalized
   await saveProfiles(tx, workspaceId, graph.profiles.values());
   await saveIdentities(tx, workspaceId, graph.identityRows('new'), graph.identityRows('rebound'));
   await applyGroups(tx, workspaceId, groups);
-  return { inserted: inserted.size, duplicates: events.length - inserted.size };
+  return inserted;
 }
 
 function missingIdentities(found: Array<{ kind: IdKind; value: string }>, userIds: Set<string>, anonIds: Set<string>) {

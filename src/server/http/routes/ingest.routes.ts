@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { BatchBody, CALL_TYPES, CallSchemas, IngestOk, type CallType } from '../../../contracts/segment.js';
-import type { Db } from '../../db/client.js';
-import { ingestEvents } from '../../ingest/ingest.service.js';
+import type { IngestQueue } from '../../ingest/ingest-queue.js';
 import { normalizeCall, type NormalizedEvent, type RequestFacts } from '../../ingest/normalize.js';
 import { authenticateWrite, type KeyResolver } from '../auth.js';
 import { bodyBytes } from '../body.js';
@@ -13,7 +12,7 @@ import { HttpError } from '../errors.js';
 const documentOnly = () => (data: unknown) => ({ value: data });
 
 /** Segment HTTP Tracking API: /v1/identify, /v1/track, /v1/page, /v1/screen, /v1/group, /v1/alias, /v1/batch. */
-export function ingestRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver }): void {
+export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; keys: KeyResolver }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const responses = { 200: IngestOk, 400: ErrorBody, 401: ErrorBody };
 
@@ -26,7 +25,7 @@ export function ingestRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyReso
         const body = requireObject(req.body);
         const result = normalizeCall(body, type, facts(req, body), 0, '');
         if (!result.ok) throw new HttpError(400, result.rejection.code, result.rejection.message, { field: result.rejection.field || undefined });
-        await ingestEvents(deps.db, ws.id, [result.event]);
+        await deps.queue.submit(ws.id, [result.event]);
         return { success: true as const };
       },
     });
@@ -58,7 +57,7 @@ export function ingestRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyReso
           }
           events.push(result.event);
         }
-        await ingestEvents(deps.db, ws.id, events);
+        await deps.queue.submit(ws.id, events);
         return { success: true as const };
       },
     });

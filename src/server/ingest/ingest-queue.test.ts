@@ -1,0 +1,59 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Db } from '../db/client.js';
+import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
+import { IngestQueue } from './ingest-queue.js';
+import { normalizeCall, type NormalizedEvent } from './normalize.js';
+
+function track(userId: string, messageId: string): NormalizedEvent {
+  const r = normalizeCall({ userId, event: 'Tick', messageId }, 'track', { receivedAt: new Date(), bodyBytes: 100 }, 0, '');
+  if (!r.ok) throw new Error(r.rejection.message);
+  return r.event;
+}
+
+for (const target of dbTargets()) {
+  describe(`IngestQueue (${target.name})`, () => {
+    let db: Db;
+    before(async () => {
+      db = await target.open();
+    });
+    after(() => db.close());
+
+    it('combines concurrent requests into shared transactions and answers each with its own counts', async () => {
+      const { workspace } = await makeWorkspace(db, 'q');
+      let transactions = 0;
+      const inner = db.transaction.bind(db);
+      const counting: Db = Object.assign(Object.create(db) as Db, {
+        transaction: <T>(fn: Parameters<Db['transaction']>[0]) => {
+          transactions++;
+          return inner(fn) as Promise<T>;
+        },
+      });
+      const queue = new IngestQueue(counting, { concurrency: 1, maxBatchEvents: 1000 });
+      const requests = Array.from({ length: 10 }, (_, r) => Array.from({ length: 5 }, (_, i) => track(`q-user-${i}`, `q-${r}-${i}`)));
+      requests[9] = [track('q-user-0', 'q-0-0'), track('q-user-0', 'q-9-new')]; // one duplicate of request 0
+      const results = await Promise.all(requests.map((events) => queue.submit(workspace.id, events)));
+      assert.deepEqual(results.slice(0, 9), Array(9).fill({ inserted: 5, duplicates: 0 }));
+      assert.deepEqual(results[9], { inserted: 1, duplicates: 1 });
+      assert.ok(transactions <= 3, `expected the 10 requests to share transactions, got ${transactions}`);
+      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE workspace_id = $1', [workspace.id]);
+      assert.equal(rows[0]!.n, 46);
+    });
+
+    it('never mixes workspaces in one transaction', async () => {
+      const a = await makeWorkspace(db, 'qa');
+      const b = await makeWorkspace(db, 'qb');
+      const queue = new IngestQueue(db, { concurrency: 1 });
+      await Promise.all([
+        queue.submit(a.workspace.id, [track('same', 'ws-a-1')]),
+        queue.submit(b.workspace.id, [track('same', 'ws-b-1')]),
+        queue.submit(a.workspace.id, [track('same', 'ws-a-2')]),
+      ]);
+      const { rows } = await db.query<{ workspace_id: number; n: number }>(
+        `SELECT e.workspace_id, count(*)::int AS n FROM events e JOIN customers c ON c.id = e.customer_id AND c.workspace_id = e.workspace_id
+          WHERE e.message_id LIKE 'ws-%' GROUP BY e.workspace_id ORDER BY e.workspace_id`,
+      );
+      assert.deepEqual(rows, [{ workspace_id: a.workspace.id, n: 2 }, { workspace_id: b.workspace.id, n: 1 }]);
+    });
+  });
+}
