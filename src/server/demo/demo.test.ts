@@ -1,0 +1,108 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Db } from '../db/client.js';
+import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
+import { findCustomerId, getCustomer } from '../identity/customers.read.js';
+import { isEmpty, seedDemo } from './demo.js';
+
+const NOW = new Date('2026-06-01T00:00:00Z');
+const DAY = 86_400_000;
+
+for (const target of dbTargets()) {
+  describe(`demo data (${target.name})`, () => {
+    let db: Db;
+    let a: Awaited<ReturnType<typeof makeWorkspace>>;
+    let b: Awaited<ReturnType<typeof makeWorkspace>>;
+    before(async () => {
+      db = await target.open();
+      a = await makeWorkspace(db, 'demo-a');
+      b = await makeWorkspace(db, 'demo-b');
+      await seedDemo(db, a.workspace.id, { customers: 150, seed: 7, now: NOW });
+      await seedDemo(db, b.workspace.id, { customers: 150, seed: 7, now: NOW });
+    });
+    after(() => db.close());
+
+    const fingerprint = async (ws: number) =>
+      (
+        await db.query<{ n: number; h: string; revenue: number }>(
+          `SELECT count(*)::int AS n,
+                  md5(string_agg(message_id || type || coalesce(event, '') || timestamp::text || properties::text, ',' ORDER BY message_id)) AS h,
+                  coalesce(sum((properties->>'revenue')::numeric) FILTER (WHERE event = 'Order Completed'), 0)::float8 AS revenue
+             FROM events WHERE workspace_id = $1`,
+          [ws],
+        )
+      ).rows[0]!;
+
+    it('is deterministic: the same seed and date give the same events', async () => {
+      const fa = await fingerprint(a.workspace.id);
+      const fb = await fingerprint(b.workspace.id);
+      assert.deepEqual(fa, fb);
+      assert.ok(fa.n > 150 * 40, `only ${fa.n} events for 150 customers`);
+      assert.ok(fa.revenue > 0);
+    });
+
+    it('spans the 18 months before now, and nothing after', async () => {
+      const { rows } = await db.query<{ min: Date; max: Date }>('SELECT min(timestamp) AS min, max(timestamp) AS max FROM events WHERE workspace_id = $1', [a.workspace.id]);
+      assert.ok(rows[0]!.max.getTime() <= NOW.getTime());
+      const days = (NOW.getTime() - rows[0]!.min.getTime()) / DAY;
+      assert.ok(days > 500 && days < 560, `history spans ${days} days`);
+    });
+
+    it('has the lifecycle a business needs: orders, repeat buyers, subscriptions, churn, surveys, referrals, support, email', async () => {
+      const { rows } = await db.query<{ event: string; n: number }>('SELECT event, count(*)::int AS n FROM events WHERE workspace_id = $1 AND event IS NOT NULL GROUP BY event', [a.workspace.id]);
+      const count = Object.fromEntries(rows.map((r) => [r.event, r.n]));
+      for (const e of ['Signed Up', 'Order Completed', 'Checkout Started', 'Trial Started', 'Subscription Started', 'Subscription Cancelled', 'Survey Responded', 'Support Ticket Created', 'Email Delivered', 'Email Opened', 'Referral Sent', 'Lead Created', 'Lead Contacted', 'Feature Used']) {
+        assert.ok((count[e] ?? 0) > 0, `no ${e} events`);
+      }
+      assert.equal(count['Signed Up'], 150);
+      const repeat = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM (SELECT customer_id FROM events WHERE workspace_id = $1 AND event = 'Order Completed' GROUP BY customer_id HAVING count(*) >= 2) x`,
+        [a.workspace.id],
+      );
+      assert.ok(repeat.rows[0]!.n > 10, 'repeat buyers exist');
+      const dormant = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM customers c WHERE c.workspace_id = $1 AND c.user_id IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM events e WHERE e.customer_id = c.id AND e.timestamp > $2 AND e.event NOT LIKE 'Email %')`,
+        [a.workspace.id, new Date(NOW.getTime() - 90 * DAY)],
+      );
+      assert.ok(dormant.rows[0]!.n > 20, `only ${dormant.rows[0]!.n} customers inactive for 90 days`);
+      const nps = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND event = 'Survey Responded' AND properties->>'type' = 'nps' AND (properties->>'score')::int BETWEEN 0 AND 10`, [a.workspace.id]);
+      assert.ok(nps.rows[0]!.n > 10);
+    });
+
+    it('writes profiles as ingestion would: both identities, traits, first touch from the campaign', async () => {
+      const { rows } = await db.query<{ user_id: string; channel: string; source: string }>(
+        `SELECT c.user_id, c.first_touch->>'channel' AS channel, e.context->'campaign'->>'source' AS source
+           FROM customers c JOIN events e ON e.customer_id = c.id AND e.type = 'page' AND e.context ? 'campaign'
+          WHERE c.workspace_id = $1 AND c.user_id IS NOT NULL AND c.first_touch->>'channel' = 'paid_search' LIMIT 1`,
+        [a.workspace.id],
+      );
+      assert.equal(rows.length, 1, 'a paid-search customer exists');
+      const id = await findCustomerId(db, a.workspace.id, rows[0]!.user_id);
+      const c = await getCustomer(db, a.workspace.id, id!);
+      assert.ok(c);
+      assert.equal(c.anonymousIds.length, 1);
+      assert.equal(await findCustomerId(db, a.workspace.id, c.anonymousIds[0]!), id);
+      assert.match(String(c.traits.email), /@example\.com$/);
+      assert.equal(c.acquisitionChannel, 'paid_search');
+      assert.equal(rows[0]!.source, 'google');
+      const seen = await db.query<{ first: Date; last: Date }>('SELECT min(timestamp) AS first, max(timestamp) AS last FROM events WHERE customer_id = $1', [id]);
+      assert.equal(c.firstSeenAt, seen.rows[0]!.first.toISOString());
+      assert.equal(c.lastSeenAt, seen.rows[0]!.last.toISOString());
+    });
+
+    it('has accounts with members, and marketing spend for the paid channels', async () => {
+      const acc = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM account_members m JOIN accounts a ON a.id = m.account_id WHERE a.workspace_id = $1', [a.workspace.id]);
+      assert.ok(acc.rows[0]!.n > 10);
+      const spend = await db.query<{ channel: string; total: number }>('SELECT channel, sum(amount)::float8 AS total FROM marketing_spend WHERE workspace_id = $1 GROUP BY channel', [a.workspace.id]);
+      const byChannel = Object.fromEntries(spend.rows.map((r) => [r.channel, r.total]));
+      assert.ok(byChannel.paid_search! > byChannel.organic_search!, 'paid search costs more than SEO');
+      assert.equal(byChannel.direct, undefined);
+    });
+
+    it('refuses to load into a workspace that has data', async () => {
+      assert.equal(await isEmpty(db, a.workspace.id), false);
+      await assert.rejects(seedDemo(db, a.workspace.id, { customers: 5 }), /already has events/);
+    });
+  });
+}

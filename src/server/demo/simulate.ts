@@ -1,0 +1,231 @@
+import { CHANNELS, COUNTRIES, FEATURES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, PLANS, PRODUCTS, SITE, USER_AGENTS, type ChannelSpec } from './catalog.js';
+import type { Rng } from './rng.js';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+/** One generated event, before ids are assigned. */
+export interface DemoEvent {
+  type: 'track' | 'identify' | 'page' | 'group';
+  event: string | null;
+  /** Sent before sign-up: anonymous only. */
+  anonymous: boolean;
+  ts: number;
+  properties: Record<string, unknown>;
+  traits: Record<string, unknown> | null;
+  context: Record<string, unknown>;
+  groupId?: string;
+}
+
+/** One generated customer with its whole history. */
+export interface DemoCustomer {
+  index: number;
+  userId: string | null;
+  anonymousId: string;
+  channel: string;
+  acquiredAt: number;
+  company: number | null;
+  events: DemoEvent[];
+  /** Set when this customer sent referrals (others can name them as referrer). */
+  promoter: boolean;
+}
+
+export interface SimulationEnv {
+  start: number;
+  now: number;
+  companies: number;
+  /** Promoters signed up so far, for referral-channel customers to name. */
+  promoters: Array<{ userId: string; index: number; since: number }>;
+  /** Referral completions to add to referrers' timelines. */
+  referralCompletions: Array<{ referrerIndex: number; referredUserId: string; ts: number }>;
+}
+
+/** Simulate one customer acquired at `acquiredAt`: visits, sign-up, sessions, orders, subscription, support, email, surveys, referrals. */
+export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, env: SimulationEnv, visitorOnly: boolean): DemoCustomer {
+  const channel = rng.weighted(CHANNELS.map((c) => [c, c.weight] as const));
+  const [country, timezone, locale] = rng.weighted(COUNTRIES.map((c) => [c, c[3]] as const));
+  const anonymousId = rng.uuid();
+  const userAgent = rng.pick(USER_AGENTS);
+  const ip = `${rng.int(11, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`;
+  const events: DemoEvent[] = [];
+  const web = (extra: Record<string, unknown> = {}) => ({ ip, userAgent, locale, timezone, library: { name: 'analytics.js', version: '2.11.1' }, ...extra });
+  const server = { library: { name: 'analytics-node', version: '2.1.0' } };
+  const end = env.now;
+  const push = (e: Omit<DemoEvent, 'anonymous' | 'traits' | 'properties' | 'context'> & Partial<DemoEvent>) => {
+    if (e.ts <= end) events.push({ anonymous: false, traits: null, properties: {}, context: server, ...e });
+  };
+  const page = (ts: number, path: string, anonymous: boolean, first?: ChannelSpec) => {
+    const page = { path, url: `${SITE}${path}`, title: path === '/' ? 'Brewline Coffee' : path.slice(1), ...(first?.referrer ? { referrer: first.referrer } : {}) };
+    const campaign = first?.campaign ? { source: first.campaign.source, medium: first.campaign.medium, name: rng.pick(first.campaign.names) } : undefined;
+    push({ type: 'page', event: path === '/' ? 'Home' : path.slice(1), ts, anonymous, properties: page, context: web({ page, ...(campaign ? { campaign } : {}) }) });
+  };
+
+  // Anonymous visits before sign-up; the first carries the acquisition channel.
+  const visits = rng.int(1, 4);
+  let t = acquiredAt - rng.exp(3 * DAY);
+  for (let v = 0; v < visits; v++) {
+    page(t, v === 0 ? '/' : rng.pick(['/shop', '/subscriptions', '/brew-guides', '/about']), true, v === 0 ? channel : undefined);
+    t += rng.exp(DAY / 2) + 60_000;
+  }
+  if (visitorOnly) return { index, userId: null, anonymousId, channel: channel.key, acquiredAt, company: null, events, promoter: false };
+
+  const userId = `cus_${String(index).padStart(6, '0')}`;
+  const first = rng.pick(FIRST_NAMES);
+  const last = rng.pick(LAST_NAMES);
+  const company = rng.chance(0.3) ? rng.int(0, env.companies - 1) : null;
+  const engagement = rng.beta(2, 3);
+  let aliveUntil = acquiredAt + rng.exp(260 * DAY * (0.4 + engagement));
+  const traits: Record<string, unknown> = {
+    email: `${first}.${last}.${index}@example.com`.toLowerCase().replace(/[^a-z0-9.@-]/g, ''),
+    name: `${first} ${last}`,
+    first_name: first,
+    country,
+    timezone,
+    locale,
+    plan: 'free',
+    created_at: new Date(acquiredAt).toISOString(),
+  };
+
+  if (company !== null) {
+    push({ type: 'track', event: 'Lead Created', ts: acquiredAt - rng.exp(2 * DAY) - HOUR, properties: { source: channel.key, company: `Company ${company}` } });
+    push({ type: 'track', event: 'Lead Contacted', ts: acquiredAt - rng.exp(DAY / 2), properties: { by: 'sdr', medium: rng.pick(['email', 'call']) } });
+  }
+  push({ type: 'track', event: 'Signed Up', ts: acquiredAt, properties: { method: rng.pick(['email', 'google', 'apple']) }, context: web() });
+  push({ type: 'identify', event: null, ts: acquiredAt + 1000, traits: { ...traits, ...(company !== null ? { company: `Company ${company}` } : {}) }, context: web() });
+  if (company !== null) {
+    push({ type: 'group', event: null, ts: acquiredAt + 2000, groupId: `acct_${company}`, traits: { name: `Company ${company}`, industry: INDUSTRIES[company % INDUSTRIES.length], employees: 5 + ((company * 37) % 400) } });
+  }
+
+  // Purchases (BG/NBD-like: a personal rate and a chance to drop out after each order).
+  const rate = rng.gamma(1.4, 0.016);
+  const dropout = rng.beta(1.2, 4);
+  const taste = rng.chance(0.25) ? 'gear' : 'beans';
+  let orders = 0;
+  let revenue = 0;
+  const order = (ts: number) => {
+    for (let i = rng.int(1, 3); i > 0; i--) push({ type: 'track', event: 'Product Viewed', ts: ts - i * 90_000, properties: productProps(rng.pick(PRODUCTS)), context: web() });
+    const items = Array.from({ length: rng.int(1, 3) }, () => {
+      const p = rng.chance(0.7) ? rng.pick(PRODUCTS.filter((x) => x.category === taste)) : rng.pick(PRODUCTS);
+      return { ...productProps(p), quantity: rng.chance(0.8) ? 1 : 2 };
+    });
+    const total = Math.round(items.reduce((s, it) => s + it.price * it.quantity, 0) * 100) / 100;
+    push({ type: 'track', event: 'Product Added', ts: ts - 60_000, properties: items[0]!, context: web() });
+    push({ type: 'track', event: 'Checkout Started', ts: ts - 30_000, properties: { value: total, currency: 'USD' }, context: web() });
+    orders++;
+    revenue += total;
+    push({ type: 'track', event: 'Order Completed', ts, properties: { order_id: `ord_${index}_${orders}`, revenue: total, currency: 'USD', products: items } });
+  };
+  if (rng.chance(0.65)) {
+    let ts = acquiredAt + rng.exp(4 * DAY) + HOUR;
+    while (ts < Math.min(end, aliveUntil + 20 * DAY)) {
+      order(ts);
+      if (rng.chance(dropout)) {
+        aliveUntil = Math.min(aliveUntil, ts + rng.exp(30 * DAY));
+        break;
+      }
+      ts += rng.exp(1 / rate) * DAY + HOUR;
+    }
+  }
+
+  // Subscription: trial, conversion, upgrades, cancellation.
+  if (rng.chance(0.45)) {
+    push({ type: 'track', event: 'Trial Started', ts: acquiredAt + 5 * 60_000, properties: { plan: 'starter', trial_days: 14 } });
+    if (rng.chance(0.25 + 0.4 * engagement)) {
+      let plan: (typeof PLANS)[number] = company !== null && rng.chance(0.4) ? PLANS[2] : rng.chance(0.7) ? PLANS[0] : PLANS[1];
+      let ts = acquiredAt + 14 * DAY;
+      push({ type: 'track', event: 'Subscription Started', ts, properties: { plan: plan.key, mrr: plan.mrr, interval: 'month' } });
+      push({ type: 'identify', event: null, ts: ts + 1000, traits: { plan: plan.key } });
+      for (let month = 0; ts < end; month++) {
+        push({ type: 'track', event: 'Order Completed', ts, properties: { order_id: `sub_${index}_${month}`, revenue: plan.mrr, currency: 'USD', subscription: true, plan: plan.key } });
+        revenue += plan.mrr;
+        if (plan === PLANS[0] && rng.chance(0.04 + 0.06 * engagement)) {
+          plan = PLANS[1];
+          push({ type: 'track', event: 'Subscription Updated', ts: ts + DAY, properties: { plan: plan.key, previous_plan: 'starter', mrr: plan.mrr } });
+          push({ type: 'identify', event: null, ts: ts + DAY + 1000, traits: { plan: plan.key } });
+        }
+        if (rng.chance(0.07 - 0.05 * engagement) || ts > aliveUntil + 45 * DAY) {
+          const at = ts + rng.int(1, 25) * DAY;
+          push({ type: 'track', event: 'Subscription Cancelled', ts: at, properties: { plan: plan.key, mrr: plan.mrr, reason: rng.pick(['price', 'too much coffee', 'moving', 'quality', 'other']) } });
+          push({ type: 'identify', event: null, ts: at + 1000, traits: { plan: 'free' } });
+          if (rng.chance(0.7)) aliveUntil = Math.min(aliveUntil, at + rng.exp(10 * DAY));
+          break;
+        }
+        ts += 30 * DAY;
+      }
+    }
+  }
+
+  // Sessions while active: app opens, page views, feature use, the odd abandoned checkout.
+  const sessionsPerDay = 0.05 + 0.33 * engagement;
+  for (let ts = acquiredAt + rng.exp(1 / sessionsPerDay) * DAY; ts < Math.min(end, aliveUntil); ts += rng.exp(1 / sessionsPerDay) * DAY) {
+    push({ type: 'track', event: 'Application Opened', ts, properties: { from_background: rng.chance(0.5) }, context: web() });
+    for (let p = rng.int(1, 3); p > 0; p--) page(ts + p * 40_000, rng.pick(['/shop', '/account', '/brew-guides', '/subscriptions']), false);
+    if (rng.chance(0.6)) push({ type: 'track', event: 'Feature Used', ts: ts + 100_000, properties: { feature: rng.pick(FEATURES) }, context: web() });
+    if (rng.chance(0.05)) push({ type: 'track', event: 'Checkout Started', ts: ts + 150_000, properties: { value: rng.pick(PRODUCTS).price, currency: 'USD' }, context: web() });
+    if (rng.chance(0.012)) {
+      const opened = ts + 200_000;
+      push({ type: 'track', event: 'Support Ticket Created', ts: opened, properties: { ticket_id: `t_${index}_${Math.round(ts)}`, topic: rng.pick(['delivery', 'billing', 'grind size', 'damaged bag']), priority: rng.pick(['low', 'normal', 'high']) } });
+      const resolved = opened + rng.exp(10 * HOUR);
+      push({ type: 'track', event: 'Support Ticket Resolved', ts: resolved, properties: { ticket_id: `t_${index}_${Math.round(ts)}` } });
+      if (rng.chance(0.5)) push({ type: 'track', event: 'Survey Responded', ts: resolved + HOUR, properties: { type: 'csat', score: clamp(Math.round(3 + 2 * engagement + rng.normal(0, 0.9)), 1, 5) } });
+    }
+  }
+
+  // Fortnightly newsletter until unsubscribed; engagement fades after churn.
+  for (let ts = acquiredAt + 3 * DAY, n = 0; ts < end; ts += 14 * DAY, n++) {
+    const campaign = `newsletter-${Math.floor(ts / (14 * DAY))}`;
+    push({ type: 'track', event: 'Email Delivered', ts, properties: { campaign, subject: 'This fortnight’s roast' } });
+    const active = ts < aliveUntil;
+    if (rng.chance(active ? 0.12 + 0.4 * engagement : 0.04)) {
+      push({ type: 'track', event: 'Email Opened', ts: ts + rng.exp(6 * HOUR), properties: { campaign } });
+      if (rng.chance(0.22)) push({ type: 'track', event: 'Email Link Clicked', ts: ts + rng.exp(8 * HOUR) + HOUR, properties: { campaign, link: `${SITE}/shop` } });
+    }
+    if (rng.chance(active ? 0.004 : 0.015)) {
+      push({ type: 'track', event: 'Unsubscribed', ts: ts + DAY, properties: { campaign, list: 'newsletter' } });
+      break;
+    }
+  }
+
+  // NPS a month in, CES after the first order; promoters refer friends.
+  let promoter = false;
+  if (rng.chance(0.4) && acquiredAt + 30 * DAY < Math.min(end, aliveUntil + 10 * DAY)) {
+    const score = clamp(Math.round(3 + 7 * engagement + (orders > 1 ? 1 : 0) + rng.normal(0, 1.6)), 0, 10);
+    const at = acquiredAt + 30 * DAY;
+    push({ type: 'track', event: 'Survey Responded', ts: at, properties: { type: 'nps', score, comment: score >= 9 ? 'Love the beans' : score <= 6 ? 'Deliveries are slow' : '' } });
+    if (score >= 9 && rng.chance(0.55)) {
+      promoter = true;
+      for (let r = rng.int(1, 4); r > 0; r--) push({ type: 'track', event: 'Referral Sent', ts: at + r * rng.exp(5 * DAY), properties: { channel: rng.pick(['link', 'email', 'whatsapp']) } });
+    }
+  }
+  if (orders > 0 && rng.chance(0.12)) push({ type: 'track', event: 'Survey Responded', ts: acquiredAt + 6 * DAY, properties: { type: 'ces', score: rng.int(1, 7) } });
+
+  const eligible = channel.key === 'referral' ? env.promoters.filter((p) => p.since < acquiredAt) : [];
+  if (eligible.length > 0) {
+    const referrer = eligible[Math.floor(rng.next() * eligible.length)]!;
+    push({ type: 'identify', event: null, ts: acquiredAt + 3000, traits: { referred_by: referrer.userId } });
+    if (orders > 0) env.referralCompletions.push({ referrerIndex: referrer.index, referredUserId: userId, ts: acquiredAt + 4 * DAY });
+  }
+  events.sort((a, b) => a.ts - b.ts);
+  return { index, userId, anonymousId, channel: channel.key, acquiredAt, company, events, promoter };
+}
+
+function productProps(p: (typeof PRODUCTS)[number]) {
+  return { product_id: p.id, sku: p.sku, name: p.name, category: p.category, price: p.price };
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, x));
+}
+
+/** Acquisition times over [start, now): growing about 2.5x over the period, busier in November and December. */
+export function acquisitionTimes(rng: Rng, n: number, start: number, now: number): number[] {
+  const out: number[] = [];
+  const span = now - start;
+  while (out.length < n) {
+    const t = start + rng.next() * span;
+    const month = new Date(t).getUTCMonth();
+    const density = (1 + 1.5 * ((t - start) / span)) * (month >= 10 ? 1.3 : 1);
+    if (rng.next() * 2.5 * 1.3 < density) out.push(t);
+  }
+  return out.sort((a, b) => a - b);
+}
