@@ -1,0 +1,93 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Db } from '../db/client.js';
+import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
+import { findCustomerId, getCustomer } from '../identity/customers.read.js';
+import { importCsv } from './csv-import.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tenure-csv-'));
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+for (const target of dbTargets()) {
+  describe(`tenure import (${target.name})`, () => {
+    let db: Db;
+    let ws: number;
+    before(async () => {
+      db = await target.open();
+      ws = (await makeWorkspace(db, 'csv')).workspace.id;
+    });
+    after(() => db.close());
+
+    it('imports customers with typed traits; empty cells set nothing', async () => {
+      const path = file('customers.csv', 'user_id,email,plan,seats:number,vip:boolean,renewal_date:date,address.city\nc1,c1@x.io,pro,5,yes,2026-01-31,Lyon\nc2,c2@x.io,,12,no,,\n');
+      const r = await importCsv(db, ws, 'customers', path, { progress: false });
+      assert.deepEqual(r, { accepted: 2, duplicates: 0, rejected: [] });
+      const c1 = await getCustomer(db, ws, (await findCustomerId(db, ws, 'c1'))!);
+      assert.deepEqual(c1?.traits, { email: 'c1@x.io', plan: 'pro', seats: 5, vip: true, renewal_date: '2026-01-31T00:00:00.000Z', address: { city: 'Lyon' } });
+      const c2 = await getCustomer(db, ws, (await findCustomerId(db, ws, 'c2'))!);
+      assert.deepEqual(c2?.traits, { email: 'c2@x.io', seats: 12, vip: false });
+    });
+
+    it('keeps good event rows, reports bad ones with their line and column, and re-imports as duplicates', async () => {
+      const csv = [
+        'event,user_id,anonymous_id,timestamp,properties.revenue:number,properties.note,context.campaign.source', // line 1
+        'Order Completed,e1,,2025-01-02T10:00:00Z,30,"a note', // line 2: a quoted field spanning two lines
+        'with a newline",google', // line 3
+        'Order Completed,e1,,2025-01-03,abc,,', // line 4: bad number
+        'Order Completed,,,2025-01-04,5,,', // line 5: no user
+        'Page Viewed,e2,,not-a-date,,,', // line 6: bad timestamp
+        'Order Completed,e2,,2025-01-05,12.5', // line 7: too few fields
+        'Signed Up,e2,,2025-01-01,,,', // line 8: good
+      ].join('\n');
+      const path = file('events.csv', `${csv}\n`);
+      const r = await importCsv(db, ws, 'events', path, { progress: false });
+      assert.equal(r.accepted, 2);
+      assert.deepEqual(
+        r.rejected.map((x) => [x.line, x.field]),
+        [
+          [4, 'properties.revenue:number'],
+          [5, 'user_id'],
+          [6, 'timestamp'],
+          [7, undefined],
+        ],
+      );
+      assert.match(r.rejected[0]!.message, /"abc" is not a number/);
+      const { rows } = await db.query<{ properties: { revenue: number; note: string }; context: { campaign: { source: string } }; timestamp: Date }>(
+        `SELECT properties, context, timestamp FROM events WHERE workspace_id = $1 AND user_id = 'e1'`,
+        [ws],
+      );
+      assert.deepEqual(rows[0]!.properties, { revenue: 30, note: 'a note\nwith a newline' });
+      assert.equal(rows[0]!.context.campaign.source, 'google');
+      assert.equal(rows[0]!.timestamp.toISOString(), '2025-01-02T10:00:00.000Z');
+
+      const again = await importCsv(db, ws, 'events', path, { progress: false });
+      assert.equal(again.accepted, 0);
+      assert.equal(again.duplicates, 2);
+    });
+
+    it('merges an anonymous history into the known customer, as the API does', async () => {
+      const path = file('merge.csv', 'event,user_id,anonymous_id,timestamp\nProduct Viewed,,anon-csv,2025-02-01T00:00:00Z\nSigned Up,known-csv,anon-csv,2025-02-02T00:00:00Z\n');
+      const r = await importCsv(db, ws, 'events', path, { progress: false });
+      assert.equal(r.accepted, 2);
+      assert.equal(await findCustomerId(db, ws, 'anon-csv'), await findCustomerId(db, ws, 'known-csv'));
+    });
+
+    it('refuses a file without a required column before writing anything, naming the file and column', async () => {
+      const before = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0]!.n;
+      const path = file('nots.csv', 'event,user_id\nSigned Up,x\n');
+      await assert.rejects(importCsv(db, ws, 'events', path, { progress: false }), (err: Error) => err.message.includes('nots.csv') && err.message.includes('"timestamp"'));
+      await assert.rejects(importCsv(db, ws, 'events', join(dir, 'missing.csv'), { progress: false }), /missing\.csv: no such file/);
+      const after = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0]!.n;
+      assert.equal(after, before);
+    });
+  });
+}
+
+after(() => rmSync(dir, { recursive: true, force: true }));
