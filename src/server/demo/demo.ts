@@ -47,11 +47,11 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
 
   const env: SimulationEnv = { start, now, companies: Math.max(1, Math.round(n / 20)), promoters: [], referralCompletions: [] };
   // All or nothing: one transaction. On an empty embedded database the event indexes are
-  // dropped for the load (all but the unique one) and rebuilt at the end (a sorted build is several times cheaper
+  // dropped for the load and rebuilt at the end (a sorted build is several times cheaper
   // than 1M incremental inserts); a crash rolls the drop back with everything else.
   return db.transaction(async (tx) => {
     const rebuild = db.kind === 'pglite' && (await tableIsEmpty(tx, 'events')) ? await dropIndexes(tx, 'events') : null;
-    const writer = new DemoWriter(tx, db.kind === 'pglite', workspaceId, seed);
+    const writer = new DemoWriter(tx, db.kind === 'pglite', rebuild !== null, workspaceId, seed);
   const acquired = new Map<string, number>();
   const bar = opts.progress ? new cliProgress.SingleBar({ format: 'demo data |{bar}| {percentage}% | {value}/{total} customers | {events} events | {eta_formatted} left' }, cliProgress.Presets.shades_classic) : null;
   bar?.start(times.length, 0, { events: 0 });
@@ -84,11 +84,11 @@ async function tableIsEmpty(db: Queryable, table: string): Promise<boolean> {
   return (await db.query(`SELECT 1 FROM ${table} LIMIT 1`)).rows.length === 0;
 }
 
-/** Drop a table's non-unique secondary indexes; returns a function that recreates them from their saved definitions. */
+/** Drop a table's secondary indexes (not its constraints); returns a function that recreates them from their saved definitions. */
 async function dropIndexes(db: Queryable, table: string): Promise<() => Promise<void>> {
   const { rows } = await db.query<{ name: string; def: string }>(
     `SELECT i.indexname AS name, i.indexdef AS def FROM pg_indexes i
-      WHERE i.schemaname = current_schema() AND i.tablename = $1 AND i.indexdef NOT LIKE 'CREATE UNIQUE%'
+      WHERE i.schemaname = current_schema() AND i.tablename = $1
         AND i.indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass)`,
     [table],
   );

@@ -30,6 +30,8 @@ export class DemoWriter {
   constructor(
     private readonly db: Queryable,
     private readonly exclusive: boolean,
+    /** The event indexes are off: insert without the duplicate check (demo ids are unique). */
+    private readonly bulk: boolean,
     private readonly workspaceId: number,
     private readonly seed: number,
     private readonly flushEvery = 5000,
@@ -81,7 +83,7 @@ export class DemoWriter {
     if (events.length === 0 && profiles.length === 0) return;
     await saveProfiles(this.db, this.workspaceId, profiles);
     await saveIdentities(this.db, this.workspaceId, identities, []);
-    await insertEvents(this.db, this.workspaceId, events, eventCustomers);
+    await insertEvents(this.db, this.workspaceId, events, eventCustomers, { knownNew: this.bulk });
     await applyGroups(this.db, this.workspaceId, groups);
     this.eventsWritten += events.length;
     this.customersWritten += profiles.length;

@@ -3,9 +3,11 @@ import type { NormalizedEvent } from './normalize.js';
 
 /**
  * Append events (with their resolved customer ids); a messageId already stored in the
- * workspace is skipped. Returns the messageIds actually inserted.
+ * workspace is skipped. Returns the messageIds actually inserted. `knownNew` skips the
+ * duplicate check for bulk loads whose ids are unique by construction (it then returns
+ * an empty set).
  */
-export async function insertEvents(tx: Queryable, workspaceId: number, events: NormalizedEvent[], customerIds: number[]): Promise<Set<string>> {
+export async function insertEvents(tx: Queryable, workspaceId: number, events: NormalizedEvent[], customerIds: number[], opts: { knownNew?: boolean } = {}): Promise<Set<string>> {
   if (events.length === 0) return new Set();
   const records = events.map((e, i) => ({
     c: customerIds[i],
@@ -29,8 +31,7 @@ export async function insertEvents(tx: Queryable, workspaceId: number, events: N
      SELECT $1, x.c, x.m, x.y, x.e, x.u, x.a, x.g, x.t, x.o, x.s, x.r, x.p, x.tr, x.cx
        FROM jsonb_to_recordset($2::jsonb) AS x(c bigint, m text, y text, e text, u text, a text, g text,
             t timestamptz, o timestamptz, s timestamptz, r timestamptz, p jsonb, tr jsonb, cx jsonb)
-     ON CONFLICT (workspace_id, message_id) DO NOTHING
-     RETURNING message_id`,
+     ${opts.knownNew ? '' : 'ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id'}`,
     [workspaceId, JSON.stringify(records)],
   );
   return new Set(rows.map((r) => r.message_id));
