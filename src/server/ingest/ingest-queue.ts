@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { ingestEvents, type IngestResult } from './ingest.service.js';
+import { ingestEvents, KnownIdentities, type IngestResult } from './ingest.service.js';
 import type { NormalizedEvent } from './normalize.js';
 
 interface Pending {
@@ -33,12 +33,14 @@ export class IngestQueue {
   private active = 0;
   private readonly maxBatchEvents: number;
   private readonly concurrency: number;
+  private readonly known = new KnownIdentities();
 
   constructor(
     private readonly db: Db,
     private readonly opts: IngestQueueOptions = {},
   ) {
-    this.maxBatchEvents = opts.maxBatchEvents ?? 5000;
+    // PostgreSQL batches are capped lower: each new identity takes an advisory lock until commit.
+    this.maxBatchEvents = opts.maxBatchEvents ?? (db.kind === 'pglite' ? 5000 : 1000);
     this.concurrency = opts.concurrency ?? (db.kind === 'pglite' ? 1 : 2);
   }
 
@@ -87,19 +89,19 @@ export class IngestQueue {
     const workspaceId = group[0]!.workspaceId;
     if (group.length === 1) {
       const only = group[0]!;
-      await ingestEvents(this.db, workspaceId, only.events).then(only.resolve, only.reject);
+      await ingestEvents(this.db, workspaceId, only.events, { known: this.known }).then(only.resolve, only.reject);
       return;
     }
     try {
       const inserted = new Set<string>();
-      await ingestEvents(this.db, workspaceId, group.flatMap((p) => p.events), inserted);
+      await ingestEvents(this.db, workspaceId, group.flatMap((p) => p.events), { insertedIds: inserted, known: this.known });
       for (const p of group) {
         const n = p.events.filter((e) => inserted.delete(e.messageId)).length;
         p.resolve({ inserted: n, duplicates: p.events.length - n });
       }
     } catch (err) {
       this.opts.log?.warn({ err, requests: group.length }, 'combined ingest transaction failed; retrying its requests one by one');
-      for (const p of group) await ingestEvents(this.db, workspaceId, p.events).then(p.resolve, p.reject);
+      for (const p of group) await ingestEvents(this.db, workspaceId, p.events, { known: this.known }).then(p.resolve, p.reject);
     }
   }
 }

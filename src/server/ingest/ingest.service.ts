@@ -25,12 +25,18 @@ const RETRYABLE_PG_CODES = new Set(['40001', '40P01', '23505']);
  * Concurrent writers touching the same identities are handled by retrying the batch.
  * `insertedIds`, when given, receives the messageIds newly stored.
  */
-export async function ingestEvents(db: Db, workspaceId: number, events: NormalizedEvent[], insertedIds?: Set<string>): Promise<IngestResult> {
+export async function ingestEvents(
+  db: Db,
+  workspaceId: number,
+  events: NormalizedEvent[],
+  opts: { insertedIds?: Set<string>; known?: KnownIdentities } = {},
+): Promise<IngestResult> {
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
   for (let attempt = 1; ; attempt++) {
     try {
-      const inserted = await db.transaction((tx) => applyBatch(tx, workspaceId, events, { exclusive: db.kind === 'pglite' }));
-      if (insertedIds) for (const id of inserted) insertedIds.add(id);
+      const inserted = await db.transaction((tx) => applyBatch(tx, workspaceId, events, { exclusive: db.kind === 'pglite', known: opts.known }));
+      opts.known?.addBatch(workspaceId, events);
+      if (opts.insertedIds) for (const id of inserted) opts.insertedIds.add(id);
       return { inserted: inserted.size, duplicates: events.length - inserted.size };
     } catch (err) {
       const retryable = err instanceof RetryableConflict || RETRYABLE_PG_CODES.has((err as { code?: string }).code ?? '');
@@ -40,7 +46,7 @@ export async function ingestEvents(db: Db, workspaceId: number, events: Normaliz
   }
 }
 
-async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[], opts: { exclusive: boolean }): Promise<Set<string>> {
+async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[], opts: { exclusive: boolean; known?: KnownIdentities }): Promise<Set<string>> {
   const userIds = new Set<string>();
   const anonIds = new Set<string>();
   for (const e of events) {
@@ -51,14 +57,16 @@ async function applyBatch(tx: Queryable, workspaceId: number, events: Normalized
       anonIds.add(e.previousId);
     }
   }
-  let identities = await loadIdentities(tx, workspaceId, [...userIds], [...anonIds]);
   if (!opts.exclusive) {
-    const missing = missingIdentities(identities, userIds, anonIds);
-    if (missing.length > 0) {
-      await lockNewIdentities(tx, workspaceId, missing);
-      identities = await loadIdentities(tx, workspaceId, [...userIds], [...anonIds]);
-    }
+    // Lock every identity this batch might create before looking anything up, so a
+    // concurrent batch creating the same one waits for us and then finds it. Identities
+    // known to exist are never created again, so they need no lock.
+    const unknown: Array<{ kind: IdKind; value: string }> = [];
+    for (const value of userIds) if (!opts.known?.has(workspaceId, 'user', value)) unknown.push({ kind: 'user', value });
+    for (const value of anonIds) if (!opts.known?.has(workspaceId, 'anonymous', value)) unknown.push({ kind: 'anonymous', value });
+    await lockNewIdentities(tx, workspaceId, unknown);
   }
+  const identities = await loadIdentities(tx, workspaceId, [...userIds], [...anonIds]);
   const spare = await allocateCustomerIds(tx, userIds.size + anonIds.size - identities.length, opts);
   const graph = new IdentityGraph(() => {
     const id = spare.pop();
@@ -97,10 +105,26 @@ async function applyBatch(tx: Queryable, workspaceId: number, events: Normalized
   return inserted;
 }
 
-function missingIdentities(found: Array<{ kind: IdKind; value: string }>, userIds: Set<string>, anonIds: Set<string>) {
-  const have = new Set(found.map((f) => `${f.kind}:${f.value}`));
-  const missing: Array<{ kind: IdKind; value: string }> = [];
-  for (const value of userIds) if (!have.has(`user:${value}`)) missing.push({ kind: 'user', value });
-  for (const value of anonIds) if (!have.has(`anonymous:${value}`)) missing.push({ kind: 'anonymous', value });
-  return missing;
+/**
+ * Identities this process has seen committed. Identities are never deleted (merges only
+ * repoint them), so one known to exist can never be created concurrently and needs no
+ * creation lock. Bounded: forgets everything past `max` entries.
+ */
+export class KnownIdentities {
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly max = 1_000_000) {}
+
+  has(workspaceId: number, kind: IdKind, value: string): boolean {
+    return this.keys.has(`${workspaceId}:${kind}:${value}`);
+  }
+
+  /** Remember every identity of a committed batch. */
+  addBatch(workspaceId: number, events: NormalizedEvent[]): void {
+    if (this.keys.size > this.max) this.keys.clear();
+    for (const e of events) {
+      if (e.userId) this.keys.add(`${workspaceId}:user:${e.userId}`);
+      if (e.anonymousId) this.keys.add(`${workspaceId}:anonymous:${e.anonymousId}`);
+    }
+  }
 }
