@@ -16,7 +16,7 @@ describe('loadConfig', () => {
       () => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TENURE_ADMIN_KEY: 'short' }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
-        assert.match(err.message, /PORT="eighty"/);
+        assert.match(err.message, /PORT="eighty": must be a port number/);
         assert.match(err.message, /DATABASE_URL="mysql:\/\/x": must be a postgres:\/\//);
         assert.match(err.message, /TENURE_ADMIN_KEY="short": must be at least 8 characters/);
         return true;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** Environment variables Tenure reads, with defaults. Parsed once at start. */
 const EnvSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce.number({ error: 'must be a port number (0-65535)' }).int('must be a port number (0-65535)').min(0, 'must be a port number (0-65535)').max(65535, 'must be a port number (0-65535)').default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
@@ -11,7 +11,7 @@ const EnvSchema = z.object({
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
       message: 'must be a postgres:// or postgresql:// URL (leave it unset for embedded PGlite)',
     }),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a whole number from 1 to 200' }).int('must be a whole number from 1 to 200').min(1, 'must be a whole number from 1 to 200').max(200, 'must be a whole number from 1 to 200').default(10),
   TENURE_DATA_DIR: z.string().min(1).default('./.tenure'),
   TENURE_WRITE_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
   TENURE_ADMIN_KEY: z.string().min(8, 'must be at least 8 characters').optional(),

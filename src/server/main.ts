@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, printGeneratedKeys } from './runtime.js';
 import { buildApp } from './http/app.js';
 import { importCsv, type ImportKind } from './import/csv-import.js';
 import { seedDemo, isEmpty } from './demo/demo.js';
@@ -21,7 +21,7 @@ function positiveInt(v: string): number {
 }
 
 async function serve(config: Config, log: Logger, opts: { port?: number; host?: string; seedIfEmpty: boolean }): Promise<void> {
-  const { db, workspace } = await openRuntime(config, log);
+  const { db, workspace, generated } = await openRuntime(config, log);
   if (opts.seedIfEmpty && config.TENURE_DEMO !== 'false' && (await isEmpty(db, workspace.id))) {
     log.info('empty database: generating demo data (set TENURE_DEMO=false to skip)');
     await seedDemo(db, workspace.id, { progress: process.stderr.isTTY === true, log });
@@ -31,6 +31,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
   const host = opts.host ?? config.HOST;
   const address = await app.listen({ port: listenPort, host });
   log.info({ address, database: db.kind }, `Tenure is listening on ${address} (API reference: ${address}/openapi.json)`);
+  printGeneratedKeys(generated, address);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -76,9 +77,10 @@ async function main(): Promise<void> {
     .command('migrate')
     .description('apply database migrations and exit')
     .action(async () => {
-      const { db } = await openRuntime(config, log);
+      const { db, generated } = await openRuntime(config, log);
       await db.close();
       process.stdout.write('migrations applied\n');
+      printGeneratedKeys(generated);
     });
 
   program
@@ -91,7 +93,8 @@ async function main(): Promise<void> {
     .argument('<file>', 'path to a CSV file with a header row')
     .option('--no-progress', 'do not draw a progress bar')
     .action(async (kind: ImportKind, file: string, o: { progress: boolean }) => {
-      const { db, workspace } = await openRuntime(config, log);
+      const { db, workspace, generated } = await openRuntime(config, log);
+      printGeneratedKeys(generated);
       try {
         const report = await importCsv(db, workspace.id, kind, file, { progress: o.progress && process.stderr.isTTY === true });
         process.stdout.write(`${file}: ${report.accepted} rows imported, ${report.duplicates} already present, ${report.rejected.length} rejected\n`);
@@ -110,7 +113,8 @@ async function main(): Promise<void> {
     .option('--seed <n>', 'random seed (same seed, same data)', positiveInt, 42)
     .option('--no-progress', 'do not draw a progress bar')
     .action(async (o: { customers: number; seed: number; progress: boolean }) => {
-      const { db, workspace } = await openRuntime(config, log);
+      const { db, workspace, generated } = await openRuntime(config, log);
+      printGeneratedKeys(generated);
       try {
         const t0 = performance.now();
         const r = await seedDemo(db, workspace.id, { customers: o.customers, seed: o.seed, progress: o.progress && process.stderr.isTTY === true, log });
@@ -142,6 +146,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`tenure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  const verbose = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '');
+  process.stderr.write(`tenure: ${err instanceof Error ? (verbose ? (err.stack ?? err.message) : err.message) : String(err)}\n`);
   process.exit(1);
 });
