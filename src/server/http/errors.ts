@@ -8,7 +8,7 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { index?: number; field?: string } = {},
+    readonly extra: { index?: number; field?: string; retryAfter?: number } = {},
   ) {
     super(message);
   }
@@ -28,7 +28,9 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   let body: ErrorBody;
   if (err instanceof HttpError) {
     status = err.status;
-    body = { error: { code: err.code, message: err.message, ...err.extra } };
+    const { retryAfter, ...where } = err.extra;
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
+    body = { error: { code: err.code, message: err.message, ...where } };
   } else if (hasZodFastifySchemaValidationErrors(err)) {
     const issue = err.validation[0]!;
     const where = err.validationContext ?? 'request';

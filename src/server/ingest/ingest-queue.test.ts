@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../db/client.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
-import { IngestQueue } from './ingest-queue.js';
+import { IngestQueue, QueueFullError } from './ingest-queue.js';
 import { normalizeCall, type NormalizedEvent } from './normalize.js';
 
 function track(userId: string, messageId: string): NormalizedEvent {
@@ -38,6 +38,19 @@ for (const target of dbTargets()) {
       assert.ok(transactions <= 3, `expected the 10 requests to share transactions, got ${transactions}`);
       const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE workspace_id = $1', [workspace.id]);
       assert.equal(rows[0]!.n, 46);
+    });
+
+    it('turns requests away when the backlog is full, and stores none of their events', async () => {
+      const { workspace } = await makeWorkspace(db, 'full');
+      const queue = new IngestQueue(db, { concurrency: 1, maxBacklogEvents: 10 });
+      const calls = Array.from({ length: 5 }, (_, r) => queue.submit(workspace.id, Array.from({ length: 4 }, (_, i) => track(`full-${i}`, `full-${r}-${i}`))));
+      const settled = await Promise.allSettled(calls);
+      // The first goes straight to the writer; two more fit in the backlog (8 ≤ 10); the rest are refused.
+      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+      assert.ok((settled[3] as PromiseRejectedResult).reason instanceof QueueFullError);
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1`, [workspace.id]);
+      assert.equal(rows[0]!.n, 12);
+      assert.deepEqual(await queue.submit(workspace.id, [track('full-0', 'full-later')]), { inserted: 1, duplicates: 0 });
     });
 
     it('never mixes workspaces in one transaction', async () => {

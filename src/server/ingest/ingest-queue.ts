@@ -10,7 +10,12 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** The queue is full: the caller should answer 503 with Retry-After so SDKs back off and retry. */
+export class QueueFullError extends Error {}
+
 export interface IngestQueueOptions {
+  /** Events allowed to wait for a writer before new requests are turned away (default 50,000). */
+  maxBacklogEvents?: number;
   /** Most events written in one transaction (whole requests are never split). */
   maxBatchEvents?: number;
   /**
@@ -38,6 +43,8 @@ export class IngestQueue {
   private readonly maxBatchEvents: number;
   private readonly concurrency: number;
   private readonly known = new KnownIdentities();
+  private waitingEvents = 0;
+  private readonly maxBacklogEvents: number;
 
   constructor(
     private readonly db: Db,
@@ -46,11 +53,16 @@ export class IngestQueue {
     // PostgreSQL batches are capped lower: each new identity takes an advisory lock until commit.
     this.maxBatchEvents = opts.maxBatchEvents ?? (db.kind === 'pglite' ? 5000 : 1000);
     this.concurrency = opts.concurrency ?? 1;
+    this.maxBacklogEvents = opts.maxBacklogEvents ?? 50_000;
   }
 
   /** Store these events; resolves once they are committed. */
   submit(workspaceId: number, events: NormalizedEvent[]): Promise<IngestResult> {
     if (events.length === 0) return Promise.resolve({ inserted: 0, duplicates: 0 });
+    if (this.waitingEvents > 0 && this.waitingEvents + events.length > this.maxBacklogEvents) {
+      return Promise.reject(new QueueFullError(`${this.waitingEvents} events are waiting to be written`));
+    }
+    this.waitingEvents += events.length;
     return new Promise((resolve, reject) => {
       this.pending.push({ workspaceId, events, resolve, reject });
       this.pump();
@@ -65,6 +77,7 @@ export class IngestQueue {
   private pump(): void {
     while (this.active < this.concurrency && this.pending.length > 0) {
       const group = this.take();
+      for (const p of group) this.waitingEvents -= p.events.length;
       this.active++;
       void this.write(group).finally(() => {
         this.active--;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { BatchBody, CALL_TYPES, CallSchemas, IngestOk, type CallType } from '../../../contracts/segment.js';
-import type { IngestQueue } from '../../ingest/ingest-queue.js';
+import { QueueFullError, type IngestQueue } from '../../ingest/ingest-queue.js';
 import { normalizeCall, type NormalizedEvent, type RequestFacts } from '../../ingest/normalize.js';
 import { authenticateWrite, type KeyResolver } from '../auth.js';
 import { bodyBytes } from '../body.js';
@@ -14,7 +14,7 @@ const documentOnly = () => (data: unknown) => ({ value: data });
 /** Segment HTTP Tracking API: /v1/identify, /v1/track, /v1/page, /v1/screen, /v1/group, /v1/alias, /v1/batch. */
 export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; keys: KeyResolver }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const responses = { 200: IngestOk, 400: ErrorBody, 401: ErrorBody };
+  const responses = { 200: IngestOk, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody };
 
   for (const type of CALL_TYPES) {
     r.post(`/v1/${type}`, {
@@ -25,7 +25,7 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
         const body = requireObject(req.body);
         const result = normalizeCall(body, type, facts(req, body), 0, '');
         if (!result.ok) throw new HttpError(400, result.rejection.code, result.rejection.message, { field: result.rejection.field || undefined });
-        await deps.queue.submit(ws.id, [result.event]);
+        await submit(deps.queue, ws.id, [result.event]);
         return { success: true as const };
       },
     });
@@ -57,10 +57,20 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
           }
           events.push(result.event);
         }
-        await deps.queue.submit(ws.id, events);
+        await submit(deps.queue, ws.id, events);
         return { success: true as const };
       },
     });
+  }
+}
+
+/** Hand events to the writer; when it is overloaded, answer 503 + Retry-After (SDKs retry those). */
+async function submit(queue: IngestQueue, workspaceId: number, events: NormalizedEvent[]): Promise<void> {
+  try {
+    await queue.submit(workspaceId, events);
+  } catch (err) {
+    if (err instanceof QueueFullError) throw new HttpError(503, 'unavailable', `ingestion is overloaded (${err.message}); nothing of this request was stored, retry in a second`, { retryAfter: 1 });
+    throw err;
   }
 }
 
