@@ -1,28 +1,12 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, killHard, spawnServer } from '../src/test-support/child-server.js';
-import { basic, createScratchDatabase, dropScratchDatabase, http } from '../src/test-support/harness.js';
+import { freePort, killHard, serverTargets, spawnServer } from '../src/test-support/child-server.js';
+import { basic, http } from '../src/test-support/harness.js';
 
 const WRITE_KEY = 'tw_restart_write_key';
 const ADMIN_KEY = 'ta_restart_admin_key';
 
-const targets: Array<{ name: string; env: () => Promise<Record<string, string>>; cleanup: () => Promise<void> }> = [];
-{
-  const dir = mkdtempSync(join(tmpdir(), 'tenure-restart-'));
-  targets.push({ name: 'pglite', env: async () => ({ TENURE_DATA_DIR: dir }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) });
-  const base = process.env.TEST_DATABASE_URL;
-  if (base) {
-    let url = '';
-    targets.push({
-      name: 'postgres',
-      env: async () => (url ? { DATABASE_URL: url } : { DATABASE_URL: (url = await createScratchDatabase(base)) }),
-      cleanup: async () => dropScratchDatabase(base, url),
-    });
-  }
-}
+const targets = serverTargets('restart');
 
 for (const target of targets) {
   describe(`a server killed mid-ingestion (${target.name})`, () => {

@@ -1,29 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Analytics } from '@segment/analytics-node';
-import { freePort, killHard, spawnServer } from '../src/test-support/child-server.js';
-import { createScratchDatabase, dropScratchDatabase, http } from '../src/test-support/harness.js';
+import { freePort, killHard, serverTargets, spawnServer } from '../src/test-support/child-server.js';
+import { http } from '../src/test-support/harness.js';
 
 const WRITE_KEY = 'tw_sdk_test_write_key';
 const ADMIN_KEY = 'ta_sdk_test_admin_key';
 
-const targets: Array<{ name: string; env: () => Promise<Record<string, string>>; cleanup: () => Promise<void> }> = [];
-{
-  const dir = mkdtempSync(join(tmpdir(), 'tenure-sdk-'));
-  targets.push({ name: 'pglite', env: async () => ({ TENURE_DATA_DIR: dir }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) });
-  const base = process.env.TEST_DATABASE_URL;
-  if (base) {
-    let url = '';
-    targets.push({
-      name: 'postgres',
-      env: async () => ({ DATABASE_URL: (url = await createScratchDatabase(base)) }),
-      cleanup: async () => dropScratchDatabase(base, url),
-    });
-  }
-}
+const targets = serverTargets('sdk');
 
 for (const target of targets) {
   describe(`the unmodified @segment/analytics-node client (${target.name})`, () => {

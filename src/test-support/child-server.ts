@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createScratchDatabase, dropScratchDatabase } from './harness.js';
 
 const MAIN = fileURLToPath(new URL('../server/main.ts', import.meta.url));
 
@@ -54,4 +58,31 @@ export async function killHard(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await exited;
+}
+
+/** Where a child server keeps its data: a PGlite directory, and a scratch PostgreSQL database when TEST_DATABASE_URL is set. */
+export interface ServerTarget {
+  name: 'pglite' | 'postgres';
+  /** Environment for the server; the same storage on every call (so a restart finds its data). */
+  env(): Promise<Record<string, string>>;
+  cleanup(): Promise<void>;
+}
+
+export function serverTargets(prefix: string): ServerTarget[] {
+  const dir = mkdtempSync(join(tmpdir(), `tenure-${prefix}-`));
+  const targets: ServerTarget[] = [
+    { name: 'pglite', env: async () => ({ TENURE_DATA_DIR: dir, DATABASE_URL: '' }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) },
+  ];
+  const base = process.env.TEST_DATABASE_URL;
+  if (base) {
+    let url = '';
+    targets.push({
+      name: 'postgres',
+      env: async () => ({ DATABASE_URL: url || (url = await createScratchDatabase(base)) }),
+      cleanup: async () => {
+        if (url) await dropScratchDatabase(base, url);
+      },
+    });
+  }
+  return targets;
 }

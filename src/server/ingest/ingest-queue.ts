@@ -14,7 +14,7 @@ interface Pending {
 export class QueueFullError extends Error {}
 
 export interface IngestQueueOptions {
-  /** Events allowed to wait for a writer before new requests are turned away (default 50,000). */
+  /** Events allowed to wait for a writer before new requests are turned away (default 20,000: a few seconds of work). */
   maxBacklogEvents?: number;
   /** Most events written in one transaction (whole requests are never split). */
   maxBatchEvents?: number;
@@ -53,7 +53,7 @@ export class IngestQueue {
     // PostgreSQL batches are capped lower: each new identity takes an advisory lock until commit.
     this.maxBatchEvents = opts.maxBatchEvents ?? (db.kind === 'pglite' ? 5000 : 1000);
     this.concurrency = opts.concurrency ?? 1;
-    this.maxBacklogEvents = opts.maxBacklogEvents ?? 50_000;
+    this.maxBacklogEvents = opts.maxBacklogEvents ?? 20_000;
   }
 
   /** Store these events; resolves once they are committed. */
