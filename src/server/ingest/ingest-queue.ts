@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { ingestEvents, KnownIdentities, type IngestResult } from './ingest.service.js';
+import { IdentityCache } from './identity-cache.js';
+import { ingestEvents, type IngestResult } from './ingest.service.js';
 import type { NormalizedEvent } from './normalize.js';
 
 interface Pending {
@@ -42,7 +43,7 @@ export class IngestQueue {
   private active = 0;
   private readonly maxBatchEvents: number;
   private readonly concurrency: number;
-  private readonly known = new KnownIdentities();
+  private readonly cache = new IdentityCache();
   private waitingEvents = 0;
   private readonly maxBacklogEvents: number;
 
@@ -106,19 +107,19 @@ export class IngestQueue {
     const workspaceId = group[0]!.workspaceId;
     if (group.length === 1) {
       const only = group[0]!;
-      await ingestEvents(this.db, workspaceId, only.events, { known: this.known }).then(only.resolve, only.reject);
+      await ingestEvents(this.db, workspaceId, only.events, { cache: this.cache }).then(only.resolve, only.reject);
       return;
     }
     try {
       const inserted = new Set<string>();
-      await ingestEvents(this.db, workspaceId, group.flatMap((p) => p.events), { insertedIds: inserted, known: this.known });
+      await ingestEvents(this.db, workspaceId, group.flatMap((p) => p.events), { insertedIds: inserted, cache: this.cache });
       for (const p of group) {
         const n = p.events.filter((e) => inserted.delete(e.messageId)).length;
         p.resolve({ inserted: n, duplicates: p.events.length - n });
       }
     } catch (err) {
       this.opts.log?.warn({ err, requests: group.length }, 'combined ingest transaction failed; retrying its requests one by one');
-      for (const p of group) await ingestEvents(this.db, workspaceId, p.events, { known: this.known }).then(p.resolve, p.reject);
+      for (const p of group) await ingestEvents(this.db, workspaceId, p.events, { cache: this.cache }).then(p.resolve, p.reject);
     }
   }
 }

@@ -6,6 +6,8 @@ import { IdentityGraph, type IdKind } from '../identity/identity-graph.js';
 import { applyTouch, markSeen } from '../identity/profile.js';
 import { applyTraits } from '../identity/traits.js';
 import { insertEvents } from './events.repo.js';
+import { fastCustomers, updateSeenTimes } from './fast-path.js';
+import type { IdentityCache } from './identity-cache.js';
 import type { NormalizedEvent } from './normalize.js';
 
 export interface IngestResult {
@@ -23,19 +25,20 @@ const RETRYABLE_PG_CODES = new Set(['40001', '40P01', '23505']);
  * linking and merging profiles), append the events (deduplicated by messageId), and
  * update profiles and accounts. When this resolves, everything is committed.
  * Concurrent writers touching the same identities are handled by retrying the batch.
- * `insertedIds`, when given, receives the messageIds newly stored.
+ * `insertedIds`, when given, receives the messageIds newly stored; `cache` (one per
+ * process) lets events of known customers skip identity resolution.
  */
 export async function ingestEvents(
   db: Db,
   workspaceId: number,
   events: NormalizedEvent[],
-  opts: { insertedIds?: Set<string>; known?: KnownIdentities } = {},
+  opts: { insertedIds?: Set<string>; cache?: IdentityCache } = {},
 ): Promise<IngestResult> {
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
   for (let attempt = 1; ; attempt++) {
     try {
-      const inserted = await db.transaction((tx) => applyBatch(tx, workspaceId, events, { exclusive: db.kind === 'pglite', known: opts.known }));
-      opts.known?.addBatch(workspaceId, events);
+      const { inserted, customerIds } = await db.transaction((tx) => applyBatch(tx, workspaceId, events, { exclusive: db.kind === 'pglite', cache: opts.cache }));
+      opts.cache?.remember(workspaceId, events, customerIds);
       if (opts.insertedIds) for (const id of inserted) opts.insertedIds.add(id);
       return { inserted: inserted.size, duplicates: events.length - inserted.size };
     } catch (err) {
@@ -46,7 +49,59 @@ export async function ingestEvents(
   }
 }
 
-async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[], opts: { exclusive: boolean; known?: KnownIdentities }): Promise<Set<string>> {
+interface BatchOptions {
+  /** The only connection (PGlite): no concurrent writer exists. */
+  exclusive: boolean;
+  cache?: IdentityCache;
+}
+
+async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[], opts: BatchOptions): Promise<{ inserted: Set<string>; customerIds: number[] }> {
+  const touches = events.map((e) => (e.type === 'identify' || e.type === 'group' || e.type === 'alias' ? null : touchOf(e.context, e.properties, e.timestamp)));
+  const fast = fastCustomers(workspaceId, events, touches, opts.cache);
+  const slow = events.filter((_, i) => fast[i] === undefined);
+  const graph = await resolveIdentities(tx, workspaceId, slow, opts);
+  let k = 0;
+  const customerIds = events.map((_, i) => graph.canonical(fast[i] ?? graph.resolvedIds[k++]!));
+
+  for (const m of graph.merges) if (m.fromStored) await applyMerge(tx, workspaceId, m);
+  const inserted = await insertEvents(tx, workspaceId, events, customerIds);
+
+  const groups: GroupLink[] = [];
+  const applied = new Set<string>();
+  const seenOnly = new Map<number, [string, string]>();
+  events.forEach((e, i) => {
+    const iso = e.timestamp.toISOString();
+    const id = customerIds[i]!;
+    if (!graph.profiles.has(id)) {
+      const seen = seenOnly.get(id);
+      if (!seen) seenOnly.set(id, [iso, iso]);
+      else if (iso < seen[0]) seen[0] = iso;
+      else if (iso > seen[1]) seen[1] = iso;
+      return; // fast path: nothing but seen times changes
+    }
+    const p = graph.profile(id);
+    markSeen(p, iso);
+    if (!inserted.has(e.messageId) || applied.has(e.messageId)) return;
+    applied.add(e.messageId);
+    if (e.type === 'identify' && e.traits) {
+      if (applyTraits(p, e.traits, e.timestamp)) p.dirty = true;
+    }
+    if (e.type === 'group' && e.groupId) groups.push({ groupId: e.groupId, customerId: p.id, traits: e.traits ?? {}, at: e.timestamp });
+    if (touches[i]) applyTouch(p, touches[i]!);
+  });
+
+  await saveProfiles(tx, workspaceId, graph.profiles.values());
+  await updateSeenTimes(tx, workspaceId, seenOnly, (vanished) => opts.cache?.forgetCustomers(workspaceId, events, vanished));
+  await saveIdentities(tx, workspaceId, graph.identityRows('new'), graph.identityRows('rebound'));
+  await applyGroups(tx, workspaceId, groups);
+  return { inserted, customerIds };
+}
+
+/**
+ * The full path for the events that need it: look up (and row-lock) their customers,
+ * then resolve each call in order, creating, linking and merging profiles.
+ */
+async function resolveIdentities(tx: Queryable, workspaceId: number, events: NormalizedEvent[], opts: BatchOptions) {
   const userIds = new Set<string>();
   const anonIds = new Set<string>();
   for (const e of events) {
@@ -62,8 +117,8 @@ async function applyBatch(tx: Queryable, workspaceId: number, events: Normalized
     // concurrent batch creating the same one waits for us and then finds it. Identities
     // known to exist are never created again, so they need no lock.
     const unknown: Array<{ kind: IdKind; value: string }> = [];
-    for (const value of userIds) if (!opts.known?.has(workspaceId, 'user', value)) unknown.push({ kind: 'user', value });
-    for (const value of anonIds) if (!opts.known?.has(workspaceId, 'anonymous', value)) unknown.push({ kind: 'anonymous', value });
+    for (const value of userIds) if (opts.cache?.get(workspaceId, 'user', value) === undefined) unknown.push({ kind: 'user', value });
+    for (const value of anonIds) if (opts.cache?.get(workspaceId, 'anonymous', value) === undefined) unknown.push({ kind: 'anonymous', value });
     await lockNewIdentities(tx, workspaceId, unknown);
   }
   const identities = await loadIdentities(tx, workspaceId, [...userIds], [...anonIds]);
@@ -77,54 +132,6 @@ async function applyBatch(tx: Queryable, workspaceId: number, events: Normalized
     graph.load(i.kind, i.value, i.profile.id);
     graph.addProfile(i.profile);
   }
-
-  const resolved = events.map((e) => (e.type === 'alias' ? graph.alias(e.userId!, e.previousId!) : graph.resolve(e.userId, e.anonymousId)));
-  const customerIds = resolved.map((id) => graph.canonical(id));
-
-  for (const m of graph.merges) if (m.fromStored) await applyMerge(tx, workspaceId, m);
-  const inserted = await insertEvents(tx, workspaceId, events, customerIds);
-
-  const groups: GroupLink[] = [];
-  const applied = new Set<string>();
-  events.forEach((e, i) => {
-    const p = graph.profile(customerIds[i]!);
-    markSeen(p, e.timestamp.toISOString());
-    if (!inserted.has(e.messageId) || applied.has(e.messageId)) return;
-    applied.add(e.messageId);
-    if (e.type === 'identify' && e.traits) {
-      if (applyTraits(p, e.traits, e.timestamp)) p.dirty = true;
-    }
-    if (e.type === 'group' && e.groupId) groups.push({ groupId: e.groupId, customerId: p.id, traits: e.traits ?? {}, at: e.timestamp });
-    const touch = e.type === 'identify' || e.type === 'group' || e.type === 'alias' ? null : touchOf(e.context, e.properties, e.timestamp);
-    if (touch) applyTouch(p, touch);
-  });
-
-  await saveProfiles(tx, workspaceId, graph.profiles.values());
-  await saveIdentities(tx, workspaceId, graph.identityRows('new'), graph.identityRows('rebound'));
-  await applyGroups(tx, workspaceId, groups);
-  return inserted;
-}
-
-/**
- * Identities this process has seen committed. Identities are never deleted (merges only
- * repoint them), so one known to exist can never be created concurrently and needs no
- * creation lock. Bounded: forgets everything past `max` entries.
- */
-export class KnownIdentities {
-  private readonly keys = new Set<string>();
-
-  constructor(private readonly max = 1_000_000) {}
-
-  has(workspaceId: number, kind: IdKind, value: string): boolean {
-    return this.keys.has(`${workspaceId}:${kind}:${value}`);
-  }
-
-  /** Remember every identity of a committed batch. */
-  addBatch(workspaceId: number, events: NormalizedEvent[]): void {
-    if (this.keys.size > this.max) this.keys.clear();
-    for (const e of events) {
-      if (e.userId) this.keys.add(`${workspaceId}:user:${e.userId}`);
-      if (e.anonymousId) this.keys.add(`${workspaceId}:anonymous:${e.anonymousId}`);
-    }
-  }
+  const resolvedIds = events.map((e) => (e.type === 'alias' ? graph.alias(e.userId!, e.previousId!) : graph.resolve(e.userId, e.anonymousId)));
+  return Object.assign(graph, { resolvedIds });
 }
