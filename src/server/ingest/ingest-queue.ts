@@ -17,7 +17,7 @@ export class QueueFullError extends Error {}
 export interface IngestQueueOptions {
   /** Events allowed to wait for a writer before new requests are turned away (default 20,000: a few seconds of work). */
   maxBacklogEvents?: number;
-  /** Most events written in one transaction (whole requests are never split). */
+  /** Most events written in one transaction (whole requests are never split; default 1,000). */
   maxBatchEvents?: number;
   /**
    * Transactions in flight at once (default 1). Concurrent batches touch overlapping
@@ -51,8 +51,9 @@ export class IngestQueue {
     private readonly db: Db,
     private readonly opts: IngestQueueOptions = {},
   ) {
-    // PostgreSQL batches are capped lower: each new identity takes an advisory lock until commit.
-    this.maxBatchEvents = opts.maxBatchEvents ?? (db.kind === 'pglite' ? 5000 : 1000);
+    // 1,000 events already amortise the per-statement costs; larger batches only hold
+    // more advisory locks (PostgreSQL) or block the event loop longer (PGlite runs in-process).
+    this.maxBatchEvents = opts.maxBatchEvents ?? 1000;
     this.concurrency = opts.concurrency ?? 1;
     this.maxBacklogEvents = opts.maxBacklogEvents ?? 20_000;
   }
