@@ -1,187 +1,254 @@
 /**
  * Segment ingestion over HTTP, against the real server in a child process.
+ *
  *   node --import tsx bench/ingest.ts [--target postgres|pglite|both] [--events N] [--concurrency N]
- *                                     [--rate EVENTS_PER_S] [--duration S] [--json]
- * Phases per target: (a) maximum sustained throughput, (b) a fixed open-loop rate with
- * latency percentiles, (c) the server's peak RSS throughout, (d) the raw insert rate of
- * the same rows straight into the same `events` table (1 connection, and 4 on PostgreSQL),
- * and a check that every acknowledged event is stored.
+ *        [--rate EVENTS_PER_S] [--duration S] [--users N] [--profile] [--json]
+ *
+ * Per target:
+ *   (a) maximum throughput: N events in /v1/batch requests of 100, `concurrency` in flight
+ *   (b) a fixed open-loop rate (default 5,000 events/s for 20 s) with latency percentiles
+ *   (c) the server's peak RSS during (a) and (b), sampled every 250 ms
+ *   (d) with the server stopped, the same rows inserted straight into a copy of `events`
+ *       (100 per statement; 1 connection, and 4 on PostgreSQL) — the database's ceiling
+ *   (e) every acknowledged event is stored, counted with SQL
+ * `--profile` runs the server with --cpu-prof and prints its top self-time functions.
+ * PostgreSQL: a fresh database `tenure_bench_<ts>` on BENCH_DATABASE_URL's server
+ * (default postgres://postgres@127.0.0.1:5432/test), dropped at the end. PGlite: a fresh
+ * temp data dir, deleted at the end.
  * Targets (issue #2): ≥ 25,000 events/s into PostgreSQL, ≥ 15,000 into PGlite,
  * p99 < 100 ms at 5,000 events/s, server RSS < 300 MB on PostgreSQL.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openDb, type Db } from '../src/server/db/client.js';
-import { insertEvents } from '../src/server/ingest/events.repo.js';
-import { normalizeCall, type NormalizedEvent } from '../src/server/ingest/normalize.js';
-import type { CallType } from '../src/contracts/segment.js';
-import { freePort } from '../src/test-support/child-server.js';
-import { createScratchDatabase, dropScratchDatabase } from '../src/test-support/harness.js';
-import { build, machine, watchRss } from './lib/proc.js';
-import { client, makeBodies, percentile, seeded } from './lib/segment-load.js';
+import { backendCpu, backendCpuDelta, createBenchDatabase, dropBenchDatabase, pgConnections, pgliteConnection, type Conn } from './lib/bench-db.js';
+import { formatProfile, summariseProfileDir, type ProfileSummary } from './lib/cpu-profile.js';
+import { round1, runFixedRate, runMax, segmentClient, type Tally } from './lib/http-load.js';
+import { build, cpuSeconds, loadLine, machine, machineInfo, rssMb, watchRss } from './lib/proc.js';
+import { dropRawTable, rowsOf, timeRawInsert, type RawRow, type StatementShape } from './lib/raw-insert.js';
+import { callsOf, makeBodies, seeded } from './lib/segment-load.js';
+import { startServer, stopServer, type ServerChild } from './lib/server-child.js';
 
-const { values: args } = parseArgs({
-  options: {
-    target: { type: 'string', default: 'both' },
-    events: { type: 'string' },
-    concurrency: { type: 'string', default: '16' },
-    rate: { type: 'string', default: '5000' },
-    duration: { type: 'string', default: '20' },
-    users: { type: 'string', default: '50000' },
-    json: { type: 'boolean', default: false },
-  },
-});
-const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const WRITE_KEY = 'tw_bench_ingest_key';
+type Target = 'postgres' | 'pglite';
+
 const PER_BATCH = 100;
-const results: Record<string, unknown> = {};
+const WRITE_KEY = 'tw_bench_ingest_write_key';
+const ADMIN_KEY = 'ta_bench_ingest_admin_key';
+const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-console.log(machine());
-build();
-
-for (const target of args.target === 'both' ? ['postgres', 'pglite'] : [args.target!]) {
-  results[target] = await benchTarget(target as 'postgres' | 'pglite');
+interface Options {
+  targets: Target[];
+  events?: number;
+  concurrency: number;
+  rate: number;
+  duration: number;
+  users: number;
+  profile: boolean;
+  json: boolean;
 }
-if (args.json) console.log(JSON.stringify(results));
 
-async function benchTarget(target: 'postgres' | 'pglite') {
-  const total = Number(args.events ?? (target === 'postgres' ? 300_000 : 150_000));
-  const concurrency = Number(args.concurrency);
-  const rate = Number(args.rate);
-  const duration = Number(args.duration);
-  const rand = seeded(7);
-  const maxBodies = makeBodies(Math.ceil(total / PER_BATCH), PER_BATCH, Number(args.users), rand);
-  const rateBodies = makeBodies(Math.ceil((rate * duration) / PER_BATCH), PER_BATCH, Number(args.users), rand);
-  const dataDir = target === 'pglite' ? mkdtempSync(join(tmpdir(), 'tenure-bench-')) : '';
-  const dbUrl = target === 'postgres' ? await createScratchDatabase(BASE_URL) : '';
-  const port = await freePort();
-  const env = { ...process.env, LOG_LEVEL: 'warn', TENURE_DEMO: 'false', TENURE_WRITE_KEY: WRITE_KEY, TENURE_ADMIN_KEY: 'ta_bench_ingest_key', DATABASE_URL: dbUrl, TENURE_DATA_DIR: dataDir };
-  const server = spawn(process.execPath, ['dist/server/main.js', 'serve', '--port', String(port)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+function parseOptions(): Options {
+  const { values: v } = parseArgs({
+    options: {
+      target: { type: 'string', default: 'both' },
+      events: { type: 'string' },
+      concurrency: { type: 'string', default: '16' },
+      rate: { type: 'string', default: '5000' },
+      duration: { type: 'string', default: '20' },
+      users: { type: 'string', default: '50000' },
+      profile: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (!['postgres', 'pglite', 'both'].includes(v.target!)) throw new Error('--target must be postgres, pglite or both');
+  const num = (name: string, s: string | undefined) => {
+    const n = Number(s);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+    return n;
+  };
+  return {
+    targets: v.target === 'both' ? ['postgres', 'pglite'] : [v.target as Target],
+    events: v.events === undefined ? undefined : num('events', v.events),
+    concurrency: num('concurrency', v.concurrency),
+    rate: num('rate', v.rate),
+    duration: num('duration', v.duration),
+    users: num('users', v.users),
+    profile: v.profile!,
+    json: v.json!,
+  };
+}
+
+/** Where the server stores data for one target, and how to clean it up. */
+interface Store {
+  target: Target;
+  databaseUrl?: string;
+  dbName?: string;
+  dataDir?: string;
+  /** Direct connections (opened only once the server is stopped for PGlite). */
+  connect(n: number): Promise<Conn[]>;
+  cleanup(): Promise<void>;
+}
+
+async function openStore(target: Target): Promise<Store> {
+  if (target === 'postgres') {
+    const url = await createBenchDatabase(BASE_URL);
+    return { target, databaseUrl: url, dbName: new URL(url).pathname.slice(1), connect: (n) => pgConnections(url, n), cleanup: () => dropBenchDatabase(BASE_URL, url) };
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'tenure-bench-ingest-'));
+  return { target, dataDir, connect: async () => [await pgliteConnection(dataDir)], cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+/** Pre-generated request bodies: one set for the max phase, a separate one for the rate phase. */
+function generateTraffic(o: Options, events: number) {
+  const t0 = performance.now();
+  const shape = { rand: seeded(7), users: o.users };
+  const max = makeBodies(Math.ceil(events / PER_BATCH), PER_BATCH, shape);
+  const fixed = makeBodies(Math.ceil((o.rate * o.duration) / PER_BATCH), PER_BATCH, shape);
+  const bytes = max.reduce((n, b) => n + b.length, 0);
+  console.log(
+    `  generated ${max.length + fixed.length} bodies of ${PER_BATCH} events in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+      `${Math.round(bytes / (max.length * PER_BATCH))} bytes/event, ${Math.round(bytes / max.length / 1024)} KB/request`,
+  );
+  return { max, fixed };
+}
+
+function latencyLine(t: Tally): string {
+  const p = t.percentiles();
+  return `latency p50 ${p.p50} ms, p95 ${p.p95} ms, p99 ${p.p99} ms, max ${p.max} ms`;
+}
+
+function errorLine(t: Tally): string {
+  return `errors ${t.errors}${t.firstError ? ` (first: ${t.firstError})` : ''}`;
+}
+
+/** CPU used by the server process, its PostgreSQL backends and this load generator during fn(). */
+async function measureCpu<T>(server: ServerChild, monitor: Conn | null, dbName: string | undefined, fn: () => Promise<T>) {
+  const self0 = process.cpuUsage();
+  const server0 = cpuSeconds(server.pid);
+  const backends0 = monitor ? await backendCpu(monitor, dbName!) : new Map<number, number>();
+  const t0 = performance.now();
+  const result = await fn();
+  const wall = (performance.now() - t0) / 1000;
+  const backends = monitor ? backendCpuDelta(backends0, await backendCpu(monitor, dbName!)) : null;
+  const self = process.cpuUsage(self0);
+  const cores = (s: number) => Math.round((100 * s) / wall) / 100;
+  return { result, cpu: { server: cores(cpuSeconds(server.pid) - server0), postgresBackends: backends === null ? null : cores(backends), loadGenerator: cores((self.user + self.system) / 1e6) } };
+}
+
+/** Phases (a)–(c) against a running server. */
+async function httpPhases(o: Options, store: Store, server: ServerChild, bodies: { max: Buffer[]; fixed: Buffer[] }) {
+  const { post, close } = segmentClient(server.port, WRITE_KEY, Math.max(o.concurrency, 64));
+  const monitor = store.databaseUrl ? (await store.connect(1))[0]! : null;
+  const idleRss = rssMb(server.pid) ?? 0;
+  const rss = watchRss(server.pid, 250);
   try {
-    await waitHealthy(port);
-    const rss = watchRss(server.pid!, 250);
-    const post = client(port, WRITE_KEY, concurrency);
-    const idleRss = rss.stop();
-    const rss2 = watchRss(server.pid!, 250);
+    const a = await measureCpu(server, monitor, store.dbName, () => runMax(post, bodies.max, PER_BATCH, o.concurrency));
+    const max = { events: a.result.tally.ackedEvents, seconds: round1(a.result.seconds), eventsPerSec: Math.round(a.result.tally.ackedEvents / a.result.seconds), requestsPerSec: Math.round(bodies.max.length / a.result.seconds), ...a.result.tally.percentiles(), errors: a.result.tally.errors, firstError: a.result.tally.firstError || undefined, cpuCores: a.cpu };
+    console.log(`${store.target} (a) max throughput: ${max.eventsPerSec} events/s sustained (${max.events} events in ${max.seconds} s, ${max.requestsPerSec} req/s, ${o.concurrency} in flight); ${latencyLine(a.result.tally)}; ${errorLine(a.result.tally)}`);
+    console.log(`${store.target}     CPU during (a), in cores of ${machineInfo().cpus}: server ${a.cpu.server}${a.cpu.postgresBackends === null ? ' (incl. PGlite)' : `, PostgreSQL backends ${a.cpu.postgresBackends}`}, load generator ${a.cpu.loadGenerator}`);
 
-    // (a) maximum throughput
-    let next = 0;
-    let acked = 0;
-    let errors = 0;
-    let firstError = '';
-    const lat: number[] = [];
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < maxBodies.length) {
-          const r = await post(maxBodies[next++]!);
-          lat.push(r.ms);
-          if (r.status === 200) acked += PER_BATCH;
-          else if (errors++ === 0) firstError = `${r.status} ${r.text}`;
-        }
-      }),
-    );
-    const secs = (performance.now() - t0) / 1000;
-    lat.sort((x, y) => x - y);
-    const max = { eventsPerSec: Math.round(acked / secs), requestsPerSec: Math.round(maxBodies.length / secs), p50: round(percentile(lat, 50)), p95: round(percentile(lat, 95)), p99: round(percentile(lat, 99)), errors };
-    console.log(`${target} (a) max throughput: ${max.eventsPerSec} events/s (${max.requestsPerSec} req/s of ${PER_BATCH}), latency p50 ${max.p50} ms p95 ${max.p95} ms p99 ${max.p99} ms, errors ${errors}${firstError ? ` (first: ${firstError.slice(0, 200)})` : ''}`);
+    const b = await runFixedRate(post, bodies.fixed, PER_BATCH, o.rate);
+    const fixed = { targetRate: o.rate, durationSec: round1(b.seconds), achievedRate: Math.round(b.tally.ackedEvents / b.seconds), ...b.tally.percentiles(), errors: b.tally.errors, firstError: b.tally.firstError || undefined };
+    console.log(`${store.target} (b) fixed rate ${o.rate} events/s (${o.rate / PER_BATCH} req/s, open loop) for ${fixed.durationSec} s: achieved ${fixed.achievedRate} events/s; ${latencyLine(b.tally)}; ${errorLine(b.tally)}`);
 
-    // (b) fixed open-loop rate
-    const fixedLat: number[] = [];
-    let fixedAcked = 0;
-    const interval = (1000 * PER_BATCH) / rate;
-    const tStart = performance.now();
-    const inflight: Promise<void>[] = [];
-    for (let i = 0; i < rateBodies.length; i++) {
-      const due = tStart + i * interval;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      inflight.push(
-        post(rateBodies[i]!).then((r) => {
-          fixedLat.push(r.ms);
-          if (r.status === 200) fixedAcked += PER_BATCH;
-          else errors++;
-        }),
-      );
-    }
-    await Promise.all(inflight);
-    const fixedSecs = (performance.now() - tStart) / 1000;
-    fixedLat.sort((x, y) => x - y);
-    const fixed = { targetRate: rate, achieved: Math.round(fixedAcked / fixedSecs), p50: round(percentile(fixedLat, 50)), p95: round(percentile(fixedLat, 95)), p99: round(percentile(fixedLat, 99)) };
-    console.log(`${target} (b) fixed rate ${rate} events/s for ${duration} s: achieved ${fixed.achieved} events/s, latency p50 ${fixed.p50} ms p95 ${fixed.p95} ms p99 ${fixed.p99} ms`);
-    const peakRss = Math.round(rss2.stop());
-    console.log(`${target} (c) server RSS: ${Math.round(idleRss)} MB idle, peak ${peakRss} MB while ingesting`);
+    const peakRss = Math.round(rss.stop());
+    console.log(`${store.target}     ${loadLine()} after (a) and (b)`);
+    console.log(`${store.target} (c) server RSS: ${Math.round(idleRss)} MB idle after start, peak ${peakRss} MB during (a) and (b)`);
+    return { max, fixed, idleRssMb: Math.round(idleRss), peakRssMb: peakRss, acked: a.result.tally.ackedEvents + b.tally.ackedEvents };
+  } finally {
+    rss.stop();
+    close();
+    await monitor?.close();
+  }
+}
 
-    // stop the server, then look at the database directly
-    await stop(server);
-    const db = await openDb({ databaseUrl: dbUrl || undefined, dataDir, poolSize: 5 });
+/** (e) Every acknowledged event is in `events`, exactly once. */
+async function verify(store: Store, conn: Conn, acked: number) {
+  const { rows } = await conn.query(`SELECT count(*)::int AS n, count(DISTINCT message_id)::int AS d, (SELECT count(*)::int FROM customers) AS c FROM events`);
+  const stored = Number(rows[0]!.n);
+  const ok = stored === acked && Number(rows[0]!.d) === stored;
+  console.log(`${store.target} (e) verify: ${stored} events stored (${Number(rows[0]!.d)} distinct messageIds), ${acked} acknowledged with 200 — ${ok ? 'no loss, no duplicates' : 'MISMATCH'}; ${Number(rows[0]!.c)} customer profiles`);
+  return { stored, acked, ok, customers: Number(rows[0]!.c) };
+}
+
+/** (d) The same rows straight into a copy of `events`, in the two statement shapes. */
+async function rawPhase(store: Store, conns: Conn[], maxBodies: Buffer[], serverRate: number) {
+  const batches = rawBatches(maxBodies);
+  const variants: Array<{ label: string; conns: Conn[]; shape: StatementShape; batches: RawRow[][] }> = [
+    { label: 'jsonb_to_recordset (server statement), 1 connection', conns: conns.slice(0, 1), shape: 'jsonb', batches },
+    { label: 'multi-row VALUES, 1 connection', conns: conns.slice(0, 1), shape: 'values', batches },
+  ];
+  if (conns.length > 1) {
+    variants.push({ label: `jsonb_to_recordset, ${conns.length} connections`, conns, shape: 'jsonb', batches });
+    variants.push({ label: `multi-row VALUES, ${conns.length} connections`, conns, shape: 'values', batches });
+  }
+  // what the server's group commit sends under load: up to 5,000 rows in one statement
+  variants.push({ label: 'jsonb_to_recordset, 5,000 rows/statement (group-commit size), 1 connection', conns: conns.slice(0, 1), shape: 'jsonb', batches: regroup(batches, 50) });
+  const results: Record<string, number> = {};
+  for (const v of variants) {
+    const r = await timeRawInsert(v.conns, v.batches, v.shape);
+    results[v.label] = r.rowsPerSec;
+    console.log(`${store.target} (d) raw insert, ${v.label}: ${r.rowsPerSec} rows/s (${r.rows} rows in ${r.seconds.toFixed(1)} s)`);
+  }
+  await dropRawTable(conns[0]!);
+  const one = results[variants[0]!.label]!;
+  const best = Math.max(...Object.values(results));
+  console.log(`${store.target} (d) server ÷ raw: ${serverRate} events/s ÷ ${one} rows/s (server statement, 100 rows, 1 connection) = ${(serverRate / one).toFixed(2)}; ÷ best raw ${best} rows/s = ${(serverRate / best).toFixed(2)}`);
+  return { rowsPerSec: results, ratioToServerStatement: Math.round((100 * serverRate) / one) / 100, ratioToBest: Math.round((100 * serverRate) / best) / 100 };
+}
+
+/** The rows of the max-phase bodies, 100 per batch, built before timing. */
+function rawBatches(bodies: Buffer[]): RawRow[][] {
+  const customers = new Map<string, number>();
+  const receivedAt = new Date().toISOString();
+  return bodies.map((b) => {
+    const { sentAt } = JSON.parse(b.toString('utf8')) as { sentAt: string };
+    return rowsOf(callsOf(b), sentAt, receivedAt, customers);
+  });
+}
+
+function regroup<T>(batches: T[][], per: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < batches.length; i += per) out.push(batches.slice(i, i + per).flat());
+  return out;
+}
+
+async function benchTarget(o: Options, target: Target) {
+  const events = o.events ?? (target === 'postgres' ? 300_000 : 150_000);
+  console.log(`\n== ${target} == (${loadLine()} before the run)`);
+  const bodies = generateTraffic(o, events);
+  const store = await openStore(target);
+  const profileDir = o.profile ? mkdtempSync(join(tmpdir(), 'tenure-bench-prof-')) : '';
+  try {
+    const server = await startServer({ databaseUrl: store.databaseUrl, dataDir: store.dataDir, writeKey: WRITE_KEY, adminKey: ADMIN_KEY, nodeArgs: o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
+    let http: Awaited<ReturnType<typeof httpPhases>>;
     try {
-      const stored = await countEvents(db);
-      const verified = stored === acked + fixedAcked;
-      console.log(`${target} (e) stored ${stored} events, acknowledged ${acked + fixedAcked}: ${verified ? 'nothing lost' : 'MISMATCH'}`);
-      const raw1 = await rawInsert(db, maxBodies, 1);
-      const raw4 = target === 'postgres' ? await rawInsert(db, maxBodies, 4) : null;
-      console.log(`${target} (d) raw insert of the same rows, ${PER_BATCH} per statement: ${raw1} rows/s on 1 connection${raw4 ? `, ${raw4} rows/s on 4` : ''}; server/raw = ${(max.eventsPerSec / Math.max(raw1, raw4 ?? 0)).toFixed(2)}`);
-      return { max, fixed, idleRssMb: Math.round(idleRss), peakRssMb: peakRss, stored, verified, rawInsert1: raw1, rawInsert4: raw4 };
+      http = await httpPhases(o, store, server, bodies);
     } finally {
-      await db.close();
+      await stopServer(server);
+      if (server.output().trim()) console.log(`  server output:\n${server.output().trim().split('\n').slice(0, 20).join('\n')}`);
+    }
+    let profile: ProfileSummary | null = null;
+    if (o.profile && (profile = summariseProfileDir(profileDir))) console.log(formatProfile(profile));
+
+    const conns = await store.connect(target === 'postgres' ? 4 : 1);
+    try {
+      const verified = await verify(store, conns[0]!, http.acked);
+      const raw = await rawPhase(store, conns, bodies.max, http.max.eventsPerSec);
+      return { events, concurrency: o.concurrency, ...http, raw, verified, profile: profile ?? undefined };
+    } finally {
+      for (const c of conns) await c.close();
     }
   } finally {
-    await stop(server);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (dbUrl) await dropScratchDatabase(BASE_URL, dbUrl);
+    await store.cleanup();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   }
 }
 
-/** The same calls, normalised, inserted with the server's own statement into another workspace id. */
-async function rawInsert(db: Db, bodies: string[], connections: number): Promise<number> {
-  const workspaceId = 1000 + connections;
-  const batches: NormalizedEvent[][] = bodies.map((b) =>
-    (JSON.parse(b) as { batch: Array<Record<string, unknown>> }).batch.map((call, i) => {
-      const r = normalizeCall(call, call.type as CallType, { receivedAt: new Date(), bodyBytes: 0 }, i, '');
-      if (!r.ok) throw new Error(r.rejection.message);
-      return r.event;
-    }),
-  );
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (next < batches.length) {
-        const batch = batches[next++]!;
-        await db.transaction((tx) => insertEvents(tx, workspaceId, batch, batch.map((_, i) => i + 1)));
-      }
-    }),
-  );
-  return Math.round((batches.length * PER_BATCH) / ((performance.now() - t0) / 1000));
-}
-
-async function countEvents(db: Db): Promise<number> {
-  return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0]!.n;
-}
-
-async function waitHealthy(port: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).status === 200) return;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
-}
-
-async function stop(child: ReturnType<typeof spawn>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-function round(x: number): number {
-  return Math.round(x * 10) / 10;
-}
+const options = parseOptions();
+console.log(machine());
+build();
+const results: Record<string, unknown> = { machine: machineInfo() };
+for (const target of options.targets) results[target] = await benchTarget(options, target);
+if (options.json) console.log(JSON.stringify(results));

@@ -1,16 +1,33 @@
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
-/** One line describing the machine, printed at the top of every benchmark. */
-export function machine(): string {
+/** The machine a benchmark ran on, as printed at the top and kept in --json output. */
+export function machineInfo(): { cpus: number; cpuModel: string; memoryGiB: number; node: string; os: string } {
   const cpus = os.cpus();
-  return `machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, ${os.platform()} ${os.release()}`;
+  return { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'cpu', memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10, node: process.version, os: `${os.platform()} ${os.release()}` };
 }
 
-/** Build dist/ (the benchmarks run the real binary). */
+/** One line describing the machine, printed at the top of every benchmark. */
+export function machine(): string {
+  const m = machineInfo();
+  return `machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}, ${m.os}; ${loadLine()}`;
+}
+
+/** The 1-minute load average: other work on the machine skews every figure, so it is printed with them. */
+export function loadLine(): string {
+  return `load average ${os.loadavg()[0]!.toFixed(2)} (1 min)`;
+}
+
+/**
+ * Build dist/ (the benchmarks run the real binary). tsc still emits when some file
+ * has type errors (others may be mid-edit); that only warns, as long as dist/ exists.
+ */
 export function build(): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    process.stderr.write(`warning: build reported errors (running whatever dist/ holds):\n${(r.stdout + r.stderr).split('\n').slice(0, 10).join('\n')}\n`);
+  }
 }
 
 /** Current resident set size of a process in MB, or null once it is gone. */
@@ -24,20 +41,35 @@ export function rssMb(pid: number): number | null {
 }
 
 /** Sample a process's RSS every `ms`; `stop()` returns the peak in MB. */
-export function watchRss(pid: number, ms = 200): { stop(): number } {
+export function watchRss(pid: number, ms = 250): { stop(): number } {
   let peak = 0;
-  const timer = setInterval(() => {
+  const sample = () => {
     const r = rssMb(pid);
     if (r !== null && r > peak) peak = r;
-  }, ms);
+  };
+  sample();
+  const timer = setInterval(sample, ms);
   return {
     stop() {
       clearInterval(timer);
-      const r = rssMb(pid);
-      if (r !== null && r > peak) peak = r;
+      sample();
       return peak;
     },
   };
+}
+
+const CLOCK_TICKS = 100; // USER_HZ; 100 on every Linux this runs on (getconf CLK_TCK)
+
+/** CPU seconds (user + system) a process has used so far, or 0 if it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    // fields after the ")" that ends the command name: state is #3, utime #14, stime #15
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
 }
 
 /** Run the built CLI with arguments and env; resolves with wall seconds, peak RSS and output. */

@@ -1,0 +1,70 @@
+/**
+ * Database access for the benchmarks, outside the server: a fresh PostgreSQL database
+ * per run (dropped afterwards), direct connections for the raw-insert phase and the
+ * after-run checks, and the CPU its backends used.
+ */
+import pg from 'pg';
+import { openDb, type Db } from '../../src/server/db/client.js';
+import { cpuSeconds } from './proc.js';
+
+/** Anything that runs a parameterised statement: one pg connection, or PGlite. */
+export interface Conn {
+  query(text: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+  close(): Promise<void>;
+}
+
+/** Create `tenure_bench_<timestamp>` on the server of `baseUrl`; returns its URL. */
+export async function createBenchDatabase(baseUrl: string): Promise<string> {
+  const name = `tenure_bench_${Date.now()}`;
+  await withAdmin(baseUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drop a database made by createBenchDatabase (refuses any other name). */
+export async function dropBenchDatabase(baseUrl: string, url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  if (!/^tenure_bench_\d+$/.test(name)) throw new Error(`refusing to drop ${name}`);
+  await withAdmin(baseUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+async function withAdmin(baseUrl: string, fn: (c: pg.Client) => Promise<unknown>): Promise<void> {
+  const c = new pg.Client({ connectionString: baseUrl });
+  await c.connect();
+  try {
+    await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** `n` separate PostgreSQL connections (each statement autocommits, as a 100-event request would). */
+export async function pgConnections(url: string, n: number): Promise<Conn[]> {
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      return { query: (text: string, params?: unknown[]) => c.query(text, params), close: () => c.end() };
+    }),
+  );
+}
+
+/** The PGlite database the server left in `dataDir`, opened in this process (the server must be stopped). */
+export async function pgliteConnection(dataDir: string): Promise<Conn> {
+  const db: Db = await openDb({ dataDir });
+  return { query: (text, params) => db.query(text, params), close: () => db.close() };
+}
+
+/** CPU seconds used so far by each backend process connected to database `name` (same machine only). */
+export async function backendCpu(conn: Conn, name: string): Promise<Map<number, number>> {
+  const { rows } = await conn.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+  return new Map(rows.map((r) => [Number(r.pid), cpuSeconds(Number(r.pid))]));
+}
+
+/** CPU seconds the backends used between two backendCpu snapshots (new backends count from 0). */
+export function backendCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, s] of after) total += s - (before.get(pid) ?? 0);
+  return total;
+}

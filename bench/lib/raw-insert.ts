@@ -1,0 +1,125 @@
+/**
+ * The database's own ceiling for the rows the server stored: the same events, inserted
+ * straight into a copy of the `events` table (`LIKE events INCLUDING ALL`, so the same
+ * indexes), 100 rows per statement, no identity resolution and no HTTP.
+ * Two statement shapes: the server's `INSERT … SELECT FROM jsonb_to_recordset($2)` (see
+ * src/server/ingest/events.repo.ts) and a plain multi-row `VALUES` with 15 parameters a row.
+ */
+import type { Conn } from './bench-db.js';
+import type { Call } from './segment-load.js';
+
+export const RAW_TABLE = 'events_raw_bench';
+
+/** One events row, keyed as events.repo.ts keys its jsonb records. */
+export interface RawRow {
+  c: number;
+  m: string;
+  y: string;
+  e: string | null;
+  u: string | null;
+  a: string | null;
+  g: string | null;
+  t: string;
+  o: string | null;
+  s: string | null;
+  r: string;
+  p: unknown;
+  tr: unknown;
+  cx: unknown;
+}
+
+/**
+ * Turn the calls of one request into the rows the server would have written (customer
+ * ids come from `customers`, one number per userId-or-anonymousId, standing in for
+ * identity resolution; timestamps as sent, which equals the server's skew correction
+ * when client and server clocks agree).
+ */
+export function rowsOf(calls: Call[], sentAt: string, receivedAt: string, customers: Map<string, number>): RawRow[] {
+  return calls.map((call) => {
+    const key = String(call.userId ?? call.anonymousId);
+    let c = customers.get(key);
+    if (c === undefined) customers.set(key, (c = customers.size + 1));
+    const type = String(call.type);
+    return {
+      c,
+      m: String(call.messageId),
+      y: type,
+      e: type === 'track' ? String(call.event) : type === 'page' ? String(call.name ?? '') || null : null,
+      u: (call.userId as string | undefined) ?? null,
+      a: (call.anonymousId as string | undefined) ?? null,
+      g: null,
+      t: String(call.timestamp),
+      o: String(call.timestamp),
+      s: sentAt,
+      r: receivedAt,
+      p: call.properties ?? {},
+      tr: type === 'identify' ? (call.traits ?? {}) : null,
+      cx: call.context ?? {},
+    };
+  });
+}
+
+/** (Re)create the raw table as an empty copy of `events` with all its indexes. */
+export async function resetRawTable(conn: Conn): Promise<void> {
+  await conn.query(`DROP TABLE IF EXISTS ${RAW_TABLE}`);
+  await conn.query(`CREATE TABLE ${RAW_TABLE} (LIKE events INCLUDING ALL)`);
+}
+
+const COLUMNS = 'workspace_id, customer_id, message_id, type, event, user_id, anonymous_id, group_id, timestamp, original_timestamp, sent_at, received_at, properties, traits, context';
+const CONFLICT = 'ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id';
+
+/** The server's statement (events.repo.ts insertEvents), aimed at the raw table. */
+export function jsonbStatement(rows: RawRow[]): [string, unknown[]] {
+  return [
+    `INSERT INTO ${RAW_TABLE} (${COLUMNS})
+     SELECT $1, x.c, x.m, x.y, x.e, x.u, x.a, x.g, x.t, x.o, x.s, x.r, x.p, x.tr, x.cx
+       FROM jsonb_to_recordset($2::jsonb) AS x(c bigint, m text, y text, e text, u text, a text, g text,
+            t timestamptz, o timestamptz, s timestamptz, r timestamptz, p jsonb, tr jsonb, cx jsonb)
+     ${CONFLICT}`,
+    [1, JSON.stringify(rows)],
+  ];
+}
+
+/** A plain multi-row VALUES insert: 15 parameters per row, jsonb sent as text. */
+export function valuesStatement(rows: RawRow[]): [string, unknown[]] {
+  const params: unknown[] = [];
+  const tuples = rows.map((x) => {
+    const base = params.length;
+    params.push(1, x.c, x.m, x.y, x.e, x.u, x.a, x.g, x.t, x.o, x.s, x.r, JSON.stringify(x.p), x.tr === null ? null : JSON.stringify(x.tr), JSON.stringify(x.cx));
+    return `(${Array.from({ length: 15 }, (_, i) => `$${base + i + 1}`).join(',')})`;
+  });
+  return [`INSERT INTO ${RAW_TABLE} (${COLUMNS}) VALUES ${tuples.join(',')} ${CONFLICT}`, params];
+}
+
+export type StatementShape = 'jsonb' | 'values';
+
+/**
+ * Insert every batch (each one statement, autocommitted) using all `conns` in parallel;
+ * returns rows/s. Statements are built inside the timed loop, as the server builds its own.
+ * The raw table is emptied first so every variant starts from the same state.
+ */
+export async function timeRawInsert(conns: Conn[], batches: RawRow[][], shape: StatementShape): Promise<{ rowsPerSec: number; rows: number; seconds: number }> {
+  await resetRawTable(conns[0]!);
+  const build = shape === 'jsonb' ? jsonbStatement : valuesStatement;
+  let next = 0;
+  let rows = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    conns.map(async (conn) => {
+      while (next < batches.length) {
+        const [text, params] = build(batches[next++]!);
+        const inserted = (await conn.query(text, params)).rows.length; // (not `rows += await …`: that reads `rows` before awaiting)
+        rows += inserted;
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const expected = batches.reduce((n, b) => n + b.length, 0);
+  if (rows !== expected) throw new Error(`raw insert (${shape}) stored ${rows} of ${expected} rows`);
+  return { rowsPerSec: Math.round(rows / seconds), rows, seconds };
+}
+
+/** Drop the raw table (the database is dropped anyway on PostgreSQL; PGlite's dir is deleted). */
+export async function dropRawTable(conn: Conn): Promise<void> {
+  await conn.query(`DROP TABLE IF EXISTS ${RAW_TABLE}`);
+}
