@@ -97,10 +97,10 @@ async function main(): Promise<void> {
       printGeneratedKeys(generated);
       try {
         const report = await importCsv(db, workspace.id, kind, file, { progress: o.progress && process.stderr.isTTY === true });
-        process.stdout.write(`${file}: ${report.accepted} rows imported, ${report.duplicates} already present, ${report.rejected.length} rejected\n`);
+        process.stdout.write(`${file}: ${report.accepted} rows imported, ${report.duplicates} already present, ${report.rejectedTotal} rejected\n`);
         for (const r of report.rejected.slice(0, 50)) process.stdout.write(`  ${file}:${r.line}${r.field ? ` [${r.field}]` : ''}: ${r.message}\n`);
-        if (report.rejected.length > 50) process.stdout.write(`  … and ${report.rejected.length - 50} more\n`);
-        process.exitCode = report.rejected.length > 0 ? 1 : 0;
+        if (report.rejectedTotal > 50) process.stdout.write(`  … and ${report.rejectedTotal - 50} more\n`);
+        process.exitCode = report.rejectedTotal > 0 ? 1 : 0;
       } finally {
         await db.close();
       }

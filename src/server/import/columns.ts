@@ -1,123 +1,73 @@
-import type { ImportKind } from './csv-import.js';
+import { CELL_TYPES, clip, type CellType } from './cells.js';
 
-/** A CSV column: where its value goes in the Segment call and how it is typed. */
-export interface Column {
-  header: string;
-  /** Path in the call, e.g. ['properties', 'revenue'] or ['traits', 'plan']; null = ignored. */
-  path: string[] | null;
-  type: 'string' | 'number' | 'boolean' | 'date' | 'json';
-}
+/** What a CSV file holds: `customers` (one identify per row) or `events` (one track/page/screen per row). */
+export type ImportKind = 'customers' | 'events';
 
-const TYPES = new Set(['string', 'number', 'boolean', 'date', 'json']);
-const RESERVED: Record<ImportKind, Record<string, string[]>> = {
-  customers: { user_id: ['userId'], anonymous_id: ['anonymousId'], timestamp: ['timestamp'], message_id: ['messageId'] },
-  events: { user_id: ['userId'], anonymous_id: ['anonymousId'], timestamp: ['timestamp'], message_id: ['messageId'], event: ['event'], type: ['type'], properties: ['properties'] },
-};
+/** The column roles that are not free-form data. */
+export type Reserved = 'user_id' | 'anonymous_id' | 'timestamp' | 'message_id' | 'event' | 'type' | 'properties';
 
-/** Thrown for a header the importer cannot use; names the file and column. */
+/** One header column: a reserved column, or a value placed at `path` in the Segment call. */
+export type Column =
+  | { index: number; header: string; reserved: Reserved; type: CellType }
+  | { index: number; header: string; reserved: null; path: string[]; type: CellType };
+
+/** A header row the importer cannot use. The message names the file and the column. */
 export class HeaderError extends Error {}
 
-/** Map a header row to columns, checking required columns and type suffixes. */
+const RESERVED: Record<ImportKind, ReadonlySet<string>> = {
+  customers: new Set(['user_id', 'anonymous_id', 'timestamp', 'message_id']),
+  events: new Set(['user_id', 'anonymous_id', 'timestamp', 'message_id', 'event', 'type', 'properties']),
+};
+const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+const EVENTS_COLUMNS = 'event, user_id, anonymous_id, timestamp, message_id, type, properties, properties.NAME, context.NAME';
+
+/**
+ * Map a header row to columns: split `name:type` suffixes, place every column, and check
+ * that the required columns are there. Throws HeaderError naming `file` and the column.
+ */
 export function parseHeader(kind: ImportKind, header: string[], file: string): Column[] {
-  const columns = header.map((raw, i): Column => {
-    const [nameRaw, typeRaw] = raw.trim().split(':');
-    const name = (nameRaw ?? '').trim();
-    const type = (typeRaw ?? (name === 'properties' ? 'json' : 'string')).trim().toLowerCase();
-    if (!name) throw new HeaderError(`${file}: column ${i + 1} of the header has no name`);
-    if (!TYPES.has(type)) throw new HeaderError(`${file}: column "${raw}": unknown type "${type}" (use one of ${[...TYPES].join(', ')})`);
-    const reserved = RESERVED[kind][name];
-    if (reserved) return { header: raw, path: reserved, type: type as Column['type'] };
-    if (kind === 'events') {
-      if (name.startsWith('properties.') || name.startsWith('context.')) return { header: raw, path: name.split('.'), type: type as Column['type'] };
-      throw new HeaderError(`${file}: column "${raw}" is not an events column; use event, user_id, anonymous_id, timestamp, message_id, type, properties, properties.NAME or context.NAME`);
-    }
-    return { header: raw, path: ['traits', ...name.split('.')], type: type as Column['type'] };
-  });
-  const names = new Set(columns.map((c) => c.path?.join('.')));
-  const need = (col: string, path: string) => {
-    if (!names.has(path)) throw new HeaderError(`${file}: the header has no "${col}" column (required for ${kind})`);
+  const fail = (message: string): never => {
+    throw new HeaderError(`${file}: ${message}`);
   };
-  if (kind === 'customers') need('user_id', 'userId');
-  if (kind === 'events') {
-    need('event', 'event');
-    need('timestamp', 'timestamp');
-    if (!names.has('userId') && !names.has('anonymousId')) throw new HeaderError(`${file}: the header needs a "user_id" or an "anonymous_id" column`);
-  }
-  const seen = new Set<string>();
+  const columns = header.map((raw, index): Column => {
+    const colon = raw.lastIndexOf(':');
+    const name = (colon === -1 ? raw : raw.slice(0, colon)).trim();
+    const suffix = colon === -1 ? null : raw.slice(colon + 1).trim().toLowerCase();
+    if (!name) fail(`column ${index + 1} of the header has no name`);
+    if (suffix !== null && !(CELL_TYPES as readonly string[]).includes(suffix)) fail(`column "${raw}": unknown type "${suffix}" (use one of ${CELL_TYPES.join(', ')})`);
+    if (RESERVED[kind].has(name)) {
+      const allowed = name === 'properties' ? 'json' : name === 'timestamp' ? 'date' : null;
+      if (suffix !== null && suffix !== allowed) fail(`column "${raw}": the ${name} column takes no type suffix`);
+      return { index, header: raw, reserved: name as Reserved, type: name === 'properties' ? 'json' : 'string' };
+    }
+    const segments = name.split('.').map((s) => s.trim());
+    if (segments.some((s) => s === '' || FORBIDDEN_KEYS.has(s))) fail(`column "${raw}": "${name}" is not a usable name (empty part or reserved word)`);
+    const type = (suffix ?? 'string') as CellType;
+    if (kind === 'customers') return { index, header: raw, reserved: null, path: ['traits', ...segments], type };
+    if ((segments[0] === 'properties' || segments[0] === 'context') && segments.length > 1) return { index, header: raw, reserved: null, path: segments, type };
+    return fail(`column "${raw}" is not an events column; use ${EVENTS_COLUMNS}`);
+  });
+
+  const seen = new Map<string, string>();
   for (const c of columns) {
-    const key = c.path!.join('.');
-    if (seen.has(key)) throw new HeaderError(`${file}: column "${c.header}" appears twice`);
-    seen.add(key);
+    const key = c.reserved ?? c.path.join('.');
+    const other = seen.get(key);
+    if (other !== undefined) fail(`columns "${other}" and "${c.header}" both set ${key}`);
+    seen.set(key, c.header);
+  }
+  for (const [key, headerA] of seen) {
+    for (const [other, headerB] of seen) if (other.startsWith(`${key}.`)) fail(`columns "${headerA}" and "${headerB}" overlap: ${key} cannot be both a value and an object`);
+  }
+  const shown = clip(header.join(','));
+  const has = (name: Reserved) => columns.some((c) => c.reserved === name);
+  const need = (name: Reserved) => {
+    if (!has(name)) fail(`the header has no "${name}" column (required for ${kind}; the header is: ${shown})`);
+  };
+  if (kind === 'customers') need('user_id');
+  if (kind === 'events') {
+    need('event');
+    need('timestamp');
+    if (!has('user_id') && !has('anonymous_id')) fail(`the header needs a "user_id" or an "anonymous_id" column (the header is: ${shown})`);
   }
   return columns;
-}
-
-/** A cell that could not be converted; names the column. */
-export class CellError extends Error {
-  constructor(
-    readonly column: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Convert one cell; empty cells are `undefined` (skipped, not set to ""). */
-export function convertCell(c: Column, raw: string): unknown {
-  const v = raw.trim();
-  if (v === '') return undefined;
-  switch (c.type) {
-    case 'string':
-      return raw;
-    case 'number': {
-      const n = Number(v.replace(/_/g, ''));
-      if (!Number.isFinite(n)) throw new CellError(c.header, `"${v}" is not a number`);
-      return n;
-    }
-    case 'boolean': {
-      const b = v.toLowerCase();
-      if (['true', 'yes', '1', 'y'].includes(b)) return true;
-      if (['false', 'no', '0', 'n'].includes(b)) return false;
-      throw new CellError(c.header, `"${v}" is not a boolean (true/false, yes/no, 1/0)`);
-    }
-    case 'date': {
-      const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
-      if (Number.isNaN(d.getTime())) throw new CellError(c.header, `"${v}" is not a date (use ISO-8601, e.g. 2025-03-01 or 2025-03-01T12:00:00Z)`);
-      return d.toISOString();
-    }
-    case 'json':
-      try {
-        return JSON.parse(v) as unknown;
-      } catch (err) {
-        throw new CellError(c.header, `invalid JSON: ${(err as Error).message}`);
-      }
-  }
-}
-
-/** Build the Segment call of one row. */
-export function rowToCall(kind: ImportKind, columns: Column[], record: string[]): Record<string, unknown> {
-  const call: Record<string, unknown> = kind === 'customers' ? { type: 'identify', traits: {} } : { type: 'track', properties: {} };
-  columns.forEach((c, i) => {
-    if (!c.path) return;
-    let value = convertCell(c, record[i] ?? '');
-    if (value === undefined) return;
-    if (c.path[0] === 'timestamp' && typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value.trim())) value = `${value.trim()}T00:00:00Z`;
-    if (c.path.length === 1 && c.path[0] === 'properties') {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CellError(c.header, 'must be a JSON object');
-      call.properties = { ...(value as object), ...(call.properties as object) };
-      return;
-    }
-    setPath(call, c.path, value);
-  });
-  return call;
-}
-
-function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
-  let cur = target;
-  for (const key of path.slice(0, -1)) {
-    const next = cur[key];
-    if (next === undefined || next === null || typeof next !== 'object') cur[key] = {};
-    cur = cur[key] as Record<string, unknown>;
-  }
-  cur[path[path.length - 1]!] = value;
 }

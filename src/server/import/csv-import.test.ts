@@ -28,7 +28,7 @@ for (const target of dbTargets()) {
     it('imports customers with typed traits; empty cells set nothing', async () => {
       const path = file('customers.csv', 'user_id,email,plan,seats:number,vip:boolean,renewal_date:date,address.city\nc1,c1@x.io,pro,5,yes,2026-01-31,Lyon\nc2,c2@x.io,,12,no,,\n');
       const r = await importCsv(db, ws, 'customers', path, { progress: false });
-      assert.deepEqual(r, { accepted: 2, duplicates: 0, rejected: [] });
+      assert.deepEqual(r, { accepted: 2, duplicates: 0, rejected: [], rejectedTotal: 0 });
       const c1 = await getCustomer(db, ws, (await findCustomerId(db, ws, 'c1'))!);
       assert.deepEqual(c1?.traits, { email: 'c1@x.io', plan: 'pro', seats: 5, vip: true, renewal_date: '2026-01-31T00:00:00.000Z', address: { city: 'Lyon' } });
       const c2 = await getCustomer(db, ws, (await findCustomerId(db, ws, 'c2'))!);
@@ -77,6 +77,26 @@ for (const target of dbTargets()) {
       const r = await importCsv(db, ws, 'events', path, { progress: false });
       assert.equal(r.accepted, 2);
       assert.equal(await findCustomerId(db, ws, 'anon-csv'), await findCustomerId(db, ws, 'known-csv'));
+    });
+
+    it('keeps the rows before a CSV syntax error, reports its line, and caps the listed rejections', async () => {
+      const csv = [
+        'event,user_id,timestamp,properties.n:number', // line 1
+        'A,syn-1,2025-03-01,x', // line 2: bad number
+        'A,syn-1,2025-03-02,y', // line 3: bad number
+        'A,syn-1,2025-03-03,3', // line 4: good
+        'A,syn-1,2025-03-04,"4', // line 5: an unclosed quote swallows the rest of the file
+        'A,syn-1,2025-03-05,5',
+      ].join('\n');
+      const r = await importCsv(db, ws, 'events', file('syntax.csv', `${csv}\n`), { progress: false, maxRejected: 1 });
+      assert.equal(r.accepted, 1);
+      assert.equal(r.rejectedTotal, 3);
+      assert.deepEqual(
+        r.rejected.map((x) => x.line),
+        [2],
+      );
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND user_id = 'syn-1'`, [ws]);
+      assert.equal(rows[0]!.n, 1);
     });
 
     it('refuses a file without a required column before writing anything, naming the file and column', async () => {

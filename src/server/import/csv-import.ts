@@ -1,118 +1,192 @@
 /**
- * `tenure import customers|events FILE.csv` — stream a CSV through the Segment ingestion
- * path (validation, identity resolution, dedupe, trait last-write-wins), 500 rows a
- * transaction, never holding the file in memory. Columns: see ./README.md.
+ * `tenure import customers|events FILE.csv`: stream a CSV file through the Segment
+ * ingestion path (validation by `normalizeCall`, then `ingestEvents`: identity
+ * resolution and anonymous → known merges, messageId dedupe, trait last-write-wins),
+ * so a CSV row and the same call sent to the API have exactly the same effect.
+ *
+ * The file is read in chunks and stored 500 rows per transaction; the next chunk is read
+ * only when the previous rows are stored, so memory stays flat whatever the file size.
+ *
+ * Columns (the first row is the header; ./README.md has the same in prose):
+ *
+ * Any column may carry a type suffix: `name:number`, `name:boolean` (true/false, yes/no,
+ * y/n, 1/0), `name:date` (ISO-8601, stored as an ISO string), `name:json`; without one a
+ * value is a string. Empty cells set nothing. Dots nest: `address.city`.
+ *
+ * customers — one `identify` call per row:
+ *  - `user_id` (required, and required in every row)
+ *  - `anonymous_id` (optional: links that anonymous history to the customer)
+ *  - `timestamp` (optional: when the traits were true; default now; ISO-8601 or YYYY-MM-DD,
+ *    a time without a zone is UTC)
+ *  - `message_id` (optional; default `csv-` + sha1 of the row's call, so re-importing the
+ *    same rows is deduplicated)
+ *  - every other column is a trait, e.g. `email`, `plan`, `seats:number`, `created_at`.
+ *
+ * events — one `track` call per row (or `page`/`screen`, see `type`):
+ *  - `event` (required: the event name; for page/screen rows, the page/screen name)
+ *  - `user_id` and/or `anonymous_id` (at least one column, and a value in every row)
+ *  - `timestamp` (required in every row: ISO-8601 or YYYY-MM-DD)
+ *  - `message_id` (optional, as for customers), `type` (optional: track | page | screen)
+ *  - `properties` (optional: a JSON object) and `properties.NAME[:type]` columns
+ *  - `context.NAME[:type]` columns, e.g. `context.campaign.source`
+ *
+ * A bad row (a cell of the wrong type, invalid JSON, no user id, an unparsable timestamp,
+ * the wrong number of fields) is reported with its line (the physical line the record
+ * starts on; the header is line 1) and column, and the other rows are kept. A missing or
+ * unreadable file and an unusable header throw before anything is written.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
-import { parse } from 'csv-parse';
-import cliProgress from 'cli-progress';
-import type { CallType } from '../../contracts/segment.js';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Db } from '../db/client.js';
-import { ingestEvents } from '../ingest/ingest.service.js';
-import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
-import { CellError, parseHeader, rowToCall, type Column } from './columns.js';
+import { normalizeCall } from '../ingest/normalize.js';
+import { BatchWriter } from './batch-writer.js';
+import { parseHeader, type Column, type ImportKind } from './columns.js';
+import { CsvSyntaxError, readCsv } from './csv-reader.js';
+import { LineCounter } from './line-counter.js';
+import { importProgress } from './progress.js';
+import { rowToCall } from './row-to-call.js';
 
-export type ImportKind = 'customers' | 'events';
+export type { ImportKind } from './columns.js';
 
-/** What an import did. Rejected rows carry their line in the file (the header is line 1). */
-export interface ImportReport {
-  accepted: number;
-  duplicates: number;
-  rejected: Array<{ line: number; field?: string; message: string }>;
+/** One rejected row: the line it starts on (header = line 1), the CSV column at fault if one is, and why. */
+export interface RejectedRow {
+  line: number;
+  field?: string;
+  message: string;
 }
 
-const BATCH_ROWS = 500;
-const EVENT_TYPES = new Set<CallType>(['track', 'page', 'screen']);
+/** What an import did. */
+export interface ImportReport {
+  /** Rows stored. */
+  accepted: number;
+  /** Rows whose message id was already stored (e.g. the same file imported again). */
+  duplicates: number;
+  /** Rejected rows in file order; only the first `maxRejected` (default 10,000) are listed. */
+  rejected: RejectedRow[];
+  /** How many rows were rejected in all (more than `rejected.length` when the list was capped). */
+  rejectedTotal: number;
+}
+
+/** Options of importCsv. */
+export interface ImportOptions {
+  /** Draw a progress bar on stderr. */
+  progress: boolean;
+  /** Rows per transaction (default 500). */
+  batchSize?: number;
+  /** Rejected rows listed in the report (default 10,000); the rest are only counted, so memory stays bounded. */
+  maxRejected?: number;
+}
 
 /**
- * Import a CSV file. A missing file or unusable header throws before anything is written;
- * a bad row is reported and skipped while the others are kept.
+ * Import a CSV file of `kind` into a workspace. Throws (before writing anything) when the
+ * file cannot be read or its header is unusable, naming the file and the column; bad rows
+ * are reported in the result and skipped while the others are stored.
  */
-export async function importCsv(db: Db, workspaceId: number, kind: ImportKind, file: string, opts: { progress: boolean }): Promise<ImportReport> {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new Error(`${file}: no such file`);
-  }
-  const report: ImportReport = { accepted: 0, duplicates: 0, rejected: [] };
-  const parser = createReadStream(file).pipe(parse({ info: true, raw: true, skip_empty_lines: true, relax_column_count: true, bom: true }));
-  const bar = opts.progress ? new cliProgress.SingleBar({ format: `${file} |{bar}| {percentage}% | {rows} rows | {eta_formatted} left` }, cliProgress.Presets.shades_classic) : null;
-  bar?.start(size, 0, { rows: 0 });
-
-  let columns: Column[] | null = null;
-  let batch: NormalizedEvent[] = [];
-  let rows = 0;
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const r = await ingestEvents(db, workspaceId, batch);
-    report.accepted += r.inserted;
-    report.duplicates += r.duplicates;
-    batch = [];
+export async function importCsv(db: Db, workspaceId: number, kind: ImportKind, file: string, opts: ImportOptions): Promise<ImportReport> {
+  const handle = await openFile(file);
+  const size = (await handle.stat()).size;
+  const source = handle.createReadStream({ highWaterMark: 256 * 1024 });
+  const report: ImportReport = { accepted: 0, duplicates: 0, rejected: [], rejectedTotal: 0 };
+  const maxRejected = opts.maxRejected ?? 10_000;
+  const reject = (r: RejectedRow) => {
+    report.rejectedTotal++;
+    if (report.rejected.length < maxRejected) report.rejected.push(r);
   };
+  const writer = new BatchWriter(db, workspaceId, opts.batchSize ?? 500, reject);
+  const lines = new LineCounter();
+  const progress = importProgress(file, size, opts.progress);
+  let columns: Column[] | null = null;
+  let headerBytes = 0;
+  let rows = 0;
+  let line = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number }; raw: string }>) {
-      const line = startLine(item.info.lines, item.raw);
-      if (!columns) {
-        columns = parseHeader(kind, item.record, file);
-        continue;
+    for await (const chunk of readCsv(source)) {
+      for (const { cells, raw } of chunk) {
+        line = lines.next(raw);
+        if (!columns) {
+          columns = parseHeader(kind, cells, file);
+          headerBytes = Buffer.byteLength(raw);
+          continue;
+        }
+        if (cells.every((c) => c === '')) continue; // a row of empty cells: spreadsheet padding
+        rows++;
+        const built = rowToCall(kind, columns, cells);
+        if (!built.ok) {
+          reject({ line, ...(built.field === undefined ? {} : { field: built.field }), message: built.message });
+          continue;
+        }
+        const bodyBytes = jsonSizeBound(Buffer.byteLength(raw), headerBytes, columns.length);
+        const normalized = normalizeCall(built.call, built.type, { receivedAt: new Date(), bodyBytes }, 0, '');
+        if (!normalized.ok) {
+          const field = columnOf(columns, normalized.rejection.field);
+          reject({ line, ...(field === undefined ? {} : { field }), message: normalized.rejection.message });
+          continue;
+        }
+        writer.add(normalized.event, line);
+        if (writer.full) await writer.flush();
       }
-      rows++;
-      const rejection = toEvent(kind, columns, item.record, line, batch);
-      if (rejection) report.rejected.push(rejection);
-      if (batch.length >= BATCH_ROWS) await flush();
-      if (bar && rows % 1000 === 0) bar.update(item.info.bytes, { rows });
+      progress.update(chunk[chunk.length - 1]!.bytes, rows);
     }
     if (!columns) throw new Error(`${file}: the file is empty (a header row is required)`);
-    await flush();
+    await writer.flush();
   } catch (err) {
-    const csvErr = err as { code?: string; lines?: number; message: string };
-    if (csvErr.code?.startsWith('CSV_')) {
-      await flush();
-      report.rejected.push({ line: csvErr.lines ?? 0, message: `CSV syntax error, import stopped here: ${csvErr.message}` });
-    } else throw err;
+    if (!(err instanceof CsvSyntaxError)) throw stopped(err, file, line, writer.accepted);
+    if (!columns) throw new Error(`${file}: line 1: the header is not valid CSV: ${err.message}`);
+    await writer.flush();
+    reject({ line: lines.following, message: `not valid CSV, so the import stopped here and later lines were not read: ${err.message}` });
   } finally {
-    bar?.update(size, { rows });
-    bar?.stop();
+    progress.update(size, rows);
+    progress.stop();
+    source.destroy();
   }
+  report.accepted = writer.accepted;
+  report.duplicates = writer.duplicates;
+  report.rejected.sort((a, b) => a.line - b.line);
   return report;
 }
 
-/** Convert one row; on success push it to `batch`, else return why it was rejected. */
-function toEvent(kind: ImportKind, columns: Column[], record: string[], line: number, batch: NormalizedEvent[]): ImportReport['rejected'][number] | null {
-  if (record.length !== columns.length) return { line, message: `has ${record.length} fields; the header has ${columns.length}` };
-  let call: Record<string, unknown>;
+async function openFile(file: string): Promise<FileHandle> {
+  let handle: FileHandle;
   try {
-    call = rowToCall(kind, columns, record);
+    handle = await open(file, 'r');
   } catch (err) {
-    if (err instanceof CellError) return { line, field: err.column, message: err.message };
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`${file}: no such file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new Error(`${file}: permission denied`);
+    throw new Error(`${file}: cannot open: ${(err as Error).message}`);
   }
-  const type = call.type as CallType;
-  if (kind === 'events' && !EVENT_TYPES.has(type)) return { line, field: 'type', message: `type must be track, page or screen; got "${String(type)}"` };
-  if (kind === 'events' && type !== 'track') {
-    call.name = call.event;
-    delete call.event;
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
+    await handle.close();
+    throw new Error(`${file}: not a regular file`);
   }
-  if (call.messageId === undefined) call.messageId = `csv-${createHash('sha1').update(`${kind}\u0000${JSON.stringify(record)}`).digest('hex')}`;
-  const result = normalizeCall(call, type, { receivedAt: new Date(), bodyBytes: Number.MAX_SAFE_INTEGER }, 0, '');
-  if (!result.ok) return { line, field: columnOf(columns, result.rejection.field), message: result.rejection.message };
-  batch.push(result.event);
-  return null;
+  return handle;
 }
 
-/** The CSV column behind a call field, for error messages. */
+/** Errors that are not about one row (an outage, a bug, a bad header) stop the import; say where. */
+function stopped(err: unknown, file: string, line: number, accepted: number): unknown {
+  if (!(err instanceof Error) || err.message.startsWith(`${file}:`)) return err;
+  return new Error(
+    `${file}: the import stopped at line ${line} after storing ${accepted} rows (running it again resumes: stored rows are skipped as duplicates): ${err.message}`,
+    { cause: err },
+  );
+}
+
+/**
+ * An upper bound of the JSON size of the call built from a row, so `normalizeCall`
+ * measures the call against Segment's 32 KB limit only when it could exceed it: escaping
+ * and typing grow a cell at most 6× (a control character becomes \uXXXX, `1e20` prints
+ * 21 digits), and keys come from the header.
+ */
+function jsonSizeBound(rowBytes: number, headerBytes: number, columns: number): number {
+  return 6 * rowBytes + headerBytes + 8 * columns + 512;
+}
+
+const CALL_FIELD_COLUMNS: Record<string, string> = { userId: 'user_id', anonymousId: 'anonymous_id', timestamp: 'timestamp', event: 'event', name: 'event', messageId: 'message_id', type: 'type' };
+
+/** The CSV column behind a field of the call `normalizeCall` rejected. */
 function columnOf(columns: Column[], field: string): string | undefined {
-  const names: Record<string, string> = { userId: 'user_id', anonymousId: 'anonymous_id', timestamp: 'timestamp', event: 'event', messageId: 'message_id' };
-  if (names[field]) return names[field];
-  return columns.find((c) => c.path?.join('.') === field)?.header ?? (field || undefined);
-}
-
-/** csv-parse reports the line a record ends on; count back over newlines inside quoted fields. */
-function startLine(endLine: number, raw: string): number {
-  const body = raw.replace(/^[\r\n]+/, '').replace(/\r?\n$/, '');
-  let inner = 0;
-  for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) inner++;
-  return endLine - inner;
+  if (!field) return undefined;
+  const reserved = CALL_FIELD_COLUMNS[field];
+  if (reserved) return columns.find((c) => c.reserved === reserved)?.header ?? reserved;
+  return columns.find((c) => !c.reserved && field.startsWith(c.path.join('.')))?.header ?? field;
 }
