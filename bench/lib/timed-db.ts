@@ -1,9 +1,8 @@
 /**
  * A `Db` that times every statement by kind, for "where does ingestion time go" reports.
- * On PostgreSQL it runs transactions itself (as src/server/db/client.ts does) so BEGIN
- * and COMMIT are timed too; on PGlite they are inside PGlite's own transaction().
+ * BEGIN and COMMIT are not statements of the wrapped transaction: their time shows in
+ * the transaction total as "between statements".
  */
-import type pg from 'pg';
 import type { Db, Queryable } from '../../src/server/db/client.js';
 
 export interface StatementStats {
@@ -16,12 +15,14 @@ export interface StatementStats {
 /** Short names for the statements of the ingest path; anything else by its first words. */
 const LABELS: Array<[RegExp, string]> = [
   [/^WITH ids AS/, 'loadIdentities: SELECT identities ⋈ customers FOR UPDATE'],
-  [/pg_advisory_xact_lock/, 'lockNewIdentities: pg_advisory_xact_lock per new id'],
+  [/^SELECT pg_advisory_xact_lock/, 'lockNewIdentities: pg_advisory_xact_lock per new id'],
   [/customers_id_seq/, 'allocateCustomerIds: nextval/setval'],
-  [/^INSERT INTO events/, 'insertEvents: INSERT events … jsonb_to_recordset'],
+  [/^SELECT message_id FROM events/, 'freshEvents: SELECT stored messageIds'],
+  [/^COPY events/, 'appendEvents: COPY events'],
+  [/pg_advisory_xact_lock_shared/, 'guardCustomers: bucket locks'],
+  [/^SELECT id FROM customers WHERE id = ANY/, 'guardCustomers: customers still exist'],
   [/^INSERT INTO customers/, 'saveProfiles: INSERT customers'],
   [/^UPDATE customers c SET user_id/, 'saveProfiles: UPDATE customers (all profile columns)'],
-  [/^UPDATE customers c SET first_seen_at/, 'updateSeenTimes: UPDATE customers seen times (fast path)'],
   [/^INSERT INTO identities/, 'saveIdentities: INSERT identities'],
   [/^UPDATE identities/, 'saveIdentities: UPDATE identities'],
   [/^UPDATE events SET customer_id/, 'applyMerge: UPDATE events'],
@@ -64,21 +65,26 @@ function timedQueryable(q: Queryable, t: Timings): Queryable {
       t.add(labelOf(text), performance.now() - t0, Math.max(r.rowCount, r.rows.length));
       return r as never;
     },
+    async copyFrom(target, data) {
+      const t0 = performance.now();
+      const n = await q.copyFrom(target, data);
+      t.add(labelOf(`COPY ${target}`), performance.now() - t0, n);
+      return n;
+    },
   };
 }
 
 /** Wrap `db`; statement timings accumulate in the returned `timings`. */
 export function timedDb(db: Db): { db: Db; timings: Timings } {
   const t = new Timings();
-  const transaction = db.kind === 'postgres' ? pgTransaction(db.raw as pg.Pool, t) : <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(timedQueryable(tx, t)));
   const wrapped: Db = {
     kind: db.kind,
     raw: db.raw,
-    query: timedQueryable(db, t).query,
+    ...timedQueryable(db, t),
     async transaction(fn) {
       const t0 = performance.now();
       try {
-        return await transaction(fn);
+        return await db.transaction((tx) => fn(timedQueryable(tx, t)));
       } finally {
         t.transactions++;
         t.transactionMs += performance.now() - t0;
@@ -87,24 +93,4 @@ export function timedDb(db: Db): { db: Db; timings: Timings } {
     close: () => db.close(),
   };
   return { db: wrapped, timings: t };
-}
-
-function pgTransaction(pool: pg.Pool, t: Timings) {
-  return async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
-    const checkout = performance.now();
-    const client = await pool.connect();
-    t.add('pool checkout', performance.now() - checkout, 0);
-    const tx = timedQueryable({ query: async (text, params) => { const r = await client.query(text, params); return { rows: r.rows, rowCount: r.rowCount ?? 0 }; } }, t);
-    try {
-      await tx.query('BEGIN');
-      const result = await fn(tx);
-      await tx.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  };
 }

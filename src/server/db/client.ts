@@ -1,11 +1,20 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import { PGlite } from '@electric-sql/pglite';
 
 /** Anything that can run a parameterised SQL statement: the database or an open transaction. */
 export interface Queryable {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
+  /**
+   * Bulk-load rows with COPY … FROM in PostgreSQL's text format (tab-separated columns,
+   * `\N` for null, one row per line; see `copyText`). Resolves to the number of rows loaded.
+   * `target` is `table (col, …)`.
+   */
+  copyFrom(target: string, data: string): Promise<number>;
 }
 
 /** A database handle. Repositories take a `Queryable` (db or tx) as their first argument. */
@@ -45,15 +54,28 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
     const r = await client.query(text, params as unknown[]);
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
   };
+  const copy = async (client: pg.PoolClient, target: string, data: string) => {
+    const stream = client.query(copyFromStdin(`COPY ${target} FROM STDIN`));
+    await pipeline(Readable.from([Buffer.from(data, 'utf8')]), stream);
+    return Number(stream.rowCount ?? 0);
+  };
   return {
     kind: 'postgres',
     raw: pool,
     query: (text, params) => run(pool, text, params),
+    async copyFrom(target, data) {
+      const client = await pool.connect();
+      try {
+        return await copy(client, target, data);
+      } finally {
+        client.release();
+      }
+    },
     async transaction(fn) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: (text, params) => run(client, text, params) });
+        const result = await fn({ query: (text, params) => run(client, text, params), copyFrom: (target, data) => copy(client, target, data) });
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -81,17 +103,38 @@ async function openPglite(dataDir: string): Promise<Db> {
     const r = await q.query<T>(text, params as unknown[]);
     return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
   };
+  const copy = async (q: Pick<PGlite, 'query'>, target: string, data: string) => {
+    const r = await q.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob([data]) });
+    return r.affectedRows ?? 0;
+  };
   return {
     kind: 'pglite',
     raw: db,
     query: (text, params) => run(db, text, params),
-    transaction: (fn) => db.transaction((tx) => fn({ query: (text, params) => run(tx, text, params) })),
+    copyFrom: (target, data) => copy(db, target, data),
+    transaction: (fn) => db.transaction((tx) => fn({ query: (text, params) => run(tx, text, params), copyFrom: (target, data) => copy(tx, target, data) })),
     close: async () => {
       await db.close();
       release();
     },
   };
 }
+
+/** One value in COPY text format: `\N` for null, backslash, tab, newline and carriage return escaped. */
+export function copyValue(v: string | null | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  return NEEDS_ESCAPE.test(v) ? v.replace(ESCAPES, (c) => ESCAPE_MAP[c]!) : v;
+}
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ESCAPES = /[\\\t\n\r]/g;
+const ESCAPE_MAP: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** A JSON value in COPY text format: JSON text never holds a raw tab or newline, so only backslashes need doubling. */
+export function copyJson(v: unknown): string {
+  const json = JSON.stringify(v);
+  return json.includes('\\') ? json.replace(BACKSLASHES, '\\\\') : json;
+}
+const BACKSLASHES = /\\/g;
 
 /**
  * PGlite is one process's database: a second process opening the same files would

@@ -51,7 +51,7 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   // than 1M incremental inserts); a crash rolls the drop back with everything else.
   return db.transaction(async (tx) => {
     const rebuild = db.kind === 'pglite' && (await tableIsEmpty(tx, 'events')) ? await dropIndexes(tx, 'events') : null;
-    const writer = new DemoWriter(tx, db.kind === 'pglite', rebuild !== null, workspaceId, seed);
+    const writer = new DemoWriter(tx, db.kind === 'pglite', workspaceId, seed);
   const acquired = new Map<string, number>();
   const bar = opts.progress ? new cliProgress.SingleBar({ format: 'demo data |{bar}| {percentage}% | {value}/{total} customers | {events} events | {eta_formatted} left' }, cliProgress.Presets.shades_classic) : null;
   bar?.start(times.length, 0, { events: 0 });

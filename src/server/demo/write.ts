@@ -3,9 +3,9 @@ import { applyGroups, type GroupLink } from '../identity/accounts.repo.js';
 import { touchOf } from '../identity/attribution.js';
 import { allocateCustomerIds, saveIdentities, saveProfiles } from '../identity/customers.repo.js';
 import type { IdKind } from '../identity/identity-graph.js';
-import { applyTouch, markSeen, type Profile } from '../identity/profile.js';
+import { applyTouch, type Profile } from '../identity/profile.js';
 import { applyTraits } from '../identity/traits.js';
-import { insertEvents } from '../ingest/events.repo.js';
+import { appendEvents } from '../ingest/events.repo.js';
 import type { NormalizedEvent } from '../ingest/normalize.js';
 import type { DemoCustomer } from './simulate.js';
 
@@ -23,15 +23,12 @@ export class DemoWriter {
   private ids: number[] = [];
   /** Customer id by demo index, for events added to a customer later (referrals). */
   readonly customerIds = new Map<number, number>();
-  private readonly late = new Set<number>();
   eventsWritten = 0;
   customersWritten = 0;
 
   constructor(
     private readonly db: Queryable,
     private readonly exclusive: boolean,
-    /** The event indexes are off: insert without the duplicate check (demo ids are unique). */
-    private readonly bulk: boolean,
     private readonly workspaceId: number,
     private readonly seed: number,
     private readonly flushEvery = 5000,
@@ -41,10 +38,9 @@ export class DemoWriter {
     if (this.ids.length === 0) this.ids = await allocateCustomerIds(this.db, 500, { exclusive: this.exclusive });
     const id = this.ids.shift()!;
     this.customerIds.set(c.index, id);
-    const p: Profile = { id, userId: c.userId, traits: {}, traitTimes: {}, firstSeenAt: null, lastSeenAt: null, firstTouch: null, lastTouch: null, isNew: true, dirty: true };
+    const p: Profile = { id, userId: c.userId, traits: {}, traitTimes: {}, firstTouch: null, lastTouch: null, isNew: true, dirty: true };
     c.events.forEach((e, n) => {
       const at = new Date(e.ts);
-      markSeen(p, at.toISOString());
       if (e.type === 'identify' && e.traits) applyTraits(p, e.traits, at);
       if (e.type === 'page') {
         const touch = touchOf(e.context, e.properties, at);
@@ -59,11 +55,10 @@ export class DemoWriter {
     if (this.events.length >= this.flushEvery) await this.flush();
   }
 
-  /** An event on an already written customer's timeline (their seen times are fixed in `finish`). */
+  /** An event on an already written customer's timeline . */
   async addLate(index: number, messageId: string, userId: string, event: string, ts: number, properties: Record<string, unknown>): Promise<void> {
     const id = this.customerIds.get(index);
     if (id === undefined) return;
-    this.late.add(id);
     this.pushEvent(id, messageId, 'track', event, userId, null, new Date(ts), properties, null, { library: { name: 'analytics-node', version: '2.1.0' } });
     if (this.events.length >= this.flushEvery) await this.flush();
   }
@@ -83,22 +78,14 @@ export class DemoWriter {
     if (events.length === 0 && profiles.length === 0) return;
     await saveProfiles(this.db, this.workspaceId, profiles);
     await saveIdentities(this.db, this.workspaceId, identities, []);
-    await insertEvents(this.db, this.workspaceId, events, eventCustomers, { knownNew: this.bulk });
+    await appendEvents(this.db, this.workspaceId, events, eventCustomers);
     await applyGroups(this.db, this.workspaceId, groups);
     this.eventsWritten += events.length;
     this.customersWritten += profiles.length;
   }
 
-  /** Write what is buffered, then make the seen times of customers with late events match their timeline. */
+  /** Write what is buffered. */
   async finish(): Promise<void> {
     await this.flush();
-    if (this.late.size === 0) return;
-    await this.db.query(
-      `UPDATE customers c SET first_seen_at = s.first, last_seen_at = s.last
-         FROM (SELECT customer_id, min(timestamp) AS first, max(timestamp) AS last FROM events
-                WHERE customer_id = ANY($1::bigint[]) GROUP BY customer_id) s
-        WHERE c.id = s.customer_id`,
-      [[...this.late]],
-    );
   }
 }

@@ -15,7 +15,10 @@ export async function findCustomerId(db: Queryable, workspaceId: number, id: str
   return rows[0]?.customer_id ?? null;
 }
 
-const SUMMARY_SQL = `c.id, c.user_id, c.traits, c.first_seen_at, c.last_seen_at, c.first_touch,
+// First/last seen come from the events index (one probe each), never from a stored copy.
+const SUMMARY_SQL = `c.id, c.user_id, c.created_at, c.traits, c.first_touch,
+  (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id) AS first_seen_at,
+  (SELECT max(e.timestamp) FROM events e WHERE e.customer_id = c.id) AS last_seen_at,
   COALESCE((SELECT array_agg(i.value ORDER BY i.created_at) FROM identities i
              WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.kind = 'anonymous'), '{}') AS anonymous_ids`;
 
@@ -23,10 +26,11 @@ interface SummaryRow {
   id: number;
   user_id: string | null;
   traits: Record<string, unknown>;
-  first_seen_at: Date;
-  last_seen_at: Date;
+  first_seen_at: Date | null;
+  last_seen_at: Date | null;
   first_touch: Touch | null;
   anonymous_ids: string[];
+  created_at: Date;
 }
 
 function toSummary(r: SummaryRow): Summary {
@@ -34,8 +38,8 @@ function toSummary(r: SummaryRow): Summary {
     userId: r.user_id,
     anonymousIds: r.anonymous_ids,
     traits: r.traits,
-    firstSeenAt: r.first_seen_at.toISOString(),
-    lastSeenAt: r.last_seen_at.toISOString(),
+    firstSeenAt: (r.first_seen_at ?? r.created_at).toISOString(),
+    lastSeenAt: (r.last_seen_at ?? r.created_at).toISOString(),
     acquisitionChannel: r.first_touch?.channel ?? 'direct',
   };
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/client.js';
+import { copyJson, copyValue, type Queryable } from '../db/client.js';
 import type { IdKind, Merge } from './identity-graph.js';
 import type { Profile } from './profile.js';
 
@@ -27,7 +27,7 @@ export async function loadIdentities(tx: Queryable, workspaceId: number, userIds
        SELECT i.kind, i.value, i.customer_id FROM unnest($3::text[]) AS v(value)
          CROSS JOIN LATERAL (SELECT kind, value, customer_id FROM identities
                               WHERE workspace_id = $1 AND kind = 'anonymous' AND value = v.value OFFSET 0) i)
-     SELECT ids.kind, ids.value, c.id, c.user_id, c.traits, c.trait_times, c.first_seen_at, c.last_seen_at, c.first_touch, c.last_touch
+     SELECT ids.kind, ids.value, c.id, c.user_id, c.traits, c.trait_times, c.first_touch, c.last_touch
        FROM ids JOIN customers c ON c.id = ids.customer_id
       ORDER BY c.id FOR UPDATE OF c`,
     [workspaceId, userIds, anonymousIds],
@@ -63,8 +63,6 @@ interface CustomerRow {
   user_id: string | null;
   traits: Record<string, unknown>;
   trait_times: Profile['traitTimes'];
-  first_seen_at: Date;
-  last_seen_at: Date;
   first_touch: Profile['firstTouch'];
   last_touch: Profile['lastTouch'];
 }
@@ -75,8 +73,6 @@ function toProfile(r: CustomerRow): Profile {
     userId: r.user_id,
     traits: r.traits,
     traitTimes: r.trait_times,
-    firstSeenAt: r.first_seen_at.toISOString(),
-    lastSeenAt: r.last_seen_at.toISOString(),
     firstTouch: r.first_touch,
     lastTouch: r.last_touch,
     isNew: false,
@@ -108,15 +104,12 @@ function profileRecord(p: Profile) {
     user_id: p.userId,
     traits: p.traits,
     trait_times: p.traitTimes,
-    first_seen_at: p.firstSeenAt,
-    last_seen_at: p.lastSeenAt,
     first_touch: p.firstTouch,
     last_touch: p.lastTouch,
   };
 }
 
-const RECORD_COLUMNS = `x(id bigint, user_id text, traits jsonb, trait_times jsonb, first_seen_at timestamptz,
-  last_seen_at timestamptz, first_touch jsonb, last_touch jsonb)`;
+const RECORD_COLUMNS = `x(id bigint, user_id text, traits jsonb, trait_times jsonb, first_touch jsonb, last_touch jsonb)`;
 
 /** Insert new profiles and write back changed ones. */
 export async function saveProfiles(tx: Queryable, workspaceId: number, profiles: Iterable<Profile>): Promise<void> {
@@ -127,17 +120,16 @@ export async function saveProfiles(tx: Queryable, workspaceId: number, profiles:
     else if (p.dirty) updates.push(profileRecord(p));
   }
   if (inserts.length > 0) {
-    await tx.query(
-      `INSERT INTO customers (id, workspace_id, user_id, traits, trait_times, first_seen_at, last_seen_at, first_touch, last_touch)
-       SELECT x.id, $1, x.user_id, x.traits, x.trait_times, x.first_seen_at, x.last_seen_at, x.first_touch, x.last_touch
-         FROM jsonb_to_recordset($2::jsonb) AS ${RECORD_COLUMNS}`,
-      [workspaceId, JSON.stringify(inserts)],
-    );
+    const ws = String(workspaceId);
+    let data = '';
+    for (const r of inserts) {
+      data += `${r.id}\t${ws}\t${copyValue(r.user_id)}\t${copyJson(r.traits)}\t${copyJson(r.trait_times)}\t${r.first_touch === null ? '\\N' : copyJson(r.first_touch)}\t${r.last_touch === null ? '\\N' : copyJson(r.last_touch)}\n`;
+    }
+    await tx.copyFrom('customers (id, workspace_id, user_id, traits, trait_times, first_touch, last_touch)', data);
   }
   if (updates.length > 0) {
     await tx.query(
       `UPDATE customers c SET user_id = x.user_id, traits = x.traits, trait_times = x.trait_times,
-              first_seen_at = x.first_seen_at, last_seen_at = x.last_seen_at,
               first_touch = x.first_touch, last_touch = x.last_touch, updated_at = now()
          FROM jsonb_to_recordset($1::jsonb) AS ${RECORD_COLUMNS}
         WHERE c.id = x.id`,
@@ -147,8 +139,9 @@ export async function saveProfiles(tx: Queryable, workspaceId: number, profiles:
 }
 
 /**
- * Write identity links. New ones must still be absent (else a concurrent batch created
- * the same identity: RetryableConflict); rebound ones are repointed.
+ * Write identity links. New ones must still be absent: one created concurrently by
+ * another writer fails the COPY on the primary key (23505), and the caller retries the
+ * batch, which then finds it. Rebound ones are repointed.
  */
 export async function saveIdentities(
   tx: Queryable,
@@ -157,13 +150,10 @@ export async function saveIdentities(
   rebound: Array<{ kind: IdKind; value: string; customer_id: number }>,
 ): Promise<void> {
   if (fresh.length > 0) {
-    const r = await tx.query(
-      `INSERT INTO identities (workspace_id, kind, value, customer_id)
-       SELECT $1, x.kind, x.value, x.customer_id FROM jsonb_to_recordset($2::jsonb) AS x(kind text, value text, customer_id bigint)
-       ON CONFLICT DO NOTHING`,
-      [workspaceId, JSON.stringify(fresh)],
-    );
-    if (r.rowCount !== fresh.length) throw new RetryableConflict('an identity was created concurrently');
+    const ws = String(workspaceId);
+    let data = '';
+    for (const r of fresh) data += `${ws}\t${r.kind}\t${copyValue(r.value)}\t${r.customer_id}\n`;
+    await tx.copyFrom('identities (workspace_id, kind, value, customer_id)', data);
   }
   if (rebound.length > 0) {
     await tx.query(

@@ -9,7 +9,7 @@ function graph(start = 100) {
 }
 
 const stored = (id: number, userId: string | null): Profile => ({
-  id, userId, traits: {}, traitTimes: {}, firstSeenAt: '2025-01-01T00:00:00.000Z', lastSeenAt: '2025-01-01T00:00:00.000Z',
+  id, userId, traits: {}, traitTimes: {}, 
   firstTouch: null, lastTouch: null, isNew: false, dirty: false,
 });
 

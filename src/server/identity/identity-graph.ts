@@ -118,8 +118,6 @@ export class IdentityGraph {
       userId,
       traits: {},
       traitTimes: {},
-      firstSeenAt: null,
-      lastSeenAt: null,
       firstTouch: null,
       lastTouch: null,
       isNew: true,

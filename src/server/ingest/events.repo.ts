@@ -1,41 +1,60 @@
-import type { Queryable } from '../db/client.js';
+import { copyJson, copyValue, type Queryable } from '../db/client.js';
 import type { NormalizedEvent } from './normalize.js';
 
+const EVENT_COLUMNS = `events (workspace_id, customer_id, message_id, type, event, user_id, anonymous_id, group_id,
+  timestamp, original_timestamp, sent_at, received_at, properties, traits, context)`;
+
 /**
- * Append events (with their resolved customer ids); a messageId already stored in the
- * workspace is skipped. Returns the messageIds actually inserted. `knownNew` skips the
- * duplicate check for bulk loads whose ids are unique by construction (it then returns
- * an empty set).
+ * The events of a batch not stored yet. Always drops a messageId repeated within the
+ * batch (first wins); with `checkStored`, also those already in the workspace (one index
+ * probe per event). Ingestion appends optimistically without the probe (a retried
+ * request is rare, and the probe costs as much as a third of the append); when the
+ * unique index then refuses a messageId, the batch is retried with the check.
  */
-export async function insertEvents(tx: Queryable, workspaceId: number, events: NormalizedEvent[], customerIds: number[], opts: { knownNew?: boolean } = {}): Promise<Set<string>> {
-  if (events.length === 0) return new Set();
-  const records = events.map((e, i) => ({
-    c: customerIds[i],
-    m: e.messageId,
-    y: e.type,
-    e: e.event,
-    u: e.userId,
-    a: e.anonymousId,
-    g: e.groupId,
-    t: e.timestamp,
-    o: e.originalTimestamp,
-    s: e.sentAt,
-    r: e.receivedAt,
-    p: e.previousId === null ? e.properties : { ...e.properties, previousId: e.previousId },
-    tr: e.traits,
-    cx: e.context,
-  }));
-  const { rows } = await tx.query<{ message_id: string }>(
-    `INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, anonymous_id, group_id,
-                         timestamp, original_timestamp, sent_at, received_at, properties, traits, context)
-     SELECT $1, x.c, x.m, x.y, x.e, x.u, x.a, x.g, x.t, x.o, x.s, x.r, x.p, x.tr, x.cx
-       FROM jsonb_to_recordset($2::jsonb) AS x(c bigint, m text, y text, e text, u text, a text, g text,
-            t timestamptz, o timestamptz, s timestamptz, r timestamptz, p jsonb, tr jsonb, cx jsonb)
-     ${opts.knownNew ? '' : 'ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id'}`,
-    [workspaceId, JSON.stringify(records)],
-  );
-  return new Set(rows.map((r) => r.message_id));
+export async function freshEvents(tx: Queryable, workspaceId: number, events: NormalizedEvent[], checkStored: boolean): Promise<NormalizedEvent[]> {
+  if (events.length === 0) return events;
+  const seen = new Set<string>();
+  if (checkStored) {
+    const { rows } = await tx.query<{ message_id: string }>(
+      `SELECT message_id FROM events WHERE workspace_id = $1 AND message_id = ANY($2::text[])`,
+      [workspaceId, events.map((e) => e.messageId)],
+    );
+    for (const r of rows) seen.add(r.message_id);
+  }
+  const fresh: NormalizedEvent[] = [];
+  for (const e of events) {
+    if (seen.has(e.messageId)) continue;
+    seen.add(e.messageId);
+    fresh.push(e);
+  }
+  return fresh;
 }
+
+/**
+ * Append events (already deduplicated by `freshEvents`, or unique by construction) with
+ * their resolved customer ids, in one COPY: the cheapest way into PostgreSQL, and about
+ * three times cheaper than parsing the same rows out of a JSON parameter.
+ */
+export async function appendEvents(tx: Queryable, workspaceId: number, events: NormalizedEvent[], customerIds: number[]): Promise<void> {
+  if (events.length === 0) return;
+  const ws = String(workspaceId);
+  let data = '';
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    const properties = e.previousId === null ? e.properties : { ...e.properties, previousId: e.previousId };
+    data +=
+      `${ws}\t${customerIds[i]!}\t${copyValue(e.messageId)}\t${e.type}\t${copyValue(e.event)}\t${copyValue(e.userId)}\t` +
+      `${copyValue(e.anonymousId)}\t${copyValue(e.groupId)}\t${e.timestamp.toISOString()}\t${isoOrNull(e.originalTimestamp)}\t` +
+      `${isoOrNull(e.sentAt)}\t${e.receivedAt.toISOString()}\t${copyJson(properties)}\t${e.traits === null ? '\\N' : copyJson(e.traits)}\t` +
+      `${copyJson(e.context)}\n`;
+  }
+  await tx.copyFrom(EVENT_COLUMNS, data);
+}
+
+function isoOrNull(d: Date | null): string {
+  return d === null ? '\\N' : d.toISOString();
+}
+
 
 /** One stored event as the admin API presents it. */
 export interface StoredEvent {

@@ -47,24 +47,43 @@ function idsOf(e: NormalizedEvent): string[] {
   return ids;
 }
 
+/** Advisory-lock namespace (first key) of the customer guard; the second key is the bucket. */
+const GUARD_NAMESPACE = 0x7e4e;
+/** Customers share 256 lock buckets, so a batch takes at most 256 locks whatever its size. */
+const GUARD_BUCKETS = 256;
+
 /**
- * Widen the seen times of customers the full path did not load. The update also locks
- * them until commit (so no concurrent merge can delete them under our events); a
- * customer that no longer exists (merged away by another process since it was cached)
- * is forgotten and the batch retried.
+ * Keep customers that this batch appends events to without loading them (the fast path)
+ * from being merged away by a concurrent writer before we commit, without writing to
+ * their rows. Appenders take a shared advisory lock on each customer's bucket; a merge
+ * takes the bucket of the customer it deletes exclusively (`mergedFrom`), so it waits for
+ * appenders in flight and they wait for it. All in one statement, in bucket order, so two
+ * batches cannot deadlock on these locks. Then, with the locks held, the customers must
+ * still exist: one that does not was merged away by another process after we cached it;
+ * it is forgotten (`onVanished`) and the batch is retried.
+ * With `exclusive` (PGlite: one connection, no concurrent writer) no locks are needed,
+ * but the existence check still runs: a writer without this cache may have merged.
  */
-export async function updateSeenTimes(tx: Queryable, workspaceId: number, seen: Map<number, [string, string]>, onVanished: (ids: Set<number>) => void): Promise<void> {
-  if (seen.size === 0) return;
-  const rows = [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([id, [f, l]]) => ({ id, f, l }));
-  const { rows: updated } = await tx.query<{ id: number }>(
-    `UPDATE customers c SET first_seen_at = LEAST(c.first_seen_at, x.f), last_seen_at = GREATEST(c.last_seen_at, x.l), updated_at = now()
-       FROM jsonb_to_recordset($2::jsonb) AS x(id bigint, f timestamptz, l timestamptz)
-      WHERE c.id = x.id AND c.workspace_id = $1
-      RETURNING c.id`,
-    [workspaceId, JSON.stringify(rows)],
-  );
-  if (updated.length === rows.length) return;
-  const found = new Set(updated.map((r) => r.id));
-  onVanished(new Set(rows.filter((r) => !found.has(r.id)).map((r) => r.id)));
+export async function guardCustomers(tx: Queryable, appendTo: Set<number>, mergedFrom: number[], exclusive: boolean, onVanished: (ids: Set<number>) => void): Promise<void> {
+  if (!exclusive) await lockBuckets(tx, appendTo, mergedFrom);
+  if (appendTo.size === 0) return;
+  const ids = [...appendTo];
+  const { rows } = await tx.query<{ id: number }>(`SELECT id FROM customers WHERE id = ANY($1::bigint[])`, [ids]);
+  if (rows.length === ids.length) return;
+  const found = new Set(rows.map((r) => r.id));
+  onVanished(new Set(ids.filter((id) => !found.has(id))));
   throw new RetryableConflict('a cached customer was merged away by another process');
+}
+
+async function lockBuckets(tx: Queryable, appendTo: Set<number>, mergedFrom: number[]): Promise<void> {
+  if (appendTo.size === 0 && mergedFrom.length === 0) return;
+  const exclusive = new Set(mergedFrom.map((id) => id % GUARD_BUCKETS));
+  const buckets = new Set(exclusive);
+  for (const id of appendTo) buckets.add(id % GUARD_BUCKETS);
+  const sorted = [...buckets].sort((a, b) => a - b);
+  await tx.query(
+    `SELECT CASE WHEN l.ex THEN pg_advisory_xact_lock($1::int, l.b) ELSE pg_advisory_xact_lock_shared($1::int, l.b) END
+       FROM (SELECT b, ex FROM unnest($2::int[], $3::bool[]) AS x(b, ex) ORDER BY b) l`,
+    [GUARD_NAMESPACE, sorted, sorted.map((b) => exclusive.has(b))],
+  );
 }

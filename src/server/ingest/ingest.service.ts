@@ -3,10 +3,10 @@ import { touchOf } from '../identity/attribution.js';
 import { applyGroups, type GroupLink } from '../identity/accounts.repo.js';
 import { allocateCustomerIds, applyMerge, loadIdentities, lockNewIdentities, RetryableConflict, saveIdentities, saveProfiles } from '../identity/customers.repo.js';
 import { IdentityGraph, type IdKind } from '../identity/identity-graph.js';
-import { applyTouch, markSeen } from '../identity/profile.js';
+import { applyTouch } from '../identity/profile.js';
 import { applyTraits } from '../identity/traits.js';
-import { insertEvents } from './events.repo.js';
-import { fastCustomers, updateSeenTimes } from './fast-path.js';
+import { appendEvents, freshEvents } from './events.repo.js';
+import { fastCustomers, guardCustomers } from './fast-path.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { NormalizedEvent } from './normalize.js';
 
@@ -37,52 +37,63 @@ export async function ingestEvents(
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
   for (let attempt = 1; ; attempt++) {
     try {
-      const { inserted, customerIds } = await db.transaction((tx) => applyBatch(tx, workspaceId, events, { exclusive: db.kind === 'pglite', cache: opts.cache }));
-      opts.cache?.remember(workspaceId, events, customerIds);
-      if (opts.insertedIds) for (const id of inserted) opts.insertedIds.add(id);
-      return { inserted: inserted.size, duplicates: events.length - inserted.size };
+      // First attempt: append optimistically; a retry (after a conflict, e.g. a messageId
+      // already stored) checks for stored messageIds first.
+      const batchOpts = { exclusive: db.kind === 'pglite', cache: opts.cache, checkStored: attempt > 1 };
+      const { fresh, customerIds } = await db.transaction((tx) => applyBatch(tx, workspaceId, events, batchOpts));
+      opts.cache?.remember(workspaceId, fresh, customerIds);
+      if (opts.insertedIds) for (const e of fresh) opts.insertedIds.add(e.messageId);
+      return { inserted: fresh.length, duplicates: events.length - fresh.length };
     } catch (err) {
       const retryable = err instanceof RetryableConflict || RETRYABLE_PG_CODES.has((err as { code?: string }).code ?? '');
       if (!retryable || attempt >= MAX_ATTEMPTS) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      if (attempt > 1 || !isStoredMessageId(err)) await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
+}
+
+/** A messageId already stored: retry at once, with the check. */
+function isStoredMessageId(err: unknown): boolean {
+  return (err as { code?: string; constraint?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'events_message_uq';
 }
 
 interface BatchOptions {
   /** The only connection (PGlite): no concurrent writer exists. */
   exclusive: boolean;
   cache?: IdentityCache;
+  /** Look up stored messageIds before appending (see freshEvents). */
+  checkStored: boolean;
 }
 
-async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[], opts: BatchOptions): Promise<{ inserted: Set<string>; customerIds: number[] }> {
-  const touches = events.map((e) => (e.type === 'identify' || e.type === 'group' || e.type === 'alias' ? null : touchOf(e.context, e.properties, e.timestamp)));
-  const fast = fastCustomers(workspaceId, events, touches, opts.cache);
-  const slow = events.filter((_, i) => fast[i] === undefined);
+/**
+ * One batch inside its transaction: drop events already stored, resolve the rest to
+ * customers (cached ones skip the lookup), apply merges, append the events with one COPY,
+ * then write what changed on profiles (traits, touches), identities and accounts.
+ * Appending an event never rewrites its customer's row: first/last seen are read from
+ * the events index.
+ */
+async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[], opts: BatchOptions): Promise<{ fresh: NormalizedEvent[]; customerIds: number[] }> {
+  const fresh = await freshEvents(tx, workspaceId, events, opts.checkStored);
+  if (fresh.length === 0) return { fresh, customerIds: [] };
+  const touches = fresh.map((e) => (e.type === 'identify' || e.type === 'group' || e.type === 'alias' ? null : touchOf(e.context, e.properties, e.timestamp)));
+  const fast = fastCustomers(workspaceId, fresh, touches, opts.cache);
+  const slow = fresh.filter((_, i) => fast[i] === undefined);
   const graph = await resolveIdentities(tx, workspaceId, slow, opts);
   let k = 0;
-  const customerIds = events.map((_, i) => graph.canonical(fast[i] ?? graph.resolvedIds[k++]!));
+  const customerIds = fresh.map((_, i) => graph.canonical(fast[i] ?? graph.resolvedIds[k++]!));
 
-  for (const m of graph.merges) if (m.fromStored) await applyMerge(tx, workspaceId, m);
-  const inserted = await insertEvents(tx, workspaceId, events, customerIds);
+  const storedMerges = graph.merges.filter((m) => m.fromStored);
+  // Customers not loaded (and so not row-locked) by the full path need the guard.
+  const unloaded = new Set(customerIds.filter((id) => !graph.profiles.has(id)));
+  await guardCustomers(tx, unloaded, storedMerges.map((m) => m.fromId), opts.exclusive, (vanished) => opts.cache?.forgetCustomers(workspaceId, fresh, vanished));
+  for (const m of storedMerges) await applyMerge(tx, workspaceId, m);
+  await appendEvents(tx, workspaceId, fresh, customerIds);
 
   const groups: GroupLink[] = [];
-  const applied = new Set<string>();
-  const seenOnly = new Map<number, [string, string]>();
-  events.forEach((e, i) => {
-    const iso = e.timestamp.toISOString();
+  fresh.forEach((e, i) => {
     const id = customerIds[i]!;
-    if (!graph.profiles.has(id)) {
-      const seen = seenOnly.get(id);
-      if (!seen) seenOnly.set(id, [iso, iso]);
-      else if (iso < seen[0]) seen[0] = iso;
-      else if (iso > seen[1]) seen[1] = iso;
-      return; // fast path: nothing but seen times changes
-    }
+    if (!graph.profiles.has(id)) return; // fast path: nothing on the profile changes
     const p = graph.profile(id);
-    markSeen(p, iso);
-    if (!inserted.has(e.messageId) || applied.has(e.messageId)) return;
-    applied.add(e.messageId);
     if (e.type === 'identify' && e.traits) {
       if (applyTraits(p, e.traits, e.timestamp)) p.dirty = true;
     }
@@ -91,10 +102,9 @@ async function applyBatch(tx: Queryable, workspaceId: number, events: Normalized
   });
 
   await saveProfiles(tx, workspaceId, graph.profiles.values());
-  await updateSeenTimes(tx, workspaceId, seenOnly, (vanished) => opts.cache?.forgetCustomers(workspaceId, events, vanished));
   await saveIdentities(tx, workspaceId, graph.identityRows('new'), graph.identityRows('rebound'));
   await applyGroups(tx, workspaceId, groups);
-  return { inserted, customerIds };
+  return { fresh, customerIds };
 }
 
 /**

@@ -11,8 +11,8 @@ export const customers = pgTable(
     traits: jsonb('traits').notNull().default({}),
     /** Per trait: [firstSetAt, lastSetAt] as ISO strings (last-write-wins by event timestamp). */
     traitTimes: jsonb('trait_times').notNull().default({}),
-    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull(),
-    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+    // First and last seen are not stored here: they are read from the events index
+    // (events_customer_time_idx), so appending an event never rewrites the customer row.
     firstTouch: jsonb('first_touch'),
     lastTouch: jsonb('last_touch'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
