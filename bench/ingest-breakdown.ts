@@ -77,7 +77,7 @@ async function run(target: string): Promise<void> {
     await migrate(raw);
     const { workspace } = await ensureDefaultWorkspace(raw, { writeKey: 'tw_bench_breakdown', adminKey: 'ta_bench_breakdown' });
     const { db, timings } = timedDb(raw);
-    const queue = new IngestQueue(db, { maxBatchEvents: Number(args['max-batch']), concurrency: args.writers ? Number(args.writers) : undefined });
+    const queue = new IngestQueue(db, { maxBatchEvents: Number(args['max-batch']), lanes: args.writers ? Number(args.writers) : undefined });
     let next = 0;
     let parseMs = 0;
     const t0 = performance.now();

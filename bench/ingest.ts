@@ -9,9 +9,11 @@
  *   (b) a fixed open-loop rate (default 5,000 events/s for 20 s) with latency percentiles
  *   (c) the server's peak RSS during (a) and (b), sampled every 250 ms
  *   (d) with the server stopped, the same rows inserted straight into a copy of `events`
- *       (100 per statement; 1 connection, and 4 on PostgreSQL) — the database's ceiling
+ *       with the server's statement (COPY; 1,000 and 100 rows, 1 connection, and 2 on
+ *       PostgreSQL) and its former INSERT … jsonb_to_recordset — the database's ceiling
  *   (e) every acknowledged event is stored, counted with SQL
- * `--profile` runs the server with --cpu-prof and prints its top self-time functions.
+ * `--profile` runs the server with --cpu-prof and prints its top self-time functions
+ * (BENCH_PROFILE_DIR=dir keeps the .cpuprofile files there).
  * PostgreSQL: a fresh database `tenure_bench_<ts>` on BENCH_DATABASE_URL's server
  * (default postgres://postgres@127.0.0.1:5432/test), dropped at the end. PGlite: a fresh
  * temp data dir, deleted at the end.
@@ -175,16 +177,13 @@ async function verify(store: Store, conn: Conn, acked: number) {
 /** (d) The same rows straight into a copy of `events`, in the two statement shapes. */
 async function rawPhase(store: Store, conns: Conn[], maxBodies: Buffer[], serverRate: number) {
   const batches = rawBatches(maxBodies);
+  const big = regroup(batches, 10);
   const variants: Array<{ label: string; conns: Conn[]; shape: StatementShape; batches: RawRow[][] }> = [
-    { label: 'jsonb_to_recordset (server statement), 1 connection', conns: conns.slice(0, 1), shape: 'jsonb', batches },
-    { label: 'multi-row VALUES, 1 connection', conns: conns.slice(0, 1), shape: 'values', batches },
+    { label: 'COPY (server statement), 1,000 rows, 1 connection', conns: conns.slice(0, 1), shape: 'copy', batches: big },
+    { label: 'COPY, 100 rows, 1 connection', conns: conns.slice(0, 1), shape: 'copy', batches },
+    { label: 'INSERT … jsonb_to_recordset (former server statement), 100 rows, 1 connection', conns: conns.slice(0, 1), shape: 'jsonb', batches },
   ];
-  if (conns.length > 1) {
-    variants.push({ label: `jsonb_to_recordset, ${conns.length} connections`, conns, shape: 'jsonb', batches });
-    variants.push({ label: `multi-row VALUES, ${conns.length} connections`, conns, shape: 'values', batches });
-  }
-  // what the server's group commit sends under load: up to 5,000 rows in one statement
-  variants.push({ label: 'jsonb_to_recordset, 5,000 rows/statement (group-commit size), 1 connection', conns: conns.slice(0, 1), shape: 'jsonb', batches: regroup(batches, 50) });
+  if (conns.length > 1) variants.push({ label: `COPY, 1,000 rows, ${conns.length} connections`, conns, shape: 'copy', batches: big });
   const results: Record<string, number> = {};
   for (const v of variants) {
     const r = await timeRawInsert(v.conns, v.batches, v.shape);
@@ -194,7 +193,7 @@ async function rawPhase(store: Store, conns: Conn[], maxBodies: Buffer[], server
   await dropRawTable(conns[0]!);
   const one = results[variants[0]!.label]!;
   const best = Math.max(...Object.values(results));
-  console.log(`${store.target} (d) server ÷ raw: ${serverRate} events/s ÷ ${one} rows/s (server statement, 100 rows, 1 connection) = ${(serverRate / one).toFixed(2)}; ÷ best raw ${best} rows/s = ${(serverRate / best).toFixed(2)}`);
+  console.log(`${store.target} (d) server ÷ raw: ${serverRate} events/s ÷ ${one} rows/s (server statement, 1 connection) = ${(serverRate / one).toFixed(2)}; ÷ best raw ${best} rows/s = ${(serverRate / best).toFixed(2)}`);
   return { rowsPerSec: results, ratioToServerStatement: Math.round((100 * serverRate) / one) / 100, ratioToBest: Math.round((100 * serverRate) / best) / 100 };
 }
 
@@ -219,7 +218,8 @@ async function benchTarget(o: Options, target: Target) {
   console.log(`\n== ${target} == (${loadLine()} before the run)`);
   const bodies = generateTraffic(o, events);
   const store = await openStore(target);
-  const profileDir = o.profile ? mkdtempSync(join(tmpdir(), 'tenure-bench-prof-')) : '';
+  const keepProfile = process.env.BENCH_PROFILE_DIR;
+  const profileDir = o.profile ? (keepProfile ?? mkdtempSync(join(tmpdir(), 'tenure-bench-prof-'))) : '';
   try {
     const server = await startServer({ databaseUrl: store.databaseUrl, dataDir: store.dataDir, writeKey: WRITE_KEY, adminKey: ADMIN_KEY, nodeArgs: o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
     let http: Awaited<ReturnType<typeof httpPhases>>;
@@ -232,7 +232,7 @@ async function benchTarget(o: Options, target: Target) {
     let profile: ProfileSummary | null = null;
     if (o.profile && (profile = summariseProfileDir(profileDir))) console.log(formatProfile(profile));
 
-    const conns = await store.connect(target === 'postgres' ? 4 : 1);
+    const conns = await store.connect(target === 'postgres' ? 2 : 1);
     try {
       const verified = await verify(store, conns[0]!, http.acked);
       const raw = await rawPhase(store, conns, bodies.max, http.max.eventsPerSec);
@@ -242,7 +242,7 @@ async function benchTarget(o: Options, target: Target) {
     }
   } finally {
     await store.cleanup();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    if (profileDir && !keepProfile) rmSync(profileDir, { recursive: true, force: true });
   }
 }
 

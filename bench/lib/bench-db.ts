@@ -7,9 +7,11 @@ import pg from 'pg';
 import { openDb, type Db } from '../../src/server/db/client.js';
 import { cpuSeconds } from './proc.js';
 
-/** Anything that runs a parameterised statement: one pg connection, or PGlite. */
+/** One connection (a pool of one on PostgreSQL, or PGlite): statements autocommit. */
 export interface Conn {
   query(text: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+  /** COPY … FROM in text format (as the server appends events); resolves to the rows loaded. */
+  copyFrom(target: string, data: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -43,17 +45,20 @@ async function withAdmin(baseUrl: string, fn: (c: pg.Client) => Promise<unknown>
 export async function pgConnections(url: string, n: number): Promise<Conn[]> {
   return Promise.all(
     Array.from({ length: n }, async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      return { query: (text: string, params?: unknown[]) => c.query(text, params), close: () => c.end() };
+      const db = await openDb({ databaseUrl: url, poolSize: 1 });
+      await db.query('SELECT 1');
+      return connOf(db);
     }),
   );
 }
 
 /** The PGlite database the server left in `dataDir`, opened in this process (the server must be stopped). */
 export async function pgliteConnection(dataDir: string): Promise<Conn> {
-  const db: Db = await openDb({ dataDir });
-  return { query: (text, params) => db.query(text, params), close: () => db.close() };
+  return connOf(await openDb({ dataDir }));
+}
+
+function connOf(db: Db): Conn {
+  return { query: (text, params) => db.query(text, params), copyFrom: (target, data) => db.copyFrom(target, data), close: () => db.close() };
 }
 
 /** CPU seconds used so far by each backend process connected to database `name` (same machine only). */

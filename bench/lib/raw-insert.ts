@@ -2,9 +2,10 @@
  * The database's own ceiling for the rows the server stored: the same events, inserted
  * straight into a copy of the `events` table (`LIKE events INCLUDING ALL`, so the same
  * indexes), 100 rows per statement, no identity resolution and no HTTP.
- * Two statement shapes: the server's `INSERT … SELECT FROM jsonb_to_recordset($2)` (see
- * src/server/ingest/events.repo.ts) and a plain multi-row `VALUES` with 15 parameters a row.
+ * Statement shapes: the server's COPY (src/server/ingest/events.repo.ts appendEvents), its
+ * former `INSERT … SELECT FROM jsonb_to_recordset($2)`, and a plain multi-row `VALUES`.
  */
+import { copyJson, copyValue } from '../../src/server/db/client.js';
 import type { Conn } from './bench-db.js';
 import type { Call } from './segment-load.js';
 
@@ -91,7 +92,19 @@ export function valuesStatement(rows: RawRow[]): [string, unknown[]] {
   return [`INSERT INTO ${RAW_TABLE} (${COLUMNS}) VALUES ${tuples.join(',')} ${CONFLICT}`, params];
 }
 
-export type StatementShape = 'jsonb' | 'values';
+/** The server's append (src/server/ingest/events.repo.ts appendEvents): COPY in text format, aimed at the raw table. */
+export function copyText(rows: RawRow[]): string {
+  const v = copyValue;
+  const j = copyJson;
+  let data = '';
+  for (const x of rows) {
+    data += `1\t${x.c}\t${v(x.m)}\t${x.y}\t${v(x.e)}\t${v(x.u)}\t${v(x.a)}\t${v(x.g)}\t${x.t}\t${v(x.o)}\t${v(x.s)}\t${x.r}\t${j(x.p)}\t${x.tr === null ? '\\N' : j(x.tr)}\t${j(x.cx)}\n`;
+  }
+  return data;
+}
+
+/** `copy`: the server's COPY append; `jsonb`: its former INSERT … jsonb_to_recordset; `values`: plain multi-row VALUES. */
+export type StatementShape = 'copy' | 'jsonb' | 'values';
 
 /**
  * Insert every batch (each one statement, autocommitted) using all `conns` in parallel;
@@ -107,9 +120,14 @@ export async function timeRawInsert(conns: Conn[], batches: RawRow[][], shape: S
   await Promise.all(
     conns.map(async (conn) => {
       while (next < batches.length) {
-        const [text, params] = build(batches[next++]!);
-        const inserted = (await conn.query(text, params)).rows.length; // (not `rows += await …`: that reads `rows` before awaiting)
-        rows += inserted;
+        const batch = batches[next++]!;
+        let inserted: number;
+        if (shape === 'copy') inserted = await conn.copyFrom(`${RAW_TABLE} (${COLUMNS})`, copyText(batch));
+        else {
+          const [text, params] = build(batch);
+          inserted = (await conn.query(text, params)).rows.length;
+        }
+        rows += inserted; // (not `rows += await …`: that reads `rows` before awaiting)
       }
     }),
   );

@@ -38,23 +38,34 @@ export async function freshEvents(tx: Queryable, workspaceId: number, events: No
 export async function appendEvents(tx: Queryable, workspaceId: number, events: NormalizedEvent[], customerIds: number[]): Promise<void> {
   if (events.length === 0) return;
   const ws = String(workspaceId);
+  const sentIso = isoMemo();
+  const receivedIso = isoMemo();
   let data = '';
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
     const properties = e.previousId === null ? e.properties : { ...e.properties, previousId: e.previousId };
     data +=
       `${ws}\t${customerIds[i]!}\t${copyValue(e.messageId)}\t${e.type}\t${copyValue(e.event)}\t${copyValue(e.userId)}\t` +
-      `${copyValue(e.anonymousId)}\t${copyValue(e.groupId)}\t${e.timestamp.toISOString()}\t${isoOrNull(e.originalTimestamp)}\t` +
-      `${isoOrNull(e.sentAt)}\t${e.receivedAt.toISOString()}\t${copyJson(properties)}\t${e.traits === null ? '\\N' : copyJson(e.traits)}\t` +
+      `${copyValue(e.anonymousId)}\t${copyValue(e.groupId)}\t${e.timestamp.toISOString()}\t${e.originalTimestamp === null ? '\\N' : e.originalTimestamp.toISOString()}\t` +
+      `${sentIso(e.sentAt)}\t${receivedIso(e.receivedAt)}\t${copyJson(properties)}\t${e.traits === null ? '\\N' : copyJson(e.traits)}\t` +
       `${copyJson(e.context)}\n`;
   }
   await tx.copyFrom(EVENT_COLUMNS, data);
 }
 
-function isoOrNull(d: Date | null): string {
-  return d === null ? '\\N' : d.toISOString();
+/** Date → ISO text (or `\N`), remembering the last Date: the events of one request share their sentAt and receivedAt. */
+function isoMemo(): (d: Date | null) => string {
+  let last: Date | null = null;
+  let iso = '';
+  return (d) => {
+    if (d === null) return '\\N';
+    if (d !== last) {
+      last = d;
+      iso = d.toISOString();
+    }
+    return iso;
+  };
 }
-
 
 /** One stored event as the admin API presents it. */
 export interface StoredEvent {

@@ -13,7 +13,9 @@ import type { NormalizedEvent } from './normalize.js';
  * expires (`ttlMs`). Bounded in size.
  */
 export class IdentityCache {
-  private readonly entries = new Map<string, { customerId: number; until: number }>();
+  /** One map per workspace and identity kind, so a lookup builds no key string. */
+  private readonly maps = new Map<number, Record<IdKind, Map<string, Entry>>>();
+  private size = 0;
 
   constructor(
     private readonly ttlMs = 60_000,
@@ -21,31 +23,46 @@ export class IdentityCache {
   ) {}
 
   get(workspaceId: number, kind: IdKind, value: string, now = Date.now()): number | undefined {
-    const e = this.entries.get(key(workspaceId, kind, value));
+    const e = this.maps.get(workspaceId)?.[kind].get(value);
     return e && e.until > now ? e.customerId : undefined;
   }
 
   /** Forget identities resolving to these customers (they vanished). */
   forgetCustomers(workspaceId: number, events: NormalizedEvent[], customerIds: Set<number>): void {
+    const m = this.maps.get(workspaceId);
+    if (!m) return;
     for (const e of events) {
-      if (e.userId && customerIds.has(this.get(workspaceId, 'user', e.userId) ?? -1)) this.entries.delete(key(workspaceId, 'user', e.userId));
-      if (e.anonymousId && customerIds.has(this.get(workspaceId, 'anonymous', e.anonymousId) ?? -1)) this.entries.delete(key(workspaceId, 'anonymous', e.anonymousId));
+      if (e.userId && customerIds.has(m.user.get(e.userId)?.customerId ?? -1)) m.user.delete(e.userId);
+      if (e.anonymousId && customerIds.has(m.anonymous.get(e.anonymousId)?.customerId ?? -1)) m.anonymous.delete(e.anonymousId);
     }
   }
 
   /** Remember the final customer of every identity in a committed batch. */
   remember(workspaceId: number, events: NormalizedEvent[], customerIds: number[], now = Date.now()): void {
-    if (this.entries.size > this.maxEntries) this.entries.clear();
+    if (this.size > this.maxEntries) {
+      this.maps.clear();
+      this.size = 0;
+    }
+    let m = this.maps.get(workspaceId);
+    if (!m) this.maps.set(workspaceId, (m = { user: new Map(), anonymous: new Map() }));
     const until = now + this.ttlMs;
-    events.forEach((e, i) => {
-      const customerId = customerIds[i]!;
-      if (e.type === 'alias') return; // previousId and userId end up on the same customer; the next call finds them
-      if (e.userId) this.entries.set(key(workspaceId, 'user', e.userId), { customerId, until });
-      if (e.anonymousId) this.entries.set(key(workspaceId, 'anonymous', e.anonymousId), { customerId, until });
-    });
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (e.type === 'alias') continue; // previousId and userId end up on the same customer; the next call finds them
+      const entry = { customerId: customerIds[i]!, until };
+      if (e.userId) this.set(m.user, e.userId, entry);
+      if (e.anonymousId) this.set(m.anonymous, e.anonymousId, entry);
+    }
+  }
+
+  private set(map: Map<string, Entry>, value: string, entry: Entry): void {
+    const before = map.size;
+    map.set(value, entry);
+    this.size += map.size - before;
   }
 }
 
-function key(workspaceId: number, kind: IdKind, value: string): string {
-  return `${workspaceId}\u0000${kind}\u0000${value}`;
+interface Entry {
+  customerId: number;
+  until: number;
 }

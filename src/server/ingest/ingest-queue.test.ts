@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../db/client.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
-import { IngestQueue, QueueFullError } from './ingest-queue.js';
+import { IngestQueue, laneOf, QueueFullError } from './ingest-queue.js';
 import { normalizeCall, type NormalizedEvent } from './normalize.js';
 
 function track(userId: string, messageId: string): NormalizedEvent {
@@ -29,7 +29,7 @@ for (const target of dbTargets()) {
           return inner(fn) as Promise<T>;
         },
       });
-      const queue = new IngestQueue(counting, { concurrency: 1, maxBatchEvents: 1000 });
+      const queue = new IngestQueue(counting, { lanes: 1, maxBatchEvents: 1000 });
       const requests = Array.from({ length: 10 }, (_, r) => Array.from({ length: 5 }, (_, i) => track(`q-user-${i}`, `q-${r}-${i}`)));
       requests[9] = [track('q-user-0', 'q-0-0'), track('q-user-0', 'q-9-new')]; // one duplicate of request 0
       const results = await Promise.all(requests.map((events) => queue.submit(workspace.id, events)));
@@ -42,7 +42,7 @@ for (const target of dbTargets()) {
 
     it('turns requests away when the backlog is full, and stores none of their events', async () => {
       const { workspace } = await makeWorkspace(db, 'full');
-      const queue = new IngestQueue(db, { concurrency: 1, maxBacklogEvents: 10 });
+      const queue = new IngestQueue(db, { lanes: 1, maxBacklogEvents: 10 });
       const calls = Array.from({ length: 5 }, (_, r) => queue.submit(workspace.id, Array.from({ length: 4 }, (_, i) => track(`full-${i}`, `full-${r}-${i}`))));
       const settled = await Promise.allSettled(calls);
       // The first goes straight to the writer; two more fit in the backlog (8 ≤ 10); the rest are refused.
@@ -53,10 +53,33 @@ for (const target of dbTargets()) {
       assert.deepEqual(await queue.submit(workspace.id, [track('full-0', 'full-later')]), { inserted: 1, duplicates: 0 });
     });
 
+    it('splits a request across writer lanes by identity and answers it once with the sum of its lanes', async () => {
+      const { workspace } = await makeWorkspace(db, 'lanes');
+      const queue = new IngestQueue(db, { lanes: 2 });
+      const events = Array.from({ length: 20 }, (_, i) => track(`lane-user-${i % 10}`, `lane-${i}`));
+      // The same new user arrives in two lanes at once: by userId alone, and with a device id.
+      const id = (call: Record<string, unknown>, type: 'identify' | 'track') => {
+        const r = normalizeCall(call, type, { receivedAt: new Date(), bodyBytes: 100 }, 0, '');
+        if (!r.ok) throw new Error(r.rejection.message);
+        return r.event;
+      };
+      assert.notEqual(laneOf('lane-new', 2), laneOf('lane-device', 2), 'the two calls below must land in different lanes');
+      const both = [id({ userId: 'lane-new', event: 'A', messageId: 'lane-a' }, 'track'), id({ userId: 'lane-new', anonymousId: 'lane-device', traits: { plan: 'pro' }, messageId: 'lane-b' }, 'identify')];
+      assert.deepEqual(await queue.submit(workspace.id, [...events, ...both]), { inserted: 22, duplicates: 0 });
+      assert.deepEqual(await queue.submit(workspace.id, [...events, ...both]), { inserted: 0, duplicates: 22 });
+      const { rows } = await db.query<{ customers: number; events: number }>(
+        `SELECT count(DISTINCT customer_id)::int AS customers, count(*)::int AS events FROM events WHERE workspace_id = $1 AND message_id IN ('lane-a', 'lane-b')`,
+        [workspace.id],
+      );
+      assert.deepEqual(rows[0], { customers: 1, events: 2 });
+      const stored = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE workspace_id = $1', [workspace.id]);
+      assert.equal(stored.rows[0]!.n, 22);
+    });
+
     it('never mixes workspaces in one transaction', async () => {
       const a = await makeWorkspace(db, 'qa');
       const b = await makeWorkspace(db, 'qb');
-      const queue = new IngestQueue(db, { concurrency: 1 });
+      const queue = new IngestQueue(db, { lanes: 1 });
       await Promise.all([
         queue.submit(a.workspace.id, [track('same', 'ws-a-1')]),
         queue.submit(b.workspace.id, [track('same', 'ws-b-1')]),

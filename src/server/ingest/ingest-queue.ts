@@ -4,45 +4,47 @@ import { IdentityCache } from './identity-cache.js';
 import { ingestEvents, type IngestResult } from './ingest.service.js';
 import type { NormalizedEvent } from './normalize.js';
 
-interface Pending {
-  workspaceId: number;
-  events: NormalizedEvent[];
-  resolve: (r: IngestResult) => void;
-  reject: (err: unknown) => void;
-}
-
 /** The queue is full: the caller should answer 503 with Retry-After so SDKs back off and retry. */
 export class QueueFullError extends Error {}
 
 export interface IngestQueueOptions {
   /** Events allowed to wait for a writer before new requests are turned away (default 20,000: a few seconds of work). */
   maxBacklogEvents?: number;
-  /** Most events written in one transaction (whole requests are never split; default 1,000). */
+  /** Most events written in one transaction (whole request parts are never split; default 1,000). */
   maxBatchEvents?: number;
   /**
-   * Transactions in flight at once (default 1). Concurrent batches touch overlapping
-   * customers and wait on each other's row locks: measured on PostgreSQL with 2 cores,
-   * 1 writer gave 6.0k events/s, 2 gave 5.7k and 4 gave 4.1k. Scale out with processes.
+   * Writer lanes: transactions in flight at once, each on its own connection (default 2
+   * on PostgreSQL, 1 on PGlite, which has one connection). Every event goes to the lane
+   * of its identity (the device's anonymousId, else the userId), so a device's whole
+   * history, anonymous and identified, stays in one lane: lanes work on different
+   * customers and seldom wait on each other's locks. A request is answered when all its
+   * lanes committed.
    */
-  concurrency?: number;
+  lanes?: number;
   log?: Logger;
 }
 
+/** One request's events bound for one lane. */
+interface Part {
+  workspaceId: number;
+  events: NormalizedEvent[];
+  done: (r: IngestResult | Error) => void;
+}
+
 /**
- * Group commit for ingestion. Requests hand over their validated events and wait; a
- * writer takes everything that queued up meanwhile and stores it in one transaction,
- * then answers every request in it. Idle, a request is written at once; under load,
- * batches grow by themselves, which is what makes the database fast (one 5,000-row
- * statement costs far less than fifty 100-row ones). A request is answered only after
- * the transaction holding its events committed, so a 200 still means "stored".
- * If a combined transaction fails, its requests are retried one by one, so one
- * request's problem never fails another's.
+ * Group commit for ingestion. Requests hand over their validated events and wait; each
+ * lane's writer takes everything that queued up for it meanwhile and stores it in one
+ * transaction, then answers every request in it. Idle, a request is written at once;
+ * under load, batches grow by themselves, which is what makes the database fast. A
+ * request is answered only after the transactions holding its events committed, so a 200
+ * still means "stored". If a combined transaction fails, its parts are retried one by
+ * one, so one request's problem never fails another's. When a request spans lanes and one
+ * lane fails, the request fails while the other lane's events may be stored: a client
+ * retrying it stores the rest, the stored part being skipped by messageId.
  */
 export class IngestQueue {
-  private readonly pending: Pending[] = [];
-  private active = 0;
+  private readonly lanes: Array<{ pending: Part[]; active: boolean }>;
   private readonly maxBatchEvents: number;
-  private readonly concurrency: number;
   private readonly cache = new IdentityCache();
   private waitingEvents = 0;
   private readonly maxBacklogEvents: number;
@@ -52,10 +54,11 @@ export class IngestQueue {
     private readonly opts: IngestQueueOptions = {},
   ) {
     // 1,000 events already amortise the per-statement costs; larger batches only hold
-    // more advisory locks (PostgreSQL) or block the event loop longer (PGlite runs in-process).
+    // more locks (PostgreSQL) or block the event loop longer (PGlite runs in-process).
     this.maxBatchEvents = opts.maxBatchEvents ?? 1000;
-    this.concurrency = opts.concurrency ?? 1;
     this.maxBacklogEvents = opts.maxBacklogEvents ?? 20_000;
+    const lanes = db.kind === 'pglite' ? 1 : Math.max(1, opts.lanes ?? 2);
+    this.lanes = Array.from({ length: lanes }, () => ({ pending: [], active: false }));
   }
 
   /** Store these events; resolves once they are committed. */
@@ -65,50 +68,80 @@ export class IngestQueue {
       return Promise.reject(new QueueFullError(`${this.waitingEvents} events are waiting to be written`));
     }
     this.waitingEvents += events.length;
+    const byLane = this.split(events);
     return new Promise((resolve, reject) => {
-      this.pending.push({ workspaceId, events, resolve, reject });
-      this.pump();
+      let open = byLane.size;
+      const total: IngestResult = { inserted: 0, duplicates: 0 };
+      let failure: Error | null = null;
+      const done = (r: IngestResult | Error) => {
+        if (r instanceof Error) failure ??= r;
+        else {
+          total.inserted += r.inserted;
+          total.duplicates += r.duplicates;
+        }
+        if (--open > 0) return;
+        if (failure) reject(failure);
+        else resolve(total);
+      };
+      for (const [lane, laneEvents] of byLane) {
+        this.lanes[lane]!.pending.push({ workspaceId, events: laneEvents, done });
+        this.pump(lane);
+      }
     });
   }
 
-  /** Requests waiting for a writer. */
+  /** Requests (or request parts) waiting for a writer. */
   get backlog(): number {
-    return this.pending.length;
+    return this.lanes.reduce((n, l) => n + l.pending.length, 0);
   }
 
-  private pump(): void {
-    while (this.active < this.concurrency && this.pending.length > 0) {
-      const group = this.take();
-      for (const p of group) this.waitingEvents -= p.events.length;
-      this.active++;
-      void this.write(group).finally(() => {
-        this.active--;
-        this.pump();
-      });
+  /** The events of a request by lane, each lane's in request order. */
+  private split(events: NormalizedEvent[]): Map<number, NormalizedEvent[]> {
+    const n = this.lanes.length;
+    if (n === 1) return new Map([[0, events]]);
+    const byLane = new Map<number, NormalizedEvent[]>();
+    for (const e of events) {
+      const lane = laneOf(e.anonymousId ?? e.userId ?? '', n);
+      const list = byLane.get(lane);
+      if (list) list.push(e);
+      else byLane.set(lane, [e]);
     }
+    return byLane;
   }
 
-  /** The oldest request plus every later request of the same workspace that fits. */
-  private take(): Pending[] {
-    const first = this.pending.shift()!;
+  private pump(lane: number): void {
+    const l = this.lanes[lane]!;
+    if (l.active || l.pending.length === 0) return;
+    const group = this.take(l.pending);
+    for (const p of group) this.waitingEvents -= p.events.length;
+    l.active = true;
+    void this.write(group).finally(() => {
+      l.active = false;
+      this.pump(lane);
+    });
+  }
+
+  /** The oldest part plus every later part of the same workspace that fits. */
+  private take(pending: Part[]): Part[] {
+    const first = pending.shift()!;
     const group = [first];
     let size = first.events.length;
-    for (let i = 0; i < this.pending.length && size < this.maxBatchEvents; ) {
-      const p = this.pending[i]!;
+    for (let i = 0; i < pending.length && size < this.maxBatchEvents; ) {
+      const p = pending[i]!;
       if (p.workspaceId === first.workspaceId && size + p.events.length <= this.maxBatchEvents) {
         group.push(p);
         size += p.events.length;
-        this.pending.splice(i, 1);
+        pending.splice(i, 1);
       } else i++;
     }
     return group;
   }
 
-  private async write(group: Pending[]): Promise<void> {
+  private async write(group: Part[]): Promise<void> {
     const workspaceId = group[0]!.workspaceId;
     if (group.length === 1) {
       const only = group[0]!;
-      await ingestEvents(this.db, workspaceId, only.events, { cache: this.cache }).then(only.resolve, only.reject);
+      await ingestEvents(this.db, workspaceId, only.events, { cache: this.cache }).then(only.done, (err) => only.done(asError(err)));
       return;
     }
     try {
@@ -116,11 +149,25 @@ export class IngestQueue {
       await ingestEvents(this.db, workspaceId, group.flatMap((p) => p.events), { insertedIds: inserted, cache: this.cache });
       for (const p of group) {
         const n = p.events.filter((e) => inserted.delete(e.messageId)).length;
-        p.resolve({ inserted: n, duplicates: p.events.length - n });
+        p.done({ inserted: n, duplicates: p.events.length - n });
       }
     } catch (err) {
       this.opts.log?.warn({ err, requests: group.length }, 'combined ingest transaction failed; retrying its requests one by one');
-      for (const p of group) await ingestEvents(this.db, workspaceId, p.events, { cache: this.cache }).then(p.resolve, p.reject);
+      for (const p of group) await ingestEvents(this.db, workspaceId, p.events, { cache: this.cache }).then(p.done, (e) => p.done(asError(e)));
     }
   }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** FNV-1a of the identity, modulo the lane count: the same identity always gets the same lane. */
+export function laneOf(id: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % lanes;
 }

@@ -43,6 +43,8 @@ export interface RequestFacts {
   ip?: string;
   /** Decompressed size of the whole request body; events are measured only when it exceeds MAX_EVENT_BYTES. */
   bodyBytes: number;
+  /** The request's sentAt, parsed once for all its events (filled in by normalizeCall). */
+  parsedSentAt?: Date | null | 'invalid';
 }
 
 type Result = { ok: true; event: NormalizedEvent } | { ok: false; rejection: EventRejection };
@@ -78,7 +80,7 @@ export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts,
 
   const original = parseTime(call.timestamp ?? call.originalTimestamp);
   if (original === 'invalid') return fail('invalid_event', '`timestamp` is not a valid ISO-8601 date', call.timestamp !== undefined ? 'timestamp' : 'originalTimestamp');
-  const sentAt = parseTime(call.sentAt ?? facts.sentAt);
+  const sentAt = call.sentAt !== undefined && call.sentAt !== null ? parseTime(call.sentAt) : (facts.parsedSentAt ??= parseTime(facts.sentAt));
   if (sentAt === 'invalid') return fail('invalid_event', '`sentAt` is not a valid ISO-8601 date', 'sentAt');
 
   const context = { ...(facts.context ?? {}), ...((call.context as Record<string, unknown> | null) ?? {}) };
