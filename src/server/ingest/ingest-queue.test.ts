@@ -11,6 +11,17 @@ function track(userId: string, messageId: string): NormalizedEvent {
   return r.event;
 }
 
+describe('laneOf', () => {
+  it('spreads identities evenly and always gives one identity the same lane', () => {
+    for (const lanes of [2, 3]) {
+      const counts = new Array<number>(lanes).fill(0);
+      for (let i = 0; i < 12_000; i++) counts[laneOf(`anon-${i.toString(36)}`, lanes)]!++;
+      for (const n of counts) assert.ok(Math.abs(n - 12_000 / lanes) < 0.05 * 12_000 / lanes, `lane sizes ${counts.join(', ')}`);
+    }
+    assert.equal(laneOf('user-42', 2), laneOf('user-42', 2));
+  });
+});
+
 for (const target of dbTargets()) {
   describe(`IngestQueue (${target.name})`, () => {
     let db: Db;
