@@ -39,10 +39,38 @@ export function registerJsonBody(app: FastifyInstance): void {
     bodyBytes.set(req, size);
     if (size === 0) return undefined;
     const text = Buffer.concat(chunks, size).toString('utf8');
+    let body: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      body = JSON.parse(text) as unknown;
     } catch (err) {
       throw new HttpError(400, 'invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
     }
+    if (text.includes('\\u0000')) {
+      const path = nulPath(body, []);
+      if (path !== null) {
+        const index = path[0] === 'batch' && typeof path[1] === 'number' ? path[1] : undefined;
+        throw new HttpError(400, 'invalid_event', `\`${path.join('.')}\` contains a NUL character (\\u0000), which PostgreSQL cannot store; remove it`, { field: path.join('.'), ...(index === undefined ? {} : { index }) });
+      }
+    }
+    return body;
   });
+}
+
+/** The path of the first key or string value holding U+0000, or null. */
+function nulPath(v: unknown, path: Array<string | number>): Array<string | number> | null {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : null;
+  if (v === null || typeof v !== 'object') return null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = nulPath(v[i], [...path, i]);
+      if (p) return p;
+    }
+    return null;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (k.includes('\u0000')) return [...path, k];
+    const p = nulPath(x, [...path, k]);
+    if (p) return p;
+  }
+  return null;
 }

@@ -184,6 +184,11 @@ for (const target of dbTargets()) {
       assert.equal(badTime.body.error.field, 'timestamp');
       const notObject = await send('/v1/batch', { batch: 'nope' });
       assert.equal(notObject.status, 400);
+      const nul = await send('/v1/batch', { batch: [{ type: 'track', userId: 'ok', event: 'Fine' }, { type: 'track', userId: 'u', event: 'E', properties: { note: 'a\u0000b' } }] });
+      assert.equal(nul.status, 400);
+      assert.equal(nul.body.error.code, 'invalid_event');
+      assert.equal(nul.body.error.index, 1);
+      assert.equal(nul.body.error.field, 'batch.1.properties.note');
       const badQuery = await admin('/api/customers?limit=0');
       assert.equal(badQuery.status, 400);
       assert.equal(badQuery.body.error.code, 'validation_failed');

@@ -15,8 +15,9 @@ export interface LoadedIdentity {
 /**
  * Look up these userIds and anonymousIds and row-lock the customers they resolve to, in
  * id order (so concurrent batches cannot deadlock on them). One index probe per id.
+ * `exclusive` (PGlite: the only connection) skips the row locks: nobody else writes.
  */
-export async function loadIdentities(tx: Queryable, workspaceId: number, userIds: string[], anonymousIds: string[]): Promise<LoadedIdentity[]> {
+export async function loadIdentities(tx: Queryable, workspaceId: number, userIds: string[], anonymousIds: string[], exclusive = false): Promise<LoadedIdentity[]> {
   if (userIds.length === 0 && anonymousIds.length === 0) return [];
   const { rows } = await tx.query<CustomerRow & { kind: IdKind; value: string }>(
     `WITH ids AS (
@@ -29,7 +30,7 @@ export async function loadIdentities(tx: Queryable, workspaceId: number, userIds
                               WHERE workspace_id = $1 AND kind = 'anonymous' AND value = v.value OFFSET 0) i)
      SELECT ids.kind, ids.value, c.id, c.user_id, c.traits, c.trait_times, c.first_touch, c.last_touch
        FROM ids JOIN customers c ON c.id = ids.customer_id
-      ORDER BY c.id FOR UPDATE OF c`,
+      ORDER BY c.id${exclusive ? '' : ' FOR UPDATE OF c'}`,
     [workspaceId, userIds, anonymousIds],
   );
   const profiles = new Map<number, Profile>();

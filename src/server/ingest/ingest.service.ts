@@ -131,7 +131,7 @@ async function resolveIdentities(tx: Queryable, workspaceId: number, events: Nor
     for (const value of anonIds) if (opts.cache?.get(workspaceId, 'anonymous', value) === undefined) unknown.push({ kind: 'anonymous', value });
     await lockNewIdentities(tx, workspaceId, unknown);
   }
-  const identities = await loadIdentities(tx, workspaceId, [...userIds], [...anonIds]);
+  const identities = await loadIdentities(tx, workspaceId, [...userIds], [...anonIds], opts.exclusive);
   const spare = await allocateCustomerIds(tx, userIds.size + anonIds.size - identities.length, opts);
   const graph = new IdentityGraph(() => {
     const id = spare.pop();
