@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
-import { PGlite } from '@electric-sql/pglite';
+import { openPgliteSession, type PgliteSession } from './pglite-client.js';
 
 /** Anything that can run a parameterised SQL statement: the database or an open transaction. */
 export interface Queryable {
@@ -23,8 +23,8 @@ export interface Db extends Queryable {
   /** Run `fn` inside BEGIN/COMMIT; rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-  /** The underlying driver object (pg.Pool or PGlite), for migrations and bulk paths. */
-  readonly raw: pg.Pool | PGlite;
+  /** The underlying driver: the pg.Pool, or the PGlite worker session; for migrations. */
+  readonly raw: pg.Pool | PgliteSession;
 }
 
 export interface OpenDbOptions {
@@ -97,24 +97,21 @@ async function openPglite(dataDir: string): Promise<Db> {
     mkdirSync(dir, { recursive: true });
     release = lockDataDir(resolve(dataDir, 'tenure.pid'));
   }
-  const parsers = { 20: (v: string) => Number(v), 1700: (v: string) => Number(v) };
-  const db = await PGlite.create(dir, { parsers });
-  const run = async <T>(q: Pick<PGlite, 'query'>, text: string, params?: unknown[]) => {
-    const r = await q.query<T>(text, params as unknown[]);
-    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
-  };
-  const copy = async (q: Pick<PGlite, 'query'>, target: string, data: string) => {
-    const r = await q.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob([data]) });
-    return r.affectedRows ?? 0;
-  };
+  let session: PgliteSession;
+  try {
+    session = await openPgliteSession(dir);
+  } catch (err) {
+    release();
+    throw err;
+  }
   return {
     kind: 'pglite',
-    raw: db,
-    query: (text, params) => run(db, text, params),
-    copyFrom: (target, data) => copy(db, target, data),
-    transaction: (fn) => db.transaction((tx) => fn({ query: (text, params) => run(tx, text, params), copyFrom: (target, data) => copy(tx, target, data) })),
+    raw: session,
+    query: (text, params) => session.query(text, params),
+    copyFrom: (target, data) => session.copyFrom(target, data),
+    transaction: (fn) => session.transaction(fn),
     close: async () => {
-      await db.close();
+      await session.close();
       release();
     },
   };

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type pg from 'pg';
-import type { PGlite } from '@electric-sql/pglite';
+import type { PgliteSession } from './pglite-client.js';
 import type { Db } from './client.js';
 
 /** Locate the committed migrations folder from src/ (tsx) or dist/ (built). */
@@ -23,9 +23,7 @@ const MIGRATION_LOCK = 7_316_142;
 export async function migrate(db: Db): Promise<void> {
   const migrationsFolderPath = migrationsFolder();
   if (db.kind === 'pglite') {
-    const { drizzle } = await import('drizzle-orm/pglite');
-    const { migrate: run } = await import('drizzle-orm/pglite/migrator');
-    await run(drizzle(db.raw as PGlite), { migrationsFolder: migrationsFolderPath });
+    await (db.raw as PgliteSession).migrate(migrationsFolderPath);
     return;
   }
   const pool = db.raw as pg.Pool;
