@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   TENURE_DATA_DIR: z.string().min(1).default('./.tenure'),
   TENURE_WRITE_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
   TENURE_ADMIN_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+  TENURE_INGEST_LANES: z.coerce.number({ error: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16').min(1, 'must be a whole number from 1 to 16').max(16, 'must be a whole number from 1 to 16').default(2),
   TENURE_DEMO: z
     .enum(['auto', 'true', 'false', '1', '0'])
     .default('auto')

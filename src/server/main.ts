@@ -6,6 +6,7 @@ import { openRuntime, printGeneratedKeys } from './runtime.js';
 import { buildApp } from './http/app.js';
 import { importCsv, type ImportKind } from './import/csv-import.js';
 import { seedDemo, isEmpty } from './demo/demo.js';
+import { startEmbeddedMaintenance } from './db/maintenance.js';
 import { rotateKeys } from './workspaces/rotate.js';
 
 function port(v: string): number {
@@ -26,7 +27,8 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     log.info('empty database: generating demo data (set TENURE_DEMO=false to skip)');
     await seedDemo(db, workspace.id, { progress: process.stderr.isTTY === true, log });
   }
-  const app = await buildApp({ db, log });
+  const app = await buildApp({ db, log, ingestLanes: config.TENURE_INGEST_LANES });
+  const stopMaintenance = startEmbeddedMaintenance(db, log);
   const listenPort = opts.port ?? config.PORT;
   const host = opts.host ?? config.HOST;
   const address = await app.listen({ port: listenPort, host });
@@ -37,6 +39,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    stopMaintenance();
     await app.close();
     await db.close();
     process.exit(0);

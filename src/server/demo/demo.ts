@@ -5,6 +5,7 @@ import { CHANNELS } from './catalog.js';
 import { Rng } from './rng.js';
 import { acquisitionTimes, simulateCustomer, type SimulationEnv } from './simulate.js';
 import { DemoWriter } from './write.js';
+import { maintainTables } from '../db/maintenance.js';
 
 export interface DemoOptions {
   /** Known (signed-up) customers; anonymous-only visitors come on top (15%). Default 10,000. */
@@ -49,7 +50,7 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   // All or nothing: one transaction. On an empty embedded database the event indexes are
   // dropped for the load and rebuilt at the end (a sorted build is several times cheaper
   // than 1M incremental inserts); a crash rolls the drop back with everything else.
-  return db.transaction(async (tx) => {
+  const loaded = await db.transaction(async (tx) => {
     const rebuild = db.kind === 'pglite' && (await tableIsEmpty(tx, 'events')) ? await dropIndexes(tx, 'events') : null;
     const writer = new DemoWriter(tx, db.kind === 'pglite', workspaceId, seed);
   const acquired = new Map<string, number>();
@@ -78,6 +79,9 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   opts.log?.info({ customers: writer.customersWritten, events: writer.eventsWritten, seconds: (Date.now() - t0) / 1000 }, 'demo data loaded');
   return { customers: writer.customersWritten, events: writer.eventsWritten };
   });
+  // Fresh statistics for the planner (PGlite has no autovacuum to gather them).
+  await maintainTables(db);
+  return loaded;
 }
 
 async function tableIsEmpty(db: Queryable, table: string): Promise<boolean> {

@@ -14,10 +14,12 @@ import { ingestRoutes } from './routes/ingest.routes.js';
 export interface AppDeps {
   db: Db;
   log: Logger;
+  /** Ingestion writer lanes on PostgreSQL (see IngestQueueOptions.lanes). */
+  ingestLanes?: number;
 }
 
 /** Build the HTTP server (not listening yet). */
-export async function buildApp({ db, log }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ db, log, ingestLanes }: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), trustProxy: true, return503OnClosing: true });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -42,7 +44,7 @@ export async function buildApp({ db, log }: AppDeps): Promise<FastifyInstance> {
 
   const keys = new KeyResolver(db);
   healthRoutes(app, { db });
-  ingestRoutes(app, { queue: new IngestQueue(db, { log }), keys });
+  ingestRoutes(app, { queue: new IngestQueue(db, { log, lanes: ingestLanes }), keys });
   customerRoutes(app, { db, keys });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

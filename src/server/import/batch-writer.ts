@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import { IdentityCache } from '../ingest/identity-cache.js';
 import { ingestEvents } from '../ingest/ingest.service.js';
 import type { NormalizedEvent } from '../ingest/normalize.js';
 
@@ -29,6 +30,8 @@ export class BatchWriter {
   duplicates = 0;
   private events: NormalizedEvent[] = [];
   private lines: number[] = [];
+  /** Customers of identities already seen in this file skip identity resolution, as in the server. */
+  private readonly cache = new IdentityCache();
 
   constructor(
     private readonly db: Db,
@@ -56,12 +59,12 @@ export class BatchWriter {
     this.lines = [];
     if (events.length === 0) return;
     try {
-      this.count(await ingestEvents(this.db, this.workspaceId, events));
+      this.count(await ingestEvents(this.db, this.workspaceId, events, { cache: this.cache }));
     } catch (err) {
       if (!isDataError(err)) throw err;
       for (const [i, event] of events.entries()) {
         try {
-          this.count(await ingestEvents(this.db, this.workspaceId, [event]));
+          this.count(await ingestEvents(this.db, this.workspaceId, [event], { cache: this.cache }));
         } catch (one) {
           if (!isDataError(one)) throw one;
           this.reject({ line: lines[i]!, message: `the database refused this row: ${one.message}` });

@@ -37,6 +37,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Db } from '../db/client.js';
+import { maintainTables } from '../db/maintenance.js';
 import { normalizeCall } from '../ingest/normalize.js';
 import { BatchWriter } from './batch-writer.js';
 import { parseHeader, type Column, type ImportKind } from './columns.js';
@@ -97,6 +98,7 @@ export async function importCsv(db: Db, workspaceId: number, kind: ImportKind, f
   let columns: Column[] | null = null;
   let headerBytes = 0;
   let rows = 0;
+  let nextMaintenance = 50_000;
   let line = 0;
   try {
     for await (const chunk of readCsv(source)) {
@@ -122,7 +124,14 @@ export async function importCsv(db: Db, workspaceId: number, kind: ImportKind, f
           continue;
         }
         writer.add(normalized.event, line);
-        if (writer.full) await writer.flush();
+        if (writer.full) {
+          await writer.flush();
+          // Keep planner statistics current while a large file loads (PGlite has no autovacuum).
+          if (writer.accepted >= nextMaintenance) {
+            await maintainTables(db);
+            nextMaintenance = writer.accepted * 2;
+          }
+        }
       }
       progress.update(chunk[chunk.length - 1]!.bytes, rows);
     }
@@ -140,6 +149,7 @@ export async function importCsv(db: Db, workspaceId: number, kind: ImportKind, f
   }
   report.accepted = writer.accepted;
   report.duplicates = writer.duplicates;
+  if (report.accepted > 0) await maintainTables(db); // fresh planner statistics (PGlite has no autovacuum)
   report.rejected.sort((a, b) => a.line - b.line);
   return report;
 }

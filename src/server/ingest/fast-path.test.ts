@@ -76,5 +76,30 @@ for (const target of dbTargets()) {
       const orphans = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events e WHERE e.workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = e.customer_id)', [ws]);
       assert.equal(orphans.rows[0]!.n, 0);
     });
+
+    it('never leaves events on a customer merged away while another process appends to it', async () => {
+      const ws = (await makeWorkspace(db, 'fp4')).workspace.id;
+      const appender = new IdentityCache(); // "process" A: has every old id cached
+      const N = 30;
+      for (let i = 0; i < N; i++) {
+        await ingestEvents(db, ws, [call('track', { userId: `fp4-old-${i}`, event: 'Before', timestamp: '2025-01-01T00:00:00Z' })], { cache: appender });
+        await ingestEvents(db, ws, [call('track', { userId: `fp4-new-${i}`, event: 'Before', timestamp: '2025-01-01T00:00:00Z' })]);
+      }
+      // "Process" B merges each old customer into the new one while A appends to the old one
+      // through its cache (on PostgreSQL the two run on separate connections at once).
+      await Promise.all(
+        Array.from({ length: N }, (_, i) => [
+          ingestEvents(db, ws, [call('alias', { userId: `fp4-new-${i}`, previousId: `fp4-old-${i}` })]),
+          ingestEvents(db, ws, [call('track', { userId: `fp4-old-${i}`, event: 'During', timestamp: '2025-01-02T00:00:00Z' })], { cache: appender }),
+        ]).flat(),
+      );
+      const orphans = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events e WHERE e.workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = e.customer_id)', [ws]);
+      assert.equal(orphans.rows[0]!.n, 0);
+      const { rows } = await db.query<{ customers: number; events: number }>(
+        `SELECT count(DISTINCT customer_id)::int AS customers, count(*)::int AS events FROM events WHERE workspace_id = $1 AND type = 'track'`,
+        [ws],
+      );
+      assert.deepEqual(rows[0], { customers: N, events: 3 * N });
+    });
   });
 }

@@ -26,20 +26,22 @@ const RETRYABLE_PG_CODES = new Set(['40001', '40P01', '23505']);
  * update profiles and accounts. When this resolves, everything is committed.
  * Concurrent writers touching the same identities are handled by retrying the batch.
  * `insertedIds`, when given, receives the messageIds newly stored; `cache` (one per
- * process) lets events of known customers skip identity resolution.
+ * process) lets events of known customers skip identity resolution; `checkStored` looks
+ * up stored messageIds before appending (for sources where repeats are common, such as
+ * re-imported files) instead of relying on the unique index.
  */
 export async function ingestEvents(
   db: Db,
   workspaceId: number,
   events: NormalizedEvent[],
-  opts: { insertedIds?: Set<string>; cache?: IdentityCache } = {},
+  opts: { insertedIds?: Set<string>; cache?: IdentityCache; checkStored?: boolean } = {},
 ): Promise<IngestResult> {
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
   for (let attempt = 1; ; attempt++) {
     try {
-      // First attempt: append optimistically; a retry (after a conflict, e.g. a messageId
-      // already stored) checks for stored messageIds first.
-      const batchOpts = { exclusive: db.kind === 'pglite', cache: opts.cache, checkStored: attempt > 1 };
+      // First attempt: append optimistically (unless the caller expects duplicates); a
+      // retry (after a conflict, e.g. a messageId already stored) checks first.
+      const batchOpts = { exclusive: db.kind === 'pglite', cache: opts.cache, checkStored: opts.checkStored === true || attempt > 1 };
       const { fresh, customerIds } = await db.transaction((tx) => applyBatch(tx, workspaceId, events, batchOpts));
       opts.cache?.remember(workspaceId, fresh, customerIds);
       if (opts.insertedIds) for (const e of fresh) opts.insertedIds.add(e.messageId);

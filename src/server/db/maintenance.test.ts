@@ -1,0 +1,50 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Db } from './client.js';
+import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
+import { maintainTables } from './maintenance.js';
+
+for (const target of dbTargets()) {
+  describe(`maintainTables (${target.name})`, () => {
+    let db: Db;
+    before(async () => {
+      db = await target.open();
+    });
+    after(() => db.close());
+
+    it('analyzes a table that changed and vacuums one with dead rows, then has nothing left to do', async () => {
+      const ws = (await makeWorkspace(db, 'maint')).workspace.id;
+      // So PostgreSQL's own autovacuum cannot do the work first (this is a scratch database).
+      for (const t of ['events', 'marketing_spend']) await db.query(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`);
+      await db.query(
+        `INSERT INTO events (workspace_id, customer_id, message_id, type, timestamp, received_at)
+         SELECT $1, g % 100, 'maint-' || g, 'track', now(), now() FROM generate_series(1, 5000) g`,
+        [ws],
+      );
+      await maintainTables(db); // whatever earlier tests left behind
+      await db.query(
+        `INSERT INTO events (workspace_id, customer_id, message_id, type, timestamp, received_at)
+         SELECT $1, g % 100, 'maint-more-' || g, 'track', now(), now() FROM generate_series(1, 5000) g`,
+        [ws],
+      );
+      await db.query(`INSERT INTO marketing_spend (workspace_id, day, channel, amount) SELECT $1, d::date, 'paid_search', 10 FROM generate_series('2025-01-01'::date, '2025-12-31'::date, '1 day') d`, [ws]);
+      await db.query(`UPDATE marketing_spend SET amount = 11 WHERE workspace_id = $1`, [ws]);
+      const stats = async (table: string) =>
+        (await db.query<{ modified: number; dead: number }>(`SELECT n_mod_since_analyze::int AS modified, n_dead_tup::int AS dead FROM pg_stat_user_tables WHERE relname = $1`, [table])).rows[0]!;
+      // PostgreSQL's statistics reach pg_stat_user_tables a moment after a statement ends.
+      for (let i = 0; i < 50 && (await stats('events')).modified < 5000; i++) await new Promise((r) => setTimeout(r, 100));
+
+      const done = await maintainTables(db);
+      assert.deepEqual(
+        done.filter((d) => d.table === 'events' || d.table === 'marketing_spend'),
+        [
+          { table: 'events', action: 'analyze' },
+          { table: 'marketing_spend', action: 'vacuum' },
+        ],
+      );
+      assert.equal((await stats('events')).modified, 0);
+      assert.equal((await stats('marketing_spend')).dead, 0);
+      assert.deepEqual((await maintainTables(db)).filter((d) => d.table === 'events' || d.table === 'marketing_spend'), []);
+    });
+  });
+}

@@ -1,0 +1,59 @@
+import type { Logger } from '../log.js';
+import type { Db, Queryable } from './client.js';
+
+/** What one maintenance pass did to one table. */
+export interface MaintenanceAction {
+  table: string;
+  action: 'vacuum' | 'analyze';
+}
+
+/**
+ * VACUUM or ANALYZE the tables of the current schema that need it, with autovacuum's
+ * default thresholds: ANALYZE once more than 50 + 10% of a table's rows changed since its
+ * last statistics, VACUUM (with ANALYZE) once more than 50 + 20% are dead. PGlite runs
+ * no autovacuum daemon, so without this its statistics never exist (the planner then
+ * picks plans that scan whole tables as they grow) and updated rows are never reclaimed.
+ * On PostgreSQL autovacuum does the same; calling this after a bulk load just does it now.
+ * Must not run inside a transaction.
+ */
+export async function maintainTables(db: Queryable): Promise<MaintenanceAction[]> {
+  const { rows } = await db.query<{ table: string; modified: number; dead: number; live: number }>(
+    `SELECT relname AS table, n_mod_since_analyze::float8 AS modified, n_dead_tup::float8 AS dead, n_live_tup::float8 AS live
+       FROM pg_stat_user_tables WHERE schemaname = current_schema() ORDER BY relname`,
+  );
+  const done: MaintenanceAction[] = [];
+  for (const r of rows) {
+    const table = `"${r.table.replace(/"/g, '""')}"`;
+    if (r.dead > 50 + 0.2 * r.live) {
+      await db.query(`VACUUM (ANALYZE) ${table}`);
+      done.push({ table: r.table, action: 'vacuum' });
+    } else if (r.modified > 50 + 0.1 * r.live) {
+      await db.query(`ANALYZE ${table}`);
+      done.push({ table: r.table, action: 'analyze' });
+    }
+  }
+  return done;
+}
+
+/**
+ * On PGlite, run `maintainTables` every `everyMs` (default a minute) for as long as the
+ * server runs; returns the function that stops it. PostgreSQL has autovacuum: nothing to do.
+ */
+export function startEmbeddedMaintenance(db: Db, log: Logger, everyMs = 60_000): () => void {
+  if (db.kind !== 'pglite') return () => {};
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    maintainTables(db)
+      .then((done) => {
+        if (done.length > 0) log.debug({ done }, 'embedded database maintenance');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'embedded database maintenance failed; will try again'))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
