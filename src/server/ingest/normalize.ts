@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { CallSchemas, type CallType } from '../../contracts/segment.js';
 import type { ErrorCode } from '../../contracts/errors.js';
+import { certainlyValid } from './fast-validate.js';
 
 /** Largest accepted single event, as Segment: 32 KB of JSON. */
 export const MAX_EVENT_BYTES = 32 * 1024;
@@ -62,13 +63,18 @@ export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts,
     const size = Buffer.byteLength(JSON.stringify(raw));
     if (size > MAX_EVENT_BYTES) return fail('event_too_large', `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES} bytes (32 KB)`, '');
   }
-  const parsed = (CallSchemas[type] as z.ZodType).safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join('.');
-    return fail('invalid_event', `${type} call: ${field ? `\`${field}\` ` : ''}${issue.message}`, field);
+  let call: Record<string, unknown>;
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && certainlyValid(raw as Record<string, unknown>, type)) {
+    call = raw as Record<string, unknown>;
+  } else {
+    const parsed = (CallSchemas[type] as z.ZodType).safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.path.join('.');
+      return fail('invalid_event', `${type} call: ${field ? `\`${field}\` ` : ''}${issue.message}`, field);
+    }
+    call = parsed.data as Record<string, unknown>;
   }
-  const call = parsed.data as Record<string, unknown>;
   const userId = idOf(call.userId);
   const anonymousId = idOf(call.anonymousId);
   const previousId = type === 'alias' ? idOf(call.previousId) : null;
