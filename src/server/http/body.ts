@@ -45,32 +45,48 @@ export function registerJsonBody(app: FastifyInstance): void {
     } catch (err) {
       throw new HttpError(400, 'invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
     }
-    if (text.includes('\\u0000')) {
-      const path = nulPath(body, []);
-      if (path !== null) {
+    // Escapes PostgreSQL cannot store: NUL, and half of a UTF-16 surrogate pair.
+    if (text.includes('\\u') && UNSTORABLE_ESCAPE.test(text)) {
+      const found = unstorablePath(body, []);
+      if (found !== null) {
+        const { path, why } = found;
         const index = path[0] === 'batch' && typeof path[1] === 'number' ? path[1] : undefined;
-        throw new HttpError(400, 'invalid_event', `\`${path.join('.')}\` contains a NUL character (\\u0000), which PostgreSQL cannot store; remove it`, { field: path.join('.'), ...(index === undefined ? {} : { index }) });
+        throw new HttpError(400, 'invalid_event', `\`${path.join('.')}\` contains ${why}, which PostgreSQL cannot store; remove it`, { field: path.join('.'), ...(index === undefined ? {} : { index }) });
       }
     }
     return body;
   });
 }
 
-/** The path of the first key or string value holding U+0000, or null. */
-function nulPath(v: unknown, path: Array<string | number>): Array<string | number> | null {
-  if (typeof v === 'string') return v.includes('\u0000') ? path : null;
+const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why PostgreSQL cannot store this string, or null if it can. */
+function unstorable(s: string): string | null {
+  if (s.includes('\u0000')) return 'a NUL character (\\u0000)';
+  if (LONE_SURROGATE.test(s)) return 'half of a UTF-16 surrogate pair (an unpaired \\uD800–\\uDFFF escape)';
+  return null;
+}
+
+/** The first key or string value PostgreSQL cannot store: its path and why, or null. */
+function unstorablePath(v: unknown, path: Array<string | number>): { path: Array<string | number>; why: string } | null {
+  if (typeof v === 'string') {
+    const why = unstorable(v);
+    return why ? { path, why } : null;
+  }
   if (v === null || typeof v !== 'object') return null;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const p = nulPath(v[i], [...path, i]);
-      if (p) return p;
+      const found = unstorablePath(v[i], [...path, i]);
+      if (found) return found;
     }
     return null;
   }
   for (const [k, x] of Object.entries(v)) {
-    if (k.includes('\u0000')) return [...path, k];
-    const p = nulPath(x, [...path, k]);
-    if (p) return p;
+    const why = unstorable(k);
+    if (why) return { path: [...path, k], why };
+    const found = unstorablePath(x, [...path, k]);
+    if (found) return found;
   }
   return null;
 }

@@ -189,10 +189,18 @@ for (const target of dbTargets()) {
       assert.equal(nul.body.error.code, 'invalid_event');
       assert.equal(nul.body.error.index, 1);
       assert.equal(nul.body.error.field, 'batch.1.properties.note');
+      // A lone surrogate can only arrive escaped; a correctly escaped pair (an emoji) is fine.
+      const lone = await http(`${server.url}/v1/track`, { auth: basic(ws.writeKey), rawBody: '{"userId":"u","event":"E","properties":{"name":"a\\ud800b"}}', headers: { 'content-type': 'application/json' } });
+      assert.equal(lone.status, 400);
+      assert.equal(lone.body.error.field, 'properties.name');
+      assert.match(lone.body.error.message, /surrogate/);
       const badQuery = await admin('/api/customers?limit=0');
       assert.equal(badQuery.status, 400);
       assert.equal(badQuery.body.error.code, 'validation_failed');
       assert.equal(await countEvents(ws.workspace.id), before);
+      const emoji = await http(`${server.url}/v1/track`, { auth: basic(ws.writeKey), rawBody: '{"userId":"emoji-user","event":"E","properties":{"name":"\\ud83d\\ude00"}}', headers: { 'content-type': 'application/json' } });
+      assert.equal(emoji.status, 200);
+      assert.equal(await countEvents(ws.workspace.id), before + 1);
     });
 
     it('resolves concurrent batches for the same new user to one customer', async () => {
