@@ -2,11 +2,12 @@
  * Segment ingestion over HTTP, against the real server in a child process.
  *
  *   node --import tsx bench/ingest.ts [--target postgres|pglite|both] [--events N] [--concurrency N]
- *        [--rate EVENTS_PER_S] [--duration S] [--users N] [--profile] [--json]
+ *        [--rate EVENTS_PER_S] [--duration S] [--settle S] [--users N] [--profile] [--json]
  *
  * Per target:
  *   (a) maximum throughput: N events in /v1/batch requests of 100, `concurrency` in flight
- *   (b) a fixed open-loop rate (default 5,000 events/s for 20 s) with latency percentiles
+ *   (b) a fixed open-loop rate (default 5,000 events/s for 20 s) with latency percentiles,
+ *       after a pause (--settle, default 30 s) so the database has digested (a)'s burst
  *   (c) the server's peak RSS during (a) and (b), sampled every 250 ms
  *   (d) with the server stopped, the same rows inserted straight into a copy of `events`
  *       with the server's statement (COPY; 1,000 and 100 rows, 1 connection, and 2 on
@@ -45,6 +46,7 @@ interface Options {
   concurrency: number;
   rate: number;
   duration: number;
+  settle: number;
   users: number;
   profile: boolean;
   json: boolean;
@@ -58,6 +60,7 @@ function parseOptions(): Options {
       concurrency: { type: 'string', default: '16' },
       rate: { type: 'string', default: '5000' },
       duration: { type: 'string', default: '20' },
+      settle: { type: 'string', default: '30' },
       users: { type: 'string', default: '50000' },
       profile: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -75,6 +78,7 @@ function parseOptions(): Options {
     concurrency: num('concurrency', v.concurrency),
     rate: num('rate', v.rate),
     duration: num('duration', v.duration),
+    settle: v.settle === '0' ? 0 : num('settle', v.settle),
     users: num('users', v.users),
     profile: v.profile!,
     json: v.json!,
@@ -150,6 +154,12 @@ async function httpPhases(o: Options, store: Store, server: ServerChild, bodies:
     console.log(`${store.target} (a) max throughput: ${max.eventsPerSec} events/s sustained (${max.events} events in ${max.seconds} s, ${max.requestsPerSec} req/s, ${o.concurrency} in flight); ${latencyLine(a.result.tally)}; ${errorLine(a.result.tally)}`);
     console.log(`${store.target}     CPU during (a), in cores of ${machineInfo().cpus}: server ${a.cpu.server}${a.cpu.postgresBackends === null ? ' (incl. PGlite)' : `, PostgreSQL backends ${a.cpu.postgresBackends}`}, load generator ${a.cpu.loadGenerator}`);
 
+    if (o.settle > 0) {
+      // Let the database digest the burst of (a) (autovacuum, checkpoint) so (b) measures
+      // a steady 5k/s on a database that holds it, not the tail of the burst.
+      console.log(`${store.target}     settling ${o.settle} s after (a) (--settle 0 to measure right after the burst)`);
+      await new Promise((r) => setTimeout(r, o.settle * 1000));
+    }
     const b = await runFixedRate(post, bodies.fixed, PER_BATCH, o.rate);
     const fixed = { targetRate: o.rate, durationSec: round1(b.seconds), achievedRate: Math.round(b.tally.ackedEvents / b.seconds), ...b.tally.percentiles(), errors: b.tally.errors, firstError: b.tally.firstError || undefined };
     console.log(`${store.target} (b) fixed rate ${o.rate} events/s (${o.rate / PER_BATCH} req/s, open loop) for ${fixed.durationSec} s: achieved ${fixed.achievedRate} events/s; ${latencyLine(b.tally)}; ${errorLine(b.tally)}`);
