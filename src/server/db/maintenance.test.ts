@@ -2,7 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from './client.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
-import { maintainTables } from './maintenance.js';
+import { createLogger } from '../log.js';
+import { maintainTables, startEmbeddedMaintenance } from './maintenance.js';
 
 for (const target of dbTargets()) {
   describe(`maintainTables (${target.name})`, () => {
@@ -47,6 +48,27 @@ for (const target of dbTargets()) {
       assert.equal((await stats('events')).modified, 0);
       assert.equal((await stats('marketing_spend')).dead, 0);
       assert.deepEqual((await maintainTables(db)).filter((d) => d.table === 'events' || d.table === 'marketing_spend'), []);
+    });
+
+    if (target.name === 'pglite') it('on PGlite, maintains tables by itself once the database is idle', async () => {
+      const ws = (await makeWorkspace(db, 'maint-auto')).workspace.id;
+      await db.query(
+        `INSERT INTO events (workspace_id, customer_id, message_id, type, timestamp, received_at)
+         SELECT $1, g % 100, 'maint-auto-' || g, 'track', now(), now() FROM generate_series(1, 3000) g`,
+        [ws],
+      );
+      const modified = async () => (await db.query<{ n: number }>(`SELECT n_mod_since_analyze::int AS n FROM pg_stat_user_tables WHERE relname = 'events'`)).rows[0]!.n;
+      // Statistics reach pg_stat_user_tables a moment after a statement ends.
+      for (let i = 0; i < 50 && (await modified()) < 3000; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok((await modified()) >= 3000);
+      const stop = startEmbeddedMaintenance(db, createLogger('silent'), { checkEveryMs: 100 });
+      try {
+        // Look only every 1.5 s: each look is itself database work, and the pass waits for a 1 s lull.
+        for (let i = 0; i < 8 && (await modified()) > 0; i++) await new Promise((r) => setTimeout(r, 1_500));
+      } finally {
+        stop();
+      }
+      assert.equal(await modified(), 0);
     });
   });
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import type { Db, Queryable } from './client.js';
+import type { PgliteSession } from './pglite-client.js';
 
 /** What one maintenance pass did to one table. */
 export interface MaintenanceAction {
@@ -37,20 +38,27 @@ export async function maintainTables(db: Queryable, opts: { skip?: (table: strin
 }
 
 /**
- * On PGlite, run `maintainTables` every `everyMs` (default a minute) for as long as the
- * server runs, touching one table at most every `perTableMs` (default 5 minutes): PGlite
- * has one session, so an ANALYZE holds up ingestion for its duration (~0.4 s on 250k
- * events), and a table growing under steady traffic would otherwise qualify every minute.
- * Returns the function that stops it. PostgreSQL has autovacuum: nothing to do.
+ * On PGlite, run `maintainTables` while the server runs: PGlite has one session, so an
+ * ANALYZE holds up ingestion for its duration (~0.4 s on 250k events). A pass runs once
+ * the database has been idle for a second, checked every few seconds; under traffic that
+ * never pauses, it runs anyway once `maxDeferMs` (default 10 minutes) have passed since
+ * the last pass. A table is touched at most every `perTableMs` (default 5 minutes), or a
+ * table growing under steady traffic would qualify every time. Returns the function that
+ * stops it. PostgreSQL has autovacuum: nothing to do.
  */
-export function startEmbeddedMaintenance(db: Db, log: Logger, everyMs = 60_000, perTableMs = 300_000): () => void {
+export function startEmbeddedMaintenance(db: Db, log: Logger, opts: { checkEveryMs?: number; maxDeferMs?: number; perTableMs?: number } = {}): () => void {
   if (db.kind !== 'pglite') return () => {};
+  const session = db.raw as PgliteSession;
+  const { checkEveryMs = 5_000, maxDeferMs = 600_000, perTableMs = 300_000 } = opts;
   let running = false;
+  let lastPass = Date.now();
   const lastRun = new Map<string, number>();
   const timer = setInterval(() => {
     if (running) return;
-    running = true;
     const now = Date.now();
+    if (session.idleMs() < 1_000 && now - lastPass < maxDeferMs) return;
+    running = true;
+    lastPass = now;
     maintainTables(db, { skip: (table) => now - (lastRun.get(table) ?? 0) < perTableMs })
       .then((done) => {
         for (const d of done) lastRun.set(d.table, now);
@@ -60,7 +68,7 @@ export function startEmbeddedMaintenance(db: Db, log: Logger, everyMs = 60_000, 
       .finally(() => {
         running = false;
       });
-  }, everyMs);
+  }, checkEveryMs);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -16,6 +16,8 @@ export interface PgliteSession extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Apply drizzle migrations from `folder` inside the worker. */
   migrate(folder: string): Promise<void>;
+  /** Milliseconds since the session last had work (0 while it has some). */
+  idleMs(): number;
   close(): Promise<void>;
 }
 
@@ -69,8 +71,13 @@ export async function openPgliteSession(dir: string): Promise<PgliteSession> {
 
   // One session: a transaction owns it until it ends; everything else queues behind.
   let tail: Promise<unknown> = Promise.resolve();
+  let queued = 0;
+  let idleSince = Date.now();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn);
+    queued++;
+    const run = tail.then(fn).finally(() => {
+      if (--queued === 0) idleSince = Date.now();
+    });
     tail = run.catch(() => undefined);
     return run;
   };
@@ -94,6 +101,7 @@ export async function openPgliteSession(dir: string): Promise<PgliteSession> {
           throw err;
         }
       }),
+    idleMs: () => (queued > 0 ? 0 : Date.now() - idleSince),
     migrate: (folder) => serial(() => call<null>({ op: 'migrate', folder }).then(() => undefined)),
     close: () =>
       serial(async () => {
