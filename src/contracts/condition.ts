@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * Tenure's one rule language: a condition on a customer's traits and behaviour, as a JSON
+ * tree. Lifecycle stage rules, segments, journey branches, loyalty earn rules and health
+ * measures are all conditions. Two evaluators must agree on every condition: the SQL
+ * compiler (src/server/rules/compile-sql.ts, all customers at once) and the in-memory
+ * evaluator (src/server/rules/evaluate.ts, the one customer an event just changed).
+ *
+ * Semantics shared by both:
+ * - A condition is evaluated at a time `now`; only events at or before `now` count.
+ * - Numbers compare as numbers only when the stored value is a JSON number; a string
+ *   "5" is not 5. Equality compares scalars (string, number, boolean) exactly.
+ * - A missing trait or property fails every test except `neq` and `not_exists`.
+ * - `within` a duration means (now − duration, now]; `between` means [from, to).
+ *
+ * Still to come (issue #3 onward): current stage and time in stage, segment membership
+ * and computed scores.
+ */
+
+export const DurationSchema = z.strictObject({
+  amount: z.number().int().positive().max(100_000),
+  unit: z.enum(['minutes', 'hours', 'days', 'weeks']),
+});
+export type Duration = z.infer<typeof DurationSchema>;
+
+const Scalar = z.union([z.string().max(1_000), z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean()]);
+export type Scalar = z.infer<typeof Scalar>;
+
+/** A dotted path into traits or event properties, e.g. `address.city`. */
+const Path = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^.]+(\.[^.]+)*$/, 'must be a dotted path such as `plan` or `address.city`');
+
+/** A test on one value (a trait, or an event property). */
+export const ValueTestSchema = z.discriminatedUnion('op', [
+  z.strictObject({ path: Path, op: z.enum(['eq', 'neq']), value: Scalar }),
+  z.strictObject({ path: Path, op: z.enum(['gt', 'gte', 'lt', 'lte']), value: z.number().refine(Number.isFinite, 'must be a finite number') }),
+  z.strictObject({ path: Path, op: z.literal('contains'), value: z.string().min(1).max(1_000) }),
+  z.strictObject({ path: Path, op: z.enum(['exists', 'not_exists']) }),
+]);
+export type ValueTest = z.infer<typeof ValueTestSchema>;
+
+export const CompareOp = z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']);
+export type CompareOp = z.infer<typeof CompareOp>;
+
+/** Which events count: a rolling window ending now, or a fixed range [from, to). */
+export const WindowSchema = z.union([
+  z.strictObject({ within: DurationSchema }),
+  z.strictObject({ between: z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }) }),
+]);
+export type Window = z.infer<typeof WindowSchema>;
+
+const EventName = z.string().min(1).max(512);
+
+export const TraitLeaf = z.strictObject({ trait: ValueTestSchema });
+/** Performed EVENT [where …] with a count (default: at least once) [in a window]. */
+export const PerformedLeaf = z.strictObject({
+  performed: z.strictObject({
+    event: EventName,
+    where: z.array(ValueTestSchema).max(20).optional(),
+    count: z.strictObject({ op: CompareOp, value: z.number().int().min(0) }).optional(),
+    window: WindowSchema.optional(),
+  }),
+});
+/** The last matching event happened within a duration, or before it (and it happened). */
+export const LastPerformedLeaf = z.strictObject({
+  lastPerformed: z.strictObject({ event: EventName, where: z.array(ValueTestSchema).max(20).optional(), op: z.enum(['within', 'before']), duration: DurationSchema }),
+});
+/** The customer's first event happened within a duration, or before it. */
+export const FirstSeenLeaf = z.strictObject({ firstSeen: z.strictObject({ op: z.enum(['within', 'before']), duration: DurationSchema }) });
+/** sum / avg / min / max of a numeric event property (non-numbers are skipped), compared to a number. */
+export const AggregateLeaf = z.strictObject({
+  aggregate: z.strictObject({
+    event: EventName,
+    property: Path,
+    fn: z.enum(['sum', 'avg', 'min', 'max']),
+    op: CompareOp,
+    value: z.number().refine(Number.isFinite, 'must be a finite number'),
+    where: z.array(ValueTestSchema).max(20).optional(),
+    window: WindowSchema.optional(),
+  }),
+});
+
+export type Condition =
+  | z.infer<typeof TraitLeaf>
+  | z.infer<typeof PerformedLeaf>
+  | z.infer<typeof LastPerformedLeaf>
+  | z.infer<typeof FirstSeenLeaf>
+  | z.infer<typeof AggregateLeaf>
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition };
+
+/** A condition tree, validated; errors name the path of the bad node. */
+export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    TraitLeaf,
+    PerformedLeaf,
+    LastPerformedLeaf,
+    FirstSeenLeaf,
+    AggregateLeaf,
+    z.strictObject({ all: z.array(ConditionSchema).min(1).max(100) }),
+    z.strictObject({ any: z.array(ConditionSchema).min(1).max(100) }),
+    z.strictObject({ not: ConditionSchema }),
+  ]),
+);
+
+/** Milliseconds in a duration. */
+export function durationMs(d: Duration): number {
+  const unit = { minutes: 60_000, hours: 3_600_000, days: 86_400_000, weeks: 604_800_000 }[d.unit];
+  return d.amount * unit;
+}

@@ -1,0 +1,103 @@
+import { durationMs, type CompareOp, type Condition, type ValueTest, type Window } from '../../contracts/condition.js';
+
+/**
+ * Compile a condition to one SQL boolean expression over a `customers` row (alias `c` by
+ * default), for evaluating every customer at once: `SELECT c.id FROM customers c WHERE
+ * c.workspace_id = $1 AND (<sql>)`. Values go into `params` (the caller's own parameters
+ * may already be there; placeholders continue after them). The semantics are exactly
+ * those of the in-memory evaluator (./evaluate.ts); see src/contracts/condition.ts.
+ */
+export function compileCondition(cond: Condition, opts: { now: Date; params: unknown[]; customer?: string }): string {
+  const ctx: Ctx = { params: opts.params, customer: opts.customer ?? 'c', now: opts.now, nowParam: null };
+  return node(cond, ctx);
+}
+
+interface Ctx {
+  params: unknown[];
+  customer: string;
+  now: Date;
+  /** The placeholder of `now`, added on first use (an unused parameter has no type). */
+  nowParam: string | null;
+}
+
+function nowRef(ctx: Ctx): string {
+  ctx.nowParam ??= param(ctx, ctx.now.toISOString(), 'timestamptz');
+  return ctx.nowParam;
+}
+
+function param(ctx: Ctx, value: unknown, type: string): string {
+  ctx.params.push(value);
+  return `$${ctx.params.length}::${type}`;
+}
+
+const SQL_OP: Record<CompareOp, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+function node(cond: Condition, ctx: Ctx): string {
+  if ('all' in cond) return `(${cond.all.map((c) => node(c, ctx)).join(' AND ')})`;
+  if ('any' in cond) return `(${cond.any.map((c) => node(c, ctx)).join(' OR ')})`;
+  if ('not' in cond) return `(NOT ${node(cond.not, ctx)})`;
+  if ('trait' in cond) return valueTest(cond.trait, `${ctx.customer}.traits`, ctx);
+  if ('performed' in cond) {
+    const p = cond.performed;
+    const count = `(SELECT count(*) FROM events e WHERE ${eventFilter(p.event, p.where, p.window, ctx)})`;
+    return `(${count} ${SQL_OP[p.count?.op ?? 'gte']} ${param(ctx, p.count?.value ?? 1, 'int8')})`;
+  }
+  if ('lastPerformed' in cond) {
+    const l = cond.lastPerformed;
+    const last = `(SELECT max(e.timestamp) FROM events e WHERE ${eventFilter(l.event, l.where, undefined, ctx)})`;
+    const edge = param(ctx, new Date(ctx.now.getTime() - durationMs(l.duration)).toISOString(), 'timestamptz');
+    return `COALESCE(${last} ${l.op === 'within' ? '>' : '<='} ${edge}, false)`;
+  }
+  if ('firstSeen' in cond) {
+    const first = `(SELECT min(e.timestamp) FROM events e WHERE e.customer_id = ${ctx.customer}.id AND e.timestamp <= ${nowRef(ctx)})`;
+    const edge = param(ctx, new Date(ctx.now.getTime() - durationMs(cond.firstSeen.duration)).toISOString(), 'timestamptz');
+    return `COALESCE(${first} ${cond.firstSeen.op === 'within' ? '>' : '<='} ${edge}, false)`;
+  }
+  const a = cond.aggregate;
+  const v = `(e.properties #> ${param(ctx, a.property.split('.'), 'text[]')})`;
+  const num = `CASE WHEN jsonb_typeof(${v}) = 'number' THEN (${v})::numeric END`;
+  const value = param(ctx, a.value, 'numeric');
+  const op = SQL_OP[a.op];
+  const from = `FROM events e WHERE ${eventFilter(a.event, a.where, a.window, ctx)}`;
+  switch (a.fn) {
+    case 'sum':
+      return `COALESCE((SELECT COALESCE(sum(${num}), 0) ${op} ${value} ${from}), false)`;
+    case 'avg':
+      // avg op v ⇔ sum op v × count, count > 0 (as the in-memory evaluator, without division).
+      return `COALESCE((SELECT count(${num}) > 0 AND sum(${num}) ${op} ${value} * count(${num}) ${from}), false)`;
+    case 'min':
+    case 'max':
+      return `COALESCE((SELECT ${a.fn}(${num}) ${op} ${value} ${from}), false)`;
+  }
+}
+
+/** Events of the customer named `name`, at or before now, in the window, passing every `where` test. */
+function eventFilter(name: string, where: ValueTest[] | undefined, window: Window | undefined, ctx: Ctx): string {
+  const parts = [`e.customer_id = ${ctx.customer}.id`, `e.event = ${param(ctx, name, 'text')}`, `e.timestamp <= ${nowRef(ctx)}`];
+  if (window && 'within' in window) parts.push(`e.timestamp > ${param(ctx, new Date(ctx.now.getTime() - durationMs(window.within)).toISOString(), 'timestamptz')}`);
+  if (window && 'between' in window) {
+    parts.push(`e.timestamp >= ${param(ctx, new Date(window.between.from).toISOString(), 'timestamptz')}`);
+    parts.push(`e.timestamp < ${param(ctx, new Date(window.between.to).toISOString(), 'timestamptz')}`);
+  }
+  for (const w of where ?? []) parts.push(valueTest(w, 'e.properties', ctx));
+  return parts.join(' AND ');
+}
+
+/** One value test on a jsonb column; never NULL (a missing value is false, or true for neq / not_exists). */
+function valueTest(test: ValueTest, column: string, ctx: Ctx): string {
+  const v = `(${column} #> ${param(ctx, test.path.split('.'), 'text[]')})`;
+  switch (test.op) {
+    case 'exists':
+      return `(${v} IS NOT NULL)`;
+    case 'not_exists':
+      return `(${v} IS NULL)`;
+    case 'eq':
+      return `COALESCE(${v} = ${param(ctx, JSON.stringify(test.value), 'jsonb')}, false)`;
+    case 'neq':
+      return `(${v} IS DISTINCT FROM ${param(ctx, JSON.stringify(test.value), 'jsonb')})`;
+    case 'contains':
+      return `(CASE WHEN jsonb_typeof(${v}) = 'string' THEN strpos(${v} #>> '{}', ${param(ctx, test.value, 'text')}) > 0 ELSE false END)`;
+    default:
+      return `(CASE WHEN jsonb_typeof(${v}) = 'number' THEN (${v})::numeric ${SQL_OP[test.op]} ${param(ctx, test.value, 'numeric')} ELSE false END)`;
+  }
+}

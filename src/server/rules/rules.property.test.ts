@@ -1,0 +1,170 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConditionSchema, type Condition, type Duration, type ValueTest, type Window } from '../../contracts/condition.js';
+import type { Db } from '../db/client.js';
+import { Rng } from '../demo/rng.js';
+import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
+import { compileCondition } from './compile-sql.js';
+import { evaluate, type CustomerFacts } from './evaluate.js';
+
+// The guard that keeps the two evaluators honest (DESIGN.md, "One rule language"): random
+// customers, events and conditions; the SQL compiler and the in-memory evaluator must
+// pick the same customers. Numbers are multiples of 0.25, so sums are exact in both.
+const NOW = new Date('2026-06-15T12:00:00.000Z');
+const DAY = 86_400_000;
+const CUSTOMERS = 40;
+const CONDITIONS = 250; // 40 × 250 = 10,000 cases per database
+
+const NUMBERS = [-2, -0.5, 0, 0.25, 1, 2.5, 3, 10, 100];
+const STRINGS = ['', 'a', 'pro', 'free', 'pro plan', 'Pro'];
+const EVENTS = ['Order Completed', 'Signed Up', 'Page Viewed'];
+const TRAIT_PATHS = ['plan', 'score', 'vip', 'address.city', 'address.zip', 'tags.0', 'tags.-1', 'missing', 'plan.x'];
+const PROPERTY_PATHS = ['revenue', 'plan', 'items.0', 'coupon', 'nested.value', 'missing'];
+
+function randomValue(r: Rng): unknown {
+  const k = r.int(0, 9);
+  if (k <= 3) return r.pick(NUMBERS);
+  if (k <= 6) return r.pick(STRINGS);
+  if (k === 7) return r.chance(0.5);
+  if (k === 8) return null;
+  return r.chance(0.5) ? { x: r.pick(NUMBERS) } : [r.pick(NUMBERS), r.pick(STRINGS)];
+}
+
+function randomObject(r: Rng, keys: string[]): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const k of keys) if (r.chance(0.7)) o[k] = randomValue(r);
+  return o;
+}
+
+function randomCustomer(r: Rng): CustomerFacts {
+  const traits = randomObject(r, ['plan', 'score', 'vip']);
+  if (r.chance(0.6)) traits.address = randomObject(r, ['city', 'zip']);
+  if (r.chance(0.5)) traits.tags = Array.from({ length: r.int(0, 3) }, () => r.pick(STRINGS));
+  const events = Array.from({ length: r.int(0, 16) }, () => {
+    const properties = randomObject(r, ['revenue', 'plan', 'coupon']);
+    if (r.chance(0.4)) properties.items = [r.pick(NUMBERS), r.pick(STRINGS)];
+    if (r.chance(0.3)) properties.nested = { value: r.pick(NUMBERS) };
+    // Mostly the past 60 days, on a 12-hour grid so events often fall exactly on a window's
+    // edge; some in the future, which no condition may count.
+    const offset = (r.chance(0.1) ? r.int(1, 4) : -r.int(0, 120)) * 12 * 3_600_000;
+    return { event: r.pick(EVENTS), timestamp: new Date(NOW.getTime() + offset), properties };
+  });
+  return { traits, events };
+}
+
+function randomDuration(r: Rng): Duration {
+  return r.chance(0.7) ? { amount: r.int(1, 45), unit: 'days' } : { amount: 12 * r.int(1, 6), unit: 'hours' };
+}
+
+function randomWindow(r: Rng): Window | undefined {
+  if (r.chance(0.35)) return undefined;
+  if (r.chance(0.6)) return { within: randomDuration(r) };
+  const from = NOW.getTime() - r.int(5, 50) * DAY; // on the grid too
+  return { between: { from: new Date(from).toISOString(), to: new Date(from + r.int(1, 30) * DAY).toISOString() } };
+}
+
+function randomTest(r: Rng, paths: string[]): ValueTest {
+  const path = r.pick(paths);
+  switch (r.int(0, 4)) {
+    case 0:
+      return { path, op: r.chance(0.5) ? 'eq' : 'neq', value: r.chance(0.5) ? r.pick(NUMBERS) : r.chance(0.7) ? r.pick(STRINGS) : r.chance(0.5) };
+    case 1:
+    case 2:
+      return { path, op: r.pick(['gt', 'gte', 'lt', 'lte'] as const), value: r.pick(NUMBERS) };
+    case 3:
+      return { path, op: 'contains', value: r.pick(['a', 'pro', 'ee', 'P']) };
+    default:
+      return { path, op: r.chance(0.5) ? 'exists' : 'not_exists' };
+  }
+}
+
+function randomCondition(r: Rng, depth: number): Condition {
+  if (depth > 0 && r.chance(0.35)) {
+    const k = r.int(0, 2);
+    const children = () => Array.from({ length: r.int(1, 3) }, () => randomCondition(r, depth - 1));
+    return k === 0 ? { all: children() } : k === 1 ? { any: children() } : { not: randomCondition(r, depth - 1) };
+  }
+  const where = () => (r.chance(0.4) ? Array.from({ length: r.int(1, 2) }, () => randomTest(r, PROPERTY_PATHS)) : undefined);
+  const window = randomWindow(r);
+  switch (r.int(0, 4)) {
+    case 0:
+      return { trait: randomTest(r, TRAIT_PATHS) };
+    case 1:
+      return { performed: { event: r.pick(EVENTS), where: where(), ...(r.chance(0.6) ? { count: { op: r.pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const), value: r.int(0, 4) } } : {}), ...(window ? { window } : {}) } };
+    case 2:
+      return { lastPerformed: { event: r.pick(EVENTS), where: where(), op: r.chance(0.5) ? 'within' : 'before', duration: randomDuration(r) } };
+    case 3:
+      return { firstSeen: { op: r.chance(0.5) ? 'within' : 'before', duration: randomDuration(r) } };
+    default:
+      return {
+        aggregate: {
+          event: r.pick(EVENTS),
+          property: r.pick(['revenue', 'revenue', 'nested.value', 'items.0', 'plan']),
+          fn: r.pick(['sum', 'avg', 'min', 'max'] as const),
+          op: r.pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const),
+          value: r.pick(NUMBERS),
+          where: where(),
+          ...(window ? { window } : {}),
+        },
+      };
+  }
+}
+
+/** Drop keys whose value is undefined (the schema is strict about what is there). */
+function clean<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+for (const target of dbTargets()) {
+  describe(`rule language: SQL compiler and in-memory evaluator agree (${target.name})`, () => {
+    let db: Db;
+    before(async () => {
+      db = await target.open();
+    });
+    after(() => db.close());
+
+    it(`on ${CUSTOMERS * CONDITIONS} random (customer, condition) cases`, async () => {
+      const r = new Rng(20261123);
+      const ws = (await makeWorkspace(db, 'rules')).workspace.id;
+      const facts = new Map<number, CustomerFacts>();
+      for (let i = 0; i < CUSTOMERS; i++) {
+        const f = randomCustomer(r);
+        const { rows } = await db.query<{ id: number }>(`INSERT INTO customers (workspace_id, user_id, traits, trait_times) VALUES ($1, $2, $3, '{}') RETURNING id`, [ws, `rules-${i}`, JSON.stringify(f.traits)]);
+        const id = rows[0]!.id;
+        facts.set(id, f);
+        for (const [k, e] of f.events.entries()) {
+          await db.query(
+            `INSERT INTO events (workspace_id, customer_id, message_id, type, event, timestamp, received_at, properties) VALUES ($1, $2, $3, 'track', $4, $5, $5, $6)`,
+            [ws, id, `rules-${i}-${k}`, e.event, e.timestamp.toISOString(), JSON.stringify(e.properties)],
+          );
+        }
+      }
+      let mismatches = 0;
+      let matched = 0;
+      for (let n = 0; n < CONDITIONS; n++) {
+        const cond = ConditionSchema.parse(clean(randomCondition(r, 3)));
+        const params: unknown[] = [ws];
+        const sql = compileCondition(cond, { now: NOW, params });
+        const { rows } = await db.query<{ id: number }>(`SELECT c.id FROM customers c WHERE c.workspace_id = $1 AND ${sql}`, params);
+        const bySql = new Set(rows.map((x) => x.id));
+        for (const [id, f] of facts) {
+          const inMemory = evaluate(cond, f, NOW);
+          if (inMemory) matched++;
+          if (inMemory !== bySql.has(id)) {
+            mismatches++;
+            assert.fail(`disagreement on customer ${JSON.stringify(f)}\ncondition ${JSON.stringify(cond)}\nSQL says ${bySql.has(id)}, memory says ${inMemory}`);
+          }
+        }
+      }
+      assert.equal(mismatches, 0);
+      // Both outcomes must be common, or the test proves little.
+      assert.ok(matched > 1_500 && matched < 8_500, `${matched} of ${CUSTOMERS * CONDITIONS} cases matched`);
+    });
+
+    it('rejects a malformed condition with the path of the bad node', () => {
+      const r = ConditionSchema.safeParse({ all: [{ trait: { path: 'plan', op: 'eq', value: 'pro' } }, { performed: { event: '', count: { op: 'gte', value: 1 } } }] });
+      assert.equal(r.success, false);
+      assert.ok(!r.success && r.error.issues.some((i) => i.path.join('.').startsWith('all.1')), JSON.stringify(!r.success && r.error.issues));
+    });
+  });
+}
