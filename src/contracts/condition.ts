@@ -71,6 +71,8 @@ export const LastPerformedLeaf = z.strictObject({
 });
 /** The customer's first event happened within a duration, or before it. */
 export const FirstSeenLeaf = z.strictObject({ firstSeen: z.strictObject({ op: z.enum(['within', 'before']), duration: DurationSchema }) });
+/** The customer's latest event (any event) happened within a duration, or before it: "no activity for 90 days". */
+export const LastSeenLeaf = z.strictObject({ lastSeen: z.strictObject({ op: z.enum(['within', 'before']), duration: DurationSchema }) });
 /** sum / avg / min / max of a numeric event property (non-numbers are skipped), compared to a number. */
 export const AggregateLeaf = z.strictObject({
   aggregate: z.strictObject({
@@ -89,6 +91,7 @@ export type Condition =
   | z.infer<typeof PerformedLeaf>
   | z.infer<typeof LastPerformedLeaf>
   | z.infer<typeof FirstSeenLeaf>
+  | z.infer<typeof LastSeenLeaf>
   | z.infer<typeof AggregateLeaf>
   | { all: Condition[] }
   | { any: Condition[] }
@@ -101,6 +104,7 @@ export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
     PerformedLeaf,
     LastPerformedLeaf,
     FirstSeenLeaf,
+    LastSeenLeaf,
     AggregateLeaf,
     z.strictObject({ all: z.array(ConditionSchema).min(1).max(100) }),
     z.strictObject({ any: z.array(ConditionSchema).min(1).max(100) }),

@@ -48,10 +48,11 @@ function node(cond: Condition, ctx: Ctx): string {
     const edge = param(ctx, new Date(ctx.now.getTime() - durationMs(l.duration)).toISOString(), 'timestamptz');
     return `COALESCE(${last} ${l.op === 'within' ? '>' : '<='} ${edge}, false)`;
   }
-  if ('firstSeen' in cond) {
-    const first = `(SELECT min(e.timestamp) FROM events e WHERE e.customer_id = ${ctx.customer}.id AND e.timestamp <= ${nowRef(ctx)})`;
-    const edge = param(ctx, new Date(ctx.now.getTime() - durationMs(cond.firstSeen.duration)).toISOString(), 'timestamptz');
-    return `COALESCE(${first} ${cond.firstSeen.op === 'within' ? '>' : '<='} ${edge}, false)`;
+  if ('firstSeen' in cond || 'lastSeen' in cond) {
+    const [fn, test] = 'firstSeen' in cond ? ['min', cond.firstSeen] : ['max', cond.lastSeen];
+    const at = `(SELECT ${fn}(e.timestamp) FROM events e WHERE e.customer_id = ${ctx.customer}.id AND e.timestamp <= ${nowRef(ctx)})`;
+    const edge = param(ctx, new Date(ctx.now.getTime() - durationMs(test.duration)).toISOString(), 'timestamptz');
+    return `COALESCE(${at} ${test.op === 'within' ? '>' : '<='} ${edge}, false)`;
   }
   const a = cond.aggregate;
   const v = `(e.properties #> ${param(ctx, a.property.split('.'), 'text[]')})`;

@@ -48,6 +48,9 @@ describe('evaluate (hand-computed)', () => {
     is({ lastPerformed: { event: 'Subscription Cancelled', op: 'before', duration: { amount: 1, unit: 'days' } } }, false); // never happened
     is({ firstSeen: { op: 'within', duration: { amount: 90, unit: 'days' } } }, false); // 100 days ago
     is({ firstSeen: { op: 'before', duration: { amount: 90, unit: 'days' } } }, true);
+    is({ lastSeen: { op: 'within', duration: { amount: 21, unit: 'days' } } }, true); // the order 20 days ago (not the future one)
+    is({ lastSeen: { op: 'before', duration: { amount: 19, unit: 'days' } } }, true);
+    is({ lastSeen: { op: 'before', duration: { amount: 21, unit: 'days' } } }, false);
   });
 
   it('aggregates numeric properties only: sum 75.5, avg 37.75, min 35.5, max 40', () => {

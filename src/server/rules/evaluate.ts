@@ -37,11 +37,12 @@ function evalNode(cond: Condition, traits: Record<string, unknown>, events: read
     const edge = now - durationMs(l.duration);
     return l.op === 'within' ? last > edge : last <= edge;
   }
-  if ('firstSeen' in cond) {
+  if ('firstSeen' in cond || 'lastSeen' in cond) {
     if (events.length === 0) return false;
-    const first = Math.min(...events.map((e) => e.timestamp.getTime()));
-    const edge = now - durationMs(cond.firstSeen.duration);
-    return cond.firstSeen.op === 'within' ? first > edge : first <= edge;
+    const times = events.map((e) => e.timestamp.getTime());
+    const [at, test] = 'firstSeen' in cond ? [Math.min(...times), cond.firstSeen] : [Math.max(...times), cond.lastSeen];
+    const edge = now - durationMs(test.duration);
+    return test.op === 'within' ? at > edge : at <= edge;
   }
   const a = cond.aggregate;
   const values: number[] = [];

@@ -93,8 +93,10 @@ function randomCondition(r: Rng, depth: number): Condition {
       return { performed: { event: r.pick(EVENTS), where: where(), ...(r.chance(0.6) ? { count: { op: r.pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const), value: r.int(0, 4) } } : {}), ...(window ? { window } : {}) } };
     case 2:
       return { lastPerformed: { event: r.pick(EVENTS), where: where(), op: r.chance(0.5) ? 'within' : 'before', duration: randomDuration(r) } };
-    case 3:
-      return { firstSeen: { op: r.chance(0.5) ? 'within' : 'before', duration: randomDuration(r) } };
+    case 3: {
+      const test = { op: r.chance(0.5) ? ('within' as const) : ('before' as const), duration: randomDuration(r) };
+      return r.chance(0.5) ? { firstSeen: test } : { lastSeen: test };
+    }
     default:
       return {
         aggregate: {
