@@ -97,20 +97,39 @@ export type Condition =
   | { any: Condition[] }
   | { not: Condition };
 
-/** A condition tree, validated; errors name the path of the bad node. */
-export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
-  z.union([
-    TraitLeaf,
-    PerformedLeaf,
-    LastPerformedLeaf,
-    FirstSeenLeaf,
-    LastSeenLeaf,
-    AggregateLeaf,
-    z.strictObject({ all: z.array(ConditionSchema).min(1).max(100) }),
-    z.strictObject({ any: z.array(ConditionSchema).min(1).max(100) }),
-    z.strictObject({ not: ConditionSchema }),
-  ]),
-);
+/** What each kind of node holds, by its one key. */
+const NODE_BODIES: Record<string, z.ZodType> = {
+  trait: TraitLeaf.shape.trait,
+  performed: PerformedLeaf.shape.performed,
+  lastPerformed: LastPerformedLeaf.shape.lastPerformed,
+  firstSeen: FirstSeenLeaf.shape.firstSeen,
+  lastSeen: LastSeenLeaf.shape.lastSeen,
+  aggregate: AggregateLeaf.shape.aggregate,
+  all: z.array(z.lazy(() => ConditionSchema)).min(1).max(100),
+  any: z.array(z.lazy(() => ConditionSchema)).min(1).max(100),
+  not: z.lazy(() => ConditionSchema),
+};
+const NODE_KEYS = Object.keys(NODE_BODIES);
+
+/**
+ * A condition tree, validated. A node is an object with exactly one key naming its kind;
+ * it is checked against that kind alone, so an error names the exact field at fault
+ * (`all.1.performed.count.op: Invalid option …`) rather than "matches no alternative".
+ */
+export const ConditionSchema: z.ZodType<Condition> = z.any().superRefine((v: unknown, ctx) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    ctx.addIssue({ code: 'custom', message: `a condition must be an object with one of the keys ${NODE_KEYS.join(', ')}` });
+    return;
+  }
+  const keys = Object.keys(v);
+  const kind = keys[0];
+  if (keys.length !== 1 || kind === undefined || !Object.hasOwn(NODE_BODIES, kind)) {
+    ctx.addIssue({ code: 'custom', message: `a condition has exactly one of the keys ${NODE_KEYS.join(', ')}; this one has ${keys.length === 0 ? 'none' : keys.join(', ')}` });
+    return;
+  }
+  const r = NODE_BODIES[kind]!.safeParse((v as Record<string, unknown>)[kind]);
+  if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: [kind, ...issue.path], message: issue.message });
+}) as z.ZodType<Condition>;
 
 /** Milliseconds in a duration. */
 export function durationMs(d: Duration): number {
