@@ -14,7 +14,7 @@ export const StageSchema = z.strictObject({
   key: Key,
   name: z.string().min(1).max(80),
   description: z.string().max(500).default(''),
-  /** Entry rule (a condition in the one rule language). */
+  /** Entry rule (a condition in the one rule language); the first stage's is not needed: everyone starts there. */
   rule: ConditionSchema.optional(),
   /** How long customers usually stay; longer is flagged "extended". */
   expectedDays: z.number().int().positive().max(3650).optional(),

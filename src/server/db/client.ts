@@ -11,7 +11,7 @@ export interface Queryable {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
   /**
    * Bulk-load rows with COPY … FROM in PostgreSQL's text format (tab-separated columns,
-   * `\N` for null, one row per line; see `copyText`). Resolves to the number of rows loaded.
+   * `\N` for null, one row per line; build values with `copyValue` and `copyJson`). Resolves to the number of rows loaded.
    * `target` is `table (col, …)`.
    */
   copyFrom(target: string, data: string): Promise<number>;

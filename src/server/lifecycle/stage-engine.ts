@@ -22,6 +22,5 @@ export function decideStage(model: LifecycleModel, facts: CustomerFacts, now: Da
     if (s.rule && evaluate(s.rule, facts, now)) return { stage: s.key, reason: `the entry rule of "${s.name}" holds` };
   }
   const first = model.stages[0]!;
-  if (first.rule && !evaluate(first.rule, facts, now)) return { stage: first.key, reason: `no rule holds; every customer starts in "${first.name}"` };
-  return { stage: first.key, reason: `no later stage's rule holds` };
+  return { stage: first.key, reason: `no later stage's rule holds; every customer starts in "${first.name}"` };
 }
