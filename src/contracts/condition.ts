@@ -13,9 +13,11 @@ import { z } from 'zod';
  *   "5" is not 5. Equality compares scalars (string, number, boolean) exactly.
  * - A missing trait or property fails every test except `neq` and `not_exists`.
  * - `within` a duration means (now − duration, now]; `between` means [from, to).
- *
- * Still to come (issue #3 onward): current stage and time in stage, segment membership
- * and computed scores.
+ * - "Activity" (first seen, last seen) is what the customer did: every event except the
+ *   ones Tenure writes itself (type `tenure`, e.g. `Lifecycle Stage Changed`), which
+ *   `performed` still matches by name.
+ * - Traits, the current stage, segment membership and scores are read as they are now:
+ *   they have no history in a condition.
  */
 
 export const DurationSchema = z.strictObject({
@@ -86,6 +88,15 @@ export const AggregateLeaf = z.strictObject({
   }),
 });
 
+/** The customer is in lifecycle stage `key` (for at least a duration). Not usable in a lifecycle model's own rules. */
+export const StageLeaf = z.strictObject({ stage: z.strictObject({ key: z.string().min(1).max(40), atLeast: DurationSchema.optional() }) });
+/** The customer is a member of segment `id`. */
+export const InSegmentLeaf = z.strictObject({ inSegment: z.strictObject({ id: z.string().min(1).max(100) }) });
+/** A computed score (churn risk, health, predicted CLV …) compared to a number; a customer without the score fails. */
+export const ScoreLeaf = z.strictObject({
+  score: z.strictObject({ name: z.string().min(1).max(100), op: CompareOp, value: z.number().refine(Number.isFinite, 'must be a finite number') }),
+});
+
 export type Condition =
   | z.infer<typeof TraitLeaf>
   | z.infer<typeof PerformedLeaf>
@@ -93,6 +104,9 @@ export type Condition =
   | z.infer<typeof FirstSeenLeaf>
   | z.infer<typeof LastSeenLeaf>
   | z.infer<typeof AggregateLeaf>
+  | z.infer<typeof StageLeaf>
+  | z.infer<typeof InSegmentLeaf>
+  | z.infer<typeof ScoreLeaf>
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
@@ -105,6 +119,9 @@ const NODE_BODIES: Record<string, z.ZodType> = {
   firstSeen: FirstSeenLeaf.shape.firstSeen,
   lastSeen: LastSeenLeaf.shape.lastSeen,
   aggregate: AggregateLeaf.shape.aggregate,
+  stage: StageLeaf.shape.stage,
+  inSegment: InSegmentLeaf.shape.inSegment,
+  score: ScoreLeaf.shape.score,
   all: z.array(z.lazy(() => ConditionSchema)).min(1).max(100),
   any: z.array(z.lazy(() => ConditionSchema)).min(1).max(100),
   not: z.lazy(() => ConditionSchema),
@@ -135,4 +152,12 @@ export const ConditionSchema: z.ZodType<Condition> = z.any().superRefine((v: unk
 export function durationMs(d: Duration): number {
   const unit = { minutes: 60_000, hours: 3_600_000, days: 86_400_000, weeks: 604_800_000 }[d.unit];
   return d.amount * unit;
+}
+
+/** Every leaf of a condition, depth first. */
+export function leavesOf(cond: Condition): Condition[] {
+  if ('all' in cond) return cond.all.flatMap(leavesOf);
+  if ('any' in cond) return cond.any.flatMap(leavesOf);
+  if ('not' in cond) return leavesOf(cond.not);
+  return [cond];
 }

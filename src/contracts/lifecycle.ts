@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConditionSchema } from './condition.js';
+import { ConditionSchema, leavesOf } from './condition.js';
 
 /**
  * A lifecycle model: ordered stages, each entered when its rule holds (the first stage
@@ -31,6 +31,8 @@ export const LifecycleModelSchema = z
     atRisk: StageSchema,
     /** Overrides everything when its rule holds. */
     churned: StageSchema,
+    /** Also give each account (B2B) a stage, from its traits and all its members' events. */
+    evaluateAccounts: z.boolean().default(false),
   })
   .superRefine((m, ctx) => {
     const seen = new Map<string, string>();
@@ -45,6 +47,11 @@ export const LifecycleModelSchema = z
     });
     for (const [stage, path] of [[m.atRisk, ['atRisk']], [m.churned, ['churned']]] as const) {
       if (!stage.rule) ctx.addIssue({ code: 'custom', path: [...path, 'rule'], message: `"${stage.key}" needs a rule` });
+    }
+    for (const [stage, path] of all) {
+      if (stage.rule && leavesOf(stage.rule).some((l) => 'stage' in l)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'rule'], message: `the rule of "${stage.key}" tests the lifecycle stage itself, which it decides; use events, traits or scores` });
+      }
     }
   });
 export type LifecycleModel = z.infer<typeof LifecycleModelSchema>;

@@ -110,14 +110,15 @@ export function activationPreset(options: Partial<PresetOptions> = {}): Lifecycl
 }
 
 /**
- * B2B: awareness, engagement, education, evaluation, conversion, loyalty. (Evaluation on
- * the account as well as on its people comes with the stage engine's account support.)
+ * B2B: awareness, engagement, education, evaluation, conversion, loyalty, evaluated on
+ * each person and on each account (its traits and all its members' events).
  */
 export function b2bPreset(options: Partial<PresetOptions> = {}): LifecycleModel {
   const o = { ...DEFAULT_PRESET_OPTIONS, ...options };
   const s = shared(o);
   return LifecycleModelSchema.parse({
     name: 'B2B',
+    evaluateAccounts: true,
     stages: [
       { key: 'awareness', name: 'Awareness', touchpoints: ['events', 'content', 'outbound'] },
       { key: 'engagement', name: 'Engagement', description: 'A lead: signed up or was created by sales', rule: { any: [did(o.signedUp), did('Lead Created')] }, touchpoints: ['webinars', 'newsletter'] },

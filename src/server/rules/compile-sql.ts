@@ -48,9 +48,23 @@ function node(cond: Condition, ctx: Ctx): string {
     const edge = param(ctx, new Date(ctx.now.getTime() - durationMs(l.duration)).toISOString(), 'timestamptz');
     return `COALESCE(${last} ${l.op === 'within' ? '>' : '<='} ${edge}, false)`;
   }
+  if ('stage' in cond) {
+    const s = cond.stage;
+    const since = s.atLeast ? ` AND s.since <= ${param(ctx, new Date(ctx.now.getTime() - durationMs(s.atLeast)).toISOString(), 'timestamptz')}` : '';
+    return `EXISTS (SELECT 1 FROM stage_states s WHERE s.workspace_id = ${ctx.customer}.workspace_id AND s.scope = 'customer' AND s.subject_id = ${ctx.customer}.id AND s.stage = ${param(ctx, s.key, 'text')}${since})`;
+  }
+  if ('inSegment' in cond) {
+    return `EXISTS (SELECT 1 FROM segment_members m WHERE m.workspace_id = ${ctx.customer}.workspace_id AND m.segment_id = ${param(ctx, cond.inSegment.id, 'text')} AND m.customer_id = ${ctx.customer}.id)`;
+  }
+  if ('score' in cond) {
+    const s = cond.score;
+    const v = 'x.value';
+    return `COALESCE((SELECT CASE WHEN jsonb_typeof(${v}) = 'number' THEN (${v})::numeric ${SQL_OP[s.op]} ${param(ctx, s.value, 'numeric')} ELSE false END
+      FROM customer_scores x WHERE x.customer_id = ${ctx.customer}.id AND x.name = ${param(ctx, s.name, 'text')}), false)`;
+  }
   if ('firstSeen' in cond || 'lastSeen' in cond) {
     const [fn, test] = 'firstSeen' in cond ? ['min', cond.firstSeen] : ['max', cond.lastSeen];
-    const at = `(SELECT ${fn}(e.timestamp) FROM events e WHERE e.customer_id = ${ctx.customer}.id AND e.timestamp <= ${nowRef(ctx)})`;
+    const at = `(SELECT ${fn}(e.timestamp) FROM events e WHERE e.customer_id = ${ctx.customer}.id AND e.timestamp <= ${nowRef(ctx)} AND e.type <> 'tenure')`;
     const edge = param(ctx, new Date(ctx.now.getTime() - durationMs(test.duration)).toISOString(), 'timestamptz');
     return `COALESCE(${at} ${test.op === 'within' ? '>' : '<='} ${edge}, false)`;
   }

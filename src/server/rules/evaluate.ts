@@ -1,77 +1,255 @@
 import { durationMs, type CompareOp, type Condition, type ValueTest, type Window } from '../../contracts/condition.js';
 
+/** One event as the in-memory evaluator sees it. */
+export interface FactEvent {
+  event: string | null;
+  timestamp: Date;
+  properties: Record<string, unknown>;
+  /** Segment call type; `tenure` marks events Tenure wrote itself (not activity). Default `track`. */
+  type?: string;
+  messageId?: string;
+}
+
 /** What the in-memory evaluator knows of one customer. */
 export interface CustomerFacts {
   traits: Record<string, unknown>;
   /** The customer's events (any order). */
-  events: ReadonlyArray<{ event: string | null; timestamp: Date; properties: Record<string, unknown> }>;
+  events: ReadonlyArray<FactEvent>;
+  /** Current lifecycle stage, for `stage` leaves. */
+  stage?: { key: string; since: Date } | null;
+  /** Ids of the segments the customer is in, for `inSegment` leaves. */
+  segments?: ReadonlySet<string>;
+  /** Computed scores by name, for `score` leaves. */
+  scores?: Readonly<Record<string, number>>;
 }
-
-type Ev = CustomerFacts['events'][number];
 
 /**
  * Evaluate a condition for one customer at `now`, with exactly the semantics of the SQL
  * compiler (./compile-sql.ts); see src/contracts/condition.ts for the rules both follow.
+ * To evaluate many conditions, or one condition at many times, build a `FactIndex` once
+ * and use `prepare`.
  */
 export function evaluate(cond: Condition, facts: CustomerFacts, now: Date): boolean {
-  const t = now.getTime();
-  const past = facts.events.filter((e) => e.timestamp.getTime() <= t);
-  return evalNode(cond, facts.traits, past, t);
+  return prepare(cond).test(new FactIndex(facts), now.getTime());
 }
 
-function evalNode(cond: Condition, traits: Record<string, unknown>, events: readonly Ev[], now: number): boolean {
-  if ('all' in cond) return cond.all.every((c) => evalNode(c, traits, events, now));
-  if ('any' in cond) return cond.any.some((c) => evalNode(c, traits, events, now));
-  if ('not' in cond) return !evalNode(cond.not, traits, events, now);
-  if ('trait' in cond) return testValue(cond.trait, traits);
+/** A condition made ready to evaluate against indexed facts at any time. */
+export interface Prepared {
+  test(ix: FactIndex, now: number): boolean;
+  /**
+   * Add to `out` every time (ms) at which this condition's value may change for this
+   * customer: event times, and the moments windows close over them. Between two
+   * consecutive such times the value is constant.
+   */
+  changeTimes(ix: FactIndex, out: number[]): void;
+}
+
+/** Matching events of one leaf: times ascending, with the numeric value of a property when asked. */
+interface Matches {
+  times: number[];
+  values: Array<number | undefined>;
+  messageIds: Array<string | undefined>;
+}
+
+/**
+ * One customer's facts indexed for fast evaluation at many points in time: events sorted
+ * by time, activity times, and each leaf's matching events (computed on first use).
+ */
+export class FactIndex {
+  readonly events: FactEvent[];
+  /** Times of the customer's own events (not type `tenure`), ascending. */
+  readonly activity: number[];
+  private readonly memo = new Map<number, Matches>();
+
+  constructor(readonly facts: CustomerFacts) {
+    this.events = [...facts.events].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+    this.activity = [];
+    for (const e of this.events) if (e.type !== 'tenure') this.activity.push(e.timestamp.getTime());
+  }
+
+  /** Events of `leaf` named `name` passing `where`, with `property`'s numeric value when given. */
+  matches(leaf: number, name: string, where: ValueTest[] | undefined, property?: string): Matches {
+    let m = this.memo.get(leaf);
+    if (m) return m;
+    m = { times: [], values: [], messageIds: [] };
+    for (const e of this.events) {
+      if (e.event !== name || !(where ?? []).every((w) => testValue(w, e.properties))) continue;
+      m.times.push(e.timestamp.getTime());
+      m.messageIds.push(e.messageId);
+      if (property !== undefined) {
+        const v = valueAt(e.properties, property);
+        m.values.push(typeof v === 'number' ? v : undefined);
+      }
+    }
+    this.memo.set(leaf, m);
+    return m;
+  }
+}
+
+/** Number of elements of the ascending `xs` that are ≤ x. */
+export function countAtOrBefore(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Number of elements of the ascending `xs` that are < x. */
+function countBefore(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index range [lo, hi) of the times counted at `now` in `window` (and never after now). */
+function windowRange(times: readonly number[], window: Window | undefined, now: number): [number, number] {
+  const upto = countAtOrBefore(times, now);
+  if (!window) return [0, upto];
+  if ('within' in window) return [countAtOrBefore(times, now - durationMs(window.within)), upto];
+  const from = Date.parse(window.between.from);
+  const to = Date.parse(window.between.to);
+  return [countBefore(times, from), Math.min(upto, countBefore(times, to))];
+}
+
+let nextLeafId = 1;
+const cache = new WeakMap<Condition, Prepared>();
+
+/** Prepare a condition once; evaluate it against many customers and times. */
+export function prepare(cond: Condition): Prepared {
+  let p = cache.get(cond);
+  if (!p) {
+    p = build(cond);
+    cache.set(cond, p);
+  }
+  return p;
+}
+
+const addShifted = (out: number[], times: readonly number[], shift: number) => {
+  for (const t of times) out.push(t, t + shift);
+};
+
+function build(cond: Condition): Prepared {
+  if ('all' in cond || 'any' in cond) {
+    const every = 'all' in cond;
+    const kids = (every ? cond.all : cond.any).map(prepare);
+    return {
+      test: every ? (ix, now) => kids.every((k) => k.test(ix, now)) : (ix, now) => kids.some((k) => k.test(ix, now)),
+      changeTimes: (ix, out) => kids.forEach((k) => k.changeTimes(ix, out)),
+    };
+  }
+  if ('not' in cond) {
+    const kid = prepare(cond.not);
+    return { test: (ix, now) => !kid.test(ix, now), changeTimes: (ix, out) => kid.changeTimes(ix, out) };
+  }
+  const id = nextLeafId++;
+  const none = () => undefined;
+  if ('trait' in cond) return { test: (ix) => testValue(cond.trait, ix.facts.traits), changeTimes: none };
+  if ('stage' in cond) {
+    const s = cond.stage;
+    const d = s.atLeast ? durationMs(s.atLeast) : 0;
+    return {
+      test: (ix, now) => ix.facts.stage?.key === s.key && ix.facts.stage.since.getTime() <= now - d,
+      changeTimes: (ix, out) => {
+        if (ix.facts.stage) out.push(ix.facts.stage.since.getTime() + d);
+      },
+    };
+  }
+  if ('inSegment' in cond) return { test: (ix) => ix.facts.segments?.has(cond.inSegment.id) === true, changeTimes: none };
+  if ('score' in cond) {
+    const s = cond.score;
+    return { test: (ix) => typeof ix.facts.scores?.[s.name] === 'number' && compare(ix.facts.scores[s.name]!, s.op, s.value), changeTimes: none };
+  }
   if ('performed' in cond) {
     const p = cond.performed;
-    const n = matching(events, p.event, p.where, p.window, now).length;
-    return compare(n, p.count?.op ?? 'gte', p.count?.value ?? 1);
+    const shift = p.window && 'within' in p.window ? durationMs(p.window.within) : 0;
+    return {
+      test: (ix, now) => {
+        const [lo, hi] = windowRange(ix.matches(id, p.event, p.where).times, p.window, now);
+        return compare(Math.max(0, hi - lo), p.count?.op ?? 'gte', p.count?.value ?? 1);
+      },
+      changeTimes: (ix, out) => addShifted(out, ix.matches(id, p.event, p.where).times, shift),
+    };
   }
   if ('lastPerformed' in cond) {
     const l = cond.lastPerformed;
-    const hits = matching(events, l.event, l.where, undefined, now);
-    if (hits.length === 0) return false;
-    const last = Math.max(...hits.map((e) => e.timestamp.getTime()));
-    const edge = now - durationMs(l.duration);
-    return l.op === 'within' ? last > edge : last <= edge;
+    const d = durationMs(l.duration);
+    return {
+      test: (ix, now) => {
+        const times = ix.matches(id, l.event, l.where).times;
+        const n = countAtOrBefore(times, now);
+        if (n === 0) return false;
+        return l.op === 'within' ? times[n - 1]! > now - d : times[n - 1]! <= now - d;
+      },
+      changeTimes: (ix, out) => addShifted(out, ix.matches(id, l.event, l.where).times, d),
+    };
   }
   if ('firstSeen' in cond || 'lastSeen' in cond) {
-    if (events.length === 0) return false;
-    const times = events.map((e) => e.timestamp.getTime());
-    const [at, test] = 'firstSeen' in cond ? [Math.min(...times), cond.firstSeen] : [Math.max(...times), cond.lastSeen];
-    const edge = now - durationMs(test.duration);
-    return test.op === 'within' ? at > edge : at <= edge;
+    const first = 'firstSeen' in cond;
+    const test = first ? cond.firstSeen : cond.lastSeen;
+    const d = durationMs(test.duration);
+    return {
+      test: (ix, now) => {
+        const n = countAtOrBefore(ix.activity, now);
+        if (n === 0) return false;
+        const at = first ? ix.activity[0]! : ix.activity[n - 1]!;
+        return test.op === 'within' ? at > now - d : at <= now - d;
+      },
+      changeTimes: (ix, out) => {
+        const a = ix.activity;
+        if (first) {
+          if (a.length > 0) out.push(a[0]!, a[0]! + d);
+          return;
+        }
+        // The last activity changes at every activity; `at + d` only matters when no
+        // other activity comes before it.
+        for (let i = 0; i < a.length; i++) {
+          out.push(a[i]!);
+          if (i + 1 === a.length || a[i + 1]! > a[i]! + d) out.push(a[i]! + d);
+        }
+      },
+    };
   }
   const a = cond.aggregate;
-  const values: number[] = [];
-  for (const e of matching(events, a.event, a.where, a.window, now)) {
-    const v = valueAt(e.properties, a.property);
-    if (typeof v === 'number') values.push(v);
-  }
-  const sum = values.reduce((s, v) => s + v, 0);
-  switch (a.fn) {
-    case 'sum':
-      return compare(sum, a.op, a.value);
-    case 'avg':
-      // avg op v ⇔ sum op v × count (count > 0): no division, so no rounding to disagree on.
-      return values.length > 0 && compare(sum, a.op, a.value * values.length);
-    case 'min':
-      return values.length > 0 && compare(Math.min(...values), a.op, a.value);
-    case 'max':
-      return values.length > 0 && compare(Math.max(...values), a.op, a.value);
-  }
-}
-
-function matching(events: readonly Ev[], name: string, where: ValueTest[] | undefined, window: Window | undefined, now: number): Ev[] {
-  return events.filter((e) => e.event === name && inWindow(e.timestamp.getTime(), window, now) && (where ?? []).every((w) => testValue(w, e.properties)));
-}
-
-function inWindow(ts: number, window: Window | undefined, now: number): boolean {
-  if (!window) return true;
-  if ('within' in window) return ts > now - durationMs(window.within);
-  return ts >= Date.parse(window.between.from) && ts < Date.parse(window.between.to);
+  const shift = a.window && 'within' in a.window ? durationMs(a.window.within) : 0;
+  return {
+    test: (ix, now) => {
+      const m = ix.matches(id, a.event, a.where, a.property);
+      const [lo, hi] = windowRange(m.times, a.window, now);
+      let sum = 0;
+      let count = 0;
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = lo; i < hi; i++) {
+        const v = m.values[i];
+        if (v === undefined) continue;
+        sum += v;
+        count++;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      switch (a.fn) {
+        case 'sum':
+          return compare(sum, a.op, a.value);
+        case 'avg':
+          // avg op v ⇔ sum op v × count (count > 0): no division, so no rounding to disagree on.
+          return count > 0 && compare(sum, a.op, a.value * count);
+        case 'min':
+          return count > 0 && compare(min, a.op, a.value);
+        case 'max':
+          return count > 0 && compare(max, a.op, a.value);
+      }
+    },
+    changeTimes: (ix, out) => addShifted(out, ix.matches(id, a.event, a.where, a.property).times, shift),
+  };
 }
 
 /** One value test against a JSON object (traits or event properties). */

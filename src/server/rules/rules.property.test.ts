@@ -19,6 +19,9 @@ const NUMBERS = [-2, -0.5, 0, 0.25, 1, 2.5, 3, 10, 100];
 const STRINGS = ['', 'a', 'pro', 'free', 'pro plan', 'Pro'];
 const EVENTS = ['Order Completed', 'Signed Up', 'Page Viewed'];
 const TRAIT_PATHS = ['plan', 'score', 'vip', 'address.city', 'address.zip', 'tags.0', 'tags.-1', 'missing', 'plan.x'];
+const STAGES = ['awareness', 'conversion', 'churned'];
+const SEGMENTS = ['1', '2', 'vip'];
+const SCORES = ['churn_risk', 'health'];
 const PROPERTY_PATHS = ['revenue', 'plan', 'items.0', 'coupon', 'nested.value', 'missing'];
 
 function randomValue(r: Rng): unknown {
@@ -47,9 +50,14 @@ function randomCustomer(r: Rng): CustomerFacts {
     // Mostly the past 60 days, on a 12-hour grid so events often fall exactly on a window's
     // edge; some in the future, which no condition may count.
     const offset = (r.chance(0.1) ? r.int(1, 4) : -r.int(0, 120)) * 12 * 3_600_000;
-    return { event: r.pick(EVENTS), timestamp: new Date(NOW.getTime() + offset), properties };
+    // Some events are Tenure's own (type `tenure`): matched by name, but not activity.
+    return { event: r.pick(EVENTS), timestamp: new Date(NOW.getTime() + offset), properties, type: r.chance(0.15) ? 'tenure' : 'track' };
   });
-  return { traits, events };
+  const stage = r.chance(0.8) ? { key: r.pick(STAGES), since: new Date(NOW.getTime() - r.int(0, 8) * DAY) } : null;
+  const segments = new Set(SEGMENTS.filter(() => r.chance(0.4)));
+  const scores: Record<string, number> = {};
+  for (const name of SCORES) if (r.chance(0.7)) scores[name] = r.pick(NUMBERS);
+  return { traits, events, stage, segments, scores };
 }
 
 function randomDuration(r: Rng): Duration {
@@ -86,9 +94,15 @@ function randomCondition(r: Rng, depth: number): Condition {
   }
   const where = () => (r.chance(0.4) ? Array.from({ length: r.int(1, 2) }, () => randomTest(r, PROPERTY_PATHS)) : undefined);
   const window = randomWindow(r);
-  switch (r.int(0, 4)) {
+  switch (r.int(0, 5)) {
     case 0:
       return { trait: randomTest(r, TRAIT_PATHS) };
+    case 5: {
+      const k = r.int(0, 2);
+      if (k === 0) return { stage: { key: r.pick(STAGES), ...(r.chance(0.5) ? { atLeast: { amount: r.int(1, 6), unit: 'days' as const } } : {}) } };
+      if (k === 1) return { inSegment: { id: r.pick([...SEGMENTS, 'other']) } };
+      return { score: { name: r.pick([...SCORES, 'missing']), op: r.pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const), value: r.pick(NUMBERS) } };
+    }
     case 1:
       return { performed: { event: r.pick(EVENTS), where: where(), ...(r.chance(0.6) ? { count: { op: r.pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const), value: r.int(0, 4) } } : {}), ...(window ? { window } : {}) } };
     case 2:
@@ -136,9 +150,19 @@ for (const target of dbTargets()) {
         facts.set(id, f);
         for (const [k, e] of f.events.entries()) {
           await db.query(
-            `INSERT INTO events (workspace_id, customer_id, message_id, type, event, timestamp, received_at, properties) VALUES ($1, $2, $3, 'track', $4, $5, $5, $6)`,
-            [ws, id, `rules-${i}-${k}`, e.event, e.timestamp.toISOString(), JSON.stringify(e.properties)],
+            `INSERT INTO events (workspace_id, customer_id, message_id, type, event, timestamp, received_at, properties) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
+            [ws, id, `rules-${i}-${k}`, e.type, e.event, e.timestamp.toISOString(), JSON.stringify(e.properties)],
           );
+        }
+        if (f.stage) {
+          await db.query(
+            `INSERT INTO stage_states (workspace_id, scope, subject_id, stage, since, reason, evaluated_at, model_version) VALUES ($1, 'customer', $2, $3, $4, 'test', $4, 1)`,
+            [ws, id, f.stage.key, f.stage.since.toISOString()],
+          );
+        }
+        for (const seg of f.segments ?? []) await db.query(`INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) VALUES ($1, $2, $3, now())`, [ws, seg, id]);
+        for (const [name, value] of Object.entries(f.scores ?? {})) {
+          await db.query(`INSERT INTO customer_scores (workspace_id, customer_id, name, value, computed_at) VALUES ($1, $2, $3, $4, now())`, [ws, id, name, JSON.stringify(value)]);
         }
       }
       let mismatches = 0;

@@ -2,3 +2,4 @@ export * from './workspaces.js';
 export * from './customers.js';
 export * from './events.js';
 export * from './accounts.js';
+export * from './lifecycle.js';
