@@ -22,6 +22,8 @@ export interface IngestQueueOptions {
    */
   lanes?: number;
   log?: Logger;
+  /** Called after each commit with the customers whose events it stored (the stage engine's trigger). */
+  onCommitted?: (workspaceId: number, customerIds: number[]) => void;
 }
 
 /** One request's events bound for one lane. */
@@ -139,21 +141,26 @@ export class IngestQueue {
 
   private async write(group: Part[]): Promise<void> {
     const workspaceId = group[0]!.workspaceId;
+    const ingest = async (events: NormalizedEvent[], insertedIds?: Set<string>) => {
+      const r = await ingestEvents(this.db, workspaceId, events, { cache: this.cache, insertedIds });
+      if (r.customerIds && r.customerIds.length > 0) this.opts.onCommitted?.(workspaceId, r.customerIds);
+      return r;
+    };
     if (group.length === 1) {
       const only = group[0]!;
-      await ingestEvents(this.db, workspaceId, only.events, { cache: this.cache }).then(only.done, (err) => only.done(asError(err)));
+      await ingest(only.events).then(only.done, (err) => only.done(asError(err)));
       return;
     }
     try {
       const inserted = new Set<string>();
-      await ingestEvents(this.db, workspaceId, group.flatMap((p) => p.events), { insertedIds: inserted, cache: this.cache });
+      await ingest(group.flatMap((p) => p.events), inserted);
       for (const p of group) {
         const n = p.events.filter((e) => inserted.delete(e.messageId)).length;
         p.done({ inserted: n, duplicates: p.events.length - n });
       }
     } catch (err) {
       this.opts.log?.warn({ err, requests: group.length }, 'combined ingest transaction failed; retrying its requests one by one');
-      for (const p of group) await ingestEvents(this.db, workspaceId, p.events, { cache: this.cache }).then(p.done, (e) => p.done(asError(e)));
+      for (const p of group) await ingest(p.events).then(p.done, (e) => p.done(asError(e)));
     }
   }
 }

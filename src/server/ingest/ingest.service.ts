@@ -15,6 +15,8 @@ export interface IngestResult {
   inserted: number;
   /** Events skipped because their messageId was already stored. */
   duplicates: number;
+  /** The customers the stored events belong to (for the stage engine to re-evaluate). */
+  customerIds?: number[];
 }
 
 const MAX_ATTEMPTS = 8;
@@ -45,7 +47,7 @@ export async function ingestEvents(
       const { fresh, customerIds } = await db.transaction((tx) => applyBatch(tx, workspaceId, events, batchOpts));
       opts.cache?.remember(workspaceId, fresh, customerIds);
       if (opts.insertedIds) for (const e of fresh) opts.insertedIds.add(e.messageId);
-      return { inserted: fresh.length, duplicates: events.length - fresh.length };
+      return { inserted: fresh.length, duplicates: events.length - fresh.length, customerIds: [...new Set(customerIds)] };
     } catch (err) {
       const retryable = err instanceof RetryableConflict || RETRYABLE_PG_CODES.has((err as { code?: string }).code ?? '');
       if (!retryable || attempt >= MAX_ATTEMPTS) throw err;

@@ -95,7 +95,7 @@ describe('stage replay', () => {
         const known = { ...f, events: f.events.filter((e) => e.timestamp.getTime() <= day(now).getTime()) };
         const step = replay(program, known, day(now), start);
         moves.push(...step.moves);
-        start = { stage: step.stage, since: step.since, reason: step.reason, evaluatedAt: day(now), history: [...(start?.history ?? []), ...step.moves.map((m) => m.to)] };
+        start = { stage: step.stage, since: step.since, reason: step.reason, evaluatedAt: day(now), history: [...((start as StageStart | null)?.history ?? []), ...step.moves.map((m) => m.to)] };
       }
       const last = replay(program, f, day(600), start);
       moves.push(...last.moves);

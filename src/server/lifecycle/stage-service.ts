@@ -1,0 +1,122 @@
+import type { Db, Queryable } from '../db/client.js';
+import { FactIndex } from '../rules/evaluate.js';
+import type { ModelCache, StoredModel } from './models.repo.js';
+import { replay, type Move } from './replay.js';
+import { compileModel } from './stage-engine.js';
+import { clearStages, factNeeds, loadFacts, loadStarts, lockSubjects, resolveTriggers, saveOutcomes, type Scope, type StageOutcome } from './stages.repo.js';
+
+export interface AdvanceOptions {
+  now: Date;
+  models: ModelCache;
+  /** Rebuild from nothing (the full recompute): forget the stored history first. */
+  rebuild?: boolean;
+}
+
+/** What one advance did. */
+export interface AdvanceResult {
+  subjects: number;
+  moves: number;
+  /** Accounts of the customers, for models evaluated on accounts too (advance them next). */
+  accounts: number[];
+}
+
+/**
+ * Bring these customers' (or accounts') stages up to `now`: each one's history is
+ * replayed from where it was last evaluated (or from nothing when rebuilding), every
+ * move stored with a `Lifecycle Stage Changed` event, in one transaction that holds the
+ * subjects' locks so two workers never record the same move.
+ */
+export async function advanceStages(db: Db, workspaceId: number, scope: Scope, ids: number[], opts: AdvanceOptions): Promise<AdvanceResult> {
+  const unique = [...new Set(ids)].sort((a, b) => a - b);
+  if (unique.length === 0) return { subjects: 0, moves: 0, accounts: [] };
+  const stored = await opts.models.get(db, workspaceId);
+  return db.transaction(async (tx) => {
+    if (db.kind !== 'pglite') await lockSubjects(tx, scope, unique);
+    if (opts.rebuild) await clearStages(tx, workspaceId, scope, unique);
+    const outcomes = await evaluateSubjects(tx, workspaceId, scope, unique, stored, opts.now, !opts.rebuild);
+    await saveOutcomes(tx, workspaceId, scope, stored.version, stored.model.name, outcomes, opts.now);
+    if (outcomes.length < unique.length) {
+      // Subjects gone (merged away): their stage goes with them.
+      const found = new Set(outcomes.map((o) => o.subjectId));
+      await clearStages(tx, workspaceId, scope, unique.filter((id) => !found.has(id)));
+    }
+    let accounts: number[] = [];
+    if (scope === 'customer' && stored.model.evaluateAccounts) {
+      const { rows } = await tx.query<{ account_id: number }>(`SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`, [workspaceId, unique]);
+      accounts = rows.map((r) => r.account_id);
+    }
+    return { subjects: outcomes.length, moves: outcomes.reduce((n, o) => n + o.moves.length, 0), accounts };
+  });
+}
+
+async function evaluateSubjects(tx: Queryable, workspaceId: number, scope: Scope, ids: number[], stored: StoredModel, now: Date, fromStored: boolean): Promise<StageOutcome[]> {
+  const program = compileModel(stored.model);
+  const [starts, facts] = await Promise.all([fromStored ? loadStarts(tx, workspaceId, scope, ids) : Promise.resolve(null), loadFacts(tx, workspaceId, scope, ids, factNeeds(stored.model))]);
+  const outcomes: StageOutcome[] = [];
+  const moves: Move[] = [];
+  for (const id of ids) {
+    const f = facts.get(id);
+    if (!f) continue; // merged away or deleted meanwhile
+    const r = replay(program, new FactIndex(f), now, starts?.get(id) ?? null);
+    outcomes.push({ subjectId: id, userId: f.userId, stage: r.stage, since: r.since, reason: r.reason, evaluatedAt: now, nextCheckAt: r.nextCheckAt, moves: r.moves });
+    moves.push(...r.moves);
+  }
+  await resolveTriggers(tx, moves);
+  return outcomes;
+}
+
+export interface RecomputeOptions {
+  now: Date;
+  models: ModelCache;
+  /** Subjects per transaction (default 2,000). */
+  chunk?: number;
+  /** Chunks in flight at once (default 2 on PostgreSQL: the database builds one while this process replays another; 1 on PGlite). */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Rebuild every stage of the workspace from its events (`tenure stages recompute`, and
+ * after a model edit): each customer's history is replayed from their first event under
+ * the current model, replacing the stored history and its timeline events; then the
+ * accounts', when the model evaluates accounts. Chunks commit one by one, so a live
+ * worker keeps running alongside (the subject locks keep them apart).
+ */
+export async function recomputeStages(db: Db, workspaceId: number, opts: RecomputeOptions): Promise<{ subjects: number; moves: number }> {
+  const stored = await opts.models.get(db, workspaceId);
+  const chunk = opts.chunk ?? 2_000;
+  const concurrency = db.kind === 'pglite' ? 1 : Math.max(1, opts.concurrency ?? 2);
+  const scopes: Scope[] = stored.model.evaluateAccounts ? ['customer', 'account'] : ['customer'];
+  const totals = await Promise.all(
+    scopes.map(async (scope) => {
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${scope === 'customer' ? 'customers' : 'accounts'} WHERE workspace_id = $1`, [workspaceId]);
+      return rows[0]!.n;
+    }),
+  );
+  const total = totals.reduce((a, b) => a + b, 0);
+  let done = 0;
+  let moves = 0;
+  opts.onProgress?.(0, total);
+  for (const scope of scopes) {
+    const table = scope === 'customer' ? 'customers' : 'accounts';
+    let after = 0;
+    const inFlight = new Set<Promise<void>>();
+    for (;;) {
+      const { rows } = await db.query<{ id: number }>(`SELECT id FROM ${table} WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3`, [workspaceId, after, chunk]);
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.id;
+      const ids = rows.map((r) => r.id);
+      const p = advanceStages(db, workspaceId, scope, ids, { now: opts.now, models: opts.models, rebuild: true }).then((r) => {
+        done += ids.length;
+        moves += r.moves;
+        opts.onProgress?.(done, total);
+      });
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+      if (rows.length < chunk) break;
+    }
+    await Promise.all(inFlight);
+  }
+  return { subjects: done, moves };
+}

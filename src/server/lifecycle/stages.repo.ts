@@ -1,0 +1,187 @@
+import { leavesOf, type Condition } from '../../contracts/condition.js';
+import type { LifecycleModel } from '../../contracts/lifecycle.js';
+import { copyJson, copyValue, type Queryable } from '../db/client.js';
+import type { CustomerFacts, FactEvent } from '../rules/evaluate.js';
+import type { Move, StageStart } from './replay.js';
+
+export type Scope = 'customer' | 'account';
+
+/** The event Tenure writes on a customer's timeline for every stage move. */
+export const STAGE_CHANGED_EVENT = 'Lifecycle Stage Changed';
+
+/** What of a customer's data a model's rules read, so loading skips the rest. */
+export interface FactNeeds {
+  /** Event names the rules test. */
+  names: string[];
+  /** Event names whose properties the rules test (where / aggregate). */
+  propertyNames: string[];
+  /** Rules test first/last activity: every event of the customer's own is needed. */
+  activity: boolean;
+  segments: boolean;
+  scores: boolean;
+}
+
+export function factNeeds(model: LifecycleModel): FactNeeds {
+  const rules: Condition[] = [...model.stages, model.atRisk, model.churned].flatMap((s) => (s.rule ? [s.rule] : []));
+  const names = new Set<string>();
+  const propertyNames = new Set<string>();
+  const needs: FactNeeds = { names: [], propertyNames: [], activity: false, segments: false, scores: false };
+  for (const leaf of rules.flatMap(leavesOf)) {
+    if ('performed' in leaf || 'lastPerformed' in leaf || 'aggregate' in leaf) {
+      const l = 'performed' in leaf ? leaf.performed : 'lastPerformed' in leaf ? leaf.lastPerformed : leaf.aggregate;
+      names.add(l.event);
+      if ('aggregate' in leaf || (l.where?.length ?? 0) > 0) propertyNames.add(l.event);
+    }
+    if ('firstSeen' in leaf || 'lastSeen' in leaf) needs.activity = true;
+    if ('inSegment' in leaf) needs.segments = true;
+    if ('score' in leaf) needs.scores = true;
+  }
+  return { ...needs, names: [...names], propertyNames: [...propertyNames] };
+}
+
+/** A subject's facts plus what the history writer needs (the customer's userId, for timeline events). */
+export interface SubjectFacts extends CustomerFacts {
+  userId: string | null;
+}
+
+type EventTuple = [number, string | null, boolean, number, Record<string, unknown> | null];
+
+/**
+ * Load the facts of customers (or accounts: their traits and every member's events) for
+ * the model's rules: only the events and properties the rules can look at. Event
+ * `messageId`s are the events' internal ids as text (`#123`); `resolveTriggers` turns the
+ * ones that triggered a move into real messageIds.
+ */
+export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope, ids: number[], needs: FactNeeds): Promise<Map<number, SubjectFacts>> {
+  const out = new Map<number, SubjectFacts>();
+  if (ids.length === 0) return out;
+  const subjects =
+    scope === 'customer'
+      ? await db.query<{ id: number; traits: Record<string, unknown>; user_id: string | null }>(`SELECT id, traits, user_id FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids])
+      : await db.query<{ id: number; traits: Record<string, unknown>; user_id: string | null }>(`SELECT id, traits, NULL AS user_id FROM accounts WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
+  for (const s of subjects.rows) out.set(s.id, { traits: s.traits, events: [], userId: s.user_id });
+  const filter = needs.activity ? `(e.type <> 'tenure' OR e.event = ANY($3::text[]))` : `e.event = ANY($3::text[])`;
+  const tuple = `json_build_array(floor(extract(epoch FROM e.timestamp) * 1000)::float8, e.event, e.type = 'tenure', e.id, CASE WHEN e.event = ANY($4::text[]) THEN e.properties END)`;
+  const sql =
+    scope === 'customer'
+      ? `SELECT e.customer_id AS id, json_agg(${tuple} ORDER BY e.timestamp, e.id)::text AS ev FROM events e
+          WHERE e.customer_id = ANY($2::bigint[]) AND e.workspace_id = $1 AND ${filter} GROUP BY e.customer_id`
+      : `SELECT m.account_id AS id, json_agg(${tuple} ORDER BY e.timestamp, e.id)::text AS ev FROM account_members m JOIN events e ON e.customer_id = m.customer_id
+          WHERE m.account_id = ANY($2::bigint[]) AND m.workspace_id = $1 AND e.workspace_id = $1 AND ${filter} GROUP BY m.account_id`;
+  const { rows } = await db.query<{ id: number; ev: string }>(sql, [workspaceId, ids, needs.names, needs.propertyNames]);
+  for (const r of rows) {
+    const f = out.get(r.id);
+    if (!f) continue;
+    f.events = (JSON.parse(r.ev) as EventTuple[]).map(
+      ([ms, event, tenure, id, properties]): FactEvent => ({ timestamp: new Date(ms), event, type: tenure ? 'tenure' : 'track', messageId: `#${id}`, properties: properties ?? {} }),
+    );
+  }
+  if (scope === 'customer' && needs.segments) {
+    const seg = await db.query<{ customer_id: number; ids: string[] }>(
+      `SELECT customer_id, array_agg(segment_id) AS ids FROM segment_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) GROUP BY customer_id`,
+      [workspaceId, ids],
+    );
+    for (const r of seg.rows) {
+      const f = out.get(r.customer_id);
+      if (f) f.segments = new Set(r.ids);
+    }
+  }
+  if (scope === 'customer' && needs.scores) {
+    const sc = await db.query<{ customer_id: number; scores: Record<string, number> }>(
+      `SELECT customer_id, jsonb_object_agg(name, value) AS scores FROM customer_scores WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) GROUP BY customer_id`,
+      [workspaceId, ids],
+    );
+    for (const r of sc.rows) {
+      const f = out.get(r.customer_id);
+      if (f) f.scores = r.scores;
+    }
+  }
+  return out;
+}
+
+/** Stored stage states (with the stages held so far) of these subjects. */
+export async function loadStarts(db: Queryable, workspaceId: number, scope: Scope, ids: number[]): Promise<Map<number, StageStart>> {
+  const out = new Map<number, StageStart>();
+  if (ids.length === 0) return out;
+  const { rows } = await db.query<{ subject_id: number; stage: string; since: Date; reason: string; evaluated_at: Date; history: string[] | null }>(
+    `SELECT s.subject_id, s.stage, s.since, s.reason, s.evaluated_at,
+       (SELECT array_agg(t.to_stage ORDER BY t.at, t.id) FROM stage_transitions t
+         WHERE t.workspace_id = s.workspace_id AND t.scope = s.scope AND t.subject_id = s.subject_id) AS history
+     FROM stage_states s WHERE s.workspace_id = $1 AND s.scope = $2 AND s.subject_id = ANY($3::bigint[])`,
+    [workspaceId, scope, ids],
+  );
+  for (const r of rows) out.set(r.subject_id, { stage: r.stage, since: r.since, reason: r.reason, evaluatedAt: r.evaluated_at, history: r.history ?? [r.stage] });
+  return out;
+}
+
+/**
+ * Serialise work on these subjects' stages across processes (transaction-scoped locks,
+ * taken in id order so two workers cannot deadlock). Not needed on PGlite (one connection).
+ */
+export async function lockSubjects(tx: Queryable, scope: Scope, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.query(`SELECT pg_advisory_xact_lock($1::int, l.k) FROM (SELECT DISTINCT (id % 2147483647)::int AS k FROM unnest($2::bigint[]) id ORDER BY 1) l`, [
+    scope === 'customer' ? 30_301 : 30_302,
+    ids,
+  ]);
+}
+
+/** Replace internal event ids (`#123`) in moves' triggers with the events' messageIds. */
+export async function resolveTriggers(db: Queryable, moves: Move[]): Promise<void> {
+  const ids = [...new Set(moves.flatMap((m) => (m.triggerMessageId?.startsWith('#') ? [Number(m.triggerMessageId.slice(1))] : [])))];
+  if (ids.length === 0) return;
+  const { rows } = await db.query<{ id: number; message_id: string }>(`SELECT id, message_id FROM events WHERE id = ANY($1::bigint[])`, [ids]);
+  const byId = new Map(rows.map((r) => [`#${r.id}`, r.message_id]));
+  for (const m of moves) if (m.triggerMessageId?.startsWith('#')) m.triggerMessageId = byId.get(m.triggerMessageId) ?? null;
+}
+
+/** One subject's new state and the moves that led there. */
+export interface StageOutcome {
+  subjectId: number;
+  userId: string | null;
+  stage: string;
+  since: Date;
+  reason: string;
+  evaluatedAt: Date;
+  nextCheckAt: Date | null;
+  moves: Move[];
+}
+
+/**
+ * Store outcomes: the new states (replacing the old), the moves in the history, and for
+ * customers a `Lifecycle Stage Changed` event per move on their timeline (type `tenure`,
+ * messageId derived from the move, so a move is never written twice).
+ */
+export async function saveOutcomes(tx: Queryable, workspaceId: number, scope: Scope, modelVersion: number, modelName: string, outcomes: StageOutcome[], receivedAt: Date): Promise<void> {
+  if (outcomes.length === 0) return;
+  const ws = String(workspaceId);
+  await tx.query(`DELETE FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`, [workspaceId, scope, outcomes.map((o) => o.subjectId)]);
+  let states = '';
+  let transitions = '';
+  let events = '';
+  const received = receivedAt.toISOString();
+  for (const o of outcomes) {
+    states += `${ws}\t${scope}\t${o.subjectId}\t${copyValue(o.stage)}\t${o.since.toISOString()}\t${copyValue(o.reason)}\t${o.evaluatedAt.toISOString()}\t${o.nextCheckAt ? o.nextCheckAt.toISOString() : '\\N'}\t${modelVersion}\n`;
+    for (const m of o.moves) {
+      const at = m.at.toISOString();
+      transitions += `${ws}\t${scope}\t${o.subjectId}\t${copyValue(m.from)}\t${copyValue(m.to)}\t${at}\t${m.pattern}\t${copyValue(m.reason)}\t${copyValue(m.triggerMessageId)}\n`;
+      if (scope === 'customer') {
+        const properties = { from: m.from, to: m.to, pattern: m.pattern, reason: m.reason, model: modelName, triggerMessageId: m.triggerMessageId };
+        events += `${ws}\t${o.subjectId}\t${copyValue(`tenure:stage:${o.subjectId}:${m.at.getTime()}:${m.to}`)}\ttenure\t${STAGE_CHANGED_EVENT}\t${copyValue(o.userId)}\t${at}\t${received}\t${copyJson(properties)}\t{"library":{"name":"tenure"}}\n`;
+      }
+    }
+  }
+  await tx.copyFrom(`stage_states (workspace_id, scope, subject_id, stage, since, reason, evaluated_at, next_check_at, model_version)`, states);
+  if (transitions) await tx.copyFrom(`stage_transitions (workspace_id, scope, subject_id, from_stage, to_stage, at, pattern, reason, trigger_message_id)`, transitions);
+  if (events) await tx.copyFrom(`events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)`, events);
+}
+
+/** Forget these subjects' stages entirely (history, states and timeline events), before rebuilding them. */
+export async function clearStages(tx: Queryable, workspaceId: number, scope: Scope, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.query(`DELETE FROM stage_transitions WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`, [workspaceId, scope, ids]);
+  await tx.query(`DELETE FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`, [workspaceId, scope, ids]);
+  if (scope === 'customer') {
+    await tx.query(`DELETE FROM events WHERE customer_id = ANY($2::bigint[]) AND workspace_id = $1 AND type = 'tenure' AND event = $3`, [workspaceId, ids, STAGE_CHANGED_EVENT]);
+  }
+}
