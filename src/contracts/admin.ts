@@ -17,6 +17,8 @@ export const CustomerSummary = z.object({
   firstSeenAt: z.string(),
   lastSeenAt: z.string(),
   acquisitionChannel: z.string().describe('First-touch channel; "direct" when no campaign or referrer was ever seen'),
+  stage: z.string().nullable().describe('Current lifecycle stage (null until first evaluated, a moment after the first event)'),
+  stageSince: z.string().nullable(),
 });
 
 export const CustomerDetail = CustomerSummary.extend({
@@ -38,6 +40,7 @@ export const CustomerListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().regex(/^\d+$/, 'cursor must be a value returned as nextCursor').optional(),
   q: z.string().max(200).optional().describe('Case-insensitive match on userId, anonymousId, email or name'),
+  stage: z.string().min(1).max(40).optional().describe('Only customers in this lifecycle stage'),
 });
 
 export const EventSchema = z.object({

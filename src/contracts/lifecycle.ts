@@ -55,3 +55,88 @@ export const LifecycleModelSchema = z
     }
   });
 export type LifecycleModel = z.infer<typeof LifecycleModelSchema>;
+
+// ——— Admin API shapes ———
+
+export const Pattern = z.enum(['entered', 'linear', 'skip', 'regression', 'cyclical', 'recovered']);
+
+export const JobView = z.object({
+  id: z.number().int(),
+  kind: z.string(),
+  status: z.enum(['queued', 'running', 'done', 'failed']),
+  done: z.number().int(),
+  total: z.number().int().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+
+export const ModelView = z.object({
+  version: z.number().int().describe('0 while the workspace uses the built-in default; grows with every edit'),
+  model: z.unknown().describe('The lifecycle model (see PUT for its shape)'),
+});
+
+export const ModelSaved = z.object({ version: z.number().int(), job: JobView.describe('The recompute of every stage under the new model') });
+
+export const PresetsView = z.object({ presets: z.array(z.object({ name: z.enum(['default', 'activation', 'b2b']), model: z.unknown() })) });
+
+export const DistributionQuery = z.object({
+  at: z.iso.datetime({ offset: true }).optional().describe('Reconstruct the distribution as of this moment from the history (default: now)'),
+  scope: z.enum(['customer', 'account']).default('customer'),
+});
+export const Distribution = z.object({
+  at: z.string(),
+  total: z.number().int(),
+  stages: z.array(z.object({ key: z.string(), name: z.string(), count: z.number().int() })),
+});
+
+export const FlowsQuery = z.object({
+  from: z.iso.datetime({ offset: true }).optional().describe('Moves at or after this moment (default: all history)'),
+  to: z.iso.datetime({ offset: true }).optional().describe('Moves before this moment (default: now)'),
+  scope: z.enum(['customer', 'account']).default('customer'),
+});
+export const Flows = z.object({
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  patterns: z.record(Pattern, z.number().int()).describe('Moves per movement pattern'),
+  flows: z.array(
+    z.object({
+      from: z.string().nullable().describe('null: the customer entered their first stage'),
+      to: z.string(),
+      count: z.number().int(),
+      patterns: z.partialRecord(Pattern, z.number().int()),
+    }),
+  ),
+});
+
+export const StageStats = z.object({
+  key: z.string(),
+  name: z.string(),
+  count: z.number().int().describe('Customers in the stage now'),
+  extended: z.number().int().describe('Of them, staying longer than the stage expects (expectedDays)'),
+  entered: z.number().int().describe('Times customers entered the stage, over the whole history'),
+  exited: z.number().int(),
+  medianDaysInStage: z.number().nullable().describe('Median length of completed stays, in days'),
+  p90DaysInStage: z.number().nullable(),
+  medianDaysSoFar: z.number().nullable().describe('Median time the customers in the stage now have spent in it'),
+  nextStage: z.string().nullable(),
+  conversionRate: z.number().nullable().describe('Of the stays that ended, the share that moved on to the next stage or beyond'),
+  dropOffRate: z.number().nullable().describe('Of the stays that ended, the share that moved to at_risk or churned'),
+});
+
+export const StageHistory = z.object({
+  stage: z.string().nullable(),
+  stageSince: z.string().nullable(),
+  extended: z.boolean().describe("Staying longer than the stage's expectedDays"),
+  moves: z.array(
+    z.object({
+      from: z.string().nullable(),
+      to: z.string(),
+      at: z.string(),
+      pattern: Pattern,
+      reason: z.string(),
+      triggerMessageId: z.string().nullable(),
+    }),
+  ),
+});

@@ -8,6 +8,10 @@ import { importCsv, type ImportKind } from './import/csv-import.js';
 import { seedDemo, isEmpty } from './demo/demo.js';
 import { startEmbeddedMaintenance } from './db/maintenance.js';
 import { rotateKeys } from './workspaces/rotate.js';
+import cliProgress from 'cli-progress';
+import { getModel, ModelCache } from './lifecycle/models.repo.js';
+import { recomputeStages } from './lifecycle/stage-service.js';
+import { stageDistribution } from './lifecycle/stages.read.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -27,7 +31,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     log.info('empty database: generating demo data (set TENURE_DEMO=false to skip)');
     await seedDemo(db, workspace.id, { progress: process.stderr.isTTY === true, log });
   }
-  const app = await buildApp({ db, log, ingestLanes: config.TENURE_INGEST_LANES });
+  const app = await buildApp({ db, log, ingestLanes: config.TENURE_INGEST_LANES, sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000 });
   const stopMaintenance = startEmbeddedMaintenance(db, log);
   const listenPort = opts.port ?? config.PORT;
   const host = opts.host ?? config.HOST;
@@ -121,7 +125,33 @@ async function main(): Promise<void> {
       try {
         const t0 = performance.now();
         const r = await seedDemo(db, workspace.id, { customers: o.customers, seed: o.seed, progress: o.progress && process.stderr.isTTY === true, log });
-        process.stdout.write(`demo data: ${r.customers} customers, ${r.events} events in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+        process.stdout.write(`demo data: ${r.customers} customers, ${r.events} events, ${r.stageMoves} lifecycle moves in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  const stages = program.command('stages').description('lifecycle stages');
+  stages
+    .command('recompute')
+    .description("rebuild every customer's (and account's) stage history from the events under the current model")
+    .option('--no-progress', 'do not draw a progress bar')
+    .action(async (o: { progress: boolean }) => {
+      const { db, workspace } = await openRuntime(config, log);
+      try {
+        const bar = o.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'stages |{bar}| {percentage}% | {value}/{total} | {eta_formatted} left' }, cliProgress.Presets.shades_classic) : null;
+        const t0 = performance.now();
+        const r = await recomputeStages(db, workspace.id, {
+          now: new Date(),
+          models: new ModelCache(),
+          onProgress: (done, total) => (done === 0 ? bar?.start(total, 0) : bar?.update(done)),
+        });
+        bar?.stop();
+        const seconds = (performance.now() - t0) / 1000;
+        process.stdout.write(`stages recomputed: ${r.subjects} customers and accounts, ${r.moves} moves in ${seconds.toFixed(1)} s\n`);
+        const { model } = await getModel(db, workspace.id);
+        const dist = await stageDistribution(db, workspace.id, model, 'customer');
+        for (const s of dist.stages) process.stdout.write(`  ${s.key.padEnd(16)} ${String(s.count).padStart(9)}\n`);
       } finally {
         await db.close();
       }

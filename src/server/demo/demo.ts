@@ -6,6 +6,8 @@ import { Rng } from './rng.js';
 import { acquisitionTimes, simulateCustomer, type SimulationEnv } from './simulate.js';
 import { DemoWriter } from './write.js';
 import { maintainTables } from '../db/maintenance.js';
+import { ModelCache } from '../lifecycle/models.repo.js';
+import { recomputeStages } from '../lifecycle/stage-service.js';
 
 export interface DemoOptions {
   /** Known (signed-up) customers; anonymous-only visitors come on top (15%). Default 10,000. */
@@ -34,7 +36,7 @@ export async function isEmpty(db: Queryable, workspaceId: number): Promise<boole
  * referrals, B2B leads and accounts, churn) plus daily marketing spend per channel.
  * The same seed and `now` give the same data.
  */
-export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = {}): Promise<{ customers: number; events: number }> {
+export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = {}): Promise<{ customers: number; events: number; stageMoves: number }> {
   if (!(await isEmpty(db, workspaceId))) throw new Error('the workspace already has events; the demo only loads into an empty workspace');
   const n = opts.customers ?? 10_000;
   const seed = opts.seed ?? 42;
@@ -81,7 +83,18 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   });
   // Fresh statistics for the planner (PGlite has no autovacuum to gather them).
   await maintainTables(db);
-  return loaded;
+  // Every customer's lifecycle history, replayed from the 18 months of events.
+  const stageBar = opts.progress ? new cliProgress.SingleBar({ format: 'lifecycle stages |{bar}| {percentage}% | {value}/{total} customers | {eta_formatted} left' }, cliProgress.Presets.shades_classic) : null;
+  const t1 = Date.now();
+  const stages = await recomputeStages(db, workspaceId, {
+    now: new Date(now),
+    models: new ModelCache(),
+    onProgress: (done, total) => (done === 0 ? stageBar?.start(total, 0) : stageBar?.update(done)),
+  });
+  stageBar?.stop();
+  opts.log?.info({ customers: stages.subjects, moves: stages.moves, seconds: (Date.now() - t1) / 1000 }, 'lifecycle stages computed');
+  await maintainTables(db);
+  return { ...loaded, stageMoves: stages.moves };
 }
 
 async function tableIsEmpty(db: Queryable, table: string): Promise<boolean> {

@@ -186,6 +186,16 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
     }
   }
 
+  // Win-back: some lapsed buyers return months later through a win-back email.
+  if (orders > 0 && rng.chance(0.2)) {
+    const back = Math.max(aliveUntil, acquiredAt) + (60 + rng.exp(80)) * DAY;
+    if (back < end) {
+      push({ type: 'track', event: 'Email Delivered', ts: back - 2 * DAY, properties: { campaign: 'win-back', subject: 'We saved you a bag' } });
+      push({ type: 'track', event: 'Email Link Clicked', ts: back - DAY, properties: { campaign: 'win-back', link: `${SITE}/shop` } });
+      order(back);
+    }
+  }
+
   // NPS a month in, CES after the first order; promoters refer friends.
   let promoter = false;
   if (rng.chance(0.4) && acquiredAt + 30 * DAY < Math.min(end, aliveUntil + 10 * DAY)) {

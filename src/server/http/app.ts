@@ -4,6 +4,11 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { IngestQueue } from '../ingest/ingest-queue.js';
+import { StageWorker } from '../lifecycle/stage-worker.js';
+import { recomputeStages } from '../lifecycle/stage-service.js';
+import { ModelCache } from '../lifecycle/models.repo.js';
+import { JobRunner } from '../jobs/job-runner.js';
+import { lifecycleRoutes, RECOMPUTE_JOB } from './routes/lifecycle.routes.js';
 import { KeyResolver } from './auth.js';
 import { registerJsonBody } from './body.js';
 import { errorHandler } from './errors.js';
@@ -16,10 +21,20 @@ export interface AppDeps {
   log: Logger;
   /** Ingestion writer lanes on PostgreSQL (see IngestQueueOptions.lanes). */
   ingestLanes?: number;
+  /**
+   * The stage engine of this process: ingestion hands it every committed customer. Made
+   * (with its sweep running) when not given; `null` for a process that only ingests and
+   * serves (another process evaluates stages).
+   */
+  stages?: StageWorker | null;
+  /** Sweep interval of the stage worker made here (ms; 0 turns the sweep off). */
+  sweepMs?: number;
 }
 
 /** Build the HTTP server (not listening yet). */
-export async function buildApp({ db, log, ingestLanes }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ db, log, ingestLanes, sweepMs, stages: given }: AppDeps): Promise<FastifyInstance> {
+  const stages = given === null ? null : (given ?? new StageWorker(db, { log, sweepMs }));
+  const models = stages?.modelCache ?? new ModelCache();
   const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), trustProxy: true, return503OnClosing: true });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -44,8 +59,24 @@ export async function buildApp({ db, log, ingestLanes }: AppDeps): Promise<Fasti
 
   const keys = new KeyResolver(db);
   healthRoutes(app, { db });
-  ingestRoutes(app, { queue: new IngestQueue(db, { log, lanes: ingestLanes }), keys });
-  customerRoutes(app, { db, keys });
+  const jobs = new JobRunner(
+    db,
+    {
+      [RECOMPUTE_JOB]: async (job, progress) => {
+        await recomputeStages(db, job.workspaceId, { now: new Date(), models, onProgress: progress });
+      },
+    },
+    { log },
+  );
+  if (sweepMs !== 0) stages?.start();
+  jobs.start();
+  app.addHook('onClose', async () => {
+    await jobs.stop();
+    await stages?.stop();
+  });
+  ingestRoutes(app, { queue: new IngestQueue(db, { log, lanes: ingestLanes, onCommitted: stages ? (ws, ids) => stages.touch(ws, ids) : undefined }), keys });
+  customerRoutes(app, { db, keys, models });
+  lifecycleRoutes(app, { db, keys, models, jobs });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -16,11 +16,16 @@ export async function findCustomerId(db: Queryable, workspaceId: number, id: str
 }
 
 // First/last seen come from the events index (one probe each), never from a stored copy.
+// Tenure's own events (type `tenure`) are not the customer's activity.
 const SUMMARY_SQL = `c.id, c.user_id, c.created_at, c.traits, c.first_touch,
-  (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id) AS first_seen_at,
-  (SELECT max(e.timestamp) FROM events e WHERE e.customer_id = c.id) AS last_seen_at,
+  (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.type <> 'tenure') AS first_seen_at,
+  (SELECT max(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.type <> 'tenure') AS last_seen_at,
+  st.stage, st.since AS stage_since,
   COALESCE((SELECT array_agg(i.value ORDER BY i.created_at) FROM identities i
              WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.kind = 'anonymous'), '{}') AS anonymous_ids`;
+
+/** Customers with their current stage (alias `st`). */
+const SUMMARY_FROM = `customers c LEFT JOIN stage_states st ON st.workspace_id = c.workspace_id AND st.scope = 'customer' AND st.subject_id = c.id`;
 
 interface SummaryRow {
   id: number;
@@ -31,6 +36,8 @@ interface SummaryRow {
   first_touch: Touch | null;
   anonymous_ids: string[];
   created_at: Date;
+  stage: string | null;
+  stage_since: Date | null;
 }
 
 function toSummary(r: SummaryRow): Summary {
@@ -41,19 +48,21 @@ function toSummary(r: SummaryRow): Summary {
     firstSeenAt: (r.first_seen_at ?? r.created_at).toISOString(),
     lastSeenAt: (r.last_seen_at ?? r.created_at).toISOString(),
     acquisitionChannel: r.first_touch?.channel ?? 'direct',
+    stage: r.stage,
+    stageSince: r.stage_since?.toISOString() ?? null,
   };
 }
 
 /** Page through customers, newest first; `cursor` is the last customer id of the previous page. */
-export async function listCustomers(db: Queryable, workspaceId: number, opts: { limit: number; cursor?: number; q?: string }) {
+export async function listCustomers(db: Queryable, workspaceId: number, opts: { limit: number; cursor?: number; q?: string; stage?: string }) {
   const q = opts.q?.trim() ? `%${opts.q.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   const { rows } = await db.query<SummaryRow>(
-    `SELECT ${SUMMARY_SQL} FROM customers c
-      WHERE c.workspace_id = $1 AND ($2::bigint IS NULL OR c.id < $2)
+    `SELECT ${SUMMARY_SQL} FROM ${SUMMARY_FROM}
+      WHERE c.workspace_id = $1 AND ($2::bigint IS NULL OR c.id < $2) AND ($5::text IS NULL OR st.stage = $5)
         AND ($3::text IS NULL OR c.user_id ILIKE $3 OR c.traits->>'email' ILIKE $3 OR c.traits->>'name' ILIKE $3
              OR EXISTS (SELECT 1 FROM identities i WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.value ILIKE $3))
       ORDER BY c.id DESC LIMIT $4`,
-    [workspaceId, opts.cursor ?? null, q, opts.limit + 1],
+    [workspaceId, opts.cursor ?? null, q, opts.limit + 1, opts.stage ?? null],
   );
   const page = rows.slice(0, opts.limit);
   return { customers: page.map(toSummary), nextCursor: rows.length > opts.limit ? String(page[page.length - 1]!.id) : null };
@@ -68,7 +77,7 @@ export async function getCustomer(db: Queryable, workspaceId: number, customerId
        COALESCE((SELECT array_agg(i.value ORDER BY i.created_at) FROM identities i
                   WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.kind = 'user'
                     AND i.value IS DISTINCT FROM c.user_id), '{}') AS aliases
-     FROM customers c WHERE c.workspace_id = $1 AND c.id = $2`,
+     FROM ${SUMMARY_FROM} WHERE c.workspace_id = $1 AND c.id = $2`,
     [workspaceId, customerId],
   );
   const r = rows[0];

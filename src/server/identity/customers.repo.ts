@@ -169,6 +169,11 @@ export async function saveIdentities(
 /** Move everything of a stored profile onto another and delete it. */
 export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): Promise<void> {
   const p = [workspaceId, m.fromId, m.intoId];
+  // The merged-away profile's lifecycle history goes with it (the surviving customer is
+  // re-evaluated with all the events); only the customer's own events move.
+  await tx.query(`DELETE FROM stage_transitions WHERE workspace_id = $1 AND scope = 'customer' AND subject_id = $2`, p.slice(0, 2));
+  await tx.query(`DELETE FROM stage_states WHERE workspace_id = $1 AND scope = 'customer' AND subject_id = $2`, p.slice(0, 2));
+  await tx.query(`DELETE FROM events WHERE customer_id = $2 AND workspace_id = $1 AND type = 'tenure' AND event = 'Lifecycle Stage Changed'`, p.slice(0, 2));
   await tx.query(`UPDATE events SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
   await tx.query(`UPDATE identities SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
   await tx.query(

@@ -28,6 +28,8 @@ function isDataError(err: unknown): err is Error & { code: string } {
 export class BatchWriter {
   accepted = 0;
   duplicates = 0;
+  /** Customers whose events were stored (their lifecycle stages are rebuilt after the import). */
+  readonly touched = new Set<number>();
   private events: NormalizedEvent[] = [];
   private lines: number[] = [];
   /** Customers of identities already seen in this file skip identity resolution, as in the server. */
@@ -73,7 +75,8 @@ export class BatchWriter {
     }
   }
 
-  private count(r: { inserted: number; duplicates: number }): void {
+  private count(r: { inserted: number; duplicates: number; customerIds?: number[] }): void {
+    for (const id of r.customerIds ?? []) this.touched.add(id);
     this.accepted += r.inserted;
     this.duplicates += r.duplicates;
   }

@@ -120,3 +120,21 @@ export async function recomputeStages(db: Db, workspaceId: number, opts: Recompu
   }
   return { subjects: done, moves };
 }
+
+/** Rebuild the stage history of these customers from their events (after an import of past events), in chunks. */
+export async function rebuildStages(db: Db, workspaceId: number, customerIds: number[], opts: { now: Date; models: ModelCache; chunk?: number }): Promise<number> {
+  const chunk = opts.chunk ?? 2_000;
+  const sorted = [...new Set(customerIds)].sort((a, b) => a - b);
+  let moves = 0;
+  const accounts = new Set<number>();
+  for (let i = 0; i < sorted.length; i += chunk) {
+    const r = await advanceStages(db, workspaceId, 'customer', sorted.slice(i, i + chunk), { now: opts.now, models: opts.models, rebuild: true });
+    moves += r.moves;
+    for (const a of r.accounts) accounts.add(a);
+  }
+  const accountIds = [...accounts];
+  for (let i = 0; i < accountIds.length; i += chunk) {
+    moves += (await advanceStages(db, workspaceId, 'account', accountIds.slice(i, i + chunk), { now: opts.now, models: opts.models, rebuild: true })).moves;
+  }
+  return moves;
+}

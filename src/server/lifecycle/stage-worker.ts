@@ -7,12 +7,20 @@ import type { Scope } from './stages.repo.js';
 export interface StageWorkerOptions {
   log?: Logger;
   models?: ModelCache;
-  /** How often the sweep looks for time-based moves and customers never evaluated (default 30 s; 0: never). */
+  /** How often the sweep looks for time-based moves (default 30 s; 0: never). */
   sweepMs?: number;
+  /**
+   * How often a sweep also looks for customers never evaluated (a scan of all customers;
+   * default 10 minutes, and on the first sweep). Customers ingested by a process with a
+   * stage worker are evaluated at once; these are the ones stored while none ran.
+   */
+  unevaluatedEveryMs?: number;
   /** Most subjects advanced in one transaction (default 500). */
   batch?: number;
   /** The clock; a parameter so tests can move time. */
   clock?: () => Date;
+  /** Called after each committed evaluation with the subjects evaluated and the moves stored (for benchmarks and metrics). */
+  onAdvanced?: (workspaceId: number, scope: Scope, subjectIds: number[], moves: number) => void;
 }
 
 /**
@@ -31,6 +39,7 @@ export class StageWorker {
   private readonly batch: number;
   private readonly clock: () => Date;
   private failures = 0;
+  private lastUnevaluatedScan = -Infinity;
 
   constructor(
     private readonly db: Db,
@@ -69,6 +78,7 @@ export class StageWorker {
       const [ws, scope] = key.split(':') as [string, Scope];
       try {
         const r = await advanceStages(this.db, Number(ws), scope, ids, { now: this.clock(), models: this.models });
+        this.opts.onAdvanced?.(Number(ws), scope, ids, r.moves);
         if (r.accounts.length > 0) this.touch(Number(ws), r.accounts, 'account');
         this.failures = 0;
       } catch (err) {
@@ -81,6 +91,11 @@ export class StageWorker {
         await new Promise((r) => setTimeout(r, Math.min(30_000, 100 * 2 ** Math.min(this.failures, 8))));
       }
     }
+  }
+
+  /** The models this worker evaluates with (shared with the admin API, which invalidates it on edits). */
+  get modelCache(): ModelCache {
+    return this.models;
   }
 
   /** Start the periodic sweep. */
@@ -107,14 +122,13 @@ export class StageWorker {
     let count = 0;
     const run = (async () => {
       const now = this.clock();
+      const scanAll = Date.now() - this.lastUnevaluatedScan >= (this.opts.unevaluatedEveryMs ?? 600_000);
+      if (scanAll) this.lastUnevaluatedScan = Date.now();
       for (;;) {
-        const { rows } = await this.db.query<{ workspace_id: number; scope: Scope; subject_id: number }>(
-          `(SELECT workspace_id, scope, subject_id FROM stage_states WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2)
-           UNION ALL
-           (SELECT c.workspace_id, 'customer', c.id FROM customers c
-             WHERE NOT EXISTS (SELECT 1 FROM stage_states s WHERE s.workspace_id = c.workspace_id AND s.scope = 'customer' AND s.subject_id = c.id) LIMIT $2)`,
-          [now.toISOString(), this.batch],
-        );
+        const due = `SELECT workspace_id, scope, subject_id FROM stage_states WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2`;
+        const unevaluated = `SELECT c.workspace_id, 'customer', c.id FROM customers c
+             WHERE NOT EXISTS (SELECT 1 FROM stage_states s WHERE s.workspace_id = c.workspace_id AND s.scope = 'customer' AND s.subject_id = c.id) LIMIT $2`;
+        const { rows } = await this.db.query<{ workspace_id: number; scope: Scope; subject_id: number }>(scanAll ? `(${due}) UNION ALL (${unevaluated})` : due, [now.toISOString(), this.batch]);
         if (rows.length === 0) break;
         const groups = new Map<string, number[]>();
         for (const r of rows) {
@@ -123,7 +137,9 @@ export class StageWorker {
         }
         for (const [key, ids] of groups) {
           const [ws, scope] = key.split(':') as [string, Scope];
-          await advanceStages(this.db, Number(ws), scope, ids, { now, models: this.models });
+          const r = await advanceStages(this.db, Number(ws), scope, ids, { now, models: this.models });
+          this.opts.onAdvanced?.(Number(ws), scope, ids, r.moves);
+          if (r.accounts.length > 0) this.touch(Number(ws), r.accounts, 'account');
         }
         count += rows.length;
         if (rows.length < this.batch) break;

@@ -3,9 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AccountDetail, CustomerDetail, CustomerList, CustomerListQuery, EventList, EventListQuery } from '../../../contracts/admin.js';
 import { ErrorBody } from '../../../contracts/errors.js';
+import { StageHistory } from '../../../contracts/lifecycle.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId, getAccount, getCustomer, listCustomers } from '../../identity/customers.read.js';
 import { decodeCursor, encodeCursor, timeline } from '../../ingest/events.repo.js';
+import { stageHistory } from '../../lifecycle/stages.read.js';
+import type { ModelCache } from '../../lifecycle/models.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 
@@ -14,15 +17,15 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 const security = [{ adminKey: [] }];
 
 /** Admin API over profiles, timelines and accounts. */
-export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver }): void {
+export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/customers', {
     schema: { tags: ['customers'], summary: 'Page through customers, newest first', security, querystring: CustomerListQuery, response: { 200: CustomerList, ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { limit, cursor, q } = req.query;
-      return listCustomers(deps.db, ws.id, { limit, cursor: cursor ? Number(cursor) : undefined, q });
+      const { limit, cursor, q, stage } = req.query;
+      return listCustomers(deps.db, ws.id, { limit, cursor: cursor ? Number(cursor) : undefined, q, stage });
     },
   });
 
@@ -49,6 +52,28 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
       const page = events.slice(0, req.query.limit);
       const last = page[page.length - 1];
       return { events: page, nextCursor: events.length > req.query.limit && last ? encodeCursor({ timestamp: last.timestamp, id: last.id }) : null };
+    },
+  });
+
+  r.get('/api/customers/:id/stages', {
+    schema: { tags: ['customers', 'lifecycle'], summary: "The customer's lifecycle stage and every move, oldest first", security, params: IdParams, response: { 200: StageHistory, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
+      if (customerId === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
+      const { model } = await deps.models.get(deps.db, ws.id);
+      return stageHistory(deps.db, ws.id, model, 'customer', customerId, new Date());
+    },
+  });
+
+  r.get('/api/accounts/:id/stages', {
+    schema: { tags: ['accounts', 'lifecycle'], summary: "The account's lifecycle stage and every move (models with evaluateAccounts)", security, params: IdParams, response: { 200: StageHistory, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const { rows } = await deps.db.query<{ id: number }>(`SELECT id FROM accounts WHERE workspace_id = $1 AND group_id = $2`, [ws.id, req.params.id]);
+      if (!rows[0]) throw new HttpError(404, 'not_found', `no account with groupId "${req.params.id}"`);
+      const { model } = await deps.models.get(deps.db, ws.id);
+      return stageHistory(deps.db, ws.id, model, 'account', rows[0].id, new Date());
     },
   });
 
