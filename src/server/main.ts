@@ -6,7 +6,7 @@ import { openRuntime, printGeneratedKeys } from './runtime.js';
 import { buildApp } from './http/app.js';
 import { importCsv, type ImportKind } from './import/csv-import.js';
 import { seedDemo, isEmpty } from './demo/demo.js';
-import { startEmbeddedMaintenance } from './db/maintenance.js';
+import { startMaintenance } from './db/maintenance.js';
 import { rotateKeys } from './workspaces/rotate.js';
 import cliProgress from 'cli-progress';
 import { getModel, ModelCache } from './lifecycle/models.repo.js';
@@ -32,7 +32,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     await seedDemo(db, workspace.id, { progress: process.stderr.isTTY === true, log });
   }
   const app = await buildApp({ db, log, ingestLanes: config.TENURE_INGEST_LANES, sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000 });
-  const stopMaintenance = startEmbeddedMaintenance(db, log);
+  const stopMaintenance = await startMaintenance(db, log);
   const listenPort = opts.port ?? config.PORT;
   const host = opts.host ?? config.HOST;
   const address = await app.listen({ port: listenPort, host });

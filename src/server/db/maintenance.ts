@@ -14,7 +14,7 @@ export interface MaintenanceAction {
  * last statistics, VACUUM (with ANALYZE) once more than 50 + 20% are dead. PGlite runs
  * no autovacuum daemon, so without this its statistics never exist (the planner then
  * picks plans that scan whole tables as they grow) and updated rows are never reclaimed.
- * On PostgreSQL autovacuum does the same; calling this after a bulk load just does it now.
+ * On PostgreSQL autovacuum (when on) does the same; calling this after a bulk load just does it now.
  * Must not run inside a transaction.
  */
 export async function maintainTables(db: Queryable, opts: { skip?: (table: string) => boolean } = {}): Promise<MaintenanceAction[]> {
@@ -38,17 +38,30 @@ export async function maintainTables(db: Queryable, opts: { skip?: (table: strin
 }
 
 /**
- * On PGlite, run `maintainTables` while the server runs: PGlite has one session, so an
- * ANALYZE holds up ingestion for its duration (~0.4 s on 250k events). A pass runs once
- * the database has been idle for a second, checked every few seconds; under traffic that
- * never pauses, it runs anyway once `maxDeferMs` (default 10 minutes) have passed since
- * the last pass. A table is touched at most every `perTableMs` (default 5 minutes), or a
- * table growing under steady traffic would qualify every time. Returns the function that
- * stops it. PostgreSQL has autovacuum: nothing to do.
+ * Keep planner statistics fresh while the server runs, where nothing else does: on
+ * PGlite (no autovacuum daemon) always, and on a PostgreSQL server whose `autovacuum`
+ * setting is off (stale statistics there were seen to turn a 10 ms stage update into
+ * seconds). A PostgreSQL server with autovacuum on is left to it.
+ *
+ * PGlite has one session, so an ANALYZE holds up ingestion for its duration (~0.4 s on
+ * 250k events): a pass runs once the database has been idle for a second, checked every
+ * few seconds; under traffic that never pauses, it runs anyway once `maxDeferMs` (default
+ * 10 minutes) have passed since the last pass. On PostgreSQL (ANALYZE does not block
+ * writes) a pass runs at every check. A table is touched at most every `perTableMs`
+ * (default 5 minutes), or a table growing under steady traffic would qualify every
+ * time. Returns the function that stops it.
  */
-export function startEmbeddedMaintenance(db: Db, log: Logger, opts: { checkEveryMs?: number; maxDeferMs?: number; perTableMs?: number } = {}): () => void {
-  if (db.kind !== 'pglite') return () => {};
-  const session = db.raw as PgliteSession;
+export async function startMaintenance(db: Db, log: Logger, opts: { checkEveryMs?: number; maxDeferMs?: number; perTableMs?: number } = {}): Promise<() => void> {
+  let idleMs: () => number;
+  if (db.kind === 'pglite') {
+    const session = db.raw as PgliteSession;
+    idleMs = () => session.idleMs();
+  } else {
+    const { rows } = await db.query<{ autovacuum: string }>(`SHOW autovacuum`);
+    if (rows[0]?.autovacuum === 'on') return () => {};
+    log.warn('PostgreSQL autovacuum is off: Tenure will ANALYZE and VACUUM its own tables as they change');
+    idleMs = () => Number.POSITIVE_INFINITY;
+  }
   const { checkEveryMs = 5_000, maxDeferMs = 600_000, perTableMs = 300_000 } = opts;
   let running = false;
   let lastPass = Date.now();
@@ -56,15 +69,15 @@ export function startEmbeddedMaintenance(db: Db, log: Logger, opts: { checkEvery
   const timer = setInterval(() => {
     if (running) return;
     const now = Date.now();
-    if (session.idleMs() < 1_000 && now - lastPass < maxDeferMs) return;
+    if (idleMs() < 1_000 && now - lastPass < maxDeferMs) return;
     running = true;
     lastPass = now;
     maintainTables(db, { skip: (table) => now - (lastRun.get(table) ?? 0) < perTableMs })
       .then((done) => {
         for (const d of done) lastRun.set(d.table, now);
-        if (done.length > 0) log.debug({ done }, 'embedded database maintenance');
+        if (done.length > 0) log.debug({ done }, 'database maintenance');
       })
-      .catch((err: unknown) => log.warn({ err }, 'embedded database maintenance failed; will try again'))
+      .catch((err: unknown) => log.warn({ err }, 'database maintenance failed; will try again'))
       .finally(() => {
         running = false;
       });

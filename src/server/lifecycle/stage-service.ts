@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../db/client.js';
+import { maintainTables } from '../db/maintenance.js';
 import { FactIndex } from '../rules/evaluate.js';
 import type { ModelCache, StoredModel } from './models.repo.js';
 import { replay, type Move } from './replay.js';
@@ -33,37 +34,54 @@ export async function advanceStages(db: Db, workspaceId: number, scope: Scope, i
   return db.transaction(async (tx) => {
     if (db.kind !== 'pglite') await lockSubjects(tx, scope, unique);
     if (opts.rebuild) await clearStages(tx, workspaceId, scope, unique);
-    const outcomes = await evaluateSubjects(tx, workspaceId, scope, unique, stored, opts.now, !opts.rebuild);
-    await saveOutcomes(tx, workspaceId, scope, stored.version, stored.model.name, outcomes, opts.now);
-    if (outcomes.length < unique.length) {
-      // Subjects gone (merged away): their stage goes with them.
-      const found = new Set(outcomes.map((o) => o.subjectId));
-      await clearStages(tx, workspaceId, scope, unique.filter((id) => !found.has(id)));
-    }
+    const { outcomes, found } = await evaluateSubjects(tx, workspaceId, scope, unique, stored, opts.now, !opts.rebuild);
+    await saveOutcomes(tx, workspaceId, scope, stored.version, stored.model.name, outcomes, opts.now, { cleared: opts.rebuild === true });
+    // Subjects gone (merged away): their stage goes with them.
+    if (found.size < unique.length) await clearStages(tx, workspaceId, scope, unique.filter((id) => !found.has(id)));
     let accounts: number[] = [];
     if (scope === 'customer' && stored.model.evaluateAccounts) {
       const { rows } = await tx.query<{ account_id: number }>(`SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`, [workspaceId, unique]);
       accounts = rows.map((r) => r.account_id);
     }
-    return { subjects: outcomes.length, moves: outcomes.reduce((n, o) => n + o.moves.length, 0), accounts };
+    return { subjects: found.size, moves: outcomes.reduce((n, o) => n + o.moves.length, 0), accounts };
   });
 }
 
-async function evaluateSubjects(tx: Queryable, workspaceId: number, scope: Scope, ids: number[], stored: StoredModel, now: Date, fromStored: boolean): Promise<StageOutcome[]> {
+/** Replay each subject; `found` holds the subjects that exist, `outcomes` those whose stored state changes. */
+async function evaluateSubjects(
+  tx: Queryable,
+  workspaceId: number,
+  scope: Scope,
+  ids: number[],
+  stored: StoredModel,
+  now: Date,
+  fromStored: boolean,
+): Promise<{ outcomes: StageOutcome[]; found: Set<number> }> {
   const program = compileModel(stored.model);
-  const [starts, facts] = await Promise.all([fromStored ? loadStarts(tx, workspaceId, scope, ids) : Promise.resolve(null), loadFacts(tx, workspaceId, scope, ids, factNeeds(stored.model))]);
+  // One after the other: a transaction is one connection, which runs one statement at a time.
+  const starts = fromStored ? await loadStarts(tx, workspaceId, scope, ids) : null;
+  const facts = await loadFacts(tx, workspaceId, scope, ids, factNeeds(stored.model));
   const outcomes: StageOutcome[] = [];
   const moves: Move[] = [];
+  const found = new Set<number>();
   for (const id of ids) {
     const f = facts.get(id);
     if (!f) continue; // merged away or deleted meanwhile
-    const r = replay(program, new FactIndex(f), now, starts?.get(id) ?? null);
+    found.add(id);
+    const start = starts?.get(id) ?? null;
+    const r = replay(program, new FactIndex(f), now, start);
+    // Nothing moved and the next check is the same: leave the row alone (most events do
+    // not move anyone). The next replay then starts from the older evaluation, which
+    // changes nothing but the work: the moments in between decide the same stage.
+    if (start && r.moves.length === 0 && start.modelVersion === stored.version && start.nextCheckAt?.getTime() === r.nextCheckAt?.getTime()) continue;
     outcomes.push({ subjectId: id, userId: f.userId, stage: r.stage, since: r.since, reason: r.reason, evaluatedAt: now, nextCheckAt: r.nextCheckAt, moves: r.moves });
     moves.push(...r.moves);
   }
   await resolveTriggers(tx, moves);
-  return outcomes;
+  return { outcomes, found };
 }
+
+const REWRITTEN = new Set(['stage_states', 'stage_transitions', 'events']);
 
 export interface RecomputeOptions {
   now: Date;
@@ -118,6 +136,9 @@ export async function recomputeStages(db: Db, workspaceId: number, opts: Recompu
     }
     await Promise.all(inFlight);
   }
+  // The history was rewritten: fresh planner statistics for the tables it lives in, now
+  // rather than whenever autovacuum (if any: PGlite has none) gets to them.
+  await maintainTables(db, { skip: (table) => !REWRITTEN.has(table) });
   return { subjects: done, moves };
 }
 

@@ -82,13 +82,20 @@ export class StageWorker {
         if (r.accounts.length > 0) this.touch(Number(ws), r.accounts, 'account');
         this.failures = 0;
       } catch (err) {
-        // A conflict or an outage: put the work back and pause, growing the pause while it lasts.
+        // A conflict or an outage: put the work back and pause, growing the pause while it
+        // lasts. A batch that keeps failing is dropped after 6 tries (logged), so one bad
+        // subject cannot hold up everyone; its next event or check retries it.
         this.failures++;
-        this.opts.log?.error({ err, workspaceId: ws, scope, subjects: ids.length }, 'stage evaluation failed; will retry');
+        const giveUp = this.failures > 6;
+        this.opts.log?.error({ err, workspaceId: ws, scope, subjects: ids.length, attempt: this.failures }, giveUp ? 'stage evaluation failed; giving up on this batch' : 'stage evaluation failed; will retry');
+        if (giveUp) {
+          this.failures = 0;
+          continue;
+        }
         const back = this.pending.get(key) ?? new Set<number>();
         for (const id of ids) back.add(id);
         this.pending.set(key, back);
-        await new Promise((r) => setTimeout(r, Math.min(30_000, 100 * 2 ** Math.min(this.failures, 8))));
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 100 * 2 ** this.failures)));
       }
     }
   }

@@ -5,7 +5,7 @@ import { ingestEvents } from '../ingest/ingest.service.js';
 import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { ModelCache, saveModel } from './models.repo.js';
-import { b2bPreset } from './presets.js';
+import { b2bPreset, defaultPreset } from './presets.js';
 import { recomputeStages } from './stage-service.js';
 import { StageWorker } from './stage-worker.js';
 
@@ -107,6 +107,21 @@ for (const target of dbTargets()) {
       assert.deepEqual(rebuilt.map((x) => ({ ...x })), live.map((x) => ({ ...x })));
       const { rows: after } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND type = 'tenure'`, [ws]);
       assert.equal(after[0]!.n, live.length, 'the rebuild replaced the timeline events, not added to them');
+
+      // Under an edited model the moves fall on other days: the old timeline events go, and
+      // every new move has exactly its own event.
+      await saveModel(db, ws, defaultPreset({ churnAfterDays: 60 }));
+      await recomputeStages(db, ws, { now, models: new ModelCache(0) });
+      const edited = await history(db, ws);
+      assert.deepEqual(brief(edited, 'bob'), ['3:->awareness:entered', '4:awareness>conversion:skip', '49:conversion>at_risk:regression', '64:at_risk>churned:regression']);
+      const { rows: events } = await db.query<{ user_id: string; at: Date; to: string }>(
+        `SELECT user_id, timestamp AS at, properties->>'to' AS to FROM events WHERE workspace_id = $1 AND type = 'tenure' ORDER BY user_id, timestamp, id`,
+        [ws],
+      );
+      assert.deepEqual(
+        events.map((e) => [e.user_id, e.at.getTime(), e.to]),
+        edited.map((m) => [m.user_id, m.at.getTime(), m.to_stage]),
+      );
     });
 
     it('gives accounts a stage from all their members under the B2B model', async () => {

@@ -99,18 +99,46 @@ export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope
   return out;
 }
 
+/** A stored stage state: where a replay starts, and what the row holds. */
+export interface StoredStart extends StageStart {
+  nextCheckAt: Date | null;
+  modelVersion: number;
+}
+
 /** Stored stage states (with the stages held so far) of these subjects. */
-export async function loadStarts(db: Queryable, workspaceId: number, scope: Scope, ids: number[]): Promise<Map<number, StageStart>> {
-  const out = new Map<number, StageStart>();
+export async function loadStarts(db: Queryable, workspaceId: number, scope: Scope, ids: number[]): Promise<Map<number, StoredStart>> {
+  const out = new Map<number, StoredStart>();
   if (ids.length === 0) return out;
-  const { rows } = await db.query<{ subject_id: number; stage: string; since: Date; reason: string; evaluated_at: Date; history: string[] | null }>(
-    `SELECT s.subject_id, s.stage, s.since, s.reason, s.evaluated_at,
-       (SELECT array_agg(t.to_stage ORDER BY t.at, t.id) FROM stage_transitions t
-         WHERE t.workspace_id = s.workspace_id AND t.scope = s.scope AND t.subject_id = s.subject_id) AS history
-     FROM stage_states s WHERE s.workspace_id = $1 AND s.scope = $2 AND s.subject_id = ANY($3::bigint[])`,
+  // Two plain lookups by subject rather than a correlated subquery: the planner picks the
+  // index for both whatever its statistics say (a correlated history lookup was seen to
+  // scan the whole history table per chunk once the statistics were stale).
+  const states = await db.query<{ subject_id: number; stage: string; since: Date; reason: string; evaluated_at: Date; next_check_at: Date | null; model_version: number }>(
+    `SELECT subject_id, stage, since, reason, evaluated_at, next_check_at, model_version
+       FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`,
     [workspaceId, scope, ids],
   );
-  for (const r of rows) out.set(r.subject_id, { stage: r.stage, since: r.since, reason: r.reason, evaluatedAt: r.evaluated_at, history: r.history ?? [r.stage] });
+  const history = await db.query<{ subject_id: number; to_stage: string }>(
+    `SELECT subject_id, to_stage FROM stage_transitions
+      WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[]) ORDER BY subject_id, at, id`,
+    [workspaceId, scope, ids],
+  );
+  const held = new Map<number, string[]>();
+  for (const r of history.rows) {
+    const list = held.get(r.subject_id);
+    if (list) list.push(r.to_stage);
+    else held.set(r.subject_id, [r.to_stage]);
+  }
+  for (const r of states.rows) {
+    out.set(r.subject_id, {
+      stage: r.stage,
+      since: r.since,
+      reason: r.reason,
+      evaluatedAt: r.evaluated_at,
+      nextCheckAt: r.next_check_at,
+      modelVersion: r.model_version,
+      history: held.get(r.subject_id) ?? [r.stage],
+    });
+  }
   return out;
 }
 
@@ -150,12 +178,22 @@ export interface StageOutcome {
 /**
  * Store outcomes: the new states (replacing the old), the moves in the history, and for
  * customers a `Lifecycle Stage Changed` event per move on their timeline (type `tenure`,
- * messageId derived from the move, so a move is never written twice).
+ * messageId derived from the move, so a move is never written twice). `cleared`: the
+ * subjects' stages were just cleared (a rebuild), so there are no old states to replace.
  */
-export async function saveOutcomes(tx: Queryable, workspaceId: number, scope: Scope, modelVersion: number, modelName: string, outcomes: StageOutcome[], receivedAt: Date): Promise<void> {
+export async function saveOutcomes(
+  tx: Queryable,
+  workspaceId: number,
+  scope: Scope,
+  modelVersion: number,
+  modelName: string,
+  outcomes: StageOutcome[],
+  receivedAt: Date,
+  opts: { cleared?: boolean } = {},
+): Promise<void> {
   if (outcomes.length === 0) return;
   const ws = String(workspaceId);
-  await tx.query(`DELETE FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`, [workspaceId, scope, outcomes.map((o) => o.subjectId)]);
+  if (!opts.cleared) await tx.query(`DELETE FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`, [workspaceId, scope, outcomes.map((o) => o.subjectId)]);
   let states = '';
   let transitions = '';
   let events = '';
@@ -179,9 +217,16 @@ export async function saveOutcomes(tx: Queryable, workspaceId: number, scope: Sc
 /** Forget these subjects' stages entirely (history, states and timeline events), before rebuilding them. */
 export async function clearStages(tx: Queryable, workspaceId: number, scope: Scope, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
-  await tx.query(`DELETE FROM stage_transitions WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`, [workspaceId, scope, ids]);
+  // The timeline events go by their messageIds, derived from the moves being deleted
+  // (see saveOutcomes), so the delete is a lookup in the messageId index however many
+  // events the customers have.
+  const { rows } = await tx.query<{ message_id: string }>(
+    `DELETE FROM stage_transitions WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])
+     RETURNING 'tenure:stage:' || subject_id || ':' || (extract(epoch FROM at) * 1000)::bigint || ':' || to_stage AS message_id`,
+    [workspaceId, scope, ids],
+  );
   await tx.query(`DELETE FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`, [workspaceId, scope, ids]);
-  if (scope === 'customer') {
-    await tx.query(`DELETE FROM events WHERE customer_id = ANY($2::bigint[]) AND workspace_id = $1 AND type = 'tenure' AND event = $3`, [workspaceId, ids, STAGE_CHANGED_EVENT]);
+  if (scope === 'customer' && rows.length > 0) {
+    await tx.query(`DELETE FROM events WHERE workspace_id = $1 AND message_id = ANY($2::text[]) AND type = 'tenure'`, [workspaceId, rows.map((r) => r.message_id)]);
   }
 }
