@@ -21,12 +21,15 @@
  * evaluation that read the committed order). Afterwards every probe customer must have
  * a stored transition to `conversion` at its order's timestamp.
  * PostgreSQL: a scratch database on BENCH_DATABASE_URL's server (default
- * postgres://postgres@127.0.0.1:5432/test), dropped at the end. PGlite: in memory.
+ * postgres://postgres@127.0.0.1:5432/test), dropped at the end. PGlite: a temporary data directory.
  * Target: p99 under 200 ms.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDb, type Db } from '../src/server/db/client.js';
 import { maintainTables, startMaintenance } from '../src/server/db/maintenance.js';
@@ -216,7 +219,10 @@ async function main(): Promise<void> {
   console.log(machine());
   const target = o.pglite ? 'pglite' : 'postgres';
   const url = o.pglite ? null : await createScratchDatabase(BASE_URL);
-  const db = await openDb(url ? { databaseUrl: url, poolSize: 10 } : { dataDir: 'memory://' });
+  // PGlite on disk, as `tenure serve` runs it (its `memory://` file system copies a whole
+  // table file every time the table grows by a page).
+  const dataDir = url ? null : mkdtempSync(join(tmpdir(), 'tenure-bench-latency-'));
+  const db = await openDb(url ? { databaseUrl: url, poolSize: 10 } : { dataDir: dataDir! });
   try {
     await migrate(db);
     const { rows: v } = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
@@ -362,6 +368,7 @@ async function main(): Promise<void> {
   } finally {
     await db.close();
     if (url) await dropScratchDatabase(BASE_URL, url);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

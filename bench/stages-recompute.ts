@@ -22,9 +22,12 @@
  * PostgreSQL: a scratch database on BENCH_DATABASE_URL's server (default
  * postgres://postgres@127.0.0.1:5432/test), dropped at the end. With --keep-url the
  * given database is used and kept: loaded (and migrated) on the first run, reused as it
- * is when it already holds the bench workspace. PGlite: in memory.
+ * is when it already holds the bench workspace. PGlite: a temporary data directory on disk.
  * Target: 100,000 customers / 5,000,000 events recomputed in under 60 s on PostgreSQL.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Db, Queryable } from '../src/server/db/client.js';
@@ -473,9 +476,20 @@ interface Target {
 
 async function openTarget(o: Options): Promise<Target> {
   if (o.pglite) {
-    const db = await openDb({ dataDir: 'memory://' });
+    // A data directory on disk, as `tenure serve` uses: PGlite's `memory://` file system
+    // copies a whole table file each time the table grows by a page (seen: 30 ms per page
+    // at 500 MB), which makes writes to a large table crawl.
+    const dir = mkdtempSync(join(tmpdir(), 'tenure-bench-stages-'));
+    const db = await openDb({ dataDir: dir });
     await migrate(db);
-    return { db, name: 'pglite', cleanup: () => db.close() };
+    return {
+      db,
+      name: 'pglite',
+      cleanup: async () => {
+        await db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const url = o.keepUrl ?? (await createScratchDatabase(BASE_URL));
   const db = await openDb({ databaseUrl: url, poolSize: 8 });
