@@ -41,6 +41,7 @@ export const CustomerListQuery = z.object({
   cursor: z.string().regex(/^\d+$/, 'cursor must be a value returned as nextCursor').optional(),
   q: z.string().max(200).optional().describe('Case-insensitive match on userId, anonymousId, email or name'),
   stage: z.string().min(1).max(40).optional().describe('Only customers in this lifecycle stage'),
+  segment: z.string().min(1).max(100).optional().describe('Only members of this segment (its id)'),
 });
 
 export const EventSchema = z.object({

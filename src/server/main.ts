@@ -31,7 +31,13 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     log.info('empty database: generating demo data (set TENURE_DEMO=false to skip)');
     await seedDemo(db, workspace.id, { progress: process.stderr.isTTY === true, log });
   }
-  const app = await buildApp({ db, log, ingestLanes: config.TENURE_INGEST_LANES, sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000 });
+  const app = await buildApp({
+    db,
+    log,
+    ingestLanes: config.TENURE_INGEST_LANES,
+    sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000,
+    segmentRefreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000,
+  });
   const stopMaintenance = await startMaintenance(db, log);
   const listenPort = opts.port ?? config.PORT;
   const host = opts.host ?? config.HOST;

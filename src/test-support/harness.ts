@@ -83,7 +83,7 @@ export async function makeWorkspace(db: Db, slug = 'default') {
 }
 
 /** The real HTTP server on an ephemeral loopback port. */
-export async function startServer(db: Db, opts: { stages?: null } = {}): Promise<{ url: string; app: FastifyInstance; close(): Promise<void> }> {
+export async function startServer(db: Db, opts: { stages?: null; segments?: null } = {}): Promise<{ url: string; app: FastifyInstance; close(): Promise<void> }> {
   const app = await buildApp({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...opts });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, app, close: () => app.close() };
@@ -115,4 +115,15 @@ export async function http(
     /* not JSON */
   }
   return { status: res.status, body: parsed };
+}
+
+/** Poll `fn` every 25 ms until it returns something other than undefined; fail after `ms`. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

@@ -74,7 +74,7 @@ for (const target of dbTargets()) {
       assert.ok(repeat.rows[0]!.n > 10, 'repeat buyers exist');
       const dormant = await db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM customers c WHERE c.workspace_id = $1 AND c.user_id IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM events e WHERE e.customer_id = c.id AND e.timestamp > $2 AND e.event NOT LIKE 'Email %')`,
+            AND NOT EXISTS (SELECT 1 FROM events e WHERE e.customer_id = c.id AND e.timestamp > $2 AND e.event NOT LIKE 'Email %' AND e.type <> 'tenure')`,
         [a.workspace.id, new Date(NOW.getTime() - 90 * DAY)],
       );
       assert.ok(dormant.rows[0]!.n > 20, `only ${dormant.rows[0]!.n} customers inactive for 90 days`);
@@ -98,7 +98,7 @@ for (const target of dbTargets()) {
       assert.match(String(c.traits.email), /@example\.com$/);
       assert.equal(c.acquisitionChannel, 'paid_search');
       assert.equal(rows[0]!.source, 'google');
-      const seen = await db.query<{ first: Date; last: Date }>('SELECT min(timestamp) AS first, max(timestamp) AS last FROM events WHERE customer_id = $1', [id]);
+      const seen = await db.query<{ first: Date; last: Date }>(`SELECT min(timestamp) AS first, max(timestamp) AS last FROM events WHERE customer_id = $1 AND type <> 'tenure'`, [id]);
       assert.equal(c.firstSeenAt, seen.rows[0]!.first.toISOString());
       assert.equal(c.lastSeenAt, seen.rows[0]!.last.toISOString());
     });

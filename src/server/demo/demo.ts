@@ -8,6 +8,7 @@ import { DemoWriter } from './write.js';
 import { maintainTables } from '../db/maintenance.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
 import { recomputeStages } from '../lifecycle/stage-service.js';
+import { seedExampleSegments } from '../segments/examples.js';
 
 export interface DemoOptions {
   /** Known (signed-up) customers; anonymous-only visitors come on top (15%). Default 10,000. */
@@ -93,6 +94,9 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   });
   stageBar?.stop();
   opts.log?.info({ customers: stages.subjects, moves: stages.moves, seconds: (Date.now() - t1) / 1000 }, 'lifecycle stages computed');
+  const t2 = Date.now();
+  const segments = await seedExampleSegments(db, workspaceId, new Date(now));
+  opts.log?.info({ segments, seconds: (Date.now() - t2) / 1000 }, 'example segments computed');
   await maintainTables(db);
   return { ...loaded, stageMoves: stages.moves };
 }

@@ -9,6 +9,9 @@ import { recomputeStages } from '../lifecycle/stage-service.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { lifecycleRoutes, RECOMPUTE_JOB } from './routes/lifecycle.routes.js';
+import { segmentRoutes, SEGMENT_COMPUTE_JOB } from './routes/segments.routes.js';
+import { SegmentWorker } from '../segments/segment-worker.js';
+import { computeSegment } from '../segments/segment-sync.js';
 import { KeyResolver } from './auth.js';
 import { registerJsonBody } from './body.js';
 import { errorHandler } from './errors.js';
@@ -29,11 +32,32 @@ export interface AppDeps {
   stages?: StageWorker | null;
   /** Sweep interval of the stage worker made here (ms; 0 turns the sweep off). */
   sweepMs?: number;
+  /**
+   * The segment engine of this process (ingestion and stage moves hand it customers to
+   * re-evaluate). Made when not given; `null` for a process that leaves it to another.
+   */
+  segments?: SegmentWorker | null;
+  /** Sweep interval of the segment worker made here (ms; 0 turns it off). */
+  segmentSweepMs?: number;
+  /** How stale a time-based segment may get before the sweep works it out again (ms; default 5 minutes). */
+  segmentRefreshMs?: number;
 }
 
 /** Build the HTTP server (not listening yet). */
-export async function buildApp({ db, log, ingestLanes, sweepMs, stages: given }: AppDeps): Promise<FastifyInstance> {
-  const stages = given === null ? null : (given ?? new StageWorker(db, { log, sweepMs }));
+export async function buildApp({ db, log, ingestLanes, sweepMs, stages: given, segments: givenSegments, segmentSweepMs, segmentRefreshMs }: AppDeps): Promise<FastifyInstance> {
+  const segments = givenSegments === null ? null : (givenSegments ?? new SegmentWorker(db, { log, sweepMs: segmentSweepMs, refreshMs: segmentRefreshMs }));
+  const stages =
+    given === null
+      ? null
+      : (given ??
+        new StageWorker(db, {
+          log,
+          sweepMs,
+          // Customers whose stage moved: segments on stages may change.
+          onAdvanced: (ws, scope, ids, moves) => {
+            if (scope === 'customer' && moves > 0) segments?.touch(ws, ids);
+          },
+        }));
   const models = stages?.modelCache ?? new ModelCache();
   const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), trustProxy: true, return503OnClosing: true });
   app.setValidatorCompiler(validatorCompiler);
@@ -65,18 +89,33 @@ export async function buildApp({ db, log, ingestLanes, sweepMs, stages: given }:
       [RECOMPUTE_JOB]: async (job, progress) => {
         await recomputeStages(db, job.workspaceId, { now: new Date(), models, onProgress: progress });
       },
+      [SEGMENT_COMPUTE_JOB]: async (job, progress) => {
+        const { segmentId } = job.params as { segmentId: string };
+        progress(0, 1);
+        await computeSegment(db, job.workspaceId, segmentId, new Date());
+        progress(1, 1);
+      },
     },
     { log },
   );
   if (sweepMs !== 0) stages?.start();
+  if (segmentSweepMs !== 0) segments?.start();
   jobs.start();
   app.addHook('onClose', async () => {
     await jobs.stop();
     await stages?.stop();
+    await segments?.stop();
   });
-  ingestRoutes(app, { queue: new IngestQueue(db, { log, lanes: ingestLanes, onCommitted: stages ? (ws, ids) => stages.touch(ws, ids) : undefined }), keys });
+  ingestRoutes(app, { queue: new IngestQueue(db, { log, lanes: ingestLanes, onCommitted:
+        stages || segments
+          ? (ws, ids) => {
+              stages?.touch(ws, ids);
+              segments?.touch(ws, ids);
+            }
+          : undefined, }), keys });
   customerRoutes(app, { db, keys, models });
   lifecycleRoutes(app, { db, keys, models, jobs });
+  segmentRoutes(app, { db, keys, models, jobs });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

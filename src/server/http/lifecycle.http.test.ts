@@ -3,19 +3,9 @@ import assert from 'node:assert/strict';
 import type { Db } from '../db/client.js';
 import { seedDemo } from '../demo/demo.js';
 import { activationPreset } from '../lifecycle/presets.js';
-import { basic, dbTargets, http, makeWorkspace, startServer } from '../../test-support/harness.js';
+import { basic, dbTargets, http, makeWorkspace, startServer, until } from '../../test-support/harness.js';
 
 const DEFAULT_STAGES = ['awareness', 'engagement', 'conversion', 'retention', 'loyalty', 'at_risk', 'churned'];
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 for (const target of dbTargets()) {
   describe(`lifecycle admin API on the demo data (${target.name})`, () => {
@@ -43,6 +33,20 @@ for (const target of dbTargets()) {
       assert.deepEqual(r.body.stages.map((s: { key: string }) => s.key), DEFAULT_STAGES);
       for (const s of r.body.stages) assert.ok(s.count > 0, `stage ${s.key} is empty: ${JSON.stringify(r.body.stages)}`);
       assert.equal(r.body.total, customers);
+    });
+
+    it('ships example segments on the demo data, each with members, matching a preview of its condition', async () => {
+      const r = await http(`${server.url}/api/segments`, { auth: admin });
+      assert.equal(r.status, 200);
+      assert.ok(r.body.segments.length >= 5);
+      for (const seg of r.body.segments) {
+        assert.ok(seg.members > 0, `example segment "${seg.name}" is empty`);
+        assert.ok(seg.members < customers, `example segment "${seg.name}" holds everyone`);
+        assert.equal(seg.upToDate, true);
+        const p = await http(`${server.url}/api/segments/preview`, { auth: admin, body: { condition: seg.condition, sample: 0 } });
+        // Time has moved on since the demo's "now" only by the test's run time: windows of days give the same answer.
+        assert.equal(p.body.count, seg.members, `preview of "${seg.name}"`);
+      }
     });
 
     it('shows forward, skipped and backward moves in the flows', async () => {

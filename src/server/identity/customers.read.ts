@@ -54,15 +54,16 @@ function toSummary(r: SummaryRow): Summary {
 }
 
 /** Page through customers, newest first; `cursor` is the last customer id of the previous page. */
-export async function listCustomers(db: Queryable, workspaceId: number, opts: { limit: number; cursor?: number; q?: string; stage?: string }) {
+export async function listCustomers(db: Queryable, workspaceId: number, opts: { limit: number; cursor?: number; q?: string; stage?: string; segment?: string }) {
   const q = opts.q?.trim() ? `%${opts.q.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   const { rows } = await db.query<SummaryRow>(
     `SELECT ${SUMMARY_SQL} FROM ${SUMMARY_FROM}
       WHERE c.workspace_id = $1 AND ($2::bigint IS NULL OR c.id < $2) AND ($5::text IS NULL OR st.stage = $5)
+        AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM segment_members m WHERE m.workspace_id = c.workspace_id AND m.segment_id = $6 AND m.customer_id = c.id))
         AND ($3::text IS NULL OR c.user_id ILIKE $3 OR c.traits->>'email' ILIKE $3 OR c.traits->>'name' ILIKE $3
              OR EXISTS (SELECT 1 FROM identities i WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.value ILIKE $3))
       ORDER BY c.id DESC LIMIT $4`,
-    [workspaceId, opts.cursor ?? null, q, opts.limit + 1, opts.stage ?? null],
+    [workspaceId, opts.cursor ?? null, q, opts.limit + 1, opts.stage ?? null, opts.segment ?? null],
   );
   const page = rows.slice(0, opts.limit);
   return { customers: page.map(toSummary), nextCursor: rows.length > opts.limit ? String(page[page.length - 1]!.id) : null };

@@ -175,6 +175,15 @@ export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): 
   await tx.query(`DELETE FROM stage_states WHERE workspace_id = $1 AND scope = 'customer' AND subject_id = $2`, p.slice(0, 2));
   await tx.query(`DELETE FROM events WHERE customer_id = $2 AND workspace_id = $1 AND type = 'tenure' AND event = 'Lifecycle Stage Changed'`, p.slice(0, 2));
   await tx.query(`UPDATE events SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
+  // Segment memberships move to the surviving profile (dynamic ones are re-evaluated with it).
+  await tx.query(
+    `INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at)
+     SELECT workspace_id, segment_id, $3, entered_at FROM segment_members WHERE workspace_id = $1 AND customer_id = $2
+     ON CONFLICT DO NOTHING`,
+    p,
+  );
+  await tx.query(`DELETE FROM segment_members WHERE workspace_id = $1 AND customer_id = $2`, p.slice(0, 2));
+  await tx.query(`UPDATE segment_history SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
   await tx.query(`UPDATE identities SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
   await tx.query(
     `INSERT INTO account_members (workspace_id, account_id, customer_id, joined_at)

@@ -3,3 +3,4 @@ export * from './customers.js';
 export * from './events.js';
 export * from './accounts.js';
 export * from './lifecycle.js';
+export * from './segments.js';

@@ -24,8 +24,8 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     schema: { tags: ['customers'], summary: 'Page through customers, newest first', security, querystring: CustomerListQuery, response: { 200: CustomerList, ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { limit, cursor, q, stage } = req.query;
-      return listCustomers(deps.db, ws.id, { limit, cursor: cursor ? Number(cursor) : undefined, q, stage });
+      const { limit, cursor, q, stage, segment } = req.query;
+      return listCustomers(deps.db, ws.id, { limit, cursor: cursor ? Number(cursor) : undefined, q, stage, segment });
     },
   });
 

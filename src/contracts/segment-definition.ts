@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { ConditionSchema, leavesOf, type Condition } from './condition.js';
+import { JobView } from './lifecycle.js';
+
+/**
+ * Saved segments (audiences): a name and a condition in the one rule language, whose
+ * members Tenure keeps current. (Not to be confused with `segment.ts`, the Segment
+ * tracking API that ingestion speaks.)
+ */
+
+export const SegmentInput = z.strictObject({
+  name: z.string().trim().min(1, 'a segment needs a name').max(200),
+  description: z.string().max(2_000).default(''),
+  condition: ConditionSchema.describe('Who is in: a condition tree (see the lifecycle model rules for the language)'),
+});
+export type SegmentInput = z.infer<typeof SegmentInput>;
+
+export const SegmentView = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  kind: z.enum(['dynamic', 'static']),
+  condition: z.unknown().nullable().describe('The condition tree (dynamic segments)'),
+  version: z.number().int().describe('Grows with every edit'),
+  members: z.number().int().describe('Members now'),
+  computedAt: z.string().nullable().describe('When the membership was last worked out in full (null: not yet)'),
+  upToDate: z.boolean().describe('The stored membership reflects the current version'),
+  timeBased: z.boolean().describe('Membership can change with time alone (rolling windows, silences); the sweep keeps it current'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const SegmentList = z.object({ segments: z.array(SegmentView) });
+
+export const SegmentSaved = z.object({ segment: SegmentView, job: JobView.describe('The computation of its membership') });
+
+export const SegmentPreviewInput = z.strictObject({
+  condition: ConditionSchema,
+  sample: z.number().int().min(0).max(100).default(10).describe('How many members to return as a sample'),
+});
+
+export const SegmentMember = z.object({
+  customerId: z.number().int(),
+  userId: z.string().nullable(),
+  email: z.string().nullable(),
+  enteredAt: z.string().describe('When this stay in the segment began'),
+});
+
+export const SegmentPreview = z.object({ count: z.number().int(), sample: z.array(SegmentMember.omit({ enteredAt: true })) });
+
+export const SegmentMembersQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1_000).default(100),
+  cursor: z.string().regex(/^\d+$/, 'cursor must be a value returned as nextCursor').optional(),
+  at: z.iso.datetime({ offset: true }).optional().describe('Members as of this past moment (from the membership history)'),
+});
+
+export const SegmentMembers = z.object({ members: z.array(SegmentMember), nextCursor: z.string().nullable() });
+
+export const CustomerSegments = z.object({
+  segments: z.array(z.object({ id: z.string(), name: z.string(), enteredAt: z.string() })),
+});
+
+/** Segment ids a condition reads (`inSegment` leaves). */
+export function segmentRefs(cond: Condition): string[] {
+  return [...new Set(leavesOf(cond).flatMap((l) => ('inSegment' in l ? [l.inSegment.id] : [])))];
+}
+
+/**
+ * Whether a condition's truth can change with time alone, with no new event: a rolling
+ * window, a silence, a time in stage, or anything read from another engine (stage,
+ * segment, score), whose changes do not come through ingestion.
+ */
+export function isTimeBased(cond: Condition): boolean {
+  return leavesOf(cond).some(
+    (l) =>
+      ('performed' in l && l.performed.window !== undefined) ||
+      ('aggregate' in l && l.aggregate.window !== undefined) ||
+      'lastPerformed' in l ||
+      'firstSeen' in l ||
+      'lastSeen' in l ||
+      'stage' in l ||
+      'inSegment' in l ||
+      'score' in l,
+  );
+}

@@ -1,0 +1,201 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBody } from '../../../contracts/errors.js';
+import {
+  CustomerSegments,
+  SegmentInput,
+  SegmentList,
+  SegmentMembers,
+  SegmentMembersQuery,
+  SegmentPreview,
+  SegmentPreviewInput,
+  SegmentSaved,
+  SegmentView,
+} from '../../../contracts/segment-definition.js';
+import type { Db } from '../../db/client.js';
+import { findCustomerId } from '../../identity/customers.read.js';
+import type { JobRunner } from '../../jobs/job-runner.js';
+import { enqueueJob } from '../../jobs/jobs.repo.js';
+import type { ModelCache } from '../../lifecycle/models.repo.js';
+import { customerSegments, deleteSegment, getSegment, insertSegment, listSegments, memberCounts, newSegmentId, segmentMembers, segmentView, updateSegment } from '../../segments/segments.repo.js';
+import { checkReferences, membersCsv, previewSegment } from '../../segments/segments.service.js';
+import { segmentRefs } from '../../../contracts/segment-definition.js';
+import { authenticateAdmin, type KeyResolver } from '../auth.js';
+import { HttpError } from '../errors.js';
+import { jobView } from './lifecycle.routes.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+const security = [{ adminKey: [] }];
+const tags = ['segments'];
+const IdParams = z.object({ id: z.string().min(1).max(100) });
+
+/** The job kind that works out a segment's whole membership. */
+export const SEGMENT_COMPUTE_JOB = 'segments.compute';
+
+/** Admin API over saved segments: definitions, preview, members (now or as of a date), CSV export. */
+export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; jobs: JobRunner }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  const view = async (ws: number, id: string) => {
+    const seg = await getSegment(deps.db, ws, id);
+    if (!seg) throw new HttpError(404, 'not_found', `no segment "${id}"`);
+    return segmentView(seg, (await memberCounts(deps.db, ws, [id])).get(id) ?? 0);
+  };
+
+  const check = async (ws: number, selfId: string | null, input: { condition: Parameters<typeof checkReferences>[3] }) => {
+    const { model } = await deps.models.get(deps.db, ws);
+    const problem = await checkReferences(deps.db, ws, selfId, input.condition, model);
+    if (problem) throw new HttpError(400, 'validation_failed', `body.${problem.message}`, { field: problem.field });
+  };
+
+  r.get('/api/segments', {
+    schema: { tags, summary: 'Every saved segment with its member count', security, response: { 200: SegmentList, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const segs = await listSegments(deps.db, ws.id);
+      const counts = await memberCounts(
+        deps.db,
+        ws.id,
+        segs.map((s) => s.id),
+      );
+      return { segments: segs.map((s) => segmentView(s, counts.get(s.id) ?? 0)) };
+    },
+  });
+
+  r.post('/api/segments', {
+    schema: {
+      tags,
+      summary: 'Save a new segment; its membership is worked out as a job',
+      description:
+        'The body names the segment and gives its `condition` in the rule language. An invalid condition is refused with 400 naming the node at fault (e.g. `body.condition.all.1.performed.count.op`). The answer is 201 with the segment and the job computing its members (GET /api/jobs/{id}); from then on membership is kept current as events arrive and, for conditions on time, by a periodic sweep.',
+      security,
+      body: SegmentInput,
+      response: { 201: SegmentSaved, ...errors },
+    },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      await check(ws.id, null, req.body);
+      const id = newSegmentId();
+      const { seg, job } = await deps.db.transaction(async (tx) => {
+        const seg = await insertSegment(tx, ws.id, id, req.body);
+        return { seg, job: await enqueueJob(tx, ws.id, SEGMENT_COMPUTE_JOB, { segmentId: id, version: seg.version }) };
+      });
+      deps.jobs.kick();
+      return reply.status(201).send({ segment: segmentView(seg, 0), job: jobView(job) });
+    },
+  });
+
+  r.post('/api/segments/preview', {
+    schema: {
+      tags,
+      summary: 'Count and sample the customers a condition matches now, without saving',
+      security,
+      body: SegmentPreviewInput,
+      response: { 200: SegmentPreview, ...errors },
+    },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      await check(ws.id, null, req.body);
+      return previewSegment(deps.db, ws.id, req.body.condition, req.body.sample, new Date());
+    },
+  });
+
+  r.get('/api/segments/:id', {
+    schema: { tags, summary: 'One segment', security, params: IdParams, response: { 200: SegmentView, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      return view(ws.id, req.params.id);
+    },
+  });
+
+  r.put('/api/segments/:id', {
+    schema: {
+      tags,
+      summary: "Replace a segment's definition; its membership is worked out again as a job",
+      security,
+      params: IdParams,
+      body: SegmentInput,
+      response: { 202: SegmentSaved, ...errors },
+    },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      if (!(await getSegment(deps.db, ws.id, req.params.id))) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      await check(ws.id, req.params.id, req.body);
+      const saved = await deps.db.transaction(async (tx) => {
+        const seg = await updateSegment(tx, ws.id, req.params.id, req.body);
+        if (!seg) return null;
+        return { seg, job: await enqueueJob(tx, ws.id, SEGMENT_COMPUTE_JOB, { segmentId: seg.id, version: seg.version }) };
+      });
+      if (!saved) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      deps.jobs.kick();
+      const members = (await memberCounts(deps.db, ws.id, [saved.seg.id])).get(saved.seg.id) ?? 0;
+      return reply.status(202).send({ segment: segmentView(saved.seg, members), job: jobView(saved.job) });
+    },
+  });
+
+  r.delete('/api/segments/:id', {
+    schema: { tags, summary: 'Delete a segment with its membership and history', security, params: IdParams, response: { 204: z.null(), 409: ErrorBody, ...errors } },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const users = (await listSegments(deps.db, ws.id)).filter((s) => s.id !== req.params.id && s.condition && segmentRefs(s.condition).includes(req.params.id));
+      if (users.length > 0) {
+        throw new HttpError(409, 'conflict', `segment "${req.params.id}" is used by ${users.map((s) => `"${s.name}" (${s.id})`).join(', ')}; change those first`);
+      }
+      const gone = await deps.db.transaction((tx) => deleteSegment(tx, ws.id, req.params.id));
+      if (!gone) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      return reply.status(204).send(null);
+    },
+  });
+
+  r.get('/api/segments/:id/members', {
+    schema: {
+      tags,
+      summary: "A page of the segment's members (by customer id), now or as of a past moment",
+      security,
+      params: IdParams,
+      querystring: SegmentMembersQuery,
+      response: { 200: SegmentMembers, ...errors },
+    },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      if (!(await getSegment(deps.db, ws.id, req.params.id))) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      const { limit, cursor, at } = req.query;
+      const rows = await segmentMembers(deps.db, ws.id, req.params.id, { limit: limit + 1, after: cursor ? Number(cursor) : undefined, at: at ? new Date(at) : undefined });
+      const page = rows.slice(0, limit);
+      return { members: page, nextCursor: rows.length > limit ? String(page[page.length - 1]!.customerId) : null };
+    },
+  });
+
+  r.get('/api/segments/:id/members.csv', {
+    schema: {
+      tags,
+      summary: "Every member as CSV (customer_id, user_id, email, entered_at), streamed",
+      security,
+      params: IdParams,
+      querystring: SegmentMembersQuery.pick({ at: true }),
+      produces: ['text/csv'],
+      response: errors,
+    },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const seg = await getSegment(deps.db, ws.id, req.params.id);
+      if (!seg) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      const file = `${seg.name.replace(/[^\w.-]+/g, '_').slice(0, 80) || seg.id}.csv`;
+      void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${file}"`);
+      // A stream (no response schema applies to it): pages of members as they are read.
+      return reply.send(Readable.from(membersCsv(deps.db, ws.id, seg.id, { at: req.query.at ? new Date(req.query.at) : undefined })) as never);
+    },
+  });
+
+  r.get('/api/customers/:id/segments', {
+    schema: { tags: ['customers', ...tags], summary: 'The segments a customer is in now', security, params: z.object({ id: z.string().min(1).max(512) }), response: { 200: CustomerSegments, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
+      if (customerId === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
+      return { segments: await customerSegments(deps.db, ws.id, customerId) };
+    },
+  });
+}

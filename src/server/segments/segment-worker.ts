@@ -1,0 +1,86 @@
+import { isTimeBased } from '../../contracts/segment-definition.js';
+import type { Db } from '../db/client.js';
+import { TouchWorker } from '../jobs/touch-worker.js';
+import type { Logger } from '../log.js';
+import { computeSegment, dependencyOrder, syncMembers } from './segment-sync.js';
+import { listSegments, type StoredSegment } from './segments.repo.js';
+
+export interface SegmentWorkerOptions {
+  log?: Logger;
+  /** How often the sweep looks for segments that change with time (default 60 s; 0: never). */
+  sweepMs?: number;
+  /** A time-based segment is worked out in full again once its last computation is this old (default 5 minutes). */
+  refreshMs?: number;
+  /** Most customers re-evaluated in one transaction (default 500). */
+  batch?: number;
+  /** The clock; a parameter so tests can move time. */
+  clock?: () => Date;
+  /** Called after each committed evaluation (for benchmarks and metrics). */
+  onSynced?: (workspaceId: number, customerIds: number[], entered: number, exited: number) => void;
+}
+
+/**
+ * Keeps segment membership current in this process. Ingestion (and the stage engine, when
+ * stages move) hands over the customers it touched; each batch re-evaluates them against
+ * every computed dynamic segment of the workspace, in dependency order, in one
+ * transaction, off the request path. A sweep works out time-based segments (rolling
+ * windows, silences, stage/segment/score leaves) in full once their last computation is
+ * `refreshMs` old, so members leave "no order within 60 days" with no new event.
+ */
+export class SegmentWorker extends TouchWorker {
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: SegmentWorkerOptions = {},
+  ) {
+    super('segment evaluation', opts.log, opts.batch ?? 500);
+    this.clock = opts.clock ?? (() => new Date());
+  }
+
+  /** Customers whose data just changed: re-evaluate their memberships soon. */
+  touch(workspaceId: number, customerIds: Iterable<number>): void {
+    this.enqueue(String(workspaceId), customerIds);
+  }
+
+  protected async process(key: string, ids: number[]): Promise<void> {
+    const ws = Number(key);
+    ids.sort((a, b) => a - b);
+    const now = this.clock();
+    const r = await this.db.transaction(async (tx) => {
+      // Only segments already worked out in full: a new or edited one gets everyone from its job.
+      const segs = dependencyOrder((await listSegments(tx, ws)).filter((s) => s.kind === 'dynamic' && s.computedVersion === s.version));
+      let entered = 0;
+      let exited = 0;
+      for (const seg of segs) {
+        const x = await syncMembers(tx, seg, now, ids);
+        entered += x.entered;
+        exited += x.exited;
+      }
+      return { entered, exited };
+    });
+    this.opts.onSynced?.(ws, ids, r.entered, r.exited);
+  }
+
+  start(): void {
+    this.startSweeping(this.opts.sweepMs ?? 60_000);
+  }
+
+  /** Work out in full every time-based segment whose last computation is older than `refreshMs`; returns how many. */
+  protected async sweepOnce(): Promise<number> {
+    let count = 0;
+    const now = this.clock();
+    const refreshMs = this.opts.refreshMs ?? 300_000;
+    const { rows } = await this.db.query<{ workspace_id: number }>(`SELECT DISTINCT workspace_id FROM segments WHERE kind = 'dynamic' ORDER BY 1`);
+    for (const { workspace_id: ws } of rows) {
+      const due = dependencyOrder(await listSegments(this.db, ws)).filter(
+        (s: StoredSegment) => s.kind === 'dynamic' && s.condition !== null && isTimeBased(s.condition) && s.computedVersion === s.version && now.getTime() - (s.computedAt?.getTime() ?? 0) >= refreshMs,
+      );
+      for (const seg of due) {
+        await computeSegment(this.db, ws, seg.id, now);
+        count++;
+      }
+    }
+    return count;
+  }
+}

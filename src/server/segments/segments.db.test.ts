@@ -1,0 +1,195 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Condition } from '../../contracts/condition.js';
+import type { Db } from '../db/client.js';
+import { ingestEvents } from '../ingest/ingest.service.js';
+import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
+import { ModelCache } from '../lifecycle/models.repo.js';
+import { recomputeStages } from '../lifecycle/stage-service.js';
+import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
+import { computeSegment } from './segment-sync.js';
+import { SegmentWorker } from './segment-worker.js';
+import { insertSegment, segmentMembers, updateSegment } from './segments.repo.js';
+import { checkReferences, membersCsv, previewSegment } from './segments.service.js';
+import { defaultPreset } from '../lifecycle/presets.js';
+
+const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+const DAY = 86_400_000;
+const day = (n: number) => new Date(T0 + n * DAY);
+
+let seq = 0;
+function call(type: 'track' | 'identify', fields: Record<string, unknown>, at: Date): NormalizedEvent {
+  const r = normalizeCall({ messageId: `sg-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: at, bodyBytes: 100 }, 0, '');
+  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
+  return r.event;
+}
+
+/** Hand-built data; the expected memberships below are worked out by hand from it. */
+const EVENTS = () => [
+  call('identify', { userId: 'ada', traits: { plan: 'pro', email: 'ada@example.com' } }, day(0)),
+  call('track', { userId: 'ada', event: 'Signed Up' }, day(0)),
+  call('track', { userId: 'ada', event: 'Order Completed', properties: { revenue: 30 } }, day(10)),
+  call('track', { userId: 'ada', event: 'Order Completed', properties: { revenue: 25 } }, day(40)),
+  call('identify', { userId: 'bob', traits: { plan: 'free', email: 'bob@example.com' } }, day(1)),
+  call('track', { userId: 'bob', event: 'Order Completed', properties: { revenue: 100 } }, day(5)),
+  call('identify', { userId: 'cy', traits: { plan: 'pro' } }, day(2)),
+  call('track', { userId: 'cy', event: 'Page Viewed' }, day(2)),
+  call('track', { userId: 'cy', event: 'Page Viewed' }, day(41)),
+  call('track', { userId: 'dee', event: 'Page Viewed' }, day(3)),
+];
+
+const days = (amount: number) => ({ amount, unit: 'days' as const });
+const PRO: Condition = { trait: { path: 'plan', op: 'eq', value: 'pro' } };
+const TWO_ORDERS_60D: Condition = { performed: { event: 'Order Completed', count: { op: 'gte', value: 2 }, window: { within: days(60) } } };
+const SPENT_50: Condition = { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 50 } };
+const PRO_NEVER_BOUGHT: Condition = { all: [PRO, { not: { performed: { event: 'Order Completed' } } }] };
+const BROWSED_OR_BIG: Condition = { any: [{ all: [{ performed: { event: 'Page Viewed', count: { op: 'gte', value: 2 } } }, { not: PRO }] }, { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'max', op: 'gt', value: 90 } }] };
+
+for (const target of dbTargets()) {
+  describe(`segments in the database (${target.name})`, () => {
+    let db: Db;
+    before(async () => {
+      db = await target.open();
+    });
+    after(() => db.close());
+
+    const users = async (ws: number, segmentId: string, at?: Date) => {
+      const ms = await segmentMembers(db, ws, segmentId, { limit: 1000, at });
+      return ms.map((m) => m.userId).sort();
+    };
+    const timeline = async (ws: number, event: string) =>
+      (
+        await db.query<{ user_id: string; segment: string; at: Date }>(
+          `SELECT user_id, properties->>'segmentId' AS segment, timestamp AS at FROM events WHERE workspace_id = $1 AND type = 'tenure' AND event = $2 ORDER BY timestamp, user_id`,
+          [ws, event],
+        )
+      ).rows;
+
+    it('computes trait, windowed count, aggregate, stage and nested conditions; keeps them current by event and by time; answers as of a past date', async () => {
+      const ws = (await makeWorkspace(db, 'segments')).workspace.id;
+      await ingestEvents(db, ws, EVENTS());
+      let now = day(45);
+      const make = async (name: string, condition: Condition) => {
+        const seg = await insertSegment(db, ws, `t_${name}`, { name, description: '', condition });
+        await computeSegment(db, ws, seg.id, now);
+        return seg.id;
+      };
+      const pro = await make('pro', PRO);
+      const twoOrders = await make('two_orders', TWO_ORDERS_60D);
+      const spent = await make('spent', SPENT_50);
+      const proNeverBought = await make('pro_never_bought', PRO_NEVER_BOUGHT);
+      const browsedOrBig = await make('browsed_or_big', BROWSED_OR_BIG);
+      assert.deepEqual(await users(ws, pro), ['ada', 'cy']);
+      assert.deepEqual(await users(ws, twoOrders), ['ada'], 'orders on day 10 and 40 fall in the 60 days to day 45; bob has one');
+      assert.deepEqual(await users(ws, spent), ['ada', 'bob'], 'ada 30 + 25 = 55, bob 100');
+      assert.deepEqual(await users(ws, proNeverBought), ['cy']);
+      assert.deepEqual(await users(ws, browsedOrBig), ['bob'], 'cy browsed twice but is pro; dee browsed once; bob spent 100 at once');
+
+      // The preview of a condition agrees with the saved segment, and saves nothing.
+      const preview = await previewSegment(db, ws, SPENT_50, 1, now);
+      assert.equal(preview.count, 2);
+      assert.equal(preview.sample.length, 1);
+
+      // Stage leaves read the stage engine's state.
+      await recomputeStages(db, ws, { now, models: new ModelCache(0) });
+      const { rows: conv } = await db.query<{ user_id: string }>(
+        `SELECT c.user_id FROM stage_states s JOIN customers c ON c.id = s.subject_id WHERE s.workspace_id = $1 AND s.scope = 'customer' AND s.stage = 'conversion' ORDER BY 1`,
+        [ws],
+      );
+      assert.ok(conv.length > 0, 'someone converted');
+      const converted = await make('converted', { stage: { key: 'conversion' } });
+      assert.deepEqual(await users(ws, converted), conv.map((r) => r.user_id));
+
+      // Everyone who entered has a Segment Entered event, at the computation's moment.
+      const entered = await timeline(ws, 'Segment Entered');
+      assert.equal(entered.filter((e) => e.segment === twoOrders).length, 1);
+      assert.equal(entered.length, 2 + 1 + 2 + 1 + 1 + conv.length);
+      assert.ok(entered.every((e) => e.at.getTime() === day(45).getTime()));
+
+      // A new event: bob's second order in 60 days brings him in, through the worker.
+      now = day(46);
+      const worker = new SegmentWorker(db, { clock: () => now, sweepMs: 0, refreshMs: 0 });
+      const r = await ingestEvents(db, ws, [call('track', { userId: 'bob', event: 'Order Completed', properties: { revenue: 20 } }, day(46))]);
+      worker.touch(ws, r.customerIds ?? []);
+      await worker.idle();
+      assert.deepEqual(await users(ws, twoOrders), ['ada', 'bob']);
+      assert.deepEqual((await timeline(ws, 'Segment Entered')).filter((e) => e.segment === twoOrders).map((e) => [e.user_id, e.at.getTime()]), [
+        ['ada', day(45).getTime()],
+        ['bob', day(46).getTime()],
+      ]);
+      // Bob's new order took him out of "browsed or big"? No: his largest order is still 100.
+      assert.deepEqual(await users(ws, browsedOrBig), ['bob']);
+
+      // Time alone: bob's first order (day 5) leaves the 60-day window at day 65, ada's (day 10) at day 70.
+      now = day(66);
+      assert.ok((await worker.sweep()) >= 1);
+      assert.deepEqual(await users(ws, twoOrders), ['ada']);
+      now = day(71);
+      await worker.sweep();
+      assert.deepEqual(await users(ws, twoOrders), []);
+      const exited = (await timeline(ws, 'Segment Exited')).filter((e) => e.segment === twoOrders);
+      assert.deepEqual(
+        exited.map((e) => [e.user_id, e.at.getTime()]),
+        [
+          ['bob', day(66).getTime()],
+          ['ada', day(71).getTime()],
+        ],
+      );
+      // A segment with no time in it is not recomputed by the sweep (nothing could change).
+      assert.deepEqual(await users(ws, pro), ['ada', 'cy']);
+
+      // As of past moments, from the history.
+      assert.deepEqual(await users(ws, twoOrders, day(44)), []);
+      assert.deepEqual(await users(ws, twoOrders, day(45)), ['ada']);
+      assert.deepEqual(await users(ws, twoOrders, day(50)), ['ada', 'bob']);
+      assert.deepEqual(await users(ws, twoOrders, day(67)), ['ada']);
+      assert.deepEqual(await users(ws, twoOrders, day(200)), []);
+
+      // Editing a definition and computing again moves people both ways.
+      await updateSegment(db, ws, pro, { name: 'free', description: '', condition: { trait: { path: 'plan', op: 'eq', value: 'free' } } });
+      await computeSegment(db, ws, pro, now);
+      assert.deepEqual(await users(ws, pro), ['bob']);
+      assert.deepEqual(await users(ws, pro, day(60)), ['ada', 'cy']);
+    });
+
+    it('streams members as CSV a page at a time, quoting what needs it', async () => {
+      const ws = (await makeWorkspace(db, 'segments-csv')).workspace.id;
+      const events: NormalizedEvent[] = [];
+      for (let i = 0; i < 250; i++) events.push(call('identify', { userId: `u${i}`, traits: { email: i === 7 ? 'seven, "the" one@example.com' : `u${i}@example.com`, vip: i % 5 === 0 } }, day(1)));
+      events.push(call('identify', { userId: '=cmd()', traits: { vip: true } }, day(1)));
+      await ingestEvents(db, ws, events);
+      const seg = await insertSegment(db, ws, 'vip', { name: 'vip', description: '', condition: { trait: { path: 'vip', op: 'eq', value: true } } });
+      await computeSegment(db, ws, seg.id, day(2));
+      const chunks: string[] = [];
+      for await (const chunk of membersCsv(db, ws, seg.id, { pageSize: 20 })) chunks.push(chunk);
+      // Header, then 51 members in pages of at most 20: 3 chunks of rows.
+      assert.equal(chunks.length, 1 + 3);
+      const lines = chunks.join('').trimEnd().split('\n');
+      assert.equal(lines[0], 'customer_id,user_id,email,entered_at');
+      assert.equal(lines.length, 1 + 51);
+      assert.ok(lines.some((l) => /^\d+,u0,u0@example.com,2026-01-03T00:00:00.000Z$/.test(l)));
+      assert.ok(lines.some((l) => /^\d+,'=cmd\(\),,/.test(l)), 'a formula-like value is defused');
+      const ids = lines.slice(1).map((l) => Number(l.split(',')[0]));
+      assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'in customer id order');
+      assert.equal(new Set(ids).size, 51);
+    });
+
+    it('refuses references to missing segments, cycles and unknown stages, naming the node', async () => {
+      const ws = (await makeWorkspace(db, 'segments-refs')).workspace.id;
+      const model = defaultPreset();
+      const a = await insertSegment(db, ws, 'seg_a', { name: 'a', description: '', condition: PRO });
+      await insertSegment(db, ws, 'seg_b', { name: 'b', description: '', condition: { inSegment: { id: a.id } } });
+      assert.equal(await checkReferences(db, ws, null, { all: [PRO, { inSegment: { id: 'seg_b' } }] }, model), null);
+      assert.deepEqual(await checkReferences(db, ws, null, { all: [PRO, { inSegment: { id: 'nope' } }] }, model), {
+        field: 'condition.all.1.inSegment.id',
+        message: 'condition.all.1.inSegment.id: no segment "nope"',
+      });
+      const cycle = await checkReferences(db, ws, 'seg_a', { any: [PRO, { not: { inSegment: { id: 'seg_b' } } }] }, model);
+      assert.equal(cycle?.field, 'condition.any.1.not.inSegment.id');
+      assert.match(cycle!.message, /depends on this segment/);
+      const unknownStage = await checkReferences(db, ws, null, { stage: { key: 'vip' } }, model);
+      assert.equal(unknownStage?.field, 'condition.stage.key');
+      assert.match(unknownStage!.message, /no stage "vip"/);
+    });
+  });
+}
