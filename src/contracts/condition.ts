@@ -97,6 +97,16 @@ export const ScoreLeaf = z.strictObject({
   score: z.strictObject({ name: z.string().min(1).max(100), op: CompareOp, value: z.number().refine(Number.isFinite, 'must be a finite number') }),
 });
 
+/**
+ * How the customer was first acquired (their first touch): each given field must match,
+ * case-sensitively; a customer with no recorded first touch came `direct`.
+ */
+export const AcquisitionLeaf = z.strictObject({
+  acquisition: z
+    .strictObject({ channel: z.string().min(1).max(100).optional(), source: z.string().min(1).max(200).optional(), campaign: z.string().min(1).max(200).optional() })
+    .refine((a) => a.channel !== undefined || a.source !== undefined || a.campaign !== undefined, 'give at least one of channel, source, campaign'),
+});
+
 export type Condition =
   | z.infer<typeof TraitLeaf>
   | z.infer<typeof PerformedLeaf>
@@ -107,6 +117,7 @@ export type Condition =
   | z.infer<typeof StageLeaf>
   | z.infer<typeof InSegmentLeaf>
   | z.infer<typeof ScoreLeaf>
+  | z.infer<typeof AcquisitionLeaf>
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
@@ -122,6 +133,7 @@ const NODE_BODIES: Record<string, z.ZodType> = {
   stage: StageLeaf.shape.stage,
   inSegment: InSegmentLeaf.shape.inSegment,
   score: ScoreLeaf.shape.score,
+  acquisition: AcquisitionLeaf.shape.acquisition,
   all: z.array(z.lazy(() => ConditionSchema)).min(1).max(100),
   any: z.array(z.lazy(() => ConditionSchema)).min(1).max(100),
   not: z.lazy(() => ConditionSchema),

@@ -83,3 +83,28 @@ export function isTimeBased(cond: Condition): boolean {
       'score' in l,
   );
 }
+
+export const RfmView = z.object({
+  computedAt: z.string().nullable().describe('When the scores were last worked out (null: never)'),
+  buyers: z.number().int().describe('Customers with at least one order, the ones scored'),
+  boundaries: z
+    .object({
+      recency: z.array(z.string().nullable()),
+      frequency: z.array(z.number().nullable()),
+      monetary: z.array(z.union([z.number(), z.string()]).nullable()),
+    })
+    .nullable()
+    .describe('Per dimension, the smallest value scoring 2, 3, 4 and 5 (recency: the last-order time)'),
+  groups: z.array(
+    z.object({
+      key: z.string(),
+      name: z.string(),
+      segmentId: z.string().describe('The built-in segment holding the group'),
+      count: z.number().int(),
+      share: z.number(),
+      recencyDays: z.number().nullable().describe('Mean days since the last order'),
+      frequency: z.number().nullable().describe('Mean orders'),
+      monetary: z.number().nullable().describe('Mean revenue'),
+    }),
+  ),
+});

@@ -9,6 +9,7 @@ import { maintainTables } from '../db/maintenance.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
 import { recomputeStages } from '../lifecycle/stage-service.js';
 import { seedExampleSegments } from '../segments/examples.js';
+import { runRfm } from '../segments/rfm.js';
 
 export interface DemoOptions {
   /** Known (signed-up) customers; anonymous-only visitors come on top (15%). Default 10,000. */
@@ -96,7 +97,8 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   opts.log?.info({ customers: stages.subjects, moves: stages.moves, seconds: (Date.now() - t1) / 1000 }, 'lifecycle stages computed');
   const t2 = Date.now();
   const segments = await seedExampleSegments(db, workspaceId, new Date(now));
-  opts.log?.info({ segments, seconds: (Date.now() - t2) / 1000 }, 'example segments computed');
+  const rfm = await runRfm(db, workspaceId, new Date(now));
+  opts.log?.info({ segments, rfmBuyers: rfm.buyers, seconds: (Date.now() - t2) / 1000 }, 'example segments and RFM groups computed');
   await maintainTables(db);
   return { ...loaded, stageMoves: stages.moves };
 }

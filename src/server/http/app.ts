@@ -9,7 +9,8 @@ import { recomputeStages } from '../lifecycle/stage-service.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { lifecycleRoutes, RECOMPUTE_JOB } from './routes/lifecycle.routes.js';
-import { segmentRoutes, SEGMENT_COMPUTE_JOB } from './routes/segments.routes.js';
+import { RFM_JOB, segmentRoutes, SEGMENT_COMPUTE_JOB } from './routes/segments.routes.js';
+import { runRfm } from '../segments/rfm.js';
 import { SegmentWorker } from '../segments/segment-worker.js';
 import { computeSegment } from '../segments/segment-sync.js';
 import { KeyResolver } from './auth.js';
@@ -93,6 +94,11 @@ export async function buildApp({ db, log, ingestLanes, sweepMs, stages: given, s
         const { segmentId } = job.params as { segmentId: string };
         progress(0, 1);
         await computeSegment(db, job.workspaceId, segmentId, new Date());
+        progress(1, 1);
+      },
+      [RFM_JOB]: async (job, progress) => {
+        progress(0, 1);
+        await runRfm(db, job.workspaceId, new Date());
         progress(1, 1);
       },
     },

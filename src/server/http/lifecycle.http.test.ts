@@ -35,10 +35,19 @@ for (const target of dbTargets()) {
       assert.equal(r.body.total, customers);
     });
 
-    it('ships example segments on the demo data, each with members, matching a preview of its condition', async () => {
+    it('ships example segments and the RFM groups on the demo data, each with members, matching a preview of its condition', async () => {
       const r = await http(`${server.url}/api/segments`, { auth: admin });
       assert.equal(r.status, 200);
-      assert.ok(r.body.segments.length >= 5);
+      assert.ok(r.body.segments.length >= 5 + 11);
+      const rfm = await http(`${server.url}/api/rfm`, { auth: admin });
+      assert.equal(rfm.status, 200);
+      assert.equal(rfm.body.groups.length, 11);
+      for (const g of rfm.body.groups) assert.ok(g.count > 0, `RFM group ${g.key} is empty: ${JSON.stringify(rfm.body.groups.map((x: { key: string; count: number }) => [x.key, x.count]))}`);
+      const buyers = (await db.query<{ n: number }>(`SELECT count(DISTINCT customer_id)::int AS n FROM events WHERE workspace_id = $1 AND event = 'Order Completed'`, [keys.workspace.id])).rows[0]!.n;
+      assert.equal(rfm.body.buyers, buyers);
+      assert.equal(rfm.body.groups.reduce((n: number, g: { count: number }) => n + g.count, 0), buyers, 'every buyer in exactly one group');
+      const edit = await http(`${server.url}/api/segments/rfm_champions`, { auth: admin, method: 'PUT', body: { name: 'x', condition: { trait: { path: 'a', op: 'exists' } } } });
+      assert.equal(edit.status, 409);
       for (const seg of r.body.segments) {
         assert.ok(seg.members > 0, `example segment "${seg.name}" is empty`);
         assert.ok(seg.members < customers, `example segment "${seg.name}" holds everyone`);

@@ -184,6 +184,8 @@ export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): 
   );
   await tx.query(`DELETE FROM segment_members WHERE workspace_id = $1 AND customer_id = $2`, p.slice(0, 2));
   await tx.query(`UPDATE segment_history SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
+  // Computed scores are worked out again for the surviving profile.
+  await tx.query(`DELETE FROM customer_scores WHERE customer_id = $2 AND workspace_id = $1`, p.slice(0, 2));
   await tx.query(`UPDATE identities SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
   await tx.query(
     `INSERT INTO account_members (workspace_id, account_id, customer_id, joined_at)

@@ -44,6 +44,8 @@ export interface SubjectFacts extends CustomerFacts {
   userId: string | null;
 }
 
+type SubjectRow = { id: number; traits: Record<string, unknown>; user_id: string | null; first_touch: CustomerFacts['firstTouch'] };
+
 type EventTuple = [number, string | null, boolean, number, Record<string, unknown> | null];
 
 /**
@@ -57,9 +59,9 @@ export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope
   if (ids.length === 0) return out;
   const subjects =
     scope === 'customer'
-      ? await db.query<{ id: number; traits: Record<string, unknown>; user_id: string | null }>(`SELECT id, traits, user_id FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids])
-      : await db.query<{ id: number; traits: Record<string, unknown>; user_id: string | null }>(`SELECT id, traits, NULL AS user_id FROM accounts WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
-  for (const s of subjects.rows) out.set(s.id, { traits: s.traits, events: [], userId: s.user_id });
+      ? await db.query<SubjectRow>(`SELECT id, traits, user_id, first_touch FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids])
+      : await db.query<SubjectRow>(`SELECT id, traits, NULL AS user_id, NULL::jsonb AS first_touch FROM accounts WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
+  for (const s of subjects.rows) out.set(s.id, { traits: s.traits, events: [], userId: s.user_id, firstTouch: s.first_touch });
   const filter = needs.activity ? `(e.type <> 'tenure' OR e.event = ANY($3::text[]))` : `e.event = ANY($3::text[])`;
   const tuple = `json_build_array(floor(extract(epoch FROM e.timestamp) * 1000)::float8, e.event, e.type = 'tenure', e.id, CASE WHEN e.event = ANY($4::text[]) THEN e.properties END)`;
   const sql =

@@ -62,6 +62,14 @@ function node(cond: Condition, ctx: Ctx): string {
     return `COALESCE((SELECT CASE WHEN jsonb_typeof(${v}) = 'number' THEN (${v})::numeric ${SQL_OP[s.op]} ${param(ctx, s.value, 'numeric')} ELSE false END
       FROM customer_scores x WHERE x.customer_id = ${ctx.customer}.id AND x.name = ${param(ctx, s.name, 'text')}), false)`;
   }
+  if ('acquisition' in cond) {
+    const a = cond.acquisition;
+    const parts: string[] = [];
+    if (a.channel !== undefined) parts.push(`COALESCE(${ctx.customer}.first_touch->>'channel', 'direct') = ${param(ctx, a.channel, 'text')}`);
+    if (a.source !== undefined) parts.push(`COALESCE(${ctx.customer}.first_touch->>'source' = ${param(ctx, a.source, 'text')}, false)`);
+    if (a.campaign !== undefined) parts.push(`COALESCE(${ctx.customer}.first_touch->>'campaign' = ${param(ctx, a.campaign, 'text')}, false)`);
+    return `(${parts.join(' AND ')})`;
+  }
   if ('firstSeen' in cond || 'lastSeen' in cond) {
     const [fn, test] = 'firstSeen' in cond ? ['min', cond.firstSeen] : ['max', cond.lastSeen];
     const at = `(SELECT ${fn}(e.timestamp) FROM events e WHERE e.customer_id = ${ctx.customer}.id AND e.timestamp <= ${nowRef(ctx)} AND e.type <> 'tenure')`;

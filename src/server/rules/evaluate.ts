@@ -21,6 +21,8 @@ export interface CustomerFacts {
   segments?: ReadonlySet<string>;
   /** Computed scores by name, for `score` leaves. */
   scores?: Readonly<Record<string, number>>;
+  /** The first touch (null or absent: direct, nothing known), for `acquisition` leaves. */
+  firstTouch?: { channel: string; source: string | null; campaign: string | null } | null;
 }
 
 /**
@@ -167,6 +169,16 @@ function build(cond: Condition): Prepared {
   if ('score' in cond) {
     const s = cond.score;
     return { test: (ix) => typeof ix.facts.scores?.[s.name] === 'number' && compare(ix.facts.scores[s.name]!, s.op, s.value), changeTimes: none };
+  }
+  if ('acquisition' in cond) {
+    const a = cond.acquisition;
+    return {
+      test: (ix) => {
+        const t = ix.facts.firstTouch ?? null;
+        return (a.channel === undefined || (t?.channel ?? 'direct') === a.channel) && (a.source === undefined || t?.source === a.source) && (a.campaign === undefined || t?.campaign === a.campaign);
+      },
+      changeTimes: none,
+    };
   }
   if ('performed' in cond) {
     const p = cond.performed;

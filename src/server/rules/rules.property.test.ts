@@ -18,6 +18,9 @@ const CONDITIONS = 250; // 40 × 250 = 10,000 cases per database
 const NUMBERS = [-2, -0.5, 0, 0.25, 1, 2.5, 3, 10, 100];
 const STRINGS = ['', 'a', 'pro', 'free', 'pro plan', 'Pro'];
 const EVENTS = ['Order Completed', 'Signed Up', 'Page Viewed'];
+const CHANNELS = ['paid_search', 'organic_search', 'email', 'referral'];
+const SOURCES = ['google', 'newsletter'];
+const CAMPAIGNS = ['spring', 'winback'];
 const TRAIT_PATHS = ['plan', 'score', 'vip', 'address.city', 'address.zip', 'tags.0', 'tags.-1', 'missing', 'plan.x'];
 const STAGES = ['awareness', 'conversion', 'churned'];
 const SEGMENTS = ['1', '2', 'vip'];
@@ -57,7 +60,8 @@ function randomCustomer(r: Rng): CustomerFacts {
   const segments = new Set(SEGMENTS.filter(() => r.chance(0.4)));
   const scores: Record<string, number> = {};
   for (const name of SCORES) if (r.chance(0.7)) scores[name] = r.pick(NUMBERS);
-  return { traits, events, stage, segments, scores };
+  const firstTouch = r.chance(0.7) ? { channel: r.pick(CHANNELS), source: r.chance(0.7) ? r.pick(SOURCES) : null, campaign: r.chance(0.5) ? r.pick(CAMPAIGNS) : null } : null;
+  return { traits, events, stage, segments, scores, firstTouch };
 }
 
 function randomDuration(r: Rng): Duration {
@@ -94,7 +98,7 @@ function randomCondition(r: Rng, depth: number): Condition {
   }
   const where = () => (r.chance(0.4) ? Array.from({ length: r.int(1, 2) }, () => randomTest(r, PROPERTY_PATHS)) : undefined);
   const window = randomWindow(r);
-  switch (r.int(0, 5)) {
+  switch (r.int(0, 6)) {
     case 0:
       return { trait: randomTest(r, TRAIT_PATHS) };
     case 5: {
@@ -102,6 +106,13 @@ function randomCondition(r: Rng, depth: number): Condition {
       if (k === 0) return { stage: { key: r.pick(STAGES), ...(r.chance(0.5) ? { atLeast: { amount: r.int(1, 6), unit: 'days' as const } } : {}) } };
       if (k === 1) return { inSegment: { id: r.pick([...SEGMENTS, 'other']) } };
       return { score: { name: r.pick([...SCORES, 'missing']), op: r.pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const), value: r.pick(NUMBERS) } };
+    }
+    case 6: {
+      const a: { channel?: string; source?: string; campaign?: string } = {};
+      if (r.chance(0.7)) a.channel = r.chance(0.3) ? 'direct' : r.pick(CHANNELS);
+      if (r.chance(0.3)) a.source = r.pick(SOURCES);
+      if (r.chance(0.3) || Object.keys(a).length === 0) a.campaign = r.pick(CAMPAIGNS);
+      return { acquisition: a };
     }
     case 1:
       return { performed: { event: r.pick(EVENTS), where: where(), ...(r.chance(0.6) ? { count: { op: r.pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const), value: r.int(0, 4) } } : {}), ...(window ? { window } : {}) } };
@@ -145,7 +156,8 @@ for (const target of dbTargets()) {
       const facts = new Map<number, CustomerFacts>();
       for (let i = 0; i < CUSTOMERS; i++) {
         const f = randomCustomer(r);
-        const { rows } = await db.query<{ id: number }>(`INSERT INTO customers (workspace_id, user_id, traits, trait_times) VALUES ($1, $2, $3, '{}') RETURNING id`, [ws, `rules-${i}`, JSON.stringify(f.traits)]);
+        const { rows } = await db.query<{ id: number }>(`INSERT INTO customers (workspace_id, user_id, traits, trait_times, first_touch) VALUES ($1, $2, $3, '{}', $4::jsonb) RETURNING id`,
+          [ws, `rules-${i}`, JSON.stringify(f.traits), f.firstTouch ? JSON.stringify({ ...f.firstTouch, medium: null, referrer: null, at: NOW.toISOString() }) : null]);
         const id = rows[0]!.id;
         facts.set(id, f);
         for (const [k, e] of f.events.entries()) {

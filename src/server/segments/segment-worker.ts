@@ -2,6 +2,7 @@ import { isTimeBased } from '../../contracts/segment-definition.js';
 import type { Db } from '../db/client.js';
 import { TouchWorker } from '../jobs/touch-worker.js';
 import type { Logger } from '../log.js';
+import { RFM_GROUPS, RFM_ORDER_EVENT, runRfm } from './rfm.js';
 import { computeSegment, dependencyOrder, syncMembers } from './segment-sync.js';
 import { listSegments, type StoredSegment } from './segments.repo.js';
 
@@ -11,6 +12,8 @@ export interface SegmentWorkerOptions {
   sweepMs?: number;
   /** A time-based segment is worked out in full again once its last computation is this old (default 5 minutes). */
   refreshMs?: number;
+  /** How often RFM is scored again (default 1 hour; on the first sweep for a workspace with orders and no scores). */
+  rfmRefreshMs?: number;
   /** Most customers re-evaluated in one transaction (default 500). */
   batch?: number;
   /** The clock; a parameter so tests can move time. */
@@ -66,11 +69,28 @@ export class SegmentWorker extends TouchWorker {
     this.startSweeping(this.opts.sweepMs ?? 60_000);
   }
 
-  /** Work out in full every time-based segment whose last computation is older than `refreshMs`; returns how many. */
+  /**
+   * Score RFM where it is due (moving the RFM groups), then work out in full every
+   * time-based segment whose last computation is older than `refreshMs`; returns how many
+   * segments it computed.
+   */
   protected async sweepOnce(): Promise<number> {
     let count = 0;
     const now = this.clock();
     const refreshMs = this.opts.refreshMs ?? 300_000;
+    const rfmEvery = this.opts.rfmRefreshMs ?? 3_600_000;
+    const { rows: runs } = await this.db.query<{ id: number; computed_at: Date | null; has_orders: boolean }>(
+      `SELECT w.id, r.computed_at,
+              r.computed_at IS NULL AND EXISTS (SELECT 1 FROM events e WHERE e.workspace_id = w.id AND e.event = $1) AS has_orders
+         FROM workspaces w LEFT JOIN rfm_runs r ON r.workspace_id = w.id ORDER BY w.id`,
+      [RFM_ORDER_EVENT],
+    );
+    for (const w of runs) {
+      const due = w.computed_at ? now.getTime() - w.computed_at.getTime() >= rfmEvery : w.has_orders;
+      if (!due) continue;
+      await runRfm(this.db, w.id, now);
+      count += RFM_GROUPS.length;
+    }
     const { rows } = await this.db.query<{ workspace_id: number }>(`SELECT DISTINCT workspace_id FROM segments WHERE kind = 'dynamic' ORDER BY 1`);
     for (const { workspace_id: ws } of rows) {
       const due = dependencyOrder(await listSegments(this.db, ws)).filter(

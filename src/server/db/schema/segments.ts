@@ -40,3 +40,14 @@ export const segmentHistory = pgTable(
   },
   (t) => [index('segment_history_segment_idx').on(t.workspaceId, t.segmentId, t.customerId), index('segment_history_customer_idx').on(t.customerId)],
 );
+
+/**
+ * The last RFM scoring of each workspace: when, over how many buyers, and the score
+ * boundaries (the values at which each of R, F and M reaches scores 2 to 5).
+ */
+export const rfmRuns = pgTable('rfm_runs', {
+  workspaceId: integer('workspace_id').primaryKey(),
+  computedAt: timestamp('computed_at', { withTimezone: true }).notNull(),
+  buyers: integer('buyers').notNull(),
+  boundaries: jsonb('boundaries').notNull(),
+});

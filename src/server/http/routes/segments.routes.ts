@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import {
   CustomerSegments,
+  RfmView,
   SegmentInput,
   SegmentList,
   SegmentMembers,
@@ -21,10 +22,12 @@ import { enqueueJob } from '../../jobs/jobs.repo.js';
 import type { ModelCache } from '../../lifecycle/models.repo.js';
 import { customerSegments, deleteSegment, getSegment, insertSegment, listSegments, memberCounts, newSegmentId, segmentMembers, segmentView, updateSegment } from '../../segments/segments.repo.js';
 import { checkReferences, membersCsv, previewSegment } from '../../segments/segments.service.js';
+import { isRfmSegment, lastRfmRun, rfmDistribution } from '../../segments/rfm.js';
 import { segmentRefs } from '../../../contracts/segment-definition.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { jobView } from './lifecycle.routes.js';
+import { JobView } from '../../../contracts/lifecycle.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
@@ -33,6 +36,12 @@ const IdParams = z.object({ id: z.string().min(1).max(100) });
 
 /** The job kind that works out a segment's whole membership. */
 export const SEGMENT_COMPUTE_JOB = 'segments.compute';
+/** The job kind that scores RFM and moves the RFM groups. */
+export const RFM_JOB = 'segments.rfm';
+
+function refuseBuiltIn(id: string): void {
+  if (isRfmSegment(id)) throw new HttpError(409, 'conflict', `segment "${id}" is a built-in RFM group: its members follow the RFM scores and it cannot be edited or deleted`);
+}
 
 /** Admin API over saved segments: definitions, preview, members (now or as of a date), CSV export. */
 export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; jobs: JobRunner }): void {
@@ -117,11 +126,12 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       security,
       params: IdParams,
       body: SegmentInput,
-      response: { 202: SegmentSaved, ...errors },
+      response: { 202: SegmentSaved, 409: ErrorBody, ...errors },
     },
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
       if (!(await getSegment(deps.db, ws.id, req.params.id))) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      refuseBuiltIn(req.params.id);
       await check(ws.id, req.params.id, req.body);
       const saved = await deps.db.transaction(async (tx) => {
         const seg = await updateSegment(tx, ws.id, req.params.id, req.body);
@@ -139,6 +149,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     schema: { tags, summary: 'Delete a segment with its membership and history', security, params: IdParams, response: { 204: z.null(), 409: ErrorBody, ...errors } },
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
+      refuseBuiltIn(req.params.id);
       const users = (await listSegments(deps.db, ws.id)).filter((s) => s.id !== req.params.id && s.condition && segmentRefs(s.condition).includes(req.params.id));
       if (users.length > 0) {
         throw new HttpError(409, 'conflict', `segment "${req.params.id}" is used by ${users.map((s) => `"${s.name}" (${s.id})`).join(', ')}; change those first`);
@@ -196,6 +207,37 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
       if (customerId === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
       return { segments: await customerSegments(deps.db, ws.id, customerId) };
+    },
+  });
+
+  r.get('/api/rfm', {
+    schema: {
+      tags: ['segments', 'rfm'],
+      summary: 'RFM: buyers per named group (champions … lost) with their mean recency, frequency and monetary value, and the score boundaries',
+      description:
+        'Scores are 1–5 per dimension among buyers (customers with an `Order Completed`): buyers sorted ascending (recency: oldest last order first), a score is the fifth in which the value first appears (1 + floor(5 × percent_rank), ties share the lower score). Groups follow the R × F grid documented in src/server/segments/rfm.ts. Scores are refreshed hourly by the segment sweep, or now with POST /api/rfm/recompute.',
+      security,
+      response: { 200: RfmView, ...errors },
+    },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const run = await lastRfmRun(deps.db, ws.id);
+      return {
+        computedAt: run?.computedAt.toISOString() ?? null,
+        buyers: run?.buyers ?? 0,
+        boundaries: run?.boundaries ?? null,
+        groups: await rfmDistribution(deps.db, ws.id, run?.computedAt ?? new Date()),
+      };
+    },
+  });
+
+  r.post('/api/rfm/recompute', {
+    schema: { tags: ['segments', 'rfm'], summary: 'Score RFM now and move the groups, as a job', security, response: { 202: z.object({ job: JobView }), ...errors } },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const job = await enqueueJob(deps.db, ws.id, RFM_JOB, {});
+      deps.jobs.kick();
+      return reply.status(202).send({ job: jobView(job) });
     },
   });
 }
