@@ -8,9 +8,12 @@ import { JobView } from './lifecycle.js';
  * tracking API that ingestion speaks.)
  */
 
+export const SegmentScope = z.enum(['customer', 'account']);
+
 export const SegmentInput = z.strictObject({
   name: z.string().trim().min(1, 'a segment needs a name').max(200),
   description: z.string().max(2_000).default(''),
+  scope: SegmentScope.default('customer').describe("Members are customers, or accounts (B2B: an account's condition reads its traits, stage and segments and every member's events)"),
   condition: ConditionSchema.describe('Who is in: a condition tree (see the lifecycle model rules for the language)'),
 });
 export type SegmentInput = z.infer<typeof SegmentInput>;
@@ -20,6 +23,7 @@ export const SegmentView = z.object({
   name: z.string(),
   description: z.string(),
   kind: z.enum(['dynamic', 'static']),
+  scope: SegmentScope,
   condition: z.unknown().nullable().describe('The condition tree (dynamic segments)'),
   version: z.number().int().describe('Grows with every edit'),
   members: z.number().int().describe('Members now'),
@@ -36,13 +40,14 @@ export const SegmentSaved = z.object({ segment: SegmentView, job: JobView.descri
 
 export const SegmentPreviewInput = z.strictObject({
   condition: ConditionSchema,
+  scope: SegmentScope.default('customer'),
   sample: z.number().int().min(0).max(100).default(10).describe('How many members to return as a sample'),
 });
 
 export const SegmentMember = z.object({
-  customerId: z.number().int(),
-  userId: z.string().nullable(),
-  email: z.string().nullable(),
+  customerId: z.number().int().describe("The member's internal id (an account's, for account segments)"),
+  userId: z.string().nullable().describe('For account segments: the groupId'),
+  email: z.string().nullable().describe("For account segments: the account's `name` trait"),
   enteredAt: z.string().describe('When this stay in the segment began'),
 });
 
@@ -107,4 +112,49 @@ export const RfmView = z.object({
       monetary: z.number().nullable().describe('Mean revenue'),
     }),
   ),
+});
+
+export const CohortQuery = z.object({
+  by: z.enum(['first_event', 'channel', 'campaign']).default('first_event').describe('Group by the period of a first event, or by first-touch channel or campaign'),
+  event: z.string().min(1).max(512).default('Signed Up').describe('For by=first_event: the event whose first occurrence places a customer (e.g. Signed Up, Order Completed)'),
+  period: z.enum(['week', 'month']).default('month').describe('For by=first_event: weeks start on Monday, UTC'),
+});
+
+export const CohortList = z.object({
+  by: z.enum(['first_event', 'channel', 'campaign']),
+  event: z.string().nullable(),
+  period: z.enum(['week', 'month']).nullable(),
+  cohorts: z.array(
+    z.object({
+      key: z.string().describe('The period start (YYYY-MM-DD), channel or campaign'),
+      from: z.string().nullable(),
+      to: z.string().nullable(),
+      count: z.number().int(),
+      condition: z.unknown().describe('The cohort as a condition: POST it to /api/segments to keep it as a segment'),
+    }),
+  ),
+});
+
+const ListIds = z
+  .array(z.string().min(1).max(512))
+  .max(10_000, 'at most 10,000 ids per request; send a longer list in several (mode "add")')
+  .describe('userIds or anonymousIds of customers');
+
+export const StaticSegmentInput = z.strictObject({
+  name: z.string().trim().min(1, 'a segment needs a name').max(200),
+  description: z.string().max(2_000).default(''),
+  ids: ListIds.default([]),
+});
+
+export const ListEdit = z.strictObject({
+  ids: ListIds,
+  mode: z.enum(['replace', 'add', 'remove']).default('add').describe('replace the list, add these customers, or remove them'),
+});
+
+export const ListEdited = z.object({
+  segment: SegmentView,
+  entered: z.number().int(),
+  exited: z.number().int(),
+  unknown: z.array(z.string()).describe('Ids that match no customer (the first 100)'),
+  unknownCount: z.number().int(),
 });

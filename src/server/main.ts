@@ -1,4 +1,10 @@
 #!/usr/bin/env node
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { getSegment } from './segments/segments.repo.js';
+import { membersCsv } from './segments/segments.service.js';
+import { importList, type ListMode } from './segments/static-lists.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -69,7 +75,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.LOG_LEVEL);
+  // The server logs to standard output; commands that print results keep it for those.
+  const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const log = createLogger(config.LOG_LEVEL, { stderr: command !== 'serve' && command !== 'start' });
   const program = new Command('tenure').description('Tenure: customer lifecycle management').showHelpAfterError();
 
   program
@@ -158,6 +166,46 @@ async function main(): Promise<void> {
         const { model } = await getModel(db, workspace.id);
         const dist = await stageDistribution(db, workspace.id, model, 'customer');
         for (const s of dist.stages) process.stdout.write(`  ${s.key.padEnd(16)} ${String(s.count).padStart(9)}\n`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  const segments = program.command('segments').description('segments: export members, import static lists');
+  segments
+    .command('export')
+    .description("write a segment's members as CSV (customer_id, user_id, email, entered_at), streamed")
+    .argument('<id>', 'segment id (see GET /api/segments)')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .option('--at <time>', 'members as of this past moment (ISO 8601)')
+    .action(async (id: string, o: { out?: string; at?: string }) => {
+      const at = o.at === undefined ? undefined : new Date(o.at);
+      if (at && Number.isNaN(at.getTime())) throw new InvalidArgumentError(`--at: "${o.at}" is not a date (use ISO 8601, e.g. 2026-01-31T00:00:00Z)`);
+      const { db, workspace } = await openRuntime(config, log);
+      try {
+        const seg = await getSegment(db, workspace.id, id);
+        if (!seg) throw new Error(`no segment "${id}"`);
+        const out = o.out ? createWriteStream(o.out) : process.stdout;
+        await pipeline(Readable.from(membersCsv(db, workspace.id, id, { at, scope: seg.scope })), out, { end: o.out !== undefined });
+      } finally {
+        await db.close();
+      }
+    });
+  segments
+    .command('import-list')
+    .description('make a static segment from a CSV file with a user_id, anonymous_id or id column')
+    .argument('<file>', 'CSV file with a header row')
+    .option('--name <name>', 'name of the new segment')
+    .option('--segment <id>', 'change this existing static segment instead')
+    .option('--mode <mode>', 'with --segment: replace | add | remove', 'replace')
+    .action(async (file: string, o: { name?: string; segment?: string; mode: string }) => {
+      if (!['replace', 'add', 'remove'].includes(o.mode)) throw new InvalidArgumentError(`--mode must be replace, add or remove, not "${o.mode}"`);
+      const { db, workspace } = await openRuntime(config, log);
+      try {
+        const r = await importList(db, workspace.id, file, { name: o.name, segmentId: o.segment, mode: o.mode as ListMode });
+        process.stdout.write(`${file}: segment ${r.segmentId}: ${r.ids} ids read, ${r.entered} entered, ${r.exited} left, ${r.unknownCount} match no customer\n`);
+        for (const u of r.unknown.slice(0, 50)) process.stdout.write(`  ${file}:${u.line}: no customer with userId or anonymousId "${u.id}"\n`);
+        if (r.unknownCount > 50) process.stdout.write(`  … and ${r.unknownCount - 50} more\n`);
       } finally {
         await db.close();
       }

@@ -135,5 +135,32 @@ for (const target of dbTargets()) {
       assert.equal((await api(`/api/segments/${id}`, { method: 'DELETE' })).status, 204);
       assert.deepEqual((await api('/api/customers/c3/segments')).body.segments, []);
     });
+
+    it('keeps static lists from ids and serves cohorts', async () => {
+      const made = await api('/api/segments/static', { body: { name: 'Beta testers', ids: ['c1', 'c2', 'c2', 'nobody'] } });
+      assert.equal(made.status, 201);
+      assert.equal(made.body.segment.kind, 'static');
+      assert.deepEqual([made.body.entered, made.body.exited, made.body.unknown, made.body.unknownCount], [2, 0, ['nobody'], 1]);
+      const id = made.body.segment.id as string;
+      const added = await api(`/api/segments/${id}/list`, { body: { ids: ['c3'], mode: 'add' } });
+      assert.deepEqual([added.status, added.body.entered, added.body.segment.members], [200, 1, 3]);
+      const removed = await api(`/api/segments/${id}/list`, { body: { ids: ['c1'], mode: 'remove' } });
+      assert.deepEqual([removed.body.exited, removed.body.segment.members], [1, 2]);
+      const put = await api(`/api/segments/${id}`, { method: 'PUT', body: { name: 'x', condition: { trait: { path: 'plan', op: 'exists' } } } });
+      assert.equal(put.status, 409);
+      const tooMany = await api(`/api/segments/${id}/list`, { body: { ids: Array.from({ length: 10_001 }, (_, i) => `x${i}`) } });
+      assert.equal(tooMany.status, 400);
+      assert.match(tooMany.body.error.message, /10,000/);
+      const notAList = await api('/api/segments/rfm_champions/list', { body: { ids: ['c1'] } });
+      assert.equal(notAList.status, 404);
+
+      const cohorts = await api('/api/cohorts?by=first_event&event=Order%20Completed&period=month');
+      assert.equal(cohorts.status, 200);
+      assert.equal(cohorts.body.cohorts.reduce((n: number, c: { count: number }) => n + c.count, 0), 22, 'every buyer (i % 4 ≥ 1) in one cohort');
+      const channels = await api('/api/cohorts?by=channel');
+      assert.deepEqual(channels.body.cohorts.map((c: { key: string; count: number }) => [c.key, c.count]), [['direct', 30]]);
+      const bad = await api('/api/cohorts?by=week');
+      assert.equal(bad.status, 400);
+    });
   });
 }

@@ -166,6 +166,9 @@ export async function saveIdentities(
   }
 }
 
+/** Rows of customer segments only (account segments hold account ids in the same column). */
+const CUSTOMER_SEGMENTS = `segment_id IN (SELECT s.id FROM segments s WHERE s.workspace_id = $1 AND s.scope = 'customer')`;
+
 /** Move everything of a stored profile onto another and delete it. */
 export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): Promise<void> {
   const p = [workspaceId, m.fromId, m.intoId];
@@ -178,12 +181,12 @@ export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): 
   // Segment memberships move to the surviving profile (dynamic ones are re-evaluated with it).
   await tx.query(
     `INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at)
-     SELECT workspace_id, segment_id, $3, entered_at FROM segment_members WHERE workspace_id = $1 AND customer_id = $2
+     SELECT workspace_id, segment_id, $3, entered_at FROM segment_members WHERE workspace_id = $1 AND customer_id = $2 AND ${CUSTOMER_SEGMENTS}
      ON CONFLICT DO NOTHING`,
     p,
   );
-  await tx.query(`DELETE FROM segment_members WHERE workspace_id = $1 AND customer_id = $2`, p.slice(0, 2));
-  await tx.query(`UPDATE segment_history SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
+  await tx.query(`DELETE FROM segment_members WHERE workspace_id = $1 AND customer_id = $2 AND ${CUSTOMER_SEGMENTS}`, p.slice(0, 2));
+  await tx.query(`UPDATE segment_history SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2 AND ${CUSTOMER_SEGMENTS}`, p);
   // Computed scores are worked out again for the surviving profile.
   await tx.query(`DELETE FROM customer_scores WHERE customer_id = $2 AND workspace_id = $1`, p.slice(0, 2));
   await tx.query(`UPDATE identities SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);

@@ -7,14 +7,26 @@ import { durationMs, type CompareOp, type Condition, type ValueTest, type Window
  * may already be there; placeholders continue after them). The semantics are exactly
  * those of the in-memory evaluator (./evaluate.ts); see src/contracts/condition.ts.
  */
-export function compileCondition(cond: Condition, opts: { now: Date; params: unknown[]; customer?: string }): string {
-  const ctx: Ctx = { params: opts.params, customer: opts.customer ?? 'c', now: opts.now, nowParam: null };
+export function compileCondition(cond: Condition, opts: { now: Date; params: unknown[]; customer?: string; subject?: 'customer' | 'account' }): string {
+  const ctx: Ctx = { params: opts.params, customer: opts.customer ?? 'c', subject: opts.subject ?? 'customer', now: opts.now, nowParam: null };
   return node(cond, ctx);
+}
+
+/**
+ * The events of the subject: a customer's own, or (accounts) every member's, as the
+ * stage engine reads an account's facts.
+ */
+function ownEvents(ctx: Ctx): string {
+  return ctx.subject === 'customer'
+    ? `e.customer_id = ${ctx.customer}.id`
+    : `e.customer_id IN (SELECT am.customer_id FROM account_members am WHERE am.account_id = ${ctx.customer}.id)`;
 }
 
 interface Ctx {
   params: unknown[];
+  /** Alias of the subject's row: a `customers` row, or an `accounts` row when `subject` is account. */
   customer: string;
+  subject: 'customer' | 'account';
   now: Date;
   /** The placeholder of `now`, added on first use (an unused parameter has no type). */
   nowParam: string | null;
@@ -51,12 +63,13 @@ function node(cond: Condition, ctx: Ctx): string {
   if ('stage' in cond) {
     const s = cond.stage;
     const since = s.atLeast ? ` AND s.since <= ${param(ctx, new Date(ctx.now.getTime() - durationMs(s.atLeast)).toISOString(), 'timestamptz')}` : '';
-    return `EXISTS (SELECT 1 FROM stage_states s WHERE s.workspace_id = ${ctx.customer}.workspace_id AND s.scope = 'customer' AND s.subject_id = ${ctx.customer}.id AND s.stage = ${param(ctx, s.key, 'text')}${since})`;
+    return `EXISTS (SELECT 1 FROM stage_states s WHERE s.workspace_id = ${ctx.customer}.workspace_id AND s.scope = '${ctx.subject}' AND s.subject_id = ${ctx.customer}.id AND s.stage = ${param(ctx, s.key, 'text')}${since})`;
   }
   if ('inSegment' in cond) {
     return `EXISTS (SELECT 1 FROM segment_members m WHERE m.workspace_id = ${ctx.customer}.workspace_id AND m.segment_id = ${param(ctx, cond.inSegment.id, 'text')} AND m.customer_id = ${ctx.customer}.id)`;
   }
   if ('score' in cond) {
+    if (ctx.subject === 'account') return 'false'; // scores are computed for customers only
     const s = cond.score;
     const v = 'x.value';
     return `COALESCE((SELECT CASE WHEN jsonb_typeof(${v}) = 'number' THEN (${v})::numeric ${SQL_OP[s.op]} ${param(ctx, s.value, 'numeric')} ELSE false END
@@ -65,14 +78,15 @@ function node(cond: Condition, ctx: Ctx): string {
   if ('acquisition' in cond) {
     const a = cond.acquisition;
     const parts: string[] = [];
-    if (a.channel !== undefined) parts.push(`COALESCE(${ctx.customer}.first_touch->>'channel', 'direct') = ${param(ctx, a.channel, 'text')}`);
-    if (a.source !== undefined) parts.push(`COALESCE(${ctx.customer}.first_touch->>'source' = ${param(ctx, a.source, 'text')}, false)`);
-    if (a.campaign !== undefined) parts.push(`COALESCE(${ctx.customer}.first_touch->>'campaign' = ${param(ctx, a.campaign, 'text')}, false)`);
+    const touch = ctx.subject === 'customer' ? `${ctx.customer}.first_touch` : 'NULL::jsonb'; // accounts have no first touch
+    if (a.channel !== undefined) parts.push(`COALESCE(${touch}->>'channel', 'direct') = ${param(ctx, a.channel, 'text')}`);
+    if (a.source !== undefined) parts.push(`COALESCE(${touch}->>'source' = ${param(ctx, a.source, 'text')}, false)`);
+    if (a.campaign !== undefined) parts.push(`COALESCE(${touch}->>'campaign' = ${param(ctx, a.campaign, 'text')}, false)`);
     return `(${parts.join(' AND ')})`;
   }
   if ('firstSeen' in cond || 'lastSeen' in cond) {
     const [fn, test] = 'firstSeen' in cond ? ['min', cond.firstSeen] : ['max', cond.lastSeen];
-    const at = `(SELECT ${fn}(e.timestamp) FROM events e WHERE e.customer_id = ${ctx.customer}.id AND e.timestamp <= ${nowRef(ctx)} AND e.type <> 'tenure')`;
+    const at = `(SELECT ${fn}(e.timestamp) FROM events e WHERE ${ownEvents(ctx)} AND e.timestamp <= ${nowRef(ctx)} AND e.type <> 'tenure')`;
     const edge = param(ctx, new Date(ctx.now.getTime() - durationMs(test.duration)).toISOString(), 'timestamptz');
     return `COALESCE(${at} ${test.op === 'within' ? '>' : '<='} ${edge}, false)`;
   }
@@ -96,7 +110,7 @@ function node(cond: Condition, ctx: Ctx): string {
 
 /** Events of the customer named `name`, at or before now, in the window, passing every `where` test. */
 function eventFilter(name: string, where: ValueTest[] | undefined, window: Window | undefined, ctx: Ctx): string {
-  const parts = [`e.customer_id = ${ctx.customer}.id`, `e.event = ${param(ctx, name, 'text')}`, `e.timestamp <= ${nowRef(ctx)}`];
+  const parts = [ownEvents(ctx), `e.event = ${param(ctx, name, 'text')}`, `e.timestamp <= ${nowRef(ctx)}`];
   if (window && 'within' in window) parts.push(`e.timestamp > ${param(ctx, new Date(ctx.now.getTime() - durationMs(window.within)).toISOString(), 'timestamptz')}`);
   if (window && 'between' in window) {
     parts.push(`e.timestamp >= ${param(ctx, new Date(window.between.from).toISOString(), 'timestamptz')}`);

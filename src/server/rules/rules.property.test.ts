@@ -199,6 +199,58 @@ for (const target of dbTargets()) {
       assert.ok(matched > 1_500 && matched < 8_500, `${matched} of ${CUSTOMERS * CONDITIONS} cases matched`);
     });
 
+    it('on accounts too: an account has its traits, stage and segments, and every member\'s events', async () => {
+      const r = new Rng(20261124);
+      const ws = (await makeWorkspace(db, 'rules-accounts')).workspace.id;
+      const customers: Array<{ id: number; f: CustomerFacts }> = [];
+      for (let i = 0; i < 30; i++) {
+        const f = randomCustomer(r);
+        const { rows } = await db.query<{ id: number }>(`INSERT INTO customers (workspace_id, user_id, traits, trait_times) VALUES ($1, $2, '{}', '{}') RETURNING id`, [ws, `acct-member-${i}`]);
+        customers.push({ id: rows[0]!.id, f });
+        for (const [k, e] of f.events.entries()) {
+          await db.query(
+            `INSERT INTO events (workspace_id, customer_id, message_id, type, event, timestamp, received_at, properties) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
+            [ws, rows[0]!.id, `acct-${i}-${k}`, e.type, e.event, e.timestamp.toISOString(), JSON.stringify(e.properties)],
+          );
+        }
+      }
+      const accounts = new Map<number, CustomerFacts>();
+      for (let a = 0; a < 16; a++) {
+        const own = randomCustomer(r); // its traits, stage and segments; events come from the members
+        const { rows } = await db.query<{ id: number }>(
+          `INSERT INTO accounts (workspace_id, group_id, traits, trait_times, first_seen_at, last_seen_at) VALUES ($1, $2, $3, '{}', now(), now()) RETURNING id`,
+          [ws, `acct-${a}`, JSON.stringify(own.traits)],
+        );
+        const id = rows[0]!.id;
+        const members = customers.filter(() => r.chance(0.12));
+        for (const m of members) await db.query(`INSERT INTO account_members (workspace_id, account_id, customer_id, joined_at) VALUES ($1, $2, $3, now())`, [ws, id, m.id]);
+        if (own.stage) {
+          await db.query(
+            `INSERT INTO stage_states (workspace_id, scope, subject_id, stage, since, reason, evaluated_at, model_version) VALUES ($1, 'account', $2, $3, $4, 'test', $4, 1)`,
+            [ws, id, own.stage.key, own.stage.since.toISOString()],
+          );
+        }
+        for (const seg of own.segments ?? []) await db.query(`INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) VALUES ($1, $2, $3, now())`, [ws, seg, id]);
+        accounts.set(id, { traits: own.traits, events: members.flatMap((m) => m.f.events), stage: own.stage, segments: own.segments, scores: {}, firstTouch: null });
+      }
+      let cases = 0;
+      let matched = 0;
+      for (let n = 0; n < 200; n++) {
+        const cond = ConditionSchema.parse(clean(randomCondition(r, 3)));
+        const params: unknown[] = [ws];
+        const sql = compileCondition(cond, { now: NOW, params, customer: 'a', subject: 'account' });
+        const { rows } = await db.query<{ id: number }>(`SELECT a.id FROM accounts a WHERE a.workspace_id = $1 AND ${sql}`, params);
+        const bySql = new Set(rows.map((x) => x.id));
+        for (const [id, f] of accounts) {
+          const inMemory = evaluate(cond, f, NOW);
+          cases++;
+          if (inMemory) matched++;
+          if (inMemory !== bySql.has(id)) assert.fail(`disagreement on account ${JSON.stringify(f)}\ncondition ${JSON.stringify(cond)}\nSQL says ${bySql.has(id)}, memory says ${inMemory}`);
+        }
+      }
+      assert.ok(matched > cases * 0.15 && matched < cases * 0.85, `${matched} of ${cases} cases matched`);
+    });
+
     it('rejects a malformed condition with the path of the bad node', () => {
       const r = ConditionSchema.safeParse({ all: [{ trait: { path: 'plan', op: 'eq', value: 'pro' } }, { performed: { event: '', count: { op: 'gte', value: 1 } } }] });
       assert.equal(r.success, false);

@@ -1,12 +1,12 @@
-import type { SegmentInput } from '../../contracts/segment-definition.js';
+
 import type { Db } from '../db/client.js';
 import { computeSegment } from './segment-sync.js';
-import { getSegment, insertSegment } from './segments.repo.js';
+import { getSegment, insertSegment, type SegmentDefinition } from './segments.repo.js';
 
 const days = (amount: number) => ({ amount, unit: 'days' as const });
 
 /** Saved example segments the demo ships with (ids are fixed so docs and tests can name them). */
-export const EXAMPLE_SEGMENTS: Array<{ id: string; input: SegmentInput }> = [
+export const EXAMPLE_SEGMENTS: Array<{ id: string; input: SegmentDefinition }> = [
   {
     id: 'seg_repeat_buyers',
     input: {

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { TouchWorker } from '../jobs/touch-worker.js';
 import type { Logger } from '../log.js';
 import { RFM_GROUPS, RFM_ORDER_EVENT, runRfm } from './rfm.js';
-import { computeSegment, dependencyOrder, syncMembers } from './segment-sync.js';
+import { computeSegment, dependencyOrder, syncMany } from './segment-sync.js';
 import { listSegments, type StoredSegment } from './segments.repo.js';
 
 export interface SegmentWorkerOptions {
@@ -53,13 +53,25 @@ export class SegmentWorker extends TouchWorker {
     const r = await this.db.transaction(async (tx) => {
       // Only segments already worked out in full: a new or edited one gets everyone from its job.
       const segs = dependencyOrder((await listSegments(tx, ws)).filter((s) => s.kind === 'dynamic' && s.computedVersion === s.version));
-      let entered = 0;
-      let exited = 0;
-      for (const seg of segs) {
-        const x = await syncMembers(tx, seg, now, ids);
-        entered += x.entered;
-        exited += x.exited;
+      const people = segs.filter((s) => s.scope === 'customer');
+      const accountSegs = segs.filter((s) => s.scope === 'account');
+      const r = await syncMany(tx, people, now, ids);
+      if (accountSegs.length > 0) {
+        // The touched customers' accounts.
+        const { rows } = await tx.query<{ account_id: number }>(
+          `SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) ORDER BY 1`,
+          [ws, ids],
+        );
+        const a = await syncMany(
+          tx,
+          accountSegs,
+          now,
+          rows.map((x) => x.account_id),
+        );
+        r.entered += a.entered;
+        r.exited += a.exited;
       }
+      const { entered, exited } = r;
       return { entered, exited };
     });
     this.opts.onSynced?.(ws, ids, r.entered, r.exited);

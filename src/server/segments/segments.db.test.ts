@@ -9,8 +9,13 @@ import { recomputeStages } from '../lifecycle/stage-service.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { computeSegment } from './segment-sync.js';
 import { SegmentWorker } from './segment-worker.js';
-import { insertSegment, segmentMembers, updateSegment } from './segments.repo.js';
+import { customerSegments, insertSegment, segmentMembers, updateSegment } from './segments.repo.js';
 import { checkReferences, membersCsv, previewSegment } from './segments.service.js';
+import { cohorts } from './cohorts.js';
+import { importList } from './static-lists.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defaultPreset } from '../lifecycle/presets.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
@@ -18,7 +23,7 @@ const DAY = 86_400_000;
 const day = (n: number) => new Date(T0 + n * DAY);
 
 let seq = 0;
-function call(type: 'track' | 'identify', fields: Record<string, unknown>, at: Date): NormalizedEvent {
+function call(type: 'track' | 'identify' | 'page' | 'group', fields: Record<string, unknown>, at: Date): NormalizedEvent {
   const r = normalizeCall({ messageId: `sg-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: at, bodyBytes: 100 }, 0, '');
   if (!r.ok) throw new Error(JSON.stringify(r.rejection));
   return r.event;
@@ -79,6 +84,8 @@ for (const target of dbTargets()) {
       const spent = await make('spent', SPENT_50);
       const proNeverBought = await make('pro_never_bought', PRO_NEVER_BOUGHT);
       const browsedOrBig = await make('browsed_or_big', BROWSED_OR_BIG);
+      // Reads two other segments: evaluated after them in the same batch.
+      const loyalSpenders = await make('loyal_spenders', { all: [{ inSegment: { id: 't_two_orders' } }, { inSegment: { id: 't_spent' } }] });
       assert.deepEqual(await users(ws, pro), ['ada', 'cy']);
       assert.deepEqual(await users(ws, twoOrders), ['ada'], 'orders on day 10 and 40 fall in the 60 days to day 45; bob has one');
       assert.deepEqual(await users(ws, spent), ['ada', 'bob'], 'ada 30 + 25 = 55, bob 100');
@@ -103,7 +110,7 @@ for (const target of dbTargets()) {
       // Everyone who entered has a Segment Entered event, at the computation's moment.
       const entered = await timeline(ws, 'Segment Entered');
       assert.equal(entered.filter((e) => e.segment === twoOrders).length, 1);
-      assert.equal(entered.length, 2 + 1 + 2 + 1 + 1 + conv.length);
+      assert.equal(entered.length, 2 + 1 + 2 + 1 + 1 + 1 + conv.length);
       assert.ok(entered.every((e) => e.at.getTime() === day(45).getTime()));
 
       // A new event: bob's second order in 60 days brings him in, through the worker.
@@ -113,6 +120,7 @@ for (const target of dbTargets()) {
       worker.touch(ws, r.customerIds ?? []);
       await worker.idle();
       assert.deepEqual(await users(ws, twoOrders), ['ada', 'bob']);
+      assert.deepEqual(await users(ws, loyalSpenders), ['ada', 'bob'], 'bob entered two_orders, then loyal_spenders, in one batch');
       assert.deepEqual((await timeline(ws, 'Segment Entered')).filter((e) => e.segment === twoOrders).map((e) => [e.user_id, e.at.getTime()]), [
         ['ada', day(45).getTime()],
         ['bob', day(46).getTime()],
@@ -172,6 +180,130 @@ for (const target of dbTargets()) {
       const ids = lines.slice(1).map((l) => Number(l.split(',')[0]));
       assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'in customer id order');
       assert.equal(new Set(ids).size, 51);
+    });
+
+    it('groups cohorts by the month or week of a first event and by first touch; the condition of a cohort makes a segment with the same members', async () => {
+      const ws = (await makeWorkspace(db, 'cohorts')).workspace.id;
+      const at = (iso: string) => new Date(iso);
+      await ingestEvents(db, ws, [
+        call('page', { userId: 'a1', context: { campaign: { source: 'google', medium: 'cpc', name: 'spring' } } }, at('2026-01-04T10:00:00Z')),
+        call('track', { userId: 'a1', event: 'Signed Up' }, at('2026-01-05T09:00:00Z')),
+        call('track', { userId: 'a1', event: 'Signed Up' }, at('2026-03-01T09:00:00Z')),
+        call('page', { userId: 'a2', context: { campaign: { source: 'newsletter', medium: 'email', name: 'winback' } } }, at('2026-01-31T22:00:00Z')),
+        call('track', { userId: 'a2', event: 'Signed Up' }, at('2026-01-31T23:00:00Z')),
+        call('track', { userId: 'a3', event: 'Signed Up' }, at('2026-02-01T00:00:00Z')),
+        call('page', { userId: 'a4', context: { page: { referrer: 'https://www.google.com/' } } }, at('2026-02-02T00:00:00Z')),
+      ]);
+      const months = await cohorts(db, ws, { by: 'first_event', event: 'Signed Up', period: 'month' });
+      assert.deepEqual(
+        months.cohorts.map((c) => [c.key, c.count, c.from, c.to]),
+        [
+          ['2026-01-01', 2, '2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'],
+          ['2026-02-01', 1, '2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'],
+        ],
+      );
+      // Weeks start on Monday: 5 January; 31 January (a Saturday) and 1 February (a Sunday) share the week of 26 January.
+      const weeks = await cohorts(db, ws, { by: 'first_event', event: 'Signed Up', period: 'week' });
+      assert.deepEqual(weeks.cohorts.map((c) => [c.key, c.count]), [['2026-01-05', 1], ['2026-01-26', 2]]);
+      const channels = await cohorts(db, ws, { by: 'channel', event: 'Signed Up', period: 'month' });
+      assert.deepEqual(channels.cohorts.map((c) => [c.key, c.count]), [['direct', 1], ['email', 1], ['organic_search', 1], ['paid_search', 1]]);
+      const campaigns = await cohorts(db, ws, { by: 'campaign', event: 'Signed Up', period: 'month' });
+      assert.deepEqual(campaigns.cohorts.map((c) => [c.key, c.count]), [['spring', 1], ['winback', 1]]);
+
+      const asSegment = async (name: string, condition: unknown) => {
+        const seg = await insertSegment(db, ws, `cohort_${name}`, { name, description: '', condition: condition as Condition });
+        await computeSegment(db, ws, seg.id, at('2026-04-01T00:00:00Z'));
+        return users(ws, seg.id);
+      };
+      assert.deepEqual(await asSegment('jan', months.cohorts[0]!.condition), ['a1', 'a2'], 'a1 signed up again in March: still a January cohort');
+      assert.deepEqual(await asSegment('feb', months.cohorts[1]!.condition), ['a3']);
+      assert.deepEqual(await asSegment('direct', channels.cohorts[0]!.condition), ['a3']);
+      assert.deepEqual(await asSegment('winback', campaigns.cohorts[1]!.condition), ['a2']);
+    });
+
+    it('makes static lists from a CSV file, in chunks, reporting unknown ids by line; entries and exits as for any segment', async () => {
+      const ws = (await makeWorkspace(db, 'lists')).workspace.id;
+      const events: NormalizedEvent[] = [];
+      for (let i = 0; i < 30; i++) events.push(call('identify', { userId: `l${i}`, traits: { n: i } }, day(1)));
+      events.push(call('track', { anonymousId: 'anon-1', event: 'Page Viewed' }, day(1)));
+      await ingestEvents(db, ws, events);
+      const dir = mkdtempSync(join(tmpdir(), 'tenure-list-'));
+      try {
+        const file = join(dir, 'vips.csv');
+        // l0…l19, an anonymous visitor, two unknown ids and an empty cell; the id column is not the first.
+        writeFileSync(file, `email,User ID\n${Array.from({ length: 20 }, (_, i) => `x${i}@example.com,l${i}`).join('\n')}\n,anon-1\nz,nobody\nz,\nz,ghost\n`);
+        const r = await importList(db, ws, file, { name: 'VIPs', now: day(2), chunk: 7 }); // 4 chunks: replace, then add
+        assert.equal(r.ids, 23);
+        assert.equal(r.entered, 21);
+        assert.equal(r.emptyLines, 1);
+        assert.deepEqual(r.unknown, [
+          { line: 23, id: 'nobody' },
+          { line: 25, id: 'ghost' },
+        ]);
+        const members = await segmentMembers(db, ws, r.segmentId, { limit: 100 });
+        assert.equal(members.length, 21);
+        // Replace with l15…l29: l0…l14 and the visitor leave, l20…l29 enter.
+        writeFileSync(file, `user_id\n${Array.from({ length: 15 }, (_, i) => `l${i + 15}`).join('\n')}\n`);
+        const again = await importList(db, ws, file, { segmentId: r.segmentId, mode: 'replace', now: day(3), chunk: 4 });
+        assert.deepEqual([again.entered, again.exited], [10, 16]);
+        assert.deepEqual(await users(ws, r.segmentId), Array.from({ length: 15 }, (_, i) => `l${i + 15}`).sort());
+        assert.deepEqual((await users(ws, r.segmentId, day(2))).length, 21, 'as of day 2, the first list');
+        const exits = await timeline(ws, 'Segment Exited');
+        assert.equal(exits.filter((e) => e.segment === r.segmentId).length, 16);
+        // Errors name the file and line.
+        const before = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM segments WHERE workspace_id = $1`, [ws])).rows[0]!.n;
+        writeFileSync(file, 'email\nx@example.com\n');
+        await assert.rejects(importList(db, ws, file, { name: 'x' }), (e: Error) => e.message === `${file}:1: the header has no column user_id, anonymous_id or id (found: email)`);
+        writeFileSync(file, 'user_id\nl1\n"l2\n');
+        await assert.rejects(importList(db, ws, file, { segmentId: r.segmentId, mode: 'add' }), (e: Error) => e.message.startsWith(`${file}:3: not valid CSV`));
+        await assert.rejects(importList(db, ws, join(dir, 'nope.csv'), { name: 'x' }), (e: Error) => e.message === `${join(dir, 'nope.csv')}: no such file`);
+        writeFileSync(file, 'user_id\nl1\n"l2\n');
+        await assert.rejects(importList(db, ws, file, { name: 'half a file' }));
+        assert.equal((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM segments WHERE workspace_id = $1`, [ws])).rows[0]!.n, before, 'failed imports leave no segment behind');
+        assert.equal((await users(ws, r.segmentId)).length, 15, 'nor change the list they were to change');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('keeps account segments (B2B) from the accounts\' traits and all their members\' events', async () => {
+      const ws = (await makeWorkspace(db, 'account-segments')).workspace.id;
+      await ingestEvents(db, ws, [
+        call('group', { userId: 'dana', groupId: 'acme', traits: { name: 'Acme', plan: 'enterprise' } }, day(0)),
+        call('group', { userId: 'eli', groupId: 'acme' }, day(0)),
+        call('group', { userId: 'fay', groupId: 'beta', traits: { name: 'Beta', plan: 'startup' } }, day(0)),
+        call('track', { userId: 'dana', event: 'Order Completed', properties: { revenue: 100 } }, day(10)),
+        call('track', { userId: 'eli', event: 'Order Completed', properties: { revenue: 50 } }, day(12)),
+        call('track', { userId: 'fay', event: 'Order Completed', properties: { revenue: 70 } }, day(11)),
+        call('track', { userId: 'gil', event: 'Order Completed', properties: { revenue: 10 } }, day(11)),
+        call('track', { userId: 'gil', event: 'Order Completed', properties: { revenue: 10 } }, day(12)),
+      ]);
+      let now = day(20);
+      const busy = await insertSegment(db, ws, 'acct_busy', { name: 'Busy accounts', description: '', scope: 'account', condition: TWO_ORDERS_60D });
+      const enterprise = await insertSegment(db, ws, 'acct_ent', { name: 'Enterprise', description: '', scope: 'account', condition: { all: [{ trait: { path: 'plan', op: 'eq', value: 'enterprise' } }, { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 150 } }] } });
+      const people = await insertSegment(db, ws, 'people_busy', { name: 'Busy people', description: '', condition: TWO_ORDERS_60D });
+      for (const s of [busy, enterprise, people]) await computeSegment(db, ws, s.id, now);
+      const names = async (id: string, scope: 'customer' | 'account') => (await segmentMembers(db, ws, id, { limit: 10, scope })).map((m) => m.userId).sort();
+      assert.deepEqual(await names(busy.id, 'account'), ['acme'], 'dana and eli ordered once each: two for Acme; Beta one');
+      assert.deepEqual(await names(enterprise.id, 'account'), ['acme'], '100 + 50');
+      assert.deepEqual(await names(people.id, 'customer'), ['gil'], 'gil is in no account: only people segments see him');
+      const { rows: dana } = await db.query<{ id: number }>(`SELECT id FROM customers WHERE user_id = 'dana'`);
+      assert.deepEqual((await customerSegments(db, ws, dana[0]!.id)).map((s) => s.id), [], "an account's segments are not its people's");
+      assert.equal((await timeline(ws, 'Segment Entered')).filter((e) => e.segment === busy.id).length, 0, 'accounts have no timeline events');
+
+      // Fay's second order makes Beta busy, through the worker (touched customers → their accounts).
+      now = day(21);
+      const worker = new SegmentWorker(db, { clock: () => now, sweepMs: 0 });
+      const r = await ingestEvents(db, ws, [call('track', { userId: 'fay', event: 'Order Completed', properties: { revenue: 5 } }, day(21))]);
+      worker.touch(ws, r.customerIds ?? []);
+      await worker.idle();
+      assert.deepEqual(await names(busy.id, 'account'), ['acme', 'beta']);
+      assert.deepEqual(await names(people.id, 'customer'), ['fay', 'gil']);
+
+      // A condition about customers cannot read an account segment, and the reverse.
+      const wrong = await checkReferences(db, ws, null, { inSegment: { id: busy.id } }, defaultPreset(), 'customer');
+      assert.match(wrong?.message ?? '', /holds accounts; this condition is about customers/);
+      assert.equal(await checkReferences(db, ws, null, { inSegment: { id: busy.id } }, defaultPreset(), 'account'), null);
     });
 
     it('refuses references to missing segments, cycles and unknown stages, naming the node', async () => {

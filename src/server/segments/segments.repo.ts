@@ -10,6 +10,7 @@ export interface StoredSegment {
   name: string;
   description: string;
   kind: 'dynamic' | 'static';
+  scope: 'customer' | 'account';
   condition: Condition | null;
   version: number;
   computedVersion: number | null;
@@ -24,6 +25,7 @@ interface Row {
   name: string;
   description: string;
   kind: 'dynamic' | 'static';
+  scope: 'customer' | 'account';
   condition: Condition | null;
   version: number;
   computed_version: number | null;
@@ -32,7 +34,7 @@ interface Row {
   updated_at: Date;
 }
 
-const COLUMNS = `workspace_id, id, name, description, kind, condition, version, computed_version, computed_at, created_at, updated_at`;
+const COLUMNS = `workspace_id, id, name, description, kind, scope, condition, version, computed_version, computed_at, created_at, updated_at`;
 
 function fromRow(r: Row): StoredSegment {
   return {
@@ -41,6 +43,7 @@ function fromRow(r: Row): StoredSegment {
     name: r.name,
     description: r.description,
     kind: r.kind,
+    scope: r.scope,
     condition: r.condition,
     version: r.version,
     computedVersion: r.computed_version,
@@ -64,20 +67,32 @@ export async function getSegment(db: Queryable, workspaceId: number, id: string,
   return rows[0] ? fromRow(rows[0]) : null;
 }
 
-export async function insertSegment(db: Queryable, workspaceId: number, id: string, input: SegmentInput): Promise<StoredSegment> {
+/** A definition to store (scope defaults to customers). */
+export type SegmentDefinition = Omit<SegmentInput, 'scope'> & { scope?: SegmentInput['scope'] };
+
+export async function insertSegment(db: Queryable, workspaceId: number, id: string, input: SegmentDefinition): Promise<StoredSegment> {
   const { rows } = await db.query<Row>(
-    `INSERT INTO segments (workspace_id, id, name, description, kind, condition) VALUES ($1, $2, $3, $4, 'dynamic', $5::jsonb) RETURNING ${COLUMNS}`,
-    [workspaceId, id, input.name, input.description, JSON.stringify(input.condition)],
+    `INSERT INTO segments (workspace_id, id, name, description, kind, scope, condition) VALUES ($1, $2, $3, $4, 'dynamic', $6, $5::jsonb) RETURNING ${COLUMNS}`,
+    [workspaceId, id, input.name, input.description, JSON.stringify(input.condition), input.scope ?? 'customer'],
+  );
+  return fromRow(rows[0]!);
+}
+
+/** A new static segment (a list; members are set with `setStaticMembers`). */
+export async function insertStaticSegment(db: Queryable, workspaceId: number, id: string, input: { name: string; description: string }): Promise<StoredSegment> {
+  const { rows } = await db.query<Row>(
+    `INSERT INTO segments (workspace_id, id, name, description, kind, condition) VALUES ($1, $2, $3, $4, 'static', NULL) RETURNING ${COLUMNS}`,
+    [workspaceId, id, input.name, input.description],
   );
   return fromRow(rows[0]!);
 }
 
 /** Replace a segment's definition; its version grows by one. Null when there is no such segment. */
-export async function updateSegment(db: Queryable, workspaceId: number, id: string, input: SegmentInput): Promise<StoredSegment | null> {
+export async function updateSegment(db: Queryable, workspaceId: number, id: string, input: SegmentDefinition): Promise<StoredSegment | null> {
   const { rows } = await db.query<Row>(
-    `UPDATE segments SET name = $3, description = $4, condition = $5::jsonb, version = version + 1, updated_at = now()
+    `UPDATE segments SET name = $3, description = $4, condition = $5::jsonb, scope = $6, version = version + 1, updated_at = now()
       WHERE workspace_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-    [workspaceId, id, input.name, input.description, JSON.stringify(input.condition)],
+    [workspaceId, id, input.name, input.description, JSON.stringify(input.condition), input.scope ?? 'customer'],
   );
   return rows[0] ? fromRow(rows[0]) : null;
 }
@@ -106,6 +121,7 @@ export function segmentView(s: StoredSegment, members: number): z.infer<typeof S
     name: s.name,
     description: s.description,
     kind: s.kind,
+    scope: s.scope,
     condition: s.condition,
     version: s.version,
     members,
@@ -128,17 +144,22 @@ interface MemberRow {
  * A page of members by customer id (keyset: `after` is the last id of the previous page);
  * as of a past moment `at`, from the history.
  */
-export async function segmentMembers(db: Queryable, workspaceId: number, segmentId: string, opts: { limit: number; after?: number; at?: Date }) {
+export async function segmentMembers(db: Queryable, workspaceId: number, segmentId: string, opts: { limit: number; after?: number; at?: Date; scope?: 'customer' | 'account' }) {
   const source = opts.at
     ? `(SELECT customer_id, max(entered_at) AS entered_at FROM segment_history
           WHERE workspace_id = $1 AND segment_id = $2 AND entered_at <= $5 AND (exited_at IS NULL OR exited_at > $5) GROUP BY customer_id)`
     : `(SELECT customer_id, entered_at FROM segment_members WHERE workspace_id = $1 AND segment_id = $2)`;
   const params: unknown[] = [workspaceId, segmentId, opts.after ?? 0, opts.limit];
   if (opts.at) params.push(opts.at.toISOString());
+  const account = opts.scope === 'account';
   const { rows } = await db.query<MemberRow>(
-    `SELECT m.customer_id, c.user_id, c.traits->>'email' AS email, m.entered_at
-       FROM ${source} m JOIN customers c ON c.id = m.customer_id
-      WHERE m.customer_id > $3 ORDER BY m.customer_id LIMIT $4`,
+    account
+      ? `SELECT m.customer_id, a.group_id AS user_id, a.traits->>'name' AS email, m.entered_at
+           FROM ${source} m JOIN accounts a ON a.id = m.customer_id
+          WHERE m.customer_id > $3 ORDER BY m.customer_id LIMIT $4`
+      : `SELECT m.customer_id, c.user_id, c.traits->>'email' AS email, m.entered_at
+           FROM ${source} m JOIN customers c ON c.id = m.customer_id
+          WHERE m.customer_id > $3 ORDER BY m.customer_id LIMIT $4`,
     params,
   );
   return rows.map((r) => ({ customerId: r.customer_id, userId: r.user_id, email: r.email, enteredAt: r.entered_at.toISOString() }));
@@ -148,7 +169,7 @@ export async function segmentMembers(db: Queryable, workspaceId: number, segment
 export async function customerSegments(db: Queryable, workspaceId: number, customerId: number) {
   const { rows } = await db.query<{ id: string; name: string; entered_at: Date }>(
     `SELECT s.id, s.name, m.entered_at FROM segment_members m JOIN segments s ON s.workspace_id = m.workspace_id AND s.id = m.segment_id
-      WHERE m.workspace_id = $1 AND m.customer_id = $2 ORDER BY m.entered_at, s.id`,
+      WHERE m.workspace_id = $1 AND m.customer_id = $2 AND s.scope = 'customer' ORDER BY m.entered_at, s.id`,
     [workspaceId, customerId],
   );
   return rows.map((r) => ({ id: r.id, name: r.name, enteredAt: r.entered_at.toISOString() }));

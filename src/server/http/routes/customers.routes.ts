@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor, timeline } from '../../ingest/events.repo.j
 import { stageHistory } from '../../lifecycle/stages.read.js';
 import type { ModelCache } from '../../lifecycle/models.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
+import { getSegment } from '../../segments/segments.repo.js';
 import { HttpError } from '../errors.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(512) });
@@ -25,6 +26,11 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const { limit, cursor, q, stage, segment } = req.query;
+      if (segment) {
+        const seg = await getSegment(deps.db, ws.id, segment);
+        if (!seg) throw new HttpError(400, 'validation_failed', `no segment "${segment}"`, { field: 'segment' });
+        if (seg.scope !== 'customer') throw new HttpError(400, 'validation_failed', `segment "${segment}" holds accounts, not customers`, { field: 'segment' });
+      }
       return listCustomers(deps.db, ws.id, { limit, cursor: cursor ? Number(cursor) : undefined, q, stage, segment });
     },
   });

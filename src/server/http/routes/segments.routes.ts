@@ -4,7 +4,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import {
+  CohortList,
+  CohortQuery,
   CustomerSegments,
+  ListEdit,
+  ListEdited,
+  StaticSegmentInput,
   RfmView,
   SegmentInput,
   SegmentList,
@@ -20,9 +25,11 @@ import { findCustomerId } from '../../identity/customers.read.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
 import { enqueueJob } from '../../jobs/jobs.repo.js';
 import type { ModelCache } from '../../lifecycle/models.repo.js';
-import { customerSegments, deleteSegment, getSegment, insertSegment, listSegments, memberCounts, newSegmentId, segmentMembers, segmentView, updateSegment } from '../../segments/segments.repo.js';
+import { customerSegments, deleteSegment, getSegment, insertSegment, insertStaticSegment, listSegments, memberCounts, newSegmentId, segmentMembers, segmentView, updateSegment } from '../../segments/segments.repo.js';
 import { checkReferences, membersCsv, previewSegment } from '../../segments/segments.service.js';
 import { isRfmSegment, lastRfmRun, rfmDistribution } from '../../segments/rfm.js';
+import { cohorts } from '../../segments/cohorts.js';
+import { editStaticList, ListError, resolveCustomerIds } from '../../segments/static-lists.js';
 import { segmentRefs } from '../../../contracts/segment-definition.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
@@ -53,9 +60,9 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     return segmentView(seg, (await memberCounts(deps.db, ws, [id])).get(id) ?? 0);
   };
 
-  const check = async (ws: number, selfId: string | null, input: { condition: Parameters<typeof checkReferences>[3] }) => {
+  const check = async (ws: number, selfId: string | null, input: { condition: Parameters<typeof checkReferences>[3]; scope: 'customer' | 'account' }) => {
     const { model } = await deps.models.get(deps.db, ws);
-    const problem = await checkReferences(deps.db, ws, selfId, input.condition, model);
+    const problem = await checkReferences(deps.db, ws, selfId, input.condition, model, input.scope);
     if (problem) throw new HttpError(400, 'validation_failed', `body.${problem.message}`, { field: problem.field });
   };
 
@@ -107,7 +114,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       await check(ws.id, null, req.body);
-      return previewSegment(deps.db, ws.id, req.body.condition, req.body.sample, new Date());
+      return previewSegment(deps.db, ws.id, req.body.condition, req.body.sample, new Date(), req.body.scope);
     },
   });
 
@@ -132,6 +139,14 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       const ws = await authenticateAdmin(deps.keys, req);
       if (!(await getSegment(deps.db, ws.id, req.params.id))) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
       refuseBuiltIn(req.params.id);
+      const current = await getSegment(deps.db, ws.id, req.params.id);
+      if (current && current.scope !== req.body.scope) {
+        const users = (await listSegments(deps.db, ws.id)).filter((s) => s.condition && segmentRefs(s.condition).includes(req.params.id));
+        if (users.length > 0) throw new HttpError(409, 'conflict', `segment "${req.params.id}" is used by ${users.map((s) => `"${s.name}" (${s.id})`).join(', ')}, so its scope cannot change`);
+      }
+      if (current?.kind === 'static') {
+        throw new HttpError(409, 'conflict', `segment "${req.params.id}" is a static list: change its members with POST /api/segments/${req.params.id}/list`);
+      }
       await check(ws.id, req.params.id, req.body);
       const saved = await deps.db.transaction(async (tx) => {
         const seg = await updateSegment(tx, ws.id, req.params.id, req.body);
@@ -171,9 +186,10 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      if (!(await getSegment(deps.db, ws.id, req.params.id))) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      const seg = await getSegment(deps.db, ws.id, req.params.id);
+      if (!seg) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
       const { limit, cursor, at } = req.query;
-      const rows = await segmentMembers(deps.db, ws.id, req.params.id, { limit: limit + 1, after: cursor ? Number(cursor) : undefined, at: at ? new Date(at) : undefined });
+      const rows = await segmentMembers(deps.db, ws.id, req.params.id, { limit: limit + 1, after: cursor ? Number(cursor) : undefined, at: at ? new Date(at) : undefined, scope: seg.scope });
       const page = rows.slice(0, limit);
       return { members: page, nextCursor: rows.length > limit ? String(page[page.length - 1]!.customerId) : null };
     },
@@ -196,7 +212,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       const file = `${seg.name.replace(/[^\w.-]+/g, '_').slice(0, 80) || seg.id}.csv`;
       void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${file}"`);
       // A stream (no response schema applies to it): pages of members as they are read.
-      return reply.send(Readable.from(membersCsv(deps.db, ws.id, seg.id, { at: req.query.at ? new Date(req.query.at) : undefined })) as never);
+      return reply.send(Readable.from(membersCsv(deps.db, ws.id, seg.id, { at: req.query.at ? new Date(req.query.at) : undefined, scope: seg.scope })) as never);
     },
   });
 
@@ -238,6 +254,64 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       const job = await enqueueJob(deps.db, ws.id, RFM_JOB, {});
       deps.jobs.kick();
       return reply.status(202).send({ job: jobView(job) });
+    },
+  });
+
+  r.get('/api/cohorts', {
+    schema: {
+      tags: ['segments', 'cohorts'],
+      summary: 'Cohorts: customers by the week or month of their first event (sign-up, first order…), or by first-touch channel or campaign',
+      description: 'Each cohort comes with its `condition`; POST it to /api/segments to keep the cohort as a segment (its members then stay current).',
+      security,
+      querystring: CohortQuery,
+      response: { 200: CohortList, ...errors },
+    },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      return cohorts(deps.db, ws.id, req.query);
+    },
+  });
+
+  const editList = async (ws: number, segmentId: string, ids: string[], mode: 'replace' | 'add' | 'remove') => {
+    const { customerIds, unknown } = await resolveCustomerIds(deps.db, ws, ids);
+    try {
+      const r = await editStaticList(deps.db, ws, segmentId, customerIds, mode, new Date());
+      return { segment: await view(ws, segmentId), entered: r.entered, exited: r.exited, unknown: unknown.slice(0, 100), unknownCount: unknown.length };
+    } catch (err) {
+      if (err instanceof ListError) throw new HttpError(err.code === 'not_found' ? 404 : 409, err.code, err.message);
+      throw err;
+    }
+  };
+
+  r.post('/api/segments/static', {
+    schema: {
+      tags,
+      summary: 'Save a static segment: a list of customers by userId or anonymousId',
+      description: 'Up to 10,000 ids per request; add more with POST /api/segments/{id}/list. Ids matching no customer are reported, not stored. For a CSV file use `tenure segments import-list`.',
+      security,
+      body: StaticSegmentInput,
+      response: { 201: ListEdited, ...errors },
+    },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const id = newSegmentId();
+      await insertStaticSegment(deps.db, ws.id, id, req.body);
+      return reply.status(201).send(await editList(ws.id, id, req.body.ids, 'replace'));
+    },
+  });
+
+  r.post('/api/segments/:id/list', {
+    schema: {
+      tags,
+      summary: "Change a static segment's members: replace the list, add ids or remove them",
+      security,
+      params: IdParams,
+      body: ListEdit,
+      response: { 200: ListEdited, 409: ErrorBody, ...errors },
+    },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      return editList(ws.id, req.params.id, req.body.ids, req.body.mode);
     },
   });
 }

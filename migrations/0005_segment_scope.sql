@@ -1,0 +1,1 @@
+ALTER TABLE "segments" ADD COLUMN "scope" text DEFAULT 'customer' NOT NULL;
