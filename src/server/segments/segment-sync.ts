@@ -108,6 +108,11 @@ export async function computeSegment(db: Db, workspaceId: number, segmentId: str
   return db.transaction(async (tx) => {
     const seg = await getSegment(tx, workspaceId, segmentId, { forUpdate: true });
     if (!seg) return null;
+    // The diff of a whole segment joins thousands of members with thousands of matches:
+    // hash joins are right whatever the statistics say. With stale statistics (a segment
+    // just filled, autovacuum not there yet) the planner was seen to pick a nested loop
+    // comparing every pair: 1.5 s instead of a few ms for 4,672 unchanged members.
+    await tx.query(`SET LOCAL enable_nestloop = off`);
     const r = await syncMembers(tx, seg, now, null);
     await tx.query(`UPDATE segments SET computed_version = $3, computed_at = $4 WHERE workspace_id = $1 AND id = $2`, [workspaceId, segmentId, seg.version, now.toISOString()]);
     return { ...r, version: seg.version };
