@@ -30,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import type { Db, Queryable } from '../src/server/db/client.js';
 import { openDb } from '../src/server/db/client.js';
 import { maintainTables } from '../src/server/db/maintenance.js';
@@ -51,7 +52,7 @@ const SLUG = 'bench-stages';
 const DAY = 86_400_000;
 const SPAN_DAYS = 548; // 18 months
 
-interface Options {
+export interface Options {
   customers: number;
   events: number;
   pglite: boolean;
@@ -242,7 +243,8 @@ class CopyPipe {
   }
 }
 
-async function loadData(db: Db, workspaceId: number, o: Options, now: number) {
+/** Load `o.customers` customers and their `o.events` events (see the header) with COPY, then ANALYZE. */
+export async function loadData(db: Db, workspaceId: number, o: Options, now: number) {
   const t0 = performance.now();
   const counts = eventCounts(o.customers, o.events, now);
   const totalEvents = counts.reduce((a, b) => a + b, 0);
@@ -333,7 +335,7 @@ async function loadData(db: Db, workspaceId: number, o: Options, now: number) {
 /** Names of the stage engine's statements (also used by bench/stages-latency.ts for the stage worker). */
 export const STAGE_LABELS: Labels = [
   [/json_agg\(json_build_array/, 'loadFacts: events → json_agg (per customer)'],
-  [/^SELECT id, traits, user_id FROM customers/, 'loadFacts: customers'],
+  [/^SELECT id, traits, user_id, first_touch FROM customers/, 'loadFacts: customers'],
   [/^SELECT subject_id, stage, since/, 'loadStarts: stage_states'],
   [/^SELECT subject_id, to_stage FROM stage_transitions/, 'loadStarts: history'],
   [/FROM stage_states WHERE next_check_at/, 'sweep: due subjects'],
@@ -467,14 +469,16 @@ async function samplePhases(db: Db, workspaceId: number, now: Date, chunk: numbe
 
 // ---------------------------------------------------------------------------------------
 
-interface Target {
+/** An open bench database and how to put it away (a scratch database is dropped, a kept one only closed). */
+export interface Target {
   db: Db;
   name: 'postgres' | 'pglite';
   url?: string;
   cleanup(): Promise<void>;
 }
 
-async function openTarget(o: Options): Promise<Target> {
+/** The database to run on: PGlite in a temporary data directory, `--keep-url`, or a scratch PostgreSQL database; migrated. */
+export async function openTarget(o: Options): Promise<Target> {
   if (o.pglite) {
     // A data directory on disk, as `tenure serve` uses: PGlite's `memory://` file system
     // copies a whole table file each time the table grows by a page (seen: 30 ms per page
@@ -492,6 +496,7 @@ async function openTarget(o: Options): Promise<Target> {
     };
   }
   const url = o.keepUrl ?? (await createScratchDatabase(BASE_URL));
+  if (o.keepUrl) await ensureDatabase(o.keepUrl);
   const db = await openDb({ databaseUrl: url, poolSize: 8 });
   await migrate(db);
   return {
@@ -505,8 +510,24 @@ async function openTarget(o: Options): Promise<Target> {
   };
 }
 
+/** Create the database `url` names when its server does not have it yet (a first --keep-url run). */
+async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The bench workspace and its `now`: reused when --keep-url names a database already loaded. */
-async function prepare(t: Target, o: Options) {
+export async function prepare(t: Target, o: Options) {
   const { rows } = await t.db.query<{ id: number; name: string }>(`SELECT id, name FROM workspaces WHERE slug = $1`, [SLUG]);
   const found = rows[0];
   if (found) {

@@ -56,7 +56,7 @@ export async function buildApp({ db, log, ingestLanes, sweepMs, stages: given, s
           sweepMs,
           // Customers whose stage moved: segments on stages may change.
           onAdvanced: (ws, scope, ids, moves) => {
-            if (scope === 'customer' && moves > 0) segments?.touch(ws, ids);
+            if (scope === 'customer' && moves > 0) segments?.touch(ws, ids, new Set(['$stage']));
           },
         }));
   const models = stages?.modelCache ?? new ModelCache();
@@ -114,9 +114,9 @@ export async function buildApp({ db, log, ingestLanes, sweepMs, stages: given, s
   });
   ingestRoutes(app, { queue: new IngestQueue(db, { log, lanes: ingestLanes, onCommitted:
         stages || segments
-          ? (ws, ids) => {
+          ? (ws, ids, changes) => {
               stages?.touch(ws, ids);
-              segments?.touch(ws, ids);
+              segments?.touch(ws, ids, changes);
             }
           : undefined, }), keys });
   customerRoutes(app, { db, keys, models });

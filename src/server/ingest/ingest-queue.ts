@@ -23,7 +23,7 @@ export interface IngestQueueOptions {
   lanes?: number;
   log?: Logger;
   /** Called after each commit with the customers whose events it stored (the stage engine's trigger). */
-  onCommitted?: (workspaceId: number, customerIds: number[]) => void;
+  onCommitted?: (workspaceId: number, customerIds: number[], changes?: Map<number, Set<string>>) => void;
 }
 
 /** One request's events bound for one lane. */
@@ -143,7 +143,7 @@ export class IngestQueue {
     const workspaceId = group[0]!.workspaceId;
     const ingest = async (events: NormalizedEvent[], insertedIds?: Set<string>) => {
       const r = await ingestEvents(this.db, workspaceId, events, { cache: this.cache, insertedIds });
-      if (r.customerIds && r.customerIds.length > 0) this.opts.onCommitted?.(workspaceId, r.customerIds);
+      if (r.customerIds && r.customerIds.length > 0) this.opts.onCommitted?.(workspaceId, r.customerIds, r.changes);
       return r;
     };
     if (group.length === 1) {

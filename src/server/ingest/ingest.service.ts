@@ -17,6 +17,13 @@ export interface IngestResult {
   duplicates: number;
   /** The customers the stored events belong to (for the stage engine to re-evaluate). */
   customerIds?: number[];
+  /**
+   * What changed for each of those customers, for the segment engine to re-evaluate only
+   * the segments that read it: the names of their new events, `$any` (some event: their
+   * activity), `$traits` (an identify), `$group` (a group call), `$touch` (an acquisition
+   * signal), and `$all` for a customer created or merged into by the batch.
+   */
+  changes?: Map<number, Set<string>>;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -44,10 +51,10 @@ export async function ingestEvents(
       // First attempt: append optimistically (unless the caller expects duplicates); a
       // retry (after a conflict, e.g. a messageId already stored) checks first.
       const batchOpts = { exclusive: db.kind === 'pglite', cache: opts.cache, checkStored: opts.checkStored === true || attempt > 1 };
-      const { fresh, customerIds } = await db.transaction((tx) => applyBatch(tx, workspaceId, events, batchOpts));
+      const { fresh, customerIds, changes } = await db.transaction((tx) => applyBatch(tx, workspaceId, events, batchOpts));
       opts.cache?.remember(workspaceId, fresh, customerIds);
       if (opts.insertedIds) for (const e of fresh) opts.insertedIds.add(e.messageId);
-      return { inserted: fresh.length, duplicates: events.length - fresh.length, customerIds: [...new Set(customerIds)] };
+      return { inserted: fresh.length, duplicates: events.length - fresh.length, customerIds: [...new Set(customerIds)], changes };
     } catch (err) {
       const retryable = err instanceof RetryableConflict || RETRYABLE_PG_CODES.has((err as { code?: string }).code ?? '');
       if (!retryable || attempt >= MAX_ATTEMPTS) throw err;
@@ -76,9 +83,14 @@ interface BatchOptions {
  * Appending an event never rewrites its customer's row: first/last seen are read from
  * the events index.
  */
-async function applyBatch(tx: Queryable, workspaceId: number, events: NormalizedEvent[], opts: BatchOptions): Promise<{ fresh: NormalizedEvent[]; customerIds: number[] }> {
+async function applyBatch(
+  tx: Queryable,
+  workspaceId: number,
+  events: NormalizedEvent[],
+  opts: BatchOptions,
+): Promise<{ fresh: NormalizedEvent[]; customerIds: number[]; changes: Map<number, Set<string>> }> {
   const fresh = await freshEvents(tx, workspaceId, events, opts.checkStored);
-  if (fresh.length === 0) return { fresh, customerIds: [] };
+  if (fresh.length === 0) return { fresh, customerIds: [], changes: new Map() };
   const touches = fresh.map((e) => (e.type === 'identify' || e.type === 'group' || e.type === 'alias' ? null : touchOf(e.context, e.properties, e.timestamp)));
   const fast = fastCustomers(workspaceId, fresh, touches, opts.cache);
   const slow = fresh.filter((_, i) => fast[i] === undefined);
@@ -108,7 +120,23 @@ async function applyBatch(tx: Queryable, workspaceId: number, events: Normalized
   await saveProfiles(tx, workspaceId, graph.profiles.values());
   await saveIdentities(tx, workspaceId, graph.identityRows('new'), graph.identityRows('rebound'));
   await applyGroups(tx, workspaceId, groups);
-  return { fresh, customerIds };
+
+  const changes = new Map<number, Set<string>>();
+  const of = (id: number) => {
+    let set = changes.get(id);
+    if (!set) changes.set(id, (set = new Set(['$any'])));
+    return set;
+  };
+  fresh.forEach((e, i) => {
+    const set = of(customerIds[i]!);
+    if (e.event) set.add(e.event);
+    if (e.type === 'identify') set.add('$traits');
+    if (e.type === 'group') set.add('$group');
+    if (touches[i]) set.add('$touch');
+  });
+  for (const p of graph.profiles.values()) if (p.isNew && changes.has(graph.canonical(p.id))) of(graph.canonical(p.id)).add('$all');
+  for (const m of graph.merges) of(graph.canonical(m.intoId)).add('$all');
+  return { fresh, customerIds, changes };
 }
 
 /**

@@ -22,11 +22,15 @@ export interface FactNeeds {
 }
 
 export function factNeeds(model: LifecycleModel): FactNeeds {
-  const rules: Condition[] = [...model.stages, model.atRisk, model.churned].flatMap((s) => (s.rule ? [s.rule] : []));
+  return needsOf([...model.stages, model.atRisk, model.churned].flatMap((s) => (s.rule ? [s.rule] : [])));
+}
+
+/** What of a subject's data these conditions read. */
+export function needsOf(conditions: Condition[]): FactNeeds & { stage: boolean } {
   const names = new Set<string>();
   const propertyNames = new Set<string>();
-  const needs: FactNeeds = { names: [], propertyNames: [], activity: false, segments: false, scores: false };
-  for (const leaf of rules.flatMap(leavesOf)) {
+  const needs = { names: [] as string[], propertyNames: [] as string[], activity: false, segments: false, scores: false, stage: false };
+  for (const leaf of conditions.flatMap(leavesOf)) {
     if ('performed' in leaf || 'lastPerformed' in leaf || 'aggregate' in leaf) {
       const l = 'performed' in leaf ? leaf.performed : 'lastPerformed' in leaf ? leaf.lastPerformed : leaf.aggregate;
       names.add(l.event);
@@ -35,6 +39,7 @@ export function factNeeds(model: LifecycleModel): FactNeeds {
     if ('firstSeen' in leaf || 'lastSeen' in leaf) needs.activity = true;
     if ('inSegment' in leaf) needs.segments = true;
     if ('score' in leaf) needs.scores = true;
+    if ('stage' in leaf) needs.stage = true;
   }
   return { ...needs, names: [...names], propertyNames: [...propertyNames] };
 }
@@ -78,7 +83,7 @@ export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope
       ([ms, event, tenure, id, properties]): FactEvent => ({ timestamp: new Date(ms), event, type: tenure ? 'tenure' : 'track', messageId: `#${id}`, properties: properties ?? {} }),
     );
   }
-  if (scope === 'customer' && needs.segments) {
+  if (needs.segments) {
     const seg = await db.query<{ customer_id: number; ids: string[] }>(
       `SELECT customer_id, array_agg(segment_id) AS ids FROM segment_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) GROUP BY customer_id`,
       [workspaceId, ids],

@@ -52,9 +52,9 @@ export const EXAMPLE_SEGMENTS: Array<{ id: string; input: SegmentDefinition }> =
   {
     id: 'seg_valuable_at_risk',
     input: {
-      name: 'Valuable and at risk',
-      description: 'At risk after two or more orders: worth a personal win-back',
-      condition: { all: [{ stage: { key: 'at_risk' } }, { performed: { event: 'Order Completed', count: { op: 'gte', value: 2 } } }] },
+      name: 'Valuable and slipping away',
+      description: 'At risk or churned after two or more orders: worth a personal win-back',
+      condition: { all: [{ any: [{ stage: { key: 'at_risk' } }, { stage: { key: 'churned' } }] }, { performed: { event: 'Order Completed', count: { op: 'gte', value: 2 } } }] },
     },
   },
 ];

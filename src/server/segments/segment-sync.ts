@@ -1,6 +1,9 @@
+import { leavesOf } from '../../contracts/condition.js';
 import { segmentRefs } from '../../contracts/segment-definition.js';
 import type { Db, Queryable } from '../db/client.js';
 import { compileCondition } from '../rules/compile-sql.js';
+import { FactIndex, prepare } from '../rules/evaluate.js';
+import { loadFacts, needsOf, STAGE_CHANGED_EVENT } from '../lifecycle/stages.repo.js';
 import { getSegment, type StoredSegment } from './segments.repo.js';
 
 /** The events Tenure writes on a customer's timeline when they enter or leave a segment. */
@@ -144,51 +147,148 @@ export function dependencyOrder(segs: StoredSegment[]): StoredSegment[] {
 /**
  * Re-evaluate many segments of one scope for a few subjects (the customers a batch of
  * events touched, or their accounts) and bring every membership that changed up to date.
- * Segments are taken level by level (a segment reading another comes after it): per level
- * one statement evaluates every condition for every subject, one reads their stored
- * memberships, and only the segments where the two differ are written (by `syncMembers`
- * for those subjects, which evaluates again under the segment's lock). Most events change
- * no membership, so a batch costs two statements per level however many segments there are.
+ * The subjects' facts are loaded once (only what the conditions read) and every condition
+ * is decided in memory by the same evaluator the stage engine uses (held to the SQL
+ * compiler by the property test); the decisions that differ from the stored memberships
+ * are written together, one statement per level. Segments reading other segments come a
+ * level later and see this batch's changes. With `changes`, a segment is decided only for the subjects
+ * whose changes it reads.
  */
-export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, ids: number[]): Promise<SyncResult> {
+export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, ids: number[], changes?: Map<number, Set<string>>): Promise<SyncResult> {
   const total: SyncResult = { entered: 0, exited: 0 };
-  if (ids.length === 0 || segs.length === 0) return total;
-  const workspaceId = segs[0]!.workspaceId;
-  const scope = segs[0]!.scope;
-  const [table, alias] = scope === 'account' ? ['accounts', 'a'] : ['customers', 'c'];
-  for (const level of dependencyLevels(segs)) {
-    const params: unknown[] = [workspaceId, ids];
-    const hits = level.map((s) => `(${compileCondition(s.condition!, { now, params, customer: alias, subject: scope })})`);
-    const evaluated = await tx.query<{ id: number; hits: boolean[] }>(
-      `SELECT ${alias}.id, ARRAY[${hits.join(', ')}]::boolean[] AS hits FROM ${table} ${alias} WHERE ${alias}.workspace_id = $1 AND ${alias}.id = ANY($2::bigint[])`,
-      params,
+  const live = segs.filter((s) => s.condition !== null);
+  if (ids.length === 0 || live.length === 0) return total;
+  const workspaceId = live[0]!.workspaceId;
+  const scope = live[0]!.scope;
+  const relevant = new Map(live.map((s) => [s.id, changes ? ids.filter((id) => reads(s, changes.get(id))) : ids]));
+  const wanted = [...new Set(live.flatMap((s) => relevant.get(s.id)!))].sort((x, y) => x - y);
+  if (wanted.length === 0) return total;
+  // Two workers evaluating one subject must not write decisions in the opposite order to
+  // their reads (the later read's decision must win): each holds its subjects from the
+  // read of their facts to the commit, in id order so two batches cannot deadlock.
+  await tx.query(`SELECT pg_advisory_xact_lock($1::int, l.k) FROM (SELECT DISTINCT (id % 2147483647)::int AS k FROM unnest($2::bigint[]) id ORDER BY 1) l`, [
+    scope === 'customer' ? 30_403 : 30_404,
+    wanted,
+  ]);
+  const needs = needsOf(live.map((s) => s.condition!));
+  const facts = await loadFacts(tx, workspaceId, scope, wanted, { ...needs, segments: true });
+  if (needs.stage) {
+    const { rows } = await tx.query<{ subject_id: number; stage: string; since: Date }>(
+      `SELECT subject_id, stage, since FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`,
+      [workspaceId, scope, wanted],
     );
-    const stored = await tx.query<{ segment_id: string; customer_id: number }>(
-      `SELECT segment_id, customer_id FROM segment_members WHERE workspace_id = $1 AND segment_id = ANY($2::text[]) AND customer_id = ANY($3::bigint[])`,
-      [workspaceId, level.map((s) => s.id), ids],
-    );
-    const isMember = new Set(stored.rows.map((r) => `${r.segment_id}:${r.customer_id}`));
-    const changed = new Map<number, number[]>(); // level index → subjects whose membership differs
-    const seen = new Set<number>();
-    for (const row of evaluated.rows) {
-      seen.add(row.id);
-      row.hits.forEach((hit, k) => {
-        if (hit !== isMember.has(`${level[k]!.id}:${row.id}`)) changed.set(k, [...(changed.get(k) ?? []), row.id]);
-      });
-    }
-    // Members that no longer exist as subjects (merged away, deleted) leave too.
-    for (const r of stored.rows) {
-      if (seen.has(r.customer_id)) continue;
-      const k = level.findIndex((s) => s.id === r.segment_id);
-      changed.set(k, [...(changed.get(k) ?? []), r.customer_id]);
-    }
-    for (const [k, subjects] of changed) {
-      const r = await syncMembers(tx, level[k]!, now, subjects.sort((a, b) => a - b));
-      total.entered += r.entered;
-      total.exited += r.exited;
+    for (const r of rows) {
+      const f = facts.get(r.subject_id);
+      if (f) f.stage = { key: r.stage, since: r.since };
     }
   }
+  const index = new Map<number, FactIndex>();
+  for (const [id, f] of facts) {
+    f.segments = new Set(f.segments ?? []);
+    index.set(id, new FactIndex(f));
+  }
+  const nowMs = now.getTime();
+  for (const level of dependencyLevels(live)) {
+    const enter: Array<[string, number]> = [];
+    const leave: Array<[string, number]> = [];
+    for (const seg of level) {
+      const test = prepare(seg.condition!);
+      for (const id of relevant.get(seg.id)!) {
+        const ix = index.get(id);
+        const member = facts.get(id)?.segments?.has(seg.id) ?? false;
+        const hit = ix ? test.test(ix, nowMs) : false; // a subject gone meanwhile is in nothing
+        if (hit === member) continue;
+        (hit ? enter : leave).push([seg.id, id]);
+        // What later levels read: the memberships as now decided.
+        const set = facts.get(id)?.segments as Set<string> | undefined;
+        if (hit) set?.add(seg.id);
+        else set?.delete(seg.id);
+      }
+    }
+    const r = await applyDecisions(tx, workspaceId, scope, now, enter, leave);
+    total.entered += r.entered;
+    total.exited += r.exited;
+  }
   return total;
+}
+
+/**
+ * Write membership decisions of many segments at once: (segment, subject) pairs entering
+ * and leaving, with their history and (customers) timeline events, in one statement.
+ * Taking the segments' locks first keeps it apart from full computations; a pair already
+ * as decided (another worker got there first) is left alone.
+ */
+async function applyDecisions(tx: Queryable, workspaceId: number, scope: 'customer' | 'account', now: Date, enter: Array<[string, number]>, leave: Array<[string, number]>): Promise<SyncResult> {
+  if (enter.length === 0 && leave.length === 0) return { entered: 0, exited: 0 };
+  const segIds = [...new Set([...enter, ...leave].map(([s]) => s))].sort();
+  await tx.query(`SELECT pg_advisory_xact_lock(30401, hashtext($1::text || ':' || x.id)) FROM (SELECT unnest($2::text[]) AS id ORDER BY 1) x`, [String(workspaceId), segIds]);
+  const timeline =
+    scope === 'account'
+      ? 'SELECT 1 WHERE false'
+      : `INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
+         SELECT $1, x.customer_id, 'tenure:segment:' || x.segment_id || ':' || x.customer_id || ':' || (extract(epoch FROM $2::timestamptz) * 1000)::bigint || ':' || x.dir,
+                'tenure', CASE x.dir WHEN 'entered' THEN '${SEGMENT_ENTERED}' ELSE '${SEGMENT_EXITED}' END, c.user_id, $2::timestamptz, $2::timestamptz,
+                jsonb_build_object('segmentId', x.segment_id, 'segmentName', s.name), '{"library":{"name":"tenure"}}'::jsonb
+           FROM moves x JOIN customers c ON c.id = x.customer_id JOIN segments s ON s.workspace_id = $1 AND s.id = x.segment_id
+         ON CONFLICT (workspace_id, message_id) DO NOTHING
+         RETURNING 1`;
+  const { rows } = await tx.query<{ entered: number; exited: number }>(
+    `WITH came AS (
+       INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at)
+       SELECT $1, x.segment_id, x.customer_id, $2::timestamptz FROM unnest($3::text[], $4::bigint[]) AS x(segment_id, customer_id)
+       ON CONFLICT DO NOTHING
+       RETURNING segment_id, customer_id
+     ),
+     gone AS (
+       DELETE FROM segment_members m USING unnest($5::text[], $6::bigint[]) AS x(segment_id, customer_id)
+        WHERE m.workspace_id = $1 AND m.segment_id = x.segment_id AND m.customer_id = x.customer_id
+       RETURNING m.segment_id, m.customer_id
+     ),
+     closed AS (
+       UPDATE segment_history h SET exited_at = $2::timestamptz FROM gone g
+        WHERE h.workspace_id = $1 AND h.segment_id = g.segment_id AND h.customer_id = g.customer_id AND h.exited_at IS NULL
+       RETURNING 1
+     ),
+     opened AS (
+       INSERT INTO segment_history (workspace_id, segment_id, customer_id, entered_at) SELECT $1, segment_id, customer_id, $2::timestamptz FROM came
+       RETURNING 1
+     ),
+     moves AS (
+       SELECT segment_id, customer_id, 'entered' AS dir FROM came UNION ALL SELECT segment_id, customer_id, 'exited' FROM gone
+     ),
+     timeline AS (${timeline})
+     SELECT (SELECT count(*) FROM came)::int AS entered, (SELECT count(*) FROM gone)::int AS exited,
+            (SELECT count(*) FROM closed)::int + (SELECT count(*) FROM opened)::int + (SELECT count(*) FROM timeline)::int AS writes`,
+    [workspaceId, now.toISOString(), enter.map(([s]) => s), enter.map(([, c]) => c), leave.map(([s]) => s), leave.map(([, c]) => c)],
+  );
+  return { entered: rows[0]!.entered, exited: rows[0]!.exited };
+}
+
+/**
+ * Whether a segment's condition reads something in `what` (one subject's changes): an
+ * event name it tests (a stage move writes `Lifecycle Stage Changed`), any event for activity leaves, traits, first touch, stage; `$all`
+ * (a new or merged customer) and conditions reading other segments always qualify.
+ */
+export function reads(seg: Pick<StoredSegment, 'scope' | 'condition'>, what: Set<string> | undefined): boolean {
+  if (!what || what.has('$all')) return true;
+  for (const l of leavesOf(seg.condition!)) {
+    if ('performed' in l || 'lastPerformed' in l || 'aggregate' in l) {
+      const e = 'performed' in l ? l.performed.event : 'lastPerformed' in l ? l.lastPerformed.event : l.aggregate.event;
+      if (what.has(e) || (e === STAGE_CHANGED_EVENT && what.has('$stage'))) return true;
+    } else if ('firstSeen' in l || 'lastSeen' in l) {
+      if (what.has('$any')) return true;
+    } else if ('trait' in l) {
+      if (what.has(seg.scope === 'account' ? '$group' : '$traits')) return true;
+    } else if ('acquisition' in l) {
+      if (what.has('$touch')) return true;
+    } else if ('stage' in l) {
+      if (what.has('$stage')) return true;
+    } else if ('inSegment' in l) {
+      return true;
+    }
+    // score: changed only by a scoring run, which recomputes the segments reading it
+  }
+  return false;
 }
 
 /** Segments in levels: level 0 reads no other segment of the list, level n reads only levels below n. */

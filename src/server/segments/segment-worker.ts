@@ -24,9 +24,10 @@ export interface SegmentWorkerOptions {
 
 /**
  * Keeps segment membership current in this process. Ingestion (and the stage engine, when
- * stages move) hands over the customers it touched; each batch re-evaluates them against
- * every computed dynamic segment of the workspace, in dependency order, in one
- * transaction, off the request path. A sweep works out time-based segments (rolling
+ * stages move) hands over the customers it touched and what changed for each (event
+ * names, traits, stage…); each batch decides, in memory, every computed dynamic segment
+ * of the workspace that reads one of those changes, in dependency order, and writes the
+ * memberships that differ, in one transaction, off the request path. A sweep works out time-based segments (rolling
  * windows, silences, stage/segment/score leaves) in full once their last computation is
  * `refreshMs` old, so members leave "no order within 60 days" with no new event.
  */
@@ -41,21 +42,44 @@ export class SegmentWorker extends TouchWorker {
     this.clock = opts.clock ?? (() => new Date());
   }
 
-  /** Customers whose data just changed: re-evaluate their memberships soon. */
-  touch(workspaceId: number, customerIds: Iterable<number>): void {
-    this.enqueue(String(workspaceId), customerIds);
+  /** Per workspace and customer, what changed since their last evaluation (see IngestResult.changes). */
+  private readonly reasons = new Map<number, Map<number, Set<string>>>();
+
+  /**
+   * Customers whose data just changed: re-evaluate their memberships soon. `changes` says
+   * what changed per customer (event names, `$traits`, `$stage`…), so only the segments
+   * reading it are evaluated; without it, every segment is.
+   */
+  touch(workspaceId: number, customerIds: Iterable<number>, changes?: Map<number, Set<string>> | Set<string>): void {
+    let byCustomer = this.reasons.get(workspaceId);
+    if (!byCustomer) this.reasons.set(workspaceId, (byCustomer = new Map()));
+    const ids = [...customerIds];
+    for (const id of ids) {
+      const add = changes instanceof Map ? changes.get(id) : changes;
+      let set = byCustomer.get(id);
+      if (!set) byCustomer.set(id, (set = new Set()));
+      if (!add) set.add('$all');
+      else for (const k of add) set.add(k);
+    }
+    this.enqueue(String(workspaceId), ids);
   }
 
   protected async process(key: string, ids: number[]): Promise<void> {
     const ws = Number(key);
     ids.sort((a, b) => a - b);
+    const byCustomer = this.reasons.get(ws);
+    const changes = new Map<number, Set<string>>();
+    for (const id of ids) {
+      changes.set(id, byCustomer?.get(id) ?? new Set(['$all']));
+      byCustomer?.delete(id);
+    }
     const now = this.clock();
     const r = await this.db.transaction(async (tx) => {
       // Only segments already worked out in full: a new or edited one gets everyone from its job.
       const segs = dependencyOrder((await listSegments(tx, ws)).filter((s) => s.kind === 'dynamic' && s.computedVersion === s.version));
       const people = segs.filter((s) => s.scope === 'customer');
       const accountSegs = segs.filter((s) => s.scope === 'account');
-      const r = await syncMany(tx, people, now, ids);
+      const r = await syncMany(tx, people, now, ids, changes);
       if (accountSegs.length > 0) {
         // The touched customers' accounts.
         const { rows } = await tx.query<{ account_id: number }>(

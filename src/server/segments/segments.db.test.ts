@@ -117,7 +117,8 @@ for (const target of dbTargets()) {
       now = day(46);
       const worker = new SegmentWorker(db, { clock: () => now, sweepMs: 0, refreshMs: 0 });
       const r = await ingestEvents(db, ws, [call('track', { userId: 'bob', event: 'Order Completed', properties: { revenue: 20 } }, day(46))]);
-      worker.touch(ws, r.customerIds ?? []);
+      assert.deepEqual([...(r.changes?.values() ?? [])].map((c) => [...c].sort()), [['$any', 'Order Completed']], 'what changed for bob');
+      worker.touch(ws, r.customerIds ?? [], r.changes); // only segments reading orders (or other segments) are evaluated
       await worker.idle();
       assert.deepEqual(await users(ws, twoOrders), ['ada', 'bob']);
       assert.deepEqual(await users(ws, loyalSpenders), ['ada', 'bob'], 'bob entered two_orders, then loyal_spenders, in one batch');
@@ -180,6 +181,41 @@ for (const target of dbTargets()) {
       const ids = lines.slice(1).map((l) => Number(l.split(',')[0]));
       assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'in customer id order');
       assert.equal(new Set(ids).size, 51);
+    });
+
+    it('exports a large segment page by page as it is read, never holding all of it', async () => {
+      const ws = (await makeWorkspace(db, 'segments-csv-large')).workspace.id;
+      const N = 12_000;
+      const events: NormalizedEvent[] = [];
+      for (let i = 0; i < N; i++) events.push(call('identify', { userId: `big${i}`, traits: { email: `big${i}@example.com`, tier: 'gold' } }, day(1)));
+      for (let i = 0; i < events.length; i += 2_000) await ingestEvents(db, ws, events.slice(i, i + 2_000));
+      const seg = await insertSegment(db, ws, 'gold', { name: 'gold', description: '', condition: { trait: { path: 'tier', op: 'eq', value: 'gold' } } });
+      assert.equal((await computeSegment(db, ws, seg.id, day(2)))?.entered, N);
+      // Count the member pages the export asks the database for while it is being read.
+      let pages = 0;
+      const counting = {
+        query: <T,>(text: string, params?: unknown[]) => {
+          if (/FROM segment_members/.test(text)) pages++;
+          return db.query<T>(text, params);
+        },
+        copyFrom: (target: string, data: string) => db.copyFrom(target, data),
+      };
+      const it = membersCsv(counting, ws, seg.id, { pageSize: 1_000 })[Symbol.asyncIterator]();
+      assert.equal((await it.next()).value, 'customer_id,user_id,email,entered_at\n');
+      const first = (await it.next()).value as string;
+      assert.equal(first.split('\n').length - 1, 1_000, 'a page is one chunk');
+      assert.equal(pages, 1, 'the second page is not read before the first is taken');
+      await it.next();
+      assert.equal(pages, 2);
+      let rows = 2_000;
+      let largest = first.length;
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        rows += (r.value as string).split('\n').length - 1;
+        largest = Math.max(largest, (r.value as string).length);
+      }
+      assert.equal(rows, N, 'every member exported once');
+      assert.equal(pages, N / 1_000 + 1, 'one query per page (the last finds nothing more)');
+      assert.ok(largest < 100_000, `no chunk near the size of the whole export (${largest} bytes)`);
     });
 
     it('groups cohorts by the month or week of a first event and by first touch; the condition of a cohort makes a segment with the same members', async () => {

@@ -1,0 +1,445 @@
+/**
+ * Do live segments slow ingestion? Segment `/v1/batch` requests of 100 events, 16 in
+ * flight, into the real server (built by `buildApp` in this process, on PostgreSQL, with
+ * its stage worker and segment worker on, as `tenure serve` runs them, and its table
+ * maintenance), (a) with no segments and (b) with 50 computed dynamic segments.
+ *
+ *   node --import tsx bench/stages-recompute.ts --keep-url postgres://postgres@127.0.0.1:5432/tenure_bench_stages   # once: 100k customers / 5M events
+ *   node --import tsx bench/segments-ingest.ts [--from postgres://…/tenure_bench_stages] [--events N] [--warmup N]
+ *        [--rounds N] [--concurrency N] [--existing N] [--new N] [--segment-sweep] [--keep-templates]
+ *
+ * Data: a copy of the workspace of bench/stages-recompute.ts (--from, never written to:
+ * 100,000 customers `u1…` with 18 months of events and their lifecycle stages), with its
+ * segments (the RFM groups) and scores removed: template (a). Template (b) is (a) plus 50
+ * segments of mixed kinds (windowed counts, traits, aggregates, last performed / seen,
+ * stages, segment references, nested all/any/not), created and computed (the time of
+ * that is printed: it is also what one sweep costs when all are due). The templates are
+ * databases on the same server (`tenure_segbench_none`, `tenure_segbench_live`), built
+ * once and dropped at the end unless --keep-templates (then reused by the next run).
+ * Each measurement runs on a fresh copy (CREATE DATABASE … TEMPLATE), so (a) and (b)
+ * start from the same data and get the very same requests.
+ *
+ * Traffic (bench/lib/segment-load.ts, pre-serialised): page views, product views, orders,
+ * feature use and identifies from known users, three in four of them existing customers
+ * (the `--existing` most recently active, default 30,000: about those seen in the last 30
+ * days), the rest `--new` new people (default 10,000), plus anonymous visitors (15% of
+ * calls), half of them devices of known users that link up (merges). Per measurement: a warm-up
+ * of `--warmup` events (default 20,000, not timed) and a wait until both workers are
+ * idle; then `--events` (default 200,000) events, timed from the first request to the
+ * last answer; then the time until `SegmentWorker.idle()` resolves (and the stage
+ * worker's): how far behind the segment engine fell. The segment worker's sweep (full
+ * recomputation of time-based segments every 5 minutes) is off unless --segment-sweep:
+ * the comparison is of the per-event work. After each (b) measurement the memberships
+ * the worker kept are checked against the SQL compiler: `syncMembers` of every segment for
+ * every customer the worker evaluated, rolled back, must change nothing (a few may differ
+ * by the seconds the windows moved since).
+ * Rounds (default 3) alternate the order of (a) and (b); figures are medians.
+ * Target (issue "Segments"): 50 live segments slow ingestion by no more than 30%.
+ */
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { ConditionSchema, type Condition } from '../src/contracts/condition.js';
+import { openDb, type Db } from '../src/server/db/client.js';
+import { startMaintenance } from '../src/server/db/maintenance.js';
+import { migrate } from '../src/server/db/migrate.js';
+import { buildApp } from '../src/server/http/app.js';
+import { StageWorker } from '../src/server/lifecycle/stage-worker.js';
+import { createLogger } from '../src/server/log.js';
+import { computeSegment, dependencyOrder, syncMembers } from '../src/server/segments/segment-sync.js';
+import { SegmentWorker } from '../src/server/segments/segment-worker.js';
+import { insertSegment, listSegments } from '../src/server/segments/segments.repo.js';
+import { setWorkspaceKeys } from '../src/server/workspaces/workspaces.repo.js';
+import { backendCpu, backendCpuDelta, pgConnections } from './lib/bench-db.js';
+import { round1, runMax, segmentClient } from './lib/http-load.js';
+import { loadLine, machine, machineInfo, watchRss } from './lib/proc.js';
+import { makeBodies, seeded } from './lib/segment-load.js';
+import { SEGMENT_LABELS } from './lib/segment-labels.js';
+import { timedDb, Timings } from './lib/timed-db.js';
+
+const PER_BATCH = 100;
+const WRITE_KEY = 'tw_bench_segments_ingest';
+const ADMIN_KEY = 'ta_bench_segments_ingest';
+const SLUG = 'bench-stages'; // the workspace bench/stages-recompute.ts loads
+const TEMPLATES = { none: 'tenure_segbench_none', live: 'tenure_segbench_live' } as const;
+type Mode = keyof typeof TEMPLATES;
+
+const { values: v } = parseArgs({
+  options: {
+    from: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/tenure_bench_stages' },
+    events: { type: 'string', default: '200000' },
+    warmup: { type: 'string', default: '20000' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '16' },
+    existing: { type: 'string', default: '30000' },
+    new: { type: 'string', default: '10000' },
+    'segment-sweep': { type: 'boolean', default: false },
+    'keep-templates': { type: 'boolean', default: false },
+  },
+});
+const events = Number(v.events);
+const warmup = Number(v.warmup);
+const rounds = Number(v.rounds);
+const concurrency = Number(v.concurrency);
+const existing = Number(v.existing);
+const newUsers = Number(v.new);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const days = (amount: number) => ({ amount, unit: 'days' as const });
+
+// ---------------------------------------------------------------------------------------
+// Databases: templates and per-measurement copies on the server of --from
+
+const fromUrl = new URL(v.from!);
+const urlOf = (name: string) => Object.assign(new URL(fromUrl.toString()), { pathname: `/${name}` }).toString();
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: urlOf('postgres') });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function exists(name: string): Promise<boolean> {
+  return admin(async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name])).rowCount === 1);
+}
+
+/** A file copy of `template` (nobody may be connected to it); returns the seconds it took. */
+async function copyDatabase(template: string, name: string): Promise<number> {
+  const t0 = performance.now();
+  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template} STRATEGY FILE_COPY`));
+  return (performance.now() - t0) / 1000;
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  if (!name.startsWith('tenure_segbench_')) throw new Error(`refusing to drop ${name}`);
+  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+async function workspaceOf(db: Db): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(`SELECT id FROM workspaces WHERE slug = $1`, [SLUG]);
+  if (!rows[0]) throw new Error(`${v.from} holds no workspace ${SLUG}: load it with bench/stages-recompute.ts --keep-url first`);
+  return rows[0].id;
+}
+
+/** 50 conditions of the kinds lifecycle teams write, over the seeded events and the traffic's. */
+function segmentConditions(): Array<[string, Condition]> {
+  const out: Array<[string, Condition]> = [];
+  const names = ['Order Completed', 'Product Viewed', 'Page Viewed', 'Email Link Clicked', 'Feature Used'];
+  for (let i = 0; i < 10; i++) out.push([`count ${i}`, { performed: { event: names[i % 5]!, count: { op: 'gte', value: 1 + (i % 4) }, window: { within: days(7 + i * 9) } } }]);
+  const traits: Condition[] = [
+    { trait: { path: 'plan', op: 'eq', value: 'pro' } },
+    { trait: { path: 'plan', op: 'eq', value: 'free' } },
+    { trait: { path: 'plan', op: 'neq', value: 'pro' } },
+    { trait: { path: 'email', op: 'contains', value: '7@' } },
+    { trait: { path: 'name', op: 'exists' } },
+    { trait: { path: 'createdAt', op: 'exists' } },
+  ];
+  traits.forEach((c, i) => out.push([`trait ${i}`, c]));
+  for (let i = 0; i < 8; i++) {
+    out.push([`aggregate ${i}`, { aggregate: { event: 'Order Completed', property: 'revenue', fn: (['sum', 'avg', 'max', 'min'] as const)[i % 4]!, op: 'gte', value: 30 + i * 20, window: { within: days(30 + i * 45) } } }]);
+  }
+  for (let i = 0; i < 3; i++) out.push([`last performed ${i}`, { lastPerformed: { event: names[i]!, op: i % 2 ? 'before' : 'within', duration: days(14 + i * 30) } }]);
+  out.push(['last seen within 7 d', { lastSeen: { op: 'within', duration: days(7) } }]);
+  out.push(['last seen before 60 d', { lastSeen: { op: 'before', duration: days(60) } }]);
+  out.push(['first seen within 30 d', { firstSeen: { op: 'within', duration: days(30) } }]);
+  for (const [i, key] of ['engagement', 'conversion', 'retention', 'at_risk'].entries()) out.push([`stage ${key}`, { stage: { key, ...(i % 2 ? { atLeast: days(14) } : {}) } }]);
+  out.push(['ios feature users', { performed: { event: 'Feature Used', where: [{ path: 'surface', op: 'eq', value: 'ios' }], count: { op: 'gte', value: 2 } } }]);
+  out.push(['big orders', { performed: { event: 'Order Completed', where: [{ path: 'revenue', op: 'gt', value: 80 }], window: { within: days(180) } } }]);
+  for (let i = 0; i < 8; i++) {
+    out.push([
+      `nested ${i}`,
+      {
+        all: [
+          i % 2 ? { performed: { event: 'Signed Up' } } : { trait: { path: 'email', op: 'exists' } },
+          { any: [{ performed: { event: 'Order Completed', window: { within: days(14 + i * 10) } } }, { performed: { event: 'Product Viewed', count: { op: 'gte', value: 3 }, window: { within: days(7 + i) } } }] },
+          { not: { performed: { event: i % 2 ? 'Subscription Cancelled' : 'Email Link Clicked', window: { within: days(30) } } } },
+        ],
+      },
+    ]);
+  }
+  // Segments on segments (created after the ones they read: ids bench_seg_00 …).
+  out.push(['in count 0 and trait 0', { all: [{ inSegment: { id: 'bench_seg_00' } }, { inSegment: { id: 'bench_seg_10' } }] }]);
+  out.push(['in aggregate 0, not stage at_risk', { all: [{ inSegment: { id: 'bench_seg_16' } }, { not: { inSegment: { id: 'bench_seg_33' } } }] }]);
+  out.push(['any of last seen / nested 0', { any: [{ inSegment: { id: 'bench_seg_27' } }, { inSegment: { id: 'bench_seg_36' } }] }]);
+  out.push(['high value and recent', { all: [{ aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 150 } }, { lastSeen: { op: 'within', duration: days(30) } }] }]);
+  out.push(['window browsers', { all: [{ performed: { event: 'Product Viewed', count: { op: 'gte', value: 5 }, window: { within: days(30) } } }, { not: { performed: { event: 'Order Completed' } } }] }]);
+  out.push(['ordered this week', { performed: { event: 'Order Completed', window: { within: days(7) } } }]);
+  if (out.length !== 50) throw new Error(`${out.length} segments, not 50`);
+  return out.map(([name, c]) => [name, ConditionSchema.parse(c)]);
+}
+
+/** Template (a): the loaded workspace without segments or scores, with known keys. (b): plus the 50 segments, computed. */
+async function buildTemplates(): Promise<void> {
+  const source = fromUrl.pathname.slice(1);
+  if (!(await exists(TEMPLATES.none))) {
+    console.log(`template (a): copying ${source} …`);
+    const s = await copyDatabase(source, TEMPLATES.none);
+    const db = await openDb({ databaseUrl: urlOf(TEMPLATES.none), poolSize: 2 });
+    try {
+      await migrate(db);
+      const ws = await workspaceOf(db);
+      for (const table of ['segment_members', 'segment_history', 'segments', 'customer_scores', 'rfm_runs']) await db.query(`DELETE FROM ${table} WHERE workspace_id = $1`, [ws]);
+      await setWorkspaceKeys(db, ws, { writeKey: WRITE_KEY, adminKey: ADMIN_KEY });
+      await db.query('VACUUM ANALYZE segment_members, segment_history, segments, customer_scores');
+    } finally {
+      await db.close();
+    }
+    console.log(`template (a) ${TEMPLATES.none}: copied in ${s.toFixed(1)} s, segments and scores removed`);
+  }
+  if (!(await exists(TEMPLATES.live))) {
+    const s = await copyDatabase(TEMPLATES.none, TEMPLATES.live);
+    const db = await openDb({ databaseUrl: urlOf(TEMPLATES.live), poolSize: 2 });
+    try {
+      const ws = await workspaceOf(db);
+      const t0 = performance.now();
+      const now = new Date();
+      let members = 0;
+      const slow: string[] = [];
+      for (const [i, [name, condition]] of segmentConditions().entries()) {
+        const id = `bench_seg_${String(i).padStart(2, '0')}`;
+        await insertSegment(db, ws, id, { name, description: 'bench/segments-ingest.ts', condition });
+        const t1 = performance.now();
+        const r = await computeSegment(db, ws, id, now);
+        members += r!.entered;
+        const ms = performance.now() - t1;
+        if (ms > 2000) slow.push(`${name} ${(ms / 1000).toFixed(1)} s`);
+      }
+      const computeS = (performance.now() - t0) / 1000;
+      await db.query('ANALYZE segment_members; ANALYZE segment_history; ANALYZE events');
+      console.log(
+        `template (b) ${TEMPLATES.live}: copied in ${s.toFixed(1)} s; 50 segments created and computed in ${computeS.toFixed(1)} s ` +
+          `(${fmt(members)} memberships${slow.length ? `; over 2 s: ${slow.join(', ')}` : ''})`,
+      );
+    } finally {
+      await db.close();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Traffic
+
+/** The user ids of the `n` customers of template (a) seen most recently (the ones still active). */
+async function recentUsers(n: number): Promise<string[]> {
+  const db = await openDb({ databaseUrl: urlOf(TEMPLATES.none), poolSize: 1 });
+  try {
+    const ws = await workspaceOf(db);
+    const { rows } = await db.query<{ user_id: string }>(
+      `SELECT c.user_id FROM customers c WHERE c.workspace_id = $1 AND c.user_id IS NOT NULL
+        ORDER BY (SELECT max(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.type <> 'tenure') DESC NULLS LAST, c.id LIMIT $2`,
+      [ws, n],
+    );
+    return rows.map((r) => r.user_id);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * The bodies of every measurement: analytics.js-like calls whose known users `user-k` are
+ * the `existing` most recently active customers for k < existing, new people `new-k` beyond.
+ */
+function trafficBodies(count: number, recent: string[]): Buffer[] {
+  return makeBodies(count, PER_BATCH, { rand: seeded(20261124), users: recent.length + newUsers }).map((body) => {
+    const parsed = JSON.parse(body.toString('utf8')) as { batch: Array<Record<string, unknown>> };
+    for (const call of parsed.batch) {
+      const m = typeof call.userId === 'string' ? /^user-(\d+)$/.exec(call.userId) : null;
+      if (m) call.userId = Number(m[1]) < recent.length ? recent[Number(m[1])]! : `new-${m[1]}`;
+    }
+    return Buffer.from(JSON.stringify(parsed));
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// One measurement
+
+class Rollback extends Error {}
+
+/**
+ * What the SQL compiler says the memberships of `ids` should be, against what the worker
+ * stored: `syncMembers` of every computed segment for those customers, in dependency
+ * order, rolled back. Returns the changes it would make, per segment.
+ */
+async function verify(db: Db, ids: number[]): Promise<{ changes: number; bySegment: Array<[string, number, number]> }> {
+  const ws = await workspaceOf(db);
+  const bySegment: Array<[string, number, number]> = [];
+  const sorted = [...ids].sort((x, y) => x - y);
+  await db
+    .transaction(async (tx) => {
+      const now = new Date();
+      const segs = dependencyOrder((await listSegments(tx, ws)).filter((s) => s.kind === 'dynamic' && s.computedVersion === s.version));
+      for (const seg of segs) {
+        const r = await syncMembers(tx, seg, now, sorted);
+        if (r.entered + r.exited > 0) bySegment.push([seg.name, r.entered, r.exited]);
+      }
+      throw new Rollback();
+    })
+    .catch((err: unknown) => {
+      if (!(err instanceof Rollback)) throw err;
+    });
+  bySegment.sort((a, b) => b[1] + b[2] - (a[1] + a[2]));
+  return { changes: bySegment.reduce((n, [, e, x]) => n + e + x, 0), bySegment };
+}
+
+interface Measurement {
+  mode: Mode;
+  rate: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  segmentLagS: number;
+  stageLagS: number;
+  evaluations: number;
+  evaluated: number;
+  entered: number;
+  exited: number;
+  cpuProcess: number;
+  cpuBackends: number;
+  peakRssMb: number;
+  statements: string[];
+  statementS: number;
+  transactions: number;
+}
+
+async function measure(mode: Mode, round: number, bodies: Buffer[]): Promise<Measurement> {
+  const name = `tenure_segbench_run_${Date.now()}`;
+  const copyS = await copyDatabase(TEMPLATES[mode], name);
+  const url = urlOf(name);
+  const db = await openDb({ databaseUrl: url }); // the server's default pool
+  const [monitor] = await pgConnections(url, 1);
+  const log = createLogger('silent');
+  const counts = { evaluations: 0, evaluated: 0, entered: 0, exited: 0 };
+  const evaluatedIds = new Set<number>(); // every customer the worker evaluated, warm-up included
+  const times = new Timings(SEGMENT_LABELS);
+  const segments = new SegmentWorker(timedDb(db, times).db, {
+    log,
+    sweepMs: v['segment-sweep'] ? undefined : 0,
+    onSynced: (_ws, ids, entered, exited) => {
+      counts.evaluations++;
+      counts.evaluated += ids.length;
+      counts.entered += entered;
+      counts.exited += exited;
+      for (const id of ids) evaluatedIds.add(id);
+    },
+  });
+  // As buildApp wires its own: customers whose stage moved are handed to the segment engine.
+  const stages = new StageWorker(db, {
+    log,
+    onAdvanced: (ws, scope, ids, moves) => {
+      if (scope === 'customer' && moves > 0) segments.touch(ws, ids, new Set(['$stage']));
+    },
+  });
+  const app = await buildApp({ db, log, stages, segments });
+  const stopMaintenance = await startMaintenance(db, log);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { post, close } = segmentClient((app.server.address() as AddressInfo).port, WRITE_KEY, concurrency);
+  try {
+    const w = await runMax(post, bodies.slice(0, warmup / PER_BATCH), PER_BATCH, concurrency);
+    if (w.tally.errors > 0) throw new Error(`warm-up: ${w.tally.errors} errors (${w.tally.firstError})`);
+    await Promise.all([stages.idle(), segments.idle()]);
+    Object.assign(counts, { evaluations: 0, evaluated: 0, entered: 0, exited: 0 });
+    times.statements.clear();
+    times.transactions = times.transactionMs = 0;
+
+    const rss = watchRss(process.pid, 250);
+    const cpu0 = process.cpuUsage();
+    const backends0 = await backendCpu(monitor!, name);
+    const r = await runMax(post, bodies.slice(warmup / PER_BATCH), PER_BATCH, concurrency);
+    const end = performance.now();
+    if (r.tally.errors > 0) throw new Error(`${mode}: ${r.tally.errors} errors (${r.tally.firstError})`);
+    // Caught up: the stage worker is idle and so is the segment worker, with what the stage worker's last moves handed it.
+    const stageLag = stages.idle().then(() => performance.now() - end);
+    await segments.idle();
+    await stageLag;
+    await segments.idle();
+    const lags = [performance.now() - end, await stageLag] as const;
+    const cpu = process.cpuUsage(cpu0);
+    const backends = backendCpuDelta(backends0, await backendCpu(monitor!, name));
+    const p = r.tally.percentiles();
+    const m: Measurement = {
+      mode,
+      rate: r.tally.ackedEvents / r.seconds,
+      seconds: r.seconds,
+      p50: p.p50,
+      p99: p.p99,
+      segmentLagS: lags[0] / 1000,
+      stageLagS: lags[1] / 1000,
+      ...counts,
+      cpuProcess: (cpu.user + cpu.system) / 1e6,
+      cpuBackends: backends,
+      peakRssMb: Math.round(rss.stop()),
+      statements: times.lines(),
+      statementS: times.statementMs / 1000,
+      transactions: times.transactions,
+    };
+    console.log(
+      `round ${round} ${mode === 'none' ? '(a) no segments      ' : '(b) 50 live segments '} ${fmt(m.rate).padStart(6)} events/s (${fmt(r.tally.ackedEvents)} in ${m.seconds.toFixed(1)} s; request p50 ${p.p50} ms, p99 ${p.p99} ms); ` +
+        `segment worker idle ${m.segmentLagS.toFixed(1)} s after the load, stage worker ${m.stageLagS.toFixed(1)} s; ` +
+        `CPU s: this process ${m.cpuProcess.toFixed(1)}, PostgreSQL backends ${m.cpuBackends.toFixed(1)}; copy ${copyS.toFixed(0)} s; ${loadLine()}`,
+    );
+    if (mode === 'live') {
+      const t0 = performance.now();
+      const check = await verify(db, [...evaluatedIds]);
+      console.log(
+        `  verified against the SQL compiler for the ${fmt(evaluatedIds.size)} customers evaluated (${((performance.now() - t0) / 1000).toFixed(1)} s): ` +
+          (check.changes === 0 ? 'every membership as it should be' : `${fmt(check.changes)} memberships differ: ${check.bySegment.slice(0, 6).map(([n, e, x]) => `${n} +${e}/−${x}`).join(', ')}`),
+      );
+    }
+    return m;
+  } finally {
+    close();
+    stopMaintenance();
+    await app.close();
+    await monitor!.close();
+    await db.close();
+    await dropDatabase(name);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  console.log(machine());
+  await buildTemplates();
+  const recent = await recentUsers(existing);
+  const bodies = trafficBodies(Math.ceil((warmup + events) / PER_BATCH), recent);
+  console.log(
+    `traffic: ${fmt(warmup)} warm-up + ${fmt(events)} timed events in batches of ${PER_BATCH}, ${concurrency} in flight; known users: the ${fmt(recent.length)} most recently active customers and ${fmt(newUsers)} new people; 15% anonymous calls`,
+  );
+  console.log(`segment sweep ${v['segment-sweep'] ? 'on (every 60 s, time-based segments recomputed after 5 min)' : 'off'}; stage worker as in serve (sweep every 30 s)\n`);
+  const all: Measurement[] = [];
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      const order: Mode[] = round % 2 === 1 ? ['none', 'live'] : ['live', 'none'];
+      for (const mode of order) all.push(await measure(mode, round, bodies));
+    }
+  } finally {
+    if (!v['keep-templates']) for (const t of Object.values(TEMPLATES)) await dropDatabase(t);
+  }
+
+  const of = (mode: Mode) => all.filter((m) => m.mode === mode);
+  const a = median(of('none').map((m) => m.rate));
+  const b = median(of('live').map((m) => m.rate));
+  const slowdown = (100 * (a - b)) / a;
+  const list = (mode: Mode, f: (m: Measurement) => number, d = 0) => of(mode).map((m) => f(m).toFixed(d)).join(' / ');
+  const mc = machineInfo();
+  console.log(`\n===== live segments and ingestion: postgres =====`);
+  console.log(`machine             ${mc.cpus} × ${mc.cpuModel}, ${mc.memoryGiB} GiB, node ${mc.node}; server, workers and load generator in one process`);
+  console.log(`(a) no segments     median ${fmt(a)} events/s (${list('none', (m) => m.rate)}); segment worker idle after ${list('none', (m) => m.segmentLagS, 1)} s`);
+  console.log(`(b) 50 segments     median ${fmt(b)} events/s (${list('live', (m) => m.rate)}); segment worker idle after ${list('live', (m) => m.segmentLagS, 1)} s, stage worker ${list('live', (m) => m.stageLagS, 1)} s`);
+  console.log(`slowdown            ${round1(slowdown)}% (target ≤ 30%: ${slowdown <= 30 ? 'met' : 'MISSED'})`);
+  const last = of('live').at(-1)!;
+  console.log(
+    `(b) last run        ${fmt(last.evaluations)} segment evaluations of ${fmt(last.evaluated)} customers (${fmt(last.entered)} entries, ${fmt(last.exited)} exits); ` +
+      `CPU this process ${last.cpuProcess.toFixed(1)} s, PostgreSQL backends ${last.cpuBackends.toFixed(1)} s (vs (a) ${of('none').at(-1)!.cpuProcess.toFixed(1)} s / ${of('none').at(-1)!.cpuBackends.toFixed(1)} s); peak RSS ${last.peakRssMb} MB`,
+  );
+  console.log(`  segment worker statements (time waited; ${fmt(last.transactions)} transactions, ${last.statementS.toFixed(1)} s in statements), from the end of the warm-up until idle:`);
+  for (const l of last.statements) console.log(l);
+  console.log(loadLine());
+}
+
+await main();
