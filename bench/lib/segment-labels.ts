@@ -7,6 +7,9 @@ import type { Labels } from './timed-db.js';
 export const SEGMENT_LABELS: Labels = [
   [/^WITH target AS MATERIALIZED/, 'syncMembers: condition SQL ⋈ members, diff + writes'],
   [/^WITH came AS/, 'applyDecisions: write entries/exits (+ history, timeline)'],
+  [/WITH ORDINALITY AS n\(name, since, before, k\)/, 'loadMomentFacts: events by horizon, first/last activity → json_agg'],
+  [/pg_advisory_xact_lock_shared/, 'holdCustomers: merge-guard buckets (shared)'],
+  [/^SELECT id FROM customers WHERE workspace_id = \$1 AND id = ANY/, 'holdCustomers: still there?'],
   [/json_agg\(json_build_array/, 'loadFacts: events → json_agg'],
   [/^SELECT id, traits, user_id, first_touch FROM customers/, 'loadFacts: customers'],
   [/^SELECT customer_id, array_agg\(segment_id\)/, 'loadFacts: memberships'],

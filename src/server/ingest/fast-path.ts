@@ -75,6 +75,19 @@ export async function guardCustomers(tx: Queryable, appendTo: Set<number>, merge
   throw new RetryableConflict('a cached customer was merged away by another process');
 }
 
+/**
+ * Keep these customers from being merged away until commit, as appenders do (shared locks
+ * on their buckets, in one statement), and return those that still exist. For writers
+ * other than ingestion (the segment worker) that must not write rows of a customer a
+ * concurrent merge is deleting.
+ */
+export async function holdCustomers(tx: Queryable, workspaceId: number, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  await lockBuckets(tx, new Set(ids), []);
+  const { rows } = await tx.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
+  return new Set(rows.map((r) => r.id));
+}
+
 async function lockBuckets(tx: Queryable, appendTo: Set<number>, mergedFrom: number[]): Promise<void> {
   if (appendTo.size === 0 && mergedFrom.length === 0) return;
   const exclusive = new Set(mergedFrom.map((id) => id % GUARD_BUCKETS));

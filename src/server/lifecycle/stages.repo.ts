@@ -22,15 +22,11 @@ export interface FactNeeds {
 }
 
 export function factNeeds(model: LifecycleModel): FactNeeds {
-  return needsOf([...model.stages, model.atRisk, model.churned].flatMap((s) => (s.rule ? [s.rule] : [])));
-}
-
-/** What of a subject's data these conditions read. */
-export function needsOf(conditions: Condition[]): FactNeeds & { stage: boolean } {
+  const rules: Condition[] = [...model.stages, model.atRisk, model.churned].flatMap((s) => (s.rule ? [s.rule] : []));
   const names = new Set<string>();
   const propertyNames = new Set<string>();
-  const needs = { names: [] as string[], propertyNames: [] as string[], activity: false, segments: false, scores: false, stage: false };
-  for (const leaf of conditions.flatMap(leavesOf)) {
+  const needs: FactNeeds = { names: [], propertyNames: [], activity: false, segments: false, scores: false };
+  for (const leaf of rules.flatMap(leavesOf)) {
     if ('performed' in leaf || 'lastPerformed' in leaf || 'aggregate' in leaf) {
       const l = 'performed' in leaf ? leaf.performed : 'lastPerformed' in leaf ? leaf.lastPerformed : leaf.aggregate;
       names.add(l.event);
@@ -39,7 +35,6 @@ export function needsOf(conditions: Condition[]): FactNeeds & { stage: boolean }
     if ('firstSeen' in leaf || 'lastSeen' in leaf) needs.activity = true;
     if ('inSegment' in leaf) needs.segments = true;
     if ('score' in leaf) needs.scores = true;
-    if ('stage' in leaf) needs.stage = true;
   }
   return { ...needs, names: [...names], propertyNames: [...propertyNames] };
 }
@@ -50,6 +45,15 @@ export interface SubjectFacts extends CustomerFacts {
 }
 
 type SubjectRow = { id: number; traits: Record<string, unknown>; user_id: string | null; first_touch: CustomerFacts['firstTouch'] };
+
+/** The subjects' own rows: a customer's traits, userId and first touch; an account's traits. Ids that do not exist are left out. */
+export async function loadSubjectRows(db: Queryable, workspaceId: number, scope: Scope, ids: number[]): Promise<SubjectRow[]> {
+  const { rows } =
+    scope === 'customer'
+      ? await db.query<SubjectRow>(`SELECT id, traits, user_id, first_touch FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids])
+      : await db.query<SubjectRow>(`SELECT id, traits, NULL AS user_id, NULL::jsonb AS first_touch FROM accounts WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
+  return rows;
+}
 
 type EventTuple = [number, string | null, boolean, number, Record<string, unknown> | null];
 
@@ -62,11 +66,7 @@ type EventTuple = [number, string | null, boolean, number, Record<string, unknow
 export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope, ids: number[], needs: FactNeeds): Promise<Map<number, SubjectFacts>> {
   const out = new Map<number, SubjectFacts>();
   if (ids.length === 0) return out;
-  const subjects =
-    scope === 'customer'
-      ? await db.query<SubjectRow>(`SELECT id, traits, user_id, first_touch FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids])
-      : await db.query<SubjectRow>(`SELECT id, traits, NULL AS user_id, NULL::jsonb AS first_touch FROM accounts WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
-  for (const s of subjects.rows) out.set(s.id, { traits: s.traits, events: [], userId: s.user_id, firstTouch: s.first_touch });
+  for (const s of await loadSubjectRows(db, workspaceId, scope, ids)) out.set(s.id, { traits: s.traits, events: [], userId: s.user_id, firstTouch: s.first_touch });
   const filter = needs.activity ? `(e.type <> 'tenure' OR e.event = ANY($3::text[]))` : `e.event = ANY($3::text[])`;
   const tuple = `json_build_array(floor(extract(epoch FROM e.timestamp) * 1000)::float8, e.event, e.type = 'tenure', e.id, CASE WHEN e.event = ANY($4::text[]) THEN e.properties END)`;
   const sql =

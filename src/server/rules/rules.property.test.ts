@@ -6,11 +6,13 @@ import { Rng } from '../demo/rng.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { compileCondition } from './compile-sql.js';
 import { evaluate, type CustomerFacts } from './evaluate.js';
+import { loadMomentFacts, momentPlan } from './moment-facts.js';
 import { clean, NOW, randomCondition, randomCustomer } from '../../test-support/random-conditions.js';
 
 // The guard that keeps the two evaluators honest (DESIGN.md, "One rule language"): random
 // customers, events and conditions; the SQL compiler and the in-memory evaluator must
-// pick the same customers. Numbers are multiples of 0.25, so sums are exact in both.
+// pick the same customers. Numbers are multiples of 0.25, so sums are exact in both. The
+// facts the segment worker loads for one moment (moment-facts.ts) must give the same answers.
 const CUSTOMERS = 40;
 const CONDITIONS = 250; // 40 × 250 = 10,000 cases per database
 
@@ -57,12 +59,18 @@ for (const target of dbTargets()) {
         const sql = compileCondition(cond, { now: NOW, params });
         const { rows } = await db.query<{ id: number }>(`SELECT c.id FROM customers c WHERE c.workspace_id = $1 AND ${sql}`, params);
         const bySql = new Set(rows.map((x) => x.id));
+        // What the segment worker decides from: only the facts that matter at NOW, loaded from the database.
+        const moment = await loadMomentFacts(db, ws, 'customer', [...facts.keys()], momentPlan([cond], NOW), NOW);
         for (const [id, f] of facts) {
           const inMemory = evaluate(cond, f, NOW);
           if (inMemory) matched++;
           if (inMemory !== bySql.has(id)) {
             mismatches++;
             assert.fail(`disagreement on customer ${JSON.stringify(f)}\ncondition ${JSON.stringify(cond)}\nSQL says ${bySql.has(id)}, memory says ${inMemory}`);
+          }
+          const fromMoment = evaluate(cond, moment.get(id)!, NOW);
+          if (fromMoment !== inMemory) {
+            assert.fail(`moment facts disagree on customer ${JSON.stringify(f)}\nloaded ${JSON.stringify(moment.get(id))}\ncondition ${JSON.stringify(cond)}\nall events say ${inMemory}, moment facts say ${fromMoment}`);
           }
         }
       }
@@ -113,11 +121,13 @@ for (const target of dbTargets()) {
         const sql = compileCondition(cond, { now: NOW, params, customer: 'a', subject: 'account' });
         const { rows } = await db.query<{ id: number }>(`SELECT a.id FROM accounts a WHERE a.workspace_id = $1 AND ${sql}`, params);
         const bySql = new Set(rows.map((x) => x.id));
+        const moment = await loadMomentFacts(db, ws, 'account', [...accounts.keys()], momentPlan([cond], NOW), NOW);
         for (const [id, f] of accounts) {
           const inMemory = evaluate(cond, f, NOW);
           cases++;
           if (inMemory) matched++;
           if (inMemory !== bySql.has(id)) assert.fail(`disagreement on account ${JSON.stringify(f)}\ncondition ${JSON.stringify(cond)}\nSQL says ${bySql.has(id)}, memory says ${inMemory}`);
+          if (evaluate(cond, moment.get(id)!, NOW) !== inMemory) assert.fail(`moment facts disagree on account ${JSON.stringify(f)}\ncondition ${JSON.stringify(cond)}`);
         }
       }
       assert.ok(matched > cases * 0.15 && matched < cases * 0.85, `${matched} of ${cases} cases matched`);

@@ -3,7 +3,9 @@ import { segmentRefs } from '../../contracts/segment-definition.js';
 import type { Db, Queryable } from '../db/client.js';
 import { compileCondition } from '../rules/compile-sql.js';
 import { FactIndex, prepare } from '../rules/evaluate.js';
-import { loadFacts, needsOf, STAGE_CHANGED_EVENT } from '../lifecycle/stages.repo.js';
+import { STAGE_CHANGED_EVENT } from '../lifecycle/stages.repo.js';
+import { loadMomentFacts, momentPlan } from '../rules/moment-facts.js';
+import { holdCustomers } from '../ingest/fast-path.js';
 import { getSegment, type StoredSegment } from './segments.repo.js';
 
 /** The events Tenure writes on a customer's timeline when they enter or leave a segment. */
@@ -147,11 +149,12 @@ export function dependencyOrder(segs: StoredSegment[]): StoredSegment[] {
 /**
  * Re-evaluate many segments of one scope for a few subjects (the customers a batch of
  * events touched, or their accounts) and bring every membership that changed up to date.
- * The subjects' facts are loaded once (only what the conditions read) and every condition
+ * The subjects' facts are loaded once (only what the conditions can read at `now`: see
+ * `momentPlan`) and every condition
  * is decided in memory by the same evaluator the stage engine uses (held to the SQL
  * compiler by the property test); the decisions that differ from the stored memberships
- * are written together, one statement per level. Segments reading other segments come a
- * level later and see this batch's changes. With `changes`, a segment is decided only for the subjects
+ * are written together, in one statement. Segments reading other segments are decided
+ * after those they read and see this batch's decisions. With `changes`, a segment is decided only for the subjects
  * whose changes it reads.
  */
 export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, ids: number[], changes?: Map<number, Set<string>>): Promise<SyncResult> {
@@ -170,27 +173,13 @@ export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, 
     scope === 'customer' ? 30_403 : 30_404,
     wanted,
   ]);
-  const needs = needsOf(live.map((s) => s.condition!));
-  const facts = await loadFacts(tx, workspaceId, scope, wanted, { ...needs, segments: true });
-  if (needs.stage) {
-    const { rows } = await tx.query<{ subject_id: number; stage: string; since: Date }>(
-      `SELECT subject_id, stage, since FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`,
-      [workspaceId, scope, wanted],
-    );
-    for (const r of rows) {
-      const f = facts.get(r.subject_id);
-      if (f) f.stage = { key: r.stage, since: r.since };
-    }
-  }
+  const facts = await loadMomentFacts(tx, workspaceId, scope, wanted, momentPlan(live.map((s) => s.condition!), now), now);
   const index = new Map<number, FactIndex>();
-  for (const [id, f] of facts) {
-    f.segments = new Set(f.segments ?? []);
-    index.set(id, new FactIndex(f));
-  }
+  for (const [id, f] of facts) index.set(id, new FactIndex(f));
   const nowMs = now.getTime();
+  const enter: Array<[string, number]> = [];
+  const leave: Array<[string, number]> = [];
   for (const level of dependencyLevels(live)) {
-    const enter: Array<[string, number]> = [];
-    const leave: Array<[string, number]> = [];
     for (const seg of level) {
       const test = prepare(seg.condition!);
       for (const id of relevant.get(seg.id)!) {
@@ -205,11 +194,8 @@ export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, 
         else set?.delete(seg.id);
       }
     }
-    const r = await applyDecisions(tx, workspaceId, scope, now, enter, leave);
-    total.entered += r.entered;
-    total.exited += r.exited;
   }
-  return total;
+  return applyDecisions(tx, workspaceId, scope, now, enter, leave);
 }
 
 /**
@@ -222,6 +208,15 @@ async function applyDecisions(tx: Queryable, workspaceId: number, scope: 'custom
   if (enter.length === 0 && leave.length === 0) return { entered: 0, exited: 0 };
   const segIds = [...new Set([...enter, ...leave].map(([s]) => s))].sort();
   await tx.query(`SELECT pg_advisory_xact_lock(30401, hashtext($1::text || ':' || x.id)) FROM (SELECT unnest($2::text[]) AS id ORDER BY 1) x`, [String(workspaceId), segIds]);
+  if (scope === 'customer' && enter.length > 0) {
+    // A customer may have been merged away since their facts were read (a merge moves the
+    // memberships, then deletes the row): hold those entering as ingestion holds the
+    // customers it appends to (their merge-guard buckets, shared: a merge takes its
+    // bucket exclusively before it moves anything) and enter only those still there.
+    // Without this, a worker racing a merge left memberships of customers gone.
+    const alive = await holdCustomers(tx, workspaceId, [...new Set(enter.map(([, c]) => c))]);
+    enter = enter.filter(([, c]) => alive.has(c));
+  }
   const timeline =
     scope === 'account'
       ? 'SELECT 1 WHERE false'
@@ -271,24 +266,38 @@ async function applyDecisions(tx: Queryable, workspaceId: number, scope: 'custom
  */
 export function reads(seg: Pick<StoredSegment, 'scope' | 'condition'>, what: Set<string> | undefined): boolean {
   if (!what || what.has('$all')) return true;
-  for (const l of leavesOf(seg.condition!)) {
+  const keys = readKeys(seg);
+  if (keys === true) return true;
+  for (const k of keys) if (what.has(k)) return true;
+  return false;
+}
+
+/** Per condition (and scope), the change keys it reads, or true for "everything" (it reads other segments). */
+const keyCache = new WeakMap<object, { customer?: string[] | true; account?: string[] | true }>();
+
+function readKeys(seg: Pick<StoredSegment, 'scope' | 'condition'>): string[] | true {
+  const cond = seg.condition!;
+  let byScope = keyCache.get(cond);
+  if (!byScope) keyCache.set(cond, (byScope = {}));
+  const cached = byScope[seg.scope];
+  if (cached) return cached;
+  const keys = new Set<string>();
+  let all = false;
+  for (const l of leavesOf(cond)) {
     if ('performed' in l || 'lastPerformed' in l || 'aggregate' in l) {
       const e = 'performed' in l ? l.performed.event : 'lastPerformed' in l ? l.lastPerformed.event : l.aggregate.event;
-      if (what.has(e) || (e === STAGE_CHANGED_EVENT && what.has('$stage'))) return true;
-    } else if ('firstSeen' in l || 'lastSeen' in l) {
-      if (what.has('$any')) return true;
-    } else if ('trait' in l) {
-      if (what.has(seg.scope === 'account' ? '$group' : '$traits')) return true;
-    } else if ('acquisition' in l) {
-      if (what.has('$touch')) return true;
-    } else if ('stage' in l) {
-      if (what.has('$stage')) return true;
-    } else if ('inSegment' in l) {
-      return true;
-    }
+      keys.add(e);
+      if (e === STAGE_CHANGED_EVENT) keys.add('$stage');
+    } else if ('firstSeen' in l || 'lastSeen' in l) keys.add('$any');
+    else if ('trait' in l) keys.add(seg.scope === 'account' ? '$group' : '$traits');
+    else if ('acquisition' in l) keys.add('$touch');
+    else if ('stage' in l) keys.add('$stage');
+    else if ('inSegment' in l) all = true;
     // score: changed only by a scoring run, which recomputes the segments reading it
   }
-  return false;
+  const out = all ? true : [...keys];
+  byScope[seg.scope] = out;
+  return out;
 }
 
 /** Segments in levels: level 0 reads no other segment of the list, level n reads only levels below n. */
