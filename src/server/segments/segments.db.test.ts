@@ -6,10 +6,12 @@ import { ingestEvents } from '../ingest/ingest.service.js';
 import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
 import { recomputeStages } from '../lifecycle/stage-service.js';
-import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
-import { computeSegment } from './segment-sync.js';
+import { dbTargets, makeWorkspace, until } from '../../test-support/harness.js';
+import { applyMerge } from '../identity/customers.repo.js';
+import { guardCustomers } from '../ingest/fast-path.js';
+import { computeSegment, syncMany } from './segment-sync.js';
 import { SegmentWorker } from './segment-worker.js';
-import { customerSegments, insertSegment, segmentMembers, updateSegment } from './segments.repo.js';
+import { customerSegments, getSegment, insertSegment, segmentMembers, updateSegment } from './segments.repo.js';
 import { checkReferences, membersCsv, previewSegment } from './segments.service.js';
 import { cohorts } from './cohorts.js';
 import { importList } from './static-lists.js';
@@ -340,6 +342,49 @@ for (const target of dbTargets()) {
       const wrong = await checkReferences(db, ws, null, { inSegment: { id: busy.id } }, defaultPreset(), 'customer');
       assert.match(wrong?.message ?? '', /holds accounts; this condition is about customers/);
       assert.equal(await checkReferences(db, ws, null, { inSegment: { id: busy.id } }, defaultPreset(), 'account'), null);
+    });
+
+    // Two connections racing: only on PostgreSQL (PGlite has one session, transactions never overlap).
+    it('does not enter a customer that a merge in flight is deleting', { skip: target.name === 'pglite' }, async () => {
+      const ws = (await makeWorkspace(db, 'segments-merge-race')).workspace.id;
+      await ingestEvents(db, ws, [call('identify', { userId: 'yan', traits: { plan: 'pro' } }, day(1))]);
+      const seg = await insertSegment(db, ws, 'viewers', { name: 'viewers', description: '', condition: { performed: { event: 'Page Viewed' } } });
+      await computeSegment(db, ws, seg.id, day(2));
+      await ingestEvents(db, ws, [call('track', { anonymousId: 'anon-x', event: 'Page Viewed' }, day(3))]);
+      const idOf = async (kind: string, value: string) =>
+        (await db.query<{ customer_id: number }>(`SELECT customer_id FROM identities WHERE workspace_id = $1 AND kind = $2 AND value = $3`, [ws, kind, value])).rows[0]!.customer_id;
+      const x = await idOf('anonymous', 'anon-x');
+      const y = await idOf('user', 'yan');
+      const segs = [(await getSegment(db, ws, seg.id))!];
+
+      // The merge of x into y, as ingestion runs it (its bucket taken exclusively, then the
+      // move), held open until the worker has read x's facts and waits.
+      let commit!: () => void;
+      const gate = new Promise<void>((r) => (commit = r));
+      let merged!: () => void;
+      const mergeStarted = new Promise<void>((r) => (merged = r));
+      const merge = db.transaction(async (tx) => {
+        await guardCustomers(tx, new Set(), [x], false, () => undefined);
+        await applyMerge(tx, ws, { fromId: x, intoId: y, reason: 'identify', fromStored: true });
+        merged();
+        await gate;
+      });
+      await mergeStarted;
+      let done = false;
+      const worker = db.transaction((tx) => syncMany(tx, segs, day(4), [x], new Map([[x, new Set(['$any', 'Page Viewed'])]]))).finally(() => (done = true));
+      // The worker has read x's facts (x still there for it) and waits for the merge (or, unguarded, wrote without waiting).
+      await until('the worker to wait for the merge or finish', async () => {
+        const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
+        return rows[0]!.n > 0 || done ? true : undefined;
+      });
+      commit();
+      await merge;
+      const r = await worker;
+      assert.equal(r.entered, 0, 'x is gone: it enters nothing');
+      const left = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM segment_members WHERE workspace_id = $1 AND customer_id = $2`, [ws, x]);
+      assert.equal(left.rows[0]!.n, 0, 'no membership of a customer that no longer exists');
+      const events = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND event = 'Segment Entered'`, [ws]);
+      assert.equal(events.rows[0]!.n, 0);
     });
 
     it('refuses references to missing segments, cycles and unknown stages, naming the node', async () => {
