@@ -195,19 +195,49 @@ export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, 
       }
     }
   }
-  return applyDecisions(tx, workspaceId, scope, now, enter, leave);
+  // Subjects gone meanwhile (merged away, deleted) leave whatever they were still in.
+  const gone = wanted.filter((id) => !facts.has(id));
+  if (gone.length > 0) {
+    const { rows } = await tx.query<{ segment_id: string; customer_id: number }>(
+      `SELECT segment_id, customer_id FROM segment_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) AND segment_id = ANY($3::text[])`,
+      [workspaceId, gone, live.map((s) => s.id)],
+    );
+    for (const r of rows) leave.push([r.segment_id, r.customer_id]);
+  }
+  return applyDecisions(tx, workspaceId, scope, now, enter, leave, new Map(live.map((s) => [s.id, s.version])));
 }
 
 /**
  * Write membership decisions of many segments at once: (segment, subject) pairs entering
  * and leaving, with their history and (customers) timeline events, in one statement.
- * Taking the segments' locks first keeps it apart from full computations; a pair already
- * as decided (another worker got there first) is left alone.
+ * Taking the segments' locks first keeps it apart from full computations (and decisions
+ * for a segment edited since `versions` are dropped); a pair already as decided (another
+ * worker got there first) is left alone.
  */
-async function applyDecisions(tx: Queryable, workspaceId: number, scope: 'customer' | 'account', now: Date, enter: Array<[string, number]>, leave: Array<[string, number]>): Promise<SyncResult> {
+async function applyDecisions(
+  tx: Queryable,
+  workspaceId: number,
+  scope: 'customer' | 'account',
+  now: Date,
+  enter: Array<[string, number]>,
+  leave: Array<[string, number]>,
+  versions: Map<string, number>,
+): Promise<SyncResult> {
   if (enter.length === 0 && leave.length === 0) return { entered: 0, exited: 0 };
   const segIds = [...new Set([...enter, ...leave].map(([s]) => s))].sort();
   await tx.query(`SELECT pg_advisory_xact_lock(30401, hashtext($1::text || ':' || x.id)) FROM (SELECT unnest($2::text[]) AS id ORDER BY 1) x`, [String(workspaceId), segIds]);
+  // Under the segments' locks: a segment edited (or deleted) since these decisions were
+  // made is being worked out in full by its job, with its new condition; leave it to that.
+  const { rows: current } = await tx.query<{ id: string; version: number }>(
+    `SELECT id, version FROM segments WHERE workspace_id = $1 AND id = ANY($2::text[]) AND computed_version = version`,
+    [workspaceId, segIds],
+  );
+  const still = new Set(current.filter((r) => versions.get(r.id) === r.version).map((r) => r.id));
+  if (still.size < segIds.length) {
+    enter = enter.filter(([sid]) => still.has(sid));
+    leave = leave.filter(([sid]) => still.has(sid));
+    if (enter.length === 0 && leave.length === 0) return { entered: 0, exited: 0 };
+  }
   if (scope === 'customer' && enter.length > 0) {
     // A customer may have been merged away since their facts were read (a merge moves the
     // memberships, then deletes the row): hold those entering as ingestion holds the

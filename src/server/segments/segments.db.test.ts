@@ -387,6 +387,37 @@ for (const target of dbTargets()) {
       assert.equal(events.rows[0]!.n, 0);
     });
 
+    it('drops decisions for a segment edited while they were being made', { skip: target.name === 'pglite' }, async () => {
+      const ws = (await makeWorkspace(db, 'segments-edit-race')).workspace.id;
+      const seg = await insertSegment(db, ws, 'viewers', { name: 'viewers', description: '', condition: { performed: { event: 'Page Viewed' } } });
+      await computeSegment(db, ws, seg.id, day(1));
+      const r = await ingestEvents(db, ws, [call('track', { userId: 'zed', event: 'Page Viewed' }, day(2))]);
+      const zed = r.customerIds![0]!;
+      const decidedWith = [(await getSegment(db, ws, seg.id))!];
+      // The edit, as the API and its job run it: the segment's lock, then the new version, held open.
+      let commit!: () => void;
+      const gate = new Promise<void>((res) => (commit = res));
+      let edited!: () => void;
+      const editStarted = new Promise<void>((res) => (edited = res));
+      const edit = db.transaction(async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(30401, hashtext($1::text || ':' || $2::text))`, [String(ws), seg.id]);
+        await updateSegment(tx, ws, seg.id, { name: 'buyers', description: '', condition: { performed: { event: 'Order Completed' } } });
+        edited();
+        await gate;
+      });
+      await editStarted;
+      let done = false;
+      const worker = db.transaction((tx) => syncMany(tx, decidedWith, day(3), [zed])).finally(() => (done = true));
+      await until('the worker to wait for the edit or finish', async () => {
+        const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
+        return rows[0]!.n > 0 || done ? true : undefined;
+      });
+      commit();
+      await edit;
+      assert.equal((await worker).entered, 0, 'the old condition no longer decides');
+      assert.deepEqual(await users(ws, seg.id), []);
+    });
+
     it('refuses references to missing segments, cycles and unknown stages, naming the node', async () => {
       const ws = (await makeWorkspace(db, 'segments-refs')).workspace.id;
       const model = defaultPreset();
