@@ -173,7 +173,8 @@ export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, 
     scope === 'customer' ? 30_403 : 30_404,
     wanted,
   ]);
-  const facts = await loadMomentFacts(tx, workspaceId, scope, wanted, momentPlan(live.map((s) => s.condition!), now), now);
+  // Memberships always: they are what each decision is compared with.
+  const facts = await loadMomentFacts(tx, workspaceId, scope, wanted, { ...momentPlan(live.map((s) => s.condition!), now), segments: true }, now);
   const index = new Map<number, FactIndex>();
   for (const [id, f] of facts) index.set(id, new FactIndex(f));
   const nowMs = now.getTime();

@@ -163,6 +163,26 @@ for (const target of dbTargets()) {
       assert.deepEqual(await users(ws, pro, day(60)), ['ada', 'cy']);
     });
 
+    it('lets the worker move a customer out when no segment reads another (a lone trait segment)', async () => {
+      const ws = (await makeWorkspace(db, 'segments-lone')).workspace.id;
+      await ingestEvents(db, ws, [call('identify', { userId: 'una', traits: { plan: 'pro' } }, day(1))]);
+      const seg = await insertSegment(db, ws, 'pro', { name: 'pro', description: '', condition: PRO });
+      await computeSegment(db, ws, seg.id, day(2));
+      assert.deepEqual(await users(ws, seg.id), ['una']);
+      let now = day(3);
+      const worker = new SegmentWorker(db, { clock: () => now, sweepMs: 0, refreshMs: 0 });
+      const down = await ingestEvents(db, ws, [call('identify', { userId: 'una', traits: { plan: 'free' } }, day(3))]);
+      worker.touch(ws, down.customerIds ?? [], down.changes);
+      await worker.idle();
+      assert.deepEqual(await users(ws, seg.id), [], 'una left when her plan changed');
+      now = day(4);
+      const up = await ingestEvents(db, ws, [call('identify', { userId: 'una', traits: { plan: 'pro' } }, day(4))]);
+      worker.touch(ws, up.customerIds ?? [], up.changes);
+      await worker.idle();
+      assert.deepEqual(await users(ws, seg.id), ['una'], 'and came back');
+      assert.deepEqual((await timeline(ws, 'Segment Exited')).map((e) => e.user_id), ['una']);
+    });
+
     it('streams members as CSV a page at a time, quoting what needs it', async () => {
       const ws = (await makeWorkspace(db, 'segments-csv')).workspace.id;
       const events: NormalizedEvent[] = [];
