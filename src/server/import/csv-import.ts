@@ -39,6 +39,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Db } from '../db/client.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
 import { rebuildStages } from '../lifecycle/stage-service.js';
+import { SegmentWorker } from '../segments/segment-worker.js';
 import { maintainTables } from '../db/maintenance.js';
 import { normalizeCall } from '../ingest/normalize.js';
 import { BatchWriter } from './batch-writer.js';
@@ -139,8 +140,14 @@ export async function importCsv(db: Db, workspaceId: number, kind: ImportKind, f
     }
     if (!columns) throw new Error(`${file}: the file is empty (a header row is required)`);
     await writer.flush();
-    // Imported events are history: rebuild the lifecycle stages of the customers they touched.
-    await rebuildStages(db, workspaceId, [...writer.touched], { now: new Date(), models: new ModelCache() });
+    // Imported events are history: rebuild the lifecycle stages of the customers they
+    // touched, then bring their segment memberships up to date (as the segment worker does
+    // for events that arrive over HTTP).
+    const now = new Date();
+    await rebuildStages(db, workspaceId, [...writer.touched], { now, models: new ModelCache() });
+    const segments = new SegmentWorker(db, { sweepMs: 0, clock: () => now });
+    segments.touch(workspaceId, writer.touched);
+    await segments.idle();
   } catch (err) {
     if (!(err instanceof CsvSyntaxError)) throw stopped(err, file, line, writer.accepted);
     if (!columns) throw new Error(`${file}: line 1: the header is not valid CSV: ${err.message}`);
