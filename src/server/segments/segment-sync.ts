@@ -155,9 +155,17 @@ export function dependencyOrder(segs: StoredSegment[]): StoredSegment[] {
  * compiler by the property test); the decisions that differ from the stored memberships
  * are written together, in one statement. Segments reading other segments are decided
  * after those they read and see this batch's decisions. With `changes`, a segment is decided only for the subjects
- * whose changes it reads.
+ * whose changes it reads. `exclusive` (PGlite's one session: no other transaction can run
+ * beside this one) skips the locks and checks that keep concurrent writers apart.
  */
-export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, ids: number[], changes?: Map<number, Set<string>>): Promise<SyncResult> {
+export async function syncMany(
+  tx: Queryable,
+  segs: StoredSegment[],
+  now: Date,
+  ids: number[],
+  changes?: Map<number, Set<string>>,
+  opts: { exclusive?: boolean } = {},
+): Promise<SyncResult> {
   const total: SyncResult = { entered: 0, exited: 0 };
   const live = segs.filter((s) => s.condition !== null);
   if (ids.length === 0 || live.length === 0) return total;
@@ -169,10 +177,12 @@ export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, 
   // Two workers evaluating one subject must not write decisions in the opposite order to
   // their reads (the later read's decision must win): each holds its subjects from the
   // read of their facts to the commit, in id order so two batches cannot deadlock.
-  await tx.query(`SELECT pg_advisory_xact_lock($1::int, l.k) FROM (SELECT DISTINCT (id % 2147483647)::int AS k FROM unnest($2::bigint[]) id ORDER BY 1) l`, [
-    scope === 'customer' ? 30_403 : 30_404,
-    wanted,
-  ]);
+  if (!opts.exclusive) {
+    await tx.query(`SELECT pg_advisory_xact_lock($1::int, l.k) FROM (SELECT DISTINCT (id % 2147483647)::int AS k FROM unnest($2::bigint[]) id ORDER BY 1) l`, [
+      scope === 'customer' ? 30_403 : 30_404,
+      wanted,
+    ]);
+  }
   // Memberships always: they are what each decision is compared with.
   const facts = await loadMomentFacts(tx, workspaceId, scope, wanted, { ...momentPlan(live.map((s) => s.condition!), now), segments: true }, now);
   const index = new Map<number, FactIndex>();
@@ -205,7 +215,7 @@ export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, 
     );
     for (const r of rows) leave.push([r.segment_id, r.customer_id]);
   }
-  return applyDecisions(tx, workspaceId, scope, now, enter, leave, new Map(live.map((s) => [s.id, s.version])));
+  return applyDecisions(tx, workspaceId, scope, now, enter, leave, opts.exclusive ? null : new Map(live.map((s) => [s.id, s.version])));
 }
 
 /**
@@ -222,32 +232,12 @@ async function applyDecisions(
   now: Date,
   enter: Array<[string, number]>,
   leave: Array<[string, number]>,
-  versions: Map<string, number>,
+  /** The versions decided with; null when nothing can run beside this transaction (PGlite: one session), so no locks or checks are needed. */
+  versions: Map<string, number> | null,
 ): Promise<SyncResult> {
   if (enter.length === 0 && leave.length === 0) return { entered: 0, exited: 0 };
-  const segIds = [...new Set([...enter, ...leave].map(([s]) => s))].sort();
-  await tx.query(`SELECT pg_advisory_xact_lock(30401, hashtext($1::text || ':' || x.id)) FROM (SELECT unnest($2::text[]) AS id ORDER BY 1) x`, [String(workspaceId), segIds]);
-  // Under the segments' locks: a segment edited (or deleted) since these decisions were
-  // made is being worked out in full by its job, with its new condition; leave it to that.
-  const { rows: current } = await tx.query<{ id: string; version: number }>(
-    `SELECT id, version FROM segments WHERE workspace_id = $1 AND id = ANY($2::text[]) AND computed_version = version`,
-    [workspaceId, segIds],
-  );
-  const still = new Set(current.filter((r) => versions.get(r.id) === r.version).map((r) => r.id));
-  if (still.size < segIds.length) {
-    enter = enter.filter(([sid]) => still.has(sid));
-    leave = leave.filter(([sid]) => still.has(sid));
-    if (enter.length === 0 && leave.length === 0) return { entered: 0, exited: 0 };
-  }
-  if (scope === 'customer' && enter.length > 0) {
-    // A customer may have been merged away since their facts were read (a merge moves the
-    // memberships, then deletes the row): hold those entering as ingestion holds the
-    // customers it appends to (their merge-guard buckets, shared: a merge takes its
-    // bucket exclusively before it moves anything) and enter only those still there.
-    // Without this, a worker racing a merge left memberships of customers gone.
-    const alive = await holdCustomers(tx, workspaceId, [...new Set(enter.map(([, c]) => c))]);
-    enter = enter.filter(([, c]) => alive.has(c));
-  }
+  if (versions) ({ enter, leave } = await guardDecisions(tx, workspaceId, scope, enter, leave, versions));
+  if (enter.length === 0 && leave.length === 0) return { entered: 0, exited: 0 };
   const timeline =
     scope === 'account'
       ? 'SELECT 1 WHERE false'
@@ -288,6 +278,44 @@ async function applyDecisions(
     [workspaceId, now.toISOString(), enter.map(([s]) => s), enter.map(([, c]) => c), leave.map(([s]) => s), leave.map(([, c]) => c)],
   );
   return { entered: rows[0]!.entered, exited: rows[0]!.exited };
+}
+
+/**
+ * Keep decisions apart from other writers: the segments' locks (against full
+ * computations), dropping segments edited since `versions`, and holding the customers
+ * entering against merges. Returns the decisions that still stand.
+ */
+async function guardDecisions(
+  tx: Queryable,
+  workspaceId: number,
+  scope: 'customer' | 'account',
+  enter: Array<[string, number]>,
+  leave: Array<[string, number]>,
+  versions: Map<string, number>,
+): Promise<{ enter: Array<[string, number]>; leave: Array<[string, number]> }> {
+  const segIds = [...new Set([...enter, ...leave].map(([s]) => s))].sort();
+  await tx.query(`SELECT pg_advisory_xact_lock(30401, hashtext($1::text || ':' || x.id)) FROM (SELECT unnest($2::text[]) AS id ORDER BY 1) x`, [String(workspaceId), segIds]);
+  // Under the segments' locks: a segment edited (or deleted) since these decisions were
+  // made is being worked out in full by its job, with its new condition; leave it to that.
+  const { rows: current } = await tx.query<{ id: string; version: number }>(
+    `SELECT id, version FROM segments WHERE workspace_id = $1 AND id = ANY($2::text[]) AND computed_version = version`,
+    [workspaceId, segIds],
+  );
+  const still = new Set(current.filter((r) => versions.get(r.id) === r.version).map((r) => r.id));
+  if (still.size < segIds.length) {
+    enter = enter.filter(([sid]) => still.has(sid));
+    leave = leave.filter(([sid]) => still.has(sid));
+  }
+  if (scope === 'customer' && enter.length > 0) {
+    // A customer may have been merged away since their facts were read (a merge moves the
+    // memberships, then deletes the row): hold those entering as ingestion holds the
+    // customers it appends to (their merge-guard buckets, shared: a merge takes its
+    // bucket exclusively before it moves anything) and enter only those still there.
+    // Without this, a worker racing a merge left memberships of customers gone.
+    const alive = await holdCustomers(tx, workspaceId, [...new Set(enter.map(([, c]) => c))]);
+    enter = enter.filter(([, c]) => alive.has(c));
+  }
+  return { enter, leave };
 }
 
 /**

@@ -79,7 +79,9 @@ export class SegmentWorker extends TouchWorker {
       const segs = dependencyOrder((await listSegments(tx, ws)).filter((s) => s.kind === 'dynamic' && s.computedVersion === s.version));
       const people = segs.filter((s) => s.scope === 'customer');
       const accountSegs = segs.filter((s) => s.scope === 'account');
-      const r = await syncMany(tx, people, now, ids, changes);
+      // PGlite: one session, nothing runs beside this transaction; no locks needed.
+      const exclusive = this.db.kind === 'pglite';
+      const r = await syncMany(tx, people, now, ids, changes, { exclusive });
       if (accountSegs.length > 0) {
         // The touched customers' accounts.
         const { rows } = await tx.query<{ account_id: number }>(
@@ -91,6 +93,8 @@ export class SegmentWorker extends TouchWorker {
           accountSegs,
           now,
           rows.map((x) => x.account_id),
+          undefined,
+          { exclusive },
         );
         r.entered += a.entered;
         r.exited += a.exited;
