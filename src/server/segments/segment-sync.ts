@@ -220,9 +220,8 @@ export async function syncMany(
 
 /**
  * Write membership decisions of many segments at once: (segment, subject) pairs entering
- * and leaving, with their history and (customers) timeline events, in one statement.
- * Taking the segments' locks first keeps it apart from full computations (and decisions
- * for a segment edited since `versions` are dropped); a pair already as decided (another
+ * and leaving, with their history and (customers) timeline events, in one statement,
+ * after `guardDecisions` (unless `versions` is null); a pair already as decided (another
  * worker got there first) is left alone.
  */
 async function applyDecisions(
