@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Condition } from '../../contracts/condition.js';
-import type { Db } from '../db/client.js';
+import type { Db, Queryable } from '../db/client.js';
 import { ingestEvents } from '../ingest/ingest.service.js';
 import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
@@ -63,6 +63,32 @@ for (const target of dbTargets()) {
     const users = async (ws: number, segmentId: string, at?: Date) => {
       const ms = await segmentMembers(db, ws, segmentId, { limit: 1000, at });
       return ms.map((m) => m.userId).sort();
+    };
+    /**
+     * Run `held` in a transaction kept open while `racer` starts, until the racer waits on
+     * a lock (or, unguarded, finishes without waiting); then commit and return the racer's
+     * result. Two connections: PostgreSQL only.
+     */
+    const race = async <T,>(held: (tx: Queryable) => Promise<void>, racer: () => Promise<T>): Promise<T> => {
+      let commit!: () => void;
+      const gate = new Promise<void>((res) => (commit = res));
+      let started!: () => void;
+      const holding = new Promise<void>((res) => (started = res));
+      const holder = db.transaction(async (tx) => {
+        await held(tx);
+        started();
+        await gate;
+      });
+      await holding;
+      let done = false;
+      const running = racer().finally(() => (done = true));
+      await until('the racer to wait on a lock or finish', async () => {
+        const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
+        return rows[0]!.n > 0 || done ? true : undefined;
+      });
+      commit();
+      await holder;
+      return running;
     };
     const timeline = async (ws: number, event: string) =>
       (
@@ -378,28 +404,14 @@ for (const target of dbTargets()) {
       const segs = [(await getSegment(db, ws, seg.id))!];
 
       // The merge of x into y, as ingestion runs it (its bucket taken exclusively, then the
-      // move), held open until the worker has read x's facts and waits.
-      let commit!: () => void;
-      const gate = new Promise<void>((r) => (commit = r));
-      let merged!: () => void;
-      const mergeStarted = new Promise<void>((r) => (merged = r));
-      const merge = db.transaction(async (tx) => {
-        await guardCustomers(tx, new Set(), [x], false, () => undefined);
-        await applyMerge(tx, ws, { fromId: x, intoId: y, reason: 'identify', fromStored: true });
-        merged();
-        await gate;
-      });
-      await mergeStarted;
-      let done = false;
-      const worker = db.transaction((tx) => syncMany(tx, segs, day(4), [x], new Map([[x, new Set(['$any', 'Page Viewed'])]]))).finally(() => (done = true));
-      // The worker has read x's facts (x still there for it) and waits for the merge (or, unguarded, wrote without waiting).
-      await until('the worker to wait for the merge or finish', async () => {
-        const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
-        return rows[0]!.n > 0 || done ? true : undefined;
-      });
-      commit();
-      await merge;
-      const r = await worker;
+      // move), held open until the worker has read x's facts and waits for it.
+      const r = await race(
+        async (tx) => {
+          await guardCustomers(tx, new Set(), [x], false, () => undefined);
+          await applyMerge(tx, ws, { fromId: x, intoId: y, reason: 'identify', fromStored: true });
+        },
+        () => db.transaction((tx) => syncMany(tx, segs, day(4), [x], new Map([[x, new Set(['$any', 'Page Viewed'])]]))),
+      );
       assert.equal(r.entered, 0, 'x is gone: it enters nothing');
       const left = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM segment_members WHERE workspace_id = $1 AND customer_id = $2`, [ws, x]);
       assert.equal(left.rows[0]!.n, 0, 'no membership of a customer that no longer exists');
@@ -415,26 +427,14 @@ for (const target of dbTargets()) {
       const zed = r.customerIds![0]!;
       const decidedWith = [(await getSegment(db, ws, seg.id))!];
       // The edit, as the API and its job run it: the segment's lock, then the new version, held open.
-      let commit!: () => void;
-      const gate = new Promise<void>((res) => (commit = res));
-      let edited!: () => void;
-      const editStarted = new Promise<void>((res) => (edited = res));
-      const edit = db.transaction(async (tx) => {
-        await tx.query(`SELECT pg_advisory_xact_lock(30401, hashtext($1::text || ':' || $2::text))`, [String(ws), seg.id]);
-        await updateSegment(tx, ws, seg.id, { name: 'buyers', description: '', condition: { performed: { event: 'Order Completed' } } });
-        edited();
-        await gate;
-      });
-      await editStarted;
-      let done = false;
-      const worker = db.transaction((tx) => syncMany(tx, decidedWith, day(3), [zed])).finally(() => (done = true));
-      await until('the worker to wait for the edit or finish', async () => {
-        const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
-        return rows[0]!.n > 0 || done ? true : undefined;
-      });
-      commit();
-      await edit;
-      assert.equal((await worker).entered, 0, 'the old condition no longer decides');
+      const r2 = await race(
+        async (tx) => {
+          await tx.query(`SELECT pg_advisory_xact_lock(30401, hashtext($1::text || ':' || $2::text))`, [String(ws), seg.id]);
+          await updateSegment(tx, ws, seg.id, { name: 'buyers', description: '', condition: { performed: { event: 'Order Completed' } } });
+        },
+        () => db.transaction((tx) => syncMany(tx, decidedWith, day(3), [zed])),
+      );
+      assert.equal(r2.entered, 0, 'the old condition no longer decides');
       assert.deepEqual(await users(ws, seg.id), []);
     });
 
