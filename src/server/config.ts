@@ -22,6 +22,19 @@ const EnvSchema = z.object({
     .enum(['auto', 'true', 'false', '1', '0'])
     .default('auto')
     .transform((v) => (v === '1' ? 'true' : v === '0' ? 'false' : v)),
+  /** Base URL customers reach this server at (links in messages: tracking, unsubscribe). Default http://HOST:PORT. */
+  TENURE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://tenure.example.com' }).optional(),
+  /** SMTP server for email (smtp:// or smtps://, user:pass@ included). Unset: emails go to the outbox (kept, viewable, not sent). */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  EMAIL_FROM: z.string().min(3).default('Tenure <no-reply@localhost>'),
+  SMTP_POOL_SIZE: z.coerce.number({ error: 'must be a whole number from 1 to 50' }).int('must be a whole number from 1 to 50').min(1, 'must be a whole number from 1 to 50').max(50, 'must be a whole number from 1 to 50').default(5),
+  /** Twilio-compatible SMS API (e.g. https://api.twilio.com). Unset: SMS go to the outbox. */
+  SMS_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  SMS_ACCOUNT_SID: z.string().min(1).optional(),
+  SMS_AUTH_TOKEN: z.string().min(1).optional(),
+  SMS_FROM: z.string().min(1).optional(),
+  /** A message handed to a channel and not recorded after this long (its worker died) is sent again, under the same idempotency key. */
+  TENURE_DELIVERY_LEASE_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 1 to 3600' }).int('must be a whole number of seconds from 1 to 3600').min(1, 'must be a whole number of seconds from 1 to 3600').max(3600, 'must be a whole number of seconds from 1 to 3600').default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -45,5 +58,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}=${JSON.stringify(cleaned[String(i.path[0])] ?? '')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return Object.freeze(parsed.data);
+  const c = parsed.data;
+  if (c.SMS_API_URL && !(c.SMS_ACCOUNT_SID && c.SMS_AUTH_TOKEN && c.SMS_FROM)) {
+    throw new ConfigError('Invalid configuration:\n  SMS_API_URL is set: SMS_ACCOUNT_SID, SMS_AUTH_TOKEN and SMS_FROM are needed too');
+  }
+  return Object.freeze(c);
 }

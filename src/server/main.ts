@@ -18,6 +18,10 @@ import cliProgress from 'cli-progress';
 import { getModel, ModelCache } from './lifecycle/models.repo.js';
 import { recomputeStages } from './lifecycle/stage-service.js';
 import { stageDistribution } from './lifecycle/stages.read.js';
+import { sendersFromConfig } from './channels/senders.js';
+import { JourneyWorker } from './journeys/journey-worker.js';
+import { StageWorker } from './lifecycle/stage-worker.js';
+import { SegmentWorker } from './segments/segment-worker.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -37,16 +41,21 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     log.info('empty database: generating demo data (set TENURE_DEMO=false to skip)');
     await seedDemo(db, workspace.id, { progress: process.stderr.isTTY === true, log });
   }
+  const listenPort = opts.port ?? config.PORT;
+  const host = opts.host ?? config.HOST;
+  const senders = sendersFromConfig(config);
+  if (!senders.email) log.info('SMTP_URL is not set: emails go to the outbox (GET /api/messages shows them; nothing is sent)');
   const app = await buildApp({
     db,
     log,
     ingestLanes: config.TENURE_INGEST_LANES,
     sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000,
     segmentRefreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000,
+    senders,
+    deliveryLeaseMs: config.TENURE_DELIVERY_LEASE_SECONDS * 1000,
+    publicUrl: (config.TENURE_PUBLIC_URL ?? `http://${host}:${listenPort}`).replace(/\/$/, ''),
   });
   const stopMaintenance = await startMaintenance(db, log);
-  const listenPort = opts.port ?? config.PORT;
-  const host = opts.host ?? config.HOST;
   const address = await app.listen({ port: listenPort, host });
   log.info({ address, database: db.kind }, `Tenure is listening on ${address} (API reference: ${address}/openapi.json)`);
   printGeneratedKeys(generated, address);
@@ -57,6 +66,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     log.info({ signal }, 'shutting down');
     stopMaintenance();
     await app.close();
+    senders.close();
     await db.close();
     process.exit(0);
   };
@@ -93,6 +103,48 @@ async function main(): Promise<void> {
     .option('-p, --port <port>', 'port to listen on (default: $PORT or 3000)', port)
     .option('--host <host>', 'address to bind (default: $HOST or 127.0.0.1)')
     .action((o: { port?: number; host?: string }) => serve(config, log, { ...o, seedIfEmpty: true }));
+
+  program
+    .command('worker')
+    .description('run background work only, no HTTP: journeys and message delivery, lifecycle stages and segments (run several against one PostgreSQL)')
+    .option('--journeys-only', 'only the journey engine and message delivery')
+    .action(async (o: { journeysOnly?: boolean }) => {
+      const { db } = await openRuntime(config, log);
+      const senders = sendersFromConfig(config);
+      const stages = o.journeysOnly ? null : new StageWorker(db, { log, sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000 });
+      const segments = o.journeysOnly ? null : new SegmentWorker(db, { log, refreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000 });
+      let steps = 0;
+      let sent = 0;
+      const journeys = new JourneyWorker(db, {
+        log,
+        senders,
+        publicUrl: (config.TENURE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, ''),
+        leaseMs: config.TENURE_DELIVERY_LEASE_SECONDS * 1000,
+        onCustomersChanged: (ws, ids, what) => {
+          if (what === 'traits') stages?.touch(ws, ids);
+          segments?.touch(ws, ids, what === 'traits' ? new Set(['$traits']) : undefined);
+        },
+        onSteps: (_runs, n) => (steps += n),
+        onDispatched: (n) => (sent += n),
+      });
+      stages?.start();
+      segments?.start();
+      journeys.start();
+      log.info({ database: db.kind, journeysOnly: Boolean(o.journeysOnly) }, 'worker started');
+      process.stdout.write('worker ready\n');
+      const stop = async (signal: string) => {
+        log.info({ signal }, 'worker stopping');
+        await journeys.stop();
+        process.stdout.write(`worker stopped: ${steps} journey steps, ${sent} messages sent\n`);
+        await stages?.stop();
+        await segments?.stop();
+        senders.close();
+        await db.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
 
   program
     .command('migrate')

@@ -86,3 +86,24 @@ export function serverTargets(prefix: string): ServerTarget[] {
   }
   return targets;
 }
+
+/** `tenure worker` in a child process; resolves once it printed "worker ready". */
+export async function spawnWorker(env: Record<string, string>, args: string[] = ['--journeys-only']): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'worker', ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', TENURE_DEMO: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 60_000;
+  while (!out.includes('worker ready')) {
+    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`worker did not start in 60 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { child, output: () => out };
+}

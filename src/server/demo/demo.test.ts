@@ -4,6 +4,14 @@ import type { Db } from '../db/client.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { findCustomerId, getCustomer } from '../identity/customers.read.js';
 import { isEmpty, seedDemo } from './demo.js';
+import { EXAMPLE_JOURNEYS } from './example-journeys.js';
+import { JourneyDefinitionSchema } from '../../contracts/journey.js';
+import { getModel } from '../lifecycle/models.repo.js';
+import { checkDefinition } from '../journeys/journeys.service.js';
+import { ingestEvents } from '../ingest/ingest.service.js';
+import { normalizeCall } from '../ingest/normalize.js';
+import { JourneyWorker } from '../journeys/journey-worker.js';
+import { outboxSenders } from '../channels/senders.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -110,6 +118,35 @@ for (const target of dbTargets()) {
       const byChannel = Object.fromEntries(spend.rows.map((r) => [r.channel, r.total]));
       assert.ok(byChannel.paid_search! > byChannel.organic_search!, 'paid search costs more than SEO');
       assert.equal(byChannel.direct, undefined);
+    });
+
+    it('ships the example journeys, live and valid, acting on what happens from now on', async () => {
+      const ws = a.workspace.id;
+      const { rows } = await db.query<{ id: string; status: string }>(`SELECT id, status FROM journeys WHERE workspace_id = $1 ORDER BY id`, [ws]);
+      assert.deepEqual(
+        rows.map((r) => `${r.id}:${r.status}`),
+        ['jny_checkout:live', 'jny_referral:live', 'jny_review:live', 'jny_trial:live', 'jny_welcome:live', 'jny_winback:live'],
+      );
+      const { model } = await getModel(db, ws);
+      for (const j of EXAMPLE_JOURNEYS) assert.equal(await checkDefinition(db, ws, JourneyDefinitionSchema.parse(j.definition), model), null, j.id);
+      const { rows: history } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journey_runs WHERE workspace_id = $1`, [ws]);
+      assert.equal(history[0]!.n, 0, '18 months of history start no journey');
+      // A sign-up now: the welcome journey greets them, into the outbox (no SMTP server here).
+      const now = new Date();
+      const ev = (type: 'identify' | 'track', f: Record<string, unknown>, i: number) => {
+        const r = normalizeCall({ messageId: `demo-live-${i}`, timestamp: now.toISOString(), ...f }, type, { receivedAt: now, bodyBytes: 100 }, 0, '');
+        assert.ok(r.ok);
+        return r.event;
+      };
+      await ingestEvents(db, ws, [ev('identify', { userId: 'new-demo-user', traits: { email: 'new@brewline.example', first_name: 'Nia' } }, 1), ev('track', { userId: 'new-demo-user', event: 'Signed Up' }, 2)]);
+      const worker = new JourneyWorker(db, { senders: outboxSenders(), publicUrl: 'http://127.0.0.1:3000' });
+      await worker.drain();
+      const { rows: sent } = await db.query<{ subject: string; status: string; provider_id: string; body_html: string }>(
+        `SELECT m.subject, m.status, m.provider_id, m.body_html FROM messages m JOIN customers c ON c.id = m.customer_id WHERE c.user_id = 'new-demo-user'`,
+      );
+      assert.equal(sent.length, 1);
+      assert.deepEqual([sent[0]!.subject, sent[0]!.status, sent[0]!.provider_id], ['Welcome to Brewline, Nia', 'sent', 'outbox']);
+      assert.match(sent[0]!.body_html, /Hi Nia,/);
     });
 
     it('refuses to load into a workspace that has data', async () => {

@@ -10,6 +10,7 @@ import { ModelCache } from '../lifecycle/models.repo.js';
 import { recomputeStages } from '../lifecycle/stage-service.js';
 import { seedExampleSegments } from '../segments/examples.js';
 import { runRfm } from '../segments/rfm.js';
+import { seedExampleJourneys } from './example-journeys.js';
 
 export interface DemoOptions {
   /** Known (signed-up) customers; anonymous-only visitors come on top (15%). Default 10,000. */
@@ -99,6 +100,8 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   const segments = await seedExampleSegments(db, workspaceId, new Date(now));
   const rfm = await runRfm(db, workspaceId, new Date(now));
   opts.log?.info({ segments, rfmBuyers: rfm.buyers, seconds: (Date.now() - t2) / 1000 }, 'example segments and RFM groups computed');
+  const journeys = await seedExampleJourneys(db, workspaceId, new Date(now));
+  opts.log?.info({ journeys }, 'example journeys published');
   await maintainTables(db);
   return { ...loaded, stageMoves: stages.moves };
 }

@@ -19,6 +19,15 @@ import { errorHandler } from './errors.js';
 import { customerRoutes } from './routes/customers.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { ingestRoutes } from './routes/ingest.routes.js';
+import { JourneyWorker } from '../journeys/journey-worker.js';
+import type { Senders } from '../channels/dispatcher.js';
+import { outboxSenders } from '../channels/senders.js';
+import { EMAIL_LINK_CLICKED, EMAIL_OPENED } from '../channels/tracking.js';
+import { journeyRoutes } from './routes/journeys.routes.js';
+import { templateRoutes } from './routes/templates.routes.js';
+import { messagingRoutes } from './routes/messaging.routes.js';
+import { trackingRoutes } from './routes/tracking.routes.js';
+import { inboxRoutes } from './routes/inbox.routes.js';
 
 export interface AppDeps {
   db: Db;
@@ -42,11 +51,31 @@ export interface AppDeps {
   segmentSweepMs?: number;
   /** How stale a time-based segment may get before the sweep works it out again (ms; default 5 minutes). */
   segmentRefreshMs?: number;
+  /**
+   * The journey engine of this process (trigger scanner, runner, message dispatcher). Made
+   * when not given; `null` for a process that leaves journeys to others.
+   */
+  journeys?: JourneyWorker | null;
+  /** Channels for the journey engine made here (default: everything to the outbox). */
+  senders?: Senders;
+  /** Base URL customers reach this server at, for links in messages (default http://127.0.0.1:3000). */
+  publicUrl?: string;
+  /** See JourneyWorkerOptions.leaseMs. */
+  deliveryLeaseMs?: number;
 }
 
 /** Build the HTTP server (not listening yet). */
-export async function buildApp({ db, log, ingestLanes, sweepMs, stages: given, segments: givenSegments, segmentSweepMs, segmentRefreshMs }: AppDeps): Promise<FastifyInstance> {
-  const segments = givenSegments === null ? null : (givenSegments ?? new SegmentWorker(db, { log, sweepMs: segmentSweepMs, refreshMs: segmentRefreshMs }));
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { db, log, ingestLanes, sweepMs, stages: given, segments: givenSegments, segmentSweepMs, segmentRefreshMs } = deps;
+  // Stage moves and segment entries are events too: journeys triggered by them look at once.
+  let journeys: JourneyWorker | null = null;
+  const segments =
+    givenSegments === null
+      ? null
+      : (givenSegments ?? new SegmentWorker(db, { log, sweepMs: segmentSweepMs, refreshMs: segmentRefreshMs, onSynced: (_ws, _ids, entered, exited) => {
+            if (entered + exited > 0) journeys?.kick();
+          },
+        }));
   const stages =
     given === null
       ? null
@@ -56,11 +85,38 @@ export async function buildApp({ db, log, ingestLanes, sweepMs, stages: given, s
           sweepMs,
           // Customers whose stage moved: segments on stages may change.
           onAdvanced: (ws, scope, ids, moves) => {
-            if (scope === 'customer' && moves > 0) segments?.touch(ws, ids, new Set(['$stage']));
+            if (scope === 'customer' && moves > 0) {
+              segments?.touch(ws, ids, new Set(['$stage']));
+              journeys?.kick();
+            }
           },
         }));
   const models = stages?.modelCache ?? new ModelCache();
-  const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), trustProxy: true, return503OnClosing: true });
+  journeys =
+    deps.journeys === null
+      ? null
+      : (deps.journeys ??
+        new JourneyWorker(db, {
+          log,
+          senders: deps.senders ?? outboxSenders(),
+          publicUrl: deps.publicUrl ?? 'http://127.0.0.1:3000',
+          leaseMs: deps.deliveryLeaseMs,
+          // A journey changed traits, or wrote message events: stages and segments look again.
+          onCustomersChanged: (ws, ids, what) => {
+            if (what === 'traits') {
+              stages?.touch(ws, ids);
+              segments?.touch(ws, ids, new Set(['$traits']));
+            } else segments?.touch(ws, ids, new Set(['Email Delivered', 'SMS Delivered', 'Email Bounced', 'Message Failed']));
+          },
+        }));
+  // Opens, clicks, consent changes: the customer's own activity.
+  const customerEvents = (ws: number, ids: number[]) => {
+    stages?.touch(ws, ids);
+    segments?.touch(ws, ids, new Set([EMAIL_OPENED, EMAIL_LINK_CLICKED, 'Unsubscribed', 'Subscribed', 'In-App Message Read', 'In-App Message Dismissed', 'Email Marked as Spam']));
+    journeys?.kick();
+  };
+  // Signed link tokens (click redirects carry their destination) are longer than the default 100-character parameter limit.
+  const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), trustProxy: true, return503OnClosing: true, routerOptions: { maxParamLength: 4_000 } });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -106,22 +162,36 @@ export async function buildApp({ db, log, ingestLanes, sweepMs, stages: given, s
   );
   if (sweepMs !== 0) stages?.start();
   if (segmentSweepMs !== 0) segments?.start();
+  journeys?.start();
   jobs.start();
   app.addHook('onClose', async () => {
+    await journeys?.stop();
     await jobs.stop();
     await stages?.stop();
     await segments?.stop();
   });
   ingestRoutes(app, { queue: new IngestQueue(db, { log, lanes: ingestLanes, onCommitted:
-        stages || segments
+        stages || segments || journeys
           ? (ws, ids, changes) => {
               stages?.touch(ws, ids);
               segments?.touch(ws, ids, changes);
+              journeys?.kick();
             }
           : undefined, }), keys });
   customerRoutes(app, { db, keys, models });
   lifecycleRoutes(app, { db, keys, models, jobs });
   segmentRoutes(app, { db, keys, models, jobs });
+  const notify = {
+    journeysChanged: (ws: number) => journeys?.journeysChanged(ws),
+    messagesQueued: () => journeys?.messagesQueued(),
+    settingsChanged: (ws: number) => journeys?.settingsChanged(ws),
+    customerEvents,
+  };
+  journeyRoutes(app, { db, keys, models, notify });
+  templateRoutes(app, { db, keys, notify });
+  messagingRoutes(app, { db, keys, notify });
+  trackingRoutes(app, { db, onCustomerEvents: customerEvents });
+  inboxRoutes(app, { db, keys, onCustomerEvents: customerEvents });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -8,7 +8,8 @@ import { HttpError } from './errors.js';
 export const bodyBytes = new WeakMap<FastifyRequest, number>();
 
 /**
- * JSON bodies of any content type (browser SDKs send text/plain), optionally gzip- or
+ * JSON bodies of any content type (browser SDKs send text/plain) — except HTML form posts,
+ * parsed as forms — optionally gzip- or
  * deflate-encoded as Segment SDKs do. The 500 KB limit applies to the decompressed body,
  * and reading stops as soon as it is passed (no zip bombs).
  */
@@ -39,6 +40,15 @@ export function registerJsonBody(app: FastifyInstance): void {
     bodyBytes.set(req, size);
     if (size === 0) return undefined;
     const text = Buffer.concat(chunks, size).toString('utf8');
+    // HTML forms (the hosted unsubscribe and preference pages; RFC 8058 one-click unsubscribe).
+    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      const form: Record<string, string | string[]> = {};
+      for (const [k, v] of new URLSearchParams(text)) {
+        const had = form[k];
+        form[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
+      }
+      return form;
+    }
     let body: unknown;
     try {
       body = JSON.parse(text) as unknown;

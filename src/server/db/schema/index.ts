@@ -4,3 +4,5 @@ export * from './events.js';
 export * from './accounts.js';
 export * from './lifecycle.js';
 export * from './segments.js';
+export * from './journeys.js';
+export * from './messaging.js';

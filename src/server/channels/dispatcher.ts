@@ -1,0 +1,399 @@
+import type { Channel } from '../../contracts/journey.js';
+import type { Db, Queryable } from '../db/client.js';
+import { makeToken } from './link-tokens.js';
+import { allGroupsKey, decide, type PolicyFacts, type Verdict } from './policy.js';
+import type { SendResult } from './send-result.js';
+import type { SettingsCache } from './settings.repo.js';
+import { compiledTemplates } from './templates.repo.js';
+import { renderTemplate } from './templates.js';
+import { addOpenPixel, rewriteLinks } from './tracking-html.js';
+import { loadRenderFacts } from './render-context.js';
+
+/** The events delivery writes back on the customer's timeline. */
+export const EMAIL_DELIVERED = 'Email Delivered';
+export const EMAIL_BOUNCED = 'Email Bounced';
+export const SMS_DELIVERED = 'SMS Delivered';
+export const MESSAGE_FAILED = 'Message Failed';
+
+/** Where messages go. A channel without a provider (null) goes to the outbox: rendered and stored, viewable, not sent. */
+export interface Senders {
+  email: { send(m: { to: string; from?: string; subject: string; html?: string; text: string; headers?: Record<string, string>; messageId: string }): Promise<SendResult> } | null;
+  sms: { send(m: { to: string; body: string; idempotencyKey: string }): Promise<SendResult> } | null;
+  webhook: (req: { url: string; body: string; secret: string; idempotencyKey: string; nowSec: number }) => Promise<SendResult>;
+  /** The From of emails when the workspace sets none. */
+  emailFrom: string;
+}
+
+export interface DispatchOptions {
+  now: Date;
+  /** Most messages claimed per batch (default 200). */
+  batch?: number;
+  /** Messages handed to providers at once (default 20). */
+  concurrency?: number;
+  /** Base URL of this server as customers reach it (links in messages). */
+  publicUrl: string;
+  /** How long a claim lasts before another worker may try the message again (default 60 s). */
+  leaseMs?: number;
+  /** Attempts before a transient failure becomes permanent (default 8). */
+  maxAttempts?: number;
+}
+
+export interface DispatchResult {
+  claimed: number;
+  sent: number;
+  skipped: number;
+  delayed: number;
+  failed: number;
+  retrying: number;
+  more: boolean;
+  /** Customers whose timeline got an event (for the stage/segment engines). */
+  customers: Map<number, number[]>;
+}
+
+interface MessageRow {
+  id: number;
+  workspace_id: number;
+  customer_id: number;
+  journey_id: string | null;
+  step_id: string | null;
+  variant: string | null;
+  channel: Channel;
+  template_id: string | null;
+  group_id: string | null;
+  transactional: boolean;
+  idempotency_key: string;
+  to_address: string | null;
+  context: { journey?: { id: string; name: string; variant: string | null }; event?: Record<string, unknown> | null; body?: string | null };
+  attempts: number;
+}
+
+interface Outcome {
+  id: number;
+  status: 'sent' | 'delivered' | 'failed' | 'bounced' | 'queued';
+  reasonCode: string | null;
+  reason: string | null;
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  providerId: string | null;
+  nextAttemptAt: Date | null;
+}
+
+/**
+ * Deliver due messages, a batch at a time:
+ * 1. claim (one transaction): take queued messages whose time has come, and messages whose
+ *    claim expired (a worker died mid-send), FOR UPDATE SKIP LOCKED; with the customers'
+ *    advisory locks held (caps are counted per customer), decide each by consent,
+ *    suppression, quiet hours and frequency caps (./policy.ts): skipped ones are stored
+ *    with their reason, held ones get a later time, the rest become `sending` with a lease;
+ * 2. render and hand each to its channel, outside any transaction, with the message's
+ *    idempotency key (the email Message-ID, the SMS and webhook idempotency headers), so a
+ *    retry after a crash is recognisable downstream as the same message;
+ * 3. record (one transaction): sent, retry later (exponential backoff), failed or bounced
+ *    (the address is suppressed), and the timeline events.
+ */
+export async function dispatchDue(db: Db, senders: Senders, settingsCache: SettingsCache, opts: DispatchOptions): Promise<DispatchResult> {
+  const now = opts.now;
+  const batch = opts.batch ?? 200;
+  const leaseMs = opts.leaseMs ?? 60_000;
+  const result: DispatchResult = { claimed: 0, sent: 0, skipped: 0, delayed: 0, failed: 0, retrying: 0, more: false, customers: new Map() };
+  const claimed = await db.transaction(async (tx) => claim(tx, db.kind === 'pglite', settingsCache, now, batch, leaseMs));
+  result.claimed = claimed.all;
+  result.skipped = claimed.skipped;
+  result.delayed = claimed.delayed;
+  result.more = claimed.all >= batch;
+  if (claimed.sending.length === 0) return result;
+
+  // Each outcome is recorded as soon as it is known (whatever finished meanwhile goes in
+  // one transaction), so a crash leaves as few handed-over messages unrecorded as possible:
+  // those are sent again when their lease ends, under the same idempotency key.
+  const outcomes: Outcome[] = [];
+  let unrecorded: Outcome[] = [];
+  let recording: Promise<void> = Promise.resolve();
+  const flush = () => {
+    recording = recording.then(async () => {
+      const take = unrecorded;
+      unrecorded = [];
+      if (take.length > 0) await record(db, claimed.sending, take, now, opts.maxAttempts ?? 8);
+    });
+    return recording;
+  };
+  const queue = [...claimed.sending];
+  const work = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const o = await deliver(job, senders, opts);
+      outcomes.push(o);
+      unrecorded.push(o);
+      void flush().catch(() => undefined); // a failure surfaces from the last flush below
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 20, queue.length) }, work));
+  await flush();
+  for (const o of outcomes) {
+    if (o.status === 'sent' || o.status === 'delivered') result.sent++;
+    else if (o.status === 'queued') result.retrying++;
+    else result.failed++;
+  }
+  for (const s of claimed.sending) result.customers.set(s.row.workspace_id, [...(result.customers.get(s.row.workspace_id) ?? []), s.row.customer_id]);
+  return result;
+}
+
+/** A claimed message ready to render and send, with what rendering needs. */
+interface Sending {
+  row: MessageRow;
+  to: string | null;
+  secret: string;
+  from: string | null;
+  template: { channel: Channel; compiled: Parameters<typeof renderTemplate>[0] } | null;
+  vars: Record<string, unknown>;
+}
+
+async function claim(tx: Queryable, exclusive: boolean, settingsCache: SettingsCache, now: Date, batch: number, leaseMs: number): Promise<{ all: number; skipped: number; delayed: number; sending: Sending[] }> {
+  const { rows } = await tx.query<MessageRow>(
+    `SELECT id, workspace_id, customer_id, journey_id, step_id, variant, channel, template_id, group_id, transactional, idempotency_key, to_address, context, attempts
+       FROM messages
+      WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 AND (status = 'queued' OR lease_until < $1)
+      ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [now.toISOString(), batch],
+  );
+  const out = { all: rows.length, skipped: 0, delayed: 0, sending: [] as Sending[] };
+  if (rows.length === 0) return out;
+  const customers = [...new Set(rows.map((r) => r.customer_id))].sort((a, b) => a - b);
+  // Caps are counted per customer: hold each customer's lock (in id order) while deciding.
+  if (!exclusive) await tx.query(`SELECT pg_advisory_xact_lock(30501, (c % 2147483647)::int) FROM unnest($1::bigint[]) AS c ORDER BY c`, [customers]);
+  const decisions: Array<{ row: MessageRow; verdict: Verdict }> = [];
+  const byWs = new Map<number, MessageRow[]>();
+  for (const r of rows) byWs.set(r.workspace_id, [...(byWs.get(r.workspace_id) ?? []), r]);
+  for (const [ws, list] of byWs) {
+    const { settings, secret } = await settingsCache.get(tx, ws);
+    const ids = [...new Set(list.map((r) => r.customer_id))];
+    const facts = await loadPolicyFacts(tx, ws, ids, now, settings.caps.map((c) => c.within));
+    const templates = await compiledTemplates(tx, ws, [...new Set(list.map((r) => r.template_id).filter((t): t is string => t !== null))]);
+    const vars = await loadRenderFacts(tx, ws, ids);
+    for (const r of list) {
+      const f = facts.get(r.customer_id);
+      const verdict: Verdict = f
+        ? decide({ channel: r.channel, groupId: r.group_id, transactional: r.transactional, toAddress: r.to_address }, f, settings, now)
+        : { kind: 'skip', code: 'no_customer', reason: 'the customer no longer exists' };
+      decisions.push({ row: r, verdict });
+      if (verdict.kind === 'send') {
+        // Counted at once: the next message of this customer in this batch sees it.
+        if (f && !r.transactional) (f.sentTimes as Map<Channel, number[]>).set(r.channel, [...(f.sentTimes.get(r.channel) ?? []), now.getTime()]);
+        const t = r.template_id ? templates.get(r.template_id) : undefined;
+        out.sending.push({ row: r, to: verdict.to, secret, from: settings.emailFrom, template: t ?? null, vars: vars.get(r.customer_id) ?? {} });
+      }
+    }
+  }
+  const pick = <T>(fn: (d: { row: MessageRow; verdict: Verdict }) => T) => decisions.map(fn);
+  await tx.query(
+    `UPDATE messages m SET status = x.status, reason_code = x.code, reason = x.reason, to_address = coalesce(x.addr, m.to_address),
+            next_attempt_at = x.next, lease_until = x.lease, attempts = m.attempts + x.tried, sent_at = x.sent
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::int[], $9::timestamptz[])
+         AS x(id, status, code, reason, addr, next, lease, tried, sent)
+      WHERE m.id = x.id`,
+    [
+      pick((d) => d.row.id),
+      pick((d) => (d.verdict.kind === 'send' ? 'sending' : d.verdict.kind === 'delay' ? 'queued' : 'skipped')),
+      pick((d) => (d.verdict.kind === 'send' ? null : d.verdict.code)),
+      pick((d) => (d.verdict.kind === 'send' ? null : d.verdict.reason)),
+      pick((d) => (d.verdict.kind === 'send' ? d.verdict.to : null)),
+      pick((d) => (d.verdict.kind === 'delay' ? d.verdict.until.toISOString() : now.toISOString())),
+      pick((d) => (d.verdict.kind === 'send' ? new Date(now.getTime() + leaseMs).toISOString() : null)),
+      pick((d) => (d.verdict.kind === 'send' ? 1 : 0)),
+      pick((d) => (d.verdict.kind === 'send' ? now.toISOString() : null)),
+    ],
+  );
+  out.skipped = decisions.filter((d) => d.verdict.kind === 'skip').length;
+  out.delayed = decisions.filter((d) => d.verdict.kind === 'delay').length;
+  return out;
+}
+
+/** Traits, consents, suppressions, groups and recent sends of these customers. */
+async function loadPolicyFacts(tx: Queryable, ws: number, ids: number[], now: Date, windows: Array<{ amount: number; unit: string }>): Promise<Map<number, PolicyFacts>> {
+  const { rows: custs } = await tx.query<{ id: number; traits: Record<string, unknown> }>(`SELECT id, traits FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [ws, ids]);
+  const { rows: groups } = await tx.query<{ id: string; opt_in: boolean; channel: Channel }>(`SELECT id, opt_in, channel FROM subscription_groups WHERE workspace_id = $1`, [ws]);
+  const groupMap = new Map(groups.map((g) => [g.id, { optIn: g.opt_in, channel: g.channel }]));
+  const { rows: consents } = await tx.query<{ customer_id: number; group_id: string; subscribed: boolean }>(
+    `SELECT customer_id, group_id, subscribed FROM consents WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`,
+    [ws, ids],
+  );
+  const addresses = custs.flatMap((c) => [c.traits.email, c.traits.phone, c.traits.phone_number].filter((v): v is string => typeof v === 'string').map((v) => v.trim().toLowerCase()));
+  const { rows: supp } = await tx.query<{ channel: string; address: string }>(`SELECT channel, address FROM suppressions WHERE workspace_id = $1 AND address = ANY($2::text[])`, [ws, addresses]);
+  const longest = Math.max(0, ...windows.map((w) => w.amount * ({ minutes: 60_000, hours: 3_600_000, days: 86_400_000, weeks: 604_800_000 }[w.unit] ?? 0)));
+  const { rows: sent } =
+    longest > 0
+      ? await tx.query<{ customer_id: number; channel: Channel; t: number[] }>(
+          `SELECT customer_id, channel, array_agg(extract(epoch FROM sent_at) * 1000) AS t FROM messages
+            WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) AND NOT transactional AND status IN ('sending', 'sent', 'delivered') AND sent_at > $3
+            GROUP BY customer_id, channel`,
+          [ws, ids, new Date(now.getTime() - longest).toISOString()],
+        )
+      : { rows: [] };
+  const out = new Map<number, PolicyFacts>();
+  for (const c of custs) {
+    const consent = new Map<string, boolean>();
+    for (const x of consents) if (x.customer_id === c.id) consent.set(x.group_id, x.subscribed);
+    const sentTimes = new Map<Channel, number[]>();
+    for (const s of sent) if (s.customer_id === c.id) sentTimes.set(s.channel, s.t.map(Number));
+    const suppressed = new Set<string>();
+    for (const s of supp) suppressed.add(s.address);
+    out.set(c.id, { traits: c.traits, consent, suppressed, groups: groupMap, sentTimes });
+  }
+  return out;
+}
+
+/** Render one message and hand it to its channel; never throws. */
+async function deliver(s: Sending, senders: Senders, opts: DispatchOptions): Promise<Outcome> {
+  const r = s.row;
+  const base: Outcome = { id: r.id, status: 'failed', reasonCode: null, reason: null, subject: null, html: null, text: null, providerId: null, nextAttemptAt: null };
+  try {
+    const link = (kind: string, extra: Partial<{ u: string }> = {}) => `${opts.publicUrl}/${kind}/${makeToken(s.secret, { w: r.workspace_id, m: r.id, c: r.customer_id, ...extra })}`;
+    const unsubscribe = link('u');
+    const preferences = link('preferences');
+    const vars: Record<string, unknown> = { ...s.vars, event: r.context.event ?? null, journey: r.context.journey ?? null, message: { id: r.id }, unsubscribe_url: unsubscribe, preferences_url: preferences };
+    if (r.channel === 'webhook') {
+      const body = r.context.body
+        ? renderWebhookBody(r.context.body, vars)
+        : ({ ok: true, text: JSON.stringify({ customer: vars.customer, journey: vars.journey, event: vars.event, messageId: r.idempotency_key }) } as const);
+      if (!body.ok) return { ...base, reasonCode: 'template_error', reason: body.message };
+      const sent = await senders.webhook({ url: s.to!, body: body.text, secret: s.secret, idempotencyKey: r.idempotency_key, nowSec: Math.floor(opts.now.getTime() / 1000) });
+      return fromResult(base, sent, { text: body.text });
+    }
+    if (!s.template) return { ...base, reasonCode: 'template_missing', reason: `template "${r.template_id}" does not exist` };
+    if (s.template.channel !== r.channel) return { ...base, reasonCode: 'template_error', reason: `template "${r.template_id}" is for ${s.template.channel}, not ${r.channel}` };
+    const out = renderTemplate(s.template.compiled, vars);
+    if (!out.ok) return { ...base, reasonCode: 'template_error', reason: out.message };
+    if (r.channel === 'inapp') return { ...base, status: 'delivered', subject: out.subject || null, text: out.text, html: out.html ?? null, providerId: 'inbox' };
+    if (r.channel === 'sms') {
+      if (!senders.sms) return { ...base, status: 'sent', providerId: 'outbox', text: out.text };
+      return fromResult(base, await senders.sms.send({ to: s.to!, body: out.text, idempotencyKey: r.idempotency_key }), { text: out.text });
+    }
+    // Email: tracked links, an open pixel, one-click unsubscribe.
+    const skip = (u: string) => u.startsWith(`${opts.publicUrl}/u/`) || u.startsWith(`${opts.publicUrl}/preferences/`);
+    let html = out.html ? rewriteLinks(out.html, (url) => link('t/c', { u: url }), { skip }) : undefined;
+    if (html) html = addOpenPixel(html, `${link('t/o')}.gif`);
+    const rendered = { subject: out.subject, html: html ?? null, text: out.text };
+    if (!senders.email) return { ...base, status: 'sent', providerId: 'outbox', ...rendered };
+    const headers = { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'X-Tenure-Message': String(r.id) };
+    const sent = await senders.email.send({ to: s.to!, from: s.from ?? senders.emailFrom, subject: out.subject, html, text: out.text, headers, messageId: r.idempotency_key });
+    return fromResult(base, sent, rendered);
+  } catch (err) {
+    // A bug, not a provider's answer: try again later rather than lose the message.
+    return { ...base, status: 'queued', reasonCode: 'internal', reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function renderWebhookBody(body: string, vars: Record<string, unknown>): { ok: true; text: string } | { ok: false; message: string } {
+  const r = renderTemplate({ v: 1, channel: 'webhook', subject: '', text: body }, vars);
+  if (!r.ok) return r;
+  try {
+    JSON.parse(r.text);
+  } catch {
+    return { ok: false, message: 'the webhook body template did not produce JSON' };
+  }
+  return { ok: true, text: r.text };
+}
+
+function fromResult(base: Outcome, r: SendResult, rendered: { subject?: string | null; html?: string | null; text?: string | null }): Outcome {
+  const o = { ...base, subject: rendered.subject ?? null, html: rendered.html ?? null, text: rendered.text ?? null };
+  if (r.ok) return { ...o, status: 'sent', providerId: r.providerId };
+  if (r.permanent) return { ...o, status: r.bounce ? 'bounced' : 'failed', reasonCode: r.bounce ? 'bounced' : 'provider_rejected', reason: r.reason };
+  return { ...o, status: 'queued', reasonCode: 'provider_unavailable', reason: r.reason, nextAttemptAt: r.retryAfterMs !== undefined ? new Date(Date.now() + r.retryAfterMs) : null };
+}
+
+/**
+ * Store what became of messages, in ONE statement (so it commits on its own, as soon as
+ * possible after the channel answered: the shorter that gap, the fewer messages a crash
+ * leaves handed over but unrecorded): the statuses, the suppression of hard-bounced
+ * addresses, and the timeline events of emails and SMS.
+ */
+async function record(db: Queryable, sending: Sending[], outcomes: Outcome[], now: Date, maxAttempts: number): Promise<void> {
+  const byId = new Map(sending.map((s) => [s.row.id, s]));
+  for (const o of outcomes) {
+    if (o.status !== 'queued') continue;
+    const s = byId.get(o.id)!;
+    const attempts = s.row.attempts + 1;
+    if (attempts >= maxAttempts) {
+      o.status = 'failed';
+      o.reasonCode = 'retries_exhausted';
+      o.reason = `gave up after ${attempts} attempts: ${o.reason}`;
+    } else {
+      // 30 s, 1, 2, 4 … minutes (at most an hour), with jitter so retries do not arrive together.
+      const backoff = Math.min(3_600_000, 30_000 * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
+      o.nextAttemptAt = new Date(Math.max(o.nextAttemptAt?.getTime() ?? 0, now.getTime() + backoff));
+    }
+  }
+  const eventOf = (o: Outcome, s: Sending): string | null => {
+    if ((s.row.channel !== 'email' && s.row.channel !== 'sms') || o.status === 'queued') return null;
+    if (o.status === 'sent') return s.row.channel === 'email' ? EMAIL_DELIVERED : SMS_DELIVERED;
+    return o.status === 'bounced' ? EMAIL_BOUNCED : MESSAGE_FAILED;
+  };
+  const rows = outcomes.map((o) => ({ o, s: byId.get(o.id)! }));
+  await db.query(
+    `WITH x AS (
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::jsonb[], $12::text[])
+         AS x(id, status, code, reason, subject, html, text, provider, next, ev, props, suppress)
+     ),
+     upd AS (
+       UPDATE messages m SET status = x.status, reason_code = x.code, reason = x.reason, subject = coalesce(x.subject, m.subject), body_html = coalesce(x.html, m.body_html),
+              body_text = coalesce(x.text, m.body_text), provider_id = x.provider, next_attempt_at = coalesce(x.next, m.next_attempt_at), lease_until = NULL,
+              sent_at = CASE WHEN x.status IN ('sent', 'delivered') THEN $13::timestamptz ELSE m.sent_at END
+         FROM x WHERE m.id = x.id
+       RETURNING m.id, m.workspace_id, m.customer_id, m.channel
+     ),
+     sup AS (
+       INSERT INTO suppressions (workspace_id, channel, address, reason)
+       SELECT u.workspace_id, u.channel, x.suppress, 'hard bounce of message ' || u.id FROM upd u JOIN x ON x.id = u.id WHERE x.suppress IS NOT NULL
+       ON CONFLICT DO NOTHING
+     )
+     INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
+     SELECT u.workspace_id, u.customer_id, 'tenure:message:' || u.id || ':' || x.ev, 'tenure', x.ev, cu.user_id, $13::timestamptz, $13::timestamptz, x.props, '{"library":{"name":"tenure"}}'::jsonb
+       FROM upd u JOIN x ON x.id = u.id JOIN customers cu ON cu.id = u.customer_id
+      WHERE x.ev IS NOT NULL
+     ON CONFLICT (workspace_id, message_id) DO NOTHING`,
+    [
+      rows.map(({ o }) => o.id),
+      rows.map(({ o }) => o.status),
+      rows.map(({ o }) => o.reasonCode),
+      rows.map(({ o }) => o.reason),
+      rows.map(({ o }) => o.subject),
+      rows.map(({ o }) => o.html),
+      rows.map(({ o }) => o.text),
+      rows.map(({ o }) => o.providerId),
+      rows.map(({ o }) => o.nextAttemptAt?.toISOString() ?? null),
+      rows.map(({ o, s }) => eventOf(o, s)),
+      rows.map(({ o, s }) =>
+        JSON.stringify({ messageId: s.row.id, channel: s.row.channel, journeyId: s.row.journey_id, stepId: s.row.step_id, templateId: s.row.template_id, variant: s.row.variant, ...(o.reason ? { reason: o.reason } : {}) }),
+      ),
+      rows.map(({ o, s }) => (o.status === 'bounced' ? s.to : null)),
+      new Date().toISOString(),
+    ],
+  );
+}
+
+/** Message events on customers' timelines, once each (keyed by message and event name). */
+export async function writeMessageEvents(
+  tx: Queryable,
+  events: Array<{ workspaceId: number; customerId: number; messageId: number; name: string; properties: Record<string, unknown>; type: 'tenure' | 'track'; key?: string }>,
+  now: Date,
+): Promise<number> {
+  if (events.length === 0) return 0;
+  const { rowCount } = await tx.query(
+    `INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
+     SELECT x.ws, x.c, x.mid, x.type, x.ev, cu.user_id, $7::timestamptz, $7::timestamptz, x.p, '{"library":{"name":"tenure"}}'::jsonb
+       FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::text[]) AS x(ws, c, mid, ev, p, type) JOIN customers cu ON cu.id = x.c
+     ON CONFLICT (workspace_id, message_id) DO NOTHING`,
+    [
+      events.map((e) => e.workspaceId),
+      events.map((e) => e.customerId),
+      events.map((e) => e.key ?? `tenure:message:${e.messageId}:${e.name}`),
+      events.map((e) => e.name),
+      events.map((e) => JSON.stringify(e.properties)),
+      events.map((e) => e.type),
+      now.toISOString(),
+    ],
+  );
+  return rowCount;
+}
+
+export { allGroupsKey };

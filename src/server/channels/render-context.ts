@@ -1,0 +1,24 @@
+import type { Queryable } from '../db/client.js';
+
+/** What templates can read of each customer besides traits: userId, stage, segment flags. */
+export async function loadRenderFacts(tx: Queryable, ws: number, ids: number[]): Promise<Map<number, Record<string, unknown>>> {
+  const { rows } = await tx.query<{ id: number; user_id: string | null; traits: Record<string, unknown>; stage: string | null; segments: string[] | null }>(
+    `SELECT c.id, c.user_id, c.traits, s.stage,
+            (SELECT array_agg(m.segment_id) FROM segment_members m WHERE m.workspace_id = c.workspace_id AND m.customer_id = c.id) AS segments
+       FROM customers c LEFT JOIN stage_states s ON s.workspace_id = c.workspace_id AND s.scope = 'customer' AND s.subject_id = c.id
+      WHERE c.workspace_id = $1 AND c.id = ANY($2::bigint[])`,
+    [ws, ids],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        customer: { ...r.traits, id: r.id, userId: r.user_id, traits: r.traits },
+        traits: r.traits,
+        stage: r.stage,
+        segments: Object.fromEntries((r.segments ?? []).map((s) => [s, true])),
+      },
+    ]),
+  );
+}
+

@@ -1,0 +1,125 @@
+import type { Channel } from '../../contracts/journey.js';
+import type { Queryable } from '../db/client.js';
+import { writeMessageEvents } from './dispatcher.js';
+import { peekToken, verifyToken, type LinkClaims } from './link-tokens.js';
+import { allGroupsKey } from './policy.js';
+import { getMessagingSettings } from './settings.repo.js';
+
+/** Events a customer's reaction to a message writes on their timeline (Segment's email event names). */
+export const EMAIL_OPENED = 'Email Opened';
+export const EMAIL_LINK_CLICKED = 'Email Link Clicked';
+export const EMAIL_MARKED_AS_SPAM = 'Email Marked as Spam';
+export const UNSUBSCRIBED = 'Unsubscribed';
+
+/** The message a link is about, once its token is verified. */
+export interface LinkedMessage {
+  claims: LinkClaims;
+  channel: Channel;
+  groupId: string | null;
+  journeyId: string | null;
+  templateId: string | null;
+  variant: string | null;
+}
+
+/** Verify a link token with its workspace's secret and find the message (null: forged, or the message is gone). */
+export async function resolveLink(db: Queryable, token: string): Promise<LinkedMessage | null> {
+  const peek = peekToken(token);
+  if (!peek) return null;
+  const { secret } = await getMessagingSettings(db, peek.w);
+  const claims = verifyToken(secret, token);
+  if (!claims) return null;
+  const { rows } = await db.query<{ channel: Channel; group_id: string | null; journey_id: string | null; template_id: string | null; variant: string | null }>(
+    `SELECT channel, group_id, journey_id, template_id, variant FROM messages WHERE workspace_id = $1 AND id = $2 AND customer_id = $3`,
+    [claims.w, claims.m, claims.c],
+  );
+  const m = rows[0];
+  return m ? { claims, channel: m.channel, groupId: m.group_id, journeyId: m.journey_id, templateId: m.template_id, variant: m.variant } : null;
+}
+
+const props = (l: LinkedMessage, extra: Record<string, unknown> = {}) => ({ messageId: l.claims.m, channel: l.channel, journeyId: l.journeyId, templateId: l.templateId, variant: l.variant, ...extra });
+
+/** The open pixel was loaded: the first open is recorded on the message and the timeline. Returns whether it was the first. */
+export async function recordOpen(db: Queryable, l: LinkedMessage, now: Date): Promise<boolean> {
+  const { rowCount } = await db.query(`UPDATE messages SET opened_at = $3 WHERE workspace_id = $1 AND id = $2 AND opened_at IS NULL`, [l.claims.w, l.claims.m, now.toISOString()]);
+  if (rowCount === 0) return false;
+  await writeMessageEvents(db, [{ workspaceId: l.claims.w, customerId: l.claims.c, messageId: l.claims.m, name: EMAIL_OPENED, properties: props(l), type: 'track' }], now);
+  return true;
+}
+
+/** A tracked link was followed: recorded (a click implies an open), once per message and URL. */
+export async function recordClick(db: Queryable, l: LinkedMessage, url: string, now: Date): Promise<void> {
+  await db.query(`UPDATE messages SET clicked_at = coalesce(clicked_at, $3), opened_at = coalesce(opened_at, $3) WHERE workspace_id = $1 AND id = $2`, [l.claims.w, l.claims.m, now.toISOString()]);
+  await writeMessageEvents(
+    db,
+    [{ workspaceId: l.claims.w, customerId: l.claims.c, messageId: l.claims.m, name: EMAIL_LINK_CLICKED, properties: props(l, { url }), type: 'track', key: `tenure:message:${l.claims.m}:click:${url.slice(0, 300)}` }],
+    now,
+  );
+}
+
+/**
+ * Set a customer's consent for groups (or `$all:<channel>`); writes `Unsubscribed` /
+ * `Subscribed` events for real changes. Returns the keys that changed.
+ */
+export async function setConsent(db: Queryable, workspaceId: number, customerId: number, changes: Array<{ groupId: string; subscribed: boolean }>, source: string, now: Date, messageId?: number): Promise<string[]> {
+  const changed: string[] = [];
+  for (const c of changes) {
+    const { rows } = await db.query<{ subscribed: boolean | null }>(
+      `WITH old AS (SELECT subscribed FROM consents WHERE workspace_id = $1 AND customer_id = $2 AND group_id = $3)
+       INSERT INTO consents (workspace_id, customer_id, group_id, subscribed, source, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (workspace_id, customer_id, group_id) DO UPDATE SET subscribed = EXCLUDED.subscribed, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at
+       RETURNING (SELECT subscribed FROM old) AS subscribed`,
+      [workspaceId, customerId, c.groupId, c.subscribed, source, now.toISOString()],
+    );
+    if (rows[0]?.subscribed !== c.subscribed) changed.push(c.groupId);
+  }
+  const events = changes
+    .filter((c) => changed.includes(c.groupId))
+    .map((c) => ({
+      workspaceId,
+      customerId,
+      messageId: messageId ?? 0,
+      name: c.subscribed ? 'Subscribed' : UNSUBSCRIBED,
+      properties: { groupId: c.groupId.startsWith('$all:') ? null : c.groupId, channel: c.groupId.startsWith('$all:') ? c.groupId.slice(5) : undefined, all: c.groupId.startsWith('$all:'), source, messageId },
+      type: 'track' as const,
+      key: `tenure:consent:${customerId}:${c.groupId}:${now.getTime()}:${c.subscribed ? 'sub' : 'unsub'}`,
+    }));
+  await writeMessageEvents(db, events, now);
+  return changed;
+}
+
+/**
+ * One-click unsubscribe from a message's link: from its subscription group, or (a
+ * message without one) from everything on its channel.
+ */
+export async function unsubscribeFromLink(db: Queryable, l: LinkedMessage, now: Date): Promise<{ groupId: string }> {
+  const groupId = l.groupId ?? allGroupsKey(l.channel);
+  await setConsent(db, l.claims.w, l.claims.c, [{ groupId, subscribed: false }], 'unsubscribe_link', now, l.claims.m);
+  return { groupId };
+}
+
+/** A provider reported a spam complaint: suppress the address and unsubscribe from the channel. */
+export async function recordComplaint(db: Queryable, workspaceId: number, messageId: number, now: Date): Promise<boolean> {
+  const { rows } = await db.query<{ customer_id: number; channel: Channel; to_address: string | null; journey_id: string | null; template_id: string | null; variant: string | null }>(
+    `SELECT customer_id, channel, to_address, journey_id, template_id, variant FROM messages WHERE workspace_id = $1 AND id = $2`,
+    [workspaceId, messageId],
+  );
+  const m = rows[0];
+  if (!m) return false;
+  if (m.to_address) await db.query(`INSERT INTO suppressions (workspace_id, channel, address, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [workspaceId, m.channel, m.to_address, `spam complaint about message ${messageId}`]);
+  await setConsent(db, workspaceId, m.customer_id, [{ groupId: allGroupsKey(m.channel), subscribed: false }], 'complaint', now, messageId);
+  await writeMessageEvents(db, [{ workspaceId, customerId: m.customer_id, messageId, name: EMAIL_MARKED_AS_SPAM, properties: { messageId, channel: m.channel, journeyId: m.journey_id, templateId: m.template_id }, type: 'track' }], now);
+  return true;
+}
+
+/** A provider reported a bounce after acceptance: mark the message, suppress the address on a hard bounce. */
+export async function recordBounce(db: Queryable, workspaceId: number, messageId: number, hard: boolean, reason: string, now: Date): Promise<boolean> {
+  const { rows } = await db.query<{ customer_id: number; channel: Channel; to_address: string | null }>(
+    `UPDATE messages SET status = 'bounced', reason_code = $3, reason = $4 WHERE workspace_id = $1 AND id = $2 RETURNING customer_id, channel, to_address`,
+    [workspaceId, messageId, hard ? 'bounced' : 'soft_bounce', reason],
+  );
+  const m = rows[0];
+  if (!m) return false;
+  if (hard && m.to_address) await db.query(`INSERT INTO suppressions (workspace_id, channel, address, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [workspaceId, m.channel, m.to_address, `hard bounce of message ${messageId}: ${reason}`]);
+  await writeMessageEvents(db, [{ workspaceId, customerId: m.customer_id, messageId, name: 'Email Bounced', properties: { messageId, hard, reason }, type: 'tenure' }], now);
+  return true;
+}

@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBody } from '../../../contracts/errors.js';
+import type { Db } from '../../db/client.js';
+import { findCustomerId } from '../../identity/customers.read.js';
+import { writeMessageEvents } from '../../channels/dispatcher.js';
+import { authenticateWrite, type KeyResolver } from '../auth.js';
+import { HttpError } from '../errors.js';
+
+const Who = z.object({
+  userId: z.string().min(1).max(512).optional(),
+  anonymousId: z.string().min(1).max(512).optional(),
+});
+const InboxItem = z.object({
+  id: z.number().int(),
+  title: z.string().nullable(),
+  body: z.string(),
+  html: z.string().nullable(),
+  journeyId: z.string().nullable(),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+});
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
+
+/**
+ * The in-app inbox for the customer's SDK, with the write key (like ingestion): the
+ * customer's delivered in-app messages, newest first, and read / dismiss. The customer is
+ * named by userId or anonymousId, as in every Segment call.
+ */
+export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; onCustomerEvents?: (ws: number, ids: number[]) => void }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const customerOf = async (ws: number, who: z.infer<typeof Who>) => {
+    const id = who.userId ?? who.anonymousId;
+    if (!id) throw new HttpError(400, 'validation_failed', 'give userId or anonymousId', { field: 'userId' });
+    return findCustomerId(deps.db, ws, id);
+  };
+
+  r.get('/v1/inbox', {
+    schema: {
+      tags: ['inbox'],
+      summary: "The customer's in-app messages (not dismissed), newest first",
+      security: [{ writeKey: [] }],
+      querystring: Who.extend({ unread: z.enum(['true', 'false']).optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+      response: { 200: z.object({ messages: z.array(InboxItem), unread: z.number().int() }), ...errors },
+    },
+    handler: async (req) => {
+      const ws = await authenticateWrite(deps.keys, req);
+      const c = await customerOf(ws.id, req.query);
+      if (c === null) return { messages: [], unread: 0 };
+      const { rows } = await deps.db.query<{ id: number; title: string | null; body: string; html: string | null; journeyId: string | null; createdAt: Date; readAt: Date | null }>(
+        `SELECT id, subject AS title, coalesce(body_text, '') AS body, body_html AS html, journey_id AS "journeyId", created_at AS "createdAt", read_at AS "readAt"
+           FROM messages WHERE workspace_id = $1 AND customer_id = $2 AND channel = 'inapp' AND status = 'delivered' AND dismissed_at IS NULL
+            AND ($3::bool IS NOT TRUE OR read_at IS NULL)
+          ORDER BY created_at DESC, id DESC LIMIT $4`,
+        [ws.id, c, req.query.unread === 'true' ? true : null, req.query.limit],
+      );
+      const { rows: n } = await deps.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM messages WHERE workspace_id = $1 AND customer_id = $2 AND channel = 'inapp' AND status = 'delivered' AND dismissed_at IS NULL AND read_at IS NULL`,
+        [ws.id, c],
+      );
+      return { messages: rows.map((m) => ({ ...m, createdAt: m.createdAt.toISOString(), readAt: m.readAt?.toISOString() ?? null })), unread: n[0]!.n };
+    },
+  });
+
+  for (const action of ['read', 'dismiss'] as const) {
+    r.post(`/v1/inbox/:id/${action}`, {
+      schema: {
+        tags: ['inbox'],
+        summary: action === 'read' ? 'Mark an in-app message read' : 'Dismiss an in-app message (it leaves the inbox)',
+        security: [{ writeKey: [] }],
+        params: z.object({ id: z.coerce.number().int().positive() }),
+        body: Who,
+        response: { 200: z.object({ ok: z.literal(true) }), ...errors },
+      },
+      handler: async (req) => {
+        const ws = await authenticateWrite(deps.keys, req);
+        const c = await customerOf(ws.id, req.body);
+        const col = action === 'read' ? 'read_at' : 'dismissed_at';
+        const now = new Date();
+        const { rows } = await deps.db.query<{ first: boolean; journey_id: string | null }>(
+          `UPDATE messages SET ${col} = coalesce(${col}, $4), read_at = coalesce(read_at, $4) WHERE workspace_id = $1 AND id = $2 AND customer_id = $3 AND channel = 'inapp'
+           RETURNING (${col} = $4) AS first, journey_id`,
+          [ws.id, req.params.id, c, now.toISOString()],
+        );
+        if (!rows[0] || c === null) throw new HttpError(404, 'not_found', `no in-app message ${req.params.id} for this customer`);
+        if (rows[0].first) {
+          const name = action === 'read' ? 'In-App Message Read' : 'In-App Message Dismissed';
+          await writeMessageEvents(deps.db, [{ workspaceId: ws.id, customerId: c, messageId: req.params.id, name, properties: { messageId: req.params.id, journeyId: rows[0].journey_id }, type: 'track' }], now);
+          deps.onCustomerEvents?.(ws.id, [c]);
+        }
+        return { ok: true as const };
+      },
+    });
+  }
+}

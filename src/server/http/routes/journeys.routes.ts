@@ -1,0 +1,171 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBody } from '../../../contracts/errors.js';
+import { JourneyInput, JourneyList, JourneyView } from '../../../contracts/journey.js';
+import type { Db } from '../../db/client.js';
+import type { ModelCache } from '../../lifecycle/models.repo.js';
+import { journeyStats } from '../../journeys/journey-stats.js';
+import { checkDefinition } from '../../journeys/journeys.service.js';
+import { getJourney, insertJourney, listJourneys, newJourneyId, publishJourney, setJourneyStatus, updateJourney, type StoredJourney } from '../../journeys/journeys.repo.js';
+import { authenticateAdmin, type KeyResolver } from '../auth.js';
+import { HttpError } from '../errors.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const security = [{ adminKey: [] }];
+const tags = ['journeys'];
+const IdParams = z.object({ id: z.string().min(1).max(100) });
+
+const VariantStats = z.object({ variant: z.string(), entered: z.number(), converted: z.number(), rate: z.number().nullable(), liftVsHoldout: z.number().nullable(), pValue: z.number().nullable() });
+const JourneyStatsView = z.object({
+  entered: z.number(),
+  active: z.number(),
+  converted: z.number(),
+  completed: z.number(),
+  exited: z.number(),
+  failed: z.number(),
+  activeByStep: z.record(z.string(), z.number()),
+  endedByReason: z.record(z.string(), z.number()),
+  messages: z.record(z.string(), z.record(z.string(), z.number())),
+  skippedByReason: z.record(z.string(), z.number()),
+  variants: z.array(VariantStats).describe('Per A/B variant: conversion, lift over the holdout and the p-value of a two-proportion z-test against it'),
+});
+
+export function journeyView(j: StoredJourney) {
+  return {
+    id: j.id,
+    name: j.name,
+    description: j.description,
+    status: j.status,
+    version: j.version,
+    liveVersion: j.liveVersion,
+    definition: j.definition,
+    createdAt: j.createdAt.toISOString(),
+    updatedAt: j.updatedAt.toISOString(),
+    publishedAt: j.publishedAt?.toISOString() ?? null,
+  };
+}
+
+/** What the admin API tells the journey engine of this process. */
+export interface JourneyNotifier {
+  journeysChanged(workspaceId: number): void;
+}
+
+/** Admin API over journeys: definitions (versioned), publish / pause, stats. */
+export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; notify?: JourneyNotifier }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  const load = async (ws: number, id: string) => {
+    const j = await getJourney(deps.db, ws, id);
+    if (!j || j.status === 'archived') throw new HttpError(404, 'not_found', `no journey "${id}"`);
+    return j;
+  };
+  const check = async (ws: number, input: JourneyInput) => {
+    const { model } = await deps.models.get(deps.db, ws);
+    const problem = await checkDefinition(deps.db, ws, input.definition, model, 'body.definition');
+    if (problem) throw new HttpError(400, 'validation_failed', problem.message.startsWith('body.') ? problem.message : `${problem.field}: ${problem.message}`, { field: problem.field });
+  };
+
+  r.get('/api/journeys', {
+    schema: { tags, summary: 'Every journey (newest definition)', security, response: { 200: JourneyList, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      return { journeys: (await listJourneys(deps.db, ws.id)).map(journeyView) };
+    },
+  });
+
+  r.post('/api/journeys', {
+    schema: {
+      tags,
+      summary: 'Create a journey (a draft: publish it to start taking customers)',
+      description: 'Invalid definitions are answered 400 naming the bad step and field (e.g. `body.definition.steps.2.next`).',
+      security,
+      body: JourneyInput,
+      response: { 201: JourneyView, ...errors },
+    },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      await check(ws.id, req.body);
+      const id = newJourneyId();
+      await deps.db.transaction((tx) => insertJourney(tx, ws.id, id, req.body));
+      return reply.status(201).send(journeyView((await getJourney(deps.db, ws.id, id))!));
+    },
+  });
+
+  r.get('/api/journeys/:id', {
+    schema: { tags, summary: 'One journey', security, params: IdParams, response: { 200: JourneyView, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      return journeyView(await load(ws.id, req.params.id));
+    },
+  });
+
+  r.put('/api/journeys/:id', {
+    schema: {
+      tags,
+      summary: 'Edit a journey',
+      description: 'Editing a published journey makes a new version; customers already in it stay on theirs. Publish again to let new customers enter the new version.',
+      security,
+      params: IdParams,
+      body: JourneyInput,
+      response: { 200: JourneyView, ...errors },
+    },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      await check(ws.id, req.body);
+      await deps.db.transaction(async (tx) => {
+        const j = await getJourney(tx, ws.id, req.params.id, { forUpdate: true });
+        if (!j || j.status === 'archived') throw new HttpError(404, 'not_found', `no journey "${req.params.id}"`);
+        await updateJourney(tx, j, req.body);
+      });
+      return journeyView(await load(ws.id, req.params.id));
+    },
+  });
+
+  r.delete('/api/journeys/:id', {
+    schema: { tags, summary: 'Archive a journey: no new entries, runs stop where they are', security, params: IdParams, response: { 204: z.null(), ...errors } },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      await load(ws.id, req.params.id);
+      await setJourneyStatus(deps.db, ws.id, req.params.id, 'archived');
+      deps.notify?.journeysChanged(ws.id);
+      return reply.status(204).send(null);
+    },
+  });
+
+  r.post('/api/journeys/:id/publish', {
+    schema: { tags, summary: 'Publish the newest version: customers enter it on triggers from now on; paused runs resume', security, params: IdParams, response: { 200: JourneyView, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const j = await load(ws.id, req.params.id);
+      const { model } = await deps.models.get(deps.db, ws.id);
+      // Templates or segments it names may have been deleted since it was saved.
+      const problem = await checkDefinition(deps.db, ws.id, j.definition, model);
+      if (problem) throw new HttpError(400, 'validation_failed', `cannot publish: ${problem.message}`, { field: problem.field });
+      await deps.db.transaction((tx) => publishJourney(tx, j, new Date()));
+      deps.notify?.journeysChanged(ws.id);
+      return journeyView(await load(ws.id, req.params.id));
+    },
+  });
+
+  r.post('/api/journeys/:id/pause', {
+    schema: { tags, summary: 'Pause: no new entries, runs wait where they are until published again', security, params: IdParams, response: { 200: JourneyView, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const j = await load(ws.id, req.params.id);
+      if (j.status !== 'live') throw new HttpError(409, 'conflict', `journey "${j.id}" is ${j.status}, not live`);
+      await setJourneyStatus(deps.db, ws.id, j.id, 'paused');
+      deps.notify?.journeysChanged(ws.id);
+      return journeyView(await load(ws.id, req.params.id));
+    },
+  });
+
+  r.get('/api/journeys/:id/stats', {
+    schema: { tags, summary: 'Entered, active per step, converted, exited, messages by status, A/B results', security, params: IdParams, response: { 200: JourneyStatsView, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      await load(ws.id, req.params.id);
+      return journeyStats(deps.db, ws.id, req.params.id);
+    },
+  });
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBody } from '../../../contracts/errors.js';
+import { TemplateInput, TemplatePreview, TemplatePreviewInput, TemplateView } from '../../../contracts/messaging.js';
+import type { Db } from '../../db/client.js';
+import { findCustomerId } from '../../identity/customers.read.js';
+import { loadRenderFacts } from '../../channels/render-context.js';
+import { compileTemplate, renderTemplate } from '../../channels/templates.js';
+import { deleteTemplate, getTemplate, listTemplates, newTemplateId, saveTemplate, type StoredTemplate } from '../../channels/templates.repo.js';
+import { authenticateAdmin, type KeyResolver } from '../auth.js';
+import { HttpError } from '../errors.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const security = [{ adminKey: [] }];
+const tags = ['templates'];
+const IdParams = z.object({ id: z.string().min(1).max(64) });
+const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" and "_"');
+
+function view(t: StoredTemplate) {
+  return { id: t.id, name: t.name, channel: t.channel, format: t.format, subject: t.subject, body: t.body, text: t.text, version: t.version, createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString() };
+}
+
+export interface MessageNotifier {
+  /** A message was queued outside a journey (a test send): deliver it soon. */
+  messagesQueued(): void;
+}
+
+/** Admin API over message templates: Liquid checked at save time (errors give line and column), preview with a real customer, test send. */
+export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; notify?: MessageNotifier }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  const compile = async (input: TemplateInput) => {
+    const format = input.format ?? (input.channel === 'email' ? 'mjml' : 'text');
+    if (input.channel !== 'email' && format !== 'text') throw new HttpError(400, 'validation_failed', `body.format: ${input.channel} templates are text; "${format}" is for email`, { field: 'format' });
+    const c = await compileTemplate({ channel: input.channel, subject: input.subject, body: input.body, text: input.text, format });
+    if (!c.ok) {
+      const { field, line, column, message } = c.error;
+      throw new HttpError(400, 'validation_failed', `body.${field}: line ${line}, column ${column}: ${message}`, { field });
+    }
+    return { format, compiled: c.compiled };
+  };
+
+  r.get('/api/templates', {
+    schema: { tags, summary: 'Every template', security, response: { 200: z.object({ templates: z.array(TemplateView) }), ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      return { templates: (await listTemplates(deps.db, ws.id)).map(view) };
+    },
+  });
+
+  r.post('/api/templates', {
+    schema: { tags, summary: 'Create a template (give `id` to choose it)', security, body: TemplateInput.extend({ id: Id.optional() }), response: { 201: TemplateView, ...errors } },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const { id = newTemplateId(), ...input } = req.body;
+      if (await getTemplate(deps.db, ws.id, id)) throw new HttpError(409, 'conflict', `template "${id}" exists; PUT /api/templates/${id} changes it`);
+      const { format, compiled } = await compile(input);
+      return reply.status(201).send(view(await saveTemplate(deps.db, ws.id, id, { ...input, format }, compiled)));
+    },
+  });
+
+  r.get('/api/templates/:id', {
+    schema: { tags, summary: 'One template', security, params: IdParams, response: { 200: TemplateView, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const t = await getTemplate(deps.db, ws.id, req.params.id);
+      if (!t) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
+      return view(t);
+    },
+  });
+
+  r.put('/api/templates/:id', {
+    schema: { tags, summary: 'Replace a template (messages not yet sent use the new version)', security, params: IdParams, body: TemplateInput, response: { 200: TemplateView, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const old = await getTemplate(deps.db, ws.id, req.params.id);
+      if (!old) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
+      if (old.channel !== req.body.channel) throw new HttpError(400, 'validation_failed', `body.channel: template "${old.id}" is for ${old.channel}; journeys send it on that channel, so make a new template for ${req.body.channel}`, { field: 'channel' });
+      const { format, compiled } = await compile(req.body);
+      return view(await saveTemplate(deps.db, ws.id, req.params.id, { ...req.body, format }, compiled));
+    },
+  });
+
+  r.delete('/api/templates/:id', {
+    schema: { tags, summary: 'Delete a template not used by any live journey', security, params: IdParams, response: { 204: z.null(), ...errors } },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const { rows } = await deps.db.query<{ id: string }>(
+        `SELECT DISTINCT j.id FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version IN (j.version, j.live_version)
+          WHERE j.workspace_id = $1 AND j.status <> 'archived' AND EXISTS (SELECT 1 FROM jsonb_array_elements(v.definition -> 'steps') s WHERE s ->> 'template' = $2)`,
+        [ws.id, req.params.id],
+      );
+      if (rows.length > 0) throw new HttpError(409, 'conflict', `template "${req.params.id}" is used by journeys ${rows.map((x) => x.id).join(', ')}; change or archive them first`);
+      if (!(await deleteTemplate(deps.db, ws.id, req.params.id))) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
+      return reply.status(204).send(null);
+    },
+  });
+
+  const customerOf = async (ws: number, id: string) => {
+    const c = await findCustomerId(deps.db, ws, id);
+    if (c === null) throw new HttpError(400, 'validation_failed', `body.customerId: no customer with userId or anonymousId "${id}"`, { field: 'customerId' });
+    return c;
+  };
+
+  r.post('/api/templates/:id/preview', {
+    schema: { tags, summary: "Render a template with a real customer's data (links are not tracked in a preview)", security, params: IdParams, body: TemplatePreviewInput, response: { 200: TemplatePreview, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const t = await getTemplate(deps.db, ws.id, req.params.id);
+      if (!t) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
+      const c = await customerOf(ws.id, req.body.customerId);
+      const vars = (await loadRenderFacts(deps.db, ws.id, [c])).get(c) ?? {};
+      const out = renderTemplate(t.compiled, { ...vars, event: req.body.event ?? null, journey: { id: 'preview', name: 'Preview', variant: null }, message: { id: 0 }, unsubscribe_url: '#unsubscribe', preferences_url: '#preferences' });
+      if (!out.ok) throw new HttpError(400, 'validation_failed', `rendering failed for this customer: ${out.message}`);
+      return { subject: out.subject || null, html: out.html ?? null, text: out.text };
+    },
+  });
+
+  r.post('/api/templates/:id/test-send', {
+    schema: {
+      tags,
+      summary: 'Send a template to one customer now (through the real channel, as a transactional message)',
+      security,
+      params: IdParams,
+      body: z.strictObject({ customerId: z.string().min(1) }),
+      response: { 202: z.object({ messageId: z.number().int() }), ...errors },
+    },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const t = await getTemplate(deps.db, ws.id, req.params.id);
+      if (!t) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
+      const c = await customerOf(ws.id, req.body.customerId);
+      const now = new Date().toISOString();
+      const { rows } = await deps.db.query<{ id: number }>(
+        `INSERT INTO messages (workspace_id, customer_id, channel, template_id, transactional, idempotency_key, status, context, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, true, $5, 'queued', '{"test":true}', $6, $6) RETURNING id`,
+        [ws.id, c, t.channel, t.id, `test:${randomUUID()}`, now],
+      );
+      deps.notify?.messagesQueued();
+      return reply.status(202).send({ messageId: rows[0]!.id });
+    },
+  });
+}

@@ -1,0 +1,147 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../db/client.js';
+import { allGroupsKey } from '../../channels/policy.js';
+import { recordClick, recordOpen, resolveLink, setConsent, unsubscribeFromLink, type LinkedMessage } from '../../channels/tracking.js';
+
+/** 1×1 transparent GIF. */
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+const Token = z.object({ token: z.string().min(10).max(4_000) });
+
+export interface TrackingDeps {
+  db: Db;
+  /** Events were written on these customers' timelines (opens, clicks, consent changes). */
+  onCustomerEvents?: (workspaceId: number, customerIds: number[]) => void;
+}
+
+/**
+ * The links inside messages, reached by customers without any key: the open pixel, the
+ * click redirect, one-click unsubscribe (RFC 8058: a POST from the mail client) with a
+ * confirmation page, and the hosted preference page. Every token is signed; a forged or
+ * stale one gets a plain page (or, for the pixel, the pixel) and changes nothing.
+ */
+export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const hide = { hide: true };
+  const touched = (l: LinkedMessage) => deps.onCustomerEvents?.(l.claims.w, [l.claims.c]);
+
+  r.get('/t/o/:token', {
+    schema: { ...hide, params: Token },
+    handler: async (req, reply) => {
+      const l = await resolveLink(deps.db, req.params.token.replace(/\.gif$/, '')).catch(() => null);
+      if (l && (await recordOpen(deps.db, l, new Date()))) touched(l);
+      return reply.header('content-type', 'image/gif').header('cache-control', 'no-store, max-age=0').send(PIXEL);
+    },
+  });
+
+  r.get('/t/c/:token', {
+    schema: { ...hide, params: Token },
+    handler: async (req, reply) => {
+      const l = await resolveLink(deps.db, req.params.token).catch(() => null);
+      const url = l?.claims.u;
+      if (!l || !url || !/^https?:\/\//i.test(url)) return page(reply.status(404), 'Link not found', 'This link is not valid. It may have been copied incompletely.');
+      await recordClick(deps.db, l, url, new Date());
+      touched(l);
+      return reply.redirect(url, 302);
+    },
+  });
+
+  // GET shows a confirmation (mail scanners follow GET links; only a person's click or the mail client's POST unsubscribes).
+  r.get('/u/:token', {
+    schema: { ...hide, params: Token },
+    handler: async (req, reply) => {
+      const l = await resolveLink(deps.db, req.params.token);
+      if (!l) return page(reply.status(404), 'Link not valid', 'This unsubscribe link is not valid. It may have been copied incompletely.');
+      const what = await groupName(deps.db, l);
+      return page(
+        reply,
+        'Unsubscribe',
+        `<p>Stop receiving ${esc(what)}?</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>
+         <p><a href="../preferences/${esc(req.params.token)}">Manage all your preferences</a></p>`,
+      );
+    },
+  });
+
+  r.post('/u/:token', {
+    schema: { ...hide, params: Token },
+    handler: async (req, reply) => {
+      const l = await resolveLink(deps.db, req.params.token);
+      if (!l) return page(reply.status(404), 'Link not valid', 'This unsubscribe link is not valid.');
+      await unsubscribeFromLink(deps.db, l, new Date());
+      touched(l);
+      const what = await groupName(deps.db, l);
+      return page(reply, 'Unsubscribed', `<p>You will no longer receive ${esc(what)}.</p><p><a href="../preferences/${esc(req.params.token)}">Manage all your preferences</a></p>`);
+    },
+  });
+
+  r.get('/preferences/:token', {
+    schema: { ...hide, params: Token },
+    handler: async (req, reply) => {
+      const l = await resolveLink(deps.db, req.params.token);
+      if (!l) return page(reply.status(404), 'Link not valid', 'This preferences link is not valid.');
+      return page(reply, 'Your preferences', await preferenceForm(deps.db, l, false));
+    },
+  });
+
+  r.post('/preferences/:token', {
+    schema: { ...hide, params: Token },
+    handler: async (req, reply) => {
+      const l = await resolveLink(deps.db, req.params.token);
+      if (!l) return page(reply.status(404), 'Link not valid', 'This preferences link is not valid.');
+      const form = (req.body ?? {}) as Record<string, string | string[]>;
+      const picked = new Set(([] as string[]).concat(form.group ?? []));
+      const groups = await channelGroups(deps.db, l);
+      const all = form.all === 'off';
+      const changes = [{ groupId: allGroupsKey(l.channel), subscribed: !all }, ...groups.map((g) => ({ groupId: g.id, subscribed: !all && picked.has(g.id) }))];
+      await setConsent(deps.db, l.claims.w, l.claims.c, changes, 'preference_page', new Date(), l.claims.m);
+      touched(l);
+      return page(reply, 'Your preferences', `<p class="ok">Saved.</p>${await preferenceForm(deps.db, l, true)}`);
+    },
+  });
+}
+
+async function channelGroups(db: Db, l: LinkedMessage): Promise<Array<{ id: string; name: string; description: string; opt_in: boolean }>> {
+  const { rows } = await db.query<{ id: string; name: string; description: string; opt_in: boolean }>(
+    `SELECT id, name, description, opt_in FROM subscription_groups WHERE workspace_id = $1 AND channel = $2 ORDER BY name`,
+    [l.claims.w, l.channel],
+  );
+  return rows;
+}
+
+async function groupName(db: Db, l: LinkedMessage): Promise<string> {
+  if (!l.groupId) return `any ${l.channel === 'email' ? 'marketing emails' : `${l.channel} messages`} from us`;
+  const { rows } = await db.query<{ name: string }>(`SELECT name FROM subscription_groups WHERE workspace_id = $1 AND id = $2`, [l.claims.w, l.groupId]);
+  return `“${rows[0]?.name ?? l.groupId}” messages`;
+}
+
+async function preferenceForm(db: Db, l: LinkedMessage, _saved: boolean): Promise<string> {
+  const groups = await channelGroups(db, l);
+  const { rows } = await db.query<{ group_id: string; subscribed: boolean }>(`SELECT group_id, subscribed FROM consents WHERE workspace_id = $1 AND customer_id = $2`, [l.claims.w, l.claims.c]);
+  const consent = new Map(rows.map((r) => [r.group_id, r.subscribed]));
+  const allOff = consent.get(allGroupsKey(l.channel)) === false;
+  const boxes = groups
+    .map((g) => {
+      const on = !allOff && (consent.get(g.id) ?? !g.opt_in);
+      return `<label><input type="checkbox" name="group" value="${esc(g.id)}"${on ? ' checked' : ''}> ${esc(g.name)}${g.description ? ` <small>${esc(g.description)}</small>` : ''}</label>`;
+    })
+    .join('');
+  return `<form method="post">${boxes || '<p>There are no subscription groups for this channel.</p>'}
+    <label><input type="checkbox" name="all" value="off"${allOff ? ' checked' : ''}> Unsubscribe from all ${esc(l.channel)} messages</label>
+    <button type="submit">Save</button></form>`;
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function page(reply: FastifyReply, title: string, body: string): FastifyReply {
+  return reply
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1f2937}h1{font-size:1.4rem}label{display:block;margin:.5rem 0}small{color:#6b7280;display:block;margin-left:1.6rem}button{margin-top:1rem;padding:.5rem 1.2rem;border:0;border-radius:.4rem;background:#4f46e5;color:#fff;font-size:1rem}.ok{color:#047857}</style>
+</head><body><h1>${esc(title)}</h1>${body.startsWith('<') ? body : `<p>${esc(body)}</p>`}</body></html>`,
+    );
+}

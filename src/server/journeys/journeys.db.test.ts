@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { JourneyDefinitionSchema, type JourneyDefinitionInput } from '../../contracts/journey.js';
+import type { Db } from '../db/client.js';
+import { ingestEvents } from '../ingest/ingest.service.js';
+import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
+import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
+import { compileTemplate } from '../channels/templates.js';
+import { saveTemplate } from '../channels/templates.repo.js';
+import type { Senders } from '../channels/dispatcher.js';
+import type { SendResult } from '../channels/send-result.js';
+import { JourneyWorker } from './journey-worker.js';
+import { getJourney, insertJourney, publishJourney } from './journeys.repo.js';
+
+let seq = 0;
+function call(type: 'track' | 'identify', fields: Record<string, unknown>, at: Date): NormalizedEvent {
+  const r = normalizeCall({ messageId: `jt-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: at, bodyBytes: 100 }, 0, '');
+  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
+  return r.event;
+}
+
+const DAY = 86_400_000;
+
+/** A channel that records what it was handed (the SMTP path has its own end-to-end test). */
+function recordingSenders() {
+  const sent: Array<{ to: string; subject: string; html?: string; text: string; messageId: string; headers?: Record<string, string> }> = [];
+  let failNext: SendResult | null = null;
+  const senders: Senders = {
+    email: {
+      send: async (m) => {
+        if (failNext) {
+          const r = failNext;
+          failNext = null;
+          return r;
+        }
+        sent.push(m);
+        return { ok: true, providerId: `p${sent.length}` };
+      },
+    },
+    sms: null,
+    webhook: async () => ({ ok: true, providerId: null }),
+    emailFrom: 'Tenure <hello@example.test>',
+  };
+  return { senders, sent, failWith: (r: SendResult) => (failNext = r) };
+}
+
+for (const target of dbTargets()) {
+  describe(`journeys in the database (${target.name})`, () => {
+    let db: Db;
+    let ws: number;
+    let clock = new Date();
+    const channel = recordingSenders();
+    let worker: JourneyWorker;
+    before(async () => {
+      db = await target.open();
+      ws = (await makeWorkspace(db)).workspace.id;
+      await db.query(`INSERT INTO messaging_settings (workspace_id, settings) VALUES ($1, $2)`, [ws, JSON.stringify({ caps: [], quietHours: null, emailFrom: null, secret: 'test-secret' })]);
+      worker = new JourneyWorker(db, { senders: channel.senders, publicUrl: 'http://tenure.test', clock: () => clock });
+    });
+    after(async () => {
+      await worker.stop();
+      await db.close();
+    });
+
+    const journey = async (id: string, d: JourneyDefinitionInput) => {
+      const definition = JourneyDefinitionSchema.parse(d);
+      await insertJourney(db, ws, id, { name: id, description: '', definition });
+      await publishJourney(db, (await getJourney(db, ws, id))!, clock);
+      worker.journeysChanged(ws);
+    };
+    const template = async (id: string, subject: string, body: string) => {
+      const c = await compileTemplate({ channel: 'email', subject, body, format: 'mjml' });
+      assert.ok(c.ok, JSON.stringify(c));
+      await saveTemplate(db, ws, id, { name: id, channel: 'email', format: 'mjml', subject, body }, c.compiled);
+    };
+
+    it('an event enters a customer, who gets a personalised email, then the next after the wait', async () => {
+      await template('welcome', 'Welcome, {{ traits.first_name | default: "friend" }}', '<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ traits.first_name }}, see <a href="https://example.test/start">start</a>. Unsubscribe: {{ unsubscribe_url }}</mj-text></mj-column></mj-section></mj-body></mjml>');
+      await template('tips', 'Tips for {{ event.properties.plan }}', '<mjml><mj-body><mj-section><mj-column><mj-text>Tips</mj-text></mj-column></mj-section></mj-body></mjml>');
+      await journey('welcome', {
+        trigger: { event: { name: 'Signed Up' } },
+        start: 'hello',
+        steps: [
+          { id: 'hello', type: 'send', channel: 'email', template: 'welcome', next: 'pause' },
+          { id: 'pause', type: 'wait', duration: { amount: 2, unit: 'days' }, next: 'tips' },
+          { id: 'tips', type: 'send', channel: 'email', template: 'tips', next: 'done' },
+          { id: 'done', type: 'exit' },
+        ],
+      });
+      await ingestEvents(db, ws, [call('identify', { userId: 'ada', traits: { email: 'Ada@Example.test', first_name: 'Ada' } }, clock), call('track', { userId: 'ada', event: 'Signed Up', properties: { plan: 'pro' } }, clock)]);
+      await worker.drain();
+      assert.equal(channel.sent.length, 1);
+      const m = channel.sent[0]!;
+      assert.equal(m.to, 'ada@example.test');
+      assert.equal(m.subject, 'Welcome, Ada');
+      assert.match(m.html!, /Hi Ada/);
+      assert.match(m.html!, /href="http:\/\/tenure\.test\/t\/c\/[^"]+"/, 'links go through the click redirect');
+      assert.doesNotMatch(m.html!, /href="https:\/\/example\.test\/start"/);
+      assert.match(m.html!, /http:\/\/tenure\.test\/t\/o\/[^"]+\.gif/, 'an open pixel');
+      assert.match(m.headers!['List-Unsubscribe']!, /^<http:\/\/tenure\.test\/u\/.+>$/);
+      const { rows: runs } = await db.query<{ status: string; step: string }>(`SELECT status, step FROM journey_runs WHERE workspace_id = $1`, [ws]);
+      assert.deepEqual(runs, [{ status: 'waiting', step: 'pause' }]);
+      const { rows: msgs } = await db.query<{ status: string; subject: string; idempotency_key: string }>(`SELECT status, subject, idempotency_key FROM messages WHERE workspace_id = $1`, [ws]);
+      assert.equal(msgs[0]!.status, 'sent');
+      assert.equal(msgs[0]!.idempotency_key, m.messageId);
+
+      // Nothing more until two days have passed.
+      clock = new Date(clock.getTime() + DAY);
+      await worker.drain();
+      assert.equal(channel.sent.length, 1);
+      clock = new Date(clock.getTime() + DAY + 1000);
+      await worker.drain();
+      assert.equal(channel.sent.length, 2);
+      assert.equal(channel.sent[1]!.subject, 'Tips for pro', 'the triggering event is in the template context');
+      const { rows: done } = await db.query<{ status: string; end_reason: string }>(`SELECT status, end_reason FROM journey_runs WHERE workspace_id = $1`, [ws]);
+      assert.deepEqual(done, [{ status: 'completed', end_reason: 'exit:done' }]);
+      const { rows: timeline } = await db.query<{ event: string }>(
+        `SELECT e.event FROM events e JOIN customers c ON c.id = e.customer_id WHERE c.user_id = 'ada' AND e.type = 'tenure' AND e.event LIKE 'Journey%' OR e.event = 'Email Delivered' ORDER BY e.id`,
+      );
+      assert.deepEqual(
+        timeline.map((t) => t.event),
+        // The run ends when its last step queues the message; delivery follows.
+        ['Journey Entered', 'Email Delivered', 'Journey Ended', 'Email Delivered'],
+      );
+    });
+
+    it('the same event never enters twice and re-entry "never" keeps a customer out', async () => {
+      const before = channel.sent.length;
+      await ingestEvents(db, ws, [call('track', { userId: 'ada', event: 'Signed Up' }, clock)]);
+      await worker.drain();
+      assert.equal(channel.sent.length, before, 'ada already went through the welcome journey');
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journey_runs WHERE workspace_id = $1 AND journey_id = 'welcome'`, [ws]);
+      assert.equal(rows[0]!.n, 1);
+    });
+
+    it('a transient failure is retried with backoff; a hard bounce suppresses the address and is visible on the message', async () => {
+      await template('ping', 'Ping', '<mjml><mj-body><mj-section><mj-column><mj-text>Ping</mj-text></mj-column></mj-section></mj-body></mjml>');
+      await journey('ping', { trigger: { event: { name: 'Pinged' } }, entry: { reentry: 'always' }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'ping', transactional: true, next: 'e' }, { id: 'e', type: 'exit' }] });
+      await ingestEvents(db, ws, [call('identify', { userId: 'bo', traits: { email: 'bo@example.test' } }, clock)]);
+      channel.failWith({ ok: false, permanent: false, reason: '451 try later' });
+      await ingestEvents(db, ws, [call('track', { userId: 'bo', event: 'Pinged' }, clock)]);
+      await worker.drain();
+      const read = async () => (await db.query<{ status: string; attempts: number; reason_code: string | null; next_attempt_at: Date }>(`SELECT status, attempts, reason_code, next_attempt_at FROM messages WHERE journey_id = 'ping' ORDER BY id`)).rows;
+      let [m] = await read();
+      assert.equal(m!.status, 'queued');
+      assert.equal(m!.attempts, 1);
+      assert.equal(m!.reason_code, 'provider_unavailable');
+      assert.ok(m!.next_attempt_at.getTime() > clock.getTime() + 20_000, 'backed off');
+      clock = new Date(clock.getTime() + 60_000);
+      await worker.drain();
+      [m] = await read();
+      assert.equal(m!.status, 'sent');
+      assert.equal(m!.attempts, 2);
+
+      channel.failWith({ ok: false, permanent: true, bounce: true, reason: '550 no such user' });
+      await ingestEvents(db, ws, [call('track', { userId: 'bo', event: 'Pinged' }, clock)]);
+      await worker.drain();
+      const after = await read();
+      assert.equal(after[1]!.status, 'bounced');
+      const { rows: supp } = await db.query<{ address: string }>(`SELECT address FROM suppressions WHERE workspace_id = $1`, [ws]);
+      assert.deepEqual(supp, [{ address: 'bo@example.test' }]);
+      const sentBefore = channel.sent.length;
+      await ingestEvents(db, ws, [call('track', { userId: 'bo', event: 'Pinged' }, clock)]);
+      await worker.drain();
+      const third = (await read())[2]!;
+      assert.equal(third.status, 'skipped');
+      assert.equal(third.reason_code, 'suppressed', 'even a transactional message never goes to a suppressed address');
+      assert.equal(channel.sent.length, sentBefore);
+    });
+  });
+}

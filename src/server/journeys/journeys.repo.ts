@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { JourneyDefinitionSchema, type JourneyDefinition, type JourneyInput } from '../../contracts/journey.js';
+import type { Queryable } from '../db/client.js';
+
+export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
+
+/** A journey as stored, with its newest definition. */
+export interface StoredJourney {
+  workspaceId: number;
+  id: string;
+  name: string;
+  description: string;
+  status: JourneyStatus;
+  version: number;
+  liveVersion: number | null;
+  definition: JourneyDefinition;
+  triggerState: Record<string, unknown>;
+  entries: number;
+  createdAt: Date;
+  updatedAt: Date;
+  publishedAt: Date | null;
+}
+
+/** A published version new customers can enter (status live). */
+export interface LiveJourney {
+  workspaceId: number;
+  id: string;
+  name: string;
+  version: number;
+  definition: JourneyDefinition;
+  publishedAt: Date;
+  entries: number;
+  limit: number | null;
+  triggerState: Record<string, unknown>;
+}
+
+const COLS = `j.workspace_id AS "workspaceId", j.id, j.name, j.description, j.status, j.version, j.live_version AS "liveVersion", v.definition,
+  j.trigger_state AS "triggerState", j.entries, j.created_at AS "createdAt", j.updated_at AS "updatedAt", j.published_at AS "publishedAt"`;
+
+export function newJourneyId(): string {
+  return `jny_${randomBytes(8).toString('hex')}`;
+}
+
+/** Stored definitions were valid when saved; parse again so defaults of newer code apply. */
+function parseDefinition(d: unknown): JourneyDefinition {
+  return JourneyDefinitionSchema.parse(d);
+}
+
+export async function listJourneys(db: Queryable, workspaceId: number): Promise<StoredJourney[]> {
+  const { rows } = await db.query<StoredJourney>(
+    `SELECT ${COLS} FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version = j.version
+      WHERE j.workspace_id = $1 AND j.status <> 'archived' ORDER BY j.created_at, j.id`,
+    [workspaceId],
+  );
+  return rows.map((r) => ({ ...r, definition: parseDefinition(r.definition) }));
+}
+
+export async function getJourney(db: Queryable, workspaceId: number, id: string, opts: { forUpdate?: boolean } = {}): Promise<StoredJourney | null> {
+  const { rows } = await db.query<StoredJourney>(
+    `SELECT ${COLS} FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version = j.version
+      WHERE j.workspace_id = $1 AND j.id = $2${opts.forUpdate ? ' FOR UPDATE OF j' : ''}`,
+    [workspaceId, id],
+  );
+  return rows[0] ? { ...rows[0], definition: parseDefinition(rows[0].definition) } : null;
+}
+
+/** One version's definition (runs keep the version they entered). */
+export async function getVersion(db: Queryable, workspaceId: number, journeyId: string, version: number): Promise<JourneyDefinition | null> {
+  const { rows } = await db.query<{ definition: unknown }>(`SELECT definition FROM journey_versions WHERE workspace_id = $1 AND journey_id = $2 AND version = $3`, [workspaceId, journeyId, version]);
+  return rows[0] ? parseDefinition(rows[0].definition) : null;
+}
+
+export async function insertJourney(tx: Queryable, workspaceId: number, id: string, input: JourneyInput): Promise<void> {
+  await tx.query(`INSERT INTO journeys (workspace_id, id, name, description) VALUES ($1, $2, $3, $4)`, [workspaceId, id, input.name, input.description]);
+  await tx.query(`INSERT INTO journey_versions (workspace_id, journey_id, version, definition) VALUES ($1, $2, 1, $3)`, [workspaceId, id, JSON.stringify(input.definition)]);
+}
+
+/**
+ * Save an edit. A definition change on a journey that was ever published makes a new
+ * version (customers in flight stay on theirs); a draft's only version is edited in place.
+ * A live journey's new version goes live at once (`publish` semantics) only when
+ * `publish` is set; otherwise it waits as the draft of the next version.
+ */
+export async function updateJourney(tx: Queryable, j: StoredJourney, input: JourneyInput): Promise<number> {
+  const changed = JSON.stringify(input.definition) !== JSON.stringify(j.definition);
+  let version = j.version;
+  if (changed) {
+    if (j.liveVersion !== null && j.liveVersion >= j.version) {
+      version = j.version + 1;
+      await tx.query(`INSERT INTO journey_versions (workspace_id, journey_id, version, definition) VALUES ($1, $2, $3, $4)`, [j.workspaceId, j.id, version, JSON.stringify(input.definition)]);
+    } else {
+      await tx.query(`UPDATE journey_versions SET definition = $4, created_at = now() WHERE workspace_id = $1 AND journey_id = $2 AND version = $3`, [j.workspaceId, j.id, version, JSON.stringify(input.definition)]);
+    }
+  }
+  await tx.query(`UPDATE journeys SET name = $3, description = $4, version = $5, updated_at = now() WHERE workspace_id = $1 AND id = $2`, [j.workspaceId, j.id, input.name, input.description, version]);
+  return version;
+}
+
+/** Make the newest version the live one and take new entries (from events that happen from now on). */
+export async function publishJourney(tx: Queryable, j: StoredJourney, now: Date): Promise<void> {
+  // The trigger scanner reads events from here on (the first publication starts its cursor at the end of the events).
+  await tx.query(`INSERT INTO journey_cursor (id, high_water) SELECT 1, coalesce(max(id), 0) FROM events ON CONFLICT (id) DO NOTHING`);
+  await tx.query(`UPDATE journeys SET status = 'live', live_version = version, published_at = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2`, [j.workspaceId, j.id, now.toISOString()]);
+}
+
+/** Stop taking new entries and stop moving runs (they resume where they were on publish). */
+export async function setJourneyStatus(tx: Queryable, workspaceId: number, id: string, status: JourneyStatus): Promise<void> {
+  await tx.query(`UPDATE journeys SET status = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2`, [workspaceId, id, status]);
+}
+
+/** Every live journey of every workspace at its live version. */
+export async function liveJourneys(db: Queryable): Promise<LiveJourney[]> {
+  const { rows } = await db.query<LiveJourney & { definition: unknown }>(
+    `SELECT j.workspace_id AS "workspaceId", j.id, j.name, j.live_version AS version, v.definition, j.published_at AS "publishedAt", j.entries,
+            (v.definition -> 'entry' ->> 'limit')::bigint AS limit, j.trigger_state AS "triggerState"
+       FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version = j.live_version
+      WHERE j.status = 'live' ORDER BY j.workspace_id, j.id`,
+  );
+  return rows.map((r) => ({ ...r, definition: parseDefinition(r.definition) }));
+}
+
+/** The status of journeys by id (the runner moves runs only of live journeys). */
+export async function journeyStatuses(db: Queryable, keys: Array<{ workspaceId: number; id: string }>): Promise<Map<string, { status: JourneyStatus; name: string }>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<{ workspace_id: number; id: string; status: JourneyStatus; name: string }>(
+    `SELECT j.workspace_id, j.id, j.status, j.name FROM journeys j JOIN unnest($1::int[], $2::text[]) k(ws, id) ON j.workspace_id = k.ws AND j.id = k.id`,
+    [keys.map((k) => k.workspaceId), keys.map((k) => k.id)],
+  );
+  return new Map(rows.map((r) => [`${r.workspace_id}:${r.id}`, { status: r.status, name: r.name }]));
+}

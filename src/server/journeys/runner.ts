@@ -1,0 +1,271 @@
+import type { Db, Queryable } from '../db/client.js';
+import type { CustomerFacts } from '../rules/evaluate.js';
+import { evaluate } from '../rules/evaluate.js';
+import { loadMomentFacts, momentPlan } from '../rules/moment-facts.js';
+import type { JourneyDefinitions, KnownVersion } from './definitions.js';
+import { advance, conditionsOf, type Action, type EngineInput, type RunState } from './engine.js';
+
+/** The events Tenure writes on a customer's timeline as they go through journeys. */
+export const JOURNEY_ENTERED = 'Journey Entered';
+export const JOURNEY_ENDED = 'Journey Ended';
+
+export interface RunDueResult {
+  /** Runs claimed and moved. */
+  runs: number;
+  /** Steps executed. */
+  steps: number;
+  /** Messages (and webhook calls) queued for delivery. */
+  messages: number;
+  tasks: number;
+  /** Customers whose traits a step changed (the stage and segment engines should look again). */
+  traitsChanged: Map<number, number[]>;
+  /** A full batch was claimed: more may be due. */
+  more: boolean;
+}
+
+interface ClaimedRun {
+  id: number;
+  workspace_id: number;
+  journey_id: string;
+  journey_name: string;
+  version: number;
+  customer_id: number;
+  state: RunState | Record<string, never>;
+  trigger: Record<string, unknown> | null;
+  wake_at: Date;
+}
+
+/**
+ * Move every run whose timer has come (or that a signal woke), a batch at a time, in one
+ * transaction per batch: claim the runs (FOR UPDATE SKIP LOCKED, so workers in other
+ * processes take other runs), feed each the engine its inputs (entry, the signals waiting
+ * for it, the wake), and store in the same transaction the new states and every action the
+ * steps produced: messages queued for the dispatcher under the step's idempotency key,
+ * tasks, trait updates. A crash before the commit loses nothing (the runs are claimed
+ * again, the engine gives the same actions with the same keys); after it, the actions are
+ * durable rows. Runs of paused journeys wait where they are.
+ */
+export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date; batch?: number }): Promise<RunDueResult> {
+  const now = opts.now;
+  const batch = opts.batch ?? 500;
+  return db.transaction(async (tx) => {
+    const { rows: runs } = await tx.query<ClaimedRun>(
+      `SELECT r.id, r.workspace_id, r.journey_id, j.name AS journey_name, r.version, r.customer_id, r.state, r.trigger, r.wake_at
+         FROM journey_runs r JOIN journeys j ON j.workspace_id = r.workspace_id AND j.id = r.journey_id AND j.status = 'live'
+        WHERE r.wake_at <= $1 ORDER BY r.wake_at LIMIT $2 FOR UPDATE OF r SKIP LOCKED`,
+      [now.toISOString(), batch],
+    );
+    const result: RunDueResult = { runs: runs.length, steps: 0, messages: 0, tasks: 0, traitsChanged: new Map(), more: runs.length >= batch };
+    if (runs.length === 0) return result;
+    const ids = runs.map((r) => r.id);
+    const { rows: sigs } = await tx.query<{ id: number; run_id: number; event: { name: string; properties: Record<string, unknown>; messageId: string } }>(
+      `SELECT id, run_id, event FROM journey_signals WHERE run_id = ANY($1::bigint[]) ORDER BY id`,
+      [ids],
+    );
+    const signalsOf = new Map<number, EngineInput[]>();
+    for (const s of sigs) signalsOf.set(s.run_id, [...(signalsOf.get(s.run_id) ?? []), { kind: 'event', event: s.event }]);
+
+    // Facts per journey version that needs them, for all its customers in this batch at once.
+    const groups = new Map<string, ClaimedRun[]>();
+    for (const r of runs) groups.set(`${r.workspace_id}:${r.journey_id}:${r.version}`, [...(groups.get(`${r.workspace_id}:${r.journey_id}:${r.version}`) ?? []), r]);
+    const updates: Array<{ id: number; state: RunState | null; error?: string }> = [];
+    const actions: Array<{ run: ClaimedRun; variant: string | null; action: Action }> = [];
+    const timeline: Array<{ run: ClaimedRun; event: string; properties: Record<string, unknown> }> = [];
+    for (const group of groups.values()) {
+      const first = group[0]!;
+      const known = await defs.version(tx, first.workspace_id, first.journey_id, first.version);
+      const facts = known?.needsFacts ? await loadFacts(tx, known, first.workspace_id, group, now) : null;
+      for (const run of group) {
+        if (!known) {
+          updates.push({ id: run.id, state: null, error: `journey version ${run.version} is missing` });
+          continue;
+        }
+        try {
+          const f = facts?.get(run.customer_id);
+          if (known.needsFacts && !f) {
+            updates.push({ id: run.id, state: null, error: 'the customer no longer exists' });
+            continue;
+          }
+          const fresh = !('step' in run.state);
+          if (fresh && known.definition.audience && !evaluate(known.definition.audience, f!, now)) {
+            updates.push({ id: run.id, state: null }); // not in the audience: the run never was
+            continue;
+          }
+          let state: RunState | null = fresh ? null : (run.state as RunState);
+          const inputs: EngineInput[] = [...(fresh ? [{ kind: 'enter' } as const] : []), ...(signalsOf.get(run.id) ?? []), { kind: 'wake' }];
+          for (const input of inputs) {
+            const r = advance(known.definition, state, input, now, { runKey: `r${run.id}`, facts: f });
+            state = r.state;
+            result.steps += r.executed.length;
+            for (const a of r.actions) actions.push({ run, variant: r.state.variant, action: a });
+          }
+          updates.push({ id: run.id, state });
+          if (fresh) timeline.push({ run, event: JOURNEY_ENTERED, properties: { journeyId: run.journey_id, journeyName: run.journey_name, version: run.version } });
+          if (state && state.status !== 'active' && state.status !== 'waiting') {
+            timeline.push({ run, event: JOURNEY_ENDED, properties: { journeyId: run.journey_id, journeyName: run.journey_name, outcome: state.status, reason: state.endReason, variant: state.variant } });
+          }
+        } catch (err) {
+          updates.push({ id: run.id, state: null, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    }
+    await saveRuns(tx, updates, now);
+    if (sigs.length > 0) await tx.query(`DELETE FROM journey_signals WHERE id = ANY($1::bigint[])`, [sigs.map((s) => s.id)]);
+    const written = await saveActions(tx, actions, now);
+    result.messages = written.messages;
+    result.tasks = written.tasks;
+    result.traitsChanged = written.traits;
+    await writeTimeline(tx, timeline, now);
+    return result;
+  });
+}
+
+async function loadFacts(tx: Queryable, known: KnownVersion, ws: number, runs: ClaimedRun[], now: Date): Promise<Map<number, CustomerFacts>> {
+  const plan = momentPlan(conditionsOf(known.definition), now);
+  return loadMomentFacts(tx, ws, 'customer', [...new Set(runs.map((r) => r.customer_id))], plan, now);
+}
+
+/** Store runs' new states in one statement; a null state without error deletes the run (it never entered), with an error marks it failed. */
+async function saveRuns(tx: Queryable, updates: Array<{ id: number; state: RunState | null; error?: string }>, now: Date): Promise<void> {
+  const gone = updates.filter((u) => u.state === null && !u.error).map((u) => u.id);
+  if (gone.length > 0) await tx.query(`DELETE FROM journey_runs WHERE id = ANY($1::bigint[])`, [gone]);
+  const failed = updates.filter((u) => u.error);
+  if (failed.length > 0) {
+    await tx.query(
+      `UPDATE journey_runs r SET status = 'failed', wake_at = NULL, ended_at = $3, end_reason = 'error', error = x.error, failures = r.failures + 1
+         FROM unnest($1::bigint[], $2::text[]) AS x(id, error) WHERE r.id = x.id`,
+      [failed.map((u) => u.id), failed.map((u) => u.error!), now.toISOString()],
+    );
+  }
+  const moved = updates.filter((u): u is { id: number; state: RunState } => u.state !== null);
+  if (moved.length === 0) return;
+  const open = (s: RunState) => s.status === 'active' || s.status === 'waiting';
+  await tx.query(
+    `UPDATE journey_runs r SET state = x.state, status = x.status, step = x.step, variant = x.variant, wake_at = x.wake_at,
+            ended_at = CASE WHEN x.status IN ('active', 'waiting') THEN NULL ELSE $7::timestamptz END, end_reason = x.end_reason
+       FROM unnest($1::bigint[], $2::jsonb[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $8::text[]) AS x(id, state, status, step, variant, wake_at, end_reason)
+      WHERE r.id = x.id`,
+    [
+      moved.map((u) => u.id),
+      moved.map((u) => JSON.stringify(u.state)),
+      moved.map((u) => u.state.status),
+      moved.map((u) => u.state.step),
+      moved.map((u) => u.state.variant),
+      // A run the engine left active (it should not) is looked at again at once.
+      moved.map((u) => (open(u.state) ? (u.state.wakeAt ?? (u.state.status === 'active' ? now.toISOString() : null)) : null)),
+      now.toISOString(),
+      moved.map((u) => u.state.endReason),
+    ],
+  );
+}
+
+/** Messages, tasks and trait updates of a batch's steps, each under its idempotency key (a replayed step writes nothing new). */
+async function saveActions(tx: Queryable, list: Array<{ run: ClaimedRun; variant: string | null; action: Action }>, now: Date): Promise<{ messages: number; tasks: number; traits: Map<number, number[]> }> {
+  const out = { messages: 0, tasks: 0, traits: new Map<number, number[]>() };
+  const msgs = list.filter((x) => x.action.type === 'send' || x.action.type === 'webhook');
+  if (msgs.length > 0) {
+    const rows = msgs.map(({ run, variant, action }) => {
+      const a = action as Extract<Action, { type: 'send' } | { type: 'webhook' }>;
+      const context = { journey: { id: run.journey_id, name: run.journey_name, variant }, event: run.trigger, ...(a.type === 'webhook' ? { body: a.body } : {}) };
+      return {
+        ws: run.workspace_id,
+        customer: run.customer_id,
+        journey: run.journey_id,
+        run: run.id,
+        step: a.stepId,
+        variant,
+        channel: a.type === 'webhook' ? 'webhook' : a.channel,
+        template: a.type === 'send' ? a.template : null,
+        group: a.type === 'send' ? a.group : null,
+        transactional: a.type === 'send' ? a.transactional : true,
+        key: a.key,
+        to: a.type === 'webhook' ? a.url : null,
+        context: JSON.stringify(context),
+      };
+    });
+    const r = await tx.query(
+      `INSERT INTO messages (workspace_id, customer_id, journey_id, run_id, step_id, variant, channel, template_id, group_id, transactional, idempotency_key, to_address, context, status, next_attempt_at, created_at)
+       SELECT ws, c, j, r, s, v, ch, t, g, tr, k, addr, ctx, 'queued', $14::timestamptz, $14::timestamptz
+         FROM unnest($1::int[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[], $12::text[], $13::jsonb[])
+           AS x(ws, c, j, r, s, v, ch, t, g, tr, k, addr, ctx)
+       ON CONFLICT (workspace_id, idempotency_key) DO NOTHING`,
+      [
+        rows.map((x) => x.ws),
+        rows.map((x) => x.customer),
+        rows.map((x) => x.journey),
+        rows.map((x) => x.run),
+        rows.map((x) => x.step),
+        rows.map((x) => x.variant),
+        rows.map((x) => x.channel),
+        rows.map((x) => x.template),
+        rows.map((x) => x.group),
+        rows.map((x) => x.transactional),
+        rows.map((x) => x.key),
+        rows.map((x) => x.to),
+        rows.map((x) => x.context),
+        now.toISOString(),
+      ],
+    );
+    out.messages = r.rowCount;
+  }
+  const tasks = list.filter((x) => x.action.type === 'task');
+  if (tasks.length > 0) {
+    const t = tasks.map((x) => ({ run: x.run, a: x.action as Extract<Action, { type: 'task' }> }));
+    const r = await tx.query(
+      `INSERT INTO tasks (workspace_id, customer_id, journey_id, run_id, idempotency_key, title, note, assignee_role, due_at, created_at)
+       SELECT *, $10::timestamptz FROM unnest($1::int[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+       ON CONFLICT (workspace_id, idempotency_key) DO NOTHING`,
+      [
+        t.map((x) => x.run.workspace_id),
+        t.map((x) => x.run.customer_id),
+        t.map((x) => x.run.journey_id),
+        t.map((x) => x.run.id),
+        t.map((x) => x.a.key),
+        t.map((x) => x.a.title),
+        t.map((x) => x.a.note),
+        t.map((x) => x.a.assigneeRole),
+        t.map((x) => x.a.dueAt.toISOString()),
+        now.toISOString(),
+      ],
+    );
+    out.tasks = r.rowCount;
+  }
+  // Trait updates, in customer id order (two workers never wait on each other in a cycle).
+  const traits = list
+    .filter((x) => x.action.type === 'updateTraits')
+    .map((x) => ({ run: x.run, a: x.action as Extract<Action, { type: 'updateTraits' }> }))
+    .sort((a, b) => a.run.customer_id - b.run.customer_id);
+  for (const { run, a } of traits) {
+    const stamp = now.toISOString();
+    const times = Object.fromEntries(Object.keys(a.set).map((k) => [k, [stamp, stamp]]));
+    // A trait's first-set time is kept when it had one.
+    await tx.query(
+      `UPDATE customers SET traits = traits || $3::jsonb,
+              trait_times = trait_times || (SELECT coalesce(jsonb_object_agg(k, CASE WHEN trait_times ? k THEN jsonb_build_array(trait_times -> k -> 0, $4::text) ELSE v END), '{}'::jsonb) FROM jsonb_each($5::jsonb) AS t(k, v)),
+              updated_at = now()
+        WHERE workspace_id = $1 AND id = $2`,
+      [run.workspace_id, run.customer_id, JSON.stringify(a.set), stamp, JSON.stringify(times)],
+    );
+    out.traits.set(run.workspace_id, [...(out.traits.get(run.workspace_id) ?? []), run.customer_id]);
+  }
+  return out;
+}
+
+/** Journey Entered / Journey Ended on the customers' timelines (type `tenure`: not the customer's own activity). */
+async function writeTimeline(tx: Queryable, list: Array<{ run: ClaimedRun; event: string; properties: Record<string, unknown> }>, now: Date): Promise<void> {
+  if (list.length === 0) return;
+  await tx.query(
+    `INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
+     SELECT x.ws, x.c, x.mid, 'tenure', x.ev, cu.user_id, $6::timestamptz, $6::timestamptz, x.p, '{"library":{"name":"tenure"}}'::jsonb
+       FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[]) AS x(ws, c, mid, ev, p) JOIN customers cu ON cu.id = x.c
+     ON CONFLICT (workspace_id, message_id) DO NOTHING`,
+    [
+      list.map((x) => x.run.workspace_id),
+      list.map((x) => x.run.customer_id),
+      list.map((x) => `tenure:journey:${x.run.id}:${x.event === JOURNEY_ENTERED ? 'entered' : 'ended'}`),
+      list.map((x) => x.event),
+      list.map((x) => JSON.stringify(x.properties)),
+      now.toISOString(),
+    ],
+  );
+}

@@ -1,0 +1,197 @@
+import type { Db, Queryable } from '../db/client.js';
+import { STAGE_CHANGED_EVENT } from '../lifecycle/stages.repo.js';
+import { SEGMENT_ENTERED, SEGMENT_EXITED } from '../segments/segment-sync.js';
+import type { EngineEvent } from './engine.js';
+import { matchesEvent } from './engine.js';
+import type { JourneyDefinitions, KnownVersion, Listeners } from './definitions.js';
+import { enterRuns, type Entry } from './entries.js';
+import type { LiveJourney } from './journeys.repo.js';
+
+/**
+ * Reads the events table in id order (one scanner at a time across processes: it holds the
+ * cursor row's lock) and, in the same transaction as moving the cursor:
+ * - enters customers into live journeys whose trigger the event is (an event by name and
+ *   properties; `Lifecycle Stage Changed` for stage triggers; `Segment Entered`/`Exited`);
+ * - hands the event to open runs it can move (goal, exit criteria, a wait for it) as a
+ *   signal, and wakes those runs.
+ * Ids are not committed in order on PostgreSQL (two writers), so ids skipped over are kept
+ * as gaps and read again until they appear or are `gapGiveUpMs` old (a rolled-back write).
+ * Only events that happen now start journeys: an event must have been received after the
+ * journey was published, and be at most `maxTriggerAgeMs` old (imported history never
+ * starts a welcome series).
+ */
+export interface ScanOptions {
+  now: Date;
+  /** Most events read per pass (default 2,000). */
+  batch?: number;
+  gapGiveUpMs?: number;
+  maxTriggerAgeMs?: number;
+}
+
+export interface ScanResult {
+  scanned: number;
+  entered: number;
+  signalled: number;
+  /** More events may be waiting. */
+  more: boolean;
+}
+
+interface Gap {
+  from: number;
+  to: number;
+  /** When first seen missing (ms). */
+  since: number;
+}
+
+interface EventRow {
+  id: number;
+  workspace_id: number;
+  customer_id: number;
+  event: string | null;
+  type: string;
+  timestamp: Date;
+  received_at: Date;
+}
+
+const CURSOR = 1;
+const MAX_GAPS = 200;
+
+/** One pass of the scanner; returns null when another process holds the cursor. */
+export async function scanEvents(db: Db, defs: JourneyDefinitions, opts: ScanOptions): Promise<ScanResult | null> {
+  const now = opts.now.getTime();
+  const batch = opts.batch ?? 2_000;
+  const giveUp = opts.gapGiveUpMs ?? 60_000;
+  const maxAge = opts.maxTriggerAgeMs ?? 86_400_000;
+  const live = await defs.liveList(db);
+  return db.transaction(async (tx) => {
+    const cursor = await lockCursor(tx);
+    if (!cursor) return null;
+    let { highWater, gaps } = cursor;
+    const gapClause = gaps.map((_, i) => ` OR id BETWEEN $${3 + 2 * i} AND $${4 + 2 * i}`).join('');
+    const { rows } = await tx.query<EventRow>(
+      `SELECT id, workspace_id, customer_id, event, type, timestamp, received_at FROM events WHERE id > $1${gapClause} ORDER BY id LIMIT $2`,
+      [highWater, batch, ...gaps.flatMap((g) => [g.from, g.to])],
+    );
+    // Move the cursor: gaps filled are done, ids skipped over become gaps.
+    const fresh = rows.filter((r) => r.id > highWater);
+    const seenOld = new Set(rows.filter((r) => r.id <= highWater).map((r) => r.id));
+    const nextGaps: Gap[] = [];
+    for (const g of gaps) {
+      if (now - g.since >= giveUp) continue;
+      let start = g.from;
+      for (let id = g.from; id <= g.to; id++) {
+        if (seenOld.has(id)) {
+          if (id > start) nextGaps.push({ from: start, to: id - 1, since: g.since });
+          start = id + 1;
+        }
+      }
+      if (start <= g.to) nextGaps.push({ from: start, to: g.to, since: g.since });
+    }
+    let expect = highWater + 1;
+    for (const r of fresh) {
+      if (r.id > expect) nextGaps.push({ from: expect, to: r.id - 1, since: now });
+      expect = r.id + 1;
+    }
+    if (fresh.length > 0) highWater = fresh[fresh.length - 1]!.id;
+    gaps = nextGaps.slice(-MAX_GAPS);
+
+    let entered = 0;
+    let signalled = 0;
+    const listeners = rows.length > 0 ? await defs.openListeners(tx) : null;
+    if (listeners && (live.length > 0 || listeners.journeys.size > 0)) {
+      const r = await handle(tx, defs, live, listeners, rows, now, maxAge);
+      entered = r.entered;
+      signalled = r.signalled;
+    }
+    await tx.query(`UPDATE journey_cursor SET high_water = $2, gaps = $3, updated_at = now() WHERE id = $1`, [CURSOR, highWater, JSON.stringify(gaps)]);
+    return { scanned: rows.length, entered, signalled, more: fresh.length >= batch };
+  });
+}
+
+/** Take the cursor row (SKIP LOCKED: null when another scanner has it); created at the current end of the events on first use. */
+async function lockCursor(tx: Queryable): Promise<{ highWater: number; gaps: Gap[] } | null> {
+  await tx.query(`INSERT INTO journey_cursor (id, high_water) SELECT $1, coalesce(max(id), 0) FROM events ON CONFLICT (id) DO NOTHING`, [CURSOR]);
+  const { rows } = await tx.query<{ high_water: number; gaps: Gap[] }>(`SELECT high_water, gaps FROM journey_cursor WHERE id = $1 FOR UPDATE SKIP LOCKED`, [CURSOR]);
+  return rows[0] ? { highWater: rows[0].high_water, gaps: rows[0].gaps } : null;
+}
+
+/** Whether an event is the trigger of a journey (before its freshness and entry policy). */
+export function isTrigger(j: LiveJourney, e: EngineEvent): boolean {
+  const t = j.definition.trigger;
+  if ('event' in t) return matchesEvent(t.event, e);
+  if ('stageEntered' in t) return e.name === STAGE_CHANGED_EVENT && e.properties.to === t.stageEntered.stage;
+  if ('stageExited' in t) return e.name === STAGE_CHANGED_EVENT && e.properties.from === t.stageExited.stage;
+  if ('segmentEntered' in t) return e.name === SEGMENT_ENTERED && e.properties.segmentId === t.segmentEntered.segment;
+  if ('segmentExited' in t) return e.name === SEGMENT_EXITED && e.properties.segmentId === t.segmentExited.segment;
+  return false;
+}
+
+/** The event name a journey's trigger reads (null: a time-based trigger). */
+function triggerName(j: LiveJourney): string | null {
+  const t = j.definition.trigger;
+  if ('event' in t) return t.event.name;
+  if ('stageEntered' in t || 'stageExited' in t) return STAGE_CHANGED_EVENT;
+  if ('segmentEntered' in t) return SEGMENT_ENTERED;
+  if ('segmentExited' in t) return SEGMENT_EXITED;
+  return null;
+}
+
+async function handle(tx: Queryable, defs: JourneyDefinitions, live: LiveJourney[], listeners: Listeners, rows: EventRow[], now: number, maxAge: number): Promise<{ entered: number; signalled: number }> {
+  const triggerNames = new Set(live.map(triggerName).filter((n): n is string => n !== null));
+  // Events that can matter: a trigger's or a listened name, or any event of a customer with
+  // an open run re-checking conditions.
+  const interesting = rows.filter((r) => r.event !== null && (triggerNames.has(r.event) || listeners.names.has(r.event)));
+  const byWs = new Map<number, EventRow[]>();
+  if (listeners.anyToAll) {
+    for (const r of rows) byWs.set(r.workspace_id, [...(byWs.get(r.workspace_id) ?? []), r]);
+  } else {
+    for (const r of interesting) byWs.set(r.workspace_id, [...(byWs.get(r.workspace_id) ?? []), r]);
+  }
+  if (byWs.size === 0) return { entered: 0, signalled: 0 };
+  const props = new Map<number, { properties: Record<string, unknown>; message_id: string }>();
+  const wanted = [...byWs.values()].flat().map((r) => r.id);
+  const { rows: detail } = await tx.query<{ id: number; properties: Record<string, unknown>; message_id: string }>(`SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[])`, [wanted]);
+  for (const d of detail) props.set(d.id, d);
+
+  let signalled = 0;
+  const entries: Entry[] = [];
+  for (const [ws, evs] of byWs) {
+    // Signals to open runs.
+    const customers = [...new Set(evs.map((e) => e.customer_id))];
+    const { rows: open } = await tx.query<{ id: number; journey_id: string; version: number; customer_id: number }>(
+      `SELECT id, journey_id, version, customer_id FROM journey_runs WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) AND status IN ('active', 'waiting') AND journey_id = ANY($3::text[])`,
+      [ws, customers, listeners.journeys.get(ws) ?? []],
+    );
+    const runsOf = new Map<number, typeof open>();
+    for (const r of open) runsOf.set(r.customer_id, [...(runsOf.get(r.customer_id) ?? []), r]);
+    const signals: Array<{ runId: number; event: unknown }> = [];
+    for (const e of evs) {
+      const runs = runsOf.get(e.customer_id);
+      if (!runs || e.event === null) continue;
+      for (const run of runs) {
+        const v: KnownVersion | null = await defs.version(tx, ws, run.journey_id, run.version);
+        if (!v || !(v.listensToAll || v.listens.has(e.event))) continue;
+        const d = props.get(e.id);
+        signals.push({ runId: run.id, event: { name: e.event, properties: d?.properties ?? {}, messageId: d?.message_id ?? String(e.id) } });
+      }
+    }
+    if (signals.length > 0) {
+      await tx.query(`INSERT INTO journey_signals (run_id, event) SELECT * FROM unnest($1::bigint[], $2::jsonb[])`, [signals.map((s) => s.runId), signals.map((s) => JSON.stringify(s.event))]);
+      await tx.query(`UPDATE journey_runs SET wake_at = $2 WHERE id = ANY($1::bigint[]) AND status IN ('active', 'waiting')`, [[...new Set(signals.map((s) => s.runId))], new Date(now).toISOString()]);
+      signalled += signals.length;
+    }
+    // Entries.
+    for (const e of evs) {
+      if (e.event === null || !triggerNames.has(e.event)) continue;
+      if (now - e.timestamp.getTime() > maxAge) continue;
+      const d = props.get(e.id);
+      const ev: EngineEvent = { name: e.event, properties: d?.properties ?? {}, messageId: d?.message_id ?? String(e.id) };
+      for (const j of live) {
+        if (j.workspaceId !== ws || e.received_at.getTime() < j.publishedAt.getTime() || !isTrigger(j, ev)) continue;
+        entries.push({ journey: j, customerId: e.customer_id, entryKey: `event:${ev.messageId}`, trigger: { ...ev, timestamp: e.timestamp.toISOString() } });
+      }
+    }
+  }
+  const entered = await enterRuns(tx, entries, new Date(now));
+  return { entered, signalled };
+}
