@@ -1,28 +1,13 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { httpRecorder } from '../../test-support/http-recorder.js';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createSmsTransport } from './sms-transport.js';
 
-interface Seen {
-  method: string;
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A real HTTP server on 127.0.0.1 whose answer each test sets in `respond`. */
-let respond: (req: IncomingMessage, res: ServerResponse) => void;
-const seen: Seen[] = [];
-const server = createServer((req, res) => {
-  let body = '';
-  req.setEncoding('utf8');
-  req.on('data', (c: string) => (body += c));
-  req.on('end', () => {
-    seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
-    respond(req, res);
-  });
-});
+/** A real HTTP server on 127.0.0.1 whose answer each test sets in `rec.respond`. */
+const rec = httpRecorder();
+const seen = rec.seen;
 let baseUrl = '';
 
 function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
@@ -33,19 +18,17 @@ const sms = () => createSmsTransport({ baseUrl, accountSid: 'AC123', authToken: 
 
 describe('createSmsTransport against a real HTTP server', () => {
   before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    baseUrl = await rec.start();
   });
   after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await rec.stop();
   });
   beforeEach(() => {
     seen.length = 0;
   });
 
   test('POSTs the Twilio request shape and returns the sid', async () => {
-    respond = (_req, res) => json(res, 201, { sid: 'SM0123456789abcdef', status: 'queued' });
+    rec.respond = (_req, res) => json(res, 201, { sid: 'SM0123456789abcdef', status: 'queued' });
 
     const r = await sms().send({ to: '+15557654321', body: 'Your code is 1234 — thanks & bye', idempotencyKey: 'otp:42' });
 
@@ -65,12 +48,12 @@ describe('createSmsTransport against a real HTTP server', () => {
   });
 
   test('2xx without a sid is still delivered', async () => {
-    respond = (_req, res) => res.writeHead(200).end('OK');
+    rec.respond = (_req, res) => res.writeHead(200).end('OK');
     assert.deepEqual(await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' }), { ok: true, providerId: null });
   });
 
   test('400 with Twilio code 21211 (invalid number) → permanent bounce, reason carries code and message', async () => {
-    respond = (_req, res) => json(res, 400, { code: 21211, message: "The 'To' number +1555 is not a valid phone number.", status: 400 });
+    rec.respond = (_req, res) => json(res, 400, { code: 21211, message: "The 'To' number +1555 is not a valid phone number.", status: 400 });
 
     const r = await sms().send({ to: '+1555', body: 'hi', idempotencyKey: 'k' });
 
@@ -79,9 +62,9 @@ describe('createSmsTransport against a real HTTP server', () => {
   });
 
   test('21614 (not a mobile number) bounces too; another 4xx code is permanent without bounce', async () => {
-    respond = (_req, res) => json(res, 400, { code: 21614, message: "'To' number is not a valid mobile number" });
+    rec.respond = (_req, res) => json(res, 400, { code: 21614, message: "'To' number is not a valid mobile number" });
     const landline = await sms().send({ to: '+15550000000', body: 'hi', idempotencyKey: 'k' });
-    respond = (_req, res) => json(res, 401, { code: 20003, message: 'Authenticate' });
+    rec.respond = (_req, res) => json(res, 401, { code: 20003, message: 'Authenticate' });
     const auth = await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' });
 
     assert.ok(!landline.ok && landline.permanent && landline.bounce === true, JSON.stringify(landline));
@@ -89,25 +72,25 @@ describe('createSmsTransport against a real HTTP server', () => {
   });
 
   test('500 → transient', async () => {
-    respond = (_req, res) => json(res, 500, { code: 20500, message: 'Internal Server Error' });
+    rec.respond = (_req, res) => json(res, 500, { code: 20500, message: 'Internal Server Error' });
     const r = await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' });
     assert.ok(!r.ok && !r.permanent && r.retryAfterMs === undefined && r.reason.includes('500'), JSON.stringify(r));
   });
 
   test('429 with Retry-After: 2 → transient, retry after 2000 ms', async () => {
-    respond = (_req, res) => json(res, 429, { code: 20429, message: 'Too Many Requests' }, { 'retry-after': '2' });
+    rec.respond = (_req, res) => json(res, 429, { code: 20429, message: 'Too Many Requests' }, { 'retry-after': '2' });
     const r = await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' });
     assert.deepEqual(r.ok ? r : { ...r, reason: '' }, { ok: false, permanent: false, retryAfterMs: 2000, reason: '' });
   });
 
   test('408 → transient; a non-JSON error body becomes the reason', async () => {
-    respond = (_req, res) => res.writeHead(408, { 'content-type': 'text/plain' }).end('request timeout at edge');
+    rec.respond = (_req, res) => res.writeHead(408, { 'content-type': 'text/plain' }).end('request timeout at edge');
     const r = await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' });
     assert.ok(!r.ok && !r.permanent && r.reason.includes('request timeout at edge'), JSON.stringify(r));
   });
 
   test('no answer within timeoutMs → transient timeout', async () => {
-    respond = () => {
+    rec.respond = () => {
       /* never answer */
     };
     const t0 = performance.now();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { httpRecorder } from '../../test-support/http-recorder.js';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { sendWebhook, signatureHeader, verifySignature } from './webhook-transport.js';
 
@@ -45,34 +46,17 @@ describe('signatureHeader / verifySignature', () => {
   });
 });
 
-interface Seen {
-  method: string;
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-let respond: (req: IncomingMessage, res: ServerResponse) => void;
-const seen: Seen[] = [];
-const server = createServer((req, res) => {
-  let body = '';
-  req.setEncoding('utf8');
-  req.on('data', (c: string) => (body += c));
-  req.on('end', () => {
-    seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
-    respond(req, res);
-  });
-});
+/** A real HTTP server on 127.0.0.1 whose answer each test sets in `rec.respond`. */
+const rec = httpRecorder();
+const seen = rec.seen;
 let base = '';
 
 describe('sendWebhook against a real HTTP server', () => {
   before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = await rec.start();
   });
   after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await rec.stop();
   });
   beforeEach(() => {
     seen.length = 0;
@@ -83,7 +67,7 @@ describe('sendWebhook against a real HTTP server', () => {
     sendWebhook({ url: `${base}/hooks/tenure?src=test`, body, secret: SECRET, idempotencyKey: 'evt_1', timeoutMs: 300, nowSec: NOW, ...extra });
 
   test('POSTs the body as signed, with the documented headers; the receiver can verify it', async () => {
-    respond = (_req, res) => res.writeHead(204).end();
+    rec.respond = (_req, res) => res.writeHead(204).end();
 
     const r = await send();
 
@@ -106,7 +90,7 @@ describe('sendWebhook against a real HTTP server', () => {
   test('status classification: 500 transient, 400 and 410 permanent, 408 transient', async () => {
     const results: Record<number, unknown> = {};
     for (const status of [500, 400, 410, 408, 503]) {
-      respond = (_req, res) => res.writeHead(status, { 'content-type': 'text/plain' }).end(`status ${status} from receiver`);
+      rec.respond = (_req, res) => res.writeHead(status, { 'content-type': 'text/plain' }).end(`status ${status} from receiver`);
       const r = await send();
       assert.ok(!r.ok && r.reason.includes(`HTTP ${status}`) && r.reason.includes('from receiver'), JSON.stringify(r));
       results[status] = !r.ok && r.permanent;
@@ -115,9 +99,9 @@ describe('sendWebhook against a real HTTP server', () => {
   });
 
   test('429 with Retry-After: 2 → transient, retryAfterMs 2000; an HTTP-date Retry-After counts from nowSec', async () => {
-    respond = (_req, res) => res.writeHead(429, { 'retry-after': '2' }).end();
+    rec.respond = (_req, res) => res.writeHead(429, { 'retry-after': '2' }).end();
     const r = await send();
-    respond = (_req, res) => res.writeHead(503, { 'retry-after': new Date((NOW + 30) * 1000).toUTCString() }).end();
+    rec.respond = (_req, res) => res.writeHead(503, { 'retry-after': new Date((NOW + 30) * 1000).toUTCString() }).end();
     const dated = await send();
 
     assert.deepEqual(r.ok ? r : { ...r, reason: '' }, { ok: false, permanent: false, retryAfterMs: 2000, reason: '' });
@@ -125,20 +109,20 @@ describe('sendWebhook against a real HTTP server', () => {
   });
 
   test('a redirect is not followed and is permanent', async () => {
-    respond = (_req, res) => res.writeHead(301, { location: 'http://169.254.169.254/latest' }).end();
+    rec.respond = (_req, res) => res.writeHead(301, { location: 'http://169.254.169.254/latest' }).end();
     const r = await send();
     assert.ok(!r.ok && r.permanent && r.reason.includes('301'), JSON.stringify(r));
     assert.equal(seen.length, 1);
   });
 
   test('a large error body is cut to a short reason', async () => {
-    respond = (_req, res) => res.writeHead(400).end('x'.repeat(1_000_000));
+    rec.respond = (_req, res) => res.writeHead(400).end('x'.repeat(1_000_000));
     const r = await send();
     assert.ok(!r.ok && r.permanent && r.reason.length < 600, r.ok ? '' : `reason length ${r.reason.length}`);
   });
 
   test('no answer within timeoutMs → transient timeout', async () => {
-    respond = () => {
+    rec.respond = () => {
       /* hold the request */
     };
     const r = await send();
@@ -146,7 +130,7 @@ describe('sendWebhook against a real HTTP server', () => {
   });
 
   test('headers sent but the body stalls → still a transient timeout', async () => {
-    respond = (_req, res) => {
+    rec.respond = (_req, res) => {
       res.writeHead(500);
       res.write('partial');
     };

@@ -197,6 +197,7 @@ export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): 
     p,
   );
   await tx.query(`DELETE FROM account_members WHERE workspace_id = $1 AND customer_id = $2`, p.slice(0, 2));
+  await moveMessaging(tx, p);
   await tx.query(`DELETE FROM customers WHERE workspace_id = $1 AND id = $2`, p.slice(0, 2));
   await tx.query(`UPDATE customer_merges SET into_customer_id = $3 WHERE workspace_id = $1 AND into_customer_id = $2`, p);
   await tx.query(
@@ -204,4 +205,34 @@ export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): 
      ON CONFLICT DO NOTHING`,
     [...p, m.reason],
   );
+}
+
+/**
+ * Journeys and messaging follow the customer: messages and tasks move; consent moves where
+ * the surviving profile has not chosen itself; runs move, except that a run in a journey the
+ * survivor is already on ends (`merged`), and a run for a cause the survivor already entered
+ * for is dropped.
+ */
+async function moveMessaging(tx: Queryable, p: number[]): Promise<void> {
+  await tx.query(`UPDATE messages SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
+  await tx.query(`UPDATE tasks SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
+  await tx.query(
+    `INSERT INTO consents (workspace_id, customer_id, group_id, subscribed, source, updated_at)
+     SELECT workspace_id, $3, group_id, subscribed, source, updated_at FROM consents WHERE workspace_id = $1 AND customer_id = $2
+     ON CONFLICT DO NOTHING`,
+    p,
+  );
+  await tx.query(`DELETE FROM consents WHERE workspace_id = $1 AND customer_id = $2`, p.slice(0, 2));
+  await tx.query(
+    `UPDATE journey_runs r SET status = 'exited', wake_at = NULL, ended_at = now(), end_reason = 'merged'
+      WHERE r.workspace_id = $1 AND r.customer_id = $2 AND r.status IN ('active', 'waiting')
+        AND EXISTS (SELECT 1 FROM journey_runs x WHERE x.workspace_id = $1 AND x.customer_id = $3 AND x.journey_id = r.journey_id AND x.status IN ('active', 'waiting'))`,
+    p,
+  );
+  await tx.query(
+    `DELETE FROM journey_runs r WHERE r.workspace_id = $1 AND r.customer_id = $2
+        AND EXISTS (SELECT 1 FROM journey_runs x WHERE x.workspace_id = $1 AND x.customer_id = $3 AND x.journey_id = r.journey_id AND x.entry_key = r.entry_key)`,
+    p,
+  );
+  await tx.query(`UPDATE journey_runs SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
 }

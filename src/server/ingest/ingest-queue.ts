@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { IdentityCache } from './identity-cache.js';
+import { hash32 } from '../hash.js';
 import { ingestEvents, type IngestResult } from './ingest.service.js';
 import type { NormalizedEvent } from './normalize.js';
 
@@ -169,20 +170,7 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/**
- * The lane of an identity: FNV-1a, then MurmurHash3's finaliser so every output bit
- * depends on every input bit (FNV-1a's lowest bit alone is just a parity of the input).
- */
+/** The lane of an identity (see hash32). */
 export function laneOf(id: string, lanes: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) % lanes;
+  return hash32(id) % lanes;
 }

@@ -2,6 +2,7 @@ import { durationMs, type Condition } from '../../contracts/condition.js';
 import type { Channel, EventMatch, JourneyDefinition, Step } from '../../contracts/journey.js';
 import { FactIndex, prepare, testValue, type CustomerFacts, type Prepared } from '../rules/evaluate.js';
 import { nextLocalTime, zoneOf } from './local-time.js';
+import { hash32 } from '../hash.js';
 
 /**
  * The journey engine: a pure step function. Given a definition, a run's state, what
@@ -223,25 +224,11 @@ export function chooseVariant<V extends { weight: number }>(step: { variants: V[
   return step.holdout ? null : step.variants[step.variants.length - 1]!;
 }
 
-/** A string to [0, 1), uniformly: 52 bits from two independent 32-bit mixes. */
+/** A string to [0, 1), uniformly: 52 bits from two independently seeded 32-bit hashes. */
 export function unitHash(s: string): number {
-  const hi = mix(s, 0x811c9dc5) >>> 0;
-  const lo = mix(s, 0x01000193 ^ 0x5bd1e995) >>> 0;
+  const hi = hash32(s);
+  const lo = hash32(s, 0x01000193 ^ 0x5bd1e995);
   return (hi * 2 ** 20 + (lo >>> 12)) / 2 ** 52;
-}
-
-function mix(s: string, seed: number): number {
-  let h = seed;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
 }
 
 /** Conditions evaluated at most once per call, against one index of the facts. */

@@ -133,6 +133,37 @@ for (const target of dbTargets()) {
       assert.equal(rows[0]!.n, 1);
     });
 
+    it('a run started by an anonymous visitor follows them when their profile merges into a known customer', async () => {
+      await template('cart', 'Your cart', '<mjml><mj-body><mj-section><mj-column><mj-text>Cart</mj-text></mj-column></mj-section></mj-body></mjml>');
+      await journey('cart', {
+        trigger: { event: { name: 'Checkout Started' } },
+        start: 'w',
+        steps: [
+          { id: 'w', type: 'waitFor', event: { name: 'Order Completed' }, timeout: { amount: 1, unit: 'hours' }, next: 'thanks', timeoutNext: 'nudge' },
+          { id: 'thanks', type: 'updateTraits', set: { bought_after_checkout: true }, next: 'e' },
+          { id: 'nudge', type: 'send', channel: 'email', template: 'cart', next: 'e' },
+          { id: 'e', type: 'exit' },
+        ],
+      });
+      await ingestEvents(db, ws, [call('identify', { userId: 'zed', traits: { email: 'zed@example.test' } }, clock)]);
+      await ingestEvents(db, ws, [call('track', { anonymousId: 'anon-z', event: 'Checkout Started' }, clock)]);
+      await worker.drain();
+      const runOf = async () => (await db.query<{ customer_id: number; status: string; step: string }>(`SELECT customer_id, status, step FROM journey_runs WHERE journey_id = 'cart'`)).rows;
+      const [before] = await runOf();
+      assert.equal(before!.status, 'waiting');
+      // The visitor logs in: the anonymous profile merges into zed's.
+      await ingestEvents(db, ws, [call('identify', { userId: 'zed', anonymousId: 'anon-z' }, clock)]);
+      const { rows: zed } = await db.query<{ id: number }>(`SELECT id FROM customers WHERE user_id = 'zed'`);
+      const [moved] = await runOf();
+      assert.equal(moved!.customer_id, zed[0]!.id, 'the run moved to the surviving profile');
+      await ingestEvents(db, ws, [call('track', { userId: 'zed', event: 'Order Completed' }, clock)]);
+      await worker.drain();
+      const [after] = await runOf();
+      assert.deepEqual([after!.status, after!.step], ['completed', 'e']);
+      const { rows: traits } = await db.query<{ t: unknown }>(`SELECT traits -> 'bought_after_checkout' AS t FROM customers WHERE user_id = 'zed'`);
+      assert.equal(traits[0]!.t, true, 'the event exit was taken (update traits), not the timeout');
+    });
+
     it('a transient failure is retried with backoff; a hard bounce suppresses the address and is visible on the message', async () => {
       await template('ping', 'Ping', '<mjml><mj-body><mj-section><mj-column><mj-text>Ping</mj-text></mj-column></mj-section></mj-body></mjml>');
       await journey('ping', { trigger: { event: { name: 'Pinged' } }, entry: { reentry: 'always' }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'ping', transactional: true, next: 'e' }, { id: 'e', type: 'exit' }] });
