@@ -239,6 +239,10 @@ for (const target of dbTargets()) {
       const doc = await http(`${server.url}/openapi.json`);
       assert.ok(doc.body.paths['/v1/batch']);
       assert.ok(doc.body.paths['/api/customers/{id}/events']);
+      for (const path of ['/api/journeys', '/api/journeys/{id}/stats', '/api/templates/{id}/preview', '/api/messaging/settings', '/api/customers/{id}/messages', '/api/tasks', '/v1/inbox']) {
+        assert.ok(doc.body.paths[path], `${path} is in the OpenAPI document`);
+      }
+      assert.ok(!doc.body.paths['/t/c/{token}'], 'tracking links are not API');
     });
   });
 }

@@ -164,6 +164,39 @@ for (const target of dbTargets()) {
       assert.equal(traits[0]!.t, true, 'the event exit was taken (update traits), not the timeout');
     });
 
+    it('a date-trait trigger enters each customer once per date value, when trait date + offset comes', async () => {
+      await template('renewal', 'Renewal on {{ event.properties.date }}', '<mjml><mj-body><mj-section><mj-column><mj-text>Renew</mj-text></mj-column></mj-section></mj-body></mjml>');
+      const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+      const renewal = day(clock.getTime() + 20 * DAY);
+      await ingestEvents(db, ws, [call('identify', { userId: 'ren', traits: { email: 'ren@example.test', renewal_date: renewal } }, clock), call('identify', { userId: 'odd', traits: { renewal_date: '2026-02-30' } }, clock)]);
+      await journey('renewal', { trigger: { dateTrait: { trait: 'renewal_date', offsetDays: -14, at: '09:00' } }, entry: { reentry: 'always' }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'renewal', next: 'e' }, { id: 'e', type: 'exit' }] });
+      const runs = async () => (await db.query<{ entry_key: string }>(`SELECT entry_key FROM journey_runs WHERE journey_id = 'renewal' ORDER BY id`)).rows.map((r) => r.entry_key);
+      assert.equal(await worker.sweepTime(), 0);
+      clock = new Date(Date.parse(`${day(Date.parse(renewal) - 14 * DAY)}T09:00:00Z`) + 1000);
+      assert.equal(await worker.sweepTime(), 1, 'the moment came (and an impossible date is skipped, not fatal)');
+      assert.equal(await worker.sweepTime(), 0, 'once');
+      await worker.drain();
+      assert.equal(channel.sent.at(-1)!.subject, `Renewal on ${renewal}`);
+      assert.deepEqual(await runs(), [`date:renewal_date:${renewal}`]);
+    });
+
+    it('a schedule trigger enters every member of the segment at each occurrence', async () => {
+      await db.query(`INSERT INTO segments (workspace_id, id, name, kind) VALUES ($1, 'seg_weekly', 'Weekly list', 'static')`, [ws]);
+      await db.query(`INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) SELECT $1, 'seg_weekly', id, now() FROM customers WHERE workspace_id = $1 AND user_id IN ('ada', 'zed')`, [ws]);
+      const next = new Date(clock.getTime() + 3_600_000);
+      const at = `${String(next.getUTCHours()).padStart(2, '0')}:00`;
+      await journey('digest', { trigger: { schedule: { segment: 'seg_weekly', at } }, entry: { reentry: 'always' }, start: 'e', steps: [{ id: 'e', type: 'exit' }] });
+      const count = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journey_runs WHERE journey_id = 'digest'`)).rows[0]!.n;
+      assert.equal(await worker.sweepTime(), 0, 'not yet: the first occurrence after publishing is within the hour');
+      clock = new Date(Date.parse(`${next.toISOString().slice(0, 13)}:00:00Z`) + 60_000);
+      assert.equal(await worker.sweepTime(), 2);
+      assert.equal(await worker.sweepTime(), 0, 'an occurrence runs once');
+      await worker.drain();
+      clock = new Date(clock.getTime() + DAY);
+      assert.equal(await worker.sweepTime(), 2, 'the next day, again (re-entry always)');
+      assert.equal(await count(), 4);
+    });
+
     it('a transient failure is retried with backoff; a hard bounce suppresses the address and is visible on the message', async () => {
       await template('ping', 'Ping', '<mjml><mj-body><mj-section><mj-column><mj-text>Ping</mj-text></mj-column></mj-section></mj-body></mjml>');
       await journey('ping', { trigger: { event: { name: 'Pinged' } }, entry: { reentry: 'always' }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'ping', transactional: true, next: 'e' }, { id: 'e', type: 'exit' }] });

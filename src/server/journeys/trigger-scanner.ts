@@ -103,7 +103,10 @@ export async function scanEvents(db: Db, defs: JourneyDefinitions, opts: ScanOpt
       entered = r.entered;
       signalled = r.signalled;
     }
-    await tx.query(`UPDATE journey_cursor SET high_water = $2, gaps = $3, updated_at = now() WHERE id = $1`, [CURSOR, highWater, JSON.stringify(gaps)]);
+    // An idle pass writes nothing.
+    if (highWater !== cursor.highWater || JSON.stringify(gaps) !== JSON.stringify(cursor.gaps)) {
+      await tx.query(`UPDATE journey_cursor SET high_water = $2, gaps = $3, updated_at = now() WHERE id = $1`, [CURSOR, highWater, JSON.stringify(gaps)]);
+    }
     return { scanned: rows.length, entered, signalled, more: fresh.length >= batch };
   });
 }

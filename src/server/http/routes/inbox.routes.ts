@@ -79,8 +79,9 @@ export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResol
         const col = action === 'read' ? 'read_at' : 'dismissed_at';
         const now = new Date();
         const { rows } = await deps.db.query<{ first: boolean; journey_id: string | null }>(
-          `UPDATE messages SET ${col} = coalesce(${col}, $4), read_at = coalesce(read_at, $4) WHERE workspace_id = $1 AND id = $2 AND customer_id = $3 AND channel = 'inapp'
-           RETURNING (${col} = $4) AS first, journey_id`,
+          `UPDATE messages SET ${action === 'read' ? 'read_at = coalesce(read_at, $4)' : 'dismissed_at = coalesce(dismissed_at, $4), read_at = coalesce(read_at, $4)'}
+            WHERE workspace_id = $1 AND id = $2 AND customer_id = $3 AND channel = 'inapp'
+           RETURNING (${col} = $4::timestamptz) AS first, journey_id`,
           [ws.id, req.params.id, c, now.toISOString()],
         );
         if (!rows[0] || c === null) throw new HttpError(404, 'not_found', `no in-app message ${req.params.id} for this customer`);

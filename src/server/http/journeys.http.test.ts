@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../db/client.js';
+import { buildApp } from './app.js';
+import { createLogger } from '../log.js';
+import { JourneyWorker } from '../journeys/journey-worker.js';
+import { createSmsTransport } from '../channels/sms-transport.js';
+import { sendWebhook, verifySignature } from '../channels/webhook-transport.js';
+import { basic, dbTargets, http, makeWorkspace } from '../../test-support/harness.js';
+import { freePort } from '../../test-support/child-server.js';
+import { httpRecorder } from '../../test-support/http-recorder.js';
+
+/**
+ * The journey admin API and the other channels over real HTTP: in-app inbox, tasks,
+ * preview and test send, the preference page, versions and pause, webhooks (signed) and SMS
+ * (a Twilio-compatible API), with the journey engine's clock under the test's control.
+ */
+for (const target of dbTargets()) {
+  describe(`journeys over HTTP (${target.name})`, () => {
+    let db: Db;
+    let app: FastifyInstance;
+    let url: string;
+    let admin: string;
+    let write: string;
+    let ws: number;
+    let offset = 0;
+    let worker: JourneyWorker;
+    const provider = httpRecorder();
+    let providerUrl: string;
+
+    before(async () => {
+      db = await target.open();
+      const keys = await makeWorkspace(db);
+      ws = keys.workspace.id;
+      admin = `Bearer ${keys.adminKey}`;
+      write = basic(keys.writeKey);
+      providerUrl = await provider.start();
+      provider.respond = (req, res) => {
+        if (req.url?.includes('/Messages.json')) res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${provider.seen.length}` }));
+        else res.writeHead(200).end('ok');
+      };
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+      const sms = createSmsTransport({ baseUrl: providerUrl, accountSid: 'AC1', authToken: 'tok', from: '+15550000000' });
+      worker = new JourneyWorker(db, { log, senders: { email: null, sms, webhook: sendWebhook, emailFrom: 'x@y.test' }, publicUrl: url, clock: () => new Date(Date.now() + offset), pollMs: 100 });
+      app = await buildApp({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0 });
+      await app.listen({ port, host: '127.0.0.1' });
+      await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
+    });
+    after(async () => {
+      await app.close();
+      await provider.stop();
+      await db.close();
+    });
+
+    async function api(method: string, path: string, body?: unknown) {
+      const r = await http(`${url}${path}`, { method, auth: admin, body });
+      assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    }
+    const track = (calls: Array<Record<string, unknown>>) => http(`${url}/v1/batch`, { auth: write, body: { batch: calls } }).then((r) => assert.equal(r.status, 200));
+    const publish = async (name: string, definition: unknown) => {
+      const j = await api('POST', '/api/journeys', { name, definition });
+      await api('POST', `/api/journeys/${j.id}/publish`);
+      return j.id as string;
+    };
+
+    it('in-app messages reach the inbox, which marks them read and dismisses them; a task lands in the task list', async () => {
+      await api('POST', '/api/templates', { id: 'hello-inapp', name: 'Hello', channel: 'inapp', subject: 'Hi {{ traits.first_name }}', body: 'Welcome aboard, {{ traits.first_name }}.' });
+      await publish('Hand-off', {
+        trigger: { event: { name: 'Big Order' } },
+        start: 'note',
+        steps: [
+          { id: 'note', type: 'send', channel: 'inapp', template: 'hello-inapp', next: 'call' },
+          { id: 'call', type: 'task', title: 'Call about the big order', assigneeRole: 'sales', due: { amount: 1, unit: 'days' }, next: 'e' },
+          { id: 'e', type: 'exit' },
+        ],
+      });
+      await track([
+        { type: 'identify', userId: 'ivy', traits: { first_name: 'Ivy' } },
+        { type: 'track', userId: 'ivy', event: 'Big Order' },
+      ]);
+      await worker.drain();
+      const inbox = await http(`${url}/v1/inbox?userId=ivy`, { auth: write });
+      assert.equal(inbox.status, 200);
+      assert.equal(inbox.body.unread, 1);
+      assert.deepEqual([inbox.body.messages[0].title, inbox.body.messages[0].body], ['Hi Ivy', 'Welcome aboard, Ivy.']);
+      const id = inbox.body.messages[0].id;
+      assert.equal((await http(`${url}/v1/inbox/${id}/read`, { auth: write, body: { userId: 'ivy' } })).status, 200);
+      assert.equal((await http(`${url}/v1/inbox?userId=ivy`, { auth: write })).body.unread, 0);
+      assert.equal((await http(`${url}/v1/inbox/${id}/dismiss`, { auth: write, body: { userId: 'someone-else' } })).status, 404, "one customer cannot touch another's inbox");
+      await http(`${url}/v1/inbox/${id}/dismiss`, { auth: write, body: { userId: 'ivy' } });
+      assert.equal((await http(`${url}/v1/inbox?userId=ivy`, { auth: write })).body.messages.length, 0);
+      const events = (await api('GET', '/api/customers/ivy/events')).events.map((e: { event: string }) => e.event);
+      assert.ok(events.includes('In-App Message Read') && events.includes('In-App Message Dismissed'));
+
+      const tasks = (await api('GET', '/api/tasks?role=sales')).tasks;
+      assert.equal(tasks.length, 1);
+      assert.deepEqual([tasks[0].title, tasks[0].userId, tasks[0].status, tasks[0].overdue], ['Call about the big order', 'ivy', 'open', false]);
+      const done = await api('PATCH', `/api/tasks/${tasks[0].id}`, { status: 'done', assignee: 'sam' });
+      assert.deepEqual([done.status, done.assignee], ['done', 'sam']);
+      assert.equal((await api('GET', '/api/tasks?role=sales')).tasks.length, 0);
+    });
+
+    it('a webhook step POSTs a signed body the receiver can verify; an SMS goes through the Twilio-compatible API', async () => {
+      await api('POST', '/api/templates', { id: 'sms-hi', name: 'SMS', channel: 'sms', body: 'Hi {{ traits.first_name }}, your order shipped.' });
+      await publish('Shipping', {
+        trigger: { event: { name: 'Order Shipped' } },
+        start: 'hook',
+        steps: [
+          { id: 'hook', type: 'webhook', url: `${providerUrl}/hooks/shipped`, body: '{"user": {{ customer.userId | json }}, "order": {{ event.properties.order | json }}}', next: 'text' },
+          { id: 'text', type: 'send', channel: 'sms', template: 'sms-hi', transactional: true, next: 'e' },
+          { id: 'e', type: 'exit' },
+        ],
+      });
+      provider.seen.length = 0;
+      await track([
+        { type: 'identify', userId: 'jon', traits: { first_name: 'Jon', phone: '+15551234567' } },
+        { type: 'track', userId: 'jon', event: 'Order Shipped', properties: { order: 'o-77' } },
+      ]);
+      await worker.drain();
+      const hook = provider.seen.find((r) => r.path === '/hooks/shipped')!;
+      assert.deepEqual(JSON.parse(hook.body), { user: 'jon', order: 'o-77' });
+      const { rows } = await db.query<{ settings: { secret: string } }>(`SELECT settings FROM messaging_settings WHERE workspace_id = $1`, [ws]);
+      const secret = rows[0]!.settings.secret;
+      assert.equal(verifySignature(secret, String(hook.headers['tenure-signature']), hook.body, { nowSec: Math.floor(Date.now() / 1000) + offset / 1000 }), true);
+      assert.equal(verifySignature('wrong', String(hook.headers['tenure-signature']), hook.body, { nowSec: Math.floor(Date.now() / 1000) + offset / 1000 }), false);
+      assert.match(String(hook.headers['idempotency-key']), /^r\d+:hook:0$/);
+      const sms = provider.seen.find((r) => r.path.endsWith('/Messages.json'))!;
+      const form = new URLSearchParams(sms.body);
+      assert.deepEqual([form.get('To'), form.get('Body')], ['+15551234567', 'Hi Jon, your order shipped.']);
+      const ms = (await api('GET', '/api/customers/jon/messages')).messages;
+      assert.deepEqual(ms.map((m: { channel: string; status: string }) => `${m.channel}:${m.status}`).sort(), ['sms:sent', 'webhook:sent']);
+    });
+
+    it('preview renders with a real customer; test-send delivers to them; a template error is refused with its line', async () => {
+      await api('POST', '/api/templates', { id: 'promo', name: 'Promo', channel: 'email', subject: 'For you, {{ traits.first_name | default: "friend" }}', body: '<mjml><mj-body><mj-section><mj-column><mj-text>{% if segments.vip %}VIP{% else %}Hello{% endif %} {{ stage }}</mj-text></mj-column></mj-section></mj-body></mjml>' });
+      const p = await api('POST', '/api/templates/promo/preview', { customerId: 'ivy' });
+      assert.equal(p.subject, 'For you, Ivy');
+      assert.match(p.html, /Hello/);
+      const bad = await http(`${url}/api/templates/promo/preview`, { auth: admin, body: { customerId: 'nobody' } });
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.error.message, /no customer with userId or anonymousId "nobody"/);
+      await track([{ type: 'identify', userId: 'ivy', traits: { email: 'ivy@example.test' } }]);
+      const sent = await api('POST', '/api/templates/promo/test-send', { customerId: 'ivy' });
+      await worker.drain();
+      const m = await api('GET', `/api/messages/${sent.messageId}`);
+      assert.deepEqual([m.status, m.subject, m.to], ['sent', 'For you, Ivy', 'ivy@example.test']);
+      assert.match(m.html, /Hello/);
+      const err = await http(`${url}/api/templates/promo`, { method: 'PUT', auth: admin, body: { name: 'Promo', channel: 'email', subject: 'Hi {{ x', body: '<mjml><mj-body></mj-body></mjml>' } });
+      assert.equal(err.status, 400);
+      assert.match(err.body.error.message, /^body\.subject: line 1, column \d+/);
+    });
+
+    it('the preference page shows the groups and saves choices; unsubscribing from all stops marketing', async () => {
+      await api('POST', '/api/subscription-groups', { id: 'tips', name: 'Tips', channel: 'email' });
+      await api('POST', '/api/subscription-groups', { id: 'beta', name: 'Beta news', channel: 'email', optIn: true });
+      const sent = await api('POST', '/api/templates/promo/test-send', { customerId: 'ivy' });
+      await worker.drain();
+      // The promo template has no preferences link: make the one a template's {{ preferences_url }} would hold.
+      const { rows } = await db.query<{ settings: { secret: string } }>(`SELECT settings FROM messaging_settings WHERE workspace_id = $1`, [ws]);
+      const { makeToken } = await import('../channels/link-tokens.js');
+      const { rows: c } = await db.query<{ customer_id: number }>(`SELECT customer_id FROM messages WHERE id = $1`, [sent.messageId]);
+      const token = makeToken(rows[0]!.settings.secret, { w: ws, m: sent.messageId, c: c[0]!.customer_id });
+      const page = await fetch(`${url}/preferences/${token}`);
+      const html = await page.text();
+      assert.match(html, /name="group" value="tips" checked/, 'an opt-out group is on by default');
+      assert.match(html, /name="group" value="beta">/, 'an opt-in group is off until chosen');
+      const saved = await fetch(`${url}/preferences/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'group=beta' });
+      assert.match(await saved.text(), /Saved/);
+      const subs = await api('GET', '/api/customers/ivy/subscriptions');
+      const by = Object.fromEntries(subs.groups.map((g: { id: string; subscribed: boolean }) => [g.id, g.subscribed]));
+      assert.deepEqual(by, { beta: true, tips: false });
+      await fetch(`${url}/preferences/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'group=beta&all=off' });
+      assert.deepEqual((await api('GET', '/api/customers/ivy/subscriptions')).unsubscribedFromAll, ['email']);
+      const forged = await fetch(`${url}/preferences/${token.slice(0, -2)}xx`);
+      assert.equal(forged.status, 404);
+    });
+
+    it('publishing an edit makes a new version; customers in flight stay on theirs; a paused journey holds its runs', async () => {
+      await api('POST', '/api/templates', { id: 'v1', name: 'v1', channel: 'inapp', body: 'version one' });
+      await api('POST', '/api/templates', { id: 'v2', name: 'v2', channel: 'inapp', body: 'version two' });
+      const def = (template: string) => ({
+        trigger: { event: { name: 'Joined Club' } },
+        start: 'w',
+        steps: [
+          { id: 'w', type: 'wait', duration: { amount: 10, unit: 'minutes' }, next: 's' },
+          { id: 's', type: 'send', channel: 'inapp', template, next: 'e' },
+          { id: 'e', type: 'exit' },
+        ],
+      });
+      const id = await publish('Club', def('v1'));
+      await track([{ type: 'track', userId: 'kim', event: 'Joined Club' }]);
+      await worker.drain();
+      const edited = await api('PUT', `/api/journeys/${id}`, { name: 'Club', definition: def('v2') });
+      assert.deepEqual([edited.version, edited.liveVersion], [2, 1]);
+      await api('POST', `/api/journeys/${id}/publish`);
+      await track([{ type: 'track', userId: 'lee', event: 'Joined Club' }]);
+      await worker.drain();
+      await api('POST', `/api/journeys/${id}/pause`);
+      offset += 11 * 60_000;
+      await worker.drain();
+      const { rows: held } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE journey_id = $1`, [id]);
+      assert.equal(held[0]!.n, 0, 'paused: nobody moves');
+      await api('POST', `/api/journeys/${id}/publish`);
+      await worker.drain();
+      const body = async (u: string) => (await http(`${url}/v1/inbox?userId=${u}`, { auth: write })).body.messages.map((m: { body: string }) => m.body);
+      assert.deepEqual(await body('kim'), ['version one'], 'kim entered version 1 and stays on it');
+      assert.deepEqual(await body('lee'), ['version two']);
+      const stats = await api('GET', `/api/journeys/${id}/stats`);
+      assert.deepEqual([stats.entered, stats.completed, stats.messages.inapp.delivered], [2, 2, 2]);
+    });
+  });
+}
