@@ -211,6 +211,11 @@ for (const target of dbTargets()) {
       assert.deepEqual(await body('lee'), ['version two']);
       const stats = await api('GET', `/api/journeys/${id}/stats`);
       assert.deepEqual([stats.entered, stats.completed, stats.messages.inapp.delivered], [2, 2, 2]);
+      const runs = (await api('GET', '/api/customers/kim/journeys')).runs;
+      assert.deepEqual(
+        runs.map((r: { journeyName: string; version: number; status: string; endReason: string }) => [r.journeyName, r.version, r.status, r.endReason]),
+        [['Club', 1, 'completed', 'exit:e']],
+      );
     });
   });
 }

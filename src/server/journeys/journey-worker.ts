@@ -13,7 +13,7 @@ export interface JourneyWorkerOptions {
   senders: Senders;
   /** Base URL of this server as customers reach it (links in messages). */
   publicUrl: string;
-  /** How often each loop looks for work when nothing kicked it (default 250 ms on PostgreSQL, 500 ms on PGlite). */
+  /** How often each loop looks for work when nothing kicked it (default 250 ms on PostgreSQL; on PGlite 1 s, 5 s for the trigger scan). */
   pollMs?: number;
   /** How often schedule and date-trait triggers are swept (default 60 s). */
   timeTriggerMs?: number;
@@ -53,7 +53,10 @@ export class JourneyWorker {
     private readonly opts: JourneyWorkerOptions,
   ) {
     this.clock = opts.clock ?? (() => new Date());
-    const pollMs = opts.pollMs ?? (db.kind === 'pglite' ? 500 : 250);
+    // PGlite is this process's own database: nothing outside it makes work, so the loops
+    // poll only for timers coming due (runs' waits, held messages) and as a safety net.
+    const pollMs = opts.pollMs ?? (db.kind === 'pglite' ? 1_000 : 250);
+    const scanPollMs = opts.pollMs ?? (db.kind === 'pglite' ? 5_000 : 250);
     const log = opts.log;
     this.scanner = new Poller(
       'journey trigger scan',
@@ -62,7 +65,7 @@ export class JourneyWorker {
         if (r && (r.entered > 0 || r.signalled > 0)) this.runner.kick();
         return r?.more ?? false;
       },
-      { pollMs, log },
+      { pollMs: scanPollMs, log },
     );
     this.runner = new Poller(
       'journey runner',

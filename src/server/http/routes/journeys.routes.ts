@@ -8,6 +8,7 @@ import type { ModelCache } from '../../lifecycle/models.repo.js';
 import { journeyStats } from '../../journeys/journey-stats.js';
 import { checkDefinition } from '../../journeys/journeys.service.js';
 import { getJourney, insertJourney, listJourneys, newJourneyId, publishJourney, setJourneyStatus, updateJourney, type StoredJourney } from '../../journeys/journeys.repo.js';
+import { findCustomerId } from '../../identity/customers.read.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 
@@ -157,6 +158,38 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       await setJourneyStatus(deps.db, ws.id, j.id, 'paused');
       deps.notify?.journeysChanged(ws.id);
       return journeyView(await load(ws.id, req.params.id));
+    },
+  });
+
+  const RunView = z.object({
+    id: z.number().int(),
+    journeyId: z.string(),
+    journeyName: z.string(),
+    version: z.number().int(),
+    status: z.string().describe('active | waiting | completed | converted | exited | failed'),
+    step: z.string().describe('Where the run is (or ended)'),
+    variant: z.string().nullable(),
+    wakeAt: z.string().nullable().describe('When a waiting run moves on by itself'),
+    enteredAt: z.string(),
+    endedAt: z.string().nullable(),
+    endReason: z.string().nullable(),
+    error: z.string().nullable().describe('Why a failed run failed'),
+  });
+  r.get('/api/customers/:id/journeys', {
+    schema: { tags: ['customers', 'journeys'], summary: "The customer's journey runs, newest first: where each stands, or how it ended", security, params: IdParams.extend({ id: z.string().min(1).max(512) }), response: { 200: z.object({ runs: z.array(RunView) }), ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const c = await findCustomerId(deps.db, ws.id, req.params.id);
+      if (c === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
+      const { rows } = await deps.db.query<{ id: number; journeyId: string; journeyName: string; version: number; status: string; step: string; variant: string | null; wakeAt: Date | null; enteredAt: Date; endedAt: Date | null; endReason: string | null; error: string | null }>(
+        `SELECT r.id, r.journey_id AS "journeyId", j.name AS "journeyName", r.version, r.status, r.step, r.variant, r.wake_at AS "wakeAt", r.entered_at AS "enteredAt",
+                r.ended_at AS "endedAt", r.end_reason AS "endReason", r.error
+           FROM journey_runs r JOIN journeys j ON j.workspace_id = r.workspace_id AND j.id = r.journey_id
+          WHERE r.workspace_id = $1 AND r.customer_id = $2 ORDER BY r.entered_at DESC, r.id DESC LIMIT 500`,
+        [ws.id, c],
+      );
+      const iso = (d: Date | null) => d?.toISOString() ?? null;
+      return { runs: rows.map((x) => ({ ...x, wakeAt: iso(x.wakeAt), enteredAt: x.enteredAt.toISOString(), endedAt: iso(x.endedAt) })) };
     },
   });
 
