@@ -81,6 +81,9 @@ export function createEmailTransport(opts: EmailTransportOptions): EmailTranspor
           ...(msg.html !== undefined ? { html: msg.html } : {}),
           ...(msg.headers ? { headers: msg.headers } : {}),
           messageId: messageIdHeader(msg.messageId),
+          // base64 costs nodemailer a quarter of what quoted-printable does (measured: ~0.5 vs
+          // ~1.8 ms for a 27 KB HTML part), for a third more bytes on the wire.
+          textEncoding: 'base64',
         });
         if (info.rejected.length > 0) {
           // Only one recipient, so this does not happen with a conforming server; be safe.
@@ -116,6 +119,21 @@ function noDelaySocket(o: SMTPPool.Options): net.Socket {
   const port = Number(o.port) || (o.secure ? 465 : 587);
   const socket = net.connect({ host: o.host || 'localhost', port, noDelay: true, ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
   socket.setKeepAlive(true);
+  // With Nagle off, each of nodemailer's many small writes of a message would be a packet
+  // (and a system call) of its own: gather the writes of one tick and send them together.
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  socket.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    return write(...args);
+  }) as typeof socket.write;
   return socket;
 }
 
