@@ -160,8 +160,12 @@ for (const target of dbTargets()) {
       await worker.drain();
       const [after] = await runOf();
       assert.deepEqual([after!.status, after!.step], ['completed', 'e']);
-      const { rows: traits } = await db.query<{ t: unknown }>(`SELECT traits -> 'bought_after_checkout' AS t FROM customers WHERE user_id = 'zed'`);
+      const { rows: traits } = await db.query<{ t: unknown; times: [string, string]; email: [string, string] }>(
+        `SELECT traits -> 'bought_after_checkout' AS t, trait_times -> 'bought_after_checkout' AS times, trait_times -> 'email' AS email FROM customers WHERE user_id = 'zed'`,
+      );
       assert.equal(traits[0]!.t, true, 'the event exit was taken (update traits), not the timeout');
+      assert.deepEqual(traits[0]!.times, [clock.toISOString(), clock.toISOString()], 'when the trait was first and last set');
+      assert.equal(traits[0]!.email.length, 2, 'other traits keep their times');
     });
 
     it('a date-trait trigger enters each customer once per date value, when trait date + offset comes', async () => {

@@ -230,23 +230,30 @@ async function saveActions(tx: Queryable, list: Array<{ run: ClaimedRun; variant
     );
     out.tasks = r.rowCount;
   }
-  // Trait updates, in customer id order (two workers never wait on each other in a cycle).
-  const traits = list
-    .filter((x) => x.action.type === 'updateTraits')
-    .map((x) => ({ run: x.run, a: x.action as Extract<Action, { type: 'updateTraits' }> }))
-    .sort((a, b) => a.run.customer_id - b.run.customer_id);
-  for (const { run, a } of traits) {
+  // Trait updates: per customer, every set of the batch merged in step order, written in
+  // one statement; rows are locked in customer id order (two workers never wait on each
+  // other in a cycle). A trait's first-set time is kept when it had one.
+  const merged = new Map<string, { ws: number; id: number; set: Record<string, unknown> }>();
+  for (const x of list) {
+    if (x.action.type !== 'updateTraits') continue;
+    const k = `${x.run.workspace_id}:${x.run.customer_id}`;
+    const m = merged.get(k) ?? { ws: x.run.workspace_id, id: x.run.customer_id, set: {} };
+    Object.assign(m.set, x.action.set);
+    merged.set(k, m);
+  }
+  if (merged.size > 0) {
+    const rows = [...merged.values()].sort((a, b) => a.ws - b.ws || a.id - b.id);
     const stamp = now.toISOString();
-    const times = Object.fromEntries(Object.keys(a.set).map((k) => [k, [stamp, stamp]]));
-    // A trait's first-set time is kept when it had one.
     await tx.query(
-      `UPDATE customers SET traits = traits || $3::jsonb,
-              trait_times = trait_times || (SELECT coalesce(jsonb_object_agg(k, CASE WHEN trait_times ? k THEN jsonb_build_array(trait_times -> k -> 0, $4::text) ELSE v END), '{}'::jsonb) FROM jsonb_each($5::jsonb) AS t(k, v)),
+      `WITH x AS (SELECT * FROM unnest($1::int[], $2::bigint[], $3::jsonb[]) AS x(ws, id, set)),
+       locked AS (SELECT c.id FROM customers c JOIN x ON c.workspace_id = x.ws AND c.id = x.id ORDER BY c.id FOR UPDATE OF c)
+       UPDATE customers c SET traits = c.traits || x.set,
+              trait_times = c.trait_times || (SELECT coalesce(jsonb_object_agg(k, jsonb_build_array(coalesce(c.trait_times -> k -> 0, to_jsonb($4::text)), $4::text)), '{}'::jsonb) FROM jsonb_object_keys(x.set) AS t(k)),
               updated_at = now()
-        WHERE workspace_id = $1 AND id = $2`,
-      [run.workspace_id, run.customer_id, JSON.stringify(a.set), stamp, JSON.stringify(times)],
+         FROM x WHERE c.workspace_id = x.ws AND c.id = x.id AND c.id IN (SELECT id FROM locked)`,
+      [rows.map((r) => r.ws), rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.set)), stamp],
     );
-    out.traits.set(run.workspace_id, [...(out.traits.get(run.workspace_id) ?? []), run.customer_id]);
+    for (const r of rows) out.traits.set(r.ws, [...(out.traits.get(r.ws) ?? []), r.id]);
   }
   return out;
 }
