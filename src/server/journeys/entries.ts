@@ -21,47 +21,66 @@ export interface Entry {
  */
 export async function enterRuns(tx: Queryable, entries: Entry[], now: Date): Promise<number> {
   if (entries.length === 0) return 0;
-  const byJourney = new Map<string, Entry[]>();
-  for (const e of entries) {
-    const k = `${e.journey.workspaceId}:${e.journey.id}`;
-    byJourney.set(k, [...(byJourney.get(k) ?? []), e]);
-  }
+  const byWs = new Map<number, Entry[]>();
+  for (const e of entries) byWs.set(e.journey.workspaceId, [...(byWs.get(e.journey.workspaceId) ?? []), e]);
   let total = 0;
-  for (const list of byJourney.values()) {
-    const j = list[0]!.journey;
-    const customers = [...new Set(list.map((e) => e.customerId))];
-    const { rows: prior } = await tx.query<{ customer_id: number; open: boolean; last_end: Date | null }>(
-      `SELECT customer_id, bool_or(status IN ('active', 'waiting')) AS open, max(coalesce(ended_at, entered_at)) AS last_end
-         FROM journey_runs WHERE workspace_id = $1 AND journey_id = $2 AND customer_id = ANY($3::bigint[]) GROUP BY customer_id`,
-      [j.workspaceId, j.id, customers],
+  for (const [ws, list] of byWs) {
+    const journeys = [...new Set(list.map((e) => e.journey.id))];
+    // Every prior run of these customers in these journeys, in one look.
+    const { rows: prior } = await tx.query<{ journey_id: string; customer_id: number; open: boolean; last_end: Date | null }>(
+      `SELECT journey_id, customer_id, bool_or(status IN ('active', 'waiting')) AS open, max(coalesce(ended_at, entered_at)) AS last_end
+         FROM journey_runs WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) AND journey_id = ANY($3::text[]) GROUP BY 1, 2`,
+      [ws, [...new Set(list.map((e) => e.customerId))], journeys],
     );
-    const before = new Map(prior.map((r) => [r.customer_id, r]));
-    const { rows: cur } = await tx.query<{ entries: number }>(`SELECT entries FROM journeys WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [j.workspaceId, j.id]);
-    let room = j.limit === null ? Infinity : Math.max(0, j.limit - (cur[0]?.entries ?? 0));
-    const reentry = j.definition.entry.reentry;
-    const taken = new Set<number>();
+    const before = new Map(prior.map((r) => [`${r.journey_id}:${r.customer_id}`, r]));
+    // Room left under entry limits (only journeys that have one are read, and locked).
+    const limited = journeys.filter((id) => list.find((e) => e.journey.id === id)!.journey.limit !== null);
+    const room = new Map<string, number>();
+    if (limited.length > 0) {
+      const { rows } = await tx.query<{ id: string; entries: number }>(`SELECT id, entries FROM journeys WHERE workspace_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE`, [ws, limited]);
+      for (const r of rows) room.set(r.id, Math.max(0, list.find((e) => e.journey.id === r.id)!.journey.limit! - r.entries));
+    }
+    const taken = new Set<string>();
     const rows: Entry[] = [];
     for (const e of list) {
-      if (room <= 0) break;
-      if (taken.has(e.customerId)) continue;
-      const p = before.get(e.customerId);
+      const k = `${e.journey.id}:${e.customerId}`;
+      if (taken.has(k)) continue;
+      const left = room.get(e.journey.id);
+      if (left !== undefined && left <= 0) continue;
+      const p = before.get(k);
+      const reentry = e.journey.definition.entry.reentry;
       if (p) {
         if (p.open || reentry === 'never') continue;
         if (typeof reentry === 'object' && p.last_end && now.getTime() - p.last_end.getTime() < reentry.afterDays * 86_400_000) continue;
       }
-      taken.add(e.customerId);
+      taken.add(k);
       rows.push(e);
-      room--;
+      if (left !== undefined) room.set(e.journey.id, left - 1);
     }
     if (rows.length === 0) continue;
-    const { rowCount } = await tx.query(
-      `INSERT INTO journey_runs (workspace_id, journey_id, version, customer_id, status, step, state, wake_at, entry_key, trigger, entered_at)
-       SELECT $1, $2, $3, c, 'active', $4, '{}'::jsonb, $5, k, t, $5 FROM unnest($6::bigint[], $7::text[], $8::jsonb[]) AS x(c, k, t)
-       ON CONFLICT DO NOTHING`,
-      [j.workspaceId, j.id, j.version, j.definition.start, now.toISOString(), rows.map((e) => e.customerId), rows.map((e) => e.entryKey), rows.map((e) => (e.trigger ? JSON.stringify(e.trigger) : null))],
+    // The runs and the journeys' entry counters in one statement.
+    const { rows: counted } = await tx.query<{ n: number }>(
+      `WITH ins AS (
+         INSERT INTO journey_runs (workspace_id, journey_id, version, customer_id, status, step, state, wake_at, entry_key, trigger, entered_at)
+         SELECT $1, j, v, c, 'active', st, '{}'::jsonb, $2, k, t, $2 FROM unnest($3::text[], $4::int[], $5::text[], $6::bigint[], $7::text[], $8::jsonb[]) AS x(j, v, st, c, k, t)
+         ON CONFLICT DO NOTHING
+         RETURNING journey_id
+       ),
+       n AS (SELECT journey_id, count(*)::int AS n FROM ins GROUP BY journey_id),
+       upd AS (UPDATE journeys j SET entries = j.entries + n.n FROM n WHERE j.workspace_id = $1 AND j.id = n.journey_id)
+       SELECT coalesce(sum(n), 0)::int AS n FROM n`,
+      [
+        ws,
+        now.toISOString(),
+        rows.map((e) => e.journey.id),
+        rows.map((e) => e.journey.version),
+        rows.map((e) => e.journey.definition.start),
+        rows.map((e) => e.customerId),
+        rows.map((e) => e.entryKey),
+        rows.map((e) => (e.trigger ? JSON.stringify(e.trigger) : null)),
+      ],
     );
-    if (rowCount > 0) await tx.query(`UPDATE journeys SET entries = entries + $3 WHERE workspace_id = $1 AND id = $2`, [j.workspaceId, j.id, rowCount]);
-    total += rowCount;
+    total += counted[0]?.n ?? 0;
   }
   return total;
 }

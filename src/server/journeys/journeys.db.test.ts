@@ -168,6 +168,31 @@ for (const target of dbTargets()) {
       assert.equal(traits[0]!.email.length, 2, 'other traits keep their times');
     });
 
+    it('entry limits and re-entry after N days', async () => {
+      await journey('limited', { trigger: { event: { name: 'Coupon Claimed' } }, entry: { limit: 2, reentry: 'always' }, start: 'e', steps: [{ id: 'e', type: 'exit' }] });
+      await journey('monthly', { trigger: { event: { name: 'Visited' } }, entry: { reentry: { afterDays: 30 } }, start: 'e', steps: [{ id: 'e', type: 'exit' }] });
+      const n = async (j: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journey_runs WHERE journey_id = $1`, [j])).rows[0]!.n;
+      await ingestEvents(db, ws, ['l1', 'l2', 'l3'].map((u) => call('track', { userId: u, event: 'Coupon Claimed' }, clock)));
+      await worker.drain();
+      assert.equal(await n('limited'), 2, 'the third customer finds the journey full');
+      const { rows } = await db.query<{ entries: number }>(`SELECT entries FROM journeys WHERE id = 'limited'`);
+      assert.equal(rows[0]!.entries, 2);
+      await ingestEvents(db, ws, [call('track', { userId: 'l1', event: 'Coupon Claimed' }, clock)]);
+      await worker.drain();
+      assert.equal(await n('limited'), 2, 'still full, even for re-entry');
+
+      await ingestEvents(db, ws, [call('track', { userId: 'mo', event: 'Visited' }, clock)]);
+      await worker.drain();
+      clock = new Date(clock.getTime() + 10 * DAY);
+      await ingestEvents(db, ws, [call('track', { userId: 'mo', event: 'Visited' }, clock)]);
+      await worker.drain();
+      assert.equal(await n('monthly'), 1, 'ten days after: not yet');
+      clock = new Date(clock.getTime() + 21 * DAY);
+      await ingestEvents(db, ws, [call('track', { userId: 'mo', event: 'Visited' }, clock)]);
+      await worker.drain();
+      assert.equal(await n('monthly'), 2, 'thirty-one days after the run ended: again');
+    });
+
     it('a date-trait trigger enters each customer once per date value, when trait date + offset comes', async () => {
       await template('renewal', 'Renewal on {{ event.properties.date }}', '<mjml><mj-body><mj-section><mj-column><mj-text>Renew</mj-text></mj-column></mj-section></mj-body></mjml>');
       const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
