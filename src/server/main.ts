@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './log.js';
 import { openRuntime, printGeneratedKeys } from './runtime.js';
 import { buildApp } from './http/app.js';
 import { importCsv, type ImportKind } from './import/csv-import.js';
+import { importSpend, spendSummaryLine } from './import/spend-import.js';
 import { seedDemo, isEmpty } from './demo/demo.js';
 import { startMaintenance } from './db/maintenance.js';
 import { rotateKeys } from './workspaces/rotate.js';
@@ -20,6 +21,8 @@ import { recomputeStages } from './lifecycle/stage-service.js';
 import { stageDistribution } from './lifecycle/stages.read.js';
 import { sendersFromConfig } from './channels/senders.js';
 import { JourneyWorker } from './journeys/journey-worker.js';
+import { analyticsSyncer } from './analytics/facts.js';
+import { buildReport, reportCsv, reportMarkdown } from './analytics/report.js';
 import { StageWorker } from './lifecycle/stage-worker.js';
 import { SegmentWorker } from './segments/segment-worker.js';
 
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
 
   program
     .command('worker')
-    .description('run background work only, no HTTP: journeys and message delivery, lifecycle stages and segments (run several against one PostgreSQL)')
+    .description('run background work only, no HTTP: journeys and message delivery, lifecycle stages, segments and the KPI facts (run several against one PostgreSQL)')
     .option('--journeys-only', 'only the journey engine and message delivery')
     .action(async (o: { journeysOnly?: boolean }) => {
       const { db } = await openRuntime(config, log);
@@ -127,8 +130,10 @@ async function main(): Promise<void> {
         onSteps: (_runs, n) => (steps += n),
         onDispatched: (n) => (sent += n),
       });
+      const analytics = o.journeysOnly ? null : analyticsSyncer(db, { pollMs: 2_000, log });
       stages?.start();
       segments?.start();
+      analytics?.start();
       journeys.start();
       log.info({ database: db.kind, journeysOnly: Boolean(o.journeysOnly) }, 'worker started');
       process.stdout.write('worker ready\n');
@@ -138,6 +143,7 @@ async function main(): Promise<void> {
         process.stdout.write(`worker stopped: ${steps} journey steps, ${sent} messages sent\n`);
         await stages?.stop();
         await segments?.stop();
+        await analytics?.stop();
         senders.close();
         await db.close();
         process.exit(0);
@@ -158,18 +164,30 @@ async function main(): Promise<void> {
 
   program
     .command('import')
-    .description('import customers or events from a CSV file (see README for the columns)')
-    .argument('<kind>', 'customers | events', (v: string) => {
-      if (v !== 'customers' && v !== 'events') throw new InvalidArgumentError('must be "customers" or "events"');
-      return v as ImportKind;
+    .description('import customers, events or marketing spend from a CSV file (see README for the columns)')
+    .argument('<kind>', 'customers | events | spend', (v: string) => {
+      if (v !== 'customers' && v !== 'events' && v !== 'spend') throw new InvalidArgumentError('must be "customers", "events" or "spend"');
+      return v as ImportKind | 'spend';
     })
     .argument('<file>', 'path to a CSV file with a header row')
     .option('--no-progress', 'do not draw a progress bar')
-    .action(async (kind: ImportKind, file: string, o: { progress: boolean }) => {
+    .action(async (kind: ImportKind | 'spend', file: string, o: { progress: boolean }) => {
       const { db, workspace, generated } = await openRuntime(config, log);
       printGeneratedKeys(generated);
+      const progress = o.progress && process.stderr.isTTY === true;
       try {
-        const report = await importCsv(db, workspace.id, kind, file, { progress: o.progress && process.stderr.isTTY === true });
+        if (kind === 'spend') {
+          const r = await importSpend(db, workspace.id, file, { progress });
+          if (r.ok) process.stdout.write(`${spendSummaryLine(r.summary)}\n`);
+          else {
+            process.stderr.write(`${file}: nothing imported: ${r.errorTotal} ${r.errorTotal === 1 ? 'problem' : 'problems'} (fix them and import the file again)\n`);
+            for (const e of r.errors.slice(0, 50)) process.stderr.write(`  ${e.message}\n`);
+            if (r.errorTotal > 50) process.stderr.write(`  … and ${r.errorTotal - 50} more\n`);
+          }
+          process.exitCode = r.ok ? 0 : 1;
+          return;
+        }
+        const report = await importCsv(db, workspace.id, kind, file, { progress });
         process.stdout.write(`${file}: ${report.accepted} rows imported, ${report.duplicates} already present, ${report.rejectedTotal} rejected\n`);
         for (const r of report.rejected.slice(0, 50)) process.stdout.write(`  ${file}:${r.line}${r.field ? ` [${r.field}]` : ''}: ${r.message}\n`);
         if (report.rejectedTotal > 50) process.stdout.write(`  … and ${report.rejectedTotal - 50} more\n`);
@@ -218,6 +236,35 @@ async function main(): Promise<void> {
         const { model } = await getModel(db, workspace.id);
         const dist = await stageDistribution(db, workspace.id, model, 'customer');
         for (const s of dist.stages) process.stdout.write(`  ${s.key.padEnd(16)} ${String(s.count).padStart(9)}\n`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  program
+    .command('report')
+    .description('print a KPI report: every metric over [from, to) with its change against the period of the same length before')
+    .requiredOption('--from <day>', 'first day, YYYY-MM-DD')
+    .requiredOption('--to <day>', 'first day not counted, YYYY-MM-DD')
+    .option('--format <format>', 'md, csv or json', 'md')
+    .action(async (o: { from: string; to: string; format: string }) => {
+      if (!['md', 'csv', 'json'].includes(o.format)) {
+        process.stderr.write(`--format must be md, csv or json, not "${o.format}"\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const { db, workspace } = await openRuntime(config, log);
+      try {
+        const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'report |{bar}| {value}/{total} metrics' }, cliProgress.Presets.shades_classic) : null;
+        bar?.start(1, 0);
+        const r = await buildReport(db, workspace.id, o.from, o.to, { onMetric: (done, total) => (bar?.setTotal(total), bar?.update(done)) });
+        bar?.stop();
+        if (!r.ok) {
+          process.stderr.write(`--${r.error.field ?? 'from'}: ${r.error.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        process.stdout.write(o.format === 'json' ? `${JSON.stringify(r.value, null, 2)}\n` : o.format === 'csv' ? reportCsv(r.value) : reportMarkdown(r.value, workspace.name));
       } finally {
         await db.close();
       }

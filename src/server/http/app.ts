@@ -1,3 +1,5 @@
+import { metricsRoutes } from './routes/metrics.routes.js';
+import { analyticsSyncer } from '../analytics/facts.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -28,6 +30,7 @@ import { templateRoutes } from './routes/templates.routes.js';
 import { messagingRoutes } from './routes/messaging.routes.js';
 import { trackingRoutes } from './routes/tracking.routes.js';
 import { inboxRoutes } from './routes/inbox.routes.js';
+import { spendRoutes } from './routes/spend.routes.js';
 
 export interface AppDeps {
   db: Db;
@@ -62,6 +65,8 @@ export interface AppDeps {
   publicUrl?: string;
   /** See JourneyWorkerOptions.leaseMs. */
   deliveryLeaseMs?: number;
+  /** How often the KPI facts are brought up to date in the background (default 2 s, 5 s on PGlite; 0: only when metrics are read). */
+  analyticsSyncMs?: number;
 }
 
 /** Build the HTTP server (not listening yet). */
@@ -164,7 +169,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (segmentSweepMs !== 0) segments?.start();
   journeys?.start();
   jobs.start();
+  const analytics = deps.analyticsSyncMs === 0 ? null : analyticsSyncer(db, { pollMs: deps.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log });
+  analytics?.start();
   app.addHook('onClose', async () => {
+    await analytics?.stop();
     await journeys?.stop();
     await jobs.stop();
     await stages?.stop();
@@ -192,6 +200,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   messagingRoutes(app, { db, keys, notify });
   trackingRoutes(app, { db, onCustomerEvents: customerEvents });
   inboxRoutes(app, { db, keys, onCustomerEvents: customerEvents });
+  spendRoutes(app, { db, keys });
+  metricsRoutes(app, { db, keys });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

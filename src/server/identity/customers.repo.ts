@@ -1,3 +1,4 @@
+import { noteMergeForAnalytics } from '../analytics/facts.js';
 import { copyJson, copyValue, type Queryable } from '../db/client.js';
 import type { IdKind, Merge } from './identity-graph.js';
 import type { Profile } from './profile.js';
@@ -198,6 +199,7 @@ export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): 
   );
   await tx.query(`DELETE FROM account_members WHERE workspace_id = $1 AND customer_id = $2`, p.slice(0, 2));
   await moveMessaging(tx, p);
+  await noteMergeForAnalytics(tx, workspaceId, m.fromId, m.intoId);
   await tx.query(`DELETE FROM customers WHERE workspace_id = $1 AND id = $2`, p.slice(0, 2));
   await tx.query(`UPDATE customer_merges SET into_customer_id = $3 WHERE workspace_id = $1 AND into_customer_id = $2`, p);
   await tx.query(

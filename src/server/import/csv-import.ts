@@ -165,7 +165,8 @@ export async function importCsv(db: Db, workspaceId: number, kind: ImportKind, f
   return report;
 }
 
-async function openFile(file: string): Promise<FileHandle> {
+/** Open a file for reading; errors name the file (no such file, permission denied, not a regular file). */
+export async function openFile(file: string): Promise<FileHandle> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');

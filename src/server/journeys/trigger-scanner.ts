@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../db/client.js';
+import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow } from '../jobs/event-cursor.js';
 import { STAGE_CHANGED_EVENT } from '../lifecycle/stages.repo.js';
 import { SEGMENT_ENTERED, SEGMENT_EXITED } from '../segments/segment-sync.js';
 import type { EngineEvent } from './engine.js';
@@ -36,13 +37,6 @@ export interface ScanResult {
   more: boolean;
 }
 
-interface Gap {
-  from: number;
-  to: number;
-  /** When first seen missing (ms). */
-  since: number;
-}
-
 interface EventRow {
   id: number;
   workspace_id: number;
@@ -54,7 +48,6 @@ interface EventRow {
 }
 
 const CURSOR = 1;
-const MAX_GAPS = 200;
 
 /** One pass of the scanner; returns null when another process holds the cursor. */
 export async function scanEvents(db: Db, defs: JourneyDefinitions, opts: ScanOptions): Promise<ScanResult | null> {
@@ -64,36 +57,11 @@ export async function scanEvents(db: Db, defs: JourneyDefinitions, opts: ScanOpt
   const maxAge = opts.maxTriggerAgeMs ?? 86_400_000;
   const live = await defs.liveList(db);
   return db.transaction(async (tx) => {
-    const cursor = await lockCursor(tx);
+    const cursor = await lockCursorRow(tx, 'journey_cursor', CURSOR, { skipLocked: true, startAtEnd: true });
     if (!cursor) return null;
-    let { highWater, gaps } = cursor;
-    const gapClause = gaps.map((_, i) => ` OR id BETWEEN $${3 + 2 * i} AND $${4 + 2 * i}`).join('');
-    const { rows } = await tx.query<EventRow>(
-      `SELECT id, workspace_id, customer_id, event, type, timestamp, received_at FROM events WHERE id > $1${gapClause} ORDER BY id LIMIT $2`,
-      [highWater, batch, ...gaps.flatMap((g) => [g.from, g.to])],
-    );
-    // Move the cursor: gaps filled are done, ids skipped over become gaps.
-    const fresh = rows.filter((r) => r.id > highWater);
-    const seenOld = new Set(rows.filter((r) => r.id <= highWater).map((r) => r.id));
-    const nextGaps: Gap[] = [];
-    for (const g of gaps) {
-      if (now - g.since >= giveUp) continue;
-      let start = g.from;
-      for (let id = g.from; id <= g.to; id++) {
-        if (seenOld.has(id)) {
-          if (id > start) nextGaps.push({ from: start, to: id - 1, since: g.since });
-          start = id + 1;
-        }
-      }
-      if (start <= g.to) nextGaps.push({ from: start, to: g.to, since: g.since });
-    }
-    let expect = highWater + 1;
-    for (const r of fresh) {
-      if (r.id > expect) nextGaps.push({ from: expect, to: r.id - 1, since: now });
-      expect = r.id + 1;
-    }
-    if (fresh.length > 0) highWater = fresh[fresh.length - 1]!.id;
-    gaps = nextGaps.slice(-MAX_GAPS);
+    const where = nextIdsClause(cursor, 2);
+    const { rows } = await tx.query<EventRow>(`SELECT id, workspace_id, customer_id, event, type, timestamp, received_at FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
+    const next = advanceCursor(cursor, rows.map((r) => r.id), now, giveUp);
 
     let entered = 0;
     let signalled = 0;
@@ -103,19 +71,9 @@ export async function scanEvents(db: Db, defs: JourneyDefinitions, opts: ScanOpt
       entered = r.entered;
       signalled = r.signalled;
     }
-    // An idle pass writes nothing.
-    if (highWater !== cursor.highWater || JSON.stringify(gaps) !== JSON.stringify(cursor.gaps)) {
-      await tx.query(`UPDATE journey_cursor SET high_water = $2, gaps = $3, updated_at = now() WHERE id = $1`, [CURSOR, highWater, JSON.stringify(gaps)]);
-    }
-    return { scanned: rows.length, entered, signalled, more: fresh.length >= batch };
+    if (cursorMoved(cursor, next)) await saveCursorRow(tx, 'journey_cursor', CURSOR, next);
+    return { scanned: rows.length, entered, signalled, more: rows.filter((r) => r.id > cursor.highWater).length >= batch };
   });
-}
-
-/** Take the cursor row (SKIP LOCKED: null when another scanner has it); created at the current end of the events on first use. */
-async function lockCursor(tx: Queryable): Promise<{ highWater: number; gaps: Gap[] } | null> {
-  await tx.query(`INSERT INTO journey_cursor (id, high_water) SELECT $1, coalesce(max(id), 0) FROM events ON CONFLICT (id) DO NOTHING`, [CURSOR]);
-  const { rows } = await tx.query<{ high_water: number; gaps: Gap[] }>(`SELECT high_water, gaps FROM journey_cursor WHERE id = $1 FOR UPDATE SKIP LOCKED`, [CURSOR]);
-  return rows[0] ? { highWater: rows[0].high_water, gaps: rows[0].gaps } : null;
 }
 
 /** Whether an event is the trigger of a journey (before its freshness and entry policy). */

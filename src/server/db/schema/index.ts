@@ -6,3 +6,4 @@ export * from './lifecycle.js';
 export * from './segments.js';
 export * from './journeys.js';
 export * from './messaging.js';
+export * from './analytics.js';

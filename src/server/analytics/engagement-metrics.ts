@@ -1,0 +1,133 @@
+import { bucketOf, fromBuckets, inSlice, n, numProp, rangeOf, ratio, Sql, type Computed, type MetricContext } from './query.js';
+
+/**
+ * Engagement, satisfaction and conversion KPIs: activity and sessions from analytics_days,
+ * the rest from the events of one name (read through events_ws_event_time_idx).
+ */
+
+type Row = { b: number | null } & Record<string, unknown>;
+
+/**
+ * Aggregates per period and over the range of the events named `event` in the range (alias
+ * `e`, with its period as `b`): `build` gives the SELECT list and any extra condition.
+ */
+async function overEvents(c: MetricContext, event: string, build: (q: Sql) => { select: string; where?: string; from?: string }): Promise<Row[]> {
+  const q = new Sql();
+  const r = rangeOf(c);
+  const head = `SELECT ${bucketOf(q, c, 'e.timestamp')} AS b, e.* FROM events e
+     WHERE e.workspace_id = ${q.p(c.workspaceId)} AND e.event = ${q.p(event)} AND e.timestamp >= ${q.p(r.startAt)} AND e.timestamp < ${q.p(r.endAt)}${inSlice(q, c, 'e.customer_id')}`;
+  const { select, where, from } = build(q);
+  const { rows } = await c.db.query<Row>(`SELECT b, ${select} FROM (${head}${where ? ` AND ${where}` : ''}) e ${from ?? ''} GROUP BY GROUPING SETS ((b), ())`, q.args);
+  return rows;
+}
+
+/** Active customers and sessions per period and over the range. */
+async function activity(c: MetricContext): Promise<Row[]> {
+  const q = new Sql();
+  const { rows } = await c.db.query<Row>(
+    `SELECT b, count(DISTINCT customer_id) AS active, sum(sessions) AS sessions, sum(session_seconds) AS seconds
+       FROM (SELECT ${bucketOf(q, c, `(d.day::timestamp AT TIME ZONE ${q.p(c.tz)})`)} AS b, d.customer_id, d.sessions, d.session_seconds FROM analytics_days d
+              WHERE d.workspace_id = ${q.p(c.workspaceId)} AND d.day >= ${q.p(c.periods[0]!.start)}::date AND d.day < ${q.p(c.periods[c.periods.length - 1]!.end)}::date${inSlice(q, c, 'd.customer_id')}) x
+      GROUP BY GROUPING SETS ((b), ())`,
+    q.args,
+  );
+  return rows;
+}
+
+export async function activeCustomers(c: MetricContext): Promise<Computed> {
+  return fromBuckets(c, await activity(c), (r) => n(r?.active));
+}
+
+export async function avgEngagementTime(c: MetricContext): Promise<Computed> {
+  return fromBuckets(c, await activity(c), (r) => ratio(n(r?.seconds), n(r?.sessions), 1 / 60));
+}
+
+/** Customers who did an event (optionally with `feature` = value) ÷ active customers, per period. */
+async function shareOfActive(c: MetricContext, event: string, feature: string | null): Promise<Computed> {
+  const [active, did] = await Promise.all([
+    activity(c),
+    overEvents(c, event, (q) => ({ select: 'count(DISTINCT customer_id) AS k', where: feature === null ? undefined : `e.properties->>'feature' = ${q.p(feature)}` })),
+  ]);
+  const a = fromBuckets(c, active, (r) => n(r?.active));
+  const d = fromBuckets(c, did, (r) => n(r?.k));
+  return { series: d.series.map((v, i) => ratio(v, a.series[i], 100)), total: ratio(d.total, a.total, 100) };
+}
+
+export const referralRate = (c: MetricContext) => shareOfActive(c, String(c.params.event ?? 'Referral Sent'), null);
+export const featureAdoption = (c: MetricContext) => shareOfActive(c, String(c.params.event ?? 'Feature Used'), c.params.feature === undefined || c.params.feature === '' ? null : String(c.params.feature));
+
+/** Unique `event`s (once per email) ÷ `Email Delivered`, per period. */
+async function emailRate(c: MetricContext, event: string): Promise<Computed> {
+  const [delivered, unique] = await Promise.all([
+    overEvents(c, 'Email Delivered', () => ({ select: 'count(*) AS k' })),
+    overEvents(c, event, () => ({ select: `count(DISTINCT coalesce(e.properties->>'messageId', '#' || e.id)) AS k` })),
+  ]);
+  const d = fromBuckets(c, delivered, (r) => n(r?.k));
+  const u = fromBuckets(c, unique, (r) => n(r?.k));
+  return { series: u.series.map((v, i) => ratio(v, d.series[i], 100)), total: ratio(u.total, d.total, 100) };
+}
+
+export const emailOpenRate = (c: MetricContext) => emailRate(c, 'Email Opened');
+export const emailClickRate = (c: MetricContext) => emailRate(c, 'Email Link Clicked');
+
+/** Survey responses of one type with a score in [min, max]. */
+async function surveys(c: MetricContext, type: string, min: number, max: number, select: string, value: (r: Row | undefined) => number | null): Promise<Computed> {
+  const score = numProp('e', 'score');
+  const rows = await overEvents(c, 'Survey Responded', (q) => ({
+    select,
+    where: `e.properties->>'type' = ${q.p(type)} AND ${score} BETWEEN ${q.p(min)} AND ${q.p(max)}`,
+  }));
+  return fromBuckets(c, rows, value);
+}
+
+export const nps = (c: MetricContext) =>
+  surveys(c, 'nps', 0, 10, `count(*) AS k, count(*) FILTER (WHERE ${numProp('e', 'score')} >= 9) AS promoters, count(*) FILTER (WHERE ${numProp('e', 'score')} <= 6) AS detractors`, (r) =>
+    ratio(n(r?.promoters) - n(r?.detractors), n(r?.k), 100),
+  );
+export const csat = (c: MetricContext) => surveys(c, 'csat', 1, 5, `count(*) AS k, count(*) FILTER (WHERE ${numProp('e', 'score')} >= 4) AS good`, (r) => ratio(n(r?.good), n(r?.k), 100));
+export const ces = (c: MetricContext) => surveys(c, 'ces', -1e9, 1e9, `count(*) AS k, avg(${numProp('e', 'score')}) AS mean`, (r) => (n(r?.k) === 0 ? null : n(r?.mean)));
+
+export async function leadResponseTime(c: MetricContext): Promise<Computed> {
+  const rows = await overEvents(c, 'Lead Created', (q) => ({
+    select: `percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM lc.at - e.timestamp) / 60) FILTER (WHERE lc.at IS NOT NULL) AS median`,
+    from: `LEFT JOIN LATERAL (SELECT min(x.timestamp) AS at FROM events x WHERE x.workspace_id = ${q.p(c.workspaceId)} AND x.event = 'Lead Contacted' AND x.customer_id = e.customer_id AND x.timestamp >= e.timestamp) lc ON true`,
+  }));
+  return fromBuckets(c, rows, (r) => (r?.median === null || r?.median === undefined ? null : n(r.median)));
+}
+
+export async function activationRate(c: MetricContext): Promise<Computed> {
+  const q = new Sql();
+  const r = rangeOf(c);
+  const ws = q.p(c.workspaceId);
+  const within = Number(c.params.within ?? 7);
+  const { rows } = await c.db.query<Row>(
+    `WITH s AS (SELECT e.customer_id, min(e.timestamp) AS at FROM events e WHERE e.workspace_id = ${ws} AND e.event = ${q.p(String(c.params.signupEvent ?? 'Signed Up'))} AND e.timestamp < ${q.p(r.endAt)}${inSlice(q, c, 'e.customer_id')} GROUP BY e.customer_id)
+     SELECT b, count(*) AS k, count(*) FILTER (WHERE activated) AS activated FROM (
+       SELECT ${bucketOf(q, c, 's.at')} AS b,
+              EXISTS (SELECT 1 FROM events x WHERE x.customer_id = s.customer_id AND x.event = ${q.p(String(c.params.event ?? 'Order Completed'))} AND x.timestamp >= s.at AND x.timestamp <= s.at + ${q.p(within)} * interval '1 day') AS activated
+         FROM s WHERE s.at >= ${q.p(r.startAt)}) x
+      GROUP BY GROUPING SETS ((b), ())`,
+    q.args,
+  );
+  return fromBuckets(c, rows, (row) => ratio(n(row?.activated), n(row?.k), 100));
+}
+
+export async function timeToConvert(c: MetricContext): Promise<Computed> {
+  const q = new Sql();
+  const r = rangeOf(c);
+  const { rows } = await c.db.query<Row>(
+    `SELECT b, percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median FROM (
+       SELECT ${bucketOf(q, c, 'a.first_order_at')} AS b, extract(epoch FROM a.first_order_at - coalesce(a.first_seen_at, a.first_order_at)) / 86400 AS days
+         FROM analytics_customers a WHERE a.workspace_id = ${q.p(c.workspaceId)} AND a.first_order_at >= ${q.p(r.startAt)} AND a.first_order_at < ${q.p(r.endAt)}${inSlice(q, c, 'a.customer_id')}) x
+      GROUP BY GROUPING SETS ((b), ())`,
+    q.args,
+  );
+  return fromBuckets(c, rows, (row) => (row?.median === null || row?.median === undefined ? null : n(row.median)));
+}
+
+export async function cartAbandonmentRate(c: MetricContext): Promise<Computed> {
+  const rows = await overEvents(c, 'Checkout Started', (q) => ({
+    select: `count(*) AS k, count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM analytics_orders o WHERE o.customer_id = e.customer_id AND o.kind = 'order' AND o.at >= e.timestamp AND o.at <= e.timestamp + ${q.p(Number(c.params.within ?? 24))} * interval '1 hour')) AS abandoned`,
+  }));
+  return fromBuckets(c, rows, (r) => ratio(n(r?.abandoned), n(r?.k), 100));
+}

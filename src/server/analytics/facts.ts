@@ -1,0 +1,195 @@
+import type { Db, Queryable } from '../db/client.js';
+import { Poller } from '../jobs/poller.js';
+import type { Logger } from '../log.js';
+import { numProp } from './query.js';
+import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow } from '../jobs/event-cursor.js';
+
+/**
+ * Keeps the KPI facts (analytics_orders, analytics_days, analytics_customers) in step with
+ * the events. Each pass reads the next events in id order (the cursor, with gaps re-read
+ * until they appear), so an event is folded in once whenever it arrives, whatever its
+ * timestamp: a late order lands in the month it happened. Facts are recomputed, not added
+ * to: a customer-day touched by new events is worked out again from that day's events, and
+ * a customer with a new order gets their first and second order again, so a pass repeated
+ * after a crash changes nothing. Merges (written to analytics_merges by the merge itself)
+ * move the merged-away customer's facts and recompute the survivor's in full.
+ */
+
+const CURSOR = 1;
+export const ORDER_EVENT = 'Order Completed';
+export const REFUND_EVENT = 'Order Refunded';
+export const SIGNUP_EVENT = 'Signed Up';
+
+export interface SyncResult {
+  events: number;
+  passes: number;
+  /** Stopped at maxPasses with more events waiting. */
+  more: boolean;
+}
+
+interface Row {
+  id: number;
+  workspace_id: number;
+  customer_id: number;
+  event: string | null;
+  type: string;
+}
+
+const prop = (name: string) => numProp('e', name);
+
+/** Value of an order (`revenue`, else `total`, else 0) or refund (`revenue`, `total`, `amount`, else null: the whole order) event. */
+const ORDER_VALUE = `CASE WHEN e.event = '${ORDER_EVENT}' THEN coalesce(${prop('revenue')}, ${prop('total')}, 0) ELSE coalesce(${prop('revenue')}, ${prop('total')}, ${prop('amount')}) END`;
+
+/** Columns of an analytics_orders row from an event `e`. */
+const ORDER_ROW = `e.id, e.workspace_id, e.customer_id, e.timestamp, CASE WHEN e.event = '${ORDER_EVENT}' THEN 'order' ELSE 'refund' END, e.properties->>'order_id', ${ORDER_VALUE}`;
+
+/**
+ * Bring the facts up to date with every event stored so far. One pass at a time across
+ * processes (the cursor row's lock); a caller arriving during another's pass waits for it,
+ * then finds little left. `onProgress` gets the events read so far (for a progress bar).
+ */
+export async function syncFacts(db: Db, opts: { batch?: number; maxPasses?: number; now?: Date; onProgress?: (events: number) => void } = {}): Promise<SyncResult> {
+  const batch = opts.batch ?? 20_000;
+  const result: SyncResult = { events: 0, passes: 0, more: false };
+  for (let i = 0; i < (opts.maxPasses ?? Number.MAX_SAFE_INTEGER); i++) {
+    const r = await syncPass(db, batch, (opts.now ?? new Date()).getTime());
+    result.passes++;
+    result.events += r.read;
+    opts.onProgress?.(result.events);
+    result.more = r.more;
+    if (!r.more) break;
+  }
+  return result;
+}
+
+async function syncPass(db: Db, batch: number, now: number): Promise<{ read: number; more: boolean }> {
+  return db.transaction(async (tx) => {
+    const cursor = (await lockCursorRow(tx, 'analytics_cursor', CURSOR, { skipLocked: false, startAtEnd: false }))!;
+    const where = nextIdsClause(cursor, 2);
+    const { rows } = await tx.query<Row>(`SELECT id, workspace_id, customer_id, event, type FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
+    const next = advanceCursor(cursor, rows.map((r) => Number(r.id)), now, 10 * 60_000);
+    if (rows.length > 0) await fold(tx, rows);
+    await foldMerges(tx);
+    if (cursorMoved(cursor, next)) await saveCursorRow(tx, 'analytics_cursor', CURSOR, next);
+    return { read: rows.length, more: rows.filter((r) => Number(r.id) > cursor.highWater).length >= batch };
+  });
+}
+
+/** Fold a batch of new events into the facts. */
+async function fold(tx: Queryable, rows: Row[]): Promise<void> {
+  const orderIds = rows.filter((r) => r.event === ORDER_EVENT || r.event === REFUND_EVENT).map((r) => r.id);
+  const own = rows.filter((r) => r.type !== 'tenure').map((r) => r.id);
+  if (orderIds.length > 0) {
+    await tx.query(
+      `INSERT INTO analytics_orders (event_id, workspace_id, customer_id, at, kind, order_id, amount)
+       SELECT ${ORDER_ROW} FROM events e WHERE e.id = ANY($1::bigint[])
+       ON CONFLICT (event_id) DO UPDATE SET customer_id = excluded.customer_id`,
+      [orderIds],
+    );
+  }
+  if (own.length > 0) {
+    await recomputeDays(tx, `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE w.timezone)::date AS day, w.timezone AS tz
+                               FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.id = ANY($1::bigint[])`, [own]);
+  }
+  if (own.length > 0) await updateCustomers(tx, `SELECT e.customer_id AS id, e.workspace_id, min(e.timestamp) AS first_seen, min(e.timestamp) FILTER (WHERE e.event = '${SIGNUP_EVENT}') AS signed_up FROM events e WHERE e.id = ANY($1::bigint[]) GROUP BY 1, 2`, [own], 'least');
+}
+
+/**
+ * Work out again the customer-days listed by `daysSql` (columns workspace_id, customer_id,
+ * day, tz) from their own events: events, sessions (cut at gaps over 30 minutes; a day is
+ * one window, so midnight ends a session) and the sessions' summed length (the day's span
+ * minus the long gaps). A day left with no events loses its row.
+ */
+async function recomputeDays(tx: Queryable, daysSql: string, args: unknown[]): Promise<void> {
+  await tx.query(
+    `WITH t AS (${daysSql}),
+     agg AS (
+       SELECT t.workspace_id, t.day, t.customer_id, count(*)::int AS events, (1 + count(*) FILTER (WHERE g.gap > 1800))::int AS sessions,
+              coalesce(extract(epoch FROM max(g.ts) - min(g.ts)), 0) - coalesce(sum(g.gap) FILTER (WHERE g.gap > 1800), 0) AS seconds
+         FROM t
+         JOIN LATERAL (SELECT x.timestamp AS ts, extract(epoch FROM x.timestamp - lag(x.timestamp) OVER (ORDER BY x.timestamp)) AS gap
+                         FROM events x
+                        WHERE x.customer_id = t.customer_id AND x.type <> 'tenure'
+                          AND x.timestamp >= (t.day::timestamp AT TIME ZONE t.tz) AND x.timestamp < ((t.day + 1)::timestamp AT TIME ZONE t.tz)) g ON true
+        GROUP BY t.workspace_id, t.day, t.customer_id
+     ),
+     gone AS (
+       DELETE FROM analytics_days d USING t
+        WHERE d.workspace_id = t.workspace_id AND d.day = t.day AND d.customer_id = t.customer_id
+          AND NOT EXISTS (SELECT 1 FROM agg WHERE agg.workspace_id = t.workspace_id AND agg.day = t.day AND agg.customer_id = t.customer_id)
+     )
+     INSERT INTO analytics_days (workspace_id, day, customer_id, events, sessions, session_seconds)
+     SELECT workspace_id, day, customer_id, events, sessions, seconds FROM agg
+     ON CONFLICT (workspace_id, day, customer_id) DO UPDATE SET events = excluded.events, sessions = excluded.sessions, session_seconds = excluded.session_seconds`,
+    args,
+  );
+}
+
+/**
+ * Per-customer moments. `momentsSql` gives (id, workspace_id, first_seen, signed_up) per
+ * customer; `least` keeps the earlier of those and the stored ones (new events), `replace`
+ * stores them as they are (a customer worked out in full). First and second orders are
+ * always read again from analytics_orders.
+ */
+async function updateCustomers(tx: Queryable, momentsSql: string, args: unknown[], mode: 'least' | 'replace'): Promise<void> {
+  const keep = (col: string) => (mode === 'least' ? `least(analytics_customers.${col}, excluded.${col})` : `excluded.${col}`);
+  await tx.query(
+    `WITH m AS (${momentsSql})
+     INSERT INTO analytics_customers (customer_id, workspace_id, first_seen_at, signed_up_at, first_order_at, second_order_at)
+     SELECT m.id, m.workspace_id, m.first_seen, m.signed_up, o.first, o.second
+       FROM m LEFT JOIN LATERAL (SELECT min(at) AS first, (array_agg(at ORDER BY at))[2] AS second
+                                   FROM (SELECT at FROM analytics_orders WHERE customer_id = m.id AND kind = 'order' ORDER BY at LIMIT 2) two) o ON true
+     ON CONFLICT (customer_id) DO UPDATE SET first_seen_at = ${keep('first_seen_at')}, signed_up_at = ${keep('signed_up_at')},
+       first_order_at = excluded.first_order_at, second_order_at = excluded.second_order_at`,
+    args,
+  );
+}
+
+/** Fold in the merges recorded since the last pass, in the order they happened. */
+async function foldMerges(tx: Queryable): Promise<void> {
+  const { rows } = await tx.query<{ id: number; from_customer_id: number; into_customer_id: number }>(`SELECT id, from_customer_id, into_customer_id FROM analytics_merges ORDER BY id LIMIT 1000`);
+  if (rows.length === 0) return;
+  for (const m of rows) {
+    const p = [m.from_customer_id, m.into_customer_id];
+    await tx.query(`UPDATE analytics_orders SET customer_id = $2 WHERE customer_id = $1`, p);
+    await tx.query(`DELETE FROM analytics_days WHERE customer_id = $1`, [m.from_customer_id]);
+    await tx.query(`DELETE FROM analytics_customers WHERE customer_id = $1`, [m.from_customer_id]);
+  }
+  const into = [...new Set(rows.map((m) => Number(m.into_customer_id)))];
+  // An order folded in while the merge committed may still name the merged-away customer: take the survivor's again from the events.
+  await tx.query(
+    `INSERT INTO analytics_orders (event_id, workspace_id, customer_id, at, kind, order_id, amount)
+     SELECT ${ORDER_ROW} FROM events e WHERE e.customer_id = ANY($1::bigint[]) AND e.event IN ('${ORDER_EVENT}', '${REFUND_EVENT}')
+     ON CONFLICT (event_id) DO UPDATE SET customer_id = excluded.customer_id`,
+    [into],
+  );
+  await tx.query(`DELETE FROM analytics_days WHERE customer_id = ANY($1::bigint[])`, [into]);
+  await recomputeDays(
+    tx,
+    `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE w.timezone)::date AS day, w.timezone AS tz
+       FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.customer_id = ANY($1::bigint[]) AND e.type <> 'tenure'`,
+    [into],
+  );
+  await updateCustomers(
+    tx,
+    `SELECT c.id, c.workspace_id,
+            (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.type <> 'tenure') AS first_seen,
+            (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.event = '${SIGNUP_EVENT}') AS signed_up
+       FROM customers c WHERE c.id = ANY($1::bigint[])`,
+    [into],
+    'replace',
+  );
+  await tx.query(`DELETE FROM analytics_customers WHERE customer_id = ANY($1::bigint[]) AND customer_id NOT IN (SELECT id FROM customers WHERE id = ANY($1::bigint[]))`, [into]);
+  await tx.query(`DELETE FROM analytics_merges WHERE id = ANY($1::bigint[])`, [rows.map((m) => m.id)]);
+}
+
+/** Record a merge for the analytics sync (called inside the merge's transaction). */
+export async function noteMergeForAnalytics(tx: Queryable, workspaceId: number, fromId: number, intoId: number): Promise<void> {
+  await tx.query(`INSERT INTO analytics_merges (workspace_id, from_customer_id, into_customer_id) VALUES ($1, $2, $3)`, [workspaceId, fromId, intoId]);
+}
+
+/** Keeps the facts current in the background (every `pollMs`, and at once when kicked). */
+export function analyticsSyncer(db: Db, opts: { pollMs: number; log?: Logger }): Poller {
+  const batch = db.kind === 'pglite' ? 5_000 : 20_000;
+  return new Poller('analytics sync', async () => (await syncFacts(db, { batch, maxPasses: 1 })).more, opts);
+}

@@ -1,0 +1,73 @@
+import type { Funnel } from '../../contracts/metrics.js';
+import type { Db } from '../db/client.js';
+import { syncFacts } from './facts.js';
+import { n, Sql } from './query.js';
+import { checkRange, fail, type FunnelRequest, type MetricsResult } from './requests.js';
+
+const UNITS: Record<string, number> = { m: 60, h: 3_600, d: 86_400, w: 604_800 };
+
+/** A duration written 30m, 24h, 7d or 2w, in seconds (null when malformed). */
+export function parseWithin(s: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$/.exec(s);
+  if (!m) return null;
+  const v = Number(m[1]) * UNITS[m[2]!]!;
+  return v > 0 && v <= 366 * 86_400 ? v : null;
+}
+
+/**
+ * An ordered funnel: customers whose step 1 happened in [from, to) (their first such
+ * occurrence), then for each next step the first occurrence at or after the previous
+ * step (strictly after when a step repeats the one before) and no later than `within` after step 1. Steps are event names, or `stage:KEY` for
+ * entering a lifecycle stage.
+ */
+export async function funnel(db: Db, workspaceId: number, req: FunnelRequest): Promise<MetricsResult<Funnel>> {
+  const range = checkRange(req.from, req.to);
+  if (range) return { ok: false, error: range };
+  const steps = req.steps.map((s) => s.trim());
+  if (steps.length < 2 || steps.length > 10) return fail('bad_parameter', `a funnel has 2 to 10 steps, not ${steps.length}`, 'steps');
+  const blank = steps.findIndex((s) => s.length === 0 || s.length > 200 || s === 'stage:');
+  if (blank >= 0) return fail('bad_parameter', `step ${blank + 1} is not an event name (or stage:KEY)`, 'steps');
+  const within = parseWithin(req.within);
+  if (within === null) return fail('bad_parameter', `within "${req.within}" is not a duration such as 30m, 24h, 7d or 2w (at most a year)`, 'within');
+  await syncFacts(db);
+  const { rows: tzRows } = await db.query<{ timezone: string }>(`SELECT timezone FROM workspaces WHERE id = $1`, [workspaceId]);
+  const tz = tzRows[0]?.timezone ?? 'UTC';
+
+  const q = new Sql();
+  const ws = q.p(workspaceId);
+  const w = `${q.p(within)} * interval '1 second'`;
+  /** Occurrences of a step as (customer_id, timestamp). */
+  const source = (step: string) =>
+    step.startsWith('stage:')
+      ? `(SELECT subject_id AS customer_id, at AS timestamp FROM stage_transitions WHERE workspace_id = ${ws} AND scope = 'customer' AND to_stage = ${q.p(step.slice(6))})`
+      : `(SELECT customer_id, timestamp FROM events WHERE workspace_id = ${ws} AND event = ${q.p(step)})`;
+  const ctes = [
+    `s1 AS MATERIALIZED (SELECT e.customer_id AS c, min(e.timestamp) AS t1, min(e.timestamp) AS t, NULL::timestamptz AS tp FROM ${source(steps[0]!)} e
+        WHERE e.timestamp >= (${q.p(req.from)}::date::timestamp AT TIME ZONE ${q.p(tz)}) AND e.timestamp < (${q.p(req.to)}::date::timestamp AT TIME ZONE ${q.p(tz)}) GROUP BY e.customer_id)`,
+  ];
+  for (let i = 1; i < steps.length; i++) {
+    ctes.push(
+      `s${i + 1} AS MATERIALIZED (SELECT p.c, p.t1, min(e.timestamp) AS t, p.t AS tp FROM s${i} p JOIN ${source(steps[i]!)} e ON e.customer_id = p.c AND e.timestamp ${steps[i] === steps[i - 1] ? '>' : '>='} p.t AND e.timestamp <= p.t1 + ${w} GROUP BY p.c, p.t1, p.t)`,
+    );
+  }
+  const selects = steps.map((_, i) => `SELECT ${i + 1} AS i, count(*) AS k, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t - tp)) AS med FROM s${i + 1}`);
+  const { rows } = await db.query<{ i: number; k: string; med: number | null }>(`WITH ${ctes.join(',\n')} ${selects.join(' UNION ALL ')} ORDER BY 1`, q.args);
+  const counts = rows.map((r) => n(r.k));
+  const round = (v: number) => Math.round(v * 1e6) / 1e6;
+  return {
+    ok: true,
+    value: {
+      steps: steps.map((step, i) => ({
+        step,
+        count: counts[i]!,
+        conversion: i === 0 ? (counts[0]! > 0 ? 1 : null) : counts[i - 1]! > 0 ? round(counts[i]! / counts[i - 1]!) : null,
+        overall: counts[0]! > 0 ? round(counts[i]! / counts[0]!) : null,
+        dropOff: i === 0 ? 0 : counts[i - 1]! - counts[i]!,
+        medianSecondsFromPrevious: i === 0 || rows[i]!.med === null ? null : round(Number(rows[i]!.med)),
+      })),
+      within: req.within,
+      from: req.from,
+      to: req.to,
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { Day, type Breakdown, type Interval, type Slice } from '../../contracts/metrics.js';
+
+/** An expected failure of a metrics request: the HTTP layer makes it a 400 (404 for `not_found`). */
+export interface MetricsError {
+  code: 'unknown_metric' | 'bad_range' | 'bad_parameter' | 'not_found';
+  message: string;
+  /** The query parameter at fault (`from`, `to`, `interval`, `segment`, a metric parameter …). */
+  field?: string;
+}
+export type MetricsResult<T> = { ok: true; value: T } | { ok: false; error: MetricsError };
+
+export interface MetricRequest {
+  /** YYYY-MM-DD, inclusive. */
+  from: string;
+  /** YYYY-MM-DD, exclusive. */
+  to: string;
+  interval?: Interval;
+  slice?: Slice;
+  params?: Record<string, string | number>;
+}
+
+export interface BreakdownRequest {
+  by: Breakdown;
+  from: string;
+  to: string;
+  params?: Record<string, string | number>;
+}
+
+export interface RetentionRequest {
+  interval?: Interval;
+  cohortEvent?: string;
+  /** null / absent: any own event. */
+  returnEvent?: string | null;
+  from: string;
+  to: string;
+  measure?: 'customers' | 'revenue';
+}
+
+export interface FunnelRequest {
+  /** Event names; `stage:KEY` for entering a lifecycle stage. */
+  steps: string[];
+  /** A duration: 30m, 24h, 7d, 2w. */
+  within: string;
+  from: string;
+  to: string;
+}
+
+/** The longest range a request may cover. */
+const MAX_RANGE_DAYS = 3_660;
+
+export const fail = (code: MetricsError['code'], message: string, field?: string): { ok: false; error: MetricsError } => ({ ok: false, error: { code, message, ...(field ? { field } : {}) } });
+
+/** Check a [from, to) range of calendar days. */
+export function checkRange(from: string, to: string): MetricsError | null {
+  for (const [field, v] of [['from', from], ['to', to]] as const) {
+    if (v === undefined || v === '') return { code: 'bad_range', message: `${field} is required (YYYY-MM-DD)`, field };
+    const r = Day.safeParse(v);
+    if (!r.success) return { code: 'bad_range', message: `${field} "${v}" is not a date written YYYY-MM-DD`, field };
+  }
+  const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
+  if (days <= 0) return { code: 'bad_range', message: `to (${to}) must be after from (${from}): the range is [from, to), to is the first day not counted`, field: 'to' };
+  if (days > MAX_RANGE_DAYS) return { code: 'bad_range', message: `the range ${from} … ${to} is ${days} days long; at most ${MAX_RANGE_DAYS} (10 years) at once`, field: 'to' };
+  return null;
+}
+

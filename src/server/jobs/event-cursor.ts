@@ -1,0 +1,71 @@
+import type { Queryable } from '../db/client.js';
+
+/**
+ * Reading the events table in id order, once, from several consumers (the journey trigger
+ * scanner, the analytics sync). Ids are not committed in order on PostgreSQL (two writers),
+ * so ids skipped over are kept as gaps and read again until they appear or are `giveUpMs`
+ * old (a rolled-back write).
+ */
+export interface Gap {
+  from: number;
+  to: number;
+  /** When first seen missing (ms). */
+  since: number;
+}
+
+export interface CursorState {
+  highWater: number;
+  gaps: Gap[];
+}
+
+const MAX_GAPS = 200;
+
+/** The WHERE clause for the next ids: past the high-water mark, or in a gap. Parameters start at `$first`. */
+export function nextIdsClause(state: CursorState, first: number): { sql: string; args: number[] } {
+  const gapClause = state.gaps.map((_, i) => ` OR id BETWEEN $${first + 1 + 2 * i} AND $${first + 2 + 2 * i}`).join('');
+  return { sql: `(id > $${first}${gapClause})`, args: [state.highWater, ...state.gaps.flatMap((g) => [g.from, g.to])] };
+}
+
+/** The cursor after reading `ids` (ascending): gaps filled are done, ids skipped over become gaps, old gaps are given up. */
+export function advanceCursor(state: CursorState, ids: readonly number[], now: number, giveUpMs: number): CursorState {
+  const fresh = ids.filter((id) => id > state.highWater);
+  const seenOld = new Set(ids.filter((id) => id <= state.highWater));
+  const gaps: Gap[] = [];
+  for (const g of state.gaps) {
+    if (now - g.since >= giveUpMs) continue;
+    let start = g.from;
+    for (let id = g.from; id <= g.to; id++) {
+      if (seenOld.has(id)) {
+        if (id > start) gaps.push({ from: start, to: id - 1, since: g.since });
+        start = id + 1;
+      }
+    }
+    if (start <= g.to) gaps.push({ from: start, to: g.to, since: g.since });
+  }
+  let expect = state.highWater + 1;
+  for (const id of fresh) {
+    if (id > expect) gaps.push({ from: expect, to: id - 1, since: now });
+    expect = id + 1;
+  }
+  return { highWater: fresh.length > 0 ? fresh[fresh.length - 1]! : state.highWater, gaps: gaps.slice(-MAX_GAPS) };
+}
+
+/** Whether a pass moved the cursor (an idle pass writes nothing). */
+export function cursorMoved(a: CursorState, b: CursorState): boolean {
+  return a.highWater !== b.highWater || JSON.stringify(a.gaps) !== JSON.stringify(b.gaps);
+}
+
+/**
+ * Take a cursor row of `table` (columns id, high_water, gaps, updated_at), creating it at the
+ * current end of the events on first use. `skipLocked`: null when another process holds it.
+ */
+export async function lockCursorRow(tx: Queryable, table: string, id: number, opts: { skipLocked: boolean; startAtEnd: boolean }): Promise<CursorState | null> {
+  await tx.query(`INSERT INTO ${table} (id, high_water) SELECT $1, ${opts.startAtEnd ? 'coalesce(max(id), 0) FROM events' : '0'} ON CONFLICT (id) DO NOTHING`, [id]);
+  const { rows } = await tx.query<{ high_water: number; gaps: Gap[] }>(`SELECT high_water, gaps FROM ${table} WHERE id = $1 FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`, [id]);
+  return rows[0] ? { highWater: Number(rows[0].high_water), gaps: rows[0].gaps } : null;
+}
+
+/** Store a cursor row's new state. */
+export async function saveCursorRow(tx: Queryable, table: string, id: number, state: CursorState): Promise<void> {
+  await tx.query(`UPDATE ${table} SET high_water = $2, gaps = $3, updated_at = now() WHERE id = $1`, [id, state.highWater, JSON.stringify(state.gaps)]);
+}
