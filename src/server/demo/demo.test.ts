@@ -12,6 +12,9 @@ import { ingestEvents } from '../ingest/ingest.service.js';
 import { normalizeCall } from '../ingest/normalize.js';
 import { JourneyWorker } from '../journeys/journey-worker.js';
 import { outboxSenders } from '../channels/senders.js';
+import { METRICS } from '../analytics/catalogue.js';
+import { metricSeries } from '../analytics/metrics.service.js';
+import { buildReport, reportMarkdown } from '../analytics/report.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -147,6 +150,26 @@ for (const target of dbTargets()) {
       assert.equal(sent.length, 1);
       assert.deepEqual([sent[0]!.subject, sent[0]!.status, sent[0]!.provider_id], ['Welcome to Brewline, Nia', 'sent', 'outbox']);
       assert.match(sent[0]!.body_html, /Hi Nia,/);
+    });
+
+    it('gives every KPI of the catalogue a sensible value over its last year, and a readable report', async () => {
+      const from = '2025-06-01';
+      const to = '2026-06-01';
+      for (const m of METRICS) {
+        const r = await metricSeries(db, a.workspace.id, m.name, { from, to, interval: 'quarter' });
+        assert.ok(r.ok, `${m.name}: ${JSON.stringify(!r.ok && r.error)}`);
+        const v = r.value.total;
+        assert.ok(v !== null && Number.isFinite(v), `${m.name} has a value over the year (got ${v})`);
+        if (m.unit === 'percent' && m.name !== 'net_revenue_retention') assert.ok(v >= 0 && v <= 100, `${m.name} = ${v}%`);
+        if (m.name === 'nps') assert.ok(v >= -100 && v <= 100, `nps = ${v}`);
+        if (['count', 'currency', 'days', 'minutes', 'ratio'].includes(m.unit) && m.name !== 'revenue') assert.ok(v >= 0, `${m.name} = ${v}`);
+      }
+      const report = await buildReport(db, a.workspace.id, '2026-03-01', '2026-06-01');
+      assert.ok(report.ok);
+      const md = reportMarkdown(report.value, 'Demo');
+      for (const m of METRICS) assert.ok(md.includes(`| ${m.title}`), `the report shows ${m.title}`);
+      // 92 days (March, April, May) before 2026-03-01.
+      assert.match(md, /compared with 2025-11-29 to 2026-03-01/);
     });
 
     it('refuses to load into a workspace that has data', async () => {
