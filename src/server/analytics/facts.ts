@@ -68,6 +68,7 @@ async function syncPass(db: Db, batch: number, now: number): Promise<{ read: num
     const where = nextIdsClause(cursor, 2);
     const { rows } = await tx.query<Row>(`SELECT id, workspace_id, customer_id, event, type FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
     const next = advanceCursor(cursor, rows.map((r) => Number(r.id)), now, 10 * 60_000);
+    await followTimezones(tx);
     if (rows.length > 0) await fold(tx, rows);
     await foldMerges(tx);
     if (cursorMoved(cursor, next)) await saveCursorRow(tx, 'analytics_cursor', CURSOR, next);
@@ -143,6 +144,27 @@ async function updateCustomers(tx: Queryable, momentsSql: string, args: unknown[
        first_order_at = excluded.first_order_at, second_order_at = excluded.second_order_at`,
     args,
   );
+}
+
+/**
+ * Customer-days are days in the workspace's timezone: when a workspace's timezone is not the
+ * one its days were cut in (it was changed), its days are cut again from all its events.
+ */
+async function followTimezones(tx: Queryable): Promise<void> {
+  const { rows } = await tx.query<{ id: number; timezone: string; known: string | null }>(
+    `SELECT w.id, w.timezone, a.timezone AS known FROM workspaces w LEFT JOIN analytics_timezones a ON a.workspace_id = w.id WHERE a.timezone IS DISTINCT FROM w.timezone`,
+  );
+  for (const w of rows) {
+    if (w.known !== null) {
+      await tx.query(`DELETE FROM analytics_days WHERE workspace_id = $1`, [w.id]);
+      await recomputeDays(
+        tx,
+        `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE $2)::date AS day, $2::text AS tz FROM events e WHERE e.workspace_id = $1 AND e.type <> 'tenure'`,
+        [w.id, w.timezone],
+      );
+    }
+    await tx.query(`INSERT INTO analytics_timezones (workspace_id, timezone) VALUES ($1, $2) ON CONFLICT (workspace_id) DO UPDATE SET timezone = excluded.timezone`, [w.id, w.timezone]);
+  }
 }
 
 /** Fold in the merges recorded since the last pass, in the order they happened. */

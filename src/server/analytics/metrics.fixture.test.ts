@@ -871,6 +871,12 @@ for (const target of dbTargets()) {
       assertSeries(days, { starts: ['2026-02-28', '2026-03-01'], values: [10, 5], total: 15 }, 'revenue in New York days');
       // nat's first order ever is N0, on Dec 31 in New York: not new in the range.
       assertSeries(ok(await metricSeries(db, ws, 'new_customers', { from: '2026-01-01', to: '2026-04-01', interval: 'month' })), { values: [0, 0, 0], total: 0 }, 'new customers in New York');
+      // Active days are cut in the workspace's timezone: N2 (02:00Z) is Feb 28 in New York, N3 (06:00Z) Mar 1.
+      const active = async () => ok(await metricSeries(db, ws, 'active_customers', { from: '2026-02-28', to: '2026-03-02', interval: 'day' }));
+      assertSeries(await active(), { values: [1, 1], total: 1 }, 'active days in New York');
+      // The workspace moves to UTC: both orders are on Mar 1 now, and the days are cut again.
+      await db.query(`UPDATE workspaces SET timezone = 'UTC' WHERE id = $1`, [ws]);
+      assertSeries(await active(), { values: [0, 1], total: 1 }, 'active days in UTC');
     });
 
     it('MRR, revenue churn, net revenue retention and upsell from subscription events', async () => {

@@ -68,3 +68,9 @@ export const analyticsMerges = pgTable('analytics_merges', {
   fromCustomerId: bigint('from_customer_id', { mode: 'number' }).notNull(),
   intoCustomerId: bigint('into_customer_id', { mode: 'number' }).notNull(),
 });
+
+/** The timezone each workspace's customer-days were cut in (the sync cuts them again when the workspace's changes). */
+export const analyticsTimezones = pgTable('analytics_timezones', {
+  workspaceId: integer('workspace_id').primaryKey(),
+  timezone: text('timezone').notNull(),
+});
