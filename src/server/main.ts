@@ -25,6 +25,7 @@ import { analyticsSyncer } from './analytics/facts.js';
 import { buildReport, reportCsv, reportMarkdown } from './analytics/report.js';
 import { StageWorker } from './lifecycle/stage-worker.js';
 import { SegmentWorker } from './segments/segment-worker.js';
+import { addPredictClvCommand } from './predict/clv-command.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -309,6 +310,9 @@ async function main(): Promise<void> {
         await db.close();
       }
     });
+
+  const predict = program.command('predict').description('predictions from purchase histories (no database needed)');
+  addPredictClvCommand(predict);
 
   program
     .command('keys')
