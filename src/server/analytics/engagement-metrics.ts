@@ -11,35 +11,66 @@ type Row = { b: number | null } & Record<string, unknown>;
  * Aggregates per period and over the range of the events named `event` in the range (alias
  * `e`, with its period as `b`): `build` gives the SELECT list and any extra condition.
  */
-async function overEvents(c: MetricContext, event: string, build: (q: Sql) => { select: string; where?: string; from?: string }): Promise<Row[]> {
+async function overEvents(c: MetricContext, event: string, build: (q: Sql) => { select: string; where?: string; from?: string; properties?: boolean }): Promise<Row[]> {
   const q = new Sql();
   const r = rangeOf(c);
-  const head = `SELECT ${bucketOf(q, c, 'e.timestamp')} AS b, e.* FROM events e
+  const built = build(q);
+  const head = `SELECT ${bucketOf(q, c, 'e.timestamp')} AS b, e.id, e.customer_id, e.timestamp${built.properties ? ', e.properties' : ''} FROM events e
      WHERE e.workspace_id = ${q.p(c.workspaceId)} AND e.event = ${q.p(event)} AND e.timestamp >= ${q.p(r.startAt)} AND e.timestamp < ${q.p(r.endAt)}${inSlice(q, c, 'e.customer_id')}`;
-  const { select, where, from } = build(q);
+  const { select, where, from } = built;
   const { rows } = await c.db.query<Row>(`SELECT b, ${select} FROM (${head}${where ? ` AND ${where}` : ''}) e ${from ?? ''} GROUP BY GROUPING SETS ((b), ())`, q.args);
   return rows;
 }
 
-/** Active customers and sessions per period and over the range. */
-async function activity(c: MetricContext): Promise<Row[]> {
+interface Activity {
+  active: Computed;
+  sessions: Computed;
+  seconds: Computed;
+}
+
+const monthStart = (day: string) => day.endsWith('-01');
+
+/**
+ * Active customers, sessions and session seconds per period and over the range. Periods of
+ * whole months read analytics_months (a row per active customer and month), days read
+ * analytics_days (a row per active customer and day); anything else counts distinct
+ * customers over the days. Distinct counts go through a hash of (period, customer), never a
+ * sort.
+ */
+async function activity(c: MetricContext): Promise<Activity> {
+  const months = c.periods.every((p) => monthStart(p.start) && monthStart(p.end));
+  const days = c.periods.every((p) => Date.parse(`${p.end}T00:00:00Z`) - Date.parse(`${p.start}T00:00:00Z`) === 86_400_000);
+  const table = months ? 'analytics_months' : 'analytics_days';
+  const col = months ? 'month' : 'day';
   const q = new Sql();
-  const { rows } = await c.db.query<Row>(
-    `SELECT b, count(DISTINCT customer_id) AS active, sum(sessions) AS sessions, sum(session_seconds) AS seconds
-       FROM (SELECT ${bucketOf(q, c, `(d.day::timestamp AT TIME ZONE ${q.p(c.tz)})`)} AS b, d.customer_id, d.sessions, d.session_seconds FROM analytics_days d
-              WHERE d.workspace_id = ${q.p(c.workspaceId)} AND d.day >= ${q.p(c.periods[0]!.start)}::date AND d.day < ${q.p(c.periods[c.periods.length - 1]!.end)}::date${inSlice(q, c, 'd.customer_id')}) x
-      GROUP BY GROUPING SETS ((b), ())`,
+  const src = `SELECT ${bucketOf(q, c, `(d.${col}::timestamp AT TIME ZONE ${q.p(c.tz)})`)} AS b, d.customer_id, d.sessions, d.session_seconds FROM ${table} d
+     WHERE d.workspace_id = ${q.p(c.workspaceId)} AND d.${col} >= ${q.p(c.periods[0]!.start)}::date AND d.${col} < ${q.p(c.periods[c.periods.length - 1]!.end)}::date${inSlice(q, c, 'd.customer_id')}`;
+  // A period holds one row per customer when the table's grain is the period's.
+  const perPeriod = months && c.periods.every((p) => p.end === nextMonth(p.start)) ? true : days;
+  const { rows } = await c.db.query<{ kind: string; b: number | null; active: string; sessions: string | null; seconds: string | null }>(
+    `WITH x AS MATERIALIZED (${src})
+     SELECT 'period' AS kind, b, ${perPeriod ? 'count(*)' : 'count(DISTINCT customer_id)'} AS active, sum(sessions) AS sessions, sum(session_seconds) AS seconds FROM x GROUP BY b
+     UNION ALL
+     SELECT 'total', NULL, (SELECT count(*) FROM (SELECT DISTINCT customer_id FROM x) u), sum(sessions), sum(session_seconds) FROM x`,
     q.args,
   );
-  return rows;
+  const list = rows.map((r) => ({ ...r, b: r.kind === 'total' ? null : Number(r.b) }));
+  return { active: fromBuckets(c, list, (r) => n(r?.active)), sessions: fromBuckets(c, list, (r) => n(r?.sessions)), seconds: fromBuckets(c, list, (r) => n(r?.seconds)) };
+}
+
+function nextMonth(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 10);
 }
 
 export async function activeCustomers(c: MetricContext): Promise<Computed> {
-  return fromBuckets(c, await activity(c), (r) => n(r?.active));
+  return (await activity(c)).active;
 }
 
 export async function avgEngagementTime(c: MetricContext): Promise<Computed> {
-  return fromBuckets(c, await activity(c), (r) => ratio(n(r?.seconds), n(r?.sessions), 1 / 60));
+  const a = await activity(c);
+  return { series: a.seconds.series.map((v, i) => ratio(v, a.sessions.series[i], 1 / 60)), total: ratio(a.seconds.total, a.sessions.total, 1 / 60) };
 }
 
 /** Customers who did an event (optionally with `feature` = value) ÷ active customers, per period. */
@@ -48,7 +79,7 @@ async function shareOfActive(c: MetricContext, event: string, feature: string | 
     activity(c),
     overEvents(c, event, (q) => ({ select: 'count(DISTINCT customer_id) AS k', where: feature === null ? undefined : `e.properties->>'feature' = ${q.p(feature)}` })),
   ]);
-  const a = fromBuckets(c, active, (r) => n(r?.active));
+  const a = active.active;
   const d = fromBuckets(c, did, (r) => n(r?.k));
   return { series: d.series.map((v, i) => ratio(v, a.series[i], 100)), total: ratio(d.total, a.total, 100) };
 }
@@ -60,7 +91,7 @@ export const featureAdoption = (c: MetricContext) => shareOfActive(c, String(c.p
 async function emailRate(c: MetricContext, event: string): Promise<Computed> {
   const [delivered, unique] = await Promise.all([
     overEvents(c, 'Email Delivered', () => ({ select: 'count(*) AS k' })),
-    overEvents(c, event, () => ({ select: `count(DISTINCT coalesce(e.properties->>'messageId', '#' || e.id)) AS k` })),
+    overEvents(c, event, () => ({ select: `count(DISTINCT coalesce(e.properties->>'messageId', '#' || e.id)) AS k`, properties: true })),
   ]);
   const d = fromBuckets(c, delivered, (r) => n(r?.k));
   const u = fromBuckets(c, unique, (r) => n(r?.k));
@@ -75,6 +106,7 @@ async function surveys(c: MetricContext, type: string, min: number, max: number,
   const score = numProp('e', 'score');
   const rows = await overEvents(c, 'Survey Responded', (q) => ({
     select,
+    properties: true,
     where: `e.properties->>'type' = ${q.p(type)} AND ${score} BETWEEN ${q.p(min)} AND ${q.p(max)}`,
   }));
   return fromBuckets(c, rows, value);
@@ -126,8 +158,22 @@ export async function timeToConvert(c: MetricContext): Promise<Computed> {
 }
 
 export async function cartAbandonmentRate(c: MetricContext): Promise<Computed> {
-  const rows = await overEvents(c, 'Checkout Started', (q) => ({
-    select: `count(*) AS k, count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM analytics_orders o WHERE o.customer_id = e.customer_id AND o.kind = 'order' AND o.at >= e.timestamp AND o.at <= e.timestamp + ${q.p(Number(c.params.within ?? 24))} * interval '1 hour')) AS abandoned`,
-  }));
-  return fromBuckets(c, rows, (r) => ratio(n(r?.abandoned), n(r?.k), 100));
+  const q = new Sql();
+  const r = rangeOf(c);
+  // Checkouts, and those followed by an order (a semi-join on the customer, so one hash of
+  // the orders rather than a probe per checkout).
+  const { rows } = await c.db.query<Row>(
+    `WITH k AS MATERIALIZED (
+       SELECT ${bucketOf(q, c, 'e.timestamp')} AS b, e.customer_id, e.timestamp FROM events e
+        WHERE e.workspace_id = ${q.p(c.workspaceId)} AND e.event = 'Checkout Started' AND e.timestamp >= ${q.p(r.startAt)} AND e.timestamp < ${q.p(r.endAt)}${inSlice(q, c, 'e.customer_id')}
+     ),
+     bought AS (
+       SELECT k.b FROM k WHERE EXISTS (SELECT 1 FROM analytics_orders o WHERE o.customer_id = k.customer_id AND o.kind = 'order' AND o.at >= k.timestamp AND o.at <= k.timestamp + ${q.p(Number(c.params.within ?? 24))} * interval '1 hour')
+     )
+     SELECT b, sum(k) AS k, sum(bought) AS bought FROM (
+       SELECT b, count(*) AS k, 0 AS bought FROM k GROUP BY b UNION ALL SELECT b, 0, count(*) FROM bought GROUP BY b
+     ) x GROUP BY GROUPING SETS ((b), ())`,
+    q.args,
+  );
+  return fromBuckets(c, rows, (row) => ratio(n(row?.k) - n(row?.bought), n(row?.k), 100));
 }

@@ -5,7 +5,7 @@ import { numProp } from './query.js';
 import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow } from '../jobs/event-cursor.js';
 
 /**
- * Keeps the KPI facts (analytics_orders, analytics_days, analytics_customers) in step with
+ * Keeps the KPI facts (analytics_orders, analytics_days and analytics_months, analytics_customers) in step with
  * the events. Each pass reads the next events in id order (the cursor, with gaps re-read
  * until they appear), so an event is folded in once whenever it arrives, whatever its
  * timestamp: a late order lands in the month it happened. Facts are recomputed, not added
@@ -124,6 +124,24 @@ async function recomputeDays(tx: Queryable, daysSql: string, args: unknown[]): P
      ON CONFLICT (workspace_id, day, customer_id) DO UPDATE SET events = excluded.events, sessions = excluded.sessions, session_seconds = excluded.session_seconds`,
     args,
   );
+  // The months those days are in: summed again from their days.
+  await tx.query(
+    `WITH t AS (SELECT DISTINCT workspace_id, customer_id, date_trunc('month', day)::date AS month FROM (${daysSql}) d),
+     agg AS (
+       SELECT t.workspace_id, t.month, t.customer_id, sum(d.events)::int AS events, sum(d.sessions)::int AS sessions, sum(d.session_seconds) AS seconds
+         FROM t JOIN analytics_days d ON d.workspace_id = t.workspace_id AND d.customer_id = t.customer_id AND d.day >= t.month AND d.day < (t.month + interval '1 month')::date
+        GROUP BY t.workspace_id, t.month, t.customer_id
+     ),
+     gone AS (
+       DELETE FROM analytics_months m USING t
+        WHERE m.workspace_id = t.workspace_id AND m.month = t.month AND m.customer_id = t.customer_id
+          AND NOT EXISTS (SELECT 1 FROM agg WHERE agg.workspace_id = t.workspace_id AND agg.month = t.month AND agg.customer_id = t.customer_id)
+     )
+     INSERT INTO analytics_months (workspace_id, month, customer_id, events, sessions, session_seconds)
+     SELECT workspace_id, month, customer_id, events, sessions, seconds FROM agg
+     ON CONFLICT (workspace_id, month, customer_id) DO UPDATE SET events = excluded.events, sessions = excluded.sessions, session_seconds = excluded.session_seconds`,
+    args,
+  );
 }
 
 /**
@@ -157,6 +175,7 @@ async function followTimezones(tx: Queryable): Promise<void> {
   for (const w of rows) {
     if (w.known !== null) {
       await tx.query(`DELETE FROM analytics_days WHERE workspace_id = $1`, [w.id]);
+      await tx.query(`DELETE FROM analytics_months WHERE workspace_id = $1`, [w.id]);
       await recomputeDays(
         tx,
         `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE $2)::date AS day, $2::text AS tz FROM events e WHERE e.workspace_id = $1 AND e.type <> 'tenure'`,
@@ -175,6 +194,7 @@ async function foldMerges(tx: Queryable): Promise<void> {
     const p = [m.from_customer_id, m.into_customer_id];
     await tx.query(`UPDATE analytics_orders SET customer_id = $2 WHERE customer_id = $1`, p);
     await tx.query(`DELETE FROM analytics_days WHERE customer_id = $1`, [m.from_customer_id]);
+    await tx.query(`DELETE FROM analytics_months WHERE customer_id = $1`, [m.from_customer_id]);
     await tx.query(`DELETE FROM analytics_customers WHERE customer_id = $1`, [m.from_customer_id]);
   }
   const into = [...new Set(rows.map((m) => Number(m.into_customer_id)))];
@@ -186,6 +206,7 @@ async function foldMerges(tx: Queryable): Promise<void> {
     [into],
   );
   await tx.query(`DELETE FROM analytics_days WHERE customer_id = ANY($1::bigint[])`, [into]);
+  await tx.query(`DELETE FROM analytics_months WHERE customer_id = ANY($1::bigint[])`, [into]);
   await recomputeDays(
     tx,
     `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE w.timezone)::date AS day, w.timezone AS tz

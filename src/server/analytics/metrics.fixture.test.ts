@@ -737,6 +737,11 @@ for (const target of dbTargets()) {
         // step 2: ada Jan 5 10:00 → Jan 10 09:30 = 5 d − 30 min = 430200 s; cy Feb 10 08:00 → Feb 11 08:30 = 88200 s; dee Mar 1 09:00 → Mar 2 20:00 = 35 h = 126000 s → median 126000
         // step 3: ada 30 min = 1800 s; dee 1 h = 3600 s → median (1800 + 3600) / 2 = 2700
         assertValues([s1!.medianSecondsFromPrevious, s2!.medianSecondsFromPrevious, s3!.medianSecondsFromPrevious], [null, 126000, 2700], 'median seconds');
+        // Step 1 read either way (a probe per customer, as for a common event, or a scan of its rows): the same funnel.
+        for (const firstStep of ['probe', 'scan'] as const) {
+          const g = ok(await funnel(db, ws, { steps: ['Signed Up', 'Checkout Started', 'Order Completed'], within: '7d', from: RANGE.from, to: RANGE.to, firstStep }));
+          assert.deepEqual(g.steps, f.steps, firstStep);
+        }
 
         // Within 1 day nobody checks out (cy 24.5 h, dee 35 h, ada 5 d): step 3 has a zero denominator.
         const tight = ok(await funnel(db, ws, { steps: ['Signed Up', 'Checkout Started', 'Order Completed'], within: '1d', from: RANGE.from, to: RANGE.to }));

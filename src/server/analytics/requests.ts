@@ -43,6 +43,8 @@ export interface FunnelRequest {
   within: string;
   from: string;
   to: string;
+  /** How step 1 is read (default: chosen from the planner's estimate); for tests. */
+  firstStep?: 'probe' | 'scan';
 }
 
 /** The longest range a request may cover. */

@@ -21,37 +21,51 @@ async function churnCounts(c: MetricContext): Promise<{ alive: number[]; churned
   // Windows: period i is (moment i-1, moment i); the last row is the whole range.
   const starts = [...moments.slice(0, -1), moments[0]!];
   const ends = [...moments.slice(1), moments[moments.length - 1]!];
+  // Churned stays are disjoint per customer, so "not churned at t" is "paying at t" minus
+  // the stays covering t; every probe is a join on the customer, never a scan per customer.
   const { rows } = await c.db.query<{ kind: string; i: number; k: string }>(
-    `WITH t AS (
-       SELECT subject_id AS c, to_stage, at, lead(at) OVER (PARTITION BY subject_id ORDER BY at, id) AS nxt
-         FROM stage_transitions
-        WHERE workspace_id = ${ws} AND scope = 'customer'
-          AND subject_id IN (SELECT subject_id FROM stage_transitions WHERE workspace_id = ${ws} AND scope = 'customer' AND to_stage = ${stage})
+    `WITH paying AS MATERIALIZED (SELECT a.customer_id AS c, a.first_order_at AS f FROM analytics_customers a WHERE a.workspace_id = ${ws} AND a.first_order_at IS NOT NULL${inSlice(q, c, 'a.customer_id')}),
+     stays AS MATERIALIZED (
+       SELECT t.subject_id AS c, t.at AS s, p.f,
+              coalesce((SELECT x.at FROM stage_transitions x WHERE x.workspace_id = ${ws} AND x.scope = 'customer' AND x.subject_id = t.subject_id AND (x.at, x.id) > (t.at, t.id)
+                         ORDER BY x.at, x.id LIMIT 1), 'infinity'::timestamptz) AS e
+         FROM stage_transitions t JOIN paying p ON p.c = t.subject_id
+        WHERE t.workspace_id = ${ws} AND t.scope = 'customer' AND t.to_stage = ${stage}
      ),
-     stays AS MATERIALIZED (SELECT c, at AS s, coalesce(nxt, 'infinity'::timestamptz) AS e FROM t WHERE to_stage = ${stage}),
-     paying AS MATERIALIZED (SELECT a.customer_id, a.first_order_at FROM analytics_customers a WHERE a.workspace_id = ${ws} AND a.first_order_at IS NOT NULL${inSlice(q, c, 'a.customer_id')}),
      m AS (SELECT * FROM unnest(${q.p(moments, 'timestamptz[]')}) WITH ORDINALITY AS m(t, i)),
-     w AS (SELECT * FROM unnest(${q.p(starts, 'timestamptz[]')}, ${q.p(ends, 'timestamptz[]')}) WITH ORDINALITY AS w(s, e, i))
-     SELECT 'alive' AS kind, m.i, count(p.customer_id) AS k
-       FROM m LEFT JOIN paying p ON p.first_order_at < m.t AND NOT EXISTS (SELECT 1 FROM stays st WHERE st.c = p.customer_id AND st.s <= m.t AND st.e > m.t)
-      GROUP BY m.i
-     UNION ALL
-     SELECT 'churned', w.i, count(p.customer_id)
-       FROM w LEFT JOIN paying p ON p.first_order_at < w.s
-            AND NOT EXISTS (SELECT 1 FROM stays st WHERE st.c = p.customer_id AND st.s <= w.s AND st.e > w.s)
-            AND EXISTS (SELECT 1 FROM stays st WHERE st.c = p.customer_id AND st.s >= w.s AND st.s < w.e)
-      GROUP BY w.i`,
+     w AS (SELECT * FROM unnest(${q.p(starts, 'timestamptz[]')}, ${q.p(ends, 'timestamptz[]')}) WITH ORDINALITY AS w(s, e, i)),
+     covering AS (SELECT m.i, count(*) AS k FROM m JOIN stays st ON st.f < m.t AND st.s <= m.t AND st.e > m.t GROUP BY m.i),
+     moved AS (
+       SELECT w.i, count(DISTINCT st.c) AS k FROM w JOIN stays st ON st.f < w.s AND st.s >= w.s AND st.s < w.e
+        WHERE NOT EXISTS (SELECT 1 FROM stays o WHERE o.c = st.c AND o.s <= w.s AND o.e > w.s)
+        GROUP BY w.i
+     )
+     SELECT 'paying' AS kind, width_bucket(p.f, ${q.p(moments, 'timestamptz[]')}) AS i, count(*) AS k FROM paying p GROUP BY 2
+     UNION ALL SELECT 'covering', i, k FROM covering
+     UNION ALL SELECT 'churned', i, k FROM moved`,
     q.args,
   );
+  const paying = moments.map(() => 0);
+  const covering = moments.map(() => 0);
   const alive = moments.map(() => 0);
   const churned = c.periods.map(() => 0);
   let churnedTotal = 0;
+  // Paying customers by the moment their first order falls before: bucket k lies between moments k and k+1 (0: before the first).
+  const firstOrders = new Map<number, number>();
+  for (const r of rows) if (r.kind === 'paying') firstOrders.set(Number(r.i), n(r.k));
+  let before = 0;
+  for (let i = 0; i < moments.length; i++) {
+    before += firstOrders.get(i) ?? 0;
+    paying[i] = before;
+  }
   for (const r of rows) {
     const i = Number(r.i) - 1;
-    if (r.kind === 'alive') alive[i] = n(r.k);
+    if (r.kind === 'paying') continue;
+    else if (r.kind === 'covering') covering[i] = n(r.k);
     else if (i < c.periods.length) churned[i] = n(r.k);
     else churnedTotal = n(r.k);
   }
+  for (let i = 0; i < moments.length; i++) alive[i] = paying[i]! - covering[i]!;
   return { alive, churned, churnedTotal };
 }
 
@@ -74,13 +88,16 @@ export async function conversionRate(c: MetricContext): Promise<Computed> {
   const r = rangeOf(c);
   const ws = q.p(c.workspaceId);
   const within = Number(c.params.within ?? 30);
+  // First entries into `from` in the range, and whether an entry into `to` followed within the
+  // window (a join on the customer over the two stages' rows, read through stage_transitions_to_idx).
   const { rows } = await c.db.query<{ b: number | null; entered: string; converted: string }>(
-    `WITH f AS (SELECT subject_id AS c, min(at) AS at FROM stage_transitions WHERE workspace_id = ${ws} AND scope = 'customer' AND to_stage = ${q.p(String(c.params.from ?? 'engagement'))} GROUP BY subject_id)
-     SELECT b, count(*) AS entered, count(*) FILTER (WHERE converted) AS converted FROM (
-       SELECT ${bucketOf(q, c, 'f.at')} AS b,
-              EXISTS (SELECT 1 FROM stage_transitions t WHERE t.workspace_id = ${ws} AND t.scope = 'customer' AND t.subject_id = f.c AND t.to_stage = ${q.p(String(c.params.to ?? 'conversion'))}
-                         AND t.at >= f.at AND t.at <= f.at + ${q.p(within)} * interval '1 day') AS converted
-         FROM f WHERE f.at >= ${q.p(r.startAt)} AND f.at < ${q.p(r.endAt)}${inSlice(q, c, 'f.c')}) x
+    `WITH f AS MATERIALIZED (
+       SELECT subject_id AS c, min(at) AS at FROM stage_transitions WHERE workspace_id = ${ws} AND scope = 'customer' AND to_stage = ${q.p(String(c.params.from ?? 'engagement'))} GROUP BY subject_id
+     ),
+     e AS (SELECT f.c, f.at FROM f WHERE f.at >= ${q.p(r.startAt)} AND f.at < ${q.p(r.endAt)}${inSlice(q, c, 'f.c')}),
+     t AS MATERIALIZED (SELECT subject_id AS c, at FROM stage_transitions WHERE workspace_id = ${ws} AND scope = 'customer' AND to_stage = ${q.p(String(c.params.to ?? 'conversion'))}),
+     hit AS (SELECT DISTINCT e.c FROM e JOIN t ON t.c = e.c AND t.at >= e.at AND t.at <= e.at + ${q.p(within)} * interval '1 day')
+     SELECT b, count(*) AS entered, count(h.c) AS converted FROM (SELECT ${bucketOf(q, c, 'e.at')} AS b, e.c FROM e) x LEFT JOIN hit h ON h.c = x.c
      GROUP BY GROUPING SETS ((b), ())`,
     q.args,
   );

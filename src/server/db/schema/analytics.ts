@@ -28,7 +28,7 @@ export const analyticsOrders = pgTable(
     /** The order's value, or the refunded amount; null for a refund that names only its order. */
     amount: numeric('amount'),
   },
-  (t) => [index('analytics_orders_ws_at_idx').on(t.workspaceId, t.at), index('analytics_orders_customer_idx').on(t.customerId), index('analytics_orders_order_idx').on(t.workspaceId, t.orderId)],
+  (t) => [index('analytics_orders_ws_at_idx').on(t.workspaceId, t.at), index('analytics_orders_order_idx').on(t.workspaceId, t.orderId), index('analytics_orders_customer_at_idx').on(t.customerId, t.at)],
 );
 
 /** Per customer and calendar day (workspace timezone): own events, sessions and their length. */
@@ -74,3 +74,17 @@ export const analyticsTimezones = pgTable('analytics_timezones', {
   workspaceId: integer('workspace_id').primaryKey(),
   timezone: text('timezone').notNull(),
 });
+
+/** Per customer and calendar month (workspace timezone): analytics_days summed, so monthly activity is one row per active customer. */
+export const analyticsMonths = pgTable(
+  'analytics_months',
+  {
+    workspaceId: integer('workspace_id').notNull(),
+    month: date('month', { mode: 'string' }).notNull(),
+    customerId: bigint('customer_id', { mode: 'number' }).notNull(),
+    events: integer('events').notNull(),
+    sessions: integer('sessions').notNull(),
+    sessionSeconds: doublePrecision('session_seconds').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.month, t.customerId] }), index('analytics_months_customer_idx').on(t.customerId)],
+);

@@ -28,5 +28,7 @@ export const events = pgTable(
     uniqueIndex('events_message_uq').on(t.workspaceId, t.messageId),
     index('events_customer_time_idx').on(t.customerId, t.timestamp),
     index('events_ws_event_time_idx').on(t.workspaceId, t.event, t.timestamp),
+    /** A customer's events of one name in time order: funnel steps, activation, "did X after Y". */
+    index('events_customer_event_time_idx').on(t.customerId, t.event, t.timestamp),
   ],
 );

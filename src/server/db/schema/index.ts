@@ -7,3 +7,4 @@ export * from './segments.js';
 export * from './journeys.js';
 export * from './messaging.js';
 export * from './analytics.js';
+export * from './predictions.js';

@@ -52,7 +52,11 @@ export const stageTransitions = pgTable(
     /** The event that caused the move; null when time passing did (a window closed). */
     triggerMessageId: text('trigger_message_id'),
   },
-  (t) => [index('stage_transitions_subject_idx').on(t.workspaceId, t.scope, t.subjectId, t.at), index('stage_transitions_time_idx').on(t.workspaceId, t.scope, t.at)],
+  (t) => [
+    index('stage_transitions_subject_idx').on(t.workspaceId, t.scope, t.subjectId, t.at),
+    index('stage_transitions_time_idx').on(t.workspaceId, t.scope, t.at),
+    index('stage_transitions_to_idx').on(t.workspaceId, t.scope, t.toStage, t.at),
+  ],
 );
 
 /** Background jobs (model recomputes, …): claimed with FOR UPDATE SKIP LOCKED, progress reported as done/total. */
