@@ -32,6 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Condition } from '../src/contracts/condition.js';
+import { maintainTables } from '../src/server/db/maintenance.js';
 import { openDb, type Db } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
 import { METRICS } from '../src/server/analytics/catalogue.js';
@@ -293,6 +294,9 @@ async function main(): Promise<void> {
     await ensureSegment(t.db, ws, p.now);
     const fill = await backfill(t.db);
     if (!fill) console.log('facts already current: backfill not timed again (--backfill empties the facts and times it)');
+    // What the server's maintenance does where autovacuum is off (and autovacuum does where it is on).
+    const maintained = await maintainTables(t.db);
+    if (maintained.length > 0) console.log(`maintenance before measuring: ${maintained.map((m) => `${m.action} ${m.table}`).join(', ')}`);
 
     const counts = await eventCounts(t.db, ws);
     const total = counts.reduce((s, c) => s + c.n, 0);

@@ -26,6 +26,7 @@ import { buildReport, reportCsv, reportMarkdown } from './analytics/report.js';
 import { StageWorker } from './lifecycle/stage-worker.js';
 import { SegmentWorker } from './segments/segment-worker.js';
 import { addPredictClvCommand } from './predict/clv-command.js';
+import { addPredictChurnCommand } from './predict/churn-command.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -311,8 +312,9 @@ async function main(): Promise<void> {
       }
     });
 
-  const predict = program.command('predict').description('predictions from purchase histories (no database needed)');
+  const predict = program.command('predict').description('predictions from files, no database needed: CLV from purchase histories, churn risk from labelled customer tables');
   addPredictClvCommand(predict);
+  addPredictChurnCommand(predict);
 
   program
     .command('keys')

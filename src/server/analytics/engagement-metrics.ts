@@ -1,3 +1,4 @@
+import { ORDER_EVENT, SIGNUP_EVENT } from './facts.js';
 import { bucketOf, fromBuckets, inSlice, n, numProp, rangeOf, ratio, Sql, type Computed, type MetricContext } from './query.js';
 
 /**
@@ -131,13 +132,22 @@ export async function activationRate(c: MetricContext): Promise<Computed> {
   const q = new Sql();
   const r = rangeOf(c);
   const ws = q.p(c.workspaceId);
-  const within = Number(c.params.within ?? 7);
+  const within = `${q.p(Number(c.params.within ?? 7))} * interval '1 day'`;
+  const signup = String(c.params.signupEvent ?? SIGNUP_EVENT);
+  const event = String(c.params.event ?? ORDER_EVENT);
+  // The facts answer the default events (first sign-up per customer; orders by customer and time).
+  const signups =
+    signup === SIGNUP_EVENT
+      ? `SELECT a.customer_id, a.signed_up_at AS at FROM analytics_customers a WHERE a.workspace_id = ${ws} AND a.signed_up_at < ${q.p(r.endAt)}${inSlice(q, c, 'a.customer_id')}`
+      : `SELECT e.customer_id, min(e.timestamp) AS at FROM events e WHERE e.workspace_id = ${ws} AND e.event = ${q.p(signup)} AND e.timestamp < ${q.p(r.endAt)}${inSlice(q, c, 'e.customer_id')} GROUP BY e.customer_id`;
+  const activated =
+    event === ORDER_EVENT
+      ? `EXISTS (SELECT 1 FROM analytics_orders o WHERE o.customer_id = s.customer_id AND o.kind = 'order' AND o.at >= s.at AND o.at <= s.at + ${within})`
+      : `EXISTS (SELECT 1 FROM events x WHERE x.customer_id = s.customer_id AND x.event = ${q.p(event)} AND x.timestamp >= s.at AND x.timestamp <= s.at + ${within})`;
   const { rows } = await c.db.query<Row>(
-    `WITH s AS (SELECT e.customer_id, min(e.timestamp) AS at FROM events e WHERE e.workspace_id = ${ws} AND e.event = ${q.p(String(c.params.signupEvent ?? 'Signed Up'))} AND e.timestamp < ${q.p(r.endAt)}${inSlice(q, c, 'e.customer_id')} GROUP BY e.customer_id)
+    `WITH s AS (${signups})
      SELECT b, count(*) AS k, count(*) FILTER (WHERE activated) AS activated FROM (
-       SELECT ${bucketOf(q, c, 's.at')} AS b,
-              EXISTS (SELECT 1 FROM events x WHERE x.customer_id = s.customer_id AND x.event = ${q.p(String(c.params.event ?? 'Order Completed'))} AND x.timestamp >= s.at AND x.timestamp <= s.at + ${q.p(within)} * interval '1 day') AS activated
-         FROM s WHERE s.at >= ${q.p(r.startAt)}) x
+       SELECT ${bucketOf(q, c, 's.at')} AS b, ${activated} AS activated FROM s WHERE s.at >= ${q.p(r.startAt)}) x
       GROUP BY GROUPING SETS ((b), ())`,
     q.args,
   );

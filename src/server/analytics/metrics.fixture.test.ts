@@ -480,6 +480,11 @@ for (const target of dbTargets()) {
           'activation_rate',
         );
         assertValue((await series('activation_rate', { params: { within: 30 } })).total, 80, 'activation within 30 d'); // bob too → 4 of 5
+        // Other events (read from the events, not the facts). Activated = a checkout within 7 d of signing up:
+        // ada Jan 5 10:00 → Jan 10 09:30 yes; bob, eve never | cy Feb 10 08:00 → Feb 11 08:30 yes | dee Mar 1 09:00 → Mar 2 20:00 yes
+        assertSeries(await series('activation_rate', { params: { event: 'Checkout Started' } }), { values: [33.333333, 100, 100, null], total: 60 }, 'activation by checkout'); // 1/3 | 1/1 | 1/1 | — ; 3/5
+        // "Signed up" = first checkout, activated = an order within 1 d: ada Jan 10 09:30 → 10:00 yes | cy Feb 11 never | dee Mar 2 20:00 → 21:00 yes
+        assertSeries(await series('activation_rate', { params: { signupEvent: 'Checkout Started', within: 1 } }), { values: [100, 0, 100, null], total: 66.666667 }, 'activation from checkout'); // 1/1 | 0/1 | 1/1 | — ; 2/3
       });
 
       it('cart abandonment', async () => {

@@ -114,6 +114,10 @@ export function n(v: unknown): number {
 
 /** A JSON property of `e.properties` as a number when it is one (or a numeric string), else null. */
 export function numProp(alias: string, name: string): string {
-  const expr = `${alias}.properties->'${name}'`;
+  return numJson(`${alias}.properties->'${name}'`);
+}
+
+/** A jsonb expression as a number when it is one (or a numeric string), else null. */
+export function numJson(expr: string): string {
   return `(CASE jsonb_typeof(${expr}) WHEN 'number' THEN (${expr})::numeric WHEN 'string' THEN CASE WHEN (${expr}) #>> '{}' ~ '^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$' THEN ((${expr}) #>> '{}')::numeric END END)`;
 }

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/client.js';
+import { recommendationsFor } from '../predict/recommend.js';
 
-/** What templates can read of each customer besides traits: userId, stage, segment flags. */
+/** What templates can read of each customer besides traits: userId, stage, segment flags, recommended products. */
 export async function loadRenderFacts(tx: Queryable, ws: number, ids: number[]): Promise<Map<number, Record<string, unknown>>> {
   const { rows } = await tx.query<{ id: number; user_id: string | null; traits: Record<string, unknown>; stage: string | null; segments: string[] | null }>(
     `SELECT c.id, c.user_id, c.traits, s.stage,
@@ -9,11 +10,12 @@ export async function loadRenderFacts(tx: Queryable, ws: number, ids: number[]):
       WHERE c.workspace_id = $1 AND c.id = ANY($2::bigint[])`,
     [ws, ids],
   );
+  const recommended = await recommendationsFor(tx, ws, rows.map((r) => Number(r.id)));
   return new Map(
     rows.map((r) => [
       r.id,
       {
-        customer: { ...r.traits, id: r.id, userId: r.user_id, traits: r.traits },
+        customer: { ...r.traits, id: r.id, userId: r.user_id, traits: r.traits, recommendations: (recommended.get(Number(r.id)) ?? []).map(({ productId, name, category, price }) => ({ id: productId, name, category, price })) },
         traits: r.traits,
         stage: r.stage,
         segments: Object.fromEntries((r.segments ?? []).map((s) => [s, true])),

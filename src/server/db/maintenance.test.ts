@@ -13,7 +13,7 @@ for (const target of dbTargets()) {
     });
     after(() => db.close());
 
-    it('analyzes a table that changed and vacuums one with dead rows, then has nothing left to do', async () => {
+    it('analyzes a table that changed, vacuums one with dead rows or many rows appended, then has nothing left to do', async () => {
       const ws = (await makeWorkspace(db, 'maint')).workspace.id;
       // So PostgreSQL's own autovacuum cannot do the work first (this is a scratch database).
       for (const t of ['events', 'marketing_spend']) await db.query(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`);
@@ -37,17 +37,19 @@ for (const target of dbTargets()) {
 
       assert.deepEqual(await maintainTables(db, { skip: () => true }), [], 'skipped tables are left alone');
       assert.ok((await stats('events')).modified >= 5000);
-      const done = await maintainTables(db);
-      assert.deepEqual(
-        done.filter((d) => d.table === 'events' || d.table === 'marketing_spend'),
-        [
-          { table: 'events', action: 'analyze' },
-          { table: 'marketing_spend', action: 'vacuum' },
-        ],
-      );
+      const mine = (done: Awaited<ReturnType<typeof maintainTables>>) => done.filter((d) => d.table === 'events' || d.table === 'marketing_spend');
+      // 5,000 rows appended to 10,000 (over 1,000 + 20%): a vacuum, as autovacuum does for inserts; 365 of 365 rows updated: a vacuum.
+      assert.deepEqual(mine(await maintainTables(db)), [
+        { table: 'events', action: 'vacuum' },
+        { table: 'marketing_spend', action: 'vacuum' },
+      ]);
       assert.equal((await stats('events')).modified, 0);
       assert.equal((await stats('marketing_spend')).dead, 0);
-      assert.deepEqual((await maintainTables(db)).filter((d) => d.table === 'events' || d.table === 'marketing_spend'), []);
+      // 1,500 of 10,000 rows changed: over 50 + 10% (an ANALYZE), under 50 + 20% dead (no vacuum).
+      await db.query(`UPDATE events SET type = 'page' WHERE workspace_id = $1 AND message_id LIKE 'maint-more-%' AND split_part(message_id, '-', 3)::int <= 1500`, [ws]);
+      for (let i = 0; i < 50 && (await stats('events')).modified < 1500; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(mine(await maintainTables(db)), [{ table: 'events', action: 'analyze' }]);
+      assert.deepEqual(mine(await maintainTables(db)), []);
     });
 
     it('maintains tables by itself where nothing else does (PGlite once idle; PostgreSQL with autovacuum off)', async (t) => {

@@ -18,15 +18,17 @@ export interface MaintenanceAction {
  * Must not run inside a transaction.
  */
 export async function maintainTables(db: Queryable, opts: { skip?: (table: string) => boolean } = {}): Promise<MaintenanceAction[]> {
-  const { rows } = await db.query<{ table: string; modified: number; dead: number; live: number }>(
-    `SELECT relname AS table, n_mod_since_analyze::float8 AS modified, n_dead_tup::float8 AS dead, n_live_tup::float8 AS live
+  const { rows } = await db.query<{ table: string; modified: number; dead: number; live: number; inserted: number }>(
+    `SELECT relname AS table, n_mod_since_analyze::float8 AS modified, n_dead_tup::float8 AS dead, n_live_tup::float8 AS live, n_ins_since_vacuum::float8 AS inserted
        FROM pg_stat_user_tables WHERE schemaname = current_schema() ORDER BY relname`,
   );
   const done: MaintenanceAction[] = [];
   for (const r of rows) {
     if (opts.skip?.(r.table)) continue;
     const table = `"${r.table.replace(/"/g, '""')}"`;
-    if (r.dead > 50 + 0.2 * r.live) {
+    // As autovacuum: dead rows, or (since PostgreSQL 13) many rows appended, which also sets
+    // the visibility map that index-only scans need (funnel steps, activation probes).
+    if (r.dead > 50 + 0.2 * r.live || r.inserted > 1000 + 0.2 * r.live) {
       await db.query(`VACUUM (ANALYZE) ${table}`);
       done.push({ table: r.table, action: 'vacuum' });
     } else if (r.modified > 50 + 0.1 * r.live) {

@@ -10,6 +10,7 @@ import { ModelCache } from '../lifecycle/models.repo.js';
 import { recomputeStages } from '../lifecycle/stage-service.js';
 import { seedExampleSegments } from '../segments/examples.js';
 import { runRfm } from '../segments/rfm.js';
+import { computeRecommendations } from '../predict/recommend.js';
 import { seedExampleJourneys } from './example-journeys.js';
 
 export interface DemoOptions {
@@ -99,7 +100,8 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   const t2 = Date.now();
   const segments = await seedExampleSegments(db, workspaceId, new Date(now));
   const rfm = await runRfm(db, workspaceId, new Date(now));
-  opts.log?.info({ segments, rfmBuyers: rfm.buyers, seconds: (Date.now() - t2) / 1000 }, 'example segments and RFM groups computed');
+  const recommended = await computeRecommendations(db, workspaceId, { now: new Date(now) });
+  opts.log?.info({ segments, rfmBuyers: rfm.buyers, products: recommended.products, seconds: (Date.now() - t2) / 1000 }, 'example segments, RFM groups and recommendations computed');
   const journeys = await seedExampleJourneys(db, workspaceId, new Date(now));
   opts.log?.info({ journeys }, 'example journeys published');
   await maintainTables(db);

@@ -1,4 +1,6 @@
 import { metricsRoutes } from './routes/metrics.routes.js';
+import { RECOMMEND_JOB, recommendationRoutes } from './routes/recommendations.routes.js';
+import { computeRecommendations } from '../predict/recommend.js';
 import { analyticsSyncer } from '../analytics/facts.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -31,6 +33,9 @@ import { messagingRoutes } from './routes/messaging.routes.js';
 import { trackingRoutes } from './routes/tracking.routes.js';
 import { inboxRoutes } from './routes/inbox.routes.js';
 import { spendRoutes } from './routes/spend.routes.js';
+import { HEALTH_JOB, healthJob, healthScoreRoutes } from './routes/health-scores.routes.js';
+import { CHURN_TRAIN_JOB, predictionRoutes } from './routes/predictions.routes.js';
+import { trainChurn } from '../predict/churn-train.js';
 
 export interface AppDeps {
   db: Db;
@@ -162,6 +167,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await runRfm(db, job.workspaceId, new Date());
         progress(1, 1);
       },
+      [HEALTH_JOB]: healthJob(db),
+      [RECOMMEND_JOB]: async (job, progress) => {
+        progress(0, 1);
+        await computeRecommendations(db, job.workspaceId, { now: new Date() });
+        progress(1, 1);
+      },
+      [CHURN_TRAIN_JOB]: async (job, progress) => {
+        const { horizonDays } = job.params as { horizonDays?: number };
+        const trained = await trainChurn(db, job.workspaceId, { now: new Date(), horizonDays, onProgress: progress });
+        if (!trained.ok) throw new Error(trained.message);
+      },
     },
     { log },
   );
@@ -201,7 +217,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   trackingRoutes(app, { db, onCustomerEvents: customerEvents });
   inboxRoutes(app, { db, keys, onCustomerEvents: customerEvents });
   spendRoutes(app, { db, keys });
+  healthScoreRoutes(app, { db, keys, models, jobs });
   metricsRoutes(app, { db, keys });
+  recommendationRoutes(app, { db, keys });
+  predictionRoutes(app, { db, keys, jobs });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

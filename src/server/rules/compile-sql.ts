@@ -71,7 +71,8 @@ function node(cond: Condition, ctx: Ctx): string {
   if ('score' in cond) {
     if (ctx.subject === 'account') return 'false'; // scores are computed for customers only
     const s = cond.score;
-    const v = 'x.value';
+    // A score is a number, or an object whose `score` is one (the details beside it: reasons, bands).
+    const v = `(CASE jsonb_typeof(x.value) WHEN 'object' THEN x.value->'score' ELSE x.value END)`;
     return `COALESCE((SELECT CASE WHEN jsonb_typeof(${v}) = 'number' THEN (${v})::numeric ${SQL_OP[s.op]} ${param(ctx, s.value, 'numeric')} ELSE false END
       FROM customer_scores x WHERE x.customer_id = ${ctx.customer}.id AND x.name = ${param(ctx, s.name, 'text')}), false)`;
   }

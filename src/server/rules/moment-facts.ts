@@ -185,7 +185,9 @@ export async function loadMomentFacts(db: Queryable, workspaceId: number, scope:
   }
   if (scope === 'customer' && plan.scores) {
     const { rows } = await db.query<{ customer_id: number; scores: Record<string, number> }>(
-      `SELECT customer_id, jsonb_object_agg(name, value) AS scores FROM customer_scores WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) GROUP BY customer_id`,
+      // A score is a number, or an object whose `score` is one (as the SQL compiler reads it).
+      `SELECT customer_id, jsonb_object_agg(name, CASE jsonb_typeof(value) WHEN 'object' THEN value->'score' ELSE value END) AS scores
+         FROM customer_scores WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) GROUP BY customer_id`,
       [workspaceId, present],
     );
     for (const r of rows) {

@@ -48,7 +48,9 @@ for (const target of dbTargets()) {
         }
         for (const seg of f.segments ?? []) await db.query(`INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) VALUES ($1, $2, $3, now())`, [ws, seg, id]);
         for (const [name, value] of Object.entries(f.scores ?? {})) {
-          await db.query(`INSERT INTO customer_scores (workspace_id, customer_id, name, value, computed_at) VALUES ($1, $2, $3, $4, now())`, [ws, id, name, JSON.stringify(value)]);
+          // Both forms a score is stored in: a number, or an object with the number as `score` and details beside it.
+          const stored = id % 2 === 0 ? value : { score: value, band: 'green', factors: [{ feature: 'recency', contribution: 0.4 }] };
+          await db.query(`INSERT INTO customer_scores (workspace_id, customer_id, name, value, computed_at) VALUES ($1, $2, $3, $4, now())`, [ws, id, name, JSON.stringify(stored)]);
         }
       }
       let mismatches = 0;

@@ -8,3 +8,5 @@ export * from './journeys.js';
 export * from './messaging.js';
 export * from './analytics.js';
 export * from './predictions.js';
+export * from './recommendations.js';
+export * from './health-scores.js';

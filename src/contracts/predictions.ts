@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { JobView } from './lifecycle.js';
+
+/** A factor of a model: a design column's coefficient, log-odds per standard deviation (`up`: raises the risk). */
+export const ModelFactor = z.object({ feature: z.string(), weight: z.number(), direction: z.enum(['up', 'down']) });
+
+/** A stored model: when and as of when it was trained, its parameters and its validation. */
+export const PredictionModelView = z.object({
+  id: z.number().int(),
+  kind: z.string().describe('churn'),
+  trainedAt: z.string(),
+  asOf: z.string().describe('The moment the model was trained as of: features up to then'),
+  horizonDays: z.number().int().describe('A customer counts as churned when they move to the churned stage within this many days of a snapshot'),
+  parameters: z.object({
+    method: z.string(),
+    lambda: z.number(),
+    intercept: z.number().describe('Log-odds of the average training customer'),
+    converged: z.boolean(),
+    coefficients: z.array(ModelFactor).describe('Every design column, largest weight first'),
+  }),
+  features: z.array(z.string()),
+  metrics: z.object({
+    auc: z.number().nullable().describe('ROC AUC on the validation snapshot'),
+    precisionAtDecile: z.number().nullable().describe('Share who churned among the 10% scored highest'),
+    brier: z.number().nullable().describe('Mean squared error of the probabilities (lower is better)'),
+    brierBaseline: z.number().nullable().describe('Brier score of always predicting the base rate'),
+    validationCustomers: z.number().int(),
+    validationChurned: z.number().int(),
+    trainCustomers: z.number().int(),
+    trainChurned: z.number().int(),
+    trainAt: z.string(),
+    validationAt: z.string(),
+  }),
+});
+export const PredictionModelList = z.object({ models: z.array(PredictionModelView) });
+
+export const ChurnTrainInput = z.strictObject({
+  horizonDays: z.number().int().min(7).max(365).default(90).describe('Days after a snapshot in which a move to the churned stage counts as churn'),
+});
+export const ChurnTrainStarted = z.object({ job: JobView });
+
+/** A customer's prediction of one kind, with the largest contributions to it (log-odds; positive pushes the risk up). */
+export const CustomerPredictionView = z.object({
+  kind: z.string(),
+  score: z.number().describe('0–100: the probability × 100'),
+  probability: z.number(),
+  factors: z.array(z.object({ feature: z.string(), contribution: z.number() })),
+  modelId: z.number().int(),
+  computedAt: z.string(),
+});
+export const CustomerPredictions = z.object({ customerId: z.number().int(), predictions: z.array(CustomerPredictionView) });

@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBody } from '../../../contracts/errors.js';
+import { ChurnTrainInput, ChurnTrainStarted, CustomerPredictions, PredictionModelList, PredictionModelView } from '../../../contracts/predictions.js';
+import type { Db } from '../../db/client.js';
+import { findCustomerId } from '../../identity/customers.read.js';
+import type { JobRunner } from '../../jobs/job-runner.js';
+import { enqueueJob } from '../../jobs/jobs.repo.js';
+import { strongestFactors } from '../../predict/churn-classifier.js';
+import { customerPredictions, listModels, type PredictionModel } from '../../predict/predictions.repo.js';
+import { authenticateAdmin, type KeyResolver } from '../auth.js';
+import { HttpError } from '../errors.js';
+import { jobView } from './lifecycle.routes.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+const security = [{ adminKey: [] }];
+const tags = ['predictions'];
+const IdParams = z.object({ id: z.string().min(1).max(512) });
+
+/** The job kind that trains the churn model and scores every customer. */
+export const CHURN_TRAIN_JOB = 'predict.churn';
+
+function modelView(m: PredictionModel): z.infer<typeof PredictionModelView> {
+  const finite = (v: number) => (Number.isFinite(v) ? v : null);
+  return {
+    id: m.id,
+    kind: m.kind,
+    trainedAt: m.trainedAt.toISOString(),
+    asOf: m.asOf.toISOString(),
+    horizonDays: m.horizonDays,
+    parameters: {
+      method: 'L2-regularised logistic regression (Newton) on standardised features',
+      lambda: m.params.lambda,
+      intercept: m.params.intercept,
+      converged: m.params.converged,
+      coefficients: strongestFactors(m.params, m.params.coefficients.length),
+    },
+    features: m.features,
+    metrics: { ...m.metrics, auc: finite(m.metrics.auc), precisionAtDecile: finite(m.metrics.precisionAtDecile), brier: finite(m.metrics.brier), brierBaseline: finite(m.metrics.brierBaseline) },
+  };
+}
+
+/** Admin API over predictions: the trained models, training churn as a job, a customer's scores and reasons. */
+export function predictionRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; jobs: JobRunner }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/api/predictions/models', {
+    schema: { tags, summary: 'The trained models, newest first: parameters, training date, validation metrics', security, response: { 200: PredictionModelList, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      return { models: (await listModels(deps.db, ws.id)).map(modelView) };
+    },
+  });
+
+  r.post('/api/predictions/churn/train', {
+    schema: {
+      tags,
+      summary: 'Train the churn model on this workspace’s history and score every customer, as a job',
+      description:
+        'Trains on the snapshot 2 × horizon days ago (label: moved to the lifecycle model’s churned stage within the horizon), validates on the snapshot one horizon ago, refits on both and scores every known customer who has not churned: `churn_risk` (0–100) in the customer scores, usable in `score` conditions, with the reasons at GET /api/customers/{id}/predictions. The answer is 202 with the job; follow it at GET /api/jobs/{id} (a workspace with too little history fails the job with the reason).',
+      security,
+      body: ChurnTrainInput,
+      response: { 202: ChurnTrainStarted, ...errors },
+    },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const job = await enqueueJob(deps.db, ws.id, CHURN_TRAIN_JOB, { horizonDays: req.body.horizonDays });
+      deps.jobs.kick();
+      return reply.status(202).send({ job: jobView(job) });
+    },
+  });
+
+  r.get('/api/customers/:id/predictions', {
+    schema: { tags: ['customers', ...tags], summary: "The customer's prediction scores with their reasons", security, params: IdParams, response: { 200: CustomerPredictions, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
+      if (customerId === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
+      const rows = await customerPredictions(deps.db, ws.id, customerId);
+      return { customerId, predictions: rows.map((p) => ({ kind: p.kind, score: p.score, probability: p.probability, factors: p.factors, modelId: p.modelId, computedAt: p.computedAt.toISOString() })) };
+    },
+  });
+}

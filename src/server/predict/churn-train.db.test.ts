@@ -1,0 +1,190 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Db } from '../db/client.js';
+import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
+import { ingestEvents } from '../ingest/ingest.service.js';
+import { call as fixtureCall } from '../../test-support/metrics-fixture.js';
+import { ModelCache } from '../lifecycle/models.repo.js';
+import { recomputeStages } from '../lifecycle/stage-service.js';
+import { compileCondition } from '../rules/compile-sql.js';
+import { seedDemo } from '../demo/demo.js';
+import { findCustomerId } from '../identity/customers.read.js';
+import { strongestFactors } from './churn-classifier.js';
+import { churnLabels, churnSnapshot } from './features-history.js';
+import { CHURN_SCORE, trainChurn } from './churn-train.js';
+import { customerPredictions, listModels } from './predictions.repo.js';
+
+const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+const DAY = 86_400_000;
+const day = (n: number) => new Date(T0 + n * DAY);
+const DEMO_NOW = new Date('2026-06-01T00:00:00Z');
+
+const call = (type: 'track' | 'identify' | 'page', fields: Record<string, unknown>, at: Date) => fixtureCall(type, fields, at.toISOString());
+
+/** Hand-built histories; the features at day 60 below are worked out by hand from them. */
+const EVENTS = () => [
+  call('identify', { userId: 'ada', traits: { plan: 'pro', email: 'ada@example.com' } }, day(1)),
+  call('track', { userId: 'ada', event: 'Signed Up' }, day(1)),
+  call('track', { userId: 'ada', event: 'Order Completed', properties: { revenue: 30 } }, day(10)),
+  call('track', { userId: 'ada', event: 'Survey Responded', properties: { type: 'nps', score: 9 } }, day(20)),
+  call('page', { userId: 'ada', name: 'Pricing' }, day(25)),
+  call('track', { userId: 'ada', event: 'Order Completed', properties: { revenue: 25 } }, day(40)),
+  call('track', { userId: 'ada', event: 'Survey Responded', properties: { type: 'nps', score: 6 } }, day(45)),
+  call('track', { userId: 'ada', event: 'Support Ticket Created', properties: { topic: 'billing' } }, day(50)),
+  call('track', { userId: 'ada', event: 'Email Opened' }, day(55)),
+  call('track', { userId: 'ada', event: 'Email Delivered' }, day(58)),
+  // After the snapshot: never part of its features.
+  call('identify', { userId: 'ada', traits: { plan: 'free' } }, day(65)),
+  call('track', { userId: 'ada', event: 'Order Completed', properties: { revenue: 1000 } }, day(70)),
+  call('identify', { userId: 'bob', traits: { plan: 'free' } }, day(2)),
+  call('track', { userId: 'bob', event: 'Signed Up' }, day(2)),
+  // Anonymous only: not a customer who can churn.
+  call('page', { anonymousId: 'anon-cy', name: 'Home' }, day(3)),
+  // Silent since day −100: churned (day −10) before the snapshot.
+  call('track', { userId: 'dee', event: 'Signed Up' }, day(-100)),
+];
+
+for (const target of dbTargets()) {
+  describe(`churn features and labels from history (${target.name})`, () => {
+    let db: Db;
+    let ws: number;
+    before(async () => {
+      db = await target.open();
+      ws = (await makeWorkspace(db, 'churn-hand')).workspace.id;
+      await ingestEvents(db, ws, EVENTS());
+      await recomputeStages(db, ws, { now: day(200), models: new ModelCache() });
+    });
+    after(() => db.close());
+
+    it('reads only what was known at the snapshot', async () => {
+      const snap = await churnSnapshot(db, ws, day(60), { churnedStage: 'churned' });
+      const ada = await findCustomerId(db, ws, 'ada');
+      const bob = await findCustomerId(db, ws, 'bob');
+      assert.deepEqual(snap.customerIds, [ada, bob].sort((a, b) => a! - b!));
+      assert.deepEqual(snap.traitKeys, ['plan']);
+      const row = (id: number | null) => {
+        const i = snap.customerIds.indexOf(id!);
+        return Object.fromEntries(snap.table.columns.map((c) => [c.name, c.values[i]]));
+      };
+      const a = row(ada);
+      assert.equal(a.days_since_last_seen, 2); // the delivered email on day 58 counts as seen, as in the lastSeen rule
+      assert.equal(a.days_since_last_order, 20);
+      assert.equal(a.tenure_days, 59);
+      assert.equal(a.orders, 2);
+      assert.equal(a.avg_order_value, 27.5);
+      // Own events in (day 30, day 60] but the delivery: order, survey, ticket, open = 4; in (day 0, day 30]: identify, sign-up, order, survey, page = 5.
+      assert.equal(a.active_events_30d, 4);
+      assert.ok(Math.abs((a.activity_trend as number) - Math.log(5 / 6)) < 1e-12, `trend ${a.activity_trend}`);
+      assert.equal(a.support_tickets, 1);
+      assert.equal(a.support_tickets_90d, 1);
+      assert.equal(a.nps, 6);
+      assert.equal(a.csat, null);
+      assert.equal(a.email_opens_90d, 1);
+      assert.equal(a.email_clicks_90d, 0);
+      assert.equal(a['trait.plan'], 'pro');
+      const b = row(bob);
+      assert.equal(b.days_since_last_seen, 58);
+      assert.equal(b.days_since_last_order, null);
+      assert.equal(b.avg_order_value, null);
+      assert.equal(b.orders, 0);
+      assert.equal(b['trait.plan'], 'free');
+      assert.equal(typeof b.stage, 'string');
+      assert.notEqual(b.stage, 'churned');
+    });
+
+    it('labels a move to churned within the horizon', async () => {
+      const snap = await churnSnapshot(db, ws, day(60), { churnedStage: 'churned' });
+      const bob = await findCustomerId(db, ws, 'bob');
+      // bob: silent from day 2, churned on day 92, inside (60, 150]; ada: last seen day 70, churned on day 160, outside.
+      const labels = await churnLabels(db, ws, snap.customerIds, day(60), 90, 'churned');
+      assert.deepEqual([...labels], snap.customerIds.map((id) => (id === bob ? 1 : 0)));
+      assert.deepEqual([...(await churnLabels(db, ws, snap.customerIds, day(60), 30, 'churned'))], [0, 0]);
+    });
+
+    it('refuses to train on too little history, saying why', async () => {
+      const r = await trainChurn(db, ws, { now: day(200) });
+      assert.equal(r.ok, false);
+      assert.ok(!r.ok && r.code === 'not_enough_data' && /training snapshot .* at least 10 churned/.test(r.message), JSON.stringify(r));
+    });
+  });
+
+  describe(`churn risk on the demo business (${target.name})`, () => {
+    let db: Db;
+    let ws: number;
+    let result: Awaited<ReturnType<typeof trainChurn>>;
+    before(async () => {
+      db = await target.open();
+      ws = (await makeWorkspace(db, 'churn-demo')).workspace.id;
+      await seedDemo(db, ws, { customers: 2000, seed: 7, now: DEMO_NOW });
+      result = await trainChurn(db, ws, { now: DEMO_NOW, trainedAt: DEMO_NOW });
+    });
+    after(() => db.close());
+
+    it('validates well above chance on the later snapshot', (t) => {
+      assert.ok(result.ok, JSON.stringify(result));
+      const m = result.model.metrics;
+      const rate = m.validationChurned / m.validationCustomers;
+      t.diagnostic(`demo churn: AUC ${m.auc.toFixed(3)}, precision@decile ${m.precisionAtDecile.toFixed(3)} (base rate ${rate.toFixed(3)}), Brier ${m.brier.toFixed(4)} (baseline ${m.brierBaseline.toFixed(4)}); ${m.trainChurned}/${m.trainCustomers} churned in training, ${m.validationChurned}/${m.validationCustomers} in validation`);
+      assert.equal(m.trainAt, new Date(DEMO_NOW.getTime() - 180 * DAY).toISOString());
+      assert.equal(m.validationAt, new Date(DEMO_NOW.getTime() - 90 * DAY).toISOString());
+      assert.ok(m.trainChurned >= 50 && m.validationChurned >= 50);
+      assert.ok(m.auc > 0.7, `validation AUC ${m.auc}`);
+      assert.ok(m.precisionAtDecile > 3 * rate, `precision@decile ${m.precisionAtDecile}, base rate ${rate}`);
+      assert.ok(m.brier < m.brierBaseline, `Brier ${m.brier} vs ${m.brierBaseline}`);
+    });
+
+    it('has factors that make sense: long silence raises the risk, recent activity lowers it', (t) => {
+      assert.ok(result.ok);
+      const factors = strongestFactors(result.model.params, 100);
+      t.diagnostic(`demo churn factors: ${factors.slice(0, 8).map((f) => `${f.feature} ${f.weight >= 0 ? '+' : ''}${f.weight.toFixed(2)}`).join(', ')}`);
+      const weight = (name: string) => factors.find((f) => f.feature === name)?.weight ?? 0;
+      assert.ok(factors.slice(0, 3).some((f) => f.feature === 'days_since_last_seen'), 'recency is among the three strongest');
+      assert.ok(weight('days_since_last_seen') > 0.5);
+      assert.ok(weight('active_events_30d') < 0);
+      assert.ok(weight('stage=at_risk') > 0);
+    });
+
+    it('scores every customer who can churn: reasons in predictions, the number in customer_scores for the rule language', async () => {
+      assert.ok(result.ok);
+      const { rows } = await db.query<{ n: number; scores: number; bad: number }>(
+        `SELECT count(*)::int AS n,
+                (SELECT count(*)::int FROM customer_scores s WHERE s.workspace_id = $1 AND s.name = $2) AS scores,
+                count(*) FILTER (WHERE s.value IS NULL OR jsonb_typeof(s.value) <> 'number' OR (s.value)::text::float8 <> p.score OR abs(p.score - round((p.probability * 1000)::numeric) / 10) > 1e-9)::int AS bad
+           FROM customer_predictions p LEFT JOIN customer_scores s ON s.customer_id = p.customer_id AND s.name = $2
+          WHERE p.workspace_id = $1`,
+        [ws, CHURN_SCORE],
+      );
+      assert.equal(rows[0]!.n, result.scored);
+      assert.equal(rows[0]!.scores, result.scored);
+      assert.equal(rows[0]!.bad, 0);
+      // Nobody already churned is scored.
+      const churned = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM customer_predictions p JOIN stage_states s ON s.subject_id = p.customer_id AND s.scope = 'customer' WHERE p.workspace_id = $1 AND s.stage = 'churned'`,
+        [ws],
+      );
+      assert.equal(churned.rows[0]!.n, 0);
+      // A `score` condition selects exactly the customers scored that high.
+      const params: unknown[] = [ws];
+      const where = compileCondition({ score: { name: CHURN_SCORE, op: 'gte', value: 50 } }, { now: DEMO_NOW, params });
+      const matched = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM customers c WHERE c.workspace_id = $1 AND ${where}`, params);
+      const high = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM customer_predictions WHERE workspace_id = $1 AND score >= 50`, [ws]);
+      assert.ok(high.rows[0]!.n > 0);
+      assert.equal(matched.rows[0]!.n, high.rows[0]!.n);
+    });
+
+    it('stores the model, and each customer’s reasons largest first', async () => {
+      assert.ok(result.ok);
+      const [stored] = await listModels(db, ws);
+      assert.equal(stored!.id, result.model.id);
+      assert.equal(stored!.kind, 'churn');
+      assert.deepEqual(stored!.features, result.model.params.encoding.features.map((f) => f.name));
+      assert.equal(stored!.metrics.auc, result.model.metrics.auc);
+      const { rows } = await db.query<{ id: number }>(`SELECT customer_id::float8 AS id FROM customer_predictions WHERE workspace_id = $1 ORDER BY score DESC LIMIT 1`, [ws]);
+      const [p] = await customerPredictions(db, ws, rows[0]!.id);
+      assert.ok(p!.score > 50 && p!.factors.length === 5);
+      const sizes = p!.factors.map((f) => Math.abs(f.contribution));
+      assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
+      assert.ok(p!.factors[0]!.contribution > 0, 'the riskiest customer’s top reason pushes the risk up');
+    });
+  });
+}
