@@ -4,10 +4,10 @@ import { JobView } from './lifecycle.js';
 /** A factor of a model: a design column's coefficient, log-odds per standard deviation (`up`: raises the risk). */
 export const ModelFactor = z.object({ feature: z.string(), weight: z.number(), direction: z.enum(['up', 'down']) });
 
-/** A stored model: when and as of when it was trained, its parameters and its validation. */
-export const PredictionModelView = z.object({
+/** A stored churn model: when and as of when it was trained, its parameters and its validation. */
+export const ChurnModelView = z.object({
   id: z.number().int(),
-  kind: z.string().describe('churn'),
+  kind: z.literal('churn'),
   trainedAt: z.string(),
   asOf: z.string().describe('The moment the model was trained as of: features up to then'),
   horizonDays: z.number().int().describe('A customer counts as churned when they move to the churned stage within this many days of a snapshot'),
@@ -32,7 +32,37 @@ export const PredictionModelView = z.object({
     validationAt: z.string(),
   }),
 });
+/** A stored CLV fit: BG/NBD and Gamma-Gamma on the workspace's orders as of `asOf`. */
+export const ClvModelView = z.object({
+  id: z.number().int(),
+  kind: z.literal('clv'),
+  trainedAt: z.string(),
+  asOf: z.string().describe('The calibration end: orders up to then'),
+  horizonDays: z.number().int().describe('The CLV horizon'),
+  parameters: z.object({
+    bgnbd: z.object({ r: z.number(), alpha: z.number(), a: z.number(), b: z.number(), logLikelihood: z.number() }),
+    gammaGamma: z.object({ p: z.number(), q: z.number(), gamma: z.number() }),
+    terms: z.object({ horizonMonths: z.number(), monthlyDiscount: z.number(), margin: z.number(), unitDays: z.number() }),
+  }),
+  features: z.array(z.string()),
+  metrics: z.object({ logLikelihood: z.number(), customers: z.number().int(), repeatCustomers: z.number().int(), fitMs: z.number() }),
+});
+
+export const PredictionModelView = z.discriminatedUnion('kind', [ChurnModelView, ClvModelView]);
 export const PredictionModelList = z.object({ models: z.array(PredictionModelView) });
+
+/** A customer's predicted CLV and what it rests on (weeks; BG/NBD and Gamma-Gamma). */
+export const CustomerClvView = z.object({
+  pAlive: z.number().describe('Probability the customer is still active (0–1)'),
+  predictedClv: z.number().describe('Discounted value over the horizon'),
+  expectedPurchases: z.number().describe('Over the horizon'),
+  expectedAvgValue: z.number(),
+  repeatPurchases: z.number().int(),
+  weeksFirstToLast: z.number(),
+  weeksSinceFirst: z.number(),
+  modelId: z.number().int(),
+  computedAt: z.string(),
+});
 
 export const ChurnTrainInput = z.strictObject({
   horizonDays: z.number().int().min(7).max(365).default(90).describe('Days after a snapshot in which a move to the churned stage counts as churn'),
@@ -48,4 +78,4 @@ export const CustomerPredictionView = z.object({
   modelId: z.number().int(),
   computedAt: z.string(),
 });
-export const CustomerPredictions = z.object({ customerId: z.number().int(), predictions: z.array(CustomerPredictionView) });
+export const CustomerPredictions = z.object({ customerId: z.number().int(), predictions: z.array(CustomerPredictionView), clv: CustomerClvView.nullable().describe('null until the CLV models were fitted with this customer as a buyer') });

@@ -11,6 +11,9 @@ import { recomputeStages } from '../lifecycle/stage-service.js';
 import { seedExampleSegments } from '../segments/examples.js';
 import { runRfm } from '../segments/rfm.js';
 import { computeRecommendations } from '../predict/recommend.js';
+import { scoreClv } from '../predict/clv-scores.js';
+import { trainChurn } from '../predict/churn-train.js';
+import { computeHealth } from '../predict/health-compute.js';
 import { seedExampleJourneys } from './example-journeys.js';
 
 export interface DemoOptions {
@@ -21,6 +24,8 @@ export interface DemoOptions {
   log?: Logger;
   /** End of the generated 18 months (default: now). */
   now?: Date;
+  /** Fit CLV, train churn risk and score health at the end, as the schedule would (default true). */
+  predictions?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -102,6 +107,17 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   const rfm = await runRfm(db, workspaceId, new Date(now));
   const recommended = await computeRecommendations(db, workspaceId, { now: new Date(now) });
   opts.log?.info({ segments, rfmBuyers: rfm.buyers, products: recommended.products, seconds: (Date.now() - t2) / 1000 }, 'example segments, RFM groups and recommendations computed');
+  // Predictions, as the schedule would make them: CLV and churn risk, then health (which reads churn risk).
+  if (opts.predictions !== false) {
+    const t3 = Date.now();
+    const clv = await scoreClv(db, workspaceId, { now: new Date(now) });
+    const churn = await trainChurn(db, workspaceId, { now: new Date(now) });
+    const health = await computeHealth(db, workspaceId, { now: new Date(now) });
+    opts.log?.info(
+      { clv: clv.ok ? clv.value.customers : clv.message, churnAuc: churn.ok ? churn.model.metrics.auc : churn.message, health: health.customers, seconds: (Date.now() - t3) / 1000 },
+      'predictions computed',
+    );
+  }
   const journeys = await seedExampleJourneys(db, workspaceId, new Date(now));
   opts.log?.info({ journeys }, 'example journeys published');
   await maintainTables(db);

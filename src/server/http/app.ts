@@ -34,7 +34,11 @@ import { trackingRoutes } from './routes/tracking.routes.js';
 import { inboxRoutes } from './routes/inbox.routes.js';
 import { spendRoutes } from './routes/spend.routes.js';
 import { HEALTH_JOB, healthJob, healthScoreRoutes } from './routes/health-scores.routes.js';
-import { CHURN_TRAIN_JOB, predictionRoutes } from './routes/predictions.routes.js';
+import { CHURN_TRAIN_JOB, CLV_JOB, predictionRoutes } from './routes/predictions.routes.js';
+import { scoreClv } from '../predict/clv-scores.js';
+import { enqueueDueJobs } from '../jobs/periodic-jobs.js';
+import { Poller } from '../jobs/poller.js';
+import { PREDICTION_SCHEDULE } from './prediction-schedule.js';
 import { trainChurn } from '../predict/churn-train.js';
 
 export interface AppDeps {
@@ -72,6 +76,8 @@ export interface AppDeps {
   deliveryLeaseMs?: number;
   /** How often the KPI facts are brought up to date in the background (default 2 s, 5 s on PGlite; 0: only when metrics are read). */
   analyticsSyncMs?: number;
+  /** Refit predictions (CLV, churn, health, recommendations) on their clocks (default true). */
+  predictionSchedule?: boolean;
 }
 
 /** Build the HTTP server (not listening yet). */
@@ -168,6 +174,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         progress(1, 1);
       },
       [HEALTH_JOB]: healthJob(db),
+      [CLV_JOB]: async (job, progress) => {
+        progress(0, 1);
+        const r = await scoreClv(db, job.workspaceId, { now: new Date() });
+        if (!r.ok) throw new Error(r.message);
+        progress(1, 1);
+      },
       [RECOMMEND_JOB]: async (job, progress) => {
         progress(0, 1);
         await computeRecommendations(db, job.workspaceId, { now: new Date() });
@@ -187,7 +199,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   jobs.start();
   const analytics = deps.analyticsSyncMs === 0 ? null : analyticsSyncer(db, { pollMs: deps.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log });
   analytics?.start();
+  // Model refits and scores on their clocks: looked at every 5 minutes, first a minute after start.
+  const periodic = new Poller(
+    'prediction schedule',
+    async () => {
+      if ((await enqueueDueJobs(db, PREDICTION_SCHEDULE, new Date())) > 0) jobs.kick();
+      return false;
+    },
+    { pollMs: 300_000, log },
+  );
+  const periodicStart = deps.predictionSchedule === false ? null : setTimeout(() => periodic.start(), 60_000);
+  periodicStart?.unref();
   app.addHook('onClose', async () => {
+    if (periodicStart) clearTimeout(periodicStart);
+    await periodic.stop();
     await analytics?.stop();
     await journeys?.stop();
     await jobs.stop();

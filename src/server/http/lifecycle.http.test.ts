@@ -18,7 +18,7 @@ for (const target of dbTargets()) {
       db = await target.open();
       keys = await makeWorkspace(db, 'lifecycle');
       admin = `Bearer ${keys.adminKey}`;
-      await seedDemo(db, keys.workspace.id, { customers: 400, seed: 11 });
+      await seedDemo(db, keys.workspace.id, { customers: 400, seed: 11, predictions: false });
       customers = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1`, [keys.workspace.id])).rows[0]!.n;
       server = await startServer(db);
     });

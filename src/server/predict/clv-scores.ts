@@ -56,6 +56,7 @@ export async function scoreClv(db: Db, workspaceId: number, opts: { now: Date; t
     );
     const ok = run.report.customers.filter((c) => Number.isFinite(c.clv) && Number.isFinite(c.p_alive));
     await tx.query(`DELETE FROM customer_scores WHERE workspace_id = $1 AND name = ANY($2::text[])`, [workspaceId, [PREDICTED_CLV, P_ALIVE]]);
+    await tx.query(`DELETE FROM customer_predictions WHERE workspace_id = $1 AND kind = 'clv'`, [workspaceId]);
     for (let i = 0; i < ok.length; i += 5_000) {
       const batch = ok.slice(i, i + 5_000);
       const ids = batch.map((c) => c.customer_id);
@@ -65,6 +66,21 @@ export async function scoreClv(db: Db, workspaceId: number, opts: { now: Date; t
            FROM unnest($4::text[], $5::float8[], $6::float8[]) AS x(id, clv, p) CROSS JOIN (VALUES ($3), ($7)) AS n(name)
            JOIN customers c ON c.id = x.id::bigint`,
         [workspaceId, at, PREDICTED_CLV, ids, batch.map((c) => c.clv), batch.map((c) => c.p_alive), P_ALIVE],
+      );
+      // What each figure rests on, for the customer's predictions (probability: p_alive; score: the CLV).
+      await tx.query(
+        `INSERT INTO customer_predictions (workspace_id, customer_id, kind, model_id, probability, score, factors, computed_at)
+         SELECT $1, x.id::bigint, 'clv', $2, x.p, x.clv, x.f, $3 FROM unnest($4::text[], $5::float8[], $6::float8[], $7::jsonb[]) AS x(id, clv, p, f)
+           JOIN customers c ON c.id = x.id::bigint`,
+        [
+          workspaceId,
+          model[0]!.id,
+          at,
+          ids,
+          batch.map((c) => c.clv),
+          batch.map((c) => c.p_alive),
+          batch.map((c) => JSON.stringify({ expectedPurchases: c.expected_purchases, expectedAvgValue: c.expected_avg_value, repeatPurchases: c.frequency, weeksFirstToLast: c.recency, weeksSinceFirst: c.T })),
+        ],
       );
     }
     return { ok: true as const, value: { customers: ok.length, bgnbd: run.report.bgnbd, gammaGamma: run.report.gammaGamma, modelId: Number(model[0]!.id), fitMs: run.fitMs } };

@@ -1,4 +1,3 @@
-import { computeRecommendations } from '../predict/recommend.js';
 import { isTimeBased } from '../../contracts/segment-definition.js';
 import type { Db } from '../db/client.js';
 import { TouchWorker } from '../jobs/touch-worker.js';
@@ -111,7 +110,7 @@ export class SegmentWorker extends TouchWorker {
   }
 
   /**
-   * Score RFM where it is due (moving the RFM groups; product recommendations are rebuilt with it), then work out in full every
+   * Score RFM where it is due (moving the RFM groups), then work out in full every
    * time-based segment whose last computation is older than `refreshMs`; returns how many
    * segments it computed.
    */
@@ -130,8 +129,6 @@ export class SegmentWorker extends TouchWorker {
       const due = w.computed_at ? now.getTime() - w.computed_at.getTime() >= rfmEvery : w.has_orders;
       if (!due) continue;
       await runRfm(this.db, w.id, now);
-      // Recommendations read the same order history: rebuilt on the same clock.
-      await computeRecommendations(this.db, w.id, { now });
       count += RFM_GROUPS.length;
     }
     const { rows } = await this.db.query<{ workspace_id: number }>(`SELECT DISTINCT workspace_id FROM segments WHERE kind = 'dynamic' ORDER BY 1`);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
-import { ChurnTrainInput, ChurnTrainStarted, CustomerPredictions, PredictionModelList, PredictionModelView } from '../../../contracts/predictions.js';
+import { ChurnTrainInput, ChurnTrainStarted, ClvModelView, CustomerPredictions, PredictionModelList, PredictionModelView } from '../../../contracts/predictions.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
@@ -18,14 +18,21 @@ const security = [{ adminKey: [] }];
 const tags = ['predictions'];
 const IdParams = z.object({ id: z.string().min(1).max(512) });
 
+/** The job kind that fits the CLV models on the workspace's orders and scores every buyer. */
+export const CLV_JOB = 'predict.clv';
+
 /** The job kind that trains the churn model and scores every customer. */
 export const CHURN_TRAIN_JOB = 'predict.churn';
 
 function modelView(m: PredictionModel): z.infer<typeof PredictionModelView> {
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
+  if (m.kind === 'clv') {
+    const fit = m as unknown as Omit<z.infer<typeof ClvModelView>, 'trainedAt' | 'asOf' | 'parameters'> & { trainedAt: Date; asOf: Date; params: z.infer<typeof ClvModelView>['parameters'] };
+    return { id: fit.id, kind: 'clv', trainedAt: fit.trainedAt.toISOString(), asOf: fit.asOf.toISOString(), horizonDays: fit.horizonDays, parameters: fit.params, features: fit.features, metrics: fit.metrics };
+  }
   return {
     id: m.id,
-    kind: m.kind,
+    kind: 'churn',
     trainedAt: m.trainedAt.toISOString(),
     asOf: m.asOf.toISOString(),
     horizonDays: m.horizonDays,
@@ -71,6 +78,23 @@ export function predictionRoutes(app: FastifyInstance, deps: { db: Db; keys: Key
     },
   });
 
+  r.post('/api/predictions/clv/train', {
+    schema: {
+      tags,
+      summary: 'Fit the CLV models (BG/NBD, Gamma-Gamma) on this workspace’s orders and score every buyer, as a job',
+      description:
+        'One transaction per customer and day, weeks as the time unit, orders up to now. Stores `p_alive` (0–1) and `predicted_clv` (12 months, 1 % a month discount) as customer scores, usable in `score` conditions, and the fit as a `clv` model. Refitted daily by itself; a workspace with fewer than 20 repeat buyers fails the job with the reason.',
+      security,
+      response: { 202: ChurnTrainStarted, ...errors },
+    },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const job = await enqueueJob(deps.db, ws.id, CLV_JOB, {});
+      deps.jobs.kick();
+      return reply.status(202).send({ job: jobView(job) });
+    },
+  });
+
   r.get('/api/customers/:id/predictions', {
     schema: { tags: ['customers', ...tags], summary: "The customer's prediction scores with their reasons", security, params: IdParams, response: { 200: CustomerPredictions, ...errors } },
     handler: async (req) => {
@@ -78,7 +102,13 @@ export function predictionRoutes(app: FastifyInstance, deps: { db: Db; keys: Key
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
       if (customerId === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
       const rows = await customerPredictions(deps.db, ws.id, customerId);
-      return { customerId, predictions: rows.map((p) => ({ kind: p.kind, score: p.score, probability: p.probability, factors: p.factors, modelId: p.modelId, computedAt: p.computedAt.toISOString() })) };
+      const clv = rows.find((p) => p.kind === 'clv');
+      const inputs = clv?.factors as unknown as { expectedPurchases: number; expectedAvgValue: number; repeatPurchases: number; weeksFirstToLast: number; weeksSinceFirst: number } | undefined;
+      return {
+        customerId,
+        predictions: rows.filter((p) => p.kind !== 'clv').map((p) => ({ kind: p.kind, score: p.score, probability: p.probability, factors: p.factors, modelId: p.modelId, computedAt: p.computedAt.toISOString() })),
+        clv: clv && inputs ? { pAlive: clv.probability, predictedClv: clv.score, ...inputs, modelId: clv.modelId, computedAt: clv.computedAt.toISOString() } : null,
+      };
     },
   });
 }
