@@ -29,6 +29,9 @@ export const CustomerDetail = CustomerSummary.extend({
   aliases: z.array(z.string()).describe('Other userIds that resolve to this customer (from alias calls)'),
   firstTouch: TouchSchema.nullable(),
   lastTouch: TouchSchema.nullable(),
+  scores: z
+    .record(z.string(), z.number())
+    .describe('Computed scores by name: churn_risk (0–100), health (0–100), predicted_clv, p_alive (0–1), rfm_r/f/m (1–5); reasons at /predictions and /health'),
 });
 
 export const CustomerList = z.object({

@@ -71,19 +71,22 @@ export async function listCustomers(db: Queryable, workspaceId: number, opts: { 
 
 /** The full profile of one customer. */
 export async function getCustomer(db: Queryable, workspaceId: number, customerId: number): Promise<Detail | null> {
-  const { rows } = await db.query<SummaryRow & { trait_times: Detail['traitTimes']; last_touch: Touch | null; account_ids: string[]; aliases: string[] }>(
+  const { rows } = await db.query<SummaryRow & { trait_times: Detail['traitTimes']; last_touch: Touch | null; account_ids: string[]; aliases: string[]; scores: Record<string, number> }>(
     `SELECT ${SUMMARY_SQL}, c.trait_times, c.last_touch,
        COALESCE((SELECT array_agg(a.group_id ORDER BY a.group_id) FROM account_members m JOIN accounts a ON a.id = m.account_id
                   WHERE m.customer_id = c.id), '{}') AS account_ids,
        COALESCE((SELECT array_agg(i.value ORDER BY i.created_at) FROM identities i
                   WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.kind = 'user'
-                    AND i.value IS DISTINCT FROM c.user_id), '{}') AS aliases
+                    AND i.value IS DISTINCT FROM c.user_id), '{}') AS aliases,
+       -- Scores are numbers, or objects whose score is one.
+       COALESCE((SELECT jsonb_object_agg(x.name, x.v) FROM (SELECT s.name, CASE jsonb_typeof(s.value) WHEN 'object' THEN s.value->'score' ELSE s.value END AS v
+                   FROM customer_scores s WHERE s.customer_id = c.id) x WHERE jsonb_typeof(x.v) = 'number'), '{}') AS scores
      FROM ${SUMMARY_FROM} WHERE c.workspace_id = $1 AND c.id = $2`,
     [workspaceId, customerId],
   );
   const r = rows[0];
   if (!r) return null;
-  return { ...toSummary(r), customerId: r.id, traitTimes: r.trait_times, accountIds: r.account_ids, aliases: r.aliases, firstTouch: r.first_touch, lastTouch: r.last_touch };
+  return { ...toSummary(r), customerId: r.id, traitTimes: r.trait_times, accountIds: r.account_ids, aliases: r.aliases, firstTouch: r.first_touch, lastTouch: r.last_touch, scores: r.scores };
 }
 
 /** An account with its members' userIds (first 1,000) and member count. */

@@ -11,7 +11,7 @@ import { seedDemo } from '../demo/demo.js';
 import { findCustomerId } from '../identity/customers.read.js';
 import { strongestFactors } from './churn-classifier.js';
 import { churnLabels, churnSnapshot } from './features-history.js';
-import { CHURN_SCORE, trainChurn } from './churn-train.js';
+import { CHURN_RISK_RAISED, CHURN_SCORE, trainChurn } from './churn-train.js';
 import { customerPredictions, listModels } from './predictions.repo.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
@@ -185,6 +185,24 @@ for (const target of dbTargets()) {
       const sizes = p!.factors.map((f) => Math.abs(f.contribution));
       assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
       assert.ok(p!.factors[0]!.contribution > 0, 'the riskiest customer’s top reason pushes the risk up');
+    });
+
+    it('writes Churn Risk Raised for a customer whose risk rose across 70 since the last scoring (none at the first)', async () => {
+      const raised = async () => (await db.query<{ customer_id: number; p: { score: number; previousScore: number; threshold: number } }>(`SELECT customer_id::float8 AS customer_id, properties AS p FROM events WHERE workspace_id = $1 AND event = $2 ORDER BY customer_id`, [ws, CHURN_RISK_RAISED])).rows;
+      assert.deepEqual(await raised(), [], 'a first scoring is not a crossing');
+      // Three of the riskiest were at 10 before this scoring; training again (same data, same answer) moves them back over 70.
+      const { rows: top } = await db.query<{ id: number; score: number }>(`SELECT customer_id::float8 AS id, score FROM customer_predictions WHERE workspace_id = $1 AND kind = 'churn' AND score >= 70 ORDER BY score DESC, customer_id LIMIT 3`, [ws]);
+      assert.equal(top.length, 3);
+      await db.query(`UPDATE customer_scores SET value = '10' WHERE workspace_id = $1 AND name = $2 AND customer_id = ANY($3::bigint[])`, [ws, CHURN_SCORE, top.map((t) => t.id)]);
+      const again = await trainChurn(db, ws, { now: DEMO_NOW, trainedAt: DEMO_NOW });
+      assert.ok(again.ok);
+      const events = await raised();
+      assert.deepEqual(events.map((e) => e.customer_id), top.map((t) => t.id).sort((a, b) => a - b));
+      for (const e of events) {
+        assert.equal(e.p.previousScore, 10);
+        assert.equal(e.p.threshold, 70);
+        assert.equal(e.p.score, top.find((t) => t.id === e.customer_id)!.score);
+      }
     });
   });
 }

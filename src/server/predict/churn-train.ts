@@ -8,7 +8,7 @@
  * scored as of now (score = probability × 100, with the largest contributions as reasons),
  * and the model is stored with its validation metrics.
  */
-import type { Db } from '../db/client.js';
+import type { Db, Queryable } from '../db/client.js';
 import { getModel } from '../lifecycle/models.repo.js';
 import { explainRows, scoreClassifier, trainClassifier } from './churn-classifier.js';
 import { brierScore, precisionAtTop, rocAuc } from './churn-metrics.js';
@@ -31,6 +31,8 @@ export interface ChurnTrainOptions {
   /** Fewest churned customers each snapshot needs (default 10). */
   minChurned?: number;
   onProgress?: (done: number, total: number) => void;
+  /** A customer whose risk rises across this score gets a `Churn Risk Raised` event (default 70). */
+  raisedAt?: number;
   /** Recorded as the training time (default: the clock). */
   trainedAt?: Date;
 }
@@ -114,7 +116,12 @@ export async function trainChurn(db: Db, workspaceId: number, opts: ChurnTrainOp
       params: final,
       metrics,
     });
+    const before = await tx.query<{ customer_id: number; v: number }>(
+      `SELECT customer_id::float8 AS customer_id, (value)::text::float8 AS v FROM customer_scores WHERE workspace_id = $1 AND name = $2 AND jsonb_typeof(value) = 'number'`,
+      [workspaceId, CHURN_SCORE],
+    );
     await replacePredictions(tx, workspaceId, CHURN_KIND, CHURN_SCORE, stored.id, opts.now, predictions);
+    await noteRaisedRisk(tx, workspaceId, new Map(before.rows.map((r) => [Number(r.customer_id), r.v])), predictions, opts.now, opts.raisedAt ?? CHURN_RISK_RAISED_AT);
     return stored;
   });
   progress(6);
@@ -125,4 +132,32 @@ function sum(values: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i]!;
   return s;
+}
+
+/** The event written when a customer's churn risk crosses the threshold upwards. */
+export const CHURN_RISK_RAISED = 'Churn Risk Raised';
+/** Default threshold of the crossing (a 0–100 risk score). */
+export const CHURN_RISK_RAISED_AT = 70;
+
+/**
+ * A `Churn Risk Raised` event (type `tenure`) for each customer whose risk was below
+ * `threshold` at the previous scoring and is at or above it now, so journeys can trigger on
+ * it. A first scoring (no previous score) is not a crossing.
+ */
+async function noteRaisedRisk(tx: Queryable, workspaceId: number, before: Map<number, number>, now: CustomerPrediction[], at: Date, threshold: number): Promise<number> {
+  const raised = now.filter((p) => {
+    const prev = before.get(p.customerId);
+    return prev !== undefined && prev < threshold && p.score >= threshold;
+  });
+  if (raised.length === 0) return 0;
+  const stamp = at.getTime();
+  await tx.query(
+    `INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
+     SELECT $1, x.id, 'tenure:churn-risk:' || x.id || ':' || $2::text, 'tenure', '${CHURN_RISK_RAISED}', c.user_id, $3::timestamptz, $3::timestamptz,
+            jsonb_build_object('score', x.score, 'previousScore', x.prev, 'threshold', $4::float8, 'factors', x.factors), '{"library":{"name":"tenure"}}'::jsonb
+       FROM unnest($5::bigint[], $6::float8[], $7::float8[], $8::jsonb[]) AS x(id, score, prev, factors) JOIN customers c ON c.id = x.id
+     ON CONFLICT (workspace_id, message_id) DO NOTHING`,
+    [workspaceId, String(stamp), at.toISOString(), threshold, raised.map((p) => p.customerId), raised.map((p) => p.score), raised.map((p) => before.get(p.customerId)!), raised.map((p) => JSON.stringify(p.factors.slice(0, 3)))],
+  );
+  return raised.length;
 }

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import { ingestEvents } from '../ingest/ingest.service.js';
 import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
 import { compileCondition } from '../rules/compile-sql.js';
+import { getCustomer } from '../identity/customers.read.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { cdnowTransactions, hasCdnow } from './cdnow-fixture.js';
 import { formatDay } from './calibration.js';
@@ -56,6 +57,11 @@ for (const target of dbTargets()) {
       // Sample customer 1: x = 2, t_x = 30.43, T = 38.86 weeks: P(alive) = 0.7266 at the published parameters (see bgnbd-predict.test.ts).
       const one = await db.query<{ v: number }>(`SELECT (s.value)::text::float8 AS v FROM customer_scores s JOIN customers c ON c.id = s.customer_id WHERE c.user_id = 'cd1' AND s.name = $1`, [P_ALIVE]);
       assert.ok(Math.abs(one.rows[0]!.v - 0.7266) < 0.002, `p_alive of customer 1: ${one.rows[0]!.v}`);
+      // And on the profile.
+      const id = (await db.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 AND user_id = 'cd1'`, [ws])).rows[0]!.id;
+      const profile = await getCustomer(db, ws, Number(id));
+      assert.equal(profile!.scores[P_ALIVE], one.rows[0]!.v);
+      assert.ok(profile!.scores[PREDICTED_CLV]! > 0);
     });
 
     it('makes the scores usable in conditions (segments, journey branches)', async () => {
