@@ -175,12 +175,15 @@ async function httpPhases(o: Options, store: Store, server: ServerChild, bodies:
   }
 }
 
-/** (e) Every acknowledged event is in `events`, exactly once. */
+/** (e) Every acknowledged event is in `events`, exactly once (Tenure's own timeline events — stage and segment changes — beside them are counted apart). */
 async function verify(store: Store, conn: Conn, acked: number) {
-  const { rows } = await conn.query(`SELECT count(*)::int AS n, count(DISTINCT message_id)::int AS d, (SELECT count(*)::int FROM customers) AS c FROM events`);
+  const { rows } = await conn.query(
+    `SELECT count(*) FILTER (WHERE type <> 'tenure')::int AS n, count(DISTINCT message_id) FILTER (WHERE type <> 'tenure')::int AS d, count(*) FILTER (WHERE type = 'tenure')::int AS own,
+            (SELECT count(*)::int FROM customers) AS c FROM events`,
+  );
   const stored = Number(rows[0]!.n);
   const ok = stored === acked && Number(rows[0]!.d) === stored;
-  console.log(`${store.target} (e) verify: ${stored} events stored (${Number(rows[0]!.d)} distinct messageIds), ${acked} acknowledged with 200 — ${ok ? 'no loss, no duplicates' : 'MISMATCH'}; ${Number(rows[0]!.c)} customer profiles`);
+  console.log(`${store.target} (e) verify: ${stored} events stored (${Number(rows[0]!.d)} distinct messageIds), ${acked} acknowledged with 200 — ${ok ? 'no loss, no duplicates' : 'MISMATCH'}; ${Number(rows[0]!.c)} customer profiles; ${Number(rows[0]!.own)} of Tenure's own timeline events beside them`);
   return { stored, acked, ok, customers: Number(rows[0]!.c) };
 }
 
