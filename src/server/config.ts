@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   TENURE_ADMIN_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
   TENURE_INGEST_LANES: z.coerce.number({ error: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16').min(1, 'must be a whole number from 1 to 16').max(16, 'must be a whole number from 1 to 16').default(2),
   TENURE_STAGE_SWEEP_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 86400' }).int('must be a whole number of seconds from 0 to 86400').min(0, 'must be a whole number of seconds from 0 to 86400').max(86_400, 'must be a whole number of seconds from 0 to 86400').default(30),
+  TENURE_ANALYTICS_SYNC_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 3600' }).int('must be a whole number of seconds from 0 to 3600').min(0, 'must be a whole number of seconds from 0 to 3600').max(3_600, 'must be a whole number of seconds from 0 to 3600').optional(),
   TENURE_SEGMENT_REFRESH_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 86400' }).int('must be a whole number of seconds from 0 to 86400').min(0, 'must be a whole number of seconds from 0 to 86400').max(86_400, 'must be a whole number of seconds from 0 to 86400').default(300),
   TENURE_DEMO: z
     .enum(['auto', 'true', 'false', '1', '0'])

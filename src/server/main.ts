@@ -56,6 +56,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     ingestLanes: config.TENURE_INGEST_LANES,
     sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000,
     segmentRefreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000,
+    analyticsSyncMs: config.TENURE_ANALYTICS_SYNC_SECONDS === undefined ? undefined : config.TENURE_ANALYTICS_SYNC_SECONDS * 1000,
     senders,
     deliveryLeaseMs: config.TENURE_DELIVERY_LEASE_SECONDS * 1000,
     publicUrl: (config.TENURE_PUBLIC_URL ?? `http://${host}:${listenPort}`).replace(/\/$/, ''),
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
         onSteps: (_runs, n) => (steps += n),
         onDispatched: (n) => (sent += n),
       });
-      const analytics = o.journeysOnly ? null : analyticsSyncer(db, { pollMs: 2_000, log });
+      const analytics = o.journeysOnly || config.TENURE_ANALYTICS_SYNC_SECONDS === 0 ? null : analyticsSyncer(db, { pollMs: (config.TENURE_ANALYTICS_SYNC_SECONDS ?? 2) * 1000, log });
       stages?.start();
       segments?.start();
       analytics?.start();
