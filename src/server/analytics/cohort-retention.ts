@@ -1,12 +1,9 @@
 import type { CohortRetention } from '../../contracts/metrics.js';
 import type { Db } from '../db/client.js';
+import { workspaceTimezone } from '../workspaces/workspaces.repo.js';
 import { SIGNUP_EVENT, syncFacts } from './facts.js';
-import { n, periodsOf, Sql } from './query.js';
+import { n, NET_VALUE, periodsOf, Sql } from './query.js';
 import { checkRange, fail, type MetricsResult, type RetentionRequest } from './requests.js';
-
-/** Net value of an analytics_orders row `o` (as in the revenue metrics). */
-const NET = `CASE WHEN o.kind = 'order' THEN o.amount
-  ELSE -coalesce(o.amount, (SELECT x.amount FROM analytics_orders x WHERE x.workspace_id = o.workspace_id AND x.order_id = o.order_id AND x.kind = 'order' ORDER BY x.at LIMIT 1), 0) END`;
 
 /**
  * Cohort retention: the customers whose first `cohortEvent` (default `Signed Up`) falls in
@@ -23,8 +20,7 @@ export async function cohortRetention(db: Db, workspaceId: number, req: Retentio
   const measure = req.measure ?? 'customers';
   if (cohortEvent.length === 0 || cohortEvent.length > 200) return fail('bad_parameter', 'cohortEvent must be an event name', 'cohortEvent');
   await syncFacts(db);
-  const { rows: tzRows } = await db.query<{ timezone: string }>(`SELECT timezone FROM workspaces WHERE id = $1`, [workspaceId]);
-  const tz = tzRows[0]?.timezone ?? 'UTC';
+  const tz = await workspaceTimezone(db, workspaceId);
   const periods = await periodsOf(db, tz, req.from, req.to, interval);
   if (periods.length > 120) return fail('bad_range', `${periods.length} cohorts of a ${interval}: at most 120; choose a longer interval or a shorter range`, 'interval');
 
@@ -41,7 +37,7 @@ export async function cohortRetention(db: Db, workspaceId: number, req: Retentio
   // What counts in period k: activity days, one event, or revenue.
   const returns =
     measure === 'revenue'
-      ? `SELECT o.customer_id AS c, width_bucket(o.at, ${starts}) AS pi, ${NET} AS v FROM analytics_orders o WHERE o.workspace_id = ${ws} AND o.at >= ${start} AND o.at < ${end}`
+      ? `SELECT o.customer_id AS c, width_bucket(o.at, ${starts}) AS pi, ${NET_VALUE} AS v FROM analytics_orders o WHERE o.workspace_id = ${ws} AND o.at >= ${start} AND o.at < ${end}`
       : returnEvent === null
         ? `SELECT DISTINCT d.customer_id AS c, width_bucket(d.day::timestamp AT TIME ZONE ${q.p(tz)}, ${starts}) AS pi, 1 AS v FROM analytics_days d WHERE d.workspace_id = ${ws} AND d.day >= ${q.p(periods[0]!.start)}::date AND d.day < ${q.p(periods[periods.length - 1]!.end)}::date`
         : `SELECT DISTINCT e.customer_id AS c, width_bucket(e.timestamp, ${starts}) AS pi, 1 AS v FROM events e WHERE e.workspace_id = ${ws} AND e.event = ${q.p(returnEvent)} AND e.timestamp >= ${start} AND e.timestamp < ${end}`;

@@ -102,44 +102,51 @@ async function fold(tx: Queryable, rows: Row[]): Promise<void> {
  * minus the long gaps). A day left with no events loses its row.
  */
 async function recomputeDays(tx: Queryable, daysSql: string, args: unknown[]): Promise<void> {
-  await tx.query(
-    `WITH t AS (${daysSql}),
-     agg AS (
-       SELECT t.workspace_id, t.day, t.customer_id, count(*)::int AS events, (1 + count(*) FILTER (WHERE g.gap > 1800))::int AS sessions,
-              coalesce(extract(epoch FROM max(g.ts) - min(g.ts)), 0) - coalesce(sum(g.gap) FILTER (WHERE g.gap > 1800), 0) AS seconds
-         FROM t
-         JOIN LATERAL (SELECT x.timestamp AS ts, extract(epoch FROM x.timestamp - lag(x.timestamp) OVER (ORDER BY x.timestamp)) AS gap
-                         FROM events x
-                        WHERE x.customer_id = t.customer_id AND x.type <> 'tenure'
-                          AND x.timestamp >= (t.day::timestamp AT TIME ZONE t.tz) AND x.timestamp < ((t.day + 1)::timestamp AT TIME ZONE t.tz)) g ON true
-        GROUP BY t.workspace_id, t.day, t.customer_id
-     ),
-     gone AS (
-       DELETE FROM analytics_days d USING t
-        WHERE d.workspace_id = t.workspace_id AND d.day = t.day AND d.customer_id = t.customer_id
-          AND NOT EXISTS (SELECT 1 FROM agg WHERE agg.workspace_id = t.workspace_id AND agg.day = t.day AND agg.customer_id = t.customer_id)
-     )
-     INSERT INTO analytics_days (workspace_id, day, customer_id, events, sessions, session_seconds)
-     SELECT workspace_id, day, customer_id, events, sessions, seconds FROM agg
-     ON CONFLICT (workspace_id, day, customer_id) DO UPDATE SET events = excluded.events, sessions = excluded.sessions, session_seconds = excluded.session_seconds`,
+  await replaceActivity(
+    tx,
+    'analytics_days',
+    'day',
+    daysSql,
+    `SELECT t.workspace_id, t.day, t.customer_id, count(*)::int AS events, (1 + count(*) FILTER (WHERE g.gap > 1800))::int AS sessions,
+            coalesce(extract(epoch FROM max(g.ts) - min(g.ts)), 0) - coalesce(sum(g.gap) FILTER (WHERE g.gap > 1800), 0) AS seconds
+       FROM t
+       JOIN LATERAL (SELECT x.timestamp AS ts, extract(epoch FROM x.timestamp - lag(x.timestamp) OVER (ORDER BY x.timestamp)) AS gap
+                       FROM events x
+                      WHERE x.customer_id = t.customer_id AND x.type <> 'tenure'
+                        AND x.timestamp >= (t.day::timestamp AT TIME ZONE t.tz) AND x.timestamp < ((t.day + 1)::timestamp AT TIME ZONE t.tz)) g ON true
+      GROUP BY t.workspace_id, t.day, t.customer_id`,
     args,
   );
   // The months those days are in: summed again from their days.
+  await replaceActivity(
+    tx,
+    'analytics_months',
+    'month',
+    `SELECT DISTINCT workspace_id, customer_id, date_trunc('month', day)::date AS month FROM (${daysSql}) d`,
+    `SELECT t.workspace_id, t.month, t.customer_id, sum(d.events)::int AS events, sum(d.sessions)::int AS sessions, sum(d.session_seconds) AS seconds
+       FROM t JOIN analytics_days d ON d.workspace_id = t.workspace_id AND d.customer_id = t.customer_id AND d.day >= t.month AND d.day < (t.month + interval '1 month')::date
+      GROUP BY t.workspace_id, t.month, t.customer_id`,
+    args,
+  );
+}
+
+/**
+ * Replace the activity rows (`table`, one per workspace, `period` and customer) listed by
+ * `keysSql` (as `t`) with those `aggSql` works out for them (workspace_id, period,
+ * customer_id, events, sessions, seconds); a listed row `aggSql` no longer gives is deleted.
+ */
+async function replaceActivity(tx: Queryable, table: 'analytics_days' | 'analytics_months', period: 'day' | 'month', keysSql: string, aggSql: string, args: unknown[]): Promise<void> {
   await tx.query(
-    `WITH t AS (SELECT DISTINCT workspace_id, customer_id, date_trunc('month', day)::date AS month FROM (${daysSql}) d),
-     agg AS (
-       SELECT t.workspace_id, t.month, t.customer_id, sum(d.events)::int AS events, sum(d.sessions)::int AS sessions, sum(d.session_seconds) AS seconds
-         FROM t JOIN analytics_days d ON d.workspace_id = t.workspace_id AND d.customer_id = t.customer_id AND d.day >= t.month AND d.day < (t.month + interval '1 month')::date
-        GROUP BY t.workspace_id, t.month, t.customer_id
-     ),
+    `WITH t AS (${keysSql}),
+     agg AS (${aggSql}),
      gone AS (
-       DELETE FROM analytics_months m USING t
-        WHERE m.workspace_id = t.workspace_id AND m.month = t.month AND m.customer_id = t.customer_id
-          AND NOT EXISTS (SELECT 1 FROM agg WHERE agg.workspace_id = t.workspace_id AND agg.month = t.month AND agg.customer_id = t.customer_id)
+       DELETE FROM ${table} r USING t
+        WHERE r.workspace_id = t.workspace_id AND r.${period} = t.${period} AND r.customer_id = t.customer_id
+          AND NOT EXISTS (SELECT 1 FROM agg WHERE agg.workspace_id = t.workspace_id AND agg.${period} = t.${period} AND agg.customer_id = t.customer_id)
      )
-     INSERT INTO analytics_months (workspace_id, month, customer_id, events, sessions, session_seconds)
-     SELECT workspace_id, month, customer_id, events, sessions, seconds FROM agg
-     ON CONFLICT (workspace_id, month, customer_id) DO UPDATE SET events = excluded.events, sessions = excluded.sessions, session_seconds = excluded.session_seconds`,
+     INSERT INTO ${table} (workspace_id, ${period}, customer_id, events, sessions, session_seconds)
+     SELECT workspace_id, ${period}, customer_id, events, sessions, seconds FROM agg
+     ON CONFLICT (workspace_id, ${period}, customer_id) DO UPDATE SET events = excluded.events, sessions = excluded.sessions, session_seconds = excluded.session_seconds`,
     args,
   );
 }

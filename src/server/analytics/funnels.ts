@@ -1,5 +1,6 @@
 import type { Funnel } from '../../contracts/metrics.js';
 import type { Db } from '../db/client.js';
+import { workspaceTimezone } from '../workspaces/workspaces.repo.js';
 import { syncFacts } from './facts.js';
 import { n, Sql } from './query.js';
 import { checkRange, fail, type FunnelRequest, type MetricsResult } from './requests.js';
@@ -30,8 +31,7 @@ export async function funnel(db: Db, workspaceId: number, req: FunnelRequest): P
   const within = parseWithin(req.within);
   if (within === null) return fail('bad_parameter', `within "${req.within}" is not a duration such as 30m, 24h, 7d or 2w (at most a year)`, 'within');
   await syncFacts(db);
-  const { rows: tzRows } = await db.query<{ timezone: string }>(`SELECT timezone FROM workspaces WHERE id = $1`, [workspaceId]);
-  const tz = tzRows[0]?.timezone ?? 'UTC';
+  const tz = await workspaceTimezone(db, workspaceId);
 
   const q = new Sql();
   const ws = q.p(workspaceId);

@@ -1,6 +1,7 @@
 import { type Breakdown, type Interval, type MetricBreakdown, type MetricInfo, type MetricSeries, type Slice } from '../../contracts/metrics.js';
 import type { Db, Queryable } from '../db/client.js';
 import { getModel } from '../lifecycle/models.repo.js';
+import { workspaceTimezone } from '../workspaces/workspaces.repo.js';
 import { METRICS, metricInfo, type MetricName } from './catalogue.js';
 import { syncFacts } from './facts.js';
 import { inSlice, periodsOf, Sql, type Computed, type MetricContext, type Period } from './query.js';
@@ -83,11 +84,6 @@ function checkParams(info: MetricInfo, given: Record<string, string | number>, s
 async function stageKeys(db: Queryable, workspaceId: number): Promise<string[]> {
   const { model } = await getModel(db, workspaceId);
   return [...model.stages, model.atRisk, model.churned].map((s) => s.key);
-}
-
-async function workspaceTimezone(db: Queryable, workspaceId: number): Promise<string> {
-  const { rows } = await db.query<{ timezone: string }>(`SELECT timezone FROM workspaces WHERE id = $1`, [workspaceId]);
-  return rows[0]?.timezone ?? 'UTC';
 }
 
 /** Check a slice: its segment must exist and its stage be one of the model's. */
@@ -185,8 +181,7 @@ async function breakdownKeys(db: Queryable, workspaceId: number, by: Breakdown, 
 /** How many customers each slice holds. */
 async function sliceSize(db: Queryable, workspaceId: number, slice: Slice, tz: string): Promise<number> {
   const q = new Sql();
-  const ctx = { db, workspaceId, tz, periods: [], params: {}, slice } as MetricContext;
-  const { rows } = await db.query<{ k: number }>(`SELECT count(*)::int AS k FROM customers c WHERE c.workspace_id = ${q.p(workspaceId)}${inSlice(q, ctx, 'c.id')}`, q.args);
+  const { rows } = await db.query<{ k: number }>(`SELECT count(*)::int AS k FROM customers c WHERE c.workspace_id = ${q.p(workspaceId)}${inSlice(q, { workspaceId, tz, slice }, 'c.id')}`, q.args);
   return rows[0]!.k;
 }
 

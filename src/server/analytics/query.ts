@@ -72,7 +72,7 @@ export function bucketOf(q: Sql, c: MetricContext, expr: string): string {
  * A condition keeping only the slice's customers (empty when everyone counts): `col` is the
  * customer id column of the rows being filtered.
  */
-export function inSlice(q: Sql, c: MetricContext, col: string): string {
+export function inSlice(q: Sql, c: Pick<MetricContext, 'workspaceId' | 'tz' | 'slice'>, col: string): string {
   const parts: string[] = [];
   const s = c.slice;
   if (!s.segment && !s.stage && !s.channel && !s.cohort) return '';
@@ -121,3 +121,7 @@ export function numProp(alias: string, name: string): string {
 export function numJson(expr: string): string {
   return `(CASE jsonb_typeof(${expr}) WHEN 'number' THEN (${expr})::numeric WHEN 'string' THEN CASE WHEN (${expr}) #>> '{}' ~ '^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$' THEN ((${expr}) #>> '{}')::numeric END END)`;
 }
+
+/** Net value of an analytics_orders row `o`: an order's value, a refund's negative (one naming only its order refunds that order's whole value). */
+export const NET_VALUE = `CASE WHEN o.kind = 'order' THEN o.amount
+  ELSE -coalesce(o.amount, (SELECT x.amount FROM analytics_orders x WHERE x.workspace_id = o.workspace_id AND x.order_id = o.order_id AND x.kind = 'order' ORDER BY x.at LIMIT 1), 0) END`;

@@ -1,13 +1,10 @@
-import { bucketOf, fromBuckets, inSlice, momentsOf, n, rangeOf, ratio, Sql, type Computed, type MetricContext } from './query.js';
+import { NET_VALUE, bucketOf, fromBuckets, inSlice, momentsOf, n, rangeOf, ratio, Sql, type Computed, type MetricContext } from './query.js';
 
 /**
  * Revenue and value KPIs over analytics_orders and analytics_customers (see the catalogue
  * for each definition).
  */
 
-/** Net value of each order and refund row `o` (a refund naming only its order refunds that order's value). */
-const NET_VALUE = `CASE WHEN o.kind = 'order' THEN o.amount
-  ELSE -coalesce(o.amount, (SELECT x.amount FROM analytics_orders x WHERE x.workspace_id = o.workspace_id AND x.order_id = o.order_id AND x.kind = 'order' ORDER BY x.at LIMIT 1), 0) END`;
 
 interface OrderBuckets {
   b: number | null;

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { syncFacts } from '../analytics/facts.js';
+import { workspaceTimezone } from '../workspaces/workspaces.repo.js';
 import { summarise, type Transaction } from './calibration.js';
 import type { ClvTerms } from './clv.js';
 import { runClv } from './predict-clv.js';
@@ -28,11 +29,11 @@ const MIN_REPEAT_BUYERS = 20;
  */
 export async function scoreClv(db: Db, workspaceId: number, opts: { now: Date; terms?: Partial<ClvTerms> }): Promise<{ ok: true; value: ClvScoring } | { ok: false; message: string }> {
   await syncFacts(db);
-  const { rows: tz } = await db.query<{ timezone: string }>(`SELECT timezone FROM workspaces WHERE id = $1`, [workspaceId]);
+  const tz = await workspaceTimezone(db, workspaceId);
   const { rows } = await db.query<{ customer_id: string; day: number; amount: number }>(
     `SELECT customer_id::text, ((at AT TIME ZONE $3)::date - DATE '1970-01-01') AS day, sum(amount)::float8 AS amount
        FROM analytics_orders WHERE workspace_id = $1 AND kind = 'order' AND at <= $2 GROUP BY 1, 2`,
-    [workspaceId, opts.now.toISOString(), tz[0]?.timezone ?? 'UTC'],
+    [workspaceId, opts.now.toISOString(), tz],
   );
   const transactions: Transaction[] = rows.map((r) => ({ customerId: r.customer_id, day: Number(r.day), amount: Number(r.amount) }));
   const endDay = Math.floor(opts.now.getTime() / 86_400_000);

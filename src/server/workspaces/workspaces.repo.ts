@@ -41,6 +41,12 @@ export async function setWorkspaceKeys(db: Queryable, id: number, keys: { writeK
   if (keys.adminKey) await db.query(`UPDATE workspaces SET admin_key_hash = $2 WHERE id = $1`, [id, hashKey(keys.adminKey)]);
 }
 
+/** A workspace's timezone (periods, days and local dates are cut in it); UTC when unknown. */
+export async function workspaceTimezone(db: Queryable, id: number): Promise<string> {
+  const { rows } = await db.query<{ timezone: string }>(`SELECT timezone FROM workspaces WHERE id = $1`, [id]);
+  return rows[0]?.timezone ?? 'UTC';
+}
+
 export const DEFAULT_WORKSPACE = 'default';
 
 /**
