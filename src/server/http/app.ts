@@ -19,6 +19,8 @@ import { SegmentWorker } from '../segments/segment-worker.js';
 import { computeSegment } from '../segments/segment-sync.js';
 import { KeyResolver } from './auth.js';
 import { registerJsonBody } from './body.js';
+import { registerDashboard } from './dashboard.js';
+import { workspaceRoutes } from './routes/workspace.routes.js';
 import { errorHandler } from './errors.js';
 import { customerRoutes } from './routes/customers.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -44,6 +46,8 @@ import { trainChurn } from '../predict/churn-train.js';
 export interface AppDeps {
   db: Db;
   log: Logger;
+  /** The built dashboard (default dist/dashboard); tests may point elsewhere. */
+  dashboardDir?: string;
   /** Ingestion writer lanes on PostgreSQL (see IngestQueueOptions.lanes). */
   ingestLanes?: number;
   /**
@@ -136,9 +140,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
-  });
   registerJsonBody(app);
 
   await app.register(swagger, {
@@ -246,6 +247,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   metricsRoutes(app, { db, keys });
   recommendationRoutes(app, { db, keys });
   predictionRoutes(app, { db, keys, jobs });
+  workspaceRoutes(app, { db, keys });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The dashboard at `/`, and the JSON 404 for everything else.
+  await registerDashboard(app, deps.dashboardDir);
   return app;
 }

@@ -1,0 +1,7 @@
+import { PageHeader } from '../../components/layout.js';
+import type { PageProps } from '../../routes.js';
+
+/** Placeholder until this page is built. */
+export default function AnalyticsPage(_props: PageProps) {
+  return <PageHeader title="AnalyticsPage" subtitle="Coming soon" />;
+}

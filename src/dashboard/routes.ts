@@ -1,0 +1,45 @@
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+
+/** Every page gets its URL parameters (`:id`); query parameters come from useLocation(). */
+export interface PageProps {
+  params: Record<string, string>;
+}
+
+type Page = LazyExoticComponent<ComponentType<PageProps>>;
+
+/**
+ * The dashboard's pages, first match wins. Each page is its own chunk, so the journey
+ * canvas (React Flow) and the charts (ECharts) load only where they are drawn.
+ */
+export const ROUTES: Array<{ pattern: string; page: Page; title: string }> = [
+  { pattern: '/', page: lazy(() => import('./features/overview/OverviewPage.js')), title: 'Overview' },
+  { pattern: '/lifecycle', page: lazy(() => import('./features/lifecycle/LifecyclePage.js')), title: 'Lifecycle' },
+  { pattern: '/customers', page: lazy(() => import('./features/customers/CustomersPage.js')), title: 'Customers' },
+  { pattern: '/customers/:id', page: lazy(() => import('./features/customers/CustomerPage.js')), title: 'Customer' },
+  { pattern: '/accounts/:id', page: lazy(() => import('./features/customers/AccountPage.js')), title: 'Account' },
+  { pattern: '/segments', page: lazy(() => import('./features/segments/SegmentsPage.js')), title: 'Segments' },
+  { pattern: '/segments/new', page: lazy(() => import('./features/segments/SegmentEditorPage.js')), title: 'New segment' },
+  { pattern: '/segments/:id', page: lazy(() => import('./features/segments/SegmentEditorPage.js')), title: 'Segment' },
+  { pattern: '/analytics', page: lazy(() => import('./features/analytics/AnalyticsPage.js')), title: 'Analytics' },
+  { pattern: '/journeys', page: lazy(() => import('./features/journeys/JourneysPage.js')), title: 'Journeys' },
+  { pattern: '/journeys/:id', page: lazy(() => import('./features/journeys/JourneyEditorPage.js')), title: 'Journey' },
+  { pattern: '/templates', page: lazy(() => import('./features/journeys/TemplatesPage.js')), title: 'Templates' },
+  { pattern: '/templates/:id', page: lazy(() => import('./features/journeys/TemplateEditorPage.js')), title: 'Template' },
+  { pattern: '/outbox', page: lazy(() => import('./features/journeys/OutboxPage.js')), title: 'Outbox' },
+  { pattern: '/tasks', page: lazy(() => import('./features/tasks/TasksPage.js')), title: 'Tasks' },
+  { pattern: '/settings', page: lazy(() => import('./features/settings/SettingsPage.js')), title: 'Settings' },
+];
+
+/** The sidebar, in the order of the lifecycle loop: see, know, act, follow up, configure. */
+export const NAV: Array<{ to: string; label: string; icon: string; section?: string }> = [
+  { to: '/', label: 'Overview', icon: '◎', section: 'Understand' },
+  { to: '/lifecycle', label: 'Lifecycle', icon: '↻' },
+  { to: '/customers', label: 'Customers', icon: '☺' },
+  { to: '/segments', label: 'Segments', icon: '◔' },
+  { to: '/analytics', label: 'Analytics', icon: '▤' },
+  { to: '/journeys', label: 'Journeys', icon: '⇶', section: 'Act' },
+  { to: '/templates', label: 'Templates', icon: '✉' },
+  { to: '/outbox', label: 'Outbox', icon: '⇪' },
+  { to: '/tasks', label: 'Tasks', icon: '✓' },
+  { to: '/settings', label: 'Settings', icon: '⚙', section: 'Configure' },
+];

@@ -1,0 +1,4 @@
+import type { BrowserStep } from './steps.js';
+
+/** Browser steps for the lifecycle pages. */
+export const lifecycleSteps: BrowserStep[] = [];
