@@ -63,7 +63,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
   });
   const stopMaintenance = await startMaintenance(db, log);
   const address = await app.listen({ port: listenPort, host });
-  log.info({ address, database: db.kind }, `Tenure is listening on ${address} (API reference: ${address}/openapi.json)`);
+  log.info({ address, database: db.kind }, `Tenure is listening on ${address}: dashboard at ${address}/ (sign in with the admin key), API reference at ${address}/openapi.json`);
   printGeneratedKeys(generated, address);
   let stopping = false;
   const stop = async (signal: string) => {

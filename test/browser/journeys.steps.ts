@@ -1,4 +1,160 @@
+import assert from 'node:assert/strict';
 import type { BrowserStep } from './steps.js';
 
-/** Browser steps for the journeys pages. */
-export const journeysSteps: BrowserStep[] = [];
+interface Tpl {
+  id: string;
+  name: string;
+  channel: string;
+}
+interface Journey {
+  id: string;
+  name: string;
+  status: string;
+  definition: { trigger: { event?: { name: string } }; start: string; steps: Array<{ id: string; type: string; next?: string; duration?: { amount: number; unit: string }; template?: string }> };
+}
+interface Customer {
+  userId: string | null;
+  traits: Record<string, unknown>;
+}
+interface Message {
+  id: number;
+  to: string | null;
+  subject: string | null;
+}
+
+/** Browser steps for the journeys pages: the canvas, the template editor, the outbox. */
+export const journeysSteps: BrowserStep[] = [
+  {
+    name: 'builds a journey on the canvas, saves and publishes it',
+    async run(ctx) {
+      const { page } = ctx;
+      const { templates } = await ctx.env.api<{ templates: Tpl[] }>('/api/templates');
+      const tpl = templates.find((t) => t.channel === 'email');
+      assert.ok(tpl, 'the demo has an email template');
+      await ctx.open('/journeys/new');
+      await page.getByLabel('Journey name').fill('Browser test journey');
+      await page.getByLabel('Starts when').selectOption('event');
+      await page.getByLabel('Event name').fill('Order Completed');
+      await page.getByRole('button', { name: 'Add wait step' }).click();
+      await page.getByLabel('Wait for amount').fill('1');
+      await page.getByLabel('Wait for unit').selectOption('days');
+      await page.getByRole('button', { name: 'Add send step' }).click();
+      // Without a template the journey cannot be saved: the problem is named, on the node too.
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      await page.getByRole('alert').filter({ hasText: 'send-1: choose a template' }).waitFor();
+      await page.locator('.react-flow__node', { hasText: 'send-1' }).getByText('choose a template').waitFor();
+      await page.getByLabel('Template', { exact: true }).selectOption(tpl.id);
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      await page.waitForURL((u) => /^\/journeys\/(?!new$)[^/]+$/.test(u.pathname));
+      await page.getByRole('button', { name: 'Publish' }).click();
+      await page.getByRole('status').filter({ hasText: 'Published version' }).waitFor();
+
+      const { journeys } = await ctx.env.api<{ journeys: Journey[] }>('/api/journeys');
+      const j = journeys.find((x) => x.name === 'Browser test journey');
+      assert.ok(j, 'the journey exists');
+      assert.equal(j.status, 'live');
+      assert.equal(j.definition.trigger.event?.name, 'Order Completed');
+      const byId = new Map(j.definition.steps.map((s) => [s.id, s]));
+      const first = byId.get(j.definition.start)!;
+      assert.equal(first.type, 'wait');
+      assert.deepEqual(first.duration, { amount: 1, unit: 'days' });
+      const second = byId.get(first.next!)!;
+      assert.equal(second.type, 'send');
+      assert.equal(second.template, tpl.id);
+      assert.equal(byId.get(second.next!)?.type, 'exit');
+      // The trigger plus one node per step.
+      await page.locator('.react-flow__node').nth(j.definition.steps.length).waitFor();
+      assert.equal(await page.locator('.react-flow__node').count(), j.definition.steps.length + 1);
+      await page.getByRole('button', { name: 'Tidy layout' }).click();
+      await page.locator('.react-flow__node', { hasText: 'send-1' }).click();
+      await page.getByLabel('Template', { exact: true }).waitFor();
+      await ctx.shots('journey-canvas');
+    },
+  },
+  {
+    name: 'draws a demo journey with a branch and a split, and round-trips it unchanged',
+    async run(ctx) {
+      const { page } = ctx;
+      const before = await ctx.env.api<Journey & { version: number }>('/api/journeys/jny_winback');
+      await ctx.open('/journeys/jny_winback');
+      await page.locator('.react-flow__node').nth(before.definition.steps.length).waitFor();
+      assert.equal(await page.locator('.react-flow__node').count(), before.definition.steps.length + 1);
+      // Every way out is an edge: trigger→start, branch yes/no, two split variants, and one next per other non-exit step.
+      const ways = before.definition.steps.reduce((n, s) => n + (s.type === 'exit' ? 0 : s.type === 'branch' ? 2 : s.type === 'split' ? 2 : 1), 1);
+      assert.equal(await page.locator('.react-flow__edge').count(), ways);
+      await page.getByRole('button', { name: 'Save draft' }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Save draft' }).isDisabled(), true, 'nothing to save without edits');
+      await page.locator('.react-flow__node', { hasText: 'A/B split' }).click();
+      await page.getByLabel('Variant 1 key').waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Save draft' }).isDisabled(), true, 'opening the inspector changes nothing');
+      await ctx.shots('journey-canvas-demo');
+    },
+  },
+  {
+    name: 'lists journeys with their status, trigger and counts from the API',
+    async run(ctx) {
+      const { page } = ctx;
+      const { journeys } = await ctx.env.api<{ journeys: Journey[] }>('/api/journeys');
+      await ctx.open('/journeys');
+      const table = page.getByRole('table', { name: 'Journeys' });
+      await table.waitFor();
+      assert.equal(await table.locator('tbody tr').count(), journeys.length);
+      const j = journeys.find((x) => x.id === 'jny_winback')!;
+      const stats = await ctx.env.api<{ entered: number; active: number }>(`/api/journeys/${j.id}/stats`);
+      const row = table.locator('tbody tr', { has: page.getByRole('link', { name: j.name }) });
+      await row.getByText('Loading counts…').waitFor({ state: 'detached' });
+      const cells = await row.locator('td').allInnerTexts();
+      assert.equal(cells[1]!.split('\n')[0], j.status);
+      assert.match(cells[2]!, /Enters stage at_risk/);
+      assert.equal(cells[3], stats.entered.toLocaleString('en-US'));
+      assert.equal(cells[4], stats.active.toLocaleString('en-US'));
+      await ctx.shots('journeys');
+    },
+  },
+  {
+    name: 'previews a template for a real customer',
+    async run(ctx) {
+      const { page } = ctx;
+      const { customers } = await ctx.env.api<{ customers: Customer[] }>('/api/customers?limit=5');
+      const c = customers.find((x) => typeof x.traits.first_name === 'string' && x.userId)!;
+      assert.ok(c, 'a demo customer with a first name');
+      const first = c.traits.first_name as string;
+      const expected = await ctx.env.api<{ subject: string | null; html: string | null }>('/api/templates/welcome/preview', { body: { customerId: c.userId } });
+      await ctx.open('/templates/welcome');
+      await page.getByLabel('Find a customer').fill(String(c.traits.email ?? first));
+      await page.getByRole('button', { name: new RegExp(first) }).first().click();
+      const frame = page.locator('iframe[title="Rendered preview"]');
+      await frame.waitFor();
+      const srcdoc = await frame.getAttribute('srcdoc');
+      assert.equal(srcdoc, expected.html, 'the iframe shows the API’s rendering');
+      assert.ok(srcdoc?.includes(first) || srcdoc?.includes(String(c.traits.email)), 'the preview names the customer');
+      assert.equal(await frame.getAttribute('sandbox'), '');
+      await page.getByText(expected.subject ?? '', { exact: true }).waitFor();
+      await page.getByRole('button', { name: 'Send test' }).click();
+      await page.getByRole('status').filter({ hasText: 'Test message' }).waitFor();
+      await ctx.shots('template-editor');
+    },
+  },
+  {
+    name: 'shows the outbox as the API lists it',
+    async run(ctx) {
+      const { page } = ctx;
+      const { messages } = await ctx.env.api<{ messages: Message[] }>('/api/messages?limit=50');
+      assert.ok(messages.length > 0, 'the outbox has messages (the template step sent one)');
+      const m = messages[0]!;
+      await ctx.open('/outbox');
+      const row = page.getByRole('table', { name: 'Messages' }).locator('tbody tr').first();
+      await row.waitFor();
+      const text = await row.innerText();
+      assert.ok(text.includes(m.to ?? '—'), `first row shows the recipient ${m.to}`);
+      assert.ok(text.includes(m.subject ?? '—'), `first row shows the subject ${m.subject}`);
+      await row.click();
+      const panel = page.getByRole('region', { name: 'Message' });
+      await panel.getByText(`Message ${m.id}`).waitFor();
+      await panel.locator('iframe[sandbox=""]').waitFor();
+      await ctx.shots('outbox');
+      await page.getByLabel('Status').selectOption('sent');
+      await page.waitForURL((u) => u.searchParams.get('status') === 'sent');
+    },
+  },
+];

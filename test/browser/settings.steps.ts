@@ -1,4 +1,212 @@
+import assert from 'node:assert/strict';
 import type { BrowserStep } from './steps.js';
 
-/** Browser steps for the settings pages. */
-export const settingsSteps: BrowserStep[] = [];
+/** Browser steps for the Settings and Tasks pages. Keys are not rotated here (the other steps use the admin key); the HTTP test covers rotation. */
+
+interface Ws {
+  name: string;
+  timezone: string;
+  currency: string;
+}
+interface Settings {
+  caps: Array<{ channel: string; max: number; within: { amount: number; unit: string } }>;
+  quietHours: unknown;
+  emailFrom: string | null;
+}
+interface Task {
+  id: number;
+  title: string;
+  assignee: string | null;
+}
+
+const PAGE_SIZE = 20;
+
+export const settingsSteps: BrowserStep[] = [
+  {
+    name: 'changes the currency in the workspace form, the API has it, then changes it back',
+    async run({ page, open, shots, env }) {
+      const before = await env.api<Ws>('/api/workspace');
+      const target = before.currency === 'EUR' ? 'GBP' : 'EUR';
+      await open('/settings');
+      const form = page.getByRole('form', { name: 'Workspace settings' });
+      const currency = form.getByLabel('Currency', { exact: true });
+      assert.equal(await currency.inputValue(), before.currency, 'the form shows the stored currency');
+      assert.equal(await form.getByLabel('Timezone', { exact: true }).inputValue(), before.timezone);
+      assert.equal(await form.getByLabel('Workspace name', { exact: true }).inputValue(), before.name);
+      await shots('settings');
+
+      await currency.selectOption(target);
+      await form.getByRole('button', { name: 'Save workspace' }).click();
+      await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      const after = await env.api<Ws>('/api/workspace');
+      assert.equal(after.currency, target);
+      assert.equal(after.timezone, before.timezone, 'the timezone was not touched');
+      assert.equal(after.name, before.name);
+
+      // An empty name is refused in the form, and nothing is sent.
+      await form.getByLabel('Workspace name', { exact: true }).fill('  ');
+      await form.getByRole('button', { name: 'Save workspace' }).click();
+      await form.getByRole('alert').filter({ hasText: 'Give the workspace a name.' }).waitFor();
+      assert.equal((await env.api<Ws>('/api/workspace')).name, before.name);
+      await form.getByLabel('Workspace name', { exact: true }).fill(before.name);
+
+      await currency.selectOption(before.currency);
+      await form.getByRole('button', { name: 'Save workspace' }).click();
+      await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      assert.deepEqual(await env.api<Ws>('/api/workspace'), await env.api<Ws>('/api/workspace'));
+      assert.equal((await env.api<Ws>('/api/workspace')).currency, before.currency, 'restored');
+    },
+  },
+  {
+    name: 'shows the write key usage the API reports, and that keys cannot be shown',
+    async run({ page, open, shots, env }) {
+      const usage = await env.api<{ write: { eventsLast24h: number } }>('/api/workspace/keys');
+      await open('/settings?tab=keys');
+      const cell = page.getByTestId('write-events-24h');
+      await cell.waitFor();
+      assert.equal(Number((await cell.innerText()).replace(/[^\d]/g, '')), usage.write.eventsLast24h);
+      await page.getByText('Keys are stored hashed').waitFor();
+      // Asking to rotate shows the consequence; cancelling changes nothing.
+      await page.getByRole('button', { name: 'Rotate write key…' }).click();
+      await page.getByRole('group', { name: 'Confirm rotating the write key' }).waitFor();
+      await shots('settings-keys');
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.getByRole('button', { name: 'Rotate write key…' }).waitFor();
+      assert.equal((await env.api<{ slug: string }>('/api/workspace')).slug.length > 0, true, 'the admin key still works');
+    },
+  },
+  {
+    name: 'changes a frequency cap through the form, the API has it, a bad value is refused, then restores it',
+    async run({ page, open, shots, env }) {
+      const before = await env.api<Settings>('/api/messaging/settings');
+      await open('/settings?tab=messaging');
+      const form = page.getByRole('form', { name: 'Messaging settings' });
+      await form.waitFor();
+      if (before.caps.length === 0) {
+        await form.getByRole('button', { name: 'Add a cap' }).click();
+      }
+      const max = form.getByLabel('Maximum messages of cap 1', { exact: true });
+      const original = before.caps[0]?.max;
+      if (original !== undefined) assert.equal(await max.inputValue(), String(original), 'the form shows the stored cap');
+      const next = (original ?? 5) + 3;
+
+      // Not a number: refused in words, nothing saved.
+      await max.fill('lots');
+      await form.getByRole('button', { name: 'Save messaging settings' }).click();
+      await form.getByRole('alert').filter({ hasText: 'A whole number from 0 to 10,000' }).waitFor();
+      assert.deepEqual(await env.api<Settings>('/api/messaging/settings'), before);
+
+      await max.fill(String(next));
+      await form.getByRole('button', { name: 'Save messaging settings' }).click();
+      await form.getByRole('status').filter({ hasText: 'Messaging settings saved.' }).waitFor();
+      const saved = await env.api<Settings>('/api/messaging/settings');
+      assert.equal(saved.caps[0]!.max, next);
+      assert.deepEqual({ ...saved, caps: saved.caps.slice(1) }, { ...before, caps: before.caps.slice(before.caps.length === 0 ? 0 : 1) }, 'nothing else changed');
+      await shots('settings-messaging');
+
+      if (original === undefined) {
+        await form.getByRole('button', { name: 'Remove cap 1' }).click();
+      } else {
+        await max.fill(String(original));
+      }
+      await form.getByRole('button', { name: 'Save messaging settings' }).click();
+      await form.getByRole('status').filter({ hasText: 'Messaging settings saved.' }).waitFor();
+      assert.deepEqual(await env.api<Settings>('/api/messaging/settings'), before, 'restored');
+    },
+  },
+  {
+    name: 'creates, renames and deletes a subscription group through the UI, as the API shows',
+    async run({ page, open, shots, env }) {
+      const NAME = 'Browser test digest';
+      await open('/settings?tab=groups');
+      const create = page.getByRole('form', { name: 'New subscription group' });
+      await create.getByLabel('New group name', { exact: true }).fill(NAME);
+      await create.getByLabel('Group channel', { exact: true }).selectOption('email');
+      await create.getByLabel('Group description', { exact: true }).fill('Made by the browser test');
+      await create.getByRole('button', { name: 'Create group' }).click();
+      await create.getByRole('status').filter({ hasText: `Created “${NAME}”` }).waitFor();
+      const made = (await env.api<{ groups: Array<{ id: string; name: string; description: string; optIn: boolean }> }>('/api/subscription-groups')).groups.find((g) => g.name === NAME);
+      assert.ok(made, 'the API lists the new group');
+      assert.equal(made.description, 'Made by the browser test');
+      assert.equal(made.optIn, false);
+      await shots('settings-groups');
+
+      await page.getByRole('button', { name: `Edit ${NAME}`, exact: true }).click();
+      const edit = page.getByRole('form', { name: `Edit group ${made.id}` });
+      await edit.getByLabel('Group name', { exact: true }).fill(`${NAME} (weekly)`);
+      await edit.getByRole('button', { name: 'Save group' }).click();
+      await page.getByRole('button', { name: `Edit ${NAME} (weekly)`, exact: true }).waitFor();
+      const renamed = (await env.api<{ groups: Array<{ id: string; name: string }> }>('/api/subscription-groups')).groups.find((g) => g.id === made.id);
+      assert.equal(renamed?.name, `${NAME} (weekly)`);
+
+      await page.getByRole('button', { name: `Delete ${NAME} (weekly)`, exact: true }).click();
+      await page.getByRole('button', { name: `Yes, delete ${NAME} (weekly)`, exact: true }).click();
+      await page.getByRole('button', { name: `Edit ${NAME} (weekly)`, exact: true }).waitFor({ state: 'detached' });
+      const after = await env.api<{ groups: Array<{ id: string }> }>('/api/subscription-groups');
+      assert.ok(!after.groups.some((g) => g.id === made.id), 'the API no longer has it');
+    },
+  },
+  {
+    name: 'lists the open tasks as the API does, pages, assigns one and completes one',
+    async run({ page, open, shots, env }) {
+      let { tasks } = await env.api<{ tasks: Task[] }>('/api/tasks?status=open&limit=500');
+      let seeded: number[] = [];
+      if (tasks.length === 0) {
+        await open('/tasks');
+        await page.getByText('No open tasks').waitFor();
+        // The API cannot create tasks (journeys' task steps do): put some in as a task step would, on real demo customers.
+        const { rows } = await env.db.query<{ id: number }>(
+          `INSERT INTO tasks (workspace_id, customer_id, journey_id, idempotency_key, title, note, assignee_role, due_at, created_at)
+           SELECT $1, c.id, 'at-risk', 'browser-test:' || c.id, 'Browser test: call customer ' || coalesce(c.user_id, c.id::text), 'Ask what changed.', 'customer-success',
+                  now() + (row_number() OVER (ORDER BY c.id) - 3) * interval '1 hour', now()
+             FROM (SELECT id, user_id FROM customers WHERE workspace_id = $1 AND user_id IS NOT NULL ORDER BY id LIMIT 23) c
+           RETURNING id`,
+          [env.workspaceId],
+        );
+        seeded = rows.map((r) => Number(r.id));
+        ({ tasks } = await env.api<{ tasks: Task[] }>('/api/tasks?status=open&limit=500'));
+        assert.equal(tasks.length, seeded.length);
+      }
+      try {
+        await open('/tasks');
+        const list = page.getByRole('list', { name: 'open tasks' });
+        await list.waitFor();
+        const items = list.getByRole('listitem');
+        assert.equal(await items.count(), Math.min(tasks.length, PAGE_SIZE));
+        assert.match(await page.getByTestId('task-count').innerText(), new RegExp(`^${tasks.length.toLocaleString('en-US')} open task`));
+        assert.equal(await items.first().locator('.task-title').innerText(), tasks[0]!.title);
+        await shots('tasks');
+        if (tasks.length > PAGE_SIZE) {
+          await page.getByRole('button', { name: 'Next' }).click();
+          await page.waitForURL(/offset=20/);
+          assert.equal(await items.count(), Math.min(tasks.length - PAGE_SIZE, PAGE_SIZE));
+          assert.equal(await items.first().locator('.task-title').innerText(), tasks[PAGE_SIZE]!.title);
+          await page.getByRole('button', { name: 'Previous' }).click();
+          await page.waitForURL((u) => !u.search.includes('offset'));
+        }
+
+        const first = tasks[0]!;
+        await page.getByRole('button', { name: `Assign task ${first.id}`, exact: true }).click();
+        await page.getByLabel('Assignee', { exact: true }).fill('Browser Test');
+        await page.getByRole('button', { name: 'Save assignee' }).click();
+        await page.getByRole('status').filter({ hasText: 'is assigned to Browser Test' }).waitFor();
+        const after = await env.api<{ tasks: Task[] }>('/api/tasks?status=open&limit=500');
+        assert.equal(after.tasks.find((t) => t.id === first.id)?.assignee, 'Browser Test');
+        await env.api(`/api/tasks/${first.id}`, { method: 'PATCH', body: { assignee: first.assignee } });
+
+        if (seeded.length > 0) {
+          // Completing moves it out of the open list and into done (only on tasks this step made).
+          await page.getByRole('button', { name: `Complete task ${first.id}`, exact: true }).click();
+          await page.getByRole('status').filter({ hasText: 'is done' }).waitFor();
+          await page.getByRole('button', { name: `Complete task ${first.id}`, exact: true }).waitFor({ state: 'detached' });
+          const done = await env.api<{ tasks: Array<Task & { doneAt: string | null }> }>('/api/tasks?status=done&limit=500');
+          assert.ok(done.tasks.find((t) => t.id === first.id)?.doneAt, 'the API has it done');
+          await page.getByRole('tab', { name: 'Done' }).click();
+          await page.getByRole('list', { name: 'done tasks' }).getByRole('button', { name: `Reopen task ${first.id}`, exact: true }).waitFor();
+        }
+      } finally {
+        if (seeded.length > 0) await env.db.query(`DELETE FROM tasks WHERE id = ANY($1::bigint[])`, [seeded]);
+      }
+    },
+  },
+];

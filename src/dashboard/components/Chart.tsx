@@ -46,6 +46,11 @@ export function Chart({ option, height = 280, empty, emptyHint, error, loading: 
     loadECharts().then(
       ({ echarts }) => {
         if (disposed || !el.current) return;
+        // The element is new after a loading or empty state: the old instance draws into a detached node.
+        if (chart.current && chart.current.getDom() !== el.current) {
+          chart.current.dispose();
+          chart.current = null;
+        }
         const c = chart.current ?? echarts.init(el.current, undefined, { renderer: 'canvas' });
         chart.current = c;
         c.setOption({ color: PALETTE, textStyle: { fontFamily: 'inherit' }, animationDuration: 300, ...option }, true);

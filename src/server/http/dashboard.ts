@@ -24,6 +24,8 @@ export async function registerDashboard(app: FastifyInstance, dirOrDefault?: str
       prefix: '/',
       wildcard: false,
       index: false,
+      // Our own Cache-Control below (the plugin's would override it with max-age=0).
+      cacheControl: false,
       setHeaders: (res, path) => {
         res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
       },

@@ -6,9 +6,11 @@ export interface Workspace {
   slug: string;
   name: string;
   timezone: string;
+  /** ISO 4217 code money is shown in (default USD). */
+  currency: string;
 }
 
-const COLS = 'id, slug, name, timezone';
+const COLS = 'id, slug, name, timezone, currency';
 
 export async function findWorkspaceByKey(db: Queryable, kind: 'write' | 'admin', key: string): Promise<Workspace | null> {
   const column = kind === 'write' ? 'write_key_hash' : 'admin_key_hash';
@@ -68,4 +70,13 @@ export async function ensureDefaultWorkspace(
     workspace: created.workspace,
     generated: { writeKey: env.writeKey ? undefined : created.writeKey, adminKey: env.adminKey ? undefined : created.adminKey },
   };
+}
+
+/** Change a workspace's name, timezone or currency (absent fields keep theirs); the workspace after, or null when unknown. */
+export async function updateWorkspace(db: Queryable, id: number, patch: { name?: string; timezone?: string; currency?: string }): Promise<Workspace | null> {
+  const { rows } = await db.query<Workspace>(
+    `UPDATE workspaces SET name = coalesce($2, name), timezone = coalesce($3, timezone), currency = coalesce($4, currency) WHERE id = $1 RETURNING ${COLS}`,
+    [id, patch.name ?? null, patch.timezone ?? null, patch.currency ?? null],
+  );
+  return rows[0] ?? null;
 }

@@ -1,7 +1,162 @@
-import { PageHeader } from '../../components/layout.js';
+import { useMemo } from 'react';
+import { useApi } from '../../api/hooks.js';
+import { fmtDate, fmtDateTime, fmtNumber, fmtRelative } from '../../components/format.js';
+import { Card, PageHeader } from '../../components/layout.js';
+import { Empty, ErrorNote, Loading } from '../../components/states.js';
 import type { PageProps } from '../../routes.js';
+import { Link } from '../../router.js';
+import { EventTimelineCard, SurveysCard, useTimeline } from './EventTimelineCard.js';
+import { HealthCard, PredictionsCard } from './ScoreCards.js';
+import { JourneysCard, MessagesCard, RecommendationsCard, SegmentsCard, SubscriptionsCard } from './RelatedCards.js';
+import { StageBadge } from './StageBadge.js';
+import { StageHistoryCard } from './StageHistoryCard.js';
+import { TraitsList } from './TraitsList.js';
+import { displayName, stagesOf, traitText, type Detail, type ModelResponse } from './types.js';
+import './customers.css';
 
-/** Placeholder until this page is built. */
-export default function CustomerPage(_props: PageProps) {
-  return <PageHeader title="CustomerPage" subtitle="Coming soon" />;
+/** The stage names of the workspace's lifecycle model (key → name). */
+export function useStageNames(): Map<string, string> {
+  const model = useApi<ModelResponse>('/api/lifecycle/model');
+  return useMemo(() => new Map(stagesOf(model.data).map((s) => [s.key, s.name])), [model.data]);
+}
+
+function Header({ c, names }: { c: Detail; names: Map<string, string> }) {
+  const email = traitText(c.traits, 'email');
+  const touch = c.firstTouch;
+  return (
+    <Card title="Profile" className="cust-header">
+      <div className="cust-header-grid">
+        <div>
+          <div className="row">
+            <StageBadge stage={c.stage} name={c.stage ? names.get(c.stage) : undefined} />
+            {c.stageSince ? <span className="muted">since {fmtDate(c.stageSince)} ({fmtRelative(c.stageSince)})</span> : null}
+          </div>
+          <dl className="kv cust-ids">
+            <dt>userId</dt>
+            <dd>{c.userId ?? <span className="muted">anonymous</span>}</dd>
+            {email ? (
+              <>
+                <dt>Email</dt>
+                <dd>{email}</dd>
+              </>
+            ) : null}
+            {c.anonymousIds.length ? (
+              <>
+                <dt>anonymousIds</dt>
+                <dd>{c.anonymousIds.join(', ')}</dd>
+              </>
+            ) : null}
+            {c.aliases.length ? (
+              <>
+                <dt>Aliases</dt>
+                <dd>{c.aliases.join(', ')}</dd>
+              </>
+            ) : null}
+          </dl>
+        </div>
+        <dl className="kv">
+          <dt>First seen</dt>
+          <dd>{fmtDateTime(c.firstSeenAt)}</dd>
+          <dt>Last seen</dt>
+          <dd>
+            {fmtDateTime(c.lastSeenAt)} <span className="muted">({fmtRelative(c.lastSeenAt)})</span>
+          </dd>
+          <dt>Channel</dt>
+          <dd>
+            {c.acquisitionChannel}
+            {touch ? <span className="muted"> {[touch.source, touch.medium, touch.campaign].filter(Boolean).join(' / ')}</span> : null}
+          </dd>
+          {Object.keys(c.scores).length ? (
+            <>
+              <dt>Scores</dt>
+              <dd>
+                {Object.entries(c.scores)
+                  .map(([k, v]) => `${k.replace(/_/g, ' ')} ${fmtNumber(v, 2)}`)
+                  .join(' · ')}
+              </dd>
+            </>
+          ) : null}
+        </dl>
+      </div>
+    </Card>
+  );
+}
+
+function AccountsCard({ ids }: { ids: string[] }) {
+  return (
+    <Card title="Accounts">
+      {ids.length ? (
+        <ul className="cust-list" aria-label="Accounts of this customer">
+          {ids.map((a) => (
+            <li key={a}>
+              <Link to={`/accounts/${encodeURIComponent(a)}`}>{a}</Link>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <Empty title="In no account" height={80}>
+          Accounts come from Segment <code>group</code> calls.
+        </Empty>
+      )}
+    </Card>
+  );
+}
+
+function Sections({ id, c, names }: { id: string; c: Detail; names: Map<string, string> }) {
+  const base = `/api/customers/${encodeURIComponent(id)}`;
+  const timeline = useTimeline(id);
+  return (
+    <>
+      <Header c={c} names={names} />
+      <div className="section">
+        <StageHistoryCard path={`${base}/stages`} names={names} />
+      </div>
+      <div className="grid grid-2 section">
+        <PredictionsCard path={`${base}/predictions`} />
+        <HealthCard path={`${base}/health`} />
+      </div>
+      <div className="grid cust-main section">
+        <EventTimelineCard timeline={timeline} />
+        <div className="stack">
+          <Card title="Traits">
+            <TraitsList traits={c.traits} times={c.traitTimes} />
+          </Card>
+          <AccountsCard ids={c.accountIds} />
+          <SegmentsCard path={`${base}/segments`} />
+          <SurveysCard timeline={timeline} />
+        </div>
+      </div>
+      <div className="grid grid-2 section">
+        <MessagesCard path={`${base}/messages`} />
+        <JourneysCard path={`${base}/journeys`} />
+        <RecommendationsCard path={`${base}/recommendations`} />
+        <SubscriptionsCard path={`${base}/subscriptions`} />
+      </div>
+    </>
+  );
+}
+
+/** /customers/:id — the 360° view of one customer (`:id` is a userId or an anonymousId). */
+export default function CustomerPage({ params }: PageProps) {
+  const id = params.id ?? '';
+  const detail = useApi<Detail>(`/api/customers/${encodeURIComponent(id)}`);
+  const names = useStageNames();
+  const c = detail.data;
+  const title = c ? (displayName(c.traits) ?? traitText(c.traits, 'email') ?? c.userId ?? 'Anonymous visitor') : 'Customer';
+  return (
+    <>
+      <PageHeader title={title} subtitle={<Link to="/customers">← All customers</Link>} />
+      {c ? (
+        <Sections id={id} c={c} names={names} />
+      ) : detail.error?.status === 404 ? (
+        <Empty title={`No customer “${id}”`}>
+          No customer has this userId or anonymousId in this workspace. <Link to={`/customers?q=${encodeURIComponent(id)}`}>Search for it</Link> or go back to <Link to="/customers">all customers</Link>.
+        </Empty>
+      ) : detail.error ? (
+        <ErrorNote error={detail.error} retry={() => void detail.refetch()} />
+      ) : (
+        <Loading label="Loading customer…" />
+      )}
+    </>
+  );
 }

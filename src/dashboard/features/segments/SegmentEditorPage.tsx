@@ -1,7 +1,155 @@
-import { PageHeader } from '../../components/layout.js';
+import { useMemo, useState } from 'react';
+import type { z } from 'zod';
+import type { SegmentSaved } from '../../../contracts/segment-definition.js';
+import { useApi, useApiMutation } from '../../api/hooks.js';
+import { Badge, Card, PageHeader } from '../../components/layout.js';
+import { QueryView } from '../../components/states.js';
+import { fmtDateTime, fmtNumber } from '../../components/format.js';
+import { Link, navigate, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
+import { ConditionBuilder } from './ConditionBuilder.js';
+import { OptionsContext } from './fields.js';
+import { useDebounced } from './hooks.js';
+import { emptyRoot, fromCondition, stableJson, toCondition, type GroupNode } from './model.js';
+import { useBuilderOptions, type Segment } from './options.js';
+import { PreviewCard } from './PreviewCard.js';
+import { DeleteSegment, SaveProgress } from './SaveProgress.js';
+import { ExportCsv } from './ExportCsv.js';
+import './segments.css';
 
-/** Placeholder until this page is built. */
-export default function SegmentEditorPage(_props: PageProps) {
-  return <PageHeader title="SegmentEditorPage" subtitle="Coming soon" />;
+/** `/segments/new` and `/segments/:id`: the visual condition builder with a live preview. */
+export default function SegmentEditorPage({ params }: PageProps) {
+  const id = params.id;
+  const seg = useApi<Segment>(id ? `/api/segments/${encodeURIComponent(id)}` : null);
+  if (!id) return <Editor segment={null} />;
+  return <QueryView query={seg}>{(s) => <Editor segment={s} />}</QueryView>;
+}
+
+type Saved = z.infer<typeof SegmentSaved>;
+
+function Editor({ segment }: { segment: Segment | null }) {
+  const { search } = useLocation();
+  const options = useBuilderOptions(segment?.id);
+  const [name, setName] = useState(segment?.name ?? '');
+  const [description, setDescription] = useState(segment?.description ?? '');
+  const [scope, setScope] = useState<'customer' | 'account'>(segment?.scope ?? 'customer');
+  const [root, setRoot] = useState<GroupNode>(() => (segment?.condition ? fromCondition(segment.condition) : emptyRoot()));
+  const [nameError, setNameError] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<number | null>(() => (search.get('job') ? Number(search.get('job')) : null));
+
+  const { condition, partial, problems } = useMemo(() => toCondition(root), [root]);
+  const json = condition ? stableJson(condition) : null;
+  const debounced = useDebounced(json, 400);
+  const readOnly = segment !== null && (segment.kind === 'static' || segment.id.startsWith('rfm_'));
+
+  const save = useApiMutation<void, Saved>(
+    () => ({
+      path: segment ? `/api/segments/${encodeURIComponent(segment.id)}` : '/api/segments',
+      method: segment ? 'PUT' : 'POST',
+      body: { name, description, scope, condition },
+    }),
+    {
+      invalidates: ['/api/segments'],
+      onSuccess: (r) => {
+        if (!segment) navigate(`/segments/${encodeURIComponent(r.segment.id)}?job=${r.job.id}`, { replace: true });
+        else setJobId(r.job.id);
+      },
+    },
+  );
+
+  const submit = () => {
+    if (!name.trim()) {
+      setNameError('A segment needs a name.');
+      return;
+    }
+    setNameError(null);
+    if (!condition) return;
+    save.mutate();
+  };
+  const err = save.error;
+  const fieldErr = err?.field && /(^|\.)name$/.test(err.field) ? err.message : null;
+
+  return (
+    <OptionsContext.Provider value={options}>
+      <PageHeader
+        title={segment ? segment.name : 'New segment'}
+        subtitle={
+          segment ? (
+            <>
+              <span aria-label="Members now">{fmtNumber(segment.members)}</span> members now · version {segment.version} · {segment.upToDate ? `computed ${fmtDateTime(segment.computedAt)}` : 'being computed'}
+            </>
+          ) : (
+            'Describe who is in with conditions; the count updates as you build.'
+          )
+        }
+        actions={
+          <>
+            <Link className="btn" to="/segments">
+              All segments
+            </Link>
+            {segment ? <ExportCsv id={segment.id} name={segment.name} label="Export CSV" small={false} /> : null}
+            {segment && !readOnly ? <DeleteSegment segment={segment} /> : null}
+          </>
+        }
+      />
+      {readOnly ? (
+        <p className="form-ok">
+          {segment?.kind === 'static' ? 'A static list: its members are a list of customers, changed through the API or CLI, not by a condition.' : 'A built-in RFM group: its members follow the RFM scores and it cannot be edited.'}
+        </p>
+      ) : null}
+      <div className="seg-editor">
+        <div className="stack">
+          <Card title="Details">
+            <div className="grid grid-2">
+              <label className="field">
+                <span>Segment name</span>
+                <input value={name} disabled={readOnly} aria-invalid={nameError || fieldErr ? true : undefined} onChange={(e) => setName(e.target.value)} maxLength={200} />
+                {nameError || fieldErr ? <span className="seg-row-error">{nameError ?? fieldErr}</span> : null}
+              </label>
+              <label className="field">
+                <span>Members are</span>
+                <select value={scope} disabled={readOnly} onChange={(e) => setScope(e.target.value as 'customer' | 'account')}>
+                  <option value="customer">Customers</option>
+                  <option value="account">Accounts (B2B)</option>
+                </select>
+              </label>
+              <label className="field span-2">
+                <span>Description</span>
+                <input value={description} disabled={readOnly} maxLength={2000} onChange={(e) => setDescription(e.target.value)} />
+              </label>
+            </div>
+          </Card>
+          <Card title="Who is in">
+            <fieldset className="seg-fieldset" disabled={readOnly}>
+              <ConditionBuilder root={root} problems={problems} onChange={setRoot} />
+            </fieldset>
+            <details className="seg-json">
+              <summary>View JSON</summary>
+              <pre aria-label="Condition JSON">{JSON.stringify(partial, null, 2)}</pre>
+            </details>
+          </Card>
+        </div>
+        <div className="stack seg-side">
+          <PreviewCard conditionJson={debounced} scope={scope} pending={debounced !== json} />
+          {!readOnly ? (
+            <Card title="Save">
+              {err && !fieldErr ? (
+                <div className="form-error" role="alert">
+                  {err.message}
+                </div>
+              ) : null}
+              {problems.size > 0 ? <p className="muted">{problems.size === 1 ? 'One row needs attention' : `${problems.size} rows need attention`} before saving.</p> : null}
+              <div className="row">
+                <button type="button" className="btn btn-primary" disabled={!condition || save.isPending} onClick={submit}>
+                  {save.isPending ? 'Saving…' : 'Save segment'}
+                </button>
+                {segment ? <Badge tone={segment.timeBased ? 'info' : 'neutral'}>{segment.timeBased ? 'time-based: swept periodically' : 'event-driven'}</Badge> : null}
+              </div>
+              {jobId !== null && segment ? <SaveProgress jobId={jobId} segmentId={segment.id} /> : null}
+            </Card>
+          ) : null}
+        </div>
+      </div>
+    </OptionsContext.Provider>
+  );
 }

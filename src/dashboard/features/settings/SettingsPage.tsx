@@ -1,7 +1,41 @@
-import { PageHeader } from '../../components/layout.js';
+import { PageHeader, Tabs } from '../../components/layout.js';
+import { setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
+import { GroupsSection } from './GroupsSection.js';
+import { KeysSection } from './KeysSection.js';
+import { MessagingSection } from './MessagingSection.js';
+import { ProvidersNote } from './ProvidersNote.js';
+import { WorkspaceSection } from './WorkspaceSection.js';
+import './settings.css';
 
-/** Placeholder until this page is built. */
+const TABS = [
+  { key: 'workspace', label: 'Workspace' },
+  { key: 'keys', label: 'Keys' },
+  { key: 'messaging', label: 'Channels & messaging' },
+  { key: 'groups', label: 'Subscription groups' },
+] as const;
+type Tab = (typeof TABS)[number]['key'];
+
+/** Settings: the workspace, its keys, messaging rules and subscription groups (the open section is `?tab=`). */
 export default function SettingsPage(_props: PageProps) {
-  return <PageHeader title="SettingsPage" subtitle="Coming soon" />;
+  const { search } = useLocation();
+  const raw = search.get('tab');
+  const tab: Tab = TABS.some((t) => t.key === raw) ? (raw as Tab) : 'workspace';
+  return (
+    <>
+      <PageHeader title="Settings" subtitle="The workspace, its API keys, how often and when messages may go out, and what customers can subscribe to." />
+      <Tabs tabs={[...TABS]} value={tab} onChange={(k) => setSearch({ tab: k === 'workspace' ? undefined : k })} />
+      <div className="stack">
+        {tab === 'workspace' ? <WorkspaceSection /> : null}
+        {tab === 'keys' ? <KeysSection /> : null}
+        {tab === 'messaging' ? (
+          <>
+            <MessagingSection />
+            <ProvidersNote />
+          </>
+        ) : null}
+        {tab === 'groups' ? <GroupsSection /> : null}
+      </div>
+    </>
+  );
 }

@@ -10,6 +10,8 @@ export const workspaces = pgTable(
     writeKeyHash: text('write_key_hash').notNull(),
     adminKeyHash: text('admin_key_hash').notNull(),
     timezone: text('timezone').notNull().default('UTC'),
+    /** ISO 4217 code that money (order revenue, CLV, spend) is shown in. */
+    currency: text('currency').notNull().default('USD'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,0 +1,169 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { api, type ApiError } from '../../api/client.js';
+import { useSession } from '../../api/session.js';
+import { fmtDateTime, fmtRelative } from '../../components/format.js';
+import { Badge, Card } from '../../components/layout.js';
+import { QueryView } from '../../components/states.js';
+import { Link } from '../../router.js';
+import { customerPath, type EventPage, type TimelineEvent } from './types.js';
+
+/** Events per page of the timeline. */
+const EVENTS_PAGE = 50;
+
+/** The customer's unified timeline, newest first, one page of 50 at a time ("Load older events"). */
+export function useTimeline(customerId: string) {
+  const { workspace } = useSession();
+  return useInfiniteQuery<EventPage, ApiError>({
+    queryKey: [workspace?.id ?? 0, `/api/customers/${encodeURIComponent(customerId)}/events`, 'timeline'],
+    queryFn: ({ pageParam, signal }) => api<EventPage>(`/api/customers/${encodeURIComponent(customerId)}/events`, { query: { limit: EVENTS_PAGE, cursor: pageParam as string | undefined }, signal }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    enabled: workspace !== undefined,
+  });
+}
+export type Timeline = ReturnType<typeof useTimeline>;
+
+/** What to call an event: its name for `track`, else its type (page, identify, group…). */
+export function eventName(e: Pick<TimelineEvent, 'event' | 'type'>): string {
+  return e.event ?? e.type;
+}
+
+const TYPE_TONE: Record<string, 'neutral' | 'info' | 'accent' | 'warn'> = { track: 'info', page: 'neutral', screen: 'neutral', identify: 'accent', group: 'accent', tenure: 'warn' };
+
+function EventItem({ e }: { e: TimelineEvent }) {
+  const props = Object.entries(e.properties);
+  return (
+    <li className="cust-event">
+      <time dateTime={e.timestamp} className="muted" title={fmtRelative(e.timestamp)}>
+        {fmtDateTime(e.timestamp)}
+      </time>
+      <div className="cust-event-body">
+        <div className="row">
+          <strong className="cust-event-name">{eventName(e)}</strong>
+          <Badge tone={TYPE_TONE[e.type] ?? 'neutral'}>{e.type}</Badge>
+          {e.groupId ? <span className="muted">group {e.groupId}</span> : null}
+        </div>
+        {props.length || e.traits ? (
+          <details className="cust-props">
+            <summary>
+              {props.length} {props.length === 1 ? 'property' : 'properties'}
+              {e.traits ? ` · ${Object.keys(e.traits).length} traits` : ''}
+            </summary>
+            <pre>{JSON.stringify(e.traits ? { properties: e.properties, traits: e.traits } : e.properties, null, 2)}</pre>
+          </details>
+        ) : null}
+      </div>
+    </li>
+  );
+}
+
+/** The unified event timeline card. */
+export function EventTimelineCard({ timeline }: { timeline: Timeline }) {
+  const events = timeline.data?.pages.flatMap((p) => p.events) ?? [];
+  return (
+    <Card title="Event timeline" actions={timeline.data ? <span className="muted">{events.length.toLocaleString('en-US')} loaded, newest first</span> : null}>
+      <QueryView query={timeline} empty={{ title: 'No events yet' }} isEmpty={() => events.length === 0} height={120}>
+        {() => (
+          <>
+            <ol className="timeline cust-events" aria-label="Event timeline">
+              {events.map((e) => (
+                <EventItem key={e.id} e={e} />
+              ))}
+            </ol>
+            {timeline.error ? <p className="form-error">Older events could not be loaded: {timeline.error.message}</p> : null}
+            <div className="pager">
+              {timeline.hasNextPage ? (
+                <button type="button" className="btn btn-small" disabled={timeline.isFetchingNextPage} onClick={() => void timeline.fetchNextPage()}>
+                  {timeline.isFetchingNextPage ? 'Loading…' : 'Load older events'}
+                </button>
+              ) : (
+                <span className="muted">That is the whole timeline.</span>
+              )}
+            </div>
+          </>
+        )}
+      </QueryView>
+    </Card>
+  );
+}
+
+interface Answer {
+  id: number;
+  at: string;
+  kind: string;
+  score: number | null;
+  comment: string | null;
+}
+
+/**
+ * Survey answers and referrals. The events API cannot filter by event name, so this reads
+ * the timeline pages loaded above and says how far back that is.
+ */
+export function SurveysCard({ timeline }: { timeline: Timeline }) {
+  const events = timeline.data?.pages.flatMap((p) => p.events) ?? [];
+  const answers: Answer[] = [];
+  const referrals: TimelineEvent[] = [];
+  for (const e of events) {
+    if (e.event === 'Survey Responded') {
+      const p = e.properties;
+      answers.push({ id: e.id, at: e.timestamp, kind: typeof p.type === 'string' ? p.type.toUpperCase() : 'Survey', score: typeof p.score === 'number' ? p.score : null, comment: typeof p.comment === 'string' && p.comment ? p.comment : null });
+    } else if (e.event && /^Referral /.test(e.event)) referrals.push(e);
+  }
+  const oldest = events[events.length - 1];
+  const scope = oldest ? `In the ${events.length.toLocaleString('en-US')} most recent events (back to ${fmtDateTime(oldest.timestamp)})${timeline.hasNextPage ? '; load older events to look further back' : ', the whole timeline'}.` : '';
+  return (
+    <Card title="Surveys and referrals">
+      <QueryView query={timeline} empty={{ title: 'No survey answers or referrals', hint: scope }} isEmpty={() => answers.length + referrals.length === 0} height={80}>
+        {() => (
+          <div className="stack">
+            {answers.length ? (
+              <div className="table-wrap">
+                <table aria-label="Survey answers">
+                  <thead>
+                    <tr>
+                      <th>Survey</th>
+                      <th className="num">Score</th>
+                      <th>Comment</th>
+                      <th>When</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {answers.map((a) => (
+                      <tr key={a.id}>
+                        <td>{a.kind}</td>
+                        <td className="num">{a.score ?? '—'}</td>
+                        <td>{a.comment ?? <span className="muted">—</span>}</td>
+                        <td>{fmtDateTime(a.at)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ) : (
+              <p className="muted">No survey answers.</p>
+            )}
+            {referrals.length ? (
+              <ul className="cust-list" aria-label="Referrals">
+                {referrals.map((r) => (
+                  <li key={r.id}>
+                    <strong>{r.event}</strong> <span className="muted">{fmtDateTime(r.timestamp)}</span>{' '}
+                    {typeof r.properties.channel === 'string' ? <span className="muted">via {r.properties.channel}</span> : null}
+                    {typeof r.properties.referred_user_id === 'string' ? (
+                      <>
+                        {': '}
+                        <Link to={customerPath(r.properties.referred_user_id)}>{r.properties.referred_user_id}</Link>
+                      </>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p className="muted">No referrals.</p>
+            )}
+            <p className="muted cust-hint">{scope}</p>
+          </div>
+        )}
+      </QueryView>
+    </Card>
+  );
+}

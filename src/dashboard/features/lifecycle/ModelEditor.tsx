@@ -1,0 +1,125 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useApi, useApiMutation } from '../../api/hooks.js';
+import { Card } from '../../components/layout.js';
+import { JobProgress } from './JobProgress.js';
+import type { ModelResponse, ModelSavedView } from './types.js';
+import { checkModelText } from './validate.js';
+
+type Preset = { name: string; model: unknown };
+
+/**
+ * The lifecycle model as JSON: checked as you type against the server's own schema (first
+ * problem shown with its path), loadable from a preset, saved with a confirmation, which
+ * starts the recompute of every stage (its progress shown until done).
+ */
+export function ModelEditor({ current }: { current: ModelResponse }) {
+  const original = useMemo(() => JSON.stringify(current.model, null, 2), [current.model]);
+  const [text, setText] = useState(original);
+  const [confirming, setConfirming] = useState(false);
+  const [preset, setPreset] = useState('');
+  const [saved, setSaved] = useState<ModelSavedView | null>(null);
+  const presets = useApi<{ presets: Preset[] }>('/api/lifecycle/presets', undefined, { staleTime: 10 * 60_000 });
+  const checked = useMemo(() => checkModelText(text), [text]);
+  const changed = text !== original;
+
+  // A newly saved model comes back as the new original: show it (as the server keeps it).
+  const adopt = useRef(false);
+  useEffect(() => {
+    if (adopt.current) setText(original);
+    adopt.current = false;
+  }, [original]);
+
+  const save = useApiMutation<unknown, ModelSavedView>((body) => ({ path: '/api/lifecycle/model', method: 'PUT', body }), {
+    invalidates: ['/api/lifecycle/model'],
+    onSuccess: (r) => {
+      adopt.current = true;
+      setSaved(r);
+      setConfirming(false);
+    },
+  });
+
+  const loadPreset = () => {
+    const p = presets.data?.presets.find((x) => x.name === preset);
+    if (p) {
+      setText(JSON.stringify(p.model, null, 2));
+      setConfirming(false);
+    }
+  };
+
+  return (
+    <Card title="Edit the model" actions={<span className="muted lc-small">version {current.version}{current.version === 0 ? ' (built-in default)' : ''}</span>}>
+      <div className="row lc-presets">
+        <label className="field">
+          <span>Preset</span>
+          <select value={preset} onChange={(e) => setPreset(e.target.value)} disabled={!presets.data}>
+            <option value="">{presets.error ? 'Presets unavailable' : presets.data ? 'Choose a preset…' : 'Loading presets…'}</option>
+            {presets.data?.presets.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" className="btn" disabled={!preset} onClick={loadPreset}>
+          Load preset into editor
+        </button>
+        <button type="button" className="btn btn-ghost" disabled={!changed} onClick={() => setText(original)}>
+          Revert to saved
+        </button>
+      </div>
+      {presets.error ? <p className="form-error">Could not load the presets: {presets.error.message}</p> : null}
+      <label className="field lc-editor">
+        <span>Lifecycle model (JSON)</span>
+        <textarea
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value);
+            setConfirming(false);
+            save.reset();
+          }}
+          rows={22}
+          spellCheck={false}
+          aria-invalid={!checked.ok}
+          aria-describedby="lc-model-check"
+        />
+      </label>
+      <div id="lc-model-check" aria-live="polite">
+        {checked.ok ? (
+          <p className="form-ok">
+            Valid model: {checked.model.stages.length} stages{changed ? ', not saved yet' : ', as saved'}.
+          </p>
+        ) : (
+          <p className="form-error" role="alert">
+            <strong>{checked.path}</strong>: {checked.message}
+          </p>
+        )}
+      </div>
+      {save.error ? (
+        <p className="form-error" role="alert">
+          The server refused the model{save.error.field ? ` at ${save.error.field}` : ''}: {save.error.message}
+        </p>
+      ) : null}
+      {confirming ? (
+        <div className="lc-confirm" role="group" aria-label="Confirm saving the model">
+          <p>Saving replaces the model and recomputes the stage of every customer, which moves them between stages. Continue?</p>
+          <div className="row">
+            <button type="button" className="btn btn-primary" disabled={!checked.ok || save.isPending} onClick={() => checked.ok && save.mutate(checked.model)}>
+              {save.isPending ? 'Saving…' : 'Yes, save and recompute'}
+            </button>
+            <button type="button" className="btn" onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div className="row">
+          <button type="button" className="btn btn-primary" disabled={!checked.ok} onClick={() => setConfirming(true)}>
+            Save model
+          </button>
+          {!checked.ok ? <span className="muted lc-small">Fix the model to save it.</span> : null}
+        </div>
+      )}
+      {saved ? <JobProgress key={saved.job.id} job={saved.job} /> : null}
+    </Card>
+  );
+}

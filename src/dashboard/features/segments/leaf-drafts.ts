@@ -1,0 +1,272 @@
+import {
+  AcquisitionLeaf,
+  AggregateLeaf,
+  FirstSeenLeaf,
+  InSegmentLeaf,
+  LastPerformedLeaf,
+  LastSeenLeaf,
+  PerformedLeaf,
+  ScoreLeaf,
+  StageLeaf,
+  TraitLeaf,
+  type CompareOp,
+  type Condition,
+  type Duration,
+  type ValueTest,
+  type Window,
+} from '../../../contracts/condition.js';
+import type { z } from 'zod';
+
+/**
+ * Form drafts of the condition leaves: what a row's inputs hold (numbers as the typed
+ * text), turned into a leaf and checked against the contract's zod schema as the user types.
+ */
+
+export type Unit = Duration['unit'];
+export interface DurationDraft {
+  amount: string;
+  unit: Unit;
+}
+export interface WindowDraft {
+  mode: 'ever' | 'within' | 'between';
+  within: DurationDraft;
+  from: string;
+  to: string;
+}
+export type ValueKind = 'text' | 'number' | 'boolean';
+export interface TestDraft {
+  path: string;
+  op: ValueTest['op'];
+  value: string;
+  kind: ValueKind;
+}
+
+export type LeafDraft =
+  | { kind: 'performed'; event: string; countOp: CompareOp | ''; count: string; window: WindowDraft; where: TestDraft[] }
+  | { kind: 'lastPerformed'; event: string; op: 'within' | 'before'; duration: DurationDraft; where: TestDraft[] }
+  | { kind: 'firstSeen'; op: 'within' | 'before'; duration: DurationDraft }
+  | { kind: 'lastSeen'; op: 'within' | 'before'; duration: DurationDraft }
+  | { kind: 'aggregate'; event: string; property: string; fn: 'sum' | 'avg' | 'min' | 'max'; op: CompareOp; value: string; window: WindowDraft; where: TestDraft[] }
+  | { kind: 'trait'; test: TestDraft }
+  | { kind: 'stage'; key: string; atLeastOn: boolean; atLeast: DurationDraft }
+  | { kind: 'inSegment'; id: string }
+  | { kind: 'score'; name: string; op: CompareOp; value: string }
+  | { kind: 'acquisition'; channel: string; source: string; campaign: string };
+
+export type LeafKind = LeafDraft['kind'];
+
+/** The row kinds in the "add condition" menu, in words. */
+export const LEAF_KINDS: Array<{ kind: LeafKind; label: string }> = [
+  { kind: 'performed', label: 'Performed event' },
+  { kind: 'lastPerformed', label: 'Last performed event' },
+  { kind: 'firstSeen', label: 'First seen' },
+  { kind: 'lastSeen', label: 'Last seen (any activity)' },
+  { kind: 'aggregate', label: 'Sum / average of a property' },
+  { kind: 'trait', label: 'Trait' },
+  { kind: 'stage', label: 'In lifecycle stage' },
+  { kind: 'inSegment', label: 'In segment' },
+  { kind: 'score', label: 'Score' },
+  { kind: 'acquisition', label: 'Acquired through' },
+];
+
+const dur = (amount = '30', unit: Unit = 'days'): DurationDraft => ({ amount, unit });
+const win = (): WindowDraft => ({ mode: 'ever', within: dur(), from: '', to: '' });
+
+/** A new row of a kind, with sensible starting values. */
+export function newDraft(kind: LeafKind): LeafDraft {
+  switch (kind) {
+    case 'performed':
+      return { kind, event: '', countOp: '', count: '1', window: win(), where: [] };
+    case 'lastPerformed':
+      return { kind, event: '', op: 'within', duration: dur(), where: [] };
+    case 'firstSeen':
+    case 'lastSeen':
+      return { kind, op: 'within', duration: dur() };
+    case 'aggregate':
+      return { kind, event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: '', window: win(), where: [] };
+    case 'trait':
+      return { kind, test: newTest() };
+    case 'stage':
+      return { kind, key: '', atLeastOn: false, atLeast: dur() };
+    case 'inSegment':
+      return { kind, id: '' };
+    case 'score':
+      return { kind, name: 'churn_risk', op: 'gte', value: '' };
+    case 'acquisition':
+      return { kind, channel: '', source: '', campaign: '' };
+  }
+}
+
+/** A new property/trait test. */
+export const newTest = (): TestDraft => ({ path: '', op: 'eq', value: '', kind: 'text' });
+
+class DraftError extends Error {}
+
+function num(s: string, what: string, int = false): number {
+  const t = s.trim();
+  if (t === '') throw new DraftError(`${what}: enter a number`);
+  const v = Number(t);
+  if (!Number.isFinite(v)) throw new DraftError(`${what}: "${s}" is not a number`);
+  if (int && !Number.isInteger(v)) throw new DraftError(`${what}: a whole number`);
+  return v;
+}
+
+function duration(d: DurationDraft, what: string): Duration {
+  return { amount: num(d.amount, what, true), unit: d.unit };
+}
+
+/** A date input (YYYY-MM-DD) as the start of that day in UTC. */
+const dayStart = (d: string) => `${d}T00:00:00Z`;
+const DAY_START = /^(\d{4}-\d{2}-\d{2})T00:00:00Z$/;
+
+function windowOf(w: WindowDraft): Window | undefined {
+  if (w.mode === 'ever') return undefined;
+  if (w.mode === 'within') return { within: duration(w.within, 'window') };
+  if (!w.from || !w.to) throw new DraftError('between: choose both dates');
+  if (w.to <= w.from) throw new DraftError('between: the end date must be after the start date');
+  return { between: { from: dayStart(w.from), to: dayStart(w.to) } };
+}
+
+function testOf(t: TestDraft): ValueTest {
+  const path = t.path.trim();
+  switch (t.op) {
+    case 'exists':
+    case 'not_exists':
+      return { path, op: t.op };
+    case 'contains':
+      return { path, op: t.op, value: t.value };
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return { path, op: t.op, value: num(t.value, path || 'value') };
+    case 'eq':
+    case 'neq': {
+      const value = t.kind === 'number' ? num(t.value, path || 'value') : t.kind === 'boolean' ? t.value === 'true' : t.value;
+      return { path, op: t.op, value };
+    }
+  }
+}
+
+const whereOf = (ts: TestDraft[]) => (ts.length ? ts.map(testOf) : undefined);
+const strip = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+function need(v: string, message: string): void {
+  if (v.trim() === '') throw new DraftError(message);
+}
+
+function required(d: LeafDraft): void {
+  if ('event' in d) need(d.event, 'choose an event name');
+  if (d.kind === 'aggregate') need(d.property, 'name the numeric property, e.g. revenue');
+  if (d.kind === 'trait') need(d.test.path, 'name the trait, e.g. plan or address.city');
+  if (d.kind === 'stage') need(d.key, 'choose a stage');
+  if (d.kind === 'inSegment') need(d.id, 'choose a segment');
+  if (d.kind === 'score') need(d.name, 'name the score, e.g. churn_risk');
+  if ('where' in d) d.where.forEach((t, i) => need(t.path, `filter ${i + 1}: name the property`));
+}
+
+function build(d: LeafDraft): { cond: Condition; schema: z.ZodType } {
+  required(d);
+  switch (d.kind) {
+    case 'performed': {
+      const count = d.countOp === '' ? undefined : { op: d.countOp, value: num(d.count, 'count', true) };
+      return { cond: { performed: strip({ event: d.event.trim(), where: whereOf(d.where), count, window: windowOf(d.window) }) }, schema: PerformedLeaf };
+    }
+    case 'lastPerformed':
+      return { cond: { lastPerformed: strip({ event: d.event.trim(), where: whereOf(d.where), op: d.op, duration: duration(d.duration, 'duration') }) }, schema: LastPerformedLeaf };
+    case 'firstSeen':
+      return { cond: { firstSeen: { op: d.op, duration: duration(d.duration, 'duration') } }, schema: FirstSeenLeaf };
+    case 'lastSeen':
+      return { cond: { lastSeen: { op: d.op, duration: duration(d.duration, 'duration') } }, schema: LastSeenLeaf };
+    case 'aggregate':
+      return {
+        cond: { aggregate: strip({ event: d.event.trim(), property: d.property.trim(), fn: d.fn, op: d.op, value: num(d.value, 'value'), where: whereOf(d.where), window: windowOf(d.window) }) },
+        schema: AggregateLeaf,
+      };
+    case 'trait':
+      return { cond: { trait: testOf(d.test) }, schema: TraitLeaf };
+    case 'stage':
+      return { cond: { stage: strip({ key: d.key, atLeast: d.atLeastOn ? duration(d.atLeast, 'for at least') : undefined }) }, schema: StageLeaf };
+    case 'inSegment':
+      return { cond: { inSegment: { id: d.id } }, schema: InSegmentLeaf };
+    case 'score':
+      return { cond: { score: { name: d.name.trim(), op: d.op, value: num(d.value, 'score value') } }, schema: ScoreLeaf };
+    case 'acquisition': {
+      const t = (s: string) => s.trim() || undefined;
+      return { cond: { acquisition: strip({ channel: t(d.channel), source: t(d.source), campaign: t(d.campaign) }) }, schema: AcquisitionLeaf };
+    }
+  }
+}
+
+/** Turn a draft into a leaf, checked by the contract's schema: the leaf, or the first problem in words. */
+export function leafFromDraft(d: LeafDraft): { condition: Condition } | { error: string } {
+  try {
+    const { cond, schema } = build(d);
+    const r = schema.safeParse(cond);
+    if (r.success) return { condition: cond };
+    const issue = r.error.issues[0]!;
+    const where = issue.path.slice(1).join('.');
+    return { error: where ? `${friendlyPath(where)}: ${issue.message}` : issue.message };
+  } catch (e) {
+    if (e instanceof DraftError) return { error: e.message };
+    throw e;
+  }
+}
+
+function friendlyPath(p: string): string {
+  if (p === 'event') return 'event name';
+  if (p === 'key') return 'stage';
+  if (p === 'id') return 'segment';
+  return p.replace(/^where\.(\d+)\./, (_m, i: string) => `filter ${Number(i) + 1} `);
+}
+
+function durDraft(d: Duration): DurationDraft {
+  return { amount: String(d.amount), unit: d.unit };
+}
+
+function winDraft(w: Window | undefined): WindowDraft | null {
+  if (!w) return win();
+  if ('within' in w) return { ...win(), mode: 'within', within: durDraft(w.within) };
+  const f = DAY_START.exec(w.between.from);
+  const t = DAY_START.exec(w.between.to);
+  if (!f || !t) return null;
+  return { ...win(), mode: 'between', from: f[1]!, to: t[1]! };
+}
+
+function testDraft(t: ValueTest): TestDraft {
+  if (!('value' in t)) return { path: t.path, op: t.op, value: '', kind: 'text' };
+  const kind: ValueKind = typeof t.value === 'number' ? 'number' : typeof t.value === 'boolean' ? 'boolean' : 'text';
+  return { path: t.path, op: t.op, value: String(t.value), kind };
+}
+
+/** The draft of a saved leaf, or null when the builder has no form for it (it then shows as JSON). */
+export function draftFromLeaf(c: Condition): LeafDraft | null {
+  try {
+    if ('performed' in c) {
+      const p = c.performed;
+      const window = winDraft(p.window);
+      if (!window) return null;
+      return { kind: 'performed', event: p.event, countOp: p.count?.op ?? '', count: String(p.count?.value ?? 1), window, where: (p.where ?? []).map(testDraft) };
+    }
+    if ('lastPerformed' in c) {
+      const p = c.lastPerformed;
+      return { kind: 'lastPerformed', event: p.event, op: p.op, duration: durDraft(p.duration), where: (p.where ?? []).map(testDraft) };
+    }
+    if ('firstSeen' in c) return { kind: 'firstSeen', op: c.firstSeen.op, duration: durDraft(c.firstSeen.duration) };
+    if ('lastSeen' in c) return { kind: 'lastSeen', op: c.lastSeen.op, duration: durDraft(c.lastSeen.duration) };
+    if ('aggregate' in c) {
+      const a = c.aggregate;
+      const window = winDraft(a.window);
+      if (!window) return null;
+      return { kind: 'aggregate', event: a.event, property: a.property, fn: a.fn, op: a.op, value: String(a.value), window, where: (a.where ?? []).map(testDraft) };
+    }
+    if ('trait' in c) return { kind: 'trait', test: testDraft(c.trait) };
+    if ('stage' in c) return { kind: 'stage', key: c.stage.key, atLeastOn: c.stage.atLeast !== undefined, atLeast: c.stage.atLeast ? durDraft(c.stage.atLeast) : dur() };
+    if ('inSegment' in c) return { kind: 'inSegment', id: c.inSegment.id };
+    if ('score' in c) return { kind: 'score', name: c.score.name, op: c.score.op, value: String(c.score.value) };
+    if ('acquisition' in c) return { kind: 'acquisition', channel: c.acquisition.channel ?? '', source: c.acquisition.source ?? '', campaign: c.acquisition.campaign ?? '' };
+  } catch {
+    return null;
+  }
+  return null;
+}
