@@ -12,9 +12,10 @@ export function useApi<T>(path: string | null, query?: Query, opts: Omit<UseQuer
   return useQuery<T, ApiError>({
     queryKey: [workspace?.id ?? 0, path, query ?? {}],
     queryFn: ({ signal }) => api<T>(path!, { query, signal }),
-    enabled: path !== null && workspace !== undefined && (rest.enabled ?? true),
     placeholderData: keepPrevious ? keepPreviousData : undefined,
     ...rest,
+    // After the caller's options: a caller's `enabled: true` must not lift the null-path guard.
+    enabled: path !== null && workspace !== undefined && (rest.enabled ?? true),
   });
 }
 
