@@ -109,6 +109,7 @@ export async function dispatchDue(db: Db, senders: Senders, settingsCache: Setti
   // those are sent again when their lease ends, under the same idempotency key.
   const outcomes: Outcome[] = [];
   let unrecorded: Outcome[] = [];
+  const lease = renewLeases(db, claimed.sending.map((s) => s.row.id), outcomes, now, leaseMs);
   let recording: Promise<void> = Promise.resolve();
   const flush = () => {
     recording = recording.then(async () => {
@@ -127,7 +128,11 @@ export async function dispatchDue(db: Db, senders: Senders, settingsCache: Setti
       void flush().catch(() => undefined); // a failure surfaces from the last flush below
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 20, queue.length) }, work));
+  try {
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 20, queue.length) }, work));
+  } finally {
+    await lease.stop();
+  }
   await flush();
   for (const o of outcomes) {
     if (o.status === 'sent' || o.status === 'delivered') result.sent++;
@@ -136,6 +141,34 @@ export async function dispatchDue(db: Db, senders: Senders, settingsCache: Setti
   }
   for (const s of claimed.sending) result.customers.set(s.row.workspace_id, [...(result.customers.get(s.row.workspace_id) ?? []), s.row.customer_id]);
   return result;
+}
+
+/**
+ * Keep this batch's claim while it is being sent: every third of the lease, push
+ * `lease_until` of its messages not yet answered a lease further on (measured from the
+ * batch's `now` plus the time that has passed, so a test clock keeps working). Without
+ * this, a batch slower than the lease (a slow provider, a loaded machine) would be taken
+ * and sent again by another worker while this one is still sending it. A worker that dies
+ * stops renewing, and its messages are retried when the lease runs out, as before.
+ */
+function renewLeases(db: Queryable, ids: number[], answered: Outcome[], now: Date, leaseMs: number): { stop(): Promise<void> } {
+  const started = Date.now();
+  let renewing: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    const done = new Set(answered.map((o) => o.id));
+    const open = ids.filter((id) => !done.has(id));
+    if (open.length === 0) return;
+    const until = new Date(now.getTime() + (Date.now() - started) + leaseMs);
+    // Best effort: if it fails, the lease simply runs out as it would have without renewal.
+    renewing = renewing.then(() => db.query(`UPDATE messages SET lease_until = $2 WHERE id = ANY($1::bigint[]) AND status = 'sending' AND lease_until < $2`, [open, until.toISOString()])).catch(() => undefined);
+  }, Math.max(50, Math.floor(leaseMs / 3)));
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await renewing;
+    },
+  };
 }
 
 /** A claimed message ready to render and send, with what rendering needs. */

@@ -7,7 +7,8 @@ import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { compileTemplate } from '../channels/templates.js';
 import { saveTemplate } from '../channels/templates.repo.js';
-import type { Senders } from '../channels/dispatcher.js';
+import { dispatchDue, type Senders } from '../channels/dispatcher.js';
+import { SettingsCache } from '../channels/settings.repo.js';
 import type { SendResult } from '../channels/send-result.js';
 import { JourneyWorker } from './journey-worker.js';
 import { getJourney, insertJourney, publishJourney } from './journeys.repo.js';
@@ -259,6 +260,32 @@ for (const target of dbTargets()) {
       assert.equal(third.status, 'skipped');
       assert.equal(third.reason_code, 'suppressed', 'even a transactional message never goes to a suppressed address');
       assert.equal(channel.sent.length, sentBefore);
+    });
+
+    it('a batch slower than its lease keeps its claim: a second worker does not send it again', async () => {
+      await template('slow', 'Slow', '<mjml><mj-body><mj-section><mj-column><mj-text>Slow</mj-text></mj-column></mj-section></mj-body></mjml>');
+      await journey('slow', { trigger: { event: { name: 'Slowed' } }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'slow', transactional: true, next: 'e' }, { id: 'e', type: 'exit' }] });
+      await ingestEvents(db, ws, [call('identify', { userId: 'cy', traits: { email: 'cy@example.test' } }, clock), call('track', { userId: 'cy', event: 'Slowed' }, clock)]);
+      // A provider that holds the message until released: far longer than the 300 ms lease.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let handedOver = 0;
+      const slow: Senders = { ...channel.senders, email: { send: async () => (handedOver++, await held, { ok: true, providerId: 'slow' }) } };
+      const first = new JourneyWorker(db, { senders: slow, publicUrl: 'http://tenure.test', clock: () => clock, leaseMs: 300 });
+      const sending = first.drain();
+      while (handedOver === 0) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 1500));
+      // Another worker whose clock is past the original lease looks for work.
+      const before = channel.sent.length;
+      const other = await dispatchDue(db, channel.senders, new SettingsCache(), { now: new Date(clock.getTime() + 600), publicUrl: 'http://tenure.test', leaseMs: 300 });
+      assert.equal(other.claimed, 0, 'the message being sent is still claimed');
+      assert.equal(channel.sent.length, before);
+      release();
+      await sending;
+      await first.stop();
+      assert.equal(handedOver, 1);
+      const { rows } = await db.query<{ status: string; lease_until: Date | null }>(`SELECT status, lease_until FROM messages WHERE journey_id = 'slow'`);
+      assert.deepEqual(rows, [{ status: 'sent', lease_until: null }]);
     });
   });
 }
