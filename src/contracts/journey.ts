@@ -250,3 +250,49 @@ export const JourneyView = z.object({
   publishedAt: z.string().nullable(),
 });
 export const JourneyList = z.object({ journeys: z.array(JourneyView) });
+
+/** One A/B variant of a journey: conversion, and against the holdout its lift and significance. */
+export const VariantStats = z.object({
+  variant: z.string(),
+  entered: z.number(),
+  converted: z.number(),
+  rate: z.number().nullable().describe('converted / entered (null with no entries)'),
+  liftVsHoldout: z.number().nullable().describe("Relative lift over the holdout's rate (null without a holdout, or a holdout rate of 0)"),
+  pValue: z.number().nullable().describe('Two-sided p-value of a two-proportion z-test against the holdout (null without one)'),
+});
+export type VariantStats = z.infer<typeof VariantStats>;
+
+/** GET /api/journeys/:id/stats. */
+export const JourneyStatsView = z.object({
+  entered: z.number(),
+  active: z.number(),
+  converted: z.number(),
+  completed: z.number(),
+  exited: z.number(),
+  failed: z.number(),
+  activeByStep: z.record(z.string(), z.number()).describe('Open runs per step (waiting in it, or about to run it)'),
+  endedByReason: z.record(z.string(), z.number()).describe('Runs that ended, by reason (exit:<step>, goal, exit criteria, holdout, error)'),
+  messages: z.record(z.string(), z.record(z.string(), z.number())).describe('Messages by channel and status'),
+  skippedByReason: z.record(z.string(), z.number()).describe('Skipped messages by reason code'),
+  variants: z.array(VariantStats).describe('Per A/B variant: conversion, lift over the holdout and the p-value of a two-proportion z-test against it'),
+});
+export type JourneyStats = z.infer<typeof JourneyStatsView>;
+
+/** One of a customer's journey runs: where it stands, or how it ended. */
+export const RunView = z.object({
+  id: z.number().int(),
+  journeyId: z.string(),
+  journeyName: z.string(),
+  version: z.number().int(),
+  status: z.string().describe('active | waiting | completed | converted | exited | failed'),
+  step: z.string().describe('Where the run is (or ended)'),
+  variant: z.string().nullable(),
+  wakeAt: z.string().nullable().describe('When a waiting run moves on by itself'),
+  enteredAt: z.string(),
+  endedAt: z.string().nullable(),
+  endReason: z.string().nullable(),
+  error: z.string().nullable().describe('Why a failed run failed'),
+});
+
+/** GET /api/customers/:id/journeys. */
+export const CustomerJourneyRuns = z.object({ runs: z.array(RunView) });

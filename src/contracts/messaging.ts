@@ -84,6 +84,13 @@ export const SubscriptionGroupInput = z.strictObject({
 
 export const SubscriptionGroupView = z.object({ id: z.string(), name: z.string(), description: z.string(), channel: Channel, optIn: z.boolean(), createdAt: z.string() });
 
+/** GET /api/customers/:id/subscriptions: each group's state for the customer, channel-wide opt-outs, suppressed addresses. */
+export const CustomerSubscriptions = z.object({
+  groups: z.array(z.object({ id: z.string(), name: z.string(), channel: Channel, subscribed: z.boolean(), explicit: z.boolean().describe('The customer chose; otherwise the group default') })),
+  unsubscribedFromAll: z.array(Channel),
+  suppressed: z.array(z.object({ channel: z.string(), address: z.string(), reason: z.string() })),
+});
+
 export const MessageStatus = z.enum(['queued', 'sending', 'sent', 'delivered', 'failed', 'skipped', 'bounced']);
 
 export const MessageView = z.object({

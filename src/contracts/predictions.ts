@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { JobView } from './lifecycle.js';
 
+/** A product as the order history knows it, with a score for the list it is in. */
+export const ProductScore = z.object({ productId: z.string(), name: z.string().nullable(), category: z.string().nullable(), price: z.number().nullable(), score: z.number() });
+
+/** GET /api/customers/:id/recommendations: next best products, with why (similar | popular). */
+export const CustomerRecommendations = z.object({ products: z.array(ProductScore.extend({ reason: z.string() })) });
+
 /** A factor of a model: a design column's coefficient, log-odds per standard deviation (`up`: raises the risk). */
 export const ModelFactor = z.object({ feature: z.string(), weight: z.number(), direction: z.enum(['up', 'down']) });
 

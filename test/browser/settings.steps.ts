@@ -43,6 +43,17 @@ export const settingsSteps: BrowserStep[] = [
       assert.equal(after.timezone, before.timezone, 'the timezone was not touched');
       assert.equal(after.name, before.name);
 
+      // Money elsewhere is shown in the new currency: the overview's revenue card.
+      await open('/');
+      const revenue = page.locator('[data-kpi="revenue"][data-value] .kpi-value');
+      await revenue.waitFor({ timeout: 15_000 });
+      const symbol = target === 'EUR' ? '€' : '£';
+      const shown = (await revenue.innerText()).trim();
+      assert.ok(shown.includes(symbol), `revenue is shown in ${target}: ${shown}`);
+      assert.ok(!shown.includes('$'), `revenue is no longer in dollars: ${shown}`);
+      await open('/settings');
+      await form.waitFor();
+
       // An empty name is refused in the form, and nothing is sent.
       await form.getByLabel('Workspace name', { exact: true }).fill('  ');
       await form.getByRole('button', { name: 'Save workspace' }).click();

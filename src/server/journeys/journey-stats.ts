@@ -1,35 +1,6 @@
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+import type { JourneyStats } from '../../contracts/journey.js';
 import type { Queryable } from '../db/client.js';
-
-export interface VariantStats {
-  variant: string;
-  entered: number;
-  converted: number;
-  /** converted / entered (null with no entries). */
-  rate: number | null;
-  /** Relative lift over the holdout's rate (null without a holdout, or a holdout rate of 0). */
-  liftVsHoldout: number | null;
-  /** Two-sided p-value of a two-proportion z-test against the holdout (null without one). */
-  pValue: number | null;
-}
-
-export interface JourneyStats {
-  entered: number;
-  active: number;
-  converted: number;
-  completed: number;
-  exited: number;
-  failed: number;
-  /** Open runs per step (waiting in it, or about to run it). */
-  activeByStep: Record<string, number>;
-  /** Runs that ended, by reason (`exit:<step>`, goal, exit criteria, holdout, error). */
-  endedByReason: Record<string, number>;
-  /** Messages by channel and status. */
-  messages: Record<string, Record<string, number>>;
-  /** Skipped messages by reason code. */
-  skippedByReason: Record<string, number>;
-  variants: VariantStats[];
-}
 
 /**
  * Two-proportion z-test (pooled): is the difference between x1/n1 and x2/n2 more than

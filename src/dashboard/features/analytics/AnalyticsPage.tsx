@@ -8,7 +8,7 @@ import { CohortsTab } from './CohortsTab.js';
 import { resolveRange } from './dates.js';
 import { FunnelsTab } from './FunnelsTab.js';
 import { MetricsTab } from './MetricsTab.js';
-import { useWorkspaceInfo } from './shared.js';
+import { useWorkspace } from '../../api/workspace.js';
 import { EventDatalist } from './vocabulary.js';
 
 const TABS = [
@@ -29,7 +29,7 @@ const DEFAULT_DAYS: Record<Tab, number> = { metrics: 90, cohorts: 365, funnels: 
 export default function AnalyticsPage(_props: PageProps) {
   const { search } = useLocation();
   const tab: Tab = TABS.some((t) => t.key === search.get('tab')) ? (search.get('tab') as Tab) : 'metrics';
-  const ws = useWorkspaceInfo();
+  const ws = useWorkspace();
   const range = resolveRange(search, ws.timezone, DEFAULT_DAYS[tab]);
   let body;
   // Days are the workspace's: wait for its timezone before asking for any range.

@@ -1,5 +1,6 @@
 import { setSearch } from '../../router.js';
-import { addDays, fmtDay, PRESETS, type DayRange } from './dates.js';
+import { addDays, fmtDay } from '../../components/dates.js';
+import { PRESETS, type DayRange } from './dates.js';
 import { CommitInput, Field } from './shared.js';
 
 /**

@@ -3,7 +3,8 @@ import type { MetricInfo, MetricSeries } from '../../../contracts/metrics.js';
 import { Chart, PALETTE } from '../../components/Chart.js';
 import { Badge, Card } from '../../components/layout.js';
 import { fmtUnit } from '../../components/format.js';
-import { fmtDay, fmtPeriod, addDays } from './dates.js';
+import { addDays, fmtDay } from '../../components/dates.js';
+import { fmtPeriod } from './dates.js';
 
 /** Metrics whose value over the range is the sum of their periods. */
 const SUMS = new Set(['revenue', 'orders', 'new_customers']);

@@ -4,34 +4,10 @@
  */
 
 import type { Interval } from '../../../contracts/metrics.js';
+import { addDays, isDay, todayIn } from '../../components/dates.js';
 
 /** The period lengths a series or a cohort table is cut in. */
 export const INTERVALS: Interval[] = ['day', 'week', 'month', 'quarter'];
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Today's calendar day in an IANA timezone (the browser's own when the zone is unknown). */
-export function todayIn(timezone: string | undefined, now = new Date()): string {
-  try {
-    // en-CA writes dates as YYYY-MM-DD.
-    return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-  } catch {
-    return new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-  }
-}
-
-/** A day plus `n` days (n may be negative). */
-export function addDays(day: string, n: number): string {
-  const t = Date.parse(`${day}T00:00:00Z`) + n * 86_400_000;
-  return new Date(t).toISOString().slice(0, 10);
-}
-
-/** True for a real calendar day written YYYY-MM-DD. */
-export function isDay(s: string | null | undefined): s is string {
-  if (!s || !DAY.test(s)) return false;
-  const t = Date.parse(`${s}T00:00:00Z`);
-  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
-}
 
 /** The range presets, in days ending today (inclusive, so `to` is tomorrow). */
 export const PRESETS = [30, 90, 365] as const;
@@ -59,12 +35,6 @@ export function resolveRange(search: URLSearchParams, timezone: string | undefin
   const days = Number(preset);
   const n = Number.isInteger(days) && days > 0 && days <= 3660 ? days : fallback;
   return { preset: String(n), from: addDays(to, -n), to };
-}
-
-/** "Sep 3, 2026" for a calendar day, read as that day (not shifted by the browser's timezone). */
-export function fmtDay(day: string): string {
-  if (!isDay(day)) return day;
-  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' });
 }
 
 /** A period's start written for its interval: "Sep 2026" for months, "Q3 2026" for quarters, else the day. */

@@ -1,13 +1,5 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import type { ApiError } from '../../api/client.js';
-import { useApi } from '../../api/hooks.js';
-import type { WorkspaceView } from '../../../contracts/workspace.js';
-
-/** The workspace's timezone (days and periods are cut in it) and currency; undefined while they load. */
-export function useWorkspaceInfo(): { timezone: string | undefined; currency: string; ready: boolean; error: unknown } {
-  const ws = useApi<WorkspaceView>('/api/workspace', undefined, { staleTime: 5 * 60_000 });
-  return { timezone: ws.data?.timezone, currency: ws.data?.currency ?? 'USD', ready: ws.data !== undefined, error: ws.error };
-}
 
 /** The message of an API error when it names `field` (a 400 bad_parameter / bad_range), else null. */
 export function fieldError(error: unknown, ...fields: string[]): string | null {

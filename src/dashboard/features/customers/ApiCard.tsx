@@ -33,8 +33,3 @@ export function ApiCard<T>({
     </Card>
   );
 }
-
-/** The workspace's currency for money (CLV, prices); USD until it is known. */
-export function useCurrency(): string {
-  return useApi<{ currency: string }>('/api/workspace', undefined, { staleTime: 300_000 }).data?.currency ?? 'USD';
-}

@@ -1,7 +1,8 @@
 import { fmtDate, fmtDateTime, fmtMoney, fmtRelative } from '../../components/format.js';
 import { Badge } from '../../components/layout.js';
 import { Link } from '../../router.js';
-import { ApiCard, useCurrency } from './ApiCard.js';
+import { ApiCard } from './ApiCard.js';
+import { useWorkspace } from '../../api/workspace.js';
 import type { JourneyRuns, Message, Recommendations, Segments, Subscriptions } from './types.js';
 
 const STATUS_TONE: Record<string, 'good' | 'bad' | 'warn' | 'info' | 'neutral'> = {
@@ -108,7 +109,7 @@ export function JourneysCard({ path }: { path: string }) {
 
 /** Next best products with why. */
 export function RecommendationsCard({ path }: { path: string }) {
-  const currency = useCurrency();
+  const { currency } = useWorkspace();
   return (
     <ApiCard<Recommendations> title="Recommendations" path={path} empty={{ title: 'No recommendations yet', hint: 'They are rebuilt hourly from the order history.' }} isEmpty={(d) => d.products.length === 0}>
       {(d) => (

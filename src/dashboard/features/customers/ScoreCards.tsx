@@ -1,6 +1,7 @@
 import { fmtDateTime, fmtMoney, fmtNumber, fmtPercent } from '../../components/format.js';
 import { Badge } from '../../components/layout.js';
-import { ApiCard, useCurrency } from './ApiCard.js';
+import { ApiCard } from './ApiCard.js';
+import { useWorkspace } from '../../api/workspace.js';
 import type { Health, Predictions } from './types.js';
 
 const BAND_TONE = { green: 'good', yellow: 'warn', red: 'bad' } as const;
@@ -12,7 +13,7 @@ function featureLabel(f: string): string {
 
 /** Churn risk with the factors that push it up or down, and the predicted CLV with what it rests on. */
 export function PredictionsCard({ path }: { path: string }) {
-  const currency = useCurrency();
+  const { currency } = useWorkspace();
   return (
     <ApiCard<Predictions> title="Churn risk and CLV" path={path} empty={{ title: 'No predictions yet', hint: 'Churn and CLV models are fitted daily once there is enough order history.' }} isEmpty={(d) => d.predictions.length === 0 && !d.clv}>
       {(d) => (

@@ -2,8 +2,9 @@ import type { z } from 'zod';
 import type { AccountDetail, CustomerDetail, CustomerList, CustomerSummary, EventList, EventSchema } from '../../../contracts/admin.js';
 import type { HealthView } from '../../../contracts/health.js';
 import type { StageHistory } from '../../../contracts/lifecycle.js';
-import type { MessageView } from '../../../contracts/messaging.js';
-import type { CustomerPredictions } from '../../../contracts/predictions.js';
+import type { CustomerJourneyRuns } from '../../../contracts/journey.js';
+import type { CustomerSubscriptions, MessageView } from '../../../contracts/messaging.js';
+import type { CustomerPredictions, CustomerRecommendations } from '../../../contracts/predictions.js';
 import type { CustomerSegments, SegmentList } from '../../../contracts/segment-definition.js';
 
 /** Wire shapes the customers pages read (types only: zod stays out of the chunk). */
@@ -20,22 +21,9 @@ export type Segments = z.infer<typeof CustomerSegments>;
 export type SegmentListView = z.infer<typeof SegmentList>;
 export type Message = z.infer<typeof MessageView>;
 
-/** GET /api/customers/:id/journeys (the route's own schema). */
-export interface JourneyRuns {
-  runs: Array<{ id: number; journeyId: string; journeyName: string; version: number; status: string; step: string; variant: string | null; wakeAt: string | null; enteredAt: string; endedAt: string | null; endReason: string | null; error: string | null }>;
-}
-
-/** GET /api/customers/:id/recommendations. */
-export interface Recommendations {
-  products: Array<{ productId: string; name: string | null; category: string | null; price: number | null; score: number; reason: string }>;
-}
-
-/** GET /api/customers/:id/subscriptions. */
-export interface Subscriptions {
-  groups: Array<{ id: string; name: string; channel: string; subscribed: boolean; explicit: boolean }>;
-  unsubscribedFromAll: string[];
-  suppressed: Array<{ channel: string; address: string; reason: string }>;
-}
+export type JourneyRuns = z.infer<typeof CustomerJourneyRuns>;
+export type Recommendations = z.infer<typeof CustomerRecommendations>;
+export type Subscriptions = z.infer<typeof CustomerSubscriptions>;
 
 /** A stage as the lifecycle model names it. */
 export interface StageDef {

@@ -13,7 +13,7 @@ const GROUPS = [
  * Every catalogue metric over the period, as small tiles in two groups by its
  * leading/lagging tag. Waits for `enabled` (the headline KPIs first) before asking.
  */
-export function IndicatorGroups({ catalogue, from, to, enabled }: { catalogue: MetricInfo[] | undefined; from: string; to: string; enabled: boolean }) {
+export function IndicatorGroups({ catalogue, from, to, enabled, currency }: { catalogue: MetricInfo[] | undefined; from: string; to: string; enabled: boolean; currency: string }) {
   const metrics = catalogue ?? [];
   const results = useMetrics(
     metrics.map((m) => ({ name: m.name, from, to })),
@@ -33,7 +33,7 @@ export function IndicatorGroups({ catalogue, from, to, enabled }: { catalogue: M
                   <li key={m.name} className="ov-tile" data-metric={m.name} title={m.definition}>
                     <span className="ov-tile-title">{m.title}</span>
                     <span className="ov-tile-value">
-                      {r.data ? fmtUnit(r.data.total, r.data.unit) : r.error ? <span className="ov-tile-error" title={r.error.message}>unavailable</span> : <span className="muted">…</span>}
+                      {r.data ? fmtUnit(r.data.total, r.data.unit, currency) : r.error ? <span className="ov-tile-error" title={r.error.message}>unavailable</span> : <span className="muted">…</span>}
                     </span>
                     <span className="ov-tile-group">{m.group}</span>
                   </li>

@@ -1,12 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { MetricInfo } from '../../../contracts/metrics.js';
-import type { WorkspaceView } from '../../../contracts/workspace.js';
 import { useApi } from '../../api/hooks.js';
+import { useWorkspace } from '../../api/workspace.js';
 import { Card, PageHeader } from '../../components/layout.js';
 import { ErrorNote, Loading } from '../../components/states.js';
 import { setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
-import { dayStartISO, fmtRange, PERIODS, periodFromSearch, periodsFor } from './dates.js';
+import { dayStartISO, fmtRange } from '../../components/dates.js';
+import { PERIODS, periodFromSearch, periodsFor } from './dates.js';
 import { IndicatorGroups } from './IndicatorGroups.js';
 import { KpiCard } from './KpiCard.js';
 import { HEADLINE } from './kpis.js';
@@ -39,8 +40,8 @@ function PeriodPicker({ value }: { value: number }) {
 export default function OverviewPage(_props: PageProps) {
   const { search } = useLocation();
   const days = periodFromSearch(search);
-  const ws = useApi<WorkspaceView>('/api/workspace', undefined, { staleTime: 5 * 60_000 });
-  const tz = ws.data?.timezone;
+  const ws = useWorkspace();
+  const tz = ws.timezone;
   const periods = useMemo(() => (tz ? periodsFor(days, tz) : null), [days, tz]);
 
   const current = useMetrics(periods ? HEADLINE.map((k) => ({ name: k.name, from: periods.from, to: periods.to })) : [], periods !== null);
@@ -65,7 +66,7 @@ export default function OverviewPage(_props: PageProps) {
   const flowRange = periods && tz ? { from: dayStartISO(periods.from, tz), to: dayStartISO(periods.to, tz) } : undefined;
   const flows = useApi<FlowsView>(flowRange ? '/api/lifecycle/flows' : null, flowRange, { keepPrevious: true, enabled: rest && flowRange !== undefined });
 
-  if (ws.error) return <ErrorNote error={ws.error} retry={() => void ws.refetch()} />;
+  if (ws.error) return <ErrorNote error={ws.error} retry={() => void ws.query.refetch()} />;
   if (!periods) return <Loading label="Loading the workspace…" />;
 
   return (
@@ -81,7 +82,7 @@ export default function OverviewPage(_props: PageProps) {
       />
       <div className="grid grid-4 ov-kpis" aria-label="Headline KPIs" role="region">
         {HEADLINE.map((k, i) => (
-          <KpiCard key={k.name} kpi={k} current={current[i]!} previous={previous[i]!} title={k.label} />
+          <KpiCard key={k.name} kpi={k} current={current[i]!} previous={previous[i]!} title={k.label} currency={ws.currency} />
         ))}
       </div>
       <div className="grid ov-charts section">
@@ -92,7 +93,7 @@ export default function OverviewPage(_props: PageProps) {
           <StageSankey model={model.data} flows={flows.data} error={model.error ?? flows.error} loading={!rest || model.isPending || flows.isPending} />
         </Card>
       </div>
-      <IndicatorGroups catalogue={catalogue.data?.metrics} from={periods.from} to={periods.to} enabled={allSettled} />
+      <IndicatorGroups catalogue={catalogue.data?.metrics} from={periods.from} to={periods.to} enabled={allSettled} currency={ws.currency} />
       {catalogue.error ? <ErrorNote error={catalogue.error} retry={() => void catalogue.refetch()} /> : null}
     </div>
   );

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { JobView } from '../../../contracts/lifecycle.js';
 import type { RfmView } from '../../../contracts/segment-definition.js';
 import { useApi, useApiMutation } from '../../api/hooks.js';
+import { useWorkspace } from '../../api/workspace.js';
 import { Card } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import { fmtDateTime, fmtMoney, fmtNumber, fmtPercent } from '../../components/format.js';
@@ -46,6 +47,7 @@ export function RfmTab() {
 }
 
 function RfmBody({ rfm }: { rfm: Rfm }) {
+  const { currency } = useWorkspace();
   const total = rfm.groups.reduce((s, g) => s + g.count, 0);
   const max = Math.max(1, ...rfm.groups.map((g) => g.count));
   return (
@@ -82,7 +84,7 @@ function RfmBody({ rfm }: { rfm: Rfm }) {
                     <span className="seg-rfm-count" data-testid="rfm-cell-count">
                       {fmtNumber(g.count)}
                     </span>
-                    <span className="seg-rfm-money">{fmtMoney(g.monetary)} avg revenue</span>
+                    <span className="seg-rfm-money">{fmtMoney(g.monetary, currency)} avg revenue</span>
                   </button>
                 );
               }),
@@ -118,7 +120,7 @@ function RfmBody({ rfm }: { rfm: Rfm }) {
                   <td className="num">{fmtPercent(g.share)}</td>
                   <td className="num">{fmtNumber(g.recencyDays, 0)}</td>
                   <td className="num">{fmtNumber(g.frequency, 1)}</td>
-                  <td className="num">{fmtMoney(g.monetary)}</td>
+                  <td className="num">{fmtMoney(g.monetary, currency)}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { useApi, useApiMutation } from '../../api/hooks.js';
+import { useApiMutation } from '../../api/hooks.js';
+import { useWorkspace } from '../../api/workspace.js';
 import { signIn, useSession } from '../../api/session.js';
 import { Card } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
@@ -9,7 +10,7 @@ import { currencyOptions, timezoneOptions } from './options.js';
 
 /** The workspace's name, timezone and currency. */
 export function WorkspaceSection() {
-  const q = useApi<WorkspaceView>('/api/workspace');
+  const { query: q } = useWorkspace();
   return (
     <Card title="Workspace">
       <QueryView query={q}>{(ws) => <WorkspaceForm ws={ws} />}</QueryView>

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
-import { JourneyInput, JourneyList, JourneyView } from '../../../contracts/journey.js';
+import { CustomerJourneyRuns, JourneyInput, JourneyList, JourneyStatsView, JourneyView } from '../../../contracts/journey.js';
 import type { Db } from '../../db/client.js';
 import type { ModelCache } from '../../lifecycle/models.repo.js';
 import { journeyStats } from '../../journeys/journey-stats.js';
@@ -16,21 +16,6 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 const security = [{ adminKey: [] }];
 const tags = ['journeys'];
 const IdParams = z.object({ id: z.string().min(1).max(100) });
-
-const VariantStats = z.object({ variant: z.string(), entered: z.number(), converted: z.number(), rate: z.number().nullable(), liftVsHoldout: z.number().nullable(), pValue: z.number().nullable() });
-const JourneyStatsView = z.object({
-  entered: z.number(),
-  active: z.number(),
-  converted: z.number(),
-  completed: z.number(),
-  exited: z.number(),
-  failed: z.number(),
-  activeByStep: z.record(z.string(), z.number()),
-  endedByReason: z.record(z.string(), z.number()),
-  messages: z.record(z.string(), z.record(z.string(), z.number())),
-  skippedByReason: z.record(z.string(), z.number()),
-  variants: z.array(VariantStats).describe('Per A/B variant: conversion, lift over the holdout and the p-value of a two-proportion z-test against it'),
-});
 
 export function journeyView(j: StoredJourney) {
   return {
@@ -161,22 +146,8 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     },
   });
 
-  const RunView = z.object({
-    id: z.number().int(),
-    journeyId: z.string(),
-    journeyName: z.string(),
-    version: z.number().int(),
-    status: z.string().describe('active | waiting | completed | converted | exited | failed'),
-    step: z.string().describe('Where the run is (or ended)'),
-    variant: z.string().nullable(),
-    wakeAt: z.string().nullable().describe('When a waiting run moves on by itself'),
-    enteredAt: z.string(),
-    endedAt: z.string().nullable(),
-    endReason: z.string().nullable(),
-    error: z.string().nullable().describe('Why a failed run failed'),
-  });
   r.get('/api/customers/:id/journeys', {
-    schema: { tags: ['customers', 'journeys'], summary: "The customer's journey runs, newest first: where each stands, or how it ended", security, params: IdParams.extend({ id: z.string().min(1).max(512) }), response: { 200: z.object({ runs: z.array(RunView) }), ...errors } },
+    schema: { tags: ['customers', 'journeys'], summary: "The customer's journey runs, newest first: where each stands, or how it ended", security, params: IdParams.extend({ id: z.string().min(1).max(512) }), response: { 200: CustomerJourneyRuns, ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const c = await findCustomerId(deps.db, ws.id, req.params.id);

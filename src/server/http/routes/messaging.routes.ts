@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { Channel } from '../../../contracts/journey.js';
-import { MessageStatus, MessageView, MessagingSettingsInput, SubscriptionGroupInput, SubscriptionGroupView } from '../../../contracts/messaging.js';
+import { CustomerSubscriptions, MessageStatus, MessageView, MessagingSettingsInput, SubscriptionGroupInput, SubscriptionGroupView } from '../../../contracts/messaging.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { allGroupsKey } from '../../channels/policy.js';
@@ -161,12 +161,6 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     },
   });
 
-  const Subscriptions = z.object({
-    groups: z.array(z.object({ id: z.string(), name: z.string(), channel: Channel, subscribed: z.boolean(), explicit: z.boolean().describe('The customer chose; otherwise the group default') })),
-    unsubscribedFromAll: z.array(Channel),
-    suppressed: z.array(z.object({ channel: z.string(), address: z.string(), reason: z.string() })),
-  });
-
   const subscriptions = async (ws: number, c: number) => {
     const { rows: groups } = await deps.db.query<{ id: string; name: string; channel: z.infer<typeof Channel>; opt_in: boolean; subscribed: boolean | null }>(
       `SELECT g.id, g.name, g.channel, g.opt_in, c.subscribed FROM subscription_groups g LEFT JOIN consents c ON c.workspace_id = g.workspace_id AND c.group_id = g.id AND c.customer_id = $2
@@ -187,7 +181,7 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
   };
 
   r.get('/api/customers/:id/subscriptions', {
-    schema: { tags: ['customers', 'messaging'], summary: "The customer's consent per subscription group, and suppressed addresses", security, params: IdParams, response: { 200: Subscriptions, ...errors } },
+    schema: { tags: ['customers', 'messaging'], summary: "The customer's consent per subscription group, and suppressed addresses", security, params: IdParams, response: { 200: CustomerSubscriptions, ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       return subscriptions(ws.id, await customer(ws.id, req.params.id));
@@ -204,7 +198,7 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
         groups: z.record(z.string(), z.boolean()).default({}).describe('group id → subscribed'),
         all: z.record(Channel, z.boolean()).optional().describe('channel → false to unsubscribe from everything on it, true to undo'),
       }),
-      response: { 200: Subscriptions, ...errors },
+      response: { 200: CustomerSubscriptions, ...errors },
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { JobView } from '../../../contracts/lifecycle.js';
+import { CustomerRecommendations, ProductScore } from '../../../contracts/predictions.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { enqueueJob } from '../../jobs/jobs.repo.js';
@@ -17,8 +18,6 @@ const tags = ['recommendations'];
 
 /** The job kind that rebuilds products, bought-together pairs and per-customer recommendations. */
 export const RECOMMEND_JOB = 'predict.recommendations';
-
-const Product = z.object({ productId: z.string(), name: z.string().nullable(), category: z.string().nullable(), price: z.number().nullable(), score: z.number() });
 
 /** Products from the order history, what is bought together, and each customer's next best products. */
 export function recommendationRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver }): void {
@@ -50,7 +49,7 @@ export function recommendationRoutes(app: FastifyInstance, deps: { db: Db; keys:
       summary: 'Products most often in the same order as this one (cosine of order counts)',
       security,
       params: z.object({ id: z.string().min(1).max(200) }),
-      response: { 200: z.object({ productId: z.string(), products: z.array(Product.extend({ together: z.number().int() })) }), ...errors },
+      response: { 200: z.object({ productId: z.string(), products: z.array(ProductScore.extend({ together: z.number().int() })) }), ...errors },
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
@@ -66,7 +65,7 @@ export function recommendationRoutes(app: FastifyInstance, deps: { db: Db; keys:
       summary: "A customer's next best products, with why (similar: from what they bought; popular: best sellers)",
       security,
       params: z.object({ id: z.string().min(1).max(200) }),
-      response: { 200: z.object({ products: z.array(Product.extend({ reason: z.string() })) }), ...errors },
+      response: { 200: CustomerRecommendations, ...errors },
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
