@@ -91,6 +91,17 @@ export const CustomerSubscriptions = z.object({
   suppressed: z.array(z.object({ channel: z.string(), address: z.string(), reason: z.string() })),
 });
 
+/** How this server sends on one channel. Providers are set with environment variables on the server, not through the API. */
+export const ChannelStatus = z.object({
+  channel: Channel,
+  transport: z.enum(['smtp', 'sms_api', 'outbox', 'http', 'inbox']).describe('smtp / sms_api: a provider is set; outbox: rendered and kept, not sent; http: webhooks to the URL a step names; inbox: in-app messages read with GET /v1/inbox'),
+  sends: z.boolean().describe('False when messages on this channel stay in the outbox'),
+  target: z.string().nullable().describe('The SMTP server or SMS API host and port (never credentials)'),
+  from: z.string().nullable().describe('The default sender: EMAIL_FROM, SMS_FROM'),
+});
+export const ChannelsView = z.object({ channels: z.array(ChannelStatus) });
+export type ChannelStatus = z.infer<typeof ChannelStatus>;
+
 export const MessageStatus = z.enum(['queued', 'sending', 'sent', 'delivered', 'failed', 'skipped', 'bounced']);
 
 export const MessageView = z.object({

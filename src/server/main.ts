@@ -19,7 +19,7 @@ import cliProgress from 'cli-progress';
 import { getModel, ModelCache } from './lifecycle/models.repo.js';
 import { recomputeStages } from './lifecycle/stage-service.js';
 import { stageDistribution } from './lifecycle/stages.read.js';
-import { sendersFromConfig } from './channels/senders.js';
+import { describeChannels, sendersFromConfig } from './channels/senders.js';
 import { JourneyWorker } from './journeys/journey-worker.js';
 import { analyticsSyncer } from './analytics/facts.js';
 import { buildReport, reportCsv, reportMarkdown } from './analytics/report.js';
@@ -58,6 +58,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     segmentRefreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000,
     analyticsSyncMs: config.TENURE_ANALYTICS_SYNC_SECONDS === undefined ? undefined : config.TENURE_ANALYTICS_SYNC_SECONDS * 1000,
     senders,
+    channels: describeChannels(senders, config),
     deliveryLeaseMs: config.TENURE_DELIVERY_LEASE_SECONDS * 1000,
     publicUrl: (config.TENURE_PUBLIC_URL ?? `http://${host}:${listenPort}`).replace(/\/$/, ''),
   });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ChannelStatus } from '../contracts/messaging.js';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { openDb, type Db } from '../server/db/client.js';
@@ -83,7 +84,7 @@ export async function makeWorkspace(db: Db, slug = 'default') {
 }
 
 /** The real HTTP server on an ephemeral loopback port. */
-export async function startServer(db: Db, opts: { stages?: null; segments?: null; dashboardDir?: string } = {}): Promise<{ url: string; app: FastifyInstance; close(): Promise<void> }> {
+export async function startServer(db: Db, opts: { stages?: null; segments?: null; dashboardDir?: string; channels?: ChannelStatus[] } = {}): Promise<{ url: string; app: FastifyInstance; close(): Promise<void> }> {
   const app = await buildApp({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...opts });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, app, close: () => app.close() };

@@ -93,6 +93,16 @@ export const settingsSteps: BrowserStep[] = [
       await open('/settings?tab=messaging');
       const form = page.getByRole('form', { name: 'Messaging settings' });
       await form.waitFor();
+      // Beside the form, each channel as the server sends it (the test server sets no provider: email and SMS to the outbox).
+      const channels = await env.api<{ channels: Array<{ channel: string; transport: string; sends: boolean }> }>('/api/channels');
+      const rows = page.getByRole('table', { name: 'Channels' }).locator('tbody tr');
+      await rows.first().waitFor();
+      assert.deepEqual(
+        await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-channel'), tr.getAttribute('data-transport')])),
+        channels.channels.map((c) => [c.channel, c.transport]),
+      );
+      const email = page.getByRole('table', { name: 'Channels' }).locator('tr[data-channel="email"]');
+      assert.match(await email.innerText(), channels.channels.find((c) => c.channel === 'email')!.sends ? /sends/ : /outbox only/);
       if (before.caps.length === 0) {
         await form.getByRole('button', { name: 'Add a cap' }).click();
       }

@@ -1,3 +1,4 @@
+import type { ChannelStatus } from '../../contracts/messaging.js';
 import type { Config } from '../config.js';
 import type { Senders } from './dispatcher.js';
 import { createEmailTransport } from './email-transport.js';
@@ -12,6 +13,29 @@ export function sendersFromConfig(config: Config): Senders & { close(): void } {
       ? createSmsTransport({ baseUrl: config.SMS_API_URL, accountSid: config.SMS_ACCOUNT_SID, authToken: config.SMS_AUTH_TOKEN, from: config.SMS_FROM })
       : null;
   return { email, sms, webhook: sendWebhook, emailFrom: config.EMAIL_FROM, close: () => email?.close() };
+}
+
+/** Host and port of a provider URL, without user, password or path. */
+function hostOf(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return u.port ? `${u.hostname}:${u.port}` : u.hostname;
+  } catch {
+    return null;
+  }
+}
+
+/** What GET /api/channels reports: each channel's transport, from the senders and (when known) the configuration they came from. */
+export function describeChannels(senders: Senders, config?: Pick<Config, 'SMTP_URL' | 'SMS_API_URL' | 'SMS_FROM'>): ChannelStatus[] {
+  return [
+    senders.email
+      ? { channel: 'email', transport: 'smtp', sends: true, target: hostOf(config?.SMTP_URL), from: senders.emailFrom }
+      : { channel: 'email', transport: 'outbox', sends: false, target: null, from: senders.emailFrom },
+    senders.sms ? { channel: 'sms', transport: 'sms_api', sends: true, target: hostOf(config?.SMS_API_URL), from: config?.SMS_FROM ?? null } : { channel: 'sms', transport: 'outbox', sends: false, target: null, from: null },
+    { channel: 'webhook', transport: 'http', sends: true, target: null, from: null },
+    { channel: 'inapp', transport: 'inbox', sends: true, target: null, from: null },
+  ];
 }
 
 /** Every channel to the outbox (tests, and a server with nothing configured). */

@@ -27,7 +27,8 @@ import { healthRoutes } from './routes/health.routes.js';
 import { ingestRoutes } from './routes/ingest.routes.js';
 import { JourneyWorker } from '../journeys/journey-worker.js';
 import type { Senders } from '../channels/dispatcher.js';
-import { outboxSenders } from '../channels/senders.js';
+import { describeChannels, outboxSenders } from '../channels/senders.js';
+import type { ChannelStatus } from '../../contracts/messaging.js';
 import { EMAIL_LINK_CLICKED, EMAIL_OPENED } from '../channels/tracking.js';
 import { journeyRoutes } from './routes/journeys.routes.js';
 import { templateRoutes } from './routes/templates.routes.js';
@@ -74,6 +75,8 @@ export interface AppDeps {
   journeys?: JourneyWorker | null;
   /** Channels for the journey engine made here (default: everything to the outbox). */
   senders?: Senders;
+  /** What GET /api/channels reports (default: described from `senders`, without hosts). */
+  channels?: ChannelStatus[];
   /** Base URL customers reach this server at, for links in messages (default http://127.0.0.1:3000). */
   publicUrl?: string;
   /** See JourneyWorkerOptions.leaseMs. */
@@ -239,7 +242,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   journeyRoutes(app, { db, keys, models, notify });
   templateRoutes(app, { db, keys, notify });
-  messagingRoutes(app, { db, keys, notify });
+  messagingRoutes(app, { db, keys, notify, channels: deps.channels ?? describeChannels(deps.senders ?? outboxSenders()) });
   trackingRoutes(app, { db, onCustomerEvents: customerEvents });
   inboxRoutes(app, { db, keys, onCustomerEvents: customerEvents });
   spendRoutes(app, { db, keys });

@@ -2,6 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../db/client.js';
 import { syncFacts } from '../analytics/facts.js';
+import { describeChannels, sendersFromConfig } from '../channels/senders.js';
+import { loadConfig } from '../config.js';
 import { basic, dbTargets, http, makeWorkspace, startServer, until } from '../../test-support/harness.js';
 
 for (const target of dbTargets()) {
@@ -155,6 +157,47 @@ for (const target of dbTargets()) {
       assert.equal(refused.body.error.code, 'conflict');
       assert.match(refused.body.error.message, new RegExp(j.body.id));
       assert.deepEqual((await api('/api/subscription-groups')).body.groups.map((x: { id: string }) => x.id), ['promos'], 'still there');
+    });
+
+    it('reports each channel as the outbox when no provider is set, and needs the admin key', async () => {
+      const r = await api('/api/channels');
+      assert.equal(r.status, 200);
+      assert.deepEqual(
+        r.body.channels.map((c: { channel: string; transport: string; sends: boolean }) => [c.channel, c.transport, c.sends]),
+        [
+          ['email', 'outbox', false],
+          ['sms', 'outbox', false],
+          ['webhook', 'http', true],
+          ['inapp', 'inbox', true],
+        ],
+      );
+      assert.equal((await http(`${server.url}/api/channels`)).status, 401);
+      assert.equal((await http(`${server.url}/api/channels`, { auth: basic(writeKey) })).status, 401);
+    });
+
+    it('reports the SMTP server and SMS API a server was started with, never their credentials', async () => {
+      const config = loadConfig({
+        SMTP_URL: 'smtp://mailer:s3cret-pass@127.0.0.1:2525',
+        EMAIL_FROM: 'Coffee Co <hello@coffee.example>',
+        SMS_API_URL: 'https://sms.example.com:8443/twilio',
+        SMS_ACCOUNT_SID: 'AC123',
+        SMS_AUTH_TOKEN: 'tok-very-secret',
+        SMS_FROM: '+15550001111',
+      });
+      const senders = sendersFromConfig(config);
+      const other = await startServer(db, { stages: null, segments: null, channels: describeChannels(senders, config) });
+      try {
+        const r = await http(`${other.url}/api/channels`, { auth: `Bearer ${adminKey}` });
+        assert.equal(r.status, 200);
+        const by = Object.fromEntries(r.body.channels.map((c: { channel: string }) => [c.channel, c]));
+        assert.deepEqual(by.email, { channel: 'email', transport: 'smtp', sends: true, target: '127.0.0.1:2525', from: 'Coffee Co <hello@coffee.example>' });
+        assert.deepEqual(by.sms, { channel: 'sms', transport: 'sms_api', sends: true, target: 'sms.example.com:8443', from: '+15550001111' });
+        const text = JSON.stringify(r.body);
+        for (const secret of ['s3cret-pass', 'mailer', 'tok-very-secret', 'AC123']) assert.ok(!text.includes(secret), `${secret} is not shown`);
+      } finally {
+        await other.close();
+        senders.close();
+      }
     });
   });
 }

@@ -1,48 +1,72 @@
-import { Card } from '../../components/layout.js';
+import type { z } from 'zod';
+import type { ChannelsView } from '../../../contracts/messaging.js';
+import { useApi } from '../../api/hooks.js';
+import { Badge, Card } from '../../components/layout.js';
+import { QueryView } from '../../components/states.js';
 import { Link } from '../../router.js';
+import { channelLabel } from './options.js';
 
-/** Where email and SMS providers are configured: environment variables (no endpoint says which are set). */
+type Channels = z.infer<typeof ChannelsView>;
+type Transport = Channels['channels'][number]['transport'];
+
+/** How each transport sends, and the environment variables that set it. */
+const HOW: Record<Transport, { via: string; vars: string }> = {
+  smtp: { via: 'SMTP', vars: 'SMTP_URL, EMAIL_FROM, SMTP_POOL_SIZE' },
+  sms_api: { via: 'Twilio-compatible SMS API', vars: 'SMS_API_URL, SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM' },
+  outbox: { via: 'Outbox: rendered and kept, not sent', vars: '' },
+  http: { via: 'HTTP POST to the URL the step names, signed', vars: '' },
+  inbox: { via: 'In-app inbox (GET /v1/inbox with the write key)', vars: '' },
+};
+const OUTBOX_VARS: Record<string, string> = { email: 'SMTP_URL, EMAIL_FROM', sms: 'SMS_API_URL, SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM' };
+
+/** The channels as this server sends them (GET /api/channels). Providers are set with environment variables on the server, not here. */
 export function ProvidersNote() {
+  const q = useApi<Channels>('/api/channels', undefined, { staleTime: 60_000 });
   return (
-    <Card title="Email & SMS providers">
+    <Card title="Where messages go">
       <p className="muted set-help">
-        Providers are set on the server with environment variables, not here, and the API does not report which are set. A channel without its provider sends nothing: its
-        messages are kept in the <Link to="/outbox">Outbox</Link>.
+        Providers are set on the server with environment variables, then the server is restarted. A channel without its provider sends nothing: its messages are kept in the{' '}
+        <Link to="/outbox">Outbox</Link>. Links in messages (tracking, unsubscribe) start with <code>TENURE_PUBLIC_URL</code>.
       </p>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Channel</th>
-              <th scope="col">Variables</th>
-              <th scope="col">Unset</th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              <td>Email (SMTP)</td>
-              <td>
-                <code>SMTP_URL</code> (smtp:// or smtps://, user:pass@ included), <code>EMAIL_FROM</code>, <code>SMTP_POOL_SIZE</code>
-              </td>
-              <td>emails go to the outbox</td>
-            </tr>
-            <tr>
-              <td>SMS (Twilio-compatible)</td>
-              <td>
-                <code>SMS_API_URL</code> with <code>SMS_ACCOUNT_SID</code>, <code>SMS_AUTH_TOKEN</code>, <code>SMS_FROM</code>
-              </td>
-              <td>SMS go to the outbox</td>
-            </tr>
-            <tr>
-              <td>Links in messages</td>
-              <td>
-                <code>TENURE_PUBLIC_URL</code> (base URL for tracking and unsubscribe links)
-              </td>
-              <td>http://HOST:PORT</td>
-            </tr>
-          </tbody>
-        </table>
-      </div>
+      <QueryView query={q} empty={{ title: 'No channels reported' }} isEmpty={(d) => d.channels.length === 0}>
+        {(d) => (
+          <div className="table-wrap">
+            <table aria-label="Channels">
+              <thead>
+                <tr>
+                  <th scope="col">Channel</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">How</th>
+                  <th scope="col">From</th>
+                  <th scope="col">Set with</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.channels.map((c) => {
+                  const vars = c.transport === 'outbox' ? (OUTBOX_VARS[c.channel] ?? '') : HOW[c.transport].vars;
+                  return (
+                    <tr key={c.channel} data-channel={c.channel} data-transport={c.transport}>
+                      <td>{channelLabel(c.channel)}</td>
+                      <td>{c.sends ? <Badge tone="good">sends</Badge> : <Badge tone="warn">outbox only</Badge>}</td>
+                      <td>
+                        {HOW[c.transport].via}
+                        {c.target ? (
+                          <>
+                            {' '}
+                            via <code>{c.target}</code>
+                          </>
+                        ) : null}
+                      </td>
+                      <td>{c.from ?? <span className="muted">—</span>}</td>
+                      <td>{vars ? <code>{vars}</code> : <span className="muted">nothing to set</span>}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryView>
     </Card>
   );
 }

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { Channel } from '../../../contracts/journey.js';
-import { CustomerSubscriptions, MessageStatus, MessageView, MessagingSettingsInput, SubscriptionGroupInput, SubscriptionGroupView } from '../../../contracts/messaging.js';
+import { ChannelsView, type ChannelStatus, CustomerSubscriptions, MessageStatus, MessageView, MessagingSettingsInput, SubscriptionGroupInput, SubscriptionGroupView } from '../../../contracts/messaging.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { allGroupsKey } from '../../channels/policy.js';
@@ -46,8 +46,21 @@ export interface MessagingNotifier {
 }
 
 /** Admin API: subscription groups, messaging settings (caps, quiet hours), messages (the outbox), consent, tasks, provider feedback. */
-export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; notify?: MessagingNotifier }): void {
+export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; notify?: MessagingNotifier; channels: ChannelStatus[] }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/api/channels', {
+    schema: {
+      tags: ['messaging'],
+      summary: 'How this server sends on each channel: the provider set with environment variables (SMTP_URL, SMS_API_URL, …), or the outbox',
+      security,
+      response: { 200: ChannelsView, ...errors },
+    },
+    handler: async (req) => {
+      await authenticateAdmin(deps.keys, req);
+      return { channels: deps.channels };
+    },
+  });
   const customer = async (ws: number, id: string) => {
     const c = await findCustomerId(deps.db, ws, id);
     if (c === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${id}"`);
