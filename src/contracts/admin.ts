@@ -19,6 +19,7 @@ export const CustomerSummary = z.object({
   acquisitionChannel: z.string().describe('First-touch channel; "direct" when no campaign or referrer was ever seen'),
   stage: z.string().nullable().describe('Current lifecycle stage (null until first evaluated, a moment after the first event)'),
   stageSince: z.string().nullable(),
+  churnRisk: z.number().nullable().describe('Churn risk 0–100 from the churn model (null until the model has scored the customer; churned customers are not scored)'),
 });
 
 export const CustomerDetail = CustomerSummary.extend({
@@ -45,6 +46,8 @@ export const CustomerListQuery = z.object({
   q: z.string().max(200).optional().describe('Case-insensitive match on userId, anonymousId, email or name'),
   stage: z.string().min(1).max(40).optional().describe('Only customers in this lifecycle stage'),
   segment: z.string().min(1).max(100).optional().describe('Only members of this segment (its id)'),
+  riskAtLeast: z.coerce.number({ error: 'riskAtLeast must be a number from 0 to 100' }).min(0, 'riskAtLeast must be from 0 to 100').max(100, 'riskAtLeast must be from 0 to 100').optional().describe('Only customers whose churn risk (0–100) is at least this'),
+  riskBelow: z.coerce.number({ error: 'riskBelow must be a number from 0 to 100' }).min(0, 'riskBelow must be from 0 to 100').max(100, 'riskBelow must be from 0 to 100').optional().describe('Only customers whose churn risk (0–100) is below this; customers without a score never match a risk filter'),
 });
 
 export const EventSchema = z.object({

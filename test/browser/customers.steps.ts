@@ -8,6 +8,7 @@ interface Summary {
   anonymousIds: string[];
   traits: Record<string, unknown>;
   stage: string | null;
+  churnRisk: number | null;
 }
 interface List {
   customers: Summary[];
@@ -69,15 +70,18 @@ export const customersSteps: BrowserStep[] = [
       assert.equal(badges.length, byStage.customers.length);
       assert.ok(badges.every((b) => b === stage), `every badge is ${stage}: ${badges.join(',')}`);
 
-      // Risk: a risk segment filters by that segment, as the API does.
+      // Risk: a churn-risk band asks the API for that range; each row shows its risk, inside the band.
       await page.getByRole('button', { name: 'Clear filters' }).click();
       await expectRows(page, first, 'clearing the filters shows the first page again');
-      const risky = await ctx.env.api<List>('/api/customers?limit=50&segment=seg_valuable_at_risk');
-      assert.ok(risky.customers.length > 0, 'the demo has valuable customers slipping away');
-      await page.getByLabel('Risk', { exact: true }).selectOption({ label: 'Segment: Valuable and slipping away' });
-      await until(async () => assert.equal(new URL(page.url()).searchParams.get('segment'), 'seg_valuable_at_risk'));
-      await expectRows(page, risky, 'the risk choice shows the segment’s members');
-      assert.equal(await page.getByLabel('Segment', { exact: true }).inputValue(), 'seg_valuable_at_risk', 'the segment filter shows it too');
+      const risky = await ctx.env.api<List>('/api/customers?limit=50&riskAtLeast=50');
+      assert.ok(risky.customers.length > 0, 'the demo has customers at high churn risk');
+      await page.getByLabel('Risk', { exact: true }).selectOption({ label: 'High (50 and over)' });
+      await until(async () => assert.equal(new URL(page.url()).searchParams.get('riskAtLeast'), '50'));
+      await expectRows(page, risky, 'the high-risk rows are the API’s answer');
+      const shownRisks = await table(page).locator('tbody tr td[data-risk]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-risk'))));
+      assert.deepEqual(shownRisks, risky.customers.map((c) => c.churnRisk), 'each row carries the API’s risk');
+      assert.ok(shownRisks.every((r) => r >= 50), `every shown risk is 50 or more: ${shownRisks.join(',')}`);
+      await ctx.shots('customers-high-risk');
 
       // Search by a known email (clear the filters first).
       await page.getByRole('button', { name: 'Clear filters' }).click();

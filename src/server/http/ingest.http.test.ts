@@ -232,6 +232,47 @@ for (const target of dbTargets()) {
       assert.equal(ids.size, 20);
     });
 
+    it('filters customers by churn risk, shows each one\'s risk, and refuses a range nobody could match', async () => {
+      const risks = [5, 19.96, 20, 49.9, 50, 88.25];
+      for (let i = 0; i < risks.length; i++) await send('/v1/identify', { userId: `risk-${i}`, traits: { plan: 'risk' } });
+      await send('/v1/identify', { userId: 'risk-none', traits: { plan: 'risk' } });
+      for (let i = 0; i < risks.length; i++) {
+        await db.query(
+          `INSERT INTO customer_scores (workspace_id, customer_id, name, value, computed_at)
+           SELECT workspace_id, id, 'churn_risk', to_jsonb($3::float8), now() FROM customers WHERE workspace_id = $1 AND user_id = $2`,
+          [ws.workspace.id, `risk-${i}`, risks[i]],
+        );
+      }
+      const ids = async (query: string) => {
+        const r = await admin(`/api/customers?limit=100&q=risk-&${query}`);
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        return r.body.customers.map((c: { userId: string }) => c.userId).sort();
+      };
+      assert.deepEqual(await ids('riskAtLeast=50'), ['risk-4', 'risk-5'], 'at least is inclusive');
+      assert.deepEqual(await ids('riskAtLeast=20&riskBelow=50'), ['risk-2', 'risk-3'], 'below is exclusive');
+      assert.deepEqual(await ids('riskBelow=20'), ['risk-0', 'risk-1'], 'an unscored customer matches no risk filter');
+      assert.equal((await ids('')).length, 7, 'without a filter, everyone');
+
+      const shown = await admin('/api/customers?limit=100&q=risk-');
+      const by = Object.fromEntries(shown.body.customers.map((c: { userId: string; churnRisk: number | null }) => [c.userId, c.churnRisk]));
+      assert.equal(by['risk-5'], 88.3, 'rounded to one decimal');
+      assert.equal(by['risk-1'], 20, '19.96 shows as 20.0');
+      assert.equal(by['risk-none'], null);
+
+      for (const [query, field] of [
+        ['riskAtLeast=101', 'riskAtLeast'],
+        ['riskBelow=-1', 'riskBelow'],
+        ['riskAtLeast=high', 'riskAtLeast'],
+        ['riskAtLeast=60&riskBelow=40', 'riskBelow'],
+        ['riskAtLeast=50&riskBelow=50', 'riskBelow'],
+      ] as const) {
+        const r = await admin(`/api/customers?${query}`);
+        assert.equal(r.status, 400, query);
+        assert.equal(r.body.error.code, 'validation_failed', query);
+        assert.match(JSON.stringify(r.body.error), new RegExp(field), query);
+      }
+    });
+
     it('serves health and the OpenAPI document', async () => {
       const h = await http(`${server.url}/health`);
       assert.equal(h.status, 200);

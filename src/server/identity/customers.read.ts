@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AccountDetail, CustomerDetail, CustomerSummary } from '../../contracts/admin.js';
 import type { Queryable } from '../db/client.js';
+import { CHURN_SCORE } from '../predict/churn-train.js';
 import type { Touch } from './attribution.js';
 
 type Summary = z.infer<typeof CustomerSummary>;
@@ -20,12 +21,14 @@ export async function findCustomerId(db: Queryable, workspaceId: number, id: str
 const SUMMARY_SQL = `c.id, c.user_id, c.created_at, c.traits, c.first_touch,
   (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.type <> 'tenure') AS first_seen_at,
   (SELECT max(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.type <> 'tenure') AS last_seen_at,
-  st.stage, st.since AS stage_since,
+  st.stage, st.since AS stage_since, cr.risk AS churn_risk,
   COALESCE((SELECT array_agg(i.value ORDER BY i.created_at) FROM identities i
              WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.kind = 'anonymous'), '{}') AS anonymous_ids`;
 
-/** Customers with their current stage (alias `st`). */
-const SUMMARY_FROM = `customers c LEFT JOIN stage_states st ON st.workspace_id = c.workspace_id AND st.scope = 'customer' AND st.subject_id = c.id`;
+/** Customers with their current stage (alias `st`) and churn risk (alias `cr`, a number or null). */
+const SUMMARY_FROM = `customers c LEFT JOIN stage_states st ON st.workspace_id = c.workspace_id AND st.scope = 'customer' AND st.subject_id = c.id
+  LEFT JOIN LATERAL (SELECT (s.value)::text::float8 AS risk FROM customer_scores s
+                      WHERE s.customer_id = c.id AND s.name = '${CHURN_SCORE}' AND jsonb_typeof(s.value) = 'number') cr ON true`;
 
 interface SummaryRow {
   id: number;
@@ -38,6 +41,7 @@ interface SummaryRow {
   created_at: Date;
   stage: string | null;
   stage_since: Date | null;
+  churn_risk: number | null;
 }
 
 function toSummary(r: SummaryRow): Summary {
@@ -50,20 +54,22 @@ function toSummary(r: SummaryRow): Summary {
     acquisitionChannel: r.first_touch?.channel ?? 'direct',
     stage: r.stage,
     stageSince: r.stage_since?.toISOString() ?? null,
+    churnRisk: r.churn_risk === null ? null : Math.round(r.churn_risk * 10) / 10,
   };
 }
 
 /** Page through customers, newest first; `cursor` is the last customer id of the previous page. */
-export async function listCustomers(db: Queryable, workspaceId: number, opts: { limit: number; cursor?: number; q?: string; stage?: string; segment?: string }) {
+export async function listCustomers(db: Queryable, workspaceId: number, opts: { limit: number; cursor?: number; q?: string; stage?: string; segment?: string; riskAtLeast?: number; riskBelow?: number }) {
   const q = opts.q?.trim() ? `%${opts.q.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   const { rows } = await db.query<SummaryRow>(
     `SELECT ${SUMMARY_SQL} FROM ${SUMMARY_FROM}
       WHERE c.workspace_id = $1 AND ($2::bigint IS NULL OR c.id < $2) AND ($5::text IS NULL OR st.stage = $5)
+        AND ($7::float8 IS NULL OR cr.risk >= $7) AND ($8::float8 IS NULL OR cr.risk < $8)
         AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM segment_members m WHERE m.workspace_id = c.workspace_id AND m.segment_id = $6 AND m.customer_id = c.id))
         AND ($3::text IS NULL OR c.user_id ILIKE $3 OR c.traits->>'email' ILIKE $3 OR c.traits->>'name' ILIKE $3
              OR EXISTS (SELECT 1 FROM identities i WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.value ILIKE $3))
       ORDER BY c.id DESC LIMIT $4`,
-    [workspaceId, opts.cursor ?? null, q, opts.limit + 1, opts.stage ?? null, opts.segment ?? null],
+    [workspaceId, opts.cursor ?? null, q, opts.limit + 1, opts.stage ?? null, opts.segment ?? null, opts.riskAtLeast ?? null, opts.riskBelow ?? null],
   );
   const page = rows.slice(0, opts.limit);
   return { customers: page.map(toSummary), nextCursor: rows.length > opts.limit ? String(page[page.length - 1]!.id) : null };

@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useApi } from '../../api/hooks.js';
 import { fmtDate, fmtRelative } from '../../components/format.js';
-import { Card, PageHeader } from '../../components/layout.js';
+import { Badge, Card, PageHeader } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import type { PageProps } from '../../routes.js';
 import { Link, navigate, setSearch, useLocation } from '../../router.js';
-import { parseCursors, riskChoices } from './filters.js';
+import { bandOf, parseCursors, RISK_BANDS, riskTone } from './filters.js';
 import { StageBadge } from './StageBadge.js';
 import { customerKey, customerPath, displayName, stagesOf, traitText, type CustomerListView, type ModelResponse, type SegmentListView, type Summary } from './types.js';
 import './customers.css';
@@ -58,6 +58,9 @@ function Row({ c, stageName }: { c: Summary; stageName: (k: string | null) => st
       <td>
         <StageBadge stage={c.stage} name={stageName(c.stage)} />
       </td>
+      <td className="num" data-risk={c.churnRisk ?? ''}>
+        {c.churnRisk === null ? <span className="muted">—</span> : <Badge tone={riskTone(c.churnRisk)}>{c.churnRisk.toFixed(0)}</Badge>}
+      </td>
       <td>{c.acquisitionChannel}</td>
       <td title={c.firstSeenAt}>{fmtDate(c.firstSeenAt)}</td>
       <td title={c.lastSeenAt}>{fmtRelative(c.lastSeenAt)}</td>
@@ -71,29 +74,23 @@ export default function CustomersPage(_props: PageProps) {
   const q = search.get('q') ?? '';
   const stage = search.get('stage') ?? '';
   const segment = search.get('segment') ?? '';
+  const riskAtLeast = search.get('riskAtLeast');
+  const riskBelow = search.get('riskBelow');
+  const band = bandOf(riskAtLeast, riskBelow);
   const cursors = parseCursors(search.get('cursors'));
   const cursor = cursors[cursors.length - 1];
 
   const model = useApi<ModelResponse>('/api/lifecycle/model');
   const segments = useApi<SegmentListView>('/api/segments');
-  const list = useApi<CustomerListView>('/api/customers', { limit: PAGE_SIZE, q: q || undefined, stage: stage || undefined, segment: segment || undefined, cursor }, { keepPrevious: true });
+  const list = useApi<CustomerListView>('/api/customers', { limit: PAGE_SIZE, q: q || undefined, stage: stage || undefined, segment: segment || undefined, riskAtLeast: riskAtLeast ?? undefined, riskBelow: riskBelow ?? undefined, cursor }, { keepPrevious: true });
 
   const stages = stagesOf(model.data);
   const names = useMemo(() => new Map(stages.map((s) => [s.key, s.name])), [stages]);
   const customerSegments = (segments.data?.segments ?? []).filter((s) => s.scope === 'customer');
-  const risks = useMemo(() => riskChoices(model.data?.model ?? {}, segments.data?.segments ?? []), [model.data, segments.data]);
-  const risk = risks.find((r) => (r.set.stage && r.set.stage === stage) || (r.set.segment && r.set.segment === segment))?.value ?? '';
-  const filtered = !!(q || stage || segment);
-
+  const filtered = !!(q || stage || segment || riskAtLeast || riskBelow);
   const setRisk = (value: string) => {
-    const current = risks.find((r) => r.value === risk);
-    const next = risks.find((r) => r.value === value);
-    const changes: Record<string, string | undefined> = { cursors: undefined };
-    if (current?.set.stage) changes.stage = undefined;
-    if (current?.set.segment) changes.segment = undefined;
-    if (next?.set.stage) changes.stage = next.set.stage;
-    if (next?.set.segment) changes.segment = next.set.segment;
-    setSearch(changes);
+    const b = RISK_BANDS.find((x) => x.value === value);
+    setSearch({ riskAtLeast: b?.atLeast === undefined ? undefined : String(b.atLeast), riskBelow: b?.below === undefined ? undefined : String(b.below), cursors: undefined });
   };
 
   return (
@@ -127,25 +124,27 @@ export default function CustomersPage(_props: PageProps) {
           </label>
           <label className="field">
             <span>Risk</span>
-            <select aria-label="Risk" value={risk} onChange={(e) => setRisk(e.target.value)} disabled={model.isPending || segments.isPending}>
+            <select aria-label="Risk" value={band?.value ?? (riskAtLeast || riskBelow ? 'custom' : '')} onChange={(e) => setRisk(e.target.value)}>
               <option value="">Any risk</option>
-              {risks.map((r) => (
-                <option key={r.value} value={r.value}>
-                  {r.label}
+              {RISK_BANDS.map((b) => (
+                <option key={b.value} value={b.value}>
+                  {b.label}
                 </option>
               ))}
+              {!band && (riskAtLeast || riskBelow) ? (
+                <option value="custom">
+                  {riskAtLeast ?? 0} to {riskBelow ?? 100}
+                </option>
+              ) : null}
             </select>
           </label>
           {filtered ? (
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => setSearch({ q: undefined, stage: undefined, segment: undefined, cursors: undefined })}>
+            <button type="button" className="btn btn-small btn-ghost" onClick={() => setSearch({ q: undefined, stage: undefined, segment: undefined, riskAtLeast: undefined, riskBelow: undefined, cursors: undefined })}>
               Clear filters
             </button>
           ) : null}
         </div>
-        <p className="muted cust-hint">
-          The API filters by stage and segment, not by a churn-risk score: Risk offers the at-risk and churned stages and the segments built on risk. For a score cut-off,{' '}
-          <Link to="/segments/new">save a segment</Link> with a churn-risk condition and pick it here.
-        </p>
+        <p className="muted cust-hint">Risk is the churn model's risk, 0–100; customers it has not scored yet (and churned ones) match no risk band.</p>
         {model.error ? <p className="form-error">Stages could not be loaded: {model.error.message}</p> : null}
         {segments.error ? <p className="form-error">Segments could not be loaded: {segments.error.message}</p> : null}
       </Card>
@@ -159,6 +158,7 @@ export default function CustomersPage(_props: PageProps) {
                     <th>Name / email</th>
                     <th>userId</th>
                     <th>Stage</th>
+                    <th className="num" title="Churn risk, 0–100">Risk</th>
                     <th>Channel</th>
                     <th>First seen</th>
                     <th>Last seen</th>

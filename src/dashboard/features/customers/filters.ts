@@ -1,45 +1,21 @@
-import type { SegmentListView, StageDef } from './types.js';
+/** Churn-risk bands of the Risk filter, as GET /api/customers takes them: at least `atLeast`, below `below` (0–100). */
+const HIGH = 50;
+const MEDIUM = 20;
+export const RISK_BANDS = [
+  { value: 'high', label: `High (${HIGH} and over)`, atLeast: HIGH, below: undefined },
+  { value: 'medium', label: `Medium (${MEDIUM} to ${HIGH})`, atLeast: MEDIUM, below: HIGH },
+  { value: 'low', label: `Low (under ${MEDIUM})`, atLeast: undefined, below: MEDIUM },
+] as const;
+export type RiskBand = (typeof RISK_BANDS)[number];
 
-/** A choice of the Risk filter: what the API can filter by (a stage or a segment), under a risk name. */
-export interface RiskChoice {
-  value: string;
-  label: string;
-  set: { stage?: string; segment?: string };
+/** The band the URL's riskAtLeast / riskBelow describe, or null when they are another range or unset. */
+export function bandOf(atLeast: string | null, below: string | null): RiskBand | null {
+  return RISK_BANDS.find((b) => String(b.atLeast ?? '') === (atLeast ?? '') && String(b.below ?? '') === (below ?? '')) ?? null;
 }
 
-function reads(cond: unknown, found: { scores: Set<string>; stages: Set<string> }): void {
-  if (!cond || typeof cond !== 'object') return;
-  if (Array.isArray(cond)) {
-    for (const c of cond) reads(c, found);
-    return;
-  }
-  const o = cond as Record<string, unknown>;
-  const score = o.score as { name?: unknown } | undefined;
-  if (score && typeof score.name === 'string') found.scores.add(score.name);
-  const stage = o.stage as { key?: unknown } | undefined;
-  if (stage && typeof stage.key === 'string') found.stages.add(stage.key);
-  for (const v of Object.values(o)) if (v && typeof v === 'object') reads(v, found);
-}
-
-/**
- * The API filters customers by stage and by segment, not by a risk score. The Risk filter
- * therefore offers what maps onto those exactly: the model's at-risk and churned stages,
- * and the saved segments whose condition reads the churn-risk or health score or those stages.
- */
-export function riskChoices(model: { atRisk?: StageDef; churned?: StageDef }, segments: SegmentListView['segments']): RiskChoice[] {
-  const out: RiskChoice[] = [];
-  const riskStages = [model.atRisk, model.churned].filter((s): s is StageDef => !!s);
-  for (const s of riskStages) out.push({ value: `stage:${s.key}`, label: `Stage: ${s.name}`, set: { stage: s.key } });
-  const keys = new Set(riskStages.map((s) => s.key));
-  for (const seg of segments) {
-    if (seg.scope !== 'customer') continue;
-    const found = { scores: new Set<string>(), stages: new Set<string>() };
-    reads(seg.condition, found);
-    if (found.scores.has('churn_risk') || found.scores.has('health') || [...found.stages].some((k) => keys.has(k))) {
-      out.push({ value: `segment:${seg.id}`, label: `Segment: ${seg.name}`, set: { segment: seg.id } });
-    }
-  }
-  return out;
+/** The tone a churn risk is shown in. */
+export function riskTone(risk: number): 'bad' | 'warn' | 'good' {
+  return risk >= HIGH ? 'bad' : risk >= MEDIUM ? 'warn' : 'good';
 }
 
 /** Cursors of the pages before this one, as kept in the URL (`cursors=688.638`). */

@@ -22,16 +22,19 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/customers', {
-    schema: { tags: ['customers'], summary: 'Page through customers, newest first', security, querystring: CustomerListQuery, response: { 200: CustomerList, ...errors } },
+    schema: { tags: ['customers'], summary: 'Page through customers, newest first; filter by search, stage, segment and churn risk', security, querystring: CustomerListQuery, response: { 200: CustomerList, ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { limit, cursor, q, stage, segment } = req.query;
+      const { limit, cursor, q, stage, segment, riskAtLeast, riskBelow } = req.query;
+      if (riskAtLeast !== undefined && riskBelow !== undefined && riskBelow <= riskAtLeast) {
+        throw new HttpError(400, 'validation_failed', `riskBelow (${riskBelow}) must be above riskAtLeast (${riskAtLeast}): no customer could match`, { field: 'riskBelow' });
+      }
       if (segment) {
         const seg = await getSegment(deps.db, ws.id, segment);
         if (!seg) throw new HttpError(400, 'validation_failed', `no segment "${segment}"`, { field: 'segment' });
         if (seg.scope !== 'customer') throw new HttpError(400, 'validation_failed', `segment "${segment}" holds accounts, not customers`, { field: 'segment' });
       }
-      return listCustomers(deps.db, ws.id, { limit, cursor: cursor ? Number(cursor) : undefined, q, stage, segment });
+      return listCustomers(deps.db, ws.id, { limit, cursor: cursor ? Number(cursor) : undefined, q, stage, segment, riskAtLeast, riskBelow });
     },
   });
 
