@@ -70,6 +70,20 @@ export const EventList = z.object({ events: z.array(EventSchema), nextCursor: z.
 export const EventListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
+  event: z
+    .string()
+    .max(2_000)
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const names = [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))];
+      if (names.length === 0 || names.length > 20 || names.some((n) => n.length > 200)) {
+        ctx.addIssue({ code: 'custom', message: 'event must be 1 to 20 event names (each up to 200 characters), separated by commas' });
+        return z.NEVER;
+      }
+      return names;
+    })
+    .describe('Only these events, by name, comma-separated (e.g. `Survey Responded,Referral Sent`); names match exactly'),
 });
 
 export const AccountDetail = z.object({

@@ -162,6 +162,25 @@ export const customersSteps: BrowserStep[] = [
       assert.ok(churn, 'the demo buyer has a churn risk');
       await page.getByRole('region', { name: 'Segments' }).getByRole('list').or(page.getByRole('region', { name: 'Segments' }).getByText('In no segment now')).first().waitFor();
       await ctx.shots('customer-360');
+
+      // The timeline filtered by an event name: the API's filtered answer, and only that name.
+      const orders = (await ctx.env.api<{ events: Array<{ id: number }> }>(`/api/customers/${enc}/events?limit=50&event=Order%20Completed`)).events;
+      assert.ok(orders.length > 0, 'the demo buyer has orders');
+      await page.getByLabel('Only events named', { exact: true }).fill('Order Completed');
+      await page.getByRole('form', { name: 'Filter the timeline' }).getByRole('button', { name: 'Filter' }).click();
+      await until(async () => {
+        const shown = await events.locator('.cust-event-name').allInnerTexts();
+        assert.equal(shown.length, orders.length, 'as many as the API has');
+        assert.ok(shown.every((n) => n.trim() === 'Order Completed'), shown.join(','));
+      });
+      await page.getByRole('button', { name: 'Show all' }).click();
+      await until(async () => assert.equal(await events.count(), 50, 'back to the whole timeline'));
+
+      // Survey answers come from the whole history, not only the events loaded above.
+      const answers = (await ctx.env.api<{ events: unknown[] }>(`/api/customers/${enc}/events?limit=50&event=Survey%20Responded`)).events;
+      const surveys = page.getByRole('region', { name: 'Surveys and referrals' });
+      if (answers.length) await until(async () => assert.equal(await surveys.getByRole('table', { name: 'Survey answers' }).locator('tbody tr').count(), answers.length));
+      else await surveys.getByText('No survey answers').first().waitFor();
     },
   },
   {

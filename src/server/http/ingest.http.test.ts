@@ -232,6 +232,28 @@ for (const target of dbTargets()) {
       assert.equal(ids.size, 20);
     });
 
+    it('filters a timeline by event names, pages the filtered timeline, and refuses a bad filter', async () => {
+      const names = ['Survey Responded', 'Order Completed', 'Page Viewed', 'Survey Responded', 'Referral Sent', 'Page Viewed', 'Survey Responded'];
+      const t0 = Date.parse('2026-03-01T00:00:00Z');
+      const batch = names.map((event, i) => ({ type: 'track', userId: 'filter-user', event, messageId: `flt-${i}`, timestamp: new Date(t0 + i * 60_000).toISOString() }));
+      assert.equal((await send('/v1/batch', { batch })).status, 200);
+      const only = await admin(`/api/customers/filter-user/events?event=${encodeURIComponent('Survey Responded, Referral Sent')}`);
+      assert.equal(only.status, 200, JSON.stringify(only.body));
+      assert.deepEqual(only.body.events.map((e: { messageId: string }) => e.messageId), ['flt-6', 'flt-4', 'flt-3', 'flt-0'], 'newest first, only those names');
+      const p1 = await admin(`/api/customers/filter-user/events?limit=2&event=${encodeURIComponent('Survey Responded')}`);
+      const p2 = await admin(`/api/customers/filter-user/events?limit=2&event=${encodeURIComponent('Survey Responded')}&cursor=${p1.body.nextCursor}`);
+      assert.deepEqual([...p1.body.events, ...p2.body.events].map((e: { messageId: string }) => e.messageId), ['flt-6', 'flt-3', 'flt-0']);
+      assert.equal(p2.body.nextCursor, null);
+      assert.deepEqual((await admin('/api/customers/filter-user/events?event=Nothing%20Like%20It')).body.events, []);
+      assert.equal((await admin('/api/customers/filter-user/events')).body.events.length, 7, 'without a filter, everything');
+      for (const bad of [',', ' , ', Array.from({ length: 21 }, (_, i) => `E${i}`).join(','), 'x'.repeat(201)]) {
+        const r = await admin(`/api/customers/filter-user/events?event=${encodeURIComponent(bad)}`);
+        assert.equal(r.status, 400, bad.slice(0, 30));
+        assert.equal(r.body.error.code, 'validation_failed');
+        assert.match(r.body.error.message, /event/);
+      }
+    });
+
     it('filters customers by churn risk, shows each one\'s risk, and refuses a range nobody could match', async () => {
       const risks = [5, 19.96, 20, 49.9, 50, 88.25];
       for (let i = 0; i < risks.length; i++) await send('/v1/identify', { userId: `risk-${i}`, traits: { plan: 'risk' } });

@@ -100,14 +100,15 @@ export function decodeCursor(s: string): TimelineCursor | null {
   return { timestamp: ts, id: Number(id) };
 }
 
-/** A customer's unified timeline, newest first, continuing after `cursor`. */
-export async function timeline(db: Queryable, workspaceId: number, customerId: number, limit: number, cursor?: TimelineCursor): Promise<StoredEvent[]> {
+/** A customer's unified timeline, newest first, continuing after `cursor`; only events named in `events` when given. */
+export async function timeline(db: Queryable, workspaceId: number, customerId: number, limit: number, cursor?: TimelineCursor, events?: string[]): Promise<StoredEvent[]> {
   const { rows } = await db.query<Record<string, unknown>>(
     `SELECT id, message_id, type, event, user_id, anonymous_id, group_id, timestamp, received_at, properties, traits, context
        FROM events WHERE workspace_id = $1 AND customer_id = $2
         AND ($4::timestamptz IS NULL OR (timestamp, id) < ($4::timestamptz, $5::bigint))
+        AND ($6::text[] IS NULL OR event = ANY($6::text[]))
       ORDER BY timestamp DESC, id DESC LIMIT $3`,
-    [workspaceId, customerId, limit, cursor?.timestamp ?? null, cursor?.id ?? null],
+    [workspaceId, customerId, limit, cursor?.timestamp ?? null, cursor?.id ?? null, events ?? null],
   );
   return rows.map((r) => ({
     id: r.id as number,

@@ -5,7 +5,7 @@ import { Card, PageHeader } from '../../components/layout.js';
 import { Empty, ErrorNote, Loading } from '../../components/states.js';
 import type { PageProps } from '../../routes.js';
 import { Link } from '../../router.js';
-import { EventTimelineCard, SurveysCard, useTimeline } from './EventTimelineCard.js';
+import { EventTimelineCard, SurveysCard } from './EventTimelineCard.js';
 import { HealthCard, PredictionsCard } from './ScoreCards.js';
 import { JourneysCard, MessagesCard, RecommendationsCard, SegmentsCard, SubscriptionsCard } from './RelatedCards.js';
 import { StageBadge } from './StageBadge.js';
@@ -104,7 +104,6 @@ function AccountsCard({ ids }: { ids: string[] }) {
 
 function Sections({ id, c, names }: { id: string; c: Detail; names: Map<string, string> }) {
   const base = `/api/customers/${encodeURIComponent(id)}`;
-  const timeline = useTimeline(id);
   return (
     <>
       <Header c={c} names={names} />
@@ -116,14 +115,14 @@ function Sections({ id, c, names }: { id: string; c: Detail; names: Map<string, 
         <HealthCard path={`${base}/health`} />
       </div>
       <div className="grid cust-main section">
-        <EventTimelineCard timeline={timeline} />
+        <EventTimelineCard customerId={id} />
         <div className="stack">
           <Card title="Traits">
             <TraitsList traits={c.traits} times={c.traitTimes} />
           </Card>
           <AccountsCard ids={c.accountIds} />
           <SegmentsCard path={`${base}/segments`} />
-          <SurveysCard timeline={timeline} />
+          <SurveysCard customerId={id} />
         </div>
       </div>
       <div className="grid grid-2 section">

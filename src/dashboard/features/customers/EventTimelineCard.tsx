@@ -1,4 +1,5 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api, type ApiError } from '../../api/client.js';
 import { useSession } from '../../api/session.js';
 import { fmtDateTime, fmtRelative } from '../../components/format.js';
@@ -10,12 +11,13 @@ import { customerPath, type EventPage, type TimelineEvent } from './types.js';
 /** Events per page of the timeline. */
 const EVENTS_PAGE = 50;
 
-/** The customer's unified timeline, newest first, one page of 50 at a time ("Load older events"). */
-export function useTimeline(customerId: string) {
+/** The customer's unified timeline, newest first, one page of 50 at a time ("Load older events"); only events named in `events` when given. */
+export function useTimeline(customerId: string, events?: readonly string[]) {
   const { workspace } = useSession();
+  const event = events?.length ? events.join(',') : undefined;
   return useInfiniteQuery<EventPage, ApiError>({
-    queryKey: [workspace?.id ?? 0, `/api/customers/${encodeURIComponent(customerId)}/events`, 'timeline'],
-    queryFn: ({ pageParam, signal }) => api<EventPage>(`/api/customers/${encodeURIComponent(customerId)}/events`, { query: { limit: EVENTS_PAGE, cursor: pageParam as string | undefined }, signal }),
+    queryKey: [workspace?.id ?? 0, `/api/customers/${encodeURIComponent(customerId)}/events`, 'timeline', event ?? ''],
+    queryFn: ({ pageParam, signal }) => api<EventPage>(`/api/customers/${encodeURIComponent(customerId)}/events`, { query: { limit: EVENTS_PAGE, cursor: pageParam as string | undefined, event }, signal }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled: workspace !== undefined,
@@ -57,12 +59,45 @@ function EventItem({ e }: { e: TimelineEvent }) {
   );
 }
 
-/** The unified event timeline card. */
-export function EventTimelineCard({ timeline }: { timeline: Timeline }) {
+/** Event names typed as "A, B": trimmed, without blanks or repeats. */
+function namesOf(text: string): string[] {
+  return [...new Set(text.split(',').map((s) => s.trim()).filter(Boolean))];
+}
+
+/** The unified event timeline card, with a filter by event name. */
+export function EventTimelineCard({ customerId }: { customerId: string }) {
+  const [draft, setDraft] = useState('');
+  const [names, setNames] = useState<string[]>([]);
+  const timeline = useTimeline(customerId, names);
   const events = timeline.data?.pages.flatMap((p) => p.events) ?? [];
   return (
     <Card title="Event timeline" actions={timeline.data ? <span className="muted">{events.length.toLocaleString('en-US')} loaded, newest first</span> : null}>
-      <QueryView query={timeline} empty={{ title: 'No events yet' }} isEmpty={() => events.length === 0} height={120}>
+      <form
+        className="row cust-event-filter"
+        aria-label="Filter the timeline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setNames(namesOf(draft));
+        }}
+      >
+        <input type="search" aria-label="Only events named" placeholder="Only events named… (e.g. Order Completed, Page Viewed)" value={draft} onChange={(e) => setDraft(e.target.value)} maxLength={2000} />
+        <button type="submit" className="btn btn-small">
+          Filter
+        </button>
+        {names.length ? (
+          <button
+            type="button"
+            className="btn btn-small btn-ghost"
+            onClick={() => {
+              setDraft('');
+              setNames([]);
+            }}
+          >
+            Show all
+          </button>
+        ) : null}
+      </form>
+      <QueryView query={timeline} empty={{ title: names.length ? `No ${names.join(' or ')} events` : 'No events yet', hint: names.length ? 'Names match exactly, capitals included.' : undefined }} isEmpty={() => events.length === 0} height={120}>
         {() => (
           <>
             <ol className="timeline cust-events" aria-label="Event timeline">
@@ -77,7 +112,7 @@ export function EventTimelineCard({ timeline }: { timeline: Timeline }) {
                   {timeline.isFetchingNextPage ? 'Loading…' : 'Load older events'}
                 </button>
               ) : (
-                <span className="muted">That is the whole timeline.</span>
+                <span className="muted">{names.length ? 'That is every such event.' : 'That is the whole timeline.'}</span>
               )}
             </div>
           </>
@@ -95,11 +130,12 @@ interface Answer {
   comment: string | null;
 }
 
-/**
- * Survey answers and referrals. The events API cannot filter by event name, so this reads
- * the timeline pages loaded above and says how far back that is.
- */
-export function SurveysCard({ timeline }: { timeline: Timeline }) {
+/** The events the surveys card reads. */
+const SURVEY_EVENTS = ['Survey Responded', 'Referral Sent', 'Referral Completed'] as const;
+
+/** Survey answers and referrals, read from the customer's whole history (their own events, 50 a page). */
+export function SurveysCard({ customerId }: { customerId: string }) {
+  const timeline = useTimeline(customerId, SURVEY_EVENTS);
   const events = timeline.data?.pages.flatMap((p) => p.events) ?? [];
   const answers: Answer[] = [];
   const referrals: TimelineEvent[] = [];
@@ -107,13 +143,11 @@ export function SurveysCard({ timeline }: { timeline: Timeline }) {
     if (e.event === 'Survey Responded') {
       const p = e.properties;
       answers.push({ id: e.id, at: e.timestamp, kind: typeof p.type === 'string' ? p.type.toUpperCase() : 'Survey', score: typeof p.score === 'number' ? p.score : null, comment: typeof p.comment === 'string' && p.comment ? p.comment : null });
-    } else if (e.event && /^Referral /.test(e.event)) referrals.push(e);
+    } else referrals.push(e);
   }
-  const oldest = events[events.length - 1];
-  const scope = oldest ? `In the ${events.length.toLocaleString('en-US')} most recent events (back to ${fmtDateTime(oldest.timestamp)})${timeline.hasNextPage ? '; load older events to look further back' : ', the whole timeline'}.` : '';
   return (
     <Card title="Surveys and referrals">
-      <QueryView query={timeline} empty={{ title: 'No survey answers or referrals', hint: scope }} isEmpty={() => answers.length + referrals.length === 0} height={80}>
+      <QueryView query={timeline} empty={{ title: 'No survey answers or referrals', hint: `Read from ${SURVEY_EVENTS.map((n) => `“${n}”`).join(', ')} events.` }} isEmpty={() => answers.length + referrals.length === 0} height={80}>
         {() => (
           <div className="stack">
             {answers.length ? (
@@ -160,7 +194,11 @@ export function SurveysCard({ timeline }: { timeline: Timeline }) {
             ) : (
               <p className="muted">No referrals.</p>
             )}
-            <p className="muted cust-hint">{scope}</p>
+            {timeline.hasNextPage ? (
+              <button type="button" className="btn btn-small" disabled={timeline.isFetchingNextPage} onClick={() => void timeline.fetchNextPage()}>
+                {timeline.isFetchingNextPage ? 'Loading…' : 'Older answers and referrals'}
+              </button>
+            ) : null}
           </div>
         )}
       </QueryView>

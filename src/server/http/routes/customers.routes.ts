@@ -50,14 +50,14 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
   });
 
   r.get('/api/customers/:id/events', {
-    schema: { tags: ['customers'], summary: "The customer's unified timeline, newest first", security, params: IdParams, querystring: EventListQuery, response: { 200: EventList, ...errors } },
+    schema: { tags: ['customers'], summary: "The customer's unified timeline, newest first; `event` keeps only the events with those names", security, params: IdParams, querystring: EventListQuery, response: { 200: EventList, ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
       if (customerId === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
       const cursor = req.query.cursor ? decodeCursor(req.query.cursor) : undefined;
       if (cursor === null) throw new HttpError(400, 'validation_failed', 'cursor is not one returned as nextCursor', { field: 'cursor' });
-      const events = await timeline(deps.db, ws.id, customerId, req.query.limit + 1, cursor);
+      const events = await timeline(deps.db, ws.id, customerId, req.query.limit + 1, cursor, req.query.event);
       const page = events.slice(0, req.query.limit);
       const last = page[page.length - 1];
       return { events: page, nextCursor: events.length > req.query.limit && last ? encodeCursor({ timestamp: last.timestamp, id: last.id }) : null };
