@@ -101,6 +101,11 @@ export interface BrowserSession {
   problems: PageProblems;
   /** Save a full-page screenshot as test-output/screenshots/NAME.png. */
   shot(name: string, page?: Page): Promise<string>;
+  /**
+   * Run `fn`, during which 4xx answers are expected (a refused input the page shows in words):
+   * the console's "status of 4xx" lines go to the returned list instead of the problems.
+   */
+  expecting4xx(fn: () => Promise<void>): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -109,9 +114,13 @@ export async function openBrowser(viewport = { width: 1280, height: 800 }): Prom
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const problems: PageProblems = { consoleErrors: [], pageErrors: [], failedRequests: [] };
+  let expected: string[] | null = null;
   const watch = (p: Page) => {
     p.on('console', (m) => {
-      if (m.type() === 'error') problems.consoleErrors.push(`${p.url()}: ${m.text()}`);
+      if (m.type() !== 'error') return;
+      const line = `${p.url()}: ${m.text()}`;
+      if (expected && /status of 4\d\d\b/.test(m.text())) expected.push(line);
+      else problems.consoleErrors.push(line);
     });
     p.on('pageerror', (e) => problems.pageErrors.push(`${p.url()}: ${e.message}`));
     p.on('response', (r) => {
@@ -130,6 +139,18 @@ export async function openBrowser(viewport = { width: 1280, height: 800 }): Prom
       const path = join(SCREENSHOTS, `${name}.png`);
       await p.screenshot({ path, fullPage: true });
       return path;
+    },
+    expecting4xx: async (fn) => {
+      const seen: string[] = [];
+      expected = seen;
+      try {
+        await fn();
+        // Console messages arrive a moment after the response.
+        await page.waitForTimeout(100);
+      } finally {
+        expected = null;
+      }
+      return seen;
     },
     close: () => browser.close(),
   };

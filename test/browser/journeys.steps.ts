@@ -133,6 +133,24 @@ export const journeysSteps: BrowserStep[] = [
       await page.getByRole('button', { name: 'Send test' }).click();
       await page.getByRole('status').filter({ hasText: 'Test message' }).waitFor();
       await ctx.shots('template-editor');
+
+      // Unsaved edits preview as you type; a Liquid error shows with its line; nothing is saved.
+      const subject = page.getByLabel('Subject (Liquid)');
+      const savedSubject = await subject.inputValue();
+      const before = await ctx.env.api<{ version: number; subject: string | null }>('/api/templates/welcome');
+      await subject.fill('Draft for {{ traits.first_name }}');
+      await page.getByText(`Draft for ${first}`, { exact: true }).waitFor();
+      const refused = await ctx.b.expecting4xx(async () => {
+        await subject.fill('Draft for {{ traits.first_name');
+        const alert = page.getByRole('alert', { name: 'Template error' });
+        await alert.waitFor();
+        assert.match(await alert.innerText(), /subject: line 1, column \d+/);
+      });
+      assert.equal(refused.length, 1, `one refused preview: ${refused.join('; ')}`);
+      await subject.fill(savedSubject);
+      await page.getByText(expected.subject ?? '', { exact: true }).waitFor();
+      const after = await ctx.env.api<{ version: number; subject: string | null }>('/api/templates/welcome');
+      assert.deepEqual(after, before, 'previewing saved nothing');
     },
   },
   {

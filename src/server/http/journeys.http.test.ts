@@ -152,6 +152,28 @@ for (const target of dbTargets()) {
       const err = await http(`${url}/api/templates/promo`, { method: 'PUT', auth: admin, body: { name: 'Promo', channel: 'email', subject: 'Hi {{ x', body: '<mjml><mj-body></mj-body></mjml>' } });
       assert.equal(err.status, 400);
       assert.match(err.body.error.message, /^body\.subject: line 1, column \d+/);
+
+      // An unsaved draft renders the same way, and nothing is stored.
+      const countTemplates = async () => (await api('GET', '/api/templates')).templates.length;
+      const before = await countTemplates();
+      const draft = { name: 'Draft', channel: 'email', subject: 'Draft for {{ traits.first_name }}', body: '<mjml><mj-body><mj-section><mj-column><mj-text>Stage: {{ stage }}; order {{ event.properties.order_id }}</mj-text></mj-column></mj-section></mj-body></mjml>' };
+      const d = await api('POST', '/api/templates/preview', { template: draft, customerId: 'ivy', event: { name: 'Order Completed', properties: { order_id: 'A-17' } } });
+      assert.equal(d.subject, 'Draft for Ivy');
+      assert.match(d.html, /order A-17/);
+      assert.match(d.text, /order A-17/);
+      const sms = await api('POST', '/api/templates/preview', { template: { name: 'S', channel: 'sms', body: 'Hi {{ traits.first_name }}!' }, customerId: 'ivy' });
+      assert.deepEqual([sms.subject, sms.html, sms.text], [null, null, 'Hi Ivy!']);
+      const broken = await http(`${url}/api/templates/preview`, { auth: admin, body: { template: { ...draft, body: '<mjml><mj-body>\n{% if x %}</mj-body></mjml>' }, customerId: 'ivy' } });
+      assert.equal(broken.status, 400);
+      assert.equal(broken.body.error.code, 'validation_failed');
+      assert.match(broken.body.error.message, /line \d+, column \d+/);
+      const noBody = await http(`${url}/api/templates/preview`, { auth: admin, body: { template: { ...draft, body: '' }, customerId: 'ivy' } });
+      assert.equal(noBody.status, 400);
+      assert.match(noBody.body.error.message, /a template needs a body/);
+      const nobody = await http(`${url}/api/templates/preview`, { auth: admin, body: { template: draft, customerId: 'nobody' } });
+      assert.equal(nobody.status, 400);
+      assert.equal(nobody.body.error.field, 'customerId');
+      assert.equal(await countTemplates(), before, 'previews store nothing');
     });
 
     it('the preference page shows the groups and saves choices; unsubscribing from all stops marketing', async () => {

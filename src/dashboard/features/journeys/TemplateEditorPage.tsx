@@ -7,7 +7,7 @@ import { QueryView } from '../../components/states.js';
 import { Link, navigate } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { FieldErrors } from './fields.js';
-import { TemplatePreviewCard } from './TemplatePreviewCard.js';
+import { TemplatePreviewCard, type TemplateDraft } from './TemplatePreviewCard.js';
 import type { TemplateView } from './types.js';
 import './journeys.css';
 
@@ -29,6 +29,19 @@ interface Draft {
   subject: string;
   body: string;
   text: string;
+}
+
+/** The body of POST/PUT /api/templates for a draft. */
+function toBody(d: Draft): TemplateDraft {
+  const hasSubject = d.channel === 'email' || d.channel === 'inapp';
+  return {
+    name: d.name.trim(),
+    channel: d.channel,
+    format: d.format,
+    ...(hasSubject && d.subject ? { subject: d.subject } : {}),
+    body: d.body,
+    ...(d.channel === 'email' && d.text ? { text: d.text } : {}),
+  };
 }
 
 const toDraft = (t: TemplateView | null): Draft => ({ name: t?.name ?? '', channel: t?.channel ?? 'email', format: t?.format ?? 'mjml', subject: t?.subject ?? '', body: t?.body ?? '', text: t?.text ?? '' });
@@ -55,14 +68,7 @@ function TemplateEditor({ initial }: { initial: TemplateView | null }) {
     if (!d.body.trim()) return setError({ message: 'Write the body of the message.', field: 'body' });
     setBusy(true);
     try {
-      const body = {
-        name: d.name.trim(),
-        channel: d.channel,
-        format: d.format,
-        ...(hasSubject && d.subject ? { subject: d.subject } : {}),
-        body: d.body,
-        ...(d.channel === 'email' && d.text ? { text: d.text } : {}),
-      };
+      const body = toBody(d);
       const t = saved ? await api<TemplateView>(`/api/templates/${encodeURIComponent(saved.id)}`, { method: 'PUT', body }) : await api<TemplateView>('/api/templates', { method: 'POST', body });
       setSaved(t);
       setD(toDraft(t));
@@ -160,9 +166,7 @@ function TemplateEditor({ initial }: { initial: TemplateView | null }) {
             Liquid variables: <code>{'{{ traits.first_name }}'}</code>, <code>{'{{ event.properties.value }}'}</code>, <code>{'{{ unsubscribe_url }}'}</code>.
           </p>
         </Card>
-        {saved ? <TemplatePreviewCard template={saved} dirty={dirty} /> : <Card title="Preview">
-          <p className="muted">Save the template to preview it with a customer’s data.</p>
-        </Card>}
+        <TemplatePreviewCard draft={{ ...toBody(d), name: d.name.trim() || 'Draft' }} saved={saved} dirty={dirty} />
       </div>
     </>
   );

@@ -9,7 +9,7 @@ import { Link, navigate, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { ConditionBuilder } from './ConditionBuilder.js';
 import { OptionsContext } from './fields.js';
-import { useDebounced } from './hooks.js';
+import { useDebounced } from '../../components/useDebounced.js';
 import { emptyRoot, fromCondition, stableJson, toCondition, type GroupNode } from './model.js';
 import { useBuilderOptions, type Segment } from './options.js';
 import { PreviewCard } from './PreviewCard.js';

@@ -20,16 +20,6 @@ export function useJob(id: number | null) {
   });
 }
 
-/** A value that follows `value` after it has stayed the same for `ms`. */
-export function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
-
 /** POST /api/segments/preview for a condition (as stable JSON text, so equal trees share an answer). */
 export function usePreview(conditionJson: string | null, scope: 'customer' | 'account') {
   const { workspace } = useSession();

@@ -108,17 +108,38 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     return c;
   };
 
+  /** A compiled template rendered with a customer's data, as a send would render it (links untracked). */
+  const preview = async (ws: number, compiled: Awaited<ReturnType<typeof compile>>['compiled'], input: z.infer<typeof TemplatePreviewInput>) => {
+    const c = await customerOf(ws, input.customerId);
+    const vars = (await loadRenderFacts(deps.db, ws, [c])).get(c) ?? {};
+    const out = renderTemplate(compiled, { ...vars, event: input.event ?? null, journey: { id: 'preview', name: 'Preview', variant: null }, message: { id: 0 }, unsubscribe_url: '#unsubscribe', preferences_url: '#preferences' });
+    if (!out.ok) throw new HttpError(400, 'validation_failed', `rendering failed for this customer: ${out.message}`);
+    return { subject: out.subject || null, html: out.html ?? null, text: out.text };
+  };
+
   r.post('/api/templates/:id/preview', {
     schema: { tags, summary: "Render a template with a real customer's data (links are not tracked in a preview)", security, params: IdParams, body: TemplatePreviewInput, response: { 200: TemplatePreview, ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const t = await getTemplate(deps.db, ws.id, req.params.id);
       if (!t) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
-      const c = await customerOf(ws.id, req.body.customerId);
-      const vars = (await loadRenderFacts(deps.db, ws.id, [c])).get(c) ?? {};
-      const out = renderTemplate(t.compiled, { ...vars, event: req.body.event ?? null, journey: { id: 'preview', name: 'Preview', variant: null }, message: { id: 0 }, unsubscribe_url: '#unsubscribe', preferences_url: '#preferences' });
-      if (!out.ok) throw new HttpError(400, 'validation_failed', `rendering failed for this customer: ${out.message}`);
-      return { subject: out.subject || null, html: out.html ?? null, text: out.text };
+      return preview(ws.id, t.compiled, req.body);
+    },
+  });
+
+  r.post('/api/templates/preview', {
+    schema: {
+      tags,
+      summary: "Render an unsaved template (as you edit it) with a real customer's data; Liquid or MJML errors come back as 400 with line and column, nothing is stored",
+      security,
+      body: TemplatePreviewInput.extend({ template: TemplateInput }),
+      response: { 200: TemplatePreview, ...errors },
+    },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const { template, ...input } = req.body;
+      const { compiled } = await compile(template);
+      return preview(ws.id, compiled, input);
     },
   });
 
