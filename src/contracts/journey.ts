@@ -271,6 +271,7 @@ export const JourneyStatsView = z.object({
   exited: z.number(),
   failed: z.number(),
   activeByStep: z.record(z.string(), z.number()).describe('Open runs per step (waiting in it, or about to run it)'),
+  passedByStep: z.record(z.string(), z.number()).describe('Runs that went through each step (a wait counts when it ends; a step visited twice counts twice); reached = passed + active there'),
   endedByReason: z.record(z.string(), z.number()).describe('Runs that ended, by reason (exit:<step>, goal, exit criteria, holdout, error)'),
   messages: z.record(z.string(), z.record(z.string(), z.number())).describe('Messages by channel and status'),
   skippedByReason: z.record(z.string(), z.number()).describe('Skipped messages by reason code'),

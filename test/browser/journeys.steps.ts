@@ -91,6 +91,41 @@ export const journeysSteps: BrowserStep[] = [
     },
   },
   {
+    name: 'shows per-step live counts on the canvas: how many reached each step, as the API counts them',
+    async run(ctx) {
+      const { page } = ctx;
+      // A sign-up now enters the demo welcome journey.
+      const userId = `canvas-counts-${Date.now()}`;
+      const track = await fetch(`${ctx.env.url}/v1/track`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${ctx.env.writeKey}:`).toString('base64')}` },
+        body: JSON.stringify({ userId, event: 'Signed Up', traits: { email: `${userId}@example.test` } }),
+      });
+      assert.equal(track.status, 200);
+      type Stats = { entered: number; activeByStep: Record<string, number>; passedByStep: Record<string, number> };
+      let stats: Stats | null = null;
+      for (let i = 0; i < 100 && !(stats && Object.keys(stats.passedByStep).length > 0); i++) {
+        if (i) await page.waitForTimeout(100);
+        stats = await ctx.env.api<Stats>('/api/journeys/jny_welcome/stats');
+      }
+      assert.ok(stats && stats.entered > 0 && Object.keys(stats.passedByStep).length > 0, `the welcome journey ran a step: ${JSON.stringify(stats)}`);
+      const j = await ctx.env.api<Journey>('/api/journeys/jny_welcome');
+      await ctx.open('/journeys/jny_welcome');
+      await page.locator('.jny-node-stats').first().waitFor();
+      // The canvas reads the stats again on its own; counts only grow, so compare with a fresh read after the page shows them.
+      await page.waitForTimeout(300);
+      const lines = (await page.locator('.jny-node-stats div').allInnerTexts()).map((t) => t.split(' (')[0]!.trim());
+      const fresh = await ctx.env.api<Stats>('/api/journeys/jny_welcome/stats');
+      for (const step of j.definition.steps.filter((x) => x.type !== 'exit')) {
+        const reached = (fresh.passedByStep[step.id] ?? 0) + (fresh.activeByStep[step.id] ?? 0);
+        assert.ok(lines.includes(`${reached.toLocaleString('en-US')} reached`), `step ${step.id} shows "${reached} reached": ${lines.join(' | ')}`);
+      }
+      const start = (fresh.passedByStep[j.definition.start] ?? 0) + (fresh.activeByStep[j.definition.start] ?? 0);
+      assert.ok(start > 0 && start <= fresh.entered, `the first step is reached by entrants (${start} of ${fresh.entered})`);
+      await ctx.shots('journey-canvas-live');
+    },
+  },
+  {
     name: 'lists journeys with their status, trigger and counts from the API',
     async run(ctx) {
       const { page } = ctx;

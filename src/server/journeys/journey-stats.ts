@@ -22,7 +22,7 @@ export async function journeyStats(db: Queryable, workspaceId: number, journeyId
     `SELECT status, step, end_reason, variant, count(*)::int AS n FROM journey_runs WHERE workspace_id = $1 AND journey_id = $2 GROUP BY 1, 2, 3, 4`,
     [workspaceId, journeyId],
   );
-  const s: JourneyStats = { entered: 0, active: 0, converted: 0, completed: 0, exited: 0, failed: 0, activeByStep: {}, endedByReason: {}, messages: {}, skippedByReason: {}, variants: [] };
+  const s: JourneyStats = { entered: 0, active: 0, converted: 0, completed: 0, exited: 0, failed: 0, activeByStep: {}, passedByStep: {}, endedByReason: {}, messages: {}, skippedByReason: {}, variants: [] };
   const byVariant = new Map<string, { entered: number; converted: number }>();
   for (const r of runs) {
     s.entered += r.n;
@@ -44,6 +44,11 @@ export async function journeyStats(db: Queryable, workspaceId: number, journeyId
       byVariant.set(r.variant, v);
     }
   }
+  const { rows: passed } = await db.query<{ step_id: string; n: number }>(
+    `SELECT step_id, sum(passed)::float8 AS n FROM journey_step_counts WHERE workspace_id = $1 AND journey_id = $2 GROUP BY 1`,
+    [workspaceId, journeyId],
+  );
+  for (const p of passed) s.passedByStep[p.step_id] = p.n;
   const { rows: msgs } = await db.query<{ channel: string; status: string; reason_code: string | null; n: number }>(
     `SELECT channel, status, reason_code, count(*)::int AS n FROM messages WHERE workspace_id = $1 AND journey_id = $2 GROUP BY 1, 2, 3`,
     [workspaceId, journeyId],

@@ -10,6 +10,7 @@ import { saveTemplate } from '../channels/templates.repo.js';
 import { dispatchDue, type Senders } from '../channels/dispatcher.js';
 import { SettingsCache } from '../channels/settings.repo.js';
 import type { SendResult } from '../channels/send-result.js';
+import { journeyStats } from './journey-stats.js';
 import { JourneyWorker } from './journey-worker.js';
 import { getJourney, insertJourney, publishJourney } from './journeys.repo.js';
 
@@ -104,6 +105,10 @@ for (const target of dbTargets()) {
       const { rows: msgs } = await db.query<{ status: string; subject: string; idempotency_key: string }>(`SELECT status, subject, idempotency_key FROM messages WHERE workspace_id = $1`, [ws]);
       assert.equal(msgs[0]!.status, 'sent');
       assert.equal(msgs[0]!.idempotency_key, m.messageId);
+      // Per step: through the first send; waiting in the pause (a wait counts when it ends).
+      const early = await journeyStats(db, ws, 'welcome');
+      assert.deepEqual(early.passedByStep, { hello: 1 });
+      assert.deepEqual(early.activeByStep, { pause: 1 });
 
       // Nothing more until two days have passed.
       clock = new Date(clock.getTime() + DAY);
@@ -115,6 +120,9 @@ for (const target of dbTargets()) {
       assert.equal(channel.sent[1]!.subject, 'Tips for pro', 'the triggering event is in the template context');
       const { rows: done } = await db.query<{ status: string; end_reason: string }>(`SELECT status, end_reason FROM journey_runs WHERE workspace_id = $1`, [ws]);
       assert.deepEqual(done, [{ status: 'completed', end_reason: 'exit:done' }]);
+      const late = await journeyStats(db, ws, 'welcome');
+      assert.deepEqual(late.passedByStep, { hello: 1, pause: 1, tips: 1, done: 1 }, 'every step once, not again on the drains that found nothing due');
+      assert.deepEqual(late.activeByStep, {});
       const { rows: timeline } = await db.query<{ event: string }>(
         `SELECT e.event FROM events e JOIN customers c ON c.id = e.customer_id WHERE c.user_id = 'ada' AND e.type = 'tenure' AND e.event LIKE 'Journey%' OR e.event = 'Email Delivered' ORDER BY e.id`,
       );

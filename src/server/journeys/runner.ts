@@ -71,6 +71,8 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
     const updates: Array<{ id: number; state: RunState | null; error?: string }> = [];
     const actions: Array<{ run: ClaimedRun; variant: string | null; action: Action }> = [];
     const timeline: Array<{ run: ClaimedRun; event: string; properties: Record<string, unknown> }> = [];
+    // Runs through each step in this batch: "workspace\u0000journey\u0000step" → count.
+    const passed = new Map<string, number>();
     for (const group of groups.values()) {
       const first = group[0]!;
       const known = await defs.version(tx, first.workspace_id, first.journey_id, first.version);
@@ -93,13 +95,19 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
           }
           let state: RunState | null = fresh ? null : (run.state as RunState);
           const inputs: EngineInput[] = [...(fresh ? [{ kind: 'enter' } as const] : []), ...(signalsOf.get(run.id) ?? []), { kind: 'wake' }];
+          const through: string[] = [];
           for (const input of inputs) {
             const r = advance(known.definition, state, input, now, { runKey: `r${run.id}`, facts: f });
             state = r.state;
             result.steps += r.executed.length;
+            through.push(...r.executed);
             for (const a of r.actions) actions.push({ run, variant: r.state.variant, action: a });
           }
           updates.push({ id: run.id, state });
+          for (const step of through) {
+            const k = `${run.workspace_id}\u0000${run.journey_id}\u0000${step}`;
+            passed.set(k, (passed.get(k) ?? 0) + 1);
+          }
           if (fresh) timeline.push({ run, event: JOURNEY_ENTERED, properties: { journeyId: run.journey_id, journeyName: run.journey_name, version: run.version } });
           if (state && state.status !== 'active' && state.status !== 'waiting') {
             timeline.push({ run, event: JOURNEY_ENDED, properties: { journeyId: run.journey_id, journeyName: run.journey_name, outcome: state.status, reason: state.endReason, variant: state.variant } });
@@ -116,6 +124,7 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
     result.tasks = written.tasks;
     result.traitsChanged = written.traits;
     await writeTimeline(tx, timeline, now);
+    await saveStepCounts(tx, passed, now);
     return result;
   });
 }
@@ -123,6 +132,17 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
 async function loadFacts(tx: Queryable, known: KnownVersion, ws: number, runs: ClaimedRun[], now: Date): Promise<Map<number, CustomerFacts>> {
   const plan = momentPlan(conditionsOf(known.definition), now);
   return loadMomentFacts(tx, ws, 'customer', [...new Set(runs.map((r) => r.customer_id))], plan, now);
+}
+
+/** Add this batch's runs through each step (one row per journey step; stats sum them). */
+async function saveStepCounts(tx: Queryable, passed: Map<string, number>, now: Date): Promise<void> {
+  if (passed.size === 0) return;
+  const keys = [...passed.keys()].map((k) => k.split('\u0000') as [string, string, string]);
+  await tx.query(
+    `INSERT INTO journey_step_counts (workspace_id, journey_id, step_id, passed, at)
+     SELECT ws, j, s, n, $5::timestamptz FROM unnest($1::int[], $2::text[], $3::text[], $4::int[]) AS x(ws, j, s, n)`,
+    [keys.map((k) => Number(k[0])), keys.map((k) => k[1]), keys.map((k) => k[2]), [...passed.values()], now.toISOString()],
+  );
 }
 
 /** Store runs' new states in one statement; a null state without error deletes the run (it never entered), with an error marks it failed. */

@@ -24,8 +24,11 @@ function stepStats(s: Step, stats: JourneyStats | undefined): string[] {
   if (!stats) return [];
   const out: string[] = [];
   const here = stats.activeByStep[s.id] ?? 0;
-  if (s.type === 'exit') out.push(`${fmtNumber(stats.endedByReason[`exit:${s.id}`] ?? 0)} finished here`);
-  else out.push(`${fmtNumber(here)} here now`);
+  const passed = stats.passedByStep[s.id] ?? 0;
+  const reached = passed + here;
+  const share = stats.entered > 0 ? ` (${fmtPercent(reached / stats.entered)} of entries)` : '';
+  if (s.type === 'exit') out.push(`${fmtNumber(stats.endedByReason[`exit:${s.id}`] ?? 0)} finished here${share}`);
+  else out.push(`${fmtNumber(reached)} reached${share}`, `${fmtNumber(here)} here now`);
   if (s.type === 'split') {
     for (const v of stats.variants) out.push(`${v.variant}: ${fmtNumber(v.entered)} in · ${fmtPercent(v.rate)} conv.`);
   }

@@ -80,6 +80,24 @@ export const journeyRuns = pgTable(
   ],
 );
 
+/**
+ * How many runs went through each step (a wait counts when it ends), for per-step counts on
+ * the canvas. Append-only: each runner batch adds one row per journey step it executed, in
+ * its own transaction (no counter row for workers to contend on); reads sum them.
+ */
+export const journeyStepCounts = pgTable(
+  'journey_step_counts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    workspaceId: integer('workspace_id').notNull(),
+    journeyId: text('journey_id').notNull(),
+    stepId: text('step_id').notNull(),
+    passed: integer('passed').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('journey_step_counts_journey_idx').on(t.workspaceId, t.journeyId, t.stepId)],
+);
+
 /** Events waiting to be fed to a run (an event wait, a goal, exit criteria); deleted once applied. */
 export const journeySignals = pgTable(
   'journey_signals',
