@@ -71,8 +71,8 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
     const updates: Array<{ id: number; state: RunState | null; error?: string }> = [];
     const actions: Array<{ run: ClaimedRun; variant: string | null; action: Action }> = [];
     const timeline: Array<{ run: ClaimedRun; event: string; properties: Record<string, unknown> }> = [];
-    // Runs through each step in this batch: "workspace\u0000journey\u0000step" → count.
-    const passed = new Map<string, number>();
+    // Runs through each step in this batch, per workspace, journey and step.
+    const passed = new Map<string, StepCount>();
     for (const group of groups.values()) {
       const first = group[0]!;
       const known = await defs.version(tx, first.workspace_id, first.journey_id, first.version);
@@ -105,8 +105,10 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
           }
           updates.push({ id: run.id, state });
           for (const step of through) {
-            const k = `${run.workspace_id}\u0000${run.journey_id}\u0000${step}`;
-            passed.set(k, (passed.get(k) ?? 0) + 1);
+            const k = `${run.workspace_id}:${run.journey_id}:${step}`;
+            let c = passed.get(k);
+            if (!c) passed.set(k, (c = { ws: run.workspace_id, journey: run.journey_id, step, n: 0 }));
+            c.n++;
           }
           if (fresh) timeline.push({ run, event: JOURNEY_ENTERED, properties: { journeyId: run.journey_id, journeyName: run.journey_name, version: run.version } });
           if (state && state.status !== 'active' && state.status !== 'waiting') {
@@ -134,14 +136,21 @@ async function loadFacts(tx: Queryable, known: KnownVersion, ws: number, runs: C
   return loadMomentFacts(tx, ws, 'customer', [...new Set(runs.map((r) => r.customer_id))], plan, now);
 }
 
+interface StepCount {
+  ws: number;
+  journey: string;
+  step: string;
+  n: number;
+}
+
 /** Add this batch's runs through each step (one row per journey step; stats sum them). */
-async function saveStepCounts(tx: Queryable, passed: Map<string, number>, now: Date): Promise<void> {
+async function saveStepCounts(tx: Queryable, passed: Map<string, StepCount>, now: Date): Promise<void> {
   if (passed.size === 0) return;
-  const keys = [...passed.keys()].map((k) => k.split('\u0000') as [string, string, string]);
+  const counts = [...passed.values()];
   await tx.query(
     `INSERT INTO journey_step_counts (workspace_id, journey_id, step_id, passed, at)
      SELECT ws, j, s, n, $5::timestamptz FROM unnest($1::int[], $2::text[], $3::text[], $4::int[]) AS x(ws, j, s, n)`,
-    [keys.map((k) => Number(k[0])), keys.map((k) => k[1]), keys.map((k) => k[2]), [...passed.values()], now.toISOString()],
+    [counts.map((c) => c.ws), counts.map((c) => c.journey), counts.map((c) => c.step), counts.map((c) => c.n), now.toISOString()],
   );
 }
 

@@ -23,7 +23,6 @@ export function useTimeline(customerId: string, events?: readonly string[]) {
     enabled: workspace !== undefined,
   });
 }
-export type Timeline = ReturnType<typeof useTimeline>;
 
 /** What to call an event: its name for `track`, else its type (page, identify, group…). */
 export function eventName(e: Pick<TimelineEvent, 'event' | 'type'>): string {

@@ -9,15 +9,16 @@ import { channelLabel } from './options.js';
 type Channels = z.infer<typeof ChannelsView>;
 type Transport = Channels['channels'][number]['transport'];
 
-/** How each transport sends, and the environment variables that set it. */
-const HOW: Record<Transport, { via: string; vars: string }> = {
-  smtp: { via: 'SMTP', vars: 'SMTP_URL, EMAIL_FROM, SMTP_POOL_SIZE' },
-  sms_api: { via: 'Twilio-compatible SMS API', vars: 'SMS_API_URL, SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM' },
-  outbox: { via: 'Outbox: rendered and kept, not sent', vars: '' },
-  http: { via: 'HTTP POST to the URL the step names, signed', vars: '' },
-  inbox: { via: 'In-app inbox (GET /v1/inbox with the write key)', vars: '' },
+/** How each transport sends. */
+const HOW: Record<Transport, string> = {
+  smtp: 'SMTP',
+  sms_api: 'Twilio-compatible SMS API',
+  outbox: 'Outbox: rendered and kept, not sent',
+  http: 'HTTP POST to the URL the step names, signed',
+  inbox: 'In-app inbox (GET /v1/inbox with the write key)',
 };
-const OUTBOX_VARS: Record<string, string> = { email: 'SMTP_URL, EMAIL_FROM', sms: 'SMS_API_URL, SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM' };
+/** The environment variables that set a channel's provider (webhooks and in-app need none). */
+const VARS: Record<string, string> = { email: 'SMTP_URL, EMAIL_FROM, SMTP_POOL_SIZE', sms: 'SMS_API_URL, SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM' };
 
 /** The channels as this server sends them (GET /api/channels). Providers are set with environment variables on the server, not here. */
 export function ProvidersNote() {
@@ -43,13 +44,13 @@ export function ProvidersNote() {
               </thead>
               <tbody>
                 {d.channels.map((c) => {
-                  const vars = c.transport === 'outbox' ? (OUTBOX_VARS[c.channel] ?? '') : HOW[c.transport].vars;
+                  const vars = VARS[c.channel];
                   return (
                     <tr key={c.channel} data-channel={c.channel} data-transport={c.transport}>
                       <td>{channelLabel(c.channel)}</td>
                       <td>{c.sends ? <Badge tone="good">sends</Badge> : <Badge tone="warn">outbox only</Badge>}</td>
                       <td>
-                        {HOW[c.transport].via}
+                        {HOW[c.transport]}
                         {c.target ? (
                           <>
                             {' '}
