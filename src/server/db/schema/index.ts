@@ -10,3 +10,4 @@ export * from './analytics.js';
 export * from './predictions.js';
 export * from './recommendations.js';
 export * from './health-scores.js';
+export * from './derived-work.js';

@@ -1,4 +1,4 @@
-import { pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** A tenant. All other rows carry a workspace_id; keys are stored as SHA-256 hashes. */
 export const workspaces = pgTable(
@@ -12,6 +12,13 @@ export const workspaces = pgTable(
     timezone: text('timezone').notNull().default('UTC'),
     /** ISO 4217 code that money (order revenue, CLV, spend) is shown in. */
     currency: text('currency').notNull().default('USD'),
+    /** Secret the customer's own backend signs userIds with for the in-app inbox (HMAC-SHA256); made on first use. */
+    inboxSecret: text('inbox_secret'),
+    /**
+     * Whether the in-app inbox requires that signature. On for workspaces created from this
+     * version on; off for older ones until switched on (see docs).
+     */
+    inboxVerification: boolean('inbox_verification').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
