@@ -106,10 +106,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         new StageWorker(db, {
           log,
           sweepMs,
-          // Customers whose stage moved: segments on stages may change.
-          onAdvanced: (ws, scope, ids, moves) => {
+          // Customers whose stage moved: their segment work was recorded with the moves; look at it now.
+          onAdvanced: (_ws, scope, _ids, moves) => {
             if (scope === 'customer' && moves > 0) {
-              segments?.touch(ws, ids, new Set(['$stage']));
+              segments?.kick();
               journeys?.kick();
             }
           },
@@ -197,8 +197,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { log },
   );
-  if (sweepMs !== 0) stages?.start();
-  if (segmentSweepMs !== 0) segments?.start();
+  // Claiming recorded work always runs; sweepMs / segmentSweepMs 0 only turn the sweeps off.
+  stages?.start();
+  segments?.start();
   journeys?.start();
   jobs.start();
   const analytics = deps.analyticsSyncMs === 0 ? null : analyticsSyncer(db, { pollMs: deps.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log });
@@ -225,9 +226,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   ingestRoutes(app, { queue: new IngestQueue(db, { log, lanes: ingestLanes, onCommitted:
         stages || segments || journeys
-          ? (ws, ids, changes) => {
-              stages?.touch(ws, ids);
-              segments?.touch(ws, ids, changes);
+          ? () => {
+              // The work was recorded in the batch's transaction; this only wakes the workers.
+              stages?.kick();
+              segments?.kick();
               journeys?.kick();
             }
           : undefined, }), keys });

@@ -23,7 +23,13 @@ export interface IngestQueueOptions {
    */
   lanes?: number;
   log?: Logger;
-  /** Called after each commit with the customers whose events it stored (the stage engine's trigger). */
+  /**
+   * Record the stage and segment work each batch causes in its transaction (default true;
+   * false for a store without stage or segment workers anywhere, such as benchmarks of
+   * ingestion alone).
+   */
+  derivedWork?: boolean;
+  /** Called after each commit with the customers whose events it stored (a shortcut to wake the workers; the work itself is recorded). */
   onCommitted?: (workspaceId: number, customerIds: number[], changes?: Map<number, Set<string>>) => void;
 }
 
@@ -143,7 +149,7 @@ export class IngestQueue {
   private async write(group: Part[]): Promise<void> {
     const workspaceId = group[0]!.workspaceId;
     const ingest = async (events: NormalizedEvent[], insertedIds?: Set<string>) => {
-      const r = await ingestEvents(this.db, workspaceId, events, { cache: this.cache, insertedIds });
+      const r = await ingestEvents(this.db, workspaceId, events, { cache: this.cache, insertedIds, derivedWork: this.opts.derivedWork !== false });
       if (r.customerIds && r.customerIds.length > 0) this.opts.onCommitted?.(workspaceId, r.customerIds, r.changes);
       return r;
     };

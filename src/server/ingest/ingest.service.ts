@@ -6,6 +6,7 @@ import { IdentityGraph, type IdKind } from '../identity/identity-graph.js';
 import { applyTouch } from '../identity/profile.js';
 import { applyTraits } from '../identity/traits.js';
 import { appendEvents, freshEvents } from './events.repo.js';
+import { recordIngestWork } from '../jobs/derived-work.repo.js';
 import { fastCustomers, guardCustomers } from './fast-path.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { NormalizedEvent } from './normalize.js';
@@ -37,13 +38,15 @@ const RETRYABLE_PG_CODES = new Set(['40001', '40P01', '23505']);
  * `insertedIds`, when given, receives the messageIds newly stored; `cache` (one per
  * process) lets events of known customers skip identity resolution; `checkStored` looks
  * up stored messageIds before appending (for sources where repeats are common, such as
- * re-imported files) instead of relying on the unique index.
+ * re-imported files) instead of relying on the unique index. `derivedWork` records, in the
+ * same transaction, the stage and segment work the batch causes (see jobs/derived-work.repo.ts),
+ * so it survives a crash right after the commit.
  */
 export async function ingestEvents(
   db: Db,
   workspaceId: number,
   events: NormalizedEvent[],
-  opts: { insertedIds?: Set<string>; cache?: IdentityCache; checkStored?: boolean } = {},
+  opts: { insertedIds?: Set<string>; cache?: IdentityCache; checkStored?: boolean; derivedWork?: boolean } = {},
 ): Promise<IngestResult> {
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
   for (let attempt = 1; ; attempt++) {
@@ -51,7 +54,12 @@ export async function ingestEvents(
       // First attempt: append optimistically (unless the caller expects duplicates); a
       // retry (after a conflict, e.g. a messageId already stored) checks first.
       const batchOpts = { exclusive: db.kind === 'pglite', cache: opts.cache, checkStored: opts.checkStored === true || attempt > 1 };
-      const { fresh, customerIds, changes } = await db.transaction((tx) => applyBatch(tx, workspaceId, events, batchOpts));
+      const { fresh, customerIds, changes } = await db.transaction(async (tx) => {
+        const r = await applyBatch(tx, workspaceId, events, batchOpts);
+        // What the batch causes (stage and segment re-evaluation) commits with it.
+        if (opts.derivedWork && r.changes.size > 0) await recordIngestWork(tx, workspaceId, [...r.changes.keys()], r.changes);
+        return r;
+      });
       opts.cache?.remember(workspaceId, fresh, customerIds);
       if (opts.insertedIds) for (const e of fresh) opts.insertedIds.add(e.messageId);
       return { inserted: fresh.length, duplicates: events.length - fresh.length, customerIds: [...new Set(customerIds)], changes };

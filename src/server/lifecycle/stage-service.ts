@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../db/client.js';
 import { maintainTables } from '../db/maintenance.js';
+import { recordWork } from '../jobs/derived-work.repo.js';
 import { FactIndex } from '../rules/evaluate.js';
 import type { ModelCache, StoredModel } from './models.repo.js';
 import { replay, type Move } from './replay.js';
@@ -28,23 +29,37 @@ export interface AdvanceResult {
  * subjects' locks so two workers never record the same move.
  */
 export async function advanceStages(db: Db, workspaceId: number, scope: Scope, ids: number[], opts: AdvanceOptions): Promise<AdvanceResult> {
+  if (ids.length === 0) return { subjects: 0, moves: 0, accounts: [] };
+  return db.transaction((tx) => advanceStagesIn(tx, db.kind === 'pglite', workspaceId, scope, ids, opts));
+}
+
+/**
+ * `advanceStages` inside the caller's transaction (`exclusive`: the only connection, as on
+ * PGlite, so no locks are needed). Unless rebuilding, what the moves cause is recorded in
+ * the same transaction as durable work: the segments of customers who moved (`$stage`),
+ * and the stages of their accounts when the model evaluates accounts.
+ */
+export async function advanceStagesIn(tx: Queryable, exclusive: boolean, workspaceId: number, scope: Scope, ids: number[], opts: AdvanceOptions): Promise<AdvanceResult> {
   const unique = [...new Set(ids)].sort((a, b) => a - b);
   if (unique.length === 0) return { subjects: 0, moves: 0, accounts: [] };
-  const stored = await opts.models.get(db, workspaceId);
-  return db.transaction(async (tx) => {
-    if (db.kind !== 'pglite') await lockSubjects(tx, scope, unique);
-    if (opts.rebuild) await clearStages(tx, workspaceId, scope, unique);
-    const { outcomes, found } = await evaluateSubjects(tx, workspaceId, scope, unique, stored, opts.now, !opts.rebuild);
-    await saveOutcomes(tx, workspaceId, scope, stored.version, stored.model.name, outcomes, opts.now, { cleared: opts.rebuild === true });
-    // Subjects gone (merged away): their stage goes with them.
-    if (found.size < unique.length) await clearStages(tx, workspaceId, scope, unique.filter((id) => !found.has(id)));
-    let accounts: number[] = [];
-    if (scope === 'customer' && stored.model.evaluateAccounts) {
-      const { rows } = await tx.query<{ account_id: number }>(`SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`, [workspaceId, unique]);
-      accounts = rows.map((r) => r.account_id);
-    }
-    return { subjects: found.size, moves: outcomes.reduce((n, o) => n + o.moves.length, 0), accounts };
-  });
+  const stored = await opts.models.get(tx, workspaceId);
+  if (!exclusive) await lockSubjects(tx, scope, unique);
+  if (opts.rebuild) await clearStages(tx, workspaceId, scope, unique);
+  const { outcomes, found } = await evaluateSubjects(tx, workspaceId, scope, unique, stored, opts.now, !opts.rebuild);
+  await saveOutcomes(tx, workspaceId, scope, stored.version, stored.model.name, outcomes, opts.now, { cleared: opts.rebuild === true });
+  // Subjects gone (merged away): their stage goes with them.
+  if (found.size < unique.length) await clearStages(tx, workspaceId, scope, unique.filter((id) => !found.has(id)));
+  let accounts: number[] = [];
+  if (scope === 'customer' && stored.model.evaluateAccounts) {
+    const { rows } = await tx.query<{ account_id: number }>(`SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`, [workspaceId, unique]);
+    accounts = rows.map((r) => r.account_id);
+  }
+  const moved = outcomes.filter((o) => o.moves.length > 0).map((o) => o.subjectId);
+  if (!opts.rebuild) {
+    if (scope === 'customer') await recordWork(tx, workspaceId, 'segment', moved, { changes: new Set(['$stage']) });
+    await recordWork(tx, workspaceId, 'stage', accounts, { scope: 'account' });
+  }
+  return { subjects: found.size, moves: outcomes.reduce((n, o) => n + o.moves.length, 0), accounts };
 }
 
 /** Replay each subject; `found` holds the subjects that exist, `outcomes` those whose stored state changes. */
@@ -69,12 +84,17 @@ async function evaluateSubjects(
     if (!f) continue; // merged away or deleted meanwhile
     found.add(id);
     const start = starts?.get(id) ?? null;
-    const r = replay(program, new FactIndex(f), now, start);
+    // Never evaluate a subject as of a moment before its stored evaluation: a worker whose
+    // clock was read before another process (or the sweep) evaluated the subject later
+    // would otherwise decide an older stage and then, next time, record the later move a
+    // second time (the duplicate timeline messageIds seen under load).
+    const until = start && start.evaluatedAt.getTime() > now.getTime() ? start.evaluatedAt : now;
+    const r = replay(program, new FactIndex(f), until, start);
     // Nothing moved and the next check is the same: leave the row alone (most events do
     // not move anyone). The next replay then starts from the older evaluation, which
     // changes nothing but the work: the moments in between decide the same stage.
     if (start && r.moves.length === 0 && start.modelVersion === stored.version && start.nextCheckAt?.getTime() === r.nextCheckAt?.getTime()) continue;
-    outcomes.push({ subjectId: id, userId: f.userId, stage: r.stage, since: r.since, reason: r.reason, evaluatedAt: now, nextCheckAt: r.nextCheckAt, moves: r.moves });
+    outcomes.push({ subjectId: id, userId: f.userId, stage: r.stage, since: r.since, reason: r.reason, evaluatedAt: until, nextCheckAt: r.nextCheckAt, moves: r.moves });
     moves.push(...r.moves);
   }
   await resolveTriggers(tx, moves);

@@ -1,8 +1,9 @@
-import type { Db } from '../db/client.js';
-import { TouchWorker } from '../jobs/touch-worker.js';
+import type { Db, Queryable } from '../db/client.js';
+import type { WorkRow } from '../jobs/derived-work.repo.js';
+import { DerivedWorker } from '../jobs/derived-worker.js';
 import type { Logger } from '../log.js';
 import { ModelCache } from './models.repo.js';
-import { advanceStages } from './stage-service.js';
+import { advanceStages, advanceStagesIn } from './stage-service.js';
 import type { Scope } from './stages.repo.js';
 
 export interface StageWorkerOptions {
@@ -16,6 +17,8 @@ export interface StageWorkerOptions {
    * stage worker are evaluated at once; these are the ones stored while none ran.
    */
   unevaluatedEveryMs?: number;
+  /** How often other processes' recorded work is looked for (ms; default 1 s). Work recorded in this process is looked at at once. */
+  pollMs?: number;
   /** Most subjects advanced in one transaction (default 500). */
   batch?: number;
   /** The clock; a parameter so tests can move time. */
@@ -25,36 +28,50 @@ export interface StageWorkerOptions {
 }
 
 /**
- * Keeps stages current in this process. Ingestion hands over the customers a committed
- * batch touched (`touch`); they are re-evaluated right after, off the request path, in
- * batches. A sweep every `sweepMs` advances subjects whose `next_check_at` has come (a
- * silence grown long enough to mean at-risk or churned, a window closed) and customers
- * that have no stage yet (imported, or stored while no worker ran).
+ * Keeps stages current. Ingestion records, in the transaction that stores the events,
+ * which customers to re-evaluate (durable work, see jobs/derived-work.repo.ts); this worker
+ * claims that work (in this process or any other), replays the customers' stages in
+ * batches and deletes the work in the same transaction. A sweep every `sweepMs` advances
+ * subjects whose `next_check_at` has come (a silence grown long enough to mean at-risk or
+ * churned, a window closed) and customers that have no stage yet (stored while no worker ran).
  */
-export class StageWorker extends TouchWorker {
+export class StageWorker extends DerivedWorker {
   private readonly models: ModelCache;
   private readonly clock: () => Date;
   private lastUnevaluatedScan = -Infinity;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly opts: StageWorkerOptions = {},
   ) {
-    super('stage evaluation', opts.log, opts.batch ?? 500);
+    super(db, 'stage', 'stage evaluation', opts.log, opts.batch ?? 500, opts.pollMs ?? 1_000);
     this.models = opts.models ?? new ModelCache();
     this.clock = opts.clock ?? (() => new Date());
   }
 
-  /** Customers whose events were just committed: re-evaluate them soon. */
+  /** Re-evaluate these customers (or accounts) soon: records the work durably, then looks at it. */
   touch(workspaceId: number, customerIds: Iterable<number>, scope: Scope = 'customer'): void {
-    this.enqueue(`${workspaceId}:${scope}`, customerIds);
+    this.enqueue(workspaceId, customerIds, { scope });
   }
 
-  protected async process(key: string, ids: number[]): Promise<void> {
-    const [ws, scope] = key.split(':') as [string, Scope];
-    const r = await advanceStages(this.db, Number(ws), scope, ids, { now: this.clock(), models: this.models });
-    this.opts.onAdvanced?.(Number(ws), scope, ids, r.moves);
-    if (r.accounts.length > 0) this.touch(Number(ws), r.accounts, 'account');
+  protected async process(tx: Queryable, rows: WorkRow[]): Promise<() => void> {
+    const exclusive = this.db.kind === 'pglite';
+    const groups = new Map<string, { ws: number; scope: Scope; ids: Set<number> }>();
+    for (const r of rows) {
+      const key = `${r.workspaceId}:${r.scope}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { ws: r.workspaceId, scope: r.scope, ids: new Set() }));
+      for (const id of r.subjectIds) g.ids.add(id);
+    }
+    const done: Array<[number, Scope, number[], number]> = [];
+    for (const g of groups.values()) {
+      const ids = [...g.ids];
+      const r = await advanceStagesIn(tx, exclusive, g.ws, g.scope, ids, { now: this.clock(), models: this.models });
+      done.push([g.ws, g.scope, ids, r.moves]);
+    }
+    return () => {
+      for (const [ws, scope, ids, moves] of done) this.opts.onAdvanced?.(ws, scope, ids, moves);
+    };
   }
 
   /** The models this worker evaluates with (shared with the admin API, which invalidates it on edits). */
@@ -62,9 +79,9 @@ export class StageWorker extends TouchWorker {
     return this.models;
   }
 
-  /** Start the periodic sweep. */
+  /** Start claiming work and the periodic sweep. */
   start(): void {
-    this.startSweeping(this.opts.sweepMs ?? 30_000);
+    this.startWorking(this.opts.sweepMs ?? 30_000);
   }
 
   /**
@@ -73,10 +90,12 @@ export class StageWorker extends TouchWorker {
    */
   protected async sweepOnce(): Promise<number> {
     let count = 0;
-    const now = this.clock();
     const scanAll = Date.now() - this.lastUnevaluatedScan >= (this.opts.unevaluatedEveryMs ?? 600_000);
     if (scanAll) this.lastUnevaluatedScan = Date.now();
     for (;;) {
+      // The clock is read for each batch: a sweep over many subjects lasts a while, and
+      // each batch is evaluated as of when it runs.
+      const now = this.clock();
       const due = `SELECT workspace_id, scope, subject_id FROM stage_states WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2`;
       const unevaluated = `SELECT c.workspace_id, 'customer', c.id FROM customers c
            WHERE NOT EXISTS (SELECT 1 FROM stage_states s WHERE s.workspace_id = c.workspace_id AND s.scope = 'customer' AND s.subject_id = c.id) LIMIT $2`;
@@ -91,11 +110,12 @@ export class StageWorker extends TouchWorker {
         const [ws, scope] = key.split(':') as [string, Scope];
         const r = await advanceStages(this.db, Number(ws), scope, ids, { now, models: this.models });
         this.opts.onAdvanced?.(Number(ws), scope, ids, r.moves);
-        if (r.accounts.length > 0) this.touch(Number(ws), r.accounts, 'account');
       }
       count += rows.length;
       if (rows.length < this.batch) break;
     }
+    // Accounts of the customers advanced were recorded as work.
+    if (count > 0) this.kick();
     return count;
   }
 }

@@ -1,6 +1,7 @@
 import { isTimeBased } from '../../contracts/segment-definition.js';
-import type { Db } from '../db/client.js';
-import { TouchWorker } from '../jobs/touch-worker.js';
+import type { Db, Queryable } from '../db/client.js';
+import type { WorkRow } from '../jobs/derived-work.repo.js';
+import { DerivedWorker } from '../jobs/derived-worker.js';
 import type { Logger } from '../log.js';
 import { RFM_GROUPS, RFM_ORDER_EVENT, runRfm } from './rfm.js';
 import { computeSegment, dependencyOrder, syncMany } from './segment-sync.js';
@@ -14,6 +15,8 @@ export interface SegmentWorkerOptions {
   refreshMs?: number;
   /** How often RFM is scored again (default 1 hour; on the first sweep for a workspace with orders and no scores). */
   rfmRefreshMs?: number;
+  /** How often other processes' recorded work is looked for (ms; default 1 s). */
+  pollMs?: number;
   /** Most customers re-evaluated in one transaction (default 500). */
   batch?: number;
   /** The clock; a parameter so tests can move time. */
@@ -23,90 +26,93 @@ export interface SegmentWorkerOptions {
 }
 
 /**
- * Keeps segment membership current in this process. Ingestion (and the stage engine, when
- * stages move) hands over the customers it touched and what changed for each (event
- * names, traits, stage…); each batch decides, in memory, every computed dynamic segment
- * of the workspace that reads one of those changes, in dependency order, and writes the
- * memberships that differ, in one transaction, off the request path. A sweep works out time-based segments (rolling
- * windows, silences, stage/segment/score leaves) in full once their last computation is
- * `refreshMs` old, so members leave "no order within 60 days" with no new event.
+ * Keeps segment membership current. Ingestion (and the stage engine, when stages move)
+ * records, in its own transaction, the customers it touched and what changed for each
+ * (event names, traits, stage…) as durable work (jobs/derived-work.repo.ts); this worker
+ * claims it (here or in any other process) and, per batch, decides in memory every computed
+ * dynamic segment of the workspace that reads one of those changes, in dependency order,
+ * and writes the memberships that differ, in the transaction that deletes the work. A
+ * sweep works out time-based segments (rolling windows, silences, stage/segment/score
+ * leaves) in full once their last computation is `refreshMs` old, so members leave "no
+ * order within 60 days" with no new event.
  */
-export class SegmentWorker extends TouchWorker {
+export class SegmentWorker extends DerivedWorker {
   private readonly clock: () => Date;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly opts: SegmentWorkerOptions = {},
   ) {
-    super('segment evaluation', opts.log, opts.batch ?? 500);
+    super(db, 'segment', 'segment evaluation', opts.log, opts.batch ?? 500, opts.pollMs ?? 1_000);
     this.clock = opts.clock ?? (() => new Date());
   }
 
-  /** Per workspace and customer, what changed since their last evaluation (see IngestResult.changes). */
-  private readonly reasons = new Map<number, Map<number, Set<string>>>();
-
   /**
-   * Customers whose data just changed: re-evaluate their memberships soon. `changes` says
-   * what changed per customer (event names, `$traits`, `$stage`…), so only the segments
-   * reading it are evaluated; without it, every segment is.
+   * Customers whose data just changed: re-evaluate their memberships soon (recorded
+   * durably, then looked at). `changes` says what changed per customer (event names,
+   * `$traits`, `$stage`…), so only the segments reading it are evaluated; without it,
+   * every segment is.
    */
   touch(workspaceId: number, customerIds: Iterable<number>, changes?: Map<number, Set<string>> | Set<string>): void {
-    let byCustomer = this.reasons.get(workspaceId);
-    if (!byCustomer) this.reasons.set(workspaceId, (byCustomer = new Map()));
-    const ids = [...customerIds];
-    for (const id of ids) {
-      const add = changes instanceof Map ? changes.get(id) : changes;
-      let set = byCustomer.get(id);
-      if (!set) byCustomer.set(id, (set = new Set()));
-      if (!add) set.add('$all');
-      else for (const k of add) set.add(k);
-    }
-    this.enqueue(String(workspaceId), ids);
+    this.enqueue(workspaceId, customerIds, { changes });
   }
 
-  protected async process(key: string, ids: number[]): Promise<void> {
-    const ws = Number(key);
-    ids.sort((a, b) => a - b);
-    const byCustomer = this.reasons.get(ws);
-    const changes = new Map<number, Set<string>>();
-    for (const id of ids) {
-      changes.set(id, byCustomer?.get(id) ?? new Set(['$all']));
-      byCustomer?.delete(id);
-    }
-    const now = this.clock();
-    const r = await this.db.transaction(async (tx) => {
-      // Only segments already worked out in full: a new or edited one gets everyone from its job.
-      const segs = dependencyOrder((await listSegments(tx, ws)).filter((s) => s.kind === 'dynamic' && s.computedVersion === s.version));
-      const people = segs.filter((s) => s.scope === 'customer');
-      const accountSegs = segs.filter((s) => s.scope === 'account');
-      // PGlite: one session, nothing runs beside this transaction; no locks needed.
-      const exclusive = this.db.kind === 'pglite';
-      const r = await syncMany(tx, people, now, ids, changes, { exclusive });
-      if (accountSegs.length > 0) {
-        // The touched customers' accounts.
-        const { rows } = await tx.query<{ account_id: number }>(
-          `SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) ORDER BY 1`,
-          [ws, ids],
-        );
-        const a = await syncMany(
-          tx,
-          accountSegs,
-          now,
-          rows.map((x) => x.account_id),
-          undefined,
-          { exclusive },
-        );
-        r.entered += a.entered;
-        r.exited += a.exited;
+  protected async process(tx: Queryable, rows: WorkRow[]): Promise<() => void> {
+    const byWorkspace = new Map<number, Map<number, Set<string>>>();
+    for (const r of rows) {
+      let changes = byWorkspace.get(r.workspaceId);
+      if (!changes) byWorkspace.set(r.workspaceId, (changes = new Map()));
+      for (const id of r.subjectIds) {
+        let set = changes.get(id);
+        if (!set) changes.set(id, (set = new Set()));
+        const add = r.changes ? r.changes.get(id) : undefined;
+        if (!add) set.add('$all');
+        else for (const k of add) set.add(k);
       }
-      const { entered, exited } = r;
-      return { entered, exited };
-    });
-    this.opts.onSynced?.(ws, ids, r.entered, r.exited);
+    }
+    const done: Array<[number, number[], number, number]> = [];
+    for (const [ws, changes] of byWorkspace) {
+      const ids = [...changes.keys()].sort((a, b) => a - b);
+      const r = await this.syncIn(tx, ws, ids, changes);
+      done.push([ws, ids, r.entered, r.exited]);
+    }
+    return () => {
+      for (const [ws, ids, entered, exited] of done) this.opts.onSynced?.(ws, ids, entered, exited);
+    };
   }
 
+  private async syncIn(tx: Queryable, ws: number, ids: number[], changes: Map<number, Set<string>>): Promise<{ entered: number; exited: number }> {
+    const now = this.clock();
+    // Only segments already worked out in full: a new or edited one gets everyone from its job.
+    const segs = dependencyOrder((await listSegments(tx, ws)).filter((s) => s.kind === 'dynamic' && s.computedVersion === s.version));
+    const people = segs.filter((s) => s.scope === 'customer');
+    const accountSegs = segs.filter((s) => s.scope === 'account');
+    // PGlite: one session, nothing runs beside this transaction; no locks needed.
+    const exclusive = this.db.kind === 'pglite';
+    const r = await syncMany(tx, people, now, ids, changes, { exclusive });
+    if (accountSegs.length > 0) {
+      // The touched customers' accounts.
+      const { rows } = await tx.query<{ account_id: number }>(
+        `SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) ORDER BY 1`,
+        [ws, ids],
+      );
+      const a = await syncMany(
+        tx,
+        accountSegs,
+        now,
+        rows.map((x) => x.account_id),
+        undefined,
+        { exclusive },
+      );
+      r.entered += a.entered;
+      r.exited += a.exited;
+    }
+    return { entered: r.entered, exited: r.exited };
+  }
+
+  /** Start claiming work and the periodic sweep. */
   start(): void {
-    this.startSweeping(this.opts.sweepMs ?? 60_000);
+    this.startWorking(this.opts.sweepMs ?? 60_000);
   }
 
   /**

@@ -1,0 +1,130 @@
+import type { Db, Queryable } from '../db/client.js';
+import type { Logger } from '../log.js';
+import { claimWork, failWork, finishWork, recordWork, type Changes, type WorkKind, type WorkRow, type WorkScope } from './derived-work.repo.js';
+import { Poller } from './poller.js';
+
+/**
+ * The machinery of a worker that does durable derived work (see derived-work.repo.ts):
+ * it claims rows of its kind, does them and deletes them in one transaction, so work is
+ * neither lost (a crash rolls the claim back) nor done twice by two processes (`SKIP
+ * LOCKED`). A failed claim is booked (split, counted, parked after too many failures) and
+ * retried after a pause. `kick` is the in-process shortcut after a commit; other processes'
+ * work is found by polling. A periodic sweep handles what time alone changes.
+ * Subclasses say what a claim is (`process`) and what a sweep does (`sweepOnce`).
+ */
+export abstract class DerivedWorker {
+  private readonly poller: Poller;
+  private readonly writes = new Set<Promise<void>>();
+  private sweeping: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** After a failure, claim one row at a time until a claim succeeds (to isolate the row at fault). */
+  private careful = false;
+
+  protected constructor(
+    protected readonly db: Db,
+    private readonly kind: WorkKind,
+    /** What the worker does, for log lines ("stage evaluation"). */
+    private readonly what: string,
+    protected readonly log: Logger | undefined,
+    /** About how many subjects one claim takes. */
+    protected readonly batch: number,
+    pollMs: number,
+  ) {
+    this.poller = new Poller(what, () => this.claimOnce(), { pollMs, log });
+  }
+
+  /** Do the claimed rows inside `tx` (the transaction that deletes them). Returns what to do after commit, if anything. */
+  protected abstract process(tx: Queryable, rows: WorkRow[]): Promise<(() => void) | void>;
+
+  /** One sweep; returns how many subjects (or segments) it handled. */
+  protected abstract sweepOnce(): Promise<number>;
+
+  /**
+   * Record work outside any transaction (for callers whose change is already committed)
+   * and look at it soon. Callers inside a transaction use `recordWork` with their `tx`.
+   */
+  protected enqueue(workspaceId: number, ids: Iterable<number>, opts: { scope?: WorkScope; changes?: Changes | Set<string> } = {}): void {
+    const list = [...ids];
+    if (list.length === 0) return;
+    const write = recordWork(this.db, workspaceId, this.kind, list, opts).then(
+      () => this.kick(),
+      (err: unknown) => this.log?.error({ err, workspaceId, subjects: list.length }, `${this.what}: could not record work`),
+    );
+    this.writes.add(write);
+    void write.finally(() => this.writes.delete(write));
+  }
+
+  /** Look for work now (after a commit that recorded some). */
+  kick(): void {
+    this.poller.kick();
+  }
+
+  /** Resolves when the work recorded so far that can be claimed now, and any sweep under way, is done. */
+  async idle(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all([...this.writes]);
+    await this.poller.drainNow();
+    while (this.sweeping) await this.sweeping;
+  }
+
+  /** Claim, do and delete one batch of rows; false when there was nothing to claim. */
+  private async claimOnce(): Promise<boolean> {
+    let claimed: WorkRow[] = [];
+    const then: { after?: (() => void) | void } = {};
+    try {
+      const done = await this.db.transaction(async (tx) => {
+        claimed = await claimWork(tx, this.kind, this.batch, { single: this.careful, skipLocked: this.db.kind !== 'pglite' });
+        if (claimed.length === 0) return false;
+        then.after = await this.process(tx, claimed);
+        await finishWork(tx, claimed);
+        return true;
+      });
+      if (!done) return false;
+      this.careful = false;
+      then.after?.();
+      return true;
+    } catch (err) {
+      if (claimed.length === 0) throw err; // the claim itself failed (database away): the poller backs off
+      this.careful = true;
+      const parked = await failWork(this.db, claimed, errorText(err));
+      const subjects = claimed.reduce((n, r) => n + r.subjectIds.length, 0);
+      if (parked > 0) this.log?.error({ err, rows: claimed.map((r) => r.id), subjects }, `${this.what} failed too often; parked (see GET /api/work), retry with POST /api/work/retry`);
+      else this.log?.warn({ err, rows: claimed.map((r) => r.id), subjects }, `${this.what} failed; will retry`);
+      return true;
+    }
+  }
+
+  /** Start polling for work every pollMs and sweeping every `everyMs` (no sweep when 0 or less). */
+  protected startWorking(everyMs: number): void {
+    this.poller.start();
+    if (everyMs <= 0 || this.timer) return;
+    this.timer = setInterval(() => void this.sweep().catch((err: unknown) => this.log?.error({ err }, `${this.what} sweep failed`)), everyMs);
+    this.timer.unref();
+  }
+
+  /** Stop polling and sweeping and finish the claim in hand (unclaimed work stays recorded). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    while (this.writes.size > 0) await Promise.all([...this.writes]);
+    await this.poller.stop();
+    while (this.sweeping) await this.sweeping;
+  }
+
+  /** Sweep now (one at a time: a sweep asked for while one runs waits for it and reports 0). */
+  sweep(): Promise<number> {
+    if (this.sweeping) return this.sweeping.then(() => 0);
+    let count = 0;
+    this.sweeping = this.sweepOnce()
+      .then((n) => {
+        count = n;
+      })
+      .finally(() => {
+        this.sweeping = null;
+      });
+    return this.sweeping.then(() => count);
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.message}${(err as { code?: string }).code ? ` (${(err as { code?: string }).code})` : ''}` : String(err);
+}
