@@ -213,7 +213,7 @@ for (const target of dbTargets()) {
       const { rows } = await db.query<{ settings: { secret: string } }>(`SELECT settings FROM messaging_settings WHERE workspace_id = $1`, [ws]);
       const { makeToken } = await import('../channels/link-tokens.js');
       const { rows: c } = await db.query<{ customer_id: number }>(`SELECT customer_id FROM messages WHERE id = $1`, [sent.messageId]);
-      const token = makeToken(rows[0]!.settings.secret, { w: ws, m: sent.messageId, c: c[0]!.customer_id });
+      const token = makeToken(rows[0]!.settings.secret, 'preferences', { w: ws, m: sent.messageId, c: c[0]!.customer_id }, Math.floor(Date.now() / 1000));
       const page = await fetch(`${url}/preferences/${token}`);
       const html = await page.text();
       assert.match(html, /name="group" value="tips" checked/, 'an opt-out group is on by default');
