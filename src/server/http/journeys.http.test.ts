@@ -150,9 +150,9 @@ for (const target of dbTargets()) {
           { id: 'e', type: 'exit' },
         ],
       });
-      await track([{ type: 'track', userId: 'kim', event: 'Hook Test' }]);
+      await track([{ type: 'track', userId: 'hal', event: 'Hook Test' }]);
       await worker.drain();
-      const ms = (await api('GET', '/api/customers/kim/messages')).messages as Array<{ stepId: string; status: string; reason: string | null }>;
+      const ms = (await api('GET', '/api/customers/hal/messages')).messages as Array<{ stepId: string; status: string; reason: string | null }>;
       const internal = ms.find((m) => m.stepId === 'internal')!;
       assert.equal(internal.status, 'failed', 'refused for good, not retried');
       assert.equal(internal.reason, 'destination 127.0.0.2 is a loopback address; webhooks may not reach internal networks (allow it with TENURE_WEBHOOK_ALLOW)');
