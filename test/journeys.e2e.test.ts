@@ -7,7 +7,8 @@ import { buildApp } from '../src/server/http/app.js';
 import { createLogger } from '../src/server/log.js';
 import { JourneyWorker } from '../src/server/journeys/journey-worker.js';
 import { createEmailTransport, type EmailTransport } from '../src/server/channels/email-transport.js';
-import { sendWebhook } from '../src/server/channels/webhook-transport.js';
+import { webhookSender } from '../src/server/channels/webhook-transport.js';
+import { destinationPolicy } from '../src/server/channels/destinations.js';
 import { basic, dbTargets, http, makeWorkspace } from '../src/test-support/harness.js';
 import { startSmtpSink, type ReceivedMail } from '../src/test-support/smtp-sink.js';
 
@@ -50,7 +51,7 @@ for (const target of dbTargets()) {
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
       const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-      worker = new JourneyWorker(db, { log, senders: { email, sms: null, webhook: sendWebhook, emailFrom: 'Acme <hello@acme.test>' }, publicUrl: url, clock: () => new Date(Date.now() + offset), pollMs: 100 });
+      worker = new JourneyWorker(db, { log, senders: { email, sms: null, webhook: webhookSender(destinationPolicy([{ ip: '127.0.0.1', prefix: 32, family: 4 }])), emailFrom: 'Acme <hello@acme.test>' }, publicUrl: url, clock: () => new Date(Date.now() + offset), pollMs: 100 });
       app = await buildApp({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0 });
       await app.listen({ port, host: '127.0.0.1' });
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });

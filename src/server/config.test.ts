@@ -35,4 +35,17 @@ describe('loadConfig', () => {
     assert.equal(c.PORT, 8080);
     assert.equal(c.TENURE_DEMO, 'false');
   });
+
+  it('TENURE_WEBHOOK_ALLOW: hosts, addresses and CIDR ranges; unset allows none; a bad entry is named', () => {
+    assert.deepEqual(loadConfig({}).TENURE_WEBHOOK_ALLOW, []);
+    assert.deepEqual(loadConfig({ TENURE_WEBHOOK_ALLOW: '127.0.0.1,10.0.0.0/8,hooks.internal' }).TENURE_WEBHOOK_ALLOW, [
+      { ip: '127.0.0.1', prefix: 32, family: 4 },
+      { ip: '10.0.0.0', prefix: 8, family: 4 },
+      { host: 'hooks.internal' },
+    ]);
+    assert.throws(
+      () => loadConfig({ TENURE_WEBHOOK_ALLOW: '127.0.0.1,10.0.0.0/40' }),
+      (err: unknown) => err instanceof ConfigError && /TENURE_WEBHOOK_ALLOW="127\.0\.0\.1,10\.0\.0\.0\/40": "10\.0\.0\.0\/40": the prefix length after "\/" must be 0-32/.test(err.message),
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAllowList } from './channels/destinations.js';
 
 /** Environment variables Tenure reads, with defaults. Parsed once at start. */
 const EnvSchema = z.object({
@@ -36,6 +37,16 @@ const EnvSchema = z.object({
   SMS_FROM: z.string().min(1).optional(),
   /** A message handed to a channel and not recorded after this long (its worker died) is sent again, under the same idempotency key. */
   TENURE_DELIVERY_LEASE_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 1 to 3600' }).int('must be a whole number of seconds from 1 to 3600').min(1, 'must be a whole number of seconds from 1 to 3600').max(3600, 'must be a whole number of seconds from 1 to 3600').default(60),
+  /** Internal destinations webhooks may reach: host names, IP addresses and CIDR ranges, comma-separated (e.g. 127.0.0.1,10.0.0.0/8,hooks.internal). Loopback, private, link-local, unspecified and multicast addresses are refused otherwise. */
+  TENURE_WEBHOOK_ALLOW: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const r = parseAllowList(v ?? '');
+      if (r.ok) return r.entries;
+      ctx.addIssue({ code: 'custom', message: r.message });
+      return z.NEVER;
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

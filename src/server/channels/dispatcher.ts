@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/client.js';
 import { claim, renewLeases, type Sending } from './dispatch-claim.js';
-import { makeToken } from './link-tokens.js';
+import { makeToken, type LinkPurpose } from './link-tokens.js';
 import { allGroupsKey } from './policy.js';
 import type { SendResult } from './send-result.js';
 import type { SettingsCache } from './settings.repo.js';
@@ -129,9 +129,10 @@ async function deliver(s: Sending, senders: Senders, opts: DispatchOptions): Pro
   const r = s.row;
   const base: Outcome = { id: r.id, status: 'failed', reasonCode: null, reason: null, subject: null, html: null, text: null, providerId: null, nextAttemptAt: null };
   try {
-    const link = (kind: string, extra: Partial<{ u: string }> = {}) => `${opts.publicUrl}/${kind}/${makeToken(s.secret, { w: r.workspace_id, m: r.id, c: r.customer_id, ...extra })}`;
-    const unsubscribe = link('u');
-    const preferences = link('preferences');
+    const nowSec = Math.floor(opts.now.getTime() / 1000);
+    const link = (kind: string, purpose: LinkPurpose, extra: Partial<{ u: string }> = {}) => `${opts.publicUrl}/${kind}/${makeToken(s.secret, purpose, { w: r.workspace_id, m: r.id, c: r.customer_id, ...extra }, nowSec)}`;
+    const unsubscribe = link('u', 'unsubscribe');
+    const preferences = link('preferences', 'preferences');
     const vars: Record<string, unknown> = { ...s.vars, event: r.context.event ?? null, journey: r.context.journey ?? null, message: { id: r.id }, unsubscribe_url: unsubscribe, preferences_url: preferences };
     if (r.channel === 'webhook') {
       const body = r.context.body
@@ -152,8 +153,8 @@ async function deliver(s: Sending, senders: Senders, opts: DispatchOptions): Pro
     }
     // Email: tracked links, an open pixel, one-click unsubscribe.
     const skip = (u: string) => u.startsWith(`${opts.publicUrl}/u/`) || u.startsWith(`${opts.publicUrl}/preferences/`);
-    let html = out.html ? rewriteLinks(out.html, (url) => link('t/c', { u: url }), { skip }) : undefined;
-    if (html) html = addOpenPixel(html, `${link('t/o')}.gif`);
+    let html = out.html ? rewriteLinks(out.html, (url) => link('t/c', 'click', { u: url }), { skip }) : undefined;
+    if (html) html = addOpenPixel(html, `${link('t/o', 'open')}.gif`);
     const rendered = { subject: out.subject, html: html ?? null, text: out.text };
     if (!senders.email) return { ...base, status: 'sent', providerId: 'outbox', ...rendered };
     const headers = { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'X-Tenure-Message': String(r.id) };

@@ -25,6 +25,15 @@ export async function getMessagingSettings(db: Queryable, workspaceId: number): 
   return { settings: MessagingSettingsInput.parse(rest), secret };
 }
 
+/**
+ * The secret that signs a workspace's links, or null when it has none — a plain read that
+ * never creates anything (used to check links from anyone on the internet).
+ */
+export async function findLinkSecret(db: Queryable, workspaceId: number): Promise<string | null> {
+  const { rows } = await db.query<{ secret: string | null }>(`SELECT settings->>'secret' AS secret FROM messaging_settings WHERE workspace_id = $1`, [workspaceId]);
+  return rows[0]?.secret ?? null;
+}
+
 /** Replace a workspace's settings (the secret stays). */
 export async function saveMessagingSettings(db: Queryable, workspaceId: number, settings: MessagingSettingsInput): Promise<void> {
   const { secret } = await getMessagingSettings(db, workspaceId);

@@ -1,9 +1,9 @@
 import type { Channel } from '../../contracts/journey.js';
 import type { Queryable } from '../db/client.js';
 import { writeMessageEvents } from './dispatcher.js';
-import { peekToken, verifyToken, type LinkClaims } from './link-tokens.js';
+import { makeToken, peekToken, verifyToken, type LinkClaims, type LinkPurpose } from './link-tokens.js';
 import { allGroupsKey } from './policy.js';
-import { getMessagingSettings } from './settings.repo.js';
+import { findLinkSecret } from './settings.repo.js';
 
 /** Events a customer's reaction to a message writes on their timeline (Segment's email event names). */
 export const EMAIL_OPENED = 'Email Opened';
@@ -19,21 +19,32 @@ export interface LinkedMessage {
   journeyId: string | null;
   templateId: string | null;
   variant: string | null;
+  /** For an unsubscribe link: a token for the same message's preference page. */
+  preferencesToken?: string;
 }
 
-/** Verify a link token with its workspace's secret and find the message (null: forged, or the message is gone). */
-export async function resolveLink(db: Queryable, token: string): Promise<LinkedMessage | null> {
+/**
+ * Verify a link token for `purpose` with its workspace's secret and find the message
+ * (null: malformed, forged, another purpose's, expired, or the message is gone). Reads
+ * only: an unknown workspace has no secret, so its tokens are simply invalid.
+ */
+export async function resolveLink(db: Queryable, token: string, purpose: LinkPurpose, now: Date): Promise<LinkedMessage | null> {
   const peek = peekToken(token);
   if (!peek) return null;
-  const { secret } = await getMessagingSettings(db, peek.w);
-  const claims = verifyToken(secret, token);
+  const secret = await findLinkSecret(db, peek.w);
+  if (!secret) return null;
+  const nowSec = Math.floor(now.getTime() / 1000);
+  const claims = verifyToken(secret, token, purpose, nowSec);
   if (!claims) return null;
   const { rows } = await db.query<{ channel: Channel; group_id: string | null; journey_id: string | null; template_id: string | null; variant: string | null }>(
     `SELECT channel, group_id, journey_id, template_id, variant FROM messages WHERE workspace_id = $1 AND id = $2 AND customer_id = $3`,
     [claims.w, claims.m, claims.c],
   );
   const m = rows[0];
-  return m ? { claims, channel: m.channel, groupId: m.group_id, journeyId: m.journey_id, templateId: m.template_id, variant: m.variant } : null;
+  if (!m) return null;
+  const linked: LinkedMessage = { claims, channel: m.channel, groupId: m.group_id, journeyId: m.journey_id, templateId: m.template_id, variant: m.variant };
+  if (purpose === 'unsubscribe') linked.preferencesToken = makeToken(secret, 'preferences', { w: claims.w, m: claims.m, c: claims.c }, nowSec);
+  return linked;
 }
 
 const props = (l: LinkedMessage, extra: Record<string, unknown> = {}) => ({ messageId: l.claims.m, channel: l.channel, journeyId: l.journeyId, templateId: l.templateId, variant: l.variant, ...extra });

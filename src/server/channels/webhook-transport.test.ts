@@ -4,6 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpRecorder } from '../../test-support/http-recorder.js';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { destinationPolicy, parseAllowList } from './destinations.js';
 import { sendWebhook, signatureHeader, verifySignature } from './webhook-transport.js';
 
 const SECRET = 'whsec_test_123';
@@ -63,8 +64,10 @@ describe('sendWebhook against a real HTTP server', () => {
   });
 
   const body = JSON.stringify({ id: 'evt_1', type: 'segment.entered', data: { customer: 'c_1', segment: 'vip', note: 'café ☕' } });
+  // The receiver is on loopback: allowed explicitly, as TENURE_WEBHOOK_ALLOW=127.0.0.1 would.
+  const allowLoopback = destinationPolicy(allowList('127.0.0.1'));
   const send = (extra: Partial<Parameters<typeof sendWebhook>[0]> = {}) =>
-    sendWebhook({ url: `${base}/hooks/tenure?src=test`, body, secret: SECRET, idempotencyKey: 'evt_1', timeoutMs: 300, nowSec: NOW, ...extra });
+    sendWebhook({ url: `${base}/hooks/tenure?src=test`, body, secret: SECRET, idempotencyKey: 'evt_1', timeoutMs: 300, nowSec: NOW, ...extra }, allowLoopback);
 
   test('POSTs the body as signed, with the documented headers; the receiver can verify it', async () => {
     rec.respond = (_req, res) => res.writeHead(204).end();
@@ -87,12 +90,12 @@ describe('sendWebhook against a real HTTP server', () => {
     assert.equal(verifySignature(SECRET, sig, req.body, { nowSec: NOW + 301 }), false);
   });
 
-  test('status classification: 500 transient, 400 and 410 permanent, 408 transient', async () => {
+  test('status classification: 500 transient, 400 and 410 permanent, 408 transient; the reason is the status line only', async () => {
     const results: Record<number, unknown> = {};
     for (const status of [500, 400, 410, 408, 503]) {
       rec.respond = (_req, res) => res.writeHead(status, { 'content-type': 'text/plain' }).end(`status ${status} from receiver`);
       const r = await send();
-      assert.ok(!r.ok && r.reason.includes(`HTTP ${status}`) && r.reason.includes('from receiver'), JSON.stringify(r));
+      assert.ok(!r.ok && r.reason.startsWith(`HTTP ${status} `) && !r.reason.includes('from receiver'), JSON.stringify(r));
       results[status] = !r.ok && r.permanent;
     }
     assert.deepEqual(results, { 500: false, 400: true, 410: true, 408: false, 503: false });
@@ -108,17 +111,20 @@ describe('sendWebhook against a real HTTP server', () => {
     assert.ok(!dated.ok && !dated.permanent && dated.retryAfterMs === 30_000, JSON.stringify(dated));
   });
 
-  test('a redirect is not followed and is permanent', async () => {
-    rec.respond = (_req, res) => res.writeHead(301, { location: 'http://169.254.169.254/latest' }).end();
+  test('a redirect is not followed and is permanent; its reason names only the target origin', async () => {
+    rec.respond = (_req, res) => res.writeHead(301, { location: 'http://169.254.169.254/latest/meta-data?token=abc' }).end();
     const r = await send();
-    assert.ok(!r.ok && r.permanent && r.reason.includes('301'), JSON.stringify(r));
+    assert.deepEqual(r, { ok: false, permanent: true, reason: 'HTTP 301 Moved Permanently: redirects are not followed (to http://169.254.169.254)' });
     assert.equal(seen.length, 1);
   });
 
-  test('a large error body is cut to a short reason', async () => {
-    rec.respond = (_req, res) => res.writeHead(400).end('x'.repeat(1_000_000));
+  test('a failing endpoint: the reason is a short status line, never its body or its own status text', async () => {
+    rec.respond = (_req, res) => {
+      res.statusMessage = 'Oops SECRET-db-password-hunter2';
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`internal error: SECRET-db-password-hunter2 ${'x'.repeat(100_000)}`);
+    };
     const r = await send();
-    assert.ok(!r.ok && r.permanent && r.reason.length < 600, r.ok ? '' : `reason length ${r.reason.length}`);
+    assert.deepEqual(r, { ok: false, permanent: false, reason: 'HTTP 500 Internal Server Error' });
   });
 
   test('no answer within timeoutMs → transient timeout', async () => {
@@ -129,13 +135,15 @@ describe('sendWebhook against a real HTTP server', () => {
     assert.ok(!r.ok && !r.permanent && /timed out after 300 ms/.test(r.reason), JSON.stringify(r));
   });
 
-  test('headers sent but the body stalls → still a transient timeout', async () => {
+  test('headers sent but the body stalls → the status decides at once (the body is never read)', async () => {
     rec.respond = (_req, res) => {
       res.writeHead(500);
       res.write('partial');
     };
-    const r = await send();
-    assert.ok(!r.ok && !r.permanent && /timed out/.test(r.reason), JSON.stringify(r));
+    const started = Date.now();
+    const r = await send({ timeoutMs: 5_000 });
+    assert.deepEqual(r, { ok: false, permanent: false, reason: 'HTTP 500 Internal Server Error' });
+    assert.ok(Date.now() - started < 2_000, 'did not wait for the body');
   });
 
   test('connection refused → transient; a non-http URL → permanent without a request', async () => {
@@ -151,5 +159,136 @@ describe('sendWebhook against a real HTTP server', () => {
     assert.ok(!refused.ok && !refused.permanent && refused.reason.includes('ECONNREFUSED'), JSON.stringify(refused));
     assert.ok(!bad.ok && bad.permanent, JSON.stringify(bad));
     assert.ok(!garbage.ok && garbage.permanent, JSON.stringify(garbage));
+  });
+});
+
+function allowList(text: string) {
+  const r = parseAllowList(text);
+  if (!r.ok) throw new Error(r.message);
+  return r.entries;
+}
+
+/** A real HTTP server on `host` that counts connections (not just requests): "never hit" means no TCP connection at all. */
+async function countingServer(host: string, answer: (res: ServerResponse) => void = (res) => res.writeHead(204).end()) {
+  let connections = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => answer(res));
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    connections: () => connections,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('webhook destinations: internal networks refused unless allowed', () => {
+  const req = (url: string) => ({ url, body: '{}', secret: SECRET, idempotencyKey: 'evt_2', timeoutMs: 2_000, nowSec: NOW });
+
+  test('127.0.0.1 is refused by default (permanent, the server never reached) and delivered when the allow list names it', async () => {
+    const srv = await countingServer('127.0.0.1');
+    try {
+      const refused = await sendWebhook(req(`http://127.0.0.1:${srv.port}/hook`));
+      assert.deepEqual(refused, {
+        ok: false,
+        permanent: true,
+        reason: 'destination 127.0.0.1 is a loopback address; webhooks may not reach internal networks (allow it with TENURE_WEBHOOK_ALLOW)',
+      });
+      assert.equal(srv.connections(), 0);
+
+      for (const allow of ['127.0.0.1', '127.0.0.0/8', '::1, 127.0.0.1/32']) {
+        const ok = await sendWebhook(req(`http://127.0.0.1:${srv.port}/hook`), destinationPolicy(allowList(allow)));
+        assert.deepEqual(ok, { ok: true, providerId: null }, allow);
+      }
+      assert.equal(srv.connections(), 3);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('a host name resolving to loopback (localhost) is refused by default, checked on the resolved address', async () => {
+    const srv = await countingServer('127.0.0.1');
+    try {
+      const r = await sendWebhook(req(`http://localhost:${srv.port}/hook`));
+      assert.ok(!r.ok && r.permanent, JSON.stringify(r));
+      assert.match(r.ok ? '' : r.reason, /^destination (127\.0\.0\.1|::1) \(localhost\) is a loopback address; webhooks may not reach internal networks \(allow it with TENURE_WEBHOOK_ALLOW\)$/);
+      assert.equal(srv.connections(), 0);
+      assert.deepEqual(await sendWebhook(req(`http://localhost:${srv.port}/hook`), destinationPolicy(allowList('localhost'))), { ok: true, providerId: null }, 'allowed by host name');
+      assert.deepEqual(await sendWebhook(req(`http://localhost:${srv.port}/hook`), destinationPolicy(allowList('127.0.0.1'))), { ok: true, providerId: null }, 'allowed by address');
+      assert.equal(srv.connections(), 2);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('a redirect from an allowed endpoint to a refused address does not reach it', async () => {
+    const target = await countingServer('127.0.0.2');
+    const hop = await countingServer('127.0.0.1', (res) => res.writeHead(307, { location: `http://127.0.0.2:${target.port}/internal` }).end());
+    try {
+      const r = await sendWebhook(req(`http://127.0.0.1:${hop.port}/hook`), destinationPolicy(allowList('127.0.0.1/32')));
+      assert.ok(!r.ok && r.permanent && r.reason.startsWith('HTTP 307 Temporary Redirect: redirects are not followed'), JSON.stringify(r));
+      assert.equal(hop.connections(), 1);
+      assert.equal(target.connections(), 0);
+      const direct = await sendWebhook(req(`http://127.0.0.2:${target.port}/internal`), destinationPolicy(allowList('127.0.0.1/32')));
+      assert.ok(!direct.ok && direct.permanent && direct.reason.startsWith('destination 127.0.0.2 is a loopback address'), JSON.stringify(direct));
+      assert.equal(target.connections(), 0);
+    } finally {
+      await hop.close();
+      await target.close();
+    }
+  });
+
+  test('every internal kind of literal address is refused before any connection', async () => {
+    const cases: Array<[string, string]> = [
+      ['http://169.254.169.254/latest/meta-data', 'destination 169.254.169.254 is a link-local address'],
+      ['http://[fe80::1]/', 'destination fe80::1 is a link-local address'],
+      ['http://[::1]:9/', 'destination ::1 is a loopback address'],
+      ['http://[::ffff:127.0.0.1]/', 'destination ::ffff:7f00:1 is a loopback address'],
+      ['http://2130706433/', 'destination 127.0.0.1 is a loopback address'],
+      ['http://10.1.2.3/', 'destination 10.1.2.3 is a private address'],
+      ['http://172.16.0.1/', 'destination 172.16.0.1 is a private address'],
+      ['http://192.168.1.1/', 'destination 192.168.1.1 is a private address'],
+      ['http://100.64.0.1/', 'destination 100.64.0.1 is a private address'],
+      ['http://[fd12::1]/', 'destination fd12::1 is a private address'],
+      ['http://[::ffff:10.0.0.1]/', 'destination ::ffff:a00:1 is a private address'],
+      ['http://0.0.0.0/', 'destination 0.0.0.0 is an unspecified address'],
+      ['http://[::]/', 'destination :: is an unspecified address'],
+      ['http://224.0.0.1/', 'destination 224.0.0.1 is a multicast address'],
+      ['http://[ff02::1]/', 'destination ff02::1 is a multicast address'],
+      ['http://255.255.255.255/', 'destination 255.255.255.255 is a broadcast or reserved address'],
+    ];
+    for (const [url, reason] of cases) {
+      const r = await sendWebhook(req(url));
+      assert.ok(!r.ok && r.permanent && r.reason.startsWith(reason), `${url}: ${JSON.stringify(r)}`);
+    }
+    const allowed = destinationPolicy(allowList('10.0.0.0/8,fd00::/8'));
+    assert.equal(allowed.refusal('10.1.2.3', '10.1.2.3'), null);
+    assert.equal(allowed.refusal('x', '::ffff:10.0.0.1'), null, 'IPv4-mapped IPv6 matches an IPv4 range');
+    assert.equal(allowed.refusal('x', 'fd12::1'), null);
+    assert.match(allowed.refusal('x', '11.0.0.1') ?? 'public', /public/);
+    assert.match(allowed.refusal('x', '192.168.0.1') ?? '', /private/);
+  });
+});
+
+describe('parseAllowList', () => {
+  test('host names, addresses and CIDR ranges; a bad entry is named', () => {
+    assert.deepEqual(allowList(' 127.0.0.1, 10.0.0.0/8 ,Hooks.Internal,[::1],fc00::/7,'), [
+      { ip: '127.0.0.1', prefix: 32, family: 4 },
+      { ip: '10.0.0.0', prefix: 8, family: 4 },
+      { host: 'hooks.internal' },
+      { ip: '::1', prefix: 128, family: 6 },
+      { ip: 'fc00::', prefix: 7, family: 6 },
+    ]);
+    assert.deepEqual(allowList(''), []);
+    for (const bad of ['10.0.0.0/33', '::1/129', '10.0.0.0/x', 'hooks.internal/8', 'http://x.test', 'a b', '1.2.3.4/8/9']) {
+      const r = parseAllowList(bad);
+      assert.ok(!r.ok && r.message.includes(`"${bad}"`), `${bad}: ${JSON.stringify(r)}`);
+    }
   });
 });

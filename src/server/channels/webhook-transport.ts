@@ -6,6 +6,10 @@
  * timestamp is recent, which also defeats replays.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { STATUS_CODES, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { DestinationRefused, destinationPolicy, type DestinationPolicy } from './destinations.js';
 import { fetchFailure, httpFailure, type SendResult } from './send-result.js';
 
 /** `t=<ts>,v1=<hex HMAC-SHA256 of "<ts>.<body>">` for one secret. `timestampSec` must be a whole number. */
@@ -57,64 +61,92 @@ export interface WebhookRequest {
   nowSec: number;
 }
 
-/** Response bytes kept for the failure reason. */
-const SNIPPET_BYTES = 512;
-
 /**
  * POST a signed webhook. 2xx is delivered. 408, 429, 5xx, network errors and timeouts are
  * transient (Retry-After honoured); every other status is permanent, 410 Gone included
  * (the endpoint asks to be dropped). Redirects are not followed — a 3xx is permanent, so
- * an endpoint cannot bounce signed payloads to another host — and a URL that is not
- * http(s) is permanent too.
+ * an endpoint cannot bounce signed payloads to another host (nor to an internal one) — and
+ * a URL that is not http(s) is permanent too.
+ *
+ * Destinations go through `policy` (default: internal networks refused): an IP literal
+ * before any connection, a host name on every address it resolves to, inside the socket's
+ * lookup (so DNS rebinding cannot slip past). A refusal is permanent. The response body is
+ * never read: a failure's reason is the status line alone (`HTTP 500 Internal Server
+ * Error`, the standard phrase, not the receiver's), so nothing an internal service says
+ * reaches the admin API.
  */
-export async function sendWebhook(req: WebhookRequest): Promise<SendResult> {
+export async function sendWebhook(req: WebhookRequest, policy: DestinationPolicy = DEFAULT_POLICY): Promise<SendResult> {
   const timeoutMs = req.timeoutMs ?? 10_000;
-  if (!/^https?:$/.test(URL.canParse(req.url) ? new URL(req.url).protocol : '')) {
-    return { ok: false, permanent: true, reason: `webhook URL is not http(s): ${req.url}` };
+  const url = URL.canParse(req.url) ? new URL(req.url) : null;
+  if (!url || !/^https?:$/.test(url.protocol)) {
+    return { ok: false, permanent: true, reason: `webhook URL is not http(s): ${req.url.slice(0, 200)}` };
   }
-  const signal = AbortSignal.timeout(timeoutMs);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host)) {
+    const refused = policy.refusal(host, host);
+    if (refused) return { ok: false, permanent: true, reason: refused };
+  }
+  const body = Buffer.from(req.body);
   try {
-    const res = await fetch(req.url, {
-      method: 'POST',
+    const res = await post(url, {
       headers: {
         'content-type': 'application/json',
+        'content-length': String(body.byteLength),
         'tenure-signature': signatureHeader(req.secret, req.nowSec, req.body),
         'idempotency-key': req.idempotencyKey,
         'user-agent': 'Tenure-Webhooks/1',
       },
-      body: req.body,
-      redirect: 'manual',
-      signal,
+      body,
+      lookup: policy.lookup,
+      signal: AbortSignal.timeout(timeoutMs),
     });
-    if (res.status >= 200 && res.status < 300) {
-      await res.body?.cancel();
-      return { ok: true, providerId: null };
-    }
-    const snippet = await readSnippet(res);
+    if (res.status >= 200 && res.status < 300) return { ok: true, providerId: null };
     if (res.status >= 300 && res.status < 400) {
-      return { ok: false, permanent: true, reason: `HTTP ${res.status}: redirects are not followed (Location: ${res.headers.get('location') ?? '-'})` };
+      return { ok: false, permanent: true, reason: `${statusLine(res.status)}: redirects are not followed${res.location ? ` (to ${originOf(res.location)})` : ''}` };
     }
-    return httpFailure(res.status, snippet, res.headers.get('retry-after'), req.nowSec * 1000);
+    return { ...httpFailure(res.status, '', res.retryAfter, req.nowSec * 1000), reason: statusLine(res.status) };
   } catch (err) {
+    if (err instanceof DestinationRefused) return { ok: false, permanent: true, reason: err.message };
     return fetchFailure(err, timeoutMs);
   }
 }
 
-/** The first SNIPPET_BYTES of the body as text, the rest discarded unread. */
-async function readSnippet(res: Response): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+/** A sender bound to one destination policy (what `Senders.webhook` holds). */
+export function webhookSender(policy: DestinationPolicy = DEFAULT_POLICY): (req: WebhookRequest) => Promise<SendResult> {
+  return (req) => sendWebhook(req, policy);
+}
+
+const DEFAULT_POLICY = destinationPolicy();
+
+/** `HTTP 500 Internal Server Error`: the code and its standard phrase. */
+function statusLine(status: number): string {
+  const phrase = STATUS_CODES[status];
+  return phrase ? `HTTP ${status} ${phrase}` : `HTTP ${status}`;
+}
+
+/** The scheme and host of a redirect target (no path or query, which may carry anything), at most 80 characters. */
+function originOf(location: string): string {
   try {
-    while (size < SNIPPET_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
+    return new URL(location).origin.slice(0, 80);
+  } catch {
+    return 'an invalid URL';
   }
-  return Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * One POST on a fresh connection (no pooled socket: each request's address is checked by
+ * its own lookup). Resolves with the status and the headers used, as soon as they arrive;
+ * the body is discarded unread.
+ */
+function post(url: URL, opts: { headers: Record<string, string>; body: Buffer; lookup: LookupFunction; signal: AbortSignal }): Promise<{ status: number; location: string | undefined; retryAfter: string | null }> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'POST', headers: opts.headers, agent: false, lookup: opts.lookup, signal: opts.signal }, (res) => {
+      const retry = res.headers['retry-after'];
+      resolve({ status: res.statusCode ?? 0, location: res.headers.location, retryAfter: typeof retry === 'string' ? retry : null });
+      res.destroy();
+      request.destroy();
+    });
+    request.on('error', reject);
+    request.end(opts.body);
+  });
 }

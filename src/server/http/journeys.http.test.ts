@@ -6,7 +6,8 @@ import { buildApp } from './app.js';
 import { createLogger } from '../log.js';
 import { JourneyWorker } from '../journeys/journey-worker.js';
 import { createSmsTransport } from '../channels/sms-transport.js';
-import { sendWebhook, verifySignature } from '../channels/webhook-transport.js';
+import { verifySignature, webhookSender } from '../channels/webhook-transport.js';
+import { destinationPolicy } from '../channels/destinations.js';
 import { basic, dbTargets, http, makeWorkspace } from '../../test-support/harness.js';
 import { freePort } from '../../test-support/child-server.js';
 import { httpRecorder } from '../../test-support/http-recorder.js';
@@ -44,7 +45,7 @@ for (const target of dbTargets()) {
       url = `http://127.0.0.1:${port}`;
       const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
       const sms = createSmsTransport({ baseUrl: providerUrl, accountSid: 'AC1', authToken: 'tok', from: '+15550000000' });
-      worker = new JourneyWorker(db, { log, senders: { email: null, sms, webhook: sendWebhook, emailFrom: 'x@y.test' }, publicUrl: url, clock: () => new Date(Date.now() + offset), pollMs: 100 });
+      worker = new JourneyWorker(db, { log, senders: { email: null, sms, webhook: webhookSender(destinationPolicy([{ ip: '127.0.0.1', prefix: 32, family: 4 }])), emailFrom: 'x@y.test' }, publicUrl: url, clock: () => new Date(Date.now() + offset), pollMs: 100 });
       app = await buildApp({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0 });
       await app.listen({ port, host: '127.0.0.1' });
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
@@ -135,6 +136,33 @@ for (const target of dbTargets()) {
       assert.deepEqual(ms.map((m: { channel: string; status: string }) => `${m.channel}:${m.status}`).sort(), ['sms:sent', 'webhook:sent']);
     });
 
+    it('webhooks to internal addresses fail at once (allow list 127.0.0.1/32 only); a failing endpoint leaves only its status line in the reason', async () => {
+      provider.respond = (req, res) => {
+        if (req.url === '/hooks/broken') res.writeHead(500, 'SECRET-status-text').end('stack trace: SECRET-aws-key-AKIA123');
+        else res.writeHead(200).end('ok');
+      };
+      await publish('Internal hooks', {
+        trigger: { event: { name: 'Hook Test' } },
+        start: 'internal',
+        steps: [
+          { id: 'internal', type: 'webhook', url: 'http://127.0.0.2:9/metadata', body: '{}', next: 'broken' },
+          { id: 'broken', type: 'webhook', url: `${providerUrl}/hooks/broken`, body: '{}', next: 'e' },
+          { id: 'e', type: 'exit' },
+        ],
+      });
+      await track([{ type: 'track', userId: 'hal', event: 'Hook Test' }]);
+      await worker.drain();
+      const ms = (await api('GET', '/api/customers/hal/messages')).messages as Array<{ stepId: string; status: string; reason: string | null }>;
+      const internal = ms.find((m) => m.stepId === 'internal')!;
+      assert.equal(internal.status, 'failed', 'refused for good, not retried');
+      assert.equal(internal.reason, 'destination 127.0.0.2 is a loopback address; webhooks may not reach internal networks (allow it with TENURE_WEBHOOK_ALLOW)');
+      const broken = ms.find((m) => m.stepId === 'broken')!;
+      assert.equal(broken.reason, 'HTTP 500 Internal Server Error');
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages m WHERE workspace_id = $1 AND m::text LIKE '%SECRET%'`, [ws]);
+      assert.equal(rows[0]!.n, 0, 'nothing the endpoint said is stored');
+      assert.ok(!JSON.stringify(ms).includes('SECRET'));
+    });
+
     it('preview renders with a real customer; test-send delivers to them; a template error is refused with its line', async () => {
       await api('POST', '/api/templates', { id: 'promo', name: 'Promo', channel: 'email', subject: 'For you, {{ traits.first_name | default: "friend" }}', body: '<mjml><mj-body><mj-section><mj-column><mj-text>{% if segments.vip %}VIP{% else %}Hello{% endif %} {{ stage }}</mj-text></mj-column></mj-section></mj-body></mjml>' });
       const p = await api('POST', '/api/templates/promo/preview', { customerId: 'ivy' });
@@ -185,7 +213,7 @@ for (const target of dbTargets()) {
       const { rows } = await db.query<{ settings: { secret: string } }>(`SELECT settings FROM messaging_settings WHERE workspace_id = $1`, [ws]);
       const { makeToken } = await import('../channels/link-tokens.js');
       const { rows: c } = await db.query<{ customer_id: number }>(`SELECT customer_id FROM messages WHERE id = $1`, [sent.messageId]);
-      const token = makeToken(rows[0]!.settings.secret, { w: ws, m: sent.messageId, c: c[0]!.customer_id });
+      const token = makeToken(rows[0]!.settings.secret, 'preferences', { w: ws, m: sent.messageId, c: c[0]!.customer_id }, Math.floor(Date.now() / 1000));
       const page = await fetch(`${url}/preferences/${token}`);
       const html = await page.text();
       assert.match(html, /name="group" value="tips" checked/, 'an opt-out group is on by default');

@@ -18,8 +18,9 @@ export interface TrackingDeps {
 /**
  * The links inside messages, reached by customers without any key: the open pixel, the
  * click redirect, one-click unsubscribe (RFC 8058: a POST from the mail client) with a
- * confirmation page, and the hosted preference page. Every token is signed; a forged or
- * stale one gets a plain page (or, for the pixel, the pixel) and changes nothing.
+ * confirmation page, and the hosted preference page. Every token is signed, bound to its
+ * route's purpose and expires (link-tokens.ts); a forged, misused or stale one gets a plain
+ * page (or, for the pixel, the pixel) and changes nothing — not even a settings row.
  */
 export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -29,7 +30,7 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
   r.get('/t/o/:token', {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
-      const l = await resolveLink(deps.db, req.params.token.replace(/\.gif$/, '')).catch(() => null);
+      const l = await resolveLink(deps.db, req.params.token.replace(/\.gif$/, ''), 'open', new Date()).catch(() => null);
       if (l && (await recordOpen(deps.db, l, new Date()))) touched(l);
       return reply.header('content-type', 'image/gif').header('cache-control', 'no-store, max-age=0').send(PIXEL);
     },
@@ -38,7 +39,7 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
   r.get('/t/c/:token', {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
-      const l = await resolveLink(deps.db, req.params.token).catch(() => null);
+      const l = await resolveLink(deps.db, req.params.token, 'click', new Date()).catch(() => null);
       const url = l?.claims.u;
       if (!l || !url || !/^https?:\/\//i.test(url)) return page(reply.status(404), 'Link not found', 'This link is not valid. It may have been copied incompletely.');
       await recordClick(deps.db, l, url, new Date());
@@ -51,14 +52,14 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
   r.get('/u/:token', {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
-      const l = await resolveLink(deps.db, req.params.token);
+      const l = await resolveLink(deps.db, req.params.token, 'unsubscribe', new Date());
       if (!l) return page(reply.status(404), 'Link not valid', 'This unsubscribe link is not valid. It may have been copied incompletely.');
       const what = await groupName(deps.db, l);
       return page(
         reply,
         'Unsubscribe',
         `<p>Stop receiving ${esc(what)}?</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>
-         <p><a href="../preferences/${esc(req.params.token)}">Manage all your preferences</a></p>`,
+         <p><a href="../preferences/${esc(l.preferencesToken ?? '')}">Manage all your preferences</a></p>`,
       );
     },
   });
@@ -66,19 +67,19 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
   r.post('/u/:token', {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
-      const l = await resolveLink(deps.db, req.params.token);
+      const l = await resolveLink(deps.db, req.params.token, 'unsubscribe', new Date());
       if (!l) return page(reply.status(404), 'Link not valid', 'This unsubscribe link is not valid.');
       await unsubscribeFromLink(deps.db, l, new Date());
       touched(l);
       const what = await groupName(deps.db, l);
-      return page(reply, 'Unsubscribed', `<p>You will no longer receive ${esc(what)}.</p><p><a href="../preferences/${esc(req.params.token)}">Manage all your preferences</a></p>`);
+      return page(reply, 'Unsubscribed', `<p>You will no longer receive ${esc(what)}.</p><p><a href="../preferences/${esc(l.preferencesToken ?? '')}">Manage all your preferences</a></p>`);
     },
   });
 
   r.get('/preferences/:token', {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
-      const l = await resolveLink(deps.db, req.params.token);
+      const l = await resolveLink(deps.db, req.params.token, 'preferences', new Date());
       if (!l) return page(reply.status(404), 'Link not valid', 'This preferences link is not valid.');
       return page(reply, 'Your preferences', await preferenceForm(deps.db, l, false));
     },
@@ -87,7 +88,7 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
   r.post('/preferences/:token', {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
-      const l = await resolveLink(deps.db, req.params.token);
+      const l = await resolveLink(deps.db, req.params.token, 'preferences', new Date());
       if (!l) return page(reply.status(404), 'Link not valid', 'This preferences link is not valid.');
       const form = (req.body ?? {}) as Record<string, string | string[]>;
       const picked = new Set(([] as string[]).concat(form.group ?? []));
