@@ -35,6 +35,7 @@ import { templateRoutes } from './routes/templates.routes.js';
 import { messagingRoutes } from './routes/messaging.routes.js';
 import { trackingRoutes } from './routes/tracking.routes.js';
 import { inboxRoutes } from './routes/inbox.routes.js';
+import { inboxSettingsRoutes } from './routes/inbox-settings.routes.js';
 import { spendRoutes } from './routes/spend.routes.js';
 import { HEALTH_JOB, healthJob, healthScoreRoutes } from './routes/health-scores.routes.js';
 import { CHURN_TRAIN_JOB, CLV_JOB, predictionRoutes } from './routes/predictions.routes.js';
@@ -253,6 +254,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   recommendationRoutes(app, { db, keys });
   predictionRoutes(app, { db, keys, jobs });
   workspaceRoutes(app, { db, keys });
+  inboxSettingsRoutes(app, { db, keys });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The dashboard at `/`, and the JSON 404 for everything else.
   await registerDashboard(app, deps.dashboardDir);

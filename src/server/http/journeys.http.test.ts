@@ -9,6 +9,7 @@ import { createSmsTransport } from '../channels/sms-transport.js';
 import { verifySignature, webhookSender } from '../channels/webhook-transport.js';
 import { destinationPolicy } from '../channels/destinations.js';
 import { basic, dbTargets, http, makeWorkspace } from '../../test-support/harness.js';
+import { inboxUserHash } from '../workspaces/inbox-verification.js';
 import { freePort } from '../../test-support/child-server.js';
 import { httpRecorder } from '../../test-support/http-recorder.js';
 
@@ -62,6 +63,11 @@ for (const target of dbTargets()) {
       return r.body;
     }
     const track = (calls: Array<Record<string, unknown>>) => http(`${url}/v1/batch`, { auth: write, body: { batch: calls } }).then((r) => assert.equal(r.status, 200));
+    /** The inbox as the customer's page calls it: write key plus the userId signed by the customer's backend. */
+    const inbox = async (path: string, userId: string, body?: unknown) => {
+      const { secret } = await api('GET', '/api/workspace/inbox');
+      return http(`${url}${path}`, { auth: write, body, headers: { 'x-tenure-user-hash': inboxUserHash(secret, userId) } });
+    };
     const publish = async (name: string, definition: unknown) => {
       const j = await api('POST', '/api/journeys', { name, definition });
       await api('POST', `/api/journeys/${j.id}/publish`);
@@ -84,16 +90,16 @@ for (const target of dbTargets()) {
         { type: 'track', userId: 'ivy', event: 'Big Order' },
       ]);
       await worker.drain();
-      const inbox = await http(`${url}/v1/inbox?userId=ivy`, { auth: write });
-      assert.equal(inbox.status, 200);
-      assert.equal(inbox.body.unread, 1);
-      assert.deepEqual([inbox.body.messages[0].title, inbox.body.messages[0].body], ['Hi Ivy', 'Welcome aboard, Ivy.']);
-      const id = inbox.body.messages[0].id;
-      assert.equal((await http(`${url}/v1/inbox/${id}/read`, { auth: write, body: { userId: 'ivy' } })).status, 200);
-      assert.equal((await http(`${url}/v1/inbox?userId=ivy`, { auth: write })).body.unread, 0);
-      assert.equal((await http(`${url}/v1/inbox/${id}/dismiss`, { auth: write, body: { userId: 'someone-else' } })).status, 404, "one customer cannot touch another's inbox");
-      await http(`${url}/v1/inbox/${id}/dismiss`, { auth: write, body: { userId: 'ivy' } });
-      assert.equal((await http(`${url}/v1/inbox?userId=ivy`, { auth: write })).body.messages.length, 0);
+      const list = await inbox('/v1/inbox?userId=ivy', 'ivy');
+      assert.equal(list.status, 200);
+      assert.equal(list.body.unread, 1);
+      assert.deepEqual([list.body.messages[0].title, list.body.messages[0].body], ['Hi Ivy', 'Welcome aboard, Ivy.']);
+      const id = list.body.messages[0].id;
+      assert.equal((await inbox(`/v1/inbox/${id}/read`, 'ivy', { userId: 'ivy' })).status, 200);
+      assert.equal((await inbox('/v1/inbox?userId=ivy', 'ivy')).body.unread, 0);
+      assert.equal((await inbox(`/v1/inbox/${id}/dismiss`, 'someone-else', { userId: 'someone-else' })).status, 404, "one customer cannot touch another's inbox");
+      assert.equal((await inbox(`/v1/inbox/${id}/dismiss`, 'ivy', { userId: 'ivy' })).status, 200);
+      assert.equal((await inbox('/v1/inbox?userId=ivy', 'ivy')).body.messages.length, 0);
       const events = (await api('GET', '/api/customers/ivy/events')).events.map((e: { event: string }) => e.event);
       assert.ok(events.includes('In-App Message Read') && events.includes('In-App Message Dismissed'));
 
@@ -256,7 +262,7 @@ for (const target of dbTargets()) {
       assert.equal(held[0]!.n, 0, 'paused: nobody moves');
       await api('POST', `/api/journeys/${id}/publish`);
       await worker.drain();
-      const body = async (u: string) => (await http(`${url}/v1/inbox?userId=${u}`, { auth: write })).body.messages.map((m: { body: string }) => m.body);
+      const body = async (u: string) => (await inbox(`/v1/inbox?userId=${u}`, u)).body.messages.map((m: { body: string }) => m.body);
       assert.deepEqual(await body('kim'), ['version one'], 'kim entered version 1 and stays on it');
       assert.deepEqual(await body('lee'), ['version two']);
       const stats = await api('GET', `/api/journeys/${id}/stats`);

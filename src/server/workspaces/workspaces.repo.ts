@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/client.js';
+import { newInboxSecret } from './inbox-verification.js';
 import { generateKey, hashKey } from './keys.js';
 
 export interface Workspace {
@@ -23,16 +24,20 @@ export async function findWorkspaceBySlug(db: Queryable, slug: string): Promise<
   return rows[0] ?? null;
 }
 
-/** Create a workspace with the given keys (generated when absent). Returns the plain keys once. */
+/**
+ * Create a workspace with the given keys (generated when absent). Returns the plain keys once.
+ * New workspaces require identity verification on the in-app inbox (a signed userId, see
+ * inbox-verification.ts) and get their inbox secret now; `inboxVerification: false` leaves it off.
+ */
 export async function createWorkspace(
   db: Queryable,
-  input: { slug: string; name: string; writeKey?: string; adminKey?: string },
+  input: { slug: string; name: string; writeKey?: string; adminKey?: string; inboxVerification?: boolean },
 ): Promise<{ workspace: Workspace; writeKey: string; adminKey: string }> {
   const writeKey = input.writeKey ?? generateKey('write');
   const adminKey = input.adminKey ?? generateKey('admin');
   const { rows } = await db.query<Workspace>(
-    `INSERT INTO workspaces (slug, name, write_key_hash, admin_key_hash) VALUES ($1, $2, $3, $4) RETURNING ${COLS}`,
-    [input.slug, input.name, hashKey(writeKey), hashKey(adminKey)],
+    `INSERT INTO workspaces (slug, name, write_key_hash, admin_key_hash, inbox_secret, inbox_verification) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLS}`,
+    [input.slug, input.name, hashKey(writeKey), hashKey(adminKey), newInboxSecret(), input.inboxVerification ?? true],
   );
   return { workspace: rows[0]!, writeKey, adminKey };
 }

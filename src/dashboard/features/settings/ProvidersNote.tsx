@@ -15,7 +15,7 @@ const HOW: Record<Transport, string> = {
   sms_api: 'Twilio-compatible SMS API',
   outbox: 'Outbox: rendered and kept, not sent',
   http: 'HTTP POST to the URL the step names, signed',
-  inbox: 'In-app inbox (GET /v1/inbox with the write key)',
+  inbox: 'In-app inbox (GET /v1/inbox with the write key and the userId signed by your backend, see docs/in-app-inbox.md)',
 };
 /** The environment variables that set a channel's provider (webhooks and in-app need none). */
 const VARS: Record<string, string> = { email: 'SMTP_URL, EMAIL_FROM, SMTP_POOL_SIZE', sms: 'SMS_API_URL, SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM' };
