@@ -11,7 +11,9 @@ export const bodyBytes = new WeakMap<FastifyRequest, number>();
  * JSON bodies of any content type (browser SDKs send text/plain) — except HTML form posts,
  * parsed as forms — optionally gzip- or
  * deflate-encoded as Segment SDKs do. The 500 KB limit applies to the decompressed body,
- * and reading stops as soon as it is passed (no zip bombs).
+ * and decompressing stops as soon as it is passed (no zip bombs); the rest of the raw body is
+ * read and dropped (up to MAX_DRAIN_BYTES, for DRAIN_MS) before the 400, so a client still
+ * sending gets the answer instead of a reset.
  */
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
