@@ -16,7 +16,7 @@ console.log(machine());
 build();
 
 async function run(name: string, env: Record<string, string>): Promise<void> {
-  const r = await runCli(['demo', '--customers', customers, '--no-progress'], { ...env, TENURE_WRITE_KEY: 'tw_bench_demo_key', TENURE_ADMIN_KEY: 'ta_bench_demo_key' });
+  const r = await runCli(['demo', '--customers', customers, '--no-progress'], { ...env, TENURE_WRITE_KEY: 'tw_bench_demo_key_0123456789abcdef', TENURE_ADMIN_KEY: 'ta_bench_demo_key_0123456789abcdef' });
   if (r.code !== 0) throw new Error(`demo failed:\n${r.output}`);
   const m = /demo data: (\d+) customers, (\d+) events, (\d+) lifecycle moves/.exec(r.output);
   const events = Number(m?.[2] ?? 0);

@@ -36,8 +36,8 @@ import { startServer, stopServer, type ServerChild } from './lib/server-child.js
 type Target = 'postgres' | 'pglite';
 
 const PER_BATCH = 100;
-const WRITE_KEY = 'tw_bench_ingest_write_key';
-const ADMIN_KEY = 'ta_bench_ingest_admin_key';
+const WRITE_KEY = 'tw_bench_ingest_write_key_0123456789';
+const ADMIN_KEY = 'ta_bench_ingest_admin_key_0123456789';
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface Options {

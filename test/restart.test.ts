@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { freePort, killHard, serverTargets, spawnServer } from '../src/test-support/child-server.js';
 import { basic, http } from '../src/test-support/harness.js';
 
-const WRITE_KEY = 'tw_restart_write_key';
-const ADMIN_KEY = 'ta_restart_admin_key';
+const WRITE_KEY = 'tw_restart_write_key_0123456789abcdef';
+const ADMIN_KEY = 'ta_restart_admin_key_0123456789abcdef';
 
 const targets = serverTargets('restart');
 

@@ -4,8 +4,8 @@ import { Analytics } from '@segment/analytics-node';
 import { freePort, killHard, serverTargets, spawnServer } from '../src/test-support/child-server.js';
 import { http } from '../src/test-support/harness.js';
 
-const WRITE_KEY = 'tw_sdk_test_write_key';
-const ADMIN_KEY = 'ta_sdk_test_admin_key';
+const WRITE_KEY = 'tw_sdk_test_write_key_0123456789abcdef';
+const ADMIN_KEY = 'ta_sdk_test_admin_key_0123456789abcdef';
 
 const targets = serverTargets('sdk');
 

@@ -17,6 +17,7 @@ export const ErrorCode = z.enum([
   'conflict',
   'internal',
   'unavailable',
+  'rate_limited',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

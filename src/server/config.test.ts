@@ -21,7 +21,7 @@ describe('loadConfig', () => {
         assert.ok(err instanceof ConfigError);
         assert.match(err.message, /PORT="eighty": must be a port number/);
         assert.match(err.message, /DATABASE_URL="mysql:\/\/x": must be a postgres:\/\//);
-        assert.match(err.message, /TENURE_ADMIN_KEY="short": must be at least 8 characters/);
+        assert.match(err.message, /TENURE_ADMIN_KEY="short": must be at least 32 characters/);
         assert.match(err.message, /TENURE_INGEST_LANES="0": must be a whole number from 1 to 16/);
         assert.match(err.message, /TENURE_ANALYTICS_SYNC_SECONDS="often": must be a whole number of seconds from 0 to 3600/);
         return true;
@@ -47,5 +47,41 @@ describe('loadConfig', () => {
       () => loadConfig({ TENURE_WEBHOOK_ALLOW: '127.0.0.1,10.0.0.0/40' }),
       (err: unknown) => err instanceof ConfigError && /TENURE_WEBHOOK_ALLOW="127\.0\.0\.1,10\.0\.0\.0\/40": "10\.0\.0\.0\/40": the prefix length after "\/" must be 0-32/.test(err.message),
     );
+  });
+
+  it('wants keys set by environment variable to be at least 32 characters', () => {
+    const k31 = 'k'.repeat(31);
+    assert.throws(() => loadConfig({ TENURE_WRITE_KEY: k31 }), /TENURE_WRITE_KEY="k{31}": must be at least 32 characters/);
+    assert.throws(() => loadConfig({ TENURE_ADMIN_KEY: 'ta_sixteen_chars' }), /TENURE_ADMIN_KEY="ta_sixteen_chars": must be at least 32 characters/);
+    const c = loadConfig({ TENURE_WRITE_KEY: 'w'.repeat(32), TENURE_ADMIN_KEY: 'a'.repeat(40) });
+    assert.equal(c.TENURE_WRITE_KEY, 'w'.repeat(32));
+    assert.equal(c.TENURE_ADMIN_KEY, 'a'.repeat(40));
+  });
+
+  it('reads the rate limits, 0 turning one off', () => {
+    const d = loadConfig({});
+    assert.equal(d.TENURE_RATE_LIMIT_INGEST_PER_SECOND, 5_000);
+    assert.equal(d.TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND, 1_000);
+    assert.equal(d.TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE, 10);
+    const c = loadConfig({ TENURE_RATE_LIMIT_INGEST_PER_SECOND: '0', TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND: '250', TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0' });
+    assert.deepEqual([c.TENURE_RATE_LIMIT_INGEST_PER_SECOND, c.TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND, c.TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE], [0, 250, 0]);
+    assert.throws(() => loadConfig({ TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 'lots', TENURE_RATE_LIMIT_INGEST_PER_SECOND: '-1' }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE="lots": must be a whole number/);
+      assert.match(err.message, /TENURE_RATE_LIMIT_INGEST_PER_SECOND="-1": must be a whole number/);
+      return true;
+    });
+  });
+
+  it('trusts no proxy unless TRUST_PROXY says which', () => {
+    assert.equal(loadConfig({}).TRUST_PROXY, false);
+    assert.equal(loadConfig({ TRUST_PROXY: '' }).TRUST_PROXY, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY, true);
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY, 2);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1,fd00::/8,loopback' }).TRUST_PROXY, ['10.0.0.1', '192.168.0.0/16', '::1', 'fd00::/8', 'loopback']);
+    for (const bad of ['yes', '10.0.0.300', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1,,nope']) {
+      assert.throws(() => loadConfig({ TRUST_PROXY: bad }), /TRUST_PROXY=.*must be true, false, a hop count, or IP addresses\/CIDRs/, bad);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseAllowList } from './channels/destinations.js';
 
@@ -14,8 +15,8 @@ const EnvSchema = z.object({
     }),
   DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a whole number from 1 to 200' }).int('must be a whole number from 1 to 200').min(1, 'must be a whole number from 1 to 200').max(200, 'must be a whole number from 1 to 200').default(10),
   TENURE_DATA_DIR: z.string().min(1).default('./.tenure'),
-  TENURE_WRITE_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
-  TENURE_ADMIN_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+  TENURE_WRITE_KEY: z.string().min(32, 'must be at least 32 characters (a long random key; `openssl rand -hex 24` makes one)').optional(),
+  TENURE_ADMIN_KEY: z.string().min(32, 'must be at least 32 characters (a long random key; `openssl rand -hex 24` makes one)').optional(),
   TENURE_INGEST_LANES: z.coerce.number({ error: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16').min(1, 'must be a whole number from 1 to 16').max(16, 'must be a whole number from 1 to 16').default(2),
   TENURE_STAGE_SWEEP_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 86400' }).int('must be a whole number of seconds from 0 to 86400').min(0, 'must be a whole number of seconds from 0 to 86400').max(86_400, 'must be a whole number of seconds from 0 to 86400').default(30),
   TENURE_ANALYTICS_SYNC_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 3600' }).int('must be a whole number of seconds from 0 to 3600').min(0, 'must be a whole number of seconds from 0 to 3600').max(3_600, 'must be a whole number of seconds from 0 to 3600').optional(),
@@ -47,8 +48,41 @@ const EnvSchema = z.object({
       ctx.addIssue({ code: 'custom', message: r.message });
       return z.NEVER;
     }),
+  /** Ingestion (/v1/*) requests per second per write key (bursts up to twice that); 0 turns the limit off. */
+  TENURE_RATE_LIMIT_INGEST_PER_SECOND: z.coerce.number({ error: 'must be a whole number from 0 to 1000000' }).int('must be a whole number from 0 to 1000000').min(0, 'must be a whole number from 0 to 1000000').max(1_000_000, 'must be a whole number from 0 to 1000000').default(5_000),
+  /** Ingestion (/v1/*) requests per second per client IP (bursts up to twice that); 0 turns the limit off. */
+  TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND: z.coerce.number({ error: 'must be a whole number from 0 to 1000000' }).int('must be a whole number from 0 to 1000000').min(0, 'must be a whole number from 0 to 1000000').max(1_000_000, 'must be a whole number from 0 to 1000000').default(1_000),
+  /** Wrong admin keys per minute per client IP on /api/*; past it the IP gets 429 until the bucket refills. 0 turns the lockout off. */
+  TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number({ error: 'must be a whole number from 0 to 100000' }).int('must be a whole number from 0 to 100000').min(0, 'must be a whole number from 0 to 100000').max(100_000, 'must be a whole number from 0 to 100000').default(10),
+  /** Which proxies' X-Forwarded-For to believe: unset/false (none), true (any), a hop count, or addresses/CIDRs separated by commas. */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx): boolean | number | string[] => {
+      const t = (v ?? 'false').trim();
+      if (t === 'false') return false;
+      if (t === 'true') return true;
+      if (/^\d+$/.test(t)) return Number(t);
+      const list = t.split(',').map((x) => x.trim()).filter((x) => x !== '');
+      const bad = list.find((x) => !isProxyAddress(x));
+      if (bad !== undefined || list.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `must be true, false, a hop count, or IP addresses/CIDRs separated by commas (e.g. 10.0.0.1,192.168.0.0/16)${bad === undefined ? '' : `; "${bad}" is none of these`}` });
+        return z.NEVER;
+      }
+      return list;
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** An address, a CIDR range, or a name proxy-addr knows (loopback, linklocal, uniquelocal). */
+function isProxyAddress(x: string): boolean {
+  if (x === 'loopback' || x === 'linklocal' || x === 'uniquelocal') return true;
+  const [addr, bits, more] = x.split('/');
+  const family = isIP(addr ?? '');
+  if (family === 0 || more !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 export type Config = Readonly<z.infer<typeof EnvSchema>>;
 

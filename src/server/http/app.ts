@@ -19,6 +19,7 @@ import { SegmentWorker } from '../segments/segment-worker.js';
 import { computeSegment } from '../segments/segment-sync.js';
 import { KeyResolver } from './auth.js';
 import { registerJsonBody } from './body.js';
+import { registerEdgeGuards, type RateLimits } from './edge.js';
 import { registerDashboard } from './dashboard.js';
 import { workspaceRoutes } from './routes/workspace.routes.js';
 import { errorHandler } from './errors.js';
@@ -86,6 +87,10 @@ export interface AppDeps {
   analyticsSyncMs?: number;
   /** Refit predictions (CLV, churn, health, recommendations) on their clocks (default true). */
   predictionSchedule?: boolean;
+  /** Rate limits at the edge (default DEFAULT_RATE_LIMITS in edge.ts; 0 turns one off). */
+  rateLimits?: Partial<RateLimits>;
+  /** Whose X-Forwarded-For to believe, as Fastify's trustProxy (default false: nobody's; req.ip is the peer). */
+  trustProxy?: boolean | number | string[];
 }
 
 /** Build the HTTP server (not listening yet). */
@@ -140,7 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     journeys?.kick();
   };
   // Signed link tokens (click redirects carry their destination) are longer than the default 100-character parameter limit.
-  const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), trustProxy: true, return503OnClosing: true, routerOptions: { maxParamLength: 4_000 } });
+  const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), trustProxy: trustProxy(deps.trustProxy), return503OnClosing: true, routerOptions: { maxParamLength: 4_000 } });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -160,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const keys = new KeyResolver(db);
+  registerEdgeGuards(app, { keys, limits: deps.rateLimits });
   healthRoutes(app, { db });
   const jobs = new JobRunner(
     db,
@@ -259,4 +265,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The dashboard at `/`, and the JSON 404 for everything else.
   await registerDashboard(app, deps.dashboardDir);
   return app;
+}
+
+/** Fastify's trustProxy; a hop count (which its types leave out) as the function it would make of it. */
+function trustProxy(tp: AppDeps['trustProxy']): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  return typeof tp === 'number' ? (_addr, hop) => hop < tp : (tp ?? false);
 }

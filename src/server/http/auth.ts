@@ -4,33 +4,58 @@ import { findWorkspaceByKey, type Workspace } from '../workspaces/workspaces.rep
 import { HttpError } from './errors.js';
 
 const TTL_MS = 30_000;
-const MAX_ENTRIES = 10_000;
+/** Valid keys remembered (there are few: two per workspace); past this the oldest is forgotten. */
+const MAX_HITS = 10_000;
+/** Unknown keys remembered, apart from the valid ones so that a flood of made-up keys never pushes a valid key out. */
+const MAX_MISSES = 1_000;
 
-/** Resolves keys to workspaces, remembering answers (including misses) for 30 s. */
+/** Resolves keys to workspaces, remembering answers (valid keys and misses apart) for 30 s. */
 export class KeyResolver {
-  private readonly cache = new Map<string, { ws: Workspace | null; until: number }>();
+  private readonly hits = new Map<string, { ws: Workspace; until: number }>();
+  private readonly misses = new Map<string, number>();
 
   constructor(private readonly db: Queryable) {}
 
   async resolve(kind: 'write' | 'admin', key: string): Promise<Workspace | null> {
     const k = `${kind}:${key}`;
-    const hit = this.cache.get(k);
     const now = Date.now();
+    const hit = this.hits.get(k);
     if (hit && hit.until > now) return hit.ws;
+    const missUntil = this.misses.get(k);
+    if (missUntil !== undefined && missUntil > now) return null;
     const ws = await findWorkspaceByKey(this.db, kind, key);
-    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
-    this.cache.set(k, { ws, until: now + TTL_MS });
+    if (ws) {
+      this.hits.delete(k);
+      if (this.hits.size >= MAX_HITS) this.hits.delete(this.hits.keys().next().value as string);
+      this.hits.set(k, { ws, until: now + TTL_MS });
+      this.misses.delete(k);
+    } else {
+      this.misses.delete(k);
+      if (this.misses.size >= MAX_MISSES) this.misses.delete(this.misses.keys().next().value as string);
+      this.misses.set(k, now + TTL_MS);
+    }
     return ws;
+  }
+
+  /** How many valid keys and misses are remembered (for tests). */
+  get cached(): { hits: number; misses: number } {
+    return { hits: this.hits.size, misses: this.misses.size };
   }
 
   /** Forget cached answers (after keys change). */
   clear(): void {
-    this.cache.clear();
+    this.hits.clear();
+    this.misses.clear();
   }
 }
 
+/** The workspace a request authenticated as, so a second authenticate call (hook, then handler) looks nothing up. */
+const authenticated = new WeakMap<FastifyRequest, { kind: 'write' | 'admin'; ws: Workspace }>();
+
 /** Segment style: HTTP Basic with the write key as user name, else `writeKey` in the body. */
 export async function authenticateWrite(keys: KeyResolver, req: FastifyRequest): Promise<Workspace> {
+  const known = authenticated.get(req);
+  if (known?.kind === 'write') return known.ws;
   const header = req.headers.authorization;
   let key: string | undefined;
   if (header?.startsWith('Basic ')) {
@@ -47,16 +72,22 @@ export async function authenticateWrite(keys: KeyResolver, req: FastifyRequest):
   if (!key) throw new HttpError(401, 'unauthorized', 'missing write key: send it as the HTTP Basic user name (as Segment SDKs do) or as `writeKey` in the body');
   const ws = await keys.resolve('write', key);
   if (!ws) throw new HttpError(401, 'unauthorized', 'unknown write key');
+  authenticated.set(req, { kind: 'write', ws });
   return ws;
 }
 
 /** Admin API: `Authorization: Bearer <admin key>`. A write key gets 403: it is valid, but only for ingestion. */
 export async function authenticateAdmin(keys: KeyResolver, req: FastifyRequest): Promise<Workspace> {
+  const known = authenticated.get(req);
+  if (known?.kind === 'admin') return known.ws;
   const header = req.headers.authorization;
   const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
   if (!key) throw new HttpError(401, 'unauthorized', 'missing admin key: send `Authorization: Bearer <admin key>`');
   const ws = await keys.resolve('admin', key);
-  if (ws) return ws;
+  if (ws) {
+    authenticated.set(req, { kind: 'admin', ws });
+    return ws;
+  }
   if (await keys.resolve('write', key)) throw new HttpError(403, 'forbidden', 'this is a write key, which can only send events; the admin API needs the admin key');
   throw new HttpError(401, 'unauthorized', 'unknown admin key');
 }

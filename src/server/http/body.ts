@@ -11,7 +11,9 @@ export const bodyBytes = new WeakMap<FastifyRequest, number>();
  * JSON bodies of any content type (browser SDKs send text/plain) — except HTML form posts,
  * parsed as forms — optionally gzip- or
  * deflate-encoded as Segment SDKs do. The 500 KB limit applies to the decompressed body,
- * and reading stops as soon as it is passed (no zip bombs).
+ * and decompressing stops as soon as it is passed (no zip bombs); the rest of the raw body is
+ * read and dropped (up to MAX_DRAIN_BYTES, for DRAIN_MS) before the 400, so a client still
+ * sending gets the answer instead of a reset.
  */
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
@@ -20,22 +22,23 @@ export function registerJsonBody(app: FastifyInstance): void {
     let stream: Readable = payload;
     if (encoding === 'gzip' || encoding === 'x-gzip') stream = payload.pipe(createGunzip());
     else if (encoding === 'deflate') stream = payload.pipe(createInflate());
-    else if (encoding !== 'identity') throw new HttpError(400, 'unsupported_media_type', `Content-Encoding "${encoding}" is not supported; use gzip or none`);
+    else if (encoding !== 'identity') {
+      await drain(payload, payload);
+      throw new HttpError(400, 'unsupported_media_type', `Content-Encoding "${encoding}" is not supported; use gzip or none`);
+    }
 
-    const chunks: Buffer[] = [];
-    let size = 0;
+    let chunks: Buffer[];
+    let size: number;
     try {
-      for await (const chunk of stream) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_REQUEST_BYTES) {
-          payload.resume();
-          throw new HttpError(400, 'request_too_large', `request body is over ${MAX_REQUEST_BYTES} bytes (500 KB) after decompression; send smaller batches`);
-        }
-        chunks.push(chunk as Buffer);
-      }
+      ({ chunks, size } = await readUpTo(payload, stream, MAX_REQUEST_BYTES));
     } catch (err) {
-      if (err instanceof HttpError) throw err;
+      await drain(payload, stream);
       throw new HttpError(400, 'invalid_json', `could not read the ${encoding === 'identity' ? '' : `${encoding} `}request body: ${(err as Error).message}`);
+    }
+    if (size > MAX_REQUEST_BYTES) {
+      // Read the rest and throw it away, so the client finishes sending and reads our answer (no reset).
+      await drain(payload, stream);
+      throw new HttpError(400, 'request_too_large', `request body is over ${MAX_REQUEST_BYTES} bytes (500 KB) after decompression; send smaller batches`);
     }
     bodyBytes.set(req, size);
     if (size === 0) return undefined;
@@ -65,6 +68,75 @@ export function registerJsonBody(app: FastifyInstance): void {
       }
     }
     return body;
+  });
+}
+
+/** A body over the limit is read and dropped up to this many more bytes (then the connection is closed on the sender). */
+export const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+/** ...and for at most this long. */
+const DRAIN_MS = 10_000;
+
+/** Read `stream` (the payload, or its decompressor) until it ends or passes `limit` bytes (size is then limit + 1 or more). */
+function readUpTo(payload: Readable, stream: Readable, limit: number): Promise<{ chunks: Buffer[]; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (err?: Error) => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', finish);
+      payload.off('error', finish);
+      payload.off('close', onClose);
+      if (err) reject(err);
+      else resolve({ chunks, size });
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stream.pause();
+        finish();
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => finish();
+    // A client that goes away mid-body: the decompressor would wait for the rest for ever.
+    const onClose = () => {
+      if (!payload.readableEnded) finish(new Error('the client closed the connection before the body ended'));
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', finish);
+    if (stream !== payload) payload.once('error', finish);
+    payload.once('close', onClose);
+  });
+}
+
+/** Throw away the rest of the body (up to MAX_DRAIN_BYTES, DRAIN_MS), no longer decompressing it. */
+async function drain(payload: Readable, stream: Readable): Promise<void> {
+  if (stream !== payload) {
+    payload.unpipe(stream as Readable & NodeJS.WritableStream);
+    stream.destroy();
+  }
+  if (payload.readableEnded || payload.destroyed) return;
+  await new Promise<void>((resolve) => {
+    let bytes = 0;
+    const done = () => {
+      clearTimeout(timer);
+      payload.off('data', onData);
+      payload.off('end', done);
+      payload.off('close', done);
+      payload.off('error', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > MAX_DRAIN_BYTES) done();
+    };
+    const timer = setTimeout(done, DRAIN_MS);
+    payload.on('data', onData);
+    payload.once('end', done);
+    payload.once('close', done);
+    payload.once('error', done);
+    payload.resume();
   });
 }
 
