@@ -1,5 +1,18 @@
 import { z } from 'zod';
 
+/**
+ * A JSON object answered as stored (traits, properties, context). z.record and
+ * z.looseObject rebuild the object by assignment, which drops a `__proto__` key — a
+ * trait or property name like any other; this passes the object through, checked only
+ * to be an object.
+ */
+function storedObject<V = unknown>(): z.ZodType<Record<string, V>> {
+  return z
+    .unknown()
+    .refine((v) => v !== null && typeof v === 'object' && !Array.isArray(v), 'must be an object')
+    .meta({ type: 'object', additionalProperties: true }) as unknown as z.ZodType<Record<string, V>>;
+}
+
 /** Where a customer came from (first or last marketing touch). */
 export const TouchSchema = z.object({
   channel: z.string(),
@@ -13,7 +26,7 @@ export const TouchSchema = z.object({
 export const CustomerSummary = z.object({
   userId: z.string().nullable(),
   anonymousIds: z.array(z.string()),
-  traits: z.record(z.string(), z.unknown()),
+  traits: storedObject(),
   firstSeenAt: z.string(),
   lastSeenAt: z.string(),
   acquisitionChannel: z.string().describe('First-touch channel; "direct" when no campaign or referrer was ever seen'),
@@ -25,7 +38,7 @@ export const CustomerSummary = z.object({
 export const CustomerDetail = CustomerSummary.extend({
   /** Internal id, stable across merges into this profile. */
   customerId: z.number().int(),
-  traitTimes: z.record(z.string(), z.tuple([z.string(), z.string()])).describe('Per trait: [firstSetAt, lastSetAt]'),
+  traitTimes: storedObject<[string, string]>().describe('Per trait: [firstSetAt, lastSetAt]'),
   accountIds: z.array(z.string()),
   aliases: z.array(z.string()).describe('Other userIds that resolve to this customer (from alias calls)'),
   firstTouch: TouchSchema.nullable(),
@@ -60,9 +73,9 @@ export const EventSchema = z.object({
   groupId: z.string().nullable(),
   timestamp: z.string(),
   receivedAt: z.string(),
-  properties: z.record(z.string(), z.unknown()),
-  traits: z.record(z.string(), z.unknown()).nullable(),
-  context: z.record(z.string(), z.unknown()),
+  properties: storedObject(),
+  traits: storedObject().nullable(),
+  context: storedObject(),
 });
 
 export const EventList = z.object({ events: z.array(EventSchema), nextCursor: z.string().nullable() });
@@ -88,8 +101,8 @@ export const EventListQuery = z.object({
 
 export const AccountDetail = z.object({
   groupId: z.string(),
-  traits: z.record(z.string(), z.unknown()),
-  traitTimes: z.record(z.string(), z.tuple([z.string(), z.string()])),
+  traits: storedObject(),
+  traitTimes: storedObject<[string, string]>(),
   memberUserIds: z.array(z.string()),
   memberCount: z.number().int(),
   firstSeenAt: z.string(),

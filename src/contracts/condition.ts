@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Moment } from './time-window.js';
 
 /**
  * Tenure's one rule language: a condition on a customer's traits and behaviour, as a JSON
@@ -51,7 +52,7 @@ export type CompareOp = z.infer<typeof CompareOp>;
 /** Which events count: a rolling window ending now, or a fixed range [from, to). */
 export const WindowSchema = z.union([
   z.strictObject({ within: DurationSchema }),
-  z.strictObject({ between: z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }) }),
+  z.strictObject({ between: z.strictObject({ from: Moment, to: Moment }) }),
 ]);
 export type Window = z.infer<typeof WindowSchema>;
 

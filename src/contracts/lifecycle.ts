@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Moment } from './time-window.js';
 import { ConditionSchema, leavesOf } from './condition.js';
 
 /**
@@ -82,7 +83,7 @@ export const ModelSaved = z.object({ version: z.number().int(), job: JobView.des
 export const PresetsView = z.object({ presets: z.array(z.object({ name: z.enum(['default', 'activation', 'b2b']), model: z.unknown() })) });
 
 export const DistributionQuery = z.object({
-  at: z.iso.datetime({ offset: true }).optional().describe('Reconstruct the distribution as of this moment from the history (default: now)'),
+  at: Moment.optional().describe('Reconstruct the distribution as of this moment from the history (default: now)'),
   scope: z.enum(['customer', 'account']).default('customer'),
 });
 export const Distribution = z.object({
@@ -92,8 +93,8 @@ export const Distribution = z.object({
 });
 
 export const FlowsQuery = z.object({
-  from: z.iso.datetime({ offset: true }).optional().describe('Moves at or after this moment (default: all history)'),
-  to: z.iso.datetime({ offset: true }).optional().describe('Moves before this moment (default: now)'),
+  from: Moment.optional().describe('Moves at or after this moment (default: all history)'),
+  to: Moment.optional().describe('Moves before this moment (default: now)'),
   scope: z.enum(['customer', 'account']).default('customer'),
 });
 export const Flows = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Moment } from './time-window.js';
 import { ConditionSchema, leavesOf, type Condition } from './condition.js';
 import { JobView } from './lifecycle.js';
 
@@ -56,7 +57,7 @@ export const SegmentPreview = z.object({ count: z.number().int(), sample: z.arra
 export const SegmentMembersQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
   cursor: z.string().regex(/^\d+$/, 'cursor must be a value returned as nextCursor').optional(),
-  at: z.iso.datetime({ offset: true }).optional().describe('Members as of this past moment (from the membership history)'),
+  at: Moment.optional().describe('Members as of this past moment (from the membership history)'),
 });
 
 export const SegmentMembers = z.object({ members: z.array(SegmentMember), nextCursor: z.string().nullable() });

@@ -1,3 +1,4 @@
+import { EARLIEST_MOMENT, END_OF_MOMENTS } from '../../contracts/time-window.js';
 import { Day, type Breakdown, type Interval, type Slice } from '../../contracts/metrics.js';
 
 /** An expected failure of a metrics request: the HTTP layer makes it a 400 (404 for `not_found`). */
@@ -58,6 +59,9 @@ export function checkRange(from: string, to: string): MetricsError | null {
     if (v === undefined || v === '') return { code: 'bad_range', message: `${field} is required (YYYY-MM-DD)`, field };
     const r = Day.safeParse(v);
     if (!r.success) return { code: 'bad_range', message: `${field} "${v}" is not a date written YYYY-MM-DD`, field };
+    // `to` is exclusive, so it may be the end of the window itself.
+    const t = Date.parse(`${v}T00:00:00Z`);
+    if (t < EARLIEST_MOMENT || t > END_OF_MOMENTS) return { code: 'bad_range', message: `${field} ${v} is outside the accepted range 1970-01-01 … 2100-01-01`, field };
   }
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
   if (days <= 0) return { code: 'bad_range', message: `to (${to}) must be after from (${from}): the range is [from, to), to is the first day not counted`, field: 'to' };

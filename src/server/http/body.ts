@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { MAX_REQUEST_BYTES } from '../ingest/normalize.js';
+import { describePath, MAX_BODY_DEPTH, MAX_EVENT_DEPTH, tooDeep, unstorablePath } from '../ingest/json-shape.js';
 import { HttpError } from './errors.js';
 
 /** Parsed body plus its decompressed size (used to skip per-event size checks on small requests). */
@@ -58,15 +59,7 @@ export function registerJsonBody(app: FastifyInstance): void {
     } catch (err) {
       throw new HttpError(400, 'invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
     }
-    // Escapes PostgreSQL cannot store: NUL, and half of a UTF-16 surrogate pair.
-    if (text.includes('\\u') && UNSTORABLE_ESCAPE.test(text)) {
-      const found = unstorablePath(body, []);
-      if (found !== null) {
-        const { path, why } = found;
-        const index = path[0] === 'batch' && typeof path[1] === 'number' ? path[1] : undefined;
-        throw new HttpError(400, 'invalid_event', `\`${path.join('.')}\` contains ${why}, which PostgreSQL cannot store; remove it`, { field: path.join('.'), ...(index === undefined ? {} : { index }) });
-      }
-    }
+    checkShape(req, text, body);
     return body;
   });
 }
@@ -140,35 +133,36 @@ async function drain(payload: Readable, stream: Readable): Promise<void> {
   });
 }
 
+/** The Segment endpoints, whose bodies are events (or a batch of them). */
+const SEGMENT_PATH = /^\/v1\/(?:identify|track|page|screen|group|alias|batch|import)(?:[?/]|$)/;
 const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Why PostgreSQL cannot store this string, or null if it can. */
-function unstorable(s: string): string | null {
-  if (s.includes('\u0000')) return 'a NUL character (\\u0000)';
-  if (LONE_SURROGATE.test(s)) return 'half of a UTF-16 surrogate pair (an unpaired \\uD800–\\uDFFF escape)';
-  return null;
+/**
+ * Refuse, before anything else walks the parsed body: nesting deeper than the limit
+ * (MAX_EVENT_DEPTH levels from each event on the Segment endpoints, MAX_BODY_DEPTH from
+ * the body elsewhere), then escapes PostgreSQL cannot store (NUL, half of a surrogate
+ * pair). Both walks are iterative. The error names the field and, in a batch, the index.
+ */
+function checkShape(req: FastifyRequest, text: string, body: unknown): void {
+  const ingestion = SEGMENT_PATH.test(req.url);
+  const code = ingestion ? 'invalid_event' : 'validation_failed';
+  const limit = ingestion ? MAX_EVENT_DEPTH : MAX_BODY_DEPTH;
+  const deep = tooDeep(body, limit, { batchItems: ingestion });
+  if (deep) {
+    const field = describePath(deep.path);
+    const from = ingestion ? 'counted from the event object' : 'counted from the request body';
+    throw new HttpError(400, code, `\`${field}\` is nested more than ${limit} levels deep (${from}); at most ${limit} levels are accepted`, where(deep.path, field));
+  }
+  // Escapes PostgreSQL cannot store: NUL, and half of a UTF-16 surrogate pair.
+  if (text.includes('\\u') && UNSTORABLE_ESCAPE.test(text)) {
+    const found = unstorablePath(body);
+    if (found !== null) {
+      const field = found.path.join('.');
+      throw new HttpError(400, 'invalid_event', `\`${field}\` contains ${found.why}, which PostgreSQL cannot store; remove it`, where(found.path, field));
+    }
+  }
 }
 
-/** The first key or string value PostgreSQL cannot store: its path and why, or null. */
-function unstorablePath(v: unknown, path: Array<string | number>): { path: Array<string | number>; why: string } | null {
-  if (typeof v === 'string') {
-    const why = unstorable(v);
-    return why ? { path, why } : null;
-  }
-  if (v === null || typeof v !== 'object') return null;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const found = unstorablePath(v[i], [...path, i]);
-      if (found) return found;
-    }
-    return null;
-  }
-  for (const [k, x] of Object.entries(v)) {
-    const why = unstorable(k);
-    if (why) return { path: [...path, k], why };
-    const found = unstorablePath(x, [...path, k]);
-    if (found) return found;
-  }
-  return null;
+function where(path: Array<string | number>, field: string): { field: string; index?: number } {
+  return path[0] === 'batch' && typeof path[1] === 'number' ? { field, index: path[1] } : { field };
 }

@@ -32,3 +32,21 @@ describe('trait last-write-wins', () => {
     assert.deepEqual(known.traitTimes.plan, ['2025-02-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z']);
   });
 });
+
+describe('trait names that are Object.prototype members', () => {
+  it('stores, updates and merges constructor, toString and __proto__ like any other name', () => {
+    const s: TraitState = { traits: {}, traitTimes: {} };
+    const incoming = JSON.parse('{"constructor":"c","toString":"t","__proto__":{"p":1},"hasOwnProperty":"h"}') as Record<string, unknown>;
+    assert.equal(applyTraits(s, incoming, '2025-01-01T00:00:00.000Z'), true);
+    assert.equal(Object.getPrototypeOf(s.traits), Object.prototype, 'the prototype is untouched');
+    assert.deepEqual(JSON.parse(JSON.stringify(s.traits)), JSON.parse('{"constructor":"c","toString":"t","__proto__":{"p":1},"hasOwnProperty":"h"}'));
+    assert.ok(Object.hasOwn(s.traitTimes, 'constructor') && Object.hasOwn(s.traitTimes, '__proto__'));
+    assert.equal(applyTraits(s, JSON.parse('{"constructor":"c2"}') as Record<string, unknown>, '2025-02-01T00:00:00.000Z'), true);
+    assert.equal(s.traits.constructor, 'c2');
+    const into: TraitState = { traits: {}, traitTimes: {} };
+    mergeTraitStates(into, s);
+    assert.equal(into.traits.constructor, 'c2');
+    assert.ok(Object.hasOwn(into.traits, '__proto__'));
+    assert.deepEqual(into.traitTimes.toString, ['2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z']);
+  });
+});

@@ -18,16 +18,16 @@ export function applyTraits(state: TraitState, incoming: Record<string, unknown>
   let changed = false;
   for (const [key, value] of Object.entries(incoming)) {
     if (value === undefined) continue;
-    const times = state.traitTimes[key];
+    const times = ownValue(state.traitTimes, key);
     if (!times) {
-      state.traits[key] = value;
-      state.traitTimes[key] = [iso, iso];
+      setOwn(state.traits, key, value);
+      setOwn(state.traitTimes, key, [iso, iso]);
       changed = true;
       continue;
     }
     if (iso >= times[1]) {
-      if (iso !== times[1] || !sameJson(state.traits[key], value)) changed = true;
-      state.traits[key] = value;
+      if (iso !== times[1] || !sameJson(ownValue(state.traits, key), value)) changed = true;
+      setOwn(state.traits, key, value);
       times[1] = iso;
     }
     if (iso < times[0]) {
@@ -41,17 +41,32 @@ export function applyTraits(state: TraitState, incoming: Record<string, unknown>
 /** Fold another profile's traits into `into` (used when two profiles merge). */
 export function mergeTraitStates(into: TraitState, from: TraitState): void {
   for (const [key, value] of Object.entries(from.traits)) {
-    const times = from.traitTimes[key];
+    const times = ownValue(from.traitTimes, key);
     if (!times) {
-      if (!(key in into.traits)) into.traits[key] = value;
+      if (!Object.hasOwn(into.traits, key)) setOwn(into.traits, key, value);
       continue;
     }
-    applyTraits(into, { [key]: value }, times[1]);
-    const merged = into.traitTimes[key]!;
+    const one: Record<string, unknown> = {};
+    setOwn(one, key, value);
+    applyTraits(into, one, times[1]);
+    const merged = ownValue(into.traitTimes, key)!;
     if (times[0] < merged[0]) merged[0] = times[0];
   }
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/*
+ * Trait names are customer data: `constructor`, `toString` or `__proto__` are names like
+ * any other. Read only own properties (a plain object inherits `constructor` …), and
+ * define rather than assign (assigning `__proto__` would set the prototype instead).
+ */
+function ownValue<T>(obj: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
 }

@@ -101,6 +101,32 @@ for (const target of dbTargets()) {
       assert.equal(rows[0]!.n, 1);
     });
 
+    it('rejects rows with absurdly nested JSON or times outside 1970 … 2100, naming the column, and keeps the others', async () => {
+      const deep = `"{""a"":${'['.repeat(100_000)}1${']'.repeat(100_000)}}"`;
+      const csv = [
+        'user_id,event,timestamp,properties,context.extra:json',
+        `h1,Fine,2025-01-01T00:00:00Z,"{""a"":[[1]]}",`,
+        `h1,Deep,2025-01-01T00:00:00Z,${deep},`,
+        `h1,Deep Column,2025-01-01T00:00:00Z,,"${'['.repeat(40)}${']'.repeat(40)}"`,
+        'h1,Too Early,1969-12-31T00:00:00Z,,',
+        'h1,Too Late,2100-01-01T00:00:00Z,,',
+        'h1,Historical,1997-01-01,,',
+      ].join('\n');
+      const r = await importCsv(db, ws, 'events', file('hostile.csv', `${csv}\n`), { progress: false });
+      assert.equal(r.accepted, 2);
+      assert.deepEqual(
+        r.rejected.map((x) => [x.line, x.field]),
+        [
+          [3, 'properties'],
+          [4, 'context.extra:json'],
+          [5, 'timestamp'],
+          [6, 'timestamp'],
+        ],
+      );
+      assert.match(r.rejected[0]!.message, /nested more than 32 levels deep/);
+      assert.match(r.rejected[2]!.message, /outside the accepted range 1970-01-01T00:00:00Z … 2100-01-01T00:00:00Z/);
+    });
+
     it('refuses a file without a required column before writing anything, naming the file and column', async () => {
       const before = (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE type <> 'tenure'")).rows[0]!.n;
       const path = file('nots.csv', 'event,user_id\nSigned Up,x\n');

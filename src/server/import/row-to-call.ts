@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CallType } from '../../contracts/segment.js';
 import { CellError, clip, convertCell, parseIsoDate } from './cells.js';
 import type { Column, ImportKind } from './columns.js';
+import { describePath, MAX_EVENT_DEPTH, tooDeep } from '../ingest/json-shape.js';
 
 /** A row as a Segment call, or why the row cannot be one (`field` is the CSV column). */
 export type RowResult = { ok: true; type: CallType; call: Record<string, unknown> } | { ok: false; field?: string; message: string };
@@ -82,6 +83,14 @@ export function rowToCall(kind: ImportKind, columns: Column[], record: string[])
       throw err;
     }
     if (value !== undefined) setPath(call, c.path, value);
+  }
+
+  // JSON cells come from outside: refuse absurd nesting before anything walks the call.
+  const deep = tooDeep(call, MAX_EVENT_DEPTH);
+  if (deep) {
+    const where = deep.path.join('.');
+    const col = columns.find((c) => (c.reserved === 'properties' ? where.startsWith('properties') : !c.reserved && where.startsWith(c.path.join('.'))));
+    return { ok: false, field: col?.header, message: `\`${describePath(deep.path)}\` is nested more than ${MAX_EVENT_DEPTH} levels deep (counted from the event); at most ${MAX_EVENT_DEPTH} levels are accepted` };
   }
 
   const messageId = text('message_id');

@@ -70,4 +70,51 @@ describe('normalizeCall', () => {
     assert.match(r.event.messageId, /^tenure-/);
     assert.deepEqual(r.event.context, { library: { name: 'x' }, campaign: { source: 'google' }, timezone: 'Europe/Paris', locale: 'fr-FR', ip: '10.1.2.3' });
   });
+
+  describe('the accepted time window, 1970-01-01 ≤ t < 2100-01-01', () => {
+    const refusal = (call: Record<string, unknown>, f = facts(), prefix = '') => {
+      const r = normalizeCall({ userId: 'u', event: 'E', ...call }, 'track', f, 2, prefix);
+      assert.equal(r.ok, false, JSON.stringify(call));
+      return r.ok ? assert.fail() : r.rejection;
+    };
+
+    it('refuses times outside it in timestamp, originalTimestamp and sentAt, naming the field and the window', () => {
+      const micro = refusal({ timestamp: 1.7e15 });
+      assert.equal(micro.field, 'timestamp');
+      assert.match(micro.message, /^`timestamp` 1700000000000000 \(read as epoch milliseconds: \+055840-.*\) is outside the accepted range 1970-01-01T00:00:00Z … 2100-01-01T00:00:00Z/);
+      assert.equal(refusal({ timestamp: '0000-01-01T00:00:00Z' }).field, 'timestamp');
+      assert.equal(refusal({ timestamp: '+010000-01-01T00:00:00Z' }).field, 'timestamp');
+      assert.equal(refusal({ timestamp: '1969-12-31T23:59:59.999Z' }).field, 'timestamp');
+      assert.equal(refusal({ timestamp: '2100-01-01T00:00:00Z' }).field, 'timestamp');
+      assert.equal(refusal({ originalTimestamp: -1 }).field, 'originalTimestamp');
+      // Both given: the one not used for the event time is checked too.
+      assert.equal(refusal({ timestamp: '2025-01-01T00:00:00Z', originalTimestamp: 1.7e15 }).field, 'originalTimestamp');
+      assert.equal(refusal({ sentAt: '0000-01-01T00:00:00Z' }, facts(), 'batch.2').field, 'batch.2.sentAt');
+      // A batch-level sentAt is named at the top of the body, with the event's index.
+      const top = refusal({}, facts({ sentAt: '+275760-09-13T00:00:00Z' }), 'batch.2');
+      assert.deepEqual([top.field, top.index], ['sentAt', 2]);
+    });
+
+    it('accepts both ends of the window and historical times', () => {
+      for (const t of ['1970-01-01T00:00:00Z', '2099-12-31T23:59:59.999Z', '1997-01-01T00:00:00Z', 0]) {
+        const r = normalizeCall({ userId: 'u', event: 'E', timestamp: t }, 'track', facts(), 0, '');
+        assert.ok(r.ok, String(t));
+        assert.equal(r.event.timestamp.getTime(), new Date(t).getTime());
+      }
+    });
+
+    it('refuses a clock-skew correction that overflows the window, blaming sentAt', () => {
+      // The client says it sent the request in 1970 but stamped the event 2099: corrected = arrival + 130 years.
+      const late = refusal({ timestamp: '2099-12-01T00:00:00Z', sentAt: '1970-01-02T00:00:00Z' });
+      assert.equal(late.field, 'sentAt');
+      assert.match(late.message, /moves `timestamp` 2099-12-01T00:00:00.000Z to 2155-.* outside the accepted range .* the cause is `sentAt` 1970-01-02T00:00:00.000Z, 20148 days before the request arrived/);
+      const early = refusal({ timestamp: '1971-01-01T00:00:00Z' }, facts({ sentAt: '2099-01-01T00:00:00Z' }), 'batch.2');
+      assert.deepEqual([early.field, early.index], ['sentAt', 2]);
+      assert.match(early.message, /to 18\d\d-.*days after the request arrived/);
+      // The same skew with a time that stays inside is corrected as usual.
+      const ok = normalizeCall({ userId: 'u', event: 'E', timestamp: '2025-03-01T12:00:00Z', sentAt: '1970-01-02T00:00:00Z' }, 'track', facts(), 0, '');
+      assert.ok(ok.ok);
+      assert.equal(ok.event.timestamp.getUTCFullYear(), 2080);
+    });
+  });
 });

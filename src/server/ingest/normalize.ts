@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { CallSchemas, type CallType } from '../../contracts/segment.js';
 import type { ErrorCode } from '../../contracts/errors.js';
+import { inMomentWindow, MOMENT_WINDOW_TEXT } from '../../contracts/time-window.js';
 import { certainlyValid } from './fast-validate.js';
 
 /** Largest accepted single event, as Segment: 32 KB of JSON. */
@@ -45,7 +46,7 @@ export interface RequestFacts {
   /** Decompressed size of the whole request body; events are measured only when it exceeds MAX_EVENT_BYTES. */
   bodyBytes: number;
   /** The request's sentAt, parsed once for all its events (filled in by normalizeCall). */
-  parsedSentAt?: Date | null | 'invalid';
+  parsedSentAt?: Date | null | TimeProblem;
 }
 
 type Result = { ok: true; event: NormalizedEvent } | { ok: false; rejection: EventRejection };
@@ -84,10 +85,28 @@ export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts,
     return fail('invalid_event', `${type} call needs a \`userId\` or an \`anonymousId\``, 'userId');
   }
 
-  const original = parseTime(call.timestamp ?? call.originalTimestamp);
-  if (original === 'invalid') return fail('invalid_event', '`timestamp` is not a valid ISO-8601 date', call.timestamp !== undefined ? 'timestamp' : 'originalTimestamp');
-  const sentAt = call.sentAt !== undefined && call.sentAt !== null ? parseTime(call.sentAt) : (facts.parsedSentAt ??= parseTime(facts.sentAt));
-  if (sentAt === 'invalid') return fail('invalid_event', '`sentAt` is not a valid ISO-8601 date', 'sentAt');
+  // Event times: each given field must be a date inside the accepted window, and so must
+  // the timestamp after clock-skew correction (else PostgreSQL, or a later reader, fails).
+  for (const key of ['timestamp', 'originalTimestamp', 'sentAt'] as const) {
+    const t = parseTime(call[key]);
+    if (t !== null && !(t instanceof Date)) return fail('invalid_event', `\`${key}\` ${t.problem}`, key);
+  }
+  const original = parseTime(call.timestamp ?? call.originalTimestamp) as Date | null;
+  const callSentAt = call.sentAt !== undefined && call.sentAt !== null && call.sentAt !== '';
+  const sentAt = callSentAt ? (parseTime(call.sentAt) as Date | null) : (facts.parsedSentAt ??= parseTime(facts.sentAt));
+  if (sentAt !== null && !(sentAt instanceof Date)) {
+    // The request's sentAt: the field is at the top of the body, not in the event.
+    return { ok: false, rejection: { code: 'invalid_event', message: `\`sentAt\` ${sentAt.problem}`, index, field: 'sentAt' } };
+  }
+  const timestamp = correctedTimestamp(facts.receivedAt, sentAt, original);
+  if (!inMomentWindow(timestamp.getTime())) {
+    const skewDays = Math.round((facts.receivedAt.getTime() - sentAt!.getTime()) / 86_400_000);
+    const message =
+      `the clock-skew correction (receivedAt − (sentAt − timestamp)) moves \`timestamp\` ${original!.toISOString()} to ${isoOrRaw(timestamp)}, outside the accepted range ${MOMENT_WINDOW_TEXT}; ` +
+      `the cause is \`sentAt\` ${sentAt!.toISOString()}, ${Math.abs(skewDays)} days ${skewDays >= 0 ? 'before' : 'after'} the request arrived: send the time the request was really sent, or leave sentAt out`;
+    if (callSentAt) return fail('invalid_event', message, 'sentAt');
+    return { ok: false, rejection: { code: 'invalid_event', message, index, field: 'sentAt' } };
+  }
 
   const context = { ...(facts.context ?? {}), ...((call.context as Record<string, unknown> | null) ?? {}) };
   if (facts.ip && context.ip === undefined) context.ip = facts.ip;
@@ -107,7 +126,7 @@ export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts,
       anonymousId,
       groupId: type === 'group' ? String(call.groupId) : null,
       previousId,
-      timestamp: correctedTimestamp(facts.receivedAt, sentAt, original),
+      timestamp,
       originalTimestamp: original,
       sentAt,
       receivedAt: facts.receivedAt,
@@ -135,9 +154,31 @@ function idOf(v: unknown): string | null {
   return s === '' ? null : s;
 }
 
-function parseTime(v: unknown): Date | null | 'invalid' {
+/** Why a time field cannot be taken, as the end of a sentence starting with its name. */
+interface TimeProblem {
+  problem: string;
+}
+
+/**
+ * A time field: null when absent, a Date inside the accepted window, or the problem.
+ * Numbers are epoch milliseconds (as `new Date(n)`); strings ISO-8601.
+ */
+function parseTime(v: unknown): Date | null | TimeProblem {
   if (v === undefined || v === null || v === '') return null;
   const d = typeof v === 'number' ? new Date(v) : typeof v === 'string' ? new Date(v) : null;
-  if (!d || Number.isNaN(d.getTime())) return 'invalid';
+  if (!d || Number.isNaN(d.getTime())) return { problem: `${shown(v)} is not a valid ISO-8601 date` };
+  if (!inMomentWindow(d.getTime())) {
+    const read = typeof v === 'number' ? `${v} (read as epoch milliseconds: ${d.toISOString()})` : `${shown(v)} (${d.toISOString()})`;
+    return { problem: `${read} is outside the accepted range ${MOMENT_WINDOW_TEXT}` };
+  }
   return d;
+}
+
+function shown(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+}
+
+function isoOrRaw(d: Date): string {
+  return Number.isNaN(d.getTime()) ? 'an invalid date' : d.toISOString();
 }

@@ -82,6 +82,10 @@ function requireObject(body: unknown): Record<string, unknown> {
 }
 
 function facts(req: FastifyRequest, body: Record<string, unknown>): RequestFacts {
+  const context = body.context;
+  if (context !== undefined && context !== null && (typeof context !== 'object' || Array.isArray(context))) {
+    throw new HttpError(400, 'invalid_event', `\`context\` must be an object, e.g. {"ip":"…"}; got ${Array.isArray(context) ? 'a list' : `a ${typeof context}`}`, { field: 'context' });
+  }
   return {
     receivedAt: new Date(),
     sentAt: body.sentAt,
