@@ -111,6 +111,7 @@ export const AccountDetail = z.object({
 
 export const Health = z.object({
   status: z.enum(['ok', 'degraded']),
-  database: z.object({ ok: z.boolean(), kind: z.enum(['pglite', 'postgres']), latencyMs: z.number() }),
+  /** `error`: why the database check failed, in short (only when `ok` is false). */
+  database: z.object({ ok: z.boolean(), kind: z.enum(['pglite', 'postgres']), latencyMs: z.number(), error: z.string().optional() }),
   uptimeSeconds: z.number(),
 });

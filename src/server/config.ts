@@ -14,6 +14,12 @@ const EnvSchema = z.object({
       message: 'must be a postgres:// or postgresql:// URL (leave it unset for embedded PGlite)',
     }),
   DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a whole number from 1 to 200' }).int('must be a whole number from 1 to 200').min(1, 'must be a whole number from 1 to 200').max(200, 'must be a whole number from 1 to 200').default(10),
+  /** Longest run of one statement, seconds (PostgreSQL statement_timeout; PGlite: longest wait for one call); 0: no limit. */
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 86400' }).int('must be a whole number of seconds from 0 to 86400').min(0, 'must be a whole number of seconds from 0 to 86400').max(86_400, 'must be a whole number of seconds from 0 to 86400').default(300),
+  /** PostgreSQL: longest wait to connect or to get a pooled connection, seconds. */
+  DATABASE_CONNECT_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number of seconds from 0.1 to 600' }).min(0.1, 'must be a number of seconds from 0.1 to 600').max(600, 'must be a number of seconds from 0.1 to 600').default(30),
+  /** PostgreSQL: how long the start waits for an unreachable database (retrying with backoff) before giving up, seconds; 0: not at all. */
+  DATABASE_WAIT_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 86400' }).int('must be a whole number of seconds from 0 to 86400').min(0, 'must be a whole number of seconds from 0 to 86400').max(86_400, 'must be a whole number of seconds from 0 to 86400').default(300),
   TENURE_DATA_DIR: z.string().min(1).default('./.tenure'),
   TENURE_WRITE_KEY: z.string().min(32, 'must be at least 32 characters (a long random key; `openssl rand -hex 24` makes one)').optional(),
   TENURE_ADMIN_KEY: z.string().min(32, 'must be at least 32 characters (a long random key; `openssl rand -hex 24` makes one)').optional(),

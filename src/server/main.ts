@@ -27,6 +27,35 @@ import { StageWorker } from './lifecycle/stage-worker.js';
 import { SegmentWorker } from './segments/segment-worker.js';
 import { addPredictClvCommand } from './predict/clv-command.js';
 import { addPredictChurnCommand } from './predict/churn-command.js';
+import { describeDbError, isDbUnavailable } from './db/db-errors.js';
+
+/** A stop that has not finished after this long (a stuck database call, a hung connection) exits anyway. */
+const SHUTDOWN_GRACE_MS = 15_000;
+
+/** After a signal: exit(1) if a clean stop takes longer than SHUTDOWN_GRACE_MS. */
+function exitAfterGrace(log: Logger): void {
+  setTimeout(() => {
+    log.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown did not finish in time; exiting anyway (PGlite recovers its files on the next start; nothing acknowledged is lost)');
+    process.exit(1);
+  }, SHUTDOWN_GRACE_MS).unref();
+}
+
+/**
+ * Last resort for a server: a rejection nobody handled. A database outage that slipped
+ * past a handler (a bug, but a harmless one: durable work is retried from the database)
+ * is logged and the server keeps serving; anything else is logged and the process exits
+ * as Node would (the state it leaves is unknown; a supervisor restarts it, durable work resumes).
+ */
+function onUnhandledRejection(log: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    if (isDbUnavailable(reason)) {
+      log.error({ err: describeDbError(reason) }, 'unhandled rejection from a database outage; still serving');
+      return;
+    }
+    log.fatal({ err: reason }, 'unhandled rejection; exiting');
+    process.exit(1);
+  });
+}
 
 function port(v: string): number {
   const n = Number(v);
@@ -41,6 +70,7 @@ function positiveInt(v: string): number {
 }
 
 async function serve(config: Config, log: Logger, opts: { port?: number; host?: string; seedIfEmpty: boolean }): Promise<void> {
+  onUnhandledRejection(log);
   const { db, workspace, generated } = await openRuntime(config, log);
   if (opts.seedIfEmpty && config.TENURE_DEMO !== 'false' && (await isEmpty(db, workspace.id))) {
     log.info('empty database: generating demo data (set TENURE_DEMO=false to skip)');
@@ -73,6 +103,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    exitAfterGrace(log);
     stopMaintenance();
     await app.close();
     senders.close();
@@ -118,6 +149,7 @@ async function main(): Promise<void> {
     .description('run background work only, no HTTP: journeys and message delivery, lifecycle stages, segments and the KPI facts (run several against one PostgreSQL)')
     .option('--journeys-only', 'only the journey engine and message delivery')
     .action(async (o: { journeysOnly?: boolean }) => {
+      onUnhandledRejection(log);
       const { db } = await openRuntime(config, log);
       const senders = sendersFromConfig(config);
       const stages = o.journeysOnly ? null : new StageWorker(db, { log, sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000 });
@@ -145,6 +177,7 @@ async function main(): Promise<void> {
       process.stdout.write('worker ready\n');
       const stop = async (signal: string) => {
         log.info({ signal }, 'worker stopping');
+        exitAfterGrace(log);
         await journeys.stop();
         process.stdout.write(`worker stopped: ${steps} journey steps, ${sent} messages sent\n`);
         await stages?.stop();

@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { openDb, type Db } from './db/client.js';
-import { migrate } from './db/migrate.js';
+import { migrate, retryWhileUnavailable } from './db/migrate.js';
 import type { Logger } from './log.js';
 import { ensureDefaultWorkspace, type Workspace } from './workspaces/workspaces.repo.js';
 
@@ -14,11 +14,29 @@ export interface Runtime {
 
 /** Open the configured database, apply migrations and make sure the default workspace exists. */
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
-  const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.TENURE_DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+  const db = await openDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.TENURE_DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
+    log,
+  });
   log.info({ database: db.kind, dataDir: db.kind === 'pglite' ? config.TENURE_DATA_DIR : undefined }, 'database opened');
-  await migrate(db);
-  const { workspace, generated } = await ensureDefaultWorkspace(db, { writeKey: config.TENURE_WRITE_KEY, adminKey: config.TENURE_ADMIN_KEY });
-  return { db, workspace, generated };
+  try {
+    // A database that is still starting (or briefly away) is waited for, DATABASE_WAIT_SECONDS at most.
+    const { workspace, generated } = await retryWhileUnavailable(
+      async () => {
+        await migrate(db);
+        return ensureDefaultWorkspace(db, { writeKey: config.TENURE_WRITE_KEY, adminKey: config.TENURE_ADMIN_KEY });
+      },
+      { waitMs: config.DATABASE_WAIT_SECONDS * 1000, log },
+    );
+    return { db, workspace, generated };
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Print keys generated on this start; they are stored only hashed, so this is the one chance to see them. */

@@ -5,6 +5,8 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import { openPgliteSession, type PgliteSession } from './pglite-client.js';
+import type { Logger } from '../log.js';
+import { describeDbError } from './db-errors.js';
 
 /** Anything that can run a parameterised SQL statement: the database or an open transaction. */
 export interface Queryable {
@@ -33,6 +35,17 @@ export interface OpenDbOptions {
   /** PGlite data directory; `memory://` for an in-memory database. */
   dataDir?: string;
   poolSize?: number;
+  /**
+   * Longest run of one statement (ms; default 5 minutes; 0: no limit). PostgreSQL: the
+   * sessions' statement_timeout. PGlite: how long the main thread waits for one call to the
+   * worker. A job that legitimately runs longer raises it for its transaction
+   * (`SET LOCAL statement_timeout = …`).
+   */
+  statementTimeoutMs?: number;
+  /** PostgreSQL: longest wait to connect or to get a pooled connection (ms; default 30 s). */
+  connectTimeoutMs?: number;
+  /** Where connection errors of pooled clients are reported (at warn). */
+  log?: Logger;
 }
 
 // int8 and numeric as JS numbers: ids and counts stay well below 2^53.
@@ -41,16 +54,33 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 
 /** Open PostgreSQL (when databaseUrl is set) or PGlite. */
 export async function openDb(opts: OpenDbOptions): Promise<Db> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10);
-  return openPglite(opts.dataDir ?? './.tenure');
+  const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10, statementTimeoutMs, opts.connectTimeoutMs ?? 30_000, opts.log);
+  return openPglite(opts.dataDir ?? './.tenure', statementTimeoutMs);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Db> {
+/** Default longest run of one statement: 5 minutes. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5 * 60_000;
+
+async function openPostgres(url: string, poolSize: number, statementTimeoutMs: number, connectTimeoutMs: number, log?: Logger): Promise<Db> {
   // JIT off for Tenure's sessions: its statements are many and short (a segment over 100k
   // customers takes ~0.5 s), and JIT compilation was seen to add ~0.25 s to each of them.
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c jit=off' });
-  pool.on('error', () => {
-    /* idle client errors are reported on next use */
+  // Keepalive notices a peer that vanished without closing the connection.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    options: `-c jit=off${statementTimeoutMs > 0 ? ` -c statement_timeout=${Math.round(statementTimeoutMs)}` : ''}`,
+    connectionTimeoutMillis: connectTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
+  pool.on('error', (err) => log?.warn({ err: describeDbError(err) }, 'an idle database connection failed; it is replaced on next use'));
+  // A connection checked out of the pool (a transaction, COPY, the migrations) has no error
+  // listener of the pool's: without this one, a backend that dies under it (terminated,
+  // restarted, failed over) emits an unhandled 'error' and the process exits. The statement
+  // in flight rejects on its own; the listener only keeps the process alive.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log?.warn({ err: describeDbError(err) }, 'a database connection failed; the statement on it fails and the connection is replaced'));
   });
   const run = async <T>(client: pg.Pool | pg.PoolClient, text: string, params?: unknown[]) => {
     const r = await client.query(text, params as unknown[]);
@@ -75,23 +105,25 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
     },
     async transaction(fn) {
       const client = await pool.connect();
+      // A connection whose ROLLBACK failed is in an unknown state: dropped, not pooled again.
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const result = await fn({ query: (text, params) => run(client, text, params), copyFrom: (target, data) => copy(client, target, data) });
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
         throw err;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     close: () => pool.end(),
   };
 }
 
-async function openPglite(dataDir: string): Promise<Db> {
+async function openPglite(dataDir: string, callTimeoutMs: number): Promise<Db> {
   let dir = dataDir;
   let release = () => {};
   if (!dataDir.startsWith('memory://')) {
@@ -101,7 +133,7 @@ async function openPglite(dataDir: string): Promise<Db> {
   }
   let session: PgliteSession;
   try {
-    session = await openPgliteSession(dir);
+    session = await openPgliteSession(dir, { callTimeoutMs });
   } catch (err) {
     release();
     throw err;

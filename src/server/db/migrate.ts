@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import type pg from 'pg';
 import type { PgliteSession } from './pglite-client.js';
 import type { Db } from './client.js';
+import type { Logger } from '../log.js';
+import { describeDbError, isDbUnavailable } from './db-errors.js';
 
 /** Locate the committed migrations folder from src/ (tsx) or dist/ (built). */
 export function migrationsFolder(): string {
@@ -36,5 +38,29 @@ export async function migrate(db: Db): Promise<void> {
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     client.release();
+  }
+}
+
+/**
+ * Run `fn` (the start-up's migrations), waiting out an unreachable database: while it
+ * fails with an outage error (isDbUnavailable) it is tried again after a pause that doubles
+ * from 0.5 s up to 5 s, logging "database not reachable, retrying in Ns", for at most
+ * `waitMs` (0: no waiting). Any other error, or the outage outlasting `waitMs`, is thrown.
+ */
+export async function retryWhileUnavailable<T>(fn: () => Promise<T>, opts: { waitMs: number; log?: Logger }): Promise<T> {
+  const deadline = Date.now() + opts.waitMs;
+  let pause = 500;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isDbUnavailable(err)) throw err;
+      if (Date.now() + pause > deadline) {
+        throw new Error(`the database is not reachable (${describeDbError(err)}); gave up after ${Math.round(opts.waitMs / 1000)} s (DATABASE_WAIT_SECONDS)`, { cause: err });
+      }
+      opts.log?.warn({ err: describeDbError(err), attempt }, `database not reachable, retrying in ${pause / 1000}s`);
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 5_000);
+    }
   }
 }

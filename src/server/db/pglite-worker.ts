@@ -5,8 +5,9 @@
  * ./pglite-client.ts. PGlite runs its statements one at a time, in arrival order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { serialize } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
-import type { WorkerReply, WorkerRequest } from './pglite-protocol.js';
+import { RESULT_NOT_TRANSFERABLE, type WorkerReply, type WorkerRequest } from './pglite-protocol.js';
 
 const port = parentPort!;
 const { dir } = workerData as { dir: string };
@@ -22,11 +23,47 @@ try {
 }
 
 port.on('message', (req: WorkerRequest) => {
-  void handle(req).then(
-    (result) => port.postMessage({ id: req.id, result } satisfies WorkerReply),
-    (err) => port.postMessage({ id: req.id, error: errorFields(err) } satisfies WorkerReply),
-  );
+  // Every request gets exactly one answer: a main thread waiting on an id that is never
+  // answered would wait forever (and every later call queues behind it).
+  let pending: Promise<unknown>;
+  try {
+    pending = handle(req);
+  } catch (err) {
+    pending = Promise.reject(err);
+  }
+  pending.then(
+    (result) => reply(req.id, result),
+    (err) => replyError(req.id, errorFields(err)),
+  ).catch((err: unknown) => replyError(req.id, { message: `the embedded database could not answer: ${String((err as Error)?.message ?? err)}` }));
 });
+
+/**
+ * Send a result, serialised here so that a result the main thread cannot take apart (a
+ * jsonb value nested thousands of levels deep overflows the stack of the deserialiser)
+ * fails on the main thread with this request's id (see pglite-client.ts), not as a lost
+ * message. A result that cannot even be serialised is answered with an error.
+ */
+function reply(id: number, result: unknown): void {
+  let payload: Buffer;
+  try {
+    payload = serialize(result);
+  } catch (err) {
+    const why = err instanceof RangeError ? 'nested too deeply' : String((err as Error)?.message ?? err);
+    replyError(id, { message: `the result could not be passed back: ${why}`, code: RESULT_NOT_TRANSFERABLE });
+    return;
+  }
+  const own = payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength;
+  port.postMessage({ id, payload } satisfies WorkerReply, own ? [payload.buffer as ArrayBuffer] : []);
+}
+
+/** Send an error; its fields are plain strings and numbers, so this cannot fail the way a result can (a last plain message if it does). */
+function replyError(id: number, error: Record<string, unknown>): void {
+  try {
+    port.postMessage({ id, error } satisfies WorkerReply);
+  } catch {
+    port.postMessage({ id, error: { message: String(error.message ?? 'the embedded database failed') } } satisfies WorkerReply);
+  }
+}
 
 async function handle(req: WorkerRequest): Promise<unknown> {
   switch (req.op) {
@@ -56,7 +93,7 @@ function errorFields(err: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = { message: err.message, name: err.name };
   for (const k of ['code', 'constraint', 'detail', 'hint', 'severity', 'table', 'column', 'schema', 'position', 'where']) {
     const v = (err as unknown as Record<string, unknown>)[k];
-    if (v !== undefined) out[k] = v;
+    if (typeof v === 'string' || typeof v === 'number') out[k] = v;
   }
   return out;
 }

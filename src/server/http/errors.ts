@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody, ErrorCode } from '../../contracts/errors.js';
+import { describeDbError, isDbUnavailable } from '../db/db-errors.js';
 
 /** An expected failure with its HTTP status and machine-readable code. Only http/ knows statuses. */
 export class HttpError extends Error {
@@ -13,6 +14,9 @@ export class HttpError extends Error {
     super(message);
   }
 }
+
+/** Retry-After (seconds) of a 503 for an unreachable database. */
+const DB_RETRY_AFTER_SECONDS = 2;
 
 const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [400, 'request_too_large'],
@@ -44,6 +48,12 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     status = err.statusCode;
     body = { error: { code: status === 404 ? 'not_found' : 'validation_failed', message: err.message } };
+  } else if (isDbUnavailable(err)) {
+    // An outage, not a bug: the client (SDKs do) retries; messageId dedupe makes that safe.
+    req.log.warn({ err: describeDbError(err), url: req.url }, 'request failed: database unavailable');
+    status = 503;
+    void reply.header('retry-after', String(DB_RETRY_AFTER_SECONDS));
+    body = { error: { code: 'unavailable', message: `The database is not reachable right now (${describeDbError(err)}); the request was not completed. Retry in a few seconds; retrying is safe.` } };
   } else {
     req.log.error({ err }, 'request failed');
     status = 500;

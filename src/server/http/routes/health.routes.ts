@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Health } from '../../../contracts/admin.js';
 import type { Db } from '../../db/client.js';
+import { describeDbError } from '../../db/db-errors.js';
 
 /** Liveness and database reachability; 503 when the database does not answer within 2 s. */
 export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
@@ -11,17 +12,22 @@ export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
     handler: async (_req, reply) => {
       const t0 = performance.now();
       let ok = true;
+      let error: string | undefined;
+      let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
           deps.db.query('SELECT 1'),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the database did not answer within 2 s')), 2000))),
         ]);
-      } catch {
+      } catch (err) {
         ok = false;
+        error = describeDbError(err);
+      } finally {
+        clearTimeout(timer);
       }
       const body = {
         status: ok ? ('ok' as const) : ('degraded' as const),
-        database: { ok, kind: deps.db.kind, latencyMs: Math.round((performance.now() - t0) * 100) / 100 },
+        database: { ok, kind: deps.db.kind, latencyMs: Math.round((performance.now() - t0) * 100) / 100, ...(error ? { error } : {}) },
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
       };
       return reply.status(ok ? 200 : 503).send(body);
