@@ -38,6 +38,7 @@ import { trackingRoutes } from './routes/tracking.routes.js';
 import { inboxRoutes } from './routes/inbox.routes.js';
 import { inboxSettingsRoutes } from './routes/inbox-settings.routes.js';
 import { spendRoutes } from './routes/spend.routes.js';
+import { workRoutes } from './routes/work.routes.js';
 import { HEALTH_JOB, healthJob, healthScoreRoutes } from './routes/health-scores.routes.js';
 import { CHURN_TRAIN_JOB, CLV_JOB, predictionRoutes } from './routes/predictions.routes.js';
 import { scoreClv } from '../predict/clv-scores.js';
@@ -255,6 +256,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   trackingRoutes(app, { db, onCustomerEvents: customerEvents });
   inboxRoutes(app, { db, keys, onCustomerEvents: customerEvents });
   spendRoutes(app, { db, keys });
+  workRoutes(app, { db, keys, onRetried: () => {
+    stages?.kick();
+    segments?.kick();
+  } });
   healthScoreRoutes(app, { db, keys, models, jobs });
   metricsRoutes(app, { db, keys });
   recommendationRoutes(app, { db, keys });
