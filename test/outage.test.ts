@@ -6,8 +6,8 @@ import { freePort, killHard, spawnServer } from '../src/test-support/child-serve
 import { basic, createScratchDatabase, dropScratchDatabase, until } from '../src/test-support/harness.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../src/test-support/tcp-proxy.js';
 
-const WRITE_KEY = 'tw_outage_write_key';
-const ADMIN_KEY = 'ta_outage_admin_key';
+const WRITE_KEY = 'tw_outage_write_key_0123456789abcdef';
+const ADMIN_KEY = 'ta_outage_admin_key_0123456789abcdef';
 const base = process.env.TEST_DATABASE_URL;
 
 /**

@@ -17,6 +17,8 @@ export abstract class DerivedWorker {
   private readonly writes = new Set<Promise<void>>();
   private sweeping: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Set by `stop`: sweeps end after the batch in hand (what they leave is found by the next sweep). */
+  protected stopping = false;
   /** After a failure, claim one row at a time until a claim succeeds (to isolate the row at fault). */
   private careful = false;
 
@@ -95,6 +97,7 @@ export abstract class DerivedWorker {
 
   /** Start polling for work every pollMs and sweeping every `everyMs` (no sweep when 0 or less). */
   protected startWorking(everyMs: number): void {
+    this.stopping = false;
     this.poller.start();
     if (everyMs <= 0 || this.timer) return;
     this.timer = setInterval(() => void this.sweep().catch((err: unknown) => this.log?.error({ err }, `${this.what} sweep failed`)), everyMs);
@@ -103,6 +106,7 @@ export abstract class DerivedWorker {
 
   /** Stop polling and sweeping and finish the claim in hand (unclaimed work stays recorded). */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     while (this.writes.size > 0) await Promise.all([...this.writes]);

@@ -112,7 +112,7 @@ export class StageWorker extends DerivedWorker {
         this.opts.onAdvanced?.(Number(ws), scope, ids, r.moves);
       }
       count += rows.length;
-      if (rows.length < this.batch) break;
+      if (rows.length < this.batch || this.stopping) break;
     }
     // Accounts of the customers advanced were recorded as work.
     if (count > 0) this.kick();

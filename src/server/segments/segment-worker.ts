@@ -143,6 +143,7 @@ export class SegmentWorker extends DerivedWorker {
         (s: StoredSegment) => s.kind === 'dynamic' && s.condition !== null && isTimeBased(s.condition) && s.computedVersion === s.version && now.getTime() - (s.computedAt?.getTime() ?? 0) >= refreshMs,
       );
       for (const seg of due) {
+        if (this.stopping) return count;
         await computeSegment(this.db, ws, seg.id, now);
         count++;
       }
