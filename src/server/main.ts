@@ -28,6 +28,7 @@ import { SegmentWorker } from './segments/segment-worker.js';
 import { addPredictClvCommand } from './predict/clv-command.js';
 import { addPredictChurnCommand } from './predict/churn-command.js';
 import { describeDbError, isDbUnavailable } from './db/db-errors.js';
+import { stopAll, type StopPart } from './jobs/shutdown.js';
 
 /** A stop that has not finished after this long (a stuck database call, a hung connection) exits anyway. */
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -38,6 +39,16 @@ function exitAfterGrace(log: Logger): void {
     log.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown did not finish in time; exiting anyway (PGlite recovers its files on the next start; nothing acknowledged is lost)');
     process.exit(1);
   }, SHUTDOWN_GRACE_MS).unref();
+}
+
+/**
+ * Close the database at shutdown. A sweep left running (see DerivedWorker.stop) keeps its
+ * connection busy; after a few seconds the process exits anyway, and PostgreSQL rolls that
+ * transaction back (the next sweep does it again).
+ */
+async function closeDb(db: { close(): Promise<void> }, log: Logger): Promise<void> {
+  const closed = await Promise.race([db.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref())]);
+  if (!closed) log.info('a sweep left at shutdown still holds a connection; exiting (its transaction rolls back, the next sweep repeats it)');
 }
 
 /**
@@ -107,7 +118,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     stopMaintenance();
     await app.close();
     senders.close();
-    await db.close();
+    await closeDb(db, log);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -161,9 +172,10 @@ async function main(): Promise<void> {
         senders,
         publicUrl: (config.TENURE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, ''),
         leaseMs: config.TENURE_DELIVERY_LEASE_SECONDS * 1000,
-        onCustomersChanged: (ws, ids, what) => {
-          if (what === 'traits') stages?.touch(ws, ids);
-          segments?.touch(ws, ids, what === 'traits' ? new Set(['$traits']) : undefined);
+        onCustomersChanged: (_ws, _ids, what) => {
+          // The work was recorded with the change (durable); look at it now.
+          if (what === 'traits') stages?.kick();
+          segments?.kick();
         },
         onSteps: (_runs, n) => (steps += n),
         onDispatched: (n) => (sent += n),
@@ -178,13 +190,14 @@ async function main(): Promise<void> {
       const stop = async (signal: string) => {
         log.info({ signal }, 'worker stopping');
         exitAfterGrace(log);
-        await journeys.stop();
+        const parts: StopPart[] = [['the journey worker', () => journeys.stop()]];
+        if (stages) parts.push(['the stage worker', () => stages.stop()]);
+        if (segments) parts.push(['the segment worker', () => segments.stop()]);
+        if (analytics) parts.push(['the analytics syncer', () => analytics.stop()]);
+        await stopAll(parts, log);
         process.stdout.write(`worker stopped: ${steps} journey steps, ${sent} messages sent\n`);
-        await stages?.stop();
-        await segments?.stop();
-        await analytics?.stop();
         senders.close();
-        await db.close();
+        await closeDb(db, log);
         process.exit(0);
       };
       process.on('SIGINT', () => void stop('SIGINT'));

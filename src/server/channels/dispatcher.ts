@@ -228,12 +228,16 @@ async function record(db: Queryable, sending: Sending[], outcomes: Outcome[], no
        INSERT INTO suppressions (workspace_id, channel, address, reason)
        SELECT u.workspace_id, u.channel, x.suppress, 'hard bounce of message ' || u.id FROM upd u JOIN x ON x.id = u.id WHERE x.suppress IS NOT NULL
        ON CONFLICT DO NOTHING
+     ),
+     ins AS (
+       INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
+       SELECT u.workspace_id, u.customer_id, 'tenure:message:' || u.id || ':' || x.ev, 'tenure', x.ev, cu.user_id, $13::timestamptz, $13::timestamptz, x.props, '{"library":{"name":"tenure"}}'::jsonb
+         FROM upd u JOIN x ON x.id = u.id JOIN customers cu ON cu.id = u.customer_id
+        WHERE x.ev IS NOT NULL
+       ON CONFLICT (workspace_id, message_id) DO NOTHING
+       RETURNING workspace_id, customer_id, event
      )
-     INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
-     SELECT u.workspace_id, u.customer_id, 'tenure:message:' || u.id || ':' || x.ev, 'tenure', x.ev, cu.user_id, $13::timestamptz, $13::timestamptz, x.props, '{"library":{"name":"tenure"}}'::jsonb
-       FROM upd u JOIN x ON x.id = u.id JOIN customers cu ON cu.id = u.customer_id
-      WHERE x.ev IS NOT NULL
-     ON CONFLICT (workspace_id, message_id) DO NOTHING`,
+     ${derivedWorkOfInserted(['segment'])}`,
     [
       rows.map(({ o }) => o.id),
       rows.map(({ o }) => o.status),
@@ -254,6 +258,18 @@ async function record(db: Queryable, sending: Sending[], outcomes: Outcome[], no
   );
 }
 
+/**
+ * SQL (a CTE body) recording stage and segment work for the customers of the events a CTE
+ * named `ins` inserted (columns workspace_id, customer_id, event): one row per workspace and
+ * kind; segment work names the events that arrived (see jobs/derived-work.repo.ts).
+ */
+export function derivedWorkOfInserted(kinds: ReadonlyArray<'stage' | 'segment'>): string {
+  return `INSERT INTO derived_work (workspace_id, kind, scope, subject_ids, changes)
+       SELECT ins.workspace_id, k.kind, 'customer', array_agg(DISTINCT ins.customer_id ORDER BY ins.customer_id),
+              CASE WHEN k.kind = 'segment' THEN jsonb_build_array(jsonb_build_array(to_jsonb(array_agg(DISTINCT ins.event ORDER BY ins.event)), to_jsonb(array_agg(DISTINCT ins.customer_id ORDER BY ins.customer_id)))) END
+         FROM ins CROSS JOIN (VALUES ${kinds.map((k) => `('${k}')`).join(', ')}) AS k(kind) GROUP BY ins.workspace_id, k.kind`;
+}
+
 /** Message events on customers' timelines, once each (keyed by message and event name). */
 export async function writeMessageEvents(
   tx: Queryable,
@@ -261,11 +277,17 @@ export async function writeMessageEvents(
   now: Date,
 ): Promise<number> {
   if (events.length === 0) return 0;
-  const { rowCount } = await tx.query(
-    `INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
-     SELECT x.ws, x.c, x.mid, x.type, x.ev, cu.user_id, $7::timestamptz, $7::timestamptz, x.p, '{"library":{"name":"tenure"}}'::jsonb
-       FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::text[]) AS x(ws, c, mid, ev, p, type) JOIN customers cu ON cu.id = x.c
-     ON CONFLICT (workspace_id, message_id) DO NOTHING`,
+  // The customers' stages and segments are looked at again: recorded in this statement (durable derived work).
+  const { rows } = await tx.query<{ n: number }>(
+    `WITH ins AS (
+       INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
+       SELECT x.ws, x.c, x.mid, x.type, x.ev, cu.user_id, $7::timestamptz, $7::timestamptz, x.p, '{"library":{"name":"tenure"}}'::jsonb
+         FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::text[]) AS x(ws, c, mid, ev, p, type) JOIN customers cu ON cu.id = x.c
+       ON CONFLICT (workspace_id, message_id) DO NOTHING
+       RETURNING workspace_id, customer_id, event
+     ),
+     work AS (${derivedWorkOfInserted(['stage', 'segment'])})
+     SELECT count(*)::int AS n FROM ins`,
     [
       events.map((e) => e.workspaceId),
       events.map((e) => e.customerId),
@@ -276,7 +298,7 @@ export async function writeMessageEvents(
       now.toISOString(),
     ],
   );
-  return rowCount;
+  return rows[0]!.n;
 }
 
 export { allGroupsKey };

@@ -30,7 +30,6 @@ import { JourneyWorker } from '../journeys/journey-worker.js';
 import type { Senders } from '../channels/dispatcher.js';
 import { describeChannels, outboxSenders } from '../channels/senders.js';
 import type { ChannelStatus } from '../../contracts/messaging.js';
-import { EMAIL_LINK_CLICKED, EMAIL_OPENED } from '../channels/tracking.js';
 import { journeyRoutes } from './routes/journeys.routes.js';
 import { templateRoutes } from './routes/templates.routes.js';
 import { messagingRoutes } from './routes/messaging.routes.js';
@@ -43,6 +42,7 @@ import { HEALTH_JOB, healthJob, healthScoreRoutes } from './routes/health-scores
 import { CHURN_TRAIN_JOB, CLV_JOB, predictionRoutes } from './routes/predictions.routes.js';
 import { scoreClv } from '../predict/clv-scores.js';
 import { enqueueDueJobs } from '../jobs/periodic-jobs.js';
+import { stopAll, type StopPart } from '../jobs/shutdown.js';
 import { Poller } from '../jobs/poller.js';
 import { PREDICTION_SCHEDULE } from './prediction-schedule.js';
 import { trainChurn } from '../predict/churn-train.js';
@@ -131,18 +131,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           senders: deps.senders ?? outboxSenders(),
           publicUrl: deps.publicUrl ?? 'http://127.0.0.1:3000',
           leaseMs: deps.deliveryLeaseMs,
-          // A journey changed traits, or wrote message events: stages and segments look again.
-          onCustomersChanged: (ws, ids, what) => {
-            if (what === 'traits') {
-              stages?.touch(ws, ids);
-              segments?.touch(ws, ids, new Set(['$traits']));
-            } else segments?.touch(ws, ids, new Set(['Email Delivered', 'SMS Delivered', 'Email Bounced', 'Message Failed']));
+          // A journey changed traits, or wrote message events: the work was recorded with the change; look at it now.
+          onCustomersChanged: (_ws, _ids, what) => {
+            if (what === 'traits') stages?.kick();
+            segments?.kick();
           },
         }));
   // Opens, clicks, consent changes: the customer's own activity.
-  const customerEvents = (ws: number, ids: number[]) => {
-    stages?.touch(ws, ids);
-    segments?.touch(ws, ids, new Set([EMAIL_OPENED, EMAIL_LINK_CLICKED, 'Unsubscribed', 'Subscribed', 'In-App Message Read', 'In-App Message Dismissed', 'Email Marked as Spam']));
+  // (writeMessageEvents recorded the stage and segment work with the events; this only wakes the workers.)
+  const customerEvents = () => {
+    stages?.kick();
+    segments?.kick();
     journeys?.kick();
   };
   // Signed link tokens (click redirects carry their destination) are longer than the default 100-character parameter limit.
@@ -225,12 +224,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   periodicStart?.unref();
   app.addHook('onClose', async () => {
     if (periodicStart) clearTimeout(periodicStart);
-    await periodic.stop();
-    await analytics?.stop();
-    await journeys?.stop();
-    await jobs.stop();
-    await stages?.stop();
-    await segments?.stop();
+    // Every part at once, each given a few seconds to finish the batch in hand (see stopAll).
+    const parts: StopPart[] = [['the prediction schedule', () => periodic.stop()], ['the job runner', () => jobs.stop()]];
+    if (analytics) parts.push(['the analytics syncer', () => analytics.stop()]);
+    if (journeys) parts.push(['the journey worker', () => journeys!.stop()]);
+    if (stages) parts.push(['the stage worker', () => stages!.stop()]);
+    if (segments) parts.push(['the segment worker', () => segments!.stop()]);
+    await stopAll(parts, log);
   });
   ingestRoutes(app, { queue: new IngestQueue(db, { log, lanes: ingestLanes, onCommitted:
         stages || segments || journeys

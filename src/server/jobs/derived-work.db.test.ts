@@ -10,7 +10,10 @@ import { StageWorker } from '../lifecycle/stage-worker.js';
 import { SegmentWorker } from '../segments/segment-worker.js';
 import { insertSegment } from '../segments/segments.repo.js';
 import { computeSegment } from '../segments/segment-sync.js';
-import { claimWork, failWork, MAX_ATTEMPTS, retryParked, workStatus } from './derived-work.repo.js';
+import { DerivedWorker } from './derived-worker.js';
+import { writeMessageEvents } from '../channels/dispatcher.js';
+import type { WorkRow } from './derived-work.repo.js';
+import { claimWork, compactWork, failWork, MAX_ATTEMPTS, recordWork, retryParked, workStatus } from './derived-work.repo.js';
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 const MIN = 60_000;
@@ -128,6 +131,109 @@ for (const target of dbTargets()) {
       assert.match(brief[1]!, /^10:/);
       const { rows: ev } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND event = 'Lifecycle Stage Changed'`, [ws]);
       assert.equal(ev[0]!.n, 2);
+    });
+
+    it('compaction merges a backlog: each subject once, changes united, the oldest ids kept, failed rows left alone', async () => {
+      const ws = (await makeWorkspace(db, 'dw-compact')).workspace.id;
+      // Other workspaces' rows (earlier tests) are not part of this; park them for the duration.
+      await db.query(`UPDATE derived_work SET parked_at = now() WHERE workspace_id <> $1 AND parked_at IS NULL`, [ws]);
+      const { rows: before } = await db.query<{ m: number | null }>(`SELECT max(id)::int AS m FROM derived_work`);
+      await db.transaction(async (tx) => {
+        await recordWork(tx, ws, 'segment', [1, 2, 3], { changes: new Set(['Signed Up']) });
+        await recordWork(tx, ws, 'segment', [2, 3, 4], { changes: new Map([[2, new Set(['$traits'])], [3, new Set(['Order Completed'])], [4, new Set(['$traits'])]]) });
+        await recordWork(tx, ws, 'segment', [4, 5], {}); // everything changed for 4 and 5
+        await recordWork(tx, ws, 'segment', [6, 1], { changes: new Set(['$stage']) });
+      });
+      // A row that failed once keeps its own life (split, counted, parked).
+      await recordWork(db, ws, 'segment', [1, 9], { changes: new Set(['x']) });
+      const { rows: ids } = await db.query<{ id: number }>(`SELECT id::int FROM derived_work WHERE workspace_id = $1 ORDER BY id`, [ws]);
+      assert.ok(ids[0]!.id > (before[0]!.m ?? 0));
+      await db.query(`UPDATE derived_work SET attempts = 1 WHERE id = $1`, [ids[4]!.id]);
+
+      // 10 mentions of 6 customers, rows of at most 4: below twice 6 nothing happens.
+      assert.equal(await db.transaction((tx) => compactWork(tx, 'segment', 6, { skipLocked: true })), 0);
+      assert.equal(await db.transaction((tx) => compactWork(tx, 'segment', 4, { skipLocked: true })), 4);
+      const { rows } = await db.query<{ id: number; subject_ids: number[]; compacted: boolean; attempts: number }>(
+        `SELECT id::int, subject_ids, compacted, attempts FROM derived_work WHERE workspace_id = $1 ORDER BY id`,
+        [ws],
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.id, r.subject_ids.map(Number), r.compacted, r.attempts]),
+        [
+          [ids[0]!.id, [1, 2, 3, 4], true, 0],
+          [ids[1]!.id, [5, 6], true, 0],
+          [ids[4]!.id, [1, 9], false, 1],
+        ],
+      );
+      // Compacted rows are not merged again.
+      assert.equal(await db.transaction((tx) => compactWork(tx, 'segment', 1, { skipLocked: true })), 0);
+      await db.query(`UPDATE derived_work SET not_before = now() WHERE workspace_id = $1`, [ws]);
+      const claimed = await db.transaction((tx) => claimWork(tx, 'segment', 10, { skipLocked: true }));
+      const changes = new Map<number, string[]>();
+      for (const r of claimed.filter((c) => c.attempts === 0)) for (const [id, set] of r.changes ?? []) changes.set(id, [...set].sort());
+      assert.deepEqual(
+        [...changes.entries()].sort((a, b) => a[0] - b[0]),
+        [
+          [1, ['$stage', 'Signed Up']],
+          [2, ['$traits', 'Signed Up']],
+          [3, ['Order Completed', 'Signed Up']],
+          [4, ['$all']],
+          [5, ['$all']],
+          [6, ['$stage']],
+        ],
+      );
+      await db.query(`DELETE FROM derived_work WHERE workspace_id = $1`, [ws]);
+      await db.query(`UPDATE derived_work SET parked_at = NULL WHERE parked_at IS NOT NULL AND last_error IS NULL`);
+    });
+
+    it('stop leaves a sweep that takes long (repeatable work) instead of holding shutdown past its grace', async () => {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      class SlowSweep extends DerivedWorker {
+        constructor() {
+          super(db, 'stage', 'slow sweep', undefined, 10, 60_000);
+        }
+        protected async process(_tx: unknown, _rows: WorkRow[]): Promise<void> {}
+        protected async sweepOnce(): Promise<number> {
+          await held;
+          return 1;
+        }
+        begin(): void {
+          this.startWorking(0);
+        }
+      }
+      const w = new SlowSweep();
+      w.begin();
+      const sweep = w.sweep();
+      assert.equal(w.sweepInProgress, true);
+      const t0 = Date.now();
+      await w.stop();
+      const ms = Date.now() - t0;
+      assert.ok(ms >= 1_500 && ms < 4_000, `stop took ${ms} ms`);
+      assert.equal(w.sweepInProgress, true);
+      release();
+      assert.equal(await sweep, 1);
+      assert.equal(w.sweepInProgress, false);
+    });
+
+    it('events written by tracking and the inbox (opens, clicks, consent) record their stage and segment work in the same statement', async () => {
+      const ws = (await makeWorkspace(db, 'dw-message-events')).workspace.id;
+      await ingestEvents(db, ws, ['amy', 'bo'].map((u, i) => track(u, 'Signed Up', at(i))));
+      const { rows: ids } = await db.query<{ id: number }>(`SELECT id::int FROM customers WHERE workspace_id = $1 ORDER BY id`, [ws]);
+      const [amy, bo] = [ids[0]!.id, ids[1]!.id];
+      const ev = (customerId: number, name: string, messageId: number) => ({ workspaceId: ws, customerId, messageId, name, properties: {}, type: 'track' as const });
+      assert.equal(await writeMessageEvents(db, [ev(amy, 'Email Opened', 1), ev(bo, 'Email Link Clicked', 2), ev(amy, 'Email Link Clicked', 1)], at(10)), 3);
+      const rows = async () =>
+        (await db.query<{ kind: string; subject_ids: number[]; changes: unknown }>(`SELECT kind, subject_ids, changes FROM derived_work WHERE workspace_id = $1 ORDER BY id`, [ws])).rows.map((r) => ({ ...r, subject_ids: r.subject_ids.map(Number) }));
+      const sorted = (await rows()).sort((a, b) => a.kind.localeCompare(b.kind));
+      assert.deepEqual(sorted, [
+        { kind: 'segment', subject_ids: [amy, bo], changes: [[['Email Link Clicked', 'Email Opened'], [amy, bo]]] },
+        { kind: 'stage', subject_ids: [amy, bo], changes: null },
+      ]);
+      // Written again (same keys): no new events, so no new work.
+      assert.equal(await writeMessageEvents(db, [ev(amy, 'Email Opened', 1)], at(11)), 0);
+      assert.equal((await rows()).length, 2);
+      await db.query(`DELETE FROM derived_work WHERE workspace_id = $1`, [ws]);
     });
   });
 }

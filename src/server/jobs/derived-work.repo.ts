@@ -123,6 +123,85 @@ export async function claimWork(tx: Queryable, kind: WorkKind, maxSubjects: numb
   }));
 }
 
+/** How many of the oldest rows one compaction looks at. */
+const COMPACT_WINDOW = 200;
+
+/**
+ * Merge the oldest not-yet-compacted rows of a kind when together they hold at least twice
+ * `maxSubjects` subjects: each customer (or account) once, with the union of what changed
+ * for it, in rows of at most `maxSubjects`. Under a backlog a customer is named by many
+ * ingestion batches; without this it would be evaluated once per batch. The merged rows
+ * keep the oldest ids (their place in the queue) and are marked `compacted` so they are not
+ * merged again. Rows that have failed are left as they are (their split and count stay).
+ * Runs in the caller's transaction; returns how many rows it merged (0: not worth it).
+ */
+export async function compactWork(tx: Queryable, kind: WorkKind, maxSubjects: number, opts: { skipLocked: boolean }): Promise<number> {
+  const { rows: heads } = await tx.query<{ id: number; n: number }>(
+    `SELECT id, cardinality(subject_ids) AS n FROM derived_work
+      WHERE kind = $1 AND parked_at IS NULL AND NOT compacted AND attempts = 0 AND not_before <= now() ORDER BY id LIMIT $2`,
+    [kind, COMPACT_WINDOW],
+  );
+  const total = heads.reduce((n, h) => n + h.n, 0);
+  if (heads.length < 2 || total < 2 * maxSubjects) return 0;
+  const { rows } = await tx.query<{ id: number; workspace_id: number; scope: WorkScope; subject_ids: number[]; changes: StoredChanges | null }>(
+    `SELECT id, workspace_id, scope, subject_ids, changes FROM derived_work
+      WHERE id = ANY($1::bigint[]) AND parked_at IS NULL AND NOT compacted AND attempts = 0 ORDER BY id FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`,
+    [heads.map((h) => h.id)],
+  );
+  if (rows.length < 2) return 0;
+  // Per workspace and scope: each subject once, with the union of its changes (null: everything).
+  const groups = new Map<string, { workspaceId: number; scope: WorkScope; subjects: Map<number, Set<string> | null> }>();
+  for (const r of rows) {
+    const key = `${r.workspace_id}:${r.scope}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { workspaceId: r.workspace_id, scope: r.scope, subjects: new Map() }));
+    const changes = decodeChanges(r.changes);
+    for (const raw of r.subject_ids) {
+      const id = Number(raw);
+      const add = changes ? changes.get(id) : undefined;
+      const have = g.subjects.get(id);
+      if (!add || add.has('$all')) g.subjects.set(id, null);
+      else if (have === undefined) g.subjects.set(id, new Set(add));
+      else if (have !== null) for (const k of add) have.add(k);
+    }
+  }
+  const merged: Array<{ ws: number; scope: WorkScope; s: number[]; c: StoredChanges | null }> = [];
+  for (const g of groups.values()) {
+    const ids = [...g.subjects.keys()].sort((a, b) => a - b);
+    const everything = [...g.subjects.values()].every((v) => v === null);
+    for (let i = 0; i < ids.length; i += maxSubjects) {
+      const part = ids.slice(i, i + maxSubjects);
+      const changes: Changes = new Map();
+      for (const id of part) {
+        const set = g.subjects.get(id);
+        if (set) changes.set(id, set);
+      }
+      merged.push({ ws: g.workspaceId, scope: g.scope, s: part, c: everything ? null : encodeChanges(part, changes) });
+    }
+  }
+  // The merged rows take the oldest ids, in order; extra rows (rare: rows larger than maxSubjects) are new.
+  const ids = rows.map((r) => Number(r.id));
+  const reuse = merged.slice(0, ids.length).map((m, i) => ({ id: ids[i]!, ...m }));
+  const extra = merged.slice(ids.length);
+  await tx.query(
+    `UPDATE derived_work d SET workspace_id = x.ws, scope = x.scope, changes = x.c, compacted = true,
+            subject_ids = ARRAY(SELECT jsonb_array_elements_text(x.s)::bigint)
+       FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, ws integer, scope text, s jsonb, c jsonb) WHERE d.id = x.id`,
+    [JSON.stringify(reuse)],
+  );
+  const gone = ids.slice(reuse.length);
+  if (gone.length > 0) await tx.query(`DELETE FROM derived_work WHERE id = ANY($1::bigint[])`, [gone]);
+  if (extra.length > 0) {
+    await tx.query(
+      `INSERT INTO derived_work (workspace_id, kind, scope, subject_ids, changes, compacted)
+       SELECT x.ws, $2, x.scope, ARRAY(SELECT jsonb_array_elements_text(x.s)::bigint), x.c, true
+         FROM jsonb_to_recordset($1::jsonb) AS x(ws integer, scope text, s jsonb, c jsonb)`,
+      [JSON.stringify(extra), kind],
+    );
+  }
+  return rows.length;
+}
+
 /** Delete rows whose work is done (inside the transaction that did it). */
 export async function finishWork(tx: Queryable, rows: readonly WorkRow[]): Promise<void> {
   if (rows.length === 0) return;

@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { claimWork, failWork, finishWork, recordWork, type Changes, type WorkKind, type WorkRow, type WorkScope } from './derived-work.repo.js';
+import { claimWork, compactWork, failWork, finishWork, recordWork, type Changes, type WorkKind, type WorkRow, type WorkScope } from './derived-work.repo.js';
 import { Poller } from './poller.js';
 
 /**
@@ -12,6 +12,9 @@ import { Poller } from './poller.js';
  * work is found by polling. A periodic sweep handles what time alone changes.
  * Subclasses say what a claim is (`process`) and what a sweep does (`sweepOnce`).
  */
+/** How long `stop` waits for a sweep under way before leaving it. */
+const SWEEP_WAIT_MS = 2_000;
+
 export abstract class DerivedWorker {
   private readonly poller: Poller;
   private readonly writes = new Set<Promise<void>>();
@@ -72,9 +75,18 @@ export abstract class DerivedWorker {
   private async claimOnce(): Promise<boolean> {
     let claimed: WorkRow[] = [];
     const then: { after?: (() => void) | void } = {};
+    const skipLocked = this.db.kind !== 'pglite';
+    if (!this.careful) {
+      // A backlog names many customers several times: merge it first (its own short transaction).
+      try {
+        await this.db.transaction((tx) => compactWork(tx, this.kind, this.batch, { skipLocked }));
+      } catch (err) {
+        this.log?.warn({ err }, `${this.what}: could not compact the backlog`);
+      }
+    }
     try {
       const done = await this.db.transaction(async (tx) => {
-        claimed = await claimWork(tx, this.kind, this.batch, { single: this.careful, skipLocked: this.db.kind !== 'pglite' });
+        claimed = await claimWork(tx, this.kind, this.batch, { single: this.careful, skipLocked });
         if (claimed.length === 0) return false;
         then.after = await this.process(tx, claimed);
         await finishWork(tx, claimed);
@@ -111,7 +123,17 @@ export abstract class DerivedWorker {
     this.timer = null;
     while (this.writes.size > 0) await Promise.all([...this.writes]);
     await this.poller.stop();
-    while (this.sweeping) await this.sweeping;
+    // A sweep is repeatable (nothing depends on it but freshness): wait a little, then leave
+    // it; its open transaction rolls back when the process's connections close.
+    if (this.sweeping) {
+      const left = await Promise.race([this.sweeping.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), SWEEP_WAIT_MS).unref())]);
+      if (left) this.log?.info(`${this.what}: leaving the sweep in hand at shutdown (the next sweep does it again; nothing recorded is lost)`);
+    }
+  }
+
+  /** True while a sweep runs (one left at `stop` keeps its connection until it ends or the process exits). */
+  get sweepInProgress(): boolean {
+    return this.sweeping !== null;
   }
 
   /** Sweep now (one at a time: a sweep asked for while one runs waits for it and reports 0). */

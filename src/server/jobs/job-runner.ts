@@ -1,6 +1,13 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { claimJob, finishJob, reportProgress, type Job } from './jobs.repo.js';
+import { claimJob, finishJob, reportProgress, requeueJob, type Job } from './jobs.repo.js';
+
+/** Thrown from a job's progress report once the runner is stopping: the job ends there and is queued again. */
+class JobInterrupted extends Error {
+  constructor() {
+    super('the process is shutting down');
+  }
+}
 
 /** Does one kind of job; reports progress as (done, total). */
 export type JobHandler = (job: Job, progress: (done: number, total: number | null) => void) => Promise<void>;
@@ -14,6 +21,8 @@ export class JobRunner {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  private stopping = false;
+  private current: Job | null = null;
 
   constructor(
     private readonly db: Db,
@@ -23,6 +32,7 @@ export class JobRunner {
 
   start(): void {
     if (this.timer) return;
+    this.stopping = false;
     this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 5_000);
     this.timer.unref();
     this.kick();
@@ -30,6 +40,7 @@ export class JobRunner {
 
   /** Look for work now. */
   kick(): void {
+    if (this.stopping) return;
     if (this.running) {
       this.again = true;
       return;
@@ -50,19 +61,34 @@ export class JobRunner {
     while (this.running) await this.running;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stop taking jobs. The job in hand ends at its next progress report (and is queued
+   * again); one that has not ended after `waitMs` is queued again here and left to the exit.
+   */
+  async stop(waitMs = 2_500): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.idle();
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([this.idle().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), waitMs)))]);
+    clearTimeout(timer);
+    const job = this.current;
+    if (ended || !job) return;
+    await requeueJob(this.db, job).catch(() => undefined);
+    this.opts.log?.info({ job: job.id, kind: job.kind }, 'left the job in hand at shutdown; it is queued again');
   }
 
   private async drain(): Promise<void> {
     for (;;) {
+      if (this.stopping) return;
       const job = await claimJob(this.db, Object.keys(this.handlers));
       if (!job) return;
+      this.current = job;
       let last = 0;
       let writing: Promise<void> = Promise.resolve();
       const progress = (done: number, total: number | null) => {
+        if (this.stopping) throw new JobInterrupted();
         const now = Date.now();
         if (now - last < 1_000 && done !== total) return;
         last = now;
@@ -75,8 +101,15 @@ export class JobRunner {
         this.opts.log?.info({ job: job.id, kind: job.kind }, 'job done');
       } catch (err) {
         await writing;
+        if (err instanceof JobInterrupted || this.stopping) {
+          await requeueJob(this.db, job);
+          this.opts.log?.info({ job: job.id, kind: job.kind }, 'job stopped at shutdown; it is queued again');
+          return;
+        }
         this.opts.log?.error({ err, job: job.id, kind: job.kind }, 'job failed');
         await finishJob(this.db, job.id, err instanceof Error ? err.message : String(err));
+      } finally {
+        this.current = null;
       }
     }
   }

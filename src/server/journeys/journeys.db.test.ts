@@ -105,6 +105,13 @@ for (const target of dbTargets()) {
       const { rows: msgs } = await db.query<{ status: string; subject: string; idempotency_key: string }>(`SELECT status, subject, idempotency_key FROM messages WHERE workspace_id = $1`, [ws]);
       assert.equal(msgs[0]!.status, 'sent');
       assert.equal(msgs[0]!.idempotency_key, m.messageId);
+      // The delivery event's segment work was recorded in the statement that wrote it (durable, not a callback).
+      const { rows: work } = await db.query<{ kind: string; changes: unknown }>(
+        `SELECT w.kind, w.changes FROM derived_work w JOIN customers c ON c.id = ANY(w.subject_ids) AND c.user_id = 'ada' WHERE w.workspace_id = $1 ORDER BY w.id`,
+        [ws],
+      );
+      const { rows: ada } = await db.query<{ id: number }>(`SELECT id::int FROM customers WHERE user_id = 'ada'`);
+      assert.deepEqual(work, [{ kind: 'segment', changes: [[['Email Delivered'], [ada[0]!.id]]] }]);
       // Per step: through the first send; waiting in the pause (a wait counts when it ends).
       const early = await journeyStats(db, ws, 'welcome');
       assert.deepEqual(early.passedByStep, { hello: 1 });
@@ -175,6 +182,12 @@ for (const target of dbTargets()) {
       assert.equal(traits[0]!.t, true, 'the event exit was taken (update traits), not the timeout');
       assert.deepEqual(traits[0]!.times, [clock.toISOString(), clock.toISOString()], 'when the trait was first and last set');
       assert.equal(traits[0]!.email.length, 2, 'other traits keep their times');
+      // The trait change's stage and segment work was recorded in the runner's transaction.
+      const { rows: work } = await db.query<{ kind: string; changes: unknown }>(`SELECT kind, changes FROM derived_work WHERE workspace_id = $1 AND $2::bigint = ANY(subject_ids) ORDER BY id`, [ws, zed[0]!.id]);
+      assert.deepEqual(work, [
+        { kind: 'stage', changes: null },
+        { kind: 'segment', changes: [[['$traits'], [zed[0]!.id]]] },
+      ]);
     });
 
     it('entry limits and re-entry after N days', async () => {

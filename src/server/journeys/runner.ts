@@ -1,3 +1,4 @@
+import { recordWork } from '../jobs/derived-work.repo.js';
 import type { Db, Queryable } from '../db/client.js';
 import type { CustomerFacts } from '../rules/evaluate.js';
 import { evaluate } from '../rules/evaluate.js';
@@ -125,6 +126,11 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
     result.messages = written.messages;
     result.tasks = written.tasks;
     result.traitsChanged = written.traits;
+    // Traits a step set: the customers' stages and segments are looked at again (durable, in this transaction).
+    for (const [ws, ids] of written.traits) {
+      await recordWork(tx, ws, 'stage', ids);
+      await recordWork(tx, ws, 'segment', ids, { changes: new Set(['$traits']) });
+    }
     await writeTimeline(tx, timeline, now);
     await saveStepCounts(tx, passed, now);
     return result;

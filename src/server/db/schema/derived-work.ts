@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * Work that a commit causes and that must happen even if the process dies right after it:
@@ -24,6 +24,11 @@ export const derivedWork = pgTable(
      * `$stage`…); null means everything.
      */
     changes: jsonb('changes'),
+    /**
+     * Written by compaction (several rows' subjects merged, each customer once): not merged
+     * again, so a backlog is compacted once rather than on every claim.
+     */
+    compacted: boolean('compacted').notNull().default(false),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     /** Not claimed before this time (backoff after a failure). */

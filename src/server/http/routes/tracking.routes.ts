@@ -25,13 +25,19 @@ export interface TrackingDeps {
 export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const hide = { hide: true };
+  // The events' stage and segment work was recorded with them; this wakes the workers.
   const touched = (l: LinkedMessage) => deps.onCustomerEvents?.(l.claims.w, [l.claims.c]);
 
   r.get('/t/o/:token', {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
-      const l = await resolveLink(deps.db, req.params.token.replace(/\.gif$/, ''), 'open', new Date()).catch(() => null);
-      if (l && (await recordOpen(deps.db, l, new Date()))) touched(l);
+      // The pixel is always served (mail clients do not retry an image); an open that could not be recorded is logged.
+      try {
+        const l = await resolveLink(deps.db, req.params.token.replace(/\.gif$/, ''), 'open', new Date());
+        if (l && (await recordOpen(deps.db, l, new Date()))) touched(l);
+      } catch (err) {
+        req.log.warn({ err }, 'an email open could not be recorded');
+      }
       return reply.header('content-type', 'image/gif').header('cache-control', 'no-store, max-age=0').send(PIXEL);
     },
   });
@@ -39,7 +45,8 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
   r.get('/t/c/:token', {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
-      const l = await resolveLink(deps.db, req.params.token, 'click', new Date()).catch(() => null);
+      // (A database outage answers 503 through the error handler, not "link not found".)
+      const l = await resolveLink(deps.db, req.params.token, 'click', new Date());
       const url = l?.claims.u;
       if (!l || !url || !/^https?:\/\//i.test(url)) return page(reply.status(404), 'Link not found', 'This link is not valid. It may have been copied incompletely.');
       await recordClick(deps.db, l, url, new Date());

@@ -1,0 +1,1 @@
+ALTER TABLE "derived_work" ADD COLUMN "compacted" boolean DEFAULT false NOT NULL;
