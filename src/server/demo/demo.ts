@@ -1,3 +1,4 @@
+import { applyStoredEmailSpecEvents } from '../ingest/email-spec.js';
 import cliProgress from 'cli-progress';
 import type { Db, Queryable } from '../db/client.js';
 import type { Logger } from '../log.js';
@@ -92,6 +93,8 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   });
   // Fresh statistics for the planner (PGlite has no autovacuum to gather them).
   await maintainTables(db);
+  // The history's unsubscribes (another tool's) are honoured, as ingestion does for live events.
+  await applyStoredEmailSpecEvents(db, workspaceId);
   // Every customer's lifecycle history, replayed from the 18 months of events.
   const stageBar = opts.progress ? new cliProgress.SingleBar({ format: 'lifecycle stages |{bar}| {percentage}% | {value}/{total} customers | {eta_formatted} left' }, cliProgress.Presets.shades_classic) : null;
   const t1 = Date.now();

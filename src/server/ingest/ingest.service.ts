@@ -1,3 +1,4 @@
+import { applyEmailSpecEvents, EMAIL_SPEC_EVENTS, type EmailSpecEvent } from './email-spec.js';
 import type { Db, Queryable } from '../db/client.js';
 import { touchOf } from '../identity/attribution.js';
 import { applyGroups, type GroupLink } from '../identity/accounts.repo.js';
@@ -128,6 +129,16 @@ async function applyBatch(
   await saveProfiles(tx, workspaceId, graph.profiles.values());
   await saveIdentities(tx, workspaceId, graph.identityRows('new'), graph.identityRows('rebound'));
   await applyGroups(tx, workspaceId, groups);
+  // Another email tool's unsubscribes, complaints and bounces: consent and suppression, in this transaction.
+  const emailSpec: EmailSpecEvent[] = [];
+  fresh.forEach((e, i) => {
+    if (e.type === 'track' && e.event !== null && EMAIL_SPEC_EVENTS.has(e.event)) {
+      const traits = e.context.traits;
+      const contextEmail = traits && typeof traits === 'object' ? (traits as Record<string, unknown>).email : undefined;
+      emailSpec.push({ customerId: customerIds[i]!, event: e.event, timestamp: e.timestamp, properties: e.properties, contextEmail: typeof contextEmail === 'string' ? contextEmail : null });
+    }
+  });
+  await applyEmailSpecEvents(tx, workspaceId, emailSpec);
 
   const changes = new Map<number, Set<string>>();
   const of = (id: number) => {
