@@ -1,7 +1,8 @@
+import { ORDER_EVENT, REFUND_EVENT, orderValueSql, refundValueSql } from './order-value.js';
 import type { Db, Queryable } from '../db/client.js';
 import { Poller } from '../jobs/poller.js';
 import type { Logger } from '../log.js';
-import { numProp } from './query.js';
+
 import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow } from '../jobs/event-cursor.js';
 
 /**
@@ -16,8 +17,7 @@ import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow
  */
 
 const CURSOR = 1;
-export const ORDER_EVENT = 'Order Completed';
-export const REFUND_EVENT = 'Order Refunded';
+export { ORDER_EVENT, REFUND_EVENT };
 export const SIGNUP_EVENT = 'Signed Up';
 
 export interface SyncResult {
@@ -35,10 +35,9 @@ interface Row {
   type: string;
 }
 
-const prop = (name: string) => numProp('e', name);
 
-/** Value of an order (`revenue`, else `total`, else 0) or refund (`revenue`, `total`, `amount`, else null: the whole order) event. */
-const ORDER_VALUE = `CASE WHEN e.event = '${ORDER_EVENT}' THEN coalesce(${prop('revenue')}, ${prop('total')}, 0) ELSE coalesce(${prop('revenue')}, ${prop('total')}, ${prop('amount')}) END`;
+/** Value of an order (0 when it states none) or refund (null: the whole order) event: the one order value (order-value.ts). */
+const ORDER_VALUE = `CASE WHEN e.event = '${ORDER_EVENT}' THEN coalesce(${orderValueSql('e')}, 0) ELSE ${refundValueSql('e')} END`;
 
 /** Columns of an analytics_orders row from an event `e`. */
 const ORDER_ROW = `e.id, e.workspace_id, e.customer_id, e.timestamp, CASE WHEN e.event = '${ORDER_EVENT}' THEN 'order' ELSE 'refund' END, e.properties->>'order_id', ${ORDER_VALUE}`;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { Db } from '../db/client.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { ingestEvents } from './ingest.service.js';
-import { normalizeCall, type CallType, type NormalizedEvent } from './normalize.js';
+import type { CallType } from '../../contracts/segment.js';
+import { normalizeCall, type NormalizedEvent } from './normalize.js';
 import { applyStoredEmailSpecEvents } from './email-spec.js';
 
 let seq = 0;

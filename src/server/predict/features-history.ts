@@ -8,7 +8,7 @@
  * | days_since_last_seen | the last own event (as the `lastSeen` rule leaf counts it) |
  * | days_since_last_order | the last `Order Completed` (blank: never ordered) |
  * | tenure_days | the first own event |
- * | orders, avg_order_value | `Order Completed` count and mean `revenue` (blank: never ordered) |
+ * | orders, avg_order_value | `Order Completed` count and mean value (the one order value; blank: never ordered) |
  * | active_events_30d, activity_trend | own events but messages delivered, in the last 30 days; ln((last 30 + 1) / (previous 30 + 1)) |
  * | support_tickets, support_tickets_90d | `Support Ticket Created` |
  * | nps, csat | the latest `Survey Responded` of that type's `score` (blank: never answered) |
@@ -18,6 +18,7 @@
  * The customers are the known ones (with a userId) whose stage at `at` is set and is not
  * the churned stage: those who can still churn.
  */
+import { orderValueSql } from '../analytics/order-value.js';
 import type { Queryable } from '../db/client.js';
 import type { FeatureColumn, FeatureTable } from './features.js';
 
@@ -53,7 +54,7 @@ SELECT p.id::float8 AS id, p.stage,
        extract(epoch FROM ($2 - max(e.timestamp) FILTER (WHERE e.event = 'Order Completed'))) / 86400 AS days_since_last_order,
        extract(epoch FROM ($2 - min(e.timestamp))) / 86400 AS tenure_days,
        count(*) FILTER (WHERE e.event = 'Order Completed')::float8 AS orders,
-       avg(CASE WHEN jsonb_typeof(e.properties->'revenue') = 'number' THEN (e.properties->>'revenue')::float8 END) FILTER (WHERE e.event = 'Order Completed') AS avg_order_value,
+       (avg(${orderValueSql('e')}) FILTER (WHERE e.event = 'Order Completed'))::float8 AS avg_order_value,
        count(*) FILTER (WHERE e.timestamp > $2 - interval '30 days' AND NOT (coalesce(e.event, '') = ANY($4::text[])))::float8 AS active_30d,
        count(*) FILTER (WHERE e.timestamp > $2 - interval '60 days' AND e.timestamp <= $2 - interval '30 days' AND NOT (coalesce(e.event, '') = ANY($4::text[])))::float8 AS active_prev_30d,
        count(*) FILTER (WHERE e.event = 'Support Ticket Created')::float8 AS support_tickets,

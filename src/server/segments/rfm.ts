@@ -1,3 +1,4 @@
+import { orderValueSql } from '../analytics/order-value.js';
 import type { Condition } from '../../contracts/condition.js';
 import type { Db, Queryable } from '../db/client.js';
 import { computeSegment } from './segment-sync.js';
@@ -7,7 +8,8 @@ import { getSegment, insertSegment } from './segments.repo.js';
  * RFM: recency, frequency and monetary scores of every buyer, from order events.
  *
  * - Recency: the time of the customer's last order; frequency: how many orders;
- *   monetary: the sum of their numeric `revenue` (orders without one count 0).
+ *   monetary: the sum of their orders' values (the one order value, analytics/order-value.ts;
+ *   an order stating none counts 0).
  * - Each is scored 1–5 among the workspace's buyers (customers with at least one order;
  *   others have no RFM): buyers sorted ascending (for recency: oldest last order first),
  *   a buyer's score is the fifth of that order in which their value first appears —
@@ -31,7 +33,6 @@ import { getSegment, insertSegment } from './segments.repo.js';
  */
 
 export const RFM_ORDER_EVENT = 'Order Completed';
-export const RFM_REVENUE_PROPERTY = 'revenue';
 
 type Cell = [r: number[], f: number[]];
 
@@ -90,9 +91,9 @@ export async function computeRfm(db: Queryable, workspaceId: number, now: Date):
   const { rows } = await db.query<{ buyers: number; boundaries: RfmRun['boundaries'] }>(
     `WITH orders AS MATERIALIZED (
        SELECT e.customer_id, max(e.timestamp) AS last_at, count(*)::int AS n,
-              COALESCE(sum(CASE WHEN jsonb_typeof(e.properties -> $3::text) = 'number' THEN (e.properties ->> $3::text)::numeric END), 0) AS spent
+              COALESCE(sum(${orderValueSql('e')}), 0) AS spent
          FROM events e JOIN customers c ON c.id = e.customer_id
-        WHERE e.workspace_id = $1 AND e.event = $2 AND e.timestamp <= $4 AND c.workspace_id = $1
+        WHERE e.workspace_id = $1 AND e.event = $2 AND e.timestamp <= $3 AND c.workspace_id = $1
         GROUP BY e.customer_id
      ),
      scored AS MATERIALIZED (
@@ -109,7 +110,7 @@ export async function computeRfm(db: Queryable, workspaceId: number, now: Date):
      ),
      written AS (
        INSERT INTO customer_scores (workspace_id, customer_id, name, value, computed_at)
-       SELECT $1, customer_id, name, to_jsonb(v), $4 FROM cells
+       SELECT $1, customer_id, name, to_jsonb(v), $3 FROM cells
        ON CONFLICT (customer_id, name) DO UPDATE SET value = EXCLUDED.value, computed_at = EXCLUDED.computed_at
         WHERE customer_scores.value IS DISTINCT FROM EXCLUDED.value
        RETURNING 1
@@ -126,7 +127,7 @@ export async function computeRfm(db: Queryable, workspaceId: number, now: Date):
               'monetary', (SELECT json_agg((SELECT min(spent) FROM scored WHERE m >= k) ORDER BY k) FROM generate_series(2, 5) k)
             ) AS boundaries,
             (SELECT count(*) FROM written) + (SELECT count(*) FROM dropped) AS writes`,
-    [workspaceId, RFM_ORDER_EVENT, RFM_REVENUE_PROPERTY, now.toISOString()],
+    [workspaceId, RFM_ORDER_EVENT, now.toISOString()],
   );
   const run: RfmRun = { computedAt: now, buyers: rows[0]!.buyers, boundaries: rows[0]!.boundaries };
   await db.query(
@@ -170,12 +171,12 @@ export async function rfmDistribution(db: Queryable, workspaceId: number, now: D
        FROM segment_members m
        JOIN LATERAL (
          SELECT max(e.timestamp) AS last_at, count(*) AS n,
-                COALESCE(sum(CASE WHEN jsonb_typeof(e.properties -> $4::text) = 'number' THEN (e.properties ->> $4::text)::numeric END), 0) AS spent
-           FROM events e WHERE e.customer_id = m.customer_id AND e.event = $5 AND e.timestamp <= $3
+                COALESCE(sum(${orderValueSql('e')}), 0) AS spent
+           FROM events e WHERE e.customer_id = m.customer_id AND e.event = $4 AND e.timestamp <= $3
        ) o ON true
       WHERE m.workspace_id = $1 AND m.segment_id = ANY($2::text[])
       GROUP BY m.segment_id`,
-    [workspaceId, RFM_GROUPS.map((g) => rfmSegmentId(g.key)), now.toISOString(), RFM_REVENUE_PROPERTY, RFM_ORDER_EVENT],
+    [workspaceId, RFM_GROUPS.map((g) => rfmSegmentId(g.key)), now.toISOString(), RFM_ORDER_EVENT],
   );
   const by = new Map(rows.map((r) => [r.segment_id, r]));
   const total = rows.reduce((n, r) => n + r.n, 0);
