@@ -51,7 +51,13 @@ export const ClvModelView = z.object({
     terms: z.object({ horizonMonths: z.number(), monthlyDiscount: z.number(), margin: z.number(), unitDays: z.number() }),
   }),
   features: z.array(z.string()),
-  metrics: z.object({ logLikelihood: z.number(), customers: z.number().int(), repeatCustomers: z.number().int(), fitMs: z.number() }),
+  metrics: z.object({
+    logLikelihood: z.number(),
+    customers: z.number().int(),
+    repeatCustomers: z.number().int(),
+    fitMs: z.number(),
+    note: z.string().nullable().optional().describe('What a fit at the edge of the parameter space means for the predictions (null: an ordinary fit)'),
+  }),
 });
 
 export const PredictionModelView = z.discriminatedUnion('kind', [ChurnModelView, ClvModelView]);
@@ -84,4 +90,9 @@ export const CustomerPredictionView = z.object({
   modelId: z.number().int(),
   computedAt: z.string(),
 });
-export const CustomerPredictions = z.object({ customerId: z.number().int(), predictions: z.array(CustomerPredictionView), clv: CustomerClvView.nullable().describe('null until the CLV models were fitted with this customer as a buyer') });
+export const CustomerPredictions = z.object({
+  customerId: z.number().int(),
+  predictions: z.array(CustomerPredictionView),
+  clv: CustomerClvView.nullable().describe('null until the CLV models were fitted with this customer as a buyer'),
+  clvNote: z.string().nullable().describe('Why there is no CLV (when clv is null), or what the fit behind it means when it ran to an edge'),
+});

@@ -101,3 +101,29 @@ export function fitBgnbd(data: BgnbdData): BgnbdFit {
   const result = nelderMead((v) => -bgnbdLogLikelihood(fromLog(v), data), [0, Math.log(Math.max(meanT, 1e-6)), 0, 0]);
   return { params: fromLog(result.x), logLikelihood: -result.fx, evaluations: result.evaluations, converged: result.converged };
 }
+
+/** Past this a + b the fitted dropout probability is the same for every customer (see bgnbd-predict.ts POINT_MASS). */
+const SAME_DROPOUT = 1e4;
+
+/**
+ * What a fit at the edge of the parameter space means, in words a user can act on (null:
+ * an interior fit). The BG/NBD has two such edges that real data reach:
+ * - no observed dropout (a/(a+b) → 0): everyone still buys at their usual pace, so the data
+ *   cannot say how customers leave; predictions assume nobody does (an upper bound);
+ * - the same dropout for everyone (a + b → ∞): customers differ in how often they buy but
+ *   not, as far as the data show, in how likely they are to stop; predictions use the one
+ *   probability (the model's limit, computed exactly).
+ * Purchase rates at an edge (r or α beyond 1e-6…1e6) mean too little data to tell rates apart.
+ */
+export function bgnbdFitNote(params: BgnbdParams): string | null {
+  const { r, alpha, a, b } = params;
+  const p = a / (a + b);
+  if (!(r > 1e-6 && r < 1e6 && alpha > 1e-6 && alpha < 1e6)) {
+    return 'the purchase rates could not be told apart (too few customers or too few purchases each): treat the predictions with care';
+  }
+  if (p < 1e-6) return 'no customer shows signs of having stopped buying, so the data cannot say how customers leave: predictions assume nobody does, so CLV is an upper bound';
+  if (a + b >= SAME_DROPOUT) {
+    return `customers differ in how often they buy but not, as far as the data show, in how likely they are to stop: predictions use one dropout probability for everyone (${(p * 100).toPrecision(3)} % after each purchase)`;
+  }
+  return null;
+}

@@ -3,6 +3,7 @@
  * parameters and each customer's predictions. Needs no database. Bad input (an unreadable
  * file, a bad row, a bad option) prints what and where, and exits with code 2.
  */
+import { bgnbdFitNote } from './bgnbd.js';
 import type { Command } from 'commander';
 import { formatDay, parseDay, summarise } from './calibration.js';
 import { DAYS_PER_MONTH, type ClvTerms } from './clv.js';
@@ -99,9 +100,11 @@ export function clvSummary(run: ClvRun, terms: ClvTerms, unit: string): string {
     `CLV over ${terms.horizonMonths} months (${(terms.horizonMonths * DAYS_PER_MONTH).toFixed(0)} days), discount ${(terms.monthlyDiscount * 100).toFixed(2)} % a month, margin ${terms.margin}`,
   ];
   const extreme = (params: Record<string, number>) => Object.values(params).some((v) => !(v > 1e-6 && v < 1e6));
-  const { logLikelihood: _, ...bgnbdParams } = bgnbd;
-  if (!run.bgnbdFit.converged || !run.gammaGammaFit.converged || extreme(bgnbdParams) || extreme(gammaGamma)) {
-    lines.push('warning: a fit ran to the edge of the parameter space (too few customers, or too little variety between them, for a stable fit): treat the predictions with care');
+  const note = bgnbdFitNote(run.bgnbdFit.params);
+  if (note) lines.push(`note: ${note}`);
+  if (!run.bgnbdFit.converged) lines.push('warning: the BG/NBD fit did not converge: treat the predictions with care');
+  if (!run.gammaGammaFit.converged || extreme(gammaGamma)) {
+    lines.push(`warning: the Gamma-Gamma fit ${run.gammaGammaFit.converged ? 'ran to the edge of its parameter space' : 'did not converge'} (order values of ${count(run.gammaGammaFit.customers, 'repeat customer')} could not be told apart): treat the expected values with care`);
   }
   if (!(gammaGamma.q > 1)) lines.push('warning: q ≤ 1, so the Gamma-Gamma mean value does not exist: expected values and CLV are not defined');
   return `${lines.join('\n')}\n\n`;

@@ -9,6 +9,8 @@ import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { cdnowTransactions, hasCdnow } from './cdnow-fixture.js';
 import { formatDay } from './calibration.js';
 import { P_ALIVE, PREDICTED_CLV, scoreClv } from './clv-scores.js';
+import { clvNote } from './predictions.repo.js';
+import { syncFacts } from '../analytics/facts.js';
 
 const sig3 = (x: number) => Number(x.toPrecision(3));
 
@@ -62,6 +64,18 @@ for (const target of dbTargets()) {
       const profile = await getCustomer(db, ws, Number(id));
       assert.equal(profile!.scores[P_ALIVE], one.rows[0]!.v);
       assert.ok(profile!.scores[PREDICTED_CLV]! > 0);
+      // The notes the customer page shows: none for an ordinary fit; why, for a customer without a CLV.
+      assert.equal(await clvNote(db, ws, Number(id), true), null);
+      const late = (n: string, event: string, at: string) => {
+        const c = normalizeCall({ messageId: `late-${n}`, userId: n, event, timestamp: at, properties: { revenue: 5 } }, 'track', { receivedAt: new Date(), bodyBytes: 80 }, 0, '');
+        if (!c.ok) throw new Error(JSON.stringify(c.rejection));
+        return c.event;
+      };
+      await ingestEvents(db, ws, [late('browser', 'Product Viewed', '1997-08-01T00:00:00Z'), late('newbuyer', 'Order Completed', '1997-12-01T00:00:00Z')]);
+      await syncFacts(db);
+      const idOf = async (u: string) => Number((await db.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 AND user_id = $2`, [ws, u])).rows[0]!.id);
+      assert.equal(await clvNote(db, ws, await idOf('browser'), false), 'No CLV: this customer has not ordered yet.');
+      assert.equal(await clvNote(db, ws, await idOf('newbuyer'), false), 'No CLV yet: their first order came after the last fit (1997-09-30); the next daily fit includes them.');
     });
 
     it('makes the scores usable in conditions (segments, journey branches)', async () => {

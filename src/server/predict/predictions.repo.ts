@@ -88,3 +88,22 @@ export async function customerPredictions(db: Queryable, workspaceId: number, cu
   );
   return rows;
 }
+
+/**
+ * In words, why a customer has no predicted CLV (`hasClv` false), or what the fit behind
+ * theirs means when it ran to an edge of the model (see bgnbdFitNote); null: nothing to say.
+ */
+export async function clvNote(db: Queryable, workspaceId: number, customerId: number, hasClv: boolean): Promise<string | null> {
+  const { rows: models } = await db.query<{ as_of: Date; note: string | null }>(
+    `SELECT as_of, metrics ->> 'note' AS note FROM prediction_models WHERE workspace_id = $1 AND kind = 'clv' ORDER BY id DESC LIMIT 1`,
+    [workspaceId],
+  );
+  const model = models[0];
+  if (hasClv) return model?.note ?? null;
+  const { rows } = await db.query<{ first_at: Date | null }>(`SELECT min(at) AS first_at FROM analytics_orders WHERE workspace_id = $1 AND customer_id = $2 AND kind = 'order'`, [workspaceId, customerId]);
+  const firstAt = rows[0]?.first_at ?? null;
+  if (!firstAt) return 'No CLV: this customer has not ordered yet.';
+  if (!model) return 'No CLV yet: the CLV models have not been fitted on this workspace (the daily job fits them once at least 20 customers have ordered more than once).';
+  if (firstAt > model.as_of) return `No CLV yet: their first order came after the last fit (${model.as_of.toISOString().slice(0, 10)}); the next daily fit includes them.`;
+  return 'No CLV: the last fit did not score this customer.';
+}

@@ -68,9 +68,10 @@ export function PredictionsCard({ path }: { path: string }) {
                 <dt>Weeks since first order</dt>
                 <dd>{fmtNumber(d.clv.weeksSinceFirst, 1)}</dd>
               </dl>
+              {d.clvNote ? <p className="muted cust-hint">{d.clvNote}</p> : null}
             </div>
           ) : (
-            <p className="muted">No CLV yet: the CLV models count customers once they have bought.</p>
+            <p className="muted">{d.clvNote ?? 'No CLV yet.'}</p>
           )}
         </div>
       )}

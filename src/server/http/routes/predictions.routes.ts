@@ -8,7 +8,7 @@ import { findCustomerId } from '../../identity/customers.read.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
 import { enqueueJob } from '../../jobs/jobs.repo.js';
 import { strongestFactors } from '../../predict/churn-classifier.js';
-import { customerPredictions, listModels, type PredictionModel } from '../../predict/predictions.repo.js';
+import { clvNote, customerPredictions, listModels, type PredictionModel } from '../../predict/predictions.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { jobView } from './lifecycle.routes.js';
@@ -108,6 +108,7 @@ export function predictionRoutes(app: FastifyInstance, deps: { db: Db; keys: Key
         customerId,
         predictions: rows.filter((p) => p.kind !== 'clv').map((p) => ({ kind: p.kind, score: p.score, probability: p.probability, factors: p.factors, modelId: p.modelId, computedAt: p.computedAt.toISOString() })),
         clv: clv && inputs ? { pAlive: clv.probability, predictedClv: clv.score, ...inputs, modelId: clv.modelId, computedAt: clv.computedAt.toISOString() } : null,
+        clvNote: await clvNote(deps.db, ws.id, customerId, Boolean(clv && inputs)),
       };
     },
   });
