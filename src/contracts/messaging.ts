@@ -102,7 +102,11 @@ export const ChannelStatus = z.object({
 export const ChannelsView = z.object({ channels: z.array(ChannelStatus) });
 export type ChannelStatus = z.infer<typeof ChannelStatus>;
 
-export const MessageStatus = z.enum(['queued', 'sending', 'sent', 'delivered', 'failed', 'skipped', 'bounced']);
+/**
+ * `outboxed`: rendered and kept in the outbox because no provider is connected for its
+ * channel — not sent, and no delivery event is written.
+ */
+export const MessageStatus = z.enum(['queued', 'sending', 'sent', 'outboxed', 'delivered', 'failed', 'skipped', 'bounced']);
 
 export const MessageView = z.object({
   id: z.number().int(),

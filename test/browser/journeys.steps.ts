@@ -206,8 +206,8 @@ export const journeysSteps: BrowserStep[] = [
       await panel.getByText(`Message ${m.id}`).waitFor();
       await panel.locator('iframe[sandbox=""]').waitFor();
       await ctx.shots('outbox');
-      await page.getByLabel('Status').selectOption('sent');
-      await page.waitForURL((u) => u.searchParams.get('status') === 'sent');
+      await page.getByLabel('Status').selectOption('outboxed');
+      await page.waitForURL((u) => u.searchParams.get('status') === 'outboxed');
     },
   },
 ];

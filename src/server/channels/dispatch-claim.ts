@@ -144,7 +144,7 @@ async function loadPolicyFacts(tx: Queryable, ws: number, ids: number[], now: Da
     longest > 0
       ? await tx.query<{ customer_id: number; channel: Channel; t: number[] }>(
           `SELECT customer_id, channel, array_agg(extract(epoch FROM sent_at) * 1000) AS t FROM messages
-            WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) AND NOT transactional AND status IN ('sending', 'sent', 'delivered') AND sent_at > $3
+            WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) AND NOT transactional AND status IN ('sending', 'sent', 'outboxed', 'delivered') AND sent_at > $3
             GROUP BY customer_id, channel`,
           [ws, ids, new Date(now.getTime() - longest).toISOString()],
         )

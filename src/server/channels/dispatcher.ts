@@ -39,6 +39,8 @@ export interface DispatchOptions {
 export interface DispatchResult {
   claimed: number;
   sent: number;
+  /** Kept in the outbox: no provider connected for the channel (not sent). */
+  outboxed: number;
   skipped: number;
   delayed: number;
   failed: number;
@@ -50,7 +52,7 @@ export interface DispatchResult {
 
 interface Outcome {
   id: number;
-  status: 'sent' | 'delivered' | 'failed' | 'bounced' | 'queued';
+  status: 'sent' | 'outboxed' | 'delivered' | 'failed' | 'bounced' | 'queued';
   reasonCode: string | null;
   reason: string | null;
   subject: string | null;
@@ -77,7 +79,7 @@ export async function dispatchDue(db: Db, senders: Senders, settingsCache: Setti
   const now = opts.now;
   const batch = opts.batch ?? 200;
   const leaseMs = opts.leaseMs ?? 60_000;
-  const result: DispatchResult = { claimed: 0, sent: 0, skipped: 0, delayed: 0, failed: 0, retrying: 0, more: false, customers: new Map() };
+  const result: DispatchResult = { claimed: 0, sent: 0, outboxed: 0, skipped: 0, delayed: 0, failed: 0, retrying: 0, more: false, customers: new Map() };
   const claimed = await db.transaction(async (tx) => claim(tx, db.kind === 'pglite', settingsCache, now, batch, leaseMs));
   result.claimed = claimed.all;
   result.skipped = claimed.skipped;
@@ -117,6 +119,7 @@ export async function dispatchDue(db: Db, senders: Senders, settingsCache: Setti
   await flush();
   for (const o of outcomes) {
     if (o.status === 'sent' || o.status === 'delivered') result.sent++;
+    else if (o.status === 'outboxed') result.outboxed++;
     else if (o.status === 'queued') result.retrying++;
     else result.failed++;
   }
@@ -148,7 +151,7 @@ async function deliver(s: Sending, senders: Senders, opts: DispatchOptions): Pro
     if (!out.ok) return { ...base, reasonCode: 'template_error', reason: out.message };
     if (r.channel === 'inapp') return { ...base, status: 'delivered', subject: out.subject || null, text: out.text, html: out.html ?? null, providerId: 'inbox' };
     if (r.channel === 'sms') {
-      if (!senders.sms) return { ...base, status: 'sent', providerId: 'outbox', text: out.text };
+      if (!senders.sms) return { ...base, status: 'outboxed', providerId: 'outbox', text: out.text };
       return fromResult(base, await senders.sms.send({ to: s.to!, body: out.text, idempotencyKey: r.idempotency_key }), { text: out.text });
     }
     // Email: tracked links, an open pixel, one-click unsubscribe.
@@ -156,7 +159,7 @@ async function deliver(s: Sending, senders: Senders, opts: DispatchOptions): Pro
     let html = out.html ? rewriteLinks(out.html, (url) => link('t/c', 'click', { u: url }), { skip }) : undefined;
     if (html) html = addOpenPixel(html, `${link('t/o', 'open')}.gif`);
     const rendered = { subject: out.subject, html: html ?? null, text: out.text };
-    if (!senders.email) return { ...base, status: 'sent', providerId: 'outbox', ...rendered };
+    if (!senders.email) return { ...base, status: 'outboxed', providerId: 'outbox', ...rendered };
     const headers = { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'X-Tenure-Message': String(r.id) };
     const sent = await senders.email.send({ to: s.to!, from: s.from ?? senders.emailFrom, subject: out.subject, html, text: out.text, headers, messageId: r.idempotency_key });
     return fromResult(base, sent, rendered);
@@ -220,7 +223,7 @@ async function record(db: Queryable, sending: Sending[], outcomes: Outcome[], no
      upd AS (
        UPDATE messages m SET status = x.status, reason_code = x.code, reason = x.reason, subject = coalesce(x.subject, m.subject), body_html = coalesce(x.html, m.body_html),
               body_text = coalesce(x.text, m.body_text), provider_id = x.provider, next_attempt_at = coalesce(x.next, m.next_attempt_at), lease_until = NULL,
-              sent_at = CASE WHEN x.status IN ('sent', 'delivered') THEN $13::timestamptz ELSE m.sent_at END
+              sent_at = CASE WHEN x.status IN ('sent', 'outboxed', 'delivered') THEN $13::timestamptz ELSE m.sent_at END
          FROM x WHERE m.id = x.id
        RETURNING m.id, m.workspace_id, m.customer_id, m.channel
      ),

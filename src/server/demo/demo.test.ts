@@ -148,8 +148,13 @@ for (const target of dbTargets()) {
         `SELECT m.subject, m.status, m.provider_id, m.body_html FROM messages m JOIN customers c ON c.id = m.customer_id WHERE c.user_id = 'new-demo-user'`,
       );
       assert.equal(sent.length, 1);
-      assert.deepEqual([sent[0]!.subject, sent[0]!.status, sent[0]!.provider_id], ['Welcome to Brewline, Nia', 'sent', 'outbox']);
+      // Not sent (no provider): kept in the outbox, said so, and no delivery on the timeline.
+      assert.deepEqual([sent[0]!.subject, sent[0]!.status, sent[0]!.provider_id], ['Welcome to Brewline, Nia', 'outboxed', 'outbox']);
       assert.match(sent[0]!.body_html, /Hi Nia,/);
+      const { rows: delivered } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM events e JOIN customers c ON c.id = e.customer_id WHERE c.user_id = 'new-demo-user' AND e.event IN ('Email Delivered', 'SMS Delivered')`,
+      );
+      assert.equal(delivered[0]!.n, 0);
     });
 
     it('gives every KPI of the catalogue a sensible value over its last year, and a readable report', async () => {

@@ -181,7 +181,7 @@ for (const target of dbTargets()) {
       const sent = await api('POST', '/api/templates/promo/test-send', { customerId: 'ivy' });
       await worker.drain();
       const m = await api('GET', `/api/messages/${sent.messageId}`);
-      assert.deepEqual([m.status, m.subject, m.to], ['sent', 'For you, Ivy', 'ivy@example.test']);
+      assert.deepEqual([m.status, m.subject, m.to], ['outboxed', 'For you, Ivy', 'ivy@example.test']);
       assert.match(m.html, /Hello/);
       const err = await http(`${url}/api/templates/promo`, { method: 'PUT', auth: admin, body: { name: 'Promo', channel: 'email', subject: 'Hi {{ x', body: '<mjml><mj-body></mj-body></mjml>' } });
       assert.equal(err.status, 400);

@@ -7,6 +7,7 @@ import type { JourneyRuns, Message, Recommendations, Segments, Subscriptions } f
 
 const STATUS_TONE: Record<string, 'good' | 'bad' | 'warn' | 'info' | 'neutral'> = {
   sent: 'good',
+  outboxed: 'neutral',
   delivered: 'good',
   converted: 'good',
   completed: 'good',

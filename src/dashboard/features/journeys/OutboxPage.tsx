@@ -10,7 +10,7 @@ import { STATUS_TONE, type MessageView } from './types.js';
 import './journeys.css';
 
 const LIMIT = 50;
-const STATUSES = ['queued', 'sending', 'sent', 'delivered', 'failed', 'skipped', 'bounced'];
+const STATUSES = ['queued', 'sending', 'sent', 'outboxed', 'delivered', 'failed', 'skipped', 'bounced'];
 const CHANNELS = ['email', 'sms', 'inapp', 'webhook'];
 
 /** `/outbox`: every message, newest first, filtered and paged in the URL; a row opens the message. */

@@ -20,6 +20,7 @@ export const STATUS_TONE: Record<string, 'neutral' | 'good' | 'bad' | 'warn' | '
   queued: 'info',
   sending: 'info',
   sent: 'good',
+  outboxed: 'neutral',
   delivered: 'good',
   failed: 'bad',
   bounced: 'bad',
