@@ -71,6 +71,10 @@ export const MetricSeries = z.object({
   interval: Interval,
   slice: Slice,
   parameters: z.record(z.string(), z.union([z.string(), z.number()])),
+  basis: z
+    .enum(['revenue', 'gross_margin'])
+    .optional()
+    .describe('For value metrics (CLV, CLV:CAC): revenue (margin 1) or at a gross margin (`parameters.margin`, the workspace setting unless the request gave one)'),
   total: z.number().nullable().describe('The metric over the whole range [from, to)'),
   flag: z.string().optional(),
   series: z.array(MetricPoint),

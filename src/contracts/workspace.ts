@@ -30,6 +30,7 @@ export const WorkspaceView = z.object({
   name: z.string(),
   timezone: z.string().describe('IANA timezone: days, periods and local dates are cut in it'),
   currency: z.string().describe('ISO 4217 code money is shown in, e.g. USD'),
+  grossMargin: z.number().nullable().describe('Gross margin as a fraction (0.3 = 30%) that CLV and CLV:CAC use; null: not set, so they are revenue'),
 });
 export type WorkspaceView = z.infer<typeof WorkspaceView>;
 
@@ -49,6 +50,13 @@ export const WorkspacePatch = z.strictObject({
     .refine(isCurrency, 'is not an ISO 4217 currency code known here')
     .optional()
     .describe('ISO 4217 code, e.g. USD, EUR, GBP'),
+  grossMargin: z
+    .number()
+    .gt(0, 'a gross margin is a fraction above 0 (0.3 = 30%)')
+    .max(1, 'a gross margin is a fraction of at most 1 (0.3 = 30%)')
+    .nullable()
+    .optional()
+    .describe('Gross margin as a fraction (0.3 = 30%): CLV and CLV:CAC use it unless a request sets `margin`; null clears it'),
 });
 export type WorkspacePatch = z.infer<typeof WorkspacePatch>;
 

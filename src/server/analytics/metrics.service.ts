@@ -1,7 +1,7 @@
 import { type Breakdown, type Interval, type MetricBreakdown, type MetricInfo, type MetricSeries, type Slice } from '../../contracts/metrics.js';
 import type { Db, Queryable } from '../db/client.js';
 import { getModel } from '../lifecycle/models.repo.js';
-import { workspaceTimezone } from '../workspaces/workspaces.repo.js';
+import { workspaceGrossMargin, workspaceTimezone } from '../workspaces/workspaces.repo.js';
 import { METRICS, metricInfo, type MetricName } from './catalogue.js';
 import { syncFacts } from './facts.js';
 import { inSlice, periodsOf, Sql, type Computed, type MetricContext, type Period } from './query.js';
@@ -44,7 +44,7 @@ const COMPUTE: Record<MetricName, (c: MetricContext) => Promise<Computed>> = {
 };
 
 /** Fill a metric's parameters with their defaults and check them. */
-function checkParams(info: MetricInfo, given: Record<string, string | number>, stages: string[]): MetricsResult<Record<string, string | number>> {
+function checkParams(info: MetricInfo, given: Record<string, string | number>, stages: string[], defaults: Record<string, number> = {}): MetricsResult<Record<string, string | number>> {
   const known = new Map(info.parameters.map((p) => [p.name, p]));
   for (const name of Object.keys(given)) {
     if (!known.has(name)) {
@@ -56,7 +56,8 @@ function checkParams(info: MetricInfo, given: Record<string, string | number>, s
   for (const p of info.parameters) {
     const raw = given[p.name];
     if (raw === undefined || raw === '') {
-      if (p.default !== null) out[p.name] = p.default;
+      const d = defaults[p.name] ?? p.default;
+      if (d !== null) out[p.name] = d;
       continue;
     }
     if (p.type === 'number') {
@@ -104,7 +105,9 @@ async function prepare(db: Db, workspaceId: number, name: string, req: { from: s
   const range = checkRange(req.from, req.to);
   if (range) return { ok: false, error: range };
   const stages = await stageKeys(db, workspaceId);
-  const params = checkParams(info, req.params ?? {}, stages);
+  // The workspace's gross margin, when set, is the margin value metrics use unless the request says otherwise.
+  const grossMargin = await workspaceGrossMargin(db, workspaceId);
+  const params = checkParams(info, req.params ?? {}, stages, grossMargin === null ? {} : { margin: grossMargin });
   if (!params.ok) return params;
   const slice = await checkSlice(db, workspaceId, req.slice ?? {}, stages);
   if (slice) return { ok: false, error: slice };
@@ -134,6 +137,7 @@ export async function metricSeries(db: Db, workspaceId: number, name: string, re
       interval,
       slice,
       parameters: params,
+      ...basisOf(info, params),
       total: clean(out.total),
       ...(out.totalFlag ? { flag: out.totalFlag } : {}),
       series: periods.map((p, i) => ({ start: p.start, end: p.end, value: clean(out.series[i]), ...(out.flags?.[i] ? { flag: out.flags[i] } : {}) })),
@@ -204,3 +208,9 @@ export async function metricBreakdown(db: Db, workspaceId: number, name: string,
 export { cohortRetention } from './cohort-retention.js';
 export { funnel } from './funnels.js';
 export type { BreakdownRequest, FunnelRequest, MetricRequest, MetricsError, MetricsResult, RetentionRequest } from './requests.js';
+
+/** For metrics that take a margin: whether the value shown is revenue (margin 1) or at a gross margin. */
+function basisOf(info: MetricInfo, params: Record<string, string | number>): { basis?: 'revenue' | 'gross_margin' } {
+  if (!info.parameters.some((p) => p.name === 'margin')) return {};
+  return { basis: Number(params.margin ?? 1) < 1 ? 'gross_margin' : 'revenue' };
+}

@@ -42,6 +42,11 @@ for (const target of dbTargets()) {
       assert.deepEqual({ name: again.body.name, timezone: again.body.timezone, currency: again.body.currency }, { name: 'Coffee Co', timezone: 'Europe/Paris', currency: 'EUR' });
       const partial = await api('/api/workspace', { method: 'PATCH', body: { currency: 'GBP' } });
       assert.deepEqual({ name: partial.body.name, timezone: partial.body.timezone, currency: partial.body.currency }, { name: 'Coffee Co', timezone: 'Europe/Paris', currency: 'GBP' });
+      // The gross margin: set, kept by a patch that leaves it out, cleared with null.
+      assert.equal(partial.body.grossMargin, null);
+      assert.equal((await api('/api/workspace', { method: 'PATCH', body: { grossMargin: 0.3 } })).body.grossMargin, 0.3);
+      assert.equal((await api('/api/workspace', { method: 'PATCH', body: { name: 'Coffee Co' } })).body.grossMargin, 0.3);
+      assert.equal((await api('/api/workspace', { method: 'PATCH', body: { grossMargin: null } })).body.grossMargin, null);
 
       await syncFacts(db);
       const { rows } = await db.query<{ timezone: string }>(`SELECT a.timezone FROM analytics_timezones a JOIN workspaces w ON w.id = a.workspace_id WHERE w.slug = 'ws-http'`);
@@ -58,6 +63,9 @@ for (const target of dbTargets()) {
         [{ name: '   ' }, 'name'],
         [{ name: 'Renamed', colour: 'blue' }, 'colour'],
         [{ name: 'Renamed', timezone: 'Nowhere/Land' }, 'timezone'],
+        [{ grossMargin: 30 }, 'grossMargin'],
+        [{ grossMargin: 0 }, 'grossMargin'],
+        [{ grossMargin: '0.3' }, 'grossMargin'],
       ];
       for (const [body, field] of cases) {
         const r = await api('/api/workspace', { method: 'PATCH', body });

@@ -9,9 +9,11 @@ export interface Workspace {
   timezone: string;
   /** ISO 4217 code money is shown in (default USD). */
   currency: string;
+  /** Gross margin as a fraction (0.3 = 30 %), or null when not set (value metrics are then revenue). */
+  grossMargin: number | null;
 }
 
-const COLS = 'id, slug, name, timezone, currency';
+const COLS = 'id, slug, name, timezone, currency, gross_margin AS "grossMargin"';
 
 export async function findWorkspaceByKey(db: Queryable, kind: 'write' | 'admin', key: string): Promise<Workspace | null> {
   const column = kind === 'write' ? 'write_key_hash' : 'admin_key_hash';
@@ -48,6 +50,12 @@ export async function setWorkspaceKeys(db: Queryable, id: number, keys: { writeK
   if (keys.adminKey) await db.query(`UPDATE workspaces SET admin_key_hash = $2 WHERE id = $1`, [id, hashKey(keys.adminKey)]);
 }
 
+/** A workspace's gross margin (a fraction), or null when not set. */
+export async function workspaceGrossMargin(db: Queryable, id: number): Promise<number | null> {
+  const { rows } = await db.query<{ m: number | null }>(`SELECT gross_margin AS m FROM workspaces WHERE id = $1`, [id]);
+  return rows[0]?.m ?? null;
+}
+
 /** A workspace's timezone (periods, days and local dates are cut in it); UTC when unknown. */
 export async function workspaceTimezone(db: Queryable, id: number): Promise<string> {
   const { rows } = await db.query<{ timezone: string }>(`SELECT timezone FROM workspaces WHERE id = $1`, [id]);
@@ -78,10 +86,12 @@ export async function ensureDefaultWorkspace(
 }
 
 /** Change a workspace's name, timezone or currency (absent fields keep theirs); the workspace after, or null when unknown. */
-export async function updateWorkspace(db: Queryable, id: number, patch: { name?: string; timezone?: string; currency?: string }): Promise<Workspace | null> {
+export async function updateWorkspace(db: Queryable, id: number, patch: { name?: string; timezone?: string; currency?: string; grossMargin?: number | null }): Promise<Workspace | null> {
   const { rows } = await db.query<Workspace>(
-    `UPDATE workspaces SET name = coalesce($2, name), timezone = coalesce($3, timezone), currency = coalesce($4, currency) WHERE id = $1 RETURNING ${COLS}`,
-    [id, patch.name ?? null, patch.timezone ?? null, patch.currency ?? null],
+    `UPDATE workspaces SET name = coalesce($2, name), timezone = coalesce($3, timezone), currency = coalesce($4, currency),
+            gross_margin = CASE WHEN $5 THEN $6::float8 ELSE gross_margin END
+      WHERE id = $1 RETURNING ${COLS}`,
+    [id, patch.name ?? null, patch.timezone ?? null, patch.currency ?? null, patch.grossMargin !== undefined, patch.grossMargin ?? null],
   );
   return rows[0] ?? null;
 }

@@ -20,6 +20,12 @@ export function KpiCard({ kpi, current, previous, title, currency }: { kpi: Head
     <section className="card kpi ov-kpi" aria-label={label} data-kpi={kpi.name} data-value={data ? (data.total === null ? '' : String(data.total)) : undefined} aria-busy={!data && !current.error}>
       <div className="kpi-label" title={data?.definition}>
         {label}
+        {data?.basis ? (
+          <span className="muted kpi-basis" data-basis={data.basis}>
+            {' '}
+            · {data.basis === 'revenue' ? 'on revenue' : `at ${Math.round(Number(data.parameters.margin) * 100)}% margin`}
+          </span>
+        ) : null}
       </div>
       {current.error && !data ? (
         <div className="ov-kpi-error" role="alert">

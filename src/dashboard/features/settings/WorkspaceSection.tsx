@@ -8,7 +8,7 @@ import type { WorkspacePatch, WorkspaceView } from '../../../contracts/workspace
 import { FieldNote, FormError, serverErrorFor } from './forms.js';
 import { currencyOptions, timezoneOptions } from './options.js';
 
-/** The workspace's name, timezone and currency. */
+/** The workspace's name, timezone, currency and gross margin. */
 export function WorkspaceSection() {
   const { query: q } = useWorkspace();
   return (
@@ -23,6 +23,8 @@ function WorkspaceForm({ ws }: { ws: WorkspaceView }) {
   const [name, setName] = useState(ws.name);
   const [timezone, setTimezone] = useState(ws.timezone);
   const [currency, setCurrency] = useState(ws.currency);
+  const [margin, setMargin] = useState(ws.grossMargin === null ? '' : String(Math.round(ws.grossMargin * 1000) / 10));
+  const [marginError, setMarginError] = useState<string | undefined>();
   const [nameError, setNameError] = useState<string | undefined>();
   const [saved, setSaved] = useState<string | null>(null);
   const zones = useMemo(() => timezoneOptions(ws.timezone), [ws.timezone]);
@@ -33,7 +35,8 @@ function WorkspaceForm({ ws }: { ws: WorkspaceView }) {
     setName(ws.name);
     setTimezone(ws.timezone);
     setCurrency(ws.currency);
-  }, [ws.name, ws.timezone, ws.currency]);
+    setMargin(ws.grossMargin === null ? '' : String(Math.round(ws.grossMargin * 1000) / 10));
+  }, [ws.name, ws.timezone, ws.currency, ws.grossMargin]);
 
   const save = useApiMutation<WorkspacePatch, WorkspaceView>((body) => ({ path: '/api/workspace', method: 'PATCH', body }), {
     // Metrics are cut in the timezone and money shown in the currency: everything reads again.
@@ -53,11 +56,16 @@ function WorkspaceForm({ ws }: { ws: WorkspaceView }) {
     if (name.trim() !== ws.name) body.name = name.trim();
     if (timezone !== ws.timezone) body.timezone = timezone;
     if (currency !== ws.currency) body.currency = currency;
+    const m = margin.trim() === '' ? null : Number(margin);
+    if (m !== null && !(Number.isFinite(m) && m > 0 && m <= 100)) return setMarginError('A gross margin is a percentage above 0 and at most 100, or empty for none.');
+    setMarginError(undefined);
+    const fraction = m === null ? null : Math.round(m * 10) / 1000;
+    if (fraction !== ws.grossMargin) body.grossMargin = fraction;
     if (Object.keys(body).length === 0) return setSaved('Nothing changed.');
     save.mutate(body);
   }
 
-  const err = (f: string) => (f === 'name' ? nameError : undefined) ?? serverErrorFor(save.error, f);
+  const err = (f: string) => (f === 'name' ? nameError : f === 'grossMargin' ? marginError : undefined) ?? serverErrorFor(save.error, f);
   return (
     <form className="stack" onSubmit={submit} aria-label="Workspace settings" noValidate>
       <div className="grid grid-3">
@@ -88,12 +96,26 @@ function WorkspaceForm({ ws }: { ws: WorkspaceView }) {
           </select>
           <FieldNote id="ws-cur-err" message={err('currency')} />
         </label>
+        <label className="field">
+          <span>Gross margin (%)</span>
+          <input
+            aria-label="Gross margin"
+            inputMode="decimal"
+            placeholder="not set: CLV on revenue"
+            value={margin}
+            onChange={(e) => setMargin(e.target.value)}
+            aria-invalid={err('grossMargin') ? true : undefined}
+            aria-describedby="ws-margin-err"
+          />
+          <FieldNote id="ws-margin-err" message={err('grossMargin')} />
+        </label>
       </div>
       <p id="ws-tz-help" className="muted set-help">
         Days, weeks and months in every report are cut in the timezone. Money is shown in the currency; amounts are not converted.
+        With a gross margin, CLV and CLV : CAC are profit (revenue × margin); without one they are revenue, and say so.
         Workspace <code>{ws.slug}</code> (id {ws.id}).
       </p>
-      <FormError error={save.error} fields={['name', 'timezone', 'currency']} />
+      <FormError error={save.error} fields={['name', 'timezone', 'currency', 'grossMargin']} />
       {saved && !save.error ? (
         <p className="form-ok" role="status">
           {saved}

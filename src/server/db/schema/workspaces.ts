@@ -1,4 +1,4 @@
-import { boolean, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, doublePrecision, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** A tenant. All other rows carry a workspace_id; keys are stored as SHA-256 hashes. */
 export const workspaces = pgTable(
@@ -12,6 +12,11 @@ export const workspaces = pgTable(
     timezone: text('timezone').notNull().default('UTC'),
     /** ISO 4217 code that money (order revenue, CLV, spend) is shown in. */
     currency: text('currency').notNull().default('USD'),
+    /**
+     * Gross margin as a fraction (0.3 = 30 %): what CLV and CLV:CAC are multiplied by unless a
+     * request says otherwise. Null: not set, so value metrics are revenue (and say so).
+     */
+    grossMargin: doublePrecision('gross_margin'),
     /** Secret the customer's own backend signs userIds with for the in-app inbox (HMAC-SHA256); made on first use. */
     inboxSecret: text('inbox_secret'),
     /**

@@ -14,7 +14,7 @@ import { HttpError } from '../errors.js';
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const security = [{ adminKey: [] }];
 
-const view = (ws: Workspace): WorkspaceView => ({ id: ws.id, slug: ws.slug, name: ws.name, timezone: ws.timezone, currency: ws.currency });
+const view = (ws: Workspace): WorkspaceView => ({ id: ws.id, slug: ws.slug, name: ws.name, timezone: ws.timezone, currency: ws.currency, grossMargin: ws.grossMargin });
 
 /**
  * Parse a body with `schema`, turning the first problem into a 400 that names the field
