@@ -216,7 +216,7 @@ async function main(): Promise<void> {
 
   program
     .command('import')
-    .description('import customers, events or marketing spend from a CSV file (see README for the columns)')
+    .description('import customers, events or marketing spend from a CSV file (columns: src/server/import/README.md)')
     .argument('<kind>', 'customers | events | spend', (v: string) => {
       if (v !== 'customers' && v !== 'events' && v !== 'spend') throw new InvalidArgumentError('must be "customers", "events" or "spend"');
       return v as ImportKind | 'spend';
