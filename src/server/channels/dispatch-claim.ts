@@ -1,3 +1,4 @@
+import { LOCK } from '../db/locks.js';
 import type { Channel } from '../../contracts/journey.js';
 import type { Queryable } from '../db/client.js';
 import { decide, type PolicyFacts, type Verdict } from './policy.js';
@@ -80,7 +81,7 @@ export async function claim(tx: Queryable, exclusive: boolean, settingsCache: Se
   if (rows.length === 0) return out;
   const customers = [...new Set(rows.map((r) => r.customer_id))].sort((a, b) => a - b);
   // Caps are counted per customer: hold each customer's lock (in id order) while deciding.
-  if (!exclusive) await tx.query(`SELECT pg_advisory_xact_lock(30501, (c % 2147483647)::int) FROM unnest($1::bigint[]) AS c ORDER BY c`, [customers]);
+  if (!exclusive) await tx.query(`SELECT pg_advisory_xact_lock(${LOCK.sendCustomer}, (c % 2147483647)::int) FROM unnest($1::bigint[]) AS c ORDER BY c`, [customers]);
   const decisions: Array<{ row: MessageRow; verdict: Verdict }> = [];
   const byWs = new Map<number, MessageRow[]>();
   for (const r of rows) byWs.set(r.workspace_id, [...(byWs.get(r.workspace_id) ?? []), r]);

@@ -1,3 +1,4 @@
+import { MIGRATION_LOCK } from './locks.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -19,7 +20,6 @@ export function migrationsFolder(): string {
 }
 
 // Arbitrary constant: serialises concurrent `migrate` runs from several processes.
-const MIGRATION_LOCK = 7_316_142;
 
 /** Apply every committed migration not yet applied. Safe to run from many processes at once. */
 export async function migrate(db: Db): Promise<void> {

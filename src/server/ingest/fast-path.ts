@@ -1,3 +1,4 @@
+import { LOCK } from '../db/locks.js';
 import type { Queryable } from '../db/client.js';
 import type { Touch } from '../identity/attribution.js';
 import { RetryableConflict } from '../identity/customers.repo.js';
@@ -48,7 +49,7 @@ function idsOf(e: NormalizedEvent): string[] {
 }
 
 /** Advisory-lock namespace (first key) of the customer guard; the second key is the bucket. */
-const GUARD_NAMESPACE = 0x7e4e;
+const GUARD_NAMESPACE = LOCK.ingestBucket;
 /** Customers share 256 lock buckets, so a batch takes at most 256 locks whatever its size. */
 const GUARD_BUCKETS = 256;
 

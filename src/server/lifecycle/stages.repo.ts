@@ -1,3 +1,4 @@
+import { LOCK } from '../db/locks.js';
 import { leavesOf, type Condition } from '../../contracts/condition.js';
 import type { LifecycleModel } from '../../contracts/lifecycle.js';
 import { copyJson, copyValue, type Queryable } from '../db/client.js';
@@ -156,7 +157,7 @@ export async function loadStarts(db: Queryable, workspaceId: number, scope: Scop
 export async function lockSubjects(tx: Queryable, scope: Scope, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
   await tx.query(`SELECT pg_advisory_xact_lock($1::int, l.k) FROM (SELECT DISTINCT (id % 2147483647)::int AS k FROM unnest($2::bigint[]) id ORDER BY 1) l`, [
-    scope === 'customer' ? 30_301 : 30_302,
+    scope === 'customer' ? LOCK.stageCustomer : LOCK.stageAccount,
     ids,
   ]);
 }

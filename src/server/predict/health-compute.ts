@@ -1,3 +1,4 @@
+import { LOCK } from '../db/locks.js';
 import { leavesOf } from '../../contracts/condition.js';
 import type { Scorecard } from '../../contracts/health.js';
 import type { Db, Queryable } from '../db/client.js';
@@ -51,7 +52,7 @@ export async function computeHealth(db: Db, workspaceId: number, opts: { now: Da
       const ids = rows.map((r) => Number(r.id));
       after = ids[ids.length - 1]!;
       const r = await db.transaction(async (tx) => {
-        await tx.query(`SELECT pg_advisory_xact_lock(30501, $1::int)`, [workspaceId]);
+        await tx.query(`SELECT pg_advisory_xact_lock(${LOCK.healthWorkspace}, $1::int)`, [workspaceId]);
         return applyScores(tx, workspaceId, scope, scorecard, ids, now);
       });
       run[scope === 'customer' ? 'customers' : 'accounts'] += r.scored;

@@ -1,3 +1,4 @@
+import { LOCK } from '../db/locks.js';
 import { leavesOf } from '../../contracts/condition.js';
 import { segmentRefs } from '../../contracts/segment-definition.js';
 import type { Db, Queryable } from '../db/client.js';
@@ -19,7 +20,7 @@ export interface SyncResult {
 
 /** Serialise membership writes of one segment across processes (transaction-scoped). */
 async function lockSegment(tx: Queryable, workspaceId: number, segmentId: string): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock(30401, hashtext($1::text || ':' || $2::text))`, [String(workspaceId), segmentId]);
+  await tx.query(`SELECT pg_advisory_xact_lock(${LOCK.segment}, hashtext($1::text || ':' || $2::text))`, [String(workspaceId), segmentId]);
 }
 
 /**
@@ -179,7 +180,7 @@ export async function syncMany(
   // read of their facts to the commit, in id order so two batches cannot deadlock.
   if (!opts.exclusive) {
     await tx.query(`SELECT pg_advisory_xact_lock($1::int, l.k) FROM (SELECT DISTINCT (id % 2147483647)::int AS k FROM unnest($2::bigint[]) id ORDER BY 1) l`, [
-      scope === 'customer' ? 30_403 : 30_404,
+      scope === 'customer' ? LOCK.segmentCustomer : LOCK.segmentAccount,
       wanted,
     ]);
   }
@@ -293,7 +294,7 @@ async function guardDecisions(
   versions: Map<string, number>,
 ): Promise<{ enter: Array<[string, number]>; leave: Array<[string, number]> }> {
   const segIds = [...new Set([...enter, ...leave].map(([s]) => s))].sort();
-  await tx.query(`SELECT pg_advisory_xact_lock(30401, hashtext($1::text || ':' || x.id)) FROM (SELECT unnest($2::text[]) AS id ORDER BY 1) x`, [String(workspaceId), segIds]);
+  await tx.query(`SELECT pg_advisory_xact_lock(${LOCK.segment}, hashtext($1::text || ':' || x.id)) FROM (SELECT unnest($2::text[]) AS id ORDER BY 1) x`, [String(workspaceId), segIds]);
   // Under the segments' locks: a segment edited (or deleted) since these decisions were
   // made is being worked out in full by its job, with its new condition; leave it to that.
   const { rows: current } = await tx.query<{ id: string; version: number }>(
