@@ -58,6 +58,7 @@ export const MetricPoint = z.object({
   end: z.string().describe('First day after the period'),
   value: z.number().nullable().describe('null when the metric is undefined for the period (a zero denominator)'),
   flag: z.string().optional().describe('A warning on the value, e.g. a CLV:CAC ratio below 3'),
+  partial: z.boolean().optional().describe('true when the period has not ended yet: its value covers only part of it'),
 });
 export type MetricPoint = z.infer<typeof MetricPoint>;
 
@@ -112,6 +113,10 @@ export const CohortRetention = z.object({
   from: z.string(),
   to: z.string(),
   cohorts: z.array(RetentionCohort),
+  currentPeriod: z
+    .string()
+    .nullable()
+    .describe('Start of the period that has not ended yet (its cells cover only part of it), or null when every period has ended'),
 });
 export type CohortRetention = z.infer<typeof CohortRetention>;
 

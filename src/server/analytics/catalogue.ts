@@ -62,7 +62,7 @@ export const METRICS = [
     unit: 'percent',
     tag: 'lagging',
     group: 'revenue',
-    definition: 'At the end of the period: customers with two or more orders to date ÷ customers with at least one order to date, as a percentage. Orders are counted from the beginning of the data, not only within the period.',
+    definition: 'At the end of the period: customers with two or more orders to date ÷ customers with at least one order to date, as a percentage. It counts orders, not days: two orders on the same day make a repeat purchase. Orders are counted from the beginning of the data, not only within the period.',
     parameters: [],
   },
   {

@@ -57,5 +57,7 @@ export async function cohortRetention(db: Db, workspaceId: number, req: Retentio
     else if (Number(r.k) < c.values.length) c.values[Number(r.k)] = Math.round(n(r.v) * 100) / 100;
   }
   for (const c of cohorts) c.rates = c.values.map((v) => (c.size === 0 ? null : Math.round((v / c.size) * 1e6) / 1e6));
-  return { ok: true, value: { interval, cohortEvent, returnEvent, measure, from: req.from, to: req.to, cohorts } };
+  const now = Date.now();
+  const current = periods.find((p) => Date.parse(p.startAt) <= now && Date.parse(p.endAt) > now);
+  return { ok: true, value: { interval, cohortEvent, returnEvent, measure, from: req.from, to: req.to, cohorts, currentPeriod: current?.start ?? null } };
 }

@@ -124,6 +124,7 @@ export async function metricSeries(db: Db, workspaceId: number, name: string, re
   const periods = await periodsOf(db, tz, req.from, req.to, interval);
   if (periods.length > 5_000) return fail('bad_range', `${periods.length} periods of a ${interval}: at most 5,000; choose a longer interval`, 'interval');
   const slice = req.slice ?? {};
+  const now = new Date();
   const out = await COMPUTE[info.name as MetricName]({ db, workspaceId, tz, periods, params, slice });
   return {
     ok: true,
@@ -140,7 +141,14 @@ export async function metricSeries(db: Db, workspaceId: number, name: string, re
       ...basisOf(info, params),
       total: clean(out.total),
       ...(out.totalFlag ? { flag: out.totalFlag } : {}),
-      series: periods.map((p, i) => ({ start: p.start, end: p.end, value: clean(out.series[i]), ...(out.flags?.[i] ? { flag: out.flags[i] } : {}) })),
+      series: periods.map((p, i) => ({
+        start: p.start,
+        end: p.end,
+        value: clean(out.series[i]),
+        ...(out.flags?.[i] ? { flag: out.flags[i] } : {}),
+        // The period still running: its value covers only part of it, and charts say so.
+        ...(Date.parse(p.endAt) > now.getTime() && Date.parse(p.startAt) <= now.getTime() ? { partial: true } : {}),
+      })),
     },
   };
 }

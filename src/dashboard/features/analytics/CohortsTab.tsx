@@ -134,13 +134,15 @@ function heatmapOption(d: CohortRetention, currency: string) {
     }),
   );
   const fmt = (v: number | null) => (revenue ? fmtMoney(v, currency, 0) : fmtPercent(v, 0));
+  // Cells of the period still running cover only part of it: marked (hatched, "…") so a low figure is not read as a drop.
+  const partial = (y: number, k: number) => d.currentPeriod !== null && rows[y + k]?.start === d.currentPeriod;
   return {
     grid: { left: 8, right: 16, top: 28, bottom: 56, containLabel: true },
     tooltip: {
       formatter: (p: { value: [number, number, number | null] }) => {
         const [k, y, r] = p.value;
         const c = rows[y]!;
-        return `${fmtPeriod(c.start, d.interval)} cohort (${fmtNumber(c.size)})<br/>${d.interval} ${k}: ${revenue ? `${fmtMoney(c.values[k] ?? 0, currency)} (${fmt(r)} per customer)` : `${fmtNumber(c.values[k] ?? 0)} returned (${fmt(r)})`}`;
+        return `${fmtPeriod(c.start, d.interval)} cohort (${fmtNumber(c.size)})<br/>${d.interval} ${k}: ${revenue ? `${fmtMoney(c.values[k] ?? 0, currency)} (${fmt(r)} per customer)` : `${fmtNumber(c.values[k] ?? 0)} returned (${fmt(r)})`}${partial(y, k) ? `<br/><i>This ${d.interval} is not over yet: partial figure.</i>` : ''}`;
       },
     },
     xAxis: { type: 'category', name: `${d.interval} after`, nameLocation: 'middle', nameGap: 26, position: 'top', data: Array.from({ length: periods }, (_, k) => String(k)), splitArea: { show: true }, axisTick: { show: false } },
@@ -161,8 +163,12 @@ function heatmapOption(d: CohortRetention, currency: string) {
       {
         type: 'heatmap',
         // Dark cells get white figures.
-        data: cells.map((v) => ({ value: v, label: { color: v[2] !== null && v[2] > (max || 1) * 0.55 ? '#fff' : '#1f2937' } })),
-        label: { show: true, fontSize: 11, formatter: (p: { value: [number, number, number | null] }) => fmt(p.value[2]) },
+        data: cells.map((v) => ({
+          value: v,
+          label: { color: v[2] !== null && v[2] > (max || 1) * 0.55 ? '#fff' : '#1f2937' },
+          ...(partial(v[1], v[0]) ? { itemStyle: { opacity: 0.55, decal: { symbol: 'rect', dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: -Math.PI / 4, color: 'rgba(0,0,0,0.12)' } } } : {}),
+        })),
+        label: { show: true, fontSize: 11, formatter: (p: { value: [number, number, number | null] }) => `${fmt(p.value[2])}${partial(p.value[1], p.value[0]) ? '…' : ''}` },
         itemStyle: { borderColor: '#fff', borderWidth: 2, borderRadius: 3 },
         emphasis: { itemStyle: { borderColor: '#111827', borderWidth: 1 } },
       },

@@ -73,8 +73,9 @@ function seriesOption(d: MetricSeries, currency: string) {
       trigger: 'axis',
       valueFormatter: (v: unknown) => fmt(typeof v === 'number' ? v : null),
     },
-    xAxis: { type: 'category', data: d.series.map((p) => fmtPeriod(p.start, d.interval)), axisTick: { alignWithLabel: true } },
-    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => fmtAxis(v, d.unit) }, scale: d.unit !== 'count' && d.unit !== 'currency' },
+    // The period still running is labelled partial; the value axis always shows zero.
+    xAxis: { type: 'category', data: d.series.map((p) => `${fmtPeriod(p.start, d.interval)}${p.partial ? ' (partial)' : ''}`), axisTick: { alignWithLabel: true } },
+    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => fmtAxis(v, d.unit) }, scale: false },
     series: [
       {
         name: d.name,
@@ -84,7 +85,13 @@ function seriesOption(d: MetricSeries, currency: string) {
         showSymbol: d.series.length <= 60,
         areaStyle: isBar ? undefined : { opacity: 0.08 },
         barMaxWidth: 28,
-        data: d.series.map((p) => (p.flag ? { value: p.value, itemStyle: { color: '#ef4444' }, symbol: 'triangle', symbolSize: 10 } : p.value)),
+        data: d.series.map((p) =>
+          p.flag
+            ? { value: p.value, itemStyle: { color: '#ef4444' }, symbol: 'triangle', symbolSize: 10 }
+            : p.partial
+              ? { value: p.value, itemStyle: { opacity: 0.45 }, symbol: 'emptyCircle' }
+              : p.value,
+        ),
         itemStyle: { color: PALETTE[0] },
       },
     ],
