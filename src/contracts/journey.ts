@@ -34,8 +34,24 @@ export const TriggerSchema = z.union([
    * at `at` (UTC): `renewal_date` − 14 days. Each date value enters a customer once.
    */
   z.strictObject({ dateTrait: z.strictObject({ trait: z.string().min(1).max(200), offsetDays: z.number().int().min(-3650).max(3650), at: Time.default('09:00') }) }),
-  /** A recurring broadcast: every day (or the given weekdays) at `at` (UTC), every member of `segment` enters. */
+  /** A recurring broadcast: every day (or the given weekdays) at `at` in the workspace's timezone, every member of `segment` enters. */
   z.strictObject({ schedule: z.strictObject({ segment: z.string().min(1).max(100), at: Time, weekdays: Weekdays.optional() }) }),
+  /**
+   * A one-off broadcast: every member of `segment` enters once — when the journey is
+   * published (no `at`), or at the wall-clock `at` (YYYY-MM-DDTHH:MM) in the workspace's
+   * timezone (`zone: "workspace"`) or in each customer's own (`zone: "customer"`: the
+   * `timezone` trait, else the workspace's).
+   */
+  z.strictObject({
+    broadcast: z.strictObject({
+      segment: z.string().min(1).max(100),
+      at: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d$/, 'must be a local date and time as YYYY-MM-DDTHH:MM, e.g. 2026-12-24T09:00')
+        .optional(),
+      zone: z.enum(['workspace', 'customer']).default('workspace'),
+    }),
+  }),
 ]);
 export type Trigger = z.infer<typeof TriggerSchema>;
 
@@ -248,6 +264,8 @@ export const JourneyView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   publishedAt: z.string().nullable(),
+  /** After a publish: how many customers entered at once (current members, or a broadcast sent now). */
+  enteredNow: z.number().int().optional(),
 });
 export const JourneyList = z.object({ journeys: z.array(JourneyView) });
 
@@ -297,3 +315,22 @@ export const RunView = z.object({
 
 /** GET /api/customers/:id/journeys. */
 export const CustomerJourneyRuns = z.object({ runs: z.array(RunView) });
+
+/** POST /api/journeys/{id}/publish. */
+export const PublishInput = z
+  .strictObject({
+    enterCurrent: z
+      .boolean()
+      .default(false)
+      .describe('Segment- and stage-triggered journeys: also enter the customers already in the segment or stage now (otherwise only future entries)'),
+  })
+  .default({ enterCurrent: false });
+
+/** GET /api/journeys/{id}/audience: who the journey would reach now, for the publish dialog. */
+export const JourneyAudience = z.object({
+  /** What the count is: current members of the trigger's segment or stage, a broadcast's segment, or nothing to count. */
+  kind: z.enum(['segment', 'stage', 'broadcast', 'none']),
+  /** The segment or stage. */
+  target: z.string().nullable(),
+  count: z.number().int().nullable(),
+});

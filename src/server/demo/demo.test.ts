@@ -132,8 +132,12 @@ for (const target of dbTargets()) {
       );
       const { model } = await getModel(db, ws);
       for (const j of EXAMPLE_JOURNEYS) assert.equal(await checkDefinition(db, ws, JourneyDefinitionSchema.parse(j.definition), model), null, j.id);
-      const { rows: history } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journey_runs WHERE workspace_id = $1`, [ws]);
-      assert.equal(history[0]!.n, 0, '18 months of history start no journey');
+      // 18 months of history start no journey by themselves; the win-back journey was published
+      // with "also enter the current members", so every customer at risk now is in it.
+      const { rows: history } = await db.query<{ journey_id: string; n: number }>(`SELECT journey_id, count(*)::int AS n FROM journey_runs WHERE workspace_id = $1 GROUP BY 1`, [ws]);
+      const { rows: atRisk } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM stage_states WHERE workspace_id = $1 AND scope = 'customer' AND stage = 'at_risk'`, [ws]);
+      assert.ok(atRisk[0]!.n > 0);
+      assert.deepEqual(history, [{ journey_id: 'jny_winback', n: atRisk[0]!.n }]);
       // A sign-up now: the welcome journey greets them, into the outbox (no SMTP server here).
       const now = new Date();
       const ev = (type: 'identify' | 'track', f: Record<string, unknown>, i: number) => {

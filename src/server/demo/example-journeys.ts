@@ -3,7 +3,8 @@ import type { TemplateInput } from '../../contracts/messaging.js';
 import type { Db } from '../db/client.js';
 import { compileTemplate } from '../channels/templates.js';
 import { saveTemplate } from '../channels/templates.repo.js';
-import { getJourney, insertJourney, publishJourney } from '../journeys/journeys.repo.js';
+import { getJourney, insertJourney, liveJourney, publishJourney } from '../journeys/journeys.repo.js';
+import { enterOnPublish } from '../journeys/time-triggers.js';
 
 const email = (title: string, paragraphs: string[], cta?: { label: string; href: string }) =>
   `<mjml>
@@ -40,7 +41,7 @@ const days = (amount: number) => ({ amount, unit: 'days' as const });
 const hours = (amount: number) => ({ amount, unit: 'hours' as const });
 
 /** The example journeys (published on the demo data): the lifecycle guides' standard automations. */
-export const EXAMPLE_JOURNEYS: Array<{ id: string; name: string; description: string; definition: JourneyDefinitionInput }> = [
+export const EXAMPLE_JOURNEYS: Array<{ id: string; name: string; description: string; definition: JourneyDefinitionInput; enterCurrent?: boolean }> = [
   {
     id: 'jny_welcome',
     name: 'Welcome and onboarding',
@@ -108,6 +109,8 @@ export const EXAMPLE_JOURNEYS: Array<{ id: string; name: string; description: st
   },
   {
     id: 'jny_winback',
+    // Published with "also enter the current members": the demo's at-risk customers are reached at once.
+    enterCurrent: true,
     name: 'At-risk win-back',
     description: 'Customers turning at-risk: high-value ones go to customer success (a task); the rest get one of two offers, with a 10% holdout to measure the lift.',
     definition: {
@@ -168,6 +171,7 @@ export async function seedExampleJourneys(db: Db, workspaceId: number, now: Date
     await db.transaction(async (tx) => {
       await insertJourney(tx, workspaceId, j.id, { name: j.name, description: j.description, definition: JourneyDefinitionSchema.parse(j.definition) });
       await publishJourney(tx, (await getJourney(tx, workspaceId, j.id))!, now);
+      if (j.enterCurrent) await enterOnPublish(tx, (await liveJourney(tx, workspaceId, j.id))!, { enterCurrent: true }, now);
     });
     n++;
   }

@@ -273,5 +273,17 @@ for (const target of dbTargets()) {
         [['Club', 1, 'completed', 'exit:e']],
       );
     });
+
+    it('publish with enterCurrent enters the segment’s current members, counted beforehand by GET …/audience; a bad body is a 400', async () => {
+      await track([{ type: 'identify', userId: 'cur-1' }, { type: 'identify', userId: 'cur-2' }]);
+      await db.query(`INSERT INTO segments (workspace_id, id, name, kind) SELECT workspace_id, 'seg_current', 'Current', 'static' FROM customers WHERE user_id = 'cur-1'`);
+      await db.query(`INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) SELECT workspace_id, 'seg_current', id, now() FROM customers WHERE user_id IN ('cur-1', 'cur-2')`);
+      const j = await api('POST', '/api/journeys', { name: 'Reach now', definition: { trigger: { segmentEntered: { segment: 'seg_current' } }, start: 'e', steps: [{ id: 'e', type: 'exit' }] } });
+      assert.deepEqual(await api('GET', `/api/journeys/${j.id}/audience`), { kind: 'segment', target: 'seg_current', count: 2 });
+      const bad = await http(`${url}/api/journeys/${j.id}/publish`, { method: 'POST', auth: admin, body: { enterCurrent: 'yes' } });
+      assert.equal(bad.status, 400);
+      const published = await api('POST', `/api/journeys/${j.id}/publish`, { enterCurrent: true });
+      assert.deepEqual([published.status, published.enteredNow], ['live', 2]);
+    });
   });
 }

@@ -108,15 +108,21 @@ export async function setJourneyStatus(tx: Queryable, workspaceId: number, id: s
   await tx.query(`UPDATE journeys SET status = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2`, [workspaceId, id, status]);
 }
 
-/** Every live journey of every workspace at its live version. */
-export async function liveJourneys(db: Queryable): Promise<LiveJourney[]> {
-  const { rows } = await db.query<LiveJourney & { definition: unknown }>(
-    `SELECT j.workspace_id AS "workspaceId", j.id, j.name, j.live_version AS version, v.definition, j.published_at AS "publishedAt", j.entries,
+const LIVE = `SELECT j.workspace_id AS "workspaceId", j.id, j.name, j.live_version AS version, v.definition, j.published_at AS "publishedAt", j.entries,
             (v.definition -> 'entry' ->> 'limit')::bigint AS limit, j.trigger_state AS "triggerState"
        FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version = j.live_version
-      WHERE j.status = 'live' ORDER BY j.workspace_id, j.id`,
-  );
+      WHERE j.status = 'live'`;
+
+/** Every live journey of every workspace at its live version. */
+export async function liveJourneys(db: Queryable): Promise<LiveJourney[]> {
+  const { rows } = await db.query<LiveJourney & { definition: unknown }>(`${LIVE} ORDER BY j.workspace_id, j.id`);
   return rows.map((r) => ({ ...r, definition: parseDefinition(r.definition) }));
+}
+
+/** One live journey at its live version (null when it is not live). */
+export async function liveJourney(db: Queryable, workspaceId: number, id: string): Promise<LiveJourney | null> {
+  const { rows } = await db.query<LiveJourney & { definition: unknown }>(`${LIVE} AND j.workspace_id = $1 AND j.id = $2`, [workspaceId, id]);
+  return rows[0] ? { ...rows[0], definition: parseDefinition(rows[0].definition) } : null;
 }
 
 /** The status of journeys by id (the runner moves runs only of live journeys). */

@@ -38,6 +38,10 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
   const [selected, setSelected] = useState<string | null>(initial ? null : TRIGGER);
   const [insertAt, setInsertAt] = useState<InsertPoint | null>(initial ? null : { from: TRIGGER, port: 'start' });
   const [note, setNote] = useState<string | null>(null);
+  // Segment- and stage-triggered journeys: whether publishing also takes the customers already there.
+  const [enterCurrent, setEnterCurrent] = useState(false);
+  const reachesCurrent = 'segmentEntered' in def.trigger || 'stageEntered' in def.trigger;
+  const audience = useApi<{ kind: string; target: string | null; count: number | null }>(saved && reachesCurrent ? `/api/journeys/${encodeURIComponent(saved.id)}/audience` : null);
   const [error, setError] = useState<{ message: string; problem?: Problem } | null>(null);
   const [ok, setOk] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -148,8 +152,10 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
     if (!j) return;
     setBusy(true);
     try {
-      const r = await api<JourneyView>(`/api/journeys/${encodeURIComponent(j.id)}/${what}`, { method: 'POST' });
-      await afterWrite(r, what === 'publish' ? `Published version ${r.version}: new customers enter it from now on.` : 'Paused: no new entries; runs wait where they are.');
+      const r = await api<JourneyView & { enteredNow?: number }>(`/api/journeys/${encodeURIComponent(j.id)}/${what}`, { method: 'POST', ...(what === 'publish' ? { body: { enterCurrent: reachesCurrent && enterCurrent } } : {}) });
+      const entered = r.enteredNow ? ` ${r.enteredNow.toLocaleString('en-US')} customer${r.enteredNow === 1 ? '' : 's'} entered now.` : '';
+      await afterWrite(r, what === 'publish' ? `Published version ${r.version}: new customers enter it from now on.${entered}` : 'Paused: no new entries; runs wait where they are.');
+      setEnterCurrent(false);
     } catch (e) {
       fail(e);
     } finally {
@@ -189,6 +195,13 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
               <button type="button" className="btn" disabled={busy} onClick={() => void act('pause')}>
                 Pause
               </button>
+            ) : null}
+            {reachesCurrent && saved ? (
+              <label className="row jny-enter-current" title="Otherwise only customers who join from now on enter">
+                <input type="checkbox" checked={enterCurrent} onChange={(e) => setEnterCurrent(e.target.checked)} aria-label="Also enter the current members" />
+                Also enter the {audience.data?.count === null || audience.data?.count === undefined ? '' : `${audience.data.count.toLocaleString('en-US')} `}
+                customers already there
+              </label>
             ) : null}
             <button type="button" className="btn btn-primary" disabled={busy || (saved?.status === 'live' && !dirty && saved.liveVersion === saved.version)} onClick={() => void act('publish')}>
               {saved?.status === 'paused' ? 'Resume (publish)' : 'Publish'}

@@ -5,7 +5,7 @@ import { DurationField, JsonField, numberOrText, SelectField, TextField } from '
 import type { Problem } from './validate.js';
 
 const Where = z.array(ValueTestSchema);
-type Kind = 'event' | 'stageEntered' | 'stageExited' | 'segmentEntered' | 'segmentExited' | 'dateTrait' | 'schedule';
+type Kind = 'event' | 'stageEntered' | 'stageExited' | 'segmentEntered' | 'segmentExited' | 'dateTrait' | 'schedule' | 'broadcast';
 const KINDS: Array<{ value: Kind; label: string }> = [
   { value: 'event', label: 'An event happens' },
   { value: 'stageEntered', label: 'Enters a lifecycle stage' },
@@ -13,7 +13,8 @@ const KINDS: Array<{ value: Kind; label: string }> = [
   { value: 'segmentEntered', label: 'Joins a segment' },
   { value: 'segmentExited', label: 'Leaves a segment' },
   { value: 'dateTrait', label: 'A date in a trait comes' },
-  { value: 'schedule', label: 'On a schedule (broadcast)' },
+  { value: 'schedule', label: 'On a schedule (recurring broadcast)' },
+  { value: 'broadcast', label: 'Once, to a segment (broadcast)' },
 ];
 
 function kindOf(t: Trigger): Kind {
@@ -36,6 +37,8 @@ function freshTrigger(k: Kind, stages: string[], segments: string[]): Trigger {
       return { dateTrait: { trait: '', offsetDays: 0, at: '09:00' } };
     case 'schedule':
       return { schedule: { segment: segments[0] ?? '', at: '09:00' } };
+    case 'broadcast':
+      return { broadcast: { segment: segments[0] ?? '', zone: 'workspace' } };
   }
 }
 
@@ -124,7 +127,32 @@ export function TriggerInspector({ def, problems, stages, segments, onChange, on
       {'schedule' in t ? (
         <>
           <SelectField label="Segment" value={t.schedule.segment} errors={at('trigger.schedule.segment')} options={[{ value: '', label: 'Choose…' }, ...segOpts]} onChange={(segment) => setTrigger({ schedule: { ...t.schedule, segment } })} />
-          <TextField label="At (UTC)" type="time" value={t.schedule.at} errors={at('trigger.schedule.at')} onChange={(v) => setTrigger({ schedule: { ...t.schedule, at: v } })} />
+          <TextField label="At (workspace time)" type="time" value={t.schedule.at} errors={at('trigger.schedule.at')} onChange={(v) => setTrigger({ schedule: { ...t.schedule, at: v } })} />
+        </>
+      ) : null}
+      {'broadcast' in t ? (
+        <>
+          <SelectField label="Segment" value={t.broadcast.segment} errors={at('trigger.broadcast.segment')} options={[{ value: '', label: 'Choose…' }, ...segOpts]} onChange={(segment) => setTrigger({ broadcast: { ...t.broadcast, segment } })} />
+          <TextField
+            label="Send at (empty: when published)"
+            type="datetime-local"
+            value={t.broadcast.at ?? ''}
+            errors={at('trigger.broadcast.at')}
+            onChange={(v) => {
+              const { at: _at, ...rest } = t.broadcast;
+              setTrigger({ broadcast: v ? { ...rest, at: v.slice(0, 16) } : rest });
+            }}
+          />
+          <SelectField
+            label="In the time zone of"
+            value={t.broadcast.zone ?? 'workspace'}
+            errors={at('trigger.broadcast.zone')}
+            options={[
+              { value: 'workspace', label: 'The workspace' },
+              { value: 'customer', label: 'Each customer (their timezone trait)' },
+            ]}
+            onChange={(zone) => setTrigger({ broadcast: { ...t.broadcast, zone: zone as 'workspace' | 'customer' } })}
+          />
         </>
       ) : null}
       <JsonField<Condition>

@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
-import { CustomerJourneyRuns, JourneyInput, JourneyList, JourneyStatsView, JourneyView } from '../../../contracts/journey.js';
+import { CustomerJourneyRuns, JourneyAudience, JourneyInput, JourneyList, JourneyStatsView, JourneyView, PublishInput } from '../../../contracts/journey.js';
 import type { Db } from '../../db/client.js';
 import type { ModelCache } from '../../lifecycle/models.repo.js';
 import { journeyStats } from '../../journeys/journey-stats.js';
 import { checkDefinition } from '../../journeys/journeys.service.js';
-import { getJourney, insertJourney, listJourneys, newJourneyId, publishJourney, setJourneyStatus, updateJourney, type StoredJourney } from '../../journeys/journeys.repo.js';
+import { getJourney, insertJourney, listJourneys, liveJourney, newJourneyId, publishJourney, setJourneyStatus, updateJourney, type StoredJourney } from '../../journeys/journeys.repo.js';
+import { audienceNow, enterOnPublish } from '../../journeys/time-triggers.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
@@ -120,7 +121,16 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
   });
 
   r.post('/api/journeys/:id/publish', {
-    schema: { tags, summary: 'Publish the newest version: customers enter it on triggers from now on; paused runs resume', security, params: IdParams, response: { 200: JourneyView, ...errors } },
+    schema: {
+      tags,
+      summary: 'Publish the newest version: customers enter it on triggers from now on; paused runs resume',
+      description:
+        'With `enterCurrent: true`, a segment- or stage-triggered journey also takes the customers already in its segment or stage (in the same transaction). A broadcast with no time enters its segment now. `enteredNow` says how many entered.',
+      security,
+      params: IdParams,
+      body: PublishInput.nullable().optional(),
+      response: { 200: JourneyView, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const j = await load(ws.id, req.params.id);
@@ -128,9 +138,24 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       // Templates or segments it names may have been deleted since it was saved.
       const problem = await checkDefinition(deps.db, ws.id, j.definition, model);
       if (problem) throw new HttpError(400, 'validation_failed', `cannot publish: ${problem.message}`, { field: problem.field });
-      await deps.db.transaction((tx) => publishJourney(tx, j, new Date()));
+      const enterCurrent = req.body?.enterCurrent ?? false;
+      const enteredNow = await deps.db.transaction(async (tx) => {
+        const now = new Date();
+        await publishJourney(tx, j, now);
+        const live = await liveJourney(tx, ws.id, j.id);
+        return live ? enterOnPublish(tx, live, { enterCurrent }, now) : 0;
+      });
       deps.notify?.journeysChanged(ws.id);
-      return journeyView(await load(ws.id, req.params.id));
+      return { ...journeyView(await load(ws.id, req.params.id)), enteredNow };
+    },
+  });
+
+  r.get('/api/journeys/:id/audience', {
+    schema: { tags, summary: 'Who the journey would reach now: the current members of its trigger segment or stage (for "also enter the current members")', security, params: IdParams, response: { 200: JourneyAudience, ...errors } },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const j = await load(ws.id, req.params.id);
+      return audienceNow(deps.db, ws.id, j.definition.trigger);
     },
   });
 
