@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConditionSchema, ValueTestSchema, type Condition, type ValueTest } from '../../../contracts/condition.js';
+import { ValueTestSchema, type ValueTest } from '../../../contracts/condition.js';
+import { ConditionField } from '../../components/condition/ConditionField.js';
 import type { EventMatch, JourneyDefinition, Trigger } from '../../../contracts/journey.js';
 import { DurationField, JsonField, numberOrText, SelectField, TextField } from './fields.js';
 import type { Problem } from './validate.js';
@@ -97,7 +98,7 @@ export function TriggerInspector({ def, problems, stages, segments, onChange, on
           }}
         />
         {v?.event ? <EventFields label={`${label} event`} value={v.event} errors={at(`${key}.event`)} onPending={onPending} pendingKey={`${key}.where`} onChange={(event) => set({ ...v, event })} /> : null}
-        {v?.condition ? <JsonField<Condition> label={`${label} condition (JSON)`} value={v.condition} schema={ConditionSchema} onPending={(bad) => onPending(`${key}.condition`, bad)} onChange={(condition) => set({ ...v, condition: condition! })} /> : null}
+        {v?.condition ? <ConditionField label={`${label} condition`} value={v.condition} onPending={(bad) => onPending(`${key}.condition`, bad)} onChange={(condition) => condition && set({ ...v, condition })} /> : null}
         {key === 'goal' && def.goal?.holdoutWindow ? <DurationField label="Watch the holdout for" value={def.goal.holdoutWindow} errors={at('goal.holdoutWindow')} onChange={(holdoutWindow) => set({ ...def.goal!, holdoutWindow } as Outcome)} /> : null}
       </fieldset>
     );
@@ -127,12 +128,10 @@ export function TriggerInspector({ def, problems, stages, segments, onChange, on
           <TextField label="At (UTC)" type="time" value={t.schedule.at} errors={at('trigger.schedule.at')} onChange={(v) => setTrigger({ schedule: { ...t.schedule, at: v } })} />
         </>
       ) : null}
-      <JsonField<Condition>
-        label="Audience: only customers matching (JSON condition, optional)"
+      <ConditionField
+        label="Audience: only customers matching (optional)"
         value={def.audience}
-        schema={ConditionSchema}
         optional
-        rows={3}
         onPending={(bad) => onPending('audience', bad)}
         onChange={(audience) => {
           const { audience: _a, ...rest } = def;

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useOptions } from './fields.js';
 import { LeafFields } from './LeafRow.js';
 import { LEAF_KINDS, newDraft, type LeafKind } from './leaf-drafts.js';
 import { newId, type BuilderNode, type GroupNode, type Problems } from './model.js';
@@ -93,6 +94,7 @@ function GroupEditor({ node, label, isRoot, problems, onChange, onRemove }: { no
 /** A button opening the menu of condition kinds. */
 function AddMenu({ label, onAdd }: { label: string; onAdd: (k: LeafKind) => void }) {
   const [open, setOpen] = useState(false);
+  const { hideKinds } = useOptions();
   return (
     <div className="seg-menu-wrap">
       <button type="button" className="btn btn-small" aria-haspopup="menu" aria-expanded={open} aria-label={label} onClick={() => setOpen(!open)}>
@@ -100,7 +102,7 @@ function AddMenu({ label, onAdd }: { label: string; onAdd: (k: LeafKind) => void
       </button>
       {open ? (
         <div className="seg-menu" role="menu" aria-label="Condition kinds" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
-          {LEAF_KINDS.map((k) => (
+          {LEAF_KINDS.filter((k) => !hideKinds?.includes(k.kind)).map((k) => (
             <button
               key={k.kind}
               type="button"

@@ -14,10 +14,11 @@ const COUNT_OPS: Array<{ op: CompareOp | ''; label: string }> = [
 
 /** The kind select of a row: changing it starts that kind afresh. */
 export function KindSelect({ value, onChange }: { value: LeafKind; onChange: (k: LeafKind) => void }) {
+  const { hideKinds } = useOptions();
   return (
     <F label="Condition kind">
       <select value={value} onChange={(e) => onChange(e.target.value as LeafKind)}>
-        {LEAF_KINDS.map((k) => (
+        {LEAF_KINDS.filter((k) => k.kind === value || !hideKinds?.includes(k.kind)).map((k) => (
           <option key={k.kind} value={k.kind}>
             {k.label}
           </option>

@@ -1,6 +1,6 @@
 import { Children, cloneElement, createContext, isValidElement, useContext, useId, type ReactNode } from 'react';
 import type { CompareOp } from '../../../contracts/condition.js';
-import { newTest, type DurationDraft, type TestDraft, type Unit, type WindowDraft } from './leaf-drafts.js';
+import { newTest, type DurationDraft, type LeafKind, type TestDraft, type Unit, type WindowDraft } from './leaf-drafts.js';
 
 /** What the builder's selects and suggestions offer, all read from the API. */
 export interface BuilderOptions {
@@ -10,6 +10,8 @@ export interface BuilderOptions {
   scores: string[];
   /** The segment being edited (it cannot contain itself). */
   selfId?: string;
+  /** Condition kinds the menu does not offer here (a lifecycle model's rules cannot test the stage). */
+  hideKinds?: LeafKind[];
 }
 export const OptionsContext = createContext<BuilderOptions>({ stages: [], segments: [], events: [], scores: [] });
 /** The builder's options. */
