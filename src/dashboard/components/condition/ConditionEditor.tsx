@@ -10,7 +10,7 @@ import './condition.css';
  * switch back to the form is refused (with the reason) until the JSON is valid or its
  * edits are discarded. Controlled: the caller holds the draft (see `draft.ts`).
  */
-export function ConditionEditor({ label, value, onChange, optional = false, hint }: { label: string; value: ConditionDraft; onChange: (d: ConditionDraft) => void; optional?: boolean; hint?: ReactNode }) {
+export function ConditionEditor({ label, value, onChange, optional = false, readOnly = false, hint }: { label: string; value: ConditionDraft; onChange: (d: ConditionDraft) => void; optional?: boolean; readOnly?: boolean; hint?: ReactNode }) {
   const id = useId();
   const checked = useMemo(() => checkDraft(value, optional), [value, optional]);
   const [blocked, setBlocked] = useState<string | null>(null);
@@ -52,6 +52,7 @@ export function ConditionEditor({ label, value, onChange, optional = false, hint
             <textarea
               rows={Math.min(18, Math.max(4, value.json!.split('\n').length + 1))}
               value={value.json!}
+              readOnly={readOnly}
               spellCheck={false}
               aria-invalid={checked.jsonError !== null}
               aria-describedby={checked.jsonError ? `${id}-err` : undefined}
@@ -83,10 +84,10 @@ export function ConditionEditor({ label, value, onChange, optional = false, hint
           ) : null}
         </div>
       ) : (
-        <>
+        <fieldset className="seg-fieldset" disabled={readOnly}>
           <ConditionBuilder root={value.root} problems={checked.problems} onChange={(root) => onChange({ ...value, root })} />
           {optional && value.root.children.length === 0 ? <p className="muted cond-hint">No condition: everyone qualifies.</p> : null}
-        </>
+        </fieldset>
       )}
     </section>
   );

@@ -123,9 +123,7 @@ function Editor({ segment }: { segment: Segment | null }) {
             </div>
           </Card>
           <Card title="Who is in">
-            <fieldset className="seg-fieldset" disabled={readOnly}>
-              <ConditionEditor label="Segment condition" value={draft} onChange={setDraft} />
-            </fieldset>
+            <ConditionEditor label="Segment condition" value={draft} onChange={setDraft} readOnly={readOnly} />
           </Card>
         </div>
         <div className="stack seg-side">
