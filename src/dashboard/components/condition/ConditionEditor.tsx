@@ -10,7 +10,7 @@ import './condition.css';
  * switch back to the form is refused (with the reason) until the JSON is valid or its
  * edits are discarded. Controlled: the caller holds the draft (see `draft.ts`).
  */
-export function ConditionEditor({ label, value, onChange, optional = false, readOnly = false, hint }: { label: string; value: ConditionDraft; onChange: (d: ConditionDraft) => void; optional?: boolean; readOnly?: boolean; hint?: ReactNode }) {
+export function ConditionEditor({ label, value, onChange, optional = false, readOnly = false, showLabel = true, hint }: { label: string; value: ConditionDraft; onChange: (d: ConditionDraft) => void; optional?: boolean; readOnly?: boolean; showLabel?: boolean; hint?: ReactNode }) {
   const id = useId();
   const checked = useMemo(() => checkDraft(value, optional), [value, optional]);
   const [blocked, setBlocked] = useState<string | null>(null);
@@ -26,6 +26,7 @@ export function ConditionEditor({ label, value, onChange, optional = false, read
   return (
     <section className="cond-editor" aria-label={label}>
       <div className="cond-editor-head">
+        {showLabel ? <span className="cond-label">{label}</span> : null}
         <div className="seg-toggle" role="group" aria-label={`${label}: view`}>
           <button type="button" aria-pressed={!inJson} className={!inJson ? 'active' : ''} onClick={() => inJson && toForm()}>
             Form

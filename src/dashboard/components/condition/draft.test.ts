@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Condition } from '../../../contracts/condition.js';
 import { checkDraft, closeJson, discardJson, initialDraft, openJson } from './draft.js';
+import { leafFromDraft, newDraft } from './leaf-drafts.js';
 import { fromCondition, stableJson, toCondition, type BuilderNode } from './model.js';
 
 /** One leaf of every kind the rule language has, with the optional parts filled in. */
@@ -88,5 +89,22 @@ describe('condition builder drafts', () => {
     const c = checkDraft(bad);
     assert.equal(c.state.status, 'invalid');
     assert.equal(c.problems.get(row.id), 'count: a whole number');
+  });
+
+  it('places each problem on the field it concerns', () => {
+    const perf = newDraft('performed');
+    assert.deepEqual(leafFromDraft(perf), { error: 'choose an event name', field: 'event' });
+    if (perf.kind !== 'performed') return;
+    assert.deepEqual(leafFromDraft({ ...perf, event: 'X', countOp: 'gte', count: 'two' }), { error: 'count: "two" is not a number', field: 'count' });
+    assert.deepEqual(leafFromDraft({ ...perf, event: 'X', window: { ...perf.window, mode: 'within', within: { amount: '0', unit: 'days' } } }).valueOf(), {
+      error: 'window.within.amount: Too small: expected number to be >0',
+      field: 'window',
+    });
+    assert.deepEqual(leafFromDraft({ ...perf, event: 'X', where: [{ path: 'price', op: 'gt', value: 'cheap', kind: 'text' }] }), { error: 'price: "cheap" is not a number', field: 'where.0.value' });
+    const trait = newDraft('trait');
+    if (trait.kind !== 'trait') return;
+    assert.deepEqual(leafFromDraft({ ...trait, test: { ...trait.test, path: 'a..b' } }), { error: 'path: must be a dotted path such as `plan` or `address.city`', field: 'path' });
+    // A problem of the row as a whole has no field.
+    assert.deepEqual(leafFromDraft(newDraft('acquisition')), { error: 'give at least one of channel, source, campaign', field: undefined });
   });
 });

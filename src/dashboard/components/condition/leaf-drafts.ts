@@ -100,19 +100,27 @@ export function newDraft(kind: LeafKind): LeafDraft {
 /** A new property/trait test. */
 export const newTest = (): TestDraft => ({ path: '', op: 'eq', value: '', kind: 'text' });
 
-class DraftError extends Error {}
+/** A draft's problem, with the field it concerns (`event`, `count`, `where.0.value` …) when there is one. */
+class DraftError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
 
-function num(s: string, what: string, int = false): number {
+function num(s: string, what: string, int = false, field?: string): number {
   const t = s.trim();
-  if (t === '') throw new DraftError(`${what}: enter a number`);
+  if (t === '') throw new DraftError(`${what}: enter a number`, field);
   const v = Number(t);
-  if (!Number.isFinite(v)) throw new DraftError(`${what}: "${s}" is not a number`);
-  if (int && !Number.isInteger(v)) throw new DraftError(`${what}: a whole number`);
+  if (!Number.isFinite(v)) throw new DraftError(`${what}: "${s}" is not a number`, field);
+  if (int && !Number.isInteger(v)) throw new DraftError(`${what}: a whole number`, field);
   return v;
 }
 
-function duration(d: DurationDraft, what: string): Duration {
-  return { amount: num(d.amount, what, true), unit: d.unit };
+function duration(d: DurationDraft, what: string, field: string): Duration {
+  return { amount: num(d.amount, what, true, field), unit: d.unit };
 }
 
 /** A date input (YYYY-MM-DD) as the start of that day in UTC. */
@@ -121,13 +129,13 @@ const DAY_START = /^(\d{4}-\d{2}-\d{2})T00:00:00Z$/;
 
 function windowOf(w: WindowDraft): Window | undefined {
   if (w.mode === 'ever') return undefined;
-  if (w.mode === 'within') return { within: duration(w.within, 'window') };
-  if (!w.from || !w.to) throw new DraftError('between: choose both dates');
-  if (w.to <= w.from) throw new DraftError('between: the end date must be after the start date');
+  if (w.mode === 'within') return { within: duration(w.within, 'window', 'window') };
+  if (!w.from || !w.to) throw new DraftError('between: choose both dates', 'window');
+  if (w.to <= w.from) throw new DraftError('between: the end date must be after the start date', 'window');
   return { between: { from: dayStart(w.from), to: dayStart(w.to) } };
 }
 
-function testOf(t: TestDraft): ValueTest {
+function testOf(t: TestDraft, prefix = ''): ValueTest {
   const path = t.path.trim();
   switch (t.op) {
     case 'exists':
@@ -139,58 +147,58 @@ function testOf(t: TestDraft): ValueTest {
     case 'gte':
     case 'lt':
     case 'lte':
-      return { path, op: t.op, value: num(t.value, path || 'value') };
+      return { path, op: t.op, value: num(t.value, path || 'value', false, `${prefix}value`) };
     case 'eq':
     case 'neq': {
-      const value = t.kind === 'number' ? num(t.value, path || 'value') : t.kind === 'boolean' ? t.value === 'true' : t.value;
+      const value = t.kind === 'number' ? num(t.value, path || 'value', false, `${prefix}value`) : t.kind === 'boolean' ? t.value === 'true' : t.value;
       return { path, op: t.op, value };
     }
   }
 }
 
-const whereOf = (ts: TestDraft[]) => (ts.length ? ts.map(testOf) : undefined);
+const whereOf = (ts: TestDraft[]) => (ts.length ? ts.map((t, i) => testOf(t, `where.${i}.`)) : undefined);
 const strip = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-function need(v: string, message: string): void {
-  if (v.trim() === '') throw new DraftError(message);
+function need(v: string, message: string, field: string): void {
+  if (v.trim() === '') throw new DraftError(message, field);
 }
 
 function required(d: LeafDraft): void {
-  if ('event' in d) need(d.event, 'choose an event name');
-  if (d.kind === 'aggregate') need(d.property, 'name the numeric property, e.g. revenue');
-  if (d.kind === 'trait') need(d.test.path, 'name the trait, e.g. plan or address.city');
-  if (d.kind === 'stage') need(d.key, 'choose a stage');
-  if (d.kind === 'inSegment') need(d.id, 'choose a segment');
-  if (d.kind === 'score') need(d.name, 'name the score, e.g. churn_risk');
-  if ('where' in d) d.where.forEach((t, i) => need(t.path, `filter ${i + 1}: name the property`));
+  if ('event' in d) need(d.event, 'choose an event name', 'event');
+  if (d.kind === 'aggregate') need(d.property, 'name the numeric property, e.g. revenue', 'property');
+  if (d.kind === 'trait') need(d.test.path, 'name the trait, e.g. plan or address.city', 'path');
+  if (d.kind === 'stage') need(d.key, 'choose a stage', 'key');
+  if (d.kind === 'inSegment') need(d.id, 'choose a segment', 'id');
+  if (d.kind === 'score') need(d.name, 'name the score, e.g. churn_risk', 'name');
+  if ('where' in d) d.where.forEach((t, i) => need(t.path, `filter ${i + 1}: name the property`, `where.${i}.path`));
 }
 
 function build(d: LeafDraft): { cond: Condition; schema: z.ZodType } {
   required(d);
   switch (d.kind) {
     case 'performed': {
-      const count = d.countOp === '' ? undefined : { op: d.countOp, value: num(d.count, 'count', true) };
+      const count = d.countOp === '' ? undefined : { op: d.countOp, value: num(d.count, 'count', true, 'count') };
       return { cond: { performed: strip({ event: d.event.trim(), where: whereOf(d.where), count, window: windowOf(d.window) }) }, schema: PerformedLeaf };
     }
     case 'lastPerformed':
-      return { cond: { lastPerformed: strip({ event: d.event.trim(), where: whereOf(d.where), op: d.op, duration: duration(d.duration, 'duration') }) }, schema: LastPerformedLeaf };
+      return { cond: { lastPerformed: strip({ event: d.event.trim(), where: whereOf(d.where), op: d.op, duration: duration(d.duration, 'duration', 'duration') }) }, schema: LastPerformedLeaf };
     case 'firstSeen':
-      return { cond: { firstSeen: { op: d.op, duration: duration(d.duration, 'duration') } }, schema: FirstSeenLeaf };
+      return { cond: { firstSeen: { op: d.op, duration: duration(d.duration, 'duration', 'duration') } }, schema: FirstSeenLeaf };
     case 'lastSeen':
-      return { cond: { lastSeen: { op: d.op, duration: duration(d.duration, 'duration') } }, schema: LastSeenLeaf };
+      return { cond: { lastSeen: { op: d.op, duration: duration(d.duration, 'duration', 'duration') } }, schema: LastSeenLeaf };
     case 'aggregate':
       return {
-        cond: { aggregate: strip({ event: d.event.trim(), property: d.property.trim(), fn: d.fn, op: d.op, value: num(d.value, 'value'), where: whereOf(d.where), window: windowOf(d.window) }) },
+        cond: { aggregate: strip({ event: d.event.trim(), property: d.property.trim(), fn: d.fn, op: d.op, value: num(d.value, 'value', false, 'value'), where: whereOf(d.where), window: windowOf(d.window) }) },
         schema: AggregateLeaf,
       };
     case 'trait':
       return { cond: { trait: testOf(d.test) }, schema: TraitLeaf };
     case 'stage':
-      return { cond: { stage: strip({ key: d.key, atLeast: d.atLeastOn ? duration(d.atLeast, 'for at least') : undefined }) }, schema: StageLeaf };
+      return { cond: { stage: strip({ key: d.key, atLeast: d.atLeastOn ? duration(d.atLeast, 'for at least', 'atLeast') : undefined }) }, schema: StageLeaf };
     case 'inSegment':
       return { cond: { inSegment: { id: d.id } }, schema: InSegmentLeaf };
     case 'score':
-      return { cond: { score: { name: d.name.trim(), op: d.op, value: num(d.value, 'score value') } }, schema: ScoreLeaf };
+      return { cond: { score: { name: d.name.trim(), op: d.op, value: num(d.value, 'score value', false, 'value') } }, schema: ScoreLeaf };
     case 'acquisition': {
       const t = (s: string) => s.trim() || undefined;
       return { cond: { acquisition: strip({ channel: t(d.channel), source: t(d.source), campaign: t(d.campaign) }) }, schema: AcquisitionLeaf };
@@ -198,19 +206,26 @@ function build(d: LeafDraft): { cond: Condition; schema: z.ZodType } {
   }
 }
 
-/** Turn a draft into a leaf, checked by the contract's schema: the leaf, or the first problem in words. */
-export function leafFromDraft(d: LeafDraft): { condition: Condition } | { error: string } {
+/** Turn a draft into a leaf, checked by the contract's schema: the leaf, or the first problem in words (and the field it concerns). */
+export function leafFromDraft(d: LeafDraft): { condition: Condition } | { error: string; field?: string } {
   try {
     const { cond, schema } = build(d);
     const r = schema.safeParse(cond);
     if (r.success) return { condition: cond };
     const issue = r.error.issues[0]!;
     const where = issue.path.slice(1).join('.');
-    return { error: where ? `${friendlyPath(where)}: ${issue.message}` : issue.message };
+    return { error: where ? `${friendlyPath(where)}: ${issue.message}` : issue.message, field: fieldOf(issue.path.slice(1).map(String)) };
   } catch (e) {
-    if (e instanceof DraftError) return { error: e.message };
+    if (e instanceof DraftError) return { error: e.message, field: e.field };
     throw e;
   }
+}
+
+/** The form field a schema path lands on: `count.value` → `count`, `where.1.value` stays. */
+function fieldOf(path: string[]): string | undefined {
+  if (path.length === 0) return undefined;
+  if (path[0] === 'where') return path.slice(0, 3).join('.');
+  return path[0];
 }
 
 function friendlyPath(p: string): string {

@@ -22,6 +22,7 @@ export function StageRulesForm({ form, onChange }: { form: ModelForm; onChange: 
             <ConditionEditor
               label={`Entry rule of ${s.name}`}
               optional={i === 0}
+              showLabel={false}
               hint={i === 0 ? 'Everyone starts here; a rule is optional.' : i < ladder ? 'Customers enter when this holds.' : 'Customers are here whenever this holds.'}
               value={form.drafts[i]!}
               onChange={(d) => onChange({ ...form, drafts: form.drafts.map((x, j) => (j === i ? d : x)) })}

@@ -123,7 +123,7 @@ function Editor({ segment }: { segment: Segment | null }) {
             </div>
           </Card>
           <Card title="Who is in">
-            <ConditionEditor label="Segment condition" value={draft} onChange={setDraft} readOnly={readOnly} />
+            <ConditionEditor label="Segment condition" showLabel={false} value={draft} onChange={setDraft} readOnly={readOnly} />
           </Card>
         </div>
         <div className="stack seg-side">
