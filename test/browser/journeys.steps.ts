@@ -131,10 +131,22 @@ export const journeysSteps: BrowserStep[] = [
       assert.equal(await c2.getByLabel('Times', { exact: true }).inputValue(), '2');
       await ctx.shots('journey-audience-builder');
 
+      // The trigger event's property filters are form rows too.
+      const where = page.getByRole('region', { name: 'Only when its properties match (optional)', exact: true });
+      await where.getByRole('button', { name: '+ Property filter' }).click();
+      const f1 = where.getByRole('group', { name: 'Property filter 1', exact: true });
+      await f1.getByText('filter 1: name the property', { exact: true }).waitFor();
+      await f1.getByLabel('Property', { exact: true }).fill('revenue');
+      await f1.getByLabel('Test', { exact: true }).selectOption({ label: '>' });
+      await f1.getByLabel('Value', { exact: true }).fill('fifty');
+      await f1.getByText('revenue: "fifty" is not a number', { exact: true }).waitFor();
+      await f1.getByLabel('Value', { exact: true }).fill('50');
+
       await page.getByRole('button', { name: 'Save draft' }).click();
       await page.getByRole('status').filter({ hasText: 'Draft saved' }).waitFor();
       const saved = await env.api<Journey & { definition: { audience?: unknown } }>(`/api/journeys/${j.id}`);
       assert.equal(stable(saved.definition.audience), stable(expected), 'the server keeps the audience the builder made');
+      assert.equal(stable((saved.definition.trigger as { event?: { where?: unknown } }).event?.where), stable([{ path: 'revenue', op: 'gt', value: 50 }]));
 
       // Reopened, the audience loads back into the builder rows.
       await ctx.open(`/journeys/${j.id}`);
@@ -161,6 +173,17 @@ export const journeysSteps: BrowserStep[] = [
       await page.locator('.react-flow__node', { hasText: 'A/B split' }).click();
       await page.getByLabel('Variant 1 key').waitFor();
       assert.equal(await page.getByRole('button', { name: 'Save draft' }).isDisabled(), true, 'opening the inspector changes nothing');
+      // The branch condition opens in the condition builder, as form rows, and changes nothing either.
+      const branch = before.definition.steps.find((s) => s.type === 'branch');
+      assert.ok(branch, 'the win-back journey has a branch');
+      await page.getByTestId(`journey-node-${branch.id}`).click();
+      const cond = page.getByRole('region', { name: /^Branch condition/ }).first();
+      await cond.getByRole('group', { name: 'Condition 1', exact: true }).waitFor();
+      assert.equal(await cond.getByLabel(/^Condition as JSON/).count(), 0, 'every part of the branch condition has a form');
+      await cond.getByRole('button', { name: 'JSON', exact: true }).click();
+      const shown = JSON.parse(await cond.getByLabel('Condition JSON').inputValue());
+      assert.equal(stable(shown), stable((branch as unknown as { branches: Array<{ condition: unknown }> }).branches[0]!.condition), 'the JSON view shows the saved condition');
+      assert.equal(await page.getByRole('button', { name: 'Save draft' }).isDisabled(), true, 'viewing the condition changes nothing');
       await ctx.shots('journey-canvas-demo');
     },
   },

@@ -148,9 +148,15 @@ export const lifecycleSteps: BrowserStep[] = [
       await editor.getByRole('menuitem', { name: 'Performed event', exact: true }).click();
       const row = editor.getByRole('group', { name: `Condition ${n + 1}`, exact: true });
       await row.getByText('choose an event name', { exact: true }).waitFor();
+      // The message sits under the field it concerns, which is marked invalid and described by it.
+      const eventInput = row.getByLabel('Event name', { exact: true });
+      assert.equal(await eventInput.getAttribute('aria-invalid'), 'true');
+      const describedBy = await eventInput.getAttribute('aria-describedby');
+      assert.equal(await page.locator(`[id="${describedBy}"]`).innerText(), 'choose an event name');
       assert.equal(await save.isDisabled(), true, 'an incomplete rule cannot be saved');
       await row.getByLabel('Event name', { exact: true }).fill(RULE_EVENT);
       await page.getByText(/Valid model: \d+ stages, not saved yet/).waitFor();
+      assert.equal(await row.getByLabel('Event name', { exact: true }).getAttribute('aria-invalid'), null);
 
       // The JSON view shows exactly the rule the form built.
       await editor.getByRole('button', { name: 'JSON', exact: true }).click();

@@ -9,6 +9,7 @@ import {
   ScoreLeaf,
   StageLeaf,
   TraitLeaf,
+  ValueTestSchema,
   type CompareOp,
   type Condition,
   type Duration,
@@ -248,7 +249,8 @@ function winDraft(w: Window | undefined): WindowDraft | null {
   return { ...win(), mode: 'between', from: f[1]!, to: t[1]! };
 }
 
-function testDraft(t: ValueTest): TestDraft {
+/** The draft of a saved property test. */
+export function testDraft(t: ValueTest): TestDraft {
   if (!('value' in t)) return { path: t.path, op: t.op, value: '', kind: 'text' };
   const kind: ValueKind = typeof t.value === 'number' ? 'number' : typeof t.value === 'boolean' ? 'boolean' : 'text';
   return { path: t.path, op: t.op, value: String(t.value), kind };
@@ -284,4 +286,24 @@ export function draftFromLeaf(c: Condition): LeafDraft | null {
     return null;
   }
   return null;
+}
+
+/** Property filters from their drafts, checked by the contract's schema: the tests, or the first problem and its field (`where.1.value`). */
+export function testsFromDrafts(ts: TestDraft[]): { tests: ValueTest[] } | { error: string; field?: string } {
+  try {
+    ts.forEach((t, i) => need(t.path, `filter ${i + 1}: name the property`, `where.${i}.path`));
+    const tests = ts.map((t, i) => testOf(t, `where.${i}.`));
+    for (const [i, t] of tests.entries()) {
+      const r = ValueTestSchema.safeParse(t);
+      if (!r.success) {
+        const issue = r.error.issues[0]!;
+        const at = issue.path[0] === 'value' ? 'value' : 'path';
+        return { error: `filter ${i + 1} ${String(issue.path[0] ?? '')}: ${issue.message}`, field: `where.${i}.${at}` };
+      }
+    }
+    return { tests };
+  } catch (e) {
+    if (e instanceof DraftError) return { error: e.message, field: e.field };
+    throw e;
+  }
 }

@@ -1,11 +1,9 @@
-import { z } from 'zod';
-import { ValueTestSchema, type ValueTest } from '../../../contracts/condition.js';
 import { ConditionField } from '../../components/condition/ConditionField.js';
+import { WhereField } from '../../components/condition/WhereField.js';
 import type { EventMatch, JourneyDefinition, Trigger } from '../../../contracts/journey.js';
-import { DurationField, JsonField, numberOrText, SelectField, TextField } from './fields.js';
+import { DurationField, numberOrText, SelectField, TextField } from './fields.js';
 import type { Problem } from './validate.js';
 
-const Where = z.array(ValueTestSchema);
 type Kind = 'event' | 'stageEntered' | 'stageExited' | 'segmentEntered' | 'segmentExited' | 'dateTrait' | 'schedule';
 const KINDS: Array<{ value: Kind; label: string }> = [
   { value: 'event', label: 'An event happens' },
@@ -45,12 +43,9 @@ function EventFields({ label, value, onChange, errors, onPending, pendingKey }: 
   return (
     <>
       <TextField label={label} value={value.name} errors={errors} placeholder="e.g. Order Completed" onChange={(name) => onChange({ ...value, name })} />
-      <JsonField<ValueTest[]>
-        label="Only when its properties match (JSON list, optional)"
+      <WhereField
+        label="Only when its properties match (optional)"
         value={value.where}
-        schema={Where}
-        optional
-        rows={3}
         onPending={(bad) => onPending(pendingKey, bad)}
         onChange={(where) => {
           const { where: _w, ...rest } = value;
