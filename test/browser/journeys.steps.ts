@@ -129,6 +129,7 @@ export const journeysSteps: BrowserStep[] = [
       await audience.getByRole('button', { name: 'Form', exact: true }).click();
       assert.equal(await c1.getByLabel('Value', { exact: true }).inputValue(), 'team');
       assert.equal(await c2.getByLabel('Times', { exact: true }).inputValue(), '2');
+      await c2.evaluate((el) => el.scrollIntoView({ block: 'center' }));
       await ctx.shots('journey-audience-builder');
 
       // The trigger event's property filters are form rows too.

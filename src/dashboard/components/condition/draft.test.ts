@@ -15,6 +15,7 @@ const LEAVES: Condition[] = [
   { performed: { event: 'Order Completed' } },
   { performed: { event: 'Order Completed', where: [{ path: 'revenue', op: 'gt', value: 50 }, { path: 'coupon', op: 'exists' }], count: { op: 'gte', value: 2 }, window: { within: { amount: 90, unit: 'days' } } } },
   { performed: { event: 'Signed Up', count: { op: 'eq', value: 0 }, window: { between: { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' } } } },
+  { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'max', op: 'gt', value: 100, window: { between: { from: '2026-01-01T09:30:00+02:00', to: '2026-01-08T09:30:00+02:00' } } } },
   { lastPerformed: { event: 'Order Completed', where: [{ path: 'channel', op: 'neq', value: 'pos' }], op: 'before', duration: { amount: 60, unit: 'days' } } },
   { firstSeen: { op: 'within', duration: { amount: 14, unit: 'days' } } },
   { lastSeen: { op: 'before', duration: { amount: 12, unit: 'weeks' } } },
@@ -104,6 +105,9 @@ describe('condition builder drafts', () => {
     const trait = newDraft('trait');
     if (trait.kind !== 'trait') return;
     assert.deepEqual(leafFromDraft({ ...trait, test: { ...trait.test, path: 'a..b' } }), { error: 'path: must be a dotted path such as `plan` or `address.city`', field: 'path' });
+    const exact = { ...perf, event: 'X', window: { ...perf.window, mode: 'betweenTimes' as const, from: 'yesterday', to: '2026-02-01T00:00:00Z' } };
+    const bad = leafFromDraft(exact);
+    assert.ok('error' in bad && bad.field === 'window' && /^window\.between\.from: /.test(bad.error), JSON.stringify(bad));
     // A problem of the row as a whole has no field.
     assert.deepEqual(leafFromDraft(newDraft('acquisition')), { error: 'give at least one of channel, source, campaign', field: undefined });
   });

@@ -111,15 +111,22 @@ export function DurationInput({ label, value, onChange, name }: { label: string;
   );
 }
 
-/** Ever / within the last N / between two dates. */
+/** Ever / within the last N / between two dates / between two exact moments. */
 export function WindowInput({ value, onChange }: { value: WindowDraft; onChange: (w: WindowDraft) => void }) {
+  const setMode = (mode: WindowDraft['mode']) => {
+    // Carry the range across: a day becomes its UTC midnight, a moment its day.
+    if (mode === 'betweenTimes' && value.mode === 'between') onChange({ ...value, mode, from: value.from ? `${value.from}T00:00:00Z` : '', to: value.to ? `${value.to}T00:00:00Z` : '' });
+    else if (mode === 'between' && value.mode === 'betweenTimes') onChange({ ...value, mode, from: value.from.slice(0, 10), to: value.to.slice(0, 10) });
+    else onChange({ ...value, mode });
+  };
   return (
     <>
       <F label="Window">
-        <select value={value.mode} onChange={(e) => onChange({ ...value, mode: e.target.value as WindowDraft['mode'] })}>
+        <select value={value.mode} onChange={(e) => setMode(e.target.value as WindowDraft['mode'])}>
           <option value="ever">ever</option>
           <option value="within">within the last</option>
           <option value="between">between dates</option>
+          <option value="betweenTimes">between exact times</option>
         </select>
       </F>
       {value.mode === 'within' ? <DurationInput label="Window length" name="window" value={value.within} onChange={(within) => onChange({ ...value, within })} /> : null}
@@ -130,6 +137,16 @@ export function WindowInput({ value, onChange }: { value: WindowDraft; onChange:
           </F>
           <F label="Until (not included)">
             <input type="date" value={value.to} onChange={(e) => onChange({ ...value, to: e.target.value })} />
+          </F>
+        </>
+      ) : null}
+      {value.mode === 'betweenTimes' ? (
+        <>
+          <F label="From (ISO 8601)" name="window">
+            <input value={value.from} placeholder="2026-01-01T09:00:00Z" onChange={(e) => onChange({ ...value, from: e.target.value })} />
+          </F>
+          <F label="Until, not included (ISO 8601)">
+            <input value={value.to} placeholder="2026-02-01T09:00:00Z" onChange={(e) => onChange({ ...value, to: e.target.value })} />
           </F>
         </>
       ) : null}

@@ -29,7 +29,8 @@ export interface DurationDraft {
   unit: Unit;
 }
 export interface WindowDraft {
-  mode: 'ever' | 'within' | 'between';
+  /** `between`: whole days (date inputs, UTC midnights); `betweenTimes`: exact ISO-8601 moments as typed. */
+  mode: 'ever' | 'within' | 'between' | 'betweenTimes';
   within: DurationDraft;
   from: string;
   to: string;
@@ -131,6 +132,13 @@ const DAY_START = /^(\d{4}-\d{2}-\d{2})T00:00:00Z$/;
 function windowOf(w: WindowDraft): Window | undefined {
   if (w.mode === 'ever') return undefined;
   if (w.mode === 'within') return { within: duration(w.within, 'window', 'window') };
+  if (w.mode === 'betweenTimes') {
+    const from = w.from.trim();
+    const to = w.to.trim();
+    if (!from || !to) throw new DraftError('between: enter both times (ISO 8601, e.g. 2026-01-01T09:00:00Z)', 'window');
+    if (Number.isFinite(Date.parse(from)) && Number.isFinite(Date.parse(to)) && Date.parse(to) <= Date.parse(from)) throw new DraftError('between: the end must be after the start', 'window');
+    return { between: { from, to } };
+  }
   if (!w.from || !w.to) throw new DraftError('between: choose both dates', 'window');
   if (w.to <= w.from) throw new DraftError('between: the end date must be after the start date', 'window');
   return { between: { from: dayStart(w.from), to: dayStart(w.to) } };
@@ -245,7 +253,7 @@ function winDraft(w: Window | undefined): WindowDraft | null {
   if ('within' in w) return { ...win(), mode: 'within', within: durDraft(w.within) };
   const f = DAY_START.exec(w.between.from);
   const t = DAY_START.exec(w.between.to);
-  if (!f || !t) return null;
+  if (!f || !t) return { ...win(), mode: 'betweenTimes', from: w.between.from, to: w.between.to };
   return { ...win(), mode: 'between', from: f[1]!, to: t[1]! };
 }
 
