@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ValueTest } from '../../../contracts/condition.js';
 import { FieldErrorContext, WhereInput } from './fields.js';
-import { testDraft, testsFromDrafts, type TestDraft } from './leaf-drafts.js';
+import { testsFromDrafts, type TestDraft } from './leaf-drafts.js';
+import { testDraft } from './leaf-load.js';
 import { stableJson } from './model.js';
 import './condition.css';
 
