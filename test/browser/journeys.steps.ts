@@ -22,6 +22,19 @@ interface Message {
   subject: string | null;
 }
 
+/** JSON with sorted keys, to compare conditions whatever their key order. */
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
 /** Browser steps for the journeys pages: the canvas, the template editor, the outbox. */
 export const journeysSteps: BrowserStep[] = [
   {
@@ -72,6 +85,80 @@ export const journeysSteps: BrowserStep[] = [
     },
   },
   {
+    name: 'edits a journey audience with the condition builder, round-trips it through JSON, and saves it',
+    async run(ctx) {
+      const { page, env } = ctx;
+      const { journeys } = await env.api<{ journeys: Journey[] }>('/api/journeys');
+      const j = journeys.find((x) => x.name === 'Browser test journey');
+      assert.ok(j, 'the journey from the previous step exists');
+      const expected = { all: [{ trait: { path: 'plan', op: 'eq', value: 'team' } }, { performed: { event: 'Order Completed', count: { op: 'gte', value: 2 } } }] };
+      await ctx.open(`/journeys/${j.id}`);
+      await page.getByTestId('journey-node-trigger').click();
+      const audience = page.getByRole('region', { name: 'Audience: only customers matching (optional)', exact: true });
+      await audience.getByText('No condition: everyone qualifies.').waitFor();
+
+      await audience.getByRole('button', { name: 'Add condition', exact: true }).click();
+      await audience.getByRole('menuitem', { name: 'Trait', exact: true }).click();
+      const c1 = audience.getByRole('group', { name: 'Condition 1', exact: true });
+      await c1.getByLabel('Trait', { exact: true }).fill('plan');
+      await c1.getByLabel('Value', { exact: true }).fill('pro');
+      await audience.getByRole('button', { name: 'Add condition', exact: true }).click();
+      await audience.getByRole('menuitem', { name: 'Performed event', exact: true }).click();
+      const c2 = audience.getByRole('group', { name: 'Condition 2', exact: true });
+      // An incomplete row says what is missing beside it, and the journey cannot be saved.
+      await c2.getByText('choose an event name', { exact: true }).waitFor();
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      await page.getByRole('alert').filter({ hasText: 'not complete yet' }).waitFor();
+      await c2.getByLabel('Event name', { exact: true }).fill('Order Completed');
+      await c2.getByLabel('How often', { exact: true }).selectOption({ label: 'at least' });
+      await c2.getByLabel('Times', { exact: true }).fill('2');
+
+      // The JSON view holds what the form built; invalid JSON shows the zod error and keeps the form.
+      await audience.getByRole('button', { name: 'JSON', exact: true }).click();
+      const json = audience.getByLabel('Condition JSON');
+      const built = JSON.parse(await json.inputValue());
+      assert.equal(stable(built), stable({ all: [{ trait: { path: 'plan', op: 'eq', value: 'pro' } }, expected.all[1]] }));
+      await json.fill('{ "all": [ { "trait": { "path": "plan", "op": "eq" } } ] }');
+      await audience.getByRole('alert').filter({ hasText: 'all.0.trait' }).waitFor();
+      await audience.getByRole('button', { name: 'Form', exact: true }).click();
+      await audience.getByRole('button', { name: 'Discard JSON edits' }).click();
+      assert.equal(await c1.getByLabel('Value', { exact: true }).inputValue(), 'pro', 'the form kept its state');
+      // A valid JSON edit comes back as form rows.
+      await audience.getByRole('button', { name: 'JSON', exact: true }).click();
+      await json.fill(JSON.stringify(expected, null, 2));
+      await audience.getByRole('button', { name: 'Form', exact: true }).click();
+      assert.equal(await c1.getByLabel('Value', { exact: true }).inputValue(), 'team');
+      assert.equal(await c2.getByLabel('Times', { exact: true }).inputValue(), '2');
+      await c2.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      await ctx.shots('journey-audience-builder');
+
+      // The trigger event's property filters are form rows too.
+      const where = page.getByRole('region', { name: 'Only when its properties match (optional)', exact: true });
+      await where.getByRole('button', { name: '+ Property filter' }).click();
+      const f1 = where.getByRole('group', { name: 'Property filter 1', exact: true });
+      await f1.getByText('filter 1: name the property', { exact: true }).waitFor();
+      await f1.getByLabel('Property', { exact: true }).fill('revenue');
+      await f1.getByLabel('Test', { exact: true }).selectOption({ label: '>' });
+      await f1.getByLabel('Value', { exact: true }).fill('fifty');
+      await f1.getByText('revenue: "fifty" is not a number', { exact: true }).waitFor();
+      await f1.getByLabel('Value', { exact: true }).fill('50');
+
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      await page.getByRole('status').filter({ hasText: 'Draft saved' }).waitFor();
+      const saved = await env.api<Journey & { definition: { audience?: unknown } }>(`/api/journeys/${j.id}`);
+      assert.equal(stable(saved.definition.audience), stable(expected), 'the server keeps the audience the builder made');
+      assert.equal(stable((saved.definition.trigger as { event?: { where?: unknown } }).event?.where), stable([{ path: 'revenue', op: 'gt', value: 50 }]));
+
+      // Reopened, the audience loads back into the builder rows.
+      await ctx.open(`/journeys/${j.id}`);
+      await page.getByTestId('journey-node-trigger').click();
+      const again = page.getByRole('region', { name: 'Audience: only customers matching (optional)', exact: true });
+      assert.equal(await again.getByRole('group', { name: 'Condition 1', exact: true }).getByLabel('Trait', { exact: true }).inputValue(), 'plan');
+      assert.equal(await again.getByRole('group', { name: 'Condition 2', exact: true }).getByLabel('Event name', { exact: true }).inputValue(), 'Order Completed');
+      assert.equal(await page.getByRole('button', { name: 'Save draft' }).isDisabled(), true, 'loading the audience changes nothing');
+    },
+  },
+  {
     name: 'draws a demo journey with a branch and a split, and round-trips it unchanged',
     async run(ctx) {
       const { page } = ctx;
@@ -87,6 +174,17 @@ export const journeysSteps: BrowserStep[] = [
       await page.locator('.react-flow__node', { hasText: 'A/B split' }).click();
       await page.getByLabel('Variant 1 key').waitFor();
       assert.equal(await page.getByRole('button', { name: 'Save draft' }).isDisabled(), true, 'opening the inspector changes nothing');
+      // The branch condition opens in the condition builder, as form rows, and changes nothing either.
+      const branch = before.definition.steps.find((s) => s.type === 'branch');
+      assert.ok(branch, 'the win-back journey has a branch');
+      await page.getByTestId(`journey-node-${branch.id}`).click();
+      const cond = page.getByRole('region', { name: /^Branch condition/ }).first();
+      await cond.getByRole('group', { name: 'Condition 1', exact: true }).waitFor();
+      assert.equal(await cond.getByLabel(/^Condition as JSON/).count(), 0, 'every part of the branch condition has a form');
+      await cond.getByRole('button', { name: 'JSON', exact: true }).click();
+      const shown = JSON.parse(await cond.getByLabel('Condition JSON').inputValue());
+      assert.equal(stable(shown), stable((branch as unknown as { branches: Array<{ condition: unknown }> }).branches[0]!.condition), 'the JSON view shows the saved condition');
+      assert.equal(await page.getByRole('button', { name: 'Save draft' }).isDisabled(), true, 'viewing the condition changes nothing');
       await ctx.shots('journey-canvas-demo');
     },
   },

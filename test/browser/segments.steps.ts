@@ -65,9 +65,11 @@ export const segmentsSteps: BrowserStep[] = [
       assert.equal(await page.getByRole('button', { name: 'Save segment' }).isDisabled(), true);
       await c2.getByLabel('Stage', { exact: true }).selectOption(stage.key);
 
-      // The JSON disclosure shows exactly the tree the clicks built.
-      await page.getByText('View JSON').click();
-      assert.equal(stable(JSON.parse(await page.getByLabel('Condition JSON').innerText())), stable(expected));
+      // The JSON view shows exactly the tree the clicks built, and the form comes back from it.
+      await page.getByRole('button', { name: 'JSON', exact: true }).click();
+      assert.equal(stable(JSON.parse(await page.getByLabel('Condition JSON').inputValue())), stable(expected));
+      await page.getByRole('button', { name: 'Form', exact: true }).click();
+      assert.equal(await page.getByRole('group', { name: 'Condition 2', exact: true }).getByLabel('Stage', { exact: true }).inputValue(), stage.key);
 
       // The live preview settles on the API's count for the same definition.
       const preview = await env.api<{ count: number; sample: unknown[] }>('/api/segments/preview', { method: 'POST', body: { condition: expected, sample: 5 } });
@@ -167,8 +169,8 @@ export const segmentsSteps: BrowserStep[] = [
         await open(`/segments/${s.id}`);
         await page.getByLabel('Segment name').waitFor();
         assert.equal(await page.getByLabel(/^Condition as JSON/).count(), 0, `${s.name}: every part has a form`);
-        await page.getByText('View JSON').click();
-        assert.equal(stable(JSON.parse(await page.getByLabel('Condition JSON').innerText())), stable(s.condition), `${s.name}: the builder keeps the definition`);
+        await page.getByRole('button', { name: 'JSON', exact: true }).click();
+        assert.equal(stable(JSON.parse(await page.getByLabel('Condition JSON').inputValue())), stable(s.condition), `${s.name}: the builder keeps the definition`);
       }
       const nested = dynamic.find((s) => s.name === 'Valuable and slipping away') ?? dynamic[0]!;
       await open(`/segments/${nested.id}`);

@@ -4,6 +4,7 @@ import type { JourneyDefinition, StepType } from '../../../contracts/journey.js'
 import { api, ApiError } from '../../api/client.js';
 import { useApi } from '../../api/hooks.js';
 import { useSession } from '../../api/session.js';
+import { ConditionOptions } from '../../components/condition/options.js';
 import { Badge, PageHeader } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import { fmtRelative } from '../../components/format.js';
@@ -124,7 +125,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
       return null;
     }
     if (Object.values(pending).some(Boolean)) {
-      setError({ message: 'A JSON field is not valid JSON yet: fix it (it is marked in the inspector) before saving.' });
+      setError({ message: 'A condition or JSON field is not complete yet: fix it (it is marked in the inspector) before saving.' });
       return null;
     }
     if (problems.length) {
@@ -249,35 +250,37 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
         />
         <aside className="jny-side" aria-label="Inspector">
           <Palette where={whereText} onAdd={add} />
-          <section className="jny-inspector" aria-label="Selected node">
-            {selected === TRIGGER ? (
-              <TriggerInspector def={def} problems={nodeProblems(TRIGGER)} stages={model.data?.model.stages ?? []} segments={(segments.data?.segments ?? []).filter((s) => s.scope === 'customer')} onChange={setDef} onPending={onPending} />
-            ) : step ? (
-              <StepInspector
-                key={step.id}
-                step={step}
-                problems={nodeProblems(step.id)}
-                ctx={{ templates: templates.data?.templates ?? [], groups: groups.data?.groups ?? [], onPending }}
-                onChange={(s) => setDef(replaceStep(def, step.id, s))}
-                onRename={(to) => {
-                  if (!ID_RE.test(to)) return 'use 1–64 letters, digits, "-" and "_"';
-                  if (def.steps.some((s) => s.id === to)) return `a step "${to}" exists already`;
-                  setDef(renameStep(def, step.id, to));
-                  setSelected(to);
-                  setInsertAt(null);
-                  return null;
-                }}
-                onDelete={() => {
-                  const r = deleteStep(def, step.id);
-                  setDef(r.def);
-                  setNote(r.note ?? null);
-                  if (r.def !== def) select(null);
-                }}
-              />
-            ) : (
-              <p className="muted">Select the trigger or a step to edit it. Drag from a step’s bottom handle to another step to connect them.</p>
-            )}
-          </section>
+          <ConditionOptions>
+            <section className="jny-inspector" aria-label="Selected node">
+              {selected === TRIGGER ? (
+                <TriggerInspector def={def} problems={nodeProblems(TRIGGER)} stages={model.data?.model.stages ?? []} segments={(segments.data?.segments ?? []).filter((s) => s.scope === 'customer')} onChange={setDef} onPending={onPending} />
+              ) : step ? (
+                <StepInspector
+                  key={step.id}
+                  step={step}
+                  problems={nodeProblems(step.id)}
+                  ctx={{ templates: templates.data?.templates ?? [], groups: groups.data?.groups ?? [], onPending }}
+                  onChange={(s) => setDef(replaceStep(def, step.id, s))}
+                  onRename={(to) => {
+                    if (!ID_RE.test(to)) return 'use 1–64 letters, digits, "-" and "_"';
+                    if (def.steps.some((s) => s.id === to)) return `a step "${to}" exists already`;
+                    setDef(renameStep(def, step.id, to));
+                    setSelected(to);
+                    setInsertAt(null);
+                    return null;
+                  }}
+                  onDelete={() => {
+                    const r = deleteStep(def, step.id);
+                    setDef(r.def);
+                    setNote(r.note ?? null);
+                    if (r.def !== def) select(null);
+                  }}
+                />
+              ) : (
+                <p className="muted">Select the trigger or a step to edit it. Drag from a step’s bottom handle to another step to connect them.</p>
+              )}
+            </section>
+          </ConditionOptions>
           <button type="button" className="btn btn-small btn-ghost" onClick={() => setLayoutVersion((v) => v + 1)}>
             Tidy layout
           </button>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { z } from 'zod';
-import { ConditionSchema, type Condition } from '../../../contracts/condition.js';
 import type { Step } from '../../../contracts/journey.js';
+import { ConditionField } from '../../components/condition/ConditionField.js';
 import { DurationField, JsonField, numberOrText, SelectField, TextField } from './fields.js';
 import { typeLabel } from './model.js';
 import type { TemplateView } from './types.js';
@@ -79,7 +79,7 @@ export function StepInspector({ step, problems, ctx, onChange, onRename, onDelet
             {step.event ? (
               <TextField label="Event name" value={step.event.name} errors={mark('event')} onChange={(name) => onChange({ ...step, event: { ...step.event!, name } })} />
             ) : (
-              <JsonField<Condition> label="Condition (JSON)" value={step.condition} schema={ConditionSchema} onPending={pending('condition')} onChange={(condition) => onChange({ ...step, condition: condition! })} />
+              <ConditionField label="Condition to wait for" value={step.condition} onPending={pending('condition')} onChange={(condition) => condition && onChange({ ...step, condition })} />
             )}
             <DurationField label="Timeout" value={step.timeout} errors={mark('timeout')} onChange={(timeout) => onChange({ ...step, timeout })} />
           </>
@@ -89,12 +89,11 @@ export function StepInspector({ step, problems, ctx, onChange, onRename, onDelet
           <>
             {step.branches.map((b, i) => (
               <div key={i} className="jny-sub">
-                <JsonField<Condition>
-                  label={step.branches.length === 1 ? 'Condition: "yes" when it holds (JSON)' : `Condition ${i + 1} (JSON)`}
+                <ConditionField
+                  label={step.branches.length === 1 ? 'Branch condition: "yes" when it holds' : `Branch condition ${i + 1}`}
                   value={b.condition}
-                  schema={ConditionSchema}
                   onPending={pending(`branch${i}`)}
-                  onChange={(condition) => onChange({ ...step, branches: step.branches.map((x, j) => (j === i ? { ...x, condition: condition! } : x)) })}
+                  onChange={(condition) => condition && onChange({ ...step, branches: step.branches.map((x, j) => (j === i ? { ...x, condition } : x)) })}
                 />
                 {step.branches.length > 1 ? (
                   <button type="button" className="btn btn-small btn-ghost" onClick={() => onChange({ ...step, branches: step.branches.filter((_, j) => j !== i) })}>

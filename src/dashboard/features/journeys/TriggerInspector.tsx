@@ -1,10 +1,9 @@
-import { z } from 'zod';
-import { ConditionSchema, ValueTestSchema, type Condition, type ValueTest } from '../../../contracts/condition.js';
+import { ConditionField } from '../../components/condition/ConditionField.js';
+import { WhereField } from '../../components/condition/WhereField.js';
 import type { EventMatch, JourneyDefinition, Trigger } from '../../../contracts/journey.js';
-import { DurationField, JsonField, numberOrText, SelectField, TextField } from './fields.js';
+import { DurationField, numberOrText, SelectField, TextField } from './fields.js';
 import type { Problem } from './validate.js';
 
-const Where = z.array(ValueTestSchema);
 type Kind = 'event' | 'stageEntered' | 'stageExited' | 'segmentEntered' | 'segmentExited' | 'dateTrait' | 'schedule' | 'broadcast';
 const KINDS: Array<{ value: Kind; label: string }> = [
   { value: 'event', label: 'An event happens' },
@@ -47,12 +46,9 @@ function EventFields({ label, value, onChange, errors, onPending, pendingKey }: 
   return (
     <>
       <TextField label={label} value={value.name} errors={errors} placeholder="e.g. Order Completed" onChange={(name) => onChange({ ...value, name })} />
-      <JsonField<ValueTest[]>
-        label="Only when its properties match (JSON list, optional)"
+      <WhereField
+        label="Only when its properties match (optional)"
         value={value.where}
-        schema={Where}
-        optional
-        rows={3}
         onPending={(bad) => onPending(pendingKey, bad)}
         onChange={(where) => {
           const { where: _w, ...rest } = value;
@@ -100,7 +96,7 @@ export function TriggerInspector({ def, problems, stages, segments, onChange, on
           }}
         />
         {v?.event ? <EventFields label={`${label} event`} value={v.event} errors={at(`${key}.event`)} onPending={onPending} pendingKey={`${key}.where`} onChange={(event) => set({ ...v, event })} /> : null}
-        {v?.condition ? <JsonField<Condition> label={`${label} condition (JSON)`} value={v.condition} schema={ConditionSchema} onPending={(bad) => onPending(`${key}.condition`, bad)} onChange={(condition) => set({ ...v, condition: condition! })} /> : null}
+        {v?.condition ? <ConditionField label={`${label} condition`} value={v.condition} onPending={(bad) => onPending(`${key}.condition`, bad)} onChange={(condition) => condition && set({ ...v, condition })} /> : null}
         {key === 'goal' && def.goal?.holdoutWindow ? <DurationField label="Watch the holdout for" value={def.goal.holdoutWindow} errors={at('goal.holdoutWindow')} onChange={(holdoutWindow) => set({ ...def.goal!, holdoutWindow } as Outcome)} /> : null}
       </fieldset>
     );
@@ -155,12 +151,10 @@ export function TriggerInspector({ def, problems, stages, segments, onChange, on
           />
         </>
       ) : null}
-      <JsonField<Condition>
-        label="Audience: only customers matching (JSON condition, optional)"
+      <ConditionField
+        label="Audience: only customers matching (optional)"
         value={def.audience}
-        schema={ConditionSchema}
         optional
-        rows={3}
         onPending={(bad) => onPending('audience', bad)}
         onChange={(audience) => {
           const { audience: _a, ...rest } = def;

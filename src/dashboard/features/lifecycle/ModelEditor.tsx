@@ -1,33 +1,47 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import type { LifecycleModel } from '../../../contracts/lifecycle.js';
 import { useApi, useApiMutation } from '../../api/hooks.js';
+import { stableJson } from '../../components/condition/model.js';
 import { Card } from '../../components/layout.js';
 import { JobProgress } from './JobProgress.js';
+import { checkForm, formJson, formOf, type ModelForm } from './model-form.js';
+import { StageRulesForm } from './StageRulesForm.js';
 import type { ModelResponse, ModelSavedView } from './types.js';
 import { checkModelText } from './validate.js';
 
 type Preset = { name: string; model: unknown };
 
 /**
- * The lifecycle model as JSON: checked as you type against the server's own schema (first
- * problem shown with its path), loadable from a preset, saved with a confirmation, which
- * starts the recompute of every stage (its progress shown until done).
+ * The lifecycle model editor: each stage's rule in the visual condition builder, or the
+ * whole model as JSON (checked as you type against the server's own schema, first problem
+ * shown with its path). A preset can be loaded; saving asks for confirmation and starts the
+ * recompute of every stage (its progress shown until done).
  */
 export function ModelEditor({ current }: { current: ModelResponse }) {
   const original = useMemo(() => JSON.stringify(current.model, null, 2), [current.model]);
+  const [mode, setMode] = useState<'form' | 'json'>('form');
+  const [form, setForm] = useState<ModelForm>(() => formOf(current.model));
   const [text, setText] = useState(original);
+  const [blocked, setBlocked] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [preset, setPreset] = useState('');
   const [saved, setSaved] = useState<ModelSavedView | null>(null);
   const presets = useApi<{ presets: Preset[] }>('/api/lifecycle/presets', undefined, { staleTime: 10 * 60_000 });
-  const checked = useMemo(() => checkModelText(text), [text]);
-  const changed = text !== original;
+  const checked = useMemo(() => (mode === 'form' ? checkForm(form) : checkModelText(text)), [mode, form, text]);
+  const changed = checked.ok ? stableJson(checked.model) !== stableJson(current.model) : mode === 'form' || text !== original;
 
+  const load = (m: LifecycleModel, json: string) => {
+    setForm(formOf(m));
+    setText(json);
+    setBlocked(null);
+    setConfirming(false);
+  };
   // A newly saved model comes back as the new original: show it (as the server keeps it).
   const adopt = useRef(false);
   useEffect(() => {
-    if (adopt.current) setText(original);
+    if (adopt.current) load(current.model, original);
     adopt.current = false;
-  }, [original]);
+  }, [original, current.model]);
 
   const save = useApiMutation<unknown, ModelSavedView>((body) => ({ path: '/api/lifecycle/model', method: 'PUT', body }), {
     invalidates: ['/api/lifecycle/model'],
@@ -37,13 +51,36 @@ export function ModelEditor({ current }: { current: ModelResponse }) {
       setConfirming(false);
     },
   });
+  const edited = () => {
+    setConfirming(false);
+    save.reset();
+  };
 
   const loadPreset = () => {
     const p = presets.data?.presets.find((x) => x.name === preset);
-    if (p) {
-      setText(JSON.stringify(p.model, null, 2));
-      setConfirming(false);
+    if (!p) return;
+    const json = JSON.stringify(p.model, null, 2);
+    const c = checkModelText(json);
+    if (c.ok) load(c.model, json);
+    else setText(json);
+  };
+
+  const switchTo = (m: 'form' | 'json') => {
+    if (m === mode) return;
+    if (m === 'json') {
+      setText(formJson(form));
+      setBlocked(null);
+      setMode('json');
+      return;
     }
+    const c = checkModelText(text);
+    if (!c.ok) {
+      setBlocked(`${c.path}: ${c.message}`);
+      return;
+    }
+    setForm(formOf(c.model));
+    setBlocked(null);
+    setMode('form');
   };
 
   return (
@@ -63,26 +100,61 @@ export function ModelEditor({ current }: { current: ModelResponse }) {
         <button type="button" className="btn" disabled={!preset} onClick={loadPreset}>
           Load preset into editor
         </button>
-        <button type="button" className="btn btn-ghost" disabled={!changed} onClick={() => setText(original)}>
+        <button type="button" className="btn btn-ghost" disabled={!changed} onClick={() => load(current.model, original)}>
           Revert to saved
         </button>
       </div>
       {presets.error ? <p className="form-error">Could not load the presets: {presets.error.message}</p> : null}
-      <label className="field lc-editor">
-        <span>Lifecycle model (JSON)</span>
-        <textarea
-          value={text}
-          onChange={(e) => {
-            setText(e.target.value);
-            setConfirming(false);
-            save.reset();
+      <div className="row lc-modes">
+        <div className="seg-toggle" role="group" aria-label="Edit the model as">
+          <button type="button" aria-pressed={mode === 'form'} className={mode === 'form' ? 'active' : ''} onClick={() => switchTo('form')}>
+            Stage rules (form)
+          </button>
+          <button type="button" aria-pressed={mode === 'json'} className={mode === 'json' ? 'active' : ''} onClick={() => switchTo('json')}>
+            Whole model (JSON)
+          </button>
+        </div>
+      </div>
+      {blocked ? (
+        <div className="form-error" role="alert">
+          The form needs a valid model: {blocked}.{' '}
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => {
+              setBlocked(null);
+              setMode('form');
+            }}
+          >
+            Discard JSON edits
+          </button>
+        </div>
+      ) : null}
+      {mode === 'form' ? (
+        <StageRulesForm
+          form={form}
+          onChange={(f) => {
+            setForm(f);
+            edited();
           }}
-          rows={22}
-          spellCheck={false}
-          aria-invalid={!checked.ok}
-          aria-describedby="lc-model-check"
         />
-      </label>
+      ) : (
+        <label className="field lc-editor">
+          <span>Lifecycle model (JSON)</span>
+          <textarea
+            value={text}
+            onChange={(e) => {
+              setText(e.target.value);
+              setBlocked(null);
+              edited();
+            }}
+            rows={22}
+            spellCheck={false}
+            aria-invalid={!checked.ok}
+            aria-describedby="lc-model-check"
+          />
+        </label>
+      )}
       <div id="lc-model-check" aria-live="polite">
         {checked.ok ? (
           <p className="form-ok">

@@ -1,9 +1,17 @@
 import { LifecycleModelSchema, type LifecycleModel } from '../../../contracts/lifecycle.js';
 
-/** The editor's text, checked: the model, or the first problem with where it is. */
+/** The editor's model, checked: the model, or the first problem with where it is. */
 export type Checked = { ok: true; model: LifecycleModel } | { ok: false; path: string; message: string };
 
-/** Parse the JSON and validate it with the same schema the server uses for PUT /api/lifecycle/model. */
+/** Validate a model with the same schema the server uses for PUT /api/lifecycle/model. */
+export function checkModel(value: unknown): Checked {
+  const r = LifecycleModelSchema.safeParse(value);
+  if (r.success) return { ok: true, model: r.data };
+  const issue = r.error.issues[0]!;
+  return { ok: false, path: issue.path.length ? issue.path.map(String).join('.') : '(the model)', message: issue.message };
+}
+
+/** Parse the JSON and validate it as `checkModel` does. */
 export function checkModelText(text: string): Checked {
   let value: unknown;
   try {
@@ -11,8 +19,5 @@ export function checkModelText(text: string): Checked {
   } catch (err) {
     return { ok: false, path: 'JSON', message: (err as Error).message };
   }
-  const r = LifecycleModelSchema.safeParse(value);
-  if (r.success) return { ok: true, model: r.data };
-  const issue = r.error.issues[0]!;
-  return { ok: false, path: issue.path.length ? issue.path.map(String).join('.') : '(the model)', message: issue.message };
+  return checkModel(value);
 }

@@ -7,11 +7,13 @@ import { QueryView } from '../../components/states.js';
 import { fmtDateTime, fmtNumber } from '../../components/format.js';
 import { Link, navigate, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
-import { ConditionBuilder } from './ConditionBuilder.js';
-import { OptionsContext } from './fields.js';
+import { ConditionEditor } from '../../components/condition/ConditionEditor.js';
+import { checkDraft, initialDraft, type ConditionDraft } from '../../components/condition/draft.js';
+import { OptionsContext } from '../../components/condition/fields.js';
+import { stableJson } from '../../components/condition/model.js';
+import { useBuilderOptions } from '../../components/condition/options.js';
 import { useDebounced } from '../../components/useDebounced.js';
-import { emptyRoot, fromCondition, stableJson, toCondition, type GroupNode } from './model.js';
-import { useBuilderOptions, type Segment } from './options.js';
+import type { Segment } from './options.js';
 import { PreviewCard } from './PreviewCard.js';
 import { DeleteSegment, SaveProgress } from './SaveProgress.js';
 import { ExportCsv } from './ExportCsv.js';
@@ -33,11 +35,12 @@ function Editor({ segment }: { segment: Segment | null }) {
   const [name, setName] = useState(segment?.name ?? '');
   const [description, setDescription] = useState(segment?.description ?? '');
   const [scope, setScope] = useState<'customer' | 'account'>(segment?.scope ?? 'customer');
-  const [root, setRoot] = useState<GroupNode>(() => (segment?.condition ? fromCondition(segment.condition) : emptyRoot()));
+  const [draft, setDraft] = useState<ConditionDraft>(() => initialDraft(segment?.condition ?? undefined));
   const [nameError, setNameError] = useState<string | null>(null);
   const [jobId, setJobId] = useState<number | null>(() => (search.get('job') ? Number(search.get('job')) : null));
 
-  const { condition, partial, problems } = useMemo(() => toCondition(root), [root]);
+  const checked = useMemo(() => checkDraft(draft), [draft]);
+  const condition = checked.state.status === 'ok' ? checked.state.condition : null;
   const json = condition ? stableJson(condition) : null;
   const debounced = useDebounced(json, 400);
   const readOnly = segment !== null && (segment.kind === 'static' || segment.id.startsWith('rfm_'));
@@ -120,13 +123,7 @@ function Editor({ segment }: { segment: Segment | null }) {
             </div>
           </Card>
           <Card title="Who is in">
-            <fieldset className="seg-fieldset" disabled={readOnly}>
-              <ConditionBuilder root={root} problems={problems} onChange={setRoot} />
-            </fieldset>
-            <details className="seg-json">
-              <summary>View JSON</summary>
-              <pre aria-label="Condition JSON">{JSON.stringify(partial, null, 2)}</pre>
-            </details>
+            <ConditionEditor label="Segment condition" showLabel={false} value={draft} onChange={setDraft} readOnly={readOnly} />
           </Card>
         </div>
         <div className="stack seg-side">
@@ -138,7 +135,7 @@ function Editor({ segment }: { segment: Segment | null }) {
                   {err.message}
                 </div>
               ) : null}
-              {problems.size > 0 ? <p className="muted">{problems.size === 1 ? 'One row needs attention' : `${problems.size} rows need attention`} before saving.</p> : null}
+              {checked.jsonError ? <p className="muted">The condition JSON needs fixing before saving.</p> : checked.problems.size > 0 ? <p className="muted">{checked.problems.size === 1 ? 'One row needs attention' : `${checked.problems.size} rows need attention`} before saving.</p> : null}
               <div className="row">
                 <button type="button" className="btn btn-primary" disabled={!condition || save.isPending} onClick={submit}>
                   {save.isPending ? 'Saving…' : 'Save segment'}

@@ -14,10 +14,11 @@ const COUNT_OPS: Array<{ op: CompareOp | ''; label: string }> = [
 
 /** The kind select of a row: changing it starts that kind afresh. */
 export function KindSelect({ value, onChange }: { value: LeafKind; onChange: (k: LeafKind) => void }) {
+  const { hideKinds } = useOptions();
   return (
     <F label="Condition kind">
       <select value={value} onChange={(e) => onChange(e.target.value as LeafKind)}>
-        {LEAF_KINDS.map((k) => (
+        {LEAF_KINDS.filter((k) => k.kind === value || !hideKinds?.includes(k.kind)).map((k) => (
           <option key={k.kind} value={k.kind}>
             {k.label}
           </option>
@@ -48,7 +49,7 @@ export function LeafFields({ rowId, draft, onChange }: { rowId: string; draft: L
               </select>
             </F>
             {draft.countOp !== '' ? (
-              <F label="Times">
+              <F label="Times" name="count">
                 <input className="seg-num" inputMode="numeric" value={draft.count} onChange={(e) => onChange({ ...draft, count: e.target.value })} />
               </F>
             ) : null}
@@ -64,7 +65,7 @@ export function LeafFields({ rowId, draft, onChange }: { rowId: string; draft: L
             {kind}
             <EventInput rowId={rowId} value={draft.event} onChange={(event) => onChange({ ...draft, event })} />
             <WithinBefore value={draft.op} onChange={(op) => onChange({ ...draft, op })} />
-            <DurationInput label="Duration" value={draft.duration} onChange={(duration) => onChange({ ...draft, duration })} />
+            <DurationInput label="Duration" name="duration" value={draft.duration} onChange={(duration) => onChange({ ...draft, duration })} />
           </div>
           <WhereInput value={draft.where} onChange={(where) => onChange({ ...draft, where })} />
         </>
@@ -75,7 +76,7 @@ export function LeafFields({ rowId, draft, onChange }: { rowId: string; draft: L
         <div className="seg-fields">
           {kind}
           <WithinBefore value={draft.op} onChange={(op) => onChange({ ...draft, op })} />
-          <DurationInput label="Duration" value={draft.duration} onChange={(duration) => onChange({ ...draft, duration })} />
+          <DurationInput label="Duration" name="duration" value={draft.duration} onChange={(duration) => onChange({ ...draft, duration })} />
         </div>
       );
     case 'aggregate':
@@ -91,12 +92,12 @@ export function LeafFields({ rowId, draft, onChange }: { rowId: string; draft: L
                 <option value="max">maximum</option>
               </select>
             </F>
-            <F label="Property">
+            <F label="Property" name="property">
               <input value={draft.property} onChange={(e) => onChange({ ...draft, property: e.target.value })} />
             </F>
             <EventInput rowId={rowId} value={draft.event} onChange={(event) => onChange({ ...draft, event })} />
             <OpSelect label="Compare" value={draft.op} onChange={(op) => onChange({ ...draft, op })} />
-            <F label="Value">
+            <F label="Value" name="value">
               <input className="seg-num" inputMode="decimal" value={draft.value} onChange={(e) => onChange({ ...draft, value: e.target.value })} />
             </F>
             <WindowInput value={draft.window} onChange={(window) => onChange({ ...draft, window })} />
@@ -115,7 +116,7 @@ export function LeafFields({ rowId, draft, onChange }: { rowId: string; draft: L
       return (
         <div className="seg-fields">
           {kind}
-          <F label="Stage">
+          <F label="Stage" name="key">
             <select value={draft.key} onChange={(e) => onChange({ ...draft, key: e.target.value })}>
               <option value="">Choose a stage…</option>
               {opts.stages.map((s) => (
@@ -130,14 +131,14 @@ export function LeafFields({ rowId, draft, onChange }: { rowId: string; draft: L
             <input type="checkbox" checked={draft.atLeastOn} onChange={(e) => onChange({ ...draft, atLeastOn: e.target.checked })} />
             for at least
           </label>
-          {draft.atLeastOn ? <DurationInput label="Time in stage" value={draft.atLeast} onChange={(atLeast) => onChange({ ...draft, atLeast })} /> : null}
+          {draft.atLeastOn ? <DurationInput label="Time in stage" name="atLeast" value={draft.atLeast} onChange={(atLeast) => onChange({ ...draft, atLeast })} /> : null}
         </div>
       );
     case 'inSegment':
       return (
         <div className="seg-fields">
           {kind}
-          <F label="Segment" grow>
+          <F label="Segment" grow name="id">
             <select value={draft.id} onChange={(e) => onChange({ ...draft, id: e.target.value })}>
               <option value="">Choose a segment…</option>
               {opts.segments
@@ -156,7 +157,7 @@ export function LeafFields({ rowId, draft, onChange }: { rowId: string; draft: L
       return (
         <div className="seg-fields">
           {kind}
-          <F label="Score name">
+          <F label="Score name" name="name">
             <input list={`${rowId}-scores`} value={draft.name} onChange={(e) => onChange({ ...draft, name: e.target.value })} />
             <datalist id={`${rowId}-scores`}>
               {opts.scores.map((s) => (
@@ -165,7 +166,7 @@ export function LeafFields({ rowId, draft, onChange }: { rowId: string; draft: L
             </datalist>
           </F>
           <OpSelect label="Compare" value={draft.op} onChange={(op) => onChange({ ...draft, op })} />
-          <F label="Value">
+          <F label="Value" name="value">
             <input className="seg-num" inputMode="decimal" value={draft.value} onChange={(e) => onChange({ ...draft, value: e.target.value })} />
           </F>
         </div>
@@ -174,13 +175,13 @@ export function LeafFields({ rowId, draft, onChange }: { rowId: string; draft: L
       return (
         <div className="seg-fields">
           {kind}
-          <F label="Channel">
+          <F label="Channel" name="channel">
             <input value={draft.channel} placeholder="e.g. paid_search" onChange={(e) => onChange({ ...draft, channel: e.target.value })} />
           </F>
-          <F label="Source">
+          <F label="Source" name="source">
             <input value={draft.source} onChange={(e) => onChange({ ...draft, source: e.target.value })} />
           </F>
-          <F label="Campaign">
+          <F label="Campaign" name="campaign">
             <input value={draft.campaign} onChange={(e) => onChange({ ...draft, campaign: e.target.value })} />
           </F>
         </div>

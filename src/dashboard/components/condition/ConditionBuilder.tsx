@@ -1,6 +1,7 @@
 import { useState } from 'react';
+import { FieldErrorContext, useOptions } from './fields.js';
 import { LeafFields } from './LeafRow.js';
-import { LEAF_KINDS, newDraft, type LeafKind } from './leaf-drafts.js';
+import { LEAF_KINDS, leafFromDraft, newDraft, type LeafDraft, type LeafKind } from './leaf-drafts.js';
 import { newId, type BuilderNode, type GroupNode, type Problems } from './model.js';
 
 /**
@@ -52,20 +53,23 @@ function GroupEditor({ node, label, isRoot, problems, onChange, onRemove }: { no
               <GroupEditor node={c} label={`Group ${childLabel}`} problems={problems} onChange={(n) => setChild(i, n)} onRemove={() => removeChild(i)} />
             </div>
           );
+        const fieldError = c.type === 'leaf' && problems.has(c.id) ? leafProblem(c.draft) : null;
         return (
           <div key={c.id}>
             {joiner}
             <div className={`seg-row${problems.has(c.id) ? ' seg-row-bad' : ''}`} role="group" aria-label={`Condition ${childLabel}`}>
               <div className="seg-row-body">
                 {c.type === 'leaf' ? (
-                  <LeafFields rowId={c.id} draft={c.draft} onChange={(draft) => setChild(i, { ...c, draft })} />
+                  <FieldErrorContext.Provider value={fieldError}>
+                    <LeafFields rowId={c.id} draft={c.draft} onChange={(draft) => setChild(i, { ...c, draft })} />
+                  </FieldErrorContext.Provider>
                 ) : (
                   <label className="field">
                     <span>Condition as JSON (the builder has no form for this part; it is kept as written)</span>
                     <textarea rows={Math.min(12, c.text.split('\n').length + 1)} value={c.text} onChange={(e) => setChild(i, { ...c, text: e.target.value })} />
                   </label>
                 )}
-                {problems.get(c.id) ? <p className="seg-row-error">{problems.get(c.id)}</p> : null}
+                {problems.get(c.id) && !fieldError ? <p className="seg-row-error">{problems.get(c.id)}</p> : null}
               </div>
               <button type="button" className="btn btn-small btn-ghost seg-remove" aria-label={`Remove condition ${childLabel}`} onClick={() => removeChild(i)}>
                 ✕
@@ -93,6 +97,7 @@ function GroupEditor({ node, label, isRoot, problems, onChange, onRemove }: { no
 /** A button opening the menu of condition kinds. */
 function AddMenu({ label, onAdd }: { label: string; onAdd: (k: LeafKind) => void }) {
   const [open, setOpen] = useState(false);
+  const { hideKinds } = useOptions();
   return (
     <div className="seg-menu-wrap">
       <button type="button" className="btn btn-small" aria-haspopup="menu" aria-expanded={open} aria-label={label} onClick={() => setOpen(!open)}>
@@ -100,7 +105,7 @@ function AddMenu({ label, onAdd }: { label: string; onAdd: (k: LeafKind) => void
       </button>
       {open ? (
         <div className="seg-menu" role="menu" aria-label="Condition kinds" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
-          {LEAF_KINDS.map((k) => (
+          {LEAF_KINDS.filter((k) => !hideKinds?.includes(k.kind)).map((k) => (
             <button
               key={k.kind}
               type="button"
@@ -117,4 +122,10 @@ function AddMenu({ label, onAdd }: { label: string; onAdd: (k: LeafKind) => void
       ) : null}
     </div>
   );
+}
+
+/** A row's problem placed on its field (null when it concerns the row as a whole: it is then shown under the row). */
+function leafProblem(d: LeafDraft): { field: string; message: string } | null {
+  const r = leafFromDraft(d);
+  return 'error' in r && r.field ? { field: r.field, message: r.error } : null;
 }

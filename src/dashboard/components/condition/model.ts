@@ -1,5 +1,6 @@
 import { ConditionSchema, type Condition, type Duration } from '../../../contracts/condition.js';
-import { leafFromDraft, draftFromLeaf, type LeafDraft } from './leaf-drafts.js';
+import { leafFromDraft, type LeafDraft } from './leaf-drafts.js';
+import { draftFromLeaf } from './leaf-load.js';
 
 /**
  * The condition builder's tree: groups (all / any, optionally negated), leaf rows edited as
