@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const ErrorCode = z.enum([
   'unauthorized',
   'forbidden',
+  /** A browser request from a page whose origin the workspace does not allow (see GET /api/sources). */
+  'origin_not_allowed',
   'invalid_json',
   'unsupported_media_type',
   'request_too_large',

@@ -102,6 +102,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     channels: describeChannels(senders, config),
     deliveryLeaseMs: config.TENURE_DELIVERY_LEASE_SECONDS * 1000,
     publicUrl: (config.TENURE_PUBLIC_URL ?? `http://${host}:${listenPort}`).replace(/\/$/, ''),
+    sourcesUrl: config.TENURE_PUBLIC_URL,
     rateLimits: { ingestPerSecond: config.TENURE_RATE_LIMIT_INGEST_PER_SECOND, ingestIpPerSecond: config.TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND, authFailuresPerMinute: config.TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE },
     trustProxy: config.TRUST_PROXY,
   });

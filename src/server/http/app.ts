@@ -20,6 +20,9 @@ import { computeSegment } from '../segments/segment-sync.js';
 import { KeyResolver } from './auth.js';
 import { registerJsonBody } from './body.js';
 import { registerEdgeGuards, type RateLimits } from './edge.js';
+import { registerCors } from './cors.js';
+import { sourcesRoutes } from './routes/sources.routes.js';
+import { sdkRoutes } from './routes/sdk-settings.routes.js';
 import { registerDashboard } from './dashboard.js';
 import { workspaceRoutes } from './routes/workspace.routes.js';
 import { errorHandler } from './errors.js';
@@ -82,6 +85,11 @@ export interface AppDeps {
   channels?: ChannelStatus[];
   /** Base URL customers reach this server at, for links in messages (default http://127.0.0.1:3000). */
   publicUrl?: string;
+  /**
+   * This server's URL as browsers and SDKs reach it, when configured (TENURE_PUBLIC_URL): shown
+   * on the sources page and put in the SDK settings. Unset: the scheme and host of the request.
+   */
+  sourcesUrl?: string;
   /** See JourneyWorkerOptions.leaseMs. */
   deliveryLeaseMs?: number;
   /** How often the KPI facts are brought up to date in the background (default 2 s, 5 s on PGlite; 0: only when metrics are read). */
@@ -165,6 +173,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const keys = new KeyResolver(db);
+  // Before the edge guards: their refusals (429) carry the CORS headers too.
+  registerCors(app);
   registerEdgeGuards(app, { keys, limits: deps.rateLimits });
   healthRoutes(app, { db });
   const jobs = new JobRunner(
@@ -265,6 +275,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   recommendationRoutes(app, { db, keys });
   predictionRoutes(app, { db, keys, jobs });
   workspaceRoutes(app, { db, keys });
+  sourcesRoutes(app, { db, keys, publicUrl: deps.sourcesUrl });
+  sdkRoutes(app, { keys, publicUrl: deps.sourcesUrl });
   inboxSettingsRoutes(app, { db, keys });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The dashboard at `/`, and the JSON 404 for everything else.

@@ -52,7 +52,7 @@ export class KeyResolver {
 /** The workspace a request authenticated as, so a second authenticate call (hook, then handler) looks nothing up. */
 const authenticated = new WeakMap<FastifyRequest, { kind: 'write' | 'admin'; ws: Workspace }>();
 
-/** Segment style: HTTP Basic with the write key as user name, else `writeKey` in the body. */
+/** Segment style: HTTP Basic with the write key as user name (or Bearer), else `writeKey` in the body, else in the query string or path. */
 export async function authenticateWrite(keys: KeyResolver, req: FastifyRequest): Promise<Workspace> {
   const known = authenticated.get(req);
   if (known?.kind === 'write') return known.ws;
@@ -65,11 +65,15 @@ export async function authenticateWrite(keys: KeyResolver, req: FastifyRequest):
     key = header.slice(7).trim();
   }
   if (!key) {
+    // Browsers' sendBeacon cannot set headers: the key is in the body (analytics.js), the
+    // query string (RudderStack's /beacon/v1/batch?writeKey=…) or the path (SDK settings).
     const body = req.body as { writeKey?: unknown; batch?: Array<{ writeKey?: unknown }> } | undefined;
-    const fromBody = body?.writeKey ?? body?.batch?.[0]?.writeKey;
-    if (typeof fromBody === 'string') key = fromBody;
+    const fromBody = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body.writeKey ?? (Array.isArray(body.batch) ? body.batch[0]?.writeKey : undefined)) : undefined;
+    const fromUrl = (req.query as { writeKey?: unknown } | undefined)?.writeKey ?? (req.params as { writeKey?: unknown } | undefined)?.writeKey;
+    if (typeof fromBody === 'string' && fromBody !== '') key = fromBody;
+    else if (typeof fromUrl === 'string' && fromUrl !== '') key = fromUrl;
   }
-  if (!key) throw new HttpError(401, 'unauthorized', 'missing write key: send it as the HTTP Basic user name (as Segment SDKs do) or as `writeKey` in the body');
+  if (!key) throw new HttpError(401, 'unauthorized', 'missing write key: send it as the HTTP Basic user name (as Segment SDKs do), as `writeKey` in the body, or as the `writeKey` query parameter');
   const ws = await keys.resolve('write', key);
   if (!ws) throw new HttpError(401, 'unauthorized', 'unknown write key');
   authenticated.set(req, { kind: 'write', ws });

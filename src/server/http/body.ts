@@ -134,7 +134,7 @@ async function drain(payload: Readable, stream: Readable): Promise<void> {
 }
 
 /** The Segment endpoints, whose bodies are events (or a batch of them). */
-const SEGMENT_PATH = /^\/v1\/(?:identify|track|page|screen|group|alias|batch|import)(?:[?/]|$)/;
+const SEGMENT_PATH = /^\/(?:v1\/(?:identify|track|page|screen|group|alias|batch|import|[tpisgab])|beacon\/v1\/batch)(?:[?/]|$)/;
 const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 
 /**

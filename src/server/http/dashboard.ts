@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../../dist/dashboard/', import.meta.url));
 
 /** Paths that are never the dashboard's: the APIs, tracking links and the spec. */
-const NOT_DASHBOARD = /^\/(api|v1|t|u|preferences|health|openapi\.json)(\/|$)/;
+const NOT_DASHBOARD = /^\/(api|v1|t|u|preferences|health|openapi\.json|beacon|sourceConfig|analytics\.js|analytics-next)(\/|$)/;
 
 /**
  * Serve the built dashboard at `/`: hashed assets cached for a year, index.html never

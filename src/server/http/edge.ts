@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateAdmin, authenticateWrite, type KeyResolver } from './auth.js';
+import { checkOrigin } from './cors.js';
 import { HttpError } from './errors.js';
 import { TokenBuckets } from './rate-limit.js';
 
@@ -21,7 +22,7 @@ function family(req: FastifyRequest): 'admin' | 'write' | null {
   const url = req.routeOptions.url;
   if (url === undefined) return null;
   if (url.startsWith('/api/')) return 'admin';
-  if (url.startsWith('/v1/')) return 'write';
+  if (url.startsWith('/v1/') || url.startsWith('/beacon/') || url.startsWith('/sourceConfig')) return 'write';
   return null;
 }
 
@@ -33,7 +34,8 @@ function perSecond(n: number): TokenBuckets | null {
  * What every request meets before its route: a URL with a NUL character is refused (PostgreSQL
  * cannot store or compare it); ingestion is rate limited per IP and per write key; the admin
  * API locks out an IP that keeps presenting wrong keys; and every /api and /v1 route
- * authenticates before its body or query is validated (the workspace is remembered on the
+ * authenticates before its body or query is validated (a browser's origin is checked
+ * against the workspace's allowed origins then) (the workspace is remembered on the
  * request, so the handler's own authenticate call looks nothing up).
  */
 export function registerEdgeGuards(app: FastifyInstance, deps: { keys: KeyResolver; limits?: Partial<RateLimits> }): void {
@@ -61,6 +63,8 @@ export function registerEdgeGuards(app: FastifyInstance, deps: { keys: KeyResolv
     const kind = family(req);
     if (kind === 'write') {
       const ws = await authenticateWrite(deps.keys, req);
+      // A browser on a page the workspace does not allow (CORS): refused before anything is read.
+      checkOrigin(req, ws);
       const wait = ingestByKey?.take(String(ws.id), Date.now()) ?? 0;
       if (wait > 0) throw new HttpError(429, 'rate_limited', `too many ingestion requests for this write key (limit ${limits.ingestPerSecond} per second); retry in ${wait} s`, { retryAfter: wait });
     } else if (kind === 'admin') {

@@ -131,10 +131,20 @@ export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts,
       sentAt,
       receivedAt: facts.receivedAt,
       properties,
-      traits: type === 'identify' || type === 'group' ? ((call.traits as Record<string, unknown> | null | undefined) ?? {}) : null,
+      traits: type === 'identify' ? identifyTraits(call.traits, context.traits) : type === 'group' ? ((call.traits as Record<string, unknown> | null | undefined) ?? {}) : null,
       context,
     },
   };
+}
+
+/**
+ * An identify call's traits: `traits`, over `context.traits` (where RudderStack's SDKs put
+ * them, and where Segment's put the user's cached traits); `traits` wins on conflict.
+ */
+function identifyTraits(traits: unknown, contextTraits: unknown): Record<string, unknown> {
+  const own = (traits as Record<string, unknown> | null | undefined) ?? {};
+  if (contextTraits === null || typeof contextTraits !== 'object' || Array.isArray(contextTraits)) return own;
+  return { ...(contextTraits as Record<string, unknown>), ...own };
 }
 
 /**

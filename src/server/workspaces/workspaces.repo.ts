@@ -11,9 +11,11 @@ export interface Workspace {
   currency: string;
   /** Gross margin as a fraction (0.3 = 30 %), or null when not set (value metrics are then revenue). */
   grossMargin: number | null;
+  /** Origins whose pages may send events from a browser (CORS); `["*"]`: any origin. */
+  allowedOrigins: string[];
 }
 
-const COLS = 'id, slug, name, timezone, currency, gross_margin AS "grossMargin"';
+const COLS = 'id, slug, name, timezone, currency, gross_margin AS "grossMargin", allowed_origins AS "allowedOrigins"';
 
 export async function findWorkspaceByKey(db: Queryable, kind: 'write' | 'admin', key: string): Promise<Workspace | null> {
   const column = kind === 'write' ? 'write_key_hash' : 'admin_key_hash';
@@ -38,15 +40,15 @@ export async function createWorkspace(
   const writeKey = input.writeKey ?? generateKey('write');
   const adminKey = input.adminKey ?? generateKey('admin');
   const { rows } = await db.query<Workspace>(
-    `INSERT INTO workspaces (slug, name, write_key_hash, admin_key_hash, inbox_secret, inbox_verification) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLS}`,
-    [input.slug, input.name, hashKey(writeKey), hashKey(adminKey), newInboxSecret(), input.inboxVerification ?? true],
+    `INSERT INTO workspaces (slug, name, write_key_hash, write_key, admin_key_hash, inbox_secret, inbox_verification) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLS}`,
+    [input.slug, input.name, hashKey(writeKey), writeKey, hashKey(adminKey), newInboxSecret(), input.inboxVerification ?? true],
   );
   return { workspace: rows[0]!, writeKey, adminKey };
 }
 
 /** Replace a workspace's keys (used to pin the default workspace's keys from the environment). */
 export async function setWorkspaceKeys(db: Queryable, id: number, keys: { writeKey?: string; adminKey?: string }): Promise<void> {
-  if (keys.writeKey) await db.query(`UPDATE workspaces SET write_key_hash = $2 WHERE id = $1`, [id, hashKey(keys.writeKey)]);
+  if (keys.writeKey) await db.query(`UPDATE workspaces SET write_key_hash = $2, write_key = $3 WHERE id = $1`, [id, hashKey(keys.writeKey), keys.writeKey]);
   if (keys.adminKey) await db.query(`UPDATE workspaces SET admin_key_hash = $2 WHERE id = $1`, [id, hashKey(keys.adminKey)]);
 }
 
@@ -94,4 +96,19 @@ export async function updateWorkspace(db: Queryable, id: number, patch: { name?:
     [id, patch.name ?? null, patch.timezone ?? null, patch.currency ?? null, patch.grossMargin !== undefined, patch.grossMargin ?? null],
   );
   return rows[0] ?? null;
+}
+
+/** What the sources page shows: the plain write key (null when it was set before Tenure kept it) and the allowed origins. */
+export async function workspaceSources(db: Queryable, id: number): Promise<{ writeKey: string | null; allowedOrigins: string[] } | null> {
+  const { rows } = await db.query<{ writeKey: string | null; allowedOrigins: string[] }>(
+    `SELECT write_key AS "writeKey", allowed_origins AS "allowedOrigins" FROM workspaces WHERE id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+/** Replace the origins whose pages may send events (CORS); false when the workspace is gone. */
+export async function setAllowedOrigins(db: Queryable, id: number, origins: string[]): Promise<boolean> {
+  const { rows } = await db.query(`UPDATE workspaces SET allowed_origins = $2::text[] WHERE id = $1 RETURNING id`, [id, origins]);
+  return rows.length > 0;
 }

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, doublePrecision, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** A tenant. All other rows carry a workspace_id; keys are stored as SHA-256 hashes. */
@@ -9,6 +10,13 @@ export const workspaces = pgTable(
     name: text('name').notNull(),
     writeKeyHash: text('write_key_hash').notNull(),
     adminKeyHash: text('admin_key_hash').notNull(),
+    /**
+     * The write key itself: it is public by design (browsers send it with every event), so it is
+     * kept to be shown in snippets (GET /api/sources). Null for keys set before it was kept.
+     */
+    writeKey: text('write_key'),
+    /** Origins whose pages may send events from a browser (CORS); `{*}`: any origin. */
+    allowedOrigins: text('allowed_origins').array().notNull().default(sql`'{*}'::text[]`),
     timezone: text('timezone').notNull().default('UTC'),
     /** ISO 4217 code that money (order revenue, CLV, spend) is shown in. */
     currency: text('currency').notNull().default('USD'),

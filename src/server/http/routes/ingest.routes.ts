@@ -11,27 +11,43 @@ import { HttpError } from '../errors.js';
 /** Validation happens in the handler, so errors can name the event index; schemas are for OpenAPI only. */
 const documentOnly = () => (data: unknown) => ({ value: data });
 
-/** Segment HTTP Tracking API: /v1/identify, /v1/track, /v1/page, /v1/screen, /v1/group, /v1/alias, /v1/batch. */
+/** analytics.js 2.0's short paths: the first letter of the call type (/v1/t, /v1/p, /v1/i, /v1/g, /v1/a, /v1/s). */
+const SHORT_PATH: Record<CallType, string> = { identify: 'i', track: 't', page: 'p', screen: 's', group: 'g', alias: 'a' };
+
+/**
+ * Where batches arrive: Segment's /v1/batch and /v1/import, analytics.js 2.0 and the Segment
+ * mobile SDKs' /v1/b, and RudderStack's beacon transport (/beacon/v1/batch?writeKey=…, a
+ * text/plain body sent by navigator.sendBeacon).
+ */
+const BATCH_PATHS = ['/v1/batch', '/v1/import', '/v1/b', '/beacon/v1/batch'];
+
+/**
+ * Segment HTTP Tracking API: /v1/identify, /v1/track, /v1/page, /v1/screen, /v1/group,
+ * /v1/alias (and their one-letter short forms), and the batch paths above. The write key
+ * comes as HTTP Basic, in the body or in the query string (see authenticateWrite).
+ */
 export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; keys: KeyResolver }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const responses = { 200: IngestOk, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody };
+  const responses = { 200: IngestOk, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody, 503: ErrorBody };
 
   for (const type of CALL_TYPES) {
-    r.post(`/v1/${type}`, {
-      schema: { tags: ['ingestion'], summary: `Segment ${type} call`, body: CallSchemas[type], response: responses },
-      validatorCompiler: documentOnly,
-      handler: async (req) => {
-        const ws = await authenticateWrite(deps.keys, req);
-        const body = requireObject(req.body);
-        const result = normalizeCall(body, type, facts(req, body), 0, '');
-        if (!result.ok) throw new HttpError(400, result.rejection.code, result.rejection.message, { field: result.rejection.field || undefined });
-        await submit(deps.queue, ws.id, [result.event]);
-        return { success: true as const };
-      },
-    });
+    for (const path of [`/v1/${type}`, `/v1/${SHORT_PATH[type]}`]) {
+      r.post(path, {
+        schema: { tags: ['ingestion'], summary: path.length > 5 ? `Segment ${type} call` : `Segment ${type} call (analytics.js 2.0 short path)`, body: CallSchemas[type], response: responses },
+        validatorCompiler: documentOnly,
+        handler: async (req) => {
+          const ws = await authenticateWrite(deps.keys, req);
+          const body = requireObject(req.body);
+          const result = normalizeCall(body, type, facts(req, body), 0, '');
+          if (!result.ok) throw new HttpError(400, result.rejection.code, result.rejection.message, { field: result.rejection.field || undefined });
+          await submit(deps.queue, ws.id, [result.event]);
+          return { success: true as const };
+        },
+      });
+    }
   }
 
-  for (const path of ['/v1/batch', '/v1/import']) {
+  for (const path of BATCH_PATHS) {
     r.post(path, {
       schema: { tags: ['ingestion'], summary: 'Segment batch: up to 500 KB of calls of any type', body: BatchBody, response: responses },
       validatorCompiler: documentOnly,

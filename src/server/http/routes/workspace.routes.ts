@@ -20,7 +20,7 @@ const view = (ws: Workspace): WorkspaceView => ({ id: ws.id, slug: ws.slug, name
  * Parse a body with `schema`, turning the first problem into a 400 that names the field
  * (unknown fields included, which the generic validation error leaves unnamed).
  */
-function parseBody<S extends z.ZodType>(schema: S, req: FastifyRequest): z.infer<S> {
+export function parseBody<S extends z.ZodType>(schema: S, req: FastifyRequest): z.infer<S> {
   const r = schema.safeParse(req.body ?? {});
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
