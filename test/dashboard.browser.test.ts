@@ -8,6 +8,7 @@ import { lifecycleSteps } from './browser/lifecycle.steps.js';
 import { overviewSteps } from './browser/overview.steps.js';
 import { segmentsSteps } from './browser/segments.steps.js';
 import { settingsSteps } from './browser/settings.steps.js';
+import { sourcesSteps } from './browser/sources.steps.js';
 import type { BrowserStep, StepContext } from './browser/steps.js';
 
 /**
@@ -23,6 +24,7 @@ const AREAS: Record<string, BrowserStep[]> = {
   analytics: analyticsSteps,
   lifecycle: lifecycleSteps,
   settings: settingsSteps,
+  sources: sourcesSteps,
 };
 const only = process.env.BROWSER_STEPS?.split(',').map((s) => s.trim());
 

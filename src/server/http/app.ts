@@ -29,6 +29,8 @@ import { errorHandler } from './errors.js';
 import { customerRoutes } from './routes/customers.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { ingestRoutes } from './routes/ingest.routes.js';
+import { liveRoutes, type LiveStreamOptions } from './routes/live.routes.js';
+import { LiveFeed, type LiveFeedOptions } from '../ingest/live-feed.js';
 import { JourneyWorker } from '../journeys/journey-worker.js';
 import type { Senders } from '../channels/dispatcher.js';
 import { describeChannels, outboxSenders } from '../channels/senders.js';
@@ -100,6 +102,8 @@ export interface AppDeps {
   rateLimits?: Partial<RateLimits>;
   /** Whose X-Forwarded-For to believe, as Fastify's trustProxy (default false: nobody's; req.ip is the peer). */
   trustProxy?: boolean | number | string[];
+  /** The live event debugger's limits and timings (see docs/live-debugger.md). */
+  live?: LiveFeedOptions & LiveStreamOptions;
 }
 
 /** Build the HTTP server (not listening yet). */
@@ -242,7 +246,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (segments) parts.push(['the segment worker', () => segments!.stop()]);
     await stopAll(parts, log);
   });
-  ingestRoutes(app, { queue: new IngestQueue(db, { log, lanes: ingestLanes, onCommitted:
+  const live = new LiveFeed(deps.live);
+  liveRoutes(app, { feed: live, keys, ...deps.live });
+  ingestRoutes(app, { live, queue: new IngestQueue(db, { log, lanes: ingestLanes, onCommitted:
         stages || segments || journeys
           ? () => {
               // The work was recorded in the batch's transaction; this only wakes the workers.

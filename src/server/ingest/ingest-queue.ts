@@ -38,6 +38,8 @@ interface Part {
   workspaceId: number;
   events: NormalizedEvent[];
   done: (r: IngestResult | Error) => void;
+  /** Receives the messageIds newly stored (the live debugger's accepted/duplicate), when given. */
+  stored?: Set<string>;
 }
 
 /**
@@ -70,8 +72,8 @@ export class IngestQueue {
     this.lanes = Array.from({ length: lanes }, () => ({ pending: [], active: false }));
   }
 
-  /** Store these events; resolves once they are committed. */
-  submit(workspaceId: number, events: NormalizedEvent[]): Promise<IngestResult> {
+  /** Store these events; resolves once they are committed. `stored`, when given, receives the messageIds newly stored. */
+  submit(workspaceId: number, events: NormalizedEvent[], stored?: Set<string>): Promise<IngestResult> {
     if (events.length === 0) return Promise.resolve({ inserted: 0, duplicates: 0 });
     if (this.waitingEvents > 0 && this.waitingEvents + events.length > this.maxBacklogEvents) {
       return Promise.reject(new QueueFullError(`${this.waitingEvents} events are waiting to be written`));
@@ -93,7 +95,7 @@ export class IngestQueue {
         else resolve(total);
       };
       for (const [lane, laneEvents] of byLane) {
-        this.lanes[lane]!.pending.push({ workspaceId, events: laneEvents, done });
+        this.lanes[lane]!.pending.push({ workspaceId, events: laneEvents, done, stored });
         this.pump(lane);
       }
     });
@@ -155,19 +157,19 @@ export class IngestQueue {
     };
     if (group.length === 1) {
       const only = group[0]!;
-      await ingest(only.events).then(only.done, (err) => only.done(asError(err)));
+      await ingest(only.events, only.stored).then(only.done, (err) => only.done(asError(err)));
       return;
     }
     try {
       const inserted = new Set<string>();
       await ingest(group.flatMap((p) => p.events), inserted);
       for (const p of group) {
-        const n = p.events.filter((e) => inserted.delete(e.messageId)).length;
+        const n = p.events.filter((e) => inserted.delete(e.messageId) && (p.stored?.add(e.messageId) ?? true)).length;
         p.done({ inserted: n, duplicates: p.events.length - n });
       }
     } catch (err) {
       this.opts.log?.warn({ err, requests: group.length }, 'combined ingest transaction failed; retrying its requests one by one');
-      for (const p of group) await ingest(p.events).then(p.done, (e) => p.done(asError(e)));
+      for (const p of group) await ingest(p.events, p.stored).then(p.done, (e) => p.done(asError(e)));
     }
   }
 }

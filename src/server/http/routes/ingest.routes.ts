@@ -6,6 +6,7 @@ import { QueueFullError, type IngestQueue } from '../../ingest/ingest-queue.js';
 import { normalizeCall, type NormalizedEvent, type RequestFacts } from '../../ingest/normalize.js';
 import { authenticateWrite, type KeyResolver } from '../auth.js';
 import { bodyBytes } from '../body.js';
+import type { LiveFeed } from '../../ingest/live-feed.js';
 import { HttpError } from '../errors.js';
 
 /** Validation happens in the handler, so errors can name the event index; schemas are for OpenAPI only. */
@@ -26,7 +27,7 @@ const BATCH_PATHS = ['/v1/batch', '/v1/import', '/v1/b', '/beacon/v1/batch'];
  * /v1/alias (and their one-letter short forms), and the batch paths above. The write key
  * comes as HTTP Basic, in the body or in the query string (see authenticateWrite).
  */
-export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; keys: KeyResolver }): void {
+export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; keys: KeyResolver; live?: LiveFeed }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const responses = { 200: IngestOk, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody, 503: ErrorBody };
 
@@ -40,7 +41,9 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
           const body = requireObject(req.body);
           const result = normalizeCall(body, type, facts(req, body), 0, '');
           if (!result.ok) throw new HttpError(400, result.rejection.code, result.rejection.message, { field: result.rejection.field || undefined });
-          await submit(deps.queue, ws.id, [result.event]);
+          const tap = deps.live?.tap(ws.id, req.url) ?? null;
+          await submit(deps.queue, ws.id, [result.event], tap?.stored);
+          tap?.record([result.event], [body]);
           return { success: true as const };
         },
       });
@@ -73,7 +76,9 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
           }
           events.push(result.event);
         }
-        await submit(deps.queue, ws.id, events);
+        const tap = deps.live?.tap(ws.id, req.url) ?? null;
+        await submit(deps.queue, ws.id, events, tap?.stored);
+        tap?.record(events, body.batch);
         return { success: true as const };
       },
     });
@@ -81,9 +86,9 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
 }
 
 /** Hand events to the writer; when it is overloaded, answer 503 + Retry-After (SDKs retry those). */
-async function submit(queue: IngestQueue, workspaceId: number, events: NormalizedEvent[]): Promise<void> {
+async function submit(queue: IngestQueue, workspaceId: number, events: NormalizedEvent[], stored?: Set<string>): Promise<void> {
   try {
-    await queue.submit(workspaceId, events);
+    await queue.submit(workspaceId, events, stored);
   } catch (err) {
     if (err instanceof QueueFullError) throw new HttpError(503, 'unavailable', `ingestion is overloaded (${err.message}); nothing of this request was stored, retry in a second`, { retryAfter: 1 });
     throw err;
