@@ -104,6 +104,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     publicUrl: (config.TENURE_PUBLIC_URL ?? `http://${host}:${listenPort}`).replace(/\/$/, ''),
     rateLimits: { ingestPerSecond: config.TENURE_RATE_LIMIT_INGEST_PER_SECOND, ingestIpPerSecond: config.TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND, authFailuresPerMinute: config.TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE },
     trustProxy: config.TRUST_PROXY,
+    imports: { maxBytes: config.TENURE_IMPORT_MAX_MB * 2 ** 20, dir: config.TENURE_IMPORT_DIR },
   });
   const stopMaintenance = await startMaintenance(db, log);
   const address = await app.listen({ port: listenPort, host });

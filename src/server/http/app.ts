@@ -46,6 +46,10 @@ import { stopAll, type StopPart } from '../jobs/shutdown.js';
 import { Poller } from '../jobs/poller.js';
 import { PREDICTION_SCHEDULE } from './prediction-schedule.js';
 import { trainChurn } from '../predict/churn-train.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importRoutes, type ImportLimits } from './routes/imports.routes.js';
+import { importJob, importJobKind } from '../import/import-job.js';
 
 export interface AppDeps {
   db: Db;
@@ -92,6 +96,8 @@ export interface AppDeps {
   rateLimits?: Partial<RateLimits>;
   /** Whose X-Forwarded-For to believe, as Fastify's trustProxy (default false: nobody's; req.ip is the peer). */
   trustProxy?: boolean | number | string[];
+  /** CSV uploads (POST /api/imports): spool directory (default $TMPDIR/tenure-imports) and size limit (default 1 GiB). */
+  imports?: Partial<ImportLimits>;
 }
 
 /** Build the HTTP server (not listening yet). */
@@ -204,6 +210,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { log },
   );
+  // Imports get a runner of their own (a long file must not hold up recomputes), claiming only this host's uploads.
+  const importJobs = new JobRunner(db, { [importJobKind()]: importJob(db, { log }) }, { log, pollMs: 5_000 });
+  importJobs.start();
   // Claiming recorded work always runs; sweepMs / segmentSweepMs 0 only turn the sweeps off.
   stages?.start();
   segments?.start();
@@ -225,7 +234,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     if (periodicStart) clearTimeout(periodicStart);
     // Every part at once, each given a few seconds to finish the batch in hand (see stopAll).
-    const parts: StopPart[] = [['the prediction schedule', () => periodic.stop()], ['the job runner', () => jobs.stop()]];
+    const parts: StopPart[] = [['the prediction schedule', () => periodic.stop()], ['the job runner', () => jobs.stop()], ['the import runner', () => importJobs.stop()]];
     if (analytics) parts.push(['the analytics syncer', () => analytics.stop()]);
     if (journeys) parts.push(['the journey worker', () => journeys!.stop()]);
     if (stages) parts.push(['the stage worker', () => stages!.stop()]);
@@ -266,6 +275,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   predictionRoutes(app, { db, keys, jobs });
   workspaceRoutes(app, { db, keys });
   inboxSettingsRoutes(app, { db, keys });
+  await importRoutes(app, {
+    db,
+    keys,
+    limits: { dir: deps.imports?.dir ?? join(tmpdir(), 'tenure-imports'), maxBytes: deps.imports?.maxBytes ?? 1024 * 2 ** 20 },
+    onQueued: () => importJobs.kick(),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The dashboard at `/`, and the JSON 404 for everything else.
   await registerDashboard(app, deps.dashboardDir);
