@@ -27,6 +27,7 @@ export const ROUTES: Array<{ pattern: string; page: Page; title: string }> = [
   { pattern: '/templates/:id', page: lazy(() => import('./features/journeys/TemplateEditorPage.js')), title: 'Template' },
   { pattern: '/outbox', page: lazy(() => import('./features/journeys/OutboxPage.js')), title: 'Outbox' },
   { pattern: '/tasks', page: lazy(() => import('./features/tasks/TasksPage.js')), title: 'Tasks' },
+  { pattern: '/imports', page: lazy(() => import('./features/imports/ImportsPage.js')), title: 'Import' },
   { pattern: '/settings', page: lazy(() => import('./features/settings/SettingsPage.js')), title: 'Settings' },
 ];
 
@@ -41,5 +42,6 @@ export const NAV: Array<{ to: string; label: string; icon: string; section?: str
   { to: '/templates', label: 'Templates', icon: '✉' },
   { to: '/outbox', label: 'Outbox', icon: '⇪' },
   { to: '/tasks', label: 'Tasks', icon: '✓' },
-  { to: '/settings', label: 'Settings', icon: '⚙', section: 'Configure' },
+  { to: '/imports', label: 'Import', icon: '⇩', section: 'Configure' },
+  { to: '/settings', label: 'Settings', icon: '⚙' },
 ];
