@@ -46,7 +46,7 @@ export interface ApiImportResult {
 const POLL_MS = 500;
 
 /** Upload `file` to the server and follow its import to the end; prints as `tenure import` does. */
-export async function importThroughApi(target: ApiTarget, kind: ImportKind, file: string, opts: { progress: boolean; out?: NodeJS.WritableStream; err?: NodeJS.WritableStream }): Promise<ApiImportResult> {
+export async function importThroughApi(target: ApiTarget, kind: ImportKind, file: string, opts: { progress: boolean; out?: NodeJS.WritableStream; err?: NodeJS.WritableStream; onUploaded?: (view: ImportView) => void }): Promise<ApiImportResult> {
   const out = opts.out ?? process.stdout;
   const errOut = opts.err ?? process.stderr;
   const handle = await openFile(file);
@@ -64,6 +64,7 @@ export async function importThroughApi(target: ApiTarget, kind: ImportKind, file
       return { exitCode: 1 };
     }
     view = res.body as ImportView;
+    opts.onUploaded?.(view);
   } finally {
     up.stop();
   }
