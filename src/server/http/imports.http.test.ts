@@ -91,6 +91,12 @@ for (const target of dbTargets()) {
       assert.equal(r.body.rows[0].stored.userId, 'p1');
       assert.deepEqual(r.body.rows[1], { line: 3, stored: null, error: { field: 'properties.revenue:number', message: r.body.rows[1].error.message } });
       assert.match(r.body.rows[1].error.message, /"twelve" is not a number/);
+      // A whole file sent to the preview: the first 256 KB are read, the answer comes, the rest is dropped.
+      const long = [csv.trimEnd(), ...Array.from({ length: 40_000 }, (_, i) => `q${i},Signed Up,2026-01-02,1,`)].join('\n');
+      const big = await api('/api/imports/preview?kind=events', { method: 'POST', rawBody: long, headers: { 'content-type': 'text/csv' } });
+      assert.equal(big.status, 200);
+      assert.equal(big.body.rows.length, 20);
+      assert.ok(big.body.rows.every((r: { error: unknown }, i: number) => i === 1 || r.error === null));
       const bad = await api('/api/imports/preview?kind=events', { method: 'POST', rawBody: 'event,user_id\nx,y\n' });
       assert.equal(bad.status, 200);
       assert.match(bad.body.headerError, /upload\.csv: the header has no "timestamp" column/);

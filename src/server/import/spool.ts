@@ -60,10 +60,11 @@ export async function readHead(body: Readable, maxBytes: number): Promise<string
       }
       chunks.push(chunk.subarray(0, room));
       size += room;
-      // Stop reading here without destroying the request (the answer still has to go out on
-      // its socket); the server discards the rest of the body once the answer is sent.
+      // Stop keeping it, but read the rest and drop it: the client is still sending, and
+      // destroying the request would take the answer's socket with it.
       done();
-      body.pause();
+      body.on('error', () => undefined);
+      body.resume();
       resolve(true);
     };
     const done = () => {
