@@ -6,8 +6,8 @@
  * The file is written with a stream and read back by importCsv in the same process, so
  * peak RSS includes the database driver (PGlite's WebAssembly heap grows with the data).
  */
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { generate } from './lib/events-csv.js';
 import os from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../src/server/db/client.js';
@@ -21,32 +21,6 @@ const file = join(dir, 'events.csv');
 const cpus = os.cpus();
 console.log(`machine: ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, ${os.platform()} ${os.release()}`);
 
-/** Write an events CSV of about `bytes`: 20,000 customers, half of their first events anonymous. */
-async function generate(path: string, bytes: number): Promise<number> {
-  const out = createWriteStream(path);
-  const names = ['Product Viewed', 'Product Added', 'Order Completed', 'Signed Up', 'Email Opened'];
-  let written = 0;
-  let rows = 0;
-  const write = async (line: string) => {
-    written += Buffer.byteLength(line);
-    if (!out.write(line)) await once(out, 'drain');
-  };
-  await write('event,user_id,anonymous_id,timestamp,properties.revenue:number,properties.sku,context.campaign.source\n');
-  const t0 = Date.UTC(2024, 0, 1);
-  while (written < bytes) {
-    const c = rows % 20_000;
-    const anonymous = rows < 20_000 && c % 2 === 0;
-    const name = names[rows % names.length]!;
-    const ts = new Date(t0 + rows * 7_000).toISOString();
-    const revenue = name === 'Order Completed' ? ((rows % 97) + 0.99).toFixed(2) : '';
-    await write(`${name},${anonymous ? '' : `user-${c}`},anon-${c},${ts},${revenue},SKU-${rows % 500},${rows % 3 === 0 ? 'newsletter' : ''}\n`);
-    rows++;
-  }
-  out.end();
-  await once(out, 'finish');
-  return rows;
-}
-
 async function run(name: string, db: Db, rows: number): Promise<void> {
   const { workspace } = await makeWorkspace(db, `bench${Date.now()}`);
   const rss0 = process.memoryUsage().rss;
@@ -58,7 +32,7 @@ async function run(name: string, db: Db, rows: number): Promise<void> {
     peakHeap = Math.max(peakHeap, m.heapUsed);
   }, 100);
   const t0 = performance.now();
-  const report = await importCsv(db, workspace.id, 'events', file, { progress: process.stderr.isTTY === true });
+  const report = await importCsv(db, workspace.id, 'events', file, { progress: process.stderr.isTTY === true, derivedWork: process.env.DERIVED_WORK !== '0' });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(timer);
   const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;

@@ -28,6 +28,7 @@ export const ROUTES: Array<{ pattern: string; page: Page; title: string }> = [
   { pattern: '/outbox', page: lazy(() => import('./features/journeys/OutboxPage.js')), title: 'Outbox' },
   { pattern: '/tasks', page: lazy(() => import('./features/tasks/TasksPage.js')), title: 'Tasks' },
   { pattern: '/sources', page: lazy(() => import('./features/sources/SourcesPage.js')), title: 'Sources' },
+  { pattern: '/imports', page: lazy(() => import('./features/imports/ImportsPage.js')), title: 'Import' },
   { pattern: '/settings', page: lazy(() => import('./features/settings/SettingsPage.js')), title: 'Settings' },
 ];
 
@@ -43,5 +44,6 @@ export const NAV: Array<{ to: string; label: string; icon: string; section?: str
   { to: '/outbox', label: 'Outbox', icon: '⇪' },
   { to: '/tasks', label: 'Tasks', icon: '✓' },
   { to: '/sources', label: 'Sources', icon: '⇄', section: 'Configure' },
+  { to: '/imports', label: 'Import', icon: '⇩', section: 'Configure' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
 ];

@@ -25,6 +25,10 @@ const EnvSchema = z.object({
   TENURE_ADMIN_KEY: z.string().min(32, 'must be at least 32 characters (a long random key; `openssl rand -hex 24` makes one)').optional(),
   TENURE_INGEST_LANES: z.coerce.number({ error: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16').min(1, 'must be a whole number from 1 to 16').max(16, 'must be a whole number from 1 to 16').default(2),
   TENURE_STAGE_SWEEP_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 86400' }).int('must be a whole number of seconds from 0 to 86400').min(0, 'must be a whole number of seconds from 0 to 86400').max(86_400, 'must be a whole number of seconds from 0 to 86400').default(30),
+  /** Largest CSV file POST /api/imports accepts (MB, after gzip decompression). */
+  TENURE_IMPORT_MAX_MB: z.coerce.number({ error: 'must be a whole number of megabytes from 1 to 102400' }).int('must be a whole number of megabytes from 1 to 102400').min(1, 'must be a whole number of megabytes from 1 to 102400').max(102_400, 'must be a whole number of megabytes from 1 to 102400').default(1024),
+  /** Where uploaded import files wait for their job (default: the system's temporary directory). */
+  TENURE_IMPORT_DIR: z.string().min(1).optional(),
   TENURE_ANALYTICS_SYNC_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 3600' }).int('must be a whole number of seconds from 0 to 3600').min(0, 'must be a whole number of seconds from 0 to 3600').max(3_600, 'must be a whole number of seconds from 0 to 3600').optional(),
   TENURE_SEGMENT_REFRESH_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 86400' }).int('must be a whole number of seconds from 0 to 86400').min(0, 'must be a whole number of seconds from 0 to 86400').max(86_400, 'must be a whole number of seconds from 0 to 86400').default(300),
   TENURE_DEMO: z

@@ -12,6 +12,7 @@ import { openRuntime, printGeneratedKeys } from './runtime.js';
 import { buildApp } from './http/app.js';
 import { importCsv, type ImportKind } from './import/csv-import.js';
 import { importSpend, spendSummaryLine } from './import/spend-import.js';
+import { dataDirHolder, importThroughApi } from './import/api-import.js';
 import { seedDemo, isEmpty } from './demo/demo.js';
 import { startMaintenance } from './db/maintenance.js';
 import { rotateKeys } from './workspaces/rotate.js';
@@ -105,6 +106,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     sourcesUrl: config.TENURE_PUBLIC_URL,
     rateLimits: { ingestPerSecond: config.TENURE_RATE_LIMIT_INGEST_PER_SECOND, ingestIpPerSecond: config.TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND, authFailuresPerMinute: config.TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE },
     trustProxy: config.TRUST_PROXY,
+    imports: { maxBytes: config.TENURE_IMPORT_MAX_MB * 2 ** 20, dir: config.TENURE_IMPORT_DIR },
   });
   const stopMaintenance = await startMaintenance(db, log);
   const address = await app.listen({ port: listenPort, host });
@@ -217,17 +219,38 @@ async function main(): Promise<void> {
 
   program
     .command('import')
-    .description('import customers, events or marketing spend from a CSV file (columns: src/server/import/README.md)')
+    .description('import customers, events or marketing spend from a CSV file (columns: src/server/import/README.md); while a server runs on the same PGlite data directory, or with --server, the file goes through its import API')
     .argument('<kind>', 'customers | events | spend', (v: string) => {
       if (v !== 'customers' && v !== 'events' && v !== 'spend') throw new InvalidArgumentError('must be "customers", "events" or "spend"');
       return v as ImportKind | 'spend';
     })
     .argument('<file>', 'path to a CSV file with a header row')
     .option('--no-progress', 'do not draw a progress bar')
-    .action(async (kind: ImportKind | 'spend', file: string, o: { progress: boolean }) => {
+    .option('--server <url>', 'upload to this running server (POST /api/imports) instead of writing to the database')
+    .option('--admin-key <key>', 'admin key for --server or a running server (default: $TENURE_ADMIN_KEY)')
+    .action(async (kind: ImportKind | 'spend', file: string, o: { progress: boolean; server?: string; adminKey?: string }) => {
+      const progress = o.progress && process.stderr.isTTY === true;
+      // PGlite is one process's database: while a server holds the data directory, go through its API.
+      const holder = o.server || config.DATABASE_URL ? null : dataDirHolder(config.TENURE_DATA_DIR);
+      if (o.server || holder !== null) {
+        const url = o.server ?? `http://${/^(0\.0\.0\.0|::)$/.test(config.HOST) ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+        const adminKey = o.adminKey ?? config.TENURE_ADMIN_KEY;
+        if (!adminKey) {
+          process.stderr.write(
+            holder !== null
+              ? `${file}: a Tenure server (pid ${holder}) is using the data directory ${config.TENURE_DATA_DIR}, so the import has to go through its API at ${url}: pass --admin-key (or set TENURE_ADMIN_KEY), or stop the server\n`
+              : `${file}: --server needs the admin key: pass --admin-key or set TENURE_ADMIN_KEY\n`,
+          );
+          process.exitCode = 2;
+          return;
+        }
+        if (holder !== null) process.stderr.write(`a Tenure server (pid ${holder}) is using ${config.TENURE_DATA_DIR}: importing through its API at ${url}\n`);
+        const r = await importThroughApi({ url, adminKey }, kind, file, { progress });
+        process.exitCode = r.exitCode;
+        return;
+      }
       const { db, workspace, generated } = await openRuntime(config, log);
       printGeneratedKeys(generated);
-      const progress = o.progress && process.stderr.isTTY === true;
       try {
         if (kind === 'spend') {
           const r = await importSpend(db, workspace.id, file, { progress });

@@ -51,6 +51,10 @@ import { stopAll, type StopPart } from '../jobs/shutdown.js';
 import { Poller } from '../jobs/poller.js';
 import { PREDICTION_SCHEDULE } from './prediction-schedule.js';
 import { trainChurn } from '../predict/churn-train.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importRoutes, type ImportLimits } from './routes/imports.routes.js';
+import { importJob, importJobKind } from '../import/import-job.js';
 
 export interface AppDeps {
   db: Db;
@@ -104,6 +108,8 @@ export interface AppDeps {
   trustProxy?: boolean | number | string[];
   /** The live event debugger's limits and timings (see docs/live-debugger.md). */
   live?: LiveFeedOptions & LiveStreamOptions;
+  /** CSV uploads (POST /api/imports): spool directory (default $TMPDIR/tenure-imports) and size limit (default 1 GiB). */
+  imports?: Partial<ImportLimits>;
 }
 
 /** Build the HTTP server (not listening yet). */
@@ -218,6 +224,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { log },
   );
+  // Imports get a runner of their own (a long file must not hold up recomputes), claiming only this host's uploads.
+  const importJobs = new JobRunner(db, { [importJobKind()]: importJob(db, { log }) }, { log, pollMs: 5_000 });
+  importJobs.start();
   // Claiming recorded work always runs; sweepMs / segmentSweepMs 0 only turn the sweeps off.
   stages?.start();
   segments?.start();
@@ -239,7 +248,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     if (periodicStart) clearTimeout(periodicStart);
     // Every part at once, each given a few seconds to finish the batch in hand (see stopAll).
-    const parts: StopPart[] = [['the prediction schedule', () => periodic.stop()], ['the job runner', () => jobs.stop()]];
+    const parts: StopPart[] = [['the prediction schedule', () => periodic.stop()], ['the job runner', () => jobs.stop()], ['the import runner', () => importJobs.stop()]];
     if (analytics) parts.push(['the analytics syncer', () => analytics.stop()]);
     if (journeys) parts.push(['the journey worker', () => journeys!.stop()]);
     if (stages) parts.push(['the stage worker', () => stages!.stop()]);
@@ -284,6 +293,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   sourcesRoutes(app, { db, keys, publicUrl: deps.sourcesUrl });
   sdkRoutes(app, { keys, publicUrl: deps.sourcesUrl });
   inboxSettingsRoutes(app, { db, keys });
+  await importRoutes(app, {
+    db,
+    keys,
+    limits: { dir: deps.imports?.dir ?? join(tmpdir(), 'tenure-imports'), maxBytes: deps.imports?.maxBytes ?? 1024 * 2 ** 20 },
+    onQueued: () => importJobs.kick(),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The dashboard at `/`, and the JSON 404 for everything else.
   await registerDashboard(app, deps.dashboardDir);

@@ -40,6 +40,7 @@ export class BatchWriter {
     private readonly workspaceId: number,
     private readonly size: number,
     private readonly reject: (r: StoreRejection) => void,
+    private readonly opts: { derivedWork?: boolean } = {},
   ) {}
 
   /** True when the batch is full and `flush()` should be awaited before adding more. */
@@ -61,12 +62,12 @@ export class BatchWriter {
     this.lines = [];
     if (events.length === 0) return;
     try {
-      this.count(await ingestEvents(this.db, this.workspaceId, events, { cache: this.cache }));
+      this.count(await ingestEvents(this.db, this.workspaceId, events, { cache: this.cache, derivedWork: this.opts.derivedWork === true }));
     } catch (err) {
       if (!isDataError(err)) throw err;
       for (const [i, event] of events.entries()) {
         try {
-          this.count(await ingestEvents(this.db, this.workspaceId, [event], { cache: this.cache }));
+          this.count(await ingestEvents(this.db, this.workspaceId, [event], { cache: this.cache, derivedWork: this.opts.derivedWork === true }));
         } catch (one) {
           if (!isDataError(one)) throw one;
           this.reject({ line: lines[i]!, message: `the database refused this row: ${one.message}` });

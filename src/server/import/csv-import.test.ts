@@ -30,7 +30,7 @@ for (const target of dbTargets()) {
     it('imports customers with typed traits; empty cells set nothing', async () => {
       const path = file('customers.csv', 'user_id,email,plan,seats:number,vip:boolean,renewal_date:date,address.city\nc1,c1@x.io,pro,5,yes,2026-01-31,Lyon\nc2,c2@x.io,,12,no,,\n');
       const r = await importCsv(db, ws, 'customers', path, { progress: false });
-      assert.deepEqual(r, { accepted: 2, duplicates: 0, rejected: [], rejectedTotal: 0 });
+      assert.deepEqual(r, { accepted: 2, duplicates: 0, rejected: [], rejectedTotal: 0, rows: 2, bytes: 132, stopped: false });
       const c1 = await getCustomer(db, ws, (await findCustomerId(db, ws, 'c1'))!);
       assert.deepEqual(c1?.traits, { email: 'c1@x.io', plan: 'pro', seats: 5, vip: true, renewal_date: '2026-01-31T00:00:00.000Z', address: { city: 'Lyon' } });
       const c2 = await getCustomer(db, ws, (await findCustomerId(db, ws, 'c2'))!);

@@ -68,16 +68,49 @@ export interface ImportReport {
   rejected: RejectedRow[];
   /** How many rows were rejected in all (more than `rejected.length` when the list was capped). */
   rejectedTotal: number;
+  /** Data rows read (accepted, duplicate or rejected). */
+  rows: number;
+  /** Bytes of the file read. */
+  bytes: number;
+  /** True when `shouldStop` ended the import early: the rows counted in `accepted` are stored, later ones were not read. */
+  stopped: boolean;
 }
 
-/** Options of importCsv. */
+/** Where a running import is (handed to `onProgress` after every chunk of the file). */
+export interface ImportTally {
+  bytes: number;
+  rows: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/** Options of importCsv and importCsvStream. */
 export interface ImportOptions {
-  /** Draw a progress bar on stderr. */
-  progress: boolean;
+  /** Draw a progress bar on stderr (importCsv only). */
+  progress?: boolean;
   /** Rows per transaction (default 500). */
   batchSize?: number;
   /** Rejected rows listed in the report (default 10,000); the rest are only counted, so memory stays bounded. */
   maxRejected?: number;
+  /** Every rejected row as it is found (in addition to the capped list of the report). */
+  onRejected?: (r: RejectedRow) => void;
+  /** After each chunk read (about 256 KB); awaited, so a slow callback holds back the reading. */
+  onProgress?: (t: ImportTally) => void | Promise<void>;
+  /** Asked after each stored batch; true ends the import there (what is stored stays, stages and segments are brought up to date). */
+  shouldStop?: () => boolean | Promise<boolean>;
+  /**
+   * Record the stage and segment work of each batch in its transaction (derived_work), so a
+   * server's workers evaluate it even if this process dies before the end (default true).
+   */
+  derivedWork?: boolean;
+}
+
+/** A CSV byte stream and what to call it in messages. */
+export interface CsvSource {
+  /** The file's name as the user knows it (messages read `NAME: line 3 …`). */
+  name: string;
+  stream: AsyncIterable<Buffer>;
 }
 
 /**
@@ -89,22 +122,59 @@ export async function importCsv(db: Db, workspaceId: number, kind: ImportKind, f
   const handle = await openFile(file);
   const size = (await handle.stat()).size;
   const source = handle.createReadStream({ highWaterMark: 256 * 1024 });
-  const report: ImportReport = { accepted: 0, duplicates: 0, rejected: [], rejectedTotal: 0 };
+  const progress = importProgress(file, size, opts.progress === true);
+  let rows = 0;
+  try {
+    return await importCsvStream(db, workspaceId, kind, { name: file, stream: source }, {
+      ...opts,
+      onProgress: async (t) => {
+        rows = t.rows;
+        progress.update(t.bytes, t.rows);
+        await opts.onProgress?.(t);
+      },
+    });
+  } finally {
+    progress.update(size, rows);
+    progress.stop();
+    source.destroy();
+  }
+}
+
+/**
+ * The importer itself, over any byte stream (a file for the CLI, a spooled upload for the
+ * API's import job): parse, build one Segment call per row, store 500 per transaction
+ * through the ingestion path, then rebuild the stages of the customers touched and bring
+ * their segments up to date. The next chunk is read only once the previous rows are
+ * stored, so memory stays flat whatever the size.
+ */
+export async function importCsvStream(db: Db, workspaceId: number, kind: ImportKind, source: CsvSource, opts: ImportOptions): Promise<ImportReport> {
+  const file = source.name;
+  const report: ImportReport = { accepted: 0, duplicates: 0, rejected: [], rejectedTotal: 0, rows: 0, bytes: 0, stopped: false };
   const maxRejected = opts.maxRejected ?? 10_000;
   const reject = (r: RejectedRow) => {
     report.rejectedTotal++;
     if (report.rejected.length < maxRejected) report.rejected.push(r);
+    opts.onRejected?.(r);
   };
-  const writer = new BatchWriter(db, workspaceId, opts.batchSize ?? 500, reject);
+  const writer = new BatchWriter(db, workspaceId, opts.batchSize ?? 500, reject, { derivedWork: opts.derivedWork ?? true });
   const lines = new LineCounter();
-  const progress = importProgress(file, size, opts.progress);
+  const tally = (): ImportTally => ({ bytes: report.bytes, rows: report.rows, accepted: writer.accepted, duplicates: writer.duplicates, rejected: report.rejectedTotal });
+  // What the caller's hooks throw (a shutdown, an outage writing progress) goes out as it is.
+  let hookError: unknown;
+  const hook = async <T>(fn: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      hookError = err;
+      throw err;
+    }
+  };
   let columns: Column[] | null = null;
   let headerBytes = 0;
-  let rows = 0;
   let nextMaintenance = 50_000;
   let line = 0;
   try {
-    for await (const chunk of readCsv(source)) {
+    reading: for await (const chunk of readCsv(source.stream)) {
       for (const { cells, raw } of chunk) {
         line = lines.next(raw);
         if (!columns) {
@@ -113,7 +183,7 @@ export async function importCsv(db: Db, workspaceId: number, kind: ImportKind, f
           continue;
         }
         if (cells.every((c) => c === '')) continue; // a row of empty cells: spreadsheet padding
-        rows++;
+        report.rows++;
         const built = rowToCall(kind, columns, cells);
         if (!built.ok) {
           reject({ line, ...(built.field === undefined ? {} : { field: built.field }), message: built.message });
@@ -134,32 +204,35 @@ export async function importCsv(db: Db, workspaceId: number, kind: ImportKind, f
             await maintainTables(db);
             nextMaintenance = writer.accepted * 2;
           }
+          if (opts.shouldStop && (await hook(opts.shouldStop))) {
+            report.stopped = true;
+            break reading;
+          }
         }
       }
-      progress.update(chunk[chunk.length - 1]!.bytes, rows);
+      report.bytes = chunk[chunk.length - 1]!.bytes;
+      if (opts.onProgress) await hook(() => opts.onProgress!(tally()));
     }
     if (!columns) throw new Error(`${file}: the file is empty (a header row is required)`);
     await writer.flush();
-    // Imported events are history: rebuild the lifecycle stages of the customers they
-    // touched, then bring their segment memberships up to date (as the segment worker does
-    // for events that arrive over HTTP).
-    const now = new Date();
-    await rebuildStages(db, workspaceId, [...writer.touched], { now, models: new ModelCache() });
-    const segments = new SegmentWorker(db, { sweepMs: 0, clock: () => now });
-    segments.touch(workspaceId, writer.touched);
-    await segments.idle();
   } catch (err) {
+    if (err === hookError) throw err;
     if (!(err instanceof CsvSyntaxError)) throw stopped(err, file, line, writer.accepted);
     if (!columns) throw new Error(`${file}: line 1: the header is not valid CSV: ${err.message}`);
     await writer.flush();
     reject({ line: lines.following, message: `not valid CSV, so the import stopped here and later lines were not read: ${err.message}` });
-  } finally {
-    progress.update(size, rows);
-    progress.stop();
-    source.destroy();
   }
+  // Imported events are history: rebuild the lifecycle stages of the customers they
+  // touched, then bring their segment memberships up to date (as the segment worker does
+  // for events that arrive over HTTP). Also after a stop: what was stored is consistent.
+  const now = new Date();
+  await rebuildStages(db, workspaceId, [...writer.touched], { now, models: new ModelCache() });
+  const segments = new SegmentWorker(db, { sweepMs: 0, clock: () => now });
+  segments.touch(workspaceId, writer.touched);
+  await segments.idle();
   report.accepted = writer.accepted;
   report.duplicates = writer.duplicates;
+  await opts.onProgress?.(tally());
   if (report.accepted > 0) await maintainTables(db); // fresh planner statistics (PGlite has no autovacuum)
   report.rejected.sort((a, b) => a.line - b.line);
   return report;

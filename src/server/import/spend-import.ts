@@ -44,6 +44,8 @@ export interface SpendImportOptions {
   chunk?: number;
   /** Errors listed in the result (default 1,000; the rest are counted). */
   maxErrors?: number;
+  /** The file's name in messages when `file` is not what the user calls it (an uploaded file's spool path). */
+  name?: string;
 }
 
 /**
@@ -69,8 +71,9 @@ export async function importSpend(db: Db, workspaceId: number, file: string, opt
 }
 
 /** One read of the file: every row checked, and handed to `write` in chunks while none was bad. */
-async function scan(file: string, opts: SpendImportOptions, chunk: number, write: ((rows: SpendRow[]) => Promise<void>) | null) {
-  const handle = await openFile(file);
+async function scan(path: string, opts: SpendImportOptions, chunk: number, write: ((rows: SpendRow[]) => Promise<void>) | null) {
+  const file = opts.name ?? path;
+  const handle = await openFile(path);
   const size = (await handle.stat()).size;
   const source = handle.createReadStream({ highWaterMark: 256 * 1024 });
   const progress = importProgress(file, size, opts.progress);

@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import { claimJob, finishJob, reportProgress, requeueJob, type Job } from './jobs.repo.js';
 
 /** Thrown from a job's progress report once the runner is stopping: the job ends there and is queued again. */
-class JobInterrupted extends Error {
+export class JobInterrupted extends Error {
   constructor() {
     super('the process is shutting down');
   }

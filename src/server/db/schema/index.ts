@@ -11,3 +11,4 @@ export * from './predictions.js';
 export * from './recommendations.js';
 export * from './health-scores.js';
 export * from './derived-work.js';
+export * from './imports.js';
