@@ -78,6 +78,10 @@ const EnvSchema = z.object({
       return list;
     }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Console lines: `text` (readable), `json` (pino's, one object a line), or `auto`: text on a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'text', 'json']).default('auto'),
+  /** Customers in the demo `tenure start` loads into an empty database (see `tenure demo --customers`). */
+  TENURE_DEMO_CUSTOMERS: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
 });
 
 /** An address, a CIDR range, or a name proxy-addr knows (loopback, linklocal, uniquelocal). */

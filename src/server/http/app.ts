@@ -46,6 +46,8 @@ import { stopAll, type StopPart } from '../jobs/shutdown.js';
 import { Poller } from '../jobs/poller.js';
 import { PREDICTION_SCHEDULE } from './prediction-schedule.js';
 import { trainChurn } from '../predict/churn-train.js';
+import { DemoTracker } from '../demo/demo-status.js';
+import { demoRoutes } from './routes/demo.routes.js';
 
 export interface AppDeps {
   db: Db;
@@ -92,6 +94,8 @@ export interface AppDeps {
   rateLimits?: Partial<RateLimits>;
   /** Whose X-Forwarded-For to believe, as Fastify's trustProxy (default false: nobody's; req.ip is the peer). */
   trustProxy?: boolean | number | string[];
+  /** The demo this process prepares in the background, for GET /api/demo/status (default: none). */
+  demo?: DemoTracker;
 }
 
 /** Build the HTTP server (not listening yet). */
@@ -209,12 +213,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   segments?.start();
   journeys?.start();
   jobs.start();
-  const analytics = deps.analyticsSyncMs === 0 ? null : analyticsSyncer(db, { pollMs: deps.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log });
+  const analytics = deps.analyticsSyncMs === 0 ? null : analyticsSyncer(db, { pollMs: deps.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log, paused: () => deps.demo?.preparing === true });
   analytics?.start();
   // Model refits and scores on their clocks: looked at every 5 minutes, first a minute after start.
   const periodic = new Poller(
     'prediction schedule',
     async () => {
+      // The demo being prepared makes its own predictions at its end; refits on half-loaded data would be wasted.
+      if (deps.demo?.preparing) return false;
       if ((await enqueueDueJobs(db, PREDICTION_SCHEDULE, new Date())) > 0) jobs.kick();
       return false;
     },
@@ -266,6 +272,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   predictionRoutes(app, { db, keys, jobs });
   workspaceRoutes(app, { db, keys });
   inboxSettingsRoutes(app, { db, keys });
+  demoRoutes(app, { keys, demo: deps.demo ?? new DemoTracker() });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The dashboard at `/`, and the JSON 404 for everything else.
   await registerDashboard(app, deps.dashboardDir);
