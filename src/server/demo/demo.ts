@@ -73,14 +73,19 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   const loaded = opts.shared ? await loadShared(db, workspaceId, n, seed, now, report, opts) : await loadExclusive(db, workspaceId, n, seed, now, report);
   opts.log?.info({ customers: loaded.customers, events: loaded.events }, 'demo data loaded');
   stopIfAsked();
-  // Fresh statistics for the planner (PGlite has no autovacuum to gather them).
-  await maintainTables(db);
+  // Fresh statistics for the planner (PGlite has no autovacuum to gather them). Shared: only
+  // ANALYZE (it samples; a VACUUM of the new events would hold the one PGlite session for
+  // seconds: the server's maintenance does it once the database is idle).
+  const maintain = () => (opts.shared ? db.query('ANALYZE').then(() => undefined) : maintainTables(db).then(() => undefined));
+  await maintain();
   await checkpoint(db);
   stopIfAsked();
   // Every customer's lifecycle history, replayed from the 18 months of events.
   const t1 = Date.now();
   report('stages', 0, loaded.customers);
-  const stages = await recomputeStages(db, workspaceId, { now: at, models: new ModelCache(), onProgress: (done, total) => (stopIfAsked(), report('stages', done, total)) });
+  // Shared: small chunks, so each transaction is short.
+  const stages = await recomputeStages(db, workspaceId, { now: at, models: new ModelCache(), chunk: opts.shared ? 250 : undefined, maintain: !opts.shared, onProgress: (done, total) => (stopIfAsked(), report('stages', done, total)) });
+  if (opts.shared) await maintain();
   opts.log?.info({ customers: stages.subjects, moves: stages.moves, seconds: (Date.now() - t1) / 1000 }, 'lifecycle stages computed');
   await checkpoint(db);
   stopIfAsked();
@@ -98,18 +103,19 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   if (opts.predictions !== false) {
     const t3 = Date.now();
     // The KPI facts first (CLV reads them), with progress: on the full demo this is most of the step.
-    report('predictions', 0, 4);
-    await syncFacts(db, { batch: 10_000, onProgress: (n) => (stopIfAsked(), report('predictions', Math.min(1, n / Math.max(1, loaded.events)), 4)) });
+    // Progress in hundredths of the step: facts 0–40, CLV 40–50, churn 50–80, health 80–100.
+    report('predictions', 0, 100);
+    await syncFacts(db, { batch: opts.shared ? 5_000 : 20_000, onProgress: (n) => (stopIfAsked(), report('predictions', 40 * Math.min(1, n / Math.max(1, loaded.events)), 100)) });
     await checkpoint(db);
-    report('predictions', 1, 4);
+    report('predictions', 40, 100);
     const clv = await scoreClv(db, workspaceId, { now: at });
-    report('predictions', 2, 4);
+    report('predictions', 50, 100);
     stopIfAsked();
-    const churn = await trainChurn(db, workspaceId, { now: at, onProgress: (done, total) => report('predictions', 2 + (total ? Math.min(1, done / total) : 0), 4) });
-    report('predictions', 3, 4);
+    const churn = await trainChurn(db, workspaceId, { now: at, onProgress: (done, total) => report('predictions', 50 + 30 * (total ? Math.min(1, done / total) : 0), 100) });
+    report('predictions', 80, 100);
     stopIfAsked();
-    const health = await computeHealth(db, workspaceId, { now: at, onProgress: (done, total) => report('predictions', 3 + (total ? Math.min(1, done / total) : 0), 4) });
-    report('predictions', 4, 4);
+    const health = await computeHealth(db, workspaceId, { now: at, batch: opts.shared ? 1_000 : undefined, onProgress: (done, total) => report('predictions', 80 + 20 * (total ? Math.min(1, done / total) : 0), 100) });
+    report('predictions', 100, 100);
     opts.log?.info(
       { clv: clv.ok ? clv.value.customers : clv.message, churnAuc: churn.ok ? churn.model.metrics.auc : churn.message, health: health.customers, seconds: (Date.now() - t3) / 1000 },
       'predictions computed',
@@ -119,7 +125,7 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   const journeys = await seedExampleJourneys(db, workspaceId, at);
   report('journeys', 1, 1);
   opts.log?.info({ journeys }, 'example journeys published');
-  await maintainTables(db);
+  await maintain();
   await checkpoint(db);
   bars.stop();
   return { ...loaded, stageMoves: stages.moves };
@@ -191,6 +197,9 @@ async function loadShared(db: Db, workspaceId: number, n: number, seed: number, 
       await new Promise((r) => setImmediate(r));
     }
     if (i % 200 === 0) await checkpointIfDue(db);
+    // Planner statistics as the tables grow (PGlite has no autovacuum): without them the
+    // admin API's queries pick plans made for empty tables while the demo loads.
+    if (i === 200 || (i > 0 && i % 2000 === 0)) await db.query('ANALYZE events, customers, identities');
   });
   await writeSpend(db, workspaceId, p.rng, acquired, p.start, now);
   report('data', p.times.length, p.times.length);
