@@ -133,6 +133,7 @@ try {
   const migrations = await s.when(/"msg":"database ready/);
   const portOpen = await until('port open', async () => ((await fetch(`${url}/health`)).status === 200 ? since() : undefined));
   loads.push(loadLine());
+  console.log(`  … build ${fmt(build)}, migrations ${fmt(migrations)}, port open ${fmt(portOpen)}`);
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(url + '/');
@@ -143,6 +144,7 @@ try {
   const overviewDrawn = since();
   const preparingShown = (await page.locator('.ov-demo').count()) > 0;
   await page.screenshot({ path: join(dir, 'overview-preparing.png') });
+  console.log(`  … overview drawn ${fmt(overviewDrawn)} (${preparingShown ? 'preparing' : 'KPIs'}); ${loadLine()}`);
 
   const status = async () => (await fetch(`${url}/api/demo/status`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as Promise<{ state: string; steps: Array<{ phase: string; seconds: number | null }> }>;
   const ready = await until('demo complete', async () => {
@@ -151,6 +153,7 @@ try {
     return v.state === 'ready' ? { t: since(), v } : undefined;
   });
   loads.push(loadLine());
+  console.log(`  … demo complete ${fmt(ready.t)}; ${loadLine()}`);
   // The page turns from "preparing" to the KPIs by itself (it polls the status).
   await page.waitForFunction(() => performance.getEntriesByName('tenure:overview-ready').length > 0, undefined, { timeout: LIMIT_S * 1000, polling: 200 });
   const overviewFull = since();
