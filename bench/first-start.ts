@@ -102,9 +102,16 @@ function npmStart(port: number): Started {
 async function stop(s: Started): Promise<void> {
   if (s.child.exitCode !== null) return;
   const exited = new Promise((r) => s.child.once('exit', r));
-  process.kill(-s.child.pid!, 'SIGTERM');
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-s.child.pid!, sig);
+    } catch {
+      /* the group is gone already */
+    }
+  };
+  signal('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-  if (s.child.exitCode === null) process.kill(-s.child.pid!, 'SIGKILL');
+  if (s.child.exitCode === null) signal('SIGKILL');
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, limitS = LIMIT_S): Promise<T> {
@@ -168,7 +175,9 @@ try {
   const port2 = await until('port open (second start)', async () => ((await fetch(`${url}/health`)).status === 200 ? (performance.now() - s2.t0) / 1000 : undefined));
   await stop(s2);
 
-  const demoLine = /"msg":"demo ready[^"]*".*?"customers":(\d+).*?"events":(\d+)/.exec(s.output());
+  const readyLine = s.output().split('\n').find((l) => l.includes('"demo ready'));
+  const readyLog = readyLine ? (JSON.parse(readyLine) as { customers?: number; events?: number }) : {};
+  const demoLine = readyLine ? [readyLine, readyLog.customers, readyLog.events] : null;
   console.log(`\nfirst npm start (fresh clone, empty database; demo ${demoLine ? `${demoLine[1]} customers, ${demoLine[2]} events` : '?'}):`);
   console.log(`  build              ${fmt(build)}`);
   console.log(`  migrations         ${fmt(migrations)}`);
