@@ -82,6 +82,13 @@ const EnvSchema = z.object({
       return list;
     }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Console lines: `text` (readable), `json` (pino's, one object a line), or `auto`: text on a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'text', 'json']).default('auto'),
+  /**
+   * Customers in the demo `tenure start` loads into an empty database (see `tenure demo --customers`).
+   * 5,000 (~0.5M events, a data dir of about half a GB) rather than `tenure demo`'s 10,000 (~1M, ~0.95 GB).
+   */
+  TENURE_DEMO_CUSTOMERS: z.coerce.number().int().min(10).max(1_000_000).default(5_000),
 });
 
 /** An address, a CIDR range, or a name proxy-addr knows (loopback, linklocal, uniquelocal). */

@@ -14,6 +14,8 @@ import { importCsv, type ImportKind } from './import/csv-import.js';
 import { importSpend, spendSummaryLine } from './import/spend-import.js';
 import { dataDirHolder, importThroughApi } from './import/api-import.js';
 import { seedDemo, isEmpty } from './demo/demo.js';
+import { DemoTracker, describeDemoStatus } from './demo/demo-status.js';
+import { prepareDemoInBackground, type BackgroundDemo } from './demo/demo-background.js';
 import { startMaintenance } from './db/maintenance.js';
 import { rotateKeys } from './workspaces/rotate.js';
 import cliProgress from 'cli-progress';
@@ -84,10 +86,9 @@ function positiveInt(v: string): number {
 async function serve(config: Config, log: Logger, opts: { port?: number; host?: string; seedIfEmpty: boolean }): Promise<void> {
   onUnhandledRejection(log);
   const { db, workspace, generated } = await openRuntime(config, log);
-  if (opts.seedIfEmpty && config.TENURE_DEMO !== 'false' && (await isEmpty(db, workspace.id))) {
-    log.info('empty database: generating demo data (set TENURE_DEMO=false to skip)');
-    await seedDemo(db, workspace.id, { progress: process.stderr.isTTY === true, log });
-  }
+  // An empty database gets the demo, prepared in the background once the server listens.
+  const demoWanted = opts.seedIfEmpty && config.TENURE_DEMO !== 'false' && (await isEmpty(db, workspace.id));
+  const tracker = new DemoTracker();
   const listenPort = opts.port ?? config.PORT;
   const host = opts.host ?? config.HOST;
   const senders = sendersFromConfig(config);
@@ -107,17 +108,28 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     rateLimits: { ingestPerSecond: config.TENURE_RATE_LIMIT_INGEST_PER_SECOND, ingestIpPerSecond: config.TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND, authFailuresPerMinute: config.TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE },
     trustProxy: config.TRUST_PROXY,
     imports: { maxBytes: config.TENURE_IMPORT_MAX_MB * 2 ** 20, dir: config.TENURE_IMPORT_DIR },
+    demo: tracker,
   });
   const stopMaintenance = await startMaintenance(db, log);
   const address = await app.listen({ port: listenPort, host });
   log.info({ address, database: db.kind }, `Tenure is listening on ${address}: dashboard at ${address}/ (sign in with the admin key), API reference at ${address}/openapi.json`);
   printGeneratedKeys(generated, address);
+  let demo: BackgroundDemo | null = null;
+  if (demoWanted) {
+    log.info(`empty database: preparing a demo business with ${config.TENURE_DEMO_CUSTOMERS.toLocaleString('en-US')} customers in the background (the dashboard shows its progress; set TENURE_DEMO=false to skip)`);
+    demo = prepareDemoInBackground(db, workspace.id, log, { customers: config.TENURE_DEMO_CUSTOMERS, tracker });
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     exitAfterGrace(log);
+    if (demo) {
+      // It stops between two batches; a long statement in hand is left to the database close.
+      demo.stop();
+      await Promise.race([demo.done, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    }
     stopMaintenance();
     await app.close();
     senders.close();
@@ -141,7 +153,7 @@ async function main(): Promise<void> {
   }
   // The server logs to standard output; commands that print results keep it for those.
   const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
-  const log = createLogger(config.LOG_LEVEL, { stderr: command !== 'serve' && command !== 'start' });
+  const log = createLogger(config.LOG_LEVEL, { stderr: command !== 'serve' && command !== 'start', format: config.LOG_FORMAT });
   const program = new Command('tenure').description('Tenure: customer lifecycle management').showHelpAfterError();
 
   program
@@ -284,7 +296,22 @@ async function main(): Promise<void> {
       printGeneratedKeys(generated);
       try {
         const t0 = performance.now();
-        const r = await seedDemo(db, workspace.id, { customers: o.customers, seed: o.seed, progress: o.progress && process.stderr.isTTY === true, log });
+        const bars = o.progress && process.stderr.isTTY === true;
+        // Without bars, a line per step and every 2,000 customers.
+        const tracker = new DemoTracker();
+        tracker.start();
+        let last = '';
+        const onProgress = bars
+          ? undefined
+          : (phase: Parameters<DemoTracker['progress']>[0], done: number, total: number) => {
+              tracker.progress(phase, done, total);
+              const key = `${phase}:${phase === 'data' ? Math.floor(done / 2000) : ''}`;
+              if (key !== last) {
+                last = key;
+                log.info(describeDemoStatus(tracker.view()));
+              }
+            };
+        const r = await seedDemo(db, workspace.id, { customers: o.customers, seed: o.seed, progress: bars, log, onProgress });
         process.stdout.write(`demo data: ${r.customers} customers, ${r.events} events, ${r.stageMoves} lifecycle moves in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
       } finally {
         await db.close();

@@ -32,6 +32,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       },
       { waitMs: config.DATABASE_WAIT_SECONDS * 1000, log },
     );
+    log.info({ database: db.kind }, 'database ready (migrations applied)');
     return { db, workspace, generated };
   } catch (err) {
     await db.close().catch(() => undefined);

@@ -20,13 +20,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `tenure serve` in a child process (real process, real port), started from the TypeScript sources. */
+/** `tenure serve` (or `command`, e.g. `start`) in a child process (real process, real port), started from the TypeScript sources. */
 export async function spawnServer(
   env: Record<string, string>,
   port: number,
   nodeArgs: string[] = [],
+  command: 'serve' | 'start' = 'serve',
 ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, 'serve', '--port', String(port)], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, command, '--port', String(port)], {
     env: { ...process.env, LOG_LEVEL: 'warn', TENURE_DEMO: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

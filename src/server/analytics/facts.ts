@@ -244,13 +244,16 @@ export async function noteMergeForAnalytics(tx: Queryable, workspaceId: number, 
  * behind the burst rather than beside it. Ingestion at full speed on PostgreSQL, two cores
  * (bench/ingest.ts): ~8.0k events/s with the sync draining flat out, ~9k resting like this,
  * ~12.2k with it off (TENURE_ANALYTICS_SYNC_SECONDS=0).
- * A metric request syncs in full first, so what it shows is never behind.
+ * A metric request syncs in full first, so what it shows is never behind. `paused`: skip
+ * passes while it says so (the next poll after it stops saying so catches up).
  */
-export function analyticsSyncer(db: Db, opts: { pollMs: number; log?: Logger }): Poller {
+export function analyticsSyncer(db: Db, opts: { pollMs: number; log?: Logger; paused?: () => boolean }): Poller {
   const batch = db.kind === 'pglite' ? 5_000 : 20_000;
   return new Poller(
     'analytics sync',
     async () => {
+      // Held back while a bulk load (the demo) writes: the load syncs in full when it is done.
+      if (opts.paused?.()) return false;
       const t0 = performance.now();
       const { more } = await syncFacts(db, { batch, maxPasses: 1 });
       if (more) await new Promise((r) => setTimeout(r, Math.min(2_000, 3 * (performance.now() - t0))));

@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import type { Db, Queryable } from './client.js';
+import { checkpointIfDue } from './checkpoint.js';
 import type { PgliteSession } from './pglite-client.js';
 
 /** What one maintenance pass did to one table. */
@@ -75,8 +76,10 @@ export async function startMaintenance(db: Db, log: Logger, opts: { checkEveryMs
     running = true;
     lastPass = now;
     maintainTables(db, { skip: (table) => now - (lastRun.get(table) ?? 0) < perTableMs })
-      .then((done) => {
+      .then(async (done) => {
         for (const d of done) lastRun.set(d.table, now);
+        // PGlite never checkpoints by itself: its WAL would grow with every write until it closes.
+        if (await checkpointIfDue(db)) log.debug('database checkpoint');
         if (done.length > 0) log.debug({ done }, 'database maintenance');
       })
       .catch((err: unknown) => log.warn({ err }, 'database maintenance failed; will try again'))

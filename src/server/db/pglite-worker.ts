@@ -12,10 +12,18 @@ import { RESULT_NOT_TRANSFERABLE, type WorkerReply, type WorkerRequest } from '.
 const port = parentPort!;
 const { dir } = workerData as { dir: string };
 
+/**
+ * PGlite runs Postgres single-user, where no checkpoint is ever triggered by WAL volume;
+ * an explicit CHECKPOINT (see db/checkpoint.ts) then keeps up to max_wal_size of old
+ * segments for reuse. Postgres's default of 1 GB made a fresh demo data dir 1 GB larger
+ * than its data; 64 MB keeps the WAL near that after each checkpoint.
+ */
+const WAL_PARAMS = ['-c', 'max_wal_size=64MB', '-c', 'min_wal_size=32MB'];
+
 let db: PGlite;
 try {
   // int8 and numeric as JS numbers, as the pg driver is set up in client.ts.
-  db = await PGlite.create(dir, { parsers: { 20: (v: string) => Number(v), 1700: (v: string) => Number(v) } });
+  db = await PGlite.create(dir, { parsers: { 20: (v: string) => Number(v), 1700: (v: string) => Number(v) }, startParams: [...PGlite.defaultStartParams, ...WAL_PARAMS] });
   port.postMessage({ id: 0, result: 'ready' } satisfies WorkerReply);
 } catch (err) {
   port.postMessage({ id: 0, error: errorFields(err) } satisfies WorkerReply);

@@ -7,26 +7,41 @@ import { Rng } from './rng.js';
 import { acquisitionTimes, simulateCustomer, type SimulationEnv } from './simulate.js';
 import { DemoWriter } from './write.js';
 import { maintainTables } from '../db/maintenance.js';
+import { checkpoint, checkpointIfDue } from '../db/checkpoint.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
 import { recomputeStages } from '../lifecycle/stage-service.js';
 import { seedExampleSegments } from '../segments/examples.js';
 import { runRfm } from '../segments/rfm.js';
 import { computeRecommendations } from '../predict/recommend.js';
 import { scoreClv } from '../predict/clv-scores.js';
+import { syncFacts } from '../analytics/facts.js';
 import { trainChurn } from '../predict/churn-train.js';
 import { computeHealth } from '../predict/health-compute.js';
 import { seedExampleJourneys } from './example-journeys.js';
+import type { DemoProgress } from './demo-status.js';
 
 export interface DemoOptions {
   /** Known (signed-up) customers; anonymous-only visitors come on top (15%). Default 10,000. */
   customers?: number;
   seed?: number;
+  /** Draw progress bars on standard error (the CLI on a terminal). */
   progress?: boolean;
   log?: Logger;
   /** End of the generated 18 months (default: now). */
   now?: Date;
   /** Fit CLV, train churn risk and score health at the end, as the schedule would (default true). */
   predictions?: boolean;
+  /** Called as each step advances (see DemoTracker). */
+  onProgress?: DemoProgress;
+  /** Stops the preparation between two batches (the batches already committed stay). */
+  signal?: AbortSignal;
+  /**
+   * The database serves other work meanwhile (a server that is already listening): load
+   * in short transactions, one per batch, with the indexes in place, so ingestion, the
+   * admin API and /health are never held up by more than one batch. Default false: one
+   * transaction, indexes rebuilt at the end (faster, all or nothing; `tenure demo`).
+   */
+  shared?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -47,84 +62,175 @@ export async function isEmpty(db: Queryable, workspaceId: number): Promise<boole
  * The same seed and `now` give the same data.
  */
 export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = {}): Promise<{ customers: number; events: number; stageMoves: number }> {
-  if (!(await isEmpty(db, workspaceId))) throw new Error('the workspace already has events; the demo only loads into an empty workspace');
+  // A shared load is started by a server that found the workspace empty before it listened (events may arrive since).
+  if (!opts.shared && !(await isEmpty(db, workspaceId))) throw new Error('the workspace already has events; the demo only loads into an empty workspace');
   const n = opts.customers ?? 10_000;
   const seed = opts.seed ?? 42;
   const now = (opts.now ?? new Date()).getTime();
+  const at = new Date(now);
+  const bars = new PhaseBars(opts.progress === true, opts.onProgress);
+  const report = bars.report;
+  const stopIfAsked = () => opts.signal?.throwIfAborted();
+  const loaded = opts.shared ? await loadShared(db, workspaceId, n, seed, now, report, opts) : await loadExclusive(db, workspaceId, n, seed, now, report);
+  opts.log?.info({ customers: loaded.customers, events: loaded.events }, 'demo data loaded');
+  stopIfAsked();
+  // Fresh statistics for the planner (PGlite has no autovacuum to gather them). Shared: only
+  // ANALYZE (it samples; a VACUUM of the new events would hold the one PGlite session for
+  // seconds: the server's maintenance does it once the database is idle).
+  const maintain = () => (opts.shared ? db.query('ANALYZE').then(() => undefined) : maintainTables(db).then(() => undefined));
+  await maintain();
+  await checkpoint(db);
+  stopIfAsked();
+  // The history's unsubscribes (another tool's) are honoured, as ingestion does for live events.
+  await applyStoredEmailSpecEvents(db, workspaceId);
+  // Every customer's lifecycle history, replayed from the 18 months of events.
+  const t1 = Date.now();
+  report('stages', 0, loaded.customers);
+  // Shared: small chunks, so each transaction is short.
+  const stages = await recomputeStages(db, workspaceId, { now: at, models: new ModelCache(), chunk: opts.shared ? 250 : undefined, maintain: !opts.shared, onProgress: (done, total) => (stopIfAsked(), report('stages', done, total)) });
+  if (opts.shared) await maintain();
+  opts.log?.info({ customers: stages.subjects, moves: stages.moves, seconds: (Date.now() - t1) / 1000 }, 'lifecycle stages computed');
+  await checkpoint(db);
+  stopIfAsked();
+  const t2 = Date.now();
+  report('segments', 0, 3);
+  const segments = await seedExampleSegments(db, workspaceId, at);
+  report('segments', 1, 3);
+  const rfm = await runRfm(db, workspaceId, at);
+  report('segments', 2, 3);
+  const recommended = await computeRecommendations(db, workspaceId, { now: at });
+  report('segments', 3, 3);
+  opts.log?.info({ segments, rfmBuyers: rfm.buyers, products: recommended.products, seconds: (Date.now() - t2) / 1000 }, 'example segments, RFM groups and recommendations computed');
+  stopIfAsked();
+  // Predictions, as the schedule would make them: CLV and churn risk, then health (which reads churn risk).
+  if (opts.predictions !== false) {
+    const t3 = Date.now();
+    // The KPI facts first (CLV reads them), with progress: on the full demo this is most of the step.
+    // Progress in hundredths of the step: facts 0–40, CLV 40–50, churn 50–80, health 80–100.
+    report('predictions', 0, 100);
+    await syncFacts(db, { batch: opts.shared ? 5_000 : 20_000, onProgress: (n) => (stopIfAsked(), report('predictions', 40 * Math.min(1, n / Math.max(1, loaded.events)), 100)) });
+    await checkpoint(db);
+    report('predictions', 40, 100);
+    const clv = await scoreClv(db, workspaceId, { now: at });
+    report('predictions', 50, 100);
+    stopIfAsked();
+    const churn = await trainChurn(db, workspaceId, { now: at, onProgress: (done, total) => report('predictions', 50 + 30 * (total ? Math.min(1, done / total) : 0), 100) });
+    report('predictions', 80, 100);
+    stopIfAsked();
+    const health = await computeHealth(db, workspaceId, { now: at, batch: opts.shared ? 1_000 : undefined, onProgress: (done, total) => report('predictions', 80 + 20 * (total ? Math.min(1, done / total) : 0), 100) });
+    report('predictions', 100, 100);
+    opts.log?.info(
+      { clv: clv.ok ? clv.value.customers : clv.message, churnAuc: churn.ok ? churn.model.metrics.auc : churn.message, health: health.customers, seconds: (Date.now() - t3) / 1000 },
+      'predictions computed',
+    );
+  }
+  report('journeys', 0, 1);
+  const journeys = await seedExampleJourneys(db, workspaceId, at);
+  report('journeys', 1, 1);
+  opts.log?.info({ journeys }, 'example journeys published');
+  await maintain();
+  await checkpoint(db);
+  bars.stop();
+  return { ...loaded, stageMoves: stages.moves };
+}
+
+/** The customers to simulate: acquisition times, and which are anonymous visitors only. */
+function plan(n: number, seed: number, now: number) {
   const start = now - Math.round((DEMO_MONTHS * 365.25 * DAY) / 12);
   const rng = new Rng(seed);
   const visitors = Math.round(n * 0.15);
   const times = acquisitionTimes(rng, n + visitors, start, now);
   const visitorSlots = new Set<number>();
   while (visitorSlots.size < visitors) visitorSlots.add(Math.floor(rng.next() * times.length));
-
   const env: SimulationEnv = { start, now, companies: Math.max(1, Math.round(n / 20)), promoters: [], referralCompletions: [] };
-  // All or nothing: one transaction. On an empty embedded database the event indexes are
-  // dropped for the load and rebuilt at the end (a sorted build is several times cheaper
-  // than 1M incremental inserts); a crash rolls the drop back with everything else.
-  const loaded = await db.transaction(async (tx) => {
-    const rebuild = db.kind === 'pglite' && (await tableIsEmpty(tx, 'events')) ? await dropIndexes(tx, 'events') : null;
-    const writer = new DemoWriter(tx, db.kind === 'pglite', workspaceId, seed);
+  return { start, rng, times, visitorSlots, env };
+}
+
+/** Simulate every customer into `writer`; `afterEach` runs after each (flushes, checkpoints, progress). */
+async function simulateAll(p: ReturnType<typeof plan>, writer: DemoWriter, seed: number, afterEach: (i: number) => Promise<void>): Promise<Map<string, number>> {
   const acquired = new Map<string, number>();
-  const bar = opts.progress ? new cliProgress.SingleBar({ format: 'demo data |{bar}| {percentage}% | {value}/{total} customers | {events} events | {eta_formatted} left' }, cliProgress.Presets.shades_classic) : null;
-  bar?.start(times.length, 0, { events: 0 });
-  const t0 = Date.now();
-  for (let i = 0; i < times.length; i++) {
-    const c = simulateCustomer(rng, i, times[i]!, env, visitorSlots.has(i));
-    if (c.promoter && c.userId) env.promoters.push({ userId: c.userId, index: i, since: c.acquiredAt + 31 * DAY });
+  for (let i = 0; i < p.times.length; i++) {
+    const c = simulateCustomer(p.rng, i, p.times[i]!, p.env, p.visitorSlots.has(i));
+    if (c.promoter && c.userId) p.env.promoters.push({ userId: c.userId, index: i, since: c.acquiredAt + 31 * DAY });
     if (c.userId) {
       const key = `${new Date(c.acquiredAt).toISOString().slice(0, 10)}|${c.channel}`;
       acquired.set(key, (acquired.get(key) ?? 0) + 1);
     }
     await writer.add(c);
-    if (bar && i % 50 === 0) bar.update(i, { events: writer.eventsWritten });
-    else if (!bar && opts.log && i > 0 && i % 2000 === 0) opts.log.info({ customers: i, of: times.length, events: writer.eventsWritten }, 'demo data');
+    await afterEach(i);
   }
-  for (const [k, r] of env.referralCompletions.entries()) {
+  for (const [k, r] of p.env.referralCompletions.entries()) {
     await writer.addLate(r.referrerIndex, `demo-${seed}-ref-${k}`, `cus_${String(r.referrerIndex).padStart(6, '0')}`, 'Referral Completed', r.ts, { referred_user_id: r.referredUserId });
   }
   await writer.finish();
-  await writeSpend(tx, workspaceId, rng, acquired, start, now);
-  if (rebuild) await rebuild();
-  bar?.update(times.length, { events: writer.eventsWritten });
-  bar?.stop();
-  opts.log?.info({ customers: writer.customersWritten, events: writer.eventsWritten, seconds: (Date.now() - t0) / 1000 }, 'demo data loaded');
+  return acquired;
+}
+
+/**
+ * All or nothing: one transaction. On an empty embedded database the event indexes are
+ * dropped for the load and rebuilt at the end (a sorted build is several times cheaper
+ * than 1M incremental inserts); a crash rolls the drop back with everything else.
+ */
+async function loadExclusive(db: Db, workspaceId: number, n: number, seed: number, now: number, report: DemoProgress): Promise<{ customers: number; events: number }> {
+  return db.transaction(async (tx) => {
+    const p = plan(n, seed, now);
+    const rebuild = db.kind === 'pglite' && (await tableIsEmpty(tx, 'events')) ? await dropIndexes(tx, 'events') : null;
+    const writer = new DemoWriter(tx, db.kind === 'pglite', workspaceId, seed);
+    report('data', 0, p.times.length);
+    const acquired = await simulateAll(p, writer, seed, async (i) => {
+      if (i % 50 === 0) report('data', i, p.times.length);
+    });
+    await writeSpend(tx, workspaceId, p.rng, acquired, p.start, now);
+    if (rebuild) await rebuild();
+    report('data', p.times.length, p.times.length);
+    return { customers: writer.customersWritten, events: writer.eventsWritten };
+  });
+}
+
+/** Batch by batch, each in its own short transaction, while the server serves (see DemoOptions.shared). */
+async function loadShared(db: Db, workspaceId: number, n: number, seed: number, now: number, report: DemoProgress, opts: DemoOptions): Promise<{ customers: number; events: number }> {
+  const p = plan(n, seed, now);
+  const writer = new DemoWriter(db, db.kind === 'pglite', workspaceId, seed, 2000, (write) => db.transaction(write));
+  report('data', 0, p.times.length);
+  const acquired = await simulateAll(p, writer, seed, async (i) => {
+    if (i % 50 === 0) {
+      opts.signal?.throwIfAborted();
+      report('data', i, p.times.length);
+      // Let requests waiting for the database in before the next batch.
+      await new Promise((r) => setImmediate(r));
+    }
+    if (i % 200 === 0) await checkpointIfDue(db);
+    // Planner statistics as the tables grow (PGlite has no autovacuum): without them the
+    // admin API's queries pick plans made for empty tables while the demo loads.
+    if (i === 200 || (i > 0 && i % 2000 === 0)) await db.query('ANALYZE events, customers, identities');
+  });
+  await writeSpend(db, workspaceId, p.rng, acquired, p.start, now);
+  report('data', p.times.length, p.times.length);
   return { customers: writer.customersWritten, events: writer.eventsWritten };
-  });
-  // Fresh statistics for the planner (PGlite has no autovacuum to gather them).
-  await maintainTables(db);
-  // The history's unsubscribes (another tool's) are honoured, as ingestion does for live events.
-  await applyStoredEmailSpecEvents(db, workspaceId);
-  // Every customer's lifecycle history, replayed from the 18 months of events.
-  const stageBar = opts.progress ? new cliProgress.SingleBar({ format: 'lifecycle stages |{bar}| {percentage}% | {value}/{total} customers | {eta_formatted} left' }, cliProgress.Presets.shades_classic) : null;
-  const t1 = Date.now();
-  const stages = await recomputeStages(db, workspaceId, {
-    now: new Date(now),
-    models: new ModelCache(),
-    onProgress: (done, total) => (done === 0 ? stageBar?.start(total, 0) : stageBar?.update(done)),
-  });
-  stageBar?.stop();
-  opts.log?.info({ customers: stages.subjects, moves: stages.moves, seconds: (Date.now() - t1) / 1000 }, 'lifecycle stages computed');
-  const t2 = Date.now();
-  const segments = await seedExampleSegments(db, workspaceId, new Date(now));
-  const rfm = await runRfm(db, workspaceId, new Date(now));
-  const recommended = await computeRecommendations(db, workspaceId, { now: new Date(now) });
-  opts.log?.info({ segments, rfmBuyers: rfm.buyers, products: recommended.products, seconds: (Date.now() - t2) / 1000 }, 'example segments, RFM groups and recommendations computed');
-  // Predictions, as the schedule would make them: CLV and churn risk, then health (which reads churn risk).
-  if (opts.predictions !== false) {
-    const t3 = Date.now();
-    const clv = await scoreClv(db, workspaceId, { now: new Date(now) });
-    const churn = await trainChurn(db, workspaceId, { now: new Date(now) });
-    const health = await computeHealth(db, workspaceId, { now: new Date(now) });
-    opts.log?.info(
-      { clv: clv.ok ? clv.value.customers : clv.message, churnAuc: churn.ok ? churn.model.metrics.auc : churn.message, health: health.customers, seconds: (Date.now() - t3) / 1000 },
-      'predictions computed',
-    );
+}
+
+/** Progress bars on a terminal (one per step) and the caller's progress callback. */
+class PhaseBars {
+  private bar: cliProgress.SingleBar | null = null;
+  private phase: string | null = null;
+  constructor(
+    private readonly draw: boolean,
+    private readonly onProgress?: DemoProgress,
+  ) {}
+  readonly report: DemoProgress = (phase, done, total) => {
+    this.onProgress?.(phase, done, total);
+    if (!this.draw) return;
+    if (phase !== this.phase) {
+      this.bar?.stop();
+      this.phase = phase;
+      this.bar = new cliProgress.SingleBar({ format: `${phase.padEnd(11)} |{bar}| {percentage}% | {value}/{total} | {eta_formatted} left` }, cliProgress.Presets.shades_classic);
+      this.bar.start(total, done);
+    } else this.bar?.update(Math.round(done));
+  };
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
   }
-  const journeys = await seedExampleJourneys(db, workspaceId, new Date(now));
-  opts.log?.info({ journeys }, 'example journeys published');
-  await maintainTables(db);
-  return { ...loaded, stageMoves: stages.moves };
 }
 
 async function tableIsEmpty(db: Queryable, table: string): Promise<boolean> {

@@ -32,6 +32,8 @@ export class DemoWriter {
     private readonly workspaceId: number,
     private readonly seed: number,
     private readonly flushEvery = 5000,
+    /** Runs each batch's writes (default: directly on `db`; a shared database passes one transaction per batch). */
+    private readonly inBatch: (write: (tx: Queryable) => Promise<void>) => Promise<void> = (write) => write(db),
   ) {}
 
   async add(c: DemoCustomer): Promise<void> {
@@ -76,10 +78,12 @@ export class DemoWriter {
     this.eventCustomers = [];
     this.groups = [];
     if (events.length === 0 && profiles.length === 0) return;
-    await saveProfiles(this.db, this.workspaceId, profiles);
-    await saveIdentities(this.db, this.workspaceId, identities, []);
-    await appendEvents(this.db, this.workspaceId, events, eventCustomers);
-    await applyGroups(this.db, this.workspaceId, groups);
+    await this.inBatch(async (tx) => {
+      await saveProfiles(tx, this.workspaceId, profiles);
+      await saveIdentities(tx, this.workspaceId, identities, []);
+      await appendEvents(tx, this.workspaceId, events, eventCustomers);
+      await applyGroups(tx, this.workspaceId, groups);
+    });
     this.eventsWritten += events.length;
     this.customersWritten += profiles.length;
   }

@@ -55,6 +55,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importRoutes, type ImportLimits } from './routes/imports.routes.js';
 import { importJob, importJobKind } from '../import/import-job.js';
+import { DemoTracker } from '../demo/demo-status.js';
+import { demoRoutes } from './routes/demo.routes.js';
 
 export interface AppDeps {
   db: Db;
@@ -110,6 +112,8 @@ export interface AppDeps {
   live?: LiveFeedOptions & LiveStreamOptions;
   /** CSV uploads (POST /api/imports): spool directory (default $TMPDIR/tenure-imports) and size limit (default 1 GiB). */
   imports?: Partial<ImportLimits>;
+  /** The demo this process prepares in the background, for GET /api/demo/status (default: none). */
+  demo?: DemoTracker;
 }
 
 /** Build the HTTP server (not listening yet). */
@@ -232,12 +236,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   segments?.start();
   journeys?.start();
   jobs.start();
-  const analytics = deps.analyticsSyncMs === 0 ? null : analyticsSyncer(db, { pollMs: deps.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log });
+  const analytics = deps.analyticsSyncMs === 0 ? null : analyticsSyncer(db, { pollMs: deps.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log, paused: () => deps.demo?.preparing === true });
   analytics?.start();
   // Model refits and scores on their clocks: looked at every 5 minutes, first a minute after start.
   const periodic = new Poller(
     'prediction schedule',
     async () => {
+      // The demo being prepared makes its own predictions at its end; refits on half-loaded data would be wasted.
+      if (deps.demo?.preparing) return false;
       if ((await enqueueDueJobs(db, PREDICTION_SCHEDULE, new Date())) > 0) jobs.kick();
       return false;
     },
@@ -299,6 +305,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits: { dir: deps.imports?.dir ?? join(tmpdir(), 'tenure-imports'), maxBytes: deps.imports?.maxBytes ?? 1024 * 2 ** 20 },
     onQueued: () => importJobs.kick(),
   });
+  demoRoutes(app, { keys, demo: deps.demo ?? new DemoTracker() });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The dashboard at `/`, and the JSON 404 for everything else.
   await registerDashboard(app, deps.dashboardDir);

@@ -111,6 +111,8 @@ export interface RecomputeOptions {
   /** Chunks in flight at once (default 2 on PostgreSQL: the database builds one while this process replays another; 1 on PGlite). */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** VACUUM/ANALYZE the rewritten tables at the end (default true; a caller that does its own maintenance passes false). */
+  maintain?: boolean;
 }
 
 /**
@@ -158,7 +160,7 @@ export async function recomputeStages(db: Db, workspaceId: number, opts: Recompu
   }
   // The history was rewritten: fresh planner statistics for the tables it lives in, now
   // rather than whenever autovacuum (if any: PGlite has none) gets to them.
-  await maintainTables(db, { skip: (table) => !REWRITTEN.has(table) });
+  if (opts.maintain !== false) await maintainTables(db, { skip: (table) => !REWRITTEN.has(table) });
   return { subjects: done, moves };
 }
 

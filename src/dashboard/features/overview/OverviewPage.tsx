@@ -15,6 +15,7 @@ import type { DistributionView, FlowsView, ModelResponse } from './lifecycle-typ
 import { useMetrics } from './queries.js';
 import { StageFunnel } from './StageFunnel.js';
 import { StageSankey } from './StageSankey.js';
+import { DemoPreparing, useDemoStatus } from './DemoPreparing.js';
 import './overview.css';
 
 /** Set once per page load: the first time every headline KPI has answered. */
@@ -44,9 +45,12 @@ export default function OverviewPage(_props: PageProps) {
   const tz = ws.timezone;
   const periods = useMemo(() => (tz ? periodsFor(days, tz) : null), [days, tz]);
 
-  const current = useMetrics(periods ? HEADLINE.map((k) => ({ name: k.name, from: periods.from, to: periods.to })) : [], periods !== null);
-  const previous = useMetrics(periods ? HEADLINE.map((k) => ({ name: k.name, from: periods.prevFrom, to: periods.prevTo, interval: 'quarter' as const })) : [], periods !== null);
-  const allSettled = periods !== null && current.length > 0 && [...current, ...previous].every((q) => !q.isPending);
+  // While the server prepares the demo, its numbers are not final: nothing is asked for until it is ready.
+  const demo = useDemoStatus();
+  const live = periods !== null && demo.settled && !demo.preparing;
+  const current = useMetrics(periods ? HEADLINE.map((k) => ({ name: k.name, from: periods.from, to: periods.to })) : [], live);
+  const previous = useMetrics(periods ? HEADLINE.map((k) => ({ name: k.name, from: periods.prevFrom, to: periods.prevTo, interval: 'quarter' as const })) : [], live);
+  const allSettled = live && current.length > 0 && [...current, ...previous].every((q) => !q.isPending);
 
   // The charts and the other metrics wait until the headline KPIs have answered once, so
   // they neither queue before them in the browser's few connections nor block the main thread.
@@ -67,7 +71,15 @@ export default function OverviewPage(_props: PageProps) {
   const flows = useApi<FlowsView>(flowRange ? '/api/lifecycle/flows' : null, flowRange, { keepPrevious: true, enabled: rest && flowRange !== undefined });
 
   if (ws.error) return <ErrorNote error={ws.error} retry={() => void ws.query.refetch()} />;
-  if (!periods) return <Loading label="Loading the workspace…" />;
+  if (!periods || !demo.settled) return <Loading label="Loading the workspace…" />;
+  if (demo.preparing && demo.status) {
+    return (
+      <div className="ov-page">
+        <PageHeader title="Overview" subtitle={<span className="muted">Your demo workspace is being prepared</span>} />
+        <DemoPreparing status={demo.status} />
+      </div>
+    );
+  }
 
   return (
     <div className="ov-page">
