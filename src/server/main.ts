@@ -1,10 +1,4 @@
 #!/usr/bin/env node
-import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { getSegment } from './segments/segments.repo.js';
-import { membersCsv } from './segments/segments.service.js';
-import { importList, type ListMode } from './segments/static-lists.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -18,20 +12,16 @@ import { DemoTracker, describeDemoStatus } from './demo/demo-status.js';
 import { prepareDemoInBackground, type BackgroundDemo } from './demo/demo-background.js';
 import { startMaintenance } from './db/maintenance.js';
 import { rotateKeys } from './workspaces/rotate.js';
-import cliProgress from 'cli-progress';
-import { getModel, ModelCache } from './lifecycle/models.repo.js';
-import { recomputeStages } from './lifecycle/stage-service.js';
-import { stageDistribution } from './lifecycle/stages.read.js';
 import { describeChannels, sendersFromConfig } from './channels/senders.js';
 import { JourneyWorker } from './journeys/journey-worker.js';
 import { analyticsSyncer } from './analytics/facts.js';
-import { buildReport, reportCsv, reportMarkdown } from './analytics/report.js';
 import { StageWorker } from './lifecycle/stage-worker.js';
 import { SegmentWorker } from './segments/segment-worker.js';
 import { addPredictClvCommand } from './predict/clv-command.js';
 import { addPredictChurnCommand } from './predict/churn-command.js';
 import { describeDbError, isDbUnavailable } from './db/db-errors.js';
 import { stopAll, type StopPart } from './jobs/shutdown.js';
+import { addDataCommands } from './cli/data-commands.js';
 
 /** A stop that has not finished after this long (a stuck database call, a hung connection) exits anyway. */
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -318,100 +308,7 @@ async function main(): Promise<void> {
       }
     });
 
-  const stages = program.command('stages').description('lifecycle stages');
-  stages
-    .command('recompute')
-    .description("rebuild every customer's (and account's) stage history from the events under the current model")
-    .option('--no-progress', 'do not draw a progress bar')
-    .action(async (o: { progress: boolean }) => {
-      const { db, workspace } = await openRuntime(config, log);
-      try {
-        const bar = o.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'stages |{bar}| {percentage}% | {value}/{total} | {eta_formatted} left' }, cliProgress.Presets.shades_classic) : null;
-        const t0 = performance.now();
-        const r = await recomputeStages(db, workspace.id, {
-          now: new Date(),
-          models: new ModelCache(),
-          onProgress: (done, total) => (done === 0 ? bar?.start(total, 0) : bar?.update(done)),
-        });
-        bar?.stop();
-        const seconds = (performance.now() - t0) / 1000;
-        process.stdout.write(`stages recomputed: ${r.subjects} customers and accounts, ${r.moves} moves in ${seconds.toFixed(1)} s\n`);
-        const { model } = await getModel(db, workspace.id);
-        const dist = await stageDistribution(db, workspace.id, model, 'customer');
-        for (const s of dist.stages) process.stdout.write(`  ${s.key.padEnd(16)} ${String(s.count).padStart(9)}\n`);
-      } finally {
-        await db.close();
-      }
-    });
-
-  program
-    .command('report')
-    .description('print a KPI report: every metric over [from, to) with its change against the period of the same length before')
-    .requiredOption('--from <day>', 'first day, YYYY-MM-DD')
-    .requiredOption('--to <day>', 'first day not counted, YYYY-MM-DD')
-    .option('--format <format>', 'md, csv or json', 'md')
-    .action(async (o: { from: string; to: string; format: string }) => {
-      if (!['md', 'csv', 'json'].includes(o.format)) {
-        process.stderr.write(`--format must be md, csv or json, not "${o.format}"\n`);
-        process.exitCode = 2;
-        return;
-      }
-      const { db, workspace } = await openRuntime(config, log);
-      try {
-        const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'report |{bar}| {value}/{total} metrics' }, cliProgress.Presets.shades_classic) : null;
-        bar?.start(1, 0);
-        const r = await buildReport(db, workspace.id, o.from, o.to, { onMetric: (done, total) => (bar?.setTotal(total), bar?.update(done)) });
-        bar?.stop();
-        if (!r.ok) {
-          process.stderr.write(`--${r.error.field ?? 'from'}: ${r.error.message}\n`);
-          process.exitCode = 2;
-          return;
-        }
-        process.stdout.write(o.format === 'json' ? `${JSON.stringify(r.value, null, 2)}\n` : o.format === 'csv' ? reportCsv(r.value) : reportMarkdown(r.value, workspace.name));
-      } finally {
-        await db.close();
-      }
-    });
-
-  const segments = program.command('segments').description('segments: export members, import static lists');
-  segments
-    .command('export')
-    .description("write a segment's members as CSV (customer_id, user_id, email, entered_at), streamed")
-    .argument('<id>', 'segment id (see GET /api/segments)')
-    .option('--out <file>', 'write to this file instead of standard output')
-    .option('--at <time>', 'members as of this past moment (ISO 8601)')
-    .action(async (id: string, o: { out?: string; at?: string }) => {
-      const at = o.at === undefined ? undefined : new Date(o.at);
-      if (at && Number.isNaN(at.getTime())) throw new InvalidArgumentError(`--at: "${o.at}" is not a date (use ISO 8601, e.g. 2026-01-31T00:00:00Z)`);
-      const { db, workspace } = await openRuntime(config, log);
-      try {
-        const seg = await getSegment(db, workspace.id, id);
-        if (!seg) throw new Error(`no segment "${id}"`);
-        const out = o.out ? createWriteStream(o.out) : process.stdout;
-        await pipeline(Readable.from(membersCsv(db, workspace.id, id, { at, scope: seg.scope })), out, { end: o.out !== undefined });
-      } finally {
-        await db.close();
-      }
-    });
-  segments
-    .command('import-list')
-    .description('make a static segment from a CSV file with a user_id, anonymous_id or id column')
-    .argument('<file>', 'CSV file with a header row')
-    .option('--name <name>', 'name of the new segment')
-    .option('--segment <id>', 'change this existing static segment instead')
-    .option('--mode <mode>', 'with --segment: replace | add | remove', 'replace')
-    .action(async (file: string, o: { name?: string; segment?: string; mode: string }) => {
-      if (!['replace', 'add', 'remove'].includes(o.mode)) throw new InvalidArgumentError(`--mode must be replace, add or remove, not "${o.mode}"`);
-      const { db, workspace } = await openRuntime(config, log);
-      try {
-        const r = await importList(db, workspace.id, file, { name: o.name, segmentId: o.segment, mode: o.mode as ListMode });
-        process.stdout.write(`${file}: segment ${r.segmentId}: ${r.ids} ids read, ${r.entered} entered, ${r.exited} left, ${r.unknownCount} match no customer\n`);
-        for (const u of r.unknown.slice(0, 50)) process.stdout.write(`  ${file}:${u.line}: no customer with userId or anonymousId "${u.id}"\n`);
-        if (r.unknownCount > 50) process.stdout.write(`  … and ${r.unknownCount - 50} more\n`);
-      } finally {
-        await db.close();
-      }
-    });
+  addDataCommands(program, config, log);
 
   const predict = program.command('predict').description('predictions from files, no database needed: CLV from purchase histories, churn risk from labelled customer tables');
   addPredictClvCommand(predict);
