@@ -100,8 +100,7 @@ function npmStart(port: number): Started {
 }
 
 async function stop(s: Started): Promise<void> {
-  if (s.child.exitCode !== null) return;
-  const exited = new Promise((r) => s.child.once('exit', r));
+  const exited = s.child.exitCode !== null ? Promise.resolve() : new Promise((r) => s.child.once('exit', r));
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-s.child.pid!, sig);
@@ -109,10 +108,25 @@ async function stop(s: Started): Promise<void> {
       /* the group is gone already */
     }
   };
+  // npm itself exits on the signal at once; the server under it may still be closing its
+  // database, so wait for the whole process group to be gone, not only npm.
+  const groupAlive = () => {
+    try {
+      process.kill(-s.child.pid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   signal('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-  if (s.child.exitCode === null) signal('SIGKILL');
+  await exited;
+  const deadline = performance.now() + 20_000;
+  while (groupAlive() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (groupAlive()) signal('SIGKILL');
 }
+
+/** An error that ends a wait at once (a process that exited will not answer later). */
+class Fatal extends Error {}
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, limitS = LIMIT_S): Promise<T> {
   const deadline = performance.now() + limitS * 1000;
@@ -120,8 +134,8 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, limitS = 
     try {
       const v = await f();
       if (v !== undefined) return v;
-    } catch {
-      /* not yet */
+    } catch (e) {
+      if (e instanceof Fatal) throw e; // not "not yet": give up now
     }
     if (performance.now() > deadline) throw new Error(`${what}: not within ${limitS} s`);
     await new Promise((r) => setTimeout(r, 100));
@@ -172,7 +186,10 @@ try {
   // Second start: nothing to build, demo already there.
   const s2 = npmStart(port);
   const build2 = await s2.when(/^build: nothing to do/);
-  const port2 = await until('port open (second start)', async () => ((await fetch(`${url}/health`)).status === 200 ? (performance.now() - s2.t0) / 1000 : undefined));
+  const port2 = await until('port open (second start)', async () => {
+    if (s2.child.exitCode !== null) throw new Fatal(`second npm start exited (${s2.child.exitCode}):\n${s2.output().slice(-2000)}`);
+    return (await fetch(`${url}/health`)).status === 200 ? (performance.now() - s2.t0) / 1000 : undefined;
+  });
   await stop(s2);
 
   const readyLine = s.output().split('\n').find((l) => l.includes('"demo ready'));
