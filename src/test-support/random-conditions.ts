@@ -13,6 +13,9 @@ export const DAY = 86_400_000;
 export const NUMBERS = [-2, -0.5, 0, 0.25, 1, 2.5, 3, 10, 100];
 export const STRINGS = ['', 'a', 'pro', 'free', 'pro plan', 'Pro'];
 export const EVENTS = ['Order Completed', 'Signed Up', 'Page Viewed'];
+/** Events whose activity depends on the definition: a delivery (never), an open (off by default), a click (on). */
+const NOT_ALWAYS_ACTIVITY = ['Email Delivered', 'Email Opened', 'Email Link Clicked'];
+const TYPES = ['track', 'track', 'track', 'track', 'page', 'tenure', 'identify'];
 export const CHANNELS = ['paid_search', 'organic_search', 'email', 'referral'];
 const SOURCES = ['google', 'newsletter'];
 const CAMPAIGNS = ['spring', 'winback'];
@@ -48,8 +51,11 @@ export function randomCustomer(r: Rng): CustomerFacts {
     // Mostly the past 60 days, on a 12-hour grid so events often fall exactly on a window's
     // edge; some in the future, which no condition may count.
     const offset = (r.chance(0.1) ? r.int(1, 4) : -r.int(0, 120)) * 12 * 3_600_000;
-    // Some events are Tenure's own (type `tenure`): matched by name, but not activity.
-    return { event: r.pick(EVENTS), timestamp: new Date(NOW.getTime() + offset), properties, type: r.chance(0.15) ? 'tenure' : 'track' };
+    // Some events are not activity (../server/rules/activity.ts): Tenure's own (type
+    // `tenure`), profile calls (`identify`), messages and their fate (`Email Delivered`),
+    // opens; all still matched by name. `page` and clicks are activity.
+    const event = r.chance(0.25) ? r.pick(NOT_ALWAYS_ACTIVITY) : r.pick(EVENTS);
+    return { event, timestamp: new Date(NOW.getTime() + offset), properties, type: r.pick(TYPES) };
   });
   const stage = r.chance(0.8) ? { key: r.pick(STAGES), since: new Date(NOW.getTime() - r.int(0, 8) * DAY) } : null;
   const segments = new Set(SEGMENTS.filter(() => r.chance(0.4)));

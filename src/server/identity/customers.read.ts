@@ -1,3 +1,4 @@
+import { activitySql } from '../rules/activity.js';
 import type { z } from 'zod';
 import type { AccountDetail, CustomerDetail, CustomerSummary } from '../../contracts/admin.js';
 import type { Queryable } from '../db/client.js';
@@ -17,10 +18,12 @@ export async function findCustomerId(db: Queryable, workspaceId: number, id: str
 }
 
 // First/last seen come from the events index (one probe each), never from a stored copy.
-// Tenure's own events (type `tenure`) are not the customer's activity.
+// Only the customer's activity counts (../rules/activity.ts): not Tenure's own events, profile
+// updates or messages sent to them.
+const ACTIVITY = activitySql('e');
 const SUMMARY_SQL = `c.id, c.user_id, c.created_at, c.traits, c.first_touch,
-  (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.type <> 'tenure') AS first_seen_at,
-  (SELECT max(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.type <> 'tenure') AS last_seen_at,
+  (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND ${ACTIVITY}) AS first_seen_at,
+  (SELECT max(e.timestamp) FROM events e WHERE e.customer_id = c.id AND ${ACTIVITY}) AS last_seen_at,
   st.stage, st.since AS stage_since, cr.risk AS churn_risk,
   COALESCE((SELECT array_agg(i.value ORDER BY i.created_at) FROM identities i
              WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.kind = 'anonymous'), '{}') AS anonymous_ids`;

@@ -1,3 +1,4 @@
+import { activitySql } from '../rules/activity.js';
 import { LOCK } from '../db/locks.js';
 import { leavesOf, type Condition } from '../../contracts/condition.js';
 import type { LifecycleModel } from '../../contracts/lifecycle.js';
@@ -56,7 +57,7 @@ export async function loadSubjectRows(db: Queryable, workspaceId: number, scope:
   return rows;
 }
 
-type EventTuple = [number, string | null, boolean, number, Record<string, unknown> | null];
+type EventTuple = [number, string | null, string, number, Record<string, unknown> | null];
 
 /**
  * Load the facts of customers (or accounts: their traits and every member's events) for
@@ -68,8 +69,8 @@ export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope
   const out = new Map<number, SubjectFacts>();
   if (ids.length === 0) return out;
   for (const s of await loadSubjectRows(db, workspaceId, scope, ids)) out.set(s.id, { traits: s.traits, events: [], userId: s.user_id, firstTouch: s.first_touch });
-  const filter = needs.activity ? `(e.type <> 'tenure' OR e.event = ANY($3::text[]))` : `e.event = ANY($3::text[])`;
-  const tuple = `json_build_array(floor(extract(epoch FROM e.timestamp) * 1000)::float8, e.event, e.type = 'tenure', e.id, CASE WHEN e.event = ANY($4::text[]) THEN e.properties END)`;
+  const filter = needs.activity ? `(${activitySql('e')} OR e.event = ANY($3::text[]))` : `e.event = ANY($3::text[])`;
+  const tuple = `json_build_array(floor(extract(epoch FROM e.timestamp) * 1000)::float8, e.event, e.type, e.id, CASE WHEN e.event = ANY($4::text[]) THEN e.properties END)`;
   const sql =
     scope === 'customer'
       ? `SELECT e.customer_id AS id, json_agg(${tuple} ORDER BY e.timestamp, e.id)::text AS ev FROM events e
@@ -81,7 +82,7 @@ export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope
     const f = out.get(r.id);
     if (!f) continue;
     f.events = (JSON.parse(r.ev) as EventTuple[]).map(
-      ([ms, event, tenure, id, properties]): FactEvent => ({ timestamp: new Date(ms), event, type: tenure ? 'tenure' : 'track', messageId: `#${id}`, properties: properties ?? {} }),
+      ([ms, event, type, id, properties]): FactEvent => ({ timestamp: new Date(ms), event, type, messageId: `#${id}`, properties: properties ?? {} }),
     );
   }
   if (needs.segments) {

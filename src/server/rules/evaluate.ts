@@ -1,11 +1,12 @@
 import { durationMs, type CompareOp, type Condition, type ValueTest, type Window } from '../../contracts/condition.js';
+import { isActivity } from './activity.js';
 
 /** One event as the in-memory evaluator sees it. */
 export interface FactEvent {
   event: string | null;
   timestamp: Date;
   properties: Record<string, unknown>;
-  /** Segment call type; `tenure` marks events Tenure wrote itself (not activity). Default `track`. */
+  /** Segment call type (`tenure`: written by Tenure itself). Default `track`. With `event`, decides whether the event is activity (./activity.ts). */
   type?: string;
   messageId?: string;
 }
@@ -59,14 +60,14 @@ interface Matches {
  */
 export class FactIndex {
   readonly events: FactEvent[];
-  /** Times of the customer's own events (not type `tenure`), ascending. */
+  /** Times of the customer's activity (./activity.ts), ascending. */
   readonly activity: number[];
   private readonly memo = new Map<number, Matches>();
 
   constructor(readonly facts: CustomerFacts) {
     this.events = [...facts.events].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     this.activity = [];
-    for (const e of this.events) if (e.type !== 'tenure') this.activity.push(e.timestamp.getTime());
+    for (const e of this.events) if (isActivity(e)) this.activity.push(e.timestamp.getTime());
   }
 
   /** Events of `leaf` named `name` passing `where`, with `property`'s numeric value when given. */

@@ -1,6 +1,7 @@
 import { durationMs, leavesOf, type CompareOp, type Condition, type Window } from '../../contracts/condition.js';
 import type { Queryable } from '../db/client.js';
 import type { FactEvent } from './evaluate.js';
+import { activitySql } from './activity.js';
 import { loadSubjectRows, type Scope, type SubjectFacts } from '../lifecycle/stages.repo.js';
 
 /**
@@ -108,7 +109,7 @@ export function momentPlan(conditions: Condition[], now: Date): MomentPlan {
   return plan;
 }
 
-type EventTuple = [number, number, boolean, Record<string, unknown> | null];
+type EventTuple = [number, number, string, Record<string, unknown> | null];
 const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 /**
@@ -137,14 +138,14 @@ export async function loadMomentFacts(db: Queryable, workspaceId: number, scope:
            WHERE m.workspace_id = $1 AND e.workspace_id = $1 AND m.account_id = ANY($2::bigint[]))`;
   if (plan.names.length > 0 || plan.activity) {
     // One JSON array per subject, far cheaper to move and parse than a row per event:
-    // [ms, the name's place in $4 (1-based), tenure?, properties or null]; no ids (nothing here reports a trigger).
-    const tuple = `json_build_array(floor(extract(epoch FROM e.timestamp) * 1000)::float8, n.k, e.type = 'tenure', CASE WHEN e.event = ANY($3::text[]) THEN e.properties END)`;
+    // [ms, the name's place in $4 (1-based), call type, properties or null]; no ids (nothing here reports a trigger).
+    const tuple = `json_build_array(floor(extract(epoch FROM e.timestamp) * 1000)::float8, n.k, e.type, CASE WHEN e.event = ANY($3::text[]) THEN e.properties END)`;
     const ms = (x: string) => `floor(extract(epoch FROM ${x}) * 1000)::float8`;
     const { rows } = await db.query<{ id: number; ev: string | null; before: number[] | null; first: number | null; last: number | null }>(
       `SELECT e.subject AS id,
               json_agg(${tuple}) FILTER (WHERE n.k IS NOT NULL AND (n.since IS NULL OR e.timestamp >= n.since))::text AS ev,
               array_agg(DISTINCT n.k) FILTER (WHERE n.before AND e.timestamp < n.since) AS before,
-              ${plan.activity ? `${ms(`min(e.timestamp) FILTER (WHERE e.type <> 'tenure')`)} AS first, ${ms(`max(e.timestamp) FILTER (WHERE e.type <> 'tenure' AND e.timestamp <= $7::timestamptz)`)} AS last` : `NULL::float8 AS first, NULL::float8 AS last`}
+              ${plan.activity ? `${ms(`min(e.timestamp) FILTER (WHERE ${activitySql('e')})`)} AS first, ${ms(`max(e.timestamp) FILTER (WHERE ${activitySql('e')} AND e.timestamp <= $7::timestamptz)`)} AS last` : `NULL::float8 AS first, NULL::float8 AS last`}
          FROM ${source} e
          ${plan.activity ? 'LEFT ' : ''}JOIN unnest($4::text[], $5::timestamptz[], $6::bool[]) WITH ORDINALITY AS n(name, since, before, k) ON e.event = n.name
         GROUP BY e.subject`,
@@ -153,8 +154,8 @@ export async function loadMomentFacts(db: Queryable, workspaceId: number, scope:
     for (const r of rows) {
       const list = events.get(r.id);
       if (!list) continue;
-      for (const [ms, k, tenure, properties] of r.ev ? (JSON.parse(r.ev) as EventTuple[]) : []) {
-        list.push({ timestamp: new Date(ms), event: plan.names[k - 1]!, type: tenure ? 'tenure' : 'track', properties: properties ?? EMPTY });
+      for (const [ms, k, type, properties] of r.ev ? (JSON.parse(r.ev) as EventTuple[]) : []) {
+        list.push({ timestamp: new Date(ms), event: plan.names[k - 1]!, type, properties: properties ?? EMPTY });
       }
       // A name with events before its horizon: one stand-in just before it does (see the
       // header). Marked Tenure's own so it never counts as activity (which has its own
