@@ -100,7 +100,7 @@ export const METRICS = [
     tag: 'lagging',
     group: 'retention',
     definition:
-      'The classic (E − N) ÷ S × 100: S = paying customers (at least one order before the moment) not in the churned stage at the start of the period, E = the same count at its end, N = new customers (first order) during the period. Null when S is 0.',
+      'Of the paying customers (at least one order before the moment) not in the churned stage at the start of the period (S), the share not in it at the end, × 100. This is what the classic (E − N) ÷ S means to measure without its flaw: customers won and lost within the period no longer count against S, so the rate stays between 0 and 100. A customer who churned and came back by the end counts as retained. Null when S is 0.',
     parameters: [p('churnedStage', 'stage', 'The lifecycle stage that means churned', 'churned')],
   },
   {

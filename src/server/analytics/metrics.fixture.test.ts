@@ -323,22 +323,27 @@ for (const target of dbTargets()) {
         assertValue((await series('churn_rate', { from: '2026-03-01', params: { churnedStage: 'at_risk' } })).total, 0, 'churn_rate to at_risk');
       });
 
-      it('retention rate (E − N) ÷ S', async () => {
+      it('retention rate: of S, paying and not churned at the start, the share not churned at the end', async () => {
         assertSeries(
           await series('retention_rate'),
           {
             values: [
               null, // Jan: S = 0 (nobody paying on Jan 1)
-              100, // Feb: S = ada, eve = 2; E on Mar 1 = ada, eve, bob = 3; N = bob = 1 → (3 − 1) / 2
-              66.666667, // Mar: S = ada, eve, bob = 3; E on Apr 1 = ada, bob, dee (eve churned) = 3; N = dee = 1 → (3 − 1) / 3
-              66.666667, // Apr: S = ada, bob, dee = 3; E on May 1 = ada, dee (bob churned Apr 20) = 2; N = 0 → (2 − 0) / 3
+              100, // Feb: S = ada, eve; both still not churned on Mar 1 → 2 / 2
+              66.666667, // Mar: S = ada, eve, bob; eve churned on Apr 1 → 2 / 3
+              66.666667, // Apr: S = ada, bob, dee; bob churned Apr 20 → 2 / 3
             ],
             total: null, // S on Jan 1 = 0
           },
           'retention_rate',
         );
-        // [Feb 1, May 1): S = ada, eve = 2; E on May 1 = ada, dee = 2; N = bob, dee = 2 → (2 − 2) / 2 = 0.
-        assertValue((await series('retention_rate', { from: '2026-02-01' })).total, 0, 'retention_rate Feb–Apr total');
+        // [Feb 1, May 1): S = ada, eve; on May 1 ada is kept, eve churned → 1 / 2. (The classic
+        // (E − N) ÷ S gives 0 here: bob, won in Feb and churned in Apr, counts against S.)
+        assertValue((await series('retention_rate', { from: '2026-02-01' })).total, 50, 'retention_rate Feb–Apr total');
+        // [Mar 1, Mar 20): S = ada, eve, bob; eve churned Mar 15 but was back (conversion) on Mar 18 → 3 / 3.
+        assertValue((await series('retention_rate', { from: '2026-03-01', to: '2026-03-20', interval: 'day' })).total, 100, 'retention_rate with a comeback');
+        // [Mar 1, Mar 25): eve churned again on Mar 22 → 2 / 3.
+        assertValue((await series('retention_rate', { from: '2026-03-01', to: '2026-03-25', interval: 'day' })).total, 66.666667, 'retention_rate after the second churn');
       });
 
       it('historical and classic CLV, with margin', async () => {

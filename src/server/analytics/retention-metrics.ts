@@ -1,5 +1,4 @@
 import { bucketOf, fromBuckets, inSlice, momentsOf, n, numProp, rangeOf, ratio, Sql, type Computed, type MetricContext } from './query.js';
-import { newCustomers } from './revenue-metrics.js';
 
 /**
  * Retention KPIs: churn and retention from the lifecycle history (stage_transitions),
@@ -13,7 +12,7 @@ const churnedStage = (c: MetricContext) => String(c.params.churnedStage ?? 'chur
  * Paying customers not churned at each moment (range start, then each period's end), and
  * how many of those at each period's (and the range's) start moved to churned within it.
  */
-async function churnCounts(c: MetricContext): Promise<{ alive: number[]; churned: number[]; churnedTotal: number }> {
+async function churnCounts(c: MetricContext): Promise<{ alive: number[]; churned: number[]; churnedTotal: number; lost: number[]; lostTotal: number }> {
   const q = new Sql();
   const ws = q.p(c.workspaceId);
   const stage = q.p(churnedStage(c));
@@ -39,17 +38,26 @@ async function churnCounts(c: MetricContext): Promise<{ alive: number[]; churned
        SELECT w.i, count(DISTINCT st.c) AS k FROM w JOIN stays st ON st.f < w.s AND st.s >= w.s AND st.s < w.e
         WHERE NOT EXISTS (SELECT 1 FROM stays o WHERE o.c = st.c AND o.s <= w.s AND o.e > w.s)
         GROUP BY w.i
+     ),
+     -- Of the customers alive at a window's start, those in a churned stay at its end.
+     lost AS (
+       SELECT w.i, count(*) AS k FROM w JOIN stays st ON st.f < w.s AND st.s <= w.e AND st.e > w.e
+        WHERE NOT EXISTS (SELECT 1 FROM stays o WHERE o.c = st.c AND o.s <= w.s AND o.e > w.s)
+        GROUP BY w.i
      )
      SELECT 'paying' AS kind, width_bucket(p.f, ${q.p(moments, 'timestamptz[]')}) AS i, count(*) AS k FROM paying p GROUP BY 2
      UNION ALL SELECT 'covering', i, k FROM covering
-     UNION ALL SELECT 'churned', i, k FROM moved`,
+     UNION ALL SELECT 'churned', i, k FROM moved
+     UNION ALL SELECT 'lost', i, k FROM lost`,
     q.args,
   );
   const paying = moments.map(() => 0);
   const covering = moments.map(() => 0);
   const alive = moments.map(() => 0);
   const churned = c.periods.map(() => 0);
+  const lost = c.periods.map(() => 0);
   let churnedTotal = 0;
+  let lostTotal = 0;
   // Paying customers by the moment their first order falls before: bucket k lies between moments k and k+1 (0: before the first).
   const firstOrders = new Map<number, number>();
   for (const r of rows) if (r.kind === 'paying') firstOrders.set(Number(r.i), n(r.k));
@@ -62,11 +70,14 @@ async function churnCounts(c: MetricContext): Promise<{ alive: number[]; churned
     const i = Number(r.i) - 1;
     if (r.kind === 'paying') continue;
     else if (r.kind === 'covering') covering[i] = n(r.k);
-    else if (i < c.periods.length) churned[i] = n(r.k);
+    else if (r.kind === 'lost') {
+      if (i < c.periods.length) lost[i] = n(r.k);
+      else lostTotal = n(r.k);
+    } else if (i < c.periods.length) churned[i] = n(r.k);
     else churnedTotal = n(r.k);
   }
   for (let i = 0; i < moments.length; i++) alive[i] = paying[i]! - covering[i]!;
-  return { alive, churned, churnedTotal };
+  return { alive, churned, churnedTotal, lost, lostTotal };
 }
 
 export async function churnRate(c: MetricContext): Promise<Computed> {
@@ -74,12 +85,18 @@ export async function churnRate(c: MetricContext): Promise<Computed> {
   return { series: c.periods.map((_, i) => ratio(k.churned[i], k.alive[i], 100)), total: ratio(k.churnedTotal, k.alive[0], 100) };
 }
 
+/**
+ * Of the customers paying and not churned at a period's start, the share still not churned at
+ * its end. The classic (E − N) ÷ S counts the churn of customers won during the period against
+ * the starting base, which turns negative for a fast-growing business over a long range (−155%
+ * on the demo over a year); this is the number that formula means to give.
+ */
 export async function retentionRate(c: MetricContext): Promise<Computed> {
-  const [k, fresh] = await Promise.all([churnCounts(c), newCustomers(c)]);
-  const rate = (s: number, e: number, nNew: number | null) => ratio(e - (nNew ?? 0), s, 100);
+  const k = await churnCounts(c);
+  const rate = (s: number, lost: number) => ratio(s - lost, s, 100);
   return {
-    series: c.periods.map((_, i) => rate(k.alive[i]!, k.alive[i + 1]!, fresh.series[i]!)),
-    total: rate(k.alive[0]!, k.alive[k.alive.length - 1]!, fresh.total),
+    series: c.periods.map((_, i) => rate(k.alive[i]!, k.lost[i]!)),
+    total: rate(k.alive[0]!, k.lostTotal),
   };
 }
 
