@@ -16,7 +16,7 @@ export const ChurnModelView = z.object({
   kind: z.literal('churn'),
   trainedAt: z.string(),
   asOf: z.string().describe('The moment the model was trained as of: features up to then'),
-  horizonDays: z.number().int().describe('A customer counts as churned when they move to the churned stage within this many days of a snapshot'),
+  horizonDays: z.number().int().describe('A customer counts as churned when they have no activity within this many days after a snapshot'),
   parameters: z.object({
     method: z.string(),
     lambda: z.number(),
@@ -30,6 +30,9 @@ export const ChurnModelView = z.object({
     precisionAtDecile: z.number().nullable().describe('Share who churned among the 10% scored highest'),
     brier: z.number().nullable().describe('Mean squared error of the probabilities (lower is better)'),
     brierBaseline: z.number().nullable().describe('Brier score of always predicting the base rate'),
+    calibration: z
+      .array(z.object({ decile: z.number().int(), customers: z.number().int(), predicted: z.number(), observed: z.number() }))
+      .describe('Validation customers by decile of their predicted probability (1 lowest): mean predicted against the share who churned; empty for a model trained before it was kept'),
     validationCustomers: z.number().int(),
     validationChurned: z.number().int(),
     trainCustomers: z.number().int(),
@@ -77,7 +80,7 @@ export const CustomerClvView = z.object({
 });
 
 export const ChurnTrainInput = z.strictObject({
-  horizonDays: z.number().int().min(7).max(365).default(90).describe('Days after a snapshot in which a move to the churned stage counts as churn'),
+  horizonDays: z.number().int().min(7).max(365).default(90).describe('Days after a snapshot without any activity that count as churn'),
 });
 export const ChurnTrainStarted = z.object({ job: JobView });
 

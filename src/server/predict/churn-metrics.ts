@@ -44,6 +44,42 @@ export function precisionAtTop(scores: ArrayLike<number>, labels: ArrayLike<numb
   return hits / k;
 }
 
+/** One group of a calibration table: how many customers, their mean predicted probability and the share who churned. */
+export interface CalibrationBin {
+  /** 1 = the lowest predicted tenth, 10 = the highest. */
+  decile: number;
+  customers: number;
+  predicted: number;
+  observed: number;
+}
+
+/**
+ * Predicted against observed by decile of the predictions: customers sorted by probability
+ * (ties in input order), cut into `groups` groups whose sizes differ by at most one (the
+ * first groups take the remainder). Empty groups (fewer customers than groups) are left out.
+ */
+export function calibrationTable(probabilities: ArrayLike<number>, labels: ArrayLike<number>, groups = 10): CalibrationBin[] {
+  const n = probabilities.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => probabilities[a]! - probabilities[b]! || a - b);
+  const out: CalibrationBin[] = [];
+  const base = Math.floor(n / groups);
+  const extra = n % groups;
+  let at = 0;
+  for (let g = 0; g < groups; g++) {
+    const size = base + (g < extra ? 1 : 0);
+    if (size === 0) continue;
+    let p = 0;
+    let y = 0;
+    for (let i = at; i < at + size; i++) {
+      p += probabilities[order[i]!]!;
+      y += labels[order[i]!]!;
+    }
+    out.push({ decile: g + 1, customers: size, predicted: p / size, observed: y / size });
+    at += size;
+  }
+  return out;
+}
+
 /** Mean squared error of the probabilities against the 0/1 outcomes (0 is perfect; always saying the base rate p scores p(1 − p)). */
 export function brierScore(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
   let sum = 0;

@@ -13,6 +13,7 @@ import { strongestFactors } from './churn-classifier.js';
 import { churnLabels, churnSnapshot } from './features-history.js';
 import { CHURN_RISK_RAISED, CHURN_SCORE, trainChurn } from './churn-train.js';
 import { customerPredictions, listModels } from './predictions.repo.js';
+import { rfmGroup } from '../segments/rfm.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const DAY = 86_400_000;
@@ -38,6 +39,10 @@ const EVENTS = () => [
   call('track', { userId: 'ada', event: 'Order Completed', properties: { revenue: 1000 } }, day(70)),
   call('identify', { userId: 'bob', traits: { plan: 'free' } }, day(2)),
   call('track', { userId: 'bob', event: 'Signed Up' }, day(2)),
+  // After the snapshot, only things done to bob: not activity, so bob still counts as churned.
+  call('track', { userId: 'bob', event: 'Email Delivered' }, day(80)),
+  call('track', { userId: 'bob', event: 'Email Opened' }, day(81)),
+  call('identify', { userId: 'bob', traits: { plan: 'trial' } }, day(90)),
   // Anonymous only: not a customer who can churn.
   call('page', { anonymousId: 'anon-cy', name: 'Home' }, day(3)),
   // Silent since day −100: churned (day −10) before the snapshot.
@@ -67,14 +72,15 @@ for (const target of dbTargets()) {
         return Object.fromEntries(snap.table.columns.map((c) => [c.name, c.values[i]]));
       };
       const a = row(ada);
-      assert.equal(a.days_since_last_seen, 2); // the delivered email on day 58 counts as seen, as in the lastSeen rule
+      // Her last activity is the ticket on day 50: the open (day 55) and the delivery (day 58) are not hers (rules/activity.ts).
+      assert.equal(a.days_since_last_seen, 10);
       assert.equal(a.days_since_last_order, 20);
       assert.equal(a.tenure_days, 59);
       assert.equal(a.orders, 2);
       assert.equal(a.avg_order_value, 27.5);
-      // Own events in (day 30, day 60] but the delivery: order, survey, ticket, open = 4; in (day 0, day 30]: identify, sign-up, order, survey, page = 5.
-      assert.equal(a.active_events_30d, 4);
-      assert.ok(Math.abs((a.activity_trend as number) - Math.log(5 / 6)) < 1e-12, `trend ${a.activity_trend}`);
+      // Activities in (day 30, day 60]: order, survey, ticket = 3; in (day 0, day 30]: sign-up, order, survey, page = 4 (the identify is not one).
+      assert.equal(a.active_events_30d, 3);
+      assert.ok(Math.abs((a.activity_trend as number) - Math.log(4 / 5)) < 1e-12, `trend ${a.activity_trend}`);
       assert.equal(a.support_tickets, 1);
       assert.equal(a.support_tickets_90d, 1);
       assert.equal(a.nps, 6);
@@ -88,17 +94,18 @@ for (const target of dbTargets()) {
       assert.equal(b.avg_order_value, null);
       assert.equal(b.orders, 0);
       assert.equal(b['trait.plan'], 'free');
-      assert.equal(typeof b.stage, 'string');
-      assert.notEqual(b.stage, 'churned');
+      assert.ok(!snap.table.columns.some((c) => c.name === 'stage'), 'the stage restates the label: not a feature');
     });
 
-    it('labels a move to churned within the horizon', async () => {
+    it('labels no activity within the horizon as churn', async () => {
       const snap = await churnSnapshot(db, ws, day(60), { churnedStage: 'churned' });
       const bob = await findCustomerId(db, ws, 'bob');
-      // bob: silent from day 2, churned on day 92, inside (60, 150]; ada: last seen day 70, churned on day 160, outside.
-      const labels = await churnLabels(db, ws, snap.customerIds, day(60), 90, 'churned');
+      // ada orders on day 70, inside (60, 150] and (60, 90]: not churned. bob only gets mail and a CRM update after day 60: churned.
+      const labels = await churnLabels(db, ws, snap.customerIds, day(60), 90);
       assert.deepEqual([...labels], snap.customerIds.map((id) => (id === bob ? 1 : 0)));
-      assert.deepEqual([...(await churnLabels(db, ws, snap.customerIds, day(60), 30, 'churned'))], [0, 0]);
+      assert.deepEqual([...(await churnLabels(db, ws, snap.customerIds, day(60), 30))], snap.customerIds.map((id) => (id === bob ? 1 : 0)));
+      // (60, 69]: ada has done nothing yet either.
+      assert.deepEqual([...(await churnLabels(db, ws, snap.customerIds, day(60), 9))], [1, 1]);
     });
 
     it('refuses to train on too little history, saying why', async () => {
@@ -129,7 +136,8 @@ for (const target of dbTargets()) {
       assert.equal(m.validationAt, new Date(DEMO_NOW.getTime() - 90 * DAY).toISOString());
       assert.ok(m.trainChurned >= 50 && m.validationChurned >= 50);
       assert.ok(m.auc > 0.7, `validation AUC ${m.auc}`);
-      assert.ok(m.precisionAtDecile > 3 * rate, `precision@decile ${m.precisionAtDecile}, base rate ${rate}`);
+      // The top tenth churns at least twice as often as everyone (or, with a base rate over a third, closes half the gap to 100%).
+      assert.ok(m.precisionAtDecile > Math.min(2 * rate, (1 + rate) / 2), `precision@decile ${m.precisionAtDecile}, base rate ${rate}`);
       assert.ok(m.brier < m.brierBaseline, `Brier ${m.brier} vs ${m.brierBaseline}`);
     });
 
@@ -141,7 +149,44 @@ for (const target of dbTargets()) {
       assert.ok(factors.slice(0, 3).some((f) => f.feature === 'days_since_last_seen'), 'recency is among the three strongest');
       assert.ok(weight('days_since_last_seen') > 0.5);
       assert.ok(weight('active_events_30d') < 0);
-      assert.ok(weight('stage=at_risk') > 0);
+      assert.ok(!factors.some((f) => f.feature.startsWith('stage')), 'the stage is not a feature');
+    });
+
+    it('is calibrated: by decile of the prediction, the share who churned follows the mean predicted', (t) => {
+      assert.ok(result.ok);
+      const bins = result.model.metrics.calibration!;
+      t.diagnostic(`calibration (predicted → observed): ${bins.map((b) => `${(b.predicted * 100).toFixed(0)}→${(b.observed * 100).toFixed(0)}`).join(', ')}`);
+      assert.equal(bins.length, 10);
+      assert.equal(bins.reduce((a, b) => a + b.customers, 0), result.model.metrics.validationCustomers);
+      assert.equal(Math.round(bins.reduce((a, b) => a + b.observed * b.customers, 0)), result.model.metrics.validationChurned);
+      // Observed rises from the lowest to the highest decile, and no decile is off by more than 15 points.
+      assert.ok(bins[9]!.observed - bins[0]!.observed > 0.5, `${bins[0]!.observed} → ${bins[9]!.observed}`);
+      for (const b of bins) assert.ok(Math.abs(b.predicted - b.observed) < 0.15, `decile ${b.decile}: predicted ${b.predicted}, observed ${b.observed}`);
+    });
+
+    it('ranks as a marketer would: RFM "lost" and "hibernating" buyers have a higher mean risk than "champions"', async (t) => {
+      assert.ok(result.ok);
+      const { rows } = await db.query<{ r: number; f: number; score: number }>(
+        `SELECT (r.value)::text::int AS r, (f.value)::text::int AS f, p.score
+           FROM customer_predictions p
+           JOIN customer_scores r ON r.customer_id = p.customer_id AND r.name = 'rfm_r'
+           JOIN customer_scores f ON f.customer_id = p.customer_id AND f.name = 'rfm_f'
+          WHERE p.workspace_id = $1 AND p.kind = 'churn'`,
+        [ws],
+      );
+      const byGroup = new Map<string, number[]>();
+      for (const row of rows) {
+        const g = rfmGroup(row.r, row.f);
+        byGroup.set(g, [...(byGroup.get(g) ?? []), row.score]);
+      }
+      const mean = (g: string) => {
+        const v = byGroup.get(g) ?? [];
+        return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
+      };
+      t.diagnostic(`mean churn risk by RFM group: ${[...byGroup.keys()].sort().map((g) => `${g} ${mean(g).toFixed(1)} (${byGroup.get(g)!.length})`).join(', ')}`);
+      for (const g of ['champions', 'lost', 'hibernating']) assert.ok((byGroup.get(g)?.length ?? 0) >= 5, `${g} has scored customers`);
+      assert.ok(mean('lost') > mean('champions'), `lost ${mean('lost')} vs champions ${mean('champions')}`);
+      assert.ok(mean('hibernating') > mean('champions'), `hibernating ${mean('hibernating')} vs champions ${mean('champions')}`);
     });
 
     it('scores every customer who can churn: reasons in predictions, the number in customer_scores for the rule language', async () => {

@@ -1,6 +1,6 @@
 /**
  * Churn risk inside the platform, per workspace on its own history. With horizon h and
- * `now`: the label of a snapshot at S is "moved to the model's churned stage in (S, S + h]",
+ * `now`: the label of a snapshot at S is "no activity in (S, S + h]" (rules/activity.ts),
  * so the latest labelled snapshot is S = now − h. The classifier is trained on the snapshot
  * at S − h and validated on the one at S (a time-based split: the validation customers'
  * futures were never seen in training), reporting ROC AUC, precision in the top decile and
@@ -11,7 +11,7 @@
 import type { Db, Queryable } from '../db/client.js';
 import { getModel } from '../lifecycle/models.repo.js';
 import { explainRows, scoreClassifier, trainClassifier } from './churn-classifier.js';
-import { brierScore, precisionAtTop, rocAuc } from './churn-metrics.js';
+import { brierScore, calibrationTable, precisionAtTop, rocAuc } from './churn-metrics.js';
 import { churnLabels, churnSnapshot, type Snapshot } from './features-history.js';
 import { concatTables } from './features.js';
 import { insertModel, replacePredictions, type CustomerPrediction, type PredictionModel, type ValidationMetrics } from './predictions.repo.js';
@@ -23,7 +23,7 @@ const DAY = 86_400_000;
 
 export interface ChurnTrainOptions {
   now: Date;
-  /** Days after a snapshot in which a move to churned counts (default 90). */
+  /** Days after a snapshot without any activity that count as churn (default 90). */
   horizonDays?: number;
   lambda?: number;
   /** Reasons kept per customer (default 5). */
@@ -55,7 +55,7 @@ export async function trainChurn(db: Db, workspaceId: number, opts: ChurnTrainOp
 
   const labelled = async (at: Date, traitKeys?: string[]) => {
     const snap = await churnSnapshot(db, workspaceId, at, { churnedStage: churned, traitKeys });
-    return { snap, labels: await churnLabels(db, workspaceId, snap.customerIds, at, h, churned) };
+    return { snap, labels: await churnLabels(db, workspaceId, snap.customerIds, at, h) };
   };
   const train = await labelled(trainAt);
   progress(1);
@@ -68,7 +68,7 @@ export async function trainChurn(db: Db, workspaceId: number, opts: ChurnTrainOp
       return {
         ok: false,
         code: 'not_enough_data',
-        message: `the ${what} snapshot (${set.snap.at.toISOString().slice(0, 10)}, ${h}-day horizon) has ${set.labels.length} customers of whom ${positives} moved to "${churned}": at least ${minChurned} churned and ${minChurned} not are needed (the history must reach ${2 * h} days back)`,
+        message: `the ${what} snapshot (${set.snap.at.toISOString().slice(0, 10)}, ${h}-day horizon) has ${set.labels.length} customers who could churn, of whom ${positives} had no activity in the horizon: at least ${minChurned} churned and ${minChurned} not are needed (the history must reach ${2 * h} days back)`,
       };
     }
   }
@@ -82,6 +82,7 @@ export async function trainChurn(db: Db, workspaceId: number, opts: ChurnTrainOp
     precisionAtDecile: precisionAtTop(p, validation.labels, 0.1),
     brier: brierScore(p, validation.labels),
     brierBaseline: rate * (1 - rate),
+    calibration: calibrationTable(p, validation.labels, 10),
     validationCustomers: validation.labels.length,
     validationChurned: vp,
     trainCustomers: train.labels.length,

@@ -4,22 +4,23 @@
  *
  * | column | from |
  * |---|---|
- * | stage | the lifecycle stage at `at` (stage_transitions), categorical |
- * | days_since_last_seen | the last own event (as the `lastSeen` rule leaf counts it) |
+ * | days_since_last_seen | the customer's last activity (rules/activity.ts, as the `lastSeen` rule leaf counts it) |
  * | days_since_last_order | the last `Order Completed` (blank: never ordered) |
- * | tenure_days | the first own event |
+ * | tenure_days | the first activity |
  * | orders, avg_order_value | `Order Completed` count and mean value (the one order value; blank: never ordered) |
- * | active_events_30d, activity_trend | own events but messages delivered, in the last 30 days; ln((last 30 + 1) / (previous 30 + 1)) |
+ * | active_events_30d, activity_trend | activities in the last 30 days; ln((last 30 + 1) / (previous 30 + 1)) |
  * | support_tickets, support_tickets_90d | `Support Ticket Created` |
  * | nps, csat | the latest `Survey Responded` of that type's `score` (blank: never answered) |
  * | email_opens_90d, email_clicks_90d | `Email Opened`, `Email Link Clicked` |
  * | trait.KEY | traits as identify calls had set them by `at`: numbers and booleans numeric, strings categorical |
  *
- * The customers are the known ones (with a userId) whose stage at `at` is set and is not
- * the churned stage: those who can still churn.
+ * The customers are the known ones (with a userId) with some activity by `at` and not in the
+ * churned stage then: those who can still churn. The stage is not a feature: it is a rule on
+ * the same inactivity the label measures, so it would only restate the answer.
  */
 import { orderValueSql } from '../analytics/order-value.js';
 import type { Queryable } from '../db/client.js';
+import { activitySql } from '../rules/activity.js';
 import type { FeatureColumn, FeatureTable } from './features.js';
 
 export interface Snapshot {
@@ -36,43 +37,42 @@ export interface SnapshotOptions {
   traitKeys?: string[];
 }
 
-/** Events Tenure (or another sender) delivered to the customer: not the customer's own activity. */
-const DELIVERIES = ['Email Delivered', 'SMS Delivered', 'Email Bounced', 'Message Failed', 'Push Delivered'];
-
 /** Traits that identify a person rather than describe them: never features. */
 const IDENTITY_TRAITS = new Set(['email', 'name', 'first_name', 'firstname', 'firstName', 'last_name', 'lastname', 'lastName', 'phone', 'username', 'avatar', 'address', 'id', 'user_id', 'userId', 'created_at', 'createdAt', 'birthday', 'title', 'website', 'description', 'referred_by']);
 
+const ACTIVE = activitySql('e');
+
 const BEHAVIOUR_SQL = `
-WITH pop AS (
+WITH st AS (
   SELECT DISTINCT ON (t.subject_id) t.subject_id AS id, t.to_stage AS stage
     FROM stage_transitions t
    WHERE t.workspace_id = $1 AND t.scope = 'customer' AND t.at <= $2
    ORDER BY t.subject_id, t.at DESC, t.id DESC
 )
-SELECT p.id::float8 AS id, p.stage,
-       extract(epoch FROM ($2 - max(e.timestamp))) / 86400 AS days_since_last_seen,
+SELECT c.id::float8 AS id,
+       extract(epoch FROM ($2 - max(e.timestamp) FILTER (WHERE ${ACTIVE}))) / 86400 AS days_since_last_seen,
        extract(epoch FROM ($2 - max(e.timestamp) FILTER (WHERE e.event = 'Order Completed'))) / 86400 AS days_since_last_order,
-       extract(epoch FROM ($2 - min(e.timestamp))) / 86400 AS tenure_days,
+       extract(epoch FROM ($2 - min(e.timestamp) FILTER (WHERE ${ACTIVE}))) / 86400 AS tenure_days,
        count(*) FILTER (WHERE e.event = 'Order Completed')::float8 AS orders,
        (avg(${orderValueSql('e')}) FILTER (WHERE e.event = 'Order Completed'))::float8 AS avg_order_value,
-       count(*) FILTER (WHERE e.timestamp > $2 - interval '30 days' AND NOT (coalesce(e.event, '') = ANY($4::text[])))::float8 AS active_30d,
-       count(*) FILTER (WHERE e.timestamp > $2 - interval '60 days' AND e.timestamp <= $2 - interval '30 days' AND NOT (coalesce(e.event, '') = ANY($4::text[])))::float8 AS active_prev_30d,
+       count(*) FILTER (WHERE e.timestamp > $2 - interval '30 days' AND ${ACTIVE})::float8 AS active_30d,
+       count(*) FILTER (WHERE e.timestamp > $2 - interval '60 days' AND e.timestamp <= $2 - interval '30 days' AND ${ACTIVE})::float8 AS active_prev_30d,
        count(*) FILTER (WHERE e.event = 'Support Ticket Created')::float8 AS support_tickets,
        count(*) FILTER (WHERE e.event = 'Support Ticket Created' AND e.timestamp > $2 - interval '90 days')::float8 AS support_tickets_90d,
        (array_agg(e.properties->'score' ORDER BY e.timestamp DESC) FILTER (WHERE e.event = 'Survey Responded' AND e.properties->>'type' = 'nps'))[1] AS nps,
        (array_agg(e.properties->'score' ORDER BY e.timestamp DESC) FILTER (WHERE e.event = 'Survey Responded' AND e.properties->>'type' = 'csat'))[1] AS csat,
        count(*) FILTER (WHERE e.event = 'Email Opened' AND e.timestamp > $2 - interval '90 days')::float8 AS email_opens_90d,
        count(*) FILTER (WHERE e.event = 'Email Link Clicked' AND e.timestamp > $2 - interval '90 days')::float8 AS email_clicks_90d
-  FROM pop p
-  JOIN customers c ON c.id = p.id AND c.workspace_id = $1 AND c.user_id IS NOT NULL
-  JOIN events e ON e.customer_id = p.id AND e.timestamp <= $2 AND e.type <> 'tenure'
- WHERE p.stage <> $3
- GROUP BY p.id, p.stage
- ORDER BY p.id`;
+  FROM customers c
+  JOIN events e ON e.workspace_id = $1 AND e.customer_id = c.id AND e.timestamp <= $2 AND e.type <> 'tenure'
+  LEFT JOIN st ON st.id = c.id
+ WHERE c.workspace_id = $1 AND c.user_id IS NOT NULL AND (st.stage IS NULL OR st.stage <> $3)
+ GROUP BY c.id
+HAVING bool_or(${ACTIVE})
+ ORDER BY c.id`;
 
 interface BehaviourRow {
   id: number;
-  stage: string;
   days_since_last_seen: number;
   days_since_last_order: number | null;
   tenure_days: number;
@@ -94,10 +94,9 @@ const asNumber = (v: unknown): number | null => (typeof v === 'number' && Number
 
 /** The feature table of the workspace's customers who can churn, as of `at`. */
 export async function churnSnapshot(db: Queryable, workspaceId: number, at: Date, opts: SnapshotOptions): Promise<Snapshot> {
-  const { rows } = await db.query<BehaviourRow>(BEHAVIOUR_SQL, [workspaceId, at.toISOString(), opts.churnedStage, DELIVERIES]);
+  const { rows } = await db.query<BehaviourRow>(BEHAVIOUR_SQL, [workspaceId, at.toISOString(), opts.churnedStage]);
   const customerIds = rows.map((r) => Number(r.id));
   const columns: FeatureColumn[] = [
-    { name: 'stage', kind: 'categorical', values: rows.map((r) => r.stage) },
     ...NUMERIC.map((name): FeatureColumn => ({ name, kind: 'numeric', values: rows.map((r) => (r[name] === null ? null : Number(r[name]))) })),
     { name: 'active_events_30d', kind: 'numeric', values: rows.map((r) => Number(r.active_30d)) },
     { name: 'activity_trend', kind: 'numeric', values: rows.map((r) => Math.log((Number(r.active_30d) + 1) / (Number(r.active_prev_30d) + 1))) },
@@ -110,16 +109,20 @@ export async function churnSnapshot(db: Queryable, workspaceId: number, at: Date
   return { at, customerIds, table: { rows: customerIds.length, columns }, traitKeys };
 }
 
-/** 1 for each customer who moved to the churned stage in (at, at + horizon], else 0. */
-export async function churnLabels(db: Queryable, workspaceId: number, customerIds: number[], at: Date, horizonDays: number, churnedStage: string): Promise<Uint8Array> {
+/**
+ * 1 for each customer with no activity (rules/activity.ts) in (at, at + horizon], else 0: churn
+ * as a marketer means it, read from what the customer did rather than from the stage engine
+ * (whose churned stage is itself a rule on inactivity, and may lag or lead it).
+ */
+export async function churnLabels(db: Queryable, workspaceId: number, customerIds: number[], at: Date, horizonDays: number): Promise<Uint8Array> {
   const end = new Date(at.getTime() + horizonDays * 86_400_000);
   const { rows } = await db.query<{ id: number }>(
-    `SELECT DISTINCT subject_id::float8 AS id FROM stage_transitions
-      WHERE workspace_id = $1 AND scope = 'customer' AND to_stage = $2 AND at > $3 AND at <= $4 AND subject_id = ANY($5::bigint[])`,
-    [workspaceId, churnedStage, at.toISOString(), end.toISOString(), customerIds],
+    `SELECT DISTINCT e.customer_id::float8 AS id FROM events e
+      WHERE e.workspace_id = $1 AND e.timestamp > $2 AND e.timestamp <= $3 AND e.customer_id = ANY($4::bigint[]) AND ${ACTIVE}`,
+    [workspaceId, at.toISOString(), end.toISOString(), customerIds],
   );
-  const churned = new Set(rows.map((r) => Number(r.id)));
-  return Uint8Array.from(customerIds, (id) => (churned.has(id) ? 1 : 0));
+  const active = new Set(rows.map((r) => Number(r.id)));
+  return Uint8Array.from(customerIds, (id) => (active.has(id) ? 0 : 1));
 }
 
 type TraitsByCustomer = Map<string, Map<number, unknown>>;

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/client.js';
 import type { ChurnClassifier, Contribution } from './churn-classifier.js';
+import type { CalibrationBin } from './churn-metrics.js';
 
 /** Validation of a model on the later labelled snapshot, and the sizes behind it. */
 export interface ValidationMetrics {
@@ -8,6 +9,8 @@ export interface ValidationMetrics {
   brier: number;
   /** Brier score of always saying the validation base rate: the bar to beat. */
   brierBaseline: number;
+  /** Predicted against observed on the validation snapshot, by decile of the prediction (absent on models trained before it was kept). */
+  calibration?: CalibrationBin[];
   validationCustomers: number;
   validationChurned: number;
   trainCustomers: number;

@@ -44,7 +44,7 @@ function modelView(m: PredictionModel): z.infer<typeof PredictionModelView> {
       coefficients: strongestFactors(m.params, m.params.coefficients.length),
     },
     features: m.features,
-    metrics: { ...m.metrics, auc: finite(m.metrics.auc), precisionAtDecile: finite(m.metrics.precisionAtDecile), brier: finite(m.metrics.brier), brierBaseline: finite(m.metrics.brierBaseline) },
+    metrics: { ...m.metrics, auc: finite(m.metrics.auc), precisionAtDecile: finite(m.metrics.precisionAtDecile), brier: finite(m.metrics.brier), brierBaseline: finite(m.metrics.brierBaseline), calibration: m.metrics.calibration ?? [] },
   };
 }
 
