@@ -6,8 +6,9 @@ import type { MetricInfo, MetricParameter } from '../../contracts/metrics.js';
  * and the fixture tests check them with numbers worked out by hand.
  *
  * Shared vocabulary (also in each definition where it matters):
- * - own events: events the customer did (not Tenure's own timeline entries: stage and
- *   segment changes, journey and message records);
+ * - own events (activity): what the customer did, as src/server/rules/activity.ts defines it
+ *   (track, page and screen calls; not Tenure's own timeline entries, identify/group/alias
+ *   profile updates, messages sent to the customer and their fate, nor opens by default);
  * - order: an `Order Completed` event, its value `revenue`, else `total`, else 0;
  * - refund: an `Order Refunded` event, its value `revenue`, else `total`, else `amount`,
  *   else the whole value of the order with the same `order_id`; dated when it happened;
@@ -71,7 +72,7 @@ export const METRICS = [
     unit: 'count',
     tag: 'leading',
     group: 'engagement',
-    definition: 'Distinct customers with at least one own event (anything they did; not Tenure’s own timeline entries such as stage or segment changes and message records) in the period.',
+    definition: 'Distinct customers with at least one own event (activity: a track, page or screen call; not Tenure’s own timeline entries, profile updates such as a CRM’s identify, messages sent to them and their deliveries, bounces or opens) in the period.',
     parameters: [],
   },
   {

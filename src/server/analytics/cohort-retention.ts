@@ -8,7 +8,7 @@ import { checkRange, fail, type MetricsResult, type RetentionRequest } from './r
 /**
  * Cohort retention: the customers whose first `cohortEvent` (default `Signed Up`) falls in
  * each period of [from, to), and per later period k (0 = the cohort's own) how many of them
- * did `returnEvent` (default: anything of their own), or, with measure=revenue, their net
+ * did `returnEvent` (default: any activity, rules/activity.ts), or, with measure=revenue, their net
  * revenue. Periods after `to` are not counted, so the table is a triangle.
  */
 export async function cohortRetention(db: Db, workspaceId: number, req: RetentionRequest): Promise<MetricsResult<CohortRetention>> {

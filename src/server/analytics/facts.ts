@@ -1,4 +1,5 @@
 import { ORDER_EVENT, REFUND_EVENT, orderValueSql, refundValueSql } from './order-value.js';
+import { activitySql, DEFAULT_ACTIVITY, isActivity, type ActivitySettings } from '../rules/activity.js';
 import type { Db, Queryable } from '../db/client.js';
 import { Poller } from '../jobs/poller.js';
 import type { Logger } from '../log.js';
@@ -14,11 +15,28 @@ import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow
  * a customer with a new order gets their first and second order again, so a pass repeated
  * after a crash changes nothing. Merges (written to analytics_merges by the merge itself)
  * move the merged-away customer's facts and recompute the survivor's in full.
+ *
+ * Customer-days, months and first seen count the customer's activity only (rules/activity.ts:
+ * not a CRM's identify, nor messages sent to them and their fate), so active customers,
+ * cohort retention and the engagement KPIs ask the same question as "last seen" and the
+ * stage engine's inactivity.
  */
 
 const CURSOR = 1;
 export { ORDER_EVENT, REFUND_EVENT };
 export const SIGNUP_EVENT = 'Signed Up';
+
+/**
+ * The activity definition the facts count: the one place it is chosen. The same for every
+ * workspace for now; when it becomes a workspace setting it is read here, and a workspace
+ * whose days were cut with another one has them cut again (followDefinitions).
+ */
+function factsActivity(): ActivitySettings {
+  return DEFAULT_ACTIVITY;
+}
+
+/** How a definition is recorded in analytics_timezones.activity. */
+const activityKey = (s: ActivitySettings): string => `opens=${s.opens},clicks=${s.clicks}`;
 
 export interface SyncResult {
   events: number;
@@ -67,18 +85,19 @@ async function syncPass(db: Db, batch: number, now: number): Promise<{ read: num
     const where = nextIdsClause(cursor, 2);
     const { rows } = await tx.query<Row>(`SELECT id, workspace_id, customer_id, event, type FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
     const next = advanceCursor(cursor, rows.map((r) => Number(r.id)), now, 10 * 60_000);
-    await followTimezones(tx);
-    if (rows.length > 0) await fold(tx, rows);
-    await foldMerges(tx);
+    const activity = factsActivity();
+    await followDefinitions(tx, activity);
+    if (rows.length > 0) await fold(tx, rows, activity);
+    await foldMerges(tx, activity);
     if (cursorMoved(cursor, next)) await saveCursorRow(tx, 'analytics_cursor', CURSOR, next);
     return { read: rows.length, more: rows.filter((r) => Number(r.id) > cursor.highWater).length >= batch };
   });
 }
 
-/** Fold a batch of new events into the facts. */
-async function fold(tx: Queryable, rows: Row[]): Promise<void> {
+/** Fold a batch of new events into the facts: orders, and the days and first seen of the activity among them. */
+async function fold(tx: Queryable, rows: Row[], activity: ActivitySettings): Promise<void> {
   const orderIds = rows.filter((r) => r.event === ORDER_EVENT || r.event === REFUND_EVENT).map((r) => r.id);
-  const own = rows.filter((r) => r.type !== 'tenure').map((r) => r.id);
+  const own = rows.filter((r) => isActivity(r, activity)).map((r) => r.id);
   if (orderIds.length > 0) {
     await tx.query(
       `INSERT INTO analytics_orders (event_id, workspace_id, customer_id, at, kind, order_id, amount)
@@ -89,18 +108,18 @@ async function fold(tx: Queryable, rows: Row[]): Promise<void> {
   }
   if (own.length > 0) {
     await recomputeDays(tx, `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE w.timezone)::date AS day, w.timezone AS tz
-                               FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.id = ANY($1::bigint[])`, [own]);
+                               FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.id = ANY($1::bigint[])`, [own], activity);
   }
   if (own.length > 0) await updateCustomers(tx, `SELECT e.customer_id AS id, e.workspace_id, min(e.timestamp) AS first_seen, min(e.timestamp) FILTER (WHERE e.event = '${SIGNUP_EVENT}') AS signed_up FROM events e WHERE e.id = ANY($1::bigint[]) GROUP BY 1, 2`, [own], 'least');
 }
 
 /**
  * Work out again the customer-days listed by `daysSql` (columns workspace_id, customer_id,
- * day, tz) from their own events: events, sessions (cut at gaps over 30 minutes; a day is
+ * day, tz) from their activity: events, sessions (cut at gaps over 30 minutes; a day is
  * one window, so midnight ends a session) and the sessions' summed length (the day's span
- * minus the long gaps). A day left with no events loses its row.
+ * minus the long gaps). A day left with no activity loses its row.
  */
-async function recomputeDays(tx: Queryable, daysSql: string, args: unknown[]): Promise<void> {
+async function recomputeDays(tx: Queryable, daysSql: string, args: unknown[], activity: ActivitySettings): Promise<void> {
   await replaceActivity(
     tx,
     'analytics_days',
@@ -111,7 +130,7 @@ async function recomputeDays(tx: Queryable, daysSql: string, args: unknown[]): P
        FROM t
        JOIN LATERAL (SELECT x.timestamp AS ts, extract(epoch FROM x.timestamp - lag(x.timestamp) OVER (ORDER BY x.timestamp)) AS gap
                        FROM events x
-                      WHERE x.customer_id = t.customer_id AND x.type <> 'tenure'
+                      WHERE x.customer_id = t.customer_id AND ${activitySql('x', activity)}
                         AND x.timestamp >= (t.day::timestamp AT TIME ZONE t.tz) AND x.timestamp < ((t.day + 1)::timestamp AT TIME ZONE t.tz)) g ON true
       GROUP BY t.workspace_id, t.day, t.customer_id`,
     args,
@@ -171,12 +190,17 @@ async function updateCustomers(tx: Queryable, momentsSql: string, args: unknown[
 }
 
 /**
- * Customer-days are days in the workspace's timezone: when a workspace's timezone is not the
- * one its days were cut in (it was changed), its days are cut again from all its events.
+ * Customer-days are days in the workspace's timezone, of its activity: when a workspace's
+ * timezone or the activity definition is not the one its days were cut with (the timezone was
+ * changed; the days were cut before the facts counted activity only, or with other settings),
+ * its days are cut again from all its events, and its customers' first seen read again.
  */
-async function followTimezones(tx: Queryable): Promise<void> {
-  const { rows } = await tx.query<{ id: number; timezone: string; known: string | null }>(
-    `SELECT w.id, w.timezone, a.timezone AS known FROM workspaces w LEFT JOIN analytics_timezones a ON a.workspace_id = w.id WHERE a.timezone IS DISTINCT FROM w.timezone`,
+async function followDefinitions(tx: Queryable, activity: ActivitySettings): Promise<void> {
+  const key = activityKey(activity);
+  const { rows } = await tx.query<{ id: number; timezone: string; known: string | null; known_activity: string | null }>(
+    `SELECT w.id, w.timezone, a.timezone AS known, a.activity AS known_activity FROM workspaces w LEFT JOIN analytics_timezones a ON a.workspace_id = w.id
+      WHERE a.timezone IS DISTINCT FROM w.timezone OR a.activity IS DISTINCT FROM $1`,
+    [key],
   );
   for (const w of rows) {
     if (w.known !== null) {
@@ -184,16 +208,26 @@ async function followTimezones(tx: Queryable): Promise<void> {
       await tx.query(`DELETE FROM analytics_months WHERE workspace_id = $1`, [w.id]);
       await recomputeDays(
         tx,
-        `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE $2)::date AS day, $2::text AS tz FROM events e WHERE e.workspace_id = $1 AND e.type <> 'tenure'`,
+        `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE $2)::date AS day, $2::text AS tz FROM events e WHERE e.workspace_id = $1 AND ${activitySql('e', activity)}`,
         [w.id, w.timezone],
+        activity,
       );
+      if (w.known_activity !== key) {
+        await tx.query(
+          `UPDATE analytics_customers a SET first_seen_at = (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = a.customer_id AND ${activitySql('e', activity)}) WHERE a.workspace_id = $1`,
+          [w.id],
+        );
+      }
     }
-    await tx.query(`INSERT INTO analytics_timezones (workspace_id, timezone) VALUES ($1, $2) ON CONFLICT (workspace_id) DO UPDATE SET timezone = excluded.timezone`, [w.id, w.timezone]);
+    await tx.query(
+      `INSERT INTO analytics_timezones (workspace_id, timezone, activity) VALUES ($1, $2, $3) ON CONFLICT (workspace_id) DO UPDATE SET timezone = excluded.timezone, activity = excluded.activity`,
+      [w.id, w.timezone, key],
+    );
   }
 }
 
 /** Fold in the merges recorded since the last pass, in the order they happened. */
-async function foldMerges(tx: Queryable): Promise<void> {
+async function foldMerges(tx: Queryable, activity: ActivitySettings): Promise<void> {
   const { rows } = await tx.query<{ id: number; from_customer_id: number; into_customer_id: number }>(`SELECT id, from_customer_id, into_customer_id FROM analytics_merges ORDER BY id LIMIT 1000`);
   if (rows.length === 0) return;
   for (const m of rows) {
@@ -216,13 +250,14 @@ async function foldMerges(tx: Queryable): Promise<void> {
   await recomputeDays(
     tx,
     `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE w.timezone)::date AS day, w.timezone AS tz
-       FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.customer_id = ANY($1::bigint[]) AND e.type <> 'tenure'`,
+       FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.customer_id = ANY($1::bigint[]) AND ${activitySql('e', activity)}`,
     [into],
+    activity,
   );
   await updateCustomers(
     tx,
     `SELECT c.id, c.workspace_id,
-            (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.type <> 'tenure') AS first_seen,
+            (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND ${activitySql('e', activity)}) AS first_seen,
             (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.event = '${SIGNUP_EVENT}') AS signed_up
        FROM customers c WHERE c.id = ANY($1::bigint[])`,
     [into],

@@ -31,7 +31,7 @@ export const analyticsOrders = pgTable(
   (t) => [index('analytics_orders_ws_at_idx').on(t.workspaceId, t.at), index('analytics_orders_order_idx').on(t.workspaceId, t.orderId), index('analytics_orders_customer_at_idx').on(t.customerId, t.at)],
 );
 
-/** Per customer and calendar day (workspace timezone): own events, sessions and their length. */
+/** Per customer and calendar day (workspace timezone): their activity (rules/activity.ts) in events, sessions and their length. */
 export const analyticsDays = pgTable(
   'analytics_days',
   {
@@ -51,7 +51,7 @@ export const analyticsCustomers = pgTable(
   {
     customerId: bigint('customer_id', { mode: 'number' }).primaryKey(),
     workspaceId: integer('workspace_id').notNull(),
-    /** First own event. */
+    /** First activity (rules/activity.ts). */
     firstSeenAt: timestamp('first_seen_at', { withTimezone: true }),
     /** First `Signed Up`. */
     signedUpAt: timestamp('signed_up_at', { withTimezone: true }),
@@ -69,10 +69,15 @@ export const analyticsMerges = pgTable('analytics_merges', {
   intoCustomerId: bigint('into_customer_id', { mode: 'number' }).notNull(),
 });
 
-/** The timezone each workspace's customer-days were cut in (the sync cuts them again when the workspace's changes). */
+/**
+ * The timezone each workspace's customer-days were cut in, and the activity definition they
+ * were cut with (src/server/rules/activity.ts; null: before the facts used it, every event but
+ * Tenure's own). The sync cuts the days (and first seen) again when either changes.
+ */
 export const analyticsTimezones = pgTable('analytics_timezones', {
   workspaceId: integer('workspace_id').primaryKey(),
   timezone: text('timezone').notNull(),
+  activity: text('activity'),
 });
 
 /** Per customer and calendar month (workspace timezone): analytics_days summed, so monthly activity is one row per active customer. */

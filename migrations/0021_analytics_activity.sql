@@ -1,0 +1,1 @@
+ALTER TABLE "analytics_timezones" ADD COLUMN "activity" text;
