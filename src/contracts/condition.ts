@@ -14,9 +14,10 @@ import { Moment } from './time-window.js';
  *   "5" is not 5. Equality compares scalars (string, number, boolean) exactly.
  * - A missing trait or property fails every test except `neq` and `not_exists`.
  * - `within` a duration means (now − duration, now]; `between` means [from, to).
- * - "Activity" (first seen, last seen) is what the customer did: every event except the
- *   ones Tenure writes itself (type `tenure`, e.g. `Lifecycle Stage Changed`), which
- *   `performed` still matches by name.
+ * - "Activity" (first seen, last seen) is what the customer did (docs/activity.md): their
+ *   track, page and screen calls, not profile updates, messages sent to them and their fate,
+ *   nor Tenure's own events; clicks count and opens do not unless the workspace says
+ *   otherwise. `performed` still matches any of them by name.
  * - Traits, the current stage, segment membership and scores are read as they are now:
  *   they have no history in a condition.
  */
@@ -72,9 +73,9 @@ export const PerformedLeaf = z.strictObject({
 export const LastPerformedLeaf = z.strictObject({
   lastPerformed: z.strictObject({ event: EventName, where: z.array(ValueTestSchema).max(20).optional(), op: z.enum(['within', 'before']), duration: DurationSchema }),
 });
-/** The customer's first event happened within a duration, or before it. */
+/** The customer's first activity (docs/activity.md) happened within a duration, or before it. */
 export const FirstSeenLeaf = z.strictObject({ firstSeen: z.strictObject({ op: z.enum(['within', 'before']), duration: DurationSchema }) });
-/** The customer's latest event (any event) happened within a duration, or before it: "no activity for 90 days". */
+/** The customer's latest activity (docs/activity.md) happened within a duration, or before it: "no activity for 90 days". */
 export const LastSeenLeaf = z.strictObject({ lastSeen: z.strictObject({ op: z.enum(['within', 'before']), duration: DurationSchema }) });
 /** sum / avg / min / max of a numeric event property (non-numbers are skipped), compared to a number. */
 export const AggregateLeaf = z.strictObject({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JobView } from './lifecycle.js';
 
 /** True when `tz` is an IANA timezone this runtime knows (Intl throws a RangeError on unknown zones). */
 export function isTimezone(tz: string): boolean {
@@ -31,6 +32,9 @@ export const WorkspaceView = z.object({
   timezone: z.string().describe('IANA timezone: days, periods and local dates are cut in it'),
   currency: z.string().describe('ISO 4217 code money is shown in, e.g. USD'),
   grossMargin: z.number().nullable().describe('Gross margin as a fraction (0.3 = 30%) that CLV and CLV:CAC use; null: not set, so they are revenue'),
+  activity: z
+    .object({ opens: z.boolean(), clicks: z.boolean() })
+    .describe("Whether a message's opens and its link clicks count as the customer's activity (last seen, inactivity, active customers, churn); docs/activity.md"),
 });
 export type WorkspaceView = z.infer<typeof WorkspaceView>;
 
@@ -57,8 +61,17 @@ export const WorkspacePatch = z.strictObject({
     .nullable()
     .optional()
     .describe('Gross margin as a fraction (0.3 = 30%): CLV and CLV:CAC use it unless a request sets `margin`; null clears it'),
+  activity: z
+    .strictObject({ opens: z.boolean().optional(), clicks: z.boolean().optional() })
+    .optional()
+    .describe('Whether opens and clicks count as activity (left out: unchanged). A change starts a job that evaluates stages and segments again under it.'),
 });
 export type WorkspacePatch = z.infer<typeof WorkspacePatch>;
+
+/** PATCH /api/workspace: the workspace after, and the re-evaluation job when the activity setting changed. */
+export const WorkspacePatched = WorkspaceView.extend({
+  job: JobView.optional().describe('The activity.reevaluate job, when `activity` changed: follow it at GET /api/jobs/{id}'),
+});
 
 /** Which keys to replace with new random ones. */
 export const RotateKeysInput = z

@@ -1,5 +1,5 @@
 import { ORDER_EVENT, REFUND_EVENT, orderValueSql, refundValueSql } from './order-value.js';
-import { activitySql, DEFAULT_ACTIVITY, isActivity, type ActivitySettings } from '../rules/activity.js';
+import { activitySettings, isActivity, workspaceActivitySql, type ActivitySettings } from '../rules/activity.js';
 import type { Db, Queryable } from '../db/client.js';
 import { Poller } from '../jobs/poller.js';
 import type { Logger } from '../log.js';
@@ -27,12 +27,12 @@ export { ORDER_EVENT, REFUND_EVENT };
 export const SIGNUP_EVENT = 'Signed Up';
 
 /**
- * The activity definition the facts count: the one place it is chosen. The same for every
- * workspace for now; when it becomes a workspace setting it is read here, and a workspace
- * whose days were cut with another one has them cut again (followDefinitions).
+ * The activity definition each workspace's facts count: its setting (workspaces.activity).
+ * A workspace whose days were cut with another one has them cut again (followDefinitions).
  */
-function factsActivity(): ActivitySettings {
-  return DEFAULT_ACTIVITY;
+async function workspaceActivities(tx: Queryable, ids: number[]): Promise<Map<number, ActivitySettings>> {
+  const { rows } = await tx.query<{ id: number; activity: unknown }>(`SELECT id, activity FROM workspaces WHERE id = ANY($1::int[])`, [ids]);
+  return new Map(rows.map((r) => [Number(r.id), activitySettings(r.activity)]));
 }
 
 /** How a definition is recorded in analytics_timezones.activity. */
@@ -85,19 +85,19 @@ async function syncPass(db: Db, batch: number, now: number): Promise<{ read: num
     const where = nextIdsClause(cursor, 2);
     const { rows } = await tx.query<Row>(`SELECT id, workspace_id, customer_id, event, type FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
     const next = advanceCursor(cursor, rows.map((r) => Number(r.id)), now, 10 * 60_000);
-    const activity = factsActivity();
-    await followDefinitions(tx, activity);
-    if (rows.length > 0) await fold(tx, rows, activity);
-    await foldMerges(tx, activity);
+    await followDefinitions(tx);
+    if (rows.length > 0) await fold(tx, rows);
+    await foldMerges(tx);
     if (cursorMoved(cursor, next)) await saveCursorRow(tx, 'analytics_cursor', CURSOR, next);
     return { read: rows.length, more: rows.filter((r) => Number(r.id) > cursor.highWater).length >= batch };
   });
 }
 
 /** Fold a batch of new events into the facts: orders, and the days and first seen of the activity among them. */
-async function fold(tx: Queryable, rows: Row[], activity: ActivitySettings): Promise<void> {
+async function fold(tx: Queryable, rows: Row[]): Promise<void> {
   const orderIds = rows.filter((r) => r.event === ORDER_EVENT || r.event === REFUND_EVENT).map((r) => r.id);
-  const own = rows.filter((r) => isActivity(r, activity)).map((r) => r.id);
+  const settings = await workspaceActivities(tx, [...new Set(rows.map((r) => Number(r.workspace_id)))]);
+  const own = rows.filter((r) => isActivity(r, settings.get(Number(r.workspace_id)))).map((r) => r.id);
   if (orderIds.length > 0) {
     await tx.query(
       `INSERT INTO analytics_orders (event_id, workspace_id, customer_id, at, kind, order_id, amount)
@@ -108,7 +108,7 @@ async function fold(tx: Queryable, rows: Row[], activity: ActivitySettings): Pro
   }
   if (own.length > 0) {
     await recomputeDays(tx, `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE w.timezone)::date AS day, w.timezone AS tz
-                               FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.id = ANY($1::bigint[])`, [own], activity);
+                               FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.id = ANY($1::bigint[])`, [own]);
   }
   if (own.length > 0) await updateCustomers(tx, `SELECT e.customer_id AS id, e.workspace_id, min(e.timestamp) AS first_seen, min(e.timestamp) FILTER (WHERE e.event = '${SIGNUP_EVENT}') AS signed_up FROM events e WHERE e.id = ANY($1::bigint[]) GROUP BY 1, 2`, [own], 'least');
 }
@@ -119,7 +119,7 @@ async function fold(tx: Queryable, rows: Row[], activity: ActivitySettings): Pro
  * one window, so midnight ends a session) and the sessions' summed length (the day's span
  * minus the long gaps). A day left with no activity loses its row.
  */
-async function recomputeDays(tx: Queryable, daysSql: string, args: unknown[], activity: ActivitySettings): Promise<void> {
+async function recomputeDays(tx: Queryable, daysSql: string, args: unknown[]): Promise<void> {
   await replaceActivity(
     tx,
     'analytics_days',
@@ -130,7 +130,7 @@ async function recomputeDays(tx: Queryable, daysSql: string, args: unknown[], ac
        FROM t
        JOIN LATERAL (SELECT x.timestamp AS ts, extract(epoch FROM x.timestamp - lag(x.timestamp) OVER (ORDER BY x.timestamp)) AS gap
                        FROM events x
-                      WHERE x.customer_id = t.customer_id AND ${activitySql('x', activity)}
+                      WHERE x.customer_id = t.customer_id AND ${workspaceActivitySql('x')}
                         AND x.timestamp >= (t.day::timestamp AT TIME ZONE t.tz) AND x.timestamp < ((t.day + 1)::timestamp AT TIME ZONE t.tz)) g ON true
       GROUP BY t.workspace_id, t.day, t.customer_id`,
     args,
@@ -195,26 +195,24 @@ async function updateCustomers(tx: Queryable, momentsSql: string, args: unknown[
  * changed; the days were cut before the facts counted activity only, or with other settings),
  * its days are cut again from all its events, and its customers' first seen read again.
  */
-async function followDefinitions(tx: Queryable, activity: ActivitySettings): Promise<void> {
-  const key = activityKey(activity);
-  const { rows } = await tx.query<{ id: number; timezone: string; known: string | null; known_activity: string | null }>(
-    `SELECT w.id, w.timezone, a.timezone AS known, a.activity AS known_activity FROM workspaces w LEFT JOIN analytics_timezones a ON a.workspace_id = w.id
-      WHERE a.timezone IS DISTINCT FROM w.timezone OR a.activity IS DISTINCT FROM $1`,
-    [key],
+async function followDefinitions(tx: Queryable): Promise<void> {
+  const { rows: all } = await tx.query<{ id: number; timezone: string; activity: unknown; known: string | null; known_activity: string | null }>(
+    `SELECT w.id, w.timezone, w.activity, a.timezone AS known, a.activity AS known_activity FROM workspaces w LEFT JOIN analytics_timezones a ON a.workspace_id = w.id`,
   );
+  const rows = all.map((w) => ({ ...w, key: activityKey(activitySettings(w.activity)) })).filter((w) => w.known !== w.timezone || w.known_activity !== w.key);
   for (const w of rows) {
+    const key = w.key;
     if (w.known !== null) {
       await tx.query(`DELETE FROM analytics_days WHERE workspace_id = $1`, [w.id]);
       await tx.query(`DELETE FROM analytics_months WHERE workspace_id = $1`, [w.id]);
       await recomputeDays(
         tx,
-        `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE $2)::date AS day, $2::text AS tz FROM events e WHERE e.workspace_id = $1 AND ${activitySql('e', activity)}`,
+        `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE $2)::date AS day, $2::text AS tz FROM events e WHERE e.workspace_id = $1 AND ${workspaceActivitySql('e')}`,
         [w.id, w.timezone],
-        activity,
       );
       if (w.known_activity !== key) {
         await tx.query(
-          `UPDATE analytics_customers a SET first_seen_at = (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = a.customer_id AND ${activitySql('e', activity)}) WHERE a.workspace_id = $1`,
+          `UPDATE analytics_customers a SET first_seen_at = (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = a.customer_id AND ${workspaceActivitySql('e')}) WHERE a.workspace_id = $1`,
           [w.id],
         );
       }
@@ -227,7 +225,7 @@ async function followDefinitions(tx: Queryable, activity: ActivitySettings): Pro
 }
 
 /** Fold in the merges recorded since the last pass, in the order they happened. */
-async function foldMerges(tx: Queryable, activity: ActivitySettings): Promise<void> {
+async function foldMerges(tx: Queryable): Promise<void> {
   const { rows } = await tx.query<{ id: number; from_customer_id: number; into_customer_id: number }>(`SELECT id, from_customer_id, into_customer_id FROM analytics_merges ORDER BY id LIMIT 1000`);
   if (rows.length === 0) return;
   for (const m of rows) {
@@ -250,14 +248,13 @@ async function foldMerges(tx: Queryable, activity: ActivitySettings): Promise<vo
   await recomputeDays(
     tx,
     `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE w.timezone)::date AS day, w.timezone AS tz
-       FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.customer_id = ANY($1::bigint[]) AND ${activitySql('e', activity)}`,
+       FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.customer_id = ANY($1::bigint[]) AND ${workspaceActivitySql('e')}`,
     [into],
-    activity,
   );
   await updateCustomers(
     tx,
     `SELECT c.id, c.workspace_id,
-            (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND ${activitySql('e', activity)}) AS first_seen,
+            (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND ${workspaceActivitySql('e')}) AS first_seen,
             (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.event = '${SIGNUP_EVENT}') AS signed_up
        FROM customers c WHERE c.id = ANY($1::bigint[])`,
     [into],

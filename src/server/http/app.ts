@@ -25,6 +25,7 @@ import { sourcesRoutes } from './routes/sources.routes.js';
 import { sdkRoutes } from './routes/sdk-settings.routes.js';
 import { registerDashboard } from './dashboard.js';
 import { workspaceRoutes } from './routes/workspace.routes.js';
+import { ACTIVITY_JOB, activityJob } from '../workspaces/activity-setting.js';
 import { errorHandler } from './errors.js';
 import { customerRoutes } from './routes/customers.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -209,6 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         progress(1, 1);
       },
       [HEALTH_JOB]: healthJob(db),
+      [ACTIVITY_JOB]: activityJob(db, models),
       [CLV_JOB]: async (job, progress) => {
         progress(0, 1);
         const r = await scoreClv(db, job.workspaceId, { now: new Date() });
@@ -295,7 +297,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   metricsRoutes(app, { db, keys });
   recommendationRoutes(app, { db, keys });
   predictionRoutes(app, { db, keys, jobs });
-  workspaceRoutes(app, { db, keys });
+  workspaceRoutes(app, { db, keys, jobs });
   sourcesRoutes(app, { db, keys, publicUrl: deps.sourcesUrl });
   sdkRoutes(app, { keys, publicUrl: deps.sourcesUrl });
   inboxSettingsRoutes(app, { db, keys });

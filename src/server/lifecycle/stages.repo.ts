@@ -1,4 +1,4 @@
-import { activitySql } from '../rules/activity.js';
+import { activitySql, loadActivitySettings } from '../rules/activity.js';
 import { LOCK } from '../db/locks.js';
 import { leavesOf, type Condition } from '../../contracts/condition.js';
 import type { LifecycleModel } from '../../contracts/lifecycle.js';
@@ -68,8 +68,9 @@ type EventTuple = [number, string | null, string, number, Record<string, unknown
 export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope, ids: number[], needs: FactNeeds): Promise<Map<number, SubjectFacts>> {
   const out = new Map<number, SubjectFacts>();
   if (ids.length === 0) return out;
-  for (const s of await loadSubjectRows(db, workspaceId, scope, ids)) out.set(s.id, { traits: s.traits, events: [], userId: s.user_id, firstTouch: s.first_touch });
-  const filter = needs.activity ? `(${activitySql('e')} OR e.event = ANY($3::text[]))` : `e.event = ANY($3::text[])`;
+  const activity = await loadActivitySettings(db, workspaceId);
+  for (const s of await loadSubjectRows(db, workspaceId, scope, ids)) out.set(s.id, { traits: s.traits, events: [], userId: s.user_id, firstTouch: s.first_touch, activity });
+  const filter = needs.activity ? `(${activitySql('e', activity)} OR e.event = ANY($3::text[]))` : `e.event = ANY($3::text[])`;
   const tuple = `json_build_array(floor(extract(epoch FROM e.timestamp) * 1000)::float8, e.event, e.type, e.id, CASE WHEN e.event = ANY($4::text[]) THEN e.properties END)`;
   const sql =
     scope === 'customer'

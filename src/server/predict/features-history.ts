@@ -20,7 +20,7 @@
  */
 import { orderValueSql } from '../analytics/order-value.js';
 import type { Queryable } from '../db/client.js';
-import { activitySql } from '../rules/activity.js';
+import { workspaceActivitySql } from '../rules/activity.js';
 import type { FeatureColumn, FeatureTable } from './features.js';
 
 export interface Snapshot {
@@ -40,7 +40,7 @@ export interface SnapshotOptions {
 /** Traits that identify a person rather than describe them: never features. */
 const IDENTITY_TRAITS = new Set(['email', 'name', 'first_name', 'firstname', 'firstName', 'last_name', 'lastname', 'lastName', 'phone', 'username', 'avatar', 'address', 'id', 'user_id', 'userId', 'created_at', 'createdAt', 'birthday', 'title', 'website', 'description', 'referred_by']);
 
-const ACTIVE = activitySql('e');
+const ACTIVE = workspaceActivitySql('e');
 
 const BEHAVIOUR_SQL = `
 WITH st AS (

@@ -15,6 +15,8 @@
  *
  * Documented for users in docs/activity.md.
  */
+import type { Queryable } from '../db/client.js';
+
 export interface ActivitySettings {
   /** Whether `Email Opened` (and other message opens) count as activity. */
   opens: boolean;
@@ -90,6 +92,27 @@ const lit = (v: string): string => `'${v.replace(/'/g, "''")}'`;
  */
 export function activitySql(alias = 'e', s: ActivitySettings = DEFAULT_ACTIVITY): string {
   return `(${alias}.type IN (${ACTIVITY_TYPES.map(lit).join(', ')}) AND (${alias}.event IS NULL OR ${alias}.event NOT IN (${excluded(s).map(lit).join(', ')})))`;
+}
+
+/**
+ * The same test in SQL for an events row `alias`, with the settings of the row's own workspace
+ * (workspaces.activity): the one to use wherever a query does not already know them. The
+ * workspace is looked up only for opens and clicks, so other events cost nothing more.
+ */
+export function workspaceActivitySql(alias = 'e'): string {
+  const setting = (key: 'opens' | 'clicks', test: string) => `(SELECT ${test.replace('V', `w.activity->'${key}'`)} FROM workspaces w WHERE w.id = ${alias}.workspace_id)`;
+  return (
+    `(${alias}.type IN (${ACTIVITY_TYPES.map(lit).join(', ')}) AND (${alias}.event IS NULL OR (` +
+    `${alias}.event NOT IN (${MESSAGE_EVENTS.map(lit).join(', ')})` +
+    ` AND (${alias}.event NOT IN (${OPEN_EVENTS.map(lit).join(', ')}) OR ${setting('opens', `coalesce(V = 'true'::jsonb, ${DEFAULT_ACTIVITY.opens})`)})` +
+    ` AND (${alias}.event NOT IN (${CLICK_EVENTS.map(lit).join(', ')}) OR ${setting('clicks', `coalesce(V <> 'false'::jsonb, ${DEFAULT_ACTIVITY.clicks})`)}))))`
+  );
+}
+
+/** A workspace's settings, as workspaces.activity holds them (the default when unset). */
+export async function loadActivitySettings(db: Queryable, workspaceId: number): Promise<ActivitySettings> {
+  const { rows } = await db.query<{ activity: unknown }>(`SELECT activity FROM workspaces WHERE id = $1`, [workspaceId]);
+  return activitySettings(rows[0]?.activity);
 }
 
 /** Read a stored setting (a workspace's jsonb), falling back to the default for anything missing or malformed. */

@@ -1,5 +1,5 @@
 import { durationMs, type CompareOp, type Condition, type ValueTest, type Window } from '../../contracts/condition.js';
-import { isActivity } from './activity.js';
+import { isActivity, type ActivitySettings } from './activity.js';
 
 /** One event as the in-memory evaluator sees it. */
 export interface FactEvent {
@@ -24,6 +24,8 @@ export interface CustomerFacts {
   scores?: Readonly<Record<string, number>>;
   /** The first touch (null or absent: direct, nothing known), for `acquisition` leaves. */
   firstTouch?: { channel: string; source: string | null; campaign: string | null } | null;
+  /** The workspace's activity settings (rules/activity.ts), for `lastSeen`/`firstSeen`; absent: the default. */
+  activity?: ActivitySettings;
 }
 
 /**
@@ -67,7 +69,7 @@ export class FactIndex {
   constructor(readonly facts: CustomerFacts) {
     this.events = [...facts.events].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     this.activity = [];
-    for (const e of this.events) if (isActivity(e)) this.activity.push(e.timestamp.getTime());
+    for (const e of this.events) if (isActivity(e, facts.activity)) this.activity.push(e.timestamp.getTime());
   }
 
   /** Events of `leaf` named `name` passing `where`, with `property`'s numeric value when given. */

@@ -1,7 +1,7 @@
 import { durationMs, leavesOf, type CompareOp, type Condition, type Window } from '../../contracts/condition.js';
 import type { Queryable } from '../db/client.js';
 import type { FactEvent } from './evaluate.js';
-import { activitySql } from './activity.js';
+import { activitySql, loadActivitySettings } from './activity.js';
 import { loadSubjectRows, type Scope, type SubjectFacts } from '../lifecycle/stages.repo.js';
 
 /**
@@ -121,10 +121,11 @@ export async function loadMomentFacts(db: Queryable, workspaceId: number, scope:
   const out = new Map<number, SubjectFacts>();
   if (ids.length === 0) return out;
   const events = new Map<number, FactEvent[]>();
+  const activity = await loadActivitySettings(db, workspaceId);
   for (const s of await loadSubjectRows(db, workspaceId, scope, ids)) {
     const list: FactEvent[] = [];
     events.set(s.id, list);
-    out.set(s.id, { traits: s.traits, events: list, userId: s.user_id, firstTouch: s.first_touch, segments: new Set() });
+    out.set(s.id, { traits: s.traits, events: list, userId: s.user_id, firstTouch: s.first_touch, segments: new Set(), activity });
   }
   const present = [...out.keys()];
   if (present.length === 0) return out;
@@ -145,7 +146,7 @@ export async function loadMomentFacts(db: Queryable, workspaceId: number, scope:
       `SELECT e.subject AS id,
               json_agg(${tuple}) FILTER (WHERE n.k IS NOT NULL AND (n.since IS NULL OR e.timestamp >= n.since))::text AS ev,
               array_agg(DISTINCT n.k) FILTER (WHERE n.before AND e.timestamp < n.since) AS before,
-              ${plan.activity ? `${ms(`min(e.timestamp) FILTER (WHERE ${activitySql('e')})`)} AS first, ${ms(`max(e.timestamp) FILTER (WHERE ${activitySql('e')} AND e.timestamp <= $7::timestamptz)`)} AS last` : `NULL::float8 AS first, NULL::float8 AS last`}
+              ${plan.activity ? `${ms(`min(e.timestamp) FILTER (WHERE ${activitySql('e', activity)})`)} AS first, ${ms(`max(e.timestamp) FILTER (WHERE ${activitySql('e', activity)} AND e.timestamp <= $7::timestamptz)`)} AS last` : `NULL::float8 AS first, NULL::float8 AS last`}
          FROM ${source} e
          ${plan.activity ? 'LEFT ' : ''}JOIN unnest($4::text[], $5::timestamptz[], $6::bool[]) WITH ORDINALITY AS n(name, since, before, k) ON e.event = n.name
         GROUP BY e.subject`,

@@ -56,6 +56,13 @@ for (const target of dbTargets()) {
       let mismatches = 0;
       let matched = 0;
       for (let n = 0; n < CONDITIONS; n++) {
+        // The second half under the other activity setting (opens count, clicks do not): the
+        // SQL reads it from the workspace row, the in-memory facts carry it.
+        if (n === CONDITIONS / 2) {
+          const other = { opens: true, clicks: false };
+          await db.query(`UPDATE workspaces SET activity = $2::jsonb WHERE id = $1`, [ws, JSON.stringify(other)]);
+          for (const f of facts.values()) f.activity = other;
+        }
         const cond = ConditionSchema.parse(clean(randomCondition(r, 3)));
         const params: unknown[] = [ws];
         const sql = compileCondition(cond, { now: NOW, params });

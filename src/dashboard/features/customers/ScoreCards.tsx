@@ -3,13 +3,10 @@ import { Badge } from '../../components/layout.js';
 import { ApiCard } from './ApiCard.js';
 import { useWorkspace } from '../../api/workspace.js';
 import type { Health, Predictions } from './types.js';
+import { featureLabel } from '../predictions/model-text.js';
 
 const BAND_TONE = { green: 'good', yellow: 'warn', red: 'bad' } as const;
 
-/** A feature name from the churn model, readable ("days_since_last_order" → "days since last order"). */
-function featureLabel(f: string): string {
-  return f.startsWith('trait.') ? `trait ${f.slice(6)}` : f.replace(/_/g, ' ');
-}
 
 /** Churn risk with the factors that push it up or down, and the predicted CLV with what it rests on. */
 export function PredictionsCard({ path }: { path: string }) {

@@ -1,6 +1,7 @@
 import { PageHeader, Tabs } from '../../components/layout.js';
 import { setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
+import { ActivitySection } from './ActivitySection.js';
 import { GroupsSection } from './GroupsSection.js';
 import { KeysSection } from './KeysSection.js';
 import { MessagingSection } from './MessagingSection.js';
@@ -26,7 +27,12 @@ export default function SettingsPage(_props: PageProps) {
       <PageHeader title="Settings" subtitle="The workspace, its API keys, how often and when messages may go out, and what customers can subscribe to." />
       <Tabs tabs={[...TABS]} value={tab} onChange={(k) => setSearch({ tab: k === 'workspace' ? undefined : k })} />
       <div className="stack">
-        {tab === 'workspace' ? <WorkspaceSection /> : null}
+        {tab === 'workspace' ? (
+          <>
+            <WorkspaceSection />
+            <ActivitySection />
+          </>
+        ) : null}
         {tab === 'keys' ? <KeysSection /> : null}
         {tab === 'messaging' ? (
           <>

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, doublePrecision, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, doublePrecision, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** A tenant. All other rows carry a workspace_id; keys are stored as SHA-256 hashes. */
 export const workspaces = pgTable(
@@ -25,6 +25,11 @@ export const workspaces = pgTable(
      * request says otherwise. Null: not set, so value metrics are revenue (and say so).
      */
     grossMargin: doublePrecision('gross_margin'),
+    /**
+     * What counts as a customer's activity beyond their own calls (src/server/rules/activity.ts):
+     * `{ opens, clicks }`; null or a missing key: the default (clicks count, opens do not).
+     */
+    activity: jsonb('activity'),
     /** Secret the customer's own backend signs userIds with for the in-app inbox (HMAC-SHA256); made on first use. */
     inboxSecret: text('inbox_secret'),
     /**

@@ -2,7 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
-import { KeysView, RotateKeysInput, RotatedKeys, WorkspacePatch, WorkspaceView } from '../../../contracts/workspace.js';
+import { KeysView, RotateKeysInput, RotatedKeys, WorkspacePatch, WorkspacePatched, WorkspaceView } from '../../../contracts/workspace.js';
+import type { JobRunner } from '../../jobs/job-runner.js';
+import { loadActivitySettings, type ActivitySettings } from '../../rules/activity.js';
+import { changeActivitySettings } from '../../workspaces/activity-setting.js';
+import { jobView } from './lifecycle.routes.js';
 import type { Db } from '../../db/client.js';
 import { rotateKeys } from '../../workspaces/rotate.js';
 import { deleteSubscriptionGroup } from '../../workspaces/subscription-groups.js';
@@ -14,7 +18,7 @@ import { HttpError } from '../errors.js';
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const security = [{ adminKey: [] }];
 
-const view = (ws: Workspace): WorkspaceView => ({ id: ws.id, slug: ws.slug, name: ws.name, timezone: ws.timezone, currency: ws.currency, grossMargin: ws.grossMargin });
+const view = (ws: Workspace, activity: ActivitySettings): WorkspaceView => ({ id: ws.id, slug: ws.slug, name: ws.name, timezone: ws.timezone, currency: ws.currency, grossMargin: ws.grossMargin, activity });
 
 /**
  * Parse a body with `schema`, turning the first problem into a 400 that names the field
@@ -31,32 +35,39 @@ export function parseBody<S extends z.ZodType>(schema: S, req: FastifyRequest): 
 }
 
 /** The admin key's workspace: read and change it, rotate its keys; plus deleting subscription groups. */
-export function workspaceRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver }): void {
+export function workspaceRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; jobs: JobRunner }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/api/workspace', {
     schema: { tags: ['workspace'], summary: 'The workspace this admin key belongs to', security, response: { 200: WorkspaceView, ...errors } },
-    handler: async (req) => view(await authenticateAdmin(deps.keys, req)),
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      return view(ws, await loadActivitySettings(deps.db, ws.id));
+    },
   });
 
   r.patch('/api/workspace', {
     schema: {
       tags: ['workspace'],
-      summary: "Change the workspace's name, timezone or currency",
-      description: 'A new timezone makes the analytics cut customer-days again in it on their next sync (metrics requests sync first).',
+      summary: "Change the workspace's name, timezone, currency, gross margin or activity setting",
+      description:
+        'A new timezone makes the analytics cut customer-days again in it on their next sync (metrics requests sync first). A change of `activity` (whether opens and clicks count) starts a job, in the answer, that evaluates every stage and segment again under it.',
       security,
       body: WorkspacePatch,
-      response: { 200: WorkspaceView, ...errors },
+      response: { 200: WorkspacePatched, ...errors },
     },
     // The handler validates again to name the offending field (unknown fields too).
     attachValidation: true,
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const patch = parseBody(WorkspacePatch, req);
+      const { activity: activityPatch, ...patch } = parseBody(WorkspacePatch, req);
       const updated = await updateWorkspace(deps.db, ws.id, patch);
       if (!updated) throw new HttpError(404, 'not_found', 'this workspace no longer exists');
       // Resolved keys carry the workspace's name, timezone and currency: forget them.
       deps.keys.clear();
-      return view(updated);
+      if (!activityPatch) return view(updated, await loadActivitySettings(deps.db, ws.id));
+      const changed = await changeActivitySettings(deps.db, ws.id, activityPatch);
+      if (changed.job) deps.jobs.kick();
+      return { ...view(updated, changed.activity), ...(changed.job ? { job: jobView(changed.job) } : {}) };
     },
   });
 
