@@ -14,6 +14,7 @@ import { churnLabels, churnSnapshot } from './features-history.js';
 import { CHURN_RISK_RAISED, CHURN_SCORE, trainChurn } from './churn-train.js';
 import { customerPredictions, listModels } from './predictions.repo.js';
 import { rfmGroup } from '../segments/rfm.js';
+import { P_ALIVE, PREDICTED_CLV, scoreClv } from './clv-scores.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const DAY = 86_400_000;
@@ -230,6 +231,25 @@ for (const target of dbTargets()) {
       const sizes = p!.factors.map((f) => Math.abs(f.contribution));
       assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
       assert.ok(p!.factors[0]!.contribution > 0, 'the riskiest customer’s top reason pushes the risk up');
+    });
+
+    it('predicts a finite CLV and p(alive) for every buyer of the 2,000-customer demo (where the fit once ran to the edge and gave NaN)', async (t) => {
+      const r = await scoreClv(db, ws, { now: DEMO_NOW });
+      assert.ok(r.ok, JSON.stringify(r));
+      const { rows } = await db.query<{ buyers: number; clv: number; alive: number; bad: number }>(
+        `WITH b AS (SELECT DISTINCT customer_id FROM analytics_orders WHERE workspace_id = $1 AND kind = 'order' AND at <= $2)
+         SELECT (SELECT count(*) FROM b)::int AS buyers,
+                count(*) FILTER (WHERE s.name = $3)::int AS clv, count(*) FILTER (WHERE s.name = $4)::int AS alive,
+                count(*) FILTER (WHERE jsonb_typeof(s.value) <> 'number' OR (s.value)::text::float8 < 0 OR (s.name = $4 AND (s.value)::text::float8 > 1))::int AS bad
+           FROM customer_scores s JOIN b ON b.customer_id = s.customer_id WHERE s.workspace_id = $1 AND s.name IN ($3, $4)`,
+        [ws, DEMO_NOW.toISOString(), PREDICTED_CLV, P_ALIVE],
+      );
+      const { bgnbd } = r.ok ? r.value : ({} as never);
+      t.diagnostic(`demo CLV: ${rows[0]!.buyers} buyers; BG/NBD r ${bgnbd.r.toFixed(3)}, alpha ${bgnbd.alpha.toFixed(3)}, a ${bgnbd.a.toExponential(2)}, b ${bgnbd.b.toExponential(2)}`);
+      assert.ok(rows[0]!.buyers > 300);
+      assert.equal(rows[0]!.clv, rows[0]!.buyers, 'every buyer has a predicted CLV');
+      assert.equal(rows[0]!.alive, rows[0]!.buyers, 'every buyer has p(alive)');
+      assert.equal(rows[0]!.bad, 0, 'each is a number, CLV ≥ 0 and p(alive) in [0, 1]');
     });
 
     it('writes Churn Risk Raised for a customer whose risk rose across 70 since the last scoring (none at the first)', async () => {
