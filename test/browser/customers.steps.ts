@@ -75,7 +75,7 @@ export const customersSteps: BrowserStep[] = [
       await expectRows(page, first, 'clearing the filters shows the first page again');
       const risky = await ctx.env.api<List>('/api/customers?limit=50&riskAtLeast=50');
       assert.ok(risky.customers.length > 0, 'the demo has customers at high churn risk');
-      await page.getByLabel('Risk', { exact: true }).selectOption({ label: 'High (50 and over)' });
+      await page.getByLabel('Churn risk', { exact: true }).selectOption({ label: 'High churn risk (50 and over)' });
       await until(async () => assert.equal(new URL(page.url()).searchParams.get('riskAtLeast'), '50'));
       await expectRows(page, risky, 'the high-risk rows are the API’s answer');
       const shownRisks = await table(page).locator('tbody tr td[data-risk]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-risk'))));

@@ -111,7 +111,7 @@ export const EXAMPLE_JOURNEYS: Array<{ id: string; name: string; description: st
     id: 'jny_winback',
     // Published with "also enter the current members": the demo's at-risk customers are reached at once.
     enterCurrent: true,
-    name: 'At-risk win-back',
+    name: 'Win-back: at-risk stage',
     description: 'Customers turning at-risk: high-value ones go to customer success (a task); the rest get one of two offers, with a 10% holdout to measure the lift.',
     definition: {
       trigger: { stageEntered: { stage: 'at_risk' } },

@@ -56,7 +56,7 @@ function shared(o: PresetOptions) {
     loyal: {
       all: [bought, { any: [{ performed: { event: o.orderCompleted, count: { op: 'gte', value: o.loyalOrders }, window: { within: days(o.loyaltyWindowDays) } } }, did(o.referralSent), promoter] }],
     } satisfies Condition,
-    atRisk: { stage: { key: 'at_risk', name: 'At risk', description: `Bought, then nothing for ${o.atRiskAfterDays} days`, rule: { all: [bought, { lastSeen: { op: 'before', duration: days(o.atRiskAfterDays) } }] }, touchpoints: ['win-back email', 'customer success call'] } },
+    atRisk: { stage: { key: 'at_risk', name: 'At risk (inactive)', description: `Lifecycle stage: bought, then no activity for ${o.atRiskAfterDays} days`, rule: { all: [bought, { lastSeen: { op: 'before', duration: days(o.atRiskAfterDays) } }] }, touchpoints: ['win-back email', 'customer success call'] } },
     churned: {
       key: 'churned',
       name: 'Churned',

@@ -53,7 +53,7 @@ export const EXAMPLE_SEGMENTS: Array<{ id: string; input: SegmentDefinition }> =
     id: 'seg_valuable_at_risk',
     input: {
       name: 'Valuable and slipping away',
-      description: 'At risk or churned after two or more orders: worth a personal win-back',
+      description: 'In the at-risk or churned lifecycle stage after two or more orders: worth a personal win-back',
       condition: { all: [{ any: [{ stage: { key: 'at_risk' } }, { stage: { key: 'churned' } }] }, { performed: { event: 'Order Completed', count: { op: 'gte', value: 2 } } }] },
     },
   },

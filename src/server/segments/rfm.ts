@@ -51,7 +51,7 @@ export const RFM_GROUPS: RfmGroup[] = [
   { key: 'promising', name: 'Promising', description: 'Recent, one order', cells: [[[4], [1]]] },
   { key: 'need_attention', name: 'Need attention', description: 'Middling recency and frequency', cells: [[[3], [3]]] },
   { key: 'about_to_sleep', name: 'About to sleep', description: 'Few orders, and not lately', cells: [[[3], [1, 2]]] },
-  { key: 'at_risk', name: 'At risk', description: 'Bought fairly often, but long ago', cells: [[[1, 2], [3, 4]]] },
+  { key: 'at_risk', name: 'At risk (RFM)', description: 'RFM group: bought fairly often, but long ago (not the at-risk lifecycle stage)', cells: [[[1, 2], [3, 4]]] },
   { key: 'cant_lose', name: "Can't lose them", description: 'Among the most frequent buyers, gone quiet', cells: [[[1, 2], [5]]] },
   { key: 'hibernating', name: 'Hibernating', description: 'Few orders, long ago', cells: [[[2], [1, 2]], [[1], [2]]] },
   { key: 'lost', name: 'Lost', description: 'One order, longest ago', cells: [[[1], [1]]] },

@@ -123,9 +123,9 @@ export default function CustomersPage(_props: PageProps) {
             </select>
           </label>
           <label className="field">
-            <span>Risk</span>
-            <select aria-label="Risk" value={band?.value ?? (riskAtLeast || riskBelow ? 'custom' : '')} onChange={(e) => setRisk(e.target.value)}>
-              <option value="">Any risk</option>
+            <span>Churn risk</span>
+            <select aria-label="Churn risk" value={band?.value ?? (riskAtLeast || riskBelow ? 'custom' : '')} onChange={(e) => setRisk(e.target.value)}>
+              <option value="">Any churn risk</option>
               {RISK_BANDS.map((b) => (
                 <option key={b.value} value={b.value}>
                   {b.label}
@@ -158,7 +158,7 @@ export default function CustomersPage(_props: PageProps) {
                     <th>Name / email</th>
                     <th>userId</th>
                     <th>Stage</th>
-                    <th className="num" title="Churn risk, 0–100">Risk</th>
+                    <th className="num" title="The churn model's risk, 0–100">Churn risk</th>
                     <th>Channel</th>
                     <th>First seen</th>
                     <th>Last seen</th>

@@ -2,9 +2,9 @@
 const HIGH = 50;
 const MEDIUM = 20;
 export const RISK_BANDS = [
-  { value: 'high', label: `High (${HIGH} and over)`, atLeast: HIGH, below: undefined },
-  { value: 'medium', label: `Medium (${MEDIUM} to ${HIGH})`, atLeast: MEDIUM, below: HIGH },
-  { value: 'low', label: `Low (under ${MEDIUM})`, atLeast: undefined, below: MEDIUM },
+  { value: 'high', label: `High churn risk (${HIGH} and over)`, atLeast: HIGH, below: undefined },
+  { value: 'medium', label: `Medium churn risk (${MEDIUM} to ${HIGH})`, atLeast: MEDIUM, below: HIGH },
+  { value: 'low', label: `Low churn risk (under ${MEDIUM})`, atLeast: undefined, below: MEDIUM },
 ] as const;
 export type RiskBand = (typeof RISK_BANDS)[number];
 
