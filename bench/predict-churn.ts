@@ -19,7 +19,7 @@ import { crossValidate, explainRows, scoreClassifier, strongestFactors, trainCla
 import { rocAuc } from '../src/server/predict/churn-metrics.js';
 import { sigmoid } from '../src/server/predict/churn-model.js';
 import { concatTables, type FeatureTable } from '../src/server/predict/features.js';
-import { Rng } from '../src/server/demo/rng.js';
+import { Rng } from '../src/server/lib/rng.js';
 import { machine } from './lib/proc.js';
 
 const { values } = parseArgs({ options: { customers: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' } } });

@@ -34,7 +34,7 @@ import { parseArgs } from 'node:util';
 import { openDb, type Db } from '../src/server/db/client.js';
 import { maintainTables, startMaintenance } from '../src/server/db/maintenance.js';
 import { migrate } from '../src/server/db/migrate.js';
-import { Rng } from '../src/server/demo/rng.js';
+import { Rng } from '../src/server/lib/rng.js';
 import { buildApp } from '../src/server/http/app.js';
 import { ModelCache } from '../src/server/lifecycle/models.repo.js';
 import { recomputeStages } from '../src/server/lifecycle/stage-service.js';

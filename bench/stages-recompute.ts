@@ -36,7 +36,7 @@ import { openDb } from '../src/server/db/client.js';
 import { maintainTables } from '../src/server/db/maintenance.js';
 import { timedDb, timedQueryable, Timings, type Labels } from './lib/timed-db.js';
 import { migrate } from '../src/server/db/migrate.js';
-import { Rng } from '../src/server/demo/rng.js';
+import { Rng } from '../src/server/lib/rng.js';
 import { FactIndex } from '../src/server/rules/evaluate.js';
 import { ModelCache } from '../src/server/lifecycle/models.repo.js';
 import { replay, type Move } from '../src/server/lifecycle/replay.js';

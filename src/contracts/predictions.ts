@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { JobView } from './lifecycle.js';
 
+/** The customer_scores name of the churn risk (0–100), for `score` conditions and the customer list. */
+export const CHURN_SCORE = 'churn_risk';
+
 /** A product as the order history knows it, with a score for the list it is in. */
 export const ProductScore = z.object({ productId: z.string(), name: z.string().nullable(), category: z.string().nullable(), price: z.number().nullable(), score: z.number() });
 

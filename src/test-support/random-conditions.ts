@@ -4,7 +4,7 @@
  * its answer). Seeded: the same Rng gives the same cases.
  */
 import type { Condition, Duration, ValueTest, Window } from '../contracts/condition.js';
-import type { Rng } from '../server/demo/rng.js';
+import type { Rng } from '../server/lib/rng.js';
 import type { CustomerFacts } from '../server/rules/evaluate.js';
 
 export const NOW = new Date('2026-06-15T12:00:00.000Z');

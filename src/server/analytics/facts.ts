@@ -264,11 +264,6 @@ async function foldMerges(tx: Queryable): Promise<void> {
   await tx.query(`DELETE FROM analytics_merges WHERE id = ANY($1::bigint[])`, [rows.map((m) => m.id)]);
 }
 
-/** Record a merge for the analytics sync (called inside the merge's transaction). */
-export async function noteMergeForAnalytics(tx: Queryable, workspaceId: number, fromId: number, intoId: number): Promise<void> {
-  await tx.query(`INSERT INTO analytics_merges (workspace_id, from_customer_id, into_customer_id) VALUES ($1, $2, $3)`, [workspaceId, fromId, intoId]);
-}
-
 /**
  * Keeps the facts current in the background (every `pollMs`). It yields to ingestion: with a
  * backlog it rests three times as long as each pass took (at most 2 s) before the next, so

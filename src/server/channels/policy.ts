@@ -1,7 +1,7 @@
 import { durationMs } from '../../contracts/condition.js';
 import type { Channel } from '../../contracts/journey.js';
 import type { MessagingSettingsInput } from '../../contracts/messaging.js';
-import { inDailyWindow, nextLocalTime, zoneOf } from '../journeys/local-time.js';
+import { inDailyWindow, nextLocalTime, zoneOf } from '../lib/local-time.js';
 
 /**
  * Whether a message may go out now: consent, suppression, frequency caps, quiet hours.

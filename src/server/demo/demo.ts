@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import type { Db, Queryable } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { CHANNELS } from './catalog.js';
-import { Rng } from './rng.js';
+import { Rng } from '../lib/rng.js';
 import { acquisitionTimes, simulateCustomer, type SimulationEnv } from './simulate.js';
 import { DemoWriter } from './write.js';
 import { maintainTables } from '../db/maintenance.js';

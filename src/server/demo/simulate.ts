@@ -1,5 +1,5 @@
 import { CHANNELS, COUNTRIES, FEATURES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, PLANS, PRODUCTS, SITE, USER_AGENTS, type ChannelSpec } from './catalog.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../lib/rng.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

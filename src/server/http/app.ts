@@ -25,7 +25,7 @@ import { sourcesRoutes } from './routes/sources.routes.js';
 import { sdkRoutes } from './routes/sdk-settings.routes.js';
 import { registerDashboard } from './dashboard.js';
 import { workspaceRoutes } from './routes/workspace.routes.js';
-import { ACTIVITY_JOB, activityJob } from '../workspaces/activity-setting.js';
+import { ACTIVITY_JOB, activityJob } from '../segments/activity-reevaluation.js';
 import { errorHandler } from './errors.js';
 import { customerRoutes } from './routes/customers.routes.js';
 import { healthRoutes } from './routes/health.routes.js';

@@ -2,7 +2,7 @@ import { workspaceActivitySql } from '../rules/activity.js';
 import type { z } from 'zod';
 import type { AccountDetail, CustomerDetail, CustomerSummary } from '../../contracts/admin.js';
 import type { Queryable } from '../db/client.js';
-import { CHURN_SCORE } from '../predict/churn-train.js';
+import { CHURN_SCORE } from '../../contracts/predictions.js';
 import type { Touch } from './attribution.js';
 
 type Summary = z.infer<typeof CustomerSummary>;

@@ -1,4 +1,3 @@
-import { noteMergeForAnalytics } from '../analytics/facts.js';
 import { copyJson, copyValue, type Queryable } from '../db/client.js';
 import type { IdKind, Merge } from './identity-graph.js';
 import type { Profile } from './profile.js';
@@ -237,4 +236,9 @@ async function moveMessaging(tx: Queryable, p: number[]): Promise<void> {
     p,
   );
   await tx.query(`UPDATE journey_runs SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
+}
+
+/** Record a merge for the analytics sync (called inside the merge's transaction). */
+async function noteMergeForAnalytics(tx: Queryable, workspaceId: number, fromId: number, intoId: number): Promise<void> {
+  await tx.query(`INSERT INTO analytics_merges (workspace_id, from_customer_id, into_customer_id) VALUES ($1, $2, $3)`, [workspaceId, fromId, intoId]);
 }

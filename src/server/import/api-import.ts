@@ -11,7 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ImportKind, ImportRejection, ImportView } from '../../contracts/imports.js';
-import { openFile } from './csv-import.js';
+import { openFile } from '../lib/csv/open-file.js';
 import { importProgress } from './progress.js';
 
 /** The live process holding a PGlite data directory (its `tenure.pid`), or null when none does. */

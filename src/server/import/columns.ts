@@ -1,4 +1,4 @@
-import { CELL_TYPES, clip, type CellType } from './cells.js';
+import { CELL_TYPES, clip, type CellType } from '../lib/csv/cells.js';
 
 /** What a CSV file holds: `customers` (one identify per row) or `events` (one track/page/screen per row). */
 export type ImportKind = 'customers' | 'events';

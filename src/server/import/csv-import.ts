@@ -35,7 +35,7 @@
  * starts on; the header is line 1) and column, and the other rows are kept. A missing or
  * unreadable file and an unusable header throw before anything is written.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { openFile } from '../lib/csv/open-file.js';
 import type { Db } from '../db/client.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
 import { rebuildStages } from '../lifecycle/stage-service.js';
@@ -44,8 +44,8 @@ import { maintainTables } from '../db/maintenance.js';
 import { normalizeCall } from '../ingest/normalize.js';
 import { BatchWriter } from './batch-writer.js';
 import { parseHeader, type Column, type ImportKind } from './columns.js';
-import { CsvSyntaxError, readCsv } from './csv-reader.js';
-import { LineCounter } from './line-counter.js';
+import { CsvSyntaxError, readCsv } from '../lib/csv/csv-reader.js';
+import { LineCounter } from '../lib/csv/line-counter.js';
 import { importProgress } from './progress.js';
 import { rowToCall } from './row-to-call.js';
 
@@ -236,25 +236,6 @@ export async function importCsvStream(db: Db, workspaceId: number, kind: ImportK
   if (report.accepted > 0) await maintainTables(db); // fresh planner statistics (PGlite has no autovacuum)
   report.rejected.sort((a, b) => a.line - b.line);
   return report;
-}
-
-/** Open a file for reading; errors name the file (no such file, permission denied, not a regular file). */
-export async function openFile(file: string): Promise<FileHandle> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${file}: no such file`);
-    if (code === 'EACCES' || code === 'EPERM') throw new Error(`${file}: permission denied`);
-    throw new Error(`${file}: cannot open: ${(err as Error).message}`);
-  }
-  const stat = await handle.stat();
-  if (!stat.isFile()) {
-    await handle.close();
-    throw new Error(`${file}: not a regular file`);
-  }
-  return handle;
 }
 
 /** Errors that are not about one row (an outage, a bug, a bad header) stop the import; say where. */

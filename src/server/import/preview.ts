@@ -8,8 +8,8 @@ import { Readable } from 'node:stream';
 import type { ImportKind, ImportPreview } from '../../contracts/imports.js';
 import { normalizeCall } from '../ingest/normalize.js';
 import { HeaderError, parseHeader, type Column } from './columns.js';
-import { CsvSyntaxError, readCsv } from './csv-reader.js';
-import { LineCounter } from './line-counter.js';
+import { CsvSyntaxError, readCsv } from '../lib/csv/csv-reader.js';
+import { LineCounter } from '../lib/csv/line-counter.js';
 import { rowToCall } from './row-to-call.js';
 import { parseSpendHeader, parseSpendRow, SPEND_COLUMNS, type SpendHeader } from './spend-csv.js';
 

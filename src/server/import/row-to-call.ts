@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CallType } from '../../contracts/segment.js';
-import { CellError, clip, convertCell, parseIsoDate } from './cells.js';
+import { CellError, clip, convertCell, parseIsoDate } from '../lib/csv/cells.js';
 import type { Column, ImportKind } from './columns.js';
 import { describePath, MAX_EVENT_DEPTH, tooDeep } from '../ingest/json-shape.js';
 

@@ -5,7 +5,7 @@
  * `POST /api/spend`, so a file and a request are held to the same rules.
  */
 import { SpendRow } from '../../contracts/spend.js';
-import { CellError, clip, convertCell } from './cells.js';
+import { CellError, clip, convertCell } from '../lib/csv/cells.js';
 
 export const SPEND_COLUMNS = ['day', 'channel', 'campaign', 'amount', 'currency'] as const;
 export type SpendColumn = (typeof SPEND_COLUMNS)[number];

@@ -11,9 +11,9 @@ import { spendKey, type SpendRow } from '../../contracts/spend.js';
 import { SPEND_CHUNK, upsertSpend } from '../analytics/spend.repo.js';
 import type { Db } from '../db/client.js';
 import { maintainTables } from '../db/maintenance.js';
-import { openFile } from './csv-import.js';
-import { CsvSyntaxError, readCsv } from './csv-reader.js';
-import { LineCounter } from './line-counter.js';
+import { openFile } from '../lib/csv/open-file.js';
+import { CsvSyntaxError, readCsv } from '../lib/csv/csv-reader.js';
+import { LineCounter } from '../lib/csv/line-counter.js';
 import { importProgress } from './progress.js';
 import { parseSpendHeader, parseSpendRow, spendAt, SPEND_COLUMNS, type SpendHeader, type SpendLineError } from './spend-csv.js';
 

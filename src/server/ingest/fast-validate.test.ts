@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
 import { CallSchemas, CALL_TYPES, type CallType } from '../../contracts/segment.js';
-import { Rng } from '../demo/rng.js';
+import { Rng } from '../lib/rng.js';
 import { certainlyValid } from './fast-validate.js';
 
 // Values around every limit of the schemas: empty, 1, 200/201 and 512/513 characters, numbers, wrong types.

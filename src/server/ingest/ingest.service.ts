@@ -8,7 +8,8 @@ import { applyTouch } from '../identity/profile.js';
 import { applyTraits } from '../identity/traits.js';
 import { appendEvents, freshEvents } from './events.repo.js';
 import { recordIngestWork } from '../jobs/derived-work.repo.js';
-import { fastCustomers, guardCustomers } from './fast-path.js';
+import { guardCustomers } from '../identity/merge-guard.js';
+import { fastCustomers } from './fast-path.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { NormalizedEvent } from './normalize.js';
 

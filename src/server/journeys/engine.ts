@@ -1,7 +1,7 @@
 import { durationMs, type Condition } from '../../contracts/condition.js';
 import type { Channel, EventMatch, JourneyDefinition, Step } from '../../contracts/journey.js';
 import { FactIndex, prepare, testValue, type CustomerFacts, type Prepared } from '../rules/evaluate.js';
-import { nextLocalTime, zoneOf } from './local-time.js';
+import { nextLocalTime, zoneOf } from '../lib/local-time.js';
 import { hash32 } from '../hash.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../db/client.js';
 import type { JourneyDefinitions } from './definitions.js';
 import { enterRuns, type Entry } from './entries.js';
 import type { LiveJourney } from './journeys.repo.js';
-import { instantOf, localParts, zoneOf } from './local-time.js';
+import { instantOf, localParts, zoneOf } from '../lib/local-time.js';
 import { workspaceTimezone } from '../workspaces/workspaces.repo.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../demo/rng.js';
+import { Rng } from '../lib/rng.js';
 import type { CustomerFacts, FactEvent } from '../rules/evaluate.js';
 import { activationPreset, b2bPreset, defaultPreset } from './presets.js';
 import { replay, type ReplayResult, type StageStart } from './replay.js';

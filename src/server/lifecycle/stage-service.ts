@@ -5,7 +5,8 @@ import { FactIndex } from '../rules/evaluate.js';
 import type { ModelCache, StoredModel } from './models.repo.js';
 import { replay, type Move } from './replay.js';
 import { compileModel } from './stage-engine.js';
-import { clearStages, factNeeds, loadFacts, loadStarts, lockSubjects, resolveTriggers, saveOutcomes, type Scope, type StageOutcome } from './stages.repo.js';
+import { clearStages, factNeeds, loadFacts, loadStarts, lockSubjects, resolveTriggers, saveOutcomes, type StageOutcome } from './stages.repo.js';
+import type { Scope } from '../rules/subjects.js';
 
 export interface AdvanceOptions {
   now: Date;

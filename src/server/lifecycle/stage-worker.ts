@@ -4,7 +4,7 @@ import { DerivedWorker } from '../jobs/derived-worker.js';
 import type { Logger } from '../log.js';
 import { ModelCache } from './models.repo.js';
 import { advanceStages, advanceStagesIn } from './stage-service.js';
-import type { Scope } from './stages.repo.js';
+import type { Scope } from '../rules/subjects.js';
 
 export interface StageWorkerOptions {
   log?: Logger;

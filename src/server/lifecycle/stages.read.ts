@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Distribution, Flows, LifecycleModel, StageHistory, StageStats } from '../../contracts/lifecycle.js';
 import type { Queryable } from '../db/client.js';
 import { isExtended, type Movement } from './movement.js';
-import type { Scope } from './stages.repo.js';
+import type { Scope } from '../rules/subjects.js';
 
 const PATTERNS: Movement[] = ['entered', 'linear', 'skip', 'regression', 'cyclical', 'recovered'];
 const DAY_S = 86_400;

@@ -5,8 +5,7 @@ import type { LifecycleModel } from '../../contracts/lifecycle.js';
 import { copyJson, copyValue, type Queryable } from '../db/client.js';
 import type { CustomerFacts, FactEvent } from '../rules/evaluate.js';
 import type { Move, StageStart } from './replay.js';
-
-export type Scope = 'customer' | 'account';
+import { loadSubjectRows, type Scope, type SubjectFacts } from '../rules/subjects.js';
 
 /** The event Tenure writes on a customer's timeline for every stage move. */
 export const STAGE_CHANGED_EVENT = 'Lifecycle Stage Changed';
@@ -41,21 +40,6 @@ export function factNeeds(model: LifecycleModel): FactNeeds {
   return { ...needs, names: [...names], propertyNames: [...propertyNames] };
 }
 
-/** A subject's facts plus what the history writer needs (the customer's userId, for timeline events). */
-export interface SubjectFacts extends CustomerFacts {
-  userId: string | null;
-}
-
-type SubjectRow = { id: number; traits: Record<string, unknown>; user_id: string | null; first_touch: CustomerFacts['firstTouch'] };
-
-/** The subjects' own rows: a customer's traits, userId and first touch; an account's traits. Ids that do not exist are left out. */
-export async function loadSubjectRows(db: Queryable, workspaceId: number, scope: Scope, ids: number[]): Promise<SubjectRow[]> {
-  const { rows } =
-    scope === 'customer'
-      ? await db.query<SubjectRow>(`SELECT id, traits, user_id, first_touch FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids])
-      : await db.query<SubjectRow>(`SELECT id, traits, NULL AS user_id, NULL::jsonb AS first_touch FROM accounts WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
-  return rows;
-}
 
 type EventTuple = [number, string | null, string, number, Record<string, unknown> | null];
 

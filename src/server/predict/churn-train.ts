@@ -8,6 +8,7 @@
  * scored as of now (score = probability × 100, with the largest contributions as reasons),
  * and the model is stored with its validation metrics.
  */
+import { CHURN_SCORE } from '../../contracts/predictions.js';
 import type { Db, Queryable } from '../db/client.js';
 import { getModel } from '../lifecycle/models.repo.js';
 import { explainRows, scoreClassifier, trainClassifier } from './churn-classifier.js';
@@ -16,8 +17,6 @@ import { churnLabels, churnSnapshot, type Snapshot } from './features-history.js
 import { concatTables } from './features.js';
 import { insertModel, replacePredictions, type CustomerPrediction, type PredictionModel, type ValidationMetrics } from './predictions.repo.js';
 
-/** The customer_scores name of the churn risk (0–100), for `score` conditions. */
-export const CHURN_SCORE = 'churn_risk';
 export const CHURN_KIND = 'churn';
 const DAY = 86_400_000;
 

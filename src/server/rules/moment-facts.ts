@@ -2,7 +2,7 @@ import { durationMs, leavesOf, type CompareOp, type Condition, type Window } fro
 import type { Queryable } from '../db/client.js';
 import type { FactEvent } from './evaluate.js';
 import { activitySql, loadActivitySettings } from './activity.js';
-import { loadSubjectRows, type Scope, type SubjectFacts } from '../lifecycle/stages.repo.js';
+import { loadSubjectRows, type Scope, type SubjectFacts } from './subjects.js';
 
 /**
  * Facts for deciding conditions at ONE moment (the segment worker's question: "is this

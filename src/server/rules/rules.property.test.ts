@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConditionSchema } from '../../contracts/condition.js';
 import type { Db } from '../db/client.js';
-import { Rng } from '../demo/rng.js';
+import { Rng } from '../lib/rng.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { compileCondition } from './compile-sql.js';
 import { evaluate, type CustomerFacts } from './evaluate.js';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConditionSchema } from '../../contracts/condition.js';
-import { Rng } from '../demo/rng.js';
+import { Rng } from '../lib/rng.js';
 import { evaluate, type CustomerFacts } from '../rules/evaluate.js';
 import { CHANNELS, clean, DAY, EVENTS, NOW, randomCondition, randomCustomer, randomObject, STAGES } from '../../test-support/random-conditions.js';
 import { reads } from './segment-sync.js';

@@ -6,7 +6,7 @@ import { compileCondition } from '../rules/compile-sql.js';
 import { FactIndex, prepare } from '../rules/evaluate.js';
 import { STAGE_CHANGED_EVENT } from '../lifecycle/stages.repo.js';
 import { loadMomentFacts, momentPlan } from '../rules/moment-facts.js';
-import { holdCustomers } from '../ingest/fast-path.js';
+import { holdCustomers } from '../identity/merge-guard.js';
 import { getSegment, type StoredSegment } from './segments.repo.js';
 
 /** The events Tenure writes on a customer's timeline when they enter or leave a segment. */

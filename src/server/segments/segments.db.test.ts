@@ -8,7 +8,7 @@ import { ModelCache } from '../lifecycle/models.repo.js';
 import { recomputeStages } from '../lifecycle/stage-service.js';
 import { dbTargets, makeWorkspace, until } from '../../test-support/harness.js';
 import { applyMerge } from '../identity/customers.repo.js';
-import { guardCustomers } from '../ingest/fast-path.js';
+import { guardCustomers } from '../identity/merge-guard.js';
 import { computeSegment, syncMany } from './segment-sync.js';
 import { SegmentWorker } from './segment-worker.js';
 import { customerSegments, getSegment, insertSegment, segmentMembers, updateSegment } from './segments.repo.js';

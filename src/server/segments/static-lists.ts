@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Db, Queryable } from '../db/client.js';
-import { CsvSyntaxError, readCsv } from '../import/csv-reader.js';
-import { LineCounter } from '../import/line-counter.js';
+import { CsvSyntaxError, readCsv } from '../lib/csv/csv-reader.js';
+import { LineCounter } from '../lib/csv/line-counter.js';
 import { setStaticMembers } from './segment-sync.js';
 import { getSegment, insertStaticSegment, newSegmentId, type StoredSegment } from './segments.repo.js';
 

@@ -5,7 +5,7 @@ import { ErrorBody } from '../../../contracts/errors.js';
 import { KeysView, RotateKeysInput, RotatedKeys, WorkspacePatch, WorkspacePatched, WorkspaceView } from '../../../contracts/workspace.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
 import { loadActivitySettings, type ActivitySettings } from '../../rules/activity.js';
-import { changeActivitySettings } from '../../workspaces/activity-setting.js';
+import { changeActivitySettings } from '../../segments/activity-reevaluation.js';
 import { jobView } from './lifecycle.routes.js';
 import type { Db } from '../../db/client.js';
 import { rotateKeys } from '../../workspaces/rotate.js';

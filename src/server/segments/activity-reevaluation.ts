@@ -10,8 +10,8 @@ import { enqueueJob, type Job } from '../jobs/jobs.repo.js';
 import type { ModelCache } from '../lifecycle/models.repo.js';
 import { recomputeStages } from '../lifecycle/stage-service.js';
 import { activitySettings, type ActivitySettings } from '../rules/activity.js';
-import { computeSegment } from '../segments/segment-sync.js';
-import { listSegments } from '../segments/segments.repo.js';
+import { computeSegment } from './segment-sync.js';
+import { listSegments } from './segments.repo.js';
 
 export const ACTIVITY_JOB = 'activity.reevaluate';
 

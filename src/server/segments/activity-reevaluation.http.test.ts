@@ -13,9 +13,9 @@ import { basic, dbTargets, http, makeWorkspace, startServer, until } from '../..
 import { findCustomerId } from '../identity/customers.read.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
 import { recomputeStages } from '../lifecycle/stage-service.js';
-import { computeSegment } from '../segments/segment-sync.js';
-import { insertSegment } from '../segments/segments.repo.js';
-import { previewSegment } from '../segments/segments.service.js';
+import { computeSegment } from './segment-sync.js';
+import { insertSegment } from './segments.repo.js';
+import { previewSegment } from './segments.service.js';
 import type { Condition } from '../../contracts/condition.js';
 
 const DAY = 86_400_000;
