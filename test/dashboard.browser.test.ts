@@ -6,6 +6,7 @@ import { customersSteps } from './browser/customers.steps.js';
 import { journeysSteps } from './browser/journeys.steps.js';
 import { lifecycleSteps } from './browser/lifecycle.steps.js';
 import { overviewSteps } from './browser/overview.steps.js';
+import { providersSteps } from './browser/providers.steps.js';
 import { segmentsSteps } from './browser/segments.steps.js';
 import { settingsSteps } from './browser/settings.steps.js';
 import { sourcesSteps } from './browser/sources.steps.js';
@@ -25,6 +26,7 @@ const AREAS: Record<string, BrowserStep[]> = {
   lifecycle: lifecycleSteps,
   settings: settingsSteps,
   sources: sourcesSteps,
+  providers: providersSteps,
 };
 const only = process.env.BROWSER_STEPS?.split(',').map((s) => s.trim());
 
