@@ -73,6 +73,8 @@ for (const target of dbTargets()) {
         ],
       );
       assert.deepEqual(v.secretStorage, { available: true, message: null });
+      const doc = await http(`${url}/openapi.json`);
+      for (const path of ['/api/providers', '/api/providers/{channel}', '/api/providers/{channel}/test']) assert.ok(doc.body.paths[path], `${path} is in the OpenAPI document`);
     });
 
     it('refuses bad settings with 400 naming the field, and saves nothing', async () => {
