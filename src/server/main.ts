@@ -180,7 +180,8 @@ async function main(): Promise<void> {
       onUnhandledRejection(log);
       const { db } = await openRuntime(config, log);
       const secret = serverSecretOf(config, log);
-      const senders = withWorkspaceProviders(sendersFromConfig(config), new WorkspaceProviders(secret.ok ? new SecretBox(secret.secret) : null, { log }));
+      const providers = new WorkspaceProviders(secret.ok ? new SecretBox(secret.secret) : null, { log, smtpPoolSize: config.SMTP_POOL_SIZE });
+      const senders = withWorkspaceProviders(sendersFromConfig(config), providers);
       const stages = o.journeysOnly ? null : new StageWorker(db, { log, sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000 });
       const segments = o.journeysOnly ? null : new SegmentWorker(db, { log, refreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000 });
       let steps = 0;
@@ -215,6 +216,7 @@ async function main(): Promise<void> {
         await stopAll(parts, log);
         process.stdout.write(`worker stopped: ${steps} journey steps, ${sent} messages sent\n`);
         senders.close();
+        providers.close();
         await closeDb(db, log);
         process.exit(0);
       };

@@ -91,7 +91,7 @@ export function providerRoutes(app: FastifyInstance, deps: ProvidersDeps): void 
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       if (req.validationError) throw req.validationError;
-      const saved = await saveProvider(deps.db, deps.box, deps.boxMissing, ws.id, req.params.channel, ProviderInput.parse(req.body));
+      const saved = await saveProvider(deps.db, deps.box, deps.boxMissing, ws.id, req.params.channel, req.body);
       if (!saved.ok) {
         if (saved.code === 'secret_required') throw new HttpError(400, 'validation_failed', `body.${saved.field}: ${saved.message}`, { field: saved.field });
         if (saved.code === 'kind_mismatch') throw new HttpError(400, 'validation_failed', `body.kind: ${saved.message}`, { field: 'kind' });
