@@ -7,6 +7,7 @@ import { journeysSteps } from './browser/journeys.steps.js';
 import { lifecycleSteps } from './browser/lifecycle.steps.js';
 import { overviewSteps } from './browser/overview.steps.js';
 import { predictionsSteps } from './browser/predictions.steps.js';
+import { providersSteps } from './browser/providers.steps.js';
 import { segmentsSteps } from './browser/segments.steps.js';
 import { settingsSteps } from './browser/settings.steps.js';
 import { sourcesSteps } from './browser/sources.steps.js';
@@ -27,6 +28,7 @@ const AREAS: Record<string, BrowserStep[]> = {
   settings: settingsSteps,
   sources: sourcesSteps,
   predictions: predictionsSteps,
+  providers: providersSteps,
 };
 const only = process.env.BROWSER_STEPS?.split(',').map((s) => s.trim());
 

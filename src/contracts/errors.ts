@@ -20,6 +20,18 @@ export const ErrorCode = z.enum([
   'internal',
   'unavailable',
   'rate_limited',
+  /** Messaging providers (see docs/channels.md): no provider saved for the channel. */
+  'provider_not_connected',
+  /** No server secret to seal credentials with (PostgreSQL without TENURE_SECRET). */
+  'secret_unavailable',
+  /** The saved credential cannot be opened (TENURE_SECRET changed, or the row was altered). */
+  'secret_unreadable',
+  /** A test send's outcome, from the provider: credentials refused, not reachable, no answer in time, message refused, other. */
+  'provider_auth_failed',
+  'provider_unreachable',
+  'provider_timeout',
+  'provider_rejected',
+  'provider_error',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -37,6 +37,12 @@ const EnvSchema = z.object({
     .transform((v) => (v === '1' ? 'true' : v === '0' ? 'false' : v)),
   /** Base URL customers reach this server at (links in messages: tracking, unsubscribe). Default http://HOST:PORT. */
   TENURE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://tenure.example.com' }).optional(),
+  /**
+   * Seals the email and SMS credentials admins save in Settings (see docs/channels.md). Unset:
+   * with PGlite, one is generated into TENURE_DATA_DIR/server-secret; with PostgreSQL, saving
+   * credentials is refused until it is set (the same value on every process).
+   */
+  TENURE_SECRET: z.string().min(32, 'must be at least 32 characters (`openssl rand -hex 32` makes one)').optional(),
   /** SMTP server for email (smtp:// or smtps://, user:pass@ included). Unset: emails go to the outbox (kept, viewable, not sent). */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   EMAIL_FROM: z.string().min(3).default('Tenure <no-reply@localhost>'),

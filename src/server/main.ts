@@ -13,6 +13,8 @@ import { prepareDemoInBackground, type BackgroundDemo } from './demo/demo-backgr
 import { startMaintenance } from './db/maintenance.js';
 import { rotateKeys } from './workspaces/rotate.js';
 import { describeChannels, sendersFromConfig } from './channels/senders.js';
+import { resolveServerSecret, SecretBox, type ServerSecret } from './channels/secret-box.js';
+import { WorkspaceProviders, withWorkspaceProviders } from './channels/provider-senders.js';
 import { JourneyWorker } from './journeys/journey-worker.js';
 import { analyticsSyncer } from './analytics/facts.js';
 import { StageWorker } from './lifecycle/stage-worker.js';
@@ -73,6 +75,14 @@ function positiveInt(v: string): number {
   return n;
 }
 
+/** The secret that seals provider credentials (TENURE_SECRET, else generated into the PGlite data dir), said in the log. */
+function serverSecretOf(config: Config, log: Logger): ServerSecret {
+  const s = resolveServerSecret({ envSecret: config.TENURE_SECRET, databaseUrl: config.DATABASE_URL, dataDir: config.TENURE_DATA_DIR });
+  if (!s.ok) log.warn(s.message);
+  else if (s.source === 'data_dir') log.info({ path: s.path }, 'provider credentials saved in Settings are sealed with the server secret kept in the data directory (set TENURE_SECRET to choose it)');
+  return s;
+}
+
 async function serve(config: Config, log: Logger, opts: { port?: number; host?: string; seedIfEmpty: boolean }): Promise<void> {
   onUnhandledRejection(log);
   const { db, workspace, generated } = await openRuntime(config, log);
@@ -82,7 +92,8 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
   const listenPort = opts.port ?? config.PORT;
   const host = opts.host ?? config.HOST;
   const senders = sendersFromConfig(config);
-  if (!senders.email) log.info('SMTP_URL is not set: emails go to the outbox (GET /api/messages shows them; nothing is sent)');
+  if (!senders.email) log.info('SMTP_URL is not set: emails go to the outbox unless a workspace connects a provider in Settings (GET /api/messages shows them; nothing is sent)');
+  const serverSecret = serverSecretOf(config, log);
   const app = await buildApp({
     db,
     log,
@@ -99,6 +110,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     trustProxy: config.TRUST_PROXY,
     imports: { maxBytes: config.TENURE_IMPORT_MAX_MB * 2 ** 20, dir: config.TENURE_IMPORT_DIR },
     demo: tracker,
+    serverSecret,
   });
   const stopMaintenance = await startMaintenance(db, log);
   const address = await app.listen({ port: listenPort, host });
@@ -167,7 +179,9 @@ async function main(): Promise<void> {
     .action(async (o: { journeysOnly?: boolean }) => {
       onUnhandledRejection(log);
       const { db } = await openRuntime(config, log);
-      const senders = sendersFromConfig(config);
+      const secret = serverSecretOf(config, log);
+      const providers = new WorkspaceProviders(secret.ok ? new SecretBox(secret.secret) : null, { log, smtpPoolSize: config.SMTP_POOL_SIZE });
+      const senders = withWorkspaceProviders(sendersFromConfig(config), providers);
       const stages = o.journeysOnly ? null : new StageWorker(db, { log, sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000 });
       const segments = o.journeysOnly ? null : new SegmentWorker(db, { log, refreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000 });
       let steps = 0;
@@ -202,6 +216,7 @@ async function main(): Promise<void> {
         await stopAll(parts, log);
         process.stdout.write(`worker stopped: ${steps} journey steps, ${sent} messages sent\n`);
         senders.close();
+        providers.close();
         await closeDb(db, log);
         process.exit(0);
       };

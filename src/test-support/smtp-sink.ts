@@ -17,15 +17,20 @@ export interface ReceivedMail {
  * message it accepts, parsed with mailparser. `reject` lets a test answer RCPT with an
  * SMTP error for chosen addresses.
  */
-export async function startSmtpSink(opts: { reject?: (rcpt: string) => { code: number; message: string } | null; /** Take this long over each message before accepting it. */ delayMs?: number } = {}): Promise<{ url: string; mails: ReceivedMail[]; connections: () => number; close(): Promise<void> }> {
+export async function startSmtpSink(opts: { reject?: (rcpt: string) => { code: number; message: string } | null; /** Take this long over each message before accepting it. */ delayMs?: number; /** Require AUTH PLAIN/LOGIN (over plain TCP) with this user and password. */ auth?: { user: string; pass: string } } = {}): Promise<{ url: string; mails: ReceivedMail[]; connections: () => number; close(): Promise<void> }> {
   const mails: ReceivedMail[] = [];
   // Sessions whose client went away: a message still being processed for one is not taken
   // (its 250 could not be sent, so the server has not accepted it).
   const closed = new Set<string>();
   let connections = 0;
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: !opts.auth,
+    disabledCommands: opts.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    allowInsecureAuth: true,
+    onAuth(auth, _session, cb) {
+      if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) return cb(null, { user: auth.username });
+      cb(new Error('Invalid username or password'));
+    },
     logger: false,
     size: 10 * 1024 * 1024,
     onConnect(_session, cb) {

@@ -20,6 +20,8 @@ export interface Senders {
   webhook: (req: { url: string; body: string; secret: string; idempotencyKey: string; nowSec: number }) => Promise<SendResult>;
   /** The From of emails when the workspace sets none. */
   emailFrom: string;
+  /** A workspace's own senders (the providers it connected in Settings; see provider-senders.ts), looked up per batch. */
+  forWorkspace?: (db: Queryable, workspaceId: number) => Promise<Senders>;
 }
 
 export interface DispatchOptions {
@@ -87,6 +89,9 @@ export async function dispatchDue(db: Db, senders: Senders, settingsCache: Setti
   result.more = claimed.all >= batch;
   if (claimed.sending.length === 0) return result;
 
+  // Each workspace's providers (saved in Settings), read now: a provider saved since the last batch is used.
+  const bySpace = new Map<number, Senders>();
+  for (const { row } of claimed.sending) if (!bySpace.has(row.workspace_id)) bySpace.set(row.workspace_id, senders.forWorkspace ? await senders.forWorkspace(db, row.workspace_id) : senders);
   // Each outcome is recorded as soon as it is known (whatever finished meanwhile goes in
   // one transaction), so a crash leaves as few handed-over messages unrecorded as possible:
   // those are sent again when their lease ends, under the same idempotency key.
@@ -105,7 +110,7 @@ export async function dispatchDue(db: Db, senders: Senders, settingsCache: Setti
   const queue = [...claimed.sending];
   const work = async () => {
     for (let job = queue.shift(); job; job = queue.shift()) {
-      const o = await deliver(job, senders, opts);
+      const o = await deliver(job, bySpace.get(job.row.workspace_id)!, opts);
       outcomes.push(o);
       unrecorded.push(o);
       void flush().catch(() => undefined); // a failure surfaces from the last flush below
@@ -210,7 +215,7 @@ async function record(db: Queryable, sending: Sending[], outcomes: Outcome[], no
     }
   }
   const eventOf = (o: Outcome, s: Sending): string | null => {
-    if ((s.row.channel !== 'email' && s.row.channel !== 'sms') || o.status === 'queued') return null;
+    if ((s.row.channel !== 'email' && s.row.channel !== 'sms') || o.status === 'queued' || o.status === 'outboxed') return null;
     if (o.status === 'sent') return s.row.channel === 'email' ? EMAIL_DELIVERED : SMS_DELIVERED;
     return o.status === 'bounced' ? EMAIL_BOUNCED : MESSAGE_FAILED;
   };

@@ -13,7 +13,9 @@ import type { SendFailure, SendResult } from './send-result.js';
 /** How to reach the SMTP server. */
 export interface EmailTransportOptions {
   /** `smtp://user:pass@host:port` (STARTTLS when offered) or `smtps://…` (implicit TLS); query options as nodemailer reads them. */
-  url: string;
+  url?: string;
+  /** Instead of `url`: the server as separate settings (a provider saved in Settings; no password in a URL). */
+  server?: { host: string; port: number; secure: boolean; requireTLS?: boolean; ignoreTLS?: boolean; auth?: { user: string; pass: string } };
   /** Default From address, e.g. `"Acme" <hello@acme.test>`. */
   from: string;
   /** Pooled connections at most (default 5). */
@@ -51,7 +53,7 @@ export interface EmailTransport {
 export function createEmailTransport(opts: EmailTransportOptions): EmailTransport {
   const timeout = opts.timeoutMs ?? 10_000;
   const pool = new SMTPPool({
-    url: opts.url,
+    ...(opts.server ?? { url: opts.url }),
     pool: true,
     maxConnections: opts.maxConnections ?? 5,
     maxMessages: opts.maxMessages ?? 1000,

@@ -58,6 +58,10 @@ import { importRoutes, type ImportLimits } from './routes/imports.routes.js';
 import { importJob, importJobKind } from '../import/import-job.js';
 import { DemoTracker } from '../demo/demo-status.js';
 import { demoRoutes } from './routes/demo.routes.js';
+import { providerRoutes, workspaceChannels } from './routes/providers.routes.js';
+import { SecretBox, type ServerSecret } from '../channels/secret-box.js';
+import { WorkspaceProviders, withWorkspaceProviders } from '../channels/provider-senders.js';
+import { randomBytes } from 'node:crypto';
 
 export interface AppDeps {
   db: Db;
@@ -115,6 +119,11 @@ export interface AppDeps {
   imports?: Partial<ImportLimits>;
   /** The demo this process prepares in the background, for GET /api/demo/status (default: none). */
   demo?: DemoTracker;
+  /**
+   * The server secret that seals provider credentials saved in Settings (see resolveServerSecret);
+   * `{ ok: false }` refuses saving them. Default: a random one for this process only (tests).
+   */
+  serverSecret?: ServerSecret;
 }
 
 /** Build the HTTP server (not listening yet). */
@@ -145,13 +154,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           },
         }));
   const models = stages?.modelCache ?? new ModelCache();
+  // Providers saved in Settings come before the server's own (environment variables), per workspace.
+  const secret = deps.serverSecret ?? { ok: true, secret: randomBytes(32).toString('hex'), source: 'ephemeral' };
+  const box = secret.ok ? new SecretBox(secret.secret) : null;
+  const providers = new WorkspaceProviders(box, { log });
+  const baseSenders = deps.senders ?? outboxSenders();
+  const senders = baseSenders.forWorkspace ? baseSenders : withWorkspaceProviders(baseSenders, providers);
   journeys =
     deps.journeys === null
       ? null
       : (deps.journeys ??
         new JourneyWorker(db, {
           log,
-          senders: deps.senders ?? outboxSenders(),
+          senders,
           publicUrl: deps.publicUrl ?? 'http://127.0.0.1:3000',
           leaseMs: deps.deliveryLeaseMs,
           // A journey changed traits, or wrote message events: the work was recorded with the change; look at it now.
@@ -262,6 +277,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (stages) parts.push(['the stage worker', () => stages!.stop()]);
     if (segments) parts.push(['the segment worker', () => segments!.stop()]);
     await stopAll(parts, log);
+    providers.close();
   });
   const live = new LiveFeed(deps.live);
   liveRoutes(app, { feed: live, keys, ...deps.live });
@@ -285,7 +301,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   journeyRoutes(app, { db, keys, models, notify });
   templateRoutes(app, { db, keys, notify });
-  messagingRoutes(app, { db, keys, notify, channels: deps.channels ?? describeChannels(deps.senders ?? outboxSenders()) });
+  const serverChannels = deps.channels ?? describeChannels(baseSenders);
+  messagingRoutes(app, { db, keys, notify, channels: serverChannels, channelsFor: (ws) => workspaceChannels(db, ws, serverChannels) });
+  providerRoutes(app, { db, keys, box, boxMissing: secret.ok ? '' : secret.message, server: serverChannels });
   trackingRoutes(app, { db, onCustomerEvents: customerEvents });
   inboxRoutes(app, { db, keys, onCustomerEvents: customerEvents });
   spendRoutes(app, { db, keys });

@@ -5,6 +5,7 @@ import { QueryView } from '../../components/states.js';
 import { Link, navigate } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { goalSummary, triggerSummary } from './describe.js';
+import { OutboxBanner } from './OutboxBanner.js';
 import { STATUS_TONE, type JourneyStats, type JourneyView } from './types.js';
 import './journeys.css';
 
@@ -40,6 +41,7 @@ export default function JourneysPage(_props: PageProps) {
           </button>
         }
       />
+      <OutboxBanner />
       <Card>
         <QueryView query={q} isEmpty={(d) => d.journeys.length === 0} empty={{ title: 'No journeys yet', hint: 'Create one with “New journey”.' }}>
           {(d) => (

@@ -6,6 +6,7 @@ import { QueryView } from '../../components/states.js';
 import { Link, setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { MessagePanel } from './MessagePanel.js';
+import { OutboxBanner } from './OutboxBanner.js';
 import { STATUS_TONE, type MessageView } from './types.js';
 import './journeys.css';
 
@@ -34,6 +35,7 @@ export default function OutboxPage(_props: PageProps) {
   return (
     <>
       <PageHeader title="Outbox" subtitle="Everything journeys and test sends sent, skipped (with the reason) or still waiting, newest first." />
+      <OutboxBanner />
       <div className="jny-filters" role="group" aria-label="Filters">
         <label className="field">
           <span>Status</span>

@@ -154,7 +154,7 @@ function MessagingForm({ settings }: { settings: MessagingSettingsInput }) {
           <input aria-label="Email From" value={d.emailFrom} onChange={(e) => set({ emailFrom: e.target.value })} placeholder="Server default ($EMAIL_FROM)" maxLength={300} aria-invalid={err('emailFrom') ? true : undefined} />
           <FieldNote id="msg-err-emailFrom" message={err('emailFrom')} />
         </label>
-        <p className="muted set-help">Leave empty to use the server’s EMAIL_FROM (default “Tenure &lt;no-reply@localhost&gt;”).</p>
+        <p className="muted set-help">Leave empty to use the From of the email provider connected below, else the server’s EMAIL_FROM (default “Tenure &lt;no-reply@localhost&gt;”).</p>
       </fieldset>
 
       {Object.keys(errors).length > 0 ? (

@@ -20,13 +20,13 @@ const HOW: Record<Transport, string> = {
 /** The environment variables that set a channel's provider (webhooks and in-app need none). */
 const VARS: Record<string, string> = { email: 'SMTP_URL, EMAIL_FROM, SMTP_POOL_SIZE', sms: 'SMS_API_URL, SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM' };
 
-/** The channels as this server sends them (GET /api/channels). Providers are set with environment variables on the server, not here. */
+/** The channels as this workspace sends them (GET /api/channels): a provider connected in Settings, else the server's (environment variables), else the outbox. */
 export function ProvidersNote() {
   const q = useApi<Channels>('/api/channels', undefined, { staleTime: 60_000 });
   return (
     <Card title="Where messages go">
       <p className="muted set-help">
-        Providers are set on the server with environment variables, then the server is restarted. A channel without its provider sends nothing: its messages are kept in the{' '}
+        Connect a provider for this workspace below, or set one for the whole server with environment variables (then restart it); one connected here comes first. A channel without a provider sends nothing: its messages are kept in the{' '}
         <Link to="/outbox">Outbox</Link>. Links in messages (tracking, unsubscribe) start with <code>TENURE_PUBLIC_URL</code>.
       </p>
       <QueryView query={q} empty={{ title: 'No channels reported' }} isEmpty={(d) => d.channels.length === 0}>
@@ -59,7 +59,7 @@ export function ProvidersNote() {
                         ) : null}
                       </td>
                       <td>{c.from ?? <span className="muted">—</span>}</td>
-                      <td>{vars ? <code>{vars}</code> : <span className="muted">nothing to set</span>}</td>
+                      <td>{vars ? <>the providers below, or <code>{vars}</code></> : <span className="muted">nothing to set</span>}</td>
                     </tr>
                   );
                 })}

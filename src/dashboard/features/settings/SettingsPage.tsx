@@ -6,6 +6,7 @@ import { GroupsSection } from './GroupsSection.js';
 import { KeysSection } from './KeysSection.js';
 import { MessagingSection } from './MessagingSection.js';
 import { ProvidersNote } from './ProvidersNote.js';
+import { ProvidersSection } from './ProvidersSection.js';
 import { WorkspaceSection } from './WorkspaceSection.js';
 import './settings.css';
 
@@ -38,6 +39,7 @@ export default function SettingsPage(_props: PageProps) {
           <>
             <MessagingSection />
             <ProvidersNote />
+            <ProvidersSection />
           </>
         ) : null}
         {tab === 'groups' ? <GroupsSection /> : null}

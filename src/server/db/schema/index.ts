@@ -12,3 +12,4 @@ export * from './recommendations.js';
 export * from './health-scores.js';
 export * from './derived-work.js';
 export * from './imports.js';
+export * from './messaging-providers.js';

@@ -46,19 +46,19 @@ export interface MessagingNotifier {
 }
 
 /** Admin API: subscription groups, messaging settings (caps, quiet hours), messages (the outbox), consent, tasks, provider feedback. */
-export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; notify?: MessagingNotifier; channels: ChannelStatus[] }): void {
+export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; notify?: MessagingNotifier; channels: ChannelStatus[]; /** The channels of one workspace (its providers saved in Settings first). */ channelsFor?: (workspaceId: number) => Promise<ChannelStatus[]> }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/channels', {
     schema: {
       tags: ['messaging'],
-      summary: 'How this server sends on each channel: the provider set with environment variables (SMTP_URL, SMS_API_URL, …), or the outbox',
+      summary: 'How this workspace sends on each channel: the provider connected in Settings, else the one set with environment variables (SMTP_URL, SMS_API_URL, …), else the outbox',
       security,
       response: { 200: ChannelsView, ...errors },
     },
     handler: async (req) => {
-      await authenticateAdmin(deps.keys, req);
-      return { channels: deps.channels };
+      const ws = await authenticateAdmin(deps.keys, req);
+      return { channels: deps.channelsFor ? await deps.channelsFor(ws.id) : deps.channels };
     },
   });
   const customer = async (ws: number, id: string) => {
