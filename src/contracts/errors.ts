@@ -9,6 +9,8 @@ export const ErrorCode = z.enum([
   'invalid_json',
   'unsupported_media_type',
   'request_too_large',
+  /** An uploaded file (CSV import) over the upload limit. */
+  'upload_too_large',
   'event_too_large',
   'invalid_event',
   'validation_failed',

@@ -46,6 +46,6 @@ export const NAV: Array<{ to: string; label: string; icon: string; section?: str
   { to: '/outbox', label: 'Outbox', icon: '⇪' },
   { to: '/tasks', label: 'Tasks', icon: '✓' },
   { to: '/sources', label: 'Sources', icon: '⇄', section: 'Configure' },
-  { to: '/imports', label: 'Import', icon: '⇩', section: 'Configure' },
+  { to: '/imports', label: 'Import', icon: '⇩' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
 ];

@@ -73,9 +73,9 @@ export async function authenticateWrite(keys: KeyResolver, req: FastifyRequest):
     if (typeof fromBody === 'string' && fromBody !== '') key = fromBody;
     else if (typeof fromUrl === 'string' && fromUrl !== '') key = fromUrl;
   }
-  if (!key) throw new HttpError(401, 'unauthorized', 'missing write key: send it as the HTTP Basic user name (as Segment SDKs do), as `writeKey` in the body, or as the `writeKey` query parameter');
+  if (!key) throw new HttpError('unauthorized', 'missing write key: send it as the HTTP Basic user name (as Segment SDKs do), as `writeKey` in the body, or as the `writeKey` query parameter');
   const ws = await keys.resolve('write', key);
-  if (!ws) throw new HttpError(401, 'unauthorized', 'unknown write key');
+  if (!ws) throw new HttpError('unauthorized', 'unknown write key');
   authenticated.set(req, { kind: 'write', ws });
   return ws;
 }
@@ -86,12 +86,12 @@ export async function authenticateAdmin(keys: KeyResolver, req: FastifyRequest):
   if (known?.kind === 'admin') return known.ws;
   const header = req.headers.authorization;
   const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-  if (!key) throw new HttpError(401, 'unauthorized', 'missing admin key: send `Authorization: Bearer <admin key>`');
+  if (!key) throw new HttpError('unauthorized', 'missing admin key: send `Authorization: Bearer <admin key>`');
   const ws = await keys.resolve('admin', key);
   if (ws) {
     authenticated.set(req, { kind: 'admin', ws });
     return ws;
   }
-  if (await keys.resolve('write', key)) throw new HttpError(403, 'forbidden', 'this is a write key, which can only send events; the admin API needs the admin key');
-  throw new HttpError(401, 'unauthorized', 'unknown admin key');
+  if (await keys.resolve('write', key)) throw new HttpError('forbidden', 'this is a write key, which can only send events; the admin API needs the admin key');
+  throw new HttpError('unauthorized', 'unknown admin key');
 }

@@ -25,7 +25,7 @@ export function registerJsonBody(app: FastifyInstance): void {
     else if (encoding === 'deflate') stream = payload.pipe(createInflate());
     else if (encoding !== 'identity') {
       await drain(payload, payload);
-      throw new HttpError(400, 'unsupported_media_type', `Content-Encoding "${encoding}" is not supported; use gzip or none`);
+      throw new HttpError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported; use gzip or none`);
     }
 
     let chunks: Buffer[];
@@ -34,12 +34,12 @@ export function registerJsonBody(app: FastifyInstance): void {
       ({ chunks, size } = await readUpTo(payload, stream, MAX_REQUEST_BYTES));
     } catch (err) {
       await drain(payload, stream);
-      throw new HttpError(400, 'invalid_json', `could not read the ${encoding === 'identity' ? '' : `${encoding} `}request body: ${(err as Error).message}`);
+      throw new HttpError('invalid_json', `could not read the ${encoding === 'identity' ? '' : `${encoding} `}request body: ${(err as Error).message}`);
     }
     if (size > MAX_REQUEST_BYTES) {
       // Read the rest and throw it away, so the client finishes sending and reads our answer (no reset).
       await drain(payload, stream);
-      throw new HttpError(400, 'request_too_large', `request body is over ${MAX_REQUEST_BYTES} bytes (500 KB) after decompression; send smaller batches`);
+      throw new HttpError('request_too_large', `request body is over ${MAX_REQUEST_BYTES} bytes (500 KB) after decompression; send smaller batches`);
     }
     bodyBytes.set(req, size);
     if (size === 0) return undefined;
@@ -57,7 +57,7 @@ export function registerJsonBody(app: FastifyInstance): void {
     try {
       body = JSON.parse(text) as unknown;
     } catch (err) {
-      throw new HttpError(400, 'invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
+      throw new HttpError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
     }
     checkShape(req, text, body);
     return body;
@@ -151,14 +151,14 @@ function checkShape(req: FastifyRequest, text: string, body: unknown): void {
   if (deep) {
     const field = describePath(deep.path);
     const from = ingestion ? 'counted from the event object' : 'counted from the request body';
-    throw new HttpError(400, code, `\`${field}\` is nested more than ${limit} levels deep (${from}); at most ${limit} levels are accepted`, where(deep.path, field));
+    throw new HttpError(code, `\`${field}\` is nested more than ${limit} levels deep (${from}); at most ${limit} levels are accepted`, where(deep.path, field));
   }
   // Escapes PostgreSQL cannot store: NUL, and half of a UTF-16 surrogate pair.
   if (text.includes('\\u') && UNSTORABLE_ESCAPE.test(text)) {
     const found = unstorablePath(body);
     if (found !== null) {
       const field = found.path.join('.');
-      throw new HttpError(400, 'invalid_event', `\`${field}\` contains ${found.why}, which PostgreSQL cannot store; remove it`, where(found.path, field));
+      throw new HttpError('invalid_event', `\`${field}\` contains ${found.why}, which PostgreSQL cannot store; remove it`, where(found.path, field));
     }
   }
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_OF } from './errors.js';
 
 /** Where `vite build` writes the dashboard: <package>/dist/dashboard, from src/server/http (tsx) and dist/server/http (built) alike. */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../../dist/dashboard/', import.meta.url));
@@ -35,7 +36,7 @@ export async function registerDashboard(app: FastifyInstance, dirOrDefault?: str
   const sendIndex = async (_req: FastifyRequest, reply: FastifyReply) => {
     if (!built) {
       return reply
-        .status(503)
+        .status(STATUS_OF.unavailable)
         .type('text/html; charset=utf-8')
         .send('<!doctype html><title>Tenure</title><p>The dashboard is not built. Run <code>npm run build</code> (or <code>npm start</code>), then reload. The API is up: <a href="/openapi.json">/openapi.json</a>.</p>');
     }
@@ -47,6 +48,6 @@ export async function registerDashboard(app: FastifyInstance, dirOrDefault?: str
     const path = req.url.split('?')[0] ?? '/';
     const wantsHtml = (req.headers.accept ?? '').includes('text/html');
     if (req.method === 'GET' && wantsHtml && !NOT_DASHBOARD.test(path) && !/\.[a-z0-9]{1,8}$/i.test(path)) return sendIndex(req, reply);
-    return reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${path}` } });
+    return reply.status(STATUS_OF.not_found).send({ error: { code: 'not_found', message: `no route ${req.method} ${path}` } });
   });
 }

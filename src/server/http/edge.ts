@@ -47,14 +47,14 @@ export function registerEdgeGuards(app: FastifyInstance, deps: { keys: KeyResolv
 
   app.addHook('onRequest', async (req) => {
     // Raw NUL bytes never get past Node's parser; %00 decodes to one in a path or query parameter.
-    if (req.url.includes('%00')) throw new HttpError(400, 'validation_failed', 'the URL contains a NUL character (%00), which no Tenure identifier or parameter can hold');
+    if (req.url.includes('%00')) throw new HttpError('validation_failed', 'the URL contains a NUL character (%00), which no Tenure identifier or parameter can hold');
     const kind = family(req);
     if (kind === 'write' && ingestByIp) {
       const wait = ingestByIp.take(req.ip, Date.now());
-      if (wait > 0) throw new HttpError(429, 'rate_limited', `too many ingestion requests from ${req.ip} (limit ${limits.ingestIpPerSecond} per second); retry in ${wait} s`, { retryAfter: wait });
+      if (wait > 0) throw new HttpError('rate_limited', `too many ingestion requests from ${req.ip} (limit ${limits.ingestIpPerSecond} per second); retry in ${wait} s`, { retryAfter: wait });
     } else if (kind === 'admin' && authFailures) {
       const wait = authFailures.peek(req.ip, Date.now());
-      if (wait > 0) throw new HttpError(429, 'rate_limited', `too many wrong admin keys from ${req.ip}; try again in ${wait} s`, { retryAfter: wait });
+      if (wait > 0) throw new HttpError('rate_limited', `too many wrong admin keys from ${req.ip}; try again in ${wait} s`, { retryAfter: wait });
     }
   });
 
@@ -66,7 +66,7 @@ export function registerEdgeGuards(app: FastifyInstance, deps: { keys: KeyResolv
       // A browser on a page the workspace does not allow (CORS): refused before anything is read.
       checkOrigin(req, ws);
       const wait = ingestByKey?.take(String(ws.id), Date.now()) ?? 0;
-      if (wait > 0) throw new HttpError(429, 'rate_limited', `too many ingestion requests for this write key (limit ${limits.ingestPerSecond} per second); retry in ${wait} s`, { retryAfter: wait });
+      if (wait > 0) throw new HttpError('rate_limited', `too many ingestion requests for this write key (limit ${limits.ingestPerSecond} per second); retry in ${wait} s`, { retryAfter: wait });
     } else if (kind === 'admin') {
       try {
         await authenticateAdmin(deps.keys, req);

@@ -3,27 +3,62 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody, ErrorCode } from '../../contracts/errors.js';
 import { describeDbError, isDbUnavailable } from '../db/db-errors.js';
 
-/** An expected failure with its HTTP status and machine-readable code. Only http/ knows statuses. */
+/**
+ * The HTTP status of every error code: the one table where statuses are decided. A code
+ * means one status wherever it is thrown, so a client can act on the code alone.
+ */
+export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
+  unauthorized: 401,
+  forbidden: 403,
+  origin_not_allowed: 403,
+  invalid_json: 400,
+  unsupported_media_type: 400,
+  // 400, not 413, as Segment's tracking API answers it: the SDKs treat it as a bad request, not a retry.
+  request_too_large: 400,
+  upload_too_large: 413,
+  event_too_large: 400,
+  invalid_event: 400,
+  validation_failed: 400,
+  not_found: 404,
+  unknown_metric: 400,
+  bad_range: 400,
+  bad_parameter: 400,
+  conflict: 409,
+  internal: 500,
+  unavailable: 503,
+  rate_limited: 429,
+  provider_not_connected: 409,
+  secret_unavailable: 409,
+  secret_unreadable: 409,
+  provider_auth_failed: 502,
+  provider_unreachable: 502,
+  provider_timeout: 502,
+  provider_rejected: 502,
+  provider_error: 502,
+};
+
+/** An expected failure: its machine-readable code (the status follows from STATUS_OF) and a message a person understands. */
 export class HttpError extends Error {
+  readonly status: number;
   constructor(
-    readonly status: number,
     readonly code: ErrorCode,
     message: string,
     readonly extra: { index?: number; field?: string; retryAfter?: number } = {},
   ) {
     super(message);
+    this.status = STATUS_OF[code];
   }
 }
 
 /** Retry-After (seconds) of a 503 for an unreachable database. */
 const DB_RETRY_AFTER_SECONDS = 2;
 
-const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [400, 'request_too_large'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [400, 'unsupported_media_type'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_json'],
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json'],
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'request_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
 };
 
 /** Turn any error into `{ error: { code, message } }` with the right status; log only the unexpected. */
@@ -42,8 +77,8 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     status = 400;
     body = { error: { code: 'validation_failed', message: `${where}${path ? `.${path}` : ''}: ${issue.message}`, field: path || undefined } };
   } else if (err.code && FASTIFY_CODES[err.code]) {
-    const [s, code] = FASTIFY_CODES[err.code]!;
-    status = s;
+    const code = FASTIFY_CODES[err.code]!;
+    status = STATUS_OF[code];
     body = { error: { code, message: err.message } };
   } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     status = err.statusCode;
@@ -51,12 +86,12 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   } else if (isDbUnavailable(err)) {
     // An outage, not a bug: the client (SDKs do) retries; messageId dedupe makes that safe.
     req.log.warn({ err: describeDbError(err), url: req.url }, 'request failed: database unavailable');
-    status = 503;
+    status = STATUS_OF.unavailable;
     void reply.header('retry-after', String(DB_RETRY_AFTER_SECONDS));
     body = { error: { code: 'unavailable', message: `The database is not reachable right now (${describeDbError(err)}); the request was not completed. Retry in a few seconds; retrying is safe.` } };
   } else {
     req.log.error({ err }, 'request failed');
-    status = 500;
+    status = STATUS_OF.internal;
     body = { error: { code: 'internal', message: 'Something went wrong on our side; the request was not applied. It is safe to retry.' } };
   }
   void reply.status(status).send(body);

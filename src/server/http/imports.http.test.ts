@@ -197,7 +197,7 @@ for (const target of dbTargets()) {
     it('limits, auth and bad input answer 4xx with a code', async () => {
       const declared = await rawPost(`${url}/api/imports?kind=customers`, admin, { declared: MAX_BYTES + 1 });
       assert.equal(declared.status, 413);
-      assert.equal(declared.body.error.code, 'request_too_large');
+      assert.equal(declared.body.error.code, 'upload_too_large');
       const streamed = await rawPost(`${url}/api/imports?kind=customers`, admin, { total: MAX_BYTES + 100_000 });
       assert.equal(streamed.status, 413);
       assert.match(streamed.body.error.message, /over the import limit/);

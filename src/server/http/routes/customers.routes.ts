@@ -27,12 +27,12 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
       const ws = await authenticateAdmin(deps.keys, req);
       const { limit, cursor, q, stage, segment, riskAtLeast, riskBelow } = req.query;
       if (riskAtLeast !== undefined && riskBelow !== undefined && riskBelow <= riskAtLeast) {
-        throw new HttpError(400, 'validation_failed', `riskBelow (${riskBelow}) must be above riskAtLeast (${riskAtLeast}): no customer could match`, { field: 'riskBelow' });
+        throw new HttpError('validation_failed', `riskBelow (${riskBelow}) must be above riskAtLeast (${riskAtLeast}): no customer could match`, { field: 'riskBelow' });
       }
       if (segment) {
         const seg = await getSegment(deps.db, ws.id, segment);
-        if (!seg) throw new HttpError(400, 'validation_failed', `no segment "${segment}"`, { field: 'segment' });
-        if (seg.scope !== 'customer') throw new HttpError(400, 'validation_failed', `segment "${segment}" holds accounts, not customers`, { field: 'segment' });
+        if (!seg) throw new HttpError('validation_failed', `no segment "${segment}"`, { field: 'segment' });
+        if (seg.scope !== 'customer') throw new HttpError('validation_failed', `segment "${segment}" holds accounts, not customers`, { field: 'segment' });
       }
       return listCustomers(deps.db, ws.id, { limit, cursor: cursor ? Number(cursor) : undefined, q, stage, segment, riskAtLeast, riskBelow });
     },
@@ -44,7 +44,7 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
       const ws = await authenticateAdmin(deps.keys, req);
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
       const customer = customerId === null ? null : await getCustomer(deps.db, ws.id, customerId);
-      if (!customer) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
+      if (!customer) throw new HttpError('not_found', `no customer with userId or anonymousId "${req.params.id}"`);
       return customer;
     },
   });
@@ -54,9 +54,9 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
-      if (customerId === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
+      if (customerId === null) throw new HttpError('not_found', `no customer with userId or anonymousId "${req.params.id}"`);
       const cursor = req.query.cursor ? decodeCursor(req.query.cursor) : undefined;
-      if (cursor === null) throw new HttpError(400, 'validation_failed', 'cursor is not one returned as nextCursor', { field: 'cursor' });
+      if (cursor === null) throw new HttpError('validation_failed', 'cursor is not one returned as nextCursor', { field: 'cursor' });
       const events = await timeline(deps.db, ws.id, customerId, req.query.limit + 1, cursor, req.query.event);
       const page = events.slice(0, req.query.limit);
       const last = page[page.length - 1];
@@ -69,7 +69,7 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
-      if (customerId === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
+      if (customerId === null) throw new HttpError('not_found', `no customer with userId or anonymousId "${req.params.id}"`);
       const { model } = await deps.models.get(deps.db, ws.id);
       return stageHistory(deps.db, ws.id, model, 'customer', customerId, new Date());
     },
@@ -80,7 +80,7 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const { rows } = await deps.db.query<{ id: number }>(`SELECT id FROM accounts WHERE workspace_id = $1 AND group_id = $2`, [ws.id, req.params.id]);
-      if (!rows[0]) throw new HttpError(404, 'not_found', `no account with groupId "${req.params.id}"`);
+      if (!rows[0]) throw new HttpError('not_found', `no account with groupId "${req.params.id}"`);
       const { model } = await deps.models.get(deps.db, ws.id);
       return stageHistory(deps.db, ws.id, model, 'account', rows[0].id, new Date());
     },
@@ -91,7 +91,7 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const account = await getAccount(deps.db, ws.id, req.params.id);
-      if (!account) throw new HttpError(404, 'not_found', `no account with groupId "${req.params.id}"`);
+      if (!account) throw new HttpError('not_found', `no account with groupId "${req.params.id}"`);
       return account;
     },
   });

@@ -61,7 +61,7 @@ export function healthScoreRoutes(app: FastifyInstance, deps: { db: Db; keys: Ke
       for (const [i, m] of req.body.measures.entries()) {
         if (m.kind.type !== 'rule') continue;
         const problem = await checkReferences(deps.db, ws.id, null, m.kind.condition, model);
-        if (problem) throw new HttpError(400, 'validation_failed', `body.measures.${i}.kind.${problem.message}`, { field: `measures.${i}.kind.${problem.field}` });
+        if (problem) throw new HttpError('validation_failed', `body.measures.${i}.kind.${problem.message}`, { field: `measures.${i}.kind.${problem.field}` });
       }
       await saveScorecard(deps.db, ws.id, req.body, new Date());
       return present(await loadScorecard(deps.db, ws.id));
@@ -83,7 +83,7 @@ export function healthScoreRoutes(app: FastifyInstance, deps: { db: Db; keys: Ke
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
-      if (customerId === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
+      if (customerId === null) throw new HttpError('not_found', `no customer with userId or anonymousId "${req.params.id}"`);
       return healthOf(deps.db, ws.id, 'customer', Number(customerId));
     },
   });
@@ -99,7 +99,7 @@ export function healthScoreRoutes(app: FastifyInstance, deps: { db: Db; keys: Ke
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const { rows } = await deps.db.query<{ id: number }>(`SELECT id::float8 AS id FROM accounts WHERE workspace_id = $1 AND group_id = $2`, [ws.id, req.params.id]);
-      if (!rows[0]) throw new HttpError(404, 'not_found', `no account with groupId "${req.params.id}"`);
+      if (!rows[0]) throw new HttpError('not_found', `no account with groupId "${req.params.id}"`);
       return healthOf(deps.db, ws.id, 'account', Number(rows[0].id));
     },
   });

@@ -57,7 +57,7 @@ function bodyStream(req: FastifyRequest): Readable {
 function tooLarge(reply: FastifyReply, limit: number): never {
   // Do not read a body we refuse: answer and close the connection.
   void reply.header('connection', 'close');
-  throw new HttpError(413, 'request_too_large', new UploadTooLarge(limit).message);
+  throw new HttpError('upload_too_large', new UploadTooLarge(limit).message);
 }
 
 /**
@@ -86,7 +86,7 @@ export async function importRoutes(app: FastifyInstance, deps: { db: Db; keys: K
         try {
           text = await readHead(bodyStream(req), PREVIEW_MAX_BYTES);
         } catch (err) {
-          if (err instanceof UploadBroken) throw new HttpError(400, 'validation_failed', err.message);
+          if (err instanceof UploadBroken) throw new HttpError('validation_failed', err.message);
           throw err;
         }
         return previewCsv(req.query.kind, req.query.name ?? 'upload.csv', text);
@@ -107,16 +107,16 @@ export async function importRoutes(app: FastifyInstance, deps: { db: Db; keys: K
         const declared = Number(req.headers['content-length'] ?? NaN);
         if (Number.isFinite(declared) && declared > deps.limits.maxBytes) tooLarge(reply, deps.limits.maxBytes);
         const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
-        if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') throw new HttpError(400, 'unsupported_media_type', `Content-Encoding "${encoding}" is not supported; use gzip or none`);
+        if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') throw new HttpError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported; use gzip or none`);
         let spooled: { path: string; size: number };
         try {
           spooled = await spoolUpload(bodyStream(req), deps.limits.dir, { maxBytes: deps.limits.maxBytes, gzip: encoding !== 'identity' });
         } catch (err) {
           if (err instanceof UploadTooLarge) tooLarge(reply, deps.limits.maxBytes);
-          if (err instanceof UploadBroken) throw new HttpError(400, 'validation_failed', err.message);
+          if (err instanceof UploadBroken) throw new HttpError('validation_failed', err.message);
           throw err;
         }
-        if (spooled.size === 0) throw new HttpError(400, 'validation_failed', 'the body is empty: send the CSV file (a header row, then the rows)');
+        if (spooled.size === 0) throw new HttpError('validation_failed', 'the body is empty: send the CSV file (a header row, then the rows)');
         const row = await queueImport(deps.db, ws.id, { kind: req.query.kind, fileName: req.query.name ?? 'upload.csv', path: spooled.path, sizeBytes: spooled.size });
         deps.onQueued();
         return reply.status(202).send(importView(row));
@@ -128,7 +128,7 @@ export async function importRoutes(app: FastifyInstance, deps: { db: Db; keys: K
   const find = async (req: FastifyRequest, id: number) => {
     const ws = await authenticateAdmin(deps.keys, req);
     const imp = await getImport(deps.db, ws.id, id);
-    if (!imp) throw new HttpError(404, 'not_found', `no import ${id}`);
+    if (!imp) throw new HttpError('not_found', `no import ${id}`);
     return imp;
   };
 
@@ -195,7 +195,7 @@ export async function importRoutes(app: FastifyInstance, deps: { db: Db; keys: K
     handler: async (req, reply) => {
       const imp = await find(req, req.params.id);
       const asked = await requestCancel(deps.db, imp.workspaceId, imp.id);
-      if (!asked) throw new HttpError(409, 'conflict', `import ${imp.id} has already ended (${imp.status}); there is nothing to cancel`);
+      if (!asked) throw new HttpError('conflict', `import ${imp.id} has already ended (${imp.status}); there is nothing to cancel`);
       return reply.status(202).send(importView(asked));
     },
   });

@@ -11,7 +11,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 const security = [{ adminKey: [] }];
 
 const present = (s: InboxSettings | null): InboxSettingsView => {
-  if (!s) throw new HttpError(404, 'not_found', 'this workspace no longer exists');
+  if (!s) throw new HttpError('not_found', 'this workspace no longer exists');
   return { verification: s.verification, secret: s.secret };
 };
 

@@ -44,13 +44,13 @@ export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResol
     const ws = await authenticateWrite(deps.keys, req);
     if (req.validationError) throw req.validationError;
     const id = who.userId ?? who.anonymousId;
-    if (!id) throw new HttpError(400, 'validation_failed', 'give userId or anonymousId', { field: 'userId' });
+    if (!id) throw new HttpError('validation_failed', 'give userId or anonymousId', { field: 'userId' });
     const header = req.headers[HASH_HEADER];
     const userHash = (typeof header === 'string' ? header : undefined) ?? query.userHash ?? who.userHash;
     const settings = await inboxSettings(deps.db, ws.id);
-    if (!settings) throw new HttpError(401, 'unauthorized', 'unknown write key');
+    if (!settings) throw new HttpError('unauthorized', 'unknown write key');
     const check = checkInboxIdentity(settings, { userId: who.userId, anonymousId: who.anonymousId, userHash });
-    if (check.code !== 'ok') throw new HttpError(401, 'unauthorized', check.message, { field: check.code === 'anonymous' ? 'userId' : 'userHash' });
+    if (check.code !== 'ok') throw new HttpError('unauthorized', check.message, { field: check.code === 'anonymous' ? 'userId' : 'userHash' });
     return { ws, customer: await findCustomerId(deps.db, ws.id, id) };
   };
 
@@ -106,7 +106,7 @@ export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResol
            RETURNING (${col} = $4::timestamptz) AS first, journey_id`,
           [ws.id, req.params.id, c, now.toISOString()],
         );
-        if (!rows[0] || c === null) throw new HttpError(404, 'not_found', `no in-app message ${req.params.id} for this customer`);
+        if (!rows[0] || c === null) throw new HttpError('not_found', `no in-app message ${req.params.id} for this customer`);
         if (rows[0].first) {
           const name = action === 'read' ? 'In-App Message Read' : 'In-App Message Dismissed';
           await writeMessageEvents(deps.db, [{ workspaceId: ws.id, customerId: c, messageId: req.params.id, name, properties: { messageId: req.params.id, journeyId: rows[0].journey_id }, type: 'track' }], now);

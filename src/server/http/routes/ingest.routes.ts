@@ -40,7 +40,7 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
           const ws = await authenticateWrite(deps.keys, req);
           const body = requireObject(req.body);
           const result = normalizeCall(body, type, facts(req, body), 0, '');
-          if (!result.ok) throw new HttpError(400, result.rejection.code, result.rejection.message, { field: result.rejection.field || undefined });
+          if (!result.ok) throw new HttpError(result.rejection.code, result.rejection.message, { field: result.rejection.field || undefined });
           const tap = deps.live?.tap(ws.id, req.url) ?? null;
           await submit(deps.queue, ws.id, [result.event], tap?.stored);
           tap?.record([result.event], [body]);
@@ -57,22 +57,22 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
       handler: async (req) => {
         const ws = await authenticateWrite(deps.keys, req);
         const body = requireObject(req.body);
-        if (!Array.isArray(body.batch)) throw new HttpError(400, 'invalid_event', '`batch` must be an array of Segment calls', { field: 'batch' });
+        if (!Array.isArray(body.batch)) throw new HttpError('invalid_event', '`batch` must be an array of Segment calls', { field: 'batch' });
         const f = facts(req, body);
         const events: NormalizedEvent[] = [];
         for (let i = 0; i < body.batch.length; i++) {
           const call = body.batch[i] as Record<string, unknown> | null;
           if (call === null || typeof call !== 'object' || Array.isArray(call)) {
-            throw new HttpError(400, 'invalid_event', `batch[${i}] is not an object`, { index: i, field: `batch.${i}` });
+            throw new HttpError('invalid_event', `batch[${i}] is not an object`, { index: i, field: `batch.${i}` });
           }
           const type = call.type as CallType;
           if (!CALL_TYPES.includes(type)) {
-            throw new HttpError(400, 'invalid_event', `batch[${i}].type must be one of ${CALL_TYPES.join(', ')}; got ${JSON.stringify(call.type ?? null)}`, { index: i, field: `batch.${i}.type` });
+            throw new HttpError('invalid_event', `batch[${i}].type must be one of ${CALL_TYPES.join(', ')}; got ${JSON.stringify(call.type ?? null)}`, { index: i, field: `batch.${i}.type` });
           }
           const result = normalizeCall(call, type, f, i, `batch.${i}`);
           if (!result.ok) {
             const { code, message, index, field } = result.rejection;
-            throw new HttpError(400, code, `batch[${i}]: ${message}`, { index, field });
+            throw new HttpError(code, `batch[${i}]: ${message}`, { index, field });
           }
           events.push(result.event);
         }
@@ -90,14 +90,14 @@ async function submit(queue: IngestQueue, workspaceId: number, events: Normalize
   try {
     await queue.submit(workspaceId, events, stored);
   } catch (err) {
-    if (err instanceof QueueFullError) throw new HttpError(503, 'unavailable', `ingestion is overloaded (${err.message}); nothing of this request was stored, retry in a second`, { retryAfter: 1 });
+    if (err instanceof QueueFullError) throw new HttpError('unavailable', `ingestion is overloaded (${err.message}); nothing of this request was stored, retry in a second`, { retryAfter: 1 });
     throw err;
   }
 }
 
 function requireObject(body: unknown): Record<string, unknown> {
   if (body === null || body === undefined || typeof body !== 'object' || Array.isArray(body)) {
-    throw new HttpError(400, 'invalid_json', 'request body must be a JSON object');
+    throw new HttpError('invalid_json', 'request body must be a JSON object');
   }
   return body as Record<string, unknown>;
 }
@@ -105,7 +105,7 @@ function requireObject(body: unknown): Record<string, unknown> {
 function facts(req: FastifyRequest, body: Record<string, unknown>): RequestFacts {
   const context = body.context;
   if (context !== undefined && context !== null && (typeof context !== 'object' || Array.isArray(context))) {
-    throw new HttpError(400, 'invalid_event', `\`context\` must be an object, e.g. {"ip":"…"}; got ${Array.isArray(context) ? 'a list' : `a ${typeof context}`}`, { field: 'context' });
+    throw new HttpError('invalid_event', `\`context\` must be an object, e.g. {"ip":"…"}; got ${Array.isArray(context) ? 'a list' : `a ${typeof context}`}`, { field: 'context' });
   }
   return {
     receivedAt: new Date(),

@@ -44,13 +44,13 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
 
   const load = async (ws: number, id: string) => {
     const j = await getJourney(deps.db, ws, id);
-    if (!j || j.status === 'archived') throw new HttpError(404, 'not_found', `no journey "${id}"`);
+    if (!j || j.status === 'archived') throw new HttpError('not_found', `no journey "${id}"`);
     return j;
   };
   const check = async (ws: number, input: JourneyInput) => {
     const { model } = await deps.models.get(deps.db, ws);
     const problem = await checkDefinition(deps.db, ws, input.definition, model, 'body.definition');
-    if (problem) throw new HttpError(400, 'validation_failed', problem.message.startsWith('body.') ? problem.message : `${problem.field}: ${problem.message}`, { field: problem.field });
+    if (problem) throw new HttpError('validation_failed', problem.message.startsWith('body.') ? problem.message : `${problem.field}: ${problem.message}`, { field: problem.field });
   };
 
   r.get('/api/journeys', {
@@ -102,7 +102,7 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       await check(ws.id, req.body);
       await deps.db.transaction(async (tx) => {
         const j = await getJourney(tx, ws.id, req.params.id, { forUpdate: true });
-        if (!j || j.status === 'archived') throw new HttpError(404, 'not_found', `no journey "${req.params.id}"`);
+        if (!j || j.status === 'archived') throw new HttpError('not_found', `no journey "${req.params.id}"`);
         await updateJourney(tx, j, req.body);
       });
       return journeyView(await load(ws.id, req.params.id));
@@ -137,7 +137,7 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       const { model } = await deps.models.get(deps.db, ws.id);
       // Templates or segments it names may have been deleted since it was saved.
       const problem = await checkDefinition(deps.db, ws.id, j.definition, model);
-      if (problem) throw new HttpError(400, 'validation_failed', `cannot publish: ${problem.message}`, { field: problem.field });
+      if (problem) throw new HttpError('validation_failed', `cannot publish: ${problem.message}`, { field: problem.field });
       const enterCurrent = req.body?.enterCurrent ?? false;
       const enteredNow = await deps.db.transaction(async (tx) => {
         const now = new Date();
@@ -164,7 +164,7 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const j = await load(ws.id, req.params.id);
-      if (j.status !== 'live') throw new HttpError(409, 'conflict', `journey "${j.id}" is ${j.status}, not live`);
+      if (j.status !== 'live') throw new HttpError('conflict', `journey "${j.id}" is ${j.status}, not live`);
       await setJourneyStatus(deps.db, ws.id, j.id, 'paused');
       deps.notify?.journeysChanged(ws.id);
       return journeyView(await load(ws.id, req.params.id));
@@ -176,7 +176,7 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const c = await findCustomerId(deps.db, ws.id, req.params.id);
-      if (c === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
+      if (c === null) throw new HttpError('not_found', `no customer with userId or anonymousId "${req.params.id}"`);
       const { rows } = await deps.db.query<{ id: number; journeyId: string; journeyName: string; version: number; status: string; step: string; variant: string | null; wakeAt: Date | null; enteredAt: Date; endedAt: Date | null; endReason: string | null; error: string | null }>(
         `SELECT r.id, r.journey_id AS "journeyId", j.name AS "journeyName", r.version, r.status, r.step, r.variant, r.wake_at AS "wakeAt", r.entered_at AS "enteredAt",
                 r.ended_at AS "endedAt", r.end_reason AS "endReason", r.error

@@ -80,7 +80,7 @@ export function lifecycleRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const job = await getJob(deps.db, ws.id, req.params.id);
-      if (!job) throw new HttpError(404, 'not_found', `no job ${req.params.id}`);
+      if (!job) throw new HttpError('not_found', `no job ${req.params.id}`);
       return jobView(job);
     },
   });
@@ -100,7 +100,7 @@ export function lifecycleRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
       const ws = await authenticateAdmin(deps.keys, req);
       const from = req.query.from ? new Date(req.query.from) : undefined;
       const to = req.query.to ? new Date(req.query.to) : undefined;
-      if (from && to && from >= to) throw new HttpError(400, 'validation_failed', '`from` must be before `to`', { field: 'from' });
+      if (from && to && from >= to) throw new HttpError('validation_failed', '`from` must be before `to`', { field: 'from' });
       return stageFlows(deps.db, ws.id, req.query.scope, from, to);
     },
   });
@@ -118,7 +118,7 @@ export function lifecycleRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
       const ws = await authenticateAdmin(deps.keys, req);
       const { model } = await deps.models.get(deps.db, ws.id);
       const stats = await stageStats(deps.db, ws.id, model, req.query.scope, req.params.key, new Date());
-      if (!stats) throw new HttpError(404, 'not_found', `the lifecycle model has no stage "${req.params.key}"`);
+      if (!stats) throw new HttpError('not_found', `the lifecycle model has no stage "${req.params.key}"`);
       return stats;
     },
   });

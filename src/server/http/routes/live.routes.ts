@@ -87,7 +87,7 @@ function lastEventId(req: FastifyRequest): number | undefined {
   const raw = req.headers['last-event-id'];
   if (raw === undefined) return undefined;
   const text = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? '';
-  if (!/^\d{1,15}$/.test(text)) throw new HttpError(400, 'bad_parameter', `Last-Event-ID must be the id of an arrival (a whole number); got ${JSON.stringify(text.slice(0, 40))}`);
+  if (!/^\d{1,15}$/.test(text)) throw new HttpError('bad_parameter', `Last-Event-ID must be the id of an arrival (a whole number); got ${JSON.stringify(text.slice(0, 40))}`);
   return Number(text);
 }
 
@@ -111,7 +111,7 @@ function openStream(req: FastifyRequest, reply: FastifyReply, feed: LiveFeed, wo
     close,
   };
   const subscribed = feed.subscribe(workspaceId, sub);
-  if (!subscribed.ok) throw new HttpError(429, 'rate_limited', subscribed.reason, { retryAfter: 5 });
+  if (!subscribed.ok) throw new HttpError('rate_limited', subscribed.reason, { retryAfter: 5 });
   reply.hijack();
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',

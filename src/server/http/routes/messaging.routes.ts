@@ -63,7 +63,7 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
   });
   const customer = async (ws: number, id: string) => {
     const c = await findCustomerId(deps.db, ws, id);
-    if (c === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${id}"`);
+    if (c === null) throw new HttpError('not_found', `no customer with userId or anonymousId "${id}"`);
     return c;
   };
 
@@ -84,13 +84,13 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const id = req.body.id ?? req.body.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 64);
-      if (!id) throw new HttpError(400, 'validation_failed', 'body.id: give an id (letters, digits, "-" and "_")', { field: 'id' });
+      if (!id) throw new HttpError('validation_failed', 'body.id: give an id (letters, digits, "-" and "_")', { field: 'id' });
       const { rows } = await deps.db.query<z.infer<typeof SubscriptionGroupView> & { createdAt: Date }>(
         `INSERT INTO subscription_groups (workspace_id, id, name, description, channel, opt_in) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
          RETURNING id, name, description, channel, opt_in AS "optIn", created_at AS "createdAt"`,
         [ws.id, id, req.body.name, req.body.description, req.body.channel, req.body.optIn],
       );
-      if (!rows[0]) throw new HttpError(409, 'conflict', `subscription group "${id}" exists`);
+      if (!rows[0]) throw new HttpError('conflict', `subscription group "${id}" exists`);
       return reply.status(201).send({ ...rows[0], createdAt: rows[0].createdAt.toISOString() });
     },
   });
@@ -103,7 +103,7 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
         `UPDATE subscription_groups SET name = $3, description = $4 WHERE workspace_id = $1 AND id = $2 RETURNING id, name, description, channel, opt_in AS "optIn", created_at AS "createdAt"`,
         [ws.id, req.params.id, req.body.name, req.body.description],
       );
-      if (!rows[0]) throw new HttpError(404, 'not_found', `no subscription group "${req.params.id}"`);
+      if (!rows[0]) throw new HttpError('not_found', `no subscription group "${req.params.id}"`);
       return { ...rows[0], createdAt: rows[0].createdAt.toISOString() };
     },
   });
@@ -159,7 +159,7 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const { rows } = await deps.db.query<MessageRow & { html: string | null; text: string | null }>(`SELECT ${MESSAGE_COLS}, body_html AS html, body_text AS text FROM messages WHERE workspace_id = $1 AND id = $2`, [ws.id, req.params.id]);
-      if (!rows[0]) throw new HttpError(404, 'not_found', `no message ${req.params.id}`);
+      if (!rows[0]) throw new HttpError('not_found', `no message ${req.params.id}`);
       return { ...messageView(rows[0]), html: rows[0].html, text: rows[0].text };
     },
   });
@@ -218,7 +218,7 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
       const c = await customer(ws.id, req.params.id);
       const { rows } = await deps.db.query<{ id: string }>(`SELECT id FROM subscription_groups WHERE workspace_id = $1`, [ws.id]);
       const known = new Set(rows.map((x) => x.id));
-      for (const g of Object.keys(req.body.groups)) if (!known.has(g)) throw new HttpError(400, 'validation_failed', `body.groups.${g}: no subscription group "${g}"`, { field: `groups.${g}` });
+      for (const g of Object.keys(req.body.groups)) if (!known.has(g)) throw new HttpError('validation_failed', `body.groups.${g}: no subscription group "${g}"`, { field: `groups.${g}` });
       const changes = [...Object.entries(req.body.groups).map(([groupId, subscribed]) => ({ groupId, subscribed })), ...Object.entries(req.body.all ?? {}).map(([ch, subscribed]) => ({ groupId: allGroupsKey(ch as z.infer<typeof Channel>), subscribed }))];
       const changed = await setConsent(deps.db, ws.id, c, changes, 'admin_api', new Date());
       if (changed.length > 0) deps.notify?.customerEvents?.(ws.id, [c]);
@@ -240,7 +240,7 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
       const ws = await authenticateAdmin(deps.keys, req);
       const now = new Date();
       const ok = req.body.type === 'complaint' ? await recordComplaint(deps.db, ws.id, req.params.id, now) : await recordBounce(deps.db, ws.id, req.params.id, req.body.type === 'hard_bounce', req.body.reason || req.body.type, now);
-      if (!ok) throw new HttpError(404, 'not_found', `no message ${req.params.id}`);
+      if (!ok) throw new HttpError('not_found', `no message ${req.params.id}`);
       return { ok: true as const };
     },
   });
@@ -286,7 +286,7 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
           WHERE workspace_id = $1 AND id = $2`,
         [ws.id, req.params.id, status ?? null, assignee !== undefined, assignee ?? null],
       );
-      if (rowCount === 0) throw new HttpError(404, 'not_found', `no task ${req.params.id}`);
+      if (rowCount === 0) throw new HttpError('not_found', `no task ${req.params.id}`);
       const { rows } = await deps.db.query<TaskRow>(`SELECT ${TASK_COLS} FROM tasks t JOIN customers c ON c.id = t.customer_id WHERE t.workspace_id = $1 AND t.id = $2`, [ws.id, req.params.id]);
       return taskView(rows[0]!, Date.now());
     },

@@ -27,7 +27,7 @@ function metricParams(query: Record<string, unknown>): Record<string, string> {
 /** A typed failure as an HTTP error: 404 for something missing, 400 otherwise. */
 function unwrap<T>(r: MetricsResult<T>): T {
   if (r.ok) return r.value;
-  throw new HttpError(r.error.code === 'not_found' ? 404 : 400, r.error.code, r.error.message, r.error.field ? { field: r.error.field } : {});
+  throw new HttpError(r.error.code, r.error.message, r.error.field ? { field: r.error.field } : {});
 }
 
 /** The KPI API: the catalogue, a metric over time, breakdowns, cohort retention, funnels. */

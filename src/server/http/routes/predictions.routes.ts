@@ -100,7 +100,7 @@ export function predictionRoutes(app: FastifyInstance, deps: { db: Db; keys: Key
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
-      if (customerId === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
+      if (customerId === null) throw new HttpError('not_found', `no customer with userId or anonymousId "${req.params.id}"`);
       const rows = await customerPredictions(deps.db, ws.id, customerId);
       const clv = rows.find((p) => p.kind === 'clv');
       const inputs = clv?.factors as unknown as { expectedPurchases: number; expectedAvgValue: number; repeatPurchases: number; weeksFirstToLast: number; weeksSinceFirst: number } | undefined;

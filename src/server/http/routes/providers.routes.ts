@@ -93,9 +93,9 @@ export function providerRoutes(app: FastifyInstance, deps: ProvidersDeps): void 
       if (req.validationError) throw req.validationError;
       const saved = await saveProvider(deps.db, deps.box, deps.boxMissing, ws.id, req.params.channel, req.body);
       if (!saved.ok) {
-        if (saved.code === 'secret_required') throw new HttpError(400, 'validation_failed', `body.${saved.field}: ${saved.message}`, { field: saved.field });
-        if (saved.code === 'kind_mismatch') throw new HttpError(400, 'validation_failed', `body.kind: ${saved.message}`, { field: 'kind' });
-        throw new HttpError(409, saved.code, saved.message);
+        if (saved.code === 'secret_required') throw new HttpError('validation_failed', `body.${saved.field}: ${saved.message}`, { field: saved.field });
+        if (saved.code === 'kind_mismatch') throw new HttpError('validation_failed', `body.kind: ${saved.message}`, { field: 'kind' });
+        throw new HttpError(saved.code, saved.message);
       }
       req.log.info({ workspaceId: ws.id, channel: req.params.channel, kind: saved.row.kind }, 'messaging provider saved');
       return present(ws.id);
@@ -106,7 +106,7 @@ export function providerRoutes(app: FastifyInstance, deps: ProvidersDeps): void 
     schema: { tags: ['messaging'], summary: 'Disconnect the provider of a channel (its messages then go through the server’s provider, else stay in the outbox)', security, params: ChannelParams, response: { 200: ProvidersView, ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      if (!(await deleteProvider(deps.db, ws.id, req.params.channel))) throw new HttpError(404, 'provider_not_connected', `no ${req.params.channel} provider is connected in this workspace`);
+      if (!(await deleteProvider(deps.db, ws.id, req.params.channel))) throw new HttpError('not_found', `no ${req.params.channel} provider is connected in this workspace`);
       req.log.info({ workspaceId: ws.id, channel: req.params.channel }, 'messaging provider removed');
       return present(ws.id);
     },
@@ -128,15 +128,15 @@ export function providerRoutes(app: FastifyInstance, deps: ProvidersDeps): void 
       if (req.validationError) throw req.validationError;
       const channel = req.params.channel;
       const to = req.body.to;
-      if (channel === 'email' && !EmailAddress.safeParse(to).success) throw new HttpError(400, 'validation_failed', 'body.to: an email address, e.g. you@example.com', { field: 'to' });
-      if (channel === 'sms' && !E164.test(to)) throw new HttpError(400, 'validation_failed', 'body.to: a phone number in E.164 form, e.g. +15551234567', { field: 'to' });
+      if (channel === 'email' && !EmailAddress.safeParse(to).success) throw new HttpError('validation_failed', 'body.to: an email address, e.g. you@example.com', { field: 'to' });
+      if (channel === 'sms' && !E164.test(to)) throw new HttpError('validation_failed', 'body.to: a phone number in E.164 form, e.g. +15551234567', { field: 'to' });
       const row = (await listProviders(deps.db, ws.id)).find((x) => x.channel === channel);
-      if (!row) throw new HttpError(409, 'provider_not_connected', `no ${channel} provider is connected: save one first, then send a test`);
+      if (!row) throw new HttpError('provider_not_connected', `no ${channel} provider is connected: save one first, then send a test`);
       const opened = openProvider(deps.box, ws.id, row);
-      if (!opened.ok) throw new HttpError(409, 'secret_unreadable', `${opened.message}; enter it again and save`);
+      if (!opened.ok) throw new HttpError('secret_unreadable', `${opened.message}; enter it again and save`);
       const outcome = await sendTest(opened.provider, to, { timeoutMs: deps.testTimeoutMs });
       req.log.info({ workspaceId: ws.id, channel, ok: outcome.ok, code: outcome.ok ? null : outcome.code }, 'messaging provider test send');
-      if (!outcome.ok) throw new HttpError(502, outcome.code, outcome.message);
+      if (!outcome.ok) throw new HttpError(outcome.code, outcome.message);
       return outcome;
     },
   });

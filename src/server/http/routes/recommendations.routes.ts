@@ -54,7 +54,7 @@ export function recommendationRoutes(app: FastifyInstance, deps: { db: Db; keys:
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const list = await boughtTogether(deps.db, ws.id, req.params.id);
-      if (!list) throw new HttpError(404, 'not_found', `no product "${req.params.id}" in the order history (recommendations are rebuilt hourly, or with POST /api/recommendations/recompute)`);
+      if (!list) throw new HttpError('not_found', `no product "${req.params.id}" in the order history (recommendations are rebuilt hourly, or with POST /api/recommendations/recompute)`);
       return { productId: req.params.id, products: list };
     },
   });
@@ -70,7 +70,7 @@ export function recommendationRoutes(app: FastifyInstance, deps: { db: Db; keys:
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const id = await findCustomerId(deps.db, ws.id, req.params.id);
-      if (id === null) throw new HttpError(404, 'not_found', `no customer "${req.params.id}"`);
+      if (id === null) throw new HttpError('not_found', `no customer "${req.params.id}"`);
       return { products: (await recommendationsFor(deps.db, ws.id, [id])).get(id) ?? [] };
     },
   });

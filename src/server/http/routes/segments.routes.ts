@@ -47,7 +47,7 @@ export const SEGMENT_COMPUTE_JOB = 'segments.compute';
 export const RFM_JOB = 'segments.rfm';
 
 function refuseBuiltIn(id: string): void {
-  if (isRfmSegment(id)) throw new HttpError(409, 'conflict', `segment "${id}" is a built-in RFM group: its members follow the RFM scores and it cannot be edited or deleted`);
+  if (isRfmSegment(id)) throw new HttpError('conflict', `segment "${id}" is a built-in RFM group: its members follow the RFM scores and it cannot be edited or deleted`);
 }
 
 /** Admin API over saved segments: definitions, preview, members (now or as of a date), CSV export. */
@@ -56,14 +56,14 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
 
   const view = async (ws: number, id: string) => {
     const seg = await getSegment(deps.db, ws, id);
-    if (!seg) throw new HttpError(404, 'not_found', `no segment "${id}"`);
+    if (!seg) throw new HttpError('not_found', `no segment "${id}"`);
     return segmentView(seg, (await memberCounts(deps.db, ws, [id])).get(id) ?? 0);
   };
 
   const check = async (ws: number, selfId: string | null, input: { condition: Parameters<typeof checkReferences>[3]; scope: 'customer' | 'account' }) => {
     const { model } = await deps.models.get(deps.db, ws);
     const problem = await checkReferences(deps.db, ws, selfId, input.condition, model, input.scope);
-    if (problem) throw new HttpError(400, 'validation_failed', `body.${problem.message}`, { field: problem.field });
+    if (problem) throw new HttpError('validation_failed', `body.${problem.message}`, { field: problem.field });
   };
 
   r.get('/api/segments', {
@@ -137,15 +137,15 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     },
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      if (!(await getSegment(deps.db, ws.id, req.params.id))) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      if (!(await getSegment(deps.db, ws.id, req.params.id))) throw new HttpError('not_found', `no segment "${req.params.id}"`);
       refuseBuiltIn(req.params.id);
       const current = await getSegment(deps.db, ws.id, req.params.id);
       if (current && current.scope !== req.body.scope) {
         const users = (await listSegments(deps.db, ws.id)).filter((s) => s.condition && segmentRefs(s.condition).includes(req.params.id));
-        if (users.length > 0) throw new HttpError(409, 'conflict', `segment "${req.params.id}" is used by ${users.map((s) => `"${s.name}" (${s.id})`).join(', ')}, so its scope cannot change`);
+        if (users.length > 0) throw new HttpError('conflict', `segment "${req.params.id}" is used by ${users.map((s) => `"${s.name}" (${s.id})`).join(', ')}, so its scope cannot change`);
       }
       if (current?.kind === 'static') {
-        throw new HttpError(409, 'conflict', `segment "${req.params.id}" is a static list: change its members with POST /api/segments/${req.params.id}/list`);
+        throw new HttpError('conflict', `segment "${req.params.id}" is a static list: change its members with POST /api/segments/${req.params.id}/list`);
       }
       await check(ws.id, req.params.id, req.body);
       const saved = await deps.db.transaction(async (tx) => {
@@ -153,7 +153,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
         if (!seg) return null;
         return { seg, job: await enqueueJob(tx, ws.id, SEGMENT_COMPUTE_JOB, { segmentId: seg.id, version: seg.version }) };
       });
-      if (!saved) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      if (!saved) throw new HttpError('not_found', `no segment "${req.params.id}"`);
       deps.jobs.kick();
       const members = (await memberCounts(deps.db, ws.id, [saved.seg.id])).get(saved.seg.id) ?? 0;
       return reply.status(202).send({ segment: segmentView(saved.seg, members), job: jobView(saved.job) });
@@ -167,10 +167,10 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       refuseBuiltIn(req.params.id);
       const users = (await listSegments(deps.db, ws.id)).filter((s) => s.id !== req.params.id && s.condition && segmentRefs(s.condition).includes(req.params.id));
       if (users.length > 0) {
-        throw new HttpError(409, 'conflict', `segment "${req.params.id}" is used by ${users.map((s) => `"${s.name}" (${s.id})`).join(', ')}; change those first`);
+        throw new HttpError('conflict', `segment "${req.params.id}" is used by ${users.map((s) => `"${s.name}" (${s.id})`).join(', ')}; change those first`);
       }
       const gone = await deps.db.transaction((tx) => deleteSegment(tx, ws.id, req.params.id));
-      if (!gone) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      if (!gone) throw new HttpError('not_found', `no segment "${req.params.id}"`);
       return reply.status(204).send(null);
     },
   });
@@ -187,7 +187,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const seg = await getSegment(deps.db, ws.id, req.params.id);
-      if (!seg) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      if (!seg) throw new HttpError('not_found', `no segment "${req.params.id}"`);
       const { limit, cursor, at } = req.query;
       const rows = await segmentMembers(deps.db, ws.id, req.params.id, { limit: limit + 1, after: cursor ? Number(cursor) : undefined, at: at ? new Date(at) : undefined, scope: seg.scope });
       const page = rows.slice(0, limit);
@@ -208,7 +208,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const seg = await getSegment(deps.db, ws.id, req.params.id);
-      if (!seg) throw new HttpError(404, 'not_found', `no segment "${req.params.id}"`);
+      if (!seg) throw new HttpError('not_found', `no segment "${req.params.id}"`);
       const file = `${seg.name.replace(/[^\w.-]+/g, '_').slice(0, 80) || seg.id}.csv`;
       void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${file}"`);
       // A stream (no response schema applies to it): pages of members as they are read.
@@ -221,7 +221,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
-      if (customerId === null) throw new HttpError(404, 'not_found', `no customer with userId or anonymousId "${req.params.id}"`);
+      if (customerId === null) throw new HttpError('not_found', `no customer with userId or anonymousId "${req.params.id}"`);
       return { segments: await customerSegments(deps.db, ws.id, customerId) };
     },
   });
@@ -278,7 +278,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       const r = await editStaticList(deps.db, ws, segmentId, customerIds, mode, new Date());
       return { segment: await view(ws, segmentId), entered: r.entered, exited: r.exited, unknown: unknown.slice(0, 100), unknownCount: unknown.length };
     } catch (err) {
-      if (err instanceof ListError) throw new HttpError(err.code === 'not_found' ? 404 : 409, err.code, err.message);
+      if (err instanceof ListError) throw new HttpError(err.code, err.message);
       throw err;
     }
   };

@@ -29,7 +29,7 @@ export function sourcesRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
   const r = app.withTypeProvider<ZodTypeProvider>();
   const view = async (req: FastifyRequest, workspaceId: number): Promise<SourcesView> => {
     const s = await workspaceSources(deps.db, workspaceId);
-    if (!s) throw new HttpError(404, 'not_found', 'this workspace no longer exists');
+    if (!s) throw new HttpError('not_found', 'this workspace no longer exists');
     // A key set before Tenure kept write keys is known only by its hash: empty until rotated.
     return { writeKey: s.writeKey ?? '', serverUrl: serverUrlOf(req, deps.publicUrl), allowedOrigins: s.allowedOrigins };
   };
@@ -61,7 +61,7 @@ export function sourcesRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       const patch = parseBody(SourcesUpdate, req);
       if (patch.allowedOrigins) {
         const origins = [...new Set(patch.allowedOrigins.map((o) => (o === '*' ? o : normalizeOrigin(o))))];
-        if (!(await setAllowedOrigins(deps.db, ws.id, origins))) throw new HttpError(404, 'not_found', 'this workspace no longer exists');
+        if (!(await setAllowedOrigins(deps.db, ws.id, origins))) throw new HttpError('not_found', 'this workspace no longer exists');
         // Resolved write keys carry the allowed origins: forget them so the change applies now.
         deps.keys.clear();
       }

@@ -37,11 +37,11 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
 
   const compile = async (input: TemplateInput) => {
     const format = input.format ?? (input.channel === 'email' ? 'mjml' : 'text');
-    if (input.channel !== 'email' && format !== 'text') throw new HttpError(400, 'validation_failed', `body.format: ${input.channel} templates are text; "${format}" is for email`, { field: 'format' });
+    if (input.channel !== 'email' && format !== 'text') throw new HttpError('validation_failed', `body.format: ${input.channel} templates are text; "${format}" is for email`, { field: 'format' });
     const c = await compileTemplate({ channel: input.channel, subject: input.subject, body: input.body, text: input.text, format });
     if (!c.ok) {
       const { field, line, column, message } = c.error;
-      throw new HttpError(400, 'validation_failed', `body.${field}: line ${line}, column ${column}: ${message}`, { field });
+      throw new HttpError('validation_failed', `body.${field}: line ${line}, column ${column}: ${message}`, { field });
     }
     return { format, compiled: c.compiled };
   };
@@ -59,7 +59,7 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const { id = newTemplateId(), ...input } = req.body;
-      if (await getTemplate(deps.db, ws.id, id)) throw new HttpError(409, 'conflict', `template "${id}" exists; PUT /api/templates/${id} changes it`);
+      if (await getTemplate(deps.db, ws.id, id)) throw new HttpError('conflict', `template "${id}" exists; PUT /api/templates/${id} changes it`);
       const { format, compiled } = await compile(input);
       return reply.status(201).send(view(await saveTemplate(deps.db, ws.id, id, { ...input, format }, compiled)));
     },
@@ -70,7 +70,7 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const t = await getTemplate(deps.db, ws.id, req.params.id);
-      if (!t) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
+      if (!t) throw new HttpError('not_found', `no template "${req.params.id}"`);
       return view(t);
     },
   });
@@ -80,8 +80,8 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const old = await getTemplate(deps.db, ws.id, req.params.id);
-      if (!old) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
-      if (old.channel !== req.body.channel) throw new HttpError(400, 'validation_failed', `body.channel: template "${old.id}" is for ${old.channel}; journeys send it on that channel, so make a new template for ${req.body.channel}`, { field: 'channel' });
+      if (!old) throw new HttpError('not_found', `no template "${req.params.id}"`);
+      if (old.channel !== req.body.channel) throw new HttpError('validation_failed', `body.channel: template "${old.id}" is for ${old.channel}; journeys send it on that channel, so make a new template for ${req.body.channel}`, { field: 'channel' });
       const { format, compiled } = await compile(req.body);
       return view(await saveTemplate(deps.db, ws.id, req.params.id, { ...req.body, format }, compiled));
     },
@@ -96,15 +96,15 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
           WHERE j.workspace_id = $1 AND j.status <> 'archived' AND EXISTS (SELECT 1 FROM jsonb_array_elements(v.definition -> 'steps') s WHERE s ->> 'template' = $2)`,
         [ws.id, req.params.id],
       );
-      if (rows.length > 0) throw new HttpError(409, 'conflict', `template "${req.params.id}" is used by journeys ${rows.map((x) => x.id).join(', ')}; change or archive them first`);
-      if (!(await deleteTemplate(deps.db, ws.id, req.params.id))) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
+      if (rows.length > 0) throw new HttpError('conflict', `template "${req.params.id}" is used by journeys ${rows.map((x) => x.id).join(', ')}; change or archive them first`);
+      if (!(await deleteTemplate(deps.db, ws.id, req.params.id))) throw new HttpError('not_found', `no template "${req.params.id}"`);
       return reply.status(204).send(null);
     },
   });
 
   const customerOf = async (ws: number, id: string) => {
     const c = await findCustomerId(deps.db, ws, id);
-    if (c === null) throw new HttpError(400, 'validation_failed', `body.customerId: no customer with userId or anonymousId "${id}"`, { field: 'customerId' });
+    if (c === null) throw new HttpError('validation_failed', `body.customerId: no customer with userId or anonymousId "${id}"`, { field: 'customerId' });
     return c;
   };
 
@@ -113,7 +113,7 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     const c = await customerOf(ws, input.customerId);
     const vars = (await loadRenderFacts(deps.db, ws, [c])).get(c) ?? {};
     const out = renderTemplate(compiled, { ...vars, event: input.event ?? null, journey: { id: 'preview', name: 'Preview', variant: null }, message: { id: 0 }, unsubscribe_url: '#unsubscribe', preferences_url: '#preferences' });
-    if (!out.ok) throw new HttpError(400, 'validation_failed', `rendering failed for this customer: ${out.message}`);
+    if (!out.ok) throw new HttpError('validation_failed', `rendering failed for this customer: ${out.message}`);
     return { subject: out.subject || null, html: out.html ?? null, text: out.text };
   };
 
@@ -122,7 +122,7 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const t = await getTemplate(deps.db, ws.id, req.params.id);
-      if (!t) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
+      if (!t) throw new HttpError('not_found', `no template "${req.params.id}"`);
       return preview(ws.id, t.compiled, req.body);
     },
   });
@@ -155,7 +155,7 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const t = await getTemplate(deps.db, ws.id, req.params.id);
-      if (!t) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
+      if (!t) throw new HttpError('not_found', `no template "${req.params.id}"`);
       const c = await customerOf(ws.id, req.body.customerId);
       const now = new Date().toISOString();
       const { rows } = await deps.db.query<{ id: number }>(

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { allGroupsKey } from '../../channels/policy.js';
 import { recordClick, recordOpen, resolveLink, setConsent, unsubscribeFromLink, type LinkedMessage } from '../../channels/tracking.js';
+import { STATUS_OF } from '../errors.js';
 
 /** 1×1 transparent GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -48,7 +49,7 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
       // (A database outage answers 503 through the error handler, not "link not found".)
       const l = await resolveLink(deps.db, req.params.token, 'click', new Date());
       const url = l?.claims.u;
-      if (!l || !url || !/^https?:\/\//i.test(url)) return page(reply.status(404), 'Link not found', 'This link is not valid. It may have been copied incompletely.');
+      if (!l || !url || !/^https?:\/\//i.test(url)) return page(reply.status(STATUS_OF.not_found), 'Link not found', 'This link is not valid. It may have been copied incompletely.');
       await recordClick(deps.db, l, url, new Date());
       touched(l);
       return reply.redirect(url, 302);
@@ -60,7 +61,7 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
       const l = await resolveLink(deps.db, req.params.token, 'unsubscribe', new Date());
-      if (!l) return page(reply.status(404), 'Link not valid', 'This unsubscribe link is not valid. It may have been copied incompletely.');
+      if (!l) return page(reply.status(STATUS_OF.not_found), 'Link not valid', 'This unsubscribe link is not valid. It may have been copied incompletely.');
       const what = await groupName(deps.db, l);
       return page(
         reply,
@@ -75,7 +76,7 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
       const l = await resolveLink(deps.db, req.params.token, 'unsubscribe', new Date());
-      if (!l) return page(reply.status(404), 'Link not valid', 'This unsubscribe link is not valid.');
+      if (!l) return page(reply.status(STATUS_OF.not_found), 'Link not valid', 'This unsubscribe link is not valid.');
       await unsubscribeFromLink(deps.db, l, new Date());
       touched(l);
       const what = await groupName(deps.db, l);
@@ -87,7 +88,7 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
       const l = await resolveLink(deps.db, req.params.token, 'preferences', new Date());
-      if (!l) return page(reply.status(404), 'Link not valid', 'This preferences link is not valid.');
+      if (!l) return page(reply.status(STATUS_OF.not_found), 'Link not valid', 'This preferences link is not valid.');
       return page(reply, 'Your preferences', await preferenceForm(deps.db, l, false));
     },
   });
@@ -96,7 +97,7 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
     schema: { ...hide, params: Token },
     handler: async (req, reply) => {
       const l = await resolveLink(deps.db, req.params.token, 'preferences', new Date());
-      if (!l) return page(reply.status(404), 'Link not valid', 'This preferences link is not valid.');
+      if (!l) return page(reply.status(STATUS_OF.not_found), 'Link not valid', 'This preferences link is not valid.');
       const form = (req.body ?? {}) as Record<string, string | string[]>;
       const picked = new Set(([] as string[]).concat(form.group ?? []));
       const groups = await channelGroups(deps.db, l);

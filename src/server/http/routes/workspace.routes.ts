@@ -31,7 +31,7 @@ export function parseBody<S extends z.ZodType>(schema: S, req: FastifyRequest): 
   const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
   const field = [...issue.path.map(String), ...(keys.length ? [keys[0]!] : [])].join('.') || undefined;
   const message = keys.length ? `body.${keys[0]}: unknown field (allowed: ${Object.keys((schema as unknown as { shape?: object }).shape ?? {}).join(', ')})` : `body${field ? `.${field}` : ''}: ${issue.message}`;
-  throw new HttpError(400, 'validation_failed', message, { field });
+  throw new HttpError('validation_failed', message, { field });
 }
 
 /** The admin key's workspace: read and change it, rotate its keys; plus deleting subscription groups. */
@@ -61,7 +61,7 @@ export function workspaceRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
       const ws = await authenticateAdmin(deps.keys, req);
       const { activity: activityPatch, ...patch } = parseBody(WorkspacePatch, req);
       const updated = await updateWorkspace(deps.db, ws.id, patch);
-      if (!updated) throw new HttpError(404, 'not_found', 'this workspace no longer exists');
+      if (!updated) throw new HttpError('not_found', 'this workspace no longer exists');
       // Resolved keys carry the workspace's name, timezone and currency: forget them.
       deps.keys.clear();
       if (!activityPatch) return view(updated, await loadActivitySettings(deps.db, ws.id));
@@ -111,8 +111,8 @@ export function workspaceRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const r = await deleteSubscriptionGroup(deps.db, ws.id, req.params.id);
-      if (r.kind === 'not_found') throw new HttpError(404, 'not_found', `no subscription group "${req.params.id}"`);
-      if (r.kind === 'in_use') throw new HttpError(409, 'conflict', `subscription group "${req.params.id}" is used by journey ${r.journeys.map((j) => `"${j}"`).join(', ')}: remove it from their send steps (or archive them) first`);
+      if (r.kind === 'not_found') throw new HttpError('not_found', `no subscription group "${req.params.id}"`);
+      if (r.kind === 'in_use') throw new HttpError('conflict', `subscription group "${req.params.id}" is used by journey ${r.journeys.map((j) => `"${j}"`).join(', ')}: remove it from their send steps (or archive them) first`);
       return reply.status(204).send(null);
     },
   });
