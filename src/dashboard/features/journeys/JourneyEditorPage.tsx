@@ -29,6 +29,14 @@ export default function JourneyEditorPage({ params }: PageProps) {
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The segment or stage a trigger reaches now (what GET /api/journeys/:id/audience counts), or null. */
+function triggerTarget(t: JourneyDefinition['trigger']): string | null {
+  if ('segmentEntered' in t) return t.segmentEntered.segment;
+  if ('broadcast' in t) return t.broadcast.segment;
+  if ('stageEntered' in t) return t.stageEntered.stage;
+  return null;
+}
+
 function JourneyEditor({ initial }: { initial: JourneyView | null }) {
   const qc = useQueryClient();
   const { workspace } = useSession();
@@ -42,7 +50,11 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
   // Segment- and stage-triggered journeys: whether publishing also takes the customers already there.
   const [enterCurrent, setEnterCurrent] = useState(false);
   const reachesCurrent = 'segmentEntered' in def.trigger || 'stageEntered' in def.trigger;
-  const audience = useApi<{ kind: string; target: string | null; count: number | null }>(saved && reachesCurrent ? `/api/journeys/${encodeURIComponent(saved.id)}/audience` : null);
+  // A broadcast with no time reaches its whole segment the moment it is published.
+  const broadcastNow = 'broadcast' in def.trigger && !def.trigger.broadcast.at;
+  const audienceQ = useApi<{ kind: string; target: string | null; count: number | null }>(saved && (reachesCurrent || broadcastNow) ? `/api/journeys/${encodeURIComponent(saved.id)}/audience` : null);
+  // The count is of the saved trigger: shown only while the draft names the same segment or stage.
+  const audienceCount = audienceQ.data && audienceQ.data.target === triggerTarget(def.trigger) ? audienceQ.data.count : null;
   const [error, setError] = useState<{ message: string; problem?: Problem } | null>(null);
   const [ok, setOk] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -200,9 +212,14 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
             {reachesCurrent && saved ? (
               <label className="row jny-enter-current" title="Otherwise only customers who join from now on enter">
                 <input type="checkbox" checked={enterCurrent} onChange={(e) => setEnterCurrent(e.target.checked)} aria-label="Also enter the current members" />
-                Also enter the {audience.data?.count === null || audience.data?.count === undefined ? '' : `${audience.data.count.toLocaleString('en-US')} `}
+                Also enter the {audienceCount === null ? '' : `${audienceCount.toLocaleString('en-US')} `}
                 customers already there
               </label>
+            ) : null}
+            {broadcastNow && saved && saved.status !== 'live' ? (
+              <span className="muted jny-enter-current" role="note" aria-label="Publishing reaches">
+                Publishing sends it now to {audienceCount === null ? 'the segment’s customers' : `${audienceCount.toLocaleString('en-US')} customer${audienceCount === 1 ? '' : 's'}`}
+              </span>
             ) : null}
             <button type="button" className="btn btn-primary" disabled={busy || (saved?.status === 'live' && !dirty && saved.liveVersion === saved.version)} onClick={() => void act('publish')}>
               {saved?.status === 'paused' ? 'Resume (publish)' : 'Publish'}
