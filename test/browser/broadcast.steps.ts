@@ -39,7 +39,7 @@ async function journeyNamed(ctx: StepContext, name: string): Promise<Journey> {
 }
 
 /** The canvas trigger node's "N entered" and the list row's Entered cell, after the page shows them. */
-async function shownEntries(ctx: StepContext, page: Page, j: Journey): Promise<{ canvas: string; list: string }> {
+async function shownEntries(ctx: StepContext, page: Page, j: Journey): Promise<{ canvas: string; trigger: string; list: string }> {
   await ctx.open(`/journeys/${j.id}`);
   const trigger = page.getByTestId('journey-node-trigger');
   await trigger.locator('.jny-node-stats').waitFor();
@@ -48,8 +48,8 @@ async function shownEntries(ctx: StepContext, page: Page, j: Journey): Promise<{
   const row = page.getByRole('table', { name: 'Journeys' }).locator('tbody tr', { has: page.getByRole('link', { name: j.name, exact: true }) });
   await row.waitFor();
   await row.getByText('Loading counts…').waitFor({ state: 'detached' });
-  const list = (await row.locator('td').allInnerTexts())[3]!;
-  return { canvas, list };
+  const cells = await row.locator('td').allInnerTexts();
+  return { canvas, trigger: cells[2]!.split('\n')[0]!, list: cells[3]! };
 }
 
 /** Browser steps for reaching a segment's current members: a broadcast, and a segment journey published with "also enter the current members". */
@@ -86,6 +86,7 @@ export const broadcastSteps: BrowserStep[] = [
       const shown = await shownEntries(ctx, page, j);
       assert.equal(shown.canvas, `${n} entered`);
       assert.equal(shown.list, n);
+      assert.equal(shown.trigger, `Once to segment ${seg.name}, when published`, 'the list names the segment');
     },
   },
   {
@@ -125,6 +126,7 @@ export const broadcastSteps: BrowserStep[] = [
       const shown = await shownEntries(ctx, page, j);
       assert.equal(shown.canvas, `${n} entered`);
       assert.equal(shown.list, n);
+      assert.equal(shown.trigger, `Joins segment ${seg.name}`);
     },
   },
 ];

@@ -8,6 +8,7 @@ import { ConditionOptions } from '../../components/condition/options.js';
 import { Badge, PageHeader } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import { fmtRelative } from '../../components/format.js';
+import { allStages, useNames } from '../../components/useNames.js';
 import { Link, navigate } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { JourneyCanvas, type InsertPoint } from './JourneyCanvas.js';
@@ -63,7 +64,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
 
   const templates = useApi<{ templates: TemplateView[] }>('/api/templates');
   const groups = useApi<{ groups: Array<{ id: string; name: string; channel: string }> }>('/api/subscription-groups');
-  const model = useApi<{ model: { stages: Array<{ key: string; name: string }> } }>('/api/lifecycle/model');
+  const model = useApi<{ model: { stages: Array<{ key: string; name: string }>; atRisk: { key: string; name: string }; churned: { key: string; name: string } } }>('/api/lifecycle/model');
   const segments = useApi<{ segments: Array<{ id: string; name: string; scope: string }> }>('/api/segments');
   const stats = useApi<JourneyStats>(saved ? `/api/journeys/${encodeURIComponent(saved.id)}/stats` : null, undefined, { refetchInterval: 10_000 });
 
@@ -76,8 +77,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
     const p = validateDefinition(def);
     return error?.problem ? [...p, error.problem] : p;
   }, [def, error]);
-  const tplById = useMemo(() => new Map((templates.data?.templates ?? []).map((t) => [t.id, t])), [templates.data]);
-  const templateName = useCallback((tid: string) => tplById.get(tid)?.name, [tplById]);
+  const names = useNames();
   const dirty = !saved || JSON.stringify([name, description, def]) !== JSON.stringify([saved.name, saved.description, saved.definition]);
   const onPending = useCallback((k: string, bad: boolean) => setPending((p) => (p[k] === bad ? p : { ...p, [k]: bad })), []);
   const onInsertAt = useCallback((p: InsertPoint) => {
@@ -257,7 +257,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
           def={def}
           problems={problems}
           stats={stats.data}
-          templateName={templateName}
+          names={names}
           selected={selected}
           onSelect={select}
           insertAt={insertAt}
@@ -270,7 +270,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
           <ConditionOptions>
             <section className="jny-inspector" aria-label="Selected node">
               {selected === TRIGGER ? (
-                <TriggerInspector def={def} problems={nodeProblems(TRIGGER)} stages={model.data?.model.stages ?? []} segments={(segments.data?.segments ?? []).filter((s) => s.scope === 'customer')} onChange={setDef} onPending={onPending} />
+                <TriggerInspector def={def} problems={nodeProblems(TRIGGER)} stages={model.data ? allStages(model.data.model) : []} segments={(segments.data?.segments ?? []).filter((s) => s.scope === 'customer')} onChange={setDef} onPending={onPending} />
               ) : step ? (
                 <StepInspector
                   key={step.id}
