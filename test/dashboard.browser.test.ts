@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { browserUnavailable, openBrowser, signIn, startDashboardServer, type BrowserSession, type DashboardEnv } from '../src/test-support/browser.js';
 import { analyticsSteps } from './browser/analytics.steps.js';
+import { broadcastSteps } from './browser/broadcast.steps.js';
 import { customersSteps } from './browser/customers.steps.js';
 import { journeysSteps } from './browser/journeys.steps.js';
 import { lifecycleSteps } from './browser/lifecycle.steps.js';
@@ -23,6 +24,7 @@ const AREAS: Record<string, BrowserStep[]> = {
   customers: customersSteps,
   segments: segmentsSteps,
   journeys: journeysSteps,
+  broadcast: broadcastSteps,
   analytics: analyticsSteps,
   lifecycle: lifecycleSteps,
   settings: settingsSteps,

@@ -171,6 +171,11 @@ export const journeysSteps: BrowserStep[] = [
       assert.equal(await page.locator('.react-flow__edge').count(), ways);
       await page.getByRole('button', { name: 'Save draft' }).waitFor();
       assert.equal(await page.getByRole('button', { name: 'Save draft' }).isDisabled(), true, 'nothing to save without edits');
+      // The trigger's stage (at risk, kept apart from the ladder in the model) is a choice of the stage picker, not an empty one.
+      await page.getByTestId('journey-node-trigger').click();
+      const picked = page.getByLabel('Stage', { exact: true });
+      assert.equal(await picked.inputValue(), 'at_risk');
+      assert.equal((await picked.locator('option:checked').innerText()).trim(), (await ctx.env.api<{ model: { atRisk: { name: string } } }>('/api/lifecycle/model')).model.atRisk.name);
       await page.locator('.react-flow__node', { hasText: 'A/B split' }).click();
       await page.getByLabel('Variant 1 key').waitFor();
       assert.equal(await page.getByRole('button', { name: 'Save draft' }).isDisabled(), true, 'opening the inspector changes nothing');
@@ -238,7 +243,10 @@ export const journeysSteps: BrowserStep[] = [
       await row.getByText('Loading counts…').waitFor({ state: 'detached' });
       const cells = await row.locator('td').allInnerTexts();
       assert.equal(cells[1]!.split('\n')[0], j.status);
-      assert.match(cells[2]!, /Enters stage at_risk/);
+      const { model } = await ctx.env.api<{ model: { atRisk: { key: string; name: string } } }>('/api/lifecycle/model');
+      const stage = model.atRisk;
+      assert.equal(stage.key, 'at_risk');
+      assert.ok(cells[2]!.startsWith(`Enters stage ${stage.name}\n`), `the trigger names the stage: ${cells[2]}`);
       assert.equal(cells[3], stats.entered.toLocaleString('en-US'));
       assert.equal(cells[4], stats.active.toLocaleString('en-US'));
       await ctx.shots('journeys');

@@ -15,9 +15,26 @@ import { outboxSenders } from '../channels/senders.js';
 import { METRICS } from '../analytics/catalogue.js';
 import { metricSeries } from '../analytics/metrics.service.js';
 import { buildReport, reportMarkdown } from '../analytics/report.js';
+import { funnel } from '../analytics/funnels.js';
+import { npsScore } from './simulate.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const DAY = 86_400_000;
+
+describe('demo NPS answers', () => {
+  it('follow the first month: engagement, orders, support tickets, a cancellation', () => {
+    const ev = (...names: string[]) => names.map((event) => ({ event }));
+    // 7.8 + 3.5·(0.4 − 0.4) + 0.5·1 = 8.3 → 8 (a passive).
+    assert.equal(npsScore(0.4, ev('Order Completed', 'Product Viewed'), 0), 8);
+    // 7.8 + 3.5·0.1 + 0.5·2 (a third order adds nothing) = 9.15 → 9 (a promoter).
+    assert.equal(npsScore(0.5, ev('Order Completed', 'Order Completed', 'Order Completed'), 0), 9);
+    // 7.8 − 1.5 (a ticket) − 2 (a cancelled subscription) − 0.4 = 3.9 → 4 (a detractor).
+    assert.equal(npsScore(0.4, ev('Support Ticket Created', 'Subscription Cancelled'), -0.4), 4);
+    // Kept within 0–10.
+    assert.equal(npsScore(1, ev('Order Completed', 'Order Completed'), 3), 10);
+    assert.equal(npsScore(0, ev('Support Ticket Created', 'Support Ticket Created', 'Support Ticket Created', 'Subscription Cancelled'), -2), 0);
+  });
+});
 
 for (const target of dbTargets()) {
   describe(`demo data (${target.name})`, () => {
@@ -109,7 +126,12 @@ for (const target of dbTargets()) {
       assert.match(String(c.traits.email), /@example\.com$/);
       assert.equal(c.acquisitionChannel, 'paid_search');
       assert.equal(rows[0]!.source, 'google');
-      const seen = await db.query<{ first: Date; last: Date }>(`SELECT min(timestamp) AS first, max(timestamp) AS last FROM events WHERE customer_id = $1 AND type <> 'tenure'`, [id]);
+      // First and last seen are of activity (rules/activity.ts): not the mail sent to them, its opens, or leaving the list.
+      const seen = await db.query<{ first: Date; last: Date }>(
+        `SELECT min(timestamp) AS first, max(timestamp) AS last FROM events
+          WHERE customer_id = $1 AND type IN ('track', 'page', 'screen') AND coalesce(event, '') NOT IN ('Email Delivered', 'Email Opened', 'Unsubscribed')`,
+        [id],
+      );
       assert.equal(c.firstSeenAt, seen.rows[0]!.first.toISOString());
       assert.equal(c.lastSeenAt, seen.rows[0]!.last.toISOString());
     });
@@ -179,6 +201,19 @@ for (const target of dbTargets()) {
       for (const m of METRICS) assert.ok(md.includes(`| ${m.title}`), `the report shows ${m.title}`);
       // 92 days (March, April, May) before 2026-03-01.
       assert.match(md, /compared with 2025-11-29 to 2026-03-01/);
+    });
+
+    it('has a plausible shop funnel and NPS: people view and leave, checkouts are abandoned, the business is healthy', async () => {
+      const f = await funnel(db, a.workspace.id, { from: '2025-06-01', to: '2026-06-01', steps: ['Product Viewed', 'Checkout Started', 'Order Completed'], within: '7d' });
+      assert.ok(f.ok, JSON.stringify(!f.ok && f.error));
+      const [, checkout, order] = f.value.steps;
+      // Before, every view led to a checkout and every checkout to an order (100% / 100%).
+      for (const s of [checkout!, order!]) assert.ok(s.conversion !== null && s.conversion > 0.2 && s.conversion < 0.95, `${s.step}: ${s.conversion}`);
+      // Before, NPS over the year was −43 (answers around 6 of 10 on average).
+      const nps = await metricSeries(db, a.workspace.id, 'nps', { from: '2025-06-01', to: '2026-06-01', interval: 'quarter' });
+      assert.ok(nps.ok);
+      const v = nps.value.total;
+      assert.ok(v !== null && v > 0 && v < 60, `nps = ${v}`);
     });
 
     it('refuses to load into a workspace that has data', async () => {

@@ -1,5 +1,5 @@
 import { CHANNELS, COUNTRIES, FEATURES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, PLANS, PRODUCTS, SITE, USER_AGENTS, type ChannelSpec } from './catalog.js';
-import type { Rng } from '../lib/rng.js';
+import { Rng } from '../lib/rng.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -60,11 +60,27 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
     push({ type: 'page', event: path === '/' ? 'Home' : path.slice(1), ts, anonymous, properties: page, context: web({ page, ...(campaign ? { campaign } : {}) }) });
   };
 
-  // Anonymous visits before sign-up; the first carries the acquisition channel.
+  // Browsing that ends in no order (product views, abandoned checkouts) draws from a generator
+  // of its own, seeded by the customer, so the rest of the history is what it was without it.
+  const shop = new Rng(seedOf(anonymousId));
+  /** Look at 1 to `most` products from `ts` on; sometimes put one in the cart and start a checkout that is left. */
+  const browse = (ts: number, anonymous: boolean, most: number, abandon: number) => {
+    const views = shop.int(1, most);
+    for (let i = 0; i < views; i++) push({ type: 'track', event: 'Product Viewed', ts: ts + i * 45_000, anonymous, properties: productProps(shop.pick(PRODUCTS)), context: web() });
+    if (!anonymous && shop.chance(abandon)) {
+      const p = shop.pick(PRODUCTS);
+      push({ type: 'track', event: 'Product Added', ts: ts + views * 45_000, properties: { ...productProps(p), quantity: 1 }, context: web() });
+      push({ type: 'track', event: 'Checkout Started', ts: ts + views * 45_000 + 30_000, properties: { value: p.price, currency: 'USD' }, context: web() });
+    }
+  };
+
+  // Anonymous visits before sign-up; the first carries the acquisition channel. Shop visits look at products.
   const visits = rng.int(1, 4);
   let t = acquiredAt - rng.exp(3 * DAY);
   for (let v = 0; v < visits; v++) {
-    page(t, v === 0 ? '/' : rng.pick(['/shop', '/subscriptions', '/brew-guides', '/about']), true, v === 0 ? channel : undefined);
+    const path = v === 0 ? '/' : rng.pick(['/shop', '/subscriptions', '/brew-guides', '/about']);
+    page(t, path, true, v === 0 ? channel : undefined);
+    if (path === '/shop' && shop.chance(0.6)) browse(t + 30_000, true, 2, 0);
     t += rng.exp(DAY / 2) + 60_000;
   }
   if (visitorOnly) return { index, userId: null, anonymousId, channel: channel.key, acquiredAt, company: null, events, promoter: false };
@@ -161,6 +177,7 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
     push({ type: 'track', event: 'Application Opened', ts, properties: { from_background: rng.chance(0.5) }, context: web() });
     for (let p = rng.int(1, 3); p > 0; p--) page(ts + p * 40_000, rng.pick(['/shop', '/account', '/brew-guides', '/subscriptions']), false);
     if (rng.chance(0.6)) push({ type: 'track', event: 'Feature Used', ts: ts + 100_000, properties: { feature: rng.pick(FEATURES) }, context: web() });
+    if (shop.chance(SESSION_BROWSE)) browse(ts + 120_000, false, 3, SESSION_ABANDON);
     if (rng.chance(0.05)) push({ type: 'track', event: 'Checkout Started', ts: ts + 150_000, properties: { value: rng.pick(PRODUCTS).price, currency: 'USD' }, context: web() });
     if (rng.chance(0.012)) {
       const opened = ts + 200_000;
@@ -196,15 +213,18 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
     }
   }
 
-  // NPS a month in, CES after the first order; promoters refer friends.
+  // NPS a month in, CES after the first order; promoters refer friends. The score follows the
+  // customer's first month: engagement, orders, support tickets, a cancelled subscription.
+  // The answer and the referrals draw from a generator of their own (as the browsing does).
   let promoter = false;
-  if (rng.chance(0.4) && acquiredAt + 30 * DAY < Math.min(end, aliveUntil + 10 * DAY)) {
-    const score = clamp(Math.round(3 + 7 * engagement + (orders > 1 ? 1 : 0) + rng.normal(0, 1.6)), 0, 10);
+  const survey = new Rng(seedOf(`${anonymousId}:nps`));
+  if (survey.chance(0.4) && acquiredAt + 30 * DAY < Math.min(end, aliveUntil + 10 * DAY)) {
     const at = acquiredAt + 30 * DAY;
+    const score = npsScore(engagement, events.filter((e) => e.ts < at), survey.normal(0, 1.5));
     push({ type: 'track', event: 'Survey Responded', ts: at, properties: { type: 'nps', score, comment: score >= 9 ? 'Love the beans' : score <= 6 ? 'Deliveries are slow' : '' } });
-    if (score >= 9 && rng.chance(0.55)) {
+    if (score >= 9 && survey.chance(0.55)) {
       promoter = true;
-      for (let r = rng.int(1, 4); r > 0; r--) push({ type: 'track', event: 'Referral Sent', ts: at + r * rng.exp(5 * DAY), properties: { channel: rng.pick(['link', 'email', 'whatsapp']) } });
+      for (let r = survey.int(1, 4); r > 0; r--) push({ type: 'track', event: 'Referral Sent', ts: at + r * survey.exp(5 * DAY), properties: { channel: survey.pick(['link', 'email', 'whatsapp']) } });
     }
   }
   if (orders > 0 && rng.chance(0.12)) push({ type: 'track', event: 'Survey Responded', ts: acquiredAt + 6 * DAY, properties: { type: 'ces', score: rng.int(1, 7) } });
@@ -217,6 +237,30 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
   }
   events.sort((a, b) => a.ts - b.ts);
   return { index, userId, anonymousId, channel: channel.key, acquiredAt, company, events, promoter };
+}
+
+/** Share of sessions that look at products, and of those that then start a checkout and leave it. */
+const SESSION_BROWSE = 0.45;
+const SESSION_ABANDON = 0.12;
+
+/**
+ * A month-one NPS answer (0–10) from what the customer lived through by then: a healthy shop
+ * scores around +30 (on the 600-customer demo: 45% promoters, 12% detractors). Engagement
+ * (0–1, mean 0.4) moves it ±1 or so; each order up to two adds 0.5; a support ticket takes
+ * 1.5 off, a cancelled subscription 2; `noise` is the rest of the person.
+ */
+export function npsScore(engagement: number, before: ReadonlyArray<Pick<DemoEvent, 'event'>>, noise: number): number {
+  const count = (name: string) => before.filter((e) => e.event === name).length;
+  const orders = Math.min(2, count('Order Completed'));
+  const x = 7.8 + 3.5 * (engagement - 0.4) + 0.5 * orders - 1.5 * count('Support Ticket Created') - 2 * Math.min(1, count('Subscription Cancelled')) + noise;
+  return clamp(Math.round(x), 0, 10);
+}
+
+/** A 32-bit seed from a string (FNV-1a). */
+function seedOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function productProps(p: (typeof PRODUCTS)[number]) {

@@ -22,13 +22,16 @@ export async function journeyStats(db: Queryable, workspaceId: number, journeyId
     `SELECT status, step, end_reason, variant, count(*)::int AS n FROM journey_runs WHERE workspace_id = $1 AND journey_id = $2 GROUP BY 1, 2, 3, 4`,
     [workspaceId, journeyId],
   );
-  const s: JourneyStats = { entered: 0, active: 0, converted: 0, completed: 0, exited: 0, failed: 0, activeByStep: {}, passedByStep: {}, endedByReason: {}, messages: {}, skippedByReason: {}, variants: [] };
+  const s: JourneyStats = { entered: 0, active: 0, converted: 0, completed: 0, exited: 0, failed: 0, activeByStep: {}, passedByStep: {}, holdoutWatching: 0, endedByReason: {}, messages: {}, skippedByReason: {}, variants: [] };
   const byVariant = new Map<string, { entered: number; converted: number }>();
   for (const r of runs) {
     s.entered += r.n;
     if (r.status === 'active' || r.status === 'waiting') {
       s.active += r.n;
-      s.activeByStep[r.step] = (s.activeByStep[r.step] ?? 0) + r.n;
+      // A holdout run waits on at its split only to be watched for the goal: it went through
+      // the split (passedByStep counts it), so it is not "here" too (that counted it twice).
+      if (r.variant === 'holdout' && r.status === 'waiting') s.holdoutWatching += r.n;
+      else s.activeByStep[r.step] = (s.activeByStep[r.step] ?? 0) + r.n;
     } else {
       if (r.status === 'converted') s.converted += r.n;
       else if (r.status === 'completed') s.completed += r.n;

@@ -248,6 +248,38 @@ for (const target of dbTargets()) {
       assert.equal(await count(), 4);
     });
 
+    it('a holdout run watched for the goal went through its split once: it is not also counted as waiting there', async () => {
+      // Weights 1 : 1,000,000: every run lands in the holdout (the chance of another is one in a million per run).
+      await journey('held', {
+        trigger: { event: { name: 'Holdout Probe' } },
+        goal: { event: { name: 'Probe Converted' }, holdoutWindow: { amount: 30, unit: 'days' } },
+        start: 'test',
+        steps: [
+          { id: 'test', type: 'split', variants: [{ key: 'a', weight: 1, next: 'done' }], holdout: { weight: 1_000_000 } },
+          { id: 'done', type: 'exit' },
+        ],
+      });
+      await ingestEvents(db, ws, ['h1', 'h2', 'h3'].map((u) => call('track', { userId: u, event: 'Holdout Probe' }, clock)));
+      await worker.drain();
+      const watched = await journeyStats(db, ws, 'held');
+      // 3 entered, 3 through the split, 3 watched; before, activeByStep also held test: 3 (the canvas read 6 reached, 200% of entries).
+      assert.equal(watched.entered, 3);
+      assert.deepEqual(watched.passedByStep, { test: 3 });
+      assert.deepEqual(watched.activeByStep, {});
+      assert.equal(watched.holdoutWatching, 3);
+      assert.equal(watched.active, 3);
+      // One converts within the window; the other two leave when it ends.
+      await ingestEvents(db, ws, [call('track', { userId: 'h1', event: 'Probe Converted' }, clock)]);
+      await worker.drain();
+      clock = new Date(clock.getTime() + 31 * DAY);
+      await worker.drain();
+      const after = await journeyStats(db, ws, 'held');
+      assert.equal(after.holdoutWatching, 0);
+      assert.deepEqual(after.activeByStep, {});
+      assert.deepEqual(after.endedByReason, { goal: 1, holdout: 2 });
+      assert.deepEqual(after.variants.map((v) => [v.variant, v.entered, v.converted]), [['holdout', 3, 1]]);
+    });
+
     it('a transient failure is retried with backoff; a hard bounce suppresses the address and is visible on the message', async () => {
       await template('ping', 'Ping', '<mjml><mj-body><mj-section><mj-column><mj-text>Ping</mj-text></mj-column></mj-section></mj-body></mjml>');
       await journey('ping', { trigger: { event: { name: 'Pinged' } }, entry: { reentry: 'always' }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'ping', transactional: true, next: 'e' }, { id: 'e', type: 'exit' }] });

@@ -141,6 +141,7 @@ export function LeafFields({ rowId, draft, onChange }: { rowId: string; draft: L
           <F label="Segment" grow name="id">
             <select value={draft.id} onChange={(e) => onChange({ ...draft, id: e.target.value })}>
               <option value="">Choose a segment…</option>
+              {draft.id && !opts.segments.some((s) => s.id === draft.id) ? <option value={draft.id}>{draft.id} (deleted segment)</option> : null}
               {opts.segments
                 .filter((s) => s.id !== opts.selfId)
                 .map((s) => (

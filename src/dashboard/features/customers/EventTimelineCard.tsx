@@ -6,6 +6,8 @@ import { fmtDateTime, fmtRelative } from '../../components/format.js';
 import { Badge, Card } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import { Link } from '../../router.js';
+import { refsText, type Names } from '../../components/names.js';
+import { useNames } from '../../components/useNames.js';
 import { customerPath, type EventPage, type TimelineEvent } from './types.js';
 
 /** Events per page of the timeline. */
@@ -31,8 +33,9 @@ export function eventName(e: Pick<TimelineEvent, 'event' | 'type'>): string {
 
 const TYPE_TONE: Record<string, 'neutral' | 'info' | 'accent' | 'warn'> = { track: 'info', page: 'neutral', screen: 'neutral', identify: 'accent', group: 'accent', tenure: 'warn' };
 
-function EventItem({ e }: { e: TimelineEvent }) {
+function EventItem({ e, names }: { e: TimelineEvent; names: Names }) {
   const props = Object.entries(e.properties);
+  const refs = refsText(e.properties, names);
   return (
     <li className="cust-event">
       <time dateTime={e.timestamp} className="muted" title={fmtRelative(e.timestamp)}>
@@ -43,6 +46,7 @@ function EventItem({ e }: { e: TimelineEvent }) {
           <strong className="cust-event-name">{eventName(e)}</strong>
           <Badge tone={TYPE_TONE[e.type] ?? 'neutral'}>{e.type}</Badge>
           {e.groupId ? <span className="muted">group {e.groupId}</span> : null}
+          {refs ? <span className="muted">{refs}</span> : null}
         </div>
         {props.length || e.traits ? (
           <details className="cust-props">
@@ -68,6 +72,7 @@ export function EventTimelineCard({ customerId }: { customerId: string }) {
   const [draft, setDraft] = useState('');
   const [names, setNames] = useState<string[]>([]);
   const timeline = useTimeline(customerId, names);
+  const refNames = useNames();
   const events = timeline.data?.pages.flatMap((p) => p.events) ?? [];
   return (
     <Card title="Event timeline" actions={timeline.data ? <span className="muted">{events.length.toLocaleString('en-US')} loaded, newest first</span> : null}>
@@ -101,7 +106,7 @@ export function EventTimelineCard({ customerId }: { customerId: string }) {
           <>
             <ol className="timeline cust-events" aria-label="Event timeline">
               {events.map((e) => (
-                <EventItem key={e.id} e={e} />
+                <EventItem key={e.id} e={e} names={refNames} />
               ))}
             </ol>
             {timeline.error ? <p className="form-error">Older events could not be loaded: {timeline.error.message}</p> : null}

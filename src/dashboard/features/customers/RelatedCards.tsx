@@ -1,6 +1,7 @@
 import { fmtDate, fmtDateTime, fmtMoney, fmtRelative } from '../../components/format.js';
 import { Badge } from '../../components/layout.js';
 import { Link } from '../../router.js';
+import { useNames } from '../../components/useNames.js';
 import { ApiCard } from './ApiCard.js';
 import { useWorkspace } from '../../api/workspace.js';
 import type { JourneyRuns, Message, Recommendations, Segments, Subscriptions } from './types.js';
@@ -40,6 +41,7 @@ export function SegmentsCard({ path }: { path: string }) {
 
 /** Messages the customer received (or that were skipped, with why). */
 export function MessagesCard({ path }: { path: string }) {
+  const names = useNames();
   return (
     <ApiCard<{ messages: Message[] }> title="Messages" path={path} empty={{ title: 'No messages sent to this customer' }} isEmpty={(d) => d.messages.length === 0}>
       {(d) => (
@@ -56,13 +58,13 @@ export function MessagesCard({ path }: { path: string }) {
               {d.messages.map((m) => (
                 <tr key={m.id}>
                   <td>
-                    {m.subject ?? m.templateId ?? `${m.channel} message`}
+                    {m.subject ?? (m.templateId ? names('template', m.templateId) : `${m.channel} message`)}
                     <div className="muted cust-sub">
                       {m.channel}
                       {m.journeyId ? (
                         <>
                           {' · '}
-                          <Link to={`/journeys/${encodeURIComponent(m.journeyId)}`}>journey</Link>
+                          <Link to={`/journeys/${encodeURIComponent(m.journeyId)}`}>{names('journey', m.journeyId)}</Link>
                         </>
                       ) : null}
                       {m.openedAt ? ' · opened' : ''}

@@ -1,11 +1,13 @@
 import { applyNodeChanges, Background, Controls, MarkerType, ReactFlow, type Connection, type NodeChange, type ReactFlowInstance } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { JourneyDefinition, Step } from '../../../contracts/journey.js';
+import type { JourneyDefinition } from '../../../contracts/journey.js';
 import { fmtNumber, fmtPercent } from '../../components/format.js';
+import type { Names } from '../../components/names.js';
 import { goalSummary, stepSummary, triggerSummary } from './describe.js';
 import { JourneyEdgeView, JourneyNodeView, type JourneyEdge, type JourneyNode } from './FlowParts.js';
 import { layoutJourney } from './layout.js';
+import { stepStatsLines } from './step-stats.js';
 import { nodePorts, portsOf, STEP_TYPES, TRIGGER } from './model.js';
 import type { JourneyStats } from './types.js';
 import type { Problem } from './validate.js';
@@ -20,21 +22,6 @@ export interface InsertPoint {
   port: string;
 }
 
-function stepStats(s: Step, stats: JourneyStats | undefined): string[] {
-  if (!stats) return [];
-  const out: string[] = [];
-  const here = stats.activeByStep[s.id] ?? 0;
-  const passed = stats.passedByStep[s.id] ?? 0;
-  const reached = passed + here;
-  const share = stats.entered > 0 ? ` (${fmtPercent(reached / stats.entered)} of entries)` : '';
-  if (s.type === 'exit') out.push(`${fmtNumber(stats.endedByReason[`exit:${s.id}`] ?? 0)} finished here${share}`);
-  else out.push(`${fmtNumber(reached)} reached${share}`, `${fmtNumber(here)} here now`);
-  if (s.type === 'split') {
-    for (const v of stats.variants) out.push(`${v.variant}: ${fmtNumber(v.entered)} in · ${fmtPercent(v.rate)} conv.`);
-  }
-  return out;
-}
-
 function triggerStats(def: JourneyDefinition, stats: JourneyStats | undefined): string[] {
   if (!stats) return [];
   const first = `${fmtNumber(stats.entered)} entered · ${fmtNumber(stats.active)} active`;
@@ -47,7 +34,7 @@ export function JourneyCanvas({
   def,
   problems,
   stats,
-  templateName,
+  names,
   selected,
   onSelect,
   insertAt,
@@ -58,7 +45,8 @@ export function JourneyCanvas({
   def: JourneyDefinition;
   problems: Problem[];
   stats: JourneyStats | undefined;
-  templateName: (id: string) => string | undefined;
+  /** Names of the segments, stages and templates the trigger and steps refer to. */
+  names: Names;
   selected: string | null;
   onSelect: (id: string | null) => void;
   insertAt: InsertPoint | null;
@@ -100,7 +88,7 @@ export function JourneyCanvas({
       position: moved.get(TRIGGER) ?? layout.get(TRIGGER) ?? { x: 0, y: 0 },
       selected: selected === TRIGGER,
       deletable: false,
-      data: { isTrigger: true, icon: '⚡', kind: 'Trigger', title: triggerSummary(def.trigger), summary: goalSummary(def) ?? 'No goal set', stats: triggerStats(def, stats), problems: errs(TRIGGER), ports: nodePorts(def, TRIGGER) },
+      data: { isTrigger: true, icon: '⚡', kind: 'Trigger', title: triggerSummary(def.trigger, names), summary: goalSummary(def) ?? 'No goal set', stats: triggerStats(def, stats), problems: errs(TRIGGER), ports: nodePorts(def, TRIGGER) },
     };
     return [
       trigger,
@@ -111,11 +99,11 @@ export function JourneyCanvas({
           type: 'journey',
           position: moved.get(s.id) ?? layout.get(s.id) ?? { x: 0, y: 0 },
           selected: selected === s.id,
-          data: { isTrigger: false, icon: t?.icon ?? '•', kind: t?.label ?? s.type, title: s.name || s.id, summary: stepSummary(s, templateName), stats: stepStats(s, stats), problems: errs(s.id), ports: portsOf(s), stepType: s.type },
+          data: { isTrigger: false, icon: t?.icon ?? '•', kind: t?.label ?? s.type, title: s.name || s.id, summary: stepSummary(s, names), stats: stepStatsLines(s, stats), problems: errs(s.id), ports: portsOf(s), stepType: s.type },
         };
       }),
     ];
-  }, [def, problems, stats, templateName, selected, layout, moved]);
+  }, [def, problems, stats, names, selected, layout, moved]);
 
   // React Flow measures nodes; keep its measurements across rebuilds so edges do not flicker.
   const [nodes, setNodes] = useState<JourneyNode[]>(built);

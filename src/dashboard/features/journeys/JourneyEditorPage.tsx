@@ -8,6 +8,7 @@ import { ConditionOptions } from '../../components/condition/options.js';
 import { Badge, PageHeader } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import { fmtRelative } from '../../components/format.js';
+import { allStages, useNames } from '../../components/useNames.js';
 import { Link, navigate } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { JourneyCanvas, type InsertPoint } from './JourneyCanvas.js';
@@ -29,6 +30,14 @@ export default function JourneyEditorPage({ params }: PageProps) {
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The segment or stage a trigger reaches now (what GET /api/journeys/:id/audience counts), or null. */
+function triggerTarget(t: JourneyDefinition['trigger']): string | null {
+  if ('segmentEntered' in t) return t.segmentEntered.segment;
+  if ('broadcast' in t) return t.broadcast.segment;
+  if ('stageEntered' in t) return t.stageEntered.stage;
+  return null;
+}
+
 function JourneyEditor({ initial }: { initial: JourneyView | null }) {
   const qc = useQueryClient();
   const { workspace } = useSession();
@@ -42,7 +51,11 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
   // Segment- and stage-triggered journeys: whether publishing also takes the customers already there.
   const [enterCurrent, setEnterCurrent] = useState(false);
   const reachesCurrent = 'segmentEntered' in def.trigger || 'stageEntered' in def.trigger;
-  const audience = useApi<{ kind: string; target: string | null; count: number | null }>(saved && reachesCurrent ? `/api/journeys/${encodeURIComponent(saved.id)}/audience` : null);
+  // A broadcast with no time reaches its whole segment the moment it is published.
+  const broadcastNow = 'broadcast' in def.trigger && !def.trigger.broadcast.at;
+  const audienceQ = useApi<{ kind: string; target: string | null; count: number | null }>(saved && (reachesCurrent || broadcastNow) ? `/api/journeys/${encodeURIComponent(saved.id)}/audience` : null);
+  // The count is of the saved trigger: shown only while the draft names the same segment or stage.
+  const audienceCount = audienceQ.data && audienceQ.data.target === triggerTarget(def.trigger) ? audienceQ.data.count : null;
   const [error, setError] = useState<{ message: string; problem?: Problem } | null>(null);
   const [ok, setOk] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -51,7 +64,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
 
   const templates = useApi<{ templates: TemplateView[] }>('/api/templates');
   const groups = useApi<{ groups: Array<{ id: string; name: string; channel: string }> }>('/api/subscription-groups');
-  const model = useApi<{ model: { stages: Array<{ key: string; name: string }> } }>('/api/lifecycle/model');
+  const model = useApi<{ model: { stages: Array<{ key: string; name: string }>; atRisk: { key: string; name: string }; churned: { key: string; name: string } } }>('/api/lifecycle/model');
   const segments = useApi<{ segments: Array<{ id: string; name: string; scope: string }> }>('/api/segments');
   const stats = useApi<JourneyStats>(saved ? `/api/journeys/${encodeURIComponent(saved.id)}/stats` : null, undefined, { refetchInterval: 10_000 });
 
@@ -64,8 +77,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
     const p = validateDefinition(def);
     return error?.problem ? [...p, error.problem] : p;
   }, [def, error]);
-  const tplById = useMemo(() => new Map((templates.data?.templates ?? []).map((t) => [t.id, t])), [templates.data]);
-  const templateName = useCallback((tid: string) => tplById.get(tid)?.name, [tplById]);
+  const names = useNames();
   const dirty = !saved || JSON.stringify([name, description, def]) !== JSON.stringify([saved.name, saved.description, saved.definition]);
   const onPending = useCallback((k: string, bad: boolean) => setPending((p) => (p[k] === bad ? p : { ...p, [k]: bad })), []);
   const onInsertAt = useCallback((p: InsertPoint) => {
@@ -200,9 +212,14 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
             {reachesCurrent && saved ? (
               <label className="row jny-enter-current" title="Otherwise only customers who join from now on enter">
                 <input type="checkbox" checked={enterCurrent} onChange={(e) => setEnterCurrent(e.target.checked)} aria-label="Also enter the current members" />
-                Also enter the {audience.data?.count === null || audience.data?.count === undefined ? '' : `${audience.data.count.toLocaleString('en-US')} `}
+                Also enter the {audienceCount === null ? '' : `${audienceCount.toLocaleString('en-US')} `}
                 customers already there
               </label>
+            ) : null}
+            {broadcastNow && saved && saved.status !== 'live' ? (
+              <span className="muted jny-enter-current" role="note" aria-label="Publishing reaches">
+                Publishing sends it now to {audienceCount === null ? 'the segment’s customers' : `${audienceCount.toLocaleString('en-US')} customer${audienceCount === 1 ? '' : 's'}`}
+              </span>
             ) : null}
             <button type="button" className="btn btn-primary" disabled={busy || (saved?.status === 'live' && !dirty && saved.liveVersion === saved.version)} onClick={() => void act('publish')}>
               {saved?.status === 'paused' ? 'Resume (publish)' : 'Publish'}
@@ -240,7 +257,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
           def={def}
           problems={problems}
           stats={stats.data}
-          templateName={templateName}
+          names={names}
           selected={selected}
           onSelect={select}
           insertAt={insertAt}
@@ -253,7 +270,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
           <ConditionOptions>
             <section className="jny-inspector" aria-label="Selected node">
               {selected === TRIGGER ? (
-                <TriggerInspector def={def} problems={nodeProblems(TRIGGER)} stages={model.data?.model.stages ?? []} segments={(segments.data?.segments ?? []).filter((s) => s.scope === 'customer')} onChange={setDef} onPending={onPending} />
+                <TriggerInspector def={def} problems={nodeProblems(TRIGGER)} stages={model.data ? allStages(model.data.model) : []} segments={(segments.data?.segments ?? []).filter((s) => s.scope === 'customer')} onChange={setDef} onPending={onPending} />
               ) : step ? (
                 <StepInspector
                   key={step.id}

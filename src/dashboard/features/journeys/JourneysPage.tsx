@@ -2,6 +2,7 @@ import { useApi } from '../../api/hooks.js';
 import { fmtNumber, fmtPercent, fmtRelative } from '../../components/format.js';
 import { Badge, Card, PageHeader } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
+import { useNames } from '../../components/useNames.js';
 import { Link, navigate } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { goalSummary, triggerSummary } from './describe.js';
@@ -30,6 +31,7 @@ function Counts({ j }: { j: JourneyView }) {
 /** `/journeys`: every journey with its status, trigger and counts. */
 export default function JourneysPage(_props: PageProps) {
   const q = useApi<{ journeys: JourneyView[] }>('/api/journeys');
+  const names = useNames();
   return (
     <>
       <PageHeader
@@ -71,7 +73,7 @@ export default function JourneysPage(_props: PageProps) {
                         {j.liveVersion !== null && j.liveVersion !== j.version ? <div className="muted">v{j.version} draft</div> : null}
                       </td>
                       <td>
-                        {triggerSummary(j.definition.trigger)}
+                        {triggerSummary(j.definition.trigger, names)}
                         <div className="muted">{goalSummary(j.definition) ?? 'No goal'}</div>
                       </td>
                       <Counts j={j} />

@@ -2,6 +2,7 @@ import { useApi } from '../../api/hooks.js';
 import { fmtDateTime } from '../../components/format.js';
 import { Badge } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
+import { useNames } from '../../components/useNames.js';
 import { Link } from '../../router.js';
 import { STATUS_TONE, type MessageDetail } from './types.js';
 
@@ -19,6 +20,7 @@ export function viewableHtml(html: string): string {
 /** One message (GET /api/messages/:id) with its rendered HTML in a sandboxed iframe. */
 export function MessagePanel({ id, onClose }: { id: number; onClose: () => void }) {
   const q = useApi<MessageDetail>(`/api/messages/${id}`);
+  const names = useNames();
   return (
     <section className="card stack" aria-label="Message">
       <div className="card-head">
@@ -44,9 +46,9 @@ export function MessagePanel({ id, onClose }: { id: number; onClose: () => void 
               <dt>Subject</dt>
               <dd>{m.subject ?? '—'}</dd>
               <dt>Journey</dt>
-              <dd>{m.journeyId ? <Link to={`/journeys/${encodeURIComponent(m.journeyId)}`}>{m.journeyId}</Link> : 'none (test or one-off)'}{m.stepId ? ` · step ${m.stepId}` : ''}{m.variant ? ` · variant ${m.variant}` : ''}</dd>
+              <dd>{m.journeyId ? <Link to={`/journeys/${encodeURIComponent(m.journeyId)}`}>{names('journey', m.journeyId)}</Link> : 'none (test or one-off)'}{m.stepId ? ` · step ${m.stepId}` : ''}{m.variant ? ` · variant ${m.variant}` : ''}</dd>
               <dt>Template</dt>
-              <dd>{m.templateId ? <Link to={`/templates/${encodeURIComponent(m.templateId)}`}>{m.templateId}</Link> : '—'}</dd>
+              <dd>{m.templateId ? <Link to={`/templates/${encodeURIComponent(m.templateId)}`}>{names('template', m.templateId)}</Link> : '—'}</dd>
               <dt>Created</dt>
               <dd>{fmtDateTime(m.createdAt)}</dd>
               <dt>Sent</dt>

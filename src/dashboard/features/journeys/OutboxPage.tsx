@@ -7,6 +7,7 @@ import { Link, setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { MessagePanel } from './MessagePanel.js';
 import { OutboxBanner } from './OutboxBanner.js';
+import { useNames } from '../../components/useNames.js';
 import { STATUS_TONE, type MessageView } from './types.js';
 import './journeys.css';
 
@@ -26,7 +27,8 @@ export default function OutboxPage(_props: PageProps) {
   const [stack, setStack] = useState<string[]>([]);
   const q = useApi<{ messages: MessageView[] }>('/api/messages', { status, channel, journey, before, limit: LIMIT }, { keepPrevious: true });
   const journeys = useApi<{ journeys: Array<{ id: string; name: string }> }>('/api/journeys');
-  const journeyName = (id: string) => journeys.data?.journeys.find((j) => j.id === id)?.name ?? id;
+  const names = useNames();
+  const journeyName = (id: string) => names('journey', id);
   const filter = (k: string, v: string) => {
     setStack([]);
     setSearch({ [k]: v, before: undefined, msg: undefined });

@@ -153,7 +153,11 @@ export function StepInspector({ step, problems, ctx, onChange, onRename, onDelet
                 onChange({ ...rest, channel: channel as 'email', template: keep ? step.template : '' });
               }}
             />
-            <SelectField label="Template" value={step.template} errors={mark('template')} options={[{ value: '', label: options.length ? 'Choose a template…' : `No ${step.channel} templates yet` }, ...options.map((t) => ({ value: t.id, label: t.name }))]} onChange={(template) => onChange({ ...step, template })} />
+            <SelectField label="Template" value={step.template} errors={mark('template')} options={[
+                { value: '', label: options.length ? 'Choose a template…' : `No ${step.channel} templates yet` },
+                ...(step.template && ctx.templates.length && !ctx.templates.some((t) => t.id === step.template) ? [{ value: step.template, label: `${step.template} (deleted template)` }] : []),
+                ...options.map((t) => ({ value: t.id, label: t.name })),
+              ]} onChange={(template) => onChange({ ...step, template })} />
             <SelectField
               label="Subscription group"
               value={step.group ?? ''}

@@ -69,6 +69,9 @@ export function TriggerInspector({ def, problems, stages, segments, onChange, on
   const setTrigger = (trigger: Trigger) => onChange({ ...def, trigger });
   const stageOpts = stages.map((s) => ({ value: s.key, label: s.name }));
   const segOpts = segments.map((s) => ({ value: s.id, label: s.name }));
+  // A segment the trigger names that is gone: shown as such, not as an empty choice.
+  const named = 'segmentEntered' in t ? t.segmentEntered.segment : 'segmentExited' in t ? t.segmentExited.segment : 'schedule' in t ? t.schedule.segment : 'broadcast' in t ? t.broadcast.segment : '';
+  if (named && segments.length && !segments.some((s) => s.id === named)) segOpts.unshift({ value: named, label: `${named} (deleted segment)` });
   const reentry = def.entry?.reentry ?? 'never';
   const reentryKind = typeof reentry === 'object' ? 'after' : reentry;
 

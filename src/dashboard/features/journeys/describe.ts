@@ -1,5 +1,6 @@
 import type { Duration } from '../../../contracts/condition.js';
 import type { EventMatch, JourneyDefinition, Step, Trigger } from '../../../contracts/journey.js';
+import { idsOnly, type Names } from '../../components/names.js';
 
 /** Words for journeys: what starts one, what each step does (used by the list and the canvas). */
 
@@ -26,20 +27,22 @@ export function weekdaysText(days: number[] | undefined): string {
   return s.map((d) => WEEKDAYS[d - 1] ?? d).join(', ');
 }
 
-/** What puts customers into a journey, in words. */
-export function triggerSummary(t: Trigger | undefined): string {
+/** What puts customers into a journey, in words (segments and stages by name when `names` knows them). */
+export function triggerSummary(t: Trigger | undefined, names: Names = idsOnly): string {
   if (!t) return '—';
+  const seg = (id: string) => (id ? names('segment', id) : '…');
+  const stage = (key: string) => (key ? names('stage', key) : '…');
   if ('event' in t) return `Event: ${eventText(t.event)}`;
-  if ('stageEntered' in t) return `Enters stage ${t.stageEntered.stage || '…'}`;
-  if ('stageExited' in t) return `Leaves stage ${t.stageExited.stage || '…'}`;
-  if ('segmentEntered' in t) return `Joins segment ${t.segmentEntered.segment || '…'}`;
-  if ('segmentExited' in t) return `Leaves segment ${t.segmentExited.segment || '…'}`;
+  if ('stageEntered' in t) return `Enters stage ${stage(t.stageEntered.stage)}`;
+  if ('stageExited' in t) return `Leaves stage ${stage(t.stageExited.stage)}`;
+  if ('segmentEntered' in t) return `Joins segment ${seg(t.segmentEntered.segment)}`;
+  if ('segmentExited' in t) return `Leaves segment ${seg(t.segmentExited.segment)}`;
   if ('dateTrait' in t) {
     const o = t.dateTrait.offsetDays;
     return `Date in ${t.dateTrait.trait || '…'}${o ? ` ${o < 0 ? '−' : '+'} ${Math.abs(o)} days` : ''} at ${t.dateTrait.at ?? '09:00'} UTC`;
   }
-  if ('schedule' in t) return `Every ${weekdaysText(t.schedule.weekdays)} at ${t.schedule.at} (workspace time): segment ${t.schedule.segment || '…'}`;
-  if ('broadcast' in t) return `Once to segment ${t.broadcast.segment || '…'}, ${t.broadcast.at ? `at ${t.broadcast.at.replace('T', ' ')} (${t.broadcast.zone === 'customer' ? "each customer's time" : 'workspace time'})` : 'when published'}`;
+  if ('schedule' in t) return `Every ${weekdaysText(t.schedule.weekdays)} at ${t.schedule.at} (workspace time): segment ${seg(t.schedule.segment)}`;
+  if ('broadcast' in t) return `Once to segment ${seg(t.broadcast.segment)}, ${t.broadcast.at ? `at ${t.broadcast.at.replace('T', ' ')} (${t.broadcast.zone === 'customer' ? "each customer's time" : 'workspace time'})` : 'when published'}`;
   return 'Unknown trigger';
 }
 
@@ -50,8 +53,8 @@ export function goalSummary(def: JourneyDefinition): string | null {
   return g.event ? `Goal: ${eventText(g.event)}` : 'Goal: a condition';
 }
 
-/** One line on what a step does. */
-export function stepSummary(s: Step, templateName?: (id: string) => string | undefined): string {
+/** One line on what a step does (its template by name when `names` knows it). */
+export function stepSummary(s: Step, names: Names = idsOnly): string {
   switch (s.type) {
     case 'wait':
       return `Wait ${durationText(s.duration)}`;
@@ -64,7 +67,7 @@ export function stepSummary(s: Step, templateName?: (id: string) => string | und
     case 'split':
       return `${s.variants.length} variant${s.variants.length === 1 ? '' : 's'}${s.holdout ? ` + ${s.holdout.weight} holdout` : ''}`;
     case 'send':
-      return `${s.channel}: ${s.template ? (templateName?.(s.template) ?? s.template) : 'no template chosen'}`;
+      return `${s.channel}: ${s.template ? names('template', s.template) : 'no template chosen'}`;
     case 'task':
       return `${s.title || 'Untitled task'} → ${s.assigneeRole || '…'}`;
     case 'updateTraits':

@@ -1,4 +1,5 @@
 import type { CompareOp, Condition, Duration, ValueTest, Window } from '../../../contracts/condition.js';
+import { idsOnly, type Names } from '../../components/names.js';
 
 /**
  * Conditions (the rule language of src/contracts/condition.ts) in words, for people:
@@ -65,7 +66,7 @@ function countText(c: { op: CompareOp; value: number } | undefined): string {
 const NEGATE: Record<CompareOp, CompareOp> = { eq: 'neq', neq: 'eq', gt: 'lte', gte: 'lt', lt: 'gte', lte: 'gt' };
 
 /** "not …" in plain words where a leaf has a natural negative, else "not (…)". */
-function negatedText(c: Condition): string {
+function negatedText(c: Condition, names: Names): string {
   if ('performed' in c && !c.performed.count) return `did not do ${c.performed.event}${whereText(c.performed.where)}${windowText(c.performed.window)}`;
   if ('lastPerformed' in c && c.lastPerformed.op === 'within') return `did not do ${c.lastPerformed.event}${whereText(c.lastPerformed.where)} in the last ${durationText(c.lastPerformed.duration)}`;
   if ('lastSeen' in c && c.lastSeen.op === 'within') return `no activity for ${durationText(c.lastSeen.duration)}`;
@@ -76,17 +77,21 @@ function negatedText(c: Condition): string {
     if (t.op === 'not_exists') return `trait ${t.path} is set`;
     if ('value' in t) return `trait ${t.path} ${COMPARE[NEGATE[t.op]]} ${scalar(t.value)}`;
   }
-  if ('inSegment' in c) return `not in segment ${c.inSegment.id}`;
-  if ('not' in c) return conditionText(c.not);
-  const inner = conditionText(c);
+  if ('inSegment' in c) return `not in segment ${names('segment', c.inSegment.id)}`;
+  if ('not' in c) return conditionText(c.not, names);
+  const inner = conditionText(c, names);
   return `not ${inner.startsWith('(') ? inner : `(${inner})`}`;
 }
 
-/** A leaf in words (a group is handled by the caller; here it is rendered inline with brackets). */
-export function conditionText(c: Condition): string {
-  if ('all' in c) return c.all.length === 1 ? conditionText(c.all[0]!) : `(${c.all.map(conditionText).join(' and ')})`;
-  if ('any' in c) return c.any.length === 1 ? conditionText(c.any[0]!) : `(${c.any.map(conditionText).join(' or ')})`;
-  if ('not' in c) return negatedText(c.not);
+/**
+ * A leaf in words (a group is handled by the caller; here it is rendered inline with brackets).
+ * Segments and stages by name when `names` knows them.
+ */
+export function conditionText(c: Condition, names: Names = idsOnly): string {
+  const text = (x: Condition) => conditionText(x, names);
+  if ('all' in c) return c.all.length === 1 ? text(c.all[0]!) : `(${c.all.map(text).join(' and ')})`;
+  if ('any' in c) return c.any.length === 1 ? text(c.any[0]!) : `(${c.any.map(text).join(' or ')})`;
+  if ('not' in c) return negatedText(c.not, names);
   if ('trait' in c) return `trait ${valueTestText(c.trait)}`;
   if ('performed' in c) {
     const p = c.performed;
@@ -104,8 +109,8 @@ export function conditionText(c: Condition): string {
     const fn = { sum: 'total', avg: 'average', min: 'lowest', max: 'highest' }[a.fn];
     return `${fn} ${a.property} of ${a.event}${whereText(a.where)}${windowText(a.window)} ${COMPARE[a.op]} ${a.value}`;
   }
-  if ('stage' in c) return `in stage ${c.stage.key}${c.stage.atLeast ? ` for at least ${durationText(c.stage.atLeast)}` : ''}`;
-  if ('inSegment' in c) return `in segment ${c.inSegment.id}`;
+  if ('stage' in c) return `in stage ${names('stage', c.stage.key)}${c.stage.atLeast ? ` for at least ${durationText(c.stage.atLeast)}` : ''}`;
+  if ('inSegment' in c) return `in segment ${names('segment', c.inSegment.id)}`;
   if ('score' in c) return `score ${c.score.name} ${COMPARE[c.score.op]} ${c.score.value}`;
   if ('acquisition' in c) {
     const a = c.acquisition;
