@@ -15,10 +15,10 @@
  * The database side (the feature SQL over events) is not in these figures.
  */
 import { parseArgs } from 'node:util';
-import { crossValidate, explainRows, scoreClassifier, strongestFactors, trainClassifier } from '../src/server/predict/churn-classifier.js';
-import { rocAuc } from '../src/server/predict/churn-metrics.js';
-import { sigmoid } from '../src/server/predict/churn-model.js';
-import { concatTables, type FeatureTable } from '../src/server/predict/features.js';
+import { crossValidate, explainRows, scoreClassifier, strongestFactors, trainClassifier } from '../src/server/predict/churn/churn-classifier.js';
+import { rocAuc } from '../src/server/predict/churn/churn-metrics.js';
+import { sigmoid } from '../src/server/predict/churn/churn-model.js';
+import { concatTables, type FeatureTable } from '../src/server/predict/churn/features.js';
 import { Rng } from '../src/server/lib/rng.js';
 import { machine } from './lib/proc.js';
 

@@ -10,12 +10,12 @@
  * Predictions for every customer (12 months, 1 % a month) are timed beside the fit.
  */
 import { parseArgs } from 'node:util';
-import { fitBgnbd, prepareBgnbd, type BgnbdFit } from '../src/server/predict/bgnbd.js';
-import { cdnowCalibration, CDNOW_ELOG, hasCdnow } from '../src/server/predict/cdnow-fixture.js';
-import type { CustomerSummary } from '../src/server/predict/calibration.js';
-import { predictCustomer } from '../src/server/predict/clv.js';
-import { fitGammaGamma, prepareGammaGamma, type GammaGammaFit } from '../src/server/predict/gamma-gamma.js';
-import { simulateCustomers } from '../src/server/predict/simulate.js';
+import { fitBgnbd, prepareBgnbd, type BgnbdFit } from '../src/server/predict/clv/bgnbd.js';
+import { cdnowCalibration, CDNOW_ELOG, hasCdnow } from '../src/server/predict/clv/cdnow-fixture.js';
+import type { CustomerSummary } from '../src/server/predict/clv/calibration.js';
+import { predictCustomer } from '../src/server/predict/clv/clv.js';
+import { fitGammaGamma, prepareGammaGamma, type GammaGammaFit } from '../src/server/predict/clv/gamma-gamma.js';
+import { simulateCustomers } from '../src/server/predict/clv/simulate.js';
 import { machine } from './lib/proc.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, customers: { type: 'string', default: '100000' } } });

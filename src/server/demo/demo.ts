@@ -13,10 +13,10 @@ import { recomputeStages } from '../lifecycle/stage-service.js';
 import { seedExampleSegments } from '../segments/examples.js';
 import { runRfm } from '../segments/rfm.js';
 import { computeRecommendations } from '../predict/recommend.js';
-import { scoreClv } from '../predict/clv-scores.js';
+import { scoreClv } from '../predict/clv/clv-scores.js';
 import { syncFacts } from '../analytics/facts.js';
-import { trainChurn } from '../predict/churn-train.js';
-import { computeHealth } from '../predict/health-compute.js';
+import { trainChurn } from '../predict/churn/churn-train.js';
+import { computeHealth } from '../predict/health/health-compute.js';
 import { seedExampleJourneys } from './example-journeys.js';
 import type { DemoProgress } from './demo-status.js';
 

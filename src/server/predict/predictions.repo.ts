@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/client.js';
-import type { ChurnClassifier, Contribution } from './churn-classifier.js';
-import type { CalibrationBin } from './churn-metrics.js';
+import type { ChurnClassifier, Contribution } from './churn/churn-classifier.js';
+import type { CalibrationBin } from './churn/churn-metrics.js';
 
 /** Validation of a model on the later labelled snapshot, and the sizes behind it. */
 export interface ValidationMetrics {

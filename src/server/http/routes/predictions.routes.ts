@@ -7,7 +7,7 @@ import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
 import { enqueueJob } from '../../jobs/jobs.repo.js';
-import { strongestFactors } from '../../predict/churn-classifier.js';
+import { strongestFactors } from '../../predict/churn/churn-classifier.js';
 import { clvNote, customerPredictions, listModels, type PredictionModel } from '../../predict/predictions.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';

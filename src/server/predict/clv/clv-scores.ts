@@ -1,7 +1,7 @@
 import { bgnbdFitNote } from './bgnbd.js';
-import type { Db } from '../db/client.js';
-import { syncFacts } from '../analytics/facts.js';
-import { workspaceTimezone } from '../workspaces/workspaces.repo.js';
+import type { Db } from '../../db/client.js';
+import { syncFacts } from '../../analytics/facts.js';
+import { workspaceTimezone } from '../../workspaces/workspaces.repo.js';
 import { summarise, type Transaction } from './calibration.js';
 import type { ClvTerms } from './clv.js';
 import { runClv } from './predict-clv.js';

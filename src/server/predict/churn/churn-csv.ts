@@ -7,10 +7,10 @@
  * column's latest date), else categorical. The whole file is checked; a missing column or
  * a bad label makes the read fail with every problem listed by line and column.
  */
-import { openFile } from '../lib/csv/open-file.js';
-import { CsvSyntaxError, readCsv } from '../lib/csv/csv-reader.js';
-import { clip, parseIsoDate } from '../lib/csv/cells.js';
-import { LineCounter } from '../lib/csv/line-counter.js';
+import { openFile } from '../../lib/csv/open-file.js';
+import { CsvSyntaxError, readCsv } from '../../lib/csv/csv-reader.js';
+import { clip, parseIsoDate } from '../../lib/csv/cells.js';
+import { LineCounter } from '../../lib/csv/line-counter.js';
 import type { FeatureColumn, FeatureTable } from './features.js';
 import { isBlank, LABEL_SPELLINGS, parseLabel, parseLooseBoolean, parseNumeric } from './features-values.js';
 

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Db } from '../db/client.js';
-import { basic, dbTargets, http, makeWorkspace, startServer, until } from '../../test-support/harness.js';
+import type { Db } from '../../db/client.js';
+import { basic, dbTargets, http, makeWorkspace, startServer, until } from '../../../test-support/harness.js';
 
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();

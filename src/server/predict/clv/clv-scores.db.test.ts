@@ -1,16 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Db } from '../db/client.js';
-import { ingestEvents } from '../ingest/ingest.service.js';
-import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
-import { compileCondition } from '../rules/compile-sql.js';
-import { getCustomer } from '../identity/customers.read.js';
-import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
+import type { Db } from '../../db/client.js';
+import { ingestEvents } from '../../ingest/ingest.service.js';
+import { normalizeCall, type NormalizedEvent } from '../../ingest/normalize.js';
+import { compileCondition } from '../../rules/compile-sql.js';
+import { getCustomer } from '../../identity/customers.read.js';
+import { dbTargets, makeWorkspace } from '../../../test-support/harness.js';
 import { cdnowTransactions, hasCdnow } from './cdnow-fixture.js';
 import { formatDay } from './calibration.js';
 import { P_ALIVE, PREDICTED_CLV, scoreClv } from './clv-scores.js';
-import { clvNote } from './predictions.repo.js';
-import { syncFacts } from '../analytics/facts.js';
+import { clvNote } from '../predictions.repo.js';
+import { syncFacts } from '../../analytics/facts.js';
 
 const sig3 = (x: number) => Number(x.toPrecision(3));
 

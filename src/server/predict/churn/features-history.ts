@@ -18,9 +18,9 @@
  * churned stage then: those who can still churn. The stage is not a feature: it is a rule on
  * the same inactivity the label measures, so it would only restate the answer.
  */
-import { orderValueSql } from '../analytics/order-value.js';
-import type { Queryable } from '../db/client.js';
-import { workspaceActivitySql } from '../rules/activity.js';
+import { orderValueSql } from '../../analytics/order-value.js';
+import type { Queryable } from '../../db/client.js';
+import { workspaceActivitySql } from '../../rules/activity.js';
 import type { FeatureColumn, FeatureTable } from './features.js';
 
 export interface Snapshot {

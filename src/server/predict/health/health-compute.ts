@@ -1,9 +1,9 @@
-import { LOCK } from '../db/locks.js';
-import { leavesOf } from '../../contracts/condition.js';
-import type { Scorecard } from '../../contracts/health.js';
-import type { Db, Queryable } from '../db/client.js';
-import { computeSegment } from '../segments/segment-sync.js';
-import { listSegments } from '../segments/segments.repo.js';
+import { LOCK } from '../../db/locks.js';
+import { leavesOf } from '../../../contracts/condition.js';
+import type { Scorecard } from '../../../contracts/health.js';
+import type { Db, Queryable } from '../../db/client.js';
+import { computeSegment } from '../../segments/segment-sync.js';
+import { listSegments } from '../../segments/segments.repo.js';
 import { loadScorecard, markComputed } from './health-scorecard.js';
 import { measureSql } from './health-sql.js';
 

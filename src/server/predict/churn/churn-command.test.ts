@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cliSandbox } from '../../test-support/cli-sandbox.js';
+import { cliSandbox } from '../../../test-support/cli-sandbox.js';
 import type { ChurnCsvReport } from './churn-command.js';
 
 const sandbox = cliSandbox('tenure-churn-');

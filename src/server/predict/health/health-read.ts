@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { HealthBand, HealthView, Scorecard } from '../../contracts/health.js';
-import type { Queryable } from '../db/client.js';
+import type { HealthBand, HealthView, Scorecard } from '../../../contracts/health.js';
+import type { Queryable } from '../../db/client.js';
 import { loadScorecard } from './health-scorecard.js';
 
 type View = z.infer<typeof HealthView>;

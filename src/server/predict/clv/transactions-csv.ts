@@ -4,10 +4,10 @@
  * (a day; purchases on one day are merged later), the amount a non-negative number.
  * The whole file is checked; any bad row makes the read fail with every problem listed.
  */
-import { openFile } from '../lib/csv/open-file.js';
-import { CsvSyntaxError, readCsv } from '../lib/csv/csv-reader.js';
-import { CellError, clip, convertCell } from '../lib/csv/cells.js';
-import { LineCounter } from '../lib/csv/line-counter.js';
+import { openFile } from '../../lib/csv/open-file.js';
+import { CsvSyntaxError, readCsv } from '../../lib/csv/csv-reader.js';
+import { CellError, clip, convertCell } from '../../lib/csv/cells.js';
+import { LineCounter } from '../../lib/csv/line-counter.js';
 import { parseDay, type Transaction } from './calibration.js';
 
 const COLUMNS = ['customer_id', 'date', 'amount'] as const;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDay, summarise, type Calibration, type Transaction } from './calibration.js';
 
 /** Where the elog is expected. */
-export const CDNOW_ELOG = process.env.TENURE_CDNOW_ELOG ?? fileURLToPath(new URL('../../../test/data/cdnowElog.csv', import.meta.url));
+export const CDNOW_ELOG = process.env.TENURE_CDNOW_ELOG ?? fileURLToPath(new URL('../../../../test/data/cdnowElog.csv', import.meta.url));
 
 /** Whether the elog is there (tests that need it are skipped, saying why, when it is not). */
 export const hasCdnow = existsSync(CDNOW_ELOG);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitLogistic, sigmoid } from './churn-model.js';
-import { Rng } from '../lib/rng.js';
+import { Rng } from '../../lib/rng.js';
 
 const close = (actual: number, expected: number, tol: number, what: string) => assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual}, expected ${expected}`);
 

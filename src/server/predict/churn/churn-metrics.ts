@@ -1,4 +1,4 @@
-import { Rng } from '../lib/rng.js';
+import { Rng } from '../../lib/rng.js';
 
 /**
  * Scores of a binary classifier: ROC AUC by the rank (Mann–Whitney) formula, precision in

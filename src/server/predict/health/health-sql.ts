@@ -1,6 +1,6 @@
-import { workspaceActivitySql } from '../rules/activity.js';
-import type { MeasureKind } from '../../contracts/health.js';
-import { compileCondition } from '../rules/compile-sql.js';
+import { workspaceActivitySql } from '../../rules/activity.js';
+import type { MeasureKind } from '../../../contracts/health.js';
+import { compileCondition } from '../../rules/compile-sql.js';
 
 /** The event a `survey` measure reads (properties `type` and `score`), as the NPS / CSAT KPIs do. */
 export const SURVEY_EVENT = 'Survey Responded';

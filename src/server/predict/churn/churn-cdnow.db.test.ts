@@ -8,13 +8,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Db } from '../db/client.js';
-import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
-import { track } from '../../test-support/metrics-fixture.js';
-import { ingestEvents } from '../ingest/ingest.service.js';
-import { fitBgnbd, prepareBgnbd } from './bgnbd.js';
-import { expectedPurchases } from './bgnbd-predict.js';
-import { cdnowCalibration, cdnowTransactions, hasCdnow } from './cdnow-fixture.js';
+import type { Db } from '../../db/client.js';
+import { dbTargets, makeWorkspace } from '../../../test-support/harness.js';
+import { track } from '../../../test-support/metrics-fixture.js';
+import { ingestEvents } from '../../ingest/ingest.service.js';
+import { fitBgnbd, prepareBgnbd } from '../clv/bgnbd.js';
+import { expectedPurchases } from '../clv/bgnbd-predict.js';
+import { cdnowCalibration, cdnowTransactions, hasCdnow } from '../clv/cdnow-fixture.js';
 import { scoreClassifier, trainClassifier } from './churn-classifier.js';
 import { calibrationTable, rocAuc } from './churn-metrics.js';
 import { churnLabels, churnSnapshot } from './features-history.js';

@@ -1,5 +1,5 @@
-import { Scorecard, type Measure } from '../../contracts/health.js';
-import type { Queryable } from '../db/client.js';
+import { Scorecard, type Measure } from '../../../contracts/health.js';
+import type { Queryable } from '../../db/client.js';
 
 /** The event whose presence adds the payment measure to the default scorecard. */
 export const PAYMENT_FAILED_EVENT = 'Payment Failed';

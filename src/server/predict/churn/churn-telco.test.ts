@@ -7,7 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { cliSandbox } from '../../test-support/cli-sandbox.js';
+import { cliSandbox } from '../../../test-support/cli-sandbox.js';
 import type { ChurnCsvReport } from './churn-command.js';
 
 const file = process.env.TENURE_TELCO_CSV;

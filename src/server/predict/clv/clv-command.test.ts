@@ -10,7 +10,7 @@ import { formatDay } from './calibration.js';
 import { cdnowTransactions, CDNOW_ELOG, hasCdnow } from './cdnow-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tenure-clv-'));
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+const main = fileURLToPath(new URL('../../main.ts', import.meta.url));
 const file = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);

@@ -8,14 +8,14 @@
  * scored as of now (score = probability × 100, with the largest contributions as reasons),
  * and the model is stored with its validation metrics.
  */
-import { CHURN_SCORE } from '../../contracts/predictions.js';
-import type { Db, Queryable } from '../db/client.js';
-import { getModel } from '../lifecycle/models.repo.js';
+import { CHURN_SCORE } from '../../../contracts/predictions.js';
+import type { Db, Queryable } from '../../db/client.js';
+import { getModel } from '../../lifecycle/models.repo.js';
 import { explainRows, scoreClassifier, trainClassifier } from './churn-classifier.js';
 import { brierScore, calibrationTable, precisionAtTop, rocAuc } from './churn-metrics.js';
 import { churnLabels, churnSnapshot, type Snapshot } from './features-history.js';
 import { concatTables } from './features.js';
-import { insertModel, replacePredictions, type CustomerPrediction, type PredictionModel, type ValidationMetrics } from './predictions.repo.js';
+import { insertModel, replacePredictions, type CustomerPrediction, type PredictionModel, type ValidationMetrics } from '../predictions.repo.js';
 
 export const CHURN_KIND = 'churn';
 const DAY = 86_400_000;
