@@ -130,7 +130,7 @@ async function recomputeDays(tx: Queryable, daysSql: string, args: unknown[]): P
        FROM t
        JOIN LATERAL (SELECT x.timestamp AS ts, extract(epoch FROM x.timestamp - lag(x.timestamp) OVER (ORDER BY x.timestamp)) AS gap
                        FROM events x
-                      WHERE x.customer_id = t.customer_id AND ${workspaceActivitySql('x')}
+                      WHERE x.customer_id = t.customer_id AND ${workspaceActivitySql('x', 't.workspace_id')}
                         AND x.timestamp >= (t.day::timestamp AT TIME ZONE t.tz) AND x.timestamp < ((t.day + 1)::timestamp AT TIME ZONE t.tz)) g ON true
       GROUP BY t.workspace_id, t.day, t.customer_id`,
     args,
@@ -207,12 +207,12 @@ async function followDefinitions(tx: Queryable): Promise<void> {
       await tx.query(`DELETE FROM analytics_months WHERE workspace_id = $1`, [w.id]);
       await recomputeDays(
         tx,
-        `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE $2)::date AS day, $2::text AS tz FROM events e WHERE e.workspace_id = $1 AND ${workspaceActivitySql('e')}`,
+        `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE $2)::date AS day, $2::text AS tz FROM events e WHERE e.workspace_id = $1 AND ${workspaceActivitySql('e', '$1')}`,
         [w.id, w.timezone],
       );
       if (w.known_activity !== key) {
         await tx.query(
-          `UPDATE analytics_customers a SET first_seen_at = (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = a.customer_id AND ${workspaceActivitySql('e')}) WHERE a.workspace_id = $1`,
+          `UPDATE analytics_customers a SET first_seen_at = (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = a.customer_id AND ${workspaceActivitySql('e', '$1')}) WHERE a.workspace_id = $1`,
           [w.id],
         );
       }
@@ -254,7 +254,7 @@ async function foldMerges(tx: Queryable): Promise<void> {
   await updateCustomers(
     tx,
     `SELECT c.id, c.workspace_id,
-            (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND ${workspaceActivitySql('e')}) AS first_seen,
+            (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND ${workspaceActivitySql('e', 'c.workspace_id')}) AS first_seen,
             (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND e.event = '${SIGNUP_EVENT}') AS signed_up
        FROM customers c WHERE c.id = ANY($1::bigint[])`,
     [into],

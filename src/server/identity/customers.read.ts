@@ -20,7 +20,7 @@ export async function findCustomerId(db: Queryable, workspaceId: number, id: str
 // First/last seen come from the events index (one probe each), never from a stored copy.
 // Only the customer's activity counts (../rules/activity.ts): not Tenure's own events, profile
 // updates or messages sent to them.
-const ACTIVITY = workspaceActivitySql('e');
+const ACTIVITY = workspaceActivitySql('e', 'c.workspace_id');
 const SUMMARY_SQL = `c.id, c.user_id, c.created_at, c.traits, c.first_touch,
   (SELECT min(e.timestamp) FROM events e WHERE e.customer_id = c.id AND ${ACTIVITY}) AS first_seen_at,
   (SELECT max(e.timestamp) FROM events e WHERE e.customer_id = c.id AND ${ACTIVITY}) AS last_seen_at,

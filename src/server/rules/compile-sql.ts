@@ -88,7 +88,7 @@ function node(cond: Condition, ctx: Ctx): string {
   }
   if ('firstSeen' in cond || 'lastSeen' in cond) {
     const [fn, test] = 'firstSeen' in cond ? ['min', cond.firstSeen] : ['max', cond.lastSeen];
-    const at = `(SELECT ${fn}(e.timestamp) FROM events e WHERE ${ownEvents(ctx)} AND e.timestamp <= ${nowRef(ctx)} AND ${workspaceActivitySql('e')})`;
+    const at = `(SELECT ${fn}(e.timestamp) FROM events e WHERE ${ownEvents(ctx)} AND e.timestamp <= ${nowRef(ctx)} AND ${workspaceActivitySql('e', `${ctx.customer}.workspace_id`)})`;
     const edge = param(ctx, new Date(ctx.now.getTime() - durationMs(test.duration)).toISOString(), 'timestamptz');
     return `COALESCE(${at} ${test.op === 'within' ? '>' : '<='} ${edge}, false)`;
   }

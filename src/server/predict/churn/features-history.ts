@@ -40,7 +40,7 @@ export interface SnapshotOptions {
 /** Traits that identify a person rather than describe them: never features. */
 const IDENTITY_TRAITS = new Set(['email', 'name', 'first_name', 'firstname', 'firstName', 'last_name', 'lastname', 'lastName', 'phone', 'username', 'avatar', 'address', 'id', 'user_id', 'userId', 'created_at', 'createdAt', 'birthday', 'title', 'website', 'description', 'referred_by']);
 
-const ACTIVE = workspaceActivitySql('e');
+const ACTIVE = workspaceActivitySql('e', '$1');
 
 const BEHAVIOUR_SQL = `
 WITH st AS (

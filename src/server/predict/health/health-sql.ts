@@ -31,7 +31,7 @@ export function measureSql(kind: MeasureKind, now: Date, params: unknown[], nowP
         score: interpolation(kind.points, p),
       };
     case 'events': {
-      const which = kind.event === undefined ? workspaceActivitySql('e') : `e.event = ${p(kind.event, 'text')}`;
+      const which = kind.event === undefined ? workspaceActivitySql('e', 'c.workspace_id') : `e.event = ${p(kind.event, 'text')}`;
       const agg = kind.fn === 'count' ? 'count(*)' : `count(DISTINCT (e.timestamp AT TIME ZONE 'UTC')::date)`;
       return {
         value: `(SELECT ${agg}::float8 FROM events e WHERE e.customer_id = c.id AND ${which} AND e.timestamp <= ${nowParam} AND e.timestamp > ${since(kind.withinDays)})`,
