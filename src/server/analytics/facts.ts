@@ -26,15 +26,6 @@ const CURSOR = 1;
 export { ORDER_EVENT, REFUND_EVENT };
 export const SIGNUP_EVENT = 'Signed Up';
 
-/**
- * The activity definition each workspace's facts count: its setting (workspaces.activity).
- * A workspace whose days were cut with another one has them cut again (followDefinitions).
- */
-async function workspaceActivities(tx: Queryable, ids: number[]): Promise<Map<number, ActivitySettings>> {
-  const { rows } = await tx.query<{ id: number; activity: unknown }>(`SELECT id, activity FROM workspaces WHERE id = ANY($1::int[])`, [ids]);
-  return new Map(rows.map((r) => [Number(r.id), activitySettings(r.activity)]));
-}
-
 /** How a definition is recorded in analytics_timezones.activity. */
 const activityKey = (s: ActivitySettings): string => `opens=${s.opens},clicks=${s.clicks}`;
 
@@ -85,8 +76,8 @@ async function syncPass(db: Db, batch: number, now: number): Promise<{ read: num
     const where = nextIdsClause(cursor, 2);
     const { rows } = await tx.query<Row>(`SELECT id, workspace_id, customer_id, event, type FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
     const next = advanceCursor(cursor, rows.map((r) => Number(r.id)), now, 10 * 60_000);
-    await followDefinitions(tx);
-    if (rows.length > 0) await fold(tx, rows);
+    const activity = await followDefinitions(tx);
+    if (rows.length > 0) await fold(tx, rows, activity);
     await foldMerges(tx);
     if (cursorMoved(cursor, next)) await saveCursorRow(tx, 'analytics_cursor', CURSOR, next);
     return { read: rows.length, more: rows.filter((r) => Number(r.id) > cursor.highWater).length >= batch };
@@ -94,10 +85,9 @@ async function syncPass(db: Db, batch: number, now: number): Promise<{ read: num
 }
 
 /** Fold a batch of new events into the facts: orders, and the days and first seen of the activity among them. */
-async function fold(tx: Queryable, rows: Row[]): Promise<void> {
+async function fold(tx: Queryable, rows: Row[], activity: ReadonlyMap<number, ActivitySettings>): Promise<void> {
   const orderIds = rows.filter((r) => r.event === ORDER_EVENT || r.event === REFUND_EVENT).map((r) => r.id);
-  const settings = await workspaceActivities(tx, [...new Set(rows.map((r) => Number(r.workspace_id)))]);
-  const own = rows.filter((r) => isActivity(r, settings.get(Number(r.workspace_id)))).map((r) => r.id);
+  const own = rows.filter((r) => isActivity(r, activity.get(Number(r.workspace_id)))).map((r) => r.id);
   if (orderIds.length > 0) {
     await tx.query(
       `INSERT INTO analytics_orders (event_id, workspace_id, customer_id, at, kind, order_id, amount)
@@ -194,12 +184,15 @@ async function updateCustomers(tx: Queryable, momentsSql: string, args: unknown[
  * timezone or the activity definition is not the one its days were cut with (the timezone was
  * changed; the days were cut before the facts counted activity only, or with other settings),
  * its days are cut again from all its events, and its customers' first seen read again.
+ * Returns every workspace's activity setting, for the fold of the same pass.
  */
-async function followDefinitions(tx: Queryable): Promise<void> {
+async function followDefinitions(tx: Queryable): Promise<Map<number, ActivitySettings>> {
   const { rows: all } = await tx.query<{ id: number; timezone: string; activity: unknown; known: string | null; known_activity: string | null }>(
     `SELECT w.id, w.timezone, w.activity, a.timezone AS known, a.activity AS known_activity FROM workspaces w LEFT JOIN analytics_timezones a ON a.workspace_id = w.id`,
   );
-  const rows = all.map((w) => ({ ...w, key: activityKey(activitySettings(w.activity)) })).filter((w) => w.known !== w.timezone || w.known_activity !== w.key);
+  // Each workspace's activity setting (workspaces.activity): returned for the fold of this pass.
+  const settings = new Map(all.map((w) => [Number(w.id), activitySettings(w.activity)]));
+  const rows = all.map((w) => ({ ...w, key: activityKey(settings.get(Number(w.id))!) })).filter((w) => w.known !== w.timezone || w.known_activity !== w.key);
   for (const w of rows) {
     const key = w.key;
     if (w.known !== null) {
@@ -222,6 +215,7 @@ async function followDefinitions(tx: Queryable): Promise<void> {
       [w.id, w.timezone, key],
     );
   }
+  return settings;
 }
 
 /** Fold in the merges recorded since the last pass, in the order they happened. */

@@ -6,11 +6,27 @@ import type { JobViewT } from './types.js';
 
 const FINISHED = new Set(['done', 'failed']);
 
+/** What a job's progress says; the default is the stage recompute's. */
+export interface JobWords {
+  done: (label: string) => string;
+  failed: (reason: string) => string;
+  running: string;
+  /** Reads under this path are refreshed when the job is done. */
+  refreshes: string;
+}
+
+const RECOMPUTE: JobWords = {
+  done: (label) => `Stages recomputed under the new model (${label} done).`,
+  failed: (reason) => `The recompute failed: ${reason}.`,
+  running: 'Recomputing every stage',
+  refreshes: '/api/lifecycle',
+};
+
 /**
  * A background job's progress, polled at GET /api/jobs/{id} until it is done or failed.
- * When it ends, the lifecycle reads (distribution, stage numbers) are refreshed.
+ * When it ends, the reads under `words.refreshes` (default: the lifecycle's) are refreshed.
  */
-export function JobProgress({ job: first }: { job: JobViewT }) {
+export function JobProgress({ job: first, words = RECOMPUTE }: { job: JobViewT; words?: JobWords }) {
   const q = useApi<JobViewT>(`/api/jobs/${first.id}`, undefined, {
     refetchInterval: (query) => (query.state.data && FINISHED.has(query.state.data.status) ? false : 700),
     staleTime: 0,
@@ -21,20 +37,20 @@ export function JobProgress({ job: first }: { job: JobViewT }) {
   useEffect(() => {
     if (job.status === 'done' && !refreshed.current) {
       refreshed.current = true;
-      void qc.invalidateQueries({ predicate: (x) => typeof x.queryKey[1] === 'string' && (x.queryKey[1] as string).startsWith('/api/lifecycle') });
+      void qc.invalidateQueries({ predicate: (x) => typeof x.queryKey[1] === 'string' && (x.queryKey[1] as string).startsWith(words.refreshes) });
     }
-  }, [job.status, qc]);
+  }, [job.status, qc, words.refreshes]);
   const label = job.total ? `${fmtNumber(job.done)} of ${fmtNumber(job.total)}` : fmtNumber(job.done);
   return (
-    <div className={job.status === 'failed' ? 'form-error' : job.status === 'done' ? 'form-ok' : 'lc-job'} role="status" aria-live="polite" data-job-status={job.status}>
+    <div className={job.status === 'failed' ? 'form-error' : job.status === 'done' ? 'form-ok' : 'lc-job'} role="status" aria-live="polite" data-job-status={job.status} data-job-id={job.id}>
       {job.status === 'done' ? (
-        <span>Stages recomputed under the new model ({label} done).</span>
+        <span>{words.done(label)}</span>
       ) : job.status === 'failed' ? (
-        <span>The recompute failed: {job.error ?? 'no reason given'}.</span>
+        <span>{words.failed(job.error ?? 'no reason given')}</span>
       ) : (
         <>
           <span>
-            Recomputing every stage: {job.status === 'queued' ? 'queued' : label}
+            {words.running}: {job.status === 'queued' ? 'queued' : label}
             {q.error ? ` (could not check progress: ${q.error.message})` : ''}
           </span>
           <progress max={job.total ?? undefined} value={job.total ? job.done : undefined} aria-label="Recompute progress" />

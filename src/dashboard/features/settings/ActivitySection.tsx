@@ -1,11 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { useApi, useApiMutation } from '../../api/hooks.js';
+import { useApiMutation } from '../../api/hooks.js';
 import { useWorkspace } from '../../api/workspace.js';
-import { fmtNumber } from '../../components/format.js';
 import { Card } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import type { WorkspacePatch, WorkspaceView } from '../../../contracts/workspace.js';
 import type { JobViewT } from '../lifecycle/types.js';
+import { JobProgress, type JobWords } from '../lifecycle/JobProgress.js';
 import { FormError } from './forms.js';
 
 type Activity = WorkspaceView['activity'];
@@ -61,7 +61,7 @@ function ActivityForm({ activity }: { activity: Activity }) {
           {note}
         </p>
       ) : null}
-      {job ? <ReevaluationProgress key={job.id} first={job} /> : null}
+      {job ? <JobProgress key={job.id} job={job} words={REEVALUATION} /> : null}
       <div className="row">
         <button type="submit" className="btn btn-primary" disabled={save.isPending || (opens === activity.opens && clicks === activity.clicks)}>
           {save.isPending ? 'Saving…' : 'Save and re-evaluate'}
@@ -71,27 +71,10 @@ function ActivityForm({ activity }: { activity: Activity }) {
   );
 }
 
-const FINISHED = new Set(['done', 'failed']);
-
-function ReevaluationProgress({ first }: { first: JobViewT }) {
-  const q = useApi<JobViewT>(`/api/jobs/${first.id}`, undefined, {
-    refetchInterval: (query) => (query.state.data && FINISHED.has(query.state.data.status) ? false : 700),
-    staleTime: 0,
-  });
-  const job = q.data ?? first;
-  const pct = job.total ? Math.floor((job.done / job.total) * 100) : 0;
-  return (
-    <div className={job.status === 'failed' ? 'form-error' : job.status === 'done' ? 'form-ok' : 'lc-job'} role="status" aria-live="polite" data-job-status={job.status}>
-      {job.status === 'done' ? (
-        <span>Saved. Stages and segments were evaluated again under the new definition; the analytics follow at their next sync.</span>
-      ) : job.status === 'failed' ? (
-        <span>Saved, but the re-evaluation failed: {job.error ?? 'no reason given'}.</span>
-      ) : (
-        <>
-          <span>Saved. Evaluating stages and segments again: {job.status === 'queued' ? 'queued' : `${fmtNumber(pct)}%`}</span>
-          <progress max={100} value={pct} aria-label="Re-evaluation progress" />
-        </>
-      )}
-    </div>
-  );
-}
+/** The re-evaluation job's words for JobProgress. */
+const REEVALUATION: JobWords = {
+  done: () => 'Saved. Stages and segments were evaluated again under the new definition; the analytics follow at their next sync.',
+  failed: (reason) => `Saved, but the re-evaluation failed: ${reason}.`,
+  running: 'Saved. Evaluating stages and segments again',
+  refreshes: '/api/',
+};
