@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 import { openDb } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
 import { isEmpty, seedDemo } from '../src/server/demo/demo.js';
-import { buildApp } from '../src/server/http/app.js';
+import { buildServer } from '../src/server/roles/server.js';
 import { createLogger } from '../src/server/log.js';
 import { ensureDefaultWorkspace, setWorkspaceKeys } from '../src/server/workspaces/workspaces.repo.js';
 import { CHROMIUM } from '../src/test-support/browser.js';
@@ -56,7 +56,7 @@ if (await isEmpty(db, workspace.id)) {
   await seedDemo(db, workspace.id, { customers: Number(values.customers), progress: process.stderr.isTTY === true });
   process.stderr.write(`seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 }
-const app = await buildApp({ db, log: createLogger('silent'), predictionSchedule: false });
+const app = await buildServer({ db, log: createLogger('silent'), predictionSchedule: false });
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
 const browser = await chromium.launch({

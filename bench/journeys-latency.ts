@@ -1,7 +1,7 @@
 /**
  * From an event sent over HTTP to the first email of the journey it triggers being accepted
  * by an SMTP server, under background traffic, with the real server in this process
- * (ingestion, stage and segment workers, and the journey engine buildApp makes: trigger
+ * (ingestion, stage and segment workers, and the journey engine the wiring makes: trigger
  * scanner → runner → dispatcher, over pooled SMTP to a real smtp-server).
  *
  *   node --import tsx bench/journeys-latency.ts [--pglite] [--seconds S] [--rate EVENTS_PER_S]
@@ -56,7 +56,7 @@ import { sendWebhook } from '../src/server/channels/webhook-transport.js';
 import { openDb, type Db, type Queryable } from '../src/server/db/client.js';
 import { maintainTables } from '../src/server/db/maintenance.js';
 import { migrate } from '../src/server/db/migrate.js';
-import { buildApp } from '../src/server/http/app.js';
+import { buildServer } from '../src/server/roles/server.js';
 import { createLogger } from '../src/server/log.js';
 import { createScratchDatabase, dropScratchDatabase, http, makeWorkspace } from '../src/test-support/harness.js';
 import { round1, runFixedRate, runMax, segmentClient } from './lib/http-load.js';
@@ -389,7 +389,7 @@ async function measure(child: ChildProcess, o: { seconds: number; rate: number; 
     const email = createEmailTransport({ url: `smtp://127.0.0.1:${smtpPort}`, from: emailFrom, maxConnections: 5 });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const app = await buildApp({ db, log: createLogger('silent'), senders: { email, sms: null, webhook: sendWebhook, emailFrom }, publicUrl: base });
+    const app = await buildServer({ db, log: createLogger('silent'), senders: { email, sms: null, webhook: sendWebhook, emailFrom }, publicUrl: base });
     await app.listen({ port, host: '127.0.0.1' });
     const { post, close } = segmentClient(port, writeKey, 32);
     const probeClient = segmentClient(port, writeKey, 8);

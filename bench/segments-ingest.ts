@@ -1,6 +1,6 @@
 /**
  * Do live segments slow ingestion? Segment `/v1/batch` requests of 100 events, 16 in
- * flight, into the real server (built by `buildApp` in this process, on PostgreSQL, with
+ * flight, into the real server (built by `buildServer` in this process, on PostgreSQL, with
  * its stage worker and segment worker on, as `tenure serve` runs them, and its table
  * maintenance), (a) with no segments and (b) with 50 computed dynamic segments.
  *
@@ -43,7 +43,8 @@ import { ConditionSchema, type Condition } from '../src/contracts/condition.js';
 import { openDb, type Db } from '../src/server/db/client.js';
 import { startMaintenance } from '../src/server/db/maintenance.js';
 import { migrate } from '../src/server/db/migrate.js';
-import { buildApp } from '../src/server/http/app.js';
+import { buildServer } from '../src/server/roles/server.js';
+import { ChangeBus } from '../src/server/lib/change-bus.js';
 import { StageWorker } from '../src/server/lifecycle/stage-worker.js';
 import { createLogger } from '../src/server/log.js';
 import { computeSegment, dependencyOrder, syncMembers } from '../src/server/segments/segment-sync.js';
@@ -315,25 +316,17 @@ async function measure(mode: Mode, round: number, bodies: Buffer[]): Promise<Mea
   const counts = { evaluations: 0, evaluated: 0, entered: 0, exited: 0 };
   const evaluatedIds = new Set<number>(); // every customer the worker evaluated, warm-up included
   const times = new Timings(SEGMENT_LABELS);
-  const segments = new SegmentWorker(timedDb(db, times).db, {
-    log,
-    sweepMs: v['segment-sweep'] ? undefined : 0,
-    onSynced: (_ws, ids, entered, exited) => {
-      counts.evaluations++;
-      counts.evaluated += ids.length;
-      counts.entered += entered;
-      counts.exited += exited;
-      for (const id of ids) evaluatedIds.add(id);
-    },
+  const segments = new SegmentWorker(timedDb(db, times).db, { log, sweepMs: v['segment-sweep'] ? undefined : 0 });
+  const bus = new ChangeBus();
+  bus.on('segment', (c) => {
+    counts.evaluations++;
+    counts.evaluated += c.customerIds.length;
+    counts.entered += c.entered;
+    counts.exited += c.exited;
+    for (const id of c.customerIds) evaluatedIds.add(id);
   });
-  // As buildApp wires its own: customers whose stage moved are handed to the segment engine.
-  const stages = new StageWorker(db, {
-    log,
-    onAdvanced: (ws, scope, ids, moves) => {
-      if (scope === 'customer' && moves > 0) segments.touch(ws, ids, new Set(['$stage']));
-    },
-  });
-  const app = await buildApp({ db, log, stages, segments });
+  const stages = new StageWorker(db, { log });
+  const app = await buildServer({ db, log, stages, segments, bus });
   const stopMaintenance = await startMaintenance(db, log);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { post, close } = segmentClient((app.server.address() as AddressInfo).port, WRITE_KEY, concurrency);

@@ -24,7 +24,8 @@ import { parseArgs } from 'node:util';
 import { openDb } from '../src/server/db/client.js';
 import { maintainTables } from '../src/server/db/maintenance.js';
 import { migrate } from '../src/server/db/migrate.js';
-import { buildApp } from '../src/server/http/app.js';
+import { buildServer } from '../src/server/roles/server.js';
+import { ChangeBus } from '../src/server/lib/change-bus.js';
 import { createLogger } from '../src/server/log.js';
 import { computeSegment } from '../src/server/segments/segment-sync.js';
 import { SegmentWorker } from '../src/server/segments/segment-worker.js';
@@ -63,17 +64,16 @@ try {
   const probes = Array.from({ length: probeCount }, (_, i) => ({ userId: `probe-${i}`, customerId: 0, sentAt: 0, touched: false, doneMs: undefined as number | undefined }));
   const byCustomer = new Map<number, (typeof probes)[number]>();
   const synced = { calls: 0, customers: 0, entered: 0 };
-  const worker = new SegmentWorker(db, {
-    sweepMs: 0,
-    onSynced: (_ws, ids) => {
-      const now = performance.now();
-      synced.calls++;
-      synced.customers += ids.length;
-      for (const id of ids) {
-        const p = byCustomer.get(id);
-        if (p && p.touched && p.doneMs === undefined) p.doneMs = now - p.sentAt;
-      }
-    },
+  const worker = new SegmentWorker(db, { sweepMs: 0 });
+  const bus = new ChangeBus();
+  bus.on('segment', (c) => {
+    const now = performance.now();
+    synced.calls++;
+    synced.customers += c.customerIds.length;
+    for (const id of c.customerIds) {
+      const p = byCustomer.get(id);
+      if (p && p.touched && p.doneMs === undefined) p.doneMs = now - p.sentAt;
+    }
   });
   const touch = worker.touch.bind(worker);
   worker.touch = (w, ids, changes) => {
@@ -84,7 +84,7 @@ try {
     }
     touch(w, list, changes);
   };
-  const app = await buildApp({ db, log: createLogger('silent'), segments: worker });
+  const app = await buildServer({ db, log: createLogger('silent'), segments: worker, bus });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   const { post, close } = segmentClient(port, writeKey, 32);

@@ -16,7 +16,7 @@
  * events of one visitor: page and product views, e-mail clicks, a few orders; one
  * session in ten from an anonymous visitor), and, spread evenly over the same
  * time, one `Order Completed` per probe customer via /v1/track. A probe's latency runs
- * from just before its request is sent to the StageWorker's `onAdvanced` call that
+ * from just before its request is sent to the stage worker's `stage` change on the bus that
  * includes its customer (after that customer was handed to the worker, i.e. the
  * evaluation that read the committed order). Afterwards every probe customer must have
  * a stored transition to `conversion` at its order's timestamp.
@@ -35,7 +35,8 @@ import { openDb, type Db } from '../src/server/db/client.js';
 import { maintainTables, startMaintenance } from '../src/server/db/maintenance.js';
 import { migrate } from '../src/server/db/migrate.js';
 import { Rng } from '../src/server/lib/rng.js';
-import { buildApp } from '../src/server/http/app.js';
+import { buildServer } from '../src/server/roles/server.js';
+import { ChangeBus } from '../src/server/lib/change-bus.js';
 import { ModelCache } from '../src/server/lifecycle/models.repo.js';
 import { recomputeStages } from '../src/server/lifecycle/stage-service.js';
 import { StageWorker } from '../src/server/lifecycle/stage-worker.js';
@@ -260,19 +261,19 @@ async function main(): Promise<void> {
     const evaluations = { calls: 0, subjects: 0, moves: 0, maxBatch: 0 };
     // The worker gets its own timed handle on the same database: its statements by kind.
     const workerTimes = new Timings(STAGE_LABELS);
-    const stages = new StageWorker(timedDb(db, workerTimes).db, {
-      onAdvanced: (_ws, scope, ids, moves) => {
-        const now = performance.now();
-        evaluations.calls++;
-        evaluations.subjects += ids.length;
-        evaluations.moves += moves;
-        evaluations.maxBatch = Math.max(evaluations.maxBatch, ids.length);
-        if (scope !== 'customer') return;
-        for (const id of ids) {
-          const p = byCustomer.get(id);
-          if (p && p.touched && p.doneMs === undefined) p.doneMs = now - p.sentAt;
-        }
-      },
+    const stages = new StageWorker(timedDb(db, workerTimes).db);
+    const bus = new ChangeBus();
+    bus.on('stage', (c) => {
+      const now = performance.now();
+      evaluations.calls++;
+      evaluations.subjects += c.subjectIds.length;
+      evaluations.moves += c.moves;
+      evaluations.maxBatch = Math.max(evaluations.maxBatch, c.subjectIds.length);
+      if (c.scope !== 'customer') return;
+      for (const id of c.subjectIds) {
+        const p = byCustomer.get(id);
+        if (p && p.touched && p.doneMs === undefined) p.doneMs = now - p.sentAt;
+      }
     });
     const touch = stages.touch.bind(stages);
     stages.touch = (ws, ids, scope) => {
@@ -285,7 +286,7 @@ async function main(): Promise<void> {
     };
 
     const log = createLogger('silent');
-    const app = await buildApp({ db, log, stages });
+    const app = await buildServer({ db, log, stages, bus });
     const stopMaintenance = o.maintain ? await startMaintenance(db, log) : () => {}; // as `tenure serve` does
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as AddressInfo).port;

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../src/server/db/client.js';
-import { buildApp } from '../src/server/http/app.js';
+import { buildServer } from '../src/server/roles/server.js';
 import { createLogger } from '../src/server/log.js';
 import { JourneyWorker } from '../src/server/journeys/journey-worker.js';
 import { createEmailTransport, type EmailTransport } from '../src/server/channels/email-transport.js';
@@ -52,7 +52,7 @@ for (const target of dbTargets()) {
       url = `http://127.0.0.1:${port}`;
       const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
       worker = new JourneyWorker(db, { log, senders: { email, sms: null, webhook: webhookSender(destinationPolicy([{ ip: '127.0.0.1', prefix: 32, family: 4 }])), emailFrom: 'Acme <hello@acme.test>' }, publicUrl: url, clock: () => new Date(Date.now() + offset), pollMs: 100 });
-      app = await buildApp({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0 });
+      app = await buildServer({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0 });
       await app.listen({ port, host: '127.0.0.1' });
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
       await api('POST', '/api/subscription-groups', { id: 'news', name: 'Newsletter', channel: 'email' });

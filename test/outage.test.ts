@@ -86,7 +86,10 @@ describe('PostgreSQL outages', { skip: base ? false : 'TEST_DATABASE_URL is not 
     const env = { DATABASE_URL: viaProxy(dbUrl, proxy), TENURE_WRITE_KEY: WRITE_KEY, TENURE_ADMIN_KEY: ADMIN_KEY, DATABASE_CONNECT_TIMEOUT_SECONDS: '2', TENURE_ANALYTICS_SYNC_SECONDS: '1' };
     const starting = spawnServer(env, await freePort());
     starting.catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 2_500));
+    // Restored once the server has been turned away twice (it tried, and tried again), however long its start took.
+    const turnedAway = proxy.refused();
+    const deadline = Date.now() + 30_000;
+    while (proxy.refused() < turnedAway + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     proxy.restore();
     server = await starting;
     assert.match(server.output(), /database not reachable, retrying in \d+(\.\d+)?s/);

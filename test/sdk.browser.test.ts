@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Db } from '../src/server/db/client.js';
-import { buildApp } from '../src/server/http/app.js';
+import { buildServer } from '../src/server/roles/server.js';
 import { createLogger } from '../src/server/log.js';
 import { CHROMIUM } from '../src/test-support/browser.js';
 import { dbTargets, http, makeWorkspace, until } from '../src/test-support/harness.js';
@@ -57,7 +57,7 @@ describe('browser SDKs on another origin, in Chromium', { skip: why ?? false, ti
     ws = await makeWorkspace(db, 'site');
     let port = 0;
     tls = await startTlsProxy(() => port);
-    app = await buildApp({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false, sourcesUrl: tls?.url });
+    app = await buildServer({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false, sourcesUrl: tls?.url });
     tenure = await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as AddressInfo).port;
     site = await startSite(() => ({ tenureHttps: tls?.url ?? tenure, tenureHttp: tenure, writeKey: ws.writeKey }));

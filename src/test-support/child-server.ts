@@ -26,8 +26,10 @@ export async function spawnServer(
   port: number,
   nodeArgs: string[] = [],
   command: 'serve' | 'start' = 'serve',
+  /** More arguments for the command (e.g. `--roles api`). */
+  args: string[] = [],
 ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, command, '--port', String(port)], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, command, '--port', String(port), ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', TENURE_DEMO: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { openDb, type Db } from '../server/db/client.js';
 import { migrate } from '../server/db/migrate.js';
-import { buildApp } from '../server/http/app.js';
+import { buildServer } from '../server/roles/server.js';
 import { createLogger } from '../server/log.js';
 import { createWorkspace } from '../server/workspaces/workspaces.repo.js';
 
@@ -85,7 +85,7 @@ export async function makeWorkspace(db: Db, slug = 'default') {
 
 /** The real HTTP server on an ephemeral loopback port. */
 export async function startServer(db: Db, opts: { stages?: null; segments?: null; dashboardDir?: string; channels?: ChannelStatus[] } = {}): Promise<{ url: string; app: FastifyInstance; close(): Promise<void> }> {
-  const app = await buildApp({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...opts });
+  const app = await buildServer({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...opts });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, app, close: () => app.close() };
 }

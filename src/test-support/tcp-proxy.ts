@@ -7,6 +7,8 @@ export interface TcpProxy {
   cut(): void;
   /** Pass connections through again. */
   restore(): void;
+  /** Connections turned away while cut, since the proxy started. */
+  refused(): number;
   close(): Promise<void>;
 }
 
@@ -14,8 +16,10 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let isCut = false;
+  let refused = 0;
   const server = createServer((client) => {
     if (isCut) {
+      refused++;
       client.destroy();
       return;
     }
@@ -51,6 +55,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     restore: () => {
       isCut = false;
     },
+    refused: () => refused,
     close: async () => {
       destroyAll();
       await new Promise<void>((r) => server.close(() => r()));

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { resolveServerSecret, type ServerSecret } from '../channels/secret-box.js';
 import { describeDbError, isDbUnavailable } from '../db/db-errors.js';
+import { parseRoles, type Role } from '../roles/roles.js';
 
 /** A stop that has not finished after this long (a stuck database call, a hung connection) exits anyway. */
 export const SHUTDOWN_GRACE_MS = 15_000;
@@ -53,6 +54,13 @@ export function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+/** `--roles api,worker` (see roles/roles.ts). */
+export function roles(v: string): ReadonlySet<Role> {
+  const r = parseRoles(v);
+  if (!r.ok) throw new InvalidArgumentError(r.message);
+  return r.roles;
 }
 
 /** The secret that seals provider credentials (TENURE_SECRET, else generated into the PGlite data dir), said in the log. */

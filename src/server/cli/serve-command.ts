@@ -1,17 +1,21 @@
-/** `tenure serve` and `tenure start`: the HTTP server (ingestion, admin API, dashboard) with its workers; `start` also prepares the demo in an empty database. */
+/** `tenure serve` and `tenure start`: the HTTP server (ingestion, admin API, dashboard) with the workers of its roles; `start` also prepares the demo in an empty database. */
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { openRuntime, printGeneratedKeys } from '../runtime.js';
-import { buildApp } from '../http/app.js';
+import { buildServer } from '../roles/server.js';
+import { ALL_ROLES, type Role } from '../roles/roles.js';
 import { isEmpty } from '../demo/demo.js';
 import { DemoTracker } from '../demo/demo-status.js';
 import { prepareDemoInBackground, type BackgroundDemo } from '../demo/demo-background.js';
 import { startMaintenance } from '../db/maintenance.js';
 import { describeChannels, sendersFromConfig } from '../channels/senders.js';
-import { closeDb, exitAfterGrace, onUnhandledRejection, port, serverSecretOf } from './process.js';
+import { closeDb, exitAfterGrace, onUnhandledRejection, port, roles as parseRolesOption, serverSecretOf } from './process.js';
+import { runWorker } from './worker-command.js';
 
-async function serve(config: Config, log: Logger, opts: { port?: number; host?: string; seedIfEmpty: boolean }): Promise<void> {
+async function serve(config: Config, log: Logger, opts: { port?: number; host?: string; roles?: ReadonlySet<Role>; seedIfEmpty: boolean }): Promise<void> {
+  const roles = opts.roles ?? ALL_ROLES;
+  if (!roles.has('api')) return runWorker(config, log, roles);
   onUnhandledRejection(log);
   const { db, workspace, generated } = await openRuntime(config, log);
   // An empty database gets the demo, prepared in the background once the server listens.
@@ -22,14 +26,16 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
   const senders = sendersFromConfig(config);
   if (!senders.email) log.info('SMTP_URL is not set: emails go to the outbox unless a workspace connects a provider in Settings (GET /api/messages shows them; nothing is sent)');
   const serverSecret = serverSecretOf(config, log);
-  const app = await buildApp({
+  const app = await buildServer({
     db,
     log,
+    roles,
     ingestLanes: config.TENURE_INGEST_LANES,
     sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000,
     segmentRefreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000,
     analyticsSyncMs: config.TENURE_ANALYTICS_SYNC_SECONDS === undefined ? undefined : config.TENURE_ANALYTICS_SYNC_SECONDS * 1000,
     senders,
+    smtpPoolSize: config.SMTP_POOL_SIZE,
     channels: describeChannels(senders, config),
     deliveryLeaseMs: config.TENURE_DELIVERY_LEASE_SECONDS * 1000,
     publicUrl: (config.TENURE_PUBLIC_URL ?? `http://${host}:${listenPort}`).replace(/\/$/, ''),
@@ -42,7 +48,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
   });
   const stopMaintenance = await startMaintenance(db, log);
   const address = await app.listen({ port: listenPort, host });
-  log.info({ address, database: db.kind }, `Tenure is listening on ${address}: dashboard at ${address}/ (sign in with the admin key), API reference at ${address}/openapi.json`);
+  log.info({ address, database: db.kind, roles: [...roles] }, `Tenure is listening on ${address}: dashboard at ${address}/ (sign in with the admin key), API reference at ${address}/openapi.json`);
   printGeneratedKeys(generated, address);
   let demo: BackgroundDemo | null = null;
   if (demoWanted) {
@@ -76,7 +82,8 @@ export function addServeCommands(program: Command, config: Config, log: Logger):
     .description('run the HTTP server (ingestion + admin API)')
     .option('-p, --port <port>', 'port to listen on (default: $PORT or 3000)', port)
     .option('--host <host>', 'address to bind (default: $HOST or 127.0.0.1)')
-    .action((o: { port?: number; host?: string }) => serve(config, log, { ...o, seedIfEmpty: false }));
+    .option('--roles <roles>', 'what this process does, comma-separated: api (HTTP: ingestion, admin API, dashboard), worker (stages, segments, journeys, jobs, KPI facts), journeys (only journeys and delivery), scheduler (only the prediction schedule); default api,worker', parseRolesOption)
+    .action((o: { port?: number; host?: string; roles?: ReadonlySet<Role> }) => serve(config, log, { ...o, seedIfEmpty: false }));
 
   program
     .command('start')

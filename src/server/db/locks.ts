@@ -26,6 +26,8 @@ export const LOCK = {
   sendCustomer: 30_501,
   /** Health scores: one computation per workspace at a time (key: workspace id). */
   healthWorkspace: 30_601,
+  /** The prediction schedule: one worker process at a time queues the refits that are due (key: 0). */
+  predictionSchedule: 30_701,
 } as const;
 
 /** The single-key lock held while migrations run. */

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/client.js';
 import { createLogger } from '../log.js';
 import { basic, dbTargets, http, makeWorkspace, startServer } from '../../test-support/harness.js';
-import { buildApp } from './app.js';
+import { buildServer } from '../roles/server.js';
 
 const PAGE = 'https://shop.example';
 
@@ -241,7 +241,7 @@ describe('Browser ingestion: rate-limited answers carry CORS too', () => {
   let db: Db;
   before(async () => {
     db = await dbTargets()[0]!.open();
-    app = await buildApp({ db, log: createLogger('silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false, rateLimits: { ingestIpPerSecond: 1 } });
+    app = await buildServer({ db, log: createLogger('silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false, rateLimits: { ingestIpPerSecond: 1 } });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   after(async () => {

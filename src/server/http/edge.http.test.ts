@@ -9,12 +9,12 @@ import type { Db } from '../db/client.js';
 import { createLogger } from '../log.js';
 import { setWorkspaceKeys } from '../workspaces/workspaces.repo.js';
 import { basic, dbTargets, http, makeWorkspace } from '../../test-support/harness.js';
-import { buildApp, type AppDeps } from './app.js';
+import { buildServer, type ServerDeps } from '../roles/server.js';
 import { KeyResolver } from './auth.js';
 
 /** The real server on a loopback port, with the edge options under test. */
-async function serve(db: Db, opts: Pick<AppDeps, 'rateLimits' | 'trustProxy'> = {}): Promise<{ url: string; port: number; app: FastifyInstance }> {
-  const app = await buildApp({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false, ...opts });
+async function serve(db: Db, opts: Pick<ServerDeps, 'rateLimits' | 'trustProxy'> = {}): Promise<{ url: string; port: number; app: FastifyInstance }> {
+  const app = await buildServer({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false, ...opts });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, port: Number(new URL(url).port), app };
 }
@@ -195,7 +195,7 @@ for (const target of dbTargets()) {
     let ws: { adminKey: string; writeKey: string };
     let other: { adminKey: string; writeKey: string };
     const servers: FastifyInstance[] = [];
-    const start = async (opts: Pick<AppDeps, 'rateLimits' | 'trustProxy'>) => {
+    const start = async (opts: Pick<ServerDeps, 'rateLimits' | 'trustProxy'>) => {
       const s = await serve(db, opts);
       servers.push(s.app);
       return s;

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/client.js';
 import { createLogger } from '../log.js';
-import { buildApp } from './app.js';
+import { buildServer } from '../roles/server.js';
 import { dbTargets, http, makeWorkspace, until } from '../../test-support/harness.js';
 import { insertSegment, segmentMembers } from '../segments/segments.repo.js';
 import { computeSegment } from '../segments/segment-sync.js';
@@ -65,7 +65,7 @@ for (const target of dbTargets()) {
       ws = made.workspace.id;
       admin = `Bearer ${made.adminKey}`;
       otherAdmin = `Bearer ${(await makeWorkspace(db, 'imports-other')).adminKey}`;
-      app = await buildApp({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false, imports: { dir: spool, maxBytes: MAX_BYTES } });
+      app = await buildServer({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false, imports: { dir: spool, maxBytes: MAX_BYTES } });
       url = await app.listen({ port: 0, host: '127.0.0.1' });
     });
     after(async () => {

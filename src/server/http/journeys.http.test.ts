@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/client.js';
-import { buildApp } from './app.js';
+import { buildServer } from '../roles/server.js';
 import { createLogger } from '../log.js';
 import { JourneyWorker } from '../journeys/journey-worker.js';
 import { createSmsTransport } from '../channels/sms-transport.js';
@@ -47,7 +47,7 @@ for (const target of dbTargets()) {
       const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
       const sms = createSmsTransport({ baseUrl: providerUrl, accountSid: 'AC1', authToken: 'tok', from: '+15550000000' });
       worker = new JourneyWorker(db, { log, senders: { email: null, sms, webhook: webhookSender(destinationPolicy([{ ip: '127.0.0.1', prefix: 32, family: 4 }])), emailFrom: 'x@y.test' }, publicUrl: url, clock: () => new Date(Date.now() + offset), pollMs: 100 });
-      app = await buildApp({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0 });
+      app = await buildServer({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0 });
       await app.listen({ port, host: '127.0.0.1' });
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
     });

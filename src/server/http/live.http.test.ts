@@ -6,7 +6,7 @@ import { LiveBacklog } from '../../contracts/live.js';
 import type { Db } from '../db/client.js';
 import { createLogger } from '../log.js';
 import { basic, dbTargets, http, makeWorkspace, until } from '../../test-support/harness.js';
-import { buildApp } from './app.js';
+import { buildServer } from '../roles/server.js';
 
 /** A server-sent event stream read over real HTTP: frames as they arrive. */
 async function openStream(url: string, headers: Record<string, string>) {
@@ -70,7 +70,7 @@ for (const target of dbTargets()) {
       db = await target.open();
       ws = await makeWorkspace(db, 'live');
       quiet = await makeWorkspace(db, 'quiet');
-      app = await buildApp({
+      app = await buildServer({
         db,
         log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
         stages: null,
@@ -268,7 +268,7 @@ for (const target of dbTargets()) {
     });
 
     it('closes open streams on shutdown: Fastify close does not hang', async () => {
-      const own = await buildApp({ db, log: createLogger('silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false });
+      const own = await buildServer({ db, log: createLogger('silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false });
       const ownUrl = await own.listen({ port: 0, host: '127.0.0.1' });
       const s = await openStream(`${ownUrl}/api/sources/live`, { authorization: `Bearer ${ws.adminKey}` });
       assert.equal(s.res.status, 200);

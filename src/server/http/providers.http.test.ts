@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { Db } from '../db/client.js';
-import { buildApp } from './app.js';
+import { buildServer } from '../roles/server.js';
 import { sendTest } from '../channels/provider-senders.js';
 import { basic, dbTargets, http, makeWorkspace, until } from '../../test-support/harness.js';
 import { startSmtpSink } from '../../test-support/smtp-sink.js';
@@ -41,7 +41,7 @@ for (const target of dbTargets()) {
       sinkPort = Number(new URL(sink.url).port);
       // Every log line at debug and above, to look for the secret afterwards.
       const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-      app = await buildApp({ db, log, sweepMs: 0, segmentSweepMs: 0, analyticsSyncMs: 0, predictionSchedule: false, serverSecret: { ok: true, secret: 'a-test-server-secret-of-forty-characters!', source: 'env' } });
+      app = await buildServer({ db, log, sweepMs: 0, segmentSweepMs: 0, analyticsSyncMs: 0, predictionSchedule: false, serverSecret: { ok: true, secret: 'a-test-server-secret-of-forty-characters!', source: 'env' } });
       url = await app.listen({ port: 0, host: '127.0.0.1' });
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
     });
@@ -253,7 +253,7 @@ describe('messaging providers without a server secret (PostgreSQL without TENURE
     const db = await dbTargets()[0]!.open();
     const keys = await makeWorkspace(db);
     const message = 'TENURE_SECRET is not set: …';
-    const app = await buildApp({ db, log: pino({ level: 'silent' }), sweepMs: 0, segmentSweepMs: 0, analyticsSyncMs: 0, predictionSchedule: false, serverSecret: { ok: false, message } });
+    const app = await buildServer({ db, log: pino({ level: 'silent' }), sweepMs: 0, segmentSweepMs: 0, analyticsSyncMs: 0, predictionSchedule: false, serverSecret: { ok: false, message } });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const auth = `Bearer ${keys.adminKey}`;

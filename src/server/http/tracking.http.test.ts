@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/client.js';
-import { buildApp } from './app.js';
+import { buildServer } from '../roles/server.js';
 import { createLogger } from '../log.js';
 import { JourneyWorker } from '../journeys/journey-worker.js';
 import { outboxSenders } from '../channels/senders.js';
@@ -36,7 +36,7 @@ for (const target of dbTargets()) {
       url = `http://127.0.0.1:${port}`;
       const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
       const worker = new JourneyWorker(db, { log, senders: outboxSenders(), publicUrl: url, pollMs: 100 });
-      app = await buildApp({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0 });
+      app = await buildServer({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0 });
       await app.listen({ port, host: '127.0.0.1' });
       const admin = `Bearer ${keys.adminKey}`;
       const api = async (method: string, path: string, body?: unknown) => {

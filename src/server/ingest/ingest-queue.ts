@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
+import type { ChangeBus } from '../lib/change-bus.js';
 import { IdentityCache } from './identity-cache.js';
 import { hash32 } from '../hash.js';
 import { ingestEvents, type IngestResult } from './ingest.service.js';
@@ -29,8 +30,8 @@ export interface IngestQueueOptions {
    * ingestion alone).
    */
   derivedWork?: boolean;
-  /** Called after each commit with the customers whose events it stored (a shortcut to wake the workers; the work itself is recorded). */
-  onCommitted?: (workspaceId: number, customerIds: number[], changes?: Map<number, Set<string>>) => void;
+  /** Told after each commit which customers' events it stored (it wakes this process's workers; the work itself is recorded). */
+  bus?: ChangeBus;
 }
 
 /** One request's events bound for one lane. */
@@ -152,7 +153,7 @@ export class IngestQueue {
     const workspaceId = group[0]!.workspaceId;
     const ingest = async (events: NormalizedEvent[], insertedIds?: Set<string>) => {
       const r = await ingestEvents(this.db, workspaceId, events, { cache: this.cache, insertedIds, derivedWork: this.opts.derivedWork !== false });
-      if (r.customerIds && r.customerIds.length > 0) this.opts.onCommitted?.(workspaceId, r.customerIds, r.changes);
+      if (r.customerIds && r.customerIds.length > 0) this.opts.bus?.publish({ kind: 'events', workspaceId, customerIds: r.customerIds });
       return r;
     };
     if (group.length === 1) {

@@ -193,6 +193,7 @@ for (const target of dbTargets()) {
         constructor() {
           super(db, 'stage', 'slow sweep', undefined, 10, 60_000);
         }
+        protected readonly wakesOn = [] as const;
         protected async process(_tx: unknown, _rows: WorkRow[]): Promise<void> {}
         protected async sweepOnce(): Promise<number> {
           await held;

@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../db/client.js';
 import type { Logger } from '../log.js';
+import type { Change, ChangeBus, ChangeKind } from '../lib/change-bus.js';
 import { claimWork, compactWork, failWork, finishWork, recordWork, type Changes, type WorkKind, type WorkRow, type WorkScope } from './derived-work.repo.js';
 import { Poller } from './poller.js';
 
@@ -8,8 +9,9 @@ import { Poller } from './poller.js';
  * it claims rows of its kind, does them and deletes them in one transaction, so work is
  * neither lost (a crash rolls the claim back) nor done twice by two processes (`SKIP
  * LOCKED`). A failed claim is booked (split, counted, parked after too many failures) and
- * retried after a pause. `kick` is the in-process shortcut after a commit; other processes'
- * work is found by polling. A periodic sweep handles what time alone changes.
+ * retried after a pause. Changes published on this process's bus (`connect`) wake it after a
+ * commit; other processes' work is found by polling. A periodic sweep handles what time alone
+ * changes.
  * Subclasses say what a claim is (`process`) and what a sweep does (`sweepOnce`).
  */
 /** How long `stop` waits for a sweep under way before leaving it. */
@@ -24,6 +26,8 @@ export abstract class DerivedWorker {
   protected stopping = false;
   /** After a failure, claim one row at a time until a claim succeeds (to isolate the row at fault). */
   private careful = false;
+  /** Where this worker tells what it did (set by `connect`). */
+  protected bus: ChangeBus | null = null;
 
   protected constructor(
     protected readonly db: Db,
@@ -57,6 +61,22 @@ export abstract class DerivedWorker {
     );
     this.writes.add(write);
     void write.finally(() => this.writes.delete(write));
+  }
+
+  /** The changes that may have recorded work for this worker. */
+  protected abstract readonly wakesOn: readonly ChangeKind[];
+
+  /** Of those, the ones that did (default: all). */
+  protected wakesFor(_change: Change): boolean {
+    return true;
+  }
+
+  /** Wake on the bus's changes that make work for this worker, and publish what it does there. */
+  connect(bus: ChangeBus): void {
+    this.bus = bus;
+    bus.on(this.wakesOn, (c) => {
+      if (this.wakesFor(c)) this.kick();
+    });
   }
 
   /** Look for work now (after a commit that recorded some). */

@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import { ingestEvents } from '../ingest/ingest.service.js';
 import { normalizeCall } from '../ingest/normalize.js';
 import { syncFacts } from '../analytics/facts.js';
-import { PREDICTION_SCHEDULE } from '../http/prediction-schedule.js';
+import { PREDICTION_SCHEDULE } from '../roles/prediction-schedule.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { enqueueDueJobs } from './periodic-jobs.js';
 

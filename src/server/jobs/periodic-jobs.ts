@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.js';
+import type { Queryable } from '../db/client.js';
 import { enqueueJob } from './jobs.repo.js';
 
 /**
@@ -17,7 +17,7 @@ export interface PeriodicJob {
  * (so a job that fails — too little data — is retried once a period, not at every look).
  * Returns how many jobs were enqueued.
  */
-export async function enqueueDueJobs(db: Db, jobs: readonly PeriodicJob[], now: Date): Promise<number> {
+export async function enqueueDueJobs(db: Queryable, jobs: readonly PeriodicJob[], now: Date): Promise<number> {
   let enqueued = 0;
   for (const j of jobs) {
     const { rows } = await db.query<{ workspace_id: number }>(

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
+import type { ChangeBus } from '../lib/change-bus.js';
 import { Poller } from '../jobs/poller.js';
 import { dispatchDue, type Senders } from '../channels/dispatcher.js';
 import { SettingsCache } from '../channels/settings.repo.js';
@@ -24,12 +25,6 @@ export interface JourneyWorkerOptions {
   leaseMs?: number;
   /** The clock; a parameter so tests can move time. */
   clock?: () => Date;
-  /** Customers whose traits or timeline a journey changed (the stage and segment engines look again). */
-  onCustomersChanged?: (workspaceId: number, customerIds: number[], what: 'traits' | 'events') => void;
-  /** After each runner batch (benchmarks): runs moved and steps executed. */
-  onSteps?: (runs: number, steps: number) => void;
-  /** After each dispatch batch (benchmarks). */
-  onDispatched?: (sent: number, claimed: number) => void;
 }
 
 /**
@@ -41,12 +36,16 @@ export interface JourneyWorkerOptions {
  */
 export class JourneyWorker {
   readonly definitions = new JourneyDefinitions();
+  /** What this worker did since it was made: journey steps executed, messages handed to a channel. */
+  readonly totals = { steps: 0, sent: 0 };
   private readonly settings = new SettingsCache();
   private readonly clock: () => Date;
   private readonly scanner: Poller;
   private readonly runner: Poller;
   private readonly dispatcher: Poller;
   private timeTimer: NodeJS.Timeout | null = null;
+  /** Where the journeys tell the traits and timelines they changed (set by `connect`). */
+  private bus: ChangeBus | null = null;
 
   constructor(
     private readonly db: Db,
@@ -71,9 +70,10 @@ export class JourneyWorker {
       'journey runner',
       async () => {
         const r = await runDue(db, this.definitions, { now: this.clock(), batch: opts.runBatch });
-        opts.onSteps?.(r.runs, r.steps);
+        this.totals.steps += r.steps;
         if (r.messages > 0) this.dispatcher.kick();
-        for (const [ws, ids] of r.traitsChanged) opts.onCustomersChanged?.(ws, ids, 'traits');
+        // The stage and segment work was recorded with the traits; this wakes those workers.
+        for (const [workspaceId, customerIds] of r.traitsChanged) this.bus?.publish({ kind: 'traits', workspaceId, customerIds });
         if (r.runs > 0) this.scanner.kick(); // Journey Entered / Ended events may trigger others
         return r.more;
       },
@@ -83,12 +83,29 @@ export class JourneyWorker {
       'message dispatch',
       async () => {
         const r = await dispatchDue(db, opts.senders, this.settings, { now: this.clock(), publicUrl: opts.publicUrl, batch: opts.dispatchBatch, concurrency: opts.dispatchConcurrency, leaseMs: opts.leaseMs });
-        opts.onDispatched?.(r.sent, r.claimed);
-        for (const [ws, ids] of r.customers) opts.onCustomersChanged?.(ws, ids, 'events');
+        this.totals.sent += r.sent;
+        for (const [workspaceId, customerIds] of r.customers) this.bus?.publish({ kind: 'events', workspaceId, customerIds });
         return r.more;
       },
       { pollMs, log },
     );
+  }
+
+  /**
+   * Wake on the changes that can trigger or move journeys (new events, stage moves, segment
+   * entries and exits), on edited journeys and settings and on messages queued elsewhere;
+   * publish the traits and timelines the journeys change.
+   */
+  connect(bus: ChangeBus): void {
+    this.bus = bus;
+    bus.on(['events', 'stage', 'segment'], (c) => {
+      // Only moves and entries or exits wrote events a journey may trigger on.
+      if ((c.kind === 'stage' && (c.scope !== 'customer' || c.moves === 0)) || (c.kind === 'segment' && c.entered + c.exited === 0)) return;
+      this.kick();
+    });
+    bus.on('journeys', (c) => this.journeysChanged(c.workspaceId));
+    bus.on('messaging-settings', (c) => this.settingsChanged(c.workspaceId));
+    bus.on('messages-queued', () => this.messagesQueued());
   }
 
   start(): void {

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { ModelCache } from './models.repo.js';
 import { advanceStages, advanceStagesIn } from './stage-service.js';
 import type { Scope } from '../rules/subjects.js';
+import type { ChangeKind } from '../lib/change-bus.js';
 
 export interface StageWorkerOptions {
   log?: Logger;
@@ -23,8 +24,6 @@ export interface StageWorkerOptions {
   batch?: number;
   /** The clock; a parameter so tests can move time. */
   clock?: () => Date;
-  /** Called after each committed evaluation with the subjects evaluated and the moves stored (for benchmarks and metrics). */
-  onAdvanced?: (workspaceId: number, scope: Scope, subjectIds: number[], moves: number) => void;
 }
 
 /**
@@ -36,6 +35,8 @@ export interface StageWorkerOptions {
  * churned, a window closed) and customers that have no stage yet (stored while no worker ran).
  */
 export class StageWorker extends DerivedWorker {
+  /** New events, and traits a journey changed, record stage work; so does a retry of parked work. */
+  protected readonly wakesOn: readonly ChangeKind[] = ['events', 'traits', 'work-retried'];
   private readonly models: ModelCache;
   private readonly clock: () => Date;
   private lastUnevaluatedScan = -Infinity;
@@ -70,8 +71,13 @@ export class StageWorker extends DerivedWorker {
       done.push([g.ws, g.scope, ids, r.moves]);
     }
     return () => {
-      for (const [ws, scope, ids, moves] of done) this.opts.onAdvanced?.(ws, scope, ids, moves);
+      for (const [ws, scope, ids, moves] of done) this.advanced(ws, scope, ids, moves);
     };
+  }
+
+  /** Stages evaluated and committed (the moves recorded segment and journey work with them). */
+  private advanced(workspaceId: number, scope: Scope, subjectIds: number[], moves: number): void {
+    this.bus?.publish({ kind: 'stage', workspaceId, scope, subjectIds, moves });
   }
 
   /** The models this worker evaluates with (shared with the admin API, which invalidates it on edits). */
@@ -109,7 +115,7 @@ export class StageWorker extends DerivedWorker {
       for (const [key, ids] of groups) {
         const [ws, scope] = key.split(':') as [string, Scope];
         const r = await advanceStages(this.db, Number(ws), scope, ids, { now, models: this.models });
-        this.opts.onAdvanced?.(Number(ws), scope, ids, r.moves);
+        this.advanced(Number(ws), scope, ids, r.moves);
       }
       count += rows.length;
       if (rows.length < this.batch || this.stopping) break;

@@ -12,8 +12,8 @@ import { recomputeStages } from '../lifecycle/stage-service.js';
 import { activitySettings, type ActivitySettings } from '../rules/activity.js';
 import { computeSegment } from './segment-sync.js';
 import { listSegments } from './segments.repo.js';
+import { ACTIVITY_JOB } from '../jobs/job-kinds.js';
 
-export const ACTIVITY_JOB = 'activity.reevaluate';
 
 /**
  * Apply a change of the setting (fields left out keep theirs) in one transaction with its

@@ -3,6 +3,7 @@ import type { Db, Queryable } from '../db/client.js';
 import type { WorkRow } from '../jobs/derived-work.repo.js';
 import { DerivedWorker } from '../jobs/derived-worker.js';
 import type { Logger } from '../log.js';
+import type { Change, ChangeKind } from '../lib/change-bus.js';
 import { RFM_GROUPS, RFM_ORDER_EVENT, runRfm } from './rfm.js';
 import { computeSegment, dependencyOrder, syncMany } from './segment-sync.js';
 import { listSegments, type StoredSegment } from './segments.repo.js';
@@ -21,8 +22,6 @@ export interface SegmentWorkerOptions {
   batch?: number;
   /** The clock; a parameter so tests can move time. */
   clock?: () => Date;
-  /** Called after each committed evaluation (for benchmarks and metrics). */
-  onSynced?: (workspaceId: number, customerIds: number[], entered: number, exited: number) => void;
 }
 
 /**
@@ -37,6 +36,12 @@ export interface SegmentWorkerOptions {
  * order within 60 days" with no new event.
  */
 export class SegmentWorker extends DerivedWorker {
+  /** What records segment work: new events, traits a journey changed, stage moves, a retry of parked work. */
+  protected readonly wakesOn: readonly ChangeKind[] = ['events', 'traits', 'stage', 'work-retried'];
+  /** A stage evaluation records segment work only for customers who moved. */
+  protected override wakesFor(c: Change): boolean {
+    return c.kind !== 'stage' || (c.scope === 'customer' && c.moves > 0);
+  }
   private readonly clock: () => Date;
 
   constructor(
@@ -77,7 +82,7 @@ export class SegmentWorker extends DerivedWorker {
       done.push([ws, ids, r.entered, r.exited]);
     }
     return () => {
-      for (const [ws, ids, entered, exited] of done) this.opts.onSynced?.(ws, ids, entered, exited);
+      for (const [workspaceId, customerIds, entered, exited] of done) this.bus?.publish({ kind: 'segment', workspaceId, customerIds, entered, exited });
     };
   }
 

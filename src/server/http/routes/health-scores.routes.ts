@@ -5,36 +5,27 @@ import { ErrorBody } from '../../../contracts/errors.js';
 import { HealthView, RecomputeStarted, Scorecard, ScorecardView } from '../../../contracts/health.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
-import type { JobHandler, JobRunner } from '../../jobs/job-runner.js';
 import { enqueueJob } from '../../jobs/jobs.repo.js';
 import type { ModelCache } from '../../lifecycle/models.repo.js';
-import { computeHealth } from '../../predict/health/health-compute.js';
 import { healthOf } from '../../predict/health/health-read.js';
 import { loadScorecard, saveScorecard, type StoredScorecard } from '../../predict/health/health-scorecard.js';
 import { checkReferences } from '../../segments/segments.service.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { jobView } from './lifecycle.routes.js';
+import { HEALTH_JOB } from '../../jobs/job-kinds.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
 const tags = ['health'];
 const IdParams = z.object({ id: z.string().min(1).max(512) });
 
-/** The job kind that scores every customer's and account's health. */
-export const HEALTH_JOB = 'health.compute';
-
-/** The job: score everyone under the workspace's scorecard now. */
-export function healthJob(db: Db): JobHandler {
-  return async (job, progress) => {
-    await computeHealth(db, job.workspaceId, { now: new Date(), onProgress: progress });
-  };
-}
 
 const present = (s: StoredScorecard) => ({ scorecard: s.scorecard, isDefault: s.isDefault, updatedAt: s.updatedAt?.toISOString() ?? null, computedAt: s.computedAt?.toISOString() ?? null });
 
 /** Admin API over health scores: the scorecard, recomputing, and a customer's or account's health with its history. */
-export function healthScoreRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; jobs: JobRunner }): void {
+export function healthScoreRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; bus: ChangeBus }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/health/scorecard', {
@@ -73,7 +64,7 @@ export function healthScoreRoutes(app: FastifyInstance, deps: { db: Db; keys: Ke
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const job = await enqueueJob(deps.db, ws.id, HEALTH_JOB, {});
-      deps.jobs.kick();
+      deps.bus.publish({ kind: 'jobs-queued', workspaceId: ws.id, job: HEALTH_JOB });
       return reply.status(202).send({ job: jobView(job) });
     },
   });

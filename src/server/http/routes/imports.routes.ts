@@ -5,12 +5,13 @@ import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { ImportList, ImportPreview, ImportQuery, ImportView, MAX_STORED_REJECTIONS, RejectionPage, RejectionQuery } from '../../../contracts/imports.js';
 import type { Db } from '../../db/client.js';
-import { queueImport } from '../../import/import-job.js';
+import { importJobKind, queueImport } from '../../import/import-job.js';
 import { getImport, listImports, listRejections, requestCancel, type ImportRow } from '../../import/imports.repo.js';
 import { previewCsv } from '../../import/preview.js';
 import { readHead, spoolUpload, UploadBroken, UploadTooLarge } from '../../import/spool.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody };
 const security = [{ adminKey: [] }];
@@ -65,7 +66,7 @@ function tooLarge(reply: FastifyReply, limit: number): never {
  * progress, rejected rows (JSON pages or CSV), cancel. Registered as its own plugin: its
  * bodies are raw CSV streams, never buffered, unlike the JSON bodies of the rest of the API.
  */
-export async function importRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; limits: ImportLimits; onQueued: () => void }): Promise<void> {
+export async function importRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; limits: ImportLimits; bus: ChangeBus }): Promise<void> {
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
@@ -118,7 +119,7 @@ export async function importRoutes(app: FastifyInstance, deps: { db: Db; keys: K
         }
         if (spooled.size === 0) throw new HttpError('validation_failed', 'the body is empty: send the CSV file (a header row, then the rows)');
         const row = await queueImport(deps.db, ws.id, { kind: req.query.kind, fileName: req.query.name ?? 'upload.csv', path: spooled.path, sizeBytes: spooled.size });
-        deps.onQueued();
+        deps.bus.publish({ kind: 'jobs-queued', workspaceId: ws.id, job: importJobKind() });
         return reply.status(202).send(importView(row));
       },
     });

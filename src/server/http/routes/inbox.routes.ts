@@ -9,6 +9,7 @@ import { inboxSettings } from '../../workspaces/inbox-settings.repo.js';
 import { checkInboxIdentity } from '../../workspaces/inbox-verification.js';
 import { authenticateWrite, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 const Who = z.object({
   userId: z.string().min(1).max(512).optional(),
@@ -37,7 +38,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
  * where the workspace verifies identities (new workspaces do) the page must also pass the
  * userId's signature from the customer's backend: `X-Tenure-User-Hash` or `userHash`.
  */
-export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; onCustomerEvents?: (ws: number, ids: number[]) => void }): void {
+export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; bus: ChangeBus }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   /** Write key first, then the request's shape, then the signed identity; the customer's id (null when unknown). */
   const customerOf = async (req: FastifyRequest, who: z.infer<typeof Who>, query: { userHash?: string }) => {
@@ -110,7 +111,7 @@ export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResol
         if (rows[0].first) {
           const name = action === 'read' ? 'In-App Message Read' : 'In-App Message Dismissed';
           await writeMessageEvents(deps.db, [{ workspaceId: ws.id, customerId: c, messageId: req.params.id, name, properties: { messageId: req.params.id, journeyId: rows[0].journey_id }, type: 'track' }], now);
-          deps.onCustomerEvents?.(ws.id, [c]);
+          deps.bus.publish({ kind: 'events', workspaceId: ws.id, customerIds: [c] });
         }
         return { ok: true as const };
       },

@@ -12,6 +12,7 @@ import { audienceNow, enterOnPublish } from '../../journeys/time-triggers.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const security = [{ adminKey: [] }];
@@ -33,13 +34,8 @@ export function journeyView(j: StoredJourney) {
   };
 }
 
-/** What the admin API tells the journey engine of this process. */
-export interface JourneyNotifier {
-  journeysChanged(workspaceId: number): void;
-}
-
 /** Admin API over journeys: definitions (versioned), publish / pause, stats. */
-export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; notify?: JourneyNotifier }): void {
+export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; bus: ChangeBus }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   const load = async (ws: number, id: string) => {
@@ -115,7 +111,7 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       const ws = await authenticateAdmin(deps.keys, req);
       await load(ws.id, req.params.id);
       await setJourneyStatus(deps.db, ws.id, req.params.id, 'archived');
-      deps.notify?.journeysChanged(ws.id);
+      deps.bus.publish({ kind: 'journeys', workspaceId: ws.id });
       return reply.status(204).send(null);
     },
   });
@@ -145,7 +141,7 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
         const live = await liveJourney(tx, ws.id, j.id);
         return live ? enterOnPublish(tx, live, { enterCurrent }, now) : 0;
       });
-      deps.notify?.journeysChanged(ws.id);
+      deps.bus.publish({ kind: 'journeys', workspaceId: ws.id });
       return { ...journeyView(await load(ws.id, req.params.id)), enteredNow };
     },
   });
@@ -166,7 +162,7 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       const j = await load(ws.id, req.params.id);
       if (j.status !== 'live') throw new HttpError('conflict', `journey "${j.id}" is ${j.status}, not live`);
       await setJourneyStatus(deps.db, ws.id, j.id, 'paused');
-      deps.notify?.journeysChanged(ws.id);
+      deps.bus.publish({ kind: 'journeys', workspaceId: ws.id });
       return journeyView(await load(ws.id, req.params.id));
     },
   });

@@ -4,19 +4,18 @@ import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { Distribution, DistributionQuery, Flows, FlowsQuery, JobView, LifecycleModelSchema, ModelSaved, ModelView, PresetsView, StageStats } from '../../../contracts/lifecycle.js';
 import type { Db } from '../../db/client.js';
-import type { JobRunner } from '../../jobs/job-runner.js';
 import { enqueueJob, getJob, type Job } from '../../jobs/jobs.repo.js';
 import { saveModel, type ModelCache } from '../../lifecycle/models.repo.js';
 import { PRESETS } from '../../lifecycle/presets.js';
 import { stageDistribution, stageFlows, stageStats } from '../../lifecycle/stages.read.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { RECOMPUTE_JOB } from '../../jobs/job-kinds.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
 
-/** The job kind that rebuilds every stage of a workspace. */
-export const RECOMPUTE_JOB = 'stages.recompute';
 
 export function jobView(j: Job): z.infer<typeof JobView> {
   return {
@@ -33,7 +32,7 @@ export function jobView(j: Job): z.infer<typeof JobView> {
 }
 
 /** Admin API over the lifecycle model, stage distribution, flows and per-stage numbers. */
-export function lifecycleRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; jobs: JobRunner }): void {
+export function lifecycleRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; bus: ChangeBus }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['lifecycle'];
 
@@ -62,7 +61,7 @@ export function lifecycleRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
         return { version, job: await enqueueJob(tx, ws.id, RECOMPUTE_JOB, { modelVersion: version }) };
       });
       deps.models.invalidate(ws.id);
-      deps.jobs.kick();
+      deps.bus.publish({ kind: 'jobs-queued', workspaceId: ws.id, job: RECOMPUTE_JOB });
       return reply.status(202).send({ version, job: jobView(job) });
     },
   });

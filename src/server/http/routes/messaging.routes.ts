@@ -11,6 +11,7 @@ import { getMessagingSettings, saveMessagingSettings } from '../../channels/sett
 import { recordBounce, recordComplaint, setConsent } from '../../channels/tracking.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const security = [{ adminKey: [] }];
@@ -39,14 +40,8 @@ const TaskView = z.object({
   doneAt: z.string().nullable(),
 });
 
-export interface MessagingNotifier {
-  settingsChanged(workspaceId: number): void;
-  /** Events were written on these customers' timelines. */
-  customerEvents?(workspaceId: number, customerIds: number[]): void;
-}
-
 /** Admin API: subscription groups, messaging settings (caps, quiet hours), messages (the outbox), consent, tasks, provider feedback. */
-export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; notify?: MessagingNotifier; channels: ChannelStatus[]; /** The channels of one workspace (its providers saved in Settings first). */ channelsFor?: (workspaceId: number) => Promise<ChannelStatus[]> }): void {
+export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; bus: ChangeBus; channels: ChannelStatus[]; /** The channels of one workspace (its providers saved in Settings first). */ channelsFor?: (workspaceId: number) => Promise<ChannelStatus[]> }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/channels', {
@@ -121,7 +116,7 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       await saveMessagingSettings(deps.db, ws.id, req.body);
-      deps.notify?.settingsChanged(ws.id);
+      deps.bus.publish({ kind: 'messaging-settings', workspaceId: ws.id });
       return (await getMessagingSettings(deps.db, ws.id)).settings;
     },
   });
@@ -221,7 +216,7 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
       for (const g of Object.keys(req.body.groups)) if (!known.has(g)) throw new HttpError('validation_failed', `body.groups.${g}: no subscription group "${g}"`, { field: `groups.${g}` });
       const changes = [...Object.entries(req.body.groups).map(([groupId, subscribed]) => ({ groupId, subscribed })), ...Object.entries(req.body.all ?? {}).map(([ch, subscribed]) => ({ groupId: allGroupsKey(ch as z.infer<typeof Channel>), subscribed }))];
       const changed = await setConsent(deps.db, ws.id, c, changes, 'admin_api', new Date());
-      if (changed.length > 0) deps.notify?.customerEvents?.(ws.id, [c]);
+      if (changed.length > 0) deps.bus.publish({ kind: 'events', workspaceId: ws.id, customerIds: [c] });
       return subscriptions(ws.id, c);
     },
   });

@@ -5,24 +5,21 @@ import { ErrorBody } from '../../../contracts/errors.js';
 import { ChurnTrainInput, ChurnTrainStarted, ClvModelView, CustomerPredictions, PredictionModelList, PredictionModelView } from '../../../contracts/predictions.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
-import type { JobRunner } from '../../jobs/job-runner.js';
 import { enqueueJob } from '../../jobs/jobs.repo.js';
 import { strongestFactors } from '../../predict/churn/churn-classifier.js';
 import { clvNote, customerPredictions, listModels, type PredictionModel } from '../../predict/predictions.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { jobView } from './lifecycle.routes.js';
+import { CLV_JOB, CHURN_TRAIN_JOB } from '../../jobs/job-kinds.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
 const tags = ['predictions'];
 const IdParams = z.object({ id: z.string().min(1).max(512) });
 
-/** The job kind that fits the CLV models on the workspace's orders and scores every buyer. */
-export const CLV_JOB = 'predict.clv';
 
-/** The job kind that trains the churn model and scores every customer. */
-export const CHURN_TRAIN_JOB = 'predict.churn';
 
 function modelView(m: PredictionModel): z.infer<typeof PredictionModelView> {
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
@@ -49,7 +46,7 @@ function modelView(m: PredictionModel): z.infer<typeof PredictionModelView> {
 }
 
 /** Admin API over predictions: the trained models, training churn as a job, a customer's scores and reasons. */
-export function predictionRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; jobs: JobRunner }): void {
+export function predictionRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; bus: ChangeBus }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/predictions/models', {
@@ -73,7 +70,7 @@ export function predictionRoutes(app: FastifyInstance, deps: { db: Db; keys: Key
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const job = await enqueueJob(deps.db, ws.id, CHURN_TRAIN_JOB, { horizonDays: req.body.horizonDays });
-      deps.jobs.kick();
+      deps.bus.publish({ kind: 'jobs-queued', workspaceId: ws.id, job: CHURN_TRAIN_JOB });
       return reply.status(202).send({ job: jobView(job) });
     },
   });
@@ -90,7 +87,7 @@ export function predictionRoutes(app: FastifyInstance, deps: { db: Db; keys: Key
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const job = await enqueueJob(deps.db, ws.id, CLV_JOB, {});
-      deps.jobs.kick();
+      deps.bus.publish({ kind: 'jobs-queued', workspaceId: ws.id, job: CLV_JOB });
       return reply.status(202).send({ job: jobView(job) });
     },
   });

@@ -11,16 +11,16 @@ import { boughtTogether, recommendationsFor } from '../../predict/recommend.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { jobView } from './lifecycle.routes.js';
+import { RECOMMEND_JOB } from '../../jobs/job-kinds.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
 const tags = ['recommendations'];
 
-/** The job kind that rebuilds products, bought-together pairs and per-customer recommendations. */
-export const RECOMMEND_JOB = 'predict.recommendations';
 
 /** Products from the order history, what is bought together, and each customer's next best products. */
-export function recommendationRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver }): void {
+export function recommendationRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; bus: ChangeBus }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/products', {
@@ -80,6 +80,7 @@ export function recommendationRoutes(app: FastifyInstance, deps: { db: Db; keys:
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const job = await enqueueJob(deps.db, ws.id, RECOMMEND_JOB, {});
+      deps.bus.publish({ kind: 'jobs-queued', workspaceId: ws.id, job: RECOMMEND_JOB });
       return reply.status(202).send(jobView(job));
     },
   });

@@ -22,7 +22,6 @@ import {
 } from '../../../contracts/segment-definition.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
-import type { JobRunner } from '../../jobs/job-runner.js';
 import { enqueueJob } from '../../jobs/jobs.repo.js';
 import type { ModelCache } from '../../lifecycle/models.repo.js';
 import { customerSegments, deleteSegment, getSegment, insertSegment, insertStaticSegment, listSegments, memberCounts, newSegmentId, segmentMembers, segmentView, updateSegment } from '../../segments/segments.repo.js';
@@ -35,23 +34,21 @@ import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { jobView } from './lifecycle.routes.js';
 import { JobView } from '../../../contracts/lifecycle.js';
+import { SEGMENT_COMPUTE_JOB, RFM_JOB } from '../../jobs/job-kinds.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
 const tags = ['segments'];
 const IdParams = z.object({ id: z.string().min(1).max(100) });
 
-/** The job kind that works out a segment's whole membership. */
-export const SEGMENT_COMPUTE_JOB = 'segments.compute';
-/** The job kind that scores RFM and moves the RFM groups. */
-export const RFM_JOB = 'segments.rfm';
 
 function refuseBuiltIn(id: string): void {
   if (isRfmSegment(id)) throw new HttpError('conflict', `segment "${id}" is a built-in RFM group: its members follow the RFM scores and it cannot be edited or deleted`);
 }
 
 /** Admin API over saved segments: definitions, preview, members (now or as of a date), CSV export. */
-export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; jobs: JobRunner }): void {
+export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; bus: ChangeBus }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   const view = async (ws: number, id: string) => {
@@ -98,7 +95,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
         const seg = await insertSegment(tx, ws.id, id, req.body);
         return { seg, job: await enqueueJob(tx, ws.id, SEGMENT_COMPUTE_JOB, { segmentId: id, version: seg.version }) };
       });
-      deps.jobs.kick();
+      deps.bus.publish({ kind: 'jobs-queued', workspaceId: ws.id, job: SEGMENT_COMPUTE_JOB });
       return reply.status(201).send({ segment: segmentView(seg, 0), job: jobView(job) });
     },
   });
@@ -154,7 +151,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
         return { seg, job: await enqueueJob(tx, ws.id, SEGMENT_COMPUTE_JOB, { segmentId: seg.id, version: seg.version }) };
       });
       if (!saved) throw new HttpError('not_found', `no segment "${req.params.id}"`);
-      deps.jobs.kick();
+      deps.bus.publish({ kind: 'jobs-queued', workspaceId: ws.id, job: SEGMENT_COMPUTE_JOB });
       const members = (await memberCounts(deps.db, ws.id, [saved.seg.id])).get(saved.seg.id) ?? 0;
       return reply.status(202).send({ segment: segmentView(saved.seg, members), job: jobView(saved.job) });
     },
@@ -252,7 +249,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const job = await enqueueJob(deps.db, ws.id, RFM_JOB, {});
-      deps.jobs.kick();
+      deps.bus.publish({ kind: 'jobs-queued', workspaceId: ws.id, job: RFM_JOB });
       return reply.status(202).send({ job: jobView(job) });
     },
   });

@@ -11,6 +11,7 @@ import { compileTemplate, renderTemplate } from '../../channels/templates.js';
 import { deleteTemplate, getTemplate, listTemplates, newTemplateId, saveTemplate, type StoredTemplate } from '../../channels/templates.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const security = [{ adminKey: [] }];
@@ -26,13 +27,8 @@ function view(t: StoredTemplate) {
   return { id: t.id, name: t.name, channel: t.channel, format: t.format, subject: t.subject, body: t.body, text: t.text, version: t.version, createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString() };
 }
 
-export interface MessageNotifier {
-  /** A message was queued outside a journey (a test send): deliver it soon. */
-  messagesQueued(): void;
-}
-
 /** Admin API over message templates: Liquid checked at save time (errors give line and column), preview with a real customer, test send. */
-export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; notify?: MessageNotifier }): void {
+export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; bus: ChangeBus }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   const compile = async (input: TemplateInput) => {
@@ -163,7 +159,7 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
          VALUES ($1, $2, $3, $4, true, $5, 'queued', '{"test":true}', $6, $6) RETURNING id`,
         [ws.id, c, t.channel, t.id, `test:${randomUUID()}`, now],
       );
-      deps.notify?.messagesQueued();
+      deps.bus.publish({ kind: 'messages-queued', workspaceId: ws.id });
       return reply.status(202).send({ messageId: rows[0]!.id });
     },
   });

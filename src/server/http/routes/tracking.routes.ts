@@ -5,6 +5,7 @@ import type { Db } from '../../db/client.js';
 import { allGroupsKey } from '../../channels/policy.js';
 import { recordClick, recordOpen, resolveLink, setConsent, unsubscribeFromLink, type LinkedMessage } from '../../channels/tracking.js';
 import { STATUS_OF } from '../errors.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 /** 1×1 transparent GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -12,8 +13,8 @@ const Token = z.object({ token: z.string().min(10).max(4_000) });
 
 export interface TrackingDeps {
   db: Db;
-  /** Events were written on these customers' timelines (opens, clicks, consent changes). */
-  onCustomerEvents?: (workspaceId: number, customerIds: number[]) => void;
+  /** Told of the events written on customers' timelines (opens, clicks, consent changes). */
+  bus: ChangeBus;
 }
 
 /**
@@ -27,7 +28,7 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const hide = { hide: true };
   // The events' stage and segment work was recorded with them; this wakes the workers.
-  const touched = (l: LinkedMessage) => deps.onCustomerEvents?.(l.claims.w, [l.claims.c]);
+  const touched = (l: LinkedMessage) => deps.bus.publish({ kind: 'events', workspaceId: l.claims.w, customerIds: [l.claims.c] });
 
   r.get('/t/o/:token', {
     schema: { ...hide, params: Token },

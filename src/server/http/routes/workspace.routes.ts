@@ -3,7 +3,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { KeysView, RotateKeysInput, RotatedKeys, WorkspacePatch, WorkspacePatched, WorkspaceView } from '../../../contracts/workspace.js';
-import type { JobRunner } from '../../jobs/job-runner.js';
 import { loadActivitySettings, type ActivitySettings } from '../../rules/activity.js';
 import { changeActivitySettings } from '../../segments/activity-reevaluation.js';
 import { jobView } from './lifecycle.routes.js';
@@ -14,6 +13,7 @@ import { writeKeyUsage } from '../../workspaces/usage.js';
 import { updateWorkspace, type Workspace } from '../../workspaces/workspaces.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
+import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const security = [{ adminKey: [] }];
@@ -35,7 +35,7 @@ export function parseBody<S extends z.ZodType>(schema: S, req: FastifyRequest): 
 }
 
 /** The admin key's workspace: read and change it, rotate its keys; plus deleting subscription groups. */
-export function workspaceRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; jobs: JobRunner }): void {
+export function workspaceRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; bus: ChangeBus }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/api/workspace', {
     schema: { tags: ['workspace'], summary: 'The workspace this admin key belongs to', security, response: { 200: WorkspaceView, ...errors } },
@@ -66,7 +66,7 @@ export function workspaceRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
       deps.keys.clear();
       if (!activityPatch) return view(updated, await loadActivitySettings(deps.db, ws.id));
       const changed = await changeActivitySettings(deps.db, ws.id, activityPatch);
-      if (changed.job) deps.jobs.kick();
+      if (changed.job) deps.bus.publish({ kind: 'jobs-queued', workspaceId: ws.id, job: changed.job.kind });
       return { ...view(updated, changed.activity), ...(changed.job ? { job: jobView(changed.job) } : {}) };
     },
   });

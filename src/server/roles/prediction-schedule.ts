@@ -1,7 +1,5 @@
 import type { PeriodicJob } from '../jobs/periodic-jobs.js';
-import { HEALTH_JOB } from './routes/health-scores.routes.js';
-import { CHURN_TRAIN_JOB, CLV_JOB } from './routes/predictions.routes.js';
-import { RECOMMEND_JOB } from './routes/recommendations.routes.js';
+import { CHURN_TRAIN_JOB, CLV_JOB, HEALTH_JOB, RECOMMEND_JOB } from '../jobs/job-kinds.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

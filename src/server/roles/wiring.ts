@@ -1,0 +1,181 @@
+/**
+ * The composition root of a process's background parts: the change bus, the stage, segment
+ * and journey workers, the job runners, the KPI facts syncer and the prediction schedule,
+ * built once for the process's roles (roles.ts) and connected through the bus. `tenure start`,
+ * `tenure serve --roles …` and `tenure worker` all come through here, so a worker process is
+ * wired exactly like the all-in-one server; the HTTP routes (http/app.ts) only publish on the
+ * bus and read.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../db/client.js';
+import { LOCK } from '../db/locks.js';
+import type { Logger } from '../log.js';
+import { ChangeBus } from '../lib/change-bus.js';
+import { StageWorker } from '../lifecycle/stage-worker.js';
+import { ModelCache } from '../lifecycle/models.repo.js';
+import { SegmentWorker } from '../segments/segment-worker.js';
+import { JourneyWorker } from '../journeys/journey-worker.js';
+import type { Senders } from '../channels/dispatcher.js';
+import { outboxSenders } from '../channels/senders.js';
+import { SecretBox, type ServerSecret } from '../channels/secret-box.js';
+import { WorkspaceProviders, withWorkspaceProviders } from '../channels/provider-senders.js';
+import { JobRunner } from '../jobs/job-runner.js';
+import { Poller } from '../jobs/poller.js';
+import { enqueueDueJobs } from '../jobs/periodic-jobs.js';
+import { stopAll, type StopPart } from '../jobs/shutdown.js';
+import { analyticsSyncer } from '../analytics/facts.js';
+import { importJob, importJobKind } from '../import/import-job.js';
+import type { DemoTracker } from '../demo/demo-status.js';
+import { jobCatalogue } from './job-catalogue.js';
+import { PREDICTION_SCHEDULE } from './prediction-schedule.js';
+import { partsOf, type Role } from './roles.js';
+
+export interface WiringOptions {
+  roles: ReadonlySet<Role>;
+  /**
+   * A worker made by the caller (tests, benchmarks) instead of the one the roles would make,
+   * or `null` for none. It is connected to the bus like a made one.
+   */
+  stages?: StageWorker | null;
+  segments?: SegmentWorker | null;
+  journeys?: JourneyWorker | null;
+  /** The bus to use (benchmarks listen on it); default a new one. */
+  bus?: ChangeBus;
+  /** Sweep interval of the stage worker made here (ms; 0 turns the sweep off). */
+  sweepMs?: number;
+  /** Sweep interval of the segment worker made here (ms; 0 turns it off). */
+  segmentSweepMs?: number;
+  /** How stale a time-based segment may get before the sweep works it out again (ms; default 5 minutes). */
+  segmentRefreshMs?: number;
+  /** Channels for the journey engine made here (default: everything to the outbox); providers saved in Settings come first. */
+  senders?: Senders;
+  /** Connections per SMTP provider saved in Settings. */
+  smtpPoolSize?: number;
+  /** Base URL customers reach the API at, for links in messages. */
+  publicUrl: string;
+  /** See JourneyWorkerOptions.leaseMs. */
+  deliveryLeaseMs?: number;
+  /** How often the KPI facts are brought up to date (default 2 s, 5 s on PGlite; 0: only when metrics are read). */
+  analyticsSyncMs?: number;
+  /** Refit predictions on their clocks (default true). */
+  predictionSchedule?: boolean;
+  /** The server secret that seals provider credentials; default a random one for this process only (tests). */
+  serverSecret?: ServerSecret;
+  /** The demo this process prepares: refits and KPI syncs wait for it. */
+  demo?: DemoTracker;
+}
+
+/** A process's background parts, connected; `start` them after the HTTP routes are registered, `stop` at shutdown. */
+export interface Wiring {
+  bus: ChangeBus;
+  /** Lifecycle models as this process reads them (shared by the stage worker and the admin API). */
+  models: ModelCache;
+  /** Seals provider credentials (null: no server secret, saving them is refused with `boxMissing`). */
+  box: SecretBox | null;
+  boxMissing: string;
+  /** The channels configured for the server (environment), before any workspace's own providers. */
+  serverSenders: Senders;
+  stages: StageWorker | null;
+  segments: SegmentWorker | null;
+  journeys: JourneyWorker | null;
+  jobs: JobRunner | null;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** The first look at the prediction schedule comes this long after start; then every 5 minutes. */
+const SCHEDULE_FIRST_MS = 60_000;
+const SCHEDULE_EVERY_MS = 300_000;
+
+export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
+  const parts = partsOf(opts.roles);
+  const bus = opts.bus ?? new ChangeBus((err, change) => log.error({ err, change: change.kind }, 'a change handler failed'));
+  const demoPreparing = () => opts.demo?.preparing === true;
+
+  const stages = opts.stages !== undefined ? opts.stages : parts.stages ? new StageWorker(db, { log, sweepMs: opts.sweepMs }) : null;
+  const models = stages?.modelCache ?? new ModelCache();
+  const segments = opts.segments !== undefined ? opts.segments : parts.segments ? new SegmentWorker(db, { log, sweepMs: opts.segmentSweepMs, refreshMs: opts.segmentRefreshMs }) : null;
+
+  // Providers saved in Settings come before the server's own (environment variables), per workspace.
+  const secret = opts.serverSecret ?? { ok: true, secret: randomBytes(32).toString('hex'), source: 'ephemeral' };
+  const box = secret.ok ? new SecretBox(secret.secret) : null;
+  const serverSenders = opts.senders ?? outboxSenders();
+  let providers: WorkspaceProviders | null = null;
+  let journeys = opts.journeys !== undefined ? opts.journeys : null;
+  if (opts.journeys === undefined && parts.journeys) {
+    providers = new WorkspaceProviders(box, { log, smtpPoolSize: opts.smtpPoolSize });
+    const senders = serverSenders.forWorkspace ? serverSenders : withWorkspaceProviders(serverSenders, providers);
+    journeys = new JourneyWorker(db, { log, senders, publicUrl: opts.publicUrl, leaseMs: opts.deliveryLeaseMs });
+  }
+  stages?.connect(bus);
+  segments?.connect(bus);
+  journeys?.connect(bus);
+
+  const jobs = parts.jobs ? new JobRunner(db, jobCatalogue(db, models), { log }) : null;
+  // Uploaded CSV files are spooled on the API's host: its own runner claims only this host's imports
+  // (and a long file must not hold up recomputes).
+  const importKind = importJobKind();
+  const imports = parts.api ? new JobRunner(db, { [importKind]: importJob(db, { log }) }, { log, pollMs: 5_000 }) : null;
+  bus.on('jobs-queued', (c) => (c.job === importKind ? imports : jobs)?.kick());
+
+  const analytics = parts.jobs && opts.analyticsSyncMs !== 0 ? analyticsSyncer(db, { pollMs: opts.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log, paused: demoPreparing }) : null;
+
+  // Model refits and scores on their clocks. Several worker processes may look; one at a time queues.
+  const schedule =
+    parts.schedule && opts.predictionSchedule !== false
+      ? new Poller(
+          'prediction schedule',
+          async () => {
+            // The demo being prepared makes its own predictions at its end; refits on half-loaded data would be wasted.
+            if (demoPreparing()) return false;
+            const queued = await db.transaction(async (tx) => {
+              const { rows } = await tx.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock($1, 0) AS ok`, [LOCK.predictionSchedule]);
+              return rows[0]?.ok ? enqueueDueJobs(tx, PREDICTION_SCHEDULE, new Date()) : 0;
+            });
+            if (queued > 0) jobs?.kick();
+            return false;
+          },
+          { pollMs: SCHEDULE_EVERY_MS, log },
+        )
+      : null;
+  let scheduleStart: NodeJS.Timeout | null = null;
+
+  return {
+    bus,
+    models,
+    box,
+    boxMissing: secret.ok ? '' : secret.message,
+    serverSenders,
+    stages,
+    segments,
+    journeys,
+    jobs,
+    start() {
+      // Claiming recorded work always runs; sweepMs / segmentSweepMs 0 only turn the sweeps off.
+      stages?.start();
+      segments?.start();
+      journeys?.start();
+      jobs?.start();
+      imports?.start();
+      analytics?.start();
+      if (schedule) {
+        scheduleStart = setTimeout(() => schedule.start(), SCHEDULE_FIRST_MS);
+        scheduleStart.unref();
+      }
+    },
+    async stop() {
+      if (scheduleStart) clearTimeout(scheduleStart);
+      // Every part at once, each given a few seconds to finish the batch in hand (see stopAll).
+      const list: StopPart[] = [];
+      if (schedule) list.push(['the prediction schedule', () => schedule.stop()]);
+      if (jobs) list.push(['the job runner', () => jobs.stop()]);
+      if (imports) list.push(['the import runner', () => imports.stop()]);
+      if (analytics) list.push(['the analytics syncer', () => analytics.stop()]);
+      if (journeys) list.push(['the journey worker', () => journeys.stop()]);
+      if (stages) list.push(['the stage worker', () => stages.stop()]);
+      if (segments) list.push(['the segment worker', () => segments.stop()]);
+      await stopAll(list, log);
+      providers?.close();
+    },
+  };
+}
