@@ -14,7 +14,7 @@ import { loadScorecard, saveScorecard, type StoredScorecard } from '../../predic
 import { checkReferences } from '../../segments/segments.service.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { jobView } from './lifecycle.routes.js';
+import { jobView } from '../present.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];

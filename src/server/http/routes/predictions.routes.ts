@@ -11,7 +11,7 @@ import { strongestFactors } from '../../predict/churn/churn-classifier.js';
 import { clvNote, customerPredictions, listModels, type PredictionModel } from '../../predict/predictions.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { jobView } from './lifecycle.routes.js';
+import { jobView } from '../present.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];

@@ -10,7 +10,7 @@ import { enqueueJob } from '../../jobs/jobs.repo.js';
 import { boughtTogether, recommendationsFor } from '../../predict/recommend.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { jobView } from './lifecycle.routes.js';
+import { jobView } from '../present.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];

@@ -33,7 +33,7 @@ import { editStaticList, ListError, resolveCustomerIds } from '../../segments/st
 import { segmentRefs } from '../../../contracts/segment-definition.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { jobView } from './lifecycle.routes.js';
+import { jobView } from '../present.js';
 import { JobView } from '../../../contracts/lifecycle.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
