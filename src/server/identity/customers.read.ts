@@ -98,6 +98,12 @@ export async function getCustomer(db: Queryable, workspaceId: number, customerId
   return { ...toSummary(r), customerId: r.id, traitTimes: r.trait_times, accountIds: r.account_ids, aliases: r.aliases, firstTouch: r.first_touch, lastTouch: r.last_touch, scores: r.scores };
 }
 
+/** The internal id of the account with this groupId (null when there is none). */
+export async function findAccountId(db: Queryable, workspaceId: number, groupId: string): Promise<number | null> {
+  const { rows } = await db.query<{ id: number }>(`SELECT id FROM accounts WHERE workspace_id = $1 AND group_id = $2`, [workspaceId, groupId]);
+  return rows[0]?.id ?? null;
+}
+
 /** An account with its members' userIds (first 1,000) and member count. */
 export async function getAccount(db: Queryable, workspaceId: number, groupId: string): Promise<z.infer<typeof AccountDetail> | null> {
   const { rows } = await db.query<{ id: number; group_id: string; traits: Record<string, unknown>; trait_times: Record<string, [string, string]>; first_seen_at: Date; last_seen_at: Date; member_ids: string[] | null; member_count: number }>(

@@ -134,3 +134,13 @@ export async function journeyStatuses(db: Queryable, keys: Array<{ workspaceId: 
   );
   return new Map(rows.map((r) => [`${r.workspace_id}:${r.id}`, { status: r.status, name: r.name }]));
 }
+
+/** The journeys not archived whose current or live version sends this template, by id. */
+export async function journeysUsingTemplate(db: Queryable, workspaceId: number, templateId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT DISTINCT j.id FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version IN (j.version, j.live_version)
+      WHERE j.workspace_id = $1 AND j.status <> 'archived' AND EXISTS (SELECT 1 FROM jsonb_array_elements(v.definition -> 'steps') s WHERE s ->> 'template' = $2)`,
+    [workspaceId, templateId],
+  );
+  return rows.map((x) => x.id);
+}

@@ -93,6 +93,23 @@ export interface RecommendedProduct {
   score: number;
 }
 
+/** A product as the order history knows it, from the last rebuild. */
+export interface ProductRow {
+  product_id: string;
+  name: string | null;
+  category: string | null;
+  price: string | null;
+  orders: number;
+  buyers: number;
+  computed_at: Date;
+}
+
+/** The workspace's products, best sellers first. */
+export async function listProducts(db: Queryable, workspaceId: number): Promise<ProductRow[]> {
+  const { rows } = await db.query<ProductRow>(`SELECT product_id, name, category, price, orders, buyers, computed_at FROM products WHERE workspace_id = $1 ORDER BY buyers DESC, product_id`, [workspaceId]);
+  return rows;
+}
+
 /** Products bought together with one product, best first. */
 export async function boughtTogether(db: Queryable, workspaceId: number, productId: string): Promise<Array<RecommendedProduct & { together: number }> | null> {
   const known = await db.query(`SELECT 1 FROM products WHERE workspace_id = $1 AND product_id = $2`, [workspaceId, productId]);

@@ -5,7 +5,7 @@ import { AccountDetail, CustomerDetail, CustomerList, CustomerListQuery, EventLi
 import { ErrorBody } from '../../../contracts/errors.js';
 import { StageHistory } from '../../../contracts/lifecycle.js';
 import type { Db } from '../../db/client.js';
-import { findCustomerId, getAccount, getCustomer, listCustomers } from '../../identity/customers.read.js';
+import { findAccountId, findCustomerId, getAccount, getCustomer, listCustomers } from '../../identity/customers.read.js';
 import { decodeCursor, encodeCursor, timeline } from '../../ingest/events.repo.js';
 import { stageHistory } from '../../lifecycle/stages.read.js';
 import type { ModelCache } from '../../lifecycle/models.repo.js';
@@ -79,10 +79,10 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     schema: { tags: ['accounts', 'lifecycle'], summary: "The account's lifecycle stage and every move (models with evaluateAccounts)", security, params: IdParams, response: { 200: StageHistory, ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { rows } = await deps.db.query<{ id: number }>(`SELECT id FROM accounts WHERE workspace_id = $1 AND group_id = $2`, [ws.id, req.params.id]);
-      if (!rows[0]) throw new HttpError('not_found', `no account with groupId "${req.params.id}"`);
+      const accountId = await findAccountId(deps.db, ws.id, req.params.id);
+      if (accountId === null) throw new HttpError('not_found', `no account with groupId "${req.params.id}"`);
       const { model } = await deps.models.get(deps.db, ws.id);
-      return stageHistory(deps.db, ws.id, model, 'account', rows[0].id, new Date());
+      return stageHistory(deps.db, ws.id, model, 'account', accountId, new Date());
     },
   });
 

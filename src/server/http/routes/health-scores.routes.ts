@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { HealthView, RecomputeStarted, Scorecard, ScorecardView } from '../../../contracts/health.js';
 import type { Db } from '../../db/client.js';
-import { findCustomerId } from '../../identity/customers.read.js';
+import { findAccountId, findCustomerId } from '../../identity/customers.read.js';
 import { enqueueJob } from '../../jobs/jobs.repo.js';
 import type { ModelCache } from '../../lifecycle/models.repo.js';
 import { healthOf } from '../../predict/health/health-read.js';
@@ -12,9 +12,9 @@ import { loadScorecard, saveScorecard, type StoredScorecard } from '../../predic
 import { checkReferences } from '../../segments/segments.service.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { jobView } from './lifecycle.routes.js';
 import { HEALTH_JOB } from '../../jobs/job-kinds.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
+import { jobView } from '../present.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
@@ -89,9 +89,9 @@ export function healthScoreRoutes(app: FastifyInstance, deps: { db: Db; keys: Ke
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { rows } = await deps.db.query<{ id: number }>(`SELECT id::float8 AS id FROM accounts WHERE workspace_id = $1 AND group_id = $2`, [ws.id, req.params.id]);
-      if (!rows[0]) throw new HttpError('not_found', `no account with groupId "${req.params.id}"`);
-      return healthOf(deps.db, ws.id, 'account', Number(rows[0].id));
+      const accountId = await findAccountId(deps.db, ws.id, req.params.id);
+      if (accountId === null) throw new HttpError('not_found', `no account with groupId "${req.params.id}"`);
+      return healthOf(deps.db, ws.id, 'account', accountId);
     },
   });
 }

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Health } from '../../../contracts/admin.js';
 import type { Db } from '../../db/client.js';
 import { describeDbError } from '../../db/db-errors.js';
+import { pingDatabase } from '../../db/ping.js';
 
 /** Liveness and database reachability; 503 when the database does not answer within 2 s. */
 export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
@@ -16,7 +17,7 @@ export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          deps.db.query('SELECT 1'),
+          pingDatabase(deps.db),
           new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the database did not answer within 2 s')), 2000))),
         ]);
       } catch (err) {

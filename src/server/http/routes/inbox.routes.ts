@@ -5,6 +5,7 @@ import { ErrorBody } from '../../../contracts/errors.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { writeMessageEvents } from '../../channels/dispatcher.js';
+import { inboxMessages, inboxUnreadCount, markInboxMessage } from '../../channels/inbox.repo.js';
 import { inboxSettings } from '../../workspaces/inbox-settings.repo.js';
 import { checkInboxIdentity } from '../../workspaces/inbox-verification.js';
 import { authenticateWrite, type KeyResolver } from '../auth.js';
@@ -69,18 +70,9 @@ export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResol
     handler: async (req) => {
       const { ws, customer: c } = await customerOf(req, req.query, req.query);
       if (c === null) return { messages: [], unread: 0 };
-      const { rows } = await deps.db.query<{ id: number; title: string | null; body: string; html: string | null; journeyId: string | null; createdAt: Date; readAt: Date | null }>(
-        `SELECT id, subject AS title, coalesce(body_text, '') AS body, body_html AS html, journey_id AS "journeyId", created_at AS "createdAt", read_at AS "readAt"
-           FROM messages WHERE workspace_id = $1 AND customer_id = $2 AND channel = 'inapp' AND status = 'delivered' AND dismissed_at IS NULL
-            AND ($3::bool IS NOT TRUE OR read_at IS NULL)
-          ORDER BY created_at DESC, id DESC LIMIT $4`,
-        [ws.id, c, req.query.unread === 'true' ? true : null, req.query.limit],
-      );
-      const { rows: n } = await deps.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM messages WHERE workspace_id = $1 AND customer_id = $2 AND channel = 'inapp' AND status = 'delivered' AND dismissed_at IS NULL AND read_at IS NULL`,
-        [ws.id, c],
-      );
-      return { messages: rows.map((m) => ({ ...m, createdAt: m.createdAt.toISOString(), readAt: m.readAt?.toISOString() ?? null })), unread: n[0]!.n };
+      const rows = await inboxMessages(deps.db, ws.id, c, { unreadOnly: req.query.unread === 'true', limit: req.query.limit });
+      const unread = await inboxUnreadCount(deps.db, ws.id, c);
+      return { messages: rows.map((m) => ({ ...m, createdAt: m.createdAt.toISOString(), readAt: m.readAt?.toISOString() ?? null })), unread };
     },
   });
 
@@ -99,18 +91,12 @@ export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResol
       attachValidation: true,
       handler: async (req) => {
         const { ws, customer: c } = await customerOf(req, req.body ?? {}, req.query ?? {});
-        const col = action === 'read' ? 'read_at' : 'dismissed_at';
         const now = new Date();
-        const { rows } = await deps.db.query<{ first: boolean; journey_id: string | null }>(
-          `UPDATE messages SET ${action === 'read' ? 'read_at = coalesce(read_at, $4)' : 'dismissed_at = coalesce(dismissed_at, $4), read_at = coalesce(read_at, $4)'}
-            WHERE workspace_id = $1 AND id = $2 AND customer_id = $3 AND channel = 'inapp'
-           RETURNING (${col} = $4::timestamptz) AS first, journey_id`,
-          [ws.id, req.params.id, c, now.toISOString()],
-        );
-        if (!rows[0] || c === null) throw new HttpError('not_found', `no in-app message ${req.params.id} for this customer`);
-        if (rows[0].first) {
+        const marked = await markInboxMessage(deps.db, ws.id, req.params.id, c, action, now);
+        if (!marked || c === null) throw new HttpError('not_found', `no in-app message ${req.params.id} for this customer`);
+        if (marked.first) {
           const name = action === 'read' ? 'In-App Message Read' : 'In-App Message Dismissed';
-          await writeMessageEvents(deps.db, [{ workspaceId: ws.id, customerId: c, messageId: req.params.id, name, properties: { messageId: req.params.id, journeyId: rows[0].journey_id }, type: 'track' }], now);
+          await writeMessageEvents(deps.db, [{ workspaceId: ws.id, customerId: c, messageId: req.params.id, name, properties: { messageId: req.params.id, journeyId: marked.journeyId }, type: 'track' }], now);
           deps.bus.publish({ kind: 'events', workspaceId: ws.id, customerIds: [c] });
         }
         return { ok: true as const };

@@ -8,6 +8,7 @@ import type { ModelCache } from '../../lifecycle/models.repo.js';
 import { journeyStats } from '../../journeys/journey-stats.js';
 import { checkDefinition } from '../../journeys/journeys.service.js';
 import { getJourney, insertJourney, listJourneys, liveJourney, newJourneyId, publishJourney, setJourneyStatus, updateJourney, type StoredJourney } from '../../journeys/journeys.repo.js';
+import { customerJourneyRuns } from '../../journeys/runs.read.js';
 import { audienceNow, enterOnPublish } from '../../journeys/time-triggers.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
@@ -173,13 +174,7 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       const ws = await authenticateAdmin(deps.keys, req);
       const c = await findCustomerId(deps.db, ws.id, req.params.id);
       if (c === null) throw new HttpError('not_found', `no customer with userId or anonymousId "${req.params.id}"`);
-      const { rows } = await deps.db.query<{ id: number; journeyId: string; journeyName: string; version: number; status: string; step: string; variant: string | null; wakeAt: Date | null; enteredAt: Date; endedAt: Date | null; endReason: string | null; error: string | null }>(
-        `SELECT r.id, r.journey_id AS "journeyId", j.name AS "journeyName", r.version, r.status, r.step, r.variant, r.wake_at AS "wakeAt", r.entered_at AS "enteredAt",
-                r.ended_at AS "endedAt", r.end_reason AS "endReason", r.error
-           FROM journey_runs r JOIN journeys j ON j.workspace_id = r.workspace_id AND j.id = r.journey_id
-          WHERE r.workspace_id = $1 AND r.customer_id = $2 ORDER BY r.entered_at DESC, r.id DESC LIMIT 500`,
-        [ws.id, c],
-      );
+      const rows = await customerJourneyRuns(deps.db, ws.id, c);
       const iso = (d: Date | null) => d?.toISOString() ?? null;
       return { runs: rows.map((x) => ({ ...x, wakeAt: iso(x.wakeAt), enteredAt: x.enteredAt.toISOString(), endedAt: iso(x.endedAt) })) };
     },

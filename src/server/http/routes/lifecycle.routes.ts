@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { Distribution, DistributionQuery, Flows, FlowsQuery, JobView, LifecycleModelSchema, ModelSaved, ModelView, PresetsView, StageStats } from '../../../contracts/lifecycle.js';
 import type { Db } from '../../db/client.js';
-import { enqueueJob, getJob, type Job } from '../../jobs/jobs.repo.js';
+import { enqueueJob, getJob } from '../../jobs/jobs.repo.js';
 import { saveModel, type ModelCache } from '../../lifecycle/models.repo.js';
 import { PRESETS } from '../../lifecycle/presets.js';
 import { stageDistribution, stageFlows, stageStats } from '../../lifecycle/stages.read.js';
@@ -12,24 +12,11 @@ import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { RECOMPUTE_JOB } from '../../jobs/job-kinds.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
+import { jobView } from '../present.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
 
-
-export function jobView(j: Job): z.infer<typeof JobView> {
-  return {
-    id: j.id,
-    kind: j.kind,
-    status: j.status,
-    done: j.done,
-    total: j.total,
-    error: j.error,
-    createdAt: j.createdAt.toISOString(),
-    startedAt: j.startedAt?.toISOString() ?? null,
-    finishedAt: j.finishedAt?.toISOString() ?? null,
-  };
-}
 
 /** Admin API over the lifecycle model, stage distribution, flows and per-stage numbers. */
 export function lifecycleRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; bus: ChangeBus }): void {

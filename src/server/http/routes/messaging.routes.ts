@@ -7,8 +7,11 @@ import { ChannelsView, type ChannelStatus, CustomerSubscriptions, MessageStatus,
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { allGroupsKey } from '../../channels/policy.js';
+import { customerMessages, getMessage, listMessages, type MessageRow } from '../../channels/messages.repo.js';
 import { getMessagingSettings, saveMessagingSettings } from '../../channels/settings.repo.js';
+import { createSubscriptionGroup, customerSubscriptions, listSubscriptionGroups, renameSubscriptionGroup, subscriptionGroupIds } from '../../channels/subscriptions.repo.js';
 import { recordBounce, recordComplaint, setConsent } from '../../channels/tracking.js';
+import { listTasks, updateTask, type Task } from '../../journeys/tasks.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -17,10 +20,6 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 const security = [{ adminKey: [] }];
 const IdParams = z.object({ id: z.string().min(1).max(512) });
 
-const MESSAGE_COLS = `id, customer_id AS "customerId", journey_id AS "journeyId", step_id AS "stepId", variant, channel, template_id AS "templateId", status, reason_code AS "reasonCode", reason,
-  to_address AS "to", subject, attempts, created_at AS "createdAt", sent_at AS "sentAt", opened_at AS "openedAt", clicked_at AS "clickedAt"`;
-
-type MessageRow = Omit<z.infer<typeof MessageView>, 'createdAt' | 'sentAt' | 'openedAt' | 'clickedAt'> & { createdAt: Date; sentAt: Date | null; openedAt: Date | null; clickedAt: Date | null };
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const messageView = (m: MessageRow) => ({ ...m, createdAt: m.createdAt.toISOString(), sentAt: iso(m.sentAt), openedAt: iso(m.openedAt), clickedAt: iso(m.clickedAt) });
 
@@ -66,11 +65,8 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     schema: { tags: ['messaging'], summary: 'Subscription groups (what customers can opt into or out of, per channel)', security, response: { 200: z.object({ groups: z.array(SubscriptionGroupView) }), ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { rows } = await deps.db.query<z.infer<typeof SubscriptionGroupView> & { createdAt: Date }>(
-        `SELECT id, name, description, channel, opt_in AS "optIn", created_at AS "createdAt" FROM subscription_groups WHERE workspace_id = $1 ORDER BY channel, name`,
-        [ws.id],
-      );
-      return { groups: rows.map((g) => ({ ...g, createdAt: g.createdAt.toISOString() })) };
+      const groups = await listSubscriptionGroups(deps.db, ws.id);
+      return { groups: groups.map((g) => ({ ...g, createdAt: g.createdAt.toISOString() })) };
     },
   });
 
@@ -80,13 +76,9 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
       const ws = await authenticateAdmin(deps.keys, req);
       const id = req.body.id ?? req.body.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 64);
       if (!id) throw new HttpError('validation_failed', 'body.id: give an id (letters, digits, "-" and "_")', { field: 'id' });
-      const { rows } = await deps.db.query<z.infer<typeof SubscriptionGroupView> & { createdAt: Date }>(
-        `INSERT INTO subscription_groups (workspace_id, id, name, description, channel, opt_in) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
-         RETURNING id, name, description, channel, opt_in AS "optIn", created_at AS "createdAt"`,
-        [ws.id, id, req.body.name, req.body.description, req.body.channel, req.body.optIn],
-      );
-      if (!rows[0]) throw new HttpError('conflict', `subscription group "${id}" exists`);
-      return reply.status(201).send({ ...rows[0], createdAt: rows[0].createdAt.toISOString() });
+      const g = await createSubscriptionGroup(deps.db, ws.id, { id, name: req.body.name, description: req.body.description, channel: req.body.channel, optIn: req.body.optIn });
+      if (!g) throw new HttpError('conflict', `subscription group "${id}" exists`);
+      return reply.status(201).send({ ...g, createdAt: g.createdAt.toISOString() });
     },
   });
 
@@ -94,12 +86,9 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     schema: { tags: ['messaging'], summary: 'Rename or re-describe a subscription group (its channel and opt-in rule are fixed)', security, params: IdParams, body: z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().max(2_000).default('') }), response: { 200: SubscriptionGroupView, ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { rows } = await deps.db.query<z.infer<typeof SubscriptionGroupView> & { createdAt: Date }>(
-        `UPDATE subscription_groups SET name = $3, description = $4 WHERE workspace_id = $1 AND id = $2 RETURNING id, name, description, channel, opt_in AS "optIn", created_at AS "createdAt"`,
-        [ws.id, req.params.id, req.body.name, req.body.description],
-      );
-      if (!rows[0]) throw new HttpError('not_found', `no subscription group "${req.params.id}"`);
-      return { ...rows[0], createdAt: rows[0].createdAt.toISOString() };
+      const g = await renameSubscriptionGroup(deps.db, ws.id, req.params.id, req.body.name, req.body.description);
+      if (!g) throw new HttpError('not_found', `no subscription group "${req.params.id}"`);
+      return { ...g, createdAt: g.createdAt.toISOString() };
     },
   });
 
@@ -133,12 +122,7 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     schema: { tags: ['messaging'], summary: 'Messages, newest first: the outbox of everything sent, skipped (with reasons) or waiting', security, querystring: MessageQuery, response: { 200: z.object({ messages: z.array(MessageView) }), ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const q = req.query;
-      const { rows } = await deps.db.query<MessageRow>(
-        `SELECT ${MESSAGE_COLS} FROM messages WHERE workspace_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR channel = $3) AND ($4::text IS NULL OR journey_id = $4)
-           AND ($5::bigint IS NULL OR id < $5) ORDER BY id DESC LIMIT $6`,
-        [ws.id, q.status ?? null, q.channel ?? null, q.journey ?? null, q.before ?? null, q.limit],
-      );
+      const rows = await listMessages(deps.db, ws.id, req.query);
       return { messages: rows.map(messageView) };
     },
   });
@@ -153,9 +137,9 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { rows } = await deps.db.query<MessageRow & { html: string | null; text: string | null }>(`SELECT ${MESSAGE_COLS}, body_html AS html, body_text AS text FROM messages WHERE workspace_id = $1 AND id = $2`, [ws.id, req.params.id]);
-      if (!rows[0]) throw new HttpError('not_found', `no message ${req.params.id}`);
-      return { ...messageView(rows[0]), html: rows[0].html, text: rows[0].text };
+      const m = await getMessage(deps.db, ws.id, req.params.id);
+      if (!m) throw new HttpError('not_found', `no message ${req.params.id}`);
+      return { ...messageView(m), html: m.html, text: m.text };
     },
   });
 
@@ -164,35 +148,15 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const c = await customer(ws.id, req.params.id);
-      const { rows } = await deps.db.query<MessageRow>(`SELECT ${MESSAGE_COLS} FROM messages WHERE workspace_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id DESC LIMIT 500`, [ws.id, c]);
-      return { messages: rows.map(messageView) };
+      return { messages: (await customerMessages(deps.db, ws.id, c)).map(messageView) };
     },
   });
-
-  const subscriptions = async (ws: number, c: number) => {
-    const { rows: groups } = await deps.db.query<{ id: string; name: string; channel: z.infer<typeof Channel>; opt_in: boolean; subscribed: boolean | null }>(
-      `SELECT g.id, g.name, g.channel, g.opt_in, c.subscribed FROM subscription_groups g LEFT JOIN consents c ON c.workspace_id = g.workspace_id AND c.group_id = g.id AND c.customer_id = $2
-        WHERE g.workspace_id = $1 ORDER BY g.channel, g.name`,
-      [ws, c],
-    );
-    const { rows: all } = await deps.db.query<{ group_id: string }>(`SELECT group_id FROM consents WHERE workspace_id = $1 AND customer_id = $2 AND group_id LIKE '$all:%' AND NOT subscribed`, [ws, c]);
-    const { rows: supp } = await deps.db.query<{ channel: string; address: string; reason: string }>(
-      `SELECT s.channel, s.address, s.reason FROM suppressions s JOIN customers cu ON cu.id = $2
-        WHERE s.workspace_id = $1 AND s.address IN (lower(cu.traits ->> 'email'), cu.traits ->> 'phone', cu.traits ->> 'phone_number')`,
-      [ws, c],
-    );
-    return {
-      groups: groups.map((g) => ({ id: g.id, name: g.name, channel: g.channel, subscribed: g.subscribed ?? !g.opt_in, explicit: g.subscribed !== null })),
-      unsubscribedFromAll: all.map((a) => a.group_id.slice(5) as z.infer<typeof Channel>),
-      suppressed: supp,
-    };
-  };
 
   r.get('/api/customers/:id/subscriptions', {
     schema: { tags: ['customers', 'messaging'], summary: "The customer's consent per subscription group, and suppressed addresses", security, params: IdParams, response: { 200: CustomerSubscriptions, ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      return subscriptions(ws.id, await customer(ws.id, req.params.id));
+      return customerSubscriptions(deps.db, ws.id, await customer(ws.id, req.params.id));
     },
   });
 
@@ -211,13 +175,12 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const c = await customer(ws.id, req.params.id);
-      const { rows } = await deps.db.query<{ id: string }>(`SELECT id FROM subscription_groups WHERE workspace_id = $1`, [ws.id]);
-      const known = new Set(rows.map((x) => x.id));
+      const known = new Set(await subscriptionGroupIds(deps.db, ws.id));
       for (const g of Object.keys(req.body.groups)) if (!known.has(g)) throw new HttpError('validation_failed', `body.groups.${g}: no subscription group "${g}"`, { field: `groups.${g}` });
       const changes = [...Object.entries(req.body.groups).map(([groupId, subscribed]) => ({ groupId, subscribed })), ...Object.entries(req.body.all ?? {}).map(([ch, subscribed]) => ({ groupId: allGroupsKey(ch as z.infer<typeof Channel>), subscribed }))];
       const changed = await setConsent(deps.db, ws.id, c, changes, 'admin_api', new Date());
       if (changed.length > 0) deps.bus.publish({ kind: 'events', workspaceId: ws.id, customerIds: [c] });
-      return subscriptions(ws.id, c);
+      return customerSubscriptions(deps.db, ws.id, c);
     },
   });
 
@@ -245,19 +208,13 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     role: z.string().max(100).optional().describe('Only tasks for this assignee role'),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   });
-  type TaskRow = Omit<z.infer<typeof TaskView>, 'dueAt' | 'createdAt' | 'doneAt' | 'overdue'> & { dueAt: Date; createdAt: Date; doneAt: Date | null };
-  const taskView = (t: TaskRow, now: number) => ({ ...t, dueAt: t.dueAt.toISOString(), createdAt: t.createdAt.toISOString(), doneAt: iso(t.doneAt), overdue: t.status === 'open' && t.dueAt.getTime() < now });
-  const TASK_COLS = `t.id, t.customer_id AS "customerId", c.user_id AS "userId", t.journey_id AS "journeyId", t.title, t.note, t.assignee_role AS "assigneeRole", t.assignee, t.status,
-    t.due_at AS "dueAt", t.created_at AS "createdAt", t.done_at AS "doneAt"`;
+  const taskView = (t: Task, now: number) => ({ ...t, dueAt: t.dueAt.toISOString(), createdAt: t.createdAt.toISOString(), doneAt: iso(t.doneAt), overdue: t.status === 'open' && t.dueAt.getTime() < now });
 
   r.get('/api/tasks', {
     schema: { tags: ['tasks'], summary: 'Hand-offs to people that journeys created, soonest due first', security, querystring: TaskQuery, response: { 200: z.object({ tasks: z.array(TaskView) }), ...errors } },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { rows } = await deps.db.query<TaskRow>(
-        `SELECT ${TASK_COLS} FROM tasks t JOIN customers c ON c.id = t.customer_id WHERE t.workspace_id = $1 AND t.status = $2 AND ($3::text IS NULL OR t.assignee_role = $3) ORDER BY t.due_at, t.id LIMIT $4`,
-        [ws.id, req.query.status, req.query.role ?? null, req.query.limit],
-      );
+      const rows = await listTasks(deps.db, ws.id, req.query);
       const now = Date.now();
       return { tasks: rows.map((t) => taskView(t, now)) };
     },
@@ -274,16 +231,9 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { status, assignee } = req.body;
-      const { rowCount } = await deps.db.query(
-        `UPDATE tasks SET status = coalesce($3, status), assignee = CASE WHEN $4 THEN $5 ELSE assignee END,
-                done_at = CASE WHEN $3 = 'done' THEN now() WHEN $3 IS NOT NULL THEN NULL ELSE done_at END
-          WHERE workspace_id = $1 AND id = $2`,
-        [ws.id, req.params.id, status ?? null, assignee !== undefined, assignee ?? null],
-      );
-      if (rowCount === 0) throw new HttpError('not_found', `no task ${req.params.id}`);
-      const { rows } = await deps.db.query<TaskRow>(`SELECT ${TASK_COLS} FROM tasks t JOIN customers c ON c.id = t.customer_id WHERE t.workspace_id = $1 AND t.id = $2`, [ws.id, req.params.id]);
-      return taskView(rows[0]!, Date.now());
+      const t = await updateTask(deps.db, ws.id, req.params.id, req.body);
+      if (!t) throw new HttpError('not_found', `no task ${req.params.id}`);
+      return taskView(t, Date.now());
     },
   });
 }

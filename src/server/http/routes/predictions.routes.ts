@@ -10,9 +10,9 @@ import { strongestFactors } from '../../predict/churn/churn-classifier.js';
 import { clvNote, customerPredictions, listModels, type PredictionModel } from '../../predict/predictions.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { jobView } from './lifecycle.routes.js';
 import { CLV_JOB, CHURN_TRAIN_JOB } from '../../jobs/job-kinds.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
+import { jobView } from '../present.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];

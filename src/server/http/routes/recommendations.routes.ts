@@ -7,12 +7,12 @@ import { CustomerRecommendations, ProductScore } from '../../../contracts/predic
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { enqueueJob } from '../../jobs/jobs.repo.js';
-import { boughtTogether, recommendationsFor } from '../../predict/recommend.js';
+import { boughtTogether, listProducts, recommendationsFor } from '../../predict/recommend.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { jobView } from './lifecycle.routes.js';
 import { RECOMMEND_JOB } from '../../jobs/job-kinds.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
+import { jobView } from '../present.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
@@ -32,10 +32,7 @@ export function recommendationRoutes(app: FastifyInstance, deps: { db: Db; keys:
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { rows } = await deps.db.query<{ product_id: string; name: string | null; category: string | null; price: string | null; orders: number; buyers: number; computed_at: Date }>(
-        `SELECT product_id, name, category, price, orders, buyers, computed_at FROM products WHERE workspace_id = $1 ORDER BY buyers DESC, product_id`,
-        [ws.id],
-      );
+      const rows = await listProducts(deps.db, ws.id);
       return {
         products: rows.map((p) => ({ productId: p.product_id, name: p.name, category: p.category, price: p.price === null ? null : Number(p.price), orders: p.orders, buyers: p.buyers })),
         computedAt: rows[0] ? new Date(rows[0].computed_at).toISOString() : null,

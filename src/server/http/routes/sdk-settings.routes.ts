@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { authenticateWrite, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { serverUrlOf } from './sources.routes.js';
+import { serverUrlOf } from '../request.js';
 
 /** analytics.js 2.0's browser bundles (dist/umd of @segment/analytics-next): the standalone script and the chunks it loads. */
 const AJS_DIR = join(dirname(createRequire(import.meta.url).resolve('@segment/analytics-next/package.json')), 'dist', 'umd');

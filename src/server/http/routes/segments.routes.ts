@@ -32,7 +32,7 @@ import { editStaticList, ListError, resolveCustomerIds } from '../../segments/st
 import { segmentRefs } from '../../../contracts/segment-definition.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { jobView } from './lifecycle.routes.js';
+import { jobView } from '../present.js';
 import { JobView } from '../../../contracts/lifecycle.js';
 import { SEGMENT_COMPUTE_JOB, RFM_JOB } from '../../jobs/job-kinds.js';
 import type { ChangeBus } from '../../lib/change-bus.js';

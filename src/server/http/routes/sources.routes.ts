@@ -7,19 +7,10 @@ import { setAllowedOrigins, workspaceSources } from '../../workspaces/workspaces
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { normalizeOrigin } from '../cors.js';
 import { HttpError } from '../errors.js';
-import { parseBody } from './workspace.routes.js';
+import { parseBody, serverUrlOf } from '../request.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
-
-/**
- * This server's base URL as browsers reach it: the configured public URL, else the scheme
- * and host the request came in on (what the person on the dashboard typed).
- */
-export function serverUrlOf(req: FastifyRequest, publicUrl: string | undefined): string {
-  if (publicUrl) return publicUrl.replace(/\/+$/, '');
-  return `${req.protocol}://${req.host}`;
-}
 
 /**
  * GET/PATCH /api/sources (admin key): the write key and server URL for snippets, and the

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -6,9 +5,11 @@ import { ErrorBody } from '../../../contracts/errors.js';
 import { TemplateInput, TemplatePreview, TemplatePreviewInput, TemplateView } from '../../../contracts/messaging.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
+import { queueTestMessage } from '../../channels/messages.repo.js';
 import { loadRenderFacts } from '../../channels/render-context.js';
 import { compileTemplate, renderTemplate } from '../../channels/templates.js';
 import { deleteTemplate, getTemplate, listTemplates, newTemplateId, saveTemplate, type StoredTemplate } from '../../channels/templates.repo.js';
+import { journeysUsingTemplate } from '../../journeys/journeys.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -87,12 +88,8 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     schema: { tags, summary: 'Delete a template not used by any live journey', security, params: IdParams, response: { 204: z.null(), ...errors } },
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const { rows } = await deps.db.query<{ id: string }>(
-        `SELECT DISTINCT j.id FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version IN (j.version, j.live_version)
-          WHERE j.workspace_id = $1 AND j.status <> 'archived' AND EXISTS (SELECT 1 FROM jsonb_array_elements(v.definition -> 'steps') s WHERE s ->> 'template' = $2)`,
-        [ws.id, req.params.id],
-      );
-      if (rows.length > 0) throw new HttpError('conflict', `template "${req.params.id}" is used by journeys ${rows.map((x) => x.id).join(', ')}; change or archive them first`);
+      const users = await journeysUsingTemplate(deps.db, ws.id, req.params.id);
+      if (users.length > 0) throw new HttpError('conflict', `template "${req.params.id}" is used by journeys ${users.join(', ')}; change or archive them first`);
       if (!(await deleteTemplate(deps.db, ws.id, req.params.id))) throw new HttpError('not_found', `no template "${req.params.id}"`);
       return reply.status(204).send(null);
     },
@@ -153,14 +150,9 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
       const t = await getTemplate(deps.db, ws.id, req.params.id);
       if (!t) throw new HttpError('not_found', `no template "${req.params.id}"`);
       const c = await customerOf(ws.id, req.body.customerId);
-      const now = new Date().toISOString();
-      const { rows } = await deps.db.query<{ id: number }>(
-        `INSERT INTO messages (workspace_id, customer_id, channel, template_id, transactional, idempotency_key, status, context, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, true, $5, 'queued', '{"test":true}', $6, $6) RETURNING id`,
-        [ws.id, c, t.channel, t.id, `test:${randomUUID()}`, now],
-      );
+      const messageId = await queueTestMessage(deps.db, ws.id, c, t, new Date());
       deps.bus.publish({ kind: 'messages-queued', workspaceId: ws.id });
-      return reply.status(202).send({ messageId: rows[0]!.id });
+      return reply.status(202).send({ messageId });
     },
   });
 }

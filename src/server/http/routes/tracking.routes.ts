@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { allGroupsKey } from '../../channels/policy.js';
+import { channelSubscriptionGroups, customerConsents, subscriptionGroupName } from '../../channels/subscriptions.repo.js';
 import { recordClick, recordOpen, resolveLink, setConsent, unsubscribeFromLink, type LinkedMessage } from '../../channels/tracking.js';
 import { STATUS_OF } from '../errors.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -101,7 +102,7 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
       if (!l) return page(reply.status(STATUS_OF.not_found), 'Link not valid', 'This preferences link is not valid.');
       const form = (req.body ?? {}) as Record<string, string | string[]>;
       const picked = new Set(([] as string[]).concat(form.group ?? []));
-      const groups = await channelGroups(deps.db, l);
+      const groups = await channelSubscriptionGroups(deps.db, l.claims.w, l.channel);
       const all = form.all === 'off';
       const changes = [{ groupId: allGroupsKey(l.channel), subscribed: !all }, ...groups.map((g) => ({ groupId: g.id, subscribed: !all && picked.has(g.id) }))];
       await setConsent(deps.db, l.claims.w, l.claims.c, changes, 'preference_page', new Date(), l.claims.m);
@@ -111,24 +112,14 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
   });
 }
 
-async function channelGroups(db: Db, l: LinkedMessage): Promise<Array<{ id: string; name: string; description: string; opt_in: boolean }>> {
-  const { rows } = await db.query<{ id: string; name: string; description: string; opt_in: boolean }>(
-    `SELECT id, name, description, opt_in FROM subscription_groups WHERE workspace_id = $1 AND channel = $2 ORDER BY name`,
-    [l.claims.w, l.channel],
-  );
-  return rows;
-}
-
 async function groupName(db: Db, l: LinkedMessage): Promise<string> {
   if (!l.groupId) return `any ${l.channel === 'email' ? 'marketing emails' : `${l.channel} messages`} from us`;
-  const { rows } = await db.query<{ name: string }>(`SELECT name FROM subscription_groups WHERE workspace_id = $1 AND id = $2`, [l.claims.w, l.groupId]);
-  return `“${rows[0]?.name ?? l.groupId}” messages`;
+  return `“${(await subscriptionGroupName(db, l.claims.w, l.groupId)) ?? l.groupId}” messages`;
 }
 
 async function preferenceForm(db: Db, l: LinkedMessage, _saved: boolean): Promise<string> {
-  const groups = await channelGroups(db, l);
-  const { rows } = await db.query<{ group_id: string; subscribed: boolean }>(`SELECT group_id, subscribed FROM consents WHERE workspace_id = $1 AND customer_id = $2`, [l.claims.w, l.claims.c]);
-  const consent = new Map(rows.map((r) => [r.group_id, r.subscribed]));
+  const groups = await channelSubscriptionGroups(db, l.claims.w, l.channel);
+  const consent = await customerConsents(db, l.claims.w, l.claims.c);
   const allOff = consent.get(allGroupsKey(l.channel)) === false;
   const boxes = groups
     .map((g) => {

@@ -1,11 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { KeysView, RotateKeysInput, RotatedKeys, WorkspacePatch, WorkspacePatched, WorkspaceView } from '../../../contracts/workspace.js';
 import { loadActivitySettings, type ActivitySettings } from '../../rules/activity.js';
 import { changeActivitySettings } from '../../segments/activity-reevaluation.js';
-import { jobView } from './lifecycle.routes.js';
 import type { Db } from '../../db/client.js';
 import { rotateKeys } from '../../workspaces/rotate.js';
 import { deleteSubscriptionGroup } from '../../workspaces/subscription-groups.js';
@@ -14,25 +13,13 @@ import { updateWorkspace, type Workspace } from '../../workspaces/workspaces.rep
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
+import { jobView } from '../present.js';
+import { parseBody } from '../request.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const security = [{ adminKey: [] }];
 
 const view = (ws: Workspace, activity: ActivitySettings): WorkspaceView => ({ id: ws.id, slug: ws.slug, name: ws.name, timezone: ws.timezone, currency: ws.currency, grossMargin: ws.grossMargin, activity });
-
-/**
- * Parse a body with `schema`, turning the first problem into a 400 that names the field
- * (unknown fields included, which the generic validation error leaves unnamed).
- */
-export function parseBody<S extends z.ZodType>(schema: S, req: FastifyRequest): z.infer<S> {
-  const r = schema.safeParse(req.body ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-  const field = [...issue.path.map(String), ...(keys.length ? [keys[0]!] : [])].join('.') || undefined;
-  const message = keys.length ? `body.${keys[0]}: unknown field (allowed: ${Object.keys((schema as unknown as { shape?: object }).shape ?? {}).join(', ')})` : `body${field ? `.${field}` : ''}: ${issue.message}`;
-  throw new HttpError('validation_failed', message, { field });
-}
 
 /** The admin key's workspace: read and change it, rotate its keys; plus deleting subscription groups. */
 export function workspaceRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; bus: ChangeBus }): void {
