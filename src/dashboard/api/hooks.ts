@@ -27,6 +27,8 @@ export function useApi<P extends JsonPath<'GET'>>(route: P, ...[req, opts = {}]:
   type T = ApiResponse<'GET', P>;
   const { workspace } = useSession();
   const { keepPrevious, ...rest } = opts;
+  // The signature has checked the request against the route; inside, TypeScript cannot follow
+  // a type that depends on P, hence the two casts.
   const params = (req?.params ?? undefined) as Record<string, string | number> | undefined;
   const path = req === null ? null : (apiPath as (p: string, params?: Record<string, string | number>) => string)(route, params);
   return useQuery<T, ApiError>({

@@ -1,6 +1,6 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { apiPath, api, type ApiError } from '../../api/client.js';
+import { api, apiPath, type ApiError } from '../../api/client.js';
 import { useSession } from '../../api/session.js';
 import { fmtDateTime, fmtRelative } from '../../components/format.js';
 import { Badge, Card } from '../../components/layout.js';

@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
 import type { JourneyDefinition, StepType } from '../../../contracts/journey.js';
-import { apiPath, api, ApiError } from '../../api/client.js';
+import { api, apiPath, ApiError } from '../../api/client.js';
 import { apiKey, useApi } from '../../api/hooks.js';
 import { useSession } from '../../api/session.js';
 import { ConditionOptions } from '../../components/condition/options.js';

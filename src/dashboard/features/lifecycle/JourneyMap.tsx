@@ -1,6 +1,6 @@
 import { useQueries } from '@tanstack/react-query';
 import type { Stage } from '../../../contracts/lifecycle.js';
-import { apiPath, api, type ApiError } from '../../api/client.js';
+import { api, apiPath, type ApiError } from '../../api/client.js';
 import { useSession } from '../../api/session.js';
 import { fmtDays, fmtNumber, fmtPercent } from '../../components/format.js';
 import { stageColor } from '../../components/stages.js';

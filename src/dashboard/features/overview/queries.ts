@@ -1,6 +1,6 @@
 import { useQueries, type UseQueryResult } from '@tanstack/react-query';
 import type { MetricSeries } from '../../../contracts/metrics.js';
-import { apiPath, api, type ApiError } from '../../api/client.js';
+import { api, apiPath, type ApiError } from '../../api/client.js';
 import { useSession } from '../../api/session.js';
 import { INTERVAL } from './kpis.js';
 
