@@ -1,4 +1,3 @@
-import type { WorkspaceView } from '../../contracts/workspace.js';
 import { useApi } from './hooks.js';
 
 /**
@@ -7,6 +6,6 @@ import { useApi } from './hooks.js';
  * `timezone` is undefined until then (callers wait for it before asking for metrics).
  */
 export function useWorkspace() {
-  const q = useApi<WorkspaceView>('/api/workspace', undefined, { staleTime: 5 * 60_000 });
+  const q = useApi('/api/workspace', undefined, { staleTime: 5 * 60_000 });
   return { query: q, timezone: q.data?.timezone, currency: q.data?.currency ?? 'USD', ready: q.data !== undefined, error: q.error };
 }

@@ -16,10 +16,10 @@ export function allStages(m: LadderModel): Named[] {
 
 /** Names of the workspace's segments, templates, journeys and stages (shared, cached reads). */
 export function useNames(): Names {
-  const segments = useApi<{ segments: Array<{ id: string; name: string }> }>('/api/segments');
-  const templates = useApi<{ templates: Array<{ id: string; name: string }> }>('/api/templates');
-  const journeys = useApi<{ journeys: Array<{ id: string; name: string }> }>('/api/journeys');
-  const model = useApi<{ model: LadderModel }>('/api/lifecycle/model');
+  const segments = useApi('/api/segments');
+  const templates = useApi('/api/templates');
+  const journeys = useApi('/api/journeys');
+  const model = useApi('/api/lifecycle/model');
   return useMemo(
     () => namesFrom({ segments: segments.data?.segments, templates: templates.data?.templates, journeys: journeys.data?.journeys, stages: model.data && allStages(model.data.model) }),
     [segments.data, templates.data, journeys.data, model.data],

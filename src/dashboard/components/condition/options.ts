@@ -1,7 +1,4 @@
 import { createElement, useMemo, type ReactNode } from 'react';
-import type { z } from 'zod';
-import type { SegmentList } from '../../../contracts/segment-definition.js';
-import type { ModelView } from '../../../contracts/lifecycle.js';
 import { useApi } from '../../api/hooks.js';
 import { OptionsContext, type BuilderOptions } from './fields.js';
 import type { LeafKind } from './leaf-drafts.js';
@@ -37,8 +34,8 @@ interface ModelShape {
  * (there is no event catalogue endpoint; any other name can be typed).
  */
 export function useBuilderOptions(selfId?: string, hideKinds?: LeafKind[]): BuilderOptions {
-  const model = useApi<z.infer<typeof ModelView>>('/api/lifecycle/model');
-  const segs = useApi<z.infer<typeof SegmentList>>('/api/segments');
+  const model = useApi('/api/lifecycle/model');
+  const segs = useApi('/api/segments');
   return useMemo(() => {
     const m = (model.data?.model ?? {}) as ModelShape;
     const stages = [...(m.stages ?? []), ...(m.atRisk ? [m.atRisk] : []), ...(m.churned ? [m.churned] : [])];

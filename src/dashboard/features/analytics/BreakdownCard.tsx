@@ -17,7 +17,7 @@ const BYS: Array<{ key: Breakdown; label: string }> = [
 
 /** The metric over the whole range for each channel, stage, segment or cohort: a horizontal bar chart and a table. */
 export function BreakdownCard({ info, range, params, by, currency }: { info: MetricInfo; range: DayRange; params: Record<string, string>; by: Breakdown | null; currency: string }) {
-  const q = useApi<MetricBreakdown>(by ? `/api/metrics/${encodeURIComponent(info.name)}/breakdown` : null, { from: range.from, to: range.to, by: by ?? undefined, ...params }, { keepPrevious: true });
+  const q = useApi('/api/metrics/:name/breakdown', by ? { params: { name: info.name }, query: { from: range.from, to: range.to, by, ...params } } : null, { keepPrevious: true });
   const data = q.data && q.data.by === by && q.data.name === info.name ? q.data : undefined;
   const option = useMemo(() => (data ? barOption(data, currency) : null), [data, currency]);
   const chartHeight = Math.max(160, Math.min(520, (data?.rows.length ?? 6) * 30 + 40));

@@ -47,10 +47,10 @@ function joinRows(cac: MetricBreakdown, clv: MetricBreakdown, spend: SpendList):
 export function CacTab({ search, range, timezone, currency }: { search: URLSearchParams; range: DayRange; timezone: string | undefined; currency: string }) {
   const margin = search.get('margin') ?? '';
   const q = { from: range.from, to: range.to };
-  const spend = useApi<SpendList>('/api/spend', q, { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 });
+  const spend = useApi('/api/spend', { query: q }, { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 });
   const hasSpend = (spend.data?.totals.length ?? 0) > 0;
-  const cac = useApi<MetricBreakdown>(hasSpend ? '/api/metrics/cac/breakdown' : null, { ...q, by: 'channel' }, { keepPrevious: true });
-  const clv = useApi<MetricBreakdown>(hasSpend ? '/api/metrics/clv/breakdown' : null, { ...q, by: 'channel', margin: margin || undefined }, { keepPrevious: true });
+  const cac = useApi('/api/metrics/:name/breakdown', hasSpend ? { params: { name: 'cac' }, query: { ...q, by: 'channel' } } : null, { keepPrevious: true });
+  const clv = useApi('/api/metrics/:name/breakdown', hasSpend ? { params: { name: 'clv' }, query: { ...q, by: 'channel', margin: margin || undefined } } : null, { keepPrevious: true });
   const err = (spend.error ?? cac.error ?? clv.error) as ApiError | null;
   const rows = useMemo(() => (cac.data && clv.data && spend.data ? joinRows(cac.data, clv.data, spend.data) : null), [cac.data, clv.data, spend.data]);
   const option = useMemo(() => (rows ? scatterOption(rows, currency) : null), [rows, currency]);

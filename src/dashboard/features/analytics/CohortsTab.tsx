@@ -17,7 +17,7 @@ export function CohortsTab({ search, range, timezone, currency }: { search: URLS
   const measure = search.get('measure') === 'revenue' ? 'revenue' : 'customers';
   const cohortEvent = search.get('cohortEvent') ?? '';
   const returnEvent = search.get('returnEvent') ?? '';
-  const q = useApi<CohortRetention>('/api/cohorts/retention', { from: range.from, to: range.to, interval, measure, cohortEvent: cohortEvent || undefined, returnEvent: returnEvent || undefined }, { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 });
+  const q = useApi('/api/cohorts/retention', { query: { from: range.from, to: range.to, interval, measure, cohortEvent: cohortEvent || undefined, returnEvent: returnEvent || undefined } }, { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 });
   const err = q.error as ApiError | null;
   const data = q.error ? undefined : q.data;
   const option = useMemo(() => (data ? heatmapOption(data, currency) : null), [data, currency]);

@@ -35,7 +35,7 @@ export function FunnelsTab({ search, range, timezone }: { search: URLSearchParam
   const steps = (search.get('steps') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const within = search.get('within') ?? '7d';
   const ready = steps.length >= 2 && funnelProblem(steps) === null;
-  const q = useApi<Funnel>(ready ? '/api/funnels' : null, { from: range.from, to: range.to, steps: steps.join(','), within }, { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 });
+  const q = useApi('/api/funnels', ready ? { query: { from: range.from, to: range.to, steps: steps.join(','), within } } : null, { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 });
   const err = q.error as ApiError | null;
   const data = ready && !q.error ? q.data : undefined;
   const option = useMemo(() => (data ? funnelOption(data) : null), [data]);

@@ -1,12 +1,8 @@
 import type { MetricInfo, MetricParameter } from '../../../contracts/metrics.js';
-import type { z } from 'zod';
-import type { SegmentView as SegmentViewSchema } from '../../../contracts/segment-definition.js';
 import { useApi } from '../../api/hooks.js';
 import { setSearch } from '../../router.js';
 import { CommitInput, Field } from './shared.js';
 import { CHANNEL_SUGGESTIONS, EVENTS_LIST_ID } from './vocabulary.js';
-
-type SegmentView = z.infer<typeof SegmentViewSchema>;
 
 /** Query keys the metrics API reads as the range: a parameter with one of these names cannot be sent. */
 const RANGE_KEYS = new Set(['from', 'to']);
@@ -30,7 +26,7 @@ export function paramsFromUrl(info: MetricInfo | undefined, search: URLSearchPar
 
 /** The lifecycle stages (for stage parameters and the stage slice). */
 export function useStages(): Array<{ key: string; name: string }> {
-  const q = useApi<{ model: { stages?: Array<{ key: string; name: string }>; atRisk?: { key: string; name: string }; churned?: { key: string; name: string } } }>('/api/lifecycle/model', undefined, { staleTime: 60_000 });
+  const q = useApi('/api/lifecycle/model', undefined, { staleTime: 60_000 });
   const m = q.data?.model;
   if (!m) return [];
   return [...(m.stages ?? []), ...(m.atRisk ? [m.atRisk] : []), ...(m.churned ? [m.churned] : [])].map((s) => ({ key: s.key, name: s.name }));
@@ -131,7 +127,7 @@ function ParameterInput({ p, value, stages, error }: { p: MetricParameter; value
 export function SliceControl({ search, error }: { search: URLSearchParams; error: { field?: string; message?: string } | null }) {
   const kind = SLICES.find((k) => search.get(k)) ?? (search.get('slice') as SliceKind | null) ?? '';
   const value = kind ? (search.get(kind) ?? '') : '';
-  const segments = useApi<{ segments: SegmentView[] }>(kind === 'segment' ? '/api/segments' : null, undefined, { staleTime: 60_000 });
+  const segments = useApi('/api/segments', kind === 'segment' ? {} : null, { staleTime: 60_000 });
   const stages = useStages();
   const clear = Object.fromEntries(SLICES.map((k) => [k, undefined]));
   const setValue = (v: string) => setSearch({ ...clear, slice: kind || undefined, [kind]: v || undefined });

@@ -1,7 +1,7 @@
 import type { ApiError } from '../../api/client.js';
 import { useApi } from '../../api/hooks.js';
 import type { z } from 'zod';
-import type { Breakdown, Interval, MetricCatalogue as MetricCatalogueSchema, MetricSeries } from '../../../contracts/metrics.js';
+import type { Breakdown, Interval, MetricCatalogue as MetricCatalogueSchema } from '../../../contracts/metrics.js';
 import { Badge, Card } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import { setSearch } from '../../router.js';
@@ -19,7 +19,7 @@ const UNIT_WORDS: Record<string, string> = { currency: 'money', count: 'a count'
 
 /** The Metrics tab: any catalogue metric over a range, by interval, with its parameters, a slice and a breakdown. */
 export function MetricsTab({ search, range, timezone, currency }: { search: URLSearchParams; range: DayRange; timezone: string | undefined; currency: string }) {
-  const catalogue = useApi<MetricCatalogue>('/api/metrics', undefined, { staleTime: 10 * 60_000 });
+  const catalogue = useApi('/api/metrics', undefined, { staleTime: 10 * 60_000 });
   return (
     <QueryView query={catalogue} loadingLabel="Loading the metric catalogue…" empty={{ title: 'No metrics in the catalogue' }} isEmpty={(c) => c.metrics.length === 0}>
       {(c) => <MetricView metrics={c.metrics} search={search} range={range} timezone={timezone} currency={currency} />}
@@ -39,7 +39,7 @@ function MetricView({ metrics, search, range, timezone, currency }: { metrics: M
   }
   const byParam = search.get('by');
   const by = (BREAKDOWNS as readonly string[]).includes(byParam ?? '') ? (byParam as Breakdown) : null;
-  const series = useApi<MetricSeries>(`/api/metrics/${encodeURIComponent(info.name)}`, { from: range.from, to: range.to, interval, ...slice, ...params }, { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 });
+  const series = useApi('/api/metrics/:name', { params: { name: info.name }, query: { from: range.from, to: range.to, interval, ...slice, ...params } }, { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 });
   const err = series.error as ApiError | null;
   const fieldErr = err && err.status === 400 && err.field ? { field: err.field, message: err.message } : null;
   // Field errors show next to their control; the chart shows the rest.

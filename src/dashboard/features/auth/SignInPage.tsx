@@ -1,7 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api/client.js';
 import { signIn } from '../../api/session.js';
-import type { WorkspaceView } from '../../../contracts/workspace.js';
 
 /**
  * Sign in with a workspace's admin key. The key is checked against `/api/workspace`, then
@@ -20,7 +19,7 @@ export function SignInPage({ adding = false, onDone }: { adding?: boolean; onDon
     setBusy(true);
     setError(null);
     try {
-      const ws = await api<WorkspaceView>('/api/workspace', { key: k });
+      const ws = await api.get('/api/workspace', { key: k });
       signIn({ key: k, id: ws.id, slug: ws.slug, name: ws.name });
       setKey('');
       onDone?.();

@@ -39,8 +39,7 @@ function Members({ a }: { a: Account }) {
 /** /accounts/:id — an account (Segment group): traits, stage history, health and members. */
 export default function AccountPage({ params }: PageProps) {
   const id = params.id ?? '';
-  const base = `/api/accounts/${encodeURIComponent(id)}`;
-  const account = useApi<Account>(base);
+  const account = useApi('/api/accounts/:id', { params: { id } });
   const names = useStageNames();
   const a = account.data;
   return (
@@ -61,10 +60,10 @@ export default function AccountPage({ params }: PageProps) {
             </dl>
           </Card>
           <div className="section">
-            <StageHistoryCard path={`${base}/stages`} names={names} scope="account" />
+            <StageHistoryCard id={id} names={names} scope="account" />
           </div>
           <div className="grid grid-2 section">
-            <HealthCard path={`${base}/health`} />
+            <HealthCard id={id} scope="account" />
             <Card title="Traits">
               <TraitsList traits={a.traits} times={a.traitTimes} />
             </Card>

@@ -11,12 +11,12 @@ import { JourneysCard, MessagesCard, RecommendationsCard, SegmentsCard, Subscrip
 import { StageBadge } from './StageBadge.js';
 import { StageHistoryCard } from './StageHistoryCard.js';
 import { TraitsList } from './TraitsList.js';
-import { displayName, stagesOf, traitText, type Detail, type ModelResponse } from './types.js';
+import { displayName, stagesOf, traitText, type Detail } from './types.js';
 import './customers.css';
 
 /** The stage names of the workspace's lifecycle model (key → name). */
 export function useStageNames(): Map<string, string> {
-  const model = useApi<ModelResponse>('/api/lifecycle/model');
+  const model = useApi('/api/lifecycle/model');
   return useMemo(() => new Map(stagesOf(model.data).map((s) => [s.key, s.name])), [model.data]);
 }
 
@@ -103,16 +103,15 @@ function AccountsCard({ ids }: { ids: string[] }) {
 }
 
 function Sections({ id, c, names }: { id: string; c: Detail; names: Map<string, string> }) {
-  const base = `/api/customers/${encodeURIComponent(id)}`;
   return (
     <>
       <Header c={c} names={names} />
       <div className="section">
-        <StageHistoryCard path={`${base}/stages`} names={names} />
+        <StageHistoryCard id={id} names={names} />
       </div>
       <div className="grid grid-2 section">
-        <PredictionsCard path={`${base}/predictions`} />
-        <HealthCard path={`${base}/health`} />
+        <PredictionsCard id={id} />
+        <HealthCard id={id} />
       </div>
       <div className="grid cust-main section">
         <EventTimelineCard customerId={id} />
@@ -121,15 +120,15 @@ function Sections({ id, c, names }: { id: string; c: Detail; names: Map<string, 
             <TraitsList traits={c.traits} times={c.traitTimes} />
           </Card>
           <AccountsCard ids={c.accountIds} />
-          <SegmentsCard path={`${base}/segments`} />
+          <SegmentsCard id={id} />
           <SurveysCard customerId={id} />
         </div>
       </div>
       <div className="grid grid-2 section">
-        <MessagesCard path={`${base}/messages`} />
-        <JourneysCard path={`${base}/journeys`} />
-        <RecommendationsCard path={`${base}/recommendations`} />
-        <SubscriptionsCard path={`${base}/subscriptions`} />
+        <MessagesCard id={id} />
+        <JourneysCard id={id} />
+        <RecommendationsCard id={id} />
+        <SubscriptionsCard id={id} />
       </div>
     </>
   );
@@ -138,7 +137,7 @@ function Sections({ id, c, names }: { id: string; c: Detail; names: Map<string, 
 /** /customers/:id — the 360° view of one customer (`:id` is a userId or an anonymousId). */
 export default function CustomerPage({ params }: PageProps) {
   const id = params.id ?? '';
-  const detail = useApi<Detail>(`/api/customers/${encodeURIComponent(id)}`);
+  const detail = useApi('/api/customers/:id', { params: { id } });
   const names = useStageNames();
   const c = detail.data;
   const title = c ? (displayName(c.traits) ?? traitText(c.traits, 'email') ?? c.userId ?? 'Anonymous visitor') : 'Customer';

@@ -7,7 +7,7 @@ import type { PageProps } from '../../routes.js';
 import { Link, navigate, setSearch, useLocation } from '../../router.js';
 import { bandOf, parseCursors, RISK_BANDS, riskTone } from './filters.js';
 import { StageBadge } from './StageBadge.js';
-import { customerKey, customerPath, displayName, stagesOf, traitText, type CustomerListView, type ModelResponse, type SegmentListView, type Summary } from './types.js';
+import { customerKey, customerPath, displayName, stagesOf, traitText, type Summary } from './types.js';
 import './customers.css';
 
 /** Rows per page: the list never renders more than this. */
@@ -80,9 +80,9 @@ export default function CustomersPage(_props: PageProps) {
   const cursors = parseCursors(search.get('cursors'));
   const cursor = cursors[cursors.length - 1];
 
-  const model = useApi<ModelResponse>('/api/lifecycle/model');
-  const segments = useApi<SegmentListView>('/api/segments');
-  const list = useApi<CustomerListView>('/api/customers', { limit: PAGE_SIZE, q: q || undefined, stage: stage || undefined, segment: segment || undefined, riskAtLeast: riskAtLeast ?? undefined, riskBelow: riskBelow ?? undefined, cursor }, { keepPrevious: true });
+  const model = useApi('/api/lifecycle/model');
+  const segments = useApi('/api/segments');
+  const list = useApi('/api/customers', { query: { limit: PAGE_SIZE, q: q || undefined, stage: stage || undefined, segment: segment || undefined, riskAtLeast: riskAtLeast ?? undefined, riskBelow: riskBelow ?? undefined, cursor } }, { keepPrevious: true });
 
   const stages = stagesOf(model.data);
   const names = useMemo(() => new Map(stages.map((s) => [s.key, s.name])), [stages]);

@@ -1,6 +1,6 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, type ApiError } from '../../api/client.js';
+import { api, apiPath, type ApiError } from '../../api/client.js';
 import { useSession } from '../../api/session.js';
 import { fmtDateTime, fmtRelative } from '../../components/format.js';
 import { Badge, Card } from '../../components/layout.js';
@@ -18,8 +18,8 @@ export function useTimeline(customerId: string, events?: readonly string[]) {
   const { workspace } = useSession();
   const event = events?.length ? events.join(',') : undefined;
   return useInfiniteQuery<EventPage, ApiError>({
-    queryKey: [workspace?.id ?? 0, `/api/customers/${encodeURIComponent(customerId)}/events`, 'timeline', event ?? ''],
-    queryFn: ({ pageParam, signal }) => api<EventPage>(`/api/customers/${encodeURIComponent(customerId)}/events`, { query: { limit: EVENTS_PAGE, cursor: pageParam as string | undefined, event }, signal }),
+    queryKey: [workspace?.id ?? 0, apiPath('/api/customers/:id/events', { id: customerId }), 'timeline', event ?? ''],
+    queryFn: ({ pageParam, signal }) => api.get('/api/customers/:id/events', { params: { id: customerId }, query: { limit: EVENTS_PAGE, cursor: pageParam as string | undefined, event }, signal }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled: workspace !== undefined,

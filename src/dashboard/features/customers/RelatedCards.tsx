@@ -4,7 +4,6 @@ import { Link } from '../../router.js';
 import { useNames } from '../../components/useNames.js';
 import { ApiCard } from './ApiCard.js';
 import { useWorkspace } from '../../api/workspace.js';
-import type { JourneyRuns, Message, Recommendations, Segments, Subscriptions } from './types.js';
 
 const STATUS_TONE: Record<string, 'good' | 'bad' | 'warn' | 'info' | 'neutral'> = {
   sent: 'good',
@@ -23,9 +22,9 @@ const STATUS_TONE: Record<string, 'good' | 'bad' | 'warn' | 'info' | 'neutral'> 
 };
 
 /** The segments the customer is in now. */
-export function SegmentsCard({ path }: { path: string }) {
+export function SegmentsCard({ id }: { id: string }) {
   return (
-    <ApiCard<Segments> title="Segments" path={path} empty={{ title: 'In no segment now' }} isEmpty={(d) => d.segments.length === 0}>
+    <ApiCard title="Segments" route="/api/customers/:id/segments" params={{ id }} empty={{ title: 'In no segment now' }} isEmpty={(d) => d.segments.length === 0}>
       {(d) => (
         <ul className="cust-list" aria-label="Segments of this customer">
           {d.segments.map((s) => (
@@ -40,10 +39,10 @@ export function SegmentsCard({ path }: { path: string }) {
 }
 
 /** Messages the customer received (or that were skipped, with why). */
-export function MessagesCard({ path }: { path: string }) {
+export function MessagesCard({ id }: { id: string }) {
   const names = useNames();
   return (
-    <ApiCard<{ messages: Message[] }> title="Messages" path={path} empty={{ title: 'No messages sent to this customer' }} isEmpty={(d) => d.messages.length === 0}>
+    <ApiCard title="Messages" route="/api/customers/:id/messages" params={{ id }} empty={{ title: 'No messages sent to this customer' }} isEmpty={(d) => d.messages.length === 0}>
       {(d) => (
         <div className="table-wrap cust-scroll">
           <table aria-label="Messages">
@@ -87,9 +86,9 @@ export function MessagesCard({ path }: { path: string }) {
 }
 
 /** Journey runs, newest first: where each stands or how it ended. */
-export function JourneysCard({ path }: { path: string }) {
+export function JourneysCard({ id }: { id: string }) {
   return (
-    <ApiCard<JourneyRuns> title="Journeys" path={path} empty={{ title: 'In no journey' }} isEmpty={(d) => d.runs.length === 0}>
+    <ApiCard title="Journeys" route="/api/customers/:id/journeys" params={{ id }} empty={{ title: 'In no journey' }} isEmpty={(d) => d.runs.length === 0}>
       {(d) => (
         <ul className="cust-list" aria-label="Journey runs">
           {d.runs.map((r) => (
@@ -111,10 +110,10 @@ export function JourneysCard({ path }: { path: string }) {
 }
 
 /** Next best products with why. */
-export function RecommendationsCard({ path }: { path: string }) {
+export function RecommendationsCard({ id }: { id: string }) {
   const { currency } = useWorkspace();
   return (
-    <ApiCard<Recommendations> title="Recommendations" path={path} empty={{ title: 'No recommendations yet', hint: 'They are rebuilt hourly from the order history.' }} isEmpty={(d) => d.products.length === 0}>
+    <ApiCard title="Recommendations" route="/api/customers/:id/recommendations" params={{ id }} empty={{ title: 'No recommendations yet', hint: 'They are rebuilt hourly from the order history.' }} isEmpty={(d) => d.products.length === 0}>
       {(d) => (
         <ul className="cust-list" aria-label="Recommended products">
           {d.products.map((p) => (
@@ -133,9 +132,9 @@ export function RecommendationsCard({ path }: { path: string }) {
 }
 
 /** Consent per subscription group, channel-wide opt-outs, and suppressed addresses. */
-export function SubscriptionsCard({ path }: { path: string }) {
+export function SubscriptionsCard({ id }: { id: string }) {
   return (
-    <ApiCard<Subscriptions> title="Subscriptions and consent" path={path} empty={{ title: 'No subscription groups', hint: 'Create subscription groups in Settings.' }} isEmpty={(d) => d.groups.length === 0 && d.suppressed.length === 0 && d.unsubscribedFromAll.length === 0}>
+    <ApiCard title="Subscriptions and consent" route="/api/customers/:id/subscriptions" params={{ id }} empty={{ title: 'No subscription groups', hint: 'Create subscription groups in Settings.' }} isEmpty={(d) => d.groups.length === 0 && d.suppressed.length === 0 && d.unsubscribedFromAll.length === 0}>
       {(d) => (
         <div className="stack">
           <ul className="cust-list" aria-label="Subscription groups">

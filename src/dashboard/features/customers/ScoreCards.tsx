@@ -2,17 +2,16 @@ import { fmtDateTime, fmtMoney, fmtNumber, fmtPercent } from '../../components/f
 import { Badge } from '../../components/layout.js';
 import { ApiCard } from './ApiCard.js';
 import { useWorkspace } from '../../api/workspace.js';
-import type { Health, Predictions } from './types.js';
 import { featureLabel } from '../predictions/model-text.js';
 
 const BAND_TONE = { green: 'good', yellow: 'warn', red: 'bad' } as const;
 
 
 /** Churn risk with the factors that push it up or down, and the predicted CLV with what it rests on. */
-export function PredictionsCard({ path }: { path: string }) {
+export function PredictionsCard({ id }: { id: string }) {
   const { currency } = useWorkspace();
   return (
-    <ApiCard<Predictions> title="Churn risk and CLV" path={path} empty={{ title: 'No predictions yet', hint: 'Churn and CLV models are fitted daily once there is enough order history.' }} isEmpty={(d) => d.predictions.length === 0 && !d.clv}>
+    <ApiCard title="Churn risk and CLV" route="/api/customers/:id/predictions" params={{ id }} empty={{ title: 'No predictions yet', hint: 'Churn and CLV models are fitted daily once there is enough order history.' }} isEmpty={(d) => d.predictions.length === 0 && !d.clv}>
       {(d) => (
         <div className="stack">
           {d.predictions.some((p) => p.kind === 'churn') ? null : <p className="muted">No churn-risk score: the churn model scores customers who have not churned yet, once it is trained.</p>}
@@ -77,9 +76,9 @@ export function PredictionsCard({ path }: { path: string }) {
 }
 
 /** The health score, its band, each measure's contribution, and the latest changes with what moved them. */
-export function HealthCard({ path }: { path: string }) {
+export function HealthCard({ id, scope = 'customer' }: { id: string; scope?: 'customer' | 'account' }) {
   return (
-    <ApiCard<Health> title="Health score" path={path} empty={{ title: 'No health score yet', hint: 'Scores are computed by the health job (hourly) once a measure has data.' }} isEmpty={(d) => d.score === null}>
+    <ApiCard title="Health score" route={scope === 'account' ? '/api/accounts/:id/health' : '/api/customers/:id/health'} params={{ id }} empty={{ title: 'No health score yet', hint: 'Scores are computed by the health job (hourly) once a measure has data.' }} isEmpty={(d) => d.score === null}>
       {(d) => {
         const max = Math.max(...d.measures.map((m) => m.contribution), 0.0001);
         return (

@@ -1,7 +1,6 @@
 import { fmtDate, fmtDateTime, fmtRelative } from '../../components/format.js';
 import { ApiCard } from './ApiCard.js';
 import { StageBadge } from './StageBadge.js';
-import type { Stages } from './types.js';
 
 /** How a move is named on screen (`linear` is a move forward one stage). */
 export const PATTERN_LABEL: Record<string, string> = {
@@ -23,11 +22,12 @@ const PATTERN_TONE: Record<string, string> = {
 };
 
 /** Lifecycle stage history as a horizontal timeline, oldest first: from → to, when, and the movement pattern. */
-export function StageHistoryCard({ path, names, scope = 'customer' }: { path: string; names: Map<string, string>; scope?: 'customer' | 'account' }) {
+export function StageHistoryCard({ id, names, scope = 'customer' }: { id: string; names: Map<string, string>; scope?: 'customer' | 'account' }) {
   return (
-    <ApiCard<Stages>
+    <ApiCard
       title="Lifecycle stage history"
-      path={path}
+      route={scope === 'account' ? '/api/accounts/:id/stages' : '/api/customers/:id/stages'}
+      params={{ id }}
       empty={{ title: `No stage moves yet`, hint: scope === 'account' ? 'Accounts get stages when the lifecycle model evaluates accounts.' : 'Stages are evaluated a moment after the first event.' }}
       isEmpty={(d) => d.moves.length === 0}
     >

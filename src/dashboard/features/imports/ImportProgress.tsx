@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ImportView } from '../../../contracts/imports.js';
-import { api, download } from '../../api/client.js';
+import { api, apiPath, download } from '../../api/client.js';
 import { useApi } from '../../api/hooks.js';
 import { fmtNumber } from '../../components/format.js';
 
@@ -9,23 +9,20 @@ const ENDED = new Set(['done', 'failed', 'cancelled']);
 
 /** An import's progress (polled), its counts, a cancel button while it runs, and its rejected rows. */
 export function ImportProgress({ first }: { first: ImportView }) {
-  const q = useApi<ImportView>(`/api/imports/${first.id}`, undefined, {
+  const q = useApi('/api/imports/:id', { params: { id: first.id } }, {
     refetchInterval: (query) => (query.state.data && ENDED.has(query.state.data.status) ? false : 700),
     staleTime: 0,
   });
   const imp = q.data ?? first;
   const ended = ENDED.has(imp.status);
-  const rejections = useApi<{ rejections: Array<{ line: number; field: string | null; message: string }>; total: number }>(
-    ended && imp.rejected > 0 ? `/api/imports/${imp.id}/rejections` : null,
-    { limit: 100 },
-  );
+  const rejections = useApi('/api/imports/:id/rejections', ended && imp.rejected > 0 ? { params: { id: imp.id }, query: { limit: 100 } } : null);
   const qc = useQueryClient();
   const [cancelError, setCancelError] = useState<string | null>(null);
   const cancel = async () => {
     setCancelError(null);
     try {
-      await api(`/api/imports/${imp.id}/cancel`, { method: 'POST' });
-      await qc.invalidateQueries({ predicate: (x) => x.queryKey[1] === `/api/imports/${imp.id}` });
+      await api.post('/api/imports/:id/cancel', { params: { id: imp.id } });
+      await qc.invalidateQueries({ predicate: (x) => x.queryKey[1] === apiPath('/api/imports/:id', { id: imp.id }) });
     } catch (e) {
       setCancelError((e as Error).message);
     }
@@ -61,7 +58,7 @@ export function ImportProgress({ first }: { first: ImportView }) {
         <div className="stack">
           <div className="row">
             <strong>Rejected rows ({fmtNumber(imp.rejected)})</strong>
-            <button type="button" className="btn btn-small" onClick={() => void download(`/api/imports/${imp.id}/rejections.csv`, `${imp.fileName.replace(/\.csv$/i, '')}-rejected.csv`)}>
+            <button type="button" className="btn btn-small" onClick={() => void download('/api/imports/:id/rejections.csv', { params: { id: imp.id } }, `${imp.fileName.replace(/\.csv$/i, '')}-rejected.csv`)}>
               Download CSV
             </button>
           </div>

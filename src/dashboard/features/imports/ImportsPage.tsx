@@ -28,7 +28,7 @@ export default function ImportsPage(_props: PageProps) {
   const [error, setError] = useState<string | null>(null);
   const [started, setStarted] = useState<ImportView | null>(null);
   const qc = useQueryClient();
-  const list = useApi<{ imports: ImportView[] }>('/api/imports', undefined, { refetchInterval: 3_000 });
+  const list = useApi('/api/imports', undefined, { refetchInterval: 3_000 });
 
   const check = async (k: ImportKind, f: File | null) => {
     setPreview(null);

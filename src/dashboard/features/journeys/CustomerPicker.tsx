@@ -30,7 +30,7 @@ export function CustomerPicker({ value, onChange }: { value: PickedCustomer | nu
     const t = setTimeout(() => setQ(text.trim()), 250);
     return () => clearTimeout(t);
   }, [text]);
-  const list = useApi<{ customers: PickedCustomer[] }>(q.length >= 2 ? '/api/customers' : null, { q, limit: 8 });
+  const list = useApi('/api/customers', q.length >= 2 ? { query: { q, limit: 8 } } : null);
   if (value) {
     return (
       <div className="row">

@@ -1,8 +1,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
 import type { JourneyDefinition, StepType } from '../../../contracts/journey.js';
-import { api, ApiError } from '../../api/client.js';
-import { useApi } from '../../api/hooks.js';
+import { api, apiPath, ApiError } from '../../api/client.js';
+import { apiKey, useApi } from '../../api/hooks.js';
 import { useSession } from '../../api/session.js';
 import { ConditionOptions } from '../../components/condition/options.js';
 import { Badge, PageHeader } from '../../components/layout.js';
@@ -16,14 +16,14 @@ import { connect, deleteStep, emptyDefinition, insertStep, nodePorts, renameStep
 import { Palette } from './Palette.js';
 import { StepInspector } from './StepInspector.js';
 import { TriggerInspector } from './TriggerInspector.js';
-import { STATUS_TONE, type JourneyStats, type JourneyView, type TemplateView } from './types.js';
+import { STATUS_TONE, type JourneyView } from './types.js';
 import { placeField, validateDefinition, type Problem } from './validate.js';
 import './journeys.css';
 
 /** `/journeys/:id` (and `/journeys/new`): the journey canvas, inspector, save / publish / pause, live counts. */
 export default function JourneyEditorPage({ params }: PageProps) {
   const id = params.id ?? 'new';
-  const q = useApi<JourneyView>(id === 'new' ? null : `/api/journeys/${encodeURIComponent(id)}`);
+  const q = useApi('/api/journeys/:id', id === 'new' ? null : { params: { id } });
   if (id === 'new') return <JourneyEditor key="new" initial={null} />;
   return <QueryView query={q}>{(j) => <JourneyEditor key={j.id} initial={j} />}</QueryView>;
 }
@@ -53,7 +53,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
   const reachesCurrent = 'segmentEntered' in def.trigger || 'stageEntered' in def.trigger;
   // A broadcast with no time reaches its whole segment the moment it is published.
   const broadcastNow = 'broadcast' in def.trigger && !def.trigger.broadcast.at;
-  const audienceQ = useApi<{ kind: string; target: string | null; count: number | null }>(saved && (reachesCurrent || broadcastNow) ? `/api/journeys/${encodeURIComponent(saved.id)}/audience` : null);
+  const audienceQ = useApi('/api/journeys/:id/audience', saved && (reachesCurrent || broadcastNow) ? { params: { id: saved.id } } : null);
   // The count is of the saved trigger: shown only while the draft names the same segment or stage.
   const audienceCount = audienceQ.data && audienceQ.data.target === triggerTarget(def.trigger) ? audienceQ.data.count : null;
   const [error, setError] = useState<{ message: string; problem?: Problem } | null>(null);
@@ -62,11 +62,11 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
   const [pending, setPending] = useState<Record<string, boolean>>({});
   const [layoutVersion, setLayoutVersion] = useState(0);
 
-  const templates = useApi<{ templates: TemplateView[] }>('/api/templates');
-  const groups = useApi<{ groups: Array<{ id: string; name: string; channel: string }> }>('/api/subscription-groups');
-  const model = useApi<{ model: { stages: Array<{ key: string; name: string }>; atRisk: { key: string; name: string }; churned: { key: string; name: string } } }>('/api/lifecycle/model');
-  const segments = useApi<{ segments: Array<{ id: string; name: string; scope: string }> }>('/api/segments');
-  const stats = useApi<JourneyStats>(saved ? `/api/journeys/${encodeURIComponent(saved.id)}/stats` : null, undefined, { refetchInterval: 10_000 });
+  const templates = useApi('/api/templates');
+  const groups = useApi('/api/subscription-groups');
+  const model = useApi('/api/lifecycle/model');
+  const segments = useApi('/api/segments');
+  const stats = useApi('/api/journeys/:id/stats', saved ? { params: { id: saved.id } } : null, { refetchInterval: 10_000 });
 
   const setDef = (d: JourneyDefinition) => {
     setDefRaw(d);
@@ -112,7 +112,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
     }
   };
 
-  const cacheKey = (jid: string) => [workspace?.id ?? 0, `/api/journeys/${encodeURIComponent(jid)}`, {}];
+  const cacheKey = (jid: string) => apiKey(workspace?.id ?? 0, apiPath('/api/journeys/:id', { id: jid }), undefined);
   const afterWrite = async (j: JourneyView, message: string) => {
     setSaved(j);
     setName(j.name);
@@ -148,7 +148,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
     setBusy(true);
     try {
       const body = { name: name.trim(), description, definition: def };
-      const j = saved ? await api<JourneyView>(`/api/journeys/${encodeURIComponent(saved.id)}`, { method: 'PUT', body }) : await api<JourneyView>('/api/journeys', { method: 'POST', body });
+      const j = saved ? await api.put('/api/journeys/:id', { params: { id: saved.id }, body }) : await api.post('/api/journeys', { body });
       await afterWrite(j, saved ? 'Draft saved.' : 'Journey created as a draft.');
       if (!saved) navigate(`/journeys/${encodeURIComponent(j.id)}`, { replace: true });
       return j;
@@ -165,7 +165,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
     if (!j) return;
     setBusy(true);
     try {
-      const r = await api<JourneyView & { enteredNow?: number }>(`/api/journeys/${encodeURIComponent(j.id)}/${what}`, { method: 'POST', ...(what === 'publish' ? { body: { enterCurrent: reachesCurrent && enterCurrent } } : {}) });
+      const r = what === 'publish' ? await api.post('/api/journeys/:id/publish', { params: { id: j.id }, body: { enterCurrent: reachesCurrent && enterCurrent } }) : await api.post('/api/journeys/:id/pause', { params: { id: j.id } });
       const entered = r.enteredNow ? ` ${r.enteredNow.toLocaleString('en-US')} customer${r.enteredNow === 1 ? '' : 's'} entered now.` : '';
       await afterWrite(r, what === 'publish' ? `Published version ${r.version}: new customers enter it from now on.${entered}` : 'Paused: no new entries; runs wait where they are.');
       setEnterCurrent(false);

@@ -7,12 +7,12 @@ import { Link, navigate } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { goalSummary, triggerSummary } from './describe.js';
 import { OutboxBanner } from './OutboxBanner.js';
-import { STATUS_TONE, type JourneyStats, type JourneyView } from './types.js';
+import { STATUS_TONE, type JourneyView } from './types.js';
 import './journeys.css';
 
 /** A journey's counts, from its own stats call. */
 function Counts({ j }: { j: JourneyView }) {
-  const s = useApi<JourneyStats>(`/api/journeys/${encodeURIComponent(j.id)}/stats`, undefined, { refetchInterval: 30_000 });
+  const s = useApi('/api/journeys/:id/stats', { params: { id: j.id } }, { refetchInterval: 30_000 });
   if (s.error) return <td colSpan={4} className="muted">Counts unavailable: {s.error.message}</td>;
   if (!s.data) return <td colSpan={4} className="muted">Loading counts…</td>;
   const d = s.data;
@@ -30,7 +30,7 @@ function Counts({ j }: { j: JourneyView }) {
 
 /** `/journeys`: every journey with its status, trigger and counts. */
 export default function JourneysPage(_props: PageProps) {
-  const q = useApi<{ journeys: JourneyView[] }>('/api/journeys');
+  const q = useApi('/api/journeys');
   const names = useNames();
   return (
     <>

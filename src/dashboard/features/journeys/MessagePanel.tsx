@@ -4,7 +4,7 @@ import { Badge } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import { useNames } from '../../components/useNames.js';
 import { Link } from '../../router.js';
-import { STATUS_TONE, type MessageDetail } from './types.js';
+import { STATUS_TONE } from './types.js';
 
 /**
  * The sent HTML made safe to look at: without the open-tracking pixel (viewing it here must
@@ -19,7 +19,7 @@ export function viewableHtml(html: string): string {
 
 /** One message (GET /api/messages/:id) with its rendered HTML in a sandboxed iframe. */
 export function MessagePanel({ id, onClose }: { id: number; onClose: () => void }) {
-  const q = useApi<MessageDetail>(`/api/messages/${id}`);
+  const q = useApi('/api/messages/:id', { params: { id } });
   const names = useNames();
   return (
     <section className="card stack" aria-label="Message">

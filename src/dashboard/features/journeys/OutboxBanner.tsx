@@ -1,4 +1,3 @@
-import type { ProvidersView } from '../../../contracts/providers.js';
 import { useApi } from '../../api/hooks.js';
 import { Link } from '../../router.js';
 import './outbox-banner.css';
@@ -8,7 +7,7 @@ import './outbox-banner.css';
  * journeys' emails are rendered and kept in the outbox, not sent. Nothing when it sends.
  */
 export function OutboxBanner() {
-  const q = useApi<ProvidersView>('/api/providers', undefined, { staleTime: 30_000 });
+  const q = useApi('/api/providers', undefined, { staleTime: 30_000 });
   const email = q.data?.providers.find((p) => p.channel === 'email');
   if (!email || email.sends) return null;
   return (

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { ApiQuery } from '../../../contracts/api-routes.js';
 import { useApi } from '../../api/hooks.js';
 import { fmtDateTime, fmtRelative } from '../../components/format.js';
 import { Badge, Card, PageHeader } from '../../components/layout.js';
@@ -8,10 +9,12 @@ import type { PageProps } from '../../routes.js';
 import { MessagePanel } from './MessagePanel.js';
 import { OutboxBanner } from './OutboxBanner.js';
 import { useNames } from '../../components/useNames.js';
-import { STATUS_TONE, type MessageView } from './types.js';
+import { STATUS_TONE } from './types.js';
 import './journeys.css';
 
 const LIMIT = 50;
+/** The filters come from the URL as they are; the server answers 400 for a status or channel it does not know. */
+type MessagesQuery = ApiQuery<'GET', '/api/messages'>;
 const STATUSES = ['queued', 'sending', 'sent', 'outboxed', 'delivered', 'failed', 'skipped', 'bounced'];
 const CHANNELS = ['email', 'sms', 'inapp', 'webhook'];
 
@@ -25,8 +28,8 @@ export default function OutboxPage(_props: PageProps) {
   const open = Number(search.get('msg')) || null;
   // The cursors of the pages before this one, to go back (a reload starts from the first page's link).
   const [stack, setStack] = useState<string[]>([]);
-  const q = useApi<{ messages: MessageView[] }>('/api/messages', { status, channel, journey, before, limit: LIMIT }, { keepPrevious: true });
-  const journeys = useApi<{ journeys: Array<{ id: string; name: string }> }>('/api/journeys');
+  const q = useApi('/api/messages', { query: { status: status as MessagesQuery['status'], channel: channel as MessagesQuery['channel'], journey, before, limit: LIMIT } }, { keepPrevious: true });
+  const journeys = useApi('/api/journeys');
   const names = useNames();
   const journeyName = (id: string) => names('journey', id);
   const filter = (k: string, v: string) => {

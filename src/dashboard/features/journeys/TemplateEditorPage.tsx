@@ -17,7 +17,7 @@ type Format = TemplateView['format'];
 /** `/templates/:id` (and `/templates/new`): edit a template, preview it for a real customer. */
 export default function TemplateEditorPage({ params }: PageProps) {
   const id = params.id ?? 'new';
-  const q = useApi<TemplateView>(id === 'new' ? null : `/api/templates/${encodeURIComponent(id)}`);
+  const q = useApi('/api/templates/:id', id === 'new' ? null : { params: { id } });
   if (id === 'new') return <TemplateEditor key="new" initial={null} />;
   return <QueryView query={q}>{(t) => <TemplateEditor key={t.id} initial={t} />}</QueryView>;
 }
@@ -69,7 +69,7 @@ function TemplateEditor({ initial }: { initial: TemplateView | null }) {
     setBusy(true);
     try {
       const body = toBody(d);
-      const t = saved ? await api<TemplateView>(`/api/templates/${encodeURIComponent(saved.id)}`, { method: 'PUT', body }) : await api<TemplateView>('/api/templates', { method: 'POST', body });
+      const t = saved ? await api.put('/api/templates/:id', { params: { id: saved.id }, body }) : await api.post('/api/templates', { body });
       setSaved(t);
       setD(toDraft(t));
       setOk(`Saved (version ${t.version}).`);

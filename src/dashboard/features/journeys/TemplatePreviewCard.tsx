@@ -33,7 +33,7 @@ export function TemplatePreviewCard({ draft, saved, dirty }: { draft: TemplateDr
   const ready = cid !== null && workspace !== undefined && draft.body.trim() !== '';
   const preview = useQuery<TemplatePreview, ApiError>({
     queryKey: [workspace?.id ?? 0, 'template-preview', json, cid],
-    queryFn: ({ signal }) => api<TemplatePreview>('/api/templates/preview', { method: 'POST', body: { template: JSON.parse(json) as TemplateDraft, customerId: cid }, signal }),
+    queryFn: ({ signal }) => api.post('/api/templates/preview', { body: { template: JSON.parse(json) as TemplateDraft, customerId: cid! }, signal }),
     enabled: ready,
     placeholderData: keepPreviousData,
     retry: false,
@@ -76,7 +76,7 @@ export function TemplatePreviewCard({ draft, saved, dirty }: { draft: TemplateDr
                 onClick={async () => {
                   setSent(null);
                   try {
-                    const r = await api<{ messageId: number }>(`/api/templates/${encodeURIComponent(saved.id)}/test-send`, { method: 'POST', body: { customerId: cid } });
+                    const r = await api.post('/api/templates/:id/test-send', { params: { id: saved.id }, body: { customerId: cid } });
                     setSent({ ok: r.messageId });
                   } catch (e) {
                     setSent({ error: e instanceof ApiError ? e.message : String(e) });

@@ -4,12 +4,11 @@ import { Badge, Card, PageHeader } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import { Link, navigate } from '../../router.js';
 import type { PageProps } from '../../routes.js';
-import type { TemplateView } from './types.js';
 import './journeys.css';
 
 /** `/templates`: the message templates journeys send. */
 export default function TemplatesPage(_props: PageProps) {
-  const q = useApi<{ templates: TemplateView[] }>('/api/templates');
+  const q = useApi('/api/templates');
   return (
     <>
       <PageHeader

@@ -1,6 +1,6 @@
 import { useQueries } from '@tanstack/react-query';
 import type { Stage } from '../../../contracts/lifecycle.js';
-import { api, type ApiError } from '../../api/client.js';
+import { api, apiPath, type ApiError } from '../../api/client.js';
 import { useSession } from '../../api/session.js';
 import { fmtDays, fmtNumber, fmtPercent } from '../../components/format.js';
 import { stageColor } from '../../components/stages.js';
@@ -12,10 +12,10 @@ function useStageStats(keys: string[]) {
   const { workspace } = useSession();
   return useQueries({
     queries: keys.map((k) => {
-      const path = `/api/lifecycle/stages/${encodeURIComponent(k)}`;
+      const path = apiPath('/api/lifecycle/stages/:key', { key: k });
       return {
         queryKey: [workspace?.id ?? 0, path, {}],
-        queryFn: ({ signal }: { signal: AbortSignal }) => api<StageStatsView>(path, { signal }),
+        queryFn: ({ signal }: { signal: AbortSignal }) => api.get('/api/lifecycle/stages/:key', { params: { key: k }, signal }),
         enabled: workspace !== undefined,
       };
     }),

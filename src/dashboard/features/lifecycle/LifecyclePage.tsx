@@ -5,7 +5,6 @@ import { QueryView } from '../../components/states.js';
 import type { PageProps } from '../../routes.js';
 import { JourneyMap } from './JourneyMap.js';
 import { ModelEditor } from './ModelEditor.js';
-import type { DistributionView, ModelResponse } from './types.js';
 import './lifecycle.css';
 
 /**
@@ -13,8 +12,8 @@ import './lifecycle.css';
  * in each stage now, time in stage, conversion and drop-off) and the model editor.
  */
 export default function LifecyclePage(_props: PageProps) {
-  const model = useApi<ModelResponse>('/api/lifecycle/model');
-  const dist = useApi<DistributionView>('/api/lifecycle/distribution');
+  const model = useApi('/api/lifecycle/model');
+  const dist = useApi('/api/lifecycle/distribution');
   return (
     <div className="lc-page">
       <PageHeader

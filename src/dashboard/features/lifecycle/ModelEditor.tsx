@@ -1,3 +1,5 @@
+import type { ApiBody } from '../../../contracts/api-routes.js';
+import { api } from '../../api/client.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LifecycleModel } from '../../../contracts/lifecycle.js';
 import { useApi, useApiMutation } from '../../api/hooks.js';
@@ -8,8 +10,6 @@ import { checkForm, formJson, formOf, type ModelForm } from './model-form.js';
 import { StageRulesForm } from './StageRulesForm.js';
 import type { ModelResponse, ModelSavedView } from './types.js';
 import { checkModelText } from './validate.js';
-
-type Preset = { name: string; model: unknown };
 
 /**
  * The lifecycle model editor: each stage's rule in the visual condition builder, or the
@@ -26,7 +26,7 @@ export function ModelEditor({ current }: { current: ModelResponse }) {
   const [confirming, setConfirming] = useState(false);
   const [preset, setPreset] = useState('');
   const [saved, setSaved] = useState<ModelSavedView | null>(null);
-  const presets = useApi<{ presets: Preset[] }>('/api/lifecycle/presets', undefined, { staleTime: 10 * 60_000 });
+  const presets = useApi('/api/lifecycle/presets', undefined, { staleTime: 10 * 60_000 });
   const checked = useMemo(() => (mode === 'form' ? checkForm(form) : checkModelText(text)), [mode, form, text]);
   const changed = checked.ok ? stableJson(checked.model) !== stableJson(current.model) : mode === 'form' || text !== original;
 
@@ -43,7 +43,7 @@ export function ModelEditor({ current }: { current: ModelResponse }) {
     adopt.current = false;
   }, [original, current.model]);
 
-  const save = useApiMutation<unknown, ModelSavedView>((body) => ({ path: '/api/lifecycle/model', method: 'PUT', body }), {
+  const save = useApiMutation((body: ApiBody<'PUT', '/api/lifecycle/model'>) => api.put('/api/lifecycle/model', { body }), {
     invalidates: ['/api/lifecycle/model'],
     onSuccess: (r) => {
       adopt.current = true;

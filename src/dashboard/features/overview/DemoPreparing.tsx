@@ -7,7 +7,7 @@ import { Card } from '../../components/layout.js';
  * `settled`: the first answer came (or the call failed: then there is no demo to wait for).
  */
 export function useDemoStatus(): { preparing: boolean; settled: boolean; status: DemoStatusView | undefined } {
-  const q = useApi<DemoStatusView>('/api/demo/status', undefined, {
+  const q = useApi('/api/demo/status', undefined, {
     refetchInterval: (query) => (query.state.data?.state === 'preparing' ? 1_000 : false),
     retry: false,
     staleTime: 0,

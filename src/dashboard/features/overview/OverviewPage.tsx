@@ -1,5 +1,4 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { MetricInfo } from '../../../contracts/metrics.js';
 import { useApi } from '../../api/hooks.js';
 import { useWorkspace } from '../../api/workspace.js';
 import { Card, PageHeader } from '../../components/layout.js';
@@ -11,7 +10,6 @@ import { PERIODS, periodFromSearch, periodsFor } from './dates.js';
 import { IndicatorGroups } from './IndicatorGroups.js';
 import { KpiCard } from './KpiCard.js';
 import { HEADLINE } from './kpis.js';
-import type { DistributionView, FlowsView, ModelResponse } from './lifecycle-types.js';
 import { useMetrics } from './queries.js';
 import { StageFunnel } from './StageFunnel.js';
 import { StageSankey } from './StageSankey.js';
@@ -64,11 +62,11 @@ export default function OverviewPage(_props: PageProps) {
     setRest(true);
   }, [allSettled]);
 
-  const catalogue = useApi<{ metrics: MetricInfo[] }>('/api/metrics', undefined, { staleTime: 10 * 60_000, enabled: rest });
-  const model = useApi<ModelResponse>('/api/lifecycle/model', undefined, { enabled: rest });
-  const dist = useApi<DistributionView>('/api/lifecycle/distribution', undefined, { enabled: rest });
+  const catalogue = useApi('/api/metrics', undefined, { staleTime: 10 * 60_000, enabled: rest });
+  const model = useApi('/api/lifecycle/model', undefined, { enabled: rest });
+  const dist = useApi('/api/lifecycle/distribution', undefined, { enabled: rest });
   const flowRange = periods && tz ? { from: dayStartISO(periods.from, tz), to: dayStartISO(periods.to, tz) } : undefined;
-  const flows = useApi<FlowsView>(flowRange ? '/api/lifecycle/flows' : null, flowRange, { keepPrevious: true, enabled: rest && flowRange !== undefined });
+  const flows = useApi('/api/lifecycle/flows', flowRange ? { query: flowRange } : null, { keepPrevious: true, enabled: rest && flowRange !== undefined });
 
   if (ws.error) return <ErrorNote error={ws.error} retry={() => void ws.query.refetch()} />;
   if (!periods || !demo.settled) return <Loading label="Loading the workspace…" />;

@@ -1,6 +1,6 @@
 import { useQueries, type UseQueryResult } from '@tanstack/react-query';
 import type { MetricSeries } from '../../../contracts/metrics.js';
-import { api, type ApiError } from '../../api/client.js';
+import { api, apiPath, type ApiError } from '../../api/client.js';
 import { useSession } from '../../api/session.js';
 import { INTERVAL } from './kpis.js';
 
@@ -14,7 +14,7 @@ export interface MetricRequest {
 }
 
 /** The query string of a metric request (also what the cache is keyed by). */
-export function metricQuery(r: MetricRequest): { from: string; to: string; interval: string } {
+export function metricQuery(r: MetricRequest): { from: string; to: string; interval: NonNullable<MetricRequest['interval']> } {
   return { from: r.from, to: r.to, interval: r.interval ?? INTERVAL };
 }
 
@@ -26,11 +26,11 @@ export function useMetrics(requests: MetricRequest[], enabled = true): Array<Use
   const { workspace } = useSession();
   return useQueries({
     queries: requests.map((r) => {
-      const path = `/api/metrics/${encodeURIComponent(r.name)}`;
+      const path = apiPath('/api/metrics/:name', { name: r.name });
       const query = metricQuery(r);
       return {
         queryKey: [workspace?.id ?? 0, path, query],
-        queryFn: ({ signal }: { signal: AbortSignal }) => api<MetricSeries>(path, { query, signal }),
+        queryFn: ({ signal }: { signal: AbortSignal }) => api.get('/api/metrics/:name', { params: { name: r.name }, query, signal }),
         enabled: enabled && workspace !== undefined,
         staleTime: 60_000,
       };

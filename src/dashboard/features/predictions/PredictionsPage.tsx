@@ -1,6 +1,7 @@
+import { api } from '../../api/client.js';
 import { useState } from 'react';
 import type { z } from 'zod';
-import type { ChurnModelView, ClvModelView, PredictionModelList } from '../../../contracts/predictions.js';
+import type { ChurnModelView, ClvModelView } from '../../../contracts/predictions.js';
 import { useApi, useApiMutation } from '../../api/hooks.js';
 import { Chart } from '../../components/Chart.js';
 import { fmtDate, fmtDateTime, fmtNumber, fmtPercent } from '../../components/format.js';
@@ -10,7 +11,6 @@ import type { PageProps } from '../../routes.js';
 import { calibrationOption, churnSummary, featureLabel } from './model-text.js';
 import './predictions.css';
 
-type Models = z.infer<typeof PredictionModelList>;
 type Churn = z.infer<typeof ChurnModelView>;
 type Clv = z.infer<typeof ClvModelView>;
 
@@ -20,9 +20,9 @@ type Clv = z.infer<typeof ClvModelView>;
  * decile), what drives it; and the CLV fit.
  */
 export default function PredictionsPage(_props: PageProps) {
-  const q = useApi<Models>('/api/predictions/models');
+  const q = useApi('/api/predictions/models');
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
-  const train = useApiMutation<void, { job: { id: number } }>(() => ({ path: '/api/predictions/churn/train', method: 'POST', body: {} }), {
+  const train = useApiMutation(() => api.post('/api/predictions/churn/train', { body: {} }), {
     onSuccess: (r) => setNote({ ok: true, text: `Training started (job ${r.job.id}); the figures below change when it is done.` }),
   });
   return (

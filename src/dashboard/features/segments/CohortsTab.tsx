@@ -1,6 +1,7 @@
+import { api } from '../../api/client.js';
 import { useState } from 'react';
 import type { z } from 'zod';
-import type { CohortList, SegmentSaved } from '../../../contracts/segment-definition.js';
+import type { CohortList } from '../../../contracts/segment-definition.js';
 import { useApi, useApiMutation } from '../../api/hooks.js';
 import { Card, Pager } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
@@ -19,7 +20,7 @@ export function CohortsTab() {
   const event = search.get('event') || 'Signed Up';
   const [eventText, setEventText] = useState(event);
   const offset = Math.max(0, Number(search.get('cpage') ?? 0) || 0);
-  const q = useApi<Cohorts>('/api/cohorts', by === 'first_event' ? { by, event, period } : { by }, { keepPrevious: true });
+  const q = useApi('/api/cohorts', { query: by === 'first_event' ? { by, event, period } : { by } }, { keepPrevious: true });
   return (
     <Card
       title="Cohorts"
@@ -121,7 +122,7 @@ function cohortName(data: Cohorts, c: Cohort): string {
 /** POST the cohort's condition as a new segment, then open it while its members are computed. */
 function KeepAsSegment({ data, cohort }: { data: Cohorts; cohort: Cohort }) {
   const name = data.by === 'first_event' ? `Cohort: first ${data.event} in ${cohortName(data, cohort)}` : `Cohort: first touch ${data.by} ${cohort.key}`;
-  const save = useApiMutation<void, z.infer<typeof SegmentSaved>>(() => ({ path: '/api/segments', method: 'POST', body: { name, description: 'Saved from the Cohorts tab', condition: cohort.condition } }), {
+  const save = useApiMutation(() => api.post('/api/segments', { body: { name, description: 'Saved from the Cohorts tab', condition: cohort.condition } }), {
     invalidates: ['/api/segments'],
     onSuccess: (r) => navigate(`/segments/${encodeURIComponent(r.segment.id)}?job=${r.job.id}`),
   });

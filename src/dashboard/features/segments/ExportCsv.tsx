@@ -9,7 +9,7 @@ export function ExportCsv({ id, name, label = 'CSV', small = true }: { id: strin
     setBusy(true);
     setError(null);
     try {
-      await download(`/api/segments/${encodeURIComponent(id)}/members.csv`, `${name.replace(/[^\w.-]+/g, '_') || id}.csv`);
+      await download('/api/segments/:id/members.csv', { params: { id } }, `${name.replace(/[^\w.-]+/g, '_') || id}.csv`);
     } catch (e) {
       setError((e as Error).message);
     } finally {

@@ -1,7 +1,7 @@
+import { api } from '../../api/client.js';
 import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
-import type { JobView } from '../../../contracts/lifecycle.js';
 import type { RfmView } from '../../../contracts/segment-definition.js';
 import { useApi, useApiMutation } from '../../api/hooks.js';
 import { useWorkspace } from '../../api/workspace.js';
@@ -38,7 +38,7 @@ const LAYOUT: Record<string, Array<[number, number, number, number]>> = {
 
 /** The RFM tab: buyers per named group on the recency × frequency grid, with recompute. */
 export function RfmTab() {
-  const q = useApi<Rfm>('/api/rfm');
+  const q = useApi('/api/rfm');
   return (
     <div className="stack">
       <QueryView query={q}>{(d) => <RfmBody rfm={d} />}</QueryView>
@@ -136,7 +136,7 @@ function Recompute() {
   const [jobId, setJobId] = useState<number | null>(null);
   const job = useJob(jobId);
   const qc = useQueryClient();
-  const start = useApiMutation<void, { job: z.infer<typeof JobView> }>(() => ({ path: '/api/rfm/recompute', method: 'POST' }), { onSuccess: (r) => setJobId(r.job.id) });
+  const start = useApiMutation(() => api.post('/api/rfm/recompute'), { onSuccess: (r) => setJobId(r.job.id) });
   const status = job.data?.status;
   useEffect(() => {
     if (status === 'done') void qc.invalidateQueries({ predicate: (q) => q.queryKey[1] === '/api/rfm' || q.queryKey[1] === '/api/segments' });

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, type ApiError } from '../../api/client.js';
+import { api, apiPath, type ApiError } from '../../api/client.js';
 import { useApiMutation } from '../../api/hooks.js';
 import { useSession } from '../../api/session.js';
 import { fmtNumber } from '../../components/format.js';
@@ -16,7 +16,7 @@ export function SaveProgress({ jobId, segmentId }: { jobId: number; segmentId: s
   const qc = useQueryClient();
   const after = useQuery<Segment, ApiError>({
     queryKey: [workspace?.id ?? 0, 'segment-after-job', segmentId, jobId],
-    queryFn: () => api<Segment>(`/api/segments/${encodeURIComponent(segmentId)}`),
+    queryFn: () => api.get('/api/segments/:id', { params: { id: segmentId } }),
     enabled: done,
   });
   useEffect(() => {
@@ -46,11 +46,11 @@ export function DeleteSegment({ segment }: { segment: Segment }) {
   const [confirming, setConfirming] = useState(false);
   const qc = useQueryClient();
   // Leave first, then refresh the lists: refetching this segment now would only answer 404.
-  const del = useApiMutation<void, null>(() => ({ path: `/api/segments/${encodeURIComponent(segment.id)}`, method: 'DELETE' }), {
+  const del = useApiMutation(() => api.delete('/api/segments/:id', { params: { id: segment.id } }), {
     onSuccess: () => {
       navigate('/segments');
       void qc.invalidateQueries({ predicate: (q) => q.queryKey[1] === '/api/segments' });
-      qc.removeQueries({ predicate: (q) => typeof q.queryKey[1] === 'string' && q.queryKey[1].startsWith(`/api/segments/${encodeURIComponent(segment.id)}`) });
+      qc.removeQueries({ predicate: (q) => typeof q.queryKey[1] === 'string' && q.queryKey[1].startsWith(apiPath('/api/segments/:id', { id: segment.id })) });
     },
   });
   if (!confirming)

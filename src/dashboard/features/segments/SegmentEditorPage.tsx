@@ -1,6 +1,5 @@
+import { api } from '../../api/client.js';
 import { useMemo, useState } from 'react';
-import type { z } from 'zod';
-import type { SegmentSaved } from '../../../contracts/segment-definition.js';
 import { useApi, useApiMutation } from '../../api/hooks.js';
 import { Badge, Card, PageHeader } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
@@ -22,12 +21,10 @@ import './segments.css';
 /** `/segments/new` and `/segments/:id`: the visual condition builder with a live preview. */
 export default function SegmentEditorPage({ params }: PageProps) {
   const id = params.id;
-  const seg = useApi<Segment>(id ? `/api/segments/${encodeURIComponent(id)}` : null);
+  const seg = useApi('/api/segments/:id', id ? { params: { id } } : null);
   if (!id) return <Editor segment={null} />;
   return <QueryView query={seg}>{(s) => <Editor segment={s} />}</QueryView>;
 }
-
-type Saved = z.infer<typeof SegmentSaved>;
 
 function Editor({ segment }: { segment: Segment | null }) {
   const { search } = useLocation();
@@ -45,12 +42,11 @@ function Editor({ segment }: { segment: Segment | null }) {
   const debounced = useDebounced(json, 400);
   const readOnly = segment !== null && (segment.kind === 'static' || segment.id.startsWith('rfm_'));
 
-  const save = useApiMutation<void, Saved>(
-    () => ({
-      path: segment ? `/api/segments/${encodeURIComponent(segment.id)}` : '/api/segments',
-      method: segment ? 'PUT' : 'POST',
-      body: { name, description, scope, condition },
-    }),
+  const save = useApiMutation(
+    () => {
+      const body = { name, description, scope, condition };
+      return segment ? api.put('/api/segments/:id', { params: { id: segment.id }, body }) : api.post('/api/segments', { body });
+    },
     {
       invalidates: ['/api/segments'],
       onSuccess: (r) => {

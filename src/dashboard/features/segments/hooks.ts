@@ -15,7 +15,7 @@ export type Preview = z.infer<typeof SegmentPreview>;
 
 /** A background job, polled every 700 ms until it is done or failed. */
 export function useJob(id: number | null) {
-  return useApi<Job>(id === null ? null : `/api/jobs/${id}`, undefined, {
+  return useApi('/api/jobs/:id', id === null ? null : { params: { id } }, {
     refetchInterval: (q) => (q.state.data && (q.state.data.status === 'done' || q.state.data.status === 'failed') ? false : 700),
   });
 }
@@ -25,7 +25,7 @@ export function usePreview(conditionJson: string | null, scope: 'customer' | 'ac
   const { workspace } = useSession();
   return useQuery<Preview, ApiError>({
     queryKey: [workspace?.id ?? 0, 'segments-preview', conditionJson, scope],
-    queryFn: ({ signal }) => api<Preview>('/api/segments/preview', { method: 'POST', body: { condition: JSON.parse(conditionJson!) as Condition, scope, sample: 5 }, signal }),
+    queryFn: ({ signal }) => api.post('/api/segments/preview', { body: { condition: JSON.parse(conditionJson!) as Condition, scope, sample: 5 }, signal }),
     enabled: conditionJson !== null && workspace !== undefined,
     placeholderData: keepPreviousData,
     retry: false,

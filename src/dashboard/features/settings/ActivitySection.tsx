@@ -1,3 +1,4 @@
+import { api } from '../../api/client.js';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useApiMutation } from '../../api/hooks.js';
 import { useWorkspace } from '../../api/workspace.js';
@@ -29,7 +30,7 @@ function ActivityForm({ activity }: { activity: Activity }) {
     setOpens(activity.opens);
     setClicks(activity.clicks);
   }, [activity.opens, activity.clicks]);
-  const save = useApiMutation<WorkspacePatch, WorkspaceView & { job?: JobViewT }>((body) => ({ path: '/api/workspace', method: 'PATCH', body }), {
+  const save = useApiMutation((body: WorkspacePatch) => api.patch('/api/workspace', { body }), {
     invalidates: ['/api/workspace'],
     onSuccess: (r) => {
       setJob(r.job ?? null);

@@ -1,3 +1,4 @@
+import { api } from '../../api/client.js';
 import { useState, type FormEvent } from 'react';
 import { useApi, useApiMutation } from '../../api/hooks.js';
 import { Badge, Card } from '../../components/layout.js';
@@ -13,7 +14,7 @@ const INVALIDATES = ['/api/subscription-groups'];
 
 /** Subscription groups: what customers can subscribe to or leave, per channel. */
 export function GroupsSection() {
-  const q = useApi<{ groups: Group[] }>('/api/subscription-groups');
+  const q = useApi('/api/subscription-groups');
   const [editing, setEditing] = useState<string | null>(null);
   return (
     <Card title="Subscription groups">
@@ -38,7 +39,7 @@ export function GroupsSection() {
 
 function GroupRow({ group: g, onEdit }: { group: Group; onEdit: () => void }) {
   const [confirm, setConfirm] = useState(false);
-  const del = useApiMutation<void, null>(() => ({ path: `/api/subscription-groups/${encodeURIComponent(g.id)}`, method: 'DELETE' }), { invalidates: INVALIDATES });
+  const del = useApiMutation(() => api.delete('/api/subscription-groups/:id', { params: { id: g.id } }), { invalidates: INVALIDATES });
   return (
     <div className="stack">
       <div className="row">
@@ -77,7 +78,7 @@ function EditGroup({ group: g, onDone }: { group: Group; onDone: () => void }) {
   const [name, setName] = useState(g.name);
   const [description, setDescription] = useState(g.description);
   const [nameError, setNameError] = useState<string>();
-  const save = useApiMutation<{ name: string; description: string }, Group>((body) => ({ path: `/api/subscription-groups/${encodeURIComponent(g.id)}`, method: 'PUT', body }), {
+  const save = useApiMutation((body: { name: string; description: string }) => api.put('/api/subscription-groups/:id', { params: { id: g.id }, body }), {
     invalidates: INVALIDATES,
     onSuccess: onDone,
   });
@@ -122,7 +123,7 @@ function CreateGroup() {
   const [description, setDescription] = useState('');
   const [local, setLocal] = useState<Record<string, string>>({});
   const [created, setCreated] = useState<string | null>(null);
-  const create = useApiMutation<{ id?: string; name: string; description: string; channel: ChannelValue; optIn: boolean }, Group>((body) => ({ path: '/api/subscription-groups', method: 'POST', body }), {
+  const create = useApiMutation((body: { id?: string; name: string; description: string; channel: ChannelValue; optIn: boolean }) => api.post('/api/subscription-groups', { body }), {
     invalidates: INVALIDATES,
     onSuccess: (g) => {
       setCreated(`Created “${g.name}” (${g.id}).`);

@@ -6,7 +6,6 @@ import { signIn, useSession } from '../../api/session.js';
 import { Card } from '../../components/layout.js';
 import { fmtDateTime, fmtNumber, fmtRelative } from '../../components/format.js';
 import { QueryView } from '../../components/states.js';
-import type { KeysView, RotatedKeys } from '../../../contracts/workspace.js';
 import { FormError } from './forms.js';
 import { NewKey } from './NewKey.js';
 
@@ -19,7 +18,7 @@ const CONSEQUENCE: Record<Which, string> = {
 
 /** The keys: the write key's usage, and rotating either key (the new key is shown once). */
 export function KeysSection() {
-  const q = useApi<KeysView>('/api/workspace/keys');
+  const q = useApi('/api/workspace/keys');
   const { workspace } = useSession();
   const qc = useQueryClient();
   const [confirming, setConfirming] = useState<Which | null>(null);
@@ -34,7 +33,7 @@ export function KeysSection() {
     try {
       // Nothing may still be on its way with the old admin key: its 401 would sign this tab out.
       if (which === 'admin') await qc.cancelQueries();
-      const r = await api<RotatedKeys>('/api/workspace/keys/rotate', { method: 'POST', body: { [which]: true } });
+      const r = await api.post('/api/workspace/keys/rotate', { body: { [which]: true } });
       const key = which === 'write' ? r.writeKey : r.adminKey;
       if (!key) throw new Error('The server did not return a new key.');
       if (which === 'admin') signIn({ ...workspace, key });

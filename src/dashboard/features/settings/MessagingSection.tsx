@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError } from '../../api/client.js';
+import { api, ApiError } from '../../api/client.js';
 import { useApi, useApiMutation } from '../../api/hooks.js';
 import { Card } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
@@ -12,7 +12,7 @@ const UNITS = ['minutes', 'hours', 'days', 'weeks'] as const;
 
 /** Frequency caps, quiet hours and the email sender, edited as a form. */
 export function MessagingSection() {
-  const q = useApi<MessagingSettingsInput>('/api/messaging/settings');
+  const q = useApi('/api/messaging/settings');
   return (
     <Card title="Channels & messaging">
       <QueryView query={q}>{(s) => <MessagingForm settings={s} />}</QueryView>
@@ -26,7 +26,7 @@ function MessagingForm({ settings }: { settings: MessagingSettingsInput }) {
   const [saved, setSaved] = useState(false);
   useEffect(() => setD(toDraft(settings)), [settings]);
 
-  const save = useApiMutation<MessagingSettingsInput, MessagingSettingsInput>((body) => ({ path: '/api/messaging/settings', method: 'PUT', body }), {
+  const save = useApiMutation((body: MessagingSettingsInput) => api.put('/api/messaging/settings', { body }), {
     invalidates: ['/api/messaging/settings'],
     onSuccess: () => setSaved(true),
   });

@@ -22,7 +22,7 @@ const VARS: Record<string, string> = { email: 'SMTP_URL, EMAIL_FROM, SMTP_POOL_S
 
 /** The channels as this workspace sends them (GET /api/channels): a provider connected in Settings, else the server's (environment variables), else the outbox. */
 export function ProvidersNote() {
-  const q = useApi<Channels>('/api/channels', undefined, { staleTime: 60_000 });
+  const q = useApi('/api/channels', undefined, { staleTime: 60_000 });
   return (
     <Card title="Where messages go">
       <p className="muted set-help">

@@ -1,9 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError } from '../../api/client.js';
+import { api, ApiError } from '../../api/client.js';
 import { useApi, useApiMutation } from '../../api/hooks.js';
 import { Badge, Card } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
-import type { ProviderTestResult, ProvidersView, ProviderView } from '../../../contracts/providers.js';
+import type { ProviderInput, ProviderView } from '../../../contracts/providers.js';
 import { FieldNote, FormError } from './forms.js';
 import './providers.css';
 
@@ -65,7 +65,7 @@ const draftOf = (p: ProviderView): Record<string, string> => {
  * real message through the saved settings and shows what the provider answered.
  */
 export function ProvidersSection() {
-  const q = useApi<ProvidersView>('/api/providers');
+  const q = useApi('/api/providers');
   return (
     <Card title="Email and SMS providers">
       <p className="muted set-help">
@@ -97,9 +97,9 @@ function ProviderForm({ p }: { p: ProviderView }) {
   const [to, setTo] = useState('');
   useEffect(() => setD(draftOf(p)), [p]);
   const invalidates = ['/api/providers', '/api/channels'];
-  const save = useApiMutation<unknown, ProvidersView>((body) => ({ path: `/api/providers/${p.channel}`, method: 'PUT', body }), { invalidates, onSuccess: () => setSaved('Saved. New messages go out through this provider.') });
-  const remove = useApiMutation<void, ProvidersView>(() => ({ path: `/api/providers/${p.channel}`, method: 'DELETE' }), { invalidates, onSuccess: () => setSaved('Disconnected.') });
-  const test = useApiMutation<{ to: string }, ProviderTestResult>((body) => ({ path: `/api/providers/${p.channel}/test`, method: 'POST', body }));
+  const save = useApiMutation((body: ProviderInput) => api.put('/api/providers/:channel', { params: { channel: p.channel }, body }), { invalidates, onSuccess: () => setSaved('Saved. New messages go out through this provider.') });
+  const remove = useApiMutation(() => api.delete('/api/providers/:channel', { params: { channel: p.channel } }), { invalidates, onSuccess: () => setSaved('Disconnected.') });
+  const test = useApiMutation((body: { to: string }) => api.post('/api/providers/:channel/test', { params: { channel: p.channel }, body }));
 
   const set = (k: string, v: string) => {
     setSaved(null);
@@ -110,7 +110,8 @@ function ProviderForm({ p }: { p: ProviderView }) {
     e.preventDefault();
     setSaved(null);
     remove.reset();
-    save.mutate(form.body(d));
+    // What the person typed, unchecked here: the server names the field it refuses.
+    save.mutate(form.body(d) as ProviderInput);
   };
   const fieldError = (name: string) => (save.error instanceof ApiError && save.error.field === name ? save.error.message : undefined);
   const id = (name: string) => `prov-${p.channel}-${name}`;

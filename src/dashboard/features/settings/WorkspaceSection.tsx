@@ -1,3 +1,4 @@
+import { api } from '../../api/client.js';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useApiMutation } from '../../api/hooks.js';
 import { useWorkspace } from '../../api/workspace.js';
@@ -38,7 +39,7 @@ function WorkspaceForm({ ws }: { ws: WorkspaceView }) {
     setMargin(ws.grossMargin === null ? '' : String(Math.round(ws.grossMargin * 1000) / 10));
   }, [ws.name, ws.timezone, ws.currency, ws.grossMargin]);
 
-  const save = useApiMutation<WorkspacePatch, WorkspaceView>((body) => ({ path: '/api/workspace', method: 'PATCH', body }), {
+  const save = useApiMutation((body: WorkspacePatch) => api.patch('/api/workspace', { body }), {
     // Metrics are cut in the timezone and money shown in the currency: everything reads again.
     invalidates: ['/api/'],
     onSuccess: (r, body) => {

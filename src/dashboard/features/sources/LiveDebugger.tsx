@@ -1,5 +1,4 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { LiveBacklog } from '../../../contracts/live.js';
 import type { LiveEvent } from '../../../contracts/sources.js';
 import { api } from '../../api/client.js';
 import { useSession } from '../../api/session.js';
@@ -56,7 +55,7 @@ export function LiveDebugger() {
     setError(null);
     void (async () => {
       try {
-        const backlog = await api<LiveBacklog>('/api/sources/live/recent', { query: { limit: 200 } });
+        const backlog = await api.get('/api/sources/live/recent', { query: { limit: 200 } });
         if (cancelled) return;
         setInfo({ capacity: backlog.capacity });
         setRows(merge([], backlog.events));

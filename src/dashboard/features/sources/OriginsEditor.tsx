@@ -1,5 +1,6 @@
+import { api } from '../../api/client.js';
 import { useState } from 'react';
-import { SourcesUpdate, type SourcesView } from '../../../contracts/sources.js';
+import { SourcesUpdate } from '../../../contracts/sources.js';
 import { useApiMutation } from '../../api/hooks.js';
 import { Card } from '../../components/layout.js';
 
@@ -8,7 +9,7 @@ export function OriginsEditor({ origins }: { origins: string[] }) {
   const [list, setList] = useState(origins);
   const [draft, setDraft] = useState('');
   const [problem, setProblem] = useState('');
-  const save = useApiMutation<string[], SourcesView>((allowedOrigins) => ({ path: '/api/sources', method: 'PATCH', body: { allowedOrigins } }), { invalidates: ['/api/sources'] });
+  const save = useApiMutation((allowedOrigins: string[]) => api.patch('/api/sources', { body: { allowedOrigins } }), { invalidates: ['/api/sources'] });
 
   const add = () => {
     const o = draft.trim().replace(/\/+$/, '');

@@ -17,7 +17,7 @@ function useSources() {
     queryKey: [workspace?.id ?? 0, '/api/sources'],
     queryFn: async ({ signal }) => {
       try {
-        return await api<SourcesView>('/api/sources', { signal });
+        return await api.get('/api/sources', { signal });
       } catch (err) {
         if (err instanceof ApiError && err.status === 404) return null;
         throw err;

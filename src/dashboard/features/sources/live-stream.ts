@@ -1,4 +1,5 @@
 import type { LiveEvent } from '../../../contracts/sources.js';
+import { apiPath } from '../../api/client.js';
 import { activeKey, signOutOnUnauthorized } from '../../api/session.js';
 
 /** The stream's state, for the page to say in words. */
@@ -25,7 +26,7 @@ export function followLive(after: number, onEvents: (events: LiveEvent[]) => voi
     const headers: Record<string, string> = { accept: 'text/event-stream', 'last-event-id': String(lastId) };
     if (key) headers.authorization = `Bearer ${key}`;
     onState({ kind: 'connecting' });
-    const res = await fetch('/api/sources/live', { headers, signal: abort.signal });
+    const res = await fetch(apiPath('/api/sources/live'), { headers, signal: abort.signal });
     if (!res.ok || !res.body) {
       let message = `the server answered ${res.status}`;
       try {

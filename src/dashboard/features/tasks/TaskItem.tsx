@@ -1,3 +1,4 @@
+import { api } from '../../api/client.js';
 import { useState, type FormEvent } from 'react';
 import { useApiMutation } from '../../api/hooks.js';
 import { Badge } from '../../components/layout.js';
@@ -9,7 +10,7 @@ import type { Task, TaskStatus } from './types.js';
 export function TaskItem({ task: t, onResult }: { task: Task; onResult: (message: string, ok: boolean) => void }) {
   const [assigning, setAssigning] = useState(false);
   const [assignee, setAssignee] = useState(t.assignee ?? '');
-  const patch = useApiMutation<{ status?: TaskStatus; assignee?: string | null }, Task>((body) => ({ path: `/api/tasks/${t.id}`, method: 'PATCH', body }), {
+  const patch = useApiMutation((body: { status?: TaskStatus; assignee?: string | null }) => api.patch('/api/tasks/:id', { params: { id: t.id }, body }), {
     invalidates: ['/api/tasks'],
     onSuccess: (r, body) => {
       setAssigning(false);

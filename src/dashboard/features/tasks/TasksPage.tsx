@@ -5,7 +5,7 @@ import { QueryView } from '../../components/states.js';
 import { setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { TaskItem } from './TaskItem.js';
-import { FETCH_LIMIT, PAGE_SIZE, type Task, type TaskStatus } from './types.js';
+import { FETCH_LIMIT, PAGE_SIZE, type TaskStatus } from './types.js';
 import './tasks.css';
 
 const STATUSES: Array<{ key: TaskStatus; label: string }> = [
@@ -29,7 +29,7 @@ export default function TasksPage(_props: PageProps) {
   const offset = Math.max(0, Number(search.get('offset')) || 0);
   const [roleDraft, setRoleDraft] = useState(role);
   const [result, setResult] = useState<{ message: string; ok: boolean } | null>(null);
-  const q = useApi<{ tasks: Task[] }>('/api/tasks', { status, role: role || undefined, limit: FETCH_LIMIT }, { keepPrevious: true });
+  const q = useApi('/api/tasks', { query: { status, role: role || undefined, limit: FETCH_LIMIT } }, { keepPrevious: true });
 
   return (
     <>

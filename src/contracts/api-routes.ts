@@ -1,0 +1,264 @@
+import { z } from 'zod';
+import { AccountDetail, CustomerDetail, CustomerList, CustomerListQuery, EventList, EventListQuery } from './admin.js';
+import { DemoStatusView } from './demo.js';
+import { HealthView } from './health.js';
+import { ImportList, ImportPreview, ImportQuery, ImportView, RejectionPage, RejectionQuery } from './imports.js';
+import { Channel, CustomerJourneyRuns, type JourneyDefinition, JourneyAudience, JourneyInput, JourneyList, JourneyStatsView, JourneyView, PublishInput } from './journey.js';
+import { Distribution, DistributionQuery, Flows, FlowsQuery, JobView, type LifecycleModel, LifecycleModelSchema, ModelSaved, ModelView, PresetsView, StageHistory, StageStats } from './lifecycle.js';
+import { LiveBacklog, LiveQuery } from './live.js';
+import {
+  ChannelsView,
+  CustomerSubscriptions,
+  MessageStatus,
+  MessageView,
+  MessagingSettingsInput,
+  SubscriptionGroupInput,
+  SubscriptionGroupView,
+  TemplateInput,
+  TemplatePreview,
+  TemplatePreviewInput,
+  TemplateView,
+} from './messaging.js';
+import { Breakdown, CohortRetention, Funnel, Interval, MetricBreakdown, MetricCatalogue, MetricSeries } from './metrics.js';
+import { ChurnTrainInput, ChurnTrainStarted, CustomerPredictions, CustomerRecommendations, PredictionModelList } from './predictions.js';
+import { ProviderInput, ProvidersView, ProviderTestInput, ProviderTestResult } from './providers.js';
+import {
+  CohortList,
+  CohortQuery,
+  CustomerSegments,
+  RfmView,
+  SegmentInput,
+  SegmentList,
+  SegmentMembersQuery,
+  SegmentPreview,
+  SegmentPreviewInput,
+  SegmentSaved,
+  SegmentView,
+} from './segment-definition.js';
+import { SourcesUpdate, SourcesView } from './sources.js';
+import { SpendList, SpendQuery } from './spend.js';
+import { KeysView, RotatedKeys, RotateKeysInput, WorkspacePatch, WorkspacePatched, WorkspaceView } from './workspace.js';
+
+/**
+ * What a route answers when the answer is not JSON: a CSV file (downloaded with the admin
+ * key) or a stream of server-sent events. The typed JSON client refuses these routes.
+ */
+export type RawAnswer = 'csv' | 'event-stream';
+
+/** One admin API route: its query and JSON body (what the server validates), and its success answer. */
+export interface RouteSpec {
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** The body is a file sent as it is (a CSV upload), not JSON. */
+  upload?: true;
+  response: z.ZodType | RawAnswer;
+}
+
+// Schemas the routes declare inline (they are not in a contract module yet), copied here from
+// the route files named beside them; src/server/http/api-routes.http.test.ts checks that each
+// copy still matches the route's own.
+
+/** GET /api/templates (templates.routes.ts). */
+const TemplateList = z.object({ templates: z.array(TemplateView) });
+/** POST /api/templates: a template, with `id` to choose it (templates.routes.ts). */
+const TemplateCreate = TemplateInput.extend({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" and "_"')
+    .optional(),
+});
+/** GET /api/subscription-groups (messaging.routes.ts). */
+const SubscriptionGroupList = z.object({ groups: z.array(SubscriptionGroupView) });
+/** PUT /api/subscription-groups/:id: the name and description only (messaging.routes.ts). */
+const SubscriptionGroupRename = z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().max(2_000).default('') });
+/** GET /api/messages (messaging.routes.ts). */
+const MessageQuery = z.object({
+  status: MessageStatus.optional(),
+  channel: Channel.optional(),
+  journey: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce.number().int().positive().optional(),
+});
+const MessageList = z.object({ messages: z.array(MessageView) });
+/** GET /api/messages/:id: a message with its rendered bodies (messaging.routes.ts). */
+const MessageDetail = MessageView.extend({ html: z.string().nullable(), text: z.string().nullable() });
+/** A task as GET /api/tasks and PATCH /api/tasks/:id answer it (messaging.routes.ts TaskView). */
+const TaskStatus = z.enum(['open', 'done', 'cancelled']);
+const TaskView = z.object({
+  id: z.number().int(),
+  customerId: z.number().int(),
+  userId: z.string().nullable(),
+  journeyId: z.string().nullable(),
+  title: z.string(),
+  note: z.string().nullable(),
+  assigneeRole: z.string(),
+  assignee: z.string().nullable(),
+  status: TaskStatus,
+  dueAt: z.string(),
+  overdue: z.boolean(),
+  createdAt: z.string(),
+  doneAt: z.string().nullable(),
+});
+const TaskQuery = z.object({ status: TaskStatus.default('open'), role: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+const TaskPatch = z.strictObject({ status: TaskStatus.optional(), assignee: z.string().max(200).nullable().optional() });
+/** The range every metric query takes (metrics.routes.ts). */
+const Range = { from: z.string(), to: z.string() };
+/** GET /api/metrics/:name: any key beyond these is a metric parameter (metrics.routes.ts). */
+const MetricQuery = z.looseObject({ ...Range, interval: Interval.default('month'), segment: z.string().optional(), stage: z.string().optional(), channel: z.string().optional(), cohort: z.string().optional() });
+const BreakdownQuery = z.looseObject({ ...Range, by: Breakdown });
+const RetentionQuery = z.strictObject({
+  ...Range,
+  interval: Interval.default('month'),
+  cohortEvent: z.string().min(1).max(200).default('Signed Up'),
+  returnEvent: z.string().max(200).optional(),
+  measure: z.enum(['customers', 'revenue']).default('customers'),
+});
+const FunnelQuery = z.strictObject({ ...Range, steps: z.string().min(1), within: z.string().default('7d') });
+/** GET /api/lifecycle/stages/:key (lifecycle.routes.ts). */
+const StageStatsQuery = z.object({ scope: z.enum(['customer', 'account']).default('customer') });
+/** A 204 answer. */
+const NoContent = z.null();
+
+/**
+ * Every admin API route the dashboard calls, by method and path pattern (`:name` is a path
+ * parameter). The schemas are the ones the server validates with, so a changed contract
+ * changes the dashboard's types too. src/server/http/api-routes.http.test.ts checks that the
+ * server registers every route here and validates what the map says.
+ */
+export const API_ROUTES = {
+  'GET /api/workspace': { response: WorkspaceView },
+  'PATCH /api/workspace': { body: WorkspacePatch, response: WorkspacePatched },
+  'GET /api/workspace/keys': { response: KeysView },
+  'POST /api/workspace/keys/rotate': { body: RotateKeysInput, response: RotatedKeys },
+  'GET /api/demo/status': { response: DemoStatusView },
+
+  'GET /api/lifecycle/model': { response: ModelView },
+  'PUT /api/lifecycle/model': { body: LifecycleModelSchema, response: ModelSaved },
+  'GET /api/lifecycle/presets': { response: PresetsView },
+  'GET /api/lifecycle/distribution': { query: DistributionQuery, response: Distribution },
+  'GET /api/lifecycle/flows': { query: FlowsQuery, response: Flows },
+  'GET /api/lifecycle/stages/:key': { query: StageStatsQuery, response: StageStats },
+  'GET /api/jobs/:id': { response: JobView },
+
+  'GET /api/customers': { query: CustomerListQuery, response: CustomerList },
+  'GET /api/customers/:id': { response: CustomerDetail },
+  'GET /api/customers/:id/events': { query: EventListQuery, response: EventList },
+  'GET /api/customers/:id/stages': { response: StageHistory },
+  'GET /api/customers/:id/health': { response: HealthView },
+  'GET /api/customers/:id/predictions': { response: CustomerPredictions },
+  'GET /api/customers/:id/segments': { response: CustomerSegments },
+  'GET /api/customers/:id/messages': { response: MessageList },
+  'GET /api/customers/:id/journeys': { response: CustomerJourneyRuns },
+  'GET /api/customers/:id/recommendations': { response: CustomerRecommendations },
+  'GET /api/customers/:id/subscriptions': { response: CustomerSubscriptions },
+  'GET /api/accounts/:id': { response: AccountDetail },
+  'GET /api/accounts/:id/stages': { response: StageHistory },
+  'GET /api/accounts/:id/health': { response: HealthView },
+
+  'GET /api/segments': { response: SegmentList },
+  'POST /api/segments': { body: SegmentInput, response: SegmentSaved },
+  'POST /api/segments/preview': { body: SegmentPreviewInput, response: SegmentPreview },
+  'GET /api/segments/:id': { response: SegmentView },
+  'PUT /api/segments/:id': { body: SegmentInput, response: SegmentSaved },
+  'DELETE /api/segments/:id': { response: NoContent },
+  'GET /api/segments/:id/members.csv': { query: SegmentMembersQuery.pick({ at: true }), response: 'csv' },
+  'GET /api/rfm': { response: RfmView },
+  'POST /api/rfm/recompute': { response: z.object({ job: JobView }) },
+  'GET /api/cohorts': { query: CohortQuery, response: CohortList },
+
+  'GET /api/metrics': { response: MetricCatalogue },
+  'GET /api/metrics/:name': { query: MetricQuery, response: MetricSeries },
+  'GET /api/metrics/:name/breakdown': { query: BreakdownQuery, response: MetricBreakdown },
+  'GET /api/cohorts/retention': { query: RetentionQuery, response: CohortRetention },
+  'GET /api/funnels': { query: FunnelQuery, response: Funnel },
+  'GET /api/spend': { query: SpendQuery, response: SpendList },
+  'GET /api/predictions/models': { response: PredictionModelList },
+  'POST /api/predictions/churn/train': { body: ChurnTrainInput, response: ChurnTrainStarted },
+
+  'GET /api/journeys': { response: JourneyList },
+  'POST /api/journeys': { body: JourneyInput, response: JourneyView },
+  'GET /api/journeys/:id': { response: JourneyView },
+  'PUT /api/journeys/:id': { body: JourneyInput, response: JourneyView },
+  'POST /api/journeys/:id/publish': { body: PublishInput.nullable().optional(), response: JourneyView },
+  'POST /api/journeys/:id/pause': { response: JourneyView },
+  'GET /api/journeys/:id/audience': { response: JourneyAudience },
+  'GET /api/journeys/:id/stats': { response: JourneyStatsView },
+  'GET /api/templates': { response: TemplateList },
+  'POST /api/templates': { body: TemplateCreate, response: TemplateView },
+  'POST /api/templates/preview': { body: TemplatePreviewInput.extend({ template: TemplateInput }), response: TemplatePreview },
+  'GET /api/templates/:id': { response: TemplateView },
+  'PUT /api/templates/:id': { body: TemplateInput, response: TemplateView },
+  'POST /api/templates/:id/test-send': { body: z.strictObject({ customerId: z.string().min(1) }), response: z.object({ messageId: z.number().int() }) },
+  'GET /api/messages': { query: MessageQuery, response: MessageList },
+  'GET /api/messages/:id': { response: MessageDetail },
+  'GET /api/tasks': { query: TaskQuery, response: z.object({ tasks: z.array(TaskView) }) },
+  'PATCH /api/tasks/:id': { body: TaskPatch, response: TaskView },
+
+  'GET /api/channels': { response: ChannelsView },
+  'GET /api/providers': { response: ProvidersView },
+  'PUT /api/providers/:channel': { body: ProviderInput, response: ProvidersView },
+  'DELETE /api/providers/:channel': { response: ProvidersView },
+  'POST /api/providers/:channel/test': { body: ProviderTestInput, response: ProviderTestResult },
+  'GET /api/messaging/settings': { response: MessagingSettingsInput },
+  'PUT /api/messaging/settings': { body: MessagingSettingsInput, response: MessagingSettingsInput },
+  'GET /api/subscription-groups': { response: SubscriptionGroupList },
+  'POST /api/subscription-groups': { body: SubscriptionGroupInput, response: SubscriptionGroupView },
+  'PUT /api/subscription-groups/:id': { body: SubscriptionGroupRename, response: SubscriptionGroupView },
+  'DELETE /api/subscription-groups/:id': { response: NoContent },
+
+  'GET /api/sources': { response: SourcesView },
+  'PATCH /api/sources': { body: SourcesUpdate, response: SourcesView },
+  'GET /api/sources/live': { query: LiveQuery, response: 'event-stream' },
+  'GET /api/sources/live/recent': { query: LiveQuery, response: LiveBacklog },
+  'GET /api/imports': { response: ImportList },
+  'POST /api/imports': { query: ImportQuery, upload: true, response: ImportView },
+  'POST /api/imports/preview': { query: ImportQuery, upload: true, response: ImportPreview },
+  'GET /api/imports/:id': { response: ImportView },
+  'GET /api/imports/:id/rejections': { query: RejectionQuery, response: RejectionPage },
+  'GET /api/imports/:id/rejections.csv': { response: 'csv' },
+  'POST /api/imports/:id/cancel': { response: ImportView },
+} as const satisfies Record<string, RouteSpec>;
+
+export type ApiRoutes = typeof API_ROUTES;
+export type ApiRoute = keyof ApiRoutes;
+export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The path patterns of one method, e.g. ApiPath<'GET'> includes '/api/segments/:id'. */
+export type ApiPath<M extends ApiMethod> = ApiRoute extends infer K ? (K extends `${M} ${infer P}` ? P : never) : never;
+
+/** The names of a pattern's path parameters: ParamNames<'/api/segments/:id/members.csv'> is 'id'. */
+export type ParamNames<P extends string> = P extends `${string}:${infer N}/${infer Rest}` ? N | ParamNames<`/${Rest}`> : P extends `${string}:${infer N}` ? N : never;
+
+type Spec<M extends ApiMethod, P extends ApiPath<M>> = ApiRoutes[`${M} ${P}` & ApiRoute];
+
+/** A journey with its definition typed (the server validated it when it was saved). */
+type Journey = Omit<z.output<typeof JourneyView>, 'definition'> & { definition: JourneyDefinition };
+
+/**
+ * Answers whose schema types a part `unknown` (the lifecycle model, a journey's definition)
+ * although the server validated that part when it was saved: what the part is. The only
+ * place the dashboard trusts more than the response schema says.
+ */
+interface Narrowed {
+  'GET /api/lifecycle/model': { version: number; model: LifecycleModel };
+  'GET /api/lifecycle/presets': { presets: Array<{ name: z.output<typeof PresetsView>['presets'][number]['name']; model: LifecycleModel }> };
+  'GET /api/journeys': { journeys: Journey[] };
+  'POST /api/journeys': Journey;
+  'GET /api/journeys/:id': Journey;
+  'PUT /api/journeys/:id': Journey;
+  'POST /api/journeys/:id/publish': Journey;
+  'POST /api/journeys/:id/pause': Journey;
+}
+
+/** What the route answers on success (parsed JSON). */
+export type ApiResponse<M extends ApiMethod, P extends ApiPath<M>> = `${M} ${P}` extends keyof Narrowed
+  ? Narrowed[`${M} ${P}`]
+  : Spec<M, P> extends { response: infer R extends z.ZodType }
+    ? z.output<R>
+    : never;
+/** The query the route takes, as the caller writes it. */
+export type ApiQuery<M extends ApiMethod, P extends ApiPath<M>> = Spec<M, P> extends { query: infer Q extends z.ZodType } ? z.input<Q> : never;
+/** The JSON body the route takes, as the caller writes it. */
+export type ApiBody<M extends ApiMethod, P extends ApiPath<M>> = Spec<M, P> extends { body: infer B extends z.ZodType } ? z.input<B> : never;
