@@ -9,6 +9,7 @@ import { inboxSettings } from '../../workspaces/inbox-settings.repo.js';
 import { checkInboxIdentity } from '../../workspaces/inbox-verification.js';
 import { authenticateWrite, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { EV } from '../../../contracts/events.js';
 
 const Who = z.object({
   userId: z.string().min(1).max(512).optional(),
@@ -108,7 +109,7 @@ export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResol
         );
         if (!rows[0] || c === null) throw new HttpError('not_found', `no in-app message ${req.params.id} for this customer`);
         if (rows[0].first) {
-          const name = action === 'read' ? 'In-App Message Read' : 'In-App Message Dismissed';
+          const name = action === 'read' ? EV.inAppMessageRead : EV.inAppMessageDismissed;
           await writeMessageEvents(deps.db, [{ workspaceId: ws.id, customerId: c, messageId: req.params.id, name, properties: { messageId: req.params.id, journeyId: rows[0].journey_id }, type: 'track' }], now);
           deps.onCustomerEvents?.(ws.id, [c]);
         }
