@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Moment } from './time-window.js';
 import { ConditionSchema, leavesOf, type Condition } from './condition.js';
 import { JobView } from './lifecycle.js';
+import { EV } from './events.js';
 
 /**
  * Saved segments (audiences): a name and a condition in the one rule language, whose
@@ -117,7 +118,7 @@ export const RfmView = z.object({
 
 export const CohortQuery = z.object({
   by: z.enum(['first_event', 'channel', 'campaign']).default('first_event').describe('Group by the period of a first event, or by first-touch channel or campaign'),
-  event: z.string().min(1).max(512).default('Signed Up').describe('For by=first_event: the event whose first occurrence places a customer (e.g. Signed Up, Order Completed)'),
+  event: z.string().min(1).max(512).default(EV.signedUp).describe('For by=first_event: the event whose first occurrence places a customer (e.g. Signed Up, Order Completed)'),
   period: z.enum(['week', 'month']).default('month').describe('For by=first_event: weeks start on Monday, UTC'),
 });
 

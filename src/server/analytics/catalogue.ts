@@ -1,4 +1,5 @@
 import type { MetricInfo, MetricParameter } from '../../contracts/metrics.js';
+import { EV } from '../../contracts/events.js';
 
 /**
  * The metric catalogue: every KPI's name, unit, leading/lagging tag and written definition.
@@ -174,7 +175,7 @@ export const METRICS = [
     tag: 'leading',
     group: 'value',
     definition: 'Marketing spend in the period ÷ sign-ups or leads in the period: customers whose first `event` (default `Signed Up`; `Lead Created` for leads) falls in it. Null when there were none.',
-    parameters: [p('event', 'event', 'The acquisition event', 'Signed Up')],
+    parameters: [p('event', 'event', 'The acquisition event', EV.signedUp)],
   },
   {
     name: 'conversion_rate',
@@ -193,7 +194,7 @@ export const METRICS = [
     tag: 'leading',
     group: 'conversion',
     definition: 'Of the customers whose first `signupEvent` (default `Signed Up`) falls in the period, the percentage who performed the activation `event` within `within` days of signing up. Null when nobody signed up.',
-    parameters: [p('event', 'event', 'The activation event', 'Order Completed'), p('signupEvent', 'event', 'The sign-up event', 'Signed Up'), WITHIN_DAYS(7, 'activation')],
+    parameters: [p('event', 'event', 'The activation event', EV.orderCompleted), p('signupEvent', 'event', 'The sign-up event', EV.signedUp), WITHIN_DAYS(7, 'activation')],
   },
   {
     name: 'time_to_convert',
@@ -293,7 +294,7 @@ export const METRICS = [
     tag: 'leading',
     group: 'engagement',
     definition: 'Customers who performed `event` (default `Referral Sent`) in the period ÷ active customers in the period (see `active_customers`), as a percentage. Null when nobody was active.',
-    parameters: [p('event', 'event', 'The referral event', 'Referral Sent')],
+    parameters: [p('event', 'event', 'The referral event', EV.referralSent)],
   },
   {
     name: 'feature_adoption',
@@ -302,7 +303,7 @@ export const METRICS = [
     tag: 'leading',
     group: 'engagement',
     definition: 'Active customers in the period who performed `event` (default `Feature Used`; with `feature` set, only events whose `feature` property equals it) in the period ÷ active customers, as a percentage. Null when nobody was active.',
-    parameters: [p('event', 'event', 'The event that means the feature was used', 'Feature Used'), p('feature', 'string', 'Only events whose `feature` property is this', null)],
+    parameters: [p('event', 'event', 'The event that means the feature was used', EV.featureUsed), p('feature', 'string', 'Only events whose `feature` property is this', null)],
   },
 ] as const satisfies readonly MetricInfo[];
 

@@ -1,5 +1,6 @@
 import { ORDER_EVENT, SIGNUP_EVENT } from './facts.js';
 import { bucketOf, fromBuckets, inSlice, n, numProp, rangeOf, ratio, Sql, type Computed, type MetricContext } from './query.js';
+import { EV } from '../../contracts/events.js';
 
 /**
  * Engagement, satisfaction and conversion KPIs: activity and sessions from analytics_days,
@@ -85,13 +86,13 @@ async function shareOfActive(c: MetricContext, event: string, feature: string | 
   return { series: d.series.map((v, i) => ratio(v, a.series[i], 100)), total: ratio(d.total, a.total, 100) };
 }
 
-export const referralRate = (c: MetricContext) => shareOfActive(c, String(c.params.event ?? 'Referral Sent'), null);
-export const featureAdoption = (c: MetricContext) => shareOfActive(c, String(c.params.event ?? 'Feature Used'), c.params.feature === undefined || c.params.feature === '' ? null : String(c.params.feature));
+export const referralRate = (c: MetricContext) => shareOfActive(c, String(c.params.event ?? EV.referralSent), null);
+export const featureAdoption = (c: MetricContext) => shareOfActive(c, String(c.params.event ?? EV.featureUsed), c.params.feature === undefined || c.params.feature === '' ? null : String(c.params.feature));
 
 /** Unique `event`s (once per email) ÷ `Email Delivered`, per period. */
 async function emailRate(c: MetricContext, event: string): Promise<Computed> {
   const [delivered, unique] = await Promise.all([
-    overEvents(c, 'Email Delivered', () => ({ select: 'count(*) AS k' })),
+    overEvents(c, EV.emailDelivered, () => ({ select: 'count(*) AS k' })),
     overEvents(c, event, () => ({ select: `count(DISTINCT coalesce(e.properties->>'messageId', '#' || e.id)) AS k`, properties: true })),
   ]);
   const d = fromBuckets(c, delivered, (r) => n(r?.k));
@@ -99,13 +100,13 @@ async function emailRate(c: MetricContext, event: string): Promise<Computed> {
   return { series: u.series.map((v, i) => ratio(v, d.series[i], 100)), total: ratio(u.total, d.total, 100) };
 }
 
-export const emailOpenRate = (c: MetricContext) => emailRate(c, 'Email Opened');
-export const emailClickRate = (c: MetricContext) => emailRate(c, 'Email Link Clicked');
+export const emailOpenRate = (c: MetricContext) => emailRate(c, EV.emailOpened);
+export const emailClickRate = (c: MetricContext) => emailRate(c, EV.emailLinkClicked);
 
 /** Survey responses of one type with a score in [min, max]. */
 async function surveys(c: MetricContext, type: string, min: number, max: number, select: string, value: (r: Row | undefined) => number | null): Promise<Computed> {
   const score = numProp('e', 'score');
-  const rows = await overEvents(c, 'Survey Responded', (q) => ({
+  const rows = await overEvents(c, EV.surveyResponded, (q) => ({
     select,
     properties: true,
     where: `e.properties->>'type' = ${q.p(type)} AND ${score} BETWEEN ${q.p(min)} AND ${q.p(max)}`,
@@ -121,9 +122,9 @@ export const csat = (c: MetricContext) => surveys(c, 'csat', 1, 5, `count(*) AS 
 export const ces = (c: MetricContext) => surveys(c, 'ces', -1e9, 1e9, `count(*) AS k, avg(${numProp('e', 'score')}) AS mean`, (r) => (n(r?.k) === 0 ? null : n(r?.mean)));
 
 export async function leadResponseTime(c: MetricContext): Promise<Computed> {
-  const rows = await overEvents(c, 'Lead Created', (q) => ({
+  const rows = await overEvents(c, EV.leadCreated, (q) => ({
     select: `percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM lc.at - e.timestamp) / 60) FILTER (WHERE lc.at IS NOT NULL) AS median`,
-    from: `LEFT JOIN LATERAL (SELECT min(x.timestamp) AS at FROM events x WHERE x.workspace_id = ${q.p(c.workspaceId)} AND x.event = 'Lead Contacted' AND x.customer_id = e.customer_id AND x.timestamp >= e.timestamp) lc ON true`,
+    from: `LEFT JOIN LATERAL (SELECT min(x.timestamp) AS at FROM events x WHERE x.workspace_id = ${q.p(c.workspaceId)} AND x.event = '${EV.leadContacted}' AND x.customer_id = e.customer_id AND x.timestamp >= e.timestamp) lc ON true`,
   }));
   return fromBuckets(c, rows, (r) => (r?.median === null || r?.median === undefined ? null : n(r.median)));
 }
@@ -175,7 +176,7 @@ export async function cartAbandonmentRate(c: MetricContext): Promise<Computed> {
   const { rows } = await c.db.query<Row>(
     `WITH k AS MATERIALIZED (
        SELECT ${bucketOf(q, c, 'e.timestamp')} AS b, e.customer_id, e.timestamp FROM events e
-        WHERE e.workspace_id = ${q.p(c.workspaceId)} AND e.event = 'Checkout Started' AND e.timestamp >= ${q.p(r.startAt)} AND e.timestamp < ${q.p(r.endAt)}${inSlice(q, c, 'e.customer_id')}
+        WHERE e.workspace_id = ${q.p(c.workspaceId)} AND e.event = '${EV.checkoutStarted}' AND e.timestamp >= ${q.p(r.startAt)} AND e.timestamp < ${q.p(r.endAt)}${inSlice(q, c, 'e.customer_id')}
      ),
      bought AS (
        SELECT k.b FROM k WHERE EXISTS (SELECT 1 FROM analytics_orders o WHERE o.customer_id = k.customer_id AND o.kind = 'order' AND o.at >= k.timestamp AND o.at <= k.timestamp + ${q.p(Number(c.params.within ?? 24))} * interval '1 hour')

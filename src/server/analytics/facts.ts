@@ -5,6 +5,7 @@ import { Poller } from '../jobs/poller.js';
 import type { Logger } from '../log.js';
 
 import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow } from '../jobs/event-cursor.js';
+import { EV } from '../../contracts/events.js';
 
 /**
  * Keeps the KPI facts (analytics_orders, analytics_days and analytics_months, analytics_customers) in step with
@@ -24,7 +25,7 @@ import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow
 
 const CURSOR = 1;
 export { ORDER_EVENT, REFUND_EVENT };
-export const SIGNUP_EVENT = 'Signed Up';
+export const SIGNUP_EVENT = EV.signedUp;
 
 /** How a definition is recorded in analytics_timezones.activity. */
 const activityKey = (s: ActivitySettings): string => `opens=${s.opens},clicks=${s.clicks}`;

@@ -1,4 +1,5 @@
 import { numProp } from './query.js';
+import { EV } from '../../contracts/events.js';
 
 /**
  * One order value for every consumer (KPIs, RFM, CLV, churn features): what an order or a
@@ -12,8 +13,8 @@ import { numProp } from './query.js';
  * Amounts are in the workspace's currency (workspaces.currency); an event's own `currency`
  * is not converted.
  */
-export const ORDER_EVENT = 'Order Completed';
-export const REFUND_EVENT = 'Order Refunded';
+export const ORDER_EVENT = EV.orderCompleted;
+export const REFUND_EVENT = EV.orderRefunded;
 export const ORDER_VALUE_PROPERTIES = ['revenue', 'total'] as const;
 export const REFUND_VALUE_PROPERTIES = ['revenue', 'total', 'amount'] as const;
 

@@ -1,4 +1,5 @@
 import { bucketOf, fromBuckets, inSlice, momentsOf, n, numProp, rangeOf, ratio, Sql, type Computed, type MetricContext } from './query.js';
+import { EV } from '../../contracts/events.js';
 
 /**
  * Retention KPIs: churn and retention from the lifecycle history (stage_transitions),
@@ -141,10 +142,10 @@ async function subscriptions(c: MetricContext): Promise<SubscriptionWindow> {
   const { rows } = await c.db.query<{ kind: string; i: number; count: string; start: string | null; end_mrr: string | null; lost: string | null; grew: string }>(
     `WITH ev AS (
        SELECT e.customer_id AS c, coalesce(e.properties->>'subscription_id', '') AS k, e.timestamp AS at, e.id,
-              CASE WHEN e.event = 'Subscription Cancelled' THEN 0 ELSE coalesce(${numProp('e', 'mrr')}, 0) END AS mrr
+              CASE WHEN e.event = '${EV.subscriptionCancelled}' THEN 0 ELSE coalesce(${numProp('e', 'mrr')}, 0) END AS mrr
          FROM events e
-        WHERE e.workspace_id = ${q.p(c.workspaceId)} AND e.event IN ('Subscription Started', 'Subscription Updated', 'Subscription Cancelled')
-          AND NOT (e.event = 'Subscription Updated' AND ${numProp('e', 'mrr')} IS NULL)
+        WHERE e.workspace_id = ${q.p(c.workspaceId)} AND e.event IN ('${EV.subscriptionStarted}', '${EV.subscriptionUpdated}', '${EV.subscriptionCancelled}')
+          AND NOT (e.event = '${EV.subscriptionUpdated}' AND ${numProp('e', 'mrr')} IS NULL)
           AND e.timestamp < ${q.p(moments[moments.length - 1])}${inSlice(q, c, 'e.customer_id')}
      ),
      iv AS (SELECT c, k, at, mrr, lead(at) OVER (PARTITION BY c, k ORDER BY at, id) AS nxt FROM ev),

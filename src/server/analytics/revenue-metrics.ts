@@ -1,4 +1,5 @@
 import { NET_VALUE, bucketOf, fromBuckets, inSlice, momentsOf, n, rangeOf, ratio, Sql, type Computed, type MetricContext } from './query.js';
+import { EV } from '../../contracts/events.js';
 
 /**
  * Revenue and value KPIs over analytics_orders and analytics_customers (see the catalogue
@@ -163,7 +164,7 @@ export async function clvCacRatio(c: MetricContext): Promise<Computed> {
 export async function cpa(c: MetricContext): Promise<Computed> {
   const q = new Sql();
   const r = rangeOf(c);
-  const event = String(c.params.event ?? 'Signed Up');
+  const event = String(c.params.event ?? EV.signedUp);
   const [spend, { rows }] = await Promise.all([
     spendBuckets(c),
     c.db.query<{ b: number | null; k: string }>(

@@ -6,12 +6,15 @@ import type { SendResult } from './send-result.js';
 import type { SettingsCache } from './settings.repo.js';
 import { renderTemplate } from './templates.js';
 import { addOpenPixel, rewriteLinks } from './tracking-html.js';
+import { EV, type TenureEventName, type TenureEventProps } from '../../contracts/events.js';
+import { timelineIdSql, type TimelineKey } from '../timeline/timeline-id.js';
+import { derivedWorkOfInserted, timelineInsertSql, writeTimeline, type TimelineEvent } from '../timeline/timeline-writer.js';
 
 /** The events delivery writes back on the customer's timeline. */
-export const EMAIL_DELIVERED = 'Email Delivered';
-export const EMAIL_BOUNCED = 'Email Bounced';
-export const SMS_DELIVERED = 'SMS Delivered';
-export const MESSAGE_FAILED = 'Message Failed';
+export const EMAIL_DELIVERED = EV.emailDelivered;
+export const EMAIL_BOUNCED = EV.emailBounced;
+export const SMS_DELIVERED = EV.smsDelivered;
+export const MESSAGE_FAILED = EV.messageFailed;
 
 /** Where messages go. A channel without a provider (null) goes to the outbox: rendered and stored, viewable, not sent. */
 export interface Senders {
@@ -238,12 +241,18 @@ async function record(db: Queryable, sending: Sending[], outcomes: Outcome[], no
        ON CONFLICT DO NOTHING
      ),
      ins AS (
-       INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
-       SELECT u.workspace_id, u.customer_id, 'tenure:message:' || u.id || ':' || x.ev, 'tenure', x.ev, cu.user_id, $13::timestamptz, $13::timestamptz, x.props, '{"library":{"name":"tenure"}}'::jsonb
-         FROM upd u JOIN x ON x.id = u.id JOIN customers cu ON cu.id = u.customer_id
-        WHERE x.ev IS NOT NULL
-       ON CONFLICT (workspace_id, message_id) DO NOTHING
-       RETURNING workspace_id, customer_id, event
+       ${timelineInsertSql({
+         workspaceId: 'u.workspace_id',
+         customerId: 'u.customer_id',
+         messageId: timelineIdSql('message', { message: 'u.id', what: 'x.ev' }),
+         event: 'x.ev',
+         userId: 'cu.user_id',
+         at: '$13::timestamptz',
+         properties: 'x.props',
+         from: 'upd u JOIN x ON x.id = u.id JOIN customers cu ON cu.id = u.customer_id',
+         where: 'x.ev IS NOT NULL',
+         returning: 'workspace_id, customer_id, event',
+       })}
      )
      ${derivedWorkOfInserted(['segment'])}`,
     [
@@ -266,47 +275,30 @@ async function record(db: Queryable, sending: Sending[], outcomes: Outcome[], no
   );
 }
 
-/**
- * SQL (a CTE body) recording stage and segment work for the customers of the events a CTE
- * named `ins` inserted (columns workspace_id, customer_id, event): one row per workspace and
- * kind; segment work names the events that arrived (see jobs/derived-work.repo.ts).
- */
-export function derivedWorkOfInserted(kinds: ReadonlyArray<'stage' | 'segment'>): string {
-  return `INSERT INTO derived_work (workspace_id, kind, scope, subject_ids, changes)
-       SELECT ins.workspace_id, k.kind, 'customer', array_agg(DISTINCT ins.customer_id ORDER BY ins.customer_id),
-              CASE WHEN k.kind = 'segment' THEN jsonb_build_array(jsonb_build_array(to_jsonb(array_agg(DISTINCT ins.event ORDER BY ins.event)), to_jsonb(array_agg(DISTINCT ins.customer_id ORDER BY ins.customer_id)))) END
-         FROM ins CROSS JOIN (VALUES ${kinds.map((k) => `('${k}')`).join(', ')}) AS k(kind) GROUP BY ins.workspace_id, k.kind`;
-}
+/** A message event: the message it is about, and its key unless one per message and event name. */
+export type MessageEvent = {
+  [E in TenureEventName]: { workspaceId: number; customerId: number; messageId: number; name: E; properties: TenureEventProps[E]; type: 'tenure' | 'track'; key?: TimelineKey };
+}[TenureEventName];
 
-/** Message events on customers' timelines, once each (keyed by message and event name). */
-export async function writeMessageEvents(
-  tx: Queryable,
-  events: Array<{ workspaceId: number; customerId: number; messageId: number; name: string; properties: Record<string, unknown>; type: 'tenure' | 'track'; key?: string }>,
-  now: Date,
-): Promise<number> {
-  if (events.length === 0) return 0;
-  // The customers' stages and segments are looked at again: recorded in this statement (durable derived work).
-  const { rows } = await tx.query<{ n: number }>(
-    `WITH ins AS (
-       INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
-       SELECT x.ws, x.c, x.mid, x.type, x.ev, cu.user_id, $7::timestamptz, $7::timestamptz, x.p, '{"library":{"name":"tenure"}}'::jsonb
-         FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::text[]) AS x(ws, c, mid, ev, p, type) JOIN customers cu ON cu.id = x.c
-       ON CONFLICT (workspace_id, message_id) DO NOTHING
-       RETURNING workspace_id, customer_id, event
-     ),
-     work AS (${derivedWorkOfInserted(['stage', 'segment'])})
-     SELECT count(*)::int AS n FROM ins`,
-    [
-      events.map((e) => e.workspaceId),
-      events.map((e) => e.customerId),
-      events.map((e) => e.key ?? `tenure:message:${e.messageId}:${e.name}`),
-      events.map((e) => e.name),
-      events.map((e) => JSON.stringify(e.properties)),
-      events.map((e) => e.type),
-      now.toISOString(),
-    ],
+/**
+ * Message events on customers' timelines, once each (keyed by message and event name
+ * unless a key is given). The customers' stages and segments are looked at again: recorded
+ * in the same statement (durable derived work).
+ */
+export async function writeMessageEvents(tx: Queryable, events: MessageEvent[], now: Date): Promise<number> {
+  const rows = events.map(
+    (e) =>
+      ({
+        workspaceId: e.workspaceId,
+        customerId: e.customerId,
+        event: e.name,
+        properties: e.properties,
+        at: now,
+        type: e.type,
+        key: e.key ?? { kind: 'message', message: e.messageId, what: e.name },
+      }) as TimelineEvent,
   );
-  return rows[0]!.n;
+  return writeTimeline(tx, rows, { derivedWork: ['stage', 'segment'] });
 }
 
 export { allGroupsKey };

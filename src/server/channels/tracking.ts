@@ -1,15 +1,16 @@
 import type { Channel } from '../../contracts/journey.js';
 import type { Queryable } from '../db/client.js';
-import { writeMessageEvents } from './dispatcher.js';
+import { writeMessageEvents, type MessageEvent } from './dispatcher.js';
 import { makeToken, peekToken, verifyToken, type LinkClaims, type LinkPurpose } from './link-tokens.js';
 import { allGroupsKey } from './policy.js';
 import { findLinkSecret } from './settings.repo.js';
+import { EV } from '../../contracts/events.js';
 
 /** Events a customer's reaction to a message writes on their timeline (Segment's email event names). */
-export const EMAIL_OPENED = 'Email Opened';
-export const EMAIL_LINK_CLICKED = 'Email Link Clicked';
-export const EMAIL_MARKED_AS_SPAM = 'Email Marked as Spam';
-export const UNSUBSCRIBED = 'Unsubscribed';
+export const EMAIL_OPENED = EV.emailOpened;
+export const EMAIL_LINK_CLICKED = EV.emailLinkClicked;
+export const EMAIL_MARKED_AS_SPAM = EV.emailMarkedAsSpam;
+export const UNSUBSCRIBED = EV.unsubscribed;
 
 /** The message a link is about, once its token is verified. */
 export interface LinkedMessage {
@@ -62,7 +63,7 @@ export async function recordClick(db: Queryable, l: LinkedMessage, url: string, 
   await db.query(`UPDATE messages SET clicked_at = coalesce(clicked_at, $3), opened_at = coalesce(opened_at, $3) WHERE workspace_id = $1 AND id = $2`, [l.claims.w, l.claims.m, now.toISOString()]);
   await writeMessageEvents(
     db,
-    [{ workspaceId: l.claims.w, customerId: l.claims.c, messageId: l.claims.m, name: EMAIL_LINK_CLICKED, properties: props(l, { url }), type: 'track', key: `tenure:message:${l.claims.m}:click:${url.slice(0, 300)}` }],
+    [{ workspaceId: l.claims.w, customerId: l.claims.c, messageId: l.claims.m, name: EMAIL_LINK_CLICKED, properties: props(l, { url }), type: 'track', key: { kind: 'message', message: l.claims.m, what: `click:${url.slice(0, 300)}` } }],
     now,
   );
 }
@@ -85,14 +86,14 @@ export async function setConsent(db: Queryable, workspaceId: number, customerId:
   }
   const events = changes
     .filter((c) => changed.includes(c.groupId))
-    .map((c) => ({
+    .map((c): MessageEvent => ({
       workspaceId,
       customerId,
       messageId: messageId ?? 0,
-      name: c.subscribed ? 'Subscribed' : UNSUBSCRIBED,
+      name: c.subscribed ? EV.subscribed : UNSUBSCRIBED,
       properties: { groupId: c.groupId.startsWith('$all:') ? null : c.groupId, channel: c.groupId.startsWith('$all:') ? c.groupId.slice(5) : undefined, all: c.groupId.startsWith('$all:'), source, messageId },
-      type: 'track' as const,
-      key: `tenure:consent:${customerId}:${c.groupId}:${now.getTime()}:${c.subscribed ? 'sub' : 'unsub'}`,
+      type: 'track',
+      key: { kind: 'consent', customer: customerId, group: c.groupId, ms: now.getTime(), change: c.subscribed ? 'sub' : 'unsub' },
     }));
   await writeMessageEvents(db, events, now);
   return changed;
@@ -131,6 +132,6 @@ export async function recordBounce(db: Queryable, workspaceId: number, messageId
   const m = rows[0];
   if (!m) return false;
   if (hard && m.to_address) await db.query(`INSERT INTO suppressions (workspace_id, channel, address, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [workspaceId, m.channel, m.to_address, `hard bounce of message ${messageId}: ${reason}`]);
-  await writeMessageEvents(db, [{ workspaceId, customerId: m.customer_id, messageId, name: 'Email Bounced', properties: { messageId, hard, reason }, type: 'tenure' }], now);
+  await writeMessageEvents(db, [{ workspaceId, customerId: m.customer_id, messageId, name: EV.emailBounced, properties: { messageId, hard, reason }, type: 'tenure' }], now);
   return true;
 }

@@ -19,6 +19,7 @@ import { trainChurn } from '../predict/churn/churn-train.js';
 import { computeHealth } from '../predict/health/health-compute.js';
 import { seedExampleJourneys } from './example-journeys.js';
 import type { DemoProgress } from './demo-status.js';
+import { EV } from '../../contracts/events.js';
 
 export interface DemoOptions {
   /** Known (signed-up) customers; anonymous-only visitors come on top (15%). Default 10,000. */
@@ -160,7 +161,7 @@ async function simulateAll(p: ReturnType<typeof plan>, writer: DemoWriter, seed:
     await afterEach(i);
   }
   for (const [k, r] of p.env.referralCompletions.entries()) {
-    await writer.addLate(r.referrerIndex, `demo-${seed}-ref-${k}`, `cus_${String(r.referrerIndex).padStart(6, '0')}`, 'Referral Completed', r.ts, { referred_user_id: r.referredUserId });
+    await writer.addLate(r.referrerIndex, `demo-${seed}-ref-${k}`, `cus_${String(r.referrerIndex).padStart(6, '0')}`, EV.referralCompleted, r.ts, { referred_user_id: r.referredUserId });
   }
   await writer.finish();
   return acquired;

@@ -5,6 +5,7 @@ import { compileTemplate } from '../channels/templates.js';
 import { saveTemplate } from '../channels/templates.repo.js';
 import { getJourney, insertJourney, liveJourney, publishJourney } from '../journeys/journeys.repo.js';
 import { enterOnPublish } from '../journeys/time-triggers.js';
+import { EV } from '../../contracts/events.js';
 
 const email = (title: string, paragraphs: string[], cta?: { label: string; href: string }) =>
   `<mjml>
@@ -47,8 +48,8 @@ export const EXAMPLE_JOURNEYS: Array<{ id: string; name: string; description: st
     name: 'Welcome and onboarding',
     description: 'Welcome on sign-up, brewing tips two days later, then on the next weekday morning (their time) a first-order offer. Ordering ends it.',
     definition: {
-      trigger: { event: { name: 'Signed Up' } },
-      goal: { event: { name: 'Order Completed' } },
+      trigger: { event: { name: EV.signedUp } },
+      goal: { event: { name: EV.orderCompleted } },
       start: 'welcome',
       steps: [
         { id: 'welcome', type: 'send', channel: 'email', template: 'welcome', group: 'product-tips', transactional: false, next: 'wait-2d' },
@@ -65,13 +66,13 @@ export const EXAMPLE_JOURNEYS: Array<{ id: string; name: string; description: st
     name: 'Trial conversion nudge',
     description: 'Five days into a trial: an email; if no subscription within two days, an SMS.',
     definition: {
-      trigger: { event: { name: 'Trial Started' } },
-      goal: { event: { name: 'Subscription Started' } },
+      trigger: { event: { name: EV.trialStarted } },
+      goal: { event: { name: EV.subscriptionStarted } },
       start: 'wait',
       steps: [
         { id: 'wait', type: 'wait', duration: days(5), next: 'email' },
         { id: 'email', type: 'send', channel: 'email', template: 'trial-nudge', group: 'offers', next: 'watch' },
-        { id: 'watch', type: 'waitFor', event: { name: 'Subscription Started' }, timeout: days(2), next: 'done', timeoutNext: 'sms' },
+        { id: 'watch', type: 'waitFor', event: { name: EV.subscriptionStarted }, timeout: days(2), next: 'done', timeoutNext: 'sms' },
         { id: 'sms', type: 'send', channel: 'sms', template: 'trial-sms', group: 'sms-offers', next: 'done' },
         { id: 'done', type: 'exit' },
       ],
@@ -82,11 +83,11 @@ export const EXAMPLE_JOURNEYS: Array<{ id: string; name: string; description: st
     name: 'Abandoned checkout',
     description: 'Checkout started and no order within an hour: a reminder.',
     definition: {
-      trigger: { event: { name: 'Checkout Started' } },
+      trigger: { event: { name: EV.checkoutStarted } },
       entry: { reentry: { afterDays: 7 } },
       start: 'watch',
       steps: [
-        { id: 'watch', type: 'waitFor', event: { name: 'Order Completed' }, timeout: hours(1), next: 'done', timeoutNext: 'remind' },
+        { id: 'watch', type: 'waitFor', event: { name: EV.orderCompleted }, timeout: hours(1), next: 'done', timeoutNext: 'remind' },
         { id: 'remind', type: 'send', channel: 'email', template: 'cart-reminder', group: 'offers', next: 'done' },
         { id: 'done', type: 'exit' },
       ],
@@ -97,7 +98,7 @@ export const EXAMPLE_JOURNEYS: Array<{ id: string; name: string; description: st
     name: 'Post-purchase review request',
     description: 'A week after an order, ask for a review (at most once a month).',
     definition: {
-      trigger: { event: { name: 'Order Completed' } },
+      trigger: { event: { name: EV.orderCompleted } },
       entry: { reentry: { afterDays: 30 } },
       start: 'wait',
       steps: [
@@ -115,11 +116,11 @@ export const EXAMPLE_JOURNEYS: Array<{ id: string; name: string; description: st
     description: 'Customers turning at-risk: high-value ones go to customer success (a task); the rest get one of two offers, with a 10% holdout to measure the lift.',
     definition: {
       trigger: { stageEntered: { stage: 'at_risk' } },
-      goal: { event: { name: 'Order Completed' }, holdoutWindow: days(30) },
+      goal: { event: { name: EV.orderCompleted }, holdoutWindow: days(30) },
       entry: { reentry: { afterDays: 60 } },
       start: 'value',
       steps: [
-        { id: 'value', type: 'branch', branches: [{ condition: { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 300 } }, next: 'call' }], otherwise: 'test' },
+        { id: 'value', type: 'branch', branches: [{ condition: { aggregate: { event: EV.orderCompleted, property: 'revenue', fn: 'sum', op: 'gte', value: 300 } }, next: 'call' }], otherwise: 'test' },
         { id: 'call', type: 'task', title: 'Call a high-value customer who is slipping away', assigneeRole: 'customer-success', due: days(2), note: 'Spent 300+ with us and has gone quiet. Ask what changed; offer a tasting box.', next: 'done' },
         { id: 'test', type: 'split', variants: [ { key: 'discount', weight: 45, next: 'offer-a' }, { key: 'new-roasts', weight: 45, next: 'offer-b' } ], holdout: { weight: 10 } },
         { id: 'offer-a', type: 'send', channel: 'email', template: 'winback-a', group: 'offers', next: 'done' },

@@ -1,5 +1,6 @@
 import { CHANNELS, COUNTRIES, FEATURES, FIRST_NAMES, INDUSTRIES, LAST_NAMES, PLANS, PRODUCTS, SITE, USER_AGENTS, type ChannelSpec } from './catalog.js';
 import { Rng } from '../lib/rng.js';
+import { EV } from '../../contracts/events.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -66,11 +67,11 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
   /** Look at 1 to `most` products from `ts` on; sometimes put one in the cart and start a checkout that is left. */
   const browse = (ts: number, anonymous: boolean, most: number, abandon: number) => {
     const views = shop.int(1, most);
-    for (let i = 0; i < views; i++) push({ type: 'track', event: 'Product Viewed', ts: ts + i * 45_000, anonymous, properties: productProps(shop.pick(PRODUCTS)), context: web() });
+    for (let i = 0; i < views; i++) push({ type: 'track', event: EV.productViewed, ts: ts + i * 45_000, anonymous, properties: productProps(shop.pick(PRODUCTS)), context: web() });
     if (!anonymous && shop.chance(abandon)) {
       const p = shop.pick(PRODUCTS);
-      push({ type: 'track', event: 'Product Added', ts: ts + views * 45_000, properties: { ...productProps(p), quantity: 1 }, context: web() });
-      push({ type: 'track', event: 'Checkout Started', ts: ts + views * 45_000 + 30_000, properties: { value: p.price, currency: 'USD' }, context: web() });
+      push({ type: 'track', event: EV.productAdded, ts: ts + views * 45_000, properties: { ...productProps(p), quantity: 1 }, context: web() });
+      push({ type: 'track', event: EV.checkoutStarted, ts: ts + views * 45_000 + 30_000, properties: { value: p.price, currency: 'USD' }, context: web() });
     }
   };
 
@@ -103,10 +104,10 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
   };
 
   if (company !== null) {
-    push({ type: 'track', event: 'Lead Created', ts: acquiredAt - rng.exp(2 * DAY) - HOUR, properties: { source: channel.key, company: `Company ${company}` } });
-    push({ type: 'track', event: 'Lead Contacted', ts: acquiredAt - rng.exp(DAY / 2), properties: { by: 'sdr', medium: rng.pick(['email', 'call']) } });
+    push({ type: 'track', event: EV.leadCreated, ts: acquiredAt - rng.exp(2 * DAY) - HOUR, properties: { source: channel.key, company: `Company ${company}` } });
+    push({ type: 'track', event: EV.leadContacted, ts: acquiredAt - rng.exp(DAY / 2), properties: { by: 'sdr', medium: rng.pick(['email', 'call']) } });
   }
-  push({ type: 'track', event: 'Signed Up', ts: acquiredAt, properties: { method: rng.pick(['email', 'google', 'apple']) }, context: web() });
+  push({ type: 'track', event: EV.signedUp, ts: acquiredAt, properties: { method: rng.pick(['email', 'google', 'apple']) }, context: web() });
   push({ type: 'identify', event: null, ts: acquiredAt + 1000, traits: { ...traits, ...(company !== null ? { company: `Company ${company}` } : {}) }, context: web() });
   if (company !== null) {
     push({ type: 'group', event: null, ts: acquiredAt + 2000, groupId: `acct_${company}`, traits: { name: `Company ${company}`, industry: INDUSTRIES[company % INDUSTRIES.length], employees: 5 + ((company * 37) % 400) } });
@@ -119,17 +120,17 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
   let orders = 0;
   let revenue = 0;
   const order = (ts: number) => {
-    for (let i = rng.int(1, 3); i > 0; i--) push({ type: 'track', event: 'Product Viewed', ts: ts - i * 90_000, properties: productProps(rng.pick(PRODUCTS)), context: web() });
+    for (let i = rng.int(1, 3); i > 0; i--) push({ type: 'track', event: EV.productViewed, ts: ts - i * 90_000, properties: productProps(rng.pick(PRODUCTS)), context: web() });
     const items = Array.from({ length: rng.int(1, 3) }, () => {
       const p = rng.chance(0.7) ? rng.pick(PRODUCTS.filter((x) => x.category === taste)) : rng.pick(PRODUCTS);
       return { ...productProps(p), quantity: rng.chance(0.8) ? 1 : 2 };
     });
     const total = Math.round(items.reduce((s, it) => s + it.price * it.quantity, 0) * 100) / 100;
-    push({ type: 'track', event: 'Product Added', ts: ts - 60_000, properties: items[0]!, context: web() });
-    push({ type: 'track', event: 'Checkout Started', ts: ts - 30_000, properties: { value: total, currency: 'USD' }, context: web() });
+    push({ type: 'track', event: EV.productAdded, ts: ts - 60_000, properties: items[0]!, context: web() });
+    push({ type: 'track', event: EV.checkoutStarted, ts: ts - 30_000, properties: { value: total, currency: 'USD' }, context: web() });
     orders++;
     revenue += total;
-    push({ type: 'track', event: 'Order Completed', ts, properties: { order_id: `ord_${index}_${orders}`, revenue: total, currency: 'USD', products: items } });
+    push({ type: 'track', event: EV.orderCompleted, ts, properties: { order_id: `ord_${index}_${orders}`, revenue: total, currency: 'USD', products: items } });
   };
   if (rng.chance(0.65)) {
     let ts = acquiredAt + rng.exp(4 * DAY) + HOUR;
@@ -145,23 +146,23 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
 
   // Subscription: trial, conversion, upgrades, cancellation.
   if (rng.chance(0.45)) {
-    push({ type: 'track', event: 'Trial Started', ts: acquiredAt + 5 * 60_000, properties: { plan: 'starter', trial_days: 14 } });
+    push({ type: 'track', event: EV.trialStarted, ts: acquiredAt + 5 * 60_000, properties: { plan: 'starter', trial_days: 14 } });
     if (rng.chance(0.25 + 0.4 * engagement)) {
       let plan: (typeof PLANS)[number] = company !== null && rng.chance(0.4) ? PLANS[2] : rng.chance(0.7) ? PLANS[0] : PLANS[1];
       let ts = acquiredAt + 14 * DAY;
-      push({ type: 'track', event: 'Subscription Started', ts, properties: { plan: plan.key, mrr: plan.mrr, interval: 'month' } });
+      push({ type: 'track', event: EV.subscriptionStarted, ts, properties: { plan: plan.key, mrr: plan.mrr, interval: 'month' } });
       push({ type: 'identify', event: null, ts: ts + 1000, traits: { plan: plan.key } });
       for (let month = 0; ts < end; month++) {
-        push({ type: 'track', event: 'Order Completed', ts, properties: { order_id: `sub_${index}_${month}`, revenue: plan.mrr, currency: 'USD', subscription: true, plan: plan.key } });
+        push({ type: 'track', event: EV.orderCompleted, ts, properties: { order_id: `sub_${index}_${month}`, revenue: plan.mrr, currency: 'USD', subscription: true, plan: plan.key } });
         revenue += plan.mrr;
         if (plan === PLANS[0] && rng.chance(0.04 + 0.06 * engagement)) {
           plan = PLANS[1];
-          push({ type: 'track', event: 'Subscription Updated', ts: ts + DAY, properties: { plan: plan.key, previous_plan: 'starter', mrr: plan.mrr } });
+          push({ type: 'track', event: EV.subscriptionUpdated, ts: ts + DAY, properties: { plan: plan.key, previous_plan: 'starter', mrr: plan.mrr } });
           push({ type: 'identify', event: null, ts: ts + DAY + 1000, traits: { plan: plan.key } });
         }
         if (rng.chance(0.07 - 0.05 * engagement) || ts > aliveUntil + 45 * DAY) {
           const at = ts + rng.int(1, 25) * DAY;
-          push({ type: 'track', event: 'Subscription Cancelled', ts: at, properties: { plan: plan.key, mrr: plan.mrr, reason: rng.pick(['price', 'too much coffee', 'moving', 'quality', 'other']) } });
+          push({ type: 'track', event: EV.subscriptionCancelled, ts: at, properties: { plan: plan.key, mrr: plan.mrr, reason: rng.pick(['price', 'too much coffee', 'moving', 'quality', 'other']) } });
           push({ type: 'identify', event: null, ts: at + 1000, traits: { plan: 'free' } });
           if (rng.chance(0.7)) aliveUntil = Math.min(aliveUntil, at + rng.exp(10 * DAY));
           break;
@@ -174,31 +175,31 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
   // Sessions while active: app opens, page views, feature use, the odd abandoned checkout.
   const sessionsPerDay = 0.05 + 0.33 * engagement;
   for (let ts = acquiredAt + rng.exp(1 / sessionsPerDay) * DAY; ts < Math.min(end, aliveUntil); ts += rng.exp(1 / sessionsPerDay) * DAY) {
-    push({ type: 'track', event: 'Application Opened', ts, properties: { from_background: rng.chance(0.5) }, context: web() });
+    push({ type: 'track', event: EV.applicationOpened, ts, properties: { from_background: rng.chance(0.5) }, context: web() });
     for (let p = rng.int(1, 3); p > 0; p--) page(ts + p * 40_000, rng.pick(['/shop', '/account', '/brew-guides', '/subscriptions']), false);
-    if (rng.chance(0.6)) push({ type: 'track', event: 'Feature Used', ts: ts + 100_000, properties: { feature: rng.pick(FEATURES) }, context: web() });
+    if (rng.chance(0.6)) push({ type: 'track', event: EV.featureUsed, ts: ts + 100_000, properties: { feature: rng.pick(FEATURES) }, context: web() });
     if (shop.chance(SESSION_BROWSE)) browse(ts + 120_000, false, 3, SESSION_ABANDON);
-    if (rng.chance(0.05)) push({ type: 'track', event: 'Checkout Started', ts: ts + 150_000, properties: { value: rng.pick(PRODUCTS).price, currency: 'USD' }, context: web() });
+    if (rng.chance(0.05)) push({ type: 'track', event: EV.checkoutStarted, ts: ts + 150_000, properties: { value: rng.pick(PRODUCTS).price, currency: 'USD' }, context: web() });
     if (rng.chance(0.012)) {
       const opened = ts + 200_000;
-      push({ type: 'track', event: 'Support Ticket Created', ts: opened, properties: { ticket_id: `t_${index}_${Math.round(ts)}`, topic: rng.pick(['delivery', 'billing', 'grind size', 'damaged bag']), priority: rng.pick(['low', 'normal', 'high']) } });
+      push({ type: 'track', event: EV.supportTicketCreated, ts: opened, properties: { ticket_id: `t_${index}_${Math.round(ts)}`, topic: rng.pick(['delivery', 'billing', 'grind size', 'damaged bag']), priority: rng.pick(['low', 'normal', 'high']) } });
       const resolved = opened + rng.exp(10 * HOUR);
-      push({ type: 'track', event: 'Support Ticket Resolved', ts: resolved, properties: { ticket_id: `t_${index}_${Math.round(ts)}` } });
-      if (rng.chance(0.5)) push({ type: 'track', event: 'Survey Responded', ts: resolved + HOUR, properties: { type: 'csat', score: clamp(Math.round(3 + 2 * engagement + rng.normal(0, 0.9)), 1, 5) } });
+      push({ type: 'track', event: EV.supportTicketResolved, ts: resolved, properties: { ticket_id: `t_${index}_${Math.round(ts)}` } });
+      if (rng.chance(0.5)) push({ type: 'track', event: EV.surveyResponded, ts: resolved + HOUR, properties: { type: 'csat', score: clamp(Math.round(3 + 2 * engagement + rng.normal(0, 0.9)), 1, 5) } });
     }
   }
 
   // Fortnightly newsletter until unsubscribed; engagement fades after churn.
   for (let ts = acquiredAt + 3 * DAY, n = 0; ts < end; ts += 14 * DAY, n++) {
     const campaign = `newsletter-${Math.floor(ts / (14 * DAY))}`;
-    push({ type: 'track', event: 'Email Delivered', ts, properties: { campaign, subject: 'This fortnight’s roast' } });
+    push({ type: 'track', event: EV.emailDelivered, ts, properties: { campaign, subject: 'This fortnight’s roast' } });
     const active = ts < aliveUntil;
     if (rng.chance(active ? 0.12 + 0.4 * engagement : 0.04)) {
-      push({ type: 'track', event: 'Email Opened', ts: ts + rng.exp(6 * HOUR), properties: { campaign } });
-      if (rng.chance(0.22)) push({ type: 'track', event: 'Email Link Clicked', ts: ts + rng.exp(8 * HOUR) + HOUR, properties: { campaign, link: `${SITE}/shop` } });
+      push({ type: 'track', event: EV.emailOpened, ts: ts + rng.exp(6 * HOUR), properties: { campaign } });
+      if (rng.chance(0.22)) push({ type: 'track', event: EV.emailLinkClicked, ts: ts + rng.exp(8 * HOUR) + HOUR, properties: { campaign, link: `${SITE}/shop` } });
     }
     if (rng.chance(active ? 0.004 : 0.015)) {
-      push({ type: 'track', event: 'Unsubscribed', ts: ts + DAY, properties: { campaign, list: 'newsletter' } });
+      push({ type: 'track', event: EV.unsubscribed, ts: ts + DAY, properties: { campaign, list: 'newsletter' } });
       break;
     }
   }
@@ -207,8 +208,8 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
   if (orders > 0 && rng.chance(0.2)) {
     const back = Math.max(aliveUntil, acquiredAt) + (60 + rng.exp(80)) * DAY;
     if (back < end) {
-      push({ type: 'track', event: 'Email Delivered', ts: back - 2 * DAY, properties: { campaign: 'win-back', subject: 'We saved you a bag' } });
-      push({ type: 'track', event: 'Email Link Clicked', ts: back - DAY, properties: { campaign: 'win-back', link: `${SITE}/shop` } });
+      push({ type: 'track', event: EV.emailDelivered, ts: back - 2 * DAY, properties: { campaign: 'win-back', subject: 'We saved you a bag' } });
+      push({ type: 'track', event: EV.emailLinkClicked, ts: back - DAY, properties: { campaign: 'win-back', link: `${SITE}/shop` } });
       order(back);
     }
   }
@@ -221,13 +222,13 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
   if (survey.chance(0.4) && acquiredAt + 30 * DAY < Math.min(end, aliveUntil + 10 * DAY)) {
     const at = acquiredAt + 30 * DAY;
     const score = npsScore(engagement, events.filter((e) => e.ts < at), survey.normal(0, 1.5));
-    push({ type: 'track', event: 'Survey Responded', ts: at, properties: { type: 'nps', score, comment: score >= 9 ? 'Love the beans' : score <= 6 ? 'Deliveries are slow' : '' } });
+    push({ type: 'track', event: EV.surveyResponded, ts: at, properties: { type: 'nps', score, comment: score >= 9 ? 'Love the beans' : score <= 6 ? 'Deliveries are slow' : '' } });
     if (score >= 9 && survey.chance(0.55)) {
       promoter = true;
-      for (let r = survey.int(1, 4); r > 0; r--) push({ type: 'track', event: 'Referral Sent', ts: at + r * survey.exp(5 * DAY), properties: { channel: survey.pick(['link', 'email', 'whatsapp']) } });
+      for (let r = survey.int(1, 4); r > 0; r--) push({ type: 'track', event: EV.referralSent, ts: at + r * survey.exp(5 * DAY), properties: { channel: survey.pick(['link', 'email', 'whatsapp']) } });
     }
   }
-  if (orders > 0 && rng.chance(0.12)) push({ type: 'track', event: 'Survey Responded', ts: acquiredAt + 6 * DAY, properties: { type: 'ces', score: rng.int(1, 7) } });
+  if (orders > 0 && rng.chance(0.12)) push({ type: 'track', event: EV.surveyResponded, ts: acquiredAt + 6 * DAY, properties: { type: 'ces', score: rng.int(1, 7) } });
 
   const eligible = channel.key === 'referral' ? env.promoters.filter((p) => p.since < acquiredAt) : [];
   if (eligible.length > 0) {
@@ -251,8 +252,8 @@ const SESSION_ABANDON = 0.12;
  */
 export function npsScore(engagement: number, before: ReadonlyArray<Pick<DemoEvent, 'event'>>, noise: number): number {
   const count = (name: string) => before.filter((e) => e.event === name).length;
-  const orders = Math.min(2, count('Order Completed'));
-  const x = 7.8 + 3.5 * (engagement - 0.4) + 0.5 * orders - 1.5 * count('Support Ticket Created') - 2 * Math.min(1, count('Subscription Cancelled')) + noise;
+  const orders = Math.min(2, count(EV.orderCompleted));
+  const x = 7.8 + 3.5 * (engagement - 0.4) + 0.5 * orders - 1.5 * count(EV.supportTicketCreated) - 2 * Math.min(1, count(EV.subscriptionCancelled)) + noise;
   return clamp(Math.round(x), 0, 10);
 }
 

@@ -1,4 +1,5 @@
 import { copyJson, copyValue, type Queryable } from '../db/client.js';
+import { EV } from '../../contracts/events.js';
 import type { IdKind, Merge } from './identity-graph.js';
 import type { Profile } from './profile.js';
 
@@ -176,7 +177,7 @@ export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): 
   // re-evaluated with all the events); only the customer's own events move.
   await tx.query(`DELETE FROM stage_transitions WHERE workspace_id = $1 AND scope = 'customer' AND subject_id = $2`, p.slice(0, 2));
   await tx.query(`DELETE FROM stage_states WHERE workspace_id = $1 AND scope = 'customer' AND subject_id = $2`, p.slice(0, 2));
-  await tx.query(`DELETE FROM events WHERE customer_id = $2 AND workspace_id = $1 AND type = 'tenure' AND event = 'Lifecycle Stage Changed'`, p.slice(0, 2));
+  await tx.query(`DELETE FROM events WHERE customer_id = $2 AND workspace_id = $1 AND type = 'tenure' AND event = '${EV.stageChanged}'`, p.slice(0, 2));
   await tx.query(`UPDATE events SET customer_id = $3 WHERE workspace_id = $1 AND customer_id = $2`, p);
   // Segment memberships move to the surviving profile (dynamic ones are re-evaluated with it).
   await tx.query(

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/client.js';
+import { EV } from '../../contracts/events.js';
 
 /**
  * Segment's email-spec events from another tool (an ESP's history, a source forwarding
@@ -7,7 +8,7 @@ import type { Queryable } from '../db/client.js';
  * channel, `Email Bounced` suppresses the address unless the bounce is marked soft. So an
  * existing customer base's unsubscribes are honoured from the first day.
  */
-export const EMAIL_SPEC_EVENTS: ReadonlySet<string> = new Set(['Unsubscribed', 'Email Marked as Spam', 'Email Bounced']);
+export const EMAIL_SPEC_EVENTS: ReadonlySet<string> = new Set([EV.unsubscribed, EV.emailMarkedAsSpam, EV.emailBounced]);
 
 /** One such event, resolved to its customer. */
 export interface EmailSpecEvent {
@@ -45,7 +46,7 @@ export async function applyEmailSpecEvents(tx: Queryable, workspaceId: number, e
   if (events.length === 0) return;
   const { rows: groups } = await tx.query<{ id: string; channel: string }>(`SELECT id, channel FROM subscription_groups WHERE workspace_id = $1`, [workspaceId]);
   const known = new Map(groups.map((g) => [g.id, g.channel]));
-  const needAddress = [...new Set(events.filter((e) => e.event !== 'Unsubscribed').map((e) => e.customerId))];
+  const needAddress = [...new Set(events.filter((e) => e.event !== EV.unsubscribed).map((e) => e.customerId))];
   const stored = new Map<number, string>();
   if (needAddress.length > 0) {
     const { rows } = await tx.query<{ id: number; email: string | null; phone: string | null }>(
@@ -60,17 +61,17 @@ export async function applyEmailSpecEvents(tx: Queryable, workspaceId: number, e
     const p = e.properties;
     const channel = channelOf(p);
     const at = e.timestamp.toISOString();
-    if (e.event === 'Unsubscribed') {
+    if (e.event === EV.unsubscribed) {
       const list = str(p.list_id) ?? str(p.listId) ?? str(p.list);
       const group = list !== null && known.has(list) ? list : `$all:${channel}`;
       consents.push([e.customerId, group, 'ingested_unsubscribe', at]);
       continue;
     }
     const address = (str(p.email) ?? str(p.email_address) ?? str(e.contextEmail) ?? stored.get(e.customerId) ?? '').toLowerCase();
-    if (e.event === 'Email Marked as Spam') {
+    if (e.event === EV.emailMarkedAsSpam) {
       consents.push([e.customerId, '$all:email', 'ingested_complaint', at]);
       if (address) suppress.push(['email', address, `spam complaint reported on ${at.slice(0, 10)} (ingested)`]);
-    } else if (e.event === 'Email Bounced' && !isSoft(p) && address) {
+    } else if (e.event === EV.emailBounced && !isSoft(p) && address) {
       suppress.push(['email', address, `hard bounce reported on ${at.slice(0, 10)} (ingested)`]);
     }
   }

@@ -222,7 +222,7 @@ for (const target of dbTargets()) {
       await ingestEvents(db, ws, ['amy', 'bo'].map((u, i) => track(u, 'Signed Up', at(i))));
       const { rows: ids } = await db.query<{ id: number }>(`SELECT id::int FROM customers WHERE workspace_id = $1 ORDER BY id`, [ws]);
       const [amy, bo] = [ids[0]!.id, ids[1]!.id];
-      const ev = (customerId: number, name: string, messageId: number) => ({ workspaceId: ws, customerId, messageId, name, properties: {}, type: 'track' as const });
+      const ev = (customerId: number, name: 'Email Opened' | 'Email Link Clicked', messageId: number) => ({ workspaceId: ws, customerId, messageId, name, properties: { messageId }, type: 'track' as const });
       assert.equal(await writeMessageEvents(db, [ev(amy, 'Email Opened', 1), ev(bo, 'Email Link Clicked', 2), ev(amy, 'Email Link Clicked', 1)], at(10)), 3);
       const rows = async () =>
         (await db.query<{ kind: string; subject_ids: number[]; changes: unknown }>(`SELECT kind, subject_ids, changes FROM derived_work WHERE workspace_id = $1 ORDER BY id`, [ws])).rows.map((r) => ({ ...r, subject_ids: r.subject_ids.map(Number) }));

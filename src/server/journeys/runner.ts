@@ -5,10 +5,12 @@ import { evaluate } from '../rules/evaluate.js';
 import { loadMomentFacts, momentPlan } from '../rules/moment-facts.js';
 import type { JourneyDefinitions, KnownVersion } from './definitions.js';
 import { advance, conditionsOf, type Action, type EngineInput, type RunState } from './engine.js';
+import { EV } from '../../contracts/events.js';
+import { writeTimeline, type TimelineEvent } from '../timeline/timeline-writer.js';
 
 /** The events Tenure writes on a customer's timeline as they go through journeys. */
-export const JOURNEY_ENTERED = 'Journey Entered';
-export const JOURNEY_ENDED = 'Journey Ended';
+export const JOURNEY_ENTERED = EV.journeyEntered;
+export const JOURNEY_ENDED = EV.journeyEnded;
 
 export interface RunDueResult {
   /** Runs claimed and moved. */
@@ -71,7 +73,8 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
     for (const r of runs) groups.set(`${r.workspace_id}:${r.journey_id}:${r.version}`, [...(groups.get(`${r.workspace_id}:${r.journey_id}:${r.version}`) ?? []), r]);
     const updates: Array<{ id: number; state: RunState | null; error?: string }> = [];
     const actions: Array<{ run: ClaimedRun; variant: string | null; action: Action }> = [];
-    const timeline: Array<{ run: ClaimedRun; event: string; properties: Record<string, unknown> }> = [];
+    // Journey Entered / Journey Ended on the customers' timelines (type `tenure`: not the customer's own activity).
+    const timeline: TimelineEvent[] = [];
     // Runs through each step in this batch, per workspace, journey and step.
     const passed = new Map<string, StepCount>();
     for (const group of groups.values()) {
@@ -111,9 +114,14 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
             if (!c) passed.set(k, (c = { ws: run.workspace_id, journey: run.journey_id, step, n: 0 }));
             c.n++;
           }
-          if (fresh) timeline.push({ run, event: JOURNEY_ENTERED, properties: { journeyId: run.journey_id, journeyName: run.journey_name, version: run.version } });
+          const on = { workspaceId: run.workspace_id, customerId: run.customer_id, at: now };
+          if (fresh) {
+            const properties = { journeyId: run.journey_id, journeyName: run.journey_name, version: run.version };
+            timeline.push({ ...on, event: JOURNEY_ENTERED, properties, key: { kind: 'journey', run: run.id, what: 'entered' } });
+          }
           if (state && state.status !== 'active' && state.status !== 'waiting') {
-            timeline.push({ run, event: JOURNEY_ENDED, properties: { journeyId: run.journey_id, journeyName: run.journey_name, outcome: state.status, reason: state.endReason, variant: state.variant } });
+            const properties = { journeyId: run.journey_id, journeyName: run.journey_name, outcome: state.status, reason: state.endReason, variant: state.variant };
+            timeline.push({ ...on, event: JOURNEY_ENDED, properties, key: { kind: 'journey', run: run.id, what: 'ended' } });
           }
         } catch (err) {
           updates.push({ id: run.id, state: null, error: err instanceof Error ? err.message : String(err) });
@@ -131,7 +139,7 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
       await recordWork(tx, ws, 'stage', ids);
       await recordWork(tx, ws, 'segment', ids, { changes: new Set(['$traits']) });
     }
-    await writeTimeline(tx, timeline, now);
+    await writeTimeline(tx, timeline);
     await saveStepCounts(tx, passed, now);
     return result;
   });
@@ -291,23 +299,4 @@ async function saveActions(tx: Queryable, list: Array<{ run: ClaimedRun; variant
     for (const r of rows) out.traits.set(r.ws, [...(out.traits.get(r.ws) ?? []), r.id]);
   }
   return out;
-}
-
-/** Journey Entered / Journey Ended on the customers' timelines (type `tenure`: not the customer's own activity). */
-async function writeTimeline(tx: Queryable, list: Array<{ run: ClaimedRun; event: string; properties: Record<string, unknown> }>, now: Date): Promise<void> {
-  if (list.length === 0) return;
-  await tx.query(
-    `INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
-     SELECT x.ws, x.c, x.mid, 'tenure', x.ev, cu.user_id, $6::timestamptz, $6::timestamptz, x.p, '{"library":{"name":"tenure"}}'::jsonb
-       FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[]) AS x(ws, c, mid, ev, p) JOIN customers cu ON cu.id = x.c
-     ON CONFLICT (workspace_id, message_id) DO NOTHING`,
-    [
-      list.map((x) => x.run.workspace_id),
-      list.map((x) => x.run.customer_id),
-      list.map((x) => `tenure:journey:${x.run.id}:${x.event === JOURNEY_ENTERED ? 'entered' : 'ended'}`),
-      list.map((x) => x.event),
-      list.map((x) => JSON.stringify(x.properties)),
-      now.toISOString(),
-    ],
-  );
 }

@@ -1,5 +1,6 @@
 import type { Condition, Duration } from '../../contracts/condition.js';
 import { LifecycleModelSchema, type LifecycleModel } from '../../contracts/lifecycle.js';
+import { EV } from '../../contracts/events.js';
 
 /**
  * Lifecycle presets, written against Segment's semantic events. Event names and windows
@@ -27,15 +28,15 @@ export interface PresetOptions {
 }
 
 export const DEFAULT_PRESET_OPTIONS: PresetOptions = {
-  signedUp: 'Signed Up',
-  orderCompleted: 'Order Completed',
-  subscriptionStarted: 'Subscription Started',
-  subscriptionCancelled: 'Subscription Cancelled',
-  trialStarted: 'Trial Started',
-  productViewed: 'Product Viewed',
-  emailLinkClicked: 'Email Link Clicked',
-  referralSent: 'Referral Sent',
-  surveyResponded: 'Survey Responded',
+  signedUp: EV.signedUp,
+  orderCompleted: EV.orderCompleted,
+  subscriptionStarted: EV.subscriptionStarted,
+  subscriptionCancelled: EV.subscriptionCancelled,
+  trialStarted: EV.trialStarted,
+  productViewed: EV.productViewed,
+  emailLinkClicked: EV.emailLinkClicked,
+  referralSent: EV.referralSent,
+  surveyResponded: EV.surveyResponded,
   churnAfterDays: 90,
   atRiskAfterDays: 45,
   loyalOrders: 5,
@@ -121,9 +122,9 @@ export function b2bPreset(options: Partial<PresetOptions> = {}): LifecycleModel 
     evaluateAccounts: true,
     stages: [
       { key: 'awareness', name: 'Awareness', touchpoints: ['events', 'content', 'outbound'] },
-      { key: 'engagement', name: 'Engagement', description: 'A lead: signed up or was created by sales', rule: { any: [did(o.signedUp), did('Lead Created')] }, touchpoints: ['webinars', 'newsletter'] },
+      { key: 'engagement', name: 'Engagement', description: 'A lead: signed up or was created by sales', rule: { any: [did(o.signedUp), did(EV.leadCreated)] }, touchpoints: ['webinars', 'newsletter'] },
       { key: 'education', name: 'Education', description: 'Reads and clicks: three product views or an email click in 30 days', rule: { any: [{ performed: { event: o.productViewed, count: { op: 'gte', value: 3 }, window: { within: days(30) } } }, { performed: { event: o.emailLinkClicked, window: { within: days(30) } } }] }, touchpoints: ['case studies', 'docs'] },
-      { key: 'evaluation', name: 'Evaluation', description: 'In a trial or talking to sales', rule: { any: [did(o.trialStarted), did('Lead Contacted')] }, expectedDays: 30, touchpoints: ['trial', 'demo call'] },
+      { key: 'evaluation', name: 'Evaluation', description: 'In a trial or talking to sales', rule: { any: [did(o.trialStarted), did(EV.leadContacted)] }, expectedDays: 30, touchpoints: ['trial', 'demo call'] },
       { key: 'conversion', name: 'Conversion', rule: s.bought, touchpoints: ['contract', 'kick-off'] },
       { key: 'loyalty', name: 'Loyalty', rule: s.loyal, touchpoints: ['QBR', 'advocacy'] },
     ],

@@ -2,13 +2,16 @@ import { activitySql, loadActivitySettings } from '../rules/activity.js';
 import { LOCK } from '../db/locks.js';
 import { leavesOf, type Condition } from '../../contracts/condition.js';
 import type { LifecycleModel } from '../../contracts/lifecycle.js';
-import { copyJson, copyValue, type Queryable } from '../db/client.js';
+import { copyValue, type Queryable } from '../db/client.js';
 import type { CustomerFacts, FactEvent } from '../rules/evaluate.js';
 import type { Move, StageStart } from './replay.js';
 import { loadSubjectRows, type Scope, type SubjectFacts } from '../rules/subjects.js';
+import { EV } from '../../contracts/events.js';
+import { copyTimeline, type CopiedTimelineEvent } from '../timeline/timeline-writer.js';
+import { epochMsSql, timelineIdSql } from '../timeline/timeline-id.js';
 
 /** The event Tenure writes on a customer's timeline for every stage move. */
-export const STAGE_CHANGED_EVENT = 'Lifecycle Stage Changed';
+export const STAGE_CHANGED_EVENT = EV.stageChanged;
 
 /** What of a customer's data a model's rules read, so loading skips the rest. */
 export interface FactNeeds {
@@ -190,8 +193,7 @@ export async function saveOutcomes(
   if (!opts.cleared) await tx.query(`DELETE FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`, [workspaceId, scope, outcomes.map((o) => o.subjectId)]);
   let states = '';
   let transitions = '';
-  let events = '';
-  const received = receivedAt.toISOString();
+  const events: CopiedTimelineEvent[] = [];
   for (const o of outcomes) {
     states += `${ws}\t${scope}\t${o.subjectId}\t${copyValue(o.stage)}\t${o.since.toISOString()}\t${copyValue(o.reason)}\t${o.evaluatedAt.toISOString()}\t${o.nextCheckAt ? o.nextCheckAt.toISOString() : '\\N'}\t${modelVersion}\n`;
     for (const m of o.moves) {
@@ -199,13 +201,14 @@ export async function saveOutcomes(
       transitions += `${ws}\t${scope}\t${o.subjectId}\t${copyValue(m.from)}\t${copyValue(m.to)}\t${at}\t${m.pattern}\t${copyValue(m.reason)}\t${copyValue(m.triggerMessageId)}\n`;
       if (scope === 'customer') {
         const properties = { from: m.from, to: m.to, pattern: m.pattern, reason: m.reason, model: modelName, triggerMessageId: m.triggerMessageId };
-        events += `${ws}\t${o.subjectId}\t${copyValue(`tenure:stage:${o.subjectId}:${m.at.getTime()}:${m.to}`)}\ttenure\t${STAGE_CHANGED_EVENT}\t${copyValue(o.userId)}\t${at}\t${received}\t${copyJson(properties)}\t{"library":{"name":"tenure"}}\n`;
+        const key = { kind: 'stage', subject: o.subjectId, ms: m.at.getTime(), to: m.to } as const;
+        events.push({ workspaceId, customerId: o.subjectId, userId: o.userId, event: STAGE_CHANGED_EVENT, properties, at: m.at, receivedAt, key });
       }
     }
   }
   await tx.copyFrom(`stage_states (workspace_id, scope, subject_id, stage, since, reason, evaluated_at, next_check_at, model_version)`, states);
   if (transitions) await tx.copyFrom(`stage_transitions (workspace_id, scope, subject_id, from_stage, to_stage, at, pattern, reason, trigger_message_id)`, transitions);
-  if (events) await tx.copyFrom(`events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)`, events);
+  await copyTimeline(tx, events);
 }
 
 /** Forget these subjects' stages entirely (history, states and timeline events), before rebuilding them. */
@@ -216,7 +219,7 @@ export async function clearStages(tx: Queryable, workspaceId: number, scope: Sco
   // events the customers have.
   const { rows } = await tx.query<{ message_id: string }>(
     `DELETE FROM stage_transitions WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])
-     RETURNING 'tenure:stage:' || subject_id || ':' || (extract(epoch FROM at) * 1000)::bigint || ':' || to_stage AS message_id`,
+     RETURNING ${timelineIdSql('stage', { subject: 'subject_id', ms: epochMsSql('at'), to: 'to_stage' })} AS message_id`,
     [workspaceId, scope, ids],
   );
   await tx.query(`DELETE FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`, [workspaceId, scope, ids]);

@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../db/client.js';
 import { numJson } from '../analytics/query.js';
+import { EV } from '../../contracts/events.js';
 
 /**
  * Recommendations from the order history (the `products` array of `Order Completed`, each
@@ -29,7 +30,7 @@ export interface RecommendResult {
 const ITEMS = (ws: string) => `
   SELECT e.id AS order_id, e.customer_id, coalesce(p->>'product_id', p->>'sku', p->>'name') AS product, p->>'name' AS name, p->>'category' AS category, ${numJson("p->'price'")} AS price
     FROM events e CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(e.properties->'products') = 'array' THEN e.properties->'products' ELSE '[]'::jsonb END) p
-   WHERE e.workspace_id = ${ws} AND e.event = 'Order Completed' AND jsonb_typeof(p) = 'object' AND coalesce(p->>'product_id', p->>'sku', p->>'name') IS NOT NULL`;
+   WHERE e.workspace_id = ${ws} AND e.event = '${EV.orderCompleted}' AND jsonb_typeof(p) = 'object' AND coalesce(p->>'product_id', p->>'sku', p->>'name') IS NOT NULL`;
 
 /** Rebuild a workspace's products, bought-together pairs and per-customer recommendations. */
 export async function computeRecommendations(db: Db, workspaceId: number, opts: RecommendOptions): Promise<RecommendResult> {

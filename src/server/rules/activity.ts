@@ -16,6 +16,7 @@
  * Documented for users in docs/activity.md.
  */
 import type { Queryable } from '../db/client.js';
+import { EV } from '../../contracts/events.js';
 
 export interface ActivitySettings {
   /** Whether `Email Opened` (and other message opens) count as activity. */
@@ -31,37 +32,37 @@ export const ACTIVITY_TYPES: readonly string[] = ['track', 'page', 'screen'];
 
 /** Messages sent to the customer and their fate: never activity. */
 export const MESSAGE_EVENTS: readonly string[] = [
-  'Email Sent',
-  'Email Delivered',
-  'Email Bounced',
-  'Email Dropped',
-  'Email Deferred',
-  'Email Failed',
-  'SMS Sent',
-  'SMS Delivered',
-  'SMS Bounced',
-  'SMS Failed',
-  'Push Sent',
-  'Push Delivered',
-  'Push Failed',
-  'Push Notification Sent',
-  'Push Notification Delivered',
-  'Push Notification Bounced',
-  'Message Sent',
-  'Message Delivered',
-  'Message Failed',
-  'Webhook Delivered',
-  'Webhook Failed',
-  'In-App Message Sent',
-  'Unsubscribed',
-  'Email Marked as Spam',
+  EV.emailSent,
+  EV.emailDelivered,
+  EV.emailBounced,
+  EV.emailDropped,
+  EV.emailDeferred,
+  EV.emailFailed,
+  EV.smsSent,
+  EV.smsDelivered,
+  EV.smsBounced,
+  EV.smsFailed,
+  EV.pushSent,
+  EV.pushDelivered,
+  EV.pushFailed,
+  EV.pushNotificationSent,
+  EV.pushNotificationDelivered,
+  EV.pushNotificationBounced,
+  EV.messageSent,
+  EV.messageDelivered,
+  EV.messageFailed,
+  EV.webhookDelivered,
+  EV.webhookFailed,
+  EV.inAppMessageSent,
+  EV.unsubscribed,
+  EV.emailMarkedAsSpam,
 ];
 
 /** Opens of a message: activity only when the workspace says so. */
-export const OPEN_EVENTS: readonly string[] = ['Email Opened', 'Push Notification Opened', 'In-App Message Viewed'];
+export const OPEN_EVENTS: readonly string[] = [EV.emailOpened, EV.pushNotificationOpened, EV.inAppMessageViewed];
 
 /** Clicks in a message: activity unless the workspace says otherwise. */
-export const CLICK_EVENTS: readonly string[] = ['Email Link Clicked', 'SMS Link Clicked', 'Push Notification Tapped', 'In-App Message Clicked'];
+export const CLICK_EVENTS: readonly string[] = [EV.emailLinkClicked, EV.smsLinkClicked, EV.pushNotificationTapped, EV.inAppMessageClicked];
 
 const TYPES = new Set(ACTIVITY_TYPES);
 

@@ -2,6 +2,7 @@
 import type { Db } from '../db/client.js';
 import { computeSegment } from './segment-sync.js';
 import { getSegment, insertSegment, type SegmentDefinition } from './segments.repo.js';
+import { EV } from '../../contracts/events.js';
 
 const days = (amount: number) => ({ amount, unit: 'days' as const });
 
@@ -12,7 +13,7 @@ export const EXAMPLE_SEGMENTS: Array<{ id: string; input: SegmentDefinition }> =
     input: {
       name: 'Repeat buyers (90 days)',
       description: 'Two or more orders in the last 90 days',
-      condition: { performed: { event: 'Order Completed', count: { op: 'gte', value: 2 }, window: { within: days(90) } } },
+      condition: { performed: { event: EV.orderCompleted, count: { op: 'gte', value: 2 }, window: { within: days(90) } } },
     },
   },
   {
@@ -20,7 +21,7 @@ export const EXAMPLE_SEGMENTS: Array<{ id: string; input: SegmentDefinition }> =
     input: {
       name: 'Signed up, never ordered',
       description: 'Created an account but have not bought yet: a nudge to the first order',
-      condition: { all: [{ performed: { event: 'Signed Up' } }, { not: { performed: { event: 'Order Completed' } } }] },
+      condition: { all: [{ performed: { event: EV.signedUp } }, { not: { performed: { event: EV.orderCompleted } } }] },
     },
   },
   {
@@ -28,7 +29,7 @@ export const EXAMPLE_SEGMENTS: Array<{ id: string; input: SegmentDefinition }> =
     input: {
       name: 'High spenders',
       description: 'Spent 300 or more in all',
-      condition: { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 300 } },
+      condition: { aggregate: { event: EV.orderCompleted, property: 'revenue', fn: 'sum', op: 'gte', value: 300 } },
     },
   },
   {
@@ -37,7 +38,7 @@ export const EXAMPLE_SEGMENTS: Array<{ id: string; input: SegmentDefinition }> =
       name: 'Lapsing buyers',
       description: 'Bought before, but not in the last 60 days, and not churned yet',
       condition: {
-        all: [{ performed: { event: 'Order Completed' } }, { not: { performed: { event: 'Order Completed', window: { within: days(60) } } } }, { not: { stage: { key: 'churned' } } }],
+        all: [{ performed: { event: EV.orderCompleted } }, { not: { performed: { event: EV.orderCompleted, window: { within: days(60) } } } }, { not: { stage: { key: 'churned' } } }],
       },
     },
   },
@@ -46,7 +47,7 @@ export const EXAMPLE_SEGMENTS: Array<{ id: string; input: SegmentDefinition }> =
     input: {
       name: 'Promoters',
       description: 'Answered NPS with 9 or 10',
-      condition: { performed: { event: 'Survey Responded', where: [{ path: 'type', op: 'eq', value: 'nps' }, { path: 'score', op: 'gte', value: 9 }] } },
+      condition: { performed: { event: EV.surveyResponded, where: [{ path: 'type', op: 'eq', value: 'nps' }, { path: 'score', op: 'gte', value: 9 }] } },
     },
   },
   {
@@ -54,7 +55,7 @@ export const EXAMPLE_SEGMENTS: Array<{ id: string; input: SegmentDefinition }> =
     input: {
       name: 'Valuable and slipping away',
       description: 'In the at-risk or churned lifecycle stage after two or more orders: worth a personal win-back',
-      condition: { all: [{ any: [{ stage: { key: 'at_risk' } }, { stage: { key: 'churned' } }] }, { performed: { event: 'Order Completed', count: { op: 'gte', value: 2 } } }] },
+      condition: { all: [{ any: [{ stage: { key: 'at_risk' } }, { stage: { key: 'churned' } }] }, { performed: { event: EV.orderCompleted, count: { op: 'gte', value: 2 } } }] },
     },
   },
 ];

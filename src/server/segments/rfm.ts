@@ -3,6 +3,7 @@ import type { Condition } from '../../contracts/condition.js';
 import type { Db, Queryable } from '../db/client.js';
 import { computeSegment } from './segment-sync.js';
 import { getSegment, insertSegment } from './segments.repo.js';
+import { EV } from '../../contracts/events.js';
 
 /**
  * RFM: recency, frequency and monetary scores of every buyer, from order events.
@@ -32,7 +33,7 @@ import { getSegment, insertSegment } from './segments.repo.js';
  *   score tests, so it has members, history, entry/exit events and CSV export like any.
  */
 
-export const RFM_ORDER_EVENT = 'Order Completed';
+export const RFM_ORDER_EVENT = EV.orderCompleted;
 
 type Cell = [r: number[], f: number[]];
 

@@ -8,10 +8,15 @@ import { STAGE_CHANGED_EVENT } from '../lifecycle/stages.repo.js';
 import { loadMomentFacts, momentPlan } from '../rules/moment-facts.js';
 import { holdCustomers } from '../identity/merge-guard.js';
 import { getSegment, type StoredSegment } from './segments.repo.js';
+import { EV } from '../../contracts/events.js';
+import { epochMsSql, timelineIdSql } from '../timeline/timeline-id.js';
+import { timelineInsertSql } from '../timeline/timeline-writer.js';
 
 /** The events Tenure writes on a customer's timeline when they enter or leave a segment. */
-export const SEGMENT_ENTERED = 'Segment Entered';
-export const SEGMENT_EXITED = 'Segment Exited';
+export const SEGMENT_ENTERED = EV.segmentEntered;
+export const SEGMENT_EXITED = EV.segmentExited;
+/** SQL: the event of a move `x` (its `dir` is `entered` or `exited`). */
+const MOVE_EVENT = `CASE x.dir WHEN 'entered' THEN '${SEGMENT_ENTERED}' ELSE '${SEGMENT_EXITED}' END`;
 
 export interface SyncResult {
   entered: number;
@@ -65,13 +70,17 @@ async function applyTarget(tx: Queryable, seg: StoredSegment, target: string, pa
   const timeline =
     seg.scope === 'account'
       ? 'SELECT 1 WHERE $4::text IS NULL AND false' // ($4, the name, still needs a type)
-      : `INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
-       SELECT $1, x.customer_id, 'tenure:segment:' || $2::text || ':' || x.customer_id || ':' || (extract(epoch FROM $3::timestamptz) * 1000)::bigint || ':' || x.dir,
-              'tenure', CASE x.dir WHEN 'entered' THEN '${SEGMENT_ENTERED}' ELSE '${SEGMENT_EXITED}' END, c.user_id, $3::timestamptz, $3::timestamptz,
-              jsonb_build_object('segmentId', $2::text, 'segmentName', $4::text), '{"library":{"name":"tenure"}}'::jsonb
-         FROM moves x JOIN customers c ON c.id = x.customer_id
-       ON CONFLICT (workspace_id, message_id) DO NOTHING
-       RETURNING 1`;
+      : timelineInsertSql({
+          workspaceId: '$1',
+          customerId: 'x.customer_id',
+          messageId: timelineIdSql('segment', { segment: '$2::text', customer: 'x.customer_id', ms: epochMsSql('$3::timestamptz'), dir: 'x.dir' }),
+          event: MOVE_EVENT,
+          userId: 'c.user_id',
+          at: '$3::timestamptz',
+          properties: `jsonb_build_object('segmentId', $2::text, 'segmentName', $4::text)`,
+          from: 'moves x JOIN customers c ON c.id = x.customer_id',
+          returning: '1',
+        });
   const { rows } = await tx.query<{ entered: number; exited: number }>(
     `WITH target AS MATERIALIZED (${target}),
      gone AS (
@@ -241,13 +250,17 @@ async function applyDecisions(
   const timeline =
     scope === 'account'
       ? 'SELECT 1 WHERE false'
-      : `INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
-         SELECT $1, x.customer_id, 'tenure:segment:' || x.segment_id || ':' || x.customer_id || ':' || (extract(epoch FROM $2::timestamptz) * 1000)::bigint || ':' || x.dir,
-                'tenure', CASE x.dir WHEN 'entered' THEN '${SEGMENT_ENTERED}' ELSE '${SEGMENT_EXITED}' END, c.user_id, $2::timestamptz, $2::timestamptz,
-                jsonb_build_object('segmentId', x.segment_id, 'segmentName', s.name), '{"library":{"name":"tenure"}}'::jsonb
-           FROM moves x JOIN customers c ON c.id = x.customer_id JOIN segments s ON s.workspace_id = $1 AND s.id = x.segment_id
-         ON CONFLICT (workspace_id, message_id) DO NOTHING
-         RETURNING 1`;
+      : timelineInsertSql({
+          workspaceId: '$1',
+          customerId: 'x.customer_id',
+          messageId: timelineIdSql('segment', { segment: 'x.segment_id', customer: 'x.customer_id', ms: epochMsSql('$2::timestamptz'), dir: 'x.dir' }),
+          event: MOVE_EVENT,
+          userId: 'c.user_id',
+          at: '$2::timestamptz',
+          properties: `jsonb_build_object('segmentId', x.segment_id, 'segmentName', s.name)`,
+          from: 'moves x JOIN customers c ON c.id = x.customer_id JOIN segments s ON s.workspace_id = $1 AND s.id = x.segment_id',
+          returning: '1',
+        });
   const { rows } = await tx.query<{ entered: number; exited: number }>(
     `WITH came AS (
        INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at)

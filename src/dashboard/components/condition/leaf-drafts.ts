@@ -17,6 +17,7 @@ import {
   type Window,
 } from '../../../contracts/condition.js';
 import type { z } from 'zod';
+import { EV } from '../../../contracts/events.js';
 
 /**
  * Form drafts of the condition leaves: what a row's inputs hold (numbers as the typed
@@ -87,7 +88,7 @@ export function newDraft(kind: LeafKind): LeafDraft {
     case 'lastSeen':
       return { kind, op: 'within', duration: dur() };
     case 'aggregate':
-      return { kind, event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: '', window: win(), where: [] };
+      return { kind, event: EV.orderCompleted, property: 'revenue', fn: 'sum', op: 'gte', value: '', window: win(), where: [] };
     case 'trait':
       return { kind, test: newTest() };
     case 'stage':

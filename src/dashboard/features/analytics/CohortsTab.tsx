@@ -10,6 +10,7 @@ import { fmtPeriod, INTERVALS, type DayRange } from './dates.js';
 import { RangeControl } from './RangeControl.js';
 import { CommitInput, Field, fieldError } from './shared.js';
 import { EVENTS_LIST_ID } from './vocabulary.js';
+import { EV } from '../../../contracts/events.js';
 
 /** The Cohorts tab: retention by cohort (period of a first event) and period k after it, as a heatmap. */
 export function CohortsTab({ search, range, timezone, currency }: { search: URLSearchParams; range: DayRange; timezone: string | undefined; currency: string }) {
@@ -60,7 +61,7 @@ export function CohortsTab({ search, range, timezone, currency }: { search: URLS
       </Card>
       <Card title="Cohort retention" className="ana-cohorts" actions={q.isFetching && data ? <span className="muted">Updating…</span> : null}>
         <p className="muted ana-hint">
-          Each row is the customers whose first <strong>{data?.cohortEvent ?? (cohortEvent || 'Signed Up')}</strong> fell in that {interval}; each column is the {interval} after it (0 = their own).{' '}
+          Each row is the customers whose first <strong>{data?.cohortEvent ?? (cohortEvent || EV.signedUp)}</strong> fell in that {interval}; each column is the {interval} after it (0 = their own).{' '}
           {measure === 'customers' ? `Cells: the share who did ${data?.returnEvent ? `“${data.returnEvent}”` : 'anything'} in that ${interval}.` : 'Cells: net revenue in that period ÷ cohort size.'}
         </p>
         {/* Cells stay readable on a phone: the heatmap scrolls sideways instead of shrinking. */}
@@ -74,7 +75,7 @@ export function CohortsTab({ search, range, timezone, currency }: { search: URLS
               height={height}
               label={`Cohort retention heatmap by ${interval}, ${measure}`}
               empty={noCohorts ? 'No cohorts in this range' : false}
-              emptyHint={`Nobody did “${data?.cohortEvent ?? 'Signed Up'}” for the first time in this range. Try a longer range or another cohort event.`}
+              emptyHint={`Nobody did “${data?.cohortEvent ?? EV.signedUp}” for the first time in this range. Try a longer range or another cohort event.`}
             />
           </div>
         </div>

@@ -1,31 +1,34 @@
+import { EV } from '../../../contracts/events.js';
+
 /**
  * Suggestions for free-text event and channel inputs. They are only suggestions (any event
  * name can be typed): the standard event names Tenure's metric definitions and demo data use
- * (src/server/analytics/catalogue.ts, src/server/demo/simulate.ts), and the acquisition
+ * (src/server/analytics/catalogue.ts, src/server/demo/simulate.ts; names from the shared
+ * vocabulary, src/contracts/events.ts, which imports nothing), and the acquisition
  * channels of src/contracts/spend.ts (copied, so the page does not pull zod into its chunk).
  */
 export const EVENT_SUGGESTIONS = [
-  'Signed Up',
-  'Application Opened',
-  'Product Viewed',
-  'Product Added',
-  'Checkout Started',
-  'Order Completed',
-  'Order Refunded',
-  'Trial Started',
-  'Subscription Started',
-  'Subscription Updated',
-  'Subscription Cancelled',
-  'Feature Used',
-  'Referral Sent',
-  'Lead Created',
-  'Lead Contacted',
-  'Survey Responded',
-  'Support Ticket Created',
-  'Support Ticket Resolved',
-  'Email Delivered',
-  'Email Opened',
-  'Email Link Clicked',
+  EV.signedUp,
+  EV.applicationOpened,
+  EV.productViewed,
+  EV.productAdded,
+  EV.checkoutStarted,
+  EV.orderCompleted,
+  EV.orderRefunded,
+  EV.trialStarted,
+  EV.subscriptionStarted,
+  EV.subscriptionUpdated,
+  EV.subscriptionCancelled,
+  EV.featureUsed,
+  EV.referralSent,
+  EV.leadCreated,
+  EV.leadContacted,
+  EV.surveyResponded,
+  EV.supportTicketCreated,
+  EV.supportTicketResolved,
+  EV.emailDelivered,
+  EV.emailOpened,
+  EV.emailLinkClicked,
 ] as const;
 
 /** Acquisition channels (SPEND_CHANNELS in src/contracts/spend.ts). */

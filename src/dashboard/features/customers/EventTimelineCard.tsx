@@ -9,6 +9,7 @@ import { Link } from '../../router.js';
 import { refsText, type Names } from '../../components/names.js';
 import { useNames } from '../../components/useNames.js';
 import { customerPath, type EventPage, type TimelineEvent } from './types.js';
+import { EV } from '../../../contracts/events.js';
 
 /** Events per page of the timeline. */
 const EVENTS_PAGE = 50;
@@ -135,7 +136,7 @@ interface Answer {
 }
 
 /** The events the surveys card reads. */
-const SURVEY_EVENTS = ['Survey Responded', 'Referral Sent', 'Referral Completed'] as const;
+const SURVEY_EVENTS = [EV.surveyResponded, EV.referralSent, EV.referralCompleted] as const;
 
 /** Survey answers and referrals, read from the customer's whole history (their own events, 50 a page). */
 export function SurveysCard({ customerId }: { customerId: string }) {
@@ -144,7 +145,7 @@ export function SurveysCard({ customerId }: { customerId: string }) {
   const answers: Answer[] = [];
   const referrals: TimelineEvent[] = [];
   for (const e of events) {
-    if (e.event === 'Survey Responded') {
+    if (e.event === EV.surveyResponded) {
       const p = e.properties;
       answers.push({ id: e.id, at: e.timestamp, kind: typeof p.type === 'string' ? p.type.toUpperCase() : 'Survey', score: typeof p.score === 'number' ? p.score : null, comment: typeof p.comment === 'string' && p.comment ? p.comment : null });
     } else referrals.push(e);

@@ -6,6 +6,7 @@ import { DurationField, JsonField, numberOrText, SelectField, TextField } from '
 import { typeLabel } from './model.js';
 import type { TemplateView } from './types.js';
 import type { Problem } from './validate.js';
+import { EV } from '../../../contracts/events.js';
 
 const TraitsSet = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean(), z.null()]));
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -73,7 +74,7 @@ export function StepInspector({ step, problems, ctx, onChange, onRename, onDelet
               ]}
               onChange={(v) => {
                 const { event: _e, condition: _c, ...rest } = step;
-                onChange(v === 'event' ? { ...rest, event: step.event ?? { name: '' } } : { ...rest, condition: step.condition ?? { performed: { event: 'Order Completed' } } });
+                onChange(v === 'event' ? { ...rest, event: step.event ?? { name: '' } } : { ...rest, condition: step.condition ?? { performed: { event: EV.orderCompleted } } });
               }}
             />
             {step.event ? (
@@ -102,7 +103,7 @@ export function StepInspector({ step, problems, ctx, onChange, onRename, onDelet
                 ) : null}
               </div>
             ))}
-            <button type="button" className="btn btn-small" onClick={() => onChange({ ...step, branches: [...step.branches, { condition: { performed: { event: 'Order Completed' } }, next: step.otherwise }] })}>
+            <button type="button" className="btn btn-small" onClick={() => onChange({ ...step, branches: [...step.branches, { condition: { performed: { event: EV.orderCompleted } }, next: step.otherwise }] })}>
               Add a condition
             </button>
           </>

@@ -3,6 +3,7 @@ import { WhereField } from '../../components/condition/WhereField.js';
 import type { EventMatch, JourneyDefinition, Trigger } from '../../../contracts/journey.js';
 import { DurationField, numberOrText, SelectField, TextField } from './fields.js';
 import type { Problem } from './validate.js';
+import { EV } from '../../../contracts/events.js';
 
 type Kind = 'event' | 'stageEntered' | 'stageExited' | 'segmentEntered' | 'segmentExited' | 'dateTrait' | 'schedule' | 'broadcast';
 const KINDS: Array<{ value: Kind; label: string }> = [
@@ -95,7 +96,7 @@ export function TriggerInspector({ def, problems, stages, segments, onChange, on
           ]}
           onChange={(m) => {
             const { event: _e, condition: _c, ...keep } = (v ?? {}) as Outcome;
-            set(m === 'none' ? undefined : m === 'event' ? ({ ...keep, event: v?.event ?? { name: '' } } as Outcome) : ({ ...keep, condition: v?.condition ?? { performed: { event: 'Order Completed' } } } as Outcome));
+            set(m === 'none' ? undefined : m === 'event' ? ({ ...keep, event: v?.event ?? { name: '' } } as Outcome) : ({ ...keep, condition: v?.condition ?? { performed: { event: EV.orderCompleted } } } as Outcome));
           }}
         />
         {v?.event ? <EventFields label={`${label} event`} value={v.event} errors={at(`${key}.event`)} onPending={onPending} pendingKey={`${key}.where`} onChange={(event) => set({ ...v, event })} /> : null}

@@ -1,4 +1,5 @@
 import type { JourneyDefinition, Step, StepType } from '../../../contracts/journey.js';
+import { EV } from '../../../contracts/events.js';
 
 /**
  * The journey canvas edits a JourneyDefinition directly: nodes and edges are a view of it,
@@ -104,7 +105,7 @@ export function newStep(id: string, type: StepType, next: string, opts: { templa
     case 'waitFor':
       return { id, type, event: { name: '' }, timeout: { amount: 3, unit: 'days' }, next, timeoutNext: next };
     case 'branch':
-      return { id, type, branches: [{ condition: { performed: { event: 'Order Completed' } }, next }], otherwise: next };
+      return { id, type, branches: [{ condition: { performed: { event: EV.orderCompleted } }, next }], otherwise: next };
     case 'split':
       return { id, type, variants: [ { key: 'a', weight: 50, next }, { key: 'b', weight: 50, next } ] };
     case 'send':

@@ -7,6 +7,7 @@ import { Card, Pager } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import { fmtDate, fmtNumber } from '../../components/format.js';
 import { Link, navigate, setSearch, useLocation } from '../../router.js';
+import { EV } from '../../../contracts/events.js';
 
 type Cohorts = z.infer<typeof CohortList>;
 type Cohort = Cohorts['cohorts'][number];
@@ -17,7 +18,7 @@ export function CohortsTab() {
   const { search } = useLocation();
   const by = (['first_event', 'channel', 'campaign'] as const).find((b) => b === search.get('by')) ?? 'first_event';
   const period = search.get('period') === 'week' ? 'week' : 'month';
-  const event = search.get('event') || 'Signed Up';
+  const event = search.get('event') || EV.signedUp;
   const [eventText, setEventText] = useState(event);
   const offset = Math.max(0, Number(search.get('cpage') ?? 0) || 0);
   const q = useApi('/api/cohorts', { query: by === 'first_event' ? { by, event, period } : { by } }, { keepPrevious: true });

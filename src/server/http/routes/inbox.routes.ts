@@ -11,6 +11,7 @@ import { checkInboxIdentity } from '../../workspaces/inbox-verification.js';
 import { authenticateWrite, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
+import { EV } from '../../../contracts/events.js';
 
 const Who = z.object({
   userId: z.string().min(1).max(512).optional(),
@@ -95,7 +96,7 @@ export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResol
         const marked = await markInboxMessage(deps.db, ws.id, req.params.id, c, action, now);
         if (!marked || c === null) throw new HttpError('not_found', `no in-app message ${req.params.id} for this customer`);
         if (marked.first) {
-          const name = action === 'read' ? 'In-App Message Read' : 'In-App Message Dismissed';
+          const name = action === 'read' ? EV.inAppMessageRead : EV.inAppMessageDismissed;
           await writeMessageEvents(deps.db, [{ workspaceId: ws.id, customerId: c, messageId: req.params.id, name, properties: { messageId: req.params.id, journeyId: marked.journeyId }, type: 'track' }], now);
           deps.bus.publish({ kind: 'events', workspaceId: ws.id, customerIds: [c] });
         }

@@ -8,6 +8,7 @@ import { cohortRetention, funnel, metricBreakdown, metricSeries, type MetricsRes
 import type { Db } from '../../db/client.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { EV } from '../../../contracts/events.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
@@ -92,7 +93,7 @@ export function metricsRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       querystring: z.strictObject({
         ...Range,
         interval: Interval.default('month'),
-        cohortEvent: z.string().min(1).max(200).default('Signed Up'),
+        cohortEvent: z.string().min(1).max(200).default(EV.signedUp),
         returnEvent: z.string().max(200).optional().describe('Default: any event of their own'),
         measure: z.enum(['customers', 'revenue']).default('customers'),
       }),

@@ -9,12 +9,14 @@
  * and the model is stored with its validation metrics.
  */
 import { CHURN_SCORE } from '../../../contracts/predictions.js';
+import { EV } from '../../../contracts/events.js';
 import type { Db, Queryable } from '../../db/client.js';
 import { getModel } from '../../lifecycle/models.repo.js';
 import { explainRows, scoreClassifier, trainClassifier } from './churn-classifier.js';
 import { brierScore, calibrationTable, precisionAtTop, rocAuc } from './churn-metrics.js';
 import { churnLabels, churnSnapshot, type Snapshot } from './features-history.js';
 import { concatTables } from './features.js';
+import { writeTimeline } from '../../timeline/timeline-writer.js';
 import { insertModel, replacePredictions, type CustomerPrediction, type PredictionModel, type ValidationMetrics } from '../predictions.repo.js';
 
 export const CHURN_KIND = 'churn';
@@ -135,7 +137,7 @@ function sum(values: ArrayLike<number>): number {
 }
 
 /** The event written when a customer's churn risk crosses the threshold upwards. */
-export const CHURN_RISK_RAISED = 'Churn Risk Raised';
+export const CHURN_RISK_RAISED = EV.churnRiskRaised;
 /** Default threshold of the crossing (a 0–100 risk score). */
 export const CHURN_RISK_RAISED_AT = 70;
 
@@ -150,14 +152,16 @@ async function noteRaisedRisk(tx: Queryable, workspaceId: number, before: Map<nu
     return prev !== undefined && prev < threshold && p.score >= threshold;
   });
   if (raised.length === 0) return 0;
-  const stamp = at.getTime();
-  await tx.query(
-    `INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
-     SELECT $1, x.id, 'tenure:churn-risk:' || x.id || ':' || $2::text, 'tenure', '${CHURN_RISK_RAISED}', c.user_id, $3::timestamptz, $3::timestamptz,
-            jsonb_build_object('score', x.score, 'previousScore', x.prev, 'threshold', $4::float8, 'factors', x.factors), '{"library":{"name":"tenure"}}'::jsonb
-       FROM unnest($5::bigint[], $6::float8[], $7::float8[], $8::jsonb[]) AS x(id, score, prev, factors) JOIN customers c ON c.id = x.id
-     ON CONFLICT (workspace_id, message_id) DO NOTHING`,
-    [workspaceId, String(stamp), at.toISOString(), threshold, raised.map((p) => p.customerId), raised.map((p) => p.score), raised.map((p) => before.get(p.customerId)!), raised.map((p) => JSON.stringify(p.factors.slice(0, 3)))],
+  await writeTimeline(
+    tx,
+    raised.map((p) => ({
+      workspaceId,
+      customerId: p.customerId,
+      event: CHURN_RISK_RAISED,
+      properties: { score: p.score, previousScore: before.get(p.customerId)!, threshold, factors: p.factors.slice(0, 3) },
+      at,
+      key: { kind: 'churn-risk', customer: p.customerId, ms: at.getTime() },
+    })),
   );
   return raised.length;
 }

@@ -22,6 +22,7 @@ import { orderValueSql } from '../../analytics/order-value.js';
 import type { Queryable } from '../../db/client.js';
 import { workspaceActivitySql } from '../../rules/activity.js';
 import type { FeatureColumn, FeatureTable } from './features.js';
+import { EV } from '../../../contracts/events.js';
 
 export interface Snapshot {
   at: Date;
@@ -51,18 +52,18 @@ WITH st AS (
 )
 SELECT c.id::float8 AS id,
        extract(epoch FROM ($2 - max(e.timestamp) FILTER (WHERE ${ACTIVE}))) / 86400 AS days_since_last_seen,
-       extract(epoch FROM ($2 - max(e.timestamp) FILTER (WHERE e.event = 'Order Completed'))) / 86400 AS days_since_last_order,
+       extract(epoch FROM ($2 - max(e.timestamp) FILTER (WHERE e.event = '${EV.orderCompleted}'))) / 86400 AS days_since_last_order,
        extract(epoch FROM ($2 - min(e.timestamp) FILTER (WHERE ${ACTIVE}))) / 86400 AS tenure_days,
-       count(*) FILTER (WHERE e.event = 'Order Completed')::float8 AS orders,
-       (avg(${orderValueSql('e')}) FILTER (WHERE e.event = 'Order Completed'))::float8 AS avg_order_value,
+       count(*) FILTER (WHERE e.event = '${EV.orderCompleted}')::float8 AS orders,
+       (avg(${orderValueSql('e')}) FILTER (WHERE e.event = '${EV.orderCompleted}'))::float8 AS avg_order_value,
        count(*) FILTER (WHERE e.timestamp > $2 - interval '30 days' AND ${ACTIVE})::float8 AS active_30d,
        count(*) FILTER (WHERE e.timestamp > $2 - interval '60 days' AND e.timestamp <= $2 - interval '30 days' AND ${ACTIVE})::float8 AS active_prev_30d,
-       count(*) FILTER (WHERE e.event = 'Support Ticket Created')::float8 AS support_tickets,
-       count(*) FILTER (WHERE e.event = 'Support Ticket Created' AND e.timestamp > $2 - interval '90 days')::float8 AS support_tickets_90d,
-       (array_agg(e.properties->'score' ORDER BY e.timestamp DESC) FILTER (WHERE e.event = 'Survey Responded' AND e.properties->>'type' = 'nps'))[1] AS nps,
-       (array_agg(e.properties->'score' ORDER BY e.timestamp DESC) FILTER (WHERE e.event = 'Survey Responded' AND e.properties->>'type' = 'csat'))[1] AS csat,
-       count(*) FILTER (WHERE e.event = 'Email Opened' AND e.timestamp > $2 - interval '90 days')::float8 AS email_opens_90d,
-       count(*) FILTER (WHERE e.event = 'Email Link Clicked' AND e.timestamp > $2 - interval '90 days')::float8 AS email_clicks_90d
+       count(*) FILTER (WHERE e.event = '${EV.supportTicketCreated}')::float8 AS support_tickets,
+       count(*) FILTER (WHERE e.event = '${EV.supportTicketCreated}' AND e.timestamp > $2 - interval '90 days')::float8 AS support_tickets_90d,
+       (array_agg(e.properties->'score' ORDER BY e.timestamp DESC) FILTER (WHERE e.event = '${EV.surveyResponded}' AND e.properties->>'type' = 'nps'))[1] AS nps,
+       (array_agg(e.properties->'score' ORDER BY e.timestamp DESC) FILTER (WHERE e.event = '${EV.surveyResponded}' AND e.properties->>'type' = 'csat'))[1] AS csat,
+       count(*) FILTER (WHERE e.event = '${EV.emailOpened}' AND e.timestamp > $2 - interval '90 days')::float8 AS email_opens_90d,
+       count(*) FILTER (WHERE e.event = '${EV.emailLinkClicked}' AND e.timestamp > $2 - interval '90 days')::float8 AS email_clicks_90d
   FROM customers c
   JOIN events e ON e.workspace_id = $1 AND e.customer_id = c.id AND e.timestamp <= $2 AND e.type <> 'tenure'
   LEFT JOIN st ON st.id = c.id

@@ -6,11 +6,14 @@ import { computeSegment } from '../../segments/segment-sync.js';
 import { listSegments } from '../../segments/segments.repo.js';
 import { loadScorecard, markComputed } from './health-scorecard.js';
 import { measureSql } from './health-sql.js';
+import { EV } from '../../../contracts/events.js';
+import { epochMsSql, timelineIdSql } from '../../timeline/timeline-id.js';
+import { timelineInsertSql } from '../../timeline/timeline-writer.js';
 
 /** The name of the health score in customer_scores (what `score` conditions read). */
 export const HEALTH_SCORE_NAME = 'health';
 /** The event Tenure writes on a customer's timeline when their band gets worse (green → yellow, yellow → red, green → red). */
-export const HEALTH_DROPPED_EVENT = 'Health Score Dropped';
+export const HEALTH_DROPPED_EVENT = EV.healthScoreDropped;
 /** How many measures a history row keeps as the movers of a change. */
 export const MOVERS_KEPT = 3;
 
@@ -136,15 +139,18 @@ async function applyScores(tx: Queryable, workspaceId: number, scope: 'customer'
   const customerWrites =
     scope === 'customer'
       ? `dropped AS (
-           INSERT INTO events (workspace_id, customer_id, message_id, type, event, user_id, timestamp, received_at, properties, context)
-           SELECT $1, ch.subject_id, 'tenure:health:' || ch.subject_id || ':' || (extract(epoch FROM $3::timestamptz) * 1000)::bigint,
-                  'tenure', '${HEALTH_DROPPED_EVENT}', c.user_id, $3::timestamptz, $3::timestamptz,
-                  jsonb_build_object('score', ch.score, 'band', ch.band, 'previousScore', ch.prev_score, 'previousBand', ch.prev_band, 'movers', mv.movers),
-                  '{"library":{"name":"tenure"}}'::jsonb
-             FROM ch JOIN mv USING (subject_id) JOIN customers c ON c.id = ch.subject_id
-            WHERE array_position(${BAND_RANK}, ch.band) < array_position(${BAND_RANK}, ch.prev_band)
-           ON CONFLICT (workspace_id, message_id) DO NOTHING
-           RETURNING 1
+           ${timelineInsertSql({
+             workspaceId: '$1',
+             customerId: 'ch.subject_id',
+             messageId: timelineIdSql('health', { customer: 'ch.subject_id', ms: epochMsSql('$3::timestamptz') }),
+             event: `'${HEALTH_DROPPED_EVENT}'`,
+             userId: 'c.user_id',
+             at: '$3::timestamptz',
+             properties: `jsonb_build_object('score', ch.score, 'band', ch.band, 'previousScore', ch.prev_score, 'previousBand', ch.prev_band, 'movers', mv.movers)`,
+             from: 'ch JOIN mv USING (subject_id) JOIN customers c ON c.id = ch.subject_id',
+             where: `array_position(${BAND_RANK}, ch.band) < array_position(${BAND_RANK}, ch.prev_band)`,
+             returning: '1',
+           })}
          ),
          scores AS (
            INSERT INTO customer_scores (workspace_id, customer_id, name, value, computed_at)

@@ -1,8 +1,9 @@
 import { Scorecard, type Measure } from '../../../contracts/health.js';
 import type { Queryable } from '../../db/client.js';
+import { EV } from '../../../contracts/events.js';
 
 /** The event whose presence adds the payment measure to the default scorecard. */
-export const PAYMENT_FAILED_EVENT = 'Payment Failed';
+export const PAYMENT_FAILED_EVENT = EV.paymentFailed;
 /** The churn model's score (src/server/predict/churn-train.ts) read by the default scorecard when it exists. */
 export const CHURN_RISK_SCORE = 'churn_risk';
 
@@ -20,10 +21,10 @@ export function defaultScorecard(has: { paymentFailed: boolean; churnRisk: boole
       key: 'recent_order',
       name: 'Ordered in the last 60 days',
       weight: 2,
-      kind: { type: 'rule', condition: { performed: { event: 'Order Completed', window: { within: { amount: 60, unit: 'days' } } } }, ifTrue: 100, ifFalse: 0 },
+      kind: { type: 'rule', condition: { performed: { event: EV.orderCompleted, window: { within: { amount: 60, unit: 'days' } } } }, ifTrue: 100, ifFalse: 0 },
     },
     { key: 'nps', name: 'NPS', weight: 2, kind: { type: 'survey', surveyType: 'nps', withinDays: 365, points: [[0, 0], [6, 40], [8, 70], [10, 100]] } },
-    { key: 'support', name: 'Support load', weight: 1, kind: { type: 'events', event: 'Support Ticket Created', fn: 'count', withinDays: 90, points: [[0, 100], [1, 70], [3, 20], [5, 0]] } },
+    { key: 'support', name: 'Support load', weight: 1, kind: { type: 'events', event: EV.supportTicketCreated, fn: 'count', withinDays: 90, points: [[0, 100], [1, 70], [3, 20], [5, 0]] } },
   ];
   if (has.paymentFailed) {
     measures.push({ key: 'payments', name: 'Payment issues', weight: 2, kind: { type: 'events', event: PAYMENT_FAILED_EVENT, fn: 'count', withinDays: 90, points: [[0, 100], [1, 40], [2, 0]] } });

@@ -1,9 +1,10 @@
 import { workspaceActivitySql } from '../../rules/activity.js';
 import type { MeasureKind } from '../../../contracts/health.js';
 import { compileCondition } from '../../rules/compile-sql.js';
+import { EV } from '../../../contracts/events.js';
 
 /** The event a `survey` measure reads (properties `type` and `score`), as the NPS / CSAT KPIs do. */
-export const SURVEY_EVENT = 'Survey Responded';
+export const SURVEY_EVENT = EV.surveyResponded;
 
 const DAY_MS = 86_400_000;
 

@@ -1,0 +1,214 @@
+/**
+ * The event vocabulary: the names of the events Tenure writes on customers' timelines
+ * itself, and of the Segment semantic events (and other tools' message events) it reads.
+ * Stored events, saved rules and journeys refer to these names, so they never change;
+ * a new event gets a new name. Shared by server and dashboard (no imports).
+ */
+
+/** Events Tenure writes on a customer's timeline (type `tenure`, or `track` for the customer's own reactions to a message). */
+export const TENURE_EV = {
+  stageChanged: 'Lifecycle Stage Changed',
+  segmentEntered: 'Segment Entered',
+  segmentExited: 'Segment Exited',
+  journeyEntered: 'Journey Entered',
+  journeyEnded: 'Journey Ended',
+  emailDelivered: 'Email Delivered',
+  emailBounced: 'Email Bounced',
+  smsDelivered: 'SMS Delivered',
+  messageFailed: 'Message Failed',
+  emailOpened: 'Email Opened',
+  emailLinkClicked: 'Email Link Clicked',
+  emailMarkedAsSpam: 'Email Marked as Spam',
+  subscribed: 'Subscribed',
+  unsubscribed: 'Unsubscribed',
+  inAppMessageRead: 'In-App Message Read',
+  inAppMessageDismissed: 'In-App Message Dismissed',
+  churnRiskRaised: 'Churn Risk Raised',
+  healthScoreDropped: 'Health Score Dropped',
+} as const;
+
+/** Segment semantic events (and other tools' message events) Tenure reads: KPIs, presets, models, the demo. */
+export const SEMANTIC_EV = {
+  signedUp: 'Signed Up',
+  applicationOpened: 'Application Opened',
+  pageViewed: 'Page Viewed',
+  productViewed: 'Product Viewed',
+  productAdded: 'Product Added',
+  checkoutStarted: 'Checkout Started',
+  orderCompleted: 'Order Completed',
+  orderRefunded: 'Order Refunded',
+  trialStarted: 'Trial Started',
+  subscriptionStarted: 'Subscription Started',
+  subscriptionUpdated: 'Subscription Updated',
+  subscriptionCancelled: 'Subscription Cancelled',
+  paymentFailed: 'Payment Failed',
+  featureUsed: 'Feature Used',
+  referralSent: 'Referral Sent',
+  referralCompleted: 'Referral Completed',
+  leadCreated: 'Lead Created',
+  leadContacted: 'Lead Contacted',
+  surveyResponded: 'Survey Responded',
+  supportTicketCreated: 'Support Ticket Created',
+  supportTicketResolved: 'Support Ticket Resolved',
+  emailSent: 'Email Sent',
+  emailDropped: 'Email Dropped',
+  emailDeferred: 'Email Deferred',
+  emailFailed: 'Email Failed',
+  smsSent: 'SMS Sent',
+  smsBounced: 'SMS Bounced',
+  smsFailed: 'SMS Failed',
+  smsLinkClicked: 'SMS Link Clicked',
+  pushSent: 'Push Sent',
+  pushDelivered: 'Push Delivered',
+  pushFailed: 'Push Failed',
+  pushNotificationSent: 'Push Notification Sent',
+  pushNotificationDelivered: 'Push Notification Delivered',
+  pushNotificationBounced: 'Push Notification Bounced',
+  pushNotificationOpened: 'Push Notification Opened',
+  pushNotificationTapped: 'Push Notification Tapped',
+  messageSent: 'Message Sent',
+  messageDelivered: 'Message Delivered',
+  webhookDelivered: 'Webhook Delivered',
+  webhookFailed: 'Webhook Failed',
+  inAppMessageSent: 'In-App Message Sent',
+  inAppMessageViewed: 'In-App Message Viewed',
+  inAppMessageClicked: 'In-App Message Clicked',
+} as const;
+
+/** Every event name Tenure knows, by a short key: `EV.orderCompleted` is `'Order Completed'`. */
+export const EV = { ...TENURE_EV, ...SEMANTIC_EV } as const;
+
+export type TenureEventName = (typeof TENURE_EV)[keyof typeof TENURE_EV];
+export type KnownEventName = (typeof EV)[keyof typeof EV];
+
+/** `Lifecycle Stage Changed`: one move of the stage engine. */
+export interface StageChangedProps {
+  from: string | null;
+  to: string;
+  pattern: string;
+  reason: string;
+  model: string;
+  /** The messageId of the event that caused the move (null: time passing). */
+  triggerMessageId: string | null;
+}
+
+/** `Segment Entered` / `Segment Exited`. */
+export interface SegmentMoveProps {
+  segmentId: string;
+  segmentName: string;
+}
+
+/** `Journey Entered`. */
+export interface JourneyEnteredProps {
+  journeyId: string;
+  journeyName: string;
+  version: number;
+}
+
+/** `Journey Ended`. */
+export interface JourneyEndedProps {
+  journeyId: string;
+  journeyName: string;
+  outcome: string;
+  reason?: string | null;
+  variant?: string | null;
+}
+
+/** What became of a message Tenure sent (`Email Delivered`, `SMS Delivered`, `Email Bounced`, `Message Failed`), and the reactions to it. */
+export interface MessageEventProps {
+  messageId: number;
+  channel?: string;
+  journeyId?: string | null;
+  stepId?: string | null;
+  templateId?: string | null;
+  variant?: string | null;
+  reason?: string;
+  /** `Email Link Clicked`: the link followed. */
+  url?: string;
+  /** `Email Bounced` reported by a provider after acceptance. */
+  hard?: boolean;
+}
+
+/** `Subscribed` / `Unsubscribed`: a consent change. */
+export interface ConsentProps {
+  groupId: string | null;
+  channel?: string;
+  all: boolean;
+  source: string;
+  messageId?: number | null;
+}
+
+/** `Churn Risk Raised`: the risk crossed the threshold upwards. */
+export interface ChurnRiskRaisedProps {
+  score: number;
+  previousScore: number;
+  threshold: number;
+  factors: unknown[];
+}
+
+/** `Health Score Dropped`: the band got worse. */
+export interface HealthScoreDroppedProps {
+  score: number;
+  band: string;
+  previousScore: number | null;
+  previousBand: string | null;
+  movers: unknown;
+}
+
+/** The properties of each event Tenure writes. */
+export interface TenureEventProps {
+  'Lifecycle Stage Changed': StageChangedProps;
+  'Segment Entered': SegmentMoveProps;
+  'Segment Exited': SegmentMoveProps;
+  'Journey Entered': JourneyEnteredProps;
+  'Journey Ended': JourneyEndedProps;
+  'Email Delivered': MessageEventProps;
+  'Email Bounced': MessageEventProps;
+  'SMS Delivered': MessageEventProps;
+  'Message Failed': MessageEventProps;
+  'Email Opened': MessageEventProps;
+  'Email Link Clicked': MessageEventProps;
+  'Email Marked as Spam': MessageEventProps;
+  'In-App Message Read': MessageEventProps;
+  'In-App Message Dismissed': MessageEventProps;
+  Subscribed: ConsentProps;
+  Unsubscribed: ConsentProps;
+  'Churn Risk Raised': ChurnRiskRaisedProps;
+  'Health Score Dropped': HealthScoreDroppedProps;
+}
+
+/** `Order Completed` as Tenure reads it: the value is `revenue`, else `total` (a number or a numeric string). */
+export interface OrderCompletedProps {
+  order_id?: string;
+  revenue?: number | string;
+  total?: number | string;
+  currency?: string;
+  products?: Array<{ product_id?: string; sku?: string; name?: string; price?: number; quantity?: number }>;
+}
+
+/** `Order Refunded`: `revenue`, else `total`, else `amount`; naming only `order_id` refunds that order's whole value. */
+export interface OrderRefundedProps {
+  order_id?: string;
+  revenue?: number | string;
+  total?: number | string;
+  amount?: number | string;
+}
+
+/** `Survey Responded`: NPS (0–10), CSAT (1–5) or CES (1–7). */
+export interface SurveyRespondedProps {
+  type?: 'nps' | 'csat' | 'ces' | string;
+  score?: number;
+  comment?: string;
+}
+
+/** `Subscription Started` / `Updated` / `Cancelled`: the recurring revenue is `mrr`. */
+export interface SubscriptionProps {
+  plan?: string;
+  mrr?: number | string;
+  subscription_id?: string;
+}
+
+/** `Feature Used`: the feature-adoption KPI filters on `feature`. */
+export interface FeatureUsedProps {
+  feature?: string;
+}
