@@ -153,7 +153,7 @@ export class IngestQueue {
     const workspaceId = group[0]!.workspaceId;
     const ingest = async (events: NormalizedEvent[], insertedIds?: Set<string>) => {
       const r = await ingestEvents(this.db, workspaceId, events, { cache: this.cache, insertedIds, derivedWork: this.opts.derivedWork !== false });
-      if (r.customerIds && r.customerIds.length > 0) this.opts.bus?.publish({ kind: 'events', workspaceId, customerIds: r.customerIds });
+      if (r.customerIds && r.customerIds.length > 0) this.opts.bus?.publish({ kind: 'events', workspaceId, customerIds: r.customerIds, changes: r.changes });
       return r;
     };
     if (group.length === 1) {

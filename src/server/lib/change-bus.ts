@@ -13,8 +13,12 @@
 import type { Scope } from '../rules/subjects.js';
 
 export type Change =
-  /** Customers' timelines grew: events ingested, opens and clicks, inbox reads, consent, messages recorded. */
-  | { kind: 'events'; workspaceId: number; customerIds: readonly number[] }
+  /**
+   * Customers' timelines grew: events ingested, opens and clicks, inbox reads, consent, messages
+   * recorded. Ingestion also says what changed for each customer (`changes`: the event names,
+   * `$traits` when traits changed, `$all` for a new profile), as it recorded in the derived work.
+   */
+  | { kind: 'events'; workspaceId: number; customerIds: readonly number[]; changes?: ReadonlyMap<number, ReadonlySet<string>> }
   /** Customers' traits were changed by Tenure itself (a journey's "update traits" step). */
   | { kind: 'traits'; workspaceId: number; customerIds: readonly number[] }
   /** Stages were evaluated for these subjects; `moves` of them moved. */
