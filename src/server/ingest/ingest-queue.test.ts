@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { IngestQueue, laneOf, QueueFullError } from './ingest-queue.js';
 import { normalizeCall, type NormalizedEvent } from './normalize.js';
+import { ChangeBus, type ChangeOf } from '../lib/change-bus.js';
 
 function track(userId: string, messageId: string): NormalizedEvent {
   const r = normalizeCall({ userId, event: 'Tick', messageId }, 'track', { receivedAt: new Date(), bodyBytes: 100 }, 0, '');
@@ -29,6 +30,23 @@ for (const target of dbTargets()) {
       db = await target.open();
     });
     after(() => db.close());
+
+    it('tells the bus, after each commit, whose events it stored and which event names they were', async () => {
+      const { workspace } = await makeWorkspace(db, 'q-bus');
+      const bus = new ChangeBus();
+      const heard: Array<ChangeOf<'events'>> = [];
+      bus.on('events', (c) => heard.push(c));
+      const q = new IngestQueue(db, { bus });
+      await q.submit(workspace.id, [track('bus-a', 'bus-1'), track('bus-b', 'bus-2')]);
+      assert.equal(heard.length, 1);
+      assert.equal(heard[0]!.workspaceId, workspace.id);
+      assert.equal(heard[0]!.customerIds.length, 2);
+      const { rows } = await db.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 AND user_id = 'bus-a'`, [workspace.id]);
+      assert.ok(heard[0]!.changes?.get(rows[0]!.id)?.has('Tick'), 'the event name is among what changed');
+      // A retried request stores nothing new, and the bus hears nothing.
+      await q.submit(workspace.id, [track('bus-a', 'bus-1')]);
+      assert.equal(heard.length, 1);
+    });
 
     it('combines concurrent requests into shared transactions and answers each with its own counts', async () => {
       const { workspace } = await makeWorkspace(db, 'q');
