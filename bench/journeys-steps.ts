@@ -122,8 +122,8 @@ async function scratch(): Promise<Scratch> {
 
 async function template(s: Scratch, id: string, input: Parameters<typeof compileTemplate>[0] & { name: string }): Promise<void> {
   const c = await compileTemplate(input);
-  if (!c.ok) throw new Error(`template ${id}: ${JSON.stringify(c.error)}`);
-  await saveTemplate(s.db, s.ws, id, { ...input, format: input.format ?? 'mjml' }, c.compiled);
+  if (!c.ok) throw new Error(`template ${id}: ${JSON.stringify(c)}`);
+  await saveTemplate(s.db, s.ws, id, { ...input, format: input.format ?? 'mjml' }, c.value);
 }
 
 async function publish(s: Scratch, id: string, definition: JourneyDefinitionInput): Promise<void> {

@@ -46,7 +46,7 @@ describe('journey workers on one PostgreSQL', { skip: base ? false : 'needs TEST
     await db.query(`INSERT INTO messaging_settings (workspace_id, settings) VALUES ($1, $2)`, [ws, JSON.stringify({ caps: [], quietHours: null, emailFrom: null, secret: 's' })]);
     const c = await compileTemplate({ channel: 'email', subject: 'Welcome {{ traits.name }}', body: '<mjml><mj-body><mj-section><mj-column><mj-text>Hello {{ traits.name }}</mj-text></mj-column></mj-section></mj-body></mjml>', format: 'mjml' });
     assert.ok(c.ok);
-    await saveTemplate(db, ws, 'welcome', { name: 'welcome', channel: 'email', format: 'mjml', subject: 'x', body: 'x' }, c.compiled);
+    await saveTemplate(db, ws, 'welcome', { name: 'welcome', channel: 'email', format: 'mjml', subject: 'x', body: 'x' }, c.value);
     const definition = JourneyDefinitionSchema.parse({
       trigger: { event: { name: 'Signed Up' } },
       start: 's',

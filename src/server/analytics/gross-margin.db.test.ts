@@ -27,7 +27,7 @@ for (const target of dbTargets()) {
     after(() => db.close());
     const clv = async (params?: Record<string, number>) => {
       const r = await metricSeries(db, ws, 'clv', { from: '2026-02-01', to: '2026-03-01', interval: 'month', params });
-      assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+      assert.ok(r.ok, JSON.stringify(r));
       return r.value;
     };
 

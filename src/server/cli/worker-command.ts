@@ -22,7 +22,7 @@ export function addWorkerCommand(program: Command, config: Config, log: Logger):
       onUnhandledRejection(log);
       const { db } = await openRuntime(config, log);
       const secret = serverSecretOf(config, log);
-      const providers = new WorkspaceProviders(secret.ok ? new SecretBox(secret.secret) : null, { log, smtpPoolSize: config.SMTP_POOL_SIZE });
+      const providers = new WorkspaceProviders(secret.ok ? new SecretBox(secret.value.secret) : null, { log, smtpPoolSize: config.SMTP_POOL_SIZE });
       const senders = withWorkspaceProviders(sendersFromConfig(config), providers);
       const stages = o.journeysOnly ? null : new StageWorker(db, { log, sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000 });
       const segments = o.journeysOnly ? null : new SegmentWorker(db, { log, refreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000 });

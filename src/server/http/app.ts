@@ -60,6 +60,7 @@ import { DemoTracker } from '../demo/demo-status.js';
 import { demoRoutes } from './routes/demo.routes.js';
 import { providerRoutes, workspaceChannels } from './routes/providers.routes.js';
 import { SecretBox, type ServerSecret } from '../channels/secret-box.js';
+import { ok } from '../lib/result.js';
 import { WorkspaceProviders, withWorkspaceProviders } from '../channels/provider-senders.js';
 import { randomBytes } from 'node:crypto';
 
@@ -155,8 +156,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }));
   const models = stages?.modelCache ?? new ModelCache();
   // Providers saved in Settings come before the server's own (environment variables), per workspace.
-  const secret = deps.serverSecret ?? { ok: true, secret: randomBytes(32).toString('hex'), source: 'ephemeral' };
-  const box = secret.ok ? new SecretBox(secret.secret) : null;
+  const secret = deps.serverSecret ?? ok({ secret: randomBytes(32).toString('hex'), source: 'ephemeral' as const });
+  const box = secret.ok ? new SecretBox(secret.value.secret) : null;
   const providers = new WorkspaceProviders(box, { log });
   const baseSenders = deps.senders ?? outboxSenders();
   const senders = baseSenders.forWorkspace ? baseSenders : withWorkspaceProviders(baseSenders, providers);
