@@ -87,8 +87,8 @@ let seq = 0;
 /** A Segment call received now (after the journey was published) that happened at `at`. */
 function call(type: 'track' | 'identify', fields: Record<string, unknown>, at: Date): NormalizedEvent {
   const r = normalizeCall({ messageId: `bench-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: new Date(), bodyBytes: 200 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 const FIRST = ['Ada', 'Grace', 'Linus', 'Zoë', 'José', 'Margaret', 'Tim', 'Håkon'];

@@ -24,8 +24,8 @@ let seq = 0;
 function call(type: 'track' | 'identify', fields: Record<string, unknown>, at: Date): NormalizedEvent {
   // Received now (after the journey was published), happened at `at`.
   const r = normalizeCall({ messageId: `wk-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: new Date(), bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 describe('journey workers on one PostgreSQL', { skip: base ? false : 'needs TEST_DATABASE_URL (PGlite cannot be shared by processes)' }, () => {

@@ -14,8 +14,8 @@ let seq = 0;
 /** One Segment call at `at` (ISO). `receivedAt` defaults to `at`; pass `new Date()` for an event arriving late. */
 export function call(type: 'track' | 'identify' | 'page', fields: Record<string, unknown>, at: string, receivedAt: Date = new Date(at)): NormalizedEvent {
   const r = normalizeCall({ messageId: `kpi-${seq++}`, timestamp: at, ...fields }, type, { receivedAt, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 /** A track call of a known user. */

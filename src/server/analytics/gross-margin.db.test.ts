@@ -10,8 +10,8 @@ import { metricSeries } from './metrics.service.js';
 let seq = 0;
 function order(userId: string, revenue: number, at: string): NormalizedEvent {
   const r = normalizeCall({ messageId: `gm-${seq++}`, userId, event: 'Order Completed', properties: { revenue }, timestamp: at }, 'track', { receivedAt: new Date(at), bodyBytes: 80 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 for (const target of dbTargets()) {

@@ -165,7 +165,7 @@ for (const target of dbTargets()) {
       const ev = (type: 'identify' | 'track', f: Record<string, unknown>, i: number) => {
         const r = normalizeCall({ messageId: `demo-live-${i}`, timestamp: now.toISOString(), ...f }, type, { receivedAt: now, bodyBytes: 100 }, 0, '');
         assert.ok(r.ok);
-        return r.event;
+        return r.value;
       };
       await ingestEvents(db, ws, [ev('identify', { userId: 'new-demo-user', traits: { email: 'new@brewline.example', first_name: 'Nia' } }, 1), ev('track', { userId: 'new-demo-user', event: 'Signed Up' }, 2)]);
       const worker = new JourneyWorker(db, { senders: outboxSenders(), publicUrl: 'http://127.0.0.1:3000' });

@@ -192,11 +192,11 @@ export async function importCsvStream(db: Db, workspaceId: number, kind: ImportK
         const bodyBytes = jsonSizeBound(Buffer.byteLength(raw), headerBytes, columns.length);
         const normalized = normalizeCall(built.call, built.type, { receivedAt: new Date(), bodyBytes }, 0, '');
         if (!normalized.ok) {
-          const field = columnOf(columns, normalized.rejection.field);
-          reject({ line, ...(field === undefined ? {} : { field }), message: normalized.rejection.message });
+          const field = columnOf(columns, normalized.field);
+          reject({ line, ...(field === undefined ? {} : { field }), message: normalized.message });
           continue;
         }
-        writer.add(normalized.event, line);
+        writer.add(normalized.value, line);
         if (writer.full) {
           await writer.flush();
           // Keep planner statistics current while a large file loads (PGlite has no autovacuum).

@@ -60,7 +60,7 @@ export async function previewCsv(kind: ImportKind, name: string, text: string, r
           continue;
         }
         const normalized = normalizeCall(built.call, built.type, { receivedAt: new Date(), bodyBytes: Buffer.byteLength(JSON.stringify(built.call)) }, 0, '');
-        out.rows.push(normalized.ok ? { line, stored: built.call, error: null } : { line, stored: null, error: { field: normalized.rejection.field || undefined, message: normalized.rejection.message } });
+        out.rows.push(normalized.ok ? { line, stored: built.call, error: null } : { line, stored: null, error: { field: normalized.field || undefined, message: normalized.message } });
       }
     }
   } catch (err) {

@@ -7,8 +7,8 @@ import { normalizeCall, type NormalizedEvent } from './normalize.js';
 
 function track(userId: string, messageId: string): NormalizedEvent {
   const r = normalizeCall({ userId, event: 'Tick', messageId }, 'track', { receivedAt: new Date(), bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(r.rejection.message);
-  return r.event;
+  if (!r.ok) throw new Error(r.message);
+  return r.value;
 }
 
 describe('laneOf', () => {
@@ -71,8 +71,8 @@ for (const target of dbTargets()) {
       // The same new user arrives in two lanes at once: by userId alone, and with a device id.
       const id = (call: Record<string, unknown>, type: 'identify' | 'track') => {
         const r = normalizeCall(call, type, { receivedAt: new Date(), bodyBytes: 100 }, 0, '');
-        if (!r.ok) throw new Error(r.rejection.message);
-        return r.event;
+        if (!r.ok) throw new Error(r.message);
+        return r.value;
       };
       assert.notEqual(laneOf('lane-new', 2), laneOf('lane-device', 2), 'the two calls below must land in different lanes');
       const both = [id({ userId: 'lane-new', event: 'A', messageId: 'lane-a' }, 'track'), id({ userId: 'lane-new', anonymousId: 'lane-device', traits: { plan: 'pro' }, messageId: 'lane-b' }, 'identify')];

@@ -18,8 +18,8 @@ import { getJourney, insertJourney, publishJourney } from './journeys.repo.js';
 let seq = 0;
 function call(type: 'track' | 'identify', fields: Record<string, unknown>, at: Date): NormalizedEvent {
   const r = normalizeCall({ messageId: `jt-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: at, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 const DAY = 86_400_000;
