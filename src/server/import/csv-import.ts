@@ -190,7 +190,7 @@ export async function importCsvStream(db: Db, workspaceId: number, kind: ImportK
           continue;
         }
         const bodyBytes = jsonSizeBound(Buffer.byteLength(raw), headerBytes, columns.length);
-        const normalized = normalizeCall(built.call, built.type, { receivedAt: new Date(), bodyBytes }, 0, '');
+        const normalized = normalizeCall(built.value.call, built.value.type, { receivedAt: new Date(), bodyBytes }, 0, '');
         if (!normalized.ok) {
           const field = columnOf(columns, normalized.field);
           reject({ line, ...(field === undefined ? {} : { field }), message: normalized.message });

@@ -51,7 +51,7 @@ export async function previewCsv(kind: ImportKind, name: string, text: string, r
         if (out.rows.length >= rowLimit) break outer;
         if (spend) {
           const r = parseSpendRow(spend, cells, name, line);
-          out.rows.push(r.ok ? { line, stored: { ...r.row }, error: null } : { line, stored: null, error: { ...(r.errors[0]!.field ? { field: r.errors[0]!.field } : {}), message: r.errors.map((e) => e.message).join('; ') } });
+          out.rows.push(r.ok ? { line, stored: { ...r.value }, error: null } : { line, stored: null, error: { ...(r.errors[0]!.field ? { field: r.errors[0]!.field } : {}), message: r.errors.map((e) => e.message).join('; ') } });
           continue;
         }
         const built = rowToCall(kind as 'customers' | 'events', columns!, cells);
@@ -59,8 +59,9 @@ export async function previewCsv(kind: ImportKind, name: string, text: string, r
           out.rows.push({ line, stored: null, error: { ...(built.field === undefined ? {} : { field: built.field }), message: built.message } });
           continue;
         }
-        const normalized = normalizeCall(built.call, built.type, { receivedAt: new Date(), bodyBytes: Buffer.byteLength(JSON.stringify(built.call)) }, 0, '');
-        out.rows.push(normalized.ok ? { line, stored: built.call, error: null } : { line, stored: null, error: { field: normalized.field || undefined, message: normalized.message } });
+        const { call, type } = built.value;
+        const normalized = normalizeCall(call, type, { receivedAt: new Date(), bodyBytes: Buffer.byteLength(JSON.stringify(call)) }, 0, '');
+        out.rows.push(normalized.ok ? { line, stored: call, error: null } : { line, stored: null, error: { field: normalized.field || undefined, message: normalized.message } });
       }
     }
   } catch (err) {

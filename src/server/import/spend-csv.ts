@@ -5,7 +5,9 @@
  * `POST /api/spend`, so a file and a request are held to the same rules.
  */
 import { SpendRow } from '../../contracts/spend.js';
-import { CellError, clip, convertCell } from '../lib/csv/cells.js';
+import { clip, convertCell } from '../lib/csv/cells.js';
+import { linesFailure, type LinesFailure } from '../lib/csv/line-failures.js';
+import { ok, type Result } from '../lib/result.js';
 
 export const SPEND_COLUMNS = ['day', 'channel', 'campaign', 'amount', 'currency'] as const;
 export type SpendColumn = (typeof SPEND_COLUMNS)[number];
@@ -21,6 +23,9 @@ export interface SpendLineError {
   field?: SpendColumn;
   message: string;
 }
+
+/** A spend row's or file's problems. */
+export type SpendFailure = LinesFailure<SpendLineError>;
 
 /** Where a problem is, as the start of its message: `spend.csv line 7, field amount`. */
 export function spendAt(file: string, line: number, field?: string): string {
@@ -49,9 +54,9 @@ export function parseSpendHeader(cells: string[], file: string, line: number): S
 }
 
 /** A row as a stored spend row, or every problem it has. */
-export function parseSpendRow(header: SpendHeader, cells: string[], file: string, line: number): { ok: true; row: SpendRow } | { ok: false; errors: SpendLineError[] } {
+export function parseSpendRow(header: SpendHeader, cells: string[], file: string, line: number): Result<SpendRow, SpendFailure> {
   if (cells.length > header.width) {
-    return { ok: false, errors: [{ line, message: `${spendAt(file, line)}: ${cells.length} fields, but the header has ${header.width} (a value with a comma needs "quotes")` }] };
+    return linesFailure([{ line, message: `${spendAt(file, line)}: ${cells.length} fields, but the header has ${header.width} (a value with a comma needs "quotes")` }]);
   }
   const raw = (c: SpendColumn) => {
     const i = header[c];
@@ -59,22 +64,17 @@ export function parseSpendRow(header: SpendHeader, cells: string[], file: string
   };
   const errors: SpendLineError[] = [];
   const bad = (field: SpendColumn, what: string) => errors.push({ line, field, message: `${spendAt(file, line, field)}: ${what}` });
-  let amount: unknown;
-  try {
-    amount = convertCell('number', raw('amount'));
-  } catch (err) {
-    if (!(err instanceof CellError)) throw err;
-    bad('amount', err.message);
-    amount = 0; // reported; keeps the contract from reporting it again
-  }
+  const converted = convertCell('number', raw('amount'));
+  if (!converted.ok) bad('amount', converted.message);
+  const amount = converted.ok ? converted.value : 0; // 0: reported; keeps the contract from reporting it again
   const given = (c: SpendColumn) => raw(c) || undefined;
   const parsed = SpendRow.safeParse({ day: given('day'), channel: given('channel'), campaign: given('campaign'), amount, currency: given('currency') });
-  if (parsed.success && errors.length === 0) return { ok: true, row: parsed.data };
+  if (parsed.success && errors.length === 0) return ok(parsed.data);
   for (const issue of parsed.error?.issues ?? []) {
     const field = issue.path[0] as SpendColumn;
     if (errors.some((e) => e.field === field)) continue; // one problem per field is enough
     const value = raw(field);
     bad(field, value === '' ? 'is empty (a value is required)' : `"${clip(value)}" ${issue.message}`);
   }
-  return { ok: false, errors };
+  return linesFailure(errors);
 }
