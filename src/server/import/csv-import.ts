@@ -178,7 +178,9 @@ export async function importCsvStream(db: Db, workspaceId: number, kind: ImportK
       for (const { cells, raw } of chunk) {
         line = lines.next(raw);
         if (!columns) {
-          columns = parseHeader(kind, cells, file);
+          const parsed = parseHeader(kind, cells, file);
+          if (!parsed.ok) throw new Error(parsed.message); // the file is unusable: the import stops, storing nothing
+          columns = parsed.value;
           headerBytes = Buffer.byteLength(raw);
           continue;
         }

@@ -7,7 +7,7 @@
 import { SpendRow } from '../../contracts/spend.js';
 import { clip, convertCell } from '../lib/csv/cells.js';
 import { linesFailure, type LinesFailure } from '../lib/csv/line-failures.js';
-import { ok, type Result } from '../lib/result.js';
+import { fail, ok, type Failure, type Result } from '../lib/result.js';
 
 export const SPEND_COLUMNS = ['day', 'channel', 'campaign', 'amount', 'currency'] as const;
 export type SpendColumn = (typeof SPEND_COLUMNS)[number];
@@ -32,25 +32,26 @@ export function spendAt(file: string, line: number, field?: string): string {
   return `${file} line ${line}${field ? `, field ${field}` : ''}`;
 }
 
-/** Read the header row; throws an Error naming the file and the columns at fault. */
-export function parseSpendHeader(cells: string[], file: string, line: number): SpendHeader {
-  const fail = (message: string): never => {
-    throw new Error(`${spendAt(file, line)}: ${message}`);
-  };
+/** Read the header row; a failure names the file and the columns at fault. */
+export function parseSpendHeader(cells: string[], file: string, line: number): Result<SpendHeader, Failure<'validation_failed'>> {
+  const refuse = (message: string) => fail('validation_failed', `${spendAt(file, line)}: ${message}`);
   const header: SpendHeader = { width: cells.length };
   const unknown: string[] = [];
-  cells.forEach((cell, index) => {
+  for (const [index, cell] of cells.entries()) {
     const name = cell.trim().toLowerCase();
-    if (!(SPEND_COLUMNS as readonly string[]).includes(name)) return void unknown.push(`"${clip(cell)}"`);
+    if (!(SPEND_COLUMNS as readonly string[]).includes(name)) {
+      unknown.push(`"${clip(cell)}"`);
+      continue;
+    }
     const column = name as SpendColumn;
     const other = header[column];
-    if (other !== undefined) fail(`columns ${other + 1} and ${index + 1} are both "${column}"`);
+    if (other !== undefined) return refuse(`columns ${other + 1} and ${index + 1} are both "${column}"`);
     header[column] = index;
-  });
-  if (unknown.length > 0) fail(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: ${EXPECTED}`);
+  }
+  if (unknown.length > 0) return refuse(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: ${EXPECTED}`);
   const missing = REQUIRED.filter((c) => header[c] === undefined);
-  if (missing.length > 0) fail(`the header has no ${missing.map((c) => `"${c}"`).join(' or ')} column: ${EXPECTED}`);
-  return header;
+  if (missing.length > 0) return refuse(`the header has no ${missing.map((c) => `"${c}"`).join(' or ')} column: ${EXPECTED}`);
+  return ok(header);
 }
 
 /** A row as a stored spend row, or every problem it has. */

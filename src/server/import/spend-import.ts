@@ -118,7 +118,9 @@ async function scan(path: string, opts: SpendImportOptions, chunk: number, write
       for (const { cells, raw } of records) {
         const line = lines.next(raw);
         if (!header) {
-          header = parseSpendHeader(cells, file, line);
+          const parsed = parseSpendHeader(cells, file, line);
+          if (!parsed.ok) throw new Error(parsed.message); // the file is unusable: nothing is stored
+          header = parsed.value;
           continue;
         }
         if (cells.every((c) => c.trim() === '')) continue; // spreadsheet padding
