@@ -88,7 +88,8 @@ async function run(target: string): Promise<void> {
           const p0 = performance.now();
           const evs = parseRequest(body);
           parseMs += performance.now() - p0;
-          await queue.submit(workspace.id, evs);
+          const stored = await queue.submit(workspace.id, evs);
+          if (!stored.ok) throw new Error(stored.message);
         }
       }),
     );

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { BatchBody, CALL_TYPES, CallSchemas, IngestOk, type CallType } from '../../../contracts/segment.js';
-import { QueueFullError, type IngestQueue } from '../../ingest/ingest-queue.js';
+import type { IngestQueue } from '../../ingest/ingest-queue.js';
 import { normalizeCall, type NormalizedEvent, type RequestFacts } from '../../ingest/normalize.js';
 import { authenticateWrite, type KeyResolver } from '../auth.js';
 import { bodyBytes } from '../body.js';
@@ -85,12 +85,8 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
 
 /** Hand events to the writer; when it is overloaded, answer 503 + Retry-After (SDKs retry those). */
 async function submit(queue: IngestQueue, workspaceId: number, events: NormalizedEvent[], stored?: Set<string>): Promise<void> {
-  try {
-    await queue.submit(workspaceId, events, stored);
-  } catch (err) {
-    if (err instanceof QueueFullError) throw new HttpError('unavailable', `ingestion is overloaded (${err.message}); nothing of this request was stored, retry in a second`, { retryAfter: 1 });
-    throw err;
-  }
+  const r = await queue.submit(workspaceId, events, stored);
+  if (!r.ok) throw httpErrorOf({ ...r, retryAfter: 1 }, `ingestion is overloaded (${r.message}); nothing of this request was stored, retry in a second`);
 }
 
 function requireObject(body: unknown): Record<string, unknown> {
