@@ -120,7 +120,7 @@ async function sendAll(email: ReturnType<typeof createEmailTransport>, from: num
   const worker = async () => {
     while (next < count) {
       const r = await email.send(message(from + next++));
-      if (!r.ok) failures.push(r.reason);
+      if (!r.ok) failures.push(r.message);
     }
   };
   await Promise.all(Array.from({ length: Math.min(inflight, count) }, worker));

@@ -43,8 +43,8 @@ function parseRequest(body: Buffer): NormalizedEvent[] {
   const facts = { receivedAt: new Date(), sentAt: parsed.sentAt, context: null, ip: '127.0.0.1', bodyBytes: body.length };
   return parsed.batch.map((call, i) => {
     const r = normalizeCall(call, call.type as CallType, facts, i, `batch.${i}`);
-    if (!r.ok) throw new Error(r.rejection.message);
-    return r.event;
+    if (!r.ok) throw new Error(r.message);
+    return r.value;
   });
 }
 
@@ -88,7 +88,8 @@ async function run(target: string): Promise<void> {
           const p0 = performance.now();
           const evs = parseRequest(body);
           parseMs += performance.now() - p0;
-          await queue.submit(workspace.id, evs);
+          const stored = await queue.submit(workspace.id, evs);
+          if (!stored.ok) throw new Error(stored.message);
         }
       }),
     );

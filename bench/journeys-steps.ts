@@ -87,8 +87,8 @@ let seq = 0;
 /** A Segment call received now (after the journey was published) that happened at `at`. */
 function call(type: 'track' | 'identify', fields: Record<string, unknown>, at: Date): NormalizedEvent {
   const r = normalizeCall({ messageId: `bench-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: new Date(), bodyBytes: 200 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 const FIRST = ['Ada', 'Grace', 'Linus', 'Zoë', 'José', 'Margaret', 'Tim', 'Håkon'];
@@ -122,8 +122,8 @@ async function scratch(): Promise<Scratch> {
 
 async function template(s: Scratch, id: string, input: Parameters<typeof compileTemplate>[0] & { name: string }): Promise<void> {
   const c = await compileTemplate(input);
-  if (!c.ok) throw new Error(`template ${id}: ${JSON.stringify(c.error)}`);
-  await saveTemplate(s.db, s.ws, id, { ...input, format: input.format ?? 'mjml' }, c.compiled);
+  if (!c.ok) throw new Error(`template ${id}: ${JSON.stringify(c)}`);
+  await saveTemplate(s.db, s.ws, id, { ...input, format: input.format ?? 'mjml' }, c.value);
 }
 
 async function publish(s: Scratch, id: string, definition: JourneyDefinitionInput): Promise<void> {

@@ -43,5 +43,5 @@ let bytes = 0;
 const sub = streamed.subscribe(1, { lastId: 0, send: (f) => ((bytes += f.length), true), close: () => {} });
 await run('watching, one stream (SSE framing)', streamed, 1);
 console.log(`streamed ${(bytes / 1e6).toFixed(1)} MB of frames`);
-if (sub.ok) sub.unsubscribe();
+if (sub.ok) sub.value();
 streamed.close();

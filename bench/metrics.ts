@@ -38,6 +38,7 @@ import { migrate } from '../src/server/db/migrate.js';
 import { METRICS } from '../src/server/analytics/catalogue.js';
 import { syncFacts } from '../src/server/analytics/facts.js';
 import { cohortRetention, funnel, metricBreakdown, metricSeries, type MetricsResult } from '../src/server/analytics/metrics.service.js';
+import { fail } from '../src/server/lib/result.js';
 import { ModelCache } from '../src/server/lifecycle/models.repo.js';
 import { recomputeStages } from '../src/server/lifecycle/stage-service.js';
 import { computeSegment } from '../src/server/segments/segment-sync.js';
@@ -242,7 +243,7 @@ async function measure(db: Db, c: Case): Promise<Measured> {
   const trace = tracedDb(db);
   const once = async () => {
     const t0 = performance.now();
-    const r = await c.call(trace.db).catch((err: unknown): MetricsResult<unknown> => ({ ok: false, error: { code: 'not_found', message: `threw: ${(err as Error).message}` } }));
+    const r = await c.call(trace.db).catch((err: unknown): MetricsResult<unknown> => fail('not_found', `threw: ${(err as Error).message}`));
     const ms = performance.now() - t0;
     return { r, ms, statements: trace.take() };
   };
@@ -250,7 +251,7 @@ async function measure(db: Db, c: Case): Promise<Measured> {
   const m: Measured = { group: c.group, label: c.label, targetMs: c.targetMs, coldMs: cold.ms, warmMs: [], syncMs: 0, statements: cold.statements.length, slow: null, summary: '' };
   if (!cold.r.ok) {
     const failed = cold.statements.find((s) => s.error);
-    return { ...m, slow: failed ?? slowest(cold.statements), error: `${cold.r.error.message}` };
+    return { ...m, slow: failed ?? slowest(cold.statements), error: `${cold.r.message}` };
   }
   m.summary = c.summary(cold.r.value);
   // A call far over any target is not repeated (the first figure says enough).

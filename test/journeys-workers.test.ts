@@ -24,8 +24,8 @@ let seq = 0;
 function call(type: 'track' | 'identify', fields: Record<string, unknown>, at: Date): NormalizedEvent {
   // Received now (after the journey was published), happened at `at`.
   const r = normalizeCall({ messageId: `wk-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: new Date(), bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 describe('journey workers on one PostgreSQL', { skip: base ? false : 'needs TEST_DATABASE_URL (PGlite cannot be shared by processes)' }, () => {
@@ -46,7 +46,7 @@ describe('journey workers on one PostgreSQL', { skip: base ? false : 'needs TEST
     await db.query(`INSERT INTO messaging_settings (workspace_id, settings) VALUES ($1, $2)`, [ws, JSON.stringify({ caps: [], quietHours: null, emailFrom: null, secret: 's' })]);
     const c = await compileTemplate({ channel: 'email', subject: 'Welcome {{ traits.name }}', body: '<mjml><mj-body><mj-section><mj-column><mj-text>Hello {{ traits.name }}</mj-text></mj-column></mj-section></mj-body></mjml>', format: 'mjml' });
     assert.ok(c.ok);
-    await saveTemplate(db, ws, 'welcome', { name: 'welcome', channel: 'email', format: 'mjml', subject: 'x', body: 'x' }, c.compiled);
+    await saveTemplate(db, ws, 'welcome', { name: 'welcome', channel: 'email', format: 'mjml', subject: 'x', body: 'x' }, c.value);
     const definition = JourneyDefinitionSchema.parse({
       trigger: { event: { name: 'Signed Up' } },
       start: 's',

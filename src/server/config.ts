@@ -60,7 +60,7 @@ const EnvSchema = z.object({
     .optional()
     .transform((v, ctx) => {
       const r = parseAllowList(v ?? '');
-      if (r.ok) return r.entries;
+      if (r.ok) return r.value;
       ctx.addIssue({ code: 'custom', message: r.message });
       return z.NEVER;
     }),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Db } from '../server/db/client.js';
 import { normalizeCall, type NormalizedEvent } from '../server/ingest/normalize.js';
+import type { Err, Failure, Result } from '../server/lib/result.js';
 
 /**
  * Building blocks for the KPI fixture tests: Segment calls at fixed times, rows the
@@ -13,8 +14,8 @@ let seq = 0;
 /** One Segment call at `at` (ISO). `receivedAt` defaults to `at`; pass `new Date()` for an event arriving late. */
 export function call(type: 'track' | 'identify' | 'page', fields: Record<string, unknown>, at: string, receivedAt: Date = new Date(at)): NormalizedEvent {
   const r = normalizeCall({ messageId: `kpi-${seq++}`, timestamp: at, ...fields }, type, { receivedAt, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 /** A track call of a known user. */
@@ -79,15 +80,15 @@ export async function insertSegment(db: Db, ws: number, id: string, members: num
 }
 
 /** The value of an ok result; fails the test with the error otherwise. */
-export function ok<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
-  if (!r.ok) assert.fail(`expected a value, got ${JSON.stringify(r.error)}`);
+export function ok<T>(r: Result<T>): T {
+  if (!r.ok) assert.fail(`expected a value, got ${JSON.stringify(r)}`);
   return r.value;
 }
 
 /** The error of a failed result; fails the test when it succeeded. */
-export function failed<E>(r: { ok: true; value: unknown } | { ok: false; error: E }): E {
+export function failed<E extends Failure>(r: Result<unknown, E>): Err<E> {
   if (r.ok) assert.fail(`expected an error, got a value: ${JSON.stringify(r.value).slice(0, 300)}`);
-  return r.error;
+  return r;
 }
 
 /** Hand-computed expectations are written to 6 decimals: allow that rounding, nothing more. */

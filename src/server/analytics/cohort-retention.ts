@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { workspaceTimezone } from '../workspaces/workspaces.repo.js';
 import { SIGNUP_EVENT, syncFacts } from './facts.js';
 import { n, NET_VALUE, periodsOf, Sql } from './query.js';
-import { checkRange, fail, type MetricsResult, type RetentionRequest } from './requests.js';
+import { checkRange, failAt, type MetricsResult, type RetentionRequest } from './requests.js';
 
 /**
  * Cohort retention: the customers whose first `cohortEvent` (default `Signed Up`) falls in
@@ -13,16 +13,16 @@ import { checkRange, fail, type MetricsResult, type RetentionRequest } from './r
  */
 export async function cohortRetention(db: Db, workspaceId: number, req: RetentionRequest): Promise<MetricsResult<CohortRetention>> {
   const range = checkRange(req.from, req.to);
-  if (range) return { ok: false, error: range };
+  if (range) return range;
   const interval = req.interval ?? 'month';
   const cohortEvent = (req.cohortEvent ?? SIGNUP_EVENT).trim();
   const returnEvent = req.returnEvent === undefined || req.returnEvent === null || req.returnEvent.trim() === '' ? null : req.returnEvent.trim();
   const measure = req.measure ?? 'customers';
-  if (cohortEvent.length === 0 || cohortEvent.length > 200) return fail('bad_parameter', 'cohortEvent must be an event name', 'cohortEvent');
+  if (cohortEvent.length === 0 || cohortEvent.length > 200) return failAt('bad_parameter', 'cohortEvent must be an event name', 'cohortEvent');
   await syncFacts(db);
   const tz = await workspaceTimezone(db, workspaceId);
   const periods = await periodsOf(db, tz, req.from, req.to, interval);
-  if (periods.length > 120) return fail('bad_range', `${periods.length} cohorts of a ${interval}: at most 120; choose a longer interval or a shorter range`, 'interval');
+  if (periods.length > 120) return failAt('bad_range', `${periods.length} cohorts of a ${interval}: at most 120; choose a longer interval or a shorter range`, 'interval');
 
   const q = new Sql();
   const ws = q.p(workspaceId);

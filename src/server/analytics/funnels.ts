@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { workspaceTimezone } from '../workspaces/workspaces.repo.js';
 import { syncFacts } from './facts.js';
 import { n, Sql } from './query.js';
-import { checkRange, fail, type FunnelRequest, type MetricsResult } from './requests.js';
+import { checkRange, failAt, type FunnelRequest, type MetricsResult } from './requests.js';
 
 const UNITS: Record<string, number> = { m: 60, h: 3_600, d: 86_400, w: 604_800 };
 
@@ -23,13 +23,13 @@ export function parseWithin(s: string): number | null {
  */
 export async function funnel(db: Db, workspaceId: number, req: FunnelRequest): Promise<MetricsResult<Funnel>> {
   const range = checkRange(req.from, req.to);
-  if (range) return { ok: false, error: range };
+  if (range) return range;
   const steps = req.steps.map((s) => s.trim());
-  if (steps.length < 2 || steps.length > 10) return fail('bad_parameter', `a funnel has 2 to 10 steps, not ${steps.length}`, 'steps');
+  if (steps.length < 2 || steps.length > 10) return failAt('bad_parameter', `a funnel has 2 to 10 steps, not ${steps.length}`, 'steps');
   const blank = steps.findIndex((s) => s.length === 0 || s.length > 200 || s === 'stage:');
-  if (blank >= 0) return fail('bad_parameter', `step ${blank + 1} is not an event name (or stage:KEY)`, 'steps');
+  if (blank >= 0) return failAt('bad_parameter', `step ${blank + 1} is not an event name (or stage:KEY)`, 'steps');
   const within = parseWithin(req.within);
-  if (within === null) return fail('bad_parameter', `within "${req.within}" is not a duration such as 30m, 24h, 7d or 2w (at most a year)`, 'within');
+  if (within === null) return failAt('bad_parameter', `within "${req.within}" is not a duration such as 30m, 24h, 7d or 2w (at most a year)`, 'within');
   await syncFacts(db);
   const tz = await workspaceTimezone(db, workspaceId);
 

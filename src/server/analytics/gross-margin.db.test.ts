@@ -10,8 +10,8 @@ import { metricSeries } from './metrics.service.js';
 let seq = 0;
 function order(userId: string, revenue: number, at: string): NormalizedEvent {
   const r = normalizeCall({ messageId: `gm-${seq++}`, userId, event: 'Order Completed', properties: { revenue }, timestamp: at }, 'track', { receivedAt: new Date(at), bodyBytes: 80 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 for (const target of dbTargets()) {
@@ -27,7 +27,7 @@ for (const target of dbTargets()) {
     after(() => db.close());
     const clv = async (params?: Record<string, number>) => {
       const r = await metricSeries(db, ws, 'clv', { from: '2026-02-01', to: '2026-03-01', interval: 'month', params });
-      assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+      assert.ok(r.ok, JSON.stringify(r));
       return r.value;
     };
 

@@ -8,7 +8,8 @@ import { inSlice, periodsOf, Sql, type Computed, type MetricContext, type Period
 import * as revenue from './revenue-metrics.js';
 import * as retention from './retention-metrics.js';
 import * as engagement from './engagement-metrics.js';
-import { checkRange, fail, type BreakdownRequest, type MetricRequest, type MetricsError, type MetricsResult } from './requests.js';
+import { checkRange, failAt, type BreakdownRequest, type MetricRequest, type MetricsFailure, type MetricsResult } from './requests.js';
+import type { Err } from '../lib/result.js';
 
 const COMPUTE: Record<MetricName, (c: MetricContext) => Promise<Computed>> = {
   revenue: revenue.revenue,
@@ -49,7 +50,7 @@ function checkParams(info: MetricInfo, given: Record<string, string | number>, s
   for (const name of Object.keys(given)) {
     if (!known.has(name)) {
       const list = info.parameters.map((p) => p.name).join(', ');
-      return fail('bad_parameter', `${info.name} has no parameter "${name}"${list ? ` (it takes: ${list})` : ' (it takes none)'}`, name);
+      return failAt('bad_parameter', `${info.name} has no parameter "${name}"${list ? ` (it takes: ${list})` : ' (it takes none)'}`, name);
     }
   }
   const out: Record<string, string | number> = {};
@@ -62,20 +63,20 @@ function checkParams(info: MetricInfo, given: Record<string, string | number>, s
     }
     if (p.type === 'number') {
       const v = typeof raw === 'number' ? raw : Number(raw);
-      if (!Number.isFinite(v) || String(raw).trim() === '') return fail('bad_parameter', `${p.name} must be a number, not "${raw}"`, p.name);
+      if (!Number.isFinite(v) || String(raw).trim() === '') return failAt('bad_parameter', `${p.name} must be a number, not "${raw}"`, p.name);
       if (v <= 0 || (p.name === 'margin' && v > 1) || v > 100_000) {
-        return fail('bad_parameter', p.name === 'margin' ? `margin is a fraction above 0 and at most 1 (0.3 = 30%), not ${v}` : `${p.name} must be above 0 (and at most 100,000), not ${v}`, p.name);
+        return failAt('bad_parameter', p.name === 'margin' ? `margin is a fraction above 0 and at most 1 (0.3 = 30%), not ${v}` : `${p.name} must be above 0 (and at most 100,000), not ${v}`, p.name);
       }
       out[p.name] = v;
     } else if (p.type === 'enum') {
-      if (!p.values?.includes(String(raw))) return fail('bad_parameter', `${p.name} must be one of ${p.values?.join(', ')}, not "${raw}"`, p.name);
+      if (!p.values?.includes(String(raw))) return failAt('bad_parameter', `${p.name} must be one of ${p.values?.join(', ')}, not "${raw}"`, p.name);
       out[p.name] = String(raw);
     } else if (p.type === 'stage') {
-      if (!stages.includes(String(raw))) return fail('bad_parameter', `${p.name}: the lifecycle model has no stage "${raw}" (its stages: ${stages.join(', ')})`, p.name);
+      if (!stages.includes(String(raw))) return failAt('bad_parameter', `${p.name}: the lifecycle model has no stage "${raw}" (its stages: ${stages.join(', ')})`, p.name);
       out[p.name] = String(raw);
     } else {
       const s = String(raw).trim();
-      if (s.length === 0 || s.length > 200) return fail('bad_parameter', `${p.name} must be a name of 1 to 200 characters`, p.name);
+      if (s.length === 0 || s.length > 200) return failAt('bad_parameter', `${p.name} must be a name of 1 to 200 characters`, p.name);
       out[p.name] = s;
     }
   }
@@ -88,29 +89,29 @@ async function stageKeys(db: Queryable, workspaceId: number): Promise<string[]> 
 }
 
 /** Check a slice: its segment must exist and its stage be one of the model's. */
-async function checkSlice(db: Queryable, workspaceId: number, slice: Slice, stages: string[]): Promise<MetricsError | null> {
+async function checkSlice(db: Queryable, workspaceId: number, slice: Slice, stages: string[]): Promise<Err<MetricsFailure> | null> {
   if (slice.segment) {
     const { rows } = await db.query(`SELECT 1 FROM segments WHERE workspace_id = $1 AND id = $2`, [workspaceId, slice.segment]);
-    if (rows.length === 0) return { code: 'not_found', message: `no segment "${slice.segment}"`, field: 'segment' };
+    if (rows.length === 0) return failAt('not_found', `no segment "${slice.segment}"`, 'segment');
   }
-  if (slice.stage && !stages.includes(slice.stage)) return { code: 'bad_parameter', message: `the lifecycle model has no stage "${slice.stage}" (its stages: ${stages.join(', ')})`, field: 'stage' };
-  if (slice.cohort && !/^\d{4}-(0[1-9]|1[0-2])$/.test(slice.cohort)) return { code: 'bad_parameter', message: `a cohort is the month of the first sign-up, written YYYY-MM, not "${slice.cohort}"`, field: 'cohort' };
+  if (slice.stage && !stages.includes(slice.stage)) return failAt('bad_parameter', `the lifecycle model has no stage "${slice.stage}" (its stages: ${stages.join(', ')})`, 'stage');
+  if (slice.cohort && !/^\d{4}-(0[1-9]|1[0-2])$/.test(slice.cohort)) return failAt('bad_parameter', `a cohort is the month of the first sign-up, written YYYY-MM, not "${slice.cohort}"`, 'cohort');
   return null;
 }
 
 /** Everything needed to compute a metric for a request, or the reason it cannot be. */
 async function prepare(db: Db, workspaceId: number, name: string, req: { from: string; to: string; slice?: Slice; params?: Record<string, string | number> }): Promise<MetricsResult<{ info: MetricInfo; params: Record<string, string | number>; tz: string; stages: string[] }>> {
   const info = metricInfo(name);
-  if (!info) return fail('unknown_metric', `no metric "${name}"; GET /api/metrics lists them (${METRICS.map((m) => m.name).join(', ')})`, 'name');
+  if (!info) return failAt('unknown_metric', `no metric "${name}"; GET /api/metrics lists them (${METRICS.map((m) => m.name).join(', ')})`, 'name');
   const range = checkRange(req.from, req.to);
-  if (range) return { ok: false, error: range };
+  if (range) return range;
   const stages = await stageKeys(db, workspaceId);
   // The workspace's gross margin, when set, is the margin value metrics use unless the request says otherwise.
   const grossMargin = await workspaceGrossMargin(db, workspaceId);
   const params = checkParams(info, req.params ?? {}, stages, grossMargin === null ? {} : { margin: grossMargin });
   if (!params.ok) return params;
   const slice = await checkSlice(db, workspaceId, req.slice ?? {}, stages);
-  if (slice) return { ok: false, error: slice };
+  if (slice) return slice;
   await syncFacts(db);
   return { ok: true, value: { info, params: params.value, tz: await workspaceTimezone(db, workspaceId), stages } };
 }
@@ -122,7 +123,7 @@ export async function metricSeries(db: Db, workspaceId: number, name: string, re
   const { info, params, tz } = ready.value;
   const interval = req.interval ?? 'month';
   const periods = await periodsOf(db, tz, req.from, req.to, interval);
-  if (periods.length > 5_000) return fail('bad_range', `${periods.length} periods of a ${interval}: at most 5,000; choose a longer interval`, 'interval');
+  if (periods.length > 5_000) return failAt('bad_range', `${periods.length} periods of a ${interval}: at most 5,000; choose a longer interval`, 'interval');
   const slice = req.slice ?? {};
   const now = new Date();
   const out = await COMPUTE[info.name as MetricName]({ db, workspaceId, tz, periods, params, slice });
@@ -215,7 +216,7 @@ export async function metricBreakdown(db: Db, workspaceId: number, name: string,
 
 export { cohortRetention } from './cohort-retention.js';
 export { funnel } from './funnels.js';
-export type { BreakdownRequest, FunnelRequest, MetricRequest, MetricsError, MetricsResult, RetentionRequest } from './requests.js';
+export type { BreakdownRequest, FunnelRequest, MetricRequest, MetricsFailure, MetricsResult, RetentionRequest } from './requests.js';
 
 /** For metrics that take a margin: whether the value shown is revenue (margin 1) or at a gross margin. */
 function basisOf(info: MetricInfo, params: Record<string, string | number>): { basis?: 'revenue' | 'gross_margin' } {

@@ -13,8 +13,8 @@ let seq = 0;
 function order(userId: string, properties: Record<string, unknown>, daysAgo: number, event = 'Order Completed'): NormalizedEvent {
   const at = new Date(NOW.getTime() - daysAgo * 86_400_000);
   const r = normalizeCall({ messageId: `ov-${seq++}`, userId, event, properties, timestamp: at.toISOString() }, 'track', { receivedAt: at, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 describe('the one order value', () => {

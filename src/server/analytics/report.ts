@@ -36,7 +36,7 @@ const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00
  */
 export async function buildReport(db: Db, workspaceId: number, from: string, to: string, opts: { onMetric?: (done: number, total: number) => void } = {}): Promise<MetricsResult<Report>> {
   const bad = checkRange(from, to);
-  if (bad) return { ok: false, error: bad };
+  if (bad) return bad;
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
   const previousFrom = addDays(from, -days);
   const lines: ReportLine[] = [];

@@ -102,8 +102,8 @@ for (const target of dbTargets()) {
       const file = csv(`${lines.join('\n')}\n`);
       const r = await importSpend(db, ws, file, { progress: false, chunk: 3 });
       assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('\n'));
-      assert.deepEqual(r.summary, { rows: 22, inserted: 22, updated: 0, firstDay: '2026-03-01', lastDay: '2026-03-31', channels: 3, totals: [{ currency: 'USD', cents: 1250n + 2500n + 223456n }] });
-      assert.equal(spendSummaryLine(r.summary), 'imported 22 spend rows (22 new, 0 replaced), 2026-03-01 … 2026-03-31, 3 channels, total 2,272.06 USD');
+      assert.deepEqual(r.value, { rows: 22, inserted: 22, updated: 0, firstDay: '2026-03-01', lastDay: '2026-03-31', channels: 3, totals: [{ currency: 'USD', cents: 1250n + 2500n + 223456n }] });
+      assert.equal(spendSummaryLine(r.value), 'imported 22 spend rows (22 new, 0 replaced), 2026-03-01 … 2026-03-31, 3 channels, total 2,272.06 USD');
       assert.deepEqual(await spendTotals(db, ws, { from: '2026-03-01', to: '2026-04-01' }), [
         { channel: 'email', currency: 'USD', amount: 25, days: 10 },
         { channel: 'paid_search', currency: 'USD', amount: 12.5, days: 10 },
@@ -113,7 +113,7 @@ for (const target of dbTargets()) {
       // Campaign and currency columns are optional; a stored row is replaced, a new one added.
       const again = await importSpend(db, ws, csv('day,channel,amount\n2026-03-01,email,9.99\n2026-04-01,email,1\n'), { progress: false });
       assert.ok(again.ok);
-      assert.equal(spendSummaryLine(again.summary), 'imported 2 spend rows (1 new, 1 replaced), 2026-03-01 … 2026-04-01, 1 channel, total 10.99 USD');
+      assert.equal(spendSummaryLine(again.value), 'imported 2 spend rows (1 new, 1 replaced), 2026-03-01 … 2026-04-01, 1 channel, total 10.99 USD');
       assert.deepEqual(await listSpend(db, ws, { from: '2026-03-01', to: '2026-03-02', channel: 'email' }), [row('2026-03-01', 'email', 9.99)]);
     });
 

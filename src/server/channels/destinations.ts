@@ -8,6 +8,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { fail, ok, type Failure, type Result } from '../lib/result.js';
 
 /** Address ranges refused by default, each with the words used in the refusal. IPv4-mapped IPv6 (::ffff:a.b.c.d) matches the IPv4 ranges. */
 const RANGES: Array<{ kind: string; v4: string[]; v6: string[] }> = [
@@ -42,7 +43,7 @@ export type AllowEntry = { host: string } | { ip: string; prefix: number; family
  * host, case-insensitive), IP addresses and CIDR ranges (matched against the resolved
  * address). Returns the entries, or the first bad entry with why.
  */
-export function parseAllowList(text: string): { ok: true; entries: AllowEntry[] } | { ok: false; message: string } {
+export function parseAllowList(text: string): Result<AllowEntry[], Failure<'bad_parameter'>> {
   const entries: AllowEntry[] = [];
   for (const raw of text.split(',')) {
     const item = raw.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
@@ -52,18 +53,21 @@ export function parseAllowList(text: string): { ok: true; entries: AllowEntry[] 
     if (family !== 0) {
       const max = family === 4 ? 32 : 128;
       const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
-      if (extra !== undefined || !(prefix >= 0 && prefix <= max)) return { ok: false, message: `"${raw.trim()}": the prefix length after "/" must be 0-${max}` };
+      if (extra !== undefined || !(prefix >= 0 && prefix <= max)) return fail('bad_parameter', `"${raw.trim()}": the prefix length after "/" must be 0-${max}`);
       entries.push({ ip: addr!, prefix, family: family === 4 ? 4 : 6 });
     } else if (bits === undefined && /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/.test(item)) {
       entries.push({ host: item.replace(/\.$/, '') });
     } else {
-      return { ok: false, message: `"${raw.trim()}" is neither a host name, an IP address nor a CIDR range (e.g. 127.0.0.1, 10.0.0.0/8, hooks.internal)` };
+      return fail('bad_parameter', `"${raw.trim()}" is neither a host name, an IP address nor a CIDR range (e.g. 127.0.0.1, 10.0.0.0/8, hooks.internal)`);
     }
   }
-  return { ok: true, entries };
+  return ok(entries);
 }
 
-/** Thrown (inside the socket's lookup) when a destination is refused; the send reports it as a permanent failure. */
+/**
+ * Thrown (inside the socket's lookup) when a destination is refused: a lookup can only fail
+ * the connection, not return a value, so sendWebhook turns it into a permanent SendFailure.
+ */
 export class DestinationRefused extends Error {
   override name = 'DestinationRefused';
 }

@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../db/client.js';
+import { fail, ok, type Failure, type Result } from '../lib/result.js';
 import { claim, renewLeases, type Sending } from './dispatch-claim.js';
 import { makeToken, type LinkPurpose } from './link-tokens.js';
 import { allGroupsKey } from './policy.js';
@@ -148,15 +149,16 @@ async function deliver(s: Sending, senders: Senders, opts: DispatchOptions): Pro
     if (r.channel === 'webhook') {
       const body = r.context.body
         ? renderWebhookBody(r.context.body, vars)
-        : ({ ok: true, text: JSON.stringify({ customer: vars.customer, journey: vars.journey, event: vars.event, messageId: r.idempotency_key }) } as const);
+        : ok(JSON.stringify({ customer: vars.customer, journey: vars.journey, event: vars.event, messageId: r.idempotency_key }));
       if (!body.ok) return { ...base, reasonCode: 'template_error', reason: body.message };
-      const sent = await senders.webhook({ url: s.to!, body: body.text, secret: s.secret, idempotencyKey: r.idempotency_key, nowSec: Math.floor(opts.now.getTime() / 1000) });
-      return fromResult(base, sent, { text: body.text });
+      const sent = await senders.webhook({ url: s.to!, body: body.value, secret: s.secret, idempotencyKey: r.idempotency_key, nowSec: Math.floor(opts.now.getTime() / 1000) });
+      return fromResult(base, sent, { text: body.value });
     }
     if (!s.template) return { ...base, reasonCode: 'template_missing', reason: `template "${r.template_id}" does not exist` };
     if (s.template.channel !== r.channel) return { ...base, reasonCode: 'template_error', reason: `template "${r.template_id}" is for ${s.template.channel}, not ${r.channel}` };
-    const out = renderTemplate(s.template.compiled, vars);
-    if (!out.ok) return { ...base, reasonCode: 'template_error', reason: out.message };
+    const rendering = renderTemplate(s.template.compiled, vars);
+    if (!rendering.ok) return { ...base, reasonCode: 'template_error', reason: rendering.message };
+    const out = rendering.value;
     if (r.channel === 'inapp') return { ...base, status: 'delivered', subject: out.subject || null, text: out.text, html: out.html ?? null, providerId: 'inbox' };
     if (r.channel === 'sms') {
       if (!senders.sms) return { ...base, status: 'outboxed', providerId: 'outbox', text: out.text };
@@ -177,22 +179,22 @@ async function deliver(s: Sending, senders: Senders, opts: DispatchOptions): Pro
   }
 }
 
-function renderWebhookBody(body: string, vars: Record<string, unknown>): { ok: true; text: string } | { ok: false; message: string } {
+function renderWebhookBody(body: string, vars: Record<string, unknown>): Result<string, Failure<'validation_failed'>> {
   const r = renderTemplate({ v: 1, channel: 'webhook', subject: '', text: body }, vars);
   if (!r.ok) return r;
   try {
-    JSON.parse(r.text);
+    JSON.parse(r.value.text);
   } catch {
-    return { ok: false, message: 'the webhook body template did not produce JSON' };
+    return fail('validation_failed', 'the webhook body template did not produce JSON');
   }
-  return { ok: true, text: r.text };
+  return ok(r.value.text);
 }
 
 function fromResult(base: Outcome, r: SendResult, rendered: { subject?: string | null; html?: string | null; text?: string | null }): Outcome {
   const o = { ...base, subject: rendered.subject ?? null, html: rendered.html ?? null, text: rendered.text ?? null };
-  if (r.ok) return { ...o, status: 'sent', providerId: r.providerId };
-  if (r.permanent) return { ...o, status: r.bounce ? 'bounced' : 'failed', reasonCode: r.bounce ? 'bounced' : 'provider_rejected', reason: r.reason };
-  return { ...o, status: 'queued', reasonCode: 'provider_unavailable', reason: r.reason, nextAttemptAt: r.retryAfterMs !== undefined ? new Date(Date.now() + r.retryAfterMs) : null };
+  if (r.ok) return { ...o, status: 'sent', providerId: r.value.providerId };
+  if (r.permanent) return { ...o, status: r.bounce ? 'bounced' : 'failed', reasonCode: r.bounce ? 'bounced' : 'provider_rejected', reason: r.message };
+  return { ...o, status: 'queued', reasonCode: 'provider_unavailable', reason: r.message, nextAttemptAt: r.retryAfterMs !== undefined ? new Date(Date.now() + r.retryAfterMs) : null };
 }
 
 /**

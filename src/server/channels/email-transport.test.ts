@@ -138,7 +138,7 @@ describe('createEmailTransport against a real SMTP server', () => {
       messageId: 'journey:42:step:7',
     });
 
-    assert.deepEqual(r, { ok: true, providerId: 'Q1' });
+    assert.deepEqual(r, { ok: true, value: { providerId: 'Q1' } });
     assert.equal(smtp.messages.length, 1);
     const m = smtp.messages[0]!;
     assert.equal(m.from, 'hello@acme.test');
@@ -185,13 +185,13 @@ describe('createEmailTransport against a real SMTP server', () => {
     const bad = createEmailTransport({ url: `smtp://mailer:wrong@127.0.0.1:${smtp.port}`, from: 'hello@acme.test' });
     cleanups.push(() => good.close(), () => bad.close());
 
-    assert.deepEqual(await good.verify(), { ok: true, providerId: null });
+    assert.deepEqual(await good.verify(), { ok: true, value: { providerId: null } });
     assert.equal((await good.send({ to: 'a@example.test', subject: 's', text: 't', messageId: 'k1' })).ok, true);
     const failed = await bad.send({ to: 'a@example.test', subject: 's', text: 't', messageId: 'k2' });
 
     assert.deepEqual(logins[0], { user: 'mailer', pass: 'p@ss word' });
     assert.equal(failed.ok, false);
-    assert.ok(!failed.ok && !failed.permanent && /535/.test(failed.reason), JSON.stringify(failed));
+    assert.ok(!failed.ok && !failed.permanent && /535/.test(failed.message), JSON.stringify(failed));
     assert.equal(smtp.messages.length, 1);
   });
 
@@ -254,7 +254,7 @@ describe('createEmailTransport against a real SMTP server', () => {
 
     assert.equal(r.ok, false);
     assert.ok(!r.ok && r.permanent && r.bounce === true, JSON.stringify(r));
-    assert.ok(!r.ok && r.reason.includes('550') && r.reason.includes('No such user here'), r.ok ? '' : r.reason);
+    assert.ok(!r.ok && r.message.includes('550') && r.message.includes('No such user here'), r.ok ? '' : r.message);
     assert.equal(next.ok, true);
     assert.deepEqual(smtp.messages.map((m) => m.to[0]), ['ada@example.test']);
   });
@@ -269,7 +269,7 @@ describe('createEmailTransport against a real SMTP server', () => {
 
     assert.equal(r.ok, false);
     assert.ok(!r.ok && !r.permanent && r.bounce === undefined, JSON.stringify(r));
-    assert.ok(!r.ok && r.reason.includes('451') && r.reason.includes('Greylisted'));
+    assert.ok(!r.ok && r.message.includes('451') && r.message.includes('Greylisted'));
   });
 
   test('message rejected after DATA with 554 → permanent, not a bounce', async () => {
@@ -285,7 +285,7 @@ describe('createEmailTransport against a real SMTP server', () => {
 
     const r = await email.send({ to: 'ada@example.test', subject: 's', text: 't', messageId: 'd1' });
 
-    assert.ok(!r.ok && r.permanent && r.bounce === undefined && r.reason.includes('554'), JSON.stringify(r));
+    assert.ok(!r.ok && r.permanent && r.bounce === undefined && r.message.includes('554'), JSON.stringify(r));
   });
 
   test('a closed port → transient connection error, for send and verify', async () => {
@@ -296,7 +296,7 @@ describe('createEmailTransport against a real SMTP server', () => {
     const r = await email.send({ to: 'ada@example.test', subject: 's', text: 't', messageId: 'c1' });
     const v = await email.verify();
 
-    assert.ok(!r.ok && !r.permanent && /ECONNREFUSED|ECONNECTION/.test(r.reason), JSON.stringify(r));
+    assert.ok(!r.ok && !r.permanent && /ECONNREFUSED|ECONNECTION/.test(r.message), JSON.stringify(r));
     assert.ok(!v.ok && !v.permanent, JSON.stringify(v));
   });
 
@@ -310,7 +310,7 @@ describe('createEmailTransport against a real SMTP server', () => {
 
     const r = await email.send({ to: 'ada@example.test', subject: 's', text: 't', messageId: 't1' });
 
-    assert.ok(!r.ok && !r.permanent && /ETIMEDOUT|timeout/i.test(r.reason), JSON.stringify(r));
+    assert.ok(!r.ok && !r.permanent && /ETIMEDOUT|timeout/i.test(r.message), JSON.stringify(r));
   });
 
   test('after close(), send answers transiently instead of hanging', async () => {
@@ -342,9 +342,9 @@ describe('messageIdHeader', () => {
 describe('classifySmtpError', () => {
   test('SMTP replies, network codes and build errors', () => {
     const rcpt = (code: number) => classifySmtpError(Object.assign(new Error('x'), { code: 'EENVELOPE', responseCode: code, response: `${code} no`, command: 'RCPT TO' }));
-    for (const code of [550, 551, 553, 554]) assert.deepEqual({ ...rcpt(code), reason: '' }, { ok: false, permanent: true, bounce: true, reason: '' });
-    assert.deepEqual({ ...rcpt(552), reason: '' }, { ok: false, permanent: true, reason: '' });
-    assert.deepEqual({ ...rcpt(452), reason: '' }, { ok: false, permanent: false, reason: '' });
+    for (const code of [550, 551, 553, 554]) assert.deepEqual({ ...rcpt(code), message: '' }, { ok: false, code: 'provider_rejected', permanent: true, bounce: true, message: '' });
+    assert.deepEqual({ ...rcpt(552), message: '' }, { ok: false, code: 'provider_rejected', permanent: true, message: '' });
+    assert.deepEqual({ ...rcpt(452), message: '' }, { ok: false, code: 'provider_error', permanent: false, message: '' });
     for (const code of ['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'ESOCKET', 'ECONNECTION']) {
       assert.equal(classifySmtpError(Object.assign(new Error('net'), { code })).permanent, false, code);
     }

@@ -8,7 +8,8 @@
 import net from 'node:net';
 import nodemailer from 'nodemailer';
 import SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import type { SendFailure, SendResult } from './send-result.js';
+import { ok } from '../lib/result.js';
+import { sendFailure, type SendFailure, type SendResult } from './send-result.js';
 
 /** How to reach the SMTP server. */
 export interface EmailTransportOptions {
@@ -68,7 +69,7 @@ export function createEmailTransport(opts: EmailTransportOptions): EmailTranspor
   pool.getSocket = (o, callback) => callback(null, { connection: noDelaySocket(o) });
   const mailer = nodemailer.createTransport(pool, { from: opts.from });
   let closed = false;
-  const closedResult: SendFailure = { ok: false, permanent: false, reason: 'email transport is closed' };
+  const closedResult: SendFailure = sendFailure('email transport is closed', false);
 
   return {
     async send(msg) {
@@ -89,9 +90,9 @@ export function createEmailTransport(opts: EmailTransportOptions): EmailTranspor
         });
         if (info.rejected.length > 0) {
           // Only one recipient, so this does not happen with a conforming server; be safe.
-          return { ok: false, permanent: true, bounce: true, reason: `recipient rejected: ${info.rejected.join(', ')}` };
+          return sendFailure(`recipient rejected: ${info.rejected.join(', ')}`, true, { bounce: true });
         }
-        return { ok: true, providerId: queueId(info.response) };
+        return ok({ providerId: queueId(info.response) });
       } catch (err) {
         return classifySmtpError(err);
       }
@@ -100,7 +101,7 @@ export function createEmailTransport(opts: EmailTransportOptions): EmailTranspor
       if (closed) return closedResult;
       try {
         await mailer.verify();
-        return { ok: true, providerId: null };
+        return ok({ providerId: null });
       } catch (err) {
         return classifySmtpError(err);
       }
@@ -195,23 +196,23 @@ export function classifySmtpError(err: unknown): SendFailure {
   const code = e.responseCode;
   const command = e.command ? ` (${e.command})` : '';
   if (e.code === 'EAUTH' || e.code === 'ENOAUTH' || e.code === 'EOAUTH2') {
-    return { ok: false, permanent: false, reason: `SMTP authentication failed${code ? ` ${code}` : ''}: ${e.response ?? e.message ?? ''}` };
+    return sendFailure(`SMTP authentication failed${code ? ` ${code}` : ''}: ${e.response ?? e.message ?? ''}`, false);
   }
   if (typeof code === 'number' && code >= 400 && code < 600) {
     const reason = `SMTP ${code}${command}: ${e.response ?? e.message ?? ''}`;
-    if (code < 500) return { ok: false, permanent: false, reason };
+    if (code < 500) return sendFailure(reason, false);
     const bounce = e.command === 'RCPT TO' && BOUNCE_CODES.has(code);
-    return bounce ? { ok: false, permanent: true, bounce: true, reason } : { ok: false, permanent: true, reason };
+    return bounce ? sendFailure(reason, true, { bounce: true }) : sendFailure(reason, true);
   }
   const message = e.message ?? 'unknown error';
   if ((e.code && NETWORK_CODES.has(e.code)) || /pool was closed/i.test(message)) {
-    return { ok: false, permanent: false, reason: `SMTP connection error${e.code ? ` ${e.code}` : ''}: ${message}` };
+    return sendFailure(`SMTP connection error${e.code ? ` ${e.code}` : ''}: ${message}`, false);
   }
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE' || e.code === 'ESTREAM' || e.code === 'ECONFIG') {
-    return { ok: false, permanent: true, reason: `SMTP ${e.code}${command}: ${message}` };
+    return sendFailure(`SMTP ${e.code}${command}: ${message}`, true);
   }
   // Unknown: most likely the network (an error without a code from a socket); retrying is the safe side.
-  return { ok: false, permanent: false, reason: `SMTP error${e.code ? ` ${e.code}` : ''}: ${message}` };
+  return sendFailure(`SMTP error${e.code ? ` ${e.code}` : ''}: ${message}`, false);
 }
 
 /** The server's queue id from a `250 …` reply: `queued as ABC123`, `Ok <id>` (SES), `OK id=…`; else null. */

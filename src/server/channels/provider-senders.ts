@@ -10,7 +10,8 @@ import type { Senders } from './dispatcher.js';
 import { createEmailTransport, type EmailTransport } from './email-transport.js';
 import { listProviders, openProvider, type OpenProvider, type ProviderRow } from './providers.repo.js';
 import type { SecretBox } from './secret-box.js';
-import type { SendFailure, SendResult } from './send-result.js';
+import { fail, ok, type Failure, type Result } from '../lib/result.js';
+import { sendFailure, type SendFailure, type SendResult } from './send-result.js';
 import { createSmsTransport } from './sms-transport.js';
 
 type EmailSender = NonNullable<Senders['email']>;
@@ -41,7 +42,7 @@ export function smsApiTransport(p: Extract<OpenProvider, { channel: 'sms' }>, op
 
 /** A channel whose saved provider cannot be used (its secret does not open): every send fails, transiently, saying why. */
 function unusable(reason: string): EmailSender & SmsSender {
-  const failure: SendFailure = { ok: false, permanent: false, reason };
+  const failure: SendFailure = sendFailure(reason, false);
   return { send: async () => failure };
 }
 
@@ -97,7 +98,7 @@ export class WorkspaceProviders {
       this.opts.log?.warn({ workspaceId, channel: row.channel }, `messaging provider not usable: ${opened.message}`);
       return { sender: unusable(opened.message) };
     }
-    const p = opened.provider;
+    const p = opened.value;
     if (p.channel === 'email') {
       const t = smtpTransport(p, { maxConnections: this.opts.smtpPoolSize });
       return { sender: t, close: () => t.close() };
@@ -117,10 +118,11 @@ export function withWorkspaceProviders<S extends Senders>(base: S, providers: Wo
   return { ...base, forWorkspace: (db: Queryable, workspaceId: number) => providers.sendersFor(db, workspaceId, base) };
 }
 
-/** A test send's outcome in words, with a machine code when it failed. */
-export type TestOutcome =
-  | { ok: true; message: string; providerId: string | null }
-  | { ok: false; code: 'provider_auth_failed' | 'provider_unreachable' | 'provider_timeout' | 'provider_rejected' | 'provider_error'; message: string };
+/** Why a test send failed, in words, with the provider's code. */
+export type TestFailure = Failure<'provider_auth_failed' | 'provider_unreachable' | 'provider_timeout' | 'provider_rejected' | 'provider_error'>;
+
+/** A test send's outcome in words: what went out, or why it did not. */
+export type TestOutcome = Result<{ message: string; providerId: string | null }, TestFailure>;
 
 /**
  * Send one test message through a saved provider (a fresh connection, closed after), within
@@ -150,16 +152,19 @@ export async function sendTest(p: OpenProvider, to: string, opts: { timeoutMs?: 
   }
   stop();
   const secret = p.channel === 'email' ? p.password : p.authToken;
-  if (result.ok) return { ok: true, message: `Sent to ${to} through ${target}${result.providerId ? ` (provider id ${result.providerId})` : ''}.`, providerId: result.providerId };
-  const reason = scrub(result.reason, secret);
-  return { ok: false, ...describeFailure(p.channel, target, reason, result.permanent) };
+  if (result.ok) {
+    const { providerId } = result.value;
+    return ok({ message: `Sent to ${to} through ${target}${providerId ? ` (provider id ${providerId})` : ''}.`, providerId });
+  }
+  const { code, message } = describeFailure(p.channel, target, scrub(result.message, secret), result.permanent);
+  return fail(code, message);
 }
 
-const TIMED_OUT: SendFailure = { ok: false, permanent: false, reason: 'timeout: no answer in time' };
+const TIMED_OUT: SendFailure = sendFailure('timeout: no answer in time', false);
 
 async function withTimeout(p: Promise<SendResult>, ms: number): Promise<SendResult> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<SendResult>((resolve) => (timer = setTimeout(() => resolve({ ...TIMED_OUT, reason: `timeout: no answer within ${Math.round(ms / 1000)} s` }), ms)));
+  const late = new Promise<SendResult>((resolve) => (timer = setTimeout(() => resolve({ ...TIMED_OUT, message: `timeout: no answer within ${Math.round(ms / 1000)} s` }), ms)));
   try {
     return await Promise.race([p, late]);
   } finally {
@@ -173,7 +178,7 @@ function scrub(text: string, secret: string | null): string {
 }
 
 /** The code and the sentence for a failed test send. */
-export function describeFailure(channel: 'email' | 'sms', target: string, reason: string, permanent: boolean): Omit<Extract<TestOutcome, { ok: false }>, 'ok'> {
+export function describeFailure(channel: 'email' | 'sms', target: string, reason: string, permanent: boolean): TestFailure {
   if (channel === 'email') {
     if (/authentication failed|EAUTH|Invalid login/i.test(reason)) return { code: 'provider_auth_failed', message: `SMTP authentication failed at ${target}: the server refused the user name or password (${reason}).` };
     if (/ECONNREFUSED/.test(reason)) return { code: 'provider_unreachable', message: `Connection refused by ${target}: nothing accepts SMTP connections there (check the host and port).` };

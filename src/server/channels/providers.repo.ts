@@ -5,7 +5,8 @@
 import type { z } from 'zod';
 import type { ProviderChannel, SmsApiSettings, SmsProviderInput, SmtpProviderInput, SmtpSettings } from '../../contracts/providers.js';
 import type { Queryable } from '../db/client.js';
-import { SecretBoxError, type SecretBox } from './secret-box.js';
+import { fail, ok, type Failure, type Result } from '../lib/result.js';
+import type { SecretBox } from './secret-box.js';
 
 export type SmtpSettingsRow = z.infer<typeof SmtpSettings>;
 export type SmsSettingsRow = z.infer<typeof SmsApiSettings>;
@@ -20,12 +21,11 @@ export type OpenProvider =
   | { channel: 'email'; kind: 'smtp'; settings: SmtpSettingsRow; password: string | null }
   | { channel: 'sms'; kind: 'http'; settings: SmsSettingsRow; authToken: string };
 
-/** Expected failures of saving and opening. */
-export type ProviderFailure =
-  | { ok: false; code: 'secret_unavailable'; message: string }
-  | { ok: false; code: 'secret_required'; field: 'password' | 'authToken'; message: string }
-  | { ok: false; code: 'kind_mismatch'; message: string }
-  | { ok: false; code: 'secret_unreadable'; message: string };
+/**
+ * Expected failures of saving and opening: no server secret to seal with, a saved secret
+ * that does not open, or input that does not fit (a secret required, the wrong kind for the channel).
+ */
+export type ProviderFailure = Failure<'secret_unavailable' | 'secret_unreadable'> | (Failure<'validation_failed'> & { field: 'password' | 'authToken' | 'kind' });
 
 /** Binds a sealed secret to its row: a sealed value copied elsewhere does not open. */
 const aad = (workspaceId: number, channel: ProviderChannel) => `messaging_providers:${workspaceId}:${channel}`;
@@ -48,9 +48,9 @@ export async function saveProvider(
   workspaceId: number,
   channel: ProviderChannel,
   input: z.output<typeof SmtpProviderInput> | z.output<typeof SmsProviderInput>,
-): Promise<{ ok: true; row: ProviderRow } | ProviderFailure> {
+): Promise<Result<ProviderRow, ProviderFailure>> {
   if ((channel === 'email') !== (input.kind === 'smtp')) {
-    return { ok: false, code: 'kind_mismatch', message: channel === 'email' ? 'email providers are kind "smtp"' : 'SMS providers are kind "http" (a Twilio-compatible API)' };
+    return fail('validation_failed', channel === 'email' ? 'email providers are kind "smtp"' : 'SMS providers are kind "http" (a Twilio-compatible API)', { field: 'kind' as const });
   }
   const { rows: old } = await db.query<{ secret: string | null }>(`SELECT secret FROM messaging_providers WHERE workspace_id = $1 AND channel = $2`, [workspaceId, channel]);
   const saved = old[0]?.secret ?? null;
@@ -72,12 +72,12 @@ export async function saveProvider(
   let secret: string | null = null;
   if (needsSecret) {
     if (fresh !== null) {
-      if (!box) return { ok: false, code: 'secret_unavailable', message: boxMissing };
+      if (!box) return fail('secret_unavailable', boxMissing);
       secret = box.seal(fresh, aad(workspaceId, channel));
     } else if (saved !== null) {
       secret = saved;
     } else {
-      return { ok: false, code: 'secret_required', field, message: field === 'password' ? 'give the password for this user name (none is saved yet)' : 'give the API auth token (none is saved yet)' };
+      return fail('validation_failed', field === 'password' ? 'give the password for this user name (none is saved yet)' : 'give the API auth token (none is saved yet)', { field });
     }
   }
   const { rows } = await db.query<ProviderRow>(
@@ -86,7 +86,7 @@ export async function saveProvider(
      RETURNING channel, kind, settings, secret, updated_at AS "updatedAt"`,
     [workspaceId, channel, input.kind, JSON.stringify(settings), secret],
   );
-  return { ok: true, row: rows[0]! };
+  return ok(rows[0]!);
 }
 
 /** Remove a channel's provider; false when there was none. */
@@ -96,19 +96,17 @@ export async function deleteProvider(db: Queryable, workspaceId: number, channel
 }
 
 /** Open a saved provider's secret; a secret that cannot be opened is a typed failure (never a wrong value). */
-export function openProvider(box: SecretBox | null, workspaceId: number, row: ProviderRow): { ok: true; provider: OpenProvider } | Extract<ProviderFailure, { code: 'secret_unreadable' }> {
+export function openProvider(box: SecretBox | null, workspaceId: number, row: ProviderRow): Result<OpenProvider, Failure<'secret_unreadable'>> {
   let secret: string | null = null;
   if (row.secret !== null) {
-    if (!box) return { ok: false, code: 'secret_unreadable', message: 'a credential is saved but this server has no server secret to open it: set TENURE_SECRET to the value it was saved with' };
-    try {
-      const v = box.open(row.secret, aad(workspaceId, row.channel));
-      if (typeof v !== 'string') throw new SecretBoxError('malformed', 'the stored credential is not a string');
-      secret = v;
-    } catch (err) {
-      if (err instanceof SecretBoxError) return { ok: false, code: 'secret_unreadable', message: `the saved ${row.channel === 'email' ? 'SMTP password' : 'SMS auth token'} cannot be read: ${err.message}` };
-      throw err;
+    if (!box) return fail('secret_unreadable', 'a credential is saved but this server has no server secret to open it: set TENURE_SECRET to the value it was saved with');
+    const opened = box.open(row.secret, aad(workspaceId, row.channel));
+    if (!opened.ok || typeof opened.value !== 'string') {
+      const problem = opened.ok ? 'the stored credential is not a string' : opened.message;
+      return fail('secret_unreadable', `the saved ${row.channel === 'email' ? 'SMTP password' : 'SMS auth token'} cannot be read: ${problem}`);
     }
+    secret = opened.value;
   }
-  if (row.channel === 'email') return { ok: true, provider: { channel: 'email', kind: 'smtp', settings: row.settings, password: secret } };
-  return { ok: true, provider: { channel: 'sms', kind: 'http', settings: row.settings, authToken: secret ?? '' } };
+  if (row.channel === 'email') return ok({ channel: 'email', kind: 'smtp', settings: row.settings, password: secret });
+  return ok({ channel: 'sms', kind: 'http', settings: row.settings, authToken: secret ?? '' });
 }

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { resolveServerSecret, SECRET_FILE, SecretBox, SecretBoxError } from './secret-box.js';
+import { ok } from '../lib/result.js';
+import { resolveServerSecret, SECRET_FILE, SecretBox } from './secret-box.js';
 
 const SECRET = 'correct horse battery staple, server edition!';
 const box = new SecretBox(SECRET);
@@ -18,8 +19,8 @@ describe('secret box', () => {
     assert.notEqual(a, b, 'a fresh IV per seal');
     assert.ok(!a.includes('hunter2'));
     assert.match(a, /^v1\.[0-9a-f]{8}\./);
-    assert.deepEqual(box.open(a, AAD), value);
-    assert.deepEqual(new SecretBox(SECRET).open(b, AAD), value, 'another box with the same secret (another process) opens it');
+    assert.deepEqual(box.open(a, AAD), ok(value));
+    assert.deepEqual(new SecretBox(SECRET).open(b, AAD), ok(value), 'another box with the same secret (another process) opens it');
   });
 
   test('reads a value sealed by hand with the documented scheme (scrypt N=2^15, AES-256-GCM, iv | tag | ciphertext)', () => {
@@ -29,23 +30,26 @@ describe('secret box', () => {
     c.setAAD(Buffer.from(AAD));
     const ct = Buffer.concat([c.update('{"token":"abc"}'), c.final()]);
     const sealed = `v1.${box.keyId}.${Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64')}`;
-    assert.deepEqual(box.open(sealed, AAD), { token: 'abc' });
+    assert.deepEqual(box.open(sealed, AAD), ok({ token: 'abc' }));
   });
 
   test('tampering fails loudly: a flipped bit anywhere, another place (aad), another secret, garbage', () => {
+    const reasonOf = (r: ReturnType<SecretBox['open']>) => (r.ok ? 'opened' : `${r.code}/${r.reason}`);
     const sealed = box.seal({ password: 'pw' }, AAD);
     const data = Buffer.from(sealed.split('.')[2]!, 'base64');
     for (const at of [0, 11, 12, 27, 28, data.length - 1]) {
       const bad = Buffer.from(data);
       bad[at]! ^= 0x01;
       const forged = `v1.${box.keyId}.${bad.toString('base64')}`;
-      assert.throws(() => box.open(forged, AAD), (e: unknown) => e instanceof SecretBoxError && e.reason === 'tampered', `bit flipped at byte ${at}`);
+      assert.equal(reasonOf(box.open(forged, AAD)), 'secret_unreadable/tampered', `bit flipped at byte ${at}`);
     }
-    assert.throws(() => box.open(sealed, 'workspace:4:email'), (e: unknown) => e instanceof SecretBoxError && e.reason === 'tampered', 'moved to another workspace');
+    assert.equal(reasonOf(box.open(sealed, 'workspace:4:email')), 'secret_unreadable/tampered', 'moved to another workspace');
     const other = new SecretBox('another server secret of enough length, 123');
-    assert.throws(() => other.open(sealed, AAD), (e: unknown) => e instanceof SecretBoxError && e.reason === 'other_key' && /TENURE_SECRET changed/.test(e.message));
+    const elsewhere = other.open(sealed, AAD);
+    assert.equal(reasonOf(elsewhere), 'secret_unreadable/other_key');
+    assert.match(!elsewhere.ok ? elsewhere.message : '', /TENURE_SECRET changed/);
     for (const garbage of ['', 'pw', 'v1.zz.abc', `v1.${box.keyId}.AAAA`]) {
-      assert.throws(() => box.open(garbage, AAD), SecretBoxError, JSON.stringify(garbage));
+      assert.equal(reasonOf(box.open(garbage, AAD)), 'secret_unreadable/malformed', JSON.stringify(garbage));
     }
   });
 
@@ -56,7 +60,7 @@ describe('secret box', () => {
 
 describe('server secret', () => {
   test('TENURE_SECRET wins everywhere', () => {
-    assert.deepEqual(resolveServerSecret({ envSecret: 'x'.repeat(40), databaseUrl: 'postgres://h/db', dataDir: './nowhere' }), { ok: true, secret: 'x'.repeat(40), source: 'env' });
+    assert.deepEqual(resolveServerSecret({ envSecret: 'x'.repeat(40), databaseUrl: 'postgres://h/db', dataDir: './nowhere' }), { ok: true, value: { secret: 'x'.repeat(40), source: 'env' } });
   });
 
   test('PostgreSQL without TENURE_SECRET: none, with a message that says what to set', () => {
@@ -69,11 +73,11 @@ describe('server secret', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tenure-secret-'));
     try {
       const first = resolveServerSecret({ dataDir: join(dir, 'data') });
-      assert.ok(first.ok && first.source === 'data_dir');
+      assert.ok(first.ok && first.value.source === 'data_dir');
       const path = join(dir, 'data', SECRET_FILE);
       assert.equal(statSync(path).mode & 0o777, 0o600);
-      assert.equal(readFileSync(path, 'utf8').trim(), first.ok ? first.secret : '');
-      assert.equal(first.ok ? first.secret.length : 0, 64);
+      assert.equal(readFileSync(path, 'utf8').trim(), first.ok ? first.value.secret : '');
+      assert.equal(first.ok ? first.value.secret.length : 0, 64);
       const second = resolveServerSecret({ dataDir: join(dir, 'data') });
       assert.deepEqual(second, first);
     } finally {

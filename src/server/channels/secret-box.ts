@@ -9,17 +9,12 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fail, ok, type Err, type Failure, type Result } from '../lib/result.js';
 
 /** A sealed value could not be opened: tampered with, truncated, or sealed under another secret. */
-export class SecretBoxError extends Error {
-  constructor(
-    readonly reason: 'malformed' | 'other_key' | 'tampered',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SecretBoxError';
-  }
-}
+export type SecretFailure = Failure<'secret_unreadable'> & { reason: 'malformed' | 'other_key' | 'tampered' };
+
+const unreadable = (reason: SecretFailure['reason'], message: string): Err<SecretFailure> => fail('secret_unreadable', message, { reason });
 
 const SALT = 'tenure/secret-box/v1';
 const IV_BYTES = 12;
@@ -48,15 +43,15 @@ export class SecretBox {
     return `v1.${this.keyId}.${Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64')}`;
   }
 
-  /** Decrypt a value sealed with the same secret and `aad`; throws SecretBoxError otherwise (never returns a wrong value). */
-  open(sealed: string, aad: string): unknown {
+  /** Decrypt a value sealed with the same secret and `aad`; a failure otherwise (never a wrong value). */
+  open(sealed: string, aad: string): Result<unknown, SecretFailure> {
     const m = /^v1\.([0-9a-f]{8})\.([A-Za-z0-9+/]+={0,2})$/.exec(sealed);
-    if (!m) throw new SecretBoxError('malformed', 'the stored credential is not a sealed value (v1.<key id>.<data>)');
+    if (!m) return unreadable('malformed', 'the stored credential is not a sealed value (v1.<key id>.<data>)');
     if (m[1] !== this.keyId) {
-      throw new SecretBoxError('other_key', `the stored credential was sealed under another server secret (key ${m[1]}, this server has ${this.keyId}): TENURE_SECRET changed; set it back, or enter the credential again`);
+      return unreadable('other_key', `the stored credential was sealed under another server secret (key ${m[1]}, this server has ${this.keyId}): TENURE_SECRET changed; set it back, or enter the credential again`);
     }
     const raw = Buffer.from(m[2]!, 'base64');
-    if (raw.length < IV_BYTES + TAG_BYTES) throw new SecretBoxError('malformed', 'the stored credential is truncated');
+    if (raw.length < IV_BYTES + TAG_BYTES) return unreadable('malformed', 'the stored credential is truncated');
     const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
@@ -64,16 +59,14 @@ export class SecretBox {
     try {
       text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
     } catch {
-      throw new SecretBoxError('tampered', 'the stored credential failed its integrity check (altered, or moved from another workspace or channel)');
+      return unreadable('tampered', 'the stored credential failed its integrity check (altered, or moved from another workspace or channel)');
     }
-    return JSON.parse(text) as unknown;
+    return ok(JSON.parse(text) as unknown);
   }
 }
 
 /** Where the server secret came from, or why there is none. */
-export type ServerSecret =
-  | { ok: true; secret: string; source: 'env' | 'data_dir' | 'ephemeral'; path?: string }
-  | { ok: false; message: string };
+export type ServerSecret = Result<{ secret: string; source: 'env' | 'data_dir' | 'ephemeral'; path?: string }, Failure<'secret_unavailable'>>;
 
 /** File in the PGlite data directory that holds the generated secret. */
 export const SECRET_FILE = 'server-secret';
@@ -91,11 +84,11 @@ export const SECRET_FILE = 'server-secret';
  * An in-memory PGlite (`memory://`, tests) gets a secret for this process only.
  */
 export function resolveServerSecret(opts: { envSecret?: string; databaseUrl?: string; dataDir: string }): ServerSecret {
-  if (opts.envSecret) return { ok: true, secret: opts.envSecret, source: 'env' };
+  if (opts.envSecret) return ok({ secret: opts.envSecret, source: 'env' });
   if (opts.databaseUrl) {
-    return { ok: false, message: 'TENURE_SECRET is not set: with PostgreSQL (DATABASE_URL) every Tenure process must share one server secret to read saved provider credentials. Set TENURE_SECRET (at least 32 characters, e.g. `openssl rand -hex 32`) on every process, or configure providers with SMTP_URL / SMS_API_URL.' };
+    return fail('secret_unavailable', 'TENURE_SECRET is not set: with PostgreSQL (DATABASE_URL) every Tenure process must share one server secret to read saved provider credentials. Set TENURE_SECRET (at least 32 characters, e.g. `openssl rand -hex 32`) on every process, or configure providers with SMTP_URL / SMS_API_URL.');
   }
-  if (opts.dataDir.startsWith('memory://')) return { ok: true, secret: randomBytes(32).toString('hex'), source: 'ephemeral' };
+  if (opts.dataDir.startsWith('memory://')) return ok({ secret: randomBytes(32).toString('hex'), source: 'ephemeral' });
   const dir = resolve(opts.dataDir);
   const path = join(dir, SECRET_FILE);
   mkdirSync(dir, { recursive: true });
@@ -107,6 +100,6 @@ export function resolveServerSecret(opts: { envSecret?: string; databaseUrl?: st
   }
   chmodSync(path, 0o600);
   const secret = readFileSync(path, 'utf8').trim();
-  if (secret.length < 32) return { ok: false, message: `${path} holds no usable secret (fewer than 32 characters): delete it to have a new one made (saved credentials must then be entered again), or set TENURE_SECRET` };
-  return { ok: true, secret, source: 'data_dir', path };
+  if (secret.length < 32) return fail('secret_unavailable', `${path} holds no usable secret (fewer than 32 characters): delete it to have a new one made (saved credentials must then be entered again), or set TENURE_SECRET`);
+  return ok({ secret, source: 'data_dir', path });
 }

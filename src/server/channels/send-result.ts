@@ -3,28 +3,30 @@
  * the classification shared by the HTTP-based ones. Expected failures are results, never
  * exceptions: the caller (the delivery runner) decides from `permanent` whether to retry.
  */
+import { fail, type Err, type Failure, type Ok } from '../lib/result.js';
 
-/** The outcome of one delivery attempt. */
-export type SendResult =
-  | {
-      ok: true;
-      /** The provider's id for the message (Twilio `sid`, SMTP queue id), when it gave one. */
-      providerId: string | null;
-    }
-  | {
-      ok: false;
-      /** true: retrying the same message will not help (bad address, rejected content, 4xx). */
-      permanent: boolean;
-      /** Human-readable, including the provider's code and text when there was one. */
-      reason: string;
-      /** a hard bounce (address does not exist / rejected permanently): suppress the address */
-      bounce?: boolean;
-      /** transient: retry not before (ms), e.g. from Retry-After */
-      retryAfterMs?: number;
-    };
+/** Why a delivery attempt failed, and what the caller should do about it. */
+export type SendFailure = Err<
+  Failure<'provider_rejected' | 'provider_error'> & {
+    /** true: retrying the same message will not help (bad address, rejected content, 4xx). */
+    permanent: boolean;
+    /** a hard bounce (address does not exist / rejected permanently): suppress the address */
+    bounce?: boolean;
+    /** transient: retry not before (ms), e.g. from Retry-After */
+    retryAfterMs?: number;
+  }
+>;
 
-/** The failure half of SendResult. */
-export type SendFailure = Extract<SendResult, { ok: false }>;
+/** The outcome of one delivery attempt: the provider's id for the message (Twilio `sid`, SMTP queue id) when it gave one. */
+export type SendResult = Ok<{ providerId: string | null }> | SendFailure;
+
+/**
+ * A failed send. `message` is human-readable, including the provider's code and text when
+ * there was one; the code follows from `permanent` (provider_rejected, else provider_error).
+ */
+export function sendFailure(message: string, permanent: boolean, extra: { bounce?: boolean; retryAfterMs?: number } = {}): SendFailure {
+  return fail(permanent ? 'provider_rejected' : 'provider_error', message, { permanent, ...extra });
+}
 
 /**
  * A `Retry-After` header value as milliseconds from `nowMs`: either delta-seconds
@@ -51,9 +53,9 @@ export function isTransientStatus(status: number): boolean {
  */
 export function httpFailure(status: number, detail: string, retryAfter: string | null, nowMs: number): SendFailure {
   const reason = `HTTP ${status}${detail ? `: ${detail}` : ''}`;
-  if (!isTransientStatus(status)) return { ok: false, permanent: true, reason };
+  if (!isTransientStatus(status)) return sendFailure(reason, true);
   const retryAfterMs = parseRetryAfter(retryAfter, nowMs);
-  return retryAfterMs === undefined ? { ok: false, permanent: false, reason } : { ok: false, permanent: false, reason, retryAfterMs };
+  return retryAfterMs === undefined ? sendFailure(reason, false) : sendFailure(reason, false, { retryAfterMs });
 }
 
 /**
@@ -62,9 +64,9 @@ export function httpFailure(status: number, detail: string, retryAfter: string |
  */
 export function fetchFailure(err: unknown, timeoutMs: number): SendFailure {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return { ok: false, permanent: false, reason: `timed out after ${timeoutMs} ms` };
+    return sendFailure(`timed out after ${timeoutMs} ms`, false);
   }
-  return { ok: false, permanent: false, reason: `network error: ${describeError(err)}` };
+  return sendFailure(`network error: ${describeError(err)}`, false);
 }
 
 /** "fetch failed (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9)" — the message plus its cause. */

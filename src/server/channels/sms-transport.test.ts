@@ -32,7 +32,7 @@ describe('createSmsTransport against a real HTTP server', () => {
 
     const r = await sms().send({ to: '+15557654321', body: 'Your code is 1234 — thanks & bye', idempotencyKey: 'otp:42' });
 
-    assert.deepEqual(r, { ok: true, providerId: 'SM0123456789abcdef' });
+    assert.deepEqual(r, { ok: true, value: { providerId: 'SM0123456789abcdef' } });
     assert.equal(seen.length, 1);
     const req = seen[0]!;
     assert.equal(req.method, 'POST');
@@ -49,7 +49,7 @@ describe('createSmsTransport against a real HTTP server', () => {
 
   test('2xx without a sid is still delivered', async () => {
     rec.respond = (_req, res) => res.writeHead(200).end('OK');
-    assert.deepEqual(await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' }), { ok: true, providerId: null });
+    assert.deepEqual(await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' }), { ok: true, value: { providerId: null } });
   });
 
   test('400 with Twilio code 21211 (invalid number) → permanent bounce, reason carries code and message', async () => {
@@ -58,7 +58,7 @@ describe('createSmsTransport against a real HTTP server', () => {
     const r = await sms().send({ to: '+1555', body: 'hi', idempotencyKey: 'k' });
 
     assert.ok(!r.ok && r.permanent && r.bounce === true, JSON.stringify(r));
-    assert.ok(!r.ok && r.reason.includes('400') && r.reason.includes('21211') && r.reason.includes('not a valid phone number'), JSON.stringify(r));
+    assert.ok(!r.ok && r.message.includes('400') && r.message.includes('21211') && r.message.includes('not a valid phone number'), JSON.stringify(r));
   });
 
   test('21614 (not a mobile number) bounces too; another 4xx code is permanent without bounce', async () => {
@@ -68,25 +68,25 @@ describe('createSmsTransport against a real HTTP server', () => {
     const auth = await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' });
 
     assert.ok(!landline.ok && landline.permanent && landline.bounce === true, JSON.stringify(landline));
-    assert.ok(!auth.ok && auth.permanent && auth.bounce === undefined && auth.reason.includes('20003'), JSON.stringify(auth));
+    assert.ok(!auth.ok && auth.permanent && auth.bounce === undefined && auth.message.includes('20003'), JSON.stringify(auth));
   });
 
   test('500 → transient', async () => {
     rec.respond = (_req, res) => json(res, 500, { code: 20500, message: 'Internal Server Error' });
     const r = await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' });
-    assert.ok(!r.ok && !r.permanent && r.retryAfterMs === undefined && r.reason.includes('500'), JSON.stringify(r));
+    assert.ok(!r.ok && !r.permanent && r.retryAfterMs === undefined && r.message.includes('500'), JSON.stringify(r));
   });
 
   test('429 with Retry-After: 2 → transient, retry after 2000 ms', async () => {
     rec.respond = (_req, res) => json(res, 429, { code: 20429, message: 'Too Many Requests' }, { 'retry-after': '2' });
     const r = await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' });
-    assert.deepEqual(r.ok ? r : { ...r, reason: '' }, { ok: false, permanent: false, retryAfterMs: 2000, reason: '' });
+    assert.deepEqual(r.ok ? r : { ...r, message: '' }, { ok: false, code: 'provider_error', permanent: false, retryAfterMs: 2000, message: '' });
   });
 
   test('408 → transient; a non-JSON error body becomes the reason', async () => {
     rec.respond = (_req, res) => res.writeHead(408, { 'content-type': 'text/plain' }).end('request timeout at edge');
     const r = await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' });
-    assert.ok(!r.ok && !r.permanent && r.reason.includes('request timeout at edge'), JSON.stringify(r));
+    assert.ok(!r.ok && !r.permanent && r.message.includes('request timeout at edge'), JSON.stringify(r));
   });
 
   test('no answer within timeoutMs → transient timeout', async () => {
@@ -95,7 +95,7 @@ describe('createSmsTransport against a real HTTP server', () => {
     };
     const t0 = performance.now();
     const r = await sms().send({ to: '+15557654321', body: 'hi', idempotencyKey: 'k' });
-    assert.ok(!r.ok && !r.permanent && /timed out after 300 ms/.test(r.reason), JSON.stringify(r));
+    assert.ok(!r.ok && !r.permanent && /timed out after 300 ms/.test(r.message), JSON.stringify(r));
     assert.ok(performance.now() - t0 < 5_000);
   });
 
@@ -107,7 +107,7 @@ describe('createSmsTransport against a real HTTP server', () => {
 
     const r = await createSmsTransport({ baseUrl: `http://127.0.0.1:${port}`, accountSid: 'AC1', authToken: 't', from: '+1' }).send({ to: '+1', body: 'x', idempotencyKey: 'k' });
 
-    assert.ok(!r.ok && !r.permanent && r.reason.includes('ECONNREFUSED'), JSON.stringify(r));
+    assert.ok(!r.ok && !r.permanent && r.message.includes('ECONNREFUSED'), JSON.stringify(r));
   });
 
   test('a base URL that is not http(s) is rejected when the transport is created', () => {

@@ -3,6 +3,7 @@
  * speaking the same `Messages.json` dialect). One POST per message, carrying the
  * idempotency key in `I-Twilio-Idempotency-Token` so a retried send is not sent twice.
  */
+import { ok } from '../lib/result.js';
 import { fetchFailure, httpFailure, type SendResult } from './send-result.js';
 
 /** Where and as whom to send. */
@@ -68,7 +69,7 @@ export function createSmsTransport(opts: SmsTransportOptions): SmsTransport {
       }
       const json = parseJson(text);
       if (status >= 200 && status < 300) {
-        return { ok: true, providerId: typeof json?.sid === 'string' ? json.sid : null };
+        return ok({ providerId: typeof json?.sid === 'string' ? json.sid : null });
       }
       const code = typeof json?.code === 'number' ? json.code : typeof json?.code === 'string' ? Number(json.code) : undefined;
       const message = typeof json?.message === 'string' ? json.message : json ? '' : text.slice(0, 200).trim();

@@ -16,20 +16,22 @@ ${inner}
 
 async function compiled(input: Partial<TemplateInput> & { body: string }): Promise<CompiledTemplate> {
   const r = await compileTemplate({ channel: 'email', subject: 'Hello', format: 'mjml', ...input });
-  if (!r.ok) assert.fail(`compile failed: ${JSON.stringify(r.error)}`);
-  return r.compiled;
+  if (!r.ok) assert.fail(`compile failed: ${JSON.stringify(r)}`);
+  return r.value;
 }
 
 function render(c: CompiledTemplate, context: Record<string, unknown>) {
   const r = renderTemplate(c, context);
   if (!r.ok) assert.fail(`render failed: ${r.message}`);
-  return r;
+  return r.value;
 }
 
 async function compileError(input: Partial<TemplateInput> & { body: string }) {
   const r = await compileTemplate({ channel: 'email', subject: 'Hello', format: 'mjml', ...input });
   if (r.ok) assert.fail('expected a compile error');
-  return r.error;
+  const { ok: _ok, code, ...where } = r;
+  assert.equal(code, 'validation_failed');
+  return where;
 }
 
 describe('compileTemplate + renderTemplate: MJML email', () => {
@@ -223,7 +225,7 @@ describe('compileTemplate: errors point at the source as written', () => {
 describe('renderTemplate: other channels and runtime failures', () => {
   it('an SMS body is text: no escaping, no html', async () => {
     const c = await compiled({ channel: 'sms', subject: undefined, format: 'text', body: 'Hi {{ traits.first_name }} & co <3' });
-    assert.deepEqual(renderTemplate(c, { traits: { first_name: 'A&B' } }), { ok: true, subject: '', text: 'Hi A&B & co <3' });
+    assert.deepEqual(renderTemplate(c, { traits: { first_name: 'A&B' } }), { ok: true, value: { subject: '', text: 'Hi A&B & co <3' } });
   });
 
   it('an HTML email derives its text part; the subject is folded onto one line', async () => {

@@ -6,6 +6,7 @@
  */
 import mjml2html from 'mjml';
 import { Liquid, LiquidError, Tokenizer, TypeGuards, type Template } from 'liquidjs';
+import { fail, ok, type Err, type Failure, type Result } from '../lib/result.js';
 import { htmlToText } from './tracking-html.js';
 
 /** How a template body is written. */
@@ -38,19 +39,23 @@ export interface CompiledTemplate {
 }
 
 /** Where a template is wrong; line and column (1-based) refer to the source as written. */
-export interface TemplateError {
+export type TemplateFailure = Failure<'validation_failed'> & {
   field: 'subject' | 'body' | 'text';
   line: number;
   column: number;
-  message: string;
+};
+
+export type CompileResult = Result<CompiledTemplate, TemplateFailure>;
+
+/** A rendered message. */
+export interface Rendered {
+  subject: string;
+  html?: string;
+  text: string;
 }
 
-export type CompileResult = { ok: true; compiled: CompiledTemplate } | { ok: false; error: TemplateError };
-
 /** A rendered message, or why rendering failed (e.g. a filter given bad input). */
-export type RenderResult =
-  | { ok: true; subject: string; html?: string; text: string }
-  | { ok: false; field: 'subject' | 'html' | 'text'; message: string };
+export type RenderResult = Result<Rendered, Failure<'validation_failed'> & { field: 'subject' | 'html' | 'text' }>;
 
 /**
  * The variables the platform passes to every template (see TEMPLATES.md). Every field is
@@ -99,8 +104,8 @@ for (const liquid of [htmlLiquid, textLiquid]) {
   }
 }
 
-type Field = TemplateError['field'];
-const fail = (field: Field, line: number, column: number, message: string): CompileResult => ({ ok: false, error: { field, line, column, message } });
+type Field = TemplateFailure['field'];
+const failAt = (field: Field, line: number, column: number, message: string): Err<TemplateFailure> => fail('validation_failed', message, { field, line, column });
 const cleanMessage = (message: string) => message.replace(/(, file:[^,]*)?, line:\d+, col:\d+$/, '');
 
 function position(source: string, offset: number): { line: number; column: number } {
@@ -109,8 +114,8 @@ function position(source: string, offset: number): { line: number; column: numbe
   return { line, column: offset - before.lastIndexOf('\n') };
 }
 
-/** Parse `source`; a Liquid error becomes a TemplateError at (`line`, `col`) from `where` (default: as reported). */
-function liquidCheck(liquid: Liquid, source: string, field: Field, where?: (offset: number) => { line: number; column: number }): TemplateError | null {
+/** Parse `source`; a Liquid error becomes a failure at (`line`, `col`) from `where` (default: as reported). */
+function liquidCheck(liquid: Liquid, source: string, field: Field, where?: (offset: number) => { line: number; column: number }): Err<TemplateFailure> | null {
   try {
     liquid.parse(source);
     return null;
@@ -118,9 +123,9 @@ function liquidCheck(liquid: Liquid, source: string, field: Field, where?: (offs
     if (LiquidError.is(err)) {
       const [line = 1, column = 1] = err.token.getPosition();
       const at = where ? where(err.token.begin) : { line, column };
-      return { field, ...at, message: cleanMessage(err.message) };
+      return failAt(field, at.line, at.column, cleanMessage(err.message));
     }
-    if (err instanceof Error && err.name === 'AssertionError') return { field, line: 1, column: 1, message: err.message };
+    if (err instanceof Error && err.name === 'AssertionError') return failAt(field, 1, 1, err.message);
     throw err;
   }
 }
@@ -209,10 +214,9 @@ function attachTagLines(text: string, tags: RegExp): string {
 }
 
 /** The text part derived from a (placeholder-protected) HTML body, with every Liquid tag kept in order. */
-function deriveText(p: Protected, html: string, source: string): { ok: true; text: string } | { ok: false; error: TemplateError } {
+function deriveText(p: Protected, html: string, source: string): Result<string, TemplateFailure> {
   const derived = restore(p, attachTagLines(htmlToText(html, { keep: p.tags }), p.tags), source);
-  const error = liquidCheck(textLiquid, derived.out, 'body', derived.where);
-  return error ? { ok: false, error } : { ok: true, text: derived.out };
+  return liquidCheck(textLiquid, derived.out, 'body', derived.where) ?? ok(derived.out);
 }
 
 /**
@@ -226,18 +230,18 @@ function deriveText(p: Protected, html: string, source: string): { ok: true; tex
 export async function compileTemplate(input: TemplateInput): Promise<CompileResult> {
   const { channel, format, body } = input;
   const subject = input.subject ?? '';
-  if (channel === 'email' && subject.trim() === '') return fail('subject', 1, 1, 'an email needs a subject');
-  if (format === 'mjml' && channel !== 'email') return fail('body', 1, 1, 'MJML is only for email');
-  if (format === 'html' && (channel === 'sms' || channel === 'webhook')) return fail('body', 1, 1, `a ${channel} body is text, not HTML`);
-  if (format === 'text' && input.text !== undefined) return fail('text', 1, 1, 'a text body has no separate text part');
-  if (body.trim() === '') return fail('body', 1, 1, 'the body is empty');
+  if (channel === 'email' && subject.trim() === '') return failAt('subject', 1, 1, 'an email needs a subject');
+  if (format === 'mjml' && channel !== 'email') return failAt('body', 1, 1, 'MJML is only for email');
+  if (format === 'html' && (channel === 'sms' || channel === 'webhook')) return failAt('body', 1, 1, `a ${channel} body is text, not HTML`);
+  if (format === 'text' && input.text !== undefined) return failAt('text', 1, 1, 'a text body has no separate text part');
+  if (body.trim() === '') return failAt('body', 1, 1, 'the body is empty');
   const checks: Array<[Liquid, string, Field]> = [[textLiquid, subject, 'subject'], [format === 'text' ? textLiquid : htmlLiquid, body, 'body']];
   if (input.text !== undefined) checks.push([textLiquid, input.text, 'text']);
   for (const [liquid, source, field] of checks) {
     const error = liquidCheck(liquid, source, field);
-    if (error) return { ok: false, error };
+    if (error) return error;
   }
-  if (format === 'text') return { ok: true, compiled: { v: 1, channel, subject, text: body } };
+  if (format === 'text') return ok({ v: 1, channel, subject, text: body });
 
   const p = protect(body);
   let html = body;
@@ -245,19 +249,19 @@ export async function compileTemplate(input: TemplateInput): Promise<CompileResu
   if (format === 'mjml') {
     const compiled = await compileMjml(p, body);
     if (!compiled.ok) return compiled;
-    protectedHtml = compiled.html;
-    const restored = restore(p, compiled.html, body);
+    protectedHtml = compiled.value;
+    const restored = restore(p, compiled.value, body);
     const error = liquidCheck(htmlLiquid, restored.out, 'body', restored.where);
-    if (error) return { ok: false, error: { ...error, message: `${error.message} (in the HTML compiled from MJML, which puts <mj-head> content first)` } };
+    if (error) return { ...error, message: `${error.message} (in the HTML compiled from MJML, which puts <mj-head> content first)` };
     html = restored.out;
   }
   let text = input.text;
   if (text === undefined) {
     const derived = deriveText(p, protectedHtml, body);
     if (!derived.ok) return derived;
-    text = derived.text;
+    text = derived.value;
   }
-  return { ok: true, compiled: { v: 1, channel, subject, html, text } };
+  return ok({ v: 1, channel, subject, html, text });
 }
 
 const MJ_TAG = /<!--[\s\S]*?-->|<(\/?)(mjml|mj-[a-z0-9-]+)\b((?:[^>"']|"[^"]*"|'[^']*')*)>/gi;
@@ -279,31 +283,34 @@ function checkNesting(text: string): { offset: number; message: string } | null 
   return open ? { offset: open.offset, message: `<${open.name}> is not closed` } : null;
 }
 
-async function runMjml(p: Protected, text: string, source: string): Promise<{ ok: true; html: string } | { ok: false; error: TemplateError }> {
+async function runMjml(p: Protected, text: string, source: string): Promise<Result<string, TemplateFailure>> {
   const unprotect = (s: string) => s.replace(p.any, (_m, i: string) => p.pieces[Number(i)]!.src);
   try {
     const result = await mjml2html(text, { validationLevel: 'soft', ignoreIncludes: true });
     const first = result.errors[0];
-    if (!first) return { ok: true, html: result.html };
+    if (!first) return ok(result.html);
     const line = Math.max(1, first.line);
     const column = (source.split('\n')[line - 1]?.indexOf(`<${first.tagName}`) ?? -1) + 1 || 1;
-    return { ok: false, error: { field: 'body', line, column, message: unprotect(first.message) } };
+    return failAt('body', line, column, unprotect(first.message));
   } catch (err) {
     // MJML throws on documents it cannot parse at all (no <mjml> root) and, for some odd nestings, from its own bugs.
-    return { ok: false, error: { field: 'body', line: 1, column: 1, message: `MJML: ${err instanceof Error ? err.message : String(err)}` } };
+    return failAt('body', 1, 1, `MJML: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
 /** MJML → HTML with placeholders in place of Liquid (see compileTemplate). */
-async function compileMjml(p: Protected, source: string): Promise<{ ok: true; html: string } | { ok: false; error: TemplateError }> {
-  const at = (offset: number, message: string) => ({ ok: false as const, error: { field: 'body' as const, ...position(source, offset), message } });
+async function compileMjml(p: Protected, source: string): Promise<Result<string, TemplateFailure>> {
+  const at = (offset: number, message: string) => {
+    const { line, column } = position(source, offset);
+    return failAt('body', line, column, message);
+  };
   const include = /<mj-include\b/i.exec(p.text);
   if (include) return at(include.index, '<mj-include> is not supported: templates are self-contained');
   const nesting = checkNesting(p.text);
   if (nesting) return at(nesting.offset, nesting.message);
   const first = await runMjml(p, p.text, source);
   if (!first.ok) return first;
-  const missing = p.pieces.filter((piece) => !first.html.includes(piece.placeholder));
+  const missing = p.pieces.filter((piece) => !first.value.includes(piece.placeholder));
   if (missing.length === 0) return first;
 
   // Liquid MJML dropped: before/after <mjml> is hoisted around the HTML, between elements wrapped in <mj-raw>.
@@ -330,9 +337,9 @@ async function compileMjml(p: Protected, source: string): Promise<{ ok: true; ht
   }
   const second = await runMjml(p, text, source);
   if (!second.ok) return second;
-  const lost = wrapped.find((piece) => !second.html.includes(piece.placeholder));
+  const lost = wrapped.find((piece) => !second.value.includes(piece.placeholder));
   if (lost) return at(lost.begin, 'MJML drops Liquid in this position; move it inside an element such as <mj-text>');
-  return { ok: true, html: prefix + second.html + suffix };
+  return ok(prefix + second.value + suffix);
 }
 
 /** Parsed templates by source, most recently used last; the oldest is evicted past the limit. */
@@ -371,12 +378,12 @@ export function renderTemplate(compiled: CompiledTemplate, context: Record<strin
     const subject = compiled.subject === '' ? '' : String(textLiquid.renderSync(textCache.get(compiled.subject), context));
     field = 'text';
     const text = String(textLiquid.renderSync(textCache.get(compiled.text), context));
-    if (compiled.html === undefined) return { ok: true, subject: foldLine(subject), text };
+    if (compiled.html === undefined) return ok({ subject: foldLine(subject), text });
     field = 'html';
     const html = String(htmlLiquid.renderSync(htmlCache.get(compiled.html), context));
-    return { ok: true, subject: foldLine(subject), html, text };
+    return ok({ subject: foldLine(subject), html, text });
   } catch (err) {
-    if (LiquidError.is(err) || (err instanceof Error && err.name === 'AssertionError')) return { ok: false, field, message: err.message };
+    if (LiquidError.is(err) || (err instanceof Error && err.name === 'AssertionError')) return fail('validation_failed', err.message, { field });
     throw err;
   }
 }

@@ -74,7 +74,7 @@ describe('sendWebhook against a real HTTP server', () => {
 
     const r = await send();
 
-    assert.deepEqual(r, { ok: true, providerId: null });
+    assert.deepEqual(r, { ok: true, value: { providerId: null } });
     assert.equal(seen.length, 1);
     const req = seen[0]!;
     assert.equal(req.method, 'POST');
@@ -95,7 +95,7 @@ describe('sendWebhook against a real HTTP server', () => {
     for (const status of [500, 400, 410, 408, 503]) {
       rec.respond = (_req, res) => res.writeHead(status, { 'content-type': 'text/plain' }).end(`status ${status} from receiver`);
       const r = await send();
-      assert.ok(!r.ok && r.reason.startsWith(`HTTP ${status} `) && !r.reason.includes('from receiver'), JSON.stringify(r));
+      assert.ok(!r.ok && r.message.startsWith(`HTTP ${status} `) && !r.message.includes('from receiver'), JSON.stringify(r));
       results[status] = !r.ok && r.permanent;
     }
     assert.deepEqual(results, { 500: false, 400: true, 410: true, 408: false, 503: false });
@@ -107,14 +107,14 @@ describe('sendWebhook against a real HTTP server', () => {
     rec.respond = (_req, res) => res.writeHead(503, { 'retry-after': new Date((NOW + 30) * 1000).toUTCString() }).end();
     const dated = await send();
 
-    assert.deepEqual(r.ok ? r : { ...r, reason: '' }, { ok: false, permanent: false, retryAfterMs: 2000, reason: '' });
+    assert.deepEqual(r.ok ? r : { ...r, message: '' }, { ok: false, code: 'provider_error', permanent: false, retryAfterMs: 2000, message: '' });
     assert.ok(!dated.ok && !dated.permanent && dated.retryAfterMs === 30_000, JSON.stringify(dated));
   });
 
   test('a redirect is not followed and is permanent; its reason names only the target origin', async () => {
     rec.respond = (_req, res) => res.writeHead(301, { location: 'http://169.254.169.254/latest/meta-data?token=abc' }).end();
     const r = await send();
-    assert.deepEqual(r, { ok: false, permanent: true, reason: 'HTTP 301 Moved Permanently: redirects are not followed (to http://169.254.169.254)' });
+    assert.deepEqual(r, { ok: false, code: 'provider_rejected', permanent: true, message: 'HTTP 301 Moved Permanently: redirects are not followed (to http://169.254.169.254)' });
     assert.equal(seen.length, 1);
   });
 
@@ -124,7 +124,7 @@ describe('sendWebhook against a real HTTP server', () => {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`internal error: SECRET-db-password-hunter2 ${'x'.repeat(100_000)}`);
     };
     const r = await send();
-    assert.deepEqual(r, { ok: false, permanent: false, reason: 'HTTP 500 Internal Server Error' });
+    assert.deepEqual(r, { ok: false, code: 'provider_error', permanent: false, message: 'HTTP 500 Internal Server Error' });
   });
 
   test('no answer within timeoutMs → transient timeout', async () => {
@@ -132,7 +132,7 @@ describe('sendWebhook against a real HTTP server', () => {
       /* hold the request */
     };
     const r = await send();
-    assert.ok(!r.ok && !r.permanent && /timed out after 300 ms/.test(r.reason), JSON.stringify(r));
+    assert.ok(!r.ok && !r.permanent && /timed out after 300 ms/.test(r.message), JSON.stringify(r));
   });
 
   test('headers sent but the body stalls → the status decides at once (the body is never read)', async () => {
@@ -142,7 +142,7 @@ describe('sendWebhook against a real HTTP server', () => {
     };
     const started = Date.now();
     const r = await send({ timeoutMs: 5_000 });
-    assert.deepEqual(r, { ok: false, permanent: false, reason: 'HTTP 500 Internal Server Error' });
+    assert.deepEqual(r, { ok: false, code: 'provider_error', permanent: false, message: 'HTTP 500 Internal Server Error' });
     assert.ok(Date.now() - started < 2_000, 'did not wait for the body');
   });
 
@@ -156,7 +156,7 @@ describe('sendWebhook against a real HTTP server', () => {
     const bad = await send({ url: 'file:///etc/passwd' });
     const garbage = await send({ url: 'not a url' });
 
-    assert.ok(!refused.ok && !refused.permanent && refused.reason.includes('ECONNREFUSED'), JSON.stringify(refused));
+    assert.ok(!refused.ok && !refused.permanent && refused.message.includes('ECONNREFUSED'), JSON.stringify(refused));
     assert.ok(!bad.ok && bad.permanent, JSON.stringify(bad));
     assert.ok(!garbage.ok && garbage.permanent, JSON.stringify(garbage));
   });
@@ -165,7 +165,7 @@ describe('sendWebhook against a real HTTP server', () => {
 function allowList(text: string) {
   const r = parseAllowList(text);
   if (!r.ok) throw new Error(r.message);
-  return r.entries;
+  return r.value;
 }
 
 /** A real HTTP server on `host` that counts connections (not just requests): "never hit" means no TCP connection at all. */
@@ -197,14 +197,15 @@ describe('webhook destinations: internal networks refused unless allowed', () =>
       const refused = await sendWebhook(req(`http://127.0.0.1:${srv.port}/hook`));
       assert.deepEqual(refused, {
         ok: false,
+        code: 'provider_rejected',
         permanent: true,
-        reason: 'destination 127.0.0.1 is a loopback address; webhooks may not reach internal networks (allow it with TENURE_WEBHOOK_ALLOW)',
+        message: 'destination 127.0.0.1 is a loopback address; webhooks may not reach internal networks (allow it with TENURE_WEBHOOK_ALLOW)',
       });
       assert.equal(srv.connections(), 0);
 
       for (const allow of ['127.0.0.1', '127.0.0.0/8', '::1, 127.0.0.1/32']) {
         const ok = await sendWebhook(req(`http://127.0.0.1:${srv.port}/hook`), destinationPolicy(allowList(allow)));
-        assert.deepEqual(ok, { ok: true, providerId: null }, allow);
+        assert.deepEqual(ok, { ok: true, value: { providerId: null } }, allow);
       }
       assert.equal(srv.connections(), 3);
     } finally {
@@ -217,10 +218,10 @@ describe('webhook destinations: internal networks refused unless allowed', () =>
     try {
       const r = await sendWebhook(req(`http://localhost:${srv.port}/hook`));
       assert.ok(!r.ok && r.permanent, JSON.stringify(r));
-      assert.match(r.ok ? '' : r.reason, /^destination (127\.0\.0\.1|::1) \(localhost\) is a loopback address; webhooks may not reach internal networks \(allow it with TENURE_WEBHOOK_ALLOW\)$/);
+      assert.match(r.ok ? '' : r.message, /^destination (127\.0\.0\.1|::1) \(localhost\) is a loopback address; webhooks may not reach internal networks \(allow it with TENURE_WEBHOOK_ALLOW\)$/);
       assert.equal(srv.connections(), 0);
-      assert.deepEqual(await sendWebhook(req(`http://localhost:${srv.port}/hook`), destinationPolicy(allowList('localhost'))), { ok: true, providerId: null }, 'allowed by host name');
-      assert.deepEqual(await sendWebhook(req(`http://localhost:${srv.port}/hook`), destinationPolicy(allowList('127.0.0.1'))), { ok: true, providerId: null }, 'allowed by address');
+      assert.deepEqual(await sendWebhook(req(`http://localhost:${srv.port}/hook`), destinationPolicy(allowList('localhost'))), { ok: true, value: { providerId: null } }, 'allowed by host name');
+      assert.deepEqual(await sendWebhook(req(`http://localhost:${srv.port}/hook`), destinationPolicy(allowList('127.0.0.1'))), { ok: true, value: { providerId: null } }, 'allowed by address');
       assert.equal(srv.connections(), 2);
     } finally {
       await srv.close();
@@ -232,11 +233,11 @@ describe('webhook destinations: internal networks refused unless allowed', () =>
     const hop = await countingServer('127.0.0.1', (res) => res.writeHead(307, { location: `http://127.0.0.2:${target.port}/internal` }).end());
     try {
       const r = await sendWebhook(req(`http://127.0.0.1:${hop.port}/hook`), destinationPolicy(allowList('127.0.0.1/32')));
-      assert.ok(!r.ok && r.permanent && r.reason.startsWith('HTTP 307 Temporary Redirect: redirects are not followed'), JSON.stringify(r));
+      assert.ok(!r.ok && r.permanent && r.message.startsWith('HTTP 307 Temporary Redirect: redirects are not followed'), JSON.stringify(r));
       assert.equal(hop.connections(), 1);
       assert.equal(target.connections(), 0);
       const direct = await sendWebhook(req(`http://127.0.0.2:${target.port}/internal`), destinationPolicy(allowList('127.0.0.1/32')));
-      assert.ok(!direct.ok && direct.permanent && direct.reason.startsWith('destination 127.0.0.2 is a loopback address'), JSON.stringify(direct));
+      assert.ok(!direct.ok && direct.permanent && direct.message.startsWith('destination 127.0.0.2 is a loopback address'), JSON.stringify(direct));
       assert.equal(target.connections(), 0);
     } finally {
       await hop.close();
@@ -265,7 +266,7 @@ describe('webhook destinations: internal networks refused unless allowed', () =>
     ];
     for (const [url, reason] of cases) {
       const r = await sendWebhook(req(url));
-      assert.ok(!r.ok && r.permanent && r.reason.startsWith(reason), `${url}: ${JSON.stringify(r)}`);
+      assert.ok(!r.ok && r.permanent && r.message.startsWith(reason), `${url}: ${JSON.stringify(r)}`);
     }
     const allowed = destinationPolicy(allowList('10.0.0.0/8,fd00::/8'));
     assert.equal(allowed.refusal('10.1.2.3', '10.1.2.3'), null);

@@ -10,7 +10,8 @@ import { STATUS_CODES, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { DestinationRefused, destinationPolicy, type DestinationPolicy } from './destinations.js';
-import { fetchFailure, httpFailure, type SendResult } from './send-result.js';
+import { ok } from '../lib/result.js';
+import { fetchFailure, httpFailure, sendFailure, type SendResult } from './send-result.js';
 
 /** `t=<ts>,v1=<hex HMAC-SHA256 of "<ts>.<body>">` for one secret. `timestampSec` must be a whole number. */
 export function signatureHeader(secret: string, timestampSec: number, body: string): string {
@@ -79,12 +80,12 @@ export async function sendWebhook(req: WebhookRequest, policy: DestinationPolicy
   const timeoutMs = req.timeoutMs ?? 10_000;
   const url = URL.canParse(req.url) ? new URL(req.url) : null;
   if (!url || !/^https?:$/.test(url.protocol)) {
-    return { ok: false, permanent: true, reason: `webhook URL is not http(s): ${req.url.slice(0, 200)}` };
+    return sendFailure(`webhook URL is not http(s): ${req.url.slice(0, 200)}`, true);
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (isIP(host)) {
     const refused = policy.refusal(host, host);
-    if (refused) return { ok: false, permanent: true, reason: refused };
+    if (refused) return sendFailure(refused, true);
   }
   const body = Buffer.from(req.body);
   try {
@@ -100,13 +101,13 @@ export async function sendWebhook(req: WebhookRequest, policy: DestinationPolicy
       lookup: policy.lookup,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    if (res.status >= 200 && res.status < 300) return { ok: true, providerId: null };
+    if (res.status >= 200 && res.status < 300) return ok({ providerId: null });
     if (res.status >= 300 && res.status < 400) {
-      return { ok: false, permanent: true, reason: `${statusLine(res.status)}: redirects are not followed${res.location ? ` (to ${originOf(res.location)})` : ''}` };
+      return sendFailure(`${statusLine(res.status)}: redirects are not followed${res.location ? ` (to ${originOf(res.location)})` : ''}`, true);
     }
-    return { ...httpFailure(res.status, '', res.retryAfter, req.nowSec * 1000), reason: statusLine(res.status) };
+    return { ...httpFailure(res.status, '', res.retryAfter, req.nowSec * 1000), message: statusLine(res.status) };
   } catch (err) {
-    if (err instanceof DestinationRefused) return { ok: false, permanent: true, reason: err.message };
+    if (err instanceof DestinationRefused) return sendFailure(err.message, true);
     return fetchFailure(err, timeoutMs);
   }
 }

@@ -72,7 +72,7 @@ export function addDataCommands(program: Command, config: Config, log: Logger): 
         const r = await buildReport(db, workspace.id, o.from, o.to, { onMetric: (done, total) => (bar?.setTotal(total), bar?.update(done)) });
         bar?.stop();
         if (!r.ok) {
-          process.stderr.write(`--${r.error.field ?? 'from'}: ${r.error.message}\n`);
+          process.stderr.write(`--${r.field ?? 'from'}: ${r.message}\n`);
           process.exitCode = 2;
           return;
         }

@@ -45,7 +45,7 @@ export function addImportCommand(program: Command, config: Config, log: Logger):
       try {
         if (kind === 'spend') {
           const r = await importSpend(db, workspace.id, file, { progress });
-          if (r.ok) process.stdout.write(`${spendSummaryLine(r.summary)}\n`);
+          if (r.ok) process.stdout.write(`${spendSummaryLine(r.value)}\n`);
           else {
             process.stderr.write(`${file}: nothing imported: ${r.errorTotal} ${r.errorTotal === 1 ? 'problem' : 'problems'} (fix them and import the file again)\n`);
             for (const e of r.errors.slice(0, 50)) process.stderr.write(`  ${e.message}\n`);

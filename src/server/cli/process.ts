@@ -60,13 +60,13 @@ export function positiveInt(v: string): number {
 export function roles(v: string): ReadonlySet<Role> {
   const r = parseRoles(v);
   if (!r.ok) throw new InvalidArgumentError(r.message);
-  return r.roles;
+  return r.value;
 }
 
 /** The secret that seals provider credentials (TENURE_SECRET, else generated into the PGlite data dir), said in the log. */
 export function serverSecretOf(config: Config, log: Logger): ServerSecret {
   const s = resolveServerSecret({ envSecret: config.TENURE_SECRET, databaseUrl: config.DATABASE_URL, dataDir: config.TENURE_DATA_DIR });
   if (!s.ok) log.warn(s.message);
-  else if (s.source === 'data_dir') log.info({ path: s.path }, 'provider credentials saved in Settings are sealed with the server secret kept in the data directory (set TENURE_SECRET to choose it)');
+  else if (s.value.source === 'data_dir') log.info({ path: s.value.path }, 'provider credentials saved in Settings are sealed with the server secret kept in the data directory (set TENURE_SECRET to choose it)');
   return s;
 }

@@ -121,7 +121,7 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
     const health = await computeHealth(db, workspaceId, { now: at, batch: opts.shared ? 1_000 : undefined, onProgress: (done, total) => report('predictions', 80 + 20 * (total ? Math.min(1, done / total) : 0), 100) });
     report('predictions', 100, 100);
     opts.log?.info(
-      { clv: clv.ok ? clv.value.customers : clv.message, churnAuc: churn.ok ? churn.model.metrics.auc : churn.message, health: health.customers, seconds: (Date.now() - t3) / 1000 },
+      { clv: clv.ok ? clv.value.customers : clv.message, churnAuc: churn.ok ? churn.value.model.metrics.auc : churn.message, health: health.customers, seconds: (Date.now() - t3) / 1000 },
       'predictions computed',
     );
   }

@@ -163,8 +163,8 @@ export async function seedExampleJourneys(db: Db, workspaceId: number, now: Date
   for (const t of EXAMPLE_TEMPLATES) {
     const format = t.input.channel === 'email' ? 'mjml' : 'text';
     const c = await compileTemplate({ channel: t.input.channel, subject: t.input.subject, body: t.input.body, format });
-    if (!c.ok) throw new Error(`example template ${t.id}: ${c.error.field} line ${c.error.line}: ${c.error.message}`);
-    await saveTemplate(db, workspaceId, t.id, { ...t.input, format }, c.compiled);
+    if (!c.ok) throw new Error(`example template ${t.id}: ${c.field} line ${c.line}: ${c.message}`);
+    await saveTemplate(db, workspaceId, t.id, { ...t.input, format }, c.value);
   }
   let n = 0;
   for (const j of EXAMPLE_JOURNEYS) {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../../contracts/errors.js';
-import { HttpError, STATUS_OF } from './errors.js';
+import { fail } from '../lib/result.js';
+import { HttpError, httpErrorOf, STATUS_OF } from './errors.js';
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -35,5 +36,21 @@ describe('the code → status table', () => {
       for (const m of readFileSync(file, 'utf8').matchAll(/\.(?:status|code)\(\s*([45]\d\d)\s*\)/g)) offenders.push(`${file}: ${m[0]}`);
     }
     assert.deepEqual(offenders, []);
+  });
+});
+
+describe('a failed Result as an HTTP error', () => {
+  it('takes the status of every code from the one table, through httpErrorOf', () => {
+    for (const code of ErrorCode.options) {
+      const e = httpErrorOf(fail(code, `failed with ${code}`));
+      assert.deepEqual([e.code, e.status, e.message], [code, STATUS_OF[code], `failed with ${code}`]);
+    }
+  });
+
+  it('answers the index, field and retry time of its extras and nothing else; a route may word the message', () => {
+    const e = httpErrorOf(fail('invalid_event', 'no event name', { index: 2, field: 'batch.2.event', permanent: true }));
+    assert.deepEqual(e.extra, { index: 2, field: 'batch.2.event' });
+    assert.deepEqual(httpErrorOf(fail('rate_limited', 'busy', { retryAfter: 5 })).extra, { retryAfter: 5 });
+    assert.equal(httpErrorOf(fail('validation_failed', 'bad'), 'rendering failed: bad').message, 'rendering failed: bad');
   });
 });

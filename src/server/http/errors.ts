@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody, ErrorCode } from '../../contracts/errors.js';
 import { describeDbError, isDbUnavailable } from '../db/db-errors.js';
+import type { Failure } from '../lib/result.js';
 
 /**
  * The HTTP status of every error code: the one table where statuses are decided. A code
@@ -48,6 +49,23 @@ export class HttpError extends Error {
     super(message);
     this.status = STATUS_OF[code];
   }
+}
+
+/** Where an HTTP failure points and when to retry: the extras of a failed Result the error body (or header) carries. */
+type HttpExtras = { index?: number; field?: string; retryAfter?: number };
+
+/**
+ * The HttpError of a failed Result: routes throw this, so the status of a domain's failure
+ * comes from STATUS_OF like every other. Only `index`, `field` and `retryAfter` of its
+ * extras are answered; `message` replaces the failure's own when the route words it for the caller.
+ */
+export function httpErrorOf(failure: Failure<ErrorCode> & HttpExtras, message = failure.message): HttpError {
+  const { index, field, retryAfter } = failure;
+  return new HttpError(failure.code, message, {
+    ...(index !== undefined ? { index } : {}),
+    ...(field !== undefined ? { field } : {}),
+    ...(retryAfter !== undefined ? { retryAfter } : {}),
+  });
 }
 
 /** Retry-After (seconds) of a 503 for an unreachable database. */

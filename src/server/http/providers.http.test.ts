@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import type { Db } from '../db/client.js';
 import { buildServer } from '../roles/server.js';
 import { sendTest } from '../channels/provider-senders.js';
+import { fail, ok } from '../lib/result.js';
 import { basic, dbTargets, http, makeWorkspace, until } from '../../test-support/harness.js';
 import { startSmtpSink } from '../../test-support/smtp-sink.js';
 import { httpRecorder } from '../../test-support/http-recorder.js';
@@ -41,7 +42,7 @@ for (const target of dbTargets()) {
       sinkPort = Number(new URL(sink.url).port);
       // Every log line at debug and above, to look for the secret afterwards.
       const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-      app = await buildServer({ db, log, sweepMs: 0, segmentSweepMs: 0, analyticsSyncMs: 0, predictionSchedule: false, serverSecret: { ok: true, secret: 'a-test-server-secret-of-forty-characters!', source: 'env' } });
+      app = await buildServer({ db, log, sweepMs: 0, segmentSweepMs: 0, analyticsSyncMs: 0, predictionSchedule: false, serverSecret: ok({ secret: 'a-test-server-secret-of-forty-characters!', source: 'env' }) });
       url = await app.listen({ port: 0, host: '127.0.0.1' });
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
     });
@@ -220,8 +221,8 @@ for (const target of dbTargets()) {
         const sms = saved.providers.find((p: any) => p.channel === 'sms');
         assert.deepEqual([sms.connected, sms.secretSet, sms.settings], [true, true, { apiUrl: base, accountSid: 'AC123', from: '+15550001111' }]);
         assert.ok(!JSON.stringify(saved).includes(TOKEN));
-        const ok = await api('POST', '/api/providers/sms/test', { to: '+15557654321' });
-        assert.equal(ok.providerId, 'SM777');
+        const sent = await api('POST', '/api/providers/sms/test', { to: '+15557654321' });
+        assert.deepEqual([sent.ok, sent.providerId], [true, 'SM777']);
         assert.equal(api2.seen.length, 1);
         assert.equal(api2.seen[0]!.path, '/2010-04-01/Accounts/AC123/Messages.json');
         assert.equal(new URLSearchParams(api2.seen[0]!.body).get('To'), '+15557654321');
@@ -253,7 +254,7 @@ describe('messaging providers without a server secret (PostgreSQL without TENURE
     const db = await dbTargets()[0]!.open();
     const keys = await makeWorkspace(db);
     const message = 'TENURE_SECRET is not set: …';
-    const app = await buildServer({ db, log: pino({ level: 'silent' }), sweepMs: 0, segmentSweepMs: 0, analyticsSyncMs: 0, predictionSchedule: false, serverSecret: { ok: false, message } });
+    const app = await buildServer({ db, log: pino({ level: 'silent' }), sweepMs: 0, segmentSweepMs: 0, analyticsSyncMs: 0, predictionSchedule: false, serverSecret: fail('secret_unavailable', message) });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const auth = `Bearer ${keys.adminKey}`;

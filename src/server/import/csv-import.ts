@@ -178,7 +178,9 @@ export async function importCsvStream(db: Db, workspaceId: number, kind: ImportK
       for (const { cells, raw } of chunk) {
         line = lines.next(raw);
         if (!columns) {
-          columns = parseHeader(kind, cells, file);
+          const parsed = parseHeader(kind, cells, file);
+          if (!parsed.ok) throw new Error(parsed.message); // the file is unusable: the import stops, storing nothing
+          columns = parsed.value;
           headerBytes = Buffer.byteLength(raw);
           continue;
         }
@@ -190,13 +192,13 @@ export async function importCsvStream(db: Db, workspaceId: number, kind: ImportK
           continue;
         }
         const bodyBytes = jsonSizeBound(Buffer.byteLength(raw), headerBytes, columns.length);
-        const normalized = normalizeCall(built.call, built.type, { receivedAt: new Date(), bodyBytes }, 0, '');
+        const normalized = normalizeCall(built.value.call, built.value.type, { receivedAt: new Date(), bodyBytes }, 0, '');
         if (!normalized.ok) {
-          const field = columnOf(columns, normalized.rejection.field);
-          reject({ line, ...(field === undefined ? {} : { field }), message: normalized.rejection.message });
+          const field = columnOf(columns, normalized.field);
+          reject({ line, ...(field === undefined ? {} : { field }), message: normalized.message });
           continue;
         }
-        writer.add(normalized.event, line);
+        writer.add(normalized.value, line);
         if (writer.full) {
           await writer.flush();
           // Keep planner statistics current while a large file loads (PGlite has no autovacuum).

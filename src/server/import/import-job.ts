@@ -79,7 +79,7 @@ export function importJob(db: Db, opts: { log?: Logger } = {}): JobHandler {
           }
         }
         pending = [...byLine.values()];
-        const rows = r.ok ? r.summary.rows : 0;
+        const rows = r.ok ? r.value.rows : 0;
         await save({ bytes: imp.sizeBytes, rows, accepted: rows, duplicates: 0, rejected: r.ok ? 0 : r.errorTotal });
         await finishImport(db, id, r.ok ? 'done' : 'failed', r.ok ? null : `nothing imported: ${r.errorTotal} ${r.errorTotal === 1 ? 'problem' : 'problems'} (a spend file is stored only when every row is good)`);
         return;

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import type { ImportKind, ImportPreview } from '../../contracts/imports.js';
 import { normalizeCall } from '../ingest/normalize.js';
-import { HeaderError, parseHeader, type Column } from './columns.js';
+import { parseHeader, type Column } from './columns.js';
 import { CsvSyntaxError, readCsv } from '../lib/csv/csv-reader.js';
 import { LineCounter } from '../lib/csv/line-counter.js';
 import { rowToCall } from './row-to-call.js';
@@ -30,20 +30,16 @@ export async function previewCsv(kind: ImportKind, name: string, text: string, r
       for (const { cells, raw } of chunk) {
         const line = lines.next(raw);
         if (!columns && !spend) {
-          try {
-            if (kind === 'spend') {
-              spend = parseSpendHeader(cells, name, line);
-              out.columns = cells.map((h) => ({ header: h, role: 'spend' as const, target: h.trim().toLowerCase(), type: h.trim().toLowerCase() === 'amount' ? 'number' : 'string' }));
-            } else {
-              columns = parseHeader(kind as 'customers' | 'events', cells, name);
-              out.columns = columns.map(describeColumn);
-            }
-          } catch (err) {
-            if (err instanceof HeaderError || (kind === 'spend' && err instanceof Error)) {
-              out.headerError = err.message;
-              return out;
-            }
-            throw err;
+          if (kind === 'spend') {
+            const parsed = parseSpendHeader(cells, name, line);
+            if (!parsed.ok) return Object.assign(out, { headerError: parsed.message });
+            spend = parsed.value;
+            out.columns = cells.map((h) => ({ header: h, role: 'spend' as const, target: h.trim().toLowerCase(), type: h.trim().toLowerCase() === 'amount' ? 'number' : 'string' }));
+          } else {
+            const parsed = parseHeader(kind as 'customers' | 'events', cells, name);
+            if (!parsed.ok) return Object.assign(out, { headerError: parsed.message });
+            columns = parsed.value;
+            out.columns = columns.map(describeColumn);
           }
           continue;
         }
@@ -51,7 +47,7 @@ export async function previewCsv(kind: ImportKind, name: string, text: string, r
         if (out.rows.length >= rowLimit) break outer;
         if (spend) {
           const r = parseSpendRow(spend, cells, name, line);
-          out.rows.push(r.ok ? { line, stored: { ...r.row }, error: null } : { line, stored: null, error: { ...(r.errors[0]!.field ? { field: r.errors[0]!.field } : {}), message: r.errors.map((e) => e.message).join('; ') } });
+          out.rows.push(r.ok ? { line, stored: { ...r.value }, error: null } : { line, stored: null, error: { ...(r.errors[0]!.field ? { field: r.errors[0]!.field } : {}), message: r.errors.map((e) => e.message).join('; ') } });
           continue;
         }
         const built = rowToCall(kind as 'customers' | 'events', columns!, cells);
@@ -59,8 +55,9 @@ export async function previewCsv(kind: ImportKind, name: string, text: string, r
           out.rows.push({ line, stored: null, error: { ...(built.field === undefined ? {} : { field: built.field }), message: built.message } });
           continue;
         }
-        const normalized = normalizeCall(built.call, built.type, { receivedAt: new Date(), bodyBytes: Buffer.byteLength(JSON.stringify(built.call)) }, 0, '');
-        out.rows.push(normalized.ok ? { line, stored: built.call, error: null } : { line, stored: null, error: { field: normalized.rejection.field || undefined, message: normalized.rejection.message } });
+        const { call, type } = built.value;
+        const normalized = normalizeCall(call, type, { receivedAt: new Date(), bodyBytes: Buffer.byteLength(JSON.stringify(call)) }, 0, '');
+        out.rows.push(normalized.ok ? { line, stored: call, error: null } : { line, stored: null, error: { field: normalized.field || undefined, message: normalized.message } });
       }
     }
   } catch (err) {

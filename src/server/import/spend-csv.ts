@@ -5,7 +5,9 @@
  * `POST /api/spend`, so a file and a request are held to the same rules.
  */
 import { SpendRow } from '../../contracts/spend.js';
-import { CellError, clip, convertCell } from '../lib/csv/cells.js';
+import { clip, convertCell } from '../lib/csv/cells.js';
+import { linesFailure, type LinesFailure } from '../lib/csv/line-failures.js';
+import { fail, ok, type Failure, type Result } from '../lib/result.js';
 
 export const SPEND_COLUMNS = ['day', 'channel', 'campaign', 'amount', 'currency'] as const;
 export type SpendColumn = (typeof SPEND_COLUMNS)[number];
@@ -22,36 +24,40 @@ export interface SpendLineError {
   message: string;
 }
 
+/** A spend row's or file's problems. */
+export type SpendFailure = LinesFailure<SpendLineError>;
+
 /** Where a problem is, as the start of its message: `spend.csv line 7, field amount`. */
 export function spendAt(file: string, line: number, field?: string): string {
   return `${file} line ${line}${field ? `, field ${field}` : ''}`;
 }
 
-/** Read the header row; throws an Error naming the file and the columns at fault. */
-export function parseSpendHeader(cells: string[], file: string, line: number): SpendHeader {
-  const fail = (message: string): never => {
-    throw new Error(`${spendAt(file, line)}: ${message}`);
-  };
+/** Read the header row; a failure names the file and the columns at fault. */
+export function parseSpendHeader(cells: string[], file: string, line: number): Result<SpendHeader, Failure<'validation_failed'>> {
+  const refuse = (message: string) => fail('validation_failed', `${spendAt(file, line)}: ${message}`);
   const header: SpendHeader = { width: cells.length };
   const unknown: string[] = [];
-  cells.forEach((cell, index) => {
+  for (const [index, cell] of cells.entries()) {
     const name = cell.trim().toLowerCase();
-    if (!(SPEND_COLUMNS as readonly string[]).includes(name)) return void unknown.push(`"${clip(cell)}"`);
+    if (!(SPEND_COLUMNS as readonly string[]).includes(name)) {
+      unknown.push(`"${clip(cell)}"`);
+      continue;
+    }
     const column = name as SpendColumn;
     const other = header[column];
-    if (other !== undefined) fail(`columns ${other + 1} and ${index + 1} are both "${column}"`);
+    if (other !== undefined) return refuse(`columns ${other + 1} and ${index + 1} are both "${column}"`);
     header[column] = index;
-  });
-  if (unknown.length > 0) fail(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: ${EXPECTED}`);
+  }
+  if (unknown.length > 0) return refuse(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: ${EXPECTED}`);
   const missing = REQUIRED.filter((c) => header[c] === undefined);
-  if (missing.length > 0) fail(`the header has no ${missing.map((c) => `"${c}"`).join(' or ')} column: ${EXPECTED}`);
-  return header;
+  if (missing.length > 0) return refuse(`the header has no ${missing.map((c) => `"${c}"`).join(' or ')} column: ${EXPECTED}`);
+  return ok(header);
 }
 
 /** A row as a stored spend row, or every problem it has. */
-export function parseSpendRow(header: SpendHeader, cells: string[], file: string, line: number): { ok: true; row: SpendRow } | { ok: false; errors: SpendLineError[] } {
+export function parseSpendRow(header: SpendHeader, cells: string[], file: string, line: number): Result<SpendRow, SpendFailure> {
   if (cells.length > header.width) {
-    return { ok: false, errors: [{ line, message: `${spendAt(file, line)}: ${cells.length} fields, but the header has ${header.width} (a value with a comma needs "quotes")` }] };
+    return linesFailure([{ line, message: `${spendAt(file, line)}: ${cells.length} fields, but the header has ${header.width} (a value with a comma needs "quotes")` }]);
   }
   const raw = (c: SpendColumn) => {
     const i = header[c];
@@ -59,22 +65,17 @@ export function parseSpendRow(header: SpendHeader, cells: string[], file: string
   };
   const errors: SpendLineError[] = [];
   const bad = (field: SpendColumn, what: string) => errors.push({ line, field, message: `${spendAt(file, line, field)}: ${what}` });
-  let amount: unknown;
-  try {
-    amount = convertCell('number', raw('amount'));
-  } catch (err) {
-    if (!(err instanceof CellError)) throw err;
-    bad('amount', err.message);
-    amount = 0; // reported; keeps the contract from reporting it again
-  }
+  const converted = convertCell('number', raw('amount'));
+  if (!converted.ok) bad('amount', converted.message);
+  const amount = converted.ok ? converted.value : 0; // 0: reported; keeps the contract from reporting it again
   const given = (c: SpendColumn) => raw(c) || undefined;
   const parsed = SpendRow.safeParse({ day: given('day'), channel: given('channel'), campaign: given('campaign'), amount, currency: given('currency') });
-  if (parsed.success && errors.length === 0) return { ok: true, row: parsed.data };
+  if (parsed.success && errors.length === 0) return ok(parsed.data);
   for (const issue of parsed.error?.issues ?? []) {
     const field = issue.path[0] as SpendColumn;
     if (errors.some((e) => e.field === field)) continue; // one problem per field is enough
     const value = raw(field);
     bad(field, value === '' ? 'is empty (a value is required)' : `"${clip(value)}" ${issue.message}`);
   }
-  return { ok: false, errors };
+  return linesFailure(errors);
 }

@@ -15,7 +15,9 @@ import { openFile } from '../lib/csv/open-file.js';
 import { CsvSyntaxError, readCsv } from '../lib/csv/csv-reader.js';
 import { LineCounter } from '../lib/csv/line-counter.js';
 import { importProgress } from './progress.js';
-import { parseSpendHeader, parseSpendRow, spendAt, SPEND_COLUMNS, type SpendHeader, type SpendLineError } from './spend-csv.js';
+import { ok, type Result } from '../lib/result.js';
+import { linesFailure } from '../lib/csv/line-failures.js';
+import { parseSpendHeader, parseSpendRow, spendAt, SPEND_COLUMNS, type SpendFailure, type SpendHeader, type SpendLineError } from './spend-csv.js';
 
 export type { SpendLineError } from './spend-csv.js';
 
@@ -34,8 +36,8 @@ export interface SpendImportSummary {
   totals: Array<{ currency: string; cents: bigint }>;
 }
 
-/** Stored (`ok`), or refused with every bad row listed (up to `maxErrors`) and nothing stored. */
-export type SpendImportResult = { ok: true; summary: SpendImportSummary } | { ok: false; errors: SpendLineError[]; errorTotal: number };
+/** Stored (the summary), or refused with every bad row listed (up to `maxErrors`) and nothing stored. */
+export type SpendImportResult = Result<SpendImportSummary, SpendFailure>;
 
 export interface SpendImportOptions {
   /** Draw progress bars on stderr. */
@@ -55,7 +57,7 @@ export interface SpendImportOptions {
 export async function importSpend(db: Db, workspaceId: number, file: string, opts: SpendImportOptions): Promise<SpendImportResult> {
   const chunk = opts.chunk ?? SPEND_CHUNK;
   const checked = await scan(file, opts, chunk, null);
-  if (checked.errorTotal > 0) return { ok: false, errors: checked.errors, errorTotal: checked.errorTotal };
+  if (checked.errorTotal > 0) return linesFailure(checked.errors, checked.errorTotal);
   const saved = { inserted: 0, updated: 0 };
   const stored = await db.transaction(async (tx) => {
     const scanned = await scan(file, opts, chunk, async (rows) => {
@@ -67,7 +69,7 @@ export async function importSpend(db: Db, workspaceId: number, file: string, opt
     return scanned;
   });
   if (stored.rows > 0) await maintainTables(db, { skip: (t) => t !== 'marketing_spend' });
-  return { ok: true, summary: { ...stored.summary(), ...saved } };
+  return ok({ ...stored.summary(), ...saved });
 }
 
 /** One read of the file: every row checked, and handed to `write` in chunks while none was bad. */
@@ -116,12 +118,14 @@ async function scan(path: string, opts: SpendImportOptions, chunk: number, write
       for (const { cells, raw } of records) {
         const line = lines.next(raw);
         if (!header) {
-          header = parseSpendHeader(cells, file, line);
+          const parsed = parseSpendHeader(cells, file, line);
+          if (!parsed.ok) throw new Error(parsed.message); // the file is unusable: nothing is stored
+          header = parsed.value;
           continue;
         }
         if (cells.every((c) => c.trim() === '')) continue; // spreadsheet padding
         const parsed = parseSpendRow(header, cells, file, line);
-        if (parsed.ok) take(parsed.row, line);
+        if (parsed.ok) take(parsed.value, line);
         else for (const e of parsed.errors) fail(e);
         if (pending.length >= chunk) await flush();
       }

@@ -10,8 +10,8 @@ import { applyStoredEmailSpecEvents } from './email-spec.js';
 let seq = 0;
 function call(type: CallType, body: Record<string, unknown>, at: string): NormalizedEvent {
   const r = normalizeCall({ messageId: `es-${seq++}`, timestamp: at, ...body }, type, { receivedAt: new Date(at), bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 for (const target of dbTargets()) {

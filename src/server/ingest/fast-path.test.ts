@@ -11,8 +11,8 @@ import type { CallType } from '../../contracts/segment.js';
 let n = 0;
 function call(type: CallType, fields: Record<string, unknown>): NormalizedEvent {
   const r = normalizeCall({ messageId: `fp-${n++}`, ...fields }, type, { receivedAt: new Date(), bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(r.rejection.message);
-  return r.event;
+  if (!r.ok) throw new Error(r.message);
+  return r.value;
 }
 
 for (const target of dbTargets()) {

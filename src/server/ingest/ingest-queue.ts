@@ -5,9 +5,7 @@ import { IdentityCache } from './identity-cache.js';
 import { hash32 } from '../hash.js';
 import { ingestEvents, type IngestResult } from './ingest.service.js';
 import type { NormalizedEvent } from './normalize.js';
-
-/** The queue is full: the caller should answer 503 with Retry-After so SDKs back off and retry. */
-export class QueueFullError extends Error {}
+import { fail, ok, type Failure, type Result } from '../lib/result.js';
 
 export interface IngestQueueOptions {
   /** Events allowed to wait for a writer before new requests are turned away (default 20,000: a few seconds of work). */
@@ -73,11 +71,16 @@ export class IngestQueue {
     this.lanes = Array.from({ length: lanes }, () => ({ pending: [], active: false }));
   }
 
-  /** Store these events; resolves once they are committed. `stored`, when given, receives the messageIds newly stored. */
-  submit(workspaceId: number, events: NormalizedEvent[], stored?: Set<string>): Promise<IngestResult> {
-    if (events.length === 0) return Promise.resolve({ inserted: 0, duplicates: 0 });
+  /**
+   * Store these events; resolves once they are committed. `stored`, when given, receives the
+   * messageIds newly stored. When the backlog is full it resolves at once to `unavailable`,
+   * storing none of them: the caller should answer 503 with Retry-After so SDKs back off and
+   * retry. A database failure rejects.
+   */
+  submit(workspaceId: number, events: NormalizedEvent[], stored?: Set<string>): Promise<Result<IngestResult, Failure<'unavailable'>>> {
+    if (events.length === 0) return Promise.resolve(ok({ inserted: 0, duplicates: 0 }));
     if (this.waitingEvents > 0 && this.waitingEvents + events.length > this.maxBacklogEvents) {
-      return Promise.reject(new QueueFullError(`${this.waitingEvents} events are waiting to be written`));
+      return Promise.resolve(fail('unavailable', `${this.waitingEvents} events are waiting to be written`));
     }
     this.waitingEvents += events.length;
     const byLane = this.split(events);
@@ -93,7 +96,7 @@ export class IngestQueue {
         }
         if (--open > 0) return;
         if (failure) reject(failure);
-        else resolve(total);
+        else resolve(ok(total));
       };
       for (const [lane, laneEvents] of byLane) {
         this.lanes[lane]!.pending.push({ workspaceId, events: laneEvents, done, stored });

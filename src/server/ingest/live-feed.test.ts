@@ -45,7 +45,7 @@ describe('live feed', () => {
     assert.ok(sub.ok);
     now = 1_000;
     assert.ok(feed.tap(7, '/v1/track'));
-    if (sub.ok) sub.unsubscribe();
+    if (sub.ok) sub.value();
     now = 2_000;
     assert.equal(feed.tap(7, '/v1/track'), null);
     feed.close();

@@ -1,4 +1,5 @@
 import type { LiveEvent } from '../../contracts/sources.js';
+import { fail, ok, type Failure, type Result } from '../lib/result.js';
 import { clipForDisplay } from './live-clip.js';
 import type { NormalizedEvent } from './normalize.js';
 
@@ -165,31 +166,28 @@ export class LiveFeed {
   /**
    * Add a stream; it is sent (from the next flush, within `flushMs`) every arrival after
    * `sub.lastId` still in memory, then new ones.
-   * Refused (a reason in words) past the stream limits.
+   * Its value is the function that removes it. Refused (`rate_limited`, a reason in words) past the stream limits.
    */
-  subscribe(workspaceId: number, sub: LiveSubscriber): { ok: true; unsubscribe: () => void } | { ok: false; reason: string } {
-    if (this.closed) return { ok: false, reason: 'the server is shutting down' };
+  subscribe(workspaceId: number, sub: LiveSubscriber): Result<() => void, Failure<'rate_limited'>> {
+    if (this.closed) return fail('rate_limited', 'the server is shutting down');
     const f = this.feeds.get(workspaceId) ?? this.create(workspaceId);
     if (f.streams.size >= this.maxStreamsPerWorkspace) {
-      return { ok: false, reason: `${f.streams.size} live streams are already open for this workspace (the limit is ${this.maxStreamsPerWorkspace}); close a debugger tab and retry` };
+      return fail('rate_limited', `${f.streams.size} live streams are already open for this workspace (the limit is ${this.maxStreamsPerWorkspace}); close a debugger tab and retry`);
     }
-    if (this.streamCount >= this.maxStreams) return { ok: false, reason: `this server already serves ${this.streamCount} live streams (its limit); retry later` };
+    if (this.streamCount >= this.maxStreams) return fail('rate_limited', `this server already serves ${this.streamCount} live streams (its limit); retry later`);
     f.streams.add(sub);
     this.streamCount++;
     f.until = this.now() + this.watchMs;
     // The backlog goes out with the next flush, after the caller has written the response head.
     this.scheduleFlush(f);
     let gone = false;
-    return {
-      ok: true,
-      unsubscribe: () => {
-        if (gone) return;
-        gone = true;
-        if (f.streams.delete(sub)) this.streamCount--;
-        // Recording goes on for watchMs after the stream closes.
-        f.until = this.now() + this.watchMs;
-      },
-    };
+    return ok(() => {
+      if (gone) return;
+      gone = true;
+      if (f.streams.delete(sub)) this.streamCount--;
+      // Recording goes on for watchMs after the stream closes.
+      f.until = this.now() + this.watchMs;
+    });
   }
 
   /** Close every stream and stop recording (server shutdown). */

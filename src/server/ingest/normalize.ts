@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { CallSchemas, type CallType } from '../../contracts/segment.js';
 import type { ErrorCode } from '../../contracts/errors.js';
 import { inMomentWindow, MOMENT_WINDOW_TEXT } from '../../contracts/time-window.js';
+import { fail, ok, type Failure, type Result } from '../lib/result.js';
 import { certainlyValid } from './fast-validate.js';
 
 /** Largest accepted single event, as Segment: 32 KB of JSON. */
@@ -30,12 +31,10 @@ export interface NormalizedEvent {
 }
 
 /** Why one event of a request was refused. */
-export interface EventRejection {
-  code: Extract<ErrorCode, 'invalid_event' | 'event_too_large'>;
-  message: string;
+export type EventRejection = Failure<Extract<ErrorCode, 'invalid_event' | 'event_too_large'>> & {
   index: number;
   field: string;
-}
+};
 
 /** What the request adds to every event: when it arrived, batch-level fields, the caller's address. */
 export interface RequestFacts {
@@ -49,20 +48,18 @@ export interface RequestFacts {
   parsedSentAt?: Date | null | TimeProblem;
 }
 
-type Result = { ok: true; event: NormalizedEvent } | { ok: false; rejection: EventRejection };
+type NormalizeResult = Result<NormalizedEvent, EventRejection>;
 
 /**
  * Validate and normalise one Segment call. `fieldPrefix` names where the call sits in
  * the request (e.g. `batch.3`) so errors point at the exact field.
  */
-export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts, index: number, fieldPrefix: string): Result {
-  const fail = (code: EventRejection['code'], message: string, field: string): Result => ({
-    ok: false,
-    rejection: { code, message, index, field: field ? `${fieldPrefix}${fieldPrefix ? '.' : ''}${field}` : fieldPrefix },
-  });
+export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts, index: number, fieldPrefix: string): NormalizeResult {
+  const refuse = (code: EventRejection['code'], message: string, field: string): NormalizeResult =>
+    fail(code, message, { index, field: field ? `${fieldPrefix}${fieldPrefix ? '.' : ''}${field}` : fieldPrefix });
   if (facts.bodyBytes > MAX_EVENT_BYTES) {
     const size = Buffer.byteLength(JSON.stringify(raw));
-    if (size > MAX_EVENT_BYTES) return fail('event_too_large', `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES} bytes (32 KB)`, '');
+    if (size > MAX_EVENT_BYTES) return refuse('event_too_large', `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES} bytes (32 KB)`, '');
   }
   let call: Record<string, unknown>;
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && certainlyValid(raw as Record<string, unknown>, type)) {
@@ -72,7 +69,7 @@ export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts,
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = issue.path.join('.');
-      return fail('invalid_event', `${type} call: ${field ? `\`${field}\` ` : ''}${issue.message}`, field);
+      return refuse('invalid_event', `${type} call: ${field ? `\`${field}\` ` : ''}${issue.message}`, field);
     }
     call = parsed.data as Record<string, unknown>;
   }
@@ -80,23 +77,23 @@ export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts,
   const anonymousId = idOf(call.anonymousId);
   const previousId = type === 'alias' ? idOf(call.previousId) : null;
   if (type === 'alias') {
-    if (!userId) return fail('invalid_event', 'alias calls need a `userId`', 'userId');
+    if (!userId) return refuse('invalid_event', 'alias calls need a `userId`', 'userId');
   } else if (!userId && !anonymousId) {
-    return fail('invalid_event', `${type} call needs a \`userId\` or an \`anonymousId\``, 'userId');
+    return refuse('invalid_event', `${type} call needs a \`userId\` or an \`anonymousId\``, 'userId');
   }
 
   // Event times: each given field must be a date inside the accepted window, and so must
   // the timestamp after clock-skew correction (else PostgreSQL, or a later reader, fails).
   for (const key of ['timestamp', 'originalTimestamp', 'sentAt'] as const) {
     const t = parseTime(call[key]);
-    if (t !== null && !(t instanceof Date)) return fail('invalid_event', `\`${key}\` ${t.problem}`, key);
+    if (t !== null && !(t instanceof Date)) return refuse('invalid_event', `\`${key}\` ${t.problem}`, key);
   }
   const original = parseTime(call.timestamp ?? call.originalTimestamp) as Date | null;
   const callSentAt = call.sentAt !== undefined && call.sentAt !== null && call.sentAt !== '';
   const sentAt = callSentAt ? (parseTime(call.sentAt) as Date | null) : (facts.parsedSentAt ??= parseTime(facts.sentAt));
   if (sentAt !== null && !(sentAt instanceof Date)) {
     // The request's sentAt: the field is at the top of the body, not in the event.
-    return { ok: false, rejection: { code: 'invalid_event', message: `\`sentAt\` ${sentAt.problem}`, index, field: 'sentAt' } };
+    return fail('invalid_event', `\`sentAt\` ${sentAt.problem}`, { index, field: 'sentAt' });
   }
   const timestamp = correctedTimestamp(facts.receivedAt, sentAt, original);
   if (!inMomentWindow(timestamp.getTime())) {
@@ -104,8 +101,8 @@ export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts,
     const message =
       `the clock-skew correction (receivedAt − (sentAt − timestamp)) moves \`timestamp\` ${original!.toISOString()} to ${isoOrRaw(timestamp)}, outside the accepted range ${MOMENT_WINDOW_TEXT}; ` +
       `the cause is \`sentAt\` ${sentAt!.toISOString()}, ${Math.abs(skewDays)} days ${skewDays >= 0 ? 'before' : 'after'} the request arrived: send the time the request was really sent, or leave sentAt out`;
-    if (callSentAt) return fail('invalid_event', message, 'sentAt');
-    return { ok: false, rejection: { code: 'invalid_event', message, index, field: 'sentAt' } };
+    if (callSentAt) return refuse('invalid_event', message, 'sentAt');
+    return fail('invalid_event', message, { index, field: 'sentAt' });
   }
 
   const context = { ...(facts.context ?? {}), ...((call.context as Record<string, unknown> | null) ?? {}) };
@@ -116,25 +113,22 @@ export function normalizeCall(raw: unknown, type: CallType, facts: RequestFacts,
   const properties = (call.properties as Record<string, unknown> | null | undefined) ?? {};
   if (type === 'page' && call.category != null && properties.category === undefined) properties.category = call.category;
 
-  return {
-    ok: true,
-    event: {
-      messageId,
-      type,
-      event: name,
-      userId,
-      anonymousId,
-      groupId: type === 'group' ? String(call.groupId) : null,
-      previousId,
-      timestamp,
-      originalTimestamp: original,
-      sentAt,
-      receivedAt: facts.receivedAt,
-      properties,
-      traits: type === 'identify' ? identifyTraits(call.traits, context.traits) : type === 'group' ? ((call.traits as Record<string, unknown> | null | undefined) ?? {}) : null,
-      context,
-    },
-  };
+  return ok({
+    messageId,
+    type,
+    event: name,
+    userId,
+    anonymousId,
+    groupId: type === 'group' ? String(call.groupId) : null,
+    previousId,
+    timestamp,
+    originalTimestamp: original,
+    sentAt,
+    receivedAt: facts.receivedAt,
+    properties,
+    traits: type === 'identify' ? identifyTraits(call.traits, context.traits) : type === 'group' ? ((call.traits as Record<string, unknown> | null | undefined) ?? {}) : null,
+    context,
+  });
 }
 
 /**

@@ -22,8 +22,8 @@ const at = (minutes: number) => new Date(T0 + minutes * MIN);
 let seq = 0;
 function track(userId: string, event: string, when: Date, properties: Record<string, unknown> = {}): NormalizedEvent {
   const r = normalizeCall({ messageId: `dw-${seq++}`, userId, event, timestamp: when.toISOString(), properties }, 'track', { receivedAt: when, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 async function pendingRows(db: Db, ws: number, kind: string): Promise<number> {

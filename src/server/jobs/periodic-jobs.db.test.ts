@@ -21,7 +21,7 @@ for (const target of dbTargets()) {
       const quiet = (await makeWorkspace(db, 'periodic-quiet')).workspace.id; // no customers at all
       const r = normalizeCall({ messageId: 'pj-1', userId: 'u1', event: 'Order Completed', timestamp: '2026-01-01T00:00:00Z', properties: { revenue: 5 } }, 'track', { receivedAt: new Date(), bodyBytes: 50 }, 0, '');
       assert.ok(r.ok);
-      await ingestEvents(db, shop, [r.event]);
+      await ingestEvents(db, shop, [r.value]);
       await syncFacts(db);
       const now = new Date(); // jobs are created at the database's clock: the test moves forward from it
       const kinds = async (ws: number) => (await db.query<{ kind: string }>(`SELECT kind FROM jobs WHERE workspace_id = $1 ORDER BY id`, [ws])).rows.map((x) => x.kind);

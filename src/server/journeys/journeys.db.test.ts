@@ -9,7 +9,8 @@ import { compileTemplate } from '../channels/templates.js';
 import { saveTemplate } from '../channels/templates.repo.js';
 import { dispatchDue, type Senders } from '../channels/dispatcher.js';
 import { SettingsCache } from '../channels/settings.repo.js';
-import type { SendResult } from '../channels/send-result.js';
+import { sendFailure, type SendResult } from '../channels/send-result.js';
+import { ok } from '../lib/result.js';
 import { journeyStats } from './journey-stats.js';
 import { JourneyWorker } from './journey-worker.js';
 import { getJourney, insertJourney, publishJourney } from './journeys.repo.js';
@@ -17,8 +18,8 @@ import { getJourney, insertJourney, publishJourney } from './journeys.repo.js';
 let seq = 0;
 function call(type: 'track' | 'identify', fields: Record<string, unknown>, at: Date): NormalizedEvent {
   const r = normalizeCall({ messageId: `jt-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: at, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 const DAY = 86_400_000;
@@ -36,11 +37,11 @@ function recordingSenders() {
           return r;
         }
         sent.push(m);
-        return { ok: true, providerId: `p${sent.length}` };
+        return ok({ providerId: `p${sent.length}` });
       },
     },
     sms: null,
-    webhook: async () => ({ ok: true, providerId: null }),
+    webhook: async () => ok({ providerId: null }),
     emailFrom: 'Tenure <hello@example.test>',
   };
   return { senders, sent, failWith: (r: SendResult) => (failNext = r) };
@@ -73,7 +74,7 @@ for (const target of dbTargets()) {
     const template = async (id: string, subject: string, body: string) => {
       const c = await compileTemplate({ channel: 'email', subject, body, format: 'mjml' });
       assert.ok(c.ok, JSON.stringify(c));
-      await saveTemplate(db, ws, id, { name: id, channel: 'email', format: 'mjml', subject, body }, c.compiled);
+      await saveTemplate(db, ws, id, { name: id, channel: 'email', format: 'mjml', subject, body }, c.value);
     };
 
     it('an event enters a customer, who gets a personalised email, then the next after the wait', async () => {
@@ -284,7 +285,7 @@ for (const target of dbTargets()) {
       await template('ping', 'Ping', '<mjml><mj-body><mj-section><mj-column><mj-text>Ping</mj-text></mj-column></mj-section></mj-body></mjml>');
       await journey('ping', { trigger: { event: { name: 'Pinged' } }, entry: { reentry: 'always' }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'ping', transactional: true, next: 'e' }, { id: 'e', type: 'exit' }] });
       await ingestEvents(db, ws, [call('identify', { userId: 'bo', traits: { email: 'bo@example.test' } }, clock)]);
-      channel.failWith({ ok: false, permanent: false, reason: '451 try later' });
+      channel.failWith(sendFailure('451 try later', false));
       await ingestEvents(db, ws, [call('track', { userId: 'bo', event: 'Pinged' }, clock)]);
       await worker.drain();
       const read = async () => (await db.query<{ status: string; attempts: number; reason_code: string | null; next_attempt_at: Date }>(`SELECT status, attempts, reason_code, next_attempt_at FROM messages WHERE journey_id = 'ping' ORDER BY id`)).rows;
@@ -299,7 +300,7 @@ for (const target of dbTargets()) {
       assert.equal(m!.status, 'sent');
       assert.equal(m!.attempts, 2);
 
-      channel.failWith({ ok: false, permanent: true, bounce: true, reason: '550 no such user' });
+      channel.failWith(sendFailure('550 no such user', true, { bounce: true }));
       await ingestEvents(db, ws, [call('track', { userId: 'bo', event: 'Pinged' }, clock)]);
       await worker.drain();
       const after = await read();
@@ -323,7 +324,7 @@ for (const target of dbTargets()) {
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
       let handedOver = 0;
-      const slow: Senders = { ...channel.senders, email: { send: async () => (handedOver++, await held, { ok: true, providerId: 'slow' }) } };
+      const slow: Senders = { ...channel.senders, email: { send: async () => (handedOver++, await held, ok({ providerId: 'slow' })) } };
       const first = new JourneyWorker(db, { senders: slow, publicUrl: 'http://tenure.test', clock: () => clock, leaseMs: 300 });
       const sending = first.drain();
       while (handedOver === 0) await new Promise((r) => setTimeout(r, 20));

@@ -56,7 +56,7 @@ export async function checkDefinition(db: Queryable, workspaceId: number, def: J
     }
     if (s.type === 'webhook' && s.body !== undefined) {
       const c = await compileTemplate({ channel: 'webhook', body: s.body, format: 'text' });
-      if (!c.ok) return { field: `${at}.body`, message: `step "${s.id}": body line ${c.error.line}, column ${c.error.column}: ${c.error.message}` };
+      if (!c.ok) return { field: `${at}.body`, message: `step "${s.id}": body line ${c.line}, column ${c.column}: ${c.message}` };
     }
   }
   return null;

@@ -13,8 +13,8 @@ import { audienceNow, enterOnPublish, lastOccurrence, sweepTimeTriggers } from '
 let seq = 0;
 function identify(userId: string, traits: Record<string, unknown>): NormalizedEvent {
   const r = normalizeCall({ messageId: `rn-${seq++}`, userId, traits, timestamp: '2026-11-01T00:00:00Z' }, 'identify', { receivedAt: new Date(), bodyBytes: 80 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 const EXIT = { start: 'e', steps: [{ id: 'e', type: 'exit' as const }] };

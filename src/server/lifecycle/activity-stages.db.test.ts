@@ -18,8 +18,8 @@ let seq = 0;
 function call(type: 'track' | 'identify' | 'page', fields: Record<string, unknown>, day: number): NormalizedEvent {
   const at = new Date(T0 + day * DAY);
   const r = normalizeCall({ messageId: `act-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: at, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 const AFTER: Record<string, Array<['track' | 'identify' | 'page', Record<string, unknown>, number]>> = {

@@ -16,8 +16,8 @@ const day = (n: number) => new Date(T0 + n * DAY);
 let seq = 0;
 function call(type: 'track' | 'identify' | 'group', fields: Record<string, unknown>, at: Date): NormalizedEvent {
   const r = normalizeCall({ messageId: `st-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: at, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 /** Hand-built timelines: [day, userId, event, properties?]. */

@@ -10,8 +10,8 @@ import { boughtTogether, computeRecommendations, recommendationsFor } from './re
 let seq = 0;
 function track(userId: string, event: string, day: number, properties: Record<string, unknown> = {}): NormalizedEvent {
   const r = normalizeCall({ messageId: `rc-${seq++}`, userId, event, timestamp: new Date(Date.UTC(2026, 0, day)).toISOString(), properties }, 'track', { receivedAt: new Date(), bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 function order(userId: string, products: Array<string | Record<string, unknown>>, day: number): NormalizedEvent {
   const items = products.map((p) => (typeof p === 'string' ? { product_id: p, name: p.toUpperCase(), category: p.startsWith('g') ? 'gear' : 'beans', price: 10 } : p));

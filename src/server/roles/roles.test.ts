@@ -6,7 +6,7 @@ describe('--roles', () => {
   it('reads a comma-separated list, trimmed and case-insensitive', () => {
     const r = parseRoles(' API, worker ');
     assert.ok(r.ok);
-    assert.deepEqual([...r.roles].sort(), ['api', 'worker']);
+    assert.deepEqual([...r.value].sort(), ['api', 'worker']);
   });
 
   it('refuses an unknown or empty list, naming the roles there are', () => {

@@ -15,6 +15,8 @@
  * through memory, so any mix of processes does what one does; within a process the change bus
  * wakes the workers at once (lib/change-bus.ts).
  */
+import { fail, ok, type Result } from '../lib/result.js';
+
 export const ROLES = ['api', 'worker', 'journeys', 'scheduler'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -36,15 +38,15 @@ export function partsOf(roles: ReadonlySet<Role>): RoleParts {
 }
 
 /** `api,worker` → the roles; an unknown or empty list is refused with a message naming the roles there are. */
-export function parseRoles(list: string): { ok: true; roles: ReadonlySet<Role> } | { ok: false; message: string } {
+export function parseRoles(list: string): Result<ReadonlySet<Role>> {
   const names = list
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s.length > 0);
-  if (names.length === 0) return { ok: false, message: `--roles needs at least one of: ${ROLES.join(', ')}` };
+  if (names.length === 0) return fail('validation_failed', `--roles needs at least one of: ${ROLES.join(', ')}`);
   const unknown = names.filter((n) => !(ROLES as readonly string[]).includes(n));
-  if (unknown.length > 0) return { ok: false, message: `unknown role${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}: the roles are ${ROLES.join(', ')}` };
-  return { ok: true, roles: new Set(names as Role[]) };
+  if (unknown.length > 0) return fail('validation_failed', `unknown role${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')}: the roles are ${ROLES.join(', ')}`);
+  return ok(new Set(names as Role[]));
 }
 
 export const ALL_ROLES: ReadonlySet<Role> = new Set<Role>(['api', 'worker']);

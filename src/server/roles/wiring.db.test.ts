@@ -27,8 +27,8 @@ import type { Role } from './roles.js';
 let seq = 0;
 function call(type: 'track' | 'identify', fields: Record<string, unknown>, when: Date): NormalizedEvent {
   const r = normalizeCall({ messageId: `wire-${seq++}`, timestamp: when.toISOString(), ...fields }, type, { receivedAt: new Date(), bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | null>): Promise<T> {
@@ -61,7 +61,7 @@ for (const target of dbTargets()) {
       await computeSegment(db, ws, seg.id, new Date());
       const c = await compileTemplate({ channel: 'email', subject: 'Thanks {{ traits.name }}', body: 'Thank you for your order.', format: 'text' });
       assert.ok(c.ok);
-      await saveTemplate(db, ws, 'thanks', { name: 'thanks', channel: 'email', format: 'text', subject: 'x', body: 'x' }, c.compiled);
+      await saveTemplate(db, ws, 'thanks', { name: 'thanks', channel: 'email', format: 'text', subject: 'x', body: 'x' }, c.value);
       const definition = JourneyDefinitionSchema.parse({
         trigger: { segmentEntered: { segment: 'converted' } },
         start: 's',

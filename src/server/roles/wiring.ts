@@ -11,6 +11,7 @@ import type { Db } from '../db/client.js';
 import { LOCK } from '../db/locks.js';
 import type { Logger } from '../log.js';
 import { ChangeBus } from '../lib/change-bus.js';
+import { ok } from '../lib/result.js';
 import { StageWorker } from '../lifecycle/stage-worker.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
 import { SegmentWorker } from '../segments/segment-worker.js';
@@ -97,8 +98,8 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   const segments = opts.segments !== undefined ? opts.segments : parts.segments ? new SegmentWorker(db, { log, sweepMs: opts.segmentSweepMs, refreshMs: opts.segmentRefreshMs }) : null;
 
   // Providers saved in Settings come before the server's own (environment variables), per workspace.
-  const secret = opts.serverSecret ?? { ok: true, secret: randomBytes(32).toString('hex'), source: 'ephemeral' };
-  const box = secret.ok ? new SecretBox(secret.secret) : null;
+  const secret = opts.serverSecret ?? ok({ secret: randomBytes(32).toString('hex'), source: 'ephemeral' as const });
+  const box = secret.ok ? new SecretBox(secret.value.secret) : null;
   const serverSenders = opts.senders ?? outboxSenders();
   let providers: WorkspaceProviders | null = null;
   let journeys = opts.journeys !== undefined ? opts.journeys : null;

@@ -13,8 +13,8 @@ const DAY = 86_400_000;
 let seq = 0;
 function track(userId: string, event: string, at: Date, properties: Record<string, unknown> = {}): NormalizedEvent {
   const r = normalizeCall({ messageId: `rfm-${seq++}`, userId, event, properties, timestamp: at.toISOString() }, 'track', { receivedAt: at, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 /**

@@ -27,8 +27,8 @@ const day = (n: number) => new Date(T0 + n * DAY);
 let seq = 0;
 function call(type: 'track' | 'identify' | 'page' | 'group', fields: Record<string, unknown>, at: Date): NormalizedEvent {
   const r = normalizeCall({ messageId: `sg-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: at, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 /** Hand-built data; the expected memberships below are worked out by hand from it. */

@@ -2,7 +2,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Db, Queryable } from '../db/client.js';
 import { CsvSyntaxError, readCsv } from '../lib/csv/csv-reader.js';
 import { LineCounter } from '../lib/csv/line-counter.js';
-import { setStaticMembers } from './segment-sync.js';
+import { fail, ok, type Failure, type Result } from '../lib/result.js';
+import { setStaticMembers, type SyncResult } from './segment-sync.js';
 import { getSegment, insertStaticSegment, newSegmentId, type StoredSegment } from './segments.repo.js';
 
 /** Most ids in one list edit (an API request; the CLI sends bigger files in several). */
@@ -21,24 +22,16 @@ export async function resolveCustomerIds(db: Queryable, workspaceId: number, ids
   return { customerIds: [...new Set(found.values())], unknown: unique.filter((v) => !found.has(v)) };
 }
 
-export class ListError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'conflict',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Edit a static segment's list: `replace` it with these customers, `add` them, or
- * `remove` them. Entries and exits are recorded as for any segment.
+ * `remove` them. Entries and exits are recorded as for any segment. Refused when there is
+ * no such segment, or it is defined by a condition.
  */
-export async function editStaticList(db: Db, workspaceId: number, segmentId: string, customerIds: number[], mode: ListMode, now: Date) {
+export async function editStaticList(db: Db, workspaceId: number, segmentId: string, customerIds: number[], mode: ListMode, now: Date): Promise<Result<SyncResult, Failure<'not_found' | 'conflict'>>> {
   return db.transaction(async (tx) => {
     const seg: StoredSegment | null = await getSegment(tx, workspaceId, segmentId, { forUpdate: true });
-    if (!seg) throw new ListError('not_found', `no segment "${segmentId}"`);
-    if (seg.kind !== 'static') throw new ListError('conflict', `segment "${segmentId}" is defined by a condition; only static lists take ids`);
+    if (!seg) return fail('not_found', `no segment "${segmentId}"`);
+    if (seg.kind !== 'static') return fail('conflict', `segment "${segmentId}" is defined by a condition; only static lists take ids`);
     let target = customerIds;
     if (mode !== 'replace') {
       const { rows } = await tx.query<{ customer_id: number }>(`SELECT customer_id FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`, [workspaceId, segmentId]);
@@ -51,7 +44,7 @@ export async function editStaticList(db: Db, workspaceId: number, segmentId: str
     }
     const r = await setStaticMembers(tx, seg, now, target);
     await tx.query(`UPDATE segments SET computed_version = version, computed_at = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2`, [workspaceId, segmentId, now.toISOString()]);
-    return r;
+    return ok(r);
   });
 }
 
@@ -153,8 +146,9 @@ export async function importList(
       await insertStaticSegment(db, workspaceId, report.segmentId, { name: opts.name!.trim(), description: `imported from ${file.split('/').pop()}` });
     }
     const r = await editStaticList(db, workspaceId, report.segmentId, [...customers], opts.mode ?? 'replace', now);
-    report.entered = r.entered;
-    report.exited = r.exited;
+    if (!r.ok) throw new Error(r.message); // a command-line import: its caller reports the message
+    report.entered = r.value.entered;
+    report.exited = r.value.exited;
     return report;
   } finally {
     await handle.close();

@@ -19,8 +19,8 @@ const LATER = new Date('2026-03-02T08:00:00.001Z');
 let seq = 0;
 function signUp(userId: string): NormalizedEvent {
   const r = normalizeCall({ messageId: `tl-${seq++}`, userId, event: EV.signedUp, timestamp: AT.toISOString() }, 'track', { receivedAt: AT, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 
 interface Row {

@@ -8,9 +8,9 @@ import type { Db } from '../../db/client.js';
 import { importJobKind, queueImport } from '../../import/import-job.js';
 import { getImport, listImports, listRejections, requestCancel, type ImportRow } from '../../import/imports.repo.js';
 import { previewCsv } from '../../import/preview.js';
-import { readHead, spoolUpload, UploadBroken, UploadTooLarge } from '../../import/spool.js';
+import { readHead, spoolUpload, uploadTooLarge } from '../../import/spool.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
-import { HttpError } from '../errors.js';
+import { HttpError, httpErrorOf } from '../errors.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody };
@@ -58,7 +58,7 @@ function bodyStream(req: FastifyRequest): Readable {
 function tooLarge(reply: FastifyReply, limit: number): never {
   // Do not read a body we refuse: answer and close the connection.
   void reply.header('connection', 'close');
-  throw new HttpError('upload_too_large', new UploadTooLarge(limit).message);
+  throw httpErrorOf(uploadTooLarge(limit));
 }
 
 /**
@@ -83,14 +83,9 @@ export async function importRoutes(app: FastifyInstance, deps: { db: Db; keys: K
       },
       handler: async (req) => {
         await authenticateAdmin(deps.keys, req);
-        let text: string;
-        try {
-          text = await readHead(bodyStream(req), PREVIEW_MAX_BYTES);
-        } catch (err) {
-          if (err instanceof UploadBroken) throw new HttpError('validation_failed', err.message);
-          throw err;
-        }
-        return previewCsv(req.query.kind, req.query.name ?? 'upload.csv', text);
+        const head = await readHead(bodyStream(req), PREVIEW_MAX_BYTES);
+        if (!head.ok) throw httpErrorOf(head);
+        return previewCsv(req.query.kind, req.query.name ?? 'upload.csv', head.value);
       },
     });
 
@@ -109,14 +104,12 @@ export async function importRoutes(app: FastifyInstance, deps: { db: Db; keys: K
         if (Number.isFinite(declared) && declared > deps.limits.maxBytes) tooLarge(reply, deps.limits.maxBytes);
         const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
         if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') throw new HttpError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported; use gzip or none`);
-        let spooled: { path: string; size: number };
-        try {
-          spooled = await spoolUpload(bodyStream(req), deps.limits.dir, { maxBytes: deps.limits.maxBytes, gzip: encoding !== 'identity' });
-        } catch (err) {
-          if (err instanceof UploadTooLarge) tooLarge(reply, deps.limits.maxBytes);
-          if (err instanceof UploadBroken) throw new HttpError('validation_failed', err.message);
-          throw err;
+        const upload = await spoolUpload(bodyStream(req), deps.limits.dir, { maxBytes: deps.limits.maxBytes, gzip: encoding !== 'identity' });
+        if (!upload.ok) {
+          if (upload.code === 'upload_too_large') tooLarge(reply, deps.limits.maxBytes);
+          throw httpErrorOf(upload);
         }
+        const spooled = upload.value;
         if (spooled.size === 0) throw new HttpError('validation_failed', 'the body is empty: send the CSV file (a header row, then the rows)');
         const row = await queueImport(deps.db, ws.id, { kind: req.query.kind, fileName: req.query.name ?? 'upload.csv', path: spooled.path, sizeBytes: spooled.size });
         deps.bus.publish({ kind: 'jobs-queued', workspaceId: ws.id, job: importJobKind() });

@@ -2,12 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { BatchBody, CALL_TYPES, CallSchemas, IngestOk, type CallType } from '../../../contracts/segment.js';
-import { QueueFullError, type IngestQueue } from '../../ingest/ingest-queue.js';
+import type { IngestQueue } from '../../ingest/ingest-queue.js';
 import { normalizeCall, type NormalizedEvent, type RequestFacts } from '../../ingest/normalize.js';
 import { authenticateWrite, type KeyResolver } from '../auth.js';
 import { bodyBytes } from '../body.js';
 import type { LiveFeed } from '../../ingest/live-feed.js';
-import { HttpError } from '../errors.js';
+import { HttpError, httpErrorOf } from '../errors.js';
 
 /** Validation happens in the handler, so errors can name the event index; schemas are for OpenAPI only. */
 const documentOnly = () => (data: unknown) => ({ value: data });
@@ -40,10 +40,11 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
           const ws = await authenticateWrite(deps.keys, req);
           const body = requireObject(req.body);
           const result = normalizeCall(body, type, facts(req, body), 0, '');
-          if (!result.ok) throw new HttpError(result.rejection.code, result.rejection.message, { field: result.rejection.field || undefined });
+          // A single call has no index; its field is empty when the whole call is at fault.
+          if (!result.ok) throw httpErrorOf({ code: result.code, message: result.message, field: result.field || undefined });
           const tap = deps.live?.tap(ws.id, req.url) ?? null;
-          await submit(deps.queue, ws.id, [result.event], tap?.stored);
-          tap?.record([result.event], [body]);
+          await submit(deps.queue, ws.id, [result.value], tap?.stored);
+          tap?.record([result.value], [body]);
           return { success: true as const };
         },
       });
@@ -70,11 +71,8 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
             throw new HttpError('invalid_event', `batch[${i}].type must be one of ${CALL_TYPES.join(', ')}; got ${JSON.stringify(call.type ?? null)}`, { index: i, field: `batch.${i}.type` });
           }
           const result = normalizeCall(call, type, f, i, `batch.${i}`);
-          if (!result.ok) {
-            const { code, message, index, field } = result.rejection;
-            throw new HttpError(code, `batch[${i}]: ${message}`, { index, field });
-          }
-          events.push(result.event);
+          if (!result.ok) throw httpErrorOf(result, `batch[${i}]: ${result.message}`);
+          events.push(result.value);
         }
         const tap = deps.live?.tap(ws.id, req.url) ?? null;
         await submit(deps.queue, ws.id, events, tap?.stored);
@@ -87,12 +85,8 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
 
 /** Hand events to the writer; when it is overloaded, answer 503 + Retry-After (SDKs retry those). */
 async function submit(queue: IngestQueue, workspaceId: number, events: NormalizedEvent[], stored?: Set<string>): Promise<void> {
-  try {
-    await queue.submit(workspaceId, events, stored);
-  } catch (err) {
-    if (err instanceof QueueFullError) throw new HttpError('unavailable', `ingestion is overloaded (${err.message}); nothing of this request was stored, retry in a second`, { retryAfter: 1 });
-    throw err;
-  }
+  const r = await queue.submit(workspaceId, events, stored);
+  if (!r.ok) throw httpErrorOf({ ...r, retryAfter: 1 }, `ingestion is overloaded (${r.message}); nothing of this request was stored, retry in a second`);
 }
 
 function requireObject(body: unknown): Record<string, unknown> {

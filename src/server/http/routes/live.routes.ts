@@ -4,7 +4,7 @@ import { ErrorBody } from '../../../contracts/errors.js';
 import { LiveBacklog, LiveQuery } from '../../../contracts/live.js';
 import type { LiveFeed } from '../../ingest/live-feed.js';
 import { authenticateAdmin, authenticateWrite, type KeyResolver } from '../auth.js';
-import { HttpError } from '../errors.js';
+import { HttpError, httpErrorOf } from '../errors.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody };
 const security = [{ adminKey: [] }];
@@ -111,7 +111,7 @@ function openStream(req: FastifyRequest, reply: FastifyReply, feed: LiveFeed, wo
     close,
   };
   const subscribed = feed.subscribe(workspaceId, sub);
-  if (!subscribed.ok) throw new HttpError('rate_limited', subscribed.reason, { retryAfter: 5 });
+  if (!subscribed.ok) throw httpErrorOf({ ...subscribed, retryAfter: 5 });
   reply.hijack();
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -121,7 +121,7 @@ function openStream(req: FastifyRequest, reply: FastifyReply, feed: LiveFeed, wo
   });
   // `retry` tells EventSource clients how soon to reconnect; the comment opens the stream at once.
   res.write(`retry: 2000\n: live arrivals for this workspace, after id ${after}\n\n`);
-  unsubscribe = subscribed.unsubscribe;
+  unsubscribe = subscribed.value;
   timer = setInterval(() => {
     feed.look(workspaceId);
     if (!sub.send(': heartbeat\n\n')) close();

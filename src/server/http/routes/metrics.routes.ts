@@ -7,7 +7,7 @@ import { METRICS } from '../../analytics/catalogue.js';
 import { cohortRetention, funnel, metricBreakdown, metricSeries, type MetricsResult } from '../../analytics/metrics.service.js';
 import type { Db } from '../../db/client.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
-import { HttpError } from '../errors.js';
+import { HttpError, httpErrorOf } from '../errors.js';
 import { EV } from '../../../contracts/events.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
@@ -28,7 +28,7 @@ function metricParams(query: Record<string, unknown>): Record<string, string> {
 /** A typed failure as an HTTP error: 404 for something missing, 400 otherwise. */
 function unwrap<T>(r: MetricsResult<T>): T {
   if (r.ok) return r.value;
-  throw new HttpError(r.error.code, r.error.message, r.error.field ? { field: r.error.field } : {});
+  throw httpErrorOf(r);
 }
 
 /** The KPI API: the catalogue, a metric over time, breakdowns, cohort retention, funnels. */

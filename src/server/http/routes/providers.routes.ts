@@ -9,7 +9,7 @@ import { sendTest } from '../../channels/provider-senders.js';
 import { deleteProvider, listProviders, openProvider, saveProvider, type ProviderRow } from '../../channels/providers.repo.js';
 import type { SecretBox } from '../../channels/secret-box.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
-import { HttpError } from '../errors.js';
+import { HttpError, httpErrorOf } from '../errors.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const security = [{ adminKey: [] }];
@@ -92,12 +92,8 @@ export function providerRoutes(app: FastifyInstance, deps: ProvidersDeps): void 
       const ws = await authenticateAdmin(deps.keys, req);
       if (req.validationError) throw req.validationError;
       const saved = await saveProvider(deps.db, deps.box, deps.boxMissing, ws.id, req.params.channel, req.body);
-      if (!saved.ok) {
-        if (saved.code === 'secret_required') throw new HttpError('validation_failed', `body.${saved.field}: ${saved.message}`, { field: saved.field });
-        if (saved.code === 'kind_mismatch') throw new HttpError('validation_failed', `body.kind: ${saved.message}`, { field: 'kind' });
-        throw new HttpError(saved.code, saved.message);
-      }
-      req.log.info({ workspaceId: ws.id, channel: req.params.channel, kind: saved.row.kind }, 'messaging provider saved');
+      if (!saved.ok) throw httpErrorOf(saved, saved.code === 'validation_failed' ? `body.${saved.field}: ${saved.message}` : saved.message);
+      req.log.info({ workspaceId: ws.id, channel: req.params.channel, kind: saved.value.kind }, 'messaging provider saved');
       return present(ws.id);
     },
   });
@@ -133,11 +129,11 @@ export function providerRoutes(app: FastifyInstance, deps: ProvidersDeps): void 
       const row = (await listProviders(deps.db, ws.id)).find((x) => x.channel === channel);
       if (!row) throw new HttpError('provider_not_connected', `no ${channel} provider is connected: save one first, then send a test`);
       const opened = openProvider(deps.box, ws.id, row);
-      if (!opened.ok) throw new HttpError('secret_unreadable', `${opened.message}; enter it again and save`);
-      const outcome = await sendTest(opened.provider, to, { timeoutMs: deps.testTimeoutMs });
+      if (!opened.ok) throw httpErrorOf(opened, `${opened.message}; enter it again and save`);
+      const outcome = await sendTest(opened.value, to, { timeoutMs: deps.testTimeoutMs });
       req.log.info({ workspaceId: ws.id, channel, ok: outcome.ok, code: outcome.ok ? null : outcome.code }, 'messaging provider test send');
-      if (!outcome.ok) throw new HttpError(outcome.code, outcome.message);
-      return outcome;
+      if (!outcome.ok) throw httpErrorOf(outcome);
+      return { ok: true as const, ...outcome.value };
     },
   });
 }

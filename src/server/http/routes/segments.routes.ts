@@ -28,10 +28,10 @@ import { customerSegments, deleteSegment, getSegment, insertSegment, insertStati
 import { checkReferences, membersCsv, previewSegment } from '../../segments/segments.service.js';
 import { isRfmSegment, lastRfmRun, rfmDistribution } from '../../segments/rfm.js';
 import { cohorts } from '../../segments/cohorts.js';
-import { editStaticList, ListError, resolveCustomerIds } from '../../segments/static-lists.js';
+import { editStaticList, resolveCustomerIds } from '../../segments/static-lists.js';
 import { segmentRefs } from '../../../contracts/segment-definition.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
-import { HttpError } from '../errors.js';
+import { HttpError, httpErrorOf } from '../errors.js';
 import { jobView } from '../present.js';
 import { JobView } from '../../../contracts/lifecycle.js';
 import { SEGMENT_COMPUTE_JOB, RFM_JOB } from '../../jobs/job-kinds.js';
@@ -271,13 +271,9 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
 
   const editList = async (ws: number, segmentId: string, ids: string[], mode: 'replace' | 'add' | 'remove') => {
     const { customerIds, unknown } = await resolveCustomerIds(deps.db, ws, ids);
-    try {
-      const r = await editStaticList(deps.db, ws, segmentId, customerIds, mode, new Date());
-      return { segment: await view(ws, segmentId), entered: r.entered, exited: r.exited, unknown: unknown.slice(0, 100), unknownCount: unknown.length };
-    } catch (err) {
-      if (err instanceof ListError) throw new HttpError(err.code, err.message);
-      throw err;
-    }
+    const r = await editStaticList(deps.db, ws, segmentId, customerIds, mode, new Date());
+    if (!r.ok) throw httpErrorOf(r);
+    return { segment: await view(ws, segmentId), entered: r.value.entered, exited: r.value.exited, unknown: unknown.slice(0, 100), unknownCount: unknown.length };
   };
 
   r.post('/api/segments/static', {

@@ -11,7 +11,7 @@ import { compileTemplate, renderTemplate } from '../../channels/templates.js';
 import { deleteTemplate, getTemplate, listTemplates, newTemplateId, saveTemplate, type StoredTemplate } from '../../channels/templates.repo.js';
 import { journeysUsingTemplate } from '../../journeys/journeys.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
-import { HttpError } from '../errors.js';
+import { HttpError, httpErrorOf } from '../errors.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -36,11 +36,8 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     const format = input.format ?? (input.channel === 'email' ? 'mjml' : 'text');
     if (input.channel !== 'email' && format !== 'text') throw new HttpError('validation_failed', `body.format: ${input.channel} templates are text; "${format}" is for email`, { field: 'format' });
     const c = await compileTemplate({ channel: input.channel, subject: input.subject, body: input.body, text: input.text, format });
-    if (!c.ok) {
-      const { field, line, column, message } = c.error;
-      throw new HttpError('validation_failed', `body.${field}: line ${line}, column ${column}: ${message}`, { field });
-    }
-    return { format, compiled: c.compiled };
+    if (!c.ok) throw httpErrorOf(c, `body.${c.field}: line ${c.line}, column ${c.column}: ${c.message}`);
+    return { format, compiled: c.value };
   };
 
   r.get('/api/templates', {
@@ -106,8 +103,9 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
     const c = await customerOf(ws, input.customerId);
     const vars = (await loadRenderFacts(deps.db, ws, [c])).get(c) ?? {};
     const out = renderTemplate(compiled, { ...vars, event: input.event ?? null, journey: { id: 'preview', name: 'Preview', variant: null }, message: { id: 0 }, unsubscribe_url: '#unsubscribe', preferences_url: '#preferences' });
-    if (!out.ok) throw new HttpError('validation_failed', `rendering failed for this customer: ${out.message}`);
-    return { subject: out.subject || null, html: out.html ?? null, text: out.text };
+    if (!out.ok) throw httpErrorOf({ code: out.code, message: `rendering failed for this customer: ${out.message}` });
+    const { subject, html, text } = out.value;
+    return { subject: subject || null, html: html ?? null, text };
   };
 
   r.post('/api/templates/:id/preview', {

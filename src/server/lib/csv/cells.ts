@@ -2,47 +2,49 @@
  * Typed CSV cells. A column's type comes from its header suffix (`seats:number`);
  * without one a cell is a string. Empty cells convert to `undefined` (they set nothing).
  */
+import { fail, ok, type Failure, type Result } from '../result.js';
 
 /** The types a header suffix can name. */
 export const CELL_TYPES = ['string', 'number', 'boolean', 'date', 'json'] as const;
 export type CellType = (typeof CELL_TYPES)[number];
 
 /** A cell that could not be converted; the message says why, in words for the user. */
-export class CellError extends Error {}
+export type CellFailure = Failure<'validation_failed'>;
+const badCell = (message: string) => fail('validation_failed', message);
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const TRUE = new Set(['true', 'yes', 'y', '1']);
 const FALSE = new Set(['false', 'no', 'n', '0']);
 
-/** Convert one cell to its column's type; `undefined` for an empty cell. Throws CellError. */
-export function convertCell(type: CellType, raw: string): unknown {
+/** Convert one cell to its column's type; `undefined` for an empty cell. */
+export function convertCell(type: CellType, raw: string): Result<unknown, CellFailure> {
   const v = raw.trim();
-  if (v === '') return undefined;
+  if (v === '') return ok(undefined);
   switch (type) {
     case 'string':
-      return raw;
+      return ok(raw);
     case 'number': {
-      if (!NUMBER.test(v)) throw new CellError(`"${clip(v)}" is not a number (use digits, a "." for decimals, no thousands separators)`);
+      if (!NUMBER.test(v)) return badCell(`"${clip(v)}" is not a number (use digits, a "." for decimals, no thousands separators)`);
       const n = Number(v);
-      if (!Number.isFinite(n)) throw new CellError(`"${clip(v)}" is too large a number`);
-      return n;
+      if (!Number.isFinite(n)) return badCell(`"${clip(v)}" is too large a number`);
+      return ok(n);
     }
     case 'boolean': {
       const b = v.toLowerCase();
-      if (TRUE.has(b)) return true;
-      if (FALSE.has(b)) return false;
-      throw new CellError(`"${clip(v)}" is not a boolean (use true/false, yes/no or 1/0)`);
+      if (TRUE.has(b)) return ok(true);
+      if (FALSE.has(b)) return ok(false);
+      return badCell(`"${clip(v)}" is not a boolean (use true/false, yes/no or 1/0)`);
     }
     case 'date': {
       const d = parseIsoDate(v);
-      if (!d) throw new CellError(`"${clip(v)}" is not a date (use ISO-8601: 2025-03-01 or 2025-03-01T12:00:00Z)`);
-      return d.toISOString();
+      if (!d) return badCell(`"${clip(v)}" is not a date (use ISO-8601: 2025-03-01 or 2025-03-01T12:00:00Z)`);
+      return ok(d.toISOString());
     }
     case 'json':
       try {
-        return JSON.parse(v) as unknown;
+        return ok(JSON.parse(v) as unknown);
       } catch (err) {
-        throw new CellError(`invalid JSON: ${(err as Error).message}`);
+        return badCell(`invalid JSON: ${(err as Error).message}`);
       }
   }
 }

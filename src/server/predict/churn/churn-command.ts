@@ -66,20 +66,21 @@ export function addPredictChurnCommand(predict: Command): void {
         process.exitCode = 2;
         return;
       }
-      const positives = read.labels.reduce((s, v) => s + v, 0);
-      const negatives = read.labels.length - positives;
+      const labelled = read.value;
+      const positives = labelled.labels.reduce((s, v) => s + v, 0);
+      const negatives = labelled.labels.length - positives;
       if (Math.min(positives, negatives) < k) {
         return usage(`${o.csv}: ${positives} churned and ${negatives} retained rows: each class needs at least ${k} rows for ${k}-fold cross-validation`);
       }
-      const cv = crossValidate(read.table, read.labels, k, { lambda });
-      const model = trainClassifier(read.table, read.labels, undefined, { lambda });
+      const cv = crossValidate(labelled.table, labelled.labels, k, { lambda });
+      const model = trainClassifier(labelled.table, labelled.labels, undefined, { lambda });
       const report: ChurnCsvReport = { auc: cv.auc, folds: cv.folds, factors: strongestFactors(model, top) };
       if (o.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`${o.csv}: ${read.labels.length} rows, ${positives} churned (${((100 * positives) / read.labels.length).toFixed(1)} %)\n`);
-      for (const note of read.notes) process.stdout.write(`  ${note}\n`);
+      process.stdout.write(`${o.csv}: ${labelled.labels.length} rows, ${positives} churned (${((100 * positives) / labelled.labels.length).toFixed(1)} %)\n`);
+      for (const note of labelled.notes) process.stdout.write(`  ${note}\n`);
       process.stdout.write(`\n${churnReport(report, model.converged)}`);
     });
 }

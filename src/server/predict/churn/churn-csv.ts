@@ -11,6 +11,8 @@ import { openFile } from '../../lib/csv/open-file.js';
 import { CsvSyntaxError, readCsv } from '../../lib/csv/csv-reader.js';
 import { clip, parseIsoDate } from '../../lib/csv/cells.js';
 import { LineCounter } from '../../lib/csv/line-counter.js';
+import { linesFailure, type LinesFailure } from '../../lib/csv/line-failures.js';
+import { ok, type Result } from '../../lib/result.js';
 import type { FeatureColumn, FeatureTable } from './features.js';
 import { isBlank, LABEL_SPELLINGS, parseLabel, parseLooseBoolean, parseNumeric } from './features-values.js';
 
@@ -23,7 +25,7 @@ export interface LabelledTable {
   notes: string[];
 }
 
-export type LabelledTableResult = ({ ok: true } & LabelledTable) | { ok: false; errors: string[]; errorTotal: number };
+export type LabelledTableResult = Result<LabelledTable, LinesFailure<string>>;
 
 export interface ReadOptions {
   label: string;
@@ -61,7 +63,7 @@ export async function readLabelledCsv(file: string, opts: ReadOptions): Promise<
           header = record.cells.map((c) => c.trim());
           const found = findColumns(header, opts);
           for (const problem of found.problems) fail(`${file} line ${line}: ${problem}`);
-          if (found.problems.length > 0) return { ok: false, errors, errorTotal };
+          if (found.problems.length > 0) return linesFailure(errors, errorTotal);
           [labelAt, idAt] = [found.label, found.id];
           continue;
         }
@@ -84,8 +86,8 @@ export async function readLabelledCsv(file: string, opts: ReadOptions): Promise<
     source.destroy();
   }
   if (!header) fail(`${file} line 1: the file is empty (the first row must be the header, with a column "${opts.label}")`);
-  if (errorTotal > 0 || !header) return { ok: false, errors, errorTotal };
-  if (cells.length === 0) return { ok: false, errors: [`${file}: no rows under the header`], errorTotal: 1 };
+  if (errorTotal > 0 || !header) return linesFailure(errors, errorTotal);
+  if (cells.length === 0) return linesFailure([`${file}: no rows under the header`]);
 
   const notes: string[] = [];
   if (idAt >= 0 && !opts.id) notes.push(`${header[idAt]}: taken as the id (pass --id to name another column)`);
@@ -99,13 +101,12 @@ export async function readLabelledCsv(file: string, opts: ReadOptions): Promise<
       columns.push(column.column);
     }
   });
-  return {
-    ok: true,
+  return ok({
     table: { rows: cells.length, columns },
     labels: Uint8Array.from(labels),
     ids: cells.map((r, i) => (idAt >= 0 ? (r[idAt] ?? '').trim() : `line ${rowLines[i]}`)),
     notes,
-  };
+  });
 }
 
 function findColumns(header: string[], opts: ReadOptions): { label: number; id: number; problems: string[] } {

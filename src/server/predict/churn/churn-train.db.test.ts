@@ -131,7 +131,7 @@ for (const target of dbTargets()) {
 
     it('validates well above chance on the later snapshot', (t) => {
       assert.ok(result.ok, JSON.stringify(result));
-      const m = result.model.metrics;
+      const m = result.value.model.metrics;
       const rate = m.validationChurned / m.validationCustomers;
       t.diagnostic(`demo churn: AUC ${m.auc.toFixed(3)}, precision@decile ${m.precisionAtDecile.toFixed(3)} (base rate ${rate.toFixed(3)}), Brier ${m.brier.toFixed(4)} (baseline ${m.brierBaseline.toFixed(4)}); ${m.trainChurned}/${m.trainCustomers} churned in training, ${m.validationChurned}/${m.validationCustomers} in validation`);
       assert.equal(m.trainAt, new Date(DEMO_NOW.getTime() - 180 * DAY).toISOString());
@@ -145,7 +145,7 @@ for (const target of dbTargets()) {
 
     it('has factors that make sense: long silence raises the risk, recent activity lowers it', (t) => {
       assert.ok(result.ok);
-      const factors = strongestFactors(result.model.params, 100);
+      const factors = strongestFactors(result.value.model.params, 100);
       t.diagnostic(`demo churn factors: ${factors.slice(0, 8).map((f) => `${f.feature} ${f.weight >= 0 ? '+' : ''}${f.weight.toFixed(2)}`).join(', ')}`);
       const weight = (name: string) => factors.find((f) => f.feature === name)?.weight ?? 0;
       assert.ok(factors.slice(0, 3).some((f) => f.feature === 'days_since_last_seen'), 'recency is among the three strongest');
@@ -156,11 +156,11 @@ for (const target of dbTargets()) {
 
     it('is calibrated: by decile of the prediction, the share who churned follows the mean predicted', (t) => {
       assert.ok(result.ok);
-      const bins = result.model.metrics.calibration!;
+      const bins = result.value.model.metrics.calibration!;
       t.diagnostic(`calibration (predicted → observed): ${bins.map((b) => `${(b.predicted * 100).toFixed(0)}→${(b.observed * 100).toFixed(0)}`).join(', ')}`);
       assert.equal(bins.length, 10);
-      assert.equal(bins.reduce((a, b) => a + b.customers, 0), result.model.metrics.validationCustomers);
-      assert.equal(Math.round(bins.reduce((a, b) => a + b.observed * b.customers, 0)), result.model.metrics.validationChurned);
+      assert.equal(bins.reduce((a, b) => a + b.customers, 0), result.value.model.metrics.validationCustomers);
+      assert.equal(Math.round(bins.reduce((a, b) => a + b.observed * b.customers, 0)), result.value.model.metrics.validationChurned);
       // Observed rises from the lowest to the highest decile, and no decile is off by more than 15 points.
       assert.ok(bins[9]!.observed - bins[0]!.observed > 0.5, `${bins[0]!.observed} → ${bins[9]!.observed}`);
       for (const b of bins) assert.ok(Math.abs(b.predicted - b.observed) < 0.15, `decile ${b.decile}: predicted ${b.predicted}, observed ${b.observed}`);
@@ -201,8 +201,8 @@ for (const target of dbTargets()) {
           WHERE p.workspace_id = $1`,
         [ws, CHURN_SCORE],
       );
-      assert.equal(rows[0]!.n, result.scored);
-      assert.equal(rows[0]!.scores, result.scored);
+      assert.equal(rows[0]!.n, result.value.scored);
+      assert.equal(rows[0]!.scores, result.value.scored);
       assert.equal(rows[0]!.bad, 0);
       // Nobody already churned is scored.
       const churned = await db.query<{ n: number }>(
@@ -222,10 +222,10 @@ for (const target of dbTargets()) {
     it('stores the model, and each customer’s reasons largest first', async () => {
       assert.ok(result.ok);
       const [stored] = await listModels(db, ws);
-      assert.equal(stored!.id, result.model.id);
+      assert.equal(stored!.id, result.value.model.id);
       assert.equal(stored!.kind, 'churn');
-      assert.deepEqual(stored!.features, result.model.params.encoding.features.map((f) => f.name));
-      assert.equal(stored!.metrics.auc, result.model.metrics.auc);
+      assert.deepEqual(stored!.features, result.value.model.params.encoding.features.map((f) => f.name));
+      assert.equal(stored!.metrics.auc, result.value.model.metrics.auc);
       const { rows } = await db.query<{ id: number }>(`SELECT customer_id::float8 AS id FROM customer_predictions WHERE workspace_id = $1 ORDER BY score DESC LIMIT 1`, [ws]);
       const [p] = await customerPredictions(db, ws, rows[0]!.id);
       assert.ok(p!.score > 50 && p!.factors.length === 5);

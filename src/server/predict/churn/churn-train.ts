@@ -18,6 +18,7 @@ import { churnLabels, churnSnapshot, type Snapshot } from './features-history.js
 import { concatTables } from './features.js';
 import { writeTimeline } from '../../timeline/timeline-writer.js';
 import { insertModel, replacePredictions, type CustomerPrediction, type PredictionModel, type ValidationMetrics } from '../predictions.repo.js';
+import { fail, ok, type Failure, type Result } from '../../lib/result.js';
 
 export const CHURN_KIND = 'churn';
 const DAY = 86_400_000;
@@ -38,9 +39,8 @@ export interface ChurnTrainOptions {
   trainedAt?: Date;
 }
 
-export type ChurnTrainResult =
-  | { ok: true; model: PredictionModel; scored: number }
-  | { ok: false; code: 'not_enough_data'; message: string };
+/** The stored model and how many customers it scored, or why there was too little history to train. */
+export type ChurnTrainResult = Result<{ model: PredictionModel; scored: number }, Failure<'not_enough_data'>>;
 
 const STEPS = 6;
 
@@ -66,11 +66,10 @@ export async function trainChurn(db: Db, workspaceId: number, opts: ChurnTrainOp
   for (const [what, set] of [['training', train], ['validation', validation]] as const) {
     const positives = sum(set.labels);
     if (positives < minChurned || set.labels.length - positives < minChurned) {
-      return {
-        ok: false,
-        code: 'not_enough_data',
-        message: `the ${what} snapshot (${set.snap.at.toISOString().slice(0, 10)}, ${h}-day horizon) has ${set.labels.length} customers who could churn, of whom ${positives} had no activity in the horizon: at least ${minChurned} churned and ${minChurned} not are needed (the history must reach ${2 * h} days back)`,
-      };
+      return fail(
+        'not_enough_data',
+        `the ${what} snapshot (${set.snap.at.toISOString().slice(0, 10)}, ${h}-day horizon) has ${set.labels.length} customers who could churn, of whom ${positives} had no activity in the horizon: at least ${minChurned} churned and ${minChurned} not are needed (the history must reach ${2 * h} days back)`,
+      );
     }
   }
 
@@ -127,7 +126,7 @@ export async function trainChurn(db: Db, workspaceId: number, opts: ChurnTrainOp
     return stored;
   });
   progress(6);
-  return { ok: true, model, scored: predictions.length };
+  return ok({ model, scored: predictions.length });
 }
 
 function sum(values: ArrayLike<number>): number {

@@ -71,7 +71,7 @@ export function addPredictClvCommand(predict: Command): void {
         process.exitCode = 2;
         return;
       }
-      const calibration = summarise(read.transactions, end, unitDays);
+      const calibration = summarise(read.value, end, unitDays);
       if (!calibration.customers.some((c) => c.frequency > 0)) {
         return usage(`${o.transactions}: no customer has a repeat purchase on or before ${formatDay(end)}: there is nothing to fit`);
       }
@@ -83,7 +83,7 @@ export function addPredictClvCommand(predict: Command): void {
       }
       const skipped = calibration.laterPurchases > 0 ? `; ${count(calibration.laterPurchases, 'purchase')} after ${formatDay(end)} ignored` : '';
       const cohort = calibration.laterCustomers > 0 ? ` (${count(calibration.laterCustomers, 'customer')} whose first purchase is later left out)` : '';
-      process.stdout.write(`${o.transactions}: ${count(read.transactions.length, 'purchase')}, ${count(calibration.customers.length, 'customer')} in calibration${cohort}${skipped}\n`);
+      process.stdout.write(`${o.transactions}: ${count(read.value.length, 'purchase')}, ${count(calibration.customers.length, 'customer')} in calibration${cohort}${skipped}\n`);
       process.stdout.write(clvSummary(run, terms, o.timeUnit));
       process.stdout.write(clvTable(run, top, o.timeUnit));
     });

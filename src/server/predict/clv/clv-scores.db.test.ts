@@ -34,8 +34,8 @@ for (const target of dbTargets()) {
           0,
           '',
         );
-        if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-        return r.event;
+        if (!r.ok) throw new Error(JSON.stringify(r));
+        return r.value;
       });
       for (let i = 0; i < events.length; i += 2_000) await ingestEvents(db, ws, events.slice(i, i + 2_000));
     });
@@ -68,8 +68,8 @@ for (const target of dbTargets()) {
       assert.equal(await clvNote(db, ws, Number(id), true), null);
       const late = (n: string, event: string, at: string) => {
         const c = normalizeCall({ messageId: `late-${n}`, userId: n, event, timestamp: at, properties: { revenue: 5 } }, 'track', { receivedAt: new Date(), bodyBytes: 80 }, 0, '');
-        if (!c.ok) throw new Error(JSON.stringify(c.rejection));
-        return c.event;
+        if (!c.ok) throw new Error(JSON.stringify(c));
+        return c.value;
       };
       await ingestEvents(db, ws, [late('browser', 'Product Viewed', '1997-08-01T00:00:00Z'), late('newbuyer', 'Order Completed', '1997-12-01T00:00:00Z')]);
       await syncFacts(db);

@@ -5,6 +5,7 @@ import { workspaceTimezone } from '../../workspaces/workspaces.repo.js';
 import { summarise, type Transaction } from './calibration.js';
 import type { ClvTerms } from './clv.js';
 import { runClv } from './predict-clv.js';
+import { fail, type Failure, type Result } from '../../lib/result.js';
 
 /** Score names in customer_scores (read by the rule language's `score` leaf). */
 export const PREDICTED_CLV = 'predicted_clv';
@@ -28,7 +29,7 @@ const MIN_REPEAT_BUYERS = 20;
  * (`p_alive`, 0–1) and CLV over the horizon (`predicted_clv`) stored as scores, and the fit
  * as a `clv` model. Returns a reason instead when there are too few repeat buyers to fit.
  */
-export async function scoreClv(db: Db, workspaceId: number, opts: { now: Date; terms?: Partial<ClvTerms> }): Promise<{ ok: true; value: ClvScoring } | { ok: false; message: string }> {
+export async function scoreClv(db: Db, workspaceId: number, opts: { now: Date; terms?: Partial<ClvTerms> }): Promise<Result<ClvScoring, Failure<'not_enough_data'>>> {
   await syncFacts(db);
   const tz = await workspaceTimezone(db, workspaceId);
   const { rows } = await db.query<{ customer_id: string; day: number; amount: number }>(
@@ -40,7 +41,7 @@ export async function scoreClv(db: Db, workspaceId: number, opts: { now: Date; t
   const endDay = Math.floor(opts.now.getTime() / 86_400_000);
   const calibration = summarise(transactions, endDay, 7);
   const repeaters = calibration.customers.filter((c) => c.frequency > 0).length;
-  if (repeaters < MIN_REPEAT_BUYERS) return { ok: false, message: `${repeaters} customers with repeat orders: at least ${MIN_REPEAT_BUYERS} are needed to fit the CLV models` };
+  if (repeaters < MIN_REPEAT_BUYERS) return fail('not_enough_data', `${repeaters} customers with repeat orders: at least ${MIN_REPEAT_BUYERS} are needed to fit the CLV models`);
   const terms: ClvTerms = { unitDays: 7, horizonMonths: 12, monthlyDiscount: 0.01, margin: 1, ...opts.terms };
   const run = runClv(calibration.customers, terms);
   const at = opts.now.toISOString();

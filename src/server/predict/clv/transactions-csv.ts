@@ -6,7 +6,9 @@
  */
 import { openFile } from '../../lib/csv/open-file.js';
 import { CsvSyntaxError, readCsv } from '../../lib/csv/csv-reader.js';
-import { CellError, clip, convertCell } from '../../lib/csv/cells.js';
+import { clip, convertCell } from '../../lib/csv/cells.js';
+import { linesFailure, type LinesFailure } from '../../lib/csv/line-failures.js';
+import { ok, type Result } from '../../lib/result.js';
 import { LineCounter } from '../../lib/csv/line-counter.js';
 import { parseDay, type Transaction } from './calibration.js';
 
@@ -21,7 +23,7 @@ export interface TransactionLineError {
 }
 
 /** The purchases, or every problem found (the first `maxErrors` listed, all counted). */
-export type TransactionsResult = { ok: true; transactions: Transaction[] } | { ok: false; errors: TransactionLineError[]; errorTotal: number };
+export type TransactionsResult = Result<Transaction[], LinesFailure<TransactionLineError>>;
 
 const at = (file: string, line: number, field?: string) => `${file} line ${line}${field ? `, field ${field}` : ''}`;
 
@@ -44,7 +46,7 @@ export async function readTransactions(file: string, maxErrors = 1_000): Promise
         const line = lines.next(raw);
         if (!header) {
           header = readHeader(cells, (message) => fail(line, message));
-          if (!header) return { ok: false, errors, errorTotal };
+          if (!header) return linesFailure(errors, errorTotal);
           continue;
         }
         if (cells.every((c) => c.trim() === '')) continue;
@@ -59,7 +61,7 @@ export async function readTransactions(file: string, maxErrors = 1_000): Promise
     source.destroy();
   }
   if (!header && errorTotal === 0) fail(1, `the file is empty (the first row must be the header: ${COLUMNS.join(',')})`);
-  return errorTotal > 0 ? { ok: false, errors, errorTotal } : { ok: true, transactions };
+  return errorTotal > 0 ? linesFailure(errors, errorTotal) : ok(transactions);
 }
 
 /** Where each column is, or null after reporting what is wrong with the header. */
@@ -96,14 +98,10 @@ function readRow(header: Record<Column, number>, cells: string[], fail: (field: 
   const day = parseDay(cell('date'));
   if (day === null) bad('date', cell('date') === '' ? 'is empty (a value is required)' : `"${clip(cell('date'))}" is not a date (use YYYY-MM-DD or YYYYMMDD)`);
   let amount = 0;
-  try {
-    const v = convertCell('number', cell('amount'));
-    if (v === undefined) bad('amount', 'is empty (a value is required)');
-    else if ((v as number) < 0) bad('amount', `${v} is negative (refunds are not purchases; leave them out or net them into the purchase)`);
-    else amount = v as number;
-  } catch (err) {
-    if (!(err instanceof CellError)) throw err;
-    bad('amount', err.message);
-  }
+  const v = convertCell('number', cell('amount'));
+  if (!v.ok) bad('amount', v.message);
+  else if (v.value === undefined) bad('amount', 'is empty (a value is required)');
+  else if ((v.value as number) < 0) bad('amount', `${v.value} is negative (refunds are not purchases; leave them out or net them into the purchase)`);
+  else amount = v.value as number;
   return ok ? { customerId, day: day!, amount } : null;
 }

@@ -19,8 +19,8 @@ const NOW = day(100);
 let seq = 0;
 function call(type: 'track' | 'identify' | 'group', fields: Record<string, unknown>, at: Date): NormalizedEvent {
   const r = normalizeCall({ messageId: `hl-${seq++}`, timestamp: at.toISOString(), ...fields }, type, { receivedAt: at, bodyBytes: 100 }, 0, '');
-  if (!r.ok) throw new Error(JSON.stringify(r.rejection));
-  return r.event;
+  if (!r.ok) throw new Error(JSON.stringify(r));
+  return r.value;
 }
 const viewed = (userId: string, days: number[]) => days.map((d) => call('track', { userId, event: 'Page Viewed' }, day(d)));
 const tickets = (userId: string, days: number[]) => days.map((d) => call('track', { userId, event: 'Support Ticket Created' }, day(d)));
