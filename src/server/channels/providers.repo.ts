@@ -6,6 +6,8 @@ import type { z } from 'zod';
 import type { ProviderChannel, SmsApiSettings, SmsProviderInput, SmtpProviderInput, SmtpSettings } from '../../contracts/providers.js';
 import type { Queryable } from '../db/client.js';
 import { SecretBoxError, type SecretBox } from './secret-box.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export type SmtpSettingsRow = z.infer<typeof SmtpSettings>;
 export type SmsSettingsRow = z.infer<typeof SmsApiSettings>;
@@ -52,7 +54,7 @@ export async function saveProvider(
   if ((channel === 'email') !== (input.kind === 'smtp')) {
     return { ok: false, code: 'kind_mismatch', message: channel === 'email' ? 'email providers are kind "smtp"' : 'SMS providers are kind "http" (a Twilio-compatible API)' };
   }
-  const { rows: old } = await db.query<{ secret: string | null }>(`SELECT secret FROM messaging_providers WHERE workspace_id = $1 AND channel = $2`, [workspaceId, channel]);
+  const { rows: old } = await db.query<RowPick<typeof schema.messagingProviders, 'secret'>>(`SELECT secret FROM messaging_providers WHERE workspace_id = $1 AND channel = $2`, [workspaceId, channel]);
   const saved = old[0]?.secret ?? null;
   let settings: SmtpSettingsRow | SmsSettingsRow;
   let fresh: string | null;

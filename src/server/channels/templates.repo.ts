@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { TemplateInput } from '../../contracts/messaging.js';
 import type { Queryable } from '../db/client.js';
 import type { CompiledTemplate } from './templates.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** A template as stored. */
 export interface StoredTemplate {
@@ -55,7 +57,7 @@ export async function deleteTemplate(db: Queryable, workspaceId: number, id: str
 /** Compiled templates by id, for a batch of messages. */
 export async function compiledTemplates(db: Queryable, workspaceId: number, ids: string[]): Promise<Map<string, { channel: StoredTemplate['channel']; compiled: CompiledTemplate; version: number }>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await db.query<{ id: string; channel: StoredTemplate['channel']; compiled: CompiledTemplate; version: number }>(
+  const { rows } = await db.query<RowPick<typeof schema.templates, 'id' | 'channel' | 'compiled' | 'version'> & { compiled: CompiledTemplate }>(
     `SELECT id, channel, compiled, version FROM templates WHERE workspace_id = $1 AND id = ANY($2::text[])`,
     [workspaceId, ids],
   );

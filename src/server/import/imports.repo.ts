@@ -1,5 +1,7 @@
 import type { ImportKind, ImportRejection, ImportStatus } from '../../contracts/imports.js';
 import type { Queryable } from '../db/client.js';
+import type { Col } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** An import as stored (table `imports`). */
 export interface ImportRow {
@@ -89,7 +91,7 @@ export async function requestCancel(db: Queryable, workspaceId: number, id: numb
 }
 
 export async function isCancelRequested(db: Queryable, id: number): Promise<boolean> {
-  const { rows } = await db.query<{ c: boolean }>(`SELECT cancel_requested AS c FROM imports WHERE id = $1`, [id]);
+  const { rows } = await db.query<{ c: Col<typeof schema.imports, 'cancel_requested'> }>(`SELECT cancel_requested AS c FROM imports WHERE id = $1`, [id]);
   return rows[0]?.c === true;
 }
 

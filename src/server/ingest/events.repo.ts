@@ -1,5 +1,7 @@
 import { copyJson, copyValue, type Queryable } from '../db/client.js';
 import type { NormalizedEvent } from './normalize.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 const EVENT_COLUMNS = `events (workspace_id, customer_id, message_id, type, event, user_id, anonymous_id, group_id,
   timestamp, original_timestamp, sent_at, received_at, properties, traits, context)`;
@@ -15,7 +17,7 @@ export async function freshEvents(tx: Queryable, workspaceId: number, events: No
   if (events.length === 0) return events;
   const seen = new Set<string>();
   if (checkStored) {
-    const { rows } = await tx.query<{ message_id: string }>(
+    const { rows } = await tx.query<RowPick<typeof schema.events, 'message_id'>>(
       `SELECT message_id FROM events WHERE workspace_id = $1 AND message_id = ANY($2::text[])`,
       [workspaceId, events.map((e) => e.messageId)],
     );

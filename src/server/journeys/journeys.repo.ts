@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { JourneyDefinitionSchema, type JourneyDefinition, type JourneyInput } from '../../contracts/journey.js';
 import type { Queryable } from '../db/client.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
 
@@ -66,7 +68,7 @@ export async function getJourney(db: Queryable, workspaceId: number, id: string,
 
 /** One version's definition (runs keep the version they entered). */
 export async function getVersion(db: Queryable, workspaceId: number, journeyId: string, version: number): Promise<JourneyDefinition | null> {
-  const { rows } = await db.query<{ definition: unknown }>(`SELECT definition FROM journey_versions WHERE workspace_id = $1 AND journey_id = $2 AND version = $3`, [workspaceId, journeyId, version]);
+  const { rows } = await db.query<RowPick<typeof schema.journeyVersions, 'definition'>>(`SELECT definition FROM journey_versions WHERE workspace_id = $1 AND journey_id = $2 AND version = $3`, [workspaceId, journeyId, version]);
   return rows[0] ? parseDefinition(rows[0].definition) : null;
 }
 
@@ -128,7 +130,7 @@ export async function liveJourney(db: Queryable, workspaceId: number, id: string
 /** The status of journeys by id (the runner moves runs only of live journeys). */
 export async function journeyStatuses(db: Queryable, keys: Array<{ workspaceId: number; id: string }>): Promise<Map<string, { status: JourneyStatus; name: string }>> {
   if (keys.length === 0) return new Map();
-  const { rows } = await db.query<{ workspace_id: number; id: string; status: JourneyStatus; name: string }>(
+  const { rows } = await db.query<RowPick<typeof schema.journeys, 'workspace_id' | 'id' | 'status' | 'name'>>(
     `SELECT j.workspace_id, j.id, j.status, j.name FROM journeys j JOIN unnest($1::int[], $2::text[]) k(ws, id) ON j.workspace_id = k.ws AND j.id = k.id`,
     [keys.map((k) => k.workspaceId), keys.map((k) => k.id)],
   );

@@ -5,6 +5,8 @@ import { evaluate } from '../rules/evaluate.js';
 import { loadMomentFacts, momentPlan } from '../rules/moment-facts.js';
 import type { JourneyDefinitions, KnownVersion } from './definitions.js';
 import { advance, conditionsOf, type Action, type EngineInput, type RunState } from './engine.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** The events Tenure writes on a customer's timeline as they go through journeys. */
 export const JOURNEY_ENTERED = 'Journey Entered';
@@ -59,7 +61,7 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
     const result: RunDueResult = { runs: runs.length, steps: 0, messages: 0, tasks: 0, traitsChanged: new Map(), more: runs.length >= batch };
     if (runs.length === 0) return result;
     const ids = runs.map((r) => r.id);
-    const { rows: sigs } = await tx.query<{ id: number; run_id: number; event: { name: string; properties: Record<string, unknown>; messageId: string } }>(
+    const { rows: sigs } = await tx.query<RowPick<typeof schema.journeySignals, 'id' | 'run_id' | 'event'> & { event: { name: string; properties: Record<string, unknown>; messageId: string } }>(
       `SELECT id, run_id, event FROM journey_signals WHERE run_id = ANY($1::bigint[]) ORDER BY id`,
       [ids],
     );

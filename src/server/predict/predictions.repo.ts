@@ -1,6 +1,8 @@
 import type { Queryable } from '../db/client.js';
 import type { ChurnClassifier, Contribution } from './churn/churn-classifier.js';
 import type { CalibrationBin } from './churn/churn-metrics.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** Validation of a model on the later labelled snapshot, and the sizes behind it. */
 export interface ValidationMetrics {
@@ -97,7 +99,7 @@ export async function customerPredictions(db: Queryable, workspaceId: number, cu
  * theirs means when it ran to an edge of the model (see bgnbdFitNote); null: nothing to say.
  */
 export async function clvNote(db: Queryable, workspaceId: number, customerId: number, hasClv: boolean): Promise<string | null> {
-  const { rows: models } = await db.query<{ as_of: Date; note: string | null }>(
+  const { rows: models } = await db.query<RowPick<typeof schema.predictionModels, 'as_of'> & { note: string | null }>(
     `SELECT as_of, metrics ->> 'note' AS note FROM prediction_models WHERE workspace_id = $1 AND kind = 'clv' ORDER BY id DESC LIMIT 1`,
     [workspaceId],
   );

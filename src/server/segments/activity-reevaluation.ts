@@ -12,6 +12,8 @@ import { recomputeStages } from '../lifecycle/stage-service.js';
 import { activitySettings, type ActivitySettings } from '../rules/activity.js';
 import { computeSegment } from './segment-sync.js';
 import { listSegments } from './segments.repo.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export const ACTIVITY_JOB = 'activity.reevaluate';
 
@@ -22,7 +24,7 @@ export const ACTIVITY_JOB = 'activity.reevaluate';
  */
 export async function changeActivitySettings(db: Db, workspaceId: number, patch: Partial<ActivitySettings>): Promise<{ activity: ActivitySettings; job: Job | null }> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ activity: unknown }>(`SELECT activity FROM workspaces WHERE id = $1 FOR UPDATE`, [workspaceId]);
+    const { rows } = await tx.query<RowPick<typeof schema.workspaces, 'activity'>>(`SELECT activity FROM workspaces WHERE id = $1 FOR UPDATE`, [workspaceId]);
     const before = activitySettings(rows[0]?.activity);
     const after: ActivitySettings = { opens: patch.opens ?? before.opens, clicks: patch.clicks ?? before.clicks };
     if (after.opens === before.opens && after.clicks === before.clicks) return { activity: before, job: null };

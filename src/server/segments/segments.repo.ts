@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import type { Condition } from '../../contracts/condition.js';
 import { isTimeBased, type SegmentInput, type SegmentView } from '../../contracts/segment-definition.js';
 import type { Queryable } from '../db/client.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export interface StoredSegment {
   workspaceId: number;
@@ -108,7 +110,7 @@ export async function deleteSegment(db: Queryable, workspaceId: number, id: stri
 
 /** Member counts per segment. */
 export async function memberCounts(db: Queryable, workspaceId: number, ids: string[]): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ segment_id: string; n: number }>(
+  const { rows } = await db.query<RowPick<typeof schema.segmentMembers, 'segment_id'> & { n: number }>(
     `SELECT segment_id, count(*)::int AS n FROM segment_members WHERE workspace_id = $1 AND segment_id = ANY($2::text[]) GROUP BY segment_id`,
     [workspaceId, ids],
   );
@@ -167,7 +169,7 @@ export async function segmentMembers(db: Queryable, workspaceId: number, segment
 
 /** The segments a customer is in now. */
 export async function customerSegments(db: Queryable, workspaceId: number, customerId: number) {
-  const { rows } = await db.query<{ id: string; name: string; entered_at: Date }>(
+  const { rows } = await db.query<RowPick<typeof schema.segments, 'id' | 'name'> & RowPick<typeof schema.segmentMembers, 'entered_at'>>(
     `SELECT s.id, s.name, m.entered_at FROM segment_members m JOIN segments s ON s.workspace_id = m.workspace_id AND s.id = m.segment_id
       WHERE m.workspace_id = $1 AND m.customer_id = $2 AND s.scope = 'customer' ORDER BY m.entered_at, s.id`,
     [workspaceId, customerId],

@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/client.js';
 import { newInboxSecret } from './inbox-verification.js';
+import type { Col } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** A workspace's in-app inbox identity verification: whether it is required, and the signing secret. */
 export interface InboxSettings {
@@ -13,7 +15,7 @@ export interface InboxSettings {
  * workspace is unknown.
  */
 export async function inboxSettings(db: Queryable, workspaceId: number): Promise<InboxSettings | null> {
-  const { rows } = await db.query<{ verification: boolean; secret: string | null }>(
+  const { rows } = await db.query<{ verification: Col<typeof schema.workspaces, 'inbox_verification'>; secret: Col<typeof schema.workspaces, 'inbox_secret'> }>(
     `SELECT inbox_verification AS verification, inbox_secret AS secret FROM workspaces WHERE id = $1`,
     [workspaceId],
   );

@@ -1,6 +1,8 @@
 import type { Queryable } from '../db/client.js';
 import { newInboxSecret } from './inbox-verification.js';
 import { generateKey, hashKey } from './keys.js';
+import type { Col, RowPick, RowPickCamel } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export interface Workspace {
   id: number;
@@ -54,13 +56,13 @@ export async function setWorkspaceKeys(db: Queryable, id: number, keys: { writeK
 
 /** A workspace's gross margin (a fraction), or null when not set. */
 export async function workspaceGrossMargin(db: Queryable, id: number): Promise<number | null> {
-  const { rows } = await db.query<{ m: number | null }>(`SELECT gross_margin AS m FROM workspaces WHERE id = $1`, [id]);
+  const { rows } = await db.query<{ m: Col<typeof schema.workspaces, 'gross_margin'> }>(`SELECT gross_margin AS m FROM workspaces WHERE id = $1`, [id]);
   return rows[0]?.m ?? null;
 }
 
 /** A workspace's timezone (periods, days and local dates are cut in it); UTC when unknown. */
 export async function workspaceTimezone(db: Queryable, id: number): Promise<string> {
-  const { rows } = await db.query<{ timezone: string }>(`SELECT timezone FROM workspaces WHERE id = $1`, [id]);
+  const { rows } = await db.query<RowPick<typeof schema.workspaces, 'timezone'>>(`SELECT timezone FROM workspaces WHERE id = $1`, [id]);
   return rows[0]?.timezone ?? 'UTC';
 }
 
@@ -100,7 +102,7 @@ export async function updateWorkspace(db: Queryable, id: number, patch: { name?:
 
 /** What the sources page shows: the plain write key (null when it was set before Tenure kept it) and the allowed origins. */
 export async function workspaceSources(db: Queryable, id: number): Promise<{ writeKey: string | null; allowedOrigins: string[] } | null> {
-  const { rows } = await db.query<{ writeKey: string | null; allowedOrigins: string[] }>(
+  const { rows } = await db.query<RowPickCamel<typeof schema.workspaces, 'write_key' | 'allowed_origins'>>(
     `SELECT write_key AS "writeKey", allowed_origins AS "allowedOrigins" FROM workspaces WHERE id = $1`,
     [id],
   );
