@@ -31,7 +31,7 @@ export const campaign = (source: string, medium: string) => ({ context: { campai
 
 /** Customer ids by user id (after ingestion and merges). */
 export async function customerIds(db: Db, ws: number): Promise<Record<string, number>> {
-  const { rows } = await db.query<RowPick<typeof schema.customers, 'user_id' | 'id'> & { user_id: string }>(`SELECT user_id, id FROM customers WHERE workspace_id = $1 AND user_id IS NOT NULL`, [ws]);
+  const { rows } = await db.query<RowPick<typeof schema.customers, 'user_id' | 'id', { user_id: string }>>(`SELECT user_id, id FROM customers WHERE workspace_id = $1 AND user_id IS NOT NULL`, [ws]);
   return Object.fromEntries(rows.map((r) => [r.user_id, Number(r.id)]));
 }
 

@@ -133,7 +133,7 @@ export async function claim(tx: Queryable, exclusive: boolean, settingsCache: Se
 
 /** Traits, consents, suppressions, groups and recent sends of these customers. */
 async function loadPolicyFacts(tx: Queryable, ws: number, ids: number[], now: Date, windows: Array<{ amount: number; unit: string }>): Promise<Map<number, PolicyFacts>> {
-  const { rows: custs } = await tx.query<RowPick<typeof schema.customers, 'id' | 'traits'> & { traits: Record<string, unknown> }>(`SELECT id, traits FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [ws, ids]);
+  const { rows: custs } = await tx.query<RowPick<typeof schema.customers, 'id' | 'traits', { traits: Record<string, unknown> }>>(`SELECT id, traits FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [ws, ids]);
   const { rows: groups } = await tx.query<RowPick<typeof schema.subscriptionGroups, 'id' | 'opt_in' | 'channel'>>(`SELECT id, opt_in, channel FROM subscription_groups WHERE workspace_id = $1`, [ws]);
   const groupMap = new Map(groups.map((g) => [g.id, { optIn: g.opt_in, channel: g.channel }]));
   const { rows: consents } = await tx.query<RowPick<typeof schema.consents, 'customer_id' | 'group_id' | 'subscribed'>>(
@@ -145,7 +145,7 @@ async function loadPolicyFacts(tx: Queryable, ws: number, ids: number[], now: Da
   const longest = Math.max(0, ...windows.map((w) => w.amount * ({ minutes: 60_000, hours: 3_600_000, days: 86_400_000, weeks: 604_800_000 }[w.unit] ?? 0)));
   const { rows: sent } =
     longest > 0
-      ? await tx.query<RowPick<typeof schema.messages, 'customer_id' | 'channel'> & { channel: Channel; t: number[] }>(
+      ? await tx.query<RowPick<typeof schema.messages, 'customer_id' | 'channel', { channel: Channel }> & { t: number[] }>(
           `SELECT customer_id, channel, array_agg(extract(epoch FROM sent_at) * 1000) AS t FROM messages
             WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) AND NOT transactional AND status IN ('sending', 'sent', 'outboxed', 'delivered') AND sent_at > $3
             GROUP BY customer_id, channel`,

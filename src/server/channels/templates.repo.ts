@@ -57,7 +57,7 @@ export async function deleteTemplate(db: Queryable, workspaceId: number, id: str
 /** Compiled templates by id, for a batch of messages. */
 export async function compiledTemplates(db: Queryable, workspaceId: number, ids: string[]): Promise<Map<string, { channel: StoredTemplate['channel']; compiled: CompiledTemplate; version: number }>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await db.query<RowPick<typeof schema.templates, 'id' | 'channel' | 'compiled' | 'version'> & { compiled: CompiledTemplate }>(
+  const { rows } = await db.query<RowPick<typeof schema.templates, 'id' | 'channel' | 'compiled' | 'version', { compiled: CompiledTemplate }>>(
     `SELECT id, channel, compiled, version FROM templates WHERE workspace_id = $1 AND id = ANY($2::text[])`,
     [workspaceId, ids],
   );

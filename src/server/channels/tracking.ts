@@ -38,7 +38,7 @@ export async function resolveLink(db: Queryable, token: string, purpose: LinkPur
   const nowSec = Math.floor(now.getTime() / 1000);
   const claims = verifyToken(secret, token, purpose, nowSec);
   if (!claims) return null;
-  const { rows } = await db.query<RowPick<typeof schema.messages, 'channel' | 'group_id' | 'journey_id' | 'template_id' | 'variant'> & { channel: Channel }>(
+  const { rows } = await db.query<RowPick<typeof schema.messages, 'channel' | 'group_id' | 'journey_id' | 'template_id' | 'variant', { channel: Channel }>>(
     `SELECT channel, group_id, journey_id, template_id, variant FROM messages WHERE workspace_id = $1 AND id = $2 AND customer_id = $3`,
     [claims.w, claims.m, claims.c],
   );
@@ -112,7 +112,7 @@ export async function unsubscribeFromLink(db: Queryable, l: LinkedMessage, now: 
 
 /** A provider reported a spam complaint: suppress the address and unsubscribe from the channel. */
 export async function recordComplaint(db: Queryable, workspaceId: number, messageId: number, now: Date): Promise<boolean> {
-  const { rows } = await db.query<RowPick<typeof schema.messages, 'customer_id' | 'channel' | 'to_address' | 'journey_id' | 'template_id' | 'variant'> & { channel: Channel }>(
+  const { rows } = await db.query<RowPick<typeof schema.messages, 'customer_id' | 'channel' | 'to_address' | 'journey_id' | 'template_id' | 'variant', { channel: Channel }>>(
     `SELECT customer_id, channel, to_address, journey_id, template_id, variant FROM messages WHERE workspace_id = $1 AND id = $2`,
     [workspaceId, messageId],
   );
@@ -126,7 +126,7 @@ export async function recordComplaint(db: Queryable, workspaceId: number, messag
 
 /** A provider reported a bounce after acceptance: mark the message, suppress the address on a hard bounce. */
 export async function recordBounce(db: Queryable, workspaceId: number, messageId: number, hard: boolean, reason: string, now: Date): Promise<boolean> {
-  const { rows } = await db.query<RowPick<typeof schema.messages, 'customer_id' | 'channel' | 'to_address'> & { channel: Channel }>(
+  const { rows } = await db.query<RowPick<typeof schema.messages, 'customer_id' | 'channel' | 'to_address', { channel: Channel }>>(
     `UPDATE messages SET status = 'bounced', reason_code = $3, reason = $4 WHERE workspace_id = $1 AND id = $2 RETURNING customer_id, channel, to_address`,
     [workspaceId, messageId, hard ? 'bounced' : 'soft_bounce', reason],
   );

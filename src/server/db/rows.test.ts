@@ -39,6 +39,12 @@ export type WrongCase = RowPick<typeof customers, 'workspaceId'>;
 export type Misspelt = RowPickCamel<typeof workspaces, 'gross_margins'>;
 // @ts-expect-error a column of another table.
 export type OtherTable = Col<typeof marketingSpend, 'traits'>;
+// A narrowing must fit the schema's type: attempts is an integer, user_id may be null.
+// @ts-expect-error a number column narrowed to strings.
+export type BadNarrow = RowPick<typeof derivedWork, 'attempts', { attempts: 'a' | 'b' }>;
+export type GoodNarrow = RowPick<typeof derivedWork, 'kind' | 'changes', { kind: 'stage' | 'segment'; changes: string[][] | null }>;
+// @ts-expect-error a camelCase narrowing keyed by the SQL name.
+export type BadCamelNarrow = RowPickCamel<typeof workspaces, 'allowed_origins', { allowed_origins: ['*'] }>;
 // The TS key of a column is not its SQL name.
 // @ts-expect-error a TS key.
 export type TsKey = Row<typeof customers>['userId'];

@@ -12,7 +12,7 @@ import type { Column, Table } from 'drizzle-orm';
  * - timestamptz: Date;
  * - date: Date, not the string Drizzle's `mode: 'string'` says (node-postgres reads it as local
  *   midnight, PGlite as UTC midnight: a query that needs the day itself selects `day::text`);
- * - jsonb: unknown (narrow it with an intersection: `RowPick<…> & { traits: Traits }`);
+ * - jsonb: unknown (narrow it with RowPick's third argument: `RowPick<…, 'traits', { traits: Traits }>`);
  * - bigint[]: strings from node-postgres (only int8 itself has a parser), numbers from PGlite,
  *   so `(number | string)[]`: read it with `.map(Number)`;
  * - text with `enum`: the union of its values; text[]: string[].
@@ -47,8 +47,14 @@ export type Row<T extends Table> = { [K in keyof Columns<T> as SqlName<Columns<T
 /** The SQL column names of table `T`. */
 export type ColumnName<T extends Table> = keyof Row<T> & string;
 
-/** The selected columns `N` of table `T` (`SELECT id, traits FROM customers`). */
-export type RowPick<T extends Table, N extends ColumnName<T>> = Pick<Row<T>, N>;
+/**
+ * The selected columns `N` of table `T` (`SELECT id, traits FROM customers`). `Narrow` gives
+ * some of them a narrower type than the schema's (a jsonb column's shape, a text column's
+ * values); it must fit the schema's type, so retyping the column there fails here too.
+ */
+export type RowPick<T extends Table, N extends ColumnName<T>, Narrow extends Partial<Pick<Row<T>, N>> = {}> = {
+  [K in N]: K extends keyof Narrow ? Narrow[K] : Row<T>[K];
+};
 
 /** The type of one column as raw SQL returns it, for a column selected under another name (`max(received_at) AS last`). */
 export type Col<T extends Table, N extends ColumnName<T>> = Row<T>[N];
@@ -58,6 +64,11 @@ type Camel<S extends string> = S extends `${infer H}_${infer R}` ? `${H}${Capita
 
 /**
  * The selected columns `N` of table `T`, each selected as its camelCase name
- * (`workspace_id AS "workspaceId"`), as the repositories select their domain objects.
+ * (`workspace_id AS "workspaceId"`), as the repositories select their domain objects;
+ * `Narrow` as for RowPick, keyed by the camelCase names.
  */
-export type RowPickCamel<T extends Table, N extends ColumnName<T>> = { [K in N as Camel<K>]: Row<T>[K] };
+export type RowPickCamel<T extends Table, N extends ColumnName<T>, Narrow extends Partial<CamelRow<T, N>> = {}> = {
+  [K in keyof CamelRow<T, N>]: K extends keyof Narrow ? Narrow[K] : CamelRow<T, N>[K];
+};
+
+type CamelRow<T extends Table, N extends ColumnName<T>> = { [K in N as Camel<K>]: Row<T>[K] };

@@ -102,7 +102,7 @@ export async function getCustomer(db: Queryable, workspaceId: number, customerId
 
 /** An account with its members' userIds (first 1,000) and member count. */
 export async function getAccount(db: Queryable, workspaceId: number, groupId: string): Promise<z.infer<typeof AccountDetail> | null> {
-  const { rows } = await db.query<RowPick<typeof schema.accounts, 'id' | 'group_id' | 'traits' | 'trait_times' | 'first_seen_at' | 'last_seen_at'> & { traits: Record<string, unknown>; trait_times: Record<string, [string, string]>; member_ids: string[] | null; member_count: number }>(
+  const { rows } = await db.query<RowPick<typeof schema.accounts, 'id' | 'group_id' | 'traits' | 'trait_times' | 'first_seen_at' | 'last_seen_at', { traits: Record<string, unknown>; trait_times: Record<string, [string, string]> }> & { member_ids: string[] | null; member_count: number }>(
     `SELECT a.id, a.group_id, a.traits, a.trait_times, a.first_seen_at, a.last_seen_at,
        (SELECT array_agg(x.uid ORDER BY x.uid) FROM (SELECT COALESCE(c.user_id, '') AS uid FROM account_members m JOIN customers c ON c.id = m.customer_id
           WHERE m.account_id = a.id AND c.user_id IS NOT NULL ORDER BY c.user_id LIMIT 1000) x) AS member_ids,

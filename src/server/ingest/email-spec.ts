@@ -104,7 +104,7 @@ export async function applyStoredEmailSpecEvents(db: Queryable, workspaceId: num
   let after = 0;
   let read = 0;
   for (;;) {
-    const { rows } = await db.query<RowPick<typeof schema.events, 'id' | 'customer_id' | 'event' | 'timestamp' | 'properties'> & { event: string; properties: Record<string, unknown> }>(
+    const { rows } = await db.query<RowPick<typeof schema.events, 'id' | 'customer_id' | 'event' | 'timestamp' | 'properties', { event: string; properties: Record<string, unknown> }>>(
       `SELECT id, customer_id, event, timestamp, properties FROM events
         WHERE workspace_id = $1 AND type = 'track' AND event = ANY($2::text[]) AND id > $3 ORDER BY id LIMIT 5000`,
       [workspaceId, [...EMAIL_SPEC_EVENTS], after],

@@ -61,7 +61,7 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
     const result: RunDueResult = { runs: runs.length, steps: 0, messages: 0, tasks: 0, traitsChanged: new Map(), more: runs.length >= batch };
     if (runs.length === 0) return result;
     const ids = runs.map((r) => r.id);
-    const { rows: sigs } = await tx.query<RowPick<typeof schema.journeySignals, 'id' | 'run_id' | 'event'> & { event: { name: string; properties: Record<string, unknown>; messageId: string } }>(
+    const { rows: sigs } = await tx.query<RowPick<typeof schema.journeySignals, 'id' | 'run_id' | 'event', { event: { name: string; properties: Record<string, unknown>; messageId: string } }>>(
       `SELECT id, run_id, event FROM journey_signals WHERE run_id = ANY($1::bigint[]) ORDER BY id`,
       [ids],
     );

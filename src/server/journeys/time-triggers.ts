@@ -28,7 +28,7 @@ export async function sweepTimeTriggers(db: Db, defs: JourneyDefinitions, now: D
     entered += await db.transaction(async (tx) => {
       const { rows } = await tx.query<RowPick<typeof schema.journeyCursor, 'high_water'>>(`SELECT high_water FROM journey_cursor WHERE id = 1 FOR UPDATE`);
       if (rows.length === 0) await tx.query(`INSERT INTO journey_cursor (id, high_water) SELECT 1, coalesce(max(id), 0) FROM events ON CONFLICT (id) DO NOTHING`);
-      const { rows: st } = await tx.query<RowPick<typeof schema.journeys, 'trigger_state'> & { trigger_state: Record<string, string> }>(`SELECT trigger_state FROM journeys WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [j.workspaceId, j.id]);
+      const { rows: st } = await tx.query<RowPick<typeof schema.journeys, 'trigger_state', { trigger_state: Record<string, string> }>>(`SELECT trigger_state FROM journeys WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [j.workspaceId, j.id]);
       const state = st[0]?.trigger_state ?? {};
       const t = j.definition.trigger;
       let n = 0;

@@ -113,7 +113,7 @@ async function handle(tx: Queryable, defs: JourneyDefinitions, live: LiveJourney
   if (byWs.size === 0) return { entered: 0, signalled: 0 };
   const props = new Map<number, { properties: Record<string, unknown>; message_id: string }>();
   const wanted = [...byWs.values()].flat().map((r) => r.id);
-  const { rows: detail } = await tx.query<RowPick<typeof schema.events, 'id' | 'properties' | 'message_id'> & { properties: Record<string, unknown> }>(`SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[])`, [wanted]);
+  const { rows: detail } = await tx.query<RowPick<typeof schema.events, 'id' | 'properties' | 'message_id', { properties: Record<string, unknown> }>>(`SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[])`, [wanted]);
   for (const d of detail) props.set(d.id, d);
 
   let signalled = 0;

@@ -37,7 +37,7 @@ export async function stageDistribution(db: Queryable, workspaceId: number, mode
 
 /** Moves between stages in [from, to), by (from, to) and by movement pattern: the data of a Sankey diagram. */
 export async function stageFlows(db: Queryable, workspaceId: number, scope: Scope, from?: Date, to?: Date): Promise<z.infer<typeof Flows>> {
-  const { rows } = await db.query<RowPick<typeof schema.stageTransitions, 'from_stage' | 'to_stage' | 'pattern'> & { pattern: Movement; n: number }>(
+  const { rows } = await db.query<RowPick<typeof schema.stageTransitions, 'from_stage' | 'to_stage' | 'pattern', { pattern: Movement }> & { n: number }>(
     `SELECT from_stage, to_stage, pattern, count(*)::int AS n FROM stage_transitions
       WHERE workspace_id = $1 AND scope = $2 AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
       GROUP BY from_stage, to_stage, pattern ORDER BY 4 DESC`,
@@ -114,7 +114,7 @@ export async function stageStats(db: Queryable, workspaceId: number, model: Life
 export async function stageHistory(db: Queryable, workspaceId: number, model: LifecycleModel, scope: Scope, subjectId: number, now: Date): Promise<z.infer<typeof StageHistory>> {
   const [state, moves] = await Promise.all([
     db.query<RowPick<typeof schema.stageStates, 'stage' | 'since'>>(`SELECT stage, since FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3`, [workspaceId, scope, subjectId]),
-    db.query<RowPick<typeof schema.stageTransitions, 'from_stage' | 'to_stage' | 'at' | 'pattern' | 'reason' | 'trigger_message_id'> & { pattern: Movement }>(
+    db.query<RowPick<typeof schema.stageTransitions, 'from_stage' | 'to_stage' | 'at' | 'pattern' | 'reason' | 'trigger_message_id', { pattern: Movement }>>(
       `SELECT from_stage, to_stage, at, pattern, reason, trigger_message_id FROM stage_transitions WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3 ORDER BY at, id`,
       [workspaceId, scope, subjectId],
     ),

@@ -141,7 +141,7 @@ export async function computeRfm(db: Queryable, workspaceId: number, now: Date):
 }
 
 export async function lastRfmRun(db: Queryable, workspaceId: number): Promise<RfmRun | null> {
-  const { rows } = await db.query<RowPick<typeof schema.rfmRuns, 'computed_at' | 'buyers' | 'boundaries'> & { boundaries: RfmRun['boundaries'] }>(`SELECT computed_at, buyers, boundaries FROM rfm_runs WHERE workspace_id = $1`, [workspaceId]);
+  const { rows } = await db.query<RowPick<typeof schema.rfmRuns, 'computed_at' | 'buyers' | 'boundaries', { boundaries: RfmRun['boundaries'] }>>(`SELECT computed_at, buyers, boundaries FROM rfm_runs WHERE workspace_id = $1`, [workspaceId]);
   return rows[0] ? { computedAt: rows[0].computed_at, buyers: rows[0].buyers, boundaries: rows[0].boundaries } : null;
 }
 

@@ -18,15 +18,17 @@ export interface Workspace {
 }
 
 const COLS = 'id, slug, name, timezone, currency, gross_margin AS "grossMargin", allowed_origins AS "allowedOrigins"';
+/** The row COLS selects. */
+type WorkspaceRow = RowPickCamel<typeof schema.workspaces, 'id' | 'slug' | 'name' | 'timezone' | 'currency' | 'gross_margin' | 'allowed_origins'>;
 
 export async function findWorkspaceByKey(db: Queryable, kind: 'write' | 'admin', key: string): Promise<Workspace | null> {
   const column = kind === 'write' ? 'write_key_hash' : 'admin_key_hash';
-  const { rows } = await db.query<Workspace>(`SELECT ${COLS} FROM workspaces WHERE ${column} = $1`, [hashKey(key)]);
+  const { rows } = await db.query<WorkspaceRow>(`SELECT ${COLS} FROM workspaces WHERE ${column} = $1`, [hashKey(key)]);
   return rows[0] ?? null;
 }
 
 export async function findWorkspaceBySlug(db: Queryable, slug: string): Promise<Workspace | null> {
-  const { rows } = await db.query<Workspace>(`SELECT ${COLS} FROM workspaces WHERE slug = $1`, [slug]);
+  const { rows } = await db.query<WorkspaceRow>(`SELECT ${COLS} FROM workspaces WHERE slug = $1`, [slug]);
   return rows[0] ?? null;
 }
 
@@ -41,7 +43,7 @@ export async function createWorkspace(
 ): Promise<{ workspace: Workspace; writeKey: string; adminKey: string }> {
   const writeKey = input.writeKey ?? generateKey('write');
   const adminKey = input.adminKey ?? generateKey('admin');
-  const { rows } = await db.query<Workspace>(
+  const { rows } = await db.query<WorkspaceRow>(
     `INSERT INTO workspaces (slug, name, write_key_hash, write_key, admin_key_hash, inbox_secret, inbox_verification) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLS}`,
     [input.slug, input.name, hashKey(writeKey), writeKey, hashKey(adminKey), newInboxSecret(), input.inboxVerification ?? true],
   );
@@ -91,7 +93,7 @@ export async function ensureDefaultWorkspace(
 
 /** Change a workspace's name, timezone or currency (absent fields keep theirs); the workspace after, or null when unknown. */
 export async function updateWorkspace(db: Queryable, id: number, patch: { name?: string; timezone?: string; currency?: string; grossMargin?: number | null }): Promise<Workspace | null> {
-  const { rows } = await db.query<Workspace>(
+  const { rows } = await db.query<WorkspaceRow>(
     `UPDATE workspaces SET name = coalesce($2, name), timezone = coalesce($3, timezone), currency = coalesce($4, currency),
             gross_margin = CASE WHEN $5 THEN $6::float8 ELSE gross_margin END
       WHERE id = $1 RETURNING ${COLS}`,

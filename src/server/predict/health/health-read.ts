@@ -24,11 +24,11 @@ export async function healthOf(db: Queryable, workspaceId: number, scope: 'custo
   const { scorecard, computedAt } = await loadScorecard(db, workspaceId);
   const name = names(scorecard);
   const [{ rows: now }, { rows: changes }] = await Promise.all([
-    db.query<RowPick<typeof schema.healthScores, 'score' | 'band' | 'measures' | 'missing'> & { measures: StoredMeasure[]; missing: string[] }>(
+    db.query<RowPick<typeof schema.healthScores, 'score' | 'band' | 'measures' | 'missing', { measures: StoredMeasure[]; missing: string[] }>>(
       `SELECT score, band, measures, missing FROM health_scores WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3`,
       [workspaceId, scope, id],
     ),
-    db.query<RowPick<typeof schema.healthHistory, 'at' | 'score' | 'band' | 'previous_score' | 'previous_band' | 'movers'> & { movers: Array<{ key: string; impact: number; from: number | null; to: number | null }> }>(
+    db.query<RowPick<typeof schema.healthHistory, 'at' | 'score' | 'band' | 'previous_score' | 'previous_band' | 'movers', { movers: Array<{ key: string; impact: number; from: number | null; to: number | null }> }>>(
       `SELECT at, score, band, previous_score, previous_band, movers FROM health_history WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3 ORDER BY at DESC, id DESC LIMIT $4`,
       [workspaceId, scope, id, limit],
     ),
