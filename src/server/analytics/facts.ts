@@ -38,13 +38,7 @@ export interface SyncResult {
   more: boolean;
 }
 
-interface Row {
-  id: number;
-  workspace_id: number;
-  customer_id: number;
-  event: string | null;
-  type: string;
-}
+type Row = RowPick<typeof schema.events, 'id' | 'workspace_id' | 'customer_id' | 'event' | 'type'>;
 
 
 /** Value of an order (0 when it states none) or refund (null: the whole order) event: the one order value (order-value.ts). */

@@ -15,22 +15,11 @@ import type * as schema from '../db/schema/index.js';
  */
 
 /** A message row as the dispatcher reads it. */
-export interface MessageRow {
-  id: number;
-  workspace_id: number;
-  customer_id: number;
-  journey_id: string | null;
-  step_id: string | null;
-  variant: string | null;
-  channel: Channel;
-  template_id: string | null;
-  group_id: string | null;
-  transactional: boolean;
-  idempotency_key: string;
-  to_address: string | null;
-  context: { journey?: { id: string; name: string; variant: string | null }; event?: Record<string, unknown> | null; body?: string | null };
-  attempts: number;
-}
+export type MessageRow = RowPick<
+  typeof schema.messages,
+  'id' | 'workspace_id' | 'customer_id' | 'journey_id' | 'step_id' | 'variant' | 'channel' | 'template_id' | 'group_id' | 'transactional' | 'idempotency_key' | 'to_address' | 'context' | 'attempts',
+  { channel: Channel; context: { journey?: { id: string; name: string; variant: string | null }; event?: Record<string, unknown> | null; body?: string | null } }
+>;
 
 /**
  * Keep this batch's claim while it is being sent: every third of the lease, push

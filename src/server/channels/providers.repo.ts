@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { ProviderChannel, SmsApiSettings, SmsProviderInput, SmtpProviderInput, SmtpSettings } from '../../contracts/providers.js';
 import type { Queryable } from '../db/client.js';
 import { SecretBoxError, type SecretBox } from './secret-box.js';
-import type { RowPick } from '../db/rows.js';
+import type { RowPick, RowPickCamel } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
 
 export type SmtpSettingsRow = z.infer<typeof SmtpSettings>;
@@ -34,7 +34,7 @@ const aad = (workspaceId: number, channel: ProviderChannel) => `messaging_provid
 
 /** The workspace's saved providers. */
 export async function listProviders(db: Queryable, workspaceId: number): Promise<ProviderRow[]> {
-  const { rows } = await db.query<ProviderRow>(`SELECT channel, kind, settings, secret, updated_at AS "updatedAt" FROM messaging_providers WHERE workspace_id = $1 ORDER BY channel`, [workspaceId]);
+  const { rows } = await db.query<RowPickCamel<typeof schema.messagingProviders, 'channel' | 'kind' | 'settings' | 'secret' | 'updated_at'> & ProviderRow>(`SELECT channel, kind, settings, secret, updated_at AS "updatedAt" FROM messaging_providers WHERE workspace_id = $1 ORDER BY channel`, [workspaceId]);
   return rows;
 }
 
@@ -82,7 +82,7 @@ export async function saveProvider(
       return { ok: false, code: 'secret_required', field, message: field === 'password' ? 'give the password for this user name (none is saved yet)' : 'give the API auth token (none is saved yet)' };
     }
   }
-  const { rows } = await db.query<ProviderRow>(
+  const { rows } = await db.query<RowPickCamel<typeof schema.messagingProviders, 'channel' | 'kind' | 'settings' | 'secret' | 'updated_at'> & ProviderRow>(
     `INSERT INTO messaging_providers (workspace_id, channel, kind, settings, secret, updated_at) VALUES ($1, $2, $3, $4, $5, clock_timestamp())
      ON CONFLICT (workspace_id, channel) DO UPDATE SET kind = excluded.kind, settings = excluded.settings, secret = excluded.secret, updated_at = excluded.updated_at
      RETURNING channel, kind, settings, secret, updated_at AS "updatedAt"`,

@@ -35,19 +35,14 @@ const SUMMARY_FROM = `customers c LEFT JOIN stage_states st ON st.workspace_id =
   LEFT JOIN LATERAL (SELECT (s.value)::text::float8 AS risk FROM customer_scores s
                       WHERE s.customer_id = c.id AND s.name = '${CHURN_SCORE}' AND jsonb_typeof(s.value) = 'number') cr ON true`;
 
-interface SummaryRow {
-  id: number;
-  user_id: string | null;
-  traits: Record<string, unknown>;
+type SummaryRow = RowPick<typeof schema.customers, 'id' | 'user_id' | 'traits' | 'first_touch' | 'created_at', { traits: Record<string, unknown>; first_touch: Touch | null }> & {
   first_seen_at: Date | null;
   last_seen_at: Date | null;
-  first_touch: Touch | null;
   anonymous_ids: string[];
-  created_at: Date;
   stage: string | null;
   stage_since: Date | null;
   churn_risk: number | null;
-}
+};
 
 function toSummary(r: SummaryRow): Summary {
   return {

@@ -104,7 +104,7 @@ export function decodeCursor(s: string): TimelineCursor | null {
 
 /** A customer's unified timeline, newest first, continuing after `cursor`; only events named in `events` when given. */
 export async function timeline(db: Queryable, workspaceId: number, customerId: number, limit: number, cursor?: TimelineCursor, events?: string[]): Promise<StoredEvent[]> {
-  const { rows } = await db.query<Record<string, unknown>>(
+  const { rows } = await db.query<RowPick<typeof schema.events, 'id' | 'message_id' | 'type' | 'event' | 'user_id' | 'anonymous_id' | 'group_id' | 'timestamp' | 'received_at' | 'properties' | 'traits' | 'context'>>(
     `SELECT id, message_id, type, event, user_id, anonymous_id, group_id, timestamp, received_at, properties, traits, context
        FROM events WHERE workspace_id = $1 AND customer_id = $2
         AND ($4::timestamptz IS NULL OR (timestamp, id) < ($4::timestamptz, $5::bigint))

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { JourneyDefinitionSchema, type JourneyDefinition, type JourneyInput } from '../../contracts/journey.js';
 import type { Queryable } from '../db/client.js';
-import type { RowPick } from '../db/rows.js';
+import type { Col, RowPick, RowPickCamel } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
 
 export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
@@ -38,6 +38,9 @@ export interface LiveJourney {
 
 const COLS = `j.workspace_id AS "workspaceId", j.id, j.name, j.description, j.status, j.version, j.live_version AS "liveVersion", v.definition,
   j.trigger_state AS "triggerState", j.entries, j.created_at AS "createdAt", j.updated_at AS "updatedAt", j.published_at AS "publishedAt"`;
+/** The row COLS selects. */
+type JourneyRow = RowPickCamel<typeof schema.journeys, 'workspace_id' | 'id' | 'name' | 'description' | 'status' | 'version' | 'live_version' | 'trigger_state' | 'entries' | 'created_at' | 'updated_at' | 'published_at', Pick<StoredJourney, 'triggerState'>> &
+  RowPick<typeof schema.journeyVersions, 'definition'>;
 
 export function newJourneyId(): string {
   return `jny_${randomBytes(8).toString('hex')}`;
@@ -49,7 +52,7 @@ function parseDefinition(d: unknown): JourneyDefinition {
 }
 
 export async function listJourneys(db: Queryable, workspaceId: number): Promise<StoredJourney[]> {
-  const { rows } = await db.query<StoredJourney>(
+  const { rows } = await db.query<JourneyRow>(
     `SELECT ${COLS} FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version = j.version
       WHERE j.workspace_id = $1 AND j.status <> 'archived' ORDER BY j.created_at, j.id`,
     [workspaceId],
@@ -58,7 +61,7 @@ export async function listJourneys(db: Queryable, workspaceId: number): Promise<
 }
 
 export async function getJourney(db: Queryable, workspaceId: number, id: string, opts: { forUpdate?: boolean } = {}): Promise<StoredJourney | null> {
-  const { rows } = await db.query<StoredJourney>(
+  const { rows } = await db.query<JourneyRow>(
     `SELECT ${COLS} FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version = j.version
       WHERE j.workspace_id = $1 AND j.id = $2${opts.forUpdate ? ' FOR UPDATE OF j' : ''}`,
     [workspaceId, id],
@@ -114,16 +117,19 @@ const LIVE = `SELECT j.workspace_id AS "workspaceId", j.id, j.name, j.live_versi
             (v.definition -> 'entry' ->> 'limit')::bigint AS limit, j.trigger_state AS "triggerState"
        FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version = j.live_version
       WHERE j.status = 'live'`;
+/** The row LIVE selects (a live journey has a live version and a publication time). */
+type LiveJourneyRow = RowPickCamel<typeof schema.journeys, 'workspace_id' | 'id' | 'name' | 'published_at' | 'entries' | 'trigger_state', Pick<LiveJourney, 'publishedAt' | 'triggerState'>> &
+  RowPick<typeof schema.journeyVersions, 'definition'> & { version: NonNullable<Col<typeof schema.journeys, 'live_version'>>; limit: number | null };
 
 /** Every live journey of every workspace at its live version. */
 export async function liveJourneys(db: Queryable): Promise<LiveJourney[]> {
-  const { rows } = await db.query<LiveJourney & { definition: unknown }>(`${LIVE} ORDER BY j.workspace_id, j.id`);
+  const { rows } = await db.query<LiveJourneyRow>(`${LIVE} ORDER BY j.workspace_id, j.id`);
   return rows.map((r) => ({ ...r, definition: parseDefinition(r.definition) }));
 }
 
 /** One live journey at its live version (null when it is not live). */
 export async function liveJourney(db: Queryable, workspaceId: number, id: string): Promise<LiveJourney | null> {
-  const { rows } = await db.query<LiveJourney & { definition: unknown }>(`${LIVE} AND j.workspace_id = $1 AND j.id = $2`, [workspaceId, id]);
+  const { rows } = await db.query<LiveJourneyRow>(`${LIVE} AND j.workspace_id = $1 AND j.id = $2`, [workspaceId, id]);
   return rows[0] ? { ...rows[0], definition: parseDefinition(rows[0].definition) } : null;
 }
 

@@ -5,7 +5,7 @@ import { evaluate } from '../rules/evaluate.js';
 import { loadMomentFacts, momentPlan } from '../rules/moment-facts.js';
 import type { JourneyDefinitions, KnownVersion } from './definitions.js';
 import { advance, conditionsOf, type Action, type EngineInput, type RunState } from './engine.js';
-import type { RowPick } from '../db/rows.js';
+import type { Col, RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
 
 /** The events Tenure writes on a customer's timeline as they go through journeys. */
@@ -26,17 +26,11 @@ export interface RunDueResult {
   more: boolean;
 }
 
-interface ClaimedRun {
-  id: number;
-  workspace_id: number;
-  journey_id: string;
-  journey_name: string;
-  version: number;
-  customer_id: number;
-  state: RunState | Record<string, never>;
-  trigger: Record<string, unknown> | null;
-  wake_at: Date;
-}
+type ClaimedRun = RowPick<
+  typeof schema.journeyRuns,
+  'id' | 'workspace_id' | 'journey_id' | 'version' | 'customer_id' | 'state' | 'trigger' | 'wake_at',
+  { state: RunState | Record<string, never>; trigger: Record<string, unknown> | null; wake_at: Date }
+> & { journey_name: Col<typeof schema.journeys, 'name'> };
 
 /**
  * Move every run whose timer has come (or that a signal woke), a batch at a time, in one

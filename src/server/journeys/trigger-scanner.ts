@@ -39,15 +39,7 @@ export interface ScanResult {
   more: boolean;
 }
 
-interface EventRow {
-  id: number;
-  workspace_id: number;
-  customer_id: number;
-  event: string | null;
-  type: string;
-  timestamp: Date;
-  received_at: Date;
-}
+type EventRow = RowPick<typeof schema.events, 'id' | 'workspace_id' | 'customer_id' | 'event' | 'type' | 'timestamp' | 'received_at'>;
 
 const CURSOR = 1;
 

@@ -21,20 +21,11 @@ export interface StoredSegment {
   updatedAt: Date;
 }
 
-interface Row {
-  workspace_id: number;
-  id: string;
-  name: string;
-  description: string;
-  kind: 'dynamic' | 'static';
-  scope: 'customer' | 'account';
-  condition: Condition | null;
-  version: number;
-  computed_version: number | null;
-  computed_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+type Row = RowPick<
+  typeof schema.segments,
+  'workspace_id' | 'id' | 'name' | 'description' | 'kind' | 'scope' | 'condition' | 'version' | 'computed_version' | 'computed_at' | 'created_at' | 'updated_at',
+  { condition: Condition | null }
+>;
 
 const COLUMNS = `workspace_id, id, name, description, kind, scope, condition, version, computed_version, computed_at, created_at, updated_at`;
 

@@ -22,7 +22,7 @@ export async function inboxSettings(db: Queryable, workspaceId: number): Promise
   const row = rows[0];
   if (!row) return null;
   if (row.secret !== null) return { verification: row.verification, secret: row.secret };
-  const { rows: made } = await db.query<InboxSettings>(
+  const { rows: made } = await db.query<{ verification: Col<typeof schema.workspaces, 'inbox_verification'>; secret: NonNullable<Col<typeof schema.workspaces, 'inbox_secret'>> }>(
     `UPDATE workspaces SET inbox_secret = coalesce(inbox_secret, $2) WHERE id = $1 RETURNING inbox_verification AS verification, inbox_secret AS secret`,
     [workspaceId, newInboxSecret()],
   );
@@ -37,7 +37,7 @@ export async function setInboxVerification(db: Queryable, workspaceId: number, v
 
 /** Replace the inbox secret with a new random one: hashes signed with the old one stop working at once. */
 export async function rotateInboxSecret(db: Queryable, workspaceId: number): Promise<InboxSettings | null> {
-  const { rows } = await db.query<InboxSettings>(
+  const { rows } = await db.query<{ verification: Col<typeof schema.workspaces, 'inbox_verification'>; secret: NonNullable<Col<typeof schema.workspaces, 'inbox_secret'>> }>(
     `UPDATE workspaces SET inbox_secret = $2 WHERE id = $1 RETURNING inbox_verification AS verification, inbox_secret AS secret`,
     [workspaceId, newInboxSecret()],
   );
