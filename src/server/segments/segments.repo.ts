@@ -126,12 +126,8 @@ export function segmentView(s: StoredSegment, members: number): z.infer<typeof S
   };
 }
 
-interface MemberRow {
-  customer_id: number;
-  user_id: string | null;
-  email: string | null;
-  entered_at: Date;
-}
+/** The source (members now, or as of a moment from the history) has segment_members' columns. */
+type MemberRow = RowPick<typeof schema.segmentMembers, 'customer_id' | 'entered_at'> & { user_id: string | null; email: string | null };
 
 /**
  * A page of members by customer id (keyset: `after` is the last id of the previous page);
