@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import type { Db } from '../server/db/client.js';
 import { normalizeCall, type NormalizedEvent } from '../server/ingest/normalize.js';
 import type { Err, Failure, Result } from '../server/lib/result.js';
+import type { RowPick } from '../server/db/rows.js';
+import type * as schema from '../server/db/schema/index.js';
 
 /**
  * Building blocks for the KPI fixture tests: Segment calls at fixed times, rows the
@@ -30,7 +32,7 @@ export const campaign = (source: string, medium: string) => ({ context: { campai
 
 /** Customer ids by user id (after ingestion and merges). */
 export async function customerIds(db: Db, ws: number): Promise<Record<string, number>> {
-  const { rows } = await db.query<{ user_id: string; id: string | number }>(`SELECT user_id, id FROM customers WHERE workspace_id = $1 AND user_id IS NOT NULL`, [ws]);
+  const { rows } = await db.query<RowPick<typeof schema.customers, 'user_id' | 'id', { user_id: string }>>(`SELECT user_id, id FROM customers WHERE workspace_id = $1 AND user_id IS NOT NULL`, [ws]);
   return Object.fromEntries(rows.map((r) => [r.user_id, Number(r.id)]));
 }
 

@@ -6,6 +6,8 @@ import type { Logger } from '../log.js';
 
 import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow } from '../jobs/event-cursor.js';
 import { EV } from '../../contracts/events.js';
+import type { Col, RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /**
  * Keeps the KPI facts (analytics_orders, analytics_days and analytics_months, analytics_customers) in step with
@@ -37,13 +39,7 @@ export interface SyncResult {
   more: boolean;
 }
 
-interface Row {
-  id: number;
-  workspace_id: number;
-  customer_id: number;
-  event: string | null;
-  type: string;
-}
+type Row = RowPick<typeof schema.events, 'id' | 'workspace_id' | 'customer_id' | 'event' | 'type'>;
 
 
 /** Value of an order (0 when it states none) or refund (null: the whole order) event: the one order value (order-value.ts). */
@@ -188,7 +184,7 @@ async function updateCustomers(tx: Queryable, momentsSql: string, args: unknown[
  * Returns every workspace's activity setting, for the fold of the same pass.
  */
 async function followDefinitions(tx: Queryable): Promise<Map<number, ActivitySettings>> {
-  const { rows: all } = await tx.query<{ id: number; timezone: string; activity: unknown; known: string | null; known_activity: string | null }>(
+  const { rows: all } = await tx.query<RowPick<typeof schema.workspaces, 'id' | 'timezone' | 'activity'> & { known_activity: Col<typeof schema.analyticsTimezones, 'activity'>; known: string | null }>(
     `SELECT w.id, w.timezone, w.activity, a.timezone AS known, a.activity AS known_activity FROM workspaces w LEFT JOIN analytics_timezones a ON a.workspace_id = w.id`,
   );
   // Each workspace's activity setting (workspaces.activity): returned for the fold of this pass.
@@ -221,7 +217,7 @@ async function followDefinitions(tx: Queryable): Promise<Map<number, ActivitySet
 
 /** Fold in the merges recorded since the last pass, in the order they happened. */
 async function foldMerges(tx: Queryable): Promise<void> {
-  const { rows } = await tx.query<{ id: number; from_customer_id: number; into_customer_id: number }>(`SELECT id, from_customer_id, into_customer_id FROM analytics_merges ORDER BY id LIMIT 1000`);
+  const { rows } = await tx.query<RowPick<typeof schema.analyticsMerges, 'id' | 'from_customer_id' | 'into_customer_id'>>(`SELECT id, from_customer_id, into_customer_id FROM analytics_merges ORDER BY id LIMIT 1000`);
   if (rows.length === 0) return;
   for (const m of rows) {
     const p = [m.from_customer_id, m.into_customer_id];

@@ -10,6 +10,8 @@ import * as retention from './retention-metrics.js';
 import * as engagement from './engagement-metrics.js';
 import { checkRange, failAt, type BreakdownRequest, type MetricRequest, type MetricsFailure, type MetricsResult } from './requests.js';
 import type { Err } from '../lib/result.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 const COMPUTE: Record<MetricName, (c: MetricContext) => Promise<Computed>> = {
   revenue: revenue.revenue,
@@ -181,7 +183,7 @@ async function breakdownKeys(db: Queryable, workspaceId: number, by: Breakdown, 
     return [...model.stages, model.atRisk, model.churned].map((s) => ({ key: s.key, label: s.name, slice: { stage: s.key } }));
   }
   if (by === 'segment') {
-    const { rows } = await db.query<{ id: string; name: string }>(`SELECT id, name FROM segments WHERE workspace_id = $1 AND scope = 'customer' ORDER BY name, id`, [workspaceId]);
+    const { rows } = await db.query<RowPick<typeof schema.segments, 'id' | 'name'>>(`SELECT id, name FROM segments WHERE workspace_id = $1 AND scope = 'customer' ORDER BY name, id`, [workspaceId]);
     return rows.map((r) => ({ key: r.id, label: r.name, slice: { segment: r.id } }));
   }
   const { rows } = await db.query<{ k: string }>(

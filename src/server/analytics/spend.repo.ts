@@ -1,5 +1,7 @@
 import { spendKey, type SpendRow, type SpendSaved, type SpendTotal, type SpendView } from '../../contracts/spend.js';
 import type { Queryable } from '../db/client.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** Rows per INSERT statement. */
 export const SPEND_CHUNK = 1_000;
@@ -51,7 +53,7 @@ const params = (workspaceId: number, r: SpendRange) => [workspaceId, r.from, r.t
 
 /** Spend rows in [from, to), by day, channel and campaign. */
 export async function listSpend(db: Queryable, workspaceId: number, range: SpendRange): Promise<SpendView[]> {
-  const { rows } = await db.query<SpendView>(
+  const { rows } = await db.query<RowPick<typeof schema.marketingSpend, 'channel' | 'campaign' | 'amount' | 'currency'> & Pick<SpendView, 'day'>>(
     `SELECT day::text AS day, channel, campaign, amount, currency FROM marketing_spend WHERE ${WHERE} ORDER BY day, channel, campaign`,
     params(workspaceId, range),
   );
@@ -60,7 +62,7 @@ export async function listSpend(db: Queryable, workspaceId: number, range: Spend
 
 /** Spend per channel (and currency: amounts in different currencies are never added) over [from, to). */
 export async function spendTotals(db: Queryable, workspaceId: number, range: SpendRange): Promise<SpendTotal[]> {
-  const { rows } = await db.query<SpendTotal>(
+  const { rows } = await db.query<RowPick<typeof schema.marketingSpend, 'channel' | 'currency'> & Pick<SpendTotal, 'amount' | 'days'>>(
     `SELECT channel, currency, sum(amount) AS amount, count(DISTINCT day)::int AS days
        FROM marketing_spend WHERE ${WHERE} GROUP BY channel, currency ORDER BY channel, currency`,
     params(workspaceId, range),

@@ -6,6 +6,8 @@ import type { SettingsCache } from './settings.repo.js';
 import { compiledTemplates } from './templates.repo.js';
 import type { renderTemplate } from './templates.js';
 import { loadRenderFacts } from './render-context.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /**
  * The dispatcher's claim (./dispatcher.ts): due messages taken FOR UPDATE SKIP LOCKED,
@@ -13,22 +15,11 @@ import { loadRenderFacts } from './render-context.js';
  */
 
 /** A message row as the dispatcher reads it. */
-export interface MessageRow {
-  id: number;
-  workspace_id: number;
-  customer_id: number;
-  journey_id: string | null;
-  step_id: string | null;
-  variant: string | null;
-  channel: Channel;
-  template_id: string | null;
-  group_id: string | null;
-  transactional: boolean;
-  idempotency_key: string;
-  to_address: string | null;
-  context: { journey?: { id: string; name: string; variant: string | null }; event?: Record<string, unknown> | null; body?: string | null };
-  attempts: number;
-}
+export type MessageRow = RowPick<
+  typeof schema.messages,
+  'id' | 'workspace_id' | 'customer_id' | 'journey_id' | 'step_id' | 'variant' | 'channel' | 'template_id' | 'group_id' | 'transactional' | 'idempotency_key' | 'to_address' | 'context' | 'attempts',
+  { channel: Channel; context: { journey?: { id: string; name: string; variant: string | null }; event?: Record<string, unknown> | null; body?: string | null } }
+>;
 
 /**
  * Keep this batch's claim while it is being sent: every third of the lease, push
@@ -131,19 +122,19 @@ export async function claim(tx: Queryable, exclusive: boolean, settingsCache: Se
 
 /** Traits, consents, suppressions, groups and recent sends of these customers. */
 async function loadPolicyFacts(tx: Queryable, ws: number, ids: number[], now: Date, windows: Array<{ amount: number; unit: string }>): Promise<Map<number, PolicyFacts>> {
-  const { rows: custs } = await tx.query<{ id: number; traits: Record<string, unknown> }>(`SELECT id, traits FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [ws, ids]);
-  const { rows: groups } = await tx.query<{ id: string; opt_in: boolean; channel: Channel }>(`SELECT id, opt_in, channel FROM subscription_groups WHERE workspace_id = $1`, [ws]);
+  const { rows: custs } = await tx.query<RowPick<typeof schema.customers, 'id' | 'traits', { traits: Record<string, unknown> }>>(`SELECT id, traits FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [ws, ids]);
+  const { rows: groups } = await tx.query<RowPick<typeof schema.subscriptionGroups, 'id' | 'opt_in' | 'channel'>>(`SELECT id, opt_in, channel FROM subscription_groups WHERE workspace_id = $1`, [ws]);
   const groupMap = new Map(groups.map((g) => [g.id, { optIn: g.opt_in, channel: g.channel }]));
-  const { rows: consents } = await tx.query<{ customer_id: number; group_id: string; subscribed: boolean }>(
+  const { rows: consents } = await tx.query<RowPick<typeof schema.consents, 'customer_id' | 'group_id' | 'subscribed'>>(
     `SELECT customer_id, group_id, subscribed FROM consents WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`,
     [ws, ids],
   );
   const addresses = custs.flatMap((c) => [c.traits.email, c.traits.phone, c.traits.phone_number].filter((v): v is string => typeof v === 'string').map((v) => v.trim().toLowerCase()));
-  const { rows: supp } = await tx.query<{ channel: string; address: string }>(`SELECT channel, address FROM suppressions WHERE workspace_id = $1 AND address = ANY($2::text[])`, [ws, addresses]);
+  const { rows: supp } = await tx.query<RowPick<typeof schema.suppressions, 'channel' | 'address'>>(`SELECT channel, address FROM suppressions WHERE workspace_id = $1 AND address = ANY($2::text[])`, [ws, addresses]);
   const longest = Math.max(0, ...windows.map((w) => w.amount * ({ minutes: 60_000, hours: 3_600_000, days: 86_400_000, weeks: 604_800_000 }[w.unit] ?? 0)));
   const { rows: sent } =
     longest > 0
-      ? await tx.query<{ customer_id: number; channel: Channel; t: number[] }>(
+      ? await tx.query<RowPick<typeof schema.messages, 'customer_id' | 'channel', { channel: Channel }> & { t: number[] }>(
           `SELECT customer_id, channel, array_agg(extract(epoch FROM sent_at) * 1000) AS t FROM messages
             WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) AND NOT transactional AND status IN ('sending', 'sent', 'outboxed', 'delivered') AND sent_at > $3
             GROUP BY customer_id, channel`,

@@ -7,6 +7,8 @@ import type { ProviderChannel, SmsApiSettings, SmsProviderInput, SmtpProviderInp
 import type { Queryable } from '../db/client.js';
 import { fail, ok, type Failure, type Result } from '../lib/result.js';
 import type { SecretBox } from './secret-box.js';
+import type { RowPick, RowPickCamel } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export type SmtpSettingsRow = z.infer<typeof SmtpSettings>;
 export type SmsSettingsRow = z.infer<typeof SmsApiSettings>;
@@ -32,7 +34,7 @@ const aad = (workspaceId: number, channel: ProviderChannel) => `messaging_provid
 
 /** The workspace's saved providers. */
 export async function listProviders(db: Queryable, workspaceId: number): Promise<ProviderRow[]> {
-  const { rows } = await db.query<ProviderRow>(`SELECT channel, kind, settings, secret, updated_at AS "updatedAt" FROM messaging_providers WHERE workspace_id = $1 ORDER BY channel`, [workspaceId]);
+  const { rows } = await db.query<RowPickCamel<typeof schema.messagingProviders, 'channel' | 'kind' | 'settings' | 'secret' | 'updated_at'> & ProviderRow>(`SELECT channel, kind, settings, secret, updated_at AS "updatedAt" FROM messaging_providers WHERE workspace_id = $1 ORDER BY channel`, [workspaceId]);
   return rows;
 }
 
@@ -52,7 +54,7 @@ export async function saveProvider(
   if ((channel === 'email') !== (input.kind === 'smtp')) {
     return fail('validation_failed', channel === 'email' ? 'email providers are kind "smtp"' : 'SMS providers are kind "http" (a Twilio-compatible API)', { field: 'kind' as const });
   }
-  const { rows: old } = await db.query<{ secret: string | null }>(`SELECT secret FROM messaging_providers WHERE workspace_id = $1 AND channel = $2`, [workspaceId, channel]);
+  const { rows: old } = await db.query<RowPick<typeof schema.messagingProviders, 'secret'>>(`SELECT secret FROM messaging_providers WHERE workspace_id = $1 AND channel = $2`, [workspaceId, channel]);
   const saved = old[0]?.secret ?? null;
   let settings: SmtpSettingsRow | SmsSettingsRow;
   let fresh: string | null;
@@ -80,7 +82,7 @@ export async function saveProvider(
       return fail('validation_failed', field === 'password' ? 'give the password for this user name (none is saved yet)' : 'give the API auth token (none is saved yet)', { field });
     }
   }
-  const { rows } = await db.query<ProviderRow>(
+  const { rows } = await db.query<RowPickCamel<typeof schema.messagingProviders, 'channel' | 'kind' | 'settings' | 'secret' | 'updated_at'> & ProviderRow>(
     `INSERT INTO messaging_providers (workspace_id, channel, kind, settings, secret, updated_at) VALUES ($1, $2, $3, $4, $5, clock_timestamp())
      ON CONFLICT (workspace_id, channel) DO UPDATE SET kind = excluded.kind, settings = excluded.settings, secret = excluded.secret, updated_at = excluded.updated_at
      RETURNING channel, kind, settings, secret, updated_at AS "updatedAt"`,

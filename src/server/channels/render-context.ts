@@ -1,9 +1,11 @@
 import type { Queryable } from '../db/client.js';
 import { recommendationsFor } from '../predict/recommend.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** What templates can read of each customer besides traits: userId, stage, segment flags, recommended products. */
 export async function loadRenderFacts(tx: Queryable, ws: number, ids: number[]): Promise<Map<number, Record<string, unknown>>> {
-  const { rows } = await tx.query<{ id: number; user_id: string | null; traits: Record<string, unknown>; stage: string | null; segments: string[] | null }>(
+  const { rows } = await tx.query<RowPick<typeof schema.customers, 'id' | 'user_id' | 'traits', { traits: Record<string, unknown> }> & { stage: string | null; segments: string[] | null }>(
     `SELECT c.id, c.user_id, c.traits, s.stage,
             (SELECT array_agg(m.segment_id) FROM segment_members m WHERE m.workspace_id = c.workspace_id AND m.customer_id = c.id) AS segments
        FROM customers c LEFT JOIN stage_states s ON s.workspace_id = c.workspace_id AND s.scope = 'customer' AND s.subject_id = c.id

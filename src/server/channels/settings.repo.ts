@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_MESSAGING, MessagingSettingsInput } from '../../contracts/messaging.js';
 import type { Queryable } from '../db/client.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** A workspace's messaging settings and the secret that signs its links and webhooks. */
 export interface MessagingSettings {
@@ -12,7 +14,7 @@ export interface MessagingSettings {
 /** Read a workspace's settings, creating the defaults (and its secret) on first use. */
 export async function getMessagingSettings(db: Queryable, workspaceId: number): Promise<MessagingSettings> {
   const read = async () => {
-    const { rows } = await db.query<{ settings: { secret: string } & Record<string, unknown> }>(`SELECT settings FROM messaging_settings WHERE workspace_id = $1`, [workspaceId]);
+    const { rows } = await db.query<RowPick<typeof schema.messagingSettings, 'settings', { settings: { secret: string } & Record<string, unknown> }>>(`SELECT settings FROM messaging_settings WHERE workspace_id = $1`, [workspaceId]);
     return rows[0]?.settings ?? null;
   };
   let raw = await read();

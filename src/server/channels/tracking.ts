@@ -5,6 +5,8 @@ import { makeToken, peekToken, verifyToken, type LinkClaims, type LinkPurpose } 
 import { allGroupsKey } from './policy.js';
 import { findLinkSecret } from './settings.repo.js';
 import { EV } from '../../contracts/events.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** Events a customer's reaction to a message writes on their timeline (Segment's email event names). */
 export const EMAIL_OPENED = EV.emailOpened;
@@ -37,7 +39,7 @@ export async function resolveLink(db: Queryable, token: string, purpose: LinkPur
   const nowSec = Math.floor(now.getTime() / 1000);
   const claims = verifyToken(secret, token, purpose, nowSec);
   if (!claims) return null;
-  const { rows } = await db.query<{ channel: Channel; group_id: string | null; journey_id: string | null; template_id: string | null; variant: string | null }>(
+  const { rows } = await db.query<RowPick<typeof schema.messages, 'channel' | 'group_id' | 'journey_id' | 'template_id' | 'variant', { channel: Channel }>>(
     `SELECT channel, group_id, journey_id, template_id, variant FROM messages WHERE workspace_id = $1 AND id = $2 AND customer_id = $3`,
     [claims.w, claims.m, claims.c],
   );
@@ -111,7 +113,7 @@ export async function unsubscribeFromLink(db: Queryable, l: LinkedMessage, now: 
 
 /** A provider reported a spam complaint: suppress the address and unsubscribe from the channel. */
 export async function recordComplaint(db: Queryable, workspaceId: number, messageId: number, now: Date): Promise<boolean> {
-  const { rows } = await db.query<{ customer_id: number; channel: Channel; to_address: string | null; journey_id: string | null; template_id: string | null; variant: string | null }>(
+  const { rows } = await db.query<RowPick<typeof schema.messages, 'customer_id' | 'channel' | 'to_address' | 'journey_id' | 'template_id' | 'variant', { channel: Channel }>>(
     `SELECT customer_id, channel, to_address, journey_id, template_id, variant FROM messages WHERE workspace_id = $1 AND id = $2`,
     [workspaceId, messageId],
   );
@@ -125,7 +127,7 @@ export async function recordComplaint(db: Queryable, workspaceId: number, messag
 
 /** A provider reported a bounce after acceptance: mark the message, suppress the address on a hard bounce. */
 export async function recordBounce(db: Queryable, workspaceId: number, messageId: number, hard: boolean, reason: string, now: Date): Promise<boolean> {
-  const { rows } = await db.query<{ customer_id: number; channel: Channel; to_address: string | null }>(
+  const { rows } = await db.query<RowPick<typeof schema.messages, 'customer_id' | 'channel' | 'to_address', { channel: Channel }>>(
     `UPDATE messages SET status = 'bounced', reason_code = $3, reason = $4 WHERE workspace_id = $1 AND id = $2 RETURNING customer_id, channel, to_address`,
     [workspaceId, messageId, hard ? 'bounced' : 'soft_bounce', reason],
   );

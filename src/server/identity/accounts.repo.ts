@@ -1,6 +1,8 @@
 import type { Queryable } from '../db/client.js';
 import { RetryableConflict } from './customers.repo.js';
 import { applyTraits, type TraitTimes } from './traits.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** One `group` call after its customer was resolved. */
 export interface GroupLink {
@@ -22,7 +24,7 @@ interface AccountState {
 export async function applyGroups(tx: Queryable, workspaceId: number, links: GroupLink[]): Promise<void> {
   if (links.length === 0) return;
   const groupIds = [...new Set(links.map((l) => l.groupId))];
-  const { rows } = await tx.query<{ id: number; group_id: string; traits: Record<string, unknown>; trait_times: TraitTimes; first_seen_at: Date; last_seen_at: Date }>(
+  const { rows } = await tx.query<RowPick<typeof schema.accounts, 'id' | 'group_id' | 'traits' | 'trait_times' | 'first_seen_at' | 'last_seen_at', { traits: Record<string, unknown>; trait_times: TraitTimes }>>(
     `SELECT id, group_id, traits, trait_times, first_seen_at, last_seen_at FROM accounts
       WHERE workspace_id = $1 AND group_id IN (SELECT jsonb_array_elements_text($2::jsonb)) ORDER BY id FOR UPDATE`,
     [workspaceId, JSON.stringify(groupIds)],
@@ -45,7 +47,7 @@ export async function applyGroups(tx: Queryable, workspaceId: number, links: Gro
   const records = [...states.entries()].map(([groupId, s]) => ({ id: s.id, group_id: groupId, traits: s.traits, trait_times: s.traitTimes, first_seen_at: s.firstSeenAt, last_seen_at: s.lastSeenAt }));
   const fresh = records.filter((r) => r.id === null);
   if (fresh.length > 0) {
-    const ins = await tx.query<{ id: number; group_id: string }>(
+    const ins = await tx.query<RowPick<typeof schema.accounts, 'id' | 'group_id'>>(
       `INSERT INTO accounts (workspace_id, group_id, traits, trait_times, first_seen_at, last_seen_at)
        SELECT $1, x.group_id, x.traits, x.trait_times, x.first_seen_at, x.last_seen_at
          FROM jsonb_to_recordset($2::jsonb) AS x(group_id text, traits jsonb, trait_times jsonb, first_seen_at timestamptz, last_seen_at timestamptz)

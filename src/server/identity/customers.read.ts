@@ -4,13 +4,15 @@ import type { AccountDetail, CustomerDetail, CustomerSummary } from '../../contr
 import type { Queryable } from '../db/client.js';
 import { CHURN_SCORE } from '../../contracts/predictions.js';
 import type { Touch } from './attribution.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 type Summary = z.infer<typeof CustomerSummary>;
 type Detail = z.infer<typeof CustomerDetail>;
 
 /** Resolve a userId (or alias) or anonymousId to the internal customer id. */
 export async function findCustomerId(db: Queryable, workspaceId: number, id: string): Promise<number | null> {
-  const { rows } = await db.query<{ customer_id: number }>(
+  const { rows } = await db.query<RowPick<typeof schema.identities, 'customer_id'>>(
     `SELECT customer_id FROM identities WHERE workspace_id = $1 AND value = $2 ORDER BY (kind = 'user') DESC LIMIT 1`,
     [workspaceId, id],
   );
@@ -33,19 +35,14 @@ const SUMMARY_FROM = `customers c LEFT JOIN stage_states st ON st.workspace_id =
   LEFT JOIN LATERAL (SELECT (s.value)::text::float8 AS risk FROM customer_scores s
                       WHERE s.customer_id = c.id AND s.name = '${CHURN_SCORE}' AND jsonb_typeof(s.value) = 'number') cr ON true`;
 
-interface SummaryRow {
-  id: number;
-  user_id: string | null;
-  traits: Record<string, unknown>;
+type SummaryRow = RowPick<typeof schema.customers, 'id' | 'user_id' | 'traits' | 'first_touch' | 'created_at', { traits: Record<string, unknown>; first_touch: Touch | null }> & {
   first_seen_at: Date | null;
   last_seen_at: Date | null;
-  first_touch: Touch | null;
   anonymous_ids: string[];
-  created_at: Date;
   stage: string | null;
   stage_since: Date | null;
   churn_risk: number | null;
-}
+};
 
 function toSummary(r: SummaryRow): Summary {
   return {
@@ -106,7 +103,7 @@ export async function findAccountId(db: Queryable, workspaceId: number, groupId:
 
 /** An account with its members' userIds (first 1,000) and member count. */
 export async function getAccount(db: Queryable, workspaceId: number, groupId: string): Promise<z.infer<typeof AccountDetail> | null> {
-  const { rows } = await db.query<{ id: number; group_id: string; traits: Record<string, unknown>; trait_times: Record<string, [string, string]>; first_seen_at: Date; last_seen_at: Date; member_ids: string[] | null; member_count: number }>(
+  const { rows } = await db.query<RowPick<typeof schema.accounts, 'id' | 'group_id' | 'traits' | 'trait_times' | 'first_seen_at' | 'last_seen_at', { traits: Record<string, unknown>; trait_times: Record<string, [string, string]> }> & { member_ids: string[] | null; member_count: number }>(
     `SELECT a.id, a.group_id, a.traits, a.trait_times, a.first_seen_at, a.last_seen_at,
        (SELECT array_agg(x.uid ORDER BY x.uid) FROM (SELECT COALESCE(c.user_id, '') AS uid FROM account_members m JOIN customers c ON c.id = m.customer_id
           WHERE m.account_id = a.id AND c.user_id IS NOT NULL ORDER BY c.user_id LIMIT 1000) x) AS member_ids,

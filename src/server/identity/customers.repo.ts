@@ -2,6 +2,8 @@ import { copyJson, copyValue, type Queryable } from '../db/client.js';
 import { EV } from '../../contracts/events.js';
 import type { IdKind, Merge } from './identity-graph.js';
 import type { Profile } from './profile.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** Thrown inside a transaction when a concurrent writer changed what it read; the caller retries. */
 export class RetryableConflict extends Error {}
@@ -60,14 +62,11 @@ export async function lockNewIdentities(tx: Queryable, workspaceId: number, keys
   );
 }
 
-interface CustomerRow {
-  id: number;
-  user_id: string | null;
-  traits: Record<string, unknown>;
-  trait_times: Profile['traitTimes'];
-  first_touch: Profile['firstTouch'];
-  last_touch: Profile['lastTouch'];
-}
+type CustomerRow = RowPick<
+  typeof schema.customers,
+  'id' | 'user_id' | 'traits' | 'trait_times' | 'first_touch' | 'last_touch',
+  { traits: Record<string, unknown>; trait_times: Profile['traitTimes']; first_touch: Profile['firstTouch']; last_touch: Profile['lastTouch'] }
+>;
 
 function toProfile(r: CustomerRow): Profile {
   return {

@@ -7,6 +7,8 @@
 import type { Queryable } from '../db/client.js';
 import { LOCK } from '../db/locks.js';
 import { RetryableConflict } from './customers.repo.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** Advisory-lock namespace (first key) of the customer guard; the second key is the bucket. */
 const GUARD_NAMESPACE = LOCK.ingestBucket;
@@ -29,7 +31,7 @@ export async function guardCustomers(tx: Queryable, appendTo: Set<number>, merge
   if (!exclusive) await lockBuckets(tx, appendTo, mergedFrom);
   if (appendTo.size === 0) return;
   const ids = [...appendTo];
-  const { rows } = await tx.query<{ id: number }>(`SELECT id FROM customers WHERE id = ANY($1::bigint[])`, [ids]);
+  const { rows } = await tx.query<RowPick<typeof schema.customers, 'id'>>(`SELECT id FROM customers WHERE id = ANY($1::bigint[])`, [ids]);
   if (rows.length === ids.length) return;
   const found = new Set(rows.map((r) => r.id));
   onVanished(new Set(ids.filter((id) => !found.has(id))));
@@ -45,7 +47,7 @@ export async function guardCustomers(tx: Queryable, appendTo: Set<number>, merge
 export async function holdCustomers(tx: Queryable, workspaceId: number, ids: number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
   await lockBuckets(tx, new Set(ids), []);
-  const { rows } = await tx.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
+  const { rows } = await tx.query<RowPick<typeof schema.customers, 'id'>>(`SELECT id FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
   return new Set(rows.map((r) => r.id));
 }
 

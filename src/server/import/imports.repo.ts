@@ -1,5 +1,7 @@
 import type { ImportKind, ImportRejection, ImportStatus } from '../../contracts/imports.js';
 import type { Queryable } from '../db/client.js';
+import type { Col, RowPick, RowPickCamel } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** An import as stored (table `imports`). */
 export interface ImportRow {
@@ -26,10 +28,13 @@ export interface ImportRow {
 const COLS = `id::float8 AS id, workspace_id AS "workspaceId", job_id::float8 AS "jobId", kind, file_name AS "fileName", path, size_bytes::float8 AS "sizeBytes", status,
   bytes_read::float8 AS "bytesRead", rows::float8 AS rows, accepted::float8 AS accepted, duplicates::float8 AS duplicates, rejected::float8 AS rejected,
   cancel_requested AS "cancelRequested", error, created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+/** The row COLS selects (the bigint counts cast to float8 are typed by ImportRow). */
+type ImportRowRead = RowPickCamel<typeof schema.imports, 'workspace_id' | 'kind' | 'file_name' | 'path' | 'status' | 'cancel_requested' | 'error' | 'created_at' | 'started_at' | 'finished_at', Pick<ImportRow, 'kind' | 'status'>> &
+  Pick<ImportRow, 'id' | 'jobId' | 'sizeBytes' | 'bytesRead' | 'rows' | 'accepted' | 'duplicates' | 'rejected'>;
 
 /** Store a new import of an uploaded (spooled) file, queued. */
 export async function insertImport(db: Queryable, workspaceId: number, v: { kind: ImportKind; fileName: string; path: string; sizeBytes: number }): Promise<ImportRow> {
-  const { rows } = await db.query<ImportRow>(`INSERT INTO imports (workspace_id, kind, file_name, path, size_bytes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLS}`, [workspaceId, v.kind, v.fileName, v.path, v.sizeBytes]);
+  const { rows } = await db.query<ImportRowRead>(`INSERT INTO imports (workspace_id, kind, file_name, path, size_bytes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLS}`, [workspaceId, v.kind, v.fileName, v.path, v.sizeBytes]);
   return rows[0]!;
 }
 
@@ -38,19 +43,19 @@ export async function setImportJob(db: Queryable, id: number, jobId: number): Pr
 }
 
 export async function getImport(db: Queryable, workspaceId: number, id: number): Promise<ImportRow | null> {
-  const { rows } = await db.query<ImportRow>(`SELECT ${COLS} FROM imports WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
+  const { rows } = await db.query<ImportRowRead>(`SELECT ${COLS} FROM imports WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
   return rows[0] ?? null;
 }
 
 /** The import a job works on (any workspace). */
 export async function getImportById(db: Queryable, id: number): Promise<ImportRow | null> {
-  const { rows } = await db.query<ImportRow>(`SELECT ${COLS} FROM imports WHERE id = $1`, [id]);
+  const { rows } = await db.query<ImportRowRead>(`SELECT ${COLS} FROM imports WHERE id = $1`, [id]);
   return rows[0] ?? null;
 }
 
 /** The latest imports of a workspace, newest first. */
 export async function listImports(db: Queryable, workspaceId: number, limit: number): Promise<ImportRow[]> {
-  const { rows } = await db.query<ImportRow>(`SELECT ${COLS} FROM imports WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2`, [workspaceId, limit]);
+  const { rows } = await db.query<ImportRowRead>(`SELECT ${COLS} FROM imports WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2`, [workspaceId, limit]);
   return rows;
 }
 
@@ -84,17 +89,17 @@ export async function requeueImport(db: Queryable, id: number): Promise<void> {
 
 /** Ask a queued or running import to stop; returns the import, or null when there is none. */
 export async function requestCancel(db: Queryable, workspaceId: number, id: number): Promise<ImportRow | null> {
-  const { rows } = await db.query<ImportRow>(`UPDATE imports SET cancel_requested = true WHERE workspace_id = $1 AND id = $2 AND status IN ('queued', 'running') RETURNING ${COLS}`, [workspaceId, id]);
+  const { rows } = await db.query<ImportRowRead>(`UPDATE imports SET cancel_requested = true WHERE workspace_id = $1 AND id = $2 AND status IN ('queued', 'running') RETURNING ${COLS}`, [workspaceId, id]);
   return rows[0] ?? null;
 }
 
 export async function isCancelRequested(db: Queryable, id: number): Promise<boolean> {
-  const { rows } = await db.query<{ c: boolean }>(`SELECT cancel_requested AS c FROM imports WHERE id = $1`, [id]);
+  const { rows } = await db.query<{ c: Col<typeof schema.imports, 'cancel_requested'> }>(`SELECT cancel_requested AS c FROM imports WHERE id = $1`, [id]);
   return rows[0]?.c === true;
 }
 
 /** Rejected rows after line `after`, in line order. */
 export async function listRejections(db: Queryable, importId: number, after: number, limit: number): Promise<ImportRejection[]> {
-  const { rows } = await db.query<ImportRejection>(`SELECT line, field, message FROM import_rejections WHERE import_id = $1 AND line > $2 ORDER BY line LIMIT $3`, [importId, after, limit]);
+  const { rows } = await db.query<RowPick<typeof schema.importRejections, 'line' | 'field' | 'message'>>(`SELECT line, field, message FROM import_rejections WHERE import_id = $1 AND line > $2 ORDER BY line LIMIT $3`, [importId, after, limit]);
   return rows;
 }

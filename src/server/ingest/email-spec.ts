@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/client.js';
 import { EV } from '../../contracts/events.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /**
  * Segment's email-spec events from another tool (an ESP's history, a source forwarding
@@ -44,12 +46,12 @@ function isSoft(p: Record<string, unknown>): boolean {
  */
 export async function applyEmailSpecEvents(tx: Queryable, workspaceId: number, events: readonly EmailSpecEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const { rows: groups } = await tx.query<{ id: string; channel: string }>(`SELECT id, channel FROM subscription_groups WHERE workspace_id = $1`, [workspaceId]);
+  const { rows: groups } = await tx.query<RowPick<typeof schema.subscriptionGroups, 'id' | 'channel'>>(`SELECT id, channel FROM subscription_groups WHERE workspace_id = $1`, [workspaceId]);
   const known = new Map(groups.map((g) => [g.id, g.channel]));
   const needAddress = [...new Set(events.filter((e) => e.event !== EV.unsubscribed).map((e) => e.customerId))];
   const stored = new Map<number, string>();
   if (needAddress.length > 0) {
-    const { rows } = await tx.query<{ id: number; email: string | null; phone: string | null }>(
+    const { rows } = await tx.query<RowPick<typeof schema.customers, 'id'> & { email: string | null; phone: string | null }>(
       `SELECT id, traits ->> 'email' AS email, traits ->> 'phone' AS phone FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`,
       [workspaceId, needAddress],
     );
@@ -103,7 +105,7 @@ export async function applyStoredEmailSpecEvents(db: Queryable, workspaceId: num
   let after = 0;
   let read = 0;
   for (;;) {
-    const { rows } = await db.query<{ id: number; customer_id: number; event: string; timestamp: Date; properties: Record<string, unknown> }>(
+    const { rows } = await db.query<RowPick<typeof schema.events, 'id' | 'customer_id' | 'event' | 'timestamp' | 'properties', { event: string; properties: Record<string, unknown> }>>(
       `SELECT id, customer_id, event, timestamp, properties FROM events
         WHERE workspace_id = $1 AND type = 'track' AND event = ANY($2::text[]) AND id > $3 ORDER BY id LIMIT 5000`,
       [workspaceId, [...EMAIL_SPEC_EVENTS], after],

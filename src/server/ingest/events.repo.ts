@@ -1,5 +1,7 @@
 import { copyJson, copyValue, type Queryable } from '../db/client.js';
 import type { NormalizedEvent } from './normalize.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 const EVENT_COLUMNS = `events (workspace_id, customer_id, message_id, type, event, user_id, anonymous_id, group_id,
   timestamp, original_timestamp, sent_at, received_at, properties, traits, context)`;
@@ -15,7 +17,7 @@ export async function freshEvents(tx: Queryable, workspaceId: number, events: No
   if (events.length === 0) return events;
   const seen = new Set<string>();
   if (checkStored) {
-    const { rows } = await tx.query<{ message_id: string }>(
+    const { rows } = await tx.query<RowPick<typeof schema.events, 'message_id'>>(
       `SELECT message_id FROM events WHERE workspace_id = $1 AND message_id = ANY($2::text[])`,
       [workspaceId, events.map((e) => e.messageId)],
     );
@@ -102,7 +104,7 @@ export function decodeCursor(s: string): TimelineCursor | null {
 
 /** A customer's unified timeline, newest first, continuing after `cursor`; only events named in `events` when given. */
 export async function timeline(db: Queryable, workspaceId: number, customerId: number, limit: number, cursor?: TimelineCursor, events?: string[]): Promise<StoredEvent[]> {
-  const { rows } = await db.query<Record<string, unknown>>(
+  const { rows } = await db.query<RowPick<typeof schema.events, 'id' | 'message_id' | 'type' | 'event' | 'user_id' | 'anonymous_id' | 'group_id' | 'timestamp' | 'received_at' | 'properties' | 'traits' | 'context'>>(
     `SELECT id, message_id, type, event, user_id, anonymous_id, group_id, timestamp, received_at, properties, traits, context
        FROM events WHERE workspace_id = $1 AND customer_id = $2
         AND ($4::timestamptz IS NULL OR (timestamp, id) < ($4::timestamptz, $5::bigint))

@@ -1,4 +1,6 @@
 import type { Db, Queryable } from '../db/client.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /**
  * Durable derived work (table `derived_work`): what a commit causes — re-evaluating the
@@ -95,7 +97,7 @@ export async function recordIngestWork(tx: Queryable, workspaceId: number, ids: 
  * failure, to find the row at fault).
  */
 export async function claimWork(tx: Queryable, kind: WorkKind, maxSubjects: number, opts: { single?: boolean; skipLocked: boolean }): Promise<WorkRow[]> {
-  const { rows: candidates } = await tx.query<{ id: number; n: number }>(
+  const { rows: candidates } = await tx.query<RowPick<typeof schema.derivedWork, 'id'> & { n: number }>(
     `SELECT id, cardinality(subject_ids) AS n FROM derived_work WHERE kind = $1 AND parked_at IS NULL AND not_before <= now() ORDER BY id LIMIT $2`,
     [kind, opts.single ? 1 : 200],
   );
@@ -107,7 +109,7 @@ export async function claimWork(tx: Queryable, kind: WorkKind, maxSubjects: numb
     pick.push(c.id);
     n += c.n;
   }
-  const { rows } = await tx.query<{ id: number; workspace_id: number; kind: WorkKind; scope: WorkScope; subject_ids: number[]; changes: StoredChanges | null; attempts: number }>(
+  const { rows } = await tx.query<RowPick<typeof schema.derivedWork, 'id' | 'workspace_id' | 'kind' | 'scope' | 'subject_ids' | 'changes' | 'attempts', { kind: WorkKind; scope: WorkScope; changes: StoredChanges | null }>>(
     `SELECT id, workspace_id, kind, scope, subject_ids, changes, attempts FROM derived_work
       WHERE id = ANY($1::bigint[]) AND parked_at IS NULL ORDER BY id FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`,
     [pick],
@@ -136,14 +138,14 @@ const COMPACT_WINDOW = 200;
  * Runs in the caller's transaction; returns how many rows it merged (0: not worth it).
  */
 export async function compactWork(tx: Queryable, kind: WorkKind, maxSubjects: number, opts: { skipLocked: boolean }): Promise<number> {
-  const { rows: heads } = await tx.query<{ id: number; n: number }>(
+  const { rows: heads } = await tx.query<RowPick<typeof schema.derivedWork, 'id'> & { n: number }>(
     `SELECT id, cardinality(subject_ids) AS n FROM derived_work
       WHERE kind = $1 AND parked_at IS NULL AND NOT compacted AND attempts = 0 AND not_before <= now() ORDER BY id LIMIT $2`,
     [kind, COMPACT_WINDOW],
   );
   const total = heads.reduce((n, h) => n + h.n, 0);
   if (heads.length < 2 || total < 2 * maxSubjects) return 0;
-  const { rows } = await tx.query<{ id: number; workspace_id: number; scope: WorkScope; subject_ids: number[]; changes: StoredChanges | null }>(
+  const { rows } = await tx.query<RowPick<typeof schema.derivedWork, 'id' | 'workspace_id' | 'scope' | 'subject_ids' | 'changes', { scope: WorkScope; changes: StoredChanges | null }>>(
     `SELECT id, workspace_id, scope, subject_ids, changes FROM derived_work
       WHERE id = ANY($1::bigint[]) AND parked_at IS NULL AND NOT compacted AND attempts = 0 ORDER BY id FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`,
     [heads.map((h) => h.id)],
@@ -249,11 +251,11 @@ export interface WorkStatus {
 }
 
 export async function workStatus(db: Queryable, workspaceId: number): Promise<WorkStatus> {
-  const { rows: counts } = await db.query<{ kind: WorkKind; n: number }>(
+  const { rows: counts } = await db.query<RowPick<typeof schema.derivedWork, 'kind', { kind: WorkKind }> & { n: number }>(
     `SELECT kind, coalesce(sum(cardinality(subject_ids)), 0)::int AS n FROM derived_work WHERE workspace_id = $1 AND parked_at IS NULL GROUP BY kind`,
     [workspaceId],
   );
-  const { rows } = await db.query<{ id: number; kind: WorkKind; scope: WorkScope; subject_ids: number[]; attempts: number; last_error: string | null; parked_at: Date }>(
+  const { rows } = await db.query<RowPick<typeof schema.derivedWork, 'id' | 'kind' | 'scope' | 'subject_ids' | 'attempts' | 'last_error' | 'parked_at', { kind: WorkKind; scope: WorkScope; parked_at: Date }>>(
     `SELECT id, kind, scope, subject_ids, attempts, last_error, parked_at FROM derived_work WHERE workspace_id = $1 AND parked_at IS NOT NULL ORDER BY id LIMIT 200`,
     [workspaceId],
   );

@@ -1,4 +1,6 @@
 import type { Queryable } from '../db/client.js';
+import type { RowPickCamel } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
 
@@ -18,15 +20,17 @@ export interface Job {
 }
 
 const COLS = `id, workspace_id AS "workspaceId", kind, params, status, done, total, error, created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+/** The row COLS selects. */
+type JobRow = RowPickCamel<typeof schema.jobs, 'id' | 'workspace_id' | 'kind' | 'params' | 'status' | 'done' | 'total' | 'error' | 'created_at' | 'started_at' | 'finished_at', Pick<Job, 'params'>>;
 
 /** Queue a job. */
 export async function enqueueJob(db: Queryable, workspaceId: number, kind: string, params: Record<string, unknown> = {}): Promise<Job> {
-  const { rows } = await db.query<Job>(`INSERT INTO jobs (workspace_id, kind, params) VALUES ($1, $2, $3) RETURNING ${COLS}`, [workspaceId, kind, JSON.stringify(params)]);
+  const { rows } = await db.query<JobRow>(`INSERT INTO jobs (workspace_id, kind, params) VALUES ($1, $2, $3) RETURNING ${COLS}`, [workspaceId, kind, JSON.stringify(params)]);
   return rows[0]!;
 }
 
 export async function getJob(db: Queryable, workspaceId: number, id: number): Promise<Job | null> {
-  const { rows } = await db.query<Job>(`SELECT ${COLS} FROM jobs WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
+  const { rows } = await db.query<JobRow>(`SELECT ${COLS} FROM jobs WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
   return rows[0] ?? null;
 }
 
@@ -36,7 +40,7 @@ export async function getJob(db: Queryable, workspaceId: number, id: number): Pr
  */
 export async function claimJob(db: Queryable, kinds: string[], staleMs = 120_000): Promise<Job | null> {
   await db.query(`UPDATE jobs SET status = 'queued' WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $1) AND kind = ANY($2::text[])`, [staleMs / 1000, kinds]);
-  const { rows } = await db.query<Job>(
+  const { rows } = await db.query<JobRow>(
     `UPDATE jobs SET status = 'running', started_at = now(), heartbeat_at = now(), error = NULL
       WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND kind = ANY($1::text[]) ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
       RETURNING ${COLS}`,

@@ -2,6 +2,8 @@ import type { JourneyDefinition } from '../../contracts/journey.js';
 import type { Queryable } from '../db/client.js';
 import { conditionsOf, listenedEvents, listensToEverything } from './engine.js';
 import { getVersion, liveJourneys, type LiveJourney } from './journeys.repo.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** A published definition with what the workers need to know of it, worked out once. */
 export interface KnownVersion {
@@ -46,7 +48,7 @@ export class JourneyDefinitions {
    */
   async openListeners(db: Queryable): Promise<Listeners> {
     if (this.listeners && Date.now() - this.listeners.at < this.ttlMs) return this.listeners.value;
-    const { rows } = await db.query<{ workspace_id: number; journey_id: string; version: number }>(
+    const { rows } = await db.query<RowPick<typeof schema.journeyVersions, 'workspace_id' | 'journey_id' | 'version'>>(
       `SELECT v.workspace_id, v.journey_id, v.version FROM journey_versions v JOIN journeys j ON j.workspace_id = v.workspace_id AND j.id = v.journey_id
         WHERE j.status IN ('live', 'paused') AND v.version <= j.live_version`,
     );

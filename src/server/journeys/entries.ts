@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/client.js';
 import type { LiveJourney } from './journeys.repo.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** A customer about to enter a journey, and why. */
 export interface Entry {
@@ -27,7 +29,7 @@ export async function enterRuns(tx: Queryable, entries: Entry[], now: Date): Pro
   for (const [ws, list] of byWs) {
     const journeys = [...new Set(list.map((e) => e.journey.id))];
     // Every prior run of these customers in these journeys, in one look.
-    const { rows: prior } = await tx.query<{ journey_id: string; customer_id: number; open: boolean; last_end: Date | null }>(
+    const { rows: prior } = await tx.query<RowPick<typeof schema.journeyRuns, 'journey_id' | 'customer_id'> & { open: boolean; last_end: Date | null }>(
       `SELECT journey_id, customer_id, bool_or(status IN ('active', 'waiting')) AS open, max(coalesce(ended_at, entered_at)) AS last_end
          FROM journey_runs WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) AND journey_id = ANY($3::text[]) GROUP BY 1, 2`,
       [ws, [...new Set(list.map((e) => e.customerId))], journeys],
@@ -37,7 +39,7 @@ export async function enterRuns(tx: Queryable, entries: Entry[], now: Date): Pro
     const limited = journeys.filter((id) => list.find((e) => e.journey.id === id)!.journey.limit !== null);
     const room = new Map<string, number>();
     if (limited.length > 0) {
-      const { rows } = await tx.query<{ id: string; entries: number }>(`SELECT id, entries FROM journeys WHERE workspace_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE`, [ws, limited]);
+      const { rows } = await tx.query<RowPick<typeof schema.journeys, 'id' | 'entries'>>(`SELECT id, entries FROM journeys WHERE workspace_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE`, [ws, limited]);
       for (const r of rows) room.set(r.id, Math.max(0, list.find((e) => e.journey.id === r.id)!.journey.limit! - r.entries));
     }
     const taken = new Set<string>();

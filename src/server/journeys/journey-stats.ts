@@ -1,6 +1,8 @@
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import type { JourneyStats } from '../../contracts/journey.js';
 import type { Queryable } from '../db/client.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /**
  * Two-proportion z-test (pooled): is the difference between x1/n1 and x2/n2 more than
@@ -18,7 +20,7 @@ export function twoProportionPValue(x1: number, n1: number, x2: number, n2: numb
 
 /** Entries, progress, outcomes, messages and the A/B results of one journey (all versions). */
 export async function journeyStats(db: Queryable, workspaceId: number, journeyId: string): Promise<JourneyStats> {
-  const { rows: runs } = await db.query<{ status: string; step: string; end_reason: string | null; variant: string | null; n: number }>(
+  const { rows: runs } = await db.query<RowPick<typeof schema.journeyRuns, 'status' | 'step' | 'end_reason' | 'variant'> & { n: number }>(
     `SELECT status, step, end_reason, variant, count(*)::int AS n FROM journey_runs WHERE workspace_id = $1 AND journey_id = $2 GROUP BY 1, 2, 3, 4`,
     [workspaceId, journeyId],
   );
@@ -47,12 +49,12 @@ export async function journeyStats(db: Queryable, workspaceId: number, journeyId
       byVariant.set(r.variant, v);
     }
   }
-  const { rows: passed } = await db.query<{ step_id: string; n: number }>(
+  const { rows: passed } = await db.query<RowPick<typeof schema.journeyStepCounts, 'step_id'> & { n: number }>(
     `SELECT step_id, sum(passed)::float8 AS n FROM journey_step_counts WHERE workspace_id = $1 AND journey_id = $2 GROUP BY 1`,
     [workspaceId, journeyId],
   );
   for (const p of passed) s.passedByStep[p.step_id] = p.n;
-  const { rows: msgs } = await db.query<{ channel: string; status: string; reason_code: string | null; n: number }>(
+  const { rows: msgs } = await db.query<RowPick<typeof schema.messages, 'channel' | 'status' | 'reason_code'> & { n: number }>(
     `SELECT channel, status, reason_code, count(*)::int AS n FROM messages WHERE workspace_id = $1 AND journey_id = $2 GROUP BY 1, 2, 3`,
     [workspaceId, journeyId],
   );

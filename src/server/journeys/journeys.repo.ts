@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { JourneyDefinitionSchema, type JourneyDefinition, type JourneyInput } from '../../contracts/journey.js';
 import type { Queryable } from '../db/client.js';
+import type { Col, RowPick, RowPickCamel } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
 
@@ -36,6 +38,9 @@ export interface LiveJourney {
 
 const COLS = `j.workspace_id AS "workspaceId", j.id, j.name, j.description, j.status, j.version, j.live_version AS "liveVersion", v.definition,
   j.trigger_state AS "triggerState", j.entries, j.created_at AS "createdAt", j.updated_at AS "updatedAt", j.published_at AS "publishedAt"`;
+/** The row COLS selects. */
+type JourneyRow = RowPickCamel<typeof schema.journeys, 'workspace_id' | 'id' | 'name' | 'description' | 'status' | 'version' | 'live_version' | 'trigger_state' | 'entries' | 'created_at' | 'updated_at' | 'published_at', Pick<StoredJourney, 'triggerState'>> &
+  RowPick<typeof schema.journeyVersions, 'definition'>;
 
 export function newJourneyId(): string {
   return `jny_${randomBytes(8).toString('hex')}`;
@@ -47,7 +52,7 @@ function parseDefinition(d: unknown): JourneyDefinition {
 }
 
 export async function listJourneys(db: Queryable, workspaceId: number): Promise<StoredJourney[]> {
-  const { rows } = await db.query<StoredJourney>(
+  const { rows } = await db.query<JourneyRow>(
     `SELECT ${COLS} FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version = j.version
       WHERE j.workspace_id = $1 AND j.status <> 'archived' ORDER BY j.created_at, j.id`,
     [workspaceId],
@@ -56,7 +61,7 @@ export async function listJourneys(db: Queryable, workspaceId: number): Promise<
 }
 
 export async function getJourney(db: Queryable, workspaceId: number, id: string, opts: { forUpdate?: boolean } = {}): Promise<StoredJourney | null> {
-  const { rows } = await db.query<StoredJourney>(
+  const { rows } = await db.query<JourneyRow>(
     `SELECT ${COLS} FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version = j.version
       WHERE j.workspace_id = $1 AND j.id = $2${opts.forUpdate ? ' FOR UPDATE OF j' : ''}`,
     [workspaceId, id],
@@ -66,7 +71,7 @@ export async function getJourney(db: Queryable, workspaceId: number, id: string,
 
 /** One version's definition (runs keep the version they entered). */
 export async function getVersion(db: Queryable, workspaceId: number, journeyId: string, version: number): Promise<JourneyDefinition | null> {
-  const { rows } = await db.query<{ definition: unknown }>(`SELECT definition FROM journey_versions WHERE workspace_id = $1 AND journey_id = $2 AND version = $3`, [workspaceId, journeyId, version]);
+  const { rows } = await db.query<RowPick<typeof schema.journeyVersions, 'definition'>>(`SELECT definition FROM journey_versions WHERE workspace_id = $1 AND journey_id = $2 AND version = $3`, [workspaceId, journeyId, version]);
   return rows[0] ? parseDefinition(rows[0].definition) : null;
 }
 
@@ -112,23 +117,26 @@ const LIVE = `SELECT j.workspace_id AS "workspaceId", j.id, j.name, j.live_versi
             (v.definition -> 'entry' ->> 'limit')::bigint AS limit, j.trigger_state AS "triggerState"
        FROM journeys j JOIN journey_versions v ON v.workspace_id = j.workspace_id AND v.journey_id = j.id AND v.version = j.live_version
       WHERE j.status = 'live'`;
+/** The row LIVE selects (a live journey has a live version and a publication time). */
+type LiveJourneyRow = RowPickCamel<typeof schema.journeys, 'workspace_id' | 'id' | 'name' | 'published_at' | 'entries' | 'trigger_state', Pick<LiveJourney, 'publishedAt' | 'triggerState'>> &
+  RowPick<typeof schema.journeyVersions, 'definition'> & { version: NonNullable<Col<typeof schema.journeys, 'live_version'>>; limit: number | null };
 
 /** Every live journey of every workspace at its live version. */
 export async function liveJourneys(db: Queryable): Promise<LiveJourney[]> {
-  const { rows } = await db.query<LiveJourney & { definition: unknown }>(`${LIVE} ORDER BY j.workspace_id, j.id`);
+  const { rows } = await db.query<LiveJourneyRow>(`${LIVE} ORDER BY j.workspace_id, j.id`);
   return rows.map((r) => ({ ...r, definition: parseDefinition(r.definition) }));
 }
 
 /** One live journey at its live version (null when it is not live). */
 export async function liveJourney(db: Queryable, workspaceId: number, id: string): Promise<LiveJourney | null> {
-  const { rows } = await db.query<LiveJourney & { definition: unknown }>(`${LIVE} AND j.workspace_id = $1 AND j.id = $2`, [workspaceId, id]);
+  const { rows } = await db.query<LiveJourneyRow>(`${LIVE} AND j.workspace_id = $1 AND j.id = $2`, [workspaceId, id]);
   return rows[0] ? { ...rows[0], definition: parseDefinition(rows[0].definition) } : null;
 }
 
 /** The status of journeys by id (the runner moves runs only of live journeys). */
 export async function journeyStatuses(db: Queryable, keys: Array<{ workspaceId: number; id: string }>): Promise<Map<string, { status: JourneyStatus; name: string }>> {
   if (keys.length === 0) return new Map();
-  const { rows } = await db.query<{ workspace_id: number; id: string; status: JourneyStatus; name: string }>(
+  const { rows } = await db.query<RowPick<typeof schema.journeys, 'workspace_id' | 'id' | 'status' | 'name'>>(
     `SELECT j.workspace_id, j.id, j.status, j.name FROM journeys j JOIN unnest($1::int[], $2::text[]) k(ws, id) ON j.workspace_id = k.ws AND j.id = k.id`,
     [keys.map((k) => k.workspaceId), keys.map((k) => k.id)],
   );

@@ -5,6 +5,8 @@ import { compileTemplate } from '../channels/templates.js';
 import { listSegments } from '../segments/segments.repo.js';
 import { checkReferences } from '../segments/segments.service.js';
 import type { Condition } from '../../contracts/condition.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export interface DefinitionProblem {
   field: string;
@@ -38,8 +40,8 @@ export async function checkDefinition(db: Queryable, workspaceId: number, def: J
     // Its paths start at "condition"; say where in the journey that condition is.
     if (p) return { field: p.field.replace(/^condition/, path), message: p.message.replace(/^condition/, path) };
   }
-  const { rows: templates } = await db.query<{ id: string; channel: string }>(`SELECT id, channel FROM templates WHERE workspace_id = $1`, [workspaceId]);
-  const { rows: groups } = await db.query<{ id: string; channel: string }>(`SELECT id, channel FROM subscription_groups WHERE workspace_id = $1`, [workspaceId]);
+  const { rows: templates } = await db.query<RowPick<typeof schema.templates, 'id' | 'channel'>>(`SELECT id, channel FROM templates WHERE workspace_id = $1`, [workspaceId]);
+  const { rows: groups } = await db.query<RowPick<typeof schema.subscriptionGroups, 'id' | 'channel'>>(`SELECT id, channel FROM subscription_groups WHERE workspace_id = $1`, [workspaceId]);
   const tpl = new Map(templates.map((x) => [x.id, x.channel]));
   const grp = new Map(groups.map((x) => [x.id, x.channel]));
   for (const [i, s] of def.steps.entries()) {

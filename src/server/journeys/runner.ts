@@ -7,6 +7,8 @@ import type { JourneyDefinitions, KnownVersion } from './definitions.js';
 import { advance, conditionsOf, type Action, type EngineInput, type RunState } from './engine.js';
 import { EV } from '../../contracts/events.js';
 import { writeTimeline, type TimelineEvent } from '../timeline/timeline-writer.js';
+import type { Col, RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** The events Tenure writes on a customer's timeline as they go through journeys. */
 export const JOURNEY_ENTERED = EV.journeyEntered;
@@ -26,17 +28,11 @@ export interface RunDueResult {
   more: boolean;
 }
 
-interface ClaimedRun {
-  id: number;
-  workspace_id: number;
-  journey_id: string;
-  journey_name: string;
-  version: number;
-  customer_id: number;
-  state: RunState | Record<string, never>;
-  trigger: Record<string, unknown> | null;
-  wake_at: Date;
-}
+type ClaimedRun = RowPick<
+  typeof schema.journeyRuns,
+  'id' | 'workspace_id' | 'journey_id' | 'version' | 'customer_id' | 'state' | 'trigger' | 'wake_at',
+  { state: RunState | Record<string, never>; trigger: Record<string, unknown> | null; wake_at: Date }
+> & { journey_name: Col<typeof schema.journeys, 'name'> };
 
 /**
  * Move every run whose timer has come (or that a signal woke), a batch at a time, in one
@@ -61,7 +57,7 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
     const result: RunDueResult = { runs: runs.length, steps: 0, messages: 0, tasks: 0, traitsChanged: new Map(), more: runs.length >= batch };
     if (runs.length === 0) return result;
     const ids = runs.map((r) => r.id);
-    const { rows: sigs } = await tx.query<{ id: number; run_id: number; event: { name: string; properties: Record<string, unknown>; messageId: string } }>(
+    const { rows: sigs } = await tx.query<RowPick<typeof schema.journeySignals, 'id' | 'run_id' | 'event', { event: { name: string; properties: Record<string, unknown>; messageId: string } }>>(
       `SELECT id, run_id, event FROM journey_signals WHERE run_id = ANY($1::bigint[]) ORDER BY id`,
       [ids],
     );

@@ -4,6 +4,8 @@ import { enterRuns, type Entry } from './entries.js';
 import type { LiveJourney } from './journeys.repo.js';
 import { instantOf, localParts, zoneOf } from '../lib/local-time.js';
 import { workspaceTimezone } from '../workspaces/workspaces.repo.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /**
  * Time-based journey triggers, swept every minute or so:
@@ -24,9 +26,9 @@ export async function sweepTimeTriggers(db: Db, defs: JourneyDefinitions, now: D
   let entered = 0;
   for (const j of live) {
     entered += await db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ high_water: number }>(`SELECT high_water FROM journey_cursor WHERE id = 1 FOR UPDATE`);
+      const { rows } = await tx.query<RowPick<typeof schema.journeyCursor, 'high_water'>>(`SELECT high_water FROM journey_cursor WHERE id = 1 FOR UPDATE`);
       if (rows.length === 0) await tx.query(`INSERT INTO journey_cursor (id, high_water) SELECT 1, coalesce(max(id), 0) FROM events ON CONFLICT (id) DO NOTHING`);
-      const { rows: st } = await tx.query<{ trigger_state: Record<string, string> }>(`SELECT trigger_state FROM journeys WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [j.workspaceId, j.id]);
+      const { rows: st } = await tx.query<RowPick<typeof schema.journeys, 'trigger_state', { trigger_state: Record<string, string> }>>(`SELECT trigger_state FROM journeys WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [j.workspaceId, j.id]);
       const state = st[0]?.trigger_state ?? {};
       const t = j.definition.trigger;
       let n = 0;
@@ -88,7 +90,7 @@ async function enterBroadcast(tx: Queryable, j: LiveJourney, b: { segment: strin
     return { entered: await enterSegment(tx, j, b.segment, 'broadcast', now), done: true };
   }
   const latest = Date.UTC(y, mo - 1, d, h, mi) + 14 * 3_600_000;
-  const { rows } = await tx.query<{ customer_id: number; tz: string | null }>(
+  const { rows } = await tx.query<RowPick<typeof schema.segmentMembers, 'customer_id'> & { tz: string | null }>(
     `SELECT m.customer_id, c.traits ->> 'timezone' AS tz FROM segment_members m JOIN customers c ON c.id = m.customer_id
       WHERE m.workspace_id = $1 AND m.segment_id = $2 ORDER BY m.customer_id`,
     [j.workspaceId, b.segment],
@@ -112,7 +114,7 @@ export async function enterOnPublish(tx: Queryable, j: LiveJourney, opts: { ente
   if (!opts.enterCurrent) return 0;
   if ('segmentEntered' in t) return enterSegment(tx, j, t.segmentEntered.segment, `publish:${now.toISOString()}`, now);
   if ('stageEntered' in t) {
-    const { rows } = await tx.query<{ subject_id: number }>(
+    const { rows } = await tx.query<RowPick<typeof schema.stageStates, 'subject_id'>>(
       `SELECT subject_id FROM stage_states WHERE workspace_id = $1 AND scope = 'customer' AND stage = $2 ORDER BY subject_id`,
       [j.workspaceId, t.stageEntered.stage],
     );
@@ -139,7 +141,7 @@ export async function audienceNow(db: Queryable, workspaceId: number, trigger: L
 }
 
 async function enterSegment(tx: Queryable, j: LiveJourney, segment: string, key: string, now: Date): Promise<number> {
-  const { rows } = await tx.query<{ customer_id: number }>(`SELECT customer_id FROM segment_members WHERE workspace_id = $1 AND segment_id = $2 ORDER BY customer_id`, [j.workspaceId, segment]);
+  const { rows } = await tx.query<RowPick<typeof schema.segmentMembers, 'customer_id'>>(`SELECT customer_id FROM segment_members WHERE workspace_id = $1 AND segment_id = $2 ORDER BY customer_id`, [j.workspaceId, segment]);
   let n = 0;
   for (let i = 0; i < rows.length; i += 5_000) {
     const entries: Entry[] = rows.slice(i, i + 5_000).map((r) => ({ journey: j, customerId: r.customer_id, entryKey: key, trigger: null }));
@@ -152,7 +154,7 @@ async function enterByDate(tx: Queryable, j: LiveJourney, t: { trait: string; of
   // The moment of a customer: the trait's date (its first 10 characters, YYYY-MM-DD) +
   // offset days, at the time of day, UTC. Worked out here, not in SQL, so one customer's
   // impossible date (2026-02-30) cannot fail everyone's sweep.
-  const { rows: all } = await tx.query<{ id: number; d: string }>(
+  const { rows: all } = await tx.query<RowPick<typeof schema.customers, 'id'> & { d: string }>(
     `SELECT id, left(traits ->> $2, 10) AS d FROM customers WHERE workspace_id = $1 AND traits ->> $2 ~ '^\\d{4}-\\d{2}-\\d{2}' ORDER BY id`,
     [j.workspaceId, t.trait],
   );

@@ -7,6 +7,8 @@ import { matchesEvent } from './engine.js';
 import type { JourneyDefinitions, KnownVersion, Listeners } from './definitions.js';
 import { enterRuns, type Entry } from './entries.js';
 import type { LiveJourney } from './journeys.repo.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /**
  * Reads the events table in id order (one scanner at a time across processes: it holds the
@@ -37,15 +39,7 @@ export interface ScanResult {
   more: boolean;
 }
 
-interface EventRow {
-  id: number;
-  workspace_id: number;
-  customer_id: number;
-  event: string | null;
-  type: string;
-  timestamp: Date;
-  received_at: Date;
-}
+type EventRow = RowPick<typeof schema.events, 'id' | 'workspace_id' | 'customer_id' | 'event' | 'type' | 'timestamp' | 'received_at'>;
 
 const CURSOR = 1;
 
@@ -111,7 +105,7 @@ async function handle(tx: Queryable, defs: JourneyDefinitions, live: LiveJourney
   if (byWs.size === 0) return { entered: 0, signalled: 0 };
   const props = new Map<number, { properties: Record<string, unknown>; message_id: string }>();
   const wanted = [...byWs.values()].flat().map((r) => r.id);
-  const { rows: detail } = await tx.query<{ id: number; properties: Record<string, unknown>; message_id: string }>(`SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[])`, [wanted]);
+  const { rows: detail } = await tx.query<RowPick<typeof schema.events, 'id' | 'properties' | 'message_id', { properties: Record<string, unknown> }>>(`SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[])`, [wanted]);
   for (const d of detail) props.set(d.id, d);
 
   let signalled = 0;
@@ -119,7 +113,7 @@ async function handle(tx: Queryable, defs: JourneyDefinitions, live: LiveJourney
   for (const [ws, evs] of byWs) {
     // Signals to open runs.
     const customers = [...new Set(evs.map((e) => e.customer_id))];
-    const { rows: open } = await tx.query<{ id: number; journey_id: string; version: number; customer_id: number }>(
+    const { rows: open } = await tx.query<RowPick<typeof schema.journeyRuns, 'id' | 'journey_id' | 'version' | 'customer_id'>>(
       `SELECT id, journey_id, version, customer_id FROM journey_runs WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) AND status IN ('active', 'waiting') AND journey_id = ANY($3::text[])`,
       [ws, customers, listeners.journeys.get(ws) ?? []],
     );

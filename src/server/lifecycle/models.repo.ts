@@ -1,6 +1,8 @@
 import { LifecycleModelSchema, type LifecycleModel } from '../../contracts/lifecycle.js';
 import type { Queryable } from '../db/client.js';
 import { defaultPreset } from './presets.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** A workspace's lifecycle model and its version (0: the built-in default, never edited). */
 export interface StoredModel {
@@ -12,7 +14,7 @@ const DEFAULT: StoredModel = { model: defaultPreset(), version: 0 };
 
 /** The workspace's model; the default preset until someone edits it. */
 export async function getModel(db: Queryable, workspaceId: number): Promise<StoredModel> {
-  const { rows } = await db.query<{ model: unknown; version: number }>(`SELECT model, version FROM lifecycle_models WHERE workspace_id = $1`, [workspaceId]);
+  const { rows } = await db.query<RowPick<typeof schema.lifecycleModels, 'model' | 'version'>>(`SELECT model, version FROM lifecycle_models WHERE workspace_id = $1`, [workspaceId]);
   const row = rows[0];
   if (!row) return DEFAULT;
   return { model: LifecycleModelSchema.parse(row.model), version: row.version };
@@ -20,7 +22,7 @@ export async function getModel(db: Queryable, workspaceId: number): Promise<Stor
 
 /** Store a (validated) model as the workspace's; returns the new version. */
 export async function saveModel(db: Queryable, workspaceId: number, model: LifecycleModel): Promise<number> {
-  const { rows } = await db.query<{ version: number }>(
+  const { rows } = await db.query<RowPick<typeof schema.lifecycleModels, 'version'>>(
     `INSERT INTO lifecycle_models (workspace_id, version, model, updated_at) VALUES ($1, 1, $2, now())
      ON CONFLICT (workspace_id) DO UPDATE SET version = lifecycle_models.version + 1, model = EXCLUDED.model, updated_at = now()
      RETURNING version`,
@@ -41,7 +43,7 @@ export class ModelCache {
     const e = this.entries.get(workspaceId);
     if (e && now - e.checkedAt < this.ttlMs) return e.stored;
     if (e) {
-      const { rows } = await db.query<{ version: number }>(`SELECT version FROM lifecycle_models WHERE workspace_id = $1`, [workspaceId]);
+      const { rows } = await db.query<RowPick<typeof schema.lifecycleModels, 'version'>>(`SELECT version FROM lifecycle_models WHERE workspace_id = $1`, [workspaceId]);
       if ((rows[0]?.version ?? 0) === e.stored.version) {
         e.checkedAt = now;
         return e.stored;

@@ -7,6 +7,8 @@ import { replay, type Move } from './replay.js';
 import { compileModel } from './stage-engine.js';
 import { clearStages, factNeeds, loadFacts, loadStarts, lockSubjects, resolveTriggers, saveOutcomes, type StageOutcome } from './stages.repo.js';
 import type { Scope } from '../rules/subjects.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export interface AdvanceOptions {
   now: Date;
@@ -52,7 +54,7 @@ export async function advanceStagesIn(tx: Queryable, exclusive: boolean, workspa
   if (found.size < unique.length) await clearStages(tx, workspaceId, scope, unique.filter((id) => !found.has(id)));
   let accounts: number[] = [];
   if (scope === 'customer' && stored.model.evaluateAccounts) {
-    const { rows } = await tx.query<{ account_id: number }>(`SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`, [workspaceId, unique]);
+    const { rows } = await tx.query<RowPick<typeof schema.accountMembers, 'account_id'>>(`SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`, [workspaceId, unique]);
     accounts = rows.map((r) => r.account_id);
   }
   const moved = outcomes.filter((o) => o.moves.length > 0).map((o) => o.subjectId);

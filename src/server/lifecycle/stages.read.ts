@@ -3,6 +3,8 @@ import type { Distribution, Flows, LifecycleModel, StageHistory, StageStats } fr
 import type { Queryable } from '../db/client.js';
 import { isExtended, type Movement } from './movement.js';
 import type { Scope } from '../rules/subjects.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 const PATTERNS: Movement[] = ['entered', 'linear', 'skip', 'regression', 'cyclical', 'recovered'];
 const DAY_S = 86_400;
@@ -25,7 +27,7 @@ export async function stageDistribution(db: Queryable, workspaceId: number, mode
           GROUP BY x.to_stage`,
         [workspaceId, scope, at.toISOString()],
       )
-    : await db.query<{ stage: string; n: number }>(`SELECT stage, count(*)::int AS n FROM stage_states WHERE workspace_id = $1 AND scope = $2 GROUP BY stage`, [workspaceId, scope]);
+    : await db.query<RowPick<typeof schema.stageStates, 'stage'> & { n: number }>(`SELECT stage, count(*)::int AS n FROM stage_states WHERE workspace_id = $1 AND scope = $2 GROUP BY stage`, [workspaceId, scope]);
   const counts = new Map(rows.map((r) => [r.stage, r.n]));
   const stages = allStages(model).map((s) => ({ key: s.key, name: s.name, count: counts.get(s.key) ?? 0 }));
   // Stages of an earlier model still held by someone (before a recompute) are shown too.
@@ -35,7 +37,7 @@ export async function stageDistribution(db: Queryable, workspaceId: number, mode
 
 /** Moves between stages in [from, to), by (from, to) and by movement pattern: the data of a Sankey diagram. */
 export async function stageFlows(db: Queryable, workspaceId: number, scope: Scope, from?: Date, to?: Date): Promise<z.infer<typeof Flows>> {
-  const { rows } = await db.query<{ from_stage: string | null; to_stage: string; pattern: Movement; n: number }>(
+  const { rows } = await db.query<RowPick<typeof schema.stageTransitions, 'from_stage' | 'to_stage' | 'pattern', { pattern: Movement }> & { n: number }>(
     `SELECT from_stage, to_stage, pattern, count(*)::int AS n FROM stage_transitions
       WHERE workspace_id = $1 AND scope = $2 AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
       GROUP BY from_stage, to_stage, pattern ORDER BY 4 DESC`,
@@ -111,8 +113,8 @@ export async function stageStats(db: Queryable, workspaceId: number, model: Life
 /** A customer's (or account's) current stage and every move, oldest first. */
 export async function stageHistory(db: Queryable, workspaceId: number, model: LifecycleModel, scope: Scope, subjectId: number, now: Date): Promise<z.infer<typeof StageHistory>> {
   const [state, moves] = await Promise.all([
-    db.query<{ stage: string; since: Date }>(`SELECT stage, since FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3`, [workspaceId, scope, subjectId]),
-    db.query<{ from_stage: string | null; to_stage: string; at: Date; pattern: Movement; reason: string; trigger_message_id: string | null }>(
+    db.query<RowPick<typeof schema.stageStates, 'stage' | 'since'>>(`SELECT stage, since FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3`, [workspaceId, scope, subjectId]),
+    db.query<RowPick<typeof schema.stageTransitions, 'from_stage' | 'to_stage' | 'at' | 'pattern' | 'reason' | 'trigger_message_id', { pattern: Movement }>>(
       `SELECT from_stage, to_stage, at, pattern, reason, trigger_message_id FROM stage_transitions WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3 ORDER BY at, id`,
       [workspaceId, scope, subjectId],
     ),

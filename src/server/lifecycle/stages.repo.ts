@@ -9,6 +9,8 @@ import { loadSubjectRows, type Scope, type SubjectFacts } from '../rules/subject
 import { EV } from '../../contracts/events.js';
 import { copyTimeline, type CopiedTimelineEvent } from '../timeline/timeline-writer.js';
 import { epochMsSql, timelineIdSql } from '../timeline/timeline-id.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** The event Tenure writes on a customer's timeline for every stage move. */
 export const STAGE_CHANGED_EVENT = EV.stageChanged;
@@ -74,7 +76,7 @@ export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope
     );
   }
   if (needs.segments) {
-    const seg = await db.query<{ customer_id: number; ids: string[] }>(
+    const seg = await db.query<RowPick<typeof schema.segmentMembers, 'customer_id'> & { ids: string[] }>(
       `SELECT customer_id, array_agg(segment_id) AS ids FROM segment_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) GROUP BY customer_id`,
       [workspaceId, ids],
     );
@@ -84,7 +86,7 @@ export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope
     }
   }
   if (scope === 'customer' && needs.scores) {
-    const sc = await db.query<{ customer_id: number; scores: Record<string, number> }>(
+    const sc = await db.query<RowPick<typeof schema.customerScores, 'customer_id'> & { scores: Record<string, number> }>(
       `SELECT customer_id, jsonb_object_agg(name, value) AS scores FROM customer_scores WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) GROUP BY customer_id`,
       [workspaceId, ids],
     );
@@ -109,12 +111,12 @@ export async function loadStarts(db: Queryable, workspaceId: number, scope: Scop
   // Two plain lookups by subject rather than a correlated subquery: the planner picks the
   // index for both whatever its statistics say (a correlated history lookup was seen to
   // scan the whole history table per chunk once the statistics were stale).
-  const states = await db.query<{ subject_id: number; stage: string; since: Date; reason: string; evaluated_at: Date; next_check_at: Date | null; model_version: number }>(
+  const states = await db.query<RowPick<typeof schema.stageStates, 'subject_id' | 'stage' | 'since' | 'reason' | 'evaluated_at' | 'next_check_at' | 'model_version'>>(
     `SELECT subject_id, stage, since, reason, evaluated_at, next_check_at, model_version
        FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`,
     [workspaceId, scope, ids],
   );
-  const history = await db.query<{ subject_id: number; to_stage: string }>(
+  const history = await db.query<RowPick<typeof schema.stageTransitions, 'subject_id' | 'to_stage'>>(
     `SELECT subject_id, to_stage FROM stage_transitions
       WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[]) ORDER BY subject_id, at, id`,
     [workspaceId, scope, ids],
@@ -155,7 +157,7 @@ export async function lockSubjects(tx: Queryable, scope: Scope, ids: number[]): 
 export async function resolveTriggers(db: Queryable, moves: Move[]): Promise<void> {
   const ids = [...new Set(moves.flatMap((m) => (m.triggerMessageId?.startsWith('#') ? [Number(m.triggerMessageId.slice(1))] : [])))];
   if (ids.length === 0) return;
-  const { rows } = await db.query<{ id: number; message_id: string }>(`SELECT id, message_id FROM events WHERE id = ANY($1::bigint[])`, [ids]);
+  const { rows } = await db.query<RowPick<typeof schema.events, 'id' | 'message_id'>>(`SELECT id, message_id FROM events WHERE id = ANY($1::bigint[])`, [ids]);
   const byId = new Map(rows.map((r) => [`#${r.id}`, r.message_id]));
   for (const m of moves) if (m.triggerMessageId?.startsWith('#')) m.triggerMessageId = byId.get(m.triggerMessageId) ?? null;
 }

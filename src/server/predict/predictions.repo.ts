@@ -1,6 +1,8 @@
 import type { Queryable } from '../db/client.js';
 import type { ChurnClassifier, Contribution } from './churn/churn-classifier.js';
 import type { CalibrationBin } from './churn/churn-metrics.js';
+import type { RowPick, RowPickCamel } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** Validation of a model on the later labelled snapshot, and the sizes behind it. */
 export interface ValidationMetrics {
@@ -41,9 +43,11 @@ export interface CustomerPrediction {
 }
 
 const COLS = `id::float8 AS id, kind, trained_at AS "trainedAt", as_of AS "asOf", horizon_days AS "horizonDays", features, params, metrics`;
+/** The row COLS selects. */
+type PredictionModelRow = RowPickCamel<typeof schema.predictionModels, 'kind' | 'trained_at' | 'as_of' | 'horizon_days' | 'features' | 'params' | 'metrics', Pick<PredictionModel, 'features' | 'params' | 'metrics'>> & Pick<PredictionModel, 'id'>;
 
 export async function insertModel(db: Queryable, workspaceId: number, m: Omit<PredictionModel, 'id'>): Promise<PredictionModel> {
-  const { rows } = await db.query<PredictionModel>(
+  const { rows } = await db.query<PredictionModelRow>(
     `INSERT INTO prediction_models (workspace_id, kind, trained_at, as_of, horizon_days, features, params, metrics)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLS}`,
     [workspaceId, m.kind, m.trainedAt.toISOString(), m.asOf.toISOString(), m.horizonDays, JSON.stringify(m.features), JSON.stringify(m.params), JSON.stringify(m.metrics)],
@@ -53,7 +57,7 @@ export async function insertModel(db: Queryable, workspaceId: number, m: Omit<Pr
 
 /** The workspace's models, newest first (at most `limit`). */
 export async function listModels(db: Queryable, workspaceId: number, limit = 50): Promise<PredictionModel[]> {
-  const { rows } = await db.query<PredictionModel>(`SELECT ${COLS} FROM prediction_models WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2`, [workspaceId, limit]);
+  const { rows } = await db.query<PredictionModelRow>(`SELECT ${COLS} FROM prediction_models WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2`, [workspaceId, limit]);
   return rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 
@@ -84,7 +88,7 @@ export async function replacePredictions(db: Queryable, workspaceId: number, kin
 
 /** A customer's predictions (every kind), with the model that made each. */
 export async function customerPredictions(db: Queryable, workspaceId: number, customerId: number): Promise<Array<CustomerPrediction & { kind: string; modelId: number; computedAt: Date }>> {
-  const { rows } = await db.query<CustomerPrediction & { kind: string; modelId: number; computedAt: Date }>(
+  const { rows } = await db.query<RowPickCamel<typeof schema.customerPredictions, 'kind' | 'probability' | 'score' | 'factors' | 'computed_at', Pick<CustomerPrediction, 'factors'>> & Pick<CustomerPrediction, 'customerId'> & { modelId: number }>(
     `SELECT customer_id::float8 AS "customerId", kind, model_id::float8 AS "modelId", probability, score, factors, computed_at AS "computedAt"
        FROM customer_predictions WHERE workspace_id = $1 AND customer_id = $2 ORDER BY kind`,
     [workspaceId, customerId],
@@ -97,7 +101,7 @@ export async function customerPredictions(db: Queryable, workspaceId: number, cu
  * theirs means when it ran to an edge of the model (see bgnbdFitNote); null: nothing to say.
  */
 export async function clvNote(db: Queryable, workspaceId: number, customerId: number, hasClv: boolean): Promise<string | null> {
-  const { rows: models } = await db.query<{ as_of: Date; note: string | null }>(
+  const { rows: models } = await db.query<RowPick<typeof schema.predictionModels, 'as_of'> & { note: string | null }>(
     `SELECT as_of, metrics ->> 'note' AS note FROM prediction_models WHERE workspace_id = $1 AND kind = 'clv' ORDER BY id DESC LIMIT 1`,
     [workspaceId],
   );

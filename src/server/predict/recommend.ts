@@ -1,6 +1,8 @@
 import type { Db, Queryable } from '../db/client.js';
 import { numJson } from '../analytics/query.js';
 import { EV } from '../../contracts/events.js';
+import type { Col, RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /**
  * Recommendations from the order history (the `products` array of `Order Completed`, each
@@ -115,7 +117,7 @@ export async function listProducts(db: Queryable, workspaceId: number): Promise<
 export async function boughtTogether(db: Queryable, workspaceId: number, productId: string): Promise<Array<RecommendedProduct & { together: number }> | null> {
   const known = await db.query(`SELECT 1 FROM products WHERE workspace_id = $1 AND product_id = $2`, [workspaceId, productId]);
   if (known.rows.length === 0) return null;
-  const { rows } = await db.query<{ product_id: string; name: string | null; category: string | null; price: string | null; score: number; together: number }>(
+  const { rows } = await db.query<RowPick<typeof schema.products, 'name' | 'category' | 'price'> & RowPick<typeof schema.productAffinities, 'score' | 'together'> & { product_id: Col<typeof schema.productAffinities, 'other_id'> }>(
     `SELECT a.other_id AS product_id, p.name, p.category, p.price, a.score, a.together FROM product_affinities a
        JOIN products p ON p.workspace_id = a.workspace_id AND p.product_id = a.other_id
       WHERE a.workspace_id = $1 AND a.product_id = $2 ORDER BY a.rank`,
@@ -126,7 +128,7 @@ export async function boughtTogether(db: Queryable, workspaceId: number, product
 
 /** Each customer's recommended products, best first (for templates and the API). */
 export async function recommendationsFor(db: Queryable, workspaceId: number, customerIds: number[]): Promise<Map<number, Array<RecommendedProduct & { reason: string }>>> {
-  const { rows } = await db.query<{ customer_id: number; product_id: string; name: string | null; category: string | null; price: string | null; score: number; reason: string }>(
+  const { rows } = await db.query<RowPick<typeof schema.customerRecommendations, 'customer_id' | 'product_id' | 'score' | 'reason'> & RowPick<typeof schema.products, 'name' | 'category' | 'price'>>(
     `SELECT r.customer_id, r.product_id, p.name, p.category, p.price, r.score, r.reason FROM customer_recommendations r
        LEFT JOIN products p ON p.workspace_id = r.workspace_id AND p.product_id = r.product_id
       WHERE r.workspace_id = $1 AND r.customer_id = ANY($2::bigint[]) ORDER BY r.customer_id, r.rank`,
@@ -141,7 +143,7 @@ export async function recommendationsFor(db: Queryable, workspaceId: number, cus
   // Customers who never ordered: the best sellers.
   const missing = customerIds.filter((id) => !out.has(id));
   if (missing.length > 0) {
-    const { rows: best } = await db.query<{ product_id: string; name: string | null; category: string | null; price: string | null; buyers: number; top: number }>(
+    const { rows: best } = await db.query<RowPick<typeof schema.products, 'product_id' | 'name' | 'category' | 'price' | 'buyers'> & { top: number }>(
       `SELECT product_id, name, category, price, buyers, max(buyers) OVER () AS top FROM products WHERE workspace_id = $1 ORDER BY buyers DESC, product_id LIMIT 3`,
       [workspaceId],
     );

@@ -17,6 +17,8 @@
  */
 import type { Queryable } from '../db/client.js';
 import { EV } from '../../contracts/events.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export interface ActivitySettings {
   /** Whether `Email Opened` (and other message opens) count as activity. */
@@ -116,7 +118,7 @@ export function workspaceActivitySql(alias = 'e', workspace = `${alias}.workspac
 
 /** A workspace's settings, as workspaces.activity holds them (the default when unset). */
 export async function loadActivitySettings(db: Queryable, workspaceId: number): Promise<ActivitySettings> {
-  const { rows } = await db.query<{ activity: unknown }>(`SELECT activity FROM workspaces WHERE id = $1`, [workspaceId]);
+  const { rows } = await db.query<RowPick<typeof schema.workspaces, 'activity'>>(`SELECT activity FROM workspaces WHERE id = $1`, [workspaceId]);
   return activitySettings(rows[0]?.activity);
 }
 

@@ -3,6 +3,8 @@ import type { Queryable } from '../db/client.js';
 import type { FactEvent } from './evaluate.js';
 import { activitySql, loadActivitySettings } from './activity.js';
 import { loadSubjectRows, type Scope, type SubjectFacts } from './subjects.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /**
  * Facts for deciding conditions at ONE moment (the segment worker's question: "is this
@@ -166,7 +168,7 @@ export async function loadMomentFacts(db: Queryable, workspaceId: number, scope:
     }
   }
   if (plan.segments) {
-    const { rows } = await db.query<{ customer_id: number; ids: string[] }>(
+    const { rows } = await db.query<RowPick<typeof schema.segmentMembers, 'customer_id'> & { ids: string[] }>(
       `SELECT customer_id, array_agg(segment_id) AS ids FROM segment_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) GROUP BY customer_id`,
       [workspaceId, present],
     );
@@ -176,7 +178,7 @@ export async function loadMomentFacts(db: Queryable, workspaceId: number, scope:
     }
   }
   if (plan.stage) {
-    const { rows } = await db.query<{ subject_id: number; stage: string; since: Date }>(
+    const { rows } = await db.query<RowPick<typeof schema.stageStates, 'subject_id' | 'stage' | 'since'>>(
       `SELECT subject_id, stage, since FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`,
       [workspaceId, scope, present],
     );
@@ -186,7 +188,7 @@ export async function loadMomentFacts(db: Queryable, workspaceId: number, scope:
     }
   }
   if (scope === 'customer' && plan.scores) {
-    const { rows } = await db.query<{ customer_id: number; scores: Record<string, number> }>(
+    const { rows } = await db.query<RowPick<typeof schema.customerScores, 'customer_id'> & { scores: Record<string, number> }>(
       // A score is a number, or an object whose `score` is one (as the SQL compiler reads it).
       `SELECT customer_id, jsonb_object_agg(name, CASE jsonb_typeof(value) WHEN 'object' THEN value->'score' ELSE value END) AS scores
          FROM customer_scores WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) GROUP BY customer_id`,

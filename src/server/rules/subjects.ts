@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/client.js';
 import type { CustomerFacts } from './evaluate.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /**
  * The subjects rules are evaluated for — customers, and accounts (their traits and every
@@ -18,7 +20,7 @@ export type SubjectRow = { id: number; traits: Record<string, unknown>; user_id:
 export async function loadSubjectRows(db: Queryable, workspaceId: number, scope: Scope, ids: number[]): Promise<SubjectRow[]> {
   const { rows } =
     scope === 'customer'
-      ? await db.query<SubjectRow>(`SELECT id, traits, user_id, first_touch FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids])
-      : await db.query<SubjectRow>(`SELECT id, traits, NULL AS user_id, NULL::jsonb AS first_touch FROM accounts WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
+      ? await db.query<RowPick<typeof schema.customers, 'id' | 'traits' | 'user_id' | 'first_touch', Pick<SubjectRow, 'traits' | 'first_touch'>>>(`SELECT id, traits, user_id, first_touch FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids])
+      : await db.query<RowPick<typeof schema.accounts, 'id' | 'traits', Pick<SubjectRow, 'traits'>> & Pick<SubjectRow, 'user_id' | 'first_touch'>>(`SELECT id, traits, NULL AS user_id, NULL::jsonb AS first_touch FROM accounts WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
   return rows;
 }

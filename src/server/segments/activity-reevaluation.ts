@@ -13,6 +13,8 @@ import { activitySettings, type ActivitySettings } from '../rules/activity.js';
 import { computeSegment } from './segment-sync.js';
 import { listSegments } from './segments.repo.js';
 import { ACTIVITY_JOB } from '../jobs/job-kinds.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 
 /**
@@ -22,7 +24,7 @@ import { ACTIVITY_JOB } from '../jobs/job-kinds.js';
  */
 export async function changeActivitySettings(db: Db, workspaceId: number, patch: Partial<ActivitySettings>): Promise<{ activity: ActivitySettings; job: Job | null }> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ activity: unknown }>(`SELECT activity FROM workspaces WHERE id = $1 FOR UPDATE`, [workspaceId]);
+    const { rows } = await tx.query<RowPick<typeof schema.workspaces, 'activity'>>(`SELECT activity FROM workspaces WHERE id = $1 FOR UPDATE`, [workspaceId]);
     const before = activitySettings(rows[0]?.activity);
     const after: ActivitySettings = { opens: patch.opens ?? before.opens, clicks: patch.clicks ?? before.clicks };
     if (after.opens === before.opens && after.clicks === before.clicks) return { activity: before, job: null };

@@ -4,6 +4,8 @@ import type { Db, Queryable } from '../db/client.js';
 import { computeSegment } from './segment-sync.js';
 import { getSegment, insertSegment } from './segments.repo.js';
 import { EV } from '../../contracts/events.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /**
  * RFM: recency, frequency and monetary scores of every buyer, from order events.
@@ -140,7 +142,7 @@ export async function computeRfm(db: Queryable, workspaceId: number, now: Date):
 }
 
 export async function lastRfmRun(db: Queryable, workspaceId: number): Promise<RfmRun | null> {
-  const { rows } = await db.query<{ computed_at: Date; buyers: number; boundaries: RfmRun['boundaries'] }>(`SELECT computed_at, buyers, boundaries FROM rfm_runs WHERE workspace_id = $1`, [workspaceId]);
+  const { rows } = await db.query<RowPick<typeof schema.rfmRuns, 'computed_at' | 'buyers' | 'boundaries', { boundaries: RfmRun['boundaries'] }>>(`SELECT computed_at, buyers, boundaries FROM rfm_runs WHERE workspace_id = $1`, [workspaceId]);
   return rows[0] ? { computedAt: rows[0].computed_at, buyers: rows[0].buyers, boundaries: rows[0].boundaries } : null;
 }
 
@@ -166,7 +168,7 @@ export async function runRfm(db: Db, workspaceId: number, now: Date): Promise<Rf
 
 /** Buyers per group now, with each group's mean recency (days), frequency and monetary value. */
 export async function rfmDistribution(db: Queryable, workspaceId: number, now: Date) {
-  const { rows } = await db.query<{ segment_id: string; n: number; recency_days: number | null; frequency: number | null; monetary: number | null }>(
+  const { rows } = await db.query<RowPick<typeof schema.segmentMembers, 'segment_id'> & { n: number; recency_days: number | null; frequency: number | null; monetary: number | null }>(
     `SELECT m.segment_id, count(*)::int AS n,
             avg(extract(epoch FROM ($3::timestamptz - o.last_at)) / 86400)::float8 AS recency_days, avg(o.n)::float8 AS frequency, avg(o.spent)::float8 AS monetary
        FROM segment_members m

@@ -11,6 +11,8 @@ import { getSegment, type StoredSegment } from './segments.repo.js';
 import { EV } from '../../contracts/events.js';
 import { epochMsSql, timelineIdSql } from '../timeline/timeline-id.js';
 import { timelineInsertSql } from '../timeline/timeline-writer.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** The events Tenure writes on a customer's timeline when they enter or leave a segment. */
 export const SEGMENT_ENTERED = EV.segmentEntered;
@@ -219,7 +221,7 @@ export async function syncMany(
   // Subjects gone meanwhile (merged away, deleted) leave whatever they were still in.
   const gone = wanted.filter((id) => !facts.has(id));
   if (gone.length > 0) {
-    const { rows } = await tx.query<{ segment_id: string; customer_id: number }>(
+    const { rows } = await tx.query<RowPick<typeof schema.segmentMembers, 'segment_id' | 'customer_id'>>(
       `SELECT segment_id, customer_id FROM segment_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) AND segment_id = ANY($3::text[])`,
       [workspaceId, gone, live.map((s) => s.id)],
     );
@@ -310,7 +312,7 @@ async function guardDecisions(
   await tx.query(`SELECT pg_advisory_xact_lock(${LOCK.segment}, hashtext($1::text || ':' || x.id)) FROM (SELECT unnest($2::text[]) AS id ORDER BY 1) x`, [String(workspaceId), segIds]);
   // Under the segments' locks: a segment edited (or deleted) since these decisions were
   // made is being worked out in full by its job, with its new condition; leave it to that.
-  const { rows: current } = await tx.query<{ id: string; version: number }>(
+  const { rows: current } = await tx.query<RowPick<typeof schema.segments, 'id' | 'version'>>(
     `SELECT id, version FROM segments WHERE workspace_id = $1 AND id = ANY($2::text[]) AND computed_version = version`,
     [workspaceId, segIds],
   );

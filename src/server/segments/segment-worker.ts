@@ -7,6 +7,8 @@ import type { Change, ChangeKind } from '../lib/change-bus.js';
 import { RFM_GROUPS, RFM_ORDER_EVENT, runRfm } from './rfm.js';
 import { computeSegment, dependencyOrder, syncMany } from './segment-sync.js';
 import { listSegments, type StoredSegment } from './segments.repo.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export interface SegmentWorkerOptions {
   log?: Logger;
@@ -97,7 +99,7 @@ export class SegmentWorker extends DerivedWorker {
     const r = await syncMany(tx, people, now, ids, changes, { exclusive });
     if (accountSegs.length > 0) {
       // The touched customers' accounts.
-      const { rows } = await tx.query<{ account_id: number }>(
+      const { rows } = await tx.query<RowPick<typeof schema.accountMembers, 'account_id'>>(
         `SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[]) ORDER BY 1`,
         [ws, ids],
       );
@@ -130,7 +132,7 @@ export class SegmentWorker extends DerivedWorker {
     const now = this.clock();
     const refreshMs = this.opts.refreshMs ?? 300_000;
     const rfmEvery = this.opts.rfmRefreshMs ?? 3_600_000;
-    const { rows: runs } = await this.db.query<{ id: number; computed_at: Date | null; has_orders: boolean }>(
+    const { rows: runs } = await this.db.query<RowPick<typeof schema.workspaces, 'id'> & { computed_at: Date | null; has_orders: boolean }>(
       `SELECT w.id, r.computed_at,
               r.computed_at IS NULL AND EXISTS (SELECT 1 FROM events e WHERE e.workspace_id = w.id AND e.event = $1) AS has_orders
          FROM workspaces w LEFT JOIN rfm_runs r ON r.workspace_id = w.id ORDER BY w.id`,
@@ -142,7 +144,7 @@ export class SegmentWorker extends DerivedWorker {
       await runRfm(this.db, w.id, now);
       count += RFM_GROUPS.length;
     }
-    const { rows } = await this.db.query<{ workspace_id: number }>(`SELECT DISTINCT workspace_id FROM segments WHERE kind = 'dynamic' ORDER BY 1`);
+    const { rows } = await this.db.query<RowPick<typeof schema.segments, 'workspace_id'>>(`SELECT DISTINCT workspace_id FROM segments WHERE kind = 'dynamic' ORDER BY 1`);
     for (const { workspace_id: ws } of rows) {
       const due = dependencyOrder(await listSegments(this.db, ws)).filter(
         (s: StoredSegment) => s.kind === 'dynamic' && s.condition !== null && isTimeBased(s.condition) && s.computedVersion === s.version && now.getTime() - (s.computedAt?.getTime() ?? 0) >= refreshMs,

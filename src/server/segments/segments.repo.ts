@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import type { Condition } from '../../contracts/condition.js';
 import { isTimeBased, type SegmentInput, type SegmentView } from '../../contracts/segment-definition.js';
 import type { Queryable } from '../db/client.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export interface StoredSegment {
   workspaceId: number;
@@ -19,20 +21,11 @@ export interface StoredSegment {
   updatedAt: Date;
 }
 
-interface Row {
-  workspace_id: number;
-  id: string;
-  name: string;
-  description: string;
-  kind: 'dynamic' | 'static';
-  scope: 'customer' | 'account';
-  condition: Condition | null;
-  version: number;
-  computed_version: number | null;
-  computed_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+type Row = RowPick<
+  typeof schema.segments,
+  'workspace_id' | 'id' | 'name' | 'description' | 'kind' | 'scope' | 'condition' | 'version' | 'computed_version' | 'computed_at' | 'created_at' | 'updated_at',
+  { condition: Condition | null }
+>;
 
 const COLUMNS = `workspace_id, id, name, description, kind, scope, condition, version, computed_version, computed_at, created_at, updated_at`;
 
@@ -108,7 +101,7 @@ export async function deleteSegment(db: Queryable, workspaceId: number, id: stri
 
 /** Member counts per segment. */
 export async function memberCounts(db: Queryable, workspaceId: number, ids: string[]): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ segment_id: string; n: number }>(
+  const { rows } = await db.query<RowPick<typeof schema.segmentMembers, 'segment_id'> & { n: number }>(
     `SELECT segment_id, count(*)::int AS n FROM segment_members WHERE workspace_id = $1 AND segment_id = ANY($2::text[]) GROUP BY segment_id`,
     [workspaceId, ids],
   );
@@ -133,12 +126,8 @@ export function segmentView(s: StoredSegment, members: number): z.infer<typeof S
   };
 }
 
-interface MemberRow {
-  customer_id: number;
-  user_id: string | null;
-  email: string | null;
-  entered_at: Date;
-}
+/** The source (members now, or as of a moment from the history) has segment_members' columns. */
+type MemberRow = RowPick<typeof schema.segmentMembers, 'customer_id' | 'entered_at'> & { user_id: string | null; email: string | null };
 
 /**
  * A page of members by customer id (keyset: `after` is the last id of the previous page);
@@ -167,7 +156,7 @@ export async function segmentMembers(db: Queryable, workspaceId: number, segment
 
 /** The segments a customer is in now. */
 export async function customerSegments(db: Queryable, workspaceId: number, customerId: number) {
-  const { rows } = await db.query<{ id: string; name: string; entered_at: Date }>(
+  const { rows } = await db.query<RowPick<typeof schema.segments, 'id' | 'name'> & RowPick<typeof schema.segmentMembers, 'entered_at'>>(
     `SELECT s.id, s.name, m.entered_at FROM segment_members m JOIN segments s ON s.workspace_id = m.workspace_id AND s.id = m.segment_id
       WHERE m.workspace_id = $1 AND m.customer_id = $2 AND s.scope = 'customer' ORDER BY m.entered_at, s.id`,
     [workspaceId, customerId],

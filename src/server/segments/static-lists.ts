@@ -5,6 +5,8 @@ import { LineCounter } from '../lib/csv/line-counter.js';
 import { fail, ok, type Failure, type Result } from '../lib/result.js';
 import { setStaticMembers, type SyncResult } from './segment-sync.js';
 import { getSegment, insertStaticSegment, newSegmentId, type StoredSegment } from './segments.repo.js';
+import type { RowPick } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** Most ids in one list edit (an API request; the CLI sends bigger files in several). */
 export const MAX_LIST_IDS = 10_000;
@@ -14,7 +16,7 @@ export type ListMode = 'replace' | 'add' | 'remove';
 /** Customer ids of userIds / anonymousIds (or aliases) of the workspace; ids matching no one are returned as `unknown`. */
 export async function resolveCustomerIds(db: Queryable, workspaceId: number, ids: string[]): Promise<{ customerIds: number[]; unknown: string[] }> {
   const unique = [...new Set(ids.map((s) => s.trim()).filter((s) => s !== ''))];
-  const { rows } = await db.query<{ value: string; customer_id: number }>(
+  const { rows } = await db.query<RowPick<typeof schema.identities, 'value' | 'customer_id'>>(
     `SELECT DISTINCT ON (value) value, customer_id FROM identities WHERE workspace_id = $1 AND value = ANY($2::text[]) ORDER BY value, (kind = 'user') DESC`,
     [workspaceId, unique],
   );
@@ -34,7 +36,7 @@ export async function editStaticList(db: Db, workspaceId: number, segmentId: str
     if (seg.kind !== 'static') return fail('conflict', `segment "${segmentId}" is defined by a condition; only static lists take ids`);
     let target = customerIds;
     if (mode !== 'replace') {
-      const { rows } = await tx.query<{ customer_id: number }>(`SELECT customer_id FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`, [workspaceId, segmentId]);
+      const { rows } = await tx.query<RowPick<typeof schema.segmentMembers, 'customer_id'>>(`SELECT customer_id FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`, [workspaceId, segmentId]);
       const set = new Set(rows.map((r) => r.customer_id));
       for (const id of customerIds) {
         if (mode === 'add') set.add(id);

@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/client.js';
 import { newInboxSecret } from './inbox-verification.js';
+import type { Col } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 /** A workspace's in-app inbox identity verification: whether it is required, and the signing secret. */
 export interface InboxSettings {
@@ -13,14 +15,14 @@ export interface InboxSettings {
  * workspace is unknown.
  */
 export async function inboxSettings(db: Queryable, workspaceId: number): Promise<InboxSettings | null> {
-  const { rows } = await db.query<{ verification: boolean; secret: string | null }>(
+  const { rows } = await db.query<{ verification: Col<typeof schema.workspaces, 'inbox_verification'>; secret: Col<typeof schema.workspaces, 'inbox_secret'> }>(
     `SELECT inbox_verification AS verification, inbox_secret AS secret FROM workspaces WHERE id = $1`,
     [workspaceId],
   );
   const row = rows[0];
   if (!row) return null;
   if (row.secret !== null) return { verification: row.verification, secret: row.secret };
-  const { rows: made } = await db.query<InboxSettings>(
+  const { rows: made } = await db.query<{ verification: Col<typeof schema.workspaces, 'inbox_verification'>; secret: NonNullable<Col<typeof schema.workspaces, 'inbox_secret'>> }>(
     `UPDATE workspaces SET inbox_secret = coalesce(inbox_secret, $2) WHERE id = $1 RETURNING inbox_verification AS verification, inbox_secret AS secret`,
     [workspaceId, newInboxSecret()],
   );
@@ -35,7 +37,7 @@ export async function setInboxVerification(db: Queryable, workspaceId: number, v
 
 /** Replace the inbox secret with a new random one: hashes signed with the old one stop working at once. */
 export async function rotateInboxSecret(db: Queryable, workspaceId: number): Promise<InboxSettings | null> {
-  const { rows } = await db.query<InboxSettings>(
+  const { rows } = await db.query<{ verification: Col<typeof schema.workspaces, 'inbox_verification'>; secret: NonNullable<Col<typeof schema.workspaces, 'inbox_secret'>> }>(
     `UPDATE workspaces SET inbox_secret = $2 WHERE id = $1 RETURNING inbox_verification AS verification, inbox_secret AS secret`,
     [workspaceId, newInboxSecret()],
   );

@@ -1,6 +1,8 @@
 import type { Queryable } from '../db/client.js';
 import { newInboxSecret } from './inbox-verification.js';
 import { generateKey, hashKey } from './keys.js';
+import type { Col, RowPick, RowPickCamel } from '../db/rows.js';
+import type * as schema from '../db/schema/index.js';
 
 export interface Workspace {
   id: number;
@@ -16,15 +18,17 @@ export interface Workspace {
 }
 
 const COLS = 'id, slug, name, timezone, currency, gross_margin AS "grossMargin", allowed_origins AS "allowedOrigins"';
+/** The row COLS selects. */
+type WorkspaceRow = RowPickCamel<typeof schema.workspaces, 'id' | 'slug' | 'name' | 'timezone' | 'currency' | 'gross_margin' | 'allowed_origins'>;
 
 export async function findWorkspaceByKey(db: Queryable, kind: 'write' | 'admin', key: string): Promise<Workspace | null> {
   const column = kind === 'write' ? 'write_key_hash' : 'admin_key_hash';
-  const { rows } = await db.query<Workspace>(`SELECT ${COLS} FROM workspaces WHERE ${column} = $1`, [hashKey(key)]);
+  const { rows } = await db.query<WorkspaceRow>(`SELECT ${COLS} FROM workspaces WHERE ${column} = $1`, [hashKey(key)]);
   return rows[0] ?? null;
 }
 
 export async function findWorkspaceBySlug(db: Queryable, slug: string): Promise<Workspace | null> {
-  const { rows } = await db.query<Workspace>(`SELECT ${COLS} FROM workspaces WHERE slug = $1`, [slug]);
+  const { rows } = await db.query<WorkspaceRow>(`SELECT ${COLS} FROM workspaces WHERE slug = $1`, [slug]);
   return rows[0] ?? null;
 }
 
@@ -39,7 +43,7 @@ export async function createWorkspace(
 ): Promise<{ workspace: Workspace; writeKey: string; adminKey: string }> {
   const writeKey = input.writeKey ?? generateKey('write');
   const adminKey = input.adminKey ?? generateKey('admin');
-  const { rows } = await db.query<Workspace>(
+  const { rows } = await db.query<WorkspaceRow>(
     `INSERT INTO workspaces (slug, name, write_key_hash, write_key, admin_key_hash, inbox_secret, inbox_verification) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLS}`,
     [input.slug, input.name, hashKey(writeKey), writeKey, hashKey(adminKey), newInboxSecret(), input.inboxVerification ?? true],
   );
@@ -54,13 +58,13 @@ export async function setWorkspaceKeys(db: Queryable, id: number, keys: { writeK
 
 /** A workspace's gross margin (a fraction), or null when not set. */
 export async function workspaceGrossMargin(db: Queryable, id: number): Promise<number | null> {
-  const { rows } = await db.query<{ m: number | null }>(`SELECT gross_margin AS m FROM workspaces WHERE id = $1`, [id]);
+  const { rows } = await db.query<{ m: Col<typeof schema.workspaces, 'gross_margin'> }>(`SELECT gross_margin AS m FROM workspaces WHERE id = $1`, [id]);
   return rows[0]?.m ?? null;
 }
 
 /** A workspace's timezone (periods, days and local dates are cut in it); UTC when unknown. */
 export async function workspaceTimezone(db: Queryable, id: number): Promise<string> {
-  const { rows } = await db.query<{ timezone: string }>(`SELECT timezone FROM workspaces WHERE id = $1`, [id]);
+  const { rows } = await db.query<RowPick<typeof schema.workspaces, 'timezone'>>(`SELECT timezone FROM workspaces WHERE id = $1`, [id]);
   return rows[0]?.timezone ?? 'UTC';
 }
 
@@ -89,7 +93,7 @@ export async function ensureDefaultWorkspace(
 
 /** Change a workspace's name, timezone or currency (absent fields keep theirs); the workspace after, or null when unknown. */
 export async function updateWorkspace(db: Queryable, id: number, patch: { name?: string; timezone?: string; currency?: string; grossMargin?: number | null }): Promise<Workspace | null> {
-  const { rows } = await db.query<Workspace>(
+  const { rows } = await db.query<WorkspaceRow>(
     `UPDATE workspaces SET name = coalesce($2, name), timezone = coalesce($3, timezone), currency = coalesce($4, currency),
             gross_margin = CASE WHEN $5 THEN $6::float8 ELSE gross_margin END
       WHERE id = $1 RETURNING ${COLS}`,
@@ -100,7 +104,7 @@ export async function updateWorkspace(db: Queryable, id: number, patch: { name?:
 
 /** What the sources page shows: the plain write key (null when it was set before Tenure kept it) and the allowed origins. */
 export async function workspaceSources(db: Queryable, id: number): Promise<{ writeKey: string | null; allowedOrigins: string[] } | null> {
-  const { rows } = await db.query<{ writeKey: string | null; allowedOrigins: string[] }>(
+  const { rows } = await db.query<RowPickCamel<typeof schema.workspaces, 'write_key' | 'allowed_origins'>>(
     `SELECT write_key AS "writeKey", allowed_origins AS "allowedOrigins" FROM workspaces WHERE id = $1`,
     [id],
   );

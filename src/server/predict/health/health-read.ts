@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { HealthBand, HealthView, Scorecard } from '../../../contracts/health.js';
 import type { Queryable } from '../../db/client.js';
 import { loadScorecard } from './health-scorecard.js';
+import type { RowPick } from '../../db/rows.js';
+import type * as schema from '../../db/schema/index.js';
 
 type View = z.infer<typeof HealthView>;
 
@@ -22,11 +24,11 @@ export async function healthOf(db: Queryable, workspaceId: number, scope: 'custo
   const { scorecard, computedAt } = await loadScorecard(db, workspaceId);
   const name = names(scorecard);
   const [{ rows: now }, { rows: changes }] = await Promise.all([
-    db.query<{ score: number; band: HealthBand; measures: StoredMeasure[]; missing: string[] }>(
+    db.query<RowPick<typeof schema.healthScores, 'score' | 'band' | 'measures' | 'missing', { measures: StoredMeasure[]; missing: string[] }>>(
       `SELECT score, band, measures, missing FROM health_scores WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3`,
       [workspaceId, scope, id],
     ),
-    db.query<{ at: Date; score: number; band: HealthBand; previous_score: number | null; previous_band: HealthBand | null; movers: Array<{ key: string; impact: number; from: number | null; to: number | null }> }>(
+    db.query<RowPick<typeof schema.healthHistory, 'at' | 'score' | 'band' | 'previous_score' | 'previous_band' | 'movers', { movers: Array<{ key: string; impact: number; from: number | null; to: number | null }> }>>(
       `SELECT at, score, band, previous_score, previous_band, movers FROM health_history WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3 ORDER BY at DESC, id DESC LIMIT $4`,
       [workspaceId, scope, id, limit],
     ),

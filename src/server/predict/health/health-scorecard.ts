@@ -1,6 +1,8 @@
 import { Scorecard, type Measure } from '../../../contracts/health.js';
 import type { Queryable } from '../../db/client.js';
 import { EV } from '../../../contracts/events.js';
+import type { RowPick } from '../../db/rows.js';
+import type * as schema from '../../db/schema/index.js';
 
 /** The event whose presence adds the payment measure to the default scorecard. */
 export const PAYMENT_FAILED_EVENT = EV.paymentFailed;
@@ -42,7 +44,7 @@ export interface StoredScorecard {
 
 /** The workspace's scorecard: the saved one, or the default for its data. */
 export async function loadScorecard(db: Queryable, workspaceId: number): Promise<StoredScorecard> {
-  const { rows } = await db.query<{ scorecard: unknown; updated_at: Date | null; computed_at: Date | null; payment_failed: boolean; churn_risk: boolean }>(
+  const { rows } = await db.query<RowPick<typeof schema.healthScorecards, 'scorecard' | 'updated_at' | 'computed_at'> & { payment_failed: boolean; churn_risk: boolean }>(
     `SELECT h.scorecard, h.updated_at, h.computed_at,
             EXISTS (SELECT 1 FROM events e WHERE e.workspace_id = $1 AND e.event = $2) AS payment_failed,
             EXISTS (SELECT 1 FROM customer_scores x WHERE x.workspace_id = $1 AND x.name = $3) AS churn_risk
