@@ -16,11 +16,17 @@ console.log(machine());
 build();
 
 async function run(name: string, env: Record<string, string>): Promise<void> {
-  const r = await runCli(['demo', '--customers', customers, '--no-progress'], { ...env, TENURE_WRITE_KEY: 'tw_bench_demo_key_0123456789abcdef', TENURE_ADMIN_KEY: 'ta_bench_demo_key_0123456789abcdef' });
+  const r = await runCli(['demo', '--customers', customers, '--no-progress'], {
+    ...env,
+    TENURE_WRITE_KEY: 'tw_bench_demo_key_0123456789abcdef',
+    TENURE_ADMIN_KEY: 'ta_bench_demo_key_0123456789abcdef',
+  });
   if (r.code !== 0) throw new Error(`demo failed:\n${r.output}`);
   const m = /demo data: (\d+) customers, (\d+) events, (\d+) lifecycle moves/.exec(r.output);
   const events = Number(m?.[2] ?? 0);
-  console.log(`${name.padEnd(10)} ${m?.[1]} customers, ${events} events, ${m?.[3]} lifecycle moves (history replayed) in ${r.seconds.toFixed(1)} s (whole process, incl. start and migrations) = ${Math.round(events / r.seconds)} events/s, peak RSS ${Math.round(r.peakRssMb)} MB`);
+  console.log(
+    `${name.padEnd(10)} ${m?.[1]} customers, ${events} events, ${m?.[3]} lifecycle moves (history replayed) in ${r.seconds.toFixed(1)} s (whole process, incl. start and migrations) = ${Math.round(events / r.seconds)} events/s, peak RSS ${Math.round(r.peakRssMb)} MB`,
+  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tenure-bench-demo-'));

@@ -74,7 +74,9 @@ async function run(): Promise<void> {
   const cpu = os.cpus();
   console.log(machine());
   console.log(`cpu: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores`);
-  console.log(`settings: ${n.toLocaleString('en-US')} emails, pool maxConnections ${maxConnections}, maxMessages ${maxMessages}, ${inflight} in flight; SMTP server: smtp-server in a child process (own event loop), plain SMTP on 127.0.0.1`);
+  console.log(
+    `settings: ${n.toLocaleString('en-US')} emails, pool maxConnections ${maxConnections}, maxMessages ${maxMessages}, ${inflight} in flight; SMTP server: smtp-server in a child process (own event loop), plain SMTP on 127.0.0.1`,
+  );
 
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {

@@ -124,7 +124,10 @@ logs.push(server.output());
 await killHard(server.child);
 await dropScratchDatabase(base, url);
 
-const errorLines = logs.join('\n').split('\n').filter((l) => /"level":(50|60)/.test(l));
+const errorLines = logs
+  .join('\n')
+  .split('\n')
+  .filter((l) => /"level":(50|60)/.test(l));
 console.log(`fault injection on PostgreSQL: ${customers} customers, ${events.length} events, ${kills} SIGKILLs while sending (${concurrency} clients)`);
 console.log(`  sent in ${sendSeconds.toFixed(1)} s (${requests} requests, ${refusedOrFailed} refused or failed and retried); derived work settled ${settleSeconds.toFixed(1)} s later`);
 console.log(`  acknowledged ${acked.size}, lost ${lost}, duplicates ${duplicates}`);

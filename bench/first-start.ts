@@ -67,7 +67,17 @@ function npmStart(port: number): Started {
   const t0 = performance.now();
   const child = spawn('npm', ['start', '--silent'], {
     cwd: clone,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: '', TENURE_DATA_DIR: dataDir, TENURE_ADMIN_KEY: ADMIN_KEY, TENURE_WRITE_KEY: WRITE_KEY, LOG_FORMAT: 'json', ...(process.env.CUSTOMERS ? { TENURE_DEMO_CUSTOMERS: process.env.CUSTOMERS } : {}) },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: '',
+      TENURE_DATA_DIR: dataDir,
+      TENURE_ADMIN_KEY: ADMIN_KEY,
+      TENURE_WRITE_KEY: WRITE_KEY,
+      LOG_FORMAT: 'json',
+      ...(process.env.CUSTOMERS ? { TENURE_DEMO_CUSTOMERS: process.env.CUSTOMERS } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -91,7 +101,13 @@ function npmStart(port: number): Started {
       for (;;) {
         const hit = lines.find((l) => re.test(l.line));
         if (hit) return hit.t;
-        if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}) before ${re}:\n${lines.map((l) => l.line).join('\n').slice(-3000)}`);
+        if (child.exitCode !== null)
+          throw new Error(
+            `npm start exited (${child.exitCode}) before ${re}:\n${lines
+              .map((l) => l.line)
+              .join('\n')
+              .slice(-3000)}`,
+          );
         if (performance.now() > deadline) throw new Error(`no ${re} in ${LIMIT_S} s`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -161,13 +177,17 @@ try {
   await page.getByLabel('Admin key').fill(ADMIN_KEY);
   await page.getByRole('button', { name: 'Sign in' }).click();
   // Drawn: the preparing card, or (demo already done) the headline KPIs.
-  await page.locator('.ov-demo, [aria-label="Headline KPIs"]').first().waitFor({ timeout: LIMIT_S * 1000 });
+  await page
+    .locator('.ov-demo, [aria-label="Headline KPIs"]')
+    .first()
+    .waitFor({ timeout: LIMIT_S * 1000 });
   const overviewDrawn = since();
   const preparingShown = (await page.locator('.ov-demo').count()) > 0;
   await page.screenshot({ path: join(dir, 'overview-preparing.png') });
   console.log(`  … overview drawn ${fmt(overviewDrawn)} (${preparingShown ? 'preparing' : 'KPIs'}); ${loadLine()}`);
 
-  const status = async () => (await fetch(`${url}/api/demo/status`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as Promise<{ state: string; steps: Array<{ phase: string; seconds: number | null }> }>;
+  const status = async () =>
+    (await fetch(`${url}/api/demo/status`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as Promise<{ state: string; steps: Array<{ phase: string; seconds: number | null }> }>;
   const ready = await until('demo complete', async () => {
     const v = await status();
     if (v.state === 'failed') throw new Error(`demo failed: ${JSON.stringify(v)}`);
@@ -192,7 +212,10 @@ try {
   });
   await stop(s2);
 
-  const readyLine = s.output().split('\n').find((l) => l.includes('"demo ready'));
+  const readyLine = s
+    .output()
+    .split('\n')
+    .find((l) => l.includes('"demo ready'));
   const readyLog = readyLine ? (JSON.parse(readyLine) as { customers?: number; events?: number }) : {};
   const demoLine = readyLine ? [readyLine, readyLog.customers, readyLog.events] : null;
   console.log(`\nfirst npm start (fresh clone, empty database; demo ${demoLine ? `${demoLine[1]} customers, ${demoLine[2]} events` : '?'}):`);

@@ -31,7 +31,10 @@ function status(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 
 async function run(name: string, env: Record<string, string>, rows: number): Promise<void> {
   const port = await freePort();
-  const server = await spawnServer({ ...env, TENURE_ADMIN_KEY: ADMIN, TENURE_WRITE_KEY: 'tw_bench_import_api_0123456789abcdef0123', TENURE_IMPORT_DIR: join(dir, 'spool'), TENURE_ANALYTICS_SYNC_SECONDS: '0' }, port);
+  const server = await spawnServer(
+    { ...env, TENURE_ADMIN_KEY: ADMIN, TENURE_WRITE_KEY: 'tw_bench_import_api_0123456789abcdef0123', TENURE_IMPORT_DIR: join(dir, 'spool'), TENURE_ANALYTICS_SYNC_SECONDS: '0' },
+    port,
+  );
   const pid = server.child.pid!;
   try {
     await new Promise((r) => setTimeout(r, 2_000)); // let start-up work settle

@@ -52,20 +52,38 @@ async function openTarget(target: string): Promise<{ db: Db; cleanup: () => Prom
   if (target === 'postgres') {
     const url = await createBenchDatabase(BASE_URL);
     const db = await openDb({ databaseUrl: url, poolSize: 10 });
-    return { db, cleanup: async () => { await db.close(); await dropBenchDatabase(BASE_URL, url); } };
+    return {
+      db,
+      cleanup: async () => {
+        await db.close();
+        await dropBenchDatabase(BASE_URL, url);
+      },
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), 'tenure-bench-breakdown-'));
   const db = await openDb({ dataDir: dir });
-  return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    db,
+    cleanup: async () => {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 function report(target: string, t: Timings, events: number, wallSec: number, parseMs: number, requests: number): void {
   console.log(`${target}: ${Math.round(events / wallSec)} events/s through parse → normalise → queue → ingestEvents (${events} events, ${wallSec.toFixed(1)} s wall)`);
-  console.log(`  parse + normalise: ${(parseMs / requests).toFixed(2)} ms per 100-event request = ${((1000 * parseMs) / events).toFixed(1)} µs/event (${((100 * parseMs) / 1000 / wallSec).toFixed(0)}% of wall time)`);
-  console.log(`  ${t.transactions} transactions, ${Math.round(events / t.transactions)} events each on average, ${(t.transactionMs / t.transactions).toFixed(1)} ms each; time inside transactions by statement:`);
+  console.log(
+    `  parse + normalise: ${(parseMs / requests).toFixed(2)} ms per 100-event request = ${((1000 * parseMs) / events).toFixed(1)} µs/event (${((100 * parseMs) / 1000 / wallSec).toFixed(0)}% of wall time)`,
+  );
+  console.log(
+    `  ${t.transactions} transactions, ${Math.round(events / t.transactions)} events each on average, ${(t.transactionMs / t.transactions).toFixed(1)} ms each; time inside transactions by statement:`,
+  );
   const rows = [...t.statements.values(), { label: 'node between statements (JS of applyBatch)', calls: t.transactions, ms: t.betweenStatementsMs, rows: 0 }].sort((a, b) => b.ms - a.ms);
   for (const s of rows) {
-    console.log(`    ${((100 * s.ms) / t.transactionMs).toFixed(1).padStart(5)}%  ${(s.ms / s.calls).toFixed(2).padStart(8)} ms × ${String(s.calls).padStart(5)}  ${s.label}${s.rows ? ` (${Math.round(s.rows / s.calls)} rows each)` : ''}`);
+    console.log(
+      `    ${((100 * s.ms) / t.transactionMs).toFixed(1).padStart(5)}%  ${(s.ms / s.calls).toFixed(2).padStart(8)} ms × ${String(s.calls).padStart(5)}  ${s.label}${s.rows ? ` (${Math.round(s.rows / s.calls)} rows each)` : ''}`,
+    );
   }
 }
 

@@ -150,9 +150,22 @@ async function httpPhases(o: Options, store: Store, server: ServerChild, bodies:
   const rss = watchRss(server.pid, 250);
   try {
     const a = await measureCpu(server, monitor, store.dbName, () => runMax(post, bodies.max, PER_BATCH, o.concurrency));
-    const max = { events: a.result.tally.ackedEvents, seconds: round1(a.result.seconds), eventsPerSec: Math.round(a.result.tally.ackedEvents / a.result.seconds), requestsPerSec: Math.round(bodies.max.length / a.result.seconds), ...a.result.tally.percentiles(), errors: a.result.tally.errors, firstError: a.result.tally.firstError || undefined, cpuCores: a.cpu };
-    console.log(`${store.target} (a) max throughput: ${max.eventsPerSec} events/s sustained (${max.events} events in ${max.seconds} s, ${max.requestsPerSec} req/s, ${o.concurrency} in flight); ${latencyLine(a.result.tally)}; ${errorLine(a.result.tally)}`);
-    console.log(`${store.target}     CPU during (a), in cores of ${machineInfo().cpus}: server ${a.cpu.server}${a.cpu.postgresBackends === null ? ' (incl. PGlite)' : `, PostgreSQL backends ${a.cpu.postgresBackends}`}, load generator ${a.cpu.loadGenerator}`);
+    const max = {
+      events: a.result.tally.ackedEvents,
+      seconds: round1(a.result.seconds),
+      eventsPerSec: Math.round(a.result.tally.ackedEvents / a.result.seconds),
+      requestsPerSec: Math.round(bodies.max.length / a.result.seconds),
+      ...a.result.tally.percentiles(),
+      errors: a.result.tally.errors,
+      firstError: a.result.tally.firstError || undefined,
+      cpuCores: a.cpu,
+    };
+    console.log(
+      `${store.target} (a) max throughput: ${max.eventsPerSec} events/s sustained (${max.events} events in ${max.seconds} s, ${max.requestsPerSec} req/s, ${o.concurrency} in flight); ${latencyLine(a.result.tally)}; ${errorLine(a.result.tally)}`,
+    );
+    console.log(
+      `${store.target}     CPU during (a), in cores of ${machineInfo().cpus}: server ${a.cpu.server}${a.cpu.postgresBackends === null ? ' (incl. PGlite)' : `, PostgreSQL backends ${a.cpu.postgresBackends}`}, load generator ${a.cpu.loadGenerator}`,
+    );
 
     if (o.settle > 0) {
       // Let the database digest the burst of (a) (autovacuum, checkpoint) so (b) measures
@@ -161,8 +174,17 @@ async function httpPhases(o: Options, store: Store, server: ServerChild, bodies:
       await new Promise((r) => setTimeout(r, o.settle * 1000));
     }
     const b = await runFixedRate(post, bodies.fixed, PER_BATCH, o.rate);
-    const fixed = { targetRate: o.rate, durationSec: round1(b.seconds), achievedRate: Math.round(b.tally.ackedEvents / b.seconds), ...b.tally.percentiles(), errors: b.tally.errors, firstError: b.tally.firstError || undefined };
-    console.log(`${store.target} (b) fixed rate ${o.rate} events/s (${o.rate / PER_BATCH} req/s, open loop) for ${fixed.durationSec} s: achieved ${fixed.achievedRate} events/s; ${latencyLine(b.tally)}; ${errorLine(b.tally)}`);
+    const fixed = {
+      targetRate: o.rate,
+      durationSec: round1(b.seconds),
+      achievedRate: Math.round(b.tally.ackedEvents / b.seconds),
+      ...b.tally.percentiles(),
+      errors: b.tally.errors,
+      firstError: b.tally.firstError || undefined,
+    };
+    console.log(
+      `${store.target} (b) fixed rate ${o.rate} events/s (${o.rate / PER_BATCH} req/s, open loop) for ${fixed.durationSec} s: achieved ${fixed.achievedRate} events/s; ${latencyLine(b.tally)}; ${errorLine(b.tally)}`,
+    );
 
     const peakRss = Math.round(rss.stop());
     console.log(`${store.target}     ${loadLine()} after (a) and (b)`);
@@ -183,7 +205,9 @@ async function verify(store: Store, conn: Conn, acked: number) {
   );
   const stored = Number(rows[0]!.n);
   const ok = stored === acked && Number(rows[0]!.d) === stored;
-  console.log(`${store.target} (e) verify: ${stored} events stored (${Number(rows[0]!.d)} distinct messageIds), ${acked} acknowledged with 200 — ${ok ? 'no loss, no duplicates' : 'MISMATCH'}; ${Number(rows[0]!.c)} customer profiles; ${Number(rows[0]!.own)} of Tenure's own timeline events beside them`);
+  console.log(
+    `${store.target} (e) verify: ${stored} events stored (${Number(rows[0]!.d)} distinct messageIds), ${acked} acknowledged with 200 — ${ok ? 'no loss, no duplicates' : 'MISMATCH'}; ${Number(rows[0]!.c)} customer profiles; ${Number(rows[0]!.own)} of Tenure's own timeline events beside them`,
+  );
   return { stored, acked, ok, customers: Number(rows[0]!.c) };
 }
 
@@ -206,7 +230,9 @@ async function rawPhase(store: Store, conns: Conn[], maxBodies: Buffer[], server
   await dropRawTable(conns[0]!);
   const one = results[variants[0]!.label]!;
   const best = Math.max(...Object.values(results));
-  console.log(`${store.target} (d) server ÷ raw: ${serverRate} events/s ÷ ${one} rows/s (server statement, 1 connection) = ${(serverRate / one).toFixed(2)}; ÷ best raw ${best} rows/s = ${(serverRate / best).toFixed(2)}`);
+  console.log(
+    `${store.target} (d) server ÷ raw: ${serverRate} events/s ÷ ${one} rows/s (server statement, 1 connection) = ${(serverRate / one).toFixed(2)}; ÷ best raw ${best} rows/s = ${(serverRate / best).toFixed(2)}`,
+  );
   return { rowsPerSec: results, ratioToServerStatement: Math.round((100 * serverRate) / one) / 100, ratioToBest: Math.round((100 * serverRate) / best) / 100 };
 }
 
@@ -234,7 +260,13 @@ async function benchTarget(o: Options, target: Target) {
   const keepProfile = process.env.BENCH_PROFILE_DIR;
   const profileDir = o.profile ? (keepProfile ?? mkdtempSync(join(tmpdir(), 'tenure-bench-prof-'))) : '';
   try {
-    const server = await startServer({ databaseUrl: store.databaseUrl, dataDir: store.dataDir, writeKey: WRITE_KEY, adminKey: ADMIN_KEY, nodeArgs: o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
+    const server = await startServer({
+      databaseUrl: store.databaseUrl,
+      dataDir: store.dataDir,
+      writeKey: WRITE_KEY,
+      adminKey: ADMIN_KEY,
+      nodeArgs: o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    });
     let http: Awaited<ReturnType<typeof httpPhases>>;
     try {
       http = await httpPhases(o, store, server, bodies);

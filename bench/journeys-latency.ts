@@ -272,7 +272,12 @@ function tracedDb(db: Db, trace: Trace): Db {
               const s0 = wall();
               const r = await tx.query<T>(text, params);
               trace.add(loop, text, wall() - s0, r.rowCount);
-              if (loop === 'scanner' ? /^SELECT id, workspace_id, customer_id, event, type, timestamp, received_at FROM events WHERE id >/.test(text) : taken.length === 0 && r.rows.length > 0 && text.includes('SKIP LOCKED')) taken = ids(r.rows);
+              if (
+                loop === 'scanner'
+                  ? /^SELECT id, workspace_id, customer_id, event, type, timestamp, received_at FROM events WHERE id >/.test(text)
+                  : taken.length === 0 && r.rows.length > 0 && text.includes('SKIP LOCKED')
+              )
+                taken = ids(r.rows);
               return r;
             },
             copyFrom(target, data) {
@@ -408,10 +413,34 @@ async function measure(child: ChildProcess, o: { seconds: number; rate: number; 
       await api('POST', '/api/subscription-groups', { id: 'product-tips', name: 'Tips and news', channel: 'email' });
       const body = welcomeMjml();
       await api('POST', '/api/templates', { id: 'probe-welcome', name: 'Welcome', channel: 'email', subject: 'Welcome {{ customer.userId }}', body });
-      await api('POST', '/api/templates', { id: 'tips', name: 'Brewing tips', channel: 'email', subject: 'Three ways to a better cup', body: shortMjml('Better coffee at home', 'grind fresh and weigh your beans.') });
-      await api('POST', '/api/templates', { id: 'browse', name: 'Browse abandonment', channel: 'email', subject: 'Still thinking it over?', body: shortMjml('Still thinking it over?', 'the coffee you looked at is still in stock.') });
-      await api('POST', '/api/templates', { id: 'review', name: 'Review request', channel: 'email', subject: 'How was your coffee?', body: shortMjml('How did we do?', 'a short review helps other coffee lovers choose.') });
-      await api('POST', '/api/templates', { id: 'thanks-review', name: 'Thanks for the review', channel: 'email', subject: 'Thanks for your review', body: shortMjml('Thank you!', 'here is 5% off your next bag: THANKYOU5.') });
+      await api('POST', '/api/templates', {
+        id: 'tips',
+        name: 'Brewing tips',
+        channel: 'email',
+        subject: 'Three ways to a better cup',
+        body: shortMjml('Better coffee at home', 'grind fresh and weigh your beans.'),
+      });
+      await api('POST', '/api/templates', {
+        id: 'browse',
+        name: 'Browse abandonment',
+        channel: 'email',
+        subject: 'Still thinking it over?',
+        body: shortMjml('Still thinking it over?', 'the coffee you looked at is still in stock.'),
+      });
+      await api('POST', '/api/templates', {
+        id: 'review',
+        name: 'Review request',
+        channel: 'email',
+        subject: 'How was your coffee?',
+        body: shortMjml('How did we do?', 'a short review helps other coffee lovers choose.'),
+      });
+      await api('POST', '/api/templates', {
+        id: 'thanks-review',
+        name: 'Thanks for the review',
+        channel: 'email',
+        subject: 'Thanks for your review',
+        body: shortMjml('Thank you!', 'here is 5% off your next bag: THANKYOU5.'),
+      });
       const publish = async (name: string, definition: unknown) => {
         const j = await api('POST', '/api/journeys', { name, definition });
         await api('POST', `/api/journeys/${String(j.id)}/publish`);
@@ -465,7 +494,10 @@ async function measure(child: ChildProcess, o: { seconds: number; rate: number; 
       }
       await new Promise((r) => setTimeout(r, 1000)); // stage and segment workers finish the setup customers
       const maint = await maintainTables(db); // as autovacuum / the embedded maintenance would have by now
-      const { rows: sizes } = await db.query<{ events: number; customers: number }>(`SELECT (SELECT count(*)::int FROM events WHERE workspace_id = $1) AS events, (SELECT count(*)::int FROM customers WHERE workspace_id = $1) AS customers`, [ws]);
+      const { rows: sizes } = await db.query<{ events: number; customers: number }>(
+        `SELECT (SELECT count(*)::int FROM events WHERE workspace_id = $1) AS events, (SELECT count(*)::int FROM customers WHERE workspace_id = $1) AS customers`,
+        [ws],
+      );
       console.log(
         `setup: ${s.tally.ackedEvents.toLocaleString('en-US')} events (${sizes[0]!.customers.toLocaleString('en-US')} customers) in ${((performance.now() - t0) / 1000).toFixed(1)} s; 4 live journeys; ` +
           `welcome template ${(Buffer.byteLength(body) / 1024).toFixed(1)} KB MJML; maintenance: ${maint.map((m) => `${m.action} ${m.table}`).join(', ') || 'none'}`,
@@ -477,8 +509,21 @@ async function measure(child: ChildProcess, o: { seconds: number; rate: number; 
         body: Buffer.from(
           JSON.stringify({
             batch: [
-              { type: 'identify', messageId: randomUUID(), userId: `probe-${i}`, traits: { email: `probe-${i}@example.test`, first_name: `Probe${i}`, plan: 'free' }, context: { library: { name: 'analytics.js', version: '2.11.1' } } },
-              { type: 'track', messageId: randomUUID(), userId: `probe-${i}`, event: 'Probe Signed Up', properties: { method: 'email', plan: 'free' }, context: { library: { name: 'analytics.js', version: '2.11.1' } } },
+              {
+                type: 'identify',
+                messageId: randomUUID(),
+                userId: `probe-${i}`,
+                traits: { email: `probe-${i}@example.test`, first_name: `Probe${i}`, plan: 'free' },
+                context: { library: { name: 'analytics.js', version: '2.11.1' } },
+              },
+              {
+                type: 'track',
+                messageId: randomUUID(),
+                userId: `probe-${i}`,
+                event: 'Probe Signed Up',
+                properties: { method: 'email', plan: 'free' },
+                context: { library: { name: 'analytics.js', version: '2.11.1' } },
+              },
             ],
           }),
         ),
@@ -496,7 +541,9 @@ async function measure(child: ChildProcess, o: { seconds: number; rate: number; 
         await new Promise((r) => setTimeout(r, 2000));
         const c1 = await ask(child, { cmd: 'count' }, (m): m is { count: number; probes: number } => 'probes' in m);
         const { rows: r1 } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journey_runs WHERE workspace_id = $1`, [ws]);
-        console.log(`warm-up: ${w.tally.ackedEvents.toLocaleString('en-US')} background events in ${w.seconds.toFixed(1)} s (request p99 ${w.tally.percentiles().p99} ms): ${(r1[0]!.n - r0[0]!.n).toLocaleString('en-US')} journey runs entered, ${c1.count - c0.count} emails`);
+        console.log(
+          `warm-up: ${w.tally.ackedEvents.toLocaleString('en-US')} background events in ${w.seconds.toFixed(1)} s (request p99 ${w.tally.percentiles().p99} ms): ${(r1[0]!.n - r0[0]!.n).toLocaleString('en-US')} journey runs entered, ${c1.count - c0.count} emails`,
+        );
       }
       const { rows: runs0 } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journey_runs WHERE workspace_id = $1`, [ws]);
       const cpu0 = process.cpuUsage();
@@ -574,7 +621,16 @@ async function measure(child: ChildProcess, o: { seconds: number; rate: number; 
       const runOf = firstPass('runner');
       const claimOf = firstPass('dispatch claim');
       const parts = trace
-        ? (['request acked (ingest commit)', 'sent → scanner pass that read it begins', 'scanner pass (read → entered, committed)', 'wait for a runner pass', 'runner pass (step → message queued)', 'wait for a dispatcher pass', 'dispatcher claim transaction', 'claimed → SMTP 250 (render, send)'] as const)
+        ? ([
+            'request acked (ingest commit)',
+            'sent → scanner pass that read it begins',
+            'scanner pass (read → entered, committed)',
+            'wait for a runner pass',
+            'runner pass (step → message queued)',
+            'wait for a dispatcher pass',
+            'dispatcher claim transaction',
+            'claimed → SMTP 250 (render, send)',
+          ] as const)
         : (['request acked (ingest commit)', 'sent → run entered (scanner pass began)', 'entered → message queued (runner pass began)', 'queued → SMTP 250 (claim, render, send)'] as const);
       const split: number[][] = parts.map(() => []);
       const lat: number[] = [];
@@ -606,19 +662,29 @@ async function measure(child: ChildProcess, o: { seconds: number; rate: number; 
       const otherMails = arrivals.filter((a) => !a.subject.startsWith(PROBE_SUBJECT)).length;
       const bgp = b.tally.percentiles();
       console.log(`\n===== event → first email at the SMTP server: ${values.pglite ? 'pglite' : 'postgres'} =====`);
-      console.log(`background           ${Math.round(b.tally.ackedEvents / b.seconds).toLocaleString('en-US')} events/s achieved (${b.tally.ackedEvents.toLocaleString('en-US')} in ${b.seconds.toFixed(1)} s); request p50 ${bgp.p50} ms, p99 ${bgp.p99} ms; errors ${b.tally.errors}`);
+      console.log(
+        `background           ${Math.round(b.tally.ackedEvents / b.seconds).toLocaleString('en-US')} events/s achieved (${b.tally.ackedEvents.toLocaleString('en-US')} in ${b.seconds.toFixed(1)} s); request p50 ${bgp.p50} ms, p99 ${bgp.p99} ms; errors ${b.tally.errors}`,
+      );
       console.log(`event → SMTP 250     count ${lat.length}/${probes.length}, ${summary(lat)}`);
-      console.log(`verified             ${probes.filter((p) => !bad.has(p.userId)).length}/${probes.length} probes with exactly one email (own subject and address) and one sent message row; ${problems.length} problems${problems.length ? `: ${problems.slice(0, 5).join('; ')}` : ''}`);
+      console.log(
+        `verified             ${probes.filter((p) => !bad.has(p.userId)).length}/${probes.length} probes with exactly one email (own subject and address) and one sent message row; ${problems.length} problems${problems.length ? `: ${problems.slice(0, 5).join('; ')}` : ''}`,
+      );
       const windows: string[] = [];
       const runStart = probes[0]?.sentAt ?? 0;
       for (let w = 0; w < seconds; w += 5) {
-        const xs = probes.flatMap((p, i) => (p.sentAt >= runStart + w * 1000 && p.sentAt < runStart + (w + 5) * 1000 && mailsOf.get(p.userId)?.[0] ? [mailsOf.get(p.userId)![0]!.at - offset - probes[i]!.sentAt] : []));
+        const xs = probes.flatMap((p, i) =>
+          p.sentAt >= runStart + w * 1000 && p.sentAt < runStart + (w + 5) * 1000 && mailsOf.get(p.userId)?.[0] ? [mailsOf.get(p.userId)![0]!.at - offset - probes[i]!.sentAt] : [],
+        );
         if (xs.length) windows.push(`${w}–${Math.min(seconds, w + 5)} s: ${Math.round(pct(xs, 50))}/${Math.round(pct(xs, 100))}`);
       }
       console.log(`over the run         p50/max ms of probes sent in each 5 s: ${windows.join(', ')}`);
       console.log(`background journeys  ${(runs1[0]!.n - runs0[0]!.n - probes.length).toLocaleString('en-US')} runs entered during the run besides the probes'`);
-      console.log(`other emails         ${otherMails.toLocaleString('en-US')} from the background journeys; SMTP connections ${connections}; clocks: child − parent ${round1(offset)} ms (before ${round1(before.offset)}, after ${round1(after.offset)}, IPC RTT ${round1(before.rtt)} ms)`);
-      console.log(`where the time goes  per probe (${split[0]!.length} probes${trace ? '; pass times from the traced journey transactions' : '; pass start times from the database rows'}; the parts after "acked" add up to the total):`);
+      console.log(
+        `other emails         ${otherMails.toLocaleString('en-US')} from the background journeys; SMTP connections ${connections}; clocks: child − parent ${round1(offset)} ms (before ${round1(before.offset)}, after ${round1(after.offset)}, IPC RTT ${round1(before.rtt)} ms)`,
+      );
+      console.log(
+        `where the time goes  per probe (${split[0]!.length} probes${trace ? '; pass times from the traced journey transactions' : '; pass start times from the database rows'}; the parts after "acked" add up to the total):`,
+      );
       parts.forEach((name, i) => console.log(`  ${name.padEnd(44)} ${summary(split[i]!)}`));
       if (trace) {
         const inRun = tr.passes.filter((x) => x.start >= runStart && x.start <= runStart + seconds * 1000);
@@ -629,7 +695,9 @@ async function measure(child: ChildProcess, o: { seconds: number; rate: number; 
           const queued = list.map((x) => x.start - x.called);
           const busy = xs.reduce((t, x) => t + x, 0) / (seconds * 1000);
           const taken = list.reduce((t, x) => t + x.ids.length, 0);
-          console.log(`  ${loop.padEnd(16)}${xs.length.toLocaleString('en-US').padStart(6)} passes, ${summary(xs)}; busy ${(100 * busy).toFixed(0)}%${loop === 'dispatch record' ? '' : `; ${taken.toLocaleString('en-US')} ${loop === 'scanner' ? 'events read' : loop === 'runner' ? 'runs moved' : 'messages claimed'}`}`);
+          console.log(
+            `  ${loop.padEnd(16)}${xs.length.toLocaleString('en-US').padStart(6)} passes, ${summary(xs)}; busy ${(100 * busy).toFixed(0)}%${loop === 'dispatch record' ? '' : `; ${taken.toLocaleString('en-US')} ${loop === 'scanner' ? 'events read' : loop === 'runner' ? 'runs moved' : 'messages claimed'}`}`,
+          );
           if (loop !== 'dispatch record') console.log(`  ${''.padEnd(16)}       before each: getting a connection and BEGIN ${summary(queued)}`);
         }
         const others = tr.others.filter((x) => x.start >= runStart && x.start <= runStart + seconds * 1000);
@@ -648,7 +716,9 @@ async function measure(child: ChildProcess, o: { seconds: number; rate: number; 
             `${db.kind === 'pglite' ? `: PGlite's one session was inside a transaction ${Math.round((100 * (journeyHeld + otherHeld)) / (seconds * 1000))}% of the time (statements outside transactions, such as the dispatcher's record, come on top)` : ''}; the others by first statement:`,
         );
         for (const [label, k] of [...byLabel.entries()].sort((x, y) => y[1].held - x[1].held).slice(0, 6)) {
-          console.log(`  ${(k.held / 1000).toFixed(1).padStart(5)} s ${k.n.toLocaleString('en-US').padStart(6)} × ${(k.held / k.n).toFixed(1).padStart(6)} ms (waited ${(k.queued / k.n).toFixed(1)} ms for it)  ${label}`);
+          console.log(
+            `  ${(k.held / 1000).toFixed(1).padStart(5)} s ${k.n.toLocaleString('en-US').padStart(6)} × ${(k.held / k.n).toFixed(1).padStart(6)} ms (waited ${(k.queued / k.n).toFixed(1)} ms for it)  ${label}`,
+          );
         }
         console.log(`statements           slowest in total, per loop (from the start of the run to the end; ms per call):`);
         for (const loop of LOOPS) {
@@ -657,15 +727,21 @@ async function measure(child: ChildProcess, o: { seconds: number; rate: number; 
           const stmts = all.filter((x) => !x.sql.startsWith('('));
           const n = stmts.reduce((t, x) => t + x.calls, 0);
           const ms = stmts.reduce((t, x) => t + x.ms, 0);
-          if (whole) console.log(`  ${loop.padEnd(15)} ${(n / whole.calls).toFixed(1)} statements per transaction, ${(ms / n).toFixed(1)} ms each on average: ${Math.round((100 * ms) / whole.ms)}% of the time from BEGIN to COMMIT is spent waiting for statements (the rest: JavaScript, COMMIT)`);
+          if (whole)
+            console.log(
+              `  ${loop.padEnd(15)} ${(n / whole.calls).toFixed(1)} statements per transaction, ${(ms / n).toFixed(1)} ms each on average: ${Math.round((100 * ms) / whole.ms)}% of the time from BEGIN to COMMIT is spent waiting for statements (the rest: JavaScript, COMMIT)`,
+            );
           const top = all.sort((x, y) => y.ms - x.ms).slice(0, loop === 'dispatch record' ? 1 : 6);
-          for (const x of top) console.log(`  ${loop.padEnd(15)} ${(x.ms / 1000).toFixed(1).padStart(6)} s ${x.calls.toLocaleString('en-US').padStart(6)} × ${(x.ms / x.calls).toFixed(1).padStart(6)} ms  ${x.sql}`);
+          for (const x of top)
+            console.log(`  ${loop.padEnd(15)} ${(x.ms / 1000).toFixed(1).padStart(6)} s ${x.calls.toLocaleString('en-US').padStart(6)} × ${(x.ms / x.calls).toFixed(1).padStart(6)} ms  ${x.sql}`);
         }
       }
       slowest.sort((x, y) => y.ms - x.ms);
       console.log(`slowest probes       (ms: total = ${trace ? 'to scan + scan + wait + run + wait + claim + send' : 'to entered + to queued + to SMTP'}; ack separately)`);
       for (const x of slowest.slice(0, 5)) console.log(`  ${x.userId.padEnd(10)} ${round1(x.ms).toString().padStart(7)} = ${x.parts.slice(1).map(round1).join(' + ')}; ack ${round1(x.parts[0]!)}`);
-      console.log(`process              CPU ${Math.round((100 * (cpu.user + cpu.system)) / 1e6 / b.seconds)}% of one core during the run (server, load generator and probes share it); peak RSS ${Math.round(peak)} MB; ${loadLine()}`);
+      console.log(
+        `process              CPU ${Math.round((100 * (cpu.user + cpu.system)) / 1e6 / b.seconds)}% of one core during the run (server, load generator and probes share it); peak RSS ${Math.round(peak)} MB; ${loadLine()}`,
+      );
       const ok = problems.length === 0 && lat.length === probes.length;
       const met = ok && pct(lat, 99) < 1000;
       console.log(`target               p99 < 1 s: ${met ? 'met' : 'MISSED'}${ok ? '' : ' (verification failed)'}`);

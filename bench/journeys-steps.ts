@@ -283,13 +283,31 @@ async function stepsPhase(): Promise<{ stepsPerS: number } | null> {
   console.log(`\n===== journey steps: ${fmt(customers)} customers, ${workers} worker processes, PostgreSQL =====`);
   const s = await scratch();
   try {
-    await template(s, 'welcome-inbox', { name: 'welcome inbox', channel: 'inapp', format: 'text', subject: 'Welcome, {{ traits.name }}', body: 'Hi {{ traits.name }}, your {{ traits.plan }} workspace is ready. Start here: {{ preferences_url }}' });
+    await template(s, 'welcome-inbox', {
+      name: 'welcome inbox',
+      channel: 'inapp',
+      format: 'text',
+      subject: 'Welcome, {{ traits.name }}',
+      body: 'Hi {{ traits.name }}, your {{ traits.plan }} workspace is ready. Start here: {{ preferences_url }}',
+    });
     await publish(s, 'onboarding', {
       trigger: { event: { name: 'Signed Up' } },
       start: 'split',
       steps: [
-        { id: 'split', type: 'split', variants: [{ key: 'a', weight: 1, next: 'plan' }, { key: 'b', weight: 1, next: 'plan' }] },
-        { id: 'plan', type: 'branch', branches: [{ condition: { any: [{ trait: { path: 'plan', op: 'eq', value: 'pro' } }, { trait: { path: 'plan', op: 'eq', value: 'team' } }] }, next: 'tag-paid' }], otherwise: 'tag-free' },
+        {
+          id: 'split',
+          type: 'split',
+          variants: [
+            { key: 'a', weight: 1, next: 'plan' },
+            { key: 'b', weight: 1, next: 'plan' },
+          ],
+        },
+        {
+          id: 'plan',
+          type: 'branch',
+          branches: [{ condition: { any: [{ trait: { path: 'plan', op: 'eq', value: 'pro' } }, { trait: { path: 'plan', op: 'eq', value: 'team' } }] }, next: 'tag-paid' }],
+          otherwise: 'tag-free',
+        },
         { id: 'tag-paid', type: 'updateTraits', set: { onboarding_track: 'assisted', onboarding_started: true }, next: 'inbox' },
         { id: 'tag-free', type: 'updateTraits', set: { onboarding_track: 'self-serve', onboarding_started: true }, next: 'inbox' },
         { id: 'inbox', type: 'send', channel: 'inapp', template: 'welcome-inbox', next: 'done' },
@@ -297,7 +315,9 @@ async function stepsPhase(): Promise<{ stepsPerS: number } | null> {
       ],
     });
     const ingestMs = await backlog(s, 'st', customers);
-    console.log(`setup: ${fmt(customers * 2)} events ingested in ${sec(ingestMs)} s (not timed); journey split → branch → updateTraits → send in-app → exit (${STEPS_PER_RUN} steps a run); ${loadLine()}`);
+    console.log(
+      `setup: ${fmt(customers * 2)} events ingested in ${sec(ingestMs)} s (not timed); journey split → branch → updateTraits → send in-app → exit (${STEPS_PER_RUN} steps a run); ${loadLine()}`,
+    );
 
     const t0 = performance.now();
     const list = await startWorkers(workers, { DATABASE_URL: s.url }, t0);
@@ -309,11 +329,19 @@ async function stepsPhase(): Promise<{ stepsPerS: number } | null> {
       'every run to complete',
       timeout,
       50,
-      async () => (await s.db.query<{ open: boolean }>(`SELECT EXISTS (SELECT 1 FROM journey_runs WHERE workspace_id = $1 AND journey_id = $2 AND status IN ('active', 'waiting')) AS open`, [s.ws, jr[0]!.id])).rows[0]!.open === false,
+      async () =>
+        (await s.db.query<{ open: boolean }>(`SELECT EXISTS (SELECT 1 FROM journey_runs WHERE workspace_id = $1 AND journey_id = $2 AND status IN ('active', 'waiting')) AS open`, [s.ws, jr[0]!.id]))
+          .rows[0]!.open === false,
       list,
     );
     const cpuText = await cpu.stop();
-    const tMsgs = await waitFor('every in-app message to be delivered', timeout, 50, async () => Number((await s.db.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE status IN ('queued', 'sending')`)).rows[0]!.n) === 0, list);
+    const tMsgs = await waitFor(
+      'every in-app message to be delivered',
+      timeout,
+      50,
+      async () => Number((await s.db.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE status IN ('queued', 'sending')`)).rows[0]!.n) === 0,
+      list,
+    );
     const counts = await stopWorkers(list);
 
     const { rows: r } = await s.db.query<{ n: number; completed: number; failed: number; first_in: Date; last_end: Date; a: number; b: number; finished: number }>(
@@ -344,10 +372,18 @@ async function stepsPhase(): Promise<{ stepsPerS: number } | null> {
     const dbWindowMs = runs.last_end.getTime() - runs.first_in.getTime();
     const runnerMs = tDone - perfOf(ev[0]!.first_run);
 
-    console.log(`workers ready at ${list.map((w) => `${sec(w.readyMs)} s`).join(', ')} after spawn; first run entered ${sec(start - t0)} s after spawn, first runner batch ${sec(perfOf(ev[0]!.first_run) - t0)} s`);
-    console.log(`steps per worker     ${counts.map((c) => fmt(c.steps)).join(' + ')} = ${fmt(steps)} (runs × ${STEPS_PER_RUN} = ${fmt(runs.completed * STEPS_PER_RUN)}); in-app messages per worker ${counts.map((c) => fmt(c.sent)).join(' + ')}`);
-    console.log(`window               first entry → all runs completed (seen) ${sec(windowMs)} s; min(entered_at) → max(ended_at) ${sec(dbWindowMs)} s; first runner batch → all completed ${sec(runnerMs)} s; wall from spawn ${sec(tDone - t0)} s (+${sec(tMsgs - tDone)} s until the last in-app message was delivered)`);
-    console.log(`throughput           ${fmt(steps / (windowMs / 1000))} steps/s, ${fmt(runs.completed / (windowMs / 1000))} runs/s (by ended_at: ${fmt(steps / (dbWindowMs / 1000))} steps/s; runner only: ${fmt(steps / (runnerMs / 1000))} steps/s; from spawn: ${fmt(steps / ((tDone - t0) / 1000))} steps/s)`);
+    console.log(
+      `workers ready at ${list.map((w) => `${sec(w.readyMs)} s`).join(', ')} after spawn; first run entered ${sec(start - t0)} s after spawn, first runner batch ${sec(perfOf(ev[0]!.first_run) - t0)} s`,
+    );
+    console.log(
+      `steps per worker     ${counts.map((c) => fmt(c.steps)).join(' + ')} = ${fmt(steps)} (runs × ${STEPS_PER_RUN} = ${fmt(runs.completed * STEPS_PER_RUN)}); in-app messages per worker ${counts.map((c) => fmt(c.sent)).join(' + ')}`,
+    );
+    console.log(
+      `window               first entry → all runs completed (seen) ${sec(windowMs)} s; min(entered_at) → max(ended_at) ${sec(dbWindowMs)} s; first runner batch → all completed ${sec(runnerMs)} s; wall from spawn ${sec(tDone - t0)} s (+${sec(tMsgs - tDone)} s until the last in-app message was delivered)`,
+    );
+    console.log(
+      `throughput           ${fmt(steps / (windowMs / 1000))} steps/s, ${fmt(runs.completed / (windowMs / 1000))} runs/s (by ended_at: ${fmt(steps / (dbWindowMs / 1000))} steps/s; runner only: ${fmt(steps / (runnerMs / 1000))} steps/s; from spawn: ${fmt(steps / ((tDone - t0) / 1000))} steps/s)`,
+    );
     console.log(`messages             ${fmt(m[0]!.n)} in-app messages queued, ${fmt(m[0]!.delivered)} delivered to the inbox (${fmt(sent)} by the workers' counts)`);
     console.log(cpuText);
     console.log(`split                a ${fmt(runs.a)}, b ${fmt(runs.b)}; traits set by the branch taken: ${fmt(t[0]!.assisted + t[0]!.self)}/${fmt(customers)}`);
@@ -355,9 +391,15 @@ async function stepsPhase(): Promise<{ stepsPerS: number } | null> {
     check(runs.n === customers && runs.completed === customers && runs.failed === 0, `steps: ${runs.completed}/${customers} runs completed (${runs.n} runs, ${runs.failed} failed)`);
     check(runs.finished === customers, `steps: ${runs.finished}/${customers} runs ended at "done" after ${STEPS_PER_RUN} steps`);
     check(steps === customers * STEPS_PER_RUN, `steps: the workers executed ${steps} steps, expected ${customers * STEPS_PER_RUN}`);
-    check(counts.every((c) => c.steps > 0), `steps: not every worker executed steps (${counts.map((c) => c.steps).join(', ')})`);
+    check(
+      counts.every((c) => c.steps > 0),
+      `steps: not every worker executed steps (${counts.map((c) => c.steps).join(', ')})`,
+    );
     check(ev[0]!.entered === customers && ev[0]!.ended === customers, `steps: ${ev[0]!.entered} Journey Entered and ${ev[0]!.ended} Journey Ended events for ${customers} runs`);
-    check(m[0]!.n === customers && m[0]!.delivered === customers && m[0]!.customers === customers && sent === customers, `steps: ${m[0]!.n} messages (${m[0]!.delivered} delivered, ${m[0]!.customers} customers, ${sent} by the workers) for ${customers} runs`);
+    check(
+      m[0]!.n === customers && m[0]!.delivered === customers && m[0]!.customers === customers && sent === customers,
+      `steps: ${m[0]!.n} messages (${m[0]!.delivered} delivered, ${m[0]!.customers} customers, ${sent} by the workers) for ${customers} runs`,
+    );
     check(t[0]!.assisted + t[0]!.self === customers, `steps: ${t[0]!.assisted + t[0]!.self}/${customers} customers have the trait of the branch they took`);
     const stepsPerS = steps / (windowMs / 1000);
     console.log(`target               ≥ ${fmt(STEP_TARGET)} steps/s with ${workers} workers: ${stepsPerS >= STEP_TARGET ? 'met' : 'MISSED'}; ${loadLine()}`);
@@ -506,7 +548,13 @@ async function emailRun(count: number, nWorkers: number, smtp: ChildProcess, por
     const list = await startWorkers(nWorkers, { DATABASE_URL: s.url, SMTP_URL: `smtp://127.0.0.1:${port}` }, t0);
     const cpu = watchCpu(s, list, { name: 'SMTP server', pid: smtp.pid! });
     const timeout = 120_000 + count * 20;
-    const tDone = await waitFor('every email to be sent', timeout, 50, async () => Number((await s.db.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE status NOT IN ('queued', 'sending')`)).rows[0]!.n) >= count, list);
+    const tDone = await waitFor(
+      'every email to be sent',
+      timeout,
+      50,
+      async () => Number((await s.db.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE status NOT IN ('queued', 'sending')`)).rows[0]!.n) >= count,
+      list,
+    );
     const cpuText = await cpu.stop();
     const counts = await stopWorkers(list);
     const got = (await ask<{ stats: SmtpStats }>(smtp, { cmd: 'take' })).stats;
@@ -517,16 +565,24 @@ async function emailRun(count: number, nWorkers: number, smtp: ChildProcess, por
               count(*) FILTER (WHERE sent_at = (SELECT min(sent_at) FROM messages))::int AS at_first, avg(octet_length(body_html))::int AS html
          FROM messages`,
     );
-    const { rows: r } = await s.db.query<{ n: number; completed: number; first_in: Date }>(`SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'completed')::int AS completed, min(entered_at) AS first_in FROM journey_runs`);
+    const { rows: r } = await s.db.query<{ n: number; completed: number; first_in: Date }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'completed')::int AS completed, min(entered_at) AS first_in FROM journey_runs`,
+    );
     const { rows: ev } = await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND type = 'tenure' AND event = 'Email Delivered'`, [s.ws]);
     const x = m[0]!;
     const deliveryMs = x.last_sent.getTime() - x.first_sent.getTime();
     const perS = (x.n - x.at_first) / (deliveryMs / 1000);
     const pipelineMs = x.last_sent.getTime() - r[0]!.first_in.getTime();
     const sent = counts.reduce((a, c) => a + c.sent, 0);
-    console.log(`workers ready at ${list.map((w) => `${sec(w.readyMs)} s`).join(', ')} after spawn; first run entered ${sec(perfOf(r[0]!.first_in) - t0)} s, first message queued ${sec(perfOf(x.first_created) - t0)} s, first sent ${sec(perfOf(x.first_sent) - t0)} s after spawn`);
-    console.log(`messages per worker  ${counts.map((c) => fmt(c.sent)).join(' + ')} = ${fmt(sent)}; rendered html ${(x.html / 1024).toFixed(1)} KB on average, ${((got.bytes / Math.max(1, got.messages)) / 1024).toFixed(1)} KB per message on the wire`);
-    console.log(`SMTP server          received ${fmt(got.messages)} messages, ${fmt(got.distinct)} distinct Message-IDs (${got.duplicated} received more than once, ${got.noId} without one) over ${got.connections} connections`);
+    console.log(
+      `workers ready at ${list.map((w) => `${sec(w.readyMs)} s`).join(', ')} after spawn; first run entered ${sec(perfOf(r[0]!.first_in) - t0)} s, first message queued ${sec(perfOf(x.first_created) - t0)} s, first sent ${sec(perfOf(x.first_sent) - t0)} s after spawn`,
+    );
+    console.log(
+      `messages per worker  ${counts.map((c) => fmt(c.sent)).join(' + ')} = ${fmt(sent)}; rendered html ${(x.html / 1024).toFixed(1)} KB on average, ${(got.bytes / Math.max(1, got.messages) / 1024).toFixed(1)} KB per message on the wire`,
+    );
+    console.log(
+      `SMTP server          received ${fmt(got.messages)} messages, ${fmt(got.distinct)} distinct Message-IDs (${got.duplicated} received more than once, ${got.noId} without one) over ${got.connections} connections`,
+    );
     console.log(
       `delivery rate        ${fmt(perS)} emails/s (first → last sent_at ${sec(deliveryMs)} s, ${fmt(x.n - x.at_first)} recorded after the first); pipeline ${fmt(x.n / (pipelineMs / 1000))} emails/s (first entry → last sent_at ${sec(pipelineMs)} s); ` +
         `wall from spawn ${sec(tDone - t0)} s`,
@@ -534,11 +590,21 @@ async function emailRun(count: number, nWorkers: number, smtp: ChildProcess, por
     console.log(cpuText);
 
     check(r[0]!.n === count && r[0]!.completed === count, `emails (${nWorkers} w): ${r[0]!.completed}/${count} runs completed (${r[0]!.n} runs)`);
-    check(x.n === count && x.sent === count && x.customers === count && x.keys === count, `emails (${nWorkers} w): ${x.sent}/${count} messages sent (${x.n} messages, ${x.customers} customers, ${x.keys} keys)`);
+    check(
+      x.n === count && x.sent === count && x.customers === count && x.keys === count,
+      `emails (${nWorkers} w): ${x.sent}/${count} messages sent (${x.n} messages, ${x.customers} customers, ${x.keys} keys)`,
+    );
     check(sent === count, `emails (${nWorkers} w): the workers report ${sent} messages sent, expected ${count}`);
-    check(got.messages === count && got.distinct === count && got.duplicated === 0 && got.noId === 0, `emails (${nWorkers} w): the SMTP server received ${got.messages} messages, ${got.distinct} distinct Message-IDs, expected ${count} once each`);
+    check(
+      got.messages === count && got.distinct === count && got.duplicated === 0 && got.noId === 0,
+      `emails (${nWorkers} w): the SMTP server received ${got.messages} messages, ${got.distinct} distinct Message-IDs, expected ${count} once each`,
+    );
     check(ev[0]!.n === count, `emails (${nWorkers} w): ${ev[0]!.n} Email Delivered events for ${count} messages`);
-    if (nWorkers > 1) check(counts.every((c) => c.sent > 0), `emails (${nWorkers} w): not every worker sent (${counts.map((c) => c.sent).join(', ')})`);
+    if (nWorkers > 1)
+      check(
+        counts.every((c) => c.sent > 0),
+        `emails (${nWorkers} w): not every worker sent (${counts.map((c) => c.sent).join(', ')})`,
+      );
     console.log(`target               ≥ ${fmt(EMAIL_TARGET)} emails/s: ${perS >= EMAIL_TARGET ? 'met' : 'MISSED'}; ${loadLine()}`);
     return { perS };
   } finally {

@@ -11,10 +11,28 @@ import type { NormalizedEvent } from '../src/server/ingest/normalize.js';
 
 const N = 100_000;
 const PER = 100;
-const raw = (i: number) => ({ type: 'track', userId: `u${i % 500}`, event: 'Song Played', properties: { title: 'x'.repeat(200), i }, context: { library: { name: 'analytics-node', version: '2.1.0' } } });
+const raw = (i: number) => ({
+  type: 'track',
+  userId: `u${i % 500}`,
+  event: 'Song Played',
+  properties: { title: 'x'.repeat(200), i },
+  context: { library: { name: 'analytics-node', version: '2.1.0' } },
+});
 const events: NormalizedEvent[] = Array.from({ length: PER }, (_, i) => ({
-  messageId: `m${i}`, type: 'track', event: 'Song Played', userId: `u${i}`, anonymousId: null, groupId: null, previousId: null,
-  timestamp: new Date(), originalTimestamp: null, sentAt: null, receivedAt: new Date(), properties: raw(i).properties, traits: null, context: raw(i).context,
+  messageId: `m${i}`,
+  type: 'track',
+  event: 'Song Played',
+  userId: `u${i}`,
+  anonymousId: null,
+  groupId: null,
+  previousId: null,
+  timestamp: new Date(),
+  originalTimestamp: null,
+  sentAt: null,
+  receivedAt: new Date(),
+  properties: raw(i).properties,
+  traits: null,
+  context: raw(i).context,
 }));
 const raws = events.map((_, i) => raw(i));
 

@@ -72,7 +72,16 @@ const secs = (ms: number) => (ms / 1000).toFixed(1);
 const SEGMENT = 'bench_metrics_repeat';
 const SEGMENT_CONDITION: Condition = { performed: { event: 'Order Completed', count: { op: 'gte', value: 2 } } };
 
-const loadOptions: LoadOptions = { customers: Number(v.customers), events: Number(v.events), pglite: v.pglite!, keepUrl: v.pglite ? undefined : v.url, vacuum: false, maintain: false, sample: false, json: false };
+const loadOptions: LoadOptions = {
+  customers: Number(v.customers),
+  events: Number(v.events),
+  pglite: v.pglite!,
+  keepUrl: v.pglite ? undefined : v.url,
+  vacuum: false,
+  maintain: false,
+  sample: false,
+  json: false,
+};
 
 /** The database: --url (kept), or PGlite in --pglite-dir (kept) or a temporary directory. */
 async function open(): Promise<Target & { dir?: string }> {
@@ -158,7 +167,9 @@ async function backfill(db: Db): Promise<Backfill | null> {
   // statistics, and the visibility map that lets index-only scans skip the heap.
   for (const table of ['events', 'stage_transitions', 'analytics_orders', 'analytics_days', 'analytics_months', 'analytics_customers']) await db.query(`VACUUM (ANALYZE) ${table}`);
   const out = { events: r.events, passes: r.passes, ms, analyzeMs: performance.now() - t1 };
-  console.log(`facts backfill: ${fmt(r.events)} events in ${r.passes} passes, ${secs(ms)} s = ${fmt(r.events / (ms / 1000))} events/s; VACUUM (ANALYZE) of events and the facts ${secs(out.analyzeMs)} s`);
+  console.log(
+    `facts backfill: ${fmt(r.events)} events in ${r.passes} passes, ${secs(ms)} s = ${fmt(r.events / (ms / 1000))} events/s; VACUUM (ANALYZE) of events and the facts ${secs(out.analyzeMs)} s`,
+  );
   return out;
 }
 
@@ -203,12 +214,48 @@ function cases(ws: number, now: Date): Case[] {
     summary: seriesSummary,
   }));
   out.push(
-    { group: 'sliced', label: 'revenue | segment repeat buyers', targetMs: 500, call: (db) => metricSeries(db, ws, 'revenue', { from, to, interval: 'month', slice: { segment: SEGMENT } }), summary: seriesSummary },
-    { group: 'sliced', label: 'active_customers | segment', targetMs: 500, call: (db) => metricSeries(db, ws, 'active_customers', { from, to, interval: 'month', slice: { segment: SEGMENT } }), summary: seriesSummary },
-    { group: 'sliced', label: 'active_customers | channel paid_search', targetMs: 500, call: (db) => metricSeries(db, ws, 'active_customers', { from, to, interval: 'month', slice: { channel: 'paid_search' } }), summary: seriesSummary },
-    { group: 'sliced', label: 'cac | channel paid_search', targetMs: 500, call: (db) => metricSeries(db, ws, 'cac', { from, to, interval: 'month', slice: { channel: 'paid_search' } }), summary: seriesSummary },
-    { group: 'sliced', label: 'churn_rate | channel email', targetMs: 500, call: (db) => metricSeries(db, ws, 'churn_rate', { from, to, interval: 'month', slice: { channel: 'email' } }), summary: seriesSummary },
-    { group: 'sliced', label: 'cpa (event=Lead Created)', targetMs: 500, call: (db) => metricSeries(db, ws, 'cpa', { from, to, interval: 'month', params: { event: 'Lead Created' } }), summary: seriesSummary },
+    {
+      group: 'sliced',
+      label: 'revenue | segment repeat buyers',
+      targetMs: 500,
+      call: (db) => metricSeries(db, ws, 'revenue', { from, to, interval: 'month', slice: { segment: SEGMENT } }),
+      summary: seriesSummary,
+    },
+    {
+      group: 'sliced',
+      label: 'active_customers | segment',
+      targetMs: 500,
+      call: (db) => metricSeries(db, ws, 'active_customers', { from, to, interval: 'month', slice: { segment: SEGMENT } }),
+      summary: seriesSummary,
+    },
+    {
+      group: 'sliced',
+      label: 'active_customers | channel paid_search',
+      targetMs: 500,
+      call: (db) => metricSeries(db, ws, 'active_customers', { from, to, interval: 'month', slice: { channel: 'paid_search' } }),
+      summary: seriesSummary,
+    },
+    {
+      group: 'sliced',
+      label: 'cac | channel paid_search',
+      targetMs: 500,
+      call: (db) => metricSeries(db, ws, 'cac', { from, to, interval: 'month', slice: { channel: 'paid_search' } }),
+      summary: seriesSummary,
+    },
+    {
+      group: 'sliced',
+      label: 'churn_rate | channel email',
+      targetMs: 500,
+      call: (db) => metricSeries(db, ws, 'churn_rate', { from, to, interval: 'month', slice: { channel: 'email' } }),
+      summary: seriesSummary,
+    },
+    {
+      group: 'sliced',
+      label: 'cpa (event=Lead Created)',
+      targetMs: 500,
+      call: (db) => metricSeries(db, ws, 'cpa', { from, to, interval: 'month', params: { event: 'Lead Created' } }),
+      summary: seriesSummary,
+    },
     {
       group: 'breakdown',
       label: 'revenue by channel',
@@ -224,9 +271,16 @@ function cases(ws: number, now: Date): Case[] {
       summary: (b: { rows: Array<{ value: number | null }> }) => `${b.rows.length} channels, ${b.rows.filter((r) => r.value !== null).length} with a value`,
     },
   );
-  const cohortSummary = (c: { cohorts: Array<{ size: number; values: number[] }> }) => `${c.cohorts.length} cohorts, ${fmt(c.cohorts.reduce((s, x) => s + x.size, 0))} members, ${c.cohorts.reduce((s, x) => s + x.values.length, 0)} cells`;
+  const cohortSummary = (c: { cohorts: Array<{ size: number; values: number[] }> }) =>
+    `${c.cohorts.length} cohorts, ${fmt(c.cohorts.reduce((s, x) => s + x.size, 0))} members, ${c.cohorts.reduce((s, x) => s + x.values.length, 0)} cells`;
   for (const measure of ['customers', 'revenue'] as const) {
-    out.push({ group: 'cohort', label: `cohort retention 18×18 (${measure})`, targetMs: 2000, call: (db) => cohortRetention(db, ws, { interval: 'month', from, to, measure }), summary: cohortSummary });
+    out.push({
+      group: 'cohort',
+      label: `cohort retention 18×18 (${measure})`,
+      targetMs: 2000,
+      call: (db) => cohortRetention(db, ws, { interval: 'month', from, to, measure }),
+      summary: cohortSummary,
+    });
   }
   const steps = ['Page Viewed', 'Product Viewed', 'Checkout Started', 'Order Completed', 'Order Completed'];
   out.push({
@@ -309,7 +363,12 @@ async function main(): Promise<void> {
       [ws],
     );
     const f = facts[0]!;
-    console.log(`\ndata: ${fmt(p.customers)} customers, ${fmt(total)} events (${fmt(own)} own, ${fmt(total - own)} Tenure timeline entries); ${counts.filter((c) => c.type !== 'tenure').map((c) => `${c.event} ${fmt(c.n)}`).join(', ')}`);
+    console.log(
+      `\ndata: ${fmt(p.customers)} customers, ${fmt(total)} events (${fmt(own)} own, ${fmt(total - own)} Tenure timeline entries); ${counts
+        .filter((c) => c.type !== 'tenure')
+        .map((c) => `${c.event} ${fmt(c.n)}`)
+        .join(', ')}`,
+    );
     console.log(`facts: analytics_orders ${fmt(f.o)}, analytics_days ${fmt(f.d)}, analytics_customers ${fmt(f.c)}; stage_transitions ${fmt(f.tr)}; marketing_spend ${fmt(f.sp)} rows`);
     const { from, to } = range(p.now);
     console.log(`\nmeasuring [${from}, ${to}) by month, now = ${p.now.toISOString()}; first call, then ${runs} warm; ${loadLine()}`);
@@ -323,40 +382,57 @@ async function main(): Promise<void> {
     }
     const results: Measured[] = [];
     try {
-    for (const c of cases(ws, p.now)) {
-      const m = await measure(mdb, c);
-      results.push(m);
-      process.stderr.write(`  ${c.label}: first ${fmt(m.coldMs)} ms, warm ${m.warmMs.map(fmt).join(' / ')} ms${m.error ? ` ERROR ${m.error}` : ''}\n`);
-    }
+      for (const c of cases(ws, p.now)) {
+        const m = await measure(mdb, c);
+        results.push(m);
+        process.stderr.write(`  ${c.label}: first ${fmt(m.coldMs)} ms, warm ${m.warmMs.map(fmt).join(' / ')} ms${m.error ? ` ERROR ${m.error}` : ''}\n`);
+      }
 
-    const full = p.customers >= 100_000 && p.events >= 5_000_000;
-    const m = machineInfo();
-    console.log(`\n===== KPI layer: ${t.name}, ${fmt(p.customers)} customers / ${fmt(total)} events, 18 months by month =====`);
-    console.log(`machine ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}; ${serverVersion}; ${loadLine()}`);
-    if (fill) console.log(`facts backfill ${secs(fill.ms)} s for ${fmt(fill.events)} events = ${fmt(fill.events / (fill.ms / 1000))} events/s (${fill.passes} passes)`);
-    console.log(`times in ms; warm = median and max of ${runs}; sync = the call's own syncFacts (nothing new), in the last warm call; ${full ? '' : 'targets are for 100k/5M on PostgreSQL: shown in parentheses only'}`);
-    console.log(`${'call'.padEnd(42)} ${'first'.padStart(7)} ${'median'.padStart(7)} ${'max'.padStart(7)} ${'sync'.padStart(5)} ${'stmts'.padStart(5)}  ${'target'.padEnd(8)} ${'verdict'.padEnd(15)} result`);
-    for (const r of results) {
-      const target = r.targetMs === null ? '—' : `< ${r.targetMs >= 1000 ? `${r.targetMs / 1000} s` : `${r.targetMs}`}`;
+      const full = p.customers >= 100_000 && p.events >= 5_000_000;
+      const m = machineInfo();
+      console.log(`\n===== KPI layer: ${t.name}, ${fmt(p.customers)} customers / ${fmt(total)} events, 18 months by month =====`);
+      console.log(`machine ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}; ${serverVersion}; ${loadLine()}`);
+      if (fill) console.log(`facts backfill ${secs(fill.ms)} s for ${fmt(fill.events)} events = ${fmt(fill.events / (fill.ms / 1000))} events/s (${fill.passes} passes)`);
       console.log(
-        `${r.label.padEnd(42)} ${ms0(r.coldMs)} ${r.error ? ''.padStart(7) : ms0(median(r.warmMs))} ${r.error ? ''.padStart(7) : ms0(Math.max(...r.warmMs))} ${fmt(r.syncMs).padStart(5)} ${String(r.statements).padStart(5)}  ${target.padEnd(8)} ${verdict(r, full).padEnd(15)} ${r.error ?? r.summary}`,
+        `times in ms; warm = median and max of ${runs}; sync = the call's own syncFacts (nothing new), in the last warm call; ${full ? '' : 'targets are for 100k/5M on PostgreSQL: shown in parentheses only'}`,
       );
-    }
-    const missed = results.filter((r) => r.error || (r.targetMs !== null && median(r.warmMs) >= r.targetMs));
-    console.log(`\ntargets missed${full ? '' : ' (at this size)'}: ${missed.length === 0 ? 'none' : missed.map((r) => `${r.label} (${r.error ? `failed after ${fmt(r.coldMs)} ms` : `${fmt(median(r.warmMs))} ms`})`).join(', ')}`);
-    const toExplain = v['explain-all'] ? results : missed;
-    for (const r of toExplain) {
-      if (!r.slow) continue;
-      console.log(`\n--- ${r.label}: slowest statement ${fmt(r.slow.ms)} ms of ${fmt(r.error ? r.coldMs : median(r.warmMs))} ms, ${fmt(r.slow.rows)} rows`);
-      console.log(`    ${inline(r.slow).slice(0, 2_000)}`);
-      const analyze = !r.slow.error && r.slow.ms < 10_000;
-      if (!analyze) console.log(`    (EXPLAIN without ANALYZE: the statement ${r.slow.error ? `failed: ${r.slow.error}` : `took ${fmt(r.slow.ms)} ms`})`);
-      for (const l of await explain(mdb, r.slow, analyze)) console.log(`    ${l}`);
-    }
-    console.log(`\n${loadLine()}`);
-    if (v.json) {
-      console.log(JSON.stringify({ target: t.name, machine: m, serverVersion, customers: p.customers, events: total, backfill: fill, runs, results: results.map(({ slow, ...r }) => ({ ...r, slowMs: slow?.ms ?? null })) }));
-    }
+      console.log(
+        `${'call'.padEnd(42)} ${'first'.padStart(7)} ${'median'.padStart(7)} ${'max'.padStart(7)} ${'sync'.padStart(5)} ${'stmts'.padStart(5)}  ${'target'.padEnd(8)} ${'verdict'.padEnd(15)} result`,
+      );
+      for (const r of results) {
+        const target = r.targetMs === null ? '—' : `< ${r.targetMs >= 1000 ? `${r.targetMs / 1000} s` : `${r.targetMs}`}`;
+        console.log(
+          `${r.label.padEnd(42)} ${ms0(r.coldMs)} ${r.error ? ''.padStart(7) : ms0(median(r.warmMs))} ${r.error ? ''.padStart(7) : ms0(Math.max(...r.warmMs))} ${fmt(r.syncMs).padStart(5)} ${String(r.statements).padStart(5)}  ${target.padEnd(8)} ${verdict(r, full).padEnd(15)} ${r.error ?? r.summary}`,
+        );
+      }
+      const missed = results.filter((r) => r.error || (r.targetMs !== null && median(r.warmMs) >= r.targetMs));
+      console.log(
+        `\ntargets missed${full ? '' : ' (at this size)'}: ${missed.length === 0 ? 'none' : missed.map((r) => `${r.label} (${r.error ? `failed after ${fmt(r.coldMs)} ms` : `${fmt(median(r.warmMs))} ms`})`).join(', ')}`,
+      );
+      const toExplain = v['explain-all'] ? results : missed;
+      for (const r of toExplain) {
+        if (!r.slow) continue;
+        console.log(`\n--- ${r.label}: slowest statement ${fmt(r.slow.ms)} ms of ${fmt(r.error ? r.coldMs : median(r.warmMs))} ms, ${fmt(r.slow.rows)} rows`);
+        console.log(`    ${inline(r.slow).slice(0, 2_000)}`);
+        const analyze = !r.slow.error && r.slow.ms < 10_000;
+        if (!analyze) console.log(`    (EXPLAIN without ANALYZE: the statement ${r.slow.error ? `failed: ${r.slow.error}` : `took ${fmt(r.slow.ms)} ms`})`);
+        for (const l of await explain(mdb, r.slow, analyze)) console.log(`    ${l}`);
+      }
+      console.log(`\n${loadLine()}`);
+      if (v.json) {
+        console.log(
+          JSON.stringify({
+            target: t.name,
+            machine: m,
+            serverVersion,
+            customers: p.customers,
+            events: total,
+            backfill: fill,
+            runs,
+            results: results.map(({ slow, ...r }) => ({ ...r, slowMs: slow?.ms ?? null })),
+          }),
+        );
+      }
     } finally {
       if (t.url && dbName) {
         await t.db.query(`ALTER DATABASE "${dbName}" RESET statement_timeout`);

@@ -107,8 +107,14 @@ for (let r = 0; r < runs; r++) {
   model = m;
   fits.push(ms);
 }
-console.log(`training (encoding + Newton fit) on ${n.toLocaleString('en-US')} customers, ${model.coefficients.length} design columns: median of ${runs} ${fmt(median(fits))} (min ${fmt(Math.min(...fits))}); target < 60 s${model.converged ? '' : ' (NOT converged)'}`);
-console.log(`  strongest: ${strongestFactors(model, 5).map((f) => `${f.feature} ${f.weight >= 0 ? '+' : ''}${f.weight.toFixed(2)}`).join(', ')}`);
+console.log(
+  `training (encoding + Newton fit) on ${n.toLocaleString('en-US')} customers, ${model.coefficients.length} design columns: median of ${runs} ${fmt(median(fits))} (min ${fmt(Math.min(...fits))}); target < 60 s${model.converged ? '' : ' (NOT converged)'}`,
+);
+console.log(
+  `  strongest: ${strongestFactors(model, 5)
+    .map((f) => `${f.feature} ${f.weight >= 0 ? '+' : ''}${f.weight.toFixed(2)}`)
+    .join(', ')}`,
+);
 
 const [platformAuc, platformMs] = time(() => {
   const first = trainClassifier(train.table, train.labels);
@@ -116,7 +122,9 @@ const [platformAuc, platformMs] = time(() => {
   trainClassifier(concatTables(train.table, validation.table), Uint8Array.from([...train.labels, ...validation.labels]));
   return auc;
 });
-console.log(`platform run (fit on ${n.toLocaleString('en-US')}, validate on ${n.toLocaleString('en-US')}, refit on ${(2 * n).toLocaleString('en-US')}): ${fmt(platformMs)}; validation AUC ${platformAuc.toFixed(3)}`);
+console.log(
+  `platform run (fit on ${n.toLocaleString('en-US')}, validate on ${n.toLocaleString('en-US')}, refit on ${(2 * n).toLocaleString('en-US')}): ${fmt(platformMs)}; validation AUC ${platformAuc.toFixed(3)}`,
+);
 
 const [cv, cvMs] = time(() => {
   const out = crossValidate(train.table, train.labels, 5);
@@ -134,4 +142,6 @@ for (let r = 0; r < runs; r++) {
   explainRates.push(n / (eMs / 1000));
 }
 const rate = (x: number) => `${Math.round(x).toLocaleString('en-US')} customers/s`;
-console.log(`scoring ${n.toLocaleString('en-US')} customers: probabilities ${rate(median(scoreRates))}; with the top 5 reasons each ${rate(median(explainRates))} (median of ${runs}); target > 50,000 customers/s`);
+console.log(
+  `scoring ${n.toLocaleString('en-US')} customers: probabilities ${rate(median(scoreRates))}; with the top 5 reasons each ${rate(median(explainRates))} (median of ${runs}); target > 50,000 customers/s`,
+);

@@ -39,7 +39,10 @@ function fitBoth(columns: { frequency: ArrayLike<number>; recency: ArrayLike<num
 function report(name: string, target: string, count: number, fit: () => Timed): Timed {
   const times: Timed[] = [];
   for (let i = 0; i < count; i++) times.push(fit());
-  const rest = times.slice(1).map((t) => t.ms).sort((a, b) => a - b);
+  const rest = times
+    .slice(1)
+    .map((t) => t.ms)
+    .sort((a, b) => a - b);
   const median = rest[Math.floor((rest.length - 1) / 2)]!;
   const last = times[times.length - 1]!;
   const { r, alpha, a, b } = last.bgnbd.params;
@@ -55,7 +58,9 @@ function predictAll(name: string, fit: Timed, customers: CustomerSummary[]): voi
   const t0 = performance.now();
   let total = 0;
   for (const c of customers) total += predictCustomer(fit.bgnbd.params, fit.gammaGamma.params, c, { horizonMonths: 12, monthlyDiscount: 0.01, margin: 1, unitDays: 7 }).clv;
-  console.log(`  predictions (P(alive), 12-month purchases, value, CLV) for ${customers.length.toLocaleString('en-US')} customers: ${fmt(performance.now() - t0)} (mean CLV ${(total / customers.length).toFixed(2)})`);
+  console.log(
+    `  predictions (P(alive), 12-month purchases, value, CLV) for ${customers.length.toLocaleString('en-US')} customers: ${fmt(performance.now() - t0)} (mean CLV ${(total / customers.length).toFixed(2)})`,
+  );
 }
 
 const fmt = (ms: number) => (ms < 1000 ? `${ms.toFixed(1)} ms` : `${(ms / 1000).toFixed(2)} s`);

@@ -56,8 +56,16 @@ const s2 = (ms: number) => (ms / 1000).toFixed(2);
 
 /** The conditions computed: the issue's windowed counts first. */
 const CASES: Array<{ id: string; name: string; condition: Condition }> = [
-  { id: 'bench_compute_orders', name: "performed 'Order Completed' count ≥ 2 within 90 days", condition: { performed: { event: 'Order Completed', count: { op: 'gte', value: 2 }, window: { within: days(90) } } } },
-  { id: 'bench_compute_views', name: "performed 'Page Viewed' count ≥ 3 within 30 days", condition: { performed: { event: 'Page Viewed', count: { op: 'gte', value: 3 }, window: { within: days(30) } } } },
+  {
+    id: 'bench_compute_orders',
+    name: "performed 'Order Completed' count ≥ 2 within 90 days",
+    condition: { performed: { event: 'Order Completed', count: { op: 'gte', value: 2 }, window: { within: days(90) } } },
+  },
+  {
+    id: 'bench_compute_views',
+    name: "performed 'Page Viewed' count ≥ 3 within 30 days",
+    condition: { performed: { event: 'Page Viewed', count: { op: 'gte', value: 3 }, window: { within: days(30) } } },
+  },
   {
     id: 'bench_compute_nested',
     name: 'all[signed up, any[ordered within 60 d, ≥5 product views within 14 d], not cancelled]',
@@ -69,7 +77,11 @@ const CASES: Array<{ id: string; name: string; condition: Condition }> = [
       ],
     },
   },
-  { id: 'bench_compute_spend', name: "sum of 'Order Completed' revenue ≥ 200 within 365 days", condition: { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 200, window: { within: days(365) } } } },
+  {
+    id: 'bench_compute_spend',
+    name: "sum of 'Order Completed' revenue ≥ 200 within 365 days",
+    condition: { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 200, window: { within: days(365) } } },
+  },
   { id: 'bench_compute_lapsed', name: 'last seen before 90 days (no activity since)', condition: { lastSeen: { op: 'before', duration: days(90) } } },
 ];
 
@@ -81,7 +93,16 @@ async function removeSegment(db: Db, ws: number, id: string): Promise<void> {
 
 /** The target database: --url kept as it is, or PGlite (temporary, or --pglite-dir kept). */
 async function open(): Promise<Target> {
-  const o: LoadOptions = { customers: Number(v.customers), events: Number(v.events), pglite: v.pglite!, keepUrl: v.pglite ? undefined : v.url, vacuum: false, maintain: false, sample: false, json: false };
+  const o: LoadOptions = {
+    customers: Number(v.customers),
+    events: Number(v.events),
+    pglite: v.pglite!,
+    keepUrl: v.pglite ? undefined : v.url,
+    vacuum: false,
+    maintain: false,
+    sample: false,
+    json: false,
+  };
   if (!v.pglite || !v['pglite-dir']) return openTarget(o);
   const db = await openDb({ dataDir: v['pglite-dir'] });
   await migrate(db);
@@ -160,13 +181,17 @@ async function main(): Promise<void> {
     console.log(`data      ${fmt(p.customers)} customers, ${fmt(p.events)} track events${p.load ? '' : ' (reused)'}; medians of ${runs} run(s)`);
     for (const r of results) {
       console.log(`${r.name}`);
-      console.log(`    members ${fmt(r.members)}; first computation ${s2(median(r.firstMs))} s (${r.firstMs.map(s2).join(' / ')}); again, nothing changed ${s2(median(r.againMs))} s (${r.againMs.map(s2).join(' / ')}); the condition alone ${s2(r.conditionOnlyMs)} s`);
+      console.log(
+        `    members ${fmt(r.members)}; first computation ${s2(median(r.firstMs))} s (${r.firstMs.map(s2).join(' / ')}); again, nothing changed ${s2(median(r.againMs))} s (${r.againMs.map(s2).join(' / ')}); the condition alone ${s2(r.conditionOnlyMs)} s`,
+      );
       console.log(`    statements of the last first computation:`);
       for (const l of r.statements) console.log(l);
     }
     const windowed = results.slice(0, 2).map((r) => median(r.firstMs));
     const full = p.customers >= 100_000 && p.events >= 5_000_000;
-    console.log(`target    windowed event-count segment < 5 s at 100,000 customers / 5,000,000 events: ${full ? (Math.max(...windowed) < 5000 ? 'met' : 'MISSED') : `n/a at this size`} (${windowed.map(s2).join(' s, ')} s)`);
+    console.log(
+      `target    windowed event-count segment < 5 s at 100,000 customers / 5,000,000 events: ${full ? (Math.max(...windowed) < 5000 ? 'met' : 'MISSED') : `n/a at this size`} (${windowed.map(s2).join(' s, ')} s)`,
+    );
     console.log(loadLine());
     if (v.json) console.log(JSON.stringify({ target: t.name, machine: m, serverVersion, customers: p.customers, events: p.events, runs, results: results.map(({ statements: _s, ...r }) => r) }));
   } finally {

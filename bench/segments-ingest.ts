@@ -141,7 +141,10 @@ function segmentConditions(): Array<[string, Condition]> {
   ];
   traits.forEach((c, i) => out.push([`trait ${i}`, c]));
   for (let i = 0; i < 8; i++) {
-    out.push([`aggregate ${i}`, { aggregate: { event: 'Order Completed', property: 'revenue', fn: (['sum', 'avg', 'max', 'min'] as const)[i % 4]!, op: 'gte', value: 30 + i * 20, window: { within: days(30 + i * 45) } } }]);
+    out.push([
+      `aggregate ${i}`,
+      { aggregate: { event: 'Order Completed', property: 'revenue', fn: (['sum', 'avg', 'max', 'min'] as const)[i % 4]!, op: 'gte', value: 30 + i * 20, window: { within: days(30 + i * 45) } } },
+    ]);
   }
   for (let i = 0; i < 3; i++) out.push([`last performed ${i}`, { lastPerformed: { event: names[i]!, op: i % 2 ? 'before' : 'within', duration: days(14 + i * 30) } }]);
   out.push(['last seen within 7 d', { lastSeen: { op: 'within', duration: days(7) } }]);
@@ -156,7 +159,12 @@ function segmentConditions(): Array<[string, Condition]> {
       {
         all: [
           i % 2 ? { performed: { event: 'Signed Up' } } : { trait: { path: 'email', op: 'exists' } },
-          { any: [{ performed: { event: 'Order Completed', window: { within: days(14 + i * 10) } } }, { performed: { event: 'Product Viewed', count: { op: 'gte', value: 3 }, window: { within: days(7 + i) } } }] },
+          {
+            any: [
+              { performed: { event: 'Order Completed', window: { within: days(14 + i * 10) } } },
+              { performed: { event: 'Product Viewed', count: { op: 'gte', value: 3 }, window: { within: days(7 + i) } } },
+            ],
+          },
           { not: { performed: { event: i % 2 ? 'Subscription Cancelled' : 'Email Link Clicked', window: { within: days(30) } } } },
         ],
       },
@@ -166,8 +174,14 @@ function segmentConditions(): Array<[string, Condition]> {
   out.push(['in count 0 and trait 0', { all: [{ inSegment: { id: 'bench_seg_00' } }, { inSegment: { id: 'bench_seg_10' } }] }]);
   out.push(['in aggregate 0, not stage at_risk', { all: [{ inSegment: { id: 'bench_seg_16' } }, { not: { inSegment: { id: 'bench_seg_33' } } }] }]);
   out.push(['any of last seen / nested 0', { any: [{ inSegment: { id: 'bench_seg_27' } }, { inSegment: { id: 'bench_seg_36' } }] }]);
-  out.push(['high value and recent', { all: [{ aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 150 } }, { lastSeen: { op: 'within', duration: days(30) } }] }]);
-  out.push(['window browsers', { all: [{ performed: { event: 'Product Viewed', count: { op: 'gte', value: 5 }, window: { within: days(30) } } }, { not: { performed: { event: 'Order Completed' } } }] }]);
+  out.push([
+    'high value and recent',
+    { all: [{ aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 150 } }, { lastSeen: { op: 'within', duration: days(30) } }] },
+  ]);
+  out.push([
+    'window browsers',
+    { all: [{ performed: { event: 'Product Viewed', count: { op: 'gte', value: 5 }, window: { within: days(30) } } }, { not: { performed: { event: 'Order Completed' } } }] },
+  ]);
   out.push(['ordered this week', { performed: { event: 'Order Completed', window: { within: days(7) } } }]);
   if (out.length !== 50) throw new Error(`${out.length} segments, not 50`);
   return out.map(([name, c]) => [name, ConditionSchema.parse(c)]);
@@ -379,7 +393,12 @@ async function measure(mode: Mode, round: number, bodies: Buffer[]): Promise<Mea
       const check = await verify(db, [...evaluatedIds]);
       console.log(
         `  verified against the SQL compiler for the ${fmt(evaluatedIds.size)} customers evaluated (${((performance.now() - t0) / 1000).toFixed(1)} s): ` +
-          (check.changes === 0 ? 'every membership as it should be' : `${fmt(check.changes)} memberships differ: ${check.bySegment.slice(0, 6).map(([n, e, x]) => `${n} +${e}/−${x}`).join(', ')}`),
+          (check.changes === 0
+            ? 'every membership as it should be'
+            : `${fmt(check.changes)} memberships differ: ${check.bySegment
+                .slice(0, 6)
+                .map(([n, e, x]) => `${n} +${e}/−${x}`)
+                .join(', ')}`),
       );
     }
     return m;
@@ -418,12 +437,17 @@ async function main(): Promise<void> {
   const a = median(of('none').map((m) => m.rate));
   const b = median(of('live').map((m) => m.rate));
   const slowdown = (100 * (a - b)) / a;
-  const list = (mode: Mode, f: (m: Measurement) => number, d = 0) => of(mode).map((m) => f(m).toFixed(d)).join(' / ');
+  const list = (mode: Mode, f: (m: Measurement) => number, d = 0) =>
+    of(mode)
+      .map((m) => f(m).toFixed(d))
+      .join(' / ');
   const mc = machineInfo();
   console.log(`\n===== live segments and ingestion: postgres =====`);
   console.log(`machine             ${mc.cpus} × ${mc.cpuModel}, ${mc.memoryGiB} GiB, node ${mc.node}; server, workers and load generator in one process`);
   console.log(`(a) no segments     median ${fmt(a)} events/s (${list('none', (m) => m.rate)}); segment worker idle after ${list('none', (m) => m.segmentLagS, 1)} s`);
-  console.log(`(b) 50 segments     median ${fmt(b)} events/s (${list('live', (m) => m.rate)}); segment worker idle after ${list('live', (m) => m.segmentLagS, 1)} s, stage worker ${list('live', (m) => m.stageLagS, 1)} s`);
+  console.log(
+    `(b) 50 segments     median ${fmt(b)} events/s (${list('live', (m) => m.rate)}); segment worker idle after ${list('live', (m) => m.segmentLagS, 1)} s, stage worker ${list('live', (m) => m.stageLagS, 1)} s`,
+  );
   console.log(`slowdown            ${round1(slowdown)}% (target ≤ 30%: ${slowdown <= 30 ? 'met' : 'MISSED'})`);
   const last = of('live').at(-1)!;
   console.log(

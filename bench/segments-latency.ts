@@ -142,12 +142,14 @@ try {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       p.sentAt = performance.now();
       acks.push(
-        fetch(`http://127.0.0.1:${port}/v1/track`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ userId: p.userId, event: 'Probe Purchase' }) }).then(
-          async (r) => {
-            await r.text();
-            if (r.status !== 200) throw new Error(`probe ${p.userId}: HTTP ${r.status}`);
-          },
-        ),
+        fetch(`http://127.0.0.1:${port}/v1/track`, {
+          method: 'POST',
+          headers: { authorization: auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ userId: p.userId, event: 'Probe Purchase' }),
+        }).then(async (r) => {
+          await r.text();
+          if (r.status !== 200) throw new Error(`probe ${p.userId}: HTTP ${r.status}`);
+        }),
       );
     }
     await Promise.all(acks);
@@ -163,10 +165,14 @@ try {
     const lat = probes.flatMap((p) => (p.doneMs === undefined ? [] : [p.doneMs]));
     const bgp = b.tally.percentiles();
     console.log(`\n===== segment entry latency: ${values.pglite ? 'pglite' : 'postgres'} =====`);
-    console.log(`background           ${Math.round(b.tally.ackedEvents / b.seconds).toLocaleString('en-US')} events/s achieved (${b.tally.ackedEvents.toLocaleString('en-US')} in ${b.seconds.toFixed(1)} s); request p50 ${bgp.p50} ms, p99 ${bgp.p99} ms; errors ${b.tally.errors}`);
+    console.log(
+      `background           ${Math.round(b.tally.ackedEvents / b.seconds).toLocaleString('en-US')} events/s achieved (${b.tally.ackedEvents.toLocaleString('en-US')} in ${b.seconds.toFixed(1)} s); request p50 ${bgp.p50} ms, p99 ${bgp.p99} ms; errors ${b.tally.errors}`,
+    );
     console.log(`event → entry stored count ${lat.length}/${probes.length}, p50 ${pct(lat, 50)} ms, p95 ${pct(lat, 95)} ms, p99 ${pct(lat, 99)} ms, max ${pct(lat, 100)} ms`);
     console.log(`verified             ${members[0]!.n}/${probes.length} probe customers in the probe segment, ${entered[0]!.n} Segment Entered events`);
-    console.log(`segment worker       ${synced.calls.toLocaleString('en-US')} evaluations of ${synced.customers.toLocaleString('en-US')} customers (mean ${(synced.customers / Math.max(1, synced.calls)).toFixed(1)})`);
+    console.log(
+      `segment worker       ${synced.calls.toLocaleString('en-US')} evaluations of ${synced.customers.toLocaleString('en-US')} customers (mean ${(synced.customers / Math.max(1, synced.calls)).toFixed(1)})`,
+    );
     console.log(`process              peak RSS ${Math.round(peak)} MB; ${loadLine()}`);
     console.log(`target               p99 < 200 ms: ${pct(lat, 99) < 200 && lat.length === probes.length && members[0]!.n === probes.length ? 'met' : 'MISSED'}`);
   } finally {

@@ -139,7 +139,11 @@ async function seed(db: Db, workspaceId: number, o: Options, now: number): Promi
     } else {
       const count = r.int(10, 60);
       for (let k = 0; k < count; k++) {
-        const name = r.weighted([['Page Viewed', 0.6], ['Product Viewed', 0.3], ['Email Link Clicked', 0.1]] as const);
+        const name = r.weighted([
+          ['Page Viewed', 0.6],
+          ['Product Viewed', 0.3],
+          ['Email Link Clicked', 0.1],
+        ] as const);
         timeline.push([first + r.next() * (now - first - 60_000), name, '{}']);
       }
       if (r.chance(0.33)) timeline.push([first + r.next() * (now - first - 60_000), 'Signed Up', '{}']);
@@ -167,7 +171,12 @@ function backgroundBodies(o: Options): { bodies: Buffer[]; customers: number } {
   const count = Math.ceil((o.rate * o.seconds) / o.batch);
   const bodies: Buffer[] = [];
   const visitors = new Set<string>();
-  const names = [['Page Viewed', 0.6], ['Product Viewed', 0.3], ['Email Link Clicked', 0.05], ['Order Completed', 0.05]] as const;
+  const names = [
+    ['Page Viewed', 0.6],
+    ['Product Viewed', 0.3],
+    ['Email Link Clicked', 0.05],
+    ['Order Completed', 0.05],
+  ] as const;
   let who: { userId: string } | { anonymousId: string } = { userId: 'bg-0' };
   let left = 0;
   for (let b = 0; b < count; b++) {
@@ -243,7 +252,9 @@ async function main(): Promise<void> {
       console.log(`maintenance after settling: ${done.map((d) => `${d.action} ${d.table}`).join(', ') || 'nothing due'}`);
     }
 
-    const { rows: idRows } = await db.query<{ value: string; customer_id: number }>(`SELECT value, customer_id FROM identities WHERE workspace_id = $1 AND kind = 'user' AND value LIKE 'probe-%'`, [workspace.id]);
+    const { rows: idRows } = await db.query<{ value: string; customer_id: number }>(`SELECT value, customer_id FROM identities WHERE workspace_id = $1 AND kind = 'user' AND value LIKE 'probe-%'`, [
+      workspace.id,
+    ]);
     const rng = new Rng(5);
     const probes: Probe[] = idRows.map((r) => ({ userId: r.value, customerId: r.customer_id, sentAt: 0, timestamp: '', touched: false }));
     for (let i = probes.length - 1; i > 0; i--) {
@@ -295,7 +306,9 @@ async function main(): Promise<void> {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     const auth = basic(writeKey);
     const rss = watchRss(process.pid, 250);
-    console.log(`running ${o.seconds} s: background ${fmt(o.rate)} events/s in batches of ${o.batch} (/v1/batch), ${fmt(probes.length)} probes (/v1/track Order Completed) evenly spread; ${loadLine()}`);
+    console.log(
+      `running ${o.seconds} s: background ${fmt(o.rate)} events/s in batches of ${o.batch} (/v1/batch), ${fmt(probes.length)} probes (/v1/track Order Completed) evenly spread; ${loadLine()}`,
+    );
 
     const interval = (o.seconds * 1000) / probes.length;
     const start = performance.now();
@@ -356,16 +369,38 @@ async function main(): Promise<void> {
 
     console.log(`\n===== stage latency: ${target} =====`);
     console.log(`machine              ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}; ${serverVersion}; server, worker and load generator in one process`);
-    console.log(`background           ${fmt(achieved)} events/s achieved of ${fmt(o.rate)} asked (${fmt(background.tally.ackedEvents)} events in ${background.seconds.toFixed(1)} s, batches of ${o.batch}, sessions of ${o.session}: ${fmt(visitors)} distinct visitors, ${fmt(o.rate / o.session)} customer touches/s); request latency p50 ${bg.p50} ms, p99 ${bg.p99} ms, max ${bg.max} ms; errors ${background.tally.errors}${background.tally.firstError ? ` (${background.tally.firstError.slice(0, 120)})` : ''}`);
+    console.log(
+      `background           ${fmt(achieved)} events/s achieved of ${fmt(o.rate)} asked (${fmt(background.tally.ackedEvents)} events in ${background.seconds.toFixed(1)} s, batches of ${o.batch}, sessions of ${o.session}: ${fmt(visitors)} distinct visitors, ${fmt(o.rate / o.session)} customer touches/s); request latency p50 ${bg.p50} ms, p99 ${bg.p99} ms, max ${bg.max} ms; errors ${background.tally.errors}${background.tally.firstError ? ` (${background.tally.firstError.slice(0, 120)})` : ''}`,
+    );
     console.log(`probes               ${fmt(probes.length)} sent (${(probes.length / o.seconds).toFixed(1)}/s), ${probeErrors} errors; HTTP ack p50 ${ack.p50} ms, p99 ${ack.p99} ms`);
-    console.log(`event → stage stored count ${fmt(lat.count)}, p50 ${lat.p50} ms, p95 ${lat.p95} ms, p99 ${lat.p99} ms, max ${lat.max} ms${lat.count < probes.length ? ` (${probes.length - lat.count} never staged)` : ''}`);
+    console.log(
+      `event → stage stored count ${fmt(lat.count)}, p50 ${lat.p50} ms, p95 ${lat.p95} ms, p99 ${lat.p99} ms, max ${lat.max} ms${lat.count < probes.length ? ` (${probes.length - lat.count} never staged)` : ''}`,
+    );
     console.log(`verified             ${fmt(verified)}/${fmt(probes.length)} probe customers have a stored transition to conversion at their order's timestamp`);
-    console.log(`stage worker         ${fmt(evaluations.calls)} evaluations, ${fmt(evaluations.subjects)} customers (mean ${(evaluations.subjects / Math.max(1, evaluations.calls)).toFixed(1)}, max ${evaluations.maxBatch} per evaluation), ${fmt(evaluations.moves)} moves`);
-    console.log(`  worker transactions: ${fmt(workerTimes.transactions)}, mean ${(workerTimes.transactionMs / Math.max(1, workerTimes.transactions)).toFixed(1)} ms each (statements ${(workerTimes.statementMs / Math.max(1, workerTimes.transactions)).toFixed(1)} ms; the rest is BEGIN/COMMIT, pool wait and JS):`);
+    console.log(
+      `stage worker         ${fmt(evaluations.calls)} evaluations, ${fmt(evaluations.subjects)} customers (mean ${(evaluations.subjects / Math.max(1, evaluations.calls)).toFixed(1)}, max ${evaluations.maxBatch} per evaluation), ${fmt(evaluations.moves)} moves`,
+    );
+    console.log(
+      `  worker transactions: ${fmt(workerTimes.transactions)}, mean ${(workerTimes.transactionMs / Math.max(1, workerTimes.transactions)).toFixed(1)} ms each (statements ${(workerTimes.statementMs / Math.max(1, workerTimes.transactions)).toFixed(1)} ms; the rest is BEGIN/COMMIT, pool wait and JS):`,
+    );
     for (const l of workerTimes.lines(true)) console.log(l);
     console.log(`process              peak RSS ${peakRss} MB during the run; wall ${wall.toFixed(1)} s; ${loadLine()}`);
     console.log(`target               p99 < 200 ms: ${lat.p99 < 200 && lat.count === probes.length ? 'met' : 'MISSED'}`);
-    if (o.json) console.log(JSON.stringify({ target, machine: m, serverVersion, options: o, latency: lat, ack, background: { achieved, visitors, ...bg, errors: background.tally.errors }, verified, evaluations, peakRssMb: peakRss }));
+    if (o.json)
+      console.log(
+        JSON.stringify({
+          target,
+          machine: m,
+          serverVersion,
+          options: o,
+          latency: lat,
+          ack,
+          background: { achieved, visitors, ...bg, errors: background.tally.errors },
+          verified,
+          evaluations,
+          peakRssMb: peakRss,
+        }),
+      );
   } finally {
     await db.close();
     if (url) await dropScratchDatabase(BASE_URL, url);

@@ -181,7 +181,11 @@ function planCustomer(i: number, now: number): Plan {
     if (r.chance(0.45)) m.push({ at: between(started, end), event: 'Subscription Cancelled', props: '{"plan":"monthly"}' });
   }
   if (persona !== 'browser' && r.chance(0.15)) {
-    const score = r.weighted<number>([[r.int(9, 10), 0.4], [r.int(7, 8), 0.3], [r.int(0, 6), 0.3]]);
+    const score = r.weighted<number>([
+      [r.int(9, 10), 0.4],
+      [r.int(7, 8), 0.3],
+      [r.int(0, 6), 0.3],
+    ]);
     m.push({ at: between(start, end), event: 'Survey Responded', props: `{"type":"nps","score":${score}}` });
   }
   if ((persona === 'loyal' && r.chance(0.35)) || (persona === 'repeat' && r.chance(0.05))) {
@@ -400,7 +404,9 @@ async function timedRecompute(label: string, db: Db, workspaceId: number, now: D
     `  CPU: this process ${result.cpu.thisProcess} s${db.kind === 'pglite' ? ' (includes the PGlite worker thread)' : ''}` +
       `${result.cpu.postgresBackends === null ? '' : `, PostgreSQL backends ${result.cpu.postgresBackends} s`} over ${result.seconds} s wall (${machineInfo().cpus} cores)`,
   );
-  console.log(`  statements (time waited per kind; summed over the chunks in flight, so it can exceed wall time): ${result.statementSeconds} s in ${fmt(times.transactions)} transactions totalling ${result.transactionSeconds} s`);
+  console.log(
+    `  statements (time waited per kind; summed over the chunks in flight, so it can exceed wall time): ${result.statementSeconds} s in ${fmt(times.transactions)} transactions totalling ${result.transactionSeconds} s`,
+  );
   for (const l of times.lines()) console.log(l);
   return result;
 }
@@ -459,12 +465,18 @@ async function samplePhases(db: Db, workspaceId: number, now: Date, chunk: numbe
   const per = (ms: number) => Math.round((ms / phases.customers) * 1000 * 10) / 10;
   const total = phases.sqlMs + phases.parseMs + phases.replayMs + phases.writeMs;
   const share = (ms: number) => `${Math.round((100 * ms) / total)}%`;
-  console.log(`\nphases, sampled on 3 chunks of ${fmt(chunk)} customers (${fmt(phases.events)} events, ${fmt(phases.jsonBytes / 2 ** 20)} MB of events JSON), one chunk at a time, ms per 1,000 customers:`);
+  console.log(
+    `\nphases, sampled on 3 chunks of ${fmt(chunk)} customers (${fmt(phases.events)} events, ${fmt(phases.jsonBytes / 2 ** 20)} MB of events JSON), one chunk at a time, ms per 1,000 customers:`,
+  );
   console.log(`  events SQL (json_agg in the database)      ${String(per(phases.sqlMs)).padStart(8)}  ${share(phases.sqlMs)}`);
   console.log(`  JSON.parse + FactEvent objects (loadFacts) ${String(per(phases.parseMs)).padStart(8)}  ${share(phases.parseMs)}`);
   console.log(`  replay in JS (FactIndex + replay)          ${String(per(phases.replayMs)).padStart(8)}  ${share(phases.replayMs)}`);
   console.log(`  writes (clearStages, triggers, COPY ×3)    ${String(per(phases.writeMs)).padStart(8)}  ${share(phases.writeMs)}  (rolled back)`);
-  return { msPer1000: { eventsSql: per(phases.sqlMs), parse: per(phases.parseMs), replay: per(phases.replayMs), writes: per(phases.writeMs) }, jsonMb: Math.round(phases.jsonBytes / 2 ** 20), events: phases.events };
+  return {
+    msPer1000: { eventsSql: per(phases.sqlMs), parse: per(phases.parseMs), replay: per(phases.replayMs), writes: per(phases.writeMs) },
+    jsonMb: Math.round(phases.jsonBytes / 2 ** 20),
+    events: phases.events,
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -591,14 +603,22 @@ async function main(): Promise<void> {
     console.log(`\n===== stages recompute: ${t.name} =====`);
     console.log(`machine            ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}; ${serverVersion}`);
     console.log(`data               ${fmt(p.customers)} customers, ${fmt(p.events)} track events${p.load ? '' : ' (reused)'}`);
-    if (p.load) console.log(`load               ${secs(p.load.customersMs + p.load.eventsMs)} s (customers ${secs(p.load.customersMs)} s, events ${secs(p.load.eventsMs)} s), ${o.vacuum ? 'VACUUM ANALYZE' : 'ANALYZE'} ${secs(p.load.analyzeMs)} s`);
+    if (p.load)
+      console.log(
+        `load               ${secs(p.load.customersMs + p.load.eventsMs)} s (customers ${secs(p.load.customersMs)} s, events ${secs(p.load.eventsMs)} s), ${o.vacuum ? 'VACUUM ANALYZE' : 'ANALYZE'} ${secs(p.load.analyzeMs)} s`,
+      );
     for (const r of [first, second]) {
-      console.log(`${r.label.slice(0, 12).padEnd(19)}${r.seconds} s, ${fmt(r.subjects)} customers, ${fmt(r.moves)} moves written, ${fmt(r.customersPerSec)} customers/s, ${fmt(p.events / r.seconds)} events/s`);
+      console.log(
+        `${r.label.slice(0, 12).padEnd(19)}${r.seconds} s, ${fmt(r.subjects)} customers, ${fmt(r.moves)} moves written, ${fmt(r.customersPerSec)} customers/s, ${fmt(p.events / r.seconds)} events/s`,
+      );
     }
     console.log(`transitions stored ${fmt(tr[0]!.n)} after #1 (${tr[0]!.n === first.moves ? 'equals' : 'DIFFERS FROM'} moves written)`);
     console.log(`stages             ${stages.map((s) => `${s.stage} ${fmt(s.n)}`).join(', ')}${same ? '' : ' — DIFFERENT after #2: ' + stagesAfter.map((s) => `${s.stage} ${fmt(s.n)}`).join(', ')}`);
     console.log(`peak RSS           ${peakRss} MB for the whole process (recompute #1 ${first.peakRssMb} MB, #2 ${second.peakRssMb} MB)`);
-    if (t.name === 'postgres') console.log(`target             < 60 s for 100,000 customers / 5,000,000 events: ${p.customers >= 100_000 && p.events >= 5_000_000 ? (first.seconds < 60 && second.seconds < 60 ? 'met' : 'MISSED') : 'n/a at this size'}`);
+    if (t.name === 'postgres')
+      console.log(
+        `target             < 60 s for 100,000 customers / 5,000,000 events: ${p.customers >= 100_000 && p.events >= 5_000_000 ? (first.seconds < 60 && second.seconds < 60 ? 'met' : 'MISSED') : 'n/a at this size'}`,
+      );
     if (o.json) console.log(JSON.stringify({ machine: m, serverVersion, customers: p.customers, events: p.events, load: p.load, runs: [first, second], stages, sample, peakRssMb: peakRss }));
   } finally {
     await monitor?.close();

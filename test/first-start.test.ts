@@ -66,7 +66,10 @@ describe('first start: serving while the demo is prepared (pglite)', () => {
       }
       assert.equal(status.state, 'ready', JSON.stringify(status));
       assert.equal(status.percent, 100);
-      assert.ok(status.steps.every((s: { status: string }) => s.status === 'done'), JSON.stringify(status.steps));
+      assert.ok(
+        status.steps.every((s: { status: string }) => s.status === 'done'),
+        JSON.stringify(status.steps),
+      );
       assert.ok(healthOk >= 0.8 * checks, `/health ok ${healthOk} of ${checks} times while preparing`);
       assert.ok(checks >= 3 && seen.has('data'), `served ${checks} rounds of calls during ${[...seen].join(', ')}`);
       assert.ok(sent, 'an event was sent while the demo data loaded');

@@ -53,7 +53,11 @@ for (const target of serverTargets('import-serving')) {
       assert.equal(customer.status, 200, 'the running server sees the imported customer');
       const list = await fetch(`${server.url}/api/imports`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
       const imports = ((await list.json()) as { imports: Array<{ fileName: string; accepted: number }> }).imports;
-      if (target.name === 'pglite') assert.deepEqual(imports.map((i) => [i.fileName, i.accepted]), [[`orders-${target.name}.csv`, 2000]]);
+      if (target.name === 'pglite')
+        assert.deepEqual(
+          imports.map((i) => [i.fileName, i.accepted]),
+          [[`orders-${target.name}.csv`, 2000]],
+        );
 
       if (target.name === 'pglite') {
         const { TENURE_ADMIN_KEY: _, ...noKey } = env;

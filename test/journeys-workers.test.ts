@@ -44,7 +44,12 @@ describe('journey workers on one PostgreSQL', { skip: base ? false : 'needs TEST
     const { workspace } = await makeWorkspace(db);
     const ws = workspace.id;
     await db.query(`INSERT INTO messaging_settings (workspace_id, settings) VALUES ($1, $2)`, [ws, JSON.stringify({ caps: [], quietHours: null, emailFrom: null, secret: 's' })]);
-    const c = await compileTemplate({ channel: 'email', subject: 'Welcome {{ traits.name }}', body: '<mjml><mj-body><mj-section><mj-column><mj-text>Hello {{ traits.name }}</mj-text></mj-column></mj-section></mj-body></mjml>', format: 'mjml' });
+    const c = await compileTemplate({
+      channel: 'email',
+      subject: 'Welcome {{ traits.name }}',
+      body: '<mjml><mj-body><mj-section><mj-column><mj-text>Hello {{ traits.name }}</mj-text></mj-column></mj-section></mj-body></mjml>',
+      format: 'mjml',
+    });
     assert.ok(c.ok);
     await saveTemplate(db, ws, 'welcome', { name: 'welcome', channel: 'email', format: 'mjml', subject: 'x', body: 'x' }, c.value);
     const definition = JourneyDefinitionSchema.parse({
@@ -60,7 +65,11 @@ describe('journey workers on one PostgreSQL', { skip: base ? false : 'needs TEST
     // The backlog: signed up a minute ago, before any worker ran.
     const at = new Date(Date.now() - 60_000);
     const events: NormalizedEvent[] = [];
-    for (let i = 0; i < n; i++) events.push(call('identify', { userId: `${prefix}${i}`, traits: { email: `${prefix}${i}@example.test`, name: `N${i}` } }, at), call('track', { userId: `${prefix}${i}`, event: 'Signed Up' }, at));
+    for (let i = 0; i < n; i++)
+      events.push(
+        call('identify', { userId: `${prefix}${i}`, traits: { email: `${prefix}${i}@example.test`, name: `N${i}` } }, at),
+        call('track', { userId: `${prefix}${i}`, event: 'Signed Up' }, at),
+      );
     for (let i = 0; i < events.length; i += 1000) await ingestEvents(db, ws, events.slice(i, i + 1000));
     const env = { DATABASE_URL: url, SMTP_URL: smtp.url, TENURE_DELIVERY_LEASE_SECONDS: '2', LOG_LEVEL: 'error' };
     return { db, url, env, close: async () => (await db.close(), await dropScratchDatabase(base!, url)) };
@@ -108,7 +117,10 @@ describe('journey workers on one PostgreSQL', { skip: base ? false : 'needs TEST
       assert.deepEqual(rows[0], { n, customers: n });
       // Both took part (each prints what it did when stopped).
       const did = [a, b].map((w) => Number(/(\d+) messages sent/.exec(w.output())?.[1] ?? 0));
-      assert.ok(did.every((x) => x > 0), `messages per worker: ${did.join(', ')}`);
+      assert.ok(
+        did.every((x) => x > 0),
+        `messages per worker: ${did.join(', ')}`,
+      );
       assert.equal(did[0]! + did[1]!, n);
     } finally {
       await s.close();
@@ -133,7 +145,9 @@ describe('journey workers on one PostgreSQL', { skip: base ? false : 'needs TEST
       const r = received('crash');
       assert.equal(r.ids.size, n, 'every customer received the message');
       for (const [to, set] of r.ids) assert.equal(set.size, 1, `${to} received ${set.size} different messages`);
-      const { rows } = await s.db.query<{ n: number; customers: number; sent: number }>(`SELECT count(*)::int AS n, count(DISTINCT customer_id)::int AS customers, count(*) FILTER (WHERE status = 'sent')::int AS sent FROM messages`);
+      const { rows } = await s.db.query<{ n: number; customers: number; sent: number }>(
+        `SELECT count(*)::int AS n, count(DISTINCT customer_id)::int AS customers, count(*) FILTER (WHERE status = 'sent')::int AS sent FROM messages`,
+      );
       assert.deepEqual(rows[0], { n, customers: n, sent: n }, 'one message per customer, all sent');
       const { rows: runs } = await s.db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM journey_runs GROUP BY status`);
       assert.deepEqual(runs, [{ status: 'completed', n }]);

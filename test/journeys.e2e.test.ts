@@ -51,7 +51,13 @@ for (const target of dbTargets()) {
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
       const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-      worker = new JourneyWorker(db, { log, senders: { email, sms: null, webhook: webhookSender(destinationPolicy([{ ip: '127.0.0.1', prefix: 32, family: 4 }])), emailFrom: 'Acme <hello@acme.test>' }, publicUrl: url, clock: () => new Date(Date.now() + offset), pollMs: 100 });
+      worker = new JourneyWorker(db, {
+        log,
+        senders: { email, sms: null, webhook: webhookSender(destinationPolicy([{ ip: '127.0.0.1', prefix: 32, family: 4 }])), emailFrom: 'Acme <hello@acme.test>' },
+        publicUrl: url,
+        clock: () => new Date(Date.now() + offset),
+        pollMs: 100,
+      });
       app = await buildServer({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0 });
       await app.listen({ port, host: '127.0.0.1' });
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
@@ -77,11 +83,16 @@ for (const target of dbTargets()) {
       return j.id as string;
     };
     const mailsTo = (to: string) => smtp.mails.filter((m) => m.to.includes(to));
-    const messages = async (userId: string) => (await api('GET', `/api/customers/${userId}/messages`)).messages as Array<{ status: string; reasonCode: string | null; reason: string | null; templateId: string; stepId: string }>;
+    const messages = async (userId: string) =>
+      (await api('GET', `/api/customers/${userId}/messages`)).messages as Array<{ status: string; reasonCode: string | null; reason: string | null; templateId: string; stepId: string }>;
     const timeline = async (userId: string) => (await api('GET', `/api/customers/${userId}/events?limit=100`)).events.map((e: { event: string | null }) => e.event) as string[];
 
     it('a triggered journey delivers a personalised email whose tracking and unsubscribe links work; unsubscribing stops the next send', async () => {
-      await template('welcome', 'Welcome, {{ traits.first_name | default: "friend" }}!', 'Hi {{ traits.first_name }}, <a href="https://acme.test/start?x=1&amp;y=2">get started</a>. <a href="{{ unsubscribe_url }}">Unsubscribe</a>');
+      await template(
+        'welcome',
+        'Welcome, {{ traits.first_name | default: "friend" }}!',
+        'Hi {{ traits.first_name }}, <a href="https://acme.test/start?x=1&amp;y=2">get started</a>. <a href="{{ unsubscribe_url }}">Unsubscribe</a>',
+      );
       await template('followup', 'How is it going?', 'Still there, {{ traits.first_name }}?');
       await publish('Welcome series', {
         trigger: { event: { name: 'Signed Up' } },
@@ -175,7 +186,14 @@ for (const target of dbTargets()) {
       // Quiet from this UTC hour for two hours: a customer in UTC is in them now.
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: { start: hh(now.getUTCHours()), end: hh(now.getUTCHours() + 2), action: 'delay', channels: ['email'] } });
       await template('cart', 'You left something', 'Your cart misses you');
-      await publish('Abandoned checkout', { trigger: { event: { name: 'Cart Abandoned' } }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'cart', next: 'e' }, { id: 'e', type: 'exit' }] });
+      await publish('Abandoned checkout', {
+        trigger: { event: { name: 'Cart Abandoned' } },
+        start: 's',
+        steps: [
+          { id: 's', type: 'send', channel: 'email', template: 'cart', next: 'e' },
+          { id: 'e', type: 'exit' },
+        ],
+      });
       await track([
         { type: 'identify', userId: 'cy', traits: { email: 'cy@example.test', timezone: 'UTC' } },
         { type: 'track', userId: 'cy', event: 'Cart Abandoned' },
@@ -213,7 +231,15 @@ for (const target of dbTargets()) {
         goal: { event: { name: 'Order Completed' } },
         start: 'split',
         steps: [
-          { id: 'split', type: 'split', variants: [ { key: 'a', weight: 40, next: 'sa' }, { key: 'b', weight: 40, next: 'sb' } ], holdout: { weight: 20 } },
+          {
+            id: 'split',
+            type: 'split',
+            variants: [
+              { key: 'a', weight: 40, next: 'sa' },
+              { key: 'b', weight: 40, next: 'sb' },
+            ],
+            holdout: { weight: 20 },
+          },
           { id: 'sa', type: 'send', channel: 'email', template: 'promo-a', next: 'w' },
           { id: 'sb', type: 'send', channel: 'email', template: 'promo-b', next: 'w' },
           { id: 'w', type: 'wait', duration: { amount: 10, unit: 'minutes' }, next: 'e' },
@@ -228,7 +254,11 @@ for (const target of dbTargets()) {
       const stats = await api('GET', `/api/journeys/${id}/stats`);
       assert.equal(stats.entered, n);
       const count = (v: string) => stats.variants.find((x: { variant: string }) => x.variant === v)?.entered ?? 0;
-      for (const [v, p] of [['a', 0.4], ['b', 0.4], ['holdout', 0.2]] as const) {
+      for (const [v, p] of [
+        ['a', 0.4],
+        ['b', 0.4],
+        ['holdout', 0.2],
+      ] as const) {
         const sd = Math.sqrt(n * p * (1 - p));
         assert.ok(Math.abs(count(v) - n * p) < 4 * sd, `${v}: ${count(v)} of ${n}`);
       }
@@ -269,11 +299,17 @@ for (const target of dbTargets()) {
       assert.equal(mailsTo('eve@example.test').length + mailsTo('fay@example.test').length, 0, 'both wait');
       await track([{ type: 'track', userId: 'eve', event: 'Order Completed' }]);
       await worker.drain();
-      assert.deepEqual(mailsTo('eve@example.test').map((m) => m.subject), ['Thanks for your order']);
+      assert.deepEqual(
+        mailsTo('eve@example.test').map((m) => m.subject),
+        ['Thanks for your order'],
+      );
       assert.equal(mailsTo('fay@example.test').length, 0, 'fay still waits');
       offset += 6 * MIN;
       await worker.drain();
-      assert.deepEqual(mailsTo('fay@example.test').map((m) => m.subject), ['Forgot something?']);
+      assert.deepEqual(
+        mailsTo('fay@example.test').map((m) => m.subject),
+        ['Forgot something?'],
+      );
       assert.deepEqual(mailsTo('eve@example.test').length, 1, 'eve got no nudge');
     });
 

@@ -102,9 +102,7 @@ describe('PostgreSQL outages', { skip: base ? false : 'TEST_DATABASE_URL is not 
     await until('some acknowledged events', async () => (load.acked.size >= 200 ? true : undefined));
     for (let round = 0; round < 3; round++) {
       alive();
-      const { rows } = await direct.query<{ n: number }>(
-        'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-      );
+      const { rows } = await direct.query<{ n: number }>('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
       assert.ok(rows[0]!.n > 0, 'there were server backends to terminate');
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -124,7 +122,11 @@ describe('PostgreSQL outages', { skip: base ? false : 'TEST_DATABASE_URL is not 
     const cutAt = load.acked.size;
     try {
       await new Promise((r) => setTimeout(r, 500));
-      const single = await fetch(`${server!.url}/v1/track`, { method: 'POST', headers: { authorization: basic(WRITE_KEY), 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'cut-x', event: 'Ping', messageId: 'cut-x-1' }) });
+      const single = await fetch(`${server!.url}/v1/track`, {
+        method: 'POST',
+        headers: { authorization: basic(WRITE_KEY), 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 'cut-x', event: 'Ping', messageId: 'cut-x-1' }),
+      });
       assert.equal(single.status, 503);
       assert.ok(Number(single.headers.get('retry-after')) > 0, 'Retry-After on the 503');
       assert.equal(((await single.json()) as { error: { code: string } }).error.code, 'unavailable');

@@ -22,7 +22,11 @@ for (const target of targets) {
       const client = async (c: number) => {
         for (let b = 0; !stop; b++) {
           const batch = Array.from({ length: 50 }, (_, i) => ({
-            type: 'track', userId: `restart-${c}-${(b * 50 + i) % 40}`, event: 'Ping', messageId: `r-${c}-${b}-${i}`, properties: { b, i },
+            type: 'track',
+            userId: `restart-${c}-${(b * 50 + i) % 40}`,
+            event: 'Ping',
+            messageId: `r-${c}-${b}-${i}`,
+            properties: { b, i },
           }));
           sent.push({ batch });
           try {

@@ -54,22 +54,49 @@ describe('an api process and a worker process on one PostgreSQL', { skip: base ?
       const at = new Date().toISOString();
       const r = await http(`${api.url}/v1/batch`, {
         auth: basic(WRITE_KEY),
-        body: { batch: [{ type: 'identify', userId, traits: { email: `${userId}@example.test`, name: userId }, timestamp: at }, { type: 'track', userId, event: 'Order Completed', properties: { revenue: 42 }, timestamp: at }] },
+        body: {
+          batch: [
+            { type: 'identify', userId, traits: { email: `${userId}@example.test`, name: userId }, timestamp: at },
+            { type: 'track', userId, event: 'Order Completed', properties: { revenue: 42 }, timestamp: at },
+          ],
+        },
       });
       assert.equal(r.status, 200);
     };
     await call('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
-    await call('POST', '/api/templates', { id: 'thanks', name: 'Thanks', channel: 'email', subject: 'Thanks, {{ traits.name }}', body: '<mjml><mj-body><mj-section><mj-column><mj-text>Thank you for your order.</mj-text></mj-column></mj-section></mj-body></mjml>' });
+    await call('POST', '/api/templates', {
+      id: 'thanks',
+      name: 'Thanks',
+      channel: 'email',
+      subject: 'Thanks, {{ traits.name }}',
+      body: '<mjml><mj-body><mj-section><mj-column><mj-text>Thank you for your order.</mj-text></mj-column></mj-section></mj-body></mjml>',
+    });
     const saved = await call('POST', '/api/segments', { name: 'Converted', condition: { stage: { key: 'conversion' } } });
     const segmentId: string = saved.segment.id;
-    const j = await call('POST', '/api/journeys', { name: 'Thanks', definition: { trigger: { segmentEntered: { segment: segmentId } }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'thanks', next: 'e' }, { id: 'e', type: 'exit' }] } });
+    const j = await call('POST', '/api/journeys', {
+      name: 'Thanks',
+      definition: {
+        trigger: { segmentEntered: { segment: segmentId } },
+        start: 's',
+        steps: [
+          { id: 's', type: 'send', channel: 'email', template: 'thanks', next: 'e' },
+          { id: 'e', type: 'exit' },
+        ],
+      },
+    });
     await call('POST', `/api/journeys/${j.id}/publish`);
 
     // The API alone: ingestion answers, the work is recorded, and nothing runs it.
     await track('ann');
     await new Promise((r) => setTimeout(r, 2_500));
     assert.equal((await call('GET', `/api/jobs/${saved.job.id}`)).status, 'queued', 'the api process runs no jobs');
-    const stageRows = async (user: string) => (await db.query<{ stage: string; evaluated_at: Date }>(`SELECT s.stage, s.evaluated_at FROM stage_states s JOIN customers c ON c.id = s.subject_id AND c.workspace_id = s.workspace_id WHERE s.scope = 'customer' AND c.user_id = $1`, [user])).rows;
+    const stageRows = async (user: string) =>
+      (
+        await db.query<{ stage: string; evaluated_at: Date }>(
+          `SELECT s.stage, s.evaluated_at FROM stage_states s JOIN customers c ON c.id = s.subject_id AND c.workspace_id = s.workspace_id WHERE s.scope = 'customer' AND c.user_id = $1`,
+          [user],
+        )
+      ).rows;
     assert.equal((await stageRows('ann')).length, 0, 'the api process evaluates no stages');
     const recorded = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM derived_work WHERE kind IN ('stage', 'segment')`);
     assert.ok(recorded.rows[0]!.n > 0, 'the stage and segment work waits in the database');
@@ -95,7 +122,9 @@ describe('an api process and a worker process on one PostgreSQL', { skip: base ?
     const mailed = await waitMail('ben@example.test', 15_000);
     const ben = await stageRows('ben');
     assert.equal(ben[0]?.stage, 'conversion');
-    const entry = await db.query<{ entered_at: Date }>(`SELECT m.entered_at FROM segment_members m JOIN customers c ON c.id = m.customer_id WHERE m.segment_id = $1 AND c.user_id = 'ben'`, [segmentId]);
+    const entry = await db.query<{ entered_at: Date }>(`SELECT m.entered_at FROM segment_members m JOIN customers c ON c.id = m.customer_id WHERE m.segment_id = $1 AND c.user_id = 'ben'`, [
+      segmentId,
+    ]);
     assert.equal(entry.rows.length, 1);
     // The segment worker polls others' work once a second; the stage move woke it through the bus
     // in the same process (roles/wiring.db.test.ts shows the wake-up with polling a minute apart).

@@ -36,13 +36,19 @@ describe('browser SDKs on another origin, in Chromium', { skip: why ?? false, ti
   const failures: string[] = [];
 
   const admin = async (path: string) => (await http(`${tenure}${path}`, { auth: `Bearer ${ws.adminKey}` })).body;
-  const customer = (userId: string) => until(`customer ${userId}`, async () => (await http(`${tenure}/api/customers/${userId}`, { auth: `Bearer ${ws.adminKey}` })).status === 200 ? admin(`/api/customers/${userId}`) : undefined);
-  const eventsOf = async (userId: string) => ((await admin(`/api/customers/${userId}/events?limit=100`)).events as Array<{ type: string; event: string | null }>).map((e) => `${e.type}:${e.event ?? ''}`);
+  const customer = (userId: string) =>
+    until(`customer ${userId}`, async () => ((await http(`${tenure}/api/customers/${userId}`, { auth: `Bearer ${ws.adminKey}` })).status === 200 ? admin(`/api/customers/${userId}`) : undefined));
+  const eventsOf = async (userId: string) =>
+    ((await admin(`/api/customers/${userId}/events?limit=100`)).events as Array<{ type: string; event: string | null }>).map((e) => `${e.type}:${e.event ?? ''}`);
   const waitEvents = (userId: string, want: string[]) =>
-    until(`${userId} has ${want.join(', ')}`, async () => {
-      const have = await eventsOf(userId).catch((): string[] => []);
-      return want.every((w) => have.includes(w)) ? have : undefined;
-    }, 20_000);
+    until(
+      `${userId} has ${want.join(', ')}`,
+      async () => {
+        const have = await eventsOf(userId).catch((): string[] => []);
+        return want.every((w) => have.includes(w)) ? have : undefined;
+      },
+      20_000,
+    );
 
   async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
@@ -57,7 +63,16 @@ describe('browser SDKs on another origin, in Chromium', { skip: why ?? false, ti
     ws = await makeWorkspace(db, 'site');
     let port = 0;
     tls = await startTlsProxy(() => port);
-    app = await buildServer({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false, sourcesUrl: tls?.url });
+    app = await buildServer({
+      db,
+      log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+      stages: null,
+      segments: null,
+      journeys: null,
+      analyticsSyncMs: 0,
+      predictionSchedule: false,
+      sourcesUrl: tls?.url,
+    });
     tenure = await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as AddressInfo).port;
     site = await startSite(() => ({ tenureHttps: tls?.url ?? tenure, tenureHttp: tenure, writeKey: ws.writeKey }));
@@ -93,7 +108,8 @@ describe('browser SDKs on another origin, in Chromium', { skip: why ?? false, ti
     assert.equal(c.acquisitionChannel, 'paid_search');
     assert.equal(c.firstTouch.campaign, 'spring');
     const tenureRequests = requests.filter((u) => u.startsWith(tls!.url)).map((u) => new URL(u).pathname);
-    for (const p of [`/analytics.js/v1/${ws.writeKey}/analytics.min.js`, `/v1/projects/${ws.writeKey}/settings`, '/v1/p', '/v1/i', '/v1/t']) assert.ok(tenureRequests.includes(p), `${p} in ${tenureRequests.join(' ')}`);
+    for (const p of [`/analytics.js/v1/${ws.writeKey}/analytics.min.js`, `/v1/projects/${ws.writeKey}/settings`, '/v1/p', '/v1/i', '/v1/t'])
+      assert.ok(tenureRequests.includes(p), `${p} in ${tenureRequests.join(' ')}`);
     await context.close();
   });
 
@@ -178,6 +194,9 @@ describe('browser SDKs on another origin, in Chromium', { skip: why ?? false, ti
     const outside = requests.filter((u) => !/^(https?:\/\/127\.0\.0\.1:\d+\/|data:|blob:|about:)/.test(u));
     assert.deepEqual(outside, []);
     // Beacons and keepalive requests of a page being left may be reported cancelled; nothing else.
-    assert.deepEqual(failures.filter((f) => !/\/(v1\/b|beacon\/v1\/batch)\b.*ERR_ABORTED/.test(f)), []);
+    assert.deepEqual(
+      failures.filter((f) => !/\/(v1\/b|beacon\/v1\/batch)\b.*ERR_ABORTED/.test(f)),
+      [],
+    );
   });
 });

@@ -26,7 +26,9 @@ export interface ProfileSummary {
 
 /** Summarise the newest .cpuprofile in `dir`; null if none was written. */
 export function summariseProfileDir(dir: string, top = 20): ProfileSummary | null {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort();
   const file = files[files.length - 1];
   return file ? summariseProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile, top) : null;
 }
@@ -59,7 +61,10 @@ export function summariseProfile(p: Profile, top = 20): ProfileSummary {
   return {
     totalMs: Math.round(total),
     idleMs: Math.round(idle),
-    functions: [...fn.values()].sort((a, b) => b.ms - a.ms).slice(0, top).map((f) => ({ ...f, ms: Math.round(f.ms), share: share(f.ms) })),
+    functions: [...fn.values()]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, top)
+      .map((f) => ({ ...f, ms: Math.round(f.ms), share: share(f.ms) })),
     areas: [...areas].sort((a, b) => b[1] - a[1]).map(([area, ms]) => ({ area, ms: Math.round(ms), share: share(ms) })),
   };
 }
@@ -84,7 +89,12 @@ function areaOf(url: string, functionName: string): string {
 /** Print a summary as indented lines. */
 export function formatProfile(s: ProfileSummary, top = 15): string {
   const lines = [`  server CPU profile: ${(s.totalMs / 1000).toFixed(1)} s busy on the main thread, ${(s.idleMs / 1000).toFixed(1)} s idle; busy self time by area:`];
-  lines.push(`    ${s.areas.slice(0, 12).map((a) => `${a.area} ${a.share}%`).join(', ')}`);
+  lines.push(
+    `    ${s.areas
+      .slice(0, 12)
+      .map((a) => `${a.area} ${a.share}%`)
+      .join(', ')}`,
+  );
   lines.push('  top functions by self time:');
   for (const f of s.functions.slice(0, top)) lines.push(`    ${String(f.share).padStart(5)}%  ${f.name}  ${f.where}`);
   return lines.join('\n');

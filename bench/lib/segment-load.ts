@@ -22,7 +22,12 @@ const UAS = [
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36 Edg/123.0.0.0',
 ];
-const LOCALES = [['en-US', 'America/New_York'], ['en-GB', 'Europe/London'], ['de-DE', 'Europe/Berlin'], ['fr-FR', 'Europe/Paris']] as const;
+const LOCALES = [
+  ['en-US', 'America/New_York'],
+  ['en-GB', 'Europe/London'],
+  ['de-DE', 'Europe/Berlin'],
+  ['fr-FR', 'Europe/Paris'],
+] as const;
 const PAGES = [
   ['/', 'Home'],
   ['/pricing', 'Pricing'],
@@ -37,7 +42,13 @@ const CAMPAIGNS = [
   { source: 'newsletter', medium: 'email', name: 'spring-roast-2024' },
   { source: 'facebook', medium: 'paid_social', name: 'retargeting-q2', content: 'carousel-a' },
 ];
-const PRODUCTS = Array.from({ length: 40 }, (_, i) => ({ product_id: `prod_${1000 + i}`, sku: `CB-${1000 + i}-250G`, name: `Single origin #${i}`, category: i % 3 ? 'Beans' : 'Equipment', price: 9.5 + (i % 7) * 2.25 }));
+const PRODUCTS = Array.from({ length: 40 }, (_, i) => ({
+  product_id: `prod_${1000 + i}`,
+  sku: `CB-${1000 + i}-250G`,
+  name: `Single origin #${i}`,
+  category: i % 3 ? 'Beans' : 'Equipment',
+  price: 9.5 + (i % 7) * 2.25,
+}));
 const FEATURES = ['subscription_paused', 'grind_size_changed', 'delivery_rescheduled', 'gift_card_redeemed', 'review_written'];
 
 /** Pick one element of a non-empty array. */
@@ -78,7 +89,10 @@ function trackCall(s: TrafficShape): { event: string; properties: Call } {
   if (r < 0.6) {
     const products = Array.from({ length: 1 + Math.floor(s.rand() * 3) }, () => ({ ...pick(s.rand, PRODUCTS), quantity: 1 + Math.floor(s.rand() * 2) }));
     const revenue = Math.round(products.reduce((t, p) => t + p.price * p.quantity, 0) * 100) / 100;
-    return { event: 'Order Completed', properties: { order_id: `ord_${randomUUID().slice(0, 13)}`, revenue, shipping: 4.9, tax: Math.round(revenue * 8) / 100, currency: 'USD', coupon: s.rand() < 0.2 ? 'SPRING10' : null, products } };
+    return {
+      event: 'Order Completed',
+      properties: { order_id: `ord_${randomUUID().slice(0, 13)}`, revenue, shipping: 4.9, tax: Math.round(revenue * 8) / 100, currency: 'USD', coupon: s.rand() < 0.2 ? 'SPRING10' : null, products },
+    };
   }
   return { event: 'Feature Used', properties: { feature: pick(s.rand, FEATURES), plan: s.rand() < 0.3 ? 'pro' : 'free', surface: s.rand() < 0.5 ? 'web' : 'ios' } };
 }

@@ -43,9 +43,7 @@ export const CustomerDetail = CustomerSummary.extend({
   aliases: z.array(z.string()).describe('Other userIds that resolve to this customer (from alias calls)'),
   firstTouch: TouchSchema.nullable(),
   lastTouch: TouchSchema.nullable(),
-  scores: z
-    .record(z.string(), z.number())
-    .describe('Computed scores by name: churn_risk (0–100), health (0–100), predicted_clv, p_alive (0–1), rfm_r/f/m (1–5); reasons at /predictions and /health'),
+  scores: z.record(z.string(), z.number()).describe('Computed scores by name: churn_risk (0–100), health (0–100), predicted_clv, p_alive (0–1), rfm_r/f/m (1–5); reasons at /predictions and /health'),
 });
 
 export const CustomerList = z.object({
@@ -59,8 +57,18 @@ export const CustomerListQuery = z.object({
   q: z.string().max(200).optional().describe('Case-insensitive match on userId, anonymousId, email or name'),
   stage: z.string().min(1).max(40).optional().describe('Only customers in this lifecycle stage'),
   segment: z.string().min(1).max(100).optional().describe('Only members of this segment (its id)'),
-  riskAtLeast: z.coerce.number({ error: 'riskAtLeast must be a number from 0 to 100' }).min(0, 'riskAtLeast must be from 0 to 100').max(100, 'riskAtLeast must be from 0 to 100').optional().describe('Only customers whose churn risk (0–100) is at least this'),
-  riskBelow: z.coerce.number({ error: 'riskBelow must be a number from 0 to 100' }).min(0, 'riskBelow must be from 0 to 100').max(100, 'riskBelow must be from 0 to 100').optional().describe('Only customers whose churn risk (0–100) is below this; customers without a score never match a risk filter'),
+  riskAtLeast: z.coerce
+    .number({ error: 'riskAtLeast must be a number from 0 to 100' })
+    .min(0, 'riskAtLeast must be from 0 to 100')
+    .max(100, 'riskAtLeast must be from 0 to 100')
+    .optional()
+    .describe('Only customers whose churn risk (0–100) is at least this'),
+  riskBelow: z.coerce
+    .number({ error: 'riskBelow must be a number from 0 to 100' })
+    .min(0, 'riskBelow must be from 0 to 100')
+    .max(100, 'riskBelow must be from 0 to 100')
+    .optional()
+    .describe('Only customers whose churn risk (0–100) is below this; customers without a score never match a risk filter'),
 });
 
 export const EventSchema = z.object({
@@ -89,7 +97,14 @@ export const EventListQuery = z.object({
     .optional()
     .transform((v, ctx) => {
       if (v === undefined) return undefined;
-      const names = [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))];
+      const names = [
+        ...new Set(
+          v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+      ];
       if (names.length === 0 || names.length > 20 || names.some((n) => n.length > 200)) {
         ctx.addIssue({ code: 'custom', message: 'event must be 1 to 20 event names (each up to 200 characters), separated by commas' });
         return z.NEVER;

@@ -106,7 +106,14 @@ const TaskPatch = z.strictObject({ status: TaskStatus.optional(), assignee: z.st
 /** The range every metric query takes (metrics.routes.ts). */
 const Range = { from: z.string(), to: z.string() };
 /** GET /api/metrics/:name: any key beyond these is a metric parameter (metrics.routes.ts). */
-const MetricQuery = z.looseObject({ ...Range, interval: Interval.default('month'), segment: z.string().optional(), stage: z.string().optional(), channel: z.string().optional(), cohort: z.string().optional() });
+const MetricQuery = z.looseObject({
+  ...Range,
+  interval: Interval.default('month'),
+  segment: z.string().optional(),
+  stage: z.string().optional(),
+  channel: z.string().optional(),
+  cohort: z.string().optional(),
+});
 const BreakdownQuery = z.looseObject({ ...Range, by: Breakdown });
 const RetentionQuery = z.strictObject({
   ...Range,

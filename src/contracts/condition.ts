@@ -51,10 +51,7 @@ export const CompareOp = z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']);
 export type CompareOp = z.infer<typeof CompareOp>;
 
 /** Which events count: a rolling window ending now, or a fixed range [from, to). */
-export const WindowSchema = z.union([
-  z.strictObject({ within: DurationSchema }),
-  z.strictObject({ between: z.strictObject({ from: Moment, to: Moment }) }),
-]);
+export const WindowSchema = z.union([z.strictObject({ within: DurationSchema }), z.strictObject({ between: z.strictObject({ from: Moment, to: Moment }) })]);
 export type Window = z.infer<typeof WindowSchema>;
 
 const EventName = z.string().min(1).max(512);
@@ -136,8 +133,14 @@ const NODE_BODIES: Record<string, z.ZodType> = {
   inSegment: InSegmentLeaf.shape.inSegment,
   score: ScoreLeaf.shape.score,
   acquisition: AcquisitionLeaf.shape.acquisition,
-  all: z.array(z.lazy(() => ConditionSchema)).min(1).max(100),
-  any: z.array(z.lazy(() => ConditionSchema)).min(1).max(100),
+  all: z
+    .array(z.lazy(() => ConditionSchema))
+    .min(1)
+    .max(100),
+  any: z
+    .array(z.lazy(() => ConditionSchema))
+    .min(1)
+    .max(100),
   not: z.lazy(() => ConditionSchema),
 };
 const NODE_KEYS = Object.keys(NODE_BODIES);

@@ -45,9 +45,23 @@ export const MeasureKind = z.discriminatedUnion('type', [
       .refine((n) => n !== 'health', 'a measure cannot read the health score itself'),
     points: Points,
   }),
-  z.strictObject({ type: z.literal('events'), event: z.string().min(1).max(512).optional().describe('Omitted: any of the customer’s own activity'), fn: z.enum(['count', 'days']).default('count'), withinDays: Days, points: Points }),
+  z.strictObject({
+    type: z.literal('events'),
+    event: z.string().min(1).max(512).optional().describe('Omitted: any of the customer’s own activity'),
+    fn: z.enum(['count', 'days']).default('count'),
+    withinDays: Days,
+    points: Points,
+  }),
   z.strictObject({ type: z.literal('survey'), surveyType: z.string().min(1).max(100).describe('The `type` property of `Survey Responded`, e.g. nps'), withinDays: Days.optional(), points: Points }),
-  z.strictObject({ type: z.literal('trait'), path: z.string().min(1).max(200).regex(/^[^.]+(\.[^.]+)*$/, 'must be a dotted path such as `seats`'), points: Points }),
+  z.strictObject({
+    type: z.literal('trait'),
+    path: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[^.]+(\.[^.]+)*$/, 'must be a dotted path such as `seats`'),
+    points: Points,
+  }),
 ]);
 export type MeasureKind = z.infer<typeof MeasureKind>;
 

@@ -71,12 +71,23 @@ export const StepSchema = z.discriminatedUnion('type', [
     .strictObject({ ...base, type: z.literal('waitFor'), event: EventMatch.optional(), condition: ConditionSchema.optional(), timeout: DurationSchema, next, timeoutNext: next })
     .refine((s) => (s.event === undefined) !== (s.condition === undefined), 'give exactly one of event, condition'),
   /** The first branch whose condition holds, else `otherwise`. */
-  z.strictObject({ ...base, type: z.literal('branch'), branches: z.array(z.strictObject({ condition: ConditionSchema, next })).min(1).max(20), otherwise: next }),
+  z.strictObject({
+    ...base,
+    type: z.literal('branch'),
+    branches: z
+      .array(z.strictObject({ condition: ConditionSchema, next }))
+      .min(1)
+      .max(20),
+    otherwise: next,
+  }),
   /** A/B/n test: customers are divided by weight, at random; the holdout (control) leaves the journey here and gets nothing. */
   z.strictObject({
     ...base,
     type: z.literal('split'),
-    variants: z.array(z.strictObject({ key: Id, weight: z.number().positive().max(1_000_000), next })).min(1).max(10),
+    variants: z
+      .array(z.strictObject({ key: Id, weight: z.number().positive().max(1_000_000), next }))
+      .min(1)
+      .max(10),
     holdout: z.strictObject({ weight: z.number().positive().max(1_000_000) }).optional(),
   }),
   /**
@@ -84,7 +95,15 @@ export const StepSchema = z.discriminatedUnion('type', [
    * to (consent); `transactional` messages ignore frequency caps and quiet hours (receipts,
    * password resets) but never go to a suppressed address.
    */
-  z.strictObject({ ...base, type: z.literal('send'), channel: z.enum(['email', 'sms', 'inapp']).describe('webhooks: use a webhook step'), template: Id, group: Id.optional(), transactional: z.boolean().default(false), next }),
+  z.strictObject({
+    ...base,
+    type: z.literal('send'),
+    channel: z.enum(['email', 'sms', 'inapp']).describe('webhooks: use a webhook step'),
+    template: Id,
+    group: Id.optional(),
+    transactional: z.boolean().default(false),
+    next,
+  }),
   z.strictObject({
     ...base,
     type: z.literal('updateTraits'),
@@ -202,7 +221,7 @@ export function checkGraph(def: JourneyDefinition, prefix = 'definition'): Graph
   const queue = [def.start];
   while (queue.length > 0) {
     const s = def.steps[index.get(queue.pop()!)!]!;
-    for (const n of nextsOf(s)) if (!seen.has(n)) seen.add(n), queue.push(n);
+    for (const n of nextsOf(s)) if (!seen.has(n)) (seen.add(n), queue.push(n));
   }
   for (const [i, s] of def.steps.entries()) {
     if (!seen.has(s.id)) return { field: `${prefix}.steps.${i}`, message: `step "${s.id}" cannot be reached from the start "${def.start}"` };
@@ -320,10 +339,7 @@ export const CustomerJourneyRuns = z.object({ runs: z.array(RunView) });
 /** POST /api/journeys/{id}/publish. */
 export const PublishInput = z
   .strictObject({
-    enterCurrent: z
-      .boolean()
-      .default(false)
-      .describe('Segment- and stage-triggered journeys: also enter the customers already in the segment or stage now (otherwise only future entries)'),
+    enterCurrent: z.boolean().default(false).describe('Segment- and stage-triggered journeys: also enter the customers already in the segment or stage now (otherwise only future entries)'),
   })
   .default({ enterCurrent: false });
 

@@ -46,7 +46,10 @@ export const LifecycleModelSchema = z
     m.stages.forEach((s, i) => {
       if (i > 0 && !s.rule) ctx.addIssue({ code: 'custom', path: ['stages', i, 'rule'], message: `stage "${s.key}" needs an entry rule (only the first stage may go without)` });
     });
-    for (const [stage, path] of [[m.atRisk, ['atRisk']], [m.churned, ['churned']]] as const) {
+    for (const [stage, path] of [
+      [m.atRisk, ['atRisk']],
+      [m.churned, ['churned']],
+    ] as const) {
       if (!stage.rule) ctx.addIssue({ code: 'custom', path: [...path, 'rule'], message: `"${stage.key}" needs a rule` });
     }
     for (const [stage, path] of all) {

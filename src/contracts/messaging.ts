@@ -68,7 +68,10 @@ export const TemplateView = z.object({
 
 export const TemplatePreviewInput = z.strictObject({
   customerId: z.string().min(1).describe('A customer id, userId or anonymousId whose data fills the template'),
-  event: z.strictObject({ name: z.string(), properties: z.record(z.string(), z.unknown()).default({}) }).optional().describe('A triggering event to render with'),
+  event: z
+    .strictObject({ name: z.string(), properties: z.record(z.string(), z.unknown()).default({}) })
+    .optional()
+    .describe('A triggering event to render with'),
 });
 
 export const TemplatePreview = z.object({ subject: z.string().nullable(), html: z.string().nullable(), text: z.string() });
@@ -94,7 +97,9 @@ export const CustomerSubscriptions = z.object({
 /** How this server sends on one channel. Providers are set with environment variables on the server, not through the API. */
 export const ChannelStatus = z.object({
   channel: Channel,
-  transport: z.enum(['smtp', 'sms_api', 'outbox', 'http', 'inbox']).describe('smtp / sms_api: a provider is set; outbox: rendered and kept, not sent; http: webhooks to the URL a step names; inbox: in-app messages read with GET /v1/inbox'),
+  transport: z
+    .enum(['smtp', 'sms_api', 'outbox', 'http', 'inbox'])
+    .describe('smtp / sms_api: a provider is set; outbox: rendered and kept, not sent; http: webhooks to the URL a step names; inbox: in-app messages read with GET /v1/inbox'),
   sends: z.boolean().describe('False when messages on this channel stay in the outbox'),
   target: z.string().nullable().describe('The SMTP server or SMS API host and port (never credentials)'),
   from: z.string().nullable().describe('The default sender: EMAIL_FROM, SMS_FROM'),

@@ -7,7 +7,10 @@ import { z } from 'zod';
  */
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-export const Day = z.string().regex(DAY, 'a date is written YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, 'not a calendar date');
+export const Day = z
+  .string()
+  .regex(DAY, 'a date is written YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, 'not a calendar date');
 
 export const Interval = z.enum(['day', 'week', 'month', 'quarter']);
 export type Interval = z.infer<typeof Interval>;
@@ -113,10 +116,7 @@ export const CohortRetention = z.object({
   from: z.string(),
   to: z.string(),
   cohorts: z.array(RetentionCohort),
-  currentPeriod: z
-    .string()
-    .nullable()
-    .describe('Start of the period that has not ended yet (its cells cover only part of it), or null when every period has ended'),
+  currentPeriod: z.string().nullable().describe('Start of the period that has not ended yet (its cells cover only part of it), or null when every period has ended'),
 });
 export type CohortRetention = z.infer<typeof CohortRetention>;
 

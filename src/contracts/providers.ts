@@ -16,7 +16,13 @@ const Host = z
   .trim()
   .min(1, HOST_MESSAGE)
   .max(253, HOST_MESSAGE)
-  .refine((h) => /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(h) || /^[0-9a-fA-F:.]+$/.test(h) && h.includes(':') || /^\d{1,3}(\.\d{1,3}){3}$/.test(h), HOST_MESSAGE);
+  .refine(
+    (h) =>
+      /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(h) ||
+      (/^[0-9a-fA-F:.]+$/.test(h) && h.includes(':')) ||
+      /^\d{1,3}(\.\d{1,3}){3}$/.test(h),
+    HOST_MESSAGE,
+  );
 
 const PORT_MESSAGE = 'a port number from 1 to 65535 (usually 587 for STARTTLS, 465 for TLS)';
 const Port = z.number({ error: PORT_MESSAGE }).int(PORT_MESSAGE).min(1, PORT_MESSAGE).max(65_535, PORT_MESSAGE);

@@ -137,10 +137,7 @@ export const CohortList = z.object({
   ),
 });
 
-const ListIds = z
-  .array(z.string().min(1).max(512))
-  .max(10_000, 'at most 10,000 ids per request; send a longer list in several (mode "add")')
-  .describe('userIds or anonymousIds of customers');
+const ListIds = z.array(z.string().min(1).max(512)).max(10_000, 'at most 10,000 ids per request; send a longer list in several (mode "add")').describe('userIds or anonymousIds of customers');
 
 export const StaticSegmentInput = z.strictObject({
   name: z.string().trim().min(1, 'a segment needs a name').max(200),

@@ -8,10 +8,16 @@ import { z } from 'zod';
 const isoDate = z.union([z.string(), z.number()]).optional().nullable();
 // looseObject({}) rather than record(): same contract (any JSON object), a third of the cost on the hot path.
 const jsonObject = z.looseObject({});
-const id = z.union([z.string().max(512), z.number()]).optional().nullable();
+const id = z
+  .union([z.string().max(512), z.number()])
+  .optional()
+  .nullable();
 
 const common = {
-  messageId: z.union([z.string().min(1).max(200), z.number()]).optional().nullable(),
+  messageId: z
+    .union([z.string().min(1).max(200), z.number()])
+    .optional()
+    .nullable(),
   userId: id,
   anonymousId: id,
   timestamp: isoDate,

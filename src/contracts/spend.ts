@@ -22,9 +22,7 @@ export const MAX_SPEND_ROWS = 10_000;
 const MAX_AMOUNT = 999_999_999_999.99;
 
 /** A calendar day written YYYY-MM-DD (2026-02-30 is refused). */
-export const SpendDay = z.iso
-  .date({ error: 'must be a calendar date written YYYY-MM-DD' })
-  .refine((s) => inMomentWindow(Date.parse(`${s}T00:00:00Z`)), 'must be a day from 1970-01-01 to 2099-12-31');
+export const SpendDay = z.iso.date({ error: 'must be a calendar date written YYYY-MM-DD' }).refine((s) => inMomentWindow(Date.parse(`${s}T00:00:00Z`)), 'must be a day from 1970-01-01 to 2099-12-31');
 
 export const SpendChannel = z
   .string()

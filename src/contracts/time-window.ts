@@ -20,6 +20,4 @@ export function inMomentWindow(ms: number): boolean {
 }
 
 /** An ISO-8601 date-time with offset inside the accepted window (admin query parameters). */
-export const Moment = z.iso
-  .datetime({ offset: true })
-  .refine((s) => inMomentWindow(Date.parse(s)), `must be inside ${MOMENT_WINDOW_TEXT}`);
+export const Moment = z.iso.datetime({ offset: true }).refine((s) => inMomentWindow(Date.parse(s)), `must be inside ${MOMENT_WINDOW_TEXT}`);

@@ -92,7 +92,9 @@ export function App() {
     <div className={menuOpen ? 'shell menu-open' : 'shell'}>
       <aside className="sidebar">
         <div className="brand">
-          <span className="logo" aria-hidden="true">T</span>
+          <span className="logo" aria-hidden="true">
+            T
+          </span>
           <span>Tenure</span>
           <button type="button" className="btn btn-ghost menu-toggle" aria-label="Menu" aria-expanded={menuOpen} onClick={() => setMenuOpen((o) => !o)}>
             ☰

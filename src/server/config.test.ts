@@ -65,12 +65,15 @@ describe('loadConfig', () => {
     assert.equal(d.TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE, 10);
     const c = loadConfig({ TENURE_RATE_LIMIT_INGEST_PER_SECOND: '0', TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND: '250', TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0' });
     assert.deepEqual([c.TENURE_RATE_LIMIT_INGEST_PER_SECOND, c.TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND, c.TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE], [0, 250, 0]);
-    assert.throws(() => loadConfig({ TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 'lots', TENURE_RATE_LIMIT_INGEST_PER_SECOND: '-1' }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE="lots": must be a whole number/);
-      assert.match(err.message, /TENURE_RATE_LIMIT_INGEST_PER_SECOND="-1": must be a whole number/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 'lots', TENURE_RATE_LIMIT_INGEST_PER_SECOND: '-1' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE="lots": must be a whole number/);
+        assert.match(err.message, /TENURE_RATE_LIMIT_INGEST_PER_SECOND="-1": must be a whole number/);
+        return true;
+      },
+    );
   });
 
   it('trusts no proxy unless TRUST_PROXY says which', () => {

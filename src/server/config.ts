@@ -4,7 +4,12 @@ import { parseAllowList } from './channels/destinations.js';
 
 /** Environment variables Tenure reads, with defaults. Parsed once at start. */
 const EnvSchema = z.object({
-  PORT: z.coerce.number({ error: 'must be a port number (0-65535)' }).int('must be a port number (0-65535)').min(0, 'must be a port number (0-65535)').max(65535, 'must be a port number (0-65535)').default(3000),
+  PORT: z.coerce
+    .number({ error: 'must be a port number (0-65535)' })
+    .int('must be a port number (0-65535)')
+    .min(0, 'must be a port number (0-65535)')
+    .max(65535, 'must be a port number (0-65535)')
+    .default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
@@ -13,24 +18,68 @@ const EnvSchema = z.object({
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
       message: 'must be a postgres:// or postgresql:// URL (leave it unset for embedded PGlite)',
     }),
-  DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a whole number from 1 to 200' }).int('must be a whole number from 1 to 200').min(1, 'must be a whole number from 1 to 200').max(200, 'must be a whole number from 1 to 200').default(10),
+  DATABASE_POOL_SIZE: z.coerce
+    .number({ error: 'must be a whole number from 1 to 200' })
+    .int('must be a whole number from 1 to 200')
+    .min(1, 'must be a whole number from 1 to 200')
+    .max(200, 'must be a whole number from 1 to 200')
+    .default(10),
   /** Longest run of one statement, seconds (PostgreSQL statement_timeout; PGlite: longest wait for one call); 0: no limit. */
-  DATABASE_STATEMENT_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 86400' }).int('must be a whole number of seconds from 0 to 86400').min(0, 'must be a whole number of seconds from 0 to 86400').max(86_400, 'must be a whole number of seconds from 0 to 86400').default(300),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds from 0 to 86400' })
+    .int('must be a whole number of seconds from 0 to 86400')
+    .min(0, 'must be a whole number of seconds from 0 to 86400')
+    .max(86_400, 'must be a whole number of seconds from 0 to 86400')
+    .default(300),
   /** PostgreSQL: longest wait to connect or to get a pooled connection, seconds. */
-  DATABASE_CONNECT_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number of seconds from 0.1 to 600' }).min(0.1, 'must be a number of seconds from 0.1 to 600').max(600, 'must be a number of seconds from 0.1 to 600').default(30),
+  DATABASE_CONNECT_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds from 0.1 to 600' })
+    .min(0.1, 'must be a number of seconds from 0.1 to 600')
+    .max(600, 'must be a number of seconds from 0.1 to 600')
+    .default(30),
   /** PostgreSQL: how long the start waits for an unreachable database (retrying with backoff) before giving up, seconds; 0: not at all. */
-  DATABASE_WAIT_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 86400' }).int('must be a whole number of seconds from 0 to 86400').min(0, 'must be a whole number of seconds from 0 to 86400').max(86_400, 'must be a whole number of seconds from 0 to 86400').default(300),
+  DATABASE_WAIT_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds from 0 to 86400' })
+    .int('must be a whole number of seconds from 0 to 86400')
+    .min(0, 'must be a whole number of seconds from 0 to 86400')
+    .max(86_400, 'must be a whole number of seconds from 0 to 86400')
+    .default(300),
   TENURE_DATA_DIR: z.string().min(1).default('./.tenure'),
   TENURE_WRITE_KEY: z.string().min(32, 'must be at least 32 characters (a long random key; `openssl rand -hex 24` makes one)').optional(),
   TENURE_ADMIN_KEY: z.string().min(32, 'must be at least 32 characters (a long random key; `openssl rand -hex 24` makes one)').optional(),
-  TENURE_INGEST_LANES: z.coerce.number({ error: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16').min(1, 'must be a whole number from 1 to 16').max(16, 'must be a whole number from 1 to 16').default(2),
-  TENURE_STAGE_SWEEP_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 86400' }).int('must be a whole number of seconds from 0 to 86400').min(0, 'must be a whole number of seconds from 0 to 86400').max(86_400, 'must be a whole number of seconds from 0 to 86400').default(30),
+  TENURE_INGEST_LANES: z.coerce
+    .number({ error: 'must be a whole number from 1 to 16' })
+    .int('must be a whole number from 1 to 16')
+    .min(1, 'must be a whole number from 1 to 16')
+    .max(16, 'must be a whole number from 1 to 16')
+    .default(2),
+  TENURE_STAGE_SWEEP_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds from 0 to 86400' })
+    .int('must be a whole number of seconds from 0 to 86400')
+    .min(0, 'must be a whole number of seconds from 0 to 86400')
+    .max(86_400, 'must be a whole number of seconds from 0 to 86400')
+    .default(30),
   /** Largest CSV file POST /api/imports accepts (MB, after gzip decompression). */
-  TENURE_IMPORT_MAX_MB: z.coerce.number({ error: 'must be a whole number of megabytes from 1 to 102400' }).int('must be a whole number of megabytes from 1 to 102400').min(1, 'must be a whole number of megabytes from 1 to 102400').max(102_400, 'must be a whole number of megabytes from 1 to 102400').default(1024),
+  TENURE_IMPORT_MAX_MB: z.coerce
+    .number({ error: 'must be a whole number of megabytes from 1 to 102400' })
+    .int('must be a whole number of megabytes from 1 to 102400')
+    .min(1, 'must be a whole number of megabytes from 1 to 102400')
+    .max(102_400, 'must be a whole number of megabytes from 1 to 102400')
+    .default(1024),
   /** Where uploaded import files wait for their job (default: the system's temporary directory). */
   TENURE_IMPORT_DIR: z.string().min(1).optional(),
-  TENURE_ANALYTICS_SYNC_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 3600' }).int('must be a whole number of seconds from 0 to 3600').min(0, 'must be a whole number of seconds from 0 to 3600').max(3_600, 'must be a whole number of seconds from 0 to 3600').optional(),
-  TENURE_SEGMENT_REFRESH_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 0 to 86400' }).int('must be a whole number of seconds from 0 to 86400').min(0, 'must be a whole number of seconds from 0 to 86400').max(86_400, 'must be a whole number of seconds from 0 to 86400').default(300),
+  TENURE_ANALYTICS_SYNC_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds from 0 to 3600' })
+    .int('must be a whole number of seconds from 0 to 3600')
+    .min(0, 'must be a whole number of seconds from 0 to 3600')
+    .max(3_600, 'must be a whole number of seconds from 0 to 3600')
+    .optional(),
+  TENURE_SEGMENT_REFRESH_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds from 0 to 86400' })
+    .int('must be a whole number of seconds from 0 to 86400')
+    .min(0, 'must be a whole number of seconds from 0 to 86400')
+    .max(86_400, 'must be a whole number of seconds from 0 to 86400')
+    .default(300),
   TENURE_DEMO: z
     .enum(['auto', 'true', 'false', '1', '0'])
     .default('auto')
@@ -44,16 +93,29 @@ const EnvSchema = z.object({
    */
   TENURE_SECRET: z.string().min(32, 'must be at least 32 characters (`openssl rand -hex 32` makes one)').optional(),
   /** SMTP server for email (smtp:// or smtps://, user:pass@ included). Unset: emails go to the outbox (kept, viewable, not sent). */
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
   EMAIL_FROM: z.string().min(3).default('Tenure <no-reply@localhost>'),
-  SMTP_POOL_SIZE: z.coerce.number({ error: 'must be a whole number from 1 to 50' }).int('must be a whole number from 1 to 50').min(1, 'must be a whole number from 1 to 50').max(50, 'must be a whole number from 1 to 50').default(5),
+  SMTP_POOL_SIZE: z.coerce
+    .number({ error: 'must be a whole number from 1 to 50' })
+    .int('must be a whole number from 1 to 50')
+    .min(1, 'must be a whole number from 1 to 50')
+    .max(50, 'must be a whole number from 1 to 50')
+    .default(5),
   /** Twilio-compatible SMS API (e.g. https://api.twilio.com). Unset: SMS go to the outbox. */
   SMS_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   SMS_ACCOUNT_SID: z.string().min(1).optional(),
   SMS_AUTH_TOKEN: z.string().min(1).optional(),
   SMS_FROM: z.string().min(1).optional(),
   /** A message handed to a channel and not recorded after this long (its worker died) is sent again, under the same idempotency key. */
-  TENURE_DELIVERY_LEASE_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds from 1 to 3600' }).int('must be a whole number of seconds from 1 to 3600').min(1, 'must be a whole number of seconds from 1 to 3600').max(3600, 'must be a whole number of seconds from 1 to 3600').default(60),
+  TENURE_DELIVERY_LEASE_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds from 1 to 3600' })
+    .int('must be a whole number of seconds from 1 to 3600')
+    .min(1, 'must be a whole number of seconds from 1 to 3600')
+    .max(3600, 'must be a whole number of seconds from 1 to 3600')
+    .default(60),
   /** Internal destinations webhooks may reach: host names, IP addresses and CIDR ranges, comma-separated (e.g. 127.0.0.1,10.0.0.0/8,hooks.internal). Loopback, private, link-local, unspecified and multicast addresses are refused otherwise. */
   TENURE_WEBHOOK_ALLOW: z
     .string()
@@ -65,11 +127,26 @@ const EnvSchema = z.object({
       return z.NEVER;
     }),
   /** Ingestion (/v1/*) requests per second per write key (bursts up to twice that); 0 turns the limit off. */
-  TENURE_RATE_LIMIT_INGEST_PER_SECOND: z.coerce.number({ error: 'must be a whole number from 0 to 1000000' }).int('must be a whole number from 0 to 1000000').min(0, 'must be a whole number from 0 to 1000000').max(1_000_000, 'must be a whole number from 0 to 1000000').default(5_000),
+  TENURE_RATE_LIMIT_INGEST_PER_SECOND: z.coerce
+    .number({ error: 'must be a whole number from 0 to 1000000' })
+    .int('must be a whole number from 0 to 1000000')
+    .min(0, 'must be a whole number from 0 to 1000000')
+    .max(1_000_000, 'must be a whole number from 0 to 1000000')
+    .default(5_000),
   /** Ingestion (/v1/*) requests per second per client IP (bursts up to twice that); 0 turns the limit off. */
-  TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND: z.coerce.number({ error: 'must be a whole number from 0 to 1000000' }).int('must be a whole number from 0 to 1000000').min(0, 'must be a whole number from 0 to 1000000').max(1_000_000, 'must be a whole number from 0 to 1000000').default(1_000),
+  TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND: z.coerce
+    .number({ error: 'must be a whole number from 0 to 1000000' })
+    .int('must be a whole number from 0 to 1000000')
+    .min(0, 'must be a whole number from 0 to 1000000')
+    .max(1_000_000, 'must be a whole number from 0 to 1000000')
+    .default(1_000),
   /** Wrong admin keys per minute per client IP on /api/*; past it the IP gets 429 until the bucket refills. 0 turns the lockout off. */
-  TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number({ error: 'must be a whole number from 0 to 100000' }).int('must be a whole number from 0 to 100000').min(0, 'must be a whole number from 0 to 100000').max(100_000, 'must be a whole number from 0 to 100000').default(10),
+  TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce
+    .number({ error: 'must be a whole number from 0 to 100000' })
+    .int('must be a whole number from 0 to 100000')
+    .min(0, 'must be a whole number from 0 to 100000')
+    .max(100_000, 'must be a whole number from 0 to 100000')
+    .default(10),
   /** Which proxies' X-Forwarded-For to believe: unset/false (none), true (any), a hop count, or addresses/CIDRs separated by commas. */
   TRUST_PROXY: z
     .string()
@@ -79,10 +156,16 @@ const EnvSchema = z.object({
       if (t === 'false') return false;
       if (t === 'true') return true;
       if (/^\d+$/.test(t)) return Number(t);
-      const list = t.split(',').map((x) => x.trim()).filter((x) => x !== '');
+      const list = t
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
       const bad = list.find((x) => !isProxyAddress(x));
       if (bad !== undefined || list.length === 0) {
-        ctx.addIssue({ code: 'custom', message: `must be true, false, a hop count, or IP addresses/CIDRs separated by commas (e.g. 10.0.0.1,192.168.0.0/16)${bad === undefined ? '' : `; "${bad}" is none of these`}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be true, false, a hop count, or IP addresses/CIDRs separated by commas (e.g. 10.0.0.1,192.168.0.0/16)${bad === undefined ? '' : `; "${bad}" is none of these`}`,
+        });
         return z.NEVER;
       }
       return list;

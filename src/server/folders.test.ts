@@ -87,8 +87,27 @@ describe('server folders', () => {
       for (const [a, b] of edges) m.set(a, (m.get(a) ?? new Map()).set(b, true));
       return m;
     };
-    assert.deepEqual(loops(g([['a', 'b'], ['b', 'c'], ['c', 'a'], ['c', 'd']])), [['a', 'b', 'c']]);
-    assert.deepEqual(loops(g([['a', 'b'], ['b', 'c'], ['a', 'c']])), []);
+    assert.deepEqual(
+      loops(
+        g([
+          ['a', 'b'],
+          ['b', 'c'],
+          ['c', 'a'],
+          ['c', 'd'],
+        ]),
+      ),
+      [['a', 'b', 'c']],
+    );
+    assert.deepEqual(
+      loops(
+        g([
+          ['a', 'b'],
+          ['b', 'c'],
+          ['a', 'c'],
+        ]),
+      ),
+      [],
+    );
   });
 
   it('import each other in no loop', () => {

@@ -27,7 +27,12 @@ export function formatLogLine(line: string, opts: { color?: boolean } = {}): str
   }
   if (o === null || typeof o !== 'object' || Array.isArray(o)) return line.endsWith('\n') ? line : `${line}\n`;
   const c = opts.color === true;
-  const level = LEVELS[Number(o.level)] ?? { name: String(o.level ?? '?').toUpperCase().padEnd(5), color: '' };
+  const level = LEVELS[Number(o.level)] ?? {
+    name: String(o.level ?? '?')
+      .toUpperCase()
+      .padEnd(5),
+    color: '',
+  };
   const time = typeof o.time === 'number' ? new Date(o.time).toISOString().slice(11, 19) : '--:--:--';
   const fields: string[] = [];
   let stack = '';
@@ -36,7 +41,12 @@ export function formatLogLine(line: string, opts: { color?: boolean } = {}): str
     if ((k === 'err' || k === 'error') && v && typeof v === 'object' && typeof (v as { message?: unknown }).message === 'string') {
       const e = v as { message: string; stack?: unknown };
       fields.push(`${k}=${quote(e.message)}`);
-      if (typeof e.stack === 'string' && Number(o.level) >= 50) stack = e.stack.split('\n').slice(1).map((s) => `    ${s.trim()}`).join('\n');
+      if (typeof e.stack === 'string' && Number(o.level) >= 50)
+        stack = e.stack
+          .split('\n')
+          .slice(1)
+          .map((s) => `    ${s.trim()}`)
+          .join('\n');
       continue;
     }
     fields.push(`${k}=${show(v)}`);

@@ -63,7 +63,7 @@ export async function startDashboardServer(opts: { customers?: number } = {}): P
     await db.close();
     throw err;
   }
-  const api = async <T,>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
+  const api = async <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
     const res = await fetch(server.url + path, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
       headers: { authorization: `Bearer ${ws.adminKey}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },

@@ -73,9 +73,7 @@ export interface ServerTarget {
 
 export function serverTargets(prefix: string): ServerTarget[] {
   const dir = mkdtempSync(join(tmpdir(), `tenure-${prefix}-`));
-  const targets: ServerTarget[] = [
-    { name: 'pglite', env: async () => ({ TENURE_DATA_DIR: dir, DATABASE_URL: '' }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) },
-  ];
+  const targets: ServerTarget[] = [{ name: 'pglite', env: async () => ({ TENURE_DATA_DIR: dir, DATABASE_URL: '' }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) }];
   const base = process.env.TEST_DATABASE_URL;
   if (base) {
     let url = '';

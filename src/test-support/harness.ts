@@ -84,7 +84,10 @@ export async function makeWorkspace(db: Db, slug = 'default') {
 }
 
 /** The real HTTP server on an ephemeral loopback port. */
-export async function startServer(db: Db, opts: { stages?: null; segments?: null; dashboardDir?: string; channels?: ChannelStatus[] } = {}): Promise<{ url: string; app: FastifyInstance; close(): Promise<void> }> {
+export async function startServer(
+  db: Db,
+  opts: { stages?: null; segments?: null; dashboardDir?: string; channels?: ChannelStatus[] } = {},
+): Promise<{ url: string; app: FastifyInstance; close(): Promise<void> }> {
   const app = await buildServer({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...opts });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, app, close: () => app.close() };

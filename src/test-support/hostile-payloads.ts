@@ -148,7 +148,12 @@ export function hostilePayloads(): HostileRequest[] {
     const batch = (bad: unknown, extra: Record<string, unknown> = {}) => ({ batch: [good, good, good, bad], ...extra });
     out.push({ name: `${path}: item 3 nested 3,000 levels`, path, body: batch({ type: 'track', ...VALID.track, properties: { a: deep3k } }) });
     out.push({ name: `${path}: batch-level context nested 3,000 levels`, path, body: batch(good, { context: deep3k }) });
-    out.push({ name: `${path}: 100,000 levels (raw)`, path, rawBody: `{"batch":[${JSON.stringify(good)},{"type":"track","userId":"u","event":"e","properties":{"a":${nestedArrayText(100_000)}}}]}`, headers: JSON_HEADERS });
+    out.push({
+      name: `${path}: 100,000 levels (raw)`,
+      path,
+      rawBody: `{"batch":[${JSON.stringify(good)},{"type":"track","userId":"u","event":"e","properties":{"a":${nestedArrayText(100_000)}}}]}`,
+      headers: JSON_HEADERS,
+    });
     for (const [label, value] of BAD_TIMES) {
       out.push({ name: `${path}: item timestamp ${label}`, path, body: batch({ ...good, timestamp: value }) });
       out.push({ name: `${path}: batch sentAt ${label}`, path, body: batch(good, { sentAt: value }) });
@@ -156,7 +161,11 @@ export function hostilePayloads(): HostileRequest[] {
     out.push({ name: `${path}: skew overflow from batch sentAt`, path, body: { batch: [{ ...good, timestamp: '2099-12-01T00:00:00Z' }], sentAt: '1970-01-02T00:00:00Z' } });
     for (const [field, value, types] of WRONG_FIELDS) {
       const type = types[0]!;
-      out.push({ name: `${path}: ${type} item with ${field} = ${JSON.stringify(value)?.slice(0, 30)}`, path, body: batch({ type, ...call(type, { [field]: value }), ...(field === 'type' ? { type: value } : {}) }) });
+      out.push({
+        name: `${path}: ${type} item with ${field} = ${JSON.stringify(value)?.slice(0, 30)}`,
+        path,
+        body: batch({ type, ...call(type, { [field]: value }), ...(field === 'type' ? { type: value } : {}) }),
+      });
     }
     out.push({ name: `${path}: context "x"`, path, body: batch(good, { context: 'x' }) });
     out.push({ name: `${path}: context [1]`, path, body: batch(good, { context: [1] }) });

@@ -119,7 +119,12 @@ interface SeriesLike {
 
 /** A series' periods (start dates), values per period and total. */
 export function assertSeries(s: SeriesLike, expected: { starts?: string[]; values: Array<number | null>; total: number | null }, what: string): void {
-  if (expected.starts) assert.deepEqual(s.series.map((p) => p.start), expected.starts, `${what}: period starts`);
+  if (expected.starts)
+    assert.deepEqual(
+      s.series.map((p) => p.start),
+      expected.starts,
+      `${what}: period starts`,
+    );
   assertValues(
     s.series.map((p) => p.value),
     expected.values,

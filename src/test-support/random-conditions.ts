@@ -116,7 +116,14 @@ export function randomCondition(r: Rng, depth: number): Condition {
       return { acquisition: a };
     }
     case 1:
-      return { performed: { event: r.pick(EVENTS), where: where(), ...(r.chance(0.6) ? { count: { op: r.pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const), value: r.int(0, 4) } } : {}), ...(window ? { window } : {}) } };
+      return {
+        performed: {
+          event: r.pick(EVENTS),
+          where: where(),
+          ...(r.chance(0.6) ? { count: { op: r.pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const), value: r.int(0, 4) } } : {}),
+          ...(window ? { window } : {}),
+        },
+      };
     case 2:
       return { lastPerformed: { event: r.pick(EVENTS), where: where(), op: r.chance(0.5) ? 'within' : 'before', duration: randomDuration(r) } };
     case 3: {

@@ -43,7 +43,10 @@ export async function startSite(site: () => SitePages): Promise<{ url: string; c
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://site');
     const s = site();
-    const html = (body: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(`<!doctype html><html><head><title>Shop</title><script>/* first script: the snippet inserts before it */</script></head><body>${body}</body></html>`);
+    const html = (body: string) =>
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+        .end(`<!doctype html><html><head><title>Shop</title><script>/* first script: the snippet inserts before it */</script></head><body>${body}</body></html>`);
     if (url.pathname === '/segment.html') {
       const options = url.searchParams.get('batch') ? { integrations: { 'Segment.io': { deliveryStrategy: { strategy: 'batching', config: { size: 3, timeout: 60_000 } } } } } : undefined;
       return html(`<h1>Shop</h1><script>${segmentSnippet(s.tenureHttps, s.writeKey, options)}</script>`);
@@ -78,7 +81,27 @@ export async function startSite(site: () => SitePages): Promise<{ url: string; c
 export async function startTlsProxy(target: () => number): Promise<{ url: string; close(): Promise<void> } | null> {
   const dir = mkdtempSync(join(tmpdir(), 'tenure-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
   } catch {
     rmSync(dir, { recursive: true, force: true });
     return null;

@@ -17,7 +17,13 @@ export interface ReceivedMail {
  * message it accepts, parsed with mailparser. `reject` lets a test answer RCPT with an
  * SMTP error for chosen addresses.
  */
-export async function startSmtpSink(opts: { reject?: (rcpt: string) => { code: number; message: string } | null; /** Take this long over each message before accepting it. */ delayMs?: number; /** Require AUTH PLAIN/LOGIN (over plain TCP) with this user and password. */ auth?: { user: string; pass: string } } = {}): Promise<{ url: string; mails: ReceivedMail[]; connections: () => number; close(): Promise<void> }> {
+export async function startSmtpSink(
+  opts: {
+    reject?: (rcpt: string) => { code: number; message: string } | null;
+    /** Take this long over each message before accepting it. */ delayMs?: number;
+    /** Require AUTH PLAIN/LOGIN (over plain TCP) with this user and password. */ auth?: { user: string; pass: string };
+  } = {},
+): Promise<{ url: string; mails: ReceivedMail[]; connections: () => number; close(): Promise<void> }> {
   const mails: ReceivedMail[] = [];
   // Sessions whose client went away: a message still being processed for one is not taken
   // (its 250 could not be sent, so the server has not accepted it).

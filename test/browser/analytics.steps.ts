@@ -51,7 +51,9 @@ export const analyticsSteps: BrowserStep[] = [
       await page.getByLabel('Break down by').selectOption('channel');
       const rows = await tableRows(page, 'Revenue by channel');
       const bd = await ctx.env.api<{ rows: Array<{ key: string; value: number | null; customers: number }> }>(`/api/metrics/revenue/breakdown?${qs({ ...range, by: 'channel' })}`);
-      const shown = await rows.evaluateAll((trs) => trs.map((tr) => ({ key: tr.getAttribute('data-key'), value: tr.getAttribute('data-value'), customers: Number(tr.getAttribute('data-customers')) })));
+      const shown = await rows.evaluateAll((trs) =>
+        trs.map((tr) => ({ key: tr.getAttribute('data-key'), value: tr.getAttribute('data-value'), customers: Number(tr.getAttribute('data-customers')) })),
+      );
       assert.ok(bd.rows.length > 1);
       assert.deepEqual(
         shown,
@@ -73,7 +75,9 @@ export const analyticsSteps: BrowserStep[] = [
       const input = page.getByLabel('Parameter within', { exact: true });
       await input.fill('-5');
       await input.press('Enter');
-      const api = await fetch(`${ctx.env.url}/api/metrics/cart_abandonment_rate?${qs({ ...(await lastDays(ctx, 90)), interval: 'week', within: '-5' })}`, { headers: { authorization: `Bearer ${ctx.env.adminKey}` } });
+      const api = await fetch(`${ctx.env.url}/api/metrics/cart_abandonment_rate?${qs({ ...(await lastDays(ctx, 90)), interval: 'week', within: '-5' })}`, {
+        headers: { authorization: `Bearer ${ctx.env.adminKey}` },
+      });
       assert.equal(api.status, 400);
       const body = (await api.json()) as { error: { field: string; message: string } };
       assert.equal(body.error.field, 'within');
@@ -113,7 +117,10 @@ export const analyticsSteps: BrowserStep[] = [
       const rows = await tableRows(page, 'Funnel steps table');
       const api = await ctx.env.api<{ steps: Array<{ step: string; count: number }> }>(`/api/funnels?${qs({ ...(await lastDays(ctx, 30)), steps: steps.join(','), within: '7d' })}`);
       const shown = await rows.evaluateAll((trs) => trs.map((tr) => ({ step: tr.getAttribute('data-step'), count: Number(tr.getAttribute('data-count')) })));
-      assert.deepEqual(shown, api.steps.map((s) => ({ step: s.step, count: s.count })));
+      assert.deepEqual(
+        shown,
+        api.steps.map((s) => ({ step: s.step, count: s.count })),
+      );
       assert.ok(api.steps[0]!.count > 0);
       assert.equal(new URL(page.url()).searchParams.get('steps'), steps.join(','));
       await page.getByRole('img', { name: /^Funnel:/ }).waitFor();
@@ -129,7 +136,10 @@ export const analyticsSteps: BrowserStep[] = [
       const rows = await tableRows(page, 'CAC and CLV by channel');
       const api = await ctx.env.api<{ rows: Array<{ key: string }> }>(`/api/metrics/cac/breakdown?${qs({ ...(await lastDays(ctx, 90)), by: 'channel' })}`);
       const shown = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-channel')));
-      assert.deepEqual(shown, api.rows.map((r) => r.key));
+      assert.deepEqual(
+        shown,
+        api.rows.map((r) => r.key),
+      );
       await page.getByRole('img', { name: /CLV against CAC/ }).waitFor();
       await page.waitForTimeout(500);
       await ctx.shots('cac-clv');

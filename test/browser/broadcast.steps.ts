@@ -73,10 +73,16 @@ export const broadcastSteps: BrowserStep[] = [
       await page.getByRole('button', { name: 'Save draft' }).click();
       await page.waitForURL((u) => /^\/journeys\/(?!new$)[^/]+$/.test(u.pathname));
       // Before publishing, the page says how many it will reach.
-      await page.getByRole('note', { name: 'Publishing reaches' }).filter({ hasText: `Publishing sends it now to ${n} customers` }).waitFor();
+      await page
+        .getByRole('note', { name: 'Publishing reaches' })
+        .filter({ hasText: `Publishing sends it now to ${n} customers` })
+        .waitFor();
       await ctx.shots('journey-broadcast-before');
       await page.getByRole('button', { name: 'Publish' }).click();
-      await page.getByRole('status').filter({ hasText: `${n} customers entered now.` }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `${n} customers entered now.` })
+        .waitFor();
 
       const j = await journeyNamed(ctx, 'Browser broadcast');
       assert.equal(j.status, 'live');
@@ -116,7 +122,10 @@ export const broadcastSteps: BrowserStep[] = [
       await box.check();
       await ctx.shots('journey-enter-current');
       await page.getByRole('button', { name: 'Publish' }).click();
-      await page.getByRole('status').filter({ hasText: `${n} customers entered now.` }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `${n} customers entered now.` })
+        .waitFor();
 
       const j = await journeyNamed(ctx, 'Browser segment members');
       assert.equal(j.status, 'live');

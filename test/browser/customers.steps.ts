@@ -66,9 +66,14 @@ export const customersSteps: BrowserStep[] = [
       await page.getByLabel('Stage', { exact: true }).selectOption(stage);
       await until(async () => assert.equal(new URL(page.url()).searchParams.get('stage'), stage));
       await expectRows(page, byStage, 'the rows are the API’s answer for the stage');
-      const badges = await table(page).locator('tbody tr td:nth-child(3) [data-stage]').evaluateAll((els) => els.map((e) => e.getAttribute('data-stage')));
+      const badges = await table(page)
+        .locator('tbody tr td:nth-child(3) [data-stage]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-stage')));
       assert.equal(badges.length, byStage.customers.length);
-      assert.ok(badges.every((b) => b === stage), `every badge is ${stage}: ${badges.join(',')}`);
+      assert.ok(
+        badges.every((b) => b === stage),
+        `every badge is ${stage}: ${badges.join(',')}`,
+      );
 
       // Risk: a churn-risk band asks the API for that range; each row shows its risk, inside the band.
       await page.getByRole('button', { name: 'Clear filters' }).click();
@@ -78,9 +83,18 @@ export const customersSteps: BrowserStep[] = [
       await page.getByLabel('Churn risk', { exact: true }).selectOption({ label: 'High churn risk (50 and over)' });
       await until(async () => assert.equal(new URL(page.url()).searchParams.get('riskAtLeast'), '50'));
       await expectRows(page, risky, 'the high-risk rows are the API’s answer');
-      const shownRisks = await table(page).locator('tbody tr td[data-risk]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-risk'))));
-      assert.deepEqual(shownRisks, risky.customers.map((c) => c.churnRisk), 'each row carries the API’s risk');
-      assert.ok(shownRisks.every((r) => r >= 50), `every shown risk is 50 or more: ${shownRisks.join(',')}`);
+      const shownRisks = await table(page)
+        .locator('tbody tr td[data-risk]')
+        .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-risk'))));
+      assert.deepEqual(
+        shownRisks,
+        risky.customers.map((c) => c.churnRisk),
+        'each row carries the API’s risk',
+      );
+      assert.ok(
+        shownRisks.every((r) => r >= 50),
+        `every shown risk is 50 or more: ${shownRisks.join(',')}`,
+      );
       await ctx.shots('customers-high-risk');
 
       // Search by a known email (clear the filters first).
@@ -160,7 +174,12 @@ export const customersSteps: BrowserStep[] = [
       const health = await ctx.env.api<{ score: number | null }>(`/api/customers/${enc}/health`);
       if (health.score !== null) await until(async () => assert.equal((await page.getByTestId('score-health').innerText()).trim(), fmt1(health.score!)));
       assert.ok(churn, 'the demo buyer has a churn risk');
-      await page.getByRole('region', { name: 'Segments' }).getByRole('list').or(page.getByRole('region', { name: 'Segments' }).getByText('In no segment now')).first().waitFor();
+      await page
+        .getByRole('region', { name: 'Segments' })
+        .getByRole('list')
+        .or(page.getByRole('region', { name: 'Segments' }).getByText('In no segment now'))
+        .first()
+        .waitFor();
       await ctx.shots('customer-360');
 
       // The timeline filtered by an event name: the API's filtered answer, and only that name.
@@ -171,7 +190,10 @@ export const customersSteps: BrowserStep[] = [
       await until(async () => {
         const shown = await events.locator('.cust-event-name').allInnerTexts();
         assert.equal(shown.length, orders.length, 'as many as the API has');
-        assert.ok(shown.every((n) => n.trim() === 'Order Completed'), shown.join(','));
+        assert.ok(
+          shown.every((n) => n.trim() === 'Order Completed'),
+          shown.join(','),
+        );
       });
       await page.getByRole('button', { name: 'Show all' }).click();
       await until(async () => assert.equal(await events.count(), 50, 'back to the whole timeline'));
@@ -201,7 +223,12 @@ export const customersSteps: BrowserStep[] = [
       await until(async () => assert.equal(new URL(page.url()).pathname, `/accounts/${encodeURIComponent(groupId)}`));
       await page.getByRole('heading', { level: 1, name: String(account.traits.name ?? groupId) }).waitFor();
       const members = page.getByRole('list', { name: 'Members' }).getByRole('link');
-      await until(async () => assert.deepEqual((await members.allInnerTexts()).map((t) => t.trim()), account.memberUserIds));
+      await until(async () =>
+        assert.deepEqual(
+          (await members.allInnerTexts()).map((t) => t.trim()),
+          account.memberUserIds,
+        ),
+      );
       const health = await ctx.env.api<{ score: number | null }>(`/api/accounts/${encodeURIComponent(groupId)}/health`);
       if (health.score !== null) await until(async () => assert.equal((await page.getByTestId('score-health').innerText()).trim(), fmt1(health.score!)));
       await ctx.shots('account');

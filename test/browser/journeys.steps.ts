@@ -263,7 +263,10 @@ export const journeysSteps: BrowserStep[] = [
       const expected = await ctx.env.api<{ subject: string | null; html: string | null }>('/api/templates/welcome/preview', { body: { customerId: c.userId } });
       await ctx.open('/templates/welcome');
       await page.getByLabel('Find a customer').fill(String(c.traits.email ?? first));
-      await page.getByRole('button', { name: new RegExp(first) }).first().click();
+      await page
+        .getByRole('button', { name: new RegExp(first) })
+        .first()
+        .click();
       const frame = page.locator('iframe[title="Rendered preview"]');
       await frame.waitFor();
       const srcdoc = await frame.getAttribute('srcdoc');

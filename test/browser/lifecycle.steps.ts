@@ -45,12 +45,18 @@ export const lifecycleSteps: BrowserStep[] = [
         assert.equal((await count.innerText()).replace(/,/g, ''), String(expected), `${s.key}: count on screen`);
       }
       // The ladder is in the model's order.
-      const order = await page.getByRole('list', { name: 'Stages in order' }).locator('[data-stage]').evaluateAll((els) => els.map((e) => e.getAttribute('data-stage')));
-      assert.deepEqual(order, model.stages.map((s) => s.key));
+      const order = await page
+        .getByRole('list', { name: 'Stages in order' })
+        .locator('[data-stage]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-stage')));
+      assert.deepEqual(
+        order,
+        model.stages.map((s) => s.key),
+      );
       // Rules are in words, not JSON.
       const second = page.getByRole('region', { name: model.stages[1]!.name, exact: true });
       assert.match(await second.innerText(), /enters when/i);
-      assert.match(await second.innerText(), /\bdid \w/, "a performed-event rule reads “did …”");
+      assert.match(await second.innerText(), /\bdid \w/, 'a performed-event rule reads “did …”');
       assert.doesNotMatch(await second.innerText(), /"performed"/);
       // The time-in-stage numbers arrive from the stage API.
       const stats = await ctx.env.api<{ medianDaysInStage: number | null }>(`/api/lifecycle/stages/${model.stages[1]!.key}`);
@@ -126,7 +132,7 @@ export const lifecycleSteps: BrowserStep[] = [
         body: JSON.stringify({ userId, event: RULE_EVENT }),
       });
       assert.equal(track.status, 200);
-      const stageOf = async () => (await env.api<{ stage: string | null; moves: Array<{ to: string; reason: string }> }>(`/api/customers/${encodeURIComponent(userId)}/stages`).catch(() => null));
+      const stageOf = async () => await env.api<{ stage: string | null; moves: Array<{ to: string; reason: string }> }>(`/api/customers/${encodeURIComponent(userId)}/stages`).catch(() => null);
       let before = await stageOf();
       for (let i = 0; i < 150 && before?.stage !== first.key; i++) {
         await page.waitForTimeout(100);
@@ -189,7 +195,13 @@ export const lifecycleSteps: BrowserStep[] = [
       // Reopened, the saved rule shows the new row.
       await ctx.open('/lifecycle');
       const again = page.getByRole('region', { name: `Entry rule of ${target.name}`, exact: true });
-      assert.equal(await again.getByRole('group', { name: `Condition ${n + 1}`, exact: true }).getByLabel('Event name', { exact: true }).inputValue(), RULE_EVENT);
+      assert.equal(
+        await again
+          .getByRole('group', { name: `Condition ${n + 1}`, exact: true })
+          .getByLabel('Event name', { exact: true })
+          .inputValue(),
+        RULE_EVENT,
+      );
     },
   },
 ];

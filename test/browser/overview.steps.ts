@@ -49,7 +49,10 @@ export const overviewSteps: BrowserStep[] = [
       assert.equal(totalText.replace(/,/g, ''), String(dist.total));
 
       // The page's globals, typed here: the test code is compiled without the DOM library.
-      type PageGlobals = { performance: { getEntriesByName(n: string): Array<{ startTime: number }>; getEntriesByType(t: string): Array<{ domContentLoadedEventEnd?: number }> }; location: { href: string } };
+      type PageGlobals = {
+        performance: { getEntriesByName(n: string): Array<{ startTime: number }>; getEntriesByType(t: string): Array<{ domContentLoadedEventEnd?: number }> };
+        location: { href: string };
+      };
       const timing = await page.evaluate(() => {
         const g = globalThis as unknown as PageGlobals;
         const ready = g.performance.getEntriesByName('tenure:overview-ready')[0];

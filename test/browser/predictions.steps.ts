@@ -33,7 +33,15 @@ export const predictionsSteps: BrowserStep[] = [
         assert.equal(cells[3], `${Math.round(bins[i]!.observed * 100)}%`);
       }
       const first = (await page.getByRole('list', { name: 'Strongest factors' }).locator('li').first().innerText()).split('\n')[0]!;
-      assert.ok(first.startsWith(churn.parameters.coefficients![0]!.feature.replace(/^trait\./, 'trait ').replace(/_/g, ' ').replace('=', ' = ')), `first factor shown: ${first}`);
+      assert.ok(
+        first.startsWith(
+          churn.parameters
+            .coefficients![0]!.feature.replace(/^trait\./, 'trait ')
+            .replace(/_/g, ' ')
+            .replace('=', ' = '),
+        ),
+        `first factor shown: ${first}`,
+      );
       assert.ok(await page.getByText(`no activity in the ${churn.horizonDays} days after a snapshot`).isVisible());
       await shots('predictions');
     },

@@ -64,13 +64,19 @@ export const providersSteps: BrowserStep[] = [
         await form.getByText('connected', { exact: true }).waitFor();
         const after = await env.api<Providers>('/api/providers');
         const email = after.providers.find((p) => p.channel === 'email')!;
-        assert.deepEqual([email.connected, email.sends, email.secretSet, email.settings], [true, true, true, { host: '127.0.0.1', port: Number(port), security: 'none', username: 'mailer', from: 'Brewline <hello@brewline.test>' }]);
+        assert.deepEqual(
+          [email.connected, email.sends, email.secretSet, email.settings],
+          [true, true, true, { host: '127.0.0.1', port: Number(port), security: 'none', username: 'mailer', from: 'Brewline <hello@brewline.test>' }],
+        );
         assert.ok(!JSON.stringify(after).includes(PASSWORD), 'the API never returns the password');
 
         // Send test: the message arrives at the SMTP server, and the page says so.
         await form.getByLabel('Send a test to (email)', { exact: true }).fill('owner@brewline.test');
         await form.getByRole('button', { name: 'Send test' }).click();
-        await form.getByRole('status').filter({ hasText: `Sent to owner@brewline.test through 127.0.0.1:${port}` }).waitFor({ timeout: 20_000 });
+        await form
+          .getByRole('status')
+          .filter({ hasText: `Sent to owner@brewline.test through 127.0.0.1:${port}` })
+          .waitFor({ timeout: 20_000 });
         assert.equal(sink.mails.length, 1);
         assert.deepEqual([sink.mails[0]!.to, sink.mails[0]!.from, sink.mails[0]!.subject], [['owner@brewline.test'], 'hello@brewline.test', 'Tenure test message']);
         const row = page.getByRole('table', { name: 'Channels' }).locator('tr[data-channel="email"]');

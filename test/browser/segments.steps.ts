@@ -114,7 +114,10 @@ export const segmentsSteps: BrowserStep[] = [
       const seg = segments.find((s) => s.name === NAME);
       assert.ok(seg, 'the segment from the previous step exists');
       await open('/segments');
-      const row = page.getByRole('table', { name: 'Segments' }).getByRole('row').filter({ has: page.getByRole('link', { name: NAME, exact: true }) });
+      const row = page
+        .getByRole('table', { name: 'Segments' })
+        .getByRole('row')
+        .filter({ has: page.getByRole('link', { name: NAME, exact: true }) });
       await row.waitFor();
       assert.equal(await int(row.getByTestId('segment-members')), seg.members, 'listed count = API members');
       await shots('segments');
@@ -146,7 +149,17 @@ export const segmentsSteps: BrowserStep[] = [
       const table = page.getByRole('table', { name: 'Cohorts' });
       await table.waitFor();
       assert.equal(await table.getByRole('row').count(), Math.min(24, cohorts.cohorts.length) + 1, 'one row per cohort (first page)');
-      for (const [i, c] of cohorts.cohorts.slice(0, 24).entries()) assert.equal(await int(table.getByRole('row').nth(i + 1).getByRole('cell').nth(1)), c.count);
+      for (const [i, c] of cohorts.cohorts.slice(0, 24).entries())
+        assert.equal(
+          await int(
+            table
+              .getByRole('row')
+              .nth(i + 1)
+              .getByRole('cell')
+              .nth(1),
+          ),
+          c.count,
+        );
       await page.getByRole('link', { name: 'Retention heatmap in Analytics' }).waitFor();
       await shots('cohorts');
 

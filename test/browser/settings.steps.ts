@@ -145,7 +145,10 @@ export const settingsSteps: BrowserStep[] = [
       await create.getByLabel('Group channel', { exact: true }).selectOption('email');
       await create.getByLabel('Group description', { exact: true }).fill('Made by the browser test');
       await create.getByRole('button', { name: 'Create group' }).click();
-      await create.getByRole('status').filter({ hasText: `Created “${NAME}”` }).waitFor();
+      await create
+        .getByRole('status')
+        .filter({ hasText: `Created “${NAME}”` })
+        .waitFor();
       const made = (await env.api<{ groups: Array<{ id: string; name: string; description: string; optIn: boolean }> }>('/api/subscription-groups')).groups.find((g) => g.name === NAME);
       assert.ok(made, 'the API lists the new group');
       assert.equal(made.description, 'Made by the browser test');
@@ -223,7 +226,10 @@ export const settingsSteps: BrowserStep[] = [
           const done = await env.api<{ tasks: Array<Task & { doneAt: string | null }> }>('/api/tasks?status=done&limit=500');
           assert.ok(done.tasks.find((t) => t.id === first.id)?.doneAt, 'the API has it done');
           await page.getByRole('tab', { name: 'Done' }).click();
-          await page.getByRole('list', { name: 'done tasks' }).getByRole('button', { name: `Reopen task ${first.id}`, exact: true }).waitFor();
+          await page
+            .getByRole('list', { name: 'done tasks' })
+            .getByRole('button', { name: `Reopen task ${first.id}`, exact: true })
+            .waitFor();
         }
       } finally {
         if (seeded.length > 0) await env.db.query(`DELETE FROM tasks WHERE id = ANY($1::bigint[])`, [seeded]);

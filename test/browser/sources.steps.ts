@@ -11,7 +11,10 @@ export const sourcesSteps: BrowserStep[] = [
       await b.expecting4xx(async () => {
         await open('/sources');
         await page.getByRole('table', { name: 'Live events' }).waitFor();
-        await page.getByRole('status').filter({ hasText: /^Live$/ }).waitFor({ timeout: 10_000 });
+        await page
+          .getByRole('status')
+          .filter({ hasText: /^Live$/ })
+          .waitFor({ timeout: 10_000 });
       });
       const paste = page.getByLabel(/Write key \(keys are stored hashed/);
       if (await paste.count()) await paste.fill(env.writeKey);
@@ -23,7 +26,11 @@ export const sourcesSteps: BrowserStep[] = [
       assert.ok(nodeSnippet.includes(env.url) && nodeSnippet.includes(env.writeKey));
 
       const name = `Live Check ${Date.now()}`;
-      const res = await fetch(`${env.url}/v1/track`, { method: 'POST', headers: { authorization: basic(env.writeKey), 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'live-browser', event: name }) });
+      const res = await fetch(`${env.url}/v1/track`, {
+        method: 'POST',
+        headers: { authorization: basic(env.writeKey), 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 'live-browser', event: name }),
+      });
       assert.equal(res.status, 200);
       const answered = Date.now();
       await page.locator('tr[data-status="accepted"]', { hasText: name }).waitFor({ timeout: 5_000 });
@@ -31,7 +38,11 @@ export const sourcesSteps: BrowserStep[] = [
       assert.ok(latency < 1_000, `the row appeared ${latency} ms after the 200`);
       console.log(`live debugger: row visible ${latency} ms after the track call's 200`);
 
-      const bad = await fetch(`${env.url}/v1/track`, { method: 'POST', headers: { authorization: basic(env.writeKey), 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'live-browser' }) });
+      const bad = await fetch(`${env.url}/v1/track`, {
+        method: 'POST',
+        headers: { authorization: basic(env.writeKey), 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 'live-browser' }),
+      });
       assert.equal(bad.status, 400);
       const reason = ((await bad.json()) as { error: { message: string } }).error.message;
       const row = page.locator('tr[data-status="rejected"]', { hasText: reason });

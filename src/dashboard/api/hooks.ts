@@ -10,9 +10,8 @@ type GetOptions<T> = Omit<UseQueryOptions<T, ApiError>, 'queryKey' | 'queryFn'> 
  * asked, e.g. while a parameter is unknown), then TanStack Query's options. The request
  * may be left out when the route needs no path parameters.
  */
-export type UseApiArgs<P extends JsonPath<'GET'>> = {} extends ApiRequest<'GET', P>
-  ? [req?: ApiRequest<'GET', P> | null, opts?: GetOptions<ApiResponse<'GET', P>>]
-  : [req: ApiRequest<'GET', P> | null, opts?: GetOptions<ApiResponse<'GET', P>>];
+export type UseApiArgs<P extends JsonPath<'GET'>> =
+  {} extends ApiRequest<'GET', P> ? [req?: ApiRequest<'GET', P> | null, opts?: GetOptions<ApiResponse<'GET', P>>] : [req: ApiRequest<'GET', P> | null, opts?: GetOptions<ApiResponse<'GET', P>>];
 
 /** The cache key of a GET: [workspace, path with its parameters, query], or a null path while held back. */
 export function apiKey(workspace: number, path: string | null, query: unknown): [number, string | null, unknown] {

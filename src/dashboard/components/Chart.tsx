@@ -78,6 +78,11 @@ export function Chart({ option, height = 280, empty, emptyHint, error, loading: 
   if (error) return <ErrorNote error={error} height={height} />;
   if (failed) return <ErrorNote error={{ message: 'The chart library did not load. Reload the page to try again.' }} height={height} />;
   if (isLoading || option === null) return <Loading height={height} label="Loading chart…" />;
-  if (empty) return <Empty title={empty} height={height}>{emptyHint}</Empty>;
+  if (empty)
+    return (
+      <Empty title={empty} height={height}>
+        {emptyHint}
+      </Empty>
+    );
   return <div ref={el} className="chart" style={{ height }} role="img" aria-label={label} />;
 }

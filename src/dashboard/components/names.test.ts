@@ -34,7 +34,10 @@ describe('names instead of ids', () => {
   });
 
   it('conditions', () => {
-    assert.equal(conditionText({ all: [{ inSegment: { id: 'seg_high_spenders' } }, { not: { inSegment: { id: 'seg_gone' } } }, { stage: { key: 'at_risk' } }] }, names), '(in segment High spenders and not in segment seg_gone (deleted segment) and in stage At risk)');
+    assert.equal(
+      conditionText({ all: [{ inSegment: { id: 'seg_high_spenders' } }, { not: { inSegment: { id: 'seg_gone' } } }, { stage: { key: 'at_risk' } }] }, names),
+      '(in segment High spenders and not in segment seg_gone (deleted segment) and in stage At risk)',
+    );
     assert.equal(conditionText({ inSegment: { id: 'seg_high_spenders' } }), 'in segment seg_high_spenders', 'without names: the id');
   });
 

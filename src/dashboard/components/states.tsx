@@ -60,6 +60,11 @@ export function QueryView<T>({
 }) {
   if (query.error && query.data === undefined) return <ErrorNote error={query.error} retry={() => void query.refetch()} height={height} />;
   if (query.isPending || query.data === undefined) return <Loading height={height} label={loadingLabel} />;
-  if (empty && isEmpty?.(query.data)) return <Empty title={empty.title} height={height}>{empty.hint}</Empty>;
+  if (empty && isEmpty?.(query.data))
+    return (
+      <Empty title={empty.title} height={height}>
+        {empty.hint}
+      </Empty>
+    );
   return <>{children(query.data)}</>;
 }

@@ -51,11 +51,17 @@ for (const target of dbTargets()) {
 
     it('active customers in February: the buyer and the clicker', async () => {
       const r = ok(await metricSeries(db, ws, 'active_customers', february));
-      assert.deepEqual(r.series.map((p) => p.value), [2]);
+      assert.deepEqual(
+        r.series.map((p) => p.value),
+        [2],
+      );
       assert.equal(r.total, 2);
       // By day: Feb 10 (buyer) and Feb 11 (clicker); the 12th and 13th hold no activity.
       const days = ok(await metricSeries(db, ws, 'active_customers', { from: '2026-02-10', to: '2026-02-14', interval: 'day' }));
-      assert.deepEqual(days.series.map((p) => p.value), [1, 1, 0, 0]);
+      assert.deepEqual(
+        days.series.map((p) => p.value),
+        [1, 1, 0, 0],
+      );
     });
 
     it('first seen is the first activity: a CRM identify before the sign-up does not move it', async () => {

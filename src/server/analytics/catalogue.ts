@@ -16,7 +16,14 @@ import { EV } from '../../contracts/events.js';
  * - paying customer at a moment t: a customer with at least one order before t.
  */
 
-const p = (name: string, type: MetricParameter['type'], description: string, def: string | number | null, extra: Partial<MetricParameter> = {}): MetricParameter => ({ name, type, description, default: def, required: false, ...extra });
+const p = (name: string, type: MetricParameter['type'], description: string, def: string | number | null, extra: Partial<MetricParameter> = {}): MetricParameter => ({
+  name,
+  type,
+  description,
+  default: def,
+  required: false,
+  ...extra,
+});
 
 const WITHIN_DAYS = (def: number, what: string) => p('within', 'number', `Days allowed for ${what}`, def);
 
@@ -64,7 +71,8 @@ export const METRICS = [
     unit: 'percent',
     tag: 'lagging',
     group: 'revenue',
-    definition: 'At the end of the period: customers with two or more orders to date ÷ customers with at least one order to date, as a percentage. It counts orders, not days: two orders on the same day make a repeat purchase. Orders are counted from the beginning of the data, not only within the period.',
+    definition:
+      'At the end of the period: customers with two or more orders to date ÷ customers with at least one order to date, as a percentage. It counts orders, not days: two orders on the same day make a repeat purchase. Orders are counted from the beginning of the data, not only within the period.',
     parameters: [],
   },
   {
@@ -73,7 +81,8 @@ export const METRICS = [
     unit: 'count',
     tag: 'leading',
     group: 'engagement',
-    definition: 'Distinct customers with at least one own event (activity: a track, page or screen call; not Tenure’s own timeline entries, profile updates such as a CRM’s identify, messages sent to them and their deliveries, bounces or opens) in the period.',
+    definition:
+      'Distinct customers with at least one own event (activity: a track, page or screen call; not Tenure’s own timeline entries, profile updates such as a CRM’s identify, messages sent to them and their deliveries, bounces or opens) in the period.',
     parameters: [],
   },
   {
@@ -131,7 +140,8 @@ export const METRICS = [
     unit: 'percent',
     tag: 'lagging',
     group: 'retention',
-    definition: 'For the subscriptions active at the start of the period: their MRR at the end (after upgrades, downgrades and cancellations) ÷ their MRR at the start, as a percentage. Subscriptions started during the period are left out. Null when MRR at the start is 0.',
+    definition:
+      'For the subscriptions active at the start of the period: their MRR at the end (after upgrades, downgrades and cancellations) ÷ their MRR at the start, as a percentage. Subscriptions started during the period are left out. Null when MRR at the start is 0.',
     parameters: [],
   },
   {
@@ -174,7 +184,8 @@ export const METRICS = [
     unit: 'currency',
     tag: 'leading',
     group: 'value',
-    definition: 'Marketing spend in the period ÷ sign-ups or leads in the period: customers whose first `event` (default `Signed Up`; `Lead Created` for leads) falls in it. Null when there were none.',
+    definition:
+      'Marketing spend in the period ÷ sign-ups or leads in the period: customers whose first `event` (default `Signed Up`; `Lead Created` for leads) falls in it. Null when there were none.',
     parameters: [p('event', 'event', 'The acquisition event', EV.signedUp)],
   },
   {
@@ -193,7 +204,8 @@ export const METRICS = [
     unit: 'percent',
     tag: 'leading',
     group: 'conversion',
-    definition: 'Of the customers whose first `signupEvent` (default `Signed Up`) falls in the period, the percentage who performed the activation `event` within `within` days of signing up. Null when nobody signed up.',
+    definition:
+      'Of the customers whose first `signupEvent` (default `Signed Up`) falls in the period, the percentage who performed the activation `event` within `within` days of signing up. Null when nobody signed up.',
     parameters: [p('event', 'event', 'The activation event', EV.orderCompleted), p('signupEvent', 'event', 'The sign-up event', EV.signedUp), WITHIN_DAYS(7, 'activation')],
   },
   {
@@ -211,7 +223,8 @@ export const METRICS = [
     unit: 'percent',
     tag: 'leading',
     group: 'conversion',
-    definition: 'Of the `Checkout Started` events in the period, the percentage not followed by an `Order Completed` of the same customer within `within` hours (at or after the checkout). Null when nobody started a checkout.',
+    definition:
+      'Of the `Checkout Started` events in the period, the percentage not followed by an `Order Completed` of the same customer within `within` hours (at or after the checkout). Null when nobody started a checkout.',
     parameters: [p('within', 'number', 'Hours allowed to complete the order', 24)],
   },
   {
@@ -220,7 +233,8 @@ export const METRICS = [
     unit: 'score',
     tag: 'leading',
     group: 'satisfaction',
-    definition: 'From `Survey Responded` events with `type` = nps and a `score` from 0 to 10 in the period: the percentage of promoters (9–10) minus the percentage of detractors (0–6), from −100 to 100. Every response counts. Null without responses.',
+    definition:
+      'From `Survey Responded` events with `type` = nps and a `score` from 0 to 10 in the period: the percentage of promoters (9–10) minus the percentage of detractors (0–6), from −100 to 100. Every response counts. Null without responses.',
     parameters: [],
   },
   {
@@ -247,7 +261,8 @@ export const METRICS = [
     unit: 'minutes',
     tag: 'leading',
     group: 'engagement',
-    definition: 'For each `Lead Created` in the period, the minutes until the first `Lead Contacted` of the same customer at or after it; the median of those. Leads not yet contacted are left out. Null when no lead in the period was contacted.',
+    definition:
+      'For each `Lead Created` in the period, the minutes until the first `Lead Contacted` of the same customer at or after it; the median of those. Leads not yet contacted are left out. Null when no lead in the period was contacted.',
     parameters: [],
   },
   {
@@ -266,7 +281,8 @@ export const METRICS = [
     unit: 'percent',
     tag: 'leading',
     group: 'engagement',
-    definition: 'Unique opens ÷ emails delivered in the period: `Email Opened` events counted once per email (their `messageId` property; each event counts when it has none) ÷ `Email Delivered` events, as a percentage. Null when nothing was delivered.',
+    definition:
+      'Unique opens ÷ emails delivered in the period: `Email Opened` events counted once per email (their `messageId` property; each event counts when it has none) ÷ `Email Delivered` events, as a percentage. Null when nothing was delivered.',
     parameters: [],
   },
   {
@@ -275,7 +291,8 @@ export const METRICS = [
     unit: 'percent',
     tag: 'leading',
     group: 'engagement',
-    definition: 'Unique clicks ÷ emails delivered in the period: `Email Link Clicked` events counted once per email (their `messageId` property; each event counts when it has none) ÷ `Email Delivered` events, as a percentage. Null when nothing was delivered.',
+    definition:
+      'Unique clicks ÷ emails delivered in the period: `Email Link Clicked` events counted once per email (their `messageId` property; each event counts when it has none) ÷ `Email Delivered` events, as a percentage. Null when nothing was delivered.',
     parameters: [],
   },
   {
@@ -302,7 +319,8 @@ export const METRICS = [
     unit: 'percent',
     tag: 'leading',
     group: 'engagement',
-    definition: 'Active customers in the period who performed `event` (default `Feature Used`; with `feature` set, only events whose `feature` property equals it) in the period ÷ active customers, as a percentage. Null when nobody was active.',
+    definition:
+      'Active customers in the period who performed `event` (default `Feature Used`; with `feature` set, only events whose `feature` property equals it) in the period ÷ active customers, as a percentage. Null when nobody was active.',
     parameters: [p('event', 'event', 'The event that means the feature was used', EV.featureUsed), p('feature', 'string', 'Only events whose `feature` property is this', null)],
   },
 ] as const satisfies readonly MetricInfo[];

@@ -87,7 +87,8 @@ async function shareOfActive(c: MetricContext, event: string, feature: string | 
 }
 
 export const referralRate = (c: MetricContext) => shareOfActive(c, String(c.params.event ?? EV.referralSent), null);
-export const featureAdoption = (c: MetricContext) => shareOfActive(c, String(c.params.event ?? EV.featureUsed), c.params.feature === undefined || c.params.feature === '' ? null : String(c.params.feature));
+export const featureAdoption = (c: MetricContext) =>
+  shareOfActive(c, String(c.params.event ?? EV.featureUsed), c.params.feature === undefined || c.params.feature === '' ? null : String(c.params.feature));
 
 /** Unique `event`s (once per email) ÷ `Email Delivered`, per period. */
 async function emailRate(c: MetricContext, event: string): Promise<Computed> {

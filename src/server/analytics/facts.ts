@@ -41,7 +41,6 @@ export interface SyncResult {
 
 type Row = RowPick<typeof schema.events, 'id' | 'workspace_id' | 'customer_id' | 'event' | 'type'>;
 
-
 /** Value of an order (0 when it states none) or refund (null: the whole order) event: the one order value (order-value.ts). */
 const ORDER_VALUE = `CASE WHEN e.event = '${ORDER_EVENT}' THEN coalesce(${orderValueSql('e')}, 0) ELSE ${refundValueSql('e')} END`;
 
@@ -72,7 +71,12 @@ async function syncPass(db: Db, batch: number, now: number): Promise<{ read: num
     const cursor = (await lockCursorRow(tx, 'analytics_cursor', CURSOR, { skipLocked: false, startAtEnd: false }))!;
     const where = nextIdsClause(cursor, 2);
     const { rows } = await tx.query<Row>(`SELECT id, workspace_id, customer_id, event, type FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
-    const next = advanceCursor(cursor, rows.map((r) => Number(r.id)), now, 10 * 60_000);
+    const next = advanceCursor(
+      cursor,
+      rows.map((r) => Number(r.id)),
+      now,
+      10 * 60_000,
+    );
     const activity = await followDefinitions(tx);
     if (rows.length > 0) await fold(tx, rows, activity);
     await foldMerges(tx);
@@ -94,10 +98,20 @@ async function fold(tx: Queryable, rows: Row[], activity: ReadonlyMap<number, Ac
     );
   }
   if (own.length > 0) {
-    await recomputeDays(tx, `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE w.timezone)::date AS day, w.timezone AS tz
-                               FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.id = ANY($1::bigint[])`, [own]);
+    await recomputeDays(
+      tx,
+      `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE w.timezone)::date AS day, w.timezone AS tz
+                               FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.id = ANY($1::bigint[])`,
+      [own],
+    );
   }
-  if (own.length > 0) await updateCustomers(tx, `SELECT e.customer_id AS id, e.workspace_id, min(e.timestamp) AS first_seen, min(e.timestamp) FILTER (WHERE e.event = '${SIGNUP_EVENT}') AS signed_up FROM events e WHERE e.id = ANY($1::bigint[]) GROUP BY 1, 2`, [own], 'least');
+  if (own.length > 0)
+    await updateCustomers(
+      tx,
+      `SELECT e.customer_id AS id, e.workspace_id, min(e.timestamp) AS first_seen, min(e.timestamp) FILTER (WHERE e.event = '${SIGNUP_EVENT}') AS signed_up FROM events e WHERE e.id = ANY($1::bigint[]) GROUP BY 1, 2`,
+      [own],
+      'least',
+    );
 }
 
 /**
@@ -217,7 +231,9 @@ async function followDefinitions(tx: Queryable): Promise<Map<number, ActivitySet
 
 /** Fold in the merges recorded since the last pass, in the order they happened. */
 async function foldMerges(tx: Queryable): Promise<void> {
-  const { rows } = await tx.query<RowPick<typeof schema.analyticsMerges, 'id' | 'from_customer_id' | 'into_customer_id'>>(`SELECT id, from_customer_id, into_customer_id FROM analytics_merges ORDER BY id LIMIT 1000`);
+  const { rows } = await tx.query<RowPick<typeof schema.analyticsMerges, 'id' | 'from_customer_id' | 'into_customer_id'>>(
+    `SELECT id, from_customer_id, into_customer_id FROM analytics_merges ORDER BY id LIMIT 1000`,
+  );
   if (rows.length === 0) return;
   for (const m of rows) {
     const p = [m.from_customer_id, m.into_customer_id];

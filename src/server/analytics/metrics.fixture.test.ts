@@ -361,7 +361,11 @@ for (const target of dbTargets()) {
           'clv',
         );
         const margin = await series('clv', { params: { margin: 0.4 } });
-        assertValues(margin.series.map((p) => p.value), [10, 23.333333, 36.5, 26.5], 'clv margin 0.4'); // 25 × 0.4, 58.33 × 0.4, 91.25 × 0.4, 66.25 × 0.4
+        assertValues(
+          margin.series.map((p) => p.value),
+          [10, 23.333333, 36.5, 26.5],
+          'clv margin 0.4',
+        ); // 25 × 0.4, 58.33 × 0.4, 91.25 × 0.4, 66.25 × 0.4
         assertValue(margin.total, 26.5, 'clv margin 0.4 total'); // 66.25 × 0.4
         // Classic: AOV × frequency × lifespan × margin over the 365 days before the end of the period.
         // To May 1 the window holds all the data: AOV 265 / 7, frequency 7 orders / 4 buyers → 265/7 × 7/4 = 66.25; × 3 years × 1 = 198.75.
@@ -685,7 +689,11 @@ for (const target of dbTargets()) {
 
       /** The non-empty cohorts, and any empty one shaped as an empty cohort (size 0, rates null). */
       const cohortsOf = (r: CohortRetention) => {
-        for (const c of r.cohorts.filter((c) => c.size === 0)) assert.ok(c.rates.every((x) => x === null), `an empty cohort has null rates: ${JSON.stringify(c)}`);
+        for (const c of r.cohorts.filter((c) => c.size === 0))
+          assert.ok(
+            c.rates.every((x) => x === null),
+            `an empty cohort has null rates: ${JSON.stringify(c)}`,
+          );
         return r.cohorts.filter((c) => c.size > 0);
       };
 

@@ -102,7 +102,12 @@ async function checkSlice(db: Queryable, workspaceId: number, slice: Slice, stag
 }
 
 /** Everything needed to compute a metric for a request, or the reason it cannot be. */
-async function prepare(db: Db, workspaceId: number, name: string, req: { from: string; to: string; slice?: Slice; params?: Record<string, string | number> }): Promise<MetricsResult<{ info: MetricInfo; params: Record<string, string | number>; tz: string; stages: string[] }>> {
+async function prepare(
+  db: Db,
+  workspaceId: number,
+  name: string,
+  req: { from: string; to: string; slice?: Slice; params?: Record<string, string | number> },
+): Promise<MetricsResult<{ info: MetricInfo; params: Record<string, string | number>; tz: string; stages: string[] }>> {
   const info = metricInfo(name);
   if (!info) return failAt('unknown_metric', `no metric "${name}"; GET /api/metrics lists them (${METRICS.map((m) => m.name).join(', ')})`, 'name');
   const range = checkRange(req.from, req.to);

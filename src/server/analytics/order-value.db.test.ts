@@ -55,12 +55,15 @@ for (const target of dbTargets()) {
         [ws],
       );
       // By hand: spent 0, 10, 5000, 5000 → percent_rank 0, 1/3, 2/3, 2/3 → M = 1 + floor(5 · rank) = 1, 2, 4, 4.
-      assert.deepEqual(rows, [
-        { user_id: 'none', m: 1 },
-        { user_id: 'ten', m: 2 },
-        { user_id: 'tot', m: 4 },
-        { user_id: 'str', m: 4 },
-      ].sort((a, b) => a.user_id.localeCompare(b.user_id)));
+      assert.deepEqual(
+        rows,
+        [
+          { user_id: 'none', m: 1 },
+          { user_id: 'ten', m: 2 },
+          { user_id: 'tot', m: 4 },
+          { user_id: 'str', m: 4 },
+        ].sort((a, b) => a.user_id.localeCompare(b.user_id)),
+      );
     });
 
     it('the KPI facts store the same values (a refund its amount)', async () => {

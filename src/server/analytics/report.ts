@@ -41,7 +41,10 @@ export async function buildReport(db: Db, workspaceId: number, from: string, to:
   const previousFrom = addDays(from, -days);
   const lines: ReportLine[] = [];
   for (const m of METRICS) {
-    const [now, before] = await Promise.all([metricSeries(db, workspaceId, m.name, { from, to, interval: 'quarter' }), metricSeries(db, workspaceId, m.name, { from: previousFrom, to: from, interval: 'quarter' })]);
+    const [now, before] = await Promise.all([
+      metricSeries(db, workspaceId, m.name, { from, to, interval: 'quarter' }),
+      metricSeries(db, workspaceId, m.name, { from: previousFrom, to: from, interval: 'quarter' }),
+    ]);
     if (!now.ok) return now;
     if (!before.ok) return before;
     const value = now.value.total;
@@ -102,7 +105,8 @@ export function reportMarkdown(r: Report, workspace: string): string {
     const lines = r.lines.filter((l) => l.group === group);
     if (lines.length === 0) continue;
     out.push(`## ${title}`, '', '| metric | | this period | previous | change |', '|---|---|--:|--:|--:|');
-    for (const l of lines) out.push(`| ${l.title}${l.flag ? ` ⚠ ${l.flag.replaceAll('_', ' ')}` : ''} | ${l.tag} | ${formatValue(l.value, l.unit)} | ${formatValue(l.previous, l.unit)} | ${formatChange(l)} |`);
+    for (const l of lines)
+      out.push(`| ${l.title}${l.flag ? ` ⚠ ${l.flag.replaceAll('_', ' ')}` : ''} | ${l.tag} | ${formatValue(l.value, l.unit)} | ${formatValue(l.previous, l.unit)} | ${formatChange(l)} |`);
     out.push('');
   }
   out.push('— means undefined for the period (nothing to divide by). Definitions: GET /api/metrics.', '');
@@ -113,6 +117,7 @@ export function reportMarkdown(r: Report, workspace: string): string {
 export function reportCsv(r: Report): string {
   const cell = (v: number | null) => (v === null ? '' : String(Math.round(v * 1e6) / 1e6));
   const rows = ['metric,title,group,tag,unit,value,previous,change,change_percent,flag'];
-  for (const l of r.lines) rows.push([l.name, `"${l.title.replaceAll('"', '""')}"`, l.group, l.tag, l.unit, cell(l.value), cell(l.previous), cell(l.change), cell(l.changePercent), l.flag ?? ''].join(','));
+  for (const l of r.lines)
+    rows.push([l.name, `"${l.title.replaceAll('"', '""')}"`, l.group, l.tag, l.unit, cell(l.value), cell(l.previous), cell(l.change), cell(l.changePercent), l.flag ?? ''].join(','));
   return `${rows.join('\n')}\n`;
 }

@@ -55,7 +55,10 @@ export const failAt = (code: MetricsFailure['code'], message: string, field?: st
 
 /** Check a [from, to) range of calendar days. */
 export function checkRange(from: string, to: string): Err<MetricsFailure> | null {
-  for (const [field, v] of [['from', from], ['to', to]] as const) {
+  for (const [field, v] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
     if (v === undefined || v === '') return failAt('bad_range', `${field} is required (YYYY-MM-DD)`, field);
     const r = Day.safeParse(v);
     if (!r.success) return failAt('bad_range', `${field} "${v}" is not a date written YYYY-MM-DD`, field);
@@ -68,4 +71,3 @@ export function checkRange(from: string, to: string): Err<MetricsFailure> | null
   if (days > MAX_RANGE_DAYS) return failAt('bad_range', `the range ${from} … ${to} is ${days} days long; at most ${MAX_RANGE_DAYS} (10 years) at once`, 'to');
   return null;
 }
-

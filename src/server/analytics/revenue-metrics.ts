@@ -6,7 +6,6 @@ import { EV } from '../../contracts/events.js';
  * for each definition).
  */
 
-
 interface OrderBuckets {
   b: number | null;
   revenue: string | null;
@@ -119,7 +118,10 @@ async function classicClv(c: MetricContext): Promise<Computed> {
   const q = new Sql();
   const { rows } = await c.db.query<{ i: number; revenue: string | null; orders: string; buyers: string }>(
     `SELECT m.i, sum(${NET_VALUE}) AS revenue, count(o.event_id) FILTER (WHERE o.kind = 'order') AS orders, count(DISTINCT o.customer_id) FILTER (WHERE o.kind = 'order') AS buyers
-       FROM unnest(${q.p(c.periods.map((p) => p.endAt), 'timestamptz[]')}) WITH ORDINALITY AS m(t, i)
+       FROM unnest(${q.p(
+         c.periods.map((p) => p.endAt),
+         'timestamptz[]',
+       )}) WITH ORDINALITY AS m(t, i)
        LEFT JOIN analytics_orders o ON o.workspace_id = ${q.p(c.workspaceId)} AND o.at >= m.t - interval '365 days' AND o.at < m.t${inSlice(q, c, 'o.customer_id')}
       GROUP BY m.i ORDER BY m.i`,
     q.args,

@@ -163,7 +163,9 @@ for (const target of dbTargets()) {
       const { workspace } = await makeWorkspace(db, `hdr-${target.name}`);
       const ws = workspace.id;
       const extra = csv('day,channel,amount,Clicks,cost_per_click\n2026-01-01,email,1,3,0.3\n');
-      await assert.rejects(importSpend(db, ws, extra, { progress: false }), { message: `${extra} line 1: unknown columns "Clicks", "cost_per_click": a spend file has the columns day, channel, campaign, amount, currency (campaign and currency may be left out)` });
+      await assert.rejects(importSpend(db, ws, extra, { progress: false }), {
+        message: `${extra} line 1: unknown columns "Clicks", "cost_per_click": a spend file has the columns day, channel, campaign, amount, currency (campaign and currency may be left out)`,
+      });
       const missing = csv('day,campaign\n2026-01-01,x\n');
       await assert.rejects(importSpend(db, ws, missing, { progress: false }), { message: new RegExp(`^${escape(missing)} line 1: the header has no "channel" or "amount" column`) });
       const twice = csv('day,channel,amount,AMOUNT\n');

@@ -32,14 +32,7 @@ export async function upsertSpend(db: Queryable, workspaceId: number, rows: read
          FROM unnest($2::date[], $3::text[], $4::text[], $5::numeric[], $6::text[]) AS x(day, channel, campaign, amount, currency)
        ON CONFLICT (workspace_id, day, channel, campaign) DO UPDATE SET amount = EXCLUDED.amount, currency = EXCLUDED.currency
        RETURNING (xmax = 0) AS inserted`,
-      [
-        workspaceId,
-        part.map((r) => r.day),
-        part.map((r) => r.channel),
-        part.map((r) => r.campaign),
-        part.map((r) => r.amount.toFixed(2)),
-        part.map((r) => r.currency),
-      ],
+      [workspaceId, part.map((r) => r.day), part.map((r) => r.channel), part.map((r) => r.campaign), part.map((r) => r.amount.toFixed(2)), part.map((r) => r.currency)],
     );
     const inserted = out.filter((r) => r.inserted).length;
     saved.inserted += inserted;

@@ -46,7 +46,10 @@ export type AllowEntry = { host: string } | { ip: string; prefix: number; family
 export function parseAllowList(text: string): Result<AllowEntry[], Failure<'bad_parameter'>> {
   const entries: AllowEntry[] = [];
   for (const raw of text.split(',')) {
-    const item = raw.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    const item = raw
+      .trim()
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1');
     if (item === '') continue;
     const [addr, bits, extra] = item.split('/');
     const family = isIP(addr!);
@@ -85,7 +88,11 @@ export function destinationPolicy(allow: readonly AllowEntry[] = []): Destinatio
   const hosts = new Set(allow.flatMap((e) => ('host' in e ? [e.host] : [])));
   const nets = new BlockList();
   for (const e of allow) if ('ip' in e) nets.addSubnet(e.ip, e.prefix, e.family === 4 ? 'ipv4' : 'ipv6');
-  const bare = (host: string) => host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const bare = (host: string) =>
+    host
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1')
+      .replace(/\.$/, '');
 
   const refusal = (host: string, ip: string): string | null => {
     if (hosts.has(bare(host))) return null;

@@ -32,14 +32,19 @@ export type MessageRow = RowPick<
 export function renewLeases(db: Queryable, ids: number[], answered: ReadonlyArray<{ id: number }>, now: Date, leaseMs: number): { stop(): Promise<void> } {
   const started = Date.now();
   let renewing: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    const done = new Set(answered.map((o) => o.id));
-    const open = ids.filter((id) => !done.has(id));
-    if (open.length === 0) return;
-    const until = new Date(now.getTime() + (Date.now() - started) + leaseMs);
-    // Best effort: if it fails, the lease simply runs out as it would have without renewal.
-    renewing = renewing.then(() => db.query(`UPDATE messages SET lease_until = $2 WHERE id = ANY($1::bigint[]) AND status = 'sending' AND lease_until < $2`, [open, until.toISOString()])).catch(() => undefined);
-  }, Math.max(50, Math.floor(leaseMs / 3)));
+  const timer = setInterval(
+    () => {
+      const done = new Set(answered.map((o) => o.id));
+      const open = ids.filter((id) => !done.has(id));
+      if (open.length === 0) return;
+      const until = new Date(now.getTime() + (Date.now() - started) + leaseMs);
+      // Best effort: if it fails, the lease simply runs out as it would have without renewal.
+      renewing = renewing
+        .then(() => db.query(`UPDATE messages SET lease_until = $2 WHERE id = ANY($1::bigint[]) AND status = 'sending' AND lease_until < $2`, [open, until.toISOString()]))
+        .catch(() => undefined);
+    },
+    Math.max(50, Math.floor(leaseMs / 3)),
+  );
   timer.unref();
   return {
     stop: async () => {
@@ -60,7 +65,14 @@ export interface Sending {
 }
 
 /** Step 1 of dispatchDue: claim due and expired messages, decide each, lease those to send (in the caller's transaction). */
-export async function claim(tx: Queryable, exclusive: boolean, settingsCache: SettingsCache, now: Date, batch: number, leaseMs: number): Promise<{ all: number; skipped: number; delayed: number; sending: Sending[] }> {
+export async function claim(
+  tx: Queryable,
+  exclusive: boolean,
+  settingsCache: SettingsCache,
+  now: Date,
+  batch: number,
+  leaseMs: number,
+): Promise<{ all: number; skipped: number; delayed: number; sending: Sending[] }> {
   const { rows } = await tx.query<MessageRow>(
     `SELECT id, workspace_id, customer_id, journey_id, step_id, variant, channel, template_id, group_id, transactional, idempotency_key, to_address, context, attempts
        FROM messages
@@ -79,7 +91,13 @@ export async function claim(tx: Queryable, exclusive: boolean, settingsCache: Se
   for (const [ws, list] of byWs) {
     const { settings, secret } = await settingsCache.get(tx, ws);
     const ids = [...new Set(list.map((r) => r.customer_id))];
-    const facts = await loadPolicyFacts(tx, ws, ids, now, settings.caps.map((c) => c.within));
+    const facts = await loadPolicyFacts(
+      tx,
+      ws,
+      ids,
+      now,
+      settings.caps.map((c) => c.within),
+    );
     const templates = await compiledTemplates(tx, ws, [...new Set(list.map((r) => r.template_id).filter((t): t is string => t !== null))]);
     const vars = await loadRenderFacts(tx, ws, ids);
     for (const r of list) {
@@ -122,7 +140,10 @@ export async function claim(tx: Queryable, exclusive: boolean, settingsCache: Se
 
 /** Traits, consents, suppressions, groups and recent sends of these customers. */
 async function loadPolicyFacts(tx: Queryable, ws: number, ids: number[], now: Date, windows: Array<{ amount: number; unit: string }>): Promise<Map<number, PolicyFacts>> {
-  const { rows: custs } = await tx.query<RowPick<typeof schema.customers, 'id' | 'traits', { traits: Record<string, unknown> }>>(`SELECT id, traits FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [ws, ids]);
+  const { rows: custs } = await tx.query<RowPick<typeof schema.customers, 'id' | 'traits', { traits: Record<string, unknown> }>>(
+    `SELECT id, traits FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`,
+    [ws, ids],
+  );
   const { rows: groups } = await tx.query<RowPick<typeof schema.subscriptionGroups, 'id' | 'opt_in' | 'channel'>>(`SELECT id, opt_in, channel FROM subscription_groups WHERE workspace_id = $1`, [ws]);
   const groupMap = new Map(groups.map((g) => [g.id, { optIn: g.opt_in, channel: g.channel }]));
   const { rows: consents } = await tx.query<RowPick<typeof schema.consents, 'customer_id' | 'group_id' | 'subscribed'>>(
@@ -130,7 +151,10 @@ async function loadPolicyFacts(tx: Queryable, ws: number, ids: number[], now: Da
     [ws, ids],
   );
   const addresses = custs.flatMap((c) => [c.traits.email, c.traits.phone, c.traits.phone_number].filter((v): v is string => typeof v === 'string').map((v) => v.trim().toLowerCase()));
-  const { rows: supp } = await tx.query<RowPick<typeof schema.suppressions, 'channel' | 'address'>>(`SELECT channel, address FROM suppressions WHERE workspace_id = $1 AND address = ANY($2::text[])`, [ws, addresses]);
+  const { rows: supp } = await tx.query<RowPick<typeof schema.suppressions, 'channel' | 'address'>>(`SELECT channel, address FROM suppressions WHERE workspace_id = $1 AND address = ANY($2::text[])`, [
+    ws,
+    addresses,
+  ]);
   const longest = Math.max(0, ...windows.map((w) => w.amount * ({ minutes: 60_000, hours: 3_600_000, days: 86_400_000, weeks: 604_800_000 }[w.unit] ?? 0)));
   const { rows: sent } =
     longest > 0

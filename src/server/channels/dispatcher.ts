@@ -101,7 +101,13 @@ export async function dispatchDue(db: Db, senders: Senders, settingsCache: Setti
   // those are sent again when their lease ends, under the same idempotency key.
   const outcomes: Outcome[] = [];
   let unrecorded: Outcome[] = [];
-  const lease = renewLeases(db, claimed.sending.map((s) => s.row.id), outcomes, now, leaseMs);
+  const lease = renewLeases(
+    db,
+    claimed.sending.map((s) => s.row.id),
+    outcomes,
+    now,
+    leaseMs,
+  );
   let recording: Promise<void> = Promise.resolve();
   const flush = () => {
     recording = recording.then(async () => {
@@ -142,14 +148,20 @@ async function deliver(s: Sending, senders: Senders, opts: DispatchOptions): Pro
   const base: Outcome = { id: r.id, status: 'failed', reasonCode: null, reason: null, subject: null, html: null, text: null, providerId: null, nextAttemptAt: null };
   try {
     const nowSec = Math.floor(opts.now.getTime() / 1000);
-    const link = (kind: string, purpose: LinkPurpose, extra: Partial<{ u: string }> = {}) => `${opts.publicUrl}/${kind}/${makeToken(s.secret, purpose, { w: r.workspace_id, m: r.id, c: r.customer_id, ...extra }, nowSec)}`;
+    const link = (kind: string, purpose: LinkPurpose, extra: Partial<{ u: string }> = {}) =>
+      `${opts.publicUrl}/${kind}/${makeToken(s.secret, purpose, { w: r.workspace_id, m: r.id, c: r.customer_id, ...extra }, nowSec)}`;
     const unsubscribe = link('u', 'unsubscribe');
     const preferences = link('preferences', 'preferences');
-    const vars: Record<string, unknown> = { ...s.vars, event: r.context.event ?? null, journey: r.context.journey ?? null, message: { id: r.id }, unsubscribe_url: unsubscribe, preferences_url: preferences };
+    const vars: Record<string, unknown> = {
+      ...s.vars,
+      event: r.context.event ?? null,
+      journey: r.context.journey ?? null,
+      message: { id: r.id },
+      unsubscribe_url: unsubscribe,
+      preferences_url: preferences,
+    };
     if (r.channel === 'webhook') {
-      const body = r.context.body
-        ? renderWebhookBody(r.context.body, vars)
-        : ok(JSON.stringify({ customer: vars.customer, journey: vars.journey, event: vars.event, messageId: r.idempotency_key }));
+      const body = r.context.body ? renderWebhookBody(r.context.body, vars) : ok(JSON.stringify({ customer: vars.customer, journey: vars.journey, event: vars.event, messageId: r.idempotency_key }));
       if (!body.ok) return { ...base, reasonCode: 'template_error', reason: body.message };
       const sent = await senders.webhook({ url: s.to!, body: body.value, secret: s.secret, idempotencyKey: r.idempotency_key, nowSec: Math.floor(opts.now.getTime() / 1000) });
       return fromResult(base, sent, { text: body.value });
@@ -269,7 +281,15 @@ async function record(db: Queryable, sending: Sending[], outcomes: Outcome[], no
       rows.map(({ o }) => o.nextAttemptAt?.toISOString() ?? null),
       rows.map(({ o, s }) => eventOf(o, s)),
       rows.map(({ o, s }) =>
-        JSON.stringify({ messageId: s.row.id, channel: s.row.channel, journeyId: s.row.journey_id, stepId: s.row.step_id, templateId: s.row.template_id, variant: s.row.variant, ...(o.reason ? { reason: o.reason } : {}) }),
+        JSON.stringify({
+          messageId: s.row.id,
+          channel: s.row.channel,
+          journeyId: s.row.journey_id,
+          stepId: s.row.step_id,
+          templateId: s.row.template_id,
+          variant: s.row.variant,
+          ...(o.reason ? { reason: o.reason } : {}),
+        }),
       ),
       rows.map(({ o, s }) => (o.status === 'bounced' ? s.to : null)),
       new Date().toISOString(),

@@ -183,7 +183,10 @@ describe('createEmailTransport against a real SMTP server', () => {
     cleanups.push(smtp.close);
     const good = createEmailTransport({ url: `smtp://mailer:${encodeURIComponent('p@ss word')}@127.0.0.1:${smtp.port}`, from: 'hello@acme.test' });
     const bad = createEmailTransport({ url: `smtp://mailer:wrong@127.0.0.1:${smtp.port}`, from: 'hello@acme.test' });
-    cleanups.push(() => good.close(), () => bad.close());
+    cleanups.push(
+      () => good.close(),
+      () => bad.close(),
+    );
 
     assert.deepEqual(await good.verify(), { ok: true, value: { providerId: null } });
     assert.equal((await good.send({ to: 'a@example.test', subject: 's', text: 't', messageId: 'k1' })).ok, true);
@@ -217,9 +220,7 @@ describe('createEmailTransport against a real SMTP server', () => {
     const email = createEmailTransport({ url: `smtp://127.0.0.1:${smtp.port}`, from: 'hello@acme.test', maxConnections: 2 });
     cleanups.push(() => email.close());
 
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => email.send({ to: `user${i}@example.test`, subject: `n${i}`, text: 'hello', messageId: `bulk-${i}` })),
-    );
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => email.send({ to: `user${i}@example.test`, subject: `n${i}`, text: 'hello', messageId: `bulk-${i}` })));
 
     assert.ok(results.every((r) => r.ok));
     assert.equal(smtp.messages.length, 50);
@@ -256,7 +257,10 @@ describe('createEmailTransport against a real SMTP server', () => {
     assert.ok(!r.ok && r.permanent && r.bounce === true, JSON.stringify(r));
     assert.ok(!r.ok && r.message.includes('550') && r.message.includes('No such user here'), r.ok ? '' : r.message);
     assert.equal(next.ok, true);
-    assert.deepEqual(smtp.messages.map((m) => m.to[0]), ['ada@example.test']);
+    assert.deepEqual(
+      smtp.messages.map((m) => m.to[0]),
+      ['ada@example.test'],
+    );
   });
 
   test('RCPT deferred with 451 → transient, no bounce', async () => {
@@ -304,7 +308,10 @@ describe('createEmailTransport against a real SMTP server', () => {
     const sockets: Socket[] = [];
     const silent = createServer((s) => sockets.push(s)); // accepts and says nothing
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => silent.close(resolve)), () => sockets.forEach((s) => s.destroy()));
+    cleanups.push(
+      () => new Promise((resolve) => silent.close(resolve)),
+      () => sockets.forEach((s) => s.destroy()),
+    );
     const email = createEmailTransport({ url: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`, from: 'hello@acme.test', timeoutMs: 200 });
     cleanups.push(() => email.close());
 

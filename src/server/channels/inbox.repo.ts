@@ -35,7 +35,14 @@ export async function inboxUnreadCount(db: Queryable, workspaceId: number, custo
  * Mark the customer's in-app message read, or dismiss it (which reads it too). Null when the
  * customer (null: unknown) has no such message; `first` when this call made the change.
  */
-export async function markInboxMessage(db: Queryable, workspaceId: number, messageId: number, customerId: number | null, action: 'read' | 'dismiss', now: Date): Promise<{ first: boolean; journeyId: string | null } | null> {
+export async function markInboxMessage(
+  db: Queryable,
+  workspaceId: number,
+  messageId: number,
+  customerId: number | null,
+  action: 'read' | 'dismiss',
+  now: Date,
+): Promise<{ first: boolean; journeyId: string | null } | null> {
   const col = action === 'read' ? 'read_at' : 'dismissed_at';
   const { rows } = await db.query<{ first: boolean; journey_id: string | null }>(
     `UPDATE messages SET ${action === 'read' ? 'read_at = coalesce(read_at, $4)' : 'dismissed_at = coalesce(dismissed_at, $4), read_at = coalesce(read_at, $4)'}

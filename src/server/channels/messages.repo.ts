@@ -31,13 +31,19 @@ export async function listMessages(db: Queryable, workspaceId: number, f: Messag
 
 /** One message with its rendered content; null when there is none. */
 export async function getMessage(db: Queryable, workspaceId: number, id: number): Promise<(MessageRow & { html: string | null; text: string | null }) | null> {
-  const { rows } = await db.query<MessageRow & { html: string | null; text: string | null }>(`SELECT ${MESSAGE_COLS}, body_html AS html, body_text AS text FROM messages WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
+  const { rows } = await db.query<MessageRow & { html: string | null; text: string | null }>(
+    `SELECT ${MESSAGE_COLS}, body_html AS html, body_text AS text FROM messages WHERE workspace_id = $1 AND id = $2`,
+    [workspaceId, id],
+  );
   return rows[0] ?? null;
 }
 
 /** The customer's last 500 messages, newest first. */
 export async function customerMessages(db: Queryable, workspaceId: number, customerId: number): Promise<MessageRow[]> {
-  const { rows } = await db.query<MessageRow>(`SELECT ${MESSAGE_COLS} FROM messages WHERE workspace_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id DESC LIMIT 500`, [workspaceId, customerId]);
+  const { rows } = await db.query<MessageRow>(`SELECT ${MESSAGE_COLS} FROM messages WHERE workspace_id = $1 AND customer_id = $2 ORDER BY created_at DESC, id DESC LIMIT 500`, [
+    workspaceId,
+    customerId,
+  ]);
   return rows;
 }
 

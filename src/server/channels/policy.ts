@@ -9,10 +9,7 @@ import { inDailyWindow, nextLocalTime, zoneOf } from '../lib/local-time.js';
  * code and a sentence, stored with the message.
  */
 
-export type Verdict =
-  | { kind: 'send'; to: string | null }
-  | { kind: 'skip'; code: string; reason: string }
-  | { kind: 'delay'; until: Date; code: string; reason: string };
+export type Verdict = { kind: 'send'; to: string | null } | { kind: 'skip'; code: string; reason: string } | { kind: 'delay'; until: Date; code: string; reason: string };
 
 export interface PolicyMessage {
   channel: Channel;

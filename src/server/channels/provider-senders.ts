@@ -180,11 +180,14 @@ function scrub(text: string, secret: string | null): string {
 /** The code and the sentence for a failed test send. */
 export function describeFailure(channel: 'email' | 'sms', target: string, reason: string, permanent: boolean): TestFailure {
   if (channel === 'email') {
-    if (/authentication failed|EAUTH|Invalid login/i.test(reason)) return { code: 'provider_auth_failed', message: `SMTP authentication failed at ${target}: the server refused the user name or password (${reason}).` };
+    if (/authentication failed|EAUTH|Invalid login/i.test(reason))
+      return { code: 'provider_auth_failed', message: `SMTP authentication failed at ${target}: the server refused the user name or password (${reason}).` };
     if (/ECONNREFUSED/.test(reason)) return { code: 'provider_unreachable', message: `Connection refused by ${target}: nothing accepts SMTP connections there (check the host and port).` };
     if (/ENOTFOUND|EAI_AGAIN|EDNS/.test(reason)) return { code: 'provider_unreachable', message: `The host of ${target} was not found (DNS): check the host name.` };
-    if (/ETIMEDOUT|timeout|timed out/i.test(reason)) return { code: 'provider_timeout', message: `No answer from ${target} in time (${reason}): the host may be unreachable from this server, or a firewall drops the connection.` };
-    if (/ETLS|certificate|TLS|SSL/i.test(reason)) return { code: 'provider_unreachable', message: `The TLS connection to ${target} failed (${reason}): check the security setting (TLS on 465, STARTTLS on 587).` };
+    if (/ETIMEDOUT|timeout|timed out/i.test(reason))
+      return { code: 'provider_timeout', message: `No answer from ${target} in time (${reason}): the host may be unreachable from this server, or a firewall drops the connection.` };
+    if (/ETLS|certificate|TLS|SSL/i.test(reason))
+      return { code: 'provider_unreachable', message: `The TLS connection to ${target} failed (${reason}): check the security setting (TLS on 465, STARTTLS on 587).` };
     if (/ECONN|ESOCKET|ECONNRESET|EHOSTUNREACH|ENETUNREACH/.test(reason)) return { code: 'provider_unreachable', message: `Could not talk to ${target}: ${reason}.` };
     if (permanent) return { code: 'provider_rejected', message: `${target} refused the test message: ${reason}.` };
     return { code: 'provider_error', message: `The test message did not go out through ${target}: ${reason}.` };

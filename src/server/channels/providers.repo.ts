@@ -19,9 +19,7 @@ export type ProviderRow =
   | { channel: 'sms'; kind: 'http'; settings: SmsSettingsRow; secret: string | null; updatedAt: Date };
 
 /** A saved provider with its secret opened: what a transport is made from. */
-export type OpenProvider =
-  | { channel: 'email'; kind: 'smtp'; settings: SmtpSettingsRow; password: string | null }
-  | { channel: 'sms'; kind: 'http'; settings: SmsSettingsRow; authToken: string };
+export type OpenProvider = { channel: 'email'; kind: 'smtp'; settings: SmtpSettingsRow; password: string | null } | { channel: 'sms'; kind: 'http'; settings: SmsSettingsRow; authToken: string };
 
 /**
  * Expected failures of saving and opening: no server secret to seal with, a saved secret
@@ -34,7 +32,10 @@ const aad = (workspaceId: number, channel: ProviderChannel) => `messaging_provid
 
 /** The workspace's saved providers. */
 export async function listProviders(db: Queryable, workspaceId: number): Promise<ProviderRow[]> {
-  const { rows } = await db.query<RowPickCamel<typeof schema.messagingProviders, 'channel' | 'kind' | 'settings' | 'secret' | 'updated_at'> & ProviderRow>(`SELECT channel, kind, settings, secret, updated_at AS "updatedAt" FROM messaging_providers WHERE workspace_id = $1 ORDER BY channel`, [workspaceId]);
+  const { rows } = await db.query<RowPickCamel<typeof schema.messagingProviders, 'channel' | 'kind' | 'settings' | 'secret' | 'updated_at'> & ProviderRow>(
+    `SELECT channel, kind, settings, secret, updated_at AS "updatedAt" FROM messaging_providers WHERE workspace_id = $1 ORDER BY channel`,
+    [workspaceId],
+  );
   return rows;
 }
 

@@ -12,12 +12,22 @@ export async function loadRenderFacts(tx: Queryable, ws: number, ids: number[]):
       WHERE c.workspace_id = $1 AND c.id = ANY($2::bigint[])`,
     [ws, ids],
   );
-  const recommended = await recommendationsFor(tx, ws, rows.map((r) => Number(r.id)));
+  const recommended = await recommendationsFor(
+    tx,
+    ws,
+    rows.map((r) => Number(r.id)),
+  );
   return new Map(
     rows.map((r) => [
       r.id,
       {
-        customer: { ...r.traits, id: r.id, userId: r.user_id, traits: r.traits, recommendations: (recommended.get(Number(r.id)) ?? []).map(({ productId, name, category, price }) => ({ id: productId, name, category, price })) },
+        customer: {
+          ...r.traits,
+          id: r.id,
+          userId: r.user_id,
+          traits: r.traits,
+          recommendations: (recommended.get(Number(r.id)) ?? []).map(({ productId, name, category, price }) => ({ id: productId, name, category, price })),
+        },
         traits: r.traits,
         stage: r.stage,
         segments: Object.fromEntries((r.segments ?? []).map((s) => [s, true])),
@@ -25,4 +35,3 @@ export async function loadRenderFacts(tx: Queryable, ws: number, ids: number[]):
     ]),
   );
 }
-

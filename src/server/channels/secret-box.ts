@@ -48,7 +48,10 @@ export class SecretBox {
     const m = /^v1\.([0-9a-f]{8})\.([A-Za-z0-9+/]+={0,2})$/.exec(sealed);
     if (!m) return unreadable('malformed', 'the stored credential is not a sealed value (v1.<key id>.<data>)');
     if (m[1] !== this.keyId) {
-      return unreadable('other_key', `the stored credential was sealed under another server secret (key ${m[1]}, this server has ${this.keyId}): TENURE_SECRET changed; set it back, or enter the credential again`);
+      return unreadable(
+        'other_key',
+        `the stored credential was sealed under another server secret (key ${m[1]}, this server has ${this.keyId}): TENURE_SECRET changed; set it back, or enter the credential again`,
+      );
     }
     const raw = Buffer.from(m[2]!, 'base64');
     if (raw.length < IV_BYTES + TAG_BYTES) return unreadable('malformed', 'the stored credential is truncated');
@@ -86,7 +89,10 @@ export const SECRET_FILE = 'server-secret';
 export function resolveServerSecret(opts: { envSecret?: string; databaseUrl?: string; dataDir: string }): ServerSecret {
   if (opts.envSecret) return ok({ secret: opts.envSecret, source: 'env' });
   if (opts.databaseUrl) {
-    return fail('secret_unavailable', 'TENURE_SECRET is not set: with PostgreSQL (DATABASE_URL) every Tenure process must share one server secret to read saved provider credentials. Set TENURE_SECRET (at least 32 characters, e.g. `openssl rand -hex 32`) on every process, or configure providers with SMTP_URL / SMS_API_URL.');
+    return fail(
+      'secret_unavailable',
+      'TENURE_SECRET is not set: with PostgreSQL (DATABASE_URL) every Tenure process must share one server secret to read saved provider credentials. Set TENURE_SECRET (at least 32 characters, e.g. `openssl rand -hex 32`) on every process, or configure providers with SMTP_URL / SMS_API_URL.',
+    );
   }
   if (opts.dataDir.startsWith('memory://')) return ok({ secret: randomBytes(32).toString('hex'), source: 'ephemeral' });
   const dir = resolve(opts.dataDir);
@@ -100,6 +106,10 @@ export function resolveServerSecret(opts: { envSecret?: string; databaseUrl?: st
   }
   chmodSync(path, 0o600);
   const secret = readFileSync(path, 'utf8').trim();
-  if (secret.length < 32) return fail('secret_unavailable', `${path} holds no usable secret (fewer than 32 characters): delete it to have a new one made (saved credentials must then be entered again), or set TENURE_SECRET`);
+  if (secret.length < 32)
+    return fail(
+      'secret_unavailable',
+      `${path} holds no usable secret (fewer than 32 characters): delete it to have a new one made (saved credentials must then be entered again), or set TENURE_SECRET`,
+    );
   return ok({ secret, source: 'data_dir', path });
 }

@@ -33,7 +33,9 @@ export function describeChannels(senders: Senders, config?: Pick<Config, 'SMTP_U
     senders.email
       ? { channel: 'email', transport: 'smtp', sends: true, target: hostOf(config?.SMTP_URL), from: senders.emailFrom }
       : { channel: 'email', transport: 'outbox', sends: false, target: null, from: senders.emailFrom },
-    senders.sms ? { channel: 'sms', transport: 'sms_api', sends: true, target: hostOf(config?.SMS_API_URL), from: config?.SMS_FROM ?? null } : { channel: 'sms', transport: 'outbox', sends: false, target: null, from: null },
+    senders.sms
+      ? { channel: 'sms', transport: 'sms_api', sends: true, target: hostOf(config?.SMS_API_URL), from: config?.SMS_FROM ?? null }
+      : { channel: 'sms', transport: 'outbox', sends: false, target: null, from: null },
     { channel: 'webhook', transport: 'http', sends: true, target: null, from: null },
     { channel: 'inapp', transport: 'inbox', sends: true, target: null, from: null },
   ];

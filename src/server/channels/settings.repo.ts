@@ -14,7 +14,10 @@ export interface MessagingSettings {
 /** Read a workspace's settings, creating the defaults (and its secret) on first use. */
 export async function getMessagingSettings(db: Queryable, workspaceId: number): Promise<MessagingSettings> {
   const read = async () => {
-    const { rows } = await db.query<RowPick<typeof schema.messagingSettings, 'settings', { settings: { secret: string } & Record<string, unknown> }>>(`SELECT settings FROM messaging_settings WHERE workspace_id = $1`, [workspaceId]);
+    const { rows } = await db.query<RowPick<typeof schema.messagingSettings, 'settings', { settings: { secret: string } & Record<string, unknown> }>>(
+      `SELECT settings FROM messaging_settings WHERE workspace_id = $1`,
+      [workspaceId],
+    );
     return rows[0]?.settings ?? null;
   };
   let raw = await read();

@@ -38,7 +38,12 @@ export async function createSubscriptionGroup(db: Queryable, workspaceId: number
 
 /** Rename or re-describe a group (its channel and opt-in rule are fixed); null when there is none. */
 export async function renameSubscriptionGroup(db: Queryable, workspaceId: number, id: string, name: string, description: string): Promise<SubscriptionGroup | null> {
-  const { rows } = await db.query<SubscriptionGroup>(`UPDATE subscription_groups SET name = $3, description = $4 WHERE workspace_id = $1 AND id = $2 RETURNING ${GROUP_COLS}`, [workspaceId, id, name, description]);
+  const { rows } = await db.query<SubscriptionGroup>(`UPDATE subscription_groups SET name = $3, description = $4 WHERE workspace_id = $1 AND id = $2 RETURNING ${GROUP_COLS}`, [
+    workspaceId,
+    id,
+    name,
+    description,
+  ]);
   return rows[0] ?? null;
 }
 
@@ -72,7 +77,10 @@ export async function customerSubscriptions(db: Queryable, workspaceId: number, 
       WHERE g.workspace_id = $1 ORDER BY g.channel, g.name`,
     [workspaceId, customerId],
   );
-  const { rows: all } = await db.query<{ group_id: string }>(`SELECT group_id FROM consents WHERE workspace_id = $1 AND customer_id = $2 AND group_id LIKE '$all:%' AND NOT subscribed`, [workspaceId, customerId]);
+  const { rows: all } = await db.query<{ group_id: string }>(`SELECT group_id FROM consents WHERE workspace_id = $1 AND customer_id = $2 AND group_id LIKE '$all:%' AND NOT subscribed`, [
+    workspaceId,
+    customerId,
+  ]);
   const { rows: supp } = await db.query<{ channel: string; address: string; reason: string }>(
     `SELECT s.channel, s.address, s.reason FROM suppressions s JOIN customers cu ON cu.id = $2
       WHERE s.workspace_id = $1 AND s.address IN (lower(cu.traits ->> 'email'), cu.traits ->> 'phone', cu.traits ->> 'phone_number')`,

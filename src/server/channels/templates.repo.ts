@@ -23,7 +23,11 @@ export interface StoredTemplate {
 
 const COLS = `workspace_id AS "workspaceId", id, name, channel, format, subject, body, text, compiled, version, created_at AS "createdAt", updated_at AS "updatedAt"`;
 /** The row COLS selects. */
-type TemplateRow = RowPickCamel<typeof schema.templates, 'workspace_id' | 'id' | 'name' | 'channel' | 'format' | 'subject' | 'body' | 'text' | 'compiled' | 'version' | 'created_at' | 'updated_at', Pick<StoredTemplate, 'compiled'>>;
+type TemplateRow = RowPickCamel<
+  typeof schema.templates,
+  'workspace_id' | 'id' | 'name' | 'channel' | 'format' | 'subject' | 'body' | 'text' | 'compiled' | 'version' | 'created_at' | 'updated_at',
+  Pick<StoredTemplate, 'compiled'>
+>;
 
 export function newTemplateId(): string {
   return `tpl_${randomBytes(6).toString('hex')}`;

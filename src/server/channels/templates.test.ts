@@ -51,7 +51,10 @@ describe('compileTemplate + renderTemplate: MJML email', () => {
 
   it('compiles MJML once, leaving the Liquid intact in text and in attributes (double quotes included)', async () => {
     const c = await compiled({
-      body: mjml('        <mj-text>Hi {{ traits.first_name | default: "there" }}</mj-text>\n' + '        <mj-button href="https://shop.test/?n={{ traits.first_name | default: "anon" }}&amp;x=1">Shop</mj-button>'),
+      body: mjml(
+        '        <mj-text>Hi {{ traits.first_name | default: "there" }}</mj-text>\n' +
+          '        <mj-button href="https://shop.test/?n={{ traits.first_name | default: "anon" }}&amp;x=1">Shop</mj-button>',
+      ),
     });
     assert.ok(c.html!.startsWith('<!doctype html>'));
     assert.ok(c.html!.includes('>Hi {{ traits.first_name | default: "there" }}</div>'));
@@ -84,15 +87,28 @@ describe('compileTemplate + renderTemplate: MJML email', () => {
   });
 
   it('repeats whole sections with {% for %}, in the HTML and the text', async () => {
-    const body = '<mjml><mj-body>\n{% for p in event.properties.products %}\n<mj-section><mj-column><mj-text>{{ p.name }}: {{ p.price }}</mj-text></mj-column></mj-section>\n{% endfor %}\n</mj-body></mjml>';
+    const body =
+      '<mjml><mj-body>\n{% for p in event.properties.products %}\n<mj-section><mj-column><mj-text>{{ p.name }}: {{ p.price }}</mj-text></mj-column></mj-section>\n{% endfor %}\n</mj-body></mjml>';
     const c = await compiled({ body });
-    const out = render(c, { event: { name: 'Cart Viewed', properties: { products: [{ name: 'Shirt', price: '$49' }, { name: 'Tote', price: '$29' }] } } });
+    const out = render(c, {
+      event: {
+        name: 'Cart Viewed',
+        properties: {
+          products: [
+            { name: 'Shirt', price: '$49' },
+            { name: 'Tote', price: '$29' },
+          ],
+        },
+      },
+    });
     assert.deepEqual(out.html!.match(/>[^<>]+: \$\d+</g), ['>Shirt: $49<', '>Tote: $29<']);
     assert.equal(out.text.trim(), 'Shirt: $49\n\nTote: $29');
   });
 
   it('keeps Liquid written before <mjml> (e.g. an assign) and Liquid in the title and preview', async () => {
-    const body = '{% assign name = traits.first_name | default: "there" %}\n' + mjml('        <mj-text>Hi {{ name }}</mj-text>', '<mj-title>For {{ name }}</mj-title><mj-preview>Hi {{ name }}, news</mj-preview>');
+    const body =
+      '{% assign name = traits.first_name | default: "there" %}\n' +
+      mjml('        <mj-text>Hi {{ name }}</mj-text>', '<mj-title>For {{ name }}</mj-title><mj-preview>Hi {{ name }}, news</mj-preview>');
     const c = await compiled({ body });
     const out = render(c, { traits: { first_name: 'Ada' } });
     assert.match(out.html!, /<title>For Ada<\/title>/);
@@ -229,7 +245,11 @@ describe('renderTemplate: other channels and runtime failures', () => {
   });
 
   it('an HTML email derives its text part; the subject is folded onto one line', async () => {
-    const c = await compiled({ format: 'html', subject: 'Hi\n{{ traits.title }}', body: '<html><head><style>p{}</style></head><body><p>Hello {{ traits.first_name }}</p><ul><li>One</li><li>Two</li></ul></body></html>' });
+    const c = await compiled({
+      format: 'html',
+      subject: 'Hi\n{{ traits.title }}',
+      body: '<html><head><style>p{}</style></head><body><p>Hello {{ traits.first_name }}</p><ul><li>One</li><li>Two</li></ul></body></html>',
+    });
     const out = render(c, { traits: { first_name: 'Ada', title: 'Ada\r\nBcc: x@y.test' } });
     assert.equal(out.subject, 'Hi Ada Bcc: x@y.test');
     assert.equal(out.text, 'Hello Ada\n\n- One\n- Two');

@@ -235,7 +235,10 @@ export async function compileTemplate(input: TemplateInput): Promise<CompileResu
   if (format === 'html' && (channel === 'sms' || channel === 'webhook')) return failAt('body', 1, 1, `a ${channel} body is text, not HTML`);
   if (format === 'text' && input.text !== undefined) return failAt('text', 1, 1, 'a text body has no separate text part');
   if (body.trim() === '') return failAt('body', 1, 1, 'the body is empty');
-  const checks: Array<[Liquid, string, Field]> = [[textLiquid, subject, 'subject'], [format === 'text' ? textLiquid : htmlLiquid, body, 'body']];
+  const checks: Array<[Liquid, string, Field]> = [
+    [textLiquid, subject, 'subject'],
+    [format === 'text' ? textLiquid : htmlLiquid, body, 'body'],
+  ];
   if (input.text !== undefined) checks.push([textLiquid, input.text, 'text']);
   for (const [liquid, source, field] of checks) {
     const error = liquidCheck(liquid, source, field);
@@ -331,7 +334,7 @@ async function compileMjml(p: Protected, source: string): Promise<Result<string,
     let replacement = '';
     if (offset < root) prefix += piece.placeholder;
     else if (rootEnd >= 0 && offset > rootEnd) suffix += piece.placeholder;
-    else (replacement = `<mj-raw>${piece.placeholder}</mj-raw>`), wrapped.push(piece);
+    else ((replacement = `<mj-raw>${piece.placeholder}</mj-raw>`), wrapped.push(piece));
     const now = text.indexOf(piece.placeholder);
     text = text.slice(0, now) + replacement + text.slice(now + piece.placeholder.length);
   }
@@ -345,7 +348,10 @@ async function compileMjml(p: Protected, source: string): Promise<Result<string,
 /** Parsed templates by source, most recently used last; the oldest is evicted past the limit. */
 class TemplateCache {
   private readonly entries = new Map<string, Template[]>();
-  constructor(private readonly liquid: Liquid, private readonly limit: number) {}
+  constructor(
+    private readonly liquid: Liquid,
+    private readonly limit: number,
+  ) {}
 
   get(source: string): Template[] {
     let parsed = this.entries.get(source);

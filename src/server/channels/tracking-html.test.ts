@@ -22,7 +22,7 @@ describe('rewriteLinks', () => {
     assert.equal(
       rewriteLinks(html, track),
       '<a href="https://t.test/c/0">one</a>' +
-        "<a class='btn' href=\"https://t.test/c/1\" target=_blank>two</a>" +
+        '<a class=\'btn\' href="https://t.test/c/1" target=_blank>two</a>' +
         '<A TARGET="_blank" href="https://t.test/c/2">three</A>' +
         '<a title="x > y" href="https://t.test/c/3">four</a>',
     );
@@ -63,7 +63,8 @@ describe('rewriteLinks', () => {
 });
 
 describe('addOpenPixel', () => {
-  const pixel = '<img src="https://t.test/o.gif?a=1&amp;b=2" width="1" height="1" alt="" border="0" style="display:block;width:1px;height:1px;max-height:1px;border:0;margin:0;padding:0;overflow:hidden;" />';
+  const pixel =
+    '<img src="https://t.test/o.gif?a=1&amp;b=2" width="1" height="1" alt="" border="0" style="display:block;width:1px;height:1px;max-height:1px;border:0;margin:0;padding:0;overflow:hidden;" />';
 
   it('goes just before the last </body>, whatever its case', () => {
     assert.equal(addOpenPixel('<html><body><p>x</p></BODY></html>', 'https://t.test/o.gif?a=1&b=2'), `<html><body><p>x</p>${pixel}</BODY></html>`);
@@ -95,10 +96,7 @@ describe('htmlToText', () => {
       '<p><a href="https://a.test/img"><img src="https://a.test/i.png" alt="Our logo"></a></p>' +
       '<p><a href="https://a.test/empty"><img src="https://a.test/i.png" alt=""></a></p>' +
       '<p><a href="mailto:help@shop.test">help@shop.test</a> or <a href="#top">top</a></p>';
-    assert.equal(
-      htmlToText(html),
-      'Read more (https://a.test/x?y=1&z=2)\n\nhttps://a.test/\n\nOur logo (https://a.test/img)\n\nhttps://a.test/empty\n\nmailto:help@shop.test or top',
-    );
+    assert.equal(htmlToText(html), 'Read more (https://a.test/x?y=1&z=2)\n\nhttps://a.test/\n\nOur logo (https://a.test/img)\n\nhttps://a.test/empty\n\nmailto:help@shop.test or top');
   });
 
   it('decodes common entities', () => {

@@ -28,10 +28,34 @@ function parseAttrs(text: string): Attr[] {
 }
 
 const NAMED: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', copy: '©', reg: '®', trade: '™',
-  hellip: '…', mdash: '—', ndash: '–', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', laquo: '«',
-  raquo: '»', bull: '•', middot: '·', euro: '€', pound: '£', yen: '¥', cent: '¢', times: '×',
-  zwnj: '', zwj: '', shy: '',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  hellip: '…',
+  mdash: '—',
+  ndash: '–',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  laquo: '«',
+  raquo: '»',
+  bull: '•',
+  middot: '·',
+  euro: '€',
+  pound: '£',
+  yen: '¥',
+  cent: '¢',
+  times: '×',
+  zwnj: '',
+  zwj: '',
+  shy: '',
 };
 
 /** Decode named (common ones) and numeric character references; unknown names stay as written. */
@@ -86,8 +110,7 @@ export function rewriteLinks(html: string, track: (url: string, index: number) =
  */
 export function addOpenPixel(html: string, pixelUrl: string): string {
   const img =
-    `<img src="${escapeAttr(pixelUrl)}" width="1" height="1" alt="" border="0" ` +
-    'style="display:block;width:1px;height:1px;max-height:1px;border:0;margin:0;padding:0;overflow:hidden;" />';
+    `<img src="${escapeAttr(pixelUrl)}" width="1" height="1" alt="" border="0" ` + 'style="display:block;width:1px;height:1px;max-height:1px;border:0;margin:0;padding:0;overflow:hidden;" />';
   const at = html.toLowerCase().lastIndexOf('</body>');
   return at === -1 ? html + img : html.slice(0, at) + img + html.slice(at);
 }
@@ -138,9 +161,7 @@ function linkText(attrText: string, inner: string, keep: Keep): string {
   const href = parseAttrs(attrText).find((a) => a.name === 'href');
   const kept = keep(href ? attrText.slice(0, href.start) + attrText.slice(href.end) : attrText);
   const url = href?.value === undefined ? '' : decodeEntities(href.value).trim();
-  const text = inner
-    .replace(/<img\b((?:[^>"']|"[^"]*"|'[^']*')*)>/gi, (tag, attrs: string) => keep(tag) + (parseAttrs(attrs).find((a) => a.name === 'alt')?.value ?? ''))
-    .replace(/<[^>]*>/g, keep);
+  const text = inner.replace(/<img\b((?:[^>"']|"[^"]*"|'[^']*')*)>/gi, (tag, attrs: string) => keep(tag) + (parseAttrs(attrs).find((a) => a.name === 'alt')?.value ?? '')).replace(/<[^>]*>/g, keep);
   const plain = text.trim();
   if (!url || url.startsWith('#') || /^javascript:/i.test(url)) return kept + text;
   if (!plain || plain === url || plain === url.replace(/^(?:mailto|tel):/i, '')) return `${kept} ${url} `;

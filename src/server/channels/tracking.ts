@@ -50,7 +50,14 @@ export async function resolveLink(db: Queryable, token: string, purpose: LinkPur
   return linked;
 }
 
-const props = (l: LinkedMessage, extra: Record<string, unknown> = {}) => ({ messageId: l.claims.m, channel: l.channel, journeyId: l.journeyId, templateId: l.templateId, variant: l.variant, ...extra });
+const props = (l: LinkedMessage, extra: Record<string, unknown> = {}) => ({
+  messageId: l.claims.m,
+  channel: l.channel,
+  journeyId: l.journeyId,
+  templateId: l.templateId,
+  variant: l.variant,
+  ...extra,
+});
 
 /** The open pixel was loaded: the first open is recorded on the message and the timeline. Returns whether it was the first. */
 export async function recordOpen(db: Queryable, l: LinkedMessage, now: Date): Promise<boolean> {
@@ -65,7 +72,17 @@ export async function recordClick(db: Queryable, l: LinkedMessage, url: string, 
   await db.query(`UPDATE messages SET clicked_at = coalesce(clicked_at, $3), opened_at = coalesce(opened_at, $3) WHERE workspace_id = $1 AND id = $2`, [l.claims.w, l.claims.m, now.toISOString()]);
   await writeMessageEvents(
     db,
-    [{ workspaceId: l.claims.w, customerId: l.claims.c, messageId: l.claims.m, name: EMAIL_LINK_CLICKED, properties: props(l, { url }), type: 'track', key: { kind: 'message', message: l.claims.m, what: `click:${url.slice(0, 300)}` } }],
+    [
+      {
+        workspaceId: l.claims.w,
+        customerId: l.claims.c,
+        messageId: l.claims.m,
+        name: EMAIL_LINK_CLICKED,
+        properties: props(l, { url }),
+        type: 'track',
+        key: { kind: 'message', message: l.claims.m, what: `click:${url.slice(0, 300)}` },
+      },
+    ],
     now,
   );
 }
@@ -74,7 +91,15 @@ export async function recordClick(db: Queryable, l: LinkedMessage, url: string, 
  * Set a customer's consent for groups (or `$all:<channel>`); writes `Unsubscribed` /
  * `Subscribed` events for real changes. Returns the keys that changed.
  */
-export async function setConsent(db: Queryable, workspaceId: number, customerId: number, changes: Array<{ groupId: string; subscribed: boolean }>, source: string, now: Date, messageId?: number): Promise<string[]> {
+export async function setConsent(
+  db: Queryable,
+  workspaceId: number,
+  customerId: number,
+  changes: Array<{ groupId: string; subscribed: boolean }>,
+  source: string,
+  now: Date,
+  messageId?: number,
+): Promise<string[]> {
   const changed: string[] = [];
   for (const c of changes) {
     const { rows } = await db.query<{ subscribed: boolean | null }>(
@@ -93,7 +118,13 @@ export async function setConsent(db: Queryable, workspaceId: number, customerId:
       customerId,
       messageId: messageId ?? 0,
       name: c.subscribed ? EV.subscribed : UNSUBSCRIBED,
-      properties: { groupId: c.groupId.startsWith('$all:') ? null : c.groupId, channel: c.groupId.startsWith('$all:') ? c.groupId.slice(5) : undefined, all: c.groupId.startsWith('$all:'), source, messageId },
+      properties: {
+        groupId: c.groupId.startsWith('$all:') ? null : c.groupId,
+        channel: c.groupId.startsWith('$all:') ? c.groupId.slice(5) : undefined,
+        all: c.groupId.startsWith('$all:'),
+        source,
+        messageId,
+      },
       type: 'track',
       key: { kind: 'consent', customer: customerId, group: c.groupId, ms: now.getTime(), change: c.subscribed ? 'sub' : 'unsub' },
     }));
@@ -119,9 +150,28 @@ export async function recordComplaint(db: Queryable, workspaceId: number, messag
   );
   const m = rows[0];
   if (!m) return false;
-  if (m.to_address) await db.query(`INSERT INTO suppressions (workspace_id, channel, address, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [workspaceId, m.channel, m.to_address, `spam complaint about message ${messageId}`]);
+  if (m.to_address)
+    await db.query(`INSERT INTO suppressions (workspace_id, channel, address, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
+      workspaceId,
+      m.channel,
+      m.to_address,
+      `spam complaint about message ${messageId}`,
+    ]);
   await setConsent(db, workspaceId, m.customer_id, [{ groupId: allGroupsKey(m.channel), subscribed: false }], 'complaint', now, messageId);
-  await writeMessageEvents(db, [{ workspaceId, customerId: m.customer_id, messageId, name: EMAIL_MARKED_AS_SPAM, properties: { messageId, channel: m.channel, journeyId: m.journey_id, templateId: m.template_id }, type: 'track' }], now);
+  await writeMessageEvents(
+    db,
+    [
+      {
+        workspaceId,
+        customerId: m.customer_id,
+        messageId,
+        name: EMAIL_MARKED_AS_SPAM,
+        properties: { messageId, channel: m.channel, journeyId: m.journey_id, templateId: m.template_id },
+        type: 'track',
+      },
+    ],
+    now,
+  );
   return true;
 }
 
@@ -133,7 +183,13 @@ export async function recordBounce(db: Queryable, workspaceId: number, messageId
   );
   const m = rows[0];
   if (!m) return false;
-  if (hard && m.to_address) await db.query(`INSERT INTO suppressions (workspace_id, channel, address, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [workspaceId, m.channel, m.to_address, `hard bounce of message ${messageId}: ${reason}`]);
+  if (hard && m.to_address)
+    await db.query(`INSERT INTO suppressions (workspace_id, channel, address, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
+      workspaceId,
+      m.channel,
+      m.to_address,
+      `hard bounce of message ${messageId}: ${reason}`,
+    ]);
   await writeMessageEvents(db, [{ workspaceId, customerId: m.customer_id, messageId, name: EV.emailBounced, properties: { messageId, hard, reason }, type: 'tenure' }], now);
   return true;
 }

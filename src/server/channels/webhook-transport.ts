@@ -139,7 +139,10 @@ function originOf(location: string): string {
  * its own lookup). Resolves with the status and the headers used, as soon as they arrive;
  * the body is discarded unread.
  */
-function post(url: URL, opts: { headers: Record<string, string>; body: Buffer; lookup: LookupFunction; signal: AbortSignal }): Promise<{ status: number; location: string | undefined; retryAfter: string | null }> {
+function post(
+  url: URL,
+  opts: { headers: Record<string, string>; body: Buffer; lookup: LookupFunction; signal: AbortSignal },
+): Promise<{ status: number; location: string | undefined; retryAfter: string | null }> {
   return new Promise((resolve, reject) => {
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'POST', headers: opts.headers, agent: false, lookup: opts.lookup, signal: opts.signal }, (res) => {
       const retry = res.headers['retry-after'];

@@ -38,7 +38,10 @@ export function addDataCommands(program: Command, config: Config, log: Logger): 
     .option('--no-progress', 'do not draw a progress bar')
     .action(async (o: { progress: boolean }) => {
       await withRuntime(config, log, async ({ db, workspace }) => {
-        const bar = o.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'stages |{bar}| {percentage}% | {value}/{total} | {eta_formatted} left' }, cliProgress.Presets.shades_classic) : null;
+        const bar =
+          o.progress && process.stderr.isTTY
+            ? new cliProgress.SingleBar({ format: 'stages |{bar}| {percentage}% | {value}/{total} | {eta_formatted} left' }, cliProgress.Presets.shades_classic)
+            : null;
         const t0 = performance.now();
         const r = await recomputeStages(db, workspace.id, {
           now: new Date(),

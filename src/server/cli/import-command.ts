@@ -10,7 +10,9 @@ import { dataDirHolder, importThroughApi } from '../import/api-import.js';
 export function addImportCommand(program: Command, config: Config, log: Logger): void {
   program
     .command('import')
-    .description('import customers, events or marketing spend from a CSV file (columns: src/server/import/README.md); while a server runs on the same PGlite data directory, or with --server, the file goes through its import API')
+    .description(
+      'import customers, events or marketing spend from a CSV file (columns: src/server/import/README.md); while a server runs on the same PGlite data directory, or with --server, the file goes through its import API',
+    )
     .argument('<kind>', 'customers | events | spend', (v: string) => {
       if (v !== 'customers' && v !== 'events' && v !== 'spend') throw new InvalidArgumentError('must be "customers", "events" or "spend"');
       return v as ImportKind | 'spend';

@@ -67,6 +67,7 @@ export function roles(v: string): ReadonlySet<Role> {
 export function serverSecretOf(config: Config, log: Logger): ServerSecret {
   const s = resolveServerSecret({ envSecret: config.TENURE_SECRET, databaseUrl: config.DATABASE_URL, dataDir: config.TENURE_DATA_DIR });
   if (!s.ok) log.warn(s.message);
-  else if (s.value.source === 'data_dir') log.info({ path: s.value.path }, 'provider credentials saved in Settings are sealed with the server secret kept in the data directory (set TENURE_SECRET to choose it)');
+  else if (s.value.source === 'data_dir')
+    log.info({ path: s.value.path }, 'provider credentials saved in Settings are sealed with the server secret kept in the data directory (set TENURE_SECRET to choose it)');
   return s;
 }

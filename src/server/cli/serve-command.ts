@@ -40,7 +40,11 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     deliveryLeaseMs: config.TENURE_DELIVERY_LEASE_SECONDS * 1000,
     publicUrl: (config.TENURE_PUBLIC_URL ?? `http://${host}:${listenPort}`).replace(/\/$/, ''),
     sourcesUrl: config.TENURE_PUBLIC_URL,
-    rateLimits: { ingestPerSecond: config.TENURE_RATE_LIMIT_INGEST_PER_SECOND, ingestIpPerSecond: config.TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND, authFailuresPerMinute: config.TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE },
+    rateLimits: {
+      ingestPerSecond: config.TENURE_RATE_LIMIT_INGEST_PER_SECOND,
+      ingestIpPerSecond: config.TENURE_RATE_LIMIT_INGEST_IP_PER_SECOND,
+      authFailuresPerMinute: config.TENURE_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+    },
     trustProxy: config.TRUST_PROXY,
     imports: { maxBytes: config.TENURE_IMPORT_MAX_MB * 2 ** 20, dir: config.TENURE_IMPORT_DIR },
     demo: tracker,
@@ -52,7 +56,9 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
   printGeneratedKeys(generated, address);
   let demo: BackgroundDemo | null = null;
   if (demoWanted) {
-    log.info(`empty database: preparing a demo business with ${config.TENURE_DEMO_CUSTOMERS.toLocaleString('en-US')} customers in the background (the dashboard shows its progress; set TENURE_DEMO=false to skip)`);
+    log.info(
+      `empty database: preparing a demo business with ${config.TENURE_DEMO_CUSTOMERS.toLocaleString('en-US')} customers in the background (the dashboard shows its progress; set TENURE_DEMO=false to skip)`,
+    );
     demo = prepareDemoInBackground(db, workspace.id, log, { customers: config.TENURE_DEMO_CUSTOMERS, tracker });
   }
   let stopping = false;
@@ -82,7 +88,11 @@ export function addServeCommands(program: Command, config: Config, log: Logger):
     .description('run the HTTP server (ingestion + admin API)')
     .option('-p, --port <port>', 'port to listen on (default: $PORT or 3000)', port)
     .option('--host <host>', 'address to bind (default: $HOST or 127.0.0.1)')
-    .option('--roles <roles>', 'what this process does, comma-separated: api (HTTP: ingestion, admin API, dashboard), worker (stages, segments, journeys, jobs, KPI facts), journeys (only journeys and delivery), scheduler (only the prediction schedule); default api,worker', parseRolesOption)
+    .option(
+      '--roles <roles>',
+      'what this process does, comma-separated: api (HTTP: ingestion, admin API, dashboard), worker (stages, segments, journeys, jobs, KPI facts), journeys (only journeys and delivery), scheduler (only the prediction schedule); default api,worker',
+      parseRolesOption,
+    )
     .action((o: { port?: number; host?: string; roles?: ReadonlySet<Role> }) => serve(config, log, { ...o, seedIfEmpty: false }));
 
   program

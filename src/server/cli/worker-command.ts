@@ -50,7 +50,9 @@ export async function runWorker(config: Config, log: Logger, roles: ReadonlySet<
 export function addWorkerCommand(program: Command, config: Config, log: Logger): void {
   program
     .command('worker')
-    .description('run background work only, no HTTP: lifecycle stages, segments, journeys and message delivery, queued jobs, the KPI facts and the prediction schedule (run several against one PostgreSQL); the same as `tenure serve --roles worker`')
+    .description(
+      'run background work only, no HTTP: lifecycle stages, segments, journeys and message delivery, queued jobs, the KPI facts and the prediction schedule (run several against one PostgreSQL); the same as `tenure serve --roles worker`',
+    )
     .option('--roles <roles>', 'which background roles: worker (everything), journeys (the journey engine and message delivery only), scheduler (only the prediction schedule)', parseRolesOption)
     .option('--journeys-only', 'the same as --roles journeys')
     .action(async (o: { roles?: ReadonlySet<Role>; journeysOnly?: boolean }) => {

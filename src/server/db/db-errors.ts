@@ -16,12 +16,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 const OUTAGE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 
 /** node-postgres and pg-pool report these without a code. */
-const OUTAGE_MESSAGES = [
-  /^Connection terminated/i,
-  /timeout exceeded when trying to connect/i,
-  /not queryable/i,
-  /^the embedded database stopped/,
-];
+const OUTAGE_MESSAGES = [/^Connection terminated/i, /timeout exceeded when trying to connect/i, /not queryable/i, /^the embedded database stopped/];
 
 /** True when `err` (or an error in its cause chain) says the database is unreachable or dropped the connection. */
 export function isDbUnavailable(err: unknown): boolean {

@@ -28,7 +28,9 @@ for (const target of dbTargets()) {
          SELECT $1, g % 100, 'maint-more-' || g, 'track', now(), now() FROM generate_series(1, 5000) g`,
         [ws],
       );
-      await db.query(`INSERT INTO marketing_spend (workspace_id, day, channel, amount) SELECT $1, d::date, 'paid_search', 10 FROM generate_series('2025-01-01'::date, '2025-12-31'::date, '1 day') d`, [ws]);
+      await db.query(`INSERT INTO marketing_spend (workspace_id, day, channel, amount) SELECT $1, d::date, 'paid_search', 10 FROM generate_series('2025-01-01'::date, '2025-12-31'::date, '1 day') d`, [
+        ws,
+      ]);
       await db.query(`UPDATE marketing_spend SET amount = 11 WHERE workspace_id = $1`, [ws]);
       const stats = async (table: string) =>
         (await db.query<{ modified: number; dead: number }>(`SELECT n_mod_since_analyze::int AS modified, n_dead_tup::int AS dead FROM pg_stat_user_tables WHERE relname = $1`, [table])).rows[0]!;

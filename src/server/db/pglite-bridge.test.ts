@@ -18,7 +18,10 @@ describe('PGlite bridge: every call is answered', () => {
       await assert.rejects(db.query('SELECT j FROM deep'), /the result could not be passed back: nested too deeply/);
       assert.deepEqual((await db.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
       // Inside a transaction too: the transaction fails and rolls back, the session stays usable.
-      await assert.rejects(db.transaction((tx) => tx.query('SELECT j FROM deep')), /nested too deeply/);
+      await assert.rejects(
+        db.transaction((tx) => tx.query('SELECT j FROM deep')),
+        /nested too deeply/,
+      );
       assert.deepEqual((await db.query('SELECT count(*)::int AS n FROM deep')).rows, [{ n: 1 }]);
     } finally {
       await db.close();

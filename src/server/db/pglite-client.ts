@@ -95,7 +95,11 @@ export async function openPgliteSession(dir: string, opts: PgliteSessionOptions 
           ? setTimeout(() => {
               if (!waiting.delete(id)) return;
               const what = req.op === 'query' ? `the statement "${req.text.replace(/\s+/g, ' ').slice(0, 80)}"` : `the ${req.op}`;
-              reject(Object.assign(new PgliteError(`the embedded database did not answer ${what} within ${timeoutMs < 10_000 ? (timeoutMs / 1000).toFixed(1) : Math.round(timeoutMs / 1000)} s`), { code: CALL_TIMED_OUT }));
+              reject(
+                Object.assign(new PgliteError(`the embedded database did not answer ${what} within ${timeoutMs < 10_000 ? (timeoutMs / 1000).toFixed(1) : Math.round(timeoutMs / 1000)} s`), {
+                  code: CALL_TIMED_OUT,
+                }),
+              );
             }, timeoutMs)
           : undefined;
       const settle = (fn: () => void) => {

@@ -39,10 +39,12 @@ port.on('message', (req: WorkerRequest) => {
   } catch (err) {
     pending = Promise.reject(err);
   }
-  pending.then(
-    (result) => reply(req.id, result),
-    (err) => replyError(req.id, errorFields(err)),
-  ).catch((err: unknown) => replyError(req.id, { message: `the embedded database could not answer: ${String((err as Error)?.message ?? err)}` }));
+  pending
+    .then(
+      (result) => reply(req.id, result),
+      (err) => replyError(req.id, errorFields(err)),
+    )
+    .catch((err: unknown) => replyError(req.id, { message: `the embedded database could not answer: ${String((err as Error)?.message ?? err)}` }));
 });
 
 /**

@@ -14,7 +14,23 @@ function kindOf(v: unknown): string {
 }
 
 /** The kind a row type claims for a column; jsonb (unknown) is whatever JSON it holds. */
-type Kind<T> = unknown extends T ? 'json' : T extends Date ? 'Date' : T extends (number | string)[] ? (number[] extends T ? (string[] extends T ? 'number[] or string[]' : 'number[]') : 'string[]') : T extends number ? 'number' : T extends string ? 'string' : T extends boolean ? 'boolean' : never;
+type Kind<T> = unknown extends T
+  ? 'json'
+  : T extends Date
+    ? 'Date'
+    : T extends (number | string)[]
+      ? number[] extends T
+        ? string[] extends T
+          ? 'number[] or string[]'
+          : 'number[]'
+        : 'string[]'
+      : T extends number
+        ? 'number'
+        : T extends string
+          ? 'string'
+          : T extends boolean
+            ? 'boolean'
+            : never;
 /** Per column: its claimed kind and whether it is claimed nullable (`unknown`, jsonb, says neither). */
 type Claims<R> = { [K in keyof R]: [Kind<Exclude<R[K], null>>, unknown extends R[K] ? 'unknown' : null extends R[K] ? 'nullable' : 'not null'] };
 
@@ -56,7 +72,9 @@ describe('row types derived from the schema', () => {
       let workspaceId: number;
       before(async () => {
         db = await target.open();
-        ({ workspace: { id: workspaceId } } = await makeWorkspace(db));
+        ({
+          workspace: { id: workspaceId },
+        } = await makeWorkspace(db));
         await db.query(`INSERT INTO customers (workspace_id, user_id, traits) VALUES ($1, 'u1', '{"plan":"pro"}'), ($1, NULL, '{}')`, [workspaceId]);
         await db.query(`INSERT INTO marketing_spend (workspace_id, day, channel, amount) VALUES ($1, '2026-03-04', 'ads', 12.50)`, [workspaceId]);
         await db.query(`INSERT INTO derived_work (workspace_id, kind, subject_ids, changes) VALUES ($1, 'segment', '{1,2}', '[["signup"],[]]')`, [workspaceId]);
@@ -104,7 +122,18 @@ describe('row types derived from the schema', () => {
           `SELECT id, subject_ids, changes, compacted, attempts, parked_at FROM derived_work WHERE workspace_id = $1`,
           [workspaceId],
         );
-        check(rows[0]!, { id: ['number', 'not null'], subject_ids: ['number[] or string[]', 'not null'], changes: ['json', 'unknown'], compacted: ['boolean', 'not null'], attempts: ['number', 'not null'], parked_at: ['Date', 'nullable'] }, { changes: 'string[][]' });
+        check(
+          rows[0]!,
+          {
+            id: ['number', 'not null'],
+            subject_ids: ['number[] or string[]', 'not null'],
+            changes: ['json', 'unknown'],
+            compacted: ['boolean', 'not null'],
+            attempts: ['number', 'not null'],
+            parked_at: ['Date', 'nullable'],
+          },
+          { changes: 'string[][]' },
+        );
         // node-postgres parses int8 but not int8[]: its elements come as strings.
         assert.deepEqual(rows[0]!.subject_ids.map(Number), [1, 2]);
         assert.equal(kindOf(rows[0]!.subject_ids), target.name === 'postgres' ? 'string[]' : 'number[]');

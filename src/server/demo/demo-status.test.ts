@@ -17,7 +17,10 @@ describe('demo status', () => {
     assert.equal(half.phase, 'data');
     assert.deepEqual([half.done, half.total], [500, 1000]);
     assert.equal(half.percent, 27.5, 'half of the data step, which weighs 55 of 100');
-    assert.deepEqual(half.steps.map((s) => s.status), ['running', 'waiting', 'waiting', 'waiting', 'waiting']);
+    assert.deepEqual(
+      half.steps.map((s) => s.status),
+      ['running', 'waiting', 'waiting', 'waiting', 'waiting'],
+    );
     t += 30_000;
     tr.progress('stages', 0, 100);
     const stages = tr.view();

@@ -91,7 +91,22 @@ for (const target of dbTargets()) {
     it('has the lifecycle a business needs: orders, repeat buyers, subscriptions, churn, surveys, referrals, support, email', async () => {
       const { rows } = await db.query<{ event: string; n: number }>('SELECT event, count(*)::int AS n FROM events WHERE workspace_id = $1 AND event IS NOT NULL GROUP BY event', [a.workspace.id]);
       const count = Object.fromEntries(rows.map((r) => [r.event, r.n]));
-      for (const e of ['Signed Up', 'Order Completed', 'Checkout Started', 'Trial Started', 'Subscription Started', 'Subscription Cancelled', 'Survey Responded', 'Support Ticket Created', 'Email Delivered', 'Email Opened', 'Referral Sent', 'Lead Created', 'Lead Contacted', 'Feature Used']) {
+      for (const e of [
+        'Signed Up',
+        'Order Completed',
+        'Checkout Started',
+        'Trial Started',
+        'Subscription Started',
+        'Subscription Cancelled',
+        'Survey Responded',
+        'Support Ticket Created',
+        'Email Delivered',
+        'Email Opened',
+        'Referral Sent',
+        'Lead Created',
+        'Lead Contacted',
+        'Feature Used',
+      ]) {
         assert.ok((count[e] ?? 0) > 0, `no ${e} events`);
       }
       assert.equal(count['Signed Up'], 150);
@@ -106,7 +121,10 @@ for (const target of dbTargets()) {
         [a.workspace.id, new Date(NOW.getTime() - 90 * DAY)],
       );
       assert.ok(dormant.rows[0]!.n > 20, `only ${dormant.rows[0]!.n} customers inactive for 90 days`);
-      const nps = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND event = 'Survey Responded' AND properties->>'type' = 'nps' AND (properties->>'score')::int BETWEEN 0 AND 10`, [a.workspace.id]);
+      const nps = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND event = 'Survey Responded' AND properties->>'type' = 'nps' AND (properties->>'score')::int BETWEEN 0 AND 10`,
+        [a.workspace.id],
+      );
       assert.ok(nps.rows[0]!.n > 10);
     });
 
@@ -167,7 +185,10 @@ for (const target of dbTargets()) {
         assert.ok(r.ok);
         return r.value;
       };
-      await ingestEvents(db, ws, [ev('identify', { userId: 'new-demo-user', traits: { email: 'new@brewline.example', first_name: 'Nia' } }, 1), ev('track', { userId: 'new-demo-user', event: 'Signed Up' }, 2)]);
+      await ingestEvents(db, ws, [
+        ev('identify', { userId: 'new-demo-user', traits: { email: 'new@brewline.example', first_name: 'Nia' } }, 1),
+        ev('track', { userId: 'new-demo-user', event: 'Signed Up' }, 2),
+      ]);
       const worker = new JourneyWorker(db, { senders: outboxSenders(), publicUrl: 'http://127.0.0.1:3000' });
       await worker.drain();
       const { rows: sent } = await db.query<{ subject: string; status: string; provider_id: string; body_html: string }>(

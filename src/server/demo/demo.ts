@@ -88,7 +88,13 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   const t1 = Date.now();
   report('stages', 0, loaded.customers);
   // Shared: small chunks, so each transaction is short.
-  const stages = await recomputeStages(db, workspaceId, { now: at, models: new ModelCache(), chunk: opts.shared ? 250 : undefined, maintain: !opts.shared, onProgress: (done, total) => (stopIfAsked(), report('stages', done, total)) });
+  const stages = await recomputeStages(db, workspaceId, {
+    now: at,
+    models: new ModelCache(),
+    chunk: opts.shared ? 250 : undefined,
+    maintain: !opts.shared,
+    onProgress: (done, total) => (stopIfAsked(), report('stages', done, total)),
+  });
   if (opts.shared) await maintain();
   opts.log?.info({ customers: stages.subjects, moves: stages.moves, seconds: (Date.now() - t1) / 1000 }, 'lifecycle stages computed');
   await checkpoint(db);
@@ -118,7 +124,11 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
     const churn = await trainChurn(db, workspaceId, { now: at, onProgress: (done, total) => report('predictions', 50 + 30 * (total ? Math.min(1, done / total) : 0), 100) });
     report('predictions', 80, 100);
     stopIfAsked();
-    const health = await computeHealth(db, workspaceId, { now: at, batch: opts.shared ? 1_000 : undefined, onProgress: (done, total) => report('predictions', 80 + 20 * (total ? Math.min(1, done / total) : 0), 100) });
+    const health = await computeHealth(db, workspaceId, {
+      now: at,
+      batch: opts.shared ? 1_000 : undefined,
+      onProgress: (done, total) => report('predictions', 80 + 20 * (total ? Math.min(1, done / total) : 0), 100),
+    });
     report('predictions', 100, 100);
     opts.log?.info(
       { clv: clv.ok ? clv.value.customers : clv.message, churnAuc: churn.ok ? churn.value.model.metrics.auc : churn.message, health: health.customers, seconds: (Date.now() - t3) / 1000 },

@@ -25,16 +25,110 @@ const hi = 'Hi {{ traits.first_name | default: "there" }},';
 
 /** Templates of the example journeys (ids fixed so docs and tests can name them). */
 export const EXAMPLE_TEMPLATES: Array<{ id: string; input: TemplateInput }> = [
-  { id: 'welcome', input: { name: 'Welcome', channel: 'email', subject: 'Welcome to Brewline, {{ traits.first_name | default: "friend" }}', body: email('Welcome!', [hi, 'Thanks for joining. Tell us how you brew and we will match you with a roast.'], { label: 'Find my roast', href: 'https://brewline.example/roast-finder' }) } },
-  { id: 'onboarding-tips', input: { name: 'Onboarding: brewing tips', channel: 'email', subject: 'Three ways to a better cup', body: email('Better coffee at home', [hi, 'Grind fresh, weigh your beans (1:16), and use water just off the boil.'], { label: 'Read the brew guide', href: 'https://brewline.example/brew-guide' }) } },
-  { id: 'first-order-offer', input: { name: 'Onboarding: first order', channel: 'email', subject: '10% off your first bag', body: email('Your first bag is on us (almost)', [hi, 'Use code FIRSTCUP for 10% off your first order this week.'], { label: 'Shop beans', href: 'https://brewline.example/shop' }) } },
-  { id: 'trial-nudge', input: { name: 'Trial: convert', channel: 'email', subject: 'Your trial ends soon', body: email('Keep the coffee coming', [hi, 'Your subscription trial ends in a few days. Pick a plan to keep your deliveries.'], { label: 'Choose a plan', href: 'https://brewline.example/plans' }) } },
-  { id: 'trial-sms', input: { name: 'Trial: last call (SMS)', channel: 'sms', body: 'Brewline: your trial ends tomorrow. Keep your deliveries: https://brewline.example/plans Reply STOP to opt out.' } },
-  { id: 'cart-reminder', input: { name: 'Abandoned checkout', channel: 'email', subject: 'You left something in your cart', body: email('Still thinking it over?', [hi, 'Your cart is saved{% if event.properties.value %} ({{ event.properties.value }} {{ event.properties.currency | default: "USD" }}){% endif %}. Complete your order whenever you are ready.'], { label: 'Back to my cart', href: 'https://brewline.example/cart' }) } },
-  { id: 'review-request', input: { name: 'Post-purchase review', channel: 'email', subject: 'How was your coffee?', body: email('How did we do?', [hi, 'You have had your order for a week. A short review helps other coffee lovers choose.'], { label: 'Write a review', href: 'https://brewline.example/reviews/new' }) } },
-  { id: 'winback-a', input: { name: 'Win-back A: discount', channel: 'email', subject: 'We miss you: 20% off', body: email('It has been a while', [hi, 'Come back to 20% off your next order with code WELCOMEBACK.'], { label: 'Shop now', href: 'https://brewline.example/shop' }) } },
-  { id: 'winback-b', input: { name: 'Win-back B: new roasts', channel: 'email', subject: 'New roasts since your last visit', body: email('New on the shelf', [hi, 'We have three new single origins. Have a look at what changed.'], { label: 'See new roasts', href: 'https://brewline.example/new' }) } },
-  { id: 'referral-ask', input: { name: 'Loyalty: referral ask', channel: 'email', subject: 'Give 10, get 10', body: email('Share the good coffee', [hi, 'You are one of our regulars. Give a friend 10 off their first bag and get 10 yourself.'], { label: 'Invite a friend', href: 'https://brewline.example/refer' }) } },
+  {
+    id: 'welcome',
+    input: {
+      name: 'Welcome',
+      channel: 'email',
+      subject: 'Welcome to Brewline, {{ traits.first_name | default: "friend" }}',
+      body: email('Welcome!', [hi, 'Thanks for joining. Tell us how you brew and we will match you with a roast.'], { label: 'Find my roast', href: 'https://brewline.example/roast-finder' }),
+    },
+  },
+  {
+    id: 'onboarding-tips',
+    input: {
+      name: 'Onboarding: brewing tips',
+      channel: 'email',
+      subject: 'Three ways to a better cup',
+      body: email('Better coffee at home', [hi, 'Grind fresh, weigh your beans (1:16), and use water just off the boil.'], {
+        label: 'Read the brew guide',
+        href: 'https://brewline.example/brew-guide',
+      }),
+    },
+  },
+  {
+    id: 'first-order-offer',
+    input: {
+      name: 'Onboarding: first order',
+      channel: 'email',
+      subject: '10% off your first bag',
+      body: email('Your first bag is on us (almost)', [hi, 'Use code FIRSTCUP for 10% off your first order this week.'], { label: 'Shop beans', href: 'https://brewline.example/shop' }),
+    },
+  },
+  {
+    id: 'trial-nudge',
+    input: {
+      name: 'Trial: convert',
+      channel: 'email',
+      subject: 'Your trial ends soon',
+      body: email('Keep the coffee coming', [hi, 'Your subscription trial ends in a few days. Pick a plan to keep your deliveries.'], {
+        label: 'Choose a plan',
+        href: 'https://brewline.example/plans',
+      }),
+    },
+  },
+  {
+    id: 'trial-sms',
+    input: { name: 'Trial: last call (SMS)', channel: 'sms', body: 'Brewline: your trial ends tomorrow. Keep your deliveries: https://brewline.example/plans Reply STOP to opt out.' },
+  },
+  {
+    id: 'cart-reminder',
+    input: {
+      name: 'Abandoned checkout',
+      channel: 'email',
+      subject: 'You left something in your cart',
+      body: email(
+        'Still thinking it over?',
+        [
+          hi,
+          'Your cart is saved{% if event.properties.value %} ({{ event.properties.value }} {{ event.properties.currency | default: "USD" }}){% endif %}. Complete your order whenever you are ready.',
+        ],
+        { label: 'Back to my cart', href: 'https://brewline.example/cart' },
+      ),
+    },
+  },
+  {
+    id: 'review-request',
+    input: {
+      name: 'Post-purchase review',
+      channel: 'email',
+      subject: 'How was your coffee?',
+      body: email('How did we do?', [hi, 'You have had your order for a week. A short review helps other coffee lovers choose.'], {
+        label: 'Write a review',
+        href: 'https://brewline.example/reviews/new',
+      }),
+    },
+  },
+  {
+    id: 'winback-a',
+    input: {
+      name: 'Win-back A: discount',
+      channel: 'email',
+      subject: 'We miss you: 20% off',
+      body: email('It has been a while', [hi, 'Come back to 20% off your next order with code WELCOMEBACK.'], { label: 'Shop now', href: 'https://brewline.example/shop' }),
+    },
+  },
+  {
+    id: 'winback-b',
+    input: {
+      name: 'Win-back B: new roasts',
+      channel: 'email',
+      subject: 'New roasts since your last visit',
+      body: email('New on the shelf', [hi, 'We have three new single origins. Have a look at what changed.'], { label: 'See new roasts', href: 'https://brewline.example/new' }),
+    },
+  },
+  {
+    id: 'referral-ask',
+    input: {
+      name: 'Loyalty: referral ask',
+      channel: 'email',
+      subject: 'Give 10, get 10',
+      body: email('Share the good coffee', [hi, 'You are one of our regulars. Give a friend 10 off their first bag and get 10 yourself.'], {
+        label: 'Invite a friend',
+        href: 'https://brewline.example/refer',
+      }),
+    },
+  },
   { id: 'referral-inapp', input: { name: 'Loyalty: referral (in-app)', channel: 'inapp', subject: 'Give 10, get 10', body: 'Invite a friend: they get 10 off, you get 10 in credit.' } },
 ];
 
@@ -121,8 +215,24 @@ export const EXAMPLE_JOURNEYS: Array<{ id: string; name: string; description: st
       start: 'value',
       steps: [
         { id: 'value', type: 'branch', branches: [{ condition: { aggregate: { event: EV.orderCompleted, property: 'revenue', fn: 'sum', op: 'gte', value: 300 } }, next: 'call' }], otherwise: 'test' },
-        { id: 'call', type: 'task', title: 'Call a high-value customer who is slipping away', assigneeRole: 'customer-success', due: days(2), note: 'Spent 300+ with us and has gone quiet. Ask what changed; offer a tasting box.', next: 'done' },
-        { id: 'test', type: 'split', variants: [ { key: 'discount', weight: 45, next: 'offer-a' }, { key: 'new-roasts', weight: 45, next: 'offer-b' } ], holdout: { weight: 10 } },
+        {
+          id: 'call',
+          type: 'task',
+          title: 'Call a high-value customer who is slipping away',
+          assigneeRole: 'customer-success',
+          due: days(2),
+          note: 'Spent 300+ with us and has gone quiet. Ask what changed; offer a tasting box.',
+          next: 'done',
+        },
+        {
+          id: 'test',
+          type: 'split',
+          variants: [
+            { key: 'discount', weight: 45, next: 'offer-a' },
+            { key: 'new-roasts', weight: 45, next: 'offer-b' },
+          ],
+          holdout: { weight: 10 },
+        },
         { id: 'offer-a', type: 'send', channel: 'email', template: 'winback-a', group: 'offers', next: 'done' },
         { id: 'offer-b', type: 'send', channel: 'email', template: 'winback-b', group: 'offers', next: 'done' },
         { id: 'done', type: 'exit' },
@@ -158,7 +268,13 @@ const GROUPS = [
  */
 export async function seedExampleJourneys(db: Db, workspaceId: number, now: Date): Promise<number> {
   for (const g of GROUPS) {
-    await db.query(`INSERT INTO subscription_groups (workspace_id, id, name, description, channel) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [workspaceId, g.id, g.name, g.description, g.channel]);
+    await db.query(`INSERT INTO subscription_groups (workspace_id, id, name, description, channel) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [
+      workspaceId,
+      g.id,
+      g.name,
+      g.description,
+      g.channel,
+    ]);
   }
   for (const t of EXAMPLE_TEMPLATES) {
     const format = t.input.channel === 'email' ? 'mjml' : 'text';

@@ -110,7 +110,13 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
   push({ type: 'track', event: EV.signedUp, ts: acquiredAt, properties: { method: rng.pick(['email', 'google', 'apple']) }, context: web() });
   push({ type: 'identify', event: null, ts: acquiredAt + 1000, traits: { ...traits, ...(company !== null ? { company: `Company ${company}` } : {}) }, context: web() });
   if (company !== null) {
-    push({ type: 'group', event: null, ts: acquiredAt + 2000, groupId: `acct_${company}`, traits: { name: `Company ${company}`, industry: INDUSTRIES[company % INDUSTRIES.length], employees: 5 + ((company * 37) % 400) } });
+    push({
+      type: 'group',
+      event: null,
+      ts: acquiredAt + 2000,
+      groupId: `acct_${company}`,
+      traits: { name: `Company ${company}`, industry: INDUSTRIES[company % INDUSTRIES.length], employees: 5 + ((company * 37) % 400) },
+    });
   }
 
   // Purchases (BG/NBD-like: a personal rate and a chance to drop out after each order).
@@ -182,10 +188,16 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
     if (rng.chance(0.05)) push({ type: 'track', event: EV.checkoutStarted, ts: ts + 150_000, properties: { value: rng.pick(PRODUCTS).price, currency: 'USD' }, context: web() });
     if (rng.chance(0.012)) {
       const opened = ts + 200_000;
-      push({ type: 'track', event: EV.supportTicketCreated, ts: opened, properties: { ticket_id: `t_${index}_${Math.round(ts)}`, topic: rng.pick(['delivery', 'billing', 'grind size', 'damaged bag']), priority: rng.pick(['low', 'normal', 'high']) } });
+      push({
+        type: 'track',
+        event: EV.supportTicketCreated,
+        ts: opened,
+        properties: { ticket_id: `t_${index}_${Math.round(ts)}`, topic: rng.pick(['delivery', 'billing', 'grind size', 'damaged bag']), priority: rng.pick(['low', 'normal', 'high']) },
+      });
       const resolved = opened + rng.exp(10 * HOUR);
       push({ type: 'track', event: EV.supportTicketResolved, ts: resolved, properties: { ticket_id: `t_${index}_${Math.round(ts)}` } });
-      if (rng.chance(0.5)) push({ type: 'track', event: EV.surveyResponded, ts: resolved + HOUR, properties: { type: 'csat', score: clamp(Math.round(3 + 2 * engagement + rng.normal(0, 0.9)), 1, 5) } });
+      if (rng.chance(0.5))
+        push({ type: 'track', event: EV.surveyResponded, ts: resolved + HOUR, properties: { type: 'csat', score: clamp(Math.round(3 + 2 * engagement + rng.normal(0, 0.9)), 1, 5) } });
     }
   }
 
@@ -221,7 +233,11 @@ export function simulateCustomer(rng: Rng, index: number, acquiredAt: number, en
   const survey = new Rng(seedOf(`${anonymousId}:nps`));
   if (survey.chance(0.4) && acquiredAt + 30 * DAY < Math.min(end, aliveUntil + 10 * DAY)) {
     const at = acquiredAt + 30 * DAY;
-    const score = npsScore(engagement, events.filter((e) => e.ts < at), survey.normal(0, 1.5));
+    const score = npsScore(
+      engagement,
+      events.filter((e) => e.ts < at),
+      survey.normal(0, 1.5),
+    );
     push({ type: 'track', event: EV.surveyResponded, ts: at, properties: { type: 'nps', score, comment: score >= 9 ? 'Love the beans' : score <= 6 ? 'Deliveries are slow' : '' } });
     if (score >= 9 && survey.chance(0.55)) {
       promoter = true;

@@ -49,7 +49,19 @@ export class DemoWriter {
         if (touch) applyTouch(p, touch);
       }
       if (e.type === 'group' && e.groupId) this.groups.push({ groupId: e.groupId, customerId: id, traits: e.traits ?? {}, at });
-      this.pushEvent(id, `demo-${this.seed}-${c.index}-${n}`, e.type, e.event, e.anonymous ? null : c.userId, e.anonymous || e.context.page || e.type === 'identify' ? c.anonymousId : null, at, e.properties, e.traits, e.context, e.groupId);
+      this.pushEvent(
+        id,
+        `demo-${this.seed}-${c.index}-${n}`,
+        e.type,
+        e.event,
+        e.anonymous ? null : c.userId,
+        e.anonymous || e.context.page || e.type === 'identify' ? c.anonymousId : null,
+        at,
+        e.properties,
+        e.traits,
+        e.context,
+        e.groupId,
+      );
     });
     this.profiles.push(p);
     this.identities.push({ kind: 'anonymous', value: c.anonymousId, customer_id: id });
@@ -65,8 +77,35 @@ export class DemoWriter {
     if (this.events.length >= this.flushEvery) await this.flush();
   }
 
-  private pushEvent(customerId: number, messageId: string, type: NormalizedEvent['type'], event: string | null, userId: string | null, anonymousId: string | null, at: Date, properties: Record<string, unknown>, traits: Record<string, unknown> | null, context: Record<string, unknown>, groupId?: string): void {
-    this.events.push({ messageId, type, event, userId, anonymousId, groupId: groupId ?? null, previousId: null, timestamp: at, originalTimestamp: at, sentAt: null, receivedAt: at, properties, traits, context });
+  private pushEvent(
+    customerId: number,
+    messageId: string,
+    type: NormalizedEvent['type'],
+    event: string | null,
+    userId: string | null,
+    anonymousId: string | null,
+    at: Date,
+    properties: Record<string, unknown>,
+    traits: Record<string, unknown> | null,
+    context: Record<string, unknown>,
+    groupId?: string,
+  ): void {
+    this.events.push({
+      messageId,
+      type,
+      event,
+      userId,
+      anonymousId,
+      groupId: groupId ?? null,
+      previousId: null,
+      timestamp: at,
+      originalTimestamp: at,
+      sentAt: null,
+      receivedAt: at,
+      properties,
+      traits,
+      context,
+    });
     this.eventCustomers.push(customerId);
   }
 

@@ -30,7 +30,12 @@ const openApiPath = (p: string) => p.replace(/:(\w+)/g, '{$1}');
 /** A schema without its prose (`description` words differ between a route and its copy in the map). */
 function withoutProse(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutProse);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k, x]) => !(k === 'description' && typeof x === 'string')).map(([k, x]) => [k, withoutProse(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k, x]) => !(k === 'description' && typeof x === 'string'))
+        .map(([k, x]) => [k, withoutProse(x)]),
+    );
   return v;
 }
 

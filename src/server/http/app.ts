@@ -84,7 +84,13 @@ export interface HttpDeps {
 export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   const { db, log, bus, models } = deps;
   // Signed link tokens (click redirects carry their destination) are longer than the default 100-character parameter limit.
-  const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), trustProxy: trustProxy(deps.trustProxy), return503OnClosing: true, routerOptions: { maxParamLength: 4_000 } });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: trustProxy(deps.trustProxy),
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 4_000 },
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);

@@ -62,12 +62,18 @@ for (const target of dbTargets()) {
     });
 
     it('puts the CORS headers on success and on every refusal (401, 400), so the page can read why', async () => {
-      const ok = await raw(`${server.url}/v1/t`, { headers: { origin: PAGE, authorization: basic(ws.writeKey), 'content-type': 'text/plain' }, body: JSON.stringify({ userId: 'cors-1', event: 'Clicked' }) });
+      const ok = await raw(`${server.url}/v1/t`, {
+        headers: { origin: PAGE, authorization: basic(ws.writeKey), 'content-type': 'text/plain' },
+        body: JSON.stringify({ userId: 'cors-1', event: 'Clicked' }),
+      });
       assert.equal(ok.status, 200);
       assert.equal(ok.headers.get('access-control-allow-origin'), PAGE);
       assert.match(ok.headers.get('vary') ?? '', /Origin/);
       assert.match(ok.headers.get('access-control-expose-headers') ?? '', /Retry-After/i);
-      const wrongKey = await raw(`${server.url}/v1/t`, { headers: { origin: PAGE, authorization: basic('tw_wrong'), 'content-type': 'text/plain' }, body: JSON.stringify({ userId: 'cors-1', event: 'E' }) });
+      const wrongKey = await raw(`${server.url}/v1/t`, {
+        headers: { origin: PAGE, authorization: basic('tw_wrong'), 'content-type': 'text/plain' },
+        body: JSON.stringify({ userId: 'cors-1', event: 'E' }),
+      });
       assert.equal(wrongKey.status, 401);
       assert.equal(wrongKey.body.error.code, 'unauthorized');
       assert.equal(wrongKey.headers.get('access-control-allow-origin'), PAGE);
@@ -83,7 +89,8 @@ for (const target of dbTargets()) {
     it("takes analytics.js 2.0's short paths (/v1/t, p, i, g, a, s) as their call types", async () => {
       const u = `short-${randomUUID()}`;
       const anon = `anon-${randomUUID()}`;
-      const post = (p: string, body: object) => raw(`${server.url}/v1/${p}`, { headers: { authorization: basic(ws.writeKey), 'content-type': 'text/plain' }, body: JSON.stringify({ writeKey: ws.writeKey, ...body }) });
+      const post = (p: string, body: object) =>
+        raw(`${server.url}/v1/${p}`, { headers: { authorization: basic(ws.writeKey), 'content-type': 'text/plain' }, body: JSON.stringify({ writeKey: ws.writeKey, ...body }) });
       assert.equal((await post('p', { anonymousId: anon, name: 'Home', timestamp: '2025-03-01T10:00:00Z' })).status, 200);
       assert.equal((await post('s', { anonymousId: anon, name: 'Main', timestamp: '2025-03-01T10:01:00Z' })).status, 200);
       assert.equal((await post('i', { userId: u, anonymousId: anon, traits: { email: 's@example.com' }, timestamp: '2025-03-01T10:02:00Z' })).status, 200);
@@ -91,7 +98,10 @@ for (const target of dbTargets()) {
       assert.equal((await post('g', { userId: u, groupId: `acct-${u}`, traits: { name: 'Acme' }, timestamp: '2025-03-01T10:04:00Z' })).status, 200);
       assert.equal((await post('a', { userId: `${u}-new`, previousId: u, timestamp: '2025-03-01T10:05:00Z' })).status, 200);
       const timeline = await events(`${u}-new`);
-      assert.deepEqual(timeline.map((e) => `${e.type}:${e.event ?? ''}`), ['alias:', 'group:', 'track:Signed Up', 'identify:', 'screen:Main', 'page:Home']);
+      assert.deepEqual(
+        timeline.map((e) => `${e.type}:${e.event ?? ''}`),
+        ['alias:', 'group:', 'track:Signed Up', 'identify:', 'screen:Main', 'page:Home'],
+      );
       assert.equal((await admin(`/api/customers/${u}`)).body.traits.email, 's@example.com');
     });
 
@@ -108,10 +118,16 @@ for (const target of dbTargets()) {
     it("takes RudderStack's beacon (/beacon/v1/batch?writeKey=…, text/plain) and the key in the query string elsewhere", async () => {
       const u = `beacon-${randomUUID()}`;
       const body = { sentAt: new Date().toISOString(), batch: [{ type: 'track', userId: u, event: 'Left Page', channel: 'web', messageId: `${u}-1` }] };
-      const r = await raw(`${server.url}/beacon/v1/batch?writeKey=${encodeURIComponent(ws.writeKey)}`, { headers: { 'content-type': 'text/plain;charset=UTF-8', origin: PAGE }, body: JSON.stringify(body) });
+      const r = await raw(`${server.url}/beacon/v1/batch?writeKey=${encodeURIComponent(ws.writeKey)}`, {
+        headers: { 'content-type': 'text/plain;charset=UTF-8', origin: PAGE },
+        body: JSON.stringify(body),
+      });
       assert.equal(r.status, 200);
       assert.equal(r.headers.get('access-control-allow-origin'), PAGE);
-      const single = await raw(`${server.url}/v1/track?writeKey=${encodeURIComponent(ws.writeKey)}`, { headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ userId: u, event: 'Queried' }) });
+      const single = await raw(`${server.url}/v1/track?writeKey=${encodeURIComponent(ws.writeKey)}`, {
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ userId: u, event: 'Queried' }),
+      });
       assert.equal(single.status, 200);
       assert.deepEqual((await events(u)).map((e) => e.event).sort(), ['Left Page', 'Queried']);
       const noKey = await raw(`${server.url}/beacon/v1/batch`, { headers: { 'content-type': 'text/plain' }, body: JSON.stringify(body) });
@@ -119,7 +135,7 @@ for (const target of dbTargets()) {
       assert.match(noKey.body.error.message, /query parameter/);
     });
 
-    it("reads identify traits from context.traits too (RudderStack); `traits` wins on conflict", async () => {
+    it('reads identify traits from context.traits too (RudderStack); `traits` wins on conflict', async () => {
       const u = `ctx-${randomUUID()}`;
       const send = (body: object) => raw(`${server.url}/v1/identify`, { headers: { authorization: basic(ws.writeKey), 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal((await send({ userId: u, context: { traits: { email: 'c@example.com', plan: 'free' } }, timestamp: '2025-04-01T00:00:00Z' })).status, 200);
@@ -131,7 +147,13 @@ for (const target of dbTargets()) {
       // A batch-level context (the mobile SDKs' shape) counts as well; a non-object context.traits is ignored.
       const batch = await raw(`${server.url}/v1/batch`, {
         headers: { authorization: basic(ws.writeKey) },
-        body: JSON.stringify({ context: { traits: { device: 'ios' } }, batch: [{ type: 'identify', userId: u, timestamp: '2025-04-03T00:00:00Z' }, { type: 'identify', userId: u, context: { traits: 'nope' }, traits: { seen: true }, timestamp: '2025-04-04T00:00:00Z' }] }),
+        body: JSON.stringify({
+          context: { traits: { device: 'ios' } },
+          batch: [
+            { type: 'identify', userId: u, timestamp: '2025-04-03T00:00:00Z' },
+            { type: 'identify', userId: u, context: { traits: 'nope' }, traits: { seen: true }, timestamp: '2025-04-04T00:00:00Z' },
+          ],
+        }),
       });
       assert.equal(batch.status, 200);
       c = (await admin(`/api/customers/${u}`)).body;
@@ -221,13 +243,16 @@ for (const target of dbTargets()) {
         // The preflight itself stays generous (it carries no key to tell the workspace).
         const pre = await raw(`${server.url}/v1/t`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
         assert.equal(pre.status, 204);
-        const beacon = await raw(`${server.url}/beacon/v1/batch?writeKey=${ws.writeKey}`, { headers: { origin: 'https://evil.example' }, body: JSON.stringify({ batch: [{ type: 'track', userId: u, event: 'E' }] }) });
+        const beacon = await raw(`${server.url}/beacon/v1/batch?writeKey=${ws.writeKey}`, {
+          headers: { origin: 'https://evil.example' },
+          body: JSON.stringify({ batch: [{ type: 'track', userId: u, event: 'E' }] }),
+        });
         assert.equal(beacon.status, 403);
         assert.equal((await raw(`${server.url}/v1/projects/${ws.writeKey}/settings`, { headers: { origin: 'https://evil.example' } })).status, 403);
         assert.equal((await post(PAGE)).status, 200);
         assert.equal((await post('https://shop.example:443')).status, 200);
         assert.equal((await post()).status, 200, 'no Origin header: a server or a mobile app');
-        assert.equal((await events(u)).length, 3, "the three allowed requests, none of the refused");
+        assert.equal((await events(u)).length, 3, 'the three allowed requests, none of the refused');
       } finally {
         await admin('/api/sources', { method: 'PATCH', body: { allowedOrigins: ['*'] } });
       }

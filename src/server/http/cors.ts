@@ -96,7 +96,8 @@ export function checkOrigin(req: FastifyRequest, ws: Workspace): void {
   if (typeof origin !== 'string' || origin === '') return;
   if (originAllowed(ws.allowedOrigins, origin)) return;
   const shown = origin.length > 100 ? `${origin.slice(0, 99)}…` : origin;
-  throw new HttpError('origin_not_allowed',
+  throw new HttpError(
+    'origin_not_allowed',
     `pages on ${JSON.stringify(shown)} may not send events to this workspace: the origin is not in its allowed origins (add it on the dashboard's sources page, or with PATCH /api/sources)`,
   );
 }

@@ -38,7 +38,9 @@ export async function registerDashboard(app: FastifyInstance, dirOrDefault?: str
       return reply
         .status(STATUS_OF.unavailable)
         .type('text/html; charset=utf-8')
-        .send('<!doctype html><title>Tenure</title><p>The dashboard is not built. Run <code>npm run build</code> (or <code>npm start</code>), then reload. The API is up: <a href="/openapi.json">/openapi.json</a>.</p>');
+        .send(
+          '<!doctype html><title>Tenure</title><p>The dashboard is not built. Run <code>npm run build</code> (or <code>npm start</code>), then reload. The API is up: <a href="/openapi.json">/openapi.json</a>.</p>',
+        );
     }
     index ??= await readFile(`${dir}index.html`, 'utf8');
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);

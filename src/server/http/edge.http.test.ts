@@ -14,13 +14,26 @@ import { KeyResolver } from './auth.js';
 
 /** The real server on a loopback port, with the edge options under test. */
 async function serve(db: Db, opts: Pick<ServerDeps, 'rateLimits' | 'trustProxy'> = {}): Promise<{ url: string; port: number; app: FastifyInstance }> {
-  const app = await buildServer({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false, ...opts });
+  const app = await buildServer({
+    db,
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    stages: null,
+    segments: null,
+    journeys: null,
+    analyticsSyncMs: 0,
+    predictionSchedule: false,
+    ...opts,
+  });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, port: Number(new URL(url).port), app };
 }
 
 /** A request over node:http from a chosen loopback source address (127.0.0.2 is another client IP). */
-function from(localAddress: string, url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
+function from(
+  localAddress: string,
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
   return new Promise((resolve, reject) => {
     const data = init.body === undefined ? undefined : JSON.stringify(init.body);
     const req = httpRequest(url, { method: init.method ?? (data ? 'POST' : 'GET'), localAddress, headers: { ...(data ? { 'content-type': 'application/json' } : {}), ...init.headers } }, (res) => {
@@ -79,7 +92,11 @@ for (const target of dbTargets()) {
 
     before(async () => {
       db = await target.open();
-      ({ adminKey, writeKey, workspace: { id: workspaceId } } = await makeWorkspace(db, 'edge'));
+      ({
+        adminKey,
+        writeKey,
+        workspace: { id: workspaceId },
+      } = await makeWorkspace(db, 'edge'));
       server = await serve(db);
     });
     after(async () => {
@@ -89,7 +106,15 @@ for (const target of dbTargets()) {
 
     it('answers 400 to a NUL character (%00) in a path or query parameter, never 500', async () => {
       const admin = { auth: `Bearer ${adminKey}` };
-      for (const path of ['/api/customers/%00', '/api/customers?cursor=%00', '/api/customers?q=a%00b', '/api/segments/a%00b', '/api/segments/a%00b/members', '/api/journeys/%00', '/api/templates/x%00']) {
+      for (const path of [
+        '/api/customers/%00',
+        '/api/customers?cursor=%00',
+        '/api/customers?q=a%00b',
+        '/api/segments/a%00b',
+        '/api/segments/a%00b/members',
+        '/api/journeys/%00',
+        '/api/templates/x%00',
+      ]) {
         const r = await http(`${server.url}${path}`, admin);
         assert.equal(r.status, 400, `${path}: ${JSON.stringify(r.body)}`);
         assert.equal(r.body.error.code, 'validation_failed');
@@ -167,13 +192,21 @@ for (const target of dbTargets()) {
       it('... gzip-compressed (over the limit once decompressed, and over 1 MiB on the wire)', async () => {
         const body = gzipSync(json(1_500_000));
         assert.ok(body.length > 1_048_576);
-        const out = await rawPost(server.port, `POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nAuthorization: ${auth()}\r\nContent-Length: ${body.length}\r\n\r\n`, body);
+        const out = await rawPost(
+          server.port,
+          `POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nAuthorization: ${auth()}\r\nContent-Length: ${body.length}\r\n\r\n`,
+          body,
+        );
         check('gzip', out, body.length);
       });
 
       it('... on the admin API too', async () => {
         const body = json(1_500_000);
-        const out = await rawPost(server.port, `POST /api/segments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${adminKey}\r\nContent-Length: ${body.length}\r\n\r\n`, body);
+        const out = await rawPost(
+          server.port,
+          `POST /api/segments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${adminKey}\r\nContent-Length: ${body.length}\r\n\r\n`,
+          body,
+        );
         check('admin', out, body.length);
       });
     });
@@ -253,7 +286,8 @@ for (const target of dbTargets()) {
 
     it('limits ingestion per IP, and a spoofed X-Forwarded-For does not escape it unless the proxy is trusted', async () => {
       const s = await start({ rateLimits: { ingestIpPerSecond: 2 } });
-      const send = (url: string, xff: string, local = '127.0.0.1') => from(local, `${url}/v1/track`, { headers: { authorization: basic(ws.writeKey), 'x-forwarded-for': xff }, body: { userId: 'a', event: 'Per IP' } });
+      const send = (url: string, xff: string, local = '127.0.0.1') =>
+        from(local, `${url}/v1/track`, { headers: { authorization: basic(ws.writeKey), 'x-forwarded-for': xff }, body: { userId: 'a', event: 'Per IP' } });
       const statuses: number[] = [];
       for (let i = 0; i < 12; i++) statuses.push((await send(s.url, `198.51.100.${i}`)).status);
       assert.ok(statuses.includes(429), `one IP however it names itself: ${statuses.join(',')}`);

@@ -18,7 +18,7 @@ describe('the code → status table', () => {
   it('gives every error code of the contract one status: 4xx for the caller’s, 5xx for ours and upstream', () => {
     assert.deepEqual(Object.keys(STATUS_OF).sort(), [...ErrorCode.options].sort());
     for (const [code, status] of Object.entries(STATUS_OF)) {
-      const ours = code === 'internal' || code === 'unavailable' || code.startsWith('provider_') && code !== 'provider_not_connected';
+      const ours = code === 'internal' || code === 'unavailable' || (code.startsWith('provider_') && code !== 'provider_not_connected');
       assert.ok(ours ? status >= 500 && status < 600 : status >= 400 && status < 500, `${code}: ${status}`);
     }
   });

@@ -54,10 +54,14 @@ for (const target of dbTargets()) {
     const upload = (kind: string, name: string, csv: string | Buffer, headers: Record<string, string> = {}) =>
       api(`/api/imports?kind=${kind}&name=${encodeURIComponent(name)}`, { method: 'POST', rawBody: csv, headers: { 'content-type': 'text/csv', ...headers } });
     const finished = (id: number, ms = 60_000) =>
-      until(`import ${id} to end`, async () => {
-        const r = await api(`/api/imports/${id}`);
-        return ['done', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
-      }, ms);
+      until(
+        `import ${id} to end`,
+        async () => {
+          const r = await api(`/api/imports/${id}`);
+          return ['done', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
+        },
+        ms,
+      );
 
     before(async () => {
       db = await target.open();
@@ -65,7 +69,16 @@ for (const target of dbTargets()) {
       ws = made.workspace.id;
       admin = `Bearer ${made.adminKey}`;
       otherAdmin = `Bearer ${(await makeWorkspace(db, 'imports-other')).adminKey}`;
-      app = await buildServer({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), stages: null, segments: null, journeys: null, analyticsSyncMs: 0, predictionSchedule: false, imports: { dir: spool, maxBytes: MAX_BYTES } });
+      app = await buildServer({
+        db,
+        log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+        stages: null,
+        segments: null,
+        journeys: null,
+        analyticsSyncMs: 0,
+        predictionSchedule: false,
+        imports: { dir: spool, maxBytes: MAX_BYTES },
+      });
       url = await app.listen({ port: 0, host: '127.0.0.1' });
     });
     after(async () => {
@@ -78,13 +91,16 @@ for (const target of dbTargets()) {
       const csv = ['user_id,event,timestamp,properties.revenue:number,context.campaign.source', 'p1,Order Completed,2026-01-02,12.5,google', 'p2,Order Completed,2026-01-02,twelve,', ''].join('\n');
       const r = await api('/api/imports/preview?kind=events&name=orders.csv', { method: 'POST', rawBody: csv, headers: { 'content-type': 'text/csv' } });
       assert.equal(r.status, 200);
-      assert.deepEqual(r.body.columns.map((c: { header: string; role: string; target: string; type: string }) => [c.header, c.role, c.target, c.type]), [
-        ['user_id', 'userId', 'userId', 'string'],
-        ['event', 'event', 'event', 'string'],
-        ['timestamp', 'timestamp', 'timestamp', 'string'],
-        ['properties.revenue:number', 'property', 'properties.revenue', 'number'],
-        ['context.campaign.source', 'context', 'context.campaign.source', 'string'],
-      ]);
+      assert.deepEqual(
+        r.body.columns.map((c: { header: string; role: string; target: string; type: string }) => [c.header, c.role, c.target, c.type]),
+        [
+          ['user_id', 'userId', 'userId', 'string'],
+          ['event', 'event', 'event', 'string'],
+          ['timestamp', 'timestamp', 'timestamp', 'string'],
+          ['properties.revenue:number', 'property', 'properties.revenue', 'number'],
+          ['context.campaign.source', 'context', 'context.campaign.source', 'string'],
+        ],
+      );
       assert.equal(r.body.headerError, null);
       assert.equal(r.body.rows[0].line, 2);
       assert.deepEqual(r.body.rows[0].stored.properties, { revenue: 12.5 });
@@ -128,10 +144,19 @@ for (const target of dbTargets()) {
       const page = await api(`/api/imports/${up.body.id}/rejections?limit=2`);
       assert.equal(page.status, 200);
       assert.equal(page.body.total, 3);
-      assert.deepEqual(page.body.rejections.map((r: { line: number; field: string }) => [r.line, r.field]), [[6, 'timestamp'], [10, 'user_id']]);
+      assert.deepEqual(
+        page.body.rejections.map((r: { line: number; field: string }) => [r.line, r.field]),
+        [
+          [6, 'timestamp'],
+          [10, 'user_id'],
+        ],
+      );
       assert.equal(page.body.nextAfter, 10);
       const rest = await api(`/api/imports/${up.body.id}/rejections?after=10`);
-      assert.deepEqual(rest.body.rejections.map((r: { line: number; field: string }) => [r.line, r.field]), [[21, 'properties.revenue:number']]);
+      assert.deepEqual(
+        rest.body.rejections.map((r: { line: number; field: string }) => [r.line, r.field]),
+        [[21, 'properties.revenue:number']],
+      );
       assert.equal(rest.body.nextAfter, null);
       const csv = await fetch(`${url}/api/imports/${up.body.id}/rejections.csv`, { headers: { authorization: admin } });
       assert.equal(csv.headers.get('content-type'), 'text/csv; charset=utf-8');
@@ -175,7 +200,12 @@ for (const target of dbTargets()) {
       assert.ok(end.percent < 100);
       const landed = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND event = 'Signed Up'`, [ws])).rows[0]!.n;
       assert.equal(landed, end.accepted, 'the import says how many rows landed');
-      const withStage = (await db.query<{ n: number }>(`SELECT count(DISTINCT t.subject_id)::int AS n FROM stage_transitions t JOIN customers c ON c.id = t.subject_id WHERE t.workspace_id = $1 AND t.scope = 'customer' AND c.user_id LIKE 'c%'`, [ws])).rows[0]!.n;
+      const withStage = (
+        await db.query<{ n: number }>(
+          `SELECT count(DISTINCT t.subject_id)::int AS n FROM stage_transitions t JOIN customers c ON c.id = t.subject_id WHERE t.workspace_id = $1 AND t.scope = 'customer' AND c.user_id LIKE 'c%'`,
+          [ws],
+        )
+      ).rows[0]!.n;
       assert.equal(withStage, end.accepted, 'every customer that landed has its stage');
       const again = await api(`/api/imports/${up.body.id}/cancel`, { method: 'POST' });
       assert.equal(again.status, 409);

@@ -36,7 +36,12 @@ for (const target of dbTargets()) {
       for (const ws of [a, b]) {
         const r = await http(`${server.url}/v1/batch`, {
           auth: basic(ws.writeKey),
-          body: { batch: [{ type: 'identify', userId: 'ivy', traits: { first_name: 'Ivy' } }, { type: 'track', anonymousId: 'anon-1', event: 'Page Viewed' }] },
+          body: {
+            batch: [
+              { type: 'identify', userId: 'ivy', traits: { first_name: 'Ivy' } },
+              { type: 'track', anonymousId: 'anon-1', event: 'Page Viewed' },
+            ],
+          },
         });
         assert.equal(r.status, 200);
       }

@@ -13,8 +13,7 @@ for (const target of dbTargets()) {
     let other: Awaited<ReturnType<typeof makeWorkspace>>;
     const send = (path: string, body: unknown, key = ws.writeKey) => http(`${server.url}${path}`, { auth: basic(key), body });
     const admin = (path: string, key = ws.adminKey) => http(`${server.url}${path}`, { auth: `Bearer ${key}` });
-    const countEvents = async (workspaceId: number) =>
-      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE workspace_id = $1', [workspaceId])).rows[0]!.n;
+    const countEvents = async (workspaceId: number) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE workspace_id = $1', [workspaceId])).rows[0]!.n;
 
     before(async () => {
       db = await target.open();
@@ -171,7 +170,12 @@ for (const target of dbTargets()) {
       const bad = await http(`${server.url}/v1/batch`, { auth: basic(ws.writeKey), rawBody: '{"batch": [', headers: { 'content-type': 'application/json' } });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.code, 'invalid_json');
-      const noName = await send('/v1/batch', { batch: [{ type: 'track', userId: 'ok', event: 'Fine' }, { type: 'track', userId: 'u' }] });
+      const noName = await send('/v1/batch', {
+        batch: [
+          { type: 'track', userId: 'ok', event: 'Fine' },
+          { type: 'track', userId: 'u' },
+        ],
+      });
       assert.equal(noName.status, 400);
       assert.equal(noName.body.error.code, 'invalid_event');
       assert.equal(noName.body.error.index, 1);
@@ -185,13 +189,22 @@ for (const target of dbTargets()) {
       assert.equal(badTime.body.error.field, 'timestamp');
       const notObject = await send('/v1/batch', { batch: 'nope' });
       assert.equal(notObject.status, 400);
-      const nul = await send('/v1/batch', { batch: [{ type: 'track', userId: 'ok', event: 'Fine' }, { type: 'track', userId: 'u', event: 'E', properties: { note: 'a\u0000b' } }] });
+      const nul = await send('/v1/batch', {
+        batch: [
+          { type: 'track', userId: 'ok', event: 'Fine' },
+          { type: 'track', userId: 'u', event: 'E', properties: { note: 'a\u0000b' } },
+        ],
+      });
       assert.equal(nul.status, 400);
       assert.equal(nul.body.error.code, 'invalid_event');
       assert.equal(nul.body.error.index, 1);
       assert.equal(nul.body.error.field, 'batch.1.properties.note');
       // A lone surrogate can only arrive escaped; a correctly escaped pair (an emoji) is fine.
-      const lone = await http(`${server.url}/v1/track`, { auth: basic(ws.writeKey), rawBody: '{"userId":"u","event":"E","properties":{"name":"a\\ud800b"}}', headers: { 'content-type': 'application/json' } });
+      const lone = await http(`${server.url}/v1/track`, {
+        auth: basic(ws.writeKey),
+        rawBody: '{"userId":"u","event":"E","properties":{"name":"a\\ud800b"}}',
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(lone.status, 400);
       assert.equal(lone.body.error.field, 'properties.name');
       assert.match(lone.body.error.message, /surrogate/);
@@ -199,7 +212,11 @@ for (const target of dbTargets()) {
       assert.equal(badQuery.status, 400);
       assert.equal(badQuery.body.error.code, 'validation_failed');
       assert.equal(await countEvents(ws.workspace.id), before);
-      const emoji = await http(`${server.url}/v1/track`, { auth: basic(ws.writeKey), rawBody: '{"userId":"emoji-user","event":"E","properties":{"name":"\\ud83d\\ude00"}}', headers: { 'content-type': 'application/json' } });
+      const emoji = await http(`${server.url}/v1/track`, {
+        auth: basic(ws.writeKey),
+        rawBody: '{"userId":"emoji-user","event":"E","properties":{"name":"\\ud83d\\ude00"}}',
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(emoji.status, 200);
       assert.equal(await countEvents(ws.workspace.id), before + 1);
     });
@@ -209,7 +226,10 @@ for (const target of dbTargets()) {
       const results = await Promise.all(
         Array.from({ length: 12 }, (_, i) => send('/v1/batch', { batch: [{ type: 'track', userId: user, anonymousId: `race-anon-${i % 3}-${user}`, event: 'Tap', properties: { i } }] })),
       );
-      assert.deepEqual(results.map((r) => r.status), Array(12).fill(200));
+      assert.deepEqual(
+        results.map((r) => r.status),
+        Array(12).fill(200),
+      );
       const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1 AND user_id = $2', [ws.workspace.id, user]);
       assert.equal(rows.rows[0]!.n, 1);
       const c = await admin(`/api/customers/${user}`);
@@ -225,7 +245,10 @@ for (const target of dbTargets()) {
       assert.equal(p2.body.customers.length, 3);
       assert.equal(p2.body.nextCursor, null);
       const all = [...p1.body.customers, ...p2.body.customers].map((c: { userId: string }) => c.userId).sort();
-      assert.deepEqual(all, Array.from({ length: 7 }, (_, i) => `pager-${i}`));
+      assert.deepEqual(
+        all,
+        Array.from({ length: 7 }, (_, i) => `pager-${i}`),
+      );
       const t1 = await admin('/api/customers/dedupe-user/events?limit=15');
       const t2 = await admin(`/api/customers/dedupe-user/events?limit=15&cursor=${t1.body.nextCursor}`);
       const ids = new Set([...t1.body.events, ...t2.body.events].map((e: { messageId: string }) => e.messageId));
@@ -239,10 +262,17 @@ for (const target of dbTargets()) {
       assert.equal((await send('/v1/batch', { batch })).status, 200);
       const only = await admin(`/api/customers/filter-user/events?event=${encodeURIComponent('Survey Responded, Referral Sent')}`);
       assert.equal(only.status, 200, JSON.stringify(only.body));
-      assert.deepEqual(only.body.events.map((e: { messageId: string }) => e.messageId), ['flt-6', 'flt-4', 'flt-3', 'flt-0'], 'newest first, only those names');
+      assert.deepEqual(
+        only.body.events.map((e: { messageId: string }) => e.messageId),
+        ['flt-6', 'flt-4', 'flt-3', 'flt-0'],
+        'newest first, only those names',
+      );
       const p1 = await admin(`/api/customers/filter-user/events?limit=2&event=${encodeURIComponent('Survey Responded')}`);
       const p2 = await admin(`/api/customers/filter-user/events?limit=2&event=${encodeURIComponent('Survey Responded')}&cursor=${p1.body.nextCursor}`);
-      assert.deepEqual([...p1.body.events, ...p2.body.events].map((e: { messageId: string }) => e.messageId), ['flt-6', 'flt-3', 'flt-0']);
+      assert.deepEqual(
+        [...p1.body.events, ...p2.body.events].map((e: { messageId: string }) => e.messageId),
+        ['flt-6', 'flt-3', 'flt-0'],
+      );
       assert.equal(p2.body.nextCursor, null);
       assert.deepEqual((await admin('/api/customers/filter-user/events?event=Nothing%20Like%20It')).body.events, []);
       assert.equal((await admin('/api/customers/filter-user/events')).body.events.length, 7, 'without a filter, everything');
@@ -254,7 +284,7 @@ for (const target of dbTargets()) {
       }
     });
 
-    it('filters customers by churn risk, shows each one\'s risk, and refuses a range nobody could match', async () => {
+    it("filters customers by churn risk, shows each one's risk, and refuses a range nobody could match", async () => {
       const risks = [5, 19.96, 20, 49.9, 50, 88.25];
       for (let i = 0; i < risks.length; i++) await send('/v1/identify', { userId: `risk-${i}`, traits: { plan: 'risk' } });
       await send('/v1/identify', { userId: 'risk-none', traits: { plan: 'risk' } });

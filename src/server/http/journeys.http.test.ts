@@ -46,7 +46,13 @@ for (const target of dbTargets()) {
       url = `http://127.0.0.1:${port}`;
       const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
       const sms = createSmsTransport({ baseUrl: providerUrl, accountSid: 'AC1', authToken: 'tok', from: '+15550000000' });
-      worker = new JourneyWorker(db, { log, senders: { email: null, sms, webhook: webhookSender(destinationPolicy([{ ip: '127.0.0.1', prefix: 32, family: 4 }])), emailFrom: 'x@y.test' }, publicUrl: url, clock: () => new Date(Date.now() + offset), pollMs: 100 });
+      worker = new JourneyWorker(db, {
+        log,
+        senders: { email: null, sms, webhook: webhookSender(destinationPolicy([{ ip: '127.0.0.1', prefix: 32, family: 4 }])), emailFrom: 'x@y.test' },
+        publicUrl: url,
+        clock: () => new Date(Date.now() + offset),
+        pollMs: 100,
+      });
       app = await buildServer({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0 });
       await app.listen({ port, host: '127.0.0.1' });
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
@@ -170,7 +176,13 @@ for (const target of dbTargets()) {
     });
 
     it('preview renders with a real customer; test-send delivers to them; a template error is refused with its line', async () => {
-      await api('POST', '/api/templates', { id: 'promo', name: 'Promo', channel: 'email', subject: 'For you, {{ traits.first_name | default: "friend" }}', body: '<mjml><mj-body><mj-section><mj-column><mj-text>{% if segments.vip %}VIP{% else %}Hello{% endif %} {{ stage }}</mj-text></mj-column></mj-section></mj-body></mjml>' });
+      await api('POST', '/api/templates', {
+        id: 'promo',
+        name: 'Promo',
+        channel: 'email',
+        subject: 'For you, {{ traits.first_name | default: "friend" }}',
+        body: '<mjml><mj-body><mj-section><mj-column><mj-text>{% if segments.vip %}VIP{% else %}Hello{% endif %} {{ stage }}</mj-text></mj-column></mj-section></mj-body></mjml>',
+      });
       const p = await api('POST', '/api/templates/promo/preview', { customerId: 'ivy' });
       assert.equal(p.subject, 'For you, Ivy');
       assert.match(p.html, /Hello/);
@@ -190,7 +202,12 @@ for (const target of dbTargets()) {
       // An unsaved draft renders the same way, and nothing is stored.
       const countTemplates = async () => (await api('GET', '/api/templates')).templates.length;
       const before = await countTemplates();
-      const draft = { name: 'Draft', channel: 'email', subject: 'Draft for {{ traits.first_name }}', body: '<mjml><mj-body><mj-section><mj-column><mj-text>Stage: {{ stage }}; order {{ event.properties.order_id }}</mj-text></mj-column></mj-section></mj-body></mjml>' };
+      const draft = {
+        name: 'Draft',
+        channel: 'email',
+        subject: 'Draft for {{ traits.first_name }}',
+        body: '<mjml><mj-body><mj-section><mj-column><mj-text>Stage: {{ stage }}; order {{ event.properties.order_id }}</mj-text></mj-column></mj-section></mj-body></mjml>',
+      };
       const d = await api('POST', '/api/templates/preview', { template: draft, customerId: 'ivy', event: { name: 'Order Completed', properties: { order_id: 'A-17' } } });
       assert.equal(d.subject, 'Draft for Ivy');
       assert.match(d.html, /order A-17/);
@@ -275,9 +292,14 @@ for (const target of dbTargets()) {
     });
 
     it('publish with enterCurrent enters the segment’s current members, counted beforehand by GET …/audience; a bad body is a 400', async () => {
-      await track([{ type: 'identify', userId: 'cur-1' }, { type: 'identify', userId: 'cur-2' }]);
+      await track([
+        { type: 'identify', userId: 'cur-1' },
+        { type: 'identify', userId: 'cur-2' },
+      ]);
       await db.query(`INSERT INTO segments (workspace_id, id, name, kind) SELECT workspace_id, 'seg_current', 'Current', 'static' FROM customers WHERE user_id = 'cur-1'`);
-      await db.query(`INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) SELECT workspace_id, 'seg_current', id, now() FROM customers WHERE user_id IN ('cur-1', 'cur-2')`);
+      await db.query(
+        `INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) SELECT workspace_id, 'seg_current', id, now() FROM customers WHERE user_id IN ('cur-1', 'cur-2')`,
+      );
       const j = await api('POST', '/api/journeys', { name: 'Reach now', definition: { trigger: { segmentEntered: { segment: 'seg_current' } }, start: 'e', steps: [{ id: 'e', type: 'exit' }] } });
       assert.deepEqual(await api('GET', `/api/journeys/${j.id}/audience`), { kind: 'segment', target: 'seg_current', count: 2 });
       const bad = await http(`${url}/api/journeys/${j.id}/publish`, { method: 'POST', auth: admin, body: { enterCurrent: 'yes' } });

@@ -30,7 +30,10 @@ for (const target of dbTargets()) {
     it('populates every stage of the default model', async () => {
       const r = await http(`${server.url}/api/lifecycle/distribution`, { auth: admin });
       assert.equal(r.status, 200);
-      assert.deepEqual(r.body.stages.map((s: { key: string }) => s.key), DEFAULT_STAGES);
+      assert.deepEqual(
+        r.body.stages.map((s: { key: string }) => s.key),
+        DEFAULT_STAGES,
+      );
       for (const s of r.body.stages) assert.ok(s.count > 0, `stage ${s.key} is empty: ${JSON.stringify(r.body.stages)}`);
       assert.equal(r.body.total, customers);
     });
@@ -45,7 +48,11 @@ for (const target of dbTargets()) {
       for (const g of rfm.body.groups) assert.ok(g.count > 0, `RFM group ${g.key} is empty: ${JSON.stringify(rfm.body.groups.map((x: { key: string; count: number }) => [x.key, x.count]))}`);
       const buyers = (await db.query<{ n: number }>(`SELECT count(DISTINCT customer_id)::int AS n FROM events WHERE workspace_id = $1 AND event = 'Order Completed'`, [keys.workspace.id])).rows[0]!.n;
       assert.equal(rfm.body.buyers, buyers);
-      assert.equal(rfm.body.groups.reduce((n: number, g: { count: number }) => n + g.count, 0), buyers, 'every buyer in exactly one group');
+      assert.equal(
+        rfm.body.groups.reduce((n: number, g: { count: number }) => n + g.count, 0),
+        buyers,
+        'every buyer in exactly one group',
+      );
       const edit = await http(`${server.url}/api/segments/rfm_champions`, { auth: admin, method: 'PUT', body: { name: 'x', condition: { trait: { path: 'a', op: 'exists' } } } });
       assert.equal(edit.status, 409);
       for (const seg of r.body.segments) {
@@ -69,12 +76,18 @@ for (const target of dbTargets()) {
       assert.ok(flow('retention', 'at_risk')?.patterns.regression > 0);
       // The sum of flows is the number of moves.
       const moves = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM stage_transitions WHERE workspace_id = $1`, [keys.workspace.id])).rows[0]!.n;
-      assert.equal(r.body.flows.reduce((n: number, f: { count: number }) => n + f.count, 0), moves);
+      assert.equal(
+        r.body.flows.reduce((n: number, f: { count: number }) => n + f.count, 0),
+        moves,
+      );
       // A window: only the moves in it.
       const from = new Date(Date.now() - 90 * 86_400_000).toISOString();
       const recent = await http(`${server.url}/api/lifecycle/flows?from=${encodeURIComponent(from)}`, { auth: admin });
       const inWindow = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM stage_transitions WHERE workspace_id = $1 AND at >= $2`, [keys.workspace.id, from])).rows[0]!.n;
-      assert.equal(recent.body.flows.reduce((n: number, f: { count: number }) => n + f.count, 0), inWindow);
+      assert.equal(
+        recent.body.flows.reduce((n: number, f: { count: number }) => n + f.count, 0),
+        inWindow,
+      );
       const bad = await http(`${server.url}/api/lifecycle/flows?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, { auth: admin });
       assert.equal(bad.status, 400);
     });
@@ -162,7 +175,10 @@ for (const target of dbTargets()) {
       await http(`${server.url}/v1/track`, { auth: basic(keys.writeKey), body: { userId: 'realtime-1', event: 'Order Completed', properties: { revenue: 30 } } });
       await until('retention', async () => ((await http(`${server.url}/api/customers/realtime-1`, { auth: admin })).body.stage === 'retention' ? true : undefined));
       const hist = await http(`${server.url}/api/customers/realtime-1/stages`, { auth: admin });
-      assert.deepEqual(hist.body.moves.map((m: { to: string; pattern: string }) => `${m.to}:${m.pattern}`), ['conversion:entered', 'retention:linear']);
+      assert.deepEqual(
+        hist.body.moves.map((m: { to: string; pattern: string }) => `${m.to}:${m.pattern}`),
+        ['conversion:entered', 'retention:linear'],
+      );
     });
 
     it('refuses an invalid model with the path of the bad rule, and keeps the old one', async () => {
@@ -193,15 +209,22 @@ for (const target of dbTargets()) {
       const r = await http(`${server.url}/api/lifecycle/model`, { method: 'PUT', auth: admin, body: activation });
       assert.equal(r.status, 202);
       assert.equal(r.body.version, 1);
-      const job = await until('the recompute', async () => {
-        const j = await http(`${server.url}/api/jobs/${r.body.job.id}`, { auth: admin });
-        return j.body.status === 'done' || j.body.status === 'failed' ? j.body : undefined;
-      }, 60_000);
+      const job = await until(
+        'the recompute',
+        async () => {
+          const j = await http(`${server.url}/api/jobs/${r.body.job.id}`, { auth: admin });
+          return j.body.status === 'done' || j.body.status === 'failed' ? j.body : undefined;
+        },
+        60_000,
+      );
       assert.equal(job.status, 'done', job.error);
       assert.equal(job.done, job.total);
       assert.equal(job.total, customers + 1); // the demo's customers and realtime-1
       const dist = await http(`${server.url}/api/lifecycle/distribution`, { auth: admin });
-      assert.deepEqual(dist.body.stages.map((s: { key: string }) => s.key), ['awareness', 'acquisition', 'activation', 'engagement', 'retention', 'loyalty', 'at_risk', 'churned']);
+      assert.deepEqual(
+        dist.body.stages.map((s: { key: string }) => s.key),
+        ['awareness', 'acquisition', 'activation', 'engagement', 'retention', 'loyalty', 'at_risk', 'churned'],
+      );
       assert.equal(dist.body.total, customers + 1);
       const model = await http(`${server.url}/api/lifecycle/model`, { auth: admin });
       assert.equal(model.body.version, 1);

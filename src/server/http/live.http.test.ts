@@ -105,7 +105,10 @@ for (const target of dbTargets()) {
       assert.ok(Date.parse(first.recordingUntil) > Date.now() + 9 * 60_000, 'recording goes on for 10 minutes');
       assert.equal((await send('/v1/track', { userId: 'q1', event: 'Seen' }, quiet.writeKey)).status, 200);
       const second = await recent('', quiet.adminKey);
-      assert.deepEqual(second.events.map((e) => e.name), ['Seen']);
+      assert.deepEqual(
+        second.events.map((e) => e.name),
+        ['Seen'],
+      );
     });
 
     it('shows accepted events with their identity and library, duplicates, and keeps workspaces apart', async () => {
@@ -136,14 +139,22 @@ for (const target of dbTargets()) {
       assert.deepEqual((got[0]!.payload as { properties: unknown }).properties, { revenue: 12 });
       assert.ok(got.every((e) => e.error === null));
       const others = (await recent(`?after=${from}`, quiet.adminKey)).events;
-      assert.ok(others.every((e) => e.name !== 'Order Completed'), 'another workspace sees none of them');
+      assert.ok(
+        others.every((e) => e.name !== 'Order Completed'),
+        'another workspace sees none of them',
+      );
     });
 
     it('shows refused requests with the code and message the client got; a bad write key is not attributed', async () => {
       const from = await latest();
       const noEvent = await send('/v1/track', { userId: 'u-2', properties: {} });
       assert.equal(noEvent.status, 400);
-      const badItem = await send('/v1/batch', { batch: [{ type: 'track', userId: 'u-3', event: 'Fine' }, { type: 'track', userId: 'u-3', event: 'Bad', timestamp: 'not a date' }] });
+      const badItem = await send('/v1/batch', {
+        batch: [
+          { type: 'track', userId: 'u-3', event: 'Fine' },
+          { type: 'track', userId: 'u-3', event: 'Bad', timestamp: 'not a date' },
+        ],
+      });
       assert.equal(badItem.status, 400);
       const badJson = await http(`${url}/v1/track`, { auth: basic(ws.writeKey), rawBody: '{"userId": "u-4", ', headers: { 'content-type': 'application/json' } });
       assert.equal(badJson.status, 400);
@@ -186,7 +197,11 @@ for (const target of dbTargets()) {
       assert.equal(late.events.length, 20);
       assert.equal(late.more, true);
       const ids = late.events.map((e) => e.id);
-      assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'oldest first');
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => a - b),
+        'oldest first',
+      );
       for (const q of ['?limit=0', '?limit=501', '?after=-1', '?after=abc', '?colour=red']) {
         const r = await http(`${url}/api/sources/live/recent${q}`, { auth: `Bearer ${ws.adminKey}` });
         assert.equal(r.status, 400, q);
@@ -212,7 +227,11 @@ for (const target of dbTargets()) {
         assert.equal(rejected!.status, 'rejected');
         assert.equal(rejected!.error!.code, 'invalid_event');
         const framed = s.frames.filter((f) => f.data);
-        assert.deepEqual(framed.map((f) => Number(f.id)), [accepted!.id, rejected!.id], 'each message carries its id');
+        assert.deepEqual(
+          framed.map((f) => Number(f.id)),
+          [accepted!.id, rejected!.id],
+          'each message carries its id',
+        );
         await until('a heartbeat', async () => (s.frames.some((f) => f.comment === 'heartbeat') ? true : undefined), 2_000);
       } finally {
         await s.close();
@@ -226,8 +245,14 @@ for (const target of dbTargets()) {
       const q = await openStream(`${url}/api/sources/live?after=${from + 1}`, { authorization: `Bearer ${ws.adminKey}` });
       try {
         await until('the missed events', async () => (s.events().length >= 2 && q.events().length >= 1 ? true : undefined), 3_000);
-        assert.deepEqual(s.events().map((e) => e.name), ['Missed 1', 'Missed 2']);
-        assert.deepEqual(q.events().map((e) => e.name), ['Missed 2']);
+        assert.deepEqual(
+          s.events().map((e) => e.name),
+          ['Missed 1', 'Missed 2'],
+        );
+        assert.deepEqual(
+          q.events().map((e) => e.name),
+          ['Missed 2'],
+        );
       } finally {
         await s.close();
         await q.close();
@@ -241,12 +266,16 @@ for (const target of dbTargets()) {
       const auth = { authorization: `Bearer ${ws.adminKey}` };
       // Streams of the tests before are released when the server sees their sockets close.
       const openWhenFree = () =>
-        until('a free stream slot', async () => {
-          const c = await openStream(`${url}/api/sources/live`, auth);
-          if (c.res.status === 200) return c;
-          await c.close();
-          return undefined;
-        }, 3_000);
+        until(
+          'a free stream slot',
+          async () => {
+            const c = await openStream(`${url}/api/sources/live`, auth);
+            if (c.res.status === 200) return c;
+            await c.close();
+            return undefined;
+          },
+          3_000,
+        );
       const a = await openWhenFree();
       const b = await openWhenFree();
       const other = await openStream(`${url}/api/sources/live`, { authorization: `Bearer ${quiet.adminKey}` });

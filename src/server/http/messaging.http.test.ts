@@ -35,7 +35,10 @@ for (const target of dbTargets()) {
       const renamed = await api('/api/subscription-groups/news', { method: 'PUT', body: { name: 'Weekly news', description: 'Fridays' } });
       assert.equal(renamed.status, 200);
       assert.deepEqual({ ...renamed.body, createdAt: typeof renamed.body.createdAt }, { id: 'news', name: 'Weekly news', description: 'Fridays', channel: 'email', optIn: false, createdAt: 'string' });
-      assert.deepEqual((await api('/api/subscription-groups')).body.groups.map((g: { name: string }) => g.name), ['Weekly news']);
+      assert.deepEqual(
+        (await api('/api/subscription-groups')).body.groups.map((g: { name: string }) => g.name),
+        ['Weekly news'],
+      );
       assert.equal((await api('/api/subscription-groups/nope', { method: 'PUT', body: { name: 'x' } })).status, 404);
     });
 
@@ -55,17 +58,33 @@ for (const target of dbTargets()) {
       const ids: number[] = [];
       for (const who of ['ana', 'bo', 'ana']) ids.push((await api('/api/templates/hello/test-send', { body: { customerId: who } })).body.messageId);
       const all = (await api('/api/messages?channel=inapp')).body.messages;
-      assert.deepEqual(all.map((m: { id: number }) => m.id), [...ids].reverse());
+      assert.deepEqual(
+        all.map((m: { id: number }) => m.id),
+        [...ids].reverse(),
+      );
       assert.equal(all[0].templateId, 'hello');
-      assert.deepEqual((await api(`/api/messages?channel=inapp&limit=1&before=${ids[2]}`)).body.messages.map((m: { id: number }) => m.id), [ids[1]]);
+      assert.deepEqual(
+        (await api(`/api/messages?channel=inapp&limit=1&before=${ids[2]}`)).body.messages.map((m: { id: number }) => m.id),
+        [ids[1]],
+      );
       assert.deepEqual((await api('/api/messages?channel=sms')).body.messages, []);
-      assert.deepEqual((await api('/api/customers/ana/messages')).body.messages.map((m: { id: number }) => m.id), [ids[2], ids[0]]);
+      assert.deepEqual(
+        (await api('/api/customers/ana/messages')).body.messages.map((m: { id: number }) => m.id),
+        [ids[2], ids[0]],
+      );
       const one = await api(`/api/messages/${ids[0]}`);
       assert.equal(one.body.id, ids[0]);
       assert.ok('html' in one.body && 'text' in one.body);
       assert.equal((await api('/api/messages/999999')).status, 404);
 
-      const definition = { trigger: { event: { name: 'Signed Up' } }, start: 'hi', steps: [{ id: 'hi', type: 'send', channel: 'inapp', template: 'hello', next: 'e' }, { id: 'e', type: 'exit' }] };
+      const definition = {
+        trigger: { event: { name: 'Signed Up' } },
+        start: 'hi',
+        steps: [
+          { id: 'hi', type: 'send', channel: 'inapp', template: 'hello', next: 'e' },
+          { id: 'e', type: 'exit' },
+        ],
+      };
       const created = await api('/api/journeys', { body: { name: 'Welcome', definition } });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const refused = await api('/api/templates/hello', { method: 'DELETE' });

@@ -45,7 +45,8 @@ for (const target of dbTargets()) {
       const r = await api('/api/metrics');
       assert.equal(r.status, 200);
       const names = r.body.metrics.map((m: { name: string }) => m.name);
-      for (const n of ['revenue', 'aov', 'churn_rate', 'retention_rate', 'clv', 'cac', 'clv_cac_ratio', 'nps', 'csat', 'ces', 'lead_response_time', 'feature_adoption']) assert.ok(names.includes(n), n);
+      for (const n of ['revenue', 'aov', 'churn_rate', 'retention_rate', 'clv', 'cac', 'clv_cac_ratio', 'nps', 'csat', 'ces', 'lead_response_time', 'feature_adoption'])
+        assert.ok(names.includes(n), n);
       for (const m of r.body.metrics) {
         assert.ok(m.definition.length > 60, `${m.name} has a definition`);
         assert.ok(['leading', 'lagging'].includes(m.tag));
@@ -57,16 +58,29 @@ for (const target of dbTargets()) {
       const rev = await api('/api/metrics/revenue?from=2026-01-01&to=2026-04-01&interval=month');
       assert.equal(rev.status, 200);
       // Jan: 40. Feb: 60 + 50 − 20 = 90. Mar: nothing. Total 130.
-      assert.deepEqual(rev.body.series.map((p: { start: string; value: number }) => [p.start, p.value]), [['2026-01-01', 40], ['2026-02-01', 90], ['2026-03-01', 0]]);
+      assert.deepEqual(
+        rev.body.series.map((p: { start: string; value: number }) => [p.start, p.value]),
+        [
+          ['2026-01-01', 40],
+          ['2026-02-01', 90],
+          ['2026-03-01', 0],
+        ],
+      );
       assert.equal(rev.body.total, 130);
       assert.equal(rev.body.unit, 'currency');
       // AOV: Jan 40 / 1; Feb 90 / 2 orders = 45; Mar no orders → null; total 130 / 3.
       const aov = await api('/api/metrics/aov?from=2026-01-01&to=2026-04-01');
-      assert.deepEqual(aov.body.series.map((p: { value: number | null }) => p.value), [40, 45, null]);
+      assert.deepEqual(
+        aov.body.series.map((p: { value: number | null }) => p.value),
+        [40, 45, null],
+      );
       assert.equal(aov.body.total, Math.round((130 / 3) * 1e6) / 1e6);
       // New customers: ann in Jan, ben in Feb.
       const fresh = await api('/api/metrics/new_customers?from=2026-01-01&to=2026-03-01');
-      assert.deepEqual(fresh.body.series.map((p: { value: number }) => p.value), [1, 1]);
+      assert.deepEqual(
+        fresh.body.series.map((p: { value: number }) => p.value),
+        [1, 1],
+      );
       // Sliced by channel: only ann came from paid search (40 + 60).
       const paid = await api('/api/metrics/revenue?from=2026-01-01&to=2026-04-01&channel=paid_search');
       assert.equal(paid.body.total, 100);
@@ -80,20 +94,38 @@ for (const target of dbTargets()) {
       assert.deepEqual(by, { direct: 30, paid_search: 100 });
       const cohorts = await api('/api/metrics/new_customers/breakdown?by=cohort&from=2026-01-01&to=2026-04-01');
       // January sign-ups (ann, ben) both bought; February's (cat) did not.
-      assert.deepEqual(cohorts.body.rows.map((x: { key: string; value: number; customers: number }) => [x.key, x.value, x.customers]), [['2026-01', 2, 2], ['2026-02', 0, 1]]);
+      assert.deepEqual(
+        cohorts.body.rows.map((x: { key: string; value: number; customers: number }) => [x.key, x.value, x.customers]),
+        [
+          ['2026-01', 2, 2],
+          ['2026-02', 0, 1],
+        ],
+      );
     });
 
     it('computes cohort retention and a funnel', async () => {
       const c = await api('/api/cohorts/retention?from=2026-01-01&to=2026-03-01&interval=month&returnEvent=Order%20Completed');
       assert.equal(c.status, 200);
       // January cohort (ann, ben): ordered in January: ann; in February: ann and ben. February cohort (cat): no orders.
-      assert.deepEqual(c.body.cohorts.map((x: { size: number; values: number[] }) => [x.size, x.values]), [[2, [1, 2]], [1, [0]]]);
+      assert.deepEqual(
+        c.body.cohorts.map((x: { size: number; values: number[] }) => [x.size, x.values]),
+        [
+          [2, [1, 2]],
+          [1, [0]],
+        ],
+      );
       assert.deepEqual(c.body.cohorts[0].rates, [0.5, 1]);
       const f = await api('/api/funnels?steps=Signed%20Up,Order%20Completed,Order%20Completed&within=60d&from=2026-01-01&to=2026-03-01');
       assert.equal(f.status, 200);
       // Signed up: 3. Ordered within 60 days: ann (2 d), ben (12 d). Ordered again: ann (36 d after her first).
-      assert.deepEqual(f.body.steps.map((s: { count: number }) => s.count), [3, 2, 1]);
-      assert.deepEqual(f.body.steps.map((s: { dropOff: number }) => s.dropOff), [0, 1, 1]);
+      assert.deepEqual(
+        f.body.steps.map((s: { count: number }) => s.count),
+        [3, 2, 1],
+      );
+      assert.deepEqual(
+        f.body.steps.map((s: { dropOff: number }) => s.dropOff),
+        [0, 1, 1],
+      );
       assert.equal(f.body.steps[1].medianSecondsFromPrevious, 7 * 86_400);
       assert.equal(f.body.steps[2].medianSecondsFromPrevious, 36 * 86_400);
     });

@@ -12,10 +12,14 @@ for (const target of dbTargets()) {
     let emptyAdmin: string;
     const api = (path: string, init: Parameters<typeof http>[1] = {}) => http(`${server.url}${path}`, { auth: admin, ...init });
     const finished = (id: number, auth = admin) =>
-      until(`job ${id}`, async () => {
-        const j = (await http(`${server.url}/api/jobs/${id}`, { auth })).body;
-        return j.status === 'done' || j.status === 'failed' ? j : undefined;
-      }, 60_000);
+      until(
+        `job ${id}`,
+        async () => {
+          const j = (await http(`${server.url}/api/jobs/${id}`, { auth })).body;
+          return j.status === 'done' || j.status === 'failed' ? j : undefined;
+        },
+        60_000,
+      );
 
     before(async () => {
       db = await target.open();

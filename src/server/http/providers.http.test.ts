@@ -42,7 +42,15 @@ for (const target of dbTargets()) {
       sinkPort = Number(new URL(sink.url).port);
       // Every log line at debug and above, to look for the secret afterwards.
       const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-      app = await buildServer({ db, log, sweepMs: 0, segmentSweepMs: 0, analyticsSyncMs: 0, predictionSchedule: false, serverSecret: ok({ secret: 'a-test-server-secret-of-forty-characters!', source: 'env' }) });
+      app = await buildServer({
+        db,
+        log,
+        sweepMs: 0,
+        segmentSweepMs: 0,
+        analyticsSyncMs: 0,
+        predictionSchedule: false,
+        serverSecret: ok({ secret: 'a-test-server-secret-of-forty-characters!', source: 'env' }),
+      });
       url = await app.listen({ port: 0, host: '127.0.0.1' });
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
     });
@@ -62,7 +70,16 @@ for (const target of dbTargets()) {
       assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body;
     }
-    const smtp = (over: Record<string, unknown> = {}) => ({ kind: 'smtp', host: '127.0.0.1', port: sinkPort, security: 'none', username: 'mailer', password: PASSWORD, from: 'Brewline <hello@brewline.test>', ...over });
+    const smtp = (over: Record<string, unknown> = {}) => ({
+      kind: 'smtp',
+      host: '127.0.0.1',
+      port: sinkPort,
+      security: 'none',
+      username: 'mailer',
+      password: PASSWORD,
+      from: 'Brewline <hello@brewline.test>',
+      ...over,
+    });
 
     it('starts with nothing connected: email and SMS stay in the outbox', async () => {
       const v = await api('GET', '/api/providers');
@@ -119,7 +136,16 @@ for (const target of dbTargets()) {
       const email = saved.providers.find((p: any) => p.channel === 'email');
       assert.deepEqual(
         { ...email, updatedAt: typeof email.updatedAt },
-        { channel: 'email', connected: true, kind: 'smtp', settings: { host: '127.0.0.1', port: sinkPort, security: 'none', username: 'mailer', from: 'Brewline <hello@brewline.test>' }, secretSet: true, updatedAt: 'string', sends: true, serverProvider: null },
+        {
+          channel: 'email',
+          connected: true,
+          kind: 'smtp',
+          settings: { host: '127.0.0.1', port: sinkPort, security: 'none', username: 'mailer', from: 'Brewline <hello@brewline.test>' },
+          secretSet: true,
+          updatedAt: 'string',
+          sends: true,
+          serverProvider: null,
+        },
       );
       const { rows } = await db.query<{ secret: string }>(`SELECT secret FROM messaging_providers WHERE channel = 'email'`);
       assert.match(rows[0]!.secret, /^v1\.[0-9a-f]{8}\./);
@@ -162,7 +188,9 @@ for (const target of dbTargets()) {
       try {
         const port = (silent.address() as net.AddressInfo).port;
         const started = Date.now();
-        const out = await sendTest({ channel: 'email', kind: 'smtp', settings: { host: '127.0.0.1', port, security: 'none', username: null, from: 'a@b.test' }, password: null }, 'x@y.test', { timeoutMs: 800 });
+        const out = await sendTest({ channel: 'email', kind: 'smtp', settings: { host: '127.0.0.1', port, security: 'none', username: null, from: 'a@b.test' }, password: null }, 'x@y.test', {
+          timeoutMs: 800,
+        });
         const took = Date.now() - started;
         assert.equal(out.ok, false);
         assert.equal(!out.ok && out.code, 'provider_timeout');
@@ -174,7 +202,13 @@ for (const target of dbTargets()) {
     });
 
     it('sends journey mail through the saved provider from the next batch on; without one it stays outboxed, with no delivery event', async () => {
-      await api('POST', '/api/templates', { id: 'hello', name: 'Hello', channel: 'email', subject: 'Hello {{ traits.first_name }}', body: '<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>' });
+      await api('POST', '/api/templates', {
+        id: 'hello',
+        name: 'Hello',
+        channel: 'email',
+        subject: 'Hello {{ traits.first_name }}',
+        body: '<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>',
+      });
       const track = await http(`${url}/v1/batch`, { auth: write, body: { batch: [{ type: 'identify', userId: 'nia', traits: { email: 'nia@example.test', first_name: 'Nia' } }] } });
       assert.equal(track.status, 200);
       const status = async (id: number) => (await api('GET', `/api/messages/${id}`)).status as string;
@@ -193,7 +227,10 @@ for (const target of dbTargets()) {
       // Connected (no restart): the next message goes out through it, and is delivered on the timeline.
       await api('PUT', '/api/providers/email', smtp());
       const channels = await api('GET', '/api/channels');
-      assert.deepEqual(channels.channels.find((c: any) => c.channel === 'email'), { channel: 'email', transport: 'smtp', sends: true, target: `127.0.0.1:${sinkPort}`, from: 'Brewline <hello@brewline.test>' });
+      assert.deepEqual(
+        channels.channels.find((c: any) => c.channel === 'email'),
+        { channel: 'email', transport: 'smtp', sends: true, target: `127.0.0.1:${sinkPort}`, from: 'Brewline <hello@brewline.test>' },
+      );
       const second = await api('POST', '/api/templates/hello/test-send', { customerId: 'nia' });
       assert.equal(await settled(second.messageId), 'sent');
       assert.equal(sink.mails.length, mailsBefore + 1);
@@ -254,7 +291,15 @@ describe('messaging providers without a server secret (PostgreSQL without TENURE
     const db = await dbTargets()[0]!.open();
     const keys = await makeWorkspace(db);
     const message = 'TENURE_SECRET is not set: …';
-    const app = await buildServer({ db, log: pino({ level: 'silent' }), sweepMs: 0, segmentSweepMs: 0, analyticsSyncMs: 0, predictionSchedule: false, serverSecret: fail('secret_unavailable', message) });
+    const app = await buildServer({
+      db,
+      log: pino({ level: 'silent' }),
+      sweepMs: 0,
+      segmentSweepMs: 0,
+      analyticsSyncMs: 0,
+      predictionSchedule: false,
+      serverSecret: fail('secret_unavailable', message),
+    });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const auth = `Bearer ${keys.adminKey}`;

@@ -12,7 +12,9 @@ export function parseBody<S extends z.ZodType>(schema: S, req: FastifyRequest): 
   const issue = r.error.issues[0]!;
   const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
   const field = [...issue.path.map(String), ...(keys.length ? [keys[0]!] : [])].join('.') || undefined;
-  const message = keys.length ? `body.${keys[0]}: unknown field (allowed: ${Object.keys((schema as unknown as { shape?: object }).shape ?? {}).join(', ')})` : `body${field ? `.${field}` : ''}: ${issue.message}`;
+  const message = keys.length
+    ? `body.${keys[0]}: unknown field (allowed: ${Object.keys((schema as unknown as { shape?: object }).shape ?? {}).join(', ')})`
+    : `body${field ? `.${field}` : ''}: ${issue.message}`;
   throw new HttpError('validation_failed', message, { field });
 }
 

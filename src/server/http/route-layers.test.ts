@@ -49,7 +49,7 @@ describe('route files', () => {
       'const a = `SELECT id FROM accounts WHERE workspace_id = $1`;',
       'const b = `${cols} FROM t; DELETE FROM t WHERE id = ${id}`;',
       "const c = 'INSERT INTO tasks (id) VALUES ($1)';",
-      "await deps.db.query(text, [ws.id]);",
+      'await deps.db.query(text, [ws.id]);',
     ].join('\n');
     assert.deepEqual(layerProblems('bad.routes.ts', bad), [
       'bad.routes.ts:1 imports the route file ./lifecycle.routes.js',

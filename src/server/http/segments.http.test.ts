@@ -13,11 +13,12 @@ for (const target of dbTargets()) {
     let keys: Awaited<ReturnType<typeof makeWorkspace>>;
     let admin: string;
     const api = (path: string, init: Parameters<typeof http>[1] = {}) => http(`${server.url}${path}`, { auth: admin, ...init });
-    const job = (id: number) => until(`job ${id}`, async () => {
-      const j = (await api(`/api/jobs/${id}`)).body;
-      if (j.status === 'failed') throw new Error(j.error);
-      return j.status === 'done' ? j : undefined;
-    });
+    const job = (id: number) =>
+      until(`job ${id}`, async () => {
+        const j = (await api(`/api/jobs/${id}`)).body;
+        if (j.status === 'failed') throw new Error(j.error);
+        return j.status === 'done' ? j : undefined;
+      });
 
     before(async () => {
       db = await target.open();
@@ -39,7 +40,9 @@ for (const target of dbTargets()) {
     });
 
     it('refuses an invalid definition with 400 naming the node at fault', async () => {
-      const bad = await api('/api/segments', { body: { name: 'x', condition: { all: [{ trait: { path: 'plan', op: 'eq', value: 'pro' } }, { performed: { event: 'Order Completed', count: { op: 'most', value: 2 } } }] } } });
+      const bad = await api('/api/segments', {
+        body: { name: 'x', condition: { all: [{ trait: { path: 'plan', op: 'eq', value: 'pro' } }, { performed: { event: 'Order Completed', count: { op: 'most', value: 2 } } }] } },
+      });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.code, 'validation_failed');
       assert.match(bad.body.error.message, /^body\.condition\.all\.1\.performed\.count\.op: /);
@@ -82,7 +85,13 @@ for (const target of dbTargets()) {
         pages++;
       } while (cursor);
       assert.equal(pages, 3);
-      assert.deepEqual([...seen].sort(), Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 4 >= 2).map((i) => `c${i}`).sort());
+      assert.deepEqual(
+        [...seen].sort(),
+        Array.from({ length: 30 }, (_, i) => i)
+          .filter((i) => i % 4 >= 2)
+          .map((i) => `c${i}`)
+          .sort(),
+      );
 
       const csv = await fetch(`${server.url}/api/segments/${id}/members.csv`, { headers: { authorization: admin } });
       assert.equal(csv.status, 200);
@@ -96,7 +105,10 @@ for (const target of dbTargets()) {
       const filtered = await api(`/api/customers?segment=${id}&limit=100`);
       assert.equal(filtered.body.customers.length, 14);
       const mine = await api('/api/customers/c3/segments');
-      assert.deepEqual(mine.body.segments.map((s: { id: string }) => s.id), [id]);
+      assert.deepEqual(
+        mine.body.segments.map((s: { id: string }) => s.id),
+        [id],
+      );
       assert.deepEqual((await api('/api/customers/c1/segments')).body.segments, []);
 
       // c1 (one order) orders again over the Segment API: the segment engine takes them in.
@@ -156,9 +168,16 @@ for (const target of dbTargets()) {
 
       const cohorts = await api('/api/cohorts?by=first_event&event=Order%20Completed&period=month');
       assert.equal(cohorts.status, 200);
-      assert.equal(cohorts.body.cohorts.reduce((n: number, c: { count: number }) => n + c.count, 0), 22, 'every buyer (i % 4 ≥ 1) in one cohort');
+      assert.equal(
+        cohorts.body.cohorts.reduce((n: number, c: { count: number }) => n + c.count, 0),
+        22,
+        'every buyer (i % 4 ≥ 1) in one cohort',
+      );
       const channels = await api('/api/cohorts?by=channel');
-      assert.deepEqual(channels.body.cohorts.map((c: { key: string; count: number }) => [c.key, c.count]), [['direct', 30]]);
+      assert.deepEqual(
+        channels.body.cohorts.map((c: { key: string; count: number }) => [c.key, c.count]),
+        [['direct', 30]],
+      );
       const bad = await api('/api/cohorts?by=week');
       assert.equal(bad.status, 400);
     });

@@ -37,7 +37,15 @@ for (const target of dbTargets()) {
       assert.equal(first.status, 200);
       assert.deepEqual(first.body, { inserted: 4, updated: 0 });
 
-      const second = await api('/api/spend', { body: { mode: 'upsert', rows: [{ day: '2026-01-01', channel: 'paid_search', amount: 120.1 }, { day: '2026-01-02', channel: 'paid_search', amount: 1 }] } });
+      const second = await api('/api/spend', {
+        body: {
+          mode: 'upsert',
+          rows: [
+            { day: '2026-01-01', channel: 'paid_search', amount: 120.1 },
+            { day: '2026-01-02', channel: 'paid_search', amount: 1 },
+          ],
+        },
+      });
       assert.deepEqual(second.body, { inserted: 1, updated: 1 });
 
       const list = await api(jan);
@@ -123,7 +131,14 @@ for (const target of dbTargets()) {
 
     it('deletes a range (of one channel) and answers how many rows went', async () => {
       await api('/api/spend', {
-        body: { rows: [{ day: '2026-06-01', channel: 'sms', amount: 1 }, { day: '2026-06-02', channel: 'sms', amount: 2 }, { day: '2026-06-02', channel: 'affiliate', amount: 3 }, { day: '2026-06-03', channel: 'sms', amount: 4 }] },
+        body: {
+          rows: [
+            { day: '2026-06-01', channel: 'sms', amount: 1 },
+            { day: '2026-06-02', channel: 'sms', amount: 2 },
+            { day: '2026-06-02', channel: 'affiliate', amount: 3 },
+            { day: '2026-06-03', channel: 'sms', amount: 4 },
+          ],
+        },
       });
       const sms = await api('/api/spend?from=2026-06-01&to=2026-06-03&channel=sms', { method: 'DELETE' });
       assert.equal(sms.status, 200);

@@ -45,7 +45,13 @@ for (const target of dbTargets()) {
         return r.body;
       };
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
-      await api('POST', '/api/templates', { id: 'promo', name: 'Promo', channel: 'email', subject: 'Hi', body: '<mjml><mj-body><mj-section><mj-column><mj-text><a href="https://shop.test/sale">Sale</a> <a href="{{ unsubscribe_url }}">Unsubscribe</a></mj-text></mj-column></mj-section></mj-body></mjml>' });
+      await api('POST', '/api/templates', {
+        id: 'promo',
+        name: 'Promo',
+        channel: 'email',
+        subject: 'Hi',
+        body: '<mjml><mj-body><mj-section><mj-column><mj-text><a href="https://shop.test/sale">Sale</a> <a href="{{ unsubscribe_url }}">Unsubscribe</a></mj-text></mj-column></mj-section></mj-body></mjml>',
+      });
       const r = await http(`${url}/v1/batch`, { auth: basic(keys.writeKey), body: { batch: [{ type: 'identify', userId: 'ada', traits: { email: 'ada@example.test' } }] } });
       assert.equal(r.status, 200);
       const sent = await api('POST', '/api/templates/promo/test-send', { customerId: 'ada' });
@@ -63,7 +69,8 @@ for (const target of dbTargets()) {
     });
 
     const settingsRows = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messaging_settings`)).rows[0]!.n;
-    const consent = async () => (await db.query<{ group_id: string; subscribed: boolean }>(`SELECT group_id, subscribed FROM consents WHERE workspace_id = $1 AND customer_id = $2`, [ws, customerId])).rows;
+    const consent = async () =>
+      (await db.query<{ group_id: string; subscribed: boolean }>(`SELECT group_id, subscribed FROM consents WHERE workspace_id = $1 AND customer_id = $2`, [ws, customerId])).rows;
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     /** A token signed like the real ones but with any claims (a forger who guessed nothing but the format). */
     const forge = (claims: Record<string, unknown>, key = 'not-the-secret') => {

@@ -146,17 +146,34 @@ for (const target of dbTargets()) {
       const del = await api(`/api/subscription-groups/${g.body.id}`, { method: 'DELETE' });
       assert.equal(del.status, 204);
       const list = await api('/api/subscription-groups');
-      assert.deepEqual(list.body.groups.map((x: { id: string }) => x.id), []);
+      assert.deepEqual(
+        list.body.groups.map((x: { id: string }) => x.id),
+        [],
+      );
       const missing = await api(`/api/subscription-groups/${g.body.id}`, { method: 'DELETE' });
       assert.equal(missing.status, 404);
 
       const used = await api('/api/subscription-groups', { body: { id: 'promos', name: 'Promos', channel: 'email' } });
       assert.equal(used.status, 201);
-      assert.equal((await api('/api/templates', { body: { id: 'promo', name: 'Promo', channel: 'email', subject: 'Hi', body: '<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>' } })).status, 201);
+      assert.equal(
+        (
+          await api('/api/templates', {
+            body: { id: 'promo', name: 'Promo', channel: 'email', subject: 'Hi', body: '<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>' },
+          })
+        ).status,
+        201,
+      );
       const j = await api('/api/journeys', {
         body: {
           name: 'Promo run',
-          definition: { trigger: { event: { name: 'Promo Wanted' } }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'promo', group: 'promos', next: 'e' }, { id: 'e', type: 'exit' }] },
+          definition: {
+            trigger: { event: { name: 'Promo Wanted' } },
+            start: 's',
+            steps: [
+              { id: 's', type: 'send', channel: 'email', template: 'promo', group: 'promos', next: 'e' },
+              { id: 'e', type: 'exit' },
+            ],
+          },
         },
       });
       assert.ok(j.status < 300, JSON.stringify(j.body));
@@ -164,7 +181,11 @@ for (const target of dbTargets()) {
       assert.equal(refused.status, 409);
       assert.equal(refused.body.error.code, 'conflict');
       assert.match(refused.body.error.message, new RegExp(j.body.id));
-      assert.deepEqual((await api('/api/subscription-groups')).body.groups.map((x: { id: string }) => x.id), ['promos'], 'still there');
+      assert.deepEqual(
+        (await api('/api/subscription-groups')).body.groups.map((x: { id: string }) => x.id),
+        ['promos'],
+        'still there',
+      );
     });
 
     it('reports each channel as the outbox when no provider is set, and needs the admin key', async () => {

@@ -24,7 +24,9 @@ interface AccountState {
 export async function applyGroups(tx: Queryable, workspaceId: number, links: GroupLink[]): Promise<void> {
   if (links.length === 0) return;
   const groupIds = [...new Set(links.map((l) => l.groupId))];
-  const { rows } = await tx.query<RowPick<typeof schema.accounts, 'id' | 'group_id' | 'traits' | 'trait_times' | 'first_seen_at' | 'last_seen_at', { traits: Record<string, unknown>; trait_times: TraitTimes }>>(
+  const { rows } = await tx.query<
+    RowPick<typeof schema.accounts, 'id' | 'group_id' | 'traits' | 'trait_times' | 'first_seen_at' | 'last_seen_at', { traits: Record<string, unknown>; trait_times: TraitTimes }>
+  >(
     `SELECT id, group_id, traits, trait_times, first_seen_at, last_seen_at FROM accounts
       WHERE workspace_id = $1 AND group_id IN (SELECT jsonb_array_elements_text($2::jsonb)) ORDER BY id FOR UPDATE`,
     [workspaceId, JSON.stringify(groupIds)],

@@ -12,10 +12,10 @@ type Detail = z.infer<typeof CustomerDetail>;
 
 /** Resolve a userId (or alias) or anonymousId to the internal customer id. */
 export async function findCustomerId(db: Queryable, workspaceId: number, id: string): Promise<number | null> {
-  const { rows } = await db.query<RowPick<typeof schema.identities, 'customer_id'>>(
-    `SELECT customer_id FROM identities WHERE workspace_id = $1 AND value = $2 ORDER BY (kind = 'user') DESC LIMIT 1`,
-    [workspaceId, id],
-  );
+  const { rows } = await db.query<RowPick<typeof schema.identities, 'customer_id'>>(`SELECT customer_id FROM identities WHERE workspace_id = $1 AND value = $2 ORDER BY (kind = 'user') DESC LIMIT 1`, [
+    workspaceId,
+    id,
+  ]);
   return rows[0]?.customer_id ?? null;
 }
 
@@ -59,7 +59,11 @@ function toSummary(r: SummaryRow): Summary {
 }
 
 /** Page through customers, newest first; `cursor` is the last customer id of the previous page. */
-export async function listCustomers(db: Queryable, workspaceId: number, opts: { limit: number; cursor?: number; q?: string; stage?: string; segment?: string; riskAtLeast?: number; riskBelow?: number }) {
+export async function listCustomers(
+  db: Queryable,
+  workspaceId: number,
+  opts: { limit: number; cursor?: number; q?: string; stage?: string; segment?: string; riskAtLeast?: number; riskBelow?: number },
+) {
   const q = opts.q?.trim() ? `%${opts.q.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   const { rows } = await db.query<SummaryRow>(
     `SELECT ${SUMMARY_SQL} FROM ${SUMMARY_FROM}
@@ -103,7 +107,13 @@ export async function findAccountId(db: Queryable, workspaceId: number, groupId:
 
 /** An account with its members' userIds (first 1,000) and member count. */
 export async function getAccount(db: Queryable, workspaceId: number, groupId: string): Promise<z.infer<typeof AccountDetail> | null> {
-  const { rows } = await db.query<RowPick<typeof schema.accounts, 'id' | 'group_id' | 'traits' | 'trait_times' | 'first_seen_at' | 'last_seen_at', { traits: Record<string, unknown>; trait_times: Record<string, [string, string]> }> & { member_ids: string[] | null; member_count: number }>(
+  const { rows } = await db.query<
+    RowPick<
+      typeof schema.accounts,
+      'id' | 'group_id' | 'traits' | 'trait_times' | 'first_seen_at' | 'last_seen_at',
+      { traits: Record<string, unknown>; trait_times: Record<string, [string, string]> }
+    > & { member_ids: string[] | null; member_count: number }
+  >(
     `SELECT a.id, a.group_id, a.traits, a.trait_times, a.first_seen_at, a.last_seen_at,
        (SELECT array_agg(x.uid ORDER BY x.uid) FROM (SELECT COALESCE(c.user_id, '') AS uid FROM account_members m JOIN customers c ON c.id = m.customer_id
           WHERE m.account_id = a.id AND c.user_id IS NOT NULL ORDER BY c.user_id LIMIT 1000) x) AS member_ids,

@@ -88,10 +88,7 @@ function toProfile(r: CustomerRow): Profile {
 export async function allocateCustomerIds(tx: Queryable, n: number, opts: { exclusive: boolean }): Promise<number[]> {
   if (n <= 0) return [];
   if (opts.exclusive) {
-    const { rows } = await tx.query<{ last: number }>(
-      `SELECT setval('customers_id_seq', nextval('customers_id_seq') + $1::int - 1) AS last`,
-      [n],
-    );
+    const { rows } = await tx.query<{ last: number }>(`SELECT setval('customers_id_seq', nextval('customers_id_seq') + $1::int - 1) AS last`, [n]);
     const last = rows[0]!.last;
     return Array.from({ length: n }, (_, i) => last - n + 1 + i);
   }

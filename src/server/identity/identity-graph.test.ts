@@ -9,19 +9,31 @@ function graph(start = 100) {
 }
 
 const stored = (id: number, userId: string | null): Profile => ({
-  id, userId, traits: {}, traitTimes: {}, 
-  firstTouch: null, lastTouch: null, isNew: false, dirty: false,
+  id,
+  userId,
+  traits: {},
+  traitTimes: {},
+  firstTouch: null,
+  lastTouch: null,
+  isNew: false,
+  dirty: false,
 });
 
 describe('IdentityGraph', () => {
-  it('gives anonymous activity its own profile, then makes it the user\'s on identify', () => {
+  it("gives anonymous activity its own profile, then makes it the user's on identify", () => {
     const g = graph();
     const a = g.resolve(null, 'anon-1');
     const b = g.resolve('user-1', 'anon-1');
     assert.equal(a, b);
     assert.equal(g.profile(b).userId, 'user-1');
     assert.equal(g.merges.length, 0);
-    assert.deepEqual(g.identityRows('new').map((r) => `${r.kind}:${r.value}:${r.customer_id}`).sort(), ['anonymous:anon-1:100', 'user:user-1:100']);
+    assert.deepEqual(
+      g
+        .identityRows('new')
+        .map((r) => `${r.kind}:${r.value}:${r.customer_id}`)
+        .sort(),
+      ['anonymous:anon-1:100', 'user:user-1:100'],
+    );
   });
 
   it('merges a stored anonymous profile into a stored known one', () => {

@@ -24,8 +24,18 @@ describe('trait last-write-wins', () => {
   });
 
   it('merging two profiles keeps the most recent value of each trait', () => {
-    const known: TraitState = { traits: { name: 'Ann', plan: 'pro' }, traitTimes: { name: ['2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z'], plan: ['2025-03-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z'] } };
-    const anon: TraitState = { traits: { name: 'Annie', plan: 'free', utm: 'x' }, traitTimes: { name: ['2024-12-01T00:00:00.000Z', '2025-02-01T00:00:00.000Z'], plan: ['2025-02-01T00:00:00.000Z', '2025-02-01T00:00:00.000Z'], utm: ['2024-12-01T00:00:00.000Z', '2024-12-01T00:00:00.000Z'] } };
+    const known: TraitState = {
+      traits: { name: 'Ann', plan: 'pro' },
+      traitTimes: { name: ['2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z'], plan: ['2025-03-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z'] },
+    };
+    const anon: TraitState = {
+      traits: { name: 'Annie', plan: 'free', utm: 'x' },
+      traitTimes: {
+        name: ['2024-12-01T00:00:00.000Z', '2025-02-01T00:00:00.000Z'],
+        plan: ['2025-02-01T00:00:00.000Z', '2025-02-01T00:00:00.000Z'],
+        utm: ['2024-12-01T00:00:00.000Z', '2024-12-01T00:00:00.000Z'],
+      },
+    };
     mergeTraitStates(known, anon);
     assert.deepEqual(known.traits, { name: 'Annie', plan: 'pro', utm: 'x' });
     assert.deepEqual(known.traitTimes.name, ['2024-12-01T00:00:00.000Z', '2025-02-01T00:00:00.000Z']);

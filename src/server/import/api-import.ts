@@ -46,7 +46,12 @@ export interface ApiImportResult {
 const POLL_MS = 500;
 
 /** Upload `file` to the server and follow its import to the end; prints as `tenure import` does. */
-export async function importThroughApi(target: ApiTarget, kind: ImportKind, file: string, opts: { progress: boolean; out?: NodeJS.WritableStream; err?: NodeJS.WritableStream; onUploaded?: (view: ImportView) => void }): Promise<ApiImportResult> {
+export async function importThroughApi(
+  target: ApiTarget,
+  kind: ImportKind,
+  file: string,
+  opts: { progress: boolean; out?: NodeJS.WritableStream; err?: NodeJS.WritableStream; onUploaded?: (view: ImportView) => void },
+): Promise<ApiImportResult> {
   const out = opts.out ?? process.stdout;
   const errOut = opts.err ?? process.stderr;
   const handle = await openFile(file);

@@ -8,9 +8,7 @@ export type ImportKind = 'customers' | 'events';
 export type Reserved = 'user_id' | 'anonymous_id' | 'timestamp' | 'message_id' | 'event' | 'type' | 'properties';
 
 /** One header column: a reserved column, or a value placed at `path` in the Segment call. */
-export type Column =
-  | { index: number; header: string; reserved: Reserved; type: CellType }
-  | { index: number; header: string; reserved: null; path: string[]; type: CellType };
+export type Column = { index: number; header: string; reserved: Reserved; type: CellType } | { index: number; header: string; reserved: null; path: string[]; type: CellType };
 
 /** A header row the importer cannot use. The message names the file and the column. */
 export type HeaderFailure = Failure<'validation_failed'>;
@@ -32,7 +30,13 @@ export function parseHeader(kind: ImportKind, header: string[], file: string): R
   for (const [index, raw] of header.entries()) {
     const colon = raw.lastIndexOf(':');
     const name = (colon === -1 ? raw : raw.slice(0, colon)).trim();
-    const suffix = colon === -1 ? null : raw.slice(colon + 1).trim().toLowerCase();
+    const suffix =
+      colon === -1
+        ? null
+        : raw
+            .slice(colon + 1)
+            .trim()
+            .toLowerCase();
     if (!name) return refuse(`column ${index + 1} of the header has no name`);
     if (suffix !== null && !(CELL_TYPES as readonly string[]).includes(suffix)) return refuse(`column "${raw}": unknown type "${suffix}" (use one of ${CELL_TYPES.join(', ')})`);
     if (RESERVED[kind].has(name)) {

@@ -138,13 +138,21 @@ for (const target of dbTargets()) {
 
     it('brings segment memberships up to date for the customers it imported', async () => {
       const own = (await makeWorkspace(db, 'csv-segments')).workspace.id;
-      const big = await insertSegment(db, own, 'big', { name: 'big spenders', description: '', condition: { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 100 } } });
+      const big = await insertSegment(db, own, 'big', {
+        name: 'big spenders',
+        description: '',
+        condition: { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 100 } },
+      });
       await computeSegment(db, own, big.id, new Date());
       const csv = ['event,user_id,timestamp,properties.revenue:number', 'Order Completed,s1,2025-03-01,60', 'Order Completed,s1,2025-04-01,50', 'Order Completed,s2,2025-03-01,40', ''].join('\n');
       const r = await importCsv(db, own, 'events', file('orders.csv', csv), { progress: false });
       assert.equal(r.accepted, 3);
       const members = await segmentMembers(db, own, big.id, { limit: 10 });
-      assert.deepEqual(members.map((m) => m.userId), ['s1'], 's1 spent 110, s2 only 40');
+      assert.deepEqual(
+        members.map((m) => m.userId),
+        ['s1'],
+        's1 spent 110, s2 only 40',
+      );
     });
   });
 }

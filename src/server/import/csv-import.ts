@@ -125,14 +125,20 @@ export async function importCsv(db: Db, workspaceId: number, kind: ImportKind, f
   const progress = importProgress(file, size, opts.progress === true);
   let rows = 0;
   try {
-    return await importCsvStream(db, workspaceId, kind, { name: file, stream: source }, {
-      ...opts,
-      onProgress: async (t) => {
-        rows = t.rows;
-        progress.update(t.bytes, t.rows);
-        await opts.onProgress?.(t);
+    return await importCsvStream(
+      db,
+      workspaceId,
+      kind,
+      { name: file, stream: source },
+      {
+        ...opts,
+        onProgress: async (t) => {
+          rows = t.rows;
+          progress.update(t.bytes, t.rows);
+          await opts.onProgress?.(t);
+        },
       },
-    });
+    );
   } finally {
     progress.update(size, rows);
     progress.stop();
@@ -243,10 +249,7 @@ export async function importCsvStream(db: Db, workspaceId: number, kind: ImportK
 /** Errors that are not about one row (an outage, a bug, a bad header) stop the import; say where. */
 function stopped(err: unknown, file: string, line: number, accepted: number): unknown {
   if (!(err instanceof Error) || err.message.startsWith(`${file}:`)) return err;
-  return new Error(
-    `${file}: the import stopped at line ${line} after storing ${accepted} rows (running it again resumes: stored rows are skipped as duplicates): ${err.message}`,
-    { cause: err },
-  );
+  return new Error(`${file}: the import stopped at line ${line} after storing ${accepted} rows (running it again resumes: stored rows are skipped as duplicates): ${err.message}`, { cause: err });
 }
 
 /**

@@ -81,21 +81,32 @@ export function importJob(db: Db, opts: { log?: Logger } = {}): JobHandler {
         pending = [...byLine.values()];
         const rows = r.ok ? r.value.rows : 0;
         await save({ bytes: imp.sizeBytes, rows, accepted: rows, duplicates: 0, rejected: r.ok ? 0 : r.errorTotal });
-        await finishImport(db, id, r.ok ? 'done' : 'failed', r.ok ? null : `nothing imported: ${r.errorTotal} ${r.errorTotal === 1 ? 'problem' : 'problems'} (a spend file is stored only when every row is good)`);
+        await finishImport(
+          db,
+          id,
+          r.ok ? 'done' : 'failed',
+          r.ok ? null : `nothing imported: ${r.errorTotal} ${r.errorTotal === 1 ? 'problem' : 'problems'} (a spend file is stored only when every row is good)`,
+        );
         return;
       }
       let checked = 0;
       let cancel = false;
-      const report = await importCsvStream(db, job.workspaceId, imp.kind, { name: imp.fileName, stream: createReadStream(path, { highWaterMark: 256 * 1024 }) }, {
-        maxRejected: 0,
-        onRejected: (r) => keep({ line: r.line, field: r.field ?? null, message: r.message }),
-        onProgress: save,
-        shouldStop: async () => {
-          if (Date.now() - checked < CANCEL_CHECK_MS) return cancel;
-          checked = Date.now();
-          return (cancel = await isCancelRequested(db, id));
+      const report = await importCsvStream(
+        db,
+        job.workspaceId,
+        imp.kind,
+        { name: imp.fileName, stream: createReadStream(path, { highWaterMark: 256 * 1024 }) },
+        {
+          maxRejected: 0,
+          onRejected: (r) => keep({ line: r.line, field: r.field ?? null, message: r.message }),
+          onProgress: save,
+          shouldStop: async () => {
+            if (Date.now() - checked < CANCEL_CHECK_MS) return cancel;
+            checked = Date.now();
+            return (cancel = await isCancelRequested(db, id));
+          },
         },
-      });
+      );
       await finishImport(db, id, report.stopped ? 'cancelled' : 'done', null);
       opts.log?.info({ import: id, accepted: report.accepted, rejected: report.rejectedTotal, cancelled: report.stopped }, 'import finished');
     } catch (err) {

@@ -47,7 +47,11 @@ export async function previewCsv(kind: ImportKind, name: string, text: string, r
         if (out.rows.length >= rowLimit) break outer;
         if (spend) {
           const r = parseSpendRow(spend, cells, name, line);
-          out.rows.push(r.ok ? { line, stored: { ...r.value }, error: null } : { line, stored: null, error: { ...(r.errors[0]!.field ? { field: r.errors[0]!.field } : {}), message: r.errors.map((e) => e.message).join('; ') } });
+          out.rows.push(
+            r.ok
+              ? { line, stored: { ...r.value }, error: null }
+              : { line, stored: null, error: { ...(r.errors[0]!.field ? { field: r.errors[0]!.field } : {}), message: r.errors.map((e) => e.message).join('; ') } },
+          );
           continue;
         }
         const built = rowToCall(kind as 'customers' | 'events', columns!, cells);
@@ -65,11 +69,20 @@ export async function previewCsv(kind: ImportKind, name: string, text: string, r
     if (!columns && !spend) out.headerError = `${name}: line 1: the header is not valid CSV: ${err.message}`;
     else out.rows.push({ line: lines.following, stored: null, error: { message: `not valid CSV, so the import would stop here: ${err.message}` } });
   }
-  if (!columns && !spend && out.headerError === null) out.headerError = kind === 'spend' ? `${name}: the file is empty (the first row must be the header: ${SPEND_COLUMNS.join(',')})` : `${name}: the file is empty (a header row is required)`;
+  if (!columns && !spend && out.headerError === null)
+    out.headerError = kind === 'spend' ? `${name}: the file is empty (the first row must be the header: ${SPEND_COLUMNS.join(',')})` : `${name}: the file is empty (a header row is required)`;
   return out;
 }
 
-const ROLE: Record<string, ImportPreview['columns'][number]['role']> = { user_id: 'userId', anonymous_id: 'anonymousId', timestamp: 'timestamp', message_id: 'messageId', event: 'event', type: 'type', properties: 'properties' };
+const ROLE: Record<string, ImportPreview['columns'][number]['role']> = {
+  user_id: 'userId',
+  anonymous_id: 'anonymousId',
+  timestamp: 'timestamp',
+  message_id: 'messageId',
+  event: 'event',
+  type: 'type',
+  properties: 'properties',
+};
 
 /** What a column becomes, for people: `plan` → trait `traits.plan`. */
 function describeColumn(c: Column): ImportPreview['columns'][number] {

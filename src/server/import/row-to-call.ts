@@ -90,7 +90,11 @@ export function rowToCall(kind: ImportKind, columns: Column[], record: string[])
   }
 
   const messageId = text('message_id');
-  call.messageId = messageId ?? `csv-${createHash('sha1').update(`${kind}\n${stableJson(call)}`).digest('hex')}`;
+  call.messageId =
+    messageId ??
+    `csv-${createHash('sha1')
+      .update(`${kind}\n${stableJson(call)}`)
+      .digest('hex')}`;
   return ok({ type, call });
 }
 

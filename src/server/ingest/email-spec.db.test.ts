@@ -61,7 +61,10 @@ for (const target of dbTargets()) {
 
     it('an old unsubscribe replayed after a later re-subscription changes nothing', async () => {
       const { rows } = await db.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 AND user_id = 'fay'`, [ws]);
-      await db.query(`INSERT INTO consents (workspace_id, customer_id, group_id, subscribed, source, updated_at) VALUES ($1, $2, '$all:email', true, 'preferences', '2026-03-01T00:00:00Z')`, [ws, rows[0]!.id]);
+      await db.query(`INSERT INTO consents (workspace_id, customer_id, group_id, subscribed, source, updated_at) VALUES ($1, $2, '$all:email', true, 'preferences', '2026-03-01T00:00:00Z')`, [
+        ws,
+        rows[0]!.id,
+      ]);
       await ingestEvents(db, ws, [call('track', { userId: 'fay', event: 'Unsubscribed', properties: {} }, '2026-02-15T00:00:00Z')]);
       assert.deepEqual(await consents('fay'), [{ group_id: '$all:email', subscribed: true, source: 'preferences' }]);
       await ingestEvents(db, ws, [call('track', { userId: 'fay', event: 'Unsubscribed', properties: {} }, '2026-03-02T00:00:00Z')]);

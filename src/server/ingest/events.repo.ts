@@ -17,10 +17,10 @@ export async function freshEvents(tx: Queryable, workspaceId: number, events: No
   if (events.length === 0) return events;
   const seen = new Set<string>();
   if (checkStored) {
-    const { rows } = await tx.query<RowPick<typeof schema.events, 'message_id'>>(
-      `SELECT message_id FROM events WHERE workspace_id = $1 AND message_id = ANY($2::text[])`,
-      [workspaceId, events.map((e) => e.messageId)],
-    );
+    const { rows } = await tx.query<RowPick<typeof schema.events, 'message_id'>>(`SELECT message_id FROM events WHERE workspace_id = $1 AND message_id = ANY($2::text[])`, [
+      workspaceId,
+      events.map((e) => e.messageId),
+    ]);
     for (const r of rows) seen.add(r.message_id);
   }
   const fresh: NormalizedEvent[] = [];
@@ -104,7 +104,9 @@ export function decodeCursor(s: string): TimelineCursor | null {
 
 /** A customer's unified timeline, newest first, continuing after `cursor`; only events named in `events` when given. */
 export async function timeline(db: Queryable, workspaceId: number, customerId: number, limit: number, cursor?: TimelineCursor, events?: string[]): Promise<StoredEvent[]> {
-  const { rows } = await db.query<RowPick<typeof schema.events, 'id' | 'message_id' | 'type' | 'event' | 'user_id' | 'anonymous_id' | 'group_id' | 'timestamp' | 'received_at' | 'properties' | 'traits' | 'context'>>(
+  const { rows } = await db.query<
+    RowPick<typeof schema.events, 'id' | 'message_id' | 'type' | 'event' | 'user_id' | 'anonymous_id' | 'group_id' | 'timestamp' | 'received_at' | 'properties' | 'traits' | 'context'>
+  >(
     `SELECT id, message_id, type, event, user_id, anonymous_id, group_id, timestamp, received_at, properties, traits, context
        FROM events WHERE workspace_id = $1 AND customer_id = $2
         AND ($4::timestamptz IS NULL OR (timestamp, id) < ($4::timestamptz, $5::bigint))

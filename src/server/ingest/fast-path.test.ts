@@ -29,11 +29,16 @@ for (const target of dbTargets()) {
       await ingestEvents(db, ws, [call('identify', { userId: 'fp-u', anonymousId: 'fp-a', traits: { plan: 'pro' }, timestamp: '2025-01-05T00:00:00Z' })], { cache });
       assert.equal(cache.get(ws, 'user', 'fp-u'), await findCustomerId(db, ws, 'fp-u'));
       // Known ids only, no traits, no attribution: the fast path.
-      await ingestEvents(db, ws, [
-        call('track', { userId: 'fp-u', event: 'A', timestamp: '2025-01-07T00:00:00Z' }),
-        call('track', { anonymousId: 'fp-a', event: 'B', timestamp: '2025-01-01T00:00:00Z' }),
-        call('page', { userId: 'fp-u', anonymousId: 'fp-a', name: 'Home', timestamp: '2025-01-06T00:00:00Z' }),
-      ], { cache });
+      await ingestEvents(
+        db,
+        ws,
+        [
+          call('track', { userId: 'fp-u', event: 'A', timestamp: '2025-01-07T00:00:00Z' }),
+          call('track', { anonymousId: 'fp-a', event: 'B', timestamp: '2025-01-01T00:00:00Z' }),
+          call('page', { userId: 'fp-u', anonymousId: 'fp-a', name: 'Home', timestamp: '2025-01-06T00:00:00Z' }),
+        ],
+        { cache },
+      );
       const c = await getCustomer(db, ws, (await findCustomerId(db, ws, 'fp-u'))!);
       assert.equal(c?.firstSeenAt, '2025-01-01T00:00:00.000Z');
       assert.equal(c?.lastSeenAt, '2025-01-07T00:00:00.000Z');
@@ -48,14 +53,27 @@ for (const target of dbTargets()) {
       await ingestEvents(db, ws, [call('track', { anonymousId: 'fp2-a', event: 'Visit', timestamp: '2025-01-01T00:00:00Z' })], { cache });
       await ingestEvents(db, ws, [call('track', { userId: 'fp2-u', event: 'Signed Up', timestamp: '2025-01-02T00:00:00Z' })], { cache });
       // Both ids are cached (to different customers); the identify merges them, and the later anonymous event must follow.
-      await ingestEvents(db, ws, [
-        call('identify', { userId: 'fp2-u', anonymousId: 'fp2-a', traits: {}, timestamp: '2025-01-03T00:00:00Z' }),
-        call('track', { anonymousId: 'fp2-a', event: 'After', timestamp: '2025-01-04T00:00:00Z' }),
-      ], { cache });
+      await ingestEvents(
+        db,
+        ws,
+        [
+          call('identify', { userId: 'fp2-u', anonymousId: 'fp2-a', traits: {}, timestamp: '2025-01-03T00:00:00Z' }),
+          call('track', { anonymousId: 'fp2-a', event: 'After', timestamp: '2025-01-04T00:00:00Z' }),
+        ],
+        { cache },
+      );
       const id = await findCustomerId(db, ws, 'fp2-u');
       assert.equal(await findCustomerId(db, ws, 'fp2-a'), id);
       const { rows } = await db.query<{ event: string | null; customer_id: number }>('SELECT event, customer_id FROM events WHERE workspace_id = $1 ORDER BY timestamp', [ws]);
-      assert.deepEqual(rows.map((r) => [r.event, r.customer_id]), [['Visit', id], ['Signed Up', id], [null, id], ['After', id]]);
+      assert.deepEqual(
+        rows.map((r) => [r.event, r.customer_id]),
+        [
+          ['Visit', id],
+          ['Signed Up', id],
+          [null, id],
+          ['After', id],
+        ],
+      );
       assert.equal(cache.get(ws, 'anonymous', 'fp2-a'), id);
     });
 
@@ -71,7 +89,14 @@ for (const target of dbTargets()) {
       await ingestEvents(db, ws, [call('track', { userId: 'old-id', event: 'E3', timestamp: '2025-01-03T00:00:00Z' })], { cache: mine });
       const survivor = await findCustomerId(db, ws, 'new-id');
       const { rows } = await db.query<{ event: string | null; customer_id: number }>(`SELECT event, customer_id FROM events WHERE workspace_id = $1 AND type = 'track' ORDER BY timestamp`, [ws]);
-      assert.deepEqual(rows.map((r) => [r.event, r.customer_id]), [['E1', survivor], ['E2', survivor], ['E3', survivor]]);
+      assert.deepEqual(
+        rows.map((r) => [r.event, r.customer_id]),
+        [
+          ['E1', survivor],
+          ['E2', survivor],
+          ['E3', survivor],
+        ],
+      );
       assert.equal(mine.get(ws, 'user', 'old-id'), survivor);
       const orphans = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM events e WHERE e.workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = e.customer_id)', [ws]);
       assert.equal(orphans.rows[0]!.n, 0);

@@ -20,7 +20,7 @@ export function fastCustomers(workspaceId: number, events: NormalizedEvent[], to
     return byUser ?? byAnon;
   });
   // Demote events sharing an id with a full-path event, until nothing changes.
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     const slow = new Set<string>();
     events.forEach((e, i) => {

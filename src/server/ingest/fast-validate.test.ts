@@ -7,11 +7,47 @@ import { certainlyValid } from './fast-validate.js';
 
 // Values around every limit of the schemas: empty, 1, 200/201 and 512/513 characters, numbers, wrong types.
 const VALUES: unknown[] = [
-  undefined, null, '', 'x', 'a'.repeat(200), 'a'.repeat(201), 'a'.repeat(512), 'a'.repeat(513),
-  0, 42, 1.5, -1, Number.NaN, Number.POSITIVE_INFINITY, true, false, {}, { a: 1 }, [], [1], '2025-01-01T00:00:00Z',
+  undefined,
+  null,
+  '',
+  'x',
+  'a'.repeat(200),
+  'a'.repeat(201),
+  'a'.repeat(512),
+  'a'.repeat(513),
+  0,
+  42,
+  1.5,
+  -1,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  true,
+  false,
+  {},
+  { a: 1 },
+  [],
+  [1],
+  '2025-01-01T00:00:00Z',
 ];
-const FIELDS = ['messageId', 'userId', 'anonymousId', 'timestamp', 'originalTimestamp', 'sentAt', 'context', 'integrations', 'writeKey', 'type',
-  'event', 'properties', 'name', 'category', 'traits', 'groupId', 'previousId'];
+const FIELDS = [
+  'messageId',
+  'userId',
+  'anonymousId',
+  'timestamp',
+  'originalTimestamp',
+  'sentAt',
+  'context',
+  'integrations',
+  'writeKey',
+  'type',
+  'event',
+  'properties',
+  'name',
+  'category',
+  'traits',
+  'groupId',
+  'previousId',
+];
 
 function validCall(type: CallType): Record<string, unknown> {
   const base = { messageId: 'm-1', userId: 'u-1', anonymousId: 'a-1', timestamp: '2025-01-01T00:00:00Z', context: { ip: '1.2.3.4' }, type };

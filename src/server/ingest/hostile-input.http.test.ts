@@ -60,7 +60,14 @@ for (const target of dbTargets()) {
 
       it('refuses 100,000 levels without overflowing the stack (objects, arrays, in a batch)', async () => {
         await refused('/v1/track', `{"userId":"n2","event":"Deep","properties":{"a":${nestedArrayText(100_000)}}}`, 'invalid_event', /^properties\.a\.0\.0/, undefined, true);
-        await refused('/v1/batch', `{"batch":[{"type":"track","userId":"n2","event":"ok"},{"type":"track","userId":"n2","event":"e","properties":${'{"a":'.repeat(80_000)}1${'}'.repeat(80_000)}}]}`, 'invalid_event', /^batch\.1\.properties\.a/, 1, true);
+        await refused(
+          '/v1/batch',
+          `{"batch":[{"type":"track","userId":"n2","event":"ok"},{"type":"track","userId":"n2","event":"e","properties":${'{"a":'.repeat(80_000)}1${'}'.repeat(80_000)}}]}`,
+          'invalid_event',
+          /^batch\.1\.properties\.a/,
+          1,
+          true,
+        );
         await alive();
       });
 
@@ -119,7 +126,19 @@ for (const target of dbTargets()) {
         // Sent "in 1970", happened in late 2099: corrected = now + 130 years.
         let e = await refused('/v1/track', { ...calls.track, timestamp: '2099-12-01T00:00:00Z', sentAt: '1970-01-02T00:00:00Z' }, 'invalid_event', 'sentAt');
         assert.match(e.message, /clock-skew correction .* outside the accepted range .*the cause is `sentAt` 1970-01-02/);
-        e = await refused('/v1/batch', { batch: [{ type: 'track', ...calls.track }, { type: 'track', ...calls.track, timestamp: '1971-01-01T00:00:00Z' }], sentAt: '2099-01-01T00:00:00Z' }, 'invalid_event', 'sentAt', 1);
+        e = await refused(
+          '/v1/batch',
+          {
+            batch: [
+              { type: 'track', ...calls.track },
+              { type: 'track', ...calls.track, timestamp: '1971-01-01T00:00:00Z' },
+            ],
+            sentAt: '2099-01-01T00:00:00Z',
+          },
+          'invalid_event',
+          'sentAt',
+          1,
+        );
         assert.match(e.message, /^batch\[1\]: the clock-skew correction/);
       });
 

@@ -18,7 +18,7 @@ describe('laneOf', () => {
     for (const lanes of [2, 3]) {
       const counts = new Array<number>(lanes).fill(0);
       for (let i = 0; i < 12_000; i++) counts[laneOf(`anon-${i.toString(36)}`, lanes)]!++;
-      for (const n of counts) assert.ok(Math.abs(n - 12_000 / lanes) < 0.05 * 12_000 / lanes, `lane sizes ${counts.join(', ')}`);
+      for (const n of counts) assert.ok(Math.abs(n - 12_000 / lanes) < (0.05 * 12_000) / lanes, `lane sizes ${counts.join(', ')}`);
     }
     assert.equal(laneOf('user-42', 2), laneOf('user-42', 2));
   });
@@ -73,10 +73,18 @@ for (const target of dbTargets()) {
     it('turns requests away when the backlog is full, and stores none of their events', async () => {
       const { workspace } = await makeWorkspace(db, 'full');
       const queue = new IngestQueue(db, { lanes: 1, maxBacklogEvents: 10 });
-      const calls = Array.from({ length: 5 }, (_, r) => queue.submit(workspace.id, Array.from({ length: 4 }, (_, i) => track(`full-${i}`, `full-${r}-${i}`))));
+      const calls = Array.from({ length: 5 }, (_, r) =>
+        queue.submit(
+          workspace.id,
+          Array.from({ length: 4 }, (_, i) => track(`full-${i}`, `full-${r}-${i}`)),
+        ),
+      );
       const settled = await Promise.all(calls);
       // The first goes straight to the writer; two more fit in the backlog (8 ≤ 10); the rest are refused.
-      assert.deepEqual(settled.map((s) => (s.ok ? 'stored' : s.code)), ['stored', 'stored', 'stored', 'unavailable', 'unavailable']);
+      assert.deepEqual(
+        settled.map((s) => (s.ok ? 'stored' : s.code)),
+        ['stored', 'stored', 'stored', 'unavailable', 'unavailable'],
+      );
       const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1`, [workspace.id]);
       assert.equal(rows[0]!.n, 12);
       assert.deepEqual(await queue.submit(workspace.id, [track('full-0', 'full-later')]), ok({ inserted: 1, duplicates: 0 }));
@@ -93,7 +101,10 @@ for (const target of dbTargets()) {
         return r.value;
       };
       assert.notEqual(laneOf('lane-new', 2), laneOf('lane-device', 2), 'the two calls below must land in different lanes');
-      const both = [id({ userId: 'lane-new', event: 'A', messageId: 'lane-a' }, 'track'), id({ userId: 'lane-new', anonymousId: 'lane-device', traits: { plan: 'pro' }, messageId: 'lane-b' }, 'identify')];
+      const both = [
+        id({ userId: 'lane-new', event: 'A', messageId: 'lane-a' }, 'track'),
+        id({ userId: 'lane-new', anonymousId: 'lane-device', traits: { plan: 'pro' }, messageId: 'lane-b' }, 'identify'),
+      ];
       assert.deepEqual(await queue.submit(workspace.id, [...events, ...both]), ok({ inserted: 22, duplicates: 0 }));
       assert.deepEqual(await queue.submit(workspace.id, [...events, ...both]), ok({ inserted: 0, duplicates: 22 }));
       const { rows } = await db.query<{ customers: number; events: number }>(
@@ -109,16 +120,15 @@ for (const target of dbTargets()) {
       const a = await makeWorkspace(db, 'qa');
       const b = await makeWorkspace(db, 'qb');
       const queue = new IngestQueue(db, { lanes: 1 });
-      await Promise.all([
-        queue.submit(a.workspace.id, [track('same', 'ws-a-1')]),
-        queue.submit(b.workspace.id, [track('same', 'ws-b-1')]),
-        queue.submit(a.workspace.id, [track('same', 'ws-a-2')]),
-      ]);
+      await Promise.all([queue.submit(a.workspace.id, [track('same', 'ws-a-1')]), queue.submit(b.workspace.id, [track('same', 'ws-b-1')]), queue.submit(a.workspace.id, [track('same', 'ws-a-2')])]);
       const { rows } = await db.query<{ workspace_id: number; n: number }>(
         `SELECT e.workspace_id, count(*)::int AS n FROM events e JOIN customers c ON c.id = e.customer_id AND c.workspace_id = e.workspace_id
           WHERE e.message_id LIKE 'ws-%' GROUP BY e.workspace_id ORDER BY e.workspace_id`,
       );
-      assert.deepEqual(rows, [{ workspace_id: a.workspace.id, n: 2 }, { workspace_id: b.workspace.id, n: 1 }]);
+      assert.deepEqual(rows, [
+        { workspace_id: a.workspace.id, n: 2 },
+        { workspace_id: b.workspace.id, n: 1 },
+      ]);
     });
   });
 }

@@ -141,7 +141,7 @@ export class IngestQueue {
     const first = pending.shift()!;
     const group = [first];
     let size = first.events.length;
-    for (let i = 0; i < pending.length && size < this.maxBatchEvents; ) {
+    for (let i = 0; i < pending.length && size < this.maxBatchEvents;) {
       const p = pending[i]!;
       if (p.workspaceId === first.workspaceId && size + p.events.length <= this.maxBatchEvents) {
         group.push(p);
@@ -166,7 +166,10 @@ export class IngestQueue {
     }
     try {
       const inserted = new Set<string>();
-      await ingest(group.flatMap((p) => p.events), inserted);
+      await ingest(
+        group.flatMap((p) => p.events),
+        inserted,
+      );
       for (const p of group) {
         const n = p.events.filter((e) => inserted.delete(e.messageId) && (p.stored?.add(e.messageId) ?? true)).length;
         p.done({ inserted: n, duplicates: p.events.length - n });

@@ -111,7 +111,13 @@ async function applyBatch(
   const storedMerges = graph.merges.filter((m) => m.fromStored);
   // Customers not loaded (and so not row-locked) by the full path need the guard.
   const unloaded = new Set(customerIds.filter((id) => !graph.profiles.has(id)));
-  await guardCustomers(tx, unloaded, storedMerges.map((m) => m.fromId), opts.exclusive, (vanished) => opts.cache?.forgetCustomers(workspaceId, fresh, vanished));
+  await guardCustomers(
+    tx,
+    unloaded,
+    storedMerges.map((m) => m.fromId),
+    opts.exclusive,
+    (vanished) => opts.cache?.forgetCustomers(workspaceId, fresh, vanished),
+  );
   for (const m of storedMerges) await applyMerge(tx, workspaceId, m);
   await appendEvents(tx, workspaceId, fresh, customerIds);
 

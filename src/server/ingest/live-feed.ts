@@ -239,7 +239,7 @@ export class LiveFeed {
     }
     for (const e of all) {
       if (e.id <= sub.lastId) continue;
-      frames += (e.frame ??= `id: ${e.id}\ndata: ${JSON.stringify(present(e))}\n\n`);
+      frames += e.frame ??= `id: ${e.id}\ndata: ${JSON.stringify(present(e))}\n\n`;
       sub.lastId = e.id;
     }
     if (frames && !sub.send(frames)) sub.close();

@@ -107,7 +107,10 @@ describe('normalizeCall', () => {
       // The client says it sent the request in 1970 but stamped the event 2099: corrected = arrival + 130 years.
       const late = refusal({ timestamp: '2099-12-01T00:00:00Z', sentAt: '1970-01-02T00:00:00Z' });
       assert.equal(late.field, 'sentAt');
-      assert.match(late.message, /moves `timestamp` 2099-12-01T00:00:00.000Z to 2155-.* outside the accepted range .* the cause is `sentAt` 1970-01-02T00:00:00.000Z, 20148 days before the request arrived/);
+      assert.match(
+        late.message,
+        /moves `timestamp` 2099-12-01T00:00:00.000Z to 2155-.* outside the accepted range .* the cause is `sentAt` 1970-01-02T00:00:00.000Z, 20148 days before the request arrived/,
+      );
       const early = refusal({ timestamp: '1971-01-01T00:00:00Z' }, facts({ sentAt: '2099-01-01T00:00:00Z' }), 'batch.2');
       assert.deepEqual([early.field, early.index], ['sentAt', 2]);
       assert.match(early.message, /to 18\d\d-.*days after the request arrived/);

@@ -58,7 +58,10 @@ for (const target of dbTargets()) {
         `SELECT c.user_id, s.stage FROM stage_states s JOIN customers c ON c.id = s.subject_id WHERE s.workspace_id = $1 ORDER BY 1`,
         [ws],
       );
-      assert.deepEqual(st.map((x) => x.user_id), ['ann', 'ben']);
+      assert.deepEqual(
+        st.map((x) => x.user_id),
+        ['ann', 'ben'],
+      );
       assert.equal(await pendingRows(db, ws, 'stage'), 0);
       // Stage moves recorded segment work ($stage) in their own transaction.
       assert.ok((await pendingRows(db, ws, 'segment')) >= 1);
@@ -69,13 +72,21 @@ for (const target of dbTargets()) {
         `SELECT c.user_id FROM segment_members m JOIN customers c ON c.id = m.customer_id WHERE m.workspace_id = $1 AND m.segment_id = $2`,
         [ws, seg.id],
       );
-      assert.deepEqual(members.map((m) => m.user_id), ['ann']);
+      assert.deepEqual(
+        members.map((m) => m.user_id),
+        ['ann'],
+      );
       assert.equal(await pendingRows(db, ws, 'segment'), 0);
     });
 
     it('a row that keeps failing is split until the bad subject is alone, then parked with its error, visible and retryable', async () => {
       const ws = (await makeWorkspace(db, 'dw-fail')).workspace.id;
-      await ingestEvents(db, ws, ['a', 'b', 'c', 'd'].map((u, i) => track(u, 'Signed Up', at(i))), { derivedWork: true });
+      await ingestEvents(
+        db,
+        ws,
+        ['a', 'b', 'c', 'd'].map((u, i) => track(u, 'Signed Up', at(i))),
+        { derivedWork: true },
+      );
       const { rows: ids } = await db.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 ORDER BY id`, [ws]);
       const bad = ids[2]!.id;
       // Fail any claim that holds the bad customer, as a poisoned subject would.
@@ -140,7 +151,13 @@ for (const target of dbTargets()) {
       const { rows: before } = await db.query<{ m: number | null }>(`SELECT max(id)::int AS m FROM derived_work`);
       await db.transaction(async (tx) => {
         await recordWork(tx, ws, 'segment', [1, 2, 3], { changes: new Set(['Signed Up']) });
-        await recordWork(tx, ws, 'segment', [2, 3, 4], { changes: new Map([[2, new Set(['$traits'])], [3, new Set(['Order Completed'])], [4, new Set(['$traits'])]]) });
+        await recordWork(tx, ws, 'segment', [2, 3, 4], {
+          changes: new Map([
+            [2, new Set(['$traits'])],
+            [3, new Set(['Order Completed'])],
+            [4, new Set(['$traits'])],
+          ]),
+        });
         await recordWork(tx, ws, 'segment', [4, 5], {}); // everything changed for 4 and 5
         await recordWork(tx, ws, 'segment', [6, 1], { changes: new Set(['$stage']) });
       });
@@ -219,16 +236,39 @@ for (const target of dbTargets()) {
 
     it('events written by tracking and the inbox (opens, clicks, consent) record their stage and segment work in the same statement', async () => {
       const ws = (await makeWorkspace(db, 'dw-message-events')).workspace.id;
-      await ingestEvents(db, ws, ['amy', 'bo'].map((u, i) => track(u, 'Signed Up', at(i))));
+      await ingestEvents(
+        db,
+        ws,
+        ['amy', 'bo'].map((u, i) => track(u, 'Signed Up', at(i))),
+      );
       const { rows: ids } = await db.query<{ id: number }>(`SELECT id::int FROM customers WHERE workspace_id = $1 ORDER BY id`, [ws]);
       const [amy, bo] = [ids[0]!.id, ids[1]!.id];
-      const ev = (customerId: number, name: 'Email Opened' | 'Email Link Clicked', messageId: number) => ({ workspaceId: ws, customerId, messageId, name, properties: { messageId }, type: 'track' as const });
+      const ev = (customerId: number, name: 'Email Opened' | 'Email Link Clicked', messageId: number) => ({
+        workspaceId: ws,
+        customerId,
+        messageId,
+        name,
+        properties: { messageId },
+        type: 'track' as const,
+      });
       assert.equal(await writeMessageEvents(db, [ev(amy, 'Email Opened', 1), ev(bo, 'Email Link Clicked', 2), ev(amy, 'Email Link Clicked', 1)], at(10)), 3);
       const rows = async () =>
-        (await db.query<{ kind: string; subject_ids: number[]; changes: unknown }>(`SELECT kind, subject_ids, changes FROM derived_work WHERE workspace_id = $1 ORDER BY id`, [ws])).rows.map((r) => ({ ...r, subject_ids: r.subject_ids.map(Number) }));
+        (await db.query<{ kind: string; subject_ids: number[]; changes: unknown }>(`SELECT kind, subject_ids, changes FROM derived_work WHERE workspace_id = $1 ORDER BY id`, [ws])).rows.map((r) => ({
+          ...r,
+          subject_ids: r.subject_ids.map(Number),
+        }));
       const sorted = (await rows()).sort((a, b) => a.kind.localeCompare(b.kind));
       assert.deepEqual(sorted, [
-        { kind: 'segment', subject_ids: [amy, bo], changes: [[['Email Link Clicked', 'Email Opened'], [amy, bo]]] },
+        {
+          kind: 'segment',
+          subject_ids: [amy, bo],
+          changes: [
+            [
+              ['Email Link Clicked', 'Email Opened'],
+              [amy, bo],
+            ],
+          ],
+        },
         { kind: 'stage', subject_ids: [amy, bo], changes: null },
       ]);
       // Written again (same keys): no new events, so no new work.

@@ -59,13 +59,7 @@ function decodeChanges(stored: StoredChanges | null): Changes | null {
  * change that caused it). `changes` (segment work): per customer or for all of them; absent
  * means everything.
  */
-export async function recordWork(
-  tx: Queryable,
-  workspaceId: number,
-  kind: WorkKind,
-  ids: readonly number[],
-  opts: { scope?: WorkScope; changes?: Changes | Set<string> } = {},
-): Promise<void> {
+export async function recordWork(tx: Queryable, workspaceId: number, kind: WorkKind, ids: readonly number[], opts: { scope?: WorkScope; changes?: Changes | Set<string> } = {}): Promise<void> {
   if (ids.length === 0) return;
   const list = [...new Set(ids)];
   await tx.query(`INSERT INTO derived_work (workspace_id, kind, scope, subject_ids, changes) VALUES ($1, $2, $3, $4::bigint[], $5::jsonb)`, [
@@ -109,7 +103,9 @@ export async function claimWork(tx: Queryable, kind: WorkKind, maxSubjects: numb
     pick.push(c.id);
     n += c.n;
   }
-  const { rows } = await tx.query<RowPick<typeof schema.derivedWork, 'id' | 'workspace_id' | 'kind' | 'scope' | 'subject_ids' | 'changes' | 'attempts', { kind: WorkKind; scope: WorkScope; changes: StoredChanges | null }>>(
+  const { rows } = await tx.query<
+    RowPick<typeof schema.derivedWork, 'id' | 'workspace_id' | 'kind' | 'scope' | 'subject_ids' | 'changes' | 'attempts', { kind: WorkKind; scope: WorkScope; changes: StoredChanges | null }>
+  >(
     `SELECT id, workspace_id, kind, scope, subject_ids, changes, attempts FROM derived_work
       WHERE id = ANY($1::bigint[]) AND parked_at IS NULL ORDER BY id FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`,
     [pick],
@@ -235,10 +231,13 @@ export async function failWork(db: Queryable, rows: readonly WorkRow[], error: s
     } else {
       const park = attempts >= MAX_ATTEMPTS;
       if (park) parked++;
-      await db.query(
-        `UPDATE derived_work SET attempts = $2, last_error = $3, not_before = now() + $4::interval, parked_at = CASE WHEN $5 THEN now() END WHERE id = $1`,
-        [r.id, attempts, message, delay, park],
-      );
+      await db.query(`UPDATE derived_work SET attempts = $2, last_error = $3, not_before = now() + $4::interval, parked_at = CASE WHEN $5 THEN now() END WHERE id = $1`, [
+        r.id,
+        attempts,
+        message,
+        delay,
+        park,
+      ]);
     }
   }
   return parked;
@@ -255,15 +254,22 @@ export async function workStatus(db: Queryable, workspaceId: number): Promise<Wo
     `SELECT kind, coalesce(sum(cardinality(subject_ids)), 0)::int AS n FROM derived_work WHERE workspace_id = $1 AND parked_at IS NULL GROUP BY kind`,
     [workspaceId],
   );
-  const { rows } = await db.query<RowPick<typeof schema.derivedWork, 'id' | 'kind' | 'scope' | 'subject_ids' | 'attempts' | 'last_error' | 'parked_at', { kind: WorkKind; scope: WorkScope; parked_at: Date }>>(
-    `SELECT id, kind, scope, subject_ids, attempts, last_error, parked_at FROM derived_work WHERE workspace_id = $1 AND parked_at IS NOT NULL ORDER BY id LIMIT 200`,
-    [workspaceId],
-  );
+  const { rows } = await db.query<
+    RowPick<typeof schema.derivedWork, 'id' | 'kind' | 'scope' | 'subject_ids' | 'attempts' | 'last_error' | 'parked_at', { kind: WorkKind; scope: WorkScope; parked_at: Date }>
+  >(`SELECT id, kind, scope, subject_ids, attempts, last_error, parked_at FROM derived_work WHERE workspace_id = $1 AND parked_at IS NOT NULL ORDER BY id LIMIT 200`, [workspaceId]);
   const pending = { stage: 0, segment: 0 };
   for (const c of counts) pending[c.kind] = c.n;
   return {
     pending,
-    parked: rows.map((r) => ({ id: Number(r.id), kind: r.kind, scope: r.scope, subjectIds: r.subject_ids.map(Number), attempts: r.attempts, lastError: r.last_error, parkedAt: r.parked_at.toISOString() })),
+    parked: rows.map((r) => ({
+      id: Number(r.id),
+      kind: r.kind,
+      scope: r.scope,
+      subjectIds: r.subject_ids.map(Number),
+      attempts: r.attempts,
+      lastError: r.last_error,
+      parkedAt: r.parked_at.toISOString(),
+    })),
   };
 }
 

@@ -55,7 +55,10 @@ export async function reportProgress(db: Queryable, id: number, done: number, to
 
 /** Put a running job back in the queue (its process is stopping before it could finish); only the run this process started. */
 export async function requeueJob(db: Queryable, job: Pick<Job, 'id' | 'startedAt'>): Promise<void> {
-  await db.query(`UPDATE jobs SET status = 'queued', heartbeat_at = now() WHERE id = $1 AND status = 'running' AND abs(extract(epoch FROM started_at - $2::timestamptz)) < 0.002`, [job.id, job.startedAt]);
+  await db.query(`UPDATE jobs SET status = 'queued', heartbeat_at = now() WHERE id = $1 AND status = 'running' AND abs(extract(epoch FROM started_at - $2::timestamptz)) < 0.002`, [
+    job.id,
+    job.startedAt,
+  ]);
 }
 
 export async function finishJob(db: Queryable, id: number, error: string | null): Promise<void> {

@@ -19,7 +19,13 @@ for (const target of dbTargets()) {
     it('enqueues each refit once per period where it applies, never beside a queued one, and retries a failed one next period', async () => {
       const shop = (await makeWorkspace(db, 'periodic-shop')).workspace.id;
       const quiet = (await makeWorkspace(db, 'periodic-quiet')).workspace.id; // no customers at all
-      const r = normalizeCall({ messageId: 'pj-1', userId: 'u1', event: 'Order Completed', timestamp: '2026-01-01T00:00:00Z', properties: { revenue: 5 } }, 'track', { receivedAt: new Date(), bodyBytes: 50 }, 0, '');
+      const r = normalizeCall(
+        { messageId: 'pj-1', userId: 'u1', event: 'Order Completed', timestamp: '2026-01-01T00:00:00Z', properties: { revenue: 5 } },
+        'track',
+        { receivedAt: new Date(), bodyBytes: 50 },
+        0,
+        '',
+      );
       assert.ok(r.ok);
       await ingestEvents(db, shop, [r.value]);
       await syncFacts(db);

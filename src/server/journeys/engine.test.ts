@@ -196,7 +196,15 @@ describe('journey engine', () => {
       trigger: { event: { name: 'X' } },
       start: 's',
       steps: [
-        { id: 's', type: 'split', variants: [ { key: 'a', weight: 50, next: 'e' }, { key: 'b', weight: 30, next: 'e' } ], holdout: { weight: 20 } },
+        {
+          id: 's',
+          type: 'split',
+          variants: [
+            { key: 'a', weight: 50, next: 'e' },
+            { key: 'b', weight: 30, next: 'e' },
+          ],
+          holdout: { weight: 20 },
+        },
         { id: 'e', type: 'exit' },
       ],
     });
@@ -208,7 +216,11 @@ describe('journey engine', () => {
       if (r.state.variant === 'holdout') assert.equal(r.state.endReason, 'holdout');
     }
     // 4 standard deviations of a binomial count: a fair hash fails this about once in 15,000 runs.
-    for (const [k, p] of [['a', 0.5], ['b', 0.3], ['holdout', 0.2]] as const) {
+    for (const [k, p] of [
+      ['a', 0.5],
+      ['b', 0.3],
+      ['holdout', 0.2],
+    ] as const) {
       const sd = Math.sqrt(n * p * (1 - p));
       assert.ok(Math.abs(counts[k]! - n * p) < 4 * sd, `${k}: ${counts[k]} of ${n}, expected ${n * p} ± ${Math.round(4 * sd)}`);
     }
@@ -266,9 +278,25 @@ describe('journey graph check', () => {
   });
 
   it('rejects duplicate ids, a missing start, unreachable steps and loops with no wait', () => {
-    assert.match(checkGraph(base([{ id: 'a', type: 'exit' }, { id: 'a', type: 'exit' }]))!.message, /used twice/);
+    assert.match(
+      checkGraph(
+        base([
+          { id: 'a', type: 'exit' },
+          { id: 'a', type: 'exit' },
+        ]),
+      )!.message,
+      /used twice/,
+    );
     assert.equal(checkGraph(base([{ id: 'a', type: 'exit' }], 'zz'))!.field, 'definition.start');
-    assert.match(checkGraph(base([{ id: 'a', type: 'exit' }, { id: 'b', type: 'exit' }]))!.message, /"b" cannot be reached/);
+    assert.match(
+      checkGraph(
+        base([
+          { id: 'a', type: 'exit' },
+          { id: 'b', type: 'exit' },
+        ]),
+      )!.message,
+      /"b" cannot be reached/,
+    );
     const loop = checkGraph(
       base([
         { id: 'a', type: 'updateTraits', set: { x: 1 }, next: 'b' },

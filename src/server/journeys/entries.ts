@@ -39,7 +39,10 @@ export async function enterRuns(tx: Queryable, entries: Entry[], now: Date): Pro
     const limited = journeys.filter((id) => list.find((e) => e.journey.id === id)!.journey.limit !== null);
     const room = new Map<string, number>();
     if (limited.length > 0) {
-      const { rows } = await tx.query<RowPick<typeof schema.journeys, 'id' | 'entries'>>(`SELECT id, entries FROM journeys WHERE workspace_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE`, [ws, limited]);
+      const { rows } = await tx.query<RowPick<typeof schema.journeys, 'id' | 'entries'>>(`SELECT id, entries FROM journeys WHERE workspace_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE`, [
+        ws,
+        limited,
+      ]);
       for (const r of rows) room.set(r.id, Math.max(0, list.find((e) => e.journey.id === r.id)!.journey.limit! - r.entries));
     }
     const taken = new Set<string>();

@@ -24,7 +24,21 @@ export async function journeyStats(db: Queryable, workspaceId: number, journeyId
     `SELECT status, step, end_reason, variant, count(*)::int AS n FROM journey_runs WHERE workspace_id = $1 AND journey_id = $2 GROUP BY 1, 2, 3, 4`,
     [workspaceId, journeyId],
   );
-  const s: JourneyStats = { entered: 0, active: 0, converted: 0, completed: 0, exited: 0, failed: 0, activeByStep: {}, passedByStep: {}, holdoutWatching: 0, endedByReason: {}, messages: {}, skippedByReason: {}, variants: [] };
+  const s: JourneyStats = {
+    entered: 0,
+    active: 0,
+    converted: 0,
+    completed: 0,
+    exited: 0,
+    failed: 0,
+    activeByStep: {},
+    passedByStep: {},
+    holdoutWatching: 0,
+    endedByReason: {},
+    messages: {},
+    skippedByReason: {},
+    variants: [],
+  };
   const byVariant = new Map<string, { entered: number; converted: number }>();
   for (const r of runs) {
     s.entered += r.n;

@@ -82,7 +82,13 @@ export class JourneyWorker {
     this.dispatcher = new Poller(
       'message dispatch',
       async () => {
-        const r = await dispatchDue(db, opts.senders, this.settings, { now: this.clock(), publicUrl: opts.publicUrl, batch: opts.dispatchBatch, concurrency: opts.dispatchConcurrency, leaseMs: opts.leaseMs });
+        const r = await dispatchDue(db, opts.senders, this.settings, {
+          now: this.clock(),
+          publicUrl: opts.publicUrl,
+          batch: opts.dispatchBatch,
+          concurrency: opts.dispatchConcurrency,
+          leaseMs: opts.leaseMs,
+        });
         this.totals.sent += r.sent;
         for (const [workspaceId, customerIds] of r.customers) this.bus?.publish({ kind: 'events', workspaceId, customerIds });
         return r.more;

@@ -78,7 +78,11 @@ for (const target of dbTargets()) {
     };
 
     it('an event enters a customer, who gets a personalised email, then the next after the wait', async () => {
-      await template('welcome', 'Welcome, {{ traits.first_name | default: "friend" }}', '<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ traits.first_name }}, see <a href="https://example.test/start">start</a>. Unsubscribe: {{ unsubscribe_url }}</mj-text></mj-column></mj-section></mj-body></mjml>');
+      await template(
+        'welcome',
+        'Welcome, {{ traits.first_name | default: "friend" }}',
+        '<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ traits.first_name }}, see <a href="https://example.test/start">start</a>. Unsubscribe: {{ unsubscribe_url }}</mj-text></mj-column></mj-section></mj-body></mjml>',
+      );
       await template('tips', 'Tips for {{ event.properties.plan }}', '<mjml><mj-body><mj-section><mj-column><mj-text>Tips</mj-text></mj-column></mj-section></mj-body></mjml>');
       await journey('welcome', {
         trigger: { event: { name: 'Signed Up' } },
@@ -90,7 +94,10 @@ for (const target of dbTargets()) {
           { id: 'done', type: 'exit' },
         ],
       });
-      await ingestEvents(db, ws, [call('identify', { userId: 'ada', traits: { email: 'Ada@Example.test', first_name: 'Ada' } }, clock), call('track', { userId: 'ada', event: 'Signed Up', properties: { plan: 'pro' } }, clock)]);
+      await ingestEvents(db, ws, [
+        call('identify', { userId: 'ada', traits: { email: 'Ada@Example.test', first_name: 'Ada' } }, clock),
+        call('track', { userId: 'ada', event: 'Signed Up', properties: { plan: 'pro' } }, clock),
+      ]);
       await worker.drain();
       assert.equal(channel.sent.length, 1);
       const m = channel.sent[0]!;
@@ -184,7 +191,10 @@ for (const target of dbTargets()) {
       assert.deepEqual(traits[0]!.times, [clock.toISOString(), clock.toISOString()], 'when the trait was first and last set');
       assert.equal(traits[0]!.email.length, 2, 'other traits keep their times');
       // The trait change's stage and segment work was recorded in the runner's transaction.
-      const { rows: work } = await db.query<{ kind: string; changes: unknown }>(`SELECT kind, changes FROM derived_work WHERE workspace_id = $1 AND $2::bigint = ANY(subject_ids) ORDER BY id`, [ws, zed[0]!.id]);
+      const { rows: work } = await db.query<{ kind: string; changes: unknown }>(`SELECT kind, changes FROM derived_work WHERE workspace_id = $1 AND $2::bigint = ANY(subject_ids) ORDER BY id`, [
+        ws,
+        zed[0]!.id,
+      ]);
       assert.deepEqual(work, [
         { kind: 'stage', changes: null },
         { kind: 'segment', changes: [[['$traits'], [zed[0]!.id]]] },
@@ -195,7 +205,11 @@ for (const target of dbTargets()) {
       await journey('limited', { trigger: { event: { name: 'Coupon Claimed' } }, entry: { limit: 2, reentry: 'always' }, start: 'e', steps: [{ id: 'e', type: 'exit' }] });
       await journey('monthly', { trigger: { event: { name: 'Visited' } }, entry: { reentry: { afterDays: 30 } }, start: 'e', steps: [{ id: 'e', type: 'exit' }] });
       const n = async (j: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journey_runs WHERE journey_id = $1`, [j])).rows[0]!.n;
-      await ingestEvents(db, ws, ['l1', 'l2', 'l3'].map((u) => call('track', { userId: u, event: 'Coupon Claimed' }, clock)));
+      await ingestEvents(
+        db,
+        ws,
+        ['l1', 'l2', 'l3'].map((u) => call('track', { userId: u, event: 'Coupon Claimed' }, clock)),
+      );
       await worker.drain();
       assert.equal(await n('limited'), 2, 'the third customer finds the journey full');
       const { rows } = await db.query<{ entries: number }>(`SELECT entries FROM journeys WHERE id = 'limited'`);
@@ -220,8 +234,19 @@ for (const target of dbTargets()) {
       await template('renewal', 'Renewal on {{ event.properties.date }}', '<mjml><mj-body><mj-section><mj-column><mj-text>Renew</mj-text></mj-column></mj-section></mj-body></mjml>');
       const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
       const renewal = day(clock.getTime() + 20 * DAY);
-      await ingestEvents(db, ws, [call('identify', { userId: 'ren', traits: { email: 'ren@example.test', renewal_date: renewal } }, clock), call('identify', { userId: 'odd', traits: { renewal_date: '2026-02-30' } }, clock)]);
-      await journey('renewal', { trigger: { dateTrait: { trait: 'renewal_date', offsetDays: -14, at: '09:00' } }, entry: { reentry: 'always' }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'renewal', next: 'e' }, { id: 'e', type: 'exit' }] });
+      await ingestEvents(db, ws, [
+        call('identify', { userId: 'ren', traits: { email: 'ren@example.test', renewal_date: renewal } }, clock),
+        call('identify', { userId: 'odd', traits: { renewal_date: '2026-02-30' } }, clock),
+      ]);
+      await journey('renewal', {
+        trigger: { dateTrait: { trait: 'renewal_date', offsetDays: -14, at: '09:00' } },
+        entry: { reentry: 'always' },
+        start: 's',
+        steps: [
+          { id: 's', type: 'send', channel: 'email', template: 'renewal', next: 'e' },
+          { id: 'e', type: 'exit' },
+        ],
+      });
       const runs = async () => (await db.query<{ entry_key: string }>(`SELECT entry_key FROM journey_runs WHERE journey_id = 'renewal' ORDER BY id`)).rows.map((r) => r.entry_key);
       assert.equal(await worker.sweepTime(), 0);
       clock = new Date(Date.parse(`${day(Date.parse(renewal) - 14 * DAY)}T09:00:00Z`) + 1000);
@@ -234,7 +259,10 @@ for (const target of dbTargets()) {
 
     it('a schedule trigger enters every member of the segment at each occurrence', async () => {
       await db.query(`INSERT INTO segments (workspace_id, id, name, kind) VALUES ($1, 'seg_weekly', 'Weekly list', 'static')`, [ws]);
-      await db.query(`INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) SELECT $1, 'seg_weekly', id, now() FROM customers WHERE workspace_id = $1 AND user_id IN ('ada', 'zed')`, [ws]);
+      await db.query(
+        `INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) SELECT $1, 'seg_weekly', id, now() FROM customers WHERE workspace_id = $1 AND user_id IN ('ada', 'zed')`,
+        [ws],
+      );
       const next = new Date(clock.getTime() + 3_600_000);
       const at = `${String(next.getUTCHours()).padStart(2, '0')}:00`;
       await journey('digest', { trigger: { schedule: { segment: 'seg_weekly', at } }, entry: { reentry: 'always' }, start: 'e', steps: [{ id: 'e', type: 'exit' }] });
@@ -260,7 +288,11 @@ for (const target of dbTargets()) {
           { id: 'done', type: 'exit' },
         ],
       });
-      await ingestEvents(db, ws, ['h1', 'h2', 'h3'].map((u) => call('track', { userId: u, event: 'Holdout Probe' }, clock)));
+      await ingestEvents(
+        db,
+        ws,
+        ['h1', 'h2', 'h3'].map((u) => call('track', { userId: u, event: 'Holdout Probe' }, clock)),
+      );
       await worker.drain();
       const watched = await journeyStats(db, ws, 'held');
       // 3 entered, 3 through the split, 3 watched; before, activeByStep also held test: 3 (the canvas read 6 reached, 200% of entries).
@@ -278,17 +310,33 @@ for (const target of dbTargets()) {
       assert.equal(after.holdoutWatching, 0);
       assert.deepEqual(after.activeByStep, {});
       assert.deepEqual(after.endedByReason, { goal: 1, holdout: 2 });
-      assert.deepEqual(after.variants.map((v) => [v.variant, v.entered, v.converted]), [['holdout', 3, 1]]);
+      assert.deepEqual(
+        after.variants.map((v) => [v.variant, v.entered, v.converted]),
+        [['holdout', 3, 1]],
+      );
     });
 
     it('a transient failure is retried with backoff; a hard bounce suppresses the address and is visible on the message', async () => {
       await template('ping', 'Ping', '<mjml><mj-body><mj-section><mj-column><mj-text>Ping</mj-text></mj-column></mj-section></mj-body></mjml>');
-      await journey('ping', { trigger: { event: { name: 'Pinged' } }, entry: { reentry: 'always' }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'ping', transactional: true, next: 'e' }, { id: 'e', type: 'exit' }] });
+      await journey('ping', {
+        trigger: { event: { name: 'Pinged' } },
+        entry: { reentry: 'always' },
+        start: 's',
+        steps: [
+          { id: 's', type: 'send', channel: 'email', template: 'ping', transactional: true, next: 'e' },
+          { id: 'e', type: 'exit' },
+        ],
+      });
       await ingestEvents(db, ws, [call('identify', { userId: 'bo', traits: { email: 'bo@example.test' } }, clock)]);
       channel.failWith(sendFailure('451 try later', false));
       await ingestEvents(db, ws, [call('track', { userId: 'bo', event: 'Pinged' }, clock)]);
       await worker.drain();
-      const read = async () => (await db.query<{ status: string; attempts: number; reason_code: string | null; next_attempt_at: Date }>(`SELECT status, attempts, reason_code, next_attempt_at FROM messages WHERE journey_id = 'ping' ORDER BY id`)).rows;
+      const read = async () =>
+        (
+          await db.query<{ status: string; attempts: number; reason_code: string | null; next_attempt_at: Date }>(
+            `SELECT status, attempts, reason_code, next_attempt_at FROM messages WHERE journey_id = 'ping' ORDER BY id`,
+          )
+        ).rows;
       let [m] = await read();
       assert.equal(m!.status, 'queued');
       assert.equal(m!.attempts, 1);
@@ -318,7 +366,14 @@ for (const target of dbTargets()) {
 
     it('a batch slower than its lease keeps its claim: a second worker does not send it again', async () => {
       await template('slow', 'Slow', '<mjml><mj-body><mj-section><mj-column><mj-text>Slow</mj-text></mj-column></mj-section></mj-body></mjml>');
-      await journey('slow', { trigger: { event: { name: 'Slowed' } }, start: 's', steps: [{ id: 's', type: 'send', channel: 'email', template: 'slow', transactional: true, next: 'e' }, { id: 'e', type: 'exit' }] });
+      await journey('slow', {
+        trigger: { event: { name: 'Slowed' } },
+        start: 's',
+        steps: [
+          { id: 's', type: 'send', channel: 'email', template: 'slow', transactional: true, next: 'e' },
+          { id: 'e', type: 'exit' },
+        ],
+      });
       await ingestEvents(db, ws, [call('identify', { userId: 'cy', traits: { email: 'cy@example.test' } }, clock), call('track', { userId: 'cy', event: 'Slowed' }, clock)]);
       // A provider that holds the message until released: far longer than the 300 ms lease.
       let release!: () => void;

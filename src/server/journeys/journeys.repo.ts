@@ -39,7 +39,11 @@ export interface LiveJourney {
 const COLS = `j.workspace_id AS "workspaceId", j.id, j.name, j.description, j.status, j.version, j.live_version AS "liveVersion", v.definition,
   j.trigger_state AS "triggerState", j.entries, j.created_at AS "createdAt", j.updated_at AS "updatedAt", j.published_at AS "publishedAt"`;
 /** The row COLS selects. */
-type JourneyRow = RowPickCamel<typeof schema.journeys, 'workspace_id' | 'id' | 'name' | 'description' | 'status' | 'version' | 'live_version' | 'trigger_state' | 'entries' | 'created_at' | 'updated_at' | 'published_at', Pick<StoredJourney, 'triggerState'>> &
+type JourneyRow = RowPickCamel<
+  typeof schema.journeys,
+  'workspace_id' | 'id' | 'name' | 'description' | 'status' | 'version' | 'live_version' | 'trigger_state' | 'entries' | 'created_at' | 'updated_at' | 'published_at',
+  Pick<StoredJourney, 'triggerState'>
+> &
   RowPick<typeof schema.journeyVersions, 'definition'>;
 
 export function newJourneyId(): string {
@@ -71,7 +75,11 @@ export async function getJourney(db: Queryable, workspaceId: number, id: string,
 
 /** One version's definition (runs keep the version they entered). */
 export async function getVersion(db: Queryable, workspaceId: number, journeyId: string, version: number): Promise<JourneyDefinition | null> {
-  const { rows } = await db.query<RowPick<typeof schema.journeyVersions, 'definition'>>(`SELECT definition FROM journey_versions WHERE workspace_id = $1 AND journey_id = $2 AND version = $3`, [workspaceId, journeyId, version]);
+  const { rows } = await db.query<RowPick<typeof schema.journeyVersions, 'definition'>>(`SELECT definition FROM journey_versions WHERE workspace_id = $1 AND journey_id = $2 AND version = $3`, [
+    workspaceId,
+    journeyId,
+    version,
+  ]);
   return rows[0] ? parseDefinition(rows[0].definition) : null;
 }
 
@@ -94,10 +102,21 @@ export async function updateJourney(tx: Queryable, j: StoredJourney, input: Jour
       version = j.version + 1;
       await tx.query(`INSERT INTO journey_versions (workspace_id, journey_id, version, definition) VALUES ($1, $2, $3, $4)`, [j.workspaceId, j.id, version, JSON.stringify(input.definition)]);
     } else {
-      await tx.query(`UPDATE journey_versions SET definition = $4, created_at = now() WHERE workspace_id = $1 AND journey_id = $2 AND version = $3`, [j.workspaceId, j.id, version, JSON.stringify(input.definition)]);
+      await tx.query(`UPDATE journey_versions SET definition = $4, created_at = now() WHERE workspace_id = $1 AND journey_id = $2 AND version = $3`, [
+        j.workspaceId,
+        j.id,
+        version,
+        JSON.stringify(input.definition),
+      ]);
     }
   }
-  await tx.query(`UPDATE journeys SET name = $3, description = $4, version = $5, updated_at = now() WHERE workspace_id = $1 AND id = $2`, [j.workspaceId, j.id, input.name, input.description, version]);
+  await tx.query(`UPDATE journeys SET name = $3, description = $4, version = $5, updated_at = now() WHERE workspace_id = $1 AND id = $2`, [
+    j.workspaceId,
+    j.id,
+    input.name,
+    input.description,
+    version,
+  ]);
   return version;
 }
 

@@ -28,7 +28,8 @@ export async function checkDefinition(db: Queryable, workspaceId: number, def: J
   if (stage !== null && !stages.has(stage)) {
     return { field: `${prefix}.trigger`, message: `${prefix}.trigger: no stage "${stage}" in the lifecycle model (stages: ${[...stages].join(', ')})` };
   }
-  const segment = 'segmentEntered' in t ? t.segmentEntered.segment : 'segmentExited' in t ? t.segmentExited.segment : 'schedule' in t ? t.schedule.segment : 'broadcast' in t ? t.broadcast.segment : null;
+  const segment =
+    'segmentEntered' in t ? t.segmentEntered.segment : 'segmentExited' in t ? t.segmentExited.segment : 'schedule' in t ? t.schedule.segment : 'broadcast' in t ? t.broadcast.segment : null;
   if (segment !== null) {
     const segs = await listSegments(db, workspaceId);
     const seg = segs.find((s) => s.id === segment);

@@ -28,15 +28,12 @@ for (const target of dbTargets()) {
       db = await target.open();
       ws = (await makeWorkspace(db, 'reach-now')).workspace.id;
       // Five customers: three in the segment (one in Tokyo, one in New York, one without a zone), two in stage at_risk.
-      await ingestEvents(db, ws, [
-        identify('tok', { timezone: 'Asia/Tokyo' }),
-        identify('nyc', { timezone: 'America/New_York' }),
-        identify('none', {}),
-        identify('r1', {}),
-        identify('r2', {}),
-      ]);
+      await ingestEvents(db, ws, [identify('tok', { timezone: 'Asia/Tokyo' }), identify('nyc', { timezone: 'America/New_York' }), identify('none', {}), identify('r1', {}), identify('r2', {})]);
       await db.query(`INSERT INTO segments (workspace_id, id, name, kind) VALUES ($1, 'seg_list', 'List', 'static')`, [ws]);
-      await db.query(`INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) SELECT $1, 'seg_list', id, now() FROM customers WHERE workspace_id = $1 AND user_id IN ('tok', 'nyc', 'none')`, [ws]);
+      await db.query(
+        `INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) SELECT $1, 'seg_list', id, now() FROM customers WHERE workspace_id = $1 AND user_id IN ('tok', 'nyc', 'none')`,
+        [ws],
+      );
       await db.query(
         `INSERT INTO stage_states (workspace_id, scope, subject_id, stage, since, reason, evaluated_at, model_version)
          SELECT $1, 'customer', id, 'at_risk', now(), 'test', now(), 1 FROM customers WHERE workspace_id = $1 AND user_id IN ('r1', 'r2')`,
@@ -54,7 +51,8 @@ for (const target of dbTargets()) {
       });
     };
     const runs = async (id: string) =>
-      (await db.query<{ user_id: string; entry_key: string }>(`SELECT c.user_id, r.entry_key FROM journey_runs r JOIN customers c ON c.id = r.customer_id WHERE r.journey_id = $1 ORDER BY 1`, [id])).rows;
+      (await db.query<{ user_id: string; entry_key: string }>(`SELECT c.user_id, r.entry_key FROM journey_runs r JOIN customers c ON c.id = r.customer_id WHERE r.journey_id = $1 ORDER BY 1`, [id]))
+        .rows;
 
     it('on publish, "also enter the current members" enters a segment’s or a stage’s customers, with the count shown beforehand', async () => {
       const now = new Date('2026-12-01T10:00:00Z');
@@ -62,9 +60,15 @@ for (const target of dbTargets()) {
       assert.deepEqual(await audienceNow(db, ws, { stageEntered: { stage: 'at_risk' } }), { kind: 'stage', target: 'at_risk', count: 2 });
       assert.equal(await publish('future-only', { trigger: { segmentEntered: { segment: 'seg_list' } }, ...EXIT }, false, now), 0);
       assert.equal(await publish('with-current', { trigger: { segmentEntered: { segment: 'seg_list' } }, ...EXIT }, true, now), 3);
-      assert.deepEqual((await runs('with-current')).map((r) => r.entry_key), Array(3).fill(`publish:${now.toISOString()}`));
+      assert.deepEqual(
+        (await runs('with-current')).map((r) => r.entry_key),
+        Array(3).fill(`publish:${now.toISOString()}`),
+      );
       assert.equal(await publish('winback', { trigger: { stageEntered: { stage: 'at_risk' } }, ...EXIT }, true, now), 2);
-      assert.deepEqual((await runs('winback')).map((r) => r.user_id), ['r1', 'r2']);
+      assert.deepEqual(
+        (await runs('winback')).map((r) => r.user_id),
+        ['r1', 'r2'],
+      );
     });
 
     it('a broadcast with no time reaches its segment on publish, once', async () => {

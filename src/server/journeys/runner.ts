@@ -199,7 +199,11 @@ async function saveRuns(tx: Queryable, updates: Array<{ id: number; state: RunSt
 }
 
 /** Messages, tasks and trait updates of a batch's steps, each under its idempotency key (a replayed step writes nothing new). */
-async function saveActions(tx: Queryable, list: Array<{ run: ClaimedRun; variant: string | null; action: Action }>, now: Date): Promise<{ messages: number; tasks: number; traits: Map<number, number[]> }> {
+async function saveActions(
+  tx: Queryable,
+  list: Array<{ run: ClaimedRun; variant: string | null; action: Action }>,
+  now: Date,
+): Promise<{ messages: number; tasks: number; traits: Map<number, number[]> }> {
   const out = { messages: 0, tasks: 0, traits: new Map<number, number[]>() };
   const msgs = list.filter((x) => x.action.type === 'send' || x.action.type === 'webhook');
   if (msgs.length > 0) {

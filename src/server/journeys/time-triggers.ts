@@ -28,7 +28,10 @@ export async function sweepTimeTriggers(db: Db, defs: JourneyDefinitions, now: D
     entered += await db.transaction(async (tx) => {
       const { rows } = await tx.query<RowPick<typeof schema.journeyCursor, 'high_water'>>(`SELECT high_water FROM journey_cursor WHERE id = 1 FOR UPDATE`);
       if (rows.length === 0) await tx.query(`INSERT INTO journey_cursor (id, high_water) SELECT 1, coalesce(max(id), 0) FROM events ON CONFLICT (id) DO NOTHING`);
-      const { rows: st } = await tx.query<RowPick<typeof schema.journeys, 'trigger_state', { trigger_state: Record<string, string> }>>(`SELECT trigger_state FROM journeys WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [j.workspaceId, j.id]);
+      const { rows: st } = await tx.query<RowPick<typeof schema.journeys, 'trigger_state', { trigger_state: Record<string, string> }>>(
+        `SELECT trigger_state FROM journeys WHERE workspace_id = $1 AND id = $2 FOR UPDATE`,
+        [j.workspaceId, j.id],
+      );
       const state = st[0]?.trigger_state ?? {};
       const t = j.definition.trigger;
       let n = 0;
@@ -127,21 +130,31 @@ export async function enterOnPublish(tx: Queryable, j: LiveJourney, opts: { ente
 }
 
 /** Who a journey would reach now (the publish dialog's count): its trigger's segment or stage members. */
-export async function audienceNow(db: Queryable, workspaceId: number, trigger: LiveJourney['definition']['trigger']): Promise<{ kind: 'segment' | 'stage' | 'broadcast' | 'none'; target: string | null; count: number | null }> {
+export async function audienceNow(
+  db: Queryable,
+  workspaceId: number,
+  trigger: LiveJourney['definition']['trigger'],
+): Promise<{ kind: 'segment' | 'stage' | 'broadcast' | 'none'; target: string | null; count: number | null }> {
   const segment = 'segmentEntered' in trigger ? trigger.segmentEntered.segment : 'broadcast' in trigger ? trigger.broadcast.segment : null;
   if (segment !== null) {
     const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`, [workspaceId, segment]);
     return { kind: 'broadcast' in trigger ? 'broadcast' : 'segment', target: segment, count: rows[0]!.n };
   }
   if ('stageEntered' in trigger) {
-    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM stage_states WHERE workspace_id = $1 AND scope = 'customer' AND stage = $2`, [workspaceId, trigger.stageEntered.stage]);
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM stage_states WHERE workspace_id = $1 AND scope = 'customer' AND stage = $2`, [
+      workspaceId,
+      trigger.stageEntered.stage,
+    ]);
     return { kind: 'stage', target: trigger.stageEntered.stage, count: rows[0]!.n };
   }
   return { kind: 'none', target: null, count: null };
 }
 
 async function enterSegment(tx: Queryable, j: LiveJourney, segment: string, key: string, now: Date): Promise<number> {
-  const { rows } = await tx.query<RowPick<typeof schema.segmentMembers, 'customer_id'>>(`SELECT customer_id FROM segment_members WHERE workspace_id = $1 AND segment_id = $2 ORDER BY customer_id`, [j.workspaceId, segment]);
+  const { rows } = await tx.query<RowPick<typeof schema.segmentMembers, 'customer_id'>>(`SELECT customer_id FROM segment_members WHERE workspace_id = $1 AND segment_id = $2 ORDER BY customer_id`, [
+    j.workspaceId,
+    segment,
+  ]);
   let n = 0;
   for (let i = 0; i < rows.length; i += 5_000) {
     const entries: Entry[] = rows.slice(i, i + 5_000).map((r) => ({ journey: j, customerId: r.customer_id, entryKey: key, trigger: null }));

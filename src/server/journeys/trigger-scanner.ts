@@ -55,7 +55,12 @@ export async function scanEvents(db: Db, defs: JourneyDefinitions, opts: ScanOpt
     if (!cursor) return null;
     const where = nextIdsClause(cursor, 2);
     const { rows } = await tx.query<EventRow>(`SELECT id, workspace_id, customer_id, event, type, timestamp, received_at FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
-    const next = advanceCursor(cursor, rows.map((r) => r.id), now, giveUp);
+    const next = advanceCursor(
+      cursor,
+      rows.map((r) => r.id),
+      now,
+      giveUp,
+    );
 
     let entered = 0;
     let signalled = 0;
@@ -91,7 +96,15 @@ function triggerName(j: LiveJourney): string | null {
   return null;
 }
 
-async function handle(tx: Queryable, defs: JourneyDefinitions, live: LiveJourney[], listeners: Listeners, rows: EventRow[], now: number, maxAge: number): Promise<{ entered: number; signalled: number }> {
+async function handle(
+  tx: Queryable,
+  defs: JourneyDefinitions,
+  live: LiveJourney[],
+  listeners: Listeners,
+  rows: EventRow[],
+  now: number,
+  maxAge: number,
+): Promise<{ entered: number; signalled: number }> {
   const triggerNames = new Set(live.map(triggerName).filter((n): n is string => n !== null));
   // Events that can matter: a trigger's or a listened name, or any event of a customer with
   // an open run re-checking conditions.
@@ -105,7 +118,10 @@ async function handle(tx: Queryable, defs: JourneyDefinitions, live: LiveJourney
   if (byWs.size === 0) return { entered: 0, signalled: 0 };
   const props = new Map<number, { properties: Record<string, unknown>; message_id: string }>();
   const wanted = [...byWs.values()].flat().map((r) => r.id);
-  const { rows: detail } = await tx.query<RowPick<typeof schema.events, 'id' | 'properties' | 'message_id', { properties: Record<string, unknown> }>>(`SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[])`, [wanted]);
+  const { rows: detail } = await tx.query<RowPick<typeof schema.events, 'id' | 'properties' | 'message_id', { properties: Record<string, unknown> }>>(
+    `SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[])`,
+    [wanted],
+  );
   for (const d of detail) props.set(d.id, d);
 
   let signalled = 0;

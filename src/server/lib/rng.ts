@@ -75,7 +75,10 @@ export class Rng {
 
   /** A hex id (uuid-shaped) drawn from this generator. */
   uuid(): string {
-    const h = () => Math.floor(this.next() * 0x100000000).toString(16).padStart(8, '0');
+    const h = () =>
+      Math.floor(this.next() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
     const s = h() + h() + h() + h();
     return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-a${s.slice(17, 20)}-${s.slice(20, 32)}`;
   }

@@ -72,7 +72,12 @@ for (const target of dbTargets()) {
       // the ESP-mailed customers, day 100 for the one who clicked.
       const listed = await listCustomers(db, ws, { limit: 10 });
       const seen = Object.fromEntries(listed.customers.map((c) => [c.userId, c.lastSeenAt]));
-      assert.deepEqual(seen, { crm: new Date(T0 + 40 * DAY).toISOString(), esp: new Date(T0 + 40 * DAY).toISOString(), click: new Date(T0 + 100 * DAY).toISOString(), page: new Date(T0 + 100 * DAY).toISOString() });
+      assert.deepEqual(seen, {
+        crm: new Date(T0 + 40 * DAY).toISOString(),
+        esp: new Date(T0 + 40 * DAY).toISOString(),
+        click: new Date(T0 + 100 * DAY).toISOString(),
+        page: new Date(T0 + 100 * DAY).toISOString(),
+      });
     });
   });
 }

@@ -48,16 +48,37 @@ const did = (event: string): Condition => ({ performed: { event } });
 
 function shared(o: PresetOptions) {
   const bought: Condition = { any: [did(o.orderCompleted), did(o.subscriptionStarted)] };
-  const promoter: Condition = { performed: { event: o.surveyResponded, where: [{ path: 'type', op: 'eq', value: 'nps' }, { path: 'score', op: 'gte', value: 9 }] } };
+  const promoter: Condition = {
+    performed: {
+      event: o.surveyResponded,
+      where: [
+        { path: 'type', op: 'eq', value: 'nps' },
+        { path: 'score', op: 'gte', value: 9 },
+      ],
+    },
+  };
   return {
     bought,
     engaged: {
-      any: [did(o.signedUp), did(o.trialStarted), { performed: { event: o.productViewed, count: { op: 'gte', value: 3 }, window: { within: days(30) } } }, { performed: { event: o.emailLinkClicked, window: { within: days(30) } } }],
+      any: [
+        did(o.signedUp),
+        did(o.trialStarted),
+        { performed: { event: o.productViewed, count: { op: 'gte', value: 3 }, window: { within: days(30) } } },
+        { performed: { event: o.emailLinkClicked, window: { within: days(30) } } },
+      ],
     } satisfies Condition,
     loyal: {
       all: [bought, { any: [{ performed: { event: o.orderCompleted, count: { op: 'gte', value: o.loyalOrders }, window: { within: days(o.loyaltyWindowDays) } } }, did(o.referralSent), promoter] }],
     } satisfies Condition,
-    atRisk: { stage: { key: 'at_risk', name: 'At risk (inactive)', description: `Lifecycle stage: bought, then no activity for ${o.atRiskAfterDays} days`, rule: { all: [bought, { lastSeen: { op: 'before', duration: days(o.atRiskAfterDays) } }] }, touchpoints: ['win-back email', 'customer success call'] } },
+    atRisk: {
+      stage: {
+        key: 'at_risk',
+        name: 'At risk (inactive)',
+        description: `Lifecycle stage: bought, then no activity for ${o.atRiskAfterDays} days`,
+        rule: { all: [bought, { lastSeen: { op: 'before', duration: days(o.atRiskAfterDays) } }] },
+        touchpoints: ['win-back email', 'customer success call'],
+      },
+    },
     churned: {
       key: 'churned',
       name: 'Churned',
@@ -81,10 +102,29 @@ export function defaultPreset(options: Partial<PresetOptions> = {}): LifecycleMo
     name: 'Default (five stages)',
     stages: [
       { key: 'awareness', name: 'Awareness', description: 'Has found us: a visit, an ad click, a referral link', touchpoints: ['paid ads', 'organic search', 'social', 'referral'] },
-      { key: 'engagement', name: 'Engagement', description: 'Signed up, started a trial, or keeps coming back', rule: s.engaged, expectedDays: 30, touchpoints: ['onboarding email', 'product pages', 'newsletter'] },
+      {
+        key: 'engagement',
+        name: 'Engagement',
+        description: 'Signed up, started a trial, or keeps coming back',
+        rule: s.engaged,
+        expectedDays: 30,
+        touchpoints: ['onboarding email', 'product pages', 'newsletter'],
+      },
       { key: 'conversion', name: 'Conversion', description: 'First order or subscription', rule: s.bought, expectedDays: 45, touchpoints: ['checkout', 'order confirmation'] },
-      { key: 'retention', name: 'Retention', description: 'Bought again, or subscribed for two months', rule: { any: [{ performed: { event: o.orderCompleted, count: { op: 'gte', value: 2 } } }, { lastPerformed: { event: o.subscriptionStarted, op: 'before', duration: days(60) } }] }, touchpoints: ['replenishment reminder', 'subscription'] },
-      { key: 'loyalty', name: 'Loyalty & advocacy', description: `${o.loyalOrders}+ orders in ${o.loyaltyWindowDays} days, a referral, or an NPS promoter`, rule: s.loyal, touchpoints: ['referral programme', 'reviews', 'loyalty points'] },
+      {
+        key: 'retention',
+        name: 'Retention',
+        description: 'Bought again, or subscribed for two months',
+        rule: { any: [{ performed: { event: o.orderCompleted, count: { op: 'gte', value: 2 } } }, { lastPerformed: { event: o.subscriptionStarted, op: 'before', duration: days(60) } }] },
+        touchpoints: ['replenishment reminder', 'subscription'],
+      },
+      {
+        key: 'loyalty',
+        name: 'Loyalty & advocacy',
+        description: `${o.loyalOrders}+ orders in ${o.loyaltyWindowDays} days, a referral, or an NPS promoter`,
+        rule: s.loyal,
+        touchpoints: ['referral programme', 'reviews', 'loyalty points'],
+      },
     ],
     atRisk: s.atRisk.stage,
     churned: s.churned,
@@ -99,10 +139,29 @@ export function activationPreset(options: Partial<PresetOptions> = {}): Lifecycl
     name: 'Activation (six stages)',
     stages: [
       { key: 'awareness', name: 'Awareness', touchpoints: ['ads', 'content', 'search'] },
-      { key: 'acquisition', name: 'Acquisition', description: 'Signed up or started a trial', rule: { any: [did(o.signedUp), did(o.trialStarted)] }, expectedDays: 7, touchpoints: ['sign-up flow', 'welcome email'] },
+      {
+        key: 'acquisition',
+        name: 'Acquisition',
+        description: 'Signed up or started a trial',
+        rule: { any: [did(o.signedUp), did(o.trialStarted)] },
+        expectedDays: 7,
+        touchpoints: ['sign-up flow', 'welcome email'],
+      },
       { key: 'activation', name: 'Activation', description: 'Reached the first moment of value: a first order', rule: s.bought, expectedDays: 30, touchpoints: ['onboarding', 'in-app guides'] },
-      { key: 'engagement', name: 'Engagement', description: 'Active in the last 30 days after activating', rule: { all: [s.bought, { lastSeen: { op: 'within', duration: days(30) } }, { performed: { event: o.orderCompleted, count: { op: 'gte', value: 2 } } }] }, touchpoints: ['product', 'newsletter'] },
-      { key: 'retention', name: 'Retention', description: 'Three or more orders', rule: { performed: { event: o.orderCompleted, count: { op: 'gte', value: 3 } } }, touchpoints: ['replenishment reminder'] },
+      {
+        key: 'engagement',
+        name: 'Engagement',
+        description: 'Active in the last 30 days after activating',
+        rule: { all: [s.bought, { lastSeen: { op: 'within', duration: days(30) } }, { performed: { event: o.orderCompleted, count: { op: 'gte', value: 2 } } }] },
+        touchpoints: ['product', 'newsletter'],
+      },
+      {
+        key: 'retention',
+        name: 'Retention',
+        description: 'Three or more orders',
+        rule: { performed: { event: o.orderCompleted, count: { op: 'gte', value: 3 } } },
+        touchpoints: ['replenishment reminder'],
+      },
       { key: 'loyalty', name: 'Loyalty', rule: s.loyal, touchpoints: ['referral programme', 'community'] },
     ],
     atRisk: s.atRisk.stage,
@@ -122,9 +181,30 @@ export function b2bPreset(options: Partial<PresetOptions> = {}): LifecycleModel 
     evaluateAccounts: true,
     stages: [
       { key: 'awareness', name: 'Awareness', touchpoints: ['events', 'content', 'outbound'] },
-      { key: 'engagement', name: 'Engagement', description: 'A lead: signed up or was created by sales', rule: { any: [did(o.signedUp), did(EV.leadCreated)] }, touchpoints: ['webinars', 'newsletter'] },
-      { key: 'education', name: 'Education', description: 'Reads and clicks: three product views or an email click in 30 days', rule: { any: [{ performed: { event: o.productViewed, count: { op: 'gte', value: 3 }, window: { within: days(30) } } }, { performed: { event: o.emailLinkClicked, window: { within: days(30) } } }] }, touchpoints: ['case studies', 'docs'] },
-      { key: 'evaluation', name: 'Evaluation', description: 'In a trial or talking to sales', rule: { any: [did(o.trialStarted), did(EV.leadContacted)] }, expectedDays: 30, touchpoints: ['trial', 'demo call'] },
+      {
+        key: 'engagement',
+        name: 'Engagement',
+        description: 'A lead: signed up or was created by sales',
+        rule: { any: [did(o.signedUp), did(EV.leadCreated)] },
+        touchpoints: ['webinars', 'newsletter'],
+      },
+      {
+        key: 'education',
+        name: 'Education',
+        description: 'Reads and clicks: three product views or an email click in 30 days',
+        rule: {
+          any: [{ performed: { event: o.productViewed, count: { op: 'gte', value: 3 }, window: { within: days(30) } } }, { performed: { event: o.emailLinkClicked, window: { within: days(30) } } }],
+        },
+        touchpoints: ['case studies', 'docs'],
+      },
+      {
+        key: 'evaluation',
+        name: 'Evaluation',
+        description: 'In a trial or talking to sales',
+        rule: { any: [did(o.trialStarted), did(EV.leadContacted)] },
+        expectedDays: 30,
+        touchpoints: ['trial', 'demo call'],
+      },
       { key: 'conversion', name: 'Conversion', rule: s.bought, touchpoints: ['contract', 'kick-off'] },
       { key: 'loyalty', name: 'Loyalty', rule: s.loyal, touchpoints: ['QBR', 'advocacy'] },
     ],

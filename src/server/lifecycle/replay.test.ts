@@ -52,7 +52,11 @@ function randomCustomer(r: Rng): CustomerFacts {
 }
 
 describe('stage replay', () => {
-  for (const [name, model] of [['default', defaultPreset()], ['activation', activationPreset()], ['b2b', b2bPreset()]] as const) {
+  for (const [name, model] of [
+    ['default', defaultPreset()],
+    ['activation', activationPreset()],
+    ['b2b', b2bPreset()],
+  ] as const) {
     it(`${name} preset: the history matches the stage decided directly at 20,000 random moments`, () => {
       const program = compileModel(model);
       const r = new Rng(name.length * 7919);
@@ -167,7 +171,10 @@ describe('stage replay', () => {
       [10, 'Order Completed'],
     ]);
     const next = replay(program, late, day(30), { stage: first.stage, since: first.since, reason: first.reason, evaluatedAt: day(20), history: ['awareness'] });
-    assert.deepEqual(next.moves.map((m) => [m.to, (m.at.getTime() - T0) / DAY, m.pattern]), [['conversion', 30, 'skip']]);
+    assert.deepEqual(
+      next.moves.map((m) => [m.to, (m.at.getTime() - T0) / DAY, m.pattern]),
+      [['conversion', 30, 'skip']],
+    );
     assert.match(next.moves[0]!.reason, /re-evaluation/);
   });
 });

@@ -65,7 +65,10 @@ describe('stage engine with the default preset', () => {
 
   it('uses the configured event names and windows', () => {
     const custom = defaultPreset({ orderCompleted: 'Purchase', churnAfterDays: 30, atRiskAfterDays: 15 });
-    const cy = facts([[0, 'Signed Up'], [1, 'Purchase']]);
+    const cy = facts([
+      [0, 'Signed Up'],
+      [1, 'Purchase'],
+    ]);
     assert.equal(decideStage(custom, cy, day(2)).stage, 'conversion');
     assert.equal(decideStage(custom, cy, day(20)).stage, 'at_risk');
     assert.equal(decideStage(custom, cy, day(40)).stage, 'churned');
@@ -75,14 +78,30 @@ describe('stage engine with the default preset', () => {
 describe('the other presets', () => {
   it('activation: acquisition → activation → engagement → retention', () => {
     const m = activationPreset();
-    const f = facts([[0, 'Signed Up'], [3, 'Order Completed'], [20, 'Order Completed'], [50, 'Order Completed']]);
-    assert.deepEqual([1, 4, 21, 51].map((d) => decideStage(m, f, day(d)).stage), ['acquisition', 'activation', 'engagement', 'retention']);
+    const f = facts([
+      [0, 'Signed Up'],
+      [3, 'Order Completed'],
+      [20, 'Order Completed'],
+      [50, 'Order Completed'],
+    ]);
+    assert.deepEqual(
+      [1, 4, 21, 51].map((d) => decideStage(m, f, day(d)).stage),
+      ['acquisition', 'activation', 'engagement', 'retention'],
+    );
   });
 
   it('b2b: a lead is educated, evaluates and converts', () => {
     const m = b2bPreset();
-    const f = facts([[0, 'Lead Created'], [5, 'Email Link Clicked'], [10, 'Lead Contacted'], [30, 'Order Completed']]);
-    assert.deepEqual([1, 6, 11, 31].map((d) => decideStage(m, f, day(d)).stage), ['engagement', 'education', 'evaluation', 'conversion']);
+    const f = facts([
+      [0, 'Lead Created'],
+      [5, 'Email Link Clicked'],
+      [10, 'Lead Contacted'],
+      [30, 'Order Completed'],
+    ]);
+    assert.deepEqual(
+      [1, 6, 11, 31].map((d) => decideStage(m, f, day(d)).stage),
+      ['engagement', 'education', 'evaluation', 'conversion'],
+    );
   });
 });
 
@@ -102,10 +121,7 @@ describe('model validation', () => {
     bad.stages[1]!.rule = { any: [{ trait: { path: 'plan', op: 'eq', value: 'pro' } }, { performed: { event: 'Signed Up', count: { op: 'about', value: 1 } } }] };
     const r = LifecycleModelSchema.safeParse(bad);
     assert.equal(r.success, false);
-    assert.deepEqual(
-      !r.success && r.error.issues.map((i) => i.path.join('.')),
-      ['stages.1.rule.any.1.performed.count.op'],
-    );
+    assert.deepEqual(!r.success && r.error.issues.map((i) => i.path.join('.')), ['stages.1.rule.any.1.performed.count.op']);
     assert.match(!r.success ? r.error.issues[0]!.message : '', /expected one of "eq"/);
   });
 

@@ -58,7 +58,6 @@ export function compileModel(model: LifecycleModel): ModelProgram {
   return program;
 }
 
-
 /** The stage engine, pure: (model, customer facts, now) → stage and the rule that decided. */
 export function decideStage(model: LifecycleModel, facts: CustomerFacts, now: Date): StageDecision {
   return compileModel(model).decide(new FactIndex(facts), now.getTime());

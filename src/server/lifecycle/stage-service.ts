@@ -51,10 +51,19 @@ export async function advanceStagesIn(tx: Queryable, exclusive: boolean, workspa
   const { outcomes, found } = await evaluateSubjects(tx, workspaceId, scope, unique, stored, opts.now, !opts.rebuild);
   await saveOutcomes(tx, workspaceId, scope, stored.version, stored.model.name, outcomes, opts.now, { cleared: opts.rebuild === true });
   // Subjects gone (merged away): their stage goes with them.
-  if (found.size < unique.length) await clearStages(tx, workspaceId, scope, unique.filter((id) => !found.has(id)));
+  if (found.size < unique.length)
+    await clearStages(
+      tx,
+      workspaceId,
+      scope,
+      unique.filter((id) => !found.has(id)),
+    );
   let accounts: number[] = [];
   if (scope === 'customer' && stored.model.evaluateAccounts) {
-    const { rows } = await tx.query<RowPick<typeof schema.accountMembers, 'account_id'>>(`SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`, [workspaceId, unique]);
+    const { rows } = await tx.query<RowPick<typeof schema.accountMembers, 'account_id'>>(
+      `SELECT DISTINCT account_id FROM account_members WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`,
+      [workspaceId, unique],
+    );
     accounts = rows.map((r) => r.account_id);
   }
   const moved = outcomes.filter((o) => o.moves.length > 0).map((o) => o.subjectId);

@@ -107,7 +107,10 @@ export class StageWorker extends DerivedWorker {
       const due = `SELECT workspace_id, scope, subject_id FROM stage_states WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2`;
       const unevaluated = `SELECT c.workspace_id, 'customer', c.id FROM customers c
            WHERE NOT EXISTS (SELECT 1 FROM stage_states s WHERE s.workspace_id = c.workspace_id AND s.scope = 'customer' AND s.subject_id = c.id) LIMIT $2`;
-      const { rows } = await this.db.query<RowPick<typeof schema.stageStates, 'workspace_id' | 'scope' | 'subject_id', { scope: Scope }>>(scanAll ? `(${due}) UNION ALL (${unevaluated})` : due, [now.toISOString(), this.batch]);
+      const { rows } = await this.db.query<RowPick<typeof schema.stageStates, 'workspace_id' | 'scope' | 'subject_id', { scope: Scope }>>(scanAll ? `(${due}) UNION ALL (${unevaluated})` : due, [
+        now.toISOString(),
+        this.batch,
+      ]);
       if (rows.length === 0) break;
       const groups = new Map<string, number[]>();
       for (const r of rows) {

@@ -98,13 +98,23 @@ for (const target of dbTargets()) {
         `SELECT c.user_id, s.stage, s.since FROM stage_states s JOIN customers c ON c.id = s.subject_id WHERE s.workspace_id = $1 ORDER BY c.user_id`,
         [ws],
       );
-      assert.deepEqual(states.map((s) => [s.user_id, s.stage, (s.since.getTime() - T0) / DAY]), [['ada', 'churned', 240], ['bob', 'churned', 94], ['cy', 'churned', 60]]);
+      assert.deepEqual(
+        states.map((s) => [s.user_id, s.stage, (s.since.getTime() - T0) / DAY]),
+        [
+          ['ada', 'churned', 240],
+          ['bob', 'churned', 94],
+          ['cy', 'churned', 60],
+        ],
+      );
 
       // The full recompute rebuilds the same history and states from the events alone.
       const r = await recomputeStages(db, ws, { now, models: new ModelCache(0) });
       assert.equal(r.subjects, 3);
       const rebuilt = await history(db, ws);
-      assert.deepEqual(rebuilt.map((x) => ({ ...x })), live.map((x) => ({ ...x })));
+      assert.deepEqual(
+        rebuilt.map((x) => ({ ...x })),
+        live.map((x) => ({ ...x })),
+      );
       const { rows: after } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND type = 'tenure'`, [ws]);
       assert.equal(after[0]!.n, live.length, 'the rebuild replaced the timeline events, not added to them');
 

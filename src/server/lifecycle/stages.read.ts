@@ -27,7 +27,10 @@ export async function stageDistribution(db: Queryable, workspaceId: number, mode
           GROUP BY x.to_stage`,
         [workspaceId, scope, at.toISOString()],
       )
-    : await db.query<RowPick<typeof schema.stageStates, 'stage'> & { n: number }>(`SELECT stage, count(*)::int AS n FROM stage_states WHERE workspace_id = $1 AND scope = $2 GROUP BY stage`, [workspaceId, scope]);
+    : await db.query<RowPick<typeof schema.stageStates, 'stage'> & { n: number }>(`SELECT stage, count(*)::int AS n FROM stage_states WHERE workspace_id = $1 AND scope = $2 GROUP BY stage`, [
+        workspaceId,
+        scope,
+      ]);
   const counts = new Map(rows.map((r) => [r.stage, r.n]));
   const stages = allStages(model).map((s) => ({ key: s.key, name: s.name, count: counts.get(s.key) ?? 0 }));
   // Stages of an earlier model still held by someone (before a recompute) are shown too.
@@ -113,7 +116,11 @@ export async function stageStats(db: Queryable, workspaceId: number, model: Life
 /** A customer's (or account's) current stage and every move, oldest first. */
 export async function stageHistory(db: Queryable, workspaceId: number, model: LifecycleModel, scope: Scope, subjectId: number, now: Date): Promise<z.infer<typeof StageHistory>> {
   const [state, moves] = await Promise.all([
-    db.query<RowPick<typeof schema.stageStates, 'stage' | 'since'>>(`SELECT stage, since FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3`, [workspaceId, scope, subjectId]),
+    db.query<RowPick<typeof schema.stageStates, 'stage' | 'since'>>(`SELECT stage, since FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3`, [
+      workspaceId,
+      scope,
+      subjectId,
+    ]),
     db.query<RowPick<typeof schema.stageTransitions, 'from_stage' | 'to_stage' | 'at' | 'pattern' | 'reason' | 'trigger_message_id', { pattern: Movement }>>(
       `SELECT from_stage, to_stage, at, pattern, reason, trigger_message_id FROM stage_transitions WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3 ORDER BY at, id`,
       [workspaceId, scope, subjectId],

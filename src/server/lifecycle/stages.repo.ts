@@ -45,7 +45,6 @@ export function factNeeds(model: LifecycleModel): FactNeeds {
   return { ...needs, names: [...names], propertyNames: [...propertyNames] };
 }
 
-
 type EventTuple = [number, string | null, string, number, Record<string, unknown> | null];
 
 /**
@@ -71,9 +70,7 @@ export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope
   for (const r of rows) {
     const f = out.get(r.id);
     if (!f) continue;
-    f.events = (JSON.parse(r.ev) as EventTuple[]).map(
-      ([ms, event, type, id, properties]): FactEvent => ({ timestamp: new Date(ms), event, type, messageId: `#${id}`, properties: properties ?? {} }),
-    );
+    f.events = (JSON.parse(r.ev) as EventTuple[]).map(([ms, event, type, id, properties]): FactEvent => ({ timestamp: new Date(ms), event, type, messageId: `#${id}`, properties: properties ?? {} }));
   }
   if (needs.segments) {
     const seg = await db.query<RowPick<typeof schema.segmentMembers, 'customer_id'> & { ids: string[] }>(

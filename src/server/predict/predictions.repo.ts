@@ -44,7 +44,12 @@ export interface CustomerPrediction {
 
 const COLS = `id::float8 AS id, kind, trained_at AS "trainedAt", as_of AS "asOf", horizon_days AS "horizonDays", features, params, metrics`;
 /** The row COLS selects. */
-type PredictionModelRow = RowPickCamel<typeof schema.predictionModels, 'kind' | 'trained_at' | 'as_of' | 'horizon_days' | 'features' | 'params' | 'metrics', Pick<PredictionModel, 'features' | 'params' | 'metrics'>> & Pick<PredictionModel, 'id'>;
+type PredictionModelRow = RowPickCamel<
+  typeof schema.predictionModels,
+  'kind' | 'trained_at' | 'as_of' | 'horizon_days' | 'features' | 'params' | 'metrics',
+  Pick<PredictionModel, 'features' | 'params' | 'metrics'>
+> &
+  Pick<PredictionModel, 'id'>;
 
 export async function insertModel(db: Queryable, workspaceId: number, m: Omit<PredictionModel, 'id'>): Promise<PredictionModel> {
   const { rows } = await db.query<PredictionModelRow>(
@@ -88,7 +93,10 @@ export async function replacePredictions(db: Queryable, workspaceId: number, kin
 
 /** A customer's predictions (every kind), with the model that made each. */
 export async function customerPredictions(db: Queryable, workspaceId: number, customerId: number): Promise<Array<CustomerPrediction & { kind: string; modelId: number; computedAt: Date }>> {
-  const { rows } = await db.query<RowPickCamel<typeof schema.customerPredictions, 'kind' | 'probability' | 'score' | 'factors' | 'computed_at', Pick<CustomerPrediction, 'factors'>> & Pick<CustomerPrediction, 'customerId'> & { modelId: number }>(
+  const { rows } = await db.query<
+    RowPickCamel<typeof schema.customerPredictions, 'kind' | 'probability' | 'score' | 'factors' | 'computed_at', Pick<CustomerPrediction, 'factors'>> &
+      Pick<CustomerPrediction, 'customerId'> & { modelId: number }
+  >(
     `SELECT customer_id::float8 AS "customerId", kind, model_id::float8 AS "modelId", probability, score, factors, computed_at AS "computedAt"
        FROM customer_predictions WHERE workspace_id = $1 AND customer_id = $2 ORDER BY kind`,
     [workspaceId, customerId],
@@ -107,7 +115,10 @@ export async function clvNote(db: Queryable, workspaceId: number, customerId: nu
   );
   const model = models[0];
   if (hasClv) return model?.note ?? null;
-  const { rows } = await db.query<{ first_at: Date | null }>(`SELECT min(at) AS first_at FROM analytics_orders WHERE workspace_id = $1 AND customer_id = $2 AND kind = 'order'`, [workspaceId, customerId]);
+  const { rows } = await db.query<{ first_at: Date | null }>(`SELECT min(at) AS first_at FROM analytics_orders WHERE workspace_id = $1 AND customer_id = $2 AND kind = 'order'`, [
+    workspaceId,
+    customerId,
+  ]);
   const firstAt = rows[0]?.first_at ?? null;
   if (!firstAt) return 'No CLV: this customer has not ordered yet.';
   if (!model) return 'No CLV yet: the CLV models have not been fitted on this workspace (the daily job fits them once at least 20 customers have ordered more than once).';

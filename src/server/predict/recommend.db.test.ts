@@ -9,7 +9,13 @@ import { boughtTogether, computeRecommendations, recommendationsFor } from './re
 
 let seq = 0;
 function track(userId: string, event: string, day: number, properties: Record<string, unknown> = {}): NormalizedEvent {
-  const r = normalizeCall({ messageId: `rc-${seq++}`, userId, event, timestamp: new Date(Date.UTC(2026, 0, day)).toISOString(), properties }, 'track', { receivedAt: new Date(), bodyBytes: 100 }, 0, '');
+  const r = normalizeCall(
+    { messageId: `rc-${seq++}`, userId, event, timestamp: new Date(Date.UTC(2026, 0, day)).toISOString(), properties },
+    'track',
+    { receivedAt: new Date(), bodyBytes: 100 },
+    0,
+    '',
+  );
   if (!r.ok) throw new Error(JSON.stringify(r));
   return r.value;
 }
@@ -51,7 +57,10 @@ for (const target of dbTargets()) {
       assert.equal(r.pairs, 2);
       const b1 = await boughtTogether(db, ws, 'b1');
       // cosine = 2 / √(4 orders with b1 × 2 with g1) = 2 / √8 = 0.707107
-      assert.deepEqual(b1?.map((p) => [p.productId, p.name, p.together, Math.round(p.score * 1e6) / 1e6]), [['g1', 'G1', 2, 0.707107]]);
+      assert.deepEqual(
+        b1?.map((p) => [p.productId, p.name, p.together, Math.round(p.score * 1e6) / 1e6]),
+        [['g1', 'G1', 2, 0.707107]],
+      );
       assert.equal(await boughtTogether(db, ws, 'nope'), null);
     });
 
@@ -60,13 +69,32 @@ for (const target of dbTargets()) {
       // Customer similarity (buyers of both ÷ √(buyers × buyers)); buyers: b1 4, g1 2, b2 2, g2 1.
       //   b1~g1 = 2 (ann, ben) / √(4·2) = 0.707107; b1~b2 = 2 (ann, cy) / √(4·2) = 0.707107; g1~b2 = 1 (ann) / √(2·2) = 0.5; g2: no one else.
       // dee bought b1: g1 0.707107, b2 0.707107 (ties by product id: b2 first).
-      assert.deepEqual(recs.get(await id('dee'))!.map((p) => [p.productId, Math.round(p.score * 1e6) / 1e6, p.reason]), [['b2', 0.707107, 'similar'], ['g1', 0.707107, 'similar']]);
+      assert.deepEqual(
+        recs.get(await id('dee'))!.map((p) => [p.productId, Math.round(p.score * 1e6) / 1e6, p.reason]),
+        [
+          ['b2', 0.707107, 'similar'],
+          ['g1', 0.707107, 'similar'],
+        ],
+      );
       // cy bought b1 and b2: g1 = b1~g1 + b2~g1 = 0.707107 + 0.5 = 1.207107.
-      assert.deepEqual(recs.get(await id('cy'))!.map((p) => [p.productId, Math.round(p.score * 1e6) / 1e6]), [['g1', 1.207107]]);
+      assert.deepEqual(
+        recs.get(await id('cy'))!.map((p) => [p.productId, Math.round(p.score * 1e6) / 1e6]),
+        [['g1', 1.207107]],
+      );
       // eve bought only g2, which nobody else bought: best sellers she has not bought, by buyers ÷ the top's (b1 4/4, then b2 and g1 2/4).
-      assert.deepEqual(recs.get(await id('eve'))!.map((p) => [p.productId, p.score, p.reason]), [['b1', 1, 'popular'], ['b2', 0.5, 'popular'], ['g1', 0.5, 'popular']]);
+      assert.deepEqual(
+        recs.get(await id('eve'))!.map((p) => [p.productId, p.score, p.reason]),
+        [
+          ['b1', 1, 'popular'],
+          ['b2', 0.5, 'popular'],
+          ['g1', 0.5, 'popular'],
+        ],
+      );
       // fay never ordered: the best sellers.
-      assert.deepEqual(recs.get(await id('fay'))!.map((p) => p.productId), ['b1', 'b2', 'g1']);
+      assert.deepEqual(
+        recs.get(await id('fay'))!.map((p) => p.productId),
+        ['b1', 'b2', 'g1'],
+      );
     });
 
     it('gives templates customer.recommendations', async () => {
@@ -80,7 +108,10 @@ for (const target of dbTargets()) {
       await computeRecommendations(db, ws, { now: new Date('2026-02-02T00:00:00Z') });
       // dee now has b1 and g1: b2 = b1~b2 + g1~b2. Buyers: b1 4, g1 3 (ann, ben, dee), b2 2.
       //   b1~b2 = 2 / √(4·2) = 0.707107; g1~b2 = 1 (ann) / √(3·2) = 0.408248 → 1.115355
-      assert.deepEqual((await recommendationsFor(db, ws, [await id('dee')])).get(await id('dee'))!.map((p) => [p.productId, Math.round(p.score * 1e6) / 1e6]), [['b2', 1.115355]]);
+      assert.deepEqual(
+        (await recommendationsFor(db, ws, [await id('dee')])).get(await id('dee'))!.map((p) => [p.productId, Math.round(p.score * 1e6) / 1e6]),
+        [['b2', 1.115355]],
+      );
     });
   });
 }

@@ -109,7 +109,9 @@ export interface ProductRow {
 
 /** The workspace's products, best sellers first. */
 export async function listProducts(db: Queryable, workspaceId: number): Promise<ProductRow[]> {
-  const { rows } = await db.query<ProductRow>(`SELECT product_id, name, category, price, orders, buyers, computed_at FROM products WHERE workspace_id = $1 ORDER BY buyers DESC, product_id`, [workspaceId]);
+  const { rows } = await db.query<ProductRow>(`SELECT product_id, name, category, price, orders, buyers, computed_at FROM products WHERE workspace_id = $1 ORDER BY buyers DESC, product_id`, [
+    workspaceId,
+  ]);
   return rows;
 }
 
@@ -117,7 +119,9 @@ export async function listProducts(db: Queryable, workspaceId: number): Promise<
 export async function boughtTogether(db: Queryable, workspaceId: number, productId: string): Promise<Array<RecommendedProduct & { together: number }> | null> {
   const known = await db.query(`SELECT 1 FROM products WHERE workspace_id = $1 AND product_id = $2`, [workspaceId, productId]);
   if (known.rows.length === 0) return null;
-  const { rows } = await db.query<RowPick<typeof schema.products, 'name' | 'category' | 'price'> & RowPick<typeof schema.productAffinities, 'score' | 'together'> & { product_id: Col<typeof schema.productAffinities, 'other_id'> }>(
+  const { rows } = await db.query<
+    RowPick<typeof schema.products, 'name' | 'category' | 'price'> & RowPick<typeof schema.productAffinities, 'score' | 'together'> & { product_id: Col<typeof schema.productAffinities, 'other_id'> }
+  >(
     `SELECT a.other_id AS product_id, p.name, p.category, p.price, a.score, a.together FROM product_affinities a
        JOIN products p ON p.workspace_id = a.workspace_id AND p.product_id = a.other_id
       WHERE a.workspace_id = $1 AND a.product_id = $2 ORDER BY a.rank`,
@@ -147,7 +151,14 @@ export async function recommendationsFor(db: Queryable, workspaceId: number, cus
       `SELECT product_id, name, category, price, buyers, max(buyers) OVER () AS top FROM products WHERE workspace_id = $1 ORDER BY buyers DESC, product_id LIMIT 3`,
       [workspaceId],
     );
-    const list = best.map((r) => ({ productId: r.product_id, name: r.name, category: r.category, price: r.price === null ? null : Number(r.price), score: r.buyers / Math.max(1, r.top), reason: 'popular' }));
+    const list = best.map((r) => ({
+      productId: r.product_id,
+      name: r.name,
+      category: r.category,
+      price: r.price === null ? null : Number(r.price),
+      score: r.buyers / Math.max(1, r.top),
+      reason: 'popular',
+    }));
     if (list.length > 0) for (const id of missing) out.set(id, list);
   }
   return out;

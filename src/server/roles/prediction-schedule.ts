@@ -10,13 +10,25 @@ const withOrders = `EXISTS (SELECT 1 FROM analytics_orders o WHERE o.workspace_i
  * scores that read churn risk): CLV and churn daily, health and recommendations hourly.
  */
 export const PREDICTION_SCHEDULE: readonly PeriodicJob[] = [
-  { kind: CLV_JOB, everyMs: DAY, lastRun: `SELECT w.id AS workspace_id, (SELECT max(trained_at) FROM prediction_models m WHERE m.workspace_id = w.id AND m.kind = 'clv') AS last_at FROM workspaces w WHERE ${withOrders}` },
+  {
+    kind: CLV_JOB,
+    everyMs: DAY,
+    lastRun: `SELECT w.id AS workspace_id, (SELECT max(trained_at) FROM prediction_models m WHERE m.workspace_id = w.id AND m.kind = 'clv') AS last_at FROM workspaces w WHERE ${withOrders}`,
+  },
   {
     kind: CHURN_TRAIN_JOB,
     everyMs: DAY,
     lastRun: `SELECT w.id AS workspace_id, (SELECT max(trained_at) FROM prediction_models m WHERE m.workspace_id = w.id AND m.kind = 'churn') AS last_at FROM workspaces w
                WHERE EXISTS (SELECT 1 FROM stage_transitions t WHERE t.workspace_id = w.id)`,
   },
-  { kind: HEALTH_JOB, everyMs: HOUR, lastRun: `SELECT w.id AS workspace_id, h.computed_at AS last_at FROM workspaces w LEFT JOIN health_scorecards h ON h.workspace_id = w.id WHERE EXISTS (SELECT 1 FROM customers c WHERE c.workspace_id = w.id)` },
-  { kind: RECOMMEND_JOB, everyMs: HOUR, lastRun: `SELECT w.id AS workspace_id, (SELECT max(computed_at) FROM products p WHERE p.workspace_id = w.id) AS last_at FROM workspaces w WHERE ${withOrders}` },
+  {
+    kind: HEALTH_JOB,
+    everyMs: HOUR,
+    lastRun: `SELECT w.id AS workspace_id, h.computed_at AS last_at FROM workspaces w LEFT JOIN health_scorecards h ON h.workspace_id = w.id WHERE EXISTS (SELECT 1 FROM customers c WHERE c.workspace_id = w.id)`,
+  },
+  {
+    kind: RECOMMEND_JOB,
+    everyMs: HOUR,
+    lastRun: `SELECT w.id AS workspace_id, (SELECT max(computed_at) FROM products p WHERE p.workspace_id = w.id) AS last_at FROM workspaces w WHERE ${withOrders}`,
+  },
 ];

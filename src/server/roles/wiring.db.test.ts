@@ -88,9 +88,20 @@ for (const target of dbTargets()) {
       // Let the first look of each loop (at start) pass.
       await new Promise((r) => setTimeout(r, 300));
 
-      const stageOf = async () => (await db.query<{ stage: string; evaluated_at: Date }>(`SELECT s.stage, s.evaluated_at FROM stage_states s JOIN customers c ON c.id = s.subject_id AND c.workspace_id = s.workspace_id WHERE s.workspace_id = $1 AND s.scope = 'customer' AND c.user_id = 'ann'`, [ws])).rows[0] ?? null;
+      const stageOf = async () =>
+        (
+          await db.query<{ stage: string; evaluated_at: Date }>(
+            `SELECT s.stage, s.evaluated_at FROM stage_states s JOIN customers c ON c.id = s.subject_id AND c.workspace_id = s.workspace_id WHERE s.workspace_id = $1 AND s.scope = 'customer' AND c.user_id = 'ann'`,
+            [ws],
+          )
+        ).rows[0] ?? null;
       const now = new Date(Date.now() - 1_000);
-      const r = await ingestEvents(db, ws, [call('identify', { userId: 'ann', traits: { email: 'ann@example.test', name: 'Ann' } }, now), call('track', { userId: 'ann', event: 'Order Completed', properties: { revenue: 30 } }, now)], { derivedWork: true });
+      const r = await ingestEvents(
+        db,
+        ws,
+        [call('identify', { userId: 'ann', traits: { email: 'ann@example.test', name: 'Ann' } }, now), call('track', { userId: 'ann', event: 'Order Completed', properties: { revenue: 30 } }, now)],
+        { derivedWork: true },
+      );
       // Stored and its work recorded, but nobody told: the workers (polling once a minute) sleep on.
       await new Promise((res) => setTimeout(res, 1_500));
       assert.equal(await stageOf(), null, 'no worker looked without a change on the bus');
@@ -101,8 +112,22 @@ for (const target of dbTargets()) {
         const s = await stageOf();
         return s?.stage === 'conversion' ? s : null;
       });
-      const entered = await waitFor('the segment entry', 5_000, async () => (await db.query<{ entered_at: Date }>(`SELECT m.entered_at FROM segment_members m JOIN customers c ON c.id = m.customer_id WHERE m.workspace_id = $1 AND m.segment_id = 'converted' AND c.user_id = 'ann'`, [ws])).rows[0] ?? null);
-      const message = await waitFor('the journey message', 5_000, async () => (await db.query<{ status: string }>(`SELECT status FROM messages WHERE workspace_id = $1 AND status NOT IN ('queued', 'sending')`, [ws])).rows[0] ?? null);
+      const entered = await waitFor(
+        'the segment entry',
+        5_000,
+        async () =>
+          (
+            await db.query<{ entered_at: Date }>(
+              `SELECT m.entered_at FROM segment_members m JOIN customers c ON c.id = m.customer_id WHERE m.workspace_id = $1 AND m.segment_id = 'converted' AND c.user_id = 'ann'`,
+              [ws],
+            )
+          ).rows[0] ?? null,
+      );
+      const message = await waitFor(
+        'the journey message',
+        5_000,
+        async () => (await db.query<{ status: string }>(`SELECT status FROM messages WHERE workspace_id = $1 AND status NOT IN ('queued', 'sending')`, [ws])).rows[0] ?? null,
+      );
       const chainMs = Date.now() - told;
       // A minute's poll did none of this.
       assert.ok(chainMs < 10_000, `the chain took ${chainMs} ms`);

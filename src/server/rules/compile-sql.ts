@@ -18,9 +18,7 @@ export function compileCondition(cond: Condition, opts: { now: Date; params: unk
  * stage engine reads an account's facts.
  */
 function ownEvents(ctx: Ctx): string {
-  return ctx.subject === 'customer'
-    ? `e.customer_id = ${ctx.customer}.id`
-    : `e.customer_id IN (SELECT am.customer_id FROM account_members am WHERE am.account_id = ${ctx.customer}.id)`;
+  return ctx.subject === 'customer' ? `e.customer_id = ${ctx.customer}.id` : `e.customer_id IN (SELECT am.customer_id FROM account_members am WHERE am.account_id = ${ctx.customer}.id)`;
 }
 
 interface Ctx {

@@ -30,21 +30,32 @@ for (const target of dbTargets()) {
       const facts = new Map<number, CustomerFacts>();
       for (let i = 0; i < CUSTOMERS; i++) {
         const f = randomCustomer(r);
-        const { rows } = await db.query<{ id: number }>(`INSERT INTO customers (workspace_id, user_id, traits, trait_times, first_touch) VALUES ($1, $2, $3, '{}', $4::jsonb) RETURNING id`,
-          [ws, `rules-${i}`, JSON.stringify(f.traits), f.firstTouch ? JSON.stringify({ ...f.firstTouch, medium: null, referrer: null, at: NOW.toISOString() }) : null]);
+        const { rows } = await db.query<{ id: number }>(`INSERT INTO customers (workspace_id, user_id, traits, trait_times, first_touch) VALUES ($1, $2, $3, '{}', $4::jsonb) RETURNING id`, [
+          ws,
+          `rules-${i}`,
+          JSON.stringify(f.traits),
+          f.firstTouch ? JSON.stringify({ ...f.firstTouch, medium: null, referrer: null, at: NOW.toISOString() }) : null,
+        ]);
         const id = rows[0]!.id;
         facts.set(id, f);
         for (const [k, e] of f.events.entries()) {
-          await db.query(
-            `INSERT INTO events (workspace_id, customer_id, message_id, type, event, timestamp, received_at, properties) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
-            [ws, id, `rules-${i}-${k}`, e.type, e.event, e.timestamp.toISOString(), JSON.stringify(e.properties)],
-          );
+          await db.query(`INSERT INTO events (workspace_id, customer_id, message_id, type, event, timestamp, received_at, properties) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`, [
+            ws,
+            id,
+            `rules-${i}-${k}`,
+            e.type,
+            e.event,
+            e.timestamp.toISOString(),
+            JSON.stringify(e.properties),
+          ]);
         }
         if (f.stage) {
-          await db.query(
-            `INSERT INTO stage_states (workspace_id, scope, subject_id, stage, since, reason, evaluated_at, model_version) VALUES ($1, 'customer', $2, $3, $4, 'test', $4, 1)`,
-            [ws, id, f.stage.key, f.stage.since.toISOString()],
-          );
+          await db.query(`INSERT INTO stage_states (workspace_id, scope, subject_id, stage, since, reason, evaluated_at, model_version) VALUES ($1, 'customer', $2, $3, $4, 'test', $4, 1)`, [
+            ws,
+            id,
+            f.stage.key,
+            f.stage.since.toISOString(),
+          ]);
         }
         for (const seg of f.segments ?? []) await db.query(`INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) VALUES ($1, $2, $3, now())`, [ws, seg, id]);
         for (const [name, value] of Object.entries(f.scores ?? {})) {
@@ -79,7 +90,9 @@ for (const target of dbTargets()) {
           }
           const fromMoment = evaluate(cond, moment.get(id)!, NOW);
           if (fromMoment !== inMemory) {
-            assert.fail(`moment facts disagree on customer ${JSON.stringify(f)}\nloaded ${JSON.stringify(moment.get(id))}\ncondition ${JSON.stringify(cond)}\nall events say ${inMemory}, moment facts say ${fromMoment}`);
+            assert.fail(
+              `moment facts disagree on customer ${JSON.stringify(f)}\nloaded ${JSON.stringify(moment.get(id))}\ncondition ${JSON.stringify(cond)}\nall events say ${inMemory}, moment facts say ${fromMoment}`,
+            );
           }
         }
       }
@@ -88,7 +101,7 @@ for (const target of dbTargets()) {
       assert.ok(matched > 1_500 && matched < 8_500, `${matched} of ${CUSTOMERS * CONDITIONS} cases matched`);
     });
 
-    it('on accounts too: an account has its traits, stage and segments, and every member\'s events', async () => {
+    it("on accounts too: an account has its traits, stage and segments, and every member's events", async () => {
       const r = new Rng(20261124);
       const ws = (await makeWorkspace(db, 'rules-accounts')).workspace.id;
       const customers: Array<{ id: number; f: CustomerFacts }> = [];
@@ -97,10 +110,15 @@ for (const target of dbTargets()) {
         const { rows } = await db.query<{ id: number }>(`INSERT INTO customers (workspace_id, user_id, traits, trait_times) VALUES ($1, $2, '{}', '{}') RETURNING id`, [ws, `acct-member-${i}`]);
         customers.push({ id: rows[0]!.id, f });
         for (const [k, e] of f.events.entries()) {
-          await db.query(
-            `INSERT INTO events (workspace_id, customer_id, message_id, type, event, timestamp, received_at, properties) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`,
-            [ws, rows[0]!.id, `acct-${i}-${k}`, e.type, e.event, e.timestamp.toISOString(), JSON.stringify(e.properties)],
-          );
+          await db.query(`INSERT INTO events (workspace_id, customer_id, message_id, type, event, timestamp, received_at, properties) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)`, [
+            ws,
+            rows[0]!.id,
+            `acct-${i}-${k}`,
+            e.type,
+            e.event,
+            e.timestamp.toISOString(),
+            JSON.stringify(e.properties),
+          ]);
         }
       }
       const accounts = new Map<number, CustomerFacts>();
@@ -114,10 +132,12 @@ for (const target of dbTargets()) {
         const members = customers.filter(() => r.chance(0.12));
         for (const m of members) await db.query(`INSERT INTO account_members (workspace_id, account_id, customer_id, joined_at) VALUES ($1, $2, $3, now())`, [ws, id, m.id]);
         if (own.stage) {
-          await db.query(
-            `INSERT INTO stage_states (workspace_id, scope, subject_id, stage, since, reason, evaluated_at, model_version) VALUES ($1, 'account', $2, $3, $4, 'test', $4, 1)`,
-            [ws, id, own.stage.key, own.stage.since.toISOString()],
-          );
+          await db.query(`INSERT INTO stage_states (workspace_id, scope, subject_id, stage, since, reason, evaluated_at, model_version) VALUES ($1, 'account', $2, $3, $4, 'test', $4, 1)`, [
+            ws,
+            id,
+            own.stage.key,
+            own.stage.since.toISOString(),
+          ]);
         }
         for (const seg of own.segments ?? []) await db.query(`INSERT INTO segment_members (workspace_id, segment_id, customer_id, entered_at) VALUES ($1, $2, $3, now())`, [ws, seg, id]);
         accounts.set(id, { traits: own.traits, events: members.flatMap((m) => m.f.events), stage: own.stage, segments: own.segments, scores: {}, firstTouch: null });

@@ -20,7 +20,13 @@ export type SubjectRow = { id: number; traits: Record<string, unknown>; user_id:
 export async function loadSubjectRows(db: Queryable, workspaceId: number, scope: Scope, ids: number[]): Promise<SubjectRow[]> {
   const { rows } =
     scope === 'customer'
-      ? await db.query<RowPick<typeof schema.customers, 'id' | 'traits' | 'user_id' | 'first_touch', Pick<SubjectRow, 'traits' | 'first_touch'>>>(`SELECT id, traits, user_id, first_touch FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids])
-      : await db.query<RowPick<typeof schema.accounts, 'id' | 'traits', Pick<SubjectRow, 'traits'>> & Pick<SubjectRow, 'user_id' | 'first_touch'>>(`SELECT id, traits, NULL AS user_id, NULL::jsonb AS first_touch FROM accounts WHERE workspace_id = $1 AND id = ANY($2::bigint[])`, [workspaceId, ids]);
+      ? await db.query<RowPick<typeof schema.customers, 'id' | 'traits' | 'user_id' | 'first_touch', Pick<SubjectRow, 'traits' | 'first_touch'>>>(
+          `SELECT id, traits, user_id, first_touch FROM customers WHERE workspace_id = $1 AND id = ANY($2::bigint[])`,
+          [workspaceId, ids],
+        )
+      : await db.query<RowPick<typeof schema.accounts, 'id' | 'traits', Pick<SubjectRow, 'traits'>> & Pick<SubjectRow, 'user_id' | 'first_touch'>>(
+          `SELECT id, traits, NULL AS user_id, NULL::jsonb AS first_touch FROM accounts WHERE workspace_id = $1 AND id = ANY($2::bigint[])`,
+          [workspaceId, ids],
+        );
   return rows;
 }

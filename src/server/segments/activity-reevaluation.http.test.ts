@@ -31,19 +31,31 @@ for (const target of dbTargets()) {
     const ago = (days: number) => new Date(now.getTime() - days * DAY).toISOString();
     const api = (path: string, init: Parameters<typeof http>[1] = {}) => http(`${server.url}${path}`, { auth: `Bearer ${adminKey}`, ...init });
     const stageOf = async (userId: string) =>
-      (await db.query<{ stage: string }>(`SELECT stage FROM stage_states WHERE workspace_id = $1 AND scope = 'customer' AND subject_id = $2`, [ws, await findCustomerId(db, ws, userId)])).rows[0]?.stage;
+      (await db.query<{ stage: string }>(`SELECT stage FROM stage_states WHERE workspace_id = $1 AND scope = 'customer' AND subject_id = $2`, [ws, await findCustomerId(db, ws, userId)])).rows[0]
+        ?.stage;
     const members = async () =>
-      (await db.query<{ user_id: string }>(`SELECT c.user_id FROM segment_members m JOIN customers c ON c.id = m.customer_id WHERE m.workspace_id = $1 AND m.segment_id = 'seen-lately' ORDER BY 1`, [ws])).rows.map((r) => r.user_id);
+      (
+        await db.query<{ user_id: string }>(`SELECT c.user_id FROM segment_members m JOIN customers c ON c.id = m.customer_id WHERE m.workspace_id = $1 AND m.segment_id = 'seen-lately' ORDER BY 1`, [
+          ws,
+        ])
+      ).rows.map((r) => r.user_id);
     const days = async (userId: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM analytics_days WHERE customer_id = $1`, [await findCustomerId(db, ws, userId)])).rows[0]!.n;
 
     before(async () => {
       db = await target.open();
       let writeKey: string;
-      ({ adminKey, writeKey, workspace: { id: ws } } = await makeWorkspace(db, 'activity-setting'));
+      ({
+        adminKey,
+        writeKey,
+        workspace: { id: ws },
+      } = await makeWorkspace(db, 'activity-setting'));
       server = await startServer(db, { stages: null, segments: null });
       const track = (userId: string, event: string, at: string) => http(`${server.url}/v1/track`, { auth: basic(writeKey), body: { userId, event, timestamp: at } });
       // Both signed up 100 days ago; since then the reader has only opened a newsletter (10 days ago), the clicker clicked one.
-      for (const [userId, event] of [['reader', 'Email Opened'], ['clicker', 'Email Link Clicked']] as const) {
+      for (const [userId, event] of [
+        ['reader', 'Email Opened'],
+        ['clicker', 'Email Link Clicked'],
+      ] as const) {
         assert.equal((await track(userId, 'Signed Up', ago(100))).status, 200);
         assert.equal((await track(userId, event, ago(10))).status, 200);
       }
@@ -85,10 +97,14 @@ for (const target of dbTargets()) {
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.deepEqual(r.body.activity, { opens: true, clicks: true });
       assert.equal(r.body.job.kind, 'activity.reevaluate');
-      const job = await until('the re-evaluation job', async () => {
-        const j = (await api(`/api/jobs/${r.body.job.id}`)).body;
-        return j.status === 'done' || j.status === 'failed' ? j : undefined;
-      }, 30_000);
+      const job = await until(
+        'the re-evaluation job',
+        async () => {
+          const j = (await api(`/api/jobs/${r.body.job.id}`)).body;
+          return j.status === 'done' || j.status === 'failed' ? j : undefined;
+        },
+        30_000,
+      );
       assert.equal(job.status, 'done', JSON.stringify(job));
       assert.equal(job.done, job.total);
       assert.deepEqual(await members(), ['clicker', 'reader']);

@@ -16,7 +16,6 @@ import { ACTIVITY_JOB } from '../jobs/job-kinds.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
 
-
 /**
  * Apply a change of the setting (fields left out keep theirs) in one transaction with its
  * re-evaluation job, so a crash cannot leave the setting changed and nothing re-evaluated.

@@ -1,4 +1,3 @@
-
 import type { Db } from '../db/client.js';
 import { computeSegment } from './segment-sync.js';
 import { getSegment, insertSegment, type SegmentDefinition } from './segments.repo.js';
@@ -47,7 +46,15 @@ export const EXAMPLE_SEGMENTS: Array<{ id: string; input: SegmentDefinition }> =
     input: {
       name: 'Promoters',
       description: 'Answered NPS with 9 or 10',
-      condition: { performed: { event: EV.surveyResponded, where: [{ path: 'type', op: 'eq', value: 'nps' }, { path: 'score', op: 'gte', value: 9 }] } },
+      condition: {
+        performed: {
+          event: EV.surveyResponded,
+          where: [
+            { path: 'type', op: 'eq', value: 'nps' },
+            { path: 'score', op: 'gte', value: 9 },
+          ],
+        },
+      },
     },
   },
   {

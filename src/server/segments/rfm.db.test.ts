@@ -113,7 +113,10 @@ for (const target of dbTargets()) {
       }
       const dist = await rfmDistribution(db, ws, NOW);
       assert.equal(dist.length, 11);
-      assert.equal(dist.reduce((n, d) => n + d.count, 0), 12);
+      assert.equal(
+        dist.reduce((n, d) => n + d.count, 0),
+        12,
+      );
       const hib = dist.find((d) => d.key === 'hibernating')!;
       assert.equal(hib.count, 2);
       assert.equal(hib.frequency, 2);
@@ -129,7 +132,8 @@ for (const target of dbTargets()) {
       const users = async (key: string) => (await segmentMembers(db, ws, `rfm_${key}`, { limit: 10 })).map((m) => m.userId).sort();
       assert.deepEqual(await users('lost'), ['c12', 'c9']);
       assert.deepEqual(await users('new'), ['c11', 'c2']);
-      const c11 = (await db.query<{ name: string; v: number }>(`SELECT s.name, (s.value)::int AS v FROM customer_scores s JOIN customers c ON c.id = s.customer_id WHERE c.user_id = 'c11' ORDER BY 1`)).rows;
+      const c11 = (await db.query<{ name: string; v: number }>(`SELECT s.name, (s.value)::int AS v FROM customer_scores s JOIN customers c ON c.id = s.customer_id WHERE c.user_id = 'c11' ORDER BY 1`))
+        .rows;
       assert.deepEqual(c11, [
         { name: 'rfm_f', v: 1 },
         { name: 'rfm_m', v: 1 },

@@ -48,15 +48,53 @@ interface RfmGroup {
 
 export const RFM_GROUPS: RfmGroup[] = [
   { key: 'champions', name: 'Champions', description: 'Bought recently and often', cells: [[[5], [4, 5]]] },
-  { key: 'loyal', name: 'Loyal', description: 'Buy often; bought not long ago', cells: [[[3, 4], [4, 5]]] },
-  { key: 'potential_loyalists', name: 'Potential loyalists', description: 'Recent buyers with a few orders', cells: [[[4, 5], [2, 3]]] },
+  {
+    key: 'loyal',
+    name: 'Loyal',
+    description: 'Buy often; bought not long ago',
+    cells: [
+      [
+        [3, 4],
+        [4, 5],
+      ],
+    ],
+  },
+  {
+    key: 'potential_loyalists',
+    name: 'Potential loyalists',
+    description: 'Recent buyers with a few orders',
+    cells: [
+      [
+        [4, 5],
+        [2, 3],
+      ],
+    ],
+  },
   { key: 'new', name: 'New customers', description: 'Bought for the first time, recently', cells: [[[5], [1]]] },
   { key: 'promising', name: 'Promising', description: 'Recent, one order', cells: [[[4], [1]]] },
   { key: 'need_attention', name: 'Need attention', description: 'Middling recency and frequency', cells: [[[3], [3]]] },
   { key: 'about_to_sleep', name: 'About to sleep', description: 'Few orders, and not lately', cells: [[[3], [1, 2]]] },
-  { key: 'at_risk', name: 'At risk (RFM)', description: 'RFM group: bought fairly often, but long ago (not the at-risk lifecycle stage)', cells: [[[1, 2], [3, 4]]] },
+  {
+    key: 'at_risk',
+    name: 'At risk (RFM)',
+    description: 'RFM group: bought fairly often, but long ago (not the at-risk lifecycle stage)',
+    cells: [
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ],
+  },
   { key: 'cant_lose', name: "Can't lose them", description: 'Among the most frequent buyers, gone quiet', cells: [[[1, 2], [5]]] },
-  { key: 'hibernating', name: 'Hibernating', description: 'Few orders, long ago', cells: [[[2], [1, 2]], [[1], [2]]] },
+  {
+    key: 'hibernating',
+    name: 'Hibernating',
+    description: 'Few orders, long ago',
+    cells: [
+      [[2], [1, 2]],
+      [[1], [2]],
+    ],
+  },
   { key: 'lost', name: 'Lost', description: 'One order, longest ago', cells: [[[1], [1]]] },
 ];
 
@@ -71,7 +109,9 @@ export function rfmGroup(r: number, f: number): string {
 }
 
 const oneOf = (name: string, values: number[]): Condition =>
-  values.length === 1 ? { score: { name, op: 'eq', value: values[0]! } } : { all: [{ score: { name, op: 'gte', value: Math.min(...values) } }, { score: { name, op: 'lte', value: Math.max(...values) } }] };
+  values.length === 1
+    ? { score: { name, op: 'eq', value: values[0]! } }
+    : { all: [{ score: { name, op: 'gte', value: Math.min(...values) } }, { score: { name, op: 'lte', value: Math.max(...values) } }] };
 
 /** A group as a condition on the stored scores. */
 export function rfmCondition(g: RfmGroup): Condition {
@@ -142,7 +182,10 @@ export async function computeRfm(db: Queryable, workspaceId: number, now: Date):
 }
 
 export async function lastRfmRun(db: Queryable, workspaceId: number): Promise<RfmRun | null> {
-  const { rows } = await db.query<RowPick<typeof schema.rfmRuns, 'computed_at' | 'buyers' | 'boundaries', { boundaries: RfmRun['boundaries'] }>>(`SELECT computed_at, buyers, boundaries FROM rfm_runs WHERE workspace_id = $1`, [workspaceId]);
+  const { rows } = await db.query<RowPick<typeof schema.rfmRuns, 'computed_at' | 'buyers' | 'boundaries', { boundaries: RfmRun['boundaries'] }>>(
+    `SELECT computed_at, buyers, boundaries FROM rfm_runs WHERE workspace_id = $1`,
+    [workspaceId],
+  );
   return rows[0] ? { computedAt: rows[0].computed_at, buyers: rows[0].buyers, boundaries: rows[0].boundaries } : null;
 }
 

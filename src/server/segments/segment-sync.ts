@@ -170,14 +170,7 @@ export function dependencyOrder(segs: StoredSegment[]): StoredSegment[] {
  * whose changes it reads. `exclusive` (PGlite's one session: no other transaction can run
  * beside this one) skips the locks and checks that keep concurrent writers apart.
  */
-export async function syncMany(
-  tx: Queryable,
-  segs: StoredSegment[],
-  now: Date,
-  ids: number[],
-  changes?: Map<number, Set<string>>,
-  opts: { exclusive?: boolean } = {},
-): Promise<SyncResult> {
+export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, ids: number[], changes?: Map<number, Set<string>>, opts: { exclusive?: boolean } = {}): Promise<SyncResult> {
   const total: SyncResult = { entered: 0, exited: 0 };
   const live = segs.filter((s) => s.condition !== null);
   if (ids.length === 0 || live.length === 0) return total;
@@ -196,7 +189,20 @@ export async function syncMany(
     ]);
   }
   // Memberships always: they are what each decision is compared with.
-  const facts = await loadMomentFacts(tx, workspaceId, scope, wanted, { ...momentPlan(live.map((s) => s.condition!), now), segments: true }, now);
+  const facts = await loadMomentFacts(
+    tx,
+    workspaceId,
+    scope,
+    wanted,
+    {
+      ...momentPlan(
+        live.map((s) => s.condition!),
+        now,
+      ),
+      segments: true,
+    },
+    now,
+  );
   const index = new Map<number, FactIndex>();
   for (const [id, f] of facts) index.set(id, new FactIndex(f));
   const nowMs = now.getTime();

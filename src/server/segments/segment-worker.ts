@@ -147,7 +147,8 @@ export class SegmentWorker extends DerivedWorker {
     const { rows } = await this.db.query<RowPick<typeof schema.segments, 'workspace_id'>>(`SELECT DISTINCT workspace_id FROM segments WHERE kind = 'dynamic' ORDER BY 1`);
     for (const { workspace_id: ws } of rows) {
       const due = dependencyOrder(await listSegments(this.db, ws)).filter(
-        (s: StoredSegment) => s.kind === 'dynamic' && s.condition !== null && isTimeBased(s.condition) && s.computedVersion === s.version && now.getTime() - (s.computedAt?.getTime() ?? 0) >= refreshMs,
+        (s: StoredSegment) =>
+          s.kind === 'dynamic' && s.condition !== null && isTimeBased(s.condition) && s.computedVersion === s.version && now.getTime() - (s.computedAt?.getTime() ?? 0) >= refreshMs,
       );
       for (const seg of due) {
         if (this.stopping) return count;

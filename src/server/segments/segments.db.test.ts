@@ -50,7 +50,12 @@ const PRO: Condition = { trait: { path: 'plan', op: 'eq', value: 'pro' } };
 const TWO_ORDERS_60D: Condition = { performed: { event: 'Order Completed', count: { op: 'gte', value: 2 }, window: { within: days(60) } } };
 const SPENT_50: Condition = { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 50 } };
 const PRO_NEVER_BOUGHT: Condition = { all: [PRO, { not: { performed: { event: 'Order Completed' } } }] };
-const BROWSED_OR_BIG: Condition = { any: [{ all: [{ performed: { event: 'Page Viewed', count: { op: 'gte', value: 2 } } }, { not: PRO }] }, { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'max', op: 'gt', value: 90 } }] };
+const BROWSED_OR_BIG: Condition = {
+  any: [
+    { all: [{ performed: { event: 'Page Viewed', count: { op: 'gte', value: 2 } } }, { not: PRO }] },
+    { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'max', op: 'gt', value: 90 } },
+  ],
+};
 
 for (const target of dbTargets()) {
   describe(`segments in the database (${target.name})`, () => {
@@ -69,7 +74,7 @@ for (const target of dbTargets()) {
      * a lock (or, unguarded, finishes without waiting); then commit and return the racer's
      * result. Two connections: PostgreSQL only.
      */
-    const race = async <T,>(held: (tx: Queryable) => Promise<void>, racer: () => Promise<T>): Promise<T> => {
+    const race = async <T>(held: (tx: Queryable) => Promise<void>, racer: () => Promise<T>): Promise<T> => {
       let commit!: () => void;
       const gate = new Promise<void>((res) => (commit = res));
       let started!: () => void;
@@ -133,7 +138,10 @@ for (const target of dbTargets()) {
       );
       assert.ok(conv.length > 0, 'someone converted');
       const converted = await make('converted', { stage: { key: 'conversion' } });
-      assert.deepEqual(await users(ws, converted), conv.map((r) => r.user_id));
+      assert.deepEqual(
+        await users(ws, converted),
+        conv.map((r) => r.user_id),
+      );
 
       // Everyone who entered has a Segment Entered event, at the computation's moment.
       const entered = await timeline(ws, 'Segment Entered');
@@ -145,15 +153,22 @@ for (const target of dbTargets()) {
       now = day(46);
       const worker = new SegmentWorker(db, { clock: () => now, sweepMs: 0, refreshMs: 0 });
       const r = await ingestEvents(db, ws, [call('track', { userId: 'bob', event: 'Order Completed', properties: { revenue: 20 } }, day(46))]);
-      assert.deepEqual([...(r.changes?.values() ?? [])].map((c) => [...c].sort()), [['$any', 'Order Completed']], 'what changed for bob');
+      assert.deepEqual(
+        [...(r.changes?.values() ?? [])].map((c) => [...c].sort()),
+        [['$any', 'Order Completed']],
+        'what changed for bob',
+      );
       worker.touch(ws, r.customerIds ?? [], r.changes); // only segments reading orders (or other segments) are evaluated
       await worker.idle();
       assert.deepEqual(await users(ws, twoOrders), ['ada', 'bob']);
       assert.deepEqual(await users(ws, loyalSpenders), ['ada', 'bob'], 'bob entered two_orders, then loyal_spenders, in one batch');
-      assert.deepEqual((await timeline(ws, 'Segment Entered')).filter((e) => e.segment === twoOrders).map((e) => [e.user_id, e.at.getTime()]), [
-        ['ada', day(45).getTime()],
-        ['bob', day(46).getTime()],
-      ]);
+      assert.deepEqual(
+        (await timeline(ws, 'Segment Entered')).filter((e) => e.segment === twoOrders).map((e) => [e.user_id, e.at.getTime()]),
+        [
+          ['ada', day(45).getTime()],
+          ['bob', day(46).getTime()],
+        ],
+      );
       // Bob's new order took him out of "browsed or big"? No: his largest order is still 100.
       assert.deepEqual(await users(ws, browsedOrBig), ['bob']);
 
@@ -206,7 +221,10 @@ for (const target of dbTargets()) {
       worker.touch(ws, up.customerIds ?? [], up.changes);
       await worker.idle();
       assert.deepEqual(await users(ws, seg.id), ['una'], 'and came back');
-      assert.deepEqual((await timeline(ws, 'Segment Exited')).map((e) => e.user_id), ['una']);
+      assert.deepEqual(
+        (await timeline(ws, 'Segment Exited')).map((e) => e.user_id),
+        ['una'],
+      );
     });
 
     it('streams members as CSV a page at a time, quoting what needs it', async () => {
@@ -225,9 +243,16 @@ for (const target of dbTargets()) {
       assert.equal(lines[0], 'customer_id,user_id,email,entered_at');
       assert.equal(lines.length, 1 + 51);
       assert.ok(lines.some((l) => /^\d+,u0,u0@example.com,2026-01-03T00:00:00.000Z$/.test(l)));
-      assert.ok(lines.some((l) => /^\d+,'=cmd\(\),,/.test(l)), 'a formula-like value is defused');
+      assert.ok(
+        lines.some((l) => /^\d+,'=cmd\(\),,/.test(l)),
+        'a formula-like value is defused',
+      );
       const ids = lines.slice(1).map((l) => Number(l.split(',')[0]));
-      assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'in customer id order');
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => a - b),
+        'in customer id order',
+      );
       assert.equal(new Set(ids).size, 51);
     });
 
@@ -242,7 +267,7 @@ for (const target of dbTargets()) {
       // Count the member pages the export asks the database for while it is being read.
       let pages = 0;
       const counting = {
-        query: <T,>(text: string, params?: unknown[]) => {
+        query: <T>(text: string, params?: unknown[]) => {
           if (/FROM segment_members/.test(text)) pages++;
           return db.query<T>(text, params);
         },
@@ -288,11 +313,31 @@ for (const target of dbTargets()) {
       );
       // Weeks start on Monday: 5 January; 31 January (a Saturday) and 1 February (a Sunday) share the week of 26 January.
       const weeks = await cohorts(db, ws, { by: 'first_event', event: 'Signed Up', period: 'week' });
-      assert.deepEqual(weeks.cohorts.map((c) => [c.key, c.count]), [['2026-01-05', 1], ['2026-01-26', 2]]);
+      assert.deepEqual(
+        weeks.cohorts.map((c) => [c.key, c.count]),
+        [
+          ['2026-01-05', 1],
+          ['2026-01-26', 2],
+        ],
+      );
       const channels = await cohorts(db, ws, { by: 'channel', event: 'Signed Up', period: 'month' });
-      assert.deepEqual(channels.cohorts.map((c) => [c.key, c.count]), [['direct', 1], ['email', 1], ['organic_search', 1], ['paid_search', 1]]);
+      assert.deepEqual(
+        channels.cohorts.map((c) => [c.key, c.count]),
+        [
+          ['direct', 1],
+          ['email', 1],
+          ['organic_search', 1],
+          ['paid_search', 1],
+        ],
+      );
       const campaigns = await cohorts(db, ws, { by: 'campaign', event: 'Signed Up', period: 'month' });
-      assert.deepEqual(campaigns.cohorts.map((c) => [c.key, c.count]), [['spring', 1], ['winback', 1]]);
+      assert.deepEqual(
+        campaigns.cohorts.map((c) => [c.key, c.count]),
+        [
+          ['spring', 1],
+          ['winback', 1],
+        ],
+      );
 
       const asSegment = async (name: string, condition: unknown) => {
         const seg = await insertSegment(db, ws, `cohort_${name}`, { name, description: '', condition: condition as Condition });
@@ -350,7 +395,7 @@ for (const target of dbTargets()) {
       }
     });
 
-    it('keeps account segments (B2B) from the accounts\' traits and all their members\' events', async () => {
+    it("keeps account segments (B2B) from the accounts' traits and all their members' events", async () => {
       const ws = (await makeWorkspace(db, 'account-segments')).workspace.id;
       await ingestEvents(db, ws, [
         call('group', { userId: 'dana', groupId: 'acme', traits: { name: 'Acme', plan: 'enterprise' } }, day(0)),
@@ -364,7 +409,12 @@ for (const target of dbTargets()) {
       ]);
       let now = day(20);
       const busy = await insertSegment(db, ws, 'acct_busy', { name: 'Busy accounts', description: '', scope: 'account', condition: TWO_ORDERS_60D });
-      const enterprise = await insertSegment(db, ws, 'acct_ent', { name: 'Enterprise', description: '', scope: 'account', condition: { all: [{ trait: { path: 'plan', op: 'eq', value: 'enterprise' } }, { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 150 } }] } });
+      const enterprise = await insertSegment(db, ws, 'acct_ent', {
+        name: 'Enterprise',
+        description: '',
+        scope: 'account',
+        condition: { all: [{ trait: { path: 'plan', op: 'eq', value: 'enterprise' } }, { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'sum', op: 'gte', value: 150 } }] },
+      });
       const people = await insertSegment(db, ws, 'people_busy', { name: 'Busy people', description: '', condition: TWO_ORDERS_60D });
       for (const s of [busy, enterprise, people]) await computeSegment(db, ws, s.id, now);
       const names = async (id: string, scope: 'customer' | 'account') => (await segmentMembers(db, ws, id, { limit: 10, scope })).map((m) => m.userId).sort();
@@ -372,7 +422,11 @@ for (const target of dbTargets()) {
       assert.deepEqual(await names(enterprise.id, 'account'), ['acme'], '100 + 50');
       assert.deepEqual(await names(people.id, 'customer'), ['gil'], 'gil is in no account: only people segments see him');
       const { rows: dana } = await db.query<{ id: number }>(`SELECT id FROM customers WHERE user_id = 'dana'`);
-      assert.deepEqual((await customerSegments(db, ws, dana[0]!.id)).map((s) => s.id), [], "an account's segments are not its people's");
+      assert.deepEqual(
+        (await customerSegments(db, ws, dana[0]!.id)).map((s) => s.id),
+        [],
+        "an account's segments are not its people's",
+      );
       assert.equal((await timeline(ws, 'Segment Entered')).filter((e) => e.segment === busy.id).length, 0, 'accounts have no timeline events');
 
       // Fay's second order makes Beta busy, through the worker (touched customers → their accounts).

@@ -64,19 +64,25 @@ export async function getSegment(db: Queryable, workspaceId: number, id: string,
 export type SegmentDefinition = Omit<SegmentInput, 'scope'> & { scope?: SegmentInput['scope'] };
 
 export async function insertSegment(db: Queryable, workspaceId: number, id: string, input: SegmentDefinition): Promise<StoredSegment> {
-  const { rows } = await db.query<Row>(
-    `INSERT INTO segments (workspace_id, id, name, description, kind, scope, condition) VALUES ($1, $2, $3, $4, 'dynamic', $6, $5::jsonb) RETURNING ${COLUMNS}`,
-    [workspaceId, id, input.name, input.description, JSON.stringify(input.condition), input.scope ?? 'customer'],
-  );
+  const { rows } = await db.query<Row>(`INSERT INTO segments (workspace_id, id, name, description, kind, scope, condition) VALUES ($1, $2, $3, $4, 'dynamic', $6, $5::jsonb) RETURNING ${COLUMNS}`, [
+    workspaceId,
+    id,
+    input.name,
+    input.description,
+    JSON.stringify(input.condition),
+    input.scope ?? 'customer',
+  ]);
   return fromRow(rows[0]!);
 }
 
 /** A new static segment (a list; members are set with `setStaticMembers`). */
 export async function insertStaticSegment(db: Queryable, workspaceId: number, id: string, input: { name: string; description: string }): Promise<StoredSegment> {
-  const { rows } = await db.query<Row>(
-    `INSERT INTO segments (workspace_id, id, name, description, kind, condition) VALUES ($1, $2, $3, $4, 'static', NULL) RETURNING ${COLUMNS}`,
-    [workspaceId, id, input.name, input.description],
-  );
+  const { rows } = await db.query<Row>(`INSERT INTO segments (workspace_id, id, name, description, kind, condition) VALUES ($1, $2, $3, $4, 'static', NULL) RETURNING ${COLUMNS}`, [
+    workspaceId,
+    id,
+    input.name,
+    input.description,
+  ]);
   return fromRow(rows[0]!);
 }
 

@@ -108,12 +108,7 @@ function csvField(v: string | number | null): string {
  * A segment's members as CSV, produced a page at a time (keyset on customer id), so an
  * export of any size holds one page in memory. `at`: as of a past moment.
  */
-export async function* membersCsv(
-  db: Queryable,
-  workspaceId: number,
-  segmentId: string,
-  opts: { at?: Date; pageSize?: number; scope?: 'customer' | 'account' } = {},
-): AsyncGenerator<string> {
+export async function* membersCsv(db: Queryable, workspaceId: number, segmentId: string, opts: { at?: Date; pageSize?: number; scope?: 'customer' | 'account' } = {}): AsyncGenerator<string> {
   yield opts.scope === 'account' ? ACCOUNT_CSV_HEADER : CSV_HEADER;
   const pageSize = opts.pageSize ?? 5_000;
   let after = 0;

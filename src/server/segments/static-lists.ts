@@ -36,7 +36,10 @@ export async function editStaticList(db: Db, workspaceId: number, segmentId: str
     if (seg.kind !== 'static') return fail('conflict', `segment "${segmentId}" is defined by a condition; only static lists take ids`);
     let target = customerIds;
     if (mode !== 'replace') {
-      const { rows } = await tx.query<RowPick<typeof schema.segmentMembers, 'customer_id'>>(`SELECT customer_id FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`, [workspaceId, segmentId]);
+      const { rows } = await tx.query<RowPick<typeof schema.segmentMembers, 'customer_id'>>(`SELECT customer_id FROM segment_members WHERE workspace_id = $1 AND segment_id = $2`, [
+        workspaceId,
+        segmentId,
+      ]);
       const set = new Set(rows.map((r) => r.customer_id));
       for (const id of customerIds) {
         if (mode === 'add') set.add(id);
@@ -70,12 +73,7 @@ export interface ListImportReport {
  * an existing static segment to change (`mode`), else a new one named `name`. Errors
  * name the file and line.
  */
-export async function importList(
-  db: Db,
-  workspaceId: number,
-  file: string,
-  opts: { name?: string; segmentId?: string; mode?: ListMode; now?: Date; chunk?: number },
-): Promise<ListImportReport> {
+export async function importList(db: Db, workspaceId: number, file: string, opts: { name?: string; segmentId?: string; mode?: ListMode; now?: Date; chunk?: number }): Promise<ListImportReport> {
   const chunkSize = opts.chunk ?? MAX_LIST_IDS;
   let handle: FileHandle;
   try {

@@ -100,7 +100,14 @@ for (const target of dbTargets()) {
           key: { kind: 'message', message: 5, what: EV.emailOpened },
         },
         // A customer who does not exist (merged away): skipped.
-        { workspaceId: ws, customerId: 999_999_999, event: EV.journeyEnded, properties: { journeyId: 'j1', journeyName: 'Welcome', outcome: 'completed' }, at: AT, key: { kind: 'journey', run: 18, what: 'ended' } },
+        {
+          workspaceId: ws,
+          customerId: 999_999_999,
+          event: EV.journeyEnded,
+          properties: { journeyId: 'j1', journeyName: 'Welcome', outcome: 'completed' },
+          at: AT,
+          key: { kind: 'journey', run: 18, what: 'ended' },
+        },
       ];
       assert.equal(await writeTimeline(db, rows), 2);
       assert.deepEqual(await stored(db, ws), [
@@ -134,7 +141,15 @@ for (const target of dbTargets()) {
 
     it('with derivedWork, records the stage and segment work of the customers written, in the same statement', async () => {
       await db.query(`DELETE FROM derived_work WHERE workspace_id = $1`, [ws]);
-      const click: TimelineEvent = { workspaceId: ws, customerId: amy, event: EV.emailLinkClicked, properties: { messageId: 6, url: 'https://x.example/' }, at: AT, type: 'track', key: { kind: 'message', message: 6, what: 'click:https://x.example/' } };
+      const click: TimelineEvent = {
+        workspaceId: ws,
+        customerId: amy,
+        event: EV.emailLinkClicked,
+        properties: { messageId: 6, url: 'https://x.example/' },
+        at: AT,
+        type: 'track',
+        key: { kind: 'message', message: 6, what: 'click:https://x.example/' },
+      };
       assert.equal(await writeTimeline(db, [click], { derivedWork: ['stage', 'segment'] }), 1);
       const work = async () => (await db.query<{ kind: string; subject_ids: number[] }>(`SELECT kind, subject_ids FROM derived_work WHERE workspace_id = $1 ORDER BY kind`, [ws])).rows;
       assert.deepEqual(

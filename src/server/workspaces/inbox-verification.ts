@@ -31,11 +31,7 @@ export interface InboxIdentity {
 }
 
 /** The outcome of checking an inbox request's identity; only `ok` may be served. */
-export type InboxIdentityCheck =
-  | { code: 'ok' }
-  | { code: 'anonymous'; message: string }
-  | { code: 'missing_hash'; message: string }
-  | { code: 'wrong_hash'; message: string };
+export type InboxIdentityCheck = { code: 'ok' } | { code: 'anonymous'; message: string } | { code: 'missing_hash'; message: string } | { code: 'wrong_hash'; message: string };
 
 const HOW = "HMAC-SHA256 of the userId keyed with the workspace's inbox secret (GET /api/workspace/inbox), as hex, computed by your own backend";
 

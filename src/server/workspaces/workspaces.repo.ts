@@ -75,10 +75,7 @@ export const DEFAULT_WORKSPACE = 'default';
  * (re)applied; otherwise keys are generated on first start and returned once so they
  * can be printed. Returns `created` keys only when they were generated now.
  */
-export async function ensureDefaultWorkspace(
-  db: Queryable,
-  env: { writeKey?: string; adminKey?: string },
-): Promise<{ workspace: Workspace; generated: { writeKey?: string; adminKey?: string } }> {
+export async function ensureDefaultWorkspace(db: Queryable, env: { writeKey?: string; adminKey?: string }): Promise<{ workspace: Workspace; generated: { writeKey?: string; adminKey?: string } }> {
   const existing = await findWorkspaceBySlug(db, DEFAULT_WORKSPACE);
   if (existing) {
     await setWorkspaceKeys(db, existing.id, env);

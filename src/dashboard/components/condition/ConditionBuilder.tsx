@@ -13,7 +13,21 @@ export function ConditionBuilder({ root, problems, onChange }: { root: GroupNode
   return <GroupEditor node={root} label="Conditions" isRoot problems={problems} onChange={(n) => onChange(n as GroupNode)} />;
 }
 
-function GroupEditor({ node, label, isRoot, problems, onChange, onRemove }: { node: GroupNode; label: string; isRoot?: boolean; problems: Problems; onChange: (n: BuilderNode) => void; onRemove?: () => void }) {
+function GroupEditor({
+  node,
+  label,
+  isRoot,
+  problems,
+  onChange,
+  onRemove,
+}: {
+  node: GroupNode;
+  label: string;
+  isRoot?: boolean;
+  problems: Problems;
+  onChange: (n: BuilderNode) => void;
+  onRemove?: () => void;
+}) {
   const set = (patch: Partial<GroupNode>) => onChange({ ...node, ...patch });
   const setChild = (i: number, c: BuilderNode) => set({ children: node.children.map((x, j) => (j === i ? c : x)) });
   const removeChild = (i: number) => set({ children: node.children.filter((_, j) => j !== i) });
@@ -80,7 +94,10 @@ function GroupEditor({ node, label, isRoot, problems, onChange, onRemove }: { no
       })}
       {problem ? <p className="seg-row-error">{problem}</p> : null}
       <div className="row seg-group-actions">
-        <AddMenu label={isRoot ? 'Add condition' : `Add condition to group ${label.replace(/^Group /, '')}`} onAdd={(k) => set({ children: [...node.children, { id: newId(), type: 'leaf', draft: newDraft(k) }] })} />
+        <AddMenu
+          label={isRoot ? 'Add condition' : `Add condition to group ${label.replace(/^Group /, '')}`}
+          onAdd={(k) => set({ children: [...node.children, { id: newId(), type: 'leaf', draft: newDraft(k) }] })}
+        />
         <button
           type="button"
           className="btn btn-small"

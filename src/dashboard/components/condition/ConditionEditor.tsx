@@ -10,7 +10,23 @@ import './condition.css';
  * switch back to the form is refused (with the reason) until the JSON is valid or its
  * edits are discarded. Controlled: the caller holds the draft (see `draft.ts`).
  */
-export function ConditionEditor({ label, value, onChange, optional = false, readOnly = false, showLabel = true, hint }: { label: string; value: ConditionDraft; onChange: (d: ConditionDraft) => void; optional?: boolean; readOnly?: boolean; showLabel?: boolean; hint?: ReactNode }) {
+export function ConditionEditor({
+  label,
+  value,
+  onChange,
+  optional = false,
+  readOnly = false,
+  showLabel = true,
+  hint,
+}: {
+  label: string;
+  value: ConditionDraft;
+  onChange: (d: ConditionDraft) => void;
+  optional?: boolean;
+  readOnly?: boolean;
+  showLabel?: boolean;
+  hint?: ReactNode;
+}) {
   const id = useId();
   const checked = useMemo(() => checkDraft(value, optional), [value, optional]);
   const [blocked, setBlocked] = useState<string | null>(null);

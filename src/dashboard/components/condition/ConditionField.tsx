@@ -10,7 +10,21 @@ import { stableJson } from './model.js';
  * value stays as it was and `onPending(true)` tells the editor it cannot save yet. A value
  * replaced from outside (another journey loaded, a save answered) is shown afresh.
  */
-export function ConditionField({ label, value, onChange, onPending, optional = false, hint }: { label: string; value: Condition | undefined; onChange: (c: Condition | undefined) => void; onPending?: (bad: boolean) => void; optional?: boolean; hint?: ReactNode }) {
+export function ConditionField({
+  label,
+  value,
+  onChange,
+  onPending,
+  optional = false,
+  hint,
+}: {
+  label: string;
+  value: Condition | undefined;
+  onChange: (c: Condition | undefined) => void;
+  onPending?: (bad: boolean) => void;
+  optional?: boolean;
+  hint?: ReactNode;
+}) {
   const [draft, setDraft] = useState<ConditionDraft>(() => initialDraft(value));
   const sent = useRef(stableJson(value ?? null));
   const outside = stableJson(value ?? null);

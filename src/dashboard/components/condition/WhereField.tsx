@@ -11,7 +11,17 @@ import './condition.css';
  * journey trigger's or goal's event match). Complete edits are handed on; while a filter is
  * incomplete its field says why and `onPending(true)` holds the save.
  */
-export function WhereField({ label, value, onChange, onPending }: { label: string; value: ValueTest[] | undefined; onChange: (w: ValueTest[] | undefined) => void; onPending?: (bad: boolean) => void }) {
+export function WhereField({
+  label,
+  value,
+  onChange,
+  onPending,
+}: {
+  label: string;
+  value: ValueTest[] | undefined;
+  onChange: (w: ValueTest[] | undefined) => void;
+  onPending?: (bad: boolean) => void;
+}) {
   const [drafts, setDrafts] = useState<TestDraft[]>(() => (value ?? []).map(testDraft));
   const sent = useRef(stableJson(value ?? []));
   const outside = stableJson(value ?? []);

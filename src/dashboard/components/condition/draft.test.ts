@@ -13,7 +13,17 @@ const LEAVES: Condition[] = [
   { trait: { path: 'address.city', op: 'not_exists' } },
   { trait: { path: 'email', op: 'contains', value: '@acme' } },
   { performed: { event: 'Order Completed' } },
-  { performed: { event: 'Order Completed', where: [{ path: 'revenue', op: 'gt', value: 50 }, { path: 'coupon', op: 'exists' }], count: { op: 'gte', value: 2 }, window: { within: { amount: 90, unit: 'days' } } } },
+  {
+    performed: {
+      event: 'Order Completed',
+      where: [
+        { path: 'revenue', op: 'gt', value: 50 },
+        { path: 'coupon', op: 'exists' },
+      ],
+      count: { op: 'gte', value: 2 },
+      window: { within: { amount: 90, unit: 'days' } },
+    },
+  },
   { performed: { event: 'Signed Up', count: { op: 'eq', value: 0 }, window: { between: { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' } } } },
   { aggregate: { event: 'Order Completed', property: 'revenue', fn: 'max', op: 'gt', value: 100, window: { between: { from: '2026-01-01T09:30:00+02:00', to: '2026-01-08T09:30:00+02:00' } } } },
   { lastPerformed: { event: 'Order Completed', where: [{ path: 'channel', op: 'neq', value: 'pos' }], op: 'before', duration: { amount: 60, unit: 'days' } } },

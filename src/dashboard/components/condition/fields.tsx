@@ -203,7 +203,11 @@ export function TestInput({ pathLabel, value, onChange, prefix = '' }: { pathLab
           </F>
         ) : (
           <F label="Value" grow name={`${prefix}value`}>
-            <input value={value.value} inputMode={typed && value.kind === 'text' ? 'text' : typed ? 'decimal' : value.op === 'contains' ? 'text' : 'decimal'} onChange={(e) => onChange({ ...value, value: e.target.value })} />
+            <input
+              value={value.value}
+              inputMode={typed && value.kind === 'text' ? 'text' : typed ? 'decimal' : value.op === 'contains' ? 'text' : 'decimal'}
+              onChange={(e) => onChange({ ...value, value: e.target.value })}
+            />
           </F>
         )
       ) : null}

@@ -201,7 +201,17 @@ function build(d: LeafDraft): { cond: Condition; schema: z.ZodType } {
       return { cond: { lastSeen: { op: d.op, duration: duration(d.duration, 'duration', 'duration') } }, schema: LastSeenLeaf };
     case 'aggregate':
       return {
-        cond: { aggregate: strip({ event: d.event.trim(), property: d.property.trim(), fn: d.fn, op: d.op, value: num(d.value, 'value', false, 'value'), where: whereOf(d.where), window: windowOf(d.window) }) },
+        cond: {
+          aggregate: strip({
+            event: d.event.trim(),
+            property: d.property.trim(),
+            fn: d.fn,
+            op: d.op,
+            value: num(d.value, 'value', false, 'value'),
+            where: whereOf(d.where),
+            window: windowOf(d.window),
+          }),
+        },
         schema: AggregateLeaf,
       };
     case 'trait':

@@ -37,14 +37,23 @@ export function BreakdownCard({ info, range, params, by, currency }: { info: Met
       }
     >
       {!by ? (
-        <Empty title="Choose what to break down by">
-          {info.title} over the whole range for each acquisition channel, lifecycle stage, segment or sign-up cohort.
-        </Empty>
+        <Empty title="Choose what to break down by">{info.title} over the whole range for each acquisition channel, lifecycle stage, segment or sign-up cohort.</Empty>
       ) : (
-        <QueryView query={{ ...q, data, isPending: q.isPending || (!data && q.isFetching) }} empty={{ title: `Nothing to break down by ${by}`, hint: by === 'segment' ? 'Save a customer segment first.' : undefined }} isEmpty={(d) => d.rows.length === 0} height={200}>
+        <QueryView
+          query={{ ...q, data, isPending: q.isPending || (!data && q.isFetching) }}
+          empty={{ title: `Nothing to break down by ${by}`, hint: by === 'segment' ? 'Save a customer segment first.' : undefined }}
+          isEmpty={(d) => d.rows.length === 0}
+          height={200}
+        >
           {(d) => (
             <div className="grid grid-2 ana-breakdown-body">
-              <Chart key={`${d.name}|${d.by}|${d.from}|${d.to}`} option={option} label={`${info.title} by ${by}`} height={chartHeight} empty={d.rows.every((r) => r.value === null) ? 'No values for any ' + by : false} />
+              <Chart
+                key={`${d.name}|${d.by}|${d.from}|${d.to}`}
+                option={option}
+                label={`${info.title} by ${by}`}
+                height={chartHeight}
+                empty={d.rows.every((r) => r.value === null) ? 'No values for any ' + by : false}
+              />
               <div className="table-wrap">
                 <table aria-label={`${info.title} by ${by}`}>
                   <thead>

@@ -61,24 +61,41 @@ export function CacTab({ search, range, timezone, currency }: { search: URLSearc
   else if (spend.data && !hasSpend)
     body = (
       <Empty title="No marketing spend in this range">
-        CAC is spend ÷ new customers, so it needs spend. Send it with <code>POST /api/spend</code> (rows of day, channel, campaign, amount, currency) or import a CSV with <code>tenure import spend FILE.csv</code>.
+        CAC is spend ÷ new customers, so it needs spend. Send it with <code>POST /api/spend</code> (rows of day, channel, campaign, amount, currency) or import a CSV with{' '}
+        <code>tenure import spend FILE.csv</code>.
       </Empty>
     );
   else if (!rows) body = <Loading label="Loading CAC and CLV by channel…" height={320} />;
   else
     body = (
       <div className="stack">
-        <Chart key={`${range.from}|${range.to}|${margin}`} option={option} label="CLV against CAC per acquisition channel, with the CLV = 3 × CAC line" height={340} empty={rows.every((r) => r.cac === null || r.cac <= 0 || r.clv === null) ? 'No channel has both a CAC and a CLV in this range' : false} />
+        <Chart
+          key={`${range.from}|${range.to}|${margin}`}
+          option={option}
+          label="CLV against CAC per acquisition channel, with the CLV = 3 × CAC line"
+          height={340}
+          empty={rows.every((r) => r.cac === null || r.cac <= 0 || r.clv === null) ? 'No channel has both a CAC and a CLV in this range' : false}
+        />
         <div className="table-wrap">
           <table aria-label="CAC and CLV by channel">
             <thead>
               <tr>
                 <th scope="col">Channel</th>
-                <th scope="col" className="num">Spend</th>
-                <th scope="col" className="num">CAC</th>
-                <th scope="col" className="num">CLV</th>
-                <th scope="col" className="num">CLV : CAC</th>
-                <th scope="col" className="num">Customers</th>
+                <th scope="col" className="num">
+                  Spend
+                </th>
+                <th scope="col" className="num">
+                  CAC
+                </th>
+                <th scope="col" className="num">
+                  CLV
+                </th>
+                <th scope="col" className="num">
+                  CLV : CAC
+                </th>
+                <th scope="col" className="num">
+                  Customers
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -111,7 +128,8 @@ export function CacTab({ search, range, timezone, currency }: { search: URLSearc
           </table>
         </div>
         <p className="muted ana-hint">
-          CAC: the channel’s spend in the range ÷ its new customers (first order) in the range. CLV: historical net revenue per paying customer to the end of the range{margin ? `, times a margin of ${margin}` : ''}. A ratio under 3 is the usual warning sign.
+          CAC: the channel’s spend in the range ÷ its new customers (first order) in the range. CLV: historical net revenue per paying customer to the end of the range
+          {margin ? `, times a margin of ${margin}` : ''}. A ratio under 3 is the usual warning sign.
         </p>
       </div>
     );
@@ -149,7 +167,9 @@ function scatterOption(rows: ChannelRow[], currency: string) {
     tooltip: {
       trigger: 'item',
       formatter: (p: { seriesName: string; data: { name?: string; value: [number, number]; ratio?: number } }) =>
-        p.seriesName === 'Channels' ? `${p.data.name}<br/>CAC ${fmtMoney(p.data.value[0], currency)} · CLV ${fmtMoney(p.data.value[1], currency)}<br/>CLV:CAC ${fmtNumber(p.data.ratio ?? null, 1)}×` : 'CLV = 3 × CAC',
+        p.seriesName === 'Channels'
+          ? `${p.data.name}<br/>CAC ${fmtMoney(p.data.value[0], currency)} · CLV ${fmtMoney(p.data.value[1], currency)}<br/>CLV:CAC ${fmtNumber(p.data.ratio ?? null, 1)}×`
+          : 'CLV = 3 × CAC',
     },
     xAxis: { type: 'value', name: 'CAC', nameLocation: 'middle', nameGap: 28, min: 0, max: maxX, axisLabel: { formatter: money } },
     yAxis: { type: 'value', name: 'CLV', min: 0, max: maxY, axisLabel: { formatter: money } },

@@ -18,7 +18,11 @@ export function CohortsTab({ search, range, timezone, currency }: { search: URLS
   const measure = search.get('measure') === 'revenue' ? 'revenue' : 'customers';
   const cohortEvent = search.get('cohortEvent') ?? '';
   const returnEvent = search.get('returnEvent') ?? '';
-  const q = useApi('/api/cohorts/retention', { query: { from: range.from, to: range.to, interval, measure, cohortEvent: cohortEvent || undefined, returnEvent: returnEvent || undefined } }, { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 });
+  const q = useApi(
+    '/api/cohorts/retention',
+    { query: { from: range.from, to: range.to, interval, measure, cohortEvent: cohortEvent || undefined, returnEvent: returnEvent || undefined } },
+    { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 },
+  );
   const err = q.error as ApiError | null;
   const data = q.error ? undefined : q.data;
   const option = useMemo(() => (data ? heatmapOption(data, currency) : null), [data, currency]);
@@ -43,7 +47,13 @@ export function CohortsTab({ search, range, timezone, currency }: { search: URLS
           <Field label="Measure">
             <div className="ana-toggle" role="group" aria-label="Measure">
               {(['customers', 'revenue'] as const).map((m) => (
-                <button key={m} type="button" className={`btn btn-small ${measure === m ? 'btn-primary' : ''}`} aria-pressed={measure === m} onClick={() => setSearch({ measure: m === 'customers' ? undefined : m })}>
+                <button
+                  key={m}
+                  type="button"
+                  className={`btn btn-small ${measure === m ? 'btn-primary' : ''}`}
+                  aria-pressed={measure === m}
+                  onClick={() => setSearch({ measure: m === 'customers' ? undefined : m })}
+                >
                   {m === 'customers' ? 'Customers returning' : 'Revenue per customer'}
                 </button>
               ))}
@@ -146,7 +156,16 @@ function heatmapOption(d: CohortRetention, currency: string) {
         return `${fmtPeriod(c.start, d.interval)} cohort (${fmtNumber(c.size)})<br/>${d.interval} ${k}: ${revenue ? `${fmtMoney(c.values[k] ?? 0, currency)} (${fmt(r)} per customer)` : `${fmtNumber(c.values[k] ?? 0)} returned (${fmt(r)})`}${partial(y, k) ? `<br/><i>This ${d.interval} is not over yet: partial figure.</i>` : ''}`;
       },
     },
-    xAxis: { type: 'category', name: `${d.interval} after`, nameLocation: 'middle', nameGap: 26, position: 'top', data: Array.from({ length: periods }, (_, k) => String(k)), splitArea: { show: true }, axisTick: { show: false } },
+    xAxis: {
+      type: 'category',
+      name: `${d.interval} after`,
+      nameLocation: 'middle',
+      nameGap: 26,
+      position: 'top',
+      data: Array.from({ length: periods }, (_, k) => String(k)),
+      splitArea: { show: true },
+      axisTick: { show: false },
+    },
     yAxis: { type: 'category', data: yLabels, inverse: true, splitArea: { show: true }, axisTick: { show: false } },
     visualMap: {
       min: 0,

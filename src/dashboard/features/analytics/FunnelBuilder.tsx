@@ -72,7 +72,13 @@ export function FunnelBuilder({ steps }: { steps: string[] }) {
             <span className="ana-step-no" aria-hidden="true">
               {i + 1}
             </span>
-            <input aria-label={`Step ${i + 1} event`} list={STEP_LIST_ID} value={s} placeholder={i === 0 ? 'e.g. Product Viewed' : 'Event name or stage:KEY'} onChange={(e) => change(draft.map((x, j) => (j === i ? e.target.value : x)))} />
+            <input
+              aria-label={`Step ${i + 1} event`}
+              list={STEP_LIST_ID}
+              value={s}
+              placeholder={i === 0 ? 'e.g. Product Viewed' : 'Event name or stage:KEY'}
+              onChange={(e) => change(draft.map((x, j) => (j === i ? e.target.value : x)))}
+            />
             <button type="button" className="btn btn-small btn-ghost" aria-label={`Move step ${i + 1} up`} disabled={i === 0} onClick={() => move(i, -1)}>
               ↑
             </button>

@@ -32,7 +32,10 @@ export function fmtSeconds(s: number | null): string {
 
 /** The Funnels tab: a step builder, the conversion window and range, an ECharts funnel and the step table. */
 export function FunnelsTab({ search, range, timezone }: { search: URLSearchParams; range: DayRange; timezone: string | undefined }) {
-  const steps = (search.get('steps') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const steps = (search.get('steps') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const within = search.get('within') ?? '7d';
   const ready = steps.length >= 2 && funnelProblem(steps) === null;
   const q = useApi('/api/funnels', ready ? { query: { from: range.from, to: range.to, steps: steps.join(','), within } } : null, { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 });
@@ -59,14 +62,21 @@ export function FunnelsTab({ search, range, timezone }: { search: URLSearchParam
               </select>
             </Field>
           </div>
-          <p className="muted ana-hint">Customers whose first step fell in the range, and who did each later step in order within the window after step 1. A step is an event name, or stage:KEY for entering a lifecycle stage.</p>
+          <p className="muted ana-hint">
+            Customers whose first step fell in the range, and who did each later step in order within the window after step 1. A step is an event name, or stage:KEY for entering a lifecycle stage.
+          </p>
         </Card>
       </div>
       <Card title="Funnel" actions={q.isFetching && data ? <span className="muted">Updating…</span> : null}>
         {!ready ? (
           <Empty title="Build a funnel to see it">Give at least two steps, then choose “Show funnel”.</Empty>
         ) : (
-          <QueryView query={{ ...q, data, isPending: !data && !q.error, error: q.error }} height={260} empty={{ title: 'Nobody did the first step in this range', hint: `No “${steps[0]}” between these dates. Try a longer range or another first step.` }} isEmpty={(d) => (d.steps[0]?.count ?? 0) === 0}>
+          <QueryView
+            query={{ ...q, data, isPending: !data && !q.error, error: q.error }}
+            height={260}
+            empty={{ title: 'Nobody did the first step in this range', hint: `No “${steps[0]}” between these dates. Try a longer range or another first step.` }}
+            isEmpty={(d) => (d.steps[0]?.count ?? 0) === 0}
+          >
             {(d) => (
               <div className="ana-funnel-body">
                 <Chart option={option} label={`Funnel: ${d.steps.map((s) => s.step).join(' → ')}`} height={Math.max(240, d.steps.length * 56)} />
@@ -75,12 +85,18 @@ export function FunnelsTab({ search, range, timezone }: { search: URLSearchParam
                     <thead>
                       <tr>
                         <th scope="col">Step</th>
-                        <th scope="col" className="num">Count</th>
+                        <th scope="col" className="num">
+                          Count
+                        </th>
                         <th scope="col" className="num" title="Conversion from the previous step">
                           From previous
                         </th>
-                        <th scope="col" className="num">Overall</th>
-                        <th scope="col" className="num">Drop-off</th>
+                        <th scope="col" className="num">
+                          Overall
+                        </th>
+                        <th scope="col" className="num">
+                          Drop-off
+                        </th>
                         <th scope="col" className="num" title="Median time from the previous step">
                           Median time
                         </th>
@@ -127,7 +143,14 @@ function funnelOption(d: Funnel) {
         max: first,
         minSize: '8%',
         gap: 2,
-        label: { show: true, position: 'inside', color: '#fff', fontSize: 12, lineHeight: 17, formatter: (p: { name: string; value: number }) => `${p.name}\n${fmtNumber(p.value)} · ${fmtPercent(p.value / first, 0)}` },
+        label: {
+          show: true,
+          position: 'inside',
+          color: '#fff',
+          fontSize: 12,
+          lineHeight: 17,
+          formatter: (p: { name: string; value: number }) => `${p.name}\n${fmtNumber(p.value)} · ${fmtPercent(p.value / first, 0)}`,
+        },
         itemStyle: { borderColor: '#fff', borderWidth: 1 },
         data: d.steps.map((s, i) => ({ name: `${i + 1}. ${s.step}`, value: s.count })),
       },

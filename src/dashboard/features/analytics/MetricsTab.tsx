@@ -39,7 +39,11 @@ function MetricView({ metrics, search, range, timezone, currency }: { metrics: M
   }
   const byParam = search.get('by');
   const by = (BREAKDOWNS as readonly string[]).includes(byParam ?? '') ? (byParam as Breakdown) : null;
-  const series = useApi('/api/metrics/:name', { params: { name: info.name }, query: { from: range.from, to: range.to, interval, ...slice, ...params } }, { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 });
+  const series = useApi(
+    '/api/metrics/:name',
+    { params: { name: info.name }, query: { from: range.from, to: range.to, interval, ...slice, ...params } },
+    { keepPrevious: true, retry: (n, e) => e.status >= 500 && n < 2 },
+  );
   const err = series.error as ApiError | null;
   const fieldErr = err && err.status === 400 && err.field ? { field: err.field, message: err.message } : null;
   // Field errors show next to their control; the chart shows the rest.
@@ -78,7 +82,12 @@ function MetricView({ metrics, search, range, timezone, currency }: { metrics: M
       <SeriesCard
         info={info}
         currency={currency}
-        query={{ data: seriesData, error: shownNextToControl ? { message: `Fix the value marked above: ${fieldErr!.message}`, code: err!.code } : series.error, isPending: !seriesData && !series.error, isFetching: series.isFetching }}
+        query={{
+          data: seriesData,
+          error: shownNextToControl ? { message: `Fix the value marked above: ${fieldErr!.message}`, code: err!.code } : series.error,
+          isPending: !seriesData && !series.error,
+          isFetching: series.isFetching,
+        }}
       />
       <BreakdownCard info={info} range={range} params={params} by={by} currency={currency} />
     </div>

@@ -46,7 +46,11 @@ export function RangeControl({ range, timezone, errors }: { range: DayRange; tim
           {timezone ? ` (${timezone})` : ''}
         </p>
       )}
-      {!custom && (errors?.from || errors?.to) ? <span className="form-error" role="alert">{errors.from ?? errors.to}</span> : null}
+      {!custom && (errors?.from || errors?.to) ? (
+        <span className="form-error" role="alert">
+          {errors.from ?? errors.to}
+        </span>
+      ) : null}
     </>
   );
 }

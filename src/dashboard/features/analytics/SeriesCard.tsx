@@ -16,22 +16,34 @@ export function flagText(flag: string): string {
 }
 
 /** The metric over time: its total over the range (with `data-total`), flags, and a line (bar for counts). */
-export function SeriesCard({ info, query, currency }: { info: MetricInfo | undefined; query: { data: MetricSeries | undefined; error: unknown; isPending: boolean; isFetching: boolean }; currency: string }) {
+export function SeriesCard({
+  info,
+  query,
+  currency,
+}: {
+  info: MetricInfo | undefined;
+  query: { data: MetricSeries | undefined; error: unknown; isPending: boolean; isFetching: boolean };
+  currency: string;
+}) {
   const data = query.data;
   const option = useMemo(() => (data ? seriesOption(data, currency) : null), [data, currency]);
   const flagged = data?.series.filter((p) => p.flag) ?? [];
   const allNull = data ? data.series.every((p) => p.value === null) : false;
   return (
-    <Card
-      title={info ? `${info.title} over time` : 'Metric over time'}
-      actions={query.isFetching && data ? <span className="muted">Updating…</span> : null}
-      className="ana-series"
-    >
+    <Card title={info ? `${info.title} over time` : 'Metric over time'} actions={query.isFetching && data ? <span className="muted">Updating…</span> : null} className="ana-series">
       {data ? (
         <div className="ana-total-row">
           <div className="kpi">
             <div className="kpi-label">{SUMS.has(data.name) ? 'Total' : 'Over the whole range'}</div>
-            <div className="kpi-value" data-testid="metric-total" data-total={data.total === null ? '' : String(data.total)} data-from={data.from} data-to={data.to} data-interval={data.interval} aria-label={`Total ${fmtUnit(data.total, data.unit, currency)}`}>
+            <div
+              className="kpi-value"
+              data-testid="metric-total"
+              data-total={data.total === null ? '' : String(data.total)}
+              data-from={data.from}
+              data-to={data.to}
+              data-interval={data.interval}
+              aria-label={`Total ${fmtUnit(data.total, data.unit, currency)}`}
+            >
               {fmtUnit(data.total, data.unit, currency)}
             </div>
             <div className="kpi-foot muted">

@@ -37,7 +37,9 @@ export function SignInPage({ adding = false, onDone }: { adding?: boolean; onDon
       <form className="card signin-card" onSubmit={submit} aria-label="Sign in">
         {!adding ? (
           <div className="brand brand-large">
-            <span className="logo" aria-hidden="true">T</span>
+            <span className="logo" aria-hidden="true">
+              T
+            </span>
             <span>Tenure</span>
           </div>
         ) : null}

@@ -29,7 +29,11 @@ function Header({ c, names }: { c: Detail; names: Map<string, string> }) {
         <div>
           <div className="row">
             <StageBadge stage={c.stage} name={c.stage ? names.get(c.stage) : undefined} />
-            {c.stageSince ? <span className="muted">since {fmtDate(c.stageSince)} ({fmtRelative(c.stageSince)})</span> : null}
+            {c.stageSince ? (
+              <span className="muted">
+                since {fmtDate(c.stageSince)} ({fmtRelative(c.stageSince)})
+              </span>
+            ) : null}
           </div>
           <dl className="kv cust-ids">
             <dt>userId</dt>
@@ -148,7 +152,8 @@ export default function CustomerPage({ params }: PageProps) {
         <Sections id={id} c={c} names={names} />
       ) : detail.error?.status === 404 ? (
         <Empty title={`No customer “${id}”`}>
-          No customer has this userId or anonymousId in this workspace. <Link to={`/customers?q=${encodeURIComponent(id)}`}>Search for it</Link> or go back to <Link to="/customers">all customers</Link>.
+          No customer has this userId or anonymousId in this workspace. <Link to={`/customers?q=${encodeURIComponent(id)}`}>Search for it</Link> or go back to{' '}
+          <Link to="/customers">all customers</Link>.
         </Empty>
       ) : detail.error ? (
         <ErrorNote error={detail.error} retry={() => void detail.refetch()} />

@@ -54,7 +54,13 @@ function Row({ c, stageName }: { c: Summary; stageName: (k: string | null) => st
         )}
         {email && name ? <div className="muted cust-sub">{email}</div> : null}
       </td>
-      <td className="cust-userid">{c.userId ?? <span className="muted" title={c.anonymousIds.join(', ')}>anonymous</span>}</td>
+      <td className="cust-userid">
+        {c.userId ?? (
+          <span className="muted" title={c.anonymousIds.join(', ')}>
+            anonymous
+          </span>
+        )}
+      </td>
       <td>
         <StageBadge stage={c.stage} name={stageName(c.stage)} />
       </td>
@@ -82,7 +88,11 @@ export default function CustomersPage(_props: PageProps) {
 
   const model = useApi('/api/lifecycle/model');
   const segments = useApi('/api/segments');
-  const list = useApi('/api/customers', { query: { limit: PAGE_SIZE, q: q || undefined, stage: stage || undefined, segment: segment || undefined, riskAtLeast: riskAtLeast ?? undefined, riskBelow: riskBelow ?? undefined, cursor } }, { keepPrevious: true });
+  const list = useApi(
+    '/api/customers',
+    { query: { limit: PAGE_SIZE, q: q || undefined, stage: stage || undefined, segment: segment || undefined, riskAtLeast: riskAtLeast ?? undefined, riskBelow: riskBelow ?? undefined, cursor } },
+    { keepPrevious: true },
+  );
 
   const stages = stagesOf(model.data);
   const names = useMemo(() => new Map(stages.map((s) => [s.key, s.name])), [stages]);
@@ -139,7 +149,11 @@ export default function CustomersPage(_props: PageProps) {
             </select>
           </label>
           {filtered ? (
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => setSearch({ q: undefined, stage: undefined, segment: undefined, riskAtLeast: undefined, riskBelow: undefined, cursors: undefined })}>
+            <button
+              type="button"
+              className="btn btn-small btn-ghost"
+              onClick={() => setSearch({ q: undefined, stage: undefined, segment: undefined, riskAtLeast: undefined, riskBelow: undefined, cursors: undefined })}
+            >
               Clear filters
             </button>
           ) : null}
@@ -149,7 +163,14 @@ export default function CustomersPage(_props: PageProps) {
         {segments.error ? <p className="form-error">Segments could not be loaded: {segments.error.message}</p> : null}
       </Card>
       <Card className="section">
-        <QueryView query={list} empty={{ title: filtered ? 'No customer matches these filters' : 'No customers yet', hint: filtered ? 'Change the search or clear the filters.' : 'Send events to Tenure and customers appear here.' }} isEmpty={(d) => d.customers.length === 0}>
+        <QueryView
+          query={list}
+          empty={{
+            title: filtered ? 'No customer matches these filters' : 'No customers yet',
+            hint: filtered ? 'Change the search or clear the filters.' : 'Send events to Tenure and customers appear here.',
+          }}
+          isEmpty={(d) => d.customers.length === 0}
+        >
           {(d) => (
             <div className="table-wrap" aria-busy={list.isFetching}>
               <table aria-label="Customers" className={list.isPlaceholderData ? 'cust-stale' : undefined}>
@@ -158,7 +179,9 @@ export default function CustomersPage(_props: PageProps) {
                     <th>Name / email</th>
                     <th>userId</th>
                     <th>Stage</th>
-                    <th className="num" title="The churn model's risk, 0–100">Churn risk</th>
+                    <th className="num" title="The churn model's risk, 0–100">
+                      Churn risk
+                    </th>
                     <th>Channel</th>
                     <th>First seen</th>
                     <th>Last seen</th>
@@ -181,7 +204,12 @@ export default function CustomersPage(_props: PageProps) {
           <button type="button" className="btn btn-small" disabled={cursors.length === 0} onClick={() => setSearch({ cursors: cursors.slice(0, -1).join('.') || undefined })}>
             Previous
           </button>
-          <button type="button" className="btn btn-small" disabled={!list.data?.nextCursor || list.isPlaceholderData} onClick={() => list.data?.nextCursor && setSearch({ cursors: [...cursors, list.data.nextCursor].join('.') })}>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={!list.data?.nextCursor || list.isPlaceholderData}
+            onClick={() => list.data?.nextCursor && setSearch({ cursors: [...cursors, list.data.nextCursor].join('.') })}
+          >
             Next
           </button>
         </div>

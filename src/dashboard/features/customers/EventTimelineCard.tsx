@@ -65,7 +65,14 @@ function EventItem({ e, names }: { e: TimelineEvent; names: Names }) {
 
 /** Event names typed as "A, B": trimmed, without blanks or repeats. */
 function namesOf(text: string): string[] {
-  return [...new Set(text.split(',').map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** The unified event timeline card, with a filter by event name. */
@@ -85,7 +92,14 @@ export function EventTimelineCard({ customerId }: { customerId: string }) {
           setNames(namesOf(draft));
         }}
       >
-        <input type="search" aria-label="Only events named" placeholder="Only events named… (e.g. Order Completed, Page Viewed)" value={draft} onChange={(e) => setDraft(e.target.value)} maxLength={2000} />
+        <input
+          type="search"
+          aria-label="Only events named"
+          placeholder="Only events named… (e.g. Order Completed, Page Viewed)"
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          maxLength={2000}
+        />
         <button type="submit" className="btn btn-small">
           Filter
         </button>
@@ -102,7 +116,12 @@ export function EventTimelineCard({ customerId }: { customerId: string }) {
           </button>
         ) : null}
       </form>
-      <QueryView query={timeline} empty={{ title: names.length ? `No ${names.join(' or ')} events` : 'No events yet', hint: names.length ? 'Names match exactly, capitals included.' : undefined }} isEmpty={() => events.length === 0} height={120}>
+      <QueryView
+        query={timeline}
+        empty={{ title: names.length ? `No ${names.join(' or ')} events` : 'No events yet', hint: names.length ? 'Names match exactly, capitals included.' : undefined }}
+        isEmpty={() => events.length === 0}
+        height={120}
+      >
         {() => (
           <>
             <ol className="timeline cust-events" aria-label="Event timeline">
@@ -147,12 +166,23 @@ export function SurveysCard({ customerId }: { customerId: string }) {
   for (const e of events) {
     if (e.event === EV.surveyResponded) {
       const p = e.properties;
-      answers.push({ id: e.id, at: e.timestamp, kind: typeof p.type === 'string' ? p.type.toUpperCase() : 'Survey', score: typeof p.score === 'number' ? p.score : null, comment: typeof p.comment === 'string' && p.comment ? p.comment : null });
+      answers.push({
+        id: e.id,
+        at: e.timestamp,
+        kind: typeof p.type === 'string' ? p.type.toUpperCase() : 'Survey',
+        score: typeof p.score === 'number' ? p.score : null,
+        comment: typeof p.comment === 'string' && p.comment ? p.comment : null,
+      });
     } else referrals.push(e);
   }
   return (
     <Card title="Surveys and referrals">
-      <QueryView query={timeline} empty={{ title: 'No survey answers or referrals', hint: `Read from ${SURVEY_EVENTS.map((n) => `“${n}”`).join(', ')} events.` }} isEmpty={() => answers.length + referrals.length === 0} height={80}>
+      <QueryView
+        query={timeline}
+        empty={{ title: 'No survey answers or referrals', hint: `Read from ${SURVEY_EVENTS.map((n) => `“${n}”`).join(', ')} events.` }}
+        isEmpty={() => answers.length + referrals.length === 0}
+        height={80}
+      >
         {() => (
           <div className="stack">
             {answers.length ? (

@@ -113,7 +113,13 @@ export function JourneysCard({ id }: { id: string }) {
 export function RecommendationsCard({ id }: { id: string }) {
   const { currency } = useWorkspace();
   return (
-    <ApiCard title="Recommendations" route="/api/customers/:id/recommendations" params={{ id }} empty={{ title: 'No recommendations yet', hint: 'They are rebuilt hourly from the order history.' }} isEmpty={(d) => d.products.length === 0}>
+    <ApiCard
+      title="Recommendations"
+      route="/api/customers/:id/recommendations"
+      params={{ id }}
+      empty={{ title: 'No recommendations yet', hint: 'They are rebuilt hourly from the order history.' }}
+      isEmpty={(d) => d.products.length === 0}
+    >
       {(d) => (
         <ul className="cust-list" aria-label="Recommended products">
           {d.products.map((p) => (
@@ -134,7 +140,13 @@ export function RecommendationsCard({ id }: { id: string }) {
 /** Consent per subscription group, channel-wide opt-outs, and suppressed addresses. */
 export function SubscriptionsCard({ id }: { id: string }) {
   return (
-    <ApiCard title="Subscriptions and consent" route="/api/customers/:id/subscriptions" params={{ id }} empty={{ title: 'No subscription groups', hint: 'Create subscription groups in Settings.' }} isEmpty={(d) => d.groups.length === 0 && d.suppressed.length === 0 && d.unsubscribedFromAll.length === 0}>
+    <ApiCard
+      title="Subscriptions and consent"
+      route="/api/customers/:id/subscriptions"
+      params={{ id }}
+      empty={{ title: 'No subscription groups', hint: 'Create subscription groups in Settings.' }}
+      isEmpty={(d) => d.groups.length === 0 && d.suppressed.length === 0 && d.unsubscribedFromAll.length === 0}
+    >
       {(d) => (
         <div className="stack">
           <ul className="cust-list" aria-label="Subscription groups">

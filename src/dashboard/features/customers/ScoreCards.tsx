@@ -6,12 +6,17 @@ import { featureLabel } from '../predictions/model-text.js';
 
 const BAND_TONE = { green: 'good', yellow: 'warn', red: 'bad' } as const;
 
-
 /** Churn risk with the factors that push it up or down, and the predicted CLV with what it rests on. */
 export function PredictionsCard({ id }: { id: string }) {
   const { currency } = useWorkspace();
   return (
-    <ApiCard title="Churn risk and CLV" route="/api/customers/:id/predictions" params={{ id }} empty={{ title: 'No predictions yet', hint: 'Churn and CLV models are fitted daily once there is enough order history.' }} isEmpty={(d) => d.predictions.length === 0 && !d.clv}>
+    <ApiCard
+      title="Churn risk and CLV"
+      route="/api/customers/:id/predictions"
+      params={{ id }}
+      empty={{ title: 'No predictions yet', hint: 'Churn and CLV models are fitted daily once there is enough order history.' }}
+      isEmpty={(d) => d.predictions.length === 0 && !d.clv}
+    >
       {(d) => (
         <div className="stack">
           {d.predictions.some((p) => p.kind === 'churn') ? null : <p className="muted">No churn-risk score: the churn model scores customers who have not churned yet, once it is trained.</p>}
@@ -78,7 +83,13 @@ export function PredictionsCard({ id }: { id: string }) {
 /** The health score, its band, each measure's contribution, and the latest changes with what moved them. */
 export function HealthCard({ id, scope = 'customer' }: { id: string; scope?: 'customer' | 'account' }) {
   return (
-    <ApiCard title="Health score" route={scope === 'account' ? '/api/accounts/:id/health' : '/api/customers/:id/health'} params={{ id }} empty={{ title: 'No health score yet', hint: 'Scores are computed by the health job (hourly) once a measure has data.' }} isEmpty={(d) => d.score === null}>
+    <ApiCard
+      title="Health score"
+      route={scope === 'account' ? '/api/accounts/:id/health' : '/api/customers/:id/health'}
+      params={{ id }}
+      empty={{ title: 'No health score yet', hint: 'Scores are computed by the health job (hourly) once a measure has data.' }}
+      isEmpty={(d) => d.score === null}
+    >
       {(d) => {
         const max = Math.max(...d.measures.map((m) => m.contribution), 0.0001);
         return (

@@ -37,7 +37,10 @@ export function StageHistoryCard({ id, names, scope = 'customer' }: { id: string
             Now <StageBadge stage={d.stage} name={d.stage ? names.get(d.stage) : undefined} />
             {d.stageSince ? ` since ${fmtDate(d.stageSince)} (${fmtRelative(d.stageSince)})` : ''}
             {d.extended ? <span className="badge badge-warn">longer than expected</span> : null}
-            <span> · {d.moves.length} {d.moves.length === 1 ? 'move' : 'moves'}</span>
+            <span>
+              {' '}
+              · {d.moves.length} {d.moves.length === 1 ? 'move' : 'moves'}
+            </span>
           </p>
           <ol className="cust-htimeline" aria-label="Stage history">
             {d.moves.map((m, i) => (

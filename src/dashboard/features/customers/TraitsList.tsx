@@ -5,7 +5,12 @@ import { showValue } from './types.js';
 /** Traits as a key/value list; hovering a value tells when it was last set. */
 export function TraitsList({ traits, times }: { traits: Record<string, unknown>; times?: Record<string, [string, string]> }) {
   const entries = Object.entries(traits).sort(([a], [b]) => a.localeCompare(b));
-  if (!entries.length) return <Empty title="No traits" height={80}>Traits come from identify calls.</Empty>;
+  if (!entries.length)
+    return (
+      <Empty title="No traits" height={80}>
+        Traits come from identify calls.
+      </Empty>
+    );
   return (
     <dl className="kv" aria-label="Traits">
       {entries.map(([k, v]) => (

@@ -9,10 +9,14 @@ const ENDED = new Set(['done', 'failed', 'cancelled']);
 
 /** An import's progress (polled), its counts, a cancel button while it runs, and its rejected rows. */
 export function ImportProgress({ first }: { first: ImportView }) {
-  const q = useApi('/api/imports/:id', { params: { id: first.id } }, {
-    refetchInterval: (query) => (query.state.data && ENDED.has(query.state.data.status) ? false : 700),
-    staleTime: 0,
-  });
+  const q = useApi(
+    '/api/imports/:id',
+    { params: { id: first.id } },
+    {
+      refetchInterval: (query) => (query.state.data && ENDED.has(query.state.data.status) ? false : 700),
+      staleTime: 0,
+    },
+  );
   const imp = q.data ?? first;
   const ended = ENDED.has(imp.status);
   const rejections = useApi('/api/imports/:id/rejections', ended && imp.rejected > 0 ? { params: { id: imp.id }, query: { limit: 100 } } : null);
@@ -58,7 +62,11 @@ export function ImportProgress({ first }: { first: ImportView }) {
         <div className="stack">
           <div className="row">
             <strong>Rejected rows ({fmtNumber(imp.rejected)})</strong>
-            <button type="button" className="btn btn-small" onClick={() => void download('/api/imports/:id/rejections.csv', { params: { id: imp.id } }, `${imp.fileName.replace(/\.csv$/i, '')}-rejected.csv`)}>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => void download('/api/imports/:id/rejections.csv', { params: { id: imp.id } }, `${imp.fileName.replace(/\.csv$/i, '')}-rejected.csv`)}
+            >
               Download CSV
             </button>
           </div>

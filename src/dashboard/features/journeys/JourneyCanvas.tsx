@@ -25,7 +25,9 @@ export interface InsertPoint {
 function triggerStats(def: JourneyDefinition, stats: JourneyStats | undefined): string[] {
   if (!stats) return [];
   const first = `${fmtNumber(stats.entered)} entered · ${fmtNumber(stats.active)} active`;
-  const conv = def.goal ? `${fmtNumber(stats.converted)} converted (${fmtPercent(stats.entered ? stats.converted / stats.entered : null)})` : `${fmtNumber(stats.completed)} completed · ${fmtNumber(stats.exited)} left early`;
+  const conv = def.goal
+    ? `${fmtNumber(stats.converted)} converted (${fmtPercent(stats.entered ? stats.converted / stats.entered : null)})`
+    : `${fmtNumber(stats.completed)} completed · ${fmtNumber(stats.exited)} left early`;
   return [first, conv];
 }
 
@@ -88,7 +90,16 @@ export function JourneyCanvas({
       position: moved.get(TRIGGER) ?? layout.get(TRIGGER) ?? { x: 0, y: 0 },
       selected: selected === TRIGGER,
       deletable: false,
-      data: { isTrigger: true, icon: '⚡', kind: 'Trigger', title: triggerSummary(def.trigger, names), summary: goalSummary(def) ?? 'No goal set', stats: triggerStats(def, stats), problems: errs(TRIGGER), ports: nodePorts(def, TRIGGER) },
+      data: {
+        isTrigger: true,
+        icon: '⚡',
+        kind: 'Trigger',
+        title: triggerSummary(def.trigger, names),
+        summary: goalSummary(def) ?? 'No goal set',
+        stats: triggerStats(def, stats),
+        problems: errs(TRIGGER),
+        ports: nodePorts(def, TRIGGER),
+      },
     };
     return [
       trigger,
@@ -99,7 +110,17 @@ export function JourneyCanvas({
           type: 'journey',
           position: moved.get(s.id) ?? layout.get(s.id) ?? { x: 0, y: 0 },
           selected: selected === s.id,
-          data: { isTrigger: false, icon: t?.icon ?? '•', kind: t?.label ?? s.type, title: s.name || s.id, summary: stepSummary(s, names), stats: stepStatsLines(s, stats), problems: errs(s.id), ports: portsOf(s), stepType: s.type },
+          data: {
+            isTrigger: false,
+            icon: t?.icon ?? '•',
+            kind: t?.label ?? s.type,
+            title: s.name || s.id,
+            summary: stepSummary(s, names),
+            stats: stepStatsLines(s, stats),
+            problems: errs(s.id),
+            ports: portsOf(s),
+            stepType: s.type,
+          },
         };
       }),
     ];

@@ -141,7 +141,9 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
       return null;
     }
     if (problems.length) {
-      setError({ message: `Fix ${problems.length === 1 ? 'this problem' : `these ${problems.length} problems`} first: ${problems.map((p) => `${p.nodeId === TRIGGER ? 'trigger' : p.nodeId}: ${p.message}`).join('; ')}` });
+      setError({
+        message: `Fix ${problems.length === 1 ? 'this problem' : `these ${problems.length} problems`} first: ${problems.map((p) => `${p.nodeId === TRIGGER ? 'trigger' : p.nodeId}: ${p.message}`).join('; ')}`,
+      });
       setSelected(problems[0]!.nodeId);
       return null;
     }
@@ -165,7 +167,10 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
     if (!j) return;
     setBusy(true);
     try {
-      const r = what === 'publish' ? await api.post('/api/journeys/:id/publish', { params: { id: j.id }, body: { enterCurrent: reachesCurrent && enterCurrent } }) : await api.post('/api/journeys/:id/pause', { params: { id: j.id } });
+      const r =
+        what === 'publish'
+          ? await api.post('/api/journeys/:id/publish', { params: { id: j.id }, body: { enterCurrent: reachesCurrent && enterCurrent } })
+          : await api.post('/api/journeys/:id/pause', { params: { id: j.id } });
       const entered = r.enteredNow ? ` ${r.enteredNow.toLocaleString('en-US')} customer${r.enteredNow === 1 ? '' : 's'} entered now.` : '';
       await afterWrite(r, what === 'publish' ? `Published version ${r.version}: new customers enter it from now on.${entered}` : 'Paused: no new entries; runs wait where they are.');
       setEnterCurrent(false);
@@ -270,7 +275,14 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
           <ConditionOptions>
             <section className="jny-inspector" aria-label="Selected node">
               {selected === TRIGGER ? (
-                <TriggerInspector def={def} problems={nodeProblems(TRIGGER)} stages={model.data ? allStages(model.data.model) : []} segments={(segments.data?.segments ?? []).filter((s) => s.scope === 'customer')} onChange={setDef} onPending={onPending} />
+                <TriggerInspector
+                  def={def}
+                  problems={nodeProblems(TRIGGER)}
+                  stages={model.data ? allStages(model.data.model) : []}
+                  segments={(segments.data?.segments ?? []).filter((s) => s.scope === 'customer')}
+                  onChange={setDef}
+                  onPending={onPending}
+                />
               ) : step ? (
                 <StepInspector
                   key={step.id}

@@ -13,8 +13,18 @@ import './journeys.css';
 /** A journey's counts, from its own stats call. */
 function Counts({ j }: { j: JourneyView }) {
   const s = useApi('/api/journeys/:id/stats', { params: { id: j.id } }, { refetchInterval: 30_000 });
-  if (s.error) return <td colSpan={4} className="muted">Counts unavailable: {s.error.message}</td>;
-  if (!s.data) return <td colSpan={4} className="muted">Loading counts…</td>;
+  if (s.error)
+    return (
+      <td colSpan={4} className="muted">
+        Counts unavailable: {s.error.message}
+      </td>
+    );
+  if (!s.data)
+    return (
+      <td colSpan={4} className="muted">
+        Loading counts…
+      </td>
+    );
   const d = s.data;
   return (
     <>
@@ -66,7 +76,11 @@ export default function JourneysPage(_props: PageProps) {
                     <tr key={j.id}>
                       <td>
                         <Link to={`/journeys/${encodeURIComponent(j.id)}`}>{j.name}</Link>
-                        {j.description ? <div className="muted jny-cell-clip" title={j.description}>{j.description}</div> : null}
+                        {j.description ? (
+                          <div className="muted jny-cell-clip" title={j.description}>
+                            {j.description}
+                          </div>
+                        ) : null}
                       </td>
                       <td>
                         <Badge tone={STATUS_TONE[j.status]}>{j.status}</Badge>

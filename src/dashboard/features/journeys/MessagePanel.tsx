@@ -46,15 +46,23 @@ export function MessagePanel({ id, onClose }: { id: number; onClose: () => void 
               <dt>Subject</dt>
               <dd>{m.subject ?? '—'}</dd>
               <dt>Journey</dt>
-              <dd>{m.journeyId ? <Link to={`/journeys/${encodeURIComponent(m.journeyId)}`}>{names('journey', m.journeyId)}</Link> : 'none (test or one-off)'}{m.stepId ? ` · step ${m.stepId}` : ''}{m.variant ? ` · variant ${m.variant}` : ''}</dd>
+              <dd>
+                {m.journeyId ? <Link to={`/journeys/${encodeURIComponent(m.journeyId)}`}>{names('journey', m.journeyId)}</Link> : 'none (test or one-off)'}
+                {m.stepId ? ` · step ${m.stepId}` : ''}
+                {m.variant ? ` · variant ${m.variant}` : ''}
+              </dd>
               <dt>Template</dt>
               <dd>{m.templateId ? <Link to={`/templates/${encodeURIComponent(m.templateId)}`}>{names('template', m.templateId)}</Link> : '—'}</dd>
               <dt>Created</dt>
               <dd>{fmtDateTime(m.createdAt)}</dd>
               <dt>Sent</dt>
-              <dd>{fmtDateTime(m.sentAt)} · {m.attempts} attempt{m.attempts === 1 ? '' : 's'}</dd>
+              <dd>
+                {fmtDateTime(m.sentAt)} · {m.attempts} attempt{m.attempts === 1 ? '' : 's'}
+              </dd>
               <dt>Opened / clicked</dt>
-              <dd>{fmtDateTime(m.openedAt)} / {fmtDateTime(m.clickedAt)}</dd>
+              <dd>
+                {fmtDateTime(m.openedAt)} / {fmtDateTime(m.clickedAt)}
+              </dd>
             </dl>
             {m.html ? <iframe className="jny-preview-frame" title={`Message ${m.id} as rendered`} sandbox="" srcDoc={viewableHtml(m.html)} /> : null}
             {m.html ? <p className="muted">Shown without its open-tracking pixel; links do not open from this preview.</p> : null}

@@ -78,7 +78,14 @@ export default function OutboxPage(_props: PageProps) {
       </div>
       <div className={`jny-outbox${open ? ' with-panel' : ''}`}>
         <Card>
-          <QueryView query={q} isEmpty={(d) => d.messages.length === 0} empty={{ title: status || channel || journey || before ? 'No messages match these filters' : 'The outbox is empty', hint: 'Messages appear here when journeys send, or when you send a test from a template.' }}>
+          <QueryView
+            query={q}
+            isEmpty={(d) => d.messages.length === 0}
+            empty={{
+              title: status || channel || journey || before ? 'No messages match these filters' : 'The outbox is empty',
+              hint: 'Messages appear here when journeys send, or when you send a test from a template.',
+            }}
+          >
             {(d) => (
               <>
                 <div className="table-wrap">
@@ -98,24 +105,55 @@ export default function OutboxPage(_props: PageProps) {
                         <tr key={m.id} aria-selected={open === m.id} tabIndex={0} onClick={() => setSearch({ msg: m.id })} onKeyDown={(e) => e.key === 'Enter' && setSearch({ msg: m.id })}>
                           <td className="jny-cell-clip">{m.to ?? '—'}</td>
                           <td className="jny-col-opt">{m.channel}</td>
-                          <td className="jny-cell-clip" title={m.subject ?? undefined}>{m.subject ?? '—'}</td>
+                          <td className="jny-cell-clip" title={m.subject ?? undefined}>
+                            {m.subject ?? '—'}
+                          </td>
                           <td>
-                            <Badge tone={STATUS_TONE[m.status]} title={m.reason ?? undefined}>{m.status}</Badge>
+                            <Badge tone={STATUS_TONE[m.status]} title={m.reason ?? undefined}>
+                              {m.status}
+                            </Badge>
                             {m.reasonCode ? <div className="muted">{m.reasonCode}</div> : null}
                           </td>
                           <td title={fmtDateTime(m.createdAt)}>{fmtRelative(m.createdAt)}</td>
-                          <td className="jny-col-opt">{m.journeyId ? <Link to={`/journeys/${encodeURIComponent(m.journeyId)}`} onClick={(e) => e.stopPropagation()}>{journeyName(m.journeyId)}</Link> : <span className="muted">test / one-off</span>}</td>
+                          <td className="jny-col-opt">
+                            {m.journeyId ? (
+                              <Link to={`/journeys/${encodeURIComponent(m.journeyId)}`} onClick={(e) => e.stopPropagation()}>
+                                {journeyName(m.journeyId)}
+                              </Link>
+                            ) : (
+                              <span className="muted">test / one-off</span>
+                            )}
+                          </td>
                         </tr>
                       ))}
                     </tbody>
                   </table>
                 </div>
                 <div className="pager">
-                  <span className="muted">{d.messages.length} message{d.messages.length === 1 ? '' : 's'} on this page</span>
-                  <button type="button" className="btn btn-small" disabled={!before} onClick={() => { const prev = stack[stack.length - 1]; setStack(stack.slice(0, -1)); setSearch({ before: prev ?? undefined, msg: undefined }); }}>
+                  <span className="muted">
+                    {d.messages.length} message{d.messages.length === 1 ? '' : 's'} on this page
+                  </span>
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    disabled={!before}
+                    onClick={() => {
+                      const prev = stack[stack.length - 1];
+                      setStack(stack.slice(0, -1));
+                      setSearch({ before: prev ?? undefined, msg: undefined });
+                    }}
+                  >
                     Previous
                   </button>
-                  <button type="button" className="btn btn-small" disabled={d.messages.length < LIMIT} onClick={() => { setStack([...stack, before]); setSearch({ before: d.messages[d.messages.length - 1]!.id, msg: undefined }); }}>
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    disabled={d.messages.length < LIMIT}
+                    onClick={() => {
+                      setStack([...stack, before]);
+                      setSearch({ before: d.messages[d.messages.length - 1]!.id, msg: undefined });
+                    }}
+                  >
                     Next
                   </button>
                 </div>

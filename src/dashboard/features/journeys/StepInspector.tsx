@@ -18,7 +18,21 @@ export interface InspectorContext {
 }
 
 /** Edit one step's fields; problems are shown by the field they concern. */
-export function StepInspector({ step, problems, ctx, onChange, onRename, onDelete }: { step: Step; problems: Problem[]; ctx: InspectorContext; onChange: (s: Step) => void; onRename: (id: string) => string | null; onDelete: () => void }) {
+export function StepInspector({
+  step,
+  problems,
+  ctx,
+  onChange,
+  onRename,
+  onDelete,
+}: {
+  step: Step;
+  problems: Problem[];
+  ctx: InspectorContext;
+  onChange: (s: Step) => void;
+  onRename: (id: string) => string | null;
+  onDelete: () => void;
+}) {
   const at = (prefix: string) => problems.filter((p) => p.path === prefix || p.path.startsWith(prefix + '.')).map((p) => p.message);
   const shownElsewhere = new Set<string>();
   const mark = (prefix: string) => {
@@ -103,7 +117,11 @@ export function StepInspector({ step, problems, ctx, onChange, onRename, onDelet
                 ) : null}
               </div>
             ))}
-            <button type="button" className="btn btn-small" onClick={() => onChange({ ...step, branches: [...step.branches, { condition: { performed: { event: EV.orderCompleted } }, next: step.otherwise }] })}>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => onChange({ ...step, branches: [...step.branches, { condition: { performed: { event: EV.orderCompleted } }, next: step.otherwise }] })}
+            >
               Add a condition
             </button>
           </>
@@ -113,16 +131,36 @@ export function StepInspector({ step, problems, ctx, onChange, onRename, onDelet
           <>
             {step.variants.map((v, i) => (
               <div key={i} className="jny-variant jny-sub">
-                <TextField label={`Variant ${i + 1} key`} value={v.key} errors={mark(`variants.${i}.key`)} onChange={(key) => onChange({ ...step, variants: step.variants.map((x, j) => (j === i ? { ...x, key } : x)) })} />
-                <TextField label="Weight" type="number" value={String(v.weight)} errors={mark(`variants.${i}.weight`)} onChange={(w) => onChange({ ...step, variants: step.variants.map((x, j) => (j === i ? { ...x, weight: numberOrText(w) } : x)) })} />
+                <TextField
+                  label={`Variant ${i + 1} key`}
+                  value={v.key}
+                  errors={mark(`variants.${i}.key`)}
+                  onChange={(key) => onChange({ ...step, variants: step.variants.map((x, j) => (j === i ? { ...x, key } : x)) })}
+                />
+                <TextField
+                  label="Weight"
+                  type="number"
+                  value={String(v.weight)}
+                  errors={mark(`variants.${i}.weight`)}
+                  onChange={(w) => onChange({ ...step, variants: step.variants.map((x, j) => (j === i ? { ...x, weight: numberOrText(w) } : x)) })}
+                />
                 {step.variants.length > 1 ? (
-                  <button type="button" className="btn btn-small btn-ghost" aria-label={`Remove variant ${v.key}`} onClick={() => onChange({ ...step, variants: step.variants.filter((_, j) => j !== i) })}>
+                  <button
+                    type="button"
+                    className="btn btn-small btn-ghost"
+                    aria-label={`Remove variant ${v.key}`}
+                    onClick={() => onChange({ ...step, variants: step.variants.filter((_, j) => j !== i) })}
+                  >
                     ✕
                   </button>
                 ) : null}
               </div>
             ))}
-            <button type="button" className="btn btn-small" onClick={() => onChange({ ...step, variants: [...step.variants, { key: String.fromCharCode(97 + step.variants.length), weight: 50, next: step.variants[0]!.next }] })}>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => onChange({ ...step, variants: [...step.variants, { key: String.fromCharCode(97 + step.variants.length), weight: 50, next: step.variants[0]!.next }] })}
+            >
               Add a variant
             </button>
             <label className="jny-check">
@@ -136,7 +174,15 @@ export function StepInspector({ step, problems, ctx, onChange, onRename, onDelet
               />
               Holdout (control group: leaves here, gets nothing)
             </label>
-            {step.holdout ? <TextField label="Holdout weight" type="number" value={String(step.holdout.weight)} errors={mark('holdout')} onChange={(w) => onChange({ ...step, holdout: { weight: numberOrText(w) } })} /> : null}
+            {step.holdout ? (
+              <TextField
+                label="Holdout weight"
+                type="number"
+                value={String(step.holdout.weight)}
+                errors={mark('holdout')}
+                onChange={(w) => onChange({ ...step, holdout: { weight: numberOrText(w) } })}
+              />
+            ) : null}
           </>
         );
       case 'send': {
@@ -154,11 +200,17 @@ export function StepInspector({ step, problems, ctx, onChange, onRename, onDelet
                 onChange({ ...rest, channel: channel as 'email', template: keep ? step.template : '' });
               }}
             />
-            <SelectField label="Template" value={step.template} errors={mark('template')} options={[
+            <SelectField
+              label="Template"
+              value={step.template}
+              errors={mark('template')}
+              options={[
                 { value: '', label: options.length ? 'Choose a template…' : `No ${step.channel} templates yet` },
                 ...(step.template && ctx.templates.length && !ctx.templates.some((t) => t.id === step.template) ? [{ value: step.template, label: `${step.template} (deleted template)` }] : []),
                 ...options.map((t) => ({ value: t.id, label: t.name })),
-              ]} onChange={(template) => onChange({ ...step, template })} />
+              ]}
+              onChange={(template) => onChange({ ...step, template })}
+            />
             <SelectField
               label="Subscription group"
               value={step.group ?? ''}

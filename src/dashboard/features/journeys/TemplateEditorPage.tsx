@@ -44,7 +44,14 @@ function toBody(d: Draft): TemplateDraft {
   };
 }
 
-const toDraft = (t: TemplateView | null): Draft => ({ name: t?.name ?? '', channel: t?.channel ?? 'email', format: t?.format ?? 'mjml', subject: t?.subject ?? '', body: t?.body ?? '', text: t?.text ?? '' });
+const toDraft = (t: TemplateView | null): Draft => ({
+  name: t?.name ?? '',
+  channel: t?.channel ?? 'email',
+  format: t?.format ?? 'mjml',
+  subject: t?.subject ?? '',
+  body: t?.body ?? '',
+  text: t?.text ?? '',
+});
 
 function TemplateEditor({ initial }: { initial: TemplateView | null }) {
   const qc = useQueryClient();
@@ -123,7 +130,12 @@ function TemplateEditor({ initial }: { initial: TemplateView | null }) {
           <div className="row">
             <label className="field">
               <span>Channel</span>
-              <select value={d.channel} disabled={!!saved} title={saved ? 'Journeys send a template on its channel: make a new template for another channel' : undefined} onChange={(e) => set({ channel: e.target.value as Channel, format: e.target.value === 'email' ? 'mjml' : 'text' })}>
+              <select
+                value={d.channel}
+                disabled={!!saved}
+                title={saved ? 'Journeys send a template on its channel: make a new template for another channel' : undefined}
+                onChange={(e) => set({ channel: e.target.value as Channel, format: e.target.value === 'email' ? 'mjml' : 'text' })}
+              >
                 <option value="email">Email</option>
                 <option value="sms">SMS</option>
                 <option value="inapp">In-app</option>

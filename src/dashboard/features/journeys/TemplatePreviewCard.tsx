@@ -67,7 +67,11 @@ export function TemplatePreviewCard({ draft, saved, dirty }: { draft: TemplateDr
               <strong>{preview.data.subject}</strong>
             </div>
           ) : null}
-          {preview.data.html !== null ? <iframe className="jny-preview-frame" title="Rendered preview" sandbox="" srcDoc={preview.data.html} /> : <pre aria-label="Rendered text">{preview.data.text}</pre>}
+          {preview.data.html !== null ? (
+            <iframe className="jny-preview-frame" title="Rendered preview" sandbox="" srcDoc={preview.data.html} />
+          ) : (
+            <pre aria-label="Rendered text">{preview.data.text}</pre>
+          )}
           {saved ? (
             <div className="row">
               <button

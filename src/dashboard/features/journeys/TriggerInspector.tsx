@@ -43,7 +43,21 @@ function freshTrigger(k: Kind, stages: string[], segments: string[]): Trigger {
 }
 
 /** An event name with optional property filters (kept as they are unless edited). */
-function EventFields({ label, value, onChange, errors, onPending, pendingKey }: { label: string; value: EventMatch; onChange: (e: EventMatch) => void; errors: string[]; onPending: (k: string, bad: boolean) => void; pendingKey: string }) {
+function EventFields({
+  label,
+  value,
+  onChange,
+  errors,
+  onPending,
+  pendingKey,
+}: {
+  label: string;
+  value: EventMatch;
+  onChange: (e: EventMatch) => void;
+  errors: string[];
+  onPending: (k: string, bad: boolean) => void;
+  pendingKey: string;
+}) {
   return (
     <>
       <TextField label={label} value={value.name} errors={errors} placeholder="e.g. Order Completed" onChange={(name) => onChange({ ...value, name })} />
@@ -63,7 +77,21 @@ function EventFields({ label, value, onChange, errors, onPending, pendingKey }: 
 type Outcome = NonNullable<JourneyDefinition['exitWhen']>;
 
 /** The trigger and the journey-wide settings: audience, re-entry, goal, exit criteria. */
-export function TriggerInspector({ def, problems, stages, segments, onChange, onPending }: { def: JourneyDefinition; problems: Problem[]; stages: Array<{ key: string; name: string }>; segments: Array<{ id: string; name: string }>; onChange: (d: JourneyDefinition) => void; onPending: (k: string, bad: boolean) => void }) {
+export function TriggerInspector({
+  def,
+  problems,
+  stages,
+  segments,
+  onChange,
+  onPending,
+}: {
+  def: JourneyDefinition;
+  problems: Problem[];
+  stages: Array<{ key: string; name: string }>;
+  segments: Array<{ id: string; name: string }>;
+  onChange: (d: JourneyDefinition) => void;
+  onPending: (k: string, bad: boolean) => void;
+}) {
   const at = (prefix: string) => problems.filter((p) => p.path === prefix || p.path.startsWith(prefix + '.')).map((p) => p.message);
   const t = def.trigger;
   const kind = kindOf(t);
@@ -96,12 +124,24 @@ export function TriggerInspector({ def, problems, stages, segments, onChange, on
           ]}
           onChange={(m) => {
             const { event: _e, condition: _c, ...keep } = (v ?? {}) as Outcome;
-            set(m === 'none' ? undefined : m === 'event' ? ({ ...keep, event: v?.event ?? { name: '' } } as Outcome) : ({ ...keep, condition: v?.condition ?? { performed: { event: EV.orderCompleted } } } as Outcome));
+            set(
+              m === 'none'
+                ? undefined
+                : m === 'event'
+                  ? ({ ...keep, event: v?.event ?? { name: '' } } as Outcome)
+                  : ({ ...keep, condition: v?.condition ?? { performed: { event: EV.orderCompleted } } } as Outcome),
+            );
           }}
         />
-        {v?.event ? <EventFields label={`${label} event`} value={v.event} errors={at(`${key}.event`)} onPending={onPending} pendingKey={`${key}.where`} onChange={(event) => set({ ...v, event })} /> : null}
-        {v?.condition ? <ConditionField label={`${label} condition`} value={v.condition} onPending={(bad) => onPending(`${key}.condition`, bad)} onChange={(condition) => condition && set({ ...v, condition })} /> : null}
-        {key === 'goal' && def.goal?.holdoutWindow ? <DurationField label="Watch the holdout for" value={def.goal.holdoutWindow} errors={at('goal.holdoutWindow')} onChange={(holdoutWindow) => set({ ...def.goal!, holdoutWindow } as Outcome)} /> : null}
+        {v?.event ? (
+          <EventFields label={`${label} event`} value={v.event} errors={at(`${key}.event`)} onPending={onPending} pendingKey={`${key}.where`} onChange={(event) => set({ ...v, event })} />
+        ) : null}
+        {v?.condition ? (
+          <ConditionField label={`${label} condition`} value={v.condition} onPending={(bad) => onPending(`${key}.condition`, bad)} onChange={(condition) => condition && set({ ...v, condition })} />
+        ) : null}
+        {key === 'goal' && def.goal?.holdoutWindow ? (
+          <DurationField label="Watch the holdout for" value={def.goal.holdoutWindow} errors={at('goal.holdoutWindow')} onChange={(holdoutWindow) => set({ ...def.goal!, holdoutWindow } as Outcome)} />
+        ) : null}
       </fieldset>
     );
   };
@@ -111,28 +151,99 @@ export function TriggerInspector({ def, problems, stages, segments, onChange, on
       <div className="jny-inspector-title">
         <strong>Trigger and settings</strong>
       </div>
-      <SelectField label="Starts when" value={kind} options={KINDS} onChange={(k) => setTrigger(freshTrigger(k as Kind, stages.map((s) => s.key), segments.map((s) => s.id)))} />
-      {'event' in t ? <EventFields label="Event name" value={t.event} errors={at('trigger.event')} onPending={onPending} pendingKey="trigger.where" onChange={(event) => setTrigger({ event })} /> : null}
-      {'stageEntered' in t ? <SelectField label="Stage" value={t.stageEntered.stage} errors={at('trigger')} options={[{ value: '', label: 'Choose…' }, ...stageOpts]} onChange={(stage) => setTrigger({ stageEntered: { stage } })} /> : null}
-      {'stageExited' in t ? <SelectField label="Stage" value={t.stageExited.stage} errors={at('trigger')} options={[{ value: '', label: 'Choose…' }, ...stageOpts]} onChange={(stage) => setTrigger({ stageExited: { stage } })} /> : null}
-      {'segmentEntered' in t ? <SelectField label="Segment" value={t.segmentEntered.segment} errors={at('trigger')} options={[{ value: '', label: 'Choose…' }, ...segOpts]} onChange={(segment) => setTrigger({ segmentEntered: { segment } })} /> : null}
-      {'segmentExited' in t ? <SelectField label="Segment" value={t.segmentExited.segment} errors={at('trigger')} options={[{ value: '', label: 'Choose…' }, ...segOpts]} onChange={(segment) => setTrigger({ segmentExited: { segment } })} /> : null}
+      <SelectField
+        label="Starts when"
+        value={kind}
+        options={KINDS}
+        onChange={(k) =>
+          setTrigger(
+            freshTrigger(
+              k as Kind,
+              stages.map((s) => s.key),
+              segments.map((s) => s.id),
+            ),
+          )
+        }
+      />
+      {'event' in t ? (
+        <EventFields label="Event name" value={t.event} errors={at('trigger.event')} onPending={onPending} pendingKey="trigger.where" onChange={(event) => setTrigger({ event })} />
+      ) : null}
+      {'stageEntered' in t ? (
+        <SelectField
+          label="Stage"
+          value={t.stageEntered.stage}
+          errors={at('trigger')}
+          options={[{ value: '', label: 'Choose…' }, ...stageOpts]}
+          onChange={(stage) => setTrigger({ stageEntered: { stage } })}
+        />
+      ) : null}
+      {'stageExited' in t ? (
+        <SelectField
+          label="Stage"
+          value={t.stageExited.stage}
+          errors={at('trigger')}
+          options={[{ value: '', label: 'Choose…' }, ...stageOpts]}
+          onChange={(stage) => setTrigger({ stageExited: { stage } })}
+        />
+      ) : null}
+      {'segmentEntered' in t ? (
+        <SelectField
+          label="Segment"
+          value={t.segmentEntered.segment}
+          errors={at('trigger')}
+          options={[{ value: '', label: 'Choose…' }, ...segOpts]}
+          onChange={(segment) => setTrigger({ segmentEntered: { segment } })}
+        />
+      ) : null}
+      {'segmentExited' in t ? (
+        <SelectField
+          label="Segment"
+          value={t.segmentExited.segment}
+          errors={at('trigger')}
+          options={[{ value: '', label: 'Choose…' }, ...segOpts]}
+          onChange={(segment) => setTrigger({ segmentExited: { segment } })}
+        />
+      ) : null}
       {'dateTrait' in t ? (
         <>
-          <TextField label="Date trait" value={t.dateTrait.trait} errors={at('trigger.dateTrait.trait')} placeholder="renewal_date" onChange={(trait) => setTrigger({ dateTrait: { ...t.dateTrait, trait } })} />
-          <TextField label="Days offset (negative: before)" type="number" value={String(t.dateTrait.offsetDays)} errors={at('trigger.dateTrait.offsetDays')} onChange={(v) => setTrigger({ dateTrait: { ...t.dateTrait, offsetDays: numberOrText(v) } })} />
+          <TextField
+            label="Date trait"
+            value={t.dateTrait.trait}
+            errors={at('trigger.dateTrait.trait')}
+            placeholder="renewal_date"
+            onChange={(trait) => setTrigger({ dateTrait: { ...t.dateTrait, trait } })}
+          />
+          <TextField
+            label="Days offset (negative: before)"
+            type="number"
+            value={String(t.dateTrait.offsetDays)}
+            errors={at('trigger.dateTrait.offsetDays')}
+            onChange={(v) => setTrigger({ dateTrait: { ...t.dateTrait, offsetDays: numberOrText(v) } })}
+          />
           <TextField label="At (UTC)" type="time" value={t.dateTrait.at ?? '09:00'} errors={at('trigger.dateTrait.at')} onChange={(v) => setTrigger({ dateTrait: { ...t.dateTrait, at: v } })} />
         </>
       ) : null}
       {'schedule' in t ? (
         <>
-          <SelectField label="Segment" value={t.schedule.segment} errors={at('trigger.schedule.segment')} options={[{ value: '', label: 'Choose…' }, ...segOpts]} onChange={(segment) => setTrigger({ schedule: { ...t.schedule, segment } })} />
+          <SelectField
+            label="Segment"
+            value={t.schedule.segment}
+            errors={at('trigger.schedule.segment')}
+            options={[{ value: '', label: 'Choose…' }, ...segOpts]}
+            onChange={(segment) => setTrigger({ schedule: { ...t.schedule, segment } })}
+          />
           <TextField label="At (workspace time)" type="time" value={t.schedule.at} errors={at('trigger.schedule.at')} onChange={(v) => setTrigger({ schedule: { ...t.schedule, at: v } })} />
         </>
       ) : null}
       {'broadcast' in t ? (
         <>
-          <SelectField label="Segment" value={t.broadcast.segment} errors={at('trigger.broadcast.segment')} options={[{ value: '', label: 'Choose…' }, ...segOpts]} onChange={(segment) => setTrigger({ broadcast: { ...t.broadcast, segment } })} />
+          <SelectField
+            label="Segment"
+            value={t.broadcast.segment}
+            errors={at('trigger.broadcast.segment')}
+            options={[{ value: '', label: 'Choose…' }, ...segOpts]}
+            onChange={(segment) => setTrigger({ broadcast: { ...t.broadcast, segment } })}
+          />
           <TextField
             label="Send at (empty: when published)"
             type="datetime-local"
@@ -176,7 +287,14 @@ export function TriggerInspector({ def, problems, stages, segments, onChange, on
         ]}
         onChange={(v) => onChange({ ...def, entry: { ...def.entry, reentry: v === 'after' ? { afterDays: 30 } : (v as 'never' | 'always') } })}
       />
-      {typeof reentry === 'object' ? <TextField label="Days before re-entry" type="number" value={String(reentry.afterDays)} onChange={(v) => onChange({ ...def, entry: { ...def.entry, reentry: { afterDays: numberOrText(v) } } })} /> : null}
+      {typeof reentry === 'object' ? (
+        <TextField
+          label="Days before re-entry"
+          type="number"
+          value={String(reentry.afterDays)}
+          onChange={(v) => onChange({ ...def, entry: { ...def.entry, reentry: { afterDays: numberOrText(v) } } })}
+        />
+      ) : null}
       {outcome('goal', 'Goal')}
       {outcome('exitWhen', 'Exit early')}
       {problems.length ? (

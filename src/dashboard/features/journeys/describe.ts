@@ -42,7 +42,8 @@ export function triggerSummary(t: Trigger | undefined, names: Names = idsOnly): 
     return `Date in ${t.dateTrait.trait || '…'}${o ? ` ${o < 0 ? '−' : '+'} ${Math.abs(o)} days` : ''} at ${t.dateTrait.at ?? '09:00'} UTC`;
   }
   if ('schedule' in t) return `Every ${weekdaysText(t.schedule.weekdays)} at ${t.schedule.at} (workspace time): segment ${seg(t.schedule.segment)}`;
-  if ('broadcast' in t) return `Once to segment ${seg(t.broadcast.segment)}, ${t.broadcast.at ? `at ${t.broadcast.at.replace('T', ' ')} (${t.broadcast.zone === 'customer' ? "each customer's time" : 'workspace time'})` : 'when published'}`;
+  if ('broadcast' in t)
+    return `Once to segment ${seg(t.broadcast.segment)}, ${t.broadcast.at ? `at ${t.broadcast.at.replace('T', ' ')} (${t.broadcast.zone === 'customer' ? "each customer's time" : 'workspace time'})` : 'when published'}`;
   return 'Unknown trigger';
 }
 

@@ -14,12 +14,39 @@ export function FieldErrors({ errors, id }: { errors: string[]; id?: string }) {
 }
 
 /** A labelled text (or number/time) input. */
-export function TextField({ label, value, onChange, errors = [], type = 'text', placeholder, list, hint }: { label: string; value: string; onChange: (v: string) => void; errors?: string[]; type?: string; placeholder?: string; list?: string; hint?: ReactNode }) {
+export function TextField({
+  label,
+  value,
+  onChange,
+  errors = [],
+  type = 'text',
+  placeholder,
+  list,
+  hint,
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  errors?: string[];
+  type?: string;
+  placeholder?: string;
+  list?: string;
+  hint?: ReactNode;
+}) {
   const id = useId();
   return (
     <label className="field">
       <span>{label}</span>
-      <input type={type} aria-label={label} value={value} placeholder={placeholder} list={list} aria-invalid={errors.length > 0} aria-describedby={errors.length ? id : undefined} onChange={(e) => onChange(e.target.value)} />
+      <input
+        type={type}
+        aria-label={label}
+        value={value}
+        placeholder={placeholder}
+        list={list}
+        aria-invalid={errors.length > 0}
+        aria-describedby={errors.length ? id : undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
       {hint ? <small className="muted">{hint}</small> : null}
       <FieldErrors errors={errors} id={id} />
     </label>
@@ -27,7 +54,19 @@ export function TextField({ label, value, onChange, errors = [], type = 'text', 
 }
 
 /** A labelled select. */
-export function SelectField({ label, value, onChange, options, errors = [] }: { label: string; value: string; onChange: (v: string) => void; options: Array<{ value: string; label: string }>; errors?: string[] }) {
+export function SelectField({
+  label,
+  value,
+  onChange,
+  options,
+  errors = [],
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  options: Array<{ value: string; label: string }>;
+  errors?: string[];
+}) {
   const id = useId();
   return (
     <label className="field">
@@ -59,7 +98,16 @@ export function DurationField({ label, value, onChange, errors = [] }: { label: 
     <fieldset className="jny-duration">
       <legend>{label}</legend>
       <div className="row">
-        <input type="number" min={1} step={1} aria-label={`${label} amount`} value={String(value?.amount ?? '')} aria-invalid={shown.length > 0} aria-describedby={shown.length ? id : undefined} onChange={(e) => onChange({ ...value, amount: numberOrText(e.target.value) })} />
+        <input
+          type="number"
+          min={1}
+          step={1}
+          aria-label={`${label} amount`}
+          value={String(value?.amount ?? '')}
+          aria-invalid={shown.length > 0}
+          aria-describedby={shown.length ? id : undefined}
+          onChange={(e) => onChange({ ...value, amount: numberOrText(e.target.value) })}
+        />
         <select aria-label={`${label} unit`} value={value?.unit ?? 'days'} onChange={(e) => onChange({ ...value, unit: e.target.value as Duration['unit'] })}>
           {(['minutes', 'hours', 'days', 'weeks'] as const).map((u) => (
             <option key={u} value={u}>
@@ -78,7 +126,25 @@ export function DurationField({ label, value, onChange, errors = [] }: { label: 
  * on (the schema's problems are shown); text that is not JSON stays here and `onPending`
  * tells the editor it cannot save yet.
  */
-export function JsonField<T>({ label, value, schema, onChange, onPending, optional, rows = 6, hint }: { label: string; value: T | undefined; schema: z.ZodType<T>; onChange: (v: T | undefined) => void; onPending?: (bad: boolean) => void; optional?: boolean; rows?: number; hint?: ReactNode }) {
+export function JsonField<T>({
+  label,
+  value,
+  schema,
+  onChange,
+  onPending,
+  optional,
+  rows = 6,
+  hint,
+}: {
+  label: string;
+  value: T | undefined;
+  schema: z.ZodType<T>;
+  onChange: (v: T | undefined) => void;
+  onPending?: (bad: boolean) => void;
+  optional?: boolean;
+  rows?: number;
+  hint?: ReactNode;
+}) {
   const id = useId();
   const [text, setText] = useState(() => (value === undefined ? '' : JSON.stringify(value, null, 2)));
   const [parseError, setParseError] = useState<string | null>(null);

@@ -107,7 +107,14 @@ export function newStep(id: string, type: StepType, next: string, opts: { templa
     case 'branch':
       return { id, type, branches: [{ condition: { performed: { event: EV.orderCompleted } }, next }], otherwise: next };
     case 'split':
-      return { id, type, variants: [ { key: 'a', weight: 50, next }, { key: 'b', weight: 50, next } ] };
+      return {
+        id,
+        type,
+        variants: [
+          { key: 'a', weight: 50, next },
+          { key: 'b', weight: 50, next },
+        ],
+      };
     case 'send':
       return { id, type, channel: 'email', template: opts.template ?? '', transactional: false, next };
     case 'task':

@@ -27,10 +27,14 @@ const RECOMPUTE: JobWords = {
  * When it ends, the reads under `words.refreshes` (default: the lifecycle's) are refreshed.
  */
 export function JobProgress({ job: first, words = RECOMPUTE }: { job: JobViewT; words?: JobWords }) {
-  const q = useApi('/api/jobs/:id', { params: { id: first.id } }, {
-    refetchInterval: (query) => (query.state.data && FINISHED.has(query.state.data.status) ? false : 700),
-    staleTime: 0,
-  });
+  const q = useApi(
+    '/api/jobs/:id',
+    { params: { id: first.id } },
+    {
+      refetchInterval: (query) => (query.state.data && FINISHED.has(query.state.data.status) ? false : 700),
+      staleTime: 0,
+    },
+  );
   const job = q.data ?? first;
   const qc = useQueryClient();
   const refreshed = useRef(false);

@@ -33,13 +33,31 @@ function Stat({ label, value, field, raw }: { label: string; value: string; fiel
   );
 }
 
-function StageCard({ stage, count, stats, statsError, step, kind }: { stage: Stage; count: number | undefined; stats: StageStatsView | undefined; statsError: ApiError | null; step: number | null; kind: 'ladder' | 'state' }) {
+function StageCard({
+  stage,
+  count,
+  stats,
+  statsError,
+  step,
+  kind,
+}: {
+  stage: Stage;
+  count: number | undefined;
+  stats: StageStatsView | undefined;
+  statsError: ApiError | null;
+  step: number | null;
+  kind: 'ladder' | 'state';
+}) {
   const pending = !stats && !statsError;
   const dash = pending ? '…' : '—';
   return (
     <section className={`lc-stage lc-stage-${kind}`} aria-label={stage.name} data-stage={stage.key} style={{ borderTopColor: stageColor(stage.key) }}>
       <header className="lc-stage-head">
-        {step !== null ? <span className="lc-step" aria-hidden="true">{step}</span> : null}
+        {step !== null ? (
+          <span className="lc-step" aria-hidden="true">
+            {step}
+          </span>
+        ) : null}
         <h3 title={`key: ${stage.key}`}>{stage.name}</h3>
       </header>
       {stage.description ? <p className="lc-desc">{stage.description}</p> : null}
@@ -83,7 +101,17 @@ export function JourneyMap({ model, dist }: { model: ModelResponse; dist: Distri
   const all = [...m.stages, m.atRisk, m.churned];
   const stats = useStageStats(all.map((s) => s.key));
   const counts = new Map(dist?.stages.map((s) => [s.key, s.count]));
-  const card = (s: Stage, i: number, kind: 'ladder' | 'state') => <StageCard key={s.key} stage={s} count={dist ? (counts.get(s.key) ?? 0) : undefined} stats={stats[i]?.data} statsError={(stats[i]?.error as ApiError | null | undefined) ?? null} step={kind === 'ladder' ? i + 1 : null} kind={kind} />;
+  const card = (s: Stage, i: number, kind: 'ladder' | 'state') => (
+    <StageCard
+      key={s.key}
+      stage={s}
+      count={dist ? (counts.get(s.key) ?? 0) : undefined}
+      stats={stats[i]?.data}
+      statsError={(stats[i]?.error as ApiError | null | undefined) ?? null}
+      step={kind === 'ladder' ? i + 1 : null}
+      kind={kind}
+    />
+  );
   return (
     <div className="lc-map">
       <ol className="lc-ladder" aria-label="Stages in order">

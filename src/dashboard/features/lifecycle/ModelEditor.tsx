@@ -84,7 +84,15 @@ export function ModelEditor({ current }: { current: ModelResponse }) {
   };
 
   return (
-    <Card title="Edit the model" actions={<span className="muted lc-small">version {current.version}{current.version === 0 ? ' (built-in default)' : ''}</span>}>
+    <Card
+      title="Edit the model"
+      actions={
+        <span className="muted lc-small">
+          version {current.version}
+          {current.version === 0 ? ' (built-in default)' : ''}
+        </span>
+      }
+    >
       <div className="row lc-presets">
         <label className="field">
           <span>Preset</span>

@@ -100,7 +100,9 @@ export function conditionText(c: Condition, names: Names = idsOnly): string {
   }
   if ('lastPerformed' in c) {
     const p = c.lastPerformed;
-    return p.op === 'within' ? `last did ${p.event}${whereText(p.where)} within the last ${durationText(p.duration)}` : `last did ${p.event}${whereText(p.where)} more than ${durationText(p.duration)} ago`;
+    return p.op === 'within'
+      ? `last did ${p.event}${whereText(p.where)} within the last ${durationText(p.duration)}`
+      : `last did ${p.event}${whereText(p.where)} more than ${durationText(p.duration)} ago`;
   }
   if ('firstSeen' in c) return c.firstSeen.op === 'within' ? `first seen within the last ${durationText(c.firstSeen.duration)}` : `first seen more than ${durationText(c.firstSeen.duration)} ago`;
   if ('lastSeen' in c) return c.lastSeen.op === 'within' ? `active within the last ${durationText(c.lastSeen.duration)}` : `no activity for ${durationText(c.lastSeen.duration)}`;

@@ -25,8 +25,8 @@ export function DemoPreparing({ status }: { status: DemoStatusView }) {
     <Card title="Preparing your demo" className="ov-demo">
       <div className="ov-demo-body" role="status" aria-live="polite" data-demo-phase={status.phase ?? ''}>
         <p className="muted">
-          Tenure is generating 18 months of a demo coffee business and working out its lifecycle stages, segments and predictions. The API and
-          ingestion already work; the overview fills in when this is done.
+          Tenure is generating 18 months of a demo coffee business and working out its lifecycle stages, segments and predictions. The API and ingestion already work; the overview fills in when this
+          is done.
         </p>
         <div className="ov-demo-bar" role="progressbar" aria-label="Demo preparation" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)}>
           <div className="ov-demo-fill" style={{ width: `${pct}%` }} />

@@ -33,7 +33,15 @@ export function IndicatorGroups({ catalogue, from, to, enabled, currency }: { ca
                   <li key={m.name} className="ov-tile" data-metric={m.name} title={m.definition}>
                     <span className="ov-tile-title">{m.title}</span>
                     <span className="ov-tile-value">
-                      {r.data ? fmtUnit(r.data.total, r.data.unit, currency) : r.error ? <span className="ov-tile-error" title={r.error.message}>unavailable</span> : <span className="muted">…</span>}
+                      {r.data ? (
+                        fmtUnit(r.data.total, r.data.unit, currency)
+                      ) : r.error ? (
+                        <span className="ov-tile-error" title={r.error.message}>
+                          unavailable
+                        </span>
+                      ) : (
+                        <span className="muted">…</span>
+                      )}
                     </span>
                     <span className="ov-tile-group">{m.group}</span>
                   </li>

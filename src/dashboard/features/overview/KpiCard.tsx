@@ -12,7 +12,19 @@ const TONE_COLOR = { good: '#059669', bad: '#dc2626', flat: '#64748b' } as const
  * the same length (coloured by whether that direction is good news) and a weekly sparkline.
  * Shows its value as soon as its own request answers. `data-value` carries the API's total.
  */
-export function KpiCard({ kpi, current, previous, title, currency }: { kpi: HeadlineKpi; current: UseQueryResult<MetricSeries, ApiError>; previous: UseQueryResult<MetricSeries, ApiError>; title?: string; currency: string }) {
+export function KpiCard({
+  kpi,
+  current,
+  previous,
+  title,
+  currency,
+}: {
+  kpi: HeadlineKpi;
+  current: UseQueryResult<MetricSeries, ApiError>;
+  previous: UseQueryResult<MetricSeries, ApiError>;
+  title?: string;
+  currency: string;
+}) {
   const data = current.data;
   const label = title ?? kpi.label;
   const delta = data && previous.data ? deltaOf(data.total, previous.data.total, data.unit, kpi.better) : null;

@@ -23,7 +23,13 @@ function PeriodPicker({ value }: { value: number }) {
   return (
     <div className="ov-periods" role="group" aria-label="Period">
       {PERIODS.map((d) => (
-        <button key={d} type="button" className={d === value ? 'btn btn-small btn-primary' : 'btn btn-small'} aria-pressed={d === value} onClick={() => setSearch({ period: d === 30 ? undefined : d })}>
+        <button
+          key={d}
+          type="button"
+          className={d === value ? 'btn btn-small btn-primary' : 'btn btn-small'}
+          aria-pressed={d === value}
+          onClick={() => setSearch({ period: d === 30 ? undefined : d })}
+        >
           Last {d} days
         </button>
       ))}
@@ -85,7 +91,10 @@ export default function OverviewPage(_props: PageProps) {
         title="Overview"
         subtitle={
           <span className="ov-range" data-from={periods.from} data-to={periods.to} data-prev-from={periods.prevFrom}>
-            {fmtRange(periods.from, periods.to)} <span className="muted">compared with {fmtRange(periods.prevFrom, periods.prevTo)} · days in {tz}</span>
+            {fmtRange(periods.from, periods.to)}{' '}
+            <span className="muted">
+              compared with {fmtRange(periods.prevFrom, periods.prevTo)} · days in {tz}
+            </span>
           </span>
         }
         actions={<PeriodPicker value={days} />}

@@ -35,7 +35,14 @@ export function StageFunnel({ model, dist, error, loading }: { model?: ModelResp
           minSize: '42%',
           maxSize: '100%',
           gap: 3,
-          label: { position: 'inside', color: '#fff', fontWeight: 600, formatter: (p: { name: string; value: number }) => `${p.name}  ${fmtNumber(p.value)}`, textBorderColor: 'rgba(15,23,42,0.35)', textBorderWidth: 2 },
+          label: {
+            position: 'inside',
+            color: '#fff',
+            fontWeight: 600,
+            formatter: (p: { name: string; value: number }) => `${p.name}  ${fmtNumber(p.value)}`,
+            textBorderColor: 'rgba(15,23,42,0.35)',
+            textBorderWidth: 2,
+          },
           data: parts.steps.map((s) => ({ name: s.name, value: s.count, itemStyle: { color: stageColor(s.key) } })),
         },
       ],
@@ -45,7 +52,15 @@ export function StageFunnel({ model, dist, error, loading }: { model?: ModelResp
   return (
     <div className="ov-funnel">
       <div className="ov-funnel-chart">
-        <Chart option={option} loading={loading} error={error} empty={parts !== null && parts.total === 0 && 'No customers have a stage yet'} emptyHint="Stages appear once customers send events." label="Customers per lifecycle stage (funnel)" height={260} />
+        <Chart
+          option={option}
+          loading={loading}
+          error={error}
+          empty={parts !== null && parts.total === 0 && 'No customers have a stage yet'}
+          emptyHint="Stages appear once customers send events."
+          label="Customers per lifecycle stage (funnel)"
+          height={260}
+        />
       </div>
       {parts ? (
         <ul className="ov-side-states" aria-label="Outside the funnel">
@@ -53,7 +68,9 @@ export function StageFunnel({ model, dist, error, loading }: { model?: ModelResp
             <li key={s.key} className="ov-state" style={{ borderLeftColor: stageColor(s.key) }}>
               <span className="kpi-label">{s.name}</span>
               <strong className="ov-state-count">{fmtNumber(s.count)}</strong>
-              <span className="muted ov-small">{parts.total ? fmtPercent(s.count / parts.total) : '—'} of all{parts.states.includes(s.key) ? '' : ' · earlier model'}</span>
+              <span className="muted ov-small">
+                {parts.total ? fmtPercent(s.count / parts.total) : '—'} of all{parts.states.includes(s.key) ? '' : ' · earlier model'}
+              </span>
             </li>
           ))}
           <li className="ov-state ov-state-total">

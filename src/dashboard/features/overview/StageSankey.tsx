@@ -76,7 +76,15 @@ export function StageSankey({ model, flows, error, loading }: { model?: ModelRes
   const names = new Map(model ? [...model.model.stages, model.model.atRisk, model.model.churned].map((s) => [s.key, s.name]) : []);
   return (
     <div className="ov-sankey">
-      <Chart option={option} loading={loading} error={error} empty={built !== null && built.links.length === 0 && 'No moves between stages in this range'} emptyHint={built && built.entered ? `${fmtNumber(built.entered)} customers entered their first stage.` : undefined} label="Moves between lifecycle stages (Sankey)" height={narrow ? 520 : 320} />
+      <Chart
+        option={option}
+        loading={loading}
+        error={error}
+        empty={built !== null && built.links.length === 0 && 'No moves between stages in this range'}
+        emptyHint={built && built.entered ? `${fmtNumber(built.entered)} customers entered their first stage.` : undefined}
+        label="Moves between lifecycle stages (Sankey)"
+        height={narrow ? 520 : 320}
+      />
       {built && built.links.length > 0 ? (
         <div className="ov-sankey-side">
           <ul className="ov-legend" aria-label="Link colours">
@@ -89,9 +97,7 @@ export function StageSankey({ model, flows, error, loading }: { model?: ModelRes
                 <span className="num">{fmtNumber(built.totals[k.kind])}</span>
               </li>
             ))}
-            <li className="muted ov-small">
-              {fmtNumber(built.entered)} entered their first stage (not drawn). Nodes marked “(returned)” are moves back to an earlier stage.
-            </li>
+            <li className="muted ov-small">{fmtNumber(built.entered)} entered their first stage (not drawn). Nodes marked “(returned)” are moves back to an earlier stage.</li>
           </ul>
           {back.length ? (
             <div className="table-wrap">
@@ -108,7 +114,10 @@ export function StageSankey({ model, flows, error, loading }: { model?: ModelRes
                     <tr key={`${l.fromKey}>${l.toKey}`}>
                       <td>{names.get(l.fromKey) ?? l.fromKey}</td>
                       <td>
-                        {names.get(l.toKey) ?? l.toKey} <span className="ov-kind" style={{ color: kindColor(l.kind) }}>{KIND_LABEL[l.kind].toLowerCase()}</span>
+                        {names.get(l.toKey) ?? l.toKey}{' '}
+                        <span className="ov-kind" style={{ color: kindColor(l.kind) }}>
+                          {KIND_LABEL[l.kind].toLowerCase()}
+                        </span>
                       </td>
                       <td className="num">{fmtNumber(l.value)}</td>
                     </tr>

@@ -49,13 +49,23 @@ export default function PredictionsPage(_props: PageProps) {
           {note.text}
         </p>
       ) : null}
-      <QueryView query={q} isEmpty={(d) => d.models.length === 0} empty={{ title: 'No models yet', hint: 'Models are trained daily once there is enough history (two horizons, 180 days by default); “Train churn model now” tries at once.' }}>
+      <QueryView
+        query={q}
+        isEmpty={(d) => d.models.length === 0}
+        empty={{ title: 'No models yet', hint: 'Models are trained daily once there is enough history (two horizons, 180 days by default); “Train churn model now” tries at once.' }}
+      >
         {(d) => {
           const churn = d.models.find((m): m is Churn => m.kind === 'churn');
           const clv = d.models.find((m): m is Clv => m.kind === 'clv');
           return (
             <>
-              {churn ? <ChurnModel m={churn} /> : <Card title="Churn risk"><Empty title="No churn model yet">It needs customers who went quiet and customers who stayed, in two periods of the horizon.</Empty></Card>}
+              {churn ? (
+                <ChurnModel m={churn} />
+              ) : (
+                <Card title="Churn risk">
+                  <Empty title="No churn model yet">It needs customers who went quiet and customers who stayed, in two periods of the horizon.</Empty>
+                </Card>
+              )}
               {clv ? <ClvModel m={clv} /> : null}
             </>
           );
@@ -139,7 +149,11 @@ function ClvModel({ m }: { m: Clv }) {
           BG/NBD (how often each buyer buys, and whether they are still buying) and Gamma-Gamma (how much), fitted {fmtDateTime(m.trainedAt)} on orders up to {fmtDate(m.asOf)}:{' '}
           {fmtNumber(m.metrics.customers)} buyers, {fmtNumber(m.metrics.repeatCustomers)} of them repeat buyers.
         </p>
-        {m.metrics.note ? <p className="form-error" role="note">{m.metrics.note}</p> : null}
+        {m.metrics.note ? (
+          <p className="form-error" role="note">
+            {m.metrics.note}
+          </p>
+        ) : null}
         <p className="muted">
           r {fmtNumber(b.r, 3)}, α {fmtNumber(b.alpha, 3)}, a {fmtNumber(b.a, 3)}, b {fmtNumber(b.b, 3)}; log-likelihood {fmtNumber(b.logLikelihood, 1)}.
         </p>

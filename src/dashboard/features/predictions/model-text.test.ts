@@ -10,7 +10,11 @@ describe('predictions page text', () => {
   });
 
   it('says what the model was trained and checked on, with the horizon as churn', () => {
-    const s = churnSummary({ horizonDays: 90, asOf: '2026-06-01T00:00:00.000Z', metrics: { trainAt: '2025-12-03T00:00:00.000Z', validationAt: '2026-03-03T00:00:00.000Z', trainCustomers: 1706, trainChurned: 200 } });
+    const s = churnSummary({
+      horizonDays: 90,
+      asOf: '2026-06-01T00:00:00.000Z',
+      metrics: { trainAt: '2025-12-03T00:00:00.000Z', validationAt: '2026-03-03T00:00:00.000Z', trainCustomers: 1706, trainChurned: 200 },
+    });
     assert.match(s, /no activity in the 90 days after a snapshot/);
     assert.match(s, /1,706 customers as of 2025-12-03 \(200 of whom went quiet\)/);
     assert.match(s, /as of 2026-03-03/);

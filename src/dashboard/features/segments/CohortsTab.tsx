@@ -62,7 +62,11 @@ export function CohortsTab() {
           </>
         ) : null}
       </form>
-      <QueryView query={q} empty={{ title: 'No cohorts', hint: by === 'first_event' ? `Nobody has performed “${event}” yet.` : 'No first touches are recorded.' }} isEmpty={(d) => d.cohorts.length === 0}>
+      <QueryView
+        query={q}
+        empty={{ title: 'No cohorts', hint: by === 'first_event' ? `Nobody has performed “${event}” yet.` : 'No first touches are recorded.' }}
+        isEmpty={(d) => d.cohorts.length === 0}
+      >
         {(d) => <CohortTable data={d} offset={offset} />}
       </QueryView>
     </Card>

@@ -40,7 +40,11 @@ export function PreviewCard({ conditionJson, scope, pending }: { conditionJson: 
             <ul className="seg-sample" aria-label="Sample members">
               {q.data.sample.map((m) => (
                 <li key={m.customerId}>
-                  {m.userId ? <Link to={`/${scope === 'account' ? 'accounts' : 'customers'}/${encodeURIComponent(m.userId)}`}>{m.email ?? m.userId}</Link> : <span>{m.email ?? `#${m.customerId}`}</span>}
+                  {m.userId ? (
+                    <Link to={`/${scope === 'account' ? 'accounts' : 'customers'}/${encodeURIComponent(m.userId)}`}>{m.email ?? m.userId}</Link>
+                  ) : (
+                    <span>{m.email ?? `#${m.customerId}`}</span>
+                  )}
                   {m.email && m.userId ? <span className="muted"> · {m.userId}</span> : null}
                 </li>
               ))}

@@ -52,12 +52,10 @@ function RfmBody({ rfm }: { rfm: Rfm }) {
   const max = Math.max(1, ...rfm.groups.map((g) => g.count));
   return (
     <>
-      <Card
-        title="Recency × frequency"
-        actions={<Recompute />}
-      >
+      <Card title="Recency × frequency" actions={<Recompute />}>
         <p className="muted">
-          <strong data-testid="rfm-total">{fmtNumber(total)}</strong> customers in RFM groups · {fmtNumber(rfm.buyers)} buyers scored · {rfm.computedAt ? `computed ${fmtDateTime(rfm.computedAt)}` : 'never computed: recompute to score buyers'}
+          <strong data-testid="rfm-total">{fmtNumber(total)}</strong> customers in RFM groups · {fmtNumber(rfm.buyers)} buyers scored ·{' '}
+          {rfm.computedAt ? `computed ${fmtDateTime(rfm.computedAt)}` : 'never computed: recompute to score buyers'}
         </p>
         {total === 0 ? (
           <p className="muted">No buyer has an RFM group yet. Buyers are customers with at least one Order Completed.</p>

@@ -23,8 +23,18 @@ export function SaveProgress({ jobId, segmentId }: { jobId: number; segmentId: s
     if (done) void qc.invalidateQueries({ predicate: (q) => typeof q.queryKey[1] === 'string' && q.queryKey[1].startsWith('/api/segments') });
   }, [done, qc]);
 
-  if (job.error) return <div className="form-error" role="alert">Could not follow the computation: {job.error.message}</div>;
-  if (job.data?.status === 'failed') return <div className="form-error" role="alert">{jobText(job.data)}</div>;
+  if (job.error)
+    return (
+      <div className="form-error" role="alert">
+        Could not follow the computation: {job.error.message}
+      </div>
+    );
+  if (job.data?.status === 'failed')
+    return (
+      <div className="form-error" role="alert">
+        {jobText(job.data)}
+      </div>
+    );
   if (!done || !after.data) {
     const pct = job.data?.total ? Math.min(100, Math.round((job.data.done / job.data.total) * 100)) : null;
     return (

@@ -75,7 +75,8 @@ function Editor({ segment }: { segment: Segment | null }) {
         subtitle={
           segment ? (
             <>
-              <span aria-label="Members now">{fmtNumber(segment.members)}</span> members now · version {segment.version} · {segment.upToDate ? `computed ${fmtDateTime(segment.computedAt)}` : 'being computed'}
+              <span aria-label="Members now">{fmtNumber(segment.members)}</span> members now · version {segment.version} ·{' '}
+              {segment.upToDate ? `computed ${fmtDateTime(segment.computedAt)}` : 'being computed'}
             </>
           ) : (
             'Describe who is in with conditions; the count updates as you build.'
@@ -93,7 +94,9 @@ function Editor({ segment }: { segment: Segment | null }) {
       />
       {readOnly ? (
         <p className="form-ok">
-          {segment?.kind === 'static' ? 'A static list: its members are a list of customers, changed through the API or CLI, not by a condition.' : 'A built-in RFM group: its members follow the RFM scores and it cannot be edited.'}
+          {segment?.kind === 'static'
+            ? 'A static list: its members are a list of customers, changed through the API or CLI, not by a condition.'
+            : 'A built-in RFM group: its members follow the RFM scores and it cannot be edited.'}
         </p>
       ) : null}
       <div className="seg-editor">
@@ -131,7 +134,11 @@ function Editor({ segment }: { segment: Segment | null }) {
                   {err.message}
                 </div>
               ) : null}
-              {checked.jsonError ? <p className="muted">The condition JSON needs fixing before saving.</p> : checked.problems.size > 0 ? <p className="muted">{checked.problems.size === 1 ? 'One row needs attention' : `${checked.problems.size} rows need attention`} before saving.</p> : null}
+              {checked.jsonError ? (
+                <p className="muted">The condition JSON needs fixing before saving.</p>
+              ) : checked.problems.size > 0 ? (
+                <p className="muted">{checked.problems.size === 1 ? 'One row needs attention' : `${checked.problems.size} rows need attention`} before saving.</p>
+              ) : null}
               <div className="row">
                 <button type="button" className="btn btn-primary" disabled={!condition || save.isPending} onClick={submit}>
                   {save.isPending ? 'Saving…' : 'Save segment'}

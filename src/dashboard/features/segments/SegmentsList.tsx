@@ -79,7 +79,9 @@ function SegmentRow({ s }: { s: Segment }) {
         {fmtNumber(s.members)}
       </td>
       <td>{s.scope === 'account' ? 'Accounts' : 'Customers'}</td>
-      <td title={s.updatedAt} className="seg-nowrap">{fmtRelative(s.updatedAt)}</td>
+      <td title={s.updatedAt} className="seg-nowrap">
+        {fmtRelative(s.updatedAt)}
+      </td>
       <td>
         <ExportCsv id={s.id} name={s.name} />
       </td>

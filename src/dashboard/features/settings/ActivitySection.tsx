@@ -45,8 +45,8 @@ function ActivityForm({ activity }: { activity: Activity }) {
   return (
     <form className="stack" onSubmit={submit} aria-label="Activity settings">
       <p className="muted set-help">
-        Activity is what the customer did: their own events and page views, not profile updates from other systems nor messages sent to them. It decides
-        “last seen”, inactivity (at risk, churned), active customers, retention and the churn model.
+        Activity is what the customer did: their own events and page views, not profile updates from other systems nor messages sent to them. It decides “last seen”, inactivity (at risk, churned),
+        active customers, retention and the churn model.
       </p>
       <label className="check">
         <input type="checkbox" checked={clicks} onChange={(e) => setClicks(e.target.checked)} aria-label="A click in a message counts as activity" />

@@ -61,7 +61,14 @@ function GroupRow({ group: g, onEdit }: { group: Group; onEdit: () => void }) {
             <button type="button" className="btn btn-small btn-danger" disabled={del.isPending} onClick={() => del.mutate()} aria-label={`Yes, delete ${g.name}`}>
               {del.isPending ? 'Deleting…' : 'Yes, delete'}
             </button>
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => { setConfirm(false); del.reset(); }}>
+            <button
+              type="button"
+              className="btn btn-small btn-ghost"
+              onClick={() => {
+                setConfirm(false);
+                del.reset();
+              }}
+            >
               Cancel
             </button>
           </>

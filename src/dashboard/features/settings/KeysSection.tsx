@@ -51,8 +51,8 @@ export function KeysSection() {
     <Card title="Keys">
       <div className="stack">
         <p className="muted set-help">
-          Keys are stored hashed (SHA-256), so Tenure cannot show them again: a lost key can only be replaced. The <strong>write key</strong> sends events
-          (<code>/v1/track</code>, Segment SDKs); the <strong>admin key</strong> reads and changes everything (this dashboard, the <code>/api</code>).
+          Keys are stored hashed (SHA-256), so Tenure cannot show them again: a lost key can only be replaced. The <strong>write key</strong> sends events (<code>/v1/track</code>, Segment SDKs); the{' '}
+          <strong>admin key</strong> reads and changes everything (this dashboard, the <code>/api</code>).
         </p>
         <div className="grid grid-2">
           <div className="set-key">
@@ -61,7 +61,9 @@ export function KeysSection() {
               {(k) => (
                 <dl className="kv" aria-label="Write key usage">
                   <dt>Events, last 24 h</dt>
-                  <dd className="num" data-testid="write-events-24h">{fmtNumber(k.write.eventsLast24h)}</dd>
+                  <dd className="num" data-testid="write-events-24h">
+                    {fmtNumber(k.write.eventsLast24h)}
+                  </dd>
                   <dt>Events, last 30 days</dt>
                   <dd className="num">{fmtNumber(k.write.eventsLast30d)}</dd>
                   <dt>Last event received</dt>
@@ -80,8 +82,7 @@ export function KeysSection() {
         <FormError error={error} fields={[]} />
         {fresh ? <NewKey label={fresh.which === 'write' ? 'New write key' : 'New admin key'} value={fresh.key} onDone={() => setFresh(null)} /> : null}
         <p className="muted set-help">
-          When the server is started with <code>TENURE_WRITE_KEY</code> or <code>TENURE_ADMIN_KEY</code> set, it puts that key back on the default workspace at its
-          next start: change the variable too.
+          When the server is started with <code>TENURE_WRITE_KEY</code> or <code>TENURE_ADMIN_KEY</code> set, it puts that key back on the default workspace at its next start: change the variable too.
         </p>
       </div>
     </Card>

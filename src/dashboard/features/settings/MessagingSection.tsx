@@ -49,7 +49,12 @@ function MessagingForm({ settings }: { settings: MessagingSettingsInput }) {
   const serverField = save.error instanceof ApiError ? save.error.field : undefined;
   const err = (f: string) => errors[f] ?? (serverField === f && placed.has(f) ? save.error?.message : undefined);
   // Fields with a place for their message; a server error on any other shows under the form.
-  const placed = new Set(['caps', 'emailFrom', ...(d.quiet ? ['quietHours.start', 'quietHours.end', 'quietHours.channels'] : []), ...d.caps.flatMap((_, i) => [`caps.${i}.max`, `caps.${i}.within.amount`])]);
+  const placed = new Set([
+    'caps',
+    'emailFrom',
+    ...(d.quiet ? ['quietHours.start', 'quietHours.end', 'quietHours.channels'] : []),
+    ...d.caps.flatMap((_, i) => [`caps.${i}.max`, `caps.${i}.within.amount`]),
+  ]);
   const shown = serverField && placed.has(serverField) ? [serverField] : [];
 
   return (
@@ -73,12 +78,24 @@ function MessagingForm({ settings }: { settings: MessagingSettingsInput }) {
               </label>
               <label className="field">
                 <span>At most</span>
-                <input aria-label={`Maximum messages of cap ${i + 1}`} inputMode="numeric" value={c.max} onChange={(e) => setCap(i, { max: e.target.value })} aria-invalid={err(`caps.${i}.max`) ? true : undefined} />
+                <input
+                  aria-label={`Maximum messages of cap ${i + 1}`}
+                  inputMode="numeric"
+                  value={c.max}
+                  onChange={(e) => setCap(i, { max: e.target.value })}
+                  aria-invalid={err(`caps.${i}.max`) ? true : undefined}
+                />
                 <FieldNote id={`msg-err-caps.${i}.max`} message={err(`caps.${i}.max`)} />
               </label>
               <label className="field">
                 <span>per</span>
-                <input aria-label={`Window length of cap ${i + 1}`} inputMode="numeric" value={c.amount} onChange={(e) => setCap(i, { amount: e.target.value })} aria-invalid={err(`caps.${i}.within.amount`) ? true : undefined} />
+                <input
+                  aria-label={`Window length of cap ${i + 1}`}
+                  inputMode="numeric"
+                  value={c.amount}
+                  onChange={(e) => setCap(i, { amount: e.target.value })}
+                  aria-invalid={err(`caps.${i}.within.amount`) ? true : undefined}
+                />
                 <FieldNote id={`msg-err-caps.${i}.within.amount`} message={err(`caps.${i}.within.amount`)} />
               </label>
               <label className="field">
@@ -151,7 +168,14 @@ function MessagingForm({ settings }: { settings: MessagingSettingsInput }) {
         <legend>Sender</legend>
         <label className="field">
           <span>Email “From”</span>
-          <input aria-label="Email From" value={d.emailFrom} onChange={(e) => set({ emailFrom: e.target.value })} placeholder="Server default ($EMAIL_FROM)" maxLength={300} aria-invalid={err('emailFrom') ? true : undefined} />
+          <input
+            aria-label="Email From"
+            value={d.emailFrom}
+            onChange={(e) => set({ emailFrom: e.target.value })}
+            placeholder="Server default ($EMAIL_FROM)"
+            maxLength={300}
+            aria-invalid={err('emailFrom') ? true : undefined}
+          />
           <FieldNote id="msg-err-emailFrom" message={err('emailFrom')} />
         </label>
         <p className="muted set-help">Leave empty to use the From of the email provider connected below, else the server’s EMAIL_FROM (default “Tenure &lt;no-reply@localhost&gt;”).</p>
@@ -172,7 +196,15 @@ function MessagingForm({ settings }: { settings: MessagingSettingsInput }) {
         <button type="submit" className="btn btn-primary" disabled={save.isPending}>
           {save.isPending ? 'Saving…' : 'Save messaging settings'}
         </button>
-        <button type="button" className="btn btn-ghost" onClick={() => { setErrors({}); save.reset(); set(toDraft(settings)); }}>
+        <button
+          type="button"
+          className="btn btn-ghost"
+          onClick={() => {
+            setErrors({});
+            save.reset();
+            set(toDraft(settings));
+          }}
+        >
           Undo changes
         </button>
       </div>

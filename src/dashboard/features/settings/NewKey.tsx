@@ -31,9 +31,7 @@ export function NewKey({ label, value, onDone }: { label: string; value: string;
           I have stored it
         </button>
       </div>
-      <p className="muted">
-        This is the only time it is shown. {copied}
-      </p>
+      <p className="muted">This is the only time it is shown. {copied}</p>
     </div>
   );
 }

@@ -26,8 +26,8 @@ export function ProvidersNote() {
   return (
     <Card title="Where messages go">
       <p className="muted set-help">
-        Connect a provider for this workspace below, or set one for the whole server with environment variables (then restart it); one connected here comes first. A channel without a provider sends nothing: its messages are kept in the{' '}
-        <Link to="/outbox">Outbox</Link>. Links in messages (tracking, unsubscribe) start with <code>TENURE_PUBLIC_URL</code>.
+        Connect a provider for this workspace below, or set one for the whole server with environment variables (then restart it); one connected here comes first. A channel without a provider sends
+        nothing: its messages are kept in the <Link to="/outbox">Outbox</Link>. Links in messages (tracking, unsubscribe) start with <code>TENURE_PUBLIC_URL</code>.
       </p>
       <QueryView query={q} empty={{ title: 'No channels reported' }} isEmpty={(d) => d.channels.length === 0}>
         {(d) => (
@@ -59,7 +59,15 @@ export function ProvidersNote() {
                         ) : null}
                       </td>
                       <td>{c.from ?? <span className="muted">—</span>}</td>
-                      <td>{vars ? <>the providers below, or <code>{vars}</code></> : <span className="muted">nothing to set</span>}</td>
+                      <td>
+                        {vars ? (
+                          <>
+                            the providers below, or <code>{vars}</code>
+                          </>
+                        ) : (
+                          <span className="muted">nothing to set</span>
+                        )}
+                      </td>
                     </tr>
                   );
                 })}

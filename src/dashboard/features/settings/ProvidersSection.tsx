@@ -19,20 +19,40 @@ interface FieldDef {
 }
 
 /** The form of each channel: its fields, and the request body made from them. */
-const FORMS: Record<Channel, { title: string; fields: FieldDef[]; secret: string; empty: Record<string, string>; body(d: Record<string, string>): unknown; testLabel: string; testPlaceholder: string }> = {
+const FORMS: Record<
+  Channel,
+  { title: string; fields: FieldDef[]; secret: string; empty: Record<string, string>; body(d: Record<string, string>): unknown; testLabel: string; testPlaceholder: string }
+> = {
   email: {
     title: 'Email (SMTP)',
     secret: 'password',
     fields: [
       { name: 'host', label: 'SMTP host', placeholder: 'smtp.example.com' },
       { name: 'port', label: 'Port', inputMode: 'numeric' },
-      { name: 'security', label: 'Security', kind: 'select', options: [['starttls', 'STARTTLS (usually port 587)'], ['tls', 'TLS (usually port 465)'], ['none', 'None (a relay on a trusted network)']] },
+      {
+        name: 'security',
+        label: 'Security',
+        kind: 'select',
+        options: [
+          ['starttls', 'STARTTLS (usually port 587)'],
+          ['tls', 'TLS (usually port 465)'],
+          ['none', 'None (a relay on a trusted network)'],
+        ],
+      },
       { name: 'username', label: 'User name', placeholder: 'Empty: no login' },
       { name: 'password', label: 'Password', kind: 'password' },
       { name: 'from', label: 'From', placeholder: 'Acme <hello@acme.test>', inputMode: 'email' },
     ],
     empty: { host: '', port: '587', security: 'starttls', username: '', password: '', from: '' },
-    body: (d) => ({ kind: 'smtp', host: d.host, port: /^\d+$/.test(d.port!.trim()) ? Number(d.port) : d.port, security: d.security, username: d.username!.trim() || null, password: d.password || undefined, from: d.from }),
+    body: (d) => ({
+      kind: 'smtp',
+      host: d.host,
+      port: /^\d+$/.test(d.port!.trim()) ? Number(d.port) : d.port,
+      security: d.security,
+      username: d.username!.trim() || null,
+      password: d.password || undefined,
+      from: d.from,
+    }),
     testLabel: 'Send a test to',
     testPlaceholder: 'you@example.com',
   },
@@ -69,8 +89,8 @@ export function ProvidersSection() {
   return (
     <Card title="Email and SMS providers">
       <p className="muted set-help">
-        Connect the servers this workspace sends through. Passwords and tokens are stored encrypted with the server secret (<code>TENURE_SECRET</code>) and never shown again. Saved settings are used from the next
-        message on, with no restart; messages already kept in the Outbox stay there.
+        Connect the servers this workspace sends through. Passwords and tokens are stored encrypted with the server secret (<code>TENURE_SECRET</code>) and never shown again. Saved settings are used
+        from the next message on, with no restart; messages already kept in the Outbox stay there.
       </p>
       <QueryView query={q}>
         {(v) => (
@@ -97,7 +117,10 @@ function ProviderForm({ p }: { p: ProviderView }) {
   const [to, setTo] = useState('');
   useEffect(() => setD(draftOf(p)), [p]);
   const invalidates = ['/api/providers', '/api/channels'];
-  const save = useApiMutation((body: ProviderInput) => api.put('/api/providers/:channel', { params: { channel: p.channel }, body }), { invalidates, onSuccess: () => setSaved('Saved. New messages go out through this provider.') });
+  const save = useApiMutation((body: ProviderInput) => api.put('/api/providers/:channel', { params: { channel: p.channel }, body }), {
+    invalidates,
+    onSuccess: () => setSaved('Saved. New messages go out through this provider.'),
+  });
   const remove = useApiMutation(() => api.delete('/api/providers/:channel', { params: { channel: p.channel } }), { invalidates, onSuccess: () => setSaved('Disconnected.') });
   const test = useApiMutation((body: { to: string }) => api.post('/api/providers/:channel/test', { params: { channel: p.channel }, body }));
 
@@ -121,7 +144,13 @@ function ProviderForm({ p }: { p: ProviderView }) {
     <form className="set-fieldset prov-form" onSubmit={submit} aria-label={`${label} provider`} noValidate data-channel={p.channel}>
       <legend>
         {label}{' '}
-        {p.connected ? <Badge tone="good">connected</Badge> : p.sends ? <Badge tone="info">server provider{p.serverProvider ? `: ${p.serverProvider}` : ''}</Badge> : <Badge tone="warn">not connected: outbox only</Badge>}
+        {p.connected ? (
+          <Badge tone="good">connected</Badge>
+        ) : p.sends ? (
+          <Badge tone="info">server provider{p.serverProvider ? `: ${p.serverProvider}` : ''}</Badge>
+        ) : (
+          <Badge tone="warn">not connected: outbox only</Badge>
+        )}
       </legend>
       <div className="grid grid-3">
         {form.fields.map((f) => {
@@ -176,9 +205,23 @@ function ProviderForm({ p }: { p: ProviderView }) {
       <div className="prov-test">
         <label className="field">
           <span>{form.testLabel}</span>
-          <input aria-label={`${form.testLabel} (${p.channel})`} value={to} placeholder={form.testPlaceholder} onChange={(e) => { setTo(e.target.value); test.reset(); }} />
+          <input
+            aria-label={`${form.testLabel} (${p.channel})`}
+            value={to}
+            placeholder={form.testPlaceholder}
+            onChange={(e) => {
+              setTo(e.target.value);
+              test.reset();
+            }}
+          />
         </label>
-        <button type="button" className="btn" disabled={!p.connected || test.isPending || to.trim() === ''} title={p.connected ? undefined : 'Save the provider first'} onClick={() => test.mutate({ to: to.trim() })}>
+        <button
+          type="button"
+          className="btn"
+          disabled={!p.connected || test.isPending || to.trim() === ''}
+          title={p.connected ? undefined : 'Save the provider first'}
+          onClick={() => test.mutate({ to: to.trim() })}
+        >
           {test.isPending ? 'Sending…' : 'Send test'}
         </button>
       </div>

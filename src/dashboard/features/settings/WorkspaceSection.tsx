@@ -112,9 +112,8 @@ function WorkspaceForm({ ws }: { ws: WorkspaceView }) {
         </label>
       </div>
       <p id="ws-tz-help" className="muted set-help">
-        Days, weeks and months in every report are cut in the timezone. Money is shown in the currency; amounts are not converted.
-        With a gross margin, CLV and CLV : CAC are profit (revenue × margin); without one they are revenue, and say so.
-        Workspace <code>{ws.slug}</code> (id {ws.id}).
+        Days, weeks and months in every report are cut in the timezone. Money is shown in the currency; amounts are not converted. With a gross margin, CLV and CLV : CAC are profit (revenue × margin);
+        without one they are revenue, and say so. Workspace <code>{ws.slug}</code> (id {ws.id}).
       </p>
       <FormError error={save.error} fields={['name', 'timezone', 'currency', 'grossMargin']} />
       {saved && !save.error ? (

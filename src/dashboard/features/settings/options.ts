@@ -11,7 +11,48 @@ export function timezoneOptions(current?: string): string[] {
 }
 
 /** Common ISO 4217 currencies; `current` is added when it is not among them. */
-const COMMON = ['USD', 'EUR', 'GBP', 'JPY', 'CNY', 'INR', 'CAD', 'AUD', 'NZD', 'CHF', 'SEK', 'NOK', 'DKK', 'PLN', 'CZK', 'HUF', 'RON', 'TRY', 'ILS', 'AED', 'SAR', 'ZAR', 'BRL', 'MXN', 'ARS', 'CLP', 'COP', 'SGD', 'HKD', 'TWD', 'KRW', 'THB', 'MYR', 'IDR', 'PHP', 'VND', 'NGN', 'KES', 'EGP', 'UAH'];
+const COMMON = [
+  'USD',
+  'EUR',
+  'GBP',
+  'JPY',
+  'CNY',
+  'INR',
+  'CAD',
+  'AUD',
+  'NZD',
+  'CHF',
+  'SEK',
+  'NOK',
+  'DKK',
+  'PLN',
+  'CZK',
+  'HUF',
+  'RON',
+  'TRY',
+  'ILS',
+  'AED',
+  'SAR',
+  'ZAR',
+  'BRL',
+  'MXN',
+  'ARS',
+  'CLP',
+  'COP',
+  'SGD',
+  'HKD',
+  'TWD',
+  'KRW',
+  'THB',
+  'MYR',
+  'IDR',
+  'PHP',
+  'VND',
+  'NGN',
+  'KES',
+  'EGP',
+  'UAH',
+];
 
 /** Currency codes with their English names, e.g. `EUR — Euro`. */
 export function currencyOptions(current?: string): Array<{ code: string; label: string }> {

@@ -59,10 +59,14 @@ export function LiveDebugger() {
         if (cancelled) return;
         setInfo({ capacity: backlog.capacity });
         setRows(merge([], backlog.events));
-        stop = followLive(backlog.latestId, (events) => {
-          if (pausedRef.current) setHeld((h) => merge(h, events));
-          else setRows((r) => merge(r, events));
-        }, setState);
+        stop = followLive(
+          backlog.latestId,
+          (events) => {
+            if (pausedRef.current) setHeld((h) => merge(h, events));
+            else setRows((r) => merge(r, events));
+          },
+          setState,
+        );
       } catch (err) {
         if (!cancelled) setError(err);
       }
@@ -86,8 +90,7 @@ export function LiveDebugger() {
   const shown = useMemo(() => rows.filter((e) => matches(e, type, status, text.trim())), [rows, type, status, text]);
   const chosen = selected === null ? null : (rows.find((r) => r.id === selected) ?? null);
 
-  const stateText =
-    state.kind === 'live' ? (paused ? `Paused${held.length ? ` — ${held.length} new` : ''}` : 'Live') : state.kind === 'connecting' ? 'Connecting…' : `Reconnecting: ${state.reason}`;
+  const stateText = state.kind === 'live' ? (paused ? `Paused${held.length ? ` — ${held.length} new` : ''}` : 'Live') : state.kind === 'connecting' ? 'Connecting…' : `Reconnecting: ${state.reason}`;
 
   return (
     <Card
@@ -105,9 +108,8 @@ export function LiveDebugger() {
       }
     >
       <p className="muted src-help">
-        Every call reaching <code>/v1/*</code> for this workspace while this page is open: accepted, duplicates (a messageId already stored) and
-        refused requests with the reason the sender was given. A debugging aid, not a history: this server keeps the last {info?.capacity ?? 500}{' '}
-        arrivals in memory, from the moment someone opens this page until 10 minutes after they leave.
+        Every call reaching <code>/v1/*</code> for this workspace while this page is open: accepted, duplicates (a messageId already stored) and refused requests with the reason the sender was given.
+        A debugging aid, not a history: this server keeps the last {info?.capacity ?? 500} arrivals in memory, from the moment someone opens this page until 10 minutes after they leave.
       </p>
       <div className="src-filters" role="search" aria-label="Filter live events">
         <label className="field">

@@ -29,9 +29,7 @@ export function LiveDetail({ event, onClose }: { event: LiveEvent; onClose: () =
         </div>
       ) : null}
       {event.status === 'duplicate' ? <p className="muted src-help">An event with this messageId was already stored; this copy was skipped (SDK retries do this).</p> : null}
-      <dl className="kv">
-        {rows.map(([k, v]) => [<dt key={`${k}-t`}>{k}</dt>, <dd key={`${k}-d`}>{v ?? '—'}</dd>])}
-      </dl>
+      <dl className="kv">{rows.map(([k, v]) => [<dt key={`${k}-t`}>{k}</dt>, <dd key={`${k}-d`}>{v ?? '—'}</dd>])}</dl>
       <h4>Payload</h4>
       <pre className="src-code src-payload" aria-label="Payload">
         {JSON.stringify(event.payload, null, 2)}

@@ -23,7 +23,9 @@ export function OriginsEditor({ origins }: { origins: string[] }) {
 
   return (
     <Card title="Allowed origins">
-      <p className="muted src-help">Websites allowed to send events from the browser. <code>*</code> allows any origin.</p>
+      <p className="muted src-help">
+        Websites allowed to send events from the browser. <code>*</code> allows any origin.
+      </p>
       <ul className="src-origins" aria-label="Allowed origins">
         {list.map((o) => (
           <li key={o}>
@@ -43,9 +45,21 @@ export function OriginsEditor({ origins }: { origins: string[] }) {
           Save origins
         </button>
       </div>
-      {problem ? <div className="form-error" role="alert">{problem}</div> : null}
-      {save.error ? <div className="form-error" role="alert">{save.error.message}</div> : null}
-      {save.isSuccess ? <div className="form-ok" role="status">Saved.</div> : null}
+      {problem ? (
+        <div className="form-error" role="alert">
+          {problem}
+        </div>
+      ) : null}
+      {save.error ? (
+        <div className="form-error" role="alert">
+          {save.error.message}
+        </div>
+      ) : null}
+      {save.isSuccess ? (
+        <div className="form-ok" role="status">
+          Saved.
+        </div>
+      ) : null}
     </Card>
   );
 }

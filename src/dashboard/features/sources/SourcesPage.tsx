@@ -101,7 +101,11 @@ function CopyBlock({ code, label }: { code: string; label: string }) {
       >
         Copy
       </button>
-      {copied ? <span className="muted" role="status">{copied}</span> : null}
+      {copied ? (
+        <span className="muted" role="status">
+          {copied}
+        </span>
+      ) : null}
       <pre className="src-code" aria-label={label}>
         {code}
       </pre>

@@ -149,7 +149,13 @@ export function snippetsFor(target: SnippetTarget): Snippet[] {
     ? 'The mobile SDKs take a host without the scheme and always use HTTPS.'
     : 'The mobile SDKs take a host without the scheme and always use HTTPS: put Tenure behind TLS (TENURE_PUBLIC_URL https://…) before shipping an app.';
   return [
-    { key: 'browser', label: 'Website', language: 'html', note: 'Paste into every page, just before </head>. It loads analytics.js from this server and sends events here; the page must be on an allowed origin.', code: browser(target) },
+    {
+      key: 'browser',
+      label: 'Website',
+      language: 'html',
+      note: 'Paste into every page, just before </head>. It loads analytics.js from this server and sends events here; the page must be on an allowed origin.',
+      code: browser(target),
+    },
     { key: 'node', label: 'Node.js', language: 'javascript', note: 'Segment’s server-side library for Node.js, pointed at this server.', code: node(target) },
     { key: 'python', label: 'Python', language: 'python', note: 'Segment’s Python library (segment-analytics-python), pointed at this server.', code: python(target) },
     { key: 'curl', label: 'HTTP', language: 'shell', note: 'The Segment HTTP Tracking API: the write key is the Basic-auth user name, with no password.', code: curl(target) },

@@ -18,8 +18,7 @@ export function TaskItem({ task: t, onResult }: { task: Task; onResult: (message
       else onResult(r.assignee ? `“${r.title}” is assigned to ${r.assignee}.` : `“${r.title}” is unassigned.`, true);
     },
   });
-  const run = (body: { status?: TaskStatus; assignee?: string | null }) =>
-    patch.mutate(body, { onError: (e) => onResult(`Could not change “${t.title}”: ${e.message}`, false) });
+  const run = (body: { status?: TaskStatus; assignee?: string | null }) => patch.mutate(body, { onError: (e) => onResult(`Could not change “${t.title}”: ${e.message}`, false) });
 
   function submitAssign(e: FormEvent) {
     e.preventDefault();

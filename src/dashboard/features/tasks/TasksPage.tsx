@@ -75,7 +75,9 @@ export default function TasksPage(_props: PageProps) {
             return (
               <>
                 <p className="muted task-count" data-testid="task-count">
-                  {d.tasks.length >= FETCH_LIMIT ? `The first ${FETCH_LIMIT.toLocaleString('en-US')} ${status} tasks (the API gives at most ${FETCH_LIMIT})` : `${d.tasks.length.toLocaleString('en-US')} ${status} ${d.tasks.length === 1 ? 'task' : 'tasks'}`}
+                  {d.tasks.length >= FETCH_LIMIT
+                    ? `The first ${FETCH_LIMIT.toLocaleString('en-US')} ${status} tasks (the API gives at most ${FETCH_LIMIT})`
+                    : `${d.tasks.length.toLocaleString('en-US')} ${status} ${d.tasks.length === 1 ? 'task' : 'tasks'}`}
                   {role ? ` for ${role}` : ''}
                 </p>
                 {page.length === 0 ? <p className="muted">No tasks on this page.</p> : null}

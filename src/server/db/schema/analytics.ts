@@ -28,7 +28,11 @@ export const analyticsOrders = pgTable(
     /** The order's value, or the refunded amount; null for a refund that names only its order. */
     amount: numeric('amount'),
   },
-  (t) => [index('analytics_orders_ws_at_idx').on(t.workspaceId, t.at), index('analytics_orders_order_idx').on(t.workspaceId, t.orderId), index('analytics_orders_customer_at_idx').on(t.customerId, t.at)],
+  (t) => [
+    index('analytics_orders_ws_at_idx').on(t.workspaceId, t.at),
+    index('analytics_orders_order_idx').on(t.workspaceId, t.orderId),
+    index('analytics_orders_customer_at_idx').on(t.customerId, t.at),
+  ],
 );
 
 /** Per customer and calendar day (workspace timezone): their activity (rules/activity.ts) in events, sessions and their length. */

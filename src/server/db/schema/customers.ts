@@ -18,10 +18,7 @@ export const customers = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex('customers_user_uq').on(t.workspaceId, t.userId),
-    index('customers_ws_id_idx').on(t.workspaceId, t.id),
-  ],
+  (t) => [uniqueIndex('customers_user_uq').on(t.workspaceId, t.userId), index('customers_ws_id_idx').on(t.workspaceId, t.id)],
 );
 
 /** Every identifier that resolves to a customer: userIds (including aliases) and anonymousIds. */

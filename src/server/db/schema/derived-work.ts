@@ -37,5 +37,9 @@ export const derivedWork = pgTable(
     parkedAt: timestamp('parked_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('derived_work_claim_idx').on(t.kind, t.notBefore, t.id).where(sql`parked_at IS NULL`)],
+  (t) => [
+    index('derived_work_claim_idx')
+      .on(t.kind, t.notBefore, t.id)
+      .where(sql`parked_at IS NULL`),
+  ],
 );

@@ -12,7 +12,9 @@ export const journeys = pgTable(
     id: text('id').notNull(),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
-    status: text('status', { enum: ['draft', 'live', 'paused', 'archived'] }).notNull().default('draft'),
+    status: text('status', { enum: ['draft', 'live', 'paused', 'archived'] })
+      .notNull()
+      .default('draft'),
     version: integer('version').notNull().default(1),
     liveVersion: integer('live_version'),
     /** Time-based triggers' bookkeeping: the last schedule occurrence run, the last date-trait sweep. */
@@ -136,7 +138,9 @@ export const tasks = pgTable(
     note: text('note'),
     assigneeRole: text('assignee_role').notNull(),
     assignee: text('assignee'),
-    status: text('status', { enum: ['open', 'done', 'cancelled'] }).notNull().default('open'),
+    status: text('status', { enum: ['open', 'done', 'cancelled'] })
+      .notNull()
+      .default('open'),
     dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     doneAt: timestamp('done_at', { withTimezone: true }),

@@ -27,11 +27,7 @@ export const stageStates = pgTable(
     nextCheckAt: timestamp('next_check_at', { withTimezone: true }),
     modelVersion: integer('model_version').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.workspaceId, t.scope, t.subjectId] }),
-    index('stage_states_stage_idx').on(t.workspaceId, t.scope, t.stage),
-    index('stage_states_check_idx').on(t.nextCheckAt),
-  ],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.scope, t.subjectId] }), index('stage_states_stage_idx').on(t.workspaceId, t.scope, t.stage), index('stage_states_check_idx').on(t.nextCheckAt)],
 );
 
 /** Every move between stages: the history (from is null on a subject's first stage). */
@@ -67,7 +63,9 @@ export const jobs = pgTable(
     workspaceId: integer('workspace_id').notNull(),
     kind: text('kind').notNull(),
     params: jsonb('params').notNull().default({}),
-    status: text('status', { enum: ['queued', 'running', 'done', 'failed'] }).notNull().default('queued'),
+    status: text('status', { enum: ['queued', 'running', 'done', 'failed'] })
+      .notNull()
+      .default('queued'),
     done: bigint('done', { mode: 'number' }).notNull().default(0),
     total: bigint('total', { mode: 'number' }),
     error: text('error'),

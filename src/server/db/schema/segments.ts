@@ -15,7 +15,9 @@ export const segments = pgTable(
     description: text('description').notNull().default(''),
     kind: text('kind', { enum: ['dynamic', 'static'] }).notNull(),
     /** Who the members are: customers, or accounts (B2B; `segment_members.customer_id` then holds account ids). */
-    scope: text('scope', { enum: ['customer', 'account'] }).notNull().default('customer'),
+    scope: text('scope', { enum: ['customer', 'account'] })
+      .notNull()
+      .default('customer'),
     condition: jsonb('condition'),
     version: integer('version').notNull().default(1),
     computedVersion: integer('computed_version'),

@@ -16,7 +16,10 @@ export const workspaces = pgTable(
      */
     writeKey: text('write_key'),
     /** Origins whose pages may send events from a browser (CORS); `{*}`: any origin. */
-    allowedOrigins: text('allowed_origins').array().notNull().default(sql`'{*}'::text[]`),
+    allowedOrigins: text('allowed_origins')
+      .array()
+      .notNull()
+      .default(sql`'{*}'::text[]`),
     timezone: text('timezone').notNull().default('UTC'),
     /** ISO 4217 code that money (order revenue, CLV, spend) is shown in. */
     currency: text('currency').notNull().default('USD'),
@@ -39,9 +42,5 @@ export const workspaces = pgTable(
     inboxVerification: boolean('inbox_verification').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex('workspaces_slug_uq').on(t.slug),
-    uniqueIndex('workspaces_write_key_uq').on(t.writeKeyHash),
-    uniqueIndex('workspaces_admin_key_uq').on(t.adminKeyHash),
-  ],
+  (t) => [uniqueIndex('workspaces_slug_uq').on(t.slug), uniqueIndex('workspaces_write_key_uq').on(t.writeKeyHash), uniqueIndex('workspaces_admin_key_uq').on(t.adminKeyHash)],
 );

@@ -22,7 +22,13 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/customers', {
-    schema: { tags: ['customers'], summary: 'Page through customers, newest first; filter by search, stage, segment and churn risk', security, querystring: CustomerListQuery, response: { 200: CustomerList, ...errors } },
+    schema: {
+      tags: ['customers'],
+      summary: 'Page through customers, newest first; filter by search, stage, segment and churn risk',
+      security,
+      querystring: CustomerListQuery,
+      response: { 200: CustomerList, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const { limit, cursor, q, stage, segment, riskAtLeast, riskBelow } = req.query;
@@ -50,7 +56,14 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
   });
 
   r.get('/api/customers/:id/events', {
-    schema: { tags: ['customers'], summary: "The customer's unified timeline, newest first; `event` keeps only the events with those names", security, params: IdParams, querystring: EventListQuery, response: { 200: EventList, ...errors } },
+    schema: {
+      tags: ['customers'],
+      summary: "The customer's unified timeline, newest first; `event` keeps only the events with those names",
+      security,
+      params: IdParams,
+      querystring: EventListQuery,
+      response: { 200: EventList, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);
@@ -76,7 +89,13 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
   });
 
   r.get('/api/accounts/:id/stages', {
-    schema: { tags: ['accounts', 'lifecycle'], summary: "The account's lifecycle stage and every move (models with evaluateAccounts)", security, params: IdParams, response: { 200: StageHistory, ...errors } },
+    schema: {
+      tags: ['accounts', 'lifecycle'],
+      summary: "The account's lifecycle stage and every move (models with evaluateAccounts)",
+      security,
+      params: IdParams,
+      response: { 200: StageHistory, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const accountId = await findAccountId(deps.db, ws.id, req.params.id);

@@ -21,7 +21,6 @@ const security = [{ adminKey: [] }];
 const tags = ['health'];
 const IdParams = z.object({ id: z.string().min(1).max(512) });
 
-
 const present = (s: StoredScorecard) => ({ scorecard: s.scorecard, isDefault: s.isDefault, updatedAt: s.updatedAt?.toISOString() ?? null, computedAt: s.computedAt?.toISOString() ?? null });
 
 /** Admin API over health scores: the scorecard, recomputing, and a customer's or account's health with its history. */
@@ -70,7 +69,13 @@ export function healthScoreRoutes(app: FastifyInstance, deps: { db: Db; keys: Ke
   });
 
   r.get('/api/customers/:id/health', {
-    schema: { tags: ['customers', ...tags], summary: "The customer's health: score, band, measures, and every change with the measures that moved it", security, params: IdParams, response: { 200: HealthView, ...errors } },
+    schema: {
+      tags: ['customers', ...tags],
+      summary: "The customer's health: score, band, measures, and every change with the measures that moved it",
+      security,
+      params: IdParams,
+      response: { 200: HealthView, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);

@@ -16,10 +16,7 @@ export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
       let error: string | undefined;
       let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
-          pingDatabase(deps.db),
-          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the database did not answer within 2 s')), 2000))),
-        ]);
+        await Promise.race([pingDatabase(deps.db), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the database did not answer within 2 s')), 2000)))]);
       } catch (err) {
         ok = false;
         error = describeDbError(err);

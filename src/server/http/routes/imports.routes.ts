@@ -161,12 +161,16 @@ export async function importRoutes(app: FastifyInstance, deps: { db: Db; keys: K
     schema: { tags, summary: 'Rejected rows of an import as CSV (line, field, message), streamed', security, params: IdParams, produces: ['text/csv'], response: errors },
     handler: async (req, reply) => {
       const imp = await find(req, req.params.id);
-      const base = imp.fileName.replace(/\.csv$/i, '').replace(/[^\w.-]+/g, '_').slice(0, 80) || 'import';
+      const base =
+        imp.fileName
+          .replace(/\.csv$/i, '')
+          .replace(/[^\w.-]+/g, '_')
+          .slice(0, 80) || 'import';
       void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${base}-rejected.csv"`);
       const db = deps.db;
       async function* csv() {
         yield 'line,field,message\n';
-        for (let after = 0; ; ) {
+        for (let after = 0; ;) {
           const page = await listRejections(db, imp.id, after, 1_000);
           if (page.length === 0) return;
           yield page.map((x) => `${x.line},${csvCell(x.field ?? '')},${csvCell(x.message)}\n`).join('');
@@ -181,7 +185,8 @@ export async function importRoutes(app: FastifyInstance, deps: { db: Db; keys: K
     schema: {
       tags,
       summary: 'Stop an import after the batch in hand',
-      description: 'What was stored stays (with its stages and segments brought up to date); the import ends `cancelled` and `accepted` says how many rows landed. 409 for an import that has already ended.',
+      description:
+        'What was stored stays (with its stages and segments brought up to date); the import ends `cancelled` and `accepted` says how many rows landed. 409 for an import that has already ended.',
       security,
       params: IdParams,
       response: { 202: ImportView, ...errors },

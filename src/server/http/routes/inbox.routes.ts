@@ -97,7 +97,11 @@ export function inboxRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResol
         if (!marked || c === null) throw new HttpError('not_found', `no in-app message ${req.params.id} for this customer`);
         if (marked.first) {
           const name = action === 'read' ? EV.inAppMessageRead : EV.inAppMessageDismissed;
-          await writeMessageEvents(deps.db, [{ workspaceId: ws.id, customerId: c, messageId: req.params.id, name, properties: { messageId: req.params.id, journeyId: marked.journeyId }, type: 'track' }], now);
+          await writeMessageEvents(
+            deps.db,
+            [{ workspaceId: ws.id, customerId: c, messageId: req.params.id, name, properties: { messageId: req.params.id, journeyId: marked.journeyId }, type: 'track' }],
+            now,
+          );
           deps.bus.publish({ kind: 'events', workspaceId: ws.id, customerIds: [c] });
         }
         return { ok: true as const };

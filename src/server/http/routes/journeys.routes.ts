@@ -148,7 +148,13 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
   });
 
   r.get('/api/journeys/:id/audience', {
-    schema: { tags, summary: 'Who the journey would reach now: the current members of its trigger segment or stage (for "also enter the current members")', security, params: IdParams, response: { 200: JourneyAudience, ...errors } },
+    schema: {
+      tags,
+      summary: 'Who the journey would reach now: the current members of its trigger segment or stage (for "also enter the current members")',
+      security,
+      params: IdParams,
+      response: { 200: JourneyAudience, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const j = await load(ws.id, req.params.id);
@@ -169,7 +175,13 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
   });
 
   r.get('/api/customers/:id/journeys', {
-    schema: { tags: ['customers', 'journeys'], summary: "The customer's journey runs, newest first: where each stands, or how it ended", security, params: IdParams.extend({ id: z.string().min(1).max(512) }), response: { 200: CustomerJourneyRuns, ...errors } },
+    schema: {
+      tags: ['customers', 'journeys'],
+      summary: "The customer's journey runs, newest first: where each stands, or how it ended",
+      security,
+      params: IdParams.extend({ id: z.string().min(1).max(512) }),
+      response: { 200: CustomerJourneyRuns, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const c = await findCustomerId(deps.db, ws.id, req.params.id);

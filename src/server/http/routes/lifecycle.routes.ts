@@ -17,7 +17,6 @@ import { jobView } from '../present.js';
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const security = [{ adminKey: [] }];
 
-
 /** Admin API over the lifecycle model, stage distribution, flows and per-stage numbers. */
 export function lifecycleRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; models: ModelCache; bus: ChangeBus }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -36,7 +35,8 @@ export function lifecycleRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     schema: {
       tags,
       summary: 'Replace the lifecycle model; every stage is then recomputed as a job',
-      description: 'The body is a lifecycle model: ordered `stages` (key, name, description, entry `rule` in the condition language, `expectedDays`, `touchpoints`), `atRisk`, `churned`, and `evaluateAccounts`. An invalid model is refused with 400 and the path of the bad field. The answer is 202 with the recompute job; follow it at GET /api/jobs/{id}.',
+      description:
+        'The body is a lifecycle model: ordered `stages` (key, name, description, entry `rule` in the condition language, `expectedDays`, `touchpoints`), `atRisk`, `churned`, and `evaluateAccounts`. An invalid model is refused with 400 and the path of the bad field. The answer is 202 with the recompute job; follow it at GET /api/jobs/{id}.',
       security,
       body: LifecycleModelSchema,
       response: { 202: ModelSaved, ...errors },

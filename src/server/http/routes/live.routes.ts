@@ -34,7 +34,8 @@ export function liveRoutes(app: FastifyInstance, deps: { feed: LiveFeed; keys: K
       tags,
       security,
       summary: 'Recent arrivals on the ingestion endpoints (accepted, duplicate, rejected), oldest first',
-      description: 'A debugger, not a store: this process keeps the last arrivals per workspace in memory, and records only while someone looks (10 minutes after the last read or while a stream is open).',
+      description:
+        'A debugger, not a store: this process keeps the last arrivals per workspace in memory, and records only while someone looks (10 minutes after the last read or while a stream is open).',
       querystring: LiveQuery,
       response: { 200: LiveBacklog, ...errors },
     },

@@ -3,7 +3,16 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
 import { Channel } from '../../../contracts/journey.js';
-import { ChannelsView, type ChannelStatus, CustomerSubscriptions, MessageStatus, MessageView, MessagingSettingsInput, SubscriptionGroupInput, SubscriptionGroupView } from '../../../contracts/messaging.js';
+import {
+  ChannelsView,
+  type ChannelStatus,
+  CustomerSubscriptions,
+  MessageStatus,
+  MessageView,
+  MessagingSettingsInput,
+  SubscriptionGroupInput,
+  SubscriptionGroupView,
+} from '../../../contracts/messaging.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { allGroupsKey } from '../../channels/policy.js';
@@ -40,7 +49,16 @@ const TaskView = z.object({
 });
 
 /** Admin API: subscription groups, messaging settings (caps, quiet hours), messages (the outbox), consent, tasks, provider feedback. */
-export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; bus: ChangeBus; channels: ChannelStatus[]; /** The channels of one workspace (its providers saved in Settings first). */ channelsFor?: (workspaceId: number) => Promise<ChannelStatus[]> }): void {
+export function messagingRoutes(
+  app: FastifyInstance,
+  deps: {
+    db: Db;
+    keys: KeyResolver;
+    bus: ChangeBus;
+    channels: ChannelStatus[];
+    /** The channels of one workspace (its providers saved in Settings first). */ channelsFor?: (workspaceId: number) => Promise<ChannelStatus[]>;
+  },
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/channels', {
@@ -62,7 +80,12 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
   };
 
   r.get('/api/subscription-groups', {
-    schema: { tags: ['messaging'], summary: 'Subscription groups (what customers can opt into or out of, per channel)', security, response: { 200: z.object({ groups: z.array(SubscriptionGroupView) }), ...errors } },
+    schema: {
+      tags: ['messaging'],
+      summary: 'Subscription groups (what customers can opt into or out of, per channel)',
+      security,
+      response: { 200: z.object({ groups: z.array(SubscriptionGroupView) }), ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const groups = await listSubscriptionGroups(deps.db, ws.id);
@@ -74,7 +97,13 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     schema: { tags: ['messaging'], summary: 'Create a subscription group', security, body: SubscriptionGroupInput, response: { 201: SubscriptionGroupView, ...errors } },
     handler: async (req, reply) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const id = req.body.id ?? req.body.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 64);
+      const id =
+        req.body.id ??
+        req.body.name
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-')
+          .replace(/^-|-$/g, '')
+          .slice(0, 64);
       if (!id) throw new HttpError('validation_failed', 'body.id: give an id (letters, digits, "-" and "_")', { field: 'id' });
       const g = await createSubscriptionGroup(deps.db, ws.id, { id, name: req.body.name, description: req.body.description, channel: req.body.channel, optIn: req.body.optIn });
       if (!g) throw new HttpError('conflict', `subscription group "${id}" exists`);
@@ -83,7 +112,14 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
   });
 
   r.put('/api/subscription-groups/:id', {
-    schema: { tags: ['messaging'], summary: 'Rename or re-describe a subscription group (its channel and opt-in rule are fixed)', security, params: IdParams, body: z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().max(2_000).default('') }), response: { 200: SubscriptionGroupView, ...errors } },
+    schema: {
+      tags: ['messaging'],
+      summary: 'Rename or re-describe a subscription group (its channel and opt-in rule are fixed)',
+      security,
+      params: IdParams,
+      body: z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().max(2_000).default('') }),
+      response: { 200: SubscriptionGroupView, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const g = await renameSubscriptionGroup(deps.db, ws.id, req.params.id, req.body.name, req.body.description);
@@ -119,7 +155,13 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
   });
 
   r.get('/api/messages', {
-    schema: { tags: ['messaging'], summary: 'Messages, newest first: the outbox of everything sent, skipped (with reasons) or waiting', security, querystring: MessageQuery, response: { 200: z.object({ messages: z.array(MessageView) }), ...errors } },
+    schema: {
+      tags: ['messaging'],
+      summary: 'Messages, newest first: the outbox of everything sent, skipped (with reasons) or waiting',
+      security,
+      querystring: MessageQuery,
+      response: { 200: z.object({ messages: z.array(MessageView) }), ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const rows = await listMessages(deps.db, ws.id, req.query);
@@ -144,7 +186,13 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
   });
 
   r.get('/api/customers/:id/messages', {
-    schema: { tags: ['customers', 'messaging'], summary: "The customer's messages, newest first, with why any was skipped or failed", security, params: IdParams, response: { 200: z.object({ messages: z.array(MessageView) }), ...errors } },
+    schema: {
+      tags: ['customers', 'messaging'],
+      summary: "The customer's messages, newest first, with why any was skipped or failed",
+      security,
+      params: IdParams,
+      response: { 200: z.object({ messages: z.array(MessageView) }), ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const c = await customer(ws.id, req.params.id);
@@ -153,7 +201,13 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
   });
 
   r.get('/api/customers/:id/subscriptions', {
-    schema: { tags: ['customers', 'messaging'], summary: "The customer's consent per subscription group, and suppressed addresses", security, params: IdParams, response: { 200: CustomerSubscriptions, ...errors } },
+    schema: {
+      tags: ['customers', 'messaging'],
+      summary: "The customer's consent per subscription group, and suppressed addresses",
+      security,
+      params: IdParams,
+      response: { 200: CustomerSubscriptions, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       return customerSubscriptions(deps.db, ws.id, await customer(ws.id, req.params.id));
@@ -177,7 +231,10 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
       const c = await customer(ws.id, req.params.id);
       const known = new Set(await subscriptionGroupIds(deps.db, ws.id));
       for (const g of Object.keys(req.body.groups)) if (!known.has(g)) throw new HttpError('validation_failed', `body.groups.${g}: no subscription group "${g}"`, { field: `groups.${g}` });
-      const changes = [...Object.entries(req.body.groups).map(([groupId, subscribed]) => ({ groupId, subscribed })), ...Object.entries(req.body.all ?? {}).map(([ch, subscribed]) => ({ groupId: allGroupsKey(ch as z.infer<typeof Channel>), subscribed }))];
+      const changes = [
+        ...Object.entries(req.body.groups).map(([groupId, subscribed]) => ({ groupId, subscribed })),
+        ...Object.entries(req.body.all ?? {}).map(([ch, subscribed]) => ({ groupId: allGroupsKey(ch as z.infer<typeof Channel>), subscribed })),
+      ];
       const changed = await setConsent(deps.db, ws.id, c, changes, 'admin_api', new Date());
       if (changed.length > 0) deps.bus.publish({ kind: 'events', workspaceId: ws.id, customerIds: [c] });
       return customerSubscriptions(deps.db, ws.id, c);
@@ -197,7 +254,10 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const now = new Date();
-      const ok = req.body.type === 'complaint' ? await recordComplaint(deps.db, ws.id, req.params.id, now) : await recordBounce(deps.db, ws.id, req.params.id, req.body.type === 'hard_bounce', req.body.reason || req.body.type, now);
+      const ok =
+        req.body.type === 'complaint'
+          ? await recordComplaint(deps.db, ws.id, req.params.id, now)
+          : await recordBounce(deps.db, ws.id, req.params.id, req.body.type === 'hard_bounce', req.body.reason || req.body.type, now);
       if (!ok) throw new HttpError('not_found', `no message ${req.params.id}`);
       return { ok: true as const };
     },
@@ -208,10 +268,22 @@ export function messagingRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
     role: z.string().max(100).optional().describe('Only tasks for this assignee role'),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   });
-  const taskView = (t: Task, now: number) => ({ ...t, dueAt: t.dueAt.toISOString(), createdAt: t.createdAt.toISOString(), doneAt: iso(t.doneAt), overdue: t.status === 'open' && t.dueAt.getTime() < now });
+  const taskView = (t: Task, now: number) => ({
+    ...t,
+    dueAt: t.dueAt.toISOString(),
+    createdAt: t.createdAt.toISOString(),
+    doneAt: iso(t.doneAt),
+    overdue: t.status === 'open' && t.dueAt.getTime() < now,
+  });
 
   r.get('/api/tasks', {
-    schema: { tags: ['tasks'], summary: 'Hand-offs to people that journeys created, soonest due first', security, querystring: TaskQuery, response: { 200: z.object({ tasks: z.array(TaskView) }), ...errors } },
+    schema: {
+      tags: ['tasks'],
+      summary: 'Hand-offs to people that journeys created, soonest due first',
+      security,
+      querystring: TaskQuery,
+      response: { 200: z.object({ tasks: z.array(TaskView) }), ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const rows = await listTasks(deps.db, ws.id, req.query);

@@ -110,7 +110,11 @@ export function metricsRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       tags,
       summary: 'An ordered funnel of events (or `stage:KEY` stage entries) within a window from the first step',
       security,
-      querystring: z.strictObject({ ...Range, steps: z.string().min(1).describe('Comma-separated steps, e.g. `Product Viewed,Checkout Started,Order Completed`'), within: z.string().default('7d').describe('30m, 24h, 7d, 2w') }),
+      querystring: z.strictObject({
+        ...Range,
+        steps: z.string().min(1).describe('Comma-separated steps, e.g. `Product Viewed,Checkout Started,Order Completed`'),
+        within: z.string().default('7d').describe('30m, 24h, 7d, 2w'),
+      }),
       response: { 200: Funnel, ...errors },
     },
     handler: async (req) => {

@@ -19,13 +19,20 @@ const security = [{ adminKey: [] }];
 const tags = ['predictions'];
 const IdParams = z.object({ id: z.string().min(1).max(512) });
 
-
-
 function modelView(m: PredictionModel): z.infer<typeof PredictionModelView> {
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
   if (m.kind === 'clv') {
     const fit = m as unknown as Omit<z.infer<typeof ClvModelView>, 'trainedAt' | 'asOf' | 'parameters'> & { trainedAt: Date; asOf: Date; params: z.infer<typeof ClvModelView>['parameters'] };
-    return { id: fit.id, kind: 'clv', trainedAt: fit.trainedAt.toISOString(), asOf: fit.asOf.toISOString(), horizonDays: fit.horizonDays, parameters: fit.params, features: fit.features, metrics: fit.metrics };
+    return {
+      id: fit.id,
+      kind: 'clv',
+      trainedAt: fit.trainedAt.toISOString(),
+      asOf: fit.asOf.toISOString(),
+      horizonDays: fit.horizonDays,
+      parameters: fit.params,
+      features: fit.features,
+      metrics: fit.metrics,
+    };
   }
   return {
     id: m.id,
@@ -41,7 +48,14 @@ function modelView(m: PredictionModel): z.infer<typeof PredictionModelView> {
       coefficients: strongestFactors(m.params, m.params.coefficients.length),
     },
     features: m.features,
-    metrics: { ...m.metrics, auc: finite(m.metrics.auc), precisionAtDecile: finite(m.metrics.precisionAtDecile), brier: finite(m.metrics.brier), brierBaseline: finite(m.metrics.brierBaseline), calibration: m.metrics.calibration ?? [] },
+    metrics: {
+      ...m.metrics,
+      auc: finite(m.metrics.auc),
+      precisionAtDecile: finite(m.metrics.precisionAtDecile),
+      brier: finite(m.metrics.brier),
+      brierBaseline: finite(m.metrics.brierBaseline),
+      calibration: m.metrics.calibration ?? [],
+    },
   };
 }
 
@@ -103,7 +117,9 @@ export function predictionRoutes(app: FastifyInstance, deps: { db: Db; keys: Key
       const inputs = clv?.factors as unknown as { expectedPurchases: number; expectedAvgValue: number; repeatPurchases: number; weeksFirstToLast: number; weeksSinceFirst: number } | undefined;
       return {
         customerId,
-        predictions: rows.filter((p) => p.kind !== 'clv').map((p) => ({ kind: p.kind, score: p.score, probability: p.probability, factors: p.factors, modelId: p.modelId, computedAt: p.computedAt.toISOString() })),
+        predictions: rows
+          .filter((p) => p.kind !== 'clv')
+          .map((p) => ({ kind: p.kind, score: p.score, probability: p.probability, factors: p.factors, modelId: p.modelId, computedAt: p.computedAt.toISOString() })),
         clv: clv && inputs ? { pAlive: clv.probability, predictedClv: clv.score, ...inputs, modelId: clv.modelId, computedAt: clv.computedAt.toISOString() } : null,
         clvNote: await clvNote(deps.db, ws.id, customerId, Boolean(clv && inputs)),
       };

@@ -59,7 +59,13 @@ export function providerRoutes(app: FastifyInstance, deps: ProvidersDeps): void 
   const present = async (ws: number) => {
     const rows = await listProviders(deps.db, ws);
     return {
-      providers: (['email', 'sms'] as const).map((ch) => view(ch, rows.find((x) => x.channel === ch), deps.server.find((s) => s.channel === ch))),
+      providers: (['email', 'sms'] as const).map((ch) =>
+        view(
+          ch,
+          rows.find((x) => x.channel === ch),
+          deps.server.find((s) => s.channel === ch),
+        ),
+      ),
       secretStorage: { available: deps.box !== null, message: deps.box ? null : deps.boxMissing },
     };
   };
@@ -81,7 +87,8 @@ export function providerRoutes(app: FastifyInstance, deps: ProvidersDeps): void 
     schema: {
       tags: ['messaging'],
       summary: 'Connect (or change) the provider of a channel: SMTP for email, a Twilio-compatible API for SMS',
-      description: 'The password (email) or authToken (SMS) is sealed with the server secret (TENURE_SECRET) and never returned; leave it out to keep the saved one. Used from the next delivery batch on, no restart.',
+      description:
+        'The password (email) or authToken (SMS) is sealed with the server secret (TENURE_SECRET) and never returned; leave it out to keep the saved one. Used from the next delivery batch on, no restart.',
       security,
       params: ChannelParams,
       body: ProviderInput,
@@ -99,7 +106,13 @@ export function providerRoutes(app: FastifyInstance, deps: ProvidersDeps): void 
   });
 
   r.delete('/api/providers/:channel', {
-    schema: { tags: ['messaging'], summary: 'Disconnect the provider of a channel (its messages then go through the server’s provider, else stay in the outbox)', security, params: ChannelParams, response: { 200: ProvidersView, ...errors } },
+    schema: {
+      tags: ['messaging'],
+      summary: 'Disconnect the provider of a channel (its messages then go through the server’s provider, else stay in the outbox)',
+      security,
+      params: ChannelParams,
+      response: { 200: ProvidersView, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       if (!(await deleteProvider(deps.db, ws.id, req.params.channel))) throw new HttpError('not_found', `no ${req.params.channel} provider is connected in this workspace`);

@@ -18,7 +18,6 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 const security = [{ adminKey: [] }];
 const tags = ['recommendations'];
 
-
 /** Products from the order history, what is bought together, and each customer's next best products. */
 export function recommendationRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; bus: ChangeBus }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -28,7 +27,15 @@ export function recommendationRoutes(app: FastifyInstance, deps: { db: Db; keys:
       tags,
       summary: 'Products as the order history knows them (the `products` of `Order Completed`), best sellers first',
       security,
-      response: { 200: z.object({ products: z.array(z.object({ productId: z.string(), name: z.string().nullable(), category: z.string().nullable(), price: z.number().nullable(), orders: z.number().int(), buyers: z.number().int() })), computedAt: z.string().nullable() }), ...errors },
+      response: {
+        200: z.object({
+          products: z.array(
+            z.object({ productId: z.string(), name: z.string().nullable(), category: z.string().nullable(), price: z.number().nullable(), orders: z.number().int(), buyers: z.number().int() }),
+          ),
+          computedAt: z.string().nullable(),
+        }),
+        ...errors,
+      },
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);

@@ -34,7 +34,10 @@ async function bundleFile(name: string): Promise<{ plain: Buffer; gzip: Buffer |
 async function sendBundle(req: FastifyRequest, reply: FastifyReply, name: string, cacheControl: string): Promise<FastifyReply> {
   const file = BUNDLE_FILE.test(name) ? await bundleFile(name) : null;
   if (!file) throw new HttpError('not_found', `no analytics.js bundle file "${name.slice(0, 100)}"`);
-  void reply.header('cache-control', cacheControl).header('vary', 'Accept-Encoding, Origin').type(name.endsWith('.map') ? 'application/json' : 'application/javascript; charset=utf-8');
+  void reply
+    .header('cache-control', cacheControl)
+    .header('vary', 'Accept-Encoding, Origin')
+    .type(name.endsWith('.map') ? 'application/json' : 'application/javascript; charset=utf-8');
   if (file.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(file.gzip);
   return reply.send(file.plain);
 }

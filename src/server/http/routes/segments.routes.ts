@@ -24,7 +24,19 @@ import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { enqueueJob } from '../../jobs/jobs.repo.js';
 import type { ModelCache } from '../../lifecycle/models.repo.js';
-import { customerSegments, deleteSegment, getSegment, insertSegment, insertStaticSegment, listSegments, memberCounts, newSegmentId, segmentMembers, segmentView, updateSegment } from '../../segments/segments.repo.js';
+import {
+  customerSegments,
+  deleteSegment,
+  getSegment,
+  insertSegment,
+  insertStaticSegment,
+  listSegments,
+  memberCounts,
+  newSegmentId,
+  segmentMembers,
+  segmentView,
+  updateSegment,
+} from '../../segments/segments.repo.js';
 import { checkReferences, membersCsv, previewSegment } from '../../segments/segments.service.js';
 import { isRfmSegment, lastRfmRun, rfmDistribution } from '../../segments/rfm.js';
 import { cohorts } from '../../segments/cohorts.js';
@@ -41,7 +53,6 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 const security = [{ adminKey: [] }];
 const tags = ['segments'];
 const IdParams = z.object({ id: z.string().min(1).max(100) });
-
 
 function refuseBuiltIn(id: string): void {
   if (isRfmSegment(id)) throw new HttpError('conflict', `segment "${id}" is a built-in RFM group: its members follow the RFM scores and it cannot be edited or deleted`);
@@ -195,7 +206,7 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
   r.get('/api/segments/:id/members.csv', {
     schema: {
       tags,
-      summary: "Every member as CSV (customer_id, user_id, email, entered_at), streamed",
+      summary: 'Every member as CSV (customer_id, user_id, email, entered_at), streamed',
       security,
       params: IdParams,
       querystring: SegmentMembersQuery.pick({ at: true }),
@@ -214,7 +225,13 @@ export function segmentRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
   });
 
   r.get('/api/customers/:id/segments', {
-    schema: { tags: ['customers', ...tags], summary: 'The segments a customer is in now', security, params: z.object({ id: z.string().min(1).max(512) }), response: { 200: CustomerSegments, ...errors } },
+    schema: {
+      tags: ['customers', ...tags],
+      summary: 'The segments a customer is in now',
+      security,
+      params: z.object({ id: z.string().min(1).max(512) }),
+      response: { 200: CustomerSegments, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const customerId = await findCustomerId(deps.db, ws.id, req.params.id);

@@ -25,7 +25,18 @@ const Id = z
   .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" and "_"');
 
 function view(t: StoredTemplate) {
-  return { id: t.id, name: t.name, channel: t.channel, format: t.format, subject: t.subject, body: t.body, text: t.text, version: t.version, createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString() };
+  return {
+    id: t.id,
+    name: t.name,
+    channel: t.channel,
+    format: t.format,
+    subject: t.subject,
+    body: t.body,
+    text: t.text,
+    version: t.version,
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+  };
 }
 
 /** Admin API over message templates: Liquid checked at save time (errors give line and column), preview with a real customer, test send. */
@@ -75,7 +86,10 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
       const ws = await authenticateAdmin(deps.keys, req);
       const old = await getTemplate(deps.db, ws.id, req.params.id);
       if (!old) throw new HttpError('not_found', `no template "${req.params.id}"`);
-      if (old.channel !== req.body.channel) throw new HttpError('validation_failed', `body.channel: template "${old.id}" is for ${old.channel}; journeys send it on that channel, so make a new template for ${req.body.channel}`, { field: 'channel' });
+      if (old.channel !== req.body.channel)
+        throw new HttpError('validation_failed', `body.channel: template "${old.id}" is for ${old.channel}; journeys send it on that channel, so make a new template for ${req.body.channel}`, {
+          field: 'channel',
+        });
       const { format, compiled } = await compile(req.body);
       return view(await saveTemplate(deps.db, ws.id, req.params.id, { ...req.body, format }, compiled));
     },
@@ -102,14 +116,28 @@ export function templateRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRe
   const preview = async (ws: number, compiled: Awaited<ReturnType<typeof compile>>['compiled'], input: z.infer<typeof TemplatePreviewInput>) => {
     const c = await customerOf(ws, input.customerId);
     const vars = (await loadRenderFacts(deps.db, ws, [c])).get(c) ?? {};
-    const out = renderTemplate(compiled, { ...vars, event: input.event ?? null, journey: { id: 'preview', name: 'Preview', variant: null }, message: { id: 0 }, unsubscribe_url: '#unsubscribe', preferences_url: '#preferences' });
+    const out = renderTemplate(compiled, {
+      ...vars,
+      event: input.event ?? null,
+      journey: { id: 'preview', name: 'Preview', variant: null },
+      message: { id: 0 },
+      unsubscribe_url: '#unsubscribe',
+      preferences_url: '#preferences',
+    });
     if (!out.ok) throw httpErrorOf({ code: out.code, message: `rendering failed for this customer: ${out.message}` });
     const { subject, html, text } = out.value;
     return { subject: subject || null, html: html ?? null, text };
   };
 
   r.post('/api/templates/:id/preview', {
-    schema: { tags, summary: "Render a template with a real customer's data (links are not tracked in a preview)", security, params: IdParams, body: TemplatePreviewInput, response: { 200: TemplatePreview, ...errors } },
+    schema: {
+      tags,
+      summary: "Render a template with a real customer's data (links are not tracked in a preview)",
+      security,
+      params: IdParams,
+      body: TemplatePreviewInput,
+      response: { 200: TemplatePreview, ...errors },
+    },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const t = await getTemplate(deps.db, ws.id, req.params.id);

@@ -19,7 +19,15 @@ import { parseBody } from '../request.js';
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const security = [{ adminKey: [] }];
 
-const view = (ws: Workspace, activity: ActivitySettings): WorkspaceView => ({ id: ws.id, slug: ws.slug, name: ws.name, timezone: ws.timezone, currency: ws.currency, grossMargin: ws.grossMargin, activity });
+const view = (ws: Workspace, activity: ActivitySettings): WorkspaceView => ({
+  id: ws.id,
+  slug: ws.slug,
+  name: ws.name,
+  timezone: ws.timezone,
+  currency: ws.currency,
+  grossMargin: ws.grossMargin,
+  activity,
+});
 
 /** The admin key's workspace: read and change it, rotate its keys; plus deleting subscription groups. */
 export function workspaceRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyResolver; bus: ChangeBus }): void {
@@ -99,7 +107,11 @@ export function workspaceRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyR
       const ws = await authenticateAdmin(deps.keys, req);
       const r = await deleteSubscriptionGroup(deps.db, ws.id, req.params.id);
       if (r.kind === 'not_found') throw new HttpError('not_found', `no subscription group "${req.params.id}"`);
-      if (r.kind === 'in_use') throw new HttpError('conflict', `subscription group "${req.params.id}" is used by journey ${r.journeys.map((j) => `"${j}"`).join(', ')}: remove it from their send steps (or archive them) first`);
+      if (r.kind === 'in_use')
+        throw new HttpError(
+          'conflict',
+          `subscription group "${req.params.id}" is used by journey ${r.journeys.map((j) => `"${j}"`).join(', ')}: remove it from their send steps (or archive them) first`,
+        );
       return reply.status(204).send(null);
     },
   });

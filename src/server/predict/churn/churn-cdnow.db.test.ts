@@ -62,8 +62,13 @@ for (const target of dbTargets()) {
       const cal = cdnowCalibration();
       const bgnbd = fitBgnbd(prepareBgnbd({ frequency: cal.customers.map((c) => c.frequency), recency: cal.customers.map((c) => c.recency), T: cal.customers.map((c) => c.T) }));
       const expected = new Map(cal.customers.map((c) => [Number(c.customerId), expectedPurchases(bgnbd.params, 39, c.frequency, c.recency, c.T)]));
-      const reference = rocAuc(testRows.map((i) => -expected.get(sample.get(snap.customerIds[i]!)!)!), y);
-      t.diagnostic(`CDNOW: BG/NBD reference AUC ${reference.toFixed(3)}; churn model AUC ${auc.toFixed(3)} on ${testRows.length} held-out customers (${y.reduce((a, b) => a + b, 0)} churned); calibration ${bins.map((b) => `${(b.predicted * 100).toFixed(0)}→${(b.observed * 100).toFixed(0)}`).join(', ')}`);
+      const reference = rocAuc(
+        testRows.map((i) => -expected.get(sample.get(snap.customerIds[i]!)!)!),
+        y,
+      );
+      t.diagnostic(
+        `CDNOW: BG/NBD reference AUC ${reference.toFixed(3)}; churn model AUC ${auc.toFixed(3)} on ${testRows.length} held-out customers (${y.reduce((a, b) => a + b, 0)} churned); calibration ${bins.map((b) => `${(b.predicted * 100).toFixed(0)}→${(b.observed * 100).toFixed(0)}`).join(', ')}`,
+      );
       assert.ok(reference > 0.7, `BG/NBD reference ${reference}`);
       assert.ok(auc >= reference - 0.01, `AUC ${auc} vs BG/NBD ${reference}`);
       // Calibrated on a population it never saw: no decile off by more than 10 points.

@@ -94,7 +94,10 @@ export function explainRows(model: ChurnClassifier, table: FeatureTable, top = 5
       s += parts[j]!;
     }
     order.sort((a, b) => Math.abs(parts[b]!) - Math.abs(parts[a]!));
-    const factors = order.slice(0, top).filter((j) => parts[j] !== 0).map((j) => ({ feature: model.encoding.features[j]!.name, contribution: parts[j]! }));
+    const factors = order
+      .slice(0, top)
+      .filter((j) => parts[j] !== 0)
+      .map((j) => ({ feature: model.encoding.features[j]!.name, contribution: parts[j]! }));
     out.push({ probability: sigmoid(s), factors });
   }
   return out;
@@ -116,7 +119,14 @@ export function crossValidate(table: FeatureTable, labels: ArrayLike<number>, k:
     for (let i = 0; i < table.rows; i++) (fold[i] === f ? test : train).push(i);
     const model = trainClassifier(table, labels, train, opts);
     const scores = scoreClassifier(model, table, test);
-    folds.push({ fold: f + 1, auc: rocAuc(scores, test.map((i) => labels[i]!)), n: test.length });
+    folds.push({
+      fold: f + 1,
+      auc: rocAuc(
+        scores,
+        test.map((i) => labels[i]!),
+      ),
+      n: test.length,
+    });
   }
   return { auc: folds.reduce((s, f) => s + f.auc, 0) / folds.length, folds };
 }

@@ -33,8 +33,14 @@ describe('tenure predict churn (CLI)', () => {
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as ChurnCsvReport;
     assert.deepEqual(Object.keys(out), ['auc', 'folds', 'factors']);
-    assert.deepEqual(out.folds.map((f) => f.fold), [1, 2, 3]);
-    assert.equal(out.folds.reduce((s, f) => s + f.n, 0), 60);
+    assert.deepEqual(
+      out.folds.map((f) => f.fold),
+      [1, 2, 3],
+    );
+    assert.equal(
+      out.folds.reduce((s, f) => s + f.n, 0),
+      60,
+    );
     assert.ok(Math.abs(out.auc - out.folds.reduce((s, f) => s + f.auc, 0) / 3) < 1e-12);
     assert.ok(out.auc > 0.8, `AUC ${out.auc}`);
     assert.deepEqual(out.factors[0], { feature: 'days_idle', weight: out.factors[0]!.weight, direction: 'up' });

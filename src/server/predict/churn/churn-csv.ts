@@ -94,7 +94,10 @@ export async function readLabelledCsv(file: string, opts: ReadOptions): Promise<
   const columns: FeatureColumn[] = [];
   header.forEach((name, j) => {
     if (j === labelAt || j === idAt || name === '') return;
-    const column = inferColumn(name, cells.map((r) => r[j] ?? ''));
+    const column = inferColumn(
+      name,
+      cells.map((r) => r[j] ?? ''),
+    );
     if ('skipped' in column) notes.push(`${name}: ${column.skipped}, not used`);
     else {
       notes.push(`${name}: ${column.note}`);
@@ -146,7 +149,10 @@ function inferColumn(name: string, raw: string[]): Inferred {
   const dated = dates.filter((v) => v !== null) as number[];
   if (dated.length >= 0.9 * present.length) {
     const latest = dated.reduce((m, t) => (t > m ? t : m), -Infinity);
-    return { column: { name, kind: 'numeric', values: dates.map((t) => (t === null ? null : (latest - t) / DAY)) }, note: `date, as days before the latest (${new Date(latest).toISOString().slice(0, 10)})${blankNote}` };
+    return {
+      column: { name, kind: 'numeric', values: dates.map((t) => (t === null ? null : (latest - t) / DAY)) },
+      note: `date, as days before the latest (${new Date(latest).toISOString().slice(0, 10)})${blankNote}`,
+    };
   }
   const values = raw.map((v) => (isBlank(v) ? null : v.trim()));
   const levels = new Set(present.map((v) => v.trim())).size;

@@ -61,20 +61,29 @@ describe('calibrationTable', () => {
   it('cuts the sorted predictions into groups and compares their means with what happened', () => {
     // Sorted: 0.05(0) 0.1(0) 0.2(0) 0.3(1) 0.6(0) 0.7(1) 0.9(1); 7 into 3 groups → sizes 3, 2, 2.
     const bins = calibrationTable([0.9, 0.1, 0.3, 0.05, 0.7, 0.2, 0.6], [1, 0, 1, 0, 1, 0, 0], 3);
-    assert.deepEqual(bins.map((b) => b.customers), [3, 2, 2]);
+    assert.deepEqual(
+      bins.map((b) => b.customers),
+      [3, 2, 2],
+    );
     assert.ok(Math.abs(bins[0]!.predicted - 0.35 / 3) < 1e-12);
     assert.equal(bins[0]!.observed, 0);
     assert.ok(Math.abs(bins[1]!.predicted - 0.45) < 1e-12);
     assert.equal(bins[1]!.observed, 0.5);
     assert.ok(Math.abs(bins[2]!.predicted - 0.8) < 1e-12);
     assert.equal(bins[2]!.observed, 1);
-    assert.deepEqual(bins.map((b) => b.decile), [1, 2, 3]);
+    assert.deepEqual(
+      bins.map((b) => b.decile),
+      [1, 2, 3],
+    );
   });
 
   it('leaves out empty groups', () => {
-    assert.deepEqual(calibrationTable([0.2, 0.4], [0, 1], 10).map((b) => [b.decile, b.customers, b.predicted, b.observed]), [
-      [1, 1, 0.2, 0],
-      [2, 1, 0.4, 1],
-    ]);
+    assert.deepEqual(
+      calibrationTable([0.2, 0.4], [0, 1], 10).map((b) => [b.decile, b.customers, b.predicted, b.observed]),
+      [
+        [1, 1, 0.2, 0],
+        [2, 1, 0.4, 1],
+      ],
+    );
   });
 });

@@ -11,8 +11,8 @@ describe('fitLogistic (Newton / IRLS)', () => {
     // share exactly: b = logit(0.3) = ln(3/7), b + β = logit(0.75) = ln 3, so β = ln 7.
     const x: number[] = [];
     const y: number[] = [];
-    for (let i = 0; i < 10; i++) x.push(0), y.push(i < 3 ? 1 : 0);
-    for (let i = 0; i < 8; i++) x.push(1), y.push(i < 6 ? 1 : 0);
+    for (let i = 0; i < 10; i++) (x.push(0), y.push(i < 3 ? 1 : 0));
+    for (let i = 0; i < 8; i++) (x.push(1), y.push(i < 6 ? 1 : 0));
     const fit = fitLogistic(Float64Array.from(x), 18, 1, y, { lambda: 0 });
     assert.ok(fit.converged);
     close(fit.intercept, Math.log(3 / 7), 1e-9, 'intercept');

@@ -20,10 +20,16 @@ describe('churn classifier on the public Telco churn sample', { skip: !(file && 
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as ChurnCsvReport;
     t.diagnostic(`Telco: AUC ${out.auc.toFixed(3)} (folds ${out.folds.map((f) => f.auc.toFixed(3)).join(', ')})`);
-    assert.equal(out.folds.reduce((s, f) => s + f.n, 0), 7043);
+    assert.equal(
+      out.folds.reduce((s, f) => s + f.n, 0),
+      7043,
+    );
     assert.ok(out.auc >= 0.84, `AUC ${out.auc}`);
     const top = out.factors.slice(0, 6).map((f) => f.feature);
     assert.equal(top[0], 'tenure');
-    assert.ok(top.some((f) => f.startsWith('Contract=')), top.join(', '));
+    assert.ok(
+      top.some((f) => f.startsWith('Contract=')),
+      top.join(', '),
+    );
   });
 });

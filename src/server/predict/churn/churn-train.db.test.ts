@@ -67,7 +67,10 @@ for (const target of dbTargets()) {
       const snap = await churnSnapshot(db, ws, day(60), { churnedStage: 'churned' });
       const ada = await findCustomerId(db, ws, 'ada');
       const bob = await findCustomerId(db, ws, 'bob');
-      assert.deepEqual(snap.customerIds, [ada, bob].sort((a, b) => a! - b!));
+      assert.deepEqual(
+        snap.customerIds,
+        [ada, bob].sort((a, b) => a! - b!),
+      );
       assert.deepEqual(snap.traitKeys, ['plan']);
       const row = (id: number | null) => {
         const i = snap.customerIds.indexOf(id!);
@@ -104,8 +107,14 @@ for (const target of dbTargets()) {
       const bob = await findCustomerId(db, ws, 'bob');
       // ada orders on day 70, inside (60, 150] and (60, 90]: not churned. bob only gets mail and a CRM update after day 60: churned.
       const labels = await churnLabels(db, ws, snap.customerIds, day(60), 90);
-      assert.deepEqual([...labels], snap.customerIds.map((id) => (id === bob ? 1 : 0)));
-      assert.deepEqual([...(await churnLabels(db, ws, snap.customerIds, day(60), 30))], snap.customerIds.map((id) => (id === bob ? 1 : 0)));
+      assert.deepEqual(
+        [...labels],
+        snap.customerIds.map((id) => (id === bob ? 1 : 0)),
+      );
+      assert.deepEqual(
+        [...(await churnLabels(db, ws, snap.customerIds, day(60), 30))],
+        snap.customerIds.map((id) => (id === bob ? 1 : 0)),
+      );
       // (60, 69]: ada has done nothing yet either.
       assert.deepEqual([...(await churnLabels(db, ws, snap.customerIds, day(60), 9))], [1, 1]);
     });
@@ -133,7 +142,9 @@ for (const target of dbTargets()) {
       assert.ok(result.ok, JSON.stringify(result));
       const m = result.value.model.metrics;
       const rate = m.validationChurned / m.validationCustomers;
-      t.diagnostic(`demo churn: AUC ${m.auc.toFixed(3)}, precision@decile ${m.precisionAtDecile.toFixed(3)} (base rate ${rate.toFixed(3)}), Brier ${m.brier.toFixed(4)} (baseline ${m.brierBaseline.toFixed(4)}); ${m.trainChurned}/${m.trainCustomers} churned in training, ${m.validationChurned}/${m.validationCustomers} in validation`);
+      t.diagnostic(
+        `demo churn: AUC ${m.auc.toFixed(3)}, precision@decile ${m.precisionAtDecile.toFixed(3)} (base rate ${rate.toFixed(3)}), Brier ${m.brier.toFixed(4)} (baseline ${m.brierBaseline.toFixed(4)}); ${m.trainChurned}/${m.trainCustomers} churned in training, ${m.validationChurned}/${m.validationCustomers} in validation`,
+      );
       assert.equal(m.trainAt, new Date(DEMO_NOW.getTime() - 180 * DAY).toISOString());
       assert.equal(m.validationAt, new Date(DEMO_NOW.getTime() - 90 * DAY).toISOString());
       assert.ok(m.trainChurned >= 50 && m.validationChurned >= 50);
@@ -146,9 +157,17 @@ for (const target of dbTargets()) {
     it('has factors that make sense: long silence raises the risk, recent activity lowers it', (t) => {
       assert.ok(result.ok);
       const factors = strongestFactors(result.value.model.params, 100);
-      t.diagnostic(`demo churn factors: ${factors.slice(0, 8).map((f) => `${f.feature} ${f.weight >= 0 ? '+' : ''}${f.weight.toFixed(2)}`).join(', ')}`);
+      t.diagnostic(
+        `demo churn factors: ${factors
+          .slice(0, 8)
+          .map((f) => `${f.feature} ${f.weight >= 0 ? '+' : ''}${f.weight.toFixed(2)}`)
+          .join(', ')}`,
+      );
       const weight = (name: string) => factors.find((f) => f.feature === name)?.weight ?? 0;
-      assert.ok(factors.slice(0, 3).some((f) => f.feature === 'days_since_last_seen'), 'recency is among the three strongest');
+      assert.ok(
+        factors.slice(0, 3).some((f) => f.feature === 'days_since_last_seen'),
+        'recency is among the three strongest',
+      );
       assert.ok(weight('days_since_last_seen') > 0.5);
       assert.ok(weight('active_events_30d') < 0);
       assert.ok(!factors.some((f) => f.feature.startsWith('stage')), 'the stage is not a feature');
@@ -159,7 +178,10 @@ for (const target of dbTargets()) {
       const bins = result.value.model.metrics.calibration!;
       t.diagnostic(`calibration (predicted → observed): ${bins.map((b) => `${(b.predicted * 100).toFixed(0)}→${(b.observed * 100).toFixed(0)}`).join(', ')}`);
       assert.equal(bins.length, 10);
-      assert.equal(bins.reduce((a, b) => a + b.customers, 0), result.value.model.metrics.validationCustomers);
+      assert.equal(
+        bins.reduce((a, b) => a + b.customers, 0),
+        result.value.model.metrics.validationCustomers,
+      );
       assert.equal(Math.round(bins.reduce((a, b) => a + b.observed * b.customers, 0)), result.value.model.metrics.validationChurned);
       // Observed rises from the lowest to the highest decile, and no decile is off by more than 15 points.
       assert.ok(bins[9]!.observed - bins[0]!.observed > 0.5, `${bins[0]!.observed} → ${bins[9]!.observed}`);
@@ -185,7 +207,12 @@ for (const target of dbTargets()) {
         const v = byGroup.get(g) ?? [];
         return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
       };
-      t.diagnostic(`mean churn risk by RFM group: ${[...byGroup.keys()].sort().map((g) => `${g} ${mean(g).toFixed(1)} (${byGroup.get(g)!.length})`).join(', ')}`);
+      t.diagnostic(
+        `mean churn risk by RFM group: ${[...byGroup.keys()]
+          .sort()
+          .map((g) => `${g} ${mean(g).toFixed(1)} (${byGroup.get(g)!.length})`)
+          .join(', ')}`,
+      );
       for (const g of ['champions', 'lost', 'hibernating']) assert.ok((byGroup.get(g)?.length ?? 0) >= 5, `${g} has scored customers`);
       assert.ok(mean('lost') > mean('champions'), `lost ${mean('lost')} vs champions ${mean('champions')}`);
       assert.ok(mean('hibernating') > mean('champions'), `hibernating ${mean('hibernating')} vs champions ${mean('champions')}`);
@@ -224,13 +251,19 @@ for (const target of dbTargets()) {
       const [stored] = await listModels(db, ws);
       assert.equal(stored!.id, result.value.model.id);
       assert.equal(stored!.kind, 'churn');
-      assert.deepEqual(stored!.features, result.value.model.params.encoding.features.map((f) => f.name));
+      assert.deepEqual(
+        stored!.features,
+        result.value.model.params.encoding.features.map((f) => f.name),
+      );
       assert.equal(stored!.metrics.auc, result.value.model.metrics.auc);
       const { rows } = await db.query<{ id: number }>(`SELECT customer_id::float8 AS id FROM customer_predictions WHERE workspace_id = $1 ORDER BY score DESC LIMIT 1`, [ws]);
       const [p] = await customerPredictions(db, ws, rows[0]!.id);
       assert.ok(p!.score > 50 && p!.factors.length === 5);
       const sizes = p!.factors.map((f) => Math.abs(f.contribution));
-      assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
+      assert.deepEqual(
+        sizes,
+        [...sizes].sort((a, b) => b - a),
+      );
       assert.ok(p!.factors[0]!.contribution > 0, 'the riskiest customer’s top reason pushes the risk up');
     });
 
@@ -254,16 +287,28 @@ for (const target of dbTargets()) {
     });
 
     it('writes Churn Risk Raised for a customer whose risk rose across 70 since the last scoring (none at the first)', async () => {
-      const raised = async () => (await db.query<{ customer_id: number; p: { score: number; previousScore: number; threshold: number } }>(`SELECT customer_id::float8 AS customer_id, properties AS p FROM events WHERE workspace_id = $1 AND event = $2 ORDER BY customer_id`, [ws, CHURN_RISK_RAISED])).rows;
+      const raised = async () =>
+        (
+          await db.query<{ customer_id: number; p: { score: number; previousScore: number; threshold: number } }>(
+            `SELECT customer_id::float8 AS customer_id, properties AS p FROM events WHERE workspace_id = $1 AND event = $2 ORDER BY customer_id`,
+            [ws, CHURN_RISK_RAISED],
+          )
+        ).rows;
       assert.deepEqual(await raised(), [], 'a first scoring is not a crossing');
       // Three of the riskiest were at 10 before this scoring; training again (same data, same answer) moves them back over 70.
-      const { rows: top } = await db.query<{ id: number; score: number }>(`SELECT customer_id::float8 AS id, score FROM customer_predictions WHERE workspace_id = $1 AND kind = 'churn' AND score >= 70 ORDER BY score DESC, customer_id LIMIT 3`, [ws]);
+      const { rows: top } = await db.query<{ id: number; score: number }>(
+        `SELECT customer_id::float8 AS id, score FROM customer_predictions WHERE workspace_id = $1 AND kind = 'churn' AND score >= 70 ORDER BY score DESC, customer_id LIMIT 3`,
+        [ws],
+      );
       assert.equal(top.length, 3);
       await db.query(`UPDATE customer_scores SET value = '10' WHERE workspace_id = $1 AND name = $2 AND customer_id = ANY($3::bigint[])`, [ws, CHURN_SCORE, top.map((t) => t.id)]);
       const again = await trainChurn(db, ws, { now: DEMO_NOW, trainedAt: DEMO_NOW });
       assert.ok(again.ok);
       const events = await raised();
-      assert.deepEqual(events.map((e) => e.customer_id), top.map((t) => t.id).sort((a, b) => a - b));
+      assert.deepEqual(
+        events.map((e) => e.customer_id),
+        top.map((t) => t.id).sort((a, b) => a - b),
+      );
       for (const e of events) {
         assert.equal(e.p.previousScore, 10);
         assert.equal(e.p.threshold, 70);

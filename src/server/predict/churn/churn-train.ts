@@ -63,7 +63,10 @@ export async function trainChurn(db: Db, workspaceId: number, opts: ChurnTrainOp
   const validation = await labelled(validationAt, train.snap.traitKeys);
   progress(2);
   const minChurned = opts.minChurned ?? 10;
-  for (const [what, set] of [['training', train], ['validation', validation]] as const) {
+  for (const [what, set] of [
+    ['training', train],
+    ['validation', validation],
+  ] as const) {
     const positives = sum(set.labels);
     if (positives < minChurned || set.labels.length - positives < minChurned) {
       return fail(

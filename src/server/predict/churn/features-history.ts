@@ -39,7 +39,30 @@ export interface SnapshotOptions {
 }
 
 /** Traits that identify a person rather than describe them: never features. */
-const IDENTITY_TRAITS = new Set(['email', 'name', 'first_name', 'firstname', 'firstName', 'last_name', 'lastname', 'lastName', 'phone', 'username', 'avatar', 'address', 'id', 'user_id', 'userId', 'created_at', 'createdAt', 'birthday', 'title', 'website', 'description', 'referred_by']);
+const IDENTITY_TRAITS = new Set([
+  'email',
+  'name',
+  'first_name',
+  'firstname',
+  'firstName',
+  'last_name',
+  'lastname',
+  'lastName',
+  'phone',
+  'username',
+  'avatar',
+  'address',
+  'id',
+  'user_id',
+  'userId',
+  'created_at',
+  'createdAt',
+  'birthday',
+  'title',
+  'website',
+  'description',
+  'referred_by',
+]);
 
 const ACTIVE = workspaceActivitySql('e', '$1');
 
@@ -89,7 +112,17 @@ interface BehaviourRow {
   email_clicks_90d: number;
 }
 
-const NUMERIC: Array<keyof BehaviourRow> = ['days_since_last_seen', 'days_since_last_order', 'tenure_days', 'orders', 'avg_order_value', 'support_tickets', 'support_tickets_90d', 'email_opens_90d', 'email_clicks_90d'];
+const NUMERIC: Array<keyof BehaviourRow> = [
+  'days_since_last_seen',
+  'days_since_last_order',
+  'tenure_days',
+  'orders',
+  'avg_order_value',
+  'support_tickets',
+  'support_tickets_90d',
+  'email_opens_90d',
+  'email_clicks_90d',
+];
 
 const asNumber = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -151,7 +184,9 @@ async function traitsAt(db: Queryable, workspaceId: number, at: Date, customerId
 /** Trait keys set on at least 5% of the customers with a number, boolean or short string, the 20 most common. */
 export function chooseTraitKeys(traits: TraitsByCustomer, customers: number): string[] {
   return [...traits.entries()]
-    .filter(([, values]) => values.size >= Math.max(1, 0.05 * customers) && [...values.values()].every((v) => typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 100)))
+    .filter(
+      ([, values]) => values.size >= Math.max(1, 0.05 * customers) && [...values.values()].every((v) => typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 100)),
+    )
     .sort((a, b) => b[1].size - a[1].size || (a[0] < b[0] ? -1 : 1))
     .slice(0, 20)
     .map(([key]) => key)

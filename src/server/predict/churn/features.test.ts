@@ -62,12 +62,21 @@ describe('fitEncoding / encode', () => {
 
   it('encodes new rows as the training rows: unseen levels as other, blanks as blank', () => {
     const enc = fitEncoding(table);
-    const fresh: FeatureTable = { rows: 1, columns: [{ name: 'spend', kind: 'numeric', values: [null] }, { name: 'plan', kind: 'categorical', values: ['new'] }] };
+    const fresh: FeatureTable = {
+      rows: 1,
+      columns: [
+        { name: 'spend', kind: 'numeric', values: [null] },
+        { name: 'plan', kind: 'categorical', values: ['new'] },
+      ],
+    };
     const row = encode(fresh, enc);
     const plain = (j: number) => row[j]! * enc.features[j]!.sd + enc.features[j]!.mean;
     assert.equal(plain(0), 25);
     assert.equal(plain(1), 1);
-    assert.deepEqual([2, 3, 4, 5].map((j) => Math.round(plain(j))), [0, 0, 1, 0]);
+    assert.deepEqual(
+      [2, 3, 4, 5].map((j) => Math.round(plain(j))),
+      [0, 0, 1, 0],
+    );
   });
 
   it('drops columns constant in training, and logs long-tailed counts', () => {
@@ -79,7 +88,10 @@ describe('fitEncoding / encode', () => {
       ],
     };
     const enc = fitEncoding(t);
-    assert.deepEqual(enc.features.map((f) => f.name), ['orders']);
+    assert.deepEqual(
+      enc.features.map((f) => f.name),
+      ['orders'],
+    );
     assert.equal(enc.columns[1]!.kind === 'numeric' && enc.columns[1]!.log, true);
   });
 

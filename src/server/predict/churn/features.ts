@@ -15,9 +15,7 @@
  * later encodes new rows exactly as the training rows were.
  */
 
-export type FeatureColumn =
-  | { name: string; kind: 'numeric'; values: Array<number | null> }
-  | { name: string; kind: 'categorical'; values: Array<string | null> };
+export type FeatureColumn = { name: string; kind: 'numeric'; values: Array<number | null> } | { name: string; kind: 'categorical'; values: Array<string | null> };
 
 export interface FeatureTable {
   rows: number;
@@ -25,9 +23,7 @@ export interface FeatureTable {
 }
 
 /** How one input column becomes design columns. */
-export type ColumnEncoding =
-  | { name: string; kind: 'numeric'; median: number; log: boolean; blankIndicator: boolean }
-  | { name: string; kind: 'categorical'; levels: string[] };
+export type ColumnEncoding = { name: string; kind: 'numeric'; median: number; log: boolean; blankIndicator: boolean } | { name: string; kind: 'categorical'; levels: string[] };
 
 /** A design column kept after standardisation. */
 export interface EncodedFeature {
@@ -148,7 +144,10 @@ function categoricalEncoding(name: string, values: Array<string | null>, rows: A
   }
   const minCount = Math.max(2, Math.ceil(rows.length * 0.01));
   const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const levels = ranked.filter(([, n]) => n >= minCount).slice(0, maxLevels).map(([l]) => l);
+  const levels = ranked
+    .filter(([, n]) => n >= minCount)
+    .slice(0, maxLevels)
+    .map(([l]) => l);
   if (levels.length < counts.size) levels.push(OTHER);
   if (blanks > 0) levels.push(BLANK);
   return { name, kind: 'categorical', levels };

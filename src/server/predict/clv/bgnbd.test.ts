@@ -8,8 +8,7 @@ import { cdnowCalibration, CDNOW_ELOG, hasCdnow } from './cdnow-fixture.js';
 const PUBLISHED: BgnbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 const PUBLISHED_LL = -9582.4;
 
-const close = (actual: number, expected: number, tolerance: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual}, expected ${expected} ± ${tolerance}`);
+const close = (actual: number, expected: number, tolerance: number, what: string) => assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual}, expected ${expected} ± ${tolerance}`);
 const sameTo3Figures = (actual: number, expected: number, what: string) => assert.equal(Number(actual.toPrecision(3)), expected, `${what}: ${actual}`);
 
 describe('BG/NBD on the CDNOW sample', { skip: hasCdnow ? false : `no ${CDNOW_ELOG}` }, () => {
@@ -19,7 +18,10 @@ describe('BG/NBD on the CDNOW sample', { skip: hasCdnow ? false : `no ${CDNOW_EL
   it('turns the elog into the published calibration totals: 2,357 customers, 946 with x > 0, Σx = 2,457', () => {
     assert.equal(customers.length, 2357);
     assert.equal(customers.filter((c) => c.frequency > 0).length, 946);
-    assert.equal(customers.reduce((s, c) => s + c.frequency, 0), 2457);
+    assert.equal(
+      customers.reduce((s, c) => s + c.frequency, 0),
+      2457,
+    );
     const one = customers.find((c) => c.customerId === '1')!;
     assert.deepEqual({ x: one.frequency, tx: one.recency, T: one.T }, { x: 2, tx: 213 / 7, T: 272 / 7 });
   });

@@ -50,13 +50,23 @@ describe('tenure predict clv (CLI)', () => {
     assert.deepEqual(Object.keys(out.bgnbd), ['r', 'alpha', 'a', 'b', 'logLikelihood']);
     assert.deepEqual(Object.keys(out.gammaGamma), ['p', 'q', 'gamma']);
     const sig3 = (v: number) => Number(v.toPrecision(3));
-    assert.deepEqual([out.bgnbd.r, out.bgnbd.alpha, out.bgnbd.a, out.bgnbd.b].map((v) => sig3(v!)), [0.243, 4.41, 0.793, 2.43]);
+    assert.deepEqual(
+      [out.bgnbd.r, out.bgnbd.alpha, out.bgnbd.a, out.bgnbd.b].map((v) => sig3(v!)),
+      [0.243, 4.41, 0.793, 2.43],
+    );
     assert.ok(Math.abs(out.bgnbd.logLikelihood! + 9582.4) < 0.1, `LL ${out.bgnbd.logLikelihood}`);
-    assert.deepEqual([out.gammaGamma.p, out.gammaGamma.q, out.gammaGamma.gamma].map((v) => sig3(v!)), [6.25, 3.74, 15.4]);
+    assert.deepEqual(
+      [out.gammaGamma.p, out.gammaGamma.q, out.gammaGamma.gamma].map((v) => sig3(v!)),
+      [6.25, 3.74, 15.4],
+    );
     assert.equal(out.customers.length, 2357);
     assert.deepEqual(Object.keys(out.customers[0]!), ['customer_id', 'frequency', 'recency', 'T', 'p_alive', 'expected_purchases', 'expected_avg_value', 'clv']);
     const clvs = out.customers.map((c) => c.clv as number);
-    assert.deepEqual(clvs, [...clvs].sort((x, y) => y - x), 'highest CLV first');
+    assert.deepEqual(
+      clvs,
+      [...clvs].sort((x, y) => y - x),
+      'highest CLV first',
+    );
     const one = out.customers.find((c) => c.customer_id === '1')!;
     assert.equal(one.frequency, 2);
     assert.ok(Math.abs((one.recency as number) - 213 / 7) < 1e-9 && Math.abs((one.T as number) - 272 / 7) < 1e-9);
@@ -78,10 +88,7 @@ describe('tenure predict clv (CLI)', () => {
   });
 
   it('bad rows: every problem with its file, line and field, nothing fitted, exit code 2', async () => {
-    const path = file(
-      'bad.csv',
-      ['Customer_ID,Date,Amount', 'c1,2024-01-01,10', 'c1,2024-02-30,10', ',2024-01-05,3', 'c2,20240105,abc', 'c2,2024-01-09,-4', 'c3,2024-01-09,'].join('\n'),
-    );
+    const path = file('bad.csv', ['Customer_ID,Date,Amount', 'c1,2024-01-01,10', 'c1,2024-02-30,10', ',2024-01-05,3', 'c2,20240105,abc', 'c2,2024-01-09,-4', 'c3,2024-01-09,'].join('\n'));
     const r = await run('--transactions', path, '--calibration-end', '2024-06-30');
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');

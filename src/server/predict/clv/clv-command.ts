@@ -104,7 +104,9 @@ export function clvSummary(run: ClvRun, terms: ClvTerms, unit: string): string {
   if (note) lines.push(`note: ${note}`);
   if (!run.bgnbdFit.converged) lines.push('warning: the BG/NBD fit did not converge: treat the predictions with care');
   if (!run.gammaGammaFit.converged || extreme(gammaGamma)) {
-    lines.push(`warning: the Gamma-Gamma fit ${run.gammaGammaFit.converged ? 'ran to the edge of its parameter space' : 'did not converge'} (order values of ${count(run.gammaGammaFit.customers, 'repeat customer')} could not be told apart): treat the expected values with care`);
+    lines.push(
+      `warning: the Gamma-Gamma fit ${run.gammaGammaFit.converged ? 'ran to the edge of its parameter space' : 'did not converge'} (order values of ${count(run.gammaGammaFit.customers, 'repeat customer')} could not be told apart): treat the expected values with care`,
+    );
   }
   if (!(gammaGamma.q > 1)) lines.push('warning: q ≤ 1, so the Gamma-Gamma mean value does not exist: expected values and CLV are not defined');
   return `${lines.join('\n')}\n\n`;

@@ -53,11 +53,19 @@ for (const target of dbTargets()) {
         `SELECT name, count(*)::int AS n, min((value)::text::float8) AS lo, max((value)::text::float8) AS hi FROM customer_scores WHERE workspace_id = $1 GROUP BY name ORDER BY name`,
         [ws],
       );
-      assert.deepEqual(rows.map((x) => [x.name, x.n]), [[P_ALIVE, 2357], [PREDICTED_CLV, 2357]]);
+      assert.deepEqual(
+        rows.map((x) => [x.name, x.n]),
+        [
+          [P_ALIVE, 2357],
+          [PREDICTED_CLV, 2357],
+        ],
+      );
       const alive = rows.find((x) => x.name === P_ALIVE)!;
       assert.ok(alive.lo >= 0 && alive.hi <= 1);
       // Sample customer 1: x = 2, t_x = 30.43, T = 38.86 weeks: P(alive) = 0.7266 at the published parameters (see bgnbd-predict.test.ts).
-      const one = await db.query<{ v: number }>(`SELECT (s.value)::text::float8 AS v FROM customer_scores s JOIN customers c ON c.id = s.customer_id WHERE c.user_id = 'cd1' AND s.name = $1`, [P_ALIVE]);
+      const one = await db.query<{ v: number }>(`SELECT (s.value)::text::float8 AS v FROM customer_scores s JOIN customers c ON c.id = s.customer_id WHERE c.user_id = 'cd1' AND s.name = $1`, [
+        P_ALIVE,
+      ]);
       assert.ok(Math.abs(one.rows[0]!.v - 0.7266) < 0.002, `p_alive of customer 1: ${one.rows[0]!.v}`);
       // And on the profile.
       const id = (await db.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 AND user_id = 'cd1'`, [ws])).rows[0]!.id;
@@ -80,7 +88,10 @@ for (const target of dbTargets()) {
 
     it('makes the scores usable in conditions (segments, journey branches)', async () => {
       const params: unknown[] = [ws];
-      const sql = compileCondition({ all: [{ score: { name: P_ALIVE, op: 'gte', value: 0.7 } }, { score: { name: PREDICTED_CLV, op: 'gt', value: 0 } }] }, { now: new Date('1997-10-01T00:00:00Z'), params });
+      const sql = compileCondition(
+        { all: [{ score: { name: P_ALIVE, op: 'gte', value: 0.7 } }, { score: { name: PREDICTED_CLV, op: 'gt', value: 0 } }] },
+        { now: new Date('1997-10-01T00:00:00Z'), params },
+      );
       const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM customers c WHERE c.workspace_id = $1 AND ${sql}`, params);
       const { rows: direct } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM customer_scores WHERE workspace_id = $1 AND name = $2 AND (value)::text::float8 >= 0.7`, [ws, P_ALIVE]);
       assert.ok(rows[0]!.n > 0);

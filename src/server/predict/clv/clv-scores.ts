@@ -54,12 +54,21 @@ export async function scoreClv(db: Db, workspaceId: number, opts: { now: Date; t
         at,
         Math.round(terms.horizonMonths * (365.25 / 12)),
         JSON.stringify({ bgnbd: run.report.bgnbd, gammaGamma: run.report.gammaGamma, terms }),
-        JSON.stringify({ logLikelihood: run.report.bgnbd.logLikelihood, customers: calibration.customers.length, repeatCustomers: repeaters, fitMs: Math.round(run.fitMs), note: bgnbdFitNote(run.bgnbdFit.params) }),
+        JSON.stringify({
+          logLikelihood: run.report.bgnbd.logLikelihood,
+          customers: calibration.customers.length,
+          repeatCustomers: repeaters,
+          fitMs: Math.round(run.fitMs),
+          note: bgnbdFitNote(run.bgnbdFit.params),
+        }),
       ],
     );
     const ok = run.report.customers.filter((c) => Number.isFinite(c.clv) && Number.isFinite(c.p_alive));
     // The predictions handle both edges of the BG/NBD; a customer left unscored would be a bug, and it is said, not hidden.
-    if (ok.length < run.report.customers.length) throw new Error(`${run.report.customers.length - ok.length} of ${run.report.customers.length} CLV predictions are not finite (BG/NBD ${JSON.stringify(run.report.bgnbd)}, Gamma-Gamma ${JSON.stringify(run.report.gammaGamma)})`);
+    if (ok.length < run.report.customers.length)
+      throw new Error(
+        `${run.report.customers.length - ok.length} of ${run.report.customers.length} CLV predictions are not finite (BG/NBD ${JSON.stringify(run.report.bgnbd)}, Gamma-Gamma ${JSON.stringify(run.report.gammaGamma)})`,
+      );
     await tx.query(`DELETE FROM customer_scores WHERE workspace_id = $1 AND name = ANY($2::text[])`, [workspaceId, [PREDICTED_CLV, P_ALIVE]]);
     await tx.query(`DELETE FROM customer_predictions WHERE workspace_id = $1 AND kind = 'clv'`, [workspaceId]);
     for (let i = 0; i < ok.length; i += 5_000) {
@@ -84,7 +93,9 @@ export async function scoreClv(db: Db, workspaceId: number, opts: { now: Date; t
           ids,
           batch.map((c) => c.clv),
           batch.map((c) => c.p_alive),
-          batch.map((c) => JSON.stringify({ expectedPurchases: c.expected_purchases, expectedAvgValue: c.expected_avg_value, repeatPurchases: c.frequency, weeksFirstToLast: c.recency, weeksSinceFirst: c.T })),
+          batch.map((c) =>
+            JSON.stringify({ expectedPurchases: c.expected_purchases, expectedAvgValue: c.expected_avg_value, repeatPurchases: c.frequency, weeksFirstToLast: c.recency, weeksSinceFirst: c.T }),
+          ),
         ],
       );
     }

@@ -6,8 +6,7 @@ const BGNBD = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 const GAMMA_GAMMA = { p: 6.25, q: 3.74, gamma: 15.44 };
 const customer1 = { customerId: '1', frequency: 2, recency: 213 / 7, T: 272 / 7, monetary: 22.345 };
 
-const close = (actual: number, expected: number, tolerance: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual}, expected ${expected} ± ${tolerance}`);
+const close = (actual: number, expected: number, tolerance: number, what: string) => assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual}, expected ${expected} ± ${tolerance}`);
 
 describe('predictCustomer', () => {
   it('CLV of sample customer 1 over 3 months at 1 % a month and a 50 % margin, by hand', () => {

@@ -6,13 +6,17 @@ import { expectedAverageValue, fitGammaGamma, gammaGammaLogLikelihood, prepareGa
 /** The CDNOW values published with the iso-value paper and reproduced by BTYD and lifetimes. */
 const PUBLISHED: GammaGammaParams = { p: 6.25, q: 3.74, gamma: 15.44 };
 
-const close = (actual: number, expected: number, tolerance: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual}, expected ${expected} ± ${tolerance}`);
+const close = (actual: number, expected: number, tolerance: number, what: string) => assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual}, expected ${expected} ± ${tolerance}`);
 
 describe('Gamma-Gamma on the CDNOW sample', { skip: hasCdnow ? false : `no ${CDNOW_ELOG}` }, () => {
   it('fits p, q, γ to the published values on the 946 customers with repeat purchases', () => {
     const customers = cdnowCalibration().customers;
-    const fit = fitGammaGamma(prepareGammaGamma(customers.map((c) => c.frequency), customers.map((c) => c.monetary)));
+    const fit = fitGammaGamma(
+      prepareGammaGamma(
+        customers.map((c) => c.frequency),
+        customers.map((c) => c.monetary),
+      ),
+    );
     assert.equal(fit.customers, 946);
     assert.equal(fit.converged, true);
     assert.equal(Number(fit.params.p.toPrecision(3)), 6.25, `p ${fit.params.p}`);

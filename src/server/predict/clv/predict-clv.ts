@@ -30,7 +30,12 @@ export interface ClvRun {
 export function runClv(customers: CustomerSummary[], terms: ClvTerms): ClvRun {
   const t0 = performance.now();
   const bgnbdFit = fitBgnbd(prepareBgnbd({ frequency: customers.map((c) => c.frequency), recency: customers.map((c) => c.recency), T: customers.map((c) => c.T) }));
-  const gammaGammaFit = fitGammaGamma(prepareGammaGamma(customers.map((c) => c.frequency), customers.map((c) => c.monetary)));
+  const gammaGammaFit = fitGammaGamma(
+    prepareGammaGamma(
+      customers.map((c) => c.frequency),
+      customers.map((c) => c.monetary),
+    ),
+  );
   const t1 = performance.now();
   const predictions = customers.map((c) => predictCustomer(bgnbdFit.params, gammaGammaFit.params, c, terms));
   predictions.sort((x, y) => y.clv - x.clv || x.customer_id.localeCompare(y.customer_id));

@@ -16,8 +16,7 @@ describe('simulateCustomers', () => {
     const gg = fitGammaGamma(prepareGammaGamma(s.frequency, s.monetary)).params;
     // Tolerances from six seeds (1–6) at this size: r and α land within ±4 %, while a and b
     // (and p, q, γ) are strongly correlated pairs that each stray up to ±18 %.
-    const within = (actual: number, expected: number, share: number, what: string) =>
-      assert.ok(Math.abs(actual / expected - 1) < share, `${what}: ${actual}, simulated with ${expected}`);
+    const within = (actual: number, expected: number, share: number, what: string) => assert.ok(Math.abs(actual / expected - 1) < share, `${what}: ${actual}, simulated with ${expected}`);
     within(bg.r, BGNBD.r, 0.06, 'r');
     within(bg.alpha, BGNBD.alpha, 0.06, 'α');
     within(bg.a, BGNBD.a, 0.25, 'a');

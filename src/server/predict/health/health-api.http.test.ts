@@ -9,7 +9,20 @@ const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 /** Two measures: active days in 30 (0 → 0, 10 → 100, weight 1) and the pro plan (100 / 0, weight 1). */
 const SCORECARD = {
   measures: [
-    { key: 'usage', name: 'Usage', weight: 1, kind: { type: 'events', fn: 'days', withinDays: 30, points: [[0, 0], [10, 100]] } },
+    {
+      key: 'usage',
+      name: 'Usage',
+      weight: 1,
+      kind: {
+        type: 'events',
+        fn: 'days',
+        withinDays: 30,
+        points: [
+          [0, 0],
+          [10, 100],
+        ],
+      },
+    },
     { key: 'pro', name: 'Pro plan', weight: 1, kind: { type: 'rule', condition: { trait: { path: 'plan', op: 'eq', value: 'pro' } } } },
   ],
 };
@@ -51,11 +64,40 @@ for (const target of dbTargets()) {
         assert.match(r.body.error.message, field);
       };
       await bad({ ...SCORECARD.measures[1], weight: 0 }, /^body\.measures\.1\.weight: /);
-      await bad({ ...SCORECARD.measures[1], kind: { type: 'events', withinDays: 30, points: [[5, 0], [1, 100]] } }, /^body\.measures\.1\.kind\.points: .*increasing/);
-      await bad({ ...SCORECARD.measures[1], kind: { type: 'rule', condition: { all: [{ performed: { event: 'X', count: { op: 'most', value: 1 } } }] } } }, /^body\.measures\.1\.kind\.condition\.all\.0\.performed\.count\.op: /);
+      await bad(
+        {
+          ...SCORECARD.measures[1],
+          kind: {
+            type: 'events',
+            withinDays: 30,
+            points: [
+              [5, 0],
+              [1, 100],
+            ],
+          },
+        },
+        /^body\.measures\.1\.kind\.points: .*increasing/,
+      );
+      await bad(
+        { ...SCORECARD.measures[1], kind: { type: 'rule', condition: { all: [{ performed: { event: 'X', count: { op: 'most', value: 1 } } }] } } },
+        /^body\.measures\.1\.kind\.condition\.all\.0\.performed\.count\.op: /,
+      );
       await bad({ ...SCORECARD.measures[1], kind: { type: 'guess' } }, /^body\.measures\.1\.kind\.type: /);
       await bad({ ...SCORECARD.measures[1], key: 'usage' }, /^body\.measures\.1\.key: two measures have the key "usage"/);
-      await bad({ ...SCORECARD.measures[1], kind: { type: 'score', name: 'health', points: [[0, 0], [100, 100]] } }, /^body\.measures\.1\.kind\.name: /);
+      await bad(
+        {
+          ...SCORECARD.measures[1],
+          kind: {
+            type: 'score',
+            name: 'health',
+            points: [
+              [0, 0],
+              [100, 100],
+            ],
+          },
+        },
+        /^body\.measures\.1\.kind\.name: /,
+      );
       const missing = await api('/api/health/scorecard', { method: 'PUT', body: { measures: [{ ...SCORECARD.measures[1], kind: { type: 'rule', condition: { inSegment: { id: 'seg_nope' } } } }] } });
       assert.equal(missing.status, 400);
       assert.equal(missing.body.error.field, 'measures.0.kind.condition.inSegment.id');
@@ -88,7 +130,13 @@ for (const target of dbTargets()) {
       const ann = await api('/api/customers/ann/health');
       assert.equal(ann.status, 200);
       assert.deepEqual([ann.body.score, ann.body.band], [70, 'green']);
-      assert.deepEqual(ann.body.measures.map((m: { key: string; name: string; score: number }) => [m.key, m.name, m.score]), [['usage', 'Usage', 40], ['pro', 'Pro plan', 100]]);
+      assert.deepEqual(
+        ann.body.measures.map((m: { key: string; name: string; score: number }) => [m.key, m.name, m.score]),
+        [
+          ['usage', 'Usage', 40],
+          ['pro', 'Pro plan', 100],
+        ],
+      );
       assert.equal(ann.body.history.length, 1);
       assert.ok(ann.body.computedAt);
       const ben = await api('/api/customers/ben/health');

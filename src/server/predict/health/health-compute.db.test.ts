@@ -35,11 +35,65 @@ const nps = (userId: string, score: number, d: number) => call('track', { userId
  */
 const SCORECARD: Scorecard = {
   measures: [
-    { key: 'usage', name: 'Usage', weight: 3, kind: { type: 'events', fn: 'days', withinDays: 30, points: [[0, 0], [10, 100]] } },
-    { key: 'nps', name: 'NPS', weight: 2, kind: { type: 'survey', surveyType: 'nps', withinDays: 365, points: [[0, 0], [6, 40], [10, 100]] } },
-    { key: 'support', name: 'Support', weight: 1, kind: { type: 'events', event: 'Support Ticket Created', fn: 'count', withinDays: 90, points: [[0, 100], [2, 50], [4, 0]] } },
+    {
+      key: 'usage',
+      name: 'Usage',
+      weight: 3,
+      kind: {
+        type: 'events',
+        fn: 'days',
+        withinDays: 30,
+        points: [
+          [0, 0],
+          [10, 100],
+        ],
+      },
+    },
+    {
+      key: 'nps',
+      name: 'NPS',
+      weight: 2,
+      kind: {
+        type: 'survey',
+        surveyType: 'nps',
+        withinDays: 365,
+        points: [
+          [0, 0],
+          [6, 40],
+          [10, 100],
+        ],
+      },
+    },
+    {
+      key: 'support',
+      name: 'Support',
+      weight: 1,
+      kind: {
+        type: 'events',
+        event: 'Support Ticket Created',
+        fn: 'count',
+        withinDays: 90,
+        points: [
+          [0, 100],
+          [2, 50],
+          [4, 0],
+        ],
+      },
+    },
     { key: 'pro', name: 'Pro plan', weight: 1, kind: { type: 'rule', condition: { trait: { path: 'plan', op: 'eq', value: 'pro' } }, ifTrue: 100, ifFalse: 30 } },
-    { key: 'churn', name: 'Churn risk', weight: 3, kind: { type: 'score', name: 'churn_risk', points: [[0, 100], [100, 0]] } },
+    {
+      key: 'churn',
+      name: 'Churn risk',
+      weight: 3,
+      kind: {
+        type: 'score',
+        name: 'churn_risk',
+        points: [
+          [0, 100],
+          [100, 0],
+        ],
+      },
+    },
   ],
   bands: { yellowFrom: 40, greenFrom: 70 },
 };
@@ -104,7 +158,12 @@ for (const target of dbTargets()) {
     };
     const historyRows = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM health_history WHERE workspace_id = $1`, [ws])).rows[0]!.n;
     const dropped = async () =>
-      (await db.query<{ user_id: string; properties: Record<string, unknown> }>(`SELECT user_id, properties FROM events WHERE workspace_id = $1 AND type = 'tenure' AND event = $2 ORDER BY id`, [ws, HEALTH_DROPPED_EVENT])).rows;
+      (
+        await db.query<{ user_id: string; properties: Record<string, unknown> }>(`SELECT user_id, properties FROM events WHERE workspace_id = $1 AND type = 'tenure' AND event = $2 ORDER BY id`, [
+          ws,
+          HEALTH_DROPPED_EVENT,
+        ])
+      ).rows;
 
     it('uses the default scorecard until one is saved; the default adds churn risk once it is scored', async () => {
       const before = await loadScorecard(db, ws);
@@ -126,7 +185,15 @@ for (const target of dbTargets()) {
       const ada = await healthOf(db, other, 'customer', Number(rows[0]!.id));
       // No Payment Failed events, no churn scores: usage 5 days → 50 (weight 3), no order in 60 days → 0 (2),
       // nps 9 → 85 (2), 1 ticket → 70 (1): (150 + 0 + 170 + 70) / 8 = 48.75 → 48.8, yellow.
-      assert.deepEqual(ada.measures.map((m) => [m.key, m.score]), [['usage', 50], ['recent_order', 0], ['nps', 85], ['support', 70]]);
+      assert.deepEqual(
+        ada.measures.map((m) => [m.key, m.score]),
+        [
+          ['usage', 50],
+          ['recent_order', 0],
+          ['nps', 85],
+          ['support', 70],
+        ],
+      );
       assert.deepEqual([ada.score, ada.band], [48.8, 'yellow']);
     });
 
@@ -156,17 +223,33 @@ for (const target of dbTargets()) {
       assert.equal(bob.score, 11.3);
       assert.equal(bob.band, 'red');
       assert.deepEqual(bob.missing, [{ key: 'nps', name: 'NPS' }]);
-      assert.deepEqual(bob.measures.map((m) => m.contribution), [0, 0, 3.75, 7.5], 'renormalised over weights 8: 30·1/8, 20·3/8');
+      assert.deepEqual(
+        bob.measures.map((m) => m.contribution),
+        [0, 0, 3.75, 7.5],
+        'renormalised over weights 8: 30·1/8, 20·3/8',
+      );
       const cy = await health('cy');
       assert.deepEqual([cy.score, cy.band], [40, 'yellow']);
       const dee = await health('dee');
       assert.deepEqual([dee.score, dee.band], [70, 'green']);
-      assert.deepEqual(dee.missing.map((m) => m.key), ['churn']);
+      assert.deepEqual(
+        dee.missing.map((m) => m.key),
+        ['churn'],
+      );
 
       const account = await acme();
       assert.equal(account.score, 48.3);
       assert.equal(account.band, 'yellow');
-      assert.deepEqual(account.measures.map((m) => [m.key, m.score]), [['usage', 25], ['nps', 85], ['support', 37.5], ['pro', 65], ['churn', 45]]);
+      assert.deepEqual(
+        account.measures.map((m) => [m.key, m.score]),
+        [
+          ['usage', 25],
+          ['nps', 85],
+          ['support', 37.5],
+          ['pro', 65],
+          ['churn', 45],
+        ],
+      );
       assert.equal(account.measures[0]!.value, 2.5, 'the members’ mean active days');
 
       // The score is in customer_scores for `score` conditions.
@@ -175,7 +258,14 @@ for (const target of dbTargets()) {
 
       // A first score is a change: from nothing, the largest contributions moved it.
       assert.equal(ada.history.length, 1);
-      assert.deepEqual(ada.history[0]!.movers.map((m) => [m.key, m.impact, m.from, m.to]), [['churn', 21, null, 21], ['nps', 17, null, 17], ['usage', 15, null, 15]]);
+      assert.deepEqual(
+        ada.history[0]!.movers.map((m) => [m.key, m.impact, m.from, m.to]),
+        [
+          ['churn', 21, null, 21],
+          ['nps', 17, null, 17],
+          ['usage', 15, null, 15],
+        ],
+      );
       assert.equal(ada.history[0]!.previousBand, null);
     });
 
@@ -204,15 +294,30 @@ for (const target of dbTargets()) {
       assert.equal(ada.history.length, 2);
       const change = ada.history[0]!;
       assert.deepEqual([change.previousScore, change.previousBand, change.score, change.band], [70.5, 'green', 59.5, 'yellow']);
-      assert.deepEqual(change.movers.map((m) => [m.key, m.name, m.impact, m.from, m.to]), [['churn', 'Churn risk', -6, 21, 15], ['support', 'Support', -5, 7.5, 2.5]]);
+      assert.deepEqual(
+        change.movers.map((m) => [m.key, m.name, m.impact, m.from, m.to]),
+        [
+          ['churn', 'Churn risk', -6, 21, 15],
+          ['support', 'Support', -5, 7.5, 2.5],
+        ],
+      );
 
       const bob = await health('bob');
       assert.equal(bob.score, 3.8);
-      assert.deepEqual(bob.history[0]!.movers.map((m) => [m.key, m.impact]), [['churn', -7.5]]);
+      assert.deepEqual(
+        bob.history[0]!.movers.map((m) => [m.key, m.impact]),
+        [['churn', -7.5]],
+      );
 
       const account = await acme();
       assert.deepEqual([account.score, account.band], [39.8, 'red']);
-      assert.deepEqual(account.history[0]!.movers.map((m) => [m.key, m.impact]), [['churn', -6], ['support', -2.5]]);
+      assert.deepEqual(
+        account.history[0]!.movers.map((m) => [m.key, m.impact]),
+        [
+          ['churn', -6],
+          ['support', -2.5],
+        ],
+      );
 
       // Only ada's band got worse (bob stayed red; accounts have no timeline).
       const events = await dropped();
@@ -222,7 +327,10 @@ for (const target of dbTargets()) {
 
       // Segments reading `health` were worked out again: bob (3.8) is below 40; cy (40.0) is not.
       const members = await segmentMembers(db, ws, atRisk.id, { limit: 10 });
-      assert.deepEqual(members.map((m) => m.userId), ['bob']);
+      assert.deepEqual(
+        members.map((m) => m.userId),
+        ['bob'],
+      );
     });
   });
 }

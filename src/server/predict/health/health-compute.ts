@@ -49,7 +49,7 @@ export async function computeHealth(db: Db, workspaceId: number, opts: { now: Da
   opts.onProgress?.(0, total);
   for (const scope of ['customer', 'account'] as const) {
     const table = scope === 'customer' ? 'customers' : 'accounts';
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const { rows } = await db.query<{ id: number }>(`SELECT id::float8 AS id FROM ${table} WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3`, [workspaceId, after, size]);
       if (rows.length === 0) break;
       const ids = rows.map((r) => Number(r.id));
@@ -132,7 +132,14 @@ const BAND_RANK = `ARRAY['red', 'yellow', 'green']`;
  * - customers: `health` in customer_scores, and a `Health Score Dropped` event (type
  *   `tenure`) when the band got worse.
  */
-async function applyScores(tx: Queryable, workspaceId: number, scope: 'customer' | 'account', scorecard: Scorecard, ids: number[], now: Date): Promise<{ scored: number; changed: number; dropped: number }> {
+async function applyScores(
+  tx: Queryable,
+  workspaceId: number,
+  scope: 'customer' | 'account',
+  scorecard: Scorecard,
+  ids: number[],
+  now: Date,
+): Promise<{ scored: number; changed: number; dropped: number }> {
   // $1 workspace, $2 scope, $3 now, $4 ids, $5 yellowFrom, $6 greenFrom, $7 movers kept.
   const params: unknown[] = [workspaceId, scope, now.toISOString(), ids, scorecard.bands.yellowFrom, scorecard.bands.greenFrom, MOVERS_KEPT];
   const rows = measureRows(scope, scorecard, now, params);

@@ -28,10 +28,18 @@ export async function healthOf(db: Queryable, workspaceId: number, scope: 'custo
       `SELECT score, band, measures, missing FROM health_scores WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3`,
       [workspaceId, scope, id],
     ),
-    db.query<RowPick<typeof schema.healthHistory, 'at' | 'score' | 'band' | 'previous_score' | 'previous_band' | 'movers', { movers: Array<{ key: string; impact: number; from: number | null; to: number | null }> }>>(
-      `SELECT at, score, band, previous_score, previous_band, movers FROM health_history WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3 ORDER BY at DESC, id DESC LIMIT $4`,
-      [workspaceId, scope, id, limit],
-    ),
+    db.query<
+      RowPick<
+        typeof schema.healthHistory,
+        'at' | 'score' | 'band' | 'previous_score' | 'previous_band' | 'movers',
+        { movers: Array<{ key: string; impact: number; from: number | null; to: number | null }> }
+      >
+    >(`SELECT at, score, band, previous_score, previous_band, movers FROM health_history WHERE workspace_id = $1 AND scope = $2 AND subject_id = $3 ORDER BY at DESC, id DESC LIMIT $4`, [
+      workspaceId,
+      scope,
+      id,
+      limit,
+    ]),
   ]);
   const cur = now[0];
   return {

@@ -18,20 +18,92 @@ export const CHURN_RISK_SCORE = 'churn_risk';
  */
 export function defaultScorecard(has: { paymentFailed: boolean; churnRisk: boolean }): Scorecard {
   const measures: Measure[] = [
-    { key: 'usage', name: 'Product usage', weight: 3, kind: { type: 'events', fn: 'days', withinDays: 30, points: [[0, 0], [10, 100]] } },
+    {
+      key: 'usage',
+      name: 'Product usage',
+      weight: 3,
+      kind: {
+        type: 'events',
+        fn: 'days',
+        withinDays: 30,
+        points: [
+          [0, 0],
+          [10, 100],
+        ],
+      },
+    },
     {
       key: 'recent_order',
       name: 'Ordered in the last 60 days',
       weight: 2,
       kind: { type: 'rule', condition: { performed: { event: EV.orderCompleted, window: { within: { amount: 60, unit: 'days' } } } }, ifTrue: 100, ifFalse: 0 },
     },
-    { key: 'nps', name: 'NPS', weight: 2, kind: { type: 'survey', surveyType: 'nps', withinDays: 365, points: [[0, 0], [6, 40], [8, 70], [10, 100]] } },
-    { key: 'support', name: 'Support load', weight: 1, kind: { type: 'events', event: EV.supportTicketCreated, fn: 'count', withinDays: 90, points: [[0, 100], [1, 70], [3, 20], [5, 0]] } },
+    {
+      key: 'nps',
+      name: 'NPS',
+      weight: 2,
+      kind: {
+        type: 'survey',
+        surveyType: 'nps',
+        withinDays: 365,
+        points: [
+          [0, 0],
+          [6, 40],
+          [8, 70],
+          [10, 100],
+        ],
+      },
+    },
+    {
+      key: 'support',
+      name: 'Support load',
+      weight: 1,
+      kind: {
+        type: 'events',
+        event: EV.supportTicketCreated,
+        fn: 'count',
+        withinDays: 90,
+        points: [
+          [0, 100],
+          [1, 70],
+          [3, 20],
+          [5, 0],
+        ],
+      },
+    },
   ];
   if (has.paymentFailed) {
-    measures.push({ key: 'payments', name: 'Payment issues', weight: 2, kind: { type: 'events', event: PAYMENT_FAILED_EVENT, fn: 'count', withinDays: 90, points: [[0, 100], [1, 40], [2, 0]] } });
+    measures.push({
+      key: 'payments',
+      name: 'Payment issues',
+      weight: 2,
+      kind: {
+        type: 'events',
+        event: PAYMENT_FAILED_EVENT,
+        fn: 'count',
+        withinDays: 90,
+        points: [
+          [0, 100],
+          [1, 40],
+          [2, 0],
+        ],
+      },
+    });
   }
-  if (has.churnRisk) measures.push({ key: 'churn_risk', name: 'Churn risk', weight: 3, kind: { type: 'score', name: CHURN_RISK_SCORE, points: [[0, 100], [100, 0]] } });
+  if (has.churnRisk)
+    measures.push({
+      key: 'churn_risk',
+      name: 'Churn risk',
+      weight: 3,
+      kind: {
+        type: 'score',
+        name: CHURN_RISK_SCORE,
+        points: [
+          [0, 100],
+          [100, 0],
+        ],
+      },
+    });
   return { measures, bands: { yellowFrom: 40, greenFrom: 70 } };
 }
 

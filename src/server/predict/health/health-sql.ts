@@ -74,4 +74,3 @@ function interpolation(points: Array<[number, number]>, p: (value: unknown, type
     return `(CASE ${parts.join(' ')} END)`;
   };
 }
-
