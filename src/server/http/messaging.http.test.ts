@@ -51,6 +51,13 @@ for (const target of dbTargets()) {
       assert.deepEqual(saved.body, { groups: [{ id: 'news', name: 'Weekly news', channel: 'email', subscribed: false, explicit: true }], unsubscribedFromAll: ['sms'], suppressed: [] });
       assert.deepEqual((await api('/api/customers/bo/subscriptions')).body.groups, [{ id: 'news', name: 'Weekly news', channel: 'email', subscribed: true, explicit: false }]);
       assert.equal((await api('/api/customers/nobody/subscriptions')).status, 404);
+      // One channel alone: the others are left as they were.
+      const smsBack = await api('/api/customers/ana/subscriptions', { method: 'PUT', body: { all: { sms: true } } });
+      assert.equal(smsBack.status, 200, JSON.stringify(smsBack.body));
+      assert.deepEqual(smsBack.body.unsubscribedFromAll, []);
+      const emailOff = await api('/api/customers/ana/subscriptions', { method: 'PUT', body: { all: { email: false } } });
+      assert.deepEqual(emailOff.body.unsubscribedFromAll, ['email']);
+      assert.equal((await api('/api/customers/ana/subscriptions', { method: 'PUT', body: { all: { fax: false } } })).status, 400);
     });
 
     it('lists messages newest first, filtered and paged, and a customer’s own; a template in a journey is not deleted', async () => {

@@ -222,7 +222,7 @@ export function messagingRoutes(
       params: IdParams,
       body: z.strictObject({
         groups: z.record(z.string(), z.boolean()).default({}).describe('group id → subscribed'),
-        all: z.record(Channel, z.boolean()).optional().describe('channel → false to unsubscribe from everything on it, true to undo'),
+        all: z.partialRecord(Channel, z.boolean()).optional().describe('channel → false to unsubscribe from everything on it, true to undo; channels left out are not changed'),
       }),
       response: { 200: CustomerSubscriptions, ...errors },
     },
