@@ -3,17 +3,23 @@ import { AccountDetail, CustomerDetail, CustomerList, CustomerListQuery, EventLi
 import { DemoStatusView } from './demo.js';
 import { HealthView } from './health.js';
 import { ImportList, ImportPreview, ImportQuery, ImportView, RejectionPage, RejectionQuery } from './imports.js';
-import { Channel, CustomerJourneyRuns, type JourneyDefinition, JourneyAudience, JourneyInput, JourneyList, JourneyStatsView, JourneyView, PublishInput } from './journey.js';
+import { CustomerJourneyRuns, type JourneyDefinition, JourneyAudience, JourneyInput, JourneyList, JourneyStatsView, JourneyView, PublishInput } from './journey.js';
 import { Distribution, DistributionQuery, Flows, FlowsQuery, JobView, type LifecycleModel, LifecycleModelSchema, ModelSaved, ModelView, PresetsView, StageHistory, StageStats } from './lifecycle.js';
 import { LiveBacklog, LiveQuery } from './live.js';
 import {
   ChannelsView,
   CustomerSubscriptions,
-  MessageStatus,
-  MessageView,
+  MessageDetail,
+  MessageList,
+  MessageQuery,
   MessagingSettingsInput,
   SubscriptionGroupInput,
+  SubscriptionGroupList,
+  SubscriptionGroupRename,
   SubscriptionGroupView,
+  TaskPatch,
+  TaskQuery,
+  TaskView,
   TemplateInput,
   TemplatePreview,
   TemplatePreviewInput,
@@ -69,40 +75,6 @@ const TemplateCreate = TemplateInput.extend({
     .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" and "_"')
     .optional(),
 });
-/** GET /api/subscription-groups (messaging.routes.ts). */
-const SubscriptionGroupList = z.object({ groups: z.array(SubscriptionGroupView) });
-/** PUT /api/subscription-groups/:id: the name and description only (messaging.routes.ts). */
-const SubscriptionGroupRename = z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().max(2_000).default('') });
-/** GET /api/messages (messaging.routes.ts). */
-const MessageQuery = z.object({
-  status: MessageStatus.optional(),
-  channel: Channel.optional(),
-  journey: z.string().max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  before: z.coerce.number().int().positive().optional(),
-});
-const MessageList = z.object({ messages: z.array(MessageView) });
-/** GET /api/messages/:id: a message with its rendered bodies (messaging.routes.ts). */
-const MessageDetail = MessageView.extend({ html: z.string().nullable(), text: z.string().nullable() });
-/** A task as GET /api/tasks and PATCH /api/tasks/:id answer it (messaging.routes.ts TaskView). */
-const TaskStatus = z.enum(['open', 'done', 'cancelled']);
-const TaskView = z.object({
-  id: z.number().int(),
-  customerId: z.number().int(),
-  userId: z.string().nullable(),
-  journeyId: z.string().nullable(),
-  title: z.string(),
-  note: z.string().nullable(),
-  assigneeRole: z.string(),
-  assignee: z.string().nullable(),
-  status: TaskStatus,
-  dueAt: z.string(),
-  overdue: z.boolean(),
-  createdAt: z.string(),
-  doneAt: z.string().nullable(),
-});
-const TaskQuery = z.object({ status: TaskStatus.default('open'), role: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
-const TaskPatch = z.strictObject({ status: TaskStatus.optional(), assignee: z.string().max(200).nullable().optional() });
 /** The range every metric query takes (metrics.routes.ts). */
 const Range = { from: z.string(), to: z.string() };
 /** GET /api/metrics/:name: any key beyond these is a metric parameter (metrics.routes.ts). */

@@ -132,3 +132,48 @@ export const MessageView = z.object({
   openedAt: z.string().nullable(),
   clickedAt: z.string().nullable(),
 });
+
+/** GET /api/messages: filters and paging. */
+export const MessageQuery = z.object({
+  status: MessageStatus.optional(),
+  channel: Channel.optional(),
+  journey: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce.number().int().positive().optional().describe('Messages with a smaller id (paging: the last id of the previous page)'),
+});
+/** GET /api/messages and GET /api/customers/:id/messages. */
+export const MessageList = z.object({ messages: z.array(MessageView) });
+/** GET /api/messages/:id: a message with its rendered bodies. */
+export const MessageDetail = MessageView.extend({ html: z.string().nullable(), text: z.string().nullable() });
+
+/** GET /api/subscription-groups. */
+export const SubscriptionGroupList = z.object({ groups: z.array(SubscriptionGroupView) });
+/** PUT /api/subscription-groups/:id: the name and description only. */
+export const SubscriptionGroupRename = z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().max(2_000).default('') });
+
+export const TaskStatus = z.enum(['open', 'done', 'cancelled']);
+/** A hand-off to a person, as GET /api/tasks and PATCH /api/tasks/:id answer it. */
+export const TaskView = z.object({
+  id: z.number().int(),
+  customerId: z.number().int(),
+  userId: z.string().nullable(),
+  journeyId: z.string().nullable(),
+  title: z.string(),
+  note: z.string().nullable(),
+  assigneeRole: z.string(),
+  assignee: z.string().nullable(),
+  status: TaskStatus,
+  dueAt: z.string(),
+  overdue: z.boolean(),
+  createdAt: z.string(),
+  doneAt: z.string().nullable(),
+});
+export type TaskView = z.infer<typeof TaskView>;
+/** GET /api/tasks. */
+export const TaskQuery = z.object({
+  status: TaskStatus.default('open'),
+  role: z.string().max(100).optional().describe('Only tasks for this assignee role'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+/** PATCH /api/tasks/:id. */
+export const TaskPatch = z.strictObject({ status: TaskStatus.optional(), assignee: z.string().max(200).nullable().optional() });

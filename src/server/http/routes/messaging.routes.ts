@@ -7,11 +7,17 @@ import {
   ChannelsView,
   type ChannelStatus,
   CustomerSubscriptions,
-  MessageStatus,
-  MessageView,
+  MessageDetail,
+  MessageList,
+  MessageQuery,
   MessagingSettingsInput,
   SubscriptionGroupInput,
+  SubscriptionGroupList,
+  SubscriptionGroupRename,
   SubscriptionGroupView,
+  TaskPatch,
+  TaskQuery,
+  TaskView,
 } from '../../../contracts/messaging.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
@@ -31,22 +37,6 @@ const IdParams = z.object({ id: z.string().min(1).max(512) });
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const messageView = (m: MessageRow) => ({ ...m, createdAt: m.createdAt.toISOString(), sentAt: iso(m.sentAt), openedAt: iso(m.openedAt), clickedAt: iso(m.clickedAt) });
-
-const TaskView = z.object({
-  id: z.number().int(),
-  customerId: z.number().int(),
-  userId: z.string().nullable(),
-  journeyId: z.string().nullable(),
-  title: z.string(),
-  note: z.string().nullable(),
-  assigneeRole: z.string(),
-  assignee: z.string().nullable(),
-  status: z.enum(['open', 'done', 'cancelled']),
-  dueAt: z.string(),
-  overdue: z.boolean(),
-  createdAt: z.string(),
-  doneAt: z.string().nullable(),
-});
 
 /** Admin API: subscription groups, messaging settings (caps, quiet hours), messages (the outbox), consent, tasks, provider feedback. */
 export function messagingRoutes(
@@ -84,7 +74,7 @@ export function messagingRoutes(
       tags: ['messaging'],
       summary: 'Subscription groups (what customers can opt into or out of, per channel)',
       security,
-      response: { 200: z.object({ groups: z.array(SubscriptionGroupView) }), ...errors },
+      response: { 200: SubscriptionGroupList, ...errors },
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
@@ -117,7 +107,7 @@ export function messagingRoutes(
       summary: 'Rename or re-describe a subscription group (its channel and opt-in rule are fixed)',
       security,
       params: IdParams,
-      body: z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().max(2_000).default('') }),
+      body: SubscriptionGroupRename,
       response: { 200: SubscriptionGroupView, ...errors },
     },
     handler: async (req) => {
@@ -146,21 +136,13 @@ export function messagingRoutes(
     },
   });
 
-  const MessageQuery = z.object({
-    status: MessageStatus.optional(),
-    channel: Channel.optional(),
-    journey: z.string().max(100).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    before: z.coerce.number().int().positive().optional().describe('Messages with a smaller id (paging: the last id of the previous page)'),
-  });
-
   r.get('/api/messages', {
     schema: {
       tags: ['messaging'],
       summary: 'Messages, newest first: the outbox of everything sent, skipped (with reasons) or waiting',
       security,
       querystring: MessageQuery,
-      response: { 200: z.object({ messages: z.array(MessageView) }), ...errors },
+      response: { 200: MessageList, ...errors },
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
@@ -175,7 +157,7 @@ export function messagingRoutes(
       summary: 'One message with its rendered content (as sent, or as the outbox kept it)',
       security,
       params: z.object({ id: z.coerce.number().int().positive() }),
-      response: { 200: MessageView.extend({ html: z.string().nullable(), text: z.string().nullable() }), ...errors },
+      response: { 200: MessageDetail, ...errors },
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
@@ -191,7 +173,7 @@ export function messagingRoutes(
       summary: "The customer's messages, newest first, with why any was skipped or failed",
       security,
       params: IdParams,
-      response: { 200: z.object({ messages: z.array(MessageView) }), ...errors },
+      response: { 200: MessageList, ...errors },
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
@@ -263,11 +245,6 @@ export function messagingRoutes(
     },
   });
 
-  const TaskQuery = z.object({
-    status: z.enum(['open', 'done', 'cancelled']).default('open'),
-    role: z.string().max(100).optional().describe('Only tasks for this assignee role'),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
-  });
   const taskView = (t: Task, now: number) => ({
     ...t,
     dueAt: t.dueAt.toISOString(),
@@ -298,7 +275,7 @@ export function messagingRoutes(
       summary: 'Assign, complete or cancel a task',
       security,
       params: z.object({ id: z.coerce.number().int().positive() }),
-      body: z.strictObject({ status: z.enum(['open', 'done', 'cancelled']).optional(), assignee: z.string().max(200).nullable().optional() }),
+      body: TaskPatch,
       response: { 200: TaskView, ...errors },
     },
     handler: async (req) => {
