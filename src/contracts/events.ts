@@ -25,6 +25,8 @@ export const TENURE_EV = {
   inAppMessageDismissed: 'In-App Message Dismissed',
   churnRiskRaised: 'Churn Risk Raised',
   healthScoreDropped: 'Health Score Dropped',
+  surveyCommented: 'Survey Commented',
+  surveyDismissed: 'Survey Dismissed',
 } as const;
 
 /** Segment semantic events (and other tools' message events) Tenure reads: KPIs, presets, models, the demo. */
@@ -78,7 +80,8 @@ export const SEMANTIC_EV = {
 /** Every event name Tenure knows, by a short key: `EV.orderCompleted` is `'Order Completed'`. */
 export const EV = { ...TENURE_EV, ...SEMANTIC_EV } as const;
 
-export type TenureEventName = (typeof TENURE_EV)[keyof typeof TENURE_EV];
+/** The events the timeline writer writes: Tenure's own, and the semantic ones Tenure records for the customer (a survey answered through Tenure). */
+export type TenureEventName = (typeof TENURE_EV)[keyof typeof TENURE_EV] | typeof SEMANTIC_EV.surveyResponded;
 export type KnownEventName = (typeof EV)[keyof typeof EV];
 
 /** `Lifecycle Stage Changed`: one move of the stage engine. */
@@ -175,6 +178,9 @@ export interface TenureEventProps {
   Unsubscribed: ConsentProps;
   'Churn Risk Raised': ChurnRiskRaisedProps;
   'Health Score Dropped': HealthScoreDroppedProps;
+  'Survey Responded': SurveyRespondedProps;
+  'Survey Commented': SurveyFollowUpProps;
+  'Survey Dismissed': SurveyFollowUpProps;
 }
 
 /** `Order Completed` as Tenure reads it: the value is `revenue`, else `total` (a number or a numeric string). */
@@ -194,11 +200,41 @@ export interface OrderRefundedProps {
   amount?: number | string;
 }
 
-/** `Survey Responded`: NPS (0–10), CSAT (1–5) or CES (1–7). */
+/**
+ * `Survey Responded`: NPS (0–10), CSAT (1–5) or CES (1–7). Customers' own tools may send it
+ * with `type` and `score` only; Tenure's surveys add the rest (snake_case, as Segment's
+ * properties are).
+ */
 export interface SurveyRespondedProps {
   type?: 'nps' | 'csat' | 'ces' | string;
   score?: number;
   comment?: string;
+  /** `detractor` / `passive` / `promoter` (NPS), `unsatisfied` / `neutral` / `satisfied` (CSAT), `difficult` / `neutral` / `easy` (CES). */
+  band?: string;
+  sentiment?: 'negative' | 'neutral' | 'positive';
+  survey_id?: string;
+  survey_name?: string;
+  survey_version?: number;
+  response_id?: number;
+  invitation_id?: number;
+  channel?: string;
+  round?: string;
+  scale_min?: number;
+  scale_max?: number;
+  /** Where a helpdesk rating came from (`chatwoot`, `zendesk`, …), with its ticket. */
+  source?: string;
+  ticket_id?: string;
+}
+
+/** `Survey Commented`: the follow-up text, on the response its score made. `Survey Dismissed`: an in-app survey closed unanswered. */
+export interface SurveyFollowUpProps {
+  survey_id: string;
+  invitation_id: number;
+  response_id?: number;
+  type: string;
+  band?: string;
+  comment?: string;
+  channel: string;
 }
 
 /** `Subscription Started` / `Updated` / `Cancelled`: the recurring revenue is `mrr`. */

@@ -110,6 +110,12 @@ export const StepSchema = z.discriminatedUnion('type', [
     set: z.record(z.string().min(1).max(200), z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()])).refine((o) => Object.keys(o).length > 0, 'set at least one trait'),
     next,
   }),
+  /**
+   * Invite the customer to a survey (see contracts/surveys.ts) on a channel. The survey's and
+   * the workspace's fatigue rules decide when it goes: now, later (held, with the reason), or
+   * not at all; the journey goes on at once either way.
+   */
+  z.strictObject({ ...base, type: z.literal('survey'), survey: Id, channel: z.enum(['email', 'sms', 'inapp']), next }),
   /** Hand the customer to a person: a task in the task list for someone with `assigneeRole`, due `due` after. */
   z.strictObject({ ...base, type: z.literal('task'), title: z.string().min(1).max(500), assigneeRole: z.string().min(1).max(100), due: DurationSchema, note: z.string().max(5_000).optional(), next }),
   /** POST a signed JSON body to a URL (see the webhook channel); `body` is a Liquid template producing JSON (default: customer and journey). */

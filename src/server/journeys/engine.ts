@@ -56,7 +56,8 @@ export type Action =
   | (Effect & { type: 'send'; channel: Channel; template: string; group: string | null; transactional: boolean })
   | (Effect & { type: 'updateTraits'; set: Record<string, string | number | boolean | null> })
   | (Effect & { type: 'task'; title: string; assigneeRole: string; dueAt: Date; note: string | null })
-  | (Effect & { type: 'webhook'; url: string; body: string | null });
+  | (Effect & { type: 'webhook'; url: string; body: string | null })
+  | (Effect & { type: 'survey'; survey: string; channel: 'email' | 'sms' | 'inapp' });
 
 export interface StepResult {
   state: RunState;
@@ -168,6 +169,10 @@ export function advance(def: JourneyDefinition, prior: RunState | null, input: E
         break;
       case 'webhook':
         out.actions.push({ type: 'webhook', key, stepId: step.id, url: step.url, body: step.body ?? null });
+        next = step.next;
+        break;
+      case 'survey':
+        out.actions.push({ type: 'survey', key, stepId: step.id, survey: step.survey, channel: step.channel });
         next = step.next;
         break;
       case 'exit':

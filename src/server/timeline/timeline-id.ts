@@ -15,6 +15,7 @@
  * | `consent`    | customer, group, ms, change        | consent change (`sub` / `unsub`)            |
  * | `churn-risk` | customer, ms                       | scoring that raised the risk                |
  * | `health`     | customer, ms                       | health computation that dropped the band    |
+ * | `survey`     | invitation, what                   | answer (`responded`), comment, dismissal    |
  */
 
 export const TIMELINE_SCHEMES = {
@@ -25,6 +26,7 @@ export const TIMELINE_SCHEMES = {
   consent: ['customer', 'group', 'ms', 'change'],
   'churn-risk': ['customer', 'ms'],
   health: ['customer', 'ms'],
+  survey: ['invitation', 'what'],
 } as const;
 
 export type TimelineKind = keyof typeof TIMELINE_SCHEMES;

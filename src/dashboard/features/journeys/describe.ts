@@ -71,6 +71,8 @@ export function stepSummary(s: Step, names: Names = idsOnly): string {
       return `${s.channel}: ${s.template ? names('template', s.template) : 'no template chosen'}`;
     case 'task':
       return `${s.title || 'Untitled task'} → ${s.assigneeRole || '…'}`;
+    case 'survey':
+      return `${s.channel} survey: ${s.survey || 'no survey chosen'}`;
     case 'updateTraits':
       return `Set ${Object.keys(s.set ?? {}).join(', ') || 'no traits yet'}`;
     case 'webhook':

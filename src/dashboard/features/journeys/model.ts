@@ -123,6 +123,8 @@ export function newStep(id: string, type: StepType, next: string, opts: { templa
       return { id, type, set: {}, next };
     case 'webhook':
       return { id, type, url: '', next };
+    case 'survey':
+      return { id, type, survey: '', channel: 'email', next };
     case 'exit':
       return { id, type };
   }

@@ -13,3 +13,4 @@ export * from './health-scores.js';
 export * from './derived-work.js';
 export * from './imports.js';
 export * from './messaging-providers.js';
+export * from './surveys.js';

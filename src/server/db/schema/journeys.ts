@@ -144,6 +144,18 @@ export const tasks = pgTable(
     dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     doneAt: timestamp('done_at', { withTimezone: true }),
+    /** Why the task exists beyond a journey step (`survey:negative`): at most one open task per reason and subject. */
+    reason: text('reason'),
+    /** Whom an open task with a reason is about: `customer:<id>` or `account:<id>`. */
+    subjectKey: text('subject_key'),
+    /** The survey answer that asked for it. */
+    responseId: bigint('response_id', { mode: 'number' }),
   },
-  (t) => [uniqueIndex('tasks_key_uq').on(t.workspaceId, t.idempotencyKey), index('tasks_open_idx').on(t.workspaceId, t.status, t.dueAt)],
+  (t) => [
+    uniqueIndex('tasks_key_uq').on(t.workspaceId, t.idempotencyKey),
+    index('tasks_open_idx').on(t.workspaceId, t.status, t.dueAt),
+    uniqueIndex('tasks_open_reason_uq')
+      .on(t.workspaceId, t.reason, t.subjectKey)
+      .where(sql`status = 'open' AND reason IS NOT NULL`),
+  ],
 );
