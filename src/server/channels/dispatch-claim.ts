@@ -1,6 +1,7 @@
 import { LOCK } from '../db/locks.js';
 import type { Channel } from '../../contracts/journey.js';
 import type { Queryable } from '../db/client.js';
+import type { Failure, Result } from '../lib/result.js';
 import { decide, type PolicyFacts, type Verdict } from './policy.js';
 import type { SettingsCache } from './settings.repo.js';
 import { compiledTemplates } from './templates.repo.js';
@@ -18,7 +19,10 @@ import type * as schema from '../db/schema/index.js';
 export type MessageRow = RowPick<
   typeof schema.messages,
   'id' | 'workspace_id' | 'customer_id' | 'journey_id' | 'step_id' | 'variant' | 'channel' | 'template_id' | 'group_id' | 'transactional' | 'idempotency_key' | 'to_address' | 'context' | 'attempts',
-  { channel: Channel; context: { journey?: { id: string; name: string; variant: string | null }; event?: Record<string, unknown> | null; body?: string | null } }
+  {
+    channel: Channel;
+    context: { journey?: { id: string; name: string; variant: string | null }; event?: Record<string, unknown> | null; body?: string | null; survey?: SurveyRef };
+  }
 >;
 
 /**
@@ -54,6 +58,26 @@ export function renewLeases(db: Queryable, ids: number[], answered: ReadonlyArra
   };
 }
 
+/** The survey invitation a message carries (the survey sender queued it; no template). */
+export interface SurveyRef {
+  invitationId: number;
+  surveyId: string;
+  version: number;
+}
+
+/** What a survey message is rendered with, per channel (the surveys folder provides it: channels know no survey). */
+export interface SurveyMessage {
+  render(
+    channel: Channel,
+    input: { vars: Record<string, unknown>; secret: string; publicUrl: string; nowSec: number; unsubscribeUrl: string },
+  ): Result<{ subject: string; html?: string; text: string }, Failure<'validation_failed'>>;
+}
+
+/** Loads survey messages' content in the claim's transaction, keyed by invitation id. */
+export interface SurveyMessages {
+  load(tx: Queryable, refs: Array<SurveyRef & { workspaceId: number; customerId: number }>): Promise<Map<number, SurveyMessage>>;
+}
+
 /** A claimed message ready to render and send, with what rendering needs. */
 export interface Sending {
   row: MessageRow;
@@ -62,6 +86,8 @@ export interface Sending {
   from: string | null;
   template: { channel: Channel; compiled: Parameters<typeof renderTemplate>[0] } | null;
   vars: Record<string, unknown>;
+  /** A survey message's content (null: not a survey, or its survey is gone). */
+  survey: SurveyMessage | null;
 }
 
 /** Step 1 of dispatchDue: claim due and expired messages, decide each, lease those to send (in the caller's transaction). */
@@ -72,6 +98,7 @@ export async function claim(
   now: Date,
   batch: number,
   leaseMs: number,
+  surveys?: SurveyMessages,
 ): Promise<{ all: number; skipped: number; delayed: number; sending: Sending[] }> {
   const { rows } = await tx.query<MessageRow>(
     `SELECT id, workspace_id, customer_id, journey_id, step_id, variant, channel, template_id, group_id, transactional, idempotency_key, to_address, context, attempts
@@ -100,6 +127,8 @@ export async function claim(
     );
     const templates = await compiledTemplates(tx, ws, [...new Set(list.map((r) => r.template_id).filter((t): t is string => t !== null))]);
     const vars = await loadRenderFacts(tx, ws, ids);
+    const surveyRefs = list.flatMap((r) => (r.context.survey ? [{ ...r.context.survey, workspaceId: ws, customerId: r.customer_id }] : []));
+    const surveyContent = surveyRefs.length > 0 && surveys ? await surveys.load(tx, surveyRefs) : new Map<number, SurveyMessage>();
     for (const r of list) {
       const f = facts.get(r.customer_id);
       const verdict: Verdict = f
@@ -110,7 +139,8 @@ export async function claim(
         // Counted at once: the next message of this customer in this batch sees it.
         if (f && !r.transactional) (f.sentTimes as Map<Channel, number[]>).set(r.channel, [...(f.sentTimes.get(r.channel) ?? []), now.getTime()]);
         const t = r.template_id ? templates.get(r.template_id) : undefined;
-        out.sending.push({ row: r, to: verdict.to, secret, from: settings.emailFrom, template: t ?? null, vars: vars.get(r.customer_id) ?? {} });
+        const survey = r.context.survey ? (surveyContent.get(r.context.survey.invitationId) ?? null) : null;
+        out.sending.push({ row: r, to: verdict.to, secret, from: settings.emailFrom, template: t ?? null, vars: vars.get(r.customer_id) ?? {}, survey });
       }
     }
   }

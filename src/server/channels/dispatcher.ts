@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/client.js';
 import { fail, ok, type Failure, type Result } from '../lib/result.js';
-import { claim, renewLeases, type Sending } from './dispatch-claim.js';
+import { claim, renewLeases, type Sending, type SurveyMessages } from './dispatch-claim.js';
 import { makeToken, type LinkPurpose } from './link-tokens.js';
 import { allGroupsKey } from './policy.js';
 import type { SendResult } from './send-result.js';
@@ -40,6 +40,8 @@ export interface DispatchOptions {
   leaseMs?: number;
   /** Attempts before a transient failure becomes permanent (default 8). */
   maxAttempts?: number;
+  /** Renders survey invitations (messages without a template that carry a survey); without it they fail with `survey_unavailable`. */
+  surveys?: SurveyMessages;
 }
 
 export interface DispatchResult {
@@ -86,7 +88,7 @@ export async function dispatchDue(db: Db, senders: Senders, settingsCache: Setti
   const batch = opts.batch ?? 200;
   const leaseMs = opts.leaseMs ?? 60_000;
   const result: DispatchResult = { claimed: 0, sent: 0, outboxed: 0, skipped: 0, delayed: 0, failed: 0, retrying: 0, more: false, customers: new Map() };
-  const claimed = await db.transaction(async (tx) => claim(tx, db.kind === 'pglite', settingsCache, now, batch, leaseMs));
+  const claimed = await db.transaction(async (tx) => claim(tx, db.kind === 'pglite', settingsCache, now, batch, leaseMs, opts.surveys));
   result.claimed = claimed.all;
   result.skipped = claimed.skipped;
   result.delayed = claimed.delayed;
@@ -166,18 +168,28 @@ async function deliver(s: Sending, senders: Senders, opts: DispatchOptions): Pro
       const sent = await senders.webhook({ url: s.to!, body: body.value, secret: s.secret, idempotencyKey: r.idempotency_key, nowSec: Math.floor(opts.now.getTime() / 1000) });
       return fromResult(base, sent, { text: body.value });
     }
-    if (!s.template) return { ...base, reasonCode: 'template_missing', reason: `template "${r.template_id}" does not exist` };
-    if (s.template.channel !== r.channel) return { ...base, reasonCode: 'template_error', reason: `template "${r.template_id}" is for ${s.template.channel}, not ${r.channel}` };
-    const rendering = renderTemplate(s.template.compiled, vars);
-    if (!rendering.ok) return { ...base, reasonCode: 'template_error', reason: rendering.message };
-    const out = rendering.value;
+    let out: { subject: string; html?: string; text: string };
+    if (r.context.survey) {
+      // A survey invitation: its content comes from the survey, with the answer links in it.
+      if (!s.survey) return { ...base, reasonCode: 'survey_unavailable', reason: `survey "${r.context.survey.surveyId}" (version ${r.context.survey.version}) cannot be rendered here` };
+      const rendering = s.survey.render(r.channel, { vars, secret: s.secret, publicUrl: opts.publicUrl, nowSec, unsubscribeUrl: unsubscribe });
+      if (!rendering.ok) return { ...base, reasonCode: 'template_error', reason: rendering.message };
+      out = rendering.value;
+    } else {
+      if (!s.template) return { ...base, reasonCode: 'template_missing', reason: `template "${r.template_id}" does not exist` };
+      if (s.template.channel !== r.channel) return { ...base, reasonCode: 'template_error', reason: `template "${r.template_id}" is for ${s.template.channel}, not ${r.channel}` };
+      const rendering = renderTemplate(s.template.compiled, vars);
+      if (!rendering.ok) return { ...base, reasonCode: 'template_error', reason: rendering.message };
+      out = rendering.value;
+    }
     if (r.channel === 'inapp') return { ...base, status: 'delivered', subject: out.subject || null, text: out.text, html: out.html ?? null, providerId: 'inbox' };
     if (r.channel === 'sms') {
       if (!senders.sms) return { ...base, status: 'outboxed', providerId: 'outbox', text: out.text };
       return fromResult(base, await senders.sms.send({ to: s.to!, body: out.text, idempotencyKey: r.idempotency_key }), { text: out.text });
     }
     // Email: tracked links, an open pixel, one-click unsubscribe.
-    const skip = (u: string) => u.startsWith(`${opts.publicUrl}/u/`) || u.startsWith(`${opts.publicUrl}/preferences/`);
+    // Unsubscribe, preferences and survey answer links go straight to their page (a score link through the click redirect would be a second hop for nothing).
+    const skip = (u: string) => u.startsWith(`${opts.publicUrl}/u/`) || u.startsWith(`${opts.publicUrl}/preferences/`) || u.startsWith(`${opts.publicUrl}/s/`);
     let html = out.html ? rewriteLinks(out.html, (url) => link('t/c', 'click', { u: url }), { skip }) : undefined;
     if (html) html = addOpenPixel(html, `${link('t/o', 'open')}.gif`);
     const rendered = { subject: out.subject, html: html ?? null, text: out.text };

@@ -28,6 +28,8 @@ export const LOCK = {
   healthWorkspace: 30_601,
   /** The prediction schedule: one worker process at a time queues the refits that are due (key: 0). */
   predictionSchedule: 30_701,
+  /** Survey invitations: one customer's fatigue rules are decided by one worker at a time (key: customer id). */
+  surveyCustomer: 30_801,
 } as const;
 
 /** The single-key lock held while migrations run. */

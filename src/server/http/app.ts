@@ -42,6 +42,8 @@ import { recommendationRoutes } from './routes/recommendations.routes.js';
 import { importRoutes, type ImportLimits } from './routes/imports.routes.js';
 import { demoRoutes } from './routes/demo.routes.js';
 import { providerRoutes, workspaceChannels } from './routes/providers.routes.js';
+import { surveyRoutes } from './routes/surveys.routes.js';
+import { surveyAnswerRoutes } from './routes/survey-answer.routes.js';
 
 export interface HttpDeps {
   db: Db;
@@ -64,6 +66,8 @@ export interface HttpDeps {
    * on the sources page and put in the SDK settings. Unset: the scheme and host of the request.
    */
   sourcesUrl?: string;
+  /** Base URL of this server as customers reach it, for the links the admin API hands out (survey links); default http://127.0.0.1:3000. */
+  publicUrl?: string;
   /** Rate limits at the edge (default DEFAULT_RATE_LIMITS in edge.ts; 0 turns one off). */
   rateLimits?: Partial<RateLimits>;
   /** Whose X-Forwarded-For to believe, as Fastify's trustProxy (default false: nobody's; req.ip is the peer). */
@@ -125,6 +129,8 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   messagingRoutes(app, { db, keys, bus, channels: deps.channels, channelsFor: (ws) => workspaceChannels(db, ws, deps.channels) });
   providerRoutes(app, { db, keys, box: deps.box, boxMissing: deps.boxMissing, server: deps.channels });
   trackingRoutes(app, { db, bus });
+  surveyRoutes(app, { db, keys, bus, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
+  surveyAnswerRoutes(app, { db, bus });
   inboxRoutes(app, { db, keys, bus });
   spendRoutes(app, { db, keys });
   workRoutes(app, { db, keys, bus });

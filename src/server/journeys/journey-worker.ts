@@ -8,6 +8,8 @@ import { JourneyDefinitions } from './definitions.js';
 import { runDue } from './runner.js';
 import { sweepTimeTriggers } from './time-triggers.js';
 import { scanEvents } from './trigger-scanner.js';
+import { sendDueInvitations } from '../surveys/survey-sender.js';
+import { surveyMessages } from '../surveys/survey-messages.js';
 
 export interface JourneyWorkerOptions {
   log?: Logger;
@@ -43,6 +45,7 @@ export class JourneyWorker {
   private readonly scanner: Poller;
   private readonly runner: Poller;
   private readonly dispatcher: Poller;
+  private readonly surveys: Poller;
   private timeTimer: NodeJS.Timeout | null = null;
   /** Where the journeys tell the traits and timelines they changed (set by `connect`). */
   private bus: ChangeBus | null = null;
@@ -72,9 +75,19 @@ export class JourneyWorker {
         const r = await runDue(db, this.definitions, { now: this.clock(), batch: opts.runBatch });
         this.totals.steps += r.steps;
         if (r.messages > 0) this.dispatcher.kick();
+        if (r.surveys > 0) this.surveys.kick();
         // The stage and segment work was recorded with the traits; this wakes those workers.
         for (const [workspaceId, customerIds] of r.traitsChanged) this.bus?.publish({ kind: 'traits', workspaceId, customerIds });
         if (r.runs > 0) this.scanner.kick(); // Journey Entered / Ended events may trigger others
+        return r.more;
+      },
+      { pollMs, log },
+    );
+    this.surveys = new Poller(
+      'survey sender',
+      async () => {
+        const r = await sendDueInvitations(db, this.clock());
+        if (r.queued > 0) this.dispatcher.kick();
         return r.more;
       },
       { pollMs, log },
@@ -88,6 +101,7 @@ export class JourneyWorker {
           batch: opts.dispatchBatch,
           concurrency: opts.dispatchConcurrency,
           leaseMs: opts.leaseMs,
+          surveys: surveyMessages,
         });
         this.totals.sent += r.sent;
         for (const [workspaceId, customerIds] of r.customers) this.bus?.publish({ kind: 'events', workspaceId, customerIds });
@@ -112,11 +126,13 @@ export class JourneyWorker {
     bus.on('journeys', (c) => this.journeysChanged(c.workspaceId));
     bus.on('messaging-settings', (c) => this.settingsChanged(c.workspaceId));
     bus.on('messages-queued', () => this.messagesQueued());
+    bus.on('surveys-queued', () => this.surveys.kick());
   }
 
   start(): void {
     this.scanner.start();
     this.runner.start();
+    this.surveys.start();
     this.dispatcher.start();
     if (!this.timeTimer) {
       const sweep = () => void this.sweepTime().catch((err: unknown) => this.opts.log?.error({ err }, 'journey time-trigger sweep failed'));
@@ -161,11 +177,13 @@ export class JourneyWorker {
     for (let i = 0; i < 20; i++) {
       await this.scanner.drainNow();
       await this.runner.drainNow();
+      await this.surveys.drainNow();
       await this.dispatcher.drainNow();
       const again = await scanEvents(this.db, this.definitions, { now: this.clock() });
       const due = await this.db.query<{ n: number }>(
         `SELECT (SELECT count(*) FROM journey_runs r JOIN journeys j ON j.workspace_id = r.workspace_id AND j.id = r.journey_id AND j.status = 'live' WHERE r.wake_at <= $1)
-              + (SELECT count(*) FROM messages WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 AND (status = 'queued' OR lease_until < $1)) AS n`,
+              + (SELECT count(*) FROM messages WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 AND (status = 'queued' OR lease_until < $1))
+              + (SELECT count(*) FROM survey_invitations WHERE status IN ('pending', 'held') AND eligible_at <= $1) AS n`,
         [this.clock().toISOString()],
       );
       if ((!again || (again.entered === 0 && again.signalled === 0 && !again.more)) && Number(due.rows[0]!.n) === 0) return;
@@ -175,6 +193,6 @@ export class JourneyWorker {
   async stop(): Promise<void> {
     if (this.timeTimer) clearInterval(this.timeTimer);
     this.timeTimer = null;
-    await Promise.all([this.scanner.stop(), this.runner.stop(), this.dispatcher.stop()]);
+    await Promise.all([this.scanner.stop(), this.runner.stop(), this.surveys.stop(), this.dispatcher.stop()]);
   }
 }

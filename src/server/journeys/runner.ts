@@ -1,4 +1,5 @@
 import { recordWork } from '../jobs/derived-work.repo.js';
+import { insertStepInvitations } from '../surveys/invitations.repo.js';
 import type { Db, Queryable } from '../db/client.js';
 import type { CustomerFacts } from '../rules/evaluate.js';
 import { evaluate } from '../rules/evaluate.js';
@@ -22,6 +23,8 @@ export interface RunDueResult {
   /** Messages (and webhook calls) queued for delivery. */
   messages: number;
   tasks: number;
+  /** Survey invitations recorded (the survey sender decides them). */
+  surveys: number;
   /** Customers whose traits a step changed (the stage and segment engines should look again). */
   traitsChanged: Map<number, number[]>;
   /** A full batch was claimed: more may be due. */
@@ -54,7 +57,7 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
         WHERE r.wake_at <= $1 ORDER BY r.wake_at LIMIT $2 FOR UPDATE OF r SKIP LOCKED`,
       [now.toISOString(), batch],
     );
-    const result: RunDueResult = { runs: runs.length, steps: 0, messages: 0, tasks: 0, traitsChanged: new Map(), more: runs.length >= batch };
+    const result: RunDueResult = { runs: runs.length, steps: 0, messages: 0, tasks: 0, surveys: 0, traitsChanged: new Map(), more: runs.length >= batch };
     if (runs.length === 0) return result;
     const ids = runs.map((r) => r.id);
     const { rows: sigs } = await tx.query<RowPick<typeof schema.journeySignals, 'id' | 'run_id' | 'event', { event: { name: string; properties: Record<string, unknown>; messageId: string } }>>(
@@ -129,6 +132,7 @@ export async function runDue(db: Db, defs: JourneyDefinitions, opts: { now: Date
     const written = await saveActions(tx, actions, now);
     result.messages = written.messages;
     result.tasks = written.tasks;
+    result.surveys = written.surveys;
     result.traitsChanged = written.traits;
     // Traits a step set: the customers' stages and segments are looked at again (durable, in this transaction).
     for (const [ws, ids] of written.traits) {
@@ -203,8 +207,8 @@ async function saveActions(
   tx: Queryable,
   list: Array<{ run: ClaimedRun; variant: string | null; action: Action }>,
   now: Date,
-): Promise<{ messages: number; tasks: number; traits: Map<number, number[]> }> {
-  const out = { messages: 0, tasks: 0, traits: new Map<number, number[]>() };
+): Promise<{ messages: number; tasks: number; surveys: number; traits: Map<number, number[]> }> {
+  const out = { messages: 0, tasks: 0, surveys: 0, traits: new Map<number, number[]>() };
   const msgs = list.filter((x) => x.action.type === 'send' || x.action.type === 'webhook');
   if (msgs.length > 0) {
     const rows = msgs.map(({ run, variant, action }) => {
@@ -273,6 +277,10 @@ async function saveActions(
     );
     out.tasks = r.rowCount;
   }
+  const surveys = list.flatMap(({ run, action: a }) =>
+    a.type === 'survey' ? [{ workspaceId: run.workspace_id, customerId: run.customer_id, journeyId: run.journey_id, runId: run.id, key: a.key, surveyId: a.survey, channel: a.channel }] : [],
+  );
+  out.surveys = await insertStepInvitations(tx, surveys, now);
   // Trait updates: per customer, every set of the batch merged in step order, written in
   // one statement; rows are locked in customer id order (two workers never wait on each
   // other in a cycle). A trait's first-set time is kept when it had one.

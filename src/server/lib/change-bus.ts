@@ -31,6 +31,8 @@ export type Change =
   | { kind: 'messaging-settings'; workspaceId: number }
   /** A message was queued outside a journey (a test send, a broadcast). */
   | { kind: 'messages-queued'; workspaceId: number }
+  /** Survey invitations were recorded outside a journey (a broadcast). */
+  | { kind: 'surveys-queued'; workspaceId: number }
   /** Parked derived work was put back to be tried again. */
   | { kind: 'work-retried'; workspaceId: number }
   /** A job (recompute, model fit, import…) was queued. */
