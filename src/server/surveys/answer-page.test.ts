@@ -123,6 +123,7 @@ describe('renderAnswerPage: confirm (the email’s score link)', () => {
     assert.match(script, /if\(sent\|\|/);
     assert.match(html, /<style nonce="n0nce123">/);
     assert.equal(answerPageCsp('n0nce123'), "default-src 'none'; style-src 'nonce-n0nce123'; script-src 'nonce-n0nce123'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+    assert.equal(answerPageCsp(), "default-src 'none'; style-src 'unsafe-inline'; script-src 'none'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
   });
 
   it('never a GET link that could record: no <a href> at all, every form is POST', () => {

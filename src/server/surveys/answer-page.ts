@@ -62,11 +62,14 @@ export type AnswerPageState =
 const COMMENT_MAX = 5000;
 
 /**
- * The Content-Security-Policy for an answer page rendered with `nonce`: nothing external,
- * the page's own style and script by nonce, forms only to this origin, no framing.
+ * The Content-Security-Policy for an answer page: nothing external, forms only to this
+ * origin, no framing; the page's `<style>` and `<script>` by `nonce` — pass the same nonce
+ * to {@link renderAnswerPage} (`state.nonce`). Without a nonce (a page rendered without
+ * one): inline style allowed, no script at all.
  */
-export function answerPageCsp(nonce: string): string {
-  return `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`;
+export function answerPageCsp(nonce?: string): string {
+  const code = nonce ? `style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'` : `style-src 'unsafe-inline'; script-src 'none'`;
+  return `default-src 'none'; ${code}; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`;
 }
 
 const css = (columns: number) => `*,*::before,*::after{box-sizing:border-box}
