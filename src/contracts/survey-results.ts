@@ -60,7 +60,11 @@ export type SurveyResults = z.infer<typeof SurveyResults>;
 
 export const ResponsesQuery = z.object({
   sentiment: Sentiment.optional(),
-  withComment: z.coerce.boolean().optional(),
+  /** Only answers with a comment. `true`/`false` (a query string's "false" is false: z.coerce.boolean() would read it as true). */
+  withComment: z
+    .union([z.boolean(), z.enum(['true', 'false'])])
+    .transform((v) => v === true || v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   /** Responses with a smaller id (paging, newest first). */
   before: z.coerce.number().int().positive().optional(),

@@ -42,6 +42,7 @@ import { recommendationRoutes } from './routes/recommendations.routes.js';
 import { importRoutes, type ImportLimits } from './routes/imports.routes.js';
 import { demoRoutes } from './routes/demo.routes.js';
 import { providerRoutes, workspaceChannels } from './routes/providers.routes.js';
+import { surveyResultsRoutes } from './routes/survey-results.routes.js';
 
 export interface HttpDeps {
   db: Db;
@@ -136,6 +137,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   sourcesRoutes(app, { db, keys, publicUrl: deps.sourcesUrl });
   sdkRoutes(app, { keys, publicUrl: deps.sourcesUrl });
   inboxSettingsRoutes(app, { db, keys });
+  surveyResultsRoutes(app, { db, keys });
   await importRoutes(app, {
     db,
     keys,
