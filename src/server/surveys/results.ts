@@ -56,15 +56,14 @@ export async function surveyResults(
   const scope: Scope = { workspaceId, surveyId, from: query.from ? new Date(query.from).toISOString() : null, to: query.to ? new Date(query.to).toISOString() : null };
   const tz = await workspaceTimezone(db, workspaceId);
 
-  const [overall, periods, rounds, accounts, counts, delivery, loop] = await Promise.all([
-    overallTally(db, scope),
-    periodTallies(db, scope, tz, query.period),
-    roundTallies(db, scope),
-    accountTallies(db, scope, MAX_ACCOUNTS),
-    scoreCounts(db, scope),
-    deliveryCounts(db, scope),
-    followUpCounts(db, scope, now),
-  ]);
+  // One after the other: a results request holds one pooled connection at a time.
+  const overall = await overallTally(db, scope);
+  const periods = await periodTallies(db, scope, tz, query.period);
+  const rounds = await roundTallies(db, scope);
+  const accounts = await accountTallies(db, scope, MAX_ACCOUNTS);
+  const counts = await scoreCounts(db, scope);
+  const delivery = await deliveryCounts(db, scope);
+  const loop = await followUpCounts(db, scope, now);
   const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
 
   const values = new Set<number>(counts.keys());
