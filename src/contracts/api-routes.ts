@@ -42,6 +42,7 @@ import {
   SegmentView,
 } from './segment-definition.js';
 import { SourcesUpdate, SourcesView } from './sources.js';
+import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery, SurveyResults } from './survey-results.js';
 import { SpendList, SpendQuery } from './spend.js';
 import { KeysView, RotatedKeys, RotateKeysInput, WorkspacePatch, WorkspacePatched, WorkspaceView } from './workspace.js';
 
@@ -174,6 +175,10 @@ export const API_ROUTES = {
   'GET /api/messages/:id': { response: MessageDetail },
   'GET /api/tasks': { query: TaskQuery, response: z.object({ tasks: z.array(TaskView) }) },
   'PATCH /api/tasks/:id': { body: TaskPatch, response: TaskView },
+
+  'GET /api/surveys/:id/results': { query: ResultsQuery, response: SurveyResults },
+  'GET /api/surveys/:id/responses': { query: ResponsesQuery, response: ResponseList },
+  'GET /api/survey-follow-ups': { query: FollowUpQuery, response: FollowUpList },
 
   'GET /api/channels': { response: ChannelsView },
   'GET /api/providers': { response: ProvidersView },

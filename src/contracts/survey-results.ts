@@ -37,15 +37,23 @@ export const SurveyResults = z.object({
   type: SurveyType,
   scale: z.object({ min: z.number(), max: z.number() }),
   overall: ScoreSummary,
-  /** Invitations sent (incl. answered and dismissed) in the range; answered; dismissed (closed unanswered, not in the score); response rate = answered / sent. */
+  /** Invitations sent in the range (by their send time; those since answered or dismissed included); of them answered, and dismissed (closed unanswered, never in a score); response rate = answered / sent (null when none was sent). */
   delivery: z.object({ sent: z.number(), answered: z.number(), dismissed: z.number(), responseRate: z.number().nullable() }),
   /** Answers per score value (min..max), for the distribution chart. */
   distribution: z.array(z.object({ score: z.number(), count: z.number() })),
+  /** Per calendar period of the query's `period` in the workspace's timezone (ISO weeks from Monday, quarters from January), `period` = its first day (YYYY-MM-DD), oldest first: every period from the first answer's to the last answer's, those without answers included (respondents 0, score null). */
   trend: z.array(z.object({ period: z.string(), summary: ScoreSummary })),
+  /** Per survey round (a broadcast's name, else the quarter sent, e.g. 2026-Q4), in the order they were first answered. */
   rounds: z.array(z.object({ round: z.string(), summary: ScoreSummary })),
   /** B2B: per account (customers' answers pooled), largest first, at most 50. */
   accounts: z.array(z.object({ accountId: z.number(), groupId: z.string(), name: z.string().nullable(), summary: ScoreSummary })),
-  /** The loop closed: negative answers, those with a follow-up task, those followed up (task done), median hours from answer to follow-up, recovered (the customer's next answer of this type positive or neutral — NPS ≥ 7). */
+  /**
+   * The loop closed, over the negative answers in the range: `withTask` those with a follow-up task (reason `survey:negative`, made
+   * for that answer); `followedUp` those whose task is done; `followedUpShare` = followedUp ÷ negative; `medianHoursToFollowUp` =
+   * median hours from the answer to its task's `doneAt`; `recovered` those whose customer's next answer of the same survey type (any
+   * survey of that type) is not negative (NPS ≥ 7; CSAT/CES neutral or positive); `recoveryRate` = recovered ÷ the negative answers
+   * the customer answered again after (null when none): a customer not asked again counts neither way. docs/surveys-results.md.
+   */
   followUp: z.object({
     negative: z.number(),
     withTask: z.number(),
@@ -60,7 +68,11 @@ export type SurveyResults = z.infer<typeof SurveyResults>;
 
 export const ResponsesQuery = z.object({
   sentiment: Sentiment.optional(),
-  withComment: z.coerce.boolean().optional(),
+  /** Only answers with a comment. `true`/`false` (a query string's "false" is false: z.coerce.boolean() would read it as true). */
+  withComment: z
+    .union([z.boolean(), z.enum(['true', 'false'])])
+    .transform((v) => v === true || v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   /** Responses with a smaller id (paging, newest first). */
   before: z.coerce.number().int().positive().optional(),

@@ -234,7 +234,7 @@ export const METRICS = [
     tag: 'leading',
     group: 'satisfaction',
     definition:
-      'From `Survey Responded` events with `type` = nps and a `score` from 0 to 10 in the period: the percentage of promoters (9–10) minus the percentage of detractors (0–6), from −100 to 100. Every response counts. Null without responses.',
+      'From `Survey Responded` events with `type` = nps and a `score` from 0 to 10 in the period: the percentage of promoters (9–10) minus the percentage of detractors (0–6), from −100 to 100. Respondents only: the denominator is the answers (`Survey Responded` events; a customer who answered twice counts twice), never the surveys sent: dismissed ones (`Survey Dismissed`) and unanswered invitations are not in it. A survey’s own results (GET /api/surveys/:id/results) add the 95% margin of error and a too-few-answers flag (under 30); see docs/surveys-results.md. Null without responses.',
     parameters: [],
   },
   {
@@ -243,7 +243,8 @@ export const METRICS = [
     unit: 'percent',
     tag: 'leading',
     group: 'satisfaction',
-    definition: 'From `Survey Responded` events with `type` = csat and a `score` from 1 to 5 in the period: the percentage of responses scoring 4 or 5. Null without responses.',
+    definition:
+      'From `Survey Responded` events with `type` = csat and a `score` from 1 to 5 in the period: the percentage of answers scoring 4 or 5. Respondents only: the denominator is the answers (`Survey Responded` events; a customer who answered twice counts twice), never the surveys sent: dismissed ones (`Survey Dismissed`) and unanswered invitations are not in it. A survey’s own results (GET /api/surveys/:id/results) add the 95% margin of error and a too-few-answers flag (under 30); see docs/surveys-results.md. Null without responses.',
     parameters: [],
   },
   {
@@ -252,7 +253,8 @@ export const METRICS = [
     unit: 'score',
     tag: 'leading',
     group: 'satisfaction',
-    definition: 'From `Survey Responded` events with `type` = ces and a numeric `score` in the period: the mean score (on the scale the survey used, commonly 1–7). Null without responses.',
+    definition:
+      'From `Survey Responded` events with `type` = ces and a numeric `score` in the period: the mean score (on the scale the survey used, commonly 1–7). Respondents only: the denominator is the answers (`Survey Responded` events; a customer who answered twice counts twice), never the surveys sent: dismissed ones (`Survey Dismissed`) and unanswered invitations are not in it. A survey’s own results (GET /api/surveys/:id/results) add the 95% margin of error and a too-few-answers flag (under 30); see docs/surveys-results.md. Null without responses.',
     parameters: [],
   },
   {

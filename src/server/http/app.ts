@@ -44,6 +44,7 @@ import { demoRoutes } from './routes/demo.routes.js';
 import { providerRoutes, workspaceChannels } from './routes/providers.routes.js';
 import { surveyRoutes } from './routes/surveys.routes.js';
 import { surveyAnswerRoutes } from './routes/survey-answer.routes.js';
+import { surveyResultsRoutes } from './routes/survey-results.routes.js';
 
 export interface HttpDeps {
   db: Db;
@@ -142,6 +143,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   sourcesRoutes(app, { db, keys, publicUrl: deps.sourcesUrl });
   sdkRoutes(app, { keys, publicUrl: deps.sourcesUrl });
   inboxSettingsRoutes(app, { db, keys });
+  surveyResultsRoutes(app, { db, keys });
   await importRoutes(app, {
     db,
     keys,
