@@ -42,6 +42,7 @@ import { recommendationRoutes } from './routes/recommendations.routes.js';
 import { importRoutes, type ImportLimits } from './routes/imports.routes.js';
 import { demoRoutes } from './routes/demo.routes.js';
 import { providerRoutes, workspaceChannels } from './routes/providers.routes.js';
+import { helpdeskRoutes } from './routes/helpdesk.routes.js';
 
 export interface HttpDeps {
   db: Db;
@@ -125,6 +126,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   messagingRoutes(app, { db, keys, bus, channels: deps.channels, channelsFor: (ws) => workspaceChannels(db, ws, deps.channels) });
   providerRoutes(app, { db, keys, box: deps.box, boxMissing: deps.boxMissing, server: deps.channels });
   trackingRoutes(app, { db, bus });
+  await helpdeskRoutes(app, { db, keys, bus, box: deps.box, boxMissing: deps.boxMissing, publicUrl: deps.sourcesUrl });
   inboxRoutes(app, { db, keys, bus });
   spendRoutes(app, { db, keys });
   workRoutes(app, { db, keys, bus });
