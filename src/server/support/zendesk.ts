@@ -15,7 +15,7 @@
  * (docs/helpdesk.md) with `{{ticket.requester.email}}`, `{{ticket.requester.external_id}}`
  * and `{{satisfaction.current_rating}}`, which this receiver takes as well.
  */
-import { obj, str, timeOf, type Parsed } from './actions.js';
+import { obj, str, timeOf, type Parsed, type SupportAction } from './actions.js';
 import { genericActions } from './generic.js';
 
 const SOLVED = new Set(['solved', 'closed']);
@@ -32,8 +32,8 @@ export function zendeskActions(body: Record<string, unknown>, at: Date): Parsed 
   if (!ticketId) return { ok: false, code: 'invalid_payload', message: `a ${type} without detail.id` };
   const when = timeOf(body.time) ?? at;
   const org = str(detail.organization_id);
-  const base = { ticketId, openedAt: timeOf(detail.created_at), organization: org && org !== '0' ? { id: org } : undefined, deliveryId: undefined };
-  const one = (a: Partial<import('./actions.js').SupportAction> & Pick<import('./actions.js').SupportAction, 'kind' | 'at'>): Parsed => ({
+  const base = { openedAt: timeOf(detail.created_at), organization: org && org !== '0' ? { id: org } : undefined };
+  const one = (a: Partial<SupportAction> & Pick<SupportAction, 'kind' | 'at'>): Parsed => ({
     ok: true,
     actions: [{ ticketId, openedAt: base.openedAt, organization: base.organization, ...a }],
     deliveryId: str(body.id, 200),
