@@ -43,6 +43,7 @@ import {
 } from './segment-definition.js';
 import { SourcesUpdate, SourcesView } from './sources.js';
 import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery, SurveyResults } from './survey-results.js';
+import { HelpdeskConnectionCreate, HelpdeskConnectionList, HelpdeskConnectionUpdate, HelpdeskConnectionView, HelpdeskDeliveryList, HelpdeskDeliveryQuery, HelpdeskRematch } from './support.js';
 import { SpendList, SpendQuery } from './spend.js';
 import { KeysView, RotatedKeys, RotateKeysInput, WorkspacePatch, WorkspacePatched, WorkspaceView } from './workspace.js';
 
@@ -191,6 +192,14 @@ export const API_ROUTES = {
   'POST /api/subscription-groups': { body: SubscriptionGroupInput, response: SubscriptionGroupView },
   'PUT /api/subscription-groups/:id': { body: SubscriptionGroupRename, response: SubscriptionGroupView },
   'DELETE /api/subscription-groups/:id': { response: NoContent },
+
+  'GET /api/helpdesk/connections': { response: HelpdeskConnectionList },
+  'POST /api/helpdesk/connections': { body: HelpdeskConnectionCreate, response: HelpdeskConnectionView },
+  'GET /api/helpdesk/connections/:id': { response: HelpdeskConnectionView },
+  'PUT /api/helpdesk/connections/:id': { body: HelpdeskConnectionUpdate, response: HelpdeskConnectionView },
+  'DELETE /api/helpdesk/connections/:id': { response: NoContent },
+  'GET /api/helpdesk/connections/:id/deliveries': { query: HelpdeskDeliveryQuery, response: HelpdeskDeliveryList },
+  'POST /api/helpdesk/connections/:id/rematch': { response: HelpdeskRematch },
 
   'GET /api/sources': { response: SourcesView },
   'PATCH /api/sources': { body: SourcesUpdate, response: SourcesView },

@@ -34,6 +34,10 @@ export const ErrorCode = z.enum([
   'provider_timeout',
   'provider_rejected',
   'provider_error',
+  /** A helpdesk webhook whose signature does not match (or is missing): see docs/helpdesk.md. */
+  'webhook_signature_invalid',
+  /** A helpdesk webhook signed too long ago (or in the future): a replay, or a clock off by minutes. */
+  'webhook_timestamp_stale',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

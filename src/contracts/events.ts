@@ -77,11 +77,27 @@ export const SEMANTIC_EV = {
   inAppMessageClicked: 'In-App Message Clicked',
 } as const;
 
-/** Every event name Tenure knows, by a short key: `EV.orderCompleted` is `'Order Completed'`. */
-export const EV = { ...TENURE_EV, ...SEMANTIC_EV } as const;
+/**
+ * The support vocabulary: helpdesk tickets (Chatwoot conversations, Zendesk tickets, any
+ * other tool's through the generic receiver) as the customer's own touchpoints (type
+ * `track`), written by the helpdesk receivers (docs/helpdesk.md).
+ */
+export const SUPPORT_EV = {
+  ticketCreated: 'Ticket Created',
+  ticketReplied: 'Ticket Replied',
+  ticketSolved: 'Ticket Solved',
+  ticketReopened: 'Ticket Reopened',
+  ticketRated: 'Ticket Rated',
+} as const;
 
-/** The events the timeline writer writes: Tenure's own, and the semantic ones Tenure records for the customer (a survey answered through Tenure). */
-export type TenureEventName = (typeof TENURE_EV)[keyof typeof TENURE_EV] | typeof SEMANTIC_EV.surveyResponded;
+/** Every event name Tenure knows, by a short key: `EV.orderCompleted` is `'Order Completed'`. */
+export const EV = { ...TENURE_EV, ...SEMANTIC_EV, ...SUPPORT_EV } as const;
+
+/**
+ * The events the timeline writer writes: Tenure's own, the support events, and the semantic
+ * ones Tenure records for the customer (a survey answered through Tenure, a helpdesk rating).
+ */
+export type TenureEventName = (typeof TENURE_EV)[keyof typeof TENURE_EV] | (typeof SUPPORT_EV)[keyof typeof SUPPORT_EV] | typeof SEMANTIC_EV.surveyResponded;
 export type KnownEventName = (typeof EV)[keyof typeof EV];
 
 /** `Lifecycle Stage Changed`: one move of the stage engine. */
@@ -181,6 +197,48 @@ export interface TenureEventProps {
   'Survey Responded': SurveyRespondedProps;
   'Survey Commented': SurveyFollowUpProps;
   'Survey Dismissed': SurveyFollowUpProps;
+  'Ticket Created': TicketProps;
+  'Ticket Replied': TicketRepliedProps;
+  'Ticket Solved': TicketSolvedProps;
+  'Ticket Reopened': TicketReopenedProps;
+  'Ticket Rated': TicketRatedProps;
+}
+
+/** What every support event carries: the helpdesk (`chatwoot`, `zendesk`, `generic`), the connection and the tool's ticket id. */
+export interface TicketProps {
+  source: string;
+  connection_id: string;
+  ticket_id: string;
+  /** The requester's organisation as the helpdesk names it, when it does. */
+  organization?: string;
+}
+
+/** `Ticket Replied`: an agent's public reply; the first one carries the first response time. */
+export interface TicketRepliedProps extends TicketProps {
+  first_response: boolean;
+  /** Seconds from the ticket's creation to this reply (the first reply only). */
+  first_response_seconds?: number;
+}
+
+/** `Ticket Solved`: the ticket solved (resolved, closed); `resolution_seconds` from its creation. */
+export interface TicketSolvedProps extends TicketProps {
+  resolution_seconds?: number;
+  /** 1 for the first solve, 2 after one reopen, … */
+  solve: number;
+}
+
+/** `Ticket Reopened`: a solved ticket opened again. */
+export interface TicketReopenedProps extends TicketProps {
+  reopens: number;
+}
+
+/** `Ticket Rated`: the requester's satisfaction rating; `score` normalised to 0–1 from `raw_score` on `scale_min`..`scale_max`. */
+export interface TicketRatedProps extends TicketProps {
+  score: number;
+  raw_score: number;
+  scale_min: number;
+  scale_max: number;
+  comment?: string;
 }
 
 /** `Order Completed` as Tenure reads it: the value is `revenue`, else `total` (a number or a numeric string). */

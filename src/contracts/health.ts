@@ -54,6 +54,14 @@ export const MeasureKind = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('survey'), surveyType: z.string().min(1).max(100).describe('The `type` property of `Survey Responded`, e.g. nps'), withinDays: Days.optional(), points: Points }),
   z.strictObject({
+    type: z.literal('support'),
+    metric: z
+      .enum(['first_response_hours', 'resolution_hours', 'reopen_rate', 'csat', 'tickets'])
+      .describe('From the helpdesk tickets opened in the window: mean hours to the first agent reply or to the solve, share of solved tickets reopened (0–1), mean rating (0–1), tickets opened'),
+    withinDays: Days.default(90),
+    points: Points,
+  }),
+  z.strictObject({
     type: z.literal('trait'),
     path: z
       .string()

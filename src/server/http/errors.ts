@@ -36,6 +36,8 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   provider_timeout: 502,
   provider_rejected: 502,
   provider_error: 502,
+  webhook_signature_invalid: 401,
+  webhook_timestamp_stale: 401,
 };
 
 /** An expected failure: its machine-readable code (the status follows from STATUS_OF) and a message a person understands. */

@@ -16,6 +16,7 @@
  * | `churn-risk` | customer, ms                       | scoring that raised the risk                |
  * | `health`     | customer, ms                       | health computation that dropped the band    |
  * | `survey`     | invitation, what                   | answer (`responded`), comment, dismissal    |
+ * | `support`    | connection, ticket, what           | helpdesk ticket event (`created`, `reply:<id>`, `solved:<n>`, `reopened:<n>`, `rated:<id>`, `csat:<id>`) |
  */
 
 export const TIMELINE_SCHEMES = {
@@ -27,6 +28,7 @@ export const TIMELINE_SCHEMES = {
   'churn-risk': ['customer', 'ms'],
   health: ['customer', 'ms'],
   survey: ['invitation', 'what'],
+  support: ['connection', 'ticket', 'what'],
 } as const;
 
 export type TimelineKind = keyof typeof TIMELINE_SCHEMES;

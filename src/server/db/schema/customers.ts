@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** One row per unified customer profile. */
@@ -18,7 +19,12 @@ export const customers = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('customers_user_uq').on(t.workspaceId, t.userId), index('customers_ws_id_idx').on(t.workspaceId, t.id)],
+  (t) => [
+    uniqueIndex('customers_user_uq').on(t.workspaceId, t.userId),
+    index('customers_ws_id_idx').on(t.workspaceId, t.id),
+    // Helpdesk requesters are matched by email (support/match.ts).
+    index('customers_email_idx').on(t.workspaceId, sql`lower(${t.traits} ->> 'email')`),
+  ],
 );
 
 /** Every identifier that resolves to a customer: userIds (including aliases) and anonymousIds. */

@@ -14,3 +14,4 @@ export * from './derived-work.js';
 export * from './imports.js';
 export * from './messaging-providers.js';
 export * from './surveys.js';
+export * from './support.js';

@@ -9,7 +9,8 @@
  * | tenure_days | the first activity |
  * | orders, avg_order_value | `Order Completed` count and mean value (the one order value; blank: never ordered) |
  * | active_events_30d, activity_trend | activities in the last 30 days; ln((last 30 + 1) / (previous 30 + 1)) |
- * | support_tickets, support_tickets_90d | `Support Ticket Created` |
+ * | support_tickets, support_tickets_90d | `Support Ticket Created` (sent by the customer's tools) or `Ticket Created` (a connected helpdesk) |
+ * | ticket_first_response_hours_90d, ticket_resolution_hours_90d, ticket_reopen_rate_90d, ticket_csat_90d | the helpdesk tickets opened in the 90 days before `at` (support/measures.ts; blank: none) |
  * | nps, csat | the latest `Survey Responded` of that type's `score` (blank: never answered) |
  * | email_opens_90d, email_clicks_90d | `Email Opened`, `Email Link Clicked` |
  * | trait.KEY | traits as identify calls had set them by `at`: numbers and booleans numeric, strings categorical |
@@ -23,6 +24,10 @@ import type { Queryable } from '../../db/client.js';
 import { workspaceActivitySql } from '../../rules/activity.js';
 import type { FeatureColumn, FeatureTable } from './features.js';
 import { EV } from '../../../contracts/events.js';
+import { supportMeasuresOf } from '../../support/measures.js';
+
+/** The helpdesk measures that are churn features (as `ticket_<metric>_90d`). */
+const SUPPORT_FEATURES = ['first_response_hours', 'resolution_hours', 'reopen_rate', 'csat'] as const;
 
 export interface Snapshot {
   at: Date;
@@ -81,8 +86,8 @@ SELECT c.id::float8 AS id,
        (avg(${orderValueSql('e')}) FILTER (WHERE e.event = '${EV.orderCompleted}'))::float8 AS avg_order_value,
        count(*) FILTER (WHERE e.timestamp > $2 - interval '30 days' AND ${ACTIVE})::float8 AS active_30d,
        count(*) FILTER (WHERE e.timestamp > $2 - interval '60 days' AND e.timestamp <= $2 - interval '30 days' AND ${ACTIVE})::float8 AS active_prev_30d,
-       count(*) FILTER (WHERE e.event = '${EV.supportTicketCreated}')::float8 AS support_tickets,
-       count(*) FILTER (WHERE e.event = '${EV.supportTicketCreated}' AND e.timestamp > $2 - interval '90 days')::float8 AS support_tickets_90d,
+       count(*) FILTER (WHERE e.event IN ('${EV.supportTicketCreated}', '${EV.ticketCreated}'))::float8 AS support_tickets,
+       count(*) FILTER (WHERE e.event IN ('${EV.supportTicketCreated}', '${EV.ticketCreated}') AND e.timestamp > $2 - interval '90 days')::float8 AS support_tickets_90d,
        (array_agg(e.properties->'score' ORDER BY e.timestamp DESC) FILTER (WHERE e.event = '${EV.surveyResponded}' AND e.properties->>'type' = 'nps'))[1] AS nps,
        (array_agg(e.properties->'score' ORDER BY e.timestamp DESC) FILTER (WHERE e.event = '${EV.surveyResponded}' AND e.properties->>'type' = 'csat'))[1] AS csat,
        count(*) FILTER (WHERE e.event = '${EV.emailOpened}' AND e.timestamp > $2 - interval '90 days')::float8 AS email_opens_90d,
@@ -137,6 +142,8 @@ export async function churnSnapshot(db: Queryable, workspaceId: number, at: Date
     { name: 'nps', kind: 'numeric', values: rows.map((r) => asNumber(r.nps)) },
     { name: 'csat', kind: 'numeric', values: rows.map((r) => asNumber(r.csat)) },
   ];
+  const support = await supportMeasuresOf(db, workspaceId, customerIds, at, 90);
+  for (const m of SUPPORT_FEATURES) columns.push({ name: `ticket_${m}_90d`, kind: 'numeric', values: customerIds.map((id) => support.get(id)?.[m] ?? null) });
   const traits = await traitsAt(db, workspaceId, at, customerIds);
   const traitKeys = opts.traitKeys ?? chooseTraitKeys(traits, customerIds.length);
   for (const key of traitKeys) columns.push(traitColumn(key, customerIds, traits));

@@ -14,9 +14,11 @@ export const CHURN_RISK_SCORE = 'churn_risk';
  * product usage (active days in the last 30: 10 or more is full marks), a recent order
  * (rule), the latest NPS answer, support load (tickets in 90 days), payment failures
  * (only when the workspace has `Payment Failed` events: without them every customer
- * would score full marks on it) and the churn model's risk (only once it has scored).
+ * would score full marks on it), the churn model's risk (only once it has scored) and,
+ * once a helpdesk is connected and has tickets, the support measures: the mean ticket
+ * rating and the first response time over 90 days (support/measures.ts).
  */
-export function defaultScorecard(has: { paymentFailed: boolean; churnRisk: boolean }): Scorecard {
+export function defaultScorecard(has: { paymentFailed: boolean; churnRisk: boolean; supportTickets?: boolean }): Scorecard {
   const measures: Measure[] = [
     {
       key: 'usage',
@@ -104,6 +106,39 @@ export function defaultScorecard(has: { paymentFailed: boolean; churnRisk: boole
         ],
       },
     });
+  if (has.supportTickets) {
+    measures.push(
+      {
+        key: 'ticket_csat',
+        name: 'Support satisfaction (ticket ratings)',
+        weight: 2,
+        kind: {
+          type: 'support',
+          metric: 'csat',
+          withinDays: 90,
+          points: [
+            [0, 0],
+            [1, 100],
+          ],
+        },
+      },
+      {
+        key: 'first_response',
+        name: 'Support first response time (hours)',
+        weight: 1,
+        kind: {
+          type: 'support',
+          metric: 'first_response_hours',
+          withinDays: 90,
+          points: [
+            [1, 100],
+            [24, 50],
+            [72, 0],
+          ],
+        },
+      },
+    );
+  }
   return { measures, bands: { yellowFrom: 40, greenFrom: 70 } };
 }
 
@@ -116,17 +151,18 @@ export interface StoredScorecard {
 
 /** The workspace's scorecard: the saved one, or the default for its data. */
 export async function loadScorecard(db: Queryable, workspaceId: number): Promise<StoredScorecard> {
-  const { rows } = await db.query<RowPick<typeof schema.healthScorecards, 'scorecard' | 'updated_at' | 'computed_at'> & { payment_failed: boolean; churn_risk: boolean }>(
+  const { rows } = await db.query<RowPick<typeof schema.healthScorecards, 'scorecard' | 'updated_at' | 'computed_at'> & { payment_failed: boolean; churn_risk: boolean; support_tickets: boolean }>(
     `SELECT h.scorecard, h.updated_at, h.computed_at,
             EXISTS (SELECT 1 FROM events e WHERE e.workspace_id = $1 AND e.event = $2) AS payment_failed,
-            EXISTS (SELECT 1 FROM customer_scores x WHERE x.workspace_id = $1 AND x.name = $3) AS churn_risk
+            EXISTS (SELECT 1 FROM customer_scores x WHERE x.workspace_id = $1 AND x.name = $3) AS churn_risk,
+            EXISTS (SELECT 1 FROM support_tickets t WHERE t.workspace_id = $1 AND t.customer_id IS NOT NULL) AS support_tickets
        FROM (SELECT 1) one LEFT JOIN health_scorecards h ON h.workspace_id = $1`,
     [workspaceId, PAYMENT_FAILED_EVENT, CHURN_RISK_SCORE],
   );
   const r = rows[0]!;
   const saved = r.scorecard === null ? null : Scorecard.safeParse(r.scorecard);
   if (saved?.success) return { scorecard: saved.data, isDefault: false, updatedAt: r.updated_at, computedAt: r.computed_at };
-  return { scorecard: defaultScorecard({ paymentFailed: r.payment_failed, churnRisk: r.churn_risk }), isDefault: true, updatedAt: null, computedAt: r.computed_at };
+  return { scorecard: defaultScorecard({ paymentFailed: r.payment_failed, churnRisk: r.churn_risk, supportTickets: r.support_tickets }), isDefault: true, updatedAt: null, computedAt: r.computed_at };
 }
 
 /** Save the workspace's scorecard (validated by the caller). */

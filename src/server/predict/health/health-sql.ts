@@ -2,6 +2,7 @@ import { workspaceActivitySql } from '../../rules/activity.js';
 import type { MeasureKind } from '../../../contracts/health.js';
 import { compileCondition } from '../../rules/compile-sql.js';
 import { EV } from '../../../contracts/events.js';
+import { supportMetricSql, ticketsOf } from '../../support/measures.js';
 
 /** The event a `survey` measure reads (properties `type` and `score`), as the NPS / CSAT KPIs do. */
 export const SURVEY_EVENT = EV.surveyResponded;
@@ -49,6 +50,8 @@ export function measureSql(kind: MeasureKind, now: Date, params: unknown[], nowP
         score: interpolation(kind.points, p),
       };
     }
+    case 'support':
+      return { value: supportMetricSql(kind.metric, ticketsOf('customer', 'c.id'), since(kind.withinDays), nowParam), score: interpolation(kind.points, p) };
     case 'trait': {
       const path = p(kind.path.split('.'), 'text[]');
       return { value: `(CASE WHEN jsonb_typeof(c.traits #> ${path}) = 'number' THEN (c.traits #>> ${path})::float8 END)`, score: interpolation(kind.points, p) };
