@@ -25,8 +25,8 @@ export default function SurveyEditorPage({ params }: PageProps) {
 /** The draft field a server error names (`body.definition.fatigue.sampleRate` → samplePercent). */
 function serverField(field: string | undefined): string | undefined {
   if (!field) return undefined;
-  const f = field.replace(/^body\./, '');
-  return f.startsWith('definition.') ? fieldOf(f.slice('definition.'.length)) : f;
+  const f = field.replace(/^body\./, '').replace(/^definition\./, '');
+  return ['name', 'id', 'status'].includes(f) ? f : fieldOf(f);
 }
 
 function SurveyEditor({ initial }: { initial: SurveyView | null }) {
