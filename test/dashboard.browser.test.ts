@@ -12,6 +12,7 @@ import { providersSteps } from './browser/providers.steps.js';
 import { segmentsSteps } from './browser/segments.steps.js';
 import { settingsSteps } from './browser/settings.steps.js';
 import { sourcesSteps } from './browser/sources.steps.js';
+import { surveysSteps } from './browser/surveys.steps.js';
 import type { BrowserStep, StepContext } from './browser/steps.js';
 
 /**
@@ -31,6 +32,7 @@ const AREAS: Record<string, BrowserStep[]> = {
   sources: sourcesSteps,
   predictions: predictionsSteps,
   providers: providersSteps,
+  surveys: surveysSteps,
 };
 const only = process.env.BROWSER_STEPS?.split(',').map((s) => s.trim());
 

@@ -44,6 +44,7 @@ import {
 import { SourcesUpdate, SourcesView } from './sources.js';
 import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery, SurveyResults } from './survey-results.js';
 import { HelpdeskConnectionCreate, HelpdeskConnectionList, HelpdeskConnectionUpdate, HelpdeskConnectionView, HelpdeskDeliveryList, HelpdeskDeliveryQuery, HelpdeskRematch } from './support.js';
+import { InvitationStatus, InvitationView, SurveyBroadcast, SurveyCreate, SurveyDefinitionSchema, SurveySettingsSchema, SurveyUpdate, SurveyView } from './surveys.js';
 import { SpendList, SpendQuery } from './spend.js';
 import { KeysView, RotatedKeys, RotateKeysInput, WorkspacePatch, WorkspacePatched, WorkspaceView } from './workspace.js';
 
@@ -99,6 +100,16 @@ const RetentionQuery = z.strictObject({
 const FunnelQuery = z.strictObject({ ...Range, steps: z.string().min(1), within: z.string().default('7d') });
 /** GET /api/lifecycle/stages/:key (lifecycle.routes.ts). */
 const StageStatsQuery = z.object({ scope: z.enum(['customer', 'account']).default('customer') });
+/** POST /api/surveys/preview: an unsaved definition rendered for every channel and the answer page (surveys.routes.ts). */
+const SurveyPreviewInput = z.strictObject({ definition: SurveyDefinitionSchema });
+const SurveyPreview = z.object({
+  email: z.object({ subject: z.string(), html: z.string(), text: z.string() }),
+  sms: z.string(),
+  inapp: z.object({ subject: z.string(), text: z.string(), html: z.string() }),
+  page: z.string(),
+});
+/** GET /api/surveys/:id/invitations (surveys.routes.ts). */
+const InvitationQuery = z.object({ status: InvitationStatus.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 /** A 204 answer. */
 const NoContent = z.null();
 
@@ -177,9 +188,18 @@ export const API_ROUTES = {
   'GET /api/tasks': { query: TaskQuery, response: z.object({ tasks: z.array(TaskView) }) },
   'PATCH /api/tasks/:id': { body: TaskPatch, response: TaskView },
 
+  'GET /api/surveys': { response: z.object({ surveys: z.array(SurveyView) }) },
+  'POST /api/surveys': { body: SurveyCreate, response: SurveyView },
+  'POST /api/surveys/preview': { body: SurveyPreviewInput, response: SurveyPreview },
+  'GET /api/surveys/:id': { response: SurveyView },
+  'PUT /api/surveys/:id': { body: SurveyUpdate, response: SurveyView },
+  'POST /api/surveys/:id/broadcast': { body: SurveyBroadcast, response: z.object({ round: z.string(), invited: z.number() }) },
+  'GET /api/surveys/:id/invitations': { query: InvitationQuery, response: z.object({ invitations: z.array(InvitationView) }) },
   'GET /api/surveys/:id/results': { query: ResultsQuery, response: SurveyResults },
   'GET /api/surveys/:id/responses': { query: ResponsesQuery, response: ResponseList },
   'GET /api/survey-follow-ups': { query: FollowUpQuery, response: FollowUpList },
+  'GET /api/survey-settings': { response: SurveySettingsSchema },
+  'PUT /api/survey-settings': { body: SurveySettingsSchema, response: SurveySettingsSchema },
 
   'GET /api/channels': { response: ChannelsView },
   'GET /api/providers': { response: ProvidersView },

@@ -64,6 +64,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
 
   const templates = useApi('/api/templates');
   const groups = useApi('/api/subscription-groups');
+  const surveys = useApi('/api/surveys');
   const model = useApi('/api/lifecycle/model');
   const segments = useApi('/api/segments');
   const stats = useApi('/api/journeys/:id/stats', saved ? { params: { id: saved.id } } : null, { refetchInterval: 10_000 });
@@ -288,7 +289,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
                   key={step.id}
                   step={step}
                   problems={nodeProblems(step.id)}
-                  ctx={{ templates: templates.data?.templates ?? [], groups: groups.data?.groups ?? [], onPending }}
+                  ctx={{ templates: templates.data?.templates ?? [], groups: groups.data?.groups ?? [], surveys: surveys.data?.surveys ?? [], onPending }}
                   onChange={(s) => setDef(replaceStep(def, step.id, s))}
                   onRename={(to) => {
                     if (!ID_RE.test(to)) return 'use 1–64 letters, digits, "-" and "_"';

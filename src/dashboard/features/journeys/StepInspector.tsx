@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Step } from '../../../contracts/journey.js';
 import { ConditionField } from '../../components/condition/ConditionField.js';
 import { DurationField, JsonField, numberOrText, SelectField, TextField } from './fields.js';
+import { SurveyStepFields } from './SurveyStepFields.js';
 import { typeLabel } from './model.js';
 import type { TemplateView } from './types.js';
 import type { Problem } from './validate.js';
@@ -14,6 +15,8 @@ const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 export interface InspectorContext {
   templates: TemplateView[];
   groups: Array<{ id: string; name: string; channel: string }>;
+  /** The surveys a survey step can send (GET /api/surveys). */
+  surveys: Array<{ id: string; name: string; status: string; definition: { type: string } }>;
   onPending: (key: string, bad: boolean) => void;
 }
 
@@ -247,6 +250,8 @@ export function StepInspector({
             </label>
           </>
         );
+      case 'survey':
+        return <SurveyStepFields step={step} surveys={ctx.surveys} errors={mark('survey')} onChange={onChange} />;
       case 'updateTraits':
         return <JsonField label="Traits to set (JSON object)" value={step.set} schema={TraitsSet} onPending={pending('set')} onChange={(set) => onChange({ ...step, set: set ?? {} })} />;
       case 'webhook':

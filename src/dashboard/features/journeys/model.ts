@@ -78,6 +78,7 @@ export const STEP_TYPES: Array<{ type: StepType; label: string; icon: string; hi
   { type: 'split', label: 'A/B split', icon: '⚖', hint: 'Divide at random' },
   { type: 'send', label: 'Send', icon: '✉', hint: 'Email, SMS or in-app' },
   { type: 'task', label: 'Task', icon: '☑', hint: 'Hand off to a person' },
+  { type: 'survey', label: 'Survey', icon: '☆', hint: 'Ask NPS, CSAT or CES' },
   { type: 'updateTraits', label: 'Update traits', icon: '✎', hint: 'Set customer traits' },
   { type: 'webhook', label: 'Webhook', icon: '⇪', hint: 'POST to a URL' },
   { type: 'exit', label: 'Exit', icon: '■', hint: 'End the journey' },

@@ -27,6 +27,7 @@ export function placeField(def: JourneyDefinition, field: string, message: strin
 const FRIENDLY: Array<[RegExp, string]> = [
   [/(^|\.)(duration|timeout|due|holdoutWindow)\.amount$/, 'enter a whole number of at least 1'],
   [/^template$/, 'choose a template'],
+  [/^survey$/, 'choose a survey'],
   [/^trigger\.event\.name$/, 'name the event that starts the journey'],
   [/(^|\.)event\.name$/, 'name the event'],
   [/^url$/, 'enter an http(s) URL'],

@@ -3,6 +3,7 @@ import { setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { ActivitySection } from './ActivitySection.js';
 import { GroupsSection } from './GroupsSection.js';
+import { HelpdeskSection } from './HelpdeskSection.js';
 import { KeysSection } from './KeysSection.js';
 import { MessagingSection } from './MessagingSection.js';
 import { ProvidersNote } from './ProvidersNote.js';
@@ -15,17 +16,18 @@ const TABS = [
   { key: 'keys', label: 'Keys' },
   { key: 'messaging', label: 'Channels & messaging' },
   { key: 'groups', label: 'Subscription groups' },
+  { key: 'helpdesk', label: 'Helpdesk' },
 ] as const;
 type Tab = (typeof TABS)[number]['key'];
 
-/** Settings: the workspace, its keys, messaging rules and subscription groups (the open section is `?tab=`). */
+/** Settings: the workspace, its keys, messaging rules, subscription groups and helpdesk connections (the open section is `?tab=`). */
 export default function SettingsPage(_props: PageProps) {
   const { search } = useLocation();
   const raw = search.get('tab');
   const tab: Tab = TABS.some((t) => t.key === raw) ? (raw as Tab) : 'workspace';
   return (
     <>
-      <PageHeader title="Settings" subtitle="The workspace, its API keys, how often and when messages may go out, and what customers can subscribe to." />
+      <PageHeader title="Settings" subtitle="The workspace, its API keys, how often and when messages may go out, what customers can subscribe to, and which helpdesks send support conversations." />
       <Tabs tabs={[...TABS]} value={tab} onChange={(k) => setSearch({ tab: k === 'workspace' ? undefined : k })} />
       <div className="stack">
         {tab === 'workspace' ? (
@@ -43,6 +45,7 @@ export default function SettingsPage(_props: PageProps) {
           </>
         ) : null}
         {tab === 'groups' ? <GroupsSection /> : null}
+        {tab === 'helpdesk' ? <HelpdeskSection /> : null}
       </div>
     </>
   );
