@@ -59,6 +59,11 @@ export async function resolveSurveyLink(db: Queryable, token: string, now: Date)
   return loadInvitation(db, claims);
 }
 
+/** The invitation of a known id as a link would show it (for answers that come without a token: an SMS reply). */
+export async function linkForInvitation(db: Queryable, workspaceId: number, invitationId: number, customerId: number): Promise<LinkedInvitation | null> {
+  return loadInvitation(db, { w: workspaceId, i: invitationId, c: customerId, e: 0 });
+}
+
 async function loadInvitation(db: Queryable, claims: SurveyClaims, lock = false): Promise<LinkedInvitation | null> {
   const { rows } = await db.query<InvitationRow>(
     `SELECT id, workspace_id, customer_id, survey_id, version, type, channel, round, status FROM survey_invitations WHERE workspace_id = $1 AND id = $2 AND customer_id = $3${lock ? ' FOR UPDATE' : ''}`,
