@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import type { BrowserStep } from './steps.js';
+
+/** The generic receiver's signature (docs/helpdesk.md): sha256=<hex HMAC-SHA256 of "<unix seconds>.<body>"> with the connection's secret. */
+function genericHeaders(secret: string, body: string): Record<string, string> {
+  const ts = String(Math.floor(Date.now() / 1000));
+  return { 'content-type': 'application/json', 'x-tenure-signature': `sha256=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`, 'x-tenure-timestamp': ts };
+}
 
 /** Browser steps for the Settings and Tasks pages. Keys are not rotated here (the other steps use the admin key); the HTTP test covers rotation. */
 
@@ -233,6 +240,54 @@ export const settingsSteps: BrowserStep[] = [
         }
       } finally {
         if (seeded.length > 0) await env.db.query(`DELETE FROM tasks WHERE id = ANY($1::bigint[])`, [seeded]);
+      }
+    },
+  },
+  {
+    name: 'connects a generic helpdesk: its webhook URL and secret shown once; a signed delivery is accepted, a forged one rejected, both listed with the reason',
+    async run({ page, open, shots, env }) {
+      await open('/settings?tab=helpdesk');
+      const create = page.getByRole('form', { name: 'Connect a helpdesk' });
+      await create.getByLabel('Connection name').fill('Browser helpdesk');
+      await create.getByLabel('Helpdesk', { exact: true }).selectOption('generic');
+      await create.getByRole('button', { name: 'Connect' }).click();
+      const url = await page.getByTestId('new-webhook-url').innerText();
+      const secret = await page.getByRole('status').filter({ hasText: 'Signing secret' }).locator('input').inputValue();
+      assert.match(url, new RegExp(`^${env.url.replace(/[.]/g, '\\.')}/webhooks/helpdesk/[^/]+$`));
+      assert.ok(secret.length >= 16, 'a generated secret is shown');
+      const id = url.split('/').pop()!;
+      try {
+        const item = page.getByRole('listitem', { name: 'Helpdesk Browser helpdesk' });
+        assert.equal(await item.getByLabel('Webhook URL of Browser helpdesk').inputValue(), url);
+        await page.getByRole('button', { name: 'I have stored it' }).click();
+        assert.equal(await page.getByRole('status').filter({ hasText: 'Signing secret' }).count(), 0, 'the secret is shown only once');
+
+        // A demo customer opens a ticket: signed with the secret shown, then the same body forged.
+        const { rows } = await env.db.query<{ email: string }>(`SELECT traits->>'email' AS email FROM customers WHERE workspace_id = $1 AND traits->>'email' IS NOT NULL ORDER BY id LIMIT 1`, [
+          env.workspaceId,
+        ]);
+        const body = JSON.stringify({ event: 'created', ticket_id: 'browser-1', delivery_id: 'browser-delivery-1', requester: { email: rows[0]!.email } });
+        const good = await fetch(url, { method: 'POST', headers: genericHeaders(secret, body), body });
+        assert.equal(good.status, 200, await good.clone().text());
+        assert.equal(((await good.json()) as { status: string }).status, 'accepted');
+        const forgedBody = body.replace('browser-delivery-1', 'browser-delivery-2');
+        const forged = await fetch(url, { method: 'POST', headers: genericHeaders('not-the-secret-at-all', forgedBody), body: forgedBody });
+        assert.equal(forged.status, 401);
+        assert.equal(((await forged.json()) as { error: { code: string } }).error.code, 'webhook_signature_invalid');
+
+        await open('/settings?tab=helpdesk');
+        await item.getByText('2 deliveries · 1 rejected').waitFor();
+        await item.getByRole('button', { name: 'Last deliveries' }).click();
+        const rows2 = item.getByRole('table', { name: 'Deliveries' }).locator('tbody tr');
+        await rows2.first().waitFor();
+        assert.equal(await rows2.count(), 2);
+        const texts = await rows2.allInnerTexts();
+        // Newest first: the forged one with its reason, then the accepted one with its event and customer.
+        assert.match(texts[0]!, /rejected[\s\S]*X-Tenure-Signature does not match the body/);
+        assert.match(texts[1]!, /accepted[\s\S]*Ticket Created[\s\S]*#\d+/);
+        await shots('settings-helpdesk');
+      } finally {
+        await env.api(`/api/helpdesk/connections/${id}`, { method: 'DELETE' });
       }
     },
   },

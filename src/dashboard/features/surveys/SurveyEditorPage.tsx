@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { SurveyStatus, SurveyView } from '../../../contracts/surveys.js';
 import { api, ApiError } from '../../api/client.js';
 import { useApi } from '../../api/hooks.js';
@@ -29,13 +29,22 @@ function serverField(field: string | undefined): string | undefined {
   return ['name', 'id', 'status'].includes(f) ? f : fieldOf(f);
 }
 
+/**
+ * The "Saved" notice of a survey just created: saving a new survey moves to its own URL, which
+ * mounts a fresh editor, so the notice is handed over here and shown once by that editor.
+ */
+let createdNotice: { id: string; message: string } | null = null;
+
 function SurveyEditor({ initial }: { initial: SurveyView | null }) {
   const qc = useQueryClient();
   const [saved, setSaved] = useState<SurveyView | null>(initial);
   const [d, setD] = useState<SurveyDraft>(() => (initial ? toDraft(initial) : newDraft()));
   const [shown, setShown] = useState(false);
   const [server, setServer] = useState<{ message: string; field?: string } | null>(null);
-  const [ok, setOk] = useState<string | null>(null);
+  const [ok, setOk] = useState<string | null>(() => (initial && createdNotice?.id === initial.id ? createdNotice.message : null));
+  useEffect(() => {
+    if (initial && createdNotice?.id === initial.id) createdNotice = null;
+  }, [initial]);
   const [busy, setBusy] = useState(false);
   const checked = useMemo(() => toDefinition(d), [d]);
   const errors = { ...identityErrors(d, !saved), ...(checked.ok ? {} : checked.errors) };
@@ -61,7 +70,10 @@ function SurveyEditor({ initial }: { initial: SurveyView | null }) {
       setShown(false);
       setOk(message(s));
       await refresh();
-      if (!saved) navigate(`/surveys/${encodeURIComponent(s.id)}`, { replace: true });
+      if (!saved) {
+        createdNotice = { id: s.id, message: message(s) };
+        navigate(`/surveys/${encodeURIComponent(s.id)}`, { replace: true });
+      }
     } catch (e) {
       const a = e instanceof ApiError ? e : new ApiError(0, 'error', String(e));
       setShown(true);
