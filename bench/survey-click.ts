@@ -3,7 +3,7 @@
  * being visible to segments, with the real server in this process (every role on: stage,
  * segment and journey workers, job runner).
  *
- *   node --import tsx bench/survey-click.ts [--pglite] [--customers N] [--clicks N] [--rate CLICKS_PER_S] [--burst N] [--burst-rate CLICKS_PER_S]
+ *   node --import tsx bench/survey-click.ts [--pglite] [--customers N] [--clicks N] [--rate CLICKS_PER_S] [--burst N] [--burst-rate CLICKS_PER_S] [--breakdown]
  *
  * Setup (not timed): `--customers` (default 2,000) customers with ~10 events each, over
  * HTTP (/v1/batch); through the admin API an active NPS survey with a follow-up question,
@@ -25,6 +25,9 @@
  * afterwards (member, one `Segment Entered`), and promoters and passives must not be
  * members. Beside: the POST's own response time, and the moment the answer's transaction
  * had committed (the route's `events` change) to split the time.
+ *
+ * `--breakdown` times every statement the server and its workers run (bench/lib/timed-db.ts)
+ * and prints, per phase, where the time went, per click.
  *
  * PostgreSQL: a scratch database on BENCH_DATABASE_URL's (or TEST_DATABASE_URL's) server
  * (default postgres://postgres@127.0.0.1:5432/test), dropped at the end. PGlite: a
@@ -48,6 +51,7 @@ import { createScratchDatabase, dropScratchDatabase, http as request, makeWorksp
 import { round1, runMax, segmentClient } from './lib/http-load.js';
 import { loadLine, machine, watchRss } from './lib/proc.js';
 import { makeBodies, seeded } from './lib/segment-load.js';
+import { timedDb, Timings } from './lib/timed-db.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,6 +61,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '20' },
     burst: { type: 'string', default: '200' },
     'burst-rate': { type: 'string', default: '200' },
+    breakdown: { type: 'boolean', default: false },
   },
 });
 const customers = Number(values.customers);
@@ -111,7 +116,8 @@ try {
       if (k && k.sentAt > 0 && k.visibleMs === undefined) k.visibleMs = now - k.sentAt;
     }
   });
-  const app = await buildServer({ db, log: createLogger('silent'), bus, segmentSweepMs: 0, predictionSchedule: false });
+  const times = values.breakdown ? new Timings([]) : null;
+  const app = await buildServer({ db: times ? timedDb(db, times).db : db, log: createLogger('silent'), bus, segmentSweepMs: 0, predictionSchedule: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   const base = `http://127.0.0.1:${port}`;
@@ -236,7 +242,13 @@ try {
         });
         req.end(body);
       });
+    const breakdowns: string[] = [];
     const phase = async (list: Click[], perSec: number) => {
+      if (times) {
+        times.statements.clear();
+        times.transactions = 0;
+        times.transactionMs = 0;
+      }
       const interval = 1000 / perSec;
       const start = performance.now();
       const sent: Promise<void>[] = [];
@@ -250,6 +262,16 @@ try {
       for (let i = 0; i < 3; i++) {
         await app.wiring.stages!.idle();
         await app.wiring.segments!.idle();
+      }
+      if (times) {
+        const n = list.length;
+        breakdowns.push(
+          `-- statements while ${n} clicks at ${perSec}/s were answered and worked out (server and workers; ms per click): ${(times.statementMs / n).toFixed(1)} ms in statements, ${times.transactions} transactions`,
+          ...[...times.statements.values()]
+            .sort((a, b) => b.ms - a.ms)
+            .slice(0, 20)
+            .map((k) => `    ${(k.ms / n).toFixed(2).padStart(7)} ms  ${(k.calls / n).toFixed(2).padStart(6)} calls  ${k.label}`),
+        );
       }
       return (performance.now() - start) / 1000;
     };
@@ -299,6 +321,7 @@ try {
     console.log(
       `verified             ${answers[0]!.n}/${clicks.length} answers stored; ${detractors.length - missing}/${detractors.length} detractors members with one Segment Entered; ${wrongIn} others members; ${badStatus} POSTs not 200`,
     );
+    for (const b of breakdowns) console.log(b);
     console.log(
       `segment worker       ${synced.calls.toLocaleString('en-US')} evaluations of ${synced.customers.toLocaleString('en-US')} customers (mean ${(synced.customers / Math.max(1, synced.calls)).toFixed(1)})`,
     );
