@@ -3,7 +3,7 @@
  * being visible to segments, with the real server in this process (every role on: stage,
  * segment and journey workers, job runner).
  *
- *   node --import tsx bench/survey-click.ts [--pglite] [--customers N] [--clicks N] [--rate CLICKS_PER_S] [--burst N] [--burst-rate CLICKS_PER_S] [--breakdown]
+ *   node --import tsx bench/survey-click.ts [--pglite] [--customers N] [--clicks N] [--rate CLICKS_PER_S] [--burst N] [--burst-rate CLICKS_PER_S] [--breakdown] [--pool N]
  *
  * Setup (not timed): `--customers` (default 2,000) customers with ~10 events each, over
  * HTTP (/v1/batch); through the admin API an active NPS survey with a follow-up question,
@@ -27,7 +27,8 @@
  * had committed (the route's `events` change) to split the time.
  *
  * `--breakdown` times every statement the server and its workers run (bench/lib/timed-db.ts)
- * and prints, per phase, where the time went, per click.
+ * and prints, per phase, where the time went, per click. `--pool` sets the PostgreSQL pool
+ * size (default 10, the server's default).
  *
  * PostgreSQL: a scratch database on BENCH_DATABASE_URL's (or TEST_DATABASE_URL's) server
  * (default postgres://postgres@127.0.0.1:5432/test), dropped at the end. PGlite: a
@@ -62,6 +63,7 @@ const { values } = parseArgs({
     burst: { type: 'string', default: '200' },
     'burst-rate': { type: 'string', default: '200' },
     breakdown: { type: 'boolean', default: false },
+    pool: { type: 'string', default: '10' },
   },
 });
 const customers = Number(values.customers);
@@ -92,7 +94,7 @@ interface Click {
 console.log(machine());
 const url = values.pglite ? null : await createScratchDatabase(BASE_URL);
 const dataDir = url ? null : mkdtempSync(join(tmpdir(), 'tenure-bench-survey-'));
-const db = await openDb(url ? { databaseUrl: url, poolSize: 10 } : { dataDir: dataDir! });
+const db = await openDb(url ? { databaseUrl: url, poolSize: Number(values.pool) } : { dataDir: dataDir! });
 try {
   await migrate(db);
   const { workspace, writeKey, adminKey } = await makeWorkspace(db, 'bench-survey-click');
