@@ -83,22 +83,24 @@ export function surveyAnswerRoutes(app: FastifyInstance, deps: { db: Db; bus: Ch
       const l = await resolveSurveyLink(deps.db, req.params.token, new Date());
       if (!l) return invalid(req, reply);
       const body = SurveyAnswer.safeParse(req.body ?? {});
-      const c = await common(l);
       const u = urls(req.params.token);
       if (!body.success) {
         if (wantsJson(req))
           return reply.status(STATUS_OF.validation_failed).send({ code: 'validation_failed', message: 'send a whole number `score` (and an optional `comment` of up to 5,000 characters)' });
-        return page(reply, STATUS_OF.validation_failed, { kind: 'ask', ...c, postUrl: u.postUrl, inlineComment: l.channel !== 'email' });
+        return page(reply, STATUS_OF.validation_failed, { kind: 'ask', ...(await common(l)), postUrl: u.postUrl, inlineComment: l.channel !== 'email' });
       }
+      // The answer first: what only the thank-you page needs is read after it is committed.
       const done = await recordAnswer(deps.db, l, body.data, new Date());
       if (!done.ok) {
         if (wantsJson(req)) throw httpErrorOf(done);
+        const c = await common(l);
         if (done.code === 'conflict') return page(reply, STATUS_OF.conflict, { kind: 'closed', ...c });
         return page(reply, STATUS_OF.validation_failed, { kind: 'ask', ...c, postUrl: u.postUrl });
       }
       // The answer's stage and segment work was recorded with it; this wakes the workers.
       if (done.value.created) deps.bus.publish({ kind: 'events', workspaceId: l.workspaceId, customerIds: [l.customerId] });
       if (wantsJson(req)) return reply.status(done.value.created ? 201 : 200).send({ response: done.value.response, created: done.value.created });
+      const c = await common(l);
       const resp = done.value.response;
       if (!done.value.created) return page(reply, 200, { kind: 'answered', ...c, score: resp.score, comment: resp.comment, commentUrl: u.commentUrl });
       if (resp.comment || !l.definition.followUp) return page(reply, 200, { kind: 'done', ...c, score: resp.score });
