@@ -105,14 +105,17 @@ export async function scoreCounts(db: Queryable, s: Scope): Promise<Map<number, 
 
 /**
  * Invitations sent in the range (by `sent_at`): those still `sent`, and those since `answered`
- * or `dismissed`. Held, skipped and pending invitations were never sent and are not counted.
+ * or `dismissed`. Held, skipped and pending invitations were never sent and are not counted,
+ * nor is an unanswered one whose message did not reach the customer (skipped by consent or
+ * suppression, failed, bounced, kept in the outbox, or not out yet).
  */
 export async function deliveryCounts(db: Queryable, s: Scope): Promise<{ sent: number; answered: number; dismissed: number }> {
   const { rows } = await db.query<{ sent: number; answered: number; dismissed: number }>(
-    `SELECT count(*) AS sent, count(*) FILTER (WHERE status = 'answered') AS answered, count(*) FILTER (WHERE status = 'dismissed') AS dismissed
-       FROM survey_invitations
-      WHERE workspace_id = $1 AND survey_id = $2 AND status IN ('sent', 'answered', 'dismissed') AND sent_at IS NOT NULL
-        AND ($3::timestamptz IS NULL OR sent_at >= $3::timestamptz) AND ($4::timestamptz IS NULL OR sent_at < $4::timestamptz)`,
+    `SELECT count(*) AS sent, count(*) FILTER (WHERE i.status = 'answered') AS answered, count(*) FILTER (WHERE i.status = 'dismissed') AS dismissed
+       FROM survey_invitations i LEFT JOIN messages m ON m.id = i.message_id
+      WHERE i.workspace_id = $1 AND i.survey_id = $2 AND i.status IN ('sent', 'answered', 'dismissed') AND i.sent_at IS NOT NULL
+        AND ($3::timestamptz IS NULL OR i.sent_at >= $3::timestamptz) AND ($4::timestamptz IS NULL OR i.sent_at < $4::timestamptz)
+        AND (i.status <> 'sent' OR i.message_id IS NULL OR m.status IN ('sent', 'delivered'))`,
     scopeArgs(s),
   );
   const r = rows[0]!;

@@ -11,6 +11,7 @@ import { insertStepInvitations } from './invitations.repo.js';
 import { sendDueInvitations } from './survey-sender.js';
 import { makeSurveyToken } from './survey-tokens.js';
 import { recordAnswer, recordComment, recordDismissal, resolveSurveyLink } from './answers.js';
+import { deliveryCounts } from './results.repo.js';
 
 let seq = 0;
 function identify(userId: string, traits: Record<string, unknown>, timestamp = '2026-01-01T00:00:00Z'): NormalizedEvent {
@@ -165,6 +166,29 @@ for (const target of dbTargets()) {
       // Done, then a new detractor answer may open a new one.
       await db.query(`UPDATE tasks SET status = 'done', done_at = now() WHERE workspace_id = $1`, [ws]);
       assert.equal((await db.query(`SELECT 1 FROM survey_responses WHERE workspace_id = $1`, [ws])).rows.length, 2);
+    });
+
+    it('the response rate counts an unanswered invitation as sent only when its message went out', async () => {
+      const scope = { workspaceId: ws, surveyId: 'nps', from: null, to: null };
+      const before = await deliveryCounts(db, scope);
+      // Two more invitations "sent" by the survey sender: one message delivered, one skipped by consent.
+      for (const [key, status] of [
+        ['rr-ok', 'sent'],
+        ['rr-skip', 'skipped'],
+      ] as const) {
+        const { rows } = await db.query<{ id: number }>(
+          `INSERT INTO messages (workspace_id, customer_id, channel, idempotency_key, status, created_at) VALUES ($1, $2, 'email', $3, $4, now()) RETURNING id`,
+          [ws, ids.bob, key, status],
+        );
+        await db.query(
+          `INSERT INTO survey_invitations (workspace_id, survey_id, version, type, customer_id, channel, source, round, idempotency_key, status, message_id, created_at, sent_at)
+           VALUES ($1, 'nps', 1, 'nps', $2, 'email', 'api', 'r', $3, 'sent', $4, now(), now())`,
+          [ws, ids.bob, key, rows[0]!.id],
+        );
+      }
+      const after = await deliveryCounts(db, scope);
+      assert.equal(after.sent - before.sent, 1);
+      assert.equal(after.answered, before.answered);
     });
 
     it('a dismissal is recorded once and is not an answer', async () => {
