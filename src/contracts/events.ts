@@ -27,6 +27,21 @@ export const TENURE_EV = {
   healthScoreDropped: 'Health Score Dropped',
   surveyCommented: 'Survey Commented',
   surveyDismissed: 'Survey Dismissed',
+  loyaltyEnrolled: 'Loyalty Enrolled',
+  pointsEarned: 'Points Earned',
+  pointsReleased: 'Points Released',
+  pointsRedeemed: 'Points Redeemed',
+  pointsExpired: 'Points Expired',
+  pointsAdjusted: 'Points Adjusted',
+  pointsReversed: 'Points Reversed',
+  pointsTransferred: 'Points Transferred',
+  redemptionCancelled: 'Redemption Cancelled',
+  tierChanged: 'Tier Changed',
+  referralAttributed: 'Referral Attributed',
+  referralHeld: 'Referral Held',
+  referralBlocked: 'Referral Blocked',
+  referralRewarded: 'Referral Rewarded',
+  referralClawedBack: 'Referral Clawed Back',
 } as const;
 
 /** Segment semantic events (and other tools' message events) Tenure reads: KPIs, presets, models, the demo. */
@@ -47,6 +62,7 @@ export const SEMANTIC_EV = {
   featureUsed: 'Feature Used',
   referralSent: 'Referral Sent',
   referralCompleted: 'Referral Completed',
+  orderDelivered: 'Order Delivered',
   leadCreated: 'Lead Created',
   leadContacted: 'Lead Contacted',
   surveyResponded: 'Survey Responded',
@@ -202,6 +218,74 @@ export interface TenureEventProps {
   'Ticket Solved': TicketSolvedProps;
   'Ticket Reopened': TicketReopenedProps;
   'Ticket Rated': TicketRatedProps;
+  'Loyalty Enrolled': LoyaltyEnrolledProps;
+  'Points Earned': PointsProps;
+  'Points Released': PointsProps;
+  'Points Redeemed': PointsProps;
+  'Points Expired': PointsProps;
+  'Points Adjusted': PointsProps;
+  'Points Reversed': PointsProps;
+  'Points Transferred': PointsProps;
+  'Redemption Cancelled': PointsProps;
+  'Tier Changed': TierChangedProps;
+  'Referral Attributed': ReferralProps;
+  'Referral Held': ReferralProps;
+  'Referral Blocked': ReferralProps;
+  'Referral Rewarded': ReferralProps;
+  'Referral Clawed Back': ReferralProps;
+}
+
+/** `Loyalty Enrolled`: the customer joined the programme (or was put in its holdout: `holdout` true, no points). */
+export interface LoyaltyEnrolledProps {
+  holdout: boolean;
+  source: string;
+}
+
+/**
+ * Every points move (`Points Earned`, `Released`, `Redeemed`, `Expired`, `Adjusted`, `Reversed`,
+ * `Transferred`, `Redemption Cancelled`): the ledger entry, the change and the balances after it.
+ */
+export interface PointsProps {
+  entry_id: number;
+  kind: string;
+  /** The change of this member's spendable balance (negative: taken). */
+  points: number;
+  /** The change of this member's pending points. */
+  pending_points: number;
+  balance: number;
+  pending_balance: number;
+  rule_id?: string;
+  rule_name?: string;
+  order_id?: string;
+  reward_id?: string;
+  redemption_id?: number;
+  reason?: string;
+  /** `Points Transferred`: the other member's userId (or customer id). */
+  counterparty?: string;
+  referral_id?: number;
+}
+
+/** `Tier Changed`: up at once when the measure reaches a tier's entry; down at a term review. */
+export interface TierChangedProps {
+  from: string | null;
+  to: string;
+  direction: 'up' | 'down';
+  measure: 'points' | 'spend';
+  value: number;
+  reason: string;
+}
+
+/** The referral events, on the side they concern (`role`): the friend's attribution, a decision, a reward, a clawback. */
+export interface ReferralProps {
+  referral_id: number;
+  code: string;
+  role: 'advocate' | 'friend';
+  via?: 'link' | 'code';
+  decision?: string;
+  reasons?: string[];
+  order_id?: string;
+  points?: number;
+  reward_id?: string;
 }
 
 /** What every support event carries: the helpdesk (`chatwoot`, `zendesk`, `generic`), the connection and the tool's ticket id. */

@@ -30,6 +30,10 @@ export const LOCK = {
   predictionSchedule: 30_701,
   /** Survey invitations: one customer's fatigue rules are decided by one worker at a time (key: customer id). */
   surveyCustomer: 30_801,
+  /** The loyalty ledger: one member's lots are consumed by one transaction at a time (key: customer id). */
+  loyaltyCustomer: 30_901,
+  /** Referrals: one advocate's rewards and caps are decided by one transaction at a time (key: advocate's customer id). */
+  referralAdvocate: 31_001,
 } as const;
 
 /** The single-key lock held while migrations run. */

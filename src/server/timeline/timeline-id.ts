@@ -17,6 +17,10 @@
  * | `health`     | customer, ms                       | health computation that dropped the band    |
  * | `survey`     | invitation, what                   | answer (`responded`), comment, dismissal    |
  * | `support`    | connection, ticket, what           | helpdesk ticket event (`created`, `reply:<id>`, `solved:<n>`, `reopened:<n>`, `rated:<id>`, `csat:<id>`) |
+ * | `points`     | entry, customer                    | ledger entry, per member it moves (a transfer: both) |
+ * | `loyalty`    | customer, what                     | enrolment (`enrolled`)                      |
+ * | `tier`       | customer, ms, to                   | tier change                                 |
+ * | `referral`   | referral, what                     | attribution, decision, reward or clawback per side (`attributed`, `held`, `blocked`, `friend`, `advocate`, `clawback:friend`, `clawback:advocate`) |
  */
 
 export const TIMELINE_SCHEMES = {
@@ -29,6 +33,10 @@ export const TIMELINE_SCHEMES = {
   health: ['customer', 'ms'],
   survey: ['invitation', 'what'],
   support: ['connection', 'ticket', 'what'],
+  points: ['entry', 'customer'],
+  loyalty: ['customer', 'what'],
+  tier: ['customer', 'ms', 'to'],
+  referral: ['referral', 'what'],
 } as const;
 
 export type TimelineKind = keyof typeof TIMELINE_SCHEMES;

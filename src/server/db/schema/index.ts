@@ -15,3 +15,4 @@ export * from './imports.js';
 export * from './messaging-providers.js';
 export * from './surveys.js';
 export * from './support.js';
+export * from './loyalty.js';
