@@ -2,7 +2,7 @@ import type { Queryable } from '../db/client.js';
 import type { Row, RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
 import { fail, ok, type Failure, type Result } from '../lib/result.js';
-import { RewardInput, type RewardView } from '../../contracts/loyalty.js';
+import { RewardInput, type RedemptionView, type RewardView } from '../../contracts/loyalty.js';
 
 /**
  * The rewards catalogue (loyalty_rewards: the definition is the RewardInput as saved, its
@@ -195,4 +195,46 @@ export async function codeTaken(tx: Queryable, workspaceId: number, code: string
 /** Set a redemption's status. */
 export async function setRedemptionStatus(tx: Queryable, workspaceId: number, id: number, status: RedemptionRow['status'], now: Date): Promise<void> {
   await tx.query(`UPDATE loyalty_redemptions SET status = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2`, [workspaceId, id, status, now]);
+}
+
+type RedemptionViewRow = RedemptionRow & { user_id: string | null; reward_name: string | null };
+
+/** A redemption row as the API shows it. */
+export function redemptionView(r: RedemptionViewRow): RedemptionView {
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    userId: r.user_id,
+    rewardId: r.reward_id,
+    rewardName: r.reward_name ?? r.reward_id,
+    points: r.points,
+    code: r.code,
+    status: r.status,
+    channel: r.channel,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+/** Redemptions, newest first: of one customer, or of given ids, or the workspace's latest. */
+export async function listRedemptionViews(db: Queryable, workspaceId: number, opts: { customerId?: number; ids?: number[]; limit?: number } = {}): Promise<RedemptionView[]> {
+  const where = ['d.workspace_id = $1'];
+  const params: unknown[] = [workspaceId];
+  if (opts.customerId !== undefined) {
+    params.push(opts.customerId);
+    where.push(`d.customer_id = $${params.length}`);
+  }
+  if (opts.ids) {
+    params.push(opts.ids);
+    where.push(`d.id = ANY($${params.length}::bigint[])`);
+  }
+  params.push(opts.limit ?? 100);
+  const { rows } = await db.query<RedemptionViewRow>(
+    `SELECT d.${REDEMPTION_COLS.split(', ').join(', d.')}, c.user_id, w.definition->>'name' AS reward_name
+       FROM loyalty_redemptions d
+       LEFT JOIN customers c ON c.id = d.customer_id
+       LEFT JOIN loyalty_rewards w ON w.workspace_id = d.workspace_id AND w.id = d.reward_id
+      WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(redemptionView);
 }
