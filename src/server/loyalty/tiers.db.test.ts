@@ -6,7 +6,7 @@ import { ingestEvents } from '../ingest/ingest.service.js';
 import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { measureOf } from './tier-measure.repo.js';
-import { checkUpgrade, reviewTiers, tierMultiplierOf, tierView } from './tiers.repo.js';
+import { checkUpgrade, reviewAllTiers, reviewTiers, tierMultiplierOf, tierProgress, tierView } from './tiers.repo.js';
 
 let seq = 0;
 function call(type: 'identify' | 'track', body: Record<string, unknown>): NormalizedEvent {
@@ -145,6 +145,14 @@ for (const target of dbTargets()) {
         work.rows.map((r) => r.kind),
         ['segment', 'stage'],
       );
+      // The member page's progress: 500 of Gold's 1000, the Paris year ends 2026-12-31T23:00Z.
+      assert.deepEqual(await tierProgress(db, ws, settings, ids.ann!, at), {
+        measure: 'points',
+        value: 500,
+        next: { key: 'gold', name: 'Gold', entry: 1000 },
+        termEndsAt: '2026-12-31T23:00:00.000Z',
+      });
+      assert.equal(await tierProgress(db, ws, settings, ids.bob!, at), null);
       // Again at a later time, same measure: nothing moves.
       await db.transaction((tx) => checkUpgrade(tx, ws, ids.ann!, settings, d('2026-06-13T08:00:00Z')));
       assert.equal((await changes(db, ws, ids.ann!)).length, 1);
@@ -200,6 +208,8 @@ for (const target of dbTargets()) {
       assert.deepEqual((await tierEvents(db, ws, ids.cid!))[0]!.properties, { from: 'gold', to: 'silver', direction: 'down', measure: 'points', value: 120, reason: 'review:one_step' });
       assert.deepEqual(await score(db, ids.cid!), { score: 1, tier: 'silver' });
       assert.deepEqual(await score(db, ids.dee!), { score: 0, tier: 'bronze' });
+      // Gold at the top: no next tier; nothing earned yet in 2027.
+      assert.deepEqual(await tierProgress(db, ws, settings, ids.ann!, now), { measure: 'points', value: 0, next: null, termEndsAt: '2027-12-31T23:00:00.000Z' });
     });
 
     it('a lifetime programme is never reviewed (never down)', async () => {
@@ -307,15 +317,7 @@ for (const target of dbTargets()) {
       const settings = programme({ measure: 'points', term: 'calendar_year' });
       for (const n of names) await member(db, ws, ids[n]!, '2025-02-01T00:00:00Z', { tier: 'silver', termStart: '2025-01-01T00:00:00Z' });
       const now = d('2026-01-01T03:00:00Z');
-      const worker = async () => {
-        let total = 0;
-        for (;;) {
-          const n = await db.transaction((tx) => reviewTiers(tx, ws, settings, now, 4));
-          if (n === 0) return total;
-          total += n;
-        }
-      };
-      const [a, b] = await Promise.all([worker(), worker()]);
+      const [a, b] = await Promise.all([reviewAllTiers(db, ws, settings, now, 4), reviewAllTiers(db, ws, settings, now, 4)]);
       assert.equal(a + b, 30);
       // Each member: one move silver → bronze (0 points in 2025), one event.
       const moves = await db.query<{ n: number; c: number }>(`SELECT count(*)::int AS n, count(DISTINCT customer_id)::int AS c FROM loyalty_tier_changes WHERE workspace_id = $1`, [ws]);

@@ -16,9 +16,9 @@
  * another worker holds), so two workers never decide about one member at once.
  * Holdout members and customers outside the programme are left alone.
  */
-import type { ProgrammeSettings, Tier, TierSettings } from '../../contracts/loyalty.js';
+import type { MemberView, ProgrammeSettings, Tier, TierSettings } from '../../contracts/loyalty.js';
 import { TENURE_EV, type TierChangedProps } from '../../contracts/events.js';
-import type { Queryable } from '../db/client.js';
+import type { Db, Queryable } from '../db/client.js';
 import { zoneOf } from '../lib/local-time.js';
 import { writeTimeline } from '../timeline/timeline-writer.js';
 import { measureOf } from './tier-measure.repo.js';
@@ -222,4 +222,37 @@ export function tierView(settings: ProgrammeSettings, tierKey: string | null): {
   if (rank < 0) return null;
   const t = tiers[rank]!;
   return { key: t.key, name: t.name, rank, multiplier: t.multiplier, benefits: t.benefits };
+}
+
+/**
+ * Review every member due at `now`, `batch` members per transaction, until none is left (the
+ * periodic job's body; several workers may run it at once). Returns how many were reviewed.
+ */
+export async function reviewAllTiers(db: Db, ws: number, settings: ProgrammeSettings, now: Date, batch = 500): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await db.transaction((tx) => reviewTiers(tx, ws, settings, now, batch));
+    if (n === 0) return total;
+    total += n;
+  }
+}
+
+/**
+ * A member's way to the next tier (MemberView `progress`): the measure of the current term up
+ * to `now`, the next tier above theirs (null at the top), and when the term ends (null for
+ * rolling 12 months and lifetime, which have no end to count down to). Null for a programme
+ * without tiers or a customer who is not a member.
+ */
+export async function tierProgress(tx: Queryable, ws: number, settings: ProgrammeSettings, customerId: number, now: Date): Promise<MemberView['progress']> {
+  const tiers = settings.tiers;
+  if (!tiers) return null;
+  const { rows } = await tx.query<MemberRow>(`SELECT customer_id, status, joined_at, tier, term_start FROM loyalty_members WHERE workspace_id = $1 AND customer_id = $2`, [ws, customerId]);
+  const member = rows[0];
+  if (!member || member.status !== 'member') return null;
+  const zone = await zoneOfWorkspace(tx, ws);
+  const joinedAt = new Date(member.joined_at);
+  const value = (await measureOf(tx, ws, tiers.measure, [{ customerId, ...upgradeWindow(tiers.term, now, zone, joinedAt) }])).get(customerId) ?? 0;
+  const next = tiers.tiers[rankOf(member.tier, tiers.tiers) + 1] ?? null;
+  const end = tiers.term === 'calendar_year' || tiers.term === 'anniversary' ? termBounds(tiers.term, now, zone, joinedAt).end : null;
+  return { measure: tiers.measure, value, next: next && { key: next.key, name: next.name, entry: next.entry }, termEndsAt: end?.toISOString() ?? null };
 }
