@@ -311,6 +311,16 @@ for (const target of dbTargets()) {
       assert.deepEqual(await changes(db, ws, ids.ivy!), [['silver', 'bronze', '2026-06-01T12:00:00.000Z', 'review:one_step', 0]]);
     });
 
+    it('anniversary in Paris: a joiner at 2024-02-28T23:30Z (Feb 29 00:30 local) is reviewed at Feb 28 00:00 CET = 2025-02-27T23:00Z', async () => {
+      const { ws, ids } = await setup(db, 'tiers-anniv-paris', 'Europe/Paris', ['jo']);
+      const settings = programme({ measure: 'points', term: 'anniversary' });
+      await member(db, ws, ids.jo!, '2024-02-28T23:30:00Z', { tier: 'silver' });
+      assert.equal(await db.transaction((tx) => reviewTiers(tx, ws, settings, d('2025-02-27T22:59:59Z'), 10)), 0);
+      assert.equal(await db.transaction((tx) => reviewTiers(tx, ws, settings, d('2025-02-27T23:00:00Z'), 10)), 1);
+      // No points in the first year: Silver → Bronze (one step), the new term from the local Feb 28.
+      assert.deepEqual(await memberRow(db, ws, ids.jo!), { tier: 'bronze', tierSince: '2025-02-27T23:00:00.000Z', termStart: '2025-02-27T23:00:00.000Z', reviewedAt: '2025-02-27T23:00:00.000Z' });
+    });
+
     it('two concurrent review loops review 30 members exactly once between them', async () => {
       const names = Array.from({ length: 30 }, (_, i) => `m${i}`);
       const { ws, ids } = await setup(db, 'tiers-race', 'UTC', names);
