@@ -5,6 +5,7 @@ import type { Db, Queryable } from '../db/client.js';
 import { ingestEvents } from '../ingest/ingest.service.js';
 import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
+import { adjust, earn, redeem, reverseOrder } from './ledger.js';
 import { measureOf } from './tier-measure.repo.js';
 import { checkUpgrade, reviewAllTiers, reviewTiers, tierMultiplierOf, tierProgress, tierView } from './tiers.repo.js';
 
@@ -319,6 +320,37 @@ for (const target of dbTargets()) {
       assert.equal(await db.transaction((tx) => reviewTiers(tx, ws, settings, d('2025-02-27T23:00:00Z'), 10)), 1);
       // No points in the first year: Silver → Bronze (one step), the new term from the local Feb 28.
       assert.deepEqual(await memberRow(db, ws, ids.jo!), { tier: 'bronze', tierSince: '2025-02-27T23:00:00.000Z', termStart: '2025-02-27T23:00:00.000Z', reviewedAt: '2025-02-27T23:00:00.000Z' });
+    });
+
+    it('with the real ledger: earns count, a pro-rata reversal subtracts, redemptions and adjustments do not', async () => {
+      const { ws, ids } = await setup(db, 'tiers-ledger', 'UTC', ['kit']);
+      const settings = programme({ measure: 'points', term: 'calendar_year' });
+      const kit = ids.kit!;
+      await member(db, ws, kit, '2026-01-01T00:00:00Z');
+      const base = { workspaceId: ws, customerId: kit, expiresAt: null };
+      const rule = { id: 'orders', name: 'Per euro', programmeVersion: 1, kind: 'order', pointsPerUnit: 2, multiplier: 1, tierMultiplier: 1, orderValue: 300 };
+      await db.transaction(async (tx) => {
+        assert.ok((await earn(tx, { ...base, at: d('2026-02-01T00:00:00Z'), key: 'k1', points: 600, orderId: 'o1', rule })).ok);
+        assert.ok((await redeem(tx, { workspaceId: ws, customerId: kit, at: d('2026-02-02T00:00:00Z'), key: 'k2', points: 200 })).ok);
+        // Half of the €300 order refunded: floor(600 × 150 / 300) = 300 points reversed.
+        const rev = await reverseOrder(tx, { workspaceId: ws, customerId: kit, at: d('2026-02-03T00:00:00Z'), key: 'k3', orderId: 'o1', refunded: 150, policy: 'negative' });
+        assert.ok(rev.ok);
+        assert.ok((await adjust(tx, { ...base, at: d('2026-02-04T00:00:00Z'), key: 'k4', points: 500, actor: 'admin', reason: 'goodwill' })).ok);
+      });
+      // 600 − 300 = 300 (the redemption of 200 and the adjustment of 500 are not earning).
+      const y2026 = { customerId: kit, from: d('2026-01-01T00:00:00Z'), to: d('2027-01-01T00:00:00Z') };
+      assert.equal((await measureOf(db, ws, 'points', [y2026])).get(kit), 300);
+      await db.transaction((tx) => checkUpgrade(tx, ws, kit, settings, d('2026-02-04T00:00:00Z')));
+      assert.equal((await memberRow(db, ws, kit)).tier, 'bronze');
+      // 200 more: 300 + 200 = 500 = Silver's entry.
+      await db.transaction(async (tx) => {
+        assert.ok((await earn(tx, { ...base, at: d('2026-03-01T00:00:00Z'), key: 'k5', points: 200 })).ok);
+        await checkUpgrade(tx, ws, kit, settings, d('2026-03-01T00:00:00Z'));
+      });
+      assert.deepEqual(await changes(db, ws, kit), [
+        [null, 'bronze', '2026-02-04T00:00:00.000Z', 'entry', 300],
+        ['bronze', 'silver', '2026-03-01T00:00:00.000Z', 'entry', 500],
+      ]);
     });
 
     it('two concurrent review loops review 30 members exactly once between them', async () => {
