@@ -2,7 +2,8 @@
  * The points ledger (docs/loyalty.md): append-only and double-entry. Every move is one row of
  * loyalty_entries with postings that sum to zero; a member's balances and a lot's remaining
  * points are sums of postings, never stored and never edited. Every function here:
- * - takes the transaction it runs in (`tx`) and the time (`at`), never reads the clock;
+ * - takes the transaction it runs in (`tx`; given the database itself, it opens one of its own)
+ *   and the time (`at`), never reads the clock;
  * - is idempotent by `key` (unique per workspace): a replay returns the stored entry with
  *   `replayed: true` and changes nothing;
  * - holds the member's lock (LOCK.loyaltyCustomer; a transfer both members', lower id first);
@@ -19,7 +20,7 @@ import type { Queryable } from '../db/client.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { planConsumption } from './ledger-core.js';
 import { customerLabel, defaultExpiryDays, lockMembers, lotStates, memberSums, type EntrySpec } from './ledger.repo.js';
-import { addDays, checkPoints, replayOf, writeMove, type Expect, type Touched } from './ledger.write.js';
+import { addDays, checkPoints, isDb, replayOf, writeMove, type Expect, type Touched } from './ledger.write.js';
 
 export { reverseOrder, reverseEntry, cancelRedemption } from './ledger.reverse.js';
 export { releaseDue, releaseOnEvent, expireDue } from './ledger.batch.js';
@@ -87,6 +88,7 @@ export interface EarnInput extends Base {
  * that are spendable at once pay off a negative balance first (a `settle` entry).
  */
 export async function earn(tx: Queryable, input: EarnInput): Promise<Result<EntryResult, LedgerFailure>> {
+  if (isDb(tx)) return tx.transaction((t) => earn(t, input));
   const valid = checkPoints(input.points);
   if (!valid.ok) return valid;
   const { workspaceId, customerId, points, at } = input;
@@ -135,6 +137,7 @@ export interface RedeemInput extends Base {
   detail?: Record<string, unknown>;
 }
 export async function redeem(tx: Queryable, input: RedeemInput): Promise<Result<EntryResult, LedgerFailure>> {
+  if (isDb(tx)) return tx.transaction((t) => redeem(t, input));
   const valid = checkPoints(input.points);
   if (!valid.ok) return valid;
   const { workspaceId, customerId, points, at } = input;
@@ -168,6 +171,7 @@ export interface AdjustInput extends Base {
   expiresAt?: Date | null;
 }
 export async function adjust(tx: Queryable, input: AdjustInput): Promise<Result<EntryResult, LedgerFailure>> {
+  if (isDb(tx)) return tx.transaction((t) => adjust(t, input));
   const valid = checkPoints(Math.abs(input.points));
   if (!valid.ok) return valid;
   const { workspaceId, customerId, at } = input;
@@ -211,6 +215,7 @@ export interface TransferInput extends Omit<Base, 'customerId'> {
   reason?: string | null;
 }
 export async function transfer(tx: Queryable, input: TransferInput): Promise<Result<EntryResult, LedgerFailure>> {
+  if (isDb(tx)) return tx.transaction((t) => transfer(t, input));
   const valid = checkPoints(input.points);
   if (!valid.ok) return valid;
   const { workspaceId, fromCustomerId: from, toCustomerId: to, points, at } = input;

@@ -122,6 +122,15 @@ export async function settle(tx: Queryable, workspaceId: number, customerId: num
   return total;
 }
 
+/**
+ * The database itself rather than an open transaction: a move then runs in a transaction of
+ * its own (the member lock lasts for a transaction; on a pool, statements outside one may run
+ * on different connections).
+ */
+export function isDb(tx: Queryable): tx is Queryable & { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> } {
+  return typeof (tx as { transaction?: unknown }).transaction === 'function';
+}
+
 function dropUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
 }
