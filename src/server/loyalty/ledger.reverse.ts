@@ -12,22 +12,8 @@ import type { Queryable } from '../db/client.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { planConsumption, reversalDue } from './ledger-core.js';
 import type { CancelRedemptionInput, EntryResult, LedgerFailure, ReverseEntryInput, ReverseOrderInput } from './ledger.js';
-import {
-  cancelOf,
-  clawableRedemptions,
-  defaultExpiryDays,
-  earliestExpiryTaken,
-  earnsOfOrder,
-  entriesReversing,
-  entryById,
-  lockMembers,
-  lotOfEntry,
-  lotStates,
-  redemptionById,
-  type PostingSpec,
-  type RedemptionRow,
-  type StoredEntry,
-} from './ledger.repo.js';
+import { cancelOf, clawableRedemptions, earliestExpiryTaken, redemptionById, type RedemptionRow } from './ledger-redemptions.repo.js';
+import { defaultExpiryDays, earnsOfOrder, entriesReversing, entryById, lockMembers, lotOfEntry, lotStates, type PostingSpec, type StoredEntry } from './ledger.repo.js';
 import { addDays, isDb, replayOf, resultOf, writeMove } from './ledger.write.js';
 
 /**

@@ -18,9 +18,8 @@
 import { TENURE_EV } from '../../contracts/events.js';
 import type { Queryable } from '../db/client.js';
 import { fail, ok, type Result } from '../lib/result.js';
-import { planConsumption } from './ledger-core.js';
-import { customerLabel, defaultExpiryDays, lockMembers, lotStates, memberSums, type EntrySpec } from './ledger.repo.js';
-import { addDays, checkPoints, isDb, replayOf, writeMove, type Expect, type Touched } from './ledger.write.js';
+import { customerLabel, defaultExpiryDays, lockMembers, lotStates, memberSums } from './ledger.repo.js';
+import { addDays, checkPoints, consume, isDb, once } from './ledger.write.js';
 
 export { reverseOrder, reverseEntry, cancelRedemption } from './ledger.reverse.js';
 export { releaseDue, releaseOnEvent, expireDue } from './ledger.batch.js';
@@ -295,34 +294,4 @@ export interface Balances {
 export async function balances(tx: Queryable, workspaceId: number, customerId: number): Promise<Balances> {
   const s = await memberSums(tx, workspaceId, customerId);
   return { available: s.available, pending: s.pending };
-}
-
-/**
- * Check the key under the member lock, then write the move; a key stored meanwhile by another
- * transaction (a different member's lock) is answered as a replay or conflict.
- */
-async function once(
-  tx: Queryable,
-  key: { workspaceId: number; key: string },
-  expect: Expect,
-  build: () => Promise<Result<{ spec: EntrySpec; touched: Touched[] }, LedgerFailure>>,
-): Promise<Result<EntryResult, LedgerFailure>> {
-  const replay = await replayOf(tx, key.workspaceId, key.key, expect);
-  if (replay) return replay;
-  const built = await build();
-  if (!built.ok) return built;
-  const written = await writeMove(tx, built.value.spec, built.value.touched, expect.customerId);
-  if (written) return ok(written);
-  const again = await replayOf(tx, key.workspaceId, key.key, expect);
-  if (!again) throw new Error(`loyalty entry ${key.key}: key taken but not found`);
-  return again;
-}
-
-/** Spend `points` from the member's lots in the consumption order (the balance must cover them). */
-async function consume(tx: Queryable, workspaceId: number, customerId: number, points: number): Promise<Result<{ lotId: number; amount: number }[], LedgerFailure>> {
-  const sums = await memberSums(tx, workspaceId, customerId);
-  if (sums.available < points) return fail('insufficient_points', `The member has ${sums.available} points available, ${points} needed.`, { balance: sums.available });
-  const plan = planConsumption(await lotStates(tx, workspaceId, customerId), points);
-  if (plan.short > 0) throw new Error(`loyalty: balance ${sums.available} but lots short by ${plan.short}`);
-  return ok(plan.takes);
 }
