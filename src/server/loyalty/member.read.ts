@@ -1,4 +1,4 @@
-import type { EntryView, LotView, MemberView, ProgrammeSettings, TierSettings } from '../../contracts/loyalty.js';
+import type { MemberView, ProgrammeSettings, TierSettings } from '../../contracts/loyalty.js';
 import type { Queryable } from '../db/client.js';
 import { orderValueSql, refundValueSql } from '../analytics/order-value.js';
 import { EV } from '../../contracts/events.js';
@@ -7,8 +7,8 @@ import * as ledger from './ledger.js';
 
 /**
  * What the admin API shows of members: one member's place, balances, tier and progress,
- * points expiring soon and lots (MemberView); their ledger page by page; the member list.
- * Balances and lots are sums of ledger postings (see schema/loyalty.ts), never stored.
+ * points expiring soon and lots (MemberView); the member list.
+ * Balances, lots and entry pages come from the ledger's reads (ledger.ts, ledger.read.ts).
  */
 
 const DAY_MS = 86_400_000;
@@ -20,40 +20,6 @@ interface MemberRow {
   tier: string | null;
   tier_since: Date | null;
   term_start: Date | null;
-}
-
-/** A member's lots with what is left of each (TODO: ledger.read.ts memberLots once it lands). */
-export async function lotsOf(db: Queryable, ws: number, customerId: number): Promise<LotView[]> {
-  const { rows } = await db.query<{
-    id: number;
-    points: number;
-    available: number;
-    pending: number;
-    earned_at: Date;
-    expires_at: Date | null;
-    pending_until: Date | null;
-    pending_event: string | null;
-    order_id: string | null;
-  }>(
-    `SELECT l.id, l.points, l.earned_at, l.expires_at, l.pending_until, l.pending_event, l.order_id,
-            coalesce(sum(p.amount) FILTER (WHERE p.account = 'available'), 0) AS available,
-            coalesce(sum(p.amount) FILTER (WHERE p.account = 'pending'), 0) AS pending
-       FROM loyalty_lots l LEFT JOIN loyalty_postings p ON p.lot_id = l.id
-      WHERE l.workspace_id = $1 AND l.customer_id = $2
-      GROUP BY l.id ORDER BY l.earned_at, l.id`,
-    [ws, customerId],
-  );
-  return rows.map((r) => ({
-    id: Number(r.id),
-    points: Number(r.points),
-    remaining: Number(r.available) + Number(r.pending),
-    pending: Number(r.pending) > 0,
-    earnedAt: r.earned_at.toISOString(),
-    expiresAt: r.expires_at?.toISOString() ?? null,
-    pendingUntil: r.pending_until?.toISOString() ?? null,
-    pendingEvent: r.pending_event,
-    orderId: r.order_id,
-  }));
 }
 
 /** The start and end of the member's current tier term at `now` (null: unbounded). */
@@ -100,7 +66,7 @@ export async function memberView(db: Queryable, ws: number, customerId: number, 
   );
   const m = rows[0];
   const bal = await ledger.balances(db, ws, customerId);
-  const lots = await lotsOf(db, ws, customerId);
+  const lots = await ledger.memberLots(db, ws, customerId);
   const soonEnd = now.getTime() + SOON_DAYS * DAY_MS;
   const soon = lots.filter((l) => !l.pending && l.remaining > 0 && l.expiresAt !== null && Date.parse(l.expiresAt) > now.getTime() && Date.parse(l.expiresAt) <= soonEnd);
   const expiringSoon = soon.length > 0 ? { points: soon.reduce((a, l) => a + l.remaining, 0), at: soon.map((l) => l.expiresAt!).sort((a, b) => Date.parse(a) - Date.parse(b))[0]! } : null;
@@ -127,48 +93,6 @@ export async function memberView(db: Queryable, ws: number, customerId: number, 
     expiringSoon,
     lots,
   };
-}
-
-/** The member's ledger entries, newest first, `limit` a page, before entry id `before`. */
-export async function ledgerPage(db: Queryable, ws: number, customerId: number, before: number | null, limit = 50): Promise<{ entries: EntryView[]; nextBefore: number | null }> {
-  const { rows } = await db.query<{
-    id: number;
-    kind: EntryView['kind'];
-    idempotency_key: string;
-    at: Date;
-    order_id: string | null;
-    rule: { id?: string } | null;
-    reason: string | null;
-    actor: string | null;
-    detail: Record<string, unknown>;
-    available: number;
-    pending: number;
-    counterparty: string | null;
-  }>(
-    `SELECT e.id, e.kind, e.idempotency_key, e.at, e.order_id, e.rule, e.reason, e.actor, e.detail,
-            coalesce((SELECT sum(p.amount) FROM loyalty_postings p WHERE p.entry_id = e.id AND p.customer_id = $2 AND p.account = 'available'), 0) AS available,
-            coalesce((SELECT sum(p.amount) FROM loyalty_postings p WHERE p.entry_id = e.id AND p.customer_id = $2 AND p.account = 'pending'), 0) AS pending,
-            (SELECT coalesce(c.user_id, c.id::text) FROM customers c WHERE c.id = CASE WHEN e.customer_id = $2 THEN e.counterparty_id ELSE e.customer_id END AND e.counterparty_id IS NOT NULL) AS counterparty
-       FROM loyalty_entries e
-      WHERE e.workspace_id = $1 AND (e.customer_id = $2 OR e.counterparty_id = $2) AND ($3::bigint IS NULL OR e.id < $3)
-      ORDER BY e.id DESC LIMIT $4`,
-    [ws, customerId, before, limit + 1],
-  );
-  const page = rows.slice(0, limit).map((r) => ({
-    id: Number(r.id),
-    kind: r.kind,
-    key: r.idempotency_key,
-    at: r.at.toISOString(),
-    available: Number(r.available),
-    pending: Number(r.pending),
-    orderId: r.order_id,
-    ruleId: r.rule?.id ?? null,
-    reason: r.reason,
-    actor: r.actor,
-    counterparty: r.counterparty,
-    detail: r.detail ?? {},
-  }));
-  return { entries: page, nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };
 }
 
 export interface MemberSummary {

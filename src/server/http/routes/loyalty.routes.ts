@@ -8,7 +8,7 @@ import { findCustomerId } from '../../identity/customers.read.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { enrol } from '../../loyalty/enrolment.js';
 import * as ledger from '../../loyalty/ledger.js';
-import { ledgerPage, listMembers, memberView } from '../../loyalty/member.read.js';
+import { listMembers, memberView } from '../../loyalty/member.read.js';
 import { getProgramme, saveProgramme, type Programme } from '../../loyalty/programme.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError, httpErrorOf } from '../errors.js';
@@ -129,7 +129,7 @@ export function loyaltyRoutes(app: FastifyInstance, deps: LoyaltyRouteDeps): voi
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
       const c = await customer(ws.id, req.params.id);
-      return ledgerPage(deps.db, ws.id, c, req.query.before ?? null);
+      return ledger.ledgerPage(deps.db, ws.id, c, { before: req.query.before, limit: 50 });
     },
   });
 
