@@ -77,7 +77,9 @@ export async function memberView(db: Queryable, ws: number, customerId: number, 
   if (tiers && m?.status === 'member') {
     const term = termOf(tiers, { joinedAt: m.joined_at, termStart: m.term_start }, now, zoneOf(m.timezone));
     const value = await measureOf(db, ws, customerId, tiers.measure, term.from, now);
-    const rank = tierDef ? tiers.tiers.indexOf(tierDef) : -1;
+    // Without a tier yet (the tiers have not placed the member), count from the tier the value reaches.
+    const reached = tiers.tiers.filter((t) => t.entry <= value).length - 1;
+    const rank = tierDef ? tiers.tiers.indexOf(tierDef) : reached;
     const next = tiers.tiers[rank + 1];
     progress = { measure: tiers.measure, value, next: next ? { key: next.key, name: next.name, entry: next.entry } : null, termEndsAt: term.to?.toISOString() ?? null };
   }
