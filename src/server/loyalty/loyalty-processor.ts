@@ -11,6 +11,7 @@ import { enrol, memberStatuses, type MemberStatus } from './enrolment.js';
 import * as ledger from './ledger.js';
 import { liveProgrammes, type Programme } from './programme.repo.js';
 import { tierCheckUpgrade } from './tier-hooks.js';
+import { syncTierScores } from './tier-score.js';
 
 /**
  * The loyalty processor: a consumer of the events table in id order, like the journey trigger
@@ -210,7 +211,11 @@ async function handleWorkspace(tx: Queryable, ws: number, programme: Programme, 
       }
     }
   }
-  if (s.tiers) for (const c of touched) if (statuses.get(c)?.status === 'member') await tierCheckUpgrade(tx, ws, c, s, now);
+  if (s.tiers) {
+    const checked = [...touched].filter((c) => statuses.get(c)?.status === 'member');
+    for (const c of checked) await tierCheckUpgrade(tx, ws, c, s, now);
+    await syncTierScores(tx, ws, s, checked, now);
+  }
   if (touched.size > 0) result.touched.set(ws, [...(result.touched.get(ws) ?? []), ...touched]);
 }
 

@@ -5,6 +5,7 @@ import * as ledger from './ledger.js';
 import { liveProgrammes, type Programme } from './programme.repo.js';
 import { factsFor, priorEarns } from './loyalty-processor.js';
 import { tierCheckUpgrade, tierReview } from './tier-hooks.js';
+import { syncTierScores } from './tier-score.js';
 
 /**
  * The loyalty work that comes with time, not events, per live programme: pending points whose
@@ -32,7 +33,13 @@ export async function sweepLoyalty(db: Db, now: Date, limit = 1_000): Promise<Sw
     const released = await db.transaction((tx) => ledger.releaseDue(tx, ws, now, limit));
     const expired = await db.transaction((tx) => ledger.expireDue(tx, ws, now, limit));
     const b = await db.transaction((tx) => birthdays(tx, ws, p, now));
-    const reviewed = p.settings.tiers ? await db.transaction((tx) => tierReview(tx, ws, p.settings, now, limit)) : 0;
+    const reviewed = p.settings.tiers
+      ? await db.transaction(async (tx) => {
+          const n = await tierReview(tx, ws, p.settings, now, limit);
+          if (n > 0) await syncTierScores(tx, ws, p.settings, null, now);
+          return n;
+        })
+      : 0;
     out.released += released;
     out.expired += expired;
     out.birthdays += b.length;
@@ -86,7 +93,10 @@ export async function birthdays(tx: Queryable, ws: number, p: Programme, now: Da
       });
       if (res.ok && !res.value.replayed) {
         given.push(c);
-        if (p.settings.tiers) await tierCheckUpgrade(tx, ws, c, p.settings, now);
+        if (p.settings.tiers) {
+          await tierCheckUpgrade(tx, ws, c, p.settings, now);
+          await syncTierScores(tx, ws, p.settings, [c], now);
+        }
       }
     }
   }
