@@ -194,7 +194,8 @@ export async function lotStates(tx: Queryable, workspaceId: number, customerId: 
        FROM loyalty_lots l JOIN loyalty_postings p ON p.lot_id = l.id
       WHERE l.workspace_id = $1 AND l.customer_id = $2 ${lotIds ? 'AND l.id = ANY($3::bigint[])' : ''}
       GROUP BY l.id
-     ${lotIds ? '' : `HAVING sum(p.amount) FILTER (WHERE p.account IN ('available', 'pending')) <> 0`}`,
+     ${lotIds ? '' : `HAVING sum(p.amount) FILTER (WHERE p.account IN ('available', 'pending')) <> 0`}
+      ORDER BY l.id`,
     lotIds ? [workspaceId, customerId, lotIds] : [workspaceId, customerId],
   );
   return rows.map((r) => ({ id: Number(r.id), available: Number(r.available), pending: Number(r.pending), expiresAt: r.expires_at ? new Date(r.expires_at) : null, orderId: r.order_id }));
