@@ -47,6 +47,7 @@ import { surveyAnswerRoutes } from './routes/survey-answer.routes.js';
 import { smsInboundRoutes } from './routes/sms-inbound.routes.js';
 import { surveyResultsRoutes } from './routes/survey-results.routes.js';
 import { helpdeskRoutes } from './routes/helpdesk.routes.js';
+import { referralRoutes } from './routes/referrals.routes.js';
 
 export interface HttpDeps {
   db: Db;
@@ -134,6 +135,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   trackingRoutes(app, { db, bus });
   surveyRoutes(app, { db, keys, bus, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
   surveyAnswerRoutes(app, { db, bus });
+  referralRoutes(app, { db, keys, bus, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
   smsInboundRoutes(app, { db, bus, box: deps.box, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
   await helpdeskRoutes(app, { db, keys, bus, box: deps.box, boxMissing: deps.boxMissing, publicUrl: deps.sourcesUrl });
   inboxRoutes(app, { db, keys, bus });
