@@ -5,6 +5,7 @@ import { moveReferrals } from '../referrals/referral-merge.js';
 import type { Profile } from './profile.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
+import { moveLoyalty } from '../loyalty/ledger.merge.js';
 
 /** Thrown inside a transaction when a concurrent writer changed what it read; the caller retries. */
 export class RetryableConflict extends Error {}
@@ -196,6 +197,7 @@ export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): 
   );
   await tx.query(`DELETE FROM account_members WHERE workspace_id = $1 AND customer_id = $2`, p.slice(0, 2));
   await moveMessaging(tx, p);
+  await moveLoyalty(tx, workspaceId, m.fromId, m.intoId);
   await moveReferrals(tx, workspaceId, m.fromId, m.intoId);
   await noteMergeForAnalytics(tx, workspaceId, m.fromId, m.intoId);
   await tx.query(`DELETE FROM customers WHERE workspace_id = $1 AND id = $2`, p.slice(0, 2));

@@ -57,16 +57,11 @@ async function rewardsService(): Promise<RewardsService> {
   return (await import(REWARDS_SERVICE)) as RewardsService;
 }
 
-function ledgerReady(): boolean {
-  return typeof (ledger as Partial<typeof ledger>).earn === 'function';
-}
-
 /** The rewarder over Tenure's ledger and rewards catalogue. */
 export const ledgerRewarder: ReferralRewarder = {
   async pay(tx, input) {
     const key = rewardKey(input.referralId, input.side);
     if ('points' in input.reward) {
-      if (!ledgerReady()) throw new Error('the loyalty ledger (src/server/loyalty/ledger.ts) is not built yet');
       const { expiresAfterDays } = await programmeDefaults(tx, input.workspaceId);
       const r = await ledger.earn(tx, {
         workspaceId: input.workspaceId,
