@@ -104,7 +104,8 @@ export async function processReferralEvents(db: Db, opts: ProcessOptions): Promi
         if (d === 'allow' || d === 'hold' || d === 'block') result.decided++;
       } else if (r.event === EV.orderRefunded) {
         if (typeof props.order_id !== 'string' && typeof props.order_id !== 'number') continue;
-        const value = numericValue(props.revenue) ?? numericValue(props.total) ?? numericValue(props.amount);
+        const stated = numericValue(props.revenue) ?? numericValue(props.total) ?? numericValue(props.amount);
+        const value = stated === null ? null : Math.abs(stated);
         const d = await refundOrder(tx, settings, rewarder, r.workspace_id, friendId, { orderId: String(props.order_id), value, at, messageId: r.message_id });
         if (d !== 'none') result.refunds++;
       }
