@@ -11,6 +11,7 @@ import { overrideReferral } from '../../referrals/referral-flow.js';
 import { ledgerRewarder, type ReferralRewarder } from '../../referrals/referral-rewards.js';
 import { getReferral, landingWithCode, leaderboard, listReferrals, recordClick } from '../../referrals/referrals.repo.js';
 import { getReferralSettings, saveReferralSettings } from '../../referrals/settings.repo.js';
+import { findWorkspaceBySlug } from '../../workspaces/workspaces.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError, httpErrorOf } from '../errors.js';
 
@@ -171,8 +172,7 @@ export function referralRoutes(app: FastifyInstance, deps: ReferralRouteDeps): v
   r.get('/r/:workspaceSlug/:code', {
     schema: { hide: true, params: z.object({ workspaceSlug: z.string().min(1).max(100), code: z.string().min(1).max(64) }) },
     handler: async (req, reply) => {
-      const { rows } = await deps.db.query<{ id: number }>(`SELECT id FROM workspaces WHERE slug = $1`, [req.params.workspaceSlug]);
-      const ws = rows[0];
+      const ws = await findWorkspaceBySlug(deps.db, req.params.workspaceSlug);
       const settings = ws ? await getReferralSettings(deps.db, ws.id) : null;
       if (!ws || !settings || !settings.enabled) throw new HttpError('not_found', 'no referral programme here');
       const code = await findActiveCode(deps.db, ws.id, req.params.code);
