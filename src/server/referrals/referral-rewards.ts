@@ -9,6 +9,7 @@
 import type { ReferralReward } from '../../contracts/referrals.js';
 import type { Queryable } from '../db/client.js';
 import * as ledger from '../loyalty/ledger.js';
+import { clawBackRedemption, grantReward } from '../loyalty/rewards.service.js';
 import { fail, ok, type Result } from '../lib/result.js';
 
 export type Side = 'friend' | 'advocate';
@@ -43,20 +44,6 @@ async function programmeDefaults(tx: Queryable, workspaceId: number): Promise<{ 
   return { expiresAfterDays: Number.isFinite(days) && days > 0 ? days : 365, policy: rows[0]?.policy === 'clawback' ? 'clawback' : 'negative' };
 }
 
-/** The rewards service's calls this module uses (src/server/loyalty/rewards.service.ts, loaded when first needed). */
-interface RewardsService {
-  grantReward(
-    tx: Queryable,
-    input: { workspaceId: number; customerId: number; rewardId: string; key: string; at: Date; channel: 'referral' | 'admin'; referralId?: number | null },
-  ): Promise<Result<{ redemptionId: number; code: string | null; replayed: boolean }>>;
-  clawBackRedemption(tx: Queryable, input: { workspaceId: number; redemptionId: number; at: Date; reason: string }): Promise<Result<{ status: 'clawed_back' | 'used' }>>;
-}
-
-const REWARDS_SERVICE = '../loyalty/rewards.service.js';
-async function rewardsService(): Promise<RewardsService> {
-  return (await import(REWARDS_SERVICE)) as RewardsService;
-}
-
 /** The rewarder over Tenure's ledger and rewards catalogue. */
 export const ledgerRewarder: ReferralRewarder = {
   async pay(tx, input) {
@@ -76,9 +63,15 @@ export const ledgerRewarder: ReferralRewarder = {
       if (!r.ok) return fail(r.code, r.message);
       return ok({ points: input.reward.points, rewardId: null });
     }
-    const g = await (
-      await rewardsService()
-    ).grantReward(tx, { workspaceId: input.workspaceId, customerId: input.customerId, rewardId: input.reward.rewardId, key, at: input.at, channel: 'referral', referralId: input.referralId });
+    const g = await grantReward(tx, {
+      workspaceId: input.workspaceId,
+      customerId: input.customerId,
+      rewardId: input.reward.rewardId,
+      key,
+      at: input.at,
+      channel: 'referral',
+      referralId: input.referralId,
+    });
     if (!g.ok) return fail(g.code, g.message);
     return ok({ points: null, rewardId: input.reward.rewardId });
   },
@@ -109,7 +102,7 @@ export const ledgerRewarder: ReferralRewarder = {
       key,
     ]);
     if (redemptions[0]) {
-      const r = await (await rewardsService()).clawBackRedemption(tx, { workspaceId: input.workspaceId, redemptionId: Number(redemptions[0].id), at: input.at, reason: input.reason });
+      const r = await clawBackRedemption(tx, { workspaceId: input.workspaceId, redemptionId: Number(redemptions[0].id), at: input.at, reason: input.reason });
       if (!r.ok) return fail(r.code, r.message);
       clawedBack = r.value.status === 'clawed_back';
     }
