@@ -8,6 +8,8 @@ import { ReferralSettingsSchema } from '../../contracts/referrals.js';
 import { saveReferralSettings } from './settings.repo.js';
 import { createVanityCode, disableCode } from './codes.repo.js';
 import { processReferralEvents } from './referral-processor.js';
+import { createReward } from '../loyalty/rewards.repo.js';
+import { RewardInput } from '../../contracts/loyalty.js';
 
 const DAY = 86_400_000;
 const MIN = 60_000;
@@ -106,6 +108,52 @@ for (const target of dbTargets()) {
       assert.deepEqual(
         (await refOf('max')).map((r) => r.status),
         ['expired'],
+      );
+    });
+
+    it('a catalogue reward for the friend: granted at the qualifying order (channel referral), clawed back by a refund inside the window', async () => {
+      const made = await createReward(
+        db,
+        ws,
+        RewardInput.parse({ id: 'welcome10', name: '10 off', kind: 'discount_code', cost: 1, value: 10, codes: { source: 'generate', prefix: 'WELCOME' } }),
+        new Date(),
+      );
+      assert.ok(made.ok, JSON.stringify(made));
+      await saveReferralSettings(
+        db,
+        ws,
+        ReferralSettingsSchema.parse({
+          enabled: true,
+          landingUrl: 'https://shop.example/',
+          minOrderValue: 25,
+          attributionDays: 10,
+          friendReward: { rewardId: 'welcome10' },
+          advocateReward: { points: 20 },
+        }),
+      );
+      const tn = Date.now() - 3 * DAY;
+      await ingestEvents(db, ws, [page('zoe-anon', 'ANNA', tn, 'zoe'), order('zoe', 'z1', 40, tn + MIN)]);
+      await run();
+      const red = async () =>
+        (
+          await db.query<{ channel: string; status: string; key: string }>(
+            `SELECT channel, status, idempotency_key AS key FROM loyalty_redemptions WHERE workspace_id = $1 AND referral_id IS NOT NULL`,
+            [ws],
+          )
+        ).rows;
+      assert.deepEqual(
+        (await red()).map((r) => [r.channel, r.status, r.key.endsWith(':friend')]),
+        [['referral', 'issued', true]],
+      );
+      await ingestEvents(db, ws, [call('track', { userId: 'zoe', event: 'Order Refunded', properties: { order_id: 'z1' }, timestamp: iso(tn + DAY) })]);
+      await run();
+      assert.deepEqual(
+        (await red()).map((r) => r.status),
+        ['clawed_back'],
+      );
+      assert.deepEqual(
+        (await refOf('zoe')).map((r) => r.status),
+        ['void'],
       );
     });
   });
