@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import type { DashboardEnv } from '../../src/test-support/browser.js';
+import { basic, http, until } from '../../src/test-support/harness.js';
+import type { BrowserStep } from './steps.js';
+
+/**
+ * Browser steps for Loyalty and Referrals: a programme configured in the UI (an order rule
+ * with a cap, two tiers — a retain above its entry refused by the server on its field — then
+ * live), a reward with a pasted code pool, and a referral followed from the advocate's link
+ * to both sides' points: the friend opens the link in their own browser, lands on the landing
+ * page with `?ref=CODE`, and their page view, identify and first order come in through the
+ * real ingest API with the workspace's write key, as a real site sends them. The refund window
+ * is 0 days, so the advocate is due at once. A second friend with a disposable email is held
+ * and allowed with a note in the review queue.
+ *
+ * Hand-computed figures: the order rule gives 2 points per $1, so a $40 first order earns 80
+ * and a $25 one 50; the friend's reward is 300 points, the advocate's 500. Friend 1: 300 + 80
+ * = 380. Friend 2: 300 + 50 = 350. The advocate: what they had + 500 per rewarded referral.
+ */
+
+const CODE = 'BREWFRIEND';
+const FRIEND1 = { userId: 'browser-friend-1', anonymousId: 'anon-browser-friend-1', email: 'ada.friend@example.org', ip: '198.51.100.23', order: 'BF-1001', revenue: 40 };
+const FRIEND2 = { userId: 'browser-friend-2', anonymousId: 'anon-browser-friend-2', email: 'sam.newcomer@mailinator.com', ip: '198.51.100.77', order: 'BF-2001', revenue: 25 };
+
+interface Referral {
+  id: number;
+  status: string;
+  friend: { userId: string | null };
+  override: { note: string } | null;
+}
+
+/** The advocate: a demo customer with a userId (the same one every run, seed 11). */
+let advocate = '';
+/** The advocate's balance before any referral (0 when not a member yet). */
+let advocateBefore = 0;
+
+/** Let the workers that act on events and time run now (loyalty processor and sweep, referrals), as often as a step needs. */
+async function drain(env: DashboardEnv): Promise<void> {
+  for (const part of ['loyalty', 'referrals'] as const) {
+    const w = (env.wiring as unknown as Record<string, { drainNow?: () => Promise<void> } | null | undefined>)[part];
+    await w?.drainNow?.();
+  }
+}
+
+async function balance(env: DashboardEnv, id: string): Promise<number> {
+  try {
+    return (await env.api<{ available: number }>(`/api/loyalty/members/${encodeURIComponent(id)}`)).available;
+  } catch {
+    return 0;
+  }
+}
+
+/** A referral of `friend`, once `ok` holds for it (the workers drained between looks). */
+async function referralOf(env: DashboardEnv, friend: string, ok: (r: Referral) => boolean, what: string): Promise<Referral> {
+  return until(
+    what,
+    async () => {
+      await drain(env);
+      const { referrals } = await env.api<{ referrals: Referral[] }>('/api/referrals?limit=500');
+      const r = referrals.find((x) => x.friend.userId === friend);
+      return r && ok(r) ? r : undefined;
+    },
+    30_000,
+  );
+}
+
+/** Send the friend's visit, sign-up and first order as their site would: Segment calls with the write key. */
+async function friendVisitsAndOrders(env: DashboardEnv, f: typeof FRIEND1, landing: string | null, codeAtCheckout: string | null): Promise<void> {
+  const context = { ip: f.ip, userAgent: `Mozilla/5.0 (browser test ${f.userId})` };
+  const t = Date.now();
+  const batch: Array<Record<string, unknown>> = [];
+  if (landing) {
+    const u = new URL(landing);
+    batch.push({
+      type: 'page',
+      anonymousId: f.anonymousId,
+      messageId: `${f.userId}-page`,
+      timestamp: new Date(t - 3_000).toISOString(),
+      properties: { url: landing, path: u.pathname, search: u.search },
+      context: { ...context, page: { url: landing, path: u.pathname, search: u.search } },
+    });
+  }
+  batch.push({ type: 'identify', userId: f.userId, anonymousId: f.anonymousId, messageId: `${f.userId}-identify`, timestamp: new Date(t - 2_000).toISOString(), traits: { email: f.email }, context });
+  batch.push({
+    type: 'track',
+    event: 'Order Completed',
+    userId: f.userId,
+    anonymousId: f.anonymousId,
+    messageId: `${f.userId}-order`,
+    timestamp: new Date(t - 1_000).toISOString(),
+    properties: { order_id: f.order, revenue: f.revenue, currency: 'USD', ...(codeAtCheckout ? { referral_code: codeAtCheckout } : {}) },
+    context,
+  });
+  const r = await http(`${env.url}/v1/batch`, { auth: basic(env.writeKey), body: { batch } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+}
+
+/** The number a KPI of the 360 page's Loyalty card shows, once it equals `want` (the card refetches as the page is reopened). */
+async function cardValue(page: Page, testid: string, want: number): Promise<void> {
+  const kpi = page.locator(`[data-testid="${testid}"][data-value="${want}"]`);
+  await kpi.waitFor({ timeout: 15_000 });
+  assert.equal((await kpi.locator('.kpi-value').innerText()).replace(/,/g, ''), String(want));
+}
+
+export const loyaltySteps: BrowserStep[] = [
+  {
+    name: 'configures a programme: an order rule with a cap (its one-line summary), two tiers (a retain above the entry refused by the server on its field), saved and live',
+    async run({ page, open, shots, env, b }) {
+      await b.expecting4xx(async () => {
+        await open('/loyalty');
+        await page.getByRole('region', { name: 'Earn rules' }).waitFor();
+      });
+      const rules = page.getByRole('list', { name: 'Earn rules' });
+      const orderRule = rules.locator('li').filter({ hasText: 'Points on orders' }).first();
+      await orderRule.getByRole('button', { name: /^Edit/ }).click();
+      await orderRule.getByLabel('points per currency unit', { exact: true }).fill('2');
+      await orderRule.getByLabel('Cap (points)', { exact: true }).fill('500');
+      await orderRule.getByTestId('rule-summary').filter({ hasText: '2 points per $1 on Order Completed, at most 500 a month' }).waitFor();
+
+      await page.getByLabel('Members move through tiers').check();
+      await page.getByLabel('Tier 2 name', { exact: true }).fill('Gold');
+      await page.getByLabel('Tier 2 entry', { exact: true }).fill('1000');
+      // A retain above the entry passes the form's schema; the server refuses it and names the field.
+      await page.getByLabel('Tier 2 retain', { exact: true }).fill('1200');
+      const refused = await b.expecting4xx(async () => {
+        await page.getByRole('button', { name: 'Save programme' }).click();
+        await page.getByRole('alert').filter({ hasText: 'fix the field marked below (tiers.tiers.1.retain)' }).waitFor();
+      });
+      assert.ok(refused.length >= 1, 'the save was refused with a 400');
+      const retain = page.getByLabel('Tier 2 retain', { exact: true });
+      assert.equal(await retain.getAttribute('aria-invalid'), 'true');
+      await page.locator('.loy-tier').nth(1).getByRole('alert').filter({ hasText: 'must not be above the entry (1000)' }).waitFor();
+      await retain.fill('800');
+
+      await page.getByRole('button', { name: 'Save programme' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: /Saved \(version \d+\)\./ })
+        .waitFor();
+      await page.getByRole('button', { name: 'Go live' }).click();
+      await page.getByRole('status').filter({ hasText: 'The programme is live.' }).waitFor();
+      await page.getByRole('button', { name: 'Pause' }).waitFor();
+
+      const saved = await env.api<{
+        status: string;
+        settings: { earnRules: Array<{ kind: string; pointsPerUnit?: number; cap?: { points: number; per: string } }>; tiers?: { tiers: Array<{ key: string; entry: number; retain: number }> } };
+      }>('/api/loyalty/programme');
+      assert.equal(saved.status, 'live');
+      const order = saved.settings.earnRules.find((r) => r.kind === 'order');
+      assert.equal(order?.pointsPerUnit, 2);
+      assert.deepEqual(order?.cap, { points: 500, per: 'month' });
+      assert.deepEqual(
+        saved.settings.tiers?.tiers.map((t) => [t.entry, t.retain]),
+        [
+          [0, 0],
+          [1000, 800],
+        ],
+      );
+      await shots('loyalty-programme');
+    },
+  },
+  {
+    name: 'adds a reward to the catalogue and fills its code pool by paste: "4 codes added, 1 duplicate skipped", then one more already there',
+    async run({ page, open, shots, env }) {
+      await open('/loyalty?tab=rewards');
+      await page.getByRole('button', { name: 'New reward' }).click();
+      const form = page.getByRole('form', { name: 'New reward' });
+      await form.getByLabel('Reward name', { exact: true }).fill('$5 off');
+      await form.getByLabel('Reward id', { exact: true }).fill('five-off');
+      await form.getByLabel('Cost (points)', { exact: true }).fill('500');
+      await form.getByLabel('Worth (currency)', { exact: true }).fill('5');
+      await form.getByRole('button', { name: 'Add reward' }).click();
+
+      // 5 lines (one blank left out): BREW-002 twice → 4 codes, 1 duplicate.
+      const pool = page.getByRole('form', { name: 'Code pool of $5 off' });
+      await pool.getByLabel('Codes, one a line').fill('BREW-001\nBREW-002\nBREW-003\nBREW-002\n\nBREW-004\n');
+      await pool.getByRole('button', { name: 'Add 5 codes' }).click();
+      await pool.getByRole('status').filter({ hasText: '4 codes added, 1 duplicate skipped.' }).waitFor();
+      // BREW-004 is in the pool already: 1 added, 1 skipped → 5 left.
+      await pool.getByLabel('Codes, one a line').fill('BREW-004\nBREW-005');
+      await pool.getByRole('button', { name: 'Add 2 codes' }).click();
+      await pool.getByRole('status').filter({ hasText: '1 code added, 1 duplicate skipped.' }).waitFor();
+      await page.locator('tr[data-reward="five-off"] [data-testid="codes-left"]').filter({ hasText: /^5$/ }).waitFor();
+      const { rewards } = await env.api<{ rewards: Array<{ id: string; cost: number; codesLeft: number | null }> }>('/api/loyalty/rewards');
+      const r = rewards.find((x) => x.id === 'five-off');
+      assert.deepEqual([r?.cost, r?.codesLeft], [500, 5]);
+      await shots('loyalty-rewards');
+    },
+  },
+  {
+    name: 'follows a referral from link to reward: referrals on, the advocate’s code made on their page, the friend opens the link, signs up and orders; both sides get their points',
+    async run({ page, open, shots, env, b }) {
+      const { rows } = await env.db.query<{ user_id: string }>(`SELECT user_id FROM customers WHERE workspace_id = $1 AND user_id IS NOT NULL ORDER BY id OFFSET 7 LIMIT 1`, [env.workspaceId]);
+      advocate = rows[0]!.user_id;
+      advocateBefore = await balance(env, advocate);
+
+      await b.expecting4xx(async () => {
+        await open('/referrals?tab=settings');
+        await page.getByRole('form', { name: 'Referral settings' }).waitFor();
+      });
+      await page.getByLabel('Referrals on').check();
+      await page.getByLabel('Landing page URL', { exact: true }).fill(`${env.url}/welcome`);
+      await page.getByLabel('Refund window (days)', { exact: true }).fill('0');
+      await page.getByLabel('Friend’s reward: points', { exact: true }).fill('300');
+      await page.getByLabel('Advocate’s reward: points', { exact: true }).fill('500');
+      await page.getByRole('button', { name: 'Save referral settings' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      const settings = await env.api<{ enabled: boolean; refundWindowDays: number; friendReward: unknown; advocateReward: unknown }>('/api/referrals/settings');
+      assert.deepEqual([settings.enabled, settings.refundWindowDays, settings.friendReward, settings.advocateReward], [true, 0, { points: 300 }, { points: 500 }]);
+      await shots('referral-settings');
+
+      // The advocate's code, made on their 360 page.
+      await open(`/customers/${encodeURIComponent(advocate)}`);
+      const card = page.getByRole('region', { name: 'Loyalty' });
+      await card.getByLabel('Vanity code (optional)').fill(CODE.toLowerCase());
+      await card.getByRole('button', { name: 'Create referral code' }).click();
+      const link = await card.locator(`[data-code="${CODE}"] code`).innerText();
+      assert.match(link, new RegExp(`/r/[^/]+/${CODE}$`));
+
+      // The friend opens the link in their own browser: a click recorded, 302 to the landing page with the code.
+      const friendCtx = await b.browser.newContext();
+      const friendPage = await friendCtx.newPage();
+      await friendPage.goto(link);
+      await friendPage.waitForURL((u) => u.searchParams.get('ref') === CODE);
+      const landing = friendPage.url();
+      assert.equal(new URL(landing).pathname, '/welcome');
+      await friendCtx.close();
+
+      await friendVisitsAndOrders(env, FRIEND1, landing, null);
+      const r1 = await referralOf(env, FRIEND1.userId, (r) => r.status === 'rewarded', 'friend 1’s referral rewarded');
+      assert.equal(r1.status, 'rewarded');
+
+      await open('/referrals');
+      const row = page.locator(`tr[data-referral="${r1.id}"]`);
+      await row.getByText(FRIEND1.email).waitFor();
+      assert.equal(await row.getAttribute('data-status'), 'rewarded');
+      await shots('referrals-list');
+
+      // Friend: 300 for being referred + 80 for the $40 order at 2 points per $1 = 380.
+      await open(`/customers/${FRIEND1.userId}`);
+      await cardValue(page, 'member-available', 380);
+      await page.getByRole('table', { name: 'Ledger' }).waitFor();
+      // The advocate: 500 more than before.
+      await open(`/customers/${encodeURIComponent(advocate)}`);
+      await cardValue(page, 'member-available', advocateBefore + 500);
+      await shots('customer-loyalty');
+
+      await open('/referrals?tab=leaderboard');
+      const lb = page.locator(`tr[data-advocate="${advocate}"]`);
+      await lb.getByText(CODE).waitFor();
+      assert.equal(await lb.getByTestId('lb-rewarded').innerText(), '1');
+    },
+  },
+  {
+    name: 'a friend with a disposable email is held; the review queue shows why, wants a note, and Allow pays both sides',
+    async run({ page, open, shots, env }) {
+      assert.ok(advocate, 'the link-to-reward step ran first');
+      await friendVisitsAndOrders(env, FRIEND2, null, CODE);
+      const held = await referralOf(env, FRIEND2.userId, (r) => r.status === 'held', 'friend 2’s referral held');
+
+      await open('/referrals?tab=review');
+      const item = page.locator(`li[data-referral="${held.id}"]`);
+      await item
+        .getByRole('list', { name: `Reasons referral ${held.id} was held` })
+        .getByText('Disposable email')
+        .waitFor();
+      await shots('referral-review');
+      await item.getByRole('button', { name: 'Allow' }).click();
+      await item.getByRole('alert').filter({ hasText: 'Write a note' }).waitFor();
+      await item.getByLabel(`Note on referral ${held.id}`).fill('Checked by phone: a new customer');
+      await item.getByRole('button', { name: 'Allow' }).click();
+      await item.waitFor({ state: 'detached' });
+      await page.getByText('Nothing to review').waitFor();
+
+      const done = await referralOf(env, FRIEND2.userId, (r) => r.status === 'rewarded', 'friend 2’s referral rewarded after Allow');
+      assert.equal(done.override?.note, 'Checked by phone: a new customer');
+      // Friend 2: 300 + 50 for the $25 order = 350; the advocate: two rewards, 1,000 more than before.
+      await open(`/customers/${FRIEND2.userId}`);
+      await cardValue(page, 'member-available', 350);
+      await open(`/customers/${encodeURIComponent(advocate)}`);
+      await cardValue(page, 'member-available', advocateBefore + 1000);
+      await open('/referrals?tab=leaderboard');
+      assert.equal(await page.locator(`tr[data-advocate="${advocate}"]`).getByTestId('lb-rewarded').innerText(), '2');
+    },
+  },
+  {
+    name: 'the reports: liability KPIs and the chart by expiry month, lift with its note',
+    async run({ page, open, shots }) {
+      await open('/loyalty?tab=reports');
+      await page.getByTestId('liability-available').waitFor();
+      await page.getByRole('img', { name: 'Outstanding value by the month it expires' }).waitFor();
+      await page.getByTestId('lift-note').waitFor();
+      await shots('loyalty-reports');
+    },
+  },
+];
