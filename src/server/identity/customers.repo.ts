@@ -4,6 +4,7 @@ import type { IdKind, Merge } from './identity-graph.js';
 import type { Profile } from './profile.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
+import { moveLoyalty } from '../loyalty/ledger.merge.js';
 
 /** Thrown inside a transaction when a concurrent writer changed what it read; the caller retries. */
 export class RetryableConflict extends Error {}
@@ -195,6 +196,7 @@ export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): 
   );
   await tx.query(`DELETE FROM account_members WHERE workspace_id = $1 AND customer_id = $2`, p.slice(0, 2));
   await moveMessaging(tx, p);
+  await moveLoyalty(tx, workspaceId, m.fromId, m.intoId);
   await noteMergeForAnalytics(tx, workspaceId, m.fromId, m.intoId);
   await tx.query(`DELETE FROM customers WHERE workspace_id = $1 AND id = $2`, p.slice(0, 2));
   await tx.query(`UPDATE customer_merges SET into_customer_id = $3 WHERE workspace_id = $1 AND into_customer_id = $2`, p);

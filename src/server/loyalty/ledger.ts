@@ -14,8 +14,17 @@
  * A negative balance (a refund of points already spent) is a posting on `available` without a
  * lot; the next points the member gets pay it off first (a `settle` entry).
  */
+import { TENURE_EV } from '../../contracts/events.js';
 import type { Queryable } from '../db/client.js';
-import type { Result } from '../lib/result.js';
+import { fail, ok, type Result } from '../lib/result.js';
+import { planConsumption } from './ledger-core.js';
+import { customerLabel, defaultExpiryDays, lockMembers, lotStates, memberSums, type EntrySpec } from './ledger.repo.js';
+import { addDays, checkPoints, replayOf, writeMove, type Expect, type Touched } from './ledger.write.js';
+
+export { reverseOrder, reverseEntry, cancelRedemption } from './ledger.reverse.js';
+export { releaseDue, releaseOnEvent, expireDue } from './ledger.batch.js';
+export { moveLoyalty } from './ledger.merge.js';
+export { memberLots, ledgerPage } from './ledger.read.js';
 
 /** What every move returns: the entry, and the member's balances after it. */
 export interface EntryResult {
@@ -37,7 +46,8 @@ export type LedgerFailure =
   /** The key was used before for a different move (another member, kind or amount). */
   | { code: 'conflict'; message: string };
 
-interface Base {
+/** What every move names: the member, its time and its idempotency key. */
+export interface Base {
   workspaceId: number;
   customerId: number;
   at: Date;
@@ -72,7 +82,50 @@ export interface EarnInput extends Base {
   detail?: Record<string, unknown>;
 }
 
-export declare function earn(tx: Queryable, input: EarnInput): Promise<Result<EntryResult, LedgerFailure>>;
+/**
+ * Earn points: a new lot, spendable at once or pending (until a time and/or an event). Points
+ * that are spendable at once pay off a negative balance first (a `settle` entry).
+ */
+export async function earn(tx: Queryable, input: EarnInput): Promise<Result<EntryResult, LedgerFailure>> {
+  const valid = checkPoints(input.points);
+  if (!valid.ok) return valid;
+  const { workspaceId, customerId, points, at } = input;
+  const pendingUntil = input.pending?.until ?? null;
+  const pendingEvent = input.pending?.event ?? null;
+  const isPending = pendingUntil !== null || pendingEvent !== null;
+  await lockMembers(tx, [customerId]);
+  return once(tx, input, { customerId, kind: 'earn', points }, async () =>
+    ok({
+      spec: {
+        workspaceId,
+        key: input.key,
+        kind: 'earn',
+        customerId,
+        points,
+        at,
+        orderId: input.orderId ?? null,
+        sourceEvent: input.sourceEvent ?? null,
+        rule: input.rule ?? null,
+        referralId: input.referralId ?? null,
+        reason: input.reason ?? null,
+        detail: input.detail ?? {},
+        lots: [{ customerId, points, earnedAt: at, expiresAt: input.expiresAt, pendingUntil, pendingEvent, orderId: input.orderId ?? null }],
+        postings: [
+          { account: isPending ? 'pending' : 'available', customerId, newLot: 0, amount: points },
+          { account: 'issued', customerId: null, amount: -points },
+        ],
+      },
+      touched: [
+        {
+          customerId,
+          event: TENURE_EV.pointsEarned,
+          props: { rule_id: input.rule?.id, rule_name: input.rule?.name, order_id: input.orderId ?? undefined, referral_id: input.referralId ?? undefined, reason: input.reason ?? undefined },
+          fresh: isPending ? undefined : { newLots: [0] },
+        },
+      ],
+    }),
+  );
+}
 
 /** Spend points (a reward): fails with `insufficient_points` when the available balance is short. */
 export interface RedeemInput extends Base {
@@ -81,7 +134,30 @@ export interface RedeemInput extends Base {
   rewardId?: string | null;
   detail?: Record<string, unknown>;
 }
-export declare function redeem(tx: Queryable, input: RedeemInput): Promise<Result<EntryResult, LedgerFailure>>;
+export async function redeem(tx: Queryable, input: RedeemInput): Promise<Result<EntryResult, LedgerFailure>> {
+  const valid = checkPoints(input.points);
+  if (!valid.ok) return valid;
+  const { workspaceId, customerId, points, at } = input;
+  await lockMembers(tx, [customerId]);
+  return once(tx, input, { customerId, kind: 'redeem', points }, async () => {
+    const takes = await consume(tx, workspaceId, customerId, points);
+    if (!takes.ok) return takes;
+    return ok({
+      spec: {
+        workspaceId,
+        key: input.key,
+        kind: 'redeem',
+        customerId,
+        points,
+        at,
+        redemptionId: input.redemptionId ?? null,
+        detail: { ...(input.detail ?? {}), ...(input.rewardId ? { rewardId: input.rewardId } : {}) },
+        postings: [...takes.value.map((t) => ({ account: 'available' as const, customerId, lotId: t.lotId, amount: -t.amount })), { account: 'redeemed', customerId: null, amount: points }],
+      },
+      touched: [{ customerId, event: TENURE_EV.pointsRedeemed, props: { reward_id: input.rewardId ?? undefined, redemption_id: input.redemptionId ?? undefined } }],
+    });
+  });
+}
 
 /** An admin's correction, positive (a new lot) or negative (consumed like a redemption; never below zero). */
 export interface AdjustInput extends Base {
@@ -91,7 +167,40 @@ export interface AdjustInput extends Base {
   /** For a positive adjustment; default: the programme's default expiry from `at`. */
   expiresAt?: Date | null;
 }
-export declare function adjust(tx: Queryable, input: AdjustInput): Promise<Result<EntryResult, LedgerFailure>>;
+export async function adjust(tx: Queryable, input: AdjustInput): Promise<Result<EntryResult, LedgerFailure>> {
+  const valid = checkPoints(Math.abs(input.points));
+  if (!valid.ok) return valid;
+  const { workspaceId, customerId, at } = input;
+  const size = Math.abs(input.points);
+  await lockMembers(tx, [customerId]);
+  const base = { workspaceId, key: input.key, kind: 'adjust' as const, customerId, points: size, at, actor: input.actor, reason: input.reason, detail: { delta: input.points } };
+  const touched = { customerId, event: TENURE_EV.pointsAdjusted, props: { reason: input.reason } };
+  return once(tx, input, { customerId, kind: 'adjust', points: size, check: (e) => e.detail.delta === input.points }, async () => {
+    if (input.points > 0) {
+      const expiresAt = input.expiresAt !== undefined ? input.expiresAt : addDays(at, await defaultExpiryDays(tx, workspaceId));
+      return ok({
+        spec: {
+          ...base,
+          lots: [{ customerId, points: size, earnedAt: at, expiresAt }],
+          postings: [
+            { account: 'available', customerId, newLot: 0, amount: size },
+            { account: 'adjusted', customerId: null, amount: -size },
+          ],
+        },
+        touched: [{ ...touched, fresh: { newLots: [0] } }],
+      });
+    }
+    const takes = await consume(tx, workspaceId, customerId, size);
+    if (!takes.ok) return takes;
+    return ok({
+      spec: {
+        ...base,
+        postings: [...takes.value.map((t) => ({ account: 'available' as const, customerId, lotId: t.lotId, amount: -t.amount })), { account: 'adjusted', customerId: null, amount: size }],
+      },
+      touched: [touched],
+    });
+  });
+}
 
 /** Move available points to another member; the received lots keep the expiry of the lots they came from. */
 export interface TransferInput extends Omit<Base, 'customerId'> {
@@ -101,7 +210,46 @@ export interface TransferInput extends Omit<Base, 'customerId'> {
   actor?: string | null;
   reason?: string | null;
 }
-export declare function transfer(tx: Queryable, input: TransferInput): Promise<Result<EntryResult, LedgerFailure>>;
+export async function transfer(tx: Queryable, input: TransferInput): Promise<Result<EntryResult, LedgerFailure>> {
+  const valid = checkPoints(input.points);
+  if (!valid.ok) return valid;
+  const { workspaceId, fromCustomerId: from, toCustomerId: to, points, at } = input;
+  if (from === to) return fail('validation_failed', 'A transfer needs two different members.', { field: 'to' });
+  await lockMembers(tx, [from, to]);
+  return once(tx, input, { customerId: from, kind: 'transfer', points, counterpartyId: to }, async () => {
+    const takes = await consume(tx, workspaceId, from, points);
+    if (!takes.ok) return takes;
+    const source = new Map((await lotStates(tx, workspaceId, from)).map((l) => [l.id, l]));
+    return ok({
+      spec: {
+        workspaceId,
+        key: input.key,
+        kind: 'transfer',
+        customerId: from,
+        counterpartyId: to,
+        points,
+        at,
+        actor: input.actor ?? null,
+        reason: input.reason ?? null,
+        // One received lot per lot taken, with its expiry.
+        lots: takes.value.map((t) => ({ customerId: to, points: t.amount, earnedAt: at, expiresAt: source.get(t.lotId)!.expiresAt })),
+        postings: takes.value.flatMap((t, i) => [
+          { account: 'available' as const, customerId: from, lotId: t.lotId, amount: -t.amount },
+          { account: 'available' as const, customerId: to, newLot: i, amount: t.amount },
+        ]),
+      },
+      touched: [
+        { customerId: from, event: TENURE_EV.pointsTransferred, props: { counterparty: await customerLabel(tx, to), reason: input.reason ?? undefined } },
+        {
+          customerId: to,
+          event: TENURE_EV.pointsTransferred,
+          props: { counterparty: await customerLabel(tx, from), reason: input.reason ?? undefined },
+          fresh: { newLots: takes.value.map((_, i) => i) },
+        },
+      ],
+    });
+  });
+}
 
 /**
  * A refund of `orderId`: reverse what the order earned, pro rata to the refunded amount, with the
@@ -119,7 +267,6 @@ export interface ReverseOrderInput extends Base {
   policy: 'negative' | 'clawback';
   sourceEvent?: string | null;
 }
-export declare function reverseOrder(tx: Queryable, input: ReverseOrderInput): Promise<Result<EntryResult[], LedgerFailure>>;
 
 /** Reverse one earn entry in full (what is left of it): a referral reward clawed back. */
 export interface ReverseEntryInput extends Base {
@@ -127,26 +274,50 @@ export interface ReverseEntryInput extends Base {
   reason: string;
   policy: 'negative' | 'clawback';
 }
-export declare function reverseEntry(tx: Queryable, input: ReverseEntryInput): Promise<Result<EntryResult, LedgerFailure>>;
 
-/** Release pending lots whose time has come (pending_until ≤ now), any member: one `release` entry per lot. Returns how many. */
-export declare function releaseDue(tx: Queryable, workspaceId: number, now: Date, limit?: number): Promise<number>;
-
-/** Release the member's lots pending on `event` for `orderId` (or any of theirs pending on it, when the lot has no order). */
-export declare function releaseOnEvent(tx: Queryable, input: { workspaceId: number; customerId: number; event: string; orderId: string | null; at: Date; sourceEvent: string }): Promise<number>;
-
-/** Expire what is left of lots whose expiry has passed (expires_at ≤ now): one `expire` entry per lot. Returns how many. */
-export declare function expireDue(tx: Queryable, workspaceId: number, now: Date, limit?: number): Promise<number>;
-
-/** Cancel a redemption: its points come back as a new lot (expiring as the earliest lot it consumed did, or the programme default). */
-export declare function cancelRedemption(tx: Queryable, input: Base & { redemptionId: number; reason: string }): Promise<Result<EntryResult, LedgerFailure>>;
+/** Cancel a redemption bought with points (cancelRedemption). */
+export interface CancelRedemptionInput extends Base {
+  redemptionId: number;
+  reason: string;
+}
 
 export interface Balances {
   available: number;
   pending: number;
-  /** Points earned (net of reversals) in [since, at]. */
 }
-export declare function balances(tx: Queryable, workspaceId: number, customerId: number): Promise<Balances>;
 
-/** Follow a profile merge: the merged-away member's lots, postings and entries become the survivor's (called inside the merge). */
-export declare function moveLoyalty(tx: Queryable, workspaceId: number, fromCustomerId: number, intoCustomerId: number): Promise<void>;
+/** The member's balances: Σ of their `available` postings (negative after a refund of spent points) and `pending` ones. */
+export async function balances(tx: Queryable, workspaceId: number, customerId: number): Promise<Balances> {
+  const s = await memberSums(tx, workspaceId, customerId);
+  return { available: s.available, pending: s.pending };
+}
+
+/**
+ * Check the key under the member lock, then write the move; a key stored meanwhile by another
+ * transaction (a different member's lock) is answered as a replay or conflict.
+ */
+async function once(
+  tx: Queryable,
+  key: { workspaceId: number; key: string },
+  expect: Expect,
+  build: () => Promise<Result<{ spec: EntrySpec; touched: Touched[] }, LedgerFailure>>,
+): Promise<Result<EntryResult, LedgerFailure>> {
+  const replay = await replayOf(tx, key.workspaceId, key.key, expect);
+  if (replay) return replay;
+  const built = await build();
+  if (!built.ok) return built;
+  const written = await writeMove(tx, built.value.spec, built.value.touched, expect.customerId);
+  if (written) return ok(written);
+  const again = await replayOf(tx, key.workspaceId, key.key, expect);
+  if (!again) throw new Error(`loyalty entry ${key.key}: key taken but not found`);
+  return again;
+}
+
+/** Spend `points` from the member's lots in the consumption order (the balance must cover them). */
+async function consume(tx: Queryable, workspaceId: number, customerId: number, points: number): Promise<Result<{ lotId: number; amount: number }[], LedgerFailure>> {
+  const sums = await memberSums(tx, workspaceId, customerId);
+  if (sums.available < points) return fail('insufficient_points', `The member has ${sums.available} points available, ${points} needed.`, { balance: sums.available });
+  const plan = planConsumption(await lotStates(tx, workspaceId, customerId), points);
+  if (plan.short > 0) throw new Error(`loyalty: balance ${sums.available} but lots short by ${plan.short}`);
+  return ok(plan.takes);
+}
