@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EarnRuleSchema } from '../../../contracts/loyalty.js';
-import { campaignText, pendingText, pointsText, ruleSummary } from './describe.js';
+import { campaignText, oneUnit, pendingText, pointsText, ruleSummary } from './describe.js';
 import { check, dateToIso, defaultSettings, draftPath, isoToDate } from './programme-form.js';
 
 const rule = (r: object) => EarnRuleSchema.parse({ id: 'r', name: 'r', ...r });
@@ -22,6 +22,7 @@ describe('earn rule summaries', () => {
     const r = rule({ kind: 'birthday', points: 1, tierMultiplier: false });
     assert.equal(ruleSummary(r, { currency: 'USD', pointsName: 'points' }), '1 point on the birthday in trait birthday, no tier multiplier');
     assert.equal(pointsText(2.5, 'points'), '2.5 points');
+    assert.deepEqual([oneUnit('USD'), oneUnit('EUR'), oneUnit('GBP')], ['$1', '€1', '£1']);
   });
 
   it('campaign dates across a year show the years; pending days', () => {

@@ -18,7 +18,7 @@ export function pointsText(n: number, pointsName: string): string {
 /** One unit of the currency, as people write it: "€1", "$1", "CHF 1". */
 export function oneUnit(currency: string): string {
   try {
-    return new Intl.NumberFormat('en-GB', { style: 'currency', currency, maximumFractionDigits: 0 }).format(1);
+    return new Intl.NumberFormat('en-GB', { style: 'currency', currency, currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 }).format(1);
   } catch {
     return `1 ${currency}`;
   }
@@ -84,7 +84,7 @@ export function ruleSummary(rule: EarnRule, ctx: SummaryContext): string {
 export function programmeSummary(s: ProgrammeSettings, currency: string): string {
   let worth: string;
   try {
-    worth = new Intl.NumberFormat('en-GB', { style: 'currency', currency, maximumFractionDigits: 4 }).format(s.pointValue);
+    worth = new Intl.NumberFormat('en-GB', { style: 'currency', currency, currencyDisplay: 'narrowSymbol', maximumFractionDigits: 4 }).format(s.pointValue);
   } catch {
     worth = `${s.pointValue} ${currency}`;
   }

@@ -166,12 +166,13 @@ function SettingsForm({ initial }: { initial: ReferralSettings | null }) {
               <p>
                 <strong>{SIGNAL_TEXT[s].name}</strong> <span className="muted">{SIGNAL_TEXT[s].means}</span>
               </p>
-              <SelectField
-                label={`${SIGNAL_TEXT[s].name}: action`}
-                value={action(s)}
-                options={(['block', 'hold', 'off'] as const).map((a) => ({ value: a, label: ACTION_TEXT[a] }))}
-                onChange={(a) => set({ actions: { ...d.actions, [s]: a as FraudAction } })}
-              />
+              <select aria-label={`${SIGNAL_TEXT[s].name}: action`} value={action(s)} onChange={(ev) => set({ actions: { ...d.actions, [s]: ev.target.value as FraudAction } })}>
+                {(['block', 'hold', 'off'] as const).map((a) => (
+                  <option key={a} value={a}>
+                    {ACTION_TEXT[a]}
+                  </option>
+                ))}
+              </select>
             </Fragment>
           ))}
         </div>
