@@ -113,15 +113,22 @@ const SurveyPreview = z.object({
 /** GET /api/surveys/:id/invitations (surveys.routes.ts). */
 const InvitationQuery = z.object({ status: InvitationStatus.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 /** GET /api/loyalty/members/:id/ledger (loyalty.routes.ts). */
-const LedgerQuery = z.object({ before: z.coerce.number().int().optional(), limit: z.coerce.number().int().min(1).max(200).optional() });
-/** POST /api/loyalty/members/:id/adjust: the entry written (or found again for a replayed key). */
-const AdjustAnswer = z.looseObject({ replayed: z.boolean().optional() });
-/** POST /api/loyalty/rewards/:id/codes: a text body, one code per line (rewards.routes.ts). */
-const CodesAdded = z.object({ added: z.number().int(), duplicates: z.number().int(), codesLeft: z.number().int().nullable().optional() });
-/** GET /api/loyalty/members/:id/link: the customer's signed link to their own balance (rewards.routes.ts). */
-const MemberLink = z.looseObject({ url: z.string() });
-const LiftQuery = z.object({ windowDays: z.coerce.number().int().min(1).max(3650).optional() });
-const RedemptionQuery = z.object({ customer: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).optional() });
+const LedgerQuery = z.object({ before: z.coerce.number().int().positive().optional() });
+/** POST /api/loyalty/members/:id/adjust: the entry, the change, the member's balances after it (loyalty.routes.ts EntryResultView). */
+const EntryResult = z.object({
+  entryId: z.number().int(),
+  replayed: z.boolean(),
+  available: z.number().int(),
+  pending: z.number().int(),
+  balance: z.number().int(),
+  pendingBalance: z.number().int(),
+});
+/** POST /api/loyalty/rewards/:id/codes: a text body, one code per line (loyalty-rewards.routes.ts). */
+const CodesAdded = z.object({ added: z.number().int(), duplicates: z.number().int(), blanks: z.number().int(), codesLeft: z.number().int() });
+/** GET /api/loyalty/members/:id/link: the customer's signed link to their own balance (loyalty-rewards.routes.ts). */
+const MemberLink = z.object({ url: z.string(), expiresAt: z.string() });
+const LiftQuery = z.object({ windowDays: z.coerce.number().int().min(1).max(3650).default(180) });
+const RedemptionQuery = z.object({ customer: z.string().min(1).max(512).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 /** GET /api/referrals (referrals.routes.ts). */
 const ReferralQuery = z.object({ status: ReferralStatus.optional(), limit: z.coerce.number().int().min(1).max(500).optional(), cursor: z.string().optional() });
 const ReferralList = z.object({ referrals: z.array(ReferralView), nextCursor: z.string().nullable().optional() });
@@ -220,11 +227,11 @@ export const API_ROUTES = {
   'PUT /api/loyalty/programme': { body: ProgrammeInput, response: ProgrammeView },
   'GET /api/loyalty/members/:id': { response: MemberView },
   'GET /api/loyalty/members/:id/ledger': { query: LedgerQuery, response: LedgerPage },
-  'POST /api/loyalty/members/:id/adjust': { body: AdjustInput, response: AdjustAnswer },
+  'POST /api/loyalty/members/:id/adjust': { body: AdjustInput, response: EntryResult },
   'GET /api/loyalty/members/:id/link': { response: MemberLink },
   'GET /api/loyalty/rewards': { response: z.object({ rewards: z.array(RewardView) }) },
   'POST /api/loyalty/rewards': { body: RewardInput, response: RewardView },
-  'PUT /api/loyalty/rewards/:id': { body: RewardInput, response: RewardView },
+  'PUT /api/loyalty/rewards/:id': { body: RewardInput.partial({ id: true }), response: RewardView },
   'POST /api/loyalty/rewards/:id/codes': { upload: true, response: CodesAdded },
   'GET /api/loyalty/redemptions': { query: RedemptionQuery, response: z.object({ redemptions: z.array(RedemptionView) }) },
   'GET /api/loyalty/reports/liability': { response: LiabilityReport },

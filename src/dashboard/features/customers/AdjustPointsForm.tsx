@@ -16,8 +16,8 @@ export function AdjustPointsForm({ id, pointsName }: { id: string; pointsName: s
   const [done, setDone] = useState<string | null>(null);
   const adjust = useApiMutation((body: { points: number; reason: string; key: string }) => api.post('/api/loyalty/members/:id/adjust', { params: { id }, body }), {
     invalidates: ['/api/loyalty/members', '/api/loyalty/reports', '/api/customers'],
-    onSuccess: (_r, v) => {
-      setDone(`${v.points > 0 ? 'Added' : 'Took away'} ${Math.abs(v.points).toLocaleString('en-US')} ${pointsName}.`);
+    onSuccess: (r, v) => {
+      setDone(`${v.points > 0 ? 'Added' : 'Took away'} ${Math.abs(v.points).toLocaleString('en-US')} ${pointsName}: the balance is now ${r.balance.toLocaleString('en-US')}.`);
       setPoints('');
       setReason('');
     },
