@@ -129,9 +129,16 @@ const CodesAdded = z.object({ added: z.number().int(), duplicates: z.number().in
 const MemberLink = z.object({ url: z.string(), expiresAt: z.string() });
 const LiftQuery = z.object({ windowDays: z.coerce.number().int().min(1).max(3650).default(180) });
 const RedemptionQuery = z.object({ customer: z.string().min(1).max(512).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
-/** GET /api/referrals (referrals.routes.ts). */
-const ReferralQuery = z.object({ status: ReferralStatus.optional(), limit: z.coerce.number().int().min(1).max(500).optional(), cursor: z.string().optional() });
-const ReferralList = z.object({ referrals: z.array(ReferralView), nextCursor: z.string().nullable().optional() });
+/** GET /api/referrals: `status=held` is the review queue (referrals.routes.ts). */
+const ReferralQuery = z.object({
+  status: ReferralStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z
+    .string()
+    .regex(/^[0-9]+$/)
+    .optional(),
+});
+const ReferralList = z.object({ referrals: z.array(ReferralView), nextCursor: z.string().nullable() });
 /** A 204 answer. */
 const NoContent = z.null();
 
@@ -239,10 +246,10 @@ export const API_ROUTES = {
   'GET /api/referrals/settings': { response: ReferralSettingsSchema },
   'PUT /api/referrals/settings': { body: ReferralSettingsSchema, response: ReferralSettingsSchema },
   'POST /api/referrals/codes': { body: CodeInput, response: CodeView },
-  'GET /api/referrals/codes': { query: z.object({ customer: z.string().optional() }), response: z.object({ codes: z.array(CodeView) }) },
+  'GET /api/referrals/codes': { query: z.object({ customer: z.string().min(1).max(200).optional() }), response: z.object({ codes: z.array(CodeView) }) },
   'GET /api/referrals': { query: ReferralQuery, response: ReferralList },
   'POST /api/referrals/:id/decision': { body: DecisionInput, response: ReferralView },
-  'GET /api/referrals/leaderboard': { response: z.object({ rows: z.array(LeaderboardRow) }) },
+  'GET /api/referrals/leaderboard': { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }), response: z.object({ advocates: z.array(LeaderboardRow) }) },
 
   'GET /api/channels': { response: ChannelsView },
   'GET /api/providers': { response: ProvidersView },

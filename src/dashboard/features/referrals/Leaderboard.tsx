@@ -7,11 +7,11 @@ import { Link } from '../../router.js';
 
 /** Advocates by what their referrals brought: clicks, friends, rewarded, pending, held and blocked, revenue. */
 export function Leaderboard() {
-  const q = useApi('/api/referrals/leaderboard');
+  const q = useApi('/api/referrals/leaderboard', { query: { limit: 100 } });
   const { currency } = useWorkspace();
   return (
     <Card title="Leaderboard">
-      <QueryView query={q} empty={{ title: 'No advocates yet', hint: 'Create a code on a customer’s page (Loyalty card) to make them an advocate.' }} isEmpty={(d) => d.rows.length === 0}>
+      <QueryView query={q} empty={{ title: 'No advocates yet', hint: 'Create a code on a customer’s page (Loyalty card) to make them an advocate.' }} isEmpty={(d) => d.advocates.length === 0}>
         {(d) => (
           <div className="table-wrap">
             <table aria-label="Referral leaderboard">
@@ -29,7 +29,7 @@ export function Leaderboard() {
                 </tr>
               </thead>
               <tbody>
-                {d.rows.map((r) => (
+                {d.advocates.map((r) => (
                   <tr key={`${r.customerId}-${r.code}`} data-advocate={r.userId ?? r.customerId}>
                     <td>{r.userId ? <Link to={`/customers/${encodeURIComponent(r.userId)}`}>{r.email ?? r.userId}</Link> : (r.email ?? `#${r.customerId}`)}</td>
                     <td>
