@@ -17,10 +17,11 @@ const STATUS_TONE = { draft: 'neutral', live: 'good', paused: 'warn' } as const;
 
 /** The programme: its status with Go live / Pause, and its settings (general, earn rules, tiers) saved as a whole. */
 export function ProgrammeTab() {
-  const q = useApi('/api/loyalty/programme', undefined, { retry: (n, e) => e.status !== 404 && n < 2 });
-  if (q.error && q.error.status !== 404) return <ErrorNote error={q.error} retry={() => void q.refetch()} />;
+  const q = useApi('/api/loyalty/programme');
+  if (q.error) return <ErrorNote error={q.error} retry={() => void q.refetch()} />;
   if (q.isPending) return <Loading label="Loading the programme…" />;
-  const view = q.error ? null : (q.data ?? null);
+  // Before the first save the server answers a draft with the default settings and version 0.
+  const view = q.error || !q.data || q.data.version === 0 ? null : q.data;
   return <ProgrammeEditor key={view ? `v${view.version}` : 'new'} initial={view} />;
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EarnRuleSchema } from '../../../contracts/loyalty.js';
 import { campaignText, oneUnit, pendingText, pointsText, ruleSummary } from './describe.js';
-import { check, dateToIso, defaultSettings, draftPath, isoToDate } from './programme-form.js';
+import { check, dateToIso, defaultSettings, draftPath, isoToDate, newRule } from './programme-form.js';
 
 const rule = (r: object) => EarnRuleSchema.parse({ id: 'r', name: 'r', ...r });
 
@@ -35,7 +35,7 @@ describe('earn rule summaries', () => {
 
 describe('programme form', () => {
   it('the default settings pass the contract; a points-per-unit typed as text is refused on its path', () => {
-    const d = defaultSettings();
+    const d = { ...defaultSettings(), earnRules: [newRule('order', [])] };
     assert.ok(check(d).ok);
     const bad = check({ ...d, earnRules: [{ ...d.earnRules[0]!, pointsPerUnit: 'abc' as unknown as number }], holdoutPercent: 60 });
     assert.ok(!bad.ok);

@@ -10,9 +10,9 @@ import { EarnRuleSchema, ProgrammeSettingsSchema, type EarnRule, type ProgrammeS
 export type Draft = z.input<typeof ProgrammeSettingsSchema>;
 export type RuleDraft = z.input<typeof EarnRuleSchema>;
 
-/** A new programme's settings: the contract's defaults and one order rule. */
+/** A new programme's settings: the contract's defaults (no rules yet). */
 export function defaultSettings(): ProgrammeSettings {
-  return ProgrammeSettingsSchema.parse({ earnRules: [newRule('order', [])] });
+  return ProgrammeSettingsSchema.parse({});
 }
 
 /** A rule of a kind with a free id (`order-1`, `order-2`…) and sensible first numbers. */
