@@ -22,7 +22,8 @@ export function ProgrammeTab() {
   if (q.isPending) return <Loading label="Loading the programme…" />;
   // Before the first save the server answers a draft with the default settings and version 0.
   const view = q.error || !q.data || q.data.version === 0 ? null : q.data;
-  return <ProgrammeEditor key={view ? `v${view.version}` : 'new'} initial={view} />;
+  // One editor for the page's life: a save refetches the programme, and the editor keeps its notice and draft (it took the saved view from the answer).
+  return <ProgrammeEditor initial={view} />;
 }
 
 function ProgrammeEditor({ initial }: { initial: ProgrammeView | null }) {

@@ -31,7 +31,8 @@ export function SettingsTab() {
   const q = useApi('/api/referrals/settings', undefined, { retry: (n, e) => e.status !== 404 && n < 2 });
   if (q.error && q.error.status !== 404) return <ErrorNote error={q.error} retry={() => void q.refetch()} />;
   if (q.isPending) return <Loading label="Loading the referral settings…" />;
-  return <SettingsForm key={q.data ? JSON.stringify(q.data) : 'new'} initial={q.error ? null : (q.data ?? null)} />;
+  // One form for the page's life: a save refetches the settings and the form keeps its notice.
+  return <SettingsForm initial={q.error ? null : (q.data ?? null)} />;
 }
 
 function RewardField({
