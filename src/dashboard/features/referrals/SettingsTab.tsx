@@ -1,4 +1,4 @@
-import { Fragment, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import { DEFAULT_FRAUD_ACTIONS, FraudSignal, ReferralSettingsSchema, type FraudAction, type ReferralReward, type ReferralSettings } from '../../../contracts/referrals.js';
 import { api, ApiError } from '../../api/client.js';
 import { useApi, useApiMutation } from '../../api/hooks.js';
@@ -29,10 +29,15 @@ function defaults(): ReferralSettings {
 /** The referral programme's settings (GET answers 404 before the first save: the defaults then). */
 export function SettingsTab() {
   const q = useApi('/api/referrals/settings', undefined, { retry: (n, e) => e.status !== 404 && n < 2 });
+  // Once shown, the form stays: the refetch after the first save starts from "no data" (pending) again.
+  const [shown, setShown] = useState(false);
+  const ready = q.data !== undefined || q.error?.status === 404;
+  useEffect(() => {
+    if (ready) setShown(true);
+  }, [ready]);
   if (q.error && q.error.status !== 404) return <ErrorNote error={q.error} retry={() => void q.refetch()} />;
-  if (q.isPending) return <Loading label="Loading the referral settings…" />;
-  // One form for the page's life: a save refetches the settings and the form keeps its notice.
-  return <SettingsForm initial={q.error ? null : (q.data ?? null)} />;
+  if (!ready && !shown) return <Loading label="Loading the referral settings…" />;
+  return <SettingsForm initial={q.data ?? null} />;
 }
 
 function RewardField({
