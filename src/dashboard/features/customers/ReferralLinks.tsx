@@ -79,9 +79,11 @@ export function MemberLink({ id }: { id: string }) {
   const q = useApi('/api/loyalty/members/:id/link', asked ? { params: { id } } : null, { staleTime: Infinity });
   if (!asked)
     return (
-      <button type="button" className="btn btn-small" onClick={() => setAsked(true)}>
-        Show the customer’s own link
-      </button>
+      <div>
+        <button type="button" className="btn btn-small" onClick={() => setAsked(true)}>
+          Show the customer’s own link
+        </button>
+      </div>
     );
   if (q.error) return <p className="form-error">{q.error.message}</p>;
   if (!q.data) return <span className="muted">Signing the link…</span>;

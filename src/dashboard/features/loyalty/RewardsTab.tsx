@@ -69,6 +69,14 @@ export function RewardsTab() {
             </div>
           )}
         </QueryView>
+        {q.data?.rewards.map((r) =>
+          editing === r.id || pool === r.id ? (
+            <div key={r.id} className="loy-panel">
+              {editing === r.id ? <RewardForm initial={r} tiers={tiers} onDone={() => setEditing(null)} /> : null}
+              {pool === r.id ? <CodePool reward={r} /> : null}
+            </div>
+          ) : null,
+        )}
       </Card>
       <RedemptionsCard />
     </div>
@@ -119,14 +127,6 @@ function RewardRows({
           ) : null}
         </td>
       </tr>
-      {editing || pool ? (
-        <tr>
-          <td colSpan={7}>
-            {editing ? <RewardForm initial={r} tiers={tiers} onDone={() => setEditing(null)} /> : null}
-            {pool ? <CodePool reward={r} /> : null}
-          </td>
-        </tr>
-      ) : null}
     </>
   );
 }

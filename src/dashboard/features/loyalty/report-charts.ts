@@ -17,7 +17,7 @@ export function liabilityOption(r: LiabilityReport, money: (v: number) => string
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => money(v) },
     xAxis: { type: 'category', data: rows.map((x) => monthLabel(x.month)) },
     yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v) } },
-    series: [{ type: 'bar', name: 'Outstanding value', data: rows.map((x) => x.value) }],
+    series: [{ type: 'bar', name: 'Outstanding value', barMaxWidth: 56, data: rows.map((x) => x.value) }],
   };
 }
 
