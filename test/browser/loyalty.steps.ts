@@ -16,7 +16,9 @@ import type { BrowserStep } from './steps.js';
  *
  * Hand-computed figures: the order rule gives 2 points per $1, so a $40 first order earns 80
  * and a $25 one 50; the friend's reward is 300 points, the advocate's 500. Friend 1: 300 + 80
- * = 380. Friend 2: 300 + 50 = 350. The advocate: what they had + 500 per rewarded referral.
+ * = 380, then +20 by hand = 400. Friend 2: 300 + 50 = 350. The advocate: what they had + 500
+ * per rewarded referral. Outstanding: 400 + 350 + 1,000 = 1,750 points (+ what the advocate
+ * had), worth $17.50 at $0.01 a point.
  */
 
 const CODE = 'BREWFRIEND';
@@ -240,7 +242,21 @@ export const loyaltySteps: BrowserStep[] = [
       // Friend: 300 for being referred + 80 for the $40 order at 2 points per $1 = 380.
       await open(`/customers/${FRIEND1.userId}`);
       await cardValue(page, 'member-available', 380);
-      await page.getByRole('table', { name: 'Ledger' }).waitFor();
+      const card1 = page.getByRole('region', { name: 'Loyalty' });
+      await card1.getByRole('table', { name: 'Ledger' }).waitFor();
+      await card1.getByTestId('member-tier').getByText('Member', { exact: true }).waitFor();
+      await card1.getByTestId('tier-progress').filter({ hasText: 'for Gold' }).waitFor();
+      // An adjustment by hand: +20 → 400, the reason on the ledger.
+      await card1.getByText('Adjust points').click();
+      await card1.getByLabel('Points (±)', { exact: true }).fill('20');
+      await card1.getByLabel('Reason', { exact: true }).fill('Goodwill for a late delivery');
+      await card1.getByRole('button', { name: 'Adjust points' }).click();
+      await card1.getByRole('status').filter({ hasText: 'Added 20 points: the balance is now 400.' }).waitFor();
+      await cardValue(page, 'member-available', 400);
+      await card1.getByRole('table', { name: 'Ledger' }).getByText('Goodwill for a late delivery').waitFor();
+      // The customer's own signed link to their page.
+      await card1.getByRole('button', { name: 'Show the customer’s own link' }).click();
+      assert.match(await card1.getByLabel('Customer’s loyalty link').innerText(), /\/l\/[A-Za-z0-9._~-]+/);
       // The advocate: 500 more than before.
       await open(`/customers/${encodeURIComponent(advocate)}`);
       await cardValue(page, 'member-available', advocateBefore + 500);
@@ -285,10 +301,14 @@ export const loyaltySteps: BrowserStep[] = [
     },
   },
   {
-    name: 'the reports: liability KPIs and the chart by expiry month, lift with its note',
+    name: 'the reports: liability KPIs (1,750 points outstanding, $17.50) and the chart by expiry month, lift with its note',
     async run({ page, open, shots }) {
       await open('/loyalty?tab=reports');
-      await page.getByTestId('liability-available').waitFor();
+      const points = 400 + 350 + 1000 + advocateBefore;
+      const kpi = page.getByTestId('liability-available');
+      await kpi.waitFor();
+      assert.equal(await kpi.locator('.kpi-value').innerText(), `$${(points / 100).toFixed(2)}`);
+      assert.match(await kpi.innerText(), new RegExp(`${points.toLocaleString('en-US')} points available`));
       await page.getByRole('img', { name: 'Outstanding value by the month it expires' }).waitFor();
       await page.getByTestId('lift-note').waitFor();
       await shots('loyalty-reports');
