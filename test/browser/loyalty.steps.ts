@@ -244,8 +244,8 @@ export const loyaltySteps: BrowserStep[] = [
       await cardValue(page, 'member-available', 380);
       const card1 = page.getByRole('region', { name: 'Loyalty' });
       await card1.getByRole('table', { name: 'Ledger' }).waitFor();
-      await card1.getByTestId('member-tier').getByText('Member', { exact: true }).waitFor();
-      await card1.getByTestId('tier-progress').filter({ hasText: 'for Gold' }).waitFor();
+      // Points earned this term: 300 + 80 = 380, of Gold's entry of 1,000.
+      await card1.getByTestId('tier-progress').filter({ hasText: '380 points of 1,000 points for Gold' }).waitFor();
       // An adjustment by hand: +20 → 400, the reason on the ledger.
       await card1.getByText('Adjust points').click();
       await card1.getByLabel('Points (±)', { exact: true }).fill('20');
