@@ -247,7 +247,7 @@ export const loyaltySteps: BrowserStep[] = [
       // Points earned this term: 300 + 80 = 380, of Gold's entry of 1,000.
       await card1.getByTestId('tier-progress').filter({ hasText: '380 points of 1,000 points for Gold' }).waitFor();
       // An adjustment by hand: +20 → 400, the reason on the ledger.
-      await card1.getByText('Adjust points').click();
+      await card1.locator('summary').filter({ hasText: 'Adjust points' }).click();
       await card1.getByLabel('Points (±)', { exact: true }).fill('20');
       await card1.getByLabel('Reason', { exact: true }).fill('Goodwill for a late delivery');
       await card1.getByRole('button', { name: 'Adjust points' }).click();
