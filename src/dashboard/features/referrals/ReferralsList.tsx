@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { ReferralStatus, type ReferralView } from '../../../contracts/referrals.js';
 import { useApi } from '../../api/hooks.js';
 import { useWorkspace } from '../../api/workspace.js';
@@ -14,7 +15,15 @@ export function ReferralsList() {
   const { search } = useLocation();
   const raw = search.get('status');
   const status = ReferralStatus.safeParse(raw).success ? (raw as ReferralStatus) : undefined;
-  const q = useApi('/api/referrals', { query: { status, limit: 200 } }, { keepPrevious: true });
+  // Pages by cursor: the cursors of the pages before this one, so Newer can go back.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [lastStatus, setLastStatus] = useState(status);
+  if (lastStatus !== status) {
+    setLastStatus(status);
+    setCursors([]);
+  }
+  const cursor = cursors[cursors.length - 1];
+  const q = useApi('/api/referrals', { query: { status, limit: 100, cursor } }, { keepPrevious: true });
   const { currency } = useWorkspace();
   return (
     <Card
@@ -54,6 +63,14 @@ export function ReferralsList() {
                 ))}
               </tbody>
             </table>
+            <div className="pager">
+              <button type="button" className="btn btn-small" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+                Newer
+              </button>
+              <button type="button" className="btn btn-small" disabled={!d.nextCursor} onClick={() => d.nextCursor && setCursors([...cursors, d.nextCursor])}>
+                Older
+              </button>
+            </div>
           </div>
         )}
       </QueryView>
