@@ -1,9 +1,10 @@
 import type { Queryable } from '../db/client.js';
 import { recommendationsFor } from '../predict/recommend.js';
+import { loadLoyaltyFacts } from '../loyalty/loyalty-facts.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
 
-/** What templates can read of each customer besides traits: userId, stage, segment flags, recommended products. */
+/** What templates can read of each customer besides traits: userId, stage, segment flags, recommended products, loyalty (points, pending, tier, referral code). */
 export async function loadRenderFacts(tx: Queryable, ws: number, ids: number[]): Promise<Map<number, Record<string, unknown>>> {
   const { rows } = await tx.query<RowPick<typeof schema.customers, 'id' | 'user_id' | 'traits', { traits: Record<string, unknown> }> & { stage: string | null; segments: string[] | null }>(
     `SELECT c.id, c.user_id, c.traits, s.stage,
@@ -13,6 +14,11 @@ export async function loadRenderFacts(tx: Queryable, ws: number, ids: number[]):
     [ws, ids],
   );
   const recommended = await recommendationsFor(
+    tx,
+    ws,
+    rows.map((r) => Number(r.id)),
+  );
+  const loyalty = await loadLoyaltyFacts(
     tx,
     ws,
     rows.map((r) => Number(r.id)),
@@ -31,6 +37,7 @@ export async function loadRenderFacts(tx: Queryable, ws: number, ids: number[]):
         traits: r.traits,
         stage: r.stage,
         segments: Object.fromEntries((r.segments ?? []).map((s) => [s, true])),
+        loyalty: loyalty.get(Number(r.id)) ?? { points: 0, pending: 0, tier: null, referral_code: null },
       },
     ]),
   );

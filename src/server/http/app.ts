@@ -43,10 +43,13 @@ import { importRoutes, type ImportLimits } from './routes/imports.routes.js';
 import { demoRoutes } from './routes/demo.routes.js';
 import { providerRoutes, workspaceChannels } from './routes/providers.routes.js';
 import { surveyRoutes } from './routes/surveys.routes.js';
+import { loyaltyRoutes } from './routes/loyalty.routes.js';
 import { surveyAnswerRoutes } from './routes/survey-answer.routes.js';
 import { smsInboundRoutes } from './routes/sms-inbound.routes.js';
 import { surveyResultsRoutes } from './routes/survey-results.routes.js';
 import { helpdeskRoutes } from './routes/helpdesk.routes.js';
+import { loyaltyRewardRoutes } from './routes/loyalty-rewards.routes.js';
+import { loyaltyPublicRoutes } from './routes/loyalty-public.routes.js';
 
 export interface HttpDeps {
   db: Db;
@@ -134,6 +137,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   trackingRoutes(app, { db, bus });
   surveyRoutes(app, { db, keys, bus, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
   surveyAnswerRoutes(app, { db, bus });
+  loyaltyRoutes(app, { db, keys, bus });
   smsInboundRoutes(app, { db, bus, box: deps.box, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
   await helpdeskRoutes(app, { db, keys, bus, box: deps.box, boxMissing: deps.boxMissing, publicUrl: deps.sourcesUrl });
   inboxRoutes(app, { db, keys, bus });
@@ -148,6 +152,8 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   sdkRoutes(app, { keys, publicUrl: deps.sourcesUrl });
   inboxSettingsRoutes(app, { db, keys });
   surveyResultsRoutes(app, { db, keys });
+  await loyaltyRewardRoutes(app, { db, keys, bus, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
+  loyaltyPublicRoutes(app, { db, bus, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
   await importRoutes(app, {
     db,
     keys,

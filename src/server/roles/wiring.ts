@@ -21,6 +21,7 @@ import { outboxSenders } from '../channels/senders.js';
 import { SecretBox, type ServerSecret } from '../channels/secret-box.js';
 import { WorkspaceProviders, withWorkspaceProviders } from '../channels/provider-senders.js';
 import { JobRunner } from '../jobs/job-runner.js';
+import { LoyaltyWorker } from '../loyalty/loyalty-worker.js';
 import { Poller } from '../jobs/poller.js';
 import { enqueueDueJobs } from '../jobs/periodic-jobs.js';
 import { stopAll, type StopPart } from '../jobs/shutdown.js';
@@ -80,6 +81,8 @@ export interface Wiring {
   segments: SegmentWorker | null;
   journeys: JourneyWorker | null;
   jobs: JobRunner | null;
+  /** The loyalty processor and sweep (with the job runner: the `worker` role). */
+  loyalty: LoyaltyWorker | null;
   start(): void;
   stop(): Promise<void>;
 }
@@ -113,6 +116,8 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   journeys?.connect(bus);
 
   const jobs = parts.jobs ? new JobRunner(db, jobCatalogue(db, models), { log }) : null;
+  const loyalty = parts.jobs ? new LoyaltyWorker(db, { log }) : null;
+  loyalty?.connect(bus);
   // Uploaded CSV files are spooled on the API's host: its own runner claims only this host's imports
   // (and a long file must not hold up recomputes).
   const importKind = importJobKind();
@@ -151,12 +156,14 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
     segments,
     journeys,
     jobs,
+    loyalty,
     start() {
       // Claiming recorded work always runs; sweepMs / segmentSweepMs 0 only turn the sweeps off.
       stages?.start();
       segments?.start();
       journeys?.start();
       jobs?.start();
+      loyalty?.start();
       imports?.start();
       analytics?.start();
       if (schedule) {
@@ -170,6 +177,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       const list: StopPart[] = [];
       if (schedule) list.push(['the prediction schedule', () => schedule.stop()]);
       if (jobs) list.push(['the job runner', () => jobs.stop()]);
+      if (loyalty) list.push(['the loyalty worker', () => loyalty.stop()]);
       if (imports) list.push(['the import runner', () => imports.stop()]);
       if (analytics) list.push(['the analytics syncer', () => analytics.stop()]);
       if (journeys) list.push(['the journey worker', () => journeys.stop()]);
