@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
-import type { DashboardEnv } from '../../src/test-support/browser.js';
-import { basic, http, until } from '../../src/test-support/harness.js';
+import { balance, cardValue, FRIEND1, FRIEND2, friendVisitsAndOrders, referralOf } from './loyalty-helpers.js';
 import type { BrowserStep } from './steps.js';
 
 /**
@@ -17,20 +15,11 @@ import type { BrowserStep } from './steps.js';
  * Hand-computed figures: the order rule gives 2 points per $1, so a $40 first order earns 80
  * and a $25 one 50; the friend's reward is 300 points, the advocate's 500. Friend 1: 300 + 80
  * = 380, then +20 by hand = 400. Friend 2: 300 + 50 = 350. The advocate: what they had + 500
- * per rewarded referral. Outstanding: 400 + 350 + 1,000 = 1,750 points (+ what the advocate
- * had), worth $17.50 at $0.01 a point.
+ * per rewarded referral. Outstanding: 400 + 350 + 1,000 = 1,750 points (+ what was outstanding
+ * before, e.g. the demo's members), worth $17.50 at $0.01 a point.
  */
 
 const CODE = 'BREWFRIEND';
-const FRIEND1 = { userId: 'browser-friend-1', anonymousId: 'anon-browser-friend-1', email: 'ada.friend@example.org', ip: '198.51.100.23', order: 'BF-1001', revenue: 40 };
-const FRIEND2 = { userId: 'browser-friend-2', anonymousId: 'anon-browser-friend-2', email: 'sam.newcomer@mailinator.com', ip: '198.51.100.77', order: 'BF-2001', revenue: 25 };
-
-interface Referral {
-  id: number;
-  status: string;
-  friend: { userId: string | null };
-  override: { note: string } | null;
-}
 
 /** The advocate: a demo customer with a userId (the same one every run, seed 11). */
 let advocate = '';
@@ -38,74 +27,6 @@ let advocate = '';
 let advocateBefore = 0;
 /** Outstanding points before this area's referrals (the demo's members, if it runs a programme). */
 let liabilityBefore = 0;
-
-/** Let the workers that act on events and time run now (loyalty processor and sweep, referrals), as often as a step needs. */
-async function drain(env: DashboardEnv): Promise<void> {
-  for (const part of ['loyalty', 'referrals'] as const) {
-    const w = (env.wiring as unknown as Record<string, { drainNow?: () => Promise<void> } | null | undefined>)[part];
-    await w?.drainNow?.();
-  }
-}
-
-async function balance(env: DashboardEnv, id: string): Promise<number> {
-  try {
-    return (await env.api<{ available: number }>(`/api/loyalty/members/${encodeURIComponent(id)}`)).available;
-  } catch {
-    return 0;
-  }
-}
-
-/** A referral of `friend`, once `ok` holds for it (the workers drained between looks). */
-async function referralOf(env: DashboardEnv, friend: string, ok: (r: Referral) => boolean, what: string): Promise<Referral> {
-  return until(
-    what,
-    async () => {
-      await drain(env);
-      const { referrals } = await env.api<{ referrals: Referral[] }>('/api/referrals?limit=500');
-      const r = referrals.find((x) => x.friend.userId === friend);
-      return r && ok(r) ? r : undefined;
-    },
-    30_000,
-  );
-}
-
-/** Send the friend's visit, sign-up and first order as their site would: Segment calls with the write key. */
-async function friendVisitsAndOrders(env: DashboardEnv, f: typeof FRIEND1, landing: string | null, codeAtCheckout: string | null): Promise<void> {
-  const context = { ip: f.ip, userAgent: `Mozilla/5.0 (browser test ${f.userId})` };
-  const t = Date.now();
-  const batch: Array<Record<string, unknown>> = [];
-  if (landing) {
-    const u = new URL(landing);
-    batch.push({
-      type: 'page',
-      anonymousId: f.anonymousId,
-      messageId: `${f.userId}-page`,
-      timestamp: new Date(t - 3_000).toISOString(),
-      properties: { url: landing, path: u.pathname, search: u.search },
-      context: { ...context, page: { url: landing, path: u.pathname, search: u.search } },
-    });
-  }
-  batch.push({ type: 'identify', userId: f.userId, anonymousId: f.anonymousId, messageId: `${f.userId}-identify`, timestamp: new Date(t - 2_000).toISOString(), traits: { email: f.email }, context });
-  batch.push({
-    type: 'track',
-    event: 'Order Completed',
-    userId: f.userId,
-    anonymousId: f.anonymousId,
-    messageId: `${f.userId}-order`,
-    timestamp: new Date(t - 1_000).toISOString(),
-    properties: { order_id: f.order, revenue: f.revenue, currency: 'USD', ...(codeAtCheckout ? { referral_code: codeAtCheckout } : {}) },
-    context,
-  });
-  const r = await http(`${env.url}/v1/batch`, { auth: basic(env.writeKey), body: { batch } });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-}
-
-/** The number a KPI of the 360 page's Loyalty card shows, once it equals `want` (the card refetches as the page is reopened). */
-async function cardValue(page: Page, testid: string, want: number): Promise<void> {
-  const kpi = page.locator(`[data-testid="${testid}"][data-value="${want}"]`);
-  await kpi.waitFor({ timeout: 15_000 });
-  assert.equal((await kpi.locator('.kpi-value').innerText()).replace(/,/g, ''), String(want));
-}
 
 export const loyaltySteps: BrowserStep[] = [
   {
