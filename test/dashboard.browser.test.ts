@@ -6,6 +6,7 @@ import { broadcastSteps } from './browser/broadcast.steps.js';
 import { customersSteps } from './browser/customers.steps.js';
 import { journeysSteps } from './browser/journeys.steps.js';
 import { lifecycleSteps } from './browser/lifecycle.steps.js';
+import { loyaltySteps } from './browser/loyalty.steps.js';
 import { overviewSteps } from './browser/overview.steps.js';
 import { predictionsSteps } from './browser/predictions.steps.js';
 import { providersSteps } from './browser/providers.steps.js';
@@ -33,6 +34,7 @@ const AREAS: Record<string, BrowserStep[]> = {
   predictions: predictionsSteps,
   providers: providersSteps,
   surveys: surveysSteps,
+  loyalty: loyaltySteps,
 };
 const only = process.env.BROWSER_STEPS?.split(',').map((s) => s.trim());
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Db } from '../server/db/client.js';
+import type { Wiring } from '../server/roles/wiring.js';
 import { seedDemo } from '../server/demo/demo.js';
 import { DASHBOARD_DIR } from '../server/http/dashboard.js';
 import { existsSync } from 'node:fs';
@@ -39,6 +40,8 @@ export interface DashboardEnv {
   writeKey: string;
   workspaceId: number;
   db: Db;
+  /** The server's background parts (workers), for steps that wait for them (e.g. `wiring.loyalty?.drainNow()`). */
+  wiring: Wiring;
   /** Admin API GET/POST with the workspace's key, JSON in and out; throws on non-2xx. */
   api<T = any>(path: string, init?: { method?: string; body?: unknown }): Promise<T>;
   close(): Promise<void>;
@@ -79,6 +82,7 @@ export async function startDashboardServer(opts: { customers?: number } = {}): P
     writeKey: ws.writeKey,
     workspaceId: ws.workspace.id,
     db,
+    wiring: server.app.wiring,
     api,
     close: async () => {
       await server.close();

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { openDb, type Db } from '../server/db/client.js';
 import { migrate } from '../server/db/migrate.js';
 import { buildServer } from '../server/roles/server.js';
+import type { Wiring } from '../server/roles/wiring.js';
 import { createLogger } from '../server/log.js';
 import { createWorkspace } from '../server/workspaces/workspaces.repo.js';
 
@@ -87,7 +88,7 @@ export async function makeWorkspace(db: Db, slug = 'default') {
 export async function startServer(
   db: Db,
   opts: { stages?: null; segments?: null; dashboardDir?: string; channels?: ChannelStatus[] } = {},
-): Promise<{ url: string; app: FastifyInstance; close(): Promise<void> }> {
+): Promise<{ url: string; app: FastifyInstance & { wiring: Wiring }; close(): Promise<void> }> {
   const app = await buildServer({ db, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...opts });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, app, close: () => app.close() };

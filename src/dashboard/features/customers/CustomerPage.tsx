@@ -6,6 +6,7 @@ import { Empty, ErrorNote, Loading } from '../../components/states.js';
 import type { PageProps } from '../../routes.js';
 import { Link } from '../../router.js';
 import { EventTimelineCard, SurveysCard } from './EventTimelineCard.js';
+import { LoyaltyCard } from './LoyaltyCard.js';
 import { HealthCard, PredictionsCard } from './ScoreCards.js';
 import { JourneysCard, MessagesCard, RecommendationsCard, SegmentsCard, SubscriptionsCard } from './RelatedCards.js';
 import { StageBadge } from './StageBadge.js';
@@ -116,6 +117,9 @@ function Sections({ id, c, names }: { id: string; c: Detail; names: Map<string, 
       <div className="grid grid-2 section">
         <PredictionsCard id={id} />
         <HealthCard id={id} />
+      </div>
+      <div className="section">
+        <LoyaltyCard id={id} />
       </div>
       <div className="grid cust-main section">
         <EventTimelineCard customerId={id} />
