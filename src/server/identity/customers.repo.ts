@@ -1,6 +1,7 @@
 import { copyJson, copyValue, type Queryable } from '../db/client.js';
 import { EV } from '../../contracts/events.js';
 import type { IdKind, Merge } from './identity-graph.js';
+import { moveReferrals } from '../referrals/referral-merge.js';
 import type { Profile } from './profile.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
@@ -197,6 +198,7 @@ export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): 
   await tx.query(`DELETE FROM account_members WHERE workspace_id = $1 AND customer_id = $2`, p.slice(0, 2));
   await moveMessaging(tx, p);
   await moveLoyalty(tx, workspaceId, m.fromId, m.intoId);
+  await moveReferrals(tx, workspaceId, m.fromId, m.intoId);
   await noteMergeForAnalytics(tx, workspaceId, m.fromId, m.intoId);
   await tx.query(`DELETE FROM customers WHERE workspace_id = $1 AND id = $2`, p.slice(0, 2));
   await tx.query(`UPDATE customer_merges SET into_customer_id = $3 WHERE workspace_id = $1 AND into_customer_id = $2`, p);

@@ -31,6 +31,7 @@ import type { DemoTracker } from '../demo/demo-status.js';
 import { jobCatalogue } from './job-catalogue.js';
 import { PREDICTION_SCHEDULE } from './prediction-schedule.js';
 import { partsOf, type Role } from './roles.js';
+import { referralPoller } from '../referrals/referral-worker.js';
 
 export interface WiringOptions {
   roles: ReadonlySet<Role>;
@@ -83,6 +84,8 @@ export interface Wiring {
   jobs: JobRunner | null;
   /** The loyalty processor and sweep (with the job runner: the `worker` role). */
   loyalty: LoyaltyWorker | null;
+  /** The referral processor and sweep (worker role): attribution, decisions, refunds, advocates' rewards. */
+  referrals: Poller | null;
   start(): void;
   stop(): Promise<void>;
 }
@@ -123,6 +126,8 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   const importKind = importJobKind();
   const imports = parts.api ? new JobRunner(db, { [importKind]: importJob(db, { log }) }, { log, pollMs: 5_000 }) : null;
   bus.on('jobs-queued', (c) => (c.job === importKind ? imports : jobs)?.kick());
+  const referrals = parts.jobs ? referralPoller(db, { log, pollMs: db.kind === 'pglite' ? 5_000 : 1_000 }) : null;
+  if (referrals) bus.on('events', () => referrals.kick());
 
   const analytics = parts.jobs && opts.analyticsSyncMs !== 0 ? analyticsSyncer(db, { pollMs: opts.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log, paused: demoPreparing }) : null;
 
@@ -157,6 +162,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
     journeys,
     jobs,
     loyalty,
+    referrals,
     start() {
       // Claiming recorded work always runs; sweepMs / segmentSweepMs 0 only turn the sweeps off.
       stages?.start();
@@ -166,6 +172,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       loyalty?.start();
       imports?.start();
       analytics?.start();
+      referrals?.start();
       if (schedule) {
         scheduleStart = setTimeout(() => schedule.start(), SCHEDULE_FIRST_MS);
         scheduleStart.unref();
@@ -180,6 +187,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       if (loyalty) list.push(['the loyalty worker', () => loyalty.stop()]);
       if (imports) list.push(['the import runner', () => imports.stop()]);
       if (analytics) list.push(['the analytics syncer', () => analytics.stop()]);
+      if (referrals) list.push(['the referral processor', () => referrals.stop()]);
       if (journeys) list.push(['the journey worker', () => journeys.stop()]);
       if (stages) list.push(['the stage worker', () => stages.stop()]);
       if (segments) list.push(['the segment worker', () => segments.stop()]);
