@@ -49,6 +49,8 @@ import { smsInboundRoutes } from './routes/sms-inbound.routes.js';
 import { surveyResultsRoutes } from './routes/survey-results.routes.js';
 import { helpdeskRoutes } from './routes/helpdesk.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
+import { loyaltyRewardRoutes } from './routes/loyalty-rewards.routes.js';
+import { loyaltyPublicRoutes } from './routes/loyalty-public.routes.js';
 
 export interface HttpDeps {
   db: Db;
@@ -152,6 +154,8 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   sdkRoutes(app, { keys, publicUrl: deps.sourcesUrl });
   inboxSettingsRoutes(app, { db, keys });
   surveyResultsRoutes(app, { db, keys });
+  await loyaltyRewardRoutes(app, { db, keys, bus, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
+  loyaltyPublicRoutes(app, { db, bus, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
   await importRoutes(app, {
     db,
     keys,
