@@ -97,6 +97,8 @@ for (const target of dbTargets()) {
       const enrolled = await api('/api/loyalty/members/anon-ann/enrol', { method: 'POST' });
       assert.equal(enrolled.status, 200);
       assert.equal(enrolled.body.status, 'member');
+      // The tiers place a new member in the tier their measure reaches: the lowest.
+      assert.equal(enrolled.body.tier.key, 'base');
       assert.equal(enrolled.body.userId, 'ann');
 
       const bad = await api('/api/loyalty/members/ann/adjust', { method: 'POST', body: { points: 0, reason: 'x', key: 'k' } });

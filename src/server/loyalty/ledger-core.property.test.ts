@@ -92,7 +92,11 @@ describe('ledger core: consumption, settle and reversal on random cases', () => 
         assert.ok(Number.isInteger(due) && due >= 0, `${due}`);
         reversed += due;
         // Independently, in cents (whole numbers, no floating point): floor(earned × min(refunded, value) ÷ value).
-        const expected: number = full ? earned : orderValue === undefined ? 0 : Math.floor((earned * Math.min(Math.round(refunded * 100), Math.round(orderValue * 100))) / Math.round(orderValue * 100));
+        const expected: number = full
+          ? earned
+          : orderValue === undefined
+            ? 0
+            : Math.floor((earned * Math.min(Math.round(refunded * 100), Math.round(orderValue * 100))) / Math.round(orderValue * 100));
         assert.equal(reversed, expected, `seed ${SEED + 2} case ${i}: earned ${earned}, value ${orderValue}, refunded ${refunded}, full ${full}`);
         assert.ok(reversed <= earned);
       }

@@ -7,7 +7,7 @@
 import { TENURE_EV } from '../../contracts/events.js';
 import type { Queryable } from '../db/client.js';
 import { entryByKey, lockMembers, lotStates } from './ledger.repo.js';
-import { writeMove } from './ledger.write.js';
+import { isDb, writeMove } from './ledger.write.js';
 
 interface DueLot {
   id: number;
@@ -72,6 +72,7 @@ async function lockOwners(tx: Queryable, workspaceId: number, lots: DueLot[]): P
 
 /** Release pending lots whose time has come (pending_until ≤ now), any member: one `release` entry per lot. Returns how many. */
 export async function releaseDue(tx: Queryable, workspaceId: number, now: Date, limit = 500): Promise<number> {
+  if (isDb(tx)) return tx.transaction((t) => releaseDue(t, workspaceId, now, limit));
   const lots = await lotsWhere(tx, `l.workspace_id = $1 AND l.pending_until <= $2 AND ${PENDING_LEFT}`, [workspaceId, now.toISOString()], limit, 'l.pending_until, l.id');
   let n = 0;
   for (const lot of await lockOwners(tx, workspaceId, lots)) n += await releaseLot(tx, workspaceId, lot, now, null);
@@ -80,6 +81,7 @@ export async function releaseDue(tx: Queryable, workspaceId: number, now: Date, 
 
 /** Release the member's lots pending on `event` for `orderId` (or any of theirs pending on it, when the lot has no order). */
 export async function releaseOnEvent(tx: Queryable, input: { workspaceId: number; customerId: number; event: string; orderId: string | null; at: Date; sourceEvent: string }): Promise<number> {
+  if (isDb(tx)) return tx.transaction((t) => releaseOnEvent(t, input));
   const { workspaceId, customerId } = input;
   await lockMembers(tx, [customerId]);
   const lots = await lotsWhere(
@@ -100,6 +102,7 @@ export async function releaseOnEvent(tx: Queryable, input: { workspaceId: number
  * Returns how many.
  */
 export async function expireDue(tx: Queryable, workspaceId: number, now: Date, limit = 500): Promise<number> {
+  if (isDb(tx)) return tx.transaction((t) => expireDue(t, workspaceId, now, limit));
   const lots = await lotsWhere(tx, `l.workspace_id = $1 AND l.expires_at <= $2 AND ${ANY_LEFT}`, [workspaceId, now.toISOString()], limit, 'l.expires_at, l.id');
   let n = 0;
   for (const lot of await lockOwners(tx, workspaceId, lots)) {

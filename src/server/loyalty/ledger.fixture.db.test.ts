@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Db } from '../db/client.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
+import { applyMerge } from '../identity/customers.repo.js';
 import { adjust, balances, cancelRedemption, earn, expireDue, ledgerPage, memberLots, redeem, releaseOnEvent, reverseOrder, transfer, type EarnRuleSnapshot } from './ledger.js';
 
 const rule = (orderValue?: number): EarnRuleSnapshot => ({
@@ -277,6 +278,110 @@ for (const target of dbTargets()) {
         all.reduce((s, e) => s + e.available, 0),
         -10,
       );
+    });
+  });
+}
+
+for (const target of dbTargets()) {
+  describe(`loyalty ledger: a profile merge, the programme's default expiry, moves racing for one member (${target.name})`, () => {
+    let db: Db;
+    let ws: number;
+    const id: Record<string, number> = {};
+    before(async () => {
+      db = await target.open();
+      ws = (await makeWorkspace(db, 'ledger-merge')).workspace.id;
+      for (const u of ['dan', 'eve', 'fay', 'gus']) {
+        const { rows } = await db.query<{ id: number }>(`INSERT INTO customers (workspace_id, user_id) VALUES ($1, $2) RETURNING id`, [ws, u]);
+        id[u] = Number(rows[0]!.id);
+      }
+    });
+    after(() => db.close());
+
+    it('a merge moves the merged-away member’s ledger onto the survivor and pays a negative balance from the survivor’s lots', async () => {
+      // Dan earns 50 on a €100 order, spends them on a reward, the order is refunded in full: −50.
+      assert.ok(
+        (await db.transaction((tx) => earn(tx, { workspaceId: ws, customerId: id.dan!, at: d('2027-03-01'), key: 'd1', points: 50, expiresAt: d('2027-08-01'), orderId: 'd1', rule: rule(100) }))).ok,
+      );
+      const spent = await db.transaction((tx) => redeem(tx, { workspaceId: ws, customerId: id.dan!, at: d('2027-03-02'), key: 'dr', points: 50 }));
+      assert.ok(spent.ok);
+      await db.query(
+        `INSERT INTO loyalty_redemptions (workspace_id, customer_id, reward_id, idempotency_key, entry_id, points, status, channel, created_at, updated_at) VALUES ($1, $2, 'mug', 'dr', $3, 50, 'used', 'api', $4, $4)`,
+        [ws, id.dan, spent.value.entryId, d('2027-03-02')],
+      );
+      assert.ok((await db.transaction((tx) => reverseOrder(tx, { workspaceId: ws, customerId: id.dan!, at: d('2027-03-03'), key: 'dref', orderId: 'd1', refunded: null, policy: 'negative' }))).ok);
+      assert.deepEqual(await db.transaction((tx) => balances(tx, ws, id.dan!)), { available: -50, pending: 0 });
+      // Eve has 80 (expiring Sep 1). Both are members; Eve's row (tier silver) is kept.
+      assert.ok((await db.transaction((tx) => earn(tx, { workspaceId: ws, customerId: id.eve!, at: d('2027-03-04'), key: 'e80', points: 80, expiresAt: d('2027-09-01') }))).ok);
+      await db.query(`INSERT INTO loyalty_members (workspace_id, customer_id, status, joined_at, tier) VALUES ($1, $2, 'member', $4, 'gold'), ($1, $3, 'member', $4, 'silver')`, [
+        ws,
+        id.dan,
+        id.eve,
+        d('2027-01-01'),
+      ]);
+      await db.transaction((tx) => applyMerge(tx, ws, { fromId: id.dan!, intoId: id.eve!, reason: 'alias', fromStored: true }));
+      // 80 − 50 = 30, and the −50 is paid from Eve's lot (80 → 30): nothing lot-less is left.
+      assert.deepEqual(await db.transaction((tx) => balances(tx, ws, id.eve!)), { available: 30, pending: 0 });
+      assert.deepEqual(await db.transaction((tx) => balances(tx, ws, id.dan!)), { available: 0, pending: 0 });
+      const lots = await db.transaction((tx) => memberLots(tx, ws, id.eve!));
+      assert.deepEqual(
+        lots.map((l) => [l.expiresAt?.slice(0, 10), l.remaining]),
+        [['2027-09-01', 30]],
+      );
+      const members = await db.query<{ customer_id: number; tier: string }>(`SELECT customer_id, tier FROM loyalty_members WHERE workspace_id = $1`, [ws]);
+      assert.deepEqual(
+        members.rows.map((m) => [Number(m.customer_id), m.tier]),
+        [[id.eve, 'silver']],
+      );
+      const moved = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM loyalty_redemptions WHERE workspace_id = $1 AND customer_id = $2`, [ws, id.eve]);
+      assert.equal(moved.rows[0]!.n, 1);
+      const scores = await db.query<{ customer_id: number; v: number }>(`SELECT customer_id, (value)::text::int AS v FROM customer_scores WHERE workspace_id = $1 AND name = 'loyalty_points'`, [ws]);
+      assert.deepEqual(
+        scores.rows.map((r) => [Number(r.customer_id), r.v]),
+        [[id.eve, 30]],
+      );
+      // Eve's ledger now holds Dan's 3 entries, her earn and the settle of the merge.
+      const page = await db.transaction((tx) => ledgerPage(tx, ws, id.eve!, { limit: 50 }));
+      assert.deepEqual(page.entries.map((e) => e.kind).sort(), ['earn', 'earn', 'redeem', 'reverse', 'settle']);
+    });
+
+    it('a positive adjustment expires after the programme’s default days; none when the programme says never', async () => {
+      await db.query(`INSERT INTO loyalty_programmes (workspace_id, settings) VALUES ($1, '{"expiresAfterDays": 30}')`, [ws]);
+      const a = await db.transaction((tx) => adjust(tx, { workspaceId: ws, customerId: id.fay!, at: d('2027-04-01'), key: 'f1', points: 10, actor: 'a', reason: 'r' }));
+      assert.ok(a.ok);
+      // Apr 1 + 30 days = May 1.
+      assert.deepEqual(
+        (await db.transaction((tx) => memberLots(tx, ws, id.fay!))).map((l) => l.expiresAt?.slice(0, 10)),
+        ['2027-05-01'],
+      );
+      await db.query(`UPDATE loyalty_programmes SET settings = '{"expiresAfterDays": null}' WHERE workspace_id = $1`, [ws]);
+      assert.ok((await db.transaction((tx) => adjust(tx, { workspaceId: ws, customerId: id.fay!, at: d('2027-04-02'), key: 'f2', points: 5, actor: 'a', reason: 'r' }))).ok);
+      assert.deepEqual(
+        (await db.transaction((tx) => memberLots(tx, ws, id.fay!))).map((l) => l.expiresAt?.slice(0, 10) ?? null),
+        ['2027-05-01', null],
+      );
+    });
+
+    it('moves racing for one member: the lock lets only what the balance covers through; opposite transfers do not deadlock', async () => {
+      assert.ok((await db.transaction((tx) => earn(tx, { workspaceId: ws, customerId: id.gus!, at: d('2027-04-01'), key: 'g1', points: 100, expiresAt: null }))).ok);
+      // Five redemptions of 40 at once on 100 points: 2 go through (80), 3 are refused; 20 left. (Given the database
+      // rather than a transaction, each move opens its own.)
+      const all = await Promise.all([0, 1, 2, 3, 4].map((k) => redeem(db, { workspaceId: ws, customerId: id.gus!, at: d('2027-04-02'), key: `g-r${k}`, points: 40 })));
+      assert.deepEqual(all.map((r) => (r.ok ? 'ok' : r.code)).sort(), ['insufficient_points', 'insufficient_points', 'insufficient_points', 'ok', 'ok']);
+      assert.deepEqual(await db.transaction((tx) => balances(tx, ws, id.gus!)), { available: 20, pending: 0 });
+      // Gus (20) ⇄ Fay (15) 5 points ten times each way at once: each goes through when its sender has the points at
+      // its turn; no transaction deadlocks, nobody goes below zero and the two balances still add up to 20 + 15 = 35.
+      const moves = await Promise.all(
+        Array.from({ length: 20 }, (_, k) =>
+          db.transaction((tx) =>
+            transfer(tx, { workspaceId: ws, fromCustomerId: k % 2 ? id.gus! : id.fay!, toCustomerId: k % 2 ? id.fay! : id.gus!, at: d('2027-04-03'), key: `swap${k}`, points: 5 }),
+          ),
+        ),
+      );
+      assert.ok(moves.every((r) => r.ok || r.code === 'insufficient_points'));
+      const g = await db.transaction((tx) => balances(tx, ws, id.gus!));
+      const f = await db.transaction((tx) => balances(tx, ws, id.fay!));
+      assert.equal(g.available + f.available, 35);
+      assert.ok(g.available >= 0 && f.available >= 0);
     });
   });
 }

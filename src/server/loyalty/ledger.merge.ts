@@ -6,10 +6,11 @@
  */
 import type { Queryable } from '../db/client.js';
 import { lockMembers, lotStates, memberSums, saveScore } from './ledger.repo.js';
-import { settle } from './ledger.write.js';
+import { isDb, settle } from './ledger.write.js';
 
 /** Follow a profile merge: the merged-away member's lots, postings and entries become the survivor's (called inside the merge). */
 export async function moveLoyalty(tx: Queryable, workspaceId: number, fromCustomerId: number, intoCustomerId: number): Promise<void> {
+  if (isDb(tx)) return tx.transaction((t) => moveLoyalty(t, workspaceId, fromCustomerId, intoCustomerId));
   if (fromCustomerId === intoCustomerId) return;
   await lockMembers(tx, [fromCustomerId, intoCustomerId]);
   const p = [workspaceId, fromCustomerId, intoCustomerId];

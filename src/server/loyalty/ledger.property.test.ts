@@ -187,8 +187,10 @@ async function runSequence(db: Db, seed: number, ops: number): Promise<void> {
         const got = await tx((t) => releaseOnEvent(t, { workspaceId: ws, customerId: o.c, event: DELIVERED, orderId: o.id, at, sourceEvent: `m${i}` }));
         assert.equal(got, model.releaseOnEvent(o.c, DELIVERED, o.id), label);
       } else if (op === 'refund') {
-        const o = orders.length && rng.chance(0.9) ? rng.pick(orders) : { id: `none${i}`, c };
-        const amount = rng.chance(0.25) ? null : rng.int(1, 250);
+        // Half the time an order whose points were (partly) spent, so refunds reach the policy.
+        const spent = model.earns.filter((e) => e.orderId !== null && e.lot.avail + e.lot.pend < e.points - e.reversed).map((e) => ({ id: e.orderId!, c: e.c }));
+        const o = spent.length && rng.chance(0.5) ? rng.pick(spent) : orders.length && rng.chance(0.9) ? rng.pick(orders) : { id: `none${i}`, c };
+        const amount = rng.chance(0.35) ? null : rng.int(1, 250);
         const policy = rng.pick(['negative', 'clawback'] as const);
         const input = { workspaceId: ws, customerId: o.c, at, key: key(), orderId: o.id, refunded: amount, policy };
         label = `refund c=${o.c} order=${o.id} ${amount} ${policy}`;
@@ -237,7 +239,8 @@ async function runSequence(db: Db, seed: number, ops: number): Promise<void> {
   const kinds = await db.query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM loyalty_entries WHERE workspace_id = $1 GROUP BY kind`, [ws]);
   for (const k of kinds.rows) seen.set(k.kind, (seen.get(k.kind) ?? 0) + k.n);
   seen.set('replay', (seen.get('replay') ?? 0) + log.filter((l) => l.startsWith('replay')).length);
-  seen.set('negative', (seen.get('negative') ?? 0) + members.filter((m) => model.balance(m) < 0).length);
+  const negative = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM loyalty_postings WHERE workspace_id = $1 AND account = 'available' AND lot_id IS NULL AND amount < 0`, [ws]);
+  seen.set('negative', (seen.get('negative') ?? 0) + negative.rows[0]!.n);
 }
 
 /** What the sequences did, summed (each kind of move must have happened, or the test proves little). */

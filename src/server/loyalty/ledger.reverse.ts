@@ -12,23 +12,9 @@ import type { Queryable } from '../db/client.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { planConsumption, reversalDue } from './ledger-core.js';
 import type { CancelRedemptionInput, EntryResult, LedgerFailure, ReverseEntryInput, ReverseOrderInput } from './ledger.js';
-import {
-  cancelOf,
-  clawableRedemptions,
-  defaultExpiryDays,
-  earliestExpiryTaken,
-  earnsOfOrder,
-  entriesReversing,
-  entryById,
-  lockMembers,
-  lotOfEntry,
-  lotStates,
-  redemptionById,
-  type PostingSpec,
-  type RedemptionRow,
-  type StoredEntry,
-} from './ledger.repo.js';
-import { addDays, replayOf, resultOf, writeMove } from './ledger.write.js';
+import { cancelOf, clawableRedemptions, earliestExpiryTaken, redemptionById, type RedemptionRow } from './ledger-redemptions.repo.js';
+import { defaultExpiryDays, earnsOfOrder, entriesReversing, entryById, lockMembers, lotOfEntry, lotStates, type PostingSpec, type StoredEntry } from './ledger.repo.js';
+import { addDays, isDb, replayOf, resultOf, writeMove } from './ledger.write.js';
 
 /**
  * A refund of `orderId`: reverse what the order earned, pro rata to the refunded amount (see
@@ -39,6 +25,7 @@ import { addDays, replayOf, resultOf, writeMove } from './ledger.write.js';
  * full refund (`refunded` null).
  */
 export async function reverseOrder(tx: Queryable, input: ReverseOrderInput): Promise<Result<EntryResult[], LedgerFailure>> {
+  if (isDb(tx)) return tx.transaction((t) => reverseOrder(t, input));
   if (input.refunded !== null && (!Number.isFinite(input.refunded) || input.refunded <= 0)) {
     return fail('validation_failed', `refunded must be a positive amount or null (got ${input.refunded}).`, { field: 'refunded' });
   }
@@ -68,6 +55,7 @@ export async function reverseOrder(tx: Queryable, input: ReverseOrderInput): Pro
 
 /** Reverse what is left of one earn entry (a referral reward clawed back). */
 export async function reverseEntry(tx: Queryable, input: ReverseEntryInput): Promise<Result<EntryResult, LedgerFailure>> {
+  if (isDb(tx)) return tx.transaction((t) => reverseEntry(t, input));
   const { workspaceId, customerId } = input;
   await lockMembers(tx, [customerId]);
   const replay = await replayOf(tx, workspaceId, input.key, { customerId, kind: 'reverse', check: (e) => e.reverses === input.entryId });
@@ -136,6 +124,7 @@ async function reverseEarn(
 
 /** Cancel a redemption: its points come back as a new lot (expiring as the earliest lot it consumed did, or the programme default). */
 export async function cancelRedemption(tx: Queryable, input: CancelRedemptionInput): Promise<Result<EntryResult, LedgerFailure>> {
+  if (isDb(tx)) return tx.transaction((t) => cancelRedemption(t, input));
   const { workspaceId, customerId } = input;
   await lockMembers(tx, [customerId]);
   const replay = await replayOf(tx, workspaceId, input.key, { customerId, kind: 'cancel', check: (e) => e.redemptionId === input.redemptionId });

@@ -2,7 +2,8 @@
  * The points ledger (docs/loyalty.md): append-only and double-entry. Every move is one row of
  * loyalty_entries with postings that sum to zero; a member's balances and a lot's remaining
  * points are sums of postings, never stored and never edited. Every function here:
- * - takes the transaction it runs in (`tx`) and the time (`at`), never reads the clock;
+ * - takes the transaction it runs in (`tx`; given the database itself, it opens one of its own)
+ *   and the time (`at`), never reads the clock;
  * - is idempotent by `key` (unique per workspace): a replay returns the stored entry with
  *   `replayed: true` and changes nothing;
  * - holds the member's lock (LOCK.loyaltyCustomer; a transfer both members', lower id first);
@@ -17,9 +18,8 @@
 import { TENURE_EV } from '../../contracts/events.js';
 import type { Queryable } from '../db/client.js';
 import { fail, ok, type Result } from '../lib/result.js';
-import { planConsumption } from './ledger-core.js';
-import { customerLabel, defaultExpiryDays, lockMembers, lotStates, memberSums, type EntrySpec } from './ledger.repo.js';
-import { addDays, checkPoints, replayOf, writeMove, type Expect, type Touched } from './ledger.write.js';
+import { customerLabel, defaultExpiryDays, lockMembers, lotStates, memberSums } from './ledger.repo.js';
+import { addDays, checkPoints, consume, isDb, once } from './ledger.write.js';
 
 export { reverseOrder, reverseEntry, cancelRedemption } from './ledger.reverse.js';
 export { releaseDue, releaseOnEvent, expireDue } from './ledger.batch.js';
@@ -87,6 +87,7 @@ export interface EarnInput extends Base {
  * that are spendable at once pay off a negative balance first (a `settle` entry).
  */
 export async function earn(tx: Queryable, input: EarnInput): Promise<Result<EntryResult, LedgerFailure>> {
+  if (isDb(tx)) return tx.transaction((t) => earn(t, input));
   const valid = checkPoints(input.points);
   if (!valid.ok) return valid;
   const { workspaceId, customerId, points, at } = input;
@@ -135,6 +136,7 @@ export interface RedeemInput extends Base {
   detail?: Record<string, unknown>;
 }
 export async function redeem(tx: Queryable, input: RedeemInput): Promise<Result<EntryResult, LedgerFailure>> {
+  if (isDb(tx)) return tx.transaction((t) => redeem(t, input));
   const valid = checkPoints(input.points);
   if (!valid.ok) return valid;
   const { workspaceId, customerId, points, at } = input;
@@ -168,6 +170,7 @@ export interface AdjustInput extends Base {
   expiresAt?: Date | null;
 }
 export async function adjust(tx: Queryable, input: AdjustInput): Promise<Result<EntryResult, LedgerFailure>> {
+  if (isDb(tx)) return tx.transaction((t) => adjust(t, input));
   const valid = checkPoints(Math.abs(input.points));
   if (!valid.ok) return valid;
   const { workspaceId, customerId, at } = input;
@@ -211,6 +214,7 @@ export interface TransferInput extends Omit<Base, 'customerId'> {
   reason?: string | null;
 }
 export async function transfer(tx: Queryable, input: TransferInput): Promise<Result<EntryResult, LedgerFailure>> {
+  if (isDb(tx)) return tx.transaction((t) => transfer(t, input));
   const valid = checkPoints(input.points);
   if (!valid.ok) return valid;
   const { workspaceId, fromCustomerId: from, toCustomerId: to, points, at } = input;
@@ -290,34 +294,4 @@ export interface Balances {
 export async function balances(tx: Queryable, workspaceId: number, customerId: number): Promise<Balances> {
   const s = await memberSums(tx, workspaceId, customerId);
   return { available: s.available, pending: s.pending };
-}
-
-/**
- * Check the key under the member lock, then write the move; a key stored meanwhile by another
- * transaction (a different member's lock) is answered as a replay or conflict.
- */
-async function once(
-  tx: Queryable,
-  key: { workspaceId: number; key: string },
-  expect: Expect,
-  build: () => Promise<Result<{ spec: EntrySpec; touched: Touched[] }, LedgerFailure>>,
-): Promise<Result<EntryResult, LedgerFailure>> {
-  const replay = await replayOf(tx, key.workspaceId, key.key, expect);
-  if (replay) return replay;
-  const built = await build();
-  if (!built.ok) return built;
-  const written = await writeMove(tx, built.value.spec, built.value.touched, expect.customerId);
-  if (written) return ok(written);
-  const again = await replayOf(tx, key.workspaceId, key.key, expect);
-  if (!again) throw new Error(`loyalty entry ${key.key}: key taken but not found`);
-  return again;
-}
-
-/** Spend `points` from the member's lots in the consumption order (the balance must cover them). */
-async function consume(tx: Queryable, workspaceId: number, customerId: number, points: number): Promise<Result<{ lotId: number; amount: number }[], LedgerFailure>> {
-  const sums = await memberSums(tx, workspaceId, customerId);
-  if (sums.available < points) return fail('insufficient_points', `The member has ${sums.available} points available, ${points} needed.`, { balance: sums.available });
-  const plan = planConsumption(await lotStates(tx, workspaceId, customerId), points);
-  if (plan.short > 0) throw new Error(`loyalty: balance ${sums.available} but lots short by ${plan.short}`);
-  return ok(plan.takes);
 }

@@ -8,7 +8,7 @@ import { TENURE_EV, type PointsProps } from '../../contracts/events.js';
 import type { Queryable } from '../db/client.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { writeTimeline, type TimelineEvent } from '../timeline/timeline-writer.js';
-import { planSettle } from './ledger-core.js';
+import { planConsumption, planSettle } from './ledger-core.js';
 import type { EntryResult, LedgerFailure } from './ledger.js';
 import { entryByKey, entryChange, insertEntry, lotStates, memberSums, saveScore, type EntrySpec, type StoredEntry } from './ledger.repo.js';
 
@@ -120,6 +120,45 @@ export async function settle(tx: Queryable, workspaceId: number, customerId: num
     postings: [...takes.map((t) => ({ account: 'available' as const, customerId, lotId: t.lotId, amount: -t.amount })), { account: 'available', customerId, lotId: null, amount: total }],
   });
   return total;
+}
+
+/**
+ * The database itself rather than an open transaction: a move then runs in a transaction of
+ * its own (the member lock lasts for a transaction; on a pool, statements outside one may run
+ * on different connections).
+ */
+export function isDb(tx: Queryable): tx is Queryable & { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> } {
+  return typeof (tx as { transaction?: unknown }).transaction === 'function';
+}
+
+/**
+ * Check the key under the member lock, then write the move; a key stored meanwhile by another
+ * transaction (a different member's lock) is answered as a replay or conflict.
+ */
+export async function once(
+  tx: Queryable,
+  key: { workspaceId: number; key: string },
+  expect: Expect,
+  build: () => Promise<Result<{ spec: EntrySpec; touched: Touched[] }, LedgerFailure>>,
+): Promise<Result<EntryResult, LedgerFailure>> {
+  const replay = await replayOf(tx, key.workspaceId, key.key, expect);
+  if (replay) return replay;
+  const built = await build();
+  if (!built.ok) return built;
+  const written = await writeMove(tx, built.value.spec, built.value.touched, expect.customerId);
+  if (written) return ok(written);
+  const again = await replayOf(tx, key.workspaceId, key.key, expect);
+  if (!again) throw new Error(`loyalty entry ${key.key}: key taken but not found`);
+  return again;
+}
+
+/** Spend `points` from the member's lots in the consumption order (the balance must cover them). */
+export async function consume(tx: Queryable, workspaceId: number, customerId: number, points: number): Promise<Result<{ lotId: number; amount: number }[], LedgerFailure>> {
+  const sums = await memberSums(tx, workspaceId, customerId);
+  if (sums.available < points) return fail('insufficient_points', `The member has ${sums.available} points available, ${points} needed.`, { balance: sums.available });
+  const plan = planConsumption(await lotStates(tx, workspaceId, customerId), points);
+  if (plan.short > 0) throw new Error(`loyalty: balance ${sums.available} but lots short by ${plan.short}`);
+  return ok(plan.takes);
 }
 
 function dropUndefined<T extends object>(o: T): Partial<T> {

@@ -171,5 +171,54 @@ for (const target of dbTargets()) {
       // only z2: 7 points, pending until delivered
       assert.deepEqual(await db.transaction((tx) => balances(tx, ws2, zed)), { available: 0, pending: 7 });
     });
+
+    it('tiers: an order that reaches gold upgrades the member and the next order earns with its multiplier; a rule condition is the rule language on the member', async () => {
+      const ws3 = (await makeWorkspace(db, 'loyalty-tiers')).workspace.id;
+      await ingestEvents(db, ws3, [
+        call('identify', { userId: 'vic', traits: { vip: true }, timestamp: '2026-01-01T00:00:00Z' }),
+        call('identify', { userId: 'nat', traits: { vip: false }, timestamp: '2026-01-01T00:00:00Z' }),
+      ]);
+      await processLoyaltyEvents(db, { now: NOW, batch: 100_000 });
+      const settings = ProgrammeSettingsSchema.parse({
+        expiresAfterDays: null,
+        earnRules: [
+          { id: 'per-euro', name: 'Per euro', kind: 'order', pointsPerUnit: 1 },
+          { id: 'vip-review', name: 'VIP review', kind: 'event', points: 10, tierMultiplier: false, event: { name: 'Review Submitted' }, condition: { trait: { path: 'vip', op: 'eq', value: true } } },
+        ],
+        tiers: {
+          measure: 'points',
+          term: 'lifetime',
+          tiers: [
+            { key: 'base', name: 'Base', entry: 0, retain: 0 },
+            { key: 'gold', name: 'Gold', entry: 100, retain: 100, multiplier: 2 },
+          ],
+        },
+      });
+      assert.ok((await saveProgramme(db, ws3, { status: 'live', settings }, new Date(Date.now() - 1_000))).ok);
+      await ingestEvents(db, ws3, [
+        track('vic', 'Order Completed', { order_id: 'v1', revenue: 150 }, '2026-03-01T00:00:00Z'),
+        track('vic', 'Review Submitted', {}, '2026-03-01T01:00:00Z'),
+        track('nat', 'Review Submitted', {}, '2026-03-01T01:00:00Z'),
+      ]);
+      await processLoyaltyEvents(db, { now: NOW });
+      const who = async (u: string) => Number((await db.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 AND user_id = $2`, [ws3, u])).rows[0]!.id);
+      const vic = await who('vic');
+      const nat = await who('nat');
+      // 150 (order, base ×1) + 10 (VIP review) = 160; Nat is not VIP: nothing.
+      assert.deepEqual(await db.transaction((tx) => balances(tx, ws3, vic)), { available: 160, pending: 0 });
+      assert.deepEqual(await db.transaction((tx) => balances(tx, ws3, nat)), { available: 0, pending: 0 });
+      const tiers = await db.query<{ customer_id: number; tier: string }>(`SELECT customer_id, tier FROM loyalty_members WHERE workspace_id = $1 ORDER BY customer_id`, [ws3]);
+      assert.deepEqual(
+        tiers.rows.map((r) => [Number(r.customer_id), r.tier]),
+        [
+          [vic, 'gold'],
+          [nat, 'base'],
+        ].sort((a, b) => Number(a[0]) - Number(b[0])),
+      );
+      // Gold ×2: €10.60 earns floor(10.60 × 1 × 2) = 21.
+      await ingestEvents(db, ws3, [track('vic', 'Order Completed', { order_id: 'v2', revenue: 10.6 }, '2026-03-02T00:00:00Z')]);
+      await processLoyaltyEvents(db, { now: NOW });
+      assert.deepEqual(await db.transaction((tx) => balances(tx, ws3, vic)), { available: 181, pending: 0 });
+    });
   });
 }

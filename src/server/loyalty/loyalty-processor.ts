@@ -10,8 +10,7 @@ import { earnsFor, type PriorEarn } from './earn-rules.js';
 import { enrol, memberStatuses, type MemberStatus } from './enrolment.js';
 import * as ledger from './ledger.js';
 import { liveProgrammes, type Programme } from './programme.repo.js';
-import { tierCheckUpgrade } from './tier-hooks.js';
-import { syncTierScores } from './tier-score.js';
+import { checkUpgrade, tierMultiplierOf } from './tiers.repo.js';
 
 /**
  * The loyalty processor: a consumer of the events table in id order, like the journey trigger
@@ -178,7 +177,7 @@ async function handleWorkspace(tx: Queryable, ws: number, programme: Programme, 
         result.released += await ledger.releaseOnEvent(tx, { workspaceId: ws, customerId: c, event: e.event, orderId, at: atOf(e), sourceEvent: e.message_id });
         touched.add(c);
       }
-      const tierMultiplier = s.tiers?.tiers.find((t) => t.key === member.tier)?.multiplier ?? 1;
+      const tierMultiplier = tierMultiplierOf(s, member.tier);
       const mine = prior.get(c) ?? [];
       const earns = earnsFor(
         { settings: s, version: programme.version, tierMultiplier, zone, prior: mine, facts: facts?.get(c), now },
@@ -211,11 +210,7 @@ async function handleWorkspace(tx: Queryable, ws: number, programme: Programme, 
       }
     }
   }
-  if (s.tiers) {
-    const checked = [...touched].filter((c) => statuses.get(c)?.status === 'member');
-    for (const c of checked) await tierCheckUpgrade(tx, ws, c, s, now);
-    await syncTierScores(tx, ws, s, checked, now);
-  }
+  if (s.tiers) for (const c of touched) if (statuses.get(c)?.status === 'member') await checkUpgrade(tx, ws, c, s, now);
   if (touched.size > 0) result.touched.set(ws, [...(result.touched.get(ws) ?? []), ...touched]);
 }
 

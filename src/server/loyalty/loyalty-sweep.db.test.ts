@@ -8,7 +8,6 @@ import { saveProgramme } from './programme.repo.js';
 import { enrol } from './enrolment.js';
 import { balances, earn } from './ledger.js';
 import { sweepLoyalty } from './loyalty-sweep.js';
-import { syncTierScores } from './tier-score.js';
 
 const settings = ProgrammeSettingsSchema.parse({
   expiresAfterDays: 365,
@@ -24,7 +23,7 @@ const settings = ProgrammeSettingsSchema.parse({
 });
 
 for (const target of dbTargets()) {
-  describe(`loyalty sweep: birthdays in the workspace timezone, releases and expiries due; tier score and template facts (${target.name})`, () => {
+  describe(`loyalty sweep: birthdays in the workspace timezone, releases and expiries due; template facts (${target.name})`, () => {
     let db: Db;
     let ws: number;
     const id: Record<string, number> = {};
@@ -94,22 +93,8 @@ for (const target of dbTargets()) {
       assert.deepEqual(await bal('cid'), { available: 0, pending: 0 });
     });
 
-    it('keeps the loyalty_tier score to the member tier (rank from 0) and gives templates points, tier benefits and the referral code', async () => {
+    it('gives templates points, tier (name, benefits) and the referral code (the generated one before a vanity code)', async () => {
       await db.query(`UPDATE loyalty_members SET tier = 'gold', tier_since = '2026-03-01' WHERE workspace_id = $1 AND customer_id = $2`, [ws, id.ann]);
-      await db.query(`UPDATE loyalty_members SET tier = 'base' WHERE workspace_id = $1 AND customer_id = $2`, [ws, id.bob]);
-      await db.transaction((tx) => syncTierScores(tx, ws, settings, null, new Date('2026-03-02T00:00:00Z')));
-      const scores = async () =>
-        (
-          await db.query<{ customer_id: number; value: unknown }>(`SELECT customer_id, value FROM customer_scores WHERE workspace_id = $1 AND name = 'loyalty_tier' ORDER BY customer_id`, [ws])
-        ).rows.map((r) => [Number(r.customer_id), r.value]);
-      assert.deepEqual(await scores(), [
-        [id.ann, { score: 1, tier: 'gold' }],
-        [id.bob, { score: 0, tier: 'base' }],
-      ]);
-      await db.query(`UPDATE loyalty_members SET tier = NULL WHERE workspace_id = $1 AND customer_id = $2`, [ws, id.bob]);
-      await db.transaction((tx) => syncTierScores(tx, ws, settings, [id.bob!], new Date('2026-03-03T00:00:00Z')));
-      assert.deepEqual(await scores(), [[id.ann, { score: 1, tier: 'gold' }]]);
-
       await db.query(`INSERT INTO referral_codes (workspace_id, code, customer_id, vanity, created_at) VALUES ($1, 'ANNIE', $2, true, '2026-01-01'), ($1, 'K7P2QX', $2, false, '2026-02-01')`, [
         ws,
         id.ann,

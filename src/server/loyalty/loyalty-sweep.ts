@@ -4,8 +4,7 @@ import { birthdayEarn, birthdayKeys, isBirthday, localYear } from './earn-rules.
 import * as ledger from './ledger.js';
 import { liveProgrammes, type Programme } from './programme.repo.js';
 import { factsFor, priorEarns } from './loyalty-processor.js';
-import { tierCheckUpgrade, tierReview } from './tier-hooks.js';
-import { syncTierScores } from './tier-score.js';
+import { checkUpgrade, reviewTiers, tierMultiplierOf } from './tiers.repo.js';
 
 /**
  * The loyalty work that comes with time, not events, per live programme: pending points whose
@@ -33,13 +32,7 @@ export async function sweepLoyalty(db: Db, now: Date, limit = 1_000): Promise<Sw
     const released = await db.transaction((tx) => ledger.releaseDue(tx, ws, now, limit));
     const expired = await db.transaction((tx) => ledger.expireDue(tx, ws, now, limit));
     const b = await db.transaction((tx) => birthdays(tx, ws, p, now));
-    const reviewed = p.settings.tiers
-      ? await db.transaction(async (tx) => {
-          const n = await tierReview(tx, ws, p.settings, now, limit);
-          if (n > 0) await syncTierScores(tx, ws, p.settings, null, now);
-          return n;
-        })
-      : 0;
+    const reviewed = p.settings.tiers ? await db.transaction((tx) => reviewTiers(tx, ws, p.settings, now, limit)) : 0;
     out.released += released;
     out.expired += expired;
     out.birthdays += b.length;
@@ -77,7 +70,7 @@ export async function birthdays(tx: Queryable, ws: number, p: Programme, now: Da
     const facts = await factsFor(tx, ws, ids, { ...p.settings, earnRules: [rule] }, now);
     for (const r of born) {
       const c = Number(r.customer_id);
-      const tierMultiplier = p.settings.tiers?.tiers.find((t) => t.key === r.tier)?.multiplier ?? 1;
+      const tierMultiplier = tierMultiplierOf(p.settings, r.tier);
       const earn = birthdayEarn({ settings: p.settings, version: p.version, tierMultiplier, zone, prior: prior.get(c) ?? [], facts: facts?.get(c), now }, rule);
       if (!earn) continue;
       const res = await ledger.earn(tx, {
@@ -93,10 +86,7 @@ export async function birthdays(tx: Queryable, ws: number, p: Programme, now: Da
       });
       if (res.ok && !res.value.replayed) {
         given.push(c);
-        if (p.settings.tiers) {
-          await tierCheckUpgrade(tx, ws, c, p.settings, now);
-          await syncTierScores(tx, ws, p.settings, [c], now);
-        }
+        if (p.settings.tiers) await checkUpgrade(tx, ws, c, p.settings, now);
       }
     }
   }

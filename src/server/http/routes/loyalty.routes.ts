@@ -10,6 +10,7 @@ import { enrol } from '../../loyalty/enrolment.js';
 import * as ledger from '../../loyalty/ledger.js';
 import { listMembers, memberView } from '../../loyalty/member.read.js';
 import { getProgramme, saveProgramme, type Programme } from '../../loyalty/programme.repo.js';
+import { checkUpgrade } from '../../loyalty/tiers.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError, httpErrorOf } from '../errors.js';
 
@@ -167,7 +168,11 @@ export function loyaltyRoutes(app: FastifyInstance, deps: LoyaltyRouteDeps): voi
       const p = await getProgramme(deps.db, ws.id);
       if (!p) throw new HttpError('conflict', 'the workspace has no loyalty programme yet: save one first (PUT /api/loyalty/programme)');
       const now = new Date();
-      const joined = await deps.db.transaction((tx) => enrol(tx, ws.id, p.settings, [{ customerId: c, at: now }], 'admin'));
+      const joined = await deps.db.transaction(async (tx) => {
+        const made = await enrol(tx, ws.id, p.settings, [{ customerId: c, at: now }], 'admin');
+        if (made.get(c) === 'member') await checkUpgrade(tx, ws.id, c, p.settings, now); // the tier their measure reaches (at least the lowest)
+        return made;
+      });
       if (joined.size > 0) deps.bus.publish({ kind: 'events', workspaceId: ws.id, customerIds: [c] });
       return memberView(deps.db, ws.id, c, p.settings, now);
     },
