@@ -1,6 +1,7 @@
 /**
  * The demo's loyalty and referral programmes, run over the last months of the demo's history
- * by the same code that runs them live: the earn processor's handler on the orders, sign-ups
+ * by the same code that runs them live — an opt-in programme a third of the buyers joined: the
+ * earn processor's handler on the members' orders, sign-ups
  * and survey answers week by week (with releases, expiries and tier reviews at each week's
  * end), members taking rewards when they can afford one, and the referral-channel customers
  * attributed to the promoters who brought them, decided by the fraud guard, rewarded on both
@@ -18,6 +19,7 @@ import { Rng } from '../lib/rng.js';
 import { getProgramme, saveProgramme } from '../loyalty/programme.repo.js';
 import { handleLoyaltyEvents, namesRead, type ProcessResult } from '../loyalty/loyalty-processor.js';
 import { expireDue, releaseDue } from '../loyalty/ledger.js';
+import { enrol } from '../loyalty/enrolment.js';
 import { reviewTiers } from '../loyalty/tiers.repo.js';
 import { addPoolCodes, createReward } from '../loyalty/rewards.repo.js';
 import { redeemReward } from '../loyalty/rewards.service.js';
@@ -28,7 +30,6 @@ import { qualifyOrder, rewardDue } from '../referrals/referral-flow.js';
 import { ledgerRewarder } from '../referrals/referral-rewards.js';
 
 const DAY = 86_400_000;
-const PROF: Record<string, number> = {};
 /** The programme went live this long before the demo's `now`. */
 export const DEMO_PROGRAMME_MONTHS = 3;
 
@@ -36,7 +37,7 @@ export const DEMO_PROGRAMME: ProgrammeSettings = {
   name: 'Brewline Beans',
   pointsName: 'beans',
   pointValue: 0.01,
-  enrolment: 'automatic',
+  enrolment: 'opt_in',
   optInEvent: 'Loyalty Joined',
   holdoutPercent: 10,
   expiresAfterDays: 365,
@@ -143,6 +144,7 @@ export async function seedDemoLoyalty(db: Db, workspaceId: number, now: Date, op
   const names = [...namesRead(programme.settings)];
 
   const friends = await referralFriends(db, ws, start);
+  const joiners = await programmeJoiners(db, ws, start, friends, rng);
   const weeks = Math.ceil((now.getTime() - start.getTime()) / (7 * DAY));
   let earned = 0;
   let redemptions = 0;
@@ -151,12 +153,19 @@ export async function seedDemoLoyalty(db: Db, workspaceId: number, now: Date, op
     const from = new Date(start.getTime() + w * 7 * DAY);
     const to = new Date(Math.min(now.getTime(), from.getTime() + 7 * DAY));
     await db.transaction(async (tx) => {
-      let t = Date.now();
-      const lap = (k: string) => { PROF[k] = (PROF[k] ?? 0) + Date.now() - t; t = Date.now(); };
       const { rows } = await tx.query<EventRow>(
         `SELECT id, workspace_id, customer_id, event, timestamp, received_at, properties, message_id FROM events
           WHERE workspace_id = $1 AND event = ANY($2::text[]) AND timestamp >= $3 AND timestamp < $4 ORDER BY timestamp, id`,
         [ws, names, from.toISOString(), to.toISOString()],
+      );
+      // Customers who join this week: a share of those whose first order in the programme's time falls in it, just before it.
+      const joins = joiners.filter((j) => j.at >= from.getTime() && j.at < to.getTime());
+      await enrol(
+        tx,
+        ws,
+        programme.settings,
+        joins.map((j) => ({ customerId: j.customerId, at: new Date(j.at) })),
+        'demo',
       );
       const result: ProcessResult = { scanned: 0, enrolled: 0, earned: 0, reversed: 0, released: 0, refused: [], touched: new Map(), more: false };
       await handleLoyaltyEvents(
@@ -168,7 +177,6 @@ export async function seedDemoLoyalty(db: Db, workspaceId: number, now: Date, op
         result,
       );
       earned += result.earned;
-      lap('earn');
       // Referral-channel customers who arrived this week: attributed to their promoter; decided at their first order.
       for (const f of friends.filter((x) => x.attributedAt >= from.getTime() && x.attributedAt < to.getTime())) {
         const code = await generatedCodeFor(tx, ws, f.advocateId);
@@ -179,26 +187,20 @@ export async function seedDemoLoyalty(db: Db, workspaceId: number, now: Date, op
         const o = f.order!;
         await qualifyOrder(tx, DEMO_REFERRALS, ledgerRewarder, ws, f.friendId, { orderId: o.orderId, value: o.value, at: new Date(o.at), ip: o.ip, messageId: o.messageId });
       }
-      lap('referrals');
       await rewardDue(tx, ws, DEMO_REFERRALS, ledgerRewarder, to);
-      lap('rewardDue');
       while ((await releaseDue(tx, ws, to)) > 0) {
         /* more */
       }
       while ((await expireDue(tx, ws, to)) > 0) {
         /* more */
       }
-      lap('release+expire');
       while ((await reviewTiers(tx, ws, programme.settings, to, 1_000)) > 0) {
         /* more */
       }
-      lap('tiers');
       redemptions += await takeRewards(tx, ws, to, rng);
-      lap('rewards');
     });
     opts.onProgress?.(w + 1, weeks);
   }
-  console.log(PROF);
   const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM loyalty_members WHERE workspace_id = $1 AND status = 'member'`, [ws]);
   return { members: rows[0]!.n, earned, redemptions, referrals };
 }
@@ -221,6 +223,30 @@ async function takeRewards(tx: Parameters<Parameters<Db['transaction']>[0]>[0], 
     if (done.ok) n++;
   }
   return n;
+}
+
+/** Share of the customers who order while the programme runs that join it (opt-in). */
+const JOIN_SHARE = 0.35;
+
+/**
+ * Who joins the demo's (opt-in) programme, and when: a deterministic share of the customers
+ * whose first order since `since` comes while it runs — a minute before that order — and every
+ * referred friend and their advocate (a referral programme's members), at the friend's arrival.
+ */
+async function programmeJoiners(db: Db, ws: number, since: Date, friends: Friend[], rng: Rng): Promise<Array<{ customerId: number; at: number }>> {
+  const { rows } = await db.query<{ customer_id: number; first_at: Date }>(
+    `SELECT customer_id, min(timestamp) AS first_at FROM events WHERE workspace_id = $1 AND event = $2 AND timestamp >= $3 GROUP BY customer_id ORDER BY customer_id`,
+    [ws, EV.orderCompleted, since.toISOString()],
+  );
+  const at = new Map<number, number>();
+  for (const r of rows) if (rng.chance(JOIN_SHARE)) at.set(Number(r.customer_id), new Date(r.first_at).getTime() - 60_000);
+  for (const f of friends) {
+    for (const c of [f.friendId, f.advocateId]) {
+      const when = Math.max(since.getTime(), f.attributedAt - 60_000);
+      if (!at.has(c) || at.get(c)! > when) at.set(c, when);
+    }
+  }
+  return [...at.entries()].map(([customerId, t]) => ({ customerId, at: t })).sort((a, b) => a.at - b.at);
 }
 
 interface Friend {
@@ -319,7 +345,14 @@ export async function seedDemoFraud(db: Db, workspaceId: number, now: Date): Pro
       );
       const f = rows[0];
       if (!f) return;
-      await attributeFriend(tx, { workspaceId: ws, friendId: Number(f.id), code: code.code, via: 'link', at: new Date(t), evidence: evidenceOf(f.message_id, f.anonymous_id, f.properties, f.context) });
+      await attributeFriend(tx, {
+        workspaceId: ws,
+        friendId: Number(f.id),
+        code: code.code,
+        via: 'link',
+        at: new Date(t),
+        evidence: evidenceOf(f.message_id, f.anonymous_id, f.properties, f.context),
+      });
       const d = await qualifyOrder(tx, DEMO_REFERRALS, ledgerRewarder, ws, Number(f.id), {
         orderId: `demo_friend_order_${i + 1}`,
         value: 34,
