@@ -11,7 +11,7 @@
 import type { ProgrammeSettings, RewardInput } from '../../contracts/loyalty.js';
 import type { ReferralSettings } from '../../contracts/referrals.js';
 import { EV } from '../../contracts/events.js';
-import type { Db } from '../db/client.js';
+import type { Db, Queryable } from '../db/client.js';
 import { ingestEvents } from '../ingest/ingest.service.js';
 import { normalizeCall } from '../ingest/normalize.js';
 import { orderValueOf } from '../analytics/order-value.js';
@@ -25,6 +25,7 @@ import { addPoolCodes, createReward } from '../loyalty/rewards.repo.js';
 import { redeemReward } from '../loyalty/rewards.service.js';
 import { saveReferralSettings } from '../referrals/settings.repo.js';
 import { generatedCodeFor } from '../referrals/codes.repo.js';
+import { generateCode } from '../referrals/codes.js';
 import { attributeFriend, evidenceOf } from '../referrals/attribution.js';
 import { qualifyOrder, rewardDue } from '../referrals/referral-flow.js';
 import { ledgerRewarder } from '../referrals/referral-rewards.js';
@@ -145,6 +146,7 @@ export async function seedDemoLoyalty(db: Db, workspaceId: number, now: Date, op
 
   const friends = await referralFriends(db, ws, start);
   const joiners = await programmeJoiners(db, ws, start, friends, rng);
+  const codes = new Rng((opts.seed ?? 42) + 1);
   const weeks = Math.ceil((now.getTime() - start.getTime()) / (7 * DAY));
   let earned = 0;
   let redemptions = 0;
@@ -179,7 +181,7 @@ export async function seedDemoLoyalty(db: Db, workspaceId: number, now: Date, op
       earned += result.earned;
       // Referral-channel customers who arrived this week: attributed to their promoter; decided at their first order.
       for (const f of friends.filter((x) => x.attributedAt >= from.getTime() && x.attributedAt < to.getTime())) {
-        const code = await generatedCodeFor(tx, ws, f.advocateId);
+        const code = await demoCodeFor(tx, ws, f.advocateId, codes);
         const id = await attributeFriend(tx, { workspaceId: ws, friendId: f.friendId, code: code.code, via: 'link', at: new Date(f.attributedAt), evidence: f.evidence });
         if (id !== null) referrals++;
       }
@@ -205,8 +207,23 @@ export async function seedDemoLoyalty(db: Db, workspaceId: number, now: Date, op
   return { members: rows[0]!.n, earned, redemptions, referrals };
 }
 
+/**
+ * The advocate's generated code, drawn from the demo's own generator (the same seed gives the
+ * same codes, so the demo's events are the same every time), made when they have none.
+ */
+async function demoCodeFor(tx: Queryable, ws: number, customerId: number, rng: Rng): Promise<{ code: string }> {
+  const code = generateCode((n) => rng.int(0, n - 1));
+  await tx.query(
+    `INSERT INTO referral_codes (workspace_id, code, customer_id, vanity)
+     SELECT $1, $2, $3, false WHERE NOT EXISTS (SELECT 1 FROM referral_codes WHERE workspace_id = $1 AND customer_id = $3 AND NOT vanity AND disabled_at IS NULL)
+     ON CONFLICT DO NOTHING`,
+    [ws, code, customerId],
+  );
+  return generatedCodeFor(tx, ws, customerId);
+}
+
 /** Members who can afford a reward take one now and then: a third of those who can, each week. */
-async function takeRewards(tx: Parameters<Parameters<Db['transaction']>[0]>[0], ws: number, at: Date, rng: Rng): Promise<number> {
+async function takeRewards(tx: Queryable, ws: number, at: Date, rng: Rng): Promise<number> {
   const { rows } = await tx.query<{ customer_id: number; available: number; tier: string | null }>(
     `SELECT p.customer_id, sum(p.amount)::int AS available, m.tier
        FROM loyalty_postings p JOIN loyalty_members m ON m.workspace_id = p.workspace_id AND m.customer_id = p.customer_id AND m.status = 'member'
