@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The steps of preparing the demo, in order. */
-export const DEMO_PHASES = ['data', 'stages', 'segments', 'predictions', 'journeys'] as const;
+export const DEMO_PHASES = ['data', 'stages', 'segments', 'predictions', 'journeys', 'loyalty'] as const;
 export type DemoPhase = (typeof DEMO_PHASES)[number];
 
 /** What each step is called on the console and in the dashboard. */
@@ -11,6 +11,7 @@ export const DEMO_PHASE_LABELS: Record<DemoPhase, string> = {
   segments: 'Building example segments, RFM groups and recommendations',
   predictions: 'Fitting CLV and churn-risk models, scoring health',
   journeys: 'Publishing example journeys',
+  loyalty: 'Running three months of the loyalty and referral programmes',
 };
 
 /**

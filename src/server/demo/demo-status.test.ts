@@ -16,19 +16,19 @@ describe('demo status', () => {
     const half = tr.view();
     assert.equal(half.phase, 'data');
     assert.deepEqual([half.done, half.total], [500, 1000]);
-    assert.equal(half.percent, 27.5, 'half of the data step, which weighs 55 of 100');
+    assert.equal(half.percent, 25, 'half of the data step, which weighs 50 of 100');
     assert.deepEqual(
       half.steps.map((s) => s.status),
-      ['running', 'waiting', 'waiting', 'waiting', 'waiting'],
+      ['running', 'waiting', 'waiting', 'waiting', 'waiting', 'waiting'],
     );
     t += 30_000;
     tr.progress('stages', 0, 100);
     const stages = tr.view();
-    assert.equal(stages.percent, 55);
+    assert.equal(stages.percent, 50);
     assert.equal(stages.steps[0]!.status, 'done');
     assert.equal(stages.steps[0]!.seconds, 30);
     tr.progress('predictions', 2, 4);
-    assert.equal(tr.view().percent, 86, '55 + 15 + 5 done, half of 22');
+    assert.equal(tr.view().percent, 79, '50 + 14 + 5 done, half of 20');
     t += 5_000;
     tr.finish();
     const ready = tr.view();
@@ -67,6 +67,6 @@ describe('demo status', () => {
     const tr = new DemoTracker();
     tr.start();
     tr.progress('data', 2000, 11500);
-    assert.equal(describeDemoStatus(tr.view()), 'preparing the demo 10% (step 1/5): Generating 18 months of customers and events (2,000/11,500)');
+    assert.equal(describeDemoStatus(tr.view()), 'preparing the demo 9% (step 1/6): Generating 18 months of customers and events (2,000/11,500)');
   });
 });

@@ -1,7 +1,7 @@
 import { DEMO_PHASE_LABELS, DEMO_PHASES, type DemoPhase, type DemoStatusView } from '../../contracts/demo.js';
 
 /** Share of the whole preparation each step takes (measured on the default demo), for one overall percentage. */
-const WEIGHT: Record<DemoPhase, number> = { data: 55, stages: 15, segments: 5, predictions: 22, journeys: 3 };
+const WEIGHT: Record<DemoPhase, number> = { data: 50, stages: 14, segments: 5, predictions: 20, journeys: 3, loyalty: 8 };
 const TOTAL_WEIGHT = Object.values(WEIGHT).reduce((a, b) => a + b, 0);
 
 /** A progress report from `seedDemo`: step `phase` has done `done` of `total`. */

@@ -253,3 +253,7 @@ export async function factsFor(tx: Queryable, ws: number, customerIds: number[],
 }
 
 export type { MemberStatus };
+
+/** The processor's handling of one workspace's events (read in time order), for a backfill over history (the demo). */
+export const handleLoyaltyEvents = handleWorkspace;
+export type LoyaltyEventRow = Detailed;
