@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/client.js';
 import { recommendationsFor } from '../predict/recommend.js';
-import { loadLoyaltyFacts } from '../loyalty/loyalty-facts.js';
+import { loadLoyaltyFacts } from './loyalty-facts.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
 

@@ -1,11 +1,9 @@
 import { copyJson, copyValue, type Queryable } from '../db/client.js';
 import { EV } from '../../contracts/events.js';
 import type { IdKind, Merge } from './identity-graph.js';
-import { moveReferrals } from '../referrals/referral-merge.js';
 import type { Profile } from './profile.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
-import { moveLoyalty } from '../loyalty/ledger.merge.js';
 
 /** Thrown inside a transaction when a concurrent writer changed what it read; the caller retries. */
 export class RetryableConflict extends Error {}
@@ -168,8 +166,15 @@ export async function saveIdentities(
 /** Rows of customer segments only (account segments hold account ids in the same column). */
 const CUSTOMER_SEGMENTS = `segment_id IN (SELECT s.id FROM segments s WHERE s.workspace_id = $1 AND s.scope = 'customer')`;
 
-/** Move everything of a stored profile onto another and delete it. */
-export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): Promise<void> {
+/**
+ * What another domain moves when profiles merge (the loyalty ledger, referrals), run inside the
+ * merge's transaction. Passed in by the caller (ingest/merge-followers.ts) so that identity, which
+ * nearly every domain reads, imports none of them.
+ */
+export type MergeFollower = (tx: Queryable, workspaceId: number, fromCustomerId: number, intoCustomerId: number) => Promise<void>;
+
+/** Move everything of a stored profile onto another (and, through `followers`, other domains' rows) and delete it. */
+export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge, followers: readonly MergeFollower[] = []): Promise<void> {
   const p = [workspaceId, m.fromId, m.intoId];
   // The merged-away profile's lifecycle history goes with it (the surviving customer is
   // re-evaluated with all the events); only the customer's own events move.
@@ -197,8 +202,7 @@ export async function applyMerge(tx: Queryable, workspaceId: number, m: Merge): 
   );
   await tx.query(`DELETE FROM account_members WHERE workspace_id = $1 AND customer_id = $2`, p.slice(0, 2));
   await moveMessaging(tx, p);
-  await moveLoyalty(tx, workspaceId, m.fromId, m.intoId);
-  await moveReferrals(tx, workspaceId, m.fromId, m.intoId);
+  for (const follow of followers) await follow(tx, workspaceId, m.fromId, m.intoId);
   await noteMergeForAnalytics(tx, workspaceId, m.fromId, m.intoId);
   await tx.query(`DELETE FROM customers WHERE workspace_id = $1 AND id = $2`, p.slice(0, 2));
   await tx.query(`UPDATE customer_merges SET into_customer_id = $3 WHERE workspace_id = $1 AND into_customer_id = $2`, p);

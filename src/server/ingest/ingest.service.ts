@@ -2,6 +2,7 @@ import { applyEmailSpecEvents, EMAIL_SPEC_EVENTS, type EmailSpecEvent } from './
 import type { Db, Queryable } from '../db/client.js';
 import { touchOf } from '../identity/attribution.js';
 import { applyGroups, type GroupLink } from '../identity/accounts.repo.js';
+import { MERGE_FOLLOWERS } from './merge-followers.js';
 import { allocateCustomerIds, applyMerge, loadIdentities, lockNewIdentities, RetryableConflict, saveIdentities, saveProfiles } from '../identity/customers.repo.js';
 import { IdentityGraph, type IdKind } from '../identity/identity-graph.js';
 import { applyTouch } from '../identity/profile.js';
@@ -118,7 +119,7 @@ async function applyBatch(
     opts.exclusive,
     (vanished) => opts.cache?.forgetCustomers(workspaceId, fresh, vanished),
   );
-  for (const m of storedMerges) await applyMerge(tx, workspaceId, m);
+  for (const m of storedMerges) await applyMerge(tx, workspaceId, m, MERGE_FOLLOWERS);
   await appendEvents(tx, workspaceId, fresh, customerIds);
 
   const groups: GroupLink[] = [];

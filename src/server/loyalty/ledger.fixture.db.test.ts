@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Db } from '../db/client.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { applyMerge } from '../identity/customers.repo.js';
+import { MERGE_FOLLOWERS } from '../ingest/merge-followers.js';
 import { adjust, balances, cancelRedemption, earn, expireDue, ledgerPage, memberLots, redeem, releaseOnEvent, reverseOrder, transfer, type EarnRuleSnapshot } from './ledger.js';
 
 const rule = (orderValue?: number): EarnRuleSnapshot => ({
@@ -318,7 +319,7 @@ for (const target of dbTargets()) {
         id.eve,
         d('2027-01-01'),
       ]);
-      await db.transaction((tx) => applyMerge(tx, ws, { fromId: id.dan!, intoId: id.eve!, reason: 'alias', fromStored: true }));
+      await db.transaction((tx) => applyMerge(tx, ws, { fromId: id.dan!, intoId: id.eve!, reason: 'alias', fromStored: true }, MERGE_FOLLOWERS));
       // 80 − 50 = 30, and the −50 is paid from Eve's lot (80 → 30): nothing lot-less is left.
       assert.deepEqual(await db.transaction((tx) => balances(tx, ws, id.eve!)), { available: 30, pending: 0 });
       assert.deepEqual(await db.transaction((tx) => balances(tx, ws, id.dan!)), { available: 0, pending: 0 });
