@@ -320,19 +320,22 @@ async function referralFriends(db: Db, ws: number, since: Date): Promise<Friend[
  * Three attempts a review queue should catch, sent through real ingestion as a shop's site
  * would: a promoter referring themselves with a `+tag` address from their own browser, a friend
  * on a disposable address, and one from the promoter's own IP and browser. Decided at once.
+ * Run before the stages are replayed, so these customers have their stage and segments like
+ * every other demo customer.
  */
-export async function seedDemoFraud(db: Db, workspaceId: number, now: Date): Promise<number> {
+export async function seedDemoFraud(db: Db, workspaceId: number, now: Date, seed = 42): Promise<number> {
+  const codes = new Rng(seed + 2);
   const ws = workspaceId;
   const { rows: promoters } = await db.query<{ id: number; user_id: string; email: string; ip: string | null; ua: string | null }>(
     `SELECT c.id, c.user_id, c.traits->>'email' AS email, e.context->>'ip' AS ip, e.context->>'userAgent' AS ua
        FROM customers c JOIN LATERAL (SELECT context FROM events e WHERE e.workspace_id = c.workspace_id AND e.customer_id = c.id AND e.context ? 'ip' ORDER BY timestamp DESC LIMIT 1) e ON true
-      WHERE c.workspace_id = $1 AND EXISTS (SELECT 1 FROM referrals r WHERE r.workspace_id = c.workspace_id AND r.advocate_id = c.id)
+      WHERE c.workspace_id = $1 AND c.traits ? 'email' AND EXISTS (SELECT 1 FROM events r WHERE r.workspace_id = c.workspace_id AND r.customer_id = c.id AND r.event = $2)
       ORDER BY c.id LIMIT 3`,
-    [ws],
+    [ws, EV.referralSent],
   );
   let n = 0;
   for (const [i, p] of promoters.entries()) {
-    const code = await generatedCodeFor(db, ws, Number(p.id));
+    const code = await demoCodeFor(db, ws, Number(p.id), codes);
     const [local, domain] = p.email.split('@') as [string, string];
     const attempt = [
       { email: `${local}+friend@${domain}`, ip: p.ip, ua: p.ua },

@@ -85,6 +85,9 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   stopIfAsked();
   // The history's unsubscribes (another tool's) are honoured, as ingestion does for live events.
   await applyStoredEmailSpecEvents(db, workspaceId);
+  // Three attempts at self-referral for the review queue, through real ingestion (before the
+  // stages are replayed, so these customers are placed like the others).
+  const heldOrBlocked = await seedDemoFraud(db, workspaceId, at, seed);
   // Every customer's lifecycle history, replayed from the 18 months of events.
   const t1 = Date.now();
   report('stages', 0, loaded.customers);
@@ -144,8 +147,7 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   const t4 = Date.now();
   report('loyalty', 0, 1);
   const loyalty = await seedDemoLoyalty(db, workspaceId, at, { seed, onProgress: (done, total) => (stopIfAsked(), report('loyalty', done, total)) });
-  const held = await seedDemoFraud(db, workspaceId, at);
-  opts.log?.info({ ...loyalty, heldOrBlocked: held, seconds: (Date.now() - t4) / 1000 }, 'loyalty and referral programmes run');
+  opts.log?.info({ ...loyalty, heldOrBlocked, seconds: (Date.now() - t4) / 1000 }, 'loyalty and referral programmes run');
   await maintain();
   await checkpoint(db);
   bars.stop();
