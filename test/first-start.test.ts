@@ -84,8 +84,8 @@ describe('first start: serving while the demo is prepared (pglite)', () => {
       // The console: readable lines (LOG_FORMAT=text), each step announced, then ready.
       const out = server.output();
       assert.match(out, /^\d\d:\d\d:\d\d INFO {2}Tenure is listening on http:\/\/127\.0\.0\.1:\d+/m);
-      assert.match(out, /INFO {2}preparing the demo \d+% \(step 1\/5\): Generating 18 months/);
-      assert.match(out, /INFO {2}preparing the demo \d+% \(step 4\/5\): Fitting CLV/);
+      assert.match(out, /INFO {2}preparing the demo \d+% \(step 1\/6\): Generating 18 months/);
+      assert.match(out, /INFO {2}preparing the demo \d+% \(step 4\/6\): Fitting CLV/);
       assert.match(out, /INFO {2}demo ready: the overview shows the demo business customers=\d+ events=\d+/);
       assert.ok(!/"level":/.test(out), 'no JSON lines with LOG_FORMAT=text');
     } finally {

@@ -59,7 +59,8 @@ export async function startDashboardServer(opts: { customers?: number } = {}): P
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     ws = await makeWorkspace(db, 'default');
-    await seedDemo(db, ws.workspace.id, { customers: opts.customers ?? 600, seed: 11 });
+    // No demo loyalty programme: the loyalty steps configure one from nothing, as a new user would.
+    await seedDemo(db, ws.workspace.id, { customers: opts.customers ?? 600, seed: 11, loyalty: false });
     server = await startServer(db, { dashboardDir: process.env.TEST_DASHBOARD_DIR });
   } catch (err) {
     // An open pool would keep the test process alive after the failure.

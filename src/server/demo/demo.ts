@@ -33,6 +33,8 @@ export interface DemoOptions {
   now?: Date;
   /** Fit CLV, train churn risk and score health at the end, as the schedule would (default true). */
   predictions?: boolean;
+  /** Run the loyalty and referral programmes over the last months and plant the self-referral attempts (default true). */
+  loyalty?: boolean;
   /** Called as each step advances (see DemoTracker). */
   onProgress?: DemoProgress;
   /** Stops the preparation between two batches (the batches already committed stay). */
@@ -87,7 +89,7 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   await applyStoredEmailSpecEvents(db, workspaceId);
   // Three attempts at self-referral for the review queue, through real ingestion (before the
   // stages are replayed, so these customers are placed like the others).
-  const heldOrBlocked = await seedDemoFraud(db, workspaceId, at, seed);
+  const heldOrBlocked = opts.loyalty === false ? 0 : await seedDemoFraud(db, workspaceId, at, seed);
   // Every customer's lifecycle history, replayed from the 18 months of events.
   const t1 = Date.now();
   report('stages', 0, loaded.customers);
@@ -144,10 +146,12 @@ export async function seedDemo(db: Db, workspaceId: number, opts: DemoOptions = 
   report('journeys', 1, 1);
   opts.log?.info({ journeys }, 'example journeys published');
   stopIfAsked();
-  const t4 = Date.now();
-  report('loyalty', 0, 1);
-  const loyalty = await seedDemoLoyalty(db, workspaceId, at, { seed, onProgress: (done, total) => (stopIfAsked(), report('loyalty', done, total)) });
-  opts.log?.info({ ...loyalty, heldOrBlocked, seconds: (Date.now() - t4) / 1000 }, 'loyalty and referral programmes run');
+  if (opts.loyalty !== false) {
+    const t4 = Date.now();
+    report('loyalty', 0, 1);
+    const loyalty = await seedDemoLoyalty(db, workspaceId, at, { seed, onProgress: (done, total) => (stopIfAsked(), report('loyalty', done, total)) });
+    opts.log?.info({ ...loyalty, heldOrBlocked, seconds: (Date.now() - t4) / 1000 }, 'loyalty and referral programmes run');
+  }
   await maintain();
   await checkpoint(db);
   bars.stop();
