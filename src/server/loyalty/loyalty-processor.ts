@@ -88,6 +88,19 @@ export async function processLoyaltyEvents(db: Db, opts: ProcessOptions): Promis
   return db.transaction(async (tx) => {
     const cursor = await lockCursorRow(tx, TABLE, CURSOR, { skipLocked: true, startAtEnd: true });
     if (!cursor) return null;
+    if (live.size === 0) {
+      // No live programme: nothing here can earn (events received before a programme goes live
+      // never do), so the cursor follows the end of the events without reading them.
+      // One statement (one snapshot): a programme that went live since `live` was read keeps the events.
+      const { rows: end } = await tx.query<{ live: boolean; max: number | string | null }>(
+        `SELECT EXISTS (SELECT 1 FROM loyalty_programmes WHERE status = 'live') AS live, (SELECT max(id) FROM events) AS max`,
+      );
+      // Gone live meanwhile: the next pass reads the events.
+      if (end[0]!.live) return { scanned: 0, enrolled: 0, earned: 0, reversed: 0, released: 0, refused: [], touched: new Map(), more: true };
+      const high = Math.max(Number(end[0]!.max ?? 0), cursor.highWater);
+      if (high !== cursor.highWater || cursor.gaps.length > 0) await saveCursorRow(tx, TABLE, CURSOR, { highWater: high, gaps: [] });
+      return { scanned: 0, enrolled: 0, earned: 0, reversed: 0, released: 0, refused: [], touched: new Map(), more: false };
+    }
     const where = nextIdsClause(cursor, 2);
     const { rows } = await tx.query<EventRow>(`SELECT id, workspace_id, customer_id, event, timestamp, received_at FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
     const next = advanceCursor(
