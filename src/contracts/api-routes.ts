@@ -6,7 +6,7 @@ import { ImportList, ImportPreview, ImportQuery, ImportView, RejectionPage, Reje
 import { CustomerJourneyRuns, type JourneyDefinition, JourneyAudience, JourneyInput, JourneyList, JourneyStatsView, JourneyView, PublishInput } from './journey.js';
 import { Distribution, DistributionQuery, Flows, FlowsQuery, JobView, type LifecycleModel, LifecycleModelSchema, ModelSaved, ModelView, PresetsView, StageHistory, StageStats } from './lifecycle.js';
 import { LiveBacklog, LiveQuery } from './live.js';
-import { AdjustInput, LedgerPage, LiabilityReport, LiftReport, MemberView, ProgrammeInput, ProgrammeView, RedemptionView, RewardInput, RewardView } from './loyalty.js';
+import { AdjustInput, EntryResultView, LedgerPage, LiabilityReport, LiftReport, MemberView, ProgrammeInput, ProgrammeView, RedemptionView, RewardInput, RewardView } from './loyalty.js';
 import {
   ChannelsView,
   CustomerSubscriptions,
@@ -42,7 +42,7 @@ import {
   SegmentSaved,
   SegmentView,
 } from './segment-definition.js';
-import { CodeInput, CodeView, DecisionInput, LeaderboardRow, ReferralSettingsSchema, ReferralStatus, ReferralView } from './referrals.js';
+import { CodeInput, CodeView, DecisionInput, LeaderboardRow, ReferralListQuery, ReferralSettingsSchema, ReferralView } from './referrals.js';
 import { SourcesUpdate, SourcesView } from './sources.js';
 import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery, SurveyResults } from './survey-results.js';
 import { HelpdeskConnectionCreate, HelpdeskConnectionList, HelpdeskConnectionUpdate, HelpdeskConnectionView, HelpdeskDeliveryList, HelpdeskDeliveryQuery, HelpdeskRematch } from './support.js';
@@ -114,30 +114,12 @@ const SurveyPreview = z.object({
 const InvitationQuery = z.object({ status: InvitationStatus.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 /** GET /api/loyalty/members/:id/ledger (loyalty.routes.ts). */
 const LedgerQuery = z.object({ before: z.coerce.number().int().positive().optional() });
-/** POST /api/loyalty/members/:id/adjust: the entry, the change, the member's balances after it (loyalty.routes.ts EntryResultView). */
-const EntryResult = z.object({
-  entryId: z.number().int(),
-  replayed: z.boolean(),
-  available: z.number().int(),
-  pending: z.number().int(),
-  balance: z.number().int(),
-  pendingBalance: z.number().int(),
-});
 /** POST /api/loyalty/rewards/:id/codes: a text body, one code per line (loyalty-rewards.routes.ts). */
 const CodesAdded = z.object({ added: z.number().int(), duplicates: z.number().int(), blanks: z.number().int(), codesLeft: z.number().int() });
 /** GET /api/loyalty/members/:id/link: the customer's signed link to their own balance (loyalty-rewards.routes.ts). */
 const MemberLink = z.object({ url: z.string(), expiresAt: z.string() });
 const LiftQuery = z.object({ windowDays: z.coerce.number().int().min(1).max(3650).default(180) });
 const RedemptionQuery = z.object({ customer: z.string().min(1).max(512).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
-/** GET /api/referrals: `status=held` is the review queue (referrals.routes.ts). */
-const ReferralQuery = z.object({
-  status: ReferralStatus.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z
-    .string()
-    .regex(/^[0-9]+$/)
-    .optional(),
-});
 const ReferralList = z.object({ referrals: z.array(ReferralView), nextCursor: z.string().nullable() });
 /** A 204 answer. */
 const NoContent = z.null();
@@ -234,7 +216,7 @@ export const API_ROUTES = {
   'PUT /api/loyalty/programme': { body: ProgrammeInput, response: ProgrammeView },
   'GET /api/loyalty/members/:id': { response: MemberView },
   'GET /api/loyalty/members/:id/ledger': { query: LedgerQuery, response: LedgerPage },
-  'POST /api/loyalty/members/:id/adjust': { body: AdjustInput, response: EntryResult },
+  'POST /api/loyalty/members/:id/adjust': { body: AdjustInput, response: EntryResultView },
   'GET /api/loyalty/members/:id/link': { response: MemberLink },
   'GET /api/loyalty/rewards': { response: z.object({ rewards: z.array(RewardView) }) },
   'POST /api/loyalty/rewards': { body: RewardInput, response: RewardView },
@@ -247,7 +229,7 @@ export const API_ROUTES = {
   'PUT /api/referrals/settings': { body: ReferralSettingsSchema, response: ReferralSettingsSchema },
   'POST /api/referrals/codes': { body: CodeInput, response: CodeView },
   'GET /api/referrals/codes': { query: z.object({ customer: z.string().min(1).max(200).optional() }), response: z.object({ codes: z.array(CodeView) }) },
-  'GET /api/referrals': { query: ReferralQuery, response: ReferralList },
+  'GET /api/referrals': { query: ReferralListQuery, response: ReferralList },
   'POST /api/referrals/:id/decision': { body: DecisionInput, response: ReferralView },
   'GET /api/referrals/leaderboard': { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }), response: z.object({ advocates: z.array(LeaderboardRow) }) },
 

@@ -200,6 +200,17 @@ export type MemberView = z.infer<typeof MemberView>;
 export const LedgerPage = z.object({ entries: z.array(EntryView), nextBefore: z.number().int().nullable() });
 export type LedgerPage = z.infer<typeof LedgerPage>;
 
+/** What a ledger move answers (adjust, transfer): the entry, the change, the member's balances after it. */
+export const EntryResultView = z.object({
+  entryId: z.number().int(),
+  replayed: z.boolean(),
+  available: z.number().int(),
+  pending: z.number().int(),
+  balance: z.number().int(),
+  pendingBalance: z.number().int(),
+});
+export type EntryResultView = z.infer<typeof EntryResultView>;
+
 export const AdjustInput = z.strictObject({
   points: z
     .number()

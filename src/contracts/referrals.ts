@@ -131,6 +131,16 @@ export const ReferralView = z.object({
 });
 export type ReferralView = z.infer<typeof ReferralView>;
 
+/** GET /api/referrals: newest first; `status=held` is the review queue. */
+export const ReferralListQuery = z.object({
+  status: ReferralStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z
+    .string()
+    .regex(/^[0-9]+$/)
+    .optional(),
+});
+
 export const DecisionInput = z.strictObject({ decision: z.enum(['allow', 'block']), note: z.string().trim().min(1).max(1000) });
 
 export const CodeInput = z.strictObject({ customer: z.string().min(1).max(200), code: ReferralCode.optional() });

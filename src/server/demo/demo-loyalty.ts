@@ -17,7 +17,7 @@ import { normalizeCall } from '../ingest/normalize.js';
 import { orderValueOf } from '../analytics/order-value.js';
 import { Rng } from '../lib/rng.js';
 import { getProgramme, saveProgramme } from '../loyalty/programme.repo.js';
-import { handleLoyaltyEvents, namesRead, type ProcessResult } from '../loyalty/loyalty-processor.js';
+import { handleLoyaltyEvents, namesRead, type LoyaltyEventRow, type ProcessResult } from '../loyalty/loyalty-processor.js';
 import { expireDue, releaseDue } from '../loyalty/ledger.js';
 import { enrol } from '../loyalty/enrolment.js';
 import { reviewTiers } from '../loyalty/tiers.repo.js';
@@ -114,17 +114,6 @@ export interface DemoLoyaltyResult {
   referrals: number;
 }
 
-interface EventRow {
-  id: number;
-  workspace_id: number;
-  customer_id: number;
-  event: string | null;
-  timestamp: Date;
-  received_at: Date;
-  properties: Record<string, unknown>;
-  message_id: string;
-}
-
 /** Run the demo's programmes over the last DEMO_PROGRAMME_MONTHS of its history (ending at `now`). */
 export async function seedDemoLoyalty(db: Db, workspaceId: number, now: Date, opts: { seed?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<DemoLoyaltyResult> {
   const ws = workspaceId;
@@ -155,7 +144,7 @@ export async function seedDemoLoyalty(db: Db, workspaceId: number, now: Date, op
     const from = new Date(start.getTime() + w * 7 * DAY);
     const to = new Date(Math.min(now.getTime(), from.getTime() + 7 * DAY));
     await db.transaction(async (tx) => {
-      const { rows } = await tx.query<EventRow>(
+      const { rows } = await tx.query<LoyaltyEventRow>(
         `SELECT id, workspace_id, customer_id, event, timestamp, received_at, properties, message_id FROM events
           WHERE workspace_id = $1 AND event = ANY($2::text[]) AND timestamp >= $3 AND timestamp < $4 ORDER BY timestamp, id`,
         [ws, names, from.toISOString(), to.toISOString()],

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
-import { AdjustInput, LedgerPage, MemberView, ProgrammeInput, ProgrammeSettingsSchema, ProgrammeView, TransferInput } from '../../../contracts/loyalty.js';
+import { AdjustInput, EntryResultView, LedgerPage, MemberView, ProgrammeInput, ProgrammeSettingsSchema, ProgrammeView, TransferInput } from '../../../contracts/loyalty.js';
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
@@ -18,16 +18,6 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 const security = [{ adminKey: [] }];
 const tags = ['loyalty'];
 const IdParams = z.object({ id: z.string().min(1).max(512) });
-
-/** What a ledger move answers: the entry, the change, the member's balances after it. */
-export const EntryResultView = z.object({
-  entryId: z.number().int(),
-  replayed: z.boolean(),
-  available: z.number().int(),
-  pending: z.number().int(),
-  balance: z.number().int(),
-  pendingBalance: z.number().int(),
-});
 
 export const MemberSummaryView = z.object({
   customerId: z.number().int(),

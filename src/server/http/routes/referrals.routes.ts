@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../contracts/errors.js';
-import { CodeInput, CodeView, DecisionInput, LeaderboardRow, ReferralSettingsSchema, ReferralStatus, ReferralView } from '../../../contracts/referrals.js';
+import { CodeInput, CodeView, DecisionInput, LeaderboardRow, ReferralListQuery, ReferralSettingsSchema, ReferralView } from '../../../contracts/referrals.js';
 import type { Db } from '../../db/client.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import { findCustomerId } from '../../identity/customers.read.js';
@@ -122,14 +122,7 @@ export function referralRoutes(app: FastifyInstance, deps: ReferralRouteDeps): v
       tags,
       summary: 'Referrals, newest first; `status=held` is the review queue',
       security,
-      querystring: z.object({
-        status: ReferralStatus.optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(50),
-        cursor: z
-          .string()
-          .regex(/^[0-9]+$/)
-          .optional(),
-      }),
+      querystring: ReferralListQuery,
       response: { 200: z.object({ referrals: z.array(ReferralView), nextCursor: z.string().nullable() }), ...errors },
     },
     handler: async (req) => {
