@@ -102,6 +102,11 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     routerOptions: { maxParamLength: 4_000 },
   });
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
+  });
+  routeTables.set(app, routes);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -167,6 +172,18 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   // The dashboard at `/`, and the JSON 404 for everything else.
   await registerDashboard(app, deps.dashboardDir);
   return app;
+}
+
+/** One route as registered: its method and URL pattern (`GET /api/segments/:id`). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+const routeTables = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** Every route the app registered (HEAD left out), in order: what the policy table must cover. */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return routeTables.get(app) ?? [];
 }
 
 /** Fastify's trustProxy; a hop count (which its types leave out) as the function it would make of it. */

@@ -16,3 +16,5 @@ export * from './messaging-providers.js';
 export * from './surveys.js';
 export * from './support.js';
 export * from './loyalty.js';
+export * from './team.js';
+export * from './privacy.js';

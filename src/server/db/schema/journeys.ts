@@ -138,6 +138,8 @@ export const tasks = pgTable(
     note: text('note'),
     assigneeRole: text('assignee_role').notNull(),
     assignee: text('assignee'),
+    /** The Tenure user (users.id) the task is assigned to; their own queue lists it. */
+    assigneeUserId: integer('assignee_user_id'),
     status: text('status', { enum: ['open', 'done', 'cancelled'] })
       .notNull()
       .default('open'),
