@@ -13,12 +13,15 @@ import { guardCustomers } from '../identity/merge-guard.js';
 import { fastCustomers } from './fast-path.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { NormalizedEvent } from './normalize.js';
+import { anySuppressed, dropSuppressed } from '../privacy/suppress.js';
 
 export interface IngestResult {
   /** Events newly stored. */
   inserted: number;
   /** Events skipped because their messageId was already stored. */
   duplicates: number;
+  /** Events dropped because they carry a suppressed identifier (privacy/suppress.ts): counted there, stored nowhere. */
+  suppressed?: number;
   /** The customers the stored events belong to (for the stage engine to re-evaluate). */
   customerIds?: number[];
   /**
@@ -57,7 +60,7 @@ export async function ingestEvents(
       // First attempt: append optimistically (unless the caller expects duplicates); a
       // retry (after a conflict, e.g. a messageId already stored) checks first.
       const batchOpts = { exclusive: db.kind === 'pglite', cache: opts.cache, checkStored: opts.checkStored === true || attempt > 1 };
-      const { fresh, customerIds, changes } = await db.transaction(async (tx) => {
+      const { fresh, customerIds, changes, suppressed } = await db.transaction(async (tx) => {
         const r = await applyBatch(tx, workspaceId, events, batchOpts);
         // What the batch causes (stage and segment re-evaluation) commits with it.
         if (opts.derivedWork && r.changes.size > 0) await recordIngestWork(tx, workspaceId, [...r.changes.keys()], r.changes);
@@ -65,7 +68,7 @@ export async function ingestEvents(
       });
       opts.cache?.remember(workspaceId, fresh, customerIds);
       if (opts.insertedIds) for (const e of fresh) opts.insertedIds.add(e.messageId);
-      return { inserted: fresh.length, duplicates: events.length - fresh.length, customerIds: [...new Set(customerIds)], changes };
+      return { inserted: fresh.length, duplicates: events.length - fresh.length - suppressed, suppressed, customerIds: [...new Set(customerIds)], changes };
     } catch (err) {
       const retryable = err instanceof RetryableConflict || RETRYABLE_PG_CODES.has((err as { code?: string }).code ?? '');
       if (!retryable || attempt >= MAX_ATTEMPTS) throw err;
@@ -99,9 +102,11 @@ async function applyBatch(
   workspaceId: number,
   events: NormalizedEvent[],
   opts: BatchOptions,
-): Promise<{ fresh: NormalizedEvent[]; customerIds: number[]; changes: Map<number, Set<string>> }> {
-  const fresh = await freshEvents(tx, workspaceId, events, opts.checkStored);
-  if (fresh.length === 0) return { fresh, customerIds: [], changes: new Map() };
+): Promise<{ fresh: NormalizedEvent[]; customerIds: number[]; changes: Map<number, Set<string>>; suppressed: number }> {
+  // Events of suppressed people (an erasure's suppression) are dropped before anything is looked up.
+  const { kept, dropped: suppressed } = await dropSuppressed(tx, workspaceId, events);
+  const fresh = await freshEvents(tx, workspaceId, kept, opts.checkStored);
+  if (fresh.length === 0) return { fresh, customerIds: [], changes: new Map(), suppressed };
   const touches = fresh.map((e) => (e.type === 'identify' || e.type === 'group' || e.type === 'alias' ? null : touchOf(e.context, e.properties, e.timestamp)));
   const fast = fastCustomers(workspaceId, fresh, touches, opts.cache);
   const slow = fresh.filter((_, i) => fast[i] === undefined);
@@ -163,7 +168,9 @@ async function applyBatch(
   });
   for (const p of graph.profiles.values()) if (p.isNew && changes.has(graph.canonical(p.id))) of(graph.canonical(p.id)).add('$all');
   for (const m of graph.merges) of(graph.canonical(m.intoId)).add('$all');
-  return { fresh, customerIds, changes };
+  // An erasure with suppression that committed while this batch waited for its locks: retry, dropping its events.
+  if (await anySuppressed(tx, workspaceId, fresh)) throw new RetryableConflict('an identifier of this batch was suppressed meanwhile');
+  return { fresh, customerIds, changes, suppressed };
 }
 
 /**
