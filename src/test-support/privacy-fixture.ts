@@ -71,7 +71,10 @@ export async function plantPerson(db: Db, workspaceId: number, tag: string, frie
   const userId = `${tag}-user-7f3a91`;
   const anonymousIds = [`${tag}-anon-1c9e`, `${tag}-anon-2d7b`];
   const email = `${tag}.person@example.test`;
-  const phone = `+44 7700 9${tag.length}0${tag.length}23`;
+  const phone = `+44 7700 9${[...tag]
+    .reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1000, 7)
+    .toString()
+    .padStart(3, '0')}23`;
   // Device 1 browses anonymously; the person signs up on device 2; then device 1 identifies: a merge.
   await ingest(db, workspaceId, 'page', { anonymousId: anonymousIds[0], name: 'Home', properties: { url: `https://shop.test/?ref=${userId}` } });
   await ingest(db, workspaceId, 'identify', { userId, anonymousId: anonymousIds[1], traits: { email, phone, name: `${tag} Person` } });

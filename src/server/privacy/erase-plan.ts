@@ -241,7 +241,21 @@ export const ERASURE_PLAN: Readonly<Record<string, ErasureStep>> = {
       return changed;
     },
   },
-  events: byCustomer('events'),
+  events: {
+    finds: "customer_id is theirs (removed); another member's loyalty event naming them as the transfer's counterparty (the name replaced)",
+    run: async (tx, s) => {
+      const own = await n(tx.query(`DELETE FROM events WHERE workspace_id = $1 AND customer_id = ANY($2::bigint[])`, [s.workspaceId, s.customerIds]));
+      const labels = [...s.userIds, ...s.customerIds.map(String)];
+      const named = await n(
+        tx.query(
+          `UPDATE events SET properties = jsonb_set(properties, '{counterparty}', '"an erased member"')
+            WHERE workspace_id = $1 AND type = 'tenure' AND properties ->> 'counterparty' = ANY($2::text[])`,
+          [s.workspaceId, labels],
+        ),
+      );
+      return own + named;
+    },
+  },
   identities: byCustomer('identities'),
   customer_merges: {
     finds: 'from_customer_id or into_customer_id is theirs',
