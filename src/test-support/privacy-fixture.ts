@@ -7,7 +7,7 @@
 import type { Db, Queryable } from '../server/db/client.js';
 import { ingestEvents } from '../server/ingest/ingest.service.js';
 import { normalizeCall } from '../server/ingest/normalize.js';
-import type { CallType } from '../server/ingest/normalize.js';
+import type { CallType } from '../contracts/segment.js';
 import { syncFacts } from '../server/analytics/facts.js';
 import * as ledger from '../server/loyalty/ledger.js';
 
@@ -101,7 +101,7 @@ export async function plantPerson(db: Db, workspaceId: number, tag: string, frie
   };
   must(await ledger.earn(db, { workspaceId, customerId, at, key: k('earn'), points: 100, expiresAt: null, orderId: `${tag}-o1` }));
   must(await ledger.redeem(db, { workspaceId, customerId, at, key: k('redeem'), points: 10 }));
-  if (friendId !== undefined) must(await ledger.transfer(db, { workspaceId, customerId, fromCustomerId: customerId, toCustomerId: friendId, at, key: k('transfer'), points: 5 }));
+  if (friendId !== undefined) must(await ledger.transfer(db, { workspaceId, fromCustomerId: customerId, toCustomerId: friendId, at, key: k('transfer'), points: 5 }));
   await insertRow(db, 'loyalty_members', { workspace_id: workspaceId, customer_id: customerId, status: 'member', joined_at: at });
   await insertRow(db, 'loyalty_redemptions', {
     workspace_id: workspaceId,
