@@ -7,6 +7,9 @@
 import type { Queryable } from '../db/client.js';
 import type { SubjectType } from '../../contracts/privacy.js';
 
+/** The job name the worker's privacy poller answers on the bus (`jobs-queued`). */
+export const PRIVACY_JOB = 'privacy.erase';
+
 export type RequestKind = 'export' | 'erase' | 'suppress' | 'unsuppress' | 'purge_property';
 export type RequestStatus = 'pending' | 'running' | 'done' | 'failed';
 

@@ -32,6 +32,8 @@ import { jobCatalogue } from './job-catalogue.js';
 import { PREDICTION_SCHEDULE } from './prediction-schedule.js';
 import { partsOf, type Role } from './roles.js';
 import { referralPoller } from '../referrals/referral-worker.js';
+import { processPendingErasure } from '../privacy/requests.service.js';
+import { PRIVACY_JOB } from '../privacy/requests.repo.js';
 
 export interface WiringOptions {
   roles: ReadonlySet<Role>;
@@ -86,6 +88,8 @@ export interface Wiring {
   loyalty: LoyaltyWorker | null;
   /** The referral processor and sweep (worker role): attribution, decisions, refunds, advocates' rewards. */
   referrals: Poller | null;
+  /** Erasure regulations (worker role): claims pending privacy requests, one person per transaction. */
+  privacy: Poller | null;
   start(): void;
   stop(): Promise<void>;
 }
@@ -128,6 +132,8 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   bus.on('jobs-queued', (c) => (c.job === importKind ? imports : jobs)?.kick());
   const referrals = parts.jobs ? referralPoller(db, { log, pollMs: db.kind === 'pglite' ? 5_000 : 1_000 }) : null;
   if (referrals) bus.on('events', () => referrals.kick());
+  const privacy = parts.jobs ? new Poller('privacy requests', () => processPendingErasure(db), { pollMs: 5_000, log }) : null;
+  if (privacy) bus.on('jobs-queued', (c) => c.job === PRIVACY_JOB && privacy.kick());
 
   const analytics = parts.jobs && opts.analyticsSyncMs !== 0 ? analyticsSyncer(db, { pollMs: opts.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log, paused: demoPreparing }) : null;
 
@@ -163,6 +169,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
     jobs,
     loyalty,
     referrals,
+    privacy,
     start() {
       // Claiming recorded work always runs; sweepMs / segmentSweepMs 0 only turn the sweeps off.
       stages?.start();
@@ -173,6 +180,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       imports?.start();
       analytics?.start();
       referrals?.start();
+      privacy?.start();
       if (schedule) {
         scheduleStart = setTimeout(() => schedule.start(), SCHEDULE_FIRST_MS);
         scheduleStart.unref();
@@ -188,6 +196,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       if (imports) list.push(['the import runner', () => imports.stop()]);
       if (analytics) list.push(['the analytics syncer', () => analytics.stop()]);
       if (referrals) list.push(['the referral processor', () => referrals.stop()]);
+      if (privacy) list.push(['the privacy worker', () => privacy.stop()]);
       if (journeys) list.push(['the journey worker', () => journeys.stop()]);
       if (stages) list.push(['the stage worker', () => stages.stop()]);
       if (segments) list.push(['the segment worker', () => segments.stop()]);
