@@ -7,7 +7,6 @@ import type { Db } from '../db/client.js';
 import { basic, dbTargets, http, makeWorkspace, startServer, until } from '../../test-support/harness.js';
 import { importCsv } from '../import/csv-import.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tenure-privacy-'));
 
 for (const target of dbTargets()) {
   describe(`privacy API (${target.name})`, () => {
@@ -16,11 +15,13 @@ for (const target of dbTargets()) {
     let server: Awaited<ReturnType<typeof startServer>>;
     let admin = '';
     let write = '';
+    let dir = '';
     const api = (path: string, init: { method?: string; body?: unknown } = {}) => http(`${server.url}${path}`, { auth: admin, ...init });
     const events = async (userId: string) =>
       (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events e JOIN identities i ON i.customer_id = e.customer_id WHERE i.value = $1`, [userId])).rows[0]!.n;
     const customers = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM customers WHERE workspace_id = $1`, [ws])).rows[0]!.n;
     before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'tenure-privacy-'));
       db = await target.open();
       const w = await makeWorkspace(db, 'privacy-http');
       ws = w.workspace.id;
@@ -66,7 +67,10 @@ for (const target of dbTargets()) {
       assert.deepEqual(Object.keys(sup.body.suppressions[0]).sort(), ['createdAt', 'dropped', 'kind', 'requestId']);
     });
 
-    it('a suppressed person is not recreated by the Segment API or a CSV import; the drop is counted', async () => {
+    it('a suppressed person is not recreated by the Segment API or a CSV import, nor shown by the live debugger; the drop is counted', async () => {
+      // Someone watches the live debugger (recording starts with a look).
+      const look = await api('/api/sources/live/recent');
+      assert.equal(look.status, 200);
       const t = await http(`${server.url}/v1/track`, { auth: write, body: { userId: 'ann', event: 'Came Back' } });
       assert.equal(t.status, 200);
       const b = await http(`${server.url}/v1/batch`, {
@@ -79,6 +83,12 @@ for (const target of dbTargets()) {
         },
       });
       assert.equal(b.status, 200);
+      const live = await api(`/api/sources/live/recent?after=${look.body.latestId}`);
+      assert.deepEqual(
+        live.body.events.map((e: { status: string }) => [e.status, JSON.stringify(e).includes('dan@example.test')]),
+        [['accepted', true]],
+        'only dan: the suppressed calls are not recorded',
+      );
       const path = join(dir, 'people.csv');
       writeFileSync(path, 'user_id,email\nzed,bob@example.test\neve,eve@example.test\n');
       const imp = await importCsv(db, ws, 'customers', path, { progress: false });
