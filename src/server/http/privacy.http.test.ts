@@ -7,7 +7,6 @@ import type { Db } from '../db/client.js';
 import { basic, dbTargets, http, makeWorkspace, startServer, until } from '../../test-support/harness.js';
 import { importCsv } from '../import/csv-import.js';
 
-
 for (const target of dbTargets()) {
   describe(`privacy API (${target.name})`, () => {
     let db: Db;
