@@ -15,6 +15,10 @@ import type { NormalizedEvent } from '../ingest/normalize.js';
 
 export type SuppressionKind = 'user' | 'anonymous' | 'email' | 'phone';
 
+/** Hashes computed lately (tracking traffic repeats its identifiers): bounded, cleared when full. */
+const recent = new Map<string, string>();
+const RECENT_MAX = 200_000;
+
 /** Fixed and public on purpose: the salt that matters is the workspace id (see the file's comment and docs/privacy.md). */
 const PEPPER = 'tenure-privacy-suppression-v1';
 
@@ -28,9 +32,43 @@ export function normalizeIdentifier(kind: SuppressionKind, value: string): strin
 
 /** The stored hash of one identifier of a workspace. */
 export function suppressionHash(workspaceId: number, kind: SuppressionKind, value: string): string {
-  return createHash('sha256')
-    .update(`${PEPPER}\0${workspaceId}\0${kind}\0${normalizeIdentifier(kind, value)}`)
-    .digest('hex');
+  const key = `${workspaceId}\0${kind}\0${value}`;
+  let h = recent.get(key);
+  if (h === undefined) {
+    h = createHash('sha256')
+      .update(`${PEPPER}\0${workspaceId}\0${kind}\0${normalizeIdentifier(kind, value)}`)
+      .digest('hex');
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(key, h);
+  }
+  return h;
+}
+
+/** The batch's distinct suppression keys (`kind:hash`) per event, and all of them. */
+function keysOf(workspaceId: number, events: readonly NormalizedEvent[]): { perEvent: string[][]; distinct: string[] } {
+  const perEvent = events.map((e) => identifiersOf(e).map((i) => `${i.kind}:${suppressionHash(workspaceId, i.kind, i.value)}`));
+  return { perEvent, distinct: [...new Set(perEvent.flat())] };
+}
+
+/** Of these keys, the suppressed ones: one index lookup (the primary key: workspace, kind, hash). */
+async function suppressedKeys(tx: Queryable, workspaceId: number, keys: readonly string[], limit?: number): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  // A join (hashed, or an index probe per key when the planner prefers), not `= ANY` (a filter over the workspace's every suppression).
+  const { rows } = await tx.query<{ kind: string; value_hash: string }>(
+    `SELECT s.kind, s.value_hash FROM privacy_suppressions s
+       JOIN unnest($2::text[], $3::text[]) AS x(kind, value_hash) ON s.kind = x.kind AND s.value_hash = x.value_hash
+      WHERE s.workspace_id = $1${limit ? ` LIMIT ${limit}` : ''}`,
+    [workspaceId, keys.map((k) => k.slice(0, k.indexOf(':'))), keys.map((k) => k.slice(k.indexOf(':') + 1))],
+  );
+  // A hash covers its kind, so a pair of another kind cannot match by accident; checked all the same.
+  const wanted = new Set(keys);
+  return new Set(rows.map((r) => `${r.kind}:${r.value_hash}`).filter((k) => wanted.has(k)));
+}
+
+/** Whether the workspace suppresses anyone at all (the common answer, no, costs one index probe and no hashing). */
+async function suppressesAnyone(tx: Queryable, workspaceId: number): Promise<boolean> {
+  const { rows } = await tx.query(`SELECT 1 FROM privacy_suppressions WHERE workspace_id = $1 LIMIT 1`, [workspaceId]);
+  return rows.length > 0;
 }
 
 /** The identifiers an event carries: its userId (and an alias's previousId), anonymousId, and the email and phone of its traits or context.traits. */
@@ -54,22 +92,14 @@ export function identifiersOf(e: NormalizedEvent): Array<{ kind: SuppressionKind
  * Returns the events to store and how many were dropped.
  */
 export async function dropSuppressed(tx: Queryable, workspaceId: number, events: NormalizedEvent[]): Promise<{ kept: NormalizedEvent[]; dropped: number }> {
-  if (events.length === 0) return { kept: events, dropped: 0 };
-  const hashesOf = events.map((e) => identifiersOf(e).map((i) => `${i.kind}:${suppressionHash(workspaceId, i.kind, i.value)}`));
-  const distinct = [...new Set(hashesOf.flat())];
-  if (distinct.length === 0) return { kept: events, dropped: 0 };
-  const { rows } = await tx.query<{ kind: string; value_hash: string }>(
-    `SELECT s.kind, s.value_hash FROM privacy_suppressions s
-       JOIN unnest($2::text[], $3::text[]) AS x(kind, value_hash) ON s.kind = x.kind AND s.value_hash = x.value_hash
-      WHERE s.workspace_id = $1`,
-    [workspaceId, distinct.map((d) => d.slice(0, d.indexOf(':'))), distinct.map((d) => d.slice(d.indexOf(':') + 1))],
-  );
-  if (rows.length === 0) return { kept: events, dropped: 0 };
-  const hit = new Set(rows.map((r) => `${r.kind}:${r.value_hash}`));
+  if (events.length === 0 || !(await suppressesAnyone(tx, workspaceId))) return { kept: events, dropped: 0 };
+  const { perEvent, distinct } = keysOf(workspaceId, events);
+  const hit = await suppressedKeys(tx, workspaceId, distinct);
+  if (hit.size === 0) return { kept: events, dropped: 0 };
   const kept: NormalizedEvent[] = [];
   const counts = new Map<string, number>();
   events.forEach((e, i) => {
-    const matched = hashesOf[i]!.filter((h) => hit.has(h));
+    const matched = perEvent[i]!.filter((h) => hit.has(h));
     if (matched.length === 0) kept.push(e);
     // One dropped event is counted once, on the first suppression it matched.
     else counts.set(matched[0]!, (counts.get(matched[0]!) ?? 0) + 1);
@@ -86,14 +116,8 @@ export async function dropSuppressed(tx: Queryable, workspaceId: number, events:
 
 /** Whether any of these events now carries a suppressed identifier (the re-check before an ingestion commit). */
 export async function anySuppressed(tx: Queryable, workspaceId: number, events: NormalizedEvent[]): Promise<boolean> {
-  const distinct = [...new Set(events.flatMap((e) => identifiersOf(e).map((i) => `${i.kind}:${suppressionHash(workspaceId, i.kind, i.value)}`)))];
-  if (distinct.length === 0) return false;
-  const { rows } = await tx.query(
-    `SELECT 1 FROM privacy_suppressions s JOIN unnest($2::text[], $3::text[]) AS x(kind, value_hash) ON s.kind = x.kind AND s.value_hash = x.value_hash
-      WHERE s.workspace_id = $1 LIMIT 1`,
-    [workspaceId, distinct.map((d) => d.slice(0, d.indexOf(':'))), distinct.map((d) => d.slice(d.indexOf(':') + 1))],
-  );
-  return rows.length > 0;
+  if (events.length === 0 || !(await suppressesAnyone(tx, workspaceId))) return false;
+  return (await suppressedKeys(tx, workspaceId, keysOf(workspaceId, events).distinct, 1)).size > 0;
 }
 
 export interface Identifier {
