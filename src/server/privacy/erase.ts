@@ -124,7 +124,7 @@ async function lockCustomers(tx: Queryable, db: Db | Queryable, ids: number[]): 
 
 /**
  * Erase one person (customer `customerId` and everything merged into it) in one transaction;
- * with `suppressRequestId` not undefined, suppress their identifiers in the same transaction.
+ * with `suppress`, suppress their identifiers in the same transaction (under `requestId`).
  */
 export async function erasePerson(db: Db, workspaceId: number, customerId: number, opts: { suppress: boolean; requestId: number | null }): Promise<PersonErased> {
   for (let attempt = 1; ; attempt++) {
