@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AccountDetail, CustomerDetail, CustomerList, CustomerListQuery, EventList, EventListQuery } from './admin.js';
 import { DemoStatusView } from './demo.js';
+import { EraseInput, ErasureReceipt, PrivacyRequestList, PrivacyRequestQuery, PrivacyRequestView, RegulationInput, SuppressionList, SuppressionQuery } from './privacy.js';
 import { HealthView } from './health.js';
 import { ImportList, ImportPreview, ImportQuery, ImportView, RejectionPage, RejectionQuery } from './imports.js';
 import { CustomerJourneyRuns, type JourneyDefinition, JourneyAudience, JourneyInput, JourneyList, JourneyStatsView, JourneyView, PublishInput } from './journey.js';
@@ -289,6 +290,11 @@ export const API_ROUTES = {
   'GET /api/imports/:id/rejections': { query: RejectionQuery, response: RejectionPage },
   'GET /api/imports/:id/rejections.csv': { response: 'csv' },
   'POST /api/imports/:id/cancel': { response: ImportView },
+  'POST /api/privacy/regulations': { body: RegulationInput, response: PrivacyRequestView },
+  'GET /api/privacy/requests': { query: PrivacyRequestQuery, response: PrivacyRequestList },
+  'GET /api/privacy/requests/:id': { response: PrivacyRequestView },
+  'GET /api/privacy/suppressions': { query: SuppressionQuery, response: SuppressionList },
+  'POST /api/customers/:id/erase': { body: EraseInput, response: ErasureReceipt },
 } as const satisfies Record<string, RouteSpec>;
 
 export type ApiRoutes = typeof API_ROUTES;
