@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AccountDetail, CustomerDetail, CustomerList, CustomerListQuery, EventList, EventListQuery } from './admin.js';
 import { DemoStatusView } from './demo.js';
+import { AuditPage, AuditQuery } from './audit.js';
 import { HealthView } from './health.js';
 import { ImportList, ImportPreview, ImportQuery, ImportView, RejectionPage, RejectionQuery } from './imports.js';
 import { CustomerJourneyRuns, type JourneyDefinition, JourneyAudience, JourneyInput, JourneyList, JourneyStatsView, JourneyView, PublishInput } from './journey.js';
@@ -136,6 +137,8 @@ export const API_ROUTES = {
   'GET /api/workspace/keys': { response: KeysView },
   'POST /api/workspace/keys/rotate': { body: RotateKeysInput, response: RotatedKeys },
   'GET /api/demo/status': { response: DemoStatusView },
+  'GET /api/audit': { query: AuditQuery, response: AuditPage },
+  'GET /api/audit.csv': { query: AuditQuery, response: 'csv' },
 
   'GET /api/lifecycle/model': { response: ModelView },
   'PUT /api/lifecycle/model': { body: LifecycleModelSchema, response: ModelSaved },

@@ -15,6 +15,8 @@ import { DemoTracker } from '../demo/demo-status.js';
 import { KeyResolver } from './auth.js';
 import { registerJsonBody } from './body.js';
 import { registerEdgeGuards, type RateLimits } from './edge.js';
+import { registerAudit } from './audit.js';
+import { auditRoutes } from './routes/audit.routes.js';
 import { registerCors } from './cors.js';
 import { registerDashboard } from './dashboard.js';
 import { errorHandler } from './errors.js';
@@ -129,6 +131,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   // Before the edge guards: their refusals (429) carry the CORS headers too.
   registerCors(app);
   registerEdgeGuards(app, { keys, limits: deps.rateLimits });
+  registerAudit(app, { db, keys });
   healthRoutes(app, { db });
   const live = new LiveFeed(deps.live);
   liveRoutes(app, { feed: live, keys, ...deps.live });
@@ -168,6 +171,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     bus,
   });
   demoRoutes(app, { keys, demo: deps.demo ?? new DemoTracker() });
+  auditRoutes(app, { db, keys });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The dashboard at `/`, and the JSON 404 for everything else.
   await registerDashboard(app, deps.dashboardDir);
