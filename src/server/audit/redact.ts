@@ -6,7 +6,8 @@
  * A field is replaced by REDACTED when its name (case and `_`/`-` ignored) ends in secret,
  * password, token, credentials, apikey, writekey, adminkey, privatekey, authorization, cookie,
  * csrf, hash, signature or link(s); a field named `key` holding anything but a short
- * identifier (a stage or measure key such as `retention`) is replaced too. Any string that
+ * identifier (a stage or measure key such as `retention`) is replaced too. Booleans stay
+ * (`hasSecret: true` says a secret is set without saying it). Any string that
  * looks like a Tenure key (`ta_…`, `tw_…`, `tk_…`) is replaced wherever it is, and the user
  * and password of a URL (`https://user:pass@host`) are dropped.
  */
@@ -40,7 +41,7 @@ export function redact(value: unknown, depth = 0): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (v === undefined || typeof v === 'function') continue;
-      out[k] = secretName(k, v) ? (v === null ? null : REDACTED) : redact(v, depth + 1);
+      out[k] = secretName(k, v) && v !== null && typeof v !== 'boolean' ? REDACTED : redact(v, depth + 1);
     }
     return out;
   }

@@ -78,7 +78,7 @@ const sources: AuditReader = async (db, ws) => {
   const s = await workspaceState(db, ws);
   return s ? { allowedOrigins: s.allowedOrigins } : null;
 };
-const messagingSettings: AuditReader = async (db, ws) => getMessagingSettings(db, ws);
+const messagingSettings: AuditReader = async (db, ws) => (await getMessagingSettings(db, ws)).settings;
 const subscriptionGroup: AuditReader = async (db, ws, id) =>
   omit(
     (await listSubscriptionGroups(db, ws)).find((g) => g.id === id),
