@@ -170,6 +170,51 @@ for (const target of dbTargets()) {
       assert.ok(!all.includes('ana@example.com') && !all.includes('Ana'), 'no profile data in the log');
     });
 
+    it('records the other settings through their own reads', async () => {
+      // Inbox verification on (new workspaces) → off.
+      await api('PATCH', '/api/workspace/inbox', { verification: false });
+      let e = await latest('inbox_settings.update');
+      assert.deepEqual(
+        [e.before, e.after],
+        [
+          { verification: true, hasSecret: true },
+          { verification: false, hasSecret: true },
+        ],
+      );
+
+      // Subscription group renamed.
+      await api('POST', '/api/subscription-groups', { id: 'offers', name: 'Offers', channel: 'email' }, 201);
+      await api('PUT', '/api/subscription-groups/offers', { name: 'Deals' });
+      e = await latest('subscription_group.update', 'offers');
+      assert.deepEqual([e.before.name, e.after.name, e.after.channel], ['Offers', 'Deals', 'email']);
+
+      // Loyalty reward renamed.
+      await api('POST', '/api/loyalty/rewards', { id: 'tote', name: 'Tote bag', kind: 'custom', cost: 50 }, 201);
+      await api('PUT', '/api/loyalty/rewards/tote', { id: 'tote', name: 'Big tote', kind: 'custom', cost: 60 });
+      e = await latest('loyalty_reward.update', 'tote');
+      assert.deepEqual([e.before.name, e.before.cost, e.after.name, e.after.cost], ['Tote bag', 50, 'Big tote', 60]);
+
+      // Referral settings: none → enabled.
+      await api('PUT', '/api/referrals/settings', { enabled: true, landingUrl: 'https://shop.example/r', friendReward: { points: 100 }, advocateReward: { points: 250 } });
+      e = await latest('referral_settings.update');
+      assert.deepEqual([e.before, e.after.enabled, e.after.advocateReward], [null, true, { points: 250 }]);
+
+      // Helpdesk connection: the generated secret, shown once in the answer, is not in the log.
+      const conn = await api('POST', '/api/helpdesk/connections', { name: 'Desk', kind: 'generic' }, 200);
+      assert.ok(typeof conn.secret === 'string' && conn.secret.length >= 8);
+      await api('PUT', `/api/helpdesk/connections/${conn.id}`, { name: 'Front desk', secret: 'Another-planted-secret' });
+      e = await latest('helpdesk_connection.update', conn.id);
+      assert.deepEqual(
+        [e.before, e.after],
+        [
+          { id: conn.id, name: 'Desk', kind: 'generic', enabled: true },
+          { id: conn.id, name: 'Front desk', kind: 'generic', enabled: true },
+        ],
+      );
+      const { rows } = await db.query<{ t: string }>(`SELECT string_agg(row_to_json(a)::text, '\n') AS t FROM audit_log a`);
+      assert.ok(!rows[0]!.t.includes(conn.secret) && !rows[0]!.t.includes('Another-planted-secret'));
+    });
+
     it('searches and pages over HTTP, exports CSV, and records the export', async () => {
       const hit = await api('GET', `/api/audit?q=${encodeURIComponent('brewline')}&objectType=workspace`);
       assert.deepEqual(
