@@ -95,7 +95,7 @@ export function registerAudit(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       let after: unknown;
       if (route.read) after = await route.read(deps.db, workspaceId, objectId);
       else if (route.summary) after = route.summary({ body, response, params: (req.params ?? {}) as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown> });
-      else after = { ...(body !== undefined ? { request: body } : {}), ...(response !== undefined ? { response } : {}) };
+      else if (body !== undefined || response !== undefined) after = { ...(body !== undefined ? { request: body } : {}), ...(response !== undefined ? { response } : {}) };
       await recordAudit(deps.db, { workspaceId, actor: actorFor(req), action: route.action, objectType: route.objectType, objectId, before: p.before, after, ip: req.ip });
     } catch (err) {
       req.log.error({ err, action: route.action }, 'audit: recording the change failed');
