@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { AccountDetail, CustomerDetail, CustomerList, CustomerListQuery, EventList, EventListQuery } from './admin.js';
 import { DemoStatusView } from './demo.js';
-import { AuditPage, AuditQuery } from './audit.js';
 import { HealthView } from './health.js';
 import { ImportList, ImportPreview, ImportQuery, ImportView, RejectionPage, RejectionQuery } from './imports.js';
 import { CustomerJourneyRuns, type JourneyDefinition, JourneyAudience, JourneyInput, JourneyList, JourneyStatsView, JourneyView, PublishInput } from './journey.js';
@@ -45,6 +44,7 @@ import {
 } from './segment-definition.js';
 import { CodeInput, CodeView, DecisionInput, LeaderboardRow, ReferralListQuery, ReferralSettingsSchema, ReferralView } from './referrals.js';
 import { SourcesUpdate, SourcesView } from './sources.js';
+import { AuditPage, AuditQuery } from './audit.js';
 import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery, SurveyResults } from './survey-results.js';
 import { HelpdeskConnectionCreate, HelpdeskConnectionList, HelpdeskConnectionUpdate, HelpdeskConnectionView, HelpdeskDeliveryList, HelpdeskDeliveryQuery, HelpdeskRematch } from './support.js';
 import { InvitationStatus, InvitationView, SurveyBroadcast, SurveyCreate, SurveyDefinitionSchema, SurveySettingsSchema, SurveyUpdate, SurveyView } from './surveys.js';
@@ -137,8 +137,6 @@ export const API_ROUTES = {
   'GET /api/workspace/keys': { response: KeysView },
   'POST /api/workspace/keys/rotate': { body: RotateKeysInput, response: RotatedKeys },
   'GET /api/demo/status': { response: DemoStatusView },
-  'GET /api/audit': { query: AuditQuery, response: AuditPage },
-  'GET /api/audit.csv': { query: AuditQuery, response: 'csv' },
 
   'GET /api/lifecycle/model': { response: ModelView },
   'PUT /api/lifecycle/model': { body: LifecycleModelSchema, response: ModelSaved },
@@ -267,6 +265,9 @@ export const API_ROUTES = {
   'GET /api/imports/:id/rejections': { query: RejectionQuery, response: RejectionPage },
   'GET /api/imports/:id/rejections.csv': { response: 'csv' },
   'POST /api/imports/:id/cancel': { response: ImportView },
+
+  'GET /api/audit': { query: AuditQuery, response: AuditPage },
+  'GET /api/audit.csv': { query: AuditQuery, response: 'csv' },
 } as const satisfies Record<string, RouteSpec>;
 
 export type ApiRoutes = typeof API_ROUTES;
