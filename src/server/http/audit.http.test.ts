@@ -13,6 +13,7 @@ import { createLogger } from '../log.js';
 import { buildServer } from '../roles/server.js';
 import { ok } from '../lib/result.js';
 import { basic, dbTargets, http, makeWorkspace } from '../../test-support/harness.js';
+import { signInAs } from '../../test-support/team.js';
 
 const PASSWORD = 'Pl4nted-SMTP-passw0rd';
 
@@ -23,6 +24,7 @@ for (const target of dbTargets()) {
     let url: string;
     let admin: string;
     let write: string;
+    let wsId: number;
     const planted: string[] = [PASSWORD];
 
     before(async () => {
@@ -31,6 +33,7 @@ for (const target of dbTargets()) {
       admin = `Bearer ${keys.adminKey}`;
       write = basic(keys.writeKey);
       planted.push(keys.adminKey, keys.writeKey);
+      wsId = keys.workspace.id;
       app = await buildServer({
         db,
         log: createLogger('silent'),
@@ -60,7 +63,7 @@ for (const target of dbTargets()) {
       assert.equal(page.entries.length, 1, `an entry ${action} ${objectId ?? ''}`);
       return page.entries[0];
     }
-    const adminKey = { kind: 'key', id: null, label: 'admin key' };
+    const adminKey = { kind: 'key', id: null, label: 'workspace admin key' };
 
     it('records each kind of change with before and after', async () => {
       // Segment "A" → "B".
@@ -213,6 +216,47 @@ for (const target of dbTargets()) {
       );
       const { rows } = await db.query<{ t: string }>(`SELECT string_agg(row_to_json(a)::text, '\n') AS t FROM audit_log a`);
       assert.ok(!rows[0]!.t.includes(conn.secret) && !rows[0]!.t.includes('Another-planted-secret'));
+    });
+
+    it('records keys and workspaces by the signed-in user who changed them, without the key', async () => {
+      const owner = await signInAs(url, db, wsId, 'owner', { email: 'olga@example.test' });
+      const as = async (method: string, path: string, body: unknown, status: number, headers = owner.headers) => {
+        const r = await http(`${url}${path}`, { method, body, headers });
+        assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
+        return r.body;
+      };
+      const olga = { kind: 'user', id: owner.userId, label: 'olga@example.test' };
+
+      const made = await as('POST', '/api/keys', { name: 'CI deploy', scope: 'admin' }, 201);
+      planted.push(made.secret);
+      let e = await latest('key.create', String(made.key.id));
+      assert.deepEqual([e.actor, e.objectType, e.after.key.name, e.after.key.scope], [olga, 'api_key', 'CI deploy', 'admin']);
+      await as('DELETE', `/api/keys/${made.key.id}`, undefined, 200);
+      e = await latest('key.revoke', String(made.key.id));
+      assert.deepEqual([e.actor, e.after.response.name], [olga, 'CI deploy']);
+      assert.equal(typeof e.after.response.revokedAt, 'string');
+
+      // A new workspace: its entries are in it, and only there.
+      const created = await as('POST', '/api/workspaces', { name: 'Second shop', slug: 'second-shop' }, 201);
+      planted.push(created.writeKey);
+      const second = { ...owner.headers, 'x-tenure-workspace': String(created.workspace.id) };
+      await as('DELETE', '/api/workspace', { confirm: 'second-shop' }, 200, second);
+      await as('POST', '/api/workspace/restore', undefined, 200, second);
+      const page = await as('GET', '/api/audit', undefined, 200, second);
+      assert.deepEqual(
+        page.entries.map((x: any) => [x.action, x.objectId, x.actor.label]),
+        [
+          ['workspace.restore', String(created.workspace.id), 'olga@example.test'],
+          ['workspace.delete', String(created.workspace.id), 'olga@example.test'],
+          ['workspace.create', String(created.workspace.id), 'olga@example.test'],
+        ],
+      );
+      assert.deepEqual(page.entries[2].after, { request: { name: 'Second shop', slug: 'second-shop' } });
+      assert.equal(page.entries[1].after.deleting, true);
+      assert.equal((await api('GET', '/api/audit?action=workspace.create')).entries.length, 0, 'not in the first workspace');
+
+      const { rows } = await db.query<{ t: string }>(`SELECT string_agg(row_to_json(a)::text, '\n') AS t FROM audit_log a`);
+      for (const secret of planted) assert.ok(!rows[0]!.t.includes(secret), `the log holds a secret (${secret.slice(0, 4)}…)`);
     });
 
     it('searches and pages over HTTP, exports CSV, and records the export', async () => {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.js';
 import { findCustomerId } from '../identity/customers.read.js';
 import { recordAudit, type AuditActor } from '../audit/audit.repo.js';
-import { authenticateAdmin, type KeyResolver } from './auth.js';
+import { sessionUserOf } from './authorize.js';
 import { auditedRoute, pathOf, type AuditedRoute } from './audited-routes.js';
 import { actorOf, principalOf } from './principal.js';
 
@@ -15,20 +15,12 @@ interface Pending {
 
 const pending = new WeakMap<FastifyRequest, Pending>();
 
-/** Who acted: the principal the edge guard set, else (before it sets one) the workspace's admin key. */
+/** Who acted: the principal the edge guard set, else the signed-in user (routes that need no workspace, such as creating one). */
 function actorFor(req: FastifyRequest): AuditActor {
   const p = principalOf(req);
-  return p ? actorOf(p) : { kind: 'key', id: null, label: 'admin key' };
-}
-
-async function workspaceOf(req: FastifyRequest, keys: KeyResolver): Promise<number | null> {
-  const p = principalOf(req);
-  if (p) return p.ws.id;
-  try {
-    return (await authenticateAdmin(keys, req)).id;
-  } catch {
-    return null;
-  }
+  if (p) return actorOf(p);
+  const u = sessionUserOf(req);
+  return u ? { kind: 'user', id: u.userId, label: u.email } : actorOf(undefined);
 }
 
 const plain = (v: unknown): unknown => (v !== null && typeof v === 'object' && !Buffer.isBuffer(v) && typeof (v as { pipe?: unknown }).pipe !== 'function' ? v : undefined);
@@ -50,15 +42,15 @@ function jsonOf(payload: unknown, contentType: unknown): unknown {
  * record nothing. A failure to record is logged, never turned into an error for a change that
  * has already happened.
  */
-export function registerAudit(app: FastifyInstance, deps: { db: Db; keys: KeyResolver }): void {
+export function registerAudit(app: FastifyInstance, deps: { db: Db }): void {
   app.addHook('preHandler', async (req) => {
     const route = auditedRoute(req.method, req.routeOptions.url);
     if (!route) return;
-    const workspaceId = await workspaceOf(req, deps.keys);
+    const workspaceId = principalOf(req)?.ws.id ?? null;
     const params = (req.params ?? {}) as Record<string, string>;
     let objectId: string | null = null;
     const id = route.id;
-    if (id && 'param' in id) objectId = params[id.param] ?? null;
+    if (id && 'param' in id) objectId = params[id.param] === undefined ? null : String(params[id.param]);
     else if (id && 'workspace' in id) objectId = workspaceId === null ? null : String(workspaceId);
     else if (id && 'fixed' in id) objectId = id.fixed;
     else if (id && 'customer' in id && workspaceId !== null && params[id.customer]) {
