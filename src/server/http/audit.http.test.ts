@@ -14,6 +14,7 @@ import { buildServer } from '../roles/server.js';
 import { ok } from '../lib/result.js';
 import { basic, dbTargets, http, makeWorkspace } from '../../test-support/harness.js';
 import { signInAs } from '../../test-support/team.js';
+import { AUDITED_ROUTES } from './audited-routes.js';
 
 const PASSWORD = 'Pl4nted-SMTP-passw0rd';
 
@@ -254,6 +255,11 @@ for (const target of dbTargets()) {
       assert.deepEqual(page.entries[2].after, { request: { name: 'Second shop', slug: 'second-shop' } });
       assert.equal(page.entries[1].after.deleting, true);
       assert.equal((await api('GET', '/api/audit?action=workspace.create')).entries.length, 0, 'not in the first workspace');
+
+      // The member routes (PATCH/DELETE /api/members/:userId) read the membership before and after.
+      const member = AUDITED_ROUTES['PATCH /api/members/:userId']!.read!;
+      assert.deepEqual(await member(db, wsId, String(owner.userId)), { userId: owner.userId, email: 'olga@example.test', role: 'owner' });
+      assert.equal(await member(db, created.workspace.id + 1000, String(owner.userId)), null);
 
       const { rows } = await db.query<{ t: string }>(`SELECT string_agg(row_to_json(a)::text, '\n') AS t FROM audit_log a`);
       for (const secret of planted) assert.ok(!rows[0]!.t.includes(secret), `the log holds a secret (${secret.slice(0, 4)}…)`);

@@ -30,6 +30,7 @@ import { getReward } from '../loyalty/rewards.repo.js';
 import { getReferralSettings } from '../referrals/settings.repo.js';
 import { listConnections } from '../support/connections.repo.js';
 import { loadScorecard } from '../predict/health/health-scorecard.js';
+import { findUser, membershipOf } from '../team/users.repo.js';
 
 /** Reads an object's state as the log shows it; null when it does not exist (before a create, after a delete). */
 export type AuditReader = (db: Db, workspaceId: number, id: string | null) => Promise<unknown>;
@@ -102,6 +103,14 @@ const helpdeskConnection: AuditReader = async (db, ws, id) => {
   return c ? { id: c.id, name: c.name, kind: c.kind, enabled: c.enabled } : null;
 };
 const scorecard: AuditReader = async (db, ws) => omit(await loadScorecard(db, ws), 'computedAt', 'updatedAt');
+
+const member: AuditReader = async (db, ws, id) => {
+  const userId = Number(id);
+  if (!Number.isInteger(userId)) return null;
+  const role = await membershipOf(db, ws, userId);
+  const user = role ? await findUser(db, userId) : null;
+  return role && user ? { userId, email: user.email, role } : null;
+};
 
 /** Only the answer (uploads: the file itself is never recorded). */
 const responseOnly = (c: AuditContext) => c.response;
@@ -200,8 +209,8 @@ export const AUDITED_ROUTES: Readonly<Record<string, AuditedRoute>> = {
   'POST /api/loyalty/redemptions/:id/used': { action: 'loyalty_redemption.used', objectType: 'loyalty_redemption', id: { param: 'id' }, summary: () => null },
 
   // Team, keys and workspaces (integrator's and "team" routes; body/answer based, redacted)
-  'PATCH /api/members/:userId': { action: 'member.role', objectType: 'member', id: { param: 'userId' } },
-  'DELETE /api/members/:userId': { action: 'member.remove', objectType: 'member', id: { param: 'userId' } },
+  'PATCH /api/members/:userId': { action: 'member.role', objectType: 'member', id: { param: 'userId' }, read: member },
+  'DELETE /api/members/:userId': { action: 'member.remove', objectType: 'member', id: { param: 'userId' }, read: member },
   'POST /api/invitations': { action: 'member.invite', objectType: 'invitation', id: { response: 'id' }, summary: (c) => ({ email: field(c.body, 'email'), role: field(c.body, 'role') }) },
   'DELETE /api/invitations/:id': { action: 'invitation.revoke', objectType: 'invitation', id: { param: 'id' } },
   'POST /api/keys': { action: 'key.create', objectType: 'api_key', id: { response: 'key.id' }, summary: (c) => ({ key: field(c.response, 'key') ?? c.body }) },
