@@ -45,6 +45,7 @@ import {
 } from './segment-definition.js';
 import { CodeInput, CodeView, DecisionInput, LeaderboardRow, ReferralListQuery, ReferralSettingsSchema, ReferralView } from './referrals.js';
 import { SourcesUpdate, SourcesView } from './sources.js';
+import { AuditPage, AuditQuery } from './audit.js';
 import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery, SurveyResults } from './survey-results.js';
 import { HelpdeskConnectionCreate, HelpdeskConnectionList, HelpdeskConnectionUpdate, HelpdeskConnectionView, HelpdeskDeliveryList, HelpdeskDeliveryQuery, HelpdeskRematch } from './support.js';
 import { InvitationStatus, InvitationView, SurveyBroadcast, SurveyCreate, SurveyDefinitionSchema, SurveySettingsSchema, SurveyUpdate, SurveyView } from './surveys.js';
@@ -295,6 +296,9 @@ export const API_ROUTES = {
   'GET /api/privacy/requests/:id': { response: PrivacyRequestView },
   'GET /api/privacy/suppressions': { query: SuppressionQuery, response: SuppressionList },
   'POST /api/customers/:id/erase': { body: EraseInput, response: ErasureReceipt },
+
+  'GET /api/audit': { query: AuditQuery, response: AuditPage },
+  'GET /api/audit.csv': { query: AuditQuery, response: 'csv' },
 } as const satisfies Record<string, RouteSpec>;
 
 export type ApiRoutes = typeof API_ROUTES;

@@ -16,6 +16,8 @@ import { KeyResolver } from './auth.js';
 import { routePermission } from './policy.js';
 import { registerJsonBody } from './body.js';
 import { registerEdgeGuards, type RateLimits } from './edge.js';
+import { registerAudit } from './audit.js';
+import { auditRoutes } from './routes/audit.routes.js';
 import { registerCors } from './cors.js';
 import { registerDashboard } from './dashboard.js';
 import { errorHandler } from './errors.js';
@@ -137,6 +139,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   // Before the edge guards: their refusals (429) carry the CORS headers too.
   registerCors(app);
   registerEdgeGuards(app, { db, keys, limits: deps.rateLimits });
+  registerAudit(app, { db });
   healthRoutes(app, { db });
   authRoutes(app, { db });
   keysRoutes(app, { db, keys });
@@ -180,6 +183,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     bus,
   });
   demoRoutes(app, { keys, demo: deps.demo ?? new DemoTracker() });
+  auditRoutes(app, { db, keys });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The dashboard at `/`, and the JSON 404 for everything else.
   dashboardFiles = true;
