@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import { makeToken } from '../channels/link-tokens.js';
 import { getMessagingSettings } from '../channels/settings.repo.js';
 import { basic, dbTargets, http, makeWorkspace, startServer, until } from '../../test-support/harness.js';
-import { recordConsent } from './consent-records.js';
+import { moveConsentRecords, recordConsent } from './consent-records.js';
 
 interface Rec {
   group_id: string;
@@ -168,6 +168,21 @@ for (const target of dbTargets()) {
       const { rows } = await db.query<{ subscribed: boolean }>(`SELECT subscribed FROM consents WHERE workspace_id = $1 AND customer_id = $2 AND group_id = 'news'`, [ws, c]);
       assert.equal(rows[0]!.subscribed, false);
       assert.equal((await records()).length, n);
+    });
+
+    it('a merge moves the records to the surviving profile (copied with mergedFrom, the table refusing UPDATE)', async () => {
+      const { rows } = await db.query<{ id: number }>(`INSERT INTO customers (workspace_id, user_id, traits) VALUES ($1, 'ada-2', '{}') RETURNING id`, [ws]);
+      const other = Number(rows[0]!.id);
+      await recordConsent(db, ws, [{ customerId: other, groupId: 'news', subscribed: true, source: 'api', at: new Date('2026-01-02T03:04:05Z'), ip: '192.0.2.1', textShown: 'Yes please' }]);
+      const n = (await records()).length;
+      await db.transaction((tx) => moveConsentRecords(tx, ws, other, c));
+      const r = await records();
+      assert.equal(r.length, n + 1);
+      const moved = r.at(-1)!;
+      assert.deepEqual([moved.group_id, moved.subscribed, moved.source, moved.ip, moved.text_shown], ['news', true, 'api', '192.0.2.1', 'Yes please']);
+      assert.deepEqual(moved.context, { mergedFrom: other });
+      const { rows: left } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM consent_records WHERE customer_id = $1`, [other]);
+      assert.equal(left[0]!.n, 0);
     });
   });
 }
