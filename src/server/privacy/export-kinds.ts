@@ -2,7 +2,7 @@
  * What the export archive holds, kind by kind: each kind is one CSV file and one key of
  * `person.json`, made of one or more sections (a table, or a part of one). `$1` is the
  * workspace, `$2` the customer. A section with `pageBy` is read in pages of PAGE rows ordered
- * by that column (`AND <pageBy> > $3 ORDER BY <pageBy> LIMIT n` is appended), so a long history
+ * by that column, or by (time, id) where the time leads an index on the customer (`AND (<pageBy>) > ($3, …) ORDER BY <pageBy> LIMIT n` is appended), so a long history
  * never sits in memory; the others are small per person and read at once.
  */
 export interface ExportSection {
@@ -11,7 +11,7 @@ export interface ExportSection {
   /** Columns, in CSV order; the SELECT returns exactly these names. */
   columns: readonly string[];
   sql: string;
-  pageBy?: string;
+  pageBy?: string | readonly [string, string];
 }
 
 export interface ExportKind {
@@ -53,7 +53,7 @@ export const EXPORT_KINDS: readonly ExportKind[] = [
         columns: ['id', 'type', 'event', 'message_id', 'user_id', 'anonymous_id', 'group_id', 'timestamp', 'original_timestamp', 'sent_at', 'received_at', 'properties', 'traits', 'context'],
         sql: `SELECT id, type, event, message_id, user_id, anonymous_id, group_id, timestamp, original_timestamp, sent_at, received_at, properties, traits, context
                 FROM events WHERE workspace_id = $1 AND customer_id = $2`,
-        pageBy: 'id',
+        pageBy: ['timestamp', 'id'],
       },
     ],
   },
@@ -96,7 +96,7 @@ export const EXPORT_KINDS: readonly ExportKind[] = [
         columns: ['message', 'id', 'event', 'timestamp', 'properties'],
         sql: `SELECT (properties ->> 'messageId')::bigint AS message, id, event, timestamp, properties
                 FROM events WHERE workspace_id = $1 AND customer_id = $2 AND type IN ('track', 'tenure') AND properties ->> 'messageId' ~ '^[0-9]{1,18}$'`,
-        pageBy: 'id',
+        pageBy: ['timestamp', 'id'],
       },
     ],
   },

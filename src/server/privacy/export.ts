@@ -15,13 +15,25 @@ async function* sectionRows(db: Queryable, s: ExportSection, workspaceId: number
     yield* (await db.query<Row>(s.sql, [workspaceId, customerId])).rows;
     return;
   }
-  const key = s.pageBy.split('.').pop()!;
-  let after: unknown = 0;
+  // Keyset paging: by one column, or by (time, id) where the time leads an index on the customer. The
+  // section's query is wrapped (PostgreSQL flattens it, so its indexes still serve) and the keys are
+  // read back as text, so a timestamp keeps its microseconds (a JS Date would drop them).
+  const cols = (Array.isArray(s.pageBy) ? s.pageBy : [s.pageBy]).map((c) => `q.${c.split('.').pop()!}`);
+  const keyList = cols.map((c, i) => `${c}::text AS _k${i}`).join(', ');
+  const casts = Array.isArray(s.pageBy) ? ['::timestamptz', '::bigint'] : ['::bigint'];
+  let after: string[] | null = null;
   for (;;) {
-    const { rows } = await db.query<Row>(`${s.sql} AND ${s.pageBy} > $3 ORDER BY ${s.pageBy} LIMIT ${PAGE}`, [workspaceId, customerId, after]);
-    yield* rows;
-    if (rows.length < PAGE) return;
-    after = rows[rows.length - 1]![key];
+    // (The first key's own bound as well: a plain range the index serves for sure.)
+    const cond: string = after ? `WHERE ${cols[0]} >= $3${casts[0]} AND (${cols.join(', ')}) > (${cols.map((_, i) => `$${i + 3}${casts[i]}`).join(', ')})` : '';
+    const page: { rows: Row[] } = await db.query<Row>(`SELECT q.*, ${keyList} FROM (${s.sql}) q ${cond} ORDER BY ${cols.join(', ')} LIMIT ${PAGE}`, [workspaceId, customerId, ...(after ?? [])]);
+    for (const r of page.rows) {
+      const out: Row = {};
+      for (const [k, v] of Object.entries(r)) if (!/^_k\d$/.test(k)) out[k] = v;
+      yield out;
+    }
+    if (page.rows.length < PAGE) return;
+    const last: Row = page.rows[page.rows.length - 1]!;
+    after = cols.map((_, i) => String(last[`_k${i}`]));
   }
 }
 
