@@ -44,6 +44,7 @@ import {
   SegmentView,
 } from './segment-definition.js';
 import { CodeInput, CodeView, DecisionInput, LeaderboardRow, ReferralListQuery, ReferralSettingsSchema, ReferralView } from './referrals.js';
+import { ConsentRecordList, PropertyPurged, PropertyPurgeInput } from './privacy.js';
 import { SourcesUpdate, SourcesView } from './sources.js';
 import { AuditPage, AuditQuery } from './audit.js';
 import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery, SurveyResults } from './survey-results.js';
@@ -68,9 +69,10 @@ import { KeysView, RotatedKeys, RotateKeysInput, WorkspacePatch, WorkspacePatche
 
 /**
  * What a route answers when the answer is not JSON: a CSV file (downloaded with the admin
- * key) or a stream of server-sent events. The typed JSON client refuses these routes.
+ * key), a ZIP archive (a person's data export) or a stream of server-sent events. The typed
+ * JSON client refuses these routes.
  */
-export type RawAnswer = 'csv' | 'event-stream';
+export type RawAnswer = 'csv' | 'event-stream' | 'zip';
 
 /** One admin API route: its query and JSON body (what the server validates), and its success answer. */
 export interface RouteSpec {
@@ -299,6 +301,10 @@ export const API_ROUTES = {
 
   'GET /api/audit': { query: AuditQuery, response: AuditPage },
   'GET /api/audit.csv': { query: AuditQuery, response: 'csv' },
+
+  'GET /api/customers/:id/export': { response: 'zip' },
+  'GET /api/customers/:id/consents': { response: ConsentRecordList },
+  'POST /api/privacy/purge-property': { body: PropertyPurgeInput, response: PropertyPurged },
 } as const satisfies Record<string, RouteSpec>;
 
 export type ApiRoutes = typeof API_ROUTES;

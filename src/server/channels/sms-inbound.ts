@@ -2,6 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../db/client.js';
 import type { SecretBox } from './secret-box.js';
 import { listProviders, openProvider } from './providers.repo.js';
+import { allGroupsKey } from './policy.js';
+import { setConsent } from './tracking.js';
 
 /**
  * Inbound SMS from a Twilio-compatible provider: the request is signed with the account's
@@ -31,4 +33,37 @@ export async function smsAuthToken(db: Queryable, box: SecretBox | null, workspa
   if (!row) return null;
   const opened = openProvider(box, workspaceId, row);
   return opened.ok && opened.value.channel === 'sms' && opened.value.authToken ? opened.value.authToken : null;
+}
+
+/** The carriers' opt-out keywords (CTIA; what Twilio also honours): the whole text, any case. */
+const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE']);
+
+/** Whether an inbound text is an opt-out keyword. */
+export function isStopWord(body: string): boolean {
+  return STOP_WORDS.has(body.trim().toUpperCase());
+}
+
+/**
+ * An opt-out keyword texted from `from`: every customer whose phone trait has the same digits
+ * is unsubscribed from all SMS (`$all:sms`, source `sms_stop`, the text they sent as the words
+ * of the choice). Returns the customers whose consent changed.
+ */
+export async function recordSmsStop(db: Queryable, workspaceId: number, from: string, body: string, now: Date): Promise<number[]> {
+  const digits = from.replace(/\D/g, '');
+  if (digits.length < 6) return [];
+  const { rows } = await db.query<{ id: string | number }>(
+    `SELECT id FROM customers WHERE workspace_id = $1
+        AND (regexp_replace(coalesce(traits->>'phone', ''), '\\D', '', 'g') = $2 OR regexp_replace(coalesce(traits->>'phone_number', ''), '\\D', '', 'g') = $2)`,
+    [workspaceId, digits],
+  );
+  const changed: number[] = [];
+  for (const r of rows) {
+    const c = Number(r.id);
+    const done = await setConsent(db, workspaceId, c, [{ groupId: allGroupsKey('sms'), subscribed: false }], 'sms_stop', now, undefined, {
+      textShown: body.trim().slice(0, 200),
+      context: { from },
+    });
+    if (done.length > 0) changed.push(c);
+  }
+  return changed;
 }

@@ -3,6 +3,7 @@ import type { Queryable } from '../db/client.js';
 import { writeMessageEvents, type MessageEvent } from './dispatcher.js';
 import { makeToken, peekToken, verifyToken, type LinkClaims, type LinkPurpose } from './link-tokens.js';
 import { allGroupsKey } from './policy.js';
+import { recordConsent, type ConsentProof } from '../privacy/consent-records.js';
 import { findLinkSecret } from './settings.repo.js';
 import { EV } from '../../contracts/events.js';
 import type { RowPick } from '../db/rows.js';
@@ -88,8 +89,11 @@ export async function recordClick(db: Queryable, l: LinkedMessage, url: string, 
 }
 
 /**
- * Set a customer's consent for groups (or `$all:<channel>`); writes `Unsubscribed` /
- * `Subscribed` events for real changes. Returns the keys that changed.
+ * Set a customer's consent for groups (or `$all:<channel>`) through THE consent writer
+ * (privacy/consent-records.ts: the consents row and, for a real change, its proof in
+ * consent_records, in one statement); writes `Unsubscribed` / `Subscribed` events for real
+ * changes. `proof`: the IP, user agent, the words shown and the actor, as the caller knows them.
+ * Returns the keys that changed.
  */
 export async function setConsent(
   db: Queryable,
@@ -99,18 +103,15 @@ export async function setConsent(
   source: string,
   now: Date,
   messageId?: number,
+  proof: Omit<ConsentProof, 'source'> = {},
 ): Promise<string[]> {
-  const changed: string[] = [];
-  for (const c of changes) {
-    const { rows } = await db.query<{ subscribed: boolean | null }>(
-      `WITH old AS (SELECT subscribed FROM consents WHERE workspace_id = $1 AND customer_id = $2 AND group_id = $3)
-       INSERT INTO consents (workspace_id, customer_id, group_id, subscribed, source, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (workspace_id, customer_id, group_id) DO UPDATE SET subscribed = EXCLUDED.subscribed, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at
-       RETURNING (SELECT subscribed FROM old) AS subscribed`,
-      [workspaceId, customerId, c.groupId, c.subscribed, source, now.toISOString()],
-    );
-    if (rows[0]?.subscribed !== c.subscribed) changed.push(c.groupId);
-  }
+  const context = messageId !== undefined ? { messageId, ...(proof.context ?? {}) } : (proof.context ?? null);
+  const done = await recordConsent(
+    db,
+    workspaceId,
+    changes.map((c) => ({ ...proof, context, customerId, groupId: c.groupId, subscribed: c.subscribed, source, at: now })),
+  );
+  const changed = done.map((d) => d.groupId);
   const events = changes
     .filter((c) => changed.includes(c.groupId))
     .map((c): MessageEvent => ({
@@ -136,14 +137,14 @@ export async function setConsent(
  * One-click unsubscribe from a message's link: from its subscription group, or (a
  * message without one) from everything on its channel.
  */
-export async function unsubscribeFromLink(db: Queryable, l: LinkedMessage, now: Date): Promise<{ groupId: string }> {
+export async function unsubscribeFromLink(db: Queryable, l: LinkedMessage, now: Date, proof: Omit<ConsentProof, 'source'> = {}): Promise<{ groupId: string }> {
   const groupId = l.groupId ?? allGroupsKey(l.channel);
-  await setConsent(db, l.claims.w, l.claims.c, [{ groupId, subscribed: false }], 'unsubscribe_link', now, l.claims.m);
+  await setConsent(db, l.claims.w, l.claims.c, [{ groupId, subscribed: false }], 'unsubscribe_link', now, l.claims.m, proof);
   return { groupId };
 }
 
 /** A provider reported a spam complaint: suppress the address and unsubscribe from the channel. */
-export async function recordComplaint(db: Queryable, workspaceId: number, messageId: number, now: Date): Promise<boolean> {
+export async function recordComplaint(db: Queryable, workspaceId: number, messageId: number, now: Date, proof: Omit<ConsentProof, 'source'> = {}): Promise<boolean> {
   const { rows } = await db.query<RowPick<typeof schema.messages, 'customer_id' | 'channel' | 'to_address' | 'journey_id' | 'template_id' | 'variant', { channel: Channel }>>(
     `SELECT customer_id, channel, to_address, journey_id, template_id, variant FROM messages WHERE workspace_id = $1 AND id = $2`,
     [workspaceId, messageId],
@@ -157,7 +158,7 @@ export async function recordComplaint(db: Queryable, workspaceId: number, messag
       m.to_address,
       `spam complaint about message ${messageId}`,
     ]);
-  await setConsent(db, workspaceId, m.customer_id, [{ groupId: allGroupsKey(m.channel), subscribed: false }], 'complaint', now, messageId);
+  await setConsent(db, workspaceId, m.customer_id, [{ groupId: allGroupsKey(m.channel), subscribed: false }], 'complaint', now, messageId, proof);
   await writeMessageEvents(
     db,
     [

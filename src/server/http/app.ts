@@ -30,6 +30,7 @@ import { segmentRoutes } from './routes/segments.routes.js';
 import { sourcesRoutes } from './routes/sources.routes.js';
 import { sdkRoutes } from './routes/sdk-settings.routes.js';
 import { workspaceRoutes } from './routes/workspace.routes.js';
+import { privacyDataRoutes } from './routes/privacy-data.routes.js';
 import { journeyRoutes } from './routes/journeys.routes.js';
 import { templateRoutes } from './routes/templates.routes.js';
 import { messagingRoutes } from './routes/messaging.routes.js';
@@ -170,6 +171,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   recommendationRoutes(app, { db, keys, bus });
   predictionRoutes(app, { db, keys, bus });
   workspaceRoutes(app, { db, keys, bus });
+  privacyDataRoutes(app, { db, keys });
   sourcesRoutes(app, { db, keys, publicUrl: deps.sourcesUrl });
   sdkRoutes(app, { keys, publicUrl: deps.sourcesUrl });
   inboxSettingsRoutes(app, { db, keys });

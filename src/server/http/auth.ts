@@ -23,7 +23,11 @@ export class KeyResolver {
   private readonly misses = new Map<string, number>();
   private readonly touched = new Map<number, number>();
 
-  constructor(private readonly db: Queryable) {}
+  /** `ttlMs`: how long answers are remembered (default 30 s). */
+  constructor(
+    private readonly db: Queryable,
+    private readonly ttlMs = TTL_MS,
+  ) {}
 
   /** The key's workspace and scope, or null for an unknown (or revoked) key. */
   async resolveKey(key: string): Promise<ResolvedKey | null> {
@@ -39,13 +43,13 @@ export class KeyResolver {
     if (found) {
       this.hits.delete(key);
       if (this.hits.size >= MAX_HITS) this.hits.delete(this.hits.keys().next().value as string);
-      this.hits.set(key, { key: found, until: now + TTL_MS });
+      this.hits.set(key, { key: found, until: now + this.ttlMs });
       this.misses.delete(key);
       await this.touch(found, now);
     } else {
       this.misses.delete(key);
       if (this.misses.size >= MAX_MISSES) this.misses.delete(this.misses.keys().next().value as string);
-      this.misses.set(key, now + TTL_MS);
+      this.misses.set(key, now + this.ttlMs);
     }
     return found;
   }

@@ -92,5 +92,20 @@ for (const target of dbTargets()) {
       assert.equal(stranger.status, 200);
       assert.equal((await responses()).length, 1);
     });
+
+    it('STOP unsubscribes the number’s customer from all SMS, with the text as the proof; it is no survey answer', async () => {
+      const before = await responses();
+      const r = await inbound({ From: '+15551234567', Body: ' Stop ' });
+      assert.equal(r.status, 200);
+      assert.doesNotMatch(await r.text(), /<Message>/);
+      const { rows } = await db.query<{ group_id: string; subscribed: boolean; source: string; text_shown: string; context: Record<string, unknown> }>(
+        `SELECT group_id, subscribed, source, text_shown, context FROM consent_records WHERE workspace_id = $1`,
+        [ws],
+      );
+      assert.deepEqual(rows, [{ group_id: '$all:sms', subscribed: false, source: 'sms_stop', text_shown: 'Stop', context: { from: '+15551234567' } }]);
+      const { rows: k } = await db.query<{ subscribed: boolean }>(`SELECT subscribed FROM consents WHERE workspace_id = $1 AND group_id = '$all:sms'`, [ws]);
+      assert.deepEqual(k, [{ subscribed: false }]);
+      assert.deepEqual(await responses(), before);
+    });
   });
 }

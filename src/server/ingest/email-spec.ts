@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/client.js';
 import { EV } from '../../contracts/events.js';
+import { recordConsent, type ConsentChoice } from '../privacy/consent-records.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
 
@@ -20,10 +21,19 @@ export interface EmailSpecEvent {
   properties: Record<string, unknown>;
   /** The address from the call's context.traits, if any (else the property, else the profile's trait). */
   contextEmail?: string | null;
+  /** The call's context.ip, context.userAgent and messageId: kept as the consent change's proof. */
+  ip?: string | null;
+  userAgent?: string | null;
+  messageId?: string | null;
 }
 
 const SOFT = new Set(['soft', 'transient', 'temporary', 'soft_bounce', 'softbounce']);
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+
+/** What the event says about where the choice was made (its context and messageId). */
+function proofOf(e: EmailSpecEvent): Pick<ConsentChoice, 'ip' | 'userAgent' | 'context' | 'textShown'> {
+  return { ip: e.ip ?? null, userAgent: e.userAgent ?? null, textShown: null, context: { event: e.event, ...(e.messageId ? { messageId: e.messageId } : {}) } };
+}
 
 /** The channel an event is about: `sms` when it says so, else email. */
 function channelOf(p: Record<string, unknown>): 'email' | 'sms' {
@@ -57,7 +67,7 @@ export async function applyEmailSpecEvents(tx: Queryable, workspaceId: number, e
     );
     for (const r of rows) if (r.email) stored.set(Number(r.id), r.email);
   }
-  const consents: Array<[number, string, string, string]> = []; // customer, group, source, at
+  const consents: ConsentChoice[] = [];
   const suppress: Array<[string, string, string]> = []; // channel, address, reason
   for (const e of events) {
     const p = e.properties;
@@ -66,27 +76,19 @@ export async function applyEmailSpecEvents(tx: Queryable, workspaceId: number, e
     if (e.event === EV.unsubscribed) {
       const list = str(p.list_id) ?? str(p.listId) ?? str(p.list);
       const group = list !== null && known.has(list) ? list : `$all:${channel}`;
-      consents.push([e.customerId, group, 'ingested_unsubscribe', at]);
+      consents.push({ ...proofOf(e), customerId: e.customerId, groupId: group, subscribed: false, source: 'ingested_unsubscribe', at: e.timestamp });
       continue;
     }
     const address = (str(p.email) ?? str(p.email_address) ?? str(e.contextEmail) ?? stored.get(e.customerId) ?? '').toLowerCase();
     if (e.event === EV.emailMarkedAsSpam) {
-      consents.push([e.customerId, '$all:email', 'ingested_complaint', at]);
+      consents.push({ ...proofOf(e), customerId: e.customerId, groupId: '$all:email', subscribed: false, source: 'ingested_complaint', at: e.timestamp });
       if (address) suppress.push(['email', address, `spam complaint reported on ${at.slice(0, 10)} (ingested)`]);
     } else if (e.event === EV.emailBounced && !isSoft(p) && address) {
       suppress.push(['email', address, `hard bounce reported on ${at.slice(0, 10)} (ingested)`]);
     }
   }
-  if (consents.length > 0) {
-    await tx.query(
-      `INSERT INTO consents (workspace_id, customer_id, group_id, subscribed, source, updated_at)
-       SELECT $1, x.c, x.g, false, x.s, x.at
-         FROM (SELECT DISTINCT ON (c, g) c, g, s, at FROM unnest($2::bigint[], $3::text[], $4::text[], $5::timestamptz[]) AS u(c, g, s, at) ORDER BY c, g, at DESC) x
-       ON CONFLICT (workspace_id, customer_id, group_id) DO UPDATE SET subscribed = false, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at
-        WHERE consents.updated_at < EXCLUDED.updated_at`,
-      [workspaceId, consents.map((c) => c[0]), consents.map((c) => c[1]), consents.map((c) => c[2]), consents.map((c) => c[3])],
-    );
-  }
+  // Through THE consent writer: the consents row and its proof together; an older event never undoes a newer choice.
+  await recordConsent(tx, workspaceId, consents, { onlyIfNewer: true });
   if (suppress.length > 0) {
     await tx.query(
       `INSERT INTO suppressions (workspace_id, channel, address, reason)

@@ -151,7 +151,18 @@ async function applyBatch(
     if (e.type === 'track' && e.event !== null && EMAIL_SPEC_EVENTS.has(e.event)) {
       const traits = e.context.traits;
       const contextEmail = traits && typeof traits === 'object' ? (traits as Record<string, unknown>).email : undefined;
-      emailSpec.push({ customerId: customerIds[i]!, event: e.event, timestamp: e.timestamp, properties: e.properties, contextEmail: typeof contextEmail === 'string' ? contextEmail : null });
+      const ip = e.context.ip;
+      const ua = e.context.userAgent;
+      emailSpec.push({
+        customerId: customerIds[i]!,
+        event: e.event,
+        timestamp: e.timestamp,
+        properties: e.properties,
+        contextEmail: typeof contextEmail === 'string' ? contextEmail : null,
+        ip: typeof ip === 'string' ? ip : null,
+        userAgent: typeof ua === 'string' ? ua : null,
+        messageId: e.messageId,
+      });
     }
   });
   await applyEmailSpecEvents(tx, workspaceId, emailSpec);

@@ -26,6 +26,7 @@ import { customerMessages, getMessage, listMessages, type MessageRow } from '../
 import { getMessagingSettings, saveMessagingSettings } from '../../channels/settings.repo.js';
 import { createSubscriptionGroup, customerSubscriptions, listSubscriptionGroups, renameSubscriptionGroup, subscriptionGroupIds } from '../../channels/subscriptions.repo.js';
 import { recordBounce, recordComplaint, setConsent } from '../../channels/tracking.js';
+import { actorOf, principalOf } from '../principal.js';
 import { listTasks, updateTask, type Task } from '../../journeys/tasks.repo.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
@@ -217,7 +218,11 @@ export function messagingRoutes(
         ...Object.entries(req.body.groups).map(([groupId, subscribed]) => ({ groupId, subscribed })),
         ...Object.entries(req.body.all ?? {}).map(([ch, subscribed]) => ({ groupId: allGroupsKey(ch as z.infer<typeof Channel>), subscribed })),
       ];
-      const changed = await setConsent(deps.db, ws.id, c, changes, 'admin_api', new Date());
+      const changed = await setConsent(deps.db, ws.id, c, changes, 'admin_api', new Date(), undefined, {
+        ip: req.ip,
+        userAgent: req.headers['user-agent'] ?? null,
+        actor: actorOf(principalOf(req)).label,
+      });
       if (changed.length > 0) deps.bus.publish({ kind: 'events', workspaceId: ws.id, customerIds: [c] });
       return customerSubscriptions(deps.db, ws.id, c);
     },
@@ -238,7 +243,7 @@ export function messagingRoutes(
       const now = new Date();
       const ok =
         req.body.type === 'complaint'
-          ? await recordComplaint(deps.db, ws.id, req.params.id, now)
+          ? await recordComplaint(deps.db, ws.id, req.params.id, now, { actor: actorOf(principalOf(req)).label, ip: req.ip })
           : await recordBounce(deps.db, ws.id, req.params.id, req.body.type === 'hard_bounce', req.body.reason || req.body.type, now);
       if (!ok) throw new HttpError('not_found', `no message ${req.params.id}`);
       return { ok: true as const };

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 import type { SecretBox } from '../../channels/secret-box.js';
-import { smsAuthToken, verifyTwilioSignature } from '../../channels/sms-inbound.js';
+import { isStopWord, recordSmsStop, smsAuthToken, verifyTwilioSignature } from '../../channels/sms-inbound.js';
 import { recordSmsReply } from '../../surveys/sms-replies.js';
 import { findWorkspaceBySlug } from '../../workspaces/workspaces.repo.js';
 import { STATUS_OF } from '../errors.js';
@@ -29,6 +29,12 @@ export function smsInboundRoutes(app: FastifyInstance, deps: { db: Db; bus: Chan
       const signature = String(req.headers['x-twilio-signature'] ?? '');
       if (!signature || !verifyTwilioSignature(token, `${deps.publicUrl}${req.url}`, params, signature)) {
         return reply.status(STATUS_OF.unauthorized).send({ code: 'unauthorized', message: 'the X-Twilio-Signature does not match this URL and body for the saved auth token' });
+      }
+      // An opt-out keyword unsubscribes from all SMS (the provider confirms it to the person itself).
+      if (isStopWord(params.Body ?? '')) {
+        const stopped = await recordSmsStop(deps.db, ws.id, params.From ?? '', params.Body ?? '', new Date());
+        if (stopped.length > 0) deps.bus.publish({ kind: 'events', workspaceId: ws.id, customerIds: stopped });
+        return reply.header('content-type', 'text/xml; charset=utf-8').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
       }
       const done = await recordSmsReply(deps.db, ws.id, params.From ?? '', params.Body ?? '', new Date());
       if (done.customerId !== null && (done.outcome === 'answered' || done.outcome === 'commented')) deps.bus.publish({ kind: 'events', workspaceId: ws.id, customerIds: [done.customerId] });

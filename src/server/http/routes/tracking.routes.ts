@@ -68,7 +68,7 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
       return page(
         reply,
         'Unsubscribe',
-        `<p>Stop receiving ${esc(what)}?</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>
+        `<p>${esc(unsubscribeQuestion(what))}</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><input type="hidden" name="from" value="page"><button type="submit">Unsubscribe</button></form>
          <p><a href="../preferences/${esc(l.preferencesToken ?? '')}">Manage all your preferences</a></p>`,
       );
     },
@@ -79,9 +79,15 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
     handler: async (req, reply) => {
       const l = await resolveLink(deps.db, req.params.token, 'unsubscribe', new Date());
       if (!l) return page(reply.status(STATUS_OF.not_found), 'Link not valid', 'This unsubscribe link is not valid.');
-      await unsubscribeFromLink(deps.db, l, new Date());
-      touched(l);
       const what = await groupName(deps.db, l);
+      // The proof: from our confirmation page, its question; else the mail client's one-click button (RFC 8058).
+      const fromPage = ((req.body ?? {}) as Record<string, unknown>).from === 'page';
+      await unsubscribeFromLink(deps.db, l, new Date(), {
+        ip: req.ip,
+        userAgent: req.headers['user-agent'] ?? null,
+        textShown: fromPage ? `${unsubscribeQuestion(what)} [Unsubscribe]` : `List-Unsubscribe one-click (the mail client's unsubscribe button) for ${what}`,
+      });
+      touched(l);
       return page(reply, 'Unsubscribed', `<p>You will no longer receive ${esc(what)}.</p><p><a href="../preferences/${esc(l.preferencesToken ?? '')}">Manage all your preferences</a></p>`);
     },
   });
@@ -105,7 +111,14 @@ export function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
       const groups = await channelSubscriptionGroups(deps.db, l.claims.w, l.channel);
       const all = form.all === 'off';
       const changes = [{ groupId: allGroupsKey(l.channel), subscribed: !all }, ...groups.map((g) => ({ groupId: g.id, subscribed: !all && picked.has(g.id) }))];
-      await setConsent(deps.db, l.claims.w, l.claims.c, changes, 'preference_page', new Date(), l.claims.m);
+      // The proof: the form's words, each box as the person left it.
+      const textShown = [
+        'Your preferences',
+        ...groups.map((g) => `[${!all && picked.has(g.id) ? 'x' : ' '}] ${g.name}${g.description ? ` (${g.description})` : ''}`),
+        `[${all ? 'x' : ' '}] ${unsubscribeAllLabel(l.channel)}`,
+        '[Save]',
+      ].join('\n');
+      await setConsent(deps.db, l.claims.w, l.claims.c, changes, 'preference_page', new Date(), l.claims.m, { ip: req.ip, userAgent: req.headers['user-agent'] ?? null, textShown });
       touched(l);
       return page(reply, 'Your preferences', `<p class="ok">Saved.</p>${await preferenceForm(deps.db, l, true)}`);
     },
@@ -128,9 +141,13 @@ async function preferenceForm(db: Db, l: LinkedMessage, _saved: boolean): Promis
     })
     .join('');
   return `<form method="post">${boxes || '<p>There are no subscription groups for this channel.</p>'}
-    <label><input type="checkbox" name="all" value="off"${allOff ? ' checked' : ''}> Unsubscribe from all ${esc(l.channel)} messages</label>
+    <label><input type="checkbox" name="all" value="off"${allOff ? ' checked' : ''}> ${esc(unsubscribeAllLabel(l.channel))}</label>
     <button type="submit">Save</button></form>`;
 }
+
+/** The words of the unsubscribe page and the preference page's last box (also kept as consent proof). */
+const unsubscribeQuestion = (what: string) => `Stop receiving ${what}?`;
+const unsubscribeAllLabel = (channel: string) => `Unsubscribe from all ${channel} messages`;
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
