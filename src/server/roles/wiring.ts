@@ -32,6 +32,8 @@ import { jobCatalogue } from './job-catalogue.js';
 import { PREDICTION_SCHEDULE } from './prediction-schedule.js';
 import { partsOf, type Role } from './roles.js';
 import { referralPoller } from '../referrals/referral-worker.js';
+import type { Mailer } from '../team/mailer.js';
+import { taskNotifier } from '../team/task-notify.js';
 
 export interface WiringOptions {
   roles: ReadonlySet<Role>;
@@ -66,6 +68,8 @@ export interface WiringOptions {
   serverSecret?: ServerSecret;
   /** The demo this process prepares: refits and KPI syncs wait for it. */
   demo?: DemoTracker;
+  /** Tenure's own emails (task assignments); none: the task notifier does not run. */
+  mailer?: Mailer | null;
 }
 
 /** A process's background parts, connected; `start` them after the HTTP routes are registered, `stop` at shutdown. */
@@ -86,6 +90,8 @@ export interface Wiring {
   loyalty: LoyaltyWorker | null;
   /** The referral processor and sweep (worker role): attribution, decisions, refunds, advocates' rewards. */
   referrals: Poller | null;
+  /** Emails to people about the tasks assigned to them (worker role, with a mailer). */
+  taskNotices: Poller | null;
   start(): void;
   stop(): Promise<void>;
 }
@@ -129,6 +135,8 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   const referrals = parts.jobs ? referralPoller(db, { log, pollMs: db.kind === 'pglite' ? 5_000 : 1_000 }) : null;
   if (referrals) bus.on('events', () => referrals.kick());
 
+  const taskNotices = parts.jobs && opts.mailer ? taskNotifier(db, { mailer: opts.mailer, publicUrl: opts.publicUrl, log, pollMs: db.kind === 'pglite' ? 5_000 : 2_000 }) : null;
+
   const analytics = parts.jobs && opts.analyticsSyncMs !== 0 ? analyticsSyncer(db, { pollMs: opts.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log, paused: demoPreparing }) : null;
 
   // Model refits and scores on their clocks. Several worker processes may look; one at a time queues.
@@ -163,6 +171,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
     jobs,
     loyalty,
     referrals,
+    taskNotices,
     start() {
       // Claiming recorded work always runs; sweepMs / segmentSweepMs 0 only turn the sweeps off.
       stages?.start();
@@ -173,6 +182,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       imports?.start();
       analytics?.start();
       referrals?.start();
+      taskNotices?.start();
       if (schedule) {
         scheduleStart = setTimeout(() => schedule.start(), SCHEDULE_FIRST_MS);
         scheduleStart.unref();
@@ -188,6 +198,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       if (imports) list.push(['the import runner', () => imports.stop()]);
       if (analytics) list.push(['the analytics syncer', () => analytics.stop()]);
       if (referrals) list.push(['the referral processor', () => referrals.stop()]);
+      if (taskNotices) list.push(['the task notifier', () => taskNotices.stop()]);
       if (journeys) list.push(['the journey worker', () => journeys.stop()]);
       if (stages) list.push(['the stage worker', () => stages.stop()]);
       if (segments) list.push(['the segment worker', () => segments.stop()]);
