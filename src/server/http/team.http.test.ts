@@ -10,9 +10,12 @@ import { basic, dbTargets, http, makeWorkspace, until } from '../../test-support
 import { freePort } from '../../test-support/child-server.js';
 import { startSmtpSink, type ReceivedMail } from '../../test-support/smtp-sink.js';
 import { startOidcProvider, type TestOidcProvider } from '../../test-support/oidc-provider.js';
-import { mailerForUrl, type Mailer } from '../team/mailer.js';
+import { mailerOver, type Mailer } from '../team/mailer.js';
+import { createEmailTransport } from '../channels/email-transport.js';
+const testMailer = (url: string) => mailerOver(createEmailTransport({ url, from: 'Tenure <no-reply@localhost>' }), { closeTransport: true });
 import { OidcSignIn } from '../team/oidc.js';
-import { addMembership, createUser } from '../team/auth-core-shim.js';
+import { addMembership, createUser } from '../team/users.repo.js';
+import { signInAs, signInWithHttp, type SignedInMember } from '../../test-support/team.js';
 
 /**
  * The team over real HTTP with a real SMTP server and a real OpenID Connect provider:
@@ -31,6 +34,7 @@ for (const target of dbTargets()) {
     let mailer: Mailer;
     let idp: TestOidcProvider;
     let worker: JourneyWorker;
+    let owner: SignedInMember;
 
     before(async () => {
       db = await target.open();
@@ -39,7 +43,7 @@ for (const target of dbTargets()) {
       admin = `Bearer ${keys.adminKey}`;
       write = basic(keys.writeKey);
       sink = await startSmtpSink();
-      mailer = mailerForUrl(sink.url);
+      mailer = testMailer(sink.url);
       idp = await startOidcProvider();
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
@@ -48,6 +52,7 @@ for (const target of dbTargets()) {
       worker = new JourneyWorker(db, { log, senders: { email: null, sms: null, webhook: null as never, emailFrom: 'x@y.test' }, publicUrl: url, pollMs: 100 });
       app = await buildServer({ db, log, journeys: worker, sweepMs: 0, segmentSweepMs: 0, mailer, oidc, publicUrl: url, predictionSchedule: false });
       await app.listen({ port, host: '127.0.0.1' });
+      owner = await signInAs(url, db, ws, 'owner', { email: 'owner@acme.test', name: 'Olga' });
       await api('PUT', '/api/messaging/settings', { caps: [], quietHours: null });
     });
     after(async () => {
@@ -58,8 +63,8 @@ for (const target of dbTargets()) {
       await db.close();
     });
 
-    // Until the Auth core's edge lands, every /api route wants the admin key.
-    const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => http(`${url}${path}`, { method, auth: admin, body, headers });
+    /** As the owner (signed in), or as `who`. */
+    const call = (method: string, path: string, body?: unknown, who: Record<string, string> = owner.headers) => http(`${url}${path}`, { method, body, headers: who });
     async function api(method: string, path: string, body?: unknown) {
       const r = await call(method, path, body);
       assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
@@ -93,7 +98,7 @@ for (const target of dbTargets()) {
       assert.equal(short.status, 400);
       const res = await fetch(`${url}/api/auth/invitations/accept`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: admin },
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ token, name: 'Nia', password: 'nia password 1' }),
       });
       assert.equal(res.status, 200);
@@ -111,18 +116,36 @@ for (const target of dbTargets()) {
       const members = await api('GET', '/api/members');
       assert.deepEqual(
         members.members.map((m: { email: string; role: string }) => [m.email, m.role]),
-        [['nia@acme.test', 'marketer']],
+        [
+          ['owner@acme.test', 'owner'],
+          ['nia@acme.test', 'marketer'],
+        ],
       );
+      // Nia signs in with her password: a marketer may write templates, not invite.
+      const nia = await signInWithHttp(url, 'nia@acme.test', 'nia password 1', ws);
+      const tpl = await call('POST', '/api/templates', { id: 'nia-hello', name: 'Hello', channel: 'inapp', subject: 'Hi', body: 'Hello' }, nia.headers);
+      assert.equal(tpl.status, 201, JSON.stringify(tpl.body));
+      const invite = await call('POST', '/api/invitations', { email: 'x@acme.test', role: 'analyst' }, nia.headers);
+      assert.equal(invite.status, 403);
+      assert.equal((await call('GET', '/api/members', undefined, nia.headers)).body.invitations.length, 0, 'a marketer sees no invitations');
     });
 
-    it('an API key is no owner: it cannot demote or remove one (403)', async () => {
-      const owner = await createUser(db, { email: 'boss@acme.test', name: 'Boss' });
-      await addMembership(db, ws, owner.id, 'owner');
-      const demote = await call('PATCH', `/api/members/${owner.id}`, { role: 'admin' });
-      assert.equal(demote.status, 403, 'a key is not an owner');
-      const ownerB = await createUser(db, { email: 'boss2@acme.test', name: 'Boss 2' });
-      await addMembership(db, ws, ownerB.id, 'admin');
-      assert.equal((await call('DELETE', `/api/members/${owner.id}`)).status, 403);
+    it('the last owner can be neither demoted nor removed (409); only an owner names or removes an owner (403)', async () => {
+      const self = await call('PATCH', `/api/members/${owner.userId}`, { role: 'admin' });
+      assert.equal(self.status, 409);
+      assert.match(self.body.error.message, /last owner/);
+      assert.equal((await call('DELETE', `/api/members/${owner.userId}`)).status, 409);
+      const admin2 = await signInAs(url, db, ws, 'admin');
+      assert.equal((await call('PATCH', `/api/members/${owner.userId}`, { role: 'admin' }, admin2.headers)).status, 403);
+      assert.equal((await call('PATCH', `/api/members/${admin2.userId}`, { role: 'owner' }, admin2.headers)).status, 403);
+      assert.equal((await call('POST', '/api/invitations', { email: 'o2@acme.test', role: 'owner', send: false }, admin2.headers)).status, 403);
+      const promoted = await call('PATCH', `/api/members/${admin2.userId}`, { role: 'owner' });
+      assert.equal(promoted.status, 200);
+      assert.equal((await call('PATCH', `/api/members/${owner.userId}`, { role: 'admin' }, admin2.headers)).status, 200, 'two owners: one may step down');
+      assert.equal((await call('PATCH', `/api/members/${owner.userId}`, { role: 'owner' }, admin2.headers)).status, 200);
+      assert.equal((await call('DELETE', `/api/members/${admin2.userId}`)).status, 204);
+      // Removed: their session no longer reaches the workspace.
+      assert.equal((await call('GET', '/api/members', undefined, admin2.headers)).status, 403);
     });
 
     it('password reset: 202 whatever the email, a link by email, used once', async () => {
@@ -145,7 +168,7 @@ for (const target of dbTargets()) {
 
     /** The browser's part of single sign-on: follow the redirects by hand, as a browser would. */
     async function sso(): Promise<{ location: string; cookie: string | null }> {
-      const start = await fetch(`${url}/api/auth/oidc/start`, { redirect: 'manual', headers: { authorization: admin } });
+      const start = await fetch(`${url}/api/auth/oidc/start`, { redirect: 'manual' });
       assert.equal(start.status, 302);
       const authorize = start.headers.get('location')!;
       assert.ok(authorize.startsWith(`${idp.issuer}/authorize?`), authorize);
@@ -156,7 +179,7 @@ for (const target of dbTargets()) {
       assert.equal(atIdp.status, 302);
       const callback = atIdp.headers.get('location')!;
       assert.ok(callback.startsWith(`${url}/api/auth/oidc/callback?`));
-      const back = await fetch(callback, { redirect: 'manual', headers: { authorization: admin } });
+      const back = await fetch(callback, { redirect: 'manual' });
       assert.equal(back.status, 302);
       return { location: back.headers.get('location')!, cookie: back.headers.get('set-cookie') };
     }
@@ -197,8 +220,8 @@ for (const target of dbTargets()) {
     });
 
     it('tasks: a journey step naming a member and a PATCH both email the assignee; others are refused', async () => {
-      const mia = await createUser(db, { email: 'mia@acme.test', name: 'Mia' });
-      await addMembership(db, ws, mia.id, 'support');
+      const mia = await signInAs(url, db, ws, 'support', { email: 'mia@acme.test', name: 'Mia' });
+      const miaId = mia.userId;
       const j = await api('POST', '/api/journeys', {
         name: 'VIP hand-off',
         definition: {
@@ -219,7 +242,7 @@ for (const target of dbTargets()) {
         return t;
       });
       const task = (await api('GET', '/api/tasks')).tasks.find((x: { title: string }) => x.title === 'Call the VIP');
-      assert.deepEqual([task.assigneeUserId, task.assigneeName, task.assignee], [mia.id, 'Mia', 'mia@acme.test']);
+      assert.deepEqual([task.assigneeUserId, task.assigneeName, task.assignee], [miaId, 'Mia', 'mia@acme.test']);
       await app.wiring.taskNotices!.drainNow();
       const mail = await mailTo('mia@acme.test', /Task assigned to you: Call the VIP/);
       assert.match(mail.text, new RegExp(`${url.replace(/[.]/g, '\\.')}/tasks\\?task=${task.id}`));
@@ -235,7 +258,16 @@ for (const target of dbTargets()) {
       await mailTo('sam@acme.test', /Task assigned to you: Call the VIP/);
       const unassigned = await api('PATCH', `/api/tasks/${task.id}`, { assigneeUserId: null });
       assert.equal(unassigned.assigneeUserId, null);
-      const mine = await call('GET', '/api/tasks/mine');
+      const back = await api('PATCH', `/api/tasks/${task.id}`, { assigneeUserId: miaId });
+      assert.equal(back.assigneeUserId, miaId);
+      const queue = await call('GET', '/api/tasks/mine', undefined, mia.headers);
+      assert.equal(queue.status, 200);
+      assert.deepEqual(
+        queue.body.tasks.map((t: { id: number }) => t.id),
+        [task.id],
+      );
+      assert.deepEqual((await call('GET', '/api/tasks/mine')).body.tasks, [], 'the owner has none');
+      const mine = await call('GET', '/api/tasks/mine', undefined, { authorization: admin });
       assert.equal(mine.status, 400, 'a key has no queue of its own');
       assert.match(mine.body.error.message, /API key has no task queue/);
     });

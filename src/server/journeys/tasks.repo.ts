@@ -1,4 +1,5 @@
-import type { Queryable } from '../db/client.js';
+import type { Db, Queryable } from '../db/client.js';
+import { fail, ok, type Result } from '../lib/result.js';
 
 export type TaskStatus = 'open' | 'done' | 'cancelled';
 
@@ -75,4 +76,20 @@ export async function listUserTasks(db: Queryable, workspaceId: number, userId: 
     [workspaceId, userId, f.status, f.limit],
   );
   return rows;
+}
+
+/** Change a task (status, free-text assignee, assigned user): the user must be a member of the workspace. Null when there is no such task. */
+export async function changeTask(
+  db: Db,
+  workspaceId: number,
+  id: number,
+  change: { status?: TaskStatus; assignee?: string | null; assigneeUserId?: number | null },
+): Promise<Result<Task | null, { code: 'validation_failed'; message: string; field: string }>> {
+  return db.transaction(async (tx: Queryable) => {
+    const to = change.assigneeUserId;
+    if (to !== undefined && to !== null && (await tx.query(`SELECT 1 FROM memberships WHERE workspace_id = $1 AND user_id = $2`, [workspaceId, to])).rows.length === 0) {
+      return fail('validation_failed', `body.assigneeUserId: user ${to} is not a member of this workspace`, { field: 'assigneeUserId' });
+    }
+    return ok(await updateTask(tx, workspaceId, id, change));
+  });
 }

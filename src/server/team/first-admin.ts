@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { LOCK } from '../db/locks.js';
-import { addMembership, createUser } from './auth-core-shim.js';
+import { addMembership, createUser } from './users.repo.js';
 
 export interface FirstAdmin {
   email: string;

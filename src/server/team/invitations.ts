@@ -8,7 +8,8 @@
 import type { Db } from '../db/client.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import type { Role } from '../../contracts/team.js';
-import { addMembership, createUser, findUserByEmail, verifyPassword } from './auth-core-shim.js';
+import { addMembership, createUser, findUserByEmail } from './users.repo.js';
+import { verifyPassword } from './passwords.js';
 import {
   findInvitation,
   hashLinkToken,

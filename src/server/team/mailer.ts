@@ -5,8 +5,7 @@
  * configured, and callers then hand the link back to be copied instead.
  */
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
-import { createEmailTransport, type EmailTransport } from '../channels/email-transport.js';
+import type { EmailTransport } from '../channels/email-transport.js';
 import type { SendResult } from '../channels/send-result.js';
 
 /** One system email: plain text, with the link on a line of its own. */
@@ -31,15 +30,4 @@ export function mailerOver(transport: Pick<EmailTransport, 'send'> & Partial<Pic
       if (opts.closeTransport) transport.close?.();
     },
   };
-}
-
-/** The mailer for SMTP_URL and EMAIL_FROM, or null when SMTP is not configured. */
-export function mailerFromConfig(config: Pick<Config, 'SMTP_URL' | 'EMAIL_FROM'>): Mailer | null {
-  if (!config.SMTP_URL) return null;
-  return mailerOver(createEmailTransport({ url: config.SMTP_URL, from: config.EMAIL_FROM, maxConnections: 2 }), { closeTransport: true });
-}
-
-/** A mailer to an SMTP URL (tests: the SMTP sink's). */
-export function mailerForUrl(url: string, from = 'Tenure <no-reply@localhost>'): Mailer {
-  return mailerOver(createEmailTransport({ url, from, maxConnections: 2 }), { closeTransport: true });
 }

@@ -13,7 +13,7 @@ import * as client from 'openid-client';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { fail, ok, type Result } from '../lib/result.js';
-import { addMembership, createUser, findUser, findUserByEmail } from './auth-core-shim.js';
+import { addMembership, createUser, findUser, findUserByEmail } from './users.repo.js';
 
 export const OIDC_STATE_TTL_MS = 10 * 60_000;
 

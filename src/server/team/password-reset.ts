@@ -5,7 +5,9 @@
  */
 import type { Db, Queryable } from '../db/client.js';
 import { fail, ok, type Result } from '../lib/result.js';
-import { deleteUserSessions, findUser, findUserByEmail, setPassword, verifyPassword } from './auth-core-shim.js';
+import { findUser, findUserByEmail, setPassword } from './users.repo.js';
+import { deleteUserSessions } from './sessions.repo.js';
+import { verifyPassword } from './passwords.js';
 import { hashLinkToken, newLinkToken } from './invitations.repo.js';
 import type { Mailer } from './mailer.js';
 
@@ -53,19 +55,20 @@ export async function resetPassword(db: Db, token: string, password: string, now
   });
 }
 
-/** Change one's own password: the current one must match; every session of the user ends (the caller opens a new one for this browser). */
+/** Change one's own password: the current one must match; every other session of the user ends (`keepToken`: this browser's). */
 export async function changePassword(
   db: Db,
   userId: number,
   current: string,
   password: string,
+  keepToken?: string,
 ): Promise<Result<void, { code: 'unauthorized' | 'validation_failed'; message: string; field?: string }>> {
   return db.transaction(async (tx: Queryable) => {
     const user = await findUser(tx, userId);
-    if (!user || !(await verifyPassword(current, user.passwordHash))) return fail('unauthorized', 'the current password is wrong', { field: 'current' });
+    if (!user || !(await verifyPassword(current, user.passwordHash))) return fail('validation_failed', 'body.current: the current password is wrong', { field: 'current' });
     if (current === password) return fail('validation_failed', 'the new password is the same as the current one', { field: 'password' });
     await setPassword(tx, userId, password);
-    await deleteUserSessions(tx, userId);
+    await deleteUserSessions(tx, userId, keepToken);
     return ok();
   });
 }

@@ -12,9 +12,6 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { Poller } from '../jobs/poller.js';
-import { fail, ok, type Result } from '../lib/result.js';
-import { updateTask, type Task, type TaskStatus } from '../journeys/tasks.repo.js';
-import { isMember } from './members.repo.js';
 import type { Mailer } from './mailer.js';
 
 export const MAX_ATTEMPTS = 8;
@@ -24,22 +21,6 @@ const BATCH = 20;
 /** Backoff after the n-th failed attempt (1-based): 30 s, 1 min, 2 min, … capped at 1 hour. */
 export function backoffMs(attempt: number): number {
   return Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempt - 1));
-}
-
-/** Change a task (status, free-text assignee, assigned user): the user must be a member of the workspace. Null when there is no such task. */
-export async function changeTask(
-  db: Db,
-  workspaceId: number,
-  id: number,
-  change: { status?: TaskStatus; assignee?: string | null; assigneeUserId?: number | null },
-): Promise<Result<Task | null, { code: 'validation_failed'; message: string; field: string }>> {
-  return db.transaction(async (tx) => {
-    const to = change.assigneeUserId;
-    if (to !== undefined && to !== null && !(await isMember(tx, workspaceId, to))) {
-      return fail('validation_failed', `body.assigneeUserId: user ${to} is not a member of this workspace`, { field: 'assigneeUserId' });
-    }
-    return ok(await updateTask(tx, workspaceId, id, change));
-  });
 }
 
 interface Due {

@@ -3,14 +3,19 @@ import assert from 'node:assert/strict';
 import type { Db } from '../db/client.js';
 import { dbTargets, makeWorkspace, until } from '../../test-support/harness.js';
 import { startSmtpSink } from '../../test-support/smtp-sink.js';
-import { addMembership, createSession, createUser, findUserByEmail, verifyPassword } from './auth-core-shim.js';
+import { addMembership, createUser, findUserByEmail } from './users.repo.js';
+import { createSession } from './sessions.repo.js';
+import { verifyPassword } from './passwords.js';
 import { acceptInvitation, createInvitation, listOpenInvitations, previewInvitation } from './invitations.js';
 import { changeMemberRole, removeMember } from './members.js';
 import { memberRows } from './members.repo.js';
 import { changePassword, requestPasswordReset, resetPassword, RESETS_PER_HOUR } from './password-reset.js';
 import { ensureFirstAdmin, printFirstAdmin } from './first-admin.js';
-import { mailerForUrl } from './mailer.js';
-import { backoffMs, changeTask, MAX_ATTEMPTS, sendDueTaskNotifications } from './task-notify.js';
+import { mailerOver } from './mailer.js';
+import { createEmailTransport } from '../channels/email-transport.js';
+const testMailer = (url: string) => mailerOver(createEmailTransport({ url, from: 'Tenure <no-reply@localhost>' }), { closeTransport: true });
+import { backoffMs, MAX_ATTEMPTS, sendDueTaskNotifications } from './task-notify.js';
+import { changeTask } from '../journeys/tasks.repo.js';
 
 for (const target of dbTargets()) {
   describe(`team domain (${target.name})`, () => {
@@ -149,7 +154,7 @@ for (const target of dbTargets()) {
 
       await createSession(db, u.id, {});
       const wrong = await changePassword(db, u.id, 'nope', 'fourth password');
-      assert.equal(!wrong.ok && wrong.code, 'unauthorized');
+      assert.equal(!wrong.ok && wrong.field, 'current');
       assert.equal(await sessions(u.id), 1);
       assert.ok((await changePassword(db, u.id, 'second password', 'fourth password')).ok);
       assert.equal(await sessions(u.id), 0);
@@ -203,8 +208,8 @@ for (const target of dbTargets()) {
       // First a server that refuses (4xx: transient), then one that takes it.
       const refusing = await startSmtpSink({ reject: () => ({ code: 451, message: 'try later' }) });
       const sink = await startSmtpSink();
-      const refused = mailerForUrl(refusing.url);
-      const mailer = mailerForUrl(sink.url);
+      const refused = testMailer(refusing.url);
+      const mailer = testMailer(sink.url);
       try {
         const now = new Date();
         await sendDueTaskNotifications(db, refused, { publicUrl: 'http://tenure.test', now });

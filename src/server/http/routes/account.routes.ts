@@ -5,7 +5,10 @@ import { ErrorBody } from '../../../contracts/errors.js';
 import { AcceptInvitationInput, InvitationPreview, PasswordChangeInput, PasswordResetInput, PasswordResetRequest, SignedIn } from '../../../contracts/team.js';
 import type { Db } from '../../db/client.js';
 import type { Logger } from '../../log.js';
-import { createSession, findSession, findUser, membershipsOf, setSessionCookie } from '../../team/auth-core-shim.js';
+import { findSession } from '../../team/sessions.repo.js';
+import { startSession } from '../../team/sign-in.js';
+import { findUser, membershipsOf, type Membership } from '../../team/users.repo.js';
+import { readCookie, SESSION_COOKIE, setSessionCookie } from '../session-cookie.js';
 import { acceptInvitation, previewInvitation } from '../../team/invitations.js';
 import type { Mailer } from '../../team/mailer.js';
 import type { OidcSignIn } from '../../team/oidc.js';
@@ -14,16 +17,7 @@ import { HttpError, httpErrorOf } from '../errors.js';
 import { principalOf } from '../principal.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
-const SESSION_COOKIE = 'tenure_session';
-
-/** The session token in the request's cookie, if any. */
-function cookieToken(req: FastifyRequest): string | null {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === SESSION_COOKIE) return v.join('=') || null;
-  }
-  return null;
-}
+const workspacesOf = (ms: Membership[]) => ms.map((m) => ({ id: m.id, slug: m.slug, name: m.name, role: m.role, deleting: m.deleting }));
 
 /**
  * The people side of signing in: accepting invitations, changing and resetting passwords,
@@ -36,10 +30,14 @@ export function accountRoutes(app: FastifyInstance, deps: { db: Db; mailer: Mail
 
   /** Open a session for the user, set its cookie, and answer what sign-in answers. */
   const signIn = async (req: FastifyRequest, reply: FastifyReply, userId: number): Promise<SignedIn> => {
-    const s = await createSession(deps.db, userId, { ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
-    setSessionCookie(reply, req, s.token, s.expiresAt);
     const user = (await findUser(deps.db, userId))!;
-    return { user: { id: user.id, email: user.email, name: user.name }, workspaces: await membershipsOf(deps.db, userId), csrfToken: s.csrf };
+    const s = await startSession(deps.db, user, { ip: req.ip, userAgent: req.headers['user-agent'] });
+    setSessionCookie(reply, req, s.token, s.expiresAt);
+    return {
+      user: { id: user.id, email: user.email, name: user.name },
+      workspaces: workspacesOf(s.workspaces),
+      csrfToken: s.csrf,
+    };
   };
 
   r.get('/api/auth/invitations/:token', {
@@ -64,7 +62,7 @@ export function accountRoutes(app: FastifyInstance, deps: { db: Db; mailer: Mail
       response: { 200: SignedIn, ...errors },
     },
     handler: async (req, reply) => {
-      const token = cookieToken(req);
+      const token = readCookie(req, SESSION_COOKIE);
       const session = token ? await findSession(deps.db, token) : null;
       const res = await acceptInvitation(deps.db, { ...req.body, sessionUserId: session?.userId ?? null, now: new Date() });
       if (!res.ok) throw httpErrorOf(res);
@@ -75,16 +73,17 @@ export function accountRoutes(app: FastifyInstance, deps: { db: Db; mailer: Mail
   r.post('/api/auth/password', {
     schema: {
       tags: ['auth'],
-      summary: 'Change your password (the current one is needed); your other sessions end, this browser gets a new one',
+      summary: 'Change your password (the current one is needed); your other sessions end, this one stays',
       body: PasswordChangeInput,
       response: { 200: SignedIn, ...errors },
     },
-    handler: async (req, reply) => {
+    handler: async (req) => {
       const p = principalOf(req);
       if (p?.kind !== 'user') throw new HttpError('bad_parameter', 'only a signed-in person has a password to change (API keys have none)');
-      const res = await changePassword(deps.db, p.userId, req.body.current, req.body.password);
+      const res = await changePassword(deps.db, p.userId, req.body.current, req.body.password, readCookie(req, SESSION_COOKIE));
       if (!res.ok) throw httpErrorOf(res);
-      return signIn(req, reply, p.userId);
+      const user = (await findUser(deps.db, p.userId))!;
+      return { user: { id: user.id, email: user.email, name: user.name }, workspaces: workspacesOf(await membershipsOf(deps.db, user.id)), csrfToken: p.csrf };
     },
   });
 

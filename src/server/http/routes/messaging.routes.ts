@@ -26,8 +26,7 @@ import { customerMessages, getMessage, listMessages, type MessageRow } from '../
 import { getMessagingSettings, saveMessagingSettings } from '../../channels/settings.repo.js';
 import { createSubscriptionGroup, customerSubscriptions, listSubscriptionGroups, renameSubscriptionGroup, subscriptionGroupIds } from '../../channels/subscriptions.repo.js';
 import { recordBounce, recordComplaint, setConsent } from '../../channels/tracking.js';
-import { listTasks, listUserTasks, type Task } from '../../journeys/tasks.repo.js';
-import { changeTask } from '../../team/task-notify.js';
+import { changeTask, listTasks, listUserTasks, type Task } from '../../journeys/tasks.repo.js';
 import { MyTasksQuery } from '../../../contracts/team.js';
 import { principalOf } from '../principal.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
