@@ -7,6 +7,19 @@ import { ImportList, ImportPreview, ImportQuery, ImportView, RejectionPage, Reje
 import { CustomerJourneyRuns, type JourneyDefinition, JourneyAudience, JourneyInput, JourneyList, JourneyStatsView, JourneyView, PublishInput } from './journey.js';
 import { Distribution, DistributionQuery, Flows, FlowsQuery, JobView, type LifecycleModel, LifecycleModelSchema, ModelSaved, ModelView, PresetsView, StageHistory, StageStats } from './lifecycle.js';
 import { LiveBacklog, LiveQuery } from './live.js';
+import {
+  AcceptInvitationInput,
+  InvitationPreview,
+  InvitationView as TeamInvitationView,
+  InviteInput,
+  MemberList,
+  MemberPatch,
+  MemberView as TeamMemberView,
+  MyTasksQuery,
+  PasswordChangeInput,
+  PasswordResetInput,
+  PasswordResetRequest,
+} from './team.js';
 import { AdjustInput, EntryResultView, LedgerPage, LiabilityReport, LiftReport, MemberView, ProgrammeInput, ProgrammeView, RedemptionView, RewardInput, RewardView } from './loyalty.js';
 import {
   ChannelsView,
@@ -305,6 +318,21 @@ export const API_ROUTES = {
   'GET /api/customers/:id/export': { response: 'zip' },
   'GET /api/customers/:id/consents': { response: ConsentRecordList },
   'POST /api/privacy/purge-property': { body: PropertyPurgeInput, response: PropertyPurged },
+
+  // Team: members, invitations, passwords, single sign-on (http/routes/members.routes.ts, account.routes.ts)
+  'GET /api/members': { response: MemberList },
+  'PATCH /api/members/:userId': { body: MemberPatch, response: TeamMemberView },
+  'DELETE /api/members/:userId': { response: NoContent },
+  'GET /api/invitations': { response: z.object({ invitations: z.array(TeamInvitationView) }) },
+  'POST /api/invitations': { body: InviteInput, response: TeamInvitationView },
+  'DELETE /api/invitations/:id': { response: NoContent },
+  'GET /api/auth/invitations/:token': { response: InvitationPreview },
+  'POST /api/auth/invitations/accept': { body: AcceptInvitationInput, response: SignedIn },
+  'POST /api/auth/password': { body: PasswordChangeInput, response: SignedIn },
+  'POST /api/auth/password-reset/request': { body: PasswordResetRequest, response: z.object({ message: z.string() }) },
+  'POST /api/auth/password-reset': { body: PasswordResetInput, response: z.object({ message: z.string() }) },
+  'GET /api/auth/oidc': { response: z.object({ enabled: z.boolean(), name: z.string().nullable() }) },
+  'GET /api/tasks/mine': { query: MyTasksQuery, response: z.object({ tasks: z.array(TaskView) }) },
 } as const satisfies Record<string, RouteSpec>;
 
 export type ApiRoutes = typeof API_ROUTES;

@@ -116,8 +116,20 @@ export const StepSchema = z.discriminatedUnion('type', [
    * not at all; the journey goes on at once either way.
    */
   z.strictObject({ ...base, type: z.literal('survey'), survey: Id, channel: z.enum(['email', 'sms', 'inapp']), next }),
-  /** Hand the customer to a person: a task in the task list for someone with `assigneeRole`, due `due` after. */
-  z.strictObject({ ...base, type: z.literal('task'), title: z.string().min(1).max(500), assigneeRole: z.string().min(1).max(100), due: DurationSchema, note: z.string().max(5_000).optional(), next }),
+  /**
+   * Hand the customer to a person: a task in the task list for someone with `assigneeRole`, due
+   * `due` after; with `assignee`, a member's email, the task is theirs (their queue, and an email).
+   */
+  z.strictObject({
+    ...base,
+    type: z.literal('task'),
+    title: z.string().min(1).max(500),
+    assigneeRole: z.string().min(1).max(100),
+    assignee: z.string().trim().toLowerCase().max(254).email('must be the email of a member of the workspace').optional(),
+    due: DurationSchema,
+    note: z.string().max(5_000).optional(),
+    next,
+  }),
   /** POST a signed JSON body to a URL (see the webhook channel); `body` is a Liquid template producing JSON (default: customer and journey). */
   z.strictObject({ ...base, type: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }), body: z.string().max(20_000).optional(), next }),
   z.strictObject({ ...base, type: z.literal('exit') }),

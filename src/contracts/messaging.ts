@@ -162,6 +162,9 @@ export const TaskView = z.object({
   note: z.string().nullable(),
   assigneeRole: z.string(),
   assignee: z.string().nullable(),
+  /** The Tenure user the task is assigned to (their own queue: GET /api/tasks/mine), and their name. */
+  assigneeUserId: z.number().int().nullable(),
+  assigneeName: z.string().nullable(),
   status: TaskStatus,
   dueAt: z.string(),
   overdue: z.boolean(),
@@ -176,4 +179,9 @@ export const TaskQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 /** PATCH /api/tasks/:id. */
-export const TaskPatch = z.strictObject({ status: TaskStatus.optional(), assignee: z.string().max(200).nullable().optional() });
+export const TaskPatch = z.strictObject({
+  status: TaskStatus.optional(),
+  assignee: z.string().max(200).nullable().optional(),
+  /** A member of the workspace (users.id); they get an email. Null unassigns. */
+  assigneeUserId: z.number().int().positive().nullable().optional(),
+});

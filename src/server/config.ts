@@ -170,6 +170,16 @@ const EnvSchema = z.object({
       }
       return list;
     }),
+  /** The first user, made when a start finds none: an owner of the default workspace (see docs/team.md). */
+  TENURE_ADMIN_EMAIL: z.string().trim().toLowerCase().email('must be an email address such as admin@example.com').default('admin@localhost'),
+  /** The first user's password; unset: a random one, printed once. */
+  TENURE_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  /** Single sign-on (OpenID Connect): the provider's issuer URL, e.g. https://accounts.google.com. Needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too. */
+  OIDC_ISSUER: z.url({ protocol: /^https?$/, error: 'must be the provider’s issuer URL, e.g. https://login.example.com/realms/acme' }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The sign-in button's label ("Sign in with …"). */
+  OIDC_NAME: z.string().min(1).max(100).default('single sign-on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Console lines: `text` (readable), `json` (pino's, one object a line), or `auto`: text on a terminal, JSON otherwise. */
   LOG_FORMAT: z.enum(['auto', 'text', 'json']).default('auto'),
@@ -213,6 +223,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   if (c.SMS_API_URL && !(c.SMS_ACCOUNT_SID && c.SMS_AUTH_TOKEN && c.SMS_FROM)) {
     throw new ConfigError('Invalid configuration:\n  SMS_API_URL is set: SMS_ACCOUNT_SID, SMS_AUTH_TOKEN and SMS_FROM are needed too');
+  }
+  const oidc = [c.OIDC_ISSUER, c.OIDC_CLIENT_ID, c.OIDC_CLIENT_SECRET].filter((v) => v !== undefined).length;
+  if (oidc > 0 && oidc < 3) {
+    throw new ConfigError('Invalid configuration:\n  single sign-on needs all three of OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET (or none of them)');
   }
   return Object.freeze(c);
 }

@@ -12,6 +12,9 @@ import { startMaintenance } from '../db/maintenance.js';
 import { describeChannels, sendersFromConfig } from '../channels/senders.js';
 import { closeDb, exitAfterGrace, onUnhandledRejection, port, roles as parseRolesOption, serverSecretOf } from './process.js';
 import { runWorker } from './worker-command.js';
+import { mailerOver } from '../team/mailer.js';
+import { OidcSignIn } from '../team/oidc.js';
+import { ensureFirstAdmin, printFirstAdmin } from '../team/first-admin.js';
 
 async function serve(config: Config, log: Logger, opts: { port?: number; host?: string; roles?: ReadonlySet<Role>; seedIfEmpty: boolean }): Promise<void> {
   const roles = opts.roles ?? ALL_ROLES;
@@ -26,6 +29,17 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
   const senders = sendersFromConfig(config);
   if (!senders.email) log.info('SMTP_URL is not set: emails go to the outbox unless a workspace connects a provider in Settings (GET /api/messages shows them; nothing is sent)');
   const serverSecret = serverSecretOf(config, log);
+  const firstAdmin = await ensureFirstAdmin(db, workspace.id, { email: config.TENURE_ADMIN_EMAIL, password: config.TENURE_ADMIN_PASSWORD });
+  const publicUrl = (config.TENURE_PUBLIC_URL ?? `http://${host}:${listenPort}`).replace(/\/$/, '');
+  // Tenure's own emails ride the server's SMTP transport (none without SMTP_URL: links are handed back to copy).
+  const mailer = senders.email ? mailerOver(senders.email) : null;
+  const oidc =
+    config.OIDC_ISSUER && config.OIDC_CLIENT_ID && config.OIDC_CLIENT_SECRET
+      ? new OidcSignIn(
+          { issuer: config.OIDC_ISSUER, clientId: config.OIDC_CLIENT_ID, clientSecret: config.OIDC_CLIENT_SECRET, name: config.OIDC_NAME, redirectUri: `${publicUrl}/api/auth/oidc/callback` },
+          log,
+        )
+      : null;
   const app = await buildServer({
     db,
     log,
@@ -38,7 +52,9 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     smtpPoolSize: config.SMTP_POOL_SIZE,
     channels: describeChannels(senders, config),
     deliveryLeaseMs: config.TENURE_DELIVERY_LEASE_SECONDS * 1000,
-    publicUrl: (config.TENURE_PUBLIC_URL ?? `http://${host}:${listenPort}`).replace(/\/$/, ''),
+    publicUrl,
+    mailer,
+    oidc,
     sourcesUrl: config.TENURE_PUBLIC_URL,
     rateLimits: {
       ingestPerSecond: config.TENURE_RATE_LIMIT_INGEST_PER_SECOND,
@@ -54,6 +70,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
   const address = await app.listen({ port: listenPort, host });
   log.info({ address, database: db.kind, roles: [...roles] }, `Tenure is listening on ${address}: dashboard at ${address}/ (sign in with the admin key), API reference at ${address}/openapi.json`);
   printGeneratedKeys(generated, address);
+  printFirstAdmin(firstAdmin, address);
   let demo: BackgroundDemo | null = null;
   if (demoWanted) {
     log.info(

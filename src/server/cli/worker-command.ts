@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { openRuntime } from '../runtime.js';
 import { sendersFromConfig } from '../channels/senders.js';
+import { mailerOver } from '../team/mailer.js';
 import { startMaintenance } from '../db/maintenance.js';
 import { wire } from '../roles/wiring.js';
 import type { Role } from '../roles/roles.js';
@@ -17,6 +18,7 @@ export async function runWorker(config: Config, log: Logger, roles: ReadonlySet<
   const wiring = wire(db, log, {
     roles,
     senders,
+    mailer: senders.email ? mailerOver(senders.email) : null,
     smtpPoolSize: config.SMTP_POOL_SIZE,
     publicUrl: (config.TENURE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, ''),
     deliveryLeaseMs: config.TENURE_DELIVERY_LEASE_SECONDS * 1000,

@@ -34,6 +34,8 @@ export const LOCK = {
   loyaltyCustomer: 30_901,
   /** Referrals: one advocate's rewards and caps are decided by one transaction at a time (key: advocate's customer id). */
   referralAdvocate: 31_001,
+  /** The first admin: one starting process at a time looks for users and creates the first (key: 0). */
+  firstAdmin: 31_101,
 } as const;
 
 /** The single-key lock held while migrations run. */

@@ -56,6 +56,10 @@ import { referralRoutes } from './routes/referrals.routes.js';
 import { privacyRoutes } from './routes/privacy.routes.js';
 import { loyaltyRewardRoutes } from './routes/loyalty-rewards.routes.js';
 import { loyaltyPublicRoutes } from './routes/loyalty-public.routes.js';
+import { memberRoutes } from './routes/members.routes.js';
+import { accountRoutes } from './routes/account.routes.js';
+import type { Mailer } from '../team/mailer.js';
+import type { OidcSignIn } from '../team/oidc.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { workspacesRoutes } from './routes/workspaces.routes.js';
@@ -93,6 +97,10 @@ export interface HttpDeps {
   imports?: Partial<ImportLimits>;
   /** The demo this process prepares in the background, for GET /api/demo/status (default: none). */
   demo?: DemoTracker;
+  /** Tenure's own emails (invitations, password resets); null or absent: SMTP is not configured, links are handed back to copy. */
+  mailer?: Mailer | null;
+  /** Single sign-on through OpenID Connect, when configured. */
+  oidc?: OidcSignIn | null;
 }
 
 /**
@@ -186,6 +194,8 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
   demoRoutes(app, { keys, demo: deps.demo ?? new DemoTracker() });
   auditRoutes(app, { db, keys });
+  memberRoutes(app, { db, keys, mailer: deps.mailer ?? null, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, ''), log });
+  accountRoutes(app, { db, mailer: deps.mailer ?? null, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, ''), oidc: deps.oidc ?? null, log });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The dashboard at `/`, and the JSON 404 for everything else.
   dashboardFiles = true;

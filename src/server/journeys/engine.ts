@@ -55,7 +55,7 @@ interface Effect {
 export type Action =
   | (Effect & { type: 'send'; channel: Channel; template: string; group: string | null; transactional: boolean })
   | (Effect & { type: 'updateTraits'; set: Record<string, string | number | boolean | null> })
-  | (Effect & { type: 'task'; title: string; assigneeRole: string; dueAt: Date; note: string | null })
+  | (Effect & { type: 'task'; title: string; assigneeRole: string; assignee: string | null; dueAt: Date; note: string | null })
   | (Effect & { type: 'webhook'; url: string; body: string | null })
   | (Effect & { type: 'survey'; survey: string; channel: 'email' | 'sms' | 'inapp' });
 
@@ -164,7 +164,16 @@ export function advance(def: JourneyDefinition, prior: RunState | null, input: E
         next = step.next;
         break;
       case 'task':
-        out.actions.push({ type: 'task', key, stepId: step.id, title: step.title, assigneeRole: step.assigneeRole, dueAt: new Date(now.getTime() + durationMs(step.due)), note: step.note ?? null });
+        out.actions.push({
+          type: 'task',
+          key,
+          stepId: step.id,
+          title: step.title,
+          assigneeRole: step.assigneeRole,
+          assignee: step.assignee ?? null,
+          dueAt: new Date(now.getTime() + durationMs(step.due)),
+          note: step.note ?? null,
+        });
         next = step.next;
         break;
       case 'webhook':

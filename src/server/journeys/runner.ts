@@ -1,4 +1,5 @@
 import { recordWork } from '../jobs/derived-work.repo.js';
+import { queueTaskNotifications } from './tasks.repo.js';
 import { insertStepInvitations } from '../surveys/invitations.repo.js';
 import type { Db, Queryable } from '../db/client.js';
 import type { CustomerFacts } from '../rules/evaluate.js';
@@ -258,10 +259,14 @@ async function saveActions(
   const tasks = list.filter((x) => x.action.type === 'task');
   if (tasks.length > 0) {
     const t = tasks.map((x) => ({ run: x.run, a: x.action as Extract<Action, { type: 'task' }> }));
-    const r = await tx.query(
-      `INSERT INTO tasks (workspace_id, customer_id, journey_id, run_id, idempotency_key, title, note, assignee_role, due_at, created_at)
-       SELECT *, $10::timestamptz FROM unnest($1::int[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
-       ON CONFLICT (workspace_id, idempotency_key) DO NOTHING`,
+    // A step naming a member's email assigns the task to them (and records their email); any other email stays free text.
+    const r = await tx.query<{ id: number; assigneeUserId: number | null }>(
+      `INSERT INTO tasks (workspace_id, customer_id, journey_id, run_id, idempotency_key, title, note, assignee_role, due_at, created_at, assignee, assignee_user_id)
+       SELECT x.ws, x.c, x.j, x.r, x.k, x.t, x.n, x.ar, x.d, $10::timestamptz, x.em,
+              (SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.workspace_id = x.ws WHERE u.email = x.em)
+         FROM unnest($1::int[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $11::text[]) AS x(ws, c, j, r, k, t, n, ar, d, em)
+       ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
+       RETURNING id, assignee_user_id AS "assigneeUserId"`,
       [
         t.map((x) => x.run.workspace_id),
         t.map((x) => x.run.customer_id),
@@ -273,7 +278,12 @@ async function saveActions(
         t.map((x) => x.a.assigneeRole),
         t.map((x) => x.a.dueAt.toISOString()),
         now.toISOString(),
+        t.map((x) => x.a.assignee),
       ],
+    );
+    await queueTaskNotifications(
+      tx,
+      r.rows.flatMap((x) => (x.assigneeUserId === null ? [] : [{ taskId: Number(x.id), userId: x.assigneeUserId }])),
     );
     out.tasks = r.rowCount;
   }

@@ -35,6 +35,8 @@ import { partsOf, type Role } from './roles.js';
 import { referralPoller } from '../referrals/referral-worker.js';
 import { processPendingErasure } from '../privacy/requests.service.js';
 import { PRIVACY_JOB } from '../privacy/requests.repo.js';
+import type { Mailer } from '../team/mailer.js';
+import { taskNotifier } from '../team/task-notify.js';
 
 export interface WiringOptions {
   roles: ReadonlySet<Role>;
@@ -69,6 +71,8 @@ export interface WiringOptions {
   serverSecret?: ServerSecret;
   /** The demo this process prepares: refits and KPI syncs wait for it. */
   demo?: DemoTracker;
+  /** Tenure's own emails (task assignments); none: the task notifier does not run. */
+  mailer?: Mailer | null;
 }
 
 /** A process's background parts, connected; `start` them after the HTTP routes are registered, `stop` at shutdown. */
@@ -89,6 +93,8 @@ export interface Wiring {
   loyalty: LoyaltyWorker | null;
   /** The referral processor and sweep (worker role): attribution, decisions, refunds, advocates' rewards. */
   referrals: Poller | null;
+  /** Emails to people about the tasks assigned to them (worker role, with a mailer). */
+  taskNotices: Poller | null;
   /** Purges workspaces past their deletion grace period, forgets expired sessions (worker role). */
   housekeeping: HousekeepingWorker | null;
   /** Erasure regulations (worker role): claims pending privacy requests, one person per transaction. */
@@ -139,6 +145,8 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   const privacy = parts.jobs ? new Poller('privacy requests', () => processPendingErasure(db), { pollMs: 5_000, log }) : null;
   if (privacy) bus.on('jobs-queued', (c) => c.job === PRIVACY_JOB && privacy.kick());
 
+  const taskNotices = parts.jobs && opts.mailer ? taskNotifier(db, { mailer: opts.mailer, publicUrl: opts.publicUrl, log, pollMs: db.kind === 'pglite' ? 5_000 : 2_000 }) : null;
+
   const analytics = parts.jobs && opts.analyticsSyncMs !== 0 ? analyticsSyncer(db, { pollMs: opts.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log, paused: demoPreparing }) : null;
 
   // Model refits and scores on their clocks. Several worker processes may look; one at a time queues.
@@ -173,6 +181,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
     jobs,
     loyalty,
     referrals,
+    taskNotices,
     housekeeping,
     privacy,
     start() {
@@ -185,6 +194,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       imports?.start();
       analytics?.start();
       referrals?.start();
+      taskNotices?.start();
       housekeeping?.start();
       privacy?.start();
       if (schedule) {
@@ -202,6 +212,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       if (imports) list.push(['the import runner', () => imports.stop()]);
       if (analytics) list.push(['the analytics syncer', () => analytics.stop()]);
       if (referrals) list.push(['the referral processor', () => referrals.stop()]);
+      if (taskNotices) list.push(['the task notifier', () => taskNotices.stop()]);
       if (housekeeping) list.push(['housekeeping', () => housekeeping.stop()]);
       if (privacy) list.push(['the privacy worker', () => privacy.stop()]);
       if (journeys) list.push(['the journey worker', () => journeys.stop()]);

@@ -27,9 +27,10 @@ import { getMessagingSettings, saveMessagingSettings } from '../../channels/sett
 import { createSubscriptionGroup, customerSubscriptions, listSubscriptionGroups, renameSubscriptionGroup, subscriptionGroupIds } from '../../channels/subscriptions.repo.js';
 import { recordBounce, recordComplaint, setConsent } from '../../channels/tracking.js';
 import { actorOf, principalOf } from '../principal.js';
-import { listTasks, updateTask, type Task } from '../../journeys/tasks.repo.js';
+import { changeTask, listTasks, listUserTasks, type Task } from '../../journeys/tasks.repo.js';
+import { MyTasksQuery } from '../../../contracts/team.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
-import { HttpError } from '../errors.js';
+import { HttpError, httpErrorOf } from '../errors.js';
 import type { ChangeBus } from '../../lib/change-bus.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -285,9 +286,28 @@ export function messagingRoutes(
     },
     handler: async (req) => {
       const ws = await authenticateAdmin(deps.keys, req);
-      const t = await updateTask(deps.db, ws.id, req.params.id, req.body);
-      if (!t) throw new HttpError('not_found', `no task ${req.params.id}`);
-      return taskView(t, Date.now());
+      const res = await changeTask(deps.db, ws.id, req.params.id, req.body);
+      if (!res.ok) throw httpErrorOf(res);
+      if (!res.value) throw new HttpError('not_found', `no task ${req.params.id}`);
+      return taskView(res.value, Date.now());
+    },
+  });
+
+  r.get('/api/tasks/mine', {
+    schema: {
+      tags: ['tasks'],
+      summary: 'The tasks assigned to you (the signed-in person) in this workspace, soonest due first',
+      security,
+      querystring: MyTasksQuery,
+      response: { 200: z.object({ tasks: z.array(TaskView) }), ...errors },
+    },
+    handler: async (req) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const p = principalOf(req);
+      if (p?.kind !== 'user') throw new HttpError('bad_parameter', 'an API key has no task queue of its own: sign in as a person, or list tasks with GET /api/tasks');
+      const rows = await listUserTasks(deps.db, ws.id, p.userId, { status: req.query.status ?? 'open', limit: 500 });
+      const now = Date.now();
+      return { tasks: rows.map((t) => taskView(t, now)) };
     },
   });
 }
