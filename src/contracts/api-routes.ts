@@ -48,6 +48,28 @@ import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery
 import { HelpdeskConnectionCreate, HelpdeskConnectionList, HelpdeskConnectionUpdate, HelpdeskConnectionView, HelpdeskDeliveryList, HelpdeskDeliveryQuery, HelpdeskRematch } from './support.js';
 import { InvitationStatus, InvitationView, SurveyBroadcast, SurveyCreate, SurveyDefinitionSchema, SurveySettingsSchema, SurveyUpdate, SurveyView } from './surveys.js';
 import { SpendList, SpendQuery } from './spend.js';
+import {
+  AcceptInvitationInput,
+  ApiKeyCreate,
+  ApiKeyCreated,
+  ApiKeyList,
+  InvitationPreview,
+  InvitationView as TeamInvitationView,
+  InviteInput,
+  MeView,
+  MemberList,
+  MemberPatch,
+  MemberView as TeamMemberView,
+  PasswordResetInput,
+  PasswordResetRequest,
+  SignedIn,
+  SignInInput,
+  WorkspaceCreate,
+  WorkspaceCreated,
+  WorkspaceDeleteInput,
+  WorkspaceDeletion,
+  WorkspaceMembership,
+} from './team.js';
 import { KeysView, RotatedKeys, RotateKeysInput, WorkspacePatch, WorkspacePatched, WorkspaceView } from './workspace.js';
 
 /**
@@ -123,6 +145,10 @@ const RedemptionQuery = z.object({ customer: z.string().min(1).max(512).optional
 const ReferralList = z.object({ referrals: z.array(ReferralView), nextCursor: z.string().nullable() });
 /** A 204 answer. */
 const NoContent = z.null();
+/** GET /api/auth/oidc: whether single sign-on is configured, and the provider's name for the button (auth routes). */
+const OidcStatus = z.object({ enabled: z.boolean(), name: z.string().nullable() });
+/** GET /api/workspaces: the caller's workspaces with their role in each (workspaces.routes.ts). */
+const WorkspaceList = z.object({ workspaces: z.array(WorkspaceMembership) });
 
 /**
  * Every admin API route the dashboard calls, by method and path pattern (`:name` is a path
@@ -264,6 +290,28 @@ export const API_ROUTES = {
   'GET /api/imports/:id/rejections': { query: RejectionQuery, response: RejectionPage },
   'GET /api/imports/:id/rejections.csv': { response: 'csv' },
   'POST /api/imports/:id/cancel': { response: ImportView },
+
+  // Users, sign-in, members, keys and workspaces (auth, members, keys and workspaces routes)
+  'POST /api/auth/signin': { body: SignInInput, response: SignedIn },
+  'POST /api/auth/signout': { response: NoContent },
+  'GET /api/auth/me': { response: MeView },
+  'POST /api/auth/password-reset/request': { body: PasswordResetRequest, response: NoContent },
+  'POST /api/auth/password-reset': { body: PasswordResetInput, response: NoContent },
+  'GET /api/auth/invitations/:token': { response: InvitationPreview },
+  'POST /api/auth/invitations/accept': { body: AcceptInvitationInput, response: SignedIn },
+  'GET /api/auth/oidc': { response: OidcStatus },
+  'GET /api/members': { response: MemberList },
+  'PATCH /api/members/:userId': { body: MemberPatch, response: TeamMemberView },
+  'DELETE /api/members/:userId': { response: NoContent },
+  'POST /api/invitations': { body: InviteInput, response: TeamInvitationView },
+  'DELETE /api/invitations/:id': { response: NoContent },
+  'GET /api/keys': { response: ApiKeyList },
+  'POST /api/keys': { body: ApiKeyCreate, response: ApiKeyCreated },
+  'DELETE /api/keys/:id': { response: NoContent },
+  'GET /api/workspaces': { response: WorkspaceList },
+  'POST /api/workspaces': { body: WorkspaceCreate, response: WorkspaceCreated },
+  'DELETE /api/workspace': { body: WorkspaceDeleteInput, response: WorkspaceDeletion },
+  'POST /api/workspace/restore': { response: WorkspaceDeletion },
 } as const satisfies Record<string, RouteSpec>;
 
 export type ApiRoutes = typeof API_ROUTES;
