@@ -14,6 +14,7 @@ import { segmentsSteps } from './browser/segments.steps.js';
 import { settingsSteps } from './browser/settings.steps.js';
 import { sourcesSteps } from './browser/sources.steps.js';
 import { surveysSteps } from './browser/surveys.steps.js';
+import { teamSteps } from './browser/team.steps.js';
 import type { BrowserStep, StepContext } from './browser/steps.js';
 
 /**
@@ -35,6 +36,7 @@ const AREAS: Record<string, BrowserStep[]> = {
   providers: providersSteps,
   surveys: surveysSteps,
   loyalty: loyaltySteps,
+  team: teamSteps,
 };
 const only = process.env.BROWSER_STEPS?.split(',').map((s) => s.trim());
 

@@ -53,6 +53,7 @@ import {
   ApiKeyCreate,
   ApiKeyCreated,
   ApiKeyList,
+  ApiKeyView,
   InvitationPreview,
   InvitationView as TeamInvitationView,
   InviteInput,
@@ -68,7 +69,7 @@ import {
   WorkspaceCreated,
   WorkspaceDeleteInput,
   WorkspaceDeletion,
-  WorkspaceMembership,
+  WorkspaceList,
 } from './team.js';
 import { KeysView, RotatedKeys, RotateKeysInput, WorkspacePatch, WorkspacePatched, WorkspaceView } from './workspace.js';
 
@@ -147,8 +148,6 @@ const ReferralList = z.object({ referrals: z.array(ReferralView), nextCursor: z.
 const NoContent = z.null();
 /** GET /api/auth/oidc: whether single sign-on is configured, and the provider's name for the button (auth routes). */
 const OidcStatus = z.object({ enabled: z.boolean(), name: z.string().nullable() });
-/** GET /api/workspaces: the caller's workspaces with their role in each (workspaces.routes.ts). */
-const WorkspaceList = z.object({ workspaces: z.array(WorkspaceMembership) });
 
 /**
  * Every admin API route the dashboard calls, by method and path pattern (`:name` is a path
@@ -162,6 +161,17 @@ export const API_ROUTES = {
   'GET /api/workspace/keys': { response: KeysView },
   'POST /api/workspace/keys/rotate': { body: RotateKeysInput, response: RotatedKeys },
   'GET /api/demo/status': { response: DemoStatusView },
+
+  'POST /api/auth/signin': { body: SignInInput, response: SignedIn },
+  'POST /api/auth/signout': { response: NoContent },
+  'GET /api/auth/me': { response: MeView },
+  'GET /api/keys': { response: ApiKeyList },
+  'POST /api/keys': { body: ApiKeyCreate, response: ApiKeyCreated },
+  'DELETE /api/keys/:id': { response: ApiKeyView },
+  'GET /api/workspaces': { response: WorkspaceList },
+  'POST /api/workspaces': { body: WorkspaceCreate, response: WorkspaceCreated },
+  'DELETE /api/workspace': { body: WorkspaceDeleteInput, response: WorkspaceDeletion },
+  'POST /api/workspace/restore': { response: WorkspaceDeletion },
 
   'GET /api/lifecycle/model': { response: ModelView },
   'PUT /api/lifecycle/model': { body: LifecycleModelSchema, response: ModelSaved },
@@ -292,9 +302,6 @@ export const API_ROUTES = {
   'POST /api/imports/:id/cancel': { response: ImportView },
 
   // Users, sign-in, members, keys and workspaces (auth, members, keys and workspaces routes)
-  'POST /api/auth/signin': { body: SignInInput, response: SignedIn },
-  'POST /api/auth/signout': { response: NoContent },
-  'GET /api/auth/me': { response: MeView },
   'POST /api/auth/password-reset/request': { body: PasswordResetRequest, response: NoContent },
   'POST /api/auth/password-reset': { body: PasswordResetInput, response: NoContent },
   'GET /api/auth/invitations/:token': { response: InvitationPreview },
@@ -305,13 +312,6 @@ export const API_ROUTES = {
   'DELETE /api/members/:userId': { response: NoContent },
   'POST /api/invitations': { body: InviteInput, response: TeamInvitationView },
   'DELETE /api/invitations/:id': { response: NoContent },
-  'GET /api/keys': { response: ApiKeyList },
-  'POST /api/keys': { body: ApiKeyCreate, response: ApiKeyCreated },
-  'DELETE /api/keys/:id': { response: NoContent },
-  'GET /api/workspaces': { response: WorkspaceList },
-  'POST /api/workspaces': { body: WorkspaceCreate, response: WorkspaceCreated },
-  'DELETE /api/workspace': { body: WorkspaceDeleteInput, response: WorkspaceDeletion },
-  'POST /api/workspace/restore': { response: WorkspaceDeletion },
 } as const satisfies Record<string, RouteSpec>;
 
 export type ApiRoutes = typeof API_ROUTES;

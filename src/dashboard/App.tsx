@@ -107,6 +107,30 @@ function Checking() {
   return error ? <ErrorNote error={error} retry={() => location.reload()} /> : <Loading label="Signing in…" />;
 }
 
+/** A signed-in person who belongs to no workspace (yet, or any more): create one, or sign out. */
+function NoWorkspace() {
+  const qc = useQueryClient();
+  return (
+    <div className="signin">
+      <div className="stack">
+        <AddWorkspace onDone={() => undefined} intro="You belong to no workspace yet. Create one (you will be its owner), or ask a colleague to invite you." />
+        <button
+          type="button"
+          className="btn btn-ghost"
+          onClick={() => {
+            void api.post('/api/auth/signout').finally(() => {
+              qc.clear();
+              signOut(true);
+            });
+          }}
+        >
+          Sign out
+        </button>
+      </div>
+    </div>
+  );
+}
+
 /** The signed-in shell: sidebar, top bar with the workspace switcher, and the page for the URL. */
 export function App() {
   const { workspace, mode, permissions } = useSession();
@@ -130,6 +154,7 @@ export function App() {
   const outside = publicPage(path);
   if (outside) return outside;
   if (mode === 'checking') return <Checking />;
+  if (mode === 'user' && !workspace) return <NoWorkspace />;
   if (!workspace) return <SignInPage />;
   const Page = found?.page.page;
   const section = (to: string) => (to === '/' ? path === '/' : path === to || path.startsWith(`${to}/`));

@@ -13,6 +13,8 @@ export interface SignedInWorkspace {
   name: string;
   role?: Role | null;
   deleting?: boolean;
+  /** What the key may do (key mode; from /api/auth/me when the key was checked). */
+  permissions?: readonly Permission[];
 }
 
 /** `user`: email and password (or single sign-on), cookie session. `key`: an admin key per workspace. `checking`: asking the server whether a cookie session exists. */
@@ -36,6 +38,8 @@ const MARK = 'tenure.signedIn';
 /** The workspace chosen last (user mode), by id. */
 const CHOSEN = 'tenure.workspace';
 
+const membership = (w: WorkspaceMembership): SignedInWorkspace => ({ id: w.id, slug: w.slug, name: w.name, role: w.role, deleting: w.deleting });
+
 const listeners = new Set<() => void>();
 let current: Session = load();
 
@@ -47,7 +51,7 @@ function load(): Session {
       const s = JSON.parse(raw) as { workspaces?: SignedInWorkspace[]; active?: number };
       if (Array.isArray(s.workspaces) && s.workspaces.length) {
         const active = Math.min(Math.max(0, (s.active ?? 0) | 0), s.workspaces.length - 1);
-        return { ...empty, mode: 'key', workspaces: s.workspaces, active, permissions: SCOPE_PERMISSIONS.admin };
+        return { ...empty, mode: 'key', workspaces: s.workspaces, active, permissions: s.workspaces[active]!.permissions ?? SCOPE_PERMISSIONS.admin };
       }
     }
     if (localStorage.getItem(MARK)) return { ...empty, mode: 'checking' };
@@ -119,10 +123,8 @@ export function authHeaders(method: string): Record<string, string> {
 export function signIn(ws: SignedInWorkspace): void {
   const base = current.mode === 'key' ? current.workspaces : [];
   const others = base.filter((w) => w.id !== ws.id);
-  set({ mode: 'key', workspaces: [...others, ws], active: others.length, user: null, permissions: SCOPE_PERMISSIONS.admin, csrf: null });
+  set({ mode: 'key', workspaces: [...others, ws], active: others.length, user: null, permissions: ws.permissions ?? SCOPE_PERMISSIONS.admin, csrf: null });
 }
-
-const membership = (w: WorkspaceMembership): SignedInWorkspace => ({ id: w.id, slug: w.slug, name: w.name, role: w.role, deleting: w.deleting });
 
 /** What /api/auth/me said (user mode): the person, their workspaces, what they may do in the active one. */
 export function applyMe(me: MeView): void {
@@ -131,9 +133,9 @@ export function applyMe(me: MeView): void {
   const workspaces = me.workspaces.map(membership);
   const active = Math.max(
     0,
-    workspaces.findIndex((w) => w.id === me.workspace.id),
+    workspaces.findIndex((w) => w.id === me.workspace?.id),
   );
-  store(() => localStorage.setItem(CHOSEN, String(me.workspace.id)));
+  if (me.workspace) store(() => localStorage.setItem(CHOSEN, String(me.workspace!.id)));
   set({ mode: 'user', workspaces, active, user: me.user, permissions: me.permissions, csrf: me.csrfToken });
 }
 
@@ -143,9 +145,17 @@ export function markSignedIn(csrf: string): void {
   set({ mode: 'checking', workspaces: [], active: 0, user: null, permissions: [], csrf });
 }
 
-/** Make `id` the workspace the next /api/auth/me answers for (e.g. the one an invitation joined). */
-export function chooseWorkspace(id: number): void {
+/**
+ * Make `id` the workspace the next /api/auth/me answers for (the one an invitation joined, one
+ * just created: `ws` adds it to the switcher until /api/auth/me lists it).
+ */
+export function chooseWorkspace(id: number, ws?: WorkspaceMembership): void {
   store(() => localStorage.setItem(CHOSEN, String(id)));
+  if (current.mode !== 'user') return;
+  const known = current.workspaces.findIndex((w) => w.id === id);
+  const workspaces = known >= 0 || !ws ? current.workspaces : [...current.workspaces, membership(ws)];
+  const active = known >= 0 ? known : ws ? workspaces.length - 1 : current.active;
+  set({ ...current, workspaces, active, permissions: ['session'] });
 }
 
 /** Forget the workspace chosen last (it is gone, or the person left it). */
@@ -170,7 +180,7 @@ export function switchWorkspace(index: number): void {
     store(() => localStorage.setItem(CHOSEN, String(current.workspaces[index]!.id)));
     // Nothing is allowed until the server says what the role there may do.
     set({ ...current, active: index, permissions: ['session'] });
-  } else set({ ...current, active: index });
+  } else set({ ...current, active: index, permissions: current.workspaces[index]!.permissions ?? SCOPE_PERMISSIONS.admin });
 }
 
 /** Rename (or mark deleting) a workspace in the switcher after the server changed it. */

@@ -7,7 +7,7 @@ import { NewKey } from '../settings/NewKey.js';
 import { AuthCard } from './AuthCard.js';
 
 /** "Add a workspace" for a signed-in person: create one (they own it), switch to it, and show its write key once. */
-export function AddWorkspace({ onDone }: { onDone: () => void }) {
+export function AddWorkspace({ onDone, intro }: { onDone: () => void; intro?: string }) {
   const qc = useQueryClient();
   const [name, setName] = useState('');
   const [slug, setSlug] = useState('');
@@ -22,7 +22,7 @@ export function AddWorkspace({ onDone }: { onDone: () => void }) {
     setError(null);
     try {
       const r = await api.post('/api/workspaces', { body: { name: name.trim(), ...(slug.trim() ? { slug: slug.trim() } : {}) } });
-      chooseWorkspace(r.workspace.id);
+      chooseWorkspace(r.workspace.id, r.workspace);
       await refreshMe();
       await qc.invalidateQueries();
       setCreated({ name: r.workspace.name, writeKey: r.writeKey });
@@ -47,7 +47,7 @@ export function AddWorkspace({ onDone }: { onDone: () => void }) {
     <div className="signin signin-inline">
       <AuthCard onSubmit={submit} label="Add a workspace">
         <h1>Add a workspace</h1>
-        <p className="muted">A workspace has its own customers, events, journeys and team. You will be its owner.</p>
+        <p className="muted">{intro ?? 'A workspace has its own customers, events, journeys and team. You will be its owner.'}</p>
         <label className="field">
           <span>Workspace name</span>
           <input name="name" autoFocus value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
@@ -66,9 +66,11 @@ export function AddWorkspace({ onDone }: { onDone: () => void }) {
           <button className="btn btn-primary" type="submit" disabled={busy}>
             {busy ? 'Creating…' : 'Create workspace'}
           </button>
-          <button className="btn" type="button" onClick={onDone}>
-            Cancel
-          </button>
+          {intro ? null : (
+            <button className="btn" type="button" onClick={onDone}>
+              Cancel
+            </button>
+          )}
         </div>
       </AuthCard>
     </div>

@@ -122,7 +122,9 @@ function KeyForm({ adding, onDone, onBack }: { adding: boolean; onDone?: () => v
     setError(null);
     try {
       const ws = await api.get('/api/workspace', { key: k });
-      signIn({ key: k, id: ws.id, slug: ws.slug, name: ws.name });
+      // What the key's scope allows (an admin key: everything but the team), for the UI to offer only that.
+      const me = await api.get('/api/auth/me', { key: k });
+      signIn({ key: k, id: ws.id, slug: ws.slug, name: ws.name, permissions: me.permissions });
       setKey('');
       onDone?.();
     } catch (err) {
