@@ -6,6 +6,19 @@ import { ImportList, ImportPreview, ImportQuery, ImportView, RejectionPage, Reje
 import { CustomerJourneyRuns, type JourneyDefinition, JourneyAudience, JourneyInput, JourneyList, JourneyStatsView, JourneyView, PublishInput } from './journey.js';
 import { Distribution, DistributionQuery, Flows, FlowsQuery, JobView, type LifecycleModel, LifecycleModelSchema, ModelSaved, ModelView, PresetsView, StageHistory, StageStats } from './lifecycle.js';
 import { LiveBacklog, LiveQuery } from './live.js';
+import {
+  AcceptInvitationInput,
+  InvitationPreview,
+  InvitationView as TeamInvitationView,
+  InviteInput,
+  MemberList,
+  MemberPatch,
+  MemberView as TeamMemberView,
+  MyTasksQuery,
+  PasswordChangeInput,
+  PasswordResetInput,
+  PasswordResetRequest,
+} from './team.js';
 import { AdjustInput, EntryResultView, LedgerPage, LiabilityReport, LiftReport, MemberView, ProgrammeInput, ProgrammeView, RedemptionView, RewardInput, RewardView } from './loyalty.js';
 import {
   ChannelsView,
@@ -49,20 +62,11 @@ import { HelpdeskConnectionCreate, HelpdeskConnectionList, HelpdeskConnectionUpd
 import { InvitationStatus, InvitationView, SurveyBroadcast, SurveyCreate, SurveyDefinitionSchema, SurveySettingsSchema, SurveyUpdate, SurveyView } from './surveys.js';
 import { SpendList, SpendQuery } from './spend.js';
 import {
-  AcceptInvitationInput,
   ApiKeyCreate,
   ApiKeyCreated,
   ApiKeyList,
   ApiKeyView,
-  InvitationPreview,
-  InvitationView as TeamInvitationView,
-  InviteInput,
   MeView,
-  MemberList,
-  MemberPatch,
-  MemberView as TeamMemberView,
-  PasswordResetInput,
-  PasswordResetRequest,
   SignedIn,
   SignInInput,
   WorkspaceCreate,
@@ -146,8 +150,6 @@ const RedemptionQuery = z.object({ customer: z.string().min(1).max(512).optional
 const ReferralList = z.object({ referrals: z.array(ReferralView), nextCursor: z.string().nullable() });
 /** A 204 answer. */
 const NoContent = z.null();
-/** GET /api/auth/oidc: whether single sign-on is configured, and the provider's name for the button (auth routes). */
-const OidcStatus = z.object({ enabled: z.boolean(), name: z.string().nullable() });
 
 /**
  * Every admin API route the dashboard calls, by method and path pattern (`:name` is a path
@@ -301,17 +303,20 @@ export const API_ROUTES = {
   'GET /api/imports/:id/rejections.csv': { response: 'csv' },
   'POST /api/imports/:id/cancel': { response: ImportView },
 
-  // Users, sign-in, members, keys and workspaces (auth, members, keys and workspaces routes)
-  'POST /api/auth/password-reset/request': { body: PasswordResetRequest, response: NoContent },
-  'POST /api/auth/password-reset': { body: PasswordResetInput, response: NoContent },
-  'GET /api/auth/invitations/:token': { response: InvitationPreview },
-  'POST /api/auth/invitations/accept': { body: AcceptInvitationInput, response: SignedIn },
-  'GET /api/auth/oidc': { response: OidcStatus },
+  // Team: members, invitations, passwords, single sign-on (http/routes/members.routes.ts, account.routes.ts)
   'GET /api/members': { response: MemberList },
   'PATCH /api/members/:userId': { body: MemberPatch, response: TeamMemberView },
   'DELETE /api/members/:userId': { response: NoContent },
+  'GET /api/invitations': { response: z.object({ invitations: z.array(TeamInvitationView) }) },
   'POST /api/invitations': { body: InviteInput, response: TeamInvitationView },
   'DELETE /api/invitations/:id': { response: NoContent },
+  'GET /api/auth/invitations/:token': { response: InvitationPreview },
+  'POST /api/auth/invitations/accept': { body: AcceptInvitationInput, response: SignedIn },
+  'POST /api/auth/password': { body: PasswordChangeInput, response: SignedIn },
+  'POST /api/auth/password-reset/request': { body: PasswordResetRequest, response: z.object({ message: z.string() }) },
+  'POST /api/auth/password-reset': { body: PasswordResetInput, response: z.object({ message: z.string() }) },
+  'GET /api/auth/oidc': { response: z.object({ enabled: z.boolean(), name: z.string().nullable() }) },
+  'GET /api/tasks/mine': { query: MyTasksQuery, response: z.object({ tasks: z.array(TaskView) }) },
 } as const satisfies Record<string, RouteSpec>;
 
 export type ApiRoutes = typeof API_ROUTES;
