@@ -23,7 +23,7 @@ export async function registerDashboard(app: FastifyInstance, dirOrDefault?: str
     await app.register(fastifyStatic, {
       root: dir,
       prefix: '/',
-      wildcard: true,
+      wildcard: false,
       index: false,
       // Our own Cache-Control below (the plugin's would override it with max-age=0).
       cacheControl: false,

@@ -203,8 +203,6 @@ export const ROUTE_POLICY: Readonly<Record<string, Permission>> = {
   'GET /api/demo/status': 'read',
   'GET /openapi.json': 'public',
   'GET /': 'public',
-  /** The built dashboard's files (index.html, hashed assets): one wildcard route of @fastify/static. */
-  'GET /*': 'public',
 
   // Team, keys and workspaces (team/, http/routes/auth.routes.ts, members.routes.ts, keys.routes.ts, workspaces.routes.ts)
   'POST /api/auth/signin': 'public',
