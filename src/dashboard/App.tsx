@@ -8,7 +8,7 @@ import { AddWorkspace } from './features/auth/AddWorkspace.js';
 import { InvitePage } from './features/auth/InvitePage.js';
 import { ResetPage } from './features/auth/ResetPage.js';
 import { SignInPage } from './features/auth/SignInPage.js';
-import { Link, match, useLocation } from './router.js';
+import { Link, match, navigate, useLocation } from './router.js';
 import { NAV, ROUTES } from './routes.js';
 
 /** A page that throws shows the error in words, with the rest of the app still working. */
@@ -93,7 +93,7 @@ function WorkspaceSwitcher({ onAdd }: { onAdd: () => void }) {
 function publicPage(path: string): ReactNode | null {
   const invite = match('/invite/:token', path);
   if (invite) return <InvitePage token={invite.token!} />;
-  const reset = match('/reset/:token', path);
+  const reset = match('/reset/:token', path) ?? match('/reset-password/:token', path);
   if (reset) return <ResetPage token={reset.token!} />;
   return null;
 }
@@ -138,6 +138,10 @@ export function App() {
   const [adding, setAdding] = useState(false);
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [path]);
+  // Single sign-on sends a failed sign-in to /signin?error=…; signed in, that page is the overview.
+  useEffect(() => {
+    if (workspace && path === '/signin') navigate('/', { replace: true });
+  }, [workspace, path]);
 
   let found: { page: (typeof ROUTES)[number]; params: Record<string, string> } | null = null;
   for (const r of ROUTES) {
@@ -156,6 +160,7 @@ export function App() {
   if (mode === 'checking') return <Checking />;
   if (mode === 'user' && !workspace) return <NoWorkspace />;
   if (!workspace) return <SignInPage />;
+  if (path === '/signin') return null;
   const Page = found?.page.page;
   const section = (to: string) => (to === '/' ? path === '/' : path === to || path.startsWith(`${to}/`));
 

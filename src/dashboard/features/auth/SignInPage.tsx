@@ -33,7 +33,8 @@ function Alert({ error }: { error: string | null }) {
 function PasswordForm({ onKey, onForgot }: { onKey: () => void; onForgot: () => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  // A failed single sign-on comes back as /signin?error=… (the server's words).
+  const [error, setError] = useState<string | null>(() => new URLSearchParams(window.location.search).get('error'));
   const [busy, setBusy] = useState(false);
   const [oidc, setOidc] = useState<{ enabled: boolean; name: string | null } | null>(null);
 
@@ -63,7 +64,7 @@ function PasswordForm({ onKey, onForgot }: { onKey: () => void; onForgot: () => 
     }
   }
 
-  const returnTo = window.location.pathname + window.location.search;
+  const returnTo = window.location.pathname === '/signin' ? '/' : window.location.pathname + window.location.search;
   return (
     <AuthCard onSubmit={submit} label="Sign in">
       <Brand />
