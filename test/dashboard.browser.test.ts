@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserUnavailable, openBrowser, signIn, startDashboardServer, type BrowserSession, type DashboardEnv } from '../src/test-support/browser.js';
+import { browserUnavailable, openBrowser, signIn, startDashboardServer, useApiKeyForm, type BrowserSession, type DashboardEnv } from '../src/test-support/browser.js';
 import { analyticsSteps } from './browser/analytics.steps.js';
 import { broadcastSteps } from './browser/broadcast.steps.js';
 import { customersSteps } from './browser/customers.steps.js';
@@ -14,6 +14,7 @@ import { segmentsSteps } from './browser/segments.steps.js';
 import { settingsSteps } from './browser/settings.steps.js';
 import { sourcesSteps } from './browser/sources.steps.js';
 import { surveysSteps } from './browser/surveys.steps.js';
+import { teamSteps } from './browser/team.steps.js';
 import type { BrowserStep, StepContext } from './browser/steps.js';
 
 /**
@@ -35,6 +36,7 @@ const AREAS: Record<string, BrowserStep[]> = {
   providers: providersSteps,
   surveys: surveysSteps,
   loyalty: loyaltySteps,
+  team: teamSteps,
 };
 const only = process.env.BROWSER_STEPS?.split(',').map((s) => s.trim());
 
@@ -74,11 +76,12 @@ describe('dashboard in Chromium', { skip: skip ?? false, timeout: 900_000 }, () 
     const context = await b.browser.newContext();
     const page = await context.newPage();
     await page.goto(env.url + '/');
+    await useApiKeyForm(page);
     await page.getByLabel('Admin key').fill('ta_wrong');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'No workspace has this admin key' }).waitFor();
     await page.getByLabel('Admin key').fill(env.writeKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'write key' }).waitFor();
     await context.close();
   });
@@ -93,8 +96,9 @@ describe('dashboard in Chromium', { skip: skip ?? false, timeout: 900_000 }, () 
   it('opens a deep link in a new tab: it asks for the key, then shows that page', async () => {
     const tab = await b.context.newPage();
     await tab.goto(env.url + '/settings');
+    await useApiKeyForm(tab);
     await tab.getByLabel('Admin key').fill(env.adminKey);
-    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
     await tab.getByRole('navigation', { name: 'Main' }).waitFor();
     assert.equal(new URL(tab.url()).pathname, '/settings');
     await tab.close();

@@ -1,4 +1,5 @@
 import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import type { Permission } from '../contracts/team.js';
 
 /** Every page gets its URL parameters (`:id`); query parameters come from useLocation(). */
 export interface PageProps {
@@ -39,8 +40,11 @@ export const ROUTES: Array<{ pattern: string; page: Page; title: string }> = [
   { pattern: '/settings', page: lazy(() => import('./features/settings/SettingsPage.js')), title: 'Settings' },
 ];
 
-/** The sidebar, in the order of the lifecycle loop: see, know, act, follow up, configure. */
-export const NAV: Array<{ to: string; label: string; icon: string; section?: string }> = [
+/**
+ * The sidebar, in the order of the lifecycle loop: see, know, act, follow up, configure. An
+ * item with `needs` shows only to people (and keys) holding that permission (MeView.permissions).
+ */
+export const NAV: Array<{ to: string; label: string; icon: string; section?: string; needs?: Permission }> = [
   { to: '/', label: 'Overview', icon: '◎', section: 'Understand' },
   { to: '/lifecycle', label: 'Lifecycle', icon: '↻' },
   { to: '/customers', label: 'Customers', icon: '☺' },
@@ -55,6 +59,6 @@ export const NAV: Array<{ to: string; label: string; icon: string; section?: str
   { to: '/loyalty', label: 'Loyalty', icon: '♦' },
   { to: '/referrals', label: 'Referrals', icon: '⇆' },
   { to: '/sources', label: 'Sources', icon: '⇄', section: 'Configure' },
-  { to: '/imports', label: 'Import', icon: '⇩' },
+  { to: '/imports', label: 'Import', icon: '⇩', needs: 'data.write' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
 ];

@@ -161,10 +161,26 @@ export async function openBrowser(viewport = { width: 1280, height: 800 }): Prom
   };
 }
 
-/** Sign in through the form, as a person would. */
+/** Sign in with a workspace's admin key through the form ("Sign in with an API key"), as a person would. */
 export async function signIn(page: Page, url: string, adminKey: string): Promise<void> {
   await page.goto(url + '/');
+  await useApiKeyForm(page);
   await page.getByLabel('Admin key').fill(adminKey);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+/** On the sign-in page, switch from email and password to the admin key form. */
+export async function useApiKeyForm(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign in with an API key' }).click();
+  await page.getByLabel('Admin key').waitFor();
+}
+
+/** Sign in with email and password through the form; the page lands in the dashboard. */
+export async function signInWithPassword(page: Page, url: string, email: string, password: string): Promise<void> {
+  await page.goto(url + '/');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
 }

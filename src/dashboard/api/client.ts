@@ -1,6 +1,6 @@
 import type { ApiBody, ApiMethod, ApiPath, ApiQuery, ApiResponse, ApiRoute, ApiRoutes, ParamNames, RawAnswer } from '../../contracts/api-routes.js';
 import type { ErrorBody } from '../../contracts/errors.js';
-import { activeKey, signOutOnUnauthorized } from './session.js';
+import { authHeaders, signOutOnUnauthorized } from './session.js';
 
 /** An API failure in words: `code` is the server's machine-readable code, `message` is for people. */
 export class ApiError extends Error {
@@ -70,11 +70,12 @@ interface SendOptions {
   signal?: AbortSignal;
 }
 
-/** Call the admin API with the session's admin key; throws ApiError with the server's words on any failure. */
+/**
+ * Call the admin API as the session (its cookie, workspace and CSRF token, or its admin key);
+ * throws ApiError with the server's words on any failure.
+ */
 async function send<T>(method: ApiMethod, pattern: string, opts: SendOptions = {}): Promise<T> {
-  const key = opts.key ?? activeKey();
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (key) headers.authorization = `Bearer ${key}`;
+  const headers: Record<string, string> = { accept: 'application/json', ...(opts.key ? { authorization: `Bearer ${opts.key}` } : authHeaders(method)) };
   let body: string | undefined;
   if (opts.body !== undefined) {
     headers['content-type'] = 'application/json';
@@ -82,7 +83,7 @@ async function send<T>(method: ApiMethod, pattern: string, opts: SendOptions = {
   }
   let res: Response;
   try {
-    res = await fetch(fillPath(pattern, opts.params) + queryString(opts.query as Query | undefined), { method, headers, body, signal: opts.signal });
+    res = await fetch(fillPath(pattern, opts.params) + queryString(opts.query as Query | undefined), { method, headers, body, signal: opts.signal, credentials: 'same-origin' });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiError(0, 'network', 'Tenure’s server did not answer. Check that `tenure serve` is running and reachable.');
@@ -99,7 +100,7 @@ async function send<T>(method: ApiMethod, pattern: string, opts: SendOptions = {
   if (!res.ok) {
     const e = (parsed as ErrorBody | null)?.error;
     const err = new ApiError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? `The server answered ${res.status} ${res.statusText || ''}`.trim(), e?.field);
-    if (res.status === 401 && !opts.key) signOutOnUnauthorized();
+    if (res.status === 401 && !opts.key && !pattern.startsWith('/api/auth/')) signOutOnUnauthorized();
     throw err;
   }
   return parsed as T;
@@ -122,10 +123,9 @@ export const api = {
   delete: method('DELETE'),
 };
 
-/** Download a file (e.g. a CSV export) with the admin key, then hand it to the browser as a download. */
+/** Download a file (e.g. a CSV export) as the session, then hand it to the browser as a download. */
 export async function download<P extends CsvPath>(path: P, req: ApiRequest<'GET', P>, filename: string): Promise<void> {
-  const key = activeKey();
-  const res = await fetch(fillPath(path, req.params) + queryString(req.query as Query | undefined), { headers: key ? { authorization: `Bearer ${key}` } : {} });
+  const res = await fetch(fillPath(path, req.params) + queryString(req.query as Query | undefined), { headers: authHeaders('GET'), credentials: 'same-origin' });
   if (!res.ok) throw new ApiError(res.status, 'download_failed', `The download failed (${res.status}).`);
   const blob = await res.blob();
   const a = document.createElement('a');

@@ -1,4 +1,5 @@
 import type { MemberView } from '../../../contracts/loyalty.js';
+import { IfCan, ReadOnlyUnless } from '../../components/ReadOnly.js';
 import { useApi } from '../../api/hooks.js';
 import { useWorkspace } from '../../api/workspace.js';
 import { fmtDate, fmtMoney, fmtNumber } from '../../components/format.js';
@@ -124,17 +125,23 @@ export function LoyaltyCard({ id }: { id: string }) {
             <summary>Ledger</summary>
             <LedgerTable id={id} />
           </details>
-          <details>
-            <summary>Adjust points</summary>
-            <AdjustPointsForm id={id} pointsName={pointsName} />
-          </details>
+          <IfCan needs="customers.write">
+            <details>
+              <summary>Adjust points</summary>
+              <AdjustPointsForm id={id} pointsName={pointsName} />
+            </details>
+          </IfCan>
         </div>
       )}
       <div className="stack section">
         <strong>Referrals</strong>
-        <ReferralCodes id={id} />
-        <strong>The customer’s own page</strong>
-        <MemberLink id={id} />
+        <ReadOnlyUnless needs="marketing.write">
+          <ReferralCodes id={id} />
+        </ReadOnlyUnless>
+        <IfCan needs="customers.write">
+          <strong>The customer’s own page</strong>
+          <MemberLink id={id} />
+        </IfCan>
       </div>
     </Card>
   );

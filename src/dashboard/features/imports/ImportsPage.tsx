@@ -1,4 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
+import { ReadOnlyUnless } from '../../components/ReadOnly.js';
 import { useState } from 'react';
 import type { ImportKind, ImportPreview, ImportView } from '../../../contracts/imports.js';
 import { useApi } from '../../api/hooks.js';
@@ -61,101 +62,103 @@ export default function ImportsPage(_props: PageProps) {
   return (
     <>
       <PageHeader title="Import" subtitle="Load customers, events or marketing spend from a CSV file into the running server." />
-      <div className="stack">
-        <Card title="Import a CSV file">
-          <div className="stack">
-            <div className="row imp-controls">
-              <label className="field">
-                <span>What the file holds</span>
-                <select
-                  aria-label="Kind of file"
-                  value={kind}
-                  onChange={(e) => {
-                    const k = e.target.value as ImportKind;
-                    setKind(k);
-                    void check(k, file);
-                  }}
-                >
-                  {KINDS.map((k) => (
-                    <option key={k.key} value={k.key}>
-                      {k.label}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label className="field">
-                <span>CSV file (a header row, then the rows)</span>
-                <input
-                  type="file"
-                  aria-label="CSV file"
-                  accept=".csv,text/csv,.gz"
-                  onChange={(e) => {
-                    const f = e.target.files?.[0] ?? null;
-                    setFile(f);
-                    void check(kind, f);
-                  }}
-                />
-              </label>
-            </div>
-            {busy === 'preview' ? <div className="muted">Reading the first rows…</div> : null}
-            {error ? (
-              <div className="form-error" role="alert">
-                {error}
-              </div>
-            ) : null}
-            {preview && !started ? (
-              <>
-                <PreviewTable preview={preview} />
-                <div className="row">
-                  <button type="button" className="btn btn-primary" disabled={busy !== null || preview.headerError !== null} onClick={() => void start()}>
-                    {busy === 'upload' ? 'Uploading…' : `Start import of ${file?.name ?? 'the file'}`}
-                  </button>
-                  {file ? <span className="muted">{fmtNumber(file.size)} bytes</span> : null}
-                </div>
-              </>
-            ) : null}
-            {started ? <ImportProgress key={started.id} first={started} /> : null}
-          </div>
-        </Card>
-        <Card title="Recent imports">
-          <QueryView query={list} isEmpty={(d) => d.imports.length === 0} empty={{ title: 'No imports yet', hint: 'Imports started here or with `tenure import` while the server runs show here.' }}>
-            {(d) => (
-              <div className="table-wrap">
-                <table aria-label="Recent imports">
-                  <thead>
-                    <tr>
-                      <th>File</th>
-                      <th>Kind</th>
-                      <th>Status</th>
-                      <th className="num">Stored</th>
-                      <th className="num">Rejected</th>
-                      <th>Started</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.imports.map((i) => (
-                      <tr key={i.id}>
-                        <td>
-                          <button type="button" className="btn btn-ghost btn-small" onClick={() => setStarted(i)}>
-                            {i.fileName}
-                          </button>
-                        </td>
-                        <td>{i.kind}</td>
-                        <td>
-                          <Badge tone={TONE[i.status]}>{i.status === 'running' ? `running ${i.percent}%` : i.status}</Badge>
-                        </td>
-                        <td className="num">{fmtNumber(i.accepted)}</td>
-                        <td className="num">{fmtNumber(i.rejected)}</td>
-                        <td>{new Date(i.createdAt).toLocaleString()}</td>
-                      </tr>
+      <ReadOnlyUnless needs="data.write" note>
+        <div className="stack">
+          <Card title="Import a CSV file">
+            <div className="stack">
+              <div className="row imp-controls">
+                <label className="field">
+                  <span>What the file holds</span>
+                  <select
+                    aria-label="Kind of file"
+                    value={kind}
+                    onChange={(e) => {
+                      const k = e.target.value as ImportKind;
+                      setKind(k);
+                      void check(k, file);
+                    }}
+                  >
+                    {KINDS.map((k) => (
+                      <option key={k.key} value={k.key}>
+                        {k.label}
+                      </option>
                     ))}
-                  </tbody>
-                </table>
+                  </select>
+                </label>
+                <label className="field">
+                  <span>CSV file (a header row, then the rows)</span>
+                  <input
+                    type="file"
+                    aria-label="CSV file"
+                    accept=".csv,text/csv,.gz"
+                    onChange={(e) => {
+                      const f = e.target.files?.[0] ?? null;
+                      setFile(f);
+                      void check(kind, f);
+                    }}
+                  />
+                </label>
               </div>
-            )}
-          </QueryView>
-        </Card>
-      </div>
+              {busy === 'preview' ? <div className="muted">Reading the first rows…</div> : null}
+              {error ? (
+                <div className="form-error" role="alert">
+                  {error}
+                </div>
+              ) : null}
+              {preview && !started ? (
+                <>
+                  <PreviewTable preview={preview} />
+                  <div className="row">
+                    <button type="button" className="btn btn-primary" disabled={busy !== null || preview.headerError !== null} onClick={() => void start()}>
+                      {busy === 'upload' ? 'Uploading…' : `Start import of ${file?.name ?? 'the file'}`}
+                    </button>
+                    {file ? <span className="muted">{fmtNumber(file.size)} bytes</span> : null}
+                  </div>
+                </>
+              ) : null}
+              {started ? <ImportProgress key={started.id} first={started} /> : null}
+            </div>
+          </Card>
+          <Card title="Recent imports">
+            <QueryView query={list} isEmpty={(d) => d.imports.length === 0} empty={{ title: 'No imports yet', hint: 'Imports started here or with `tenure import` while the server runs show here.' }}>
+              {(d) => (
+                <div className="table-wrap">
+                  <table aria-label="Recent imports">
+                    <thead>
+                      <tr>
+                        <th>File</th>
+                        <th>Kind</th>
+                        <th>Status</th>
+                        <th className="num">Stored</th>
+                        <th className="num">Rejected</th>
+                        <th>Started</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {d.imports.map((i) => (
+                        <tr key={i.id}>
+                          <td>
+                            <button type="button" className="btn btn-ghost btn-small" onClick={() => setStarted(i)}>
+                              {i.fileName}
+                            </button>
+                          </td>
+                          <td>{i.kind}</td>
+                          <td>
+                            <Badge tone={TONE[i.status]}>{i.status === 'running' ? `running ${i.percent}%` : i.status}</Badge>
+                          </td>
+                          <td className="num">{fmtNumber(i.accepted)}</td>
+                          <td className="num">{fmtNumber(i.rejected)}</td>
+                          <td>{new Date(i.createdAt).toLocaleString()}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </QueryView>
+          </Card>
+        </div>
+      </ReadOnlyUnless>
     </>
   );
 }

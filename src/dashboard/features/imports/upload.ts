@@ -2,7 +2,7 @@ import type { ErrorBody } from '../../../contracts/errors.js';
 import type { ApiPath, ApiQuery, ApiResponse } from '../../../contracts/api-routes.js';
 import type { ImportKind } from '../../../contracts/imports.js';
 import { ApiError } from '../../api/client.js';
-import { activeKey } from '../../api/session.js';
+import { authHeaders } from '../../api/session.js';
 
 /** The first bytes of a file sent for a preview (the server reads no more). */
 export const PREVIEW_BYTES = 256 * 1024;
@@ -12,10 +12,9 @@ type UploadPath = Extract<ApiPath<'POST'>, '/api/imports' | '/api/imports/previe
 
 /** POST a file (or its start) as the raw body; ApiError with the server's words on failure. */
 async function postFile<P extends UploadPath>(route: P, query: ApiQuery<'POST', UploadPath>, body: Blob): Promise<ApiResponse<'POST', P>> {
-  const key = activeKey();
   let res: Response;
   try {
-    res = await fetch(route + q(query.kind, query.name ?? ''), { method: 'POST', body, headers: { 'content-type': 'text/csv', ...(key ? { authorization: `Bearer ${key}` } : {}) } });
+    res = await fetch(route + q(query.kind, query.name ?? ''), { method: 'POST', body, headers: { 'content-type': 'text/csv', ...authHeaders('POST') } });
   } catch {
     throw new ApiError(0, 'network', 'Tenure’s server did not answer. Check that `tenure serve` is running and reachable.');
   }

@@ -1,4 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
+import { IfCan, ReadOnlyUnless } from '../../components/ReadOnly.js';
 import { useCallback, useMemo, useState } from 'react';
 import type { JourneyDefinition, StepType } from '../../../contracts/journey.js';
 import { api, apiPath, ApiError } from '../../api/client.js';
@@ -206,7 +207,7 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
           )
         }
         actions={
-          <>
+          <IfCan needs="marketing.write">
             <button type="button" className="btn" disabled={busy || (!dirty && !!saved)} onClick={() => void save()}>
               Save draft
             </button>
@@ -230,19 +231,21 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
             <button type="button" className="btn btn-primary" disabled={busy || (saved?.status === 'live' && !dirty && saved.liveVersion === saved.version)} onClick={() => void act('publish')}>
               {saved?.status === 'paused' ? 'Resume (publish)' : 'Publish'}
             </button>
-          </>
+          </IfCan>
         }
       />
-      <div className="jny-meta">
-        <label className="field">
-          <span>Journey name</span>
-          <input value={name} aria-invalid={!name.trim() && error !== null} onChange={(e) => setName(e.target.value)} placeholder="e.g. Post-purchase review request" />
-        </label>
-        <label className="field">
-          <span>Description</span>
-          <input value={description} onChange={(e) => setDescription(e.target.value)} placeholder="What it does, for your team" />
-        </label>
-      </div>
+      <ReadOnlyUnless needs="marketing.write" note>
+        <div className="jny-meta">
+          <label className="field">
+            <span>Journey name</span>
+            <input value={name} aria-invalid={!name.trim() && error !== null} onChange={(e) => setName(e.target.value)} placeholder="e.g. Post-purchase review request" />
+          </label>
+          <label className="field">
+            <span>Description</span>
+            <input value={description} onChange={(e) => setDescription(e.target.value)} placeholder="What it does, for your team" />
+          </label>
+        </div>
+      </ReadOnlyUnless>
       {error ? (
         <div className="form-error" role="alert">
           {error.message}
@@ -272,45 +275,47 @@ function JourneyEditor({ initial }: { initial: JourneyView | null }) {
           layoutVersion={layoutVersion}
         />
         <aside className="jny-side" aria-label="Inspector">
-          <Palette where={whereText} onAdd={add} />
-          <ConditionOptions>
-            <section className="jny-inspector" aria-label="Selected node">
-              {selected === TRIGGER ? (
-                <TriggerInspector
-                  def={def}
-                  problems={nodeProblems(TRIGGER)}
-                  stages={model.data ? allStages(model.data.model) : []}
-                  segments={(segments.data?.segments ?? []).filter((s) => s.scope === 'customer')}
-                  onChange={setDef}
-                  onPending={onPending}
-                />
-              ) : step ? (
-                <StepInspector
-                  key={step.id}
-                  step={step}
-                  problems={nodeProblems(step.id)}
-                  ctx={{ templates: templates.data?.templates ?? [], groups: groups.data?.groups ?? [], surveys: surveys.data?.surveys ?? [], onPending }}
-                  onChange={(s) => setDef(replaceStep(def, step.id, s))}
-                  onRename={(to) => {
-                    if (!ID_RE.test(to)) return 'use 1–64 letters, digits, "-" and "_"';
-                    if (def.steps.some((s) => s.id === to)) return `a step "${to}" exists already`;
-                    setDef(renameStep(def, step.id, to));
-                    setSelected(to);
-                    setInsertAt(null);
-                    return null;
-                  }}
-                  onDelete={() => {
-                    const r = deleteStep(def, step.id);
-                    setDef(r.def);
-                    setNote(r.note ?? null);
-                    if (r.def !== def) select(null);
-                  }}
-                />
-              ) : (
-                <p className="muted">Select the trigger or a step to edit it. Drag from a step’s bottom handle to another step to connect them.</p>
-              )}
-            </section>
-          </ConditionOptions>
+          <ReadOnlyUnless needs="marketing.write">
+            <Palette where={whereText} onAdd={add} />
+            <ConditionOptions>
+              <section className="jny-inspector" aria-label="Selected node">
+                {selected === TRIGGER ? (
+                  <TriggerInspector
+                    def={def}
+                    problems={nodeProblems(TRIGGER)}
+                    stages={model.data ? allStages(model.data.model) : []}
+                    segments={(segments.data?.segments ?? []).filter((s) => s.scope === 'customer')}
+                    onChange={setDef}
+                    onPending={onPending}
+                  />
+                ) : step ? (
+                  <StepInspector
+                    key={step.id}
+                    step={step}
+                    problems={nodeProblems(step.id)}
+                    ctx={{ templates: templates.data?.templates ?? [], groups: groups.data?.groups ?? [], surveys: surveys.data?.surveys ?? [], onPending }}
+                    onChange={(s) => setDef(replaceStep(def, step.id, s))}
+                    onRename={(to) => {
+                      if (!ID_RE.test(to)) return 'use 1–64 letters, digits, "-" and "_"';
+                      if (def.steps.some((s) => s.id === to)) return `a step "${to}" exists already`;
+                      setDef(renameStep(def, step.id, to));
+                      setSelected(to);
+                      setInsertAt(null);
+                      return null;
+                    }}
+                    onDelete={() => {
+                      const r = deleteStep(def, step.id);
+                      setDef(r.def);
+                      setNote(r.note ?? null);
+                      if (r.def !== def) select(null);
+                    }}
+                  />
+                ) : (
+                  <p className="muted">Select the trigger or a step to edit it. Drag from a step’s bottom handle to another step to connect them.</p>
+                )}
+              </section>
+            </ConditionOptions>
+          </ReadOnlyUnless>
           <button type="button" className="btn btn-small btn-ghost" onClick={() => setLayoutVersion((v) => v + 1)}>
             Tidy layout
           </button>

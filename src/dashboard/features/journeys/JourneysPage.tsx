@@ -1,4 +1,5 @@
 import { useApi } from '../../api/hooks.js';
+import { IfCan } from '../../components/ReadOnly.js';
 import { fmtNumber, fmtPercent, fmtRelative } from '../../components/format.js';
 import { Badge, Card, PageHeader } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
@@ -48,9 +49,11 @@ export default function JourneysPage(_props: PageProps) {
         title="Journeys"
         subtitle="Automations that move customers along the lifecycle: a trigger, then waits, branches and messages."
         actions={
-          <button type="button" className="btn btn-primary" onClick={() => navigate('/journeys/new')}>
-            New journey
-          </button>
+          <IfCan needs="marketing.write">
+            <button type="button" className="btn btn-primary" onClick={() => navigate('/journeys/new')}>
+              New journey
+            </button>
+          </IfCan>
         }
       />
       <OutboxBanner />

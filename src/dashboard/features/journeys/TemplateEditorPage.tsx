@@ -1,4 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
+import { IfCan, ReadOnlyUnless } from '../../components/ReadOnly.js';
 import { useState } from 'react';
 import { api, ApiError } from '../../api/client.js';
 import { useApi } from '../../api/hooks.js';
@@ -105,9 +106,11 @@ function TemplateEditor({ initial }: { initial: TemplateView | null }) {
           </>
         }
         actions={
-          <button type="button" className="btn btn-primary" disabled={busy || (!dirty && !!saved)} onClick={() => void save()}>
-            Save template
-          </button>
+          <IfCan needs="marketing.write">
+            <button type="button" className="btn btn-primary" disabled={busy || (!dirty && !!saved)} onClick={() => void save()}>
+              Save template
+            </button>
+          </IfCan>
         }
       />
       {error ? (
@@ -120,66 +123,68 @@ function TemplateEditor({ initial }: { initial: TemplateView | null }) {
           {ok}
         </div>
       ) : null}
-      <div className="jny-tpl-grid">
-        <Card title="Message" className="stack">
-          <label className="field">
-            <span>Template name</span>
-            <input value={d.name} aria-invalid={fieldError('name').length > 0} onChange={(e) => set({ name: e.target.value })} />
-            <FieldErrors errors={fieldError('name')} />
-          </label>
-          <div className="row">
+      <ReadOnlyUnless needs="marketing.write" note>
+        <div className="jny-tpl-grid">
+          <Card title="Message" className="stack">
             <label className="field">
-              <span>Channel</span>
-              <select
-                value={d.channel}
-                disabled={!!saved}
-                title={saved ? 'Journeys send a template on its channel: make a new template for another channel' : undefined}
-                onChange={(e) => set({ channel: e.target.value as Channel, format: e.target.value === 'email' ? 'mjml' : 'text' })}
-              >
-                <option value="email">Email</option>
-                <option value="sms">SMS</option>
-                <option value="inapp">In-app</option>
-                <option value="webhook">Webhook</option>
-              </select>
-              <FieldErrors errors={fieldError('channel')} />
+              <span>Template name</span>
+              <input value={d.name} aria-invalid={fieldError('name').length > 0} onChange={(e) => set({ name: e.target.value })} />
+              <FieldErrors errors={fieldError('name')} />
             </label>
+            <div className="row">
+              <label className="field">
+                <span>Channel</span>
+                <select
+                  value={d.channel}
+                  disabled={!!saved}
+                  title={saved ? 'Journeys send a template on its channel: make a new template for another channel' : undefined}
+                  onChange={(e) => set({ channel: e.target.value as Channel, format: e.target.value === 'email' ? 'mjml' : 'text' })}
+                >
+                  <option value="email">Email</option>
+                  <option value="sms">SMS</option>
+                  <option value="inapp">In-app</option>
+                  <option value="webhook">Webhook</option>
+                </select>
+                <FieldErrors errors={fieldError('channel')} />
+              </label>
+              <label className="field">
+                <span>Format</span>
+                <select value={d.format} aria-invalid={fieldError('format').length > 0} onChange={(e) => set({ format: e.target.value as Format })}>
+                  {(d.channel === 'email' ? (['mjml', 'html', 'text'] as const) : (['text'] as const)).map((f) => (
+                    <option key={f} value={f}>
+                      {f === 'mjml' ? 'MJML' : f === 'html' ? 'HTML' : 'Text'}
+                    </option>
+                  ))}
+                </select>
+                <FieldErrors errors={fieldError('format')} />
+              </label>
+            </div>
+            {hasSubject ? (
+              <label className="field">
+                <span>{d.channel === 'email' ? 'Subject' : 'Title'} (Liquid)</span>
+                <input value={d.subject} aria-invalid={fieldError('subject').length > 0} onChange={(e) => set({ subject: e.target.value })} />
+                <FieldErrors errors={fieldError('subject')} />
+              </label>
+            ) : null}
             <label className="field">
-              <span>Format</span>
-              <select value={d.format} aria-invalid={fieldError('format').length > 0} onChange={(e) => set({ format: e.target.value as Format })}>
-                {(d.channel === 'email' ? (['mjml', 'html', 'text'] as const) : (['text'] as const)).map((f) => (
-                  <option key={f} value={f}>
-                    {f === 'mjml' ? 'MJML' : f === 'html' ? 'HTML' : 'Text'}
-                  </option>
-                ))}
-              </select>
-              <FieldErrors errors={fieldError('format')} />
+              <span>Body (Liquid{d.channel === 'email' ? `, ${d.format.toUpperCase()}` : ''})</span>
+              <textarea rows={18} className="jny-body" value={d.body} spellCheck={false} aria-invalid={fieldError('body').length > 0} onChange={(e) => set({ body: e.target.value })} />
+              <FieldErrors errors={fieldError('body')} />
             </label>
-          </div>
-          {hasSubject ? (
-            <label className="field">
-              <span>{d.channel === 'email' ? 'Subject' : 'Title'} (Liquid)</span>
-              <input value={d.subject} aria-invalid={fieldError('subject').length > 0} onChange={(e) => set({ subject: e.target.value })} />
-              <FieldErrors errors={fieldError('subject')} />
-            </label>
-          ) : null}
-          <label className="field">
-            <span>Body (Liquid{d.channel === 'email' ? `, ${d.format.toUpperCase()}` : ''})</span>
-            <textarea rows={18} className="jny-body" value={d.body} spellCheck={false} aria-invalid={fieldError('body').length > 0} onChange={(e) => set({ body: e.target.value })} />
-            <FieldErrors errors={fieldError('body')} />
-          </label>
-          {d.channel === 'email' ? (
-            <label className="field">
-              <span>Plain-text part (optional; default: made from the HTML)</span>
-              <textarea rows={4} value={d.text} spellCheck={false} aria-invalid={fieldError('text').length > 0} onChange={(e) => set({ text: e.target.value })} />
-              <FieldErrors errors={fieldError('text')} />
-            </label>
-          ) : null}
-          <p className="muted">
-            Liquid variables: <code>{'{{ traits.first_name }}'}</code>, <code>{'{{ event.properties.value }}'}</code>, <code>{'{{ unsubscribe_url }}'}</code>.
-          </p>
-        </Card>
-        <TemplatePreviewCard draft={{ ...toBody(d), name: d.name.trim() || 'Draft' }} saved={saved} dirty={dirty} />
-      </div>
+            {d.channel === 'email' ? (
+              <label className="field">
+                <span>Plain-text part (optional; default: made from the HTML)</span>
+                <textarea rows={4} value={d.text} spellCheck={false} aria-invalid={fieldError('text').length > 0} onChange={(e) => set({ text: e.target.value })} />
+                <FieldErrors errors={fieldError('text')} />
+              </label>
+            ) : null}
+            <p className="muted">
+              Liquid variables: <code>{'{{ traits.first_name }}'}</code>, <code>{'{{ event.properties.value }}'}</code>, <code>{'{{ unsubscribe_url }}'}</code>.
+            </p>
+          </Card>
+          <TemplatePreviewCard draft={{ ...toBody(d), name: d.name.trim() || 'Draft' }} saved={saved} dirty={dirty} />
+        </div>
+      </ReadOnlyUnless>
     </>
   );
 }

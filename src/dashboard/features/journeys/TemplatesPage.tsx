@@ -1,4 +1,5 @@
 import { useApi } from '../../api/hooks.js';
+import { IfCan } from '../../components/ReadOnly.js';
 import { fmtRelative } from '../../components/format.js';
 import { Badge, Card, PageHeader } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
@@ -15,9 +16,11 @@ export default function TemplatesPage(_props: PageProps) {
         title="Templates"
         subtitle="Emails, SMS and in-app messages, written in Liquid; preview them with a real customer."
         actions={
-          <button type="button" className="btn btn-primary" onClick={() => navigate('/templates/new')}>
-            New template
-          </button>
+          <IfCan needs="marketing.write">
+            <button type="button" className="btn btn-primary" onClick={() => navigate('/templates/new')}>
+              New template
+            </button>
+          </IfCan>
         }
       />
       <Card>

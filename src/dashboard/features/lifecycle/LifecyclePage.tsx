@@ -1,4 +1,5 @@
 import { useApi } from '../../api/hooks.js';
+import { IfCan } from '../../components/ReadOnly.js';
 import { fmtDateTime, fmtNumber } from '../../components/format.js';
 import { PageHeader } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
@@ -34,7 +35,9 @@ export default function LifecyclePage(_props: PageProps) {
           <div className="stack">
             {dist.error ? <p className="form-error">Customer counts unavailable: {dist.error.message}</p> : null}
             <JourneyMap model={m} dist={dist.data} />
-            <ModelEditor current={m} />
+            <IfCan needs="model.write">
+              <ModelEditor current={m} />
+            </IfCan>
           </div>
         )}
       </QueryView>

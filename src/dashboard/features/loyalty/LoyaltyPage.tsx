@@ -1,4 +1,5 @@
 import { PageHeader, Tabs } from '../../components/layout.js';
+import { ReadOnlyUnless } from '../../components/ReadOnly.js';
 import { setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { ProgrammeTab } from './ProgrammeTab.js';
@@ -22,8 +23,10 @@ export default function LoyaltyPage(_props: PageProps) {
     <>
       <PageHeader title="Loyalty" subtitle="A points programme on an append-only ledger: earn rules, tiers and rewards; what it owes and whether it works." />
       <Tabs tabs={[...TABS]} value={tab} onChange={(k) => setSearch({ tab: k === 'programme' ? undefined : k })} />
-      {tab === 'programme' ? <ProgrammeTab /> : null}
-      {tab === 'rewards' ? <RewardsTab /> : null}
+      <ReadOnlyUnless needs="marketing.write" note>
+        {tab === 'programme' ? <ProgrammeTab /> : null}
+        {tab === 'rewards' ? <RewardsTab /> : null}
+      </ReadOnlyUnless>
       {tab === 'reports' ? <ReportsTab /> : null}
     </>
   );

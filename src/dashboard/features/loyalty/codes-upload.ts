@@ -1,7 +1,7 @@
 import type { ErrorBody } from '../../../contracts/errors.js';
 import type { ApiResponse } from '../../../contracts/api-routes.js';
 import { ApiError, apiPath } from '../../api/client.js';
-import { activeKey } from '../../api/session.js';
+import { authHeaders } from '../../api/session.js';
 
 /** The codes of a pasted or uploaded text: one a line, trimmed, blank lines left out. */
 export function codeLines(text: string): string[] {
@@ -13,13 +13,12 @@ export function codeLines(text: string): string[] {
 
 /** POST a reward's code pool as text, one code per line: how many were added and how many were already there. */
 export async function uploadCodes(rewardId: string, text: string): Promise<ApiResponse<'POST', '/api/loyalty/rewards/:id/codes'>> {
-  const key = activeKey();
   let res: Response;
   try {
     res = await fetch(apiPath('/api/loyalty/rewards/:id/codes', { id: rewardId }), {
       method: 'POST',
       body: codeLines(text).join('\n') + '\n',
-      headers: { 'content-type': 'text/plain', accept: 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      headers: { 'content-type': 'text/plain', accept: 'application/json', ...authHeaders('POST') },
     });
   } catch {
     throw new ApiError(0, 'network', 'Tenure’s server did not answer. Check that `tenure serve` is running and reachable.');

@@ -1,4 +1,5 @@
 import { api } from '../../api/client.js';
+import { IfCan } from '../../components/ReadOnly.js';
 import { useState } from 'react';
 import type { z } from 'zod';
 import type { ChurnModelView, ClvModelView } from '../../../contracts/predictions.js';
@@ -31,17 +32,19 @@ export default function PredictionsPage(_props: PageProps) {
         title="Predictions"
         subtitle="The models behind churn risk and predicted CLV, and how far to trust them."
         actions={
-          <button
-            type="button"
-            className="btn btn-small"
-            disabled={train.isPending}
-            onClick={() => {
-              setNote(null);
-              train.mutate(undefined, { onError: (e) => setNote({ ok: false, text: e.message }) });
-            }}
-          >
-            Train churn model now
-          </button>
+          <IfCan needs="model.write">
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={train.isPending}
+              onClick={() => {
+                setNote(null);
+                train.mutate(undefined, { onError: (e) => setNote({ ok: false, text: e.message }) });
+              }}
+            >
+              Train churn model now
+            </button>
+          </IfCan>
         }
       />
       {note ? (

@@ -1,4 +1,5 @@
 import { useApi } from '../../api/hooks.js';
+import { ReadOnlyUnless } from '../../components/ReadOnly.js';
 import { PageHeader, Tabs } from '../../components/layout.js';
 import { setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
@@ -32,9 +33,11 @@ export default function ReferralsPage(_props: PageProps) {
         onChange={(k) => setSearch({ tab: k === 'referrals' ? undefined : k, status: undefined })}
       />
       {tab === 'referrals' ? <ReferralsList /> : null}
-      {tab === 'review' ? <ReviewQueue /> : null}
+      <ReadOnlyUnless needs="marketing.write" note>
+        {tab === 'review' ? <ReviewQueue /> : null}
+        {tab === 'settings' ? <SettingsTab /> : null}
+      </ReadOnlyUnless>
       {tab === 'leaderboard' ? <Leaderboard /> : null}
-      {tab === 'settings' ? <SettingsTab /> : null}
     </>
   );
 }

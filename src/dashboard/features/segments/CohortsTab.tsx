@@ -1,4 +1,5 @@
 import { api } from '../../api/client.js';
+import { IfCan } from '../../components/ReadOnly.js';
 import { useState } from 'react';
 import type { z } from 'zod';
 import type { CohortList } from '../../../contracts/segment-definition.js';
@@ -132,7 +133,7 @@ function KeepAsSegment({ data, cohort }: { data: Cohorts; cohort: Cohort }) {
     onSuccess: (r) => navigate(`/segments/${encodeURIComponent(r.segment.id)}?job=${r.job.id}`),
   });
   return (
-    <>
+    <IfCan needs="marketing.write">
       <button type="button" className="btn btn-small" disabled={save.isPending} aria-label={`Save ${cohortName(data, cohort)} as a segment`} onClick={() => save.mutate()}>
         Save as segment
       </button>
@@ -141,6 +142,6 @@ function KeepAsSegment({ data, cohort }: { data: Cohorts; cohort: Cohort }) {
           {save.error.message}
         </span>
       ) : null}
-    </>
+    </IfCan>
   );
 }

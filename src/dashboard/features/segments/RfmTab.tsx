@@ -1,4 +1,5 @@
 import { api } from '../../api/client.js';
+import { IfCan } from '../../components/ReadOnly.js';
 import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
@@ -152,9 +153,11 @@ function Recompute() {
           {start.error.message}
         </span>
       ) : null}
-      <button type="button" className="btn btn-small" disabled={running} onClick={() => start.mutate()}>
-        {running ? 'Recomputing…' : 'Recompute'}
-      </button>
+      <IfCan needs="marketing.write">
+        <button type="button" className="btn btn-small" disabled={running} onClick={() => start.mutate()}>
+          {running ? 'Recomputing…' : 'Recompute'}
+        </button>
+      </IfCan>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { api } from '../../api/client.js';
 import { useMemo, useState } from 'react';
 import { useApi, useApiMutation } from '../../api/hooks.js';
+import { useCan } from '../../api/session.js';
 import { Badge, Card, PageHeader } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import { fmtDateTime, fmtNumber } from '../../components/format.js';
@@ -40,7 +41,9 @@ function Editor({ segment }: { segment: Segment | null }) {
   const condition = checked.state.status === 'ok' ? checked.state.condition : null;
   const json = condition ? stableJson(condition) : null;
   const debounced = useDebounced(json, 400);
-  const readOnly = segment !== null && (segment.kind === 'static' || segment.id.startsWith('rfm_'));
+  const canWrite = useCan('marketing.write');
+  const builtIn = segment !== null && (segment.kind === 'static' || segment.id.startsWith('rfm_'));
+  const readOnly = !canWrite || builtIn;
 
   const save = useApiMutation(
     () => {
@@ -92,7 +95,9 @@ function Editor({ segment }: { segment: Segment | null }) {
           </>
         }
       />
-      {readOnly ? (
+      {!canWrite ? (
+        <p className="form-ok">Read-only: your role reads segments; a marketer or admin changes them.</p>
+      ) : builtIn ? (
         <p className="form-ok">
           {segment?.kind === 'static'
             ? 'A static list: its members are a list of customers, changed through the API or CLI, not by a condition.'

@@ -1,4 +1,5 @@
 import { PageHeader, Tabs } from '../../components/layout.js';
+import { IfCan } from '../../components/ReadOnly.js';
 import { Link, setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { CohortsTab } from './CohortsTab.js';
@@ -24,9 +25,11 @@ export default function SegmentsPage(_props: PageProps) {
         title="Segments"
         subtitle="Audiences kept current as events arrive, RFM groups of buyers, and cohorts by first event."
         actions={
-          <Link className="btn btn-primary" to="/segments/new">
-            New segment
-          </Link>
+          <IfCan needs="marketing.write">
+            <Link className="btn btn-primary" to="/segments/new">
+              New segment
+            </Link>
+          </IfCan>
         }
       />
       <Tabs tabs={TABS} value={tab} onChange={(t) => setSearch({ tab: t === 'segments' ? undefined : t, page: undefined })} />

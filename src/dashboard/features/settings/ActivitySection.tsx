@@ -1,5 +1,6 @@
 import { api } from '../../api/client.js';
 import { useEffect, useState, type FormEvent } from 'react';
+import { useCan } from '../../api/session.js';
 import { useApiMutation } from '../../api/hooks.js';
 import { useWorkspace } from '../../api/workspace.js';
 import { Card } from '../../components/layout.js';
@@ -22,6 +23,7 @@ export function ActivitySection() {
 }
 
 function ActivityForm({ activity }: { activity: Activity }) {
+  const canEdit = useCan('settings.write');
   const [opens, setOpens] = useState(activity.opens);
   const [clicks, setClicks] = useState(activity.clicks);
   const [job, setJob] = useState<JobViewT | null>(null);
@@ -49,11 +51,11 @@ function ActivityForm({ activity }: { activity: Activity }) {
         active customers, retention and the churn model.
       </p>
       <label className="check">
-        <input type="checkbox" checked={clicks} onChange={(e) => setClicks(e.target.checked)} aria-label="A click in a message counts as activity" />
+        <input type="checkbox" disabled={!canEdit} checked={clicks} onChange={(e) => setClicks(e.target.checked)} aria-label="A click in a message counts as activity" />
         <span>A click in a message counts as activity (the customer chose to come)</span>
       </label>
       <label className="check">
-        <input type="checkbox" checked={opens} onChange={(e) => setOpens(e.target.checked)} aria-label="An opened email counts as activity" />
+        <input type="checkbox" disabled={!canEdit} checked={opens} onChange={(e) => setOpens(e.target.checked)} aria-label="An opened email counts as activity" />
         <span>An opened email counts as activity (mail apps and privacy proxies open mail by themselves, so opens overstate it)</span>
       </label>
       <FormError error={save.error} fields={[]} />
@@ -63,11 +65,13 @@ function ActivityForm({ activity }: { activity: Activity }) {
         </p>
       ) : null}
       {job ? <JobProgress key={job.id} job={job} words={REEVALUATION} /> : null}
-      <div className="row">
-        <button type="submit" className="btn btn-primary" disabled={save.isPending || (opens === activity.opens && clicks === activity.clicks)}>
-          {save.isPending ? 'Saving…' : 'Save and re-evaluate'}
-        </button>
-      </div>
+      {canEdit ? (
+        <div className="row">
+          <button type="submit" className="btn btn-primary" disabled={save.isPending || (opens === activity.opens && clicks === activity.clicks)}>
+            {save.isPending ? 'Saving…' : 'Save and re-evaluate'}
+          </button>
+        </div>
+      ) : null}
     </form>
   );
 }

@@ -13,7 +13,7 @@ type Which = 'write' | 'admin';
 
 const CONSEQUENCE: Record<Which, string> = {
   write: 'Every app and SDK sending events with the current write key gets 401 until it is given the new one. Events sent meanwhile are refused, not queued.',
-  admin: 'The current admin key stops at once, for scripts and for every other browser signed in with it. This tab switches to the new key.',
+  admin: 'The current admin key stops at once, for scripts and for every browser signed in with it (a tab signed in with it switches to the new key).',
 };
 
 /** The keys: the write key's usage, and rotating either key (the new key is shown once). */
@@ -36,7 +36,7 @@ export function KeysSection() {
       const r = await api.post('/api/workspace/keys/rotate', { body: { [which]: true } });
       const key = which === 'write' ? r.writeKey : r.adminKey;
       if (!key) throw new Error('The server did not return a new key.');
-      if (which === 'admin') signIn({ ...workspace, key });
+      if (which === 'admin' && workspace.key) signIn({ ...workspace, key });
       setFresh({ which, key });
       setConfirming(null);
       void qc.invalidateQueries({ predicate: (x) => x.queryKey[1] === '/api/workspace/keys' });
@@ -48,7 +48,7 @@ export function KeysSection() {
   }
 
   return (
-    <Card title="Keys">
+    <Card title="Workspace keys">
       <div className="stack">
         <p className="muted set-help">
           Keys are stored hashed (SHA-256), so Tenure cannot show them again: a lost key can only be replaced. The <strong>write key</strong> sends events (<code>/v1/track</code>, Segment SDKs); the{' '}
@@ -75,7 +75,7 @@ export function KeysSection() {
           </div>
           <div className="set-key">
             <h3>Admin key</h3>
-            <p className="muted">This tab is signed in with it. Rotate it if it may have leaked.</p>
+            <p className="muted">{workspace?.key ? 'This tab is signed in with it. ' : ''}Rotate it if it may have leaked.</p>
             <RotateControl which="admin" confirming={confirming} busy={busy} onAsk={setConfirming} onRotate={rotate} />
           </div>
         </div>

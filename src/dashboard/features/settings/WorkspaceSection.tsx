@@ -2,7 +2,7 @@ import { api } from '../../api/client.js';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useApiMutation } from '../../api/hooks.js';
 import { useWorkspace } from '../../api/workspace.js';
-import { signIn, useSession } from '../../api/session.js';
+import { updateWorkspace, useCan, useSession } from '../../api/session.js';
 import { Card } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
 import type { WorkspacePatch, WorkspaceView } from '../../../contracts/workspace.js';
@@ -21,6 +21,7 @@ export function WorkspaceSection() {
 
 function WorkspaceForm({ ws }: { ws: WorkspaceView }) {
   const { workspace: session } = useSession();
+  const canEdit = useCan('settings.write');
   const [name, setName] = useState(ws.name);
   const [timezone, setTimezone] = useState(ws.timezone);
   const [currency, setCurrency] = useState(ws.currency);
@@ -43,7 +44,7 @@ function WorkspaceForm({ ws }: { ws: WorkspaceView }) {
     // Metrics are cut in the timezone and money shown in the currency: everything reads again.
     invalidates: ['/api/'],
     onSuccess: (r, body) => {
-      if (session && r.name !== session.name) signIn({ ...session, name: r.name });
+      if (session && r.name !== session.name) updateWorkspace(session.id, { name: r.name });
       setSaved(body.timezone ? 'Saved. The analytics cut customer-days again in the new timezone on their next sync (a moment on large workspaces).' : 'Saved.');
     },
   });
@@ -69,7 +70,7 @@ function WorkspaceForm({ ws }: { ws: WorkspaceView }) {
   const err = (f: string) => (f === 'name' ? nameError : f === 'grossMargin' ? marginError : undefined) ?? serverErrorFor(save.error, f);
   return (
     <form className="stack" onSubmit={submit} aria-label="Workspace settings" noValidate>
-      <div className="grid grid-3">
+      <fieldset className="grid grid-3 set-plain" disabled={!canEdit}>
         <label className="field">
           <span>Workspace name</span>
           <input aria-label="Workspace name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} aria-invalid={err('name') ? true : undefined} aria-describedby="ws-name-err" />
@@ -110,7 +111,7 @@ function WorkspaceForm({ ws }: { ws: WorkspaceView }) {
           />
           <FieldNote id="ws-margin-err" message={err('grossMargin')} />
         </label>
-      </div>
+      </fieldset>
       <p id="ws-tz-help" className="muted set-help">
         Days, weeks and months in every report are cut in the timezone. Money is shown in the currency; amounts are not converted. With a gross margin, CLV and CLV : CAC are profit (revenue × margin);
         without one they are revenue, and say so. Workspace <code>{ws.slug}</code> (id {ws.id}).
@@ -121,11 +122,15 @@ function WorkspaceForm({ ws }: { ws: WorkspaceView }) {
           {saved}
         </p>
       ) : null}
-      <div className="row">
-        <button type="submit" className="btn btn-primary" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save workspace'}
-        </button>
-      </div>
+      {canEdit ? (
+        <div className="row">
+          <button type="submit" className="btn btn-primary" disabled={save.isPending}>
+            {save.isPending ? 'Saving…' : 'Save workspace'}
+          </button>
+        </div>
+      ) : (
+        <p className="muted set-help">Your role reads these settings; an owner or admin changes them.</p>
+      )}
     </form>
   );
 }

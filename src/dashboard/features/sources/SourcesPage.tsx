@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ReadOnlyUnless } from '../../components/ReadOnly.js';
 import { useQuery } from '@tanstack/react-query';
 import type { SourcesView } from '../../../contracts/sources.js';
 import { api, ApiError } from '../../api/client.js';
@@ -76,7 +77,11 @@ export default function SourcesPage() {
           <p className="muted src-help">{snippet.note}</p>
           <CopyBlock code={snippet.code} label={`${snippet.label} snippet`} />
         </Card>
-        {view ? <OriginsEditor origins={view.allowedOrigins} /> : null}
+        {view ? (
+          <ReadOnlyUnless needs="settings.write">
+            <OriginsEditor origins={view.allowedOrigins} />
+          </ReadOnlyUnless>
+        ) : null}
         <LiveDebugger />
       </div>
     </>

@@ -1,6 +1,6 @@
 import type { LiveEvent } from '../../../contracts/sources.js';
 import { apiPath } from '../../api/client.js';
-import { activeKey, signOutOnUnauthorized } from '../../api/session.js';
+import { authHeaders, signOutOnUnauthorized } from '../../api/session.js';
 
 /** The stream's state, for the page to say in words. */
 export type StreamState = { kind: 'connecting' } | { kind: 'live' } | { kind: 'retrying'; reason: string; inMs: number };
@@ -22,9 +22,7 @@ export function followLive(after: number, onEvents: (events: LiveEvent[]) => voi
   const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
   async function once(): Promise<{ retryMs: number; reason: string }> {
-    const key = activeKey();
-    const headers: Record<string, string> = { accept: 'text/event-stream', 'last-event-id': String(lastId) };
-    if (key) headers.authorization = `Bearer ${key}`;
+    const headers: Record<string, string> = { accept: 'text/event-stream', 'last-event-id': String(lastId), ...authHeaders('GET') };
     onState({ kind: 'connecting' });
     const res = await fetch(apiPath('/api/sources/live'), { headers, signal: abort.signal });
     if (!res.ok || !res.body) {

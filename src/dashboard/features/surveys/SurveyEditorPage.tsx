@@ -1,4 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
+import { IfCan, ReadOnlyUnless } from '../../components/ReadOnly.js';
 import { useEffect, useMemo, useState } from 'react';
 import type { SurveyStatus, SurveyView } from '../../../contracts/surveys.js';
 import { api, ApiError } from '../../api/client.js';
@@ -124,7 +125,7 @@ function SurveyEditor({ initial }: { initial: SurveyView | null }) {
           </>
         }
         actions={
-          <>
+          <IfCan needs="surveys.write">
             {saved ? (
               <label className="field svy-status">
                 <span className="sr-only">Status</span>
@@ -138,7 +139,7 @@ function SurveyEditor({ initial }: { initial: SurveyView | null }) {
             <button type="button" className="btn btn-primary" disabled={busy || !dirty} onClick={save}>
               Save survey
             </button>
-          </>
+          </IfCan>
         }
       />
       {server && !(serverAt && serverAt in visible && visible[serverAt] === server.message) ? (
@@ -152,13 +153,15 @@ function SurveyEditor({ initial }: { initial: SurveyView | null }) {
         </div>
       ) : null}
       <div className="svy-editor">
-        <div className="stack">
-          <QuestionCard d={d} set={set} errors={visible} isNew={!saved} />
-          <AfterScoreCard d={d} set={set} errors={visible} />
-          <ChannelsCard d={d} set={set} errors={visible} />
-          <RulesCard d={d} set={set} errors={visible} />
-          {saved ? <BroadcastCard survey={saved} /> : null}
-        </div>
+        <ReadOnlyUnless needs="surveys.write" note>
+          <div className="stack">
+            <QuestionCard d={d} set={set} errors={visible} isNew={!saved} />
+            <AfterScoreCard d={d} set={set} errors={visible} />
+            <ChannelsCard d={d} set={set} errors={visible} />
+            <RulesCard d={d} set={set} errors={visible} />
+            {saved ? <BroadcastCard survey={saved} /> : null}
+          </div>
+        </ReadOnlyUnless>
         <SurveyPreview definition={checked.ok ? checked.definition : null} />
       </div>
     </>

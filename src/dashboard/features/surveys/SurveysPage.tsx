@@ -1,4 +1,5 @@
 import { PageHeader, Tabs } from '../../components/layout.js';
+import { IfCan, ReadOnlyUnless } from '../../components/ReadOnly.js';
 import { Link, setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { FatigueSection } from './FatigueSection.js';
@@ -24,15 +25,19 @@ export default function SurveysPage(_props: PageProps) {
         title="Surveys"
         subtitle="NPS, CSAT and CES: sent by a journey's survey step or as a broadcast, answered in one click, followed up by people."
         actions={
-          <Link to="/surveys/new" className="btn btn-primary">
-            New survey
-          </Link>
+          <IfCan needs="surveys.write">
+            <Link to="/surveys/new" className="btn btn-primary">
+              New survey
+            </Link>
+          </IfCan>
         }
       />
       <Tabs tabs={[...TABS]} value={tab} onChange={(k) => setSearch({ tab: k === 'surveys' ? undefined : k, status: undefined })} />
       {tab === 'surveys' ? <SurveysList /> : null}
-      {tab === 'follow-ups' ? <FollowUpQueue /> : null}
-      {tab === 'fatigue' ? <FatigueSection /> : null}
+      <ReadOnlyUnless needs="surveys.write" note>
+        {tab === 'follow-ups' ? <FollowUpQueue /> : null}
+        {tab === 'fatigue' ? <FatigueSection /> : null}
+      </ReadOnlyUnless>
     </>
   );
 }
