@@ -44,6 +44,9 @@ import {
 } from './segment-definition.js';
 import { CodeInput, CodeView, DecisionInput, LeaderboardRow, ReferralListQuery, ReferralSettingsSchema, ReferralView } from './referrals.js';
 import { SourcesUpdate, SourcesView } from './sources.js';
+import { AuditPage, AuditQuery } from './audit.js';
+import { ConsentRecordList, ErasureReceipt, PrivacyRequestList, PrivacyRequestView, PropertyPurged, PropertyPurgeInput, RegulationInput, SuppressionList } from './privacy.js';
+import { MemberList, MeView, MyTasksQuery } from './team.js';
 import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery, SurveyResults } from './survey-results.js';
 import { HelpdeskConnectionCreate, HelpdeskConnectionList, HelpdeskConnectionUpdate, HelpdeskConnectionView, HelpdeskDeliveryList, HelpdeskDeliveryQuery, HelpdeskRematch } from './support.js';
 import { InvitationStatus, InvitationView, SurveyBroadcast, SurveyCreate, SurveyDefinitionSchema, SurveySettingsSchema, SurveyUpdate, SurveyView } from './surveys.js';
@@ -54,7 +57,7 @@ import { KeysView, RotatedKeys, RotateKeysInput, WorkspacePatch, WorkspacePatche
  * What a route answers when the answer is not JSON: a CSV file (downloaded with the admin
  * key) or a stream of server-sent events. The typed JSON client refuses these routes.
  */
-export type RawAnswer = 'csv' | 'event-stream';
+export type RawAnswer = 'csv' | 'zip' | 'event-stream';
 
 /** One admin API route: its query and JSON body (what the server validates), and its success answer. */
 export interface RouteSpec {
@@ -264,6 +267,21 @@ export const API_ROUTES = {
   'GET /api/imports/:id/rejections': { query: RejectionQuery, response: RejectionPage },
   'GET /api/imports/:id/rejections.csv': { response: 'csv' },
   'POST /api/imports/:id/cancel': { response: ImportView },
+
+  'GET /api/auth/me': { response: MeView },
+  'GET /api/members': { response: MemberList },
+  'GET /api/tasks/mine': { query: MyTasksQuery, response: z.object({ tasks: z.array(TaskView) }) },
+  'GET /api/audit': { query: AuditQuery, response: AuditPage },
+  'GET /api/audit.csv': { query: AuditQuery, response: 'csv' },
+  'POST /api/privacy/regulations': { body: RegulationInput, response: PrivacyRequestView },
+  'GET /api/privacy/requests': { response: PrivacyRequestList },
+  'GET /api/privacy/requests/:id': { response: PrivacyRequestView },
+  'GET /api/privacy/requests/:id/archive': { response: 'zip' },
+  'GET /api/privacy/suppressions': { response: SuppressionList },
+  'POST /api/privacy/purge-property': { body: PropertyPurgeInput, response: PropertyPurged },
+  'GET /api/customers/:id/export': { response: 'zip' },
+  'POST /api/customers/:id/erase': { body: z.strictObject({ suppress: z.boolean().optional() }).optional(), response: ErasureReceipt },
+  'GET /api/customers/:id/consents': { response: ConsentRecordList },
 } as const satisfies Record<string, RouteSpec>;
 
 export type ApiRoutes = typeof API_ROUTES;

@@ -2,6 +2,7 @@ import { Component, Suspense, useEffect, useState, type ErrorInfo, type ReactNod
 import { signOut, switchWorkspace, useSession } from './api/session.js';
 import { ErrorNote, Loading } from './components/states.js';
 import { SignInPage } from './features/auth/SignInPage.js';
+import { useMe } from './features/privacy/useCan.js';
 import { Link, match, useLocation } from './router.js';
 import { NAV, ROUTES } from './routes.js';
 
@@ -70,6 +71,7 @@ export function App() {
   const { path } = useLocation();
   const [adding, setAdding] = useState(false);
   const [menuOpen, setMenuOpen] = useState(false);
+  const { can } = useMe();
   useEffect(() => setMenuOpen(false), [path]);
 
   let found: { page: (typeof ROUTES)[number]; params: Record<string, string> } | null = null;
@@ -101,7 +103,7 @@ export function App() {
           </button>
         </div>
         <nav aria-label="Main">
-          {NAV.map((n) => (
+          {NAV.filter((n) => !n.permission || can(n.permission)).map((n) => (
             <div key={n.to}>
               {n.section ? <div className="nav-section">{n.section}</div> : null}
               <Link to={n.to} className={section(n.to) ? 'nav-link active' : 'nav-link'} aria-current={section(n.to) ? 'page' : undefined}>

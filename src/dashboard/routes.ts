@@ -1,4 +1,5 @@
 import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import type { Permission } from '../contracts/team.js';
 
 /** Every page gets its URL parameters (`:id`); query parameters come from useLocation(). */
 export interface PageProps {
@@ -37,10 +38,12 @@ export const ROUTES: Array<{ pattern: string; page: Page; title: string }> = [
   { pattern: '/sources', page: lazy(() => import('./features/sources/SourcesPage.js')), title: 'Sources' },
   { pattern: '/imports', page: lazy(() => import('./features/imports/ImportsPage.js')), title: 'Import' },
   { pattern: '/settings', page: lazy(() => import('./features/settings/SettingsPage.js')), title: 'Settings' },
+  { pattern: '/privacy', page: lazy(() => import('./features/privacy/PrivacyPage.js')), title: 'Privacy' },
+  { pattern: '/audit', page: lazy(() => import('./features/audit/AuditPage.js')), title: 'Audit log' },
 ];
 
 /** The sidebar, in the order of the lifecycle loop: see, know, act, follow up, configure. */
-export const NAV: Array<{ to: string; label: string; icon: string; section?: string }> = [
+export const NAV: Array<{ to: string; label: string; icon: string; section?: string; /** Shown only to who holds it. */ permission?: Permission }> = [
   { to: '/', label: 'Overview', icon: '◎', section: 'Understand' },
   { to: '/lifecycle', label: 'Lifecycle', icon: '↻' },
   { to: '/customers', label: 'Customers', icon: '☺' },
@@ -57,4 +60,6 @@ export const NAV: Array<{ to: string; label: string; icon: string; section?: str
   { to: '/sources', label: 'Sources', icon: '⇄', section: 'Configure' },
   { to: '/imports', label: 'Import', icon: '⇩' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
+  { to: '/privacy', label: 'Privacy', icon: '⛉', permission: 'privacy.manage' },
+  { to: '/audit', label: 'Audit log', icon: '☰', permission: 'audit.read' },
 ];
