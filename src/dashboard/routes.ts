@@ -60,6 +60,6 @@ export const NAV: Array<{ to: string; label: string; icon: string; section?: str
   { to: '/sources', label: 'Sources', icon: '⇄', section: 'Configure' },
   { to: '/imports', label: 'Import', icon: '⇩' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
-  { to: '/privacy', label: 'Privacy', icon: '⛉', permission: 'privacy.manage' },
+  { to: '/privacy', label: 'Privacy', icon: '◈', permission: 'privacy.manage' },
   { to: '/audit', label: 'Audit log', icon: '☰', permission: 'audit.read' },
 ];

@@ -35,7 +35,7 @@ function FilterForm({ value, types, actions }: { value: AuditFilters; types: str
     >
       <label className="field audit-q">
         <span>Search</span>
-        <input type="search" aria-label="Search the audit log" placeholder="Words in the action, object, actor or the change" value={draft.q} onChange={set('q')} maxLength={200} />
+        <input type="search" aria-label="Search the audit log" placeholder="Words in the action, object or change" value={draft.q} onChange={set('q')} maxLength={200} />
       </label>
       <label className="field">
         <span>Object type</span>
@@ -48,7 +48,7 @@ function FilterForm({ value, types, actions }: { value: AuditFilters; types: str
       </label>
       <label className="field">
         <span>Action</span>
-        <input aria-label="Action" list="audit-actions" value={draft.action} onChange={set('action')} placeholder="any, e.g. segment.update" maxLength={64} />
+        <input aria-label="Action" list="audit-actions" value={draft.action} onChange={set('action')} placeholder="e.g. segment.update" maxLength={64} />
         <datalist id="audit-actions">
           {actions.map((t) => (
             <option key={t} value={t} />
@@ -57,7 +57,7 @@ function FilterForm({ value, types, actions }: { value: AuditFilters; types: str
       </label>
       <label className="field">
         <span>Actor</span>
-        <input aria-label="Actor" value={draft.actor} onChange={set('actor')} placeholder="anyone: email or key name" maxLength={254} />
+        <input aria-label="Actor" value={draft.actor} onChange={set('actor')} placeholder="email or key name" maxLength={254} />
       </label>
       <label className="field">
         <span>From</span>

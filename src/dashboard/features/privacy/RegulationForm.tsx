@@ -62,7 +62,7 @@ export function RegulationForm() {
     <Card title="New regulation">
       <form className="priv-form" onSubmit={submit} aria-label="New regulation">
         <p className="muted priv-help">Act on many people at once, by the ids your other systems know them by (Segment’s regulation types).</p>
-        <div className="priv-form-row">
+        <div className="priv-form-row priv-form-wide">
           <label className="field">
             <span>What to do</span>
             <select aria-label="Regulation type" value={type} onChange={(e) => setType(e.target.value as RegulationType)}>
