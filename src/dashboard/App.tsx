@@ -103,7 +103,7 @@ export function App() {
           </button>
         </div>
         <nav aria-label="Main">
-          {NAV.filter((n) => !n.permission || can(n.permission)).map((n) => (
+          {NAV.filter((n) => !n.needs || can(n.needs)).map((n) => (
             <div key={n.to}>
               {n.section ? <div className="nav-section">{n.section}</div> : null}
               <Link to={n.to} className={section(n.to) ? 'nav-link active' : 'nav-link'} aria-current={section(n.to) ? 'page' : undefined}>

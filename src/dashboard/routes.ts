@@ -43,7 +43,7 @@ export const ROUTES: Array<{ pattern: string; page: Page; title: string }> = [
 ];
 
 /** The sidebar, in the order of the lifecycle loop: see, know, act, follow up, configure. */
-export const NAV: Array<{ to: string; label: string; icon: string; section?: string; /** Shown only to who holds it. */ permission?: Permission }> = [
+export const NAV: Array<{ to: string; label: string; icon: string; section?: string; needs?: Permission }> = [
   { to: '/', label: 'Overview', icon: '◎', section: 'Understand' },
   { to: '/lifecycle', label: 'Lifecycle', icon: '↻' },
   { to: '/customers', label: 'Customers', icon: '☺' },
@@ -60,6 +60,6 @@ export const NAV: Array<{ to: string; label: string; icon: string; section?: str
   { to: '/sources', label: 'Sources', icon: '⇄', section: 'Configure' },
   { to: '/imports', label: 'Import', icon: '⇩' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
-  { to: '/privacy', label: 'Privacy', icon: '◈', permission: 'privacy.manage' },
-  { to: '/audit', label: 'Audit log', icon: '☰', permission: 'audit.read' },
+  { to: '/privacy', label: 'Privacy', icon: '◈', needs: 'privacy.manage' },
+  { to: '/audit', label: 'Audit log', icon: '☰', needs: 'audit.read' },
 ];
