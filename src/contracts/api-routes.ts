@@ -57,7 +57,7 @@ import { KeysView, RotatedKeys, RotateKeysInput, WorkspacePatch, WorkspacePatche
  * What a route answers when the answer is not JSON: a CSV file (downloaded with the admin
  * key) or a stream of server-sent events. The typed JSON client refuses these routes.
  */
-export type RawAnswer = 'csv' | 'zip' | 'event-stream';
+export type RawAnswer = 'csv' | 'event-stream' | 'zip';
 
 /** One admin API route: its query and JSON body (what the server validates), and its success answer. */
 export interface RouteSpec {
