@@ -51,6 +51,20 @@ import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery
 import { HelpdeskConnectionCreate, HelpdeskConnectionList, HelpdeskConnectionUpdate, HelpdeskConnectionView, HelpdeskDeliveryList, HelpdeskDeliveryQuery, HelpdeskRematch } from './support.js';
 import { InvitationStatus, InvitationView, SurveyBroadcast, SurveyCreate, SurveyDefinitionSchema, SurveySettingsSchema, SurveyUpdate, SurveyView } from './surveys.js';
 import { SpendList, SpendQuery } from './spend.js';
+import {
+  ApiKeyCreate,
+  ApiKeyCreated,
+  ApiKeyList,
+  ApiKeyView,
+  MeView,
+  SignedIn,
+  SignInInput,
+  WorkspaceCreate,
+  WorkspaceCreated,
+  WorkspaceDeleteInput,
+  WorkspaceDeletion,
+  WorkspaceList,
+} from './team.js';
 import { KeysView, RotatedKeys, RotateKeysInput, WorkspacePatch, WorkspacePatched, WorkspaceView } from './workspace.js';
 
 /**
@@ -139,6 +153,17 @@ export const API_ROUTES = {
   'GET /api/workspace/keys': { response: KeysView },
   'POST /api/workspace/keys/rotate': { body: RotateKeysInput, response: RotatedKeys },
   'GET /api/demo/status': { response: DemoStatusView },
+
+  'POST /api/auth/signin': { body: SignInInput, response: SignedIn },
+  'POST /api/auth/signout': { response: NoContent },
+  'GET /api/auth/me': { response: MeView },
+  'GET /api/keys': { response: ApiKeyList },
+  'POST /api/keys': { body: ApiKeyCreate, response: ApiKeyCreated },
+  'DELETE /api/keys/:id': { response: ApiKeyView },
+  'GET /api/workspaces': { response: WorkspaceList },
+  'POST /api/workspaces': { body: WorkspaceCreate, response: WorkspaceCreated },
+  'DELETE /api/workspace': { body: WorkspaceDeleteInput, response: WorkspaceDeletion },
+  'POST /api/workspace/restore': { response: WorkspaceDeletion },
 
   'GET /api/lifecycle/model': { response: ModelView },
   'PUT /api/lifecycle/model': { body: LifecycleModelSchema, response: ModelSaved },

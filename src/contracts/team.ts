@@ -61,8 +61,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
 /** What each API key scope may do. A full admin key is an admin without the team: it cannot manage members or delete the workspace. */
 export const SCOPE_PERMISSIONS: Readonly<Record<KeyScope, readonly Permission[]>> = {
   ingest: ['ingest'],
-  read: ['read'],
-  admin: ['ingest', 'read', ...ALL_WRITES, 'keys.manage', 'audit.read', 'privacy.manage'],
+  read: ['session', 'read'],
+  admin: ['session', 'ingest', 'read', ...ALL_WRITES, 'keys.manage', 'audit.read', 'privacy.manage'],
 };
 
 /** True when the role (or key scope) holds the permission; `public` is held by everyone. */
@@ -89,7 +89,8 @@ export const MeView = z.object({
   user: UserView.nullable(),
   /** Set when an API key authenticated the request. */
   key: z.object({ id: z.number().int().nullable(), name: z.string(), scope: KeyScope }).nullable(),
-  workspace: z.object({ id: z.number().int(), slug: z.string(), name: z.string() }),
+  /** The workspace requests act on now (null: a user who belongs to no workspace yet). */
+  workspace: z.object({ id: z.number().int(), slug: z.string(), name: z.string() }).nullable(),
   role: Role.nullable(),
   permissions: z.array(Permission),
   workspaces: z.array(WorkspaceMembership),
@@ -176,6 +177,7 @@ const Slug = z
   .min(2, 'use at least 2 characters')
   .max(48, 'use at most 48 characters')
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and "-" (starting with a letter or digit)');
+export const WorkspaceList = z.object({ workspaces: z.array(WorkspaceMembership) });
 export const WorkspaceCreate = z.strictObject({ name: z.string().trim().min(1, 'a workspace needs a name').max(200), slug: Slug.optional() });
 export const WorkspaceCreated = z.object({ workspace: WorkspaceMembership, writeKey: z.string() });
 /** Deleting asks for the workspace's slug, typed, as confirmation. */

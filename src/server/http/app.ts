@@ -13,6 +13,7 @@ import { IngestQueue } from '../ingest/ingest-queue.js';
 import { LiveFeed, type LiveFeedOptions } from '../ingest/live-feed.js';
 import { DemoTracker } from '../demo/demo-status.js';
 import { KeyResolver } from './auth.js';
+import { routePermission } from './policy.js';
 import { registerJsonBody } from './body.js';
 import { registerEdgeGuards, type RateLimits } from './edge.js';
 import { registerCors } from './cors.js';
@@ -51,6 +52,9 @@ import { helpdeskRoutes } from './routes/helpdesk.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
 import { loyaltyRewardRoutes } from './routes/loyalty-rewards.routes.js';
 import { loyaltyPublicRoutes } from './routes/loyalty-public.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { keysRoutes } from './routes/keys.routes.js';
+import { workspacesRoutes } from './routes/workspaces.routes.js';
 
 export interface HttpDeps {
   db: Db;
@@ -128,8 +132,11 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   const keys = new KeyResolver(db);
   // Before the edge guards: their refusals (429) carry the CORS headers too.
   registerCors(app);
-  registerEdgeGuards(app, { keys, limits: deps.rateLimits });
+  registerEdgeGuards(app, { db, keys, limits: deps.rateLimits });
   healthRoutes(app, { db });
+  authRoutes(app, { db });
+  keysRoutes(app, { db, keys });
+  workspacesRoutes(app, { db, keys });
   const live = new LiveFeed(deps.live);
   liveRoutes(app, { feed: live, keys, ...deps.live });
   ingestRoutes(app, { live, queue: new IngestQueue(db, { log, lanes: deps.ingestLanes, bus }), keys });
@@ -171,6 +178,8 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The dashboard at `/`, and the JSON 404 for everything else.
   await registerDashboard(app, deps.dashboardDir);
+  const unguarded = routes.filter((r) => routePermission(r.method, r.url) === undefined);
+  if (unguarded.length > 0) throw new Error(`routes missing from the policy table (src/server/http/policy.ts): ${unguarded.map((r) => `${r.method} ${r.url}`).join(', ')}`);
   return app;
 }
 

@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticateAdmin, authenticateWrite, type KeyResolver } from './auth.js';
+import type { Queryable } from '../db/client.js';
+import { authenticateWrite, type KeyResolver } from './auth.js';
+import { authenticateAndAuthorize } from './authorize.js';
 import { checkOrigin } from './cors.js';
 import { HttpError } from './errors.js';
+import { routePermission } from './policy.js';
 import { TokenBuckets } from './rate-limit.js';
 
 /** Rate limits at the HTTP edge; 0 turns one off. */
@@ -33,12 +36,13 @@ function perSecond(n: number): TokenBuckets | null {
 /**
  * What every request meets before its route: a URL with a NUL character is refused (PostgreSQL
  * cannot store or compare it); ingestion is rate limited per IP and per write key; the admin
- * API locks out an IP that keeps presenting wrong keys; and every /api and /v1 route
- * authenticates before its body or query is validated (a browser's origin is checked
- * against the workspace's allowed origins then) (the workspace is remembered on the
- * request, so the handler's own authenticate call looks nothing up).
+ * API locks out an IP that keeps presenting wrong keys; and every route is authorized against
+ * the policy table before its body or query is validated: ingestion by its key (a browser's
+ * origin is checked against the workspace's allowed origins then), the admin API by session
+ * or key, with the role or scope checked (authorize.ts). Who the request is stays on it
+ * (principal.ts), so the handler's own authenticate call looks nothing up.
  */
-export function registerEdgeGuards(app: FastifyInstance, deps: { keys: KeyResolver; limits?: Partial<RateLimits> }): void {
+export function registerEdgeGuards(app: FastifyInstance, deps: { db: Queryable; keys: KeyResolver; limits?: Partial<RateLimits> }): void {
   const limits = { ...DEFAULT_RATE_LIMITS, ...deps.limits };
   const ingestByIp = perSecond(limits.ingestIpPerSecond);
   const ingestByKey = perSecond(limits.ingestPerSecond);
@@ -58,23 +62,28 @@ export function registerEdgeGuards(app: FastifyInstance, deps: { keys: KeyResolv
     }
   });
 
-  // After the body is parsed (a write key may be in it), before the route's schema validates it.
+  // After the body is parsed (a write key may be in it), before the route's schema validates it:
+  // every route is authorized against THE policy table (policy.ts).
   app.addHook('preValidation', async (req) => {
-    const kind = family(req);
-    if (kind === 'write') {
+    const url = req.routeOptions.url;
+    if (url === undefined) return; // no route: the 404 handler answers
+    const permission = routePermission(req.method === 'HEAD' ? 'GET' : req.method, url);
+    if (permission === undefined) throw new HttpError('forbidden', `${req.method} ${url} has no entry in the policy table, so nobody may call it`);
+    if (permission === 'public') return;
+    if (permission === 'ingest') {
       const ws = await authenticateWrite(deps.keys, req);
       // A browser on a page the workspace does not allow (CORS): refused before anything is read.
       checkOrigin(req, ws);
       const wait = ingestByKey?.take(String(ws.id), Date.now()) ?? 0;
       if (wait > 0) throw new HttpError('rate_limited', `too many ingestion requests for this write key (limit ${limits.ingestPerSecond} per second); retry in ${wait} s`, { retryAfter: wait });
-    } else if (kind === 'admin') {
-      try {
-        await authenticateAdmin(deps.keys, req);
-      } catch (err) {
-        // A key was presented and is wrong: a guess. (No key, or a write key, guesses nothing.)
-        if (authFailures && err instanceof HttpError && err.status === 401 && /^Bearer\s+\S/.test(req.headers.authorization ?? '')) authFailures.take(req.ip, Date.now());
-        throw err;
-      }
+      return;
+    }
+    try {
+      await authenticateAndAuthorize(deps.db, deps.keys, req, permission);
+    } catch (err) {
+      // A key was presented and is wrong: a guess. (No key, or a key without the scope, guesses nothing.)
+      if (authFailures && err instanceof HttpError && err.status === 401 && /^Bearer\s+\S/.test(req.headers.authorization ?? '')) authFailures.take(req.ip, Date.now());
+      throw err;
     }
   });
 }

@@ -22,6 +22,7 @@ import { SecretBox, type ServerSecret } from '../channels/secret-box.js';
 import { WorkspaceProviders, withWorkspaceProviders } from '../channels/provider-senders.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { LoyaltyWorker } from '../loyalty/loyalty-worker.js';
+import { HousekeepingWorker } from '../workspaces/housekeeping-worker.js';
 import { Poller } from '../jobs/poller.js';
 import { enqueueDueJobs } from '../jobs/periodic-jobs.js';
 import { stopAll, type StopPart } from '../jobs/shutdown.js';
@@ -86,6 +87,8 @@ export interface Wiring {
   loyalty: LoyaltyWorker | null;
   /** The referral processor and sweep (worker role): attribution, decisions, refunds, advocates' rewards. */
   referrals: Poller | null;
+  /** Purges workspaces past their deletion grace period, forgets expired sessions (worker role). */
+  housekeeping: HousekeepingWorker | null;
   start(): void;
   stop(): Promise<void>;
 }
@@ -121,6 +124,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   const jobs = parts.jobs ? new JobRunner(db, jobCatalogue(db, models), { log }) : null;
   const loyalty = parts.jobs ? new LoyaltyWorker(db, { log }) : null;
   loyalty?.connect(bus);
+  const housekeeping = parts.jobs ? new HousekeepingWorker(db, { log }) : null;
   // Uploaded CSV files are spooled on the API's host: its own runner claims only this host's imports
   // (and a long file must not hold up recomputes).
   const importKind = importJobKind();
@@ -163,6 +167,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
     jobs,
     loyalty,
     referrals,
+    housekeeping,
     start() {
       // Claiming recorded work always runs; sweepMs / segmentSweepMs 0 only turn the sweeps off.
       stages?.start();
@@ -173,6 +178,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       imports?.start();
       analytics?.start();
       referrals?.start();
+      housekeeping?.start();
       if (schedule) {
         scheduleStart = setTimeout(() => schedule.start(), SCHEDULE_FIRST_MS);
         scheduleStart.unref();
@@ -188,6 +194,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       if (imports) list.push(['the import runner', () => imports.stop()]);
       if (analytics) list.push(['the analytics syncer', () => analytics.stop()]);
       if (referrals) list.push(['the referral processor', () => referrals.stop()]);
+      if (housekeeping) list.push(['housekeeping', () => housekeeping.stop()]);
       if (journeys) list.push(['the journey worker', () => journeys.stop()]);
       if (stages) list.push(['the stage worker', () => stages.stop()]);
       if (segments) list.push(['the segment worker', () => segments.stop()]);

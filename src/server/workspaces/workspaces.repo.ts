@@ -27,6 +27,11 @@ export async function findWorkspaceByKey(db: Queryable, kind: 'write' | 'admin',
   return rows[0] ?? null;
 }
 
+export async function findWorkspaceById(db: Queryable, id: number): Promise<Workspace | null> {
+  const { rows } = await db.query<WorkspaceRow>(`SELECT ${COLS} FROM workspaces WHERE id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
 export async function findWorkspaceBySlug(db: Queryable, slug: string): Promise<Workspace | null> {
   const { rows } = await db.query<WorkspaceRow>(`SELECT ${COLS} FROM workspaces WHERE slug = $1`, [slug]);
   return rows[0] ?? null;
