@@ -46,7 +46,7 @@ import { CodeInput, CodeView, DecisionInput, LeaderboardRow, ReferralListQuery, 
 import { SourcesUpdate, SourcesView } from './sources.js';
 import { AuditPage, AuditQuery } from './audit.js';
 import { ConsentRecordList, ErasureReceipt, PrivacyRequestList, PrivacyRequestView, PropertyPurged, PropertyPurgeInput, RegulationInput, SuppressionList } from './privacy.js';
-import { MemberList, MeView, MyTasksQuery } from './team.js';
+import { MemberList, MyTasksQuery } from './team.js';
 import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery, SurveyResults } from './survey-results.js';
 import { HelpdeskConnectionCreate, HelpdeskConnectionList, HelpdeskConnectionUpdate, HelpdeskConnectionView, HelpdeskDeliveryList, HelpdeskDeliveryQuery, HelpdeskRematch } from './support.js';
 import { InvitationStatus, InvitationView, SurveyBroadcast, SurveyCreate, SurveyDefinitionSchema, SurveySettingsSchema, SurveyUpdate, SurveyView } from './surveys.js';
@@ -293,7 +293,6 @@ export const API_ROUTES = {
   'GET /api/imports/:id/rejections.csv': { response: 'csv' },
   'POST /api/imports/:id/cancel': { response: ImportView },
 
-  'GET /api/auth/me': { response: MeView },
   'GET /api/members': { response: MemberList },
   'GET /api/tasks/mine': { query: MyTasksQuery, response: z.object({ tasks: z.array(TaskView) }) },
   'GET /api/audit': { query: AuditQuery, response: AuditPage },
