@@ -107,8 +107,11 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 4_000 },
   });
   const routes: RegisteredRoute[] = [];
+  // The dashboard's static files are registered one route per file: they are marked, and public (policy.ts).
+  let dashboardFiles = false;
   app.addHook('onRoute', (r) => {
-    for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
+    if (dashboardFiles) r.config = { ...(r.config as object | undefined), dashboardFile: true } as typeof r.config;
+    for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') routes.push({ method: m, url: r.url, config: r.config });
   });
   routeTables.set(app, routes);
   app.setValidatorCompiler(validatorCompiler);
@@ -177,8 +180,10 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   demoRoutes(app, { keys, demo: deps.demo ?? new DemoTracker() });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The dashboard at `/`, and the JSON 404 for everything else.
+  dashboardFiles = true;
   await registerDashboard(app, deps.dashboardDir);
-  const unguarded = routes.filter((r) => routePermission(r.method, r.url) === undefined);
+  dashboardFiles = false;
+  const unguarded = routes.filter((r) => routePermission(r.method, r.url, r.config) === undefined);
   if (unguarded.length > 0) throw new Error(`routes missing from the policy table (src/server/http/policy.ts): ${unguarded.map((r) => `${r.method} ${r.url}`).join(', ')}`);
   return app;
 }
@@ -187,6 +192,8 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
 export interface RegisteredRoute {
   method: string;
   url: string;
+  /** The route's config (`dashboardFile: true` for the built dashboard's files). */
+  config?: unknown;
 }
 const routeTables = new WeakMap<FastifyInstance, RegisteredRoute[]>();
 

@@ -67,7 +67,7 @@ export function registerEdgeGuards(app: FastifyInstance, deps: { db: Queryable; 
   app.addHook('preValidation', async (req) => {
     const url = req.routeOptions.url;
     if (url === undefined) return; // no route: the 404 handler answers
-    const permission = routePermission(req.method === 'HEAD' ? 'GET' : req.method, url);
+    const permission = routePermission(req.method === 'HEAD' ? 'GET' : req.method, url, req.routeOptions.config);
     if (permission === undefined) throw new HttpError('forbidden', `${req.method} ${url} has no entry in the policy table, so nobody may call it`);
     if (permission === 'public') return;
     if (permission === 'ingest') {

@@ -70,7 +70,7 @@ for (const target of dbTargets().slice(0, 1)) {
       const routes = registeredRoutes(server.app);
       assert.ok(routes.length > 150, `only ${routes.length} routes registered`);
       assert.deepEqual(
-        routes.filter((r) => routePermission(r.method, r.url) === undefined).map((r) => `${r.method} ${r.url}`),
+        routes.filter((r) => routePermission(r.method, r.url, r.config) === undefined).map((r) => `${r.method} ${r.url}`),
         [],
       );
     });
@@ -79,7 +79,7 @@ for (const target of dbTargets().slice(0, 1)) {
       const wrong: string[] = [];
       let calls = 0;
       for (const r of registeredRoutes(server.app)) {
-        const p = routePermission(r.method, r.url) as Permission;
+        const p = routePermission(r.method, r.url, r.config) as Permission;
         if (p === 'public') continue;
         for (const role of Role.options) {
           const a = await call(`${server.url}${fill(r.url)}`, r.method, members.get(role)!.headers);
@@ -98,7 +98,7 @@ for (const target of dbTargets().slice(0, 1)) {
     it('lets every key scope do exactly what it allows, on every route', async () => {
       const wrong: string[] = [];
       for (const r of registeredRoutes(server.app)) {
-        const p = routePermission(r.method, r.url) as Permission;
+        const p = routePermission(r.method, r.url, r.config) as Permission;
         if (p === 'public') continue;
         for (const scope of KeyScope.options) {
           const a = await call(`${server.url}${fill(r.url)}`, r.method, { authorization: `Bearer ${keys.get(scope)}` });
@@ -114,7 +114,7 @@ for (const target of dbTargets().slice(0, 1)) {
     it('refuses every non-public route without credentials (401), and asks nothing of public ones', async () => {
       const wrong: string[] = [];
       for (const r of registeredRoutes(server.app)) {
-        const p = routePermission(r.method, r.url) as Permission;
+        const p = routePermission(r.method, r.url, r.config) as Permission;
         const a = await call(`${server.url}${fill(r.url)}`, r.method, {});
         if (p === 'public' ? a.status === 401 : a.status !== 401) wrong.push(`${r.method} ${r.url} (${p}) without credentials: ${a.status} ${a.message}`);
       }

@@ -246,7 +246,13 @@ export const ROUTE_POLICY: Readonly<Record<string, Permission>> = {
   'GET /api/customers/:id/consents': 'read',
 };
 
-/** The permission a route needs, or undefined when the route is not in the table (refused). */
-export function routePermission(method: string, url: string): Permission | undefined {
-  return ROUTE_POLICY[`${method} ${url}`];
+/**
+ * The permission a route needs, or undefined when the route is not in the table (refused).
+ * The built dashboard's files (one route per file, registered by @fastify/static, marked
+ * `dashboardFile` in their route config by app.ts) are public: they are the sign-in page.
+ */
+export function routePermission(method: string, url: string, config?: unknown): Permission | undefined {
+  const p = ROUTE_POLICY[`${method} ${url}`];
+  if (p !== undefined) return p;
+  return method === 'GET' && (config as { dashboardFile?: boolean } | undefined)?.dashboardFile === true ? 'public' : undefined;
 }
