@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { SCREENSHOTS } from '../../src/test-support/browser.js';
 import type { BrowserStep } from './steps.js';
 
 interface Seg {
@@ -75,7 +77,7 @@ export const privacySteps: BrowserStep[] = [
   },
   {
     name: 'the 360 page exports the customer as a zip, then erases them with a typed confirmation and shows the receipt',
-    async run({ page, env, open, b }) {
+    async run({ page, env, open }) {
       const list = await env.api<{ customers: Summary[] }>('/api/customers?limit=50');
       const c = list.customers.find((x) => x.userId && typeof x.traits.email === 'string');
       assert.ok(c?.userId, 'a demo customer with a userId and an email');
@@ -100,7 +102,7 @@ export const privacySteps: BrowserStep[] = [
       assert.equal(await erase.isDisabled(), true, 'a different id does not confirm');
       assert.equal(await dialog.getByRole('checkbox', { name: /Keep dropping their events/ }).isChecked(), true, 'suppress is on by default');
       await confirm.fill(userId);
-      await b.shot('privacy-erase-dialog');
+      await page.screenshot({ path: join(SCREENSHOTS, 'privacy-erase-dialog.png') }); // the viewport: the dialog is fixed over it
       await erase.click();
 
       const done = page.getByRole('dialog', { name: 'Customer erased' });
@@ -123,7 +125,7 @@ export const privacySteps: BrowserStep[] = [
       assert.equal((await shown.locator('tfoot').innerText()).replace(/\s+/g, ' ').trim(), `Total ${total.toLocaleString('en-US')}`);
       await done.getByText(`request #${receipt.requestId}`).waitFor();
       await done.getByText(receipt.erasedBy, { exact: true }).waitFor();
-      await b.shot('privacy-erase-receipt');
+      await page.screenshot({ path: join(SCREENSHOTS, 'privacy-erase-receipt.png') });
 
       await done.getByRole('button', { name: 'Back to customers' }).click();
       await page.waitForURL(/\/customers$/);
