@@ -139,7 +139,7 @@ export default function AuditPage(_props: PageProps) {
   const filters = useMemo(() => filtersFrom(search), [search]);
   const query = useMemo(() => auditQuery(filters), [filters]);
   const { workspace } = useSession();
-  const { can, query: me } = useMe();
+  const { can, pending } = useMe();
   const allowed = can('audit.read');
   const [open, setOpen] = useState<Set<number>>(new Set());
   const [exporting, setExporting] = useState(false);
@@ -176,7 +176,7 @@ export default function AuditPage(_props: PageProps) {
       return n;
     });
 
-  if (me.isPending) return <Loading label="Checking what you may see…" />;
+  if (pending) return <Loading label="Checking what you may see…" />;
   if (!allowed)
     return (
       <>

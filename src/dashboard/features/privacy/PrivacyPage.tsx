@@ -62,8 +62,8 @@ function SuppressionsCard() {
 
 /** /privacy — privacy requests and their receipts, bulk regulations, suppressions and property purges. */
 export default function PrivacyPage(_props: PageProps) {
-  const { can, query: me } = useMe();
-  if (me.isPending) return <Loading label="Checking what you may do…" />;
+  const { can, pending } = useMe();
+  if (pending) return <Loading label="Checking what you may do…" />;
   if (!can('privacy.manage'))
     return (
       <>

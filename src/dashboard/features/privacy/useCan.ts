@@ -2,20 +2,15 @@ import type { Permission } from '../../../contracts/team.js';
 import { useApi } from '../../api/hooks.js';
 
 /**
- * Who the dashboard is signed in as (GET /api/auth/me) and what they may do. Until the
- * answer comes, nothing is allowed, so pages and buttons that need a permission stay hidden
+ * What the signed-in person (or key) may do, from GET /api/auth/me: `can(permission)`, and
+ * whether a member (not an API key) is signed in (only members have "my" tasks). Until the
+ * answer comes (`pending`) nothing is allowed, so controls that need a permission stay hidden
  * rather than flashing and failing.
  */
-export function useMe() {
+export function useMe(): { can: (p: Permission) => boolean; isUser: boolean; pending: boolean } {
   const q = useApi('/api/auth/me', undefined, { staleTime: 60_000 });
   const permissions = q.data?.permissions ?? [];
-  return {
-    query: q,
-    me: q.data,
-    /** A signed-in member (not an API key): only members have "my" tasks. */
-    isUser: q.data?.user != null,
-    can: (p: Permission) => p === 'public' || permissions.includes(p),
-  };
+  return { can: (p) => p === 'public' || permissions.includes(p), isUser: q.data?.user != null, pending: q.isPending };
 }
 
 /** True when the signed-in person (or key) holds the permission. */
