@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AccountDetail, CustomerDetail, CustomerList, CustomerListQuery, EventList, EventListQuery } from './admin.js';
 import { DemoStatusView } from './demo.js';
+import { EraseInput, ErasureReceipt, PrivacyRequestList, PrivacyRequestQuery, PrivacyRequestView, RegulationInput, SuppressionList, SuppressionQuery } from './privacy.js';
 import { HealthView } from './health.js';
 import { ImportList, ImportPreview, ImportQuery, ImportView, RejectionPage, RejectionQuery } from './imports.js';
 import { CustomerJourneyRuns, type JourneyDefinition, JourneyAudience, JourneyInput, JourneyList, JourneyStatsView, JourneyView, PublishInput } from './journey.js';
@@ -45,7 +46,7 @@ import {
 import { CodeInput, CodeView, DecisionInput, LeaderboardRow, ReferralListQuery, ReferralSettingsSchema, ReferralView } from './referrals.js';
 import { SourcesUpdate, SourcesView } from './sources.js';
 import { AuditPage, AuditQuery } from './audit.js';
-import { ConsentRecordList, ErasureReceipt, PrivacyRequestList, PrivacyRequestView, PropertyPurged, PropertyPurgeInput, RegulationInput, SuppressionList } from './privacy.js';
+import { ConsentRecordList, PropertyPurged, PropertyPurgeInput } from './privacy.js';
 import { MemberList, MyTasksQuery } from './team.js';
 import { FollowUpList, FollowUpQuery, ResponseList, ResponsesQuery, ResultsQuery, SurveyResults } from './survey-results.js';
 import { HelpdeskConnectionCreate, HelpdeskConnectionList, HelpdeskConnectionUpdate, HelpdeskConnectionView, HelpdeskDeliveryList, HelpdeskDeliveryQuery, HelpdeskRematch } from './support.js';
@@ -292,19 +293,19 @@ export const API_ROUTES = {
   'GET /api/imports/:id/rejections': { query: RejectionQuery, response: RejectionPage },
   'GET /api/imports/:id/rejections.csv': { response: 'csv' },
   'POST /api/imports/:id/cancel': { response: ImportView },
+  'POST /api/privacy/regulations': { body: RegulationInput, response: PrivacyRequestView },
+  'GET /api/privacy/requests': { query: PrivacyRequestQuery, response: PrivacyRequestList },
+  'GET /api/privacy/requests/:id': { response: PrivacyRequestView },
+  'GET /api/privacy/suppressions': { query: SuppressionQuery, response: SuppressionList },
+  'POST /api/customers/:id/erase': { body: EraseInput, response: ErasureReceipt },
 
   'GET /api/members': { response: MemberList },
   'GET /api/tasks/mine': { query: MyTasksQuery, response: z.object({ tasks: z.array(TaskView) }) },
   'GET /api/audit': { query: AuditQuery, response: AuditPage },
   'GET /api/audit.csv': { query: AuditQuery, response: 'csv' },
-  'POST /api/privacy/regulations': { body: RegulationInput, response: PrivacyRequestView },
-  'GET /api/privacy/requests': { response: PrivacyRequestList },
-  'GET /api/privacy/requests/:id': { response: PrivacyRequestView },
   'GET /api/privacy/requests/:id/archive': { response: 'zip' },
-  'GET /api/privacy/suppressions': { response: SuppressionList },
   'POST /api/privacy/purge-property': { body: PropertyPurgeInput, response: PropertyPurged },
   'GET /api/customers/:id/export': { response: 'zip' },
-  'POST /api/customers/:id/erase': { body: z.strictObject({ suppress: z.boolean().optional() }).optional(), response: ErasureReceipt },
   'GET /api/customers/:id/consents': { response: ConsentRecordList },
 } as const satisfies Record<string, RouteSpec>;
 

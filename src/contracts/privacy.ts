@@ -78,3 +78,16 @@ export const ConsentRecordView = z.object({
   actor: z.string().nullable(),
 });
 export const ConsentRecordList = z.object({ records: z.array(ConsentRecordView) });
+
+/** POST /api/customers/:id/erase: erase now; `suppress` (default true) keeps dropping their events afterwards. */
+export const EraseInput = z.strictObject({ suppress: z.boolean().default(true) });
+export type EraseInput = z.infer<typeof EraseInput>;
+
+/** GET /api/privacy/requests: newest first. */
+export const PrivacyRequestQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+
+/** GET /api/privacy/suppressions: newest first, a page at a time. */
+export const SuppressionQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});

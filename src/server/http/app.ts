@@ -50,6 +50,7 @@ import { smsInboundRoutes } from './routes/sms-inbound.routes.js';
 import { surveyResultsRoutes } from './routes/survey-results.routes.js';
 import { helpdeskRoutes } from './routes/helpdesk.routes.js';
 import { referralRoutes } from './routes/referrals.routes.js';
+import { privacyRoutes } from './routes/privacy.routes.js';
 import { loyaltyRewardRoutes } from './routes/loyalty-rewards.routes.js';
 import { loyaltyPublicRoutes } from './routes/loyalty-public.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
@@ -154,6 +155,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   surveyRoutes(app, { db, keys, bus, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
   surveyAnswerRoutes(app, { db, bus });
   loyaltyRoutes(app, { db, keys, bus });
+  privacyRoutes(app, { db, keys, bus });
   referralRoutes(app, { db, keys, bus, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
   smsInboundRoutes(app, { db, bus, box: deps.box, publicUrl: (deps.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '') });
   await helpdeskRoutes(app, { db, keys, bus, box: deps.box, boxMissing: deps.boxMissing, publicUrl: deps.sourcesUrl });

@@ -39,6 +39,8 @@ interface Part {
   done: (r: IngestResult | Error) => void;
   /** Receives the messageIds newly stored (the live debugger's accepted/duplicate), when given. */
   stored?: Set<string>;
+  /** Receives the messageIds dropped because their person is suppressed (the live debugger shows none of them). */
+  suppressed?: Set<string>;
 }
 
 /**
@@ -77,7 +79,7 @@ export class IngestQueue {
    * storing none of them: the caller should answer 503 with Retry-After so SDKs back off and
    * retry. A database failure rejects.
    */
-  submit(workspaceId: number, events: NormalizedEvent[], stored?: Set<string>): Promise<Result<IngestResult, Failure<'unavailable'>>> {
+  submit(workspaceId: number, events: NormalizedEvent[], stored?: Set<string>, suppressed?: Set<string>): Promise<Result<IngestResult, Failure<'unavailable'>>> {
     if (events.length === 0) return Promise.resolve(ok({ inserted: 0, duplicates: 0 }));
     if (this.waitingEvents > 0 && this.waitingEvents + events.length > this.maxBacklogEvents) {
       return Promise.resolve(fail('unavailable', `${this.waitingEvents} events are waiting to be written`));
@@ -99,7 +101,7 @@ export class IngestQueue {
         else resolve(ok(total));
       };
       for (const [lane, laneEvents] of byLane) {
-        this.lanes[lane]!.pending.push({ workspaceId, events: laneEvents, done, stored });
+        this.lanes[lane]!.pending.push({ workspaceId, events: laneEvents, done, stored, suppressed });
         this.pump(lane);
       }
     });
@@ -154,29 +156,32 @@ export class IngestQueue {
 
   private async write(group: Part[]): Promise<void> {
     const workspaceId = group[0]!.workspaceId;
-    const ingest = async (events: NormalizedEvent[], insertedIds?: Set<string>) => {
-      const r = await ingestEvents(this.db, workspaceId, events, { cache: this.cache, insertedIds, derivedWork: this.opts.derivedWork !== false });
+    const ingest = async (events: NormalizedEvent[], insertedIds?: Set<string>, suppressedIds?: Set<string>) => {
+      const r = await ingestEvents(this.db, workspaceId, events, { cache: this.cache, insertedIds, suppressedIds, derivedWork: this.opts.derivedWork !== false });
       if (r.customerIds && r.customerIds.length > 0) this.opts.bus?.publish({ kind: 'events', workspaceId, customerIds: r.customerIds, changes: r.changes });
       return r;
     };
     if (group.length === 1) {
       const only = group[0]!;
-      await ingest(only.events, only.stored).then(only.done, (err) => only.done(asError(err)));
+      await ingest(only.events, only.stored, only.suppressed).then(only.done, (err) => only.done(asError(err)));
       return;
     }
     try {
       const inserted = new Set<string>();
+      const dropped = new Set<string>();
       await ingest(
         group.flatMap((p) => p.events),
         inserted,
+        dropped,
       );
+      if (dropped.size > 0) for (const p of group) for (const e of p.events) if (dropped.has(e.messageId)) p.suppressed?.add(e.messageId);
       for (const p of group) {
         const n = p.events.filter((e) => inserted.delete(e.messageId) && (p.stored?.add(e.messageId) ?? true)).length;
         p.done({ inserted: n, duplicates: p.events.length - n });
       }
     } catch (err) {
       this.opts.log?.warn({ err, requests: group.length }, 'combined ingest transaction failed; retrying its requests one by one');
-      for (const p of group) await ingest(p.events, p.stored).then(p.done, (e) => p.done(asError(e)));
+      for (const p of group) await ingest(p.events, p.stored, p.suppressed).then(p.done, (e) => p.done(asError(e)));
     }
   }
 }

@@ -13,12 +13,15 @@ import { guardCustomers } from '../identity/merge-guard.js';
 import { fastCustomers } from './fast-path.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { NormalizedEvent } from './normalize.js';
+import { anySuppressed, dropSuppressed } from '../privacy/suppress.js';
 
 export interface IngestResult {
   /** Events newly stored. */
   inserted: number;
   /** Events skipped because their messageId was already stored. */
   duplicates: number;
+  /** Events dropped because they carry a suppressed identifier (privacy/suppress.ts): counted there, stored nowhere. */
+  suppressed?: number;
   /** The customers the stored events belong to (for the stage engine to re-evaluate). */
   customerIds?: number[];
   /**
@@ -49,7 +52,7 @@ export async function ingestEvents(
   db: Db,
   workspaceId: number,
   events: NormalizedEvent[],
-  opts: { insertedIds?: Set<string>; cache?: IdentityCache; checkStored?: boolean; derivedWork?: boolean } = {},
+  opts: { insertedIds?: Set<string>; suppressedIds?: Set<string>; cache?: IdentityCache; checkStored?: boolean; derivedWork?: boolean } = {},
 ): Promise<IngestResult> {
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
   for (let attempt = 1; ; attempt++) {
@@ -57,7 +60,7 @@ export async function ingestEvents(
       // First attempt: append optimistically (unless the caller expects duplicates); a
       // retry (after a conflict, e.g. a messageId already stored) checks first.
       const batchOpts = { exclusive: db.kind === 'pglite', cache: opts.cache, checkStored: opts.checkStored === true || attempt > 1 };
-      const { fresh, customerIds, changes } = await db.transaction(async (tx) => {
+      const { fresh, customerIds, changes, suppressed, dropped } = await db.transaction(async (tx) => {
         const r = await applyBatch(tx, workspaceId, events, batchOpts);
         // What the batch causes (stage and segment re-evaluation) commits with it.
         if (opts.derivedWork && r.changes.size > 0) await recordIngestWork(tx, workspaceId, [...r.changes.keys()], r.changes);
@@ -65,7 +68,8 @@ export async function ingestEvents(
       });
       opts.cache?.remember(workspaceId, fresh, customerIds);
       if (opts.insertedIds) for (const e of fresh) opts.insertedIds.add(e.messageId);
-      return { inserted: fresh.length, duplicates: events.length - fresh.length, customerIds: [...new Set(customerIds)], changes };
+      if (opts.suppressedIds) for (const id of dropped) opts.suppressedIds.add(id);
+      return { inserted: fresh.length, duplicates: events.length - fresh.length - suppressed, suppressed, customerIds: [...new Set(customerIds)], changes };
     } catch (err) {
       const retryable = err instanceof RetryableConflict || RETRYABLE_PG_CODES.has((err as { code?: string }).code ?? '');
       if (!retryable || attempt >= MAX_ATTEMPTS) throw err;
@@ -99,9 +103,13 @@ async function applyBatch(
   workspaceId: number,
   events: NormalizedEvent[],
   opts: BatchOptions,
-): Promise<{ fresh: NormalizedEvent[]; customerIds: number[]; changes: Map<number, Set<string>> }> {
-  const fresh = await freshEvents(tx, workspaceId, events, opts.checkStored);
-  if (fresh.length === 0) return { fresh, customerIds: [], changes: new Map() };
+): Promise<{ fresh: NormalizedEvent[]; customerIds: number[]; changes: Map<number, Set<string>>; suppressed: number; dropped: string[] }> {
+  // Events of suppressed people (an erasure's suppression) are dropped before anything is looked up.
+  const { kept, dropped: suppressed } = await dropSuppressed(tx, workspaceId, events);
+  const keptSet = new Set(kept);
+  const dropped = suppressed === 0 ? [] : events.filter((e) => !keptSet.has(e)).map((e) => e.messageId);
+  const fresh = await freshEvents(tx, workspaceId, kept, opts.checkStored);
+  if (fresh.length === 0) return { fresh, customerIds: [], changes: new Map(), suppressed, dropped };
   const touches = fresh.map((e) => (e.type === 'identify' || e.type === 'group' || e.type === 'alias' ? null : touchOf(e.context, e.properties, e.timestamp)));
   const fast = fastCustomers(workspaceId, fresh, touches, opts.cache);
   const slow = fresh.filter((_, i) => fast[i] === undefined);
@@ -163,7 +171,9 @@ async function applyBatch(
   });
   for (const p of graph.profiles.values()) if (p.isNew && changes.has(graph.canonical(p.id))) of(graph.canonical(p.id)).add('$all');
   for (const m of graph.merges) of(graph.canonical(m.intoId)).add('$all');
-  return { fresh, customerIds, changes };
+  // An erasure with suppression that committed while this batch waited for its locks: retry, dropping its events.
+  if (await anySuppressed(tx, workspaceId, fresh)) throw new RetryableConflict('an identifier of this batch was suppressed meanwhile');
+  return { fresh, customerIds, changes, suppressed, dropped };
 }
 
 /**

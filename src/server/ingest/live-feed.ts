@@ -53,6 +53,8 @@ interface WorkspaceFeed {
 export interface LiveTap {
   /** Filled by the ingest queue with the messageIds it newly stored. */
   readonly stored: Set<string>;
+  /** Filled by the ingest queue with the messageIds it dropped (a suppressed person's): not recorded at all. */
+  readonly suppressed: Set<string>;
   /** The request's events were committed: record each as accepted or duplicate. `raws[i]` is the call `events[i]` came from. */
   record(events: NormalizedEvent[], raws: readonly unknown[]): void;
 }
@@ -111,8 +113,10 @@ export class LiveFeed {
   tap(workspaceId: number, path: string): LiveTap | null {
     if (!this.watching(workspaceId)) return null;
     const stored = new Set<string>();
+    const suppressed = new Set<string>();
     return {
       stored,
+      suppressed,
       record: (events, raws) => {
         const f = this.feeds.get(workspaceId);
         if (!f) return;
@@ -120,6 +124,7 @@ export class LiveFeed {
         // A messageId twice in one request: the first is stored, the second a duplicate.
         for (let i = 0; i < events.length; i++) {
           const e = events[i]!;
+          if (suppressed.has(e.messageId)) continue;
           const fresh = stored.delete(e.messageId);
           this.push(f, { id: ++this.lastId, at, status: fresh ? 'accepted' : 'duplicate', path, event: e, raw: raws[i], error: null });
         }

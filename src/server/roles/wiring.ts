@@ -33,6 +33,8 @@ import { jobCatalogue } from './job-catalogue.js';
 import { PREDICTION_SCHEDULE } from './prediction-schedule.js';
 import { partsOf, type Role } from './roles.js';
 import { referralPoller } from '../referrals/referral-worker.js';
+import { processPendingErasure } from '../privacy/requests.service.js';
+import { PRIVACY_JOB } from '../privacy/requests.repo.js';
 
 export interface WiringOptions {
   roles: ReadonlySet<Role>;
@@ -89,6 +91,8 @@ export interface Wiring {
   referrals: Poller | null;
   /** Purges workspaces past their deletion grace period, forgets expired sessions (worker role). */
   housekeeping: HousekeepingWorker | null;
+  /** Erasure regulations (worker role): claims pending privacy requests, one person per transaction. */
+  privacy: Poller | null;
   start(): void;
   stop(): Promise<void>;
 }
@@ -132,6 +136,8 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   bus.on('jobs-queued', (c) => (c.job === importKind ? imports : jobs)?.kick());
   const referrals = parts.jobs ? referralPoller(db, { log, pollMs: db.kind === 'pglite' ? 5_000 : 1_000 }) : null;
   if (referrals) bus.on('events', () => referrals.kick());
+  const privacy = parts.jobs ? new Poller('privacy requests', () => processPendingErasure(db), { pollMs: 5_000, log }) : null;
+  if (privacy) bus.on('jobs-queued', (c) => c.job === PRIVACY_JOB && privacy.kick());
 
   const analytics = parts.jobs && opts.analyticsSyncMs !== 0 ? analyticsSyncer(db, { pollMs: opts.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log, paused: demoPreparing }) : null;
 
@@ -168,6 +174,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
     loyalty,
     referrals,
     housekeeping,
+    privacy,
     start() {
       // Claiming recorded work always runs; sweepMs / segmentSweepMs 0 only turn the sweeps off.
       stages?.start();
@@ -179,6 +186,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       analytics?.start();
       referrals?.start();
       housekeeping?.start();
+      privacy?.start();
       if (schedule) {
         scheduleStart = setTimeout(() => schedule.start(), SCHEDULE_FIRST_MS);
         scheduleStart.unref();
@@ -195,6 +203,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
       if (analytics) list.push(['the analytics syncer', () => analytics.stop()]);
       if (referrals) list.push(['the referral processor', () => referrals.stop()]);
       if (housekeeping) list.push(['housekeeping', () => housekeeping.stop()]);
+      if (privacy) list.push(['the privacy worker', () => privacy.stop()]);
       if (journeys) list.push(['the journey worker', () => journeys.stop()]);
       if (stages) list.push(['the stage worker', () => stages.stop()]);
       if (segments) list.push(['the segment worker', () => segments.stop()]);

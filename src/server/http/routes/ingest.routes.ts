@@ -43,7 +43,7 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
           // A single call has no index; its field is empty when the whole call is at fault.
           if (!result.ok) throw httpErrorOf({ code: result.code, message: result.message, field: result.field || undefined });
           const tap = deps.live?.tap(ws.id, req.url) ?? null;
-          await submit(deps.queue, ws.id, [result.value], tap?.stored);
+          await submit(deps.queue, ws.id, [result.value], tap?.stored, tap?.suppressed);
           tap?.record([result.value], [body]);
           return { success: true as const };
         },
@@ -75,7 +75,7 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
           events.push(result.value);
         }
         const tap = deps.live?.tap(ws.id, req.url) ?? null;
-        await submit(deps.queue, ws.id, events, tap?.stored);
+        await submit(deps.queue, ws.id, events, tap?.stored, tap?.suppressed);
         tap?.record(events, body.batch);
         return { success: true as const };
       },
@@ -84,8 +84,8 @@ export function ingestRoutes(app: FastifyInstance, deps: { queue: IngestQueue; k
 }
 
 /** Hand events to the writer; when it is overloaded, answer 503 + Retry-After (SDKs retry those). */
-async function submit(queue: IngestQueue, workspaceId: number, events: NormalizedEvent[], stored?: Set<string>): Promise<void> {
-  const r = await queue.submit(workspaceId, events, stored);
+async function submit(queue: IngestQueue, workspaceId: number, events: NormalizedEvent[], stored?: Set<string>, suppressed?: Set<string>): Promise<void> {
+  const r = await queue.submit(workspaceId, events, stored, suppressed);
   if (!r.ok) throw httpErrorOf({ ...r, retryAfter: 1 }, `ingestion is overloaded (${r.message}); nothing of this request was stored, retry in a second`);
 }
 
