@@ -9,6 +9,7 @@ import { lifecycleSteps } from './browser/lifecycle.steps.js';
 import { loyaltySteps } from './browser/loyalty.steps.js';
 import { overviewSteps } from './browser/overview.steps.js';
 import { predictionsSteps } from './browser/predictions.steps.js';
+import { privacySteps } from './browser/privacy.steps.js';
 import { providersSteps } from './browser/providers.steps.js';
 import { segmentsSteps } from './browser/segments.steps.js';
 import { settingsSteps } from './browser/settings.steps.js';
@@ -37,6 +38,7 @@ const AREAS: Record<string, BrowserStep[]> = {
   surveys: surveysSteps,
   loyalty: loyaltySteps,
   team: teamSteps,
+  privacy: privacySteps,
 };
 const only = process.env.BROWSER_STEPS?.split(',').map((s) => s.trim());
 

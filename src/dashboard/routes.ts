@@ -38,6 +38,8 @@ export const ROUTES: Array<{ pattern: string; page: Page; title: string }> = [
   { pattern: '/sources', page: lazy(() => import('./features/sources/SourcesPage.js')), title: 'Sources' },
   { pattern: '/imports', page: lazy(() => import('./features/imports/ImportsPage.js')), title: 'Import' },
   { pattern: '/settings', page: lazy(() => import('./features/settings/SettingsPage.js')), title: 'Settings' },
+  { pattern: '/privacy', page: lazy(() => import('./features/privacy/PrivacyPage.js')), title: 'Privacy' },
+  { pattern: '/audit', page: lazy(() => import('./features/audit/AuditPage.js')), title: 'Audit log' },
 ];
 
 /**
@@ -61,4 +63,6 @@ export const NAV: Array<{ to: string; label: string; icon: string; section?: str
   { to: '/sources', label: 'Sources', icon: '⇄', section: 'Configure' },
   { to: '/imports', label: 'Import', icon: '⇩', needs: 'data.write' },
   { to: '/settings', label: 'Settings', icon: '⚙' },
+  { to: '/privacy', label: 'Privacy', icon: '◈', needs: 'privacy.manage' },
+  { to: '/audit', label: 'Audit log', icon: '☰', needs: 'audit.read' },
 ];

@@ -103,7 +103,7 @@ for (const target of dbTargets()) {
       );
     });
 
-    it('SUPPRESS_ONLY and UNSUPPRESS at once; EXPORT is not yet; more than 1,000 people is 400', async () => {
+    it('SUPPRESS_ONLY and UNSUPPRESS at once; EXPORT points at the per-person export; more than 1,000 people is 400', async () => {
       const s = await api('/api/privacy/regulations', { body: { regulationType: 'SUPPRESS_ONLY', subjectType: 'USER_ID', subjectIds: ['cat'] } });
       assert.equal(s.body.status, 'done');
       assert.equal(s.body.receipt.suppressed, 1);
@@ -115,6 +115,7 @@ for (const target of dbTargets()) {
       assert.equal(await events('cat'), 2);
       const ex = await api('/api/privacy/regulations', { body: { regulationType: 'EXPORT', subjectType: 'USER_ID', subjectIds: ['cat'] } });
       assert.deepEqual([ex.status, ex.body.error.code], [400, 'validation_failed']);
+      assert.match(ex.body.error.message, /GET \/api\/customers\/:id\/export/);
       const many = await api('/api/privacy/regulations', { body: { regulationType: 'DELETE_ONLY', subjectType: 'USER_ID', subjectIds: Array.from({ length: 1001 }, (_, i) => `u${i}`) } });
       assert.equal(many.status, 400, JSON.stringify(many.body));
       assert.match(JSON.stringify(many.body), /at most 1,000/);

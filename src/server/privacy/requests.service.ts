@@ -68,7 +68,7 @@ export async function submitRegulation(db: Db, workspaceId: number, input: Regul
   const base = { regulationType: input.regulationType, subjectType: input.subjectType, hashes };
   switch (input.regulationType) {
     case 'EXPORT':
-      return fail('validation_failed', 'EXPORT regulations are not available yet: use GET /api/customers/:id/export when it lands.');
+      return fail('validation_failed', 'EXPORT is not available as a bulk regulation: export each person with GET /api/customers/:id/export (a zip archive), or from their page in the dashboard');
     case 'SUPPRESS_ONLY':
     case 'UNSUPPRESS': {
       const kind: RequestKind = input.regulationType === 'UNSUPPRESS' ? 'unsuppress' : 'suppress';

@@ -6,7 +6,10 @@ import { Empty, ErrorNote, Loading } from '../../components/states.js';
 import type { PageProps } from '../../routes.js';
 import { Link } from '../../router.js';
 import { EventTimelineCard, SurveysCard } from './EventTimelineCard.js';
+import { useCan } from '../privacy/useCan.js';
+import { ConsentsCard } from './ConsentsCard.js';
 import { LoyaltyCard } from './LoyaltyCard.js';
+import { DangerZoneCard, ExportDataCard } from './PrivacyCards.js';
 import { HealthCard, PredictionsCard } from './ScoreCards.js';
 import { JourneysCard, MessagesCard, RecommendationsCard, SegmentsCard, SubscriptionsCard } from './RelatedCards.js';
 import { StageBadge } from './StageBadge.js';
@@ -108,6 +111,7 @@ function AccountsCard({ ids }: { ids: string[] }) {
 }
 
 function Sections({ id, c, names }: { id: string; c: Detail; names: Map<string, string> }) {
+  const canPrivacy = useCan('privacy.manage');
   return (
     <>
       <Header c={c} names={names} />
@@ -138,6 +142,15 @@ function Sections({ id, c, names }: { id: string; c: Detail; names: Map<string, 
         <RecommendationsCard id={id} />
         <SubscriptionsCard id={id} />
       </div>
+      <div className="section">
+        <ConsentsCard id={id} />
+      </div>
+      {canPrivacy ? (
+        <div className="grid grid-2 section">
+          <ExportDataCard id={id} />
+          <DangerZoneCard id={id} userId={c.userId} email={traitText(c.traits, 'email') ?? null} />
+        </div>
+      ) : null}
     </>
   );
 }

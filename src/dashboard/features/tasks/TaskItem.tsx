@@ -4,13 +4,20 @@ import { useApiMutation } from '../../api/hooks.js';
 import { Badge } from '../../components/layout.js';
 import { fmtDateTime, fmtRelative } from '../../components/format.js';
 import { Link } from '../../router.js';
-import type { Task, TaskStatus } from './types.js';
+import type { Member, Task, TaskStatus } from './types.js';
+
+/** What PATCH /api/tasks/:id changes: the status, or who it is for (a member by user id, or a name). */
+type Patch = { status?: TaskStatus; assignee?: string | null; assigneeUserId?: number | null };
+const OTHER = 'other';
 
 /** One task: who, which journey, what to do, when; complete, cancel, reopen or assign it. */
-export function TaskItem({ task: t, onResult }: { task: Task; onResult: (message: string, ok: boolean) => void }) {
+export function TaskItem({ task: t, members, onResult }: { task: Task; members: Member[]; onResult: (message: string, ok: boolean) => void }) {
   const [assigning, setAssigning] = useState(false);
   const [assignee, setAssignee] = useState(t.assignee ?? '');
-  const patch = useApiMutation((body: { status?: TaskStatus; assignee?: string | null }) => api.patch('/api/tasks/:id', { params: { id: t.id }, body }), {
+  const current = members.find((m) => m.userId === (t as Task & { assigneeUserId?: number | null }).assigneeUserId);
+  // A member by user id, "" for nobody, or OTHER for a name typed in.
+  const [member, setMember] = useState<string>(current ? String(current.userId) : t.assignee ? OTHER : '');
+  const patch = useApiMutation((body: Patch) => api.patch('/api/tasks/:id', { params: { id: t.id }, body }), {
     invalidates: ['/api/tasks'],
     onSuccess: (r, body) => {
       setAssigning(false);
@@ -18,11 +25,13 @@ export function TaskItem({ task: t, onResult }: { task: Task; onResult: (message
       else onResult(r.assignee ? `“${r.title}” is assigned to ${r.assignee}.` : `“${r.title}” is unassigned.`, true);
     },
   });
-  const run = (body: { status?: TaskStatus; assignee?: string | null }) => patch.mutate(body, { onError: (e) => onResult(`Could not change “${t.title}”: ${e.message}`, false) });
+  const run = (body: Patch) => patch.mutate(body, { onError: (e) => onResult(`Could not change “${t.title}”: ${e.message}`, false) });
 
   function submitAssign(e: FormEvent) {
     e.preventDefault();
-    run({ assignee: assignee.trim() || null });
+    if (member === OTHER || members.length === 0) run({ assignee: assignee.trim() || null });
+    else if (member === '') run({ assigneeUserId: null, assignee: null });
+    else run({ assigneeUserId: Number(member) });
   }
 
   const customer = t.userId ? (
@@ -94,10 +103,26 @@ export function TaskItem({ task: t, onResult }: { task: Task; onResult: (message
       </div>
       {assigning ? (
         <form className="row task-assign" onSubmit={submitAssign} aria-label={`Assign task ${t.id} to someone`}>
-          <label className="field">
-            <span>Assignee</span>
-            <input aria-label="Assignee" value={assignee} onChange={(e) => setAssignee(e.target.value)} maxLength={200} placeholder="a name or email (empty: unassign)" autoFocus />
-          </label>
+          {members.length ? (
+            <label className="field">
+              <span>Member</span>
+              <select aria-label="Member" value={member} onChange={(e) => setMember(e.target.value)} autoFocus>
+                <option value="">Nobody (unassigned)</option>
+                {members.map((m) => (
+                  <option key={m.userId} value={String(m.userId)}>
+                    {m.name ? `${m.name} <${m.email}>` : m.email} · {m.role}
+                  </option>
+                ))}
+                <option value={OTHER}>Someone else (type a name)…</option>
+              </select>
+            </label>
+          ) : null}
+          {members.length === 0 || member === OTHER ? (
+            <label className="field">
+              <span>Assignee</span>
+              <input aria-label="Assignee" value={assignee} onChange={(e) => setAssignee(e.target.value)} maxLength={200} placeholder="a name or email (empty: unassign)" autoFocus />
+            </label>
+          ) : null}
           <button type="submit" className="btn btn-primary btn-small" disabled={patch.isPending}>
             {patch.isPending ? 'Saving…' : 'Save assignee'}
           </button>
