@@ -75,6 +75,14 @@ for (const target of dbTargets().slice(0, 1)) {
       );
     });
 
+    it('has no policy row for a route the server does not register (a typo, or a route removed)', () => {
+      const registered = new Set(registeredRoutes(server.app).map((r) => `${r.method} ${r.url}`));
+      assert.deepEqual(
+        Object.keys(ROUTE_POLICY).filter((k) => !registered.has(k)),
+        [],
+      );
+    });
+
     it('lets every role do exactly what its permissions allow, on every route', async () => {
       const wrong: string[] = [];
       let calls = 0;
