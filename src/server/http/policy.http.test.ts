@@ -47,6 +47,51 @@ async function call(url: string, method: string, headers: Record<string, string>
   }
 }
 
+/**
+ * The table itself, checked against rules written apart from it, so a row made too generous
+ * by mistake fails here (the matrix below only checks that the server enforces the table).
+ */
+describe('the policy table', () => {
+  /** Changes that change nothing: previews render, they do not save. */
+  const READ_ONLY_CHANGES = new Set(['POST /api/segments/preview', 'POST /api/templates/:id/preview', 'POST /api/templates/preview', 'POST /api/surveys/preview']);
+  /** Reads that hold secrets or personal data in bulk, and the admin-only logs. */
+  const GUARDED_READS: Record<string, Permission> = {
+    'GET /api/helpdesk/connections': 'settings.write',
+    'GET /api/helpdesk/connections/:id': 'settings.write',
+    'GET /api/helpdesk/connections/:id/deliveries': 'settings.write',
+    'GET /api/workspace/keys': 'keys.manage',
+    'GET /api/workspace/inbox': 'keys.manage',
+    'GET /api/keys': 'keys.manage',
+    'GET /api/loyalty/members/:id/link': 'customers.write',
+    'GET /api/invitations': 'members.manage',
+    'GET /api/audit': 'audit.read',
+    'GET /api/audit.csv': 'audit.read',
+    'GET /api/privacy/requests': 'privacy.manage',
+    'GET /api/privacy/requests/:id': 'privacy.manage',
+    'GET /api/privacy/suppressions': 'privacy.manage',
+    'GET /api/customers/:id/export': 'privacy.manage',
+  };
+
+  it('lets no admin API change through with only the read permission, except previews', () => {
+    const loose = Object.entries(ROUTE_POLICY).filter(([k, p]) => k.includes(' /api/') && !k.startsWith('GET ') && p === 'read' && !READ_ONLY_CHANGES.has(k));
+    assert.deepEqual(loose, []);
+  });
+
+  it('guards secrets, personal data in bulk, the audit log and privacy requests beyond read', () => {
+    for (const [route, p] of Object.entries(GUARDED_READS)) assert.equal(ROUTE_POLICY[route], p, route);
+    const guarded = Object.entries(ROUTE_POLICY).filter(([k, p]) => k.startsWith('GET /api/') && !['read', 'session', 'public'].includes(p));
+    assert.deepEqual(Object.fromEntries(guarded), GUARDED_READS, 'a GET needing more than read is listed here with its reason');
+  });
+
+  it('keeps members, deleting the workspace and the audit log away from marketers, analysts and support', () => {
+    for (const role of ['marketer', 'analyst', 'support'] as const)
+      for (const p of ['members.manage', 'workspace.delete', 'audit.read', 'privacy.manage', 'keys.manage', 'settings.write'] as const) assert.equal(roleMay(role, p), false, `${role} ${p}`);
+    assert.equal(roleMay('admin', 'workspace.delete'), false);
+    assert.equal(scopeMay('admin', 'members.manage'), false);
+    assert.equal(scopeMay('read', 'marketing.write'), false);
+  });
+});
+
 for (const target of dbTargets().slice(0, 1)) {
   describe(`route × role matrix (${target.name})`, () => {
     let db: Db;
