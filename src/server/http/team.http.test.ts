@@ -164,6 +164,9 @@ for (const target of dbTargets()) {
       assert.equal(again.status, 404);
       const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'nia@acme.test'`);
       assert.equal(rows[0]!.n, 0, 'the reset ended the sessions the invitation opened');
+      // The new password signs in; the one before it no longer does.
+      assert.equal((await call('POST', '/api/auth/signin', { email: 'nia@acme.test', password: 'nia password 2' })).status, 200);
+      assert.equal((await call('POST', '/api/auth/signin', { email: 'nia@acme.test', password: 'nia password 1' })).status, 401);
     });
 
     /** The browser's part of single sign-on: follow the redirects by hand, as a browser would. */
