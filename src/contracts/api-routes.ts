@@ -316,6 +316,7 @@ export const API_ROUTES = {
   'GET /api/audit.csv': { query: AuditQuery, response: 'csv' },
 
   'GET /api/customers/:id/export': { response: 'zip' },
+  'GET /api/privacy/requests/:id/archive': { response: 'zip' },
   'GET /api/customers/:id/consents': { response: ConsentRecordList },
   'POST /api/privacy/purge-property': { body: PropertyPurgeInput, response: PropertyPurged },
 

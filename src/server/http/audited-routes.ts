@@ -229,6 +229,7 @@ export const AUDITED_ROUTES: Readonly<Record<string, AuditedRoute>> = {
   'POST /api/privacy/purge-property': { action: 'privacy.purge_property', objectType: 'privacy_request', id: { response: 'requestId' } },
   'POST /api/customers/:id/erase': { action: 'privacy.erase', objectType: 'customer', id: { customer: 'id' }, summary: responseOnly },
   'GET /api/customers/:id/export': { action: 'privacy.export', objectType: 'customer', id: { customer: 'id' }, summary: () => null },
+  'GET /api/privacy/requests/:id/archive': { action: 'privacy.archive_download', objectType: 'privacy_request', id: { param: 'id' }, summary: () => null },
   'GET /api/audit.csv': { action: 'audit.export', objectType: 'audit_log', summary: (c) => ({ query: c.query }) },
 };
 

@@ -68,6 +68,7 @@ describe('the policy table', () => {
     'GET /api/audit.csv': 'audit.read',
     'GET /api/privacy/requests': 'privacy.manage',
     'GET /api/privacy/requests/:id': 'privacy.manage',
+    'GET /api/privacy/requests/:id/archive': 'privacy.manage',
     'GET /api/privacy/suppressions': 'privacy.manage',
     'GET /api/customers/:id/export': 'privacy.manage',
   };

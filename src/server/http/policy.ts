@@ -238,6 +238,7 @@ export const ROUTE_POLICY: Readonly<Record<string, Permission>> = {
   'POST /api/privacy/regulations': 'privacy.manage',
   'GET /api/privacy/requests': 'privacy.manage',
   'GET /api/privacy/requests/:id': 'privacy.manage',
+  'GET /api/privacy/requests/:id/archive': 'privacy.manage',
   'GET /api/privacy/suppressions': 'privacy.manage',
   'POST /api/privacy/purge-property': 'privacy.manage',
   'GET /api/customers/:id/export': 'privacy.manage',

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Db } from '../db/client.js';
 import { basic, dbTargets, http, makeWorkspace, startServer, until } from '../../test-support/harness.js';
 import { importCsv } from '../import/csv-import.js';
+import { readZip } from '../../test-support/unzip.js';
 
 for (const target of dbTargets()) {
   describe(`privacy API (${target.name})`, () => {
@@ -103,7 +104,7 @@ for (const target of dbTargets()) {
       );
     });
 
-    it('SUPPRESS_ONLY and UNSUPPRESS at once; EXPORT points at the per-person export; more than 1,000 people is 400', async () => {
+    it('SUPPRESS_ONLY and UNSUPPRESS at once; EXPORT finds the people and its archive holds each one; more than 1,000 people is 400', async () => {
       const s = await api('/api/privacy/regulations', { body: { regulationType: 'SUPPRESS_ONLY', subjectType: 'USER_ID', subjectIds: ['cat'] } });
       assert.equal(s.body.status, 'done');
       assert.equal(s.body.receipt.suppressed, 1);
@@ -113,9 +114,22 @@ for (const target of dbTargets()) {
       assert.equal(u.body.receipt.lifted, 1);
       await http(`${server.url}/v1/track`, { auth: write, body: { userId: 'cat', event: 'X' } });
       assert.equal(await events('cat'), 2);
-      const ex = await api('/api/privacy/regulations', { body: { regulationType: 'EXPORT', subjectType: 'USER_ID', subjectIds: ['cat'] } });
-      assert.deepEqual([ex.status, ex.body.error.code], [400, 'validation_failed']);
-      assert.match(ex.body.error.message, /GET \/api\/customers\/:id\/export/);
+      const ex = await api('/api/privacy/regulations', { body: { regulationType: 'EXPORT', subjectType: 'USER_ID', subjectIds: ['cat', 'nobody-at-all'] } });
+      assert.equal(ex.body.status, 'done', JSON.stringify(ex.body));
+      assert.deepEqual([ex.body.kind, ex.body.receipt.customers.length, ex.body.receipt.notFound], ['export', 1, 1]);
+      const [catId] = ex.body.receipt.customers as number[];
+      const zip = await fetch(`${server.url}/api/privacy/requests/${ex.body.id}/archive`, { headers: { authorization: admin } });
+      assert.equal(zip.status, 200);
+      assert.equal(zip.headers.get('content-type'), 'application/zip');
+      const files = readZip(Buffer.from(await zip.arrayBuffer()));
+      const person = JSON.parse(files.get(`customer-${catId}/person.json`)!.toString('utf8')) as { customerId: number; profile: { user_id?: string; userId?: string } };
+      assert.equal(person.customerId, catId);
+      assert.match(JSON.stringify(person.profile), /"cat"/);
+      assert.ok(files.has(`customer-${catId}/events.csv`));
+      assert.equal([...files.keys()].filter((f) => !f.startsWith(`customer-${catId}/`)).length, 0, 'only the person found');
+      const notExport = await api(`/api/privacy/requests/${s.body.id}/archive`);
+      assert.equal(notExport.status, 404);
+      assert.match(notExport.body.error.message, /not an export/);
       const many = await api('/api/privacy/regulations', { body: { regulationType: 'DELETE_ONLY', subjectType: 'USER_ID', subjectIds: Array.from({ length: 1001 }, (_, i) => `u${i}`) } });
       assert.equal(many.status, 400, JSON.stringify(many.body));
       assert.match(JSON.stringify(many.body), /at most 1,000/);

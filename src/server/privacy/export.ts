@@ -164,12 +164,36 @@ export async function customerExists(db: Queryable, workspaceId: number, custome
 export async function exportArchive(db: Queryable, workspaceId: number, customerId: number, out: Writable, now = new Date()): Promise<Result<ExportDone, Failure<'not_found'>>> {
   if (!(await customerExists(db, workspaceId, customerId))) return fail('not_found', `no customer ${customerId} in this workspace`);
   const zip = new ZipWriter(out, now);
-  await zip.add('person.json', personJson(db, workspaceId, customerId, now));
-  for (const k of EXPORT_KINDS) await zip.add(`${k.kind}.csv`, kindCsv(db, k, workspaceId, customerId));
+  await addPerson(zip, db, workspaceId, customerId, '', now);
+  return ok(await close(zip, out));
+}
+
+/**
+ * One archive for several people (an EXPORT regulation): each person's files under
+ * `customer-<id>/`, as exportArchive writes them. People the workspace no longer holds
+ * (erased since) are left out; `people` says how many were written. Ends `out`.
+ */
+export async function exportPeopleArchive(db: Queryable, workspaceId: number, customerIds: readonly number[], out: Writable, now = new Date()): Promise<ExportDone & { people: number }> {
+  const zip = new ZipWriter(out, now);
+  let people = 0;
+  for (const id of customerIds) {
+    if (!(await customerExists(db, workspaceId, id))) continue;
+    await addPerson(zip, db, workspaceId, id, `customer-${id}/`, now);
+    people++;
+  }
+  return { ...(await close(zip, out)), people };
+}
+
+async function addPerson(zip: ZipWriter, db: Queryable, workspaceId: number, customerId: number, prefix: string, now: Date): Promise<void> {
+  await zip.add(`${prefix}person.json`, personJson(db, workspaceId, customerId, now));
+  for (const k of EXPORT_KINDS) await zip.add(`${prefix}${k.kind}.csv`, kindCsv(db, k, workspaceId, customerId));
+}
+
+async function close(zip: ZipWriter, out: Writable): Promise<ExportDone> {
   const done = await zip.finish();
   await new Promise<void>((resolve, reject) => {
     out.once('error', reject);
     out.end(() => resolve());
   });
-  return ok({ files: done.entries, bytes: done.bytes });
+  return { files: done.entries, bytes: done.bytes };
 }

@@ -68,7 +68,23 @@ export async function submitRegulation(db: Db, workspaceId: number, input: Regul
   const base = { regulationType: input.regulationType, subjectType: input.subjectType, hashes };
   switch (input.regulationType) {
     case 'EXPORT':
-      return fail('validation_failed', 'EXPORT is not available as a bulk regulation: export each person with GET /api/customers/:id/export (a zip archive), or from their page in the dashboard');
+      // The people are found now; the archive is built when it is downloaded (GET /api/privacy/requests/:id/archive).
+      // The receipt keeps Tenure's internal customer ids only (no identifier), so it outlives an erasure.
+      return ok(
+        await db.transaction(async (tx) => {
+          const req = await insertRequest(tx, { workspaceId, kind: 'export', status: 'running', subject: base, by });
+          const customers: number[] = [];
+          let notFound = 0;
+          for (const v of values) {
+            const ids = await customersNamed(tx, workspaceId, input.subjectType, v);
+            if (ids.length === 0) notFound++;
+            for (const id of ids) if (!customers.includes(id)) customers.push(id);
+          }
+          const receipt = { requestId: req.id, at: new Date().toISOString(), by: by.label, subjects: values.length, customers, notFound };
+          await finishRequest(tx, req.id, { status: 'done', receipt });
+          return (await getRequest(tx, workspaceId, req.id))!;
+        }),
+      );
     case 'SUPPRESS_ONLY':
     case 'UNSUPPRESS': {
       const kind: RequestKind = input.regulationType === 'UNSUPPRESS' ? 'unsuppress' : 'suppress';
@@ -95,6 +111,13 @@ export async function submitRegulation(db: Db, workspaceId: number, input: Regul
       );
     }
   }
+}
+
+/** The customers an EXPORT request found (its receipt), or null when the request is not a finished export. */
+export function exportedCustomers(r: RequestRow): number[] | null {
+  if (r.kind !== 'export' || r.status !== 'done') return null;
+  const ids = (r.receipt as { customers?: unknown } | null)?.customers;
+  return Array.isArray(ids) ? ids.filter((x): x is number => Number.isSafeInteger(x)) : null;
 }
 
 /** Do an erasure request (claimed, status running) to its end: each person in their own transaction, the receipt at the end. */

@@ -4,6 +4,7 @@ import { useApi } from '../../api/hooks.js';
 import { fmtDateTime, fmtNumber, fmtRelative } from '../../components/format.js';
 import { Badge, Card } from '../../components/layout.js';
 import { QueryView } from '../../components/states.js';
+import { downloadZip } from './download.js';
 import { isErasureReceipt, ReceiptView } from './Receipt.js';
 
 type Request = PrivacyRequestView;
@@ -11,10 +12,29 @@ type Request = PrivacyRequestView;
 const KIND: Record<Request['kind'], string> = { export: 'Export', erase: 'Erase', suppress: 'Suppress', unsuppress: 'Lift suppression', purge_property: 'Purge property' };
 const STATUS_TONE: Record<Request['status'], 'good' | 'bad' | 'info' | 'neutral'> = { done: 'good', failed: 'bad', running: 'info', pending: 'neutral' };
 
-/** What a finished request left: an erasure receipt, or its figures. */
+/** What a finished request left: an erasure receipt, the export archive, or its figures. */
 function RequestDetail({ r }: { r: Request }) {
+  const [note, setNote] = useState<string | null>(null);
   if (r.error) return <p className="form-error">{r.error}</p>;
   if (isErasureReceipt(r.receipt)) return <ReceiptView receipt={r.receipt} />;
+  if (r.kind === 'export' && r.status === 'done')
+    return (
+      <div className="row">
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() =>
+            downloadZip('/api/privacy/requests/:id/archive', { id: r.id }, `tenure-export-request-${r.id}.zip`).then(
+              () => setNote(null),
+              (e: Error) => setNote(e.message),
+            )
+          }
+        >
+          Download archive
+        </button>
+        {note ? <span className="form-error">{note}</span> : null}
+      </div>
+    );
   if (r.receipt && typeof r.receipt === 'object')
     return (
       <dl className="kv">

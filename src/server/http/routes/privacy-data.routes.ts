@@ -7,7 +7,9 @@ import { ConsentRecordList, PropertyPurged, PropertyPurgeInput } from '../../../
 import type { Db } from '../../db/client.js';
 import { findCustomerId } from '../../identity/customers.read.js';
 import { listConsentRecords } from '../../privacy/consent-records.js';
-import { customerExists, exportArchive } from '../../privacy/export.js';
+import { customerExists, exportArchive, exportPeopleArchive } from '../../privacy/export.js';
+import { getRequest } from '../../privacy/requests.repo.js';
+import { exportedCustomers } from '../../privacy/requests.service.js';
 import { purgeProperty } from '../../privacy/purge.js';
 import { authenticateAdmin, type KeyResolver } from '../auth.js';
 import { HttpError } from '../errors.js';
@@ -47,6 +49,32 @@ export function privacyDataRoutes(app: FastifyInstance, deps: { db: Db; keys: Ke
       const file = `tenure-export-${ws.slug}-${c}-${new Date().toISOString().slice(0, 10)}.zip`.replace(/[^\w.-]+/g, '_');
       // Headers are sent before the archive is complete: a failure midway cuts the download (an incomplete ZIP, never a valid-looking one).
       exportArchive(deps.db, ws.id, c, body).catch((err: unknown) => {
+        req.log.error({ err }, 'the export archive failed midway');
+        body.destroy(err instanceof Error ? err : new Error(String(err)));
+      });
+      void reply.header('content-type', 'application/zip').header('content-disposition', `attachment; filename="${file}"`).header('cache-control', 'no-store');
+      return reply.send(body as never);
+    },
+  });
+
+  r.get('/api/privacy/requests/:id/archive', {
+    schema: {
+      tags,
+      summary: "An EXPORT regulation's archive: each person's files under customer-<id>/ (as GET /api/customers/:id/export writes them), built as it downloads",
+      security,
+      params: z.object({ id: z.coerce.number().int().positive() }),
+      produces: ['application/zip'],
+      response: errors,
+    },
+    handler: async (req, reply) => {
+      const ws = await authenticateAdmin(deps.keys, req);
+      const request = await getRequest(deps.db, ws.id, req.params.id);
+      if (!request) throw new HttpError('not_found', `this workspace has no privacy request ${req.params.id}`);
+      const ids = exportedCustomers(request);
+      if (ids === null) throw new HttpError('not_found', `privacy request ${req.params.id} is not an export (it is ${request.kind}), so it has no archive`);
+      const body = new PassThrough();
+      const file = `tenure-export-${ws.slug}-request-${request.id}-${new Date().toISOString().slice(0, 10)}.zip`.replace(/[^\w.-]+/g, '_');
+      exportPeopleArchive(deps.db, ws.id, ids, body).catch((err: unknown) => {
         req.log.error({ err }, 'the export archive failed midway');
         body.destroy(err instanceof Error ? err : new Error(String(err)));
       });

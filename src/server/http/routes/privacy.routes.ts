@@ -47,7 +47,8 @@ export function privacyRoutes(app: FastifyInstance, deps: PrivacyRouteDeps): voi
   r.post('/api/privacy/regulations', {
     schema: {
       tags,
-      summary: 'A regulation over up to 1,000 people: SUPPRESS_WITH_DELETE and DELETE_ONLY are done by a worker (status pending → running → done); SUPPRESS_ONLY and UNSUPPRESS at once',
+      summary:
+        "A regulation over up to 1,000 people: SUPPRESS_WITH_DELETE and DELETE_ONLY are done by a worker (status pending → running → done); SUPPRESS_ONLY, UNSUPPRESS and EXPORT at once (an export's archive downloads from GET /api/privacy/requests/:id/archive)",
       security,
       body: RegulationInput,
       response: { 200: PrivacyRequestView, ...errors },
