@@ -12,7 +12,7 @@ import type { Db } from '../db/client.js';
 import { createLogger } from '../log.js';
 import { buildServer } from '../roles/server.js';
 import { ok } from '../lib/result.js';
-import { basic, dbTargets, http, makeWorkspace } from '../../test-support/harness.js';
+import { basic, dbTargets, http, makeWorkspace, until } from '../../test-support/harness.js';
 import { signInAs } from '../../test-support/team.js';
 import { AUDITED_ROUTES } from './audited-routes.js';
 
@@ -263,6 +263,39 @@ for (const target of dbTargets()) {
 
       const { rows } = await db.query<{ t: string }>(`SELECT string_agg(row_to_json(a)::text, '\n') AS t FROM audit_log a`);
       for (const secret of planted) assert.ok(!rows[0]!.t.includes(secret), `the log holds a secret (${secret.slice(0, 4)}…)`);
+    });
+
+    it('records members, invitations and erasures: roles before and after, the invited address, an erasure by counts only', async () => {
+      const owner = await signInAs(url, db, wsId, 'owner', { email: 'omar@example.test' });
+      const as = async (method: string, path: string, body: unknown, status: number) => {
+        const r = await http(`${url}${path}`, { method, body, headers: owner.headers });
+        assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
+        return r.body;
+      };
+      const omar = { kind: 'user', id: owner.userId, label: 'omar@example.test' };
+      const analyst = await signInAs(url, db, wsId, 'analyst', { email: 'ann@example.test' });
+
+      await as('PATCH', `/api/members/${analyst.userId}`, { role: 'marketer' }, 200);
+      let e = await latest('member.role', String(analyst.userId));
+      assert.deepEqual([e.actor, e.before.role, e.after.role, e.after.email], [omar, 'analyst', 'marketer', 'ann@example.test']);
+      await as('DELETE', `/api/members/${analyst.userId}`, undefined, 204);
+      e = await latest('member.remove', String(analyst.userId));
+      assert.deepEqual([e.before.role, e.after], ['marketer', null]);
+
+      const inv = await as('POST', '/api/invitations', { email: 'new@example.test', role: 'support', send: false }, 201);
+      e = await latest('member.invite', String(inv.id));
+      assert.deepEqual([e.actor, e.after.email, e.after.role], [omar, 'new@example.test', 'support']);
+      assert.ok(!JSON.stringify(e).includes(inv.link.split('/').pop()), 'the invitation token is not in the log');
+
+      // An erasure: who and how many rows, never the person's identifiers.
+      await http(`${url}/v1/identify`, { auth: write, body: { userId: 'erase-me-42', traits: { email: 'erase.me@example.test' } } });
+      await until('the customer', async () => ((await http(`${url}/api/customers/erase-me-42`, { auth: admin })).status === 200 ? true : undefined));
+      const receipt = await as('POST', '/api/customers/erase-me-42/erase', { suppress: true }, 200);
+      e = await latest('privacy.erase');
+      assert.equal(e.actor.label, 'omar@example.test');
+      assert.equal(e.after.customers, receipt.customers);
+      const text = JSON.stringify(e);
+      assert.ok(!text.includes('erase-me-42') && !text.includes('erase.me@example.test'), text);
     });
 
     it('searches and pages over HTTP, exports CSV, and records the export', async () => {
