@@ -176,6 +176,8 @@ for (const target of dbTargets()) {
         [id],
       );
       assert.equal(Number(rows[0]!.n), 0);
+      const { rows: audit } = await db.query<{ action: string; actor_kind: string }>(`SELECT action, actor_kind FROM audit_log WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1`, [id]);
+      assert.deepEqual(audit[0], { action: 'workspace.purge', actor_kind: 'system' }, 'the audit log keeps the purge');
       assert.equal((await http(`${server.url}/v1/track`, { auth: basic(key), body: { userId: 'c1', event: 'E' } })).status, 401);
       // The other workspaces are untouched.
       assert.equal((await http(`${server.url}/v1/track`, { auth: basic(writeKey), body: { userId: 'c1', event: 'E' } })).status, 200);

@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../db/client.js';
+import { recordAudit } from '../audit/audit.repo.js';
 import { fail, ok, type Result } from '../lib/result.js';
 import { addMembership, membershipsOf, type Membership } from '../team/users.repo.js';
 import { createWorkspace, findWorkspaceBySlug } from './workspaces.repo.js';
@@ -121,6 +122,17 @@ export async function purgeNextDue(db: Db, now = new Date()): Promise<{ workspac
     );
     const due = rows[0];
     if (!due) return null;
-    return { workspaceId: due.id, slug: due.slug, removed: await purgeWorkspace(tx, due.id) };
+    const removed = await purgeWorkspace(tx, due.id);
+    // The audit log outlives the workspace: its last entry says when it went and how much with it.
+    await recordAudit(tx, {
+      workspaceId: due.id,
+      actor: { kind: 'system', id: null, label: 'Tenure' },
+      action: 'workspace.purge',
+      objectType: 'workspace',
+      objectId: String(due.id),
+      before: { slug: due.slug },
+      after: { removed },
+    });
+    return { workspaceId: due.id, slug: due.slug, removed };
   });
 }
