@@ -21,12 +21,6 @@ const COLS = 'id, slug, name, timezone, currency, gross_margin AS "grossMargin",
 /** The row COLS selects. */
 type WorkspaceRow = RowPickCamel<typeof schema.workspaces, 'id' | 'slug' | 'name' | 'timezone' | 'currency' | 'gross_margin' | 'allowed_origins'>;
 
-export async function findWorkspaceByKey(db: Queryable, kind: 'write' | 'admin', key: string): Promise<Workspace | null> {
-  const column = kind === 'write' ? 'write_key_hash' : 'admin_key_hash';
-  const { rows } = await db.query<WorkspaceRow>(`SELECT ${COLS} FROM workspaces WHERE ${column} = $1`, [hashKey(key)]);
-  return rows[0] ?? null;
-}
-
 export async function findWorkspaceById(db: Queryable, id: number): Promise<Workspace | null> {
   const { rows } = await db.query<WorkspaceRow>(`SELECT ${COLS} FROM workspaces WHERE id = $1`, [id]);
   return rows[0] ?? null;
