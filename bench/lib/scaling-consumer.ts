@@ -34,7 +34,13 @@ const opts = JSON.parse(process.argv[2]!) as ConsumerOptions;
 const db = await openDb({ databaseUrl: opts.databaseUrl, poolSize: 2 });
 const cache = new IdentityCache();
 const totals = { events: 0, inserted: 0, duplicates: 0, batches: 0, redelivered: 0, rejected: 0 };
-const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
+// CPU is counted from here: the process's start-up (node, tsx, the imports) is not the consumer's cost per event.
+let cpu0 = process.cpuUsage();
+const cpu = () => {
+  const u = process.cpuUsage(cpu0);
+  return (u.user + u.system) / 1e6;
+};
+const say = (o: object) => process.stdout.write(JSON.stringify({ ...o, cpu: cpu() }) + '\n');
 
 /** Normalise and ingest one batch (grouped by workspace, in arrival order). */
 async function ingest(calls: SimCall[]): Promise<void> {
@@ -59,6 +65,7 @@ async function ingest(calls: SimCall[]): Promise<void> {
   totals.batches++;
 }
 
+cpu0 = process.cpuUsage();
 const t0 = performance.now();
 if (opts.source === 'file') {
   const calls = readFileSync(opts.file!, 'utf8')
