@@ -1,7 +1,7 @@
 /**
  * The path past one PostgreSQL, simulated on this machine (docs/scaling.md):
  *
- *   node --import tsx bench/scaling-sim.ts [--cells 3] [--buckets 12] [--people 4000] [--batch 500] [--seed 1]
+ *   node --import tsx bench/scaling-sim.ts [--cells 3] [--buckets 12] [--people 4000] [--batch 500] [--seed 1] [--ack all|explicit]
  *
  * 1. Cells: N databases on the local PostgreSQL, each migrated with Tenure's schema, and a
  *    directory database (workspace → cell; for the big workspace, customer bucket → cell;
@@ -43,12 +43,16 @@ const { values: args } = parseArgs({
     people: { type: 'string', default: '4000' },
     batch: { type: 'string', default: '500' },
     seed: { type: 'string', default: '1' },
+    ack: { type: 'string', default: 'all' },
   },
 });
 const CELLS = Number(args.cells);
 const BUCKETS = Number(args.buckets);
 const PEOPLE = Number(args.people);
 const BATCH = Number(args.batch);
+// `all`: one ack per batch (the batch commits as a whole, one consumer per cell); `explicit`: one per message.
+const ACK_ALL = args.ack === 'all';
+const ACK_POLICY = ACK_ALL ? AckPolicy.All : AckPolicy.Explicit;
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TAG = `tenure_scaling_${Date.now()}`;
 const SUBJECT = (cell: number) => `${TAG.replace(/_/g, '-')}.events.cell${cell}`;
@@ -94,20 +98,26 @@ async function openCell(name: string, plans: WorkspacePlan[]): Promise<Db> {
   return db;
 }
 
-/** CPU seconds of the PostgreSQL backends serving some databases, sampled while they live (backends exit with their pool). */
-function backendSampler(db: Db, names: string[]): { stop(): Promise<Map<string, number>> } {
+/**
+ * CPU seconds of the PostgreSQL backends serving some databases, sampled every 200 ms while
+ * they live (backends exit with their pool): a backend there at the start counts from its
+ * CPU then, one that appears later from 0.
+ */
+async function backendSampler(db: Db, names: string[]): Promise<{ stop(): Promise<Map<string, number>> }> {
   const seen = new Map<number, { name: string; first: number; last: number }>();
+  let initial = true;
   const sample = async () => {
     const { rows } = await db.query<{ pid: number; datname: string }>(`SELECT pid, datname FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()`, [names]);
     for (const r of rows) {
       const s = cpuSeconds(r.pid);
       const e = seen.get(r.pid);
       if (e) e.last = Math.max(e.last, s);
-      else seen.set(r.pid, { name: r.datname, first: s, last: s });
+      else seen.set(r.pid, { name: r.datname, first: initial ? s : 0, last: s });
     }
   };
+  await sample();
+  initial = false;
   const timer = setInterval(() => void sample().catch(() => undefined), 200);
-  void sample();
   return {
     async stop() {
       clearInterval(timer);
@@ -171,7 +181,9 @@ function natsPid(): number | null {
 
 async function main(): Promise<void> {
   console.log(machine());
-  console.log(`cells ${CELLS}, buckets ${BUCKETS} for the big workspace, ${fmt(PEOPLE)} people in it (+${fmt(PEOPLE / 10)} in each of 2 small workspaces), batch ${BATCH}`);
+  console.log(
+    `cells ${CELLS}, buckets ${BUCKETS} for the big workspace, ${fmt(PEOPLE)} people in it (+${fmt(PEOPLE / 10)} in each of 2 small workspaces), batch ${BATCH}, ack policy ${ACK_ALL ? 'all (one ack per batch)' : 'explicit (one ack per message)'}`,
+  );
   const plans: WorkspacePlan[] = [
     { id: 1, slug: 'big', people: PEOPLE, buckets: BUCKETS, cell: -1 },
     { id: 2, slug: 'small-a', people: Math.round(PEOPLE / 10), buckets: 1, cell: 1 % CELLS },
@@ -184,9 +196,11 @@ async function main(): Promise<void> {
   const cellNames: string[] = [];
   for (let c = 0; c < CELLS; c++) cellNames.push(await createDb(`cell${c}`));
   const directName = await createDb('direct');
+  const soloName = await createDb('solo');
   const dirName = await createDb('dir');
   const cells = await Promise.all(cellNames.map((n) => openCell(n, plans)));
   const direct = await openCell(directName, plans);
+  const solo = await openCell(soloName, plans);
   const dir = await openDb({ databaseUrl: urlOf(dirName), poolSize: 2 });
   await dir.query(DIRECTORY_DDL + PARTIALS_DDL);
   for (let c = 0; c < CELLS; c++) await dir.query(`INSERT INTO cells VALUES ($1, $2)`, [c, urlOf(cellNames[c]!)]);
@@ -194,7 +208,7 @@ async function main(): Promise<void> {
     await dir.query(`INSERT INTO workspace_cells VALUES ($1, $2, $3)`, [p.id, p.buckets, p.buckets === 1 ? p.cell : null]);
     if (p.buckets > 1) for (let b = 0; b < p.buckets; b++) await dir.query(`INSERT INTO bucket_cells VALUES ($1, $2, $3)`, [p.id, b, cellOfBucket(p.id, b)]);
   }
-  line(`setup: ${CELLS} cells + baseline + directory created and migrated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  line(`setup: ${CELLS} cells + 2 baseline databases + directory created and migrated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const nc = await connect({ servers: '127.0.0.1:4222' });
   const jsm = await nc.jetstreamManager();
@@ -218,8 +232,11 @@ async function main(): Promise<void> {
     // The log: a file-backed stream with a duplicate window, one subject per cell.
     await jsm.streams.add({ name: STREAM, subjects: [`${TAG.replace(/_/g, '-')}.events.>`], storage: StorageType.File, duplicate_window: nanos(120_000) });
     const js = nc.jetstream();
-    const publishAll = async (): Promise<{ seconds: number; duplicates: number }> => {
+    const publishAll = async (): Promise<{ seconds: number; duplicates: number; cpu: number; natsCpu: number }> => {
       const tp = performance.now();
+      const cpu0 = process.cpuUsage();
+      const npid0 = natsPid();
+      const nats0 = npid0 ? cpuSeconds(npid0) : NaN;
       let duplicates = 0;
       const inflight = new Set<Promise<PubAck>>();
       for (const { c, cell } of routed) {
@@ -232,36 +249,54 @@ async function main(): Promise<void> {
         if (inflight.size >= 1000) await Promise.race(inflight);
       }
       await Promise.all(inflight);
-      return { seconds: (performance.now() - tp) / 1000, duplicates };
+      const u = process.cpuUsage(cpu0);
+      return { seconds: (performance.now() - tp) / 1000, duplicates, cpu: (u.user + u.system) / 1e6, natsCpu: npid0 ? cpuSeconds(npid0) - nats0 : NaN };
     };
     const first = await publishAll();
     const second = await publishAll();
     const stored = (await jsm.streams.info(STREAM)).state;
-    line(`log publish (new): ${fmt(calls.length)} in ${first.seconds.toFixed(2)} s = ${fmt(calls.length / first.seconds)} msgs/s, acks flagged duplicate: ${first.duplicates}`);
-    line(`log publish (again, same msgIDs): ${fmt(calls.length)} in ${second.seconds.toFixed(2)} s = ${fmt(calls.length / second.seconds)} msgs/s, acks flagged duplicate: ${fmt(second.duplicates)}`);
+    line(
+      `log publish (new): ${fmt(calls.length)} in ${first.seconds.toFixed(2)} s = ${fmt(calls.length / first.seconds)} msgs/s, acks flagged duplicate: ${first.duplicates}; CPU per message: publisher ${fmt((first.cpu / calls.length) * 1e6)} µs, nats-server ${fmt((first.natsCpu / calls.length) * 1e6)} µs`,
+    );
+    line(
+      `log publish (again, same msgIDs): ${fmt(calls.length)} in ${second.seconds.toFixed(2)} s = ${fmt(calls.length / second.seconds)} msgs/s, acks flagged duplicate: ${fmt(second.duplicates)}; CPU per message: publisher ${fmt((second.cpu / calls.length) * 1e6)} µs, nats-server ${fmt((second.natsCpu / calls.length) * 1e6)} µs`,
+    );
     line(`log stored: ${fmt(stored.messages)} messages (${fmt(stored.bytes / 1e6, 1)} MB, ${fmt(stored.bytes / stored.messages)} bytes/message) of ${fmt(2 * calls.length)} published`);
 
     // Baseline: cell 0's calls straight into a database, the same batches, no log.
     writeFileSync(tmpFile, perCell[0]!.map((c) => JSON.stringify(c)).join('\n') + '\n');
-    const bs = backendSampler(dir, [directName]);
-    const base = await runConsumer({ databaseUrl: urlOf(directName), source: 'file', file: tmpFile, batch: BATCH });
+    const bs = await backendSampler(dir, [directName]);
+    const base = await runConsumer({ databaseUrl: urlOf(directName), source: 'file', file: tmpFile, batch: BATCH, ackAll: ACK_ALL });
     const baseBackends = (await bs.stop()).get(directName) ?? 0;
     line(
       `direct (no log), cell 0's ${fmt(base.events)} calls alone: ${fmt(base.events / base.seconds)} events/s; CPU per event: consumer ${fmt((base.cpu / base.events) * 1e6)} µs, PostgreSQL ${fmt((baseBackends / base.events) * 1e6)} µs`,
     );
 
+    // The same calls through the log, one consumer alone, into another fresh database.
+    await jsm.consumers.add(STREAM, { durable_name: 'solo', ack_policy: ACK_POLICY, filter_subject: SUBJECT(0), ack_wait: nanos(5_000), max_ack_pending: 10 * BATCH });
+    const ss = await backendSampler(dir, [soloName]);
+    const npidSolo = natsPid();
+    const natsSolo0 = npidSolo ? cpuSeconds(npidSolo) : NaN;
+    const soloRun = await runConsumer({ databaseUrl: urlOf(soloName), source: 'log', stream: STREAM, durable: 'solo', batch: BATCH, ackAll: ACK_ALL });
+    const natsSolo = npidSolo ? cpuSeconds(npidSolo) - natsSolo0 : NaN;
+    const soloBackends = (await ss.stop()).get(soloName) ?? 0;
+    await jsm.consumers.delete(STREAM, 'solo');
+    line(
+      `through the log, the same calls alone: ${fmt(soloRun.events / soloRun.seconds)} events/s; CPU per event: consumer ${fmt((soloRun.cpu / soloRun.events) * 1e6)} µs, PostgreSQL ${fmt((soloBackends / soloRun.events) * 1e6)} µs, nats-server ${fmt((natsSolo / soloRun.events) * 1e6)} µs`,
+    );
+
     // The log's consumers: one durable pull consumer and one process per cell, all at once.
     for (let c = 0; c < CELLS; c++) {
-      await jsm.consumers.add(STREAM, { durable_name: `cell${c}`, ack_policy: AckPolicy.Explicit, filter_subject: SUBJECT(c), ack_wait: nanos(5_000), max_ack_pending: 10 * BATCH });
+      await jsm.consumers.add(STREAM, { durable_name: `cell${c}`, ack_policy: ACK_POLICY, filter_subject: SUBJECT(c), ack_wait: nanos(5_000), max_ack_pending: 10 * BATCH });
     }
     const npid = natsPid();
-    const natsCpu0 = npid ? cpuSeconds(npid) : 0;
-    const sampler = backendSampler(dir, cellNames);
+    const natsCpu0Consume = npid ? cpuSeconds(npid) : 0;
+    const sampler = await backendSampler(dir, cellNames);
     const tc = performance.now();
     const killAt = Math.floor((perCell[0]!.length * 0.4) / BATCH) * BATCH || BATCH;
     const runs = await Promise.all(
       cellNames.map(async (name, c) => {
-        const opts: ConsumerOptions = { databaseUrl: urlOf(name), source: 'log', stream: STREAM, durable: `cell${c}`, batch: BATCH };
+        const opts: ConsumerOptions = { databaseUrl: urlOf(name), source: 'log', stream: STREAM, durable: `cell${c}`, batch: BATCH, ackAll: ACK_ALL };
         if (c !== 0) return [await runConsumer(opts)];
         const killedRun = await runConsumer({ ...opts, killAfter: killAt });
         await new Promise((r) => setTimeout(r, 500));
@@ -269,7 +304,7 @@ async function main(): Promise<void> {
       }),
     );
     const wall = (performance.now() - tc) / 1000;
-    const natsCpu = npid ? cpuSeconds(npid) - natsCpu0 : NaN;
+    const natsCpu = npid ? cpuSeconds(npid) - natsCpu0Consume : NaN;
     const backends = await sampler.stop();
 
     // Exactly once, per cell: every routed messageId stored, none twice, none foreign.
@@ -297,7 +332,7 @@ async function main(): Promise<void> {
       );
     }
     line(
-      `all cells in parallel: ${fmt(total)} events in ${wall.toFixed(1)} s = ${fmt(total / wall)} events/s; nats-server CPU ${Number.isNaN(natsCpu) ? '?' : `${fmt((natsCpu / (2 * calls.length + total)) * 1e6, 1)} µs per message handled (2 publishes + 1 delivery each)`}`,
+      `all cells in parallel: ${fmt(total)} events in ${wall.toFixed(1)} s = ${fmt(total / wall)} events/s; nats-server CPU ${Number.isNaN(natsCpu) ? '?' : `${fmt((natsCpu / total) * 1e6, 1)} µs per message delivered and acked`}`,
     );
     line(`exactly once: ${ok ? 'yes' : 'NO'} (every cell holds each of its messageIds once)`);
     if (!ok) process.exitCode = 1;
@@ -316,10 +351,9 @@ async function main(): Promise<void> {
     // Cross-cell merges: move each device's anonymous history to its customer's cell, through the log.
     const th = performance.now();
     const moved = await publishRehomes(dir, cells, js, 1, cellOfBucket, SUBJECT);
-    await Promise.all(cellNames.map((name, c) => runConsumer({ databaseUrl: urlOf(name), source: 'log', stream: STREAM, durable: `cell${c}`, batch: BATCH })));
+    await Promise.all(cellNames.map((name, c) => runConsumer({ databaseUrl: urlOf(name), source: 'log', stream: STREAM, durable: `cell${c}`, batch: BATCH, ackAll: ACK_ALL })));
     const tIngested = performance.now();
-    const erasedRows = await eraseMoved(cells, 1, moved.plans);
-    const tErased = performance.now();
+    const erased = await eraseMoved(cells, 1, moved.plans);
     let after = 0;
     let distinct = 0;
     for (const db of cells) {
@@ -330,8 +364,8 @@ async function main(): Promise<void> {
     await Promise.all(cells.map((db) => syncFacts(db)));
     const rehomed = await customersIn();
     line(
-      `cross-cell merges moved: ${fmt(moved.plans.length)} anonymous profiles, ${fmt(moved.events)} events republished and ingested in ${((tIngested - th) / 1000).toFixed(1)} s, erased from the old cells in ${((tErased - tIngested) / 1000).toFixed(1)} s ` +
-        `(${fmt((tErased - tIngested) / Math.max(1, moved.plans.length), 1)} ms a profile, ${fmt(erasedRows)} rows); events in all cells ${fmt(after)} (${fmt(distinct)} distinct, of ${fmt(calls.length)} calls)`,
+      `cross-cell merges moved: ${fmt(moved.plans.length)} anonymous profiles, ${fmt(moved.events)} events republished and ingested in ${((tIngested - th) / 1000).toFixed(1)} s, erased from the old cells: ${erased.single.people} one transaction each (erasePerson) at ${fmt(erased.single.ms / Math.max(1, erased.single.people), 1)} ms a profile, ` +
+        `${fmt(erased.chunked.people)} by the same plan in chunks of 200 at ${fmt(erased.chunked.ms / Math.max(1, erased.chunked.people), 1)} ms a profile; events in all cells ${fmt(after)} (${fmt(distinct)} distinct, of ${fmt(calls.length)} calls)`,
     );
     line(`customers active in the big workspace, all cells: ${fmt(pointerOnly)} with pointers only, ${fmt(rehomed)} after the moves; people in the generator ${fmt(truth.activeInRange.get(1)!.size)}`);
     if (after !== calls.length || distinct !== calls.length) process.exitCode = 1;
@@ -361,7 +395,7 @@ async function main(): Promise<void> {
     await jsm.streams.delete(STREAM).catch(() => undefined);
     await nc.close();
     rmSync(tmpFile, { force: true });
-    await Promise.all([...cells, direct, dir].map((d) => d.close()));
+    await Promise.all([...cells, direct, solo, dir].map((d) => d.close()));
   }
 }
 

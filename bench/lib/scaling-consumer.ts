@@ -28,6 +28,8 @@ export interface ConsumerOptions {
   durable?: string;
   file?: string;
   killAfter?: number;
+  /** The consumer's ack policy is `all`: one ack, of the batch's last message, acknowledges the batch. */
+  ackAll?: boolean;
 }
 
 const opts = JSON.parse(process.argv[2]!) as ConsumerOptions;
@@ -96,7 +98,8 @@ if (opts.source === 'file') {
       process.kill(process.pid, 'SIGKILL');
     }
     // Committed: now acknowledge, and wait until the server has the acks.
-    for (const m of msgs) m.ack();
+    if (opts.ackAll) msgs[msgs.length - 1]!.ack();
+    else for (const m of msgs) m.ack();
     await nc.flush();
     say({ type: 'progress', ...totals });
   }
