@@ -7,12 +7,16 @@
  *    directory database (workspace → cell; for the big workspace, customer bucket → cell;
  *    the canonical bucket of a device that joined a customer of another bucket).
  * 2. A durable log in front: a JetStream stream (file storage, 2-minute duplicate window);
- *    every call is published twice with msgID = messageId (stored once); one durable pull
- *    consumer per cell, each its own process, feeds Tenure's `ingestEvents` in batches and
- *    acknowledges after the commit. Cell 0's consumer is killed between a commit and its
- *    acks and started again; every cell is then checked: every messageId stored exactly once.
- *    Baseline: cell 0's calls ingested straight from a file (same batches, no log).
- * 3. Partial aggregates: each cell's KPI facts (synced by `syncFacts`) summarised per day as
+ *    every call is published twice with msgID = messageId (stored once). Baselines, cell 0's
+ *    calls alone: straight from a file into `ingestEvents` (no log), then through the log with
+ *    one consumer, each into a fresh database. Then one durable pull consumer per cell, each
+ *    its own process, all at once, feeding `ingestEvents` in batches and acknowledging after
+ *    the commit; cell 0's consumer is killed between a commit and its acks and started
+ *    again; every cell is then checked: every messageId stored exactly once.
+ * 3. Cross-cell merges: each device that identified as a customer of another cell has its
+ *    anonymous history republished to that cell through the log and erased from the old one
+ *    (scaling-rehome.ts); distinct customers are counted before and after.
+ * 4. Partial aggregates: each cell's KPI facts (synced by `syncFacts`) summarised per day as
  *    an hll of active customers and a tdigest of order values; merged by a coordinator and
  *    compared with exact figures over all cells' rows.
  * Scratch databases (`tenure_scaling_<ts>_*`) and the stream are removed at the end.
