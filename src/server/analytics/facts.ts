@@ -2,6 +2,7 @@ import { ORDER_EVENT, REFUND_EVENT, orderValueSql, refundValueSql } from './orde
 import { activitySettings, isActivity, workspaceActivitySql, type ActivitySettings } from '../rules/activity.js';
 import type { Db, Queryable } from '../db/client.js';
 import { Poller } from '../jobs/poller.js';
+import type { BackgroundGate } from '../lib/priority-gate.js';
 import type { Logger } from '../log.js';
 
 import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow } from '../jobs/event-cursor.js';
@@ -142,9 +143,12 @@ async function recomputeDays(tx: Queryable, daysSql: string, args: unknown[]): P
     'analytics_months',
     'month',
     `SELECT DISTINCT workspace_id, customer_id, date_trunc('month', day)::date AS month FROM (${daysSql}) d`,
-    `SELECT t.workspace_id, t.month, t.customer_id, sum(d.events)::int AS events, sum(d.sessions)::int AS sessions, sum(d.session_seconds) AS seconds
-       FROM t JOIN analytics_days d ON d.workspace_id = t.workspace_id AND d.customer_id = t.customer_id AND d.day >= t.month AND d.day < (t.month + interval '1 month')::date
-      GROUP BY t.workspace_id, t.month, t.customer_id`,
+    // Per customer, through the customer index (customer ids are unique across workspaces): a
+    // join on (workspace, day range) was seen to read a whole month of every customer's days
+    // per key when the table's statistics were stale (42 s a pass for 20,000 events).
+    `SELECT t.workspace_id, t.month, t.customer_id, s.events, s.sessions, s.seconds
+       FROM t JOIN LATERAL (SELECT sum(d.events)::int AS events, sum(d.sessions)::int AS sessions, sum(d.session_seconds) AS seconds
+                              FROM analytics_days d WHERE d.customer_id = t.customer_id AND date_trunc('month', d.day)::date = t.month) s ON s.events IS NOT NULL`,
     args,
   );
 }
@@ -273,15 +277,14 @@ async function foldMerges(tx: Queryable): Promise<void> {
 
 /**
  * Keeps the facts current in the background (every `pollMs`). It yields to ingestion: with a
- * backlog it rests three times as long as each pass took (at most 2 s) before the next, so
- * it takes about a quarter of the database's time and a burst of events is folded in mostly
- * behind the burst rather than beside it. Ingestion at full speed on PostgreSQL, two cores
- * (bench/ingest.ts): ~8.0k events/s with the sync draining flat out, ~9k resting like this,
- * ~12.2k with it off (TENURE_ANALYTICS_SYNC_SECONDS=0).
+ * `gate` (the process's priority gate, lib/priority-gate.ts) each pass waits while the
+ * ingestion writers are near saturation, so a burst of events is folded in behind the burst
+ * rather than beside it; without one it rests three times as long as each pass took (at most
+ * 2 s) while it has a backlog, taking about a quarter of the database's time.
  * A metric request syncs in full first, so what it shows is never behind. `paused`: skip
  * passes while it says so (the next poll after it stops saying so catches up).
  */
-export function analyticsSyncer(db: Db, opts: { pollMs: number; log?: Logger; paused?: () => boolean }): Poller {
+export function analyticsSyncer(db: Db, opts: { pollMs: number; log?: Logger; paused?: () => boolean; gate?: BackgroundGate }): Poller {
   const batch = db.kind === 'pglite' ? 5_000 : 20_000;
   return new Poller(
     'analytics sync',
@@ -289,8 +292,9 @@ export function analyticsSyncer(db: Db, opts: { pollMs: number; log?: Logger; pa
       // Held back while a bulk load (the demo) writes: the load syncs in full when it is done.
       if (opts.paused?.()) return false;
       const t0 = performance.now();
-      const { more } = await syncFacts(db, { batch, maxPasses: 1 });
-      if (more) await new Promise((r) => setTimeout(r, Math.min(2_000, 3 * (performance.now() - t0))));
+      // Released by the gate's longest hold while ingestion is still saturated: a small pass, so the burst keeps the database.
+      const { more } = await syncFacts(db, { batch: opts.gate?.saturated() ? batch / 10 : batch, maxPasses: 1 });
+      if (more && !opts.gate) await new Promise((r) => setTimeout(r, Math.min(2_000, 3 * (performance.now() - t0))));
       return more;
     },
     opts,

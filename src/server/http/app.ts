@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import type { ChangeBus } from '../lib/change-bus.js';
+import type { WriterLoad } from '../ingest/ingest-queue.js';
 import type { ModelCache } from '../lifecycle/models.repo.js';
 import type { SecretBox } from '../channels/secret-box.js';
 import type { ChannelStatus } from '../../contracts/messaging.js';
@@ -69,6 +70,8 @@ export interface HttpDeps {
   log: Logger;
   /** Where the routes tell what they changed (the process's workers listen; see roles/wiring.ts). */
   bus: ChangeBus;
+  /** Where ingestion's writers report their load, for this process's background loops to give way (roles/wiring.ts). */
+  gate?: WriterLoad;
   /** Lifecycle models as this process reads them (shared with its stage worker, which the admin API invalidates on edits). */
   models: ModelCache;
   /** Seals provider credentials saved in Settings; null refuses saving them with `boxMissing`. */
@@ -155,7 +158,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   workspacesRoutes(app, { db, keys });
   const live = new LiveFeed(deps.live);
   liveRoutes(app, { feed: live, keys, ...deps.live });
-  ingestRoutes(app, { live, queue: new IngestQueue(db, { log, lanes: deps.ingestLanes, bus }), keys });
+  ingestRoutes(app, { live, queue: new IngestQueue(db, { log, lanes: deps.ingestLanes, bus, load: deps.gate }), keys });
   customerRoutes(app, { db, keys, models });
   lifecycleRoutes(app, { db, keys, models, bus });
   segmentRoutes(app, { db, keys, models, bus });

@@ -7,6 +7,13 @@ import { ingestEvents, type IngestResult } from './ingest.service.js';
 import type { NormalizedEvent } from './normalize.js';
 import { fail, ok, type Failure, type Result } from '../lib/result.js';
 
+/** Told when a lane's write starts and ends (lib/priority-gate.ts: the background gives way while the writers are busy). */
+export interface WriterLoad {
+  setLanes(n: number): void;
+  begin(): void;
+  end(): void;
+}
+
 export interface IngestQueueOptions {
   /** Events allowed to wait for a writer before new requests are turned away (default 20,000: a few seconds of work). */
   maxBacklogEvents?: number;
@@ -30,6 +37,8 @@ export interface IngestQueueOptions {
   derivedWork?: boolean;
   /** Told after each commit which customers' events it stored (it wakes this process's workers; the work itself is recorded). */
   bus?: ChangeBus;
+  /** Told when each lane's write starts and ends. */
+  load?: WriterLoad;
 }
 
 /** One request's events bound for one lane. */
@@ -71,6 +80,7 @@ export class IngestQueue {
     this.maxBacklogEvents = opts.maxBacklogEvents ?? 20_000;
     const lanes = db.kind === 'pglite' ? 1 : Math.max(1, opts.lanes ?? 2);
     this.lanes = Array.from({ length: lanes }, () => ({ pending: [], active: false }));
+    opts.load?.setLanes(lanes);
   }
 
   /**
@@ -132,7 +142,9 @@ export class IngestQueue {
     const group = this.take(l.pending);
     for (const p of group) this.waitingEvents -= p.events.length;
     l.active = true;
+    this.opts.load?.begin();
     void this.write(group).finally(() => {
+      this.opts.load?.end();
       l.active = false;
       this.pump(lane);
     });

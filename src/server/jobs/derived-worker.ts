@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Change, ChangeBus, ChangeKind } from '../lib/change-bus.js';
 import { claimWork, compactWork, failWork, finishWork, recordWork, type Changes, type WorkKind, type WorkRow, type WorkScope } from './derived-work.repo.js';
 import { Poller } from './poller.js';
+import type { BackgroundGate } from '../lib/priority-gate.js';
 
 /**
  * The machinery of a worker that does durable derived work (see derived-work.repo.ts):
@@ -38,8 +39,10 @@ export abstract class DerivedWorker {
     /** About how many subjects one claim takes. */
     protected readonly batch: number,
     pollMs: number,
+    /** Gives way to the request path before each claim (lib/priority-gate.ts). */
+    gate?: BackgroundGate,
   ) {
-    this.poller = new Poller(what, () => this.claimOnce(), { pollMs, log });
+    this.poller = new Poller(what, () => this.claimOnce(), { pollMs, log, gate });
   }
 
   /** Do the claimed rows inside `tx` (the transaction that deletes them). Returns what to do after commit, if anything. */

@@ -1,10 +1,12 @@
 import type { Logger } from '../log.js';
+import type { BackgroundGate } from '../lib/priority-gate.js';
 
 /**
  * A loop that drains durable work: `work` handles one batch and says whether there may be
  * more; the loop runs it until it says no, then waits for `kick` or `pollMs`. Failures are
  * logged and retried after a pause that grows while they last (capped at 30 s). One batch
- * runs at a time per poller.
+ * runs at a time per poller. With a `gate`, each batch first waits for the request path to
+ * leave room (see lib/priority-gate.ts).
  */
 export class Poller {
   private timer: NodeJS.Timeout | null = null;
@@ -16,7 +18,7 @@ export class Poller {
   constructor(
     private readonly what: string,
     private readonly work: () => Promise<boolean>,
-    private readonly opts: { pollMs: number; log?: Logger },
+    private readonly opts: { pollMs: number; log?: Logger; gate?: BackgroundGate },
   ) {}
 
   start(): void {
@@ -55,6 +57,9 @@ export class Poller {
     for (;;) {
       let more: boolean;
       try {
+        // Background loops give way to the request path (lib/priority-gate.ts).
+        if (this.opts.gate) await this.opts.gate.wait();
+        if (this.stopped) return;
         more = await this.work();
         this.failures = 0;
       } catch (err) {

@@ -2,6 +2,7 @@ import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import type { ChangeBus } from '../lib/change-bus.js';
 import { Poller } from '../jobs/poller.js';
+import type { BackgroundGate } from '../lib/priority-gate.js';
 import { dispatchDue, type Senders } from '../channels/dispatcher.js';
 import { SettingsCache } from '../channels/settings.repo.js';
 import { JourneyDefinitions } from './definitions.js';
@@ -27,6 +28,8 @@ export interface JourneyWorkerOptions {
   leaseMs?: number;
   /** The clock; a parameter so tests can move time. */
   clock?: () => Date;
+  /** Gives way to the request path before each batch of every loop (lib/priority-gate.ts). */
+  gate?: BackgroundGate;
 }
 
 /**
@@ -60,6 +63,7 @@ export class JourneyWorker {
     const pollMs = opts.pollMs ?? (db.kind === 'pglite' ? 1_000 : 250);
     const scanPollMs = opts.pollMs ?? (db.kind === 'pglite' ? 5_000 : 250);
     const log = opts.log;
+    const gate = opts.gate;
     this.scanner = new Poller(
       'journey trigger scan',
       async () => {
@@ -67,7 +71,7 @@ export class JourneyWorker {
         if (r && (r.entered > 0 || r.signalled > 0)) this.runner.kick();
         return r?.more ?? false;
       },
-      { pollMs: scanPollMs, log },
+      { pollMs: scanPollMs, log, gate },
     );
     this.runner = new Poller(
       'journey runner',
@@ -81,7 +85,7 @@ export class JourneyWorker {
         if (r.runs > 0) this.scanner.kick(); // Journey Entered / Ended events may trigger others
         return r.more;
       },
-      { pollMs, log },
+      { pollMs, log, gate },
     );
     this.surveys = new Poller(
       'survey sender',
@@ -90,7 +94,7 @@ export class JourneyWorker {
         if (r.queued > 0) this.dispatcher.kick();
         return r.more;
       },
-      { pollMs, log },
+      { pollMs, log, gate },
     );
     this.dispatcher = new Poller(
       'message dispatch',
@@ -107,7 +111,7 @@ export class JourneyWorker {
         for (const [workspaceId, customerIds] of r.customers) this.bus?.publish({ kind: 'events', workspaceId, customerIds });
         return r.more;
       },
-      { pollMs, log },
+      { pollMs, log, gate },
     );
   }
 

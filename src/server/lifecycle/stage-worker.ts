@@ -2,6 +2,7 @@ import type { Db, Queryable } from '../db/client.js';
 import type { WorkRow } from '../jobs/derived-work.repo.js';
 import { DerivedWorker } from '../jobs/derived-worker.js';
 import type { Logger } from '../log.js';
+import type { BackgroundGate } from '../lib/priority-gate.js';
 import { ModelCache } from './models.repo.js';
 import { advanceStages, advanceStagesIn } from './stage-service.js';
 import type { Scope } from '../rules/subjects.js';
@@ -11,6 +12,8 @@ import type * as schema from '../db/schema/index.js';
 
 export interface StageWorkerOptions {
   log?: Logger;
+  /** Gives way to the request path before each claim (lib/priority-gate.ts). */
+  gate?: BackgroundGate;
   models?: ModelCache;
   /** How often the sweep looks for time-based moves (default 30 s; 0: never). */
   sweepMs?: number;
@@ -47,7 +50,7 @@ export class StageWorker extends DerivedWorker {
     db: Db,
     private readonly opts: StageWorkerOptions = {},
   ) {
-    super(db, 'stage', 'stage evaluation', opts.log, opts.batch ?? 500, opts.pollMs ?? 1_000);
+    super(db, 'stage', 'stage evaluation', opts.log, opts.batch ?? 500, opts.pollMs ?? 1_000, opts.gate);
     this.models = opts.models ?? new ModelCache();
     this.clock = opts.clock ?? (() => new Date());
   }

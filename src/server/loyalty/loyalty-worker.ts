@@ -2,6 +2,7 @@ import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import type { ChangeBus } from '../lib/change-bus.js';
 import { Poller } from '../jobs/poller.js';
+import type { BackgroundGate } from '../lib/priority-gate.js';
 import { processLoyaltyEvents } from './loyalty-processor.js';
 import { sweepLoyalty } from './loyalty-sweep.js';
 
@@ -14,6 +15,8 @@ export interface LoyaltyWorkerOptions {
   batch?: number;
   /** The clock; a parameter so tests can move time. */
   clock?: () => Date;
+  /** Gives way to the request path before each batch of the processor (lib/priority-gate.ts). */
+  gate?: BackgroundGate;
 }
 
 /**
@@ -50,7 +53,7 @@ export class LoyaltyWorker {
         this.publish(r.touched);
         return r.more;
       },
-      { pollMs: opts.pollMs ?? (db.kind === 'pglite' ? 5_000 : 250), log },
+      { pollMs: opts.pollMs ?? (db.kind === 'pglite' ? 5_000 : 250), log, gate: opts.gate },
     );
     this.sweeper = new Poller(
       'loyalty sweep',

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { Poller } from '../jobs/poller.js';
+import type { BackgroundGate } from '../lib/priority-gate.js';
 import type { Logger } from '../log.js';
 import { processReferralEvents, sweepReferrals } from './referral-processor.js';
 import type { ReferralRewarder } from './referral-rewards.js';
@@ -10,7 +11,7 @@ import type { ReferralRewarder } from './referral-rewards.js';
  * processor says events are waiting. Kicked on the bus when events arrive (roles/wiring.ts);
  * `drainNow()` runs it to the end (tests).
  */
-export function referralPoller(db: Db, opts: { log?: Logger; pollMs: number; rewarder?: ReferralRewarder; clock?: () => Date }): Poller {
+export function referralPoller(db: Db, opts: { log?: Logger; pollMs: number; rewarder?: ReferralRewarder; clock?: () => Date; gate?: BackgroundGate }): Poller {
   const clock = opts.clock ?? (() => new Date());
   return new Poller(
     'referral processor',
@@ -20,6 +21,6 @@ export function referralPoller(db: Db, opts: { log?: Logger; pollMs: number; rew
       await sweepReferrals(db, now, opts.rewarder);
       return r?.more === true;
     },
-    { pollMs: opts.pollMs, log: opts.log },
+    { pollMs: opts.pollMs, log: opts.log, gate: opts.gate },
   );
 }

@@ -6,7 +6,7 @@ import { buildApp, type HttpDeps } from '../http/app.js';
 import { ALL_ROLES, type Role } from './roles.js';
 import { wire, type Wiring, type WiringOptions } from './wiring.js';
 
-export type ServerDeps = Omit<HttpDeps, 'bus' | 'models' | 'box' | 'boxMissing' | 'channels'> &
+export type ServerDeps = Omit<HttpDeps, 'bus' | 'gate' | 'models' | 'box' | 'boxMissing' | 'channels'> &
   Omit<WiringOptions, 'roles' | 'publicUrl'> & {
     /** Default every role (as `tenure start`); the server always has `api`. */
     roles?: ReadonlySet<Role>;
@@ -25,7 +25,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance & {
   const wiring = wire(deps.db, deps.log, { ...deps, roles, publicUrl: deps.publicUrl ?? 'http://127.0.0.1:3000' });
   let app: FastifyInstance;
   try {
-    app = await buildApp({ ...deps, bus: wiring.bus, models: wiring.models, box: wiring.box, boxMissing: wiring.boxMissing, channels: deps.channels ?? describeChannels(wiring.serverSenders) });
+    app = await buildApp({
+      ...deps,
+      bus: wiring.bus,
+      gate: wiring.gate,
+      models: wiring.models,
+      box: wiring.box,
+      boxMissing: wiring.boxMissing,
+      channels: deps.channels ?? describeChannels(wiring.serverSenders),
+    });
   } catch (err) {
     await wiring.stop();
     throw err;

@@ -11,6 +11,7 @@ import type { Db } from '../db/client.js';
 import { LOCK } from '../db/locks.js';
 import type { Logger } from '../log.js';
 import { ChangeBus } from '../lib/change-bus.js';
+import { PriorityGate } from '../lib/priority-gate.js';
 import { ok } from '../lib/result.js';
 import { StageWorker } from '../lifecycle/stage-worker.js';
 import { ModelCache } from '../lifecycle/models.repo.js';
@@ -49,6 +50,8 @@ export interface WiringOptions {
   journeys?: JourneyWorker | null;
   /** The bus to use (benchmarks listen on it); default a new one. */
   bus?: ChangeBus;
+  /** The priority gate to use; default a new one. */
+  gate?: PriorityGate;
   /** Sweep interval of the stage worker made here (ms; 0 turns the sweep off). */
   sweepMs?: number;
   /** Sweep interval of the segment worker made here (ms; 0 turns it off). */
@@ -78,6 +81,8 @@ export interface WiringOptions {
 /** A process's background parts, connected; `start` them after the HTTP routes are registered, `stop` at shutdown. */
 export interface Wiring {
   bus: ChangeBus;
+  /** Ingestion reports its writers' load here; the background loops give way to it (lib/priority-gate.ts). */
+  gate: PriorityGate;
   /** Lifecycle models as this process reads them (shared by the stage worker and the admin API). */
   models: ModelCache;
   /** Seals provider credentials (null: no server secret, saving them is refused with `boxMissing`). */
@@ -111,10 +116,17 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   const parts = partsOf(opts.roles);
   const bus = opts.bus ?? new ChangeBus((err, change) => log.error({ err, change: change.kind }, 'a change handler failed'));
   const demoPreparing = () => opts.demo?.preparing === true;
+  // The request path first: every background loop of this process waits while ingestion's writers are near saturation.
+  const gate = opts.gate ?? new PriorityGate();
 
-  const stages = opts.stages !== undefined ? opts.stages : parts.stages ? new StageWorker(db, { log, sweepMs: opts.sweepMs }) : null;
+  const stages = opts.stages !== undefined ? opts.stages : parts.stages ? new StageWorker(db, { log, sweepMs: opts.sweepMs, gate }) : null;
   const models = stages?.modelCache ?? new ModelCache();
-  const segments = opts.segments !== undefined ? opts.segments : parts.segments ? new SegmentWorker(db, { log, sweepMs: opts.segmentSweepMs, refreshMs: opts.segmentRefreshMs }) : null;
+  const segments =
+    opts.segments !== undefined
+      ? opts.segments
+      : parts.segments
+        ? new SegmentWorker(db, { log, sweepMs: opts.segmentSweepMs, refreshMs: opts.segmentRefreshMs, gate, afterStages: stages !== null })
+        : null;
 
   // Providers saved in Settings come before the server's own (environment variables), per workspace.
   const secret = opts.serverSecret ?? ok({ secret: randomBytes(32).toString('hex'), source: 'ephemeral' as const });
@@ -125,14 +137,14 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   if (opts.journeys === undefined && parts.journeys) {
     providers = new WorkspaceProviders(box, { log, smtpPoolSize: opts.smtpPoolSize });
     const senders = serverSenders.forWorkspace ? serverSenders : withWorkspaceProviders(serverSenders, providers);
-    journeys = new JourneyWorker(db, { log, senders, publicUrl: opts.publicUrl, leaseMs: opts.deliveryLeaseMs });
+    journeys = new JourneyWorker(db, { log, senders, publicUrl: opts.publicUrl, leaseMs: opts.deliveryLeaseMs, gate });
   }
   stages?.connect(bus);
   segments?.connect(bus);
   journeys?.connect(bus);
 
   const jobs = parts.jobs ? new JobRunner(db, jobCatalogue(db, models), { log }) : null;
-  const loyalty = parts.jobs ? new LoyaltyWorker(db, { log }) : null;
+  const loyalty = parts.jobs ? new LoyaltyWorker(db, { log, gate }) : null;
   loyalty?.connect(bus);
   const housekeeping = parts.jobs ? new HousekeepingWorker(db, { log }) : null;
   // Uploaded CSV files are spooled on the API's host: its own runner claims only this host's imports
@@ -140,14 +152,14 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   const importKind = importJobKind();
   const imports = parts.api ? new JobRunner(db, { [importKind]: importJob(db, { log }) }, { log, pollMs: 5_000 }) : null;
   bus.on('jobs-queued', (c) => (c.job === importKind ? imports : jobs)?.kick());
-  const referrals = parts.jobs ? referralPoller(db, { log, pollMs: db.kind === 'pglite' ? 5_000 : 1_000 }) : null;
+  const referrals = parts.jobs ? referralPoller(db, { log, pollMs: db.kind === 'pglite' ? 5_000 : 1_000, gate }) : null;
   if (referrals) bus.on('events', () => referrals.kick());
   const privacy = parts.jobs ? new Poller('privacy requests', () => processPendingErasure(db), { pollMs: 5_000, log }) : null;
   if (privacy) bus.on('jobs-queued', (c) => c.job === PRIVACY_JOB && privacy.kick());
 
   const taskNotices = parts.jobs && opts.mailer ? taskNotifier(db, { mailer: opts.mailer, publicUrl: opts.publicUrl, log, pollMs: db.kind === 'pglite' ? 5_000 : 2_000 }) : null;
 
-  const analytics = parts.jobs && opts.analyticsSyncMs !== 0 ? analyticsSyncer(db, { pollMs: opts.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log, paused: demoPreparing }) : null;
+  const analytics = parts.jobs && opts.analyticsSyncMs !== 0 ? analyticsSyncer(db, { pollMs: opts.analyticsSyncMs ?? (db.kind === 'pglite' ? 5_000 : 2_000), log, paused: demoPreparing, gate }) : null;
 
   // Model refits and scores on their clocks. Several worker processes may look; one at a time queues.
   const schedule =
@@ -171,6 +183,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
 
   return {
     bus,
+    gate,
     models,
     box,
     boxMissing: secret.ok ? '' : secret.message,

@@ -3,6 +3,7 @@ import type { Db, Queryable } from '../db/client.js';
 import type { WorkRow } from '../jobs/derived-work.repo.js';
 import { DerivedWorker } from '../jobs/derived-worker.js';
 import type { Logger } from '../log.js';
+import type { BackgroundGate } from '../lib/priority-gate.js';
 import type { Change, ChangeKind } from '../lib/change-bus.js';
 import { RFM_GROUPS, RFM_ORDER_EVENT, runRfm } from './rfm.js';
 import { computeSegment, dependencyOrder, syncMany } from './segment-sync.js';
@@ -12,6 +13,14 @@ import type * as schema from '../db/schema/index.js';
 
 export interface SegmentWorkerOptions {
   log?: Logger;
+  /** Gives way to the request path before each claim (lib/priority-gate.ts). */
+  gate?: BackgroundGate;
+  /**
+   * This process's stage worker evaluates the same customers first (roles/wiring.ts): wake on
+   * its evaluations instead of on new events, so a customer's new events and the stage move
+   * they cause are claimed together and decided in one pass, not one pass each.
+   */
+  afterStages?: boolean;
   /** How often the sweep looks for segments that change with time (default 60 s; 0: never). */
   sweepMs?: number;
   /** A time-based segment is worked out in full again once its last computation is this old (default 5 minutes). */
@@ -40,9 +49,15 @@ export interface SegmentWorkerOptions {
 export class SegmentWorker extends DerivedWorker {
   /** What records segment work: new events, traits a journey changed, stage moves, a retry of parked work. */
   protected readonly wakesOn: readonly ChangeKind[] = ['events', 'traits', 'stage', 'work-retried'];
-  /** A stage evaluation records segment work only for customers who moved. */
+  /**
+   * A stage evaluation records segment work only for customers who moved; after one (with
+   * `afterStages`), the events' own segment work is ready to be claimed with it.
+   */
   protected override wakesFor(c: Change): boolean {
-    return c.kind !== 'stage' || (c.scope === 'customer' && c.moves > 0);
+    // Ingestion's events (they carry what changed) recorded stage work too: the stage worker's evaluation wakes this one.
+    if (c.kind === 'events') return !(this.opts.afterStages === true && c.changes !== undefined);
+    if (c.kind === 'stage') return c.scope === 'customer' && (c.moves > 0 || this.opts.afterStages === true);
+    return true;
   }
   private readonly clock: () => Date;
 
@@ -50,7 +65,7 @@ export class SegmentWorker extends DerivedWorker {
     db: Db,
     private readonly opts: SegmentWorkerOptions = {},
   ) {
-    super(db, 'segment', 'segment evaluation', opts.log, opts.batch ?? 500, opts.pollMs ?? 1_000);
+    super(db, 'segment', 'segment evaluation', opts.log, opts.batch ?? 500, opts.pollMs ?? 1_000, opts.gate);
     this.clock = opts.clock ?? (() => new Date());
   }
 

@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PriorityGate } from './priority-gate.js';
+
+/** A gate on a fake clock: `sleep` moves the clock, and may run something at a given time. */
+function gateAt(opts: { high?: number; maxWaitMs?: number } = {}) {
+  let t = 0;
+  const at: Array<[number, () => void]> = [];
+  const gate = new PriorityGate({
+    ...opts,
+    tauMs: 500,
+    stepMs: 25,
+    now: () => t,
+    sleep: async (ms) => {
+      const until = t + ms;
+      for (const [when, fn] of at.splice(0).sort((a, b) => a[0] - b[0])) {
+        if (when <= until) {
+          t = Math.max(t, when);
+          fn();
+        } else at.push([when, fn]);
+      }
+      t = until;
+    },
+  });
+  return { gate, advance: (ms: number) => (t += ms), now: () => t, at: (when: number, fn: () => void) => at.push([when, fn]) };
+}
+
+test('an idle request path never holds the background back', async () => {
+  const { gate, advance } = gateAt();
+  gate.setLanes(2);
+  advance(10_000);
+  assert.equal(await gate.wait(), 0);
+  assert.equal(gate.busyShare(), 0);
+  assert.equal(gate.saturated(), false);
+});
+
+test('one of two lanes busy (half the capacity) does not hold the background back', async () => {
+  const { gate, advance } = gateAt();
+  gate.setLanes(2);
+  gate.begin();
+  advance(5_000);
+  assert.ok(Math.abs(gate.busyShare() - 0.5) < 0.01, `share ${gate.busyShare()}`);
+  assert.equal(await gate.wait(), 0);
+});
+
+test('saturated writers hold a background batch until they ease, and the share decays as an average', async () => {
+  const { gate, advance, at, now } = gateAt({ high: 0.85 });
+  gate.setLanes(2);
+  gate.begin();
+  gate.begin();
+  advance(3_000); // both lanes busy for 3 s: the share is ~1
+  assert.ok(gate.busyShare() > 0.99);
+  // The burst ends 400 ms from now; the share then decays below 0.85 after tau·ln(1/0.85) ≈ 81 ms.
+  const start = now();
+  at(start + 400, () => {
+    gate.end();
+    gate.end();
+  });
+  const held = await gate.wait();
+  assert.ok(held >= 475 && held <= 525, `held ${held} ms`);
+  assert.equal(gate.held.times, 1);
+  assert.ok(gate.busyShare() < 0.85);
+});
+
+test('a hold never lasts longer than maxWaitMs, so sustained overload still moves the background on', async () => {
+  const { gate, advance } = gateAt({ maxWaitMs: 2_000 });
+  gate.setLanes(2);
+  gate.begin();
+  gate.begin();
+  advance(10_000);
+  assert.equal(await gate.wait(), 2_000);
+  assert.equal(gate.saturated(), true, 'released by the longest hold, not by the writers easing');
+  assert.equal(await gate.wait(), 2_000);
+  assert.equal(gate.held.ms, 4_000);
+});
+
+test('a short transaction does not trip the gate: the share is averaged over ~tau', async () => {
+  const { gate, advance } = gateAt();
+  gate.setLanes(2);
+  gate.begin();
+  gate.begin();
+  advance(100); // 100 ms of both lanes: 1 − e^(−0.2) ≈ 0.18
+  gate.end();
+  gate.end();
+  assert.ok(gate.busyShare() < 0.2);
+  assert.equal(await gate.wait(), 0);
+});

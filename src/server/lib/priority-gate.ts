@@ -1,0 +1,107 @@
+/**
+ * Requests first, background work after: the ingestion writers report when they are busy
+ * (`begin` / `end`, one per lane write), and background loops (stage and segment
+ * evaluation, the journey loops, the KPI fact sync, the loyalty and referral processors)
+ * `wait` before each batch. While the writers are near saturation, a loop holds back, so a
+ * burst is taken at the request path's full speed and the derived work (durable, recorded
+ * with each commit) is caught up after it. A loop never waits more than `maxWaitMs` for one
+ * batch, so sustained overload still moves the background on, at a lower share.
+ *
+ * How busy is a smoothed figure: the share of the writer lanes busy, averaged over about
+ * `tauMs` (an exponential moving average), so one long transaction does not stop the
+ * background and a short pause in a burst does not release it.
+ */
+export interface PriorityGateOptions {
+  /** Averaging time of the busy share (ms; default 500). */
+  tauMs?: number;
+  /** Busy share from which background loops hold back (default 0.85). */
+  high?: number;
+  /** Longest hold of one background batch (ms; default 2,000). */
+  maxWaitMs?: number;
+  /** How often a held loop looks again (ms; default 25). */
+  stepMs?: number;
+  /** The clock in ms (tests). */
+  now?: () => number;
+  /** Waits (tests). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** What a background loop sees of the gate. */
+export interface BackgroundGate {
+  /** Resolves when this loop may run its next batch; returns how long it held back (ms). */
+  wait(): Promise<number>;
+  /** Whether the request path is near saturation now (a loop released by `maxWaitMs` should take a small batch). */
+  saturated(): boolean;
+}
+
+export class PriorityGate implements BackgroundGate {
+  private lanes = 1;
+  private active = 0;
+  private share = 0;
+  private last: number;
+  private readonly tau: number;
+  private readonly high: number;
+  private readonly maxWait: number;
+  private readonly step: number;
+  private readonly clock: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Milliseconds background loops have held back in all, and how many holds (for /metrics and benchmarks). */
+  readonly held = { ms: 0, times: 0 };
+
+  constructor(opts: PriorityGateOptions = {}) {
+    this.tau = opts.tauMs ?? 500;
+    this.high = opts.high ?? 0.85;
+    this.maxWait = opts.maxWaitMs ?? 2_000;
+    this.step = opts.stepMs ?? 25;
+    this.clock = opts.now ?? (() => performance.now());
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.last = this.clock();
+  }
+
+  /** How many writers the request path has (the ingest queue's lanes). */
+  setLanes(n: number): void {
+    this.advance();
+    this.lanes = Math.max(1, n);
+  }
+
+  /** A writer started a transaction. */
+  begin(): void {
+    this.advance();
+    this.active++;
+  }
+
+  /** A writer's transaction ended. */
+  end(): void {
+    this.advance();
+    this.active = Math.max(0, this.active - 1);
+  }
+
+  /** The smoothed share of writer lanes busy, 0–1. */
+  busyShare(): number {
+    this.advance();
+    return this.share;
+  }
+
+  saturated(): boolean {
+    return this.busyShare() >= this.high;
+  }
+
+  async wait(): Promise<number> {
+    if (this.busyShare() < this.high) return 0;
+    const t0 = this.clock();
+    while (this.busyShare() >= this.high && this.clock() - t0 < this.maxWait) await this.sleep(this.step);
+    const ms = this.clock() - t0;
+    this.held.ms += ms;
+    this.held.times++;
+    return ms;
+  }
+
+  private advance(): void {
+    const now = this.clock();
+    const dt = now - this.last;
+    if (dt <= 0) return;
+    this.last = now;
+    const k = Math.exp(-dt / this.tau);
+    this.share = this.share * k + Math.min(1, this.active / this.lanes) * (1 - k);
+  }
+}
