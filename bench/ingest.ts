@@ -462,7 +462,7 @@ function targetsSummary(t: Target, http: HttpResult, raw: Awaited<ReturnType<typ
   const lagP99 = http.lag ? Math.max(...http.lag.kinds.filter((k) => k.key !== 'journeyRun').map((k) => k.p99)) : null;
   const lagMissed = http.lag ? http.lag.kinds.some((k) => k.unseen > 0) : false;
   const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
-  console.log(`\n${t} == issue #27 item 1, this run (${loadLine()}) ==`);
+  console.log(`\n${t} == issue #27 item 1, this run (${loadLine()})${t === 'pglite' ? "; the targets are PostgreSQL's" : ''} ==`);
   console.log(
     `${t}   (a) ÷ raw COPY 1 connection = ${http.max.eventsPerSec} ÷ ${raw.copy1} = ${ratio.toFixed(2)} (target ≥ 0.5: ${met(ratio >= 0.5)}); ÷ best raw ${raw.best} rows/s = ${(http.max.eventsPerSec / raw.best).toFixed(2)}`,
   );
