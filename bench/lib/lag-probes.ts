@@ -253,10 +253,11 @@ export interface CatchUp {
 
 /**
  * Poll the backlog every `everyMs` until the background work is done (derived work,
- * journey scanner, due steps and messages all clear in one reading) and the KPI facts
- * are caught up, or `limitS` has passed. Times count from `from` (performance.now()).
+ * journey scanner, due steps and messages all clear in one reading) and then at most
+ * `kpiWaitS` more for the KPI facts to catch up, or until `limitS` has passed. Times
+ * count from `from` (performance.now()).
  */
-export async function waitCaughtUp(conn: Conn, from: number, opts: { everyMs: number; limitS: number }): Promise<CatchUp> {
+export async function waitCaughtUp(conn: Conn, from: number, opts: { everyMs: number; limitS: number; kpiWaitS: number }): Promise<CatchUp> {
   const out: CatchUp = { derivedWorkS: null, journeyScannerS: null, journeyStepsS: null, analyticsS: null, allS: null, atEnd: await readBacklog(conn), polls: 0 };
   const since = () => round1((performance.now() - from) / 1000);
   for (;;) {
@@ -272,7 +273,42 @@ export async function waitCaughtUp(conn: Conn, from: number, opts: { everyMs: nu
     if (steps && out.journeyStepsS === null) out.journeyStepsS = since();
     if (kpi && out.analyticsS === null) out.analyticsS = since();
     if (work && scanner && steps && out.allS === null) out.allS = since();
-    if ((out.allS !== null && out.analyticsS !== null) || (performance.now() - from) / 1000 > opts.limitS) return out;
+    const elapsed = (performance.now() - from) / 1000;
+    if ((out.allS !== null && (out.analyticsS !== null || elapsed >= out.allS + opts.kpiWaitS)) || elapsed > opts.limitS) return out;
     await new Promise((r) => setTimeout(r, opts.everyMs));
   }
+}
+
+/**
+ * The same probes by the server's own clocks: from the probe event's `received_at` to the
+ * time the worker stamped on what it wrote (segment_members.entered_at, journey_runs.entered_at,
+ * messages.created_at). `received_at` is the request's arrival (before the events' commit
+ * and the ack); the stamps are the worker's "now" when it began the work (before its
+ * commit). So this counts the request's own time and leaves out the worker's; the polled
+ * lag counts from the ack and includes the worker's work and commit.
+ * (stage_transitions.at is the event's time, not the move's: no server-clock figure for stages.)
+ */
+export async function serverClockLags(conn: Conn, workspaceId: number, userPrefix: string): Promise<Array<{ key: string; n: number; p50: number; p95: number; p99: number; max: number }>> {
+  const { rows } = await conn.query(
+    `WITH p AS (
+       SELECT customer_id, min(received_at) AS r FROM events
+        WHERE workspace_id = $1 AND type = 'track' AND event = 'Signed Up' AND user_id LIKE $2 GROUP BY customer_id
+     )
+     SELECT 'segment' AS k, extract(epoch FROM m.entered_at - p.r) * 1000 AS ms
+       FROM p JOIN segment_members m ON m.workspace_id = $1 AND m.segment_id = 'seg_signed_up_never_ordered' AND m.customer_id = p.customer_id
+     UNION ALL
+     SELECT 'journeyRun', extract(epoch FROM min(j.entered_at) - min(p.r)) * 1000
+       FROM p JOIN journey_runs j ON j.workspace_id = $1 AND j.journey_id = 'jny_welcome' AND j.customer_id = p.customer_id GROUP BY p.customer_id
+     UNION ALL
+     SELECT 'journeyStep', extract(epoch FROM min(x.created_at) - min(p.r)) * 1000
+       FROM p JOIN messages x ON x.workspace_id = $1 AND x.journey_id = 'jny_welcome' AND x.customer_id = p.customer_id GROUP BY p.customer_id`,
+    [workspaceId, `${userPrefix}%`],
+  );
+  const by = new Map<string, number[]>();
+  for (const r of rows) {
+    const k = String(r.k);
+    if (!by.has(k)) by.set(k, []);
+    by.get(k)!.push(Number(r.ms));
+  }
+  return [...by].map(([key, xs]) => ({ key, n: xs.length, ...percentilesOf(xs) }));
 }
