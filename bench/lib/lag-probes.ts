@@ -197,7 +197,7 @@ export interface Backlog {
   workSubjects: number;
   parkedRows: number;
   maxEventId: number;
-  /** Events past the journey trigger scanner's cursor (null: no cursor yet). */
+  /** Events past the journey trigger scanner's cursor, counted (null: no cursor yet). */
   journeyBehind: number | null;
   /** Events past the KPI facts cursor (null: no cursor yet). */
   analyticsBehind: number | null;
@@ -212,21 +212,20 @@ export async function readBacklog(conn: Conn): Promise<Backlog> {
             (SELECT coalesce(sum(cardinality(subject_ids)), 0) FROM derived_work WHERE parked_at IS NULL)::int AS work_subjects,
             (SELECT count(*) FROM derived_work WHERE parked_at IS NOT NULL)::int AS parked,
             (SELECT coalesce(max(id), 0) FROM events)::bigint AS max_event,
-            (SELECT max(high_water) FROM journey_cursor)::bigint AS journey_hw,
-            (SELECT max(high_water) FROM analytics_cursor)::bigint AS analytics_hw,
+            (SELECT count(*) FROM events WHERE id > (SELECT max(high_water) FROM journey_cursor))::int AS journey_behind,
+            (SELECT count(*) FROM events WHERE id > (SELECT max(high_water) FROM analytics_cursor))::int AS analytics_behind,
+            EXISTS (SELECT 1 FROM journey_cursor) AS has_journey, EXISTS (SELECT 1 FROM analytics_cursor) AS has_analytics,
             (SELECT count(*) FROM journey_runs WHERE wake_at IS NOT NULL AND wake_at <= now() AND status IN ('active', 'waiting'))::int AS due_runs,
             (SELECT count(*) FROM messages WHERE status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now()))::int AS due_messages`,
   );
   const r = rows[0]!;
-  const max = Number(r.max_event);
-  const behind = (hw: unknown) => (hw === null || hw === undefined ? null : Math.max(0, max - Number(hw)));
   return {
     workRows: Number(r.work_rows),
     workSubjects: Number(r.work_subjects),
     parkedRows: Number(r.parked),
-    maxEventId: max,
-    journeyBehind: behind(r.journey_hw),
-    analyticsBehind: behind(r.analytics_hw),
+    maxEventId: Number(r.max_event),
+    journeyBehind: r.has_journey ? Number(r.journey_behind) : null,
+    analyticsBehind: r.has_analytics ? Number(r.analytics_behind) : null,
     dueRuns: Number(r.due_runs),
     dueMessages: Number(r.due_messages),
   };
