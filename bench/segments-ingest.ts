@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/stages-recompute.ts --keep-url postgres://postgres@127.0.0.1:5432/tenure_bench_stages   # once: 100k customers / 5M events
  *   node --import tsx bench/segments-ingest.ts [--from postgres://…/tenure_bench_stages] [--events N] [--warmup N]
- *        [--rounds N] [--concurrency N] [--existing N] [--new N] [--segment-sweep] [--keep-templates]
+ *        [--rounds N] [--concurrency N] [--existing N] [--new N] [--segment-sweep | --as-shipped] [--keep-templates]
  *
  * Data: a copy of the workspace of bench/stages-recompute.ts (--from, never written to:
  * 100,000 customers `u1…` with 18 months of events and their lifecycle stages), with its
@@ -33,8 +33,17 @@
  * the worker kept are checked against the SQL compiler: `syncMembers` of every segment for
  * every customer the worker evaluated, rolled back, must change nothing (a few may differ
  * by the seconds the windows moved since).
+ * The database's ceiling, per measurement and before its server starts: the timed events'
+ * rows COPYed straight into an empty copy of `events` on 1 connection, 1,000 rows per
+ * statement (bench/lib/raw-insert.ts, as bench/ingest.ts phase (d)); each measurement's
+ * throughput is also given as a ratio to it (issue #27: figures as ratios to the same
+ * run's raw COPY, so a loaded machine shows as a lower ceiling too).
+ * Workers: everything `buildServer` wires for all roles (stage, segment and journey
+ * workers, job runner, KPI facts sync every 2 s, loyalty, referrals, housekeeping, privacy,
+ * prediction schedule) and the table maintenance, as `tenure serve`; the one difference is
+ * the segment sweep, off by default (see above): `--as-shipped` (= --segment-sweep) runs it.
  * Rounds (default 3) alternate the order of (a) and (b); figures are medians.
- * Target (issue "Segments"): 50 live segments slow ingestion by no more than 30%.
+ * Target (issue "Segments", issue #27 item 2): 50 live segments slow ingestion by no more than 30%.
  */
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -52,9 +61,10 @@ import { SegmentWorker } from '../src/server/segments/segment-worker.js';
 import { insertSegment, listSegments } from '../src/server/segments/segments.repo.js';
 import { setWorkspaceKeys } from '../src/server/workspaces/workspaces.repo.js';
 import { backendCpu, backendCpuDelta, pgConnections } from './lib/bench-db.js';
+import { dropRawTable, rowsOf, timeRawInsert, type RawRow } from './lib/raw-insert.js';
 import { round1, runMax, segmentClient } from './lib/http-load.js';
 import { loadLine, machine, machineInfo, watchRss } from './lib/proc.js';
-import { makeBodies, seeded } from './lib/segment-load.js';
+import { callsOf, makeBodies, seeded } from './lib/segment-load.js';
 import { SEGMENT_LABELS } from './lib/segment-labels.js';
 import { timedDb, Timings } from './lib/timed-db.js';
 
@@ -75,6 +85,7 @@ const { values: v } = parseArgs({
     existing: { type: 'string', default: '30000' },
     new: { type: 'string', default: '10000' },
     'segment-sweep': { type: 'boolean', default: false },
+    'as-shipped': { type: 'boolean', default: false },
     'keep-templates': { type: 'boolean', default: false },
   },
 });
@@ -84,6 +95,7 @@ const rounds = Number(v.rounds);
 const concurrency = Number(v.concurrency);
 const existing = Number(v.existing);
 const newUsers = Number(v.new);
+const segmentSweep = v['segment-sweep']! || v['as-shipped']!;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const days = (amount: number) => ({ amount, unit: 'days' as const });
@@ -303,6 +315,8 @@ async function verify(db: Db, ids: number[]): Promise<{ changes: number; bySegme
 interface Measurement {
   mode: Mode;
   rate: number;
+  /** The database's ceiling on this copy just before: raw COPY, 1,000 rows, 1 connection (rows/s). */
+  rawCopy: number;
   seconds: number;
   p50: number;
   p99: number;
@@ -320,17 +334,41 @@ interface Measurement {
   transactions: number;
 }
 
-async function measure(mode: Mode, round: number, bodies: Buffer[]): Promise<Measurement> {
+/** The timed events as rows of `events`, 1,000 per COPY (built once, before any timing). */
+function rawBatches(bodies: Buffer[]): RawRow[][] {
+  const customers = new Map<string, number>();
+  const receivedAt = new Date().toISOString();
+  const rows = bodies.map((b) => rowsOf(callsOf(b), (JSON.parse(b.toString('utf8')) as { sentAt: string }).sentAt, receivedAt, customers));
+  const out: RawRow[][] = [];
+  for (let i = 0; i < rows.length; i += 10) out.push(rows.slice(i, i + 10).flat());
+  return out;
+}
+
+/** Raw COPY of the timed rows into an empty copy of `events` in database `url`, 1 connection; the table is dropped and a checkpoint taken after. */
+async function rawCopy(url: string, batches: RawRow[][]): Promise<number> {
+  const [conn] = await pgConnections(url, 1);
+  try {
+    const r = await timeRawInsert([conn!], batches, 'copy');
+    await dropRawTable(conn!);
+    await conn!.query('CHECKPOINT');
+    return r.rowsPerSec;
+  } finally {
+    await conn!.close();
+  }
+}
+
+async function measure(mode: Mode, round: number, bodies: Buffer[], raw: RawRow[][]): Promise<Measurement> {
   const name = `tenure_segbench_run_${Date.now()}`;
   const copyS = await copyDatabase(TEMPLATES[mode], name);
   const url = urlOf(name);
+  const rawRate = await rawCopy(url, raw);
   const db = await openDb({ databaseUrl: url }); // the server's default pool
   const [monitor] = await pgConnections(url, 1);
   const log = createLogger('silent');
   const counts = { evaluations: 0, evaluated: 0, entered: 0, exited: 0 };
   const evaluatedIds = new Set<number>(); // every customer the worker evaluated, warm-up included
   const times = new Timings(SEGMENT_LABELS);
-  const segments = new SegmentWorker(timedDb(db, times).db, { log, sweepMs: v['segment-sweep'] ? undefined : 0 });
+  const segments = new SegmentWorker(timedDb(db, times).db, { log, sweepMs: segmentSweep ? undefined : 0 });
   const bus = new ChangeBus();
   bus.on('segment', (c) => {
     counts.evaluations++;
@@ -370,6 +408,7 @@ async function measure(mode: Mode, round: number, bodies: Buffer[]): Promise<Mea
     const m: Measurement = {
       mode,
       rate: r.tally.ackedEvents / r.seconds,
+      rawCopy: rawRate,
       seconds: r.seconds,
       p50: p.p50,
       p99: p.p99,
@@ -385,6 +424,7 @@ async function measure(mode: Mode, round: number, bodies: Buffer[]): Promise<Mea
     };
     console.log(
       `round ${round} ${mode === 'none' ? '(a) no segments      ' : '(b) 50 live segments '} ${fmt(m.rate).padStart(6)} events/s (${fmt(r.tally.ackedEvents)} in ${m.seconds.toFixed(1)} s; request p50 ${p.p50} ms, p99 ${p.p99} ms); ` +
+        `raw COPY 1 connection just before ${fmt(rawRate)} rows/s, ratio ${(m.rate / rawRate).toFixed(2)}; ` +
         `segment worker idle ${m.segmentLagS.toFixed(1)} s after the load, stage worker ${m.stageLagS.toFixed(1)} s; ` +
         `CPU s: this process ${m.cpuProcess.toFixed(1)}, PostgreSQL backends ${m.cpuBackends.toFixed(1)}; copy ${copyS.toFixed(0)} s; ${loadLine()}`,
     );
@@ -419,15 +459,22 @@ async function main(): Promise<void> {
   await buildTemplates();
   const recent = await recentUsers(existing);
   const bodies = trafficBodies(Math.ceil((warmup + events) / PER_BATCH), recent);
+  const raw = rawBatches(bodies.slice(warmup / PER_BATCH));
   console.log(
     `traffic: ${fmt(warmup)} warm-up + ${fmt(events)} timed events in batches of ${PER_BATCH}, ${concurrency} in flight; known users: the ${fmt(recent.length)} most recently active customers and ${fmt(newUsers)} new people; 15% anonymous calls`,
   );
-  console.log(`segment sweep ${v['segment-sweep'] ? 'on (every 60 s, time-based segments recomputed after 5 min)' : 'off'}; stage worker as in serve (sweep every 30 s)\n`);
+  console.log(
+    `workers as \`tenure serve\` wires them (stage worker with its 30 s sweep, segment worker, journey worker, job runner, KPI facts sync every 2 s, loyalty, referrals, housekeeping, privacy, prediction schedule, table maintenance), ` +
+      (segmentSweep
+        ? 'segment sweep on (every 60 s, time-based segments recomputed after 5 min): as shipped'
+        : 'EXCEPT the segment sweep: off (the comparison is of the per-event work; --as-shipped runs it)') +
+      '; server, workers and load generator in this one process\n',
+  );
   const all: Measurement[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
       const order: Mode[] = round % 2 === 1 ? ['none', 'live'] : ['live', 'none'];
-      for (const mode of order) all.push(await measure(mode, round, bodies));
+      for (const mode of order) all.push(await measure(mode, round, bodies, raw));
     }
   } finally {
     if (!v['keep-templates']) for (const t of Object.values(TEMPLATES)) await dropDatabase(t);
@@ -437,6 +484,9 @@ async function main(): Promise<void> {
   const a = median(of('none').map((m) => m.rate));
   const b = median(of('live').map((m) => m.rate));
   const slowdown = (100 * (a - b)) / a;
+  const rawMedian = median(all.map((m) => m.rawCopy));
+  const ratioA = median(of('none').map((m) => m.rate / m.rawCopy));
+  const ratioB = median(of('live').map((m) => m.rate / m.rawCopy));
   const list = (mode: Mode, f: (m: Measurement) => number, d = 0) =>
     of(mode)
       .map((m) => f(m).toFixed(d))
@@ -448,7 +498,12 @@ async function main(): Promise<void> {
   console.log(
     `(b) 50 segments     median ${fmt(b)} events/s (${list('live', (m) => m.rate)}); segment worker idle after ${list('live', (m) => m.segmentLagS, 1)} s, stage worker ${list('live', (m) => m.stageLagS, 1)} s`,
   );
-  console.log(`slowdown            ${round1(slowdown)}% (target ≤ 30%: ${slowdown <= 30 ? 'met' : 'MISSED'})`);
+  console.log(`raw COPY            median ${fmt(rawMedian)} rows/s (1,000 rows, 1 connection, before each measurement: ${all.map((m) => fmt(m.rawCopy)).join(' / ')})`);
+  console.log(
+    `÷ raw COPY          (a) ${ratioA.toFixed(2)} (${list('none', (m) => m.rate / m.rawCopy, 2)}), (b) ${ratioB.toFixed(2)} (${list('live', (m) => m.rate / m.rawCopy, 2)}); ` +
+      `slowdown by ratios ${round1((100 * (ratioA - ratioB)) / ratioA)}%`,
+  );
+  console.log(`slowdown            ${round1(slowdown)}% (target ≤ 30%: ${slowdown <= 30 ? 'met' : 'MISSED'})${segmentSweep ? '' : ' — segment sweep off; --as-shipped runs it'}`);
   const last = of('live').at(-1)!;
   console.log(
     `(b) last run        ${fmt(last.evaluations)} segment evaluations of ${fmt(last.evaluated)} customers (${fmt(last.entered)} entries, ${fmt(last.exited)} exits); ` +

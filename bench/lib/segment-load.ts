@@ -15,7 +15,16 @@ export interface TrafficShape {
   users: number;
   /** Share of calls from visitors who have not identified (anonymousId only). */
   anonymousShare?: number;
+  /**
+   * Share of known users' track calls that are the example journeys' trigger events
+   * (`Signed Up`, `Checkout Started`, `Trial Started`, 3:2:1). Absent or 0: none, and the
+   * PRNG sequence is exactly the traffic of issue #4 (bench/segments-ingest.ts relies on it).
+   */
+  journeyShare?: number;
 }
+
+/** The example journeys' event triggers (src/server/demo/example-journeys.ts), weighted 3:2:1. */
+const JOURNEY_EVENTS = ['Signed Up', 'Signed Up', 'Signed Up', 'Checkout Started', 'Checkout Started', 'Trial Started'] as const;
 
 const UAS = [
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
@@ -80,7 +89,12 @@ function context(s: TrafficShape, seed: number): Call {
   };
 }
 
-function trackCall(s: TrafficShape): { event: string; properties: Call } {
+function trackCall(s: TrafficShape, known: boolean): { event: string; properties: Call } {
+  if (s.journeyShare && known && s.rand() < s.journeyShare) {
+    const event = pick(s.rand, JOURNEY_EVENTS);
+    if (event === 'Checkout Started') return { event, properties: { order_id: `ord_${randomUUID().slice(0, 13)}`, value: Math.round(s.rand() * 9000) / 100 + 10, currency: 'USD' } };
+    return { event, properties: event === 'Signed Up' ? { method: 'email' } : { plan: 'monthly' } };
+  }
   const r = s.rand();
   if (r < 0.45) {
     const p = pick(s.rand, PRODUCTS);
@@ -114,7 +128,7 @@ export function makeCall(s: TrafficShape, now: number): Call {
     const campaign = s.rand() < 0.25 ? { campaign: pick(s.rand, CAMPAIGNS) } : {};
     return { ...base, type: 'page', name: title, properties: page, context: { ...ctx, page, ...campaign } };
   }
-  return { ...base, type: 'track', ...trackCall(s), context: ctx };
+  return { ...base, type: 'track', ...trackCall(s, user !== null), context: ctx };
 }
 
 /** One `/v1/batch` body of `perBatch` calls, serialised (sentAt = now). */
