@@ -54,6 +54,7 @@ import { startMaintenance } from '../src/server/db/maintenance.js';
 import { migrate } from '../src/server/db/migrate.js';
 import { buildServer } from '../src/server/roles/server.js';
 import { ChangeBus } from '../src/server/lib/change-bus.js';
+import { PriorityGate } from '../src/server/lib/priority-gate.js';
 import { StageWorker } from '../src/server/lifecycle/stage-worker.js';
 import { createLogger } from '../src/server/log.js';
 import { computeSegment, dependencyOrder, syncMembers } from '../src/server/segments/segment-sync.js';
@@ -368,7 +369,9 @@ async function measure(mode: Mode, round: number, bodies: Buffer[], raw: RawRow[
   const counts = { evaluations: 0, evaluated: 0, entered: 0, exited: 0 };
   const evaluatedIds = new Set<number>(); // every customer the worker evaluated, warm-up included
   const times = new Timings(SEGMENT_LABELS);
-  const segments = new SegmentWorker(timedDb(db, times).db, { log, sweepMs: segmentSweep ? undefined : 0 });
+  // Wired as roles/wiring.ts wires them: one priority gate for the request path and both workers; the segment worker after the stage worker.
+  const gate = new PriorityGate();
+  const segments = new SegmentWorker(timedDb(db, times).db, { log, sweepMs: segmentSweep ? undefined : 0, gate, afterStages: true });
   const bus = new ChangeBus();
   bus.on('segment', (c) => {
     counts.evaluations++;
@@ -377,8 +380,8 @@ async function measure(mode: Mode, round: number, bodies: Buffer[], raw: RawRow[
     counts.exited += c.exited;
     for (const id of c.customerIds) evaluatedIds.add(id);
   });
-  const stages = new StageWorker(db, { log });
-  const app = await buildServer({ db, log, stages, segments, bus });
+  const stages = new StageWorker(db, { log, gate });
+  const app = await buildServer({ db, log, stages, segments, bus, gate });
   const stopMaintenance = await startMaintenance(db, log);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { post, close } = segmentClient((app.server.address() as AddressInfo).port, WRITE_KEY, concurrency);
