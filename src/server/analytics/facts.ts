@@ -279,8 +279,9 @@ async function foldMerges(tx: Queryable): Promise<void> {
  * Keeps the facts current in the background (every `pollMs`). It yields to ingestion: with a
  * `gate` (the process's priority gate, lib/priority-gate.ts) each pass waits while the
  * ingestion writers are near saturation, so a burst of events is folded in behind the burst
- * rather than beside it; without one it rests three times as long as each pass took (at most
- * 2 s) while it has a backlog, taking about a quarter of the database's time.
+ * rather than beside it; and with a backlog it rests three times as long as each pass took
+ * (at most 2 s), taking about a quarter of the database's time: the facts are not urgent
+ * (a metric request syncs in full first), stage, segment and journey work is.
  * A metric request syncs in full first, so what it shows is never behind. `paused`: skip
  * passes while it says so (the next poll after it stops saying so catches up).
  */
@@ -294,7 +295,7 @@ export function analyticsSyncer(db: Db, opts: { pollMs: number; log?: Logger; pa
       const t0 = performance.now();
       // Released by the gate's longest hold while ingestion is still saturated: a small pass, so the burst keeps the database.
       const { more } = await syncFacts(db, { batch: opts.gate?.saturated() ? batch / 10 : batch, maxPasses: 1 });
-      if (more && !opts.gate) await new Promise((r) => setTimeout(r, Math.min(2_000, 3 * (performance.now() - t0))));
+      if (more) await new Promise((r) => setTimeout(r, Math.min(2_000, 3 * (performance.now() - t0))));
       return more;
     },
     opts,

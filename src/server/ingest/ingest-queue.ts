@@ -12,6 +12,8 @@ export interface WriterLoad {
   setLanes(n: number): void;
   begin(): void;
   end(): void;
+  /** Events now waiting for a writer. */
+  queued(events: number): void;
 }
 
 export interface IngestQueueOptions {
@@ -95,6 +97,7 @@ export class IngestQueue {
       return Promise.resolve(fail('unavailable', `${this.waitingEvents} events are waiting to be written`));
     }
     this.waitingEvents += events.length;
+    this.opts.load?.queued(this.waitingEvents);
     const byLane = this.split(events);
     return new Promise((resolve, reject) => {
       let open = byLane.size;
@@ -141,6 +144,7 @@ export class IngestQueue {
     if (l.active || l.pending.length === 0) return;
     const group = this.take(l.pending);
     for (const p of group) this.waitingEvents -= p.events.length;
+    this.opts.load?.queued(this.waitingEvents);
     l.active = true;
     this.opts.load?.begin();
     void this.write(group).finally(() => {

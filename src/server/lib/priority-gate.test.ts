@@ -48,6 +48,7 @@ test('saturated writers hold a background batch until they ease, and the share d
   gate.setLanes(2);
   gate.begin();
   gate.begin();
+  gate.queued(800); // requests waiting behind both transactions
   advance(3_000); // both lanes busy for 3 s: the share is ~1
   assert.ok(gate.busyShare() > 0.99);
   // The burst ends 400 ms from now; the share then decays below 0.85 after tau·ln(1/0.85) ≈ 81 ms.
@@ -55,6 +56,7 @@ test('saturated writers hold a background batch until they ease, and the share d
   at(start + 400, () => {
     gate.end();
     gate.end();
+    gate.queued(0);
   });
   const held = await gate.wait();
   assert.ok(held >= 475 && held <= 525, `held ${held} ms`);
@@ -67,6 +69,7 @@ test('a hold never lasts longer than maxWaitMs, so sustained overload still move
   gate.setLanes(2);
   gate.begin();
   gate.begin();
+  gate.queued(1_500);
   advance(10_000);
   assert.equal(await gate.wait(), 2_000);
   assert.equal(gate.saturated(), true, 'released by the longest hold, not by the writers easing');
@@ -83,5 +86,17 @@ test('a short transaction does not trip the gate: the share is averaged over ~ta
   gate.end();
   gate.end();
   assert.ok(gate.busyShare() < 0.2);
+  assert.equal(await gate.wait(), 0);
+});
+
+test('busy writers with no queue behind them (a machine loaded by something else) do not hold the background back', async () => {
+  const { gate, advance } = gateAt();
+  gate.setLanes(2);
+  gate.begin();
+  gate.begin();
+  gate.queued(100); // a few requests wait for the current transactions, as at any rate with group commit
+  advance(5_000);
+  assert.ok(gate.busyShare() > 0.99);
+  assert.equal(gate.saturated(), false);
   assert.equal(await gate.wait(), 0);
 });

@@ -7,15 +7,21 @@
  * with each commit) is caught up after it. A loop never waits more than `maxWaitMs` for one
  * batch, so sustained overload still moves the background on, at a lower share.
  *
- * How busy is a smoothed figure: the share of the writer lanes busy, averaged over about
- * `tauMs` (an exponential moving average), so one long transaction does not stop the
- * background and a short pause in a burst does not release it.
+ * Near saturation means both, averaged over about `tauMs` (exponential moving averages, so
+ * one long transaction does not stop the background and a short pause in a burst does not
+ * release it): the writer lanes busy at least `high` of the time, AND requests' events
+ * waiting for a writer (`queued`) at least `minQueued` on average. Busy alone is not enough:
+ * on a machine loaded by something else every transaction is slow and the lanes look busy
+ * at any rate; a queue that stays behind them is what says requests arrive faster than
+ * they are written.
  */
 export interface PriorityGateOptions {
   /** Averaging time of the busy share (ms; default 500). */
   tauMs?: number;
   /** Busy share from which background loops hold back (default 0.85). */
   high?: number;
+  /** Average events waiting for a writer from which background loops hold back (default 500: half a transaction). */
+  minQueued?: number;
   /** Longest hold of one background batch (ms; default 2,000). */
   maxWaitMs?: number;
   /** How often a held loop looks again (ms; default 25). */
@@ -38,6 +44,9 @@ export class PriorityGate implements BackgroundGate {
   private lanes = 1;
   private active = 0;
   private share = 0;
+  private queue = 0;
+  private queueAvg = 0;
+  private readonly minQueued: number;
   private last: number;
   private readonly tau: number;
   private readonly high: number;
@@ -51,6 +60,7 @@ export class PriorityGate implements BackgroundGate {
   constructor(opts: PriorityGateOptions = {}) {
     this.tau = opts.tauMs ?? 500;
     this.high = opts.high ?? 0.85;
+    this.minQueued = opts.minQueued ?? 500;
     this.maxWait = opts.maxWaitMs ?? 2_000;
     this.step = opts.stepMs ?? 25;
     this.clock = opts.now ?? (() => performance.now());
@@ -76,6 +86,18 @@ export class PriorityGate implements BackgroundGate {
     this.active = Math.max(0, this.active - 1);
   }
 
+  /** Events now waiting for a writer (the ingest queue's backlog). */
+  queued(events: number): void {
+    this.advance();
+    this.queue = Math.max(0, events);
+  }
+
+  /** The smoothed events waiting for a writer. */
+  queuedAverage(): number {
+    this.advance();
+    return this.queueAvg;
+  }
+
   /** The smoothed share of writer lanes busy, 0–1. */
   busyShare(): number {
     this.advance();
@@ -83,13 +105,13 @@ export class PriorityGate implements BackgroundGate {
   }
 
   saturated(): boolean {
-    return this.busyShare() >= this.high;
+    return this.busyShare() >= this.high && this.queueAvg >= this.minQueued;
   }
 
   async wait(): Promise<number> {
-    if (this.busyShare() < this.high) return 0;
+    if (!this.saturated()) return 0;
     const t0 = this.clock();
-    while (this.busyShare() >= this.high && this.clock() - t0 < this.maxWait) await this.sleep(this.step);
+    while (this.saturated() && this.clock() - t0 < this.maxWait) await this.sleep(this.step);
     const ms = this.clock() - t0;
     this.held.ms += ms;
     this.held.times++;
@@ -103,5 +125,6 @@ export class PriorityGate implements BackgroundGate {
     this.last = now;
     const k = Math.exp(-dt / this.tau);
     this.share = this.share * k + Math.min(1, this.active / this.lanes) * (1 - k);
+    this.queueAvg = this.queueAvg * k + this.queue * (1 - k);
   }
 }
