@@ -9,6 +9,7 @@ import { track } from '../../test-support/metrics-fixture.js';
 import { syncFacts } from '../analytics/facts.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { ingestEvents } from '../ingest/ingest.service.js';
+import { HousekeepingWorker } from '../workspaces/housekeeping-worker.js';
 import { openDb, type Db } from './client.js';
 import { applyEventRetention, listEventPartitions, monthStart, partitionName, prepareEventPartitions } from './event-partitions.js';
 import { migrate, migrationsFolder } from './migrate.js';
@@ -240,6 +241,30 @@ for (const target of dbTargets()) {
         assert.equal(await count(db, `SELECT count(*)::int AS n FROM events WHERE workspace_id = $1`, [ws]), 3, 'the current month stays');
         await assert.rejects(applyEventRetention(db, 0, now), /whole number of months/);
       } finally {
+        await db.close();
+      }
+    });
+
+    it('housekeeping moves rows out of the default partition and applies the retention setting', async () => {
+      const db = await target.open();
+      const now = new Date();
+      const worker = new HousekeepingWorker(db, { eventsRetentionMonths: 3, clock: () => now, pollMs: 3_600_000 });
+      try {
+        const ws = (await makeWorkspace(db, 'hk')).workspace.id;
+        const old = new Date(Date.UTC(now.getUTCFullYear() - 2, 5, 15)).toISOString();
+        const recent = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 15)).toISOString();
+        await ingestEvents(db, ws, [track('h', 'Page Viewed', old), track('h', 'Page Viewed', recent)]);
+        worker.start();
+        for (let i = 0; i < 200 && worker.retention.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(worker.retention, [{ partition: partitionName(monthStart(new Date(old))), events: 1 }]);
+        assert.equal(await count(db, `SELECT count(*)::int AS n FROM events_default`), 0);
+        assert.equal(await count(db, `SELECT count(*)::int AS n FROM events WHERE workspace_id = $1`, [ws]), 1, 'the month two months back is kept');
+        assert.ok(
+          (await listEventPartitions(db)).some((p) => p.name === partitionName(monthStart(now, 1))),
+          "next month's partition exists",
+        );
+      } finally {
+        await worker.stop();
         await db.close();
       }
     });
