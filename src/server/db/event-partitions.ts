@@ -117,7 +117,8 @@ export interface RetentionResult {
  * - analytics_days and analytics_months rows wholly before the month's end in their
  *   workspace's timezone (a day straddling it holds kept events too, and is kept).
  * Rows waiting in the default partition are moved into their months first, so old rows
- * there go too. `dryRun` counts and drops nothing.
+ * there go too. `dryRun` counts and drops nothing (its day and month counts are cumulative:
+ * each month's counts those before it too).
  */
 export async function applyEventRetention(db: Db, months: number, now: Date, opts: { dryRun?: boolean } = {}): Promise<RetentionResult> {
   if (!Number.isInteger(months) || months < 1) throw new Error(`events retention must be a whole number of months ≥ 1, not ${months}`);
@@ -149,6 +150,15 @@ export async function applyEventRetention(db: Db, months: number, now: Date, opt
       return { events, orders, days, months };
     });
     if (counted) result.dropped.push({ partition: p.name, ...counted });
+  }
+  if (opts.dryRun) {
+    // Old rows still waiting in the default partition (a real run moves them into their months first).
+    const { rows } = await db.query<{ m: Date; events: number; orders: number }>(
+      `SELECT date_trunc('month', e.timestamp AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS m, count(*)::int AS events, count(o.event_id)::int AS orders
+         FROM events_default e LEFT JOIN analytics_orders o ON o.event_id = e.id WHERE e.timestamp < $1 GROUP BY 1 ORDER BY 1`,
+      [cutoff.toISOString()],
+    );
+    for (const r of rows) result.dropped.push({ partition: `${partitionName(r.m)} (in events_default)`, events: r.events, orders: r.orders, days: 0, months: 0 });
   }
   return result;
 }
