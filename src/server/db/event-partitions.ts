@@ -19,6 +19,13 @@
 import type { Db, Queryable } from './client.js';
 import { LOCK } from './locks.js';
 
+/**
+ * How long a partition change waits for the locks it needs (ATTACH: the default partition;
+ * DROP: all of `events`, behind any long query on it). Past it the change fails with 55P03
+ * and housekeeping tries again on its next pass, rather than queue every append behind it.
+ */
+const LOCK_TIMEOUT = '10s';
+
 /** The first instant (UTC) of the month `d` falls in, `add` months on. */
 export function monthStart(d: Date, add = 0): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + add, 1));
@@ -63,6 +70,7 @@ export async function ensureEventPartitions(db: Db, months: Date[]): Promise<str
     if (existing.has(name)) continue;
     const made = await db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock($1, 0)`, [LOCK.eventPartitions]);
+      await tx.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
       const { rows } = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhparent = 'events'::regclass`, [`"${name}"`]);
       if (rows[0]!.n > 0) return false; // another process made it meanwhile
       const from = month.toISOString();
@@ -129,6 +137,7 @@ export async function applyEventRetention(db: Db, months: number, now: Date, opt
   for (const p of old) {
     const counted = await db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock($1, 0)`, [LOCK.eventPartitions]);
+      await tx.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
       const { rows: still } = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhparent = 'events'::regclass`, [`"${p.name}"`]);
       if (still[0]!.n === 0) return null; // dropped by another process meanwhile
       const events = (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${p.name}"`)).rows[0]!.n;
