@@ -265,6 +265,9 @@ async function runTopology(t: Topology, bodies: Buffer[], sent: { messageIds: nu
     );
     log(`peak RSS: ${processes.map((p) => `${p.role} ${p.peakRssMb} MB`).join(', ')}`);
 
+    for (const a of apis) a.close();
+    // The check reads a quiescent database: the processes stop first (SIGTERM: a clean shutdown).
+    for (const p of procs) await stopServer(p.s);
     const findings = await checkAll(db, sent, sink.mails);
     const pass = catchupSeconds !== null && findings.every((f) => f.ok);
     log(`check (${sink.mails.length.toLocaleString('en-US')} emails received):`);
@@ -279,11 +282,9 @@ async function runTopology(t: Topology, bodies: Buffer[], sent: { messageIds: nu
         .map((l) => `${p.role} ${p.s.pid}: ${l.slice(0, 300)}`),
     );
     if (errorLines.length > 0) log(`  server log lines at error or fatal: ${errorLines.length}\n${errorLines.slice(0, 5).join('\n')}`);
-    for (const a of apis) a.close();
 
     let rawCopy: Result['rawCopy'];
     if (measureRaw) {
-      for (const p of procs) await stopServer(p.s);
       rawCopy = await rawCeiling(url, bodies);
     }
     return {
