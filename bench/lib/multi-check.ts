@@ -91,7 +91,7 @@ export async function checkAll(db: Db, sent: Sent, mails: SunkMail[]): Promise<F
       const { rows } = await tx.query<{ id: string; stage: string; hist: string }>(
         `SELECT s.subject_id::text AS id, s.stage,
                 coalesce((SELECT string_agg(coalesce(t.from_stage, '-') || '>' || t.to_stage || '@' || (extract(epoch FROM t.at) * 1000)::bigint, ' ' ORDER BY t.at, t.id)
-                            FROM stage_transitions t WHERE t.scope = 'customer' AND t.subject_id = s.subject_id), '') AS hist
+                            FROM stage_transitions t WHERE t.workspace_id = s.workspace_id AND t.scope = 'customer' AND t.subject_id = s.subject_id), '') AS hist
            FROM stage_states s WHERE s.scope = 'customer'`,
       );
       return new Map(rows.map((r) => [r.id, r]));
