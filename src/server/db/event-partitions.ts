@@ -12,9 +12,10 @@
  *   the current one.
  *
  * All of it under the `eventPartitions` advisory lock, each month in its own short
- * transaction. Creating a partition ATTACHes it (SHARE UPDATE EXCLUSIVE on `events`:
- * appends to other months go on), after moving that month's rows out of the default in
- * the same transaction (the default must not hold rows of a month that gets a partition).
+ * transaction. Creating an empty month's partition ATTACHes it (SHARE UPDATE EXCLUSIVE on
+ * `events`: appends go on). A month with rows waiting in the default is moved under an
+ * ACCESS EXCLUSIVE lock on `events` (see ensureEventPartitions): reads and appends wait
+ * for the move of that month (about a second per 50,000 events), never see it half done.
  */
 import type { Db, Queryable } from './client.js';
 import { LOCK } from './locks.js';
@@ -76,6 +77,16 @@ export async function ensureEventPartitions(db: Db, months: Date[]): Promise<str
       const from = month.toISOString();
       const to = monthStart(month, 1).toISOString();
       await tx.query(`CREATE TABLE "${name}" (LIKE events INCLUDING DEFAULTS)`);
+      // Rows to move: no statement on events may run beside the move. A statement planned
+      // before the ATTACH commits reads the old list of partitions, and executed after it
+      // finds the moved rows gone from the default and not in its plan: seen as a segment
+      // decided without a customer's survey answers, and a stage rebuild's delete missing
+      // the timeline events it then wrote again (23505). An empty month needs no such lock.
+      const { rows: waiting } = await tx.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM events_default WHERE timestamp >= $1::timestamptz AND timestamp < $2::timestamptz) AS any`, [
+        month.toISOString(),
+        monthStart(month, 1).toISOString(),
+      ]);
+      if (waiting[0]!.any) await tx.query(`LOCK TABLE events IN ACCESS EXCLUSIVE MODE`);
       // Statements on a partition by name fire none of events' statement triggers: the
       // moved rows keep their ids and their messageIds stay in event_message_ids.
       await tx.query(

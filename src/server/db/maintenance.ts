@@ -18,14 +18,22 @@ export interface MaintenanceAction {
  * On PostgreSQL autovacuum (when on) does the same; calling this after a bulk load just does it now.
  * Must not run inside a transaction.
  */
-export async function maintainTables(db: Queryable, opts: { skip?: (table: string) => boolean } = {}): Promise<MaintenanceAction[]> {
+/** A table's activity counters (pg_stat_user_tables) as a maintenance pass reads them. */
+export interface TableActivity {
+  /** Rows changed since the last statistics. */
+  modified: number;
+  /** Live rows now (an estimate). */
+  live: number;
+}
+
+export async function maintainTables(db: Queryable, opts: { skip?: (table: string, activity: TableActivity) => boolean } = {}): Promise<MaintenanceAction[]> {
   const { rows } = await db.query<{ table: string; modified: number; dead: number; live: number; inserted: number }>(
     `SELECT relname AS table, n_mod_since_analyze::float8 AS modified, n_dead_tup::float8 AS dead, n_live_tup::float8 AS live, n_ins_since_vacuum::float8 AS inserted
        FROM pg_stat_user_tables WHERE schemaname = current_schema() ORDER BY relname`,
   );
   const done: MaintenanceAction[] = [];
   for (const r of rows) {
-    if (opts.skip?.(r.table)) continue;
+    if (opts.skip?.(r.table, { modified: r.modified, live: r.live })) continue;
     const table = `"${r.table.replace(/"/g, '""')}"`;
     // As autovacuum: dead rows, or (since PostgreSQL 13) many rows appended, which also sets
     // the visibility map that index-only scans need (funnel steps, activation probes).
@@ -52,9 +60,13 @@ export async function maintainTables(db: Queryable, opts: { skip?: (table: strin
  * 10 minutes) have passed since the last pass. On PostgreSQL (ANALYZE does not block
  * writes) a pass runs at every check. A table is touched at most every `perTableMs`
  * (default 5 minutes), or a table growing under steady traffic would qualify every
- * time. Returns the function that stops it.
+ * time — except, on PostgreSQL, a table more than half of whose rows changed since its
+ * last statistics (it has at least doubled: a burst into a young database), which is
+ * looked at again after `growingTableMs` (default 15 s): statistics taken when a table
+ * held a thousand rows mislead the planner once it holds a hundred thousand.
+ * Returns the function that stops it.
  */
-export async function startMaintenance(db: Db, log: Logger, opts: { checkEveryMs?: number; maxDeferMs?: number; perTableMs?: number } = {}): Promise<() => void> {
+export async function startMaintenance(db: Db, log: Logger, opts: { checkEveryMs?: number; maxDeferMs?: number; perTableMs?: number; growingTableMs?: number } = {}): Promise<() => void> {
   let idleMs: () => number;
   if (db.kind === 'pglite') {
     const session = db.raw as PgliteSession;
@@ -65,7 +77,9 @@ export async function startMaintenance(db: Db, log: Logger, opts: { checkEveryMs
     log.warn('PostgreSQL autovacuum is off: Tenure will ANALYZE and VACUUM its own tables as they change');
     idleMs = () => Number.POSITIVE_INFINITY;
   }
-  const { checkEveryMs = 5_000, maxDeferMs = 600_000, perTableMs = 300_000 } = opts;
+  const { checkEveryMs = 5_000, maxDeferMs = 600_000, perTableMs = 300_000, growingTableMs = 15_000 } = opts;
+  // PGlite's ANALYZE holds its one session: there, a table waits its perTableMs whatever it did.
+  const growing = db.kind === 'pglite' ? () => false : (a: TableActivity) => a.modified > 0.5 * a.live;
   let running = false;
   let lastPass = Date.now();
   const lastRun = new Map<string, number>();
@@ -75,7 +89,12 @@ export async function startMaintenance(db: Db, log: Logger, opts: { checkEveryMs
     if (idleMs() < 1_000 && now - lastPass < maxDeferMs) return;
     running = true;
     lastPass = now;
-    maintainTables(db, { skip: (table) => now - (lastRun.get(table) ?? 0) < perTableMs })
+    maintainTables(db, {
+      skip: (table, activity) => {
+        const since = now - (lastRun.get(table) ?? 0);
+        return since < (growing(activity) ? growingTableMs : perTableMs);
+      },
+    })
       .then(async (done) => {
         for (const d of done) lastRun.set(d.table, now);
         // PGlite never checkpoints by itself: its WAL would grow with every write until it closes.
