@@ -12,12 +12,11 @@
  * largest statements. PostgreSQL only (BENCH_DATABASE_URL, default the local `test` server).
  */
 import { parseArgs } from 'node:util';
-import type { CallType } from '../src/contracts/segment.js';
 import { openDb } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
 import { startMaintenance } from '../src/server/db/maintenance.js';
 import { IngestQueue } from '../src/server/ingest/ingest-queue.js';
-import { normalizeCall, type NormalizedEvent } from '../src/server/ingest/normalize.js';
+import { parseRequest } from './lib/parse-request.js';
 import { ensureDefaultWorkspace } from '../src/server/workspaces/workspaces.repo.js';
 import { seedExampleSegments } from '../src/server/segments/examples.js';
 import { runRfm } from '../src/server/segments/rfm.js';
@@ -38,16 +37,6 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
-
-function parseRequest(body: Buffer): NormalizedEvent[] {
-  const parsed = JSON.parse(body.toString('utf8')) as { batch: Array<Record<string, unknown>>; sentAt: string };
-  const facts = { receivedAt: new Date(), sentAt: parsed.sentAt, context: null, ip: '127.0.0.1', bodyBytes: body.length };
-  return parsed.batch.map((call, i) => {
-    const r = normalizeCall(call, call.type as CallType, facts, i, `batch.${i}`);
-    if (!r.ok) throw new Error(r.message);
-    return r.value;
-  });
-}
 
 function report(title: string, t: Timings, events: number, wallS: number, top: number): void {
   const rows = [...t.statements.values()].sort((a, b) => b.ms - a.ms);

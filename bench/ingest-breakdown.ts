@@ -14,11 +14,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CallType } from '../src/contracts/segment.js';
 import { openDb, type Db } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
 import { IngestQueue } from '../src/server/ingest/ingest-queue.js';
-import { normalizeCall, type NormalizedEvent } from '../src/server/ingest/normalize.js';
+import { parseRequest } from './lib/parse-request.js';
 import { ensureDefaultWorkspace } from '../src/server/workspaces/workspaces.repo.js';
 import { createBenchDatabase, dropBenchDatabase } from './lib/bench-db.js';
 import { machine } from './lib/proc.js';
@@ -36,17 +35,6 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '50000' },
   },
 });
-
-/** What the route handler does before the queue: parse the body, validate and normalise each call. */
-function parseRequest(body: Buffer): NormalizedEvent[] {
-  const parsed = JSON.parse(body.toString('utf8')) as { batch: Array<Record<string, unknown>>; sentAt: string };
-  const facts = { receivedAt: new Date(), sentAt: parsed.sentAt, context: null, ip: '127.0.0.1', bodyBytes: body.length };
-  return parsed.batch.map((call, i) => {
-    const r = normalizeCall(call, call.type as CallType, facts, i, `batch.${i}`);
-    if (!r.ok) throw new Error(r.message);
-    return r.value;
-  });
-}
 
 async function openTarget(target: string): Promise<{ db: Db; cleanup: () => Promise<void> }> {
   if (target === 'postgres') {
