@@ -215,7 +215,10 @@ async function resolveIdentities(tx: Queryable, workspaceId: number, events: Nor
   const spare = await allocateCustomerIds(tx, userIds.size + anonIds.size - identities.length, opts);
   const graph = new IdentityGraph(() => {
     const id = spare.pop();
-    if (id === undefined) throw new Error('customer id pool exhausted');
+    // Ids were allocated for the identities not found; needing more means the identities
+    // changed under this batch (seen once with two api processes, cause not pinned down):
+    // a retry reads them again, rather than a 500 for the whole request.
+    if (id === undefined) throw new RetryableConflict('customer id pool exhausted: the identities changed while this batch read them');
     return id;
   });
   for (const i of identities) {

@@ -60,9 +60,17 @@ export function cursorMoved(a: CursorState, b: CursorState): boolean {
  * current end of the events on first use. `skipLocked`: null when another process holds it.
  */
 export async function lockCursorRow(tx: Queryable, table: string, id: number, opts: { skipLocked: boolean; startAtEnd: boolean }): Promise<CursorState | null> {
+  const take = async () => {
+    const { rows } = await tx.query<{ high_water: number; gaps: Gap[] }>(`SELECT high_water, gaps FROM ${table} WHERE id = $1 FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`, [id]);
+    return rows[0] ? { highWater: Number(rows[0].high_water), gaps: rows[0].gaps } : null;
+  };
+  // The row exists on every pass but the first: one statement, not an upsert and a read.
+  const held = await take();
+  if (held) return held;
+  // Missing, or held by another process (SKIP LOCKED): the INSERT makes it if it is missing
+  // (and does nothing if it is held), the second read takes it or finds it held.
   await tx.query(`INSERT INTO ${table} (id, high_water) SELECT $1, ${opts.startAtEnd ? 'coalesce(max(id), 0) FROM events' : '0'} ON CONFLICT (id) DO NOTHING`, [id]);
-  const { rows } = await tx.query<{ high_water: number; gaps: Gap[] }>(`SELECT high_water, gaps FROM ${table} WHERE id = $1 FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`, [id]);
-  return rows[0] ? { highWater: Number(rows[0].high_water), gaps: rows[0].gaps } : null;
+  return take();
 }
 
 /** Store a cursor row's new state. */
