@@ -298,6 +298,7 @@ async function httpPhases(o: Options, store: Store, server: ServerChild, traffic
   const pollConn = store.databaseUrl ? (await store.connect(1))[0]! : null;
   const idleRss = rssMb(server.pid) ?? 0;
   const rss = watchRss(server.pid, 250);
+  const heap = watchHeap(server.port, 1_000);
   const t = store.target;
   try {
     console.log(`${t} (a) starting: ${fmt(traffic.max.length * PER_BATCH)} events, ${o.concurrency} in flight; ${loadLine()}`);
@@ -395,10 +396,16 @@ async function httpPhases(o: Options, store: Store, server: ServerChild, traffic
     const peakRss = Math.round(rss.stop());
     console.log(`${t}     ${loadLine()} after (a), catch-up and (b)`);
     console.log(`${t} (c) server RSS: ${Math.round(idleRss)} MB idle after start, peak ${peakRss} MB during (a), catch-up and (b)`);
+    const h = heap.stop();
+    if (h)
+      console.log(
+        `${t}     its make-up at the largest of ${h.samples} /health samples (1 s apart): RSS ${h.peak.rssMb} MB, JavaScript heap ${h.peak.heapUsedMb} MB used of ${h.peak.heapTotalMb} MB reserved, outside the heap ${h.peak.externalMb} MB; largest heap used ${h.maxHeapUsedMb} MB`,
+      );
     const probeAcked = lag ? (lag.probes - lag.probeErrors) * PROBE_EVENTS : 0;
     return { max, catchUp, fixed, lag, backlogAfterB: afterB, idleRssMb: Math.round(idleRss), peakRssMb: peakRss, acked: a.result.tally.ackedEvents + b.result.tally.ackedEvents + probeAcked };
   } finally {
     rss.stop();
+    heap.stop();
     close();
     await monitor?.close();
     await pollConn?.close();
@@ -553,3 +560,38 @@ build();
 const results: Record<string, unknown> = { machine: machineInfo(), options };
 for (const target of options.targets) results[target] = await benchTarget(options, target);
 if (options.json) console.log(JSON.stringify(results));
+
+interface HealthMemory {
+  rssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+}
+
+/** The server's own memory figures (GET /health), polled: the sample with the largest RSS and the largest heap in use. */
+function watchHeap(port: number, ms: number): { stop(): { peak: HealthMemory; maxHeapUsedMb: number; samples: number } | null } {
+  let peak: HealthMemory | null = null;
+  let maxHeap = 0;
+  let samples = 0;
+  let stopped = false;
+  const sample = async () => {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5_000) });
+      const m = ((await r.json()) as { memory?: HealthMemory }).memory;
+      if (!m || stopped) return;
+      samples++;
+      if (!peak || m.rssMb > peak.rssMb) peak = m;
+      maxHeap = Math.max(maxHeap, m.heapUsedMb);
+    } catch {
+      /* a slow answer under load: skip this sample */
+    }
+  };
+  const timer = setInterval(() => void sample(), ms);
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      return peak ? { peak, maxHeapUsedMb: maxHeap, samples } : null;
+    },
+  };
+}

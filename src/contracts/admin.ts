@@ -129,4 +129,6 @@ export const Health = z.object({
   /** `error`: why the database check failed, in short (only when `ok` is false). */
   database: z.object({ ok: z.boolean(), kind: z.enum(['pglite', 'postgres']), latencyMs: z.number(), error: z.string().optional() }),
   uptimeSeconds: z.number(),
+  /** This process's memory (MB): resident set, and of it the JavaScript heap (used and reserved) and memory outside it (buffers). */
+  memory: z.object({ rssMb: z.number(), heapUsedMb: z.number(), heapTotalMb: z.number(), externalMb: z.number() }),
 });

@@ -155,7 +155,11 @@ for (const target of dbTargets()) {
       const inbox = await http(`${server.url}/v1/inbox?limit=0`, { auth: basic(writeKey) });
       assert.equal(inbox.status, 400);
       // Public routes need no key.
-      assert.equal((await http(`${server.url}/health`)).status, 200);
+      const health = await http(`${server.url}/health`);
+      assert.equal(health.status, 200);
+      // The process's memory, for operators: the heap in use lies within the resident set.
+      assert.ok(health.body.memory.heapUsedMb > 0 && health.body.memory.heapUsedMb <= health.body.memory.heapTotalMb, JSON.stringify(health.body.memory));
+      assert.ok(health.body.memory.heapTotalMb < health.body.memory.rssMb, JSON.stringify(health.body.memory));
       assert.equal((await http(`${server.url}/openapi.json`)).status, 200);
     });
 

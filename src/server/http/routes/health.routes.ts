@@ -5,6 +5,14 @@ import type { Db } from '../../db/client.js';
 import { describeDbError } from '../../db/db-errors.js';
 import { pingDatabase } from '../../db/ping.js';
 
+const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+
+/** This process's memory in MB (for operators watching a server's footprint, and the benchmarks). */
+function memoryMb() {
+  const m = process.memoryUsage();
+  return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external) };
+}
+
 /** Liveness and database reachability; 503 when the database does not answer within 2 s. */
 export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
   const started = Date.now();
@@ -27,6 +35,7 @@ export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
         status: ok ? ('ok' as const) : ('degraded' as const),
         database: { ok, kind: deps.db.kind, latencyMs: Math.round((performance.now() - t0) * 100) / 100, ...(error ? { error } : {}) },
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
+        memory: memoryMb(),
       };
       return reply.status(ok ? 200 : 503).send(body);
     },
