@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/ingest.ts [--target postgres|pglite|both] [--events N] [--concurrency N]
  *        [--rate auto|EVENTS_PER_S] [--duration S] [--settle S] [--users N] [--probe-ms MS]
- *        [--catchup-limit S] [--kpi-wait S] [--bare] [--profile] [--json]
+ *        [--catchup-limit S] [--kpi-wait S] [--bare] [--profile] [--node-args="FLAGS"] [--json]
  *
  * Per target:
  *   setup: migrations and the default workspace (as the server's first start makes them),
@@ -91,6 +91,8 @@ interface Options {
   kpiWait: number;
   bare: boolean;
   profile: boolean;
+  /** Extra node flags for the server process (e.g. V8 heap flags), split on spaces. */
+  nodeArgs: string[];
   json: boolean;
 }
 
@@ -109,6 +111,7 @@ function parseOptions(): Options {
       'kpi-wait': { type: 'string', default: '0' },
       bare: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'node-args': { type: 'string', default: '' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -131,6 +134,7 @@ function parseOptions(): Options {
     kpiWait: v['kpi-wait'] === '0' ? 0 : num('kpi-wait', v['kpi-wait']),
     bare: v.bare!,
     profile: v.profile!,
+    nodeArgs: (v['node-args'] ?? '').split(' ').filter(Boolean),
     json: v.json!,
   };
 }
@@ -528,7 +532,7 @@ async function benchTarget(o: Options, target: Target) {
       dataDir: store.dataDir,
       writeKey: WRITE_KEY,
       adminKey: ADMIN_KEY,
-      nodeArgs: o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      nodeArgs: [...o.nodeArgs, ...(o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     });
     let http: HttpResult;
     try {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `tenure` CLI: reads the configuration once and hands it to the commands, one file each under cli/ (and predict/). */
+import { setFlagsFromString } from 'node:v8';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // A bounded heap: see TENURE_HEAP_GROWTH_PERCENT (V8 reads the flag at each full collection).
+  if (config.TENURE_HEAP_GROWTH_PERCENT > 0) setFlagsFromString(`--heap-growing-percent=${config.TENURE_HEAP_GROWTH_PERCENT}`);
   // The server logs to standard output; commands that print results keep it for those.
   const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
   const log = createLogger(config.LOG_LEVEL, { stderr: command !== 'serve' && command !== 'start', format: config.LOG_FORMAT });
