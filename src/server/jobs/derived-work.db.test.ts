@@ -79,6 +79,50 @@ for (const target of dbTargets()) {
       assert.equal(await pendingRows(db, ws, 'segment'), 0);
     });
 
+    it('two lanes work a backlog side by side: every customer evaluated, each move once, no claim failing', async () => {
+      const ws = (await makeWorkspace(db, 'dw-lanes')).workspace.id;
+      const users = Array.from({ length: 60 }, (_, i) => `lane-${i}`);
+      // Many small ingestion batches: customers named by several rows, as under load.
+      for (let i = 0; i < users.length; i += 6) {
+        const r = await ingestEvents(db, ws, [...users.slice(i, i + 6).map((u, k) => track(u, 'Signed Up', at(1 + k))), track(users[(i + 7) % users.length]!, 'Page Viewed', at(8))], {
+          derivedWork: true,
+        });
+        assert.ok(r.inserted > 0);
+      }
+      const { rows: ids } = await db.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 ORDER BY id`, [ws]);
+      await recordWork(db, ws, 'stage', ids.map((r) => r.id).reverse());
+      const failures: unknown[] = [];
+      const log = { warn: (o: unknown) => failures.push(o), error: (o: unknown) => failures.push(o), info: () => undefined, debug: () => undefined } as unknown as import('../log.js').Logger;
+      const stages = new StageWorker(db, { sweepMs: 0, batch: 8, lanes: 2, log, clock: () => at(30) });
+      await stages.idle();
+      assert.deepEqual(failures, [], 'no claim failed (a deadlock between lanes would)');
+      assert.equal(await pendingRows(db, ws, 'stage'), 0);
+      const { rows } = await db.query<{ states: number; moves: number; distinct_moves: number; timeline: number }>(
+        `SELECT (SELECT count(*)::int FROM stage_states WHERE workspace_id = $1) AS states,
+                (SELECT count(*)::int FROM stage_transitions WHERE workspace_id = $1) AS moves,
+                (SELECT count(DISTINCT (subject_id, to_stage, at))::int FROM stage_transitions WHERE workspace_id = $1) AS distinct_moves,
+                (SELECT count(*)::int FROM events WHERE workspace_id = $1 AND type = 'tenure') AS timeline`,
+        [ws],
+      );
+      assert.equal(rows[0]!.states, users.length);
+      assert.equal(rows[0]!.moves, rows[0]!.distinct_moves, 'no move twice');
+      assert.ok(rows[0]!.moves >= users.length, `each customer moved at least once (${rows[0]!.moves})`);
+      assert.equal(rows[0]!.timeline, rows[0]!.moves, 'one timeline event per move');
+      // The same histories replayed from nothing, in one pass: the lanes decided the same.
+      const { rows: before } = await db.query<{ subject_id: number; stage: string }>(`SELECT subject_id, stage FROM stage_states WHERE workspace_id = $1 ORDER BY 1`, [ws]);
+      await advanceStages(
+        db,
+        ws,
+        'customer',
+        ids.map((r) => r.id),
+        { now: at(30), models: new ModelCache(), rebuild: true },
+      );
+      const { rows: replayed } = await db.query<{ subject_id: number; stage: string }>(`SELECT subject_id, stage FROM stage_states WHERE workspace_id = $1 ORDER BY 1`, [ws]);
+      assert.deepEqual(replayed, before);
+      const { rows: again } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM stage_transitions WHERE workspace_id = $1`, [ws]);
+      assert.equal(again[0]!.n, rows[0]!.moves);
+    });
+
     it('a row that keeps failing is split until the bad subject is alone, then parked with its error, visible and retryable', async () => {
       const ws = (await makeWorkspace(db, 'dw-fail')).workspace.id;
       await ingestEvents(

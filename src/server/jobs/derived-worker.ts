@@ -19,7 +19,8 @@ import type { BackgroundGate } from '../lib/priority-gate.js';
 const SWEEP_WAIT_MS = 2_000;
 
 export abstract class DerivedWorker {
-  private readonly poller: Poller;
+  /** One poller per lane: claims run side by side, each in its own transaction (rows are claimed with SKIP LOCKED). */
+  private readonly pollers: Poller[];
   private readonly writes = new Set<Promise<void>>();
   private sweeping: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -41,8 +42,14 @@ export abstract class DerivedWorker {
     pollMs: number,
     /** Gives way to the request path before each claim (lib/priority-gate.ts). */
     gate?: BackgroundGate,
+    /**
+     * Claims in flight at once (default 1). Two let the database work on one batch while this
+     * process replays another. PGlite has one connection: always 1 there.
+     */
+    lanes = 1,
   ) {
-    this.poller = new Poller(what, () => this.claimOnce(), { pollMs, log, gate });
+    const n = db.kind === 'pglite' ? 1 : Math.max(1, lanes);
+    this.pollers = Array.from({ length: n }, (_, i) => new Poller(n > 1 ? `${what} (lane ${i + 1})` : what, () => this.claimOnce(), { pollMs, log, gate }));
   }
 
   /** Do the claimed rows inside `tx` (the transaction that deletes them). Returns what to do after commit, if anything. */
@@ -82,15 +89,18 @@ export abstract class DerivedWorker {
     });
   }
 
-  /** Look for work now (after a commit that recorded some). */
+  /**
+   * Look for work now (after a commit that recorded some): an idle lane looks; with every
+   * lane busy, the first looks again after its batch.
+   */
   kick(): void {
-    this.poller.kick();
+    (this.pollers.find((p) => !p.busy) ?? this.pollers[0]!).kick();
   }
 
   /** Resolves when the work recorded so far that can be claimed now, and any sweep under way, is done. */
   async idle(): Promise<void> {
     while (this.writes.size > 0) await Promise.all([...this.writes]);
-    await this.poller.drainNow();
+    await Promise.all(this.pollers.map((p) => p.drainNow()));
     while (this.sweeping) await this.sweeping;
   }
 
@@ -133,7 +143,7 @@ export abstract class DerivedWorker {
   /** Start polling for work every pollMs and sweeping every `everyMs` (no sweep when 0 or less). */
   protected startWorking(everyMs: number): void {
     this.stopping = false;
-    this.poller.start();
+    for (const p of this.pollers) p.start();
     if (everyMs <= 0 || this.timer) return;
     this.timer = setInterval(() => void this.sweep().catch((err: unknown) => this.log?.error({ err }, `${this.what} sweep failed`)), everyMs);
     this.timer.unref();
@@ -145,7 +155,7 @@ export abstract class DerivedWorker {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     while (this.writes.size > 0) await Promise.all([...this.writes]);
-    await this.poller.stop();
+    await Promise.all(this.pollers.map((p) => p.stop()));
     // A sweep is repeatable (nothing depends on it but freshness): wait a little, then leave
     // it; its open transaction rolls back when the process's connections close.
     if (this.sweeping) {

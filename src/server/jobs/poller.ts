@@ -72,6 +72,11 @@ export class Poller {
     }
   }
 
+  /** Whether a batch is under way. */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
   async idle(): Promise<void> {
     while (this.running) await this.running;
   }

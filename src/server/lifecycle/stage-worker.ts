@@ -27,6 +27,8 @@ export interface StageWorkerOptions {
   pollMs?: number;
   /** Most subjects advanced in one transaction (default 500). */
   batch?: number;
+  /** Claims advanced side by side on PostgreSQL (default 2; PGlite: 1). */
+  lanes?: number;
   /** The clock; a parameter so tests can move time. */
   clock?: () => Date;
 }
@@ -50,7 +52,7 @@ export class StageWorker extends DerivedWorker {
     db: Db,
     private readonly opts: StageWorkerOptions = {},
   ) {
-    super(db, 'stage', 'stage evaluation', opts.log, opts.batch ?? 500, opts.pollMs ?? 1_000, opts.gate);
+    super(db, 'stage', 'stage evaluation', opts.log, opts.batch ?? 500, opts.pollMs ?? 1_000, opts.gate, opts.lanes ?? 2);
     this.models = opts.models ?? new ModelCache();
     this.clock = opts.clock ?? (() => new Date());
   }
@@ -70,7 +72,10 @@ export class StageWorker extends DerivedWorker {
       for (const id of r.subjectIds) g.ids.add(id);
     }
     const done: Array<[number, Scope, number[], number]> = [];
-    for (const g of groups.values()) {
+    // Customers before accounts, workspaces in order: every lane takes subject locks in the
+    // same order, so two claims holding customers and accounts cannot deadlock.
+    const ordered = [...groups.values()].sort((a, b) => (a.scope === b.scope ? a.ws - b.ws : a.scope === 'customer' ? -1 : 1));
+    for (const g of ordered) {
       const ids = [...g.ids];
       const r = await advanceStagesIn(tx, exclusive, g.ws, g.scope, ids, { now: this.clock(), models: this.models });
       done.push([g.ws, g.scope, ids, r.moves]);
