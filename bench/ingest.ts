@@ -405,6 +405,7 @@ async function httpPhases(o: Options, store: Store, server: ServerChild, traffic
       console.log(
         `${t}     its make-up at the largest of ${h.samples} /health samples (1 s apart): RSS ${h.peak.rssMb} MB, JavaScript heap ${h.peak.heapUsedMb} MB used of ${h.peak.heapTotalMb} MB reserved, outside the heap ${h.peak.externalMb} MB; largest heap used ${h.maxHeapUsedMb} MB`,
       );
+    if (h) console.log(`${t}     the server's event loop (its /health, 10 s windows): worst window p99 ${h.loopP99Ms} ms, longest wait ${h.loopMaxMs} ms`);
     const probeAcked = lag ? (lag.probes - lag.probeErrors) * PROBE_EVENTS : 0;
     return { max, catchUp, fixed, lag, backlogAfterB: afterB, idleRssMb: Math.round(idleRss), peakRssMb: peakRss, acked: a.result.tally.ackedEvents + b.result.tally.ackedEvents + probeAcked };
   } finally {
@@ -573,16 +574,21 @@ interface HealthMemory {
 }
 
 /** The server's own memory figures (GET /health), polled: the sample with the largest RSS and the largest heap in use. */
-function watchHeap(port: number, ms: number): { stop(): { peak: HealthMemory; maxHeapUsedMb: number; samples: number } | null } {
+function watchHeap(port: number, ms: number): { stop(): { peak: HealthMemory; maxHeapUsedMb: number; loopP99Ms: number; loopMaxMs: number; samples: number } | null } {
   let peak: HealthMemory | null = null;
   let maxHeap = 0;
+  let loopP99 = 0;
+  let loopMax = 0;
   let samples = 0;
   let stopped = false;
   const sample = async () => {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5_000) });
-      const m = ((await r.json()) as { memory?: HealthMemory }).memory;
+      const body = (await r.json()) as { memory?: HealthMemory; eventLoop?: { p99Ms: number; maxMs: number } };
+      const m = body.memory;
       if (!m || stopped) return;
+      loopP99 = Math.max(loopP99, body.eventLoop?.p99Ms ?? 0);
+      loopMax = Math.max(loopMax, body.eventLoop?.maxMs ?? 0);
       samples++;
       if (!peak || m.rssMb > peak.rssMb) peak = m;
       maxHeap = Math.max(maxHeap, m.heapUsedMb);
@@ -595,7 +601,7 @@ function watchHeap(port: number, ms: number): { stop(): { peak: HealthMemory; ma
     stop() {
       stopped = true;
       clearInterval(timer);
-      return peak ? { peak, maxHeapUsedMb: maxHeap, samples } : null;
+      return peak ? { peak, maxHeapUsedMb: maxHeap, loopP99Ms: loopP99, loopMaxMs: loopMax, samples } : null;
     },
   };
 }

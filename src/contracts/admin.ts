@@ -131,4 +131,6 @@ export const Health = z.object({
   uptimeSeconds: z.number(),
   /** This process's memory (MB): resident set, and of it the JavaScript heap (used and reserved) and memory outside it (buffers). */
   memory: z.object({ rssMb: z.number(), heapUsedMb: z.number(), heapTotalMb: z.number(), externalMb: z.number() }),
+  /** How long callbacks waited for this process's event loop over the last complete 10 s (ms; zeros in the first 10 s). */
+  eventLoop: z.object({ p50Ms: z.number(), p99Ms: z.number(), maxMs: z.number() }),
 });

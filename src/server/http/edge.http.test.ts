@@ -160,6 +160,7 @@ for (const target of dbTargets()) {
       // The process's memory, for operators: the heap in use lies within the resident set.
       assert.ok(health.body.memory.heapUsedMb > 0 && health.body.memory.heapUsedMb <= health.body.memory.heapTotalMb, JSON.stringify(health.body.memory));
       assert.ok(health.body.memory.heapTotalMb < health.body.memory.rssMb, JSON.stringify(health.body.memory));
+      assert.ok(health.body.eventLoop.p50Ms <= health.body.eventLoop.p99Ms && health.body.eventLoop.p99Ms <= health.body.eventLoop.maxMs, JSON.stringify(health.body.eventLoop));
       assert.equal((await http(`${server.url}/openapi.json`)).status, 200);
     });
 

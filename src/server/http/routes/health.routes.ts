@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Health } from '../../../contracts/admin.js';
@@ -13,9 +14,24 @@ function memoryMb() {
   return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external) };
 }
 
+/** How long callbacks waited for the event loop over the last complete 10 s window (ms): what synchronous work adds to every request. */
+function eventLoopDelay(): () => { p50Ms: number; p99Ms: number; maxMs: number } {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  let last = { p50Ms: 0, p99Ms: 0, maxMs: 0 };
+  const timer = setInterval(() => {
+    last = { p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
+    h.reset();
+  }, 10_000);
+  timer.unref();
+  return () => last;
+}
+
 /** Liveness and database reachability; 503 when the database does not answer within 2 s. */
 export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
   const started = Date.now();
+  const loopDelay = eventLoopDelay();
   app.withTypeProvider<ZodTypeProvider>().get('/health', {
     schema: { tags: ['health'], summary: 'Liveness and database reachability', response: { 200: Health, 503: Health } },
     handler: async (_req, reply) => {
@@ -36,6 +52,7 @@ export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
         database: { ok, kind: deps.db.kind, latencyMs: Math.round((performance.now() - t0) * 100) / 100, ...(error ? { error } : {}) },
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
         memory: memoryMb(),
+        eventLoop: loopDelay(),
       };
       return reply.status(ok ? 200 : 503).send(body);
     },
