@@ -245,6 +245,30 @@ for (const target of dbTargets()) {
       }
     });
 
+    it(`housekeeping without a retention ${target.name === 'pglite' ? 'leaves past months in the default partition (PGlite)' : 'moves past months out of the default partition'}`, async () => {
+      const db = await target.open();
+      const now = new Date();
+      const worker = new HousekeepingWorker(db, { clock: () => now, pollMs: 3_600_000 });
+      try {
+        const ws = (await makeWorkspace(db, 'hk-keep')).workspace.id;
+        const old = new Date(Date.UTC(now.getUTCFullYear() - 3, 1, 15)).toISOString();
+        await ingestEvents(db, ws, [track('k', 'Page Viewed', old)]);
+        assert.equal(await count(db, `SELECT count(*)::int AS n FROM events_default`), 1);
+        worker.start();
+        await new Promise((r) => setTimeout(r, 100));
+        await worker.stop();
+        assert.equal(await count(db, `SELECT count(*)::int AS n FROM events_default`), target.name === 'pglite' ? 1 : 0);
+        assert.equal(
+          (await listEventPartitions(db)).some((p) => p.name === partitionName(monthStart(new Date(old)))),
+          target.name !== 'pglite',
+        );
+        assert.equal(await count(db, `SELECT count(*)::int AS n FROM events WHERE workspace_id = $1`, [ws]), 1, 'the event is there either way');
+      } finally {
+        await worker.stop();
+        await db.close();
+      }
+    });
+
     it('housekeeping moves rows out of the default partition and applies the retention setting', async () => {
       const db = await target.open();
       const now = new Date();
