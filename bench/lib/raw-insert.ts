@@ -1,7 +1,8 @@
 /**
  * The database's own ceiling for the rows the server stored: the same events, inserted
- * straight into a copy of the `events` table (`LIKE events INCLUDING ALL`, so the same
- * indexes), 100 rows per statement, no identity resolution and no HTTP.
+ * straight into a copy of the `events` table (partitioned by month, the same indexes, and
+ * the same trigger writing each messageId to a dedupe table: see resetRawTable), 100 rows
+ * per statement, no identity resolution and no HTTP.
  * Statement shapes: the server's COPY (src/server/ingest/events.repo.ts appendEvents), its
  * former `INSERT … SELECT FROM jsonb_to_recordset($2)`, and a plain multi-row `VALUES`.
  */
@@ -60,14 +61,40 @@ export function rowsOf(calls: Call[], sentAt: string, receivedAt: string, custom
   });
 }
 
-/** (Re)create the raw table as an empty copy of `events` with all its indexes. */
+/** The raw table's messageId table: what `event_message_ids` is to `events`. */
+const RAW_IDS = `${RAW_TABLE}_ids`;
+
+/**
+ * (Re)create the raw table as an empty copy of `events` as migration 0028 makes it:
+ * partitioned by month of timestamp (last, this and next month, and a default), its
+ * primary key and indexes, and the statement-level trigger that writes each statement's
+ * (workspace, messageId) into a table of its own (the exact dedupe, as event_message_ids).
+ */
 export async function resetRawTable(conn: Conn): Promise<void> {
-  await conn.query(`DROP TABLE IF EXISTS ${RAW_TABLE}`);
-  await conn.query(`CREATE TABLE ${RAW_TABLE} (LIKE events INCLUDING ALL)`);
+  await dropRawTable(conn);
+  await conn.query(`CREATE TABLE ${RAW_TABLE} (LIKE events INCLUDING DEFAULTS) PARTITION BY RANGE (timestamp)`);
+  await conn.query(`CREATE TABLE ${RAW_TABLE}_default PARTITION OF ${RAW_TABLE} DEFAULT`);
+  const now = new Date();
+  for (let k = -1; k <= 1; k++) {
+    const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + k, 1));
+    const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + k + 1, 1));
+    await conn.query(`CREATE TABLE ${RAW_TABLE}_m${k + 1} PARTITION OF ${RAW_TABLE} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`);
+  }
+  await conn.query(`ALTER TABLE ${RAW_TABLE} ADD PRIMARY KEY (id, timestamp)`);
+  await conn.query(`CREATE INDEX ON ${RAW_TABLE} (customer_id, timestamp)`);
+  await conn.query(`CREATE INDEX ON ${RAW_TABLE} (workspace_id, event, timestamp)`);
+  await conn.query(`CREATE INDEX ON ${RAW_TABLE} (customer_id, event, timestamp)`);
+  await conn.query(`CREATE TABLE ${RAW_IDS} (workspace_id integer NOT NULL, message_id text NOT NULL, PRIMARY KEY (workspace_id, message_id))`);
+  await conn.query(
+    `CREATE FUNCTION ${RAW_IDS}_add() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN INSERT INTO ${RAW_IDS} (workspace_id, message_id) SELECT workspace_id, message_id FROM new_rows; RETURN NULL; END $$`,
+  );
+  await conn.query(`CREATE TRIGGER ${RAW_IDS}_add AFTER INSERT ON ${RAW_TABLE} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${RAW_IDS}_add()`);
 }
 
 const COLUMNS = 'workspace_id, customer_id, message_id, type, event, user_id, anonymous_id, group_id, timestamp, original_timestamp, sent_at, received_at, properties, traits, context';
-const CONFLICT = 'ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id';
+/** A stored messageId is skipped (the table has no unique index on it: see resetRawTable). */
+const NOT_STORED = `NOT EXISTS (SELECT 1 FROM ${RAW_IDS} d WHERE d.workspace_id = 1 AND d.message_id = x.m)`;
 
 /** The server's statement (events.repo.ts insertEvents), aimed at the raw table. */
 export function jsonbStatement(rows: RawRow[]): [string, unknown[]] {
@@ -76,7 +103,8 @@ export function jsonbStatement(rows: RawRow[]): [string, unknown[]] {
      SELECT $1, x.c, x.m, x.y, x.e, x.u, x.a, x.g, x.t, x.o, x.s, x.r, x.p, x.tr, x.cx
        FROM jsonb_to_recordset($2::jsonb) AS x(c bigint, m text, y text, e text, u text, a text, g text,
             t timestamptz, o timestamptz, s timestamptz, r timestamptz, p jsonb, tr jsonb, cx jsonb)
-     ${CONFLICT}`,
+      WHERE ${NOT_STORED}
+     RETURNING message_id`,
     [1, JSON.stringify(rows)],
   ];
 }
@@ -89,7 +117,8 @@ export function valuesStatement(rows: RawRow[]): [string, unknown[]] {
     params.push(1, x.c, x.m, x.y, x.e, x.u, x.a, x.g, x.t, x.o, x.s, x.r, JSON.stringify(x.p), x.tr === null ? null : JSON.stringify(x.tr), JSON.stringify(x.cx));
     return `(${Array.from({ length: 15 }, (_, i) => `$${base + i + 1}`).join(',')})`;
   });
-  return [`INSERT INTO ${RAW_TABLE} (${COLUMNS}) VALUES ${tuples.join(',')} ${CONFLICT}`, params];
+  // (No skipping of stored messageIds: the rows are unique, and a repeat fails on the trigger.)
+  return [`INSERT INTO ${RAW_TABLE} (${COLUMNS}) VALUES ${tuples.join(',')} RETURNING message_id`, params];
 }
 
 /** The server's append (src/server/ingest/events.repo.ts appendEvents): COPY in text format, aimed at the raw table. */
@@ -140,4 +169,6 @@ export async function timeRawInsert(conns: Conn[], batches: RawRow[][], shape: S
 /** Drop the raw table (the database is dropped anyway on PostgreSQL; PGlite's dir is deleted). */
 export async function dropRawTable(conn: Conn): Promise<void> {
   await conn.query(`DROP TABLE IF EXISTS ${RAW_TABLE}`);
+  await conn.query(`DROP TABLE IF EXISTS ${RAW_IDS}`);
+  await conn.query(`DROP FUNCTION IF EXISTS ${RAW_IDS}_add()`);
 }

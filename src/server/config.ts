@@ -80,6 +80,17 @@ const EnvSchema = z.object({
     .default(1024),
   /** Where uploaded import files wait for their job (default: the system's temporary directory). */
   TENURE_IMPORT_DIR: z.string().min(1).optional(),
+  /**
+   * Keep events of this many months before the current one (UTC calendar months); older
+   * months' partitions are dropped by housekeeping with the facts derived from them
+   * (docs/scaling.md, "Partitioned events and retention"). Unset: keep everything.
+   */
+  TENURE_EVENTS_RETENTION_MONTHS: z.coerce
+    .number({ error: 'must be a whole number of months from 1 to 1200 (unset keeps every event)' })
+    .int('must be a whole number of months from 1 to 1200 (unset keeps every event)')
+    .min(1, 'must be a whole number of months from 1 to 1200 (unset keeps every event)')
+    .max(1_200, 'must be a whole number of months from 1 to 1200 (unset keeps every event)')
+    .optional(),
   TENURE_ANALYTICS_SYNC_SECONDS: z.coerce
     .number({ error: 'must be a whole number of seconds from 0 to 3600' })
     .int('must be a whole number of seconds from 0 to 3600')

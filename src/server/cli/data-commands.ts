@@ -15,6 +15,7 @@ import { stageDistribution } from '../lifecycle/stages.read.js';
 import { getSegment } from '../segments/segments.repo.js';
 import { membersCsv } from '../segments/segments.service.js';
 import { importList, type ListMode } from '../segments/static-lists.js';
+import { applyEventRetention, listEventPartitions } from '../db/event-partitions.js';
 
 /** Open the database and the default workspace, run `fn`, and close the database whatever happens. */
 export async function withRuntime<T>(config: Config, log: Logger, fn: (rt: { db: Db; workspace: Workspace }) => Promise<T>): Promise<T> {
@@ -28,7 +29,8 @@ export async function withRuntime<T>(config: Config, log: Logger, fn: (rt: { db:
 
 /**
  * The commands that work on the stored data of the default workspace: `stages recompute`,
- * `report`, `segments export` and `segments import-list`.
+ * `report`, `segments export` and `segments import-list`; and `events retention`, on the
+ * events of every workspace (docs/scaling.md, "Partitioned events and retention").
  */
 export function addDataCommands(program: Command, config: Config, log: Logger): void {
   const stages = program.command('stages').description('lifecycle stages');
@@ -80,6 +82,32 @@ export function addDataCommands(program: Command, config: Config, log: Logger): 
           return;
         }
         process.stdout.write(o.format === 'json' ? `${JSON.stringify(r.value, null, 2)}\n` : o.format === 'csv' ? reportCsv(r.value) : reportMarkdown(r.value, workspace.name));
+      });
+    });
+
+  const events = program.command('events').description('the stored events: monthly partitions and their retention');
+  events
+    .command('retention')
+    .description('drop the months of events older than the retention (TENURE_EVENTS_RETENTION_MONTHS or --months), with the facts derived from them')
+    .option('--months <n>', 'months kept before the current one (default: TENURE_EVENTS_RETENTION_MONTHS)', (v) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1200) throw new InvalidArgumentError('must be a whole number of months from 1 to 1200');
+      return Number(v);
+    })
+    .option('--dry-run', 'print what would be dropped, drop nothing')
+    .action(async (o: { months?: number; dryRun?: boolean }) => {
+      const months = o.months ?? config.TENURE_EVENTS_RETENTION_MONTHS;
+      if (months === undefined) {
+        process.stderr.write('no retention: set TENURE_EVENTS_RETENTION_MONTHS or pass --months\n');
+        process.exitCode = 2;
+        return;
+      }
+      await withRuntime(config, log, async ({ db }) => {
+        const r = await applyEventRetention(db, months, new Date(), { dryRun: o.dryRun === true });
+        const verb = o.dryRun ? 'would drop' : 'dropped';
+        process.stdout.write(`events before ${r.cutoff.toISOString().slice(0, 10)} (keeping this month and the ${months} before it): ${verb} ${r.dropped.length} month(s)\n`);
+        for (const d of r.dropped) process.stdout.write(`  ${d.partition}  ${d.events} events, ${d.orders} order facts, ${d.days} customer-days, ${d.months} customer-months\n`);
+        const kept = await listEventPartitions(db);
+        process.stdout.write(`months kept: ${kept.length === 0 ? 'none' : `${kept[0]!.name} … ${kept[kept.length - 1]!.name} (${kept.length})`}\n`);
       });
     });
 

@@ -48,6 +48,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000,
     segmentRefreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000,
     analyticsSyncMs: config.TENURE_ANALYTICS_SYNC_SECONDS === undefined ? undefined : config.TENURE_ANALYTICS_SYNC_SECONDS * 1000,
+    eventsRetentionMonths: config.TENURE_EVENTS_RETENTION_MONTHS,
     senders,
     smtpPoolSize: config.SMTP_POOL_SIZE,
     channels: describeChannels(senders, config),

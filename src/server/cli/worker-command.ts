@@ -25,6 +25,7 @@ export async function runWorker(config: Config, log: Logger, roles: ReadonlySet<
     sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000,
     segmentRefreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000,
     analyticsSyncMs: config.TENURE_ANALYTICS_SYNC_SECONDS === undefined ? undefined : config.TENURE_ANALYTICS_SYNC_SECONDS * 1000,
+    eventsRetentionMonths: config.TENURE_EVENTS_RETENTION_MONTHS,
     serverSecret: serverSecretOf(config, log),
   });
   const stopMaintenance = await startMaintenance(db, log);

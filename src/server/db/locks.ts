@@ -36,6 +36,8 @@ export const LOCK = {
   referralAdvocate: 31_001,
   /** The first admin: one starting process at a time looks for users and creates the first (key: 0). */
   firstAdmin: 31_101,
+  /** The events table's partitions: one process at a time creates, fills or drops a month (key: 0). */
+  eventPartitions: 31_201,
 } as const;
 
 /** The single-key lock held while migrations run. */

@@ -237,6 +237,34 @@ for (const target of dbTargets()) {
       assert.ok(v !== null && v > 0 && v < 60, `nps = ${v}`);
     });
 
+    it('leaves every index of events valid and on every partition (an empty PGlite database loads without them, then builds them)', async () => {
+      const { rows: parent } = await db.query<{ name: string; valid: boolean }>(
+        `SELECT indexrelid::regclass::text AS name, indisvalid AS valid FROM pg_index WHERE indrelid = 'events'::regclass ORDER BY 1`,
+      );
+      assert.deepEqual(
+        parent.map((r) => r.name),
+        ['events_customer_event_time_idx', 'events_customer_time_idx', 'events_id_timestamp_pk', 'events_ws_event_time_idx'],
+      );
+      assert.ok(
+        parent.every((r) => r.valid),
+        JSON.stringify(parent),
+      );
+      // Each partition holds one index attached to each of the parent's.
+      const { rows: partitions } = await db.query<{ partition: string; indexes: string[] }>(
+        `SELECT c.relname AS partition, array_agg(pi.inhparent::regclass::text ORDER BY pi.inhparent::regclass::text) FILTER (WHERE ix.indisvalid) AS indexes
+           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+           LEFT JOIN pg_index ix ON ix.indrelid = c.oid LEFT JOIN pg_inherits pi ON pi.inhrelid = ix.indexrelid
+          WHERE i.inhparent = 'events'::regclass GROUP BY 1 ORDER BY 1`,
+      );
+      assert.ok(partitions.some((p) => p.partition === 'events_default'));
+      for (const p of partitions)
+        assert.deepEqual(
+          p.indexes,
+          parent.map((r) => r.name),
+          p.partition,
+        );
+    });
+
     it('refuses to load into a workspace that has data', async () => {
       assert.equal(await isEmpty(db, a.workspace.id), false);
       await assert.rejects(seedDemo(db, a.workspace.id, { customers: 5 }), /already has events/);

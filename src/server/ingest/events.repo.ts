@@ -11,13 +11,14 @@ const EVENT_COLUMNS = `events (workspace_id, customer_id, message_id, type, even
  * batch (first wins); with `checkStored`, also those already in the workspace (one index
  * probe per event). Ingestion appends optimistically without the probe (a retried
  * request is rare, and the probe costs as much as a third of the append); when the
- * unique index then refuses a messageId, the batch is retried with the check.
+ * append then fails on event_message_ids_pkey (a trigger on events, migration 0028), the batch is retried with the check.
  */
 export async function freshEvents(tx: Queryable, workspaceId: number, events: NormalizedEvent[], checkStored: boolean): Promise<NormalizedEvent[]> {
   if (events.length === 0) return events;
   const seen = new Set<string>();
   if (checkStored) {
-    const { rows } = await tx.query<RowPick<typeof schema.events, 'message_id'>>(`SELECT message_id FROM events WHERE workspace_id = $1 AND message_id = ANY($2::text[])`, [
+    // event_message_ids: the messageIds of stored events (partitioned events has no index on them).
+    const { rows } = await tx.query<RowPick<typeof schema.eventMessageIds, 'message_id'>>(`SELECT message_id FROM event_message_ids WHERE workspace_id = $1 AND message_id = ANY($2::text[])`, [
       workspaceId,
       events.map((e) => e.messageId),
     ]);

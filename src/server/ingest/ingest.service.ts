@@ -78,9 +78,9 @@ export async function ingestEvents(
   }
 }
 
-/** A messageId already stored: retry at once, with the check. */
+/** A messageId already stored (the append's trigger adds it to event_message_ids, migration 0028): retry at once, with the check. */
 function isStoredMessageId(err: unknown): boolean {
-  return (err as { code?: string; constraint?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'events_message_uq';
+  return (err as { code?: string; constraint?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'event_message_ids_pkey';
 }
 
 interface BatchOptions {

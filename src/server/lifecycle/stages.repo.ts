@@ -214,15 +214,21 @@ export async function saveOutcomes(
 export async function clearStages(tx: Queryable, workspaceId: number, scope: Scope, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
   // The timeline events go by their messageIds, derived from the moves being deleted
-  // (see saveOutcomes), so the delete is a lookup in the messageId index however many
-  // events the customers have.
-  const { rows } = await tx.query<{ message_id: string }>(
+  // (see saveOutcomes), and by their customer and time (the move's), so the delete is a
+  // lookup in events_customer_time_idx however many events the customers have (events is
+  // partitioned by time: it has no messageId index, migration 0028).
+  const { rows } = await tx.query<{ message_id: string; at: Date }>(
     `DELETE FROM stage_transitions WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])
-     RETURNING ${timelineIdSql('stage', { subject: 'subject_id', ms: epochMsSql('at'), to: 'to_stage' })} AS message_id`,
+     RETURNING ${timelineIdSql('stage', { subject: 'subject_id', ms: epochMsSql('at'), to: 'to_stage' })} AS message_id, at`,
     [workspaceId, scope, ids],
   );
   await tx.query(`DELETE FROM stage_states WHERE workspace_id = $1 AND scope = $2 AND subject_id = ANY($3::bigint[])`, [workspaceId, scope, ids]);
   if (scope === 'customer' && rows.length > 0) {
-    await tx.query(`DELETE FROM events WHERE workspace_id = $1 AND message_id = ANY($2::text[]) AND type = 'tenure'`, [workspaceId, rows.map((r) => r.message_id)]);
+    await tx.query(`DELETE FROM events WHERE customer_id = ANY($3::bigint[]) AND timestamp = ANY($4::timestamptz[]) AND workspace_id = $1 AND message_id = ANY($2::text[]) AND type = 'tenure'`, [
+      workspaceId,
+      rows.map((r) => r.message_id),
+      ids,
+      [...new Set(rows.map((r) => r.at.toISOString()))],
+    ]);
   }
 }

@@ -272,6 +272,8 @@ export const ERASURE_PLAN: Readonly<Record<string, ErasureStep>> = {
 export const NOT_PERSONAL: Readonly<Record<string, string>> = {
   accounts: "B2B accounts (a company's group traits); the person's membership is account_members",
   audit_log: "Tenure's own team's actions (append-only); its ip and before/after are the team member's, customers appear by id only",
+  event_message_ids:
+    'the (workspace, messageId) of each stored event, for dedupe (migration 0028): a client-made id with no customer column; a trigger removes it with its event, so erasing the events removes them',
   invitations: "invitations of Tenure's own team members (email of a colleague, not a customer)",
   memberships: "Tenure's own users' roles (user_id is a team member)",
   oidc_identities: "Tenure's own users' single sign-on links",

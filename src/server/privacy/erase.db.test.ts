@@ -20,6 +20,8 @@ async function whereFound(db: Db, p: PlantedPerson): Promise<string[]> {
   const { rows: cols } = await db.query<{ table_name: string; column_name: string; data_type: string }>(
     `SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
        JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+        -- a partition (events_2026_11, events_default) is its parent's rows: counted there
+        AND c.table_name NOT IN (SELECT relname FROM pg_class WHERE relispartition)
       WHERE c.table_schema = 'public'`,
   );
   const scoped = new Set(cols.filter((c) => c.column_name === 'scope').map((c) => c.table_name));

@@ -89,12 +89,12 @@ export async function purgeProperty(
       if (input.event !== undefined) params.push(input.event);
       const { rows: done } = await db.query<{ id: number | string; message_id: string | null }>(
         `WITH b AS (
-           SELECT id FROM events
+           SELECT id, timestamp FROM events
             WHERE workspace_id = $1 AND timestamp >= $2 AND timestamp <= $3 AND ${root} #> $4::text[] IS NOT NULL AND id > $5
               ${input.event !== undefined ? 'AND event = $7' : ''}
             ORDER BY id LIMIT $6
          )
-         UPDATE events e SET ${root} = e.${root} #- $4::text[] FROM b WHERE e.id = b.id
+         UPDATE events e SET ${root} = e.${root} #- $4::text[] FROM b WHERE e.id = b.id AND e.timestamp = b.timestamp
          RETURNING e.id, e.message_id`,
         params,
       );

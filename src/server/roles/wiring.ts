@@ -68,6 +68,8 @@ export interface WiringOptions {
   deliveryLeaseMs?: number;
   /** How often the KPI facts are brought up to date (default 2 s, 5 s on PGlite; 0: only when metrics are read). */
   analyticsSyncMs?: number;
+  /** Months of events kept (TENURE_EVENTS_RETENTION_MONTHS); undefined keeps everything. */
+  eventsRetentionMonths?: number;
   /** Refit predictions on their clocks (default true). */
   predictionSchedule?: boolean;
   /** The server secret that seals provider credentials; default a random one for this process only (tests). */
@@ -146,7 +148,7 @@ export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   const jobs = parts.jobs ? new JobRunner(db, jobCatalogue(db, models), { log }) : null;
   const loyalty = parts.jobs ? new LoyaltyWorker(db, { log, gate }) : null;
   loyalty?.connect(bus);
-  const housekeeping = parts.jobs ? new HousekeepingWorker(db, { log }) : null;
+  const housekeeping = parts.jobs ? new HousekeepingWorker(db, { log, eventsRetentionMonths: opts.eventsRetentionMonths }) : null;
   // Uploaded CSV files are spooled on the API's host: its own runner claims only this host's imports
   // (and a long file must not hold up recomputes).
   const importKind = importJobKind();

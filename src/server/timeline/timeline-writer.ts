@@ -56,10 +56,17 @@ export interface TimelineSelect {
  * outcomes, health bands), with messageIds from `timelineIdSql`.
  */
 export function timelineInsertSql(s: TimelineSelect): string {
+  // events is partitioned by time (migration 0028): no unique index on the messageId for
+  // ON CONFLICT. A messageId stored already is skipped by a look into event_message_ids, and
+  // one repeated within the statement by DISTINCT ON; a concurrent writer of the same
+  // messageId (which ON CONFLICT used to wait out and skip) now fails with 23505 on
+  // event_message_ids_pkey, and its retry skips it.
   return `INSERT INTO ${COLUMNS}
-       SELECT ${s.workspaceId}, ${s.customerId}, ${s.messageId}, ${s.type ?? `'tenure'`}, ${s.event}, ${s.userId}, ${s.at}, ${s.at}, ${s.properties}, '${CONTEXT}'::jsonb
-         FROM ${s.from}${s.where ? `\n        WHERE ${s.where}` : ''}
-       ON CONFLICT (workspace_id, message_id) DO NOTHING${s.returning ? `\n       RETURNING ${s.returning}` : ''}`;
+       SELECT DISTINCT ON (t.ws, t.mid) t.* FROM (
+         SELECT ${s.workspaceId} AS ws, ${s.customerId} AS c, ${s.messageId} AS mid, ${s.type ?? `'tenure'`} AS ty, ${s.event} AS ev, ${s.userId} AS u, ${s.at} AS at, ${s.at} AS ra, ${s.properties} AS p, '${CONTEXT}'::jsonb AS cx
+           FROM ${s.from}${s.where ? `\n          WHERE ${s.where}` : ''}
+       ) t
+       WHERE NOT EXISTS (SELECT 1 FROM event_message_ids d WHERE d.workspace_id = t.ws AND d.message_id = t.mid)${s.returning ? `\n       RETURNING ${s.returning}` : ''}`;
 }
 
 /**
