@@ -5,7 +5,7 @@ import { Poller } from '../jobs/poller.js';
 import type { BackgroundGate } from '../lib/priority-gate.js';
 import type { Logger } from '../log.js';
 
-import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow } from '../jobs/event-cursor.js';
+import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow, timeSpan } from '../jobs/event-cursor.js';
 import { EV } from '../../contracts/events.js';
 import type { Col, RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
@@ -40,7 +40,7 @@ export interface SyncResult {
   more: boolean;
 }
 
-type Row = RowPick<typeof schema.events, 'id' | 'workspace_id' | 'customer_id' | 'event' | 'type'>;
+type Row = RowPick<typeof schema.events, 'id' | 'workspace_id' | 'customer_id' | 'event' | 'type' | 'timestamp'>;
 
 /** Value of an order (0 when it states none) or refund (null: the whole order) event: the one order value (order-value.ts). */
 const ORDER_VALUE = `CASE WHEN e.event = '${ORDER_EVENT}' THEN coalesce(${orderValueSql('e')}, 0) ELSE ${refundValueSql('e')} END`;
@@ -71,7 +71,7 @@ async function syncPass(db: Db, batch: number, now: number): Promise<{ read: num
   return db.transaction(async (tx) => {
     const cursor = (await lockCursorRow(tx, 'analytics_cursor', CURSOR, { skipLocked: false, startAtEnd: false }))!;
     const where = nextIdsClause(cursor, 2);
-    const { rows } = await tx.query<Row>(`SELECT id, workspace_id, customer_id, event, type FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
+    const { rows } = await tx.query<Row>(`SELECT id, workspace_id, customer_id, event, type, timestamp FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
     const next = advanceCursor(
       cursor,
       rows.map((r) => Number(r.id)),
@@ -88,32 +88,37 @@ async function syncPass(db: Db, batch: number, now: number): Promise<{ read: num
 
 /** Fold a batch of new events into the facts: orders, and the days and first seen of the activity among them. */
 async function fold(tx: Queryable, rows: Row[], activity: ReadonlyMap<number, ActivitySettings>): Promise<void> {
-  const orderIds = rows.filter((r) => r.event === ORDER_EVENT || r.event === REFUND_EVENT).map((r) => r.id);
-  const own = rows.filter((r) => isActivity(r, activity.get(Number(r.workspace_id)))).map((r) => r.id);
-  if (orderIds.length > 0) {
+  const orders = rows.filter((r) => r.event === ORDER_EVENT || r.event === REFUND_EVENT);
+  const own = rows.filter((r) => isActivity(r, activity.get(Number(r.workspace_id))));
+  // Each lookup by id also names the batch's time span ($2, $3; jobs/event-cursor.ts timeSpan).
+  if (orders.length > 0) {
     await tx.query(
       `INSERT INTO analytics_orders (event_id, workspace_id, customer_id, at, kind, order_id, amount)
-       SELECT ${ORDER_ROW} FROM events e WHERE e.id = ANY($1::bigint[])
+       SELECT ${ORDER_ROW} FROM events e WHERE e.id = ANY($1::bigint[]) AND ${IN_SPAN}
        ON CONFLICT (event_id) DO UPDATE SET customer_id = excluded.customer_id`,
-      [orderIds],
+      [orders.map((r) => r.id), ...timeSpan(orders)],
     );
   }
   if (own.length > 0) {
+    const args = [own.map((r) => r.id), ...timeSpan(own)];
     await recomputeDays(
       tx,
       `SELECT DISTINCT e.workspace_id, e.customer_id, (e.timestamp AT TIME ZONE w.timezone)::date AS day, w.timezone AS tz
-                               FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.id = ANY($1::bigint[])`,
-      [own],
+                               FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE e.id = ANY($1::bigint[]) AND ${IN_SPAN}`,
+      args,
     );
-  }
-  if (own.length > 0)
     await updateCustomers(
       tx,
-      `SELECT e.customer_id AS id, e.workspace_id, min(e.timestamp) AS first_seen, min(e.timestamp) FILTER (WHERE e.event = '${SIGNUP_EVENT}') AS signed_up FROM events e WHERE e.id = ANY($1::bigint[]) GROUP BY 1, 2`,
-      [own],
+      `SELECT e.customer_id AS id, e.workspace_id, min(e.timestamp) AS first_seen, min(e.timestamp) FILTER (WHERE e.event = '${SIGNUP_EVENT}') AS signed_up
+         FROM events e WHERE e.id = ANY($1::bigint[]) AND ${IN_SPAN} GROUP BY 1, 2`,
+      args,
       'least',
     );
+  }
 }
+
+/** SQL: `e.timestamp` within the span `[$2, $3)` (jobs/event-cursor.ts timeSpan). */
+const IN_SPAN = `e.timestamp >= $2::timestamptz AND e.timestamp < $3::timestamptz`;
 
 /**
  * Work out again the customer-days listed by `daysSql` (columns workspace_id, customer_id,

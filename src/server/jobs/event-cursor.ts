@@ -77,3 +77,22 @@ export async function lockCursorRow(tx: Queryable, table: string, id: number, op
 export async function saveCursorRow(tx: Queryable, table: string, id: number, state: CursorState): Promise<void> {
   await tx.query(`UPDATE ${table} SET high_water = $2, gaps = $3, updated_at = now() WHERE id = $1`, [id, state.highWater, JSON.stringify(state.gaps)]);
 }
+
+/**
+ * The span of these events' timestamps, as ISO instants `[from, to)`: `to` is 1 ms past the
+ * latest, since a Date holds milliseconds and a stored timestamp may carry microseconds
+ * (12:00:00.123456 arrives as 12:00:00.123). A consumer that looks events up
+ * again by id names this span too: events is partitioned by month, and an id alone is
+ * looked for in every month's index (a 20,000-id lookup over 21 months took 400 ms; pruned
+ * to the months of a live batch, 60 ms).
+ */
+export function timeSpan(rows: ReadonlyArray<{ timestamp: Date }>): [string, string] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of rows) {
+    const t = r.timestamp.getTime();
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return [new Date(lo).toISOString(), new Date(hi + 1).toISOString()];
+}

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/client.js';
-import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow } from '../jobs/event-cursor.js';
+import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow, timeSpan } from '../jobs/event-cursor.js';
 import { STAGE_CHANGED_EVENT } from '../lifecycle/stages.repo.js';
 import { SEGMENT_ENTERED, SEGMENT_EXITED } from '../segments/segment-sync.js';
 import type { EngineEvent } from './engine.js';
@@ -117,10 +117,11 @@ async function handle(
   }
   if (byWs.size === 0) return { entered: 0, signalled: 0 };
   const props = new Map<number, { properties: Record<string, unknown>; message_id: string }>();
+  // With the events' time span: events is partitioned by month (see jobs/event-cursor.ts timeSpan).
   const wanted = [...byWs.values()].flat().map((r) => r.id);
   const { rows: detail } = await tx.query<RowPick<typeof schema.events, 'id' | 'properties' | 'message_id', { properties: Record<string, unknown> }>>(
-    `SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[])`,
-    [wanted],
+    `SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[]) AND timestamp >= $2::timestamptz AND timestamp < $3::timestamptz`,
+    [wanted, ...timeSpan([...byWs.values()].flat())],
   );
   for (const d of detail) props.set(d.id, d);
 
