@@ -5,7 +5,7 @@ import { Poller } from '../jobs/poller.js';
 import type { BackgroundGate } from '../lib/priority-gate.js';
 import type { Logger } from '../log.js';
 
-import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow, timeSpan } from '../jobs/event-cursor.js';
+import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow, inSpanSql, timeSpan } from '../jobs/event-cursor.js';
 import { EV } from '../../contracts/events.js';
 import type { Col, RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
@@ -117,8 +117,7 @@ async function fold(tx: Queryable, rows: Row[], activity: ReadonlyMap<number, Ac
   }
 }
 
-/** SQL: `e.timestamp` within the span `[$2, $3)` (jobs/event-cursor.ts timeSpan). */
-const IN_SPAN = `e.timestamp >= $2::timestamptz AND e.timestamp < $3::timestamptz`;
+const IN_SPAN = inSpanSql('e');
 
 /**
  * Work out again the customer-days listed by `daysSql` (columns workspace_id, customer_id,

@@ -96,3 +96,9 @@ export function timeSpan(rows: ReadonlyArray<{ timestamp: Date }>): [string, str
   }
   return [new Date(lo).toISOString(), new Date(hi + 1).toISOString()];
 }
+
+/** SQL: the event (`alias`, none for a bare `timestamp`) lies in the span `[$2, $3)` that `timeSpan` gives; its ids are `$1`. */
+export function inSpanSql(alias?: string): string {
+  const ts = alias ? `${alias}.timestamp` : 'timestamp';
+  return `${ts} >= $2::timestamptz AND ${ts} < $3::timestamptz`;
+}

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/client.js';
-import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow, timeSpan } from '../jobs/event-cursor.js';
+import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow, inSpanSql, timeSpan } from '../jobs/event-cursor.js';
 import { STAGE_CHANGED_EVENT } from '../lifecycle/stages.repo.js';
 import { SEGMENT_ENTERED, SEGMENT_EXITED } from '../segments/segment-sync.js';
 import type { EngineEvent } from './engine.js';
@@ -120,7 +120,7 @@ async function handle(
   // With the events' time span: events is partitioned by month (see jobs/event-cursor.ts timeSpan).
   const wanted = [...byWs.values()].flat().map((r) => r.id);
   const { rows: detail } = await tx.query<RowPick<typeof schema.events, 'id' | 'properties' | 'message_id', { properties: Record<string, unknown> }>>(
-    `SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[]) AND timestamp >= $2::timestamptz AND timestamp < $3::timestamptz`,
+    `SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[]) AND ${inSpanSql()}`,
     [wanted, ...timeSpan([...byWs.values()].flat())],
   );
   for (const d of detail) props.set(d.id, d);

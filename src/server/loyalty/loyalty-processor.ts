@@ -1,7 +1,7 @@
 import type { ProgrammeSettings } from '../../contracts/loyalty.js';
 import { EV } from '../../contracts/events.js';
 import type { Db, Queryable } from '../db/client.js';
-import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow, timeSpan } from '../jobs/event-cursor.js';
+import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow, inSpanSql, timeSpan } from '../jobs/event-cursor.js';
 import { numericValue, REFUND_VALUE_PROPERTIES } from '../analytics/order-value.js';
 import { zoneOf } from '../lib/local-time.js';
 import { loadMomentFacts, momentPlan } from '../rules/moment-facts.js';
@@ -127,7 +127,7 @@ export async function processLoyaltyEvents(db: Db, opts: ProcessOptions): Promis
     if (wanted.length > 0) {
       // With the events' time span: events is partitioned by month (see jobs/event-cursor.ts timeSpan).
       const { rows: detail } = await tx.query<{ id: number; properties: Record<string, unknown>; message_id: string }>(
-        `SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[]) AND timestamp >= $2::timestamptz AND timestamp < $3::timestamptz`,
+        `SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[]) AND ${inSpanSql()}`,
         [wanted.map((r) => r.id), ...timeSpan(wanted)],
       );
       const byId = new Map(detail.map((d) => [Number(d.id), d]));

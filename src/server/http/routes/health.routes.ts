@@ -15,7 +15,7 @@ function memoryMb() {
 }
 
 /** How long callbacks waited for the event loop over the last complete 10 s window (ms): what synchronous work adds to every request. */
-function eventLoopDelay(): () => { p50Ms: number; p99Ms: number; maxMs: number } {
+function eventLoopDelay(): { read: () => { p50Ms: number; p99Ms: number; maxMs: number }; close: () => void } {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
@@ -25,13 +25,20 @@ function eventLoopDelay(): () => { p50Ms: number; p99Ms: number; maxMs: number }
     h.reset();
   }, 10_000);
   timer.unref();
-  return () => last;
+  return {
+    read: () => last,
+    close: () => {
+      clearInterval(timer);
+      h.disable();
+    },
+  };
 }
 
 /** Liveness and database reachability; 503 when the database does not answer within 2 s. */
 export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
   const started = Date.now();
   const loopDelay = eventLoopDelay();
+  app.addHook('onClose', async () => loopDelay.close());
   app.withTypeProvider<ZodTypeProvider>().get('/health', {
     schema: { tags: ['health'], summary: 'Liveness and database reachability', response: { 200: Health, 503: Health } },
     handler: async (_req, reply) => {
@@ -52,7 +59,7 @@ export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
         database: { ok, kind: deps.db.kind, latencyMs: Math.round((performance.now() - t0) * 100) / 100, ...(error ? { error } : {}) },
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
         memory: memoryMb(),
-        eventLoop: loopDelay(),
+        eventLoop: loopDelay.read(),
       };
       return reply.status(ok ? 200 : 503).send(body);
     },
