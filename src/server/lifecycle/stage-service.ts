@@ -9,6 +9,7 @@ import { clearStages, factNeeds, loadFacts, loadStarts, lockSubjects, resolveTri
 import type { Scope } from '../rules/subjects.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
+import { TimeSlice } from '../lib/time-slice.js';
 
 export interface AdvanceOptions {
   now: Date;
@@ -91,7 +92,9 @@ async function evaluateSubjects(
   const outcomes: StageOutcome[] = [];
   const moves: Move[] = [];
   const found = new Set<number>();
+  const slice = new TimeSlice();
   for (const id of ids) {
+    if (slice.due) await slice.pause();
     const f = facts.get(id);
     if (!f) continue; // merged away or deleted meanwhile
     found.add(id);

@@ -11,6 +11,7 @@ import { copyTimeline, type CopiedTimelineEvent } from '../timeline/timeline-wri
 import { epochMsSql, timelineIdSql } from '../timeline/timeline-id.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
+import { TimeSlice } from '../lib/time-slice.js';
 
 /** The event Tenure writes on a customer's timeline for every stage move. */
 export const STAGE_CHANGED_EVENT = EV.stageChanged;
@@ -67,7 +68,9 @@ export async function loadFacts(db: Queryable, workspaceId: number, scope: Scope
       : `SELECT m.account_id AS id, json_agg(${tuple} ORDER BY e.timestamp, e.id)::text AS ev FROM account_members m JOIN events e ON e.customer_id = m.customer_id
           WHERE m.account_id = ANY($2::bigint[]) AND m.workspace_id = $1 AND e.workspace_id = $1 AND ${filter} GROUP BY m.account_id`;
   const { rows } = await db.query<{ id: number; ev: string }>(sql, [workspaceId, ids, needs.names, needs.propertyNames]);
+  const slice = new TimeSlice();
   for (const r of rows) {
+    if (slice.due) await slice.pause();
     const f = out.get(r.id);
     if (!f) continue;
     f.events = (JSON.parse(r.ev) as EventTuple[]).map(([ms, event, type, id, properties]): FactEvent => ({ timestamp: new Date(ms), event, type, messageId: `#${id}`, properties: properties ?? {} }));

@@ -5,6 +5,7 @@ import { activitySql, loadActivitySettings } from './activity.js';
 import { loadSubjectRows, type Scope, type SubjectFacts } from './subjects.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
+import { TimeSlice } from '../lib/time-slice.js';
 
 /**
  * Facts for deciding conditions at ONE moment (the segment worker's question: "is this
@@ -154,7 +155,9 @@ export async function loadMomentFacts(db: Queryable, workspaceId: number, scope:
         GROUP BY e.subject`,
       [workspaceId, present, plan.propertyNames, plan.names, plan.since.map((d) => d?.toISOString() ?? null), plan.before, ...(plan.activity ? [now.toISOString()] : [])],
     );
+    const slice = new TimeSlice();
     for (const r of rows) {
+      if (slice.due) await slice.pause();
       const list = events.get(r.id);
       if (!list) continue;
       for (const [ms, k, type, properties] of r.ev ? (JSON.parse(r.ev) as EventTuple[]) : []) {

@@ -13,6 +13,7 @@ import { epochMsSql, timelineIdSql } from '../timeline/timeline-id.js';
 import { timelineInsertSql } from '../timeline/timeline-writer.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
+import { TimeSlice } from '../lib/time-slice.js';
 
 /** The events Tenure writes on a customer's timeline when they enter or leave a segment. */
 export const SEGMENT_ENTERED = EV.segmentEntered;
@@ -203,8 +204,12 @@ export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, 
     },
     now,
   );
+  const slice = new TimeSlice();
   const index = new Map<number, FactIndex>();
-  for (const [id, f] of facts) index.set(id, new FactIndex(f));
+  for (const [id, f] of facts) {
+    if (slice.due) await slice.pause();
+    index.set(id, new FactIndex(f));
+  }
   const nowMs = now.getTime();
   const enter: Array<[string, number]> = [];
   const leave: Array<[string, number]> = [];
@@ -212,6 +217,7 @@ export async function syncMany(tx: Queryable, segs: StoredSegment[], now: Date, 
     for (const seg of level) {
       const test = prepare(seg.condition!);
       for (const id of relevant.get(seg.id)!) {
+        if (slice.due) await slice.pause();
         const ix = index.get(id);
         const member = facts.get(id)?.segments?.has(seg.id) ?? false;
         const hit = ix ? test.test(ix, nowMs) : false; // a subject gone meanwhile is in nothing
@@ -330,8 +336,8 @@ async function guardDecisions(
   if (scope === 'customer' && enter.length > 0) {
     // A customer may have been merged away since their facts were read (a merge moves the
     // memberships, then deletes the row): hold those entering as ingestion holds the
-    // customers it appends to (their merge-guard buckets, shared: a merge takes its
-    // bucket exclusively before it moves anything) and enter only those still there.
+    // customers it appends to (FOR KEY SHARE: a merge holds the customer it deletes FOR
+    // UPDATE before it moves anything) and enter only those still there.
     // Without this, a worker racing a merge left memberships of customers gone.
     const alive = await holdCustomers(tx, workspaceId, [...new Set(enter.map(([, c]) => c))]);
     enter = enter.filter(([, c]) => alive.has(c));
