@@ -10,8 +10,6 @@
  * MIGRATION (a constant chosen far from small hashes' typical use).
  */
 export const LOCK = {
-  /** Ingestion's fast path: shared by appenders, exclusive for merges, per customer bucket. */
-  ingestBucket: 0x7e4e,
   /** Stage evaluation of customers (key: customer id). */
   stageCustomer: 30_301,
   /** Stage evaluation of accounts (key: account id). */

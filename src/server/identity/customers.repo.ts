@@ -18,6 +18,8 @@ export interface LoadedIdentity {
 /**
  * Look up these userIds and anonymousIds and row-lock the customers they resolve to, in
  * id order (so concurrent batches cannot deadlock on them). One index probe per id.
+ * FOR NO KEY UPDATE: writers of one customer wait for each other, appenders holding it FOR
+ * KEY SHARE (identity/merge-guard.ts) do not; a merge upgrades the customer it deletes.
  * `exclusive` (PGlite: the only connection) skips the row locks: nobody else writes.
  */
 export async function loadIdentities(tx: Queryable, workspaceId: number, userIds: string[], anonymousIds: string[], exclusive = false): Promise<LoadedIdentity[]> {
@@ -33,7 +35,7 @@ export async function loadIdentities(tx: Queryable, workspaceId: number, userIds
                               WHERE workspace_id = $1 AND kind = 'anonymous' AND value = v.value OFFSET 0) i)
      SELECT ids.kind, ids.value, c.id, c.user_id, c.traits, c.trait_times, c.first_touch, c.last_touch
        FROM ids JOIN customers c ON c.id = ids.customer_id
-      ORDER BY c.id${exclusive ? '' : ' FOR UPDATE OF c'}`,
+      ORDER BY c.id${exclusive ? '' : ' FOR NO KEY UPDATE OF c'}`,
     [workspaceId, userIds, anonymousIds],
   );
   const profiles = new Map<number, Profile>();

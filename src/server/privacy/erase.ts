@@ -4,8 +4,9 @@
  * back (suppress.ts). The person is their customer and every customer merged into it.
  *
  * Concurrency: the transaction first takes what appenders and workers take for a customer —
- * the row lock, the ingestion bucket lock exclusively (as a merge does), and the per-customer
- * advisory locks of stages, segments, sends, surveys, loyalty and referrals — so nothing writes
+ * the per-customer advisory locks of stages, segments, sends, surveys, loyalty and referrals,
+ * then the row FOR UPDATE (as a merge does: it waits for appenders holding the row FOR KEY
+ * SHARE, identity/merge-guard.ts, and they for it) — so nothing writes
  * rows of the person while they are being removed, and a batch that waited on them finds the
  * customer gone (and, suppressed, its events dropped: ingest.service re-checks before commit).
  */
@@ -14,9 +15,6 @@ import { LOCK } from '../db/locks.js';
 import type { SubjectType } from '../../contracts/privacy.js';
 import { ERASURE_PLAN, type ErasureSubject } from './erase-plan.js';
 import { suppress, type Identifier } from './suppress.js';
-
-/** The ingestion guard's buckets (identity/merge-guard.ts): customers share 256 lock buckets. */
-const GUARD_BUCKETS = 256;
 
 /** Per-customer locks of the workers that write a customer's rows. */
 const CUSTOMER_LOCKS = [LOCK.stageCustomer, LOCK.segmentCustomer, LOCK.sendCustomer, LOCK.surveyCustomer, LOCK.loyaltyCustomer, LOCK.referralAdvocate];
@@ -107,19 +105,21 @@ export interface PersonErased {
   rows: Record<string, number>;
 }
 
-/** Lock what writers of these customers take, in one statement, in a fixed order. */
+/**
+ * Lock what writers of these customers take, in a fixed order: the workers' per-customer
+ * advisory locks, then the rows FOR UPDATE (which also holds off ingestion's fast path and
+ * the segment worker, FOR KEY SHARE: identity/merge-guard.ts).
+ */
 async function lockCustomers(tx: Queryable, db: Db | Queryable, ids: number[]): Promise<void> {
   const pglite = (db as Partial<Db>).kind === 'pglite';
   if (!pglite) {
-    const buckets = [...new Set(ids.map((id) => id % GUARD_BUCKETS))].sort((a, b) => a - b);
-    await tx.query(`SELECT pg_advisory_xact_lock($1::int, b) FROM (SELECT unnest($2::int[]) AS b ORDER BY 1) l`, [LOCK.ingestBucket, buckets]);
     const pairs = CUSTOMER_LOCKS.flatMap((ns) => [...ids].sort((a, b) => a - b).map((id) => [ns, id] as const));
     await tx.query(`SELECT pg_advisory_xact_lock(x.ns, (x.id % 2147483647)::int) FROM unnest($1::int[], $2::bigint[]) WITH ORDINALITY AS x(ns, id, o) ORDER BY o`, [
       pairs.map((p) => p[0]),
       pairs.map((p) => p[1]),
     ]);
   }
-  await tx.query(`SELECT id FROM customers WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`, [ids]);
+  await tx.query(`SELECT id FROM customers WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`, [[...ids].sort((a, b) => a - b)]);
 }
 
 /**
