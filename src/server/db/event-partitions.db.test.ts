@@ -102,15 +102,18 @@ for (const target of dbTargets()) {
       const db = await target.open();
       try {
         const ws = (await makeWorkspace(db, 'newmonth')).workspace.id;
-        const r = await ingestEvents(db, ws, [track('old', 'Page Viewed', '2019-03-10T12:00:00.000Z'), track('old', 'Page Viewed', '2019-04-01T00:00:00.000Z')]);
+        // 2009: older than the months ingestion makes itself (INGEST_PARTITION_MONTHS_BACK).
+        const r = await ingestEvents(db, ws, [track('old', 'Page Viewed', '2009-03-10T12:00:00.000Z'), track('old', 'Page Viewed', '2009-04-01T00:00:00.000Z')]);
         assert.equal(r.inserted, 2);
         const ids = (await db.query<{ id: string }>(`SELECT id::text FROM events WHERE workspace_id = $1 ORDER BY id`, [ws])).rows.map((x) => x.id);
-        assert.equal(await count(db, `SELECT count(*)::int AS n FROM events_default`), 2, 'no partition for 2019 yet: the default holds them');
+        assert.equal(await count(db, `SELECT count(*)::int AS n FROM events_default`), 2, 'no partition for 2009 yet: the default holds them');
         const created = await prepareEventPartitions(db, new Date());
-        assert.deepEqual(created.filter((n) => n.startsWith('events_2019')).sort(), ['events_2019_03', 'events_2019_04']);
+        assert.deepEqual(created.filter((n) => n.startsWith('events_2009')).sort(), ['events_2009_03', 'events_2009_04']);
         assert.equal(await count(db, `SELECT count(*)::int AS n FROM events_default`), 0);
-        assert.equal(await count(db, `SELECT count(*)::int AS n FROM events_2019_03`), 1);
-        assert.equal(await count(db, `SELECT count(*)::int AS n FROM events_2019_04`), 1);
+        assert.equal(await count(db, `SELECT count(*)::int AS n FROM events_2009_03`), 1);
+        assert.equal(await count(db, `SELECT count(*)::int AS n FROM events_2009_04`), 1);
+        // Vacuumed after the move: no dead rows left in the default for every unpruned query to walk.
+        assert.equal(await count(db, `SELECT pg_relation_size('events_default')::int AS n`), 0, 'the emptied default is truncated by its VACUUM');
         assert.deepEqual(
           (await db.query<{ id: string }>(`SELECT id::text FROM events WHERE workspace_id = $1 ORDER BY id`, [ws])).rows.map((x) => x.id),
           ids,
@@ -118,12 +121,46 @@ for (const target of dbTargets()) {
         );
         // Moved rows keep their messageIds: a repeat is still refused.
         const again = await ingestEvents(db, ws, [
-          track('old', 'Page Viewed', '2019-03-10T12:00:00.000Z', {}, { messageId: (await db.query<{ m: string }>(`SELECT message_id AS m FROM events_2019_03`)).rows[0]!.m }),
+          track('old', 'Page Viewed', '2009-03-10T12:00:00.000Z', {}, { messageId: (await db.query<{ m: string }>(`SELECT message_id AS m FROM events_2009_03`)).rows[0]!.m }),
         ]);
         assert.deepEqual([again.inserted, again.duplicates], [0, 1]);
         assert.deepEqual(await prepareEventPartitions(db, new Date()), [], 'nothing left to do');
         // Indexes were made on the attached partition too.
-        assert.ok((await count(db, `SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'events_2019_03'`)) >= 4);
+        assert.ok((await count(db, `SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'events_2009_03'`)) >= 4);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('history sent now lands in its own months (PostgreSQL makes their partitions before the append; PGlite keeps them in the default)', async () => {
+      const db = await target.open();
+      try {
+        const ws = (await makeWorkspace(db, 'backfill')).workspace.id;
+        const now = new Date();
+        const months = [-3, -3, -7, -30].map((k) => new Date(monthStart(now, k).getTime() + 86_400_000 * 3));
+        const far = new Date(Date.UTC(now.getUTCFullYear() - 11, 5, 1)); // before the window: the default
+        const r = await ingestEvents(
+          db,
+          ws,
+          [...months, far].map((t, i) => track(`b${i % 2}`, 'Page Viewed', t.toISOString())),
+        );
+        assert.equal(r.inserted, 5);
+        const names = new Set((await listEventPartitions(db)).map((p) => p.name));
+        const inDefault = await count(db, `SELECT count(*)::int AS n FROM events_default`);
+        if (target.name === 'postgres') {
+          for (const k of [-3, -7, -30]) assert.ok(names.has(partitionName(monthStart(now, k))), `${partitionName(monthStart(now, k))} made before the append`);
+          assert.ok(!names.has(partitionName(monthStart(far))), 'no partition for a month before the window');
+          assert.equal(inDefault, 1, 'only the event before the window waits in the default');
+          assert.equal(await count(db, `SELECT count(*)::int AS n FROM ${partitionName(monthStart(now, -3))}`), 2);
+          // Known now: the next batch of those months makes nothing and asks nothing.
+          const again = await ingestEvents(db, ws, [track('b0', 'Page Viewed', months[2]!.toISOString())]);
+          assert.equal(again.inserted, 1);
+          assert.equal(await count(db, `SELECT count(*)::int AS n FROM ${partitionName(monthStart(now, -7))}`), 2);
+          assert.equal(await count(db, `SELECT count(*)::int AS n FROM events WHERE workspace_id = $1`, [ws]), 6);
+        } else {
+          assert.equal(inDefault, 5, 'PGlite: past months wait in the default');
+          assert.equal(await count(db, `SELECT count(*)::int AS n FROM events WHERE workspace_id = $1`, [ws]), 5);
+        }
       } finally {
         await db.close();
       }
@@ -251,7 +288,8 @@ for (const target of dbTargets()) {
       const worker = new HousekeepingWorker(db, { clock: () => now, pollMs: 3_600_000 });
       try {
         const ws = (await makeWorkspace(db, 'hk-keep')).workspace.id;
-        const old = new Date(Date.UTC(now.getUTCFullYear() - 3, 1, 15)).toISOString();
+        // Before the months ingestion makes itself on PostgreSQL (INGEST_PARTITION_MONTHS_BACK): the default.
+        const old = new Date(Date.UTC(now.getUTCFullYear() - 12, 1, 15)).toISOString();
         await ingestEvents(db, ws, [track('k', 'Page Viewed', old)]);
         assert.equal(await count(db, `SELECT count(*)::int AS n FROM events_default`), 1);
         worker.start();

@@ -10,6 +10,7 @@ import { applyTraits } from '../identity/traits.js';
 import { appendEvents, freshEvents } from './events.repo.js';
 import { recordIngestWork } from '../jobs/derived-work.repo.js';
 import { guardCustomers } from '../identity/merge-guard.js';
+import { ensurePartitionsFor } from '../db/event-partitions.js';
 import { fastCustomers } from './fast-path.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { NormalizedEvent } from './normalize.js';
@@ -55,6 +56,10 @@ export async function ingestEvents(
   opts: { insertedIds?: Set<string>; suppressedIds?: Set<string>; cache?: IdentityCache; checkStored?: boolean; derivedWork?: boolean } = {},
 ): Promise<IngestResult> {
   if (events.length === 0) return { inserted: 0, duplicates: 0 };
+  await ensurePartitionsFor(
+    db,
+    events.map((e) => e.timestamp),
+  );
   for (let attempt = 1; ; attempt++) {
     try {
       // First attempt: append optimistically (unless the caller expects duplicates); a
