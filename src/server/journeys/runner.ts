@@ -307,7 +307,7 @@ async function saveActions(
     const stamp = now.toISOString();
     await tx.query(
       `WITH x AS (SELECT * FROM unnest($1::int[], $2::bigint[], $3::jsonb[]) AS x(ws, id, set)),
-       locked AS (SELECT c.id FROM customers c JOIN x ON c.workspace_id = x.ws AND c.id = x.id ORDER BY c.id FOR UPDATE OF c)
+       locked AS (SELECT c.id FROM customers c JOIN x ON c.workspace_id = x.ws AND c.id = x.id ORDER BY c.id FOR NO KEY UPDATE OF c)
        UPDATE customers c SET traits = c.traits || x.set,
               trait_times = c.trait_times || (SELECT coalesce(jsonb_object_agg(k, jsonb_build_array(coalesce(c.trait_times -> k -> 0, to_jsonb($4::text)), $4::text)), '{}'::jsonb) FROM jsonb_object_keys(x.set) AS t(k)),
               updated_at = now()
