@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Db } from '../db/client.js';
+import type { Db, Queryable } from '../db/client.js';
 import { ingestEvents } from '../ingest/ingest.service.js';
 import { normalizeCall, type NormalizedEvent } from '../ingest/normalize.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
@@ -276,6 +276,40 @@ for (const target of dbTargets()) {
       release();
       assert.equal(await sweep, 1);
       assert.equal(w.sweepInProgress, false);
+    });
+
+    it('a batch runs with no parallel query workers on PostgreSQL, and the setting ends with its transaction', async () => {
+      const ws = (await makeWorkspace(db, 'dw-parallel')).workspace.id;
+      const seen: string[] = [];
+      class Probe extends DerivedWorker {
+        constructor() {
+          super(db, 'segment', 'probe', undefined, 10, 60_000);
+        }
+        protected readonly wakesOn = [] as const;
+        protected async process(tx: Queryable, _rows: WorkRow[]): Promise<void> {
+          const { rows } = await tx.query<{ max_parallel_workers_per_gather: string }>('SHOW max_parallel_workers_per_gather');
+          seen.push(rows[0]!.max_parallel_workers_per_gather);
+        }
+        protected async sweepOnce(): Promise<number> {
+          return 0;
+        }
+        begin(): void {
+          this.startWorking(0);
+        }
+      }
+      const { rows: before } = await db.query<{ max_parallel_workers_per_gather: string }>('SHOW max_parallel_workers_per_gather');
+      await recordWork(db, ws, 'segment', [1, 2, 3]);
+      const w = new Probe();
+      w.begin();
+      w.kick();
+      await w.idle();
+      await w.stop();
+      assert.ok(seen.length >= 1, 'the batch was processed');
+      assert.deepEqual(new Set(seen), new Set([target.name === 'postgres' ? '0' : before[0]!.max_parallel_workers_per_gather]));
+      const { rows: afterwards } = await db.query<{ max_parallel_workers_per_gather: string }>('SHOW max_parallel_workers_per_gather');
+      assert.equal(afterwards[0]!.max_parallel_workers_per_gather, before[0]!.max_parallel_workers_per_gather, 'SET LOCAL: not left on the pooled connection');
+      if (target.name === 'postgres') assert.notEqual(before[0]!.max_parallel_workers_per_gather, '0', 'the server default allows parallel plans (else this test proves nothing)');
+      assert.equal(await pendingRows(db, ws, 'segment'), 0);
     });
 
     it('events written by tracking and the inbox (opens, clicks, consent) record their stage and segment work in the same statement', async () => {

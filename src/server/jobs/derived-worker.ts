@@ -119,6 +119,9 @@ export abstract class DerivedWorker {
     }
     try {
       const done = await this.db.transaction(async (tx) => {
+        // Background work takes what the request path leaves: no parallel workers for its
+        // per-batch reads (on two cores they only take CPU from ingestion's transactions).
+        if (this.db.kind === 'postgres') await tx.query('SET LOCAL max_parallel_workers_per_gather = 0');
         claimed = await claimWork(tx, this.kind, this.batch, { single: this.careful, skipLocked });
         if (claimed.length === 0) return false;
         then.after = await this.process(tx, claimed);
