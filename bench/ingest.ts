@@ -192,6 +192,25 @@ interface CpuCores {
   postgresBackends: number | null;
   loadGenerator: number;
   loadAverage: number[];
+  /** The server's database pool (GET /health) over the phase: transactions begun, how many waited > 1 ms for a connection, their waits summed. */
+  pool?: { transactions: number; waited: number; waitedMs: number; max: number };
+}
+
+interface PoolReading {
+  max: number;
+  transactions: number;
+  waited: number;
+  waitedMs: number;
+}
+
+async function readPool(port: number): Promise<PoolReading | null> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5_000) });
+    const body = (await r.json()) as { database?: { pool?: PoolReading } };
+    return body.database?.pool ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** CPU used by the server process, its PostgreSQL backends and this load generator during fn(), in cores. */
@@ -199,9 +218,11 @@ async function measureCpu<T>(server: ServerChild, monitor: Conn | null, dbName: 
   const self0 = process.cpuUsage();
   const server0 = cpuSeconds(server.pid);
   const backends0 = monitor ? await backendCpu(monitor, dbName!) : new Map<number, number>();
+  const pool0 = await readPool(server.port);
   const t0 = performance.now();
   const result = await fn();
   const wall = (performance.now() - t0) / 1000;
+  const pool1 = await readPool(server.port);
   const backends = monitor ? backendCpuDelta(backends0, await backendCpu(monitor, dbName!)) : null;
   const self = process.cpuUsage(self0);
   const cores = (s: number) => Math.round((100 * s) / Math.max(wall, 0.001)) / 100;
@@ -212,6 +233,7 @@ async function measureCpu<T>(server: ServerChild, monitor: Conn | null, dbName: 
       postgresBackends: backends === null ? null : cores(backends),
       loadGenerator: cores((self.user + self.system) / 1e6),
       loadAverage: loadAvg(),
+      ...(pool0 && pool1 ? { pool: { max: pool1.max, transactions: pool1.transactions - pool0.transactions, waited: pool1.waited - pool0.waited, waitedMs: pool1.waitedMs - pool0.waitedMs } } : {}),
     },
   };
 }
@@ -219,7 +241,10 @@ async function measureCpu<T>(server: ServerChild, monitor: Conn | null, dbName: 
 function cpuLine(target: Target, phase: string, c: CpuCores): string {
   return (
     `${target}     CPU during ${phase}, in cores of ${machineInfo().cpus}: server ${c.server}${c.postgresBackends === null ? ' (incl. PGlite)' : `, PostgreSQL backends ${c.postgresBackends}`}, ` +
-    `load generator ${c.loadGenerator}; load average ${c.loadAverage.join(' / ')} (1/5/15 min)`
+    `load generator ${c.loadGenerator}; load average ${c.loadAverage.join(' / ')} (1/5/15 min)` +
+    (c.pool
+      ? `; the server's ${c.pool.max} database connections: ${c.pool.waited} of ${c.pool.transactions} transactions waited for one, ${c.pool.waitedMs} ms in all${c.pool.waited > 0 ? ` (mean ${Math.round(c.pool.waitedMs / c.pool.waited)} ms)` : ''}`
+      : '')
   );
 }
 

@@ -127,7 +127,25 @@ export const AccountDetail = z.object({
 export const Health = z.object({
   status: z.enum(['ok', 'degraded']),
   /** `error`: why the database check failed, in short (only when `ok` is false). */
-  database: z.object({ ok: z.boolean(), kind: z.enum(['pglite', 'postgres']), latencyMs: z.number(), error: z.string().optional() }),
+  database: z.object({
+    ok: z.boolean(),
+    kind: z.enum(['pglite', 'postgres']),
+    latencyMs: z.number(),
+    error: z.string().optional(),
+    pool: z
+      .object({
+        max: z.number().int(),
+        open: z.number().int(),
+        busy: z.number().int(),
+        waiting: z.number().int().describe('Checkouts waiting for a connection now'),
+        transactions: z.number().int().describe('Transactions begun since the process started'),
+        waited: z.number().int().describe('Of them, those that waited more than 1 ms for a connection'),
+        waitedMs: z.number().describe('Their waits, summed (ms)'),
+        longestWaitMs: z.number(),
+      })
+      .optional()
+      .describe('PostgreSQL: the connection pool. Many waits mean the pool (DATABASE_POOL_SIZE) or the database is the bottleneck'),
+  }),
   uptimeSeconds: z.number(),
   /** This process's memory (MB): resident set, and of it the JavaScript heap (used and reserved) and memory outside it (buffers). */
   memory: z.object({ rssMb: z.number(), heapUsedMb: z.number(), heapTotalMb: z.number(), externalMb: z.number() }),

@@ -9,6 +9,8 @@ describe('loadConfig', () => {
     assert.equal(c.DATABASE_URL, undefined);
     assert.equal(c.TENURE_DATA_DIR, './.tenure');
     assert.equal(c.TENURE_INGEST_LANES, 2);
+    assert.equal(c.TENURE_BACKGROUND_SLOTS, undefined, 'the server picks the background slots from the pool');
+    assert.equal(loadConfig({ TENURE_BACKGROUND_SLOTS: '0' }).TENURE_BACKGROUND_SLOTS, 0);
     assert.equal(c.TENURE_HEAP_GROWTH_PERCENT, 50);
     assert.equal(loadConfig({ TENURE_HEAP_GROWTH_PERCENT: '0' }).TENURE_HEAP_GROWTH_PERCENT, 0);
     assert.equal(c.TENURE_ANALYTICS_SYNC_SECONDS, undefined, 'the server picks the KPI sync interval by database');
@@ -18,7 +20,16 @@ describe('loadConfig', () => {
 
   it('names every bad variable and its value', () => {
     assert.throws(
-      () => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TENURE_ADMIN_KEY: 'short', TENURE_INGEST_LANES: '0', TENURE_ANALYTICS_SYNC_SECONDS: 'often', TENURE_HEAP_GROWTH_PERCENT: '-5' }),
+      () =>
+        loadConfig({
+          PORT: 'eighty',
+          DATABASE_URL: 'mysql://x',
+          TENURE_ADMIN_KEY: 'short',
+          TENURE_INGEST_LANES: '0',
+          TENURE_ANALYTICS_SYNC_SECONDS: 'often',
+          TENURE_HEAP_GROWTH_PERCENT: '-5',
+          TENURE_BACKGROUND_SLOTS: 'two',
+        }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         assert.match(err.message, /PORT="eighty": must be a port number/);
@@ -27,6 +38,7 @@ describe('loadConfig', () => {
         assert.match(err.message, /TENURE_INGEST_LANES="0": must be a whole number from 1 to 16/);
         assert.match(err.message, /TENURE_ANALYTICS_SYNC_SECONDS="often": must be a whole number of seconds from 0 to 3600/);
         assert.match(err.message, /TENURE_HEAP_GROWTH_PERCENT="-5": must be a whole number of percent from 0 to 1000/);
+        assert.match(err.message, /TENURE_BACKGROUND_SLOTS="two": must be a whole number from 0 to 200/);
         return true;
       },
     );

@@ -53,6 +53,18 @@ const EnvSchema = z.object({
     .min(1, 'must be a whole number from 1 to 16')
     .max(16, 'must be a whole number from 1 to 16')
     .default(2),
+  /**
+   * Background batches (stage, segment, journey, KPI, loyalty and referral loops) one process
+   * runs at once on PostgreSQL; 0: no limit. Default: with ingestion in the process, the
+   * pool's connections less the ingestion lanes and two for the API's reads, so the
+   * background never holds the connections the request path needs; without it, no limit.
+   */
+  TENURE_BACKGROUND_SLOTS: z.coerce
+    .number({ error: 'must be a whole number from 0 to 200' })
+    .int('must be a whole number from 0 to 200')
+    .min(0, 'must be a whole number from 0 to 200')
+    .max(200, 'must be a whole number from 0 to 200')
+    .optional(),
   TENURE_STAGE_SWEEP_SECONDS: z.coerce
     .number({ error: 'must be a whole number of seconds from 0 to 86400' })
     .int('must be a whole number of seconds from 0 to 86400')

@@ -45,6 +45,7 @@ async function serve(config: Config, log: Logger, opts: { port?: number; host?: 
     log,
     roles,
     ingestLanes: config.TENURE_INGEST_LANES,
+    backgroundSlots: config.TENURE_BACKGROUND_SLOTS,
     sweepMs: config.TENURE_STAGE_SWEEP_SECONDS * 1000,
     segmentRefreshMs: config.TENURE_SEGMENT_REFRESH_SECONDS * 1000,
     analyticsSyncMs: config.TENURE_ANALYTICS_SYNC_SECONDS === undefined ? undefined : config.TENURE_ANALYTICS_SYNC_SECONDS * 1000,

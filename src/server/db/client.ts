@@ -27,6 +27,24 @@ export interface Db extends Queryable {
   close(): Promise<void>;
   /** The underlying driver: the pg.Pool, or the PGlite worker session; for migrations. */
   readonly raw: pg.Pool | PgliteSession;
+  /** PostgreSQL: the connection pool's use since the process started (GET /health). */
+  poolStats?(): PoolStats;
+}
+
+/** A PostgreSQL connection pool's state now, and how long transactions waited for a connection since start. */
+export interface PoolStats {
+  /** Most connections the pool opens. */
+  max: number;
+  /** Connections open now, and of them checked out. */
+  open: number;
+  busy: number;
+  /** Checkouts waiting for a connection now. */
+  waiting: number;
+  /** Transactions begun since start, how many of them waited more than 1 ms for their connection, the waits' sum and the longest (ms). */
+  transactions: number;
+  waited: number;
+  waitedMs: number;
+  longestWaitMs: number;
 }
 
 export interface OpenDbOptions {
@@ -82,6 +100,7 @@ async function openPostgres(url: string, poolSize: number, statementTimeoutMs: n
   pool.on('connect', (client) => {
     client.on('error', (err) => log?.warn({ err: describeDbError(err) }, 'a database connection failed; the statement on it fails and the connection is replaced'));
   });
+  const waits = { transactions: 0, waited: 0, waitedMs: 0, longestWaitMs: 0 };
   const run = async <T>(client: pg.Pool | pg.PoolClient, text: string, params?: unknown[]) => {
     const r = await client.query(text, params as unknown[]);
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
@@ -104,7 +123,15 @@ async function openPostgres(url: string, poolSize: number, statementTimeoutMs: n
       }
     },
     async transaction(fn) {
+      const asked = performance.now();
       const client = await pool.connect();
+      const waited = performance.now() - asked;
+      waits.transactions++;
+      if (waited > 1) {
+        waits.waited++;
+        waits.waitedMs += waited;
+        if (waited > waits.longestWaitMs) waits.longestWaitMs = waited;
+      }
       // A connection whose ROLLBACK failed is in an unknown state: dropped, not pooled again.
       let broken: Error | undefined;
       try {
@@ -120,6 +147,16 @@ async function openPostgres(url: string, poolSize: number, statementTimeoutMs: n
       }
     },
     close: () => pool.end(),
+    poolStats: () => ({
+      max: poolSize,
+      open: pool.totalCount,
+      busy: pool.totalCount - pool.idleCount,
+      waiting: pool.waitingCount,
+      transactions: waits.transactions,
+      waited: waits.waited,
+      waitedMs: Math.round(waits.waitedMs),
+      longestWaitMs: Math.round(waits.longestWaitMs * 10) / 10,
+    }),
   };
 }
 

@@ -157,6 +157,12 @@ for (const target of dbTargets()) {
       // Public routes need no key.
       const health = await http(`${server.url}/health`);
       assert.equal(health.status, 200);
+      // PostgreSQL: the connection pool, whose waits say when the pool or the database is the bottleneck; PGlite has none.
+      if (health.body.database.kind === 'postgres') {
+        const pool = health.body.database.pool;
+        assert.ok(pool.max >= 1 && pool.busy <= pool.open && pool.open <= pool.max && pool.waited <= pool.transactions, JSON.stringify(pool));
+        assert.ok(pool.transactions > 0, 'the requests above ran transactions');
+      } else assert.equal(health.body.database.pool, undefined);
       // The process's memory, for operators: the heap in use lies within the resident set.
       assert.ok(health.body.memory.heapUsedMb > 0 && health.body.memory.heapUsedMb <= health.body.memory.heapTotalMb, JSON.stringify(health.body.memory));
       assert.ok(health.body.memory.heapTotalMb < health.body.memory.rssMb, JSON.stringify(health.body.memory));

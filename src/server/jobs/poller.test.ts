@@ -51,3 +51,40 @@ test('a poller stopped while held by the gate runs nothing more', async () => {
   await stopped;
   assert.equal(batches, 0);
 });
+
+test('pollers sharing a gate with one background slot never run their batches at the same time, and a failing batch gives its slot back', async () => {
+  const { PriorityGate } = await import('../lib/priority-gate.js');
+  const gate = new PriorityGate({ slots: 1 });
+  let inside = 0;
+  let most = 0;
+  const done = { a: 0, b: 0 };
+  let failed = false;
+  const loop = (name: 'a' | 'b') =>
+    new Poller(
+      `loop ${name}`,
+      async () => {
+        inside++;
+        most = Math.max(most, inside);
+        await new Promise((r) => setTimeout(r, 5));
+        inside--;
+        if (name === 'b' && !failed) {
+          failed = true;
+          throw new Error('a batch that fails');
+        }
+        done[name]++;
+        return done[name] < 4;
+      },
+      { pollMs: 60_000, gate },
+    );
+  const a = loop('a');
+  const b = loop('b');
+  a.start();
+  b.start();
+  const deadline = Date.now() + 5_000;
+  while ((done.a < 4 || done.b < 4) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await a.stop();
+  await b.stop();
+  assert.equal(most, 1, 'one batch at a time across both loops');
+  assert.deepEqual(done, { a: 4, b: 4 }, 'both loops finished their work, the one whose batch failed too');
+  assert.deepEqual(gate.slotUse(), { running: 0, waiting: 0 });
+});

@@ -18,7 +18,13 @@ export class Poller {
   constructor(
     private readonly what: string,
     private readonly work: () => Promise<boolean>,
-    private readonly opts: { pollMs: number; log?: Logger; gate?: BackgroundGate },
+    private readonly opts: {
+      pollMs: number;
+      log?: Logger;
+      gate?: BackgroundGate;
+      /** Take no background slot (lib/priority-gate.ts `enter`): a loop that mostly waits on something else, such as a provider's network. */
+      noSlot?: boolean;
+    },
   ) {}
 
   start(): void {
@@ -60,7 +66,13 @@ export class Poller {
         // Background loops give way to the request path (lib/priority-gate.ts).
         if (this.opts.gate) await this.opts.gate.wait();
         if (this.stopped) return;
-        more = await this.work();
+        const leave = this.opts.gate?.enter && !this.opts.noSlot ? await this.opts.gate.enter() : null;
+        try {
+          if (this.stopped) return;
+          more = await this.work();
+        } finally {
+          leave?.();
+        }
         this.failures = 0;
       } catch (err) {
         this.failures++;

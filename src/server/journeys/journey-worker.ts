@@ -111,7 +111,8 @@ export class JourneyWorker {
         for (const [workspaceId, customerIds] of r.customers) this.bus?.publish({ kind: 'events', workspaceId, customerIds });
         return r.more;
       },
-      { pollMs, log, gate },
+      // Sending waits on providers' networks: it takes no background slot, so a slow SMTP server never holds up stage and segment work.
+      { pollMs, log, gate, noSlot: true },
     );
   }
 

@@ -100,3 +100,45 @@ test('busy writers with no queue behind them (a machine loaded by something else
   assert.equal(gate.saturated(), false);
   assert.equal(await gate.wait(), 0);
 });
+
+test('background slots: at most `slots` batches at once, the rest served in the order they asked', async () => {
+  const gate = new PriorityGate({ slots: 2 });
+  const order: string[] = [];
+  const a = await gate.enter();
+  const b = await gate.enter();
+  let cIn = false;
+  let dIn = false;
+  const c = gate.enter().then((leave) => {
+    cIn = true;
+    order.push('c');
+    return leave;
+  });
+  const d = gate.enter().then((leave) => {
+    dIn = true;
+    order.push('d');
+    return leave;
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(gate.slotUse(), { running: 2, waiting: 2 });
+  assert.equal(cIn || dIn, false, 'two batches hold both slots: the others wait');
+  a();
+  a(); // leaving twice frees one slot only
+  const leaveC = await c;
+  await new Promise((r) => setImmediate(r));
+  assert.equal(dIn, false, 'one slot freed, one waiter let in');
+  assert.deepEqual(gate.slotUse(), { running: 2, waiting: 1 });
+  b();
+  const leaveD = await d;
+  assert.deepEqual(order, ['c', 'd']);
+  leaveC();
+  leaveD();
+  assert.deepEqual(gate.slotUse(), { running: 0, waiting: 0 });
+});
+
+test('without a slot limit every batch enters at once', async () => {
+  const gate = new PriorityGate();
+  const leaves = await Promise.all(Array.from({ length: 20 }, () => gate.enter()));
+  assert.deepEqual(gate.slotUse(), { running: 20, waiting: 0 });
+  for (const l of leaves) l();
+  assert.deepEqual(gate.slotUse(), { running: 0, waiting: 0 });
+});

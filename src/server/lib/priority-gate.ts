@@ -26,6 +26,13 @@ export interface PriorityGateOptions {
   maxWaitMs?: number;
   /** How often a held loop looks again (ms; default 25). */
   stepMs?: number;
+  /**
+   * Background batches of this process run at once, at most (default unlimited). Each batch
+   * holds a database connection and, on a small machine, a share of the same cores as the
+   * request path: with every loop free to run, a steady load keeps many background backends
+   * runnable beside ingestion's writers, and those get a small share of the CPU.
+   */
+  slots?: number;
   /** The clock in ms (tests). */
   now?: () => number;
   /** Waits (tests). */
@@ -38,6 +45,8 @@ export interface BackgroundGate {
   wait(): Promise<number>;
   /** Whether the request path is near saturation now (a loop released by `maxWaitMs` should take a small batch). */
   saturated(): boolean;
+  /** Resolves when a background slot is free (first come, first served); call the function it gives when the batch is done. */
+  enter?(): Promise<() => void>;
 }
 
 export class PriorityGate implements BackgroundGate {
@@ -56,6 +65,9 @@ export class PriorityGate implements BackgroundGate {
   private readonly sleep: (ms: number) => Promise<void>;
   /** Milliseconds background loops have held back in all, and how many holds (for /metrics and benchmarks). */
   readonly held = { ms: 0, times: 0 };
+  private readonly slots: number;
+  private inSlots = 0;
+  private readonly slotQueue: Array<() => void> = [];
 
   constructor(opts: PriorityGateOptions = {}) {
     this.tau = opts.tauMs ?? 500;
@@ -63,6 +75,7 @@ export class PriorityGate implements BackgroundGate {
     this.minQueued = opts.minQueued ?? 500;
     this.maxWait = opts.maxWaitMs ?? 2_000;
     this.step = opts.stepMs ?? 25;
+    this.slots = opts.slots !== undefined && opts.slots > 0 ? opts.slots : Infinity;
     this.clock = opts.now ?? (() => performance.now());
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.last = this.clock();
@@ -116,6 +129,28 @@ export class PriorityGate implements BackgroundGate {
     this.held.ms += ms;
     this.held.times++;
     return ms;
+  }
+
+  enter(): Promise<() => void> {
+    return new Promise((resolve) => {
+      const grant = () => {
+        this.inSlots++;
+        let left = false;
+        resolve(() => {
+          if (left) return;
+          left = true;
+          this.inSlots--;
+          this.slotQueue.shift()?.();
+        });
+      };
+      if (this.inSlots < this.slots) grant();
+      else this.slotQueue.push(grant);
+    });
+  }
+
+  /** Background batches running now, and waiting for a slot. */
+  slotUse(): { running: number; waiting: number } {
+    return { running: this.inSlots, waiting: this.slotQueue.length };
   }
 
   private advance(): void {

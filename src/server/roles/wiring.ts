@@ -52,6 +52,10 @@ export interface WiringOptions {
   bus?: ChangeBus;
   /** The priority gate to use; default a new one. */
   gate?: PriorityGate;
+  /** Background batches at once (TENURE_BACKGROUND_SLOTS; 0: no limit); default see `backgroundSlots`. */
+  backgroundSlots?: number;
+  /** Ingestion's writer lanes in this process (TENURE_INGEST_LANES; default 2). */
+  ingestLanes?: number;
   /** Sweep interval of the stage worker made here (ms; 0 turns the sweep off). */
   sweepMs?: number;
   /** Sweep interval of the segment worker made here (ms; 0 turns it off). */
@@ -114,12 +118,27 @@ export interface Wiring {
 const SCHEDULE_FIRST_MS = 60_000;
 const SCHEDULE_EVERY_MS = 300_000;
 
+/**
+ * How many background batches this process runs at once (0: no limit). On PostgreSQL with
+ * ingestion in the process, by default the pool's connections less the writer lanes and two
+ * for the API's reads: with every loop free to start, the ten or so background loops could
+ * hold every pooled connection and ingestion's transactions waited for one (in
+ * bench/ingest.ts, a fifth of all transactions, ~14 ms each). PGlite has one connection
+ * anyway; a worker-only process has no request path to leave room for.
+ */
+export function backgroundSlots(db: Db, ingestion: boolean, opts: { backgroundSlots?: number; ingestLanes?: number }): number {
+  if (opts.backgroundSlots !== undefined) return opts.backgroundSlots;
+  const pool = db.poolStats?.().max;
+  if (db.kind !== 'postgres' || !ingestion || pool === undefined) return 0;
+  return Math.max(1, pool - (opts.ingestLanes ?? 2) - 2);
+}
+
 export function wire(db: Db, log: Logger, opts: WiringOptions): Wiring {
   const parts = partsOf(opts.roles);
   const bus = opts.bus ?? new ChangeBus((err, change) => log.error({ err, change: change.kind }, 'a change handler failed'));
   const demoPreparing = () => opts.demo?.preparing === true;
   // The request path first: every background loop of this process waits while ingestion's writers are near saturation.
-  const gate = opts.gate ?? new PriorityGate();
+  const gate = opts.gate ?? new PriorityGate({ slots: backgroundSlots(db, parts.api, opts) });
 
   const stages = opts.stages !== undefined ? opts.stages : parts.stages ? new StageWorker(db, { log, sweepMs: opts.sweepMs, gate }) : null;
   const models = stages?.modelCache ?? new ModelCache();

@@ -56,7 +56,7 @@ export function healthRoutes(app: FastifyInstance, deps: { db: Db }): void {
       }
       const body = {
         status: ok ? ('ok' as const) : ('degraded' as const),
-        database: { ok, kind: deps.db.kind, latencyMs: Math.round((performance.now() - t0) * 100) / 100, ...(error ? { error } : {}) },
+        database: { ok, kind: deps.db.kind, latencyMs: Math.round((performance.now() - t0) * 100) / 100, ...(error ? { error } : {}), ...(deps.db.poolStats ? { pool: deps.db.poolStats() } : {}) },
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
         memory: memoryMb(),
         eventLoop: loopDelay.read(),
