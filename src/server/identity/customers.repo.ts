@@ -21,32 +21,61 @@ export interface LoadedIdentity {
  * FOR NO KEY UPDATE: writers of one customer wait for each other, appenders holding it FOR
  * KEY SHARE (identity/merge-guard.ts) do not; a merge upgrades the customer it deletes.
  * `exclusive` (PGlite: the only connection) skips the row locks: nobody else writes.
+ * Also reserves a customer id for each requested id not found (`userIds` and `anonymousIds`
+ * each hold distinct values): with other writers (PostgreSQL) in the same statement, so an
+ * ingestion transaction makes one round trip for both.
  */
-export async function loadIdentities(tx: Queryable, workspaceId: number, userIds: string[], anonymousIds: string[], exclusive = false): Promise<LoadedIdentity[]> {
-  if (userIds.length === 0 && anonymousIds.length === 0) return [];
-  const { rows } = await tx.query<CustomerRow & { kind: IdKind; value: string }>(
-    `WITH ids AS (
+export async function loadIdentitiesAndIds(
+  tx: Queryable,
+  workspaceId: number,
+  userIds: string[],
+  anonymousIds: string[],
+  exclusive: boolean,
+): Promise<{ identities: LoadedIdentity[]; spare: number[] }> {
+  const asked = userIds.length + anonymousIds.length;
+  if (asked === 0) return { identities: [], spare: [] };
+  const found = `
+    WITH ids AS (
        SELECT i.kind, i.value, i.customer_id FROM unnest($2::text[]) AS v(value)
          CROSS JOIN LATERAL (SELECT kind, value, customer_id FROM identities
                               WHERE workspace_id = $1 AND kind = 'user' AND value = v.value OFFSET 0) i
        UNION ALL
        SELECT i.kind, i.value, i.customer_id FROM unnest($3::text[]) AS v(value)
          CROSS JOIN LATERAL (SELECT kind, value, customer_id FROM identities
-                              WHERE workspace_id = $1 AND kind = 'anonymous' AND value = v.value OFFSET 0) i)
+                              WHERE workspace_id = $1 AND kind = 'anonymous' AND value = v.value OFFSET 0) i),
+    found AS MATERIALIZED (
      SELECT ids.kind, ids.value, c.id, c.user_id, c.traits, c.trait_times, c.first_touch, c.last_touch
        FROM ids JOIN customers c ON c.id = ids.customer_id
-      ORDER BY c.id${exclusive ? '' : ' FOR NO KEY UPDATE OF c'}`,
-    [workspaceId, userIds, anonymousIds],
+      ORDER BY c.id${exclusive ? '' : ' FOR NO KEY UPDATE OF c'})`;
+  // The rows found (locked in id order), then one row holding the ids reserved for the rest.
+  const together = !exclusive;
+  const { rows } = await tx.query<CustomerRow & { kind: IdKind; value: string; spare: Array<number | string> | null }>(
+    together
+      ? `${found}
+         SELECT kind, value, id, user_id, traits, trait_times, first_touch, last_touch, NULL::bigint[] AS spare FROM found
+         UNION ALL
+         SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                ARRAY(SELECT nextval('customers_id_seq') FROM generate_series(1, $4::int - (SELECT count(*)::int FROM found)))`
+      : `${found} SELECT kind, value, id, user_id, traits, trait_times, first_touch, last_touch, NULL::bigint[] AS spare FROM found`,
+    together ? [workspaceId, userIds, anonymousIds, asked] : [workspaceId, userIds, anonymousIds],
   );
   const profiles = new Map<number, Profile>();
-  return rows.map((r) => {
+  const identities: LoadedIdentity[] = [];
+  let spare: number[] = [];
+  for (const r of rows) {
+    if (r.spare !== null) {
+      spare = r.spare.map(Number);
+      continue;
+    }
     let profile = profiles.get(r.id);
     if (!profile) {
       profile = toProfile(r);
       profiles.set(r.id, profile);
     }
-    return { kind: r.kind, value: r.value, profile };
-  });
+    identities.push({ kind: r.kind, value: r.value, profile });
+  }
+  if (exclusive) spare = await allocateCustomerIds(tx, asked - identities.length, { exclusive });
+  return { identities, spare };
 }
 
 /**

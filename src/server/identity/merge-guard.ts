@@ -3,7 +3,7 @@
  * (kept in the rows themselves, so a batch of any size costs no lock-table entries):
  * - appenders (ingestion's fast path, the segment worker) lock their customers FOR KEY SHARE;
  * - the writer that merges a customer away holds its row FOR UPDATE before it moves
- *   anything: it loaded the customer FOR NO KEY UPDATE (`loadIdentities`) and upgrades it here.
+ *   anything: it loaded the customer FOR NO KEY UPDATE (`loadIdentitiesAndIds`) and upgrades it here.
  * FOR UPDATE and FOR KEY SHARE conflict, and nothing else here does: a merge waits for the
  * appenders of that one customer in flight, and they for it; two appenders, or an appender
  * and a writer of the same customer's traits (FOR NO KEY UPDATE), never wait on each other.

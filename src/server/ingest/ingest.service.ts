@@ -3,7 +3,7 @@ import type { Db, Queryable } from '../db/client.js';
 import { touchOf } from '../identity/attribution.js';
 import { applyGroups, type GroupLink } from '../identity/accounts.repo.js';
 import { MERGE_FOLLOWERS } from './merge-followers.js';
-import { allocateCustomerIds, applyMerge, loadIdentities, lockNewIdentities, RetryableConflict, saveIdentities, saveProfiles } from '../identity/customers.repo.js';
+import { applyMerge, loadIdentitiesAndIds, lockNewIdentities, RetryableConflict, saveIdentities, saveProfiles } from '../identity/customers.repo.js';
 import { IdentityGraph, type IdKind } from '../identity/identity-graph.js';
 import { applyTouch } from '../identity/profile.js';
 import { applyTraits } from '../identity/traits.js';
@@ -14,7 +14,7 @@ import { ensurePartitionsFor } from '../db/event-partitions.js';
 import { fastCustomers } from './fast-path.js';
 import type { IdentityCache } from './identity-cache.js';
 import type { NormalizedEvent } from './normalize.js';
-import { anySuppressed, dropSuppressed } from '../privacy/suppress.js';
+import { anySuppressed, checkSuppressedFirst, dropSuppressed } from '../privacy/suppress.js';
 
 export interface IngestResult {
   /** Events newly stored. */
@@ -64,7 +64,14 @@ export async function ingestEvents(
     try {
       // First attempt: append optimistically (unless the caller expects duplicates); a
       // retry (after a conflict, e.g. a messageId already stored) checks first.
-      const batchOpts = { exclusive: db.kind === 'pglite', cache: opts.cache, checkStored: opts.checkStored === true || attempt > 1 };
+      // Suppressions are looked for first only where this process has seen one, or on a retry
+      // (the check before commit found a suppressed identifier): see privacy/suppress.ts.
+      const batchOpts = {
+        exclusive: db.kind === 'pglite',
+        cache: opts.cache,
+        checkStored: opts.checkStored === true || attempt > 1,
+        suppressedFirst: attempt > 1 || checkSuppressedFirst(workspaceId),
+      };
       const { fresh, customerIds, changes, suppressed, dropped } = await db.transaction(async (tx) => {
         const r = await applyBatch(tx, workspaceId, events, batchOpts);
         // What the batch causes (stage and segment re-evaluation) commits with it.
@@ -94,6 +101,8 @@ interface BatchOptions {
   cache?: IdentityCache;
   /** Look up stored messageIds before appending (see freshEvents). */
   checkStored: boolean;
+  /** Drop the events of suppressed people before anything else (else the check before commit retries the batch if it finds one). */
+  suppressedFirst: boolean;
 }
 
 /**
@@ -109,8 +118,9 @@ async function applyBatch(
   events: NormalizedEvent[],
   opts: BatchOptions,
 ): Promise<{ fresh: NormalizedEvent[]; customerIds: number[]; changes: Map<number, Set<string>>; suppressed: number; dropped: string[] }> {
-  // Events of suppressed people (an erasure's suppression) are dropped before anything is looked up.
-  const { kept, dropped: suppressed } = await dropSuppressed(tx, workspaceId, events);
+  // Events of suppressed people (an erasure's suppression) are dropped before anything is looked
+  // up, where this process has seen a suppression; elsewhere the check before commit does it.
+  const { kept, dropped: suppressed } = opts.suppressedFirst ? await dropSuppressed(tx, workspaceId, events) : { kept: events, dropped: 0 };
   const keptSet = new Set(kept);
   const dropped = suppressed === 0 ? [] : events.filter((e) => !keptSet.has(e)).map((e) => e.messageId);
   const fresh = await freshEvents(tx, workspaceId, kept, opts.checkStored);
@@ -187,7 +197,8 @@ async function applyBatch(
   });
   for (const p of graph.profiles.values()) if (p.isNew && changes.has(graph.canonical(p.id))) of(graph.canonical(p.id)).add('$all');
   for (const m of graph.merges) of(graph.canonical(m.intoId)).add('$all');
-  // An erasure with suppression that committed while this batch waited for its locks: retry, dropping its events.
+  // A suppressed identifier not dropped above (a suppression this process had not seen, or an
+  // erasure that committed while this batch waited for its locks): retry, dropping its events.
   if (await anySuppressed(tx, workspaceId, fresh)) throw new RetryableConflict('an identifier of this batch was suppressed meanwhile');
   return { fresh, customerIds, changes, suppressed, dropped };
 }
@@ -216,8 +227,8 @@ async function resolveIdentities(tx: Queryable, workspaceId: number, events: Nor
     for (const value of anonIds) if (opts.cache?.get(workspaceId, 'anonymous', value) === undefined) unknown.push({ kind: 'anonymous', value });
     await lockNewIdentities(tx, workspaceId, unknown);
   }
-  const identities = await loadIdentities(tx, workspaceId, [...userIds], [...anonIds], opts.exclusive);
-  const spare = await allocateCustomerIds(tx, userIds.size + anonIds.size - identities.length, opts);
+  // The identities found, row-locked, and customer ids reserved for those not found: one statement.
+  const { identities, spare } = await loadIdentitiesAndIds(tx, workspaceId, [...userIds], [...anonIds], opts.exclusive);
   const graph = new IdentityGraph(() => {
     const id = spare.pop();
     // Ids were allocated for the identities not found; needing more means the identities

@@ -65,9 +65,30 @@ async function suppressedKeys(tx: Queryable, workspaceId: number, keys: readonly
   return new Set(rows.map((r) => `${r.kind}:${r.value_hash}`).filter((k) => wanted.has(k)));
 }
 
+/**
+ * Workspaces this process has seen suppress someone. Ingestion checks its batch against the
+ * suppressions before anything else only in these; elsewhere it relies on the check before
+ * commit (`anySuppressed`), which retries the batch with this one if it finds a suppressed
+ * identifier, so nothing suppressed is ever stored and a workspace that suppresses nobody
+ * (nearly all) saves a statement per ingestion transaction. Never forgotten: a lifted
+ * suppression only costs the early check.
+ */
+const suppressing = new Set<number>();
+
+/** Whether ingestion should look for suppressed identifiers before the rest of the batch (see `suppressing`). */
+export function checkSuppressedFirst(workspaceId: number): boolean {
+  return suppressing.has(workspaceId);
+}
+
+/** Forget the workspaces seen suppressing (tests: several databases in one process share workspace ids). */
+export function forgetSuppressionsSeen(): void {
+  suppressing.clear();
+}
+
 /** Whether the workspace suppresses anyone at all (the common answer, no, costs one index probe and no hashing). */
 async function suppressesAnyone(tx: Queryable, workspaceId: number): Promise<boolean> {
   const { rows } = await tx.query(`SELECT 1 FROM privacy_suppressions WHERE workspace_id = $1 LIMIT 1`, [workspaceId]);
+  if (rows.length > 0) suppressing.add(workspaceId);
   return rows.length > 0;
 }
 
@@ -128,6 +149,7 @@ export interface Identifier {
 /** Suppress these identifiers (idempotent: an existing suppression keeps its count and request). Returns how many were new. */
 export async function suppress(tx: Queryable, workspaceId: number, ids: readonly Identifier[], requestId: number | null): Promise<number> {
   if (ids.length === 0) return 0;
+  suppressing.add(workspaceId);
   const uniq = new Map(ids.map((i) => [`${i.kind}:${suppressionHash(workspaceId, i.kind, i.value)}`, i.kind]));
   const keys = [...uniq.keys()];
   const r = await tx.query(
