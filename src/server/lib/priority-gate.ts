@@ -27,10 +27,10 @@ export interface PriorityGateOptions {
   /** How often a held loop looks again (ms; default 25). */
   stepMs?: number;
   /**
-   * Background batches of this process run at once, at most (default unlimited). Each batch
-   * holds a database connection and, on a small machine, a share of the same cores as the
-   * request path: with every loop free to run, a steady load keeps many background backends
-   * runnable beside ingestion's writers, and those get a small share of the CPU.
+   * Background batches of this process run at once, at most (default unlimited; taken first
+   * come, first served through `enter`). Each batch holds a pooled database connection: with
+   * every loop free to start, they could hold all of them, and ingestion's transactions
+   * waited for one (roles/wiring.ts `backgroundSlots` picks the number).
    */
   slots?: number;
   /** The clock in ms (tests). */
