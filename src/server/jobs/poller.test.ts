@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Poller } from './poller.js';
-import type { BackgroundGate } from '../lib/priority-gate.js';
+import { PriorityGate, type BackgroundGate } from '../lib/priority-gate.js';
 
 test('a gated poller runs no batch while the gate holds it, and runs once it is let go', async () => {
   let release!: () => void;
@@ -53,7 +53,6 @@ test('a poller stopped while held by the gate runs nothing more', async () => {
 });
 
 test('pollers sharing a gate with one background slot never run their batches at the same time, and a failing batch gives its slot back', async () => {
-  const { PriorityGate } = await import('../lib/priority-gate.js');
   const gate = new PriorityGate({ slots: 1 });
   let inside = 0;
   let most = 0;

@@ -8,15 +8,11 @@ import assert from 'node:assert/strict';
 import type { Db } from '../db/client.js';
 import { dbTargets, makeWorkspace } from '../../test-support/harness.js';
 import { ingestEvents } from '../ingest/ingest.service.js';
-import { normalizeCall } from '../ingest/normalize.js';
+import { call } from '../../test-support/metrics-fixture.js';
 import { checkSuppressedFirst, forgetSuppressionsSeen, suppressionHash } from './suppress.js';
 
-let seq = 0;
-function call(type: 'track' | 'identify', raw: Record<string, unknown>) {
-  const r = normalizeCall({ messageId: `su-${process.pid}-${seq++}`, timestamp: new Date(Date.now() - 60_000).toISOString(), ...raw }, type, { receivedAt: new Date(), bodyBytes: 300 }, 0, '');
-  if (!r.ok) throw new Error(r.message);
-  return r.value;
-}
+/** A call of a minute ago. */
+const recent = (type: 'track' | 'identify', fields: Record<string, unknown>) => call(type, fields, new Date(Date.now() - 60_000).toISOString(), new Date());
 
 for (const target of dbTargets()) {
   describe(`a suppression this process has not seen (${target.name})`, () => {
@@ -31,7 +27,7 @@ for (const target of dbTargets()) {
     it('is caught before commit: the batch is retried without the suppressed person, whose events are counted and stored nowhere', async () => {
       forgetSuppressionsSeen(); // another target's workspace may have had this id
       // Nothing suppressed yet: the early check is skipped and the batch is stored.
-      const first = await ingestEvents(db, ws, [call('track', { userId: 'alice', event: 'Opened App' })], { derivedWork: true });
+      const first = await ingestEvents(db, ws, [recent('track', { userId: 'alice', event: 'Opened App' })], { derivedWork: true });
       assert.equal(first.inserted, 1);
       assert.equal(checkSuppressedFirst(ws), false, 'no suppression seen: ingestion relies on the check before commit');
       // Another process suppresses bob (and an email) by writing the rows this one never saw.
@@ -41,10 +37,10 @@ for (const target of dbTargets()) {
         suppressionHash(ws, 'email', 'bob@example.com'),
       ]);
       const batch = [
-        call('track', { userId: 'bob', event: 'Came Back' }),
-        call('track', { userId: 'alice', event: 'Checked Out' }),
-        call('identify', { userId: 'carol', traits: { email: 'BOB@example.com' } }),
-        call('track', { userId: 'dave', event: 'Signed Up' }),
+        recent('track', { userId: 'bob', event: 'Came Back' }),
+        recent('track', { userId: 'alice', event: 'Checked Out' }),
+        recent('identify', { userId: 'carol', traits: { email: 'BOB@example.com' } }),
+        recent('track', { userId: 'dave', event: 'Signed Up' }),
       ];
       const r = await ingestEvents(db, ws, batch, { derivedWork: true });
       assert.deepEqual({ inserted: r.inserted, suppressed: r.suppressed, duplicates: r.duplicates }, { inserted: 2, suppressed: 2, duplicates: 0 });
@@ -65,7 +61,7 @@ for (const target of dbTargets()) {
         { kind: 'user', dropped: 1 },
       ]);
       assert.equal(checkSuppressedFirst(ws), true, 'seen now: later batches drop them first');
-      const later = await ingestEvents(db, ws, [call('track', { userId: 'bob', event: 'Came Back Again' })], { derivedWork: true });
+      const later = await ingestEvents(db, ws, [recent('track', { userId: 'bob', event: 'Came Back Again' })], { derivedWork: true });
       assert.deepEqual([later.inserted, later.suppressed], [0, 1]);
     });
   });
