@@ -79,6 +79,7 @@ import {
   WorkspaceList,
 } from './team.js';
 import { KeysView, RotatedKeys, RotateKeysInput, WorkspacePatch, WorkspacePatched, WorkspaceView } from './workspace.js';
+import { WorkRetried, WorkRetryInput, WorkStatusView } from './work.js';
 
 /**
  * What a route answers when the answer is not JSON: a CSV file (downloaded with the admin
@@ -178,6 +179,8 @@ export const API_ROUTES = {
   'POST /api/workspaces': { body: WorkspaceCreate, response: WorkspaceCreated },
   'DELETE /api/workspace': { body: WorkspaceDeleteInput, response: WorkspaceDeletion },
   'POST /api/workspace/restore': { response: WorkspaceDeletion },
+  'GET /api/work': { response: WorkStatusView },
+  'POST /api/work/retry': { body: WorkRetryInput, response: WorkRetried },
 
   'GET /api/lifecycle/model': { response: ModelView },
   'PUT /api/lifecycle/model': { body: LifecycleModelSchema, response: ModelSaved },

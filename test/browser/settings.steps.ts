@@ -76,6 +76,45 @@ export const settingsSteps: BrowserStep[] = [
     },
   },
   {
+    name: 'shows background work waiting and its age, and retries parked work from the button',
+    async run({ page, open, shots, env }) {
+      const ws = env.workspaceId;
+      const { rows: people } = await env.db.query<{ id: number }>(`SELECT id FROM customers WHERE workspace_id = $1 ORDER BY id LIMIT 2`, [ws]);
+      // Stage work recorded 3 minutes ago and held back for an hour (as a failed attempt's
+      // backoff holds it): it waits, and says for how long. And segment work parked after failing.
+      const { rows: held } = await env.db.query<{ id: number }>(
+        `INSERT INTO derived_work (workspace_id, kind, scope, subject_ids, created_at, not_before) VALUES ($1, 'stage', 'customer', $2, now() - interval '3 minutes', now() + interval '1 hour') RETURNING id`,
+        [ws, [people[0]!.id]],
+      );
+      await env.db.query(
+        `INSERT INTO derived_work (workspace_id, kind, scope, subject_ids, attempts, last_error, parked_at) VALUES ($1, 'segment', 'customer', $2, 6, 'boom: a browser test broke it', now())`,
+        [ws, [people[1]!.id]],
+      );
+      try {
+        await open('/settings');
+        const loops = page.getByRole('table', { name: 'Background loops' });
+        const stage = loops.locator('tr[data-loop="stage"]');
+        await stage.waitFor();
+        assert.ok(Number(await stage.getAttribute('data-waiting')) >= 1, 'the held stage work is counted');
+        const oldest = (await stage.locator('td').nth(2).innerText()).trim();
+        assert.match(oldest, /^3(\.\d)? min$/, `the oldest stage work waited 3 minutes: ${oldest}`);
+        const summary = page.getByTestId('work-summary');
+        assert.match(await summary.innerText(), /^Behind: work for .*lifecycle stages.* has waited up to \d/);
+        assert.equal(await loops.locator('tbody tr').count(), 8, 'every loop has its row');
+
+        const parked = page.getByRole('group', { name: 'Parked work' });
+        assert.match(await parked.innerText(), /1 customer was set aside after failing 6 times\. The last error: boom: a browser test broke it/);
+        await shots('settings-background-work');
+        await parked.getByRole('button', { name: 'Retry parked work' }).click();
+        await parked.waitFor({ state: 'detached', timeout: 15_000 });
+        const after = await env.api<{ parked: unknown[] }>('/api/work');
+        assert.deepEqual(after.parked, [], 'the API has no parked work left');
+      } finally {
+        await env.db.query(`DELETE FROM derived_work WHERE id = $1`, [held[0]!.id]);
+      }
+    },
+  },
+  {
     name: 'shows the write key usage the API reports, and that keys cannot be shown',
     async run({ page, open, shots, env }) {
       const usage = await env.api<{ write: { eventsLast24h: number } }>('/api/workspace/keys');

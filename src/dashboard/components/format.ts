@@ -82,3 +82,12 @@ export function fmtDays(days: number | null | undefined): string {
   if (days < 1) return `${fmtNumber(days * 24, 1)} h`;
   return `${fmtNumber(days, 1)} d`;
 }
+
+/** A duration in seconds, readable: 45 s, 12 min, 3.2 h, 2.1 d. */
+export function fmtSeconds(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '—';
+  if (s < 60) return `${fmtNumber(s)} s`;
+  if (s < 3600) return `${fmtNumber(s / 60, 1)} min`;
+  if (s < 86_400) return `${fmtNumber(s / 3600, 1)} h`;
+  return `${fmtNumber(s / 86_400, 1)} d`;
+}

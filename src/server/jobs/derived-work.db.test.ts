@@ -155,7 +155,10 @@ for (const target of dbTargets()) {
       assert.equal(await retryParked(db, ws), 1);
       const stages = new StageWorker(db, { sweepMs: 0, clock: () => at(10) });
       await stages.idle();
-      assert.deepEqual(await workStatus(db, ws), { pending: { stage: 0, segment: (await workStatus(db, ws)).pending.segment }, parked: [] });
+      const after = await workStatus(db, ws);
+      assert.equal(after.pending.stage, 0);
+      assert.deepEqual(after.parked, []);
+      assert.deepEqual(after.lag.stage, { waiting: 0, oldestSeconds: null });
       const { rows: st } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM stage_states WHERE workspace_id = $1 AND subject_id = $2`, [ws, bad]);
       assert.equal(st[0]!.n, 1);
     });

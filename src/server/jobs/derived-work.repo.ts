@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../db/client.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
+import { pipelineLag, type PipelineLag } from './pipeline-lag.js';
 
 /**
  * Durable derived work (table `derived_work`): what a commit causes — re-evaluating the
@@ -222,9 +223,9 @@ export async function failWork(db: Queryable, rows: readonly WorkRow[], error: s
       const half = Math.ceil(r.subjectIds.length / 2);
       const parts = [r.subjectIds.slice(0, half), r.subjectIds.slice(half)];
       await db.query(
-        `WITH gone AS (DELETE FROM derived_work WHERE id = $1 RETURNING workspace_id, kind, scope, changes)
-         INSERT INTO derived_work (workspace_id, kind, scope, subject_ids, changes, attempts, last_error, not_before)
-         SELECT workspace_id, kind, scope, p.ids, changes, 0, $4, now() + $5::interval
+        `WITH gone AS (DELETE FROM derived_work WHERE id = $1 RETURNING workspace_id, kind, scope, changes, created_at)
+         INSERT INTO derived_work (workspace_id, kind, scope, subject_ids, changes, attempts, last_error, not_before, created_at)
+         SELECT workspace_id, kind, scope, p.ids, changes, 0, $4, now() + $5::interval, created_at
            FROM gone, (VALUES ($2::bigint[]), ($3::bigint[])) AS p(ids)`,
         [r.id, parts[0], parts[1], message, delay],
       );
@@ -247,6 +248,8 @@ export async function failWork(db: Queryable, rows: readonly WorkRow[], error: s
 export interface WorkStatus {
   pending: { stage: number; segment: number };
   parked: Array<{ id: number; kind: WorkKind; scope: WorkScope; subjectIds: number[]; attempts: number; lastError: string | null; parkedAt: string }>;
+  /** How far each background loop is behind (jobs/pipeline-lag.ts). */
+  lag: PipelineLag;
 }
 
 export async function workStatus(db: Queryable, workspaceId: number): Promise<WorkStatus> {
@@ -261,6 +264,7 @@ export async function workStatus(db: Queryable, workspaceId: number): Promise<Wo
   for (const c of counts) pending[c.kind] = c.n;
   return {
     pending,
+    lag: await pipelineLag(db, workspaceId),
     parked: rows.map((r) => ({
       id: Number(r.id),
       kind: r.kind,

@@ -4,7 +4,7 @@ import type { ApiError } from '../../api/client.js';
 import { useApi } from '../../api/hooks.js';
 import { Chart } from '../../components/Chart.js';
 import { Card } from '../../components/layout.js';
-import { fmtNumber, fmtPercent } from '../../components/format.js';
+import { fmtNumber, fmtPercent, fmtSeconds } from '../../components/format.js';
 import { Empty, QueryView } from '../../components/states.js';
 import { setSearch } from '../../router.js';
 import type { DayRange } from './dates.js';
@@ -20,15 +20,6 @@ const WINDOWS = [
   ['30d', '30 days'],
   ['90d', '90 days'],
 ] as const;
-
-/** A duration in seconds, readable: 45 s, 12 min, 3.2 h, 2.1 d. */
-export function fmtSeconds(s: number | null): string {
-  if (s === null || !Number.isFinite(s)) return '—';
-  if (s < 60) return `${fmtNumber(s)} s`;
-  if (s < 3600) return `${fmtNumber(s / 60, 1)} min`;
-  if (s < 86_400) return `${fmtNumber(s / 3600, 1)} h`;
-  return `${fmtNumber(s / 86_400, 1)} d`;
-}
 
 /** The Funnels tab: a step builder, the conversion window and range, an ECharts funnel and the step table. */
 export function FunnelsTab({ search, range, timezone }: { search: URLSearchParams; range: DayRange; timezone: string | undefined }) {

@@ -5,6 +5,7 @@ import { setSearch, useLocation } from '../../router.js';
 import type { PageProps } from '../../routes.js';
 import { ActivitySection } from './ActivitySection.js';
 import { ApiKeysSection } from './ApiKeysSection.js';
+import { BackgroundWorkSection } from './BackgroundWorkSection.js';
 import { DeleteWorkspaceSection } from './DeleteWorkspaceSection.js';
 import { GroupsSection } from './GroupsSection.js';
 import { HelpdeskSection } from './HelpdeskSection.js';
@@ -38,7 +39,7 @@ export default function SettingsPage(_props: PageProps) {
     <>
       <PageHeader
         title="Settings"
-        subtitle="The workspace, its team and API keys, how often and when messages may go out, what customers can subscribe to, and which helpdesks send support conversations."
+        subtitle="The workspace and its background work, its team and API keys, how often and when messages may go out, what customers can subscribe to, and which helpdesks send support conversations."
       />
       <Tabs tabs={tabs.map(({ key, label }) => ({ key, label }))} value={tab} onChange={(k) => setSearch({ tab: k === 'workspace' ? undefined : k })} />
       <div className="stack">
@@ -46,6 +47,7 @@ export default function SettingsPage(_props: PageProps) {
           <>
             <WorkspaceSection />
             <ActivitySection />
+            <BackgroundWorkSection />
             {permissions.includes('workspace.delete') ? <DeleteWorkspaceSection /> : null}
           </>
         ) : null}
