@@ -19,8 +19,9 @@ export interface StageWorkerOptions {
   sweepMs?: number;
   /**
    * How often a sweep also looks for customers never evaluated (a scan of all customers;
-   * default 10 minutes, and on the first sweep). Customers ingested by a process with a
-   * stage worker are evaluated at once; these are the ones stored while none ran.
+   * default 10 minutes, and on the first sweep). Ingestion records stage work for every
+   * customer it stores; these are customers stored by a path that recorded none (or before
+   * stage work was recorded), whom no work would bring to a stage.
    */
   unevaluatedEveryMs?: number;
   /** How often other processes' recorded work is looked for (ms; default 1 s). Work recorded in this process is looked at at once. */
@@ -112,29 +113,63 @@ export class StageWorker extends DerivedWorker {
       // The clock is read for each batch: a sweep over many subjects lasts a while, and
       // each batch is evaluated as of when it runs.
       const now = this.clock();
-      const due = `SELECT workspace_id, scope, subject_id FROM stage_states WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2`;
-      const unevaluated = `SELECT c.workspace_id, 'customer', c.id FROM customers c
-           WHERE NOT EXISTS (SELECT 1 FROM stage_states s WHERE s.workspace_id = c.workspace_id AND s.scope = 'customer' AND s.subject_id = c.id) LIMIT $2`;
-      const { rows } = await this.db.query<RowPick<typeof schema.stageStates, 'workspace_id' | 'scope' | 'subject_id', { scope: Scope }>>(scanAll ? `(${due}) UNION ALL (${unevaluated})` : due, [
-        now.toISOString(),
-        this.batch,
-      ]);
+      const { rows } = await this.db.query<RowPick<typeof schema.stageStates, 'workspace_id' | 'scope' | 'subject_id', { scope: Scope }>>(
+        `SELECT workspace_id, scope, subject_id FROM stage_states WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2`,
+        [now.toISOString(), this.batch],
+      );
       if (rows.length === 0) break;
-      const groups = new Map<string, number[]>();
-      for (const r of rows) {
-        const key = `${r.workspace_id}:${r.scope}`;
-        groups.set(key, [...(groups.get(key) ?? []), r.subject_id]);
-      }
-      for (const [key, ids] of groups) {
-        const [ws, scope] = key.split(':') as [string, Scope];
-        const r = await advanceStages(this.db, Number(ws), scope, ids, { now, models: this.models });
-        this.advanced(Number(ws), scope, ids, r.moves);
-      }
-      count += rows.length;
+      count += await this.advanceGroups(rows, now);
       if (rows.length < this.batch || this.stopping) break;
     }
+    if (scanAll && !this.stopping) count += await this.sweepUnevaluated();
     // Accounts of the customers advanced were recorded as work.
     if (count > 0) this.kick();
     return count;
+  }
+
+  /**
+   * Customers with no stage whose stage work cannot still be waiting: stored before the
+   * oldest stage work of their workspace not yet done (by the database's clock; a customer's
+   * row and its work are written in one transaction, so they carry the same time). Customers stored since are
+   * left to the work recorded with them: during a burst the waiting customers would otherwise
+   * be evaluated twice, by this sweep and by the worker, and the scan repeated per batch. One
+   * pass in id order over the customers, a batch at a time.
+   */
+  private async sweepUnevaluated(): Promise<number> {
+    let count = 0;
+    let after = 0;
+    for (;;) {
+      const now = this.clock();
+      const { rows } = await this.db.query<{ workspace_id: number; scope: Scope; subject_id: number }>(
+        `WITH waiting AS (SELECT workspace_id, min(created_at) AS since FROM derived_work WHERE kind = 'stage' AND parked_at IS NULL GROUP BY workspace_id)
+         SELECT c.workspace_id, 'customer' AS scope, c.id AS subject_id FROM customers c LEFT JOIN waiting w ON w.workspace_id = c.workspace_id
+          WHERE c.id > $1 AND c.created_at < coalesce(w.since, now())
+            AND NOT EXISTS (SELECT 1 FROM stage_states s WHERE s.workspace_id = c.workspace_id AND s.scope = 'customer' AND s.subject_id = c.id)
+          ORDER BY c.id LIMIT $2`,
+        [after, this.batch],
+      );
+      if (rows.length === 0) break;
+      after = Number(rows[rows.length - 1]!.subject_id);
+      count += await this.advanceGroups(rows, now);
+      if (rows.length < this.batch || this.stopping) break;
+    }
+    return count;
+  }
+
+  /** Advance subjects listed as (workspace, scope, id), a transaction per workspace and scope; returns how many. */
+  private async advanceGroups(rows: ReadonlyArray<{ workspace_id: number; scope: Scope; subject_id: number }>, now: Date): Promise<number> {
+    const groups = new Map<string, number[]>();
+    for (const r of rows) {
+      const key = `${r.workspace_id}:${r.scope}`;
+      const ids = groups.get(key);
+      if (ids) ids.push(Number(r.subject_id));
+      else groups.set(key, [Number(r.subject_id)]);
+    }
+    for (const [key, ids] of groups) {
+      const [ws, scope] = key.split(':') as [string, Scope];
+      const r = await advanceStages(this.db, Number(ws), scope, ids, { now, models: this.models });
+      this.advanced(Number(ws), scope, ids, r.moves);
+    }
+    return rows.length;
   }
 }

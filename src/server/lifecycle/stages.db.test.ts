@@ -56,6 +56,32 @@ for (const target of dbTargets()) {
     });
     after(() => db.close());
 
+    it('the sweep brings customers no work will evaluate to a stage, a batch at a time, and leaves customers whose work waits to the worker', async () => {
+      const ws = (await makeWorkspace(db, 'st-sweep')).workspace.id;
+      // Five customers stored with no stage work recorded (as by a path that records none)…
+      const orphans = ['o1', 'o2', 'o3', 'o4', 'o5'];
+      await ingestEvents(
+        db,
+        ws,
+        orphans.map((u, i) => call('track', { userId: u, event: 'Page Viewed' }, day(i))),
+      );
+      await db.query(`UPDATE customers SET created_at = created_at - interval '1 minute' WHERE workspace_id = $1`, [ws]);
+      // …then two whose stage work is recorded with them, and waits.
+      await ingestEvents(db, ws, [call('track', { userId: 'w1', event: 'Page Viewed' }, day(6)), call('track', { userId: 'w2', event: 'Page Viewed' }, day(7))], { derivedWork: true });
+      const staged = async () =>
+        (
+          await db.query<{ user_id: string }>(`SELECT c.user_id FROM stage_states s JOIN customers c ON c.id = s.subject_id WHERE s.workspace_id = $1 AND s.scope = 'customer' ORDER BY 1`, [ws])
+        ).rows.map((r) => r.user_id);
+
+      const worker = new StageWorker(db, { clock: () => day(10), sweepMs: 0, batch: 2 });
+      assert.equal(await worker.sweep(), 5, 'the sweep advanced the five, in batches of two');
+      assert.deepEqual(await staged(), orphans);
+      const { rows: waiting } = await db.query<{ n: number }>(`SELECT coalesce(sum(cardinality(subject_ids)), 0)::int AS n FROM derived_work WHERE workspace_id = $1 AND kind = 'stage'`, [ws]);
+      assert.equal(waiting[0]!.n, 2, 'the two with waiting work are left to it');
+      await worker.idle();
+      assert.deepEqual(await staged(), [...orphans, 'w1', 'w2']);
+    });
+
     it('follows hand-built timelines in real time, with time-based moves by the sweep, and a full recompute agrees', async () => {
       const ws = (await makeWorkspace(db, 'stages')).workspace.id;
       let now = day(0);
