@@ -33,6 +33,9 @@
 import { parseArgs } from 'node:util';
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openDb, type Db } from '../src/server/db/client.js';
 import { seedExampleSegments } from '../src/server/segments/examples.js';
 import { runRfm } from '../src/server/segments/rfm.js';
@@ -193,6 +196,8 @@ async function runTopology(t: Topology, bodies: Buffer[], sent: { messageIds: nu
   };
   const procs: Array<{ role: string; s: ServerChild }> = [];
   let db: Db | null = null;
+  // A failing check keeps its database and the servers' logs for inspection.
+  let keep = false;
   try {
     // The first api process migrates the new database; the workspace is then made live like the demo's.
     procs.push({ role: spec.workers === 0 ? 'api,worker' : 'api', s: await startServe(opts, spec.workers === 0 ? undefined : ['api']) });
@@ -270,6 +275,7 @@ async function runTopology(t: Topology, bodies: Buffer[], sent: { messageIds: nu
     for (const p of procs) await stopServer(p.s);
     const findings = await checkAll(db, sent, sink.mails);
     const pass = catchupSeconds !== null && findings.every((f) => f.ok);
+    keep = !pass;
     log(`check (${sink.mails.length.toLocaleString('en-US')} emails received):`);
     for (const f of findings) log(`  ${f.ok ? 'ok      ' : 'MISMATCH'} ${f.what}: ${f.detail}`);
     if (catchupSeconds === null) log(`  MISMATCH catch-up did not finish in ${catchupTimeoutMs / 1000} s`);
@@ -310,7 +316,11 @@ async function runTopology(t: Topology, bodies: Buffer[], sent: { messageIds: nu
     for (const p of procs) await stopServer(p.s);
     await db?.close();
     await sink.close();
-    await dropBenchDatabase(base, url);
+    if (keep) {
+      const name = new URL(url).pathname.slice(1);
+      for (const p of procs) writeFileSync(join(tmpdir(), `${name}-${p.role.replace(/,/g, '+')}-${p.s.pid}.log`), p.s.output());
+      log(`  kept for inspection: the database ${url} (drop it with DROP DATABASE ${name}) and the servers' logs ${join(tmpdir(), `${name}-*.log`)}`);
+    } else await dropBenchDatabase(base, url);
   }
 }
 

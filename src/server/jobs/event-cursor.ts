@@ -18,12 +18,54 @@ export interface CursorState {
   gaps: Gap[];
 }
 
-const MAX_GAPS = 200;
+/**
+ * What a cursor keeps of its gaps: in all, at most MAX_GAP_IDS ids outside its
+ * MAX_GAP_RANGES largest gaps. Two writers inserting rows at once interleave their ids, so
+ * one pass past an open transaction can see a hundred gaps of one id each (measured: 134 in
+ * one pass of bench/multi-process.ts, topology A): a cap on the number
+ * of gaps (it was 200) dropped the oldest of them while their transactions were still open,
+ * and their events were never read (journey entries missed under load). The small gaps are
+ * looked up as one array of ids (an index probe each), the largest as ranges.
+ */
+const MAX_GAP_IDS = 20_000;
+const MAX_GAP_RANGES = 100;
 
 /** The WHERE clause for the next ids: past the high-water mark, or in a gap. Parameters start at `$first`. */
-export function nextIdsClause(state: CursorState, first: number): { sql: string; args: number[] } {
-  const gapClause = state.gaps.map((_, i) => ` OR id BETWEEN $${first + 1 + 2 * i} AND $${first + 2 + 2 * i}`).join('');
-  return { sql: `(id > $${first}${gapClause})`, args: [state.highWater, ...state.gaps.flatMap((g) => [g.from, g.to])] };
+export function nextIdsClause(state: CursorState, first: number): { sql: string; args: Array<number | number[]> } {
+  const { ids, ranges } = splitGaps(state.gaps);
+  const args: Array<number | number[]> = [state.highWater];
+  let sql = `id > $${first}`;
+  if (ids.length > 0) {
+    args.push(ids);
+    sql += ` OR id = ANY($${first + args.length - 1}::bigint[])`;
+  }
+  for (const r of ranges) {
+    args.push(r.from, r.to);
+    sql += ` OR id BETWEEN $${first + args.length - 2} AND $${first + args.length - 1}`;
+  }
+  return { sql: `(${sql})`, args };
+}
+
+const size = (g: Gap) => g.to - g.from + 1;
+
+/** The gaps as ids one by one and, for the largest (when the gaps hold more than MAX_GAP_IDS ids), ranges. */
+function splitGaps(gaps: readonly Gap[]): { ids: number[]; ranges: Gap[] } {
+  let total = gaps.reduce((n, g) => n + size(g), 0);
+  const ranges = new Set<Gap>();
+  for (const g of [...gaps].sort((a, b) => size(b) - size(a))) {
+    if (total <= MAX_GAP_IDS) break;
+    ranges.add(g);
+    total -= size(g);
+  }
+  const ids: number[] = [];
+  for (const g of gaps) if (!ranges.has(g)) for (let id = g.from; id <= g.to; id++) ids.push(id);
+  return { ids, ranges: [...ranges] };
+}
+
+/** Whether a cursor can keep these gaps (see MAX_GAP_IDS). */
+function gapsFit(gaps: readonly Gap[]): boolean {
+  const sizes = gaps.map(size).sort((a, b) => b - a);
+  return sizes.slice(MAX_GAP_RANGES).reduce((n, x) => n + x, 0) <= MAX_GAP_IDS;
 }
 
 /** The cursor after reading `ids` (ascending): gaps filled are done, ids skipped over become gaps, old gaps are given up. */
@@ -47,7 +89,20 @@ export function advanceCursor(state: CursorState, ids: readonly number[], now: n
     if (id > expect) gaps.push({ from: expect, to: id - 1, since: now });
     expect = id + 1;
   }
-  return { highWater: fresh.length > 0 ? fresh[fresh.length - 1]! : state.highWater, gaps: gaps.slice(-MAX_GAPS) };
+  // Past what a cursor can keep (thousands of open gaps: not seen in use), the oldest go.
+  let from = 0;
+  if (!gapsFit(gaps)) {
+    // The fewest oldest gaps to leave (dropping more never makes the rest not fit).
+    let lo = 1;
+    let hi = gaps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (gapsFit(gaps.slice(mid))) hi = mid;
+      else lo = mid + 1;
+    }
+    from = lo;
+  }
+  return { highWater: fresh.length > 0 ? fresh[fresh.length - 1]! : state.highWater, gaps: gaps.slice(from) };
 }
 
 /** Whether a pass moved the cursor (an idle pass writes nothing). */
