@@ -253,18 +253,14 @@ export interface WorkStatus {
 }
 
 export async function workStatus(db: Queryable, workspaceId: number): Promise<WorkStatus> {
-  const { rows: counts } = await db.query<RowPick<typeof schema.derivedWork, 'kind', { kind: WorkKind }> & { n: number }>(
-    `SELECT kind, coalesce(sum(cardinality(subject_ids)), 0)::int AS n FROM derived_work WHERE workspace_id = $1 AND parked_at IS NULL GROUP BY kind`,
-    [workspaceId],
-  );
   const { rows } = await db.query<
     RowPick<typeof schema.derivedWork, 'id' | 'kind' | 'scope' | 'subject_ids' | 'attempts' | 'last_error' | 'parked_at', { kind: WorkKind; scope: WorkScope; parked_at: Date }>
   >(`SELECT id, kind, scope, subject_ids, attempts, last_error, parked_at FROM derived_work WHERE workspace_id = $1 AND parked_at IS NOT NULL ORDER BY id LIMIT 200`, [workspaceId]);
-  const pending = { stage: 0, segment: 0 };
-  for (const c of counts) pending[c.kind] = c.n;
+  // The lag's stage and segment counts are the subjects waiting (not parked) of each kind.
+  const lag = await pipelineLag(db, workspaceId);
   return {
-    pending,
-    lag: await pipelineLag(db, workspaceId),
+    pending: { stage: lag.stage.waiting ?? 0, segment: lag.segment.waiting ?? 0 },
+    lag,
     parked: rows.map((r) => ({
       id: Number(r.id),
       kind: r.kind,
