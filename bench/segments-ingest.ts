@@ -52,6 +52,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ConditionSchema, type Condition } from '../src/contracts/condition.js';
 import { openDb, type Db } from '../src/server/db/client.js';
+import { splitGaps, type Gap } from '../src/server/jobs/event-cursor.js';
 import { startMaintenance } from '../src/server/db/maintenance.js';
 import { prepareEventPartitions } from '../src/server/db/event-partitions.js';
 import { migrate } from '../src/server/db/migrate.js';
@@ -70,7 +71,7 @@ import { computeSegment, dependencyOrder, syncMembers } from '../src/server/segm
 import { SegmentWorker } from '../src/server/segments/segment-worker.js';
 import { insertSegment, listSegments } from '../src/server/segments/segments.repo.js';
 import { setWorkspaceKeys } from '../src/server/workspaces/workspaces.repo.js';
-import { backendCpu, backendCpuDelta, pgConnections } from './lib/bench-db.js';
+import { backendCpu, backendCpuDelta, pgConnections, type Conn } from './lib/bench-db.js';
 import { dropRawTable, rowsOf, timeRawInsert, type RawRow } from './lib/raw-insert.js';
 import { round1, runMax, segmentClient } from './lib/http-load.js';
 import { loadLine, machine, machineInfo, watchRss } from './lib/proc.js';
@@ -414,6 +415,50 @@ interface Measurement {
   statements: string[];
   statementS: number;
   transactions: number;
+  /** Background batches held back by the priority gate during the timed load: seconds held in all, and holds. */
+  heldS: number;
+  holds: number;
+  /** The most gaps (and ids in them) each event reader's cursor held at once during the timed load (jobs/event-cursor.ts). */
+  gaps: Record<string, { gaps: number; ids: number; lookedUpIds: number; ranges: number }>;
+}
+
+/** The event readers' cursor tables (jobs/event-cursor.ts; as jobs/pipeline-lag.ts names them). */
+const CURSOR_TABLES = ['journey_cursor', 'analytics_cursor', 'loyalty_cursor', 'referral_cursor'] as const;
+
+/**
+ * Samples, once a second, the gaps each event reader holds (jobs/event-cursor.ts): `stop`
+ * gives the peaks of the gaps, of the ids in them, and of what a pass looks them up as (ids
+ * one by one, ranges).
+ */
+function watchGaps(monitor: Conn): { stop(): Promise<Measurement['gaps']> } {
+  const peak: Measurement['gaps'] = {};
+  let sampling: Promise<void> = Promise.resolve();
+  const sample = () =>
+    (sampling = sampling
+      .then(async () => {
+        for (const table of CURSOR_TABLES) {
+          const { rows } = await monitor.query(`SELECT gaps FROM ${table}`);
+          const gaps = rows.flatMap((r) => r.gaps as Gap[]);
+          const split = splitGaps(gaps);
+          const p = (peak[table] ??= { gaps: 0, ids: 0, lookedUpIds: 0, ranges: 0 });
+          p.gaps = Math.max(p.gaps, gaps.length);
+          p.ids = Math.max(
+            p.ids,
+            gaps.reduce((n, g) => n + g.to - g.from + 1, 0),
+          );
+          p.lookedUpIds = Math.max(p.lookedUpIds, split.ids.length);
+          p.ranges = Math.max(p.ranges, split.ranges.length);
+        }
+      })
+      .catch(() => undefined));
+  const timer = setInterval(sample, 1_000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sampling;
+      return peak;
+    },
+  };
 }
 
 /** The timed events as rows of `events`, 1,000 per COPY (built once, before any timing). */
@@ -478,8 +523,12 @@ async function measure(mode: Mode, round: number, bodies: Buffer[], raw: RawRow[
     const rss = watchRss(process.pid, 250);
     const cpu0 = process.cpuUsage();
     const backends0 = await backendCpu(monitor!, name);
+    const held0 = { ...gate.held };
+    const gapWatch = watchGaps(monitor!);
     const r = await runMax(post, bodies.slice(warmup / PER_BATCH), PER_BATCH, concurrency);
     const end = performance.now();
+    const gaps = await gapWatch.stop();
+    const held = { ms: gate.held.ms - held0.ms, times: gate.held.times - held0.times };
     if (r.tally.errors > 0) throw new Error(`${mode}: ${r.tally.errors} errors (${r.tally.firstError})`);
     // Caught up: the stage worker is idle and so is the segment worker, with what the stage worker's last moves handed it.
     const stageLag = stages.idle().then(() => performance.now() - end);
@@ -506,12 +555,22 @@ async function measure(mode: Mode, round: number, bodies: Buffer[], raw: RawRow[
       statements: times.lines(),
       statementS: times.statementMs / 1000,
       transactions: times.transactions,
+      heldS: held.ms / 1000,
+      holds: held.times,
+      gaps,
     };
     console.log(
       `round ${round} ${mode === 'none' ? '(a) no segments      ' : '(b) 50 live segments '} ${fmt(m.rate).padStart(6)} events/s (${fmt(r.tally.ackedEvents)} in ${m.seconds.toFixed(1)} s; request p50 ${p.p50} ms, p99 ${p.p99} ms); ` +
         `raw COPY 1 connection just before ${fmt(rawRate)} rows/s, ratio ${(m.rate / rawRate).toFixed(2)}; ` +
         `segment worker idle ${m.segmentLagS.toFixed(1)} s after the load, stage worker ${m.stageLagS.toFixed(1)} s; ` +
         `CPU s: this process ${m.cpuProcess.toFixed(1)}, PostgreSQL backends ${m.cpuBackends.toFixed(1)}; copy ${copyS.toFixed(0)} s; ${loadLine()}`,
+    );
+    console.log(
+      `  background held back by the priority gate during the load: ${m.heldS.toFixed(1)} s in ${fmt(m.holds)} holds; ` +
+        `event readers' gaps at most (gaps / ids in them / looked up as ids one by one + ranges): ${CURSOR_TABLES.map((t) => {
+          const g = gaps[t];
+          return `${t.replace('_cursor', '')} ${fmt(g?.gaps ?? 0)} / ${fmt(g?.ids ?? 0)} / ${fmt(g?.lookedUpIds ?? 0)} + ${fmt(g?.ranges ?? 0)}`;
+        }).join(', ')}`,
     );
     if (mode === 'live') {
       const t0 = performance.now();

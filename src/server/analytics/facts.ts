@@ -5,7 +5,7 @@ import { Poller } from '../jobs/poller.js';
 import type { BackgroundGate } from '../lib/priority-gate.js';
 import type { Logger } from '../log.js';
 
-import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow, inSpanSql, timeSpan } from '../jobs/event-cursor.js';
+import { advanceCursor, cursorMoved, GAP_GIVE_UP_MS, lockCursorRow, nextIdsClause, saveCursorRow, inSpanSql, timeSpan } from '../jobs/event-cursor.js';
 import { EV } from '../../contracts/events.js';
 import type { Col, RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
@@ -76,7 +76,8 @@ async function syncPass(db: Db, batch: number, now: number): Promise<{ read: num
       cursor,
       rows.map((r) => Number(r.id)),
       now,
-      10 * 60_000,
+      GAP_GIVE_UP_MS,
+      batch,
     );
     const activity = await followDefinitions(tx);
     if (rows.length > 0) await fold(tx, rows, activity);

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../db/client.js';
 import { dbTargets } from '../../test-support/harness.js';
-import { advanceCursor, nextIdsClause, type CursorState } from './event-cursor.js';
+import { advanceCursor, nextIdsClause, splitGaps, type CursorState } from './event-cursor.js';
 
 const GIVE_UP = 60_000;
 
@@ -25,6 +25,38 @@ describe('event cursor gaps', () => {
     assert.ok(s2.gaps.every((g) => g.since === 1_000 && g.from === g.to && g.from > 300));
     // A minute after they were first seen, they are given up (rolled back).
     assert.deepEqual(advanceCursor(s2, [], 1_000 + GIVE_UP, GIVE_UP).gaps, []);
+  });
+
+  it('looks up gaps of more than one id as ranges (the 100 largest), one-id gaps as ids', () => {
+    // 300 one-id gaps (interleaved writers), 150 of 10 ids, one of 600 (a batch still open).
+    const gaps = [
+      ...Array.from({ length: 300 }, (_, i) => ({ from: 2 * i + 1, to: 2 * i + 1, since: 0 })),
+      ...Array.from({ length: 150 }, (_, i) => ({ from: 1_000 + 20 * i, to: 1_009 + 20 * i, since: 0 })),
+      { from: 10_000, to: 10_599, since: 0 },
+    ];
+    const { ids, ranges } = splitGaps(gaps);
+    assert.equal(ranges.length, 100);
+    assert.ok(
+      ranges.some((r) => r.from === 10_000 && r.to === 10_599),
+      'the 600-id gap is one range, not 600 probes',
+    );
+    assert.equal(ids.length, 300 + 51 * 10, 'the one-id gaps, and the 51 ten-id gaps past the 100 largest');
+    const where = nextIdsClause({ highWater: 20_000, gaps }, 1);
+    assert.equal((where.sql.match(/BETWEEN/g) ?? []).length, 100);
+  });
+
+  it('a read cut off by its LIMIT keeps an old gap that reaches past it: the rest of its rows are read next pass', () => {
+    // A gap of ids 1–5,000, first seen long ago; a large write fills it at last, and the
+    // next read (LIMIT 2,000) gets ids 1–2,000 of it.
+    const s0: CursorState = { highWater: 5_001, gaps: [{ from: 1, to: 5_000, since: 0 }] };
+    const first = Array.from({ length: 2_000 }, (_, i) => i + 1);
+    const s1 = advanceCursor(s0, first, 2 * GIVE_UP, GIVE_UP, 2_000);
+    assert.deepEqual(s1.gaps, [{ from: 2_001, to: 5_000, since: 0 }], 'kept though older than the give-up');
+    // Read whole (fewer than the LIMIT): what was not there now is given up.
+    const s2 = advanceCursor(s1, [2_001, 2_002], 2 * GIVE_UP, GIVE_UP, 2_000);
+    assert.deepEqual(s2.gaps, []);
+    // Without the LIMIT given, the old gap went after the first read (ids 2,001–5,000 never read).
+    assert.deepEqual(advanceCursor(s0, first, 2 * GIVE_UP, GIVE_UP).gaps, []);
   });
 
   it('drops the oldest gaps only past what it can keep: 20,000 ids outside its 100 largest gaps', () => {

@@ -30,6 +30,15 @@ export interface CursorState {
 const MAX_GAP_IDS = 20_000;
 const MAX_GAP_RANGES = 100;
 
+/**
+ * How long a gap is read again before it is taken for a rolled-back write and given up:
+ * longer than one statement may run (`statement_timeout`, 5 minutes by default), since a
+ * transaction appending events can stay open that long (a segment's first computation
+ * writes its entry events in one statement; an ingest batch waits on locks after its COPY).
+ * It was a minute for three of the four readers, which then never read such an event.
+ */
+export const GAP_GIVE_UP_MS = 10 * 60_000;
+
 /** The WHERE clause for the next ids: past the high-water mark, or in a gap. Parameters start at `$first`. */
 export function nextIdsClause(state: CursorState, first: number): { sql: string; args: Array<number | number[]> } {
   const { ids, ranges } = splitGaps(state.gaps);
@@ -48,15 +57,24 @@ export function nextIdsClause(state: CursorState, first: number): { sql: string;
 
 const size = (g: Gap) => g.to - g.from + 1;
 
-/** The gaps as ids one by one and, for the largest (when the gaps hold more than MAX_GAP_IDS ids), ranges. */
-function splitGaps(gaps: readonly Gap[]): { ids: number[]; ranges: Gap[] } {
-  let total = gaps.reduce((n, g) => n + size(g), 0);
-  const ranges = new Set<Gap>();
-  for (const g of [...gaps].sort((a, b) => size(b) - size(a))) {
-    if (total <= MAX_GAP_IDS) break;
-    ranges.add(g);
-    total -= size(g);
-  }
+/**
+ * The gaps as ranges (each up to MAX_GAP_RANGES largest of more than one id) and ids one by
+ * one (the rest). Every id and every range is one probe of each monthly partition's index
+ * (no time bound: an event in a gap may be of any date), so a gap of many ids costs one
+ * probe as a range and one per id in the array: the segment worker's batches, open while
+ * ingestion commits past them, leave gaps of hundreds of ids (their entry events), and
+ * read as ids those cost hundreds of probes a partition, on every pass of every reader
+ * (bench/segments-ingest.ts prints what the readers look up). The one-id gaps of
+ * interleaved writers stay in the array (hundreds of ranges would each be a clause to plan).
+ * Exported for the benchmarks (what a reader's next pass looks up).
+ */
+export function splitGaps(gaps: readonly Gap[]): { ids: number[]; ranges: Gap[] } {
+  const ranges = new Set(
+    [...gaps]
+      .filter((g) => size(g) > 1)
+      .sort((a, b) => size(b) - size(a))
+      .slice(0, MAX_GAP_RANGES),
+  );
   const ids: number[] = [];
   for (const g of gaps) if (!ranges.has(g)) for (let id = g.from; id <= g.to; id++) ids.push(id);
   return { ids, ranges: [...ranges] };
@@ -68,13 +86,20 @@ function gapsFit(gaps: readonly Gap[]): boolean {
   return sizes.slice(MAX_GAP_RANGES).reduce((n, x) => n + x, 0) <= MAX_GAP_IDS;
 }
 
-/** The cursor after reading `ids` (ascending): gaps filled are done, ids skipped over become gaps, old gaps are given up. */
-export function advanceCursor(state: CursorState, ids: readonly number[], now: number, giveUpMs: number): CursorState {
+/**
+ * The cursor after reading `ids` (ascending): gaps filled are done, ids skipped over become
+ * gaps, old gaps are given up. `batch`: the LIMIT of the read; a read that came back full
+ * stopped at its last id, so a gap reaching past it may hold rows not read yet and is kept
+ * however old (else a backlog of gap rows, after a stall longer than `giveUpMs`, lost all
+ * but the first batch of them).
+ */
+export function advanceCursor(state: CursorState, ids: readonly number[], now: number, giveUpMs: number, batch = Infinity): CursorState {
   const fresh = ids.filter((id) => id > state.highWater);
   const seenOld = new Set(ids.filter((id) => id <= state.highWater));
+  const readTo = ids.length >= batch ? ids[ids.length - 1]! : Infinity;
   const gaps: Gap[] = [];
   for (const g of state.gaps) {
-    if (now - g.since >= giveUpMs) continue;
+    if (now - g.since >= giveUpMs && g.to < readTo) continue;
     let start = g.from;
     for (let id = g.from; id <= g.to; id++) {
       if (seenOld.has(id)) {

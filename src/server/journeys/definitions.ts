@@ -34,12 +34,28 @@ export class JourneyDefinitions {
   private readonly versions = new Map<string, KnownVersion>();
   private live: { at: number; list: LiveJourney[] } | null = null;
   private listeners: { at: number; value: Listeners } | null = null;
+  /** What `refresh` last saw of the journeys table. */
+  private stamp: string | null = null;
 
   constructor(private readonly ttlMs = 1_000) {}
 
   invalidate(): void {
     this.live = null;
     this.listeners = null;
+  }
+
+  /**
+   * Drop the lists read before the journeys last changed, in any process (a publish, pause,
+   * resume or edit elsewhere does not reach this cache's `invalidate`): one small read of the
+   * journeys' row versions, inside the caller's transaction. The trigger scanner calls it
+   * holding its cursor, so a pass never reads events against a list older than a
+   * publication that committed before it (those events would be passed over for good).
+   */
+  async refresh(db: Queryable): Promise<void> {
+    const { rows } = await db.query<{ stamp: string }>(`SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) AS stamp FROM journeys`);
+    const stamp = rows[0]?.stamp ?? '';
+    if (stamp !== this.stamp) this.invalidate();
+    this.stamp = stamp;
   }
 
   /**

@@ -22,10 +22,25 @@ export interface Entry {
  * lock), and the unique indexes on journey_runs guard the rest. Returns how many entered.
  */
 export async function enterRuns(tx: Queryable, entries: Entry[], now: Date): Promise<number> {
-  if (entries.length === 0) return 0;
+  return (await enterRunsReturning(tx, entries, now)).length;
+}
+
+/** A run `enterRuns` started. */
+export interface EnteredRun {
+  id: number;
+  workspaceId: number;
+  journeyId: string;
+  version: number;
+  customerId: number;
+  entryKey: string;
+}
+
+/** `enterRuns`, returning the runs it started. */
+export async function enterRunsReturning(tx: Queryable, entries: Entry[], now: Date): Promise<EnteredRun[]> {
+  if (entries.length === 0) return [];
   const byWs = new Map<number, Entry[]>();
   for (const e of entries) byWs.set(e.journey.workspaceId, [...(byWs.get(e.journey.workspaceId) ?? []), e]);
-  let total = 0;
+  const entered: EnteredRun[] = [];
   for (const [ws, list] of byWs) {
     const journeys = [...new Set(list.map((e) => e.journey.id))];
     // Every prior run of these customers in these journeys, in one look.
@@ -64,16 +79,16 @@ export async function enterRuns(tx: Queryable, entries: Entry[], now: Date): Pro
     }
     if (rows.length === 0) continue;
     // The runs and the journeys' entry counters in one statement.
-    const { rows: counted } = await tx.query<{ n: number }>(
+    const { rows: runs } = await tx.query<RowPick<typeof schema.journeyRuns, 'id' | 'journey_id' | 'version' | 'customer_id' | 'entry_key'>>(
       `WITH ins AS (
          INSERT INTO journey_runs (workspace_id, journey_id, version, customer_id, status, step, state, wake_at, entry_key, trigger, entered_at)
          SELECT $1, j, v, c, 'active', st, '{}'::jsonb, $2, k, t, $2 FROM unnest($3::text[], $4::int[], $5::text[], $6::bigint[], $7::text[], $8::jsonb[]) AS x(j, v, st, c, k, t)
          ON CONFLICT DO NOTHING
-         RETURNING journey_id
+         RETURNING id, journey_id, version, customer_id, entry_key
        ),
        n AS (SELECT journey_id, count(*)::int AS n FROM ins GROUP BY journey_id),
        upd AS (UPDATE journeys j SET entries = j.entries + n.n FROM n WHERE j.workspace_id = $1 AND j.id = n.journey_id)
-       SELECT coalesce(sum(n), 0)::int AS n FROM n`,
+       SELECT id, journey_id, version, customer_id, entry_key FROM ins`,
       [
         ws,
         now.toISOString(),
@@ -85,7 +100,7 @@ export async function enterRuns(tx: Queryable, entries: Entry[], now: Date): Pro
         rows.map((e) => (e.trigger ? JSON.stringify(e.trigger) : null)),
       ],
     );
-    total += counted[0]?.n ?? 0;
+    for (const r of runs) entered.push({ id: Number(r.id), workspaceId: ws, journeyId: r.journey_id, version: r.version, customerId: Number(r.customer_id), entryKey: r.entry_key });
   }
-  return total;
+  return entered;
 }

@@ -201,6 +201,50 @@ for (const target of dbTargets()) {
       ]);
     });
 
+    it('an exit event in the same request as the trigger ends the run it started; one sent just before the trigger does not', async () => {
+      await template('nudge', 'Still thinking?', '<mjml><mj-body><mj-section><mj-column><mj-text>Your trial</mj-text></mj-column></mj-section></mj-body></mjml>');
+      await journey('trial-nudge', {
+        trigger: { event: { name: 'Trial Started' } },
+        exitWhen: { event: { name: 'Plan Bought' } },
+        start: 'pause',
+        steps: [
+          { id: 'pause', type: 'wait', duration: { amount: 1, unit: 'days' }, next: 'nudge' },
+          { id: 'nudge', type: 'send', channel: 'email', template: 'nudge', next: 'done' },
+          { id: 'done', type: 'exit' },
+        ],
+      });
+      // One SDK flush each, read by the scanner in one pass: tri buys right after starting the
+      // trial (the run it starts must hear of it), pre bought just before starting it.
+      await ingestEvents(db, ws, [
+        call('identify', { userId: 'tri', traits: { email: 'tri@example.test' } }, clock),
+        call('track', { userId: 'tri', event: 'Trial Started' }, clock),
+        call('track', { userId: 'tri', event: 'Plan Bought', properties: { plan: 'pro' } }, clock),
+        call('identify', { userId: 'pre', traits: { email: 'pre@example.test' } }, clock),
+        call('track', { userId: 'pre', event: 'Plan Bought', properties: { plan: 'pro' } }, clock),
+        call('track', { userId: 'pre', event: 'Trial Started' }, clock),
+      ]);
+      await worker.drain();
+      const runs = async () =>
+        (
+          await db.query<{ user_id: string; status: string; end_reason: string | null }>(
+            `SELECT c.user_id, r.status, r.end_reason FROM journey_runs r JOIN customers c ON c.id = r.customer_id WHERE r.workspace_id = $1 AND r.journey_id = 'trial-nudge' ORDER BY c.user_id`,
+            [ws],
+          )
+        ).rows;
+      assert.deepEqual(await runs(), [
+        { user_id: 'pre', status: 'waiting', end_reason: null },
+        { user_id: 'tri', status: 'exited', end_reason: 'exit criteria' },
+      ]);
+      const before = channel.sent.length;
+      clock = new Date(clock.getTime() + DAY + 1000);
+      await worker.drain();
+      assert.deepEqual(
+        channel.sent.slice(before).map((m) => m.to),
+        ['pre@example.test'],
+        'the nudge goes only to the customer who has not bought',
+      );
+    });
+
     it('entry limits and re-entry after N days', async () => {
       await journey('limited', { trigger: { event: { name: 'Coupon Claimed' } }, entry: { limit: 2, reentry: 'always' }, start: 'e', steps: [{ id: 'e', type: 'exit' }] });
       await journey('monthly', { trigger: { event: { name: 'Visited' } }, entry: { reentry: { afterDays: 30 } }, start: 'e', steps: [{ id: 'e', type: 'exit' }] });

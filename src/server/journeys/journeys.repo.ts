@@ -121,6 +121,18 @@ export async function updateJourney(tx: Queryable, j: StoredJourney, input: Jour
 }
 
 /** Make the newest version the live one and take new entries (from events that happen from now on). */
+/**
+ * Hold the trigger scanner's cursor for the rest of this transaction (it waits for a pass
+ * in hand; passes skip while it is held). A publication takes it before reading its clock:
+ * every event a pass has already read was received before that time, and every event
+ * received after it is read by a pass that sees the journey live; without it, the events of
+ * a pass running across the publication were passed over for good.
+ */
+export async function lockTriggerScanner(tx: Queryable): Promise<void> {
+  await tx.query(`INSERT INTO journey_cursor (id, high_water) SELECT 1, coalesce(max(id), 0) FROM events ON CONFLICT (id) DO NOTHING`);
+  await tx.query(`SELECT 1 FROM journey_cursor WHERE id = 1 FOR UPDATE`);
+}
+
 export async function publishJourney(tx: Queryable, j: StoredJourney, now: Date): Promise<void> {
   // The trigger scanner reads events from here on (the first publication starts its cursor at the end of the events).
   await tx.query(`INSERT INTO journey_cursor (id, high_water) SELECT 1, coalesce(max(id), 0) FROM events ON CONFLICT (id) DO NOTHING`);

@@ -1,11 +1,11 @@
 import type { Db, Queryable } from '../db/client.js';
-import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow, inSpanSql, timeSpan } from '../jobs/event-cursor.js';
+import { advanceCursor, cursorMoved, GAP_GIVE_UP_MS, lockCursorRow, nextIdsClause, saveCursorRow, inSpanSql, timeSpan } from '../jobs/event-cursor.js';
 import { STAGE_CHANGED_EVENT } from '../lifecycle/stages.repo.js';
 import { SEGMENT_ENTERED, SEGMENT_EXITED } from '../segments/segment-sync.js';
 import type { EngineEvent } from './engine.js';
 import { matchesEvent } from './engine.js';
 import type { JourneyDefinitions, KnownVersion, Listeners } from './definitions.js';
-import { enterRuns, type Entry } from './entries.js';
+import { enterRunsReturning, type EnteredRun, type Entry } from './entries.js';
 import type { LiveJourney } from './journeys.repo.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
@@ -47,12 +47,14 @@ const CURSOR = 1;
 export async function scanEvents(db: Db, defs: JourneyDefinitions, opts: ScanOptions): Promise<ScanResult | null> {
   const now = opts.now.getTime();
   const batch = opts.batch ?? 2_000;
-  const giveUp = opts.gapGiveUpMs ?? 60_000;
+  const giveUp = opts.gapGiveUpMs ?? GAP_GIVE_UP_MS;
   const maxAge = opts.maxTriggerAgeMs ?? 86_400_000;
-  const live = await defs.liveList(db);
   return db.transaction(async (tx) => {
     const cursor = await lockCursorRow(tx, 'journey_cursor', CURSOR, { skipLocked: true, startAtEnd: true });
     if (!cursor) return null;
+    // The journeys as of now, holding the cursor (a publication takes it too: journeys.repo.ts lockTriggerScanner).
+    await defs.refresh(tx);
+    const live = await defs.liveList(tx);
     const where = nextIdsClause(cursor, 2);
     const { rows } = await tx.query<EventRow>(`SELECT id, workspace_id, customer_id, event, type, timestamp, received_at FROM events WHERE ${where.sql} ORDER BY id LIMIT $1`, [batch, ...where.args]);
     const next = advanceCursor(
@@ -60,6 +62,7 @@ export async function scanEvents(db: Db, defs: JourneyDefinitions, opts: ScanOpt
       rows.map((r) => r.id),
       now,
       giveUp,
+      batch,
     );
 
     let entered = 0;
@@ -127,6 +130,8 @@ async function handle(
 
   let signalled = 0;
   const entries: Entry[] = [];
+  /** The trigger event's id of each entry, by workspace and entry key. */
+  const triggerIds = new Map<string, number>();
   for (const [ws, evs] of byWs) {
     // Signals to open runs.
     const customers = [...new Set(evs.map((e) => e.customer_id))];
@@ -161,9 +166,60 @@ async function handle(
       for (const j of live) {
         if (j.workspaceId !== ws || e.received_at.getTime() < j.publishedAt.getTime() || !isTrigger(j, ev)) continue;
         entries.push({ journey: j, customerId: e.customer_id, entryKey: `event:${ev.messageId}`, trigger: { ...ev, timestamp: e.timestamp.toISOString() } });
+        triggerIds.set(`${ws}:event:${ev.messageId}`, e.id);
       }
     }
   }
-  const entered = await enterRuns(tx, entries, new Date(now));
-  return { entered, signalled };
+  const fresh = await enterRunsReturning(tx, entries, new Date(now));
+  signalled += await signalNewRuns(tx, defs, fresh, triggerIds, rows, props);
+  return { entered: fresh.length, signalled };
+}
+
+/**
+ * The events of this batch that came after a new run's trigger, as signals to that run: the
+ * open runs were looked up before it existed, and the cursor moves past them with this pass,
+ * so one SDK flush of [Trial Started, Order Completed] would otherwise enter the customer
+ * and never tell the run about the order (an exit or goal missed, the nudge sent anyway).
+ * After = a larger id: one request's events are appended in their order.
+ */
+async function signalNewRuns(
+  tx: Queryable,
+  defs: JourneyDefinitions,
+  runs: EnteredRun[],
+  triggerIds: Map<string, number>,
+  rows: EventRow[],
+  props: Map<number, { properties: Record<string, unknown>; message_id: string }>,
+): Promise<number> {
+  if (runs.length === 0) return 0;
+  const customers = new Set(runs.map((r) => `${r.workspaceId}:${r.customerId}`));
+  const eventsOf = new Map<string, EventRow[]>();
+  for (const e of rows) {
+    const k = `${e.workspace_id}:${e.customer_id}`;
+    if (e.event === null || !customers.has(k)) continue;
+    eventsOf.set(k, [...(eventsOf.get(k) ?? []), e]);
+  }
+  const signals: Array<{ runId: number; event: EventRow }> = [];
+  for (const run of runs) {
+    const after = triggerIds.get(`${run.workspaceId}:${run.entryKey}`);
+    const evs = eventsOf.get(`${run.workspaceId}:${run.customerId}`);
+    if (after === undefined || !evs) continue;
+    const v = await defs.version(tx, run.workspaceId, run.journeyId, run.version);
+    if (!v || (v.listens.size === 0 && !v.listensToAll)) continue;
+    for (const e of evs) if (e.id > after && (v.listensToAll || v.listens.has(e.event!))) signals.push({ runId: run.id, event: e });
+  }
+  if (signals.length === 0) return 0;
+  const missing = [...new Map(signals.filter((s) => !props.has(s.event.id)).map((s) => [s.event.id, s.event])).values()];
+  if (missing.length > 0) {
+    const { rows: detail } = await tx.query<RowPick<typeof schema.events, 'id' | 'properties' | 'message_id', { properties: Record<string, unknown> }>>(
+      `SELECT id, properties, message_id FROM events WHERE id = ANY($1::bigint[]) AND ${inSpanSql()}`,
+      [missing.map((e) => e.id), ...timeSpan(missing)],
+    );
+    for (const d of detail) props.set(d.id, d);
+  }
+  const events = signals.map((s) => {
+    const d = props.get(s.event.id);
+    return JSON.stringify({ name: s.event.event, properties: d?.properties ?? {}, messageId: d?.message_id ?? String(s.event.id) });
+  });
+  await tx.query(`INSERT INTO journey_signals (run_id, event) SELECT * FROM unnest($1::bigint[], $2::jsonb[])`, [signals.map((s) => s.runId), events]);
+  return signals.length;
 }

@@ -1,7 +1,7 @@
 import type { ProgrammeSettings } from '../../contracts/loyalty.js';
 import { EV } from '../../contracts/events.js';
 import type { Db, Queryable } from '../db/client.js';
-import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow, inSpanSql, timeSpan } from '../jobs/event-cursor.js';
+import { advanceCursor, cursorMoved, GAP_GIVE_UP_MS, lockCursorRow, nextIdsClause, saveCursorRow, inSpanSql, timeSpan } from '../jobs/event-cursor.js';
 import { numericValue, REFUND_VALUE_PROPERTIES } from '../analytics/order-value.js';
 import { zoneOf } from '../lib/local-time.js';
 import { loadMomentFacts, momentPlan } from '../rules/moment-facts.js';
@@ -107,7 +107,8 @@ export async function processLoyaltyEvents(db: Db, opts: ProcessOptions): Promis
       cursor,
       rows.map((r) => Number(r.id)),
       now,
-      opts.gapGiveUpMs ?? 60_000,
+      opts.gapGiveUpMs ?? GAP_GIVE_UP_MS,
+      batch,
     );
     const result: ProcessResult = {
       scanned: rows.length,

@@ -11,7 +11,7 @@
  */
 import type { Db } from '../db/client.js';
 import { EV } from '../../contracts/events.js';
-import { advanceCursor, cursorMoved, lockCursorRow, nextIdsClause, saveCursorRow } from '../jobs/event-cursor.js';
+import { advanceCursor, cursorMoved, GAP_GIVE_UP_MS, lockCursorRow, nextIdsClause, saveCursorRow } from '../jobs/event-cursor.js';
 import { numericValue, orderValueOf } from '../analytics/order-value.js';
 import { attributeFriend, checkoutCodesOf, evidenceOf, linkCodeOf } from './attribution.js';
 import { expireStale, qualifyOrder, refundOrder, rewardDue } from './referral-flow.js';
@@ -79,7 +79,8 @@ export async function processReferralEvents(db: Db, opts: ProcessOptions): Promi
       cursor,
       rows.map((r) => Number(r.id)),
       now,
-      opts.gapGiveUpMs ?? 60_000,
+      opts.gapGiveUpMs ?? GAP_GIVE_UP_MS,
+      batch,
     );
     for (const r of rows) {
       if (r.properties === null || r.context === null) continue;

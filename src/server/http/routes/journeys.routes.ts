@@ -7,7 +7,18 @@ import type { Db } from '../../db/client.js';
 import type { ModelCache } from '../../lifecycle/models.repo.js';
 import { journeyStats } from '../../journeys/journey-stats.js';
 import { checkDefinition } from '../../journeys/journeys.service.js';
-import { getJourney, insertJourney, listJourneys, liveJourney, newJourneyId, publishJourney, setJourneyStatus, updateJourney, type StoredJourney } from '../../journeys/journeys.repo.js';
+import {
+  getJourney,
+  insertJourney,
+  listJourneys,
+  liveJourney,
+  lockTriggerScanner,
+  newJourneyId,
+  publishJourney,
+  setJourneyStatus,
+  updateJourney,
+  type StoredJourney,
+} from '../../journeys/journeys.repo.js';
 import { customerJourneyRuns } from '../../journeys/runs.read.js';
 import { audienceNow, enterOnPublish } from '../../journeys/time-triggers.js';
 import { findCustomerId } from '../../identity/customers.read.js';
@@ -137,6 +148,7 @@ export function journeyRoutes(app: FastifyInstance, deps: { db: Db; keys: KeyRes
       if (problem) throw new HttpError('validation_failed', `cannot publish: ${problem.message}`, { field: problem.field });
       const enterCurrent = req.body?.enterCurrent ?? false;
       const enteredNow = await deps.db.transaction(async (tx) => {
+        await lockTriggerScanner(tx);
         const now = new Date();
         await publishJourney(tx, j, now);
         const live = await liveJourney(tx, ws.id, j.id);
