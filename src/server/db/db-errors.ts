@@ -18,22 +18,43 @@ const OUTAGE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 /** node-postgres and pg-pool report these without a code. */
 const OUTAGE_MESSAGES = [/^Connection terminated/i, /timeout exceeded when trying to connect/i, /not queryable/i, /^the embedded database stopped/];
 
-/** True when `err` (or an error in its cause chain) says the database is unreachable or dropped the connection. */
-export function isDbUnavailable(err: unknown): boolean {
+/** `err` and the errors in its cause chain (and an AggregateError's `errors`), each once. */
+function* errorChain(err: unknown): Generator<{ code?: unknown; message?: unknown }> {
   const seen = new Set<unknown>();
   const stack: unknown[] = [err];
   while (stack.length > 0) {
     const e = stack.pop();
     if (!e || typeof e !== 'object' || seen.has(e)) continue;
     seen.add(e);
-    const { code, message, cause, errors } = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    yield e as { code?: unknown; message?: unknown };
+    const { cause, errors } = e as { cause?: unknown; errors?: unknown };
+    stack.push(cause);
+    if (Array.isArray(errors)) stack.push(...errors);
+  }
+}
+
+/** True when `err` (or an error in its cause chain) says the database is unreachable or dropped the connection. */
+export function isDbUnavailable(err: unknown): boolean {
+  for (const { code, message } of errorChain(err)) {
     if (typeof code === 'string') {
       if (NETWORK_CODES.has(code) || OUTAGE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || code === CALL_TIMED_OUT) return true;
     }
     if (typeof message === 'string' && OUTAGE_MESSAGES.some((re) => re.test(message))) return true;
-    stack.push(cause);
-    if (Array.isArray(errors)) stack.push(...errors);
   }
+  return false;
+}
+
+/**
+ * SQLSTATEs of a failure that passes if the work is done again: 40001 serialization failure,
+ * 40P01 deadlock, 55P03 lock not available (lock_timeout), 57014 statement timeout (or a
+ * cancel).
+ */
+const PASSING_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014']);
+
+/** True when `err` is an outage (`isDbUnavailable`) or a failure that passes (see PASSING_SQLSTATES): work that failed so is tried again, not given up. */
+export function isPassingDbError(err: unknown): boolean {
+  if (isDbUnavailable(err)) return true;
+  for (const { code } of errorChain(err)) if (typeof code === 'string' && PASSING_SQLSTATES.has(code)) return true;
   return false;
 }
 

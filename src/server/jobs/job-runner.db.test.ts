@@ -80,3 +80,75 @@ for (const target of dbTargets()) {
     });
   });
 }
+
+for (const target of dbTargets()) {
+  describe(`job runner after a failure (${target.name})`, () => {
+    let db: Db;
+    before(async () => {
+      db = await target.open();
+    });
+    after(() => db.close());
+
+    const row = async (id: number) => (await db.query<{ status: string; attempts: number; error: string | null }>(`SELECT status, attempts, error FROM jobs WHERE id = $1`, [id])).rows[0]!;
+    /** An error as node-postgres gives a statement timeout or a deadlock. */
+    const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+    it('a statement timeout or deadlock queues the job again after a pause, and the next run finishes it', async () => {
+      const ws = (await makeWorkspace(db, 'jr-retry')).workspace.id;
+      const job = await enqueueJob(db, ws, 'test.flaky');
+      const runs: number[] = [];
+      const runner = new JobRunner(
+        db,
+        {
+          'test.flaky': async () => {
+            runs.push(Date.now());
+            if (runs.length === 1) throw pgError('57014', 'canceling statement due to statement timeout');
+            if (runs.length === 2) throw pgError('40P01', 'deadlock detected');
+          },
+        },
+        { pollMs: 50, retryDelayMs: 200 },
+      );
+      runner.start();
+      await until('the first failure', () => runs.length === 1);
+      await until('the job to be queued again', async () => (await row(job.id)).status === 'queued');
+      assert.deepEqual(await row(job.id), { status: 'queued', attempts: 1, error: 'will try again: canceling statement due to statement timeout' });
+      await until('the job to be done', async () => (await row(job.id)).status === 'done');
+      await runner.stop();
+      assert.equal(runs.length, 3);
+      // Backoff: 200 ms after the first failure, 400 ms after the second.
+      assert.ok(runs[1]! - runs[0]! >= 190, `second run ${runs[1]! - runs[0]!} ms after the first`);
+      assert.ok(runs[2]! - runs[1]! >= 390, `third run ${runs[2]! - runs[1]!} ms after the second`);
+      assert.deepEqual(await row(job.id), { status: 'done', attempts: 2, error: null });
+    });
+
+    it('fails for good after five runs that each failed in passing, and at once on any other error', async () => {
+      const ws = (await makeWorkspace(db, 'jr-giveup')).workspace.id;
+      const stuck = await enqueueJob(db, ws, 'test.stuck');
+      const broken = await enqueueJob(db, ws, 'test.broken');
+      let stuckRuns = 0;
+      let brokenRuns = 0;
+      const runner = new JobRunner(
+        db,
+        {
+          'test.stuck': async () => {
+            stuckRuns++;
+            throw pgError('55P03', 'canceling statement due to lock timeout');
+          },
+          'test.broken': async () => {
+            brokenRuns++;
+            throw new TypeError('cannot read properties of undefined');
+          },
+        },
+        { pollMs: 20, retryDelayMs: 10 },
+      );
+      runner.start();
+      await until('the stuck job to fail', async () => (await row(stuck.id)).status === 'failed');
+      await until('the broken job to fail', async () => (await row(broken.id)).status === 'failed');
+      await runner.stop();
+      assert.equal(stuckRuns, 5);
+      assert.deepEqual(await row(stuck.id), { status: 'failed', attempts: 4, error: 'canceling statement due to lock timeout' });
+      assert.equal(brokenRuns, 1);
+      assert.deepEqual(await row(broken.id), { status: 'failed', attempts: 0, error: 'cannot read properties of undefined' });
+    });
+  });
+}

@@ -1,6 +1,10 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { claimJob, finishJob, reportProgress, requeueJob, type Job } from './jobs.repo.js';
+import { isPassingDbError } from '../db/db-errors.js';
+import { claimJob, finishJob, reportProgress, requeueJob, retryJob, type Job } from './jobs.repo.js';
+
+/** Runs of one job at most when each ends in a failure that passes (a timeout, a deadlock, a lost connection). */
+export const JOB_MAX_ATTEMPTS = 5;
 
 /** Thrown from a job's progress report once the runner is stopping: the job ends there and is queued again. */
 export class JobInterrupted extends Error {
@@ -15,7 +19,11 @@ export type JobHandler = (job: Job, progress: (done: number, total: number | nul
 /**
  * Runs queued jobs in this process, one at a time: claimed from the `jobs` table (so
  * several processes share the work), progress written at most once a second, failures
- * stored with their message. Polls every `pollMs` and at once when `kick`ed.
+ * stored with their message. A failure that passes (a statement timeout, a deadlock, a
+ * dropped connection) queues the job again after `retryDelayMs` (doubling each time), up
+ * to JOB_MAX_ATTEMPTS runs: a segment's first computation or a stage recompute that met a
+ * busy database is done later, not left failed (a segment never computed is never kept up
+ * to date by the segment worker). Polls every `pollMs` and at once when `kick`ed.
  */
 export class JobRunner {
   private timer: NodeJS.Timeout | null = null;
@@ -27,7 +35,7 @@ export class JobRunner {
   constructor(
     private readonly db: Db,
     private readonly handlers: Record<string, JobHandler>,
-    private readonly opts: { log?: Logger; pollMs?: number } = {},
+    private readonly opts: { log?: Logger; pollMs?: number; retryDelayMs?: number } = {},
   ) {}
 
   start(): void {
@@ -106,8 +114,13 @@ export class JobRunner {
           this.opts.log?.info({ job: job.id, kind: job.kind }, 'job stopped at shutdown; it is queued again');
           return;
         }
+        const message = err instanceof Error ? err.message : String(err);
+        if (isPassingDbError(err) && (await retryJob(this.db, job, message, this.opts.retryDelayMs ?? 30_000, JOB_MAX_ATTEMPTS))) {
+          this.opts.log?.warn({ err, job: job.id, kind: job.kind }, 'job failed in passing; queued again');
+          continue;
+        }
         this.opts.log?.error({ err, job: job.id, kind: job.kind }, 'job failed');
-        await finishJob(this.db, job.id, err instanceof Error ? err.message : String(err));
+        await finishJob(this.db, job.id, message);
       } finally {
         this.current = null;
       }

@@ -42,7 +42,7 @@ export async function claimJob(db: Queryable, kinds: string[], staleMs = 120_000
   await db.query(`UPDATE jobs SET status = 'queued' WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $1) AND kind = ANY($2::text[])`, [staleMs / 1000, kinds]);
   const { rows } = await db.query<JobRow>(
     `UPDATE jobs SET status = 'running', started_at = now(), heartbeat_at = now(), error = NULL
-      WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND kind = ANY($1::text[]) ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
+      WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND kind = ANY($1::text[]) AND (run_after IS NULL OR run_after <= now()) ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
       RETURNING ${COLS}`,
     [kinds],
   );
@@ -59,6 +59,21 @@ export async function requeueJob(db: Queryable, job: Pick<Job, 'id' | 'startedAt
     job.id,
     job.startedAt,
   ]);
+}
+
+/**
+ * A run that failed in passing (db/db-errors.ts `isPassingDbError`): the job goes back to the
+ * queue, to be taken after `delayMs` × 2^(attempts so far), with the error shown meanwhile;
+ * only the run this process started. False when this was its `maxAttempts`-th run (then it
+ * is finished as failed) or the run is no longer this process's.
+ */
+export async function retryJob(db: Queryable, job: Pick<Job, 'id' | 'startedAt'>, error: string, delayMs: number, maxAttempts: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET status = 'queued', attempts = attempts + 1, run_after = now() + make_interval(secs => $3 * power(2, attempts)), error = $4, heartbeat_at = now()
+      WHERE id = $1 AND status = 'running' AND attempts + 1 < $5 AND abs(extract(epoch FROM started_at - $2::timestamptz)) < 0.002`,
+    [job.id, job.startedAt, delayMs / 1000, `will try again: ${error}`, maxAttempts],
+  );
+  return rowCount > 0;
 }
 
 export async function finishJob(db: Queryable, id: number, error: string | null): Promise<void> {

@@ -94,6 +94,11 @@ export async function finishRequest(db: Queryable, id: number, r: { status: 'don
   ]);
 }
 
+/** A running request back to pending (its run failed in passing), with its progress: the next claim goes on from there. */
+export async function releaseRequest(db: Queryable, id: number, receipt: unknown): Promise<void> {
+  await db.query(`UPDATE privacy_requests SET status = 'pending', receipt = $2::jsonb WHERE id = $1 AND status = 'running'`, [id, JSON.stringify(receipt)]);
+}
+
 /** Progress of a running request (also its heartbeat: a worker that died leaves it stale, and another takes it over). */
 export async function saveProgress(db: Queryable, id: number, receipt: unknown): Promise<void> {
   await db.query(`UPDATE privacy_requests SET receipt = $2::jsonb WHERE id = $1 AND status = 'running'`, [id, JSON.stringify(receipt)]);

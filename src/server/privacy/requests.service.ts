@@ -9,7 +9,8 @@ import { fail, ok, type Failure, type Result } from '../lib/result.js';
 import type { ErasureReceipt, RegulationInput, SubjectType } from '../../contracts/privacy.js';
 import { customersNamed, erasePerson, identifiersOfSubject, subjectOf } from './erase.js';
 import { suppress, suppressionHash, unsuppress, type Identifier, type SuppressionKind } from './suppress.js';
-import { claimRequest, finishRequest, getRequest, insertRequest, saveProgress, type RequestKind, type RequestRow } from './requests.repo.js';
+import { claimRequest, finishRequest, getRequest, insertRequest, releaseRequest, saveProgress, type RequestKind, type RequestRow } from './requests.repo.js';
+import { isPassingDbError } from '../db/db-errors.js';
 
 export interface Actor {
   kind: 'user' | 'key' | 'system';
@@ -141,13 +142,26 @@ export async function runErasure(db: Db, req: RequestRow, now: () => Date = () =
       await saveProgress(db, req.id, { ...p, heartbeat: now().toISOString() });
     }
   } catch (err) {
-    await finishRequest(db, req.id, { status: 'failed', receipt: receiptOf(req, p, now()), error: err instanceof Error ? err.message : String(err) });
+    const message = err instanceof Error ? err.message : String(err);
+    const attempts = ((req.receipt as { attempts?: number } | null)?.attempts ?? 0) + 1;
+    // A failure that passes (a timeout, a deadlock, a lost connection) leaves the request to be
+    // taken again, from the person it stopped at: marked failed, its clear values (`pending`)
+    // would be gone and the rest of its people never erased. Where the database is away, the
+    // release fails too and the request is taken over once its heartbeat is stale.
+    if (isPassingDbError(err) && attempts < ERASE_MAX_ATTEMPTS) {
+      await releaseRequest(db, req.id, { ...p, attempts, lastError: message }).catch(() => undefined);
+      throw err;
+    }
+    await finishRequest(db, req.id, { status: 'failed', receipt: receiptOf(req, p, now()), error: message });
     throw err;
   }
   const receipt = receiptOf(req, p, now());
   await finishRequest(db, req.id, { status: 'done', receipt });
   return receipt;
 }
+
+/** Runs of one erasure request at most when each ends in a failure that passes. */
+const ERASE_MAX_ATTEMPTS = 5;
 
 /** A running erasure whose worker has not beaten for this long is taken over. */
 const STALE_MS = 120_000;

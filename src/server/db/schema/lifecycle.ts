@@ -73,6 +73,10 @@ export const jobs = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
+    /** Runs that ended in a passing failure (a timeout, a deadlock, a lost connection); queued again until the limit. */
+    attempts: integer('attempts').notNull().default(0),
+    /** A job queued again after a passing failure waits until then. */
+    runAfter: timestamp('run_after', { withTimezone: true }),
   },
   (t) => [index('jobs_status_idx').on(t.status, t.id)],
 );
