@@ -45,14 +45,18 @@ export class JourneyDefinitions {
   }
 
   /**
-   * Drop the lists read before the journeys last changed, in any process (a publish, pause,
-   * resume or edit elsewhere does not reach this cache's `invalidate`): one small read of the
-   * journeys' row versions, inside the caller's transaction. The trigger scanner calls it
-   * holding its cursor, so a pass never reads events against a list older than a
-   * publication that committed before it (those events would be passed over for good).
+   * Drop the lists read before the journeys last changed, in any process (a publish, pause
+   * or resume elsewhere does not reach this cache's `invalidate`): one small read of what the
+   * lists depend on (each journey's status, live version and publication time; not its
+   * entry counter, which every entry moves), inside the caller's transaction. The trigger
+   * scanner calls it holding its cursor, so a pass never reads events against a list older
+   * than a publication that committed before it (those events would be passed over for good).
    */
   async refresh(db: Queryable): Promise<void> {
-    const { rows } = await db.query<{ stamp: string }>(`SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) AS stamp FROM journeys`);
+    const { rows } = await db.query<{ stamp: string }>(
+      `SELECT coalesce(md5(string_agg(workspace_id || ':' || id || ':' || status || ':' || coalesce(live_version, 0) || ':' || coalesce(published_at::text, ''), ',' ORDER BY workspace_id, id)), '') AS stamp
+         FROM journeys WHERE status IN ('live', 'paused')`,
+    );
     const stamp = rows[0]?.stamp ?? '';
     if (stamp !== this.stamp) this.invalidate();
     this.stamp = stamp;
