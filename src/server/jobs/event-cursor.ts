@@ -24,8 +24,8 @@ export interface CursorState {
  * one pass past an open transaction can see a hundred gaps of one id each (measured: 134 in
  * one pass of bench/multi-process.ts, topology A): a cap on the number
  * of gaps (it was 200) dropped the oldest of them while their transactions were still open,
- * and their events were never read (journey entries missed under load). The small gaps are
- * looked up as one array of ids (an index probe each), the largest as ranges.
+ * and their events were never read (journey entries missed under load). See splitGaps for
+ * how a pass looks them up.
  */
 const MAX_GAP_IDS = 20_000;
 const MAX_GAP_RANGES = 100;
