@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { JourneyDefinitionSchema, type JourneyDefinition, type JourneyInput } from '../../contracts/journey.js';
 import type { Queryable } from '../db/client.js';
+import { lockCursorRow } from '../jobs/event-cursor.js';
 import type { Col, RowPick, RowPickCamel } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
+
+/** The trigger scanner's row in journey_cursor (journeys/trigger-scanner.ts). */
+export const TRIGGER_CURSOR = 1;
 
 export type JourneyStatus = 'draft' | 'live' | 'paused' | 'archived';
 
@@ -120,22 +124,25 @@ export async function updateJourney(tx: Queryable, j: StoredJourney, input: Jour
   return version;
 }
 
-/** Make the newest version the live one and take new entries (from events that happen from now on). */
 /**
- * Hold the trigger scanner's cursor for the rest of this transaction (it waits for a pass
- * in hand; passes skip while it is held). A publication takes it before reading its clock:
- * every event a pass has already read was received before that time, and every event
- * received after it is read by a pass that sees the journey live; without it, the events of
- * a pass running across the publication were passed over for good.
+ * Hold the trigger scanner's cursor for the rest of this transaction, making it at the end
+ * of the events on first use (it waits for a pass in hand; passes skip while it is held).
+ * A publication takes it before reading its clock: every event a pass has already read was
+ * received before that time, and every event received after it is read by a pass that sees
+ * the journey live; without it, the events of a pass running across the publication were
+ * passed over for good.
  */
 export async function lockTriggerScanner(tx: Queryable): Promise<void> {
-  await tx.query(`INSERT INTO journey_cursor (id, high_water) SELECT 1, coalesce(max(id), 0) FROM events ON CONFLICT (id) DO NOTHING`);
-  await tx.query(`SELECT 1 FROM journey_cursor WHERE id = 1 FOR UPDATE`);
+  await lockCursorRow(tx, 'journey_cursor', TRIGGER_CURSOR, { skipLocked: false, startAtEnd: true });
 }
 
+/**
+ * Make the newest version the live one and take new entries (from events that happen from
+ * now on), holding the trigger scanner (`lockTriggerScanner`; a caller that reads `now`
+ * after taking it itself closes the gap between its clock and the lock).
+ */
 export async function publishJourney(tx: Queryable, j: StoredJourney, now: Date): Promise<void> {
-  // The trigger scanner reads events from here on (the first publication starts its cursor at the end of the events).
-  await tx.query(`INSERT INTO journey_cursor (id, high_water) SELECT 1, coalesce(max(id), 0) FROM events ON CONFLICT (id) DO NOTHING`);
+  await lockTriggerScanner(tx);
   await tx.query(`UPDATE journeys SET status = 'live', live_version = version, published_at = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2`, [j.workspaceId, j.id, now.toISOString()]);
 }
 

@@ -6,7 +6,7 @@ import type { EngineEvent } from './engine.js';
 import { matchesEvent } from './engine.js';
 import type { JourneyDefinitions, KnownVersion, Listeners } from './definitions.js';
 import { enterRunsReturning, type EnteredRun, type Entry } from './entries.js';
-import type { LiveJourney } from './journeys.repo.js';
+import { TRIGGER_CURSOR, type LiveJourney } from './journeys.repo.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
 
@@ -41,8 +41,6 @@ export interface ScanResult {
 
 type EventRow = RowPick<typeof schema.events, 'id' | 'workspace_id' | 'customer_id' | 'event' | 'type' | 'timestamp' | 'received_at'>;
 
-const CURSOR = 1;
-
 /** One pass of the scanner; returns null when another process holds the cursor. */
 export async function scanEvents(db: Db, defs: JourneyDefinitions, opts: ScanOptions): Promise<ScanResult | null> {
   const now = opts.now.getTime();
@@ -50,7 +48,7 @@ export async function scanEvents(db: Db, defs: JourneyDefinitions, opts: ScanOpt
   const giveUp = opts.gapGiveUpMs ?? GAP_GIVE_UP_MS;
   const maxAge = opts.maxTriggerAgeMs ?? 86_400_000;
   return db.transaction(async (tx) => {
-    const cursor = await lockCursorRow(tx, 'journey_cursor', CURSOR, { skipLocked: true, startAtEnd: true });
+    const cursor = await lockCursorRow(tx, 'journey_cursor', TRIGGER_CURSOR, { skipLocked: true, startAtEnd: true });
     if (!cursor) return null;
     // The journeys as of now, holding the cursor (a publication takes it too: journeys.repo.ts lockTriggerScanner).
     await defs.refresh(tx);
@@ -73,7 +71,7 @@ export async function scanEvents(db: Db, defs: JourneyDefinitions, opts: ScanOpt
       entered = r.entered;
       signalled = r.signalled;
     }
-    if (cursorMoved(cursor, next)) await saveCursorRow(tx, 'journey_cursor', CURSOR, next);
+    if (cursorMoved(cursor, next)) await saveCursorRow(tx, 'journey_cursor', TRIGGER_CURSOR, next);
     return { scanned: rows.length, entered, signalled, more: rows.filter((r) => r.id > cursor.highWater).length >= batch };
   });
 }
