@@ -7,6 +7,7 @@
  *   node --import tsx bench/stages-recompute.ts --keep-url postgres://postgres@127.0.0.1:5432/tenure_bench_stages   # once: 100k customers / 5M events
  *   node --import tsx bench/segments-ingest.ts [--from postgres://…/tenure_bench_stages] [--events N] [--warmup N]
  *        [--rounds N] [--concurrency N] [--existing N] [--new N] [--segment-sweep | --as-shipped] [--keep-templates]
+ *        [--only none|live]   (one of the two measurements, to look at it: no slowdown is worked out)
  *
  * Data: a copy of the workspace of bench/stages-recompute.ts (--from, never written to:
  * 100,000 customers `u1…` with 18 months of events and their lifecycle stages), with its
@@ -49,6 +50,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { ConditionSchema, type Condition } from '../src/contracts/condition.js';
 import { openDb, type Db } from '../src/server/db/client.js';
@@ -64,7 +66,8 @@ import { computeRecommendations } from '../src/server/predict/recommend.js';
 import { PREDICTION_SCHEDULE } from '../src/server/roles/prediction-schedule.js';
 import { buildServer } from '../src/server/roles/server.js';
 import { ChangeBus } from '../src/server/lib/change-bus.js';
-import { PriorityGate } from '../src/server/lib/priority-gate.js';
+import { PriorityGate, type GateReading } from '../src/server/lib/priority-gate.js';
+import { backgroundSlots } from '../src/server/roles/wiring.js';
 import { StageWorker } from '../src/server/lifecycle/stage-worker.js';
 import { createLogger } from '../src/server/log.js';
 import { computeSegment, dependencyOrder, syncMembers } from '../src/server/segments/segment-sync.js';
@@ -98,8 +101,10 @@ const { values: v } = parseArgs({
     'segment-sweep': { type: 'boolean', default: false },
     'as-shipped': { type: 'boolean', default: false },
     'keep-templates': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
+if (v.only !== undefined && v.only !== 'none' && v.only !== 'live') throw new Error(`--only: none or live, not ${v.only}`);
 const events = Number(v.events);
 const warmup = Number(v.warmup);
 const rounds = Number(v.rounds);
@@ -108,6 +113,7 @@ const existing = Number(v.existing);
 const newUsers = Number(v.new);
 const segmentSweep = v['segment-sweep']! || v['as-shipped']!;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (x: number) => `${Math.round(x * 100)}%`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const days = (amount: number) => ({ amount, unit: 'days' as const });
 
@@ -418,6 +424,8 @@ interface Measurement {
   /** Background batches held back by the priority gate during the timed load: seconds held in all, and holds. */
   heldS: number;
   holds: number;
+  /** What the priority gate saw during the timed load (`watchGate`). */
+  gate: { busy: number; queued: number; inFlight: number; loop: number; held: number };
   /** The most gaps (and ids in them) each event reader's cursor held at once during the timed load (jobs/event-cursor.ts). */
   gaps: Record<string, { gaps: number; ids: number; lookedUpIds: number; ranges: number }>;
 }
@@ -461,6 +469,68 @@ function watchGaps(monitor: Conn): { stop(): Promise<Measurement['gaps']> } {
   };
 }
 
+/**
+ * Samples what the priority gate sees every 100 ms: `stop` gives the medians of the writers'
+ * busy share, the events queued and in flight and the event loop's busy share, and the
+ * share of samples in which the gate held the background back.
+ */
+function watchGate(gate: PriorityGate): { stop(): Measurement['gate'] } {
+  const samples: GateReading[] = [];
+  const timer = setInterval(() => samples.push(gate.reading()), 100);
+  const mid = (f: (r: GateReading) => number) => (samples.length === 0 ? 0 : median(samples.map(f)));
+  const held = () => (samples.length === 0 ? 0 : samples.filter((r) => r.saturated).length / samples.length);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { busy: mid((r) => r.busy), queued: mid((r) => r.queued), inFlight: mid((r) => r.inFlight), loop: mid((r) => r.loop), held: held() };
+    },
+  };
+}
+
+/**
+ * Samples, every 100 ms, what the bench database's sessions are doing (pg_stat_activity):
+ * running (CPU), waiting on something (its wait event: a lock, I/O, WAL), or idle in a
+ * transaction, that is waiting for this process (its thread, or the JavaScript between two
+ * statements). `stop` gives the average number of sessions in each state per statement
+ * kind, the largest first, and the event loop's delay (what a reply waits for the thread).
+ */
+function watchWaits(monitor: Conn, name: string): { stop(): Promise<{ waits: Array<[string, number]>; loopDelay: { p50: number; p99: number; max: number } }> } {
+  const counts = new Map<string, number>();
+  let samples = 0;
+  let sampling: Promise<void> = Promise.resolve();
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const sample = () =>
+    (sampling = sampling
+      .then(async () => {
+        const { rows } = await monitor.query(
+          `SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction (waits for Node)' WHEN wait_event IS NULL THEN 'running' ELSE wait_event_type || ':' || wait_event END AS w,
+                  left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS q
+             FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')`,
+          [name],
+        );
+        samples++;
+        for (const r of rows) {
+          const key = `${r.w as string} — ${r.q as string}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+      })
+      .catch(() => undefined));
+  const timer = setInterval(sample, 100);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sampling;
+      delay.disable();
+      const ms = (ns: number) => ns / 1e6;
+      return {
+        waits: [...counts].map(([k, n]): [string, number] => [k, n / Math.max(1, samples)]).sort((a, b) => b[1] - a[1]),
+        loopDelay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+      };
+    },
+  };
+}
+
 /** The timed events as rows of `events`, 1,000 per COPY (built once, before any timing). */
 function rawBatches(bodies: Buffer[]): RawRow[][] {
   const customers = new Map<string, number>();
@@ -496,8 +566,8 @@ async function measure(mode: Mode, round: number, bodies: Buffer[], raw: RawRow[
   const counts = { evaluations: 0, evaluated: 0, entered: 0, exited: 0 };
   const evaluatedIds = new Set<number>(); // every customer the worker evaluated, warm-up included
   const times = new Timings(SEGMENT_LABELS);
-  // Wired as roles/wiring.ts wires them: one priority gate for the request path and both workers; the segment worker after the stage worker.
-  const gate = new PriorityGate();
+  // Wired as roles/wiring.ts wires them: one priority gate (with as many background slots) for the request path and both workers; the segment worker after the stage worker.
+  const gate = new PriorityGate({ slots: backgroundSlots(db, true, {}) });
   const segments = new SegmentWorker(timedDb(db, times).db, { log, sweepMs: segmentSweep ? undefined : 0, gate, afterStages: true });
   const bus = new ChangeBus();
   bus.on('segment', (c) => {
@@ -525,8 +595,12 @@ async function measure(mode: Mode, round: number, bodies: Buffer[], raw: RawRow[
     const backends0 = await backendCpu(monitor!, name);
     const held0 = { ...gate.held };
     const gapWatch = watchGaps(monitor!);
+    const gateWatch = watchGate(gate);
+    const waitWatch = watchWaits(monitor!, name);
     const r = await runMax(post, bodies.slice(warmup / PER_BATCH), PER_BATCH, concurrency);
     const end = performance.now();
+    const gateSeen = gateWatch.stop();
+    const waits = await waitWatch.stop();
     const gaps = await gapWatch.stop();
     const held = { ms: gate.held.ms - held0.ms, times: gate.held.times - held0.times };
     if (r.tally.errors > 0) throw new Error(`${mode}: ${r.tally.errors} errors (${r.tally.firstError})`);
@@ -557,6 +631,7 @@ async function measure(mode: Mode, round: number, bodies: Buffer[], raw: RawRow[
       transactions: times.transactions,
       heldS: held.ms / 1000,
       holds: held.times,
+      gate: gateSeen,
       gaps,
     };
     console.log(
@@ -567,10 +642,20 @@ async function measure(mode: Mode, round: number, bodies: Buffer[], raw: RawRow[
     );
     console.log(
       `  background held back by the priority gate during the load: ${m.heldS.toFixed(1)} s in ${fmt(m.holds)} holds; ` +
+        `the gate saw (medians) writers busy ${pct(m.gate.busy)}, ${fmt(m.gate.queued)} events queued, ${fmt(m.gate.inFlight)} in flight, event loop busy ${pct(m.gate.loop)}; ` +
+        `saturated (background held) ${pct(m.gate.held)} of the time; ` +
         `event readers' gaps at most (gaps / ids in them / looked up as ids one by one + ranges): ${CURSOR_TABLES.map((t) => {
           const g = gaps[t];
           return `${t.replace('_cursor', '')} ${fmt(g?.gaps ?? 0)} / ${fmt(g?.ids ?? 0)} / ${fmt(g?.lookedUpIds ?? 0)} + ${fmt(g?.ranges ?? 0)}`;
         }).join(', ')}`,
+    );
+    console.log(
+      `  event loop delay during the load: p50 ${waits.loopDelay.p50.toFixed(1)} ms, p99 ${waits.loopDelay.p99.toFixed(1)} ms, max ${waits.loopDelay.max.toFixed(0)} ms; ` +
+        `the database's sessions, on average (pg_stat_activity every 100 ms), by state and statement:\n` +
+        waits.waits
+          .slice(0, 14)
+          .map(([k, n]) => `    ${n.toFixed(2).padStart(5)}  ${k}`)
+          .join('\n'),
     );
     if (mode === 'live') {
       const t0 = performance.now();
@@ -617,7 +702,7 @@ async function main(): Promise<void> {
   const all: Measurement[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
-      const order: Mode[] = round % 2 === 1 ? ['none', 'live'] : ['live', 'none'];
+      const order: Mode[] = v.only ? [v.only as Mode] : round % 2 === 1 ? ['none', 'live'] : ['live', 'none'];
       for (const mode of order) all.push(await measure(mode, round, bodies, raw));
     }
   } finally {
@@ -625,6 +710,7 @@ async function main(): Promise<void> {
   }
 
   const of = (mode: Mode) => all.filter((m) => m.mode === mode);
+  if (v.only) return; // one measurement: printed above, nothing to compare it with
   const a = median(of('none').map((m) => m.rate));
   const b = median(of('live').map((m) => m.rate));
   const slowdown = (100 * (a - b)) / a;

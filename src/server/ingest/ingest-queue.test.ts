@@ -32,6 +32,22 @@ for (const target of dbTargets()) {
     });
     after(() => db.close());
 
+    it("tells its load which events are in flight from submission until the request's answer, across lanes", async () => {
+      const { workspace } = await makeWorkspace(db, 'q-flight');
+      const seen: number[] = [];
+      const q = new IngestQueue(db, { load: { setLanes() {}, begin() {}, end() {}, queued() {}, inFlight: (n) => seen.push(n) } });
+      // Identities on both lanes (PostgreSQL) so the request is answered only when both committed.
+      const events = Array.from({ length: 6 }, (_, i) => track(`flight-${i}`, `flight-m${i}`));
+      const a = q.submit(workspace.id, events);
+      const b = q.submit(workspace.id, [track('flight-x', 'flight-mx')]);
+      assert.deepEqual(seen, [6, 7], 'counted when submitted');
+      await Promise.all([a, b]);
+      // Each request leaves once, whole: 7 − 6 = 1 or 7 − 1 = 6 after the first answer, then 0.
+      assert.equal(seen.length, 4, `reports ${seen.join(', ')}`);
+      assert.ok(seen[2] === 1 || seen[2] === 6, `after the first answer ${seen[2]}`);
+      assert.equal(seen[3], 0, 'nothing in flight once both are answered');
+    });
+
     it('tells the bus, after each commit, whose events it stored and which event names they were', async () => {
       const { workspace } = await makeWorkspace(db, 'q-bus');
       const bus = new ChangeBus();

@@ -14,6 +14,8 @@ export interface WriterLoad {
   end(): void;
   /** Events now waiting for a writer. */
   queued(events: number): void;
+  /** Events now submitted and not yet answered (waiting for a writer or being written). */
+  inFlight?(events: number): void;
 }
 
 export interface IngestQueueOptions {
@@ -70,6 +72,7 @@ export class IngestQueue {
   private readonly maxBatchEvents: number;
   private readonly cache = new IdentityCache();
   private waitingEvents = 0;
+  private inFlightEvents = 0;
   private readonly maxBacklogEvents: number;
 
   constructor(
@@ -98,6 +101,8 @@ export class IngestQueue {
     }
     this.waitingEvents += events.length;
     this.opts.load?.queued(this.waitingEvents);
+    this.inFlightEvents += events.length;
+    this.opts.load?.inFlight?.(this.inFlightEvents);
     const byLane = this.split(events);
     return new Promise((resolve, reject) => {
       let open = byLane.size;
@@ -110,6 +115,8 @@ export class IngestQueue {
           total.duplicates += r.duplicates;
         }
         if (--open > 0) return;
+        this.inFlightEvents -= events.length;
+        this.opts.load?.inFlight?.(this.inFlightEvents);
         if (failure) reject(failure);
         else resolve(ok(total));
       };

@@ -58,17 +58,24 @@ function decodeChanges(stored: StoredChanges | null): Changes | null {
 /**
  * Record work for these subjects, inside the caller's transaction (so it commits with the
  * change that caused it). `changes` (segment work): per customer or for all of them; absent
- * means everything.
+ * means everything. `afterMs`: not claimed before this much later.
  */
-export async function recordWork(tx: Queryable, workspaceId: number, kind: WorkKind, ids: readonly number[], opts: { scope?: WorkScope; changes?: Changes | Set<string> } = {}): Promise<void> {
+export async function recordWork(
+  tx: Queryable,
+  workspaceId: number,
+  kind: WorkKind,
+  ids: readonly number[],
+  opts: { scope?: WorkScope; changes?: Changes | Set<string>; afterMs?: number } = {},
+): Promise<void> {
   if (ids.length === 0) return;
   const list = [...new Set(ids)];
-  await tx.query(`INSERT INTO derived_work (workspace_id, kind, scope, subject_ids, changes) VALUES ($1, $2, $3, $4::bigint[], $5::jsonb)`, [
+  await tx.query(`INSERT INTO derived_work (workspace_id, kind, scope, subject_ids, changes, not_before) VALUES ($1, $2, $3, $4::bigint[], $5::jsonb, now() + $6::int * interval '1 millisecond')`, [
     workspaceId,
     kind,
     opts.scope ?? 'customer',
     list,
     opts.changes ? JSON.stringify(encodeChanges(list, opts.changes)) : null,
+    Math.max(0, Math.round(opts.afterMs ?? 0)),
   ]);
 }
 

@@ -6,10 +6,20 @@ import { PriorityGate } from './priority-gate.js';
 function gateAt(opts: { high?: number; maxWaitMs?: number } = {}) {
   let t = 0;
   const at: Array<[number, () => void]> = [];
+  // The event loop: busy `loopBusy` of the time from `loopSince` on (as performance.eventLoopUtilization() counts it).
+  const loop = { busy: 0, since: 0, active: 0, idle: 0 };
+  const loopTime = () => {
+    const dt = t - loop.since;
+    loop.since = t;
+    loop.active += dt * loop.busy;
+    loop.idle += dt * (1 - loop.busy);
+    return { active: loop.active, idle: loop.idle };
+  };
   const gate = new PriorityGate({
     ...opts,
     tauMs: 500,
     stepMs: 25,
+    loopTime,
     now: () => t,
     sleep: async (ms) => {
       const until = t + ms;
@@ -22,7 +32,17 @@ function gateAt(opts: { high?: number; maxWaitMs?: number } = {}) {
       t = until;
     },
   });
-  return { gate, advance: (ms: number) => (t += ms), now: () => t, at: (when: number, fn: () => void) => at.push([when, fn]) };
+  return {
+    gate,
+    advance: (ms: number) => (t += ms),
+    now: () => t,
+    at: (when: number, fn: () => void) => at.push([when, fn]),
+    /** From now on the event loop is busy this share of the time. */
+    loopBusy: (share: number) => {
+      loopTime();
+      loop.busy = share;
+    },
+  };
 }
 
 test('an idle request path never holds the background back', async () => {
@@ -98,6 +118,34 @@ test('busy writers with no queue behind them (a machine loaded by something else
   advance(5_000);
   assert.ok(gate.busyShare() > 0.99);
   assert.equal(gate.saturated(), false);
+  assert.equal(await gate.wait(), 0);
+});
+
+test('it reads the events in flight and how busy the event loop is, averaged like the rest', () => {
+  const { gate, advance, loopBusy } = gateAt();
+  gate.setLanes(2);
+  gate.inFlight(1_600);
+  loopBusy(0.8);
+  advance(5_000);
+  assert.ok(Math.abs(gate.reading().inFlight - 1_600) < 1, `in flight ${gate.reading().inFlight}`);
+  assert.ok(Math.abs(gate.reading().loop - 0.8) < 0.01, `loop ${gate.reading().loop}`);
+  // Half a time constant later at a loop busy 30%: 0.3 + (0.8 − 0.3)·e^(−0.5) ≈ 0.603.
+  gate.inFlight(0);
+  loopBusy(0.3);
+  advance(250);
+  assert.ok(Math.abs(gate.reading().loop - 0.603) < 0.01, `loop ${gate.reading().loop}`);
+  assert.ok(Math.abs(gate.reading().inFlight - 1_600 * Math.exp(-0.5)) < 1, `in flight ${gate.reading().inFlight}`);
+});
+
+test('a busy event loop with requests in flight does not hold the background back while the writers keep up', async () => {
+  // Held on this, the stage worker fell seconds behind at half the maximum rate (issue #27).
+  const { gate, advance, loopBusy } = gateAt();
+  gate.setLanes(2);
+  gate.inFlight(1_500);
+  loopBusy(1);
+  advance(5_000);
+  assert.ok(gate.reading().loop > 0.99);
+  assert.equal(gate.reading().saturated, false);
   assert.equal(await gate.wait(), 0);
 });
 

@@ -14,6 +14,14 @@
  * on a machine loaded by something else every transaction is slow and the lanes look busy
  * at any rate; a queue that stays behind them is what says requests arrive faster than
  * they are written.
+ *
+ * The gate also reads, without acting on them, the events in flight (submitted, not yet
+ * answered) and how busy this process's event loop is (`reading`, printed by the
+ * benchmarks). A rule "loop busy ≥ 0.9 with ≥ 500 events in flight" was tried (issue #27)
+ * and dropped: at half the maximum rate of bench/ingest.ts the server's loop is that busy,
+ * and the rule held the stage worker back (event → stage p99 3.8 s instead of 0.38 s)
+ * without raising the maximum; in bench/segments-ingest.ts the loop was 62–66% busy at
+ * the maximum, so the thread was not what ran out.
  */
 export interface PriorityGateOptions {
   /** Averaging time of the busy share (ms; default 500). */
@@ -37,6 +45,22 @@ export interface PriorityGateOptions {
   now?: () => number;
   /** Waits (tests). */
   sleep?: (ms: number) => Promise<void>;
+  /** The event loop's busy and idle time so far, in ms (tests; default `performance.eventLoopUtilization()`). */
+  loopTime?: () => { active: number; idle: number };
+}
+
+/** What the gate sees now (smoothed), for benchmarks. */
+export interface GateReading {
+  /** Share of writer lanes busy, 0–1. */
+  busy: number;
+  /** Events waiting for a writer. */
+  queued: number;
+  /** Requests' events not yet answered. */
+  inFlight: number;
+  /** Share of time the event loop was busy, 0–1. */
+  loop: number;
+  /** Whether background loops hold back now. */
+  saturated: boolean;
 }
 
 /** What a background loop sees of the gate. */
@@ -55,6 +79,11 @@ export class PriorityGate implements BackgroundGate {
   private share = 0;
   private queue = 0;
   private queueAvg = 0;
+  private flight = 0;
+  private flightAvg = 0;
+  private loopAvg = 0;
+  private loopLast: { active: number; idle: number };
+  private readonly loopTime: () => { active: number; idle: number };
   private readonly minQueued: number;
   private last: number;
   private readonly tau: number;
@@ -78,7 +107,9 @@ export class PriorityGate implements BackgroundGate {
     this.slots = opts.slots !== undefined && opts.slots > 0 ? opts.slots : Infinity;
     this.clock = opts.now ?? (() => performance.now());
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.loopTime = opts.loopTime ?? (() => performance.eventLoopUtilization());
     this.last = this.clock();
+    this.loopLast = this.loopTime();
   }
 
   /** How many writers the request path has (the ingest queue's lanes). */
@@ -105,6 +136,12 @@ export class PriorityGate implements BackgroundGate {
     this.queue = Math.max(0, events);
   }
 
+  /** Requests' events now submitted and not yet answered (the ingest queue's). */
+  inFlight(events: number): void {
+    this.advance();
+    this.flight = Math.max(0, events);
+  }
+
   /** The smoothed events waiting for a writer. */
   queuedAverage(): number {
     this.advance();
@@ -119,6 +156,12 @@ export class PriorityGate implements BackgroundGate {
 
   saturated(): boolean {
     return this.busyShare() >= this.high && this.queueAvg >= this.minQueued;
+  }
+
+  /** What the gate sees now. */
+  reading(): GateReading {
+    const saturated = this.saturated();
+    return { busy: this.share, queued: this.queueAvg, inFlight: this.flightAvg, loop: this.loopAvg, saturated };
   }
 
   async wait(): Promise<number> {
@@ -161,5 +204,11 @@ export class PriorityGate implements BackgroundGate {
     const k = Math.exp(-dt / this.tau);
     this.share = this.share * k + Math.min(1, this.active / this.lanes) * (1 - k);
     this.queueAvg = this.queueAvg * k + this.queue * (1 - k);
+    this.flightAvg = this.flightAvg * k + this.flight * (1 - k);
+    const loop = this.loopTime();
+    const active = loop.active - this.loopLast.active;
+    const idle = loop.idle - this.loopLast.idle;
+    this.loopLast = loop;
+    if (active + idle > 0) this.loopAvg = this.loopAvg * k + (active / (active + idle)) * (1 - k);
   }
 }

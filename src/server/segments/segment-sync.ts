@@ -32,6 +32,21 @@ async function lockSegment(tx: Queryable, workspaceId: number, segmentId: string
 }
 
 /**
+ * Of these segments, the ones whose memberships another transaction is writing now (a full
+ * computation holds its segment's lock from its diff to its commit). The others' locks are
+ * taken, until this transaction ends, so none of them starts its diff before this
+ * transaction has committed.
+ */
+export async function segmentsBusy(tx: Queryable, workspaceId: number, segmentIds: readonly string[]): Promise<string[]> {
+  if (segmentIds.length === 0) return [];
+  const { rows } = await tx.query<{ id: string; taken: boolean }>(
+    `SELECT x.id, pg_try_advisory_xact_lock(${LOCK.segment}, hashtext($1::text || ':' || x.id)) AS taken FROM (SELECT unnest($2::text[]) AS id ORDER BY 1) x`,
+    [String(workspaceId), [...segmentIds]],
+  );
+  return rows.filter((r) => !r.taken).map((r) => r.id);
+}
+
+/**
  * Bring a dynamic segment's stored membership in line with its condition at `now`, for
  * every customer of the workspace (`ids` null: the full computation) or only these
  * customers (the ones an event just touched). In one statement: the matching customers

@@ -1,12 +1,12 @@
 import { isTimeBased } from '../../contracts/segment-definition.js';
 import type { Db, Queryable } from '../db/client.js';
-import type { WorkRow } from '../jobs/derived-work.repo.js';
+import { recordWork, type WorkRow } from '../jobs/derived-work.repo.js';
 import { DerivedWorker } from '../jobs/derived-worker.js';
 import type { Logger } from '../log.js';
 import type { BackgroundGate } from '../lib/priority-gate.js';
 import type { Change, ChangeKind } from '../lib/change-bus.js';
 import { RFM_GROUPS, RFM_ORDER_EVENT, runRfm } from './rfm.js';
-import { computeSegment, dependencyOrder, syncMany } from './segment-sync.js';
+import { computeSegment, dependencyOrder, reads, segmentsBusy, syncMany } from './segment-sync.js';
 import { listSegments, type StoredSegment } from './segments.repo.js';
 import type { RowPick } from '../db/rows.js';
 import type * as schema from '../db/schema/index.js';
@@ -25,6 +25,8 @@ export interface SegmentWorkerOptions {
   sweepMs?: number;
   /** A time-based segment is worked out in full again once its last computation is this old (default 5 minutes). */
   refreshMs?: number;
+  /** How long customers wait to be evaluated again for a segment being worked out in full when their change came (ms; default 5 s). */
+  againAfterComputationMs?: number;
   /** How often RFM is scored again (default 1 hour; on the first sweep for a workspace with orders and no scores). */
   rfmRefreshMs?: number;
   /** How often other processes' recorded work is looked for (ms; default 1 s). */
@@ -105,12 +107,21 @@ export class SegmentWorker extends DerivedWorker {
 
   private async syncIn(tx: Queryable, ws: number, ids: number[], changes: Map<number, Set<string>>): Promise<{ entered: number; exited: number }> {
     const now = this.clock();
+    const dynamic = (await listSegments(tx, ws)).filter((s) => s.kind === 'dynamic');
     // Only segments already worked out in full: a new or edited one gets everyone from its job.
-    const segs = dependencyOrder((await listSegments(tx, ws)).filter((s) => s.kind === 'dynamic' && s.computedVersion === s.version));
+    const segs = dependencyOrder(dynamic.filter((s) => s.computedVersion === s.version));
     const people = segs.filter((s) => s.scope === 'customer');
     const accountSegs = segs.filter((s) => s.scope === 'account');
     // PGlite: one session, nothing runs beside this transaction; no locks needed.
     const exclusive = this.db.kind === 'pglite';
+    if (!exclusive)
+      await this.againAfterComputations(
+        tx,
+        ws,
+        dynamic.filter((s) => s.condition !== null && s.computedVersion !== s.version),
+        ids,
+        changes,
+      );
     const r = await syncMany(tx, people, now, ids, changes, { exclusive });
     if (accountSegs.length > 0) {
       // The touched customers' accounts.
@@ -130,6 +141,33 @@ export class SegmentWorker extends DerivedWorker {
       r.exited += a.exited;
     }
     return { entered: r.entered, exited: r.exited };
+  }
+
+  /**
+   * A segment being worked out in full right now (a new or edited segment's job) is left out
+   * of this batch's decisions, and its computation may have read these customers before the
+   * changes this batch carries (its one statement sees what was committed when it began):
+   * they would keep a membership decided on older data until their next change. So the
+   * customers it reads are evaluated again a few seconds on (recorded work, claimed when the
+   * computation is likely done; recorded again if it is still running). A segment whose
+   * computation has not begun its diff needs nothing: it reads everything committed before
+   * it, and this transaction holds it back until this batch has committed (`segmentsBusy`).
+   */
+  private async againAfterComputations(tx: Queryable, ws: number, computing: StoredSegment[], ids: number[], changes: Map<number, Set<string>>): Promise<void> {
+    if (computing.length === 0) return;
+    const busy = new Set(
+      await segmentsBusy(
+        tx,
+        ws,
+        computing.map((s) => s.id),
+      ),
+    );
+    if (busy.size === 0) return;
+    const waiting = computing.filter((s) => busy.has(s.id));
+    // Account segments are decided for the touched customers' accounts, whatever changed.
+    const again = waiting.some((s) => s.scope === 'account') ? ids : ids.filter((id) => waiting.some((s) => reads(s, changes.get(id))));
+    if (again.length === 0) return;
+    await recordWork(tx, ws, 'segment', again, { changes, afterMs: this.opts.againAfterComputationMs ?? 5_000 });
   }
 
   /** Start claiming work and the periodic sweep. */

@@ -492,6 +492,53 @@ for (const target of dbTargets()) {
       assert.deepEqual(await users(ws, seg.id), []);
     });
 
+    it('evaluates again, once it is done, customers who changed while a new segment was being worked out in full', { skip: target.name === 'pglite' }, async () => {
+      const ws = (await makeWorkspace(db, 'segments-compute-race')).workspace.id;
+      const vic = (await ingestEvents(db, ws, [call('identify', { userId: 'vic', traits: { plan: 'free' } }, day(1))])).customerIds![0]!;
+      const seg = await insertSegment(db, ws, 'pro-race', { name: 'pro', description: '', condition: PRO });
+      const worker = new SegmentWorker(db, { clock: () => day(3), sweepMs: 0, refreshMs: 0, againAfterComputationMs: 300 });
+      /** Customers recorded to be evaluated later (segment work not yet due). */
+      const later = async () =>
+        (await db.query<{ id: number }>(`SELECT unnest(subject_ids)::int AS id FROM derived_work WHERE workspace_id = $1 AND kind = 'segment' AND not_before > now()`, [ws])).rows.map((r) => r.id);
+
+      // The segment's first computation: its diff read everyone while vic was on the free
+      // plan (no members), holds the segment's lock, and has not committed yet.
+      let commit!: () => void;
+      const committed = new Promise<void>((res) => (commit = res));
+      let computing!: () => void;
+      const inDiff = new Promise<void>((res) => (computing = res));
+      const computation = db.transaction(async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(30401, hashtext($1::text || ':' || $2::text))`, [String(ws), seg.id]);
+        await tx.query(`UPDATE segments SET computed_version = version, computed_at = $3 WHERE workspace_id = $1 AND id = $2`, [ws, seg.id, day(2).toISOString()]);
+        computing();
+        await committed;
+      });
+      await inDiff;
+      try {
+        // Meanwhile vic upgrades; the worker's batch cannot decide a segment not yet worked out.
+        const up = await ingestEvents(db, ws, [call('identify', { userId: 'vic', traits: { plan: 'pro' } }, day(2))]);
+        worker.touch(ws, up.customerIds ?? [], up.changes);
+        await worker.idle();
+        assert.deepEqual(await later(), [vic], 'vic is recorded to be evaluated again after the computation');
+      } finally {
+        commit();
+        await computation;
+      }
+      assert.deepEqual(await users(ws, seg.id), [], 'the computation, as it read, left vic out');
+
+      await new Promise((r) => setTimeout(r, 400));
+      await worker.idle();
+      assert.deepEqual(await users(ws, seg.id), ['vic'], 'evaluated again once the segment was worked out');
+      assert.equal((await timeline(ws, 'Segment Entered')).length, 1);
+
+      // With no computation running, a change needs nothing more: the segment is current.
+      const down = await ingestEvents(db, ws, [call('identify', { userId: 'vic', traits: { plan: 'free' } }, day(3))]);
+      worker.touch(ws, down.customerIds ?? [], down.changes);
+      await worker.idle();
+      assert.deepEqual(await users(ws, seg.id), []);
+      assert.deepEqual(await later(), [], 'nothing recorded for later');
+    });
+
     it('refuses references to missing segments, cycles and unknown stages, naming the node', async () => {
       const ws = (await makeWorkspace(db, 'segments-refs')).workspace.id;
       const model = defaultPreset();
