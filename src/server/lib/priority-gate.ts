@@ -16,8 +16,8 @@
  * they are written.
  *
  * The gate also reads, without acting on them, the events in flight (submitted, not yet
- * answered) and how busy this process's event loop is (`reading`, printed by the
- * benchmarks). A rule "loop busy ≥ 0.9 with ≥ 500 events in flight" was tried (issue #27)
+ * answered) and how busy this process's event loop is (`reading`, printed by
+ * bench/segments-ingest.ts). A rule "loop busy ≥ 0.9 with ≥ 500 events in flight" was tried (issue #27)
  * and dropped: at half the maximum rate of bench/ingest.ts the server's loop is that busy,
  * and the rule held the stage worker back (event → stage p99 3.8 s instead of 0.38 s)
  * without raising the maximum; in bench/segments-ingest.ts the loop was 62–66% busy at
