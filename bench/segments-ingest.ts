@@ -70,7 +70,8 @@ import { PriorityGate, type GateReading } from '../src/server/lib/priority-gate.
 import { backgroundSlots } from '../src/server/roles/wiring.js';
 import { StageWorker } from '../src/server/lifecycle/stage-worker.js';
 import { createLogger } from '../src/server/log.js';
-import { computeSegment, dependencyOrder, syncMembers } from '../src/server/segments/segment-sync.js';
+import { computeSegment, syncMembers } from '../src/server/segments/segment-sync.js';
+import { dependencyOrder } from '../src/server/segments/segment-reads.js';
 import { SegmentWorker } from '../src/server/segments/segment-worker.js';
 import { insertSegment, listSegments } from '../src/server/segments/segments.repo.js';
 import { setWorkspaceKeys } from '../src/server/workspaces/workspaces.repo.js';
@@ -434,36 +435,45 @@ interface Measurement {
 const CURSOR_TABLES = ['journey_cursor', 'analytics_cursor', 'loyalty_cursor', 'referral_cursor'] as const;
 
 /**
+ * Runs `sample` every `ms`, one at a time (a slow sample delays the next; a failed one is
+ * skipped); `stop` ends it once the sample under way is done.
+ */
+function sampleEvery(ms: number, sample: () => Promise<void>): { stop(): Promise<void> } {
+  let sampling: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => (sampling = sampling.then(sample).catch(() => undefined)), ms);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sampling;
+    },
+  };
+}
+
+/**
  * Samples, once a second, the gaps each event reader holds (jobs/event-cursor.ts): `stop`
  * gives the peaks of the gaps, of the ids in them, and of what a pass looks them up as (ids
  * one by one, ranges).
  */
 function watchGaps(monitor: Conn): { stop(): Promise<Measurement['gaps']> } {
   const peak: Measurement['gaps'] = {};
-  let sampling: Promise<void> = Promise.resolve();
-  const sample = () =>
-    (sampling = sampling
-      .then(async () => {
-        for (const table of CURSOR_TABLES) {
-          const { rows } = await monitor.query(`SELECT gaps FROM ${table}`);
-          const gaps = rows.flatMap((r) => r.gaps as Gap[]);
-          const split = splitGaps(gaps);
-          const p = (peak[table] ??= { gaps: 0, ids: 0, lookedUpIds: 0, ranges: 0 });
-          p.gaps = Math.max(p.gaps, gaps.length);
-          p.ids = Math.max(
-            p.ids,
-            gaps.reduce((n, g) => n + g.to - g.from + 1, 0),
-          );
-          p.lookedUpIds = Math.max(p.lookedUpIds, split.ids.length);
-          p.ranges = Math.max(p.ranges, split.ranges.length);
-        }
-      })
-      .catch(() => undefined));
-  const timer = setInterval(sample, 1_000);
+  const sampler = sampleEvery(1_000, async () => {
+    for (const table of CURSOR_TABLES) {
+      const { rows } = await monitor.query(`SELECT gaps FROM ${table}`);
+      const gaps = rows.flatMap((r) => r.gaps as Gap[]);
+      const split = splitGaps(gaps);
+      const p = (peak[table] ??= { gaps: 0, ids: 0, lookedUpIds: 0, ranges: 0 });
+      p.gaps = Math.max(p.gaps, gaps.length);
+      p.ids = Math.max(
+        p.ids,
+        gaps.reduce((n, g) => n + g.to - g.from + 1, 0),
+      );
+      p.lookedUpIds = Math.max(p.lookedUpIds, split.ids.length);
+      p.ranges = Math.max(p.ranges, split.ranges.length);
+    }
+  });
   return {
     async stop() {
-      clearInterval(timer);
-      await sampling;
+      await sampler.stop();
       return peak;
     },
   };
@@ -497,30 +507,24 @@ function watchGate(gate: PriorityGate): { stop(): Measurement['gate'] } {
 function watchWaits(monitor: Conn, name: string): { stop(): Promise<{ waits: Array<[string, number]>; loopDelay: { p50: number; p99: number; max: number } }> } {
   const counts = new Map<string, number>();
   let samples = 0;
-  let sampling: Promise<void> = Promise.resolve();
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
-  const sample = () =>
-    (sampling = sampling
-      .then(async () => {
-        const { rows } = await monitor.query(
-          `SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction (waits for Node)' WHEN wait_event IS NULL THEN 'running' ELSE wait_event_type || ':' || wait_event END AS w,
+  const sampler = sampleEvery(100, async () => {
+    const { rows } = await monitor.query(
+      `SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction (waits for Node)' WHEN wait_event IS NULL THEN 'running' ELSE wait_event_type || ':' || wait_event END AS w,
                   left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS q
              FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')`,
-          [name],
-        );
-        samples++;
-        for (const r of rows) {
-          const key = `${r.w as string} — ${r.q as string}`;
-          counts.set(key, (counts.get(key) ?? 0) + 1);
-        }
-      })
-      .catch(() => undefined));
-  const timer = setInterval(sample, 100);
+      [name],
+    );
+    samples++;
+    for (const r of rows) {
+      const key = `${r.w as string} — ${r.q as string}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  });
   return {
     async stop() {
-      clearInterval(timer);
-      await sampling;
+      await sampler.stop();
       delay.disable();
       const ms = (ns: number) => ns / 1e6;
       return {

@@ -4,7 +4,7 @@ import { ConditionSchema } from '../../contracts/condition.js';
 import { Rng } from '../lib/rng.js';
 import { evaluate, type CustomerFacts } from '../rules/evaluate.js';
 import { CHANNELS, clean, DAY, EVENTS, NOW, randomCondition, randomCustomer, randomObject, STAGES } from '../../test-support/random-conditions.js';
-import { reads } from './segment-sync.js';
+import { reads } from './segment-reads.js';
 
 /**
  * The segment worker decides a segment only for the customers whose changes it reads
